@@ -1,0 +1,156 @@
+/* Single-call gzip and xz (LZMA2, x86 BCJ) decompressors into a flat buffer, for unwrapping guest kernels. */
+#ifndef HV_DECOMPRESS_H
+#define HV_DECOMPRESS_H
+
+#include <hv/types.h>
+
+/*
+ * Both decoders work the same way:
+ *
+ *  - The whole compressed input is in memory (in, in_len) and the whole
+ *    output goes to one flat buffer (out, out_cap). The output buffer is
+ *    the LZ77/LZMA dictionary: there is no separate window, so a match may
+ *    reach back anywhere in what was produced so far (for xz: since the
+ *    last dictionary reset of the current block), and never further.
+ *  - No allocation and no global mutable state: everything mutable lives
+ *    in a caller-provided work struct, so several CPUs may decompress at
+ *    once with one work struct each. Stack use per call is a few hundred
+ *    bytes.
+ *  - The input is hostile. Every read is bounded by in_len, every write by
+ *    out_cap, every loop by the input or output size. Corrupt input gives
+ *    a negative DECOMP_E* code, never a read or write outside the buffers.
+ *  - On success the return value is 0, *out_len is the number of bytes
+ *    written and *in_used the number of input bytes consumed (one gzip
+ *    member or one xz stream; trailing bytes are left to the caller, e.g.
+ *    the 4-byte size Linux appends to its xz payload). On failure
+ *    *out_len and *in_used still say how far the decoder got, and the
+ *    contents of out are unspecified. Any of out_len / in_used may be NULL.
+ */
+
+/* Error codes: all negative; decompress_strerror() names each one. */
+#define DECOMP_OK		0
+#define DECOMP_EINVAL		(-1)	/* NULL pointer or unusable argument */
+#define DECOMP_EFORMAT		(-2)	/* not this format (bad magic) */
+#define DECOMP_ETRUNC		(-3)	/* input ended before the stream did */
+#define DECOMP_ECORRUPT		(-4)	/* invalid compressed data */
+#define DECOMP_ECHECK		(-5)	/* CRC or size check failed */
+#define DECOMP_ENOSPC		(-6)	/* output does not fit in out_cap */
+#define DECOMP_EUNSUPP		(-7)	/* valid but unsupported option (filter, check, flag) */
+#define DECOMP_EHEADER		(-8)	/* malformed container header/footer/index */
+#define DECOMP_EDIST		(-9)	/* match distance reaches before the output start */
+
+/* Returns a static, human-readable message for any return value of this API. */
+const char *decompress_strerror(int err);
+
+/* CRC-32 (IEEE 802.3, as in gzip and xz): pass 0 to start; returns the updated CRC. */
+uint32_t crc32_update(uint32_t crc, const uint8_t *buf, size_t len);
+/* CRC-64 (ECMA-182, as in xz): pass 0 to start; returns the updated CRC. */
+uint64_t crc64_update(uint64_t crc, const uint8_t *buf, size_t len);
+
+/* ---------------------------------------------------------------- gzip -- */
+
+/* Huffman decoding table for one alphabet: a direct lookup for short codes, canonical walk for the rest. */
+#define INFLATE_FAST_BITS	9
+struct inflate_huff {
+	uint16_t fast[1 << INFLATE_FAST_BITS];	/* (len << 12) | symbol; 0 = code longer than FAST_BITS */
+	uint16_t count[16];			/* number of codes of each bit length */
+	uint16_t symbol[288];			/* symbols ordered by (length, value) */
+};
+
+/* Work area for gunzip_buf: about 3.6 KiB (sizeof(struct gunzip_work)); contents need no initialising. */
+struct gunzip_work {
+	struct inflate_huff lit;	/* literal/length codes */
+	struct inflate_huff dist;	/* distance codes */
+	uint8_t lens[320];		/* code lengths while building the dynamic tables */
+};
+
+/*
+ * Decompresses one gzip member (RFC 1952 header with FEXTRA, FNAME,
+ * FCOMMENT and FHCRC; RFC 1951 stored, fixed and dynamic blocks) and checks
+ * its CRC-32 and ISIZE. Reserved flag bits and methods other than deflate
+ * give DECOMP_EUNSUPP.
+ */
+int gunzip_buf(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap,
+	       size_t *out_len, size_t *in_used, struct gunzip_work *work);
+
+/* ------------------------------------------------------------------ xz -- */
+
+/* LZMA probability model sizes (LZMA2 limits lc + lp to 4). */
+#define LZMA_STATES		12
+#define LZMA_POS_STATES_MAX	16
+#define LZMA_LEN_LOW_SYMS	8
+#define LZMA_LEN_MID_SYMS	8
+#define LZMA_LEN_HIGH_SYMS	256
+#define LZMA_DIST_STATES	4
+#define LZMA_DIST_SLOTS		64
+#define LZMA_FULL_DISTANCES	128
+#define LZMA_DIST_MODEL_END	14
+#define LZMA_ALIGN_SIZE		16
+#define LZMA_LITERAL_CODER_SIZE	0x300
+#define LZMA_LCLP_MAX		4
+
+/* One length decoder (match lengths or repeated-match lengths). */
+struct lzma_len_probs {
+	uint16_t choice;
+	uint16_t choice2;
+	uint16_t low[LZMA_POS_STATES_MAX][LZMA_LEN_LOW_SYMS];
+	uint16_t mid[LZMA_POS_STATES_MAX][LZMA_LEN_MID_SYMS];
+	uint16_t high[LZMA_LEN_HIGH_SYMS];
+};
+
+/* All adaptive probabilities of the LZMA model; reset on every LZMA2 state reset. */
+struct lzma_probs {
+	uint16_t is_match[LZMA_STATES][LZMA_POS_STATES_MAX];
+	uint16_t is_rep[LZMA_STATES];
+	uint16_t is_rep0[LZMA_STATES];
+	uint16_t is_rep1[LZMA_STATES];
+	uint16_t is_rep2[LZMA_STATES];
+	uint16_t is_rep0_long[LZMA_STATES][LZMA_POS_STATES_MAX];
+	uint16_t dist_slot[LZMA_DIST_STATES][LZMA_DIST_SLOTS];
+	uint16_t dist_special[LZMA_FULL_DISTANCES - LZMA_DIST_MODEL_END];
+	uint16_t dist_align[LZMA_ALIGN_SIZE];
+	struct lzma_len_probs match_len;
+	struct lzma_len_probs rep_len;
+	uint16_t literal[LZMA_LITERAL_CODER_SIZE << LZMA_LCLP_MAX];
+};
+
+/* LZMA decoder state that survives from one LZMA2 chunk to the next. */
+struct lzma_state {
+	uint32_t state;		/* 0..11: what the last few symbols were */
+	uint32_t rep[4];	/* last four match distances, minus one */
+	uint32_t lc, lp, pb;	/* literal context / literal position / position bits */
+};
+
+/* Work area for unxz_buf: about 29 KiB (sizeof(struct unxz_work)); contents need no initialising. */
+struct unxz_work {
+	struct lzma_state lzma;
+	struct lzma_probs probs;
+};
+
+/*
+ * Decompresses one .xz stream: stream header and footer (CRC-32 checked),
+ * any number of blocks whose filter chain is LZMA2 alone or x86 BCJ then
+ * LZMA2, per-block checks of type none, CRC-32 or CRC-64 (verified) or
+ * SHA-256 (accepted but NOT verified; the CRC-32s of headers and index and
+ * the LZMA2 structure still guard such streams), and the index (record
+ * count, every record's unpadded and uncompressed size, its CRC-32, and the
+ * footer's backward size). Stream padding or concatenated streams after the
+ * footer are not consumed: *in_used tells where the stream ended.
+ * The LZMA2 dictionary size in the filter properties is not enforced, as
+ * the whole output is the dictionary.
+ */
+int unxz_buf(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap,
+	     size_t *out_len, size_t *in_used, struct unxz_work *work);
+
+/*
+ * Decodes raw LZMA2 data (no container) into out[0..out_cap), as used
+ * inside one xz block. Returns 0 with *out_len and *in_used set, or a
+ * negative DECOMP_E* code. Exposed for tests and for the xz container.
+ */
+int lzma2_decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap,
+		 size_t *out_len, size_t *in_used, struct unxz_work *work);
+
+/* Undoes the x86 BCJ filter in place; start is the stream offset of buf[0]. */
+void bcj_x86_decode(uint8_t *buf, size_t len, uint32_t start);
+
+#endif
