@@ -11,6 +11,20 @@
 #include <pvabi/features.h>
 #include <pvabi/version.h>
 #include <pvabi/sched.h>
+#include <pvabi/memory.h>
+#include <pvabi/vcpu.h>
+#include <pvabi/event_channel.h>
+#include <pvabi/grant_table.h>
+#include <pvabi/callback.h>
+#include <pvabi/physdev.h>
+#include <pvabi/io/ring.h>
+#include <pvabi/io/blkif.h>
+#include <pvabi/io/netif.h>
+#include <pvabi/io/console.h>
+#include <pvabi/io/xenbus.h>
+#if __has_include(<pvabi/io/xs_wire.h>)
+#include <pvabi/io/xs_wire.h>
+#endif
 
 START_TEST(test_core_layouts)
 {
@@ -107,6 +121,190 @@ START_TEST(test_evtchn_bitmap_addressing)
 }
 END_TEST
 
+
+START_TEST(test_op_struct_layouts)
+{
+	ck_assert_uint_eq(sizeof(struct xen_memory_reservation), 32);
+	ck_assert_uint_eq(offsetof(struct xen_memory_reservation, domid), 24);
+	ck_assert_uint_eq(sizeof(struct e820entry), 20);
+	ck_assert_uint_eq(sizeof(struct xen_machphys_mapping), 24);
+	ck_assert_uint_eq(sizeof(struct vcpu_runstate_info), 48);
+	ck_assert_uint_eq(offsetof(struct vcpu_set_singleshot_timer, flags), 8);
+	ck_assert_uint_eq(sizeof(struct evtchn_status), 24);
+	ck_assert_uint_eq(offsetof(struct evtchn_bind_interdomain, local_port), 8);
+	ck_assert_uint_eq(sizeof(struct gnttab_copy), 40);
+	ck_assert_uint_eq(offsetof(struct gnttab_copy, status), 36);
+	ck_assert_uint_eq(offsetof(struct gnttab_setup_table, frame_list), 16);
+	ck_assert_uint_eq(GNTTAB_V1_ENTRIES_PER_PAGE, 512);
+	ck_assert_uint_eq(offsetof(struct callback_register, address), 8);
+	ck_assert_uint_eq(sizeof(struct blkif_request), 112);
+	ck_assert_uint_eq(sizeof(struct blkif_response), 16);
+	ck_assert_uint_eq(offsetof(struct blkif_request_indirect, indirect_grefs), 28);
+	ck_assert_uint_eq(sizeof(struct netif_tx_request), 12);
+	ck_assert_uint_eq(sizeof(struct netif_extra_info), 8);
+	ck_assert_uint_eq(sizeof(struct xencons_interface), 3088);
+	ck_assert_int_eq(XenbusStateClosed, 6);
+}
+END_TEST
+
+/* Slot counts Linux computes for one-page rings: blkif 32, netif tx/rx 256. */
+START_TEST(test_ring_nr_ents)
+{
+	ck_assert_uint_eq(pvabi_ring_nr_ents(4096, sizeof(union blkif_sring_entry)), 32);
+	ck_assert_uint_eq(pvabi_ring_nr_ents(8192, sizeof(union blkif_sring_entry)), 64);
+	ck_assert_uint_eq(pvabi_ring_nr_ents(4096, sizeof(union netif_tx_sring_entry)), 256);
+	ck_assert_uint_eq(pvabi_ring_nr_ents(4096, sizeof(union netif_rx_sring_entry)), 256);
+	ck_assert_uint_eq(pvabi_ring_nr_ents(64, 8), 0);
+	ck_assert_uint_eq(pvabi_ring_nr_ents(100, 64), 0);
+	ck_assert_uint_eq(pvabi_ring_nr_ents(4096, 0), 0);
+}
+END_TEST
+
+struct ring_pair {
+	_Alignas(4096) uint8_t page[4096];
+	struct pvabi_ring front, back;
+};
+
+static void ring_pair_init(struct ring_pair *p, uint32_t start)
+{
+	memset(p->page, 0xa5, sizeof(p->page));
+	pvabi_sring_init((struct pvabi_sring_hdr *)p->page);
+	ck_assert(pvabi_ring_attach(&p->front, p->page, sizeof(p->page),
+				    sizeof(union blkif_sring_entry)));
+	ck_assert(pvabi_ring_attach(&p->back, p->page, sizeof(p->page),
+				    sizeof(union blkif_sring_entry)));
+	/* Start both ends at an arbitrary index to exercise u32 wrap-around. */
+	struct pvabi_sring_hdr *h = p->front.sring;
+	h->req_prod = h->rsp_prod = start;
+	h->req_event = h->rsp_event = start + 1;
+	p->front.prod_pvt = p->front.pushed = p->front.cons = start;
+	p->back.prod_pvt = p->back.pushed = p->back.cons = start;
+}
+
+static void front_queue(struct ring_pair *p, uint64_t id)
+{
+	struct blkif_request *req = pvabi_front_next_request(&p->front);
+	ck_assert_ptr_nonnull(req);
+	memset(req, 0, sizeof(*req));
+	req->operation = BLKIF_OP_READ;
+	req->id = id;
+	req->sector_number = id * 8;
+}
+
+/* Requests travel front->back and responses back, with ids and order preserved across index wrap. */
+static void ring_roundtrip(uint32_t start)
+{
+	static struct ring_pair p;
+	ring_pair_init(&p, start);
+	uint64_t next_id = 1, next_rsp = 1;
+	for (int round = 0; round < 20; round++) {
+		for (int i = 0; i < 3; i++)
+			front_queue(&p, next_id++);
+		pvabi_front_push_requests(&p.front);
+		ck_assert_int_eq(pvabi_back_pending_requests(&p.back), 3);
+		for (int i = 0; i < 3; i++) {
+			struct blkif_request req;
+			pvabi_back_take_request(&p.back, &req);
+			ck_assert_uint_eq(req.sector_number, req.id * 8);
+			struct blkif_response *rsp = pvabi_back_next_response(&p.back);
+			ck_assert_ptr_nonnull(rsp);
+			rsp->id = req.id;
+			rsp->operation = req.operation;
+			rsp->status = BLKIF_RSP_OKAY;
+		}
+		ck_assert_ptr_null(pvabi_back_next_response(&p.back));
+		pvabi_back_push_responses(&p.back);
+		ck_assert_int_eq(pvabi_front_pending_responses(&p.front), 3);
+		for (int i = 0; i < 3; i++) {
+			struct blkif_response rsp;
+			pvabi_front_take_response(&p.front, &rsp);
+			ck_assert_uint_eq(rsp.id, next_rsp++);
+		}
+		ck_assert_int_eq(pvabi_front_final_check(&p.front), 0);
+		ck_assert_int_eq(pvabi_back_final_check(&p.back), 0);
+	}
+	ck_assert_uint_eq(p.front.cons, start + 60);
+}
+
+START_TEST(test_ring_roundtrip)
+{
+	ring_roundtrip(0);
+	ring_roundtrip(UINT32_MAX - 7);
+}
+END_TEST
+
+START_TEST(test_ring_full)
+{
+	static struct ring_pair p;
+	ring_pair_init(&p, UINT32_MAX - 3);
+	for (uint32_t i = 0; i < p.front.nr_ents; i++)
+		front_queue(&p, i + 1);
+	ck_assert_uint_eq(pvabi_front_free_requests(&p.front), 0);
+	ck_assert_ptr_null(pvabi_front_next_request(&p.front));
+	pvabi_front_push_requests(&p.front);
+	ck_assert_int_eq(pvabi_back_pending_requests(&p.back), 32);
+}
+END_TEST
+
+/* Notify only when the peer's event index falls inside the newly published range. */
+START_TEST(test_ring_notify_rules)
+{
+	static struct ring_pair p;
+	ring_pair_init(&p, 0);
+	front_queue(&p, 1);
+	ck_assert(pvabi_front_push_requests(&p.front));	/* req_event = 1 */
+	front_queue(&p, 2);
+	ck_assert(!pvabi_front_push_requests(&p.front));	/* backend did not re-arm */
+	struct blkif_request req;
+	pvabi_back_take_request(&p.back, &req);
+	pvabi_back_take_request(&p.back, &req);
+	ck_assert_int_eq(pvabi_back_final_check(&p.back), 0);	/* re-arms at cons + 1 */
+	ck_assert_uint_eq(p.back.sring->req_event, 3);
+	front_queue(&p, 3);
+	front_queue(&p, 4);
+	ck_assert(pvabi_front_push_requests(&p.front));
+	/* Responses: frontend armed rsp_event = 1 at init. */
+	for (int i = 0; i < 2; i++)
+		ck_assert_ptr_nonnull(pvabi_back_next_response(&p.back));
+	ck_assert(pvabi_back_push_responses(&p.back));
+	ck_assert_ptr_null(pvabi_back_next_response(&p.back));
+}
+END_TEST
+
+/* Producer indices that claim impossible amounts are reported, not trusted. */
+START_TEST(test_ring_hostile_indices)
+{
+	static struct ring_pair p;
+	ring_pair_init(&p, 100);
+	struct pvabi_sring_hdr *h = p.back.sring;
+	h->req_prod = 100 + 33;			/* 33 requests in a 32-slot ring */
+	ck_assert_int_eq(pvabi_back_pending_requests(&p.back), -1);
+	ck_assert_int_eq(pvabi_back_final_check(&p.back), -1);
+	h->req_prod = 100 - 1;			/* moved backwards: wraps to a huge count */
+	ck_assert_int_eq(pvabi_back_pending_requests(&p.back), -1);
+	h->req_prod = 100 + 32;
+	ck_assert_int_eq(pvabi_back_pending_requests(&p.back), 32);
+
+	front_queue(&p, 1);
+	pvabi_front_push_requests(&p.front);
+	h->rsp_prod = 100 + 2;			/* two responses for one request */
+	ck_assert_int_eq(pvabi_front_pending_responses(&p.front), -1);
+	h->rsp_prod = 100 + 1;
+	ck_assert_int_eq(pvabi_front_pending_responses(&p.front), 1);
+}
+END_TEST
+
+START_TEST(test_console_ring_math)
+{
+	ck_assert_uint_eq(xencons_out_pos(2048 + 5), 5);
+	ck_assert_uint_eq(xencons_in_pos(1023), 1023);
+	ck_assert_uint_eq(xencons_in_pos(1024), 0);
+	ck_assert_int_eq(xencons_avail(UINT32_MAX, 9, XENCONS_OUT_SIZE), 10);
+	ck_assert_int_eq(xencons_avail(0, XENCONS_IN_SIZE + 1, XENCONS_IN_SIZE), -1);
+	ck_assert_int_eq(xencons_avail(7, 7, XENCONS_IN_SIZE), 0);
+}
+END_TEST
+
 static Suite *pvabi_suite(void)
 {
 	Suite *s = suite_create("pvabi");
@@ -117,7 +315,16 @@ static Suite *pvabi_suite(void)
 	tcase_add_test(tc, test_errno_values);
 	tcase_add_test(tc, test_version_sched_layouts);
 	tcase_add_test(tc, test_evtchn_bitmap_addressing);
+	tcase_add_test(tc, test_op_struct_layouts);
 	suite_add_tcase(s, tc);
+	TCase *ring = tcase_create("ring");
+	tcase_add_test(ring, test_ring_nr_ents);
+	tcase_add_test(ring, test_ring_roundtrip);
+	tcase_add_test(ring, test_ring_full);
+	tcase_add_test(ring, test_ring_notify_rules);
+	tcase_add_test(ring, test_ring_hostile_indices);
+	tcase_add_test(ring, test_console_ring_math);
+	suite_add_tcase(s, ring);
 	return s;
 }
 

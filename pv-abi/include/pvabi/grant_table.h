@@ -1,0 +1,258 @@
+/* grant_table_op hypercall and the v1 grant entry: how domains share pages with each other. */
+#ifndef PVABI_GRANT_TABLE_H
+#define PVABI_GRANT_TABLE_H
+
+#include <stdint.h>
+#include <pvabi/abi_check.h>
+#include <pvabi/xen.h>
+
+typedef uint32_t grant_ref_t;
+typedef uint32_t grant_handle_t;
+
+/* Entry written by the granting guest: domid and frame first, then flags (after a write barrier). */
+struct grant_entry_v1 {
+	uint16_t flags;
+	domid_t domid;
+	uint32_t frame;
+};
+PVABI_SIZE(struct grant_entry_v1, 8);
+PVABI_OFF(struct grant_entry_v1, flags, 0);
+PVABI_OFF(struct grant_entry_v1, domid, 2);
+PVABI_OFF(struct grant_entry_v1, frame, 4);
+
+#define GNTTAB_V1_ENTRIES_PER_PAGE	(4096 / sizeof(struct grant_entry_v1))
+
+/* Refs below 8 are reserved: the toolstack seeds 0 (console) and 1 (xenstore). */
+#define GNTTAB_NR_RESERVED_ENTRIES	8
+#define GNTTAB_RESERVED_CONSOLE		0
+#define GNTTAB_RESERVED_XENSTORE	1
+
+/* grant_entry_v1.flags: type in bits 0-1, then modifiers. */
+#define GTF_invalid		0U
+#define GTF_permit_access	1U
+#define GTF_accept_transfer	2U
+#define GTF_transitive		3U
+#define GTF_type_mask		3U
+#define _GTF_readonly		2
+#define GTF_readonly		(1U << _GTF_readonly)
+#define _GTF_reading		3
+#define GTF_reading		(1U << _GTF_reading)	/* set by the hypervisor */
+#define _GTF_writing		4
+#define GTF_writing		(1U << _GTF_writing)	/* set by the hypervisor */
+#define _GTF_PWT		5
+#define GTF_PWT			(1U << _GTF_PWT)
+#define _GTF_PCD		6
+#define GTF_PCD			(1U << _GTF_PCD)
+#define _GTF_PAT		7
+#define GTF_PAT			(1U << _GTF_PAT)
+#define _GTF_sub_page		8
+#define GTF_sub_page		(1U << _GTF_sub_page)
+/* Meanings of bits 2 and 3 for accept_transfer entries. */
+#define GTF_transfer_committed	(1U << 2)
+#define GTF_transfer_completed	(1U << 3)
+
+#define GNTTABOP_map_grant_ref		0
+#define GNTTABOP_unmap_grant_ref	1
+#define GNTTABOP_setup_table		2
+#define GNTTABOP_dump_table		3
+#define GNTTABOP_transfer		4
+#define GNTTABOP_copy			5
+#define GNTTABOP_query_size		6
+#define GNTTABOP_unmap_and_replace	7
+#define GNTTABOP_set_version		8
+#define GNTTABOP_get_status_frames	9
+#define GNTTABOP_get_version		10
+#define GNTTABOP_swap_grant_ref		11
+#define GNTTABOP_cache_flush		12
+
+/* map_grant_ref flags. */
+#define GNTMAP_device_map	(1U << 0)
+#define GNTMAP_host_map		(1U << 1)
+#define GNTMAP_readonly		(1U << 2)
+#define GNTMAP_application_map	(1U << 3)
+#define GNTMAP_contains_pte	(1U << 4)
+#define _GNTMAP_guest_avail0	16
+#define GNTMAP_guest_avail_mask	(~0U << _GNTMAP_guest_avail0)
+
+/* Per-op status codes (in the struct, not the hypercall return value). */
+#define GNTST_okay			0
+#define GNTST_general_error		(-1)
+#define GNTST_bad_domain		(-2)
+#define GNTST_bad_gntref		(-3)
+#define GNTST_bad_handle		(-4)
+#define GNTST_bad_virt_addr		(-5)
+#define GNTST_bad_dev_addr		(-6)
+#define GNTST_no_device_space		(-7)
+#define GNTST_permission_denied		(-8)
+#define GNTST_bad_page			(-9)
+#define GNTST_bad_copy_arg		(-10)
+#define GNTST_address_too_big		(-11)
+#define GNTST_eagain			(-12)
+#define GNTST_no_space			(-13)
+
+struct gnttab_map_grant_ref {
+	uint64_t host_addr;
+	uint32_t flags;
+	grant_ref_t ref;
+	domid_t dom;
+	int16_t status;			/* out */
+	grant_handle_t handle;		/* out */
+	uint64_t dev_bus_addr;		/* out */
+};
+PVABI_SIZE(struct gnttab_map_grant_ref, 32);
+PVABI_OFF(struct gnttab_map_grant_ref, host_addr, 0);
+PVABI_OFF(struct gnttab_map_grant_ref, flags, 8);
+PVABI_OFF(struct gnttab_map_grant_ref, ref, 12);
+PVABI_OFF(struct gnttab_map_grant_ref, dom, 16);
+PVABI_OFF(struct gnttab_map_grant_ref, status, 18);
+PVABI_OFF(struct gnttab_map_grant_ref, handle, 20);
+PVABI_OFF(struct gnttab_map_grant_ref, dev_bus_addr, 24);
+
+struct gnttab_unmap_grant_ref {
+	uint64_t host_addr;
+	uint64_t dev_bus_addr;
+	grant_handle_t handle;
+	int16_t status;			/* out */
+	uint16_t pad;
+};
+PVABI_SIZE(struct gnttab_unmap_grant_ref, 24);
+PVABI_OFF(struct gnttab_unmap_grant_ref, host_addr, 0);
+PVABI_OFF(struct gnttab_unmap_grant_ref, dev_bus_addr, 8);
+PVABI_OFF(struct gnttab_unmap_grant_ref, handle, 16);
+PVABI_OFF(struct gnttab_unmap_grant_ref, status, 20);
+
+struct gnttab_setup_table {
+	domid_t dom;
+	uint16_t pad0;
+	uint32_t nr_frames;
+	int16_t status;			/* out */
+	uint16_t pad1[3];
+	pvabi_handle_t frame_list;	/* xen_pfn_t[nr_frames], out */
+};
+PVABI_SIZE(struct gnttab_setup_table, 24);
+PVABI_OFF(struct gnttab_setup_table, dom, 0);
+PVABI_OFF(struct gnttab_setup_table, nr_frames, 4);
+PVABI_OFF(struct gnttab_setup_table, status, 8);
+PVABI_OFF(struct gnttab_setup_table, frame_list, 16);
+
+struct gnttab_dump_table {
+	domid_t dom;
+	int16_t status;			/* out */
+};
+PVABI_SIZE(struct gnttab_dump_table, 4);
+PVABI_OFF(struct gnttab_dump_table, dom, 0);
+PVABI_OFF(struct gnttab_dump_table, status, 2);
+
+struct gnttab_transfer {
+	xen_pfn_t mfn;
+	domid_t domid;
+	uint16_t pad;
+	grant_ref_t ref;
+	int16_t status;			/* out */
+	uint16_t pad1[3];
+};
+PVABI_SIZE(struct gnttab_transfer, 24);
+PVABI_OFF(struct gnttab_transfer, mfn, 0);
+PVABI_OFF(struct gnttab_transfer, domid, 8);
+PVABI_OFF(struct gnttab_transfer, ref, 12);
+PVABI_OFF(struct gnttab_transfer, status, 16);
+
+#define GNTCOPY_source_gref	(1U << 0)
+#define GNTCOPY_dest_gref	(1U << 1)
+
+/* One side of a copy: a grant ref (with the *_gref flag) or a frame of the caller. */
+struct gnttab_copy_ptr {
+	union {
+		grant_ref_t ref;
+		xen_pfn_t gmfn;
+	} u;
+	domid_t domid;
+	uint16_t offset;
+	uint32_t pad;
+};
+PVABI_SIZE(struct gnttab_copy_ptr, 16);
+PVABI_OFF(struct gnttab_copy_ptr, u, 0);
+PVABI_OFF(struct gnttab_copy_ptr, domid, 8);
+PVABI_OFF(struct gnttab_copy_ptr, offset, 10);
+
+struct gnttab_copy {
+	struct gnttab_copy_ptr source;
+	struct gnttab_copy_ptr dest;
+	uint16_t len;
+	uint16_t flags;
+	int16_t status;			/* out */
+	uint16_t pad;
+};
+PVABI_SIZE(struct gnttab_copy, 40);
+PVABI_OFF(struct gnttab_copy, source, 0);
+PVABI_OFF(struct gnttab_copy, dest, 16);
+PVABI_OFF(struct gnttab_copy, len, 32);
+PVABI_OFF(struct gnttab_copy, flags, 34);
+PVABI_OFF(struct gnttab_copy, status, 36);
+
+struct gnttab_query_size {
+	domid_t dom;
+	uint16_t pad0;
+	uint32_t nr_frames;		/* out */
+	uint32_t max_nr_frames;		/* out */
+	int16_t status;			/* out */
+	uint16_t pad1;
+};
+PVABI_SIZE(struct gnttab_query_size, 16);
+PVABI_OFF(struct gnttab_query_size, dom, 0);
+PVABI_OFF(struct gnttab_query_size, nr_frames, 4);
+PVABI_OFF(struct gnttab_query_size, max_nr_frames, 8);
+PVABI_OFF(struct gnttab_query_size, status, 12);
+
+struct gnttab_unmap_and_replace {
+	uint64_t host_addr;
+	uint64_t new_addr;
+	grant_handle_t handle;
+	int16_t status;			/* out */
+	uint16_t pad;
+};
+PVABI_SIZE(struct gnttab_unmap_and_replace, 24);
+PVABI_OFF(struct gnttab_unmap_and_replace, host_addr, 0);
+PVABI_OFF(struct gnttab_unmap_and_replace, new_addr, 8);
+PVABI_OFF(struct gnttab_unmap_and_replace, handle, 16);
+PVABI_OFF(struct gnttab_unmap_and_replace, status, 20);
+
+struct gnttab_set_version {
+	uint32_t version;		/* in: wanted; out: in effect */
+};
+PVABI_SIZE(struct gnttab_set_version, 4);
+PVABI_OFF(struct gnttab_set_version, version, 0);
+
+struct gnttab_get_status_frames {
+	uint32_t nr_frames;
+	domid_t dom;
+	int16_t status;			/* out */
+	pvabi_handle_t frame_list;	/* uint64_t[nr_frames], out */
+};
+PVABI_SIZE(struct gnttab_get_status_frames, 16);
+PVABI_OFF(struct gnttab_get_status_frames, nr_frames, 0);
+PVABI_OFF(struct gnttab_get_status_frames, dom, 4);
+PVABI_OFF(struct gnttab_get_status_frames, status, 6);
+PVABI_OFF(struct gnttab_get_status_frames, frame_list, 8);
+
+struct gnttab_get_version {
+	domid_t dom;
+	uint16_t pad;
+	uint32_t version;		/* out */
+};
+PVABI_SIZE(struct gnttab_get_version, 8);
+PVABI_OFF(struct gnttab_get_version, dom, 0);
+PVABI_OFF(struct gnttab_get_version, version, 4);
+
+struct gnttab_swap_grant_ref {
+	grant_ref_t ref_a;
+	grant_ref_t ref_b;
+	int16_t status;			/* out */
+	uint16_t pad;
+};
+PVABI_SIZE(struct gnttab_swap_grant_ref, 12);
+PVABI_OFF(struct gnttab_swap_grant_ref, ref_a, 0);
+PVABI_OFF(struct gnttab_swap_grant_ref, ref_b, 4);
+PVABI_OFF(struct gnttab_swap_grant_ref, status, 8);
+
+#endif

@@ -1,0 +1,172 @@
+/* memory_op hypercall: reservations, the M2P mapping, the guest's memory map, add_to_physmap. */
+#ifndef PVABI_MEMORY_H
+#define PVABI_MEMORY_H
+
+#include <stdint.h>
+#include <pvabi/abi_check.h>
+#include <pvabi/xen.h>
+
+#define XENMEM_increase_reservation	0
+#define XENMEM_decrease_reservation	1
+#define XENMEM_maximum_ram_page		2
+#define XENMEM_current_reservation	3
+#define XENMEM_maximum_reservation	4
+#define XENMEM_machphys_mfn_list	5
+#define XENMEM_populate_physmap		6
+#define XENMEM_add_to_physmap		7
+#define XENMEM_memory_map		9
+#define XENMEM_machine_memory_map	10
+#define XENMEM_exchange			11
+#define XENMEM_machphys_mapping		12
+#define XENMEM_set_memory_map		13
+#define XENMEM_maximum_gpfn		14
+#define XENMEM_remove_from_physmap	15
+#define XENMEM_set_pod_target		16
+#define XENMEM_get_pod_target		17
+#define XENMEM_get_sharing_freed_pages	18
+#define XENMEM_get_sharing_shared_pages	19
+#define XENMEM_paging_op		20
+#define XENMEM_access_op		21
+#define XENMEM_sharing_op		22
+#define XENMEM_add_to_physmap_batch	23
+#define XENMEM_claim_pages		24
+#define XENMEM_machphys_compat_mfn_list	25
+#define XENMEM_get_vnumainfo		26
+#define XENMEM_reserved_device_memory_map 27
+#define XENMEM_acquire_resource		28
+
+/* The sub-op number is in the low bits of cmd; the rest is a continuation start index. */
+#define MEMOP_CMD_MASK			0xf
+#define MEMOP_EXTENT_SHIFT		6
+
+/* xen_memory_reservation.mem_flags */
+#define XENMEMF_address_bits(x)		(x)
+#define XENMEMF_get_address_bits(x)	((x) & 0xffU)
+#define XENMEMF_node(x)			(((x) + 1) << 8)
+#define XENMEMF_get_node(x)		((((x) >> 8) - 1) & 0xffU)
+#define XENMEMF_populate_on_demand	(1U << 16)
+#define XENMEMF_exact_node_request	(1U << 17)
+#define XENMEMF_vnode			(1U << 18)
+
+/* increase/decrease_reservation and populate_physmap. */
+struct xen_memory_reservation {
+	pvabi_handle_t extent_start;	/* xen_pfn_t[nr_extents], in/out */
+	xen_ulong_t nr_extents;
+	uint32_t extent_order;
+	uint32_t mem_flags;
+	domid_t domid;
+	uint16_t pad[3];
+};
+PVABI_SIZE(struct xen_memory_reservation, 32);
+PVABI_OFF(struct xen_memory_reservation, extent_start, 0);
+PVABI_OFF(struct xen_memory_reservation, nr_extents, 8);
+PVABI_OFF(struct xen_memory_reservation, extent_order, 16);
+PVABI_OFF(struct xen_memory_reservation, mem_flags, 20);
+PVABI_OFF(struct xen_memory_reservation, domid, 24);
+
+struct xen_memory_exchange {
+	struct xen_memory_reservation in;
+	struct xen_memory_reservation out;
+	xen_ulong_t nr_exchanged;
+};
+PVABI_SIZE(struct xen_memory_exchange, 72);
+PVABI_OFF(struct xen_memory_exchange, in, 0);
+PVABI_OFF(struct xen_memory_exchange, out, 32);
+PVABI_OFF(struct xen_memory_exchange, nr_exchanged, 64);
+
+/* Argument of maximum_ram_page/current/maximum_reservation/maximum_gpfn is a bare domid_t. */
+
+struct xen_machphys_mfn_list {
+	uint32_t max_extents;
+	uint32_t pad0;
+	pvabi_handle_t extent_start;	/* xen_pfn_t[max_extents], out */
+	uint32_t nr_extents;		/* out */
+	uint32_t pad1;
+};
+PVABI_SIZE(struct xen_machphys_mfn_list, 24);
+PVABI_OFF(struct xen_machphys_mfn_list, max_extents, 0);
+PVABI_OFF(struct xen_machphys_mfn_list, extent_start, 8);
+PVABI_OFF(struct xen_machphys_mfn_list, nr_extents, 16);
+
+/* Where the read-only M2P table is visible to the guest. */
+struct xen_machphys_mapping {
+	xen_ulong_t v_start;
+	xen_ulong_t v_end;
+	xen_ulong_t max_mfn;
+};
+PVABI_SIZE(struct xen_machphys_mapping, 24);
+PVABI_OFF(struct xen_machphys_mapping, v_start, 0);
+PVABI_OFF(struct xen_machphys_mapping, v_end, 8);
+PVABI_OFF(struct xen_machphys_mapping, max_mfn, 16);
+
+/* add_to_physmap spaces. */
+#define XENMAPSPACE_shared_info		0
+#define XENMAPSPACE_grant_table		1
+#define XENMAPSPACE_gmfn		2
+#define XENMAPSPACE_gmfn_range		3
+#define XENMAPSPACE_gmfn_foreign	4
+#define XENMAPSPACE_dev_mmio		5
+/* For XENMAPSPACE_grant_table: idx with this bit names a status frame. */
+#define XENMAPIDX_grant_table_status	0x80000000U
+
+/* Auto-translated guests only (PV guests get -EINVAL or -ENOSYS). */
+struct xen_add_to_physmap {
+	domid_t domid;
+	uint16_t size;			/* gmfn_range only */
+	uint32_t space;
+	xen_ulong_t idx;
+	xen_pfn_t gpfn;
+};
+PVABI_SIZE(struct xen_add_to_physmap, 24);
+PVABI_OFF(struct xen_add_to_physmap, domid, 0);
+PVABI_OFF(struct xen_add_to_physmap, size, 2);
+PVABI_OFF(struct xen_add_to_physmap, space, 4);
+PVABI_OFF(struct xen_add_to_physmap, idx, 8);
+PVABI_OFF(struct xen_add_to_physmap, gpfn, 16);
+
+struct xen_remove_from_physmap {
+	domid_t domid;
+	uint16_t pad[3];
+	xen_pfn_t gpfn;
+};
+PVABI_SIZE(struct xen_remove_from_physmap, 16);
+PVABI_OFF(struct xen_remove_from_physmap, domid, 0);
+PVABI_OFF(struct xen_remove_from_physmap, gpfn, 8);
+
+/* memory_map / machine_memory_map: nr_entries is capacity in, count out. */
+struct xen_memory_map {
+	uint32_t nr_entries;
+	uint32_t pad;
+	pvabi_handle_t buffer;		/* struct e820entry[nr_entries] */
+};
+PVABI_SIZE(struct xen_memory_map, 16);
+PVABI_OFF(struct xen_memory_map, nr_entries, 0);
+PVABI_OFF(struct xen_memory_map, buffer, 8);
+
+struct xen_foreign_memory_map {
+	domid_t domid;
+	uint16_t pad[3];
+	struct xen_memory_map map;
+};
+PVABI_SIZE(struct xen_foreign_memory_map, 24);
+PVABI_OFF(struct xen_foreign_memory_map, domid, 0);
+PVABI_OFF(struct xen_foreign_memory_map, map, 8);
+
+/* One record of the guest's memory map, packed as the BIOS e820 format is. */
+struct e820entry {
+	uint64_t addr;
+	uint64_t size;
+	uint32_t type;
+} __attribute__((packed));
+PVABI_SIZE(struct e820entry, 20);
+PVABI_OFF(struct e820entry, addr, 0);
+PVABI_OFF(struct e820entry, size, 8);
+PVABI_OFF(struct e820entry, type, 16);
+
+#define E820_RAM		1
+#define E820_RESERVED		2
+#define E820_ACPI		3
+#define E820_NVS		4
+#define E820_UNUSABLE		5
+
+#endif
