@@ -1,0 +1,14 @@
+/* xenstore Unix-socket transport for host tools: every client is a dom0 connection. */
+#ifndef XSD_SOCKET_H
+#define XSD_SOCKET_H
+
+#include <signal.h>
+
+#include "xsd.h"
+
+/* Binds and listens on path (replacing a stale socket file); returns the fd or -1. */
+int xsd_socket_listen(const char *path);
+/* Serves clients until *stop becomes non-zero; returns 0, or -1 on a fatal error. */
+int xsd_socket_serve(struct xsd_store *s, int lfd, volatile sig_atomic_t *stop);
+
+#endif
