@@ -36,14 +36,15 @@
 	xen_note_quad XEN_ELFNOTE_VIRT_BASE, RT_VIRT_BASE
 	xen_note_quad XEN_ELFNOTE_PADDR_OFFSET, 0
 	xen_note_quad XEN_ELFNOTE_ENTRY, rt_entry
-	xen_note_str XEN_ELFNOTE_PAE_MODE, "yes"
 	/*
-	 * No hypercall page (hypercalls are a bare syscall) and no writable page
-	 * tables needed: the guest never writes a PTE. "dom0" says the image may
-	 * be the initial domain, which is how both hypervisors run it.
+	 * No PAE_MODE or HV_START_LOW: they only mean something to 32-bit
+	 * guests, and Xen's dom0 builder turns PAE_MODE into a "p" after the
+	 * start_info magic. No hypercall page (hypercalls are a bare syscall)
+	 * and no writable page tables: the guest never writes a PTE. "dom0"
+	 * says the image may be the initial domain, which is how both
+	 * hypervisors run it.
 	 */
 	xen_note_str XEN_ELFNOTE_FEATURES, "dom0"
-	xen_note_quad XEN_ELFNOTE_HV_START_LOW, 0xffff800000000000
 
 	.section .text.entry, "ax"
 	.globl rt_entry

@@ -66,8 +66,9 @@ static long long rt_arg_signed(va_list *ap, int lng)
 	return va_arg(*ap, int);
 }
 
-static void rt_format_one(struct rt_out *o, char conv, int lng, int width, char pad, int alt,
-			  va_list *ap)
+/* prec < 0: none; for %s it bounds the bytes read, as in C. */
+static void rt_format_one(struct rt_out *o, char conv, int lng, int width, int prec, char pad,
+			  int alt, va_list *ap)
 {
 	switch (conv) {
 	case 'd':
@@ -95,7 +96,7 @@ static void rt_format_one(struct rt_out *o, char conv, int lng, int width, char 
 
 		if (!s)
 			s = "(null)";
-		rt_put_padded(o, s, strlen(s), width, ' ');
+		rt_put_padded(o, s, prec < 0 ? strlen(s) : rt_strnlen(s, (size_t)prec), width, ' ');
 		break;
 	}
 	default:
@@ -112,7 +113,7 @@ int rt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 
 	va_copy(args, ap);
 	for (const char *p = fmt; *p; p++) {
-		int width = 0, lng = 0, alt = 0;
+		int width = 0, prec = -1, lng = 0, alt = 0;
 		char pad = ' ';
 
 		if (*p != '%') {
@@ -132,11 +133,15 @@ int rt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		}
 		for (; *p >= '0' && *p <= '9'; p++)
 			width = width * 10 + (*p - '0');
+		if (*p == '.') {
+			for (prec = 0, p++; *p >= '0' && *p <= '9'; p++)
+				prec = prec * 10 + (*p - '0');
+		}
 		for (; *p == 'l' || *p == 'z'; p++)
 			lng++;
 		if (!*p)
 			break;
-		rt_format_one(&o, *p, lng, width, pad, alt, &args);
+		rt_format_one(&o, *p, lng, width, prec, pad, alt, &args);
 	}
 	va_end(args);
 	if (size)

@@ -24,7 +24,7 @@ extern struct rt_boot_state rt_boot;
 extern char rt_image_start[], rt_image_end[];
 #define RT_VIRT_BASE 0xffffffff80000000ULL
 
-/* Console output through CONSOLEIO_write. %s %c %d %i %u %x %p with l/ll/z and width/0 flags. */
+/* Console output through CONSOLEIO_write. %s %c %d %i %u %x %p with l/ll/z, width, 0 and # flags, %.Ns. */
 void rt_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int rt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int rt_snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
