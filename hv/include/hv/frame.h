@@ -186,7 +186,7 @@ void frame_add_free_range(mfn_t first, mfn_t count);
  */
 mfn_t frame_alloc(unsigned int order, struct frame_owner *owner);
 
-/* As frame_alloc, but the whole block lies below MFN limit. */
+/* As frame_alloc, but the whole block lies below MFN limit (MFN_INVALID: no limit). */
 mfn_t frame_alloc_below(unsigned int order, struct frame_owner *owner, mfn_t limit);
 
 /*

@@ -12,12 +12,15 @@ void *memcpy(void *dst, const void *src, size_t n);
 void *memmove(void *dst, const void *src, size_t n);
 void *memset(void *dst, int c, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
+void *memchr(const void *s, int c, size_t n);
 size_t strlen(const char *s);
 size_t strnlen(const char *s, size_t max);
 int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
 char *strchr(const char *s, int c);
 int snprintf(char *buf, size_t size, const char *fmt, ...) __printf(3, 4);
+#include <stdarg.h>
+int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 #endif
 
 /* Parses an unsigned number with optional 0x prefix; returns chars consumed, 0 if none. */

@@ -1,0 +1,73 @@
+/* Exception and interrupt entry: one stub per vector pushes (error code, vector), then a common path saves every register. */
+#include <asm/layout.h>
+
+/* Vectors for which the CPU pushes an error code itself. */
+#define HAS_ERRCODE(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
+
+	.text
+	.balign 16
+	.altmacro
+.macro STUB v
+	.balign 16
+stub_\v:
+	.if !HAS_ERRCODE(\v)
+	pushq	$0
+	.endif
+	pushq	$\v
+	jmp	common_entry
+.endm
+
+	.globl entry_stubs_start
+entry_stubs_start:
+	.set vec, 0
+	.rept 256
+	STUB %vec
+	.set vec, vec + 1
+	.endr
+
+common_entry:
+	cld
+	pushq	%rax
+	pushq	%rbx
+	pushq	%rcx
+	pushq	%rdx
+	pushq	%rsi
+	pushq	%rdi
+	pushq	%rbp
+	pushq	%r8
+	pushq	%r9
+	pushq	%r10
+	pushq	%r11
+	pushq	%r12
+	pushq	%r13
+	pushq	%r14
+	pushq	%r15
+	mov	%rsp, %rdi
+	call	trap_dispatch
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%r11
+	popq	%r10
+	popq	%r9
+	popq	%r8
+	popq	%rbp
+	popq	%rdi
+	popq	%rsi
+	popq	%rdx
+	popq	%rcx
+	popq	%rbx
+	popq	%rax
+	add	$16, %rsp		/* vector and error code */
+	iretq
+
+	.section .rodata
+	.balign 8
+	.globl entry_stubs
+entry_stubs:
+	.set vec, 0
+	.rept 256
+	.quad	entry_stubs_start + vec * 16
+	.set vec, vec + 1
+	.endr

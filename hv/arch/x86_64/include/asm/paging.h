@@ -1,0 +1,19 @@
+/* The hypervisor's own page tables: the image with W^X, the direct map, and a few uncached device pages. */
+#ifndef ASM_PAGING_H
+#define ASM_PAGING_H
+
+#include <hv/memmap.h>
+
+extern paddr_t idle_pg_table_pa;	/* the L4 every CPU runs on while idle */
+extern uint64_t pte_nx;			/* PTE_NX if the CPU has it, else 0 */
+
+/* Builds the final tables from early memory and switches this CPU to them. */
+void paging_init(struct memmap *m, paddr_t ram_end);
+/* Maps one page of MMIO uncached; returns its virtual address. Boot CPU, before SMP only. */
+void *ioremap_page(paddr_t pa);
+/* An L4 for the AP trampoline: the idle L4's hypervisor slots plus an identity map of the low 2 MiB. */
+paddr_t paging_trampoline_l4(void);
+/* Human-readable layout summary for the boot log. */
+void paging_print_layout(void);
+
+#endif

@@ -1,0 +1,18 @@
+/* Application-processor bring-up and cross-CPU calls. */
+#ifndef ASM_SMP_H
+#define ASM_SMP_H
+
+#include <hv/types.h>
+
+#define IPI_PING	(1u << 0)
+#define IPI_STOP	(1u << 1)
+
+/* Starts every CPU the MADT lists, up to maxcpus (0 = all). Returns how many are online. */
+unsigned int smp_boot_cpus(unsigned int maxcpus);
+/* Sends IPI_PING to every other online CPU and waits; returns the number that answered. */
+unsigned int smp_ping_all(void);
+void smp_ipi_interrupt(void);
+/* Idle loop: never returns. */
+void __noreturn cpu_idle_loop(void);
+
+#endif

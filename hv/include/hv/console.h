@@ -1,0 +1,19 @@
+/* Console: the sinks hypervisor text goes to (serial today), with a lock the crash path may break. */
+#ifndef HV_CONSOLE_H
+#define HV_CONSOLE_H
+
+#include <hv/types.h>
+
+void console_init(const char *spec);
+void console_write(const char *s, size_t n);
+void console_lock(void);
+void console_unlock(void);
+/* Crash path only: another CPU may have died holding the lock. */
+void console_force_unlock(void);
+
+/* Arch-provided serial port. */
+void serial_init(uint16_t port);
+void serial_write(const char *s, size_t n);
+bool serial_enabled(void);
+
+#endif

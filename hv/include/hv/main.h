@@ -1,0 +1,19 @@
+/* Architecture-neutral boot and the objects it reads. */
+#ifndef HV_MAIN_H
+#define HV_MAIN_H
+
+#include <hv/bootinfo.h>
+#include <hv/cmdline.h>
+
+extern struct boot_info bootinfo;
+extern struct hv_cmdline hv_cmdline;
+extern uint32_t hv_test_switches;
+
+/* Entered on the boot CPU once every CPU is up; never returns. */
+void __noreturn hv_main(void);
+
+/* Arch hooks the common code uses. */
+void __noreturn hv_shutdown(bool success);
+void hv_wait_ns(uint64_t ns);
+
+#endif

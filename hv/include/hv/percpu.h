@@ -1,0 +1,57 @@
+/* Per-CPU state: found through the top of the current stack block, so it works on every entry path without swapgs. */
+#ifndef HV_PERCPU_H
+#define HV_PERCPU_H
+
+#include <hv/types.h>
+
+struct tss;
+
+struct percpu {
+	unsigned int cpu_id;		/* dense index, 0 = boot CPU */
+	uint32_t apic_id;
+	void *stack_block;		/* STACK_SIZE-aligned, see asm/layout.h */
+	volatile bool online;
+
+	/* Arch state, written only by this CPU after bring-up. */
+	uint8_t *gdt;			/* GDT_LIMIT + 1 bytes */
+	struct tss *tss;
+
+	/* Timer: ticks counted by this CPU's LAPIC timer handler. */
+	volatile uint64_t timer_ticks;
+	uint64_t timer_period_ns;
+
+	/* IPIs: bits set by the sender, cleared by this CPU. */
+	volatile uint32_t ipi_pending;
+	volatile uint64_t ipi_pings;
+
+	/* Idle loop iterations that halted: cheap evidence the CPU sleeps. */
+	uint64_t idle_halts;
+};
+
+/* Every CPU that firmware reported, indexed by cpu_id; entries are NULL past nr_cpus_online. */
+extern struct percpu **cpu_table;
+extern unsigned int nr_cpus_possible;
+extern volatile unsigned int nr_cpus_online;
+
+#ifdef HV_HOST_TEST
+static inline unsigned int smp_processor_id(void) { return 0; }
+#else
+#include <asm/layout.h>
+
+static inline struct percpu *this_cpu(void)
+{
+	uintptr_t sp;
+
+	__asm__("mov %%rsp, %0" : "=r"(sp));
+	return *(struct percpu **)((sp & ~((uintptr_t)STACK_SIZE - 1)) + STACK_PCPU_OFF);
+}
+
+static inline unsigned int smp_processor_id(void)
+{
+	struct percpu *p = this_cpu();
+
+	return p ? p->cpu_id : 0;
+}
+#endif
+
+#endif
