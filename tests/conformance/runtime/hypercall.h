@@ -59,6 +59,21 @@ static inline long hyp_vm_assist(uint64_t cmd, uint64_t type)
 	return rt_hypercall2(__HYPERVISOR_vm_assist, cmd, type);
 }
 
+static inline long hyp_update_va_mapping(uint64_t va, uint64_t pte, uint64_t flags)
+{
+	return rt_hypercall3(__HYPERVISOR_update_va_mapping, va, pte, flags);
+}
+
+static inline long hyp_memory_op(uint64_t cmd, uint64_t arg)
+{
+	return rt_hypercall2(__HYPERVISOR_memory_op, cmd, arg);
+}
+
+static inline long hyp_vcpu_op(uint64_t cmd, uint64_t vcpu, uint64_t arg)
+{
+	return rt_hypercall3(__HYPERVISOR_vcpu_op, cmd, vcpu, arg);
+}
+
 static inline long hyp_set_trap_table(uint64_t table)
 {
 	return rt_hypercall5(__HYPERVISOR_set_trap_table, table, 0, 0, 0, 0);
