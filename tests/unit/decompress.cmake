@@ -1,0 +1,34 @@
+# Decompressors (hv/common/inflate.c, unxz*.c, crc.c): host unit tests, the skiff-unxz tool, a freestanding build check.
+set(SKIFF_DECOMP_SRC
+  ${PROJECT_SOURCE_DIR}/hv/common/crc.c
+  ${PROJECT_SOURCE_DIR}/hv/common/inflate.c
+  ${PROJECT_SOURCE_DIR}/hv/common/unxz.c
+  ${PROJECT_SOURCE_DIR}/hv/common/unxz_bcj.c
+  ${PROJECT_SOURCE_DIR}/hv/common/unxz_lzma2.c)
+set(SKIFF_DECOMP_TEST_UTIL ${CMAKE_CURRENT_SOURCE_DIR}/test_decompress_util.c)
+
+skiff_unit_test(test_decompress_xz test_decompress_xz.c ${SKIFF_DECOMP_TEST_UTIL} ${SKIFF_DECOMP_SRC})
+skiff_unit_test(test_decompress_gz test_decompress_gz.c ${SKIFF_DECOMP_TEST_UTIL} ${SKIFF_DECOMP_SRC})
+
+# Debian's real vmlinuz: fetched on demand by the decompress-fetch-vmlinuz target; the test skips without it.
+set(SKIFF_DECOMP_DATA ${CMAKE_BINARY_DIR}/decompress-data)
+skiff_unit_test(test_decompress_vmlinuz test_decompress_vmlinuz.c ${SKIFF_DECOMP_TEST_UTIL} ${SKIFF_DECOMP_SRC})
+target_compile_definitions(test_decompress_vmlinuz PRIVATE SKIFF_DECOMP_DATA="${SKIFF_DECOMP_DATA}")
+set_tests_properties(unit.test_decompress_vmlinuz PROPERTIES SKIP_RETURN_CODE 77)
+add_custom_target(decompress-fetch-vmlinuz
+  COMMAND ${CMAKE_COMMAND} -E make_directory ${SKIFF_DECOMP_DATA}
+  COMMAND sh -c "cd '${SKIFF_DECOMP_DATA}' && pkg=$(apt-cache depends linux-image-amd64 | sed -n 's/.*Depends: \\(linux-image-[0-9].*\\)/\\1/p' | head -1) && apt-get download \"$pkg\" && dpkg-deb -x \"$pkg\"_*.deb root && rm -f \"$pkg\"_*.deb"
+  COMMENT "Downloading (not installing) Debian's amd64 kernel image for test_decompress_vmlinuz"
+  VERBATIM)
+
+# skiff-unxz FILE [OUT]: decompress an xz or gzip file with the hypervisor's code (for fuzzing and by hand).
+add_executable(skiff-unxz test_decompress_cli.c ${SKIFF_DECOMP_SRC})
+target_compile_options(skiff-unxz PRIVATE ${SKIFF_HOST_WARNINGS})
+target_compile_definitions(skiff-unxz PRIVATE ${SKIFF_HV_HOST_DEFS})
+target_include_directories(skiff-unxz PRIVATE ${SKIFF_HV_INCLUDE})
+
+# The same sources built as the hypervisor builds them, with a per-function stack limit (kernel stack is 16 KiB).
+add_library(decompress-freestanding OBJECT ${SKIFF_DECOMP_SRC})
+target_include_directories(decompress-freestanding PRIVATE ${PROJECT_SOURCE_DIR}/hv/include)
+target_compile_options(decompress-freestanding PRIVATE
+  ${SKIFF_HOST_WARNINGS} -ffreestanding -fno-builtin -mno-red-zone -mcmodel=kernel -fno-pic -fno-stack-protector -mgeneral-regs-only -Wstack-usage=512)
