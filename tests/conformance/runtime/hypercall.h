@@ -74,6 +74,11 @@ static inline long hyp_vcpu_op(uint64_t cmd, uint64_t vcpu, uint64_t arg)
 	return rt_hypercall3(__HYPERVISOR_vcpu_op, cmd, vcpu, arg);
 }
 
+static inline long hyp_event_channel_op(uint64_t cmd, uint64_t arg)
+{
+	return rt_hypercall2(__HYPERVISOR_event_channel_op, cmd, arg);
+}
+
 static inline long hyp_set_trap_table(uint64_t table)
 {
 	return rt_hypercall5(__HYPERVISOR_set_trap_table, table, 0, 0, 0, 0);

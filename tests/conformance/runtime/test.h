@@ -56,6 +56,14 @@ size_t rt_strnlen(const char *s, size_t max);
 int strncmp(const char *a, const char *b, size_t n);
 /* True if the space-separated word occurs in s. */
 int rt_has_word(const char *s, const char *word);
+/*
+ * Maps start_info.shared_info at a page of the image (once) and returns
+ * it, or NULL with *rc set to the update_va_mapping error.
+ */
+volatile struct shared_info *rt_map_shared_info(long *rc);
+/* Guest system time in ns from a vcpu_time_info: the pvclock formula under the version protocol. */
+uint64_t rt_pvclock_ns(volatile struct vcpu_time_info *t);
+
 /* Ends the guest: SCHEDOP_shutdown with this reason; never returns. */
 void rt_shutdown(unsigned int reason) __attribute__((noreturn));
 

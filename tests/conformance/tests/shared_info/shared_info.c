@@ -10,40 +10,13 @@
  */
 #include "test.h"
 
-#define PTE_P	0x001ULL
-#define PTE_RW	0x002ULL
-#define PTE_A	0x020ULL
-#define PTE_D	0x040ULL
-
-/* Any page the guest owns will do as the mapping window; its RAM is simply unmapped. */
-static uint8_t window[4096] __attribute__((aligned(4096)));
-
 static volatile struct shared_info *map_shared_info(void)
 {
-	uint64_t pte = (rt_boot.si->shared_info & ~0xfffULL) | PTE_P | PTE_RW | PTE_A | PTE_D;
-	long rc = hyp_update_va_mapping(RT_PTR(window), pte, UVMF_INVLPG);
+	long rc;
+	volatile struct shared_info *s = rt_map_shared_info(&rc);
 
 	tc_expect_eq(rc, 0, "update_va_mapping of the shared_info frame");
-	return rc == 0 ? (volatile struct shared_info *)window : NULL;
-}
-
-/* The pvclock formula: system_time + ((tsc - tsc_timestamp) << shift) * mul >> 32. */
-static uint64_t pvclock_ns(volatile struct vcpu_time_info *t)
-{
-	uint32_t version;
-	uint64_t ns;
-
-	do {
-		version = t->version;
-		__asm__ volatile("" ::: "memory");
-		uint64_t delta = rt_rdtsc() - t->tsc_timestamp;
-		int8_t shift = t->tsc_shift;
-
-		delta = shift >= 0 ? delta << shift : delta >> -shift;
-		ns = t->system_time + (uint64_t)(((unsigned __int128)delta * t->tsc_to_system_mul) >> 32);
-		__asm__ volatile("" ::: "memory");
-	} while ((version & 1) || version != t->version);
-	return ns;
+	return s;
 }
 
 static void check_masks(volatile struct shared_info *s)
@@ -67,10 +40,10 @@ static void check_time(volatile struct shared_info *s)
 	tc_check(t->tsc_to_system_mul != 0, "vcpu_info[0].time has a TSC multiplier");
 	tc_check(t->tsc_shift >= -32 && t->tsc_shift <= 32, "tsc_shift is sane (%d)", t->tsc_shift);
 	tc_check(st0 > 0, "system_time is set");
-	ns0 = pvclock_ns(t);
+	ns0 = rt_pvclock_ns(t);
 	for (int i = 0; i < 200; i++)
 		hyp_sched_op(0, 0);
-	ns1 = pvclock_ns(t);
+	ns1 = rt_pvclock_ns(t);
 	tc_check(ns1 > ns0, "pvclock time advances across 200 yields (%llu -> %llu ns)",
 		 (unsigned long long)ns0, (unsigned long long)ns1);
 	tc_check(ns1 - ns0 < 10ULL * 1000000000ULL, "and by less than 10 s");

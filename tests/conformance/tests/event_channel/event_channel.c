@@ -1,0 +1,190 @@
+/*
+ * event_channel (2-level ABI, no upcall handler needed): a loopback pair
+ * (alloc_unbound + bind_interdomain to DOMID_SELF) reports the right
+ * EVTCHNOP_status on both ends, EVTCHNOP_send sets the remote end's bit in
+ * shared_info evtchn_pending (plus pending_sel and upcall_pending in
+ * vcpu_info[0]) and not the sender's; SCHEDOP_poll returns at once on a
+ * pending port and after its timeout on an idle one; VIRQ_TIMER binds once
+ * (-EEXIST the second time) and a single-shot timer sets its port pending
+ * by the deadline, found with SCHEDOP_poll; closed and out-of-range ports,
+ * bad VIRQs and vCPUs, and unknown commands are refused with the ABI's
+ * errors. Events stay masked (upcall_mask 1) throughout. Not
+ * Skiff-specific; checked on real Xen 4.17.
+ */
+#include <pvabi/errno.h>
+#include <pvabi/event_channel.h>
+#include <pvabi/sched.h>
+#include <pvabi/vcpu.h>
+#include "test.h"
+
+static volatile struct shared_info *sh;
+
+static int pending(evtchn_port_t p)
+{
+	return (sh->evtchn_pending[p / 64] >> (p % 64)) & 1;
+}
+
+static void clear_pending(evtchn_port_t p)
+{
+	__atomic_and_fetch(&sh->evtchn_pending[p / 64], ~(1ULL << (p % 64)), __ATOMIC_SEQ_CST);
+}
+
+static long status_of(evtchn_port_t p, struct evtchn_status *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->dom = DOMID_SELF;
+	st->port = p;
+	return hyp_event_channel_op(EVTCHNOP_status, RT_PTR(st));
+}
+
+static long poll_ports(evtchn_port_t *ports, uint32_t n, uint64_t timeout)
+{
+	struct sched_poll poll = { .ports = RT_PTR(ports), .nr_ports = n, .timeout = timeout };
+
+	return hyp_sched_op(SCHEDOP_poll, RT_PTR(&poll));
+}
+
+static uint64_t now_ns(void)
+{
+	return rt_pvclock_ns(&sh->vcpu_info[0].time);
+}
+
+static void check_loopback(void)
+{
+	struct evtchn_alloc_unbound au = { .dom = DOMID_SELF, .remote_dom = DOMID_SELF };
+	struct evtchn_bind_interdomain bi = { .remote_dom = DOMID_SELF };
+	struct evtchn_status st;
+	struct evtchn_close cl;
+	struct evtchn_send snd;
+	evtchn_port_t a, b;
+
+	tc_expect_eq(hyp_event_channel_op(EVTCHNOP_alloc_unbound, RT_PTR(&au)), 0, "alloc_unbound");
+	a = au.port;
+	tc_check(status_of(a, &st) == 0 && st.status == EVTCHNSTAT_unbound, "port %u is unbound", a);
+	bi.remote_port = a;
+	tc_expect_eq(hyp_event_channel_op(EVTCHNOP_bind_interdomain, RT_PTR(&bi)), 0,
+		     "bind_interdomain to our own unbound port");
+	b = bi.local_port;
+	tc_check(a != 0 && b != 0 && a != b, "ports are distinct and non-zero (%u, %u)", a, b);
+	tc_check(status_of(b, &st) == 0 && st.status == EVTCHNSTAT_interdomain &&
+			 st.u.interdomain.port == a,
+		 "port %u is interdomain, connected to port %u", b, a);
+	tc_check(status_of(a, &st) == 0 && st.status == EVTCHNSTAT_interdomain &&
+			 st.u.interdomain.port == b,
+		 "and port %u is now connected back to %u", a, b);
+
+	clear_pending(a);
+	clear_pending(b);
+	snd.port = b;
+	tc_expect_eq(hyp_event_channel_op(EVTCHNOP_send, RT_PTR(&snd)), 0, "send on the bound end");
+	tc_check(pending(a) && !pending(b), "the remote end is pending, the sender is not");
+	tc_check((sh->vcpu_info[0].evtchn_pending_sel >> (a / 64)) & 1,
+		 "vcpu_info[0].evtchn_pending_sel has the port's word");
+	tc_check(sh->vcpu_info[0].evtchn_upcall_pending == 1, "evtchn_upcall_pending is set");
+	tc_check(sh->vcpu_info[0].evtchn_upcall_mask == 1, "and events stay masked");
+	tc_expect_eq(poll_ports(&a, 1, 0), 0, "SCHEDOP_poll on the pending port returns");
+
+	cl.port = a;
+	tc_expect_eq(hyp_event_channel_op(EVTCHNOP_close, RT_PTR(&cl)), 0, "close one end");
+	tc_check(status_of(a, &st) == 0 && st.status == EVTCHNSTAT_closed, "it reports closed");
+	tc_check(status_of(b, &st) == 0 && st.status == EVTCHNSTAT_unbound,
+		 "the other end falls back to unbound");
+	cl.port = b;
+	tc_expect_eq(hyp_event_channel_op(EVTCHNOP_close, RT_PTR(&cl)), 0, "close the other end");
+	snd.port = b;
+	tc_expect_eq(hyp_event_channel_op(EVTCHNOP_send, RT_PTR(&snd)), -XEN_EINVAL,
+		     "send on a closed port");
+	clear_pending(a);
+	sh->vcpu_info[0].evtchn_upcall_pending = 0;
+}
+
+static void check_poll_timeout(void)
+{
+	struct evtchn_alloc_unbound au = { .dom = DOMID_SELF, .remote_dom = DOMID_SELF };
+	struct evtchn_close cl;
+	uint64_t t0, t1;
+
+	if (hyp_event_channel_op(EVTCHNOP_alloc_unbound, RT_PTR(&au)) != 0) {
+		tc_error("alloc_unbound for the poll test failed");
+		return;
+	}
+	clear_pending(au.port);
+	t0 = now_ns();
+	tc_expect_eq(poll_ports(&au.port, 1, t0 + 5000000), 0, "SCHEDOP_poll with a 5 ms timeout");
+	t1 = now_ns();
+	tc_check(t1 - t0 >= 5000000 && !pending(au.port),
+		 "it returned after the timeout (%llu ns), the port still idle",
+		 (unsigned long long)(t1 - t0));
+	tc_expect_eq(poll_ports(&au.port, 129, 0), -XEN_EINVAL, "SCHEDOP_poll with 129 ports");
+	tc_expect_eq(poll_ports((evtchn_port_t *)RT_BAD_PTR_HYPERVISOR, 1, 0), -XEN_EFAULT,
+		     "SCHEDOP_poll with a port list in the hypervisor's range");
+	cl.port = au.port;
+	hyp_event_channel_op(EVTCHNOP_close, RT_PTR(&cl));
+}
+
+static void check_timer_virq(void)
+{
+	struct evtchn_bind_virq bv = { .virq = VIRQ_TIMER, .vcpu = 0 };
+	struct vcpu_set_singleshot_timer one = { .flags = 0 };
+	uint64_t deadline, t1;
+	evtchn_port_t t;
+
+	/* Only the single-shot timer may set the port: stop Xen's default 10 ms periodic one. */
+	tc_expect_eq(hyp_vcpu_op(VCPUOP_stop_periodic_timer, 0, 0), 0, "stop_periodic_timer");
+	tc_expect_eq(hyp_event_channel_op(EVTCHNOP_bind_virq, RT_PTR(&bv)), 0, "bind VIRQ_TIMER");
+	t = bv.port;
+	tc_expect_eq(hyp_event_channel_op(EVTCHNOP_bind_virq, RT_PTR(&bv)), -XEN_EEXIST,
+		     "binding VIRQ_TIMER twice");
+	clear_pending(t);
+	deadline = now_ns() + 3000000;
+	one.timeout_abs_ns = deadline;
+	tc_expect_eq(hyp_vcpu_op(VCPUOP_set_singleshot_timer, 0, RT_PTR(&one)), 0,
+		     "single-shot timer 3 ms ahead");
+	tc_expect_eq(poll_ports(&t, 1, deadline + 2000000000ULL), 0, "SCHEDOP_poll on the timer port");
+	t1 = now_ns();
+	tc_check(pending(t), "the VIRQ_TIMER port is pending");
+	tc_check(t1 >= deadline, "not before the deadline (%lld ns after it)",
+		 (long long)(t1 - deadline));
+	tc_check(t1 < deadline + 1000000000ULL, "and well before the poll timeout");
+}
+
+static void check_refusals(void)
+{
+	struct evtchn_bind_virq bv = { .virq = NR_VIRQS, .vcpu = 0 };
+	struct evtchn_send snd = { .port = EVTCHN_2L_NR_CHANNELS };
+	struct evtchn_close cl = { .port = EVTCHN_2L_NR_CHANNELS + 1 };
+	struct evtchn_status st;
+
+	tc_expect_eq(hyp_event_channel_op(EVTCHNOP_bind_virq, RT_PTR(&bv)), -XEN_EINVAL,
+		     "bind_virq of VIRQ NR_VIRQS");
+	bv.virq = VIRQ_DEBUG;
+	bv.vcpu = 1;
+	tc_expect_eq(hyp_event_channel_op(EVTCHNOP_bind_virq, RT_PTR(&bv)), -XEN_ENOENT,
+		     "bind_virq to a vCPU that does not exist");
+	tc_expect_eq(hyp_event_channel_op(EVTCHNOP_send, RT_PTR(&snd)), -XEN_EINVAL,
+		     "send to port 4096 (past the 2-level limit)");
+	snd.port = 4000;
+	tc_expect_eq(hyp_event_channel_op(EVTCHNOP_send, RT_PTR(&snd)), -XEN_EINVAL,
+		     "send to an unallocated port");
+	tc_expect_eq(hyp_event_channel_op(EVTCHNOP_close, RT_PTR(&cl)), -XEN_EINVAL,
+		     "close of port 4097");
+	tc_expect_eq(status_of(EVTCHN_2L_NR_CHANNELS + 5, &st), -XEN_EINVAL, "status of port 4101");
+	tc_expect_eq(hyp_event_channel_op(EVTCHNOP_send, RT_BAD_PTR_HYPERVISOR), -XEN_EFAULT,
+		     "send with its argument in the hypervisor's range");
+	tc_expect_eq(hyp_event_channel_op(64, RT_PTR(&snd)), -XEN_ENOSYS, "event_channel_op 64");
+}
+
+void test_main(void)
+{
+	long rc;
+
+	sh = rt_map_shared_info(&rc);
+	if (!sh) {
+		tc_error("cannot map shared_info (update_va_mapping gave %ld)", rc);
+		return;
+	}
+	check_loopback();
+	check_poll_timeout();
+	check_timer_virq();
+	check_refusals();
+}
