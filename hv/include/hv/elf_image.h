@@ -20,7 +20,7 @@
 #define ELF_IMG_EFORMAT		(-4)	/* ELF, but not a little-endian x86_64 ELF64 executable */
 #define ELF_IMG_EPHDR		(-5)	/* program header table unusable */
 #define ELF_IMG_ESEGMENT	(-6)	/* a PT_LOAD is inconsistent, misaligned or overlaps another */
-#define ELF_IMG_ENOTE		(-7)	/* a Xen note has the wrong size or an unterminated string */
+#define ELF_IMG_ENOTE		(-7)	/* a Xen note has a size its type does not allow */
 #define ELF_IMG_EFEATURE	(-8)	/* FEATURES requires a feature we do not know (or lack) */
 #define ELF_IMG_ENOTXEN		(-9)	/* no Xen notes, or they say the image is not for a Xen-ABI loader */
 #define ELF_IMG_ELAYOUT		(-10)	/* address layout impossible: entry outside, reserved range, ... */
@@ -75,6 +75,8 @@ int bzimage_probe(const uint8_t *buf, size_t len, struct bzimage_info *info,
 
 /* ------------------------------------------------------------ Xen notes -- */
 
+#define XEN_NOTE_STR_MAX	32
+
 struct xen_notes {
 	uint32_t seen;			/* bit n set: a note of type n (< 32) was decoded */
 	uint32_t nr_xen_notes;		/* notes named "Xen" found */
@@ -89,14 +91,17 @@ struct xen_notes {
 	uint64_t phys32_entry;		/* PVH only; recorded, never used for PV */
 	uint64_t l1_mfn_valid_mask;
 	uint64_t l1_mfn_valid_value;
-	/* Strings point into the image buffer and are NUL-terminated there; NULL if absent. */
-	const char *xen_version;
-	const char *guest_os;
-	const char *guest_version;
-	const char *loader;
-	const char *pae_mode;
-	const char *bsd_symtab;
-	const char *features;
+	/*
+	 * String notes, copied and NUL-terminated (truncated to fit, as libelf
+	 * does). A note's string ends at its first NUL or at the end of its
+	 * descriptor: Linux's FEATURES note has no NUL of its own. Empty if absent.
+	 */
+	char xen_version[XEN_NOTE_STR_MAX];
+	char guest_os[XEN_NOTE_STR_MAX];
+	char guest_version[XEN_NOTE_STR_MAX];
+	char loader[XEN_NOTE_STR_MAX];
+	char pae_mode[XEN_NOTE_STR_MAX];
+	char bsd_symtab[XEN_NOTE_STR_MAX];
 	/* XENFEAT_* bitmaps: FEATURES names (with or without '!') and SUPPORTED_FEATURES bits. */
 	uint32_t feat_supported[XENFEAT_NR_SUBMAPS];
 	uint32_t feat_required[XENFEAT_NR_SUBMAPS];	/* '!' names only */
