@@ -30,6 +30,7 @@ PVABI_SIZE(struct callback_register, 16);
 PVABI_OFF(struct callback_register, type, 0);
 PVABI_OFF(struct callback_register, flags, 2);
 PVABI_OFF(struct callback_register, address, 8);
+PVABI_OFF(struct callback_register, pad, 4);
 
 struct callback_unregister {
 	uint16_t type;
@@ -37,5 +38,6 @@ struct callback_unregister {
 };
 PVABI_SIZE(struct callback_unregister, 4);
 PVABI_OFF(struct callback_unregister, type, 0);
+PVABI_OFF(struct callback_unregister, pad, 2);
 
 #endif

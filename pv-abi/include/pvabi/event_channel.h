@@ -43,6 +43,7 @@ PVABI_SIZE(struct evtchn_bind_interdomain, 12);
 PVABI_OFF(struct evtchn_bind_interdomain, remote_dom, 0);
 PVABI_OFF(struct evtchn_bind_interdomain, remote_port, 4);
 PVABI_OFF(struct evtchn_bind_interdomain, local_port, 8);
+PVABI_OFF(struct evtchn_bind_interdomain, pad, 2);
 
 struct evtchn_bind_virq {
 	uint32_t virq;
@@ -121,6 +122,7 @@ PVABI_OFF(struct evtchn_status, u, 16);
 PVABI_OFF(struct evtchn_status, u.interdomain.dom, 16);
 PVABI_OFF(struct evtchn_status, u.interdomain.port, 20);
 PVABI_OFF(struct evtchn_status, u.virq, 16);
+PVABI_OFF(struct evtchn_status, pad, 2);
 
 struct evtchn_bind_vcpu {
 	evtchn_port_t port;
@@ -155,6 +157,7 @@ PVABI_OFF(struct evtchn_init_control, control_gfn, 0);
 PVABI_OFF(struct evtchn_init_control, offset, 8);
 PVABI_OFF(struct evtchn_init_control, vcpu, 12);
 PVABI_OFF(struct evtchn_init_control, link_bits, 16);
+PVABI_OFF(struct evtchn_init_control, pad, 17);
 
 struct evtchn_expand_array {
 	uint64_t array_gfn;

@@ -120,6 +120,7 @@ PVABI_OFF(struct gnttab_unmap_grant_ref, host_addr, 0);
 PVABI_OFF(struct gnttab_unmap_grant_ref, dev_bus_addr, 8);
 PVABI_OFF(struct gnttab_unmap_grant_ref, handle, 16);
 PVABI_OFF(struct gnttab_unmap_grant_ref, status, 20);
+PVABI_OFF(struct gnttab_unmap_grant_ref, pad, 22);
 
 struct gnttab_setup_table {
 	domid_t dom;
@@ -134,6 +135,8 @@ PVABI_OFF(struct gnttab_setup_table, dom, 0);
 PVABI_OFF(struct gnttab_setup_table, nr_frames, 4);
 PVABI_OFF(struct gnttab_setup_table, status, 8);
 PVABI_OFF(struct gnttab_setup_table, frame_list, 16);
+PVABI_OFF(struct gnttab_setup_table, pad0, 2);
+PVABI_OFF(struct gnttab_setup_table, pad1, 10);
 
 struct gnttab_dump_table {
 	domid_t dom;
@@ -156,6 +159,8 @@ PVABI_OFF(struct gnttab_transfer, mfn, 0);
 PVABI_OFF(struct gnttab_transfer, domid, 8);
 PVABI_OFF(struct gnttab_transfer, ref, 12);
 PVABI_OFF(struct gnttab_transfer, status, 16);
+PVABI_OFF(struct gnttab_transfer, pad, 10);
+PVABI_OFF(struct gnttab_transfer, pad1, 18);
 
 #define GNTCOPY_source_gref	(1U << 0)
 #define GNTCOPY_dest_gref	(1U << 1)
@@ -174,6 +179,7 @@ PVABI_SIZE(struct gnttab_copy_ptr, 16);
 PVABI_OFF(struct gnttab_copy_ptr, u, 0);
 PVABI_OFF(struct gnttab_copy_ptr, domid, 8);
 PVABI_OFF(struct gnttab_copy_ptr, offset, 10);
+PVABI_OFF(struct gnttab_copy_ptr, pad, 12);
 
 struct gnttab_copy {
 	struct gnttab_copy_ptr source;
@@ -189,6 +195,7 @@ PVABI_OFF(struct gnttab_copy, dest, 16);
 PVABI_OFF(struct gnttab_copy, len, 32);
 PVABI_OFF(struct gnttab_copy, flags, 34);
 PVABI_OFF(struct gnttab_copy, status, 36);
+PVABI_OFF(struct gnttab_copy, pad, 38);
 
 struct gnttab_query_size {
 	domid_t dom;
@@ -203,6 +210,8 @@ PVABI_OFF(struct gnttab_query_size, dom, 0);
 PVABI_OFF(struct gnttab_query_size, nr_frames, 4);
 PVABI_OFF(struct gnttab_query_size, max_nr_frames, 8);
 PVABI_OFF(struct gnttab_query_size, status, 12);
+PVABI_OFF(struct gnttab_query_size, pad0, 2);
+PVABI_OFF(struct gnttab_query_size, pad1, 14);
 
 struct gnttab_unmap_and_replace {
 	uint64_t host_addr;
@@ -216,6 +225,7 @@ PVABI_OFF(struct gnttab_unmap_and_replace, host_addr, 0);
 PVABI_OFF(struct gnttab_unmap_and_replace, new_addr, 8);
 PVABI_OFF(struct gnttab_unmap_and_replace, handle, 16);
 PVABI_OFF(struct gnttab_unmap_and_replace, status, 20);
+PVABI_OFF(struct gnttab_unmap_and_replace, pad, 22);
 
 struct gnttab_set_version {
 	uint32_t version;		/* in: wanted; out: in effect */
@@ -243,6 +253,7 @@ struct gnttab_get_version {
 PVABI_SIZE(struct gnttab_get_version, 8);
 PVABI_OFF(struct gnttab_get_version, dom, 0);
 PVABI_OFF(struct gnttab_get_version, version, 4);
+PVABI_OFF(struct gnttab_get_version, pad, 2);
 
 struct gnttab_swap_grant_ref {
 	grant_ref_t ref_a;
@@ -254,5 +265,6 @@ PVABI_SIZE(struct gnttab_swap_grant_ref, 12);
 PVABI_OFF(struct gnttab_swap_grant_ref, ref_a, 0);
 PVABI_OFF(struct gnttab_swap_grant_ref, ref_b, 4);
 PVABI_OFF(struct gnttab_swap_grant_ref, status, 8);
+PVABI_OFF(struct gnttab_swap_grant_ref, pad, 10);
 
 #endif

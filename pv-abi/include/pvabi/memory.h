@@ -63,6 +63,7 @@ PVABI_OFF(struct xen_memory_reservation, nr_extents, 8);
 PVABI_OFF(struct xen_memory_reservation, extent_order, 16);
 PVABI_OFF(struct xen_memory_reservation, mem_flags, 20);
 PVABI_OFF(struct xen_memory_reservation, domid, 24);
+PVABI_OFF(struct xen_memory_reservation, pad, 26);
 
 struct xen_memory_exchange {
 	struct xen_memory_reservation in;
@@ -87,6 +88,8 @@ PVABI_SIZE(struct xen_machphys_mfn_list, 24);
 PVABI_OFF(struct xen_machphys_mfn_list, max_extents, 0);
 PVABI_OFF(struct xen_machphys_mfn_list, extent_start, 8);
 PVABI_OFF(struct xen_machphys_mfn_list, nr_extents, 16);
+PVABI_OFF(struct xen_machphys_mfn_list, pad0, 4);
+PVABI_OFF(struct xen_machphys_mfn_list, pad1, 20);
 
 /* Where the read-only M2P table is visible to the guest. */
 struct xen_machphys_mapping {
@@ -132,6 +135,7 @@ struct xen_remove_from_physmap {
 PVABI_SIZE(struct xen_remove_from_physmap, 16);
 PVABI_OFF(struct xen_remove_from_physmap, domid, 0);
 PVABI_OFF(struct xen_remove_from_physmap, gpfn, 8);
+PVABI_OFF(struct xen_remove_from_physmap, pad, 2);
 
 /* memory_map / machine_memory_map: nr_entries is capacity in, count out. */
 struct xen_memory_map {
@@ -142,6 +146,7 @@ struct xen_memory_map {
 PVABI_SIZE(struct xen_memory_map, 16);
 PVABI_OFF(struct xen_memory_map, nr_entries, 0);
 PVABI_OFF(struct xen_memory_map, buffer, 8);
+PVABI_OFF(struct xen_memory_map, pad, 4);
 
 struct xen_foreign_memory_map {
 	domid_t domid;
@@ -151,6 +156,7 @@ struct xen_foreign_memory_map {
 PVABI_SIZE(struct xen_foreign_memory_map, 24);
 PVABI_OFF(struct xen_foreign_memory_map, domid, 0);
 PVABI_OFF(struct xen_foreign_memory_map, map, 8);
+PVABI_OFF(struct xen_foreign_memory_map, pad, 2);
 
 /* One record of the guest's memory map, packed as the BIOS e820 format is. */
 struct e820entry {

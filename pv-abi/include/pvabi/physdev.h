@@ -40,6 +40,7 @@ struct physdev_set_iobitmap {
 PVABI_SIZE(struct physdev_set_iobitmap, 16);
 PVABI_OFF(struct physdev_set_iobitmap, bitmap, 0);
 PVABI_OFF(struct physdev_set_iobitmap, nr_ports, 8);
+PVABI_OFF(struct physdev_set_iobitmap, pad, 12);
 
 struct physdev_eoi {
 	uint32_t irq;

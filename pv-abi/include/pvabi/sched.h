@@ -41,6 +41,7 @@ PVABI_SIZE(struct sched_poll, 24);
 PVABI_OFF(struct sched_poll, ports, 0);
 PVABI_OFF(struct sched_poll, nr_ports, 8);
 PVABI_OFF(struct sched_poll, timeout, 16);
+PVABI_OFF(struct sched_poll, pad, 12);
 
 struct sched_remote_shutdown {
 	domid_t domain_id;
@@ -50,6 +51,7 @@ struct sched_remote_shutdown {
 PVABI_SIZE(struct sched_remote_shutdown, 8);
 PVABI_OFF(struct sched_remote_shutdown, domain_id, 0);
 PVABI_OFF(struct sched_remote_shutdown, reason, 4);
+PVABI_OFF(struct sched_remote_shutdown, pad, 2);
 
 struct sched_watchdog {
 	uint32_t id;

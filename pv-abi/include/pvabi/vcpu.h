@@ -39,6 +39,7 @@ PVABI_SIZE(struct vcpu_runstate_info, 48);
 PVABI_OFF(struct vcpu_runstate_info, state, 0);
 PVABI_OFF(struct vcpu_runstate_info, state_entry_time, 8);
 PVABI_OFF(struct vcpu_runstate_info, time, 16);
+PVABI_OFF(struct vcpu_runstate_info, pad, 4);
 
 /* The guest VA where the hypervisor keeps a copy of the runstate. */
 struct vcpu_register_runstate_memory_area {
@@ -64,6 +65,7 @@ struct vcpu_set_singleshot_timer {
 PVABI_SIZE(struct vcpu_set_singleshot_timer, 16);
 PVABI_OFF(struct vcpu_set_singleshot_timer, timeout_abs_ns, 0);
 PVABI_OFF(struct vcpu_set_singleshot_timer, flags, 8);
+PVABI_OFF(struct vcpu_set_singleshot_timer, pad, 12);
 
 /* Move this vCPU's vcpu_info to (mfn, offset); it must not cross the page. */
 struct vcpu_register_vcpu_info {

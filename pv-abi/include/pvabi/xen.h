@@ -239,6 +239,7 @@ PVABI_OFF(struct vcpu_info, evtchn_pending_sel, 8);
 PVABI_OFF(struct vcpu_info, arch, 16);
 PVABI_OFF(struct vcpu_info, arch.cr2, 16);
 PVABI_OFF(struct vcpu_info, time, 32);
+PVABI_OFF(struct vcpu_info, pad0, 2);
 
 /* 2-level event channels: 64 words of 64 bits. */
 #define EVTCHN_2L_WORDS		64
@@ -328,5 +329,7 @@ PVABI_OFF(struct start_info, mod_len, 120);
 PVABI_OFF(struct start_info, cmd_line, 128);
 PVABI_OFF(struct start_info, first_p2m_pfn, 1152);
 PVABI_OFF(struct start_info, nr_p2m_frames, 1160);
+PVABI_OFF(struct start_info, pad0, 52);
+PVABI_OFF(struct start_info, pad1, 68);
 
 #endif

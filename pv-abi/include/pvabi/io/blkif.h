@@ -44,6 +44,7 @@ PVABI_SIZE(struct blkif_request_segment, 8);
 PVABI_OFF(struct blkif_request_segment, gref, 0);
 PVABI_OFF(struct blkif_request_segment, first_sect, 4);
 PVABI_OFF(struct blkif_request_segment, last_sect, 5);
+PVABI_OFF(struct blkif_request_segment, pad, 6);
 
 /* Indirect pages are full of segment descriptors. */
 #define BLKIF_SEGS_PER_INDIRECT_FRAME \
@@ -85,6 +86,7 @@ PVABI_OFF(struct blkif_request_discard, handle, 2);
 PVABI_OFF(struct blkif_request_discard, id, 8);
 PVABI_OFF(struct blkif_request_discard, sector_number, 16);
 PVABI_OFF(struct blkif_request_discard, nr_sectors, 24);
+PVABI_OFF(struct blkif_request_discard, pad, 4);
 
 struct blkif_request_indirect {
 	uint8_t operation;		/* BLKIF_OP_INDIRECT */
@@ -106,6 +108,9 @@ PVABI_OFF(struct blkif_request_indirect, id, 8);
 PVABI_OFF(struct blkif_request_indirect, sector_number, 16);
 PVABI_OFF(struct blkif_request_indirect, handle, 24);
 PVABI_OFF(struct blkif_request_indirect, indirect_grefs, 28);
+PVABI_OFF(struct blkif_request_indirect, pad1, 4);
+PVABI_OFF(struct blkif_request_indirect, pad2, 26);
+PVABI_OFF(struct blkif_request_indirect, pad3, 60);
 
 struct blkif_response {
 	uint64_t id;
@@ -118,6 +123,8 @@ PVABI_SIZE(struct blkif_response, 16);
 PVABI_OFF(struct blkif_response, id, 0);
 PVABI_OFF(struct blkif_response, operation, 8);
 PVABI_OFF(struct blkif_response, status, 10);
+PVABI_OFF(struct blkif_response, pad, 9);
+PVABI_OFF(struct blkif_response, pad1, 12);
 
 PVABI_DEFINE_RING(blkif, struct blkif_request, struct blkif_response);
 PVABI_SIZE(union blkif_sring_entry, 112);

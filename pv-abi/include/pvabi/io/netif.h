@@ -106,6 +106,7 @@ struct netif_rx_request {
 PVABI_SIZE(struct netif_rx_request, 8);
 PVABI_OFF(struct netif_rx_request, id, 0);
 PVABI_OFF(struct netif_rx_request, gref, 4);
+PVABI_OFF(struct netif_rx_request, pad, 2);
 
 /* netif_rx_response.flags */
 #define NETRXF_data_validated	(1U << 0)
