@@ -79,6 +79,16 @@ static inline long hyp_event_channel_op(uint64_t cmd, uint64_t arg)
 	return rt_hypercall2(__HYPERVISOR_event_channel_op, cmd, arg);
 }
 
+static inline long hyp_mmu_update(uint64_t reqs, uint64_t count, uint64_t done, uint64_t dom)
+{
+	return rt_hypercall5(__HYPERVISOR_mmu_update, reqs, count, done, dom, 0);
+}
+
+static inline long hyp_mmuext_op(uint64_t ops, uint64_t count, uint64_t done, uint64_t dom)
+{
+	return rt_hypercall5(__HYPERVISOR_mmuext_op, ops, count, done, dom, 0);
+}
+
 static inline long hyp_set_trap_table(uint64_t table)
 {
 	return rt_hypercall5(__HYPERVISOR_set_trap_table, table, 0, 0, 0, 0);
