@@ -183,13 +183,18 @@ static int xz_block_header(const uint8_t *h, size_t avail, struct xz_block *b)
 
 static int xz_verify_check(unsigned int type, const uint8_t *data, size_t len, const uint8_t *check)
 {
+	uint8_t digest[32];
+
 	switch (type) {
 	case XZ_CHECK_CRC32:
 		return crc32_update(0, data, len) == get_le32(check) ? DECOMP_OK : DECOMP_ECHECK;
 	case XZ_CHECK_CRC64:
 		return crc64_update(0, data, len) == get_le64(check) ? DECOMP_OK : DECOMP_ECHECK;
+	case XZ_CHECK_SHA256:
+		sha256_buf(data, len, digest);
+		return memcmp(digest, check, sizeof(digest)) ? DECOMP_ECHECK : DECOMP_OK;
 	default:
-		return DECOMP_OK;	/* none, or SHA-256 accepted unverified (documented) */
+		return DECOMP_OK;	/* none */
 	}
 }
 

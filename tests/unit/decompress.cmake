@@ -4,7 +4,8 @@ set(SKIFF_DECOMP_SRC
   ${PROJECT_SOURCE_DIR}/hv/common/inflate.c
   ${PROJECT_SOURCE_DIR}/hv/common/unxz.c
   ${PROJECT_SOURCE_DIR}/hv/common/unxz_bcj.c
-  ${PROJECT_SOURCE_DIR}/hv/common/unxz_lzma2.c)
+  ${PROJECT_SOURCE_DIR}/hv/common/unxz_lzma2.c
+  ${PROJECT_SOURCE_DIR}/hv/common/unxz_sha256.c)
 set(SKIFF_DECOMP_TEST_UTIL ${CMAKE_CURRENT_SOURCE_DIR}/test_decompress_util.c)
 
 skiff_unit_test(test_decompress_xz test_decompress_xz.c ${SKIFF_DECOMP_TEST_UTIL} ${SKIFF_DECOMP_SRC})

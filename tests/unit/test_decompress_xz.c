@@ -19,7 +19,7 @@ static const struct xz_variant xz_variants[] = {
 	{ "kernel", "xz -c --check=crc32 --x86 --lzma2=dict=32MiB", 1 },
 	{ "crc64", "xz -c --check=crc64", 1 },
 	{ "none", "xz -c --check=none", 0 },
-	{ "sha256", "xz -c --check=sha256", 0 },
+	{ "sha256", "xz -c --check=sha256", 1 },
 	{ "blocks", "xz -c --block-size=65536", 1 },
 	{ "blocks-x86-crc64", "xz -c --x86 --lzma2 --check=crc64 --block-size=100000", 1 },
 	{ "threaded-sized", "xz -c -T2 --block-size=131072", 1 },
@@ -149,6 +149,12 @@ START_TEST(test_xz_corrupt_multiblock)
 {
 	xz_check_flips(TD_REPETITIVE, "xz -c --check=crc64 --block-size=16384", 64 * 1024, 1,
 		       td_flip_count(1000));
+}
+END_TEST
+
+START_TEST(test_xz_corrupt_sha256)
+{
+	xz_check_flips(TD_TEXT_SMALL, "xz -c --check=sha256", 0, 1, td_flip_count(500));
 }
 END_TEST
 
@@ -304,6 +310,37 @@ START_TEST(test_xz_index_mismatch)
 }
 END_TEST
 
+/* A damaged check field (just before the index) is caught for every verified check type. */
+START_TEST(test_xz_check_field)
+{
+	static const struct { const char *cmd; size_t size; } kinds[] = {
+		{ "xz -c --check=crc32", 4 }, { "xz -c --check=crc64", 8 }, { "xz -c --check=sha256", 32 },
+	};
+	size_t len, out_len;
+	uint8_t *in = td_input(TD_TEXT_SMALL, &len);
+	struct td_outbuf o;
+
+	td_outbuf_init(&o, len);
+	for (size_t k = 0; k < ARRAY_SIZE(kinds); k++) {
+		size_t clen, isize, istart;
+		uint8_t *xz = xz_compress(kinds[k].cmd, in, len, &clen);
+		uint8_t *f = xz + clen - 12;
+
+		isize = ((size_t)(f[4] | f[5] << 8 | f[6] << 16 | (uint32_t)f[7] << 24) + 1) * 4;
+		istart = clen - 12 - isize;
+		for (size_t i = 1; i <= kinds[k].size; i += 3) {
+			xz[istart - i] ^= 0x40;
+			ck_assert_int_eq(unxz_buf(xz, clen, o.buf, o.cap, &out_len, NULL, &xz_work), DECOMP_ECHECK);
+			xz[istart - i] ^= 0x40;
+		}
+		ck_assert_int_eq(unxz_buf(xz, clen, o.buf, o.cap, &out_len, NULL, &xz_work), 0);
+		free(xz);
+	}
+	td_outbuf_free(&o);
+	free(in);
+}
+END_TEST
+
 START_TEST(test_lzma2_raw)
 {
 	size_t len, clen, out_len, used;
@@ -401,6 +438,40 @@ START_TEST(test_crc)
 }
 END_TEST
 
+static void hex_digest(const uint8_t *d, char *hex)
+{
+	for (int i = 0; i < 32; i++)
+		sprintf(hex + 2 * i, "%02x", d[i]);
+}
+
+START_TEST(test_sha256)
+{
+	static const size_t lens[] = { 0, 1, 55, 56, 63, 64, 65, 119, 120, 128, 1000, 100003 };
+	uint8_t d[32], *buf = malloc(100003);
+	char hex[65];
+	uint64_t seed = 99;
+
+	ck_assert_ptr_nonnull(buf);
+	sha256_buf((const uint8_t *)"abc", 3, d);
+	hex_digest(d, hex);
+	ck_assert_str_eq(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	for (size_t i = 0; i < 100003; i++)
+		buf[i] = (uint8_t)td_rand(&seed);
+	/* Every padding case against the host's sha256sum. */
+	for (size_t i = 0; i < ARRAY_SIZE(lens); i++) {
+		size_t olen;
+		uint8_t *ref = td_run_filter("sha256sum", buf, lens[i], &olen);
+
+		ck_assert_uint_ge(olen, 64);
+		sha256_buf(buf, lens[i], d);
+		hex_digest(d, hex);
+		ck_assert_msg(memcmp(hex, ref, 64) == 0, "length %zu: %s", lens[i], hex);
+		free(ref);
+	}
+	free(buf);
+}
+END_TEST
+
 START_TEST(test_strerror)
 {
 	const int codes[] = {
@@ -428,6 +499,7 @@ static Suite *xz_suite(void)
 
 	tcase_set_timeout(tc, 240);
 	tcase_add_test(tc, test_crc);
+	tcase_add_test(tc, test_sha256);
 	tcase_add_test(tc, test_strerror);
 	tcase_add_test(tc, test_bcj_x86_known);
 	tcase_add_test(tc, test_lzma2_raw);
@@ -435,12 +507,14 @@ static Suite *xz_suite(void)
 	tcase_add_test(tc, test_xz_truncated);
 	tcase_add_test(tc, test_xz_corrupt_kernel_style);
 	tcase_add_test(tc, test_xz_corrupt_multiblock);
+	tcase_add_test(tc, test_xz_corrupt_sha256);
 	tcase_add_test(tc, test_xz_corrupt_unchecked);
 	tcase_add_test(tc, test_xz_out_too_small);
 	tcase_add_test(tc, test_xz_trailing_data);
 	tcase_add_test(tc, test_xz_unsupported);
 	tcase_add_test(tc, test_xz_bad_container);
 	tcase_add_test(tc, test_xz_index_mismatch);
+	tcase_add_test(tc, test_xz_check_field);
 	suite_add_tcase(s, tc);
 	return s;
 }

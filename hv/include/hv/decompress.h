@@ -46,6 +46,8 @@ const char *decompress_strerror(int err);
 uint32_t crc32_update(uint32_t crc, const uint8_t *buf, size_t len);
 /* CRC-64 (ECMA-182, as in xz): pass 0 to start; returns the updated CRC. */
 uint64_t crc64_update(uint64_t crc, const uint8_t *buf, size_t len);
+/* SHA-256 of one whole buffer (xz's strongest block check). */
+void sha256_buf(const uint8_t *data, size_t len, uint8_t digest[32]);
 
 /* ---------------------------------------------------------------- gzip -- */
 
@@ -130,9 +132,8 @@ struct unxz_work {
 /*
  * Decompresses one .xz stream: stream header and footer (CRC-32 checked),
  * any number of blocks whose filter chain is LZMA2 alone or x86 BCJ then
- * LZMA2, per-block checks of type none, CRC-32 or CRC-64 (verified) or
- * SHA-256 (accepted but NOT verified; the CRC-32s of headers and index and
- * the LZMA2 structure still guard such streams), and the index (record
+ * LZMA2, per-block checks of type none, CRC-32, CRC-64 or SHA-256 (all
+ * verified; other check types give DECOMP_EUNSUPP), and the index (record
  * count, every record's unpadded and uncompressed size, its CRC-32, and the
  * footer's backward size). Stream padding or concatenated streams after the
  * footer are not consumed: *in_used tells where the stream ended.
