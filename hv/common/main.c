@@ -32,9 +32,9 @@ void hv_main(void)
 	frame_stats_print();
 	hv_heap_stats_print();
 	frame_stats_get(&st);
-	log_info("Skiff ready: cpus=%u ram=%luMiB free=%luMiB hv=%luKiB modules=%u",
+	log_notice("Skiff ready: cpus=%u ram=%luMiB free=%luMiB hv=%luKiB modules=%u",
 		 nr_cpus_online, (st.total << 12) >> 20, (st.free << 12) >> 20, (st.hv << 12) >> 10,
 		 bootinfo.nr_modules);
-	log_info("no domain builder yet: nothing to run, stopping the machine");
+	log_notice("no domain builder yet: nothing to run, stopping the machine");
 	hv_shutdown(true);
 }

@@ -54,7 +54,7 @@ void vprintk(int level, const char *fmt, va_list ap)
 	now = time_now_ns();
 	h = snprintf(line, sizeof(line), "[%5u.%06u] cpu%u %c: ",
 		     (unsigned int)(now / 1000000000), (unsigned int)(now % 1000000000 / 1000),
-		     smp_processor_id(), level_tag[level & 3]);
+		     smp_processor_id(), level < 0 ? 'N' : level_tag[level & 3]);
 	n = vsnprintf(line + h, sizeof(line) - (size_t)h - 1, fmt, ap);
 	n = h + MIN(n, (int)(sizeof(line) - (size_t)h - 2));
 	if (n == 0 || line[n - 1] != '\n')

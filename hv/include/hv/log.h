@@ -5,7 +5,8 @@
 #include <hv/types.h>
 #include <stdarg.h>
 
-enum log_level { LOG_ERR = 0, LOG_WARN = 1, LOG_INFO = 2, LOG_DEBUG = 3 };
+/* LOG_NOTICE lines (the banner, the ready line) are printed whatever the threshold. */
+enum log_level { LOG_NOTICE = -1, LOG_ERR = 0, LOG_WARN = 1, LOG_INFO = 2, LOG_DEBUG = 3 };
 
 /* Messages above this level are dropped; set from loglvl= on the command line. */
 extern int log_threshold;
@@ -13,6 +14,7 @@ extern int log_threshold;
 void printk(int level, const char *fmt, ...) __printf(2, 3);
 void vprintk(int level, const char *fmt, va_list ap);
 
+#define log_notice(...)	printk(LOG_NOTICE, __VA_ARGS__)
 #define log_err(...)	printk(LOG_ERR, __VA_ARGS__)
 #define log_warn(...)	printk(LOG_WARN, __VA_ARGS__)
 #define log_info(...)	printk(LOG_INFO, __VA_ARGS__)

@@ -89,18 +89,17 @@ entry32:
 	mov	%eax, %cr4
 	mov	$PA(boot_l4), %eax
 	mov	%eax, %cr3
-	mov	$MSR_EFER, %ecx
-	rdmsr
-	or	$EFER_LME, %eax
-	/* NX only if the CPU has it; the page-table code checks again. */
-	push	%eax
+	/* NX only if the CPU has it (the page-table code checks again). cpuid clobbers edx, so ask first. */
 	mov	$0x80000001, %eax
 	cpuid
-	pop	%eax
+	xor	%ebx, %ebx
 	test	$(1 << 20), %edx
 	jz	3f
-	or	$EFER_NXE, %eax
+	mov	$EFER_NXE, %ebx
 3:	mov	$MSR_EFER, %ecx
+	rdmsr
+	or	$EFER_LME, %eax
+	or	%ebx, %eax
 	wrmsr
 	mov	%cr0, %eax
 	or	$(CR0_PG | CR0_WP | CR0_PE), %eax
