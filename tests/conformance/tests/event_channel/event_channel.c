@@ -1,6 +1,7 @@
 /*
  * event_channel (2-level ABI, no upcall handler needed): a loopback pair
- * (alloc_unbound + bind_interdomain to DOMID_SELF) reports the right
+ * (alloc_unbound + bind_interdomain to DOMID_SELF; the bind leaves the
+ * new local port pending) reports the right
  * EVTCHNOP_status on both ends, EVTCHNOP_send sets the remote end's bit in
  * shared_info evtchn_pending (plus pending_sel and upcall_pending in
  * vcpu_info[0]) and not the sender's; SCHEDOP_poll returns at once on a
@@ -65,6 +66,8 @@ static void check_loopback(void)
 	tc_expect_eq(hyp_event_channel_op(EVTCHNOP_bind_interdomain, RT_PTR(&bi)), 0,
 		     "bind_interdomain to our own unbound port");
 	b = bi.local_port;
+	/* Xen signals the new local end in case the peer sent before the bind. */
+	tc_check(pending(b), "bind_interdomain leaves the new local port pending");
 	tc_check(a != 0 && b != 0 && a != b, "ports are distinct and non-zero (%u, %u)", a, b);
 	tc_check(status_of(b, &st) == 0 && st.status == EVTCHNSTAT_interdomain &&
 			 st.u.interdomain.port == a,
