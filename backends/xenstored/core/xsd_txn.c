@@ -20,7 +20,8 @@ struct xsd_txn *xsd_txn_new(struct xsd_conn *c, uint32_t id)
 {
 	struct xsd_txn *t = calloc(1, sizeof(*t));
 
-	if (!t || xsd_map_init(&t->ents) < 0) {
+	/* Most requests touch one to three nodes; the map grows for big transactions. */
+	if (!t || xsd_map_init_sized(&t->ents, 8) < 0) {
 		free(t);
 		return NULL;
 	}

@@ -15,7 +15,12 @@ static uint32_t xsd_hash(const char *s)
 
 int xsd_map_init(struct xsd_map *m)
 {
-	m->nbuckets = 64;
+	return xsd_map_init_sized(m, 64);
+}
+
+int xsd_map_init_sized(struct xsd_map *m, size_t nbuckets)
+{
+	m->nbuckets = nbuckets;
 	m->count = 0;
 	m->buckets = calloc(m->nbuckets, sizeof(*m->buckets));
 	return m->buckets ? 0 : -1;

@@ -53,6 +53,7 @@ struct xsd_map {
 };
 
 int xsd_map_init(struct xsd_map *m);
+int xsd_map_init_sized(struct xsd_map *m, size_t nbuckets);  /* nbuckets: power of two */
 void xsd_map_destroy(struct xsd_map *m);  /* frees keys, not values */
 void *xsd_map_get(const struct xsd_map *m, const char *key);
 struct xsd_map_ent *xsd_map_find(const struct xsd_map *m, const char *key);
