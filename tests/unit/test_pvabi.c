@@ -1,5 +1,6 @@
 /* Host checks of the pv-abi headers: all of them compile together on the host and key layouts hold at run time. */
 #include <check.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -204,7 +205,7 @@ static void ring_roundtrip(uint32_t start)
 		ck_assert_int_eq(pvabi_back_pending_requests(&p.back), 3);
 		for (int i = 0; i < 3; i++) {
 			struct blkif_request req;
-			pvabi_back_take_request(&p.back, &req);
+			pvabi_back_take_request(&p.back, &req, sizeof(req));
 			ck_assert_uint_eq(req.sector_number, req.id * 8);
 			struct blkif_response *rsp = pvabi_back_next_response(&p.back);
 			ck_assert_ptr_nonnull(rsp);
@@ -217,7 +218,7 @@ static void ring_roundtrip(uint32_t start)
 		ck_assert_int_eq(pvabi_front_pending_responses(&p.front), 3);
 		for (int i = 0; i < 3; i++) {
 			struct blkif_response rsp;
-			pvabi_front_take_response(&p.front, &rsp);
+			pvabi_front_take_response(&p.front, &rsp, sizeof(rsp));
 			ck_assert_uint_eq(rsp.id, next_rsp++);
 		}
 		ck_assert_int_eq(pvabi_front_final_check(&p.front), 0);
@@ -256,8 +257,8 @@ START_TEST(test_ring_notify_rules)
 	front_queue(&p, 2);
 	ck_assert(!pvabi_front_push_requests(&p.front));	/* backend did not re-arm */
 	struct blkif_request req;
-	pvabi_back_take_request(&p.back, &req);
-	pvabi_back_take_request(&p.back, &req);
+	pvabi_back_take_request(&p.back, &req, sizeof(req));
+	pvabi_back_take_request(&p.back, &req, sizeof(req));
 	ck_assert_int_eq(pvabi_back_final_check(&p.back), 0);	/* re-arms at cons + 1 */
 	ck_assert_uint_eq(p.back.sring->req_event, 3);
 	front_queue(&p, 3);
@@ -305,6 +306,92 @@ START_TEST(test_console_ring_math)
 }
 END_TEST
 
+/* A frontend and a backend on two threads: every request answered once, in order, nothing torn. */
+#define STRESS_REQS 200000
+
+struct stress {
+	_Alignas(4096) uint8_t page[4096];
+	struct pvabi_ring front, back;
+	int back_errors;
+	int front_errors;
+};
+
+static void *stress_backend(void *arg)
+{
+	struct stress *st = arg;
+	uint64_t handled = 0;
+	while (handled < STRESS_REQS) {
+		int64_t n = pvabi_back_final_check(&st->back);
+		if (n < 0) {
+			st->back_errors++;
+			return NULL;
+		}
+		for (int64_t i = 0; i < n; i++) {
+			struct blkif_request req;
+			pvabi_back_take_request(&st->back, &req, sizeof(req));
+			if (req.sector_number != req.id * 8 || req.nr_segments != (req.id & 7))
+				st->back_errors++;
+			struct blkif_response *rsp = pvabi_back_next_response(&st->back);
+			rsp->id = req.id;
+			rsp->operation = req.operation;
+			rsp->status = (int16_t)(req.id & 0x7fff);
+			handled++;
+		}
+		if (n)
+			pvabi_back_push_responses(&st->back);
+	}
+	return NULL;
+}
+
+static void stress_frontend(struct stress *st)
+{
+	uint64_t next_id = 0, next_rsp = 0;
+	while (next_rsp < STRESS_REQS) {
+		bool queued = false;
+		while (next_id < STRESS_REQS && pvabi_front_free_requests(&st->front) > 0) {
+			struct blkif_request *req = pvabi_front_next_request(&st->front);
+			req->operation = BLKIF_OP_WRITE;
+			req->nr_segments = next_id & 7;
+			req->id = next_id;
+			req->sector_number = next_id * 8;
+			next_id++;
+			queued = true;
+		}
+		if (queued)
+			pvabi_front_push_requests(&st->front);
+		int64_t n = pvabi_front_final_check(&st->front);
+		if (n < 0) {
+			st->front_errors++;
+			return;
+		}
+		for (int64_t i = 0; i < n; i++) {
+			struct blkif_response rsp;
+			pvabi_front_take_response(&st->front, &rsp, sizeof(rsp));
+			if (rsp.id != next_rsp || rsp.status != (int16_t)(next_rsp & 0x7fff))
+				st->front_errors++;
+			next_rsp++;
+		}
+	}
+}
+
+START_TEST(test_ring_two_threads)
+{
+	static struct stress st;
+	memset(&st, 0, sizeof(st));
+	pvabi_sring_init((struct pvabi_sring_hdr *)st.page);
+	ck_assert(pvabi_ring_attach(&st.front, st.page, 4096, sizeof(union blkif_sring_entry)));
+	ck_assert(pvabi_ring_attach(&st.back, st.page, 4096, sizeof(union blkif_sring_entry)));
+	pthread_t t;
+	ck_assert_int_eq(pthread_create(&t, NULL, stress_backend, &st), 0);
+	stress_frontend(&st);
+	pthread_join(t, NULL);
+	ck_assert_int_eq(st.back_errors, 0);
+	ck_assert_int_eq(st.front_errors, 0);
+	ck_assert_uint_eq(st.front.cons, STRESS_REQS);
+	ck_assert_uint_eq(st.back.sring->rsp_prod, STRESS_REQS);
+}
+END_TEST
+
 static Suite *pvabi_suite(void)
 {
 	Suite *s = suite_create("pvabi");
@@ -324,6 +411,7 @@ static Suite *pvabi_suite(void)
 	tcase_add_test(ring, test_ring_notify_rules);
 	tcase_add_test(ring, test_ring_hostile_indices);
 	tcase_add_test(ring, test_console_ring_math);
+	tcase_add_test(ring, test_ring_two_threads);
 	suite_add_tcase(s, ring);
 	return s;
 }

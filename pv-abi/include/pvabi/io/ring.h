@@ -179,10 +179,14 @@ static inline int64_t pvabi_front_pending_responses(const struct pvabi_ring *r)
 	return avail;
 }
 
-/* Copy the next response out of shared memory and consume its slot. */
-static inline void pvabi_front_take_response(struct pvabi_ring *r, void *out)
+/*
+ * Copy the next response (out_size bytes, at most one slot: the slot is
+ * a request/response union, usually bigger than a response) and consume it.
+ */
+static inline void pvabi_front_take_response(struct pvabi_ring *r, void *out, size_t out_size)
 {
-	pvabi_ring_copy(out, pvabi_ring_slot(r, r->cons), r->entry_size);
+	uint32_t n = out_size < r->entry_size ? (uint32_t)out_size : r->entry_size;
+	pvabi_ring_copy(out, pvabi_ring_slot(r, r->cons), n);
 	r->cons++;
 }
 
@@ -216,10 +220,15 @@ static inline int64_t pvabi_back_pending_requests(const struct pvabi_ring *r)
 	return avail;
 }
 
-/* Copy the next request into private memory (validate the copy, never the slot) and consume it. */
-static inline void pvabi_back_take_request(struct pvabi_ring *r, void *out)
+/*
+ * Copy the next request (out_size bytes, at most one slot) into private
+ * memory and consume it. Validate the copy, never the slot: the frontend
+ * can rewrite the slot after any check.
+ */
+static inline void pvabi_back_take_request(struct pvabi_ring *r, void *out, size_t out_size)
 {
-	pvabi_ring_copy(out, pvabi_ring_slot(r, r->cons), r->entry_size);
+	uint32_t n = out_size < r->entry_size ? (uint32_t)out_size : r->entry_size;
+	pvabi_ring_copy(out, pvabi_ring_slot(r, r->cons), n);
 	r->cons++;
 }
 
