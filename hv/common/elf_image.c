@@ -363,6 +363,24 @@ int elf_image_parse(struct elf_image *img, const uint8_t *buf, size_t len,
 	return 0;
 }
 
+int elf_image_copy(const struct elf_image *img, uint8_t *dst, size_t dst_len,
+		   const char **why)
+{
+	if (!img || !dst || img->nr_loads == 0)
+		return img_fail(why, "NULL argument or unparsed image", ELF_IMG_EINVAL);
+	uint64_t extent = img->virt_kend - img->virt_kstart;
+	if (dst_len < extent)
+		return img_fail(why, "destination smaller than the image", ELF_IMG_EINVAL);
+	memset(dst, 0, (size_t)extent);
+	for (uint32_t i = 0; i < img->nr_loads; i++) {
+		const struct elf_img_load *l = &img->loads[i];
+		memcpy(dst + (l->va - img->virt_kstart), img->buf + l->file_off, (size_t)l->filesz);
+	}
+	if (why)
+		*why = "ok";
+	return 0;
+}
+
 int elf_image_check_features(const struct elf_image *img, uint32_t hv_features,
 			     const char **why)
 {

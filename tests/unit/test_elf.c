@@ -304,6 +304,31 @@ START_TEST(test_default_image)
 }
 END_TEST
 
+/* The copy puts each segment's file bytes at va - kstart and zeroes bss and gaps. */
+START_TEST(test_copy_image)
+{
+	spec.segs[1].paddr = 0x1003000;		/* leave a one-page hole */
+	spec.segs[1].vaddr = KSTART + 0x3000;
+	const char *why;
+	ck_assert_int_eq(build_parse(&why), 0);
+	static uint8_t dst[0x5000];
+	memset(dst, 0xee, sizeof(dst));
+	ck_assert_int_eq(elf_image_copy(&img, dst, 0x3fff, &why), ELF_IMG_EINVAL);
+	ck_assert_int_eq(elf_image_copy(&img, dst, sizeof(dst), &why), 0);
+	for (size_t i = 0; i < 0x4000; i++) {
+		uint8_t want = 0;
+		if (i < 0x300)
+			want = (uint8_t)(0x40 + i);
+		else if (i >= 0x3000 && i < 0x3080)
+			want = (uint8_t)(0x41 + (i - 0x3000));
+		ck_assert_msg(dst[i] == want, "byte %#zx is %#x, want %#x", i, dst[i], want);
+	}
+	ck_assert_uint_eq(dst[0x4000], 0xee);	/* nothing written past the extent */
+	struct elf_image empty = { 0 };
+	ck_assert_int_eq(elf_image_copy(&empty, dst, sizeof(dst), &why), ELF_IMG_EINVAL);
+}
+END_TEST
+
 /* Every note type Linux uses, with the widths it uses, lands in its field. */
 START_TEST(test_every_note)
 {
@@ -869,6 +894,7 @@ static Suite *elf_suite(void)
 	TCase *good = tcase_create("notes");
 	tcase_add_checked_fixture(good, setup, NULL);
 	tcase_add_test(good, test_default_image);
+	tcase_add_test(good, test_copy_image);
 	tcase_add_test(good, test_every_note);
 	tcase_add_test(good, test_numeric_widths);
 	tcase_add_test(good, test_l1_mfn_valid_single);

@@ -1,5 +1,6 @@
 /* Parses Debian's real vmlinuz (bzImage -> xz -> ELF notes -> load plan); skipped (exit 77) when the file is absent. */
 #include <check.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,10 +18,42 @@
 static uint8_t *kernel;
 static size_t kernel_len;
 
+static char found_path[4096];
+
+/* First vmlinuz-* in dir (the layout dpkg-deb -x leaves), or NULL. */
+static const char *find_in_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return NULL;
+	const char *res = NULL;
+	struct dirent *e;
+	while (!res && (e = readdir(d)) != NULL) {
+		if (strncmp(e->d_name, "vmlinuz-", 8) == 0 &&
+		    (size_t)snprintf(found_path, sizeof(found_path), "%s/%s", dir, e->d_name) <
+		    sizeof(found_path))
+			res = found_path;
+	}
+	closedir(d);
+	return res;
+}
+
 static const char *vmlinuz_path(void)
 {
 	const char *p = getenv("SKIFF_VMLINUZ");
-	return p && *p ? p : SKIFF_VMLINUZ;
+	if (p && *p)
+		return p;
+#ifdef SKIFF_VMLINUZ_DIR
+	FILE *f = fopen(SKIFF_VMLINUZ, "rb");
+	if (f) {
+		fclose(f);
+		return SKIFF_VMLINUZ;
+	}
+	const char *alt = find_in_dir(SKIFF_VMLINUZ_DIR);
+	if (alt)
+		return alt;
+#endif
+	return SKIFF_VMLINUZ;
 }
 
 static bool load_file(const char *path)

@@ -172,6 +172,14 @@ struct elf_image {
 int elf_image_parse(struct elf_image *img, const uint8_t *buf, size_t len,
 		    const char **why);
 
+/*
+ * Copies a parsed image into dst, which stands for the guest range
+ * [virt_kstart, virt_kstart + dst_len): each segment's file bytes, zeros
+ * up to its memsz, zeros in any gap. ELF_IMG_EINVAL if dst is too small.
+ */
+int elf_image_copy(const struct elf_image *img, uint8_t *dst, size_t dst_len,
+		   const char **why);
+
 /* ELF_IMG_EFEATURE if the image requires a XENFEAT_* bit outside hv_features (submap 0). */
 int elf_image_check_features(const struct elf_image *img, uint32_t hv_features,
 			     const char **why);
