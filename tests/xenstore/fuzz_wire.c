@@ -5,12 +5,14 @@
 #include <string.h>
 
 #include "xsd.h"
+#include "xsd_ring.h"
 
 /*
- * Input: records of [target byte][length byte][length bytes].  Bit 0 of the
- * target picks a privileged (dom0) or a guest (dom5) connection; both
- * streams are fed in pieces, so framing is split at arbitrary points.  A
- * third connection watches "/" throughout.  After every piece each reply
+ * Input: records of [target byte][length byte][length bytes].  Target & 3:
+ * 0 and 1 feed a privileged (dom0) or a guest (dom5) socket-style stream, in
+ * pieces, so framing is split at arbitrary points; 2 produces the bytes into
+ * a fake ring page of dom7 like a guest would; 3 scribbles the bytes over the
+ * page's indices like a hostile guest.  A connection watches "/" throughout.  After every piece each reply
  * must be well formed; at the end the tree must pass its consistency
  * check and a fresh client must still be served.
  */
@@ -69,6 +71,39 @@ static void fuzz_probe(struct xsd_store *s)
 	xsd_conn_free(c);
 }
 
+static struct xenstore_domain_interface fuzz_page;
+static struct xsd_ring fuzz_ring;
+
+static void fuzz_ring_reset(struct xsd_store *s)
+{
+	memset(&fuzz_page, 0, sizeof(fuzz_page));
+	if (xsd_ring_attach(&fuzz_ring, s, 7, &fuzz_page, NULL, NULL) != 0)
+		fuzz_die("ring attach");
+}
+
+/* Guest side of the fake ring: produce requests, or corrupt indices; then take replies. */
+static void fuzz_ring_step(struct xsd_store *s, int hostile, const uint8_t *d, size_t len)
+{
+	if (hostile) {
+		memcpy((uint8_t *)&fuzz_page.req_cons, d, len < 16 ? len : 16);
+	} else {
+		len = len < XENSTORE_RING_SIZE - (fuzz_page.req_prod - fuzz_page.req_cons)
+			      ? len : 0;
+		for (size_t i = 0; i < len; i++)
+			fuzz_page.req[xs_ring_mask(fuzz_page.req_prod + (uint32_t)i)] = (char)d[i];
+		fuzz_page.req_prod += (uint32_t)len;
+	}
+	if (xsd_ring_poll(&fuzz_ring) < 0) {
+		xsd_ring_detach(&fuzz_ring);
+		fuzz_ring_reset(s);
+		return;
+	}
+	/* The page's own indices may be scribbled; the server's private one may not lie. */
+	if (fuzz_ring.rsp_prod - fuzz_page.rsp_cons > XENSTORE_RING_SIZE)
+		fuzz_die("server produced past the ring");
+	fuzz_page.rsp_cons = fuzz_page.rsp_prod;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct xsd_store s;
@@ -84,13 +119,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	conn[1] = fuzz_conn(&s, 5);
 	watcher = fuzz_conn(&s, 0);
 	xsd_conn_feed(watcher, watch, sizeof(watch));
+	fuzz_ring_reset(&s);
 	while (off + 2 <= size) {
-		int which = data[off] & 1;
+		int which = data[off] & 3;
 		size_t len = data[off + 1];
 
 		off += 2;
 		len = len < size - off ? len : size - off;
-		if (xsd_conn_feed(conn[which], data + off, len) < 0) {
+		if (which >= 2) {
+			fuzz_ring_step(&s, which == 3, data + off, len);
+		} else if (xsd_conn_feed(conn[which], data + off, len) < 0) {
 			xsd_conn_free(conn[which]);
 			conn[which] = fuzz_conn(&s, which ? 5 : 0);
 		}
@@ -102,6 +140,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (xsd_store_check(&s, why, sizeof(why)) < 0)
 		fuzz_die(why);
 	fuzz_probe(&s);
+	xsd_ring_detach(&fuzz_ring);
 	xsd_store_destroy(&s);
 	return 0;
 }

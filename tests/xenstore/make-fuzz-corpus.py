@@ -40,3 +40,10 @@ for name, stream in SEEDS.items():
         f.write(records(stream, 0))
     with open(os.path.join(HERE, name + '-guest'), 'wb') as f:
         f.write(records(stream, 1, 5))
+    with open(os.path.join(HERE, name + '-ring'), 'wb') as f:
+        f.write(records(stream, 2, 200))
+
+# A guest that lies about its producer index after a valid request.
+with open(os.path.join(HERE, 'ring-hostile-index'), 'wb') as f:
+    f.write(records(SEEDS['write-read'], 2, 200)
+            + bytes([3, 8]) + struct.pack('<II', 0, 0x10000))
