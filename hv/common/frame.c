@@ -434,6 +434,32 @@ void frame_stats_get(struct frame_stats *st)
 	spin_unlock_irqrestore(&frame_lock, flags);
 }
 
+/* "order:count" pairs for the orders that have free blocks, on one line. */
+static void print_free_blocks(const struct frame_stats *st)
+{
+	char line[FRAME_NR_ORDERS * 24];
+	size_t len = 0;
+
+	line[0] = 0;
+	for (unsigned int i = 0; i < FRAME_NR_ORDERS && len < sizeof(line); i++)
+		if (st->free_blocks[i])
+			len += (size_t)snprintf(line + len, sizeof(line) - len, " %u:%lu", i,
+						st->free_blocks[i]);
+	log_info("frames:   free blocks by order:%s", line);
+}
+
+static void print_owner(const struct frame_owner *o)
+{
+	char max[24];
+
+	if (o->max_frames == UINT64_MAX)
+		snprintf(max, sizeof(max), "unlimited");
+	else
+		snprintf(max, sizeof(max), "%lu", o->max_frames);
+	log_info("frames:   owner %-16s %lu frames (peak %lu, max %s, %lu refused)", o->name,
+		 o->frames, o->peak_frames, max, o->failed_allocs);
+}
+
 /* Printing under the lock keeps the owner list stable; it is a boot/debug path only. */
 void frame_stats_print(void)
 {
@@ -441,17 +467,13 @@ void frame_stats_print(void)
 	struct frame_stats st;
 
 	stats_locked(&st);
-	log_info("frames: %lu in table, %lu managed (%lu MiB), %lu free, %lu hypervisor\n",
+	log_info("frames: %lu in table, %lu managed (%lu MiB), %lu free, %lu hypervisor",
 		 st.table_frames, st.total, st.total >> (20 - PAGE_SHIFT), st.free, st.hv);
-	for (unsigned int i = 0; i < FRAME_NR_ORDERS; i++)
-		if (st.free_blocks[i])
-			log_info("frames:   order %2u: %lu free blocks\n", i, st.free_blocks[i]);
+	print_free_blocks(&st);
 	for (struct frame_owner *o = owners_head; o; o = o->next)
-		log_info("frames:   owner %-16s %lu frames (peak %lu, max %lu, %lu refused)\n",
-			 o->name, o->frames, o->peak_frames, o->max_frames, o->failed_allocs);
+		print_owner(o);
 	spin_unlock_irqrestore(&frame_lock, flags);
 }
-
 
 #define AUDIT_FAIL(code, ...) do { log_err(__VA_ARGS__); return (code); } while (0)
 
@@ -459,13 +481,13 @@ void frame_stats_print(void)
 static int audit_free_block(mfn_t m, unsigned int o)
 {
 	if (m & (order_frames(o) - 1) || m + order_frames(o) > frame_table_frames)
-		AUDIT_FAIL(-3, "audit: free block 0x%lx order %u misaligned or past the table\n", m, o);
+		AUDIT_FAIL(-3, "audit: free block 0x%lx order %u misaligned or past the table", m, o);
 	for (uint64_t i = 1; i < order_frames(o); i++)
 		if (frame_table[m + i].alloc_info != FRAME_STATE_FREE)
-			AUDIT_FAIL(-5, "audit: frame 0x%lx of free block 0x%lx is 0x%x\n", m + i, m,
+			AUDIT_FAIL(-5, "audit: frame 0x%lx of free block 0x%lx is 0x%x", m + i, m,
 				   frame_table[m + i].alloc_info);
 	if (o < FRAME_MAX_ORDER && is_free_head(m ^ order_frames(o), o))
-		AUDIT_FAIL(-6, "audit: free buddies 0x%lx and 0x%lx of order %u not merged\n", m,
+		AUDIT_FAIL(-6, "audit: free buddies 0x%lx and 0x%lx of order %u not merged", m,
 			   m ^ order_frames(o), o);
 	return 0;
 }
@@ -478,19 +500,19 @@ static int audit_free_list(unsigned int o, uint64_t *frames)
 
 	for (uint32_t m = free_lists[o].head; m != LIST_END; m = frame_table[m].u.free.next) {
 		if (m >= frame_table_frames || ++n > frame_table_frames)
-			AUDIT_FAIL(-1, "audit: free list %u broken at 0x%x\n", o, m);
+			AUDIT_FAIL(-1, "audit: free list %u broken at 0x%x", o, m);
 		if (!is_free_head(m, o))
-			AUDIT_FAIL(-2, "audit: 0x%x on free list %u is 0x%x\n", m, o,
+			AUDIT_FAIL(-2, "audit: 0x%x on free list %u is 0x%x", m, o,
 				   frame_table[m].alloc_info);
 		if (frame_table[m].u.free.prev != prev)
-			AUDIT_FAIL(-4, "audit: free list %u: bad back link at 0x%x\n", o, m);
+			AUDIT_FAIL(-4, "audit: free list %u: bad back link at 0x%x", o, m);
 		rc = audit_free_block(m, o);
 		if (rc)
 			return rc;
 		prev = m;
 	}
 	if (free_lists[o].tail != prev || free_lists[o].nr_blocks != n)
-		AUDIT_FAIL(-7, "audit: free list %u: tail or count (%lu, walked %lu) wrong\n", o,
+		AUDIT_FAIL(-7, "audit: free list %u: tail or count (%lu, walked %lu) wrong", o,
 			   free_lists[o].nr_blocks, n);
 	*frames += n << o;
 	return 0;
@@ -503,17 +525,17 @@ static int64_t audit_allocated_block(mfn_t m)
 	unsigned int o = pg_order(pg);
 
 	if (!(pg->alloc_info & FRAME_HEAD) || o > FRAME_MAX_ORDER)
-		AUDIT_FAIL(-8, "audit: allocated frame 0x%lx is not in a block\n", m);
+		AUDIT_FAIL(-8, "audit: allocated frame 0x%lx is not in a block", m);
 	if (pg->u.owner == NULL || !pg->u.owner->registered)
-		AUDIT_FAIL(-9, "audit: block 0x%lx has no registered owner\n", m);
+		AUDIT_FAIL(-9, "audit: block 0x%lx has no registered owner", m);
 	if (m & (order_frames(o) - 1) || m + order_frames(o) > frame_table_frames)
-		AUDIT_FAIL(-3, "audit: block 0x%lx order %u misaligned or past the table\n", m, o);
+		AUDIT_FAIL(-3, "audit: block 0x%lx order %u misaligned or past the table", m, o);
 	for (uint64_t i = 1; i < order_frames(o); i++) {
 		const struct page_info *t = &frame_table[m + i];
 
 		if (t->alloc_info != (FRAME_STATE_ALLOCATED | (uint32_t)(i << FRAME_INDEX_SHIFT)) ||
 		    t->u.owner != pg->u.owner)
-			AUDIT_FAIL(-10, "audit: frame 0x%lx does not belong to block 0x%lx\n", m + i, m);
+			AUDIT_FAIL(-10, "audit: frame 0x%lx does not belong to block 0x%lx", m + i, m);
 	}
 	return (int64_t)order_frames(o);
 }
@@ -537,7 +559,7 @@ static int audit_table(const struct frame_owner *only, uint64_t *allocated, uint
 		if (state == FRAME_STATE_FREE)
 			(*free)++;
 		else if (state != FRAME_STATE_RESERVED || frame_table[m].alloc_info)
-			AUDIT_FAIL(-11, "audit: frame 0x%lx has state 0x%x\n", m,
+			AUDIT_FAIL(-11, "audit: frame 0x%lx has state 0x%x", m,
 				   frame_table[m].alloc_info);
 		m++;
 	}
@@ -555,12 +577,12 @@ static int audit_owners(uint64_t allocated)
 		if (rc)
 			return rc;
 		if (mine != o->frames)
-			AUDIT_FAIL(-12, "audit: owner %s charged %lu frames, holds %lu\n", o->name,
+			AUDIT_FAIL(-12, "audit: owner %s charged %lu frames, holds %lu", o->name,
 				   o->frames, mine);
 		sum += o->frames;
 	}
 	if (sum != allocated)
-		AUDIT_FAIL(-13, "audit: owners hold %lu frames, %lu allocated\n", sum, allocated);
+		AUDIT_FAIL(-13, "audit: owners hold %lu frames, %lu allocated", sum, allocated);
 	return 0;
 }
 
@@ -578,7 +600,7 @@ static int audit_locked(void)
 	if (rc)
 		return rc;
 	if (listed != frames_free || free != frames_free || allocated + free != frames_total)
-		AUDIT_FAIL(-14, "audit: free %lu, listed %lu, in table %lu, allocated %lu, total %lu\n",
+		AUDIT_FAIL(-14, "audit: free %lu, listed %lu, in table %lu, allocated %lu, total %lu",
 			   frames_free, listed, free, allocated, frames_total);
 	return audit_owners(allocated);
 }

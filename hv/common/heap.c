@@ -301,10 +301,10 @@ void hv_heap_stats_print(void)
 	struct hv_heap_stats st;
 
 	hv_heap_stats(&st);
-	log_info("heap: %lu bytes in use, %lu slab frames, %lu big allocations in %lu frames\n",
+	log_info("heap: %lu bytes in use, %lu slab frames, %lu big allocations in %lu frames",
 		 st.bytes_in_use, st.slab_frames, st.big_allocs, st.big_frames);
 	for (unsigned int c = 0; c < HEAP_NR_CLASSES; c++)
 		if (st.slabs[c])
-			log_info("heap:   %4zu-byte class: %lu live in %lu slabs\n", class_size(c),
+			log_info("heap:   %4zu-byte class: %lu live in %lu slabs", class_size(c),
 				 st.live[c], st.slabs[c]);
 }

@@ -99,14 +99,21 @@ void vprintk(int level, const char *fmt, va_list ap)
 	if (level == LOG_ERR)
 		__atomic_fetch_add(&host_log_errors, 1, __ATOMIC_RELAXED);
 	va_copy(copy, ap);
-	if (log_len < sizeof(host_log_buf) - 1) {
-		n = vsnprintf(host_log_buf + log_len, sizeof(host_log_buf) - log_len, fmt, copy);
+	if (log_len < sizeof(host_log_buf) - 2) {
+		n = vsnprintf(host_log_buf + log_len, sizeof(host_log_buf) - log_len - 1, fmt, copy);
 		if (n > 0)
-			log_len = MIN(log_len + (size_t)n, sizeof(host_log_buf) - 1);
+			log_len = MIN(log_len + (size_t)n, sizeof(host_log_buf) - 2);
+		/* Like the hypervisor's printk: every message is a line. */
+		if (log_len && host_log_buf[log_len - 1] != '\n')
+			host_log_buf[log_len++] = '\n';
+		host_log_buf[log_len] = 0;
 	}
 	va_end(copy);
-	if (level <= log_threshold)
+	if (level <= log_threshold) {
 		vfprintf(stderr, fmt, ap);
+		if (!*fmt || fmt[strlen(fmt) - 1] != '\n')
+			fputc('\n', stderr);
+	}
 }
 
 void printk(int level, const char *fmt, ...)

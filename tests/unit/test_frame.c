@@ -386,8 +386,13 @@ START_TEST(test_stats_print_names_owners)
 	ck_assert_ptr_nonnull(strstr(host_log_buf, "16366 free"));
 	snprintf(line, sizeof(line), "owner %-16s %u frames", "guest-7", 16);
 	ck_assert_msg(strstr(host_log_buf, line), "no '%s' in:\n%s", line, host_log_buf);
-	snprintf(line, sizeof(line), "owner %-16s %u frames", "hypervisor", 2);
+	snprintf(line, sizeof(line), "owner %-16s %u frames (peak 2, max unlimited, 0 refused)",
+		 "hypervisor", 2);
 	ck_assert_msg(strstr(host_log_buf, line), "no '%s' in:\n%s", line, host_log_buf);
+	ck_assert_ptr_nonnull(strstr(host_log_buf, "max 1000, 0 refused"));
+	/* 16384 - 16 - 2 free frames: 0x3fee = orders 1, 2, 3, 5, ... 13, one block each. */
+	ck_assert_msg(strstr(host_log_buf, "free blocks by order: 1:1 2:1 3:1 5:1 6:1 7:1 8:1 9:1 "
+				       "10:1 11:1 12:1 13:1\n"), "got:\n%s", host_log_buf);
 }
 END_TEST
 
