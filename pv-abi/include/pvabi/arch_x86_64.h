@@ -2,7 +2,9 @@
 #ifndef PVABI_ARCH_X86_64_H
 #define PVABI_ARCH_X86_64_H
 
+#ifndef __ASSEMBLER__
 #include <stdint.h>
+#endif
 #include <pvabi/abi_check.h>
 
 /* Flat ring-3 selectors that live in the hypervisor-reserved top of every guest GDT. */
@@ -44,6 +46,7 @@
 #define XEN_LEGACY_MAX_VCPUS	32
 
 /* set_trap_table entry; an array ends at the first entry with address 0. */
+#ifndef __ASSEMBLER__
 struct trap_info {
 	uint8_t vector;
 	uint8_t flags;		/* bits 0-1: DPL allowed to "int n"; bit 2: mask events on entry */
@@ -55,11 +58,13 @@ PVABI_OFF(struct trap_info, vector, 0);
 PVABI_OFF(struct trap_info, flags, 1);
 PVABI_OFF(struct trap_info, cs, 2);
 PVABI_OFF(struct trap_info, address, 8);
+#endif
 
 #define TI_FLAG_DPL_MASK	0x3
 #define TI_FLAG_MASK_EVENTS	0x4
 
 /* What the guest pushes before the iret hypercall; read at the guest's rsp. */
+#ifndef __ASSEMBLER__
 struct iret_context {
 	uint64_t rax;
 	uint64_t r11;
@@ -81,8 +86,10 @@ PVABI_OFF(struct iret_context, cs, 40);
 PVABI_OFF(struct iret_context, rflags, 48);
 PVABI_OFF(struct iret_context, rsp, 56);
 PVABI_OFF(struct iret_context, ss, 64);
+#endif
 
 /* Per-vCPU arch area inside vcpu_info: cr2 is where the guest reads the #PF address. */
+#ifndef __ASSEMBLER__
 struct arch_vcpu_info {
 	uint64_t cr2;
 	uint64_t pad;
@@ -90,8 +97,10 @@ struct arch_vcpu_info {
 PVABI_SIZE(struct arch_vcpu_info, 16);
 PVABI_OFF(struct arch_vcpu_info, cr2, 0);
 PVABI_OFF(struct arch_vcpu_info, pad, 8);
+#endif
 
 /* Arch tail of shared_info; mostly written by the guest to describe its P2M. */
+#ifndef __ASSEMBLER__
 struct arch_shared_info {
 	uint64_t max_pfn;
 	uint64_t pfn_to_mfn_frame_list_list;
@@ -107,8 +116,10 @@ PVABI_OFF(struct arch_shared_info, nmi_reason, 16);
 PVABI_OFF(struct arch_shared_info, p2m_cr3, 24);
 PVABI_OFF(struct arch_shared_info, p2m_vaddr, 32);
 PVABI_OFF(struct arch_shared_info, p2m_generation, 40);
+#endif
 
 /* General registers as VCPUOP_initialise passes them. */
+#ifndef __ASSEMBLER__
 struct cpu_user_regs {
 	uint64_t r15;
 	uint64_t r14;
@@ -180,6 +191,7 @@ PVABI_OFF(struct cpu_user_regs, fs, 184);
 PVABI_OFF(struct cpu_user_regs, pad5, 186);
 PVABI_OFF(struct cpu_user_regs, gs, 192);
 PVABI_OFF(struct cpu_user_regs, pad6, 194);
+#endif
 
 /* vcpu_guest_context.flags */
 #define VGCF_i387_valid			(1U << 0)
@@ -189,6 +201,7 @@ PVABI_OFF(struct cpu_user_regs, pad6, 194);
 #define VGCF_online			(1U << 5)
 
 /* Full vCPU state for VCPUOP_initialise (secondary vCPUs of PV guests). */
+#ifndef __ASSEMBLER__
 struct vcpu_guest_context {
 	uint8_t fpu_ctxt[512];			/* FXSAVE image */
 	uint64_t flags;
@@ -230,5 +243,6 @@ PVABI_OFF(struct vcpu_guest_context, vm_assist, 5136);
 PVABI_OFF(struct vcpu_guest_context, fs_base, 5144);
 PVABI_OFF(struct vcpu_guest_context, gs_base_kernel, 5152);
 PVABI_OFF(struct vcpu_guest_context, gs_base_user, 5160);
+#endif
 
 #endif

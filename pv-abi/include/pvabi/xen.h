@@ -1,8 +1,11 @@
 /* Core of the Xen x86_64 PV ABI: basic types, hypercall numbers, start_info, shared_info, vcpu_info, MMU ops. */
+/* Usable from assembly (with errno.h, elfnote.h, features.h, arch_x86_64.h): only the constants are seen there. */
 #ifndef PVABI_XEN_H
 #define PVABI_XEN_H
 
+#ifndef __ASSEMBLER__
 #include <stdint.h>
+#endif
 #include <pvabi/abi_check.h>
 #include <pvabi/arch_x86_64.h>
 
@@ -11,12 +14,14 @@
  * plain 64-bit integer so hypervisor code cannot dereference it by
  * accident; it must go through a checked guest copy.
  */
+#ifndef __ASSEMBLER__
 typedef uint64_t pvabi_handle_t;
 
 typedef uint64_t xen_pfn_t;
 typedef uint64_t xen_ulong_t;
 typedef uint16_t domid_t;
 typedef uint32_t evtchn_port_t;
+#endif
 
 /* Hypercall numbers (rax on SYSCALL from guest-kernel mode). */
 #define __HYPERVISOR_set_trap_table			0
@@ -125,6 +130,7 @@ typedef uint32_t evtchn_port_t;
 #define MMU_PT_UPDATE_NO_TRANSLATE	3
 #define MMU_UPDATE_CMD_MASK		3ULL
 
+#ifndef __ASSEMBLER__
 struct mmu_update {
 	uint64_t ptr;
 	uint64_t val;
@@ -132,6 +138,7 @@ struct mmu_update {
 PVABI_SIZE(struct mmu_update, 16);
 PVABI_OFF(struct mmu_update, ptr, 0);
 PVABI_OFF(struct mmu_update, val, 8);
+#endif
 
 /* mmuext_op commands. */
 #define MMUEXT_PIN_L1_TABLE		0
@@ -155,6 +162,7 @@ PVABI_OFF(struct mmu_update, val, 8);
 #define MMUEXT_MARK_SUPER		19
 #define MMUEXT_UNMARK_SUPER		20
 
+#ifndef __ASSEMBLER__
 struct mmuext_op {
 	uint32_t cmd;
 	uint32_t pad;
@@ -178,6 +186,7 @@ PVABI_OFF(struct mmuext_op, arg2, 16);
 PVABI_OFF(struct mmuext_op, arg2.nr_ents, 16);
 PVABI_OFF(struct mmuext_op, arg2.vcpumask, 16);
 PVABI_OFF(struct mmuext_op, arg2.src_mfn, 16);
+#endif
 
 /* update_va_mapping flags: flush type in bits 0-1, scope in bit 2 (or a vcpumask pointer). */
 #define UVMF_NONE		0ULL
@@ -189,6 +198,7 @@ PVABI_OFF(struct mmuext_op, arg2.src_mfn, 16);
 #define UVMF_ALL		4ULL
 
 /* One call of a multicall batch. */
+#ifndef __ASSEMBLER__
 struct multicall_entry {
 	uint64_t op;
 	uint64_t result;
@@ -198,8 +208,10 @@ PVABI_SIZE(struct multicall_entry, 64);
 PVABI_OFF(struct multicall_entry, op, 0);
 PVABI_OFF(struct multicall_entry, result, 8);
 PVABI_OFF(struct multicall_entry, args, 16);
+#endif
 
 /* Per-vCPU clock parameters (pvclock). version is odd while being updated. */
+#ifndef __ASSEMBLER__
 struct vcpu_time_info {
 	uint32_t version;
 	uint32_t pad0;
@@ -219,11 +231,13 @@ PVABI_OFF(struct vcpu_time_info, tsc_to_system_mul, 24);
 PVABI_OFF(struct vcpu_time_info, tsc_shift, 28);
 PVABI_OFF(struct vcpu_time_info, flags, 29);
 PVABI_OFF(struct vcpu_time_info, pad1, 30);
+#endif
 
 #define XEN_PVCLOCK_TSC_STABLE_BIT	(1U << 0)
 #define XEN_PVCLOCK_GUEST_STOPPED	(1U << 1)
 
 /* Per-vCPU event state; evtchn_upcall_mask is the guest's virtual IF (1 = disabled). */
+#ifndef __ASSEMBLER__
 struct vcpu_info {
 	uint8_t evtchn_upcall_pending;
 	uint8_t evtchn_upcall_mask;
@@ -240,12 +254,14 @@ PVABI_OFF(struct vcpu_info, arch, 16);
 PVABI_OFF(struct vcpu_info, arch.cr2, 16);
 PVABI_OFF(struct vcpu_info, time, 32);
 PVABI_OFF(struct vcpu_info, pad0, 2);
+#endif
 
 /* 2-level event channels: 64 words of 64 bits. */
 #define EVTCHN_2L_WORDS		64
 #define EVTCHN_2L_NR_CHANNELS	(EVTCHN_2L_WORDS * 64)
 
 /* The page every domain maps from start_info.shared_info. */
+#ifndef __ASSEMBLER__
 struct shared_info {
 	struct vcpu_info vcpu_info[XEN_LEGACY_MAX_VCPUS];
 	uint64_t evtchn_pending[EVTCHN_2L_WORDS];
@@ -267,6 +283,7 @@ PVABI_OFF(struct shared_info, wc_sec_hi, 3084);
 PVABI_OFF(struct shared_info, arch, 3088);
 PVABI_OFF(struct shared_info, arch.max_pfn, 3088);
 PVABI_OFF(struct shared_info, arch.nmi_reason, 3104);
+#endif
 
 /* start_info.flags */
 #define SIF_PRIVILEGED		(1U << 0)
@@ -280,6 +297,7 @@ PVABI_OFF(struct shared_info, arch.nmi_reason, 3104);
 #define XEN_START_INFO_MAGIC	"xen-3.0-x86_64"
 
 /* Start-of-day information; rsi points at it on the first guest instruction. */
+#ifndef __ASSEMBLER__
 struct start_info {
 	char magic[32];
 	uint64_t nr_pages;
@@ -331,5 +349,6 @@ PVABI_OFF(struct start_info, first_p2m_pfn, 1152);
 PVABI_OFF(struct start_info, nr_p2m_frames, 1160);
 PVABI_OFF(struct start_info, pad0, 52);
 PVABI_OFF(struct start_info, pad1, 68);
+#endif
 
 #endif
