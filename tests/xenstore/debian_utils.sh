@@ -64,20 +64,20 @@ check "first child listed" "child-000" "$(xenstore-list /many | head -1)"
 xenstore-write /w/seed 0
 xenstore-watch -n 4 /w >"$tmp/watch" 2>&1 &
 wpid=$!
-for _ in $(seq 100); do [ -s "$tmp/watch" ] && break; sleep 0.05; done
+for _ in $(seq 200); do [ -s "$tmp/watch" ] && break; sleep 0.05; done
 xenstore-write /w/x 1
 xenstore-write /w 2
 xenstore-rm /w
-for _ in $(seq 100); do kill -0 $wpid 2>/dev/null || break; sleep 0.05; done
+for _ in $(seq 300); do kill -0 $wpid 2>/dev/null || break; sleep 0.05; done
 kill $wpid 2>/dev/null
 check "watch events" $'/w\n/w/x\n/w\n/w' "$(cat "$tmp/watch")"
 
 xenstore-write /w2/deep/er 1
 xenstore-watch -n 2 /w2/deep/er >"$tmp/watch2" 2>&1 &
 wpid=$!
-for _ in $(seq 100); do [ -s "$tmp/watch2" ] && break; sleep 0.05; done
+for _ in $(seq 200); do [ -s "$tmp/watch2" ] && break; sleep 0.05; done
 xenstore-rm /w2
-for _ in $(seq 100); do kill -0 $wpid 2>/dev/null || break; sleep 0.05; done
+for _ in $(seq 300); do kill -0 $wpid 2>/dev/null || break; sleep 0.05; done
 kill $wpid 2>/dev/null
 check "watch below removed ancestor" $'/w2/deep/er\n/w2/deep/er' "$(cat "$tmp/watch2")"
 

@@ -43,7 +43,7 @@ static char **next_event(struct xs_handle *xh, int timeout_ms)
 
 static void expect_event(const char *path, const char *token)
 {
-	char **ev = next_event(h, 2000);
+	char **ev = next_event(h, 5000);
 
 	ck_assert_msg(ev != NULL, "no event for %s", path);
 	ck_assert_str_eq(ev[XS_WATCH_PATH], path);
@@ -258,14 +258,14 @@ START_TEST(test_watch_transaction_fires_on_commit)
 	char **ev;
 
 	ck_assert(xs_watch(w, "/wtx", "t"));
-	ev = next_event(w, 2000);
+	ev = next_event(w, 5000);
 	ck_assert_ptr_nonnull(ev);
 	free(ev);
 	t = xs_transaction_start(h);
 	ck_assert(xs_write(h, t, "/wtx/a", "1", 1));
 	ck_assert_ptr_null(next_event(w, 200));
 	ck_assert(xs_transaction_end(h, t, false));
-	ev = next_event(w, 2000);
+	ev = next_event(w, 5000);
 	ck_assert_ptr_nonnull(ev);
 	ck_assert_str_eq(ev[XS_WATCH_PATH], "/wtx/a");
 	free(ev);

@@ -128,7 +128,7 @@ START_TEST(test_transactions_and_watches)
 	char **ev;
 
 	ck_assert(xs_watch(o, "/own/w", "tk"));
-	ev = xs_read_watch_timeout(o, &n, 2000);
+	ev = xs_read_watch_timeout(o, &n, 5000);
 	ck_assert_ptr_nonnull(ev);
 	free(ev);
 	t = xs_transaction_start(h);
@@ -137,7 +137,7 @@ START_TEST(test_transactions_and_watches)
 	ck_assert(xs_write(o, XBT_NULL, "/own/w", "clash", 5));
 	ck_assert(!xs_transaction_end(h, t, false));
 	ck_assert_int_eq(xs_error(h), XEN_EAGAIN);
-	ev = xs_read_watch_timeout(o, &n, 2000);
+	ev = xs_read_watch_timeout(o, &n, 5000);
 	ck_assert_str_eq(ev[XS_WATCH_PATH], "/own/w");
 	free(ev);
 	ck_assert_ptr_null(xs_read_watch_timeout(o, &n, 100));

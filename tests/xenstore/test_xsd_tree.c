@@ -219,6 +219,28 @@ START_TEST(test_byte_at_a_time)
 }
 END_TEST
 
+START_TEST(test_deep_path_create_and_remove)
+{
+	struct xsd_conn *c = xst_conn(0);
+	char path[XENSTORE_ABS_PATH_MAX + 1];
+	size_t len = 2;
+	struct xst_reply r;
+
+	strcpy(path, "/d");
+	while (len + 2 <= XENSTORE_ABS_PATH_MAX) {
+		strcpy(path + len, "/x");
+		len += 2;
+	}
+	ck_assert_str_eq(xst_write(c, 0, path, "bottom"), "OK");
+	ck_assert_str_eq(xst_read(c, 0, path), "bottom");
+	ck_assert_uint_ge(xst_store.nodes.count, 1500);
+	r = xst_callv(c, XS_RM, 0, "/d", NULL);
+	ck_assert_str_eq(r.data, "OK");
+	ck_assert_str_eq(xst_read(c, 0, path), "ENOENT");
+	ck_assert_uint_lt(xst_store.nodes.count, 10);
+}
+END_TEST
+
 START_TEST(test_control)
 {
 	struct xsd_conn *c = xst_conn(0), *u = xst_conn(3);
@@ -253,6 +275,7 @@ int main(void)
 	tcase_add_test(tc, test_directory_part_pages);
 	tcase_add_test(tc, test_malformed_messages);
 	tcase_add_test(tc, test_byte_at_a_time);
+	tcase_add_test(tc, test_deep_path_create_and_remove);
 	tcase_add_test(tc, test_control);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

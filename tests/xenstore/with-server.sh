@@ -16,7 +16,7 @@ trap cleanup EXIT INT TERM
 i=0
 while [ ! -S "$sock" ]; do
 	i=$((i + 1))
-	if [ $i -gt 100 ] || ! kill -0 "$pid" 2>/dev/null; then
+	if [ $i -gt 200 ] || ! kill -0 "$pid" 2>/dev/null; then
 		echo "with-server: skiff-xenstored did not come up" >&2
 		cat "$dir/server.log" >&2
 		exit 1

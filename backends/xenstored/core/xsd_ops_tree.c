@@ -172,11 +172,16 @@ static int xsd_create_one(struct xsd_req *r, const char *path)
 /* Creates path and any missing parents, all inheriting the nearest ancestor's perms. */
 static int xsd_create(struct xsd_req *r, const char *path, uint32_t vlen)
 {
-	char *miss[XENSTORE_ABS_PATH_MAX / 2 + 1];
+	/* Heap, not stack: a path can have ~1500 components and dom0 stacks are small. */
+	const int max = XENSTORE_ABS_PATH_MAX / 2 + 1;
+	char **miss = malloc((size_t)max * sizeof(*miss));
 	const struct xsd_node *anc = NULL;
 	struct xsd_domain *d = xsd_domain_get(r->c->store, r->c->domid, true);
-	int err = 0, n = xsd_missing(r, path, miss, XENSTORE_ABS_PATH_MAX / 2 + 1, &anc, &err);
+	int err = 0, n;
 
+	if (!miss)
+		return ENOMEM;
+	n = xsd_missing(r, path, miss, max, &anc, &err);
 	if (!err && !anc)
 		err = ENOENT;
 	else if (!err && !xsd_may(r, anc, XSD_PERM_WRITE))
@@ -192,6 +197,7 @@ static int xsd_create(struct xsd_req *r, const char *path, uint32_t vlen)
 			err = xsd_create_one(r, miss[i]);
 		free(miss[i]);
 	}
+	free(miss);
 	if (!err && xsd_unpriv(r))
 		r->t->node_delta += n;
 	return err;
@@ -256,35 +262,58 @@ int xsd_op_mkdir(struct xsd_req *r)
 	return err;
 }
 
+struct xsd_pathstack {
+	char **v;
+	size_t n, cap;
+};
+
+static int xsd_push(struct xsd_pathstack *st, const char *dir, const char *name)
+{
+	char *p;
+
+	if (st->n == st->cap) {
+		size_t cap = st->cap ? st->cap * 2 : 16;
+		char **nv = realloc(st->v, cap * sizeof(*nv));
+
+		if (!nv)
+			return ENOMEM;
+		st->v = nv;
+		st->cap = cap;
+	}
+	p = malloc(strlen(dir) + (name ? strlen(name) + 2 : 1));
+	if (!p)
+		return ENOMEM;
+	if (name)
+		sprintf(p, "%s/%s", dir, name);
+	else
+		strcpy(p, dir);
+	st->v[st->n++] = p;
+	return 0;
+}
+
+/* Deletes path and everything below it; iterative so deep trees cannot exhaust the stack. */
 static int xsd_delete_tree(struct xsd_req *r, const char *path, int64_t *owned)
 {
-	const struct xsd_node *n;
-	char *kids = NULL, *child;
-	uint32_t klen, off = 0;
-	int err = 0;
+	struct xsd_pathstack st = { 0 };
+	int err = xsd_push(&st, path, NULL);
 
-	n = xsd_txn_get(r->t, path, &err);
-	if (!n)
-		return err;
-	klen = n->childlen;
-	*owned += n->perms[0].domid == r->c->domid;
-	if (klen && !(kids = xsd_memdup(n->children, klen)))
-		return ENOMEM;
-	while (!err && off < klen) {
-		size_t l = strlen(kids + off);
+	while (!err && st.n) {
+		char *p = st.v[--st.n];
+		const struct xsd_node *n = xsd_txn_get(r->t, p, &err);
 
-		child = malloc(strlen(path) + l + 2);
-		if (!child) {
-			err = ENOMEM;
-			break;
+		for (uint32_t off = 0; n && !err && off < n->childlen;
+		     off += (uint32_t)strlen(n->children + off) + 1)
+			err = xsd_push(&st, p, n->children + off);
+		if (n && !err) {
+			*owned += n->perms[0].domid == r->c->domid;
+			err = xsd_txn_delete(r->t, p);
 		}
-		sprintf(child, "%s/%s", path, kids + off);
-		err = xsd_delete_tree(r, child, owned);
-		free(child);
-		off += (uint32_t)l + 1;
+		free(p);
 	}
-	free(kids);
-	return err ? err : xsd_txn_delete(r->t, path);
+	while (st.n)
+		free(st.v[--st.n]);
+	free(st.v);
+	return err;
 }
 
 static int xsd_remove(struct xsd_req *r, const char *path, const struct xsd_node *n)
