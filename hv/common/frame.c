@@ -187,24 +187,41 @@ void frame_add_free_range(mfn_t first, mfn_t count)
 	spin_unlock_irqrestore(&frame_lock, flags);
 }
 
+static mfn_t take_block(unsigned int o, uint32_t m, unsigned int *found_order)
+{
+	list_remove(o, m);
+	*found_order = o;
+	return m;
+}
+
 /*
  * Takes a free block of at least `order` off its list, smallest order
- * first so big blocks stay whole. With a limit (MFN_INVALID: none) the
- * block's first 2^order frames must end at or below it; low blocks sit at
- * the list tails, so the scan starts there.
+ * first so big blocks stay whole. Without a limit, any block above
+ * FRAME_LOW_LIMIT (they sit at the list heads) beats a low one, however
+ * small the low one: low memory is kept for frame_alloc_below. With a limit
+ * (MFN_INVALID: none) the block's first 2^order frames must end at or
+ * below it; low blocks sit at the list tails, so the scan starts there.
  */
 static mfn_t find_block(unsigned int order, mfn_t limit, unsigned int *found_order)
 {
-	for (unsigned int o = order; o < FRAME_NR_ORDERS; o++) {
-		uint32_t m = limit == MFN_INVALID ? free_lists[o].head : free_lists[o].tail;
+	unsigned int o;
 
-		while (m != LIST_END && limit != MFN_INVALID && m + order_frames(order) > limit)
+	if (limit == MFN_INVALID) {
+		for (o = order; o < FRAME_NR_ORDERS; o++)
+			if (free_lists[o].head != LIST_END && free_lists[o].head >= FRAME_LOW_LIMIT)
+				return take_block(o, free_lists[o].head, found_order);
+		for (o = order; o < FRAME_NR_ORDERS; o++)
+			if (free_lists[o].head != LIST_END)
+				return take_block(o, free_lists[o].head, found_order);
+		return MFN_INVALID;
+	}
+	for (o = order; o < FRAME_NR_ORDERS; o++) {
+		uint32_t m = free_lists[o].tail;
+
+		while (m != LIST_END && m + order_frames(order) > limit)
 			m = frame_table[m].u.free.prev;
-		if (m != LIST_END) {
-			list_remove(o, m);
-			*found_order = o;
-			return m;
-		}
+		if (m != LIST_END)
+			return take_block(o, m, found_order);
 	}
 	return MFN_INVALID;
 }

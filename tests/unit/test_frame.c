@@ -305,6 +305,9 @@ START_TEST(test_high_memory_first)
 	frame_add_free_range(first, 0x400);
 	frame_add_free_range(FRAME_LOW_LIMIT + 1, 0x3ff);
 	frame_add_free_range(FRAME_LOW_LIMIT, 1);
+	/* Splitting the low block leaves small low blocks; a small high one must still win. */
+	m = frame_alloc_below(0, &frame_owner_hv, FRAME_LOW_LIMIT);
+	ck_assert(m >= first && m < FRAME_LOW_LIMIT);
 	for (int i = 0; i < 0x400; i++) {
 		m = frame_alloc(0, &frame_owner_hv);
 		ck_assert_msg(m >= FRAME_LOW_LIMIT, "allocation %d took low mfn %#lx", i, m);

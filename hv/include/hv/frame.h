@@ -12,8 +12,9 @@
 #define FRAME_NR_ORDERS		(FRAME_MAX_ORDER + 1)
 
 /*
- * Frames below this MFN (4 GiB) are "low": frame_alloc uses them last so
- * that frame_alloc_below still finds memory for things 32-bit code must reach.
+ * Frames below this MFN (4 GiB) are "low": frame_alloc takes them only when
+ * no block above is free, so that frame_alloc_below still finds memory for
+ * things 32-bit code must reach.
  */
 #define FRAME_LOW_LIMIT		((mfn_t)1 << (32 - PAGE_SHIFT))
 
