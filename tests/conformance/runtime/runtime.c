@@ -145,6 +145,14 @@ static void rt_install_traps(void)
 		rt_printf("note: set_trap_table failed (%ld); faults will not be reported\n", rc);
 }
 
+void rt_finish(void)
+{
+	rt_printf("checks: %u passed, %u failed, %u errors, %u skipped\n", rt_nr_pass, rt_nr_fail,
+		  rt_nr_error, rt_nr_skip);
+	rt_printf("Test result: %s\n", rt_verdict());
+	rt_shutdown(SHUTDOWN_poweroff);
+}
+
 void rt_main(const struct start_info *si)
 {
 	rt_boot.si = si;
@@ -159,8 +167,5 @@ void rt_main(const struct start_info *si)
 
 	rt_install_traps();
 	test_main();
-	rt_printf("checks: %u passed, %u failed, %u errors, %u skipped\n", rt_nr_pass, rt_nr_fail,
-		  rt_nr_error, rt_nr_skip);
-	rt_printf("Test result: %s\n", rt_verdict());
-	rt_shutdown(SHUTDOWN_poweroff);
+	rt_finish();
 }

@@ -64,6 +64,8 @@ volatile struct shared_info *rt_map_shared_info(long *rc);
 /* Guest system time in ns from a vcpu_time_info: the pvclock formula under the version protocol. */
 uint64_t rt_pvclock_ns(volatile struct vcpu_time_info *t);
 
+/* Prints the tally and the verdict line and powers off: for tests that end outside test_main. */
+void rt_finish(void) __attribute__((noreturn));
 /* Ends the guest: SCHEDOP_shutdown with this reason; never returns. */
 void rt_shutdown(unsigned int reason) __attribute__((noreturn));
 
