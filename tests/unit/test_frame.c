@@ -399,6 +399,67 @@ START_TEST(test_stats_print_names_owners)
 }
 END_TEST
 
+/* The audit is what the other tests lean on, so it must itself notice damage. */
+START_TEST(test_audit_detects_damage)
+{
+	mfn_t m = frame_alloc(2, &frame_owner_hv);
+	struct page_info *head = mfn_to_page(m), *tail = mfn_to_page(m + 3);
+	struct page_info *free_head = mfn_to_page(BASE + FRAMES / 2);
+	unsigned long errors = host_log_errors;
+	uint32_t saved;
+
+	ck_assert_int_eq(frame_audit(), 0);
+	frame_owner_hv.frames++;
+	ck_assert_int_eq(frame_audit(), -12);
+	frame_owner_hv.frames--;
+	saved = tail->alloc_info;
+	tail->alloc_info |= FRAME_HEAD;
+	ck_assert_int_eq(frame_audit(), -10);
+	tail->alloc_info = saved;
+	head->u.owner = NULL;
+	ck_assert_int_eq(frame_audit(), -9);
+	head->u.owner = &frame_owner_hv;
+	/* The upper half of the arena is one free order-13 block after the split. */
+	ck_assert_uint_eq(page_state(free_head), FRAME_STATE_FREE);
+	saved = free_head->alloc_info;
+	free_head->alloc_info = (saved & ~FRAME_ORDER_MASK) | (12u << FRAME_ORDER_SHIFT);
+	ck_assert_int_eq(frame_audit(), -2);
+	free_head->alloc_info = saved;
+	mfn_to_page(BASE - 7)->alloc_info = 3;
+	ck_assert_int_eq(frame_audit(), -11);
+	mfn_to_page(BASE - 7)->alloc_info = FRAME_STATE_RESERVED;
+	ck_assert_int_eq(frame_audit(), 0);
+	ck_assert_uint_eq(host_log_errors, errors + 5);
+}
+END_TEST
+
+START_TEST(test_panic_before_init)
+{
+	EXPECT_PANIC(frame_alloc(0, &frame_owner_hv), "not initialised");
+}
+END_TEST
+
+START_TEST(test_panic_bad_table)
+{
+	EXPECT_PANIC(frame_table_init(NULL, 16), "bad table");
+}
+END_TEST
+
+START_TEST(test_panic_register_twice)
+{
+	static struct frame_owner dom;
+
+	frame_owner_register(&dom, "dom1", 1);
+	EXPECT_PANIC(frame_owner_register(&dom, "dom1", 1), "registered twice");
+}
+END_TEST
+
+START_TEST(test_panic_free_order_too_big)
+{
+	EXPECT_PANIC(frame_free(BASE, FRAME_MAX_ORDER + 1), "order 19 > max 18");
+}
+END_TEST
+
 struct live_block {
 	mfn_t mfn;
 	unsigned int order;
@@ -635,6 +696,7 @@ static Suite *frame_suite(void)
 	tcase_add_test(tc, test_zeroed);
 	tcase_add_test(tc, test_type_info_layout);
 	tcase_add_test(tc, test_stats_print_names_owners);
+	tcase_add_test(tc, test_audit_detects_damage);
 	tcase_add_test(tc, test_random_invariants);
 	tcase_add_test(tc, test_threads);
 	suite_add_tcase(s, tc);
@@ -643,6 +705,8 @@ static Suite *frame_suite(void)
 	tcase_add_test(raw, test_max_order_block);
 	tcase_add_test(raw, test_alloc_below);
 	tcase_add_test(raw, test_high_memory_first);
+	tcase_add_test(raw, test_panic_before_init);
+	tcase_add_test(raw, test_panic_bad_table);
 	suite_add_tcase(s, raw);
 	tcase_add_test(pan, test_panic_double_free);
 	tcase_add_test(pan, test_panic_tail_frame);
@@ -651,6 +715,8 @@ static Suite *frame_suite(void)
 	tcase_add_test(pan, test_panic_reserved);
 	tcase_add_test(pan, test_panic_add_twice);
 	tcase_add_test(pan, test_panic_range_past_table);
+	tcase_add_test(pan, test_panic_register_twice);
+	tcase_add_test(pan, test_panic_free_order_too_big);
 	tcase_add_test_raise_signal(pan, test_panic_aborts, SIGABRT);
 	suite_add_tcase(s, pan);
 	return s;
