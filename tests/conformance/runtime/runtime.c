@@ -120,9 +120,9 @@ void rt_trap(unsigned int vector, const uint64_t *frame)
 					       (1U << 29) | (1U << 30);
 	unsigned int ec = (has_error_code >> vector) & 1;
 
-	rt_printf("unexpected exception %u at rip %#lx (error code %#lx, rsp %#lx)\n", vector,
-		  (unsigned long)frame[2 + ec], ec ? (unsigned long)frame[2] : 0UL,
-		  (unsigned long)frame[5 + ec]);
+	rt_printf("unexpected exception %u at rip %#lx cs %#lx (error code %#lx, rsp %#lx)\n",
+		  vector, (unsigned long)frame[2 + ec], (unsigned long)frame[3 + ec],
+		  ec ? (unsigned long)frame[2] : 0UL, (unsigned long)frame[5 + ec]);
 	rt_printf("Test result: FAILURE\n");
 	rt_shutdown(SHUTDOWN_crash);
 }

@@ -6,8 +6,9 @@
  * reserved range), get_features (submap 0 has bits 5 and 7 Linux requires,
  * not auto_translated_physmap (2), has dom0 (11) for the initial domain),
  * pagesize (4096), guest_handle, commandline (the hypervisor's, readable by
- * dom0). Bad pointers give -EFAULT, unknown sub-ops -ENOSYS. Not
- * Skiff-specific; checked on real Xen 4.17.
+ * dom0), build_id (size query, -EINVAL/-ENOBUFS for short buffers, or
+ * -ENODATA if there is none). Bad pointers give -EFAULT, unknown sub-ops
+ * -ENOSYS. Not Skiff-specific; checked on real Xen 4.17.
  */
 #include <pvabi/errno.h>
 #include <pvabi/version.h>
@@ -156,6 +157,36 @@ static void check_commandline(void)
 		 "commandline holds the runner's marker " HV_MARKER);
 }
 
+/* NULL asks for the size; a buffer too small gives -ENOBUFS; no build id at all gives -ENODATA. */
+static void check_build_id(void)
+{
+	static struct {
+		struct xen_build_id h;
+		uint8_t buf[64];
+	} id;
+	long size = hyp_xen_version(XENVER_build_id, 0);
+	long rc;
+
+	rt_printf("build_id size: %ld\n", size);
+	if (size == -XEN_ENODATA) {
+		tc_pass("XENVER_build_id: the hypervisor has no build id (-ENODATA)");
+		return;
+	}
+	tc_check(size > 0 && size <= 64, "XENVER_build_id(NULL) gives the id's size (%ld)", size);
+	if (size <= 0 || size > 64)
+		return;
+	id.h.len = 0;
+	tc_expect_eq(hyp_xen_version(XENVER_build_id, RT_PTR(&id)), -XEN_EINVAL, "build_id with len 0");
+	id.h.len = (uint32_t)size - 1;
+	tc_expect_eq(hyp_xen_version(XENVER_build_id, RT_PTR(&id)), -XEN_ENOBUFS,
+		     "build_id with a buffer one byte short");
+	id.h.len = sizeof(id.buf);
+	memset(id.buf, 0, sizeof(id.buf));
+	rc = hyp_xen_version(XENVER_build_id, RT_PTR(&id));
+	tc_expect_eq(rc, size, "build_id into a large enough buffer returns the size");
+	tc_check(memcmp(id.buf, (const uint8_t[64]){ 0 }, (size_t)size) != 0, "and fills the id");
+}
+
 static void check_bad_input(void)
 {
 	static const int buffer_ops[] = {
@@ -188,5 +219,6 @@ void test_main(void)
 	check_features();
 	check_handle_and_pagesize();
 	check_commandline();
+	check_build_id();
 	check_bad_input();
 }
