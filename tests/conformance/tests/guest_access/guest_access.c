@@ -6,8 +6,8 @@
  * (always read-only to the guest) or into the read-only M2P gives -EFAULT
  * and leaves the page unchanged; even input from the M2P, which the guest
  * can read itself, is refused (-EFAULT): no guest handle may point into
- * the hypervisor's reserved range. Not
- * Skiff-specific; checked on real Xen 4.17.
+ * the hypervisor's reserved range. Not Skiff-specific; checked on real
+ * Xen 4.17.
  */
 #include <pvabi/errno.h>
 #include <pvabi/memory.h>
