@@ -25,9 +25,11 @@ static void xsd_stderr_log(void *ctx, const char *msg)
 
 static void xsd_usage(FILE *f)
 {
-	fprintf(f, "usage: skiff-xenstored --socket PATH [--verbose]\n"
+	fprintf(f, "usage: skiff-xenstored --socket PATH [--verbose] [--quota NAME=VALUE]...\n"
 		   "  Serves the xenstore wire protocol on a Unix socket; every client\n"
-		   "  is treated as dom0.  Point libxenstore at it with XENSTORED_PATH=PATH.\n");
+		   "  is treated as dom0.  Point libxenstore at it with XENSTORED_PATH=PATH.\n"
+		   "  Quotas (guests only): nodes, node-size, watches, transactions,\n"
+		   "  outstanding, watch-events.\n");
 }
 
 int main(int argc, char **argv)
@@ -35,12 +37,14 @@ int main(int argc, char **argv)
 	struct xsd_platform plat = { .log = NULL };
 	struct sigaction sa = { .sa_handler = xsd_on_signal };
 	struct xsd_store store;
-	const char *path = NULL;
-	int lfd, rc;
+	const char *path = NULL, *quotas[32];
+	int lfd, rc, nquotas = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--socket") == 0 && i + 1 < argc) {
 			path = argv[++i];
+		} else if (strcmp(argv[i], "--quota") == 0 && i + 1 < argc && nquotas < 32) {
+			quotas[nquotas++] = argv[++i];
 		} else if (strcmp(argv[i], "--verbose") == 0) {
 			plat.log = xsd_stderr_log;
 		} else if (strcmp(argv[i], "--help") == 0) {
@@ -58,6 +62,24 @@ int main(int argc, char **argv)
 	if (xsd_store_init(&store, &plat) < 0) {
 		fprintf(stderr, "skiff-xenstored: out of memory\n");
 		return 1;
+	}
+	for (int i = 0; i < nquotas; i++) {
+		char name[32];
+		const char *eq = strchr(quotas[i], '=');
+		char *end;
+		unsigned long long v;
+
+		if (!eq || (size_t)(eq - quotas[i]) >= sizeof(name)) {
+			fprintf(stderr, "skiff-xenstored: --quota wants NAME=VALUE\n");
+			return 2;
+		}
+		memcpy(name, quotas[i], (size_t)(eq - quotas[i]));
+		name[eq - quotas[i]] = '\0';
+		v = strtoull(eq + 1, &end, 10);
+		if (*end || eq[1] == '\0' || xsd_quota_set(&store, name, v) != 0) {
+			fprintf(stderr, "skiff-xenstored: bad quota %s\n", quotas[i]);
+			return 2;
+		}
 	}
 	lfd = xsd_socket_listen(path);
 	if (lfd < 0) {

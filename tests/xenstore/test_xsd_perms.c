@@ -146,6 +146,31 @@ START_TEST(test_domain_ops_need_privilege)
 }
 END_TEST
 
+START_TEST(test_release_revokes_rights_of_the_domid)
+{
+	struct xsd_conn *g = xst_conn(9);
+	struct xsd_domain *d;
+	char buf[64];
+
+	ck_assert_str_eq(xst_callv(c0, XS_INTRODUCE, 0, "9", "100", "1", NULL).data, "OK");
+	ck_assert_str_eq(xst_write(c0, 0, "/local/domain/9/data", "x"), "OK");
+	ck_assert_str_eq(set_perms(c0, "/local/domain/9", "n9", NULL), "OK");
+	ck_assert_str_eq(set_perms(c0, "/p/node", "n0", "r9"), "OK");
+	ck_assert_str_eq(xst_write(g, 0, "/local/domain/9/mine", "m"), "OK");
+	ck_assert_str_eq(xst_read(g, 0, "/p/node"), "secret");
+	d = xsd_domain_get(&xst_store, 9, false);
+	ck_assert_uint_eq(d->nodes, 2);
+	ck_assert_str_eq(xst_callv(c0, XS_RELEASE, 0, "9", NULL).data, "OK");
+	ck_assert_str_eq(xst_read(c0, 0, "/local/domain/9/mine"), "ENOENT");
+	ck_assert_str_eq(xst_read(c0, 0, "/local/domain/9/data"), "ENOENT");
+	get_perms(c0, "/p/node", buf, sizeof(buf));
+	ck_assert_str_eq(buf, "n0");
+	ck_assert_uint_eq(d->nodes, 0);
+	/* A new domain 9 starts with nothing. */
+	ck_assert_str_eq(xst_read(xst_conn(9), 0, "/p/node"), "EACCES");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("xsd_perms");
@@ -160,6 +185,7 @@ int main(void)
 	tcase_add_test(tc, test_set_perms_rules);
 	tcase_add_test(tc, test_target_domain_acts_for_target);
 	tcase_add_test(tc, test_domain_ops_need_privilege);
+	tcase_add_test(tc, test_release_revokes_rights_of_the_domid);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

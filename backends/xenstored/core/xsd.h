@@ -233,6 +233,10 @@ int xsd_conn_queue(struct xsd_conn *c, uint32_t type, uint32_t req_id, uint32_t 
 void xsd_conn_send_error(struct xsd_conn *c, const struct xsd_sockmsg *req, int err);
 struct xsd_txn *xsd_conn_find_txn(struct xsd_conn *c, uint32_t id);
 
+/* control.c: names as in "CONTROL quota": nodes, node-size, watches,
+ * transactions, outstanding, watch-events.  Returns 0 or EINVAL. */
+int xsd_quota_set(struct xsd_store *s, const char *name, uint64_t value);
+
 /* ops.c */
 void xsd_process(struct xsd_conn *c, const struct xsd_sockmsg *hdr, const uint8_t *payload);
 const char *xsd_errno_name(int err);

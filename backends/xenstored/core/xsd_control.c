@@ -22,11 +22,20 @@ static uint32_t *xsd_quota_field(struct xsd_quota *q, const char *name)
 	return NULL;
 }
 
+int xsd_quota_set(struct xsd_store *s, const char *name, uint64_t value)
+{
+	uint32_t *f = xsd_quota_field(&s->quota, name);
+
+	if (!f || value > UINT32_MAX)
+		return EINVAL;
+	*f = (uint32_t)value;
+	return 0;
+}
+
 static int xsd_control_quota(struct xsd_req *r, const char **vec, int n)
 {
 	struct xsd_quota *q = &r->c->store->quota;
 	char text[512];
-	uint32_t *f;
 	uint64_t v;
 
 	if (n == 1) {
@@ -37,10 +46,9 @@ static int xsd_control_quota(struct xsd_req *r, const char **vec, int n)
 		xsd_buf_add_str0(&r->reply, text);
 		return 0;
 	}
-	if (n != 3 || !(f = xsd_quota_field(q, vec[1])) ||
-	    !xsd_parse_uint(vec[2], UINT32_MAX, &v))
+	if (n != 3 || !xsd_parse_uint(vec[2], UINT32_MAX, &v) ||
+	    xsd_quota_set(r->c->store, vec[1], v) != 0)
 		return EINVAL;
-	*f = (uint32_t)v;
 	xsd_reply_ok(r);
 	return 0;
 }

@@ -150,11 +150,14 @@ int xsd_op_introduce(struct xsd_req *r)
 	return 0;
 }
 
+/* The domain is gone: drop its connection, its nodes and its rights (XSA-322:
+ * a later domain reusing the id must not inherit them). */
 int xsd_op_release(struct xsd_req *r)
 {
 	struct xsd_store *s = r->c->store;
 	struct xsd_domain *d;
 	uint32_t domid;
+	int err;
 
 	if (!xsd_priv(r))
 		return EACCES;
@@ -163,6 +166,17 @@ int xsd_op_release(struct xsd_req *r)
 	d = xsd_domain_get(s, domid, false);
 	if (!d || !d->introduced)
 		return ENOENT;
+	r->t = xsd_txn_new(r->c, 0);
+	if (!r->t)
+		return ENOMEM;
+	err = xsd_domain_forget(r, domid);
+	if (err) {
+		xsd_txn_free(r->t);
+		return err;
+	}
+	err = xsd_txn_commit(r->t, r->fired);
+	if (err)
+		return err;
 	if (s->plat.release)
 		s->plat.release(s->plat.ctx, s, domid);
 	if (d->conn)

@@ -339,6 +339,16 @@ static int xsd_remove(struct xsd_req *r, const char *path, const struct xsd_node
 	return err;
 }
 
+int xsd_remove_path(struct xsd_req *r, const char *path)
+{
+	int err = 0;
+	const struct xsd_node *n = xsd_txn_get(r->t, path, &err);
+
+	if (!n)
+		return err;  /* already gone with an ancestor */
+	return xsd_remove(r, path, n);
+}
+
 int xsd_op_rm(struct xsd_req *r)
 {
 	char *path = xsd_req_path(r, xsd_req_onearg(r), false), *pp;

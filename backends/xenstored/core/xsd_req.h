@@ -33,6 +33,11 @@ int xsd_op_write(struct xsd_req *r);
 int xsd_op_mkdir(struct xsd_req *r);
 int xsd_op_rm(struct xsd_req *r);
 int xsd_op_set_perms(struct xsd_req *r);
+/* Removes path and its subtree in r->t without permission checks (r->c must be dom0). */
+int xsd_remove_path(struct xsd_req *r, const char *path);
+
+/* xsd_domain.c */
+int xsd_domain_forget(struct xsd_req *r, uint32_t domid);
 
 /* xsd_ops_domain.c */
 int xsd_op_watch(struct xsd_req *r);
