@@ -13,3 +13,4 @@ set(SKIFF_SCHED_TEST_COMMON
   $<TARGET_OBJECTS:sched_policy_host>)
 
 skiff_unit_test(test_sched ${CMAKE_CURRENT_LIST_DIR}/test_sched.c ${SKIFF_SCHED_TEST_COMMON})
+skiff_unit_test(test_sched_sim ${CMAKE_CURRENT_LIST_DIR}/test_sched_sim.c ${SKIFF_SCHED_TEST_COMMON})
