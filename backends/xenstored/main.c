@@ -29,7 +29,7 @@ static void xsd_usage(FILE *f)
 		   "  Serves the xenstore wire protocol on a Unix socket; every client\n"
 		   "  is treated as dom0.  Point libxenstore at it with XENSTORED_PATH=PATH.\n"
 		   "  Quotas (guests only): nodes, node-size, watches, transactions,\n"
-		   "  outstanding, watch-events.\n");
+		   "  outstanding, watch-events, transaction-nodes.\n");
 }
 
 int main(int argc, char **argv)

@@ -148,6 +148,31 @@ START_TEST(test_transaction_quota)
 }
 END_TEST
 
+START_TEST(test_transaction_node_quota)
+{
+	struct xsd_conn *c0 = xst_conn(0), *u = xst_conn(5);
+	char path[32];
+	uint32_t t;
+
+	ck_assert_str_eq(xst_callv(c0, XS_SET_PERMS, 0, "/", "r0", NULL).data, "OK");
+	xst_store.quota.txn_nodes = 4;
+	t = xst_txn_start(u);
+	for (int i = 0; i < 4; i++) {
+		snprintf(path, sizeof(path), "/n%d", i);
+		ck_assert_str_eq(xst_read(u, t, path), "ENOENT");
+	}
+	ck_assert_str_eq(xst_read(u, t, "/n4"), "ENOSPC");
+	ck_assert_str_eq(xst_read(u, t, "/n0"), "ENOENT");  /* already tracked: fine */
+	ck_assert_str_eq(xst_callv(u, XS_TRANSACTION_END, t, "F", NULL).data, "OK");
+	t = xst_txn_start(c0);  /* dom0 is exempt */
+	for (int i = 0; i < 8; i++) {
+		snprintf(path, sizeof(path), "/n%d", i);
+		ck_assert_str_eq(xst_read(c0, t, path), "ENOENT");
+	}
+	ck_assert_str_eq(xst_callv(c0, XS_TRANSACTION_END, t, "F", NULL).data, "OK");
+}
+END_TEST
+
 START_TEST(test_rm_in_transaction_then_commit)
 {
 	struct xsd_conn *c = xst_conn(0);
@@ -180,6 +205,7 @@ int main(void)
 	tcase_add_test(tc, test_protocol_errors);
 	tcase_add_test(tc, test_transaction_quota);
 	tcase_add_test(tc, test_rm_in_transaction_then_commit);
+	tcase_add_test(tc, test_transaction_node_quota);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -52,6 +52,7 @@ struct xsd_quota {
 	uint32_t txns;         /* open transactions per domain */
 	uint32_t outstanding;  /* replies queued but not yet taken by the client */
 	uint32_t events;       /* watch events queued per connection before dropping */
+	uint32_t txn_nodes;    /* nodes one explicit transaction may touch (each is copied) */
 };
 
 struct xsd_store;

@@ -19,6 +19,8 @@ static uint32_t *xsd_quota_field(struct xsd_quota *q, const char *name)
 		return &q->outstanding;
 	if (strcmp(name, "watch-events") == 0)
 		return &q->events;
+	if (strcmp(name, "transaction-nodes") == 0)
+		return &q->txn_nodes;
 	return NULL;
 }
 
@@ -41,8 +43,9 @@ static int xsd_control_quota(struct xsd_req *r, const char **vec, int n)
 	if (n == 1) {
 		snprintf(text, sizeof(text),
 			 "nodes %u\nnode-size %u\nwatches %u\ntransactions %u\n"
-			 "outstanding %u\nwatch-events %u\n",
-			 q->nodes, q->node_size, q->watches, q->txns, q->outstanding, q->events);
+			 "outstanding %u\nwatch-events %u\ntransaction-nodes %u\n",
+			 q->nodes, q->node_size, q->watches, q->txns, q->outstanding, q->events,
+			 q->txn_nodes);
 		xsd_buf_add_str0(&r->reply, text);
 		return 0;
 	}

@@ -47,7 +47,8 @@ int xsd_store_init(struct xsd_store *s, const struct xsd_platform *plat)
 	xsd_list_init(&s->conns);
 	s->next_txid = 1;
 	s->quota = (struct xsd_quota){ .nodes = 1000, .node_size = 2048, .watches = 128,
-				       .txns = 10, .outstanding = 20, .events = 1000 };
+				       .txns = 10, .outstanding = 20, .events = 1000,
+				       .txn_nodes = 1024 };
 	if (xsd_map_init(&s->nodes) || xsd_map_init(&s->specials) ||
 	    xsd_map_init(&s->domains) || xsd_map_init(&s->watches) ||
 	    !xsd_domain_get(s, 0, true) || xsd_store_seed(s) < 0) {

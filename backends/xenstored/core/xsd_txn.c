@@ -60,6 +60,12 @@ static struct xsd_txn_ent *xsd_txn_track(struct xsd_txn *t, const char *path, in
 
 	if (te)
 		return te;
+	/* Each touched node is copied: bound what a guest's transaction may pin. */
+	if (t->id != 0 && t->ents.count >= t->conn->store->quota.txn_nodes &&
+	    !xsd_is_privileged(t->conn->store, t->conn->domid)) {
+		*err = ENOSPC;
+		return NULL;
+	}
 	te = calloc(1, sizeof(*te));
 	if (!te)
 		goto nomem;
