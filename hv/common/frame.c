@@ -326,6 +326,23 @@ static void check_free_args(mfn_t mfn, unsigned int order)
 		      order, pg_order(pg));
 }
 
+/*
+ * A frame still referenced (mapped, granted, typed as a page table) must
+ * not be reused: the next owner would share it with whoever holds the
+ * reference. Reaching this is a reference-counting bug in the hypervisor.
+ */
+static void check_unreferenced(mfn_t mfn, unsigned int order)
+{
+	for (uint64_t i = 0; i < order_frames(order); i++) {
+		const struct page_info *pg = &frame_table[mfn + i];
+
+		if (page_ref_count(pg) || page_type_count(pg))
+			panic("frame_free: mfn 0x%lx still has %u references and type %u count %u",
+			      mfn + i, page_ref_count(pg), (unsigned int)page_type_of(pg),
+			      page_type_count(pg));
+	}
+}
+
 void frame_free(mfn_t mfn, unsigned int order)
 {
 	struct frame_owner *owner;
@@ -334,6 +351,7 @@ void frame_free(mfn_t mfn, unsigned int order)
 	check_ready("frame_free");
 	flags = spin_lock_irqsave(&frame_lock);
 	check_free_args(mfn, order);
+	check_unreferenced(mfn, order);
 	owner = frame_table[mfn].u.owner;
 	if (owner->frames < order_frames(order))
 		panic("frame_free: owner %s holds %lu frames, freeing %lu", owner->name,

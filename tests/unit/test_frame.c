@@ -359,6 +359,9 @@ START_TEST(test_type_info_layout)
 	ck_assert_uint_eq(page_type_count(pg), UINT32_MAX);
 	pg->count_info = PGC_ALLOCATED | 7;
 	ck_assert_uint_eq(page_ref_count(pg), 7);
+	/* Counts must be dropped before the free; flags and tag need not be. */
+	pg->count_info = PGC_ALLOCATED | PGC_SHARED_HV;
+	pg->type_info = page_type_info_make(PAGE_TYPE_L4, 0, PGT_PINNED);
 	pg->user_tag = 0x1234;
 	frame_free(m, 0);
 	/* A reallocated frame starts with no references, no type and no tag. */
@@ -451,6 +454,24 @@ START_TEST(test_panic_register_twice)
 
 	frame_owner_register(&dom, "dom1", 1);
 	EXPECT_PANIC(frame_owner_register(&dom, "dom1", 1), "registered twice");
+}
+END_TEST
+
+START_TEST(test_panic_free_referenced)
+{
+	mfn_t m = frame_alloc(1, &frame_owner_hv);
+
+	mfn_to_page(m + 1)->count_info = PGC_ALLOCATED | 2;
+	EXPECT_PANIC(frame_free(m, 1), "still has 2 references");
+}
+END_TEST
+
+START_TEST(test_panic_free_typed)
+{
+	mfn_t m = frame_alloc(0, &frame_owner_hv);
+
+	mfn_to_page(m)->type_info = page_type_info_make(PAGE_TYPE_L1, 1, PGT_VALIDATED);
+	EXPECT_PANIC(frame_free(m, 0), "type 2 count 1");
 }
 END_TEST
 
@@ -717,6 +738,8 @@ static Suite *frame_suite(void)
 	tcase_add_test(pan, test_panic_range_past_table);
 	tcase_add_test(pan, test_panic_register_twice);
 	tcase_add_test(pan, test_panic_free_order_too_big);
+	tcase_add_test(pan, test_panic_free_referenced);
+	tcase_add_test(pan, test_panic_free_typed);
 	tcase_add_test_raise_signal(pan, test_panic_aborts, SIGABRT);
 	suite_add_tcase(s, pan);
 	return s;

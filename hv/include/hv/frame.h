@@ -200,8 +200,10 @@ mfn_t frame_alloc_zeroed(unsigned int order, struct frame_owner *owner);
 /*
  * Returns a block to the allocator and credits its owner. Panics on the
  * hypervisor's own bugs: mfn outside the table, a frame that is free or
- * reserved (double free), not the head of an allocated block, or an order
- * different from the one allocated.
+ * reserved (double free), not the head of an allocated block, an order
+ * different from the one allocated, or a frame whose reference count or
+ * type count is not zero (flags such as PGC_ALLOCATED or PGT_PINNED alone
+ * do not stop the free; the counts do).
  */
 void frame_free(mfn_t mfn, unsigned int order);
 
