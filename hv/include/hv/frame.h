@@ -170,7 +170,8 @@ static inline uint64_t page_type_info_make(enum page_type t, uint32_t count, uin
 
 /*
  * Boot interface. The boot code allocates and maps the table itself (32
- * bytes per frame, nr_frames = highest MFN + 1), then calls
+ * bytes per frame, nr_frames = highest MFN + 1, below 2^32 - 1 since the
+ * free lists link frames by 32-bit MFN: 16 TiB), then calls
  * frame_table_init, then frame_add_free_range for every usable RAM range
  * left after it has carved out what it uses. Ranges may be unaligned; they
  * must not overlap each other. Everything else stays reserved.
