@@ -35,6 +35,13 @@ void hv_main(void)
 	log_notice("Skiff ready: cpus=%u ram=%luMiB free=%luMiB hv=%luKiB modules=%u",
 		 nr_cpus_online, (st.total << 12) >> 20, (st.free << 12) >> 20, (st.hv << 12) >> 10,
 		 bootinfo.nr_modules);
-	log_notice("no domain builder yet: nothing to run, stopping the machine");
-	hv_shutdown(true);
+	if (!bootinfo.nr_modules) {
+		log_notice("no modules: no domains to run, stopping the machine");
+		hv_shutdown(true);
+	}
+	if (!boot_domains_start()) {
+		log_err("no domain could be started");
+		hv_shutdown(false);
+	}
+	arch_enter_idle();
 }

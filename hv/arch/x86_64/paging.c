@@ -134,6 +134,19 @@ void *ioremap_page(paddr_t pa)
 	return (void *)(va + (pa & ~PAGE_MASK));
 }
 
+/* An executable, read-only alias of a frame (syscall stubs): the direct map keeps it NX. */
+void *paging_map_exec(mfn_t mfn)
+{
+	uint64_t va;
+
+	if (fixmap_used == FIXMAP_SLOTS)
+		panic("fixmap full");
+	va = FIXMAP_BASE + (uint64_t)fixmap_used * PAGE_SIZE;
+	fixmap_l1[fixmap_used++] = (mfn << PAGE_SHIFT) | PTE_P | PTE_A | PTE_G;
+	invlpg((void *)va);
+	return (void *)va;
+}
+
 static unsigned int tables_needed(paddr_t dmap)
 {
 	uint64_t image = (uint64_t)(uintptr_t)_end - HV_IMAGE_BASE;

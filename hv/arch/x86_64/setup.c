@@ -3,7 +3,9 @@
 #include <asm/apic.h>
 #include <asm/desc.h>
 #include <asm/layout.h>
+#include <asm/m2p.h>
 #include <asm/paging.h>
+#include <asm/pv.h>
 #include <asm/power.h>
 #include <asm/regs.h>
 #include <asm/smp.h>
@@ -160,8 +162,17 @@ void __noreturn arch_boot_bsp(uint32_t magic, paddr_t info_pa)
 	time_init();
 	print_boot_info();
 	memory_init();
+	m2p_init();
+	scheduler_init();
 	idt_init();
 	cpu_tables_init(&bsp_percpu);
+	pv_cpu_init(&bsp_percpu);
 	cpus_init();
 	hv_main();
+}
+
+/* XENVER_commandline: the hypervisor's options, without the image name the loader put first. */
+const char *hv_cmdline_string(void)
+{
+	return cmdline_options(bootinfo.cmdline);
 }

@@ -4,6 +4,7 @@
 #include <asm/desc.h>
 #include <asm/layout.h>
 #include <asm/paging.h>
+#include <asm/pv.h>
 #include <asm/regs.h>
 #include <asm/smp.h>
 #include <asm/time.h>
@@ -13,6 +14,7 @@
 #include <hv/heap.h>
 #include <hv/lib.h>
 #include <hv/log.h>
+#include <hv/main.h>
 #include <hv/mm.h>
 #include <hv/percpu.h>
 #include <hv/spinlock.h>
@@ -122,6 +124,7 @@ static void __noreturn ap_start(void)
 
 	write_cr3(idle_pg_table_pa);
 	cpu_tables_init(pc);
+	pv_cpu_init(pc);
 	apic_init_cpu();
 	apic_timer_start_periodic(cpu_table[0]->timer_period_ns);
 	pc->online = true;
@@ -129,7 +132,7 @@ static void __noreturn ap_start(void)
 	log_info("smp: CPU %u (APIC id %u) online", pc->cpu_id, pc->apic_id);
 	if (hv_test_switches & TEST_APFAULT)
 		test_bad_write(0x10);	/* deliberate: the crash path must work off the boot CPU */
-	cpu_idle_loop();
+	reset_stack_and_jump(guest_frame(pc), idle_loop);
 }
 
 void smp_ipi_interrupt(void)
@@ -168,11 +171,35 @@ unsigned int smp_ping_all(void)
 	return answered;
 }
 
-void cpu_idle_loop(void)
+void arch_enter_idle(void)
 {
+	reset_stack_and_jump(guest_frame(this_cpu()), idle_loop);
+}
+
+void cpu_kick(struct percpu *pc)
+{
+	apic_send_ipi(pc->apic_id, VEC_IPI);
+}
+
+bool sched_work_waiting(void);
+void schedule(void);
+
+/* Runs on the stack below the guest frame; schedule() leaves it for good when a vCPU is picked. */
+void idle_loop(void)
+{
+	struct percpu *pc = this_cpu();
+
 	for (;;) {
-		/* sti; hlt back to back: an interrupt between them cannot be lost. */
+		local_irq_disable();
+		if (pc->need_resched || sched_work_waiting()) {
+			pc->is_idle = false;
+			schedule();
+		}
+		if (pc->cpu_id == 0)
+			boot_domains_poll();
+		pc->is_idle = true;
+		/* sti; hlt back to back: a wake-up IPI between them cannot be lost. */
 		__asm__ volatile("sti; hlt" ::: "memory");
-		this_cpu()->idle_halts++;
+		pc->idle_halts++;
 	}
 }

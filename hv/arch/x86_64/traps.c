@@ -3,6 +3,7 @@
 #include <asm/desc.h>
 #include <asm/layout.h>
 #include <asm/power.h>
+#include <asm/pv.h>
 #include <asm/regs.h>
 #include <asm/smp.h>
 #include <asm/x86.h>
@@ -173,29 +174,61 @@ static void nmi_interrupt(const struct cpu_regs *r)
 	log_warn("unexpected NMI at %016lx", r->rip);
 }
 
+void sched_tick(void);
+
+/* Vectors with their own IST stack: their frame is not the guest frame at the stack top, so no exit work. */
+static bool ist_vector(uint64_t v)
+{
+	return v == VEC_NMI || v == VEC_DF || v == VEC_MC;
+}
+
+static void hypervisor_exception(struct cpu_regs *r)
+{
+	uint64_t fixup;
+
+	/* A guest-memory copy that faulted: resume at its fixup, which reports -EFAULT. */
+	if ((r->vector == VEC_PF || r->vector == 13) && (fixup = search_exception_table(r->rip))) {
+		r->rip = fixup;
+		return;
+	}
+	fatal_trap(r);
+}
+
 void trap_dispatch(struct cpu_regs *r)
 {
+	bool guest = regs_from_guest(r);
+
 	switch (r->vector) {
 	case VEC_NMI:
 		nmi_interrupt(r);
 		return;
 	case VEC_TIMER:
 		apic_timer_interrupt();
-		return;
+		sched_tick();
+		break;
 	case VEC_IPI:
 		smp_ipi_interrupt();
-		return;
+		break;
 	case VEC_SPURIOUS:
 		return;		/* no EOI for spurious interrupts */
 	case VEC_APIC_ERROR:
 		log_warn("local APIC error interrupt");
 		apic_eoi();
-		return;
+		break;
+	default:
+		if (r->vector < 32 && (!guest || ist_vector(r->vector))) {
+			hypervisor_exception(r);
+			return;
+		}
+		if (r->vector < 32) {
+			pv_guest_trap(r);
+		} else {
+			log_warn("unexpected interrupt vector %lu", r->vector);
+			apic_eoi();
+		}
 	}
-	if (r->vector < 32)
-		fatal_trap(r);	/* guests do not run yet: every exception here is the hypervisor's own */
-	log_warn("unexpected interrupt vector %lu", r->vector);
-	apic_eoi();
+	if (guest)
+		exit_to_guest_work(r);
 }
 
 /* For the crash-path tests: a store the compiler cannot see through or reject. */

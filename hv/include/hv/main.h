@@ -12,7 +12,14 @@ extern uint32_t hv_test_switches;
 /* Entered on the boot CPU once every CPU is up; never returns. */
 void __noreturn hv_main(void);
 
+/* Builds and starts the boot-time domains; returns how many started. */
+unsigned int boot_domains_start(void);
+/* Boot CPU's idle loop: stops the machine once every domain has shut down. */
+void boot_domains_poll(void);
+void scheduler_init(void);
+
 /* Arch hooks the common code uses. */
+void __noreturn arch_enter_idle(void);
 void __noreturn hv_shutdown(bool success);
 void hv_wait_ns(uint64_t ns);
 

@@ -26,6 +26,14 @@ struct percpu {
 
 	/* Idle loop iterations that halted: cheap evidence the CPU sleeps. */
 	uint64_t idle_halts;
+
+	/* Scheduling: the vCPU this CPU runs (NULL: idle), and a request to pick again before returning to it. */
+	struct vcpu *curr;
+	volatile bool need_resched;
+	volatile bool is_idle;		/* in the idle loop: a wake-up may IPI it */
+	bool yield_pending;		/* SCHEDOP_yield: go behind the waiting vCPUs */
+	uint64_t syscall_scratch;	/* the syscall stub parks the guest's rax here */
+	void *syscall_stub;		/* executable alias of this CPU's stub page */
 };
 
 /* Every CPU that firmware reported, indexed by cpu_id; entries are NULL past nr_cpus_online. */

@@ -9,8 +9,10 @@ extern uint64_t pte_nx;			/* PTE_NX if the CPU has it, else 0 */
 
 /* Builds the final tables from early memory and switches this CPU to them. */
 void paging_init(struct memmap *m, paddr_t ram_end);
-/* Maps one page of MMIO uncached; returns its virtual address. Boot CPU, before SMP only. */
+/* Maps one page of MMIO uncached; returns its virtual address. Boot CPU, during bring-up only. */
 void *ioremap_page(paddr_t pa);
+/* Maps a frame executable and read-only in the fixmap (boot CPU, during bring-up only). */
+void *paging_map_exec(mfn_t mfn);
 /* An L4 for the AP trampoline: the idle L4's hypervisor slots plus an identity map of the low 2 MiB. */
 paddr_t paging_trampoline_l4(void);
 /* Human-readable layout summary for the boot log. */

@@ -4,6 +4,8 @@
 
 #include <hv/types.h>
 
+struct percpu;
+
 #define IPI_PING	(1u << 0)
 #define IPI_STOP	(1u << 1)
 
@@ -12,7 +14,8 @@ unsigned int smp_boot_cpus(unsigned int maxcpus);
 /* Sends IPI_PING to every other online CPU and waits; returns the number that answered. */
 unsigned int smp_ping_all(void);
 void smp_ipi_interrupt(void);
-/* Idle loop: never returns. */
-void __noreturn cpu_idle_loop(void);
+/* Idle loop: never returns; runs until the scheduler picks a vCPU. */
+void __noreturn idle_loop(void);
+void cpu_kick(struct percpu *pc);
 
 #endif

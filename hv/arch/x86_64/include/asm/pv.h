@@ -1,0 +1,36 @@
+/* PV guest glue between the arch entry code and the common scheduler and hypercalls. */
+#ifndef ASM_PV_H
+#define ASM_PV_H
+
+#include <asm/regs.h>
+#include <hv/types.h>
+
+struct vcpu;
+struct percpu;
+
+#define VEC_SYSCALL64	0x100
+#define VEC_SYSCALL32	0x101
+
+/* The guest's registers on this CPU: the frame at the top of the primary stack. */
+struct cpu_regs *guest_frame(struct percpu *pc);
+static inline bool regs_from_guest(const struct cpu_regs *r)
+{
+	return (r->cs & 3) == 3;
+}
+
+/* Per-CPU: syscall MSRs and the stub that finds the hypervisor stack without a free register. */
+void pv_cpu_init(struct percpu *pc);
+
+void pv_syscall(struct cpu_regs *r);
+void exit_to_guest_work(struct cpu_regs *r);
+/* A fault from guest ring 3 (traps are bounced in a later issue; today the domain crashes). */
+void pv_guest_trap(struct cpu_regs *r);
+
+/* Switches this CPU from prev (NULL: idle) to next (NULL: idle); never returns. */
+void __noreturn context_switch(struct vcpu *prev, struct vcpu *next);
+void __noreturn reset_stack_and_jump(void *sp, void (*fn)(void));
+
+/* Exception fixups for guest-memory copies: returns the fixup address for a faulting rip, or 0. */
+uint64_t search_exception_table(uint64_t rip);
+
+#endif

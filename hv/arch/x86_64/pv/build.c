@@ -1,0 +1,375 @@
+/* PV domain builder: ELF and bzImage kernels, the start-of-day layout the x86_64 PV ABI promises, vCPU 0's entry state. */
+#include <asm/domain.h>
+#include <asm/layout.h>
+#include <asm/m2p.h>
+#include <asm/paging.h>
+#include <asm/pv_build.h>
+#include <asm/x86.h>
+#include <hv/decompress.h>
+#include <hv/domain.h>
+#include <hv/elf_image.h>
+#include <hv/heap.h>
+#include <hv/lib.h>
+#include <hv/log.h>
+#include <hv/mm.h>
+#include <pvabi/arch_x86_64.h>
+#include <pvabi/errno.h>
+#include <pvabi/features.h>
+
+#define MiB		(1ULL << 20)
+#define L1_FLAGS	(PTE_P | PTE_RW | PTE_US | PTE_A)	/* U/S forced on: the guest kernel runs in ring 3 */
+#define UPPER_FLAGS	(PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D)
+#define MAX_KERNEL	(256 * MiB)	/* decompressed kernel size we accept */
+
+/* Features the builder and hypervisor provide to a kernel's FEATURES note. */
+#define HV_FEATURES	((1u << XENFEAT_writable_page_tables) | (1u << XENFEAT_writable_descriptor_tables) | \
+			 (1u << XENFEAT_pae_pgdir_above_4gb) | (1u << XENFEAT_mmu_pt_update_preserve_ad) | \
+			 (1u << XENFEAT_gnttab_map_avail_bits) | (1u << XENFEAT_dom0))
+
+/* Guest virtual layout of the initial region, in the ABI's order. */
+struct pv_layout {
+	uint64_t vbase;				/* PFN 0 */
+	uint64_t kstart, kend;			/* kernel image, page-rounded */
+	uint64_t initrd, initrd_end;
+	uint64_t p2m, p2m_end;
+	uint64_t start_info;
+	uint64_t store, console;		/* domU only, else 0 */
+	uint64_t pt, nr_pt;			/* L4, L3, L2, then L1s */
+	uint64_t stack;
+	uint64_t end;				/* 4 MiB aligned, >= 512 KiB past the stack */
+	uint64_t nr_l1;
+};
+
+struct build {
+	struct domain *d;
+	const struct pv_build_args *a;
+	struct elf_image img;
+	struct pv_layout lay;
+	mfn_t *p2m;				/* hypervisor copy, nr_pages entries */
+	uint8_t *kernel_buf;			/* decompressed kernel, or NULL */
+	unsigned int kernel_order;
+};
+
+static inline uint64_t pfn_of(const struct build *b, uint64_t va)
+{
+	return (va - b->lay.vbase) >> PAGE_SHIFT;
+}
+
+static void *va_ptr(const struct build *b, uint64_t va)
+{
+	return (char *)mfn_to_virt(b->p2m[pfn_of(b, va)]) + (va & ~PAGE_MASK);
+}
+
+/* Decompresses a bzImage payload into hypervisor frames; plain ELF is used in place. */
+static int unwrap_kernel(struct build *b, const uint8_t **elf, size_t *elf_len)
+{
+	struct bzimage_info bz;
+	const char *why = NULL;
+	size_t out_len = 0, used = 0, cap;
+	mfn_t mfn;
+	int rc;
+
+	*elf = b->a->image;
+	*elf_len = b->a->image_len;
+	rc = bzimage_probe(b->a->image, b->a->image_len, &bz, &why);
+	if (rc == ELF_IMG_EMAGIC)
+		return 0;	/* not a bzImage: the ELF parser will judge it */
+	if (rc < 0 || (bz.comp != KIMAGE_COMP_XZ && bz.comp != KIMAGE_COMP_GZIP)) {
+		log_err("build: bzImage refused: %s", rc < 0 ? why : kimage_comp_name(bz.comp));
+		return -XEN_EINVAL;
+	}
+	cap = bz.size_hint && bz.size_hint <= MAX_KERNEL ? ALIGN_UP((size_t)bz.size_hint, PAGE_SIZE) : MAX_KERNEL;
+	for (b->kernel_order = 0; (PAGE_SIZE << b->kernel_order) < cap; b->kernel_order++)
+		;
+	mfn = frame_alloc(b->kernel_order, &frame_owner_hv);
+	if (mfn == MFN_INVALID)
+		return -XEN_ENOMEM;
+	b->kernel_buf = mfn_to_virt(mfn);
+	if (bz.comp == KIMAGE_COMP_XZ) {
+		struct unxz_work *w = hv_alloc(sizeof(*w));
+
+		rc = w ? unxz_buf(b->a->image + bz.payload_offset, bz.payload_len, b->kernel_buf,
+				  PAGE_SIZE << b->kernel_order, &out_len, &used, w) : -XEN_ENOMEM;
+		hv_free(w);
+	} else {
+		struct gunzip_work *w = hv_alloc(sizeof(*w));
+
+		rc = w ? gunzip_buf(b->a->image + bz.payload_offset, bz.payload_len, b->kernel_buf,
+				    PAGE_SIZE << b->kernel_order, &out_len, &used, w) : -XEN_ENOMEM;
+		hv_free(w);
+	}
+	if (rc < 0) {
+		log_err("build: %s payload: %s", kimage_comp_name(bz.comp), decompress_strerror(rc));
+		return -XEN_EINVAL;
+	}
+	log_info("build: bzImage protocol %x, %s payload %zu -> %zu bytes", bz.version,
+		 kimage_comp_name(bz.comp), bz.payload_len, out_len);
+	*elf = b->kernel_buf;
+	*elf_len = out_len;
+	return 0;
+}
+
+static int parse_kernel(struct build *b)
+{
+	const uint8_t *elf;
+	size_t len;
+	const char *why = "?";
+	int rc = unwrap_kernel(b, &elf, &len);
+
+	if (rc < 0)
+		return rc;
+	if (elf_image_parse(&b->img, elf, len, &why) < 0 ||
+	    elf_image_check_features(&b->img, HV_FEATURES, &why) < 0) {
+		log_err("build: kernel image refused: %s", why);
+		return -XEN_EINVAL;
+	}
+	if (b->img.notes.hypercall_page)
+		log_info("build: image asks for a hypercall page at %lx", b->img.notes.hypercall_page);
+	return 0;
+}
+
+static uint64_t page_up(uint64_t x)
+{
+	return ALIGN_UP(x, PAGE_SIZE);
+}
+
+/* Page tables and the 4 MiB-rounded end depend on each other: iterate until the table count is stable. */
+static int compute_layout(struct build *b)
+{
+	struct pv_layout *l = &b->lay;
+	uint64_t v, nr_l1 = 1;
+
+	l->vbase = b->img.virt_base;
+	l->kstart = ALIGN_DOWN(b->img.virt_kstart, PAGE_SIZE);
+	l->kend = page_up(b->img.virt_kend);
+	if ((l->vbase & (2 * MiB - 1)) || l->kstart < l->vbase) {
+		log_err("build: VIRT_BASE %lx must be 2 MiB aligned and below the image", l->vbase);
+		return -XEN_EINVAL;
+	}
+	v = l->kend;
+	if (b->a->initrd_len) {
+		l->initrd = v;
+		l->initrd_end = v = page_up(v + b->a->initrd_len);
+	}
+	l->p2m = v;
+	l->p2m_end = v = page_up(v + b->a->nr_pages * sizeof(uint64_t));
+	l->start_info = v;
+	v += PAGE_SIZE;
+	if (!b->d->is_privileged) {
+		l->store = v;
+		l->console = v + PAGE_SIZE;
+		v += 2 * PAGE_SIZE;
+	}
+	l->pt = v;
+	for (;;) {
+		l->nr_pt = 3 + nr_l1;
+		l->stack = l->pt + l->nr_pt * PAGE_SIZE;
+		l->end = ALIGN_UP(l->stack + PAGE_SIZE + 512 * 1024, 4 * MiB);
+		if ((l->end - l->vbase + 2 * MiB - 1) / (2 * MiB) <= nr_l1)
+			break;
+		nr_l1 = (l->end - l->vbase + 2 * MiB - 1) / (2 * MiB);
+	}
+	l->nr_l1 = nr_l1;
+	if (l->end - l->vbase > (1ULL << 30) || (l->vbase >> 30) != ((l->end - 1) >> 30)) {
+		log_err("build: initial region %lx-%lx does not fit one 1 GiB L2", l->vbase, l->end);
+		return -XEN_EINVAL;
+	}
+	if ((l->end - l->vbase) >> PAGE_SHIFT > b->a->nr_pages) {
+		log_err("build: %lu pages are too few for a %lu KiB initial region", b->a->nr_pages,
+			(l->end - l->vbase) >> 10);
+		return -XEN_ENOMEM;
+	}
+	return 0;
+}
+
+/* Guest RAM in the largest blocks available; PFN order follows allocation order. */
+static int alloc_memory(struct build *b)
+{
+	uint64_t n = b->a->nr_pages, pfn = 0;
+	unsigned int p2m_order = 0;
+
+	while ((PAGE_SIZE << p2m_order) < n * sizeof(mfn_t))
+		p2m_order++;
+	b->d->arch.p2m_order = p2m_order;
+	{
+		mfn_t m = frame_alloc(p2m_order, &frame_owner_hv);
+
+		if (m == MFN_INVALID)
+			return -XEN_ENOMEM;
+		b->p2m = b->d->arch.p2m = mfn_to_virt(m);
+	}
+	b->d->arch.nr_pages = 0;
+	while (pfn < n) {
+		unsigned int order = 9;
+		mfn_t mfn;
+
+		while (order && (1ULL << order) > n - pfn)
+			order--;
+		while ((mfn = frame_alloc_zeroed(order, &b->d->mem)) == MFN_INVALID && order)
+			order--;
+		if (mfn == MFN_INVALID) {
+			log_err("build: out of memory after %lu of %lu pages", pfn, n);
+			return -XEN_ENOMEM;
+		}
+		for (uint64_t i = 0; i < (1ULL << order); i++, pfn++) {
+			b->p2m[pfn] = mfn + i;
+			m2p_set(mfn + i, pfn);
+			mfn_to_page(mfn + i)->count_info |= PGC_ALLOCATED;
+		}
+		b->d->arch.nr_pages = pfn;
+	}
+	return 0;
+}
+
+/* Copies bytes into the guest region page by page: guest frames need not be machine-contiguous. */
+static void copy_in(const struct build *b, uint64_t va, const uint8_t *src, uint64_t len)
+{
+	while (len) {
+		uint64_t chunk = MIN(len, PAGE_SIZE - (va & ~PAGE_MASK));
+
+		memcpy(va_ptr(b, va), src, chunk);
+		va += chunk;
+		src += chunk;
+		len -= chunk;
+	}
+}
+
+static void load_kernel(const struct build *b)
+{
+	for (uint32_t i = 0; i < b->img.nr_loads; i++) {
+		const struct elf_img_load *ld = &b->img.loads[i];
+
+		/* Memory is zeroed at allocation, so only the file bytes need copying. */
+		copy_in(b, ld->va, b->img.buf + ld->file_off, ld->filesz);
+	}
+	if (b->a->initrd_len)
+		copy_in(b, b->lay.initrd, b->a->initrd, b->a->initrd_len);
+}
+
+static void build_page_tables(const struct build *b)
+{
+	const struct pv_layout *l = &b->lay;
+	uint64_t *l4 = va_ptr(b, l->pt), *l3 = va_ptr(b, l->pt + PAGE_SIZE);
+	uint64_t *l2 = va_ptr(b, l->pt + 2 * PAGE_SIZE);
+	const uint64_t *idle = paddr_to_virt(idle_pg_table_pa);
+	uint64_t pt_end = l->pt + l->nr_pt * PAGE_SIZE;
+
+	/* The hypervisor's slots, exactly as every CPU has them. */
+	for (unsigned int i = HV_SLOT_FIRST; i <= HV_SLOT_LAST; i++)
+		l4[i] = idle[i];
+	l4[(l->vbase >> 39) & 511] = (b->p2m[pfn_of(b, l->pt + PAGE_SIZE)] << PAGE_SHIFT) | UPPER_FLAGS;
+	l3[(l->vbase >> 30) & 511] = (b->p2m[pfn_of(b, l->pt + 2 * PAGE_SIZE)] << PAGE_SHIFT) | UPPER_FLAGS;
+	for (uint64_t i = 0; i < l->nr_l1; i++) {
+		uint64_t l1_va = l->pt + (3 + i) * PAGE_SIZE;
+		uint64_t *l1 = va_ptr(b, l1_va);
+
+		l2[((l->vbase >> 21) & 511) + i] = (b->p2m[pfn_of(b, l1_va)] << PAGE_SHIFT) | UPPER_FLAGS;
+		for (unsigned int j = 0; j < 512; j++) {
+			uint64_t va = l->vbase + ((i * 512 + j) << PAGE_SHIFT);
+
+			if (va >= l->end)
+				break;
+			/* Page-table pages are mapped read-only: the guest changes them through the hypervisor. */
+			l1[j] = (b->p2m[pfn_of(b, va)] << PAGE_SHIFT) | L1_FLAGS;
+			if (va >= l->pt && va < pt_end)
+				l1[j] &= ~(uint64_t)PTE_RW;
+		}
+	}
+}
+
+static void fill_start_info(const struct build *b)
+{
+	const struct pv_layout *l = &b->lay;
+	struct start_info *si = va_ptr(b, l->start_info);
+	const char *cmd = b->a->cmdline ? b->a->cmdline : "";
+
+	memcpy(si->magic, XEN_START_INFO_MAGIC, sizeof(XEN_START_INFO_MAGIC));
+	si->nr_pages = b->a->nr_pages;
+	si->shared_info = (uint64_t)b->d->shared_info_mfn << PAGE_SHIFT;
+	si->flags = b->d->is_privileged ? SIF_PRIVILEGED | SIF_INITDOMAIN : 0;
+	if (l->store) {
+		si->store_mfn = b->p2m[pfn_of(b, l->store)];
+		si->console.domU.mfn = b->p2m[pfn_of(b, l->console)];
+		/* Event channels come with the event-channel work; 0 until then. */
+	}
+	si->pt_base = l->pt;
+	si->nr_pt_frames = l->nr_pt;
+	si->mfn_list = l->p2m;
+	if (b->a->initrd_len) {
+		si->mod_start = l->initrd;
+		si->mod_len = b->a->initrd_len;
+	}
+	snprintf(si->cmd_line, sizeof(si->cmd_line), "%s", cmd);
+	si->first_p2m_pfn = pfn_of(b, l->end);
+	/* The guest sees its own P2M list: it lists every PFN's machine frame. */
+	copy_in(b, l->p2m, (const uint8_t *)b->p2m, b->a->nr_pages * sizeof(uint64_t));
+}
+
+/* Bootstrap page-table frames are typed and pinned as the PV MM expects (full validation: issue 4). */
+static void type_page_tables(const struct build *b)
+{
+	static const enum page_type levels[3] = { PAGE_TYPE_L4, PAGE_TYPE_L3, PAGE_TYPE_L2 };
+
+	for (uint64_t i = 0; i < b->lay.nr_pt; i++) {
+		struct page_info *pg = mfn_to_page(b->p2m[pfn_of(b, b->lay.pt + i * PAGE_SIZE)]);
+		enum page_type t = i < 3 ? levels[i] : PAGE_TYPE_L1;
+
+		pg->type_info = page_type_info_make(t, 1, PGT_VALIDATED | (i == 0 ? PGT_PINNED : 0));
+	}
+}
+
+static void setup_vcpu0(const struct build *b)
+{
+	struct vcpu *v = b->d->vcpu[0];
+	struct cpu_regs *r = &v->arch.regs;
+
+	memset(r, 0, sizeof(*r));
+	r->rip = b->img.virt_entry;
+	r->rsp = b->lay.stack + PAGE_SIZE;
+	r->rsi = b->lay.start_info;
+	r->cs = FLAT_KERNEL_CS;
+	r->ss = FLAT_KERNEL_SS;
+	r->rflags = 0x202;		/* IF: real interrupts stay on; events are masked in vcpu_info */
+	v->arch.kernel_mode = true;
+	v->arch.guest_table = b->p2m[pfn_of(b, b->lay.pt)];
+	v->arch.guest_table_user = MFN_INVALID;
+}
+
+static void log_layout(const struct build *b)
+{
+	const struct pv_layout *l = &b->lay;
+
+	log_info("build: d%u: kernel %lx-%lx entry %lx, p2m %lx, start_info %lx, %lu page tables at %lx, "
+		 "stack %lx, end %lx, %lu pages", b->d->domid, l->kstart, l->kend, b->img.virt_entry,
+		 l->p2m, l->start_info, l->nr_pt, l->pt, l->stack, l->end, b->a->nr_pages);
+}
+
+int pv_build(struct domain *d, const struct pv_build_args *a)
+{
+	struct build *b = hv_zalloc(sizeof(*b));
+	int rc;
+
+	if (!b)
+		return -XEN_ENOMEM;
+	b->d = d;
+	b->a = a;
+	rc = parse_kernel(b);
+	if (!rc)
+		rc = compute_layout(b);
+	if (!rc)
+		rc = alloc_memory(b);
+	if (!rc) {
+		load_kernel(b);
+		build_page_tables(b);
+		fill_start_info(b);
+		type_page_tables(b);
+		setup_vcpu0(b);
+		snprintf(d->cmdline, sizeof(d->cmdline), "%s", a->cmdline ? a->cmdline : "");
+		d->arch.virt_base = b->lay.vbase;
+		log_layout(b);
+	}
+	if (b->kernel_buf)
+		frame_free(virt_to_mfn(b->kernel_buf), b->kernel_order);
+	hv_free(b);
+	return rc;
+}

@@ -1,0 +1,214 @@
+/* PV vCPU state on and off the CPU: syscall stubs, context switch, exit-to-guest work, guest faults. */
+#include <asm/desc.h>
+#include <asm/layout.h>
+#include <asm/paging.h>
+#include <asm/pv.h>
+#include <asm/x86.h>
+#include <hv/domain.h>
+#include <hv/frame.h>
+#include <hv/hypercall.h>
+#include <hv/lib.h>
+#include <hv/log.h>
+#include <hv/mm.h>
+#include <hv/percpu.h>
+#include <asm/m2p.h>
+#include <pvabi/arch_x86_64.h>
+#include <pvabi/errno.h>
+
+extern char syscall_entry64[], syscall_entry32[], restore_guest_frame[];
+extern const uint64_t __ex_table_start[], __ex_table_end[];
+
+void schedule(void);
+void __noreturn idle_loop(void);
+
+/* rflags bits a guest may hold in ring 3: never IOPL, NT, VM, RF or VIF; IF always set. */
+#define GUEST_RFLAGS_KEEP	0x00000cd5ULL	/* CF PF AF ZF SF TF DF OF */
+#define X86_RFLAGS_IF		0x200ULL
+#define X86_RFLAGS_AC		0x40000ULL
+
+struct cpu_regs *guest_frame(struct percpu *pc)
+{
+	return (struct cpu_regs *)((char *)pc->stack_block + STACK_PRIMARY_TOP) - 1;
+}
+
+struct vcpu *current_vcpu(void)
+{
+	return this_cpu()->curr;
+}
+
+uint64_t search_exception_table(uint64_t rip)
+{
+	for (const uint64_t *e = __ex_table_start; e < __ex_table_end; e += 2)
+		if (e[0] == rip)
+			return e[1];
+	return 0;
+}
+
+/* Emits the stub: park rax, load this CPU's stack, push ss and the guest rsp, restore rax, jump to the entry. */
+static uint8_t *emit_stub(uint8_t *p, uint64_t stub_va, struct percpu *pc, const void *target)
+{
+	uint64_t scratch = (uint64_t)(uintptr_t)&pc->syscall_scratch;
+	uint64_t top = (uint64_t)(uintptr_t)pc->stack_block + STACK_PRIMARY_TOP;
+	uint8_t *start = p;
+	int64_t rel;
+
+	*p++ = 0x48; *p++ = 0xa3; memcpy(p, &scratch, 8); p += 8;	/* movabs %rax, scratch */
+	*p++ = 0x48; *p++ = 0x89; *p++ = 0xe0;				/* mov %rsp, %rax */
+	*p++ = 0x48; *p++ = 0xbc; memcpy(p, &top, 8); p += 8;		/* movabs $top, %rsp */
+	*p++ = 0x68; *p++ = GUEST_DS & 0xff; *p++ = GUEST_DS >> 8; *p++ = 0; *p++ = 0;	/* push $GUEST_DS */
+	*p++ = 0x50;							/* push %rax */
+	*p++ = 0x48; *p++ = 0xa1; memcpy(p, &scratch, 8); p += 8;	/* movabs scratch, %rax */
+	rel = (int64_t)(uintptr_t)target - (int64_t)(stub_va + (uint64_t)(p - start) + 5);
+	if (rel != (int32_t)rel)
+		panic("syscall stub out of reach of its entry point");
+	*p++ = 0xe9; memcpy(p, &(int32_t){ (int32_t)rel }, 4); p += 4;	/* jmp entry */
+	return p;
+}
+
+void pv_cpu_init(struct percpu *pc)
+{
+	mfn_t mfn = frame_alloc_zeroed(0, &frame_owner_hv);
+	uint8_t *page;
+	uint64_t va;
+
+	if (mfn == MFN_INVALID)
+		panic("cpu%u: no memory for its syscall stubs", pc->cpu_id);
+	page = mfn_to_virt(mfn);
+	/* Written through the direct map (NX), executed through a read-only alias: W^X holds. */
+	va = (uint64_t)(uintptr_t)paging_map_exec(mfn);
+	pc->syscall_stub = (void *)va;
+	emit_stub(page, va, pc, syscall_entry64);
+	emit_stub(page + 64, va + 64, pc, syscall_entry32);
+	wrmsr(MSR_STAR, ((uint64_t)GUEST_CS32 << 48) | ((uint64_t)HV_CS64 << 32));
+	wrmsr(MSR_LSTAR, va);
+	wrmsr(MSR_CSTAR, va + 64);
+	/* IF, TF, DF, IOPL, NT, AC cleared on entry. */
+	wrmsr(MSR_FMASK, 0x47700);
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+}
+
+int arch_vcpu_init(struct vcpu *v)
+{
+	v->arch.guest_table = MFN_INVALID;
+	v->arch.guest_table_user = MFN_INVALID;
+	return 0;
+}
+
+void arch_domain_destroy(struct domain *d)
+{
+	mfn_t *p2m = d->arch.p2m;
+
+	if (!p2m)
+		return;
+	for (uint64_t pfn = 0; pfn < d->arch.nr_pages; pfn++) {
+		struct page_info *pg = mfn_to_page(p2m[pfn]);
+
+		m2p_set(p2m[pfn], M2P_INVALID);
+		pg->count_info = 0;
+		pg->type_info = 0;
+	}
+	/* The builder allocates in blocks: free each block once, through its head, with its order. */
+	for (uint64_t pfn = 0; pfn < d->arch.nr_pages; pfn++) {
+		unsigned int order;
+
+		if (frame_block_head(p2m[pfn], &order) == p2m[pfn])
+			frame_free(p2m[pfn], order);
+	}
+	frame_free(virt_to_mfn(p2m), d->arch.p2m_order);
+	d->arch.p2m = NULL;
+	d->arch.nr_pages = 0;
+}
+
+/* Loads next's state into this CPU: registers into the stack-top frame, page tables, segment bases. */
+static void load_vcpu(struct percpu *pc, struct vcpu *next)
+{
+	struct cpu_regs *f = guest_frame(pc);
+
+	*f = next->arch.regs;
+	write_cr3(next->arch.guest_table << PAGE_SHIFT);
+	wrmsr(MSR_FS_BASE, next->arch.fs_base);
+	wrmsr(MSR_GS_BASE, next->arch.kernel_mode ? next->arch.gs_base_kernel : next->arch.gs_base_user);
+}
+
+static void save_vcpu(struct percpu *pc, struct vcpu *prev)
+{
+	prev->arch.regs = *guest_frame(pc);
+	prev->arch.fs_base = rdmsr(MSR_FS_BASE);
+	if (prev->arch.kernel_mode)
+		prev->arch.gs_base_kernel = rdmsr(MSR_GS_BASE);
+	else
+		prev->arch.gs_base_user = rdmsr(MSR_GS_BASE);
+}
+
+void context_switch(struct vcpu *prev, struct vcpu *next)
+{
+	struct percpu *pc = this_cpu();
+	struct cpu_regs *f = guest_frame(pc);
+
+	if (prev)
+		save_vcpu(pc, prev);
+	pc->curr = next;
+	if (!next) {
+		write_cr3(idle_pg_table_pa);
+		reset_stack_and_jump(f, idle_loop);
+	}
+	load_vcpu(pc, next);
+	reset_stack_and_jump(f, (void (*)(void))restore_guest_frame);
+}
+
+/* Everything that must happen between the hypervisor's work and iretq to the guest, with interrupts off. */
+void exit_to_guest_work(struct cpu_regs *r)
+{
+	struct percpu *pc = this_cpu();
+
+	if (pc->need_resched || !pc->curr || pc->curr->pause_flags)
+		schedule();		/* returns only if the same vCPU keeps running */
+	r->rflags = (r->rflags & (GUEST_RFLAGS_KEEP | X86_RFLAGS_AC)) | X86_RFLAGS_IF;
+}
+
+void pv_syscall(struct cpu_regs *r)
+{
+	struct vcpu *v = this_cpu()->curr;
+
+	if (r->vector == VEC_SYSCALL32 || !v->arch.kernel_mode) {
+		/* Guest-user system calls are bounced to the guest kernel in the trap work (issue 5). */
+		domain_crash(v->domain, r->vector == VEC_SYSCALL32 ? "32-bit syscall (not supported)"
+								  : "user-mode syscall before a syscall callback exists");
+		return;
+	}
+	local_irq_enable();
+	r->rax = (uint64_t)hypercall_dispatch(v, r->rax, r->rdi, r->rsi, r->rdx, r->r10, r->r8);
+	local_irq_disable();
+}
+
+static const char *const trap_names[32] = {
+	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "?", "#TS", "#NP", "#SS",
+	"#GP", "#PF", "?", "#MF", "#AC", "#MC", "#XM", "#VE", "#CP",
+};
+
+void pv_guest_trap(struct cpu_regs *r)
+{
+	struct vcpu *v = this_cpu()->curr;
+	char why[96];
+
+	snprintf(why, sizeof(why), "unhandled %s (vector %lu, error %lx) at %lx%s",
+		 trap_names[r->vector & 31] ? trap_names[r->vector & 31] : "?", r->vector, r->error_code,
+		 r->rip, r->vector == 14 ? "" : "");
+	if (r->vector == 14)
+		log_err("d%u: page fault address %lx", v->domain->domid, read_cr2());
+	domain_crash(v->domain, why);
+}
+
+void arch_dump_vcpu(struct vcpu *v)
+{
+	const struct cpu_regs *r = this_cpu()->curr == v ? guest_frame(this_cpu()) : &v->arch.regs;
+
+	log_err("d%uv%u %s mode: rip %04lx:%016lx rsp %04lx:%016lx rflags %08lx", v->domain->domid,
+		v->vcpu_id, v->arch.kernel_mode ? "kernel" : "user", r->cs, r->rip, r->ss, r->rsp,
+		r->rflags);
+	log_err("  rax %016lx rbx %016lx rcx %016lx rdx %016lx", r->rax, r->rbx, r->rcx, r->rdx);
+	log_err("  rsi %016lx rdi %016lx rbp %016lx r8  %016lx", r->rsi, r->rdi, r->rbp, r->r8);
+	log_err("  r9  %016lx r10 %016lx r11 %016lx r12 %016lx", r->r9, r->r10, r->r11, r->r12);
+	log_err("  r13 %016lx r14 %016lx r15 %016lx cr3 %lx", r->r13, r->r14, r->r15,
+		v->arch.guest_table << PAGE_SHIFT);
+}

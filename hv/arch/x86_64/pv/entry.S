@@ -1,0 +1,97 @@
+/* PV guest entry and exit: syscall from ring 3 (a hypercall or a guest-user system call) and the return to the guest. */
+#include <asm/layout.h>
+
+#define VEC_SYSCALL64	0x100
+#define VEC_SYSCALL32	0x101
+
+.macro SAVE_GPRS
+	pushq	%rax
+	pushq	%rbx
+	pushq	%rcx
+	pushq	%rdx
+	pushq	%rsi
+	pushq	%rdi
+	pushq	%rbp
+	pushq	%r8
+	pushq	%r9
+	pushq	%r10
+	pushq	%r11
+	pushq	%r12
+	pushq	%r13
+	pushq	%r14
+	pushq	%r15
+.endm
+
+	.text
+/*
+ * Entered from this CPU's stub with rsp at the primary stack top and the
+ * guest's ss and rsp pushed: build the same frame an interrupt from ring 3
+ * builds, so the guest's registers always sit at the top of the stack.
+ */
+.macro SYSCALL_ENTRY vec
+	pushq	%r11			/* guest rflags */
+	pushq	$GUEST_CS64
+	pushq	%rcx			/* guest rip */
+	pushq	$0
+	pushq	$\vec
+	cld
+	SAVE_GPRS
+	xor	%ebp, %ebp		/* backtraces stop at the guest boundary */
+	mov	%rsp, %rdi
+	call	pv_syscall
+	jmp	exit_to_guest
+.endm
+
+	.globl	syscall_entry64
+syscall_entry64:
+	SYSCALL_ENTRY VEC_SYSCALL64
+
+	.globl	syscall_entry32
+syscall_entry32:
+	SYSCALL_ENTRY VEC_SYSCALL32
+
+/* Interrupts off from here to iretq: nothing may change the frame or the vCPU under us. */
+	.globl	exit_to_guest
+exit_to_guest:
+	cli
+	mov	%rsp, %rdi
+	call	exit_to_guest_work
+	.globl	restore_guest_frame
+restore_guest_frame:
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%r11
+	popq	%r10
+	popq	%r9
+	popq	%r8
+	popq	%rbp
+	popq	%rdi
+	popq	%rsi
+	popq	%rdx
+	popq	%rcx
+	popq	%rbx
+	popq	%rax
+	add	$16, %rsp
+	iretq
+
+/* reset_stack_and_jump(frame, fn): drops the current call chain; fn runs on a clean stack under the frame. */
+	.globl	reset_stack_and_jump
+reset_stack_and_jump:
+	mov	%rdi, %rsp
+	xor	%ebp, %ebp
+	jmp	*%rsi
+
+/* Copies between hypervisor and guest memory; returns the number of bytes NOT copied (a fault stops it). */
+	.globl	raw_copy
+raw_copy:
+	mov	%rdx, %rcx
+1:	rep movsb
+	xor	%eax, %eax
+	ret
+2:	mov	%rcx, %rax
+	ret
+	.section .ex_table, "a"
+	.balign 8
+	.quad	1b, 2b

@@ -1,0 +1,192 @@
+/* Boot-time domains from multiboot modules: the first kernel is dom0; '@' options in a module's string steer the builder. */
+#include <hv/bootinfo.h>
+#include <hv/cmdline.h>
+#include <hv/domain.h>
+#include <hv/lib.h>
+#include <hv/log.h>
+#include <hv/main.h>
+#include <hv/mm.h>
+#include <hv/percpu.h>
+#include <hv/spinlock.h>
+#include <hv/time.h>
+#include <pvabi/sched.h>
+#include <asm/pv_build.h>
+
+#define DEFAULT_MEM		(64ULL << 20)
+#define MAX_BOOT_DOMAINS	16
+
+/*
+ * A module's string is "path [@opt ...] [guest command line]". Options:
+ *   @initrd       this module is the initrd of the kernel before it
+ *   @mem=SIZE     guest RAM (dom0 defaults to dom0_mem=, else 64 MiB)
+ *   @name=NAME    domain name (default dom0, domU1, ...)
+ * Everything after the options is the guest's command line.
+ */
+struct boot_domain_spec {
+	const struct boot_module *kernel, *initrd;
+	uint64_t mem;
+	char name[DOMAIN_NAME_MAX];
+	const char *cmdline;
+};
+
+static volatile bool stop_requested;
+
+static const char *skip_word(const char *s)
+{
+	while (*s && *s != ' ')
+		s++;
+	while (*s == ' ')
+		s++;
+	return s;
+}
+
+/* Parses leading @options; returns where the guest command line starts. */
+static const char *parse_options(const char *s, struct boot_domain_spec *spec, bool *is_initrd)
+{
+	s = skip_word(s);	/* the module's own path */
+	while (*s == '@') {
+		const char *w = s + 1;
+		size_t len = (size_t)(skip_word(s) - w);
+
+		while (len && w[len - 1] == ' ')
+			len--;
+		if (len == 6 && strncmp(w, "initrd", 6) == 0)
+			*is_initrd = true;
+		else if (len > 4 && strncmp(w, "mem=", 4) == 0 && spec)
+			cmdline_parse_size(w + 4, len - 4, &spec->mem);
+		else if (len > 5 && strncmp(w, "name=", 5) == 0 && spec)
+			snprintf(spec->name, sizeof(spec->name), "%.*s", (int)(len - 5), w + 5);
+		else
+			log_warn("boot: unknown module option '@%.*s'", (int)len, w);
+		s = skip_word(s);
+	}
+	return s;
+}
+
+static unsigned int collect_specs(struct boot_domain_spec *specs)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < bootinfo.nr_modules; i++) {
+		const struct boot_module *m = &bootinfo.modules[i];
+		struct boot_domain_spec tmp = { 0 };
+		bool initrd = false;
+		const char *cmd = parse_options(m->cmdline, &tmp, &initrd);
+
+		if (initrd) {
+			if (n && !specs[n - 1].initrd)
+				specs[n - 1].initrd = m;
+			else
+				log_warn("boot: module %u is an initrd without a kernel before it; ignored", i);
+			continue;
+		}
+		if (n == MAX_BOOT_DOMAINS) {
+			log_warn("boot: more than %u kernels; module %u ignored", MAX_BOOT_DOMAINS, i);
+			continue;
+		}
+		tmp.kernel = m;
+		tmp.cmdline = cmd;
+		if (!tmp.mem)
+			tmp.mem = n == 0 && hv_cmdline.dom0_mem ? hv_cmdline.dom0_mem : DEFAULT_MEM;
+		if (!tmp.name[0])
+			snprintf(tmp.name, sizeof(tmp.name), n == 0 ? "dom0" : "domU%u", n);
+		specs[n++] = tmp;
+	}
+	return n;
+}
+
+static struct domain *build_one(const struct boot_domain_spec *s, domid_t domid)
+{
+	struct pv_build_args a = {
+		.image = paddr_to_virt(s->kernel->start),
+		.image_len = s->kernel->end - s->kernel->start,
+		.initrd = s->initrd ? paddr_to_virt(s->initrd->start) : NULL,
+		.initrd_len = s->initrd ? s->initrd->end - s->initrd->start : 0,
+		.cmdline = s->cmdline,
+		.nr_pages = s->mem >> PAGE_SHIFT,
+	};
+	int err;
+	struct domain *d = domain_create(domid, s->name, domid == 0, 1, a.nr_pages, &err);
+
+	if (!d) {
+		log_err("boot: cannot create domain %u (%s): error %d", domid, s->name, err);
+		return NULL;
+	}
+	err = pv_build(d, &a);
+	if (err < 0) {
+		log_err("boot: building domain %u (%s) failed: error %d", domid, s->name, err);
+		domain_destroy(d);
+		return NULL;
+	}
+	log_info("boot: domain %u (%s) built: %lu MiB, command line '%s'", domid, s->name,
+		 s->mem >> 20, d->cmdline);
+	return d;
+}
+
+static bool all_domains_down(void)
+{
+	for (domid_t id = 0; id < MAX_BOOT_DOMAINS; id++) {
+		struct domain *d = domain_find(id);
+
+		if (d && d->state != DOM_SHUTDOWN)
+			return false;
+	}
+	return true;
+}
+
+static void on_domain_shutdown(struct domain *d)
+{
+	domain_dump_counters(d);
+	if (all_domains_down())
+		stop_requested = true;
+}
+
+unsigned int boot_domains_start(void)
+{
+	struct boot_domain_spec specs[MAX_BOOT_DOMAINS];
+	unsigned int n = collect_specs(specs), started = 0;
+
+	domain_shutdown_hook = on_domain_shutdown;
+	for (unsigned int i = 0; i < n; i++) {
+		struct domain *d = build_one(&specs[i], (domid_t)i);
+
+		if (!d)
+			continue;
+		started++;
+		domain_unpause_all_vcpus(d);
+		vcpu_pause_flag_clear(d->vcpu[0], VPF_DOWN);
+	}
+	return started;
+}
+
+/* Boot CPU, idle: once every domain is down, wait for the CPUs to let go of them, tear down, stop. */
+void boot_domains_poll(void)
+{
+	bool dom0_ok;
+	struct domain *d0;
+
+	if (!stop_requested || smp_processor_id() != 0)
+		return;
+	for (unsigned int i = 0; i < nr_cpus_possible; i++) {
+		s_time_t deadline = time_now_ns() + 1000000000;
+
+		while (cpu_table[i] && cpu_table[i]->curr && time_now_ns() < deadline)
+			cpu_relax();
+		if (cpu_table[i] && cpu_table[i]->curr) {
+			log_err("boot: CPU %u still runs a vCPU of a dead domain; not tearing down", i);
+			hv_shutdown(false);
+		}
+	}
+	d0 = domain_find(0);
+	dom0_ok = d0 && d0->shutdown_reason == SHUTDOWN_poweroff;
+	for (domid_t id = 0; id < MAX_BOOT_DOMAINS; id++) {
+		struct domain *d = domain_find(id);
+
+		if (d)
+			domain_destroy(d);
+	}
+	log_notice("all domains have shut down (dom0: %s); memory after teardown:",
+		   dom0_ok ? "poweroff" : "not a clean poweroff");
+	frame_stats_print();
+	hv_shutdown(dom0_ok);
+}

@@ -1,0 +1,224 @@
+/* Domain lifetime: create, find, shut down, crash, destroy; every frame a domain held goes back to the allocator. */
+#include <hv/domain.h>
+#include <hv/heap.h>
+#include <hv/lib.h>
+#include <hv/log.h>
+#include <hv/mm.h>
+#include <pvabi/errno.h>
+#include <pvabi/sched.h>
+
+/* Lock order: domlist_lock, then a domain's lock, then the scheduler's. */
+static spinlock_t domlist_lock = SPINLOCK_INIT;
+static struct domain *domain_list;
+
+void (*domain_shutdown_hook)(struct domain *d);
+
+/* Arch hooks (asm side). */
+int arch_vcpu_init(struct vcpu *v);
+void arch_domain_destroy(struct domain *d);
+void arch_dump_vcpu(struct vcpu *v);
+
+static const char *const shutdown_names[] = {
+	"poweroff", "reboot", "suspend", "crash", "watchdog", "soft_reset",
+};
+
+const char *shutdown_reason_name(unsigned int reason)
+{
+	return reason < ARRAY_SIZE(shutdown_names) ? shutdown_names[reason] : "unknown";
+}
+
+struct domain *domain_find(domid_t domid)
+{
+	unsigned long f = spin_lock_irqsave(&domlist_lock);
+	struct domain *d = domain_list;
+
+	while (d && d->domid != domid)
+		d = d->next;
+	spin_unlock_irqrestore(&domlist_lock, f);
+	return d;
+}
+
+unsigned int domain_count(void)
+{
+	unsigned long f = spin_lock_irqsave(&domlist_lock);
+	unsigned int n = 0;
+
+	for (struct domain *d = domain_list; d; d = d->next)
+		n++;
+	spin_unlock_irqrestore(&domlist_lock, f);
+	return n;
+}
+
+static struct vcpu *vcpu_create(struct domain *d, unsigned int id)
+{
+	struct vcpu *v = hv_zalloc(sizeof(*v));
+
+	if (!v)
+		return NULL;
+	v->domain = d;
+	v->vcpu_id = id;
+	v->pause_flags = VPF_DOWN;
+	sched_unit_init(&v->sched, v);
+	if (id < XEN_LEGACY_MAX_VCPUS)
+		v->vcpu_info = &d->shared_info->vcpu_info[id];
+	if (arch_vcpu_init(v) < 0) {
+		hv_free(v);
+		return NULL;
+	}
+	return v;
+}
+
+static void domain_free(struct domain *d)
+{
+	for (unsigned int i = 0; d->vcpu && i < d->max_vcpus; i++)
+		hv_free(d->vcpu[i]);
+	hv_free(d->vcpu);
+	if (d->shared_info_mfn != MFN_INVALID)
+		frame_free(d->shared_info_mfn, 0);
+	hv_free(d);
+}
+
+/* The shared_info page is the hypervisor's (charged to it), shared with the guest: its size never counts against max_pages. */
+static int domain_alloc_shared_info(struct domain *d)
+{
+	d->shared_info_mfn = frame_alloc_zeroed(0, &frame_owner_hv);
+	if (d->shared_info_mfn == MFN_INVALID)
+		return -XEN_ENOMEM;
+	mfn_to_page(d->shared_info_mfn)->count_info |= PGC_SHARED_HV;
+	d->shared_info = mfn_to_virt(d->shared_info_mfn);
+	/* Events start masked on every vCPU: the guest unmasks when it has a callback. */
+	for (unsigned int i = 0; i < XEN_LEGACY_MAX_VCPUS; i++)
+		d->shared_info->vcpu_info[i].evtchn_upcall_mask = 1;
+	return 0;
+}
+
+struct domain *domain_create(domid_t domid, const char *name, bool privileged,
+			     unsigned int max_vcpus, uint64_t max_pages, int *err)
+{
+	struct domain *d;
+	unsigned long f;
+
+	*err = -XEN_EINVAL;
+	if (domid >= DOMID_FIRST_RESERVED || max_vcpus == 0 || max_vcpus > 128)
+		return NULL;
+	*err = -XEN_EEXIST;
+	if (domain_find(domid))
+		return NULL;
+	*err = -XEN_ENOMEM;
+	d = hv_zalloc(sizeof(*d));
+	if (!d)
+		return NULL;
+	d->domid = domid;
+	d->is_privileged = privileged;
+	d->state = DOM_CREATED;
+	d->shared_info_mfn = MFN_INVALID;
+	snprintf(d->name, sizeof(d->name), "%s", name);
+	/* A handle derived from the id until the toolstack gives real UUIDs. */
+	d->handle[14] = (uint8_t)(domid >> 8);
+	d->handle[15] = (uint8_t)domid;
+	d->max_vcpus = max_vcpus;
+	d->vcpu = hv_zalloc(sizeof(*d->vcpu) * max_vcpus);
+	if (!d->vcpu || domain_alloc_shared_info(d) < 0)
+		goto fail;
+	for (unsigned int i = 0; i < max_vcpus; i++) {
+		d->vcpu[i] = vcpu_create(d, i);
+		if (!d->vcpu[i])
+			goto fail;
+	}
+	frame_owner_register(&d->mem, d->name, max_pages);
+	f = spin_lock_irqsave(&domlist_lock);
+	d->next = domain_list;
+	domain_list = d;
+	spin_unlock_irqrestore(&domlist_lock, f);
+	*err = 0;
+	return d;
+fail:
+	domain_free(d);
+	return NULL;
+}
+
+void domain_unpause_all_vcpus(struct domain *d)
+{
+	unsigned long f = spin_lock_irqsave(&d->lock);
+
+	if (d->state == DOM_CREATED || d->state == DOM_PAUSED)
+		d->state = DOM_RUNNING;
+	spin_unlock_irqrestore(&d->lock, f);
+	for (unsigned int i = 0; i < d->max_vcpus; i++)
+		vcpu_pause_flag_clear(d->vcpu[i], VPF_PAUSED);
+}
+
+void domain_shutdown(struct domain *d, uint8_t reason)
+{
+	unsigned long f = spin_lock_irqsave(&d->lock);
+	bool first = d->state != DOM_SHUTDOWN && d->state != DOM_DYING;
+
+	if (first) {
+		d->state = DOM_SHUTDOWN;
+		d->shutdown_reason = reason;
+	}
+	spin_unlock_irqrestore(&d->lock, f);
+	if (!first)
+		return;
+	for (unsigned int i = 0; i < d->max_vcpus; i++)
+		vcpu_pause_flag_set(d->vcpu[i], VPF_PAUSED);
+	log_info("domain %u (%s): shut down, reason %s%s", d->domid, d->name,
+		 shutdown_reason_name(reason), d->shutdown_code_set ? " (code set)" : "");
+	if (domain_shutdown_hook)
+		domain_shutdown_hook(d);
+}
+
+void domain_crash(struct domain *d, const char *why)
+{
+	struct vcpu *v = current_vcpu();
+
+	log_err("domain %u (%s) crashed: %s", d->domid, d->name, why);
+	if (v && v->domain == d)
+		arch_dump_vcpu(v);
+	domain_shutdown(d, SHUTDOWN_crash);
+}
+
+void domain_destroy(struct domain *d)
+{
+	unsigned long f = spin_lock_irqsave(&domlist_lock);
+
+	for (struct domain **pp = &domain_list; *pp; pp = &(*pp)->next) {
+		if (*pp == d) {
+			*pp = d->next;
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&domlist_lock, f);
+	d->state = DOM_DYING;
+	arch_domain_destroy(d);
+	if (!frame_owner_unregister(&d->mem))
+		log_err("domain %u: %lu frames still charged after teardown", d->domid,
+			frame_owner_frames(&d->mem));
+	domain_free(d);
+}
+
+void domain_dump_counters(struct domain *d)
+{
+	char line[160];
+	size_t n = 0;
+
+	log_info("domain %u (%s) hypercalls (%lu unknown numbers):", d->domid, d->name,
+		 d->hypercall_bad);
+	for (unsigned int i = 0; i < PVABI_NR_HYPERCALLS; i++) {
+		if (!d->hypercall_count[i])
+			continue;
+		n += (size_t)snprintf(line + n, sizeof(line) - n, " %u:%lu", i, d->hypercall_count[i]);
+		if (n > sizeof(line) - 24) {
+			log_info("  #nr:count%s", line);
+			n = 0;
+		}
+	}
+	if (n)
+		log_info("  #nr:count%s", line);
+}
+
+void domain_dump_all(void)
+{
+	for (struct domain *d = domain_list; d; d = d->next)
+		domain_dump_counters(d);
+}

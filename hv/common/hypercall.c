@@ -1,0 +1,29 @@
+/* Hypercall table and dispatch: counts every call per domain and vCPU; unknown numbers get -ENOSYS. */
+#include <hv/domain.h>
+#include <hv/hypercall.h>
+#include <pvabi/errno.h>
+#include <pvabi/xen.h>
+
+static const hypercall_fn hypercall_table[PVABI_NR_HYPERCALLS] = {
+	[__HYPERVISOR_console_io] = do_console_io,
+	[__HYPERVISOR_xen_version] = do_xen_version,
+	[__HYPERVISOR_sched_op] = do_sched_op,
+	[__HYPERVISOR_vm_assist] = do_vm_assist,
+};
+
+long hypercall_dispatch(struct vcpu *v, uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3,
+			uint64_t a4, uint64_t a5)
+{
+	struct domain *d = v->domain;
+
+	v->hypercalls++;
+	if (nr >= PVABI_NR_HYPERCALLS || !hypercall_table[nr]) {
+		if (nr < PVABI_NR_HYPERCALLS)
+			d->hypercall_count[nr]++;
+		else
+			d->hypercall_bad++;
+		return -XEN_ENOSYS;
+	}
+	d->hypercall_count[nr]++;
+	return hypercall_table[nr](a1, a2, a3, a4, a5);
+}

@@ -1,0 +1,151 @@
+/* Scheduler glue: pause flags, wake-ups and kicks, the pick on each CPU, timer ticks, and the sched_op hypercall. */
+#include <hv/domain.h>
+#include <hv/guest_access.h>
+#include <hv/hypercall.h>
+#include <hv/lib.h>
+#include <hv/log.h>
+#include <hv/percpu.h>
+#include <hv/sched.h>
+#include <hv/time.h>
+#include <pvabi/errno.h>
+#include <pvabi/sched.h>
+
+/* Arch: IPI to make a CPU look at need_resched; the switch itself. */
+void cpu_kick(struct percpu *pc);
+void __noreturn context_switch(struct vcpu *prev, struct vcpu *next);
+
+static struct sched_policy policy;
+
+void scheduler_init(void)
+{
+	sched_policy_init(&policy);
+}
+
+/* Makes the CPU running v (if any) pick again; a remote CPU gets an IPI. */
+static void resched_vcpu_cpu(struct vcpu *v)
+{
+	for (unsigned int i = 0; i < nr_cpus_possible; i++) {
+		struct percpu *pc = cpu_table[i];
+
+		if (pc && pc->curr == v) {
+			pc->need_resched = true;
+			if (pc != this_cpu())
+				cpu_kick(pc);
+		}
+	}
+}
+
+/* A newly runnable vCPU: wake an idle CPU to take it, if there is one. */
+static void kick_idle_cpu(void)
+{
+	for (unsigned int i = 0; i < nr_cpus_possible; i++) {
+		struct percpu *pc = cpu_table[i];
+
+		if (pc && pc->online && pc->is_idle && pc != this_cpu()) {
+			pc->need_resched = true;
+			cpu_kick(pc);
+			return;
+		}
+	}
+}
+
+void vcpu_pause_flag_set(struct vcpu *v, uint32_t flag)
+{
+	uint32_t old = __atomic_fetch_or(&v->pause_flags, flag, __ATOMIC_SEQ_CST);
+
+	if (!old) {
+		sched_sleep(&policy, &v->sched);
+		resched_vcpu_cpu(v);
+	}
+}
+
+void vcpu_pause_flag_clear(struct vcpu *v, uint32_t flag)
+{
+	uint32_t old = __atomic_fetch_and(&v->pause_flags, ~flag, __ATOMIC_SEQ_CST);
+
+	if ((old & flag) && !(old & ~flag) && sched_wake(&policy, &v->sched))
+		kick_idle_cpu();
+}
+
+/* Interrupts are off. Returns only when this CPU keeps running what it ran. */
+void schedule(void)
+{
+	struct percpu *pc = this_cpu();
+	struct vcpu *prev = pc->curr;
+	struct sched_unit *pu = prev ? &prev->sched : NULL, *nu;
+	struct vcpu *next;
+	bool yield = pc->yield_pending;
+
+	pc->need_resched = false;
+	pc->yield_pending = false;
+	if (yield && pu)
+		nu = sched_yield(&policy, (int)pc->cpu_id, pu, time_now_ns());
+	else
+		nu = sched_pick(&policy, (int)pc->cpu_id, pu, time_now_ns());
+	next = nu ? nu->owner : NULL;
+	if (next == prev)
+		return;
+	pc->is_idle = false;
+	context_switch(prev, next);
+}
+
+/* Every timer tick: end an expired slice, or wake the idle loop when work is queued. */
+void sched_tick(void)
+{
+	struct percpu *pc = this_cpu();
+
+	if (pc->curr ? sched_slice_expired(&policy, &pc->curr->sched, time_now_ns())
+		     : policy.nr_queued != 0)
+		pc->need_resched = true;
+}
+
+bool sched_work_waiting(void)
+{
+	return __atomic_load_n(&policy.nr_queued, __ATOMIC_RELAXED) != 0;
+}
+
+/* Blocks until an event is pending; the ABI says SCHEDOP_block also unmasks event delivery. */
+static long sched_block(struct vcpu *v)
+{
+	if (v->vcpu_info) {
+		v->vcpu_info->evtchn_upcall_mask = 0;
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (v->vcpu_info->evtchn_upcall_pending)
+			return 0;
+	}
+	vcpu_pause_flag_set(v, VPF_BLOCKED);
+	/* Re-check: an event that raced with the flag must not be lost. */
+	if (v->vcpu_info && v->vcpu_info->evtchn_upcall_pending)
+		vcpu_pause_flag_clear(v, VPF_BLOCKED);
+	return 0;
+}
+
+long do_sched_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	struct vcpu *v = current_vcpu();
+	struct domain *d = v->domain;
+	struct sched_shutdown s;
+
+	switch (cmd) {
+	case SCHEDOP_yield:
+		this_cpu()->yield_pending = true;
+		this_cpu()->need_resched = true;
+		return 0;
+	case SCHEDOP_block:
+		return sched_block(v);
+	case SCHEDOP_shutdown:
+		if (copy_from_guest(&s, arg, sizeof(s)))
+			return -XEN_EFAULT;
+		/* Any reason the guest names is recorded, as Xen does; the names above SHUTDOWN_MAX are "unknown". */
+		domain_shutdown(d, (uint8_t)s.reason);
+		return 0;
+	case SCHEDOP_shutdown_code:
+		if (copy_from_guest(&s, arg, sizeof(s)))
+			return -XEN_EFAULT;
+		d->shutdown_code = (uint8_t)s.reason;
+		d->shutdown_code_set = true;
+		return 0;
+	default:
+		return -XEN_ENOSYS;
+	}
+}

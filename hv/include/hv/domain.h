@@ -1,0 +1,114 @@
+/* Domains and vCPUs: identity, state, memory accounting and counters. Arch state lives in asm/domain.h. */
+#ifndef HV_DOMAIN_H
+#define HV_DOMAIN_H
+
+#include <hv/frame.h>
+#include <hv/sched.h>
+#include <hv/spinlock.h>
+#include <hv/types.h>
+#include <pvabi/xen.h>
+
+#ifndef HV_HOST_TEST
+#include <asm/domain.h>
+#else
+struct arch_vcpu { int unused; };
+struct arch_domain { int unused; };
+#endif
+
+#define DOMAIN_NAME_MAX		32
+#define DOMAIN_CONSOLE_LINE	256
+
+enum domain_state {
+	DOM_CREATED,		/* being built: no vCPU may run */
+	DOM_RUNNING,
+	DOM_PAUSED,		/* by the toolstack; vCPUs keep their own state */
+	DOM_SHUTDOWN,		/* the guest asked (or crashed); reason recorded */
+	DOM_DYING,		/* being torn down */
+};
+
+/* vCPU pause reasons: any set bit keeps the vCPU off the CPUs. */
+#define VPF_BLOCKED	(1u << 0)	/* SCHEDOP_block until an event */
+#define VPF_DOWN	(1u << 1)	/* not brought up yet, or taken down */
+#define VPF_PAUSED	(1u << 2)	/* domain paused or shut down */
+
+struct domain;
+
+struct vcpu {
+	struct domain *domain;
+	unsigned int vcpu_id;
+	/* Protected by the scheduler's lock. */
+	struct sched_unit sched;
+	volatile uint32_t pause_flags;	/* VPF_*, changed with atomics */
+	struct vcpu_info *vcpu_info;	/* in shared_info for vCPUs below 32 */
+	uint64_t hypercalls;		/* total, for the counters dump */
+	struct arch_vcpu arch;
+};
+
+struct domain {
+	domid_t domid;
+	uint8_t handle[16];
+	char name[DOMAIN_NAME_MAX];
+	bool is_privileged;		/* dom0: SIF_PRIVILEGED | SIF_INITDOMAIN */
+
+	/* Fields below under lock. */
+	spinlock_t lock;
+	enum domain_state state;
+	uint8_t shutdown_reason;	/* SHUTDOWN_*, valid in DOM_SHUTDOWN */
+	bool shutdown_code_set;
+	uint8_t shutdown_code;		/* from SCHEDOP_shutdown_code */
+
+	struct frame_owner mem;		/* charged for every frame the domain owns */
+	unsigned int max_vcpus;
+	struct vcpu **vcpu;		/* max_vcpus entries */
+
+	struct shared_info *shared_info;
+	mfn_t shared_info_mfn;
+	unsigned long vm_assist;	/* VMASST_TYPE_* bits enabled */
+
+	uint64_t hypercall_count[PVABI_NR_HYPERCALLS];
+	uint64_t hypercall_bad;		/* numbers outside the table */
+
+	/* Console: one line is collected and printed with the domain's prefix. */
+	spinlock_t console_lock;
+	unsigned int console_len;
+	char console_line[DOMAIN_CONSOLE_LINE];
+
+	char cmdline[1024];		/* guest command line (start_info.cmd_line) */
+	struct domain *next;		/* all-domains list, under domlist_lock */
+	struct arch_domain arch;
+};
+
+/* Creates an empty domain (no memory, vCPUs down). NULL with *err = -XEN_E* on failure. */
+struct domain *domain_create(domid_t domid, const char *name, bool privileged,
+			     unsigned int max_vcpus, uint64_t max_pages, int *err);
+/* Frees everything the domain holds: memory, vCPUs, its id. The domain must be shut down or never started. */
+void domain_destroy(struct domain *d);
+struct domain *domain_find(domid_t domid);
+unsigned int domain_count(void);
+
+void domain_unpause_all_vcpus(struct domain *d);
+/* Records the reason and takes every vCPU off the CPUs. The first reason sticks. */
+void domain_shutdown(struct domain *d, uint8_t reason);
+/* A guest fault it cannot handle: dump, then shut down with SHUTDOWN_crash. */
+void domain_crash(struct domain *d, const char *why);
+
+/* Pause reasons (VPF_*): a vCPU runs only while none is set. Safe from any CPU. */
+void vcpu_pause_flag_set(struct vcpu *v, uint32_t flag);
+void vcpu_pause_flag_clear(struct vcpu *v, uint32_t flag);
+
+const char *shutdown_reason_name(unsigned int reason);
+
+/* Called whenever a domain reaches DOM_SHUTDOWN; the boot code uses it to stop the machine. */
+extern void (*domain_shutdown_hook)(struct domain *d);
+
+/* The vCPU running on this CPU (NULL when idle). */
+struct vcpu *current_vcpu(void);
+
+/* Domain console output: buffered to whole lines, printed as "(dN name) text". */
+void domain_console_write(struct domain *d, const char *buf, size_t len);
+
+/* Prints per-domain hypercall counters on the console. */
+void domain_dump_counters(struct domain *d);
+void domain_dump_all(void);
+
+#endif
