@@ -81,6 +81,20 @@ for _ in $(seq 300); do kill -0 $wpid 2>/dev/null || break; sleep 0.05; done
 kill $wpid 2>/dev/null
 check "watch below removed ancestor" $'/w2/deep/er\n/w2/deep/er' "$(cat "$tmp/watch2")"
 
+# Client-side options: escapes, raw mode, prefixes, full paths, tidy removal.
+xenstore-write /o/esc 'a\x41b'
+check "escape decoded by client" "aAb" "$(xenstore-read /o/esc)"
+xenstore-write -R /o/raw 'a\x41'
+check "raw write" 'a\x41' "$(xenstore-read -R /o/raw)"
+check "read -p" "/o/esc: aAb" "$(xenstore-read -p /o/esc)"
+xenstore-write /f/one 1 /f/two 2
+check "ls -f" $'/f/one = "1"\n/f/two = "2"' "$(xenstore-ls -f /f)"
+xenstore-write /tidy/a/b 1 /tidy/keep/x 2
+xenstore-rm -t /tidy/a/b
+check "rm -t removes emptied parents" "keep" "$(xenstore-list /tidy)"
+xenstore-rm -t /tidy/keep/x
+check_rc "rm -t up to the top" 1 xenstore-exists /tidy
+
 # xenstore-control is only a wrapper link to xen-utils-common (not installed);
 # CONTROL is covered by the libxenstore test instead.
 
