@@ -2,6 +2,7 @@
 #include <check.h>
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -332,6 +333,70 @@ START_TEST(test_control)
 }
 END_TEST
 
+#define RC_THREADS 4
+#define RC_INCS 150
+
+/* Each thread adds RC_INCS to a shared counter in transactions, retrying on EAGAIN. */
+static void *rc_incrementer(void *arg)
+{
+	struct xs_handle *xh = xs_open(0);
+	long *retries = arg;
+
+	for (int done = 0; xh && done < RC_INCS;) {
+		xs_transaction_t t = xs_transaction_start(xh);
+		char *v = xs_read(xh, t, "/rc/counter", NULL), buf[32];
+
+		snprintf(buf, sizeof(buf), "%ld", (v ? atol(v) : -1000000) + 1);
+		free(v);
+		if (!xs_write(xh, t, "/rc/counter", buf, (unsigned int)strlen(buf)))
+			break;
+		if (xs_transaction_end(xh, t, false))
+			done++;
+		else if (errno == EAGAIN)
+			(*retries)++;
+		else
+			break;
+	}
+	xs_close(xh);
+	return NULL;
+}
+
+START_TEST(test_concurrent_real_clients)
+{
+	struct xs_handle *w = xs_open(0);
+	pthread_t tid[RC_THREADS];
+	long retries[RC_THREADS] = { 0 }, total_retries = 0;
+	int events = 0;
+	char **ev, *v;
+
+	ck_assert(xs_write(h, XBT_NULL, "/rc/counter", "0", 1));
+	ck_assert(xs_watch(w, "/rc/counter", "rc"));
+	ev = next_event(w, 5000);
+	ck_assert_ptr_nonnull(ev);
+	free(ev);
+	for (int i = 0; i < RC_THREADS; i++)
+		pthread_create(&tid[i], NULL, rc_incrementer, &retries[i]);
+	/* Every commit changes the node once, so exactly one event per increment. */
+	while (events < RC_THREADS * RC_INCS && (ev = next_event(w, 10000)) != NULL) {
+		ck_assert_str_eq(ev[XS_WATCH_PATH], "/rc/counter");
+		free(ev);
+		events++;
+	}
+	for (int i = 0; i < RC_THREADS; i++) {
+		pthread_join(tid[i], NULL);
+		total_retries += retries[i];
+	}
+	ck_assert_int_eq(events, RC_THREADS * RC_INCS);
+	ck_assert_ptr_null(next_event(w, 300));
+	v = rd("/rc/counter");
+	ck_assert_int_eq(atoi(v), RC_THREADS * RC_INCS);
+	free(v);
+	printf("concurrent libxenstore clients: %d commits, %ld EAGAIN retries\n",
+	       RC_THREADS * RC_INCS, total_retries);
+	xs_close(w);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("libxenstore-vs-skiff-xenstored");
@@ -354,6 +419,7 @@ int main(void)
 	tcase_add_test(tc, test_relative_paths_and_domain_path);
 	tcase_add_test(tc, test_introduce_release);
 	tcase_add_test(tc, test_control);
+	tcase_add_test(tc, test_concurrent_real_clients);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
