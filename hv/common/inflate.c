@@ -18,6 +18,8 @@
 #define INFLATE_END_BLOCK	256
 #define INFLATE_FAST_SHIFT	12	/* fast entry: length above this, symbol below */
 
+_Static_assert(sizeof(struct gunzip_work) <= 4096, "gunzip_work grew past its documented bound");
+
 /* Length symbols 257..285 and distance symbols 0..29: base value and extra bits (RFC 1951 3.2.5). */
 static const uint16_t len_base[29] = {
 	3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31,

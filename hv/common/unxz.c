@@ -16,6 +16,8 @@
 
 static const uint8_t xz_magic[6] = { 0xfd, '7', 'z', 'X', 'Z', 0x00 };
 
+_Static_assert(sizeof(struct unxz_work) <= 32 * 1024, "unxz_work grew past its documented bound");
+
 const char *decompress_strerror(int err)
 {
 	switch (err) {
@@ -332,10 +334,10 @@ static int xz_stream(struct xz_stream *s)
 	size_t index_size;
 	int err;
 
-	if (s->in_len < XZ_HEADER_SIZE)
-		return s->in_len >= 6 && memcmp(s->in, xz_magic, 6) ? DECOMP_EFORMAT : DECOMP_ETRUNC;
-	if (memcmp(s->in, xz_magic, sizeof(xz_magic)))
+	if (memcmp(s->in, xz_magic, MIN(s->in_len, sizeof(xz_magic))))
 		return DECOMP_EFORMAT;
+	if (s->in_len < XZ_HEADER_SIZE)
+		return DECOMP_ETRUNC;
 	if (crc32_update(0, s->in + 6, 2) != get_le32(s->in + 8))
 		return DECOMP_ECHECK;
 	err = xz_stream_flags(s->in + 6, &s->check);

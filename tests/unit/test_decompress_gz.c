@@ -213,6 +213,8 @@ START_TEST(test_gz_header_fields)
 	buf[1] = 0x8c;
 	ck_assert_int_eq(gunzip_buf(buf, n, o.buf, o.cap, &out_len, &used, &gz_work), DECOMP_EFORMAT);
 	ck_assert_int_eq(gunzip_buf(buf, 0, o.buf, o.cap, &out_len, &used, &gz_work), DECOMP_ETRUNC);
+	ck_assert_int_eq(gunzip_buf(gz, 1, o.buf, o.cap, &out_len, &used, &gz_work), DECOMP_ETRUNC);
+	ck_assert_int_eq(gunzip_buf(gz, 7, o.buf, o.cap, &out_len, &used, &gz_work), DECOMP_ETRUNC);
 	ck_assert_int_eq(gunzip_buf(buf, n, o.buf, o.cap, &out_len, &used, NULL), DECOMP_EINVAL);
 	/* Trailer: CRC and ISIZE each checked. */
 	gz[clen - 8] ^= 1;

@@ -256,6 +256,9 @@ START_TEST(test_xz_bad_container)
 
 	td_outbuf_init(&o, len);
 	ck_assert_int_eq(unxz_buf(xz, 0, o.buf, o.cap, &out_len, NULL, &xz_work), DECOMP_ETRUNC);
+	ck_assert_int_eq(unxz_buf(xz, 3, o.buf, o.cap, &out_len, NULL, &xz_work), DECOMP_ETRUNC);
+	ck_assert_int_eq(unxz_buf((const uint8_t *)"PK\x03", 3, o.buf, o.cap, &out_len, NULL, &xz_work),
+			 DECOMP_EFORMAT);
 	ck_assert_int_eq(unxz_buf(xz, clen, o.buf, o.cap, &out_len, NULL, NULL), DECOMP_EINVAL);
 	ck_assert_int_eq(unxz_buf(xz, clen, NULL, 10, &out_len, NULL, &xz_work), DECOMP_EINVAL);
 	xz[0] ^= 1;

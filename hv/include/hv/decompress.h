@@ -59,7 +59,7 @@ struct inflate_huff {
 	uint16_t symbol[288];			/* symbols ordered by (length, value) */
 };
 
-/* Work area for gunzip_buf: about 3.6 KiB (sizeof(struct gunzip_work)); contents need no initialising. */
+/* Work area for gunzip_buf: 3,584 bytes (at most 4 KiB, asserted); contents need no initialising. */
 struct gunzip_work {
 	struct inflate_huff lit;	/* literal/length codes */
 	struct inflate_huff dist;	/* distance codes */
@@ -123,7 +123,7 @@ struct lzma_state {
 	uint32_t lc, lp, pb;	/* literal context / literal position / position bits */
 };
 
-/* Work area for unxz_buf: about 29 KiB (sizeof(struct unxz_work)); contents need no initialising. */
+/* Work area for unxz_buf: 28,300 bytes (at most 32 KiB, asserted); contents need no initialising. */
 struct unxz_work {
 	struct lzma_state lzma;
 	struct lzma_probs probs;
