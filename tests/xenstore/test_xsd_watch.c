@@ -235,6 +235,36 @@ START_TEST(test_quota_outstanding_replies)
 }
 END_TEST
 
+START_TEST(test_many_domains_each_see_only_their_own)
+{
+	enum { NDOM = 1500 };
+	static struct xsd_conn *g[NDOM];
+	struct xsd_conn *c0 = xst_conn(0);
+	char path[64], dom[16], want[80];
+
+	for (int i = 0; i < NDOM; i++) {
+		snprintf(path, sizeof(path), "/local/domain/%d", i + 1);
+		snprintf(dom, sizeof(dom), "n%d", i + 1);
+		ck_assert_str_eq(xst_write(c0, 0, path, ""), "OK");
+		ck_assert_str_eq(xst_callv(c0, XS_SET_PERMS, 0, path, dom, NULL).data, "OK");
+		snprintf(dom, sizeof(dom), "%d", i + 1);
+		ck_assert_str_eq(xst_callv(c0, XS_INTRODUCE, 0, dom, "1", "1", NULL).data, "OK");
+		g[i] = xst_conn((uint32_t)i + 1);
+		ck_assert_str_eq(watch(g[i], "data", "mine"), "OK");
+		ck_assert_str_eq(xst_event(g[i]), "data|mine");
+	}
+	for (int i = 0; i < NDOM; i += 7) {
+		snprintf(path, sizeof(path), "/local/domain/%d/data", i + 1);
+		ck_assert_str_eq(xst_write(c0, 0, path, "v"), "OK");
+	}
+	for (int i = 0; i < NDOM; i++) {
+		snprintf(want, sizeof(want), "%s", i % 7 == 0 ? "data|mine" : "");
+		ck_assert_str_eq(xst_event(g[i]), want);
+		ck_assert_str_eq(xst_event(g[i]), "");
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("xsd_watch");
@@ -254,6 +284,7 @@ int main(void)
 	tcase_add_test(tc, test_quota_watches);
 	tcase_add_test(tc, test_quota_nodes_and_size);
 	tcase_add_test(tc, test_quota_outstanding_replies);
+	tcase_add_test(tc, test_many_domains_each_see_only_their_own);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
