@@ -37,6 +37,7 @@ static unsigned int hc_nr_doms;
 static struct vcpu *hc_current;
 
 static char hc_cmdline[2048];
+static bool hc_cmdline_null;
 static unsigned int hc_from_calls;
 static size_t hc_from_max;
 
@@ -137,6 +138,7 @@ void hc_reset(void)
 	hc_from_calls = 0;
 	hc_from_max = 0;
 	hc_cmdline[0] = '\0';
+	hc_cmdline_null = false;
 }
 
 struct domain *hc_domain(domid_t domid, const char *name, bool privileged)
@@ -173,12 +175,13 @@ struct vcpu *current_vcpu(void)
 
 void hc_set_cmdline(const char *s)
 {
-	snprintf(hc_cmdline, sizeof(hc_cmdline), "%s", s);
+	hc_cmdline_null = s == NULL;
+	snprintf(hc_cmdline, sizeof(hc_cmdline), "%s", s ? s : "");
 }
 
 const char *hv_cmdline_string(void)
 {
-	return hc_cmdline;
+	return hc_cmdline_null ? NULL : hc_cmdline;
 }
 
 void vprintk(int level, const char *fmt, va_list ap)

@@ -40,7 +40,7 @@ void hc_reset(void);
 struct domain *hc_domain(domid_t domid, const char *name, bool privileged);
 void hc_set_current(struct domain *d);
 
-/* The hypervisor command line hv_cmdline_string() returns. */
+/* The hypervisor command line hv_cmdline_string() returns (NULL: it returns NULL). */
 void hc_set_cmdline(const char *s);
 
 /* Captured printk lines (trailing newline removed), oldest first. Thread-safe. */

@@ -215,6 +215,23 @@ START_TEST(test_name_escaped)
 }
 END_TEST
 
+START_TEST(test_longest_line_fits_printk)
+{
+	/* hv/common/printk.c formats into 512 bytes after a timestamp/CPU header of at most ~32. */
+	struct domain *d = hc_domain(65535, "x", false);
+	char buf[DOMAIN_CONSOLE_LINE - 1];
+
+	memset(d->name, 0x9b, sizeof(d->name));
+	memset(buf, 0x1b, sizeof(buf));
+	domain_console_write(d, buf, sizeof(buf));
+	domain_console_flush(d);
+	ck_assert_uint_ge(hc_log_count(), 1);
+	for (unsigned int i = 0; i < hc_log_count(); i++)
+		ck_assert_uint_lt(strlen(hc_log_line(i)), 512 - 32);
+	ck_assert_int_eq(strncmp(hc_log_line(0), "(d65535 \\x9b", 12), 0);
+}
+END_TEST
+
 #define THREAD_LINES 500
 
 static void *writer(void *arg)
@@ -274,6 +291,7 @@ static Suite *domain_console_suite(void)
 	tcase_add_test(tc, test_domains_do_not_mix);
 	tcase_add_test(tc, test_flush);
 	tcase_add_test(tc, test_name_escaped);
+	tcase_add_test(tc, test_longest_line_fits_printk);
 	tcase_add_test(tc, test_two_vcpus_lines_stay_whole);
 	suite_add_tcase(s, tc);
 	return s;

@@ -259,6 +259,18 @@ START_TEST(test_commandline_truncated)
 }
 END_TEST
 
+START_TEST(test_commandline_missing)
+{
+	uint64_t va = hc_va(4, 0);
+	uint8_t *p = filled(va, XEN_COMMANDLINE_LEN);
+
+	hc_set_cmdline(NULL);
+	hc_set_current(dom0);
+	ck_assert_int_eq(xv(XENVER_commandline, va), 0);
+	assert_buffer_string(p, XEN_COMMANDLINE_LEN, "");
+}
+END_TEST
+
 START_TEST(test_commandline_domu_denied)
 {
 	uint64_t va = hc_va(4, 0);
@@ -392,6 +404,7 @@ static Suite *xen_version_suite(void)
 	tcase_add_test(tc, test_guest_handle);
 	tcase_add_test(tc, test_commandline_dom0);
 	tcase_add_test(tc, test_commandline_truncated);
+	tcase_add_test(tc, test_commandline_missing);
 	tcase_add_test(tc, test_commandline_domu_denied);
 	tcase_add_test(tc, test_build_id);
 	tcase_add_loop_test(tc, test_unknown_subops, 0,
