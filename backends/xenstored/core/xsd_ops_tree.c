@@ -349,9 +349,23 @@ int xsd_remove_path(struct xsd_req *r, const char *path)
 	return xsd_remove(r, path, n);
 }
 
+/* Removing what is already gone succeeds if its parent is there. */
+static int xsd_rm_absent(struct xsd_req *r, const char *path)
+{
+	char *pp = xsd_path_parent(path);
+	int err = 0;
+
+	if (!pp)
+		return ENOMEM;
+	if (!xsd_txn_get(r->t, pp, &err) && !err)
+		err = ENOENT;
+	free(pp);
+	return err;
+}
+
 int xsd_op_rm(struct xsd_req *r)
 {
-	char *path = xsd_req_path(r, xsd_req_onearg(r), false), *pp;
+	char *path = xsd_req_path(r, xsd_req_onearg(r), false);
 	const struct xsd_node *n;
 	int err = 0;
 
@@ -360,14 +374,10 @@ int xsd_op_rm(struct xsd_req *r)
 		return EINVAL;
 	}
 	n = xsd_lookup(r, path, XSD_PERM_WRITE, &err);
-	if (!n && err == ENOENT) {
-		/* Removing what is already gone succeeds if its parent is there. */
-		pp = xsd_path_parent(path);
-		err = pp && xsd_txn_get(r->t, pp, &err) ? 0 : (err ? err : ENOENT);
-		free(pp);
-	} else if (n) {
+	if (n)
 		err = xsd_remove(r, path, n);
-	}
+	else if (err == ENOENT)
+		err = xsd_rm_absent(r, path);
 	free(path);
 	if (!err)
 		xsd_reply_ok(r);
@@ -386,14 +396,32 @@ static int xsd_set_special_perms(struct xsd_req *r, const char *path, struct xsd
 	return xsd_node_set_perms(n, p, (uint32_t)np) < 0 ? ENOMEM : 0;
 }
 
+static int xsd_set_node_perms(struct xsd_req *r, const char *path, struct xsd_perm *p,
+			      int np)
+{
+	const struct xsd_node *cur;
+	struct xsd_node *n;
+	int err = 0;
+
+	cur = xsd_lookup(r, path, XSD_PERM_WRITE | XSD_PERM_OWNER, &err);
+	if (!cur)
+		return err;
+	if (xsd_unpriv(r) && p[0].domid != cur->perms[0].domid)
+		return EPERM;  /* only dom0 may give a node away */
+	n = xsd_txn_get_mut(r->t, path, &err);
+	if (!n)
+		return err ? err : ENOENT;
+	if (xsd_node_set_perms(n, p, (uint32_t)np) < 0)
+		return ENOMEM;
+	return xsd_txn_add_event(r->t, path, false, n);
+}
+
 int xsd_op_set_perms(struct xsd_req *r)
 {
 	const char *vec[XSD_MAX_ARGS];
 	struct xsd_perm *p = NULL;
-	const struct xsd_node *cur = NULL;
-	struct xsd_node *n = NULL;
 	char *path;
-	int nargs = xsd_req_args(r, vec, XSD_MAX_ARGS), np, err = 0;
+	int nargs = xsd_req_args(r, vec, XSD_MAX_ARGS), np, err;
 
 	if (nargs < 2 || (np = xsd_perms_parse(vec + 1, (uint32_t)nargs - 1, &p)) < 0)
 		return EINVAL;
@@ -402,15 +430,8 @@ int xsd_op_set_perms(struct xsd_req *r)
 		err = EINVAL;
 	else if (path[0] == '@')
 		err = xsd_set_special_perms(r, path, p, np);
-	else if ((cur = xsd_lookup(r, path, XSD_PERM_WRITE | XSD_PERM_OWNER, &err)) != NULL &&
-		 xsd_unpriv(r) && p[0].domid != cur->perms[0].domid)
-		err = EPERM;  /* only dom0 may give a node away */
-	else if (cur && !(n = xsd_txn_get_mut(r->t, path, &err)))
-		err = err ? err : ENOENT;
-	else if (cur && xsd_node_set_perms(n, p, (uint32_t)np) < 0)
-		err = ENOMEM;
-	else if (cur)
-		err = xsd_txn_add_event(r->t, path, false, n);
+	else
+		err = xsd_set_node_perms(r, path, p, np);
 	free(p);
 	free(path);
 	if (!err)
