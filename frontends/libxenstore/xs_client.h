@@ -87,9 +87,6 @@ struct xs_ring_ops {
 struct xs_handle *xs_open_ring(struct xenstore_domain_interface *intf,
 			       const struct xs_ring_ops *ops);
 
-#ifndef __STDC_HOSTED__
-#error "need __STDC_HOSTED__"
-#endif
 #if __STDC_HOSTED__
 /* Hosted: the daemon socket ($XENSTORED_PATH, else /run/xenstored/socket). flags unused. */
 struct xs_handle *xs_open(unsigned long flags);
