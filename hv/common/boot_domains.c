@@ -29,7 +29,9 @@ struct boot_domain_spec {
 	const char *cmdline;
 };
 
-static volatile bool stop_requested;
+/* Set once every boot domain is built: before that, "all down" may just mean "not built yet". */
+static volatile bool all_built;
+static uint64_t free_before;
 
 static const char *skip_word(const char *s)
 {
@@ -134,18 +136,24 @@ static bool all_domains_down(void)
 	return true;
 }
 
+void cpu_kick(struct percpu *pc);
+
 static void on_domain_shutdown(struct domain *d)
 {
 	domain_dump_counters(d);
-	if (all_domains_down())
-		stop_requested = true;
+	/* The boot CPU decides in its idle loop; wake it in case it sleeps. */
+	if (smp_processor_id() != 0)
+		cpu_kick(cpu_table[0]);
 }
 
 unsigned int boot_domains_start(void)
 {
 	struct boot_domain_spec specs[MAX_BOOT_DOMAINS];
 	unsigned int n = collect_specs(specs), started = 0;
+	struct frame_stats st;
 
+	frame_stats_get(&st);
+	free_before = st.free;
 	domain_shutdown_hook = on_domain_shutdown;
 	for (unsigned int i = 0; i < n; i++) {
 		struct domain *d = build_one(&specs[i], (domid_t)i);
@@ -156,6 +164,7 @@ unsigned int boot_domains_start(void)
 		domain_unpause_all_vcpus(d);
 		vcpu_pause_flag_clear(d->vcpu[0], VPF_DOWN);
 	}
+	all_built = true;
 	return started;
 }
 
@@ -165,7 +174,9 @@ void boot_domains_poll(void)
 	bool dom0_ok;
 	struct domain *d0;
 
-	if (!stop_requested || smp_processor_id() != 0)
+	struct frame_stats st;
+
+	if (!all_built || smp_processor_id() != 0 || !all_domains_down())
 		return;
 	for (unsigned int i = 0; i < nr_cpus_possible; i++) {
 		s_time_t deadline = time_now_ns() + 1000000000;
@@ -185,8 +196,12 @@ void boot_domains_poll(void)
 		if (d)
 			domain_destroy(d);
 	}
-	log_notice("all domains have shut down (dom0: %s); memory after teardown:",
-		   dom0_ok ? "poweroff" : "not a clean poweroff");
+	frame_stats_get(&st);
+	log_notice("all domains have shut down (dom0: %s); %lu free frames before the domains, %lu after%s",
+		   dom0_ok ? "poweroff" : "not a clean poweroff", free_before, st.free,
+		   st.free == free_before ? ": every frame returned" : ": FRAMES LOST");
 	frame_stats_print();
+	if (st.free != free_before)
+		dom0_ok = false;
 	hv_shutdown(dom0_ok);
 }

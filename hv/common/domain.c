@@ -160,6 +160,7 @@ void domain_shutdown(struct domain *d, uint8_t reason)
 	spin_unlock_irqrestore(&d->lock, f);
 	if (!first)
 		return;
+	domain_console_flush(d);
 	for (unsigned int i = 0; i < d->max_vcpus; i++)
 		vcpu_pause_flag_set(d->vcpu[i], VPF_PAUSED);
 	log_info("domain %u (%s): shut down, reason %s%s", d->domid, d->name,

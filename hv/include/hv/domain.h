@@ -106,6 +106,8 @@ struct vcpu *current_vcpu(void);
 
 /* Domain console output: buffered to whole lines, printed as "(dN name) text". */
 void domain_console_write(struct domain *d, const char *buf, size_t len);
+/* Prints a partial last line (at shutdown, so nothing the guest wrote is lost). */
+void domain_console_flush(struct domain *d);
 
 /* Prints per-domain hypercall counters on the console. */
 void domain_dump_counters(struct domain *d);
