@@ -75,18 +75,19 @@ static uint32_t bcj_target(uint32_t hist, uint32_t stored, uint32_t here)
 void bcj_x86_decode(uint8_t *buf, size_t len, uint32_t start)
 {
 	uint32_t hist = 0;
-	size_t last = 0, i = 0;
+	size_t last = 0, i = 0, limit;
 	bool seen = false;
 
 	if (len < BCJ_INSN_SIZE)
 		return;
-	while (i <= len - BCJ_INSN_SIZE) {
+	limit = len - BCJ_INSN_SIZE;
+	for (;;) {
 		uint8_t top;
 
-		if ((buf[i] & 0xfe) != 0xe8) {
+		while (i <= limit && (buf[i] & 0xfe) != 0xe8)
 			i++;
-			continue;
-		}
+		if (i > limit)
+			break;
 		hist = bcj_age(hist, seen ? i - last : BCJ_FAR);
 		last = i;
 		seen = true;

@@ -438,6 +438,10 @@ START_TEST(test_crc)
 			  ref_crc32(buf, sizeof(buf)));
 	ck_assert_uint_eq(crc64_update(crc64_update(0, buf, 17), buf + 17, sizeof(buf) - 17),
 			  ref_crc64(buf, sizeof(buf)));
+	/* The sliced CRC-32 path: every start alignment and every tail length. */
+	for (size_t off = 0; off < 9; off++)
+		for (size_t n = 0; n < 41; n++)
+			ck_assert_uint_eq(crc32_update(0, buf + off, n), ref_crc32(buf + off, n));
 }
 END_TEST
 
