@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/resource.h>
 
 #include <hv/decompress.h>
 #include "test_decompress_util.h"
@@ -59,12 +60,22 @@ static int find_vmlinuz(void)
 	return 0;
 }
 
-static double now_ms(void)
+/* CPU time, not wall time: the test machine is shared, so wall clocks say more about the neighbours. */
+static double cpu_ms(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static double children_cpu_ms(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_CHILDREN, &ru);
+	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
 }
 
 /* Locates the compressed payload from the setup header, checking every field against the file size. */
@@ -146,9 +157,9 @@ START_TEST(test_vmlinuz_payload)
 	want = le32(payload + plen - 4);	/* Linux appends the uncompressed size */
 	out = malloc(want + 4096);
 	ck_assert_ptr_nonnull(out);
-	t0 = now_ms();
+	t0 = cpu_ms();
 	r = unxz_buf(payload, plen, out, want + 4096, &out_len, &used, &work);
-	ours = now_ms() - t0;
+	ours = cpu_ms() - t0;
 	ck_assert_msg(r == 0, "unxz: %s", decompress_strerror(r));
 	ck_assert_uint_eq(out_len, want);
 	ck_assert_uint_eq(used, plen - 4);
@@ -157,13 +168,13 @@ START_TEST(test_vmlinuz_payload)
 	check_xen_notes(out, out_len);
 
 	if (td_have("xz --version")) {
-		t0 = now_ms();
+		t0 = children_cpu_ms();
 		ref = td_run_filter("xz -dc --single-stream", payload, plen, &xlen);
-		theirs = now_ms() - t0;
+		theirs = children_cpu_ms() - t0;
 		ck_assert_uint_eq(xlen, out_len);
 		ck_assert_int_eq(memcmp(ref, out, out_len), 0);
 	}
-	fprintf(stderr, "vmlinuz: %s: %zu -> %zu bytes, unxz_buf %.0f ms, xz -d (incl. file I/O) %.0f ms\n",
+	fprintf(stderr, "vmlinuz: %s: %zu -> %zu bytes, CPU time: unxz_buf %.0f ms, xz -d %.0f ms\n",
 		vmlinuz_path, plen, out_len, ours, theirs);
 	free(ref);
 	free(out);
