@@ -26,14 +26,21 @@ static long set_segment_base(uint64_t which, uint64_t base)
 static void check_segment_bases(void)
 {
 	uint64_t v;
+	long rc;
 
 	fs_page[0] = 0xf5f5f5f5f5f5f5f5ULL;
 	gs_page[0] = 0x6565656565656565ULL;
-	tc_expect_eq(set_segment_base(SEGBASE_FS, RT_PTR(fs_page)), 0, "set_segment_base(FS)");
+	/* Loads through a base that was not set would read address 0 and kill the test. */
+	rc = set_segment_base(SEGBASE_FS, RT_PTR(fs_page));
+	tc_expect_eq(rc, 0, "set_segment_base(FS)");
+	if (rc != 0)
+		return;
 	__asm__ volatile("movq %%fs:0, %0" : "=r"(v));
 	tc_check(v == fs_page[0], "a load through %%fs reads the new base (%#llx)", (unsigned long long)v);
-	tc_expect_eq(set_segment_base(SEGBASE_GS_KERNEL, RT_PTR(gs_page)), 0,
-		     "set_segment_base(GS_KERNEL)");
+	rc = set_segment_base(SEGBASE_GS_KERNEL, RT_PTR(gs_page));
+	tc_expect_eq(rc, 0, "set_segment_base(GS_KERNEL)");
+	if (rc != 0)
+		return;
 	__asm__ volatile("movq %%gs:0, %0" : "=r"(v));
 	tc_check(v == gs_page[0], "a load through %%gs reads the new kernel GS base");
 	tc_expect_eq(set_segment_base(SEGBASE_GS_USER, 0x7000), 0, "set_segment_base(GS_USER)");

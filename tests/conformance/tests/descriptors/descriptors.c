@@ -62,15 +62,21 @@ void test_main(void)
 	tc_expect_eq(hyp_update_va_mapping(RT_PTR(gdt), (frame << 12) | PTE_P | PTE_A | PTE_D,
 					   UVMF_INVLPG),
 		     0, "map the GDT page read-only");
-	tc_expect_eq(set_gdt(&frame, 16), 0, "set_gdt of a read-only page with 16 entries");
+	rc = set_gdt(&frame, 16);
+	tc_expect_eq(rc, 0, "set_gdt of a read-only page with 16 entries");
+	/* Loading a selector of a GDT that is not installed would #GP and end the test. */
+	if (rc != 0)
+		return;
 	tc_expect_eq(load_es(0x13), 0x13, "selector 0x13 (entry 2, flat data DPL 3) loads into %es");
 	load_es(0);
 
 	rc = update_descriptor(3, DESC_DATA_DPL3);
 	tc_expect_eq(rc, 0, "update_descriptor writes entry 3 of the live GDT");
 	tc_check(gdt[3] == DESC_DATA_DPL3, "the entry reads back (%#llx)", (unsigned long long)gdt[3]);
-	tc_expect_eq(load_es(0x1b), 0x1b, "and its selector loads");
-	load_es(0);
+	if (gdt[3] == DESC_DATA_DPL3) {
+		tc_expect_eq(load_es(0x1b), 0x1b, "and its selector loads");
+		load_es(0);
+	}
 	rc = update_descriptor(4, DESC_CALLGATE);
 	tc_check(rc == 0 && ((gdt[4] >> 45) & 3) == 0 && ((gdt[4] >> 47) & 1),
 		 "a DPL-3 call gate is stored present with DPL 0 (%ld, %#llx)", rc,

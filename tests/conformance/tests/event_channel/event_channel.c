@@ -108,7 +108,7 @@ static void check_poll_timeout(void)
 	uint64_t t0, t1;
 
 	if (hyp_event_channel_op(EVTCHNOP_alloc_unbound, RT_PTR(&au)) != 0) {
-		tc_error("alloc_unbound for the poll test failed");
+		tc_fail("alloc_unbound for the poll test failed");
 		return;
 	}
 	clear_pending(au.port);
@@ -182,7 +182,7 @@ void test_main(void)
 
 	sh = rt_map_shared_info(&rc);
 	if (!sh) {
-		tc_error("cannot map shared_info (update_va_mapping gave %ld)", rc);
+		tc_fail("cannot map shared_info (update_va_mapping gave %ld)", rc);
 		return;
 	}
 	check_loopback();

@@ -56,7 +56,7 @@ static int check_setup(void)
 	tc_check(rc == 0 && st.status == GNTST_okay && frame != 0, "setup_table(1) gives frame %#llx",
 		 (unsigned long long)frame);
 	if (hyp_update_va_mapping(RT_PTR(table_window), (frame << 12) | PTE_FLAGS, UVMF_INVLPG) != 0) {
-		tc_error("cannot map the grant-table frame");
+		tc_fail("cannot map the grant-table frame");
 		return -1;
 	}
 	table = (volatile struct grant_entry_v1 *)table_window;

@@ -194,8 +194,9 @@ void test_main(void)
 	long rc;
 
 	sh = rt_map_shared_info(&rc);
+	/* Every step below is a hypercall the hypervisor must support: a refusal is its failure. */
 	if (!sh || build_user_space() != 0 || install_entries() != 0) {
-		tc_error("could not set up user mode (shared_info %ld)", rc);
+		tc_fail("could not set up user mode (shared_info %ld)", rc);
 		return;
 	}
 	um_enter_user(USER_CODE_VA, USER_DATA_VA + 4096);
