@@ -13,6 +13,7 @@
 #include <hv/log.h>
 #include <hv/mm.h>
 #include <pvabi/arch_x86_64.h>
+#include <pvabi/elfnote.h>
 #include <pvabi/errno.h>
 #include <pvabi/features.h>
 
@@ -246,6 +247,46 @@ static void load_kernel(const struct build *b)
 		copy_in(b, b->lay.initrd, b->a->initrd, b->a->initrd_len);
 }
 
+/*
+ * The hypercall page, for images that ask for one: entry N (32 bytes) saves
+ * rcx and r11, which syscall clobbers, makes hypercall N and returns. The
+ * iret entry is jumped to with the guest's frame on the stack: it pushes
+ * rcx, r11 and rax to complete the iret_context and never returns.
+ */
+static void fill_hypercall_page(const struct build *b)
+{
+	uint8_t *p;
+
+	if (!xen_notes_have(&b->img.notes, XEN_ELFNOTE_HYPERCALL_PAGE))
+		return;
+	p = va_ptr(b, b->img.notes.hypercall_page);
+	memset(p, 0xcc, PAGE_SIZE);	/* int3 between entries */
+	for (uint32_t nr = 0; nr < PAGE_SIZE / 32; nr++, p += 32) {
+		static const uint8_t call[] = {
+			0x51,			/* push %rcx */
+			0x41, 0x53,		/* push %r11 */
+			0xb8, 0, 0, 0, 0,	/* mov $nr, %eax */
+			0x0f, 0x05,		/* syscall */
+			0x41, 0x5b,		/* pop %r11 */
+			0x59,			/* pop %rcx */
+			0xc3,			/* ret */
+		};
+		static const uint8_t iret[] = {
+			0x51, 0x41, 0x53, 0x50,	/* push %rcx; push %r11; push %rax */
+			0xb8, 0, 0, 0, 0,	/* mov $nr, %eax */
+			0x0f, 0x05,		/* syscall */
+		};
+
+		if (nr == __HYPERVISOR_iret) {
+			memcpy(p, iret, sizeof(iret));
+			memcpy(p + 5, &nr, 4);
+		} else {
+			memcpy(p, call, sizeof(call));
+			memcpy(p + 4, &nr, 4);
+		}
+	}
+}
+
 static void build_page_tables(const struct build *b)
 {
 	const struct pv_layout *l = &b->lay;
@@ -360,6 +401,7 @@ int pv_build(struct domain *d, const struct pv_build_args *a)
 		rc = alloc_memory(b);
 	if (!rc) {
 		load_kernel(b);
+		fill_hypercall_page(b);
 		build_page_tables(b);
 		fill_start_info(b);
 		type_page_tables(b);
