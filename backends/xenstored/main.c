@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "host_ring.h"
 #include "xsd.h"
 #include "xsd_socket.h"
 
@@ -23,13 +24,63 @@ static void xsd_stderr_log(void *ctx, const char *msg)
 	fprintf(stderr, "skiff-xenstored: %s\n", msg);
 }
 
+struct xsd_rings {
+	struct xsd_host_ring *v;
+	size_t n;
+};
+
+static void xsd_rings_poll(void *ctx)
+{
+	struct xsd_rings *r = ctx;
+
+	for (size_t i = 0; i < r->n; i++)
+		xsd_host_ring_poll(&r->v[i]);
+}
+
+/* Opens every --ring PAGEFILE:DOMID; the arrays grow with the arguments. */
+static int xsd_open_rings(struct xsd_store *s, char **specs, size_t n, struct xsd_rings *r,
+			  struct xsd_poll_hook **hooks)
+{
+	r->v = calloc(n ? n : 1, sizeof(*r->v));
+	*hooks = calloc(n ? n : 1, sizeof(**hooks));
+	if (!r->v || !*hooks)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		char *colon = strrchr(specs[i], ':'), *end;
+		unsigned long domid;
+
+		if (!colon || colon == specs[i]) {
+			fprintf(stderr, "skiff-xenstored: --ring wants PAGEFILE:DOMID\n");
+			return -1;
+		}
+		*colon = '\0';
+		domid = strtoul(colon + 1, &end, 10);
+		if (*end || colon[1] == '\0' || domid == 0 || domid > XSD_DOMID_MAX) {
+			fprintf(stderr, "skiff-xenstored: bad domid in --ring %s\n", colon + 1);
+			return -1;
+		}
+		if (xsd_host_ring_open(&r->v[i], s, specs[i], (uint32_t)domid) < 0) {
+			fprintf(stderr, "skiff-xenstored: %s: %s\n", specs[i], strerror(errno));
+			return -1;
+		}
+		(*hooks)[i] = (struct xsd_poll_hook){ .fd = r->v[i].kick_fd,
+						      .ready = xsd_host_ring_kicked,
+						      .ctx = &r->v[i] };
+		r->n++;
+	}
+	return 0;
+}
+
 static void xsd_usage(FILE *f)
 {
 	fprintf(f, "usage: skiff-xenstored --socket PATH [--verbose] [--quota NAME=VALUE]...\n"
+		   "                       [--ring PAGEFILE:DOMID]...\n"
 		   "  Serves the xenstore wire protocol on a Unix socket; every client\n"
 		   "  is treated as dom0.  Point libxenstore at it with XENSTORED_PATH=PATH.\n"
 		   "  Quotas (guests only): nodes, node-size, watches, transactions,\n"
-		   "  outstanding, watch-events, transaction-nodes.\n");
+		   "  outstanding, watch-events, transaction-nodes.\n"
+		   "  --ring serves a host process acting as domain DOMID over a ring page in\n"
+		   "  PAGEFILE, with PAGEFILE.kick / PAGEFILE.irq FIFOs as its event channel.\n");
 }
 
 int main(int argc, char **argv)
@@ -38,6 +89,11 @@ int main(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = xsd_on_signal };
 	struct xsd_store store;
 	const char *path = NULL, *quotas[32];
+	char **ring_specs = calloc((size_t)argc, sizeof(char *));
+	struct xsd_rings rings = { 0 };
+	struct xsd_poll_hook *hooks = NULL;
+	struct xsd_serve_opts opts;
+	size_t nrings = 0;
 	int lfd, rc, nquotas = 0;
 
 	for (int i = 1; i < argc; i++) {
@@ -45,6 +101,8 @@ int main(int argc, char **argv)
 			path = argv[++i];
 		} else if (strcmp(argv[i], "--quota") == 0 && i + 1 < argc && nquotas < 32) {
 			quotas[nquotas++] = argv[++i];
+		} else if (strcmp(argv[i], "--ring") == 0 && i + 1 < argc && ring_specs) {
+			ring_specs[nrings++] = argv[++i];
 		} else if (strcmp(argv[i], "--verbose") == 0) {
 			plat.log = xsd_stderr_log;
 		} else if (strcmp(argv[i], "--help") == 0) {
@@ -86,12 +144,19 @@ int main(int argc, char **argv)
 		fprintf(stderr, "skiff-xenstored: %s: %s\n", path, strerror(errno));
 		return 1;
 	}
+	if (xsd_open_rings(&store, ring_specs, nrings, &rings, &hooks) < 0)
+		return 1;
+	opts = (struct xsd_serve_opts){ .hooks = hooks, .nhooks = rings.n,
+					.after_round = xsd_rings_poll, .ctx = &rings };
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	rc = xsd_socket_serve(&store, lfd, &xsd_stop);
+	rc = xsd_socket_serve(&store, lfd, &opts, &xsd_stop);
 	close(lfd);
 	unlink(path);
 	xsd_store_destroy(&store);
+	free(rings.v);
+	free(hooks);
+	free(ring_specs);
 	return rc < 0 ? 1 : 0;
 }

@@ -100,13 +100,14 @@ static int xsd_client_read(struct xsd_client *cl)
 	return xsd_conn_feed(cl->conn, buf, (size_t)n) < 0 ? -1 : 0;
 }
 
-static struct pollfd *xsd_build_pollset(int lfd, struct xsd_list *clients, size_t *n,
+static struct pollfd *xsd_build_pollset(int lfd, const struct xsd_serve_opts *o,
+					struct xsd_list *clients, size_t *n,
 					struct pollfd *fds, size_t *cap)
 {
-	size_t i = 1;
+	size_t i = 1 + o->nhooks;
 	struct xsd_list *l;
 
-	for (l = clients->next, *n = 1; l != clients; l = l->next)
+	for (l = clients->next, *n = i; l != clients; l = l->next)
 		(*n)++;
 	if (*n > *cap) {
 		struct pollfd *nf = realloc(fds, *n * 2 * sizeof(*fds));
@@ -117,6 +118,8 @@ static struct pollfd *xsd_build_pollset(int lfd, struct xsd_list *clients, size_
 		*cap = *n * 2;
 	}
 	fds[0] = (struct pollfd){ .fd = lfd, .events = POLLIN };
+	for (size_t h = 0; h < o->nhooks; h++)
+		fds[1 + h] = (struct pollfd){ .fd = o->hooks[h].fd, .events = POLLIN };
 	for (l = clients->next; l != clients; l = l->next, i++) {
 		struct xsd_client *cl = xsd_container_of(l, struct xsd_client, link);
 		const uint8_t *p;
@@ -131,10 +134,10 @@ static struct pollfd *xsd_build_pollset(int lfd, struct xsd_list *clients, size_
 
 /* Reads from every ready client, then flushes everyone: a write may have queued
  * watch events on any connection. */
-static void xsd_service(struct pollfd *fds, size_t n, struct xsd_list *clients)
+static void xsd_service(struct pollfd *fds, size_t first, size_t n, struct xsd_list *clients)
 {
 	struct xsd_list *l, *next;
-	size_t i = 1;
+	size_t i = first;
 
 	for (l = clients->next; l != clients && i < n; l = next, i++) {
 		struct xsd_client *cl = xsd_container_of(l, struct xsd_client, link);
@@ -154,8 +157,11 @@ static void xsd_service(struct pollfd *fds, size_t n, struct xsd_list *clients)
 	}
 }
 
-int xsd_socket_serve(struct xsd_store *s, int lfd, volatile sig_atomic_t *stop)
+int xsd_socket_serve(struct xsd_store *s, int lfd, const struct xsd_serve_opts *opts,
+		     volatile sig_atomic_t *stop)
 {
+	static const struct xsd_serve_opts none = { 0 };
+	const struct xsd_serve_opts *o = opts ? opts : &none;
 	struct xsd_list clients;
 	struct pollfd *fds = NULL;
 	size_t cap = 0, n;
@@ -163,7 +169,7 @@ int xsd_socket_serve(struct xsd_store *s, int lfd, volatile sig_atomic_t *stop)
 
 	xsd_list_init(&clients);
 	while (!*stop) {
-		struct pollfd *nf = xsd_build_pollset(lfd, &clients, &n, fds, &cap);
+		struct pollfd *nf = xsd_build_pollset(lfd, o, &clients, &n, fds, &cap);
 
 		if (!nf) {
 			rc = -1;
@@ -178,7 +184,12 @@ int xsd_socket_serve(struct xsd_store *s, int lfd, volatile sig_atomic_t *stop)
 		}
 		if (fds[0].revents & POLLIN)
 			xsd_client_accept(s, lfd, &clients);
-		xsd_service(fds, n, &clients);
+		for (size_t h = 0; h < o->nhooks; h++)
+			if (fds[1 + h].revents)
+				o->hooks[h].ready(o->hooks[h].ctx);
+		xsd_service(fds, 1 + o->nhooks, n, &clients);
+		if (o->after_round)
+			o->after_round(o->ctx);
 	}
 	while (!xsd_list_empty(&clients))
 		xsd_client_close(xsd_container_of(clients.next, struct xsd_client, link));

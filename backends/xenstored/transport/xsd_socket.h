@@ -8,7 +8,22 @@
 
 /* Binds and listens on path (replacing a stale socket file); returns the fd or -1. */
 int xsd_socket_listen(const char *path);
+/* Other event sources sharing the loop (e.g. ring ports): ready() runs when fd is readable. */
+struct xsd_poll_hook {
+	int fd;
+	void (*ready)(void *ctx);
+	void *ctx;
+};
+
+struct xsd_serve_opts {
+	const struct xsd_poll_hook *hooks;
+	size_t nhooks;
+	void (*after_round)(void *ctx);  /* once per loop turn, after clients ran */
+	void *ctx;
+};
+
 /* Serves clients until *stop becomes non-zero; returns 0, or -1 on a fatal error. */
-int xsd_socket_serve(struct xsd_store *s, int lfd, volatile sig_atomic_t *stop);
+int xsd_socket_serve(struct xsd_store *s, int lfd, const struct xsd_serve_opts *opts,
+		     volatile sig_atomic_t *stop);
 
 #endif
