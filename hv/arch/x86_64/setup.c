@@ -157,6 +157,8 @@ void __noreturn arch_boot_bsp(uint32_t magic, paddr_t info_pa)
 	}
 	cmdline_parse(cmdline_options(bootinfo.cmdline), &hv_cmdline, cmdline_warn);
 	log_threshold = hv_cmdline.loglvl;
+	if (strcmp(hv_cmdline.console, "none") == 0)
+		serial_init(0);		/* asked for silence: port 0 turns the UART off */
 	hv_test_switches = hv_cmdline.tests;
 	log_notice("Skiff hypervisor %s starting", SKIFF_VERSION);
 	time_init();
