@@ -12,6 +12,8 @@ export XENSTORED_PATH=$dir/socket
 for d in 1 2; do
 	xenstore-write /local/domain/$d "" && xenstore-chmod /local/domain/$d n$d || exit 1
 done
+# A node both guests update in transactions, so their commits conflict.
+xenstore-write /shared/counter 0 && xenstore-chmod /shared/counter n0 b1 b2 || exit 1
 "$guest" "$dir/page1" 1 2 "$iters" & g1=$!
 "$guest" "$dir/page2" 2 1 "$iters" & g2=$!
 # Socket traffic at the same time, then the shutdown request each guest waits for.
@@ -24,6 +26,8 @@ for d in 1 2; do
 	got=$(xenstore-read /local/domain/$d/counter)
 	[ "$got" = "$iters" ] || { echo "FAIL dom$d counter $got, want $iters"; rc=1; }
 done
+got=$(xenstore-read /shared/counter)
+[ "$got" = "$((2 * iters))" ] || { echo "FAIL shared counter $got, want $((2 * iters))"; rc=1; }
 kill -0 $pid 2>/dev/null || { echo "FAIL server died"; cat "$dir/log"; rc=1; }
 [ $rc = 0 ] && echo "ok   two ring domains and socket clients served together"
 exit $rc
