@@ -33,3 +33,16 @@ add_library(decompress-freestanding OBJECT ${SKIFF_DECOMP_SRC})
 target_include_directories(decompress-freestanding PRIVATE ${PROJECT_SOURCE_DIR}/hv/include)
 target_compile_options(decompress-freestanding PRIVATE
   ${SKIFF_HOST_WARNINGS} -ffreestanding -fno-builtin -mno-red-zone -mcmodel=kernel -fno-pic -fno-stack-protector -mgeneral-regs-only -Wstack-usage=512)
+
+# decompress-fuzz: libFuzzer + ASan + UBSan binary (clang only, built on request). Seed it with a corpus of
+# files whose first byte is the selector described in test_decompress_fuzz.c, e.g. printf '\x3f' | cat - f.xz.
+find_program(SKIFF_CLANG clang)
+if(SKIFF_CLANG)
+  add_custom_target(decompress-fuzz
+    COMMAND ${SKIFF_CLANG} -O1 -g -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+            -DHV_HOST_TEST -I${PROJECT_SOURCE_DIR}/hv/include ${CMAKE_CURRENT_SOURCE_DIR}/test_decompress_fuzz.c
+            ${SKIFF_DECOMP_SRC} -o ${CMAKE_CURRENT_BINARY_DIR}/decompress-fuzz
+    DEPENDS test_decompress_fuzz.c ${SKIFF_DECOMP_SRC}
+    COMMENT "Building the decompressor fuzzer (libFuzzer)"
+    VERBATIM)
+endif()
