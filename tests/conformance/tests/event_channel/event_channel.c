@@ -6,7 +6,9 @@
  * shared_info evtchn_pending (plus pending_sel and upcall_pending in
  * vcpu_info[0]) and not the sender's; SCHEDOP_poll returns at once on a
  * pending port and after its timeout on an idle one; VIRQ_TIMER binds once
- * (-EEXIST the second time) and a single-shot timer sets its port pending
+ * (-EEXIST the second time), the default 10 ms periodic timer fires on it
+ * while the vCPU runs until VCPUOP_stop_periodic_timer, and a single-shot
+ * timer sets its port pending
  * by the deadline, found with SCHEDOP_poll; closed and out-of-range ports,
  * bad VIRQs and vCPUs, and unknown commands are refused with the ABI's
  * errors. Events stay masked (upcall_mask 1) throughout. Not
@@ -129,15 +131,31 @@ static void check_timer_virq(void)
 {
 	struct evtchn_bind_virq bv = { .virq = VIRQ_TIMER, .vcpu = 0 };
 	struct vcpu_set_singleshot_timer one = { .flags = 0 };
-	uint64_t deadline, t1;
+	uint64_t deadline, t0, t1;
 	evtchn_port_t t;
 
-	/* Only the single-shot timer may set the port: stop Xen's default 10 ms periodic one. */
-	tc_expect_eq(hyp_vcpu_op(VCPUOP_stop_periodic_timer, 0, 0), 0, "stop_periodic_timer");
 	tc_expect_eq(hyp_event_channel_op(EVTCHNOP_bind_virq, RT_PTR(&bv)), 0, "bind VIRQ_TIMER");
 	t = bv.port;
 	tc_expect_eq(hyp_event_channel_op(EVTCHNOP_bind_virq, RT_PTR(&bv)), -XEN_EEXIST,
 		     "binding VIRQ_TIMER twice");
+	/*
+	 * Every PV vCPU starts with a 10 ms periodic timer on VIRQ_TIMER. It
+	 * ticks while the vCPU runs; Xen stops it while the vCPU is blocked
+	 * (SCHEDOP_poll/block), so it is watched here by spinning.
+	 */
+	clear_pending(t);
+	t0 = now_ns();
+	while (!pending(t) && now_ns() - t0 < 500000000ULL)
+		;
+	t1 = now_ns();
+	tc_check(pending(t), "the default periodic timer fired while running (after %llu us)",
+		 (unsigned long long)(t1 - t0) / 1000);
+	tc_expect_eq(hyp_vcpu_op(VCPUOP_stop_periodic_timer, 0, 0), 0, "stop_periodic_timer");
+	clear_pending(t);
+	t0 = now_ns();
+	while (!pending(t) && now_ns() - t0 < 50000000ULL)
+		;
+	tc_check(!pending(t), "no timer event in 50 ms once the periodic timer is stopped");
 	clear_pending(t);
 	deadline = now_ns() + 3000000;
 	one.timeout_abs_ns = deadline;
