@@ -50,14 +50,20 @@ static void xsd_client_close(struct xsd_client *cl)
 	free(cl);
 }
 
-static void xsd_client_accept(struct xsd_store *s, int lfd, struct xsd_list *clients)
+/* Returns false when out of descriptors: stop listening until a client leaves,
+ * or poll would report the pending connection forever and spin. */
+static bool xsd_client_accept(struct xsd_store *s, int lfd, struct xsd_list *clients)
 {
 	for (;;) {
 		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		struct xsd_client *cl;
 
-		if (fd < 0)
-			return;
+		if (fd < 0) {
+			if (errno != EMFILE && errno != ENFILE)
+				return true;
+			xsd_log(s, "out of file descriptors; not accepting until a client leaves");
+			return false;
+		}
 		cl = calloc(1, sizeof(*cl));
 		if (cl)
 			cl->conn = xsd_conn_new(s, 0);
@@ -100,7 +106,7 @@ static int xsd_client_read(struct xsd_client *cl)
 	return xsd_conn_feed(cl->conn, buf, (size_t)n) < 0 ? -1 : 0;
 }
 
-static struct pollfd *xsd_build_pollset(int lfd, const struct xsd_serve_opts *o,
+static struct pollfd *xsd_build_pollset(int lfd, bool listening, const struct xsd_serve_opts *o,
 					struct xsd_list *clients, size_t *n,
 					struct pollfd *fds, size_t *cap)
 {
@@ -117,7 +123,7 @@ static struct pollfd *xsd_build_pollset(int lfd, const struct xsd_serve_opts *o,
 		fds = nf;
 		*cap = *n * 2;
 	}
-	fds[0] = (struct pollfd){ .fd = lfd, .events = POLLIN };
+	fds[0] = (struct pollfd){ .fd = listening ? lfd : -1, .events = POLLIN };
 	for (size_t h = 0; h < o->nhooks; h++)
 		fds[1 + h] = (struct pollfd){ .fd = o->hooks[h].fd, .events = POLLIN };
 	for (l = clients->next; l != clients; l = l->next, i++) {
@@ -134,10 +140,12 @@ static struct pollfd *xsd_build_pollset(int lfd, const struct xsd_serve_opts *o,
 
 /* Reads from every ready client, then flushes everyone: a write may have queued
  * watch events on any connection. */
-static void xsd_service(struct pollfd *fds, size_t first, size_t n, struct xsd_list *clients)
+/* Returns whether any client went away. */
+static bool xsd_service(struct pollfd *fds, size_t first, size_t n, struct xsd_list *clients)
 {
 	struct xsd_list *l, *next;
 	size_t i = first;
+	bool closed = false;
 
 	for (l = clients->next; l != clients && i < n; l = next, i++) {
 		struct xsd_client *cl = xsd_container_of(l, struct xsd_client, link);
@@ -145,16 +153,21 @@ static void xsd_service(struct pollfd *fds, size_t first, size_t n, struct xsd_l
 		next = l->next;
 		if (fds[i].fd != cl->fd)
 			break;
-		if ((fds[i].revents & (POLLIN | POLLHUP | POLLERR)) && xsd_client_read(cl) < 0)
+		if ((fds[i].revents & (POLLIN | POLLHUP | POLLERR)) && xsd_client_read(cl) < 0) {
 			xsd_client_close(cl);
+			closed = true;
+		}
 	}
 	for (l = clients->next; l != clients; l = next) {
 		struct xsd_client *cl = xsd_container_of(l, struct xsd_client, link);
 
 		next = l->next;
-		if (xsd_client_flush(cl) < 0)
+		if (xsd_client_flush(cl) < 0) {
 			xsd_client_close(cl);
+			closed = true;
+		}
 	}
+	return closed;
 }
 
 int xsd_socket_serve(struct xsd_store *s, int lfd, const struct xsd_serve_opts *opts,
@@ -165,11 +178,12 @@ int xsd_socket_serve(struct xsd_store *s, int lfd, const struct xsd_serve_opts *
 	struct xsd_list clients;
 	struct pollfd *fds = NULL;
 	size_t cap = 0, n;
+	bool listening = true;
 	int rc = 0;
 
 	xsd_list_init(&clients);
 	while (!*stop) {
-		struct pollfd *nf = xsd_build_pollset(lfd, o, &clients, &n, fds, &cap);
+		struct pollfd *nf = xsd_build_pollset(lfd, listening, o, &clients, &n, fds, &cap);
 
 		if (!nf) {
 			rc = -1;
@@ -183,11 +197,12 @@ int xsd_socket_serve(struct xsd_store *s, int lfd, const struct xsd_serve_opts *
 			break;
 		}
 		if (fds[0].revents & POLLIN)
-			xsd_client_accept(s, lfd, &clients);
+			listening = xsd_client_accept(s, lfd, &clients);
 		for (size_t h = 0; h < o->nhooks; h++)
 			if (fds[1 + h].revents)
 				o->hooks[h].ready(o->hooks[h].ctx);
-		xsd_service(fds, 1 + o->nhooks, n, &clients);
+		if (xsd_service(fds, 1 + o->nhooks, n, &clients))
+			listening = true;
 		if (o->after_round)
 			o->after_round(o->ctx);
 	}
