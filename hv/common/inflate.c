@@ -228,8 +228,10 @@ static int inflate_stored(struct inflate_ctx *c)
 		return DECOMP_ETRUNC;
 	if (c->out_cap - c->pos < len)
 		return DECOMP_ENOSPC;
-	memcpy(c->out + c->pos, b->in + pos, len);
-	c->pos += len;
+	if (len) {
+		memcpy(c->out + c->pos, b->in + pos, len);
+		c->pos += len;
+	}
 	bits_restart(b, pos + len);
 	return DECOMP_OK;
 }

@@ -261,7 +261,7 @@ static int xz_block(struct xz_stream *s)
 	}
 	if (s->in_len - s->ipos < csize_check)
 		return DECOMP_ETRUNC;
-	if (b.bcj)
+	if (b.bcj && made)
 		bcj_x86_decode(s->out + s->opos, made, b.bcj_start);
 	err = xz_verify_check(s->check, made ? s->out + s->opos : s->in, made, s->in + s->ipos);
 	if (err)

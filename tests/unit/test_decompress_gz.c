@@ -171,6 +171,18 @@ START_TEST(test_gz_trailing_data)
 }
 END_TEST
 
+START_TEST(test_gz_empty_null_out)
+{
+	size_t clen, out_len = 1, used = 0;
+	uint8_t *gz = td_run_filter("gzip -c", (const uint8_t *)"", 0, &clen);
+
+	ck_assert_int_eq(gunzip_buf(gz, clen, NULL, 0, &out_len, &used, &gz_work), 0);
+	ck_assert_uint_eq(out_len, 0);
+	ck_assert_uint_eq(used, clen);
+	free(gz);
+}
+END_TEST
+
 /* Header with every optional field, built around a gzip -n body. */
 START_TEST(test_gz_header_fields)
 {
@@ -397,6 +409,7 @@ static Suite *gz_suite(void)
 	tcase_add_test(tc, test_gz_out_too_small);
 	tcase_add_test(tc, test_gz_trailing_data);
 	tcase_add_test(tc, test_gz_header_fields);
+	tcase_add_test(tc, test_gz_empty_null_out);
 	tcase_add_test(tc, test_inflate_fixed_handmade);
 	tcase_add_test(tc, test_inflate_dynamic_handmade);
 	suite_add_tcase(s, tc);

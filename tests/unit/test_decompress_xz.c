@@ -277,6 +277,23 @@ START_TEST(test_xz_bad_container)
 }
 END_TEST
 
+/* An empty stream needs no output buffer at all. */
+START_TEST(test_xz_empty_null_out)
+{
+	static const char *cmds[] = { "xz -c", "xz -c --x86 --lzma2 --check=sha256", "xz -c --check=none" };
+	size_t clen, out_len = 1, used = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++) {
+		uint8_t *xz = xz_compress(cmds[i], (const uint8_t *)"", 0, &clen);
+
+		ck_assert_int_eq(unxz_buf(xz, clen, NULL, 0, &out_len, &used, &xz_work), 0);
+		ck_assert_uint_eq(out_len, 0);
+		ck_assert_uint_eq(used, clen);
+		free(xz);
+	}
+}
+END_TEST
+
 static void put_le32(uint8_t *p, uint32_t v)
 {
 	for (int i = 0; i < 4; i++)
@@ -522,6 +539,7 @@ static Suite *xz_suite(void)
 	tcase_add_test(tc, test_xz_bad_container);
 	tcase_add_test(tc, test_xz_index_mismatch);
 	tcase_add_test(tc, test_xz_check_field);
+	tcase_add_test(tc, test_xz_empty_null_out);
 	suite_add_tcase(s, tc);
 	return s;
 }
