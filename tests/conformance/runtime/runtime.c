@@ -10,6 +10,11 @@ struct rt_boot_state rt_boot;
 
 extern const uint64_t rt_trap_stubs[32];
 
+/* ABI values for assembly, which cannot include the C headers of pv-abi. */
+const uint32_t rt_abi_hypercall_iret = __HYPERVISOR_iret;
+const uint64_t rt_abi_flat_user_cs = FLAT_USER_CS;
+const uint64_t rt_abi_flat_user_ss = FLAT_USER_SS;
+
 static unsigned int rt_nr_pass, rt_nr_fail, rt_nr_error, rt_nr_skip;
 
 static void rt_vreport(const char *tag, const char *fmt, va_list ap)

@@ -20,6 +20,10 @@ struct rt_boot_state {
 };
 extern struct rt_boot_state rt_boot;
 
+/* ABI values the assembly parts of tests load from memory (rt_abi_*), defined in runtime.c. */
+extern const uint32_t rt_abi_hypercall_iret;
+extern const uint64_t rt_abi_flat_user_cs, rt_abi_flat_user_ss;
+
 /* Where the image itself lies (linker symbols). */
 extern char rt_image_start[], rt_image_end[];
 #define RT_VIRT_BASE 0xffffffff80000000ULL

@@ -1,7 +1,5 @@
 /* Event callback entry for the event_upcall test: save, call C, return through the iret hypercall. */
 
-#define HYPERCALL_IRET	23
-
 	.text
 /*
  * Entered by the hypervisor with rsp -> rcx, r11, rip, cs, rflags, rsp, ss
@@ -39,7 +37,7 @@ ev_upcall_entry:
 	pushq %rcx
 	pushq %r11
 	pushq %rax
-	movl $HYPERCALL_IRET, %eax
+	movl rt_abi_hypercall_iret(%rip), %eax	/* __HYPERVISOR_iret */
 	syscall
 	ud2
 	.size ev_upcall_entry, . - ev_upcall_entry

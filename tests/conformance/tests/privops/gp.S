@@ -1,7 +1,5 @@
 /* #GP entry for the privops test: let C look at the frame, then resume at the rip it returns. */
 
-#define HYPERCALL_IRET	23
-
 	.text
 /* rsp -> rcx, r11, error code, rip, cs, rflags, rsp, ss. Caller-saved registers are saved here. */
 	.globl po_gp_entry
@@ -35,7 +33,7 @@ po_gp_entry:
 	pushq %rcx
 	pushq %r11
 	pushq %rax
-	movl $HYPERCALL_IRET, %eax
+	movl rt_abi_hypercall_iret(%rip), %eax	/* __HYPERVISOR_iret */
 	syscall
 	ud2
 

@@ -1,9 +1,5 @@
 /* user_mode test: the code copied into the user page, and the kernel entry points it leads to. */
 
-#define HYPERCALL_IRET	23
-#define USER_CS		0xe033
-#define USER_SS		0xe02b
-
 	.section .rodata
 /*
  * Runs in guest user mode at USER_CODE_VA (position independent: absolute
@@ -28,16 +24,16 @@ um_user_code_end:
 /* um_enter_user(rip, rsp): iret hypercall to guest user mode; never returns. */
 	.globl um_enter_user
 um_enter_user:
-	pushq $USER_SS
+	pushq rt_abi_flat_user_ss(%rip)
 	pushq %rsi				/* rsp */
 	pushq $0x002				/* rflags: virtual IF off, events stay masked */
-	pushq $USER_CS
+	pushq rt_abi_flat_user_cs(%rip)
 	pushq %rdi				/* rip */
 	pushq $0				/* flags: not in a syscall */
 	pushq $0				/* rcx */
 	pushq $0				/* r11 */
 	pushq $0				/* rax */
-	movl $HYPERCALL_IRET, %eax
+	movl rt_abi_hypercall_iret(%rip), %eax	/* __HYPERVISOR_iret */
 	syscall
 	ud2
 
@@ -80,7 +76,7 @@ um_resume:
 	pushq %rcx
 	pushq %r11
 	pushq %rax
-	movl $HYPERCALL_IRET, %eax
+	movl rt_abi_hypercall_iret(%rip), %eax	/* __HYPERVISOR_iret */
 	syscall
 	ud2
 

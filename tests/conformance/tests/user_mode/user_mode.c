@@ -141,7 +141,7 @@ uint64_t um_syscall(const uint64_t *frame, uint64_t rax, uint64_t rbx)
 			 "rcx and the frame's rip are the user rip after SYSCALL (%#llx)",
 			 (unsigned long long)frame[2]);
 		/* Bits 32-39 of the CS slot carry the saved upcall mask. */
-		tc_check((frame[3] & 0xffff) == 0xe033 && frame[6] == 0xe02b,
+		tc_check((frame[3] & 0xffff) == FLAT_USER_CS && frame[6] == FLAT_USER_SS,
 			 "the frame has user CS (%#llx) and SS", (unsigned long long)frame[3]);
 		tc_check(frame[5] == USER_DATA_VA + 4096, "the frame has the user rsp");
 		tc_check(here > RT_PTR(kstack) && here <= RT_PTR(&kstack[2048]),
