@@ -3,14 +3,16 @@
  * Linux process relies on. The guest builds a user L4 (pinned, installed
  * with MMUEXT_NEW_USER_BASEPTR) that maps only a code and a data page, then
  * enters user mode with the iret hypercall. In user mode: the code runs
- * with CS 0xe033; SYSCALL enters the registered syscall callback in kernel
+ * with CS 0xe033; SYSCALL (even with rax = a hypercall number: user mode
+ * cannot make hypercalls) enters the registered syscall callback in kernel
  * mode on the stack_switch stack with the user rip/rflags in rcx/r11 and a
  * user CS in the frame, back on the kernel page tables; iret returns to
  * user mode with the value the kernel chose in rax; the M2P (Xen 4.17 does
  * not expose it to guest user mode), the hypervisor's range and the
  * kernel's pages (absent from the user L4) fault, delivered to the kernel's
  * #PF handler with a user-mode frame, the U bit in the error code and the
- * address in vcpu_info.arch.cr2, and iret resumes user mode after them. Not Skiff-specific; checked on real Xen 4.17.
+ * address in vcpu_info.arch.cr2, and iret resumes user mode after them.
+ * Not Skiff-specific; checked on real Xen 4.17.
  */
 #include <pvabi/callback.h>
 #include "test.h"
@@ -22,7 +24,8 @@
 #define PTE_D		0x040ULL
 #define USER_CODE_VA	0x400000ULL
 #define USER_DATA_VA	0x401000ULL
-#define DATA_VALUE	41
+/* data + 1 = __HYPERVISOR_xen_version: a user SYSCALL with that rax must still reach the guest kernel. */
+#define DATA_VALUE	(__HYPERVISOR_xen_version - 1)
 #define HV_PROBE_VA	0xffff830000000000ULL
 #define KERNEL_PROBE_VA	0xffffffff80100000ULL
 
@@ -136,7 +139,8 @@ uint64_t um_syscall(const uint64_t *frame, uint64_t rax, uint64_t rbx)
 	__asm__ volatile("movq %%rsp, %0" : "=r"(here));
 	stage++;
 	if (stage == 1) {
-		tc_expect_eq(rax, DATA_VALUE + 1, "user code ran and read its data page");
+		tc_expect_eq(rax, DATA_VALUE + 1, "user code ran, read its data page, and its SYSCALL "
+			     "with rax = 17 reached the kernel's callback, not the hypervisor");
 		tc_check(frame[0] == frame[2] && frame[2] > USER_CODE_VA && frame[2] < code_end,
 			 "rcx and the frame's rip are the user rip after SYSCALL (%#llx)",
 			 (unsigned long long)frame[2]);
