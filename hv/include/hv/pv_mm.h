@@ -1,0 +1,191 @@
+/* PV memory management core: frame reference/type counting and validation of guest page tables (x86_64 PV ABI). */
+#ifndef HV_PV_MM_H
+#define HV_PV_MM_H
+
+#include <hv/frame.h>
+#include <hv/types.h>
+
+struct domain;
+
+/*
+ * The rules, in one place (they follow Xen's x86_64 PV memory manager):
+ *
+ * General references (count_info): every present guest entry that maps a
+ * frame holds one, so does every pin and every caller of get_page. A frame
+ * may be referenced by domain d when it is allocated and charged to d
+ * (page->u.owner == &d->mem), or when it is a hypervisor frame marked
+ * PGC_SHARED_HV and the caller says shared frames are acceptable (for guest
+ * L1 entries: only d's own shared_info frame). Dropping the last general
+ * reference frees nothing: the allocation itself is not counted here, and
+ * whoever frees a frame must make sure no reference is left (frame_free
+ * panics otherwise).
+ *
+ * Type references (type_info): a frame has one type at a time. The type
+ * can change only while the type count is 0. Page-table types (L1..L4) are
+ * validated when the count goes 0 -> 1 and devalidated (the references
+ * their entries hold are dropped) when it goes 1 -> 0. Who holds one:
+ *   L1 entry with RW set      -> target takes PAGE_TYPE_WRITABLE
+ *   L1 entry without RW       -> no type reference (general only)
+ *   L2 / L3 / L4 entry        -> target takes L1 / L2 / L3
+ *   pin (MMUEXT_PIN_Ln_TABLE) -> the table takes Ln, PGT_PINNED is set
+ *   a vCPU's base pointer     -> the caller takes L4 (get_page_and_type)
+ * So a frame mapped writable cannot become a page table and a page table
+ * cannot be mapped writable: both need a type the other holds.
+ *
+ * Entry checks, for a present entry (non-present entries are accepted as
+ * they are and hold nothing):
+ *   bits allowed at every level: P RW US A D, AVAIL 9..11, 52..62, NX
+ *   L1 also: G; and PWT PCD PAT(7) only for a privileged domain (I/O)
+ *   L2, L3: no PS (no superpages), no G, no PWT/PCD
+ *   L4: no PS, no G, no PWT/PCD; slots 256..271 are the hypervisor's
+ * Any other bit set -> -XEN_EINVAL. MFN outside the frame table ->
+ * -XEN_EINVAL. The stored value gets US forced on (the guest kernel runs at
+ * CPL3); an entry the guest wrote without US (a kernel mapping) also loses
+ * G, so kernel pages never stay in the TLB across the switch to the guest's
+ * user page tables.
+ *
+ * Error codes (as Xen returns them for the same failure):
+ *   L1 target not mappable by d (not d's, free, reserved, another
+ *   domain's), or RW target that cannot take WRITABLE (it is a page
+ *   table or descriptor page)                       -> -XEN_EBUSY
+ *   L2..L4 target not d's, or wrong/unvalidatable type -> -XEN_EINVAL
+ *   type change refused (other type, count > 0)     -> -XEN_EINVAL
+ *   bad flags, MFN beyond the frame table           -> -XEN_EINVAL
+ *   pin of a pinned table, unpin of an unpinned one -> -XEN_EINVAL
+ *   mod_entry on L4 slots 256..271                  -> -XEN_EPERM
+ *     (Xen says -EINVAL here; this project's brief asks for -EPERM)
+ *   count overflow (2^32 - 1 references)            -> -XEN_EOVERFLOW
+ * A failing call changes nothing: no count, no flag, no table byte.
+ *
+ * Linear (recursive) page tables, L4 only: an L4 entry may map an L4 frame
+ * read-only. If it maps the L4 that contains it (self map) it holds no
+ * reference (a table cannot keep itself alive). If it maps another L4, that
+ * L4 must already be a validated L4 of d (it is never validated through
+ * this path); the entry holds a general and an L4 type reference, and, as
+ * in Xen after XSA-240, a table that holds such entries cannot itself be
+ * the target of one, and the reverse, so chains are one level deep. The
+ * bookkeeping is a signed 16-bit count in type_info bits 32..47:
+ * > 0 = linear entries this L4 holds, < 0 = linear entries mapping it.
+ *
+ * Concurrency: every function is SMP-safe through compare-and-swap loops
+ * on count_info/type_info; there is no lock. A CPU that wants a type
+ * another CPU is validating or devalidating spins until that ends. Nothing
+ * here is preemptible: validating a fresh L4 may walk 4 levels of tables.
+ */
+
+/* x86 page-table entry bits (architectural; hv/common cannot see asm/x86.h). */
+#define PV_PTE_P		(1ULL << 0)
+#define PV_PTE_RW		(1ULL << 1)
+#define PV_PTE_US		(1ULL << 2)
+#define PV_PTE_PWT		(1ULL << 3)
+#define PV_PTE_PCD		(1ULL << 4)
+#define PV_PTE_A		(1ULL << 5)
+#define PV_PTE_D		(1ULL << 6)
+#define PV_PTE_PS		(1ULL << 7)	/* PAT at L1 */
+#define PV_PTE_G		(1ULL << 8)
+#define PV_PTE_AVAIL		(7ULL << 9)
+#define PV_PTE_AVAIL_HIGH	(0x7ffULL << 52)
+#define PV_PTE_NX		(1ULL << 63)
+#define PV_PTE_ADDR_MASK	0x000ffffffffff000ULL
+
+#define PV_PT_ENTRIES		512
+#define PV_L4_HV_FIRST		256	/* hypervisor slots in every guest L4 */
+#define PV_L4_HV_LAST		271
+
+/* Linear-entry bookkeeping in type_info (see above); reserved bits in frame.h. */
+#define PGT_LINEAR_SHIFT	32
+#define PGT_LINEAR_MASK		(0xffffULL << PGT_LINEAR_SHIFT)
+
+static inline mfn_t pv_pte_mfn(uint64_t e)
+{
+	return (e & PV_PTE_ADDR_MASK) >> PAGE_SHIFT;
+}
+
+static inline bool pv_l4_slot_is_hv(unsigned int slot)
+{
+	return slot >= PV_L4_HV_FIRST && slot <= PV_L4_HV_LAST;
+}
+
+/* PAGE_TYPE_L1..L4 for level 1..4; PAGE_TYPE_NONE for anything else. */
+static inline enum page_type pv_level_type(unsigned int level)
+{
+	return level >= 1 && level <= 4 ? (enum page_type)(PAGE_TYPE_L1 + level - 1) : PAGE_TYPE_NONE;
+}
+
+/*
+ * General reference. 0, or -XEN_EINVAL when d may not reference the frame
+ * (see above; allow_shared_hv admits PGC_SHARED_HV hypervisor frames), or
+ * -XEN_EOVERFLOW.
+ */
+int get_page(struct page_info *pg, struct domain *d, bool allow_shared_hv);
+/* Drops a general reference; a put without a get is a hypervisor bug (panic). */
+void put_page(struct page_info *pg);
+
+/*
+ * Type reference of type (PAGE_TYPE_WRITABLE, _L1.._L4, _SEGDESC). With
+ * count 0 the frame changes type; for L1..L4 its contents are validated
+ * first (taking the references its entries need; all released again if one
+ * entry is refused) and, for an L4, slots 256..271 are then filled by
+ * pv_mm_install_hv_slots. Errors: -XEN_EINVAL (other type in use, type
+ * NONE, frame not owned by a domain for a page-table type), the first
+ * refused entry's error (see above), -XEN_EOVERFLOW. The caller must hold a
+ * general reference. SEGDESC contents are not checked here: the descriptor
+ * code must do it.
+ */
+int get_page_type(struct page_info *pg, enum page_type type);
+/* Drops a type reference; the last one of a page-table type devalidates it. */
+void put_page_type(struct page_info *pg);
+
+/* get_page then get_page_type (shared frames not accepted); nothing held on failure. */
+int get_page_and_type(struct page_info *pg, struct domain *d, enum page_type type);
+void put_page_and_type(struct page_info *pg);
+
+/*
+ * Checks a present or non-present entry for a table at level 1..4 (flags
+ * and MFN range only, no references) and returns in *adjusted the value to
+ * store (US forced). 0 or -XEN_EINVAL.
+ */
+int pv_mm_check_entry(const struct domain *d, unsigned int level, uint64_t entry, uint64_t *adjusted);
+
+/*
+ * MMUEXT_PIN_Ln_TABLE: takes a general and an Ln type reference on mfn
+ * (validating it if needed) and sets PGT_PINNED. -XEN_EINVAL for a bad
+ * level or MFN, a frame that is not d's, a type conflict or an already
+ * pinned table; a refused entry's error if validation fails.
+ */
+int pv_mm_pin_table(struct domain *d, mfn_t mfn, unsigned int level);
+/* MMUEXT_UNPIN_TABLE: -XEN_EINVAL unless mfn is d's and pinned as a level table; else drops the pin's references. */
+int pv_mm_unpin_table(struct domain *d, mfn_t mfn, unsigned int level);
+
+/*
+ * MMU_NORMAL_PT_UPDATE / MMU_PT_UPDATE_PRESERVE_AD of entry index of the
+ * page table table_mfn, which must be d's and a validated L1..L4 now
+ * (type count > 0), else -XEN_EINVAL. The new entry is checked and its
+ * references taken, then swapped in with compare-and-swap against the old
+ * value (retried if the entry changed meanwhile, e.g. the CPU set A/D),
+ * then the old entry's references are dropped. A change that keeps the
+ * frame, P and RW (A/D, NX, AVAIL bits...) takes and drops nothing. With
+ * preserve_ad, A and D of the current entry are ORed into a present new
+ * entry. L4 slots 256..271 -> -XEN_EPERM. The caller flushes TLBs.
+ */
+int pv_mm_mod_entry(struct domain *d, mfn_t table_mfn, unsigned int index, uint64_t new_entry, bool preserve_ad);
+
+/*
+ * Domain teardown, with no vCPU of d running: drops every pin among mfns,
+ * devalidates every page table among them (dropping what its entries
+ * hold), so that nothing d's own tables or pins held stays counted.
+ * Frames not owned by d are skipped. Returns how many of d's frames still
+ * have a general or type count (references held elsewhere, e.g. a vCPU's
+ * base pointer not yet put): 0 means every frame can go to frame_free.
+ */
+size_t pv_mm_relinquish(struct domain *d, const mfn_t *mfns, size_t nr);
+
+/*
+ * Arch hook: writes the hypervisor's entries (read-only M2P and the rest)
+ * into slots 256..271 of a guest L4 that has just been validated. pv_mm.c
+ * has a weak default that panics, so nothing validates an L4 silently
+ * without them.
+ */
+void pv_mm_install_hv_slots(uint64_t *l4);
+
+#endif
