@@ -73,13 +73,13 @@ static inline __attribute__((always_inline)) uint32_t rc_tree(struct lzma_rc *rc
 	return sym - limit;
 }
 
-/* Decodes a least-significant-bit-first tree of nbits; probs[1..1<<nbits) are used. */
+/* Decodes a least-significant-bit-first tree of nbits; probs[0..(1<<nbits)-1) are used. */
 static uint32_t rc_tree_reverse(struct lzma_rc *rc, uint16_t *probs, uint32_t nbits)
 {
 	uint32_t sym = 1, value = 0;
 
 	for (uint32_t i = 0; i < nbits; i++) {
-		uint32_t bit = rc_bit(rc, &probs[sym]);
+		uint32_t bit = rc_bit(rc, &probs[sym - 1]);
 
 		sym = (sym << 1) | bit;
 		value |= bit << i;
@@ -167,7 +167,7 @@ static uint32_t lzma_distance(struct lzma_rc *rc, struct lzma_probs *p, uint32_t
 	nbits = (slot >> 1) - 1;
 	dist = (2 | (slot & 1)) << nbits;
 	if (slot < LZMA_DIST_MODEL_END)
-		return dist + rc_tree_reverse(rc, p->dist_special + dist - slot - 1, nbits);
+		return dist + rc_tree_reverse(rc, p->dist_special + dist - slot, nbits);
 	dist += rc_direct(rc, nbits - 4) << 4;
 	return dist + rc_tree_reverse(rc, p->dist_align, 4);
 }
