@@ -101,10 +101,11 @@ void rt_shutdown(unsigned int reason)
 
 static const char *rt_verdict(void)
 {
-	if (rt_nr_error)
-		return "ERROR";
+	/* Most severe wins, in the order success < skip < error < failure. */
 	if (rt_nr_fail)
 		return "FAILURE";
+	if (rt_nr_error)
+		return "ERROR";
 	if (rt_nr_skip)
 		return "SKIP";
 	if (rt_nr_pass == 0) {

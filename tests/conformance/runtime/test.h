@@ -36,7 +36,8 @@ int rt_snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((for
 /*
  * Verdict bookkeeping. A check that holds counts as a pass; tc_fail marks
  * the hypervisor as misbehaving, tc_error the harness as broken, tc_skip a
- * property that cannot be checked here. A test that checked nothing ends in
+ * property that cannot be checked here. The verdict is the most severe
+ * (success < skip < error < failure). A test that checked nothing ends in
  * ERROR, so a test cannot pass by doing nothing.
  */
 void tc_pass(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
