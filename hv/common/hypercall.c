@@ -9,6 +9,17 @@ static const hypercall_fn hypercall_table[PVABI_NR_HYPERCALLS] = {
 	[__HYPERVISOR_xen_version] = do_xen_version,
 	[__HYPERVISOR_sched_op] = do_sched_op,
 	[__HYPERVISOR_vm_assist] = do_vm_assist,
+#ifndef HV_HOST_TEST
+	[__HYPERVISOR_set_trap_table] = do_set_trap_table,
+	[__HYPERVISOR_set_callbacks] = do_set_callbacks,
+	[__HYPERVISOR_callback_op] = do_callback_op,
+	[__HYPERVISOR_stack_switch] = do_stack_switch,
+	[__HYPERVISOR_set_segment_base] = do_set_segment_base,
+	[__HYPERVISOR_fpu_taskswitch] = do_fpu_taskswitch,
+	[__HYPERVISOR_set_debugreg] = do_set_debugreg,
+	[__HYPERVISOR_get_debugreg] = do_get_debugreg,
+	[__HYPERVISOR_physdev_op] = do_physdev_op,
+#endif
 };
 
 long hypercall_dispatch(struct vcpu *v, uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3,

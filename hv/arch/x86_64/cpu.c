@@ -30,13 +30,13 @@ static struct idt_gate idt[256] __aligned(16);
 /* Stub addresses from entry.S, one per vector. */
 extern const uint64_t entry_stubs[256];
 
-static void set_gate(unsigned int vec, uint64_t handler, unsigned int ist)
+static void set_gate(unsigned int vec, uint64_t handler, unsigned int ist, unsigned int dpl)
 {
 	idt[vec] = (struct idt_gate){
 		.off_lo = (uint16_t)handler,
 		.sel = HV_CS64,
 		.ist = (uint8_t)ist,
-		.type = 0x8e,		/* present, DPL 0, 64-bit interrupt gate */
+		.type = (uint8_t)(0x8e | (dpl << 5)),	/* present, 64-bit interrupt gate */
 		.off_mid = (uint16_t)(handler >> 16),
 		.off_hi = (uint32_t)(handler >> 32),
 	};
@@ -45,11 +45,15 @@ static void set_gate(unsigned int vec, uint64_t handler, unsigned int ist)
 void idt_init(void)
 {
 	for (unsigned int v = 0; v < 256; v++)
-		set_gate(v, entry_stubs[v], 0);
+		set_gate(v, entry_stubs[v], 0, 0);
 	/* Stacks that are known good even if rsp is not: a #DF or NMI may arrive anywhere. */
-	set_gate(VEC_DF, entry_stubs[VEC_DF], IST_DF);
-	set_gate(VEC_NMI, entry_stubs[VEC_NMI], IST_NMI);
-	set_gate(VEC_MC, entry_stubs[VEC_MC], IST_MC);
+	set_gate(VEC_DF, entry_stubs[VEC_DF], IST_DF, 0);
+	set_gate(VEC_NMI, entry_stubs[VEC_NMI], IST_NMI, 0);
+	set_gate(VEC_MC, entry_stubs[VEC_MC], IST_MC, 0);
+	/* int3, into and int $0x80 from guest ring 3 arrive as themselves, as on bare hardware. */
+	set_gate(3, entry_stubs[3], 0, 3);
+	set_gate(4, entry_stubs[4], 0, 3);
+	set_gate(VEC_INT80, entry_stubs[VEC_INT80], 0, 3);
 }
 
 static void set_seg(uint8_t *gdt, unsigned int sel, uint64_t desc)

@@ -164,6 +164,8 @@ void __noreturn arch_boot_bsp(uint32_t magic, paddr_t info_pa)
 	time_init();
 	print_boot_info();
 	memory_init();
+	/* SSE for guests (the hypervisor itself never touches FPU state: -mgeneral-regs-only). */
+	write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
 	m2p_init();
 	scheduler_init();
 	idt_init();

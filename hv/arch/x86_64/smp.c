@@ -123,6 +123,7 @@ static void __noreturn ap_start(void)
 	struct percpu *pc = this_cpu();
 
 	write_cr3(idle_pg_table_pa);
+	write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
 	cpu_tables_init(pc);
 	pv_cpu_init(pc);
 	apic_init_cpu();

@@ -19,4 +19,15 @@ long do_xen_version(uint64_t cmd, uint64_t arg, uint64_t, uint64_t, uint64_t);
 long do_sched_op(uint64_t cmd, uint64_t arg, uint64_t, uint64_t, uint64_t);
 long do_vm_assist(uint64_t cmd, uint64_t type, uint64_t, uint64_t, uint64_t);
 
+/* x86_64 PV vCPU set-up (arch/x86_64/pv/callbacks.c). */
+long do_set_trap_table(uint64_t table, uint64_t, uint64_t, uint64_t, uint64_t);
+long do_set_callbacks(uint64_t event, uint64_t failsafe, uint64_t syscall, uint64_t, uint64_t);
+long do_callback_op(uint64_t cmd, uint64_t arg, uint64_t, uint64_t, uint64_t);
+long do_stack_switch(uint64_t ss, uint64_t sp, uint64_t, uint64_t, uint64_t);
+long do_set_segment_base(uint64_t which, uint64_t base, uint64_t, uint64_t, uint64_t);
+long do_fpu_taskswitch(uint64_t set, uint64_t, uint64_t, uint64_t, uint64_t);
+long do_set_debugreg(uint64_t reg, uint64_t value, uint64_t, uint64_t, uint64_t);
+long do_get_debugreg(uint64_t reg, uint64_t, uint64_t, uint64_t, uint64_t);
+long do_physdev_op(uint64_t cmd, uint64_t arg, uint64_t, uint64_t, uint64_t);
+
 #endif

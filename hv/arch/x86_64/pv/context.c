@@ -14,6 +14,7 @@
 #include <asm/m2p.h>
 #include <pvabi/arch_x86_64.h>
 #include <pvabi/errno.h>
+#include <pvabi/xen.h>
 
 extern char syscall_entry64[], syscall_entry32[], restore_guest_frame[];
 extern const uint64_t __ex_table_start[], __ex_table_end[];
@@ -89,6 +90,11 @@ void pv_cpu_init(struct percpu *pc)
 
 int arch_vcpu_init(struct vcpu *v)
 {
+	uint16_t fcw = 0x037f;		/* x87 state after FNINIT */
+	uint32_t mxcsr = 0x1f80;	/* all SSE exceptions masked */
+
+	memcpy(&v->arch.fpu[0], &fcw, 2);
+	memcpy(&v->arch.fpu[24], &mxcsr, 4);
 	v->arch.guest_table = MFN_INVALID;
 	v->arch.guest_table_user = MFN_INVALID;
 	return 0;
@@ -125,6 +131,10 @@ static void load_vcpu(struct percpu *pc, struct vcpu *next)
 	struct cpu_regs *f = guest_frame(pc);
 
 	*f = next->arch.regs;
+	/* Eager FPU switch: every vCPU's x87/SSE state is its own, whoever ran before. */
+	__asm__ volatile("clts; fxrstorq %0" :: "m"(*(const uint8_t (*)[512])next->arch.fpu));
+	if (next->arch.guest_ts)
+		write_cr0(read_cr0() | CR0_TS);
 	write_cr3(next->arch.guest_table << PAGE_SHIFT);
 	wrmsr(MSR_FS_BASE, next->arch.fs_base);
 	wrmsr(MSR_GS_BASE, next->arch.kernel_mode ? next->arch.gs_base_kernel : next->arch.gs_base_user);
@@ -133,6 +143,7 @@ static void load_vcpu(struct percpu *pc, struct vcpu *next)
 static void save_vcpu(struct percpu *pc, struct vcpu *prev)
 {
 	prev->arch.regs = *guest_frame(pc);
+	__asm__ volatile("clts; fxsaveq %0" : "=m"(*(uint8_t (*)[512])prev->arch.fpu));
 	prev->arch.fs_base = rdmsr(MSR_FS_BASE);
 	if (prev->arch.kernel_mode)
 		prev->arch.gs_base_kernel = rdmsr(MSR_GS_BASE);
@@ -170,10 +181,18 @@ void pv_syscall(struct cpu_regs *r)
 {
 	struct vcpu *v = this_cpu()->curr;
 
-	if (r->vector == VEC_SYSCALL32 || !v->arch.kernel_mode) {
-		/* Guest-user system calls are bounced to the guest kernel in the trap work (issue 5). */
-		domain_crash(v->domain, r->vector == VEC_SYSCALL32 ? "32-bit syscall (not supported)"
-								  : "user-mode syscall before a syscall callback exists");
+	if (r->vector == VEC_SYSCALL32) {
+		/* 32-bit compat user code: no syscall32 callback is supported, so it is an invalid opcode. */
+		pv_inject_trap(v, r, 6, 0);
+		return;
+	}
+	if (!v->arch.kernel_mode) {
+		pv_bounce_user_syscall(v, r);
+		return;
+	}
+	if (r->rax == __HYPERVISOR_iret) {
+		v->domain->hypercall_count[__HYPERVISOR_iret]++;
+		r->rax = (uint64_t)pv_do_iret(v, r);
 		return;
 	}
 	local_irq_enable();
@@ -181,22 +200,34 @@ void pv_syscall(struct cpu_regs *r)
 	local_irq_disable();
 }
 
-static const char *const trap_names[32] = {
-	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "?", "#TS", "#NP", "#SS",
-	"#GP", "#PF", "?", "#MF", "#AC", "#MC", "#XM", "#VE", "#CP",
-};
-
+/* A fault in the guest: emulate what the ABI says the hypervisor emulates, deliver the rest. */
 void pv_guest_trap(struct cpu_regs *r)
 {
 	struct vcpu *v = this_cpu()->curr;
-	char why[96];
 
-	snprintf(why, sizeof(why), "unhandled %s (vector %lu, error %lx) at %lx%s",
-		 trap_names[r->vector & 31] ? trap_names[r->vector & 31] : "?", r->vector, r->error_code,
-		 r->rip, r->vector == 14 ? "" : "");
-	if (r->vector == 14)
-		log_err("d%u: page fault address %lx", v->domain->domid, read_cr2());
-	domain_crash(v->domain, why);
+	if (r->vector == 6 && pv_emulate_cpuid_prefix(v, r))
+		return;
+	if (r->vector == 13 && r->error_code == 0 && pv_emulate_op(v, r))
+		return;
+	if (r->vector == 7) {
+		/* Real TS is only ever set on the guest's behalf: it gets its #NM once, as after clts. */
+		bool wanted = v->arch.guest_ts;
+
+		pv_set_guest_ts(v, false);
+		if (!wanted)
+			return;
+	}
+	if (r->vector == 13 && (r->error_code & 3) == 2) {
+		/* int n through a gate the hardware refused: deliver n if the guest's gate allows ring 3. */
+		unsigned int n = (unsigned int)(r->error_code >> 3) & 255;
+
+		if ((v->arch.traps[n].flags & TI_FLAG_DPL_MASK) == 3) {
+			r->rip += 2;
+			pv_inject_trap(v, r, n, 0);
+			return;
+		}
+	}
+	pv_inject_trap(v, r, (unsigned int)r->vector, r->error_code);
 }
 
 void arch_dump_vcpu(struct vcpu *v)

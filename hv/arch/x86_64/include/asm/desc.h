@@ -8,6 +8,7 @@
 #define VEC_DF		8
 #define VEC_PF		14
 #define VEC_MC		18
+#define VEC_INT80	0x80
 #define VEC_TIMER	0xf0
 #define VEC_IPI		0xf1
 #define VEC_APIC_ERROR	0xfe

@@ -4,6 +4,7 @@
 
 #include <asm/regs.h>
 #include <hv/types.h>
+#include <hv/lib.h>
 
 struct arch_vcpu {
 	/* Guest registers while the vCPU is not running (on the CPU, they are the frame at the stack top). */
@@ -14,6 +15,24 @@ struct arch_vcpu {
 	uint64_t fs_base;
 	uint64_t gs_base_kernel;
 	uint64_t gs_base_user;
+
+	/* Guest entry points (set_trap_table, callback_op, stack_switch). */
+	struct pv_trap_entry {
+		uint64_t address;	/* 0: no handler */
+		uint16_t cs;
+		uint8_t flags;		/* TI_FLAG_DPL_MASK | TI_FLAG_MASK_EVENTS */
+	} traps[256];
+	uint64_t event_callback, failsafe_callback, syscall_callback, nmi_callback;
+	bool event_mask, failsafe_mask, syscall_mask;	/* CALLBACKF_mask_events */
+	uint64_t kernel_sp;
+	uint16_t kernel_ss;
+
+	/* Virtual CPU state the guest sees instead of the real one. */
+	bool guest_ts;			/* CR0.TS from fpu_taskswitch */
+	uint8_t iopl;			/* PHYSDEVOP_set_iopl */
+	uint64_t debugreg[8];		/* recorded; not loaded into hardware yet */
+	uint8_t fpu[512] __aligned(16);	/* fxsave area while off the CPU */
+	bool fpu_used;
 };
 
 struct arch_domain {

@@ -30,6 +30,17 @@ void pv_guest_trap(struct cpu_regs *r);
 void __noreturn context_switch(struct vcpu *prev, struct vcpu *next);
 void __noreturn reset_stack_and_jump(void *sp, void (*fn)(void));
 
+/* Trap delivery to the guest kernel (bounce.c). */
+int pv_toggle_guest_mode(struct vcpu *v);
+void pv_inject_trap(struct vcpu *v, struct cpu_regs *r, unsigned int vec, uint64_t error);
+void pv_bounce_user_syscall(struct vcpu *v, struct cpu_regs *r);
+long pv_do_iret(struct vcpu *v, struct cpu_regs *r);
+/* Privileged-instruction emulation (emulate.c): true if handled (rip advanced). */
+bool pv_emulate_op(struct vcpu *v, struct cpu_regs *r);
+bool pv_emulate_cpuid_prefix(struct vcpu *v, struct cpu_regs *r);
+/* The guest's CR0.TS (fpu_taskswitch): mirrored into the real CR0 while the vCPU runs. */
+void pv_set_guest_ts(struct vcpu *v, bool ts);
+
 /* Exception fixups for guest-memory copies: returns the fixup address for a faulting rip, or 0. */
 uint64_t search_exception_table(uint64_t rip);
 

@@ -1,0 +1,168 @@
+/* Delivering exceptions and syscalls to a PV guest kernel: the bounce frame, the kernel/user switch, and the iret hypercall. */
+#include <asm/domain.h>
+#include <asm/pv.h>
+#include <asm/x86.h>
+#include <hv/domain.h>
+#include <hv/guest_access.h>
+#include <hv/lib.h>
+#include <hv/log.h>
+#include <hv/percpu.h>
+#include <pvabi/arch_x86_64.h>
+#include <pvabi/errno.h>
+
+#define RF_TF	(1ULL << 8)
+#define RF_IF	(1ULL << 9)
+#define RF_DF	(1ULL << 10)
+#define RF_IOPL	(3ULL << 12)
+#define RF_NT	(1ULL << 14)
+#define RF_RF	(1ULL << 16)
+#define RF_VM	(1ULL << 17)
+#define RF_AC	(1ULL << 18)
+
+/* Exceptions for which the CPU (and so the bounce frame) carries an error code. */
+static bool has_error_code(unsigned int vec)
+{
+	return vec == 8 || (vec >= 10 && vec <= 14) || vec == 17 || vec == 21 || vec == 29 || vec == 30;
+}
+
+static bool canonical(uint64_t va)
+{
+	return (uint64_t)((int64_t)(va << 16) >> 16) == va;
+}
+
+/* Switches between guest kernel and guest user mode: GS base, page tables, the mode flag. */
+int pv_toggle_guest_mode(struct vcpu *v)
+{
+	struct arch_vcpu *a = &v->arch;
+
+	if (a->kernel_mode && a->guest_table_user == MFN_INVALID)
+		return -XEN_EINVAL;	/* to user mode without user page tables */
+	if (a->kernel_mode)
+		a->gs_base_kernel = rdmsr(MSR_GS_BASE);
+	else
+		a->gs_base_user = rdmsr(MSR_GS_BASE);
+	a->kernel_mode = !a->kernel_mode;
+	wrmsr(MSR_GS_BASE, a->kernel_mode ? a->gs_base_kernel : a->gs_base_user);
+	write_cr3((a->kernel_mode ? a->guest_table : a->guest_table_user) << PAGE_SHIFT);
+	return 0;
+}
+
+/*
+ * Pushes rcx, r11, [error], rip, cs, rflags, rsp, ss on the guest kernel
+ * stack and points the vCPU at handler. Returns false if the stack cannot
+ * take the frame (the caller crashes the domain: it cannot be told).
+ */
+static bool bounce(struct vcpu *v, struct cpu_regs *r, uint64_t handler, bool mask_events,
+		   bool with_error, uint64_t error)
+{
+	uint8_t saved_mask = v->vcpu_info ? v->vcpu_info->evtchn_upcall_mask : 1;
+	bool from_kernel = v->arch.kernel_mode;
+	uint64_t frame[9], sp, cs = r->cs;
+	unsigned int n = 0;
+
+	if (!from_kernel && pv_toggle_guest_mode(v) < 0)
+		return false;
+	sp = (from_kernel ? r->rsp : v->arch.kernel_sp) & ~15ULL;
+	if (from_kernel)
+		cs &= ~3ULL;		/* the guest's user_mode() test is cs & 3 */
+	frame[n++] = r->rcx;
+	frame[n++] = r->r11;
+	if (with_error)
+		frame[n++] = error;
+	frame[n++] = r->rip;
+	frame[n++] = cs | ((uint64_t)saved_mask << 32);
+	frame[n++] = (r->rflags & ~(RF_IF | RF_IOPL)) | (saved_mask ? 0 : RF_IF);
+	frame[n++] = r->rsp;
+	frame[n++] = r->ss;
+	sp -= n * 8;
+	if (copy_to_guest(sp, frame, n * 8) < 0)
+		return false;
+	r->rsp = sp;
+	r->rip = handler;
+	r->cs = FLAT_KERNEL_CS;
+	r->ss = FLAT_KERNEL_SS;
+	r->rflags &= ~(RF_TF | RF_VM | RF_RF | RF_NT | RF_AC);
+	if (mask_events && v->vcpu_info)
+		v->vcpu_info->evtchn_upcall_mask = 1;
+	return true;
+}
+
+/* Delivers exception vec through the guest's trap table, or crashes the domain if it cannot be delivered. */
+void pv_inject_trap(struct vcpu *v, struct cpu_regs *r, unsigned int vec, uint64_t error)
+{
+	const struct pv_trap_entry *t = &v->arch.traps[vec & 255];
+	char why[96];
+
+	if (vec == 14) {
+		if (v->vcpu_info)
+			v->vcpu_info->arch.cr2 = read_cr2();
+		/* Ring 3 always sets U/S: tell the guest kernel the truth about its own faults. */
+		error = v->arch.kernel_mode ? error & ~4ULL : error | 4ULL;
+	}
+	if (t->address && bounce(v, r, t->address, t->flags & TI_FLAG_MASK_EVENTS,
+				 has_error_code(vec), error))
+		return;
+	snprintf(why, sizeof(why), "%s exception %u (error %lx) at %lx",
+		 t->address ? "cannot deliver" : "no handler for", vec, error, r->rip);
+	domain_crash(v->domain, why);
+}
+
+/* syscall from guest user mode: enter the guest kernel's syscall callback, or #UD without one. */
+void pv_bounce_user_syscall(struct vcpu *v, struct cpu_regs *r)
+{
+	if (!v->arch.syscall_callback) {
+		pv_inject_trap(v, r, 6, 0);
+		return;
+	}
+	if (!bounce(v, r, v->arch.syscall_callback, v->arch.syscall_mask, false, 0)) {
+		domain_crash(v->domain, "cannot deliver a user-mode syscall to the guest kernel");
+		return;
+	}
+	r->rflags &= ~RF_DF;
+}
+
+/* Selectors the guest may return to until guest GDTs exist: the flat ring-3 ones. */
+static bool iret_selectors_ok(uint64_t cs, uint64_t ss)
+{
+	return (cs == FLAT_RING3_CS64 || cs == FLAT_RING3_CS32) && ss == FLAT_RING3_SS64;
+}
+
+/* The iret hypercall: the guest's frame is at its rsp; restore it, switching to user mode if cs says so. */
+long pv_do_iret(struct vcpu *v, struct cpu_regs *r)
+{
+	struct iret_context c;
+	bool to_user;
+
+	if (copy_from_guest(&c, r->rsp, sizeof(c)) < 0) {
+		domain_crash(v->domain, "iret with an unreadable frame");
+		return -XEN_EFAULT;
+	}
+	/* Selectors are 16 bits: the bounce frame parks the saved upcall mask in cs bits 32-39. */
+	c.cs &= 0xffff;
+	c.ss &= 0xffff;
+	/* RPL 3 in the saved selector means "back to guest user mode" (kernel returns carry RPL 0). */
+	to_user = (c.cs & 3) == 3;
+	c.cs |= 3;
+	c.ss |= 3;
+	if (!canonical(c.rip) || !iret_selectors_ok(c.cs, c.ss)) {
+		domain_crash(v->domain, "iret to a bad frame (selector or non-canonical rip)");
+		return -XEN_EINVAL;
+	}
+	if (to_user && v->arch.kernel_mode && pv_toggle_guest_mode(v) < 0) {
+		domain_crash(v->domain, "iret to user mode without user page tables");
+		return -XEN_EINVAL;
+	}
+	if (!(c.flags & VGCF_in_syscall)) {
+		r->r11 = c.r11;
+		r->rcx = c.rcx;
+	}
+	r->rip = c.rip;
+	r->cs = c.cs;
+	r->ss = c.ss;
+	r->rsp = c.rsp;
+	r->rflags = (c.rflags & ~(RF_IOPL | RF_VM)) | RF_IF;
+	r->rax = c.rax;
+	if (v->vcpu_info)
+		v->vcpu_info->evtchn_upcall_mask = !(c.rflags & RF_IF);
+	return (long)c.rax;
+}

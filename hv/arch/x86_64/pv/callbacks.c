@@ -1,0 +1,234 @@
+/* Hypercalls that set up a PV vCPU's entry points and virtual CPU state: traps, callbacks, stacks, segments, FPU, debug, IOPL. */
+#include <asm/domain.h>
+#include <asm/pv.h>
+#include <asm/x86.h>
+#include <hv/domain.h>
+#include <hv/guest_access.h>
+#include <hv/heap.h>
+#include <hv/hypercall.h>
+#include <hv/lib.h>
+#include <pvabi/arch_x86_64.h>
+#include <pvabi/callback.h>
+#include <pvabi/errno.h>
+#include <pvabi/physdev.h>
+
+#define MAX_TRAP_ENTRIES	1024	/* bound on one set_trap_table call (vectors repeat: later wins) */
+
+static bool canonical(uint64_t va)
+{
+	return (uint64_t)((int64_t)(va << 16) >> 16) == va;
+}
+
+static bool guest_code_address_ok(uint64_t va)
+{
+	return canonical(va) && (va < HYPERVISOR_VIRT_START || va >= HYPERVISOR_VIRT_END);
+}
+
+void pv_set_guest_ts(struct vcpu *v, bool ts)
+{
+	v->arch.guest_ts = ts;
+	if (ts)
+		write_cr0(read_cr0() | CR0_TS);
+	else
+		__asm__ volatile("clts");
+}
+
+/* Copies the whole table in before changing anything: a bad entry leaves the old table in force. */
+long do_set_trap_table(uint64_t table, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	struct vcpu *v = current_vcpu();
+	struct pv_trap_entry *next;
+	struct trap_info t;
+
+	if (!table) {
+		memset(v->arch.traps, 0, sizeof(v->arch.traps));
+		return 0;
+	}
+	next = hv_zalloc(sizeof(v->arch.traps));
+	if (!next)
+		return -XEN_ENOMEM;
+	memcpy(next, v->arch.traps, sizeof(v->arch.traps));
+	for (unsigned int i = 0;; i++) {
+		if (i == MAX_TRAP_ENTRIES || copy_from_guest(&t, table + i * sizeof(t), sizeof(t)) < 0) {
+			hv_free(next);
+			return i == MAX_TRAP_ENTRIES ? -XEN_E2BIG : -XEN_EFAULT;
+		}
+		if (!t.address)
+			break;
+		if (!guest_code_address_ok(t.address)) {
+			hv_free(next);
+			return -XEN_EINVAL;
+		}
+		next[t.vector] = (struct pv_trap_entry){ t.address, (uint16_t)(t.cs | 3), t.flags };
+	}
+	memcpy(v->arch.traps, next, sizeof(v->arch.traps));
+	hv_free(next);
+	return 0;
+}
+
+static long register_callback(struct vcpu *v, const struct callback_register *c)
+{
+	bool mask = c->flags & CALLBACKF_mask_events;
+
+	if (c->address && !guest_code_address_ok(c->address))
+		return -XEN_EINVAL;
+	switch (c->type) {
+	case CALLBACKTYPE_event:
+		v->arch.event_callback = c->address;
+		v->arch.event_mask = mask;
+		return 0;
+	case CALLBACKTYPE_failsafe:
+		v->arch.failsafe_callback = c->address;
+		v->arch.failsafe_mask = mask;
+		return 0;
+	case CALLBACKTYPE_syscall:
+		v->arch.syscall_callback = c->address;
+		v->arch.syscall_mask = mask;
+		return 0;
+	case CALLBACKTYPE_nmi:
+		v->arch.nmi_callback = c->address;
+		return 0;
+	case CALLBACKTYPE_syscall32:
+	case CALLBACKTYPE_sysenter:
+	case CALLBACKTYPE_sysenter_deprecated:
+		return -XEN_EINVAL;	/* no 32-bit user code support: refused rather than ignored */
+	default:
+		return -XEN_ENOSYS;
+	}
+}
+
+long do_callback_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	struct vcpu *v = current_vcpu();
+	struct callback_register reg;
+	struct callback_unregister unreg;
+
+	switch (cmd) {
+	case CALLBACKOP_register:
+		if (copy_from_guest(&reg, arg, sizeof(reg)) < 0)
+			return -XEN_EFAULT;
+		return register_callback(v, &reg);
+	case CALLBACKOP_unregister:
+		if (copy_from_guest(&unreg, arg, sizeof(unreg)) < 0)
+			return -XEN_EFAULT;
+		reg = (struct callback_register){ .type = unreg.type, .address = 0 };
+		if (unreg.type == CALLBACKTYPE_event || unreg.type == CALLBACKTYPE_failsafe)
+			return -XEN_EINVAL;	/* a guest must always have these */
+		return register_callback(v, &reg);
+	default:
+		return -XEN_ENOSYS;
+	}
+}
+
+/* The old three-address form: event, failsafe, syscall, all delivered with events masked as Xen does. */
+long do_set_callbacks(uint64_t event, uint64_t failsafe, uint64_t syscall, uint64_t a4, uint64_t a5)
+{
+	struct vcpu *v = current_vcpu();
+
+	if (!guest_code_address_ok(event) || !guest_code_address_ok(failsafe) ||
+	    !guest_code_address_ok(syscall))
+		return -XEN_EINVAL;
+	v->arch.event_callback = event;
+	v->arch.failsafe_callback = failsafe;
+	v->arch.syscall_callback = syscall;
+	v->arch.event_mask = v->arch.failsafe_mask = v->arch.syscall_mask = true;
+	return 0;
+}
+
+long do_stack_switch(uint64_t ss, uint64_t sp, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	struct vcpu *v = current_vcpu();
+
+	v->arch.kernel_ss = (uint16_t)(ss | 3);
+	v->arch.kernel_sp = sp;
+	return 0;
+}
+
+long do_set_segment_base(uint64_t which, uint64_t base, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	struct vcpu *v = current_vcpu();
+
+	switch ((uint32_t)which) {
+	case SEGBASE_FS:
+		if (!canonical(base))
+			return -XEN_EINVAL;
+		wrmsr(MSR_FS_BASE, base);
+		v->arch.fs_base = base;
+		return 0;
+	case SEGBASE_GS_USER:
+		if (!canonical(base))
+			return -XEN_EINVAL;
+		v->arch.gs_base_user = base;
+		return 0;
+	case SEGBASE_GS_KERNEL:
+		if (!canonical(base))
+			return -XEN_EINVAL;
+		wrmsr(MSR_GS_BASE, base);	/* hypercalls come from kernel mode: the kernel's GS is live */
+		v->arch.gs_base_kernel = base;
+		return 0;
+	case SEGBASE_GS_USER_SEL:
+		/* Only the null selector until guest GDTs exist; it clears the user GS base. */
+		if ((base & 0xfffc) != 0)
+			return -XEN_EINVAL;
+		v->arch.gs_base_user = 0;
+		return 0;
+	default:
+		return -XEN_EINVAL;
+	}
+}
+
+long do_fpu_taskswitch(uint64_t set, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	pv_set_guest_ts(current_vcpu(), set != 0);
+	return 0;
+}
+
+/* Breakpoint addresses must lie in guest space: a guest must not watch the hypervisor. */
+long do_set_debugreg(uint64_t reg, uint64_t value, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	struct vcpu *v = current_vcpu();
+
+	if (reg > 7)
+		return -XEN_ENODEV;
+	if (reg < 4) {
+		if (!canonical(value) || (value >= HYPERVISOR_VIRT_START && value < HYPERVISOR_VIRT_END))
+			return -XEN_EPERM;
+	} else if (reg == 4 || reg == 5) {
+		return -XEN_ENODEV;
+	} else if (reg == 7) {
+		if (value >> 32)
+			return -XEN_EINVAL;
+		value = (value & ~0xd800ULL) | 0x400;	/* reserved bits as the CPU forces them */
+	} else {
+		value = (uint32_t)value;
+	}
+	v->arch.debugreg[reg] = value;
+	return 0;
+}
+
+long do_get_debugreg(uint64_t reg, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	struct vcpu *v = current_vcpu();
+
+	if (reg > 7 || reg == 4 || reg == 5)
+		return -XEN_ENODEV;
+	if (reg == 7 && !v->arch.debugreg[7])
+		return 0x400;
+	if (reg == 6 && !v->arch.debugreg[6])
+		return 0xffff0ff0;
+	return (long)v->arch.debugreg[reg];
+}
+
+long do_physdev_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	struct physdev_set_iopl iopl;
+
+	if (cmd != PHYSDEVOP_set_iopl)
+		return -XEN_ENOSYS;
+	if (copy_from_guest(&iopl, arg, sizeof(iopl)) < 0)
+		return -XEN_EFAULT;
+	if (iopl.iopl > 3)
+		return -XEN_EINVAL;
+	current_vcpu()->arch.iopl = (uint8_t)iopl.iopl;
+	return 0;
+}

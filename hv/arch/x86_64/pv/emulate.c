@@ -1,0 +1,263 @@
+/* Emulation of the privileged instructions a PV kernel runs at CPL3: CPUID behind the forced prefix, MSRs, CRs, port I/O. */
+#include <asm/domain.h>
+#include <asm/pv.h>
+#include <asm/x86.h>
+#include <hv/domain.h>
+#include <hv/guest_access.h>
+#include <hv/lib.h>
+#include <hv/log.h>
+#include <pvabi/arch_x86_64.h>
+
+#define XEN_ABI_VERSION		0x00040011	/* 4.17, as XENVER_version reports */
+#define MSR_PAT			0x277
+#define MSR_MISC_ENABLE		0x1a0
+
+static bool canonical(uint64_t va)
+{
+	return (uint64_t)((int64_t)(va << 16) >> 16) == va;
+}
+
+/* GPR by x86 register number (ModRM encoding, REX-extended). */
+static uint64_t *gpr(struct cpu_regs *r, unsigned int n)
+{
+	switch (n & 15) {
+	case 0: return &r->rax;
+	case 1: return &r->rcx;
+	case 2: return &r->rdx;
+	case 3: return &r->rbx;
+	case 4: return &r->rsp;
+	case 5: return &r->rbp;
+	case 6: return &r->rsi;
+	case 7: return &r->rdi;
+	case 8: return &r->r8;
+	case 9: return &r->r9;
+	case 10: return &r->r10;
+	case 11: return &r->r11;
+	case 12: return &r->r12;
+	case 13: return &r->r13;
+	case 14: return &r->r14;
+	default: return &r->r15;
+	}
+}
+
+/* The CPUID a PV guest sees: the hypervisor leaves, and the host's leaves minus what PV cannot use. */
+static void cpuid_policy(uint32_t leaf, uint32_t sub, uint32_t *a, uint32_t *b, uint32_t *c, uint32_t *d)
+{
+	if (leaf >= 0x40000000 && leaf < 0x40000100) {
+		*a = *b = *c = *d = 0;
+		if (leaf == 0x40000000) {
+			*a = 0x40000002;
+			memcpy(b, "XenV", 4);
+			memcpy(c, "MMXe", 4);
+			memcpy(d, "nVMM", 4);
+		} else if (leaf == 0x40000001) {
+			*a = XEN_ABI_VERSION;
+		} else if (leaf == 0x40000002) {
+			*a = 1;			/* hypercall pages */
+			*b = 0x40000000;	/* MSR that would install one */
+		}
+		return;
+	}
+	cpuid_count(leaf, sub, a, b, c, d);
+	switch (leaf) {
+	case 1:
+		/* No MONITOR, VMX, SMX, EST, TM2, PCID, x2APIC, TSC-deadline, XSAVE/OSXSAVE/AVX; hypervisor bit set. */
+		*c &= ~((1u << 3) | (1u << 5) | (1u << 6) | (1u << 7) | (1u << 8) | (1u << 17) |
+			(1u << 21) | (1u << 24) | (1u << 26) | (1u << 27) | (1u << 28));
+		*c |= 1u << 31;
+		/* No PSE, MCE, APIC, MTRR, MCA, PSE36, DS, ACPI, TM, PBE: the hypervisor owns them. */
+		*d &= ~((1u << 3) | (1u << 7) | (1u << 9) | (1u << 12) | (1u << 14) | (1u << 17) |
+			(1u << 21) | (1u << 22) | (1u << 29) | (1u << 31));
+		break;
+	case 7:
+		/* Only plain user-level extensions: BMI1, BMI2, ERMS, RDSEED, ADX, SHA. */
+		*b &= (1u << 3) | (1u << 8) | (1u << 9) | (1u << 18) | (1u << 19) | (1u << 29);
+		*a = *c = *d = 0;
+		break;
+	case 0xd:
+		*a = *b = *c = *d = 0;	/* no XSAVE state is offered */
+		break;
+	case 0x80000001:
+		*c &= ~(1u << 2);		/* SVM */
+		*d &= ~(1u << 26);		/* 1 GiB pages */
+		break;
+	}
+}
+
+bool pv_emulate_cpuid_prefix(struct vcpu *v, struct cpu_regs *r)
+{
+	static const uint8_t prefix[7] = { 0x0f, 0x0b, 'x', 'e', 'n', 0x0f, 0xa2 };
+	uint8_t insn[7];
+	uint32_t a, b, c, d;
+
+	if (copy_from_guest(insn, r->rip, sizeof(insn)) < 0 || memcmp(insn, prefix, 7) != 0)
+		return false;
+	cpuid_policy((uint32_t)r->rax, (uint32_t)r->rcx, &a, &b, &c, &d);
+	r->rax = a;
+	r->rbx = b;
+	r->rcx = c;
+	r->rdx = d;
+	r->rip += 7;
+	return true;
+}
+
+static bool read_msr(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+	switch (msr) {
+	case MSR_FS_BASE:
+		*val = rdmsr(MSR_FS_BASE);
+		return true;
+	case MSR_GS_BASE:
+		*val = rdmsr(MSR_GS_BASE);	/* the active one is the kernel's: we are in kernel mode */
+		return true;
+	case MSR_KERNEL_GS_BASE:
+		*val = v->arch.gs_base_user;
+		return true;
+	case MSR_EFER:
+		*val = rdmsr(MSR_EFER) & (EFER_SCE | EFER_LME | (1u << 10) | EFER_NXE);
+		return true;
+	case MSR_PAT:
+		*val = rdmsr(MSR_PAT);
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool write_msr(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	uint64_t cur;
+
+	switch (msr) {
+	case MSR_FS_BASE:
+	case MSR_GS_BASE:
+	case MSR_KERNEL_GS_BASE:
+		if (!canonical(val))
+			return false;
+		if (msr == MSR_KERNEL_GS_BASE)
+			v->arch.gs_base_user = val;
+		else
+			wrmsr(msr, val);
+		if (msr == MSR_FS_BASE)
+			v->arch.fs_base = val;
+		else if (msr == MSR_GS_BASE)
+			v->arch.gs_base_kernel = val;
+		return true;
+	case MSR_EFER:
+	case MSR_PAT:
+		/* Writes of the value the guest reads succeed (Linux rewrites them); changes are refused. */
+		return read_msr(v, msr, &cur) && cur == val;
+	default:
+		return false;
+	}
+}
+
+static uint64_t virtual_cr0(const struct vcpu *v)
+{
+	return (read_cr0() & ~(uint64_t)CR0_TS) | (v->arch.guest_ts ? CR0_TS : 0);
+}
+
+static bool emulate_mov_cr(struct vcpu *v, struct cpu_regs *r, const uint8_t *p, unsigned int rex)
+{
+	unsigned int modrm = p[2], cr = ((modrm >> 3) & 7) | ((rex & 4) ? 8 : 0);
+	uint64_t *reg = gpr(r, (modrm & 7) | ((rex & 1) ? 8 : 0));
+
+	if ((modrm & 0xc0) != 0xc0)
+		return false;
+	if (p[1] == 0x20) {		/* mov %crN, reg */
+		switch (cr) {
+		case 0: *reg = virtual_cr0(v); return true;
+		case 2: *reg = v->vcpu_info ? v->vcpu_info->arch.cr2 : 0; return true;
+		case 3: *reg = v->arch.guest_table << PAGE_SHIFT; return true;
+		case 4: *reg = read_cr4() & (CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT); return true;
+		default: return false;
+		}
+	}
+	if (cr == 0 && !((*reg ^ virtual_cr0(v)) & ~(uint64_t)CR0_TS)) {
+		pv_set_guest_ts(v, *reg & CR0_TS);	/* only TS may change */
+		return true;
+	}
+	return cr == 4;		/* CR4 writes are accepted and ignored: the hypervisor owns CR4 */
+}
+
+static bool io_allowed(const struct vcpu *v)
+{
+	return v->arch.iopl >= (v->arch.kernel_mode ? 1 : 3);
+}
+
+/* Port I/O: there are no devices for a PV guest, so reads see all-ones and writes vanish. */
+static int emulate_io(struct vcpu *v, struct cpu_regs *r, const uint8_t *p, bool opsize16)
+{
+	uint8_t op = p[0];
+	int len = (op == 0xe4 || op == 0xe5 || op == 0xe6 || op == 0xe7) ? 2 : 1;
+	unsigned int width = (op & 1) ? (opsize16 ? 2 : 4) : 1;
+
+	if (!io_allowed(v))
+		return 0;
+	if (op == 0xe4 || op == 0xe5 || op == 0xec || op == 0xed) {
+		if (width == 4)
+			r->rax = 0xffffffffULL;		/* a 32-bit write zero-extends */
+		else
+			r->rax |= width == 2 ? 0xffffULL : 0xffULL;
+	}
+	return len;
+}
+
+bool pv_emulate_op(struct vcpu *v, struct cpu_regs *r)
+{
+	uint8_t insn[16];
+	unsigned int i = 0, rex = 0;
+	bool opsize16 = false;
+	uint64_t val;
+	int n;
+
+	if (copy_from_guest(insn, r->rip, sizeof(insn)) < 0)
+		return false;
+	if (insn[i] == 0x66) {
+		opsize16 = true;
+		i++;
+	}
+	if ((insn[i] & 0xf0) == 0x40)
+		rex = insn[i++];
+	switch (insn[i]) {
+	case 0xe4: case 0xe5: case 0xe6: case 0xe7: case 0xec: case 0xed: case 0xee: case 0xef:
+		n = emulate_io(v, r, insn + i, opsize16);
+		if (!n)
+			return false;
+		r->rip += i + (unsigned int)n;
+		return true;
+	case 0x0f:
+		break;
+	default:
+		return false;
+	}
+	if (!v->arch.kernel_mode)
+		return false;		/* the rest is for the guest kernel only */
+	switch (insn[i + 1]) {
+	case 0x30:			/* wrmsr */
+		if (!write_msr(v, (uint32_t)r->rcx, (r->rdx << 32) | (uint32_t)r->rax))
+			return false;
+		break;
+	case 0x32:			/* rdmsr */
+		if (!read_msr(v, (uint32_t)r->rcx, &val))
+			return false;
+		r->rax = (uint32_t)val;
+		r->rdx = val >> 32;
+		break;
+	case 0x20:
+	case 0x22:
+		if (!emulate_mov_cr(v, r, insn + i, rex))
+			return false;
+		r->rip += i + 3;
+		return true;
+	case 0x06:			/* clts */
+		pv_set_guest_ts(v, false);
+		break;
+	case 0x09:			/* wbinvd: caches are the hypervisor's business */
+		break;
+	default:
+		return false;
+	}
+	r->rip += i + 2;
+	return true;
+}
