@@ -377,3 +377,49 @@ int unxz_buf(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap,
 		*in_used = s.ipos;
 	return err;
 }
+
+/*
+ * Sizes a stream before decoding it, from its footer and index alone, so a
+ * caller can allocate the output. Nothing here is trusted by unxz_buf,
+ * which checks the index against the blocks again.
+ */
+int unxz_uncompressed_size(const uint8_t *in, size_t in_len, uint64_t *size)
+{
+	const uint8_t *f;
+	size_t index_size, pos, end;
+	uint64_t count, total = 0;
+	unsigned int check;
+	int err;
+
+	if (!in || !size)
+		return DECOMP_EINVAL;
+	if (memcmp(in, xz_magic, MIN(in_len, sizeof(xz_magic))))
+		return DECOMP_EFORMAT;
+	if (in_len < XZ_HEADER_SIZE + XZ_FOOTER_SIZE)
+		return DECOMP_ETRUNC;
+	f = in + in_len - XZ_FOOTER_SIZE;
+	if (f[10] != 'Y' || f[11] != 'Z' || xz_stream_flags(f + 8, &check))
+		return DECOMP_EHEADER;
+	if (crc32_update(0, f + 4, 6) != get_le32(f))
+		return DECOMP_ECHECK;
+	index_size = ((size_t)get_le32(f + 4) + 1) * 4;
+	if (index_size > in_len - XZ_HEADER_SIZE - XZ_FOOTER_SIZE)
+		return DECOMP_EHEADER;
+	pos = in_len - XZ_FOOTER_SIZE - index_size;
+	end = in_len - XZ_FOOTER_SIZE - 4;
+	if (in[pos] != 0x00 || crc32_update(0, in + pos, index_size - 4) != get_le32(in + end))
+		return DECOMP_EHEADER;
+	pos++;
+	if ((err = xz_vli(in, end, &pos, &count)))
+		return DECOMP_EHEADER;
+	for (uint64_t i = 0; i < count; i++) {
+		uint64_t unpadded, uncompressed;
+
+		if (xz_vli(in, end, &pos, &unpadded) || xz_vli(in, end, &pos, &uncompressed) ||
+		    uncompressed > UINT64_MAX - total)
+			return DECOMP_EHEADER;
+		total += uncompressed;
+	}
+	*size = total;
+	return DECOMP_OK;
+}

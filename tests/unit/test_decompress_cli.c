@@ -68,6 +68,20 @@ static void unwrap_bzimage(const uint8_t **in, size_t *len)
 	*len = n;
 }
 
+/* Output size from the xz index (with or without Linux's 4-byte size suffix) or the gzip ISIZE. */
+static size_t guess_size(const uint8_t *in, size_t len)
+{
+	uint64_t size;
+
+	if (unxz_uncompressed_size(in, len, &size) == 0 ||
+	    (len > 4 && unxz_uncompressed_size(in, len - 4, &size) == 0))
+		return size;
+	if (len >= 18 && in[0] == 0x1f && in[1] == 0x8b)
+		return MAX(CLI_MIB, (size_t)(in[len - 4] | in[len - 3] << 8 | in[len - 2] << 16 |
+					    (uint32_t)in[len - 1] << 24));
+	return MAX(CLI_MIB, len * 8);
+}
+
 static int decode(const uint8_t *in, size_t len, uint8_t *out, size_t cap, size_t *out_len, size_t *used)
 {
 	static struct unxz_work xw;
@@ -103,7 +117,7 @@ int main(int argc, char **argv)
 	}
 	in = file;
 	unwrap_bzimage(&in, &len);
-	cap = MIN(max, MAX(CLI_MIB, len * 8));
+	cap = MIN(max, guess_size(in, len));
 	for (;;) {
 		free(out);
 		out = malloc(cap ? cap : 1);

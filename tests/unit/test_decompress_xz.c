@@ -277,6 +277,40 @@ START_TEST(test_xz_bad_container)
 }
 END_TEST
 
+START_TEST(test_xz_uncompressed_size)
+{
+	static const struct { enum td_kind kind; const char *cmd; } cases[] = {
+		{ TD_EMPTY, "xz -c" }, { TD_TEXT_SMALL, "xz -c --check=none" },
+		{ TD_REPETITIVE, "xz -c --block-size=50000" }, { TD_RANDOM, "xz -c -T2 --block-size=100000" },
+		{ TD_X86_BINARY, "xz -c --check=crc32 --x86 --lzma2=dict=32MiB" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		size_t len, clen;
+		uint8_t *in = td_input(cases[i].kind, &len);
+		uint8_t *xz = xz_compress(cases[i].cmd, in, len, &clen);
+		uint8_t *longer = malloc(clen + 4);
+		uint64_t size = 0;
+
+		ck_assert_ptr_nonnull(longer);
+		ck_assert_int_eq(unxz_uncompressed_size(xz, clen, &size), 0);
+		ck_assert_uint_eq(size, len);
+		/* The stream must end exactly at in_len. */
+		memcpy(longer, xz, clen);
+		memcpy(longer + clen, "\x01\x02\x03\x04", 4);
+		ck_assert_int_lt(unxz_uncompressed_size(longer, clen + 4, &size), 0);
+		ck_assert_int_lt(unxz_uncompressed_size(xz, clen - 1, &size), 0);
+		xz[clen - 14] ^= 0x10;		/* last byte of the index CRC */
+		ck_assert_int_eq(unxz_uncompressed_size(xz, clen, &size), DECOMP_EHEADER);
+		free(longer);
+		free(xz);
+		free(in);
+	}
+	ck_assert_int_eq(unxz_uncompressed_size((const uint8_t *)"\x1f\x8b", 2, (uint64_t[1]){ 0 }),
+			 DECOMP_EFORMAT);
+}
+END_TEST
+
 /* An empty stream needs no output buffer at all. */
 START_TEST(test_xz_empty_null_out)
 {
@@ -540,6 +574,7 @@ static Suite *xz_suite(void)
 	tcase_add_test(tc, test_xz_index_mismatch);
 	tcase_add_test(tc, test_xz_check_field);
 	tcase_add_test(tc, test_xz_empty_null_out);
+	tcase_add_test(tc, test_xz_uncompressed_size);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -144,6 +144,14 @@ int unxz_buf(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap,
 	     size_t *out_len, size_t *in_used, struct unxz_work *work);
 
 /*
+ * Reads the uncompressed size of the one .xz stream that ends exactly at
+ * in + in_len (strip Linux's appended 4-byte size first) from its footer
+ * and index, without decoding, so the caller can size the output buffer.
+ * Checks the footer and index CRC-32s; unxz_buf re-verifies everything.
+ */
+int unxz_uncompressed_size(const uint8_t *in, size_t in_len, uint64_t *size);
+
+/*
  * Decodes raw LZMA2 data (no container) into out[0..out_cap), as used
  * inside one xz block. Returns 0 with *out_len and *in_used set, or a
  * negative DECOMP_E* code. Exposed for tests and for the xz container.
