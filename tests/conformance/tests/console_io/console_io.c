@@ -2,8 +2,9 @@
  * console_io: CONSOLEIO_write of a valid buffer succeeds (0) for any length
  * including 0; a buffer the guest does not own (unmapped, or inside the
  * hypervisor's reserved range) gives -EFAULT and is not printed; an unknown
- * sub-op gives -ENOSYS. Runs as the initial domain, which may use the
- * console. Not Skiff-specific: real Xen 4.17 behaves exactly like this.
+ * sub-op gives -ENOSYS; CONSOLEIO_read returns 0 bytes when nothing was
+ * typed. Runs as the initial domain, which may use the console. Not
+ * Skiff-specific: real Xen 4.17 behaves exactly like this.
  */
 #include <pvabi/errno.h>
 #include "test.h"
@@ -30,6 +31,17 @@ static void check_bad_pointers(void)
 		     "CONSOLEIO_write from a non-canonical address");
 }
 
+/* The initial domain may read the console: nothing was typed, so nothing comes back. */
+static void check_read(void)
+{
+	char buf[16];
+
+	if (!(rt_boot.si->flags & SIF_INITDOMAIN))
+		return;
+	tc_expect_eq(hyp_console_io(CONSOLEIO_read, sizeof(buf), RT_PTR(buf)), 0,
+		     "CONSOLEIO_read with no input pending");
+}
+
 static void check_unknown_subop(void)
 {
 	char buf[8] = "x";
@@ -43,5 +55,6 @@ void test_main(void)
 {
 	check_write();
 	check_bad_pointers();
+	check_read();
 	check_unknown_subop();
 }
