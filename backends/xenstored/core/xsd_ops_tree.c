@@ -90,9 +90,13 @@ int xsd_op_directory_part(struct xsd_req *r)
 	free(path);
 	if (!n)
 		return err;
-	/* The offset must be the start of a name (or the end of the list). */
-	if (off > n->childlen || (off > 0 && n->children[off - 1] != '\0'))
-		return EINVAL;
+	/*
+	 * An offset need not fall on a name: after the list changed, a client's
+	 * old offset may land anywhere, and it is the new generation that tells
+	 * it to start over (an error here would make libxenstore give up).
+	 */
+	if (off > n->childlen)
+		off = n->childlen;
 	snprintf(gen, sizeof(gen), "%llu", (unsigned long long)n->gen);
 	xsd_buf_add_str0(&r->reply, gen);
 	while (off + len < n->childlen) {
