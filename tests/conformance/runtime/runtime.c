@@ -14,6 +14,8 @@ extern const uint64_t rt_trap_stubs[32];
 const uint32_t rt_abi_hypercall_iret = __HYPERVISOR_iret;
 const uint64_t rt_abi_flat_user_cs = FLAT_USER_CS;
 const uint64_t rt_abi_flat_user_ss = FLAT_USER_SS;
+const uint64_t rt_abi_flat_kernel_cs = FLAT_KERNEL_CS;
+const uint64_t rt_abi_flat_kernel_ss = FLAT_KERNEL_SS;
 
 static unsigned int rt_nr_pass, rt_nr_fail, rt_nr_error, rt_nr_skip;
 

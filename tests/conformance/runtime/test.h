@@ -23,6 +23,7 @@ extern struct rt_boot_state rt_boot;
 /* ABI values the assembly parts of tests load from memory (rt_abi_*), defined in runtime.c. */
 extern const uint32_t rt_abi_hypercall_iret;
 extern const uint64_t rt_abi_flat_user_cs, rt_abi_flat_user_ss;
+extern const uint64_t rt_abi_flat_kernel_cs, rt_abi_flat_kernel_ss;
 
 /* Where the image itself lies (linker symbols). */
 extern char rt_image_start[], rt_image_end[];
