@@ -1,18 +1,22 @@
 /*
- * event_channel (2-level ABI, no upcall handler needed): a loopback pair
- * (alloc_unbound + bind_interdomain to DOMID_SELF; the bind leaves the
- * new local port pending) reports the right
- * EVTCHNOP_status on both ends, EVTCHNOP_send sets the remote end's bit in
- * shared_info evtchn_pending (plus pending_sel and upcall_pending in
- * vcpu_info[0]) and not the sender's; SCHEDOP_poll returns at once on a
- * pending port and after its timeout on an idle one; VIRQ_TIMER binds once
- * (-EEXIST the second time), the default 10 ms periodic timer fires on it
- * while the vCPU runs until VCPUOP_stop_periodic_timer, and a single-shot
- * timer sets its port pending
- * by the deadline, found with SCHEDOP_poll; closed and out-of-range ports,
- * bad VIRQs and vCPUs, and unknown commands are refused with the ABI's
- * errors. Events stay masked (upcall_mask 1) throughout. Not
- * Skiff-specific; checked on real Xen 4.17.
+ * event_channel (2-level ABI, events masked throughout, so no upcall
+ * handler is needed):
+ * - a loopback pair (alloc_unbound + bind_interdomain to DOMID_SELF; the
+ *   bind leaves the new local port pending) reports the right
+ *   EVTCHNOP_status on both ends; EVTCHNOP_send sets the remote end's bit
+ *   in shared_info evtchn_pending (plus pending_sel and upcall_pending in
+ *   vcpu_info[0]), not the sender's; closing one end leaves the other
+ *   unbound;
+ * - SCHEDOP_poll returns at once on a pending port and after its timeout
+ *   on an idle one;
+ * - VIRQ_TIMER binds once (-EEXIST the second time); the default 10 ms
+ *   periodic timer fires on it while the vCPU runs, until
+ *   VCPUOP_stop_periodic_timer; a single-shot timer sets it pending by its
+ *   deadline, found with SCHEDOP_poll;
+ * - bind_ipi to vCPU 0 gives an IPI port that a send sets pending;
+ * - closed and out-of-range ports, bad VIRQs and vCPUs, and unknown
+ *   commands are refused with the ABI's errors.
+ * Not Skiff-specific; checked on real Xen 4.17.
  */
 #include <pvabi/errno.h>
 #include <pvabi/event_channel.h>
@@ -168,6 +172,32 @@ static void check_timer_virq(void)
 		 (long long)(t1 - deadline));
 }
 
+static void check_ipi_and_bind_vcpu(void)
+{
+	struct evtchn_bind_ipi ipi = { .vcpu = 0 }, bad = { .vcpu = 1 };
+	struct evtchn_bind_vcpu bvc;
+	struct evtchn_status st;
+	struct evtchn_send snd;
+	struct evtchn_close cl;
+
+	tc_expect_eq(hyp_event_channel_op(EVTCHNOP_bind_ipi, RT_PTR(&ipi)), 0, "bind_ipi to vCPU 0");
+	tc_check(status_of(ipi.port, &st) == 0 && st.status == EVTCHNSTAT_ipi && st.vcpu == 0,
+		 "the port reports ipi on vCPU 0");
+	clear_pending(ipi.port);
+	snd.port = ipi.port;
+	tc_expect_eq(hyp_event_channel_op(EVTCHNOP_send, RT_PTR(&snd)), 0, "send on the IPI port");
+	tc_check(pending(ipi.port), "an IPI to ourselves is pending");
+	bvc.port = ipi.port;
+	bvc.vcpu = 1;
+	tc_expect_eq(hyp_event_channel_op(EVTCHNOP_bind_vcpu, RT_PTR(&bvc)), -XEN_ENOENT,
+		     "bind_vcpu to a vCPU that does not exist");
+	tc_expect_eq(hyp_event_channel_op(EVTCHNOP_bind_ipi, RT_PTR(&bad)), -XEN_ENOENT,
+		     "bind_ipi to a vCPU that does not exist");
+	cl.port = ipi.port;
+	tc_expect_eq(hyp_event_channel_op(EVTCHNOP_close, RT_PTR(&cl)), 0, "close the IPI port");
+	clear_pending(ipi.port);
+}
+
 static void check_refusals(void)
 {
 	struct evtchn_bind_virq bv = { .virq = NR_VIRQS, .vcpu = 0 };
@@ -206,5 +236,6 @@ void test_main(void)
 	check_loopback();
 	check_poll_timeout();
 	check_timer_virq();
+	check_ipi_and_bind_vcpu();
 	check_refusals();
 }
