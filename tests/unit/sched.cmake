@@ -14,3 +14,5 @@ set(SKIFF_SCHED_TEST_COMMON
 
 skiff_unit_test(test_sched ${CMAKE_CURRENT_LIST_DIR}/test_sched.c ${SKIFF_SCHED_TEST_COMMON})
 skiff_unit_test(test_sched_sim ${CMAKE_CURRENT_LIST_DIR}/test_sched_sim.c ${SKIFF_SCHED_TEST_COMMON})
+skiff_unit_test(test_sched_stress ${CMAKE_CURRENT_LIST_DIR}/test_sched_stress.c ${SKIFF_SCHED_TEST_COMMON})
+target_link_libraries(test_sched_stress PRIVATE Threads::Threads)
