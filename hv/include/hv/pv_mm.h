@@ -30,7 +30,9 @@ struct domain;
  *   pin (MMUEXT_PIN_Ln_TABLE) -> the table takes Ln, PGT_PINNED is set
  *   a vCPU's base pointer     -> the caller takes L4 (get_page_and_type)
  * So a frame mapped writable cannot become a page table and a page table
- * cannot be mapped writable: both need a type the other holds.
+ * cannot be mapped writable: both need a type the other holds. A frame
+ * whose type count drops to 0 loses its type (type_info becomes 0), so an
+ * unused frame looks exactly as it did before its first use.
  *
  * Entry checks, for a present entry (non-present entries are accepted as
  * they are and hold nothing):
@@ -187,5 +189,14 @@ size_t pv_mm_relinquish(struct domain *d, const mfn_t *mfns, size_t nr);
  * without them.
  */
 void pv_mm_install_hv_slots(uint64_t *l4);
+
+/* Between pv_mm.c (counts) and pv_mm_pt.c (tables); not for other callers. */
+int pv_mm_validate_table(struct page_info *pg, enum page_type type);
+void pv_mm_devalidate_table(struct page_info *pg, enum page_type type);
+
+static inline bool pv_type_is_pt(enum page_type t)
+{
+	return t >= PAGE_TYPE_L1 && t <= PAGE_TYPE_L4;
+}
 
 #endif

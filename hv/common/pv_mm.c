@@ -1,0 +1,299 @@
+/* PV memory management: the general/type reference-count state machine, pins and teardown (rules in hv/pv_mm.h). */
+#include <hv/domain.h>
+#include <hv/frame.h>
+#include <hv/log.h>
+#include <hv/pv_mm.h>
+#include <hv/spinlock.h>
+#include <pvabi/errno.h>
+
+static inline uint64_t load_word(uint64_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+/* On failure *old is refreshed with the current value, ready for the next round. */
+static inline bool cas_word(uint64_t *p, uint64_t *old, uint64_t val)
+{
+	return __atomic_compare_exchange_n(p, old, val, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
+static inline enum page_type word_type(uint64_t x)
+{
+	return (enum page_type)((x & PGT_TYPE_MASK) >> PGT_TYPE_SHIFT);
+}
+
+/*
+ * Ownership as seen right now. The allocator changes owner and state under
+ * its own lock, so this read may be stale; get_page checks again once its
+ * reference is in.
+ */
+static bool may_reference(const struct page_info *pg, const struct domain *d, bool allow_shared_hv)
+{
+	uint32_t state = __atomic_load_n(&pg->alloc_info, __ATOMIC_ACQUIRE) & FRAME_STATE_MASK;
+	const struct frame_owner *owner = __atomic_load_n(&pg->u.owner, __ATOMIC_ACQUIRE);
+
+	if (state != FRAME_STATE_ALLOCATED || owner == NULL)
+		return false;
+	if (owner == &d->mem)
+		return true;
+	return allow_shared_hv && owner == &frame_owner_hv &&
+	       (__atomic_load_n(&pg->count_info, __ATOMIC_ACQUIRE) & PGC_SHARED_HV);
+}
+
+int get_page(struct page_info *pg, struct domain *d, bool allow_shared_hv)
+{
+	uint64_t x;
+
+	if (!may_reference(pg, d, allow_shared_hv))
+		return -XEN_EINVAL;
+	x = load_word(&pg->count_info);
+	do {
+		if ((x & PGC_COUNT_MASK) == PGC_COUNT_MASK)
+			return -XEN_EOVERFLOW;
+	} while (!cas_word(&pg->count_info, &x, x + 1));
+	if (!may_reference(pg, d, allow_shared_hv)) {
+		put_page(pg);
+		return -XEN_EINVAL;
+	}
+	return 0;
+}
+
+void put_page(struct page_info *pg)
+{
+	uint64_t x = load_word(&pg->count_info);
+
+	do {
+		if ((x & PGC_COUNT_MASK) == 0)
+			panic("put_page: mfn %#lx has no general reference", page_to_mfn(pg));
+	} while (!cas_word(&pg->count_info, &x, x - 1));
+}
+
+/*
+ * One round of get_page_type's loop: the value to install, or an error.
+ * *wait asks the caller to spin (another CPU is validating or devalidating).
+ */
+static int type_get_next(uint64_t x, enum page_type type, uint64_t *nx, bool *wait)
+{
+	uint64_t cnt = x & PGT_COUNT_MASK;
+
+	*wait = false;
+	if (cnt == 0) {
+		if (word_type(x) == type && (x & PGT_VALIDATED)) {
+			*nx = x + 1;
+			return 0;
+		}
+		/* A new use: the old type's flags go; page tables start unvalidated. */
+		*nx = (x & PGT_LINEAR_MASK) | ((uint64_t)type << PGT_TYPE_SHIFT) | 1;
+		if (!pv_type_is_pt(type))
+			*nx |= PGT_VALIDATED;
+		return 0;
+	}
+	if (word_type(x) != type)
+		return -XEN_EINVAL;
+	if (cnt == PGT_COUNT_MASK)
+		return -XEN_EOVERFLOW;
+	if (!(x & PGT_VALIDATED)) {
+		*wait = true;
+		return 0;
+	}
+	*nx = x + 1;
+	return 0;
+}
+
+int get_page_type(struct page_info *pg, enum page_type type)
+{
+	uint64_t x, nx, before;
+	bool wait;
+	int rc;
+
+	if (type < PAGE_TYPE_WRITABLE || type > PAGE_TYPE_SEGDESC)
+		return -XEN_EINVAL;
+	x = load_word(&pg->type_info);
+	for (;;) {
+		rc = type_get_next(x, type, &nx, &wait);
+		if (rc)
+			return rc;
+		if (wait) {
+			cpu_relax();
+			x = load_word(&pg->type_info);
+			continue;
+		}
+		before = x;
+		if (cas_word(&pg->type_info, &x, nx))
+			break;
+	}
+	if (nx & PGT_VALIDATED)
+		return 0;
+	/*
+	 * We own the new type (count 1, not validated): others wanting it spin,
+	 * others wanting another type fail, so nobody else writes the word
+	 * until we publish the result.
+	 */
+	rc = pv_mm_validate_table(pg, type);
+	if (rc) {
+		__atomic_store_n(&pg->type_info, before, __ATOMIC_RELEASE);
+		return rc;
+	}
+	__atomic_fetch_or(&pg->type_info, PGT_VALIDATED, __ATOMIC_ACQ_REL);
+	return 0;
+}
+
+/* Count 1 -> 0 after devalidation; the linear count (0 by now) is the only part kept. */
+static void drop_last_type(struct page_info *pg)
+{
+	uint64_t x = load_word(&pg->type_info);
+
+	while (!cas_word(&pg->type_info, &x, x & PGT_LINEAR_MASK))
+		;
+}
+
+void put_page_type(struct page_info *pg)
+{
+	uint64_t x = load_word(&pg->type_info);
+
+	for (;;) {
+		uint64_t cnt = x & PGT_COUNT_MASK;
+		enum page_type t = word_type(x);
+
+		if (cnt == 0)
+			panic("put_page_type: mfn %#lx has no type reference", page_to_mfn(pg));
+		if (cnt == 1 && pv_type_is_pt(t) && (x & PGT_VALIDATED)) {
+			/* Keep the count while devalidating so the type cannot change under us. */
+			if (!cas_word(&pg->type_info, &x, x & ~PGT_VALIDATED))
+				continue;
+			pv_mm_devalidate_table(pg, t);
+			drop_last_type(pg);
+			return;
+		}
+		/* An unused frame has no type at all: nothing stale to reason about later. */
+		if (cas_word(&pg->type_info, &x, cnt == 1 ? x & PGT_LINEAR_MASK : x - 1))
+			return;
+	}
+}
+
+int get_page_and_type(struct page_info *pg, struct domain *d, enum page_type type)
+{
+	int rc = get_page(pg, d, false);
+
+	if (rc)
+		return rc;
+	rc = get_page_type(pg, type);
+	if (rc)
+		put_page(pg);
+	return rc;
+}
+
+void put_page_and_type(struct page_info *pg)
+{
+	put_page_type(pg);
+	put_page(pg);
+}
+
+int pv_mm_pin_table(struct domain *d, mfn_t mfn, unsigned int level)
+{
+	enum page_type type = pv_level_type(level);
+	struct page_info *pg;
+	uint64_t x;
+	int rc;
+
+	if (type == PAGE_TYPE_NONE || !mfn_valid(mfn))
+		return -XEN_EINVAL;
+	pg = mfn_to_page(mfn);
+	rc = get_page_and_type(pg, d, type);
+	if (rc)
+		return rc;
+	x = load_word(&pg->type_info);
+	do {
+		if (x & PGT_PINNED) {
+			put_page_and_type(pg);
+			return -XEN_EINVAL;
+		}
+	} while (!cas_word(&pg->type_info, &x, x | PGT_PINNED));
+	return 0;
+}
+
+int pv_mm_unpin_table(struct domain *d, mfn_t mfn, unsigned int level)
+{
+	enum page_type type = pv_level_type(level);
+	struct page_info *pg;
+	uint64_t x;
+
+	if (type == PAGE_TYPE_NONE || !mfn_valid(mfn))
+		return -XEN_EINVAL;
+	pg = mfn_to_page(mfn);
+	if (!may_reference(pg, d, false))
+		return -XEN_EINVAL;
+	x = load_word(&pg->type_info);
+	do {
+		if (word_type(x) != type || !(x & PGT_PINNED) || (x & PGT_COUNT_MASK) == 0)
+			return -XEN_EINVAL;
+	} while (!cas_word(&pg->type_info, &x, x & ~PGT_PINNED));
+	put_page_and_type(pg);
+	return 0;
+}
+
+static bool owned_by(const struct page_info *pg, const struct domain *d)
+{
+	return may_reference(pg, d, false);
+}
+
+static void drop_pin(struct page_info *pg)
+{
+	uint64_t x = load_word(&pg->type_info);
+
+	do {
+		if (!(x & PGT_PINNED))
+			return;
+	} while (!cas_word(&pg->type_info, &x, x & ~PGT_PINNED));
+	put_page_and_type(pg);
+}
+
+/* Drops what a validated table's entries hold even though others still hold its type. */
+static void force_devalidate(struct page_info *pg)
+{
+	uint64_t x = load_word(&pg->type_info);
+
+	do {
+		if (!pv_type_is_pt(word_type(x)) || !(x & PGT_VALIDATED) || (x & PGT_COUNT_MASK) == 0)
+			return;
+	} while (!cas_word(&pg->type_info, &x, x & ~PGT_VALIDATED));
+	pv_mm_devalidate_table(pg, word_type(x));
+}
+
+size_t pv_mm_relinquish(struct domain *d, const mfn_t *mfns, size_t nr)
+{
+	size_t left = 0;
+
+	for (size_t i = 0; i < nr; i++)
+		if (mfn_valid(mfns[i]) && owned_by(mfn_to_page(mfns[i]), d))
+			drop_pin(mfn_to_page(mfns[i]));
+	/*
+	 * Tables that reference each other (or are held by a base pointer)
+	 * keep their type after the pins go; devalidating each one releases
+	 * what it holds, whatever order we meet them in.
+	 */
+	for (size_t i = 0; i < nr; i++)
+		if (mfn_valid(mfns[i]) && owned_by(mfn_to_page(mfns[i]), d))
+			force_devalidate(mfn_to_page(mfns[i]));
+	for (size_t i = 0; i < nr; i++) {
+		struct page_info *pg;
+
+		if (!mfn_valid(mfns[i]))
+			continue;
+		pg = mfn_to_page(mfns[i]);
+		if (!owned_by(pg, d))
+			continue;
+		if ((load_word(&pg->count_info) & PGC_COUNT_MASK) ||
+		    (load_word(&pg->type_info) & (PGT_COUNT_MASK | PGT_LINEAR_MASK)))
+			left++;
+	}
+	if (left)
+		log_warn("pv_mm: d%u teardown: %lu frames still referenced", d->domid, (unsigned long)left);
+	return left;
+}
+
+/* The arch code overrides this; a guest L4 without the hypervisor's slots must never be used. */
+__attribute__((weak)) void pv_mm_install_hv_slots(uint64_t *l4)
+{
+	panic("pv_mm: no pv_mm_install_hv_slots for L4 at %p", (void *)l4);
+}

@@ -1,0 +1,387 @@
+/* PV memory management: checks of guest page-table entries, table (de)validation and MMU_NORMAL_PT_UPDATE. */
+#include <hv/domain.h>
+#include <hv/frame.h>
+#include <hv/log.h>
+#include <hv/mm.h>
+#include <hv/pv_mm.h>
+#include <hv/spinlock.h>
+#include <pvabi/errno.h>
+
+/* Bits a guest may set in a present entry, besides the address (see pv_mm.h). */
+#define ENTRY_OK_ALL	(PV_PTE_P | PV_PTE_RW | PV_PTE_US | PV_PTE_A | PV_PTE_D | \
+			 PV_PTE_AVAIL | PV_PTE_AVAIL_HIGH | PV_PTE_NX)
+#define ENTRY_OK_L1	(ENTRY_OK_ALL | PV_PTE_G)
+#define ENTRY_L1_CACHE	(PV_PTE_PWT | PV_PTE_PCD | PV_PTE_PS)
+
+static inline uint64_t load_word(uint64_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+static inline bool cas_word(uint64_t *p, uint64_t *old, uint64_t val)
+{
+	return __atomic_compare_exchange_n(p, old, val, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
+static inline uint64_t *table_of(mfn_t mfn)
+{
+	return mfn_to_virt(mfn);
+}
+
+static inline bool entry_present(uint64_t e)
+{
+	return e & PV_PTE_P;
+}
+
+int pv_mm_check_entry(const struct domain *d, unsigned int level, uint64_t entry, uint64_t *adjusted)
+{
+	uint64_t ok;
+
+	if (level < 1 || level > 4)
+		return -XEN_EINVAL;
+	if (!entry_present(entry)) {
+		*adjusted = entry;
+		return 0;
+	}
+	ok = level == 1 ? ENTRY_OK_L1 : ENTRY_OK_ALL;
+	/* Cache attributes are for domains that drive devices, as in Xen's l1_disallow_mask. */
+	if (level == 1 && d->is_privileged)
+		ok |= ENTRY_L1_CACHE;
+	if (entry & ~(ok | PV_PTE_ADDR_MASK))
+		return -XEN_EINVAL;
+	if (!mfn_valid(pv_pte_mfn(entry)))
+		return -XEN_EINVAL;
+	if (!(entry & PV_PTE_US))
+		entry = (entry | PV_PTE_US) & ~PV_PTE_G;
+	*adjusted = entry;
+	return 0;
+}
+
+/* The domain a page-table frame belongs to; NULL for free, reserved or hypervisor frames. */
+static struct domain *table_owner(const struct page_info *pg)
+{
+	uint32_t state = __atomic_load_n(&pg->alloc_info, __ATOMIC_ACQUIRE) & FRAME_STATE_MASK;
+	struct frame_owner *owner = __atomic_load_n(&pg->u.owner, __ATOMIC_ACQUIRE);
+
+	/* Every owner other than the hypervisor is a domain's embedded frame_owner. */
+	if (state != FRAME_STATE_ALLOCATED || owner == NULL || owner == &frame_owner_hv)
+		return NULL;
+	return container_of(owner, struct domain, mem);
+}
+
+static inline int16_t linear_of(uint64_t x)
+{
+	return (int16_t)(uint16_t)((x & PGT_LINEAR_MASK) >> PGT_LINEAR_SHIFT);
+}
+
+/* Moves the linear count by delta if the result stays within [lo, hi]. */
+static bool linear_step(struct page_info *pg, int delta, int lo, int hi)
+{
+	uint64_t x = load_word(&pg->type_info), nx;
+	int v;
+
+	do {
+		v = linear_of(x) + delta;
+		if (v < lo || v > hi)
+			return false;
+		nx = (x & ~PGT_LINEAR_MASK) | ((uint64_t)(uint16_t)(int16_t)v << PGT_LINEAR_SHIFT);
+	} while (!cas_word(&pg->type_info, &x, nx));
+	return true;
+}
+
+/* A table holding linear entries cannot be a linear target, and the reverse (Xen, XSA-240). */
+static bool linear_inc_entries(struct page_info *pg)
+{
+	return linear_step(pg, 1, 1, INT16_MAX);
+}
+
+static bool linear_inc_uses(struct page_info *pg)
+{
+	return linear_step(pg, -1, INT16_MIN, -1);
+}
+
+static void linear_dec_entries(struct page_info *pg)
+{
+	if (!linear_step(pg, -1, 0, INT16_MAX - 1))
+		panic("pv_mm: mfn %#lx linear entry count underflow", page_to_mfn(pg));
+}
+
+static void linear_dec_uses(struct page_info *pg)
+{
+	if (!linear_step(pg, 1, INT16_MIN + 1, 0))
+		panic("pv_mm: mfn %#lx linear use count underflow", page_to_mfn(pg));
+}
+
+/* Takes an L4 type reference only on an L4 that is validated already: linear maps never validate. */
+static bool get_validated_l4(struct page_info *pg)
+{
+	uint64_t x = load_word(&pg->type_info);
+
+	do {
+		if ((x & (PGT_TYPE_MASK | PGT_VALIDATED)) !=
+		    (((uint64_t)PAGE_TYPE_L4 << PGT_TYPE_SHIFT) | PGT_VALIDATED))
+			return false;
+		if ((x & PGT_COUNT_MASK) == 0 || (x & PGT_COUNT_MASK) == PGT_COUNT_MASK)
+			return false;
+	} while (!cas_word(&pg->type_info, &x, x + 1));
+	return true;
+}
+
+/* An L4 entry mapping another, already validated L4 of d, read-only. */
+static int get_linear_l4(struct domain *d, struct page_info *table, struct page_info *pg, uint64_t e)
+{
+	if (e & PV_PTE_RW)
+		return -XEN_EINVAL;
+	if (get_page(pg, d, false))
+		return -XEN_EINVAL;
+	/*
+	 * The type first: a table still being validated must never see its
+	 * linear count moved by others (a failed validation restores its word).
+	 */
+	if (!get_validated_l4(pg))
+		goto no_type;
+	if (!linear_inc_entries(table))
+		goto no_entries;
+	if (!linear_inc_uses(pg))
+		goto no_uses;
+	return 0;
+no_uses:
+	linear_dec_entries(table);
+no_entries:
+	put_page_type(pg);
+no_type:
+	put_page(pg);
+	return -XEN_EINVAL;
+}
+
+static bool is_validated_l4(const struct page_info *pg)
+{
+	uint64_t x = __atomic_load_n(&pg->type_info, __ATOMIC_ACQUIRE);
+
+	return page_type_info_make(PAGE_TYPE_L4, 0, PGT_VALIDATED) == (x & (PGT_TYPE_MASK | PGT_VALIDATED)) &&
+	       (x & PGT_COUNT_MASK);
+}
+
+static int get_l1_target(struct domain *d, mfn_t mfn, uint64_t e)
+{
+	struct page_info *pg = mfn_to_page(mfn);
+	/* The only hypervisor frame a guest maps through its own tables is its shared_info. */
+	int rc = get_page(pg, d, mfn == d->shared_info_mfn);
+
+	if (rc)
+		return rc == -XEN_EOVERFLOW ? rc : -XEN_EBUSY;
+	if (e & PV_PTE_RW) {
+		rc = get_page_type(pg, PAGE_TYPE_WRITABLE);
+		if (rc) {
+			put_page(pg);
+			return rc == -XEN_EOVERFLOW ? rc : -XEN_EBUSY;
+		}
+	}
+	return 0;
+}
+
+/* References for a present, checked entry e stored in slot of table_mfn (a level table). */
+static int get_entry_refs(struct domain *d, unsigned int level, mfn_t table_mfn, uint64_t e)
+{
+	mfn_t mfn = pv_pte_mfn(e);
+	struct page_info *pg = mfn_to_page(mfn);
+
+	switch (level) {
+	case 1:
+		return get_l1_target(d, mfn, e);
+	case 2:
+	case 3:
+		return get_page_and_type(pg, d, pv_level_type(level - 1));
+	default:
+		if (mfn == table_mfn)
+			return (e & PV_PTE_RW) ? -XEN_EINVAL : 0;
+		if (is_validated_l4(pg))
+			return get_linear_l4(d, mfn_to_page(table_mfn), pg, e);
+		return get_page_and_type(pg, d, PAGE_TYPE_L3);
+	}
+}
+
+static void put_entry_refs(unsigned int level, mfn_t table_mfn, uint64_t e)
+{
+	mfn_t mfn = pv_pte_mfn(e);
+	struct page_info *pg = mfn_to_page(mfn);
+
+	switch (level) {
+	case 1:
+		if (e & PV_PTE_RW)
+			put_page_type(pg);
+		put_page(pg);
+		return;
+	case 2:
+	case 3:
+		put_page_and_type(pg);
+		return;
+	default:
+		if (mfn == table_mfn)
+			return;
+		/* While we hold its type it cannot change, so the type says how the entry was taken. */
+		if (page_type_of(pg) == PAGE_TYPE_L4) {
+			linear_dec_uses(pg);
+			linear_dec_entries(mfn_to_page(table_mfn));
+		}
+		put_page_and_type(pg);
+		return;
+	}
+}
+
+static inline unsigned int type_level(enum page_type t)
+{
+	return (unsigned int)(t - PAGE_TYPE_L1) + 1;
+}
+
+static inline bool slot_skipped(unsigned int level, unsigned int i)
+{
+	return level == 4 && pv_l4_slot_is_hv(i);
+}
+
+static void put_entries_below(unsigned int level, mfn_t mfn, const uint64_t *tbl, unsigned int end)
+{
+	for (unsigned int j = 0; j < end; j++)
+		if (!slot_skipped(level, j) && entry_present(tbl[j]))
+			put_entry_refs(level, mfn, tbl[j]);
+}
+
+int pv_mm_validate_table(struct page_info *pg, enum page_type type)
+{
+	struct domain *d = table_owner(pg);
+	unsigned int level = type_level(type);
+	mfn_t mfn = page_to_mfn(pg);
+	uint64_t *tbl, adj;
+	unsigned int i;
+	int rc = 0;
+
+	if (d == NULL)
+		return -XEN_EINVAL;
+	tbl = table_of(mfn);
+	/* Pass 1 takes references only, so a refusal leaves every byte as it was. */
+	for (i = 0; i < PV_PT_ENTRIES; i++) {
+		uint64_t e = __atomic_load_n(&tbl[i], __ATOMIC_RELAXED);
+
+		if (slot_skipped(level, i) || !entry_present(e))
+			continue;
+		rc = pv_mm_check_entry(d, level, e, &adj);
+		if (!rc)
+			rc = get_entry_refs(d, level, mfn, e);
+		if (rc)
+			break;
+	}
+	if (rc) {
+		put_entries_below(level, mfn, tbl, i);
+		return rc;
+	}
+	for (i = 0; i < PV_PT_ENTRIES; i++) {
+		if (slot_skipped(level, i) || pv_mm_check_entry(d, level, tbl[i], &adj))
+			continue;
+		if (adj != tbl[i])
+			__atomic_store_n(&tbl[i], adj, __ATOMIC_RELAXED);
+	}
+	if (level == 4)
+		pv_mm_install_hv_slots(tbl);
+	return 0;
+}
+
+void pv_mm_devalidate_table(struct page_info *pg, enum page_type type)
+{
+	mfn_t mfn = page_to_mfn(pg);
+
+	put_entries_below(type_level(type), mfn, table_of(mfn), PV_PT_ENTRIES);
+}
+
+/* A type reference on a table that is a validated page table now; its level, or an error. */
+static int get_current_table(struct page_info *pg, unsigned int *level)
+{
+	uint64_t x = load_word(&pg->type_info);
+	enum page_type t;
+
+	for (;;) {
+		t = (enum page_type)((x & PGT_TYPE_MASK) >> PGT_TYPE_SHIFT);
+		if (!pv_type_is_pt(t) || (x & PGT_COUNT_MASK) == 0)
+			return -XEN_EINVAL;
+		if ((x & PGT_COUNT_MASK) == PGT_COUNT_MASK)
+			return -XEN_EOVERFLOW;
+		if (!(x & PGT_VALIDATED)) {
+			/* Being validated (we wait for it) or devalidated (its count then drops to 0). */
+			cpu_relax();
+			x = load_word(&pg->type_info);
+			continue;
+		}
+		if (cas_word(&pg->type_info, &x, x + 1))
+			break;
+	}
+	*level = type_level(t);
+	return 0;
+}
+
+/* Same frame, same presence, same RW: the references the entry holds do not change. */
+static bool same_refs(uint64_t old, uint64_t val)
+{
+	if (!entry_present(old) && !entry_present(val))
+		return true;
+	return entry_present(old) && entry_present(val) &&
+	       pv_pte_mfn(old) == pv_pte_mfn(val) && ((old ^ val) & PV_PTE_RW) == 0;
+}
+
+/* The swap itself: take the new entry's references, CAS it in, drop the old one's. */
+static int swap_entry(struct domain *d, unsigned int level, mfn_t table_mfn, uint64_t *slot,
+		      uint64_t val, bool preserve_ad)
+{
+	uint64_t old = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+
+	for (;;) {
+		uint64_t nv = preserve_ad ? val | (old & (PV_PTE_A | PV_PTE_D)) : val;
+		int rc;
+
+		if (same_refs(old, nv)) {
+			if (cas_word(slot, &old, nv))
+				return 0;
+			continue;
+		}
+		if (entry_present(nv)) {
+			rc = get_entry_refs(d, level, table_mfn, nv);
+			if (rc)
+				return rc;
+		}
+		if (cas_word(slot, &old, nv)) {
+			if (entry_present(old))
+				put_entry_refs(level, table_mfn, old);
+			return 0;
+		}
+		/* Changed under us (another vCPU, or the CPU setting A/D): undo and look again. */
+		if (entry_present(nv))
+			put_entry_refs(level, table_mfn, nv);
+	}
+}
+
+int pv_mm_mod_entry(struct domain *d, mfn_t table_mfn, unsigned int index, uint64_t new_entry, bool preserve_ad)
+{
+	struct page_info *pg;
+	unsigned int level;
+	uint64_t val;
+	int rc;
+
+	if (!mfn_valid(table_mfn) || index >= PV_PT_ENTRIES)
+		return -XEN_EINVAL;
+	pg = mfn_to_page(table_mfn);
+	rc = get_page(pg, d, false);
+	if (rc)
+		return -XEN_EINVAL;
+	/* Our own type reference keeps the table validated (and its type) until we are done. */
+	rc = get_current_table(pg, &level);
+	if (rc) {
+		put_page(pg);
+		return rc;
+	}
+	if (slot_skipped(level, index))
+		rc = -XEN_EPERM;
+	else
+		rc = pv_mm_check_entry(d, level, new_entry, &val);
+	if (!rc)
+		rc = swap_entry(d, level, table_mfn, &table_of(table_mfn)[index], val, preserve_ad);
+	put_page_and_type(pg);
+	return rc;
+}

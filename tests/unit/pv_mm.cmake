@@ -1,0 +1,11 @@
+# PV memory management core (hv/common/pv_mm*.c): reference/type state machine and page-table validation over the arena harness.
+find_package(Threads REQUIRED)
+
+set(PV_MM_TEST_SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/test_pv_mm_util.c
+  ${CMAKE_CURRENT_LIST_DIR}/host_mm.c
+  ${PROJECT_SOURCE_DIR}/hv/common/frame.c
+  ${PROJECT_SOURCE_DIR}/hv/common/pv_mm.c
+  ${PROJECT_SOURCE_DIR}/hv/common/pv_mm_pt.c)
+
+skiff_unit_test(test_pv_mm ${CMAKE_CURRENT_LIST_DIR}/test_pv_mm.c ${PV_MM_TEST_SOURCES})
