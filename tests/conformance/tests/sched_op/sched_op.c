@@ -2,10 +2,8 @@
  * sched_op: SCHEDOP_yield returns 0 (and ignores its argument);
  * SCHEDOP_shutdown_code records a reason and returns 0; shutdown and
  * shutdown_code with a pointer the guest does not own give -EFAULT and do
- * not shut the domain down; SCHEDOP_watchdog creates (id 0 -> new id) and
- * removes (timeout 0) a watchdog and refuses unknown ids (-EINVAL);
- * remote_shutdown of a domain that does not exist gives -ESRCH; unknown
- * sub-ops give -ENOSYS. SCHEDOP_block
+ * not shut the domain down; unknown sub-ops give -ENOSYS. Watchdogs and
+ * remote_shutdown are in sched_admin. SCHEDOP_block
  * needs an event to wake it and is checked in event_upcall, SCHEDOP_poll
  * in event_channel.
  * The final SCHEDOP_shutdown(poweroff) is the runtime's own exit path.
@@ -55,33 +53,6 @@ static void check_bad_shutdown(void)
 		     "SCHEDOP_shutdown from a non-canonical address");
 }
 
-/* A watchdog that fired would shut the domain down: each one made here is removed at once. */
-static void check_watchdog(void)
-{
-	struct sched_watchdog wd = { .id = 0, .timeout = 60 };
-	long id = hyp_sched_op(SCHEDOP_watchdog, RT_PTR(&wd));
-
-	tc_check(id >= 1, "SCHEDOP_watchdog with id 0 creates a watchdog (id %ld)", id);
-	if (id < 1)
-		return;
-	wd.id = (uint32_t)id;
-	wd.timeout = 0;
-	tc_expect_eq(hyp_sched_op(SCHEDOP_watchdog, RT_PTR(&wd)), 0, "timeout 0 removes it");
-	tc_expect_eq(hyp_sched_op(SCHEDOP_watchdog, RT_PTR(&wd)), -XEN_EINVAL, "removing it twice");
-	wd.id = 1000;
-	tc_expect_eq(hyp_sched_op(SCHEDOP_watchdog, RT_PTR(&wd)), -XEN_EINVAL, "watchdog id 1000");
-}
-
-static void check_remote_shutdown(void)
-{
-	struct sched_remote_shutdown rs = { .domain_id = 0x7000, .reason = SHUTDOWN_poweroff };
-
-	tc_expect_eq(hyp_sched_op(SCHEDOP_remote_shutdown, RT_PTR(&rs)), -XEN_ESRCH,
-		     "remote_shutdown of a domain that does not exist");
-	tc_expect_eq(hyp_sched_op(SCHEDOP_remote_shutdown, RT_BAD_PTR_HYPERVISOR), -XEN_EFAULT,
-		     "remote_shutdown with its argument in the hypervisor's range");
-}
-
 static void check_unknown(void)
 {
 	tc_expect_eq(hyp_sched_op(8, 0), -XEN_ENOSYS, "sched_op sub-op 8");
@@ -94,7 +65,5 @@ void test_main(void)
 	check_yield();
 	check_shutdown_code();
 	check_bad_shutdown();
-	check_watchdog();
-	check_remote_shutdown();
 	check_unknown();
 }
