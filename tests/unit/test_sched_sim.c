@@ -17,9 +17,10 @@ const char *sched_audit(const struct sched_policy *p, struct sched_unit *const *
 /*
  * Longest a runnable unit can wait: with all CPUs busy at most N-M wait, and
  * each CPU takes one from the queue at least once a slice, so the last one
- * waits ceil((N-M)/M) slices.
+ * waits ceil((N-M)/M) slices, plus one tick when it was queued in the middle
+ * of a tick, after some CPUs had already picked.
  */
-#define MAX_WAIT_MS	((NR_UNITS - NR_CPUS + NR_CPUS - 1) / NR_CPUS * SLICE_MS)
+#define MAX_WAIT_MS	((NR_UNITS - NR_CPUS + NR_CPUS - 1) / NR_CPUS * SLICE_MS + 1)
 
 /* What the simulated world knows about a unit, independently of the policy. */
 struct sim_unit {
@@ -40,6 +41,7 @@ struct sim {
 	struct sim_unit s[NR_UNITS];
 	uint64_t rng;
 	int64_t tick;
+	unsigned long kicks;	/* idle CPUs made to pick by a wake between other CPUs' picks */
 	unsigned long blocks, early_wakes, rewakes_while_running, yields, pauses_queued, idle_cpu_ticks;
 };
 
@@ -71,6 +73,7 @@ static void sim_init(struct sim *w, uint64_t seed, int nr_interactive, int nr_ab
 	w->tick = 0;
 	w->blocks = w->early_wakes = w->rewakes_while_running = w->yields = w->pauses_queued = 0;
 	w->idle_cpu_ticks = 0;
+	w->kicks = 0;
 	for (int c = 0; c < NR_CPUS; c++)
 		w->cur[c] = NULL;
 	for (int i = 0; i < NR_UNITS; i++) {
@@ -180,12 +183,35 @@ static void sim_check(struct sim *w)
 }
 
 /* Runs ticks [0, nr_ticks); the unit a CPU holds after tick t runs during [t, t+1) ms. */
+/*
+ * An I/O completion landing while CPUs are in the middle of their ticks. An
+ * idle CPU whose tick already passed is kicked and picks at once, as the
+ * glue's IPI to an idle CPU does.
+ */
+static void sim_wake_mid_tick(struct sim *w)
+{
+	int i = (int)(sim_rand(w) % NR_UNITS);
+
+	if (!w->s[i].interactive || !w->s[i].blocked)
+		return;
+	w->early_wakes++;
+	wake_unit(w, i);
+	for (int c = 0; c < NR_CPUS && w->unit[i].queued; c++)
+		if (!w->cur[c]) {
+			w->cur[c] = sched_pick(&w->pol, c, NULL, w->tick * MS);
+			w->kicks++;
+		}
+}
+
 static void sim_run(struct sim *w, int64_t nr_ticks)
 {
 	for (w->tick = 0; w->tick < nr_ticks; w->tick++) {
 		sim_events(w);
-		for (int c = 0; c < NR_CPUS; c++)
+		for (int c = 0; c < NR_CPUS; c++) {
 			sim_cpu_tick(w, c);
+			if (chance(w, 30))
+				sim_wake_mid_tick(w);
+		}
 		sim_check(w);
 		for (int c = 0; c < NR_CPUS; c++) {
 			if (w->cur[c])
@@ -230,9 +256,9 @@ static double cpu_bound_spread(struct sim *w, int64_t *min_out, int64_t *max_out
 static void print_runtimes(const char *name, struct sim *w, double spread)
 {
 	printf("%s: spread max/min %.4f, switches %llu, blocks %lu, early wakes %lu, re-wakes while running %lu, "
-	       "yields %lu, pauses of waiting units %lu, idle CPU ms %lu\n", name, spread,
+	       "yields %lu, pauses of waiting units %lu, idle CPU ms %lu, kicks %lu\n", name, spread,
 	       (unsigned long long)w->pol.switches, w->blocks, w->early_wakes, w->rewakes_while_running, w->yields,
-	       w->pauses_queued, w->idle_cpu_ticks);
+	       w->pauses_queued, w->idle_cpu_ticks, w->kicks);
 	for (int i = 0; i < NR_UNITS; i++)
 		if (!w->s[i].absent)
 				printf("  unit %d %-11s ran %6lld ms, longest wait %3lld ms\n", i,
@@ -324,6 +350,7 @@ START_TEST(test_sim_underloaded)
 	spread = cpu_bound_spread(&w, &lo, &hi);
 	print_runtimes("2 cpu-bound + 2 interactive, 3 CPUs", &w, spread);
 	ck_assert_uint_gt(w.idle_cpu_ticks, 1000);
+	ck_assert_uint_gt(w.kicks, 10);
 	ck_assert_msg(spread < 1.2, "spread %.4f", spread);
 	/* At most one unit ever waits, so a CPU-bound unit loses little: more than 80% of a CPU each. */
 	ck_assert_int_gt(lo, ticks * 8 / 10);

@@ -215,12 +215,15 @@ START_TEST(test_stress_three_cpus)
 	int64_t charged = 0, runtime = 0, end;
 	unsigned long picks = 0, switches = 0;
 	const char *why;
+	unsigned long f;
 
 	run_threads();
 	expect_no_thread_failure();
 
 	/* Threads are done: the full state, including who runs where, must be consistent. */
+	f = spin_lock_irqsave(&pol.lock);
 	why = sched_audit(&pol, units, NR_UNITS, cur, NR_CPUS, false);
+	spin_unlock_irqrestore(&pol.lock, f);
 	ck_assert_msg(why == NULL, "after run: %s", why);
 
 	end = __atomic_load_n(&clock_ns, __ATOMIC_RELAXED);
