@@ -1,17 +1,19 @@
 /*
- * start_of_day: the state a 64-bit PV kernel finds at its first instruction
- * follows the ABI's start-of-day rules. start_info: magic
- * "xen-3.0-x86_64", flags (SIF_PRIVILEGED|SIF_INITDOMAIN for the initial
- * domain, no module), nr_pages, a page-aligned shared_info machine address,
- * cmd_line = the module's argument string without the module's file name. Layout: kernel image, P2M list
- * (mfn_list), start_info, bootstrap page tables (pt_base, nr_pt_frames),
- * one stack page, packed in this order, 4 KiB aligned, mapped 1:1 onto
- * PFNs from VIRT_BASE, every page RW except the page tables (RO), no
- * superpages, the region ending on a 4 MiB boundary with >= 512 KiB of
- * padding. mfn_list agrees with the read-only M2P at
- * 0xffff800000000000 for every PFN. Registers: rsp at the top of the stack
- * page, CS/SS = FLAT_KERNEL_CS/SS (0xe033/0xe02b), data selectors null,
- * IF set, DF clear, IOPL 0. Not Skiff-specific; checked on real Xen 4.17.
+ * start_of_day: what a 64-bit PV kernel finds at its first instruction
+ * follows the ABI's start-of-day rules.
+ * - start_info: magic "xen-3.0-x86_64" (the image has no PAE_MODE note),
+ *   flags SIF_PRIVILEGED|SIF_INITDOMAIN (the initial domain, no module),
+ *   nr_pages, a page-aligned shared_info machine address, cmd_line = the
+ *   module's argument string without the module's file name.
+ * - Layout: kernel image, P2M list (mfn_list), start_info, bootstrap page
+ *   tables (pt_base, nr_pt_frames), one stack page; packed in this order,
+ *   4 KiB aligned, mapped 1:1 onto PFNs from VIRT_BASE, every page RW except
+ *   the page tables (RO), no superpages, ending on a 4 MiB boundary with
+ *   at least 512 KiB of padding. mfn_list agrees with the read-only M2P at
+ *   0xffff800000000000 for every PFN.
+ * - Registers: rsp at the top of the stack page, CS/SS = FLAT_KERNEL_CS/SS
+ *   (0xe033/0xe02b), data selectors null, IF set, DF clear, IOPL 0.
+ * Not Skiff-specific; checked on real Xen 4.17.
  */
 #include "test.h"
 

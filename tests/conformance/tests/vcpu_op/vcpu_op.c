@@ -7,8 +7,8 @@
  * refuses periods under 1 ms (-EINVAL), stop_periodic_timer and
  * stop_singleshot_timer return 0; set_singleshot_timer with a past deadline
  * returns 0 (Linux passes flags 0; Xen 4.17 also ignores
- * VCPU_SSHOTTMR_future, so it returns 0 with that flag too); unknown commands give -ENOSYS. Not Skiff-specific;
- * checked on real Xen 4.17.
+ * VCPU_SSHOTTMR_future, so it returns 0 with that flag too); unknown
+ * commands give -ENOSYS. Not Skiff-specific; checked on real Xen 4.17.
  */
 #include <pvabi/errno.h>
 #include <pvabi/vcpu.h>
