@@ -24,6 +24,26 @@ static void xsd_stderr_log(void *ctx, const char *msg)
 	fprintf(stderr, "skiff-xenstored: %s\n", msg);
 }
 
+/* Splits SPEC at its last ':' into a path (in place) and a guest domid. */
+static int xsd_split_spec(char *spec, const char *opt, uint32_t *domid)
+{
+	char *colon = strrchr(spec, ':'), *end;
+	unsigned long v;
+
+	if (!colon || colon == spec) {
+		fprintf(stderr, "skiff-xenstored: %s wants PATH:DOMID\n", opt);
+		return -1;
+	}
+	*colon = '\0';
+	v = strtoul(colon + 1, &end, 10);
+	if (*end || colon[1] == '\0' || v == 0 || v > XSD_DOMID_MAX) {
+		fprintf(stderr, "skiff-xenstored: bad domid in %s %s\n", opt, colon + 1);
+		return -1;
+	}
+	*domid = (uint32_t)v;
+	return 0;
+}
+
 struct xsd_rings {
 	struct xsd_host_ring *v;
 	size_t n;
@@ -46,20 +66,11 @@ static int xsd_open_rings(struct xsd_store *s, char **specs, size_t n, struct xs
 	if (!r->v || !*hooks)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		char *colon = strrchr(specs[i], ':'), *end;
-		unsigned long domid;
+		uint32_t domid;
 
-		if (!colon || colon == specs[i]) {
-			fprintf(stderr, "skiff-xenstored: --ring wants PAGEFILE:DOMID\n");
+		if (xsd_split_spec(specs[i], "--ring", &domid) < 0)
 			return -1;
-		}
-		*colon = '\0';
-		domid = strtoul(colon + 1, &end, 10);
-		if (*end || colon[1] == '\0' || domid == 0 || domid > XSD_DOMID_MAX) {
-			fprintf(stderr, "skiff-xenstored: bad domid in --ring %s\n", colon + 1);
-			return -1;
-		}
-		if (xsd_host_ring_open(&r->v[i], s, specs[i], (uint32_t)domid) < 0) {
+		if (xsd_host_ring_open(&r->v[i], s, specs[i], domid) < 0) {
 			fprintf(stderr, "skiff-xenstored: %s: %s\n", specs[i], strerror(errno));
 			return -1;
 		}
@@ -71,16 +82,31 @@ static int xsd_open_rings(struct xsd_store *s, char **specs, size_t n, struct xs
 	return 0;
 }
 
+static int xsd_open_guest_sockets(char **specs, size_t n, struct xsd_listener *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (xsd_split_spec(specs[i], "--guest-socket", &out[i].domid) < 0)
+			return -1;
+		out[i].fd = xsd_socket_listen(specs[i]);
+		if (out[i].fd < 0) {
+			fprintf(stderr, "skiff-xenstored: %s: %s\n", specs[i], strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static void xsd_usage(FILE *f)
 {
 	fprintf(f, "usage: skiff-xenstored --socket PATH [--verbose] [--quota NAME=VALUE]...\n"
-		   "                       [--ring PAGEFILE:DOMID]...\n"
+		   "                       [--ring PAGEFILE:DOMID]... [--guest-socket PATH:DOMID]...\n"
 		   "  Serves the xenstore wire protocol on a Unix socket; every client\n"
 		   "  is treated as dom0.  Point libxenstore at it with XENSTORED_PATH=PATH.\n"
 		   "  Quotas (guests only): nodes, node-size, watches, transactions,\n"
 		   "  outstanding, watch-events, transaction-nodes.\n"
 		   "  --ring serves a host process acting as domain DOMID over a ring page in\n"
-		   "  PAGEFILE, with PAGEFILE.kick / PAGEFILE.irq FIFOs as its event channel.\n");
+		   "  PAGEFILE, with PAGEFILE.kick / PAGEFILE.irq FIFOs as its event channel.\n"
+		   "  --guest-socket (testing aid) treats every client of PATH as domain DOMID.\n");
 }
 
 int main(int argc, char **argv)
@@ -90,6 +116,9 @@ int main(int argc, char **argv)
 	struct xsd_store store;
 	const char *path = NULL, *quotas[32];
 	char **ring_specs = calloc((size_t)argc, sizeof(char *));
+	char **guest_specs = calloc((size_t)argc, sizeof(char *));
+	struct xsd_listener *listeners = calloc((size_t)argc, sizeof(*listeners));
+	size_t nguests = 0;
 	struct xsd_rings rings = { 0 };
 	struct xsd_poll_hook *hooks = NULL;
 	struct xsd_serve_opts opts;
@@ -103,6 +132,8 @@ int main(int argc, char **argv)
 			quotas[nquotas++] = argv[++i];
 		} else if (strcmp(argv[i], "--ring") == 0 && i + 1 < argc && ring_specs) {
 			ring_specs[nrings++] = argv[++i];
+		} else if (strcmp(argv[i], "--guest-socket") == 0 && i + 1 < argc && guest_specs) {
+			guest_specs[nguests++] = argv[++i];
 		} else if (strcmp(argv[i], "--verbose") == 0) {
 			plat.log = xsd_stderr_log;
 		} else if (strcmp(argv[i], "--help") == 0) {
@@ -144,9 +175,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "skiff-xenstored: %s: %s\n", path, strerror(errno));
 		return 1;
 	}
-	if (xsd_open_rings(&store, ring_specs, nrings, &rings, &hooks) < 0)
+	if (xsd_open_rings(&store, ring_specs, nrings, &rings, &hooks) < 0 || !listeners ||
+	    xsd_open_guest_sockets(guest_specs, nguests, listeners) < 0)
 		return 1;
-	opts = (struct xsd_serve_opts){ .hooks = hooks, .nhooks = rings.n,
+	opts = (struct xsd_serve_opts){ .listeners = listeners, .nlisteners = nguests,
+					.hooks = hooks, .nhooks = rings.n,
 					.after_round = xsd_rings_poll, .ctx = &rings };
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -157,6 +190,12 @@ int main(int argc, char **argv)
 	xsd_store_destroy(&store);
 	free(rings.v);
 	free(hooks);
+	for (size_t i = 0; i < nguests; i++) {
+		close(listeners[i].fd);
+		unlink(guest_specs[i]);
+	}
 	free(ring_specs);
+	free(guest_specs);
+	free(listeners);
 	return rc < 0 ? 1 : 0;
 }

@@ -52,7 +52,8 @@ static void xsd_client_close(struct xsd_client *cl)
 
 /* Returns false when out of descriptors: stop listening until a client leaves,
  * or poll would report the pending connection forever and spin. */
-static bool xsd_client_accept(struct xsd_store *s, int lfd, struct xsd_list *clients)
+static bool xsd_client_accept(struct xsd_store *s, int lfd, uint32_t domid,
+			      struct xsd_list *clients)
 {
 	for (;;) {
 		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -66,7 +67,7 @@ static bool xsd_client_accept(struct xsd_store *s, int lfd, struct xsd_list *cli
 		}
 		cl = calloc(1, sizeof(*cl));
 		if (cl)
-			cl->conn = xsd_conn_new(s, 0);
+			cl->conn = xsd_conn_new(s, domid);
 		if (!cl || !cl->conn) {
 			free(cl);
 			close(fd);
@@ -110,7 +111,7 @@ static struct pollfd *xsd_build_pollset(int lfd, bool listening, const struct xs
 					struct xsd_list *clients, size_t *n,
 					struct pollfd *fds, size_t *cap)
 {
-	size_t i = 1 + o->nhooks;
+	size_t i = 1 + o->nlisteners + o->nhooks;
 	struct xsd_list *l;
 
 	for (l = clients->next, *n = i; l != clients; l = l->next)
@@ -124,8 +125,12 @@ static struct pollfd *xsd_build_pollset(int lfd, bool listening, const struct xs
 		*cap = *n * 2;
 	}
 	fds[0] = (struct pollfd){ .fd = listening ? lfd : -1, .events = POLLIN };
+	for (size_t k = 0; k < o->nlisteners; k++)
+		fds[1 + k] = (struct pollfd){ .fd = listening ? o->listeners[k].fd : -1,
+					      .events = POLLIN };
 	for (size_t h = 0; h < o->nhooks; h++)
-		fds[1 + h] = (struct pollfd){ .fd = o->hooks[h].fd, .events = POLLIN };
+		fds[1 + o->nlisteners + h] = (struct pollfd){ .fd = o->hooks[h].fd,
+							      .events = POLLIN };
 	for (l = clients->next; l != clients; l = l->next, i++) {
 		struct xsd_client *cl = xsd_container_of(l, struct xsd_client, link);
 		const uint8_t *p;
@@ -197,11 +202,16 @@ int xsd_socket_serve(struct xsd_store *s, int lfd, const struct xsd_serve_opts *
 			break;
 		}
 		if (fds[0].revents & POLLIN)
-			listening = xsd_client_accept(s, lfd, &clients);
+			listening = xsd_client_accept(s, lfd, 0, &clients);
+		for (size_t k = 0; k < o->nlisteners; k++)
+			if (fds[1 + k].revents & POLLIN)
+				listening = xsd_client_accept(s, o->listeners[k].fd,
+							      o->listeners[k].domid, &clients) &&
+					    listening;
 		for (size_t h = 0; h < o->nhooks; h++)
-			if (fds[1 + h].revents)
+			if (fds[1 + o->nlisteners + h].revents)
 				o->hooks[h].ready(o->hooks[h].ctx);
-		if (xsd_service(fds, 1 + o->nhooks, n, &clients))
+		if (xsd_service(fds, 1 + o->nlisteners + o->nhooks, n, &clients))
 			listening = true;
 		if (o->after_round)
 			o->after_round(o->ctx);

@@ -15,7 +15,16 @@ struct xsd_poll_hook {
 	void *ctx;
 };
 
+/* A further listening socket whose clients all act as domain domid (a test aid:
+ * it lets host tools exercise a guest's permissions and quotas). */
+struct xsd_listener {
+	int fd;
+	uint32_t domid;
+};
+
 struct xsd_serve_opts {
+	const struct xsd_listener *listeners;
+	size_t nlisteners;
 	const struct xsd_poll_hook *hooks;
 	size_t nhooks;
 	void (*after_round)(void *ctx);  /* once per loop turn, after clients ran */
