@@ -1,7 +1,7 @@
 /*
  * vcpu_op, the calls a PV kernel makes for its boot vCPU: is_up says vCPU 0
  * is up and every vCPU that does not exist gives -ENOENT (Linux probes
- * ids up to NR_CPUS); register_runstate_memory_area accepts a guest VA and
+ * ids up to NR_CPUS), as do up, down and initialise of such a vCPU; register_runstate_memory_area accepts a guest VA and
  * fills it at once (state running); get_runstate_info agrees; a runstate
  * address in the hypervisor's range gives -EFAULT; set_periodic_timer
  * refuses periods under 1 ms (-EINVAL), stop_periodic_timer and
@@ -80,6 +80,16 @@ static void check_timers(void)
 		     "set_singleshot_timer from an unmapped argument");
 }
 
+static void check_absent_vcpus(void)
+{
+	static struct vcpu_guest_context ctx;
+
+	tc_expect_eq(hyp_vcpu_op(VCPUOP_up, 1, 0), -XEN_ENOENT, "VCPUOP_up of a vCPU that does not exist");
+	tc_expect_eq(hyp_vcpu_op(VCPUOP_initialise, 1, RT_PTR(&ctx)), -XEN_ENOENT,
+		     "VCPUOP_initialise of a vCPU that does not exist");
+	tc_expect_eq(hyp_vcpu_op(VCPUOP_down, 1, 0), -XEN_ENOENT, "VCPUOP_down of a vCPU that does not exist");
+}
+
 static void check_unknown(void)
 {
 	tc_expect_eq(hyp_vcpu_op(64, 0, 0), -XEN_ENOSYS, "vcpu_op command 64");
@@ -91,5 +101,6 @@ void test_main(void)
 	check_is_up();
 	check_runstate();
 	check_timers();
+	check_absent_vcpus();
 	check_unknown();
 }
