@@ -9,3 +9,6 @@ set(PV_MM_TEST_SOURCES
   ${PROJECT_SOURCE_DIR}/hv/common/pv_mm_pt.c)
 
 skiff_unit_test(test_pv_mm ${CMAKE_CURRENT_LIST_DIR}/test_pv_mm.c ${PV_MM_TEST_SOURCES})
+
+skiff_unit_test(test_pv_mm_stress ${CMAKE_CURRENT_LIST_DIR}/test_pv_mm_stress.c ${PV_MM_TEST_SOURCES})
+target_link_libraries(test_pv_mm_stress PRIVATE Threads::Threads)
