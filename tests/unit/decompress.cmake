@@ -18,7 +18,7 @@ target_compile_definitions(test_decompress_vmlinuz PRIVATE SKIFF_DECOMP_DATA="${
 set_tests_properties(unit.test_decompress_vmlinuz PROPERTIES SKIP_RETURN_CODE 77)
 add_custom_target(decompress-fetch-vmlinuz
   COMMAND ${CMAKE_COMMAND} -E make_directory ${SKIFF_DECOMP_DATA}
-  COMMAND sh -c "cd '${SKIFF_DECOMP_DATA}' && pkg=$(apt-cache depends linux-image-amd64 | sed -n 's/.*Depends: \\(linux-image-[0-9].*\\)/\\1/p' | head -1) && apt-get download \"$pkg\" && dpkg-deb -x \"$pkg\"_*.deb root && rm -f \"$pkg\"_*.deb"
+  COMMAND sh -c "cd '${SKIFF_DECOMP_DATA}' && pkg=$(apt-cache depends linux-image-amd64 | sed -n 's/.*Depends: \\(linux-image-[0-9].*\\)/\\1/p' | head -1) && apt-get download \"$pkg\" && mkdir -p root && dpkg-deb --fsys-tarfile \"$pkg\"_*.deb | tar -x -C root ./boot && rm -f \"$pkg\"_*.deb"
   COMMENT "Downloading (not installing) Debian's amd64 kernel image for test_decompress_vmlinuz"
   VERBATIM)
 
