@@ -422,6 +422,40 @@ START_TEST(test_lzma2_raw)
 }
 END_TEST
 
+/*
+ * A dictionary reset in the middle: after it the previous byte counts as
+ * zero for the literal context, whatever the buffer holds before it. The
+ * 3-byte uncompressed chunk in front has its top bits set so a decoder
+ * that looked back across the reset would pick other literal
+ * probabilities (lc=1) and go wrong.
+ */
+START_TEST(test_lzma2_dict_reset_midway)
+{
+	size_t len, clen, out_len, used;
+	uint8_t *in = td_input(TD_X86_BINARY, &len);
+	uint8_t *raw, *cat;
+	struct td_outbuf o;
+
+	len = MIN(len, (size_t)50000);
+	raw = xz_compress("xz -c --format=raw --lzma2=lc=1,lp=2,pb=2", in, len, &clen);
+	ck_assert_uint_ge(raw[0], 0xe0);	/* the encoder starts with a dictionary reset */
+	cat = malloc(clen + 6);
+	ck_assert_ptr_nonnull(cat);
+	memcpy(cat, "\x01\x00\x02\xff\xfe\xfd", 6);
+	memcpy(cat + 6, raw, clen);
+	td_outbuf_init(&o, len + 3);
+	ck_assert_int_eq(lzma2_decode(cat, clen + 6, o.buf, o.cap, &out_len, &used, &xz_work), 0);
+	ck_assert_uint_eq(out_len, len + 3);
+	ck_assert_uint_eq(used, clen + 6);
+	ck_assert_int_eq(memcmp(o.buf, "\xff\xfe\xfd", 3), 0);
+	ck_assert_int_eq(memcmp(o.buf + 3, in, len), 0);
+	td_outbuf_free(&o);
+	free(cat);
+	free(raw);
+	free(in);
+}
+END_TEST
+
 START_TEST(test_bcj_x86_known)
 {
 	/* call with stored absolute target 0x1000 at offset 0: relative = 0x1000 - 5. */
@@ -561,6 +595,7 @@ static Suite *xz_suite(void)
 	tcase_add_test(tc, test_strerror);
 	tcase_add_test(tc, test_bcj_x86_known);
 	tcase_add_test(tc, test_lzma2_raw);
+	tcase_add_test(tc, test_lzma2_dict_reset_midway);
 	tcase_add_loop_test(tc, test_xz_roundtrip, 0, (int)(TD_KINDS * XZ_NVARIANTS));
 	tcase_add_test(tc, test_xz_truncated);
 	tcase_add_test(tc, test_xz_corrupt_kernel_style);
