@@ -82,8 +82,13 @@ static int type_get_next(uint64_t x, enum page_type type, uint64_t *nx, bool *wa
 			*nx = x + 1;
 			return 0;
 		}
-		/* A new use: the old type's flags go; page tables start unvalidated. */
+		/*
+		 * A new use: the old type's flags go; page tables start
+		 * unvalidated. Only a writable use keeps the pending flush.
+		 */
 		*nx = (x & PGT_LINEAR_MASK) | ((uint64_t)type << PGT_TYPE_SHIFT) | 1;
+		if (type == PAGE_TYPE_WRITABLE)
+			*nx |= x & PGT_NEED_FLUSH;
 		if (!pv_type_is_pt(type))
 			*nx |= PGT_VALIDATED;
 		return 0;
@@ -122,6 +127,9 @@ int get_page_type(struct page_info *pg, enum page_type type)
 		if (cas_word(&pg->type_info, &x, nx))
 			break;
 	}
+	/* We cleared the flag, so the flush is ours; it must land before anyone reads the contents. */
+	if ((before & PGT_NEED_FLUSH) && !(nx & PGT_NEED_FLUSH))
+		pv_mm_flush_tlbs(pg);
 	if (nx & PGT_VALIDATED)
 		return 0;
 	/*
@@ -131,6 +139,7 @@ int get_page_type(struct page_info *pg, enum page_type type)
 	 */
 	rc = pv_mm_validate_table(pg, type);
 	if (rc) {
+		/* Exactly as before (a pending flush flag too: one extra flush later is harmless). */
 		__atomic_store_n(&pg->type_info, before, __ATOMIC_RELEASE);
 		return rc;
 	}
@@ -138,12 +147,12 @@ int get_page_type(struct page_info *pg, enum page_type type)
 	return 0;
 }
 
-/* Count 1 -> 0 after devalidation; the linear count (0 by now) is the only part kept. */
+/* Count 1 -> 0 after devalidation: only what an unused frame keeps stays. */
 static void drop_last_type(struct page_info *pg)
 {
 	uint64_t x = load_word(&pg->type_info);
 
-	while (!cas_word(&pg->type_info, &x, x & PGT_LINEAR_MASK))
+	while (!cas_word(&pg->type_info, &x, x & PGT_KEEP_UNUSED))
 		;
 }
 
@@ -166,7 +175,7 @@ void put_page_type(struct page_info *pg)
 			return;
 		}
 		/* An unused frame has no type at all: nothing stale to reason about later. */
-		if (cas_word(&pg->type_info, &x, cnt == 1 ? x & PGT_LINEAR_MASK : x - 1))
+		if (cas_word(&pg->type_info, &x, cnt == 1 ? x & PGT_KEEP_UNUSED : x - 1))
 			return;
 	}
 }
@@ -290,6 +299,15 @@ size_t pv_mm_relinquish(struct domain *d, const mfn_t *mfns, size_t nr)
 	if (left)
 		log_warn("pv_mm: d%u teardown: %lu frames still referenced", d->domid, (unsigned long)left);
 	return left;
+}
+
+/* The arch code overrides this; see pv_mm.h for what is at stake. */
+__attribute__((weak)) void pv_mm_flush_tlbs(struct page_info *pg)
+{
+	static bool warned;
+
+	if (!__atomic_exchange_n(&warned, true, __ATOMIC_RELAXED))
+		log_warn("pv_mm: no pv_mm_flush_tlbs: mfn %#lx changes type without a TLB flush", page_to_mfn(pg));
 }
 
 /* The arch code overrides this; a guest L4 without the hypervisor's slots must never be used. */

@@ -51,9 +51,8 @@ int pv_mm_check_entry(const struct domain *d, unsigned int level, uint64_t entry
 		return -XEN_EINVAL;
 	if (!mfn_valid(pv_pte_mfn(entry)))
 		return -XEN_EINVAL;
-	if (!(entry & PV_PTE_US))
-		entry = (entry | PV_PTE_US) & ~PV_PTE_G;
-	*adjusted = entry;
+	/* Global guest translations would outlive CR3 switches (kernel/user, other domains): never. */
+	*adjusted = (entry | PV_PTE_US) & ~PV_PTE_G;
 	return 0;
 }
 
@@ -201,15 +200,23 @@ static int get_entry_refs(struct domain *d, unsigned int level, mfn_t table_mfn,
 	}
 }
 
-static void put_entry_refs(unsigned int level, mfn_t table_mfn, uint64_t e)
+/*
+ * stored: e was in the table (so possibly in a TLB), not just a reference
+ * taken and given back while validating.
+ */
+static void put_entry_refs(unsigned int level, mfn_t table_mfn, uint64_t e, bool stored)
 {
 	mfn_t mfn = pv_pte_mfn(e);
 	struct page_info *pg = mfn_to_page(mfn);
 
 	switch (level) {
 	case 1:
-		if (e & PV_PTE_RW)
+		if (e & PV_PTE_RW) {
+			/* Flag first: once the type is dropped another CPU may retype the frame. */
+			if (stored)
+				__atomic_fetch_or(&pg->type_info, PGT_NEED_FLUSH, __ATOMIC_ACQ_REL);
 			put_page_type(pg);
+		}
 		put_page(pg);
 		return;
 	case 2:
@@ -239,11 +246,11 @@ static inline bool slot_skipped(unsigned int level, unsigned int i)
 	return level == 4 && pv_l4_slot_is_hv(i);
 }
 
-static void put_entries_below(unsigned int level, mfn_t mfn, const uint64_t *tbl, unsigned int end)
+static void put_entries_below(unsigned int level, mfn_t mfn, const uint64_t *tbl, unsigned int end, bool stored)
 {
 	for (unsigned int j = 0; j < end; j++)
 		if (!slot_skipped(level, j) && entry_present(tbl[j]))
-			put_entry_refs(level, mfn, tbl[j]);
+			put_entry_refs(level, mfn, tbl[j], stored);
 }
 
 int pv_mm_validate_table(struct page_info *pg, enum page_type type)
@@ -271,7 +278,7 @@ int pv_mm_validate_table(struct page_info *pg, enum page_type type)
 			break;
 	}
 	if (rc) {
-		put_entries_below(level, mfn, tbl, i);
+		put_entries_below(level, mfn, tbl, i, false);
 		return rc;
 	}
 	for (i = 0; i < PV_PT_ENTRIES; i++) {
@@ -289,7 +296,7 @@ void pv_mm_devalidate_table(struct page_info *pg, enum page_type type)
 {
 	mfn_t mfn = page_to_mfn(pg);
 
-	put_entries_below(type_level(type), mfn, table_of(mfn), PV_PT_ENTRIES);
+	put_entries_below(type_level(type), mfn, table_of(mfn), PV_PT_ENTRIES, true);
 }
 
 /* A type reference on a table that is a validated page table now; its level, or an error. */
@@ -348,12 +355,12 @@ static int swap_entry(struct domain *d, unsigned int level, mfn_t table_mfn, uin
 		}
 		if (cas_word(slot, &old, nv)) {
 			if (entry_present(old))
-				put_entry_refs(level, table_mfn, old);
+				put_entry_refs(level, table_mfn, old, true);
 			return 0;
 		}
 		/* Changed under us (another vCPU, or the CPU setting A/D): undo and look again. */
 		if (entry_present(nv))
-			put_entry_refs(level, table_mfn, nv);
+			put_entry_refs(level, table_mfn, nv, false);
 	}
 }
 

@@ -272,14 +272,14 @@ START_TEST(test_hv_slots_and_us)
 		l4[i] = pvt_pte(T_BASE + T_FRAMES + i, PV_PTE_P | PV_PTE_PS);
 	l4[0] &= ~PV_PTE_US;
 	l1[0] = pvt_pte(t.data[0], PV_PTE_P | PV_PTE_RW | PV_PTE_G);	/* kernel mapping, global */
-	l1[1] = pvt_pte(t.data[1], PV_PTE_P | PV_PTE_US | PV_PTE_G);	/* user mapping, global */
+	l1[1] = pvt_pte(t.data[1], PV_PTE_P | PV_PTE_US | PV_PTE_G);	/* user mapping, global: G goes too */
 	l1[2] = 0xfffffffffffffffeULL;					/* not present: left alone */
 	ck_assert_int_eq(pv_mm_pin_table(&dom_a, t.l4, 4), 0);
 	for (unsigned int i = PV_L4_HV_FIRST; i <= PV_L4_HV_LAST; i++)
 		ck_assert(l4[i] == T_HV_SLOT(i));
 	ck_assert(l4[0] == pvt_pte(t.l3, F_TABLE));
 	ck_assert(l1[0] == pvt_pte(t.data[0], PV_PTE_P | PV_PTE_RW | PV_PTE_US));
-	ck_assert(l1[1] == pvt_pte(t.data[1], PV_PTE_P | PV_PTE_US | PV_PTE_G));
+	ck_assert(l1[1] == pvt_pte(t.data[1], PV_PTE_P | PV_PTE_US));
 	ck_assert(l1[2] == 0xfffffffffffffffeULL);
 	expect_recount();
 }
@@ -493,6 +493,47 @@ START_TEST(test_linear_l4)
 }
 END_TEST
 
+START_TEST(test_stale_writable_flush)
+{
+	mfn_t l1 = pvt_alloc(&dom_a), x = pvt_alloc(&dom_a), l1b = pvt_alloc(&dom_a), other = pvt_alloc(&dom_b);
+
+	ck_assert_int_eq(pv_mm_pin_table(&dom_a, l1, 1), 0);
+	ck_assert_int_eq(pv_mm_mod_entry(&dom_a, l1, 0, pvt_pte(x, F_DATA), false), 0);
+	ck_assert(!(PG(x)->type_info & PGT_NEED_FLUSH));
+	/* RW -> RO: the writable translation may still be cached somewhere. */
+	ck_assert_int_eq(pv_mm_mod_entry(&dom_a, l1, 0, pvt_pte(x, F_RO), false), 0);
+	ck_assert(PG(x)->type_info & PGT_NEED_FLUSH);
+	ck_assert_uint_eq(pvt_tcount(x), 0);
+	/* Writable again: no flush needed, the flag stays. */
+	ck_assert_int_eq(get_page_type(PG(x), PAGE_TYPE_WRITABLE), 0);
+	put_page_type(PG(x));
+	ck_assert_uint_eq(pvt_flushes, 0);
+	ck_assert(PG(x)->type_info & PGT_NEED_FLUSH);
+	/* Becoming a page table flushes first, once. */
+	ck_assert_int_eq(pv_mm_pin_table(&dom_a, x, 1), 0);
+	ck_assert_uint_eq(pvt_flushes, 1);
+	ck_assert_uint_eq(pvt_last_flush, x);
+	ck_assert(!(PG(x)->type_info & PGT_NEED_FLUSH));
+	ck_assert_int_eq(pv_mm_unpin_table(&dom_a, x, 1), 0);
+	ck_assert_int_eq(pv_mm_pin_table(&dom_a, x, 1), 0);
+	ck_assert_uint_eq(pvt_flushes, 1);
+	ck_assert_int_eq(pv_mm_unpin_table(&dom_a, x, 1), 0);
+	/* Devalidating an L1 drops its RW mappings: flagged too. */
+	pvt_tbl(l1b)[3] = pvt_pte(x, F_DATA);
+	ck_assert_int_eq(pv_mm_pin_table(&dom_a, l1b, 1), 0);
+	ck_assert(!(PG(x)->type_info & PGT_NEED_FLUSH));
+	ck_assert_int_eq(pv_mm_unpin_table(&dom_a, l1b, 1), 0);
+	ck_assert(PG(x)->type_info & PGT_NEED_FLUSH);
+	/* A writable reference taken and given back by a failed validation was never stored: no flag. */
+	mfn_t y = pvt_alloc(&dom_a), bad = pvt_alloc(&dom_a);
+	pvt_tbl(bad)[0] = pvt_pte(y, F_DATA);
+	pvt_tbl(bad)[1] = pvt_pte(other, F_RO);
+	ck_assert_int_eq(pv_mm_pin_table(&dom_a, bad, 1), -XEN_EBUSY);
+	ck_assert(PG(y)->type_info == 0);
+	expect_recount();
+}
+END_TEST
+
 START_TEST(test_relinquish)
 {
 	struct pvt_tree t, u;
@@ -555,6 +596,7 @@ static Suite *pv_mm_suite(void)
 	tcase_add_test(tc, test_mod_entry_refusals);
 	tcase_add_test(tc, test_mod_entry_counts);
 	tcase_add_test(tc, test_linear_l4);
+	tcase_add_test(tc, test_stale_writable_flush);
 	tcase_add_test(tc, test_relinquish);
 	suite_add_tcase(s, tc);
 	return s;

@@ -34,12 +34,25 @@ uint32_t pvt_tcount(mfn_t mfn);
 enum page_type pvt_type(mfn_t mfn);
 int pvt_linear(mfn_t mfn);
 
+/* No reference of any kind and no type (a pending TLB flush flag is allowed). */
+bool pvt_unused(mfn_t mfn);
+
+/* Calls of the fake pv_mm_flush_tlbs, and the last frame it was called for. */
+extern unsigned long pvt_flushes;
+extern mfn_t pvt_last_flush;
+
 /* Whole frame table + arena, to prove a refused call changed nothing. */
 struct pvt_snap {
 	struct page_info *table;
 	unsigned char *mem;
 };
 void pvt_snap_take(struct pvt_snap *s);
+/*
+ * Equal page_info, ignoring PGT_NEED_FLUSH: a refused call may set it (a
+ * table it validated and released again had RW entries); that costs one
+ * extra flush and nothing else.
+ */
+bool pvt_page_same(const struct page_info *a, const struct page_info *b);
 /* Fails the test (naming the first difference) unless state equals the snapshot; frees it. */
 void pvt_snap_same(struct pvt_snap *s, const char *what);
 

@@ -31,8 +31,9 @@ struct domain;
  *   a vCPU's base pointer     -> the caller takes L4 (get_page_and_type)
  * So a frame mapped writable cannot become a page table and a page table
  * cannot be mapped writable: both need a type the other holds. A frame
- * whose type count drops to 0 loses its type (type_info becomes 0), so an
- * unused frame looks exactly as it did before its first use.
+ * whose type count drops to 0 loses its type (type_info keeps only
+ * PGT_NEED_FLUSH, below), so an unused frame looks as it did before its
+ * first use.
  *
  * Entry checks, for a present entry (non-present entries are accepted as
  * they are and hold nothing):
@@ -42,9 +43,9 @@ struct domain;
  *   L4: no PS, no G, no PWT/PCD; slots 256..271 are the hypervisor's
  * Any other bit set -> -XEN_EINVAL. MFN outside the frame table ->
  * -XEN_EINVAL. The stored value gets US forced on (the guest kernel runs at
- * CPL3); an entry the guest wrote without US (a kernel mapping) also loses
- * G, so kernel pages never stay in the TLB across the switch to the guest's
- * user page tables.
+ * CPL3) and G cleared: G is accepted, as Xen accepts it, but a global
+ * guest translation would survive CR3 switches (guest kernel to user,
+ * domain to domain), and Linux does not use it under PV.
  *
  * Error codes (as Xen returns them for the same failure):
  *   L1 target not mappable by d (not d's, free, reserved, another
@@ -57,7 +58,10 @@ struct domain;
  *   mod_entry on L4 slots 256..271                  -> -XEN_EPERM
  *     (Xen says -EINVAL here; this project's brief asks for -EPERM)
  *   count overflow (2^32 - 1 references)            -> -XEN_EOVERFLOW
- * A failing call changes nothing: no count, no flag, no table byte.
+ * A failing call changes nothing: no count, no type, no table byte. The one
+ * exception is PGT_NEED_FLUSH (below), which a failed validation may leave
+ * set on frames that a table it validated and released again mapped RW:
+ * that costs one extra TLB flush later, nothing else.
  *
  * Linear (recursive) page tables, L4 only: an L4 entry may map an L4 frame
  * read-only. If it maps the L4 that contains it (self map) it holds no
@@ -97,6 +101,16 @@ struct domain;
 /* Linear-entry bookkeeping in type_info (see above); reserved bits in frame.h. */
 #define PGT_LINEAR_SHIFT	32
 #define PGT_LINEAR_MASK		(0xffffULL << PGT_LINEAR_SHIFT)
+/*
+ * Set when a stored RW L1 entry mapping the frame is removed (replaced, or
+ * its L1 devalidated): a CPU may still hold that writable translation in
+ * its TLB. Before the frame takes any type but WRITABLE, get_page_type
+ * clears it and calls pv_mm_flush_tlbs, before reading the contents, so a
+ * stale writable TLB entry can never write a validated table. It survives
+ * the type count dropping to 0 (the other bit an unused frame may keep).
+ */
+#define PGT_NEED_FLUSH		(1ULL << 52)
+#define PGT_KEEP_UNUSED		(PGT_LINEAR_MASK | PGT_NEED_FLUSH)
 
 static inline mfn_t pv_pte_mfn(uint64_t e)
 {
@@ -189,6 +203,15 @@ size_t pv_mm_relinquish(struct domain *d, const mfn_t *mfns, size_t nr);
  * without them.
  */
 void pv_mm_install_hv_slots(uint64_t *l4);
+
+/*
+ * Arch hook: returns once no CPU can still use a TLB entry (or cached
+ * paging structure) that mapped pg through a guest entry removed before
+ * the call; flushing every CPU's TLB is enough. The weak default in
+ * pv_mm.c only warns (once): without a real one a guest can keep writing a
+ * frame through a stale TLB entry after it became a page table.
+ */
+void pv_mm_flush_tlbs(struct page_info *pg);
 
 /* Between pv_mm.c (counts) and pv_mm_pt.c (tables); not for other callers. */
 int pv_mm_validate_table(struct page_info *pg, enum page_type type);
