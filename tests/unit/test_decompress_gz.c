@@ -76,7 +76,7 @@ static void gz_check_flips(enum td_kind kind, const char *cmd, size_t prefix, un
 	uint8_t *in = td_input(kind, &len);
 	uint8_t *gz, *bad;
 	uint64_t seed = 0xbadc0ffeull + flips;
-	unsigned int errors = 0;
+	unsigned int errors = 0, kinds[1 - DECOMP_EDIST] = { 0 };
 	struct td_outbuf o;
 
 	if (prefix && prefix < len)
@@ -99,12 +99,23 @@ static void gz_check_flips(enum td_kind kind, const char *cmd, size_t prefix, un
 		ck_assert_uint_le(used, clen);
 		if (r < 0) {
 			errors++;
+			if (r >= DECOMP_EDIST)
+				kinds[-r]++;
 			continue;
 		}
 		ck_assert_msg(out_len == len && memcmp(o.buf, in, len) == 0,
 			      "flip at %zu: wrong output passed the checks", at);
 	}
 	ck_assert_uint_ge(errors, flips * 9 / 10);
+	fprintf(stderr, "%s: %u flips, %u errors: corrupt %u, dist %u, check %u, trunc %u, nospc %u\n",
+		cmd, flips, errors, kinds[-DECOMP_ECORRUPT], kinds[-DECOMP_EDIST], kinds[-DECOMP_ECHECK],
+		kinds[-DECOMP_ETRUNC], kinds[-DECOMP_ENOSPC]);
+	/* Each line of defence must have fired at least once (this is how a dropped check shows up). */
+	if (flips >= 1000) {
+		ck_assert_uint_gt(kinds[-DECOMP_ECORRUPT], 0);
+		ck_assert_uint_gt(kinds[-DECOMP_EDIST], 0);
+		ck_assert_uint_gt(kinds[-DECOMP_ECHECK], 0);
+	}
 	td_outbuf_free(&o);
 	free(bad);
 	free(gz);

@@ -103,7 +103,7 @@ static void xz_check_flips(enum td_kind kind, const char *cmd, size_t prefix, in
 	uint8_t *in = td_input(kind, &len);
 	uint8_t *xz, *bad;
 	uint64_t seed = 0xf11bf11bull + flips;
-	unsigned int errors = 0;
+	unsigned int errors = 0, kinds[1 - DECOMP_EDIST] = { 0 };
 	struct td_outbuf o;
 
 	if (prefix && prefix < len)
@@ -124,6 +124,8 @@ static void xz_check_flips(enum td_kind kind, const char *cmd, size_t prefix, in
 		ck_assert_uint_le(used, clen);
 		if (r < 0) {
 			errors++;
+			if (r >= DECOMP_EDIST)
+				kinds[-r]++;
 			continue;
 		}
 		ck_assert_msg(out_len == len, "flip at %zu: success with %zu bytes, want %zu", at, out_len, len);
@@ -132,6 +134,15 @@ static void xz_check_flips(enum td_kind kind, const char *cmd, size_t prefix, in
 	}
 	/* Most flips must be caught; a decoder that ignores its input would not be. */
 	ck_assert_uint_ge(errors, flips * 9 / 10);
+	fprintf(stderr, "%s: %u flips, %u errors: corrupt %u, dist %u, check %u, header %u, trunc %u\n",
+		cmd, flips, errors, kinds[-DECOMP_ECORRUPT], kinds[-DECOMP_EDIST], kinds[-DECOMP_ECHECK],
+		kinds[-DECOMP_EHEADER], kinds[-DECOMP_ETRUNC]);
+	/* Each line of defence must have fired at least once (this is how a dropped check shows up). */
+	if (flips >= 1000) {
+		ck_assert_uint_gt(kinds[-DECOMP_ECORRUPT], 0);
+		ck_assert_uint_gt(kinds[-DECOMP_EDIST], 0);
+		ck_assert_uint_gt(kinds[-DECOMP_ECHECK], 0);
+	}
 	td_outbuf_free(&o);
 	free(bad);
 	free(xz);
