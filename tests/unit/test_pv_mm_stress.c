@@ -450,6 +450,82 @@ START_TEST(test_two_threads_mod_entry)
 }
 END_TEST
 
+/*
+ * One thread pins and unpins a whole tree (validating and devalidating it
+ * each time) while the other pins the tree's L2 on its own and rewrites its
+ * entries: every call must succeed, waiting where the other is midway.
+ */
+struct tree_race {
+	struct pvt_tree t;
+	mfn_t l1s[3];
+	unsigned long iters;
+	int bad_rc;
+	int bad_step;
+};
+
+static void *tree_pinner(void *arg)
+{
+	struct tree_race *r = arg;
+
+	for (unsigned long n = 0; n < r->iters; n++) {
+		int rc = pv_mm_pin_table(&dom_a, r->t.l4, 4);
+
+		if (!rc)
+			rc = pv_mm_unpin_table(&dom_a, r->t.l4, 4);
+		if (rc) {
+			r->bad_rc = rc;
+			r->bad_step = 1;
+		}
+	}
+	return NULL;
+}
+
+static void *l2_writer(void *arg)
+{
+	struct tree_race *r = arg;
+
+	for (unsigned long n = 0; n < r->iters; n++) {
+		int rc = pv_mm_pin_table(&dom_a, r->t.l2, 2);
+
+		for (unsigned int k = 0; !rc && k < 3; k++)
+			rc = pv_mm_mod_entry(&dom_a, r->t.l2, 1 + k, (n + k) % 4 ? pvt_pte(r->l1s[(n + k) % 3], F_TABLE) : 0,
+					     false);
+		if (!rc)
+			rc = pv_mm_unpin_table(&dom_a, r->t.l2, 2);
+		if (rc) {
+			r->bad_rc = rc;
+			r->bad_step = 2;
+		}
+	}
+	return NULL;
+}
+
+START_TEST(test_two_threads_trees)
+{
+	struct tree_race r;
+	pthread_t a, b;
+	const char *msg;
+
+	memset(&r, 0, sizeof(r));
+	r.iters = 20000;
+	pvt_tree_build(&dom_a, &r.t, 4);
+	for (int i = 0; i < 3; i++) {
+		r.l1s[i] = pvt_alloc(&dom_a);
+		pvt_tbl(r.l1s[i])[i] = pvt_pte(r.t.data[i], F_DATA);
+		pvt_tbl(r.l1s[i])[100] = pvt_pte(r.t.data[3], F_RO);
+	}
+	ck_assert_int_eq(pthread_create(&a, NULL, tree_pinner, &r), 0);
+	ck_assert_int_eq(pthread_create(&b, NULL, l2_writer, &r), 0);
+	pthread_join(a, NULL);
+	pthread_join(b, NULL);
+	ck_assert_msg(r.bad_rc == 0, "thread %d got %d", r.bad_step, r.bad_rc);
+	msg = pvt_recount(NULL, NULL);
+	ck_assert_msg(msg == NULL, "%s", msg);
+	for (mfn_t m = T_BASE; m < T_BASE + T_FRAMES; m++)
+		ck_assert(pvt_unused(m));
+}
+END_TEST
+
 static Suite *pv_mm_stress_suite(void)
 {
 	Suite *s = suite_create("pv_mm_stress");
@@ -461,6 +537,7 @@ static Suite *pv_mm_stress_suite(void)
 	tcase_add_test(tc, test_random_walk);
 	tcase_add_test(tc, test_two_threads_types);
 	tcase_add_test(tc, test_two_threads_mod_entry);
+	tcase_add_test(tc, test_two_threads_trees);
 	suite_add_tcase(s, tc);
 	return s;
 }
