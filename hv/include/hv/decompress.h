@@ -24,7 +24,7 @@
  *    member or one xz stream; trailing bytes are left to the caller, e.g.
  *    the 4-byte size Linux appends to its xz payload). On failure
  *    *out_len and *in_used tell roughly how far the decoder got (for xz,
- *    the output and input offsets where the failing block began), and the
+ *    offsets at the start of the failing block or its data), and the
  *    contents of out are unspecified. Any of out_len / in_used may be NULL.
  */
 
