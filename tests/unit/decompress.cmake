@@ -46,3 +46,10 @@ if(SKIFF_CLANG)
     COMMENT "Building the decompressor fuzzer (libFuzzer)"
     VERBATIM)
 endif()
+
+# Several CPUs may decompress at once: the objects must hold no writable data (.data/.bss) at all.
+add_test(NAME unit.decompress_no_mutable_globals
+  COMMAND sh -c "${CMAKE_NM} \"$@\" > /dev/null && ! ${CMAKE_NM} \"$@\" | grep -E ' [bBdDgGsS] '"
+          nm-check $<TARGET_OBJECTS:decompress-freestanding>
+  COMMAND_EXPAND_LISTS)
+set_tests_properties(unit.decompress_no_mutable_globals PROPERTIES LABELS unit)
