@@ -169,6 +169,30 @@ unsigned int boot_domains_start(void)
 }
 
 /* Boot CPU, idle: once every domain is down, wait for the CPUs to let go of them, tear down, stop. */
+void arch_dump_vcpu(struct vcpu *v);
+
+/* dump_interval=N: every N seconds, where each domain's vCPUs are and what they called. */
+static void periodic_dump(void)
+{
+	static s_time_t next;
+	s_time_t now = time_now_ns();
+
+	if (!hv_cmdline.dump_interval || now < next)
+		return;
+	if (next) {
+		for (domid_t id = 0; id < MAX_BOOT_DOMAINS; id++) {
+			struct domain *d = domain_find(id);
+
+			if (!d)
+				continue;
+			log_info("dump: d%u state %u, vCPU0 pause flags %x", id, d->state, d->vcpu[0]->pause_flags);
+			arch_dump_vcpu(d->vcpu[0]);
+			domain_dump_counters(d);
+		}
+	}
+	next = now + (s_time_t)hv_cmdline.dump_interval * 1000000000;
+}
+
 void boot_domains_poll(void)
 {
 	bool dom0_ok;
@@ -176,7 +200,10 @@ void boot_domains_poll(void)
 
 	struct frame_stats st;
 
-	if (!all_built || smp_processor_id() != 0 || !all_domains_down())
+	if (smp_processor_id() != 0)
+		return;
+	periodic_dump();
+	if (!all_built || !all_domains_down())
 		return;
 	for (unsigned int i = 0; i < nr_cpus_possible; i++) {
 		s_time_t deadline = time_now_ns() + 1000000000;

@@ -117,6 +117,12 @@ static bool parse_option(const char *k, size_t klen, const char *v, size_t vlen,
 	}
 	if (token_is(k, klen, "test"))
 		return parse_tests(v, vlen, &out->tests);
+	if (token_is(k, klen, "dump_interval")) {
+		if (parse_u64(v, vlen, &n) != vlen || n > 3600)
+			return false;
+		out->dump_interval = (unsigned int)n;
+		return true;
+	}
 	out->nr_unknown++;
 	return false;
 }

@@ -1,6 +1,7 @@
 /* Hypercall table and dispatch: counts every call per domain and vCPU; unknown numbers get -ENOSYS. */
 #include <hv/domain.h>
 #include <hv/hypercall.h>
+#include <hv/log.h>
 #include <pvabi/errno.h>
 #include <pvabi/xen.h>
 
@@ -19,6 +20,12 @@ static const hypercall_fn hypercall_table[PVABI_NR_HYPERCALLS] = {
 	[__HYPERVISOR_set_debugreg] = do_set_debugreg,
 	[__HYPERVISOR_get_debugreg] = do_get_debugreg,
 	[__HYPERVISOR_physdev_op] = do_physdev_op,
+	[__HYPERVISOR_mmu_update] = do_mmu_update,
+	[__HYPERVISOR_mmuext_op] = do_mmuext_op,
+	[__HYPERVISOR_update_va_mapping] = do_update_va_mapping,
+	[__HYPERVISOR_multicall] = do_multicall,
+	[__HYPERVISOR_set_gdt] = do_set_gdt,
+	[__HYPERVISOR_update_descriptor] = do_update_descriptor,
 #endif
 };
 
@@ -26,6 +33,7 @@ long hypercall_dispatch(struct vcpu *v, uint64_t nr, uint64_t a1, uint64_t a2, u
 			uint64_t a4, uint64_t a5)
 {
 	struct domain *d = v->domain;
+	long rc;
 
 	v->hypercalls++;
 	if (nr >= PVABI_NR_HYPERCALLS || !hypercall_table[nr]) {
@@ -36,5 +44,9 @@ long hypercall_dispatch(struct vcpu *v, uint64_t nr, uint64_t a1, uint64_t a2, u
 		return -XEN_ENOSYS;
 	}
 	d->hypercall_count[nr]++;
-	return hypercall_table[nr](a1, a2, a3, a4, a5);
+	rc = hypercall_table[nr](a1, a2, a3, a4, a5);
+	/* loglvl=debug traces refused hypercalls: the first thing to look at when a guest gives up. */
+	if (rc < 0 && log_threshold >= LOG_DEBUG)
+		log_debug("d%u: hypercall %lu(%lx, %lx, %lx, %lx) = %ld", d->domid, nr, a1, a2, a3, a4, rc);
+	return rc;
 }

@@ -8,3 +8,4 @@ skiff_unit_test(test_symbols test_symbols.c ${HV_COMMON}/symbols.c)
 skiff_unit_test(test_vsnprintf test_vsnprintf.c ${HV_COMMON}/vsnprintf.c)
 set_source_files_properties(${HV_COMMON}/vsnprintf.c PROPERTIES
   COMPILE_DEFINITIONS "vsnprintf=hv_vsnprintf;snprintf=hv_snprintf")
+skiff_unit_test(test_pv_desc test_pv_desc.c ${HV_COMMON}/pv_desc.c)

@@ -1,6 +1,7 @@
 /* Descriptor tables: one shared IDT, and per-CPU GDT and TSS with the hypervisor's selectors at Xen's offsets. */
 #include <asm/desc.h>
 #include <asm/layout.h>
+#include <asm/paging.h>
 #include <asm/x86.h>
 #include <hv/frame.h>
 #include <hv/heap.h>
@@ -106,16 +107,23 @@ static void load_tables(uint8_t *gdt)
 	__asm__ volatile("ltr %w0" :: "r"(HV_TSS) : "memory");
 }
 
+mfn_t zero_gdt_mfn = MFN_INVALID;
+
 void cpu_tables_init(struct percpu *pc)
 {
-	/* The GDT spans 15 pages so that guest GDT frames can later fill pages 0-13, as in the PV ABI. */
-	mfn_t mfn = frame_alloc_zeroed(4, &frame_owner_hv);
 	uintptr_t blk = (uintptr_t)pc->stack_block;
+	mfn_t hv_page = frame_alloc_zeroed(0, &frame_owner_hv);
 	struct tss *tss;
 
-	if (mfn == MFN_INVALID)
+	/* The boot CPU runs this first, alone: the zero page is made once. */
+	if (zero_gdt_mfn == MFN_INVALID)
+		zero_gdt_mfn = frame_alloc_zeroed(0, &frame_owner_hv);
+	if (hv_page == MFN_INVALID || zero_gdt_mfn == MFN_INVALID)
 		panic("cpu%u: no memory for its GDT", pc->cpu_id);
-	pc->gdt = mfn_to_virt(mfn);
+	/* Guest GDT frames fill pages 0-13 while a vCPU runs; page 14 holds our selectors at 0xe000. */
+	for (unsigned int p = 0; p < GDT_WINDOW_PAGES; p++)
+		paging_gdt_map(pc->cpu_id, p, p == GDT_HV_FIRST_BYTE / PAGE_SIZE ? hv_page : zero_gdt_mfn);
+	pc->gdt = paging_gdt_window(pc->cpu_id);
 	tss = hv_zalloc(sizeof(*tss));
 	if (!tss)
 		panic("cpu%u: no memory for its TSS", pc->cpu_id);

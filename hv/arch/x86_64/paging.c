@@ -147,6 +147,49 @@ void *paging_map_exec(mfn_t mfn)
 	return (void *)va;
 }
 
+/*
+ * The per-CPU GDT window: 16 pages per CPU, 4 KiB mappings, supervisor-only.
+ * Pages 0-13 show the running vCPU's GDT frames (or a zero page), page 14
+ * the CPU's own hypervisor descriptors. Mapped read-write: the CPU itself
+ * sets accessed bits when a selector loads; ring 3 cannot reach it anyway.
+ */
+#define GDTWIN_L3	(HV_IMAGE_L3 + 2)
+#define GDTWIN_BASE	(HV_IMAGE_BASE + (2ULL << 30))
+
+static uint64_t *alloc_table_page(void)
+{
+	mfn_t mfn = frame_alloc_zeroed(0, &frame_owner_hv);
+
+	if (mfn == MFN_INVALID)
+		panic("paging: no memory for a page table");
+	return mfn_to_virt(mfn);
+}
+
+/* Like next_level, but from the frame allocator: the boot pool is gone once CPUs start. */
+static uint64_t *next_level_alloc(uint64_t *table, unsigned int idx)
+{
+	if (!(table[idx] & PTE_P))
+		table[idx] = ((uint64_t)virt_to_mfn(alloc_table_page()) << PAGE_SHIFT) | PTE_P | PTE_RW | PTE_A;
+	return paddr_to_virt(table[idx] & PTE_ADDR_MASK);
+}
+
+void *paging_gdt_window(unsigned int cpu)
+{
+	return (void *)(GDTWIN_BASE + (uint64_t)cpu * GDT_WINDOW_PAGES * PAGE_SIZE);
+}
+
+void paging_gdt_map(unsigned int cpu, unsigned int page, mfn_t mfn)
+{
+	uint64_t va = (uint64_t)(uintptr_t)paging_gdt_window(cpu) + (uint64_t)page * PAGE_SIZE;
+	uint64_t *l4 = paddr_to_virt(idle_pg_table_pa);
+	uint64_t *l3 = next_level_alloc(l4, HV_IMAGE_L4);
+	uint64_t *l2 = next_level_alloc(l3, GDTWIN_L3);
+	uint64_t *l1 = next_level_alloc(l2, idx_of(va, 2));
+
+	l1[idx_of(va, 1)] = (mfn << PAGE_SHIFT) | PTE_P | PTE_RW | PTE_A | PTE_D | pte_nx;
+	invlpg((void *)va);
+}
+
 static unsigned int tables_needed(paddr_t dmap)
 {
 	uint64_t image = (uint64_t)(uintptr_t)_end - HV_IMAGE_BASE;

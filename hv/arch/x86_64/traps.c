@@ -187,7 +187,7 @@ static void hypervisor_exception(struct cpu_regs *r)
 	uint64_t fixup;
 
 	/* A guest-memory copy that faulted: resume at its fixup, which reports -EFAULT. */
-	if ((r->vector == VEC_PF || r->vector == 13) && (fixup = search_exception_table(r->rip))) {
+	if (r->vector >= 11 && r->vector <= 14 && (fixup = search_exception_table(r->rip))) {
 		r->rip = fixup;
 		return;
 	}

@@ -17,6 +17,7 @@ struct hv_cmdline {
 	uint64_t dom0_mem;		/* bytes, 0 = default */
 	unsigned int maxcpus;		/* 0 = all */
 	uint32_t tests;			/* TEST_* */
+	unsigned int dump_interval;	/* seconds between vCPU state dumps (0 = never) */
 	unsigned int nr_unknown;	/* options we did not recognise (warned about) */
 };
 

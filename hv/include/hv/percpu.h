@@ -34,6 +34,7 @@ struct percpu {
 	bool yield_pending;		/* SCHEDOP_yield: go behind the waiting vCPUs */
 	uint64_t syscall_scratch;	/* the syscall stub parks the guest's rax here */
 	void *syscall_stub;		/* executable alias of this CPU's stub page */
+	uint64_t gdt_shown[14];		/* frame shown in each guest page of the GDT window (0: none yet) */
 };
 
 /* Every CPU that firmware reported, indexed by cpu_id; entries are NULL past nr_cpus_online. */

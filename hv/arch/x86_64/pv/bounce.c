@@ -121,12 +121,6 @@ void pv_bounce_user_syscall(struct vcpu *v, struct cpu_regs *r)
 	r->rflags &= ~RF_DF;
 }
 
-/* Selectors the guest may return to until guest GDTs exist: the flat ring-3 ones. */
-static bool iret_selectors_ok(uint64_t cs, uint64_t ss)
-{
-	return (cs == FLAT_RING3_CS64 || cs == FLAT_RING3_CS32) && ss == FLAT_RING3_SS64;
-}
-
 /* The iret hypercall: the guest's frame is at its rsp; restore it, switching to user mode if cs says so. */
 long pv_do_iret(struct vcpu *v, struct cpu_regs *r)
 {
@@ -144,7 +138,7 @@ long pv_do_iret(struct vcpu *v, struct cpu_regs *r)
 	to_user = (c.cs & 3) == 3;
 	c.cs |= 3;
 	c.ss |= 3;
-	if (!canonical(c.rip) || !iret_selectors_ok(c.cs, c.ss)) {
+	if (!canonical(c.rip) || !pv_iret_selectors_ok(v, (uint16_t)c.cs, (uint16_t)c.ss)) {
 		domain_crash(v->domain, "iret to a bad frame (selector or non-canonical rip)");
 		return -XEN_EINVAL;
 	}

@@ -12,6 +12,7 @@
 #include <hv/lib.h>
 #include <hv/log.h>
 #include <hv/mm.h>
+#include <hv/pv_mm.h>
 #include <pvabi/arch_x86_64.h>
 #include <pvabi/elfnote.h>
 #include <pvabi/errno.h>
@@ -215,7 +216,6 @@ static int alloc_memory(struct build *b)
 		for (uint64_t i = 0; i < (1ULL << order); i++, pfn++) {
 			b->p2m[pfn] = mfn + i;
 			m2p_set(mfn + i, pfn);
-			mfn_to_page(mfn + i)->count_info |= PGC_ALLOCATED;
 		}
 		b->d->arch.nr_pages = pfn;
 	}
@@ -346,17 +346,26 @@ static void fill_start_info(const struct build *b)
 	copy_in(b, l->p2m, (const uint8_t *)b->p2m, b->a->nr_pages * sizeof(uint64_t));
 }
 
-/* Bootstrap page-table frames are typed and pinned as the PV MM expects (full validation: issue 4). */
-static void type_page_tables(const struct build *b)
+/*
+ * The bootstrap L4 is pinned like any guest table: validation walks the
+ * whole tree and takes every reference its entries need, so the builder's
+ * tables obey the same rules as the guest's (and a builder bug shows here).
+ * vCPU 0's base pointer holds its own L4 reference.
+ */
+static int pin_page_tables(const struct build *b)
 {
-	static const enum page_type levels[3] = { PAGE_TYPE_L4, PAGE_TYPE_L3, PAGE_TYPE_L2 };
+	mfn_t l4 = b->p2m[pfn_of(b, b->lay.pt)];
+	int rc = pv_mm_pin_table(b->d, l4, 4);
 
-	for (uint64_t i = 0; i < b->lay.nr_pt; i++) {
-		struct page_info *pg = mfn_to_page(b->p2m[pfn_of(b, b->lay.pt + i * PAGE_SIZE)]);
-		enum page_type t = i < 3 ? levels[i] : PAGE_TYPE_L1;
-
-		pg->type_info = page_type_info_make(t, 1, PGT_VALIDATED | (i == 0 ? PGT_PINNED : 0));
+	if (rc < 0) {
+		log_err("build: the bootstrap page tables fail validation (%d)", rc);
+		return rc;
 	}
+	rc = get_page_and_type(mfn_to_page(l4), b->d, PAGE_TYPE_L4);
+	if (rc < 0)
+		return rc;
+	b->d->vcpu[0]->arch.guest_table = l4;
+	return 0;
 }
 
 static void setup_vcpu0(const struct build *b)
@@ -372,7 +381,6 @@ static void setup_vcpu0(const struct build *b)
 	r->ss = FLAT_KERNEL_SS;
 	r->rflags = 0x202;		/* IF: real interrupts stay on; events are masked in vcpu_info */
 	v->arch.kernel_mode = true;
-	v->arch.guest_table = b->p2m[pfn_of(b, b->lay.pt)];
 	v->arch.guest_table_user = MFN_INVALID;
 }
 
@@ -404,7 +412,9 @@ int pv_build(struct domain *d, const struct pv_build_args *a)
 		fill_hypercall_page(b);
 		build_page_tables(b);
 		fill_start_info(b);
-		type_page_tables(b);
+		rc = pin_page_tables(b);
+	}
+	if (!rc) {
 		setup_vcpu0(b);
 		snprintf(d->cmdline, sizeof(d->cmdline), "%s", a->cmdline ? a->cmdline : "");
 		d->arch.virt_base = b->lay.vbase;

@@ -11,6 +11,7 @@
 #include <hv/log.h>
 #include <hv/mm.h>
 #include <hv/percpu.h>
+#include <hv/pv_mm.h>
 #include <asm/m2p.h>
 #include <pvabi/arch_x86_64.h>
 #include <pvabi/errno.h>
@@ -20,6 +21,7 @@ extern char syscall_entry64[], syscall_entry32[], restore_guest_frame[];
 extern const uint64_t __ex_table_start[], __ex_table_end[];
 
 void schedule(void);
+void flush_tlb_local_all(void);
 void __noreturn idle_loop(void);
 
 /* rflags bits a guest may hold in ring 3: never IOPL, NT, VM, RF or VIF; IF always set. */
@@ -103,9 +105,27 @@ int arch_vcpu_init(struct vcpu *v)
 void arch_domain_destroy(struct domain *d)
 {
 	mfn_t *p2m = d->arch.p2m;
+	size_t still_held;
 
 	if (!p2m)
 		return;
+	/* Base pointers first: they hold L4 references the relinquish walk must see dropped. */
+	for (unsigned int i = 0; i < d->max_vcpus; i++) {
+		struct arch_vcpu *a = &d->vcpu[i]->arch;
+
+		if (a->guest_table != MFN_INVALID)
+			put_page_and_type(mfn_to_page(a->guest_table));
+		if (a->guest_table_user != MFN_INVALID)
+			put_page_and_type(mfn_to_page(a->guest_table_user));
+		a->guest_table = a->guest_table_user = MFN_INVALID;
+		for (unsigned int f = 0; f < a->gdt_nr_frames; f++)
+			put_page_and_type(mfn_to_page(a->gdt_frames[f]));
+		a->gdt_nr_frames = 0;
+	}
+	still_held = pv_mm_relinquish(d, p2m, d->arch.nr_pages);
+	if (still_held)
+		log_err("d%u: %zu frames still referenced after teardown; their counts are cleared",
+			d->domid, still_held);
 	for (uint64_t pfn = 0; pfn < d->arch.nr_pages; pfn++) {
 		struct page_info *pg = mfn_to_page(p2m[pfn]);
 
@@ -131,6 +151,9 @@ static void load_vcpu(struct percpu *pc, struct vcpu *next)
 	struct cpu_regs *f = guest_frame(pc);
 
 	*f = next->arch.regs;
+	pv_show_gdt(pc, next);
+	/* Guest user mappings may be global: none may survive into another vCPU's address space. */
+	flush_tlb_local_all();
 	/* Eager FPU switch: every vCPU's x87/SSE state is its own, whoever ran before. */
 	__asm__ volatile("clts; fxrstorq %0" :: "m"(*(const uint8_t (*)[512])next->arch.fpu));
 	if (next->arch.guest_ts)
@@ -161,6 +184,7 @@ void context_switch(struct vcpu *prev, struct vcpu *next)
 	pc->curr = next;
 	if (!next) {
 		write_cr3(idle_pg_table_pa);
+		pv_show_gdt(pc, NULL);
 		reset_stack_and_jump(f, idle_loop);
 	}
 	load_vcpu(pc, next);
@@ -228,6 +252,19 @@ void pv_guest_trap(struct cpu_regs *r)
 		}
 	}
 	pv_inject_trap(v, r, (unsigned int)r->vector, r->error_code);
+}
+
+/* iretq to the guest faulted (entry.S fixup): the frame was bad after all. Only this domain pays. */
+void pv_iret_failed(struct cpu_regs *r)
+{
+	struct vcpu *v = this_cpu()->curr;
+
+	log_err("d%u: return to guest faulted at rip %lx cs %lx ss %lx", v->domain->domid, r->rip, r->cs,
+		r->ss);
+	domain_crash(v->domain, "return to the guest faulted");
+	this_cpu()->need_resched = true;
+	schedule();
+	panic("pv_iret_failed: a crashed vCPU was scheduled again");
 }
 
 void arch_dump_vcpu(struct vcpu *v)

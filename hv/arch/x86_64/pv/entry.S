@@ -74,7 +74,19 @@ restore_guest_frame:
 	popq	%rbx
 	popq	%rax
 	add	$16, %rsp
-	iretq
+1:	iretq
+	/*
+	 * Only if iretq itself faulted (a frame the checks let through): rsp
+	 * is back at the frame's rip, the frame starts 17 words lower.
+	 */
+2:	sub	$(17 * 8), %rsp
+	mov	%rsp, %rdi
+	call	pv_iret_failed
+	ud2
+	.section .ex_table, "a"
+	.balign 8
+	.quad	1b, 2b
+	.text
 
 /* reset_stack_and_jump(frame, fn): drops the current call chain; fn runs on a clean stack under the frame. */
 	.globl	reset_stack_and_jump

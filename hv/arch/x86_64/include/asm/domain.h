@@ -32,6 +32,11 @@ struct arch_vcpu {
 	uint8_t iopl;			/* PHYSDEVOP_set_iopl */
 	uint64_t debugreg[8];		/* recorded; not loaded into hardware yet */
 	uint8_t fpu[512] __aligned(16);	/* fxsave area while off the CPU */
+
+	/* Guest GDT (set_gdt): frames typed SEGDESC, shown in pages 0-13 of the CPU's GDT window. */
+	mfn_t gdt_frames[14];
+	unsigned int gdt_nr_frames;
+	unsigned int gdt_ents;
 	bool fpu_used;
 };
 

@@ -15,6 +15,12 @@ void *ioremap_page(paddr_t pa);
 void *paging_map_exec(mfn_t mfn);
 /* An L4 for the AP trampoline: the idle L4's hypervisor slots plus an identity map of the low 2 MiB. */
 paddr_t paging_trampoline_l4(void);
+/* The per-CPU GDT window (see paging.c): its address, and (re)mapping one of its pages. */
+#define GDT_WINDOW_PAGES	16
+void *paging_gdt_window(unsigned int cpu);
+void paging_gdt_map(unsigned int cpu, unsigned int page, mfn_t mfn);
+/* A zeroed frame every empty GDT page shows. */
+extern mfn_t zero_gdt_mfn;
 /* Human-readable layout summary for the boot log. */
 void paging_print_layout(void);
 

@@ -41,6 +41,10 @@ bool pv_emulate_cpuid_prefix(struct vcpu *v, struct cpu_regs *r);
 /* The guest's CR0.TS (fpu_taskswitch): mirrored into the real CR0 while the vCPU runs. */
 void pv_set_guest_ts(struct vcpu *v, bool ts);
 
+/* Guest GDTs (descriptors.c). */
+void pv_show_gdt(struct percpu *pc, const struct vcpu *v);
+bool pv_iret_selectors_ok(const struct vcpu *v, uint16_t cs, uint16_t ss);
+
 /* Exception fixups for guest-memory copies: returns the fixup address for a faulting rip, or 0. */
 uint64_t search_exception_table(uint64_t rip);
 

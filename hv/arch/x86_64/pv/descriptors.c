@@ -1,0 +1,132 @@
+/* Guest GDTs: set_gdt, update_descriptor, showing a vCPU's GDT on its CPU, and checking selectors before iretq uses them. */
+#include <asm/domain.h>
+#include <asm/paging.h>
+#include <asm/pv.h>
+#include <asm/x86.h>
+#include <hv/domain.h>
+#include <hv/guest_access.h>
+#include <hv/hypercall.h>
+#include <hv/lib.h>
+#include <hv/mm.h>
+#include <hv/percpu.h>
+#include <hv/pv_desc.h>
+#include <hv/pv_mm.h>
+#include <pvabi/arch_x86_64.h>
+#include <pvabi/errno.h>
+
+/* Puts the vCPU's GDT frames (or the zero page) into this CPU's window; unchanged pages cost nothing. */
+void pv_show_gdt(struct percpu *pc, const struct vcpu *v)
+{
+	for (unsigned int p = 0; p < PV_GDT_MAX_FRAMES; p++) {
+		mfn_t want = v && p < v->arch.gdt_nr_frames ? v->arch.gdt_frames[p] : zero_gdt_mfn;
+
+		if (pc->gdt_shown[p] != want + 1) {
+			paging_gdt_map(pc->cpu_id, p, want);
+			pc->gdt_shown[p] = want + 1;
+		}
+	}
+}
+
+static void release_frames(const mfn_t *frames, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		put_page_and_type(mfn_to_page(frames[i]));
+}
+
+/* Types one frame as a descriptor page (no writable mapping can exist after) and fixes up its 512 entries. */
+static int take_gdt_frame(struct domain *d, mfn_t mfn)
+{
+	uint64_t *desc;
+
+	if (!mfn_valid(mfn) || get_page_and_type(mfn_to_page(mfn), d, PAGE_TYPE_SEGDESC) < 0)
+		return -XEN_EINVAL;
+	desc = mfn_to_virt(mfn);
+	for (unsigned int i = 0; i < 512; i++) {
+		uint64_t e = desc[i];
+
+		if (!pv_desc_fixup(&e)) {
+			put_page_and_type(mfn_to_page(mfn));
+			return -XEN_EINVAL;
+		}
+		desc[i] = e;
+	}
+	return 0;
+}
+
+long do_set_gdt(uint64_t frame_list, uint64_t entries, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	struct vcpu *v = current_vcpu();
+	mfn_t frames[PV_GDT_MAX_FRAMES];
+	unsigned int n = (unsigned int)((entries + 511) / 512), taken;
+	int rc = 0;
+
+	if (entries > PV_GDT_MAX_ENTRIES)
+		return -XEN_EINVAL;
+	if (copy_from_guest(frames, frame_list, n * sizeof(mfn_t)) < 0)
+		return -XEN_EFAULT;
+	for (taken = 0; taken < n && !rc; taken++)
+		rc = take_gdt_frame(v->domain, frames[taken]);
+	if (rc) {
+		release_frames(frames, taken - 1);
+		return rc;
+	}
+	release_frames(v->arch.gdt_frames, v->arch.gdt_nr_frames);
+	memcpy(v->arch.gdt_frames, frames, n * sizeof(mfn_t));
+	v->arch.gdt_nr_frames = n;
+	v->arch.gdt_ents = (unsigned int)entries;
+	pv_show_gdt(this_cpu(), v);
+	return 0;
+}
+
+long do_update_descriptor(uint64_t maddr, uint64_t desc, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	struct domain *d = current_vcpu()->domain;
+	mfn_t mfn = maddr >> PAGE_SHIFT;
+	struct page_info *pg;
+	enum page_type t;
+
+	if ((maddr & 7) || !mfn_valid(mfn) || !pv_desc_fixup(&desc))
+		return -XEN_EINVAL;
+	pg = mfn_to_page(mfn);
+	/* A live descriptor page keeps its type; any other page must be one the guest may write. */
+	t = page_type_of(pg) == PAGE_TYPE_SEGDESC ? PAGE_TYPE_SEGDESC : PAGE_TYPE_WRITABLE;
+	if (get_page_and_type(pg, d, t) < 0)
+		return -XEN_EINVAL;
+	__atomic_store_n((uint64_t *)((char *)mfn_to_virt(mfn) + (maddr & ~PAGE_MASK)), desc,
+			 __ATOMIC_RELEASE);
+	put_page_and_type(pg);
+	return 0;
+}
+
+static bool read_gdt_desc(const struct vcpu *v, uint16_t sel, uint64_t *desc)
+{
+	unsigned int idx = sel >> 3;
+
+	if (sel & 4)
+		return false;	/* no LDTs yet */
+	if (sel >= FIRST_RESERVED_GDT_BYTE) {
+		*desc = 0;	/* the flat selectors are checked by value */
+		return sel == FLAT_RING3_CS64 || sel == FLAT_RING3_CS32 || sel == FLAT_RING3_SS64;
+	}
+	if (idx >= v->arch.gdt_ents)
+		return false;
+	*desc = ((const uint64_t *)mfn_to_virt(v->arch.gdt_frames[idx / 512]))[idx % 512];
+	return true;
+}
+
+/* The checks iretq makes, done first: a guest must never make the hypervisor's iretq fault. */
+bool pv_iret_selectors_ok(const struct vcpu *v, uint16_t cs, uint16_t ss)
+{
+	uint64_t c, s;
+
+	if ((cs & 3) != 3 || (ss & 3) != 3 || !read_gdt_desc(v, cs, &c) || !read_gdt_desc(v, ss, &s))
+		return false;
+	if (cs < FIRST_RESERVED_GDT_BYTE &&
+	    ((c & (3ULL << 43)) != (3ULL << 43) || !(c & (1ULL << 47)) || ((c >> 45) & 3) != 3))
+		return false;	/* present code segment, DPL 3 */
+	if (ss < FIRST_RESERVED_GDT_BYTE &&
+	    ((s & (3ULL << 43)) != (1ULL << 44) || !(s & (1ULL << 41)) || !(s & (1ULL << 47)) ||
+	     ((s >> 45) & 3) != 3))
+		return false;	/* present writable data segment, DPL 3 */
+	return true;
+}

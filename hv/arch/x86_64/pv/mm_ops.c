@@ -1,0 +1,319 @@
+/* PV MMU hypercalls: mmu_update, mmuext_op, update_va_mapping. Validation lives in common/pv_mm*.c; this is decode and TLB work. */
+#include <asm/domain.h>
+#include <asm/layout.h>
+#include <asm/m2p.h>
+#include <asm/paging.h>
+#include <asm/pv.h>
+#include <asm/x86.h>
+#include <hv/domain.h>
+#include <hv/guest_access.h>
+#include <hv/hypercall.h>
+#include <hv/lib.h>
+#include <hv/mm.h>
+#include <hv/pv_mm.h>
+#include <pvabi/arch_x86_64.h>
+#include <pvabi/errno.h>
+#include <pvabi/xen.h>
+
+/* Bound on one call's batch: no continuations yet, so a guest cannot hold a CPU for long. */
+#define MAX_BATCH	4096
+
+/* Every guest L4 gets the hypervisor's slots exactly as the idle tables have them. */
+void pv_mm_install_hv_slots(uint64_t *l4)
+{
+	const uint64_t *idle = paddr_to_virt(idle_pg_table_pa);
+
+	for (unsigned int i = HV_SLOT_FIRST; i <= HV_SLOT_LAST; i++)
+		l4[i] = idle[i];
+}
+
+/* Guest entries may be global (user pages): a CR3 reload is not enough, toggle PGE. */
+void flush_tlb_local_all(void)
+{
+	uint64_t cr4 = read_cr4();
+
+	write_cr4(cr4 & ~(uint64_t)CR4_PGE);
+	write_cr4(cr4);
+}
+
+/* A frame changed type: no CPU may keep a mapping made under the old one. Domains have one vCPU, running here. */
+void pv_mm_flush_tlbs(struct page_info *pg)
+{
+	flush_tlb_local_all();
+}
+
+static struct domain *target_domain(uint64_t domid)
+{
+	struct domain *d = current_vcpu()->domain;
+
+	return (domid == DOMID_SELF || domid == d->domid) ? d : NULL;
+}
+
+static int machphys_update(struct domain *d, mfn_t mfn, uint64_t pfn)
+{
+	if (!mfn_valid(mfn) || frame_owner_of(mfn) != &d->mem)
+		return -XEN_EINVAL;
+	m2p_set(mfn, pfn);
+	return 0;
+}
+
+/* A "page-table update" aimed at an ordinary page of the guest's is just a store (as Xen does). */
+static int plain_store(struct domain *d, uint64_t addr, uint64_t val)
+{
+	mfn_t mfn = addr >> PAGE_SHIFT;
+	struct page_info *pg;
+
+	if (!mfn_valid(mfn))
+		return -XEN_EINVAL;
+	pg = mfn_to_page(mfn);
+	if (get_page_and_type(pg, d, PAGE_TYPE_WRITABLE) < 0)
+		return -XEN_EINVAL;
+	__atomic_store_n((uint64_t *)((char *)mfn_to_virt(mfn) + (addr & ~PAGE_MASK)), val, __ATOMIC_RELAXED);
+	put_page_and_type(pg);
+	return 0;
+}
+
+static int one_mmu_update(struct domain *d, const struct mmu_update *u)
+{
+	uint64_t cmd = u->ptr & MMU_UPDATE_CMD_MASK, addr = u->ptr & ~MMU_UPDATE_CMD_MASK;
+
+	switch (cmd) {
+	case MMU_NORMAL_PT_UPDATE:
+	case MMU_PT_UPDATE_PRESERVE_AD:
+		if (addr & 7)
+			return -XEN_EINVAL;
+		if (mfn_valid(addr >> PAGE_SHIFT) &&
+		    !pv_type_is_pt(page_type_of(mfn_to_page(addr >> PAGE_SHIFT))))
+			return plain_store(d, addr, u->val);
+		return pv_mm_mod_entry(d, addr >> PAGE_SHIFT, (unsigned int)((addr & ~PAGE_MASK) >> 3), u->val,
+				       cmd == MMU_PT_UPDATE_PRESERVE_AD);
+	case MMU_MACHPHYS_UPDATE:
+		return machphys_update(d, addr >> PAGE_SHIFT, u->val);
+	default:
+		return -XEN_ENOSYS;
+	}
+}
+
+long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t pdone, uint64_t foreigndom, uint64_t a5)
+{
+	struct domain *d = target_domain(foreigndom);
+	uint64_t done = 0;
+	long rc = 0;
+
+	if (!d)
+		return -XEN_ESRCH;	/* foreign page-table updates: toolstack work, not yet */
+	if (count > MAX_BATCH)
+		return -XEN_E2BIG;
+	for (; done < count; done++) {
+		struct mmu_update u;
+
+		if (copy_from_guest(&u, reqs + done * sizeof(u), sizeof(u)) < 0) {
+			rc = -XEN_EFAULT;
+			break;
+		}
+		rc = one_mmu_update(d, &u);
+		if (rc < 0)
+			break;
+	}
+	if (done)
+		flush_tlb_local_all();
+	if (pdone && copy_to_guest(pdone, &done, sizeof(uint32_t)) < 0 && !rc)
+		rc = -XEN_EFAULT;
+	return rc;
+}
+
+/* Replaces a base pointer: the new L4 gets its reference first, the old one loses it after. */
+static int set_baseptr(struct vcpu *v, mfn_t mfn, bool user)
+{
+	mfn_t *slot = user ? &v->arch.guest_table_user : &v->arch.guest_table;
+	mfn_t old = *slot;
+
+	if (user && mfn == 0) {
+		mfn = MFN_INVALID;	/* no user page tables */
+	} else {
+		if (!mfn_valid(mfn))
+			return -XEN_EINVAL;
+		if (get_page_and_type(mfn_to_page(mfn), v->domain, PAGE_TYPE_L4) < 0)
+			return -XEN_EINVAL;
+	}
+	*slot = mfn;
+	/* User page tables never show the M2P (as Xen does); kernel ones always do. */
+	if (mfn != MFN_INVALID)
+		((uint64_t *)mfn_to_virt(mfn))[HV_SLOT_FIRST] =
+			user ? 0 : ((const uint64_t *)paddr_to_virt(idle_pg_table_pa))[HV_SLOT_FIRST];
+	if (v->arch.kernel_mode != user && mfn != MFN_INVALID)
+		write_cr3(mfn << PAGE_SHIFT);
+	if (old != MFN_INVALID)
+		put_page_and_type(mfn_to_page(old));
+	return 0;
+}
+
+static int page_op(struct domain *d, const struct mmuext_op *op)
+{
+	struct page_info *dst, *src = NULL;
+	int rc;
+
+	if (!mfn_valid(op->arg1.mfn) || (op->cmd == MMUEXT_COPY_PAGE && !mfn_valid(op->arg2.src_mfn)))
+		return -XEN_EINVAL;
+	dst = mfn_to_page(op->arg1.mfn);
+	rc = get_page_and_type(dst, d, PAGE_TYPE_WRITABLE);
+	if (rc < 0)
+		return rc;
+	if (op->cmd == MMUEXT_COPY_PAGE) {
+		src = mfn_to_page(op->arg2.src_mfn);
+		rc = get_page(src, d, false);
+		if (rc < 0) {
+			put_page_and_type(dst);
+			return rc;
+		}
+		memcpy(mfn_to_virt(op->arg1.mfn), mfn_to_virt(op->arg2.src_mfn), PAGE_SIZE);
+		put_page(src);
+	} else {
+		memset(mfn_to_virt(op->arg1.mfn), 0, PAGE_SIZE);
+	}
+	put_page_and_type(dst);
+	return 0;
+}
+
+static int one_mmuext(struct vcpu *v, const struct mmuext_op *op)
+{
+	struct domain *d = v->domain;
+
+	switch (op->cmd) {
+	case MMUEXT_PIN_L1_TABLE:
+	case MMUEXT_PIN_L2_TABLE:
+	case MMUEXT_PIN_L3_TABLE:
+	case MMUEXT_PIN_L4_TABLE:
+		return pv_mm_pin_table(d, op->arg1.mfn, op->cmd - MMUEXT_PIN_L1_TABLE + 1);
+	case MMUEXT_UNPIN_TABLE:
+		if (!mfn_valid(op->arg1.mfn))
+			return -XEN_EINVAL;
+		return pv_mm_unpin_table(d, op->arg1.mfn,
+					 (unsigned int)page_type_of(mfn_to_page(op->arg1.mfn)) - PAGE_TYPE_L1 + 1);
+	case MMUEXT_NEW_BASEPTR:
+		return set_baseptr(v, op->arg1.mfn, false);
+	case MMUEXT_NEW_USER_BASEPTR:
+		return set_baseptr(v, op->arg1.mfn, true);
+	case MMUEXT_TLB_FLUSH_LOCAL:
+	case MMUEXT_TLB_FLUSH_MULTI:
+	case MMUEXT_TLB_FLUSH_ALL:
+		/* One vCPU per domain today: every flush is this CPU's. */
+		flush_tlb_local_all();
+		return 0;
+	case MMUEXT_INVLPG_LOCAL:
+	case MMUEXT_INVLPG_MULTI:
+	case MMUEXT_INVLPG_ALL:
+		if (guest_range_ok(op->arg1.linear_addr, 1))
+			invlpg((void *)op->arg1.linear_addr);
+		return 0;
+	case MMUEXT_FLUSH_CACHE:
+	case MMUEXT_FLUSH_CACHE_GLOBAL:
+		if (!d->is_privileged)
+			return -XEN_EPERM;
+		__asm__ volatile("wbinvd" ::: "memory");
+		return 0;
+	case MMUEXT_SET_LDT:
+		/* Only "no LDT" until descriptor tables are virtualised (what Linux asks at boot). */
+		return op->arg2.nr_ents == 0 ? 0 : -XEN_EINVAL;
+	case MMUEXT_CLEAR_PAGE:
+	case MMUEXT_COPY_PAGE:
+		return page_op(d, op);
+	default:
+		return -XEN_ENOSYS;
+	}
+}
+
+long do_mmuext_op(uint64_t ops, uint64_t count, uint64_t pdone, uint64_t foreigndom, uint64_t a5)
+{
+	struct vcpu *v = current_vcpu();
+	uint64_t done = 0;
+	long rc = 0;
+
+	if (!target_domain(foreigndom))
+		return -XEN_ESRCH;
+	if (count > MAX_BATCH)
+		return -XEN_E2BIG;
+	for (; done < count; done++) {
+		struct mmuext_op op;
+
+		if (copy_from_guest(&op, ops + done * sizeof(op), sizeof(op)) < 0) {
+			rc = -XEN_EFAULT;
+			break;
+		}
+		rc = one_mmuext(v, &op);
+		if (rc < 0)
+			break;
+	}
+	if (pdone && copy_to_guest(pdone, &done, sizeof(uint32_t)) < 0 && !rc)
+		rc = -XEN_EFAULT;
+	return rc;
+}
+
+/* Finds the L1 table mapping va in the vCPU's kernel page tables; MFN_INVALID if a level is missing. */
+static mfn_t walk_to_l1(const struct vcpu *v, uint64_t va)
+{
+	mfn_t mfn = v->arch.guest_table;
+
+	for (unsigned int level = 4; level > 1; level--) {
+		const uint64_t *t = mfn_to_virt(mfn);
+		uint64_t e = t[(va >> (12 + 9 * (level - 1))) & 511];
+
+		if (!(e & PTE_P) || (e & PTE_PS))
+			return MFN_INVALID;
+		mfn = (e & PTE_ADDR_MASK) >> PAGE_SHIFT;
+		if (!mfn_valid(mfn))
+			return MFN_INVALID;
+	}
+	return mfn;
+}
+
+long do_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags, uint64_t a4, uint64_t a5)
+{
+	struct vcpu *v = current_vcpu();
+	mfn_t l1;
+	int rc;
+
+	if (!guest_range_ok(va, 1))
+		return -XEN_EINVAL;
+	l1 = walk_to_l1(v, va);
+	if (l1 == MFN_INVALID)
+		return -XEN_EINVAL;
+	rc = pv_mm_mod_entry(v->domain, l1, (unsigned int)((va >> 12) & 511), val, false);
+	if (rc < 0)
+		return rc;
+	switch (flags & UVMF_FLUSHTYPE_MASK) {
+	case UVMF_TLB_FLUSH:
+		flush_tlb_local_all();
+		break;
+	case UVMF_INVLPG:
+		invlpg((void *)va);
+		break;
+	}
+	return 0;
+}
+
+/* Batched hypercalls: each entry's result is written back; the batch stops at the first copy fault. */
+long do_multicall(uint64_t list, uint64_t count, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	struct vcpu *v = current_vcpu();
+
+	if (count > MAX_BATCH)
+		return -XEN_E2BIG;
+	for (uint64_t i = 0; i < count; i++) {
+		struct multicall_entry e;
+		uint64_t at = list + i * sizeof(e);
+
+		if (copy_from_guest(&e, at, sizeof(e)) < 0)
+			return -XEN_EFAULT;
+		/* No nesting, and iret only makes sense as the guest's own last act. */
+		if (e.op == __HYPERVISOR_multicall || e.op == __HYPERVISOR_iret)
+			e.result = (uint64_t)-XEN_EINVAL;
+		else
+			e.result = (uint64_t)hypercall_dispatch(v, e.op, e.args[0], e.args[1], e.args[2],
+								e.args[3], e.args[4]);
+		if (copy_to_guest(at + offsetof(struct multicall_entry, result), &e.result,
+				  sizeof(e.result)) < 0)
+			return -XEN_EFAULT;
+	}
+	return 0;
+}
