@@ -33,6 +33,8 @@ bool pvt_unused(mfn_t mfn)
 void pvt_setup(void)
 {
 	host_mm_boot(T_BASE, T_FRAMES);
+	pvt_flushes = 0;
+	pvt_last_flush = MFN_INVALID;
 	memset(&dom_a, 0, sizeof(dom_a));
 	memset(&dom_b, 0, sizeof(dom_b));
 	dom_a.domid = 1;
