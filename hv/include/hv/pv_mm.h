@@ -51,9 +51,13 @@ struct domain;
  *   L1 target not mappable by d (not d's, free, reserved, another
  *   domain's), or RW target that cannot take WRITABLE (it is a page
  *   table or descriptor page)                       -> -XEN_EBUSY
- *   L2..L4 target not d's, or wrong/unvalidatable type -> -XEN_EINVAL
+ *   L2..L4 target not d's, or in use as another type -> -XEN_EINVAL
+ *   L2..L4 target whose own validation fails  -> that failure's error
  *   type change refused (other type, count > 0)     -> -XEN_EINVAL
- *   bad flags, MFN beyond the frame table           -> -XEN_EINVAL
+ *   bad flags                                       -> -XEN_EINVAL
+ *   MFN beyond the frame table                      -> -XEN_EINVAL
+ *     (Xen treats it as I/O memory: -EPERM at L1 for a domain without
+ *     I/O rights; I/O mappings are not supported here yet)
  *   pin of a pinned table, unpin of an unpinned one -> -XEN_EINVAL
  *   mod_entry on L4 slots 256..271                  -> -XEN_EPERM
  *     (Xen says -EINVAL here; this project's brief asks for -EPERM)
