@@ -175,7 +175,7 @@ bool sched_slice_expired(struct sched_policy *p, const struct sched_unit *runnin
  * already does when anyone waits. Kept separate so a credit policy can
  * charge yielders differently.
  */
-struct sched_unit *sched_yield(struct sched_policy *p, int cpu, struct sched_unit *prev, int64_t now)
+struct sched_unit *sched_policy_yield(struct sched_policy *p, int cpu, struct sched_unit *prev, int64_t now)
 {
 	unsigned long flags = spin_lock_irqsave(&p->lock);
 	struct sched_unit *next = pick_locked(p, cpu, prev, now);

@@ -79,7 +79,7 @@ void schedule(void)
 	pc->need_resched = false;
 	pc->yield_pending = false;
 	if (yield && pu)
-		nu = sched_yield(&policy, (int)pc->cpu_id, pu, time_now_ns());
+		nu = sched_policy_yield(&policy, (int)pc->cpu_id, pu, time_now_ns());
 	else
 		nu = sched_pick(&policy, (int)pc->cpu_id, pu, time_now_ns());
 	next = nu ? nu->owner : NULL;

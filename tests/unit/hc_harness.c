@@ -27,7 +27,7 @@ static struct {
 	int level;
 } hc_log[HC_LOG_MAX];
 static unsigned int hc_log_n;
-/* The hypervisor's own ticket lock: pthread.h would clash with hv/sched.h's sched_yield. */
+/* The hypervisor's own ticket lock, as the code under test uses. */
 static spinlock_t hc_log_lock = SPINLOCK_INIT;
 
 static struct domain hc_doms[HC_MAX_DOMS];

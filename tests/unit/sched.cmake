@@ -1,11 +1,10 @@
 # Scheduler policy tests: per-call unit tests, a seeded multi-CPU simulation and a pthread stress test.
 find_package(Threads REQUIRED)
 
-# On the host, libc already has a sched_yield(void); the policy's sched_yield is renamed for these
-# binaries only (the test sources do the same before including hv/sched.h). The hypervisor build is untouched.
+# The policy as a host object, shared by the three test binaries.
 add_library(sched_policy_host OBJECT ${PROJECT_SOURCE_DIR}/hv/common/sched_policy.c)
 target_compile_options(sched_policy_host PRIVATE ${SKIFF_HOST_WARNINGS})
-target_compile_definitions(sched_policy_host PRIVATE ${SKIFF_HV_HOST_DEFS} sched_yield=skiff_sched_yield)
+target_compile_definitions(sched_policy_host PRIVATE ${SKIFF_HV_HOST_DEFS})
 target_include_directories(sched_policy_host PRIVATE ${SKIFF_HV_INCLUDE})
 
 set(SKIFF_SCHED_TEST_COMMON

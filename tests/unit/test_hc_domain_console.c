@@ -5,8 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* hv/sched.h names a function sched_yield, as POSIX's <sched.h> (from pthread.h) does. */
-#define sched_yield hv_sched_yield
 
 #include <hv/log.h>
 

@@ -7,7 +7,6 @@
 #include <time.h>
 
 /* libc's sched.h (via pthread.h) owns the plain name on the host; hv/sched.h comes in through hv/domain.h. */
-#define sched_yield skiff_sched_yield
 #include <hv/mm.h>
 #include <pvabi/errno.h>
 #include "test_pv_mm_util.h"

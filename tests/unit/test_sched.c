@@ -2,7 +2,6 @@
 #include <check.h>
 #include <stdlib.h>
 
-#define sched_yield skiff_sched_yield	/* see sched.cmake: libc owns the plain name on the host */
 #include <hv/sched.h>
 
 const char *sched_audit(const struct sched_policy *p, struct sched_unit *const *units, int nr_units,
@@ -46,7 +45,7 @@ static struct sched_unit *pick(int cpu, int64_t now)
 
 static struct sched_unit *yield(int cpu, int64_t now)
 {
-	cur[cpu] = sched_yield(&pol, cpu, cur[cpu], now);
+	cur[cpu] = sched_policy_yield(&pol, cpu, cur[cpu], now);
 	return cur[cpu];
 }
 

@@ -2,7 +2,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define sched_yield skiff_sched_yield	/* see sched.cmake: libc owns the plain name on the host */
 #include <hv/sched.h>
 
 const char *sched_audit(const struct sched_policy *p, struct sched_unit *const *units, int nr_units,

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define sched_yield skiff_sched_yield	/* see sched.cmake: libc owns the plain name on the host */
 #include <hv/sched.h>
 
 const char *sched_audit(const struct sched_policy *p, struct sched_unit *const *units, int nr_units,
@@ -143,7 +142,7 @@ static void sim_cpu_tick(struct sim *w, int c)
 	}
 	if (r && !w->s[idx(w, r)].blocked && chance(w, 20)) {
 		w->yields++;
-		w->cur[c] = sched_yield(&w->pol, c, r, now);
+		w->cur[c] = sched_policy_yield(&w->pol, c, r, now);
 	} else if (sched_slice_expired(&w->pol, r, now)) {
 		w->cur[c] = sched_pick(&w->pol, c, r, now);
 	}

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <time.h>
 
-#define sched_yield skiff_sched_yield	/* see sched.cmake: libc owns the plain name on the host */
 #include <hv/sched.h>
 
 const char *sched_audit(const struct sched_policy *p, struct sched_unit *const *units, int nr_units,
@@ -105,7 +104,7 @@ static void do_pick(struct cpu_thread *t, int64_t now, bool yield)
 	spin_unlock_irqrestore(&pol.lock, f);
 
 	t->contended += spin_is_locked(&pol.lock);
-	next = yield ? sched_yield(&pol, t->cpu, prev, now) : sched_pick(&pol, t->cpu, prev, now);
+	next = yield ? sched_policy_yield(&pol, t->cpu, prev, now) : sched_pick(&pol, t->cpu, prev, now);
 
 	f = spin_lock_irqsave(&pol.lock);
 	if (check_next_locked(t, next))

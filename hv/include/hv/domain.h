@@ -39,6 +39,12 @@ struct vcpu {
 	/* Protected by the scheduler's lock. */
 	struct sched_unit sched;
 	volatile uint32_t pause_flags;	/* VPF_*, changed with atomics */
+	/*
+	 * Its registers are on a CPU, not in arch: set when a CPU loads it,
+	 * cleared once that CPU has saved it. The policy may requeue a vCPU
+	 * before its old CPU has saved it; a CPU that picks it waits for this.
+	 */
+	volatile bool on_cpu;
 	struct vcpu_info *vcpu_info;	/* in shared_info for vCPUs below 32 */
 	uint64_t hypercalls;		/* total, for the counters dump */
 	struct arch_vcpu arch;

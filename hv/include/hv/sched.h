@@ -50,6 +50,6 @@ struct sched_unit *sched_pick(struct sched_policy *p, int cpu, struct sched_unit
 /* Whether the unit running on a CPU since slice_start should give the CPU up at now. */
 bool sched_slice_expired(struct sched_policy *p, const struct sched_unit *running, int64_t now);
 /* prev gives up the rest of its slice: it goes behind everyone waiting. Same contract as sched_pick. */
-struct sched_unit *sched_yield(struct sched_policy *p, int cpu, struct sched_unit *prev, int64_t now);
+struct sched_unit *sched_policy_yield(struct sched_policy *p, int cpu, struct sched_unit *prev, int64_t now);
 
 #endif

@@ -11,6 +11,7 @@
 #include <hv/log.h>
 #include <hv/mm.h>
 #include <hv/percpu.h>
+#include <hv/spinlock.h>
 #include <hv/pv_mm.h>
 #include <asm/m2p.h>
 #include <pvabi/arch_x86_64.h>
@@ -179,14 +180,20 @@ void context_switch(struct vcpu *prev, struct vcpu *next)
 	struct percpu *pc = this_cpu();
 	struct cpu_regs *f = guest_frame(pc);
 
-	if (prev)
+	if (prev) {
 		save_vcpu(pc, prev);
+		__atomic_store_n(&prev->on_cpu, false, __ATOMIC_RELEASE);
+	}
 	pc->curr = next;
 	if (!next) {
 		write_cr3(idle_pg_table_pa);
 		pv_show_gdt(pc, NULL);
 		reset_stack_and_jump(f, idle_loop);
 	}
+	/* Its old CPU saves it before it waits for anything, so this wait always ends. */
+	while (__atomic_load_n(&next->on_cpu, __ATOMIC_ACQUIRE))
+		cpu_relax();
+	next->on_cpu = true;
 	load_vcpu(pc, next);
 	reset_stack_and_jump(f, (void (*)(void))restore_guest_frame);
 }
