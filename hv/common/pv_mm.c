@@ -119,7 +119,7 @@ int get_page_type(struct page_info *pg, enum page_type type)
 		if (rc)
 			return rc;
 		if (wait) {
-			cpu_relax();
+			pv_mm_spin_wait();
 			x = load_word(&pg->type_info);
 			continue;
 		}
@@ -299,6 +299,11 @@ size_t pv_mm_relinquish(struct domain *d, const mfn_t *mfns, size_t nr)
 	if (left)
 		log_warn("pv_mm: d%u teardown: %lu frames still referenced", d->domid, (unsigned long)left);
 	return left;
+}
+
+__attribute__((weak)) void pv_mm_spin_wait(void)
+{
+	cpu_relax();
 }
 
 /* The arch code overrides this; see pv_mm.h for what is at stake. */

@@ -4,7 +4,6 @@
 #include <hv/log.h>
 #include <hv/mm.h>
 #include <hv/pv_mm.h>
-#include <hv/spinlock.h>
 #include <pvabi/errno.h>
 
 /* Bits a guest may set in a present entry, besides the address (see pv_mm.h). */
@@ -313,7 +312,7 @@ static int get_current_table(struct page_info *pg, unsigned int *level)
 			return -XEN_EOVERFLOW;
 		if (!(x & PGT_VALIDATED)) {
 			/* Being validated (we wait for it) or devalidated (its count then drops to 0). */
-			cpu_relax();
+			pv_mm_spin_wait();
 			x = load_word(&pg->type_info);
 			continue;
 		}

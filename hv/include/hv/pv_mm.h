@@ -217,6 +217,15 @@ void pv_mm_install_hv_slots(uint64_t *l4);
  */
 void pv_mm_flush_tlbs(struct page_info *pg);
 
+/*
+ * Arch hook, called in every spin of a CPU waiting for another CPU to
+ * finish (de)validating a frame. The CPU it waits for may itself be inside
+ * pv_mm_flush_tlbs waiting for this one: if hypercalls run with interrupts
+ * off, this hook must answer pending flush requests, or both CPUs wait
+ * forever. The weak default is cpu_relax (enough while flushes are local).
+ */
+void pv_mm_spin_wait(void);
+
 /* Between pv_mm.c (counts) and pv_mm_pt.c (tables); not for other callers. */
 int pv_mm_validate_table(struct page_info *pg, enum page_type type);
 void pv_mm_devalidate_table(struct page_info *pg, enum page_type type);
