@@ -249,6 +249,22 @@ static void mark_allocated(mfn_t mfn, unsigned int order, struct frame_owner *ow
 	frame_table[mfn].alloc_info = head_info(FRAME_STATE_ALLOCATED, order);
 }
 
+void frame_split(mfn_t mfn, unsigned int order)
+{
+	unsigned long flags = spin_lock_irqsave(&frame_lock);
+	struct page_info *pg;
+
+	if (!mfn_valid(mfn))
+		panic("frame_split: mfn 0x%lx outside the table", mfn);
+	pg = &frame_table[mfn];
+	if (page_state(pg) != FRAME_STATE_ALLOCATED || !(pg->alloc_info & FRAME_HEAD) || pg_order(pg) != order)
+		panic("frame_split: mfn 0x%lx is not the head of an allocated order-%u block", mfn, order);
+	/* Same owner, same charge: only the allocator's notion of the block changes. */
+	for (uint64_t i = 0; i < order_frames(order); i++)
+		frame_table[mfn + i].alloc_info = head_info(FRAME_STATE_ALLOCATED, 0);
+	spin_unlock_irqrestore(&frame_lock, flags);
+}
+
 static void check_owner(struct frame_owner *owner, const char *who)
 {
 	if (unlikely(owner == NULL || !owner->registered))

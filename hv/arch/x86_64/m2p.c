@@ -11,6 +11,19 @@
 
 static uint64_t *m2p_table;
 static mfn_t m2p_entries;
+static mfn_t m2p_base;
+static uint64_t m2p_pages;
+
+/* XENMEM_machphys_mfn_list: the table's frames, one per 2 MiB chunk. */
+mfn_t m2p_first_mfn(void)
+{
+	return m2p_base;
+}
+
+unsigned int m2p_nr_chunks(void)
+{
+	return (unsigned int)(m2p_pages / 512);
+}
 
 void m2p_set(mfn_t mfn, uint64_t pfn)
 {
@@ -48,6 +61,8 @@ void m2p_init(void)
 	if (bytes > MACH2PHYS_VIRT_END - MACH2PHYS_VIRT_START)
 		panic("m2p: %lu frames do not fit the ABI's M2P window", frame_table_frames);
 	base = alloc_table(pages, &m2p_table);
+	m2p_base = base;
+	m2p_pages = pages;
 	m2p_entries = frame_table_frames;
 	memset(m2p_table, 0xff, bytes);		/* every entry M2P_INVALID until a domain owns the frame */
 	l3_mfn = alloc_table(1, &l3);

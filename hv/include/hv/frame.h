@@ -208,6 +208,13 @@ mfn_t frame_alloc_zeroed(unsigned int order, struct frame_owner *owner);
  */
 void frame_free(mfn_t mfn, unsigned int order);
 
+/*
+ * Turns an allocated block of 2^order frames into 2^order order-0 blocks
+ * (same owner), so each can be freed on its own: guest RAM is allocated in
+ * big blocks for speed and given back a page at a time (ballooning).
+ */
+void frame_split(mfn_t mfn, unsigned int order);
+
 /* Owner of an allocated frame; NULL for free, reserved or out-of-table frames. */
 struct frame_owner *frame_owner_of(mfn_t mfn);
 

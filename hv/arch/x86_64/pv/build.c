@@ -213,6 +213,7 @@ static int alloc_memory(struct build *b)
 			log_err("build: out of memory after %lu of %lu pages", pfn, n);
 			return -XEN_ENOMEM;
 		}
+		frame_split(mfn, order);
 		for (uint64_t i = 0; i < (1ULL << order); i++, pfn++) {
 			b->p2m[pfn] = mfn + i;
 			m2p_set(mfn + i, pfn);

@@ -103,10 +103,32 @@ int arch_vcpu_init(struct vcpu *v)
 	return 0;
 }
 
+/* Every block head the domain owns, in a list from the frame allocator; NULL if it owns nothing. */
+static mfn_t *collect_owned_frames(struct domain *d, size_t *nr, unsigned int *order)
+{
+	uint64_t want = frame_owner_frames(&d->mem);
+	mfn_t *list, m;
+	size_t n = 0;
+
+	*nr = 0;
+	for (*order = 0; (PAGE_SIZE << *order) < MAX(want, 1) * sizeof(mfn_t); (*order)++)
+		;
+	m = frame_alloc(*order, &frame_owner_hv);
+	if (m == MFN_INVALID)
+		panic("d%u teardown: no memory for the list of its %lu frames", d->domid, want);
+	list = mfn_to_virt(m);
+	for (mfn_t f = 0; f < frame_table_frames && n < want; f++)
+		if (frame_owner_of(f) == &d->mem)
+			list[n++] = f;
+	*nr = n;
+	return list;
+}
+
 void arch_domain_destroy(struct domain *d)
 {
-	mfn_t *p2m = d->arch.p2m;
-	size_t still_held;
+	mfn_t *p2m = d->arch.p2m, *owned;
+	size_t still_held, nr_owned;
+	unsigned int list_order;
 
 	if (!p2m)
 		return;
@@ -123,24 +145,30 @@ void arch_domain_destroy(struct domain *d)
 			put_page_and_type(mfn_to_page(a->gdt_frames[f]));
 		a->gdt_nr_frames = 0;
 	}
-	still_held = pv_mm_relinquish(d, p2m, d->arch.nr_pages);
+	/* The frame table, not the builder's P2M, says what the domain owns now (ballooning changes it). */
+	owned = collect_owned_frames(d, &nr_owned, &list_order);
+	still_held = pv_mm_relinquish(d, owned, nr_owned);
 	if (still_held)
 		log_err("d%u: %zu frames still referenced after teardown; their counts are cleared",
 			d->domid, still_held);
-	for (uint64_t pfn = 0; pfn < d->arch.nr_pages; pfn++) {
-		struct page_info *pg = mfn_to_page(p2m[pfn]);
-
-		m2p_set(p2m[pfn], M2P_INVALID);
-		pg->count_info = 0;
-		pg->type_info = 0;
-	}
-	/* The builder allocates in blocks: free each block once, through its head, with its order. */
-	for (uint64_t pfn = 0; pfn < d->arch.nr_pages; pfn++) {
+	for (size_t i = 0; i < nr_owned; i++) {
+		struct page_info *pg = mfn_to_page(owned[i]);
 		unsigned int order;
 
-		if (frame_block_head(p2m[pfn], &order) == p2m[pfn])
-			frame_free(p2m[pfn], order);
+		m2p_set(owned[i], M2P_INVALID);
+		pg->count_info = 0;
+		pg->type_info = 0;
+		if (frame_block_head(owned[i], &order) == owned[i]) {
+			for (uint64_t j = 1; j < (1ULL << order); j++) {
+				m2p_set(owned[i] + j, M2P_INVALID);
+				mfn_to_page(owned[i] + j)->count_info = 0;
+				mfn_to_page(owned[i] + j)->type_info = 0;
+			}
+			frame_free(owned[i], order);
+		}
 	}
+	if (owned)
+		frame_free(virt_to_mfn(owned), list_order);
 	frame_free(virt_to_mfn(p2m), d->arch.p2m_order);
 	d->arch.p2m = NULL;
 	d->arch.nr_pages = 0;

@@ -10,5 +10,7 @@
 void m2p_init(void);
 void m2p_set(mfn_t mfn, uint64_t pfn);
 uint64_t m2p_get(mfn_t mfn);
+mfn_t m2p_first_mfn(void);
+unsigned int m2p_nr_chunks(void);
 
 #endif

@@ -1,0 +1,190 @@
+/* memory_op for PV guests: reservations (balloon), the M2P's whereabouts, and memory maps. */
+#include <asm/domain.h>
+#include <asm/m2p.h>
+#include <asm/x86.h>
+#include <hv/bootinfo.h>
+#include <hv/domain.h>
+#include <hv/guest_access.h>
+#include <hv/hypercall.h>
+#include <hv/lib.h>
+#include <hv/main.h>
+#include <hv/mm.h>
+#include <hv/pv_mm.h>
+#include <pvabi/arch_x86_64.h>
+#include <pvabi/errno.h>
+#include <pvabi/memory.h>
+
+/* A domU may ask for at most 2 MiB extents; the initial domain for up to 1 GiB (as Xen). */
+#define MAX_ORDER_DOMU	9
+#define MAX_ORDER_DOM0	18
+#define MAX_EXTENTS	(1u << 20)
+
+static struct domain *self_or_null(domid_t domid)
+{
+	struct domain *d = current_vcpu()->domain;
+
+	return domid == DOMID_SELF || domid == d->domid ? d : NULL;
+}
+
+/* A frame can leave the guest only when nothing maps, pins or types it any more. */
+static bool frame_releasable(struct domain *d, mfn_t mfn)
+{
+	struct page_info *pg;
+
+	if (!mfn_valid(mfn) || frame_owner_of(mfn) != &d->mem)
+		return false;
+	pg = mfn_to_page(mfn);
+	return !page_ref_count(pg) && !page_type_count(pg);
+}
+
+static int release_extent(struct domain *d, mfn_t mfn, unsigned int order)
+{
+	unsigned int block_order;
+
+	for (uint64_t i = 0; i < (1ULL << order); i++)
+		if (!frame_releasable(d, mfn + i))
+			return -XEN_EINVAL;
+	/* Whole allocation blocks only: the allocator frees what it handed out. */
+	if (frame_block_head(mfn, &block_order) != mfn || block_order != order) {
+		if (order != 0)
+			return -XEN_EINVAL;
+		return -XEN_EBUSY;	/* a page inside a bigger block: kept until the block can go */
+	}
+	for (uint64_t i = 0; i < (1ULL << order); i++) {
+		m2p_set(mfn + i, M2P_INVALID);
+		mfn_to_page(mfn + i)->type_info = 0;
+	}
+	frame_free(mfn, order);
+	return 0;
+}
+
+/* Returns extents done; errors end the batch early, as Xen's reservation calls do. */
+static long reservation(struct domain *d, unsigned int cmd, const struct xen_memory_reservation *r)
+{
+	unsigned int max_order = d->is_privileged ? MAX_ORDER_DOM0 : MAX_ORDER_DOMU;
+	uint64_t done;
+
+	if (r->extent_order > max_order || r->nr_extents > MAX_EXTENTS)
+		return 0;
+	for (done = 0; done < r->nr_extents; done++) {
+		uint64_t slot = r->extent_start + done * sizeof(xen_pfn_t), val;
+		mfn_t mfn;
+
+		if (cmd != XENMEM_increase_reservation && copy_from_guest(&val, slot, sizeof(val)) < 0)
+			break;
+		if (cmd == XENMEM_decrease_reservation) {
+			if (release_extent(d, val, r->extent_order) < 0)
+				break;
+			continue;
+		}
+		mfn = frame_alloc_zeroed(r->extent_order, &d->mem);
+		if (mfn == MFN_INVALID)
+			break;		/* out of memory or past max_pages */
+		if (cmd == XENMEM_populate_physmap) {
+			for (uint64_t i = 0; i < (1ULL << r->extent_order); i++)
+				m2p_set(mfn + i, val + i);
+		}
+		if (copy_to_guest(slot, &mfn, sizeof(mfn)) < 0) {
+			for (uint64_t i = 0; i < (1ULL << r->extent_order); i++)
+				m2p_set(mfn + i, M2P_INVALID);
+			frame_free(mfn, r->extent_order);
+			break;
+		}
+	}
+	return (long)done;
+}
+
+static long machphys_mfn_list(uint64_t arg)
+{
+	struct xen_machphys_mfn_list l;
+	uint64_t mfn = m2p_first_mfn();
+	uint32_t n = 0, chunks = m2p_nr_chunks();
+
+	if (copy_from_guest(&l, arg, sizeof(l)) < 0)
+		return -XEN_EFAULT;
+	for (; n < l.max_extents && n < chunks; n++) {
+		uint64_t m = mfn + (uint64_t)n * 512;
+
+		if (copy_to_guest(l.extent_start + n * sizeof(m), &m, sizeof(m)) < 0)
+			return -XEN_EFAULT;
+	}
+	l.nr_extents = n;
+	return copy_to_guest(arg, &l, sizeof(l)) < 0 ? -XEN_EFAULT : 0;
+}
+
+static long pseudo_physical_map(struct domain *d, uint64_t arg)
+{
+	struct xen_memory_map m;
+	struct e820entry e = { 0, d->mem.max_frames << PAGE_SHIFT, E820_RAM };
+
+	if (copy_from_guest(&m, arg, sizeof(m)) < 0)
+		return -XEN_EFAULT;
+	if (m.nr_entries < 1)
+		return -XEN_EINVAL;
+	/* One RAM range the size of the domain's allowance: there is no toolstack map yet. */
+	if (copy_to_guest(m.buffer, &e, sizeof(e)) < 0)
+		return -XEN_EFAULT;
+	m.nr_entries = 1;
+	return copy_to_guest(arg, &m, sizeof(m)) < 0 ? -XEN_EFAULT : 0;
+}
+
+static long machine_map(struct domain *d, uint64_t arg)
+{
+	struct xen_memory_map m;
+	unsigned int n;
+
+	if (!d->is_privileged)
+		return -XEN_EPERM;
+	if (copy_from_guest(&m, arg, sizeof(m)) < 0)
+		return -XEN_EFAULT;
+	for (n = 0; n < bootinfo.nr_ranges && n < m.nr_entries; n++) {
+		struct e820entry e = { bootinfo.ranges[n].start, bootinfo.ranges[n].len, bootinfo.ranges[n].type };
+
+		if (copy_to_guest(m.buffer + n * sizeof(e), &e, sizeof(e)) < 0)
+			return -XEN_EFAULT;
+	}
+	m.nr_entries = n;
+	return copy_to_guest(arg, &m, sizeof(m)) < 0 ? -XEN_EFAULT : 0;
+}
+
+long do_memory_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	struct domain *d = current_vcpu()->domain;
+	struct xen_memory_reservation r;
+	struct xen_machphys_mapping mm;
+	domid_t domid;
+
+	/* The upper bits carry a continuation start in Xen; none is used here. */
+	switch ((uint32_t)cmd & 0x3f) {
+	case XENMEM_increase_reservation:
+	case XENMEM_decrease_reservation:
+	case XENMEM_populate_physmap:
+		if (copy_from_guest(&r, arg, sizeof(r)) < 0)
+			return -XEN_EFAULT;
+		d = self_or_null(r.domid);
+		return d ? reservation(d, (uint32_t)cmd & 0x3f, &r) : -XEN_ESRCH;
+	case XENMEM_maximum_ram_page:
+		return (long)frame_table_frames;
+	case XENMEM_current_reservation:
+	case XENMEM_maximum_reservation:
+		if (copy_from_guest(&domid, arg, sizeof(domid)) < 0)
+			return -XEN_EFAULT;
+		d = self_or_null(domid);
+		if (!d)
+			return -XEN_ESRCH;
+		return (long)((cmd & 0x3f) == XENMEM_current_reservation ? frame_owner_frames(&d->mem)
+									  : d->mem.max_frames);
+	case XENMEM_machphys_mapping:
+		mm = (struct xen_machphys_mapping){ MACH2PHYS_VIRT_START, MACH2PHYS_VIRT_END,
+						    frame_table_frames - 1 };
+		return copy_to_guest(arg, &mm, sizeof(mm)) < 0 ? -XEN_EFAULT : 0;
+	case XENMEM_machphys_mfn_list:
+		return machphys_mfn_list(arg);
+	case XENMEM_memory_map:
+		return pseudo_physical_map(d, arg);
+	case XENMEM_machine_memory_map:
+		return machine_map(d, arg);
+	default:
+		return -XEN_ENOSYS;
+	}
+}
