@@ -1,4 +1,4 @@
-/* Benchmark guest: TSC cycles per user SYSCALL bounce and per #PF bounce (kernel and user mode), each ended by iret. */
+/* Benchmark guest: TSC cycles per user SYSCALL bounce and per kernel- and user-mode #PF bounce, each ended by iret. */
 #include <pvabi/callback.h>
 #include "test.h"
 
@@ -389,7 +389,7 @@ static void __attribute__((noreturn)) finish(void)
 	rt_finish();
 }
 
-/* Called from the syscall callback for user SYSCALLs with bit 63 of rax set; its result is the user's rax. */
+/* The syscall callback's slow path (rax bit 63 set); the result goes back to user mode in rax. */
 uint64_t bench_report(uint64_t batch, uint64_t cycles, uint64_t mismatches, uint64_t op)
 {
 	switch (op) {
