@@ -268,6 +268,8 @@ void pv_guest_trap(struct cpu_regs *r)
 		return;
 	if (r->vector == 13 && r->error_code == 0 && pv_emulate_op(v, r))
 		return;
+	if (r->vector == 14 && pv_emulate_ptwr(v, r, read_cr2()))
+		return;
 	if (r->vector == 7) {
 		/* Real TS is only ever set on the guest's behalf: it gets its #NM once, as after clts. */
 		bool wanted = v->arch.guest_ts;

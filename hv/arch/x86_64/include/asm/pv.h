@@ -41,6 +41,9 @@ bool pv_emulate_cpuid_prefix(struct vcpu *v, struct cpu_regs *r);
 /* The guest's CR0.TS (fpu_taskswitch): mirrored into the real CR0 while the vCPU runs. */
 void pv_set_guest_ts(struct vcpu *v, bool ts);
 
+/* Writable page tables (ptwr.c): true if a write fault on an own L1 table was emulated. */
+bool pv_emulate_ptwr(struct vcpu *v, struct cpu_regs *r, uint64_t cr2);
+
 /* Guest GDTs (descriptors.c). */
 void pv_show_gdt(struct percpu *pc, const struct vcpu *v);
 bool pv_iret_selectors_ok(const struct vcpu *v, uint16_t cs, uint16_t ss);

@@ -1,0 +1,30 @@
+/* The refused-write probe for the ptwr test: a 3-byte store, and a #PF handler that steps over it and counts. */
+
+	.text
+	.globl pw_store
+pw_store:
+	movq %rsi, (%rdi)		/* 48 89 37: 3 bytes, skipped by the handler */
+	ret
+
+/* rsp -> rcx, r11, error code, rip, cs, rflags, rsp, ss. */
+	.globl pw_pf_entry
+pw_pf_entry:
+	popq %rcx
+	popq %r11
+	addq $8, %rsp			/* error code */
+	incq pw_faults(%rip)
+	addq $3, (%rsp)			/* rip past the store */
+	pushq $0			/* flags: restore rcx and r11 from the context */
+	pushq %rcx
+	pushq %r11
+	pushq %rax
+	movl rt_abi_hypercall_iret(%rip), %eax
+	syscall
+	ud2
+
+	.data
+	.balign 8
+	.globl pw_faults
+pw_faults:
+	.quad 0
+	.section .note.GNU-stack, "", @progbits
