@@ -223,3 +223,12 @@ void domain_dump_all(void)
 	for (struct domain *d = domain_list; d; d = d->next)
 		domain_dump_counters(d);
 }
+
+void domain_for_each(void (*fn)(struct domain *d, void *arg), void *arg)
+{
+	unsigned long f = spin_lock_irqsave(&domlist_lock);
+
+	for (struct domain *d = domain_list; d; d = d->next)
+		fn(d, arg);
+	spin_unlock_irqrestore(&domlist_lock, f);
+}

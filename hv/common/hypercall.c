@@ -26,6 +26,7 @@ static const hypercall_fn hypercall_table[PVABI_NR_HYPERCALLS] = {
 	[__HYPERVISOR_multicall] = do_multicall,
 	[__HYPERVISOR_set_gdt] = do_set_gdt,
 	[__HYPERVISOR_memory_op] = do_memory_op,
+	[__HYPERVISOR_vcpu_op] = do_vcpu_op,
 	[__HYPERVISOR_update_descriptor] = do_update_descriptor,
 #endif
 };

@@ -11,6 +11,69 @@ static uint64_t tsc_freq_khz;
 /* ns = (tsc delta * mult) >> 32: one multiply, no division on the hot path. */
 static uint64_t ns_mult;
 
+/* pvclock parameters for guests: ns = ((tsc - tsc_at_boot) << shift) * mul >> 32. */
+static uint32_t pv_mul;
+static int8_t pv_shift;
+static uint64_t wallclock_boot_sec;	/* seconds since the epoch at system time 0 */
+
+uint64_t tsc_boot_value(void)
+{
+	return tsc_at_boot;
+}
+
+void time_pvclock_params(uint32_t *mul, int8_t *shift)
+{
+	*mul = pv_mul;
+	*shift = pv_shift;
+}
+
+uint64_t time_wallclock_boot(void)
+{
+	return wallclock_boot_sec;
+}
+
+static unsigned int cmos_read(unsigned int reg)
+{
+	outb(0x70, (uint8_t)reg);
+	return inb(0x71);
+}
+
+static unsigned int bcd(unsigned int v, bool binary)
+{
+	return binary ? v : (v & 15) + (v >> 4) * 10;
+}
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian), the usual civil-from-days inverse. */
+static uint64_t days_since_epoch(unsigned int y, unsigned int m, unsigned int d)
+{
+	uint64_t yy = y - (m <= 2), era = yy / 400, yoe = yy - era * 400;
+	uint64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	uint64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+
+	return era * 146097 + doe - 719468;
+}
+
+/* The RTC, read once at boot: guests get it as shared_info's wall clock. */
+static void read_rtc(void)
+{
+	unsigned int sec, min, hour, day, mon, year, b;
+
+	for (int tries = 0; tries < 1000000 && (cmos_read(0x0a) & 0x80); tries++)
+		;	/* update in progress */
+	b = cmos_read(0x0b);
+	sec = bcd(cmos_read(0x00), b & 4);
+	min = bcd(cmos_read(0x02), b & 4);
+	hour = bcd(cmos_read(0x04) & 0x7f, b & 4);
+	day = bcd(cmos_read(0x07), b & 4);
+	mon = bcd(cmos_read(0x08), b & 4);
+	year = bcd(cmos_read(0x09), b & 4) + 2000;
+	if (mon < 1 || mon > 12 || day < 1 || day > 31) {
+		log_warn("time: RTC unreadable; wall clock starts at the epoch");
+		return;
+	}
+	wallclock_boot_sec = days_since_epoch(year, mon, day) * 86400 + hour * 3600 + min * 60 + sec;
+}
+
 uint64_t tsc_khz(void)
 {
 	return tsc_freq_khz;
@@ -63,6 +126,17 @@ void time_init(void)
 	}
 	tsc_freq_khz = best / CALIBRATE_MS;
 	ns_mult = (1000000ULL << 32) / tsc_freq_khz;
+	{
+		uint64_t m = ns_mult;
+
+		/* The guest's multiplier is 32 bits: slow TSCs shift the delta left instead. */
+		while (m >> 32) {
+			m >>= 1;
+			pv_shift++;
+		}
+		pv_mul = (uint32_t)m;
+	}
+	read_rtc();
 	log_info("time: TSC %lu.%03lu MHz (PIT-calibrated)", tsc_freq_khz / 1000, tsc_freq_khz % 1000);
 }
 

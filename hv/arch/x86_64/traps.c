@@ -175,6 +175,7 @@ static void nmi_interrupt(const struct cpu_regs *r)
 }
 
 void sched_tick(void);
+void pv_timer_tick(void);
 
 /* Vectors with their own IST stack: their frame is not the guest frame at the stack top, so no exit work. */
 static bool ist_vector(uint64_t v)
@@ -204,6 +205,7 @@ void trap_dispatch(struct cpu_regs *r)
 		return;
 	case VEC_TIMER:
 		apic_timer_interrupt();
+		pv_timer_tick();
 		sched_tick();
 		break;
 	case VEC_IPI:

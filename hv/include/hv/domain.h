@@ -90,6 +90,8 @@ struct domain *domain_create(domid_t domid, const char *name, bool privileged,
 /* Frees everything the domain holds: memory, vCPUs, its id. The domain must be shut down or never started. */
 void domain_destroy(struct domain *d);
 struct domain *domain_find(domid_t domid);
+/* Calls fn for every domain with the domain list locked: fn must not create or destroy domains. */
+void domain_for_each(void (*fn)(struct domain *d, void *arg), void *arg);
 unsigned int domain_count(void);
 
 void domain_unpause_all_vcpus(struct domain *d);

@@ -35,6 +35,7 @@ long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t pdone, uint64_t forei
 long do_mmuext_op(uint64_t ops, uint64_t count, uint64_t pdone, uint64_t foreigndom, uint64_t);
 long do_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags, uint64_t, uint64_t);
 long do_multicall(uint64_t list, uint64_t count, uint64_t, uint64_t, uint64_t);
+long do_vcpu_op(uint64_t cmd, uint64_t vcpuid, uint64_t arg, uint64_t, uint64_t);
 long do_memory_op(uint64_t cmd, uint64_t arg, uint64_t, uint64_t, uint64_t);
 long do_set_gdt(uint64_t frame_list, uint64_t entries, uint64_t, uint64_t, uint64_t);
 long do_update_descriptor(uint64_t maddr, uint64_t desc, uint64_t, uint64_t, uint64_t);

@@ -107,6 +107,17 @@ void pv_inject_trap(struct vcpu *v, struct cpu_regs *r, unsigned int vec, uint64
 	domain_crash(v->domain, why);
 }
 
+/* An event is pending and the guest takes events: enter its event callback, events masked. */
+void pv_deliver_upcall(struct vcpu *v, struct cpu_regs *r)
+{
+	struct vcpu_info *vi = v->vcpu_info;
+
+	if (!vi || !vi->evtchn_upcall_pending || vi->evtchn_upcall_mask || !v->arch.event_callback)
+		return;
+	if (!bounce(v, r, v->arch.event_callback, true, false, 0))
+		domain_crash(v->domain, "cannot deliver an event upcall to the guest kernel");
+}
+
 /* syscall from guest user mode: enter the guest kernel's syscall callback, or #UD without one. */
 void pv_bounce_user_syscall(struct vcpu *v, struct cpu_regs *r)
 {

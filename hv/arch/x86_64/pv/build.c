@@ -3,6 +3,7 @@
 #include <asm/layout.h>
 #include <asm/m2p.h>
 #include <asm/paging.h>
+#include <asm/pv.h>
 #include <asm/pv_build.h>
 #include <asm/x86.h>
 #include <hv/decompress.h>
@@ -417,6 +418,8 @@ int pv_build(struct domain *d, const struct pv_build_args *a)
 	}
 	if (!rc) {
 		setup_vcpu0(b);
+		pv_domain_time_init(d);
+		pv_update_time(d->vcpu[0]);
 		snprintf(d->cmdline, sizeof(d->cmdline), "%s", a->cmdline ? a->cmdline : "");
 		d->arch.virt_base = b->lay.vbase;
 		log_layout(b);

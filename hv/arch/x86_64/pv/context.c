@@ -17,6 +17,7 @@
 #include <pvabi/arch_x86_64.h>
 #include <pvabi/errno.h>
 #include <pvabi/xen.h>
+#include <pvabi/vcpu.h>
 
 extern char syscall_entry64[], syscall_entry32[], restore_guest_frame[];
 extern const uint64_t __ex_table_start[], __ex_table_end[];
@@ -100,6 +101,10 @@ int arch_vcpu_init(struct vcpu *v)
 	memcpy(&v->arch.fpu[24], &mxcsr, 4);
 	v->arch.guest_table = MFN_INVALID;
 	v->arch.guest_table_user = MFN_INVALID;
+	v->arch.vcpu_info_mfn = MFN_INVALID;
+	v->arch.runstate.state = RUNSTATE_offline;
+	/* Xen gives every vCPU a 10 ms periodic VIRQ_TIMER until the guest stops it. */
+	v->arch.periodic_period = 10000000;
 	return 0;
 }
 
@@ -141,6 +146,11 @@ void arch_domain_destroy(struct domain *d)
 		if (a->guest_table_user != MFN_INVALID)
 			put_page_and_type(mfn_to_page(a->guest_table_user));
 		a->guest_table = a->guest_table_user = MFN_INVALID;
+		if (a->vcpu_info_mfn != MFN_INVALID) {
+			d->vcpu[i]->vcpu_info = NULL;
+			put_page_and_type(mfn_to_page(a->vcpu_info_mfn));
+			a->vcpu_info_mfn = MFN_INVALID;
+		}
 		for (unsigned int f = 0; f < a->gdt_nr_frames; f++)
 			put_page_and_type(mfn_to_page(a->gdt_frames[f]));
 		a->gdt_nr_frames = 0;
@@ -210,6 +220,9 @@ void context_switch(struct vcpu *prev, struct vcpu *next)
 
 	if (prev) {
 		save_vcpu(pc, prev);
+		/* Published while prev's page tables are still loaded: the area is a guest VA. */
+		pv_runstate_change(prev, prev->pause_flags & VPF_BLOCKED ? RUNSTATE_blocked :
+				   prev->pause_flags ? RUNSTATE_offline : RUNSTATE_runnable, true);
 		__atomic_store_n(&prev->on_cpu, false, __ATOMIC_RELEASE);
 	}
 	pc->curr = next;
@@ -223,6 +236,8 @@ void context_switch(struct vcpu *prev, struct vcpu *next)
 		cpu_relax();
 	next->on_cpu = true;
 	load_vcpu(pc, next);
+	pv_runstate_change(next, RUNSTATE_running, true);
+	pv_update_time(next);
 	reset_stack_and_jump(f, (void (*)(void))restore_guest_frame);
 }
 
@@ -233,6 +248,7 @@ void exit_to_guest_work(struct cpu_regs *r)
 
 	if (pc->need_resched || !pc->curr || pc->curr->pause_flags)
 		schedule();		/* returns only if the same vCPU keeps running */
+	pv_deliver_upcall(pc->curr, r);
 	r->rflags = (r->rflags & (GUEST_RFLAGS_KEEP | X86_RFLAGS_AC)) | X86_RFLAGS_IF;
 }
 

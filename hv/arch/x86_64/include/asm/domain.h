@@ -33,6 +33,17 @@ struct arch_vcpu {
 	uint64_t debugreg[8];		/* recorded; not loaded into hardware yet */
 	uint8_t fpu[512] __aligned(16);	/* fxsave area while off the CPU */
 
+	/* vcpu_op: timers (ns since boot; 0 = off), runstate, a vcpu_info moved out of shared_info. */
+	int64_t singleshot_deadline;
+	int64_t periodic_period, periodic_next;
+	uint64_t runstate_area;		/* guest VA, 0: none */
+	struct {
+		int state;
+		uint64_t state_entry_time;
+		uint64_t time[4];
+	} runstate;
+	mfn_t vcpu_info_mfn;		/* registered page (holds a writable reference), MFN_INVALID: none */
+
 	/* Guest GDT (set_gdt): frames typed SEGDESC, shown in pages 0-13 of the CPU's GDT window. */
 	mfn_t gdt_frames[14];
 	unsigned int gdt_nr_frames;

@@ -6,6 +6,7 @@
 #include <hv/types.h>
 
 struct vcpu;
+struct domain;
 struct percpu;
 
 #define VEC_SYSCALL64	0x100
@@ -43,6 +44,13 @@ void pv_set_guest_ts(struct vcpu *v, bool ts);
 
 /* Writable page tables (ptwr.c): true if a write fault on an own L1 table was emulated. */
 bool pv_emulate_ptwr(struct vcpu *v, struct cpu_regs *r, uint64_t cr2);
+
+/* Events and time (bounce.c, vcpu_op.c). */
+void pv_deliver_upcall(struct vcpu *v, struct cpu_regs *r);
+void pv_update_time(struct vcpu *v);
+void pv_domain_time_init(struct domain *d);
+void pv_runstate_change(struct vcpu *v, int state, bool publish);
+void pv_check_timers(struct vcpu *v, int64_t now);
 
 /* Guest GDTs (descriptors.c). */
 void pv_show_gdt(struct percpu *pc, const struct vcpu *v);

@@ -6,5 +6,8 @@
 
 void time_init(void);
 void tsc_delay_ns(uint64_t ns);
+uint64_t tsc_boot_value(void);
+void time_pvclock_params(uint32_t *mul, int8_t *shift);
+uint64_t time_wallclock_boot(void);
 
 #endif

@@ -1,0 +1,229 @@
+/* vcpu_op and the vCPU's view of time: pvclock, runstate, one-shot and periodic timers, vcpu_info placement. */
+#include <asm/domain.h>
+#include <asm/pv.h>
+#include <asm/time.h>
+#include <asm/x86.h>
+#include <hv/domain.h>
+#include <hv/guest_access.h>
+#include <hv/hypercall.h>
+#include <hv/lib.h>
+#include <hv/mm.h>
+#include <hv/percpu.h>
+#include <hv/pv_mm.h>
+#include <hv/time.h>
+#include <pvabi/errno.h>
+#include <pvabi/vcpu.h>
+#include <pvabi/xen.h>
+
+#define MIN_PERIOD_NS	1000000LL	/* Xen refuses periodic timers under 1 ms */
+#define VIRQ_TIMER_NR	0
+
+/* From the event-channel code: raises VIRQ_TIMER if the guest bound it. This default (no events yet) drops it. */
+__attribute__((weak)) void evtchn_send_virq(struct vcpu *v, unsigned int virq)
+{
+}
+
+/* Publishes system time for the guest's pvclock: version odd while the fields change. */
+void pv_update_time(struct vcpu *v)
+{
+	struct vcpu_time_info *t;
+	uint32_t mul;
+	int8_t shift;
+
+	if (!v->vcpu_info)
+		return;
+	t = &v->vcpu_info->time;
+	time_pvclock_params(&mul, &shift);
+	__atomic_store_n(&t->version, t->version + 1, __ATOMIC_RELEASE);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	t->tsc_timestamp = rdtsc();
+	t->system_time = (uint64_t)time_now_ns();
+	t->tsc_to_system_mul = mul;
+	t->tsc_shift = shift;
+	t->flags = XEN_PVCLOCK_TSC_STABLE_BIT;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	__atomic_store_n(&t->version, t->version + 1, __ATOMIC_RELEASE);
+}
+
+void pv_domain_time_init(struct domain *d)
+{
+	struct shared_info *s = d->shared_info;
+	uint64_t sec = time_wallclock_boot();
+
+	s->wc_version++;
+	s->wc_sec = (uint32_t)sec;
+	s->wc_sec_hi = (uint32_t)(sec >> 32);
+	s->wc_nsec = 0;
+	s->wc_version++;
+}
+
+static void runstate_publish(struct vcpu *v)
+{
+	struct vcpu_runstate_info info;
+
+	if (!v->arch.runstate_area)
+		return;
+	info.state = v->arch.runstate.state;
+	info.state_entry_time = v->arch.runstate.state_entry_time;
+	memcpy(info.time, v->arch.runstate.time, sizeof(info.time));
+	/* Runs on the vCPU's own page tables; a stale address just stops the updates. */
+	if (copy_to_guest(v->arch.runstate_area, &info, sizeof(info)) < 0)
+		v->arch.runstate_area = 0;
+}
+
+/* Called when the vCPU goes on (running) or off a CPU (runnable, blocked or offline). */
+void pv_runstate_change(struct vcpu *v, int state, bool publish)
+{
+	uint64_t now = (uint64_t)time_now_ns();
+
+	if (!v->arch.runstate.state_entry_time)
+		v->arch.runstate.state_entry_time = now;
+	v->arch.runstate.time[v->arch.runstate.state & 3] += now - v->arch.runstate.state_entry_time;
+	v->arch.runstate.state = state;
+	v->arch.runstate.state_entry_time = now;
+	if (publish)
+		runstate_publish(v);
+}
+
+static void fire_timer(struct vcpu *v)
+{
+	evtchn_send_virq(v, VIRQ_TIMER_NR);
+}
+
+/* Every tick on the CPU running v (periodic and one-shot) and for blocked vCPUs from the boot CPU. */
+void pv_check_timers(struct vcpu *v, int64_t now)
+{
+	struct arch_vcpu *a = &v->arch;
+
+	if (a->singleshot_deadline && now >= a->singleshot_deadline) {
+		a->singleshot_deadline = 0;
+		fire_timer(v);
+	}
+	if (a->periodic_period && now >= a->periodic_next) {
+		a->periodic_next = now + a->periodic_period;
+		fire_timer(v);
+	}
+}
+
+static long register_vcpu_info(struct vcpu *v, uint64_t arg)
+{
+	struct vcpu_register_vcpu_info r;
+	struct vcpu_info *nv;
+
+	if (copy_from_guest(&r, arg, sizeof(r)) < 0)
+		return -XEN_EFAULT;
+	if (v->arch.vcpu_info_mfn != MFN_INVALID)
+		return -XEN_EINVAL;	/* once only, as Xen */
+	if (r.offset + sizeof(struct vcpu_info) > PAGE_SIZE)
+		return -XEN_ENXIO;
+	if (!mfn_valid(r.mfn) || get_page_and_type(mfn_to_page(r.mfn), v->domain, PAGE_TYPE_WRITABLE) < 0)
+		return -XEN_EINVAL;
+	nv = (struct vcpu_info *)((char *)mfn_to_virt(r.mfn) + r.offset);
+	*nv = *v->vcpu_info;
+	/* Whatever was pending may have been missed in the move: make the guest look again. */
+	nv->evtchn_upcall_pending = 1;
+	nv->evtchn_pending_sel = ~0ULL;
+	v->vcpu_info = nv;
+	v->arch.vcpu_info_mfn = r.mfn;
+	pv_update_time(v);
+	return 0;
+}
+
+long do_vcpu_op(uint64_t cmd, uint64_t vcpuid, uint64_t arg, uint64_t a4, uint64_t a5)
+{
+	struct vcpu *cur = current_vcpu(), *v;
+	struct domain *d = cur->domain;
+	struct vcpu_set_periodic_timer per;
+	struct vcpu_set_singleshot_timer one;
+	struct vcpu_register_runstate_memory_area area;
+	struct vcpu_runstate_info info;
+
+	if ((uint32_t)cmd > VCPUOP_register_vcpu_time_memory_area)
+		return -XEN_ENOSYS;
+	if (vcpuid >= d->max_vcpus || !d->vcpu[vcpuid])
+		return -XEN_ENOENT;
+	v = d->vcpu[vcpuid];
+	switch ((uint32_t)cmd) {
+	case VCPUOP_is_up:
+		return !(v->pause_flags & VPF_DOWN);
+	case VCPUOP_register_runstate_memory_area:
+		if (copy_from_guest(&area, arg, sizeof(area)) < 0)
+			return -XEN_EFAULT;
+		if (!guest_range_ok(area.addr, sizeof(info)))
+			return -XEN_EFAULT;
+		v->arch.runstate_area = area.addr;
+		pv_runstate_change(v, v->arch.runstate.state, false);
+		info.state = v->arch.runstate.state;
+		info.state_entry_time = v->arch.runstate.state_entry_time;
+		memcpy(info.time, v->arch.runstate.time, sizeof(info.time));
+		if (v == cur && copy_to_guest(area.addr, &info, sizeof(info)) < 0) {
+			v->arch.runstate_area = 0;
+			return -XEN_EFAULT;
+		}
+		return 0;
+	case VCPUOP_get_runstate_info:
+		pv_runstate_change(v, v->arch.runstate.state, false);
+		info.state = v->arch.runstate.state;
+		info.state_entry_time = v->arch.runstate.state_entry_time;
+		memcpy(info.time, v->arch.runstate.time, sizeof(info.time));
+		return copy_to_guest(arg, &info, sizeof(info)) < 0 ? -XEN_EFAULT : 0;
+	case VCPUOP_set_periodic_timer:
+		if (copy_from_guest(&per, arg, sizeof(per)) < 0)
+			return -XEN_EFAULT;
+		if ((int64_t)per.period_ns < MIN_PERIOD_NS)
+			return -XEN_EINVAL;
+		v->arch.periodic_period = (int64_t)per.period_ns;
+		v->arch.periodic_next = time_now_ns() + v->arch.periodic_period;
+		return 0;
+	case VCPUOP_stop_periodic_timer:
+		v->arch.periodic_period = 0;
+		return 0;
+	case VCPUOP_set_singleshot_timer:
+		if (copy_from_guest(&one, arg, sizeof(one)) < 0)
+			return -XEN_EFAULT;
+		/* VCPU_SSHOTTMR_future is ignored, as Xen 4.17 does: a past deadline fires at once. */
+		v->arch.singleshot_deadline = (int64_t)one.timeout_abs_ns ? (int64_t)one.timeout_abs_ns : 1;
+		if ((int64_t)one.timeout_abs_ns <= time_now_ns()) {
+			v->arch.singleshot_deadline = 0;
+			fire_timer(v);
+		}
+		return 0;
+	case VCPUOP_stop_singleshot_timer:
+		v->arch.singleshot_deadline = 0;
+		return 0;
+	case VCPUOP_register_vcpu_info:
+		return register_vcpu_info(v, arg);
+	case VCPUOP_up:
+	case VCPUOP_down:
+	case VCPUOP_initialise:
+		return -XEN_EINVAL;	/* one vCPU per domain today; it is always up */
+	default:
+		return -XEN_ENOSYS;
+	}
+}
+
+static void check_blocked(struct domain *d, void *arg)
+{
+	for (unsigned int i = 0; i < d->max_vcpus; i++) {
+		struct vcpu *v = d->vcpu[i];
+
+		/* Only the one-shot timer wakes a blocked vCPU; the periodic one ticks while it runs. */
+		if (v && (v->pause_flags & VPF_BLOCKED) && v->arch.singleshot_deadline &&
+		    *(int64_t *)arg >= v->arch.singleshot_deadline) {
+			v->arch.singleshot_deadline = 0;
+			fire_timer(v);
+		}
+	}
+}
+
+/* Each CPU's tick: its running vCPU's timers; the boot CPU also wakes blocked vCPUs whose time came. */
+void pv_timer_tick(void)
+{
+	struct percpu *pc = this_cpu();
+	int64_t now = time_now_ns();
+
+	if (pc->curr)
+		pv_check_timers(pc->curr, now);
+	if (pc->cpu_id == 0)
+		domain_for_each(check_blocked, &now);
+}
