@@ -149,3 +149,18 @@ long do_sched_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_t 
 		return -XEN_ENOSYS;
 	}
 }
+
+/* An event became pending for v: wake it if it blocked, or make the CPU running it look (the upcall goes out on its way back to the guest). */
+void evtchn_kick_vcpu(struct vcpu *v)
+{
+	if (v->pause_flags & VPF_BLOCKED) {
+		vcpu_pause_flag_clear(v, VPF_BLOCKED);
+		return;
+	}
+	for (unsigned int i = 0; i < nr_cpus_possible; i++) {
+		struct percpu *pc = cpu_table[i];
+
+		if (pc && pc->curr == v && pc != this_cpu())
+			cpu_kick(pc);
+	}
+}

@@ -32,6 +32,7 @@ enum domain_state {
 #define VPF_PAUSED	(1u << 2)	/* domain paused or shut down */
 
 struct domain;
+struct evtchn_domain;
 
 struct vcpu {
 	struct domain *domain;
@@ -80,6 +81,7 @@ struct domain {
 	char console_line[DOMAIN_CONSOLE_LINE];
 
 	char cmdline[1024];		/* guest command line (start_info.cmd_line) */
+	struct evtchn_domain *evtchn;	/* event channels (common/event_channel.c) */
 	struct domain *next;		/* all-domains list, under domlist_lock */
 	struct arch_domain arch;
 };
