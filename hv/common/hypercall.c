@@ -23,6 +23,7 @@ static const hypercall_fn hypercall_table[PVABI_NR_HYPERCALLS] = {
 	[__HYPERVISOR_mmu_update] = do_mmu_update,
 	[__HYPERVISOR_mmuext_op] = do_mmuext_op,
 	[__HYPERVISOR_update_va_mapping] = do_update_va_mapping,
+	[__HYPERVISOR_update_va_mapping_otherdomain] = do_update_va_mapping_otherdomain,
 	[__HYPERVISOR_multicall] = do_multicall,
 	[__HYPERVISOR_set_gdt] = do_set_gdt,
 	[__HYPERVISOR_memory_op] = do_memory_op,

@@ -292,6 +292,23 @@ long do_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags, uint64_t a4
 	return 0;
 }
 
+/*
+ * update_va_mapping_otherdomain: the new entry maps a frame of domid. Our own
+ * domain works like update_va_mapping; foreign frames need foreign-mapping
+ * references the validator does not have yet: refused, never half-done.
+ */
+long do_update_va_mapping_otherdomain(uint64_t va, uint64_t val, uint64_t flags, uint64_t domid, uint64_t a5)
+{
+	struct domain *d = current_vcpu()->domain, *fd;
+
+	if (target_domain(domid))
+		return do_update_va_mapping(va, val, flags, 0, 0);
+	if (!d->is_privileged)
+		return -XEN_EPERM;
+	fd = domain_find((domid_t)domid);
+	return fd ? -XEN_EINVAL : -XEN_ESRCH;
+}
+
 /* Batched hypercalls: each entry's result is written back; the batch stops at the first copy fault. */
 long do_multicall(uint64_t list, uint64_t count, uint64_t a3, uint64_t a4, uint64_t a5)
 {
