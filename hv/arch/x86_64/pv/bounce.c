@@ -25,11 +25,6 @@ static bool has_error_code(unsigned int vec)
 	return vec == 8 || (vec >= 10 && vec <= 14) || vec == 17 || vec == 21 || vec == 29 || vec == 30;
 }
 
-static bool canonical(uint64_t va)
-{
-	return (uint64_t)((int64_t)(va << 16) >> 16) == va;
-}
-
 /* Switches between guest kernel and guest user mode: GS base, page tables, the mode flag. */
 int pv_toggle_guest_mode(struct vcpu *v)
 {
@@ -149,7 +144,7 @@ long pv_do_iret(struct vcpu *v, struct cpu_regs *r)
 	to_user = (c.cs & 3) == 3;
 	c.cs |= 3;
 	c.ss |= 3;
-	if (!canonical(c.rip) || !pv_iret_selectors_ok(v, (uint16_t)c.cs, (uint16_t)c.ss)) {
+	if (!is_canonical(c.rip) || !pv_iret_selectors_ok(v, (uint16_t)c.cs, (uint16_t)c.ss)) {
 		domain_crash(v->domain, "iret to a bad frame (selector or non-canonical rip)");
 		return -XEN_EINVAL;
 	}

@@ -14,14 +14,9 @@
 
 #define MAX_TRAP_ENTRIES	1024	/* bound on one set_trap_table call (vectors repeat: later wins) */
 
-static bool canonical(uint64_t va)
-{
-	return (uint64_t)((int64_t)(va << 16) >> 16) == va;
-}
-
 static bool guest_code_address_ok(uint64_t va)
 {
-	return canonical(va) && (va < HYPERVISOR_VIRT_START || va >= HYPERVISOR_VIRT_END);
+	return is_canonical(va) && (va < HYPERVISOR_VIRT_START || va >= HYPERVISOR_VIRT_END);
 }
 
 void pv_set_guest_ts(struct vcpu *v, bool ts)
@@ -150,18 +145,18 @@ long do_set_segment_base(uint64_t which, uint64_t base, uint64_t a3, uint64_t a4
 
 	switch ((uint32_t)which) {
 	case SEGBASE_FS:
-		if (!canonical(base))
+		if (!is_canonical(base))
 			return -XEN_EINVAL;
 		wrmsr(MSR_FS_BASE, base);
 		v->arch.fs_base = base;
 		return 0;
 	case SEGBASE_GS_USER:
-		if (!canonical(base))
+		if (!is_canonical(base))
 			return -XEN_EINVAL;
 		v->arch.gs_base_user = base;
 		return 0;
 	case SEGBASE_GS_KERNEL:
-		if (!canonical(base))
+		if (!is_canonical(base))
 			return -XEN_EINVAL;
 		wrmsr(MSR_GS_BASE, base);	/* hypercalls come from kernel mode: the kernel's GS is live */
 		v->arch.gs_base_kernel = base;
@@ -191,7 +186,7 @@ long do_set_debugreg(uint64_t reg, uint64_t value, uint64_t a3, uint64_t a4, uin
 	if (reg > 7)
 		return -XEN_ENODEV;
 	if (reg < 4) {
-		if (!canonical(value) || (value >= HYPERVISOR_VIRT_START && value < HYPERVISOR_VIRT_END))
+		if (!is_canonical(value) || (value >= HYPERVISOR_VIRT_START && value < HYPERVISOR_VIRT_END))
 			return -XEN_EPERM;
 	} else if (reg == 4 || reg == 5) {
 		return -XEN_ENODEV;

@@ -12,13 +12,8 @@
 #define MSR_PAT			0x277
 #define MSR_MISC_ENABLE		0x1a0
 
-static bool canonical(uint64_t va)
-{
-	return (uint64_t)((int64_t)(va << 16) >> 16) == va;
-}
-
 /* GPR by x86 register number (ModRM encoding, REX-extended). */
-static uint64_t *gpr(struct cpu_regs *r, unsigned int n)
+uint64_t *pv_gpr(struct cpu_regs *r, unsigned int n)
 {
 	switch (n & 15) {
 	case 0: return &r->rax;
@@ -132,7 +127,7 @@ static bool write_msr(struct vcpu *v, uint32_t msr, uint64_t val)
 	case MSR_FS_BASE:
 	case MSR_GS_BASE:
 	case MSR_KERNEL_GS_BASE:
-		if (!canonical(val))
+		if (!is_canonical(val))
 			return false;
 		if (msr == MSR_KERNEL_GS_BASE)
 			v->arch.gs_base_user = val;
@@ -160,7 +155,7 @@ static uint64_t virtual_cr0(const struct vcpu *v)
 static bool emulate_mov_cr(struct vcpu *v, struct cpu_regs *r, const uint8_t *p, unsigned int rex)
 {
 	unsigned int modrm = p[2], cr = ((modrm >> 3) & 7) | ((rex & 4) ? 8 : 0);
-	uint64_t *reg = gpr(r, (modrm & 7) | ((rex & 1) ? 8 : 0));
+	uint64_t *reg = pv_gpr(r, (modrm & 7) | ((rex & 1) ? 8 : 0));
 
 	if ((modrm & 0xc0) != 0xc0)
 		return false;

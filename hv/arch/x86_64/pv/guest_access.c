@@ -1,14 +1,10 @@
 /* Guest memory access for hypercalls: address checks here, the fault-tolerant copy in entry.S. */
+#include <asm/x86.h>
 #include <hv/guest_access.h>
 #include <pvabi/arch_x86_64.h>
 #include <pvabi/errno.h>
 
 size_t raw_copy(void *dst, const void *src, size_t n);
-
-static bool canonical(uint64_t va)
-{
-	return (uint64_t)((int64_t)(va << 16) >> 16) == va;
-}
 
 bool guest_range_ok(uint64_t va, size_t len)
 {
@@ -17,7 +13,7 @@ bool guest_range_ok(uint64_t va, size_t len)
 	if (len == 0)
 		return true;
 	last = va + len - 1;
-	if (last < va || !canonical(va) || !canonical(last))
+	if (last < va || !is_canonical(va) || !is_canonical(last))
 		return false;
 	/* Wholly below or wholly above the hypervisor's slots; canonical ends exclude the hole between halves. */
 	if (va < HYPERVISOR_VIRT_END && last >= HYPERVISOR_VIRT_START)

@@ -26,14 +26,6 @@ struct insn {
 	bool twobyte;
 };
 
-static uint64_t *reg_ptr(struct cpu_regs *r, unsigned int n)
-{
-	uint64_t *map[16] = { &r->rax, &r->rcx, &r->rdx, &r->rbx, &r->rsp, &r->rbp, &r->rsi, &r->rdi,
-			      &r->r8, &r->r9, &r->r10, &r->r11, &r->r12, &r->r13, &r->r14, &r->r15 };
-
-	return map[n & 15];
-}
-
 /* Skips ModRM, SIB and displacement; the address itself is cr2, so only the length matters. */
 static bool skip_modrm(struct insn *in)
 {
@@ -120,7 +112,7 @@ static bool compute(struct insn *in, struct cpu_regs *r, uint64_t old, uint64_t 
 	if (!in->twobyte) {
 		switch (in->op) {
 		case 0x88: case 0x89:		/* mov r/m, reg */
-			*val = *reg_ptr(r, in->reg) & m;
+			*val = *pv_gpr(r, in->reg) & m;
 			return true;
 		case 0xc6: case 0xc7:		/* mov r/m, imm */
 			if (group)
@@ -128,8 +120,8 @@ static bool compute(struct insn *in, struct cpu_regs *r, uint64_t old, uint64_t 
 			*val = imm(in, in->opsize == 8 ? 4 : in->opsize) & m;
 			return true;
 		case 0x86: case 0x87:		/* xchg r/m, reg */
-			*val = *reg_ptr(r, in->reg) & m;
-			*reg_ptr(r, in->reg) = in->opsize == 4 ? old : (*reg_ptr(r, in->reg) & ~m) | old;
+			*val = *pv_gpr(r, in->reg) & m;
+			*pv_gpr(r, in->reg) = in->opsize == 4 ? old : (*pv_gpr(r, in->reg) & ~m) | old;
 			return true;
 		case 0x80: case 0x81: case 0x83:	/* and/or/xor r/m, imm */
 			src = imm(in, in->op == 0x81 ? (in->opsize == 8 ? 4 : in->opsize) : 1) & m;
@@ -149,7 +141,7 @@ static bool compute(struct insn *in, struct cpu_regs *r, uint64_t old, uint64_t 
 	switch (in->op2) {
 	case 0xb1:				/* cmpxchg r/m, reg */
 		if ((r->rax & m) == old) {
-			*val = *reg_ptr(r, in->reg) & m;
+			*val = *pv_gpr(r, in->reg) & m;
 			r->rflags |= RF_ZF;
 		} else {
 			*store = false;
@@ -158,7 +150,7 @@ static bool compute(struct insn *in, struct cpu_regs *r, uint64_t old, uint64_t 
 		}
 		return true;
 	case 0xab: case 0xb3: case 0xbb:	/* bts/btr/btc r/m, reg */
-		bit = (unsigned int)(*reg_ptr(r, in->reg) & (in->opsize * 8 - 1));
+		bit = (unsigned int)(*pv_gpr(r, in->reg) & (in->opsize * 8 - 1));
 		group = in->op2 == 0xab ? 5 : in->op2 == 0xb3 ? 6 : 7;
 		break;
 	case 0xba:				/* bt* r/m, imm8 */

@@ -42,6 +42,9 @@ bool pv_emulate_cpuid_prefix(struct vcpu *v, struct cpu_regs *r);
 /* The guest's CR0.TS (fpu_taskswitch): mirrored into the real CR0 while the vCPU runs. */
 void pv_set_guest_ts(struct vcpu *v, bool ts);
 
+/* A guest register by its x86 number (ModRM/REX encoding). */
+uint64_t *pv_gpr(struct cpu_regs *r, unsigned int n);
+
 /* Writable page tables (ptwr.c): true if a write fault on an own L1 table was emulated. */
 bool pv_emulate_ptwr(struct vcpu *v, struct cpu_regs *r, uint64_t cr2);
 

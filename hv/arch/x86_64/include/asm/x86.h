@@ -88,6 +88,12 @@ static inline void local_irq_disable(void) { __asm__ volatile("cli" ::: "memory"
 static inline void halt(void) { __asm__ volatile("hlt" ::: "memory"); }
 static inline void invlpg(const void *va) { __asm__ volatile("invlpg (%0)" :: "r"(va) : "memory"); }
 
+/* 48-bit canonical form: bits 63..47 all equal. */
+static inline bool is_canonical(uint64_t va)
+{
+	return (uint64_t)((int64_t)(va << 16) >> 16) == va;
+}
+
 static inline uint64_t read_rflags(void)
 {
 	uint64_t f;
