@@ -19,6 +19,8 @@
 #define MAX_ORDER_DOM0	18
 #define MAX_EXTENTS	(1u << 20)
 
+void flush_tlb_local_all(void);
+
 static struct domain *self_or_null(domid_t domid)
 {
 	struct domain *d = current_vcpu()->domain;
@@ -54,6 +56,8 @@ static int release_extent(struct domain *d, mfn_t mfn, unsigned int order)
 		m2p_set(mfn + i, M2P_INVALID);
 		mfn_to_page(mfn + i)->type_info = 0;
 	}
+	/* The guest may still have the frame in this CPU's TLB from a mapping it already removed. */
+	flush_tlb_local_all();
 	frame_free(mfn, order);
 	return 0;
 }

@@ -75,13 +75,13 @@ static int plain_store(struct domain *d, uint64_t addr, uint64_t val)
 
 static int one_mmu_update(struct domain *d, const struct mmu_update *u)
 {
-	uint64_t cmd = u->ptr & MMU_UPDATE_CMD_MASK, addr = u->ptr & ~MMU_UPDATE_CMD_MASK;
+	/* The command is the low 3 bits (an entry's alignment), as Xen decodes it: 4-7 are unknown. */
+	uint64_t cmd = u->ptr & 7, addr = u->ptr & ~7ULL;
 
 	switch (cmd) {
 	case MMU_NORMAL_PT_UPDATE:
 	case MMU_PT_UPDATE_PRESERVE_AD:
-		if (addr & 7)
-			return -XEN_EINVAL;
+	case MMU_PT_UPDATE_NO_TRANSLATE:	/* PV addresses are machine addresses: nothing to translate */
 		if (mfn_valid(addr >> PAGE_SHIFT) &&
 		    !pv_type_is_pt(page_type_of(mfn_to_page(addr >> PAGE_SHIFT))))
 			return plain_store(d, addr, u->val);
@@ -115,8 +115,12 @@ long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t pdone, uint64_t forei
 		if (rc < 0)
 			break;
 	}
-	if (done)
-		flush_tlb_local_all();
+	/*
+	 * No flush here, as on Xen: the guest flushes what it changed. A stale
+	 * entry can only reach a frame the domain still owns; frames leave a
+	 * domain (balloon, teardown) only after a flush, and every vCPU load
+	 * flushes, so no other domain ever sees one.
+	 */
 	if (pdone && copy_to_guest(pdone, &done, sizeof(uint32_t)) < 0 && !rc)
 		rc = -XEN_EFAULT;
 	return rc;
