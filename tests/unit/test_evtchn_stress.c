@@ -129,6 +129,7 @@ END_TEST
 
 static struct domain *da, *db;
 static uint32_t offers[OFFER_SLOTS];	/* ports da offered to db (0 = empty) */
+static volatile bool a_done;
 
 static long ev(uint32_t cmd, void *op, size_t len)
 {
@@ -155,8 +156,24 @@ static void *side_a(void *arg)
 			rc = ev(EVTCHNOP_close, &snd, sizeof(snd));
 			ck_assert(rc == 0 || rc == -XEN_EINVAL);
 		}
+		if ((i & 15) == 0)
+			sched_yield();
 	}
+	__atomic_store_n(&a_done, true, __ATOMIC_SEQ_CST);
 	return NULL;
+}
+
+/* Binds one offered port, if any; da may have closed (or closed and re-offered) it meanwhile. */
+static void take_offer(unsigned int slot)
+{
+	uint32_t p = __atomic_exchange_n(&offers[slot], 0, __ATOMIC_SEQ_CST);
+	struct evtchn_bind_interdomain bi = { .remote_dom = 1, .remote_port = p };
+	long rc;
+
+	if (!p)
+		return;
+	rc = ev(EVTCHNOP_bind_interdomain, &bi, sizeof(bi));
+	ck_assert(rc == 0 || rc == -XEN_EINVAL);
 }
 
 static void *side_b(void *arg)
@@ -165,24 +182,23 @@ static void *side_b(void *arg)
 
 	(void)arg;
 	eh_set_current(db->vcpu[0]);
-	for (unsigned int i = 0; i < CHURN_ITERS; i++) {
-		uint32_t p = __atomic_exchange_n(&offers[i % OFFER_SLOTS], 0, __ATOMIC_SEQ_CST);
-		struct evtchn_bind_interdomain bi = { .remote_dom = 1, .remote_port = p };
+	/* Runs at least as long as da, then takes da's last offers (which da no longer closes). */
+	for (unsigned int i = 0; i < CHURN_ITERS || !__atomic_load_n(&a_done, __ATOMIC_SEQ_CST); i++) {
 		struct evtchn_send snd = { .port = 1 + rand_r(&seed) % 100 };
 		long rc;
 
-		if (p) {
-			rc = ev(EVTCHNOP_bind_interdomain, &bi, sizeof(bi));
-			/* da may have closed (or closed and re-offered) the port meanwhile. */
-			ck_assert(rc == 0 || rc == -XEN_EINVAL);
-		}
+		take_offer(i % OFFER_SLOTS);
 		rc = ev(EVTCHNOP_send, &snd, sizeof(snd));
 		ck_assert(rc == 0 || rc == -XEN_EINVAL);
 		if (rand_r(&seed) % 4 == 0) {
 			rc = ev(EVTCHNOP_close, &snd, sizeof(snd));
 			ck_assert(rc == 0 || rc == -XEN_EINVAL);
 		}
+		if ((i & 15) == 0)
+			sched_yield();
 	}
+	for (unsigned int i = 0; i < OFFER_SLOTS; i++)
+		take_offer(i);
 	return NULL;
 }
 
@@ -238,6 +254,7 @@ START_TEST(test_interdomain_churn_and_peer_death)
 	da = eh_domain(1, false, 1);
 	db = eh_domain(2, false, 1);
 	virqs_stop = false;
+	a_done = false;
 	memset(offers, 0, sizeof(offers));
 	eh_set_current(da->vcpu[0]);
 	ck_assert_int_eq(ev(EVTCHNOP_bind_virq, &(struct evtchn_bind_virq){ .virq = VIRQ_TIMER },
