@@ -722,6 +722,16 @@ static long evtchn_op_reset(struct domain *cd, uint64_t arg)
 	return 0;
 }
 
+/* No domain has physical IRQs yet: none is permitted (Xen's answer to a domain without access to the IRQ). */
+static long evtchn_op_bind_pirq(uint64_t arg)
+{
+	struct evtchn_bind_pirq op;
+
+	if (copy_from_guest(&op, arg, sizeof(op)))
+		return -XEN_EFAULT;
+	return -XEN_EPERM;
+}
+
 /* Commands take a 32-bit int in Xen: the upper half of the register is ignored. FIFO ops are -ENOSYS (2-level only; Linux falls back). */
 long do_event_channel_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_t a5)
 {
@@ -742,8 +752,7 @@ long do_event_channel_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, u
 	case EVTCHNOP_bind_ipi:
 		return evtchn_op_bind_ipi(cd, arg);
 	case EVTCHNOP_bind_pirq:
-		/* No domain has physical IRQs yet: none is permitted (Xen's answer without access rights). */
-		return -XEN_EPERM;
+		return evtchn_op_bind_pirq(arg);
 	case EVTCHNOP_close:
 		return evtchn_op_close(cd, arg);
 	case EVTCHNOP_send:
@@ -760,4 +769,21 @@ long do_event_channel_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, u
 	default:
 		return -XEN_ENOSYS;
 	}
+}
+
+/* Hypercall 16, the pre-3.0 form: the command and its argument in one struct evtchn_op, the argument at offset 4. */
+long do_event_channel_op_compat(uint64_t arg, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	uint32_t cmd;
+
+	(void)a2;
+	(void)a3;
+	(void)a4;
+	(void)a5;
+	if (copy_from_guest(&cmd, arg, sizeof(cmd)))
+		return -XEN_EFAULT;
+	/* Only the commands the old union has room for; the newer ones are -ENOSYS here, as in Xen. */
+	if (cmd > EVTCHNOP_unmask)
+		return -XEN_ENOSYS;
+	return do_event_channel_op(cmd, arg + offsetof(struct evtchn_op, u), 0, 0, 0);
 }

@@ -31,6 +31,8 @@ void evtchn_domain_destroy(struct domain *d);
 
 /* Hypercall 32: EVTCHNOP_* on the current vCPU's domain. */
 long do_event_channel_op(uint64_t cmd, uint64_t arg, uint64_t, uint64_t, uint64_t);
+/* Hypercall 16 (event_channel_op_compat): one struct evtchn_op holding the command and its argument. */
+long do_event_channel_op_compat(uint64_t arg, uint64_t, uint64_t, uint64_t, uint64_t);
 
 /* Sets the port bound to virq pending (per-vCPU VIRQs: v's binding; global ones: the domain's). No binding: nothing. */
 void evtchn_send_virq(struct vcpu *v, unsigned int virq);
