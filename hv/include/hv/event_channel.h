@@ -26,7 +26,13 @@ struct vcpu;
 /* Allocates the domain's table with port 0 reserved (as Xen). 0 or -XEN_ENOMEM. */
 int evtchn_domain_init(struct domain *d);
 
-/* Closes every port (interdomain peers fall back to unbound) and frees the table. NULL-safe, idempotent. */
+/*
+ * Closes every port (interdomain peers fall back to unbound, offered to d
+ * again) and frees the table. NULL-safe, idempotent. The caller has taken
+ * d's vCPUs off the CPUs and stopped its timers first: a VIRQ or hypercall
+ * of d's own racing with the free is not guarded against. Peers may keep
+ * running; their sends to d are dropped once the ports are unbound.
+ */
 void evtchn_domain_destroy(struct domain *d);
 
 /* Hypercall 32: EVTCHNOP_* on the current vCPU's domain. */
