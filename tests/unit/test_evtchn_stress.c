@@ -129,11 +129,25 @@ END_TEST
 
 static struct domain *da, *db;
 static uint32_t offers[OFFER_SLOTS];	/* ports da offered to db (0 = empty) */
+static uint32_t offers_b[OFFER_SLOTS];	/* and db to da: both lock orders get exercised */
 static volatile bool a_done;
 
 static long ev(uint32_t cmd, void *op, size_t len)
 {
 	return eh_op(cmd, op, len);
+}
+
+/* Binds one offered port, if any. The offerer may have closed (or closed and re-offered) it, or died. */
+static void take_offer(uint32_t *slots, unsigned int slot, domid_t from)
+{
+	uint32_t p = __atomic_exchange_n(&slots[slot], 0, __ATOMIC_SEQ_CST);
+	struct evtchn_bind_interdomain bi = { .remote_dom = from, .remote_port = p };
+	long rc;
+
+	if (!p)
+		return;
+	rc = ev(EVTCHNOP_bind_interdomain, &bi, sizeof(bi));
+	ck_assert(rc == 0 || rc == -XEN_EINVAL || rc == -XEN_ESRCH || rc == -XEN_ENOSPC);
 }
 
 static void *side_a(void *arg)
@@ -150,6 +164,7 @@ static void *side_a(void *arg)
 		ck_assert(rc == 0 || rc == -XEN_ENOSPC);
 		if (rc == 0)
 			__atomic_store_n(&offers[i % OFFER_SLOTS], au.port, __ATOMIC_SEQ_CST);
+		take_offer(offers_b, i % OFFER_SLOTS, 2);
 		rc = ev(EVTCHNOP_send, &snd, sizeof(snd));
 		ck_assert(rc == 0 || rc == -XEN_EINVAL);
 		if (rand_r(&seed) % 3 == 0) {
@@ -163,19 +178,6 @@ static void *side_a(void *arg)
 	return NULL;
 }
 
-/* Binds one offered port, if any; da may have closed (or closed and re-offered) it meanwhile. */
-static void take_offer(unsigned int slot)
-{
-	uint32_t p = __atomic_exchange_n(&offers[slot], 0, __ATOMIC_SEQ_CST);
-	struct evtchn_bind_interdomain bi = { .remote_dom = 1, .remote_port = p };
-	long rc;
-
-	if (!p)
-		return;
-	rc = ev(EVTCHNOP_bind_interdomain, &bi, sizeof(bi));
-	ck_assert(rc == 0 || rc == -XEN_EINVAL);
-}
-
 static void *side_b(void *arg)
 {
 	unsigned int seed = 11;
@@ -187,7 +189,15 @@ static void *side_b(void *arg)
 		struct evtchn_send snd = { .port = 1 + rand_r(&seed) % 100 };
 		long rc;
 
-		take_offer(i % OFFER_SLOTS);
+		take_offer(offers, i % OFFER_SLOTS, 1);
+		if ((i & 3) == 0) {
+			struct evtchn_alloc_unbound au = { .dom = DOMID_SELF, .remote_dom = 1 };
+
+			rc = ev(EVTCHNOP_alloc_unbound, &au, sizeof(au));
+			ck_assert(rc == 0 || rc == -XEN_ENOSPC);
+			if (rc == 0)
+				__atomic_store_n(&offers_b[i % OFFER_SLOTS], au.port, __ATOMIC_SEQ_CST);
+		}
 		rc = ev(EVTCHNOP_send, &snd, sizeof(snd));
 		ck_assert(rc == 0 || rc == -XEN_EINVAL);
 		if (rand_r(&seed) % 4 == 0) {
@@ -198,7 +208,7 @@ static void *side_b(void *arg)
 			sched_yield();
 	}
 	for (unsigned int i = 0; i < OFFER_SLOTS; i++)
-		take_offer(i);
+		take_offer(offers, i, 1);
 	return NULL;
 }
 
@@ -256,6 +266,7 @@ START_TEST(test_interdomain_churn_and_peer_death)
 	virqs_stop = false;
 	a_done = false;
 	memset(offers, 0, sizeof(offers));
+	memset(offers_b, 0, sizeof(offers_b));
 	eh_set_current(da->vcpu[0]);
 	ck_assert_int_eq(ev(EVTCHNOP_bind_virq, &(struct evtchn_bind_virq){ .virq = VIRQ_TIMER },
 			    sizeof(struct evtchn_bind_virq)), 0);
