@@ -161,12 +161,15 @@ long do_set_segment_base(uint64_t which, uint64_t base, uint64_t a3, uint64_t a4
 		wrmsr(MSR_GS_BASE, base);	/* hypercalls come from kernel mode: the kernel's GS is live */
 		v->arch.gs_base_kernel = base;
 		return 0;
-	case SEGBASE_GS_USER_SEL:
-		/* Only the null selector until guest GDTs exist; it clears the user GS base. */
-		if ((base & 0xfffc) != 0)
+	case SEGBASE_GS_USER_SEL: {
+		/* As "swapgs; mov sel, %gs; swapgs": the user GS base becomes the descriptor's base. */
+		uint64_t b;
+
+		if (!pv_user_data_selector(v, (uint16_t)base, &b))
 			return -XEN_EINVAL;
-		v->arch.gs_base_user = 0;
+		v->arch.gs_base_user = b;
 		return 0;
+	}
 	default:
 		return -XEN_EINVAL;
 	}

@@ -238,6 +238,8 @@ void context_switch(struct vcpu *prev, struct vcpu *next)
 	load_vcpu(pc, next);
 	pv_runstate_change(next, RUNSTATE_running, true);
 	pv_update_time(next);
+	/* A vCPU woken by an event enters its callback first, as any return to the guest does. */
+	pv_deliver_upcall(next, guest_frame(pc));
 	reset_stack_and_jump(f, (void (*)(void))restore_guest_frame);
 }
 

@@ -130,3 +130,24 @@ bool pv_iret_selectors_ok(const struct vcpu *v, uint16_t cs, uint16_t ss)
 		return false;	/* present writable data segment, DPL 3 */
 	return true;
 }
+
+/* A data selector ring 3 may load into GS (set_segment_base GS_USER_SEL): its 32-bit base, or false. */
+bool pv_user_data_selector(const struct vcpu *v, uint16_t sel, uint64_t *base)
+{
+	uint64_t d;
+
+	if ((sel & 0xfffc) == 0) {
+		*base = 0;
+		return true;
+	}
+	if ((sel & 3) != 3 || !read_gdt_desc(v, sel, &d))
+		return false;
+	if (sel >= FIRST_RESERVED_GDT_BYTE) {
+		*base = 0;		/* the flat hypervisor-provided data segment */
+		return sel == FLAT_RING3_DS32;
+	}
+	if ((d & (3ULL << 43)) != (1ULL << 44) || !(d & (1ULL << 47)) || ((d >> 45) & 3) != 3)
+		return false;	/* present data segment, DPL 3 */
+	*base = ((d >> 16) & 0xffffff) | (((d >> 56) & 0xff) << 24);
+	return true;
+}

@@ -221,6 +221,14 @@ bool pv_emulate_op(struct vcpu *v, struct cpu_regs *r)
 			return false;
 		r->rip += i + (unsigned int)n;
 		return true;
+	case 0xfa:
+	case 0xfb:
+		/* cli/sti under a virtual IOPL that allows I/O: the guest's interrupt flag is its event mask (as Xen does). */
+		if (!io_allowed(v) || !v->vcpu_info)
+			return false;
+		v->vcpu_info->evtchn_upcall_mask = insn[i] == 0xfa;
+		r->rip += i + 1;
+		return true;
 	case 0x0f:
 		break;
 	default:

@@ -207,6 +207,10 @@ static void check_blocked(struct domain *d, void *arg)
 	for (unsigned int i = 0; i < d->max_vcpus; i++) {
 		struct vcpu *v = d->vcpu[i];
 
+		if (v && v->polling && v->poll_deadline && *(int64_t *)arg >= v->poll_deadline) {
+			v->polling = false;
+			vcpu_pause_flag_clear(v, VPF_BLOCKED);
+		}
 		/* Only the one-shot timer wakes a blocked vCPU; the periodic one ticks while it runs. */
 		if (v && (v->pause_flags & VPF_BLOCKED) && v->arch.singleshot_deadline &&
 		    *(int64_t *)arg >= v->arch.singleshot_deadline) {

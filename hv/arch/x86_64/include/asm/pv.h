@@ -58,6 +58,7 @@ void pv_check_timers(struct vcpu *v, int64_t now);
 /* Guest GDTs (descriptors.c). */
 void pv_show_gdt(struct percpu *pc, const struct vcpu *v);
 bool pv_iret_selectors_ok(const struct vcpu *v, uint16_t cs, uint16_t ss);
+bool pv_user_data_selector(const struct vcpu *v, uint16_t sel, uint64_t *base);
 
 /* Exception fixups for guest-memory copies: returns the fixup address for a faulting rip, or 0. */
 uint64_t search_exception_table(uint64_t rip);
