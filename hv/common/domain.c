@@ -1,5 +1,6 @@
 /* Domain lifetime: create, find, shut down, crash, destroy; every frame a domain held goes back to the allocator. */
 #include <hv/domain.h>
+#include <hv/event_channel.h>
 #include <hv/heap.h>
 #include <hv/lib.h>
 #include <hv/log.h>
@@ -125,6 +126,8 @@ struct domain *domain_create(domid_t domid, const char *name, bool privileged,
 		if (!d->vcpu[i])
 			goto fail;
 	}
+	if (evtchn_domain_init(d) < 0)
+		goto fail;
 	frame_owner_register(&d->mem, d->name, max_pages);
 	f = spin_lock_irqsave(&domlist_lock);
 	d->next = domain_list;
@@ -191,6 +194,8 @@ void domain_destroy(struct domain *d)
 	}
 	spin_unlock_irqrestore(&domlist_lock, f);
 	d->state = DOM_DYING;
+	/* Peers see their ports go unbound before anything of this domain is freed. */
+	evtchn_domain_destroy(d);
 	arch_domain_destroy(d);
 	if (!frame_owner_unregister(&d->mem))
 		log_err("domain %u: %lu frames still charged after teardown", d->domid,

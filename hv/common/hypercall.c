@@ -1,5 +1,6 @@
 /* Hypercall table and dispatch: counts every call per domain and vCPU; unknown numbers get -ENOSYS. */
 #include <hv/domain.h>
+#include <hv/event_channel.h>
 #include <hv/hypercall.h>
 #include <hv/log.h>
 #include <pvabi/errno.h>
@@ -10,6 +11,8 @@ static const hypercall_fn hypercall_table[PVABI_NR_HYPERCALLS] = {
 	[__HYPERVISOR_xen_version] = do_xen_version,
 	[__HYPERVISOR_sched_op] = do_sched_op,
 	[__HYPERVISOR_vm_assist] = do_vm_assist,
+	[__HYPERVISOR_event_channel_op] = do_event_channel_op,
+	[__HYPERVISOR_event_channel_op_compat] = do_event_channel_op_compat,
 #ifndef HV_HOST_TEST
 	[__HYPERVISOR_set_trap_table] = do_set_trap_table,
 	[__HYPERVISOR_set_callbacks] = do_set_callbacks,

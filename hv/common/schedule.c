@@ -1,5 +1,6 @@
 /* Scheduler glue: pause flags, wake-ups and kicks, the pick on each CPU, timer ticks, and the sched_op hypercall. */
 #include <hv/domain.h>
+#include <hv/event_channel.h>
 #include <hv/guest_access.h>
 #include <hv/hypercall.h>
 #include <hv/lib.h>
@@ -120,6 +121,61 @@ static long sched_block(struct vcpu *v)
 	return 0;
 }
 
+#define POLL_MAX_PORTS	128
+
+/* Any polled port pending? Ports out of range were refused before we got here. */
+static bool any_polled_pending(struct domain *d, const evtchn_port_t *ports, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (evtchn_port_pending(d, ports[i]))
+			return true;
+	return false;
+}
+
+/* A port went pending (masked or not): every polling vCPU of the domain looks again. */
+static void poll_wake(struct domain *d, unsigned int port)
+{
+	for (unsigned int i = 0; i < d->max_vcpus; i++) {
+		struct vcpu *v = d->vcpu[i];
+
+		if (v && v->polling) {
+			v->polling = false;
+			vcpu_pause_flag_clear(v, VPF_BLOCKED);
+		}
+	}
+}
+
+static long sched_poll(struct vcpu *v, uint64_t arg)
+{
+	struct sched_poll p;
+	evtchn_port_t ports[POLL_MAX_PORTS];
+
+	if (copy_from_guest(&p, arg, sizeof(p)) < 0)
+		return -XEN_EFAULT;
+	if (p.nr_ports > POLL_MAX_PORTS)
+		return -XEN_EINVAL;
+	if (copy_from_guest(ports, p.ports, p.nr_ports * sizeof(ports[0])) < 0)
+		return -XEN_EFAULT;
+	for (unsigned int i = 0; i < p.nr_ports; i++)
+		if (ports[i] >= EVTCHN_2L_NR_CHANNELS)
+			return -XEN_EINVAL;
+	evtchn_poll_hook = poll_wake;
+	/* Announce first, then look: a port that goes pending in between finds us polling. */
+	v->poll_deadline = (int64_t)p.timeout;
+	__atomic_store_n(&v->polling, true, __ATOMIC_SEQ_CST);
+	if (any_polled_pending(v->domain, ports, p.nr_ports) ||
+	    (p.timeout && (int64_t)p.timeout <= time_now_ns())) {
+		v->polling = false;
+		return 0;
+	}
+	vcpu_pause_flag_set(v, VPF_BLOCKED);
+	if (!v->polling || any_polled_pending(v->domain, ports, p.nr_ports)) {
+		v->polling = false;
+		vcpu_pause_flag_clear(v, VPF_BLOCKED);
+	}
+	return 0;
+}
+
 long do_sched_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_t a5)
 {
 	struct vcpu *v = current_vcpu();
@@ -133,6 +189,8 @@ long do_sched_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_t 
 		return 0;
 	case SCHEDOP_block:
 		return sched_block(v);
+	case SCHEDOP_poll:
+		return sched_poll(v, arg);
 	case SCHEDOP_shutdown:
 		if (copy_from_guest(&s, arg, sizeof(s)))
 			return -XEN_EFAULT;

@@ -46,6 +46,9 @@ struct vcpu {
 	 * before its old CPU has saved it; a CPU that picks it waits for this.
 	 */
 	volatile bool on_cpu;
+	/* SCHEDOP_poll: blocked until a polled port is pending or the deadline (ns, 0 = none) passes. */
+	volatile bool polling;
+	int64_t poll_deadline;
 	struct vcpu_info *vcpu_info;	/* in shared_info for vCPUs below 32 */
 	uint64_t hypercalls;		/* total, for the counters dump */
 	struct arch_vcpu arch;
