@@ -59,6 +59,8 @@ static bool decode(struct insn *in)
 	while (prefix && in->len < 14) {
 		switch (in->bytes[in->len]) {
 		case 0xf0: in->len++; break;			/* lock */
+		/* Segment overrides: the address is cr2 anyway. Linux's UP alternatives turn lock into ds (3e). */
+		case 0x26: case 0x2e: case 0x36: case 0x3e: case 0x64: case 0x65: in->len++; break;
 		case 0x66: in->opsize = 2; in->len++; break;
 		default: prefix = false;
 		}
