@@ -113,6 +113,7 @@ struct domain *domain_create(domid_t domid, const char *name, bool privileged,
 	d->is_privileged = privileged;
 	d->state = DOM_CREATED;
 	d->shared_info_mfn = MFN_INVALID;
+	d->console_mfn = MFN_INVALID;
 	snprintf(d->name, sizeof(d->name), "%s", name);
 	/* A handle derived from the id until the toolstack gives real UUIDs. */
 	d->handle[14] = (uint8_t)(domid >> 8);

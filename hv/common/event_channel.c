@@ -385,6 +385,32 @@ static long evtchn_copy_out(struct domain *d, uint64_t arg, const void *op, size
 	return -XEN_EFAULT;
 }
 
+/* For the domain builder: a port of d left unbound for remote (start_info's console and xenstore ports). */
+int evtchn_alloc_unbound_port(struct domain *d, domid_t remote)
+{
+	struct evtchn_domain *ed;
+	unsigned long f;
+	int port;
+
+	spin_lock(&evtchn_link_lock);
+	ed = evtchn_of(d);
+	if (!ed) {
+		spin_unlock(&evtchn_link_lock);
+		return -XEN_ESRCH;
+	}
+	f = spin_lock_irqsave(&ed->lock);
+	port = evtchn_get_free_port(ed);
+	if (port >= 0) {
+		struct evtchn *chn = evtchn_port(ed, (uint32_t)port);
+
+		chn->state = ECS_UNBOUND;
+		chn->u.unbound_dom = remote;
+	}
+	spin_unlock_irqrestore(&ed->lock, f);
+	spin_unlock(&evtchn_link_lock);
+	return port;
+}
+
 static long evtchn_op_alloc_unbound(struct domain *cd, uint64_t arg)
 {
 	struct evtchn_alloc_unbound op;

@@ -84,6 +84,8 @@ struct domain {
 	char console_line[DOMAIN_CONSOLE_LINE];
 
 	char cmdline[1024];		/* guest command line (start_info.cmd_line) */
+	mfn_t console_mfn;		/* domU console ring page, MFN_INVALID: none */
+	uint32_t console_evtchn;	/* its port (the guest's end), 0: none */
 	struct evtchn_domain *evtchn;	/* event channels (common/event_channel.c) */
 	struct domain *next;		/* all-domains list, under domlist_lock */
 	struct arch_domain arch;
@@ -121,6 +123,10 @@ struct vcpu *current_vcpu(void);
 void domain_console_write(struct domain *d, const char *buf, size_t len);
 /* Prints a partial last line (at shutdown, so nothing the guest wrote is lost). */
 void domain_console_flush(struct domain *d);
+
+/* Domain console ring (start_info's page): copies new output to the hypervisor console. */
+struct xencons_interface;
+size_t console_ring_drain(struct domain *d, struct xencons_interface *intf);
 
 /* Prints per-domain hypercall counters on the console. */
 void domain_dump_counters(struct domain *d);

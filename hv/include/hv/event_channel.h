@@ -36,6 +36,9 @@ int evtchn_domain_init(struct domain *d);
 void evtchn_domain_destroy(struct domain *d);
 
 /* Hypercall 32: EVTCHNOP_* on the current vCPU's domain. */
+/* For the domain builder: an unbound port of d offered to remote; the port or a negative error. */
+int evtchn_alloc_unbound_port(struct domain *d, domid_t remote);
+
 long do_event_channel_op(uint64_t cmd, uint64_t arg, uint64_t, uint64_t, uint64_t);
 /* Hypercall 16 (event_channel_op_compat): one struct evtchn_op holding the command and its argument. */
 long do_event_channel_op_compat(uint64_t arg, uint64_t, uint64_t, uint64_t, uint64_t);

@@ -9,6 +9,7 @@
 #include <hv/decompress.h>
 #include <hv/domain.h>
 #include <hv/elf_image.h>
+#include <hv/event_channel.h>
 #include <hv/heap.h>
 #include <hv/lib.h>
 #include <hv/log.h>
@@ -325,6 +326,7 @@ static void fill_start_info(const struct build *b)
 	const struct pv_layout *l = &b->lay;
 	struct start_info *si = va_ptr(b, l->start_info);
 	const char *cmd = b->a->cmdline ? b->a->cmdline : "";
+	int rc_cons;
 
 	memcpy(si->magic, XEN_START_INFO_MAGIC, sizeof(XEN_START_INFO_MAGIC));
 	si->nr_pages = b->a->nr_pages;
@@ -333,7 +335,15 @@ static void fill_start_info(const struct build *b)
 	if (l->store) {
 		si->store_mfn = b->p2m[pfn_of(b, l->store)];
 		si->console.domU.mfn = b->p2m[pfn_of(b, l->console)];
-		/* Event channels come with the event-channel work; 0 until then. */
+		b->d->console_mfn = si->console.domU.mfn;
+		/*
+		 * The console port, offered to dom0 where the console backend will
+		 * live (the hypervisor drains the ring until then). No xenstore port
+		 * until a xenstored runs: with one, Linux's xenbus waits for replies.
+		 */
+		rc_cons = evtchn_alloc_unbound_port(b->d, 0);
+		si->console.domU.evtchn = rc_cons > 0 ? (uint32_t)rc_cons : 0;
+		b->d->console_evtchn = si->console.domU.evtchn;
 	}
 	si->pt_base = l->pt;
 	si->nr_pt_frames = l->nr_pt;

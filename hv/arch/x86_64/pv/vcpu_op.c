@@ -204,6 +204,9 @@ long do_vcpu_op(uint64_t cmd, uint64_t vcpuid, uint64_t arg, uint64_t a4, uint64
 
 static void check_blocked(struct domain *d, void *arg)
 {
+	/* Also the place the boot CPU reads domU console rings (until dom0 has a console backend). */
+	if (d->console_mfn != MFN_INVALID && d->state == DOM_RUNNING)
+		console_ring_drain(d, mfn_to_virt(d->console_mfn));
 	for (unsigned int i = 0; i < d->max_vcpus; i++) {
 		struct vcpu *v = d->vcpu[i];
 

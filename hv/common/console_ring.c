@@ -1,0 +1,46 @@
+/*
+ * The domU console ring read by the hypervisor until dom0's console backend
+ * exists: each tick the boot CPU copies what a domain wrote to the out ring
+ * of its start_info console page onto the hypervisor console. The ring is
+ * the guest's memory: indices are read once, a producer claiming more than
+ * the ring holds loses its output, and nothing is ever written but out_cons.
+ */
+#include <hv/domain.h>
+#include <hv/event_channel.h>
+#include <hv/lib.h>
+#include <hv/mm.h>
+#include <pvabi/io/console.h>
+
+#define CHUNK	128
+
+/* Copies up to one ring's worth of new output; returns bytes consumed. */
+size_t console_ring_drain(struct domain *d, struct xencons_interface *intf)
+{
+	XENCONS_RING_IDX cons = __atomic_load_n(&intf->out_cons, __ATOMIC_RELAXED);
+	XENCONS_RING_IDX prod = __atomic_load_n(&intf->out_prod, __ATOMIC_ACQUIRE);
+	XENCONS_RING_IDX avail = prod - cons;
+	char buf[CHUNK];
+	size_t done = 0;
+
+	if (avail > XENCONS_OUT_SIZE) {
+		/* Impossible for an honest producer: skip to its index rather than read garbage. */
+		__atomic_store_n(&intf->out_cons, prod, __ATOMIC_RELEASE);
+		return 0;
+	}
+	while (avail) {
+		size_t n = 0;
+
+		while (n < CHUNK && avail) {
+			buf[n++] = intf->out[cons % XENCONS_OUT_SIZE];
+			cons++;
+			avail--;
+		}
+		domain_console_write(d, buf, n);
+		done += n;
+	}
+	__atomic_store_n(&intf->out_cons, cons, __ATOMIC_RELEASE);
+	/* Tell the guest there is room again, as a console backend would. */
+	if (done && d->console_evtchn && d->vcpu[0])
+		evtchn_set_pending(d->vcpu[0], d->console_evtchn);
+	return done;
+}
