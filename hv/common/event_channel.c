@@ -385,13 +385,14 @@ static long evtchn_copy_out(struct domain *d, uint64_t arg, const void *op, size
 	return -XEN_EFAULT;
 }
 
-/* For the domain builder: a port of d left unbound for remote (start_info's console and xenstore ports). */
+/* A port of d left unbound for remote; for EVTCHNOP_alloc_unbound and the domain builder. */
 int evtchn_alloc_unbound_port(struct domain *d, domid_t remote)
 {
 	struct evtchn_domain *ed;
 	unsigned long f;
 	int port;
 
+	/* A foreign table is only guaranteed to exist while evtchn_link_lock is held. */
 	spin_lock(&evtchn_link_lock);
 	ed = evtchn_of(d);
 	if (!ed) {
@@ -414,9 +415,7 @@ int evtchn_alloc_unbound_port(struct domain *d, domid_t remote)
 static long evtchn_op_alloc_unbound(struct domain *cd, uint64_t arg)
 {
 	struct evtchn_alloc_unbound op;
-	struct evtchn_domain *ed;
 	struct domain *d;
-	unsigned long f;
 	long rc;
 	int port;
 
@@ -425,23 +424,7 @@ static long evtchn_op_alloc_unbound(struct domain *cd, uint64_t arg)
 	rc = evtchn_target(cd, op.dom, &d);
 	if (rc)
 		return rc;
-	/* A foreign table is only guaranteed to exist while evtchn_link_lock is held. */
-	spin_lock(&evtchn_link_lock);
-	ed = evtchn_of(d);
-	if (!ed) {
-		spin_unlock(&evtchn_link_lock);
-		return -XEN_ESRCH;
-	}
-	f = spin_lock_irqsave(&ed->lock);
-	port = evtchn_get_free_port(ed);
-	if (port >= 0) {
-		struct evtchn *chn = evtchn_port(ed, (uint32_t)port);
-
-		chn->state = ECS_UNBOUND;
-		chn->u.unbound_dom = op.remote_dom == DOMID_SELF ? cd->domid : op.remote_dom;
-	}
-	spin_unlock_irqrestore(&ed->lock, f);
-	spin_unlock(&evtchn_link_lock);
+	port = evtchn_alloc_unbound_port(d, op.remote_dom == DOMID_SELF ? cd->domid : op.remote_dom);
 	if (port < 0)
 		return port;
 	op.port = (uint32_t)port;
