@@ -176,6 +176,65 @@ static long sched_poll(struct vcpu *v, uint64_t arg)
 	return 0;
 }
 
+#define WATCHDOG_NEVER	INT64_MAX
+
+/* Watchdogs: id 0 creates one (returns its id), a known id re-arms it, timeout 0 removes it. */
+static long sched_watchdog(struct domain *d, uint64_t arg)
+{
+	struct sched_watchdog w;
+	unsigned long f;
+	long rc;
+
+	if (copy_from_guest(&w, arg, sizeof(w)) < 0)
+		return -XEN_EFAULT;
+	f = spin_lock_irqsave(&d->lock);
+	if (w.id == 0) {
+		rc = -XEN_EBUSY;
+		for (unsigned int i = 0; i < ARRAY_SIZE(d->watchdog); i++) {
+			if (!d->watchdog[i]) {
+				d->watchdog[i] = w.timeout ? time_now_ns() + (int64_t)w.timeout * 1000000000 : WATCHDOG_NEVER;
+				rc = (long)i + 1;
+				break;
+			}
+		}
+	} else if (w.id > ARRAY_SIZE(d->watchdog) || !d->watchdog[w.id - 1]) {
+		rc = -XEN_EINVAL;
+	} else {
+		d->watchdog[w.id - 1] = w.timeout ? time_now_ns() + (int64_t)w.timeout * 1000000000 : 0;
+		rc = 0;
+	}
+	spin_unlock_irqrestore(&d->lock, f);
+	return rc;
+}
+
+/* Boot CPU tick: a domain whose watchdog ran out is shut down with SHUTDOWN_watchdog. */
+void domain_check_watchdogs(struct domain *d, int64_t now)
+{
+	for (unsigned int i = 0; i < ARRAY_SIZE(d->watchdog); i++) {
+		if (d->watchdog[i] && now >= d->watchdog[i] && d->state == DOM_RUNNING) {
+			log_warn("domain %u (%s): watchdog %u expired", d->domid, d->name, i + 1);
+			d->watchdog[i] = 0;
+			domain_shutdown(d, SHUTDOWN_watchdog);
+		}
+	}
+}
+
+static long sched_remote_shutdown(struct domain *cur, uint64_t arg)
+{
+	struct sched_remote_shutdown r;
+	struct domain *d;
+
+	if (copy_from_guest(&r, arg, sizeof(r)) < 0)
+		return -XEN_EFAULT;
+	d = domain_find(r.domain_id);
+	if (!d)
+		return -XEN_ESRCH;
+	if (!cur->is_privileged && d != cur)
+		return -XEN_EPERM;
+	domain_shutdown(d, (uint8_t)r.reason);
+	return 0;
+}
+
 long do_sched_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_t a5)
 {
 	struct vcpu *v = current_vcpu();
@@ -191,6 +250,10 @@ long do_sched_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_t 
 		return sched_block(v);
 	case SCHEDOP_poll:
 		return sched_poll(v, arg);
+	case SCHEDOP_watchdog:
+		return sched_watchdog(d, arg);
+	case SCHEDOP_remote_shutdown:
+		return sched_remote_shutdown(d, arg);
 	case SCHEDOP_shutdown:
 		if (copy_from_guest(&s, arg, sizeof(s)))
 			return -XEN_EFAULT;

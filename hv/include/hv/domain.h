@@ -66,6 +66,8 @@ struct domain {
 	uint8_t shutdown_reason;	/* SHUTDOWN_*, valid in DOM_SHUTDOWN */
 	bool shutdown_code_set;
 	uint8_t shutdown_code;		/* from SCHEDOP_shutdown_code */
+	/* SCHEDOP_watchdog: deadline in ns, 0 = slot free; the boot CPU's tick checks them. */
+	int64_t watchdog[2];
 
 	struct frame_owner mem;		/* charged for every frame the domain owns */
 	unsigned int max_vcpus;

@@ -202,8 +202,11 @@ long do_vcpu_op(uint64_t cmd, uint64_t vcpuid, uint64_t arg, uint64_t a4, uint64
 	}
 }
 
+void domain_check_watchdogs(struct domain *d, int64_t now);
+
 static void check_blocked(struct domain *d, void *arg)
 {
+	domain_check_watchdogs(d, *(int64_t *)arg);
 	/* Also the place the boot CPU reads domU console rings (until dom0 has a console backend). */
 	if (d->console_mfn != MFN_INVALID && d->state == DOM_RUNNING)
 		console_ring_drain(d, mfn_to_virt(d->console_mfn));
