@@ -49,7 +49,8 @@ struct build {
 	const struct pv_build_args *a;
 	struct elf_image img;
 	struct pv_layout lay;
-	mfn_t *p2m;				/* hypervisor copy, nr_pages entries */
+	mfn_t *p2m;				/* PFN -> MFN while building (the guest keeps its own copy) */
+	unsigned int p2m_order;
 	uint8_t *kernel_buf;			/* decompressed kernel, or NULL */
 	unsigned int kernel_order;
 };
@@ -190,17 +191,14 @@ static int compute_layout(struct build *b)
 static int alloc_memory(struct build *b)
 {
 	uint64_t n = b->a->nr_pages, pfn = 0;
-	unsigned int p2m_order = 0;
-
-	while ((PAGE_SIZE << p2m_order) < n * sizeof(mfn_t))
-		p2m_order++;
-	b->d->arch.p2m_order = p2m_order;
+	while ((PAGE_SIZE << b->p2m_order) < n * sizeof(mfn_t))
+		b->p2m_order++;
 	{
-		mfn_t m = frame_alloc(p2m_order, &frame_owner_hv);
+		mfn_t m = frame_alloc(b->p2m_order, &frame_owner_hv);
 
 		if (m == MFN_INVALID)
 			return -XEN_ENOMEM;
-		b->p2m = b->d->arch.p2m = mfn_to_virt(m);
+		b->p2m = mfn_to_virt(m);
 	}
 	b->d->arch.nr_pages = 0;
 	while (pfn < n) {
@@ -436,6 +434,8 @@ int pv_build(struct domain *d, const struct pv_build_args *a)
 	}
 	if (b->kernel_buf)
 		frame_free(virt_to_mfn(b->kernel_buf), b->kernel_order);
+	if (b->p2m)
+		frame_free(virt_to_mfn(b->p2m), b->p2m_order);
 	hv_free(b);
 	return rc;
 }

@@ -131,12 +131,10 @@ static mfn_t *collect_owned_frames(struct domain *d, size_t *nr, unsigned int *o
 
 void arch_domain_destroy(struct domain *d)
 {
-	mfn_t *p2m = d->arch.p2m, *owned;
+	mfn_t *owned;
 	size_t still_held, nr_owned;
 	unsigned int list_order;
 
-	if (!p2m)
-		return;
 	/* Base pointers first: they hold L4 references the relinquish walk must see dropped. */
 	for (unsigned int i = 0; i < d->max_vcpus; i++) {
 		struct arch_vcpu *a = &d->vcpu[i]->arch;
@@ -177,10 +175,7 @@ void arch_domain_destroy(struct domain *d)
 			frame_free(owned[i], order);
 		}
 	}
-	if (owned)
-		frame_free(virt_to_mfn(owned), list_order);
-	frame_free(virt_to_mfn(p2m), d->arch.p2m_order);
-	d->arch.p2m = NULL;
+	frame_free(virt_to_mfn(owned), list_order);
 	d->arch.nr_pages = 0;
 }
 

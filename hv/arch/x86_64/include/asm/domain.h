@@ -54,8 +54,6 @@ struct arch_vcpu {
 struct arch_domain {
 	uint64_t virt_base;		/* guest VA of PFN 0 of the initial region */
 	uint64_t nr_pages;		/* pages given at build time */
-	mfn_t *p2m;			/* hypervisor copy: PFN -> MFN, nr_pages entries */
-	unsigned int p2m_order;		/* heap block order backing p2m */
 };
 
 #endif
