@@ -1,4 +1,5 @@
 /* Exception and interrupt entry: one stub per vector pushes (error code, vector), then a common path saves every register. */
+#include <asm/frame.S.h>
 #include <asm/layout.h>
 
 /* Vectors for which the CPU pushes an error code itself. */
@@ -27,38 +28,10 @@ entry_stubs_start:
 
 common_entry:
 	cld
-	pushq	%rax
-	pushq	%rbx
-	pushq	%rcx
-	pushq	%rdx
-	pushq	%rsi
-	pushq	%rdi
-	pushq	%rbp
-	pushq	%r8
-	pushq	%r9
-	pushq	%r10
-	pushq	%r11
-	pushq	%r12
-	pushq	%r13
-	pushq	%r14
-	pushq	%r15
+	SAVE_GPRS
 	mov	%rsp, %rdi
 	call	trap_dispatch
-	popq	%r15
-	popq	%r14
-	popq	%r13
-	popq	%r12
-	popq	%r11
-	popq	%r10
-	popq	%r9
-	popq	%r8
-	popq	%rbp
-	popq	%rdi
-	popq	%rsi
-	popq	%rdx
-	popq	%rcx
-	popq	%rbx
-	popq	%rax
+	RESTORE_GPRS
 	add	$16, %rsp		/* vector and error code */
 	iretq
 

@@ -1,26 +1,9 @@
 /* PV guest entry and exit: syscall from ring 3 (a hypercall or a guest-user system call) and the return to the guest. */
+#include <asm/frame.S.h>
 #include <asm/layout.h>
 
 #define VEC_SYSCALL64	0x100
 #define VEC_SYSCALL32	0x101
-
-.macro SAVE_GPRS
-	pushq	%rax
-	pushq	%rbx
-	pushq	%rcx
-	pushq	%rdx
-	pushq	%rsi
-	pushq	%rdi
-	pushq	%rbp
-	pushq	%r8
-	pushq	%r9
-	pushq	%r10
-	pushq	%r11
-	pushq	%r12
-	pushq	%r13
-	pushq	%r14
-	pushq	%r15
-.endm
 
 	.text
 /*
@@ -58,21 +41,7 @@ exit_to_guest:
 	call	exit_to_guest_work
 	.globl	restore_guest_frame
 restore_guest_frame:
-	popq	%r15
-	popq	%r14
-	popq	%r13
-	popq	%r12
-	popq	%r11
-	popq	%r10
-	popq	%r9
-	popq	%r8
-	popq	%rbp
-	popq	%rdi
-	popq	%rsi
-	popq	%rdx
-	popq	%rcx
-	popq	%rbx
-	popq	%rax
+	RESTORE_GPRS
 	add	$16, %rsp
 1:	iretq
 	/*
