@@ -6,7 +6,8 @@ dir=$(mktemp -d "${TMPDIR:-/tmp}/skiff-xs-guest.XXXXXX")
 "$server" --socket "$dir/s" --guest-socket "$dir/g5:5" --guest-socket "$dir/g6:6" \
 	--quota nodes=10 --quota watches=2 2>"$dir/log" &
 pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
+w1= w2=
+trap 'kill $w1 $w2 $pid 2>/dev/null; wait $w1 $w2 $pid 2>/dev/null; rm -rf "$dir"' EXIT
 for _ in $(seq 200); do [ -S "$dir/g6" ] && break; sleep 0.05; done
 fail=0
 check() {
@@ -50,8 +51,10 @@ for i in $(seq 8); do g5 xenstore-rm q$i; done
 g5 xenstore-write k1 1
 check "within quota still fine" "1" "$(dom0 xenstore-read /local/domain/5/k1)"
 
-g5 xenstore-watch name >/dev/null 2>&1 & w1=$!
-g5 xenstore-watch k1 >/dev/null 2>&1 & w2=$!
+# Started directly, not through g5(): "$!" of a backgrounded shell function is the
+# subshell, and killing it would leave the real xenstore-watch spinning for ever.
+XENSTORED_PATH=$dir/g5 xenstore-watch name >/dev/null 2>&1 & w1=$!
+XENSTORED_PATH=$dir/g5 xenstore-watch k1 >/dev/null 2>&1 & w2=$!
 sleep 0.5
 timeout 5 env XENSTORED_PATH="$dir/g5" xenstore-watch name >/dev/null 2>&1
 check "third watch over quota fails" "1" "$?"
