@@ -3,7 +3,8 @@
 set -u
 fail=0
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+wpid=
+trap 'kill $wpid 2>/dev/null; wait $wpid 2>/dev/null; rm -rf "$tmp"' EXIT
 
 check() {
 	if [ "$2" == "$3" ]; then

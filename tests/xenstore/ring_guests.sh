@@ -5,7 +5,8 @@ server=$1 guest=$2 iters=${3:-300}
 dir=$(mktemp -d "${TMPDIR:-/tmp}/skiff-xs-ring.XXXXXX")
 "$server" --socket "$dir/socket" --ring "$dir/page1:1" --ring "$dir/page2:2" 2>"$dir/log" &
 pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
+g1= g2=
+trap 'kill $g1 $g2 $pid 2>/dev/null; wait $g1 $g2 $pid 2>/dev/null; rm -rf "$dir"' EXIT
 for _ in $(seq 200); do [ -S "$dir/socket" ] && break; sleep 0.05; done
 export XENSTORED_PATH=$dir/socket
 # The toolstack's part: give each domain its home.
