@@ -145,8 +145,13 @@ struct elf_img_load {
 	uint64_t paddr;		/* p_paddr as in the file */
 	uint64_t va;		/* guest virtual address: paddr + virt_base - paddr_offset */
 	uint64_t gpa;		/* guest pseudo-physical: va - virt_base (PFN << 12 when page-aligned) */
-	uint32_t flags;		/* PF_X 1, PF_W 2, PF_R 4 */
+	uint32_t flags;		/* ELF_PF_X, ELF_PF_W, ELF_PF_R */
 };
+
+/* Segment permission bits of p_flags (ELF64). */
+#define ELF_PF_X	1u
+#define ELF_PF_W	2u
+#define ELF_PF_R	4u
 
 struct elf_image {
 	const uint8_t *buf;

@@ -76,7 +76,7 @@ void tc_check_eq(long actual, long expected, const char *what)
 			expected);
 }
 
-void tc_check(int cond, const char *what, ...)
+void tc_check(bool cond, const char *what, ...)
 {
 	char line[200];
 	va_list ap;

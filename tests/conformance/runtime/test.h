@@ -3,6 +3,7 @@
 #define RT_TEST_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <pvabi/xen.h>
@@ -50,8 +51,8 @@ void tc_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 #define tc_expect_eq(actual, expected, what) \
 	tc_check_eq((long)(actual), (long)(expected), (what))
 void tc_check_eq(long actual, long expected, const char *what);
-/* Checks a condition; `what` says what was expected to hold. */
-void tc_check(int cond, const char *what, ...) __attribute__((format(printf, 2, 3)));
+/* Checks a condition (bool, so a 64-bit flag test is not truncated); `what` says what was expected to hold. */
+void tc_check(bool cond, const char *what, ...) __attribute__((format(printf, 2, 3)));
 
 /* Small freestanding helpers. */
 void *memset(void *dst, int c, size_t n);

@@ -30,18 +30,33 @@
 			 (1u << XENFEAT_pae_pgdir_above_4gb) | (1u << XENFEAT_mmu_pt_update_preserve_ad) | \
 			 (1u << XENFEAT_gnttab_map_avail_bits) | (1u << XENFEAT_dom0))
 
-/* Guest virtual layout of the initial region, in the ABI's order. */
+/*
+ * Guest virtual layout of the initial region, in the ABI's order. Two
+ * things may live outside it, in PFNs after it, when the kernel asks
+ * (as Linux does) and Xen's builder would honour it:
+ *   XEN_ELFNOTE_INIT_P2M: the P2M list at the note's address, with page
+ *     tables of its own; [first_p2m_pfn, +nr_p2m_frames) holds the list,
+ *     then its L3, L2s and L1s. It keeps the 1 GiB kernel window small
+ *     however large the guest.
+ *   XEN_ELFNOTE_MOD_START_PFN: the initrd unmapped, after everything else,
+ *     passed as a PFN with SIF_MOD_START_PFN.
+ */
 struct pv_layout {
 	uint64_t vbase;				/* PFN 0 */
 	uint64_t kstart, kend;			/* kernel image, page-rounded */
-	uint64_t initrd, initrd_end;
-	uint64_t p2m, p2m_end;
+	uint64_t initrd, initrd_end;		/* 0 when unmapped */
+	uint64_t p2m, p2m_end;			/* VA, in the region or at the INIT_P2M address */
 	uint64_t start_info;
 	uint64_t store, console;		/* domU only, else 0 */
 	uint64_t pt, nr_pt;			/* L4, L3, L2, then L1s */
 	uint64_t stack;
 	uint64_t end;				/* 4 MiB aligned, >= 512 KiB past the stack */
 	uint64_t nr_l1;
+	bool init_p2m;
+	uint64_t p2m_pfn, p2m_pages;		/* with init_p2m: the list's PFNs */
+	uint64_t p2m_nr_l2, p2m_nr_l1;		/* its tables follow: one L3, the L2s, the L1s */
+	uint64_t initrd_pfn;			/* unmapped initrd, 0: mapped or none */
+	uint64_t pfn_end;			/* first PFN past everything the builder placed */
 };
 
 struct build {
@@ -60,9 +75,14 @@ static inline uint64_t pfn_of(const struct build *b, uint64_t va)
 	return (va - b->lay.vbase) >> PAGE_SHIFT;
 }
 
+static void *pfn_ptr(const struct build *b, uint64_t pfn)
+{
+	return mfn_to_virt(b->p2m[pfn]);
+}
+
 static void *va_ptr(const struct build *b, uint64_t va)
 {
-	return (char *)mfn_to_virt(b->p2m[pfn_of(b, va)]) + (va & ~PAGE_MASK);
+	return (char *)pfn_ptr(b, pfn_of(b, va)) + (va & ~PAGE_MASK);
 }
 
 /* Decompresses a bzImage payload into hypervisor frames; plain ELF is used in place. */
@@ -138,11 +158,47 @@ static uint64_t page_up(uint64_t x)
 	return ALIGN_UP(x, PAGE_SIZE);
 }
 
+/*
+ * INIT_P2M is honoured when the list fits one guest L4 slot of the lower
+ * half other than the kernel's: then one L3 of its own suffices. Anything
+ * else falls back to the list inside the region, which Linux also accepts.
+ */
+static bool init_p2m_usable(const struct build *b, uint64_t bytes)
+{
+	uint64_t va = b->img.notes.init_p2m, end = va + page_up(bytes);
+
+	if (!xen_notes_have(&b->img.notes, XEN_ELFNOTE_INIT_P2M) || !va)
+		return false;
+	if ((va & ~PAGE_MASK) || end < va || (end - 1) >> 47 || (va >> 39) != ((end - 1) >> 39) ||
+	    (va >> 39) == ((b->img.virt_base >> 39) & 511)) {
+		log_warn("build: INIT_P2M %lx unusable for a %lu KiB list: P2M stays in the region",
+			 va, bytes >> 10);
+		return false;
+	}
+	return true;
+}
+
+/* The list, then its L3, L2s and L1s, from PFN first on. */
+static void layout_init_p2m(struct pv_layout *l, uint64_t va, uint64_t bytes, uint64_t first)
+{
+	l->init_p2m = true;
+	l->p2m = va;
+	l->p2m_end = va + page_up(bytes);
+	l->p2m_pfn = first;
+	l->p2m_pages = page_up(bytes) >> PAGE_SHIFT;
+	l->p2m_nr_l2 = ((l->p2m_end - 1) >> 30) - (va >> 30) + 1;
+	l->p2m_nr_l1 = ((l->p2m_end - 1) >> 21) - (va >> 21) + 1;
+	l->pfn_end = first + l->p2m_pages + 1 + l->p2m_nr_l2 + l->p2m_nr_l1;
+}
+
 /* Page tables and the 4 MiB-rounded end depend on each other: iterate until the table count is stable. */
 static int compute_layout(struct build *b)
 {
 	struct pv_layout *l = &b->lay;
-	uint64_t v, nr_l1 = 1;
+	uint64_t v, nr_l1 = 1, p2m_bytes = b->a->nr_pages * sizeof(uint64_t);
+	bool init_p2m = init_p2m_usable(b, p2m_bytes);
+	bool unmapped_initrd = b->a->initrd_len && b->img.notes.mod_start_pfn &&
+			       xen_notes_have(&b->img.notes, XEN_ELFNOTE_MOD_START_PFN);
 
 	l->vbase = b->img.virt_base;
 	l->kstart = ALIGN_DOWN(b->img.virt_kstart, PAGE_SIZE);
@@ -152,12 +208,14 @@ static int compute_layout(struct build *b)
 		return -XEN_EINVAL;
 	}
 	v = l->kend;
-	if (b->a->initrd_len) {
+	if (b->a->initrd_len && !unmapped_initrd) {
 		l->initrd = v;
 		l->initrd_end = v = page_up(v + b->a->initrd_len);
 	}
-	l->p2m = v;
-	l->p2m_end = v = page_up(v + b->a->nr_pages * sizeof(uint64_t));
+	if (!init_p2m) {
+		l->p2m = v;
+		l->p2m_end = v = page_up(v + p2m_bytes);
+	}
 	l->start_info = v;
 	v += PAGE_SIZE;
 	if (!b->d->is_privileged) {
@@ -179,9 +237,16 @@ static int compute_layout(struct build *b)
 		log_err("build: initial region %lx-%lx does not fit one 1 GiB L2", l->vbase, l->end);
 		return -XEN_EINVAL;
 	}
-	if ((l->end - l->vbase) >> PAGE_SHIFT > b->a->nr_pages) {
-		log_err("build: %lu pages are too few for a %lu KiB initial region", b->a->nr_pages,
-			(l->end - l->vbase) >> 10);
+	l->pfn_end = pfn_of(b, l->end);
+	if (init_p2m)
+		layout_init_p2m(l, b->img.notes.init_p2m, p2m_bytes, l->pfn_end);
+	if (unmapped_initrd) {
+		l->initrd_pfn = l->pfn_end;
+		l->pfn_end += page_up(b->a->initrd_len) >> PAGE_SHIFT;
+	}
+	if (l->pfn_end > b->a->nr_pages) {
+		log_err("build: %lu pages are too few for a %lu KiB start-of-day layout", b->a->nr_pages,
+			(l->pfn_end << PAGE_SHIFT) >> 10);
 		return -XEN_ENOMEM;
 	}
 	return 0;
@@ -223,6 +288,18 @@ static int alloc_memory(struct build *b)
 	return 0;
 }
 
+/* Copies bytes into consecutive guest PFNs from the start of pfn: frames need not be machine-contiguous. */
+static void copy_to_pfns(const struct build *b, uint64_t pfn, const uint8_t *src, uint64_t len)
+{
+	for (; len; pfn++) {
+		uint64_t chunk = MIN(len, PAGE_SIZE);
+
+		memcpy(pfn_ptr(b, pfn), src, chunk);
+		src += chunk;
+		len -= chunk;
+	}
+}
+
 /* Copies bytes into the guest region page by page: guest frames need not be machine-contiguous. */
 static void copy_in(const struct build *b, uint64_t va, const uint8_t *src, uint64_t len)
 {
@@ -244,8 +321,10 @@ static void load_kernel(const struct build *b)
 		/* Memory is zeroed at allocation, so only the file bytes need copying. */
 		copy_in(b, ld->va, b->img.buf + ld->file_off, ld->filesz);
 	}
-	if (b->a->initrd_len)
+	if (b->lay.initrd)
 		copy_in(b, b->lay.initrd, b->a->initrd, b->a->initrd_len);
+	else if (b->lay.initrd_pfn)
+		copy_to_pfns(b, b->lay.initrd_pfn, b->a->initrd, b->a->initrd_len);
 }
 
 /*
@@ -288,6 +367,42 @@ static void fill_hypercall_page(const struct build *b)
 	}
 }
 
+/* Executable only where an executable segment of the image lies: everything else the builder maps is NX. */
+static bool va_is_text(const struct build *b, uint64_t va)
+{
+	for (uint32_t i = 0; i < b->img.nr_loads; i++) {
+		const struct elf_img_load *ld = &b->img.loads[i];
+
+		if ((ld->flags & ELF_PF_X) && va + PAGE_SIZE > ld->va && va < ld->va + ld->memsz)
+			return true;
+	}
+	return false;
+}
+
+static uint64_t pfn_entry(const struct build *b, uint64_t pfn, uint64_t flags)
+{
+	return (b->p2m[pfn] << PAGE_SHIFT) | flags;
+}
+
+/* The INIT_P2M mapping: the list's pages RW and NX through its own L3, L2s and L1s. */
+static void build_p2m_tables(const struct build *b, uint64_t *l4)
+{
+	const struct pv_layout *l = &b->lay;
+	uint64_t l3_pfn = l->p2m_pfn + l->p2m_pages, l2_pfn = l3_pfn + 1, l1_pfn = l2_pfn + l->p2m_nr_l2;
+	uint64_t *l3 = pfn_ptr(b, l3_pfn);
+
+	l4[(l->p2m >> 39) & 511] = pfn_entry(b, l3_pfn, UPPER_FLAGS);
+	for (uint64_t i = 0; i < l->p2m_pages; i++) {
+		uint64_t va = l->p2m + (i << PAGE_SHIFT);
+		uint64_t k = (va >> 30) - (l->p2m >> 30), m = (va >> 21) - (l->p2m >> 21);
+		uint64_t *l2 = pfn_ptr(b, l2_pfn + k), *l1 = pfn_ptr(b, l1_pfn + m);
+
+		l3[(va >> 30) & 511] = pfn_entry(b, l2_pfn + k, UPPER_FLAGS);
+		l2[(va >> 21) & 511] = pfn_entry(b, l1_pfn + m, UPPER_FLAGS);
+		l1[(va >> 12) & 511] = pfn_entry(b, l->p2m_pfn + i, L1_FLAGS | PTE_NX);
+	}
+}
+
 static void build_page_tables(const struct build *b)
 {
 	const struct pv_layout *l = &b->lay;
@@ -315,8 +430,17 @@ static void build_page_tables(const struct build *b)
 			l1[j] = (b->p2m[pfn_of(b, va)] << PAGE_SHIFT) | L1_FLAGS;
 			if (va >= l->pt && va < pt_end)
 				l1[j] &= ~(uint64_t)PTE_RW;
+			/*
+			 * Nothing but the image's text executable: the padding past the
+			 * boot stack stays mapped after Linux's clean-up, and writable
+			 * and executable it fails Linux's W+X check.
+			 */
+			if (!va_is_text(b, va))
+				l1[j] |= PTE_NX;
 		}
 	}
+	if (l->init_p2m)
+		build_p2m_tables(b, l4);
 }
 
 static void fill_start_info(const struct build *b)
@@ -346,14 +470,23 @@ static void fill_start_info(const struct build *b)
 	si->pt_base = l->pt;
 	si->nr_pt_frames = l->nr_pt;
 	si->mfn_list = l->p2m;
-	if (b->a->initrd_len) {
+	if (l->initrd) {
 		si->mod_start = l->initrd;
+		si->mod_len = b->a->initrd_len;
+	} else if (l->initrd_pfn) {
+		si->flags |= SIF_MOD_START_PFN;
+		si->mod_start = l->initrd_pfn;
 		si->mod_len = b->a->initrd_len;
 	}
 	snprintf(si->cmd_line, sizeof(si->cmd_line), "%s", cmd);
-	si->first_p2m_pfn = pfn_of(b, l->end);
 	/* The guest sees its own P2M list: it lists every PFN's machine frame. */
-	copy_in(b, l->p2m, (const uint8_t *)b->p2m, b->a->nr_pages * sizeof(uint64_t));
+	if (l->init_p2m) {
+		si->first_p2m_pfn = l->p2m_pfn;
+		si->nr_p2m_frames = l->p2m_pages + 1 + l->p2m_nr_l2 + l->p2m_nr_l1;
+		copy_to_pfns(b, l->p2m_pfn, (const uint8_t *)b->p2m, b->a->nr_pages * sizeof(uint64_t));
+	} else {
+		copy_in(b, l->p2m, (const uint8_t *)b->p2m, b->a->nr_pages * sizeof(uint64_t));
+	}
 }
 
 /*
@@ -401,6 +534,13 @@ static void log_layout(const struct build *b)
 	log_info("build: d%u: kernel %lx-%lx entry %lx, p2m %lx, start_info %lx, %lu page tables at %lx, "
 		 "stack %lx, end %lx, %lu pages", b->d->domid, l->kstart, l->kend, b->img.virt_entry,
 		 l->p2m, l->start_info, l->nr_pt, l->pt, l->stack, l->end, b->a->nr_pages);
+	if (l->init_p2m)
+		log_info("build: d%u: P2M at %lx (INIT_P2M): PFNs %lx-%lx with its %lu page tables", b->d->domid,
+			 l->p2m, l->p2m_pfn, l->p2m_pfn + l->p2m_pages + 1 + l->p2m_nr_l2 + l->p2m_nr_l1 - 1,
+			 1 + l->p2m_nr_l2 + l->p2m_nr_l1);
+	if (l->initrd_pfn)
+		log_info("build: d%u: initrd unmapped at PFN %lx (MOD_START_PFN), %zu bytes", b->d->domid,
+			 l->initrd_pfn, b->a->initrd_len);
 }
 
 int pv_build(struct domain *d, const struct pv_build_args *a)
