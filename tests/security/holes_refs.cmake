@@ -1,0 +1,14 @@
+# Hypervisor-kept guest frames, domain states and per-domain hypervisor memory (issue 9, holes 1 and 3).
+set(REFS_SRC ${SEC_SRC}/refs)
+
+# The domU frees its console ring page while dom0 grows into freed frames: no cross-domain read or write.
+security_guest(console_free ${REFS_SRC}/console_free.c)
+security_test(console_free --status ok
+  --expect "\\(d0 dom0\\) console_free: dom0 grabbed 32 frames, 0 written"
+  --expect "\\(d0 dom0\\) Test result: SUCCESS"
+  --expect "\\(d1 attacker\\) Test result: SUCCESS"
+  --expect "all domains have shut down \\(dom0: poweroff\\).*every frame returned"
+  --reject "\\(d1 attacker\\).*SKIFFMARK"
+  --reject "HYPERVISOR (CRASH|PANIC)"
+  -- --cpus 2 --mem 256
+     --modules "${SEC_GUEST_DIR}/console_free.elf @mem=16M,${SEC_GUEST_DIR}/console_free.elf @mem=16M @name=attacker")
