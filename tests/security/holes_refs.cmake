@@ -12,3 +12,16 @@ security_test(console_free --status ok
   --reject "HYPERVISOR (CRASH|PANIC)"
   -- --cpus 2 --mem 256
      --modules "${SEC_GUEST_DIR}/console_free.elf @mem=16M,${SEC_GUEST_DIR}/console_free.elf @mem=16M @name=attacker")
+
+# dom0 shuts domain 1 down while the boot CPU builds it: it must never run, and the machine must stop.
+security_guest(shutdown_building ${REFS_SRC}/shutdown_building.c)
+security_test(shutdown_building --status ok
+  --expect "\\(d0 dom0\\) shutdown_building: domain 1 shut down after [0-9]+ calls"
+  --expect "domain 1 \\(victim\\): shut down, reason reboot"
+  --expect "boot: domain 1 \\(victim\\) was shut down while being built. not started"
+  --expect "\\(d0 dom0\\) Test result: SUCCESS"
+  --expect "all domains have shut down \\(dom0: poweroff\\).*every frame returned"
+  --reject "\\(d1 victim\\)"
+  --reject "HYPERVISOR (CRASH|PANIC)"
+  -- --cpus 2 --mem 512 --timeout 60
+     --modules "${SEC_GUEST_DIR}/shutdown_building.elf @mem=16M,${SEC_GUEST_DIR}/shutdown_building.elf @mem=128M @name=victim")

@@ -103,8 +103,20 @@ struct domain *domain_find(domid_t domid);
 void domain_for_each(void (*fn)(struct domain *d, void *arg), void *arg);
 unsigned int domain_count(void);
 
-void domain_unpause_all_vcpus(struct domain *d);
-/* Records the reason and takes every vCPU off the CPUs. The first reason sticks. */
+/*
+ * State machine (common/domain_state.c): CREATED -> RUNNING | SHUTDOWN |
+ * DYING; RUNNING -> PAUSED | SHUTDOWN; PAUSED -> RUNNING | SHUTDOWN;
+ * SHUTDOWN -> DYING; nothing leaves DYING. Every state change goes through
+ * domain_state_change (takes d->lock) or its _locked form (caller holds it);
+ * a refused transition returns -XEN_EINVAL and changes nothing.
+ */
+bool domain_state_allowed(enum domain_state from, enum domain_state to);
+int domain_state_change(struct domain *d, enum domain_state to);
+int domain_state_change_locked(struct domain *d, enum domain_state to);
+
+/* Lets a built or paused domain run: 0, or -XEN_EINVAL (it was shut down or is dying; nothing changes). */
+int domain_unpause_all_vcpus(struct domain *d);
+/* Records the reason and takes every vCPU off the CPUs. The first reason sticks; a dying domain is left alone. */
 void domain_shutdown(struct domain *d, uint8_t reason);
 /* A guest fault it cannot handle: dump, then shut down with SHUTDOWN_crash. */
 void domain_crash(struct domain *d, const char *why);
