@@ -119,6 +119,8 @@ struct domain *domain_create(domid_t domid, const char *name, bool privileged,
 	d->handle[14] = (uint8_t)(domid >> 8);
 	d->handle[15] = (uint8_t)domid;
 	d->max_vcpus = max_vcpus;
+	d->max_evtchn_port = privileged ? DOMAIN_MAX_EVTCHN_PORT_DOM0 : DOMAIN_MAX_EVTCHN_PORT_DOMU;
+	d->heap_max = DOMAIN_HEAP_MAX_DEFAULT;
 	d->vcpu = hv_zalloc(sizeof(*d->vcpu) * max_vcpus);
 	if (!d->vcpu || domain_alloc_shared_info(d) < 0)
 		goto fail;
@@ -203,6 +205,9 @@ void domain_destroy(struct domain *d)
 	if (!frame_owner_unregister(&d->mem))
 		log_err("domain %u: %lu frames still charged after teardown", d->domid,
 			frame_owner_frames(&d->mem));
+	if (d->heap_charged)
+		log_err("domain %u: %lu bytes of hypervisor heap still charged after teardown", d->domid,
+			d->heap_charged);
 	domain_free(d);
 }
 

@@ -25,3 +25,16 @@ security_test(shutdown_building --status ok
   --reject "HYPERVISOR (CRASH|PANIC)"
   -- --cpus 2 --mem 512 --timeout 60
      --modules "${SEC_GUEST_DIR}/shutdown_building.elf @mem=16M,${SEC_GUEST_DIR}/shutdown_building.elf @mem=128M @name=victim")
+
+# A domU allocates event-channel ports until refused (its limit, charged heap); dom0's channels keep working.
+security_guest(port_exhaust ${REFS_SRC}/port_exhaust.c)
+security_test(port_exhaust --status ok
+  --expect "\\(d1 hog\\) port_exhaust: domU got 1022 ports, highest 1023, then -28"
+  --expect "\\(d1 hog\\) Test result: SUCCESS"
+  --expect "\\(d0 dom0\\) port_exhaust: dom0 did [0-9]+ event-channel rounds, 0 failed"
+  --expect "\\(d0 dom0\\) Test result: SUCCESS"
+  --expect "all domains have shut down \\(dom0: poweroff\\).*every frame returned"
+  --reject "still charged after teardown"
+  --reject "HYPERVISOR (CRASH|PANIC)"
+  -- --cpus 2 --mem 256
+     --modules "${SEC_GUEST_DIR}/port_exhaust.elf @mem=16M,${SEC_GUEST_DIR}/port_exhaust.elf @mem=16M @name=hog")
