@@ -2,7 +2,7 @@
 set(REFS_SRC ${SEC_SRC}/refs)
 
 # The domU frees its console ring page while dom0 grows into freed frames: no cross-domain read or write.
-security_guest(console_free ${REFS_SRC}/console_free.c)
+security_guest(console_free ${REFS_SRC}/console_free.c ${REFS_SRC}/refs_grabber.c)
 security_test(console_free --status ok
   --expect "\\(d0 dom0\\) console_free: dom0 grabbed 32 frames, 0 written"
   --expect "\\(d0 dom0\\) Test result: SUCCESS"
@@ -38,3 +38,17 @@ security_test(port_exhaust --status ok
   --reject "HYPERVISOR (CRASH|PANIC)"
   -- --cpus 2 --mem 256
      --modules "${SEC_GUEST_DIR}/port_exhaust.elf @mem=16M,${SEC_GUEST_DIR}/port_exhaust.elf @mem=16M @name=hog")
+
+# vcpu_info placed in a page the domU then tries to free or retype; a runstate area whose address is
+# remapped and whose old frame is freed, beside dom0 growing into freed frames. One CPU, so every yield
+# is a context switch (where runstate and vcpu_info time are written).
+security_guest(kept_frames ${REFS_SRC}/kept_frames.c ${REFS_SRC}/refs_grabber.c)
+security_test(kept_frames --status ok
+  --expect "\\(d0 dom0\\) kept_frames: dom0 grabbed 32 frames, 0 written"
+  --expect "\\(d0 dom0\\) Test result: SUCCESS"
+  --expect "\\(d1 placer\\) Test result: SUCCESS"
+  --expect "all domains have shut down \\(dom0: poweroff\\).*every frame returned"
+  --reject "\\(d1 placer\\).*SKIFFMARK"
+  --reject "HYPERVISOR (CRASH|PANIC)"
+  -- --cpus 1 --mem 256
+     --modules "${SEC_GUEST_DIR}/kept_frames.elf @mem=16M,${SEC_GUEST_DIR}/kept_frames.elf @mem=16M @name=placer")

@@ -48,4 +48,10 @@ static inline long refs_pin(unsigned int cmd, uint64_t mfn)
 	return hyp_mmuext_op(RT_PTR(&op), 1, 0, DOMID_SELF);
 }
 
+/* What dom0's grabbed frames carry; the hypervisor must never print it as another domain's output. */
+#define REFS_MARK	"SKIFFMARK dom0 private data\n"
+
+/* dom0's part (refs_grabber.c): gives nr frames back, regrows one every every_ms, waits settle_ms, checks. */
+void refs_grabber(const char *test, unsigned int nr, unsigned int every_ms, unsigned int settle_ms);
+
 #endif
