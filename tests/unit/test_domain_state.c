@@ -1,4 +1,4 @@
-/* Unit tests of the domain state machine: the full transition table, refusals that change nothing, concurrent changers. */
+/* Unit tests of the domain state machine (the full transition table, refusals that change nothing, concurrent changers) and of the per-domain heap charge. */
 #include <check.h>
 #include <pthread.h>
 #include <hv/domain.h>
@@ -93,6 +93,26 @@ START_TEST(concurrent)
 }
 END_TEST
 
+START_TEST(heap_charge)
+{
+	struct domain d = { 0 };
+
+	d.heap_max = 1000;
+	ck_assert_int_eq(domain_heap_charge(&d, 600), 0);
+	ck_assert_int_eq(domain_heap_charge(&d, 401), -XEN_ENOMEM);
+	ck_assert_uint_eq(d.heap_charged, 600);
+	ck_assert_int_eq(domain_heap_charge(&d, 400), 0);
+	ck_assert_int_eq(domain_heap_charge(&d, 1), -XEN_ENOMEM);
+	/* A request bigger than the whole cap, or one that would wrap, changes nothing. */
+	ck_assert_int_eq(domain_heap_charge(&d, UINT64_MAX), -XEN_ENOMEM);
+	ck_assert_uint_eq(d.heap_charged, 1000);
+	domain_heap_uncharge(&d, 1000);
+	ck_assert_uint_eq(d.heap_charged, 0);
+	ck_assert_int_eq(domain_heap_charge(&d, 1001), -XEN_ENOMEM);
+	ck_assert_uint_eq(d.heap_charged, 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("domain_state");
@@ -104,6 +124,7 @@ int main(void)
 	tcase_add_test(tc, hole_3_sequence);
 	tcase_add_test(tc, out_of_range);
 	tcase_add_test(tc, concurrent);
+	tcase_add_test(tc, heap_charge);
 	suite_add_tcase(s, tc);
 	r = srunner_create(s);
 	srunner_run_all(r, CK_NORMAL);
