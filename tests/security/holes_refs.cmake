@@ -52,3 +52,15 @@ security_test(kept_frames --status ok
   --reject "HYPERVISOR (CRASH|PANIC)"
   -- --cpus 1 --mem 256
      --modules "${SEC_GUEST_DIR}/kept_frames.elf @mem=16M,${SEC_GUEST_DIR}/kept_frames.elf @mem=16M @name=placer")
+
+# A domU's user code is preempted (one CPU, a busy dom0): it must resume on its user page tables, not
+# the kernel's, and the kernel-address runstate area must survive switches taken in user mode.
+security_guest(user_preempt ${REFS_SRC}/user_preempt.c ${REFS_SRC}/user_preempt.S)
+security_test(user_preempt --status ok
+  --expect "\\(d1 victim\\) pass: the user code was preempted"
+  --expect "\\(d1 victim\\) Test result: SUCCESS"
+  --expect "\\(d0 dom0\\) Test result: SUCCESS"
+  --expect "all domains have shut down \\(dom0: poweroff\\).*every frame returned"
+  --reject "HYPERVISOR (CRASH|PANIC)"
+  -- --cpus 1 --mem 256
+     --modules "${SEC_GUEST_DIR}/user_preempt.elf @mem=16M,${SEC_GUEST_DIR}/user_preempt.elf @mem=16M @name=victim")

@@ -207,7 +207,9 @@ static void load_vcpu(struct percpu *pc, struct vcpu *next)
 	__asm__ volatile("clts; fxrstorq %0" :: "m"(*(const uint8_t (*)[512])next->arch.fpu));
 	if (next->arch.guest_ts)
 		write_cr0(read_cr0() | CR0_TS);
-	write_cr3(next->arch.guest_table << PAGE_SHIFT);
+	/* The tables of the mode it was in: a guest user process must not resume on its kernel's. */
+	BUG_ON(!next->arch.kernel_mode && next->arch.guest_table_user == MFN_INVALID);
+	write_cr3((next->arch.kernel_mode ? next->arch.guest_table : next->arch.guest_table_user) << PAGE_SHIFT);
 	wrmsr(MSR_FS_BASE, next->arch.fs_base);
 	wrmsr(MSR_GS_BASE, next->arch.kernel_mode ? next->arch.gs_base_kernel : next->arch.gs_base_user);
 }
