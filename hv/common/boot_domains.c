@@ -161,7 +161,12 @@ unsigned int boot_domains_start(void)
 		if (!d)
 			continue;
 		started++;
-		domain_unpause_all_vcpus(d);
+		/* dom0 may have shut it down while it was being built: then it never runs. */
+		if (domain_unpause_all_vcpus(d) < 0) {
+			log_warn("boot: domain %u (%s) was shut down while being built; not started",
+				 d->domid, d->name);
+			continue;
+		}
 		vcpu_pause_flag_clear(d->vcpu[0], VPF_DOWN);
 	}
 	all_built = true;

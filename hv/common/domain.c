@@ -119,6 +119,8 @@ struct domain *domain_create(domid_t domid, const char *name, bool privileged,
 	d->handle[14] = (uint8_t)(domid >> 8);
 	d->handle[15] = (uint8_t)domid;
 	d->max_vcpus = max_vcpus;
+	d->max_evtchn_port = privileged ? DOMAIN_MAX_EVTCHN_PORT_DOM0 : DOMAIN_MAX_EVTCHN_PORT_DOMU;
+	d->heap_max = DOMAIN_HEAP_MAX_DEFAULT;
 	d->vcpu = hv_zalloc(sizeof(*d->vcpu) * max_vcpus);
 	if (!d->vcpu || domain_alloc_shared_info(d) < 0)
 		goto fail;
@@ -141,32 +143,32 @@ fail:
 	return NULL;
 }
 
-void domain_unpause_all_vcpus(struct domain *d)
+/* The pause flags change under d->lock with the state, so a racing shutdown cannot be undone by an unpause. */
+int domain_unpause_all_vcpus(struct domain *d)
 {
 	unsigned long f = spin_lock_irqsave(&d->lock);
+	int rc = domain_state_change_locked(d, DOM_RUNNING);
 
-	if (d->state == DOM_CREATED || d->state == DOM_PAUSED)
-		d->state = DOM_RUNNING;
-	spin_unlock_irqrestore(&d->lock, f);
-	for (unsigned int i = 0; i < d->max_vcpus; i++)
+	for (unsigned int i = 0; rc == 0 && i < d->max_vcpus; i++)
 		vcpu_pause_flag_clear(d->vcpu[i], VPF_PAUSED);
+	spin_unlock_irqrestore(&d->lock, f);
+	return rc;
 }
 
 void domain_shutdown(struct domain *d, uint8_t reason)
 {
 	unsigned long f = spin_lock_irqsave(&d->lock);
-	bool first = d->state != DOM_SHUTDOWN && d->state != DOM_DYING;
+	bool first = domain_state_change_locked(d, DOM_SHUTDOWN) == 0;
 
 	if (first) {
-		d->state = DOM_SHUTDOWN;
 		d->shutdown_reason = reason;
+		for (unsigned int i = 0; i < d->max_vcpus; i++)
+			vcpu_pause_flag_set(d->vcpu[i], VPF_PAUSED);
 	}
 	spin_unlock_irqrestore(&d->lock, f);
 	if (!first)
 		return;
 	domain_console_flush(d);
-	for (unsigned int i = 0; i < d->max_vcpus; i++)
-		vcpu_pause_flag_set(d->vcpu[i], VPF_PAUSED);
 	log_info("domain %u (%s): shut down, reason %s%s", d->domid, d->name,
 		 shutdown_reason_name(reason), d->shutdown_code_set ? " (code set)" : "");
 	if (domain_shutdown_hook)
@@ -194,13 +196,18 @@ void domain_destroy(struct domain *d)
 		}
 	}
 	spin_unlock_irqrestore(&domlist_lock, f);
-	d->state = DOM_DYING;
+	/* Tearing down a domain whose vCPUs may still run is the hypervisor's own bug. */
+	if (domain_state_change(d, DOM_DYING) < 0)
+		panic("domain %u destroyed in state %u", d->domid, d->state);
 	/* Peers see their ports go unbound before anything of this domain is freed. */
 	evtchn_domain_destroy(d);
 	arch_domain_destroy(d);
 	if (!frame_owner_unregister(&d->mem))
 		log_err("domain %u: %lu frames still charged after teardown", d->domid,
 			frame_owner_frames(&d->mem));
+	if (d->heap_charged)
+		log_err("domain %u: %lu bytes of hypervisor heap still charged after teardown", d->domid,
+			d->heap_charged);
 	domain_free(d);
 }
 

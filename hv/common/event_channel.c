@@ -137,22 +137,34 @@ static struct evtchn *evtchn_port(struct evtchn_domain *ed, uint32_t port)
 	return &ed->bucket[port >> EVTCHN_BUCKET_SHIFT][port & (EVTCHN_BUCKET_PORTS - 1)];
 }
 
-/* Lowest free port (the port stays free until the caller sets its state), or -XEN_E*. */
-static int evtchn_get_free_port(struct evtchn_domain *ed)
+#define EVTCHN_BUCKET_BYTES	(EVTCHN_BUCKET_PORTS * sizeof(struct evtchn))
+
+/*
+ * Lowest free port (the port stays free until the caller sets its state),
+ * or -XEN_E*. As Xen: a port above the domain's max_evtchn_port is
+ * -XEN_ENOSPC; a bucket the domain's heap allowance or the heap cannot
+ * provide is -XEN_ENOMEM. Buckets are charged to the domain until teardown.
+ */
+static int evtchn_get_free_port(struct domain *d, struct evtchn_domain *ed)
 {
 	unsigned int n = ed->nr_buckets * EVTCHN_BUCKET_PORTS;
+	unsigned int limit = MIN(d->max_evtchn_port + 1u, (unsigned int)EVTCHN_NR_PORTS);
 	struct evtchn *b;
 
 	if (ed->dying)
 		return -XEN_EINVAL;
-	for (unsigned int p = 0; p < n; p++)
+	for (unsigned int p = 0; p < n && p < limit; p++)
 		if (evtchn_port(ed, p)->state == ECS_FREE)
 			return (int)p;
-	if (ed->nr_buckets == EVTCHN_NR_BUCKETS)
+	if (n >= limit)
 		return -XEN_ENOSPC;
-	b = hv_zalloc(EVTCHN_BUCKET_PORTS * sizeof(*b));
-	if (!b)
+	if (domain_heap_charge(d, EVTCHN_BUCKET_BYTES) < 0)
 		return -XEN_ENOMEM;
+	b = hv_zalloc(EVTCHN_BUCKET_BYTES);
+	if (!b) {
+		domain_heap_uncharge(d, EVTCHN_BUCKET_BYTES);
+		return -XEN_ENOMEM;
+	}
 	ed->bucket[ed->nr_buckets++] = b;
 	return (int)n;
 }
@@ -332,6 +344,9 @@ void evtchn_domain_destroy(struct domain *d)
 	/* No peer can reach ed any more; the domain's own vCPUs and timers are stopped by the caller. */
 	for (unsigned int b = 0; b < ed->nr_buckets; b++)
 		hv_free(ed->bucket[b]);
+	/* Bucket 0 came with the domain (evtchn_domain_init) and was never charged. */
+	if (ed->nr_buckets > 1)
+		domain_heap_uncharge(d, (ed->nr_buckets - 1) * EVTCHN_BUCKET_BYTES);
 	hv_free(ed->virq_port);
 	hv_free(ed);
 }
@@ -400,7 +415,7 @@ int evtchn_alloc_unbound_port(struct domain *d, domid_t remote)
 		return -XEN_ESRCH;
 	}
 	f = spin_lock_irqsave(&ed->lock);
-	port = evtchn_get_free_port(ed);
+	port = evtchn_get_free_port(d, ed);
 	if (port >= 0) {
 		struct evtchn *chn = evtchn_port(ed, (uint32_t)port);
 
@@ -440,7 +455,7 @@ static int evtchn_connect(struct domain *cd, struct evtchn_domain *led, struct d
 
 	if (!rchn || rchn->state != ECS_UNBOUND || rchn->u.unbound_dom != cd->domid)
 		return -XEN_EINVAL;
-	lport = evtchn_get_free_port(led);
+	lport = evtchn_get_free_port(cd, led);
 	if (lport < 0)
 		return lport;
 	lchn = evtchn_port(led, (uint32_t)lport);
@@ -502,7 +517,7 @@ static int evtchn_bind_local(struct domain *cd, uint8_t state, uint32_t vcpu, ui
 			return -XEN_EEXIST;
 		}
 	}
-	port = evtchn_get_free_port(ed);
+	port = evtchn_get_free_port(cd, ed);
 	if (port >= 0) {
 		struct evtchn *chn = evtchn_port(ed, (uint32_t)port);
 

@@ -160,6 +160,9 @@ struct domain *eh_domain(domid_t domid, bool privileged, unsigned int nr_vcpus)
 	d->is_privileged = privileged;
 	d->state = DOM_RUNNING;
 	d->max_vcpus = nr_vcpus;
+	/* The limits domain_create gives. */
+	d->max_evtchn_port = privileged ? DOMAIN_MAX_EVTCHN_PORT_DOM0 : DOMAIN_MAX_EVTCHN_PORT_DOMU;
+	d->heap_max = DOMAIN_HEAP_MAX_DEFAULT;
 	d->shared_info = aligned_alloc(PAGE_SIZE, PAGE_SIZE);
 	d->vcpu = calloc(nr_vcpus ? nr_vcpus : 1, sizeof(*d->vcpu));
 	if (!d->shared_info || !d->vcpu)

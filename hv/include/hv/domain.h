@@ -6,6 +6,7 @@
 #include <hv/sched.h>
 #include <hv/spinlock.h>
 #include <hv/types.h>
+#include <pvabi/errno.h>
 #include <pvabi/xen.h>
 
 #ifndef HV_HOST_TEST
@@ -89,9 +90,39 @@ struct domain {
 	mfn_t console_mfn;		/* domU console ring page, MFN_INVALID: none */
 	uint32_t console_evtchn;	/* its port (the guest's end), 0: none */
 	struct evtchn_domain *evtchn;	/* event channels (common/event_channel.c) */
+	uint32_t max_evtchn_port;	/* highest port it may allocate (Xen's max_evtchn_port) */
+	/*
+	 * Hypervisor heap the guest made the hypervisor allocate for it
+	 * (event-channel buckets, ...), in bytes, and its cap: changed only
+	 * through domain_heap_charge/uncharge; 0 again after teardown.
+	 */
+	uint64_t heap_charged, heap_max;
 	struct domain *next;		/* all-domains list, under domlist_lock */
 	struct arch_domain arch;
 };
+
+/* Per-domain limits on what a guest can make the hypervisor hold (Xen: xl's max_event_channels 1023; dom0 gets the ABI's 4095). */
+#define DOMAIN_MAX_EVTCHN_PORT_DOMU	1023
+#define DOMAIN_MAX_EVTCHN_PORT_DOM0	4095
+#define DOMAIN_HEAP_MAX_DEFAULT		(128u << 10)
+
+/* Charges bytes of hypervisor heap to d before allocating them: 0, or -XEN_ENOMEM past d's cap (nothing charged). */
+static inline int domain_heap_charge(struct domain *d, uint64_t bytes)
+{
+	uint64_t old = __atomic_load_n(&d->heap_charged, __ATOMIC_RELAXED);
+
+	do {
+		if (bytes > d->heap_max || old > d->heap_max - bytes)
+			return -XEN_ENOMEM;
+	} while (!__atomic_compare_exchange_n(&d->heap_charged, &old, old + bytes, false,
+					      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+	return 0;
+}
+
+static inline void domain_heap_uncharge(struct domain *d, uint64_t bytes)
+{
+	__atomic_fetch_sub(&d->heap_charged, bytes, __ATOMIC_RELAXED);
+}
 
 /* Creates an empty domain (no memory, vCPUs down). NULL with *err = -XEN_E* on failure. */
 struct domain *domain_create(domid_t domid, const char *name, bool privileged,
@@ -103,8 +134,20 @@ struct domain *domain_find(domid_t domid);
 void domain_for_each(void (*fn)(struct domain *d, void *arg), void *arg);
 unsigned int domain_count(void);
 
-void domain_unpause_all_vcpus(struct domain *d);
-/* Records the reason and takes every vCPU off the CPUs. The first reason sticks. */
+/*
+ * State machine (common/domain_state.c): CREATED -> RUNNING | SHUTDOWN |
+ * DYING; RUNNING -> PAUSED | SHUTDOWN; PAUSED -> RUNNING | SHUTDOWN;
+ * SHUTDOWN -> DYING; nothing leaves DYING. Every state change goes through
+ * domain_state_change (takes d->lock) or its _locked form (caller holds it);
+ * a refused transition returns -XEN_EINVAL and changes nothing.
+ */
+bool domain_state_allowed(enum domain_state from, enum domain_state to);
+int domain_state_change(struct domain *d, enum domain_state to);
+int domain_state_change_locked(struct domain *d, enum domain_state to);
+
+/* Lets a built or paused domain run: 0, or -XEN_EINVAL (it was shut down or is dying; nothing changes). */
+int domain_unpause_all_vcpus(struct domain *d);
+/* Records the reason and takes every vCPU off the CPUs. The first reason sticks; a dying domain is left alone. */
 void domain_shutdown(struct domain *d, uint8_t reason);
 /* A guest fault it cannot handle: dump, then shut down with SHUTDOWN_crash. */
 void domain_crash(struct domain *d, const char *why);

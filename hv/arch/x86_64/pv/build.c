@@ -443,12 +443,12 @@ static void build_page_tables(const struct build *b)
 		build_p2m_tables(b, l4);
 }
 
-static void fill_start_info(const struct build *b)
+static int fill_start_info(const struct build *b)
 {
 	const struct pv_layout *l = &b->lay;
 	struct start_info *si = va_ptr(b, l->start_info);
 	const char *cmd = b->a->cmdline ? b->a->cmdline : "";
-	int rc_cons;
+	int rc_cons, rc = 0;
 
 	memcpy(si->magic, XEN_START_INFO_MAGIC, sizeof(XEN_START_INFO_MAGIC));
 	si->nr_pages = b->a->nr_pages;
@@ -457,7 +457,14 @@ static void fill_start_info(const struct build *b)
 	if (l->store) {
 		si->store_mfn = b->p2m[pfn_of(b, l->store)];
 		si->console.domU.mfn = b->p2m[pfn_of(b, l->console)];
-		b->d->console_mfn = si->console.domU.mfn;
+		/*
+		 * The boot CPU reads this ring and writes its out_cons every tick:
+		 * a writable reference, dropped at teardown, keeps the guest from
+		 * handing the frame back or retyping it while that goes on.
+		 */
+		rc = get_page_and_type(mfn_to_page(si->console.domU.mfn), b->d, PAGE_TYPE_WRITABLE);
+		if (rc == 0)
+			b->d->console_mfn = si->console.domU.mfn;
 		/*
 		 * The console port, offered to dom0 where the console backend will
 		 * live (the hypervisor drains the ring until then). No xenstore port
@@ -487,6 +494,7 @@ static void fill_start_info(const struct build *b)
 	} else {
 		copy_in(b, l->p2m, (const uint8_t *)b->p2m, b->a->nr_pages * sizeof(uint64_t));
 	}
+	return rc;
 }
 
 /*
@@ -561,9 +569,10 @@ int pv_build(struct domain *d, const struct pv_build_args *a)
 		load_kernel(b);
 		fill_hypercall_page(b);
 		build_page_tables(b);
-		fill_start_info(b);
-		rc = pin_page_tables(b);
+		rc = fill_start_info(b);
 	}
+	if (!rc)
+		rc = pin_page_tables(b);
 	if (!rc) {
 		setup_vcpu0(b);
 		pv_domain_time_init(d);

@@ -129,13 +129,14 @@ static mfn_t *collect_owned_frames(struct domain *d, size_t *nr, unsigned int *o
 	return list;
 }
 
-void arch_domain_destroy(struct domain *d)
+/*
+ * Drops the references of every guest frame the hypervisor kept using (see
+ * "Guest frames the hypervisor keeps" in docs/ARCHITECTURE.md): base
+ * pointers first, as they hold L4 references the relinquish walk must see
+ * dropped; then vcpu_info pages, GDT frames and the console ring.
+ */
+static void release_kept_frames(struct domain *d)
 {
-	mfn_t *owned;
-	size_t still_held, nr_owned;
-	unsigned int list_order;
-
-	/* Base pointers first: they hold L4 references the relinquish walk must see dropped. */
 	for (unsigned int i = 0; i < d->max_vcpus; i++) {
 		struct arch_vcpu *a = &d->vcpu[i]->arch;
 
@@ -153,6 +154,20 @@ void arch_domain_destroy(struct domain *d)
 			put_page_and_type(mfn_to_page(a->gdt_frames[f]));
 		a->gdt_nr_frames = 0;
 	}
+	/* The boot CPU's tick no longer sees d (it left the domain list), so nobody drains the ring now. */
+	if (d->console_mfn != MFN_INVALID) {
+		put_page_and_type(mfn_to_page(d->console_mfn));
+		d->console_mfn = MFN_INVALID;
+	}
+}
+
+void arch_domain_destroy(struct domain *d)
+{
+	mfn_t *owned;
+	size_t still_held, nr_owned;
+	unsigned int list_order;
+
+	release_kept_frames(d);
 	/* The frame table, not the builder's P2M, says what the domain owns now (ballooning changes it). */
 	owned = collect_owned_frames(d, &nr_owned, &list_order);
 	still_held = pv_mm_relinquish(d, owned, nr_owned);
@@ -192,7 +207,9 @@ static void load_vcpu(struct percpu *pc, struct vcpu *next)
 	__asm__ volatile("clts; fxrstorq %0" :: "m"(*(const uint8_t (*)[512])next->arch.fpu));
 	if (next->arch.guest_ts)
 		write_cr0(read_cr0() | CR0_TS);
-	write_cr3(next->arch.guest_table << PAGE_SHIFT);
+	/* The tables of the mode it was in: a guest user process must not resume on its kernel's. */
+	BUG_ON(!next->arch.kernel_mode && next->arch.guest_table_user == MFN_INVALID);
+	write_cr3((next->arch.kernel_mode ? next->arch.guest_table : next->arch.guest_table_user) << PAGE_SHIFT);
 	wrmsr(MSR_FS_BASE, next->arch.fs_base);
 	wrmsr(MSR_GS_BASE, next->arch.kernel_mode ? next->arch.gs_base_kernel : next->arch.gs_base_user);
 }

@@ -57,18 +57,34 @@ void pv_domain_time_init(struct domain *d)
 	s->wc_version++;
 }
 
+/*
+ * The area is a guest kernel address written through the page tables
+ * loaded now, which are the vCPU's own: in guest user mode those are the
+ * user tables, which do not map the kernel, so the write waits for the next
+ * entry to kernel mode (as Xen does). A copy that faults changes nothing
+ * and the registration stays, as in Xen: the guest may map the address later.
+ */
 static void runstate_publish(struct vcpu *v)
 {
 	struct vcpu_runstate_info info;
 
 	if (!v->arch.runstate_area)
 		return;
+	if (!v->arch.kernel_mode) {
+		v->arch.runstate_pending = true;
+		return;
+	}
+	v->arch.runstate_pending = false;
 	info.state = v->arch.runstate.state;
 	info.state_entry_time = v->arch.runstate.state_entry_time;
 	memcpy(info.time, v->arch.runstate.time, sizeof(info.time));
-	/* Runs on the vCPU's own page tables; a stale address just stops the updates. */
-	if (copy_to_guest(v->arch.runstate_area, &info, sizeof(info)) < 0)
-		v->arch.runstate_area = 0;
+	copy_to_guest(v->arch.runstate_area, &info, sizeof(info));
+}
+
+void pv_runstate_publish_pending(struct vcpu *v)
+{
+	if (v->arch.runstate_pending)
+		runstate_publish(v);
 }
 
 /* Called when the vCPU goes on (running) or off a CPU (runnable, blocked or offline). */

@@ -37,6 +37,7 @@ struct arch_vcpu {
 	int64_t singleshot_deadline;
 	int64_t periodic_period, periodic_next;
 	uint64_t runstate_area;		/* guest VA, 0: none */
+	bool runstate_pending;		/* changed while user page tables were loaded: publish on kernel entry */
 	struct {
 		int state;
 		uint64_t state_entry_time;

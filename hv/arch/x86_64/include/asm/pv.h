@@ -53,6 +53,8 @@ void pv_deliver_upcall(struct vcpu *v, struct cpu_regs *r);
 void pv_update_time(struct vcpu *v);
 void pv_domain_time_init(struct domain *d);
 void pv_runstate_change(struct vcpu *v, int state, bool publish);
+/* On entry to guest kernel mode: writes a runstate update that user page tables kept out. */
+void pv_runstate_publish_pending(struct vcpu *v);
 void pv_check_timers(struct vcpu *v, int64_t now);
 
 /* Guest GDTs (descriptors.c). */
