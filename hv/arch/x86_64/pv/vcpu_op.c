@@ -23,6 +23,41 @@ __attribute__((weak)) void evtchn_send_virq(struct vcpu *v, unsigned int virq)
 {
 }
 
+/*
+ * The secondary copy of the time (VCPUOP_register_vcpu_time_memory_area),
+ * which Linux maps into user space for the vDSO's clock_gettime. Like the
+ * runstate area it is a guest kernel VA written through the vCPU's own
+ * page tables, so only while the vCPU runs in kernel mode here (otherwise
+ * on its next kernel entry); version odd while the fields change, for
+ * readers on other vCPUs. With a stable TSC a copy that lags is still
+ * correct: it only extrapolates from an older (tsc, system time) pair.
+ */
+static void time_area_publish(struct vcpu *v)
+{
+	struct vcpu_time_info t;
+	uint64_t va = v->arch.time_area;
+	uint32_t odd;
+
+	if (!va || !v->vcpu_info)
+		return;
+	t = v->vcpu_info->time;
+	odd = t.version | 1;
+	if (v != current_vcpu() || !v->arch.kernel_mode) {
+		v->arch.time_pending = true;
+		return;
+	}
+	v->arch.time_pending = false;
+	/* A fault (the guest unmapped the page) loses this update only: the registration stays, as in Xen. */
+	if (copy_to_guest(va, &odd, sizeof(odd)) < 0)
+		return;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	t.version = odd;
+	copy_to_guest(va, &t, sizeof(t));
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	odd++;
+	copy_to_guest(va, &odd, sizeof(odd));
+}
+
 /* Publishes system time for the guest's pvclock: version odd while the fields change. */
 void pv_update_time(struct vcpu *v)
 {
@@ -43,6 +78,7 @@ void pv_update_time(struct vcpu *v)
 	t->flags = XEN_PVCLOCK_TSC_STABLE_BIT;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	__atomic_store_n(&t->version, t->version + 1, __ATOMIC_RELEASE);
+	time_area_publish(v);
 }
 
 void pv_domain_time_init(struct domain *d)
@@ -85,6 +121,23 @@ void pv_runstate_publish_pending(struct vcpu *v)
 {
 	if (v->arch.runstate_pending)
 		runstate_publish(v);
+	if (v->arch.time_pending)
+		time_area_publish(v);
+}
+
+/* Xen checks only that the area lies in guest space (-EFAULT); an unmapped address is accepted. */
+static long register_time_area(struct vcpu *v, uint64_t arg)
+{
+	struct vcpu_register_time_memory_area area;
+
+	if (copy_from_guest(&area, arg, sizeof(area)) < 0)
+		return -XEN_EFAULT;
+	if (area.addr && !guest_range_ok(area.addr, sizeof(struct vcpu_time_info)))
+		return -XEN_EFAULT;
+	v->arch.time_area = area.addr;
+	v->arch.time_pending = false;
+	time_area_publish(v);
+	return 0;
 }
 
 /* Called when the vCPU goes on (running) or off a CPU (runnable, blocked or offline). */
@@ -209,6 +262,8 @@ long do_vcpu_op(uint64_t cmd, uint64_t vcpuid, uint64_t arg, uint64_t a4, uint64
 		return 0;
 	case VCPUOP_register_vcpu_info:
 		return register_vcpu_info(v, arg);
+	case VCPUOP_register_vcpu_time_memory_area:
+		return register_time_area(v, arg);
 	case VCPUOP_up:
 	case VCPUOP_down:
 	case VCPUOP_initialise:

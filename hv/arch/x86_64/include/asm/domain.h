@@ -38,6 +38,8 @@ struct arch_vcpu {
 	int64_t periodic_period, periodic_next;
 	uint64_t runstate_area;		/* guest VA, 0: none */
 	bool runstate_pending;		/* changed while user page tables were loaded: publish on kernel entry */
+	uint64_t time_area;		/* VCPUOP_register_vcpu_time_memory_area: guest VA, 0: none */
+	bool time_pending;		/* as runstate_pending, for the time area */
 	struct {
 		int state;
 		uint64_t state_entry_time;
