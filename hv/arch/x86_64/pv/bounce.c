@@ -113,14 +113,17 @@ void pv_deliver_upcall(struct vcpu *v, struct cpu_regs *r)
 		domain_crash(v->domain, "cannot deliver an event upcall to the guest kernel");
 }
 
-/* syscall from guest user mode: enter the guest kernel's syscall callback, or #UD without one. */
-void pv_bounce_user_syscall(struct vcpu *v, struct cpu_regs *r)
+/* syscall from guest user mode (compat: from FLAT_USER_CS32): enter the matching callback, or #UD without one. */
+void pv_bounce_user_syscall(struct vcpu *v, struct cpu_regs *r, bool compat)
 {
-	if (!v->arch.syscall_callback) {
+	uint64_t callback = compat ? v->arch.syscall32_callback : v->arch.syscall_callback;
+	bool mask = compat ? v->arch.syscall32_mask : v->arch.syscall_mask;
+
+	if (!callback) {
 		pv_inject_trap(v, r, 6, 0);
 		return;
 	}
-	if (!bounce(v, r, v->arch.syscall_callback, v->arch.syscall_mask, false, 0)) {
+	if (!bounce(v, r, callback, mask, false, 0)) {
 		domain_crash(v->domain, "cannot deliver a user-mode syscall to the guest kernel");
 		return;
 	}

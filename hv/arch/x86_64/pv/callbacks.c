@@ -84,9 +84,36 @@ static long register_callback(struct vcpu *v, const struct callback_register *c)
 		v->arch.nmi_callback = c->address;
 		return 0;
 	case CALLBACKTYPE_syscall32:
+		v->arch.syscall32_callback = c->address;
+		v->arch.syscall32_mask = mask;
+		return 0;
 	case CALLBACKTYPE_sysenter:
-	case CALLBACKTYPE_sysenter_deprecated:
-		return -XEN_EINVAL;	/* no 32-bit user code support: refused rather than ignored */
+		/*
+		 * Recorded as Xen does, never entered: SYSENTER does not exist in
+		 * long mode on AMD, and on Intel it would need the SYSENTER MSRs
+		 * pointed at a hypervisor entry; a guest's sysenter gets #GP(0).
+		 */
+		v->arch.sysenter_callback = c->address;
+		v->arch.sysenter_mask = mask;
+		return 0;
+	default:
+		return -XEN_ENOSYS;
+	}
+}
+
+/* As Xen: only the NMI callback can be removed; the others are only ever replaced. */
+static long unregister_callback(struct vcpu *v, uint16_t type)
+{
+	switch (type) {
+	case CALLBACKTYPE_nmi:
+		v->arch.nmi_callback = 0;
+		return 0;
+	case CALLBACKTYPE_event:
+	case CALLBACKTYPE_failsafe:
+	case CALLBACKTYPE_syscall:
+	case CALLBACKTYPE_sysenter:
+	case CALLBACKTYPE_syscall32:
+		return -XEN_EINVAL;
 	default:
 		return -XEN_ENOSYS;
 	}
@@ -98,7 +125,7 @@ long do_callback_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64
 	struct callback_register reg;
 	struct callback_unregister unreg;
 
-	switch (cmd) {
+	switch ((int)cmd) {
 	case CALLBACKOP_register:
 		if (copy_from_guest(&reg, arg, sizeof(reg)) < 0)
 			return -XEN_EFAULT;
@@ -106,10 +133,7 @@ long do_callback_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64
 	case CALLBACKOP_unregister:
 		if (copy_from_guest(&unreg, arg, sizeof(unreg)) < 0)
 			return -XEN_EFAULT;
-		reg = (struct callback_register){ .type = unreg.type, .address = 0 };
-		if (unreg.type == CALLBACKTYPE_event || unreg.type == CALLBACKTYPE_failsafe)
-			return -XEN_EINVAL;	/* a guest must always have these */
-		return register_callback(v, &reg);
+		return unregister_callback(v, unreg.type);
 	default:
 		return -XEN_ENOSYS;
 	}

@@ -254,12 +254,16 @@ void pv_syscall(struct cpu_regs *r)
 	struct vcpu *v = this_cpu()->curr;
 
 	if (r->vector == VEC_SYSCALL32) {
-		/* 32-bit compat user code: no syscall32 callback is supported, so it is an invalid opcode. */
-		pv_inject_trap(v, r, 6, 0);
+		/* Compat-mode user code (FLAT_USER_CS32): the entry stub pushed the 64-bit CS. */
+		r->cs = GUEST_CS32;
+		if (v->arch.kernel_mode)
+			pv_inject_trap(v, r, 6, 0);
+		else
+			pv_bounce_user_syscall(v, r, true);
 		return;
 	}
 	if (!v->arch.kernel_mode) {
-		pv_bounce_user_syscall(v, r);
+		pv_bounce_user_syscall(v, r, false);
 		return;
 	}
 	if (r->rax == __HYPERVISOR_iret) {

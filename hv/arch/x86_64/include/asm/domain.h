@@ -24,6 +24,9 @@ struct arch_vcpu {
 	} traps[256];
 	uint64_t event_callback, failsafe_callback, syscall_callback, nmi_callback;
 	bool event_mask, failsafe_mask, syscall_mask;	/* CALLBACKF_mask_events */
+	/* Compat-mode (FLAT_USER_CS32) entries: syscall32 is delivered; sysenter is recorded only. */
+	uint64_t syscall32_callback, sysenter_callback;
+	bool syscall32_mask, sysenter_mask;
 	uint64_t kernel_sp;
 	uint16_t kernel_ss;
 
