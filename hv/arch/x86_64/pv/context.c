@@ -6,6 +6,7 @@
 #include <asm/x86.h>
 #include <hv/domain.h>
 #include <hv/frame.h>
+#include <hv/guest_access.h>
 #include <hv/hypercall.h>
 #include <hv/lib.h>
 #include <hv/log.h>
@@ -296,14 +297,17 @@ void pv_guest_trap(struct cpu_regs *r)
 			return;
 	}
 	if (r->vector == 13 && (r->error_code & 3) == 2) {
-		/* int n through a gate the hardware refused: deliver n if the guest's gate allows ring 3. */
+		/*
+		 * int n through a gate the hardware refused. n comes from the
+		 * instruction: QEMU TCG scales the vector in the error code by 16.
+		 */
+		uint8_t insn[2];
 		unsigned int n = (unsigned int)(r->error_code >> 3) & 255;
 
-		if ((v->arch.traps[n].flags & TI_FLAG_DPL_MASK) == 3) {
-			r->rip += 2;
-			pv_inject_trap(v, r, n, 0);
-			return;
-		}
+		if (copy_from_guest(insn, r->rip, 2) == 0 && insn[0] == 0xcd)
+			n = insn[1];
+		pv_software_interrupt(v, r, n, false);
+		return;
 	}
 	pv_inject_trap(v, r, (unsigned int)r->vector, r->error_code);
 }
