@@ -34,6 +34,7 @@ void __noreturn reset_stack_and_jump(void *sp, void (*fn)(void));
 /* Trap delivery to the guest kernel (bounce.c). */
 int pv_toggle_guest_mode(struct vcpu *v);
 void pv_inject_trap(struct vcpu *v, struct cpu_regs *r, unsigned int vec, uint64_t error);
+void pv_l4_kernel_base(struct domain *d, mfn_t mfn);
 void pv_software_interrupt(struct vcpu *v, struct cpu_regs *r, unsigned int n, bool rip_after);
 void pv_bounce_user_syscall(struct vcpu *v, struct cpu_regs *r, bool compat);
 long pv_do_iret(struct vcpu *v, struct cpu_regs *r);
