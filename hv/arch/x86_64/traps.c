@@ -218,6 +218,10 @@ void trap_dispatch(struct cpu_regs *r)
 		apic_eoi();
 		break;
 	default:
+		if (r->vector == 1 && !guest) {
+			pv_debug_trap_hypervisor(r);
+			return;
+		}
 		if (r->vector < 32 && (!guest || ist_vector(r->vector))) {
 			hypervisor_exception(r);
 			return;

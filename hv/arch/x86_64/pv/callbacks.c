@@ -205,42 +205,6 @@ long do_fpu_taskswitch(uint64_t set, uint64_t a2, uint64_t a3, uint64_t a4, uint
 	return 0;
 }
 
-/* Breakpoint addresses must lie in guest space: a guest must not watch the hypervisor. */
-long do_set_debugreg(uint64_t reg, uint64_t value, uint64_t a3, uint64_t a4, uint64_t a5)
-{
-	struct vcpu *v = current_vcpu();
-
-	if (reg > 7)
-		return -XEN_ENODEV;
-	if (reg < 4) {
-		if (!is_canonical(value) || (value >= HYPERVISOR_VIRT_START && value < HYPERVISOR_VIRT_END))
-			return -XEN_EPERM;
-	} else if (reg == 4 || reg == 5) {
-		return -XEN_ENODEV;
-	} else if (reg == 7) {
-		if (value >> 32)
-			return -XEN_EINVAL;
-		value = (value & ~0xd800ULL) | 0x400;	/* reserved bits as the CPU forces them */
-	} else {
-		value = (uint32_t)value;
-	}
-	v->arch.debugreg[reg] = value;
-	return 0;
-}
-
-long do_get_debugreg(uint64_t reg, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
-{
-	struct vcpu *v = current_vcpu();
-
-	if (reg > 7 || reg == 4 || reg == 5)
-		return -XEN_ENODEV;
-	if (reg == 7 && !v->arch.debugreg[7])
-		return 0x400;
-	if (reg == 6 && !v->arch.debugreg[6])
-		return 0xffff0ff0;
-	return (long)v->arch.debugreg[reg];
-}
-
 long do_physdev_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_t a5)
 {
 	struct physdev_set_iopl iopl;

@@ -104,6 +104,7 @@ int arch_vcpu_init(struct vcpu *v)
 	v->arch.guest_table_user = MFN_INVALID;
 	v->arch.vcpu_info_mfn = MFN_INVALID;
 	v->arch.runstate.state = RUNSTATE_offline;
+	pv_debugreg_init(v);
 	/* Xen gives every vCPU a 10 ms periodic VIRQ_TIMER until the guest stops it. */
 	v->arch.periodic_period = 10000000;
 	return 0;
@@ -196,11 +197,13 @@ static void load_vcpu(struct percpu *pc, struct vcpu *next)
 	write_cr3(next->arch.guest_table << PAGE_SHIFT);
 	wrmsr(MSR_FS_BASE, next->arch.fs_base);
 	wrmsr(MSR_GS_BASE, next->arch.kernel_mode ? next->arch.gs_base_kernel : next->arch.gs_base_user);
+	pv_debugreg_switch_in(next);
 }
 
 static void save_vcpu(struct percpu *pc, struct vcpu *prev)
 {
 	prev->arch.regs = *guest_frame(pc);
+	pv_debugreg_switch_out(prev);
 	__asm__ volatile("clts; fxsaveq %0" : "=m"(*(uint8_t (*)[512])prev->arch.fpu));
 	prev->arch.fs_base = rdmsr(MSR_FS_BASE);
 	if (prev->arch.kernel_mode)
@@ -284,6 +287,8 @@ void pv_guest_trap(struct cpu_regs *r)
 
 	if (r->vector == 6 && pv_emulate_cpuid_prefix(v, r))
 		return;
+	if (r->vector == 1)
+		pv_debug_trap_guest(v);
 	if (r->vector == 13 && r->error_code == 0 && pv_emulate_op(v, r))
 		return;
 	if (r->vector == 14 && pv_emulate_ptwr(v, r, read_cr2()))

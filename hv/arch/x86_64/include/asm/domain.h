@@ -33,7 +33,7 @@ struct arch_vcpu {
 	/* Virtual CPU state the guest sees instead of the real one. */
 	bool guest_ts;			/* CR0.TS from fpu_taskswitch */
 	uint8_t iopl;			/* PHYSDEVOP_set_iopl */
-	uint64_t debugreg[8];		/* recorded; not loaded into hardware yet */
+	uint64_t debugreg[8];		/* 4, 5 unused; live in hardware while %dr7 enables any */
 	uint8_t fpu[512] __aligned(16);	/* fxsave area while off the CPU */
 
 	/* vcpu_op: timers (ns since boot; 0 = off), runstate, a vcpu_info moved out of shared_info. */
