@@ -151,6 +151,7 @@ void pv_bounce_user_syscall(struct vcpu *v, struct cpu_regs *r, bool compat)
 	bool mask = compat ? v->arch.syscall32_mask : v->arch.syscall_mask;
 
 	if (!callback) {
+		r->rip -= 2;		/* as Xen 4.17: #UD at the SYSCALL instruction, not after it */
 		pv_inject_trap(v, r, 6, 0);
 		return;
 	}
