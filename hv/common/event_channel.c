@@ -1,4 +1,4 @@
-/* Event channels, Xen's 2-level ABI: port tables, EVTCHNOP_* and delivery into shared_info. Locking rules: hv/event_channel.h. */
+/* Event channels: port tables, EVTCHNOP_* and 2-level delivery into shared_info (FIFO in event_fifo.c). Locking rules: hv/event_channel.h. */
 #include <hv/domain.h>
 #include <hv/event_channel.h>
 #include <hv/event_fifo.h>
