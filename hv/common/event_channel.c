@@ -1,6 +1,7 @@
-/* Event channels, Xen's 2-level ABI: port tables, EVTCHNOP_* and delivery into shared_info. Locking rules: hv/event_channel.h. */
+/* Event channels: port tables, EVTCHNOP_* and 2-level delivery into shared_info (FIFO in event_fifo.c). Locking rules: hv/event_channel.h. */
 #include <hv/domain.h>
 #include <hv/event_channel.h>
+#include <hv/event_fifo.h>
 #include <hv/guest_access.h>
 #include <hv/heap.h>
 #include <hv/hypercall.h>
@@ -42,6 +43,7 @@ struct evtchn_domain {
 	unsigned int nr_buckets;	/* ports [0, nr_buckets * 64) exist */
 	unsigned int nr_vcpus;
 	uint16_t *virq_port;		/* [vcpu * NR_VIRQS + virq]; 0 = not bound */
+	struct evtchn_fifo *fifo;	/* set once by init_control (FIFO ABI); NULL: 2-level. event_fifo.c */
 	struct evtchn *bucket[EVTCHN_NR_BUCKETS];
 };
 
@@ -85,13 +87,28 @@ static bool evtchn_mark_upcall(struct vcpu *v, unsigned int port)
 	return true;
 }
 
+static struct evtchn_fifo *evtchn_fifo_of(struct domain *d)
+{
+	struct evtchn_domain *ed = __atomic_load_n(&d->evtchn, __ATOMIC_ACQUIRE);
+
+	return ed ? __atomic_load_n(&ed->fifo, __ATOMIC_ACQUIRE) : NULL;
+}
+
 bool evtchn_set_pending(struct vcpu *v, unsigned int port)
 {
+	struct evtchn_fifo *f;
 	struct shared_info *s;
-	bool upcall = false;
+	bool upcall = false, newly;
 
 	if (!v || port >= EVTCHN_NR_PORTS || !v->domain->shared_info)
 		return false;
+	f = evtchn_fifo_of(v->domain);
+	if (f) {
+		upcall = evtchn_fifo_set_pending(f, v, port, &newly);
+		if (newly && evtchn_poll_hook)
+			evtchn_poll_hook(v->domain, port);
+		return upcall;
+	}
 	s = v->domain->shared_info;
 	if (evtchn_bit_test_and_set(s->evtchn_pending, port))
 		return false;
@@ -106,7 +123,12 @@ bool evtchn_set_pending(struct vcpu *v, unsigned int port)
 static void evtchn_unmask_port(struct vcpu *v, unsigned int port)
 {
 	struct shared_info *s = v->domain->shared_info;
+	struct evtchn_fifo *f = evtchn_fifo_of(v->domain);
 
+	if (f) {
+		evtchn_fifo_unmask(f, v, port);
+		return;
+	}
 	if (!s)
 		return;
 	if (evtchn_bit_test_and_clear(s->evtchn_mask, port) &&
@@ -118,6 +140,8 @@ bool evtchn_port_pending(struct domain *d, unsigned int port)
 {
 	if (!d || port >= EVTCHN_NR_PORTS || !d->shared_info)
 		return false;
+	if (evtchn_fifo_of(d))
+		return evtchn_fifo_is_pending(evtchn_fifo_of(d), port);
 	return evtchn_bit_test(d->shared_info->evtchn_pending, port);
 }
 
@@ -263,7 +287,9 @@ static void evtchn_free_chn(struct domain *d, struct evtchn_domain *ed, struct e
 		r->u.unbound_dom = d->domid;
 	}
 	/* As Xen: a stale pending bit would fire on whoever gets the port next. */
-	if (d->shared_info)
+	if (ed->fifo)
+		evtchn_fifo_close_port(ed->fifo, port);
+	else if (d->shared_info)
 		evtchn_bit_test_and_clear(d->shared_info->evtchn_pending, port);
 	chn->state = ECS_FREE;
 	__atomic_store_n(&chn->notify_vcpu, 0, __ATOMIC_RELEASE);
@@ -347,6 +373,7 @@ void evtchn_domain_destroy(struct domain *d)
 	/* Bucket 0 came with the domain (evtchn_domain_init) and was never charged. */
 	if (ed->nr_buckets > 1)
 		domain_heap_uncharge(d, (ed->nr_buckets - 1) * EVTCHN_BUCKET_BYTES);
+	evtchn_fifo_destroy(ed->fifo);
 	hv_free(ed->virq_port);
 	hv_free(ed);
 }
@@ -742,8 +769,68 @@ static long evtchn_op_reset(struct domain *cd, uint64_t arg)
 	n = evtchn_nr_ports(evtchn_of(d));
 	for (uint32_t p = 1; p < n; p++)
 		evtchn_close_locked(d, p);
+	/* As Xen: a reset domain is back on the 2-level ABI (kexec starts over). No port reaches it now. */
+	evtchn_fifo_destroy(__atomic_exchange_n(&evtchn_of(d)->fifo, NULL, __ATOMIC_ACQ_REL));
 	spin_unlock(&evtchn_link_lock);
 	return 0;
+}
+
+struct vcpu *evtchn_port_vcpu(struct domain *d, unsigned int port)
+{
+	struct evtchn_domain *ed = evtchn_of(d);
+	struct evtchn *chn;
+	struct vcpu *v = NULL;
+	unsigned long f;
+
+	if (!ed)
+		return NULL;
+	f = spin_lock_irqsave(&ed->lock);
+	chn = evtchn_port(ed, port);
+	if (chn && chn->state != ECS_FREE)
+		v = evtchn_vcpu(d, chn->notify_vcpu);
+	spin_unlock_irqrestore(&ed->lock, f);
+	return v;
+}
+
+/* The FIFO ABI's three commands; the work is in event_fifo.c. */
+static long evtchn_op_fifo(struct domain *cd, uint32_t cmd, uint64_t arg)
+{
+	struct evtchn_domain *ed = evtchn_of(cd);
+	struct evtchn_init_control init;
+	struct evtchn_expand_array exp;
+	struct evtchn_set_priority pri;
+	unsigned long f;
+	long rc;
+
+	switch (cmd) {
+	case EVTCHNOP_init_control:
+		if (copy_from_guest(&init, arg, sizeof(init)))
+			return -XEN_EFAULT;
+		f = spin_lock_irqsave(&ed->lock);
+		rc = evtchn_fifo_init_control(cd, &ed->fifo, &init,
+					      cd->shared_info ? cd->shared_info->evtchn_pending : NULL,
+					      ed->nr_buckets * EVTCHN_BUCKET_PORTS);
+		spin_unlock_irqrestore(&ed->lock, f);
+		if (rc == 0 && copy_to_guest(arg, &init, sizeof(init)))
+			rc = -XEN_EFAULT;
+		return rc;
+	case EVTCHNOP_expand_array:
+		if (copy_from_guest(&exp, arg, sizeof(exp)))
+			return -XEN_EFAULT;
+		return evtchn_fifo_expand_array(cd, __atomic_load_n(&ed->fifo, __ATOMIC_ACQUIRE), exp.array_gfn);
+	default:
+		if (copy_from_guest(&pri, arg, sizeof(pri)))
+			return -XEN_EFAULT;
+		f = spin_lock_irqsave(&ed->lock);
+		if (!evtchn_port(ed, pri.port))
+			rc = -XEN_EINVAL;
+		else if (!ed->fifo)
+			rc = -XEN_ENOSYS;	/* the 2-level ABI has no priorities */
+		else
+			rc = evtchn_fifo_set_priority(ed->fifo, pri.port, pri.priority);
+		spin_unlock_irqrestore(&ed->lock, f);
+		return rc;
+	}
 }
 
 /* No domain has physical IRQs yet: none is permitted (Xen's answer to a domain without access to the IRQ). */
@@ -756,7 +843,7 @@ static long evtchn_op_bind_pirq(uint64_t arg)
 	return -XEN_EPERM;
 }
 
-/* Commands take a 32-bit int in Xen: the upper half of the register is ignored. FIFO ops are -ENOSYS (2-level only; Linux falls back). */
+/* Commands take a 32-bit int in Xen: the upper half of the register is ignored. */
 long do_event_channel_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_t a5)
 {
 	struct domain *cd = current_vcpu()->domain;
@@ -790,6 +877,10 @@ long do_event_channel_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, u
 	case EVTCHNOP_reset:
 	case EVTCHNOP_reset_cont:
 		return evtchn_op_reset(cd, arg);
+	case EVTCHNOP_init_control:
+	case EVTCHNOP_expand_array:
+	case EVTCHNOP_set_priority:
+		return evtchn_op_fifo(cd, (uint32_t)cmd, arg);
 	default:
 		return -XEN_ENOSYS;
 	}

@@ -1,4 +1,4 @@
-/* Hypercall table and dispatch: counts every call per domain and vCPU; unknown numbers get -ENOSYS. */
+/* Typed hypercall table and dispatch: argument widths as Xen declares them; counts every call; unknown numbers get -ENOSYS. */
 #include <hv/domain.h>
 #include <hv/event_channel.h>
 #include <hv/hypercall.h>
@@ -6,43 +6,70 @@
 #include <pvabi/errno.h>
 #include <pvabi/xen.h>
 
-static const hypercall_fn hypercall_table[PVABI_NR_HYPERCALLS] = {
-	[__HYPERVISOR_console_io] = do_console_io,
-	[__HYPERVISOR_xen_version] = do_xen_version,
-	[__HYPERVISOR_sched_op] = do_sched_op,
-	[__HYPERVISOR_vm_assist] = do_vm_assist,
-	[__HYPERVISOR_event_channel_op] = do_event_channel_op,
-	[__HYPERVISOR_event_channel_op_compat] = do_event_channel_op_compat,
+/*
+ * Each hypercall's handler and its arguments' widths as Xen 4.17's
+ * prototypes declare them: an int or unsigned int argument ignores the
+ * upper half of its register, a domid_t the upper 48 bits; unsigned long,
+ * uint64_t and pointers are whole. memory_op's cmd is unsigned long: its
+ * bits 6 and up carry a start extent. (grant_table_op: cmd and count are
+ * unsigned int, set_timer_op whole, when they come.)
+ */
+#define L 0		/* 64 bits */
+#define I 32		/* int, unsigned int */
+#define H 16		/* domid_t */
+#define HYPERCALL(name, ...) [__HYPERVISOR_##name] = { do_##name, { __VA_ARGS__ } }
+
+static const struct hypercall_entry {
+	hypercall_fn fn;
+	uint8_t width[5];	/* 0: 64 bits */
+} hypercall_table[PVABI_NR_HYPERCALLS] = {
+	HYPERCALL(console_io, I, I, L),
+	HYPERCALL(xen_version, I, L),
+	HYPERCALL(sched_op, I, L),
+	HYPERCALL(vm_assist, I, I),
+	HYPERCALL(event_channel_op, I, L),
+	HYPERCALL(event_channel_op_compat, L),
 #ifndef HV_HOST_TEST
-	[__HYPERVISOR_set_trap_table] = do_set_trap_table,
-	[__HYPERVISOR_set_callbacks] = do_set_callbacks,
-	[__HYPERVISOR_callback_op] = do_callback_op,
-	[__HYPERVISOR_stack_switch] = do_stack_switch,
-	[__HYPERVISOR_set_segment_base] = do_set_segment_base,
-	[__HYPERVISOR_fpu_taskswitch] = do_fpu_taskswitch,
-	[__HYPERVISOR_set_debugreg] = do_set_debugreg,
-	[__HYPERVISOR_get_debugreg] = do_get_debugreg,
-	[__HYPERVISOR_physdev_op] = do_physdev_op,
-	[__HYPERVISOR_mmu_update] = do_mmu_update,
-	[__HYPERVISOR_mmuext_op] = do_mmuext_op,
-	[__HYPERVISOR_update_va_mapping] = do_update_va_mapping,
-	[__HYPERVISOR_update_va_mapping_otherdomain] = do_update_va_mapping_otherdomain,
-	[__HYPERVISOR_multicall] = do_multicall,
-	[__HYPERVISOR_set_gdt] = do_set_gdt,
-	[__HYPERVISOR_memory_op] = do_memory_op,
-	[__HYPERVISOR_vcpu_op] = do_vcpu_op,
-	[__HYPERVISOR_update_descriptor] = do_update_descriptor,
+	HYPERCALL(set_trap_table, L),
+	HYPERCALL(set_callbacks, L, L, L),
+	HYPERCALL(callback_op, I, L),
+	HYPERCALL(stack_switch, L, L),
+	HYPERCALL(set_segment_base, I, L),
+	HYPERCALL(fpu_taskswitch, I),
+	HYPERCALL(set_debugreg, I, L),
+	HYPERCALL(get_debugreg, I),
+	HYPERCALL(physdev_op, I, L),
+	HYPERCALL(mmu_update, L, I, L, I),
+	HYPERCALL(mmuext_op, L, I, L, I),
+	HYPERCALL(update_va_mapping, L, L, L),
+	HYPERCALL(update_va_mapping_otherdomain, L, L, L, H),
+	HYPERCALL(multicall, L, I),
+	HYPERCALL(set_gdt, L, I),
+	HYPERCALL(memory_op, L, L),
+	HYPERCALL(vcpu_op, I, I, L),
+	HYPERCALL(update_descriptor, L, L),
 #endif
 };
+
+#undef L
+#undef I
+#undef H
+
+/* Truncates once, here, so handlers see exactly what Xen's C prototypes would give them. */
+static uint64_t narrow(uint64_t a, uint8_t width)
+{
+	return width ? a & ((1ULL << width) - 1) : a;
+}
 
 long hypercall_dispatch(struct vcpu *v, uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3,
 			uint64_t a4, uint64_t a5)
 {
 	struct domain *d = v->domain;
+	const struct hypercall_entry *e;
 	long rc;
 
 	v->hypercalls++;
-	if (nr >= PVABI_NR_HYPERCALLS || !hypercall_table[nr]) {
+	if (nr >= PVABI_NR_HYPERCALLS || !hypercall_table[nr].fn) {
 		if (nr < PVABI_NR_HYPERCALLS)
 			d->hypercall_count[nr]++;
 		else
@@ -50,7 +77,9 @@ long hypercall_dispatch(struct vcpu *v, uint64_t nr, uint64_t a1, uint64_t a2, u
 		return -XEN_ENOSYS;
 	}
 	d->hypercall_count[nr]++;
-	rc = hypercall_table[nr](a1, a2, a3, a4, a5);
+	e = &hypercall_table[nr];
+	rc = e->fn(narrow(a1, e->width[0]), narrow(a2, e->width[1]), narrow(a3, e->width[2]),
+		   narrow(a4, e->width[3]), narrow(a5, e->width[4]));
 	/* loglvl=debug traces refused hypercalls: the first thing to look at when a guest gives up. */
 	if (rc < 0 && log_threshold >= LOG_DEBUG)
 		log_debug("d%u: hypercall %lu(%lx, %lx, %lx, %lx) = %ld", d->domid, nr, a1, a2, a3, a4, rc);

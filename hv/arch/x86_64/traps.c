@@ -218,6 +218,10 @@ void trap_dispatch(struct cpu_regs *r)
 		apic_eoi();
 		break;
 	default:
+		if (r->vector == 1 && !guest) {
+			pv_debug_trap_hypervisor(r);
+			return;
+		}
 		if (r->vector < 32 && (!guest || ist_vector(r->vector))) {
 			hypervisor_exception(r);
 			return;
@@ -225,7 +229,7 @@ void trap_dispatch(struct cpu_regs *r)
 		if (r->vector < 32) {
 			pv_guest_trap(r);
 		} else if (r->vector == VEC_INT80 && guest) {
-			pv_inject_trap(this_cpu()->curr, r, VEC_INT80, 0);
+			pv_software_interrupt(this_cpu()->curr, r, VEC_INT80, true);
 		} else {
 			log_warn("unexpected interrupt vector %lu", r->vector);
 			apic_eoi();

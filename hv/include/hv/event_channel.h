@@ -1,4 +1,4 @@
-/* Event channels, Xen's 2-level ABI: per-domain port tables, the event_channel_op hypercall and delivery into shared_info. */
+/* Event channels: per-domain port tables, the event_channel_op hypercall, 2-level delivery into shared_info (FIFO: event_fifo.h). */
 #ifndef HV_EVENT_CHANNEL_H
 #define HV_EVENT_CHANNEL_H
 
@@ -47,7 +47,8 @@ long do_event_channel_op_compat(uint64_t arg, uint64_t, uint64_t, uint64_t, uint
 void evtchn_send_virq(struct vcpu *v, unsigned int virq);
 
 /*
- * 2-level delivery of port to vCPU v: test-and-set the pending bit; if it
+ * Delivery of port to vCPU v (a domain that switched to FIFO: event_fifo.h,
+ * same contract). 2-level: test-and-set the pending bit; if it
  * was clear and the port is not masked, set the word's bit in v's
  * evtchn_pending_sel and evtchn_upcall_pending. Returns true when the
  * upcall became pending by this call; evtchn_kick_vcpu(v) has then

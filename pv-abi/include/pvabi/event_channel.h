@@ -173,6 +173,42 @@ PVABI_SIZE(struct evtchn_set_priority, 8);
 PVABI_OFF(struct evtchn_set_priority, port, 0);
 PVABI_OFF(struct evtchn_set_priority, priority, 4);
 
+/*
+ * FIFO ABI shared memory. Each port has a 32-bit event word in the guest's
+ * event array (pages given with expand_array, 1024 words each): PENDING,
+ * MASKED, LINKED and BUSY flags and the 17-bit LINK to the next port of
+ * its queue. Each vCPU has a control block (init_control): a READY bit per
+ * priority queue and the queues' HEAD ports. The hypervisor links a
+ * pending, unmasked, unlinked event at the tail of its queue and sets
+ * READY; the guest consumes from HEAD, clearing LINKED. BUSY is set by the
+ * hypervisor on a tail word it is linking to, so the guest's unmask (a
+ * compare-and-swap) fails and falls back to EVTCHNOP_unmask.
+ */
+typedef uint32_t event_word_t;
+
+#define EVTCHN_FIFO_PENDING		31
+#define EVTCHN_FIFO_MASKED		30
+#define EVTCHN_FIFO_LINKED		29
+#define EVTCHN_FIFO_BUSY		28
+#define EVTCHN_FIFO_LINK_BITS		17
+#define EVTCHN_FIFO_LINK_MASK		((1u << EVTCHN_FIFO_LINK_BITS) - 1)
+#define EVTCHN_FIFO_NR_CHANNELS		(1u << EVTCHN_FIFO_LINK_BITS)
+#define EVTCHN_FIFO_PRIORITY_MAX	0
+#define EVTCHN_FIFO_PRIORITY_DEFAULT	7
+#define EVTCHN_FIFO_PRIORITY_MIN	15
+#define EVTCHN_FIFO_MAX_QUEUES		(EVTCHN_FIFO_PRIORITY_MIN + 1)
+#define EVTCHN_FIFO_EVENT_WORDS_PER_PAGE (4096 / sizeof(event_word_t))
+#define EVTCHN_FIFO_MAX_EVENT_ARRAY_PAGES (EVTCHN_FIFO_NR_CHANNELS / EVTCHN_FIFO_EVENT_WORDS_PER_PAGE)
+
+struct evtchn_fifo_control_block {
+	uint32_t ready;
+	uint32_t _rsvd;
+	uint32_t head[EVTCHN_FIFO_MAX_QUEUES];
+};
+PVABI_SIZE(struct evtchn_fifo_control_block, 72);
+PVABI_OFF(struct evtchn_fifo_control_block, ready, 0);
+PVABI_OFF(struct evtchn_fifo_control_block, head, 8);
+
 /* event_channel_op_compat (hypercall 16) passes the command and argument in one block. */
 struct evtchn_op {
 	uint32_t cmd;

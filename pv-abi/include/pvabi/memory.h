@@ -36,7 +36,7 @@
 #define XENMEM_acquire_resource		28
 
 /* The sub-op number is in the low bits of cmd; the rest is a continuation start index. */
-#define MEMOP_CMD_MASK			0xf
+#define MEMOP_CMD_MASK			0x3f	/* bits 0-5: XENMEM_acquire_resource (28) needs more than 4 */
 #define MEMOP_EXTENT_SHIFT		6
 
 /* xen_memory_reservation.mem_flags */

@@ -153,6 +153,11 @@ static void rt_install_traps(void)
 		rt_printf("note: set_trap_table failed (%ld); faults will not be reported\n", rc);
 }
 
+int rt_clean_so_far(void)
+{
+	return rt_nr_pass > 0 && !rt_nr_fail && !rt_nr_error;
+}
+
 void rt_finish(void)
 {
 	rt_printf("checks: %u passed, %u failed, %u errors, %u skipped\n", rt_nr_pass, rt_nr_fail,

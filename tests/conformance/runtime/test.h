@@ -71,6 +71,14 @@ volatile struct shared_info *rt_map_shared_info(long *rc);
 /* Guest system time in ns from a vcpu_time_info: the pvclock formula under the version protocol. */
 uint64_t rt_pvclock_ns(volatile struct vcpu_time_info *t);
 
+/*
+ * For a test whose last act ends its own domain (the runner then counts a
+ * dom0 poweroff without a result line as SUCCESS, see run): true if checks
+ * passed and none failed so far. Print "Test expects: dom0 poweroff" only
+ * then, right before the act; if the act returns, report it and rt_finish.
+ */
+int rt_clean_so_far(void);
+
 /* Prints the tally and the verdict line and powers off: for tests that end outside test_main. */
 void rt_finish(void) __attribute__((noreturn));
 /* Ends the guest: SCHEDOP_shutdown with this reason; never returns. */

@@ -84,24 +84,55 @@ static bool bounce(struct vcpu *v, struct cpu_regs *r, uint64_t handler, bool ma
 	return true;
 }
 
-/* Delivers exception vec through the guest's trap table, or crashes the domain if it cannot be delivered. */
-void pv_inject_trap(struct vcpu *v, struct cpu_regs *r, unsigned int vec, uint64_t error)
+/* Enters the guest's trap-table handler for vec, or crashes the domain: a guest without one cannot be told. */
+static void deliver(struct vcpu *v, struct cpu_regs *r, unsigned int vec, bool with_error, uint64_t error)
 {
 	const struct pv_trap_entry *t = &v->arch.traps[vec & 255];
 	char why[96];
 
+	if (t->address && bounce(v, r, t->address, t->flags & TI_FLAG_MASK_EVENTS, with_error, error))
+		return;
+	snprintf(why, sizeof(why), "%s exception %u (error %lx) at %lx",
+		 t->address ? "cannot deliver" : "no handler for", vec, error, r->rip);
+	domain_crash(v->domain, why);
+}
+
+/* Delivers exception vec through the guest's trap table, or crashes the domain if it cannot be delivered. */
+void pv_inject_trap(struct vcpu *v, struct cpu_regs *r, unsigned int vec, uint64_t error)
+{
 	if (vec == 14) {
 		if (v->vcpu_info)
 			v->vcpu_info->arch.cr2 = read_cr2();
 		/* Ring 3 always sets U/S: tell the guest kernel the truth about its own faults. */
 		error = v->arch.kernel_mode ? error & ~4ULL : error | 4ULL;
 	}
-	if (t->address && bounce(v, r, t->address, t->flags & TI_FLAG_MASK_EVENTS,
-				 has_error_code(vec), error))
+	deliver(v, r, vec, has_error_code(vec), error);
+}
+
+/*
+ * `int $n` (2 bytes, rip at it) that the hardware refused through a DPL-0
+ * gate, or int $0x80 (rip after it). As Xen 4.17: the guest's entry must
+ * allow the guest's mode (DPL >= 1 from kernel mode, 3 from user mode;
+ * 0x80 needs only an entry); then n is delivered as a software interrupt,
+ * without an error code, rip after the instruction. Otherwise the guest
+ * gets #GP with error code (n << 3) | 2, the IDT form, rip at the
+ * instruction.
+ */
+void pv_software_interrupt(struct vcpu *v, struct cpu_regs *r, unsigned int n, bool rip_after)
+{
+	const struct pv_trap_entry *t = &v->arch.traps[n & 255];
+	unsigned int dpl = t->flags & TI_FLAG_DPL_MASK;
+	bool permitted = n == 0x80 ? t->address != 0 : dpl >= (v->arch.kernel_mode ? 1u : 3u);
+
+	if (permitted) {
+		if (!rip_after)
+			r->rip += 2;
+		deliver(v, r, n, false, 0);
 		return;
-	snprintf(why, sizeof(why), "%s exception %u (error %lx) at %lx",
-		 t->address ? "cannot deliver" : "no handler for", vec, error, r->rip);
-	domain_crash(v->domain, why);
+	}
+	if (rip_after)
+		r->rip -= 2;
+	deliver(v, r, 13, true, ((uint64_t)(n & 255) << 3) | 2);
 }
 
 /* An event is pending and the guest takes events: enter its event callback, events masked. */
@@ -115,14 +146,18 @@ void pv_deliver_upcall(struct vcpu *v, struct cpu_regs *r)
 		domain_crash(v->domain, "cannot deliver an event upcall to the guest kernel");
 }
 
-/* syscall from guest user mode: enter the guest kernel's syscall callback, or #UD without one. */
-void pv_bounce_user_syscall(struct vcpu *v, struct cpu_regs *r)
+/* syscall from guest user mode (compat: from FLAT_USER_CS32): enter the matching callback, or #UD without one. */
+void pv_bounce_user_syscall(struct vcpu *v, struct cpu_regs *r, bool compat)
 {
-	if (!v->arch.syscall_callback) {
+	uint64_t callback = compat ? v->arch.syscall32_callback : v->arch.syscall_callback;
+	bool mask = compat ? v->arch.syscall32_mask : v->arch.syscall_mask;
+
+	if (!callback) {
+		r->rip -= 2;		/* as Xen 4.17: #UD at the SYSCALL instruction, not after it */
 		pv_inject_trap(v, r, 6, 0);
 		return;
 	}
-	if (!bounce(v, r, v->arch.syscall_callback, v->arch.syscall_mask, false, 0)) {
+	if (!bounce(v, r, callback, mask, false, 0)) {
 		domain_crash(v->domain, "cannot deliver a user-mode syscall to the guest kernel");
 		return;
 	}

@@ -516,6 +516,7 @@ static int pin_page_tables(const struct build *b)
 	if (rc < 0)
 		return rc;
 	b->d->vcpu[0]->arch.guest_table = l4;
+	pv_l4_kernel_base(b->d, l4);
 	return 0;
 }
 

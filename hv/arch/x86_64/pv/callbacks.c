@@ -84,9 +84,36 @@ static long register_callback(struct vcpu *v, const struct callback_register *c)
 		v->arch.nmi_callback = c->address;
 		return 0;
 	case CALLBACKTYPE_syscall32:
+		v->arch.syscall32_callback = c->address;
+		v->arch.syscall32_mask = mask;
+		return 0;
 	case CALLBACKTYPE_sysenter:
-	case CALLBACKTYPE_sysenter_deprecated:
-		return -XEN_EINVAL;	/* no 32-bit user code support: refused rather than ignored */
+		/*
+		 * Recorded as Xen does, never entered: SYSENTER does not exist in
+		 * long mode on AMD, and on Intel it would need the SYSENTER MSRs
+		 * pointed at a hypervisor entry; a guest's sysenter gets #GP(0).
+		 */
+		v->arch.sysenter_callback = c->address;
+		v->arch.sysenter_mask = mask;
+		return 0;
+	default:
+		return -XEN_ENOSYS;
+	}
+}
+
+/* As Xen: only the NMI callback can be removed; the others are only ever replaced. */
+static long unregister_callback(struct vcpu *v, uint16_t type)
+{
+	switch (type) {
+	case CALLBACKTYPE_nmi:
+		v->arch.nmi_callback = 0;
+		return 0;
+	case CALLBACKTYPE_event:
+	case CALLBACKTYPE_failsafe:
+	case CALLBACKTYPE_syscall:
+	case CALLBACKTYPE_sysenter:
+	case CALLBACKTYPE_syscall32:
+		return -XEN_EINVAL;
 	default:
 		return -XEN_ENOSYS;
 	}
@@ -98,7 +125,7 @@ long do_callback_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64
 	struct callback_register reg;
 	struct callback_unregister unreg;
 
-	switch (cmd) {
+	switch ((int)cmd) {
 	case CALLBACKOP_register:
 		if (copy_from_guest(&reg, arg, sizeof(reg)) < 0)
 			return -XEN_EFAULT;
@@ -106,10 +133,7 @@ long do_callback_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64
 	case CALLBACKOP_unregister:
 		if (copy_from_guest(&unreg, arg, sizeof(unreg)) < 0)
 			return -XEN_EFAULT;
-		reg = (struct callback_register){ .type = unreg.type, .address = 0 };
-		if (unreg.type == CALLBACKTYPE_event || unreg.type == CALLBACKTYPE_failsafe)
-			return -XEN_EINVAL;	/* a guest must always have these */
-		return register_callback(v, &reg);
+		return unregister_callback(v, unreg.type);
 	default:
 		return -XEN_ENOSYS;
 	}
@@ -179,42 +203,6 @@ long do_fpu_taskswitch(uint64_t set, uint64_t a2, uint64_t a3, uint64_t a4, uint
 {
 	pv_set_guest_ts(current_vcpu(), set != 0);
 	return 0;
-}
-
-/* Breakpoint addresses must lie in guest space: a guest must not watch the hypervisor. */
-long do_set_debugreg(uint64_t reg, uint64_t value, uint64_t a3, uint64_t a4, uint64_t a5)
-{
-	struct vcpu *v = current_vcpu();
-
-	if (reg > 7)
-		return -XEN_ENODEV;
-	if (reg < 4) {
-		if (!is_canonical(value) || (value >= HYPERVISOR_VIRT_START && value < HYPERVISOR_VIRT_END))
-			return -XEN_EPERM;
-	} else if (reg == 4 || reg == 5) {
-		return -XEN_ENODEV;
-	} else if (reg == 7) {
-		if (value >> 32)
-			return -XEN_EINVAL;
-		value = (value & ~0xd800ULL) | 0x400;	/* reserved bits as the CPU forces them */
-	} else {
-		value = (uint32_t)value;
-	}
-	v->arch.debugreg[reg] = value;
-	return 0;
-}
-
-long do_get_debugreg(uint64_t reg, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
-{
-	struct vcpu *v = current_vcpu();
-
-	if (reg > 7 || reg == 4 || reg == 5)
-		return -XEN_ENODEV;
-	if (reg == 7 && !v->arch.debugreg[7])
-		return 0x400;
-	if (reg == 6 && !v->arch.debugreg[6])
-		return 0xffff0ff0;
-	return (long)v->arch.debugreg[reg];
 }
 
 long do_physdev_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_t a5)

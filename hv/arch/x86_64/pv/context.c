@@ -6,6 +6,7 @@
 #include <asm/x86.h>
 #include <hv/domain.h>
 #include <hv/frame.h>
+#include <hv/guest_access.h>
 #include <hv/hypercall.h>
 #include <hv/lib.h>
 #include <hv/log.h>
@@ -103,6 +104,7 @@ int arch_vcpu_init(struct vcpu *v)
 	v->arch.guest_table_user = MFN_INVALID;
 	v->arch.vcpu_info_mfn = MFN_INVALID;
 	v->arch.runstate.state = RUNSTATE_offline;
+	pv_debugreg_init(v);
 	/* Xen gives every vCPU a 10 ms periodic VIRQ_TIMER until the guest stops it. */
 	v->arch.periodic_period = 10000000;
 	return 0;
@@ -212,11 +214,13 @@ static void load_vcpu(struct percpu *pc, struct vcpu *next)
 	write_cr3((next->arch.kernel_mode ? next->arch.guest_table : next->arch.guest_table_user) << PAGE_SHIFT);
 	wrmsr(MSR_FS_BASE, next->arch.fs_base);
 	wrmsr(MSR_GS_BASE, next->arch.kernel_mode ? next->arch.gs_base_kernel : next->arch.gs_base_user);
+	pv_debugreg_switch_in(next);
 }
 
 static void save_vcpu(struct percpu *pc, struct vcpu *prev)
 {
 	prev->arch.regs = *guest_frame(pc);
+	pv_debugreg_switch_out(prev);
 	__asm__ volatile("clts; fxsaveq %0" : "=m"(*(uint8_t (*)[512])prev->arch.fpu));
 	prev->arch.fs_base = rdmsr(MSR_FS_BASE);
 	if (prev->arch.kernel_mode)
@@ -271,12 +275,16 @@ void pv_syscall(struct cpu_regs *r)
 	struct vcpu *v = this_cpu()->curr;
 
 	if (r->vector == VEC_SYSCALL32) {
-		/* 32-bit compat user code: no syscall32 callback is supported, so it is an invalid opcode. */
-		pv_inject_trap(v, r, 6, 0);
+		/* Compat-mode user code (FLAT_USER_CS32): the entry stub pushed the 64-bit CS. */
+		r->cs = GUEST_CS32;
+		if (v->arch.kernel_mode)
+			pv_inject_trap(v, r, 6, 0);
+		else
+			pv_bounce_user_syscall(v, r, true);
 		return;
 	}
 	if (!v->arch.kernel_mode) {
-		pv_bounce_user_syscall(v, r);
+		pv_bounce_user_syscall(v, r, false);
 		return;
 	}
 	if (r->rax == __HYPERVISOR_iret) {
@@ -296,6 +304,8 @@ void pv_guest_trap(struct cpu_regs *r)
 
 	if (r->vector == 6 && pv_emulate_cpuid_prefix(v, r))
 		return;
+	if (r->vector == 1)
+		pv_debug_trap_guest(v);
 	if (r->vector == 13 && r->error_code == 0 && pv_emulate_op(v, r))
 		return;
 	if (r->vector == 14 && pv_emulate_ptwr(v, r, read_cr2()))
@@ -309,14 +319,17 @@ void pv_guest_trap(struct cpu_regs *r)
 			return;
 	}
 	if (r->vector == 13 && (r->error_code & 3) == 2) {
-		/* int n through a gate the hardware refused: deliver n if the guest's gate allows ring 3. */
+		/*
+		 * int n through a gate the hardware refused. n comes from the
+		 * instruction: QEMU TCG scales the vector in the error code by 16.
+		 */
+		uint8_t insn[2];
 		unsigned int n = (unsigned int)(r->error_code >> 3) & 255;
 
-		if ((v->arch.traps[n].flags & TI_FLAG_DPL_MASK) == 3) {
-			r->rip += 2;
-			pv_inject_trap(v, r, n, 0);
-			return;
-		}
+		if (copy_from_guest(insn, r->rip, 2) == 0 && insn[0] == 0xcd)
+			n = insn[1];
+		pv_software_interrupt(v, r, n, false);
+		return;
 	}
 	pv_inject_trap(v, r, (unsigned int)r->vector, r->error_code);
 }

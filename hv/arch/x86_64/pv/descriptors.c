@@ -33,43 +33,60 @@ static void release_frames(const mfn_t *frames, unsigned int n)
 		put_page_and_type(mfn_to_page(frames[i]));
 }
 
-/* Types one frame as a descriptor page (no writable mapping can exist after) and fixes up its 512 entries. */
-static int take_gdt_frame(struct domain *d, mfn_t mfn)
+/* Whether every entry of a descriptor page passes the rules; nothing is written. */
+static bool gdt_frame_ok(mfn_t mfn)
 {
-	uint64_t *desc;
+	const uint64_t *desc = mfn_to_virt(mfn);
 
-	if (!mfn_valid(mfn) || get_page_and_type(mfn_to_page(mfn), d, PAGE_TYPE_SEGDESC) < 0)
-		return -XEN_EINVAL;
-	desc = mfn_to_virt(mfn);
 	for (unsigned int i = 0; i < 512; i++) {
 		uint64_t e = desc[i];
 
-		if (!pv_desc_fixup(&e)) {
-			put_page_and_type(mfn_to_page(mfn));
-			return -XEN_EINVAL;
-		}
-		desc[i] = e;
+		if (!pv_desc_fixup(&e))
+			return false;
 	}
-	return 0;
+	return true;
 }
 
+static void gdt_frame_fixup(mfn_t mfn)
+{
+	uint64_t *desc = mfn_to_virt(mfn);
+
+	for (unsigned int i = 0; i < 512; i++)
+		pv_desc_fixup(&desc[i]);
+}
+
+/*
+ * Decide, then commit: every frame is typed as a descriptor page (so no
+ * writable mapping can change it under us) and every entry checked before
+ * any is fixed up or the old GDT let go. A refused call leaves the frames'
+ * contents and types and the installed GDT as they were (Xen 4.17 fixes up
+ * the frames it validated before the bad one: stricter here, on purpose).
+ */
 long do_set_gdt(uint64_t frame_list, uint64_t entries, uint64_t a3, uint64_t a4, uint64_t a5)
 {
 	struct vcpu *v = current_vcpu();
 	mfn_t frames[PV_GDT_MAX_FRAMES];
 	unsigned int n = (unsigned int)((entries + 511) / 512), taken;
-	int rc = 0;
+	bool ok = true;
 
 	if (entries > PV_GDT_MAX_ENTRIES)
 		return -XEN_EINVAL;
 	if (copy_from_guest(frames, frame_list, n * sizeof(mfn_t)) < 0)
 		return -XEN_EFAULT;
-	for (taken = 0; taken < n && !rc; taken++)
-		rc = take_gdt_frame(v->domain, frames[taken]);
-	if (rc) {
-		release_frames(frames, taken - 1);
-		return rc;
+	/* A frame whose type could not be taken is not counted in taken; one that fails its check is. */
+	for (taken = 0; taken < n && ok; taken++) {
+		ok = mfn_valid(frames[taken]) &&
+		     get_page_and_type(mfn_to_page(frames[taken]), v->domain, PAGE_TYPE_SEGDESC) == 0;
+		if (!ok)
+			break;
+		ok = gdt_frame_ok(frames[taken]);
 	}
+	if (!ok) {
+		release_frames(frames, taken);
+		return -XEN_EINVAL;
+	}
+	for (unsigned int i = 0; i < n; i++)
+		gdt_frame_fixup(frames[i]);
 	release_frames(v->arch.gdt_frames, v->arch.gdt_nr_frames);
 	memcpy(v->arch.gdt_frames, frames, n * sizeof(mfn_t));
 	v->arch.gdt_nr_frames = n;

@@ -1,4 +1,4 @@
-/* Emulation of the privileged instructions a PV kernel runs at CPL3: CPUID behind the forced prefix, MSRs, CRs, port I/O. */
+/* Emulation of the privileged instructions a PV kernel runs at CPL3: CPUID behind the forced prefix, MSRs, CRs, DRs, port I/O. */
 #include <asm/domain.h>
 #include <asm/pv.h>
 #include <asm/x86.h>
@@ -175,6 +175,19 @@ static bool emulate_mov_cr(struct vcpu *v, struct cpu_regs *r, const uint8_t *p,
 	return cr == 4;		/* CR4 writes are accepted and ignored: the hypervisor owns CR4 */
 }
 
+/* mov %drN, reg / mov reg, %drN (the mod bits are ignored, as by the CPU); a refused value is #GP. */
+static bool emulate_mov_dr(struct vcpu *v, struct cpu_regs *r, const uint8_t *p, unsigned int rex)
+{
+	unsigned int modrm = p[2], dr = (modrm >> 3) & 7;
+	uint64_t *reg = pv_gpr(r, (modrm & 7) | ((rex & 1) ? 8 : 0));
+
+	if (rex & 4)
+		return false;		/* %dr8 and up do not exist */
+	if (p[1] == 0x21)
+		return pv_debugreg_get(v, dr, reg) == 0;
+	return pv_debugreg_set(v, dr, *reg) == 0;
+}
+
 static bool io_allowed(const struct vcpu *v)
 {
 	return v->arch.iopl >= (v->arch.kernel_mode ? 1 : 3);
@@ -250,6 +263,12 @@ bool pv_emulate_op(struct vcpu *v, struct cpu_regs *r)
 	case 0x20:
 	case 0x22:
 		if (!emulate_mov_cr(v, r, insn + i, rex))
+			return false;
+		r->rip += i + 3;
+		return true;
+	case 0x21:
+	case 0x23:
+		if (!emulate_mov_dr(v, r, insn + i, rex))
 			return false;
 		r->rip += i + 3;
 		return true;

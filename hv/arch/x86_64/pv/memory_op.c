@@ -62,15 +62,18 @@ static int release_extent(struct domain *d, mfn_t mfn, unsigned int order)
 	return 0;
 }
 
-/* Returns extents done; errors end the batch early, as Xen's reservation calls do. */
-static long reservation(struct domain *d, unsigned int cmd, const struct xen_memory_reservation *r)
+/* Returns extents done, counted from start; errors end the batch early, as Xen's reservation calls do. */
+static long reservation(struct domain *d, unsigned int cmd, const struct xen_memory_reservation *r,
+			uint64_t start)
 {
 	unsigned int max_order = d->is_privileged ? MAX_ORDER_DOM0 : MAX_ORDER_DOMU;
 	uint64_t done;
 
+	if (start >= r->nr_extents)
+		return (long)start;
 	if (r->extent_order > max_order || r->nr_extents > MAX_EXTENTS)
-		return 0;
-	for (done = 0; done < r->nr_extents; done++) {
+		return (long)start;
+	for (done = start; done < r->nr_extents; done++) {
 		uint64_t slot = r->extent_start + done * sizeof(xen_pfn_t), val;
 		mfn_t mfn;
 
@@ -157,20 +160,23 @@ long do_memory_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_t
 	struct xen_memory_reservation r;
 	struct xen_machphys_mapping mm;
 	domid_t domid;
+	/* cmd is a whole unsigned long: bits 6 and up are the extent to start at (Xen's continuations). */
+	uint64_t start = cmd >> MEMOP_EXTENT_SHIFT;
 
-	/* The upper bits carry a continuation start in Xen; none is used here. */
-	switch ((uint32_t)cmd & 0x3f) {
+	switch (cmd & MEMOP_CMD_MASK) {
 	case XENMEM_increase_reservation:
 	case XENMEM_decrease_reservation:
 	case XENMEM_populate_physmap:
 		if (copy_from_guest(&r, arg, sizeof(r)) < 0)
 			return -XEN_EFAULT;
 		d = self_or_null(r.domid);
-		return d ? reservation(d, (uint32_t)cmd & 0x3f, &r) : -XEN_ESRCH;
+		return d ? reservation(d, cmd & MEMOP_CMD_MASK, &r, start) : -XEN_ESRCH;
 	case XENMEM_maximum_ram_page:
-		return (long)frame_table_frames;
+		return start ? -XEN_EINVAL : (long)frame_table_frames;
 	case XENMEM_current_reservation:
 	case XENMEM_maximum_reservation:
+		if (start)
+			return -XEN_EINVAL;
 		if (copy_from_guest(&domid, arg, sizeof(domid)) < 0)
 			return -XEN_EFAULT;
 		d = self_or_null(domid);
@@ -178,6 +184,13 @@ long do_memory_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_t
 			return -XEN_ESRCH;
 		return (long)((cmd & 0x3f) == XENMEM_current_reservation ? frame_owner_frames(&d->mem)
 									  : d->mem.max_frames);
+	default:
+		break;
+	}
+	/* Xen hands the rest to its arch layer with the whole cmd: a start extent makes them unknown. */
+	if (start)
+		return -XEN_ENOSYS;
+	switch (cmd) {
 	case XENMEM_machphys_mapping:
 		mm = (struct xen_machphys_mapping){ MACH2PHYS_VIRT_START, MACH2PHYS_VIRT_END,
 						    frame_table_frames - 1 };

@@ -18,13 +18,35 @@
 /* Bound on one call's batch: no continuations yet, so a guest cannot hold a CPU for long. */
 #define MAX_BATCH	4096
 
-/* Every guest L4 gets the hypervisor's slots exactly as the idle tables have them. */
+static bool m2p_strict(const struct domain *d)
+{
+	return __atomic_load_n(&d->vm_assist, __ATOMIC_RELAXED) & (1UL << VMASST_TYPE_m2p_strict);
+}
+
+/*
+ * Every guest L4 gets the hypervisor's slots as the idle tables have them,
+ * except the read-only M2P (slot HV_SLOT_FIRST), which Xen 4.17 gives a new
+ * L4 only under m2p_strict; without it the slot appears when the L4 becomes
+ * a kernel base (set_baseptr). Guest user mode must not read the M2P.
+ */
 void pv_mm_install_hv_slots(uint64_t *l4)
 {
 	const uint64_t *idle = paddr_to_virt(idle_pg_table_pa);
+	struct frame_owner *o = frame_owner_of(virt_to_mfn(l4));
 
 	for (unsigned int i = HV_SLOT_FIRST; i <= HV_SLOT_LAST; i++)
 		l4[i] = idle[i];
+	if (!o || o == &frame_owner_hv || !m2p_strict(container_of(o, struct domain, mem)))
+		l4[HV_SLOT_FIRST] = 0;
+}
+
+/* An L4 becomes a kernel base: without m2p_strict it gains the M2P slot (and keeps it as a user base). */
+void pv_l4_kernel_base(struct domain *d, mfn_t mfn)
+{
+	uint64_t *l4 = mfn_to_virt(mfn);
+
+	if (!m2p_strict(d) && !l4[HV_SLOT_FIRST])
+		l4[HV_SLOT_FIRST] = ((const uint64_t *)paddr_to_virt(idle_pg_table_pa))[HV_SLOT_FIRST];
 }
 
 /* Guest entries may be global (user pages): a CR3 reload is not enough, toggle PGE. */
@@ -141,10 +163,18 @@ static int set_baseptr(struct vcpu *v, mfn_t mfn, bool user)
 			return -XEN_EINVAL;
 	}
 	*slot = mfn;
-	/* User page tables never show the M2P (as Xen does); kernel ones always do. */
-	if (mfn != MFN_INVALID)
-		((uint64_t *)mfn_to_virt(mfn))[HV_SLOT_FIRST] =
-			user ? 0 : ((const uint64_t *)paddr_to_virt(idle_pg_table_pa))[HV_SLOT_FIRST];
+	/*
+	 * The M2P slot as Xen 4.17 keeps it (measured, conformance test m2p_slot):
+	 * only a change of base touches it; a kernel base gains it unless
+	 * m2p_strict; a user base loses it only under m2p_strict, so one L4 may
+	 * serve both modes.
+	 */
+	if (mfn != MFN_INVALID && mfn != old) {
+		if (!user)
+			pv_l4_kernel_base(v->domain, mfn);
+		else if (m2p_strict(v->domain))
+			((uint64_t *)mfn_to_virt(mfn))[HV_SLOT_FIRST] = 0;
+	}
 	if (v->arch.kernel_mode != user && mfn != MFN_INVALID)
 		write_cr3(mfn << PAGE_SHIFT);
 	if (old != MFN_INVALID)

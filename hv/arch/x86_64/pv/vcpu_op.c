@@ -12,6 +12,7 @@
 #include <hv/pv_mm.h>
 #include <hv/time.h>
 #include <pvabi/errno.h>
+#include <pvabi/sched.h>
 #include <pvabi/vcpu.h>
 #include <pvabi/xen.h>
 
@@ -198,6 +199,34 @@ static long register_vcpu_info(struct vcpu *v, uint64_t arg)
 	return 0;
 }
 
+/* Only a vCPU with a context (page tables) can run: vCPU 0 from the builder; VCPUOP_initialise is to come. */
+static long vcpu_up(struct vcpu *v)
+{
+	if (v->arch.guest_table == MFN_INVALID)
+		return -XEN_EINVAL;
+	vcpu_pause_flag_clear(v, VPF_DOWN);
+	return 0;
+}
+
+/*
+ * As Xen 4.17: v goes offline until VCPUOP_up; taking down the domain's last
+ * vCPU that is up powers the domain off instead (Linux does this in a loop
+ * after an early panic: the domain must stop, not spin). When v is the
+ * caller, it stops on its way out and resumes after this call, rax 0.
+ * Two vCPUs going down at once may both see the other up: the domain then
+ * sits with every vCPU down, idle, as on Xen.
+ */
+static long vcpu_down(struct domain *d, struct vcpu *v)
+{
+	for (unsigned int i = 0; i < d->max_vcpus; i++)
+		if (d->vcpu[i] && d->vcpu[i] != v && !(d->vcpu[i]->pause_flags & VPF_DOWN)) {
+			vcpu_pause_flag_set(v, VPF_DOWN);
+			return 0;
+		}
+	domain_shutdown(d, SHUTDOWN_poweroff);
+	return 0;
+}
+
 long do_vcpu_op(uint64_t cmd, uint64_t vcpuid, uint64_t arg, uint64_t a4, uint64_t a5)
 {
 	struct vcpu *cur = current_vcpu(), *v;
@@ -265,9 +294,11 @@ long do_vcpu_op(uint64_t cmd, uint64_t vcpuid, uint64_t arg, uint64_t a4, uint64
 	case VCPUOP_register_vcpu_time_memory_area:
 		return register_time_area(v, arg);
 	case VCPUOP_up:
+		return vcpu_up(v);
 	case VCPUOP_down:
+		return vcpu_down(d, v);
 	case VCPUOP_initialise:
-		return -XEN_EINVAL;	/* one vCPU per domain today; it is always up */
+		return -XEN_EINVAL;	/* no secondary vCPU can be given a context yet */
 	default:
 		return -XEN_ENOSYS;
 	}

@@ -24,13 +24,16 @@ struct arch_vcpu {
 	} traps[256];
 	uint64_t event_callback, failsafe_callback, syscall_callback, nmi_callback;
 	bool event_mask, failsafe_mask, syscall_mask;	/* CALLBACKF_mask_events */
+	/* Compat-mode (FLAT_USER_CS32) entries: syscall32 is delivered; sysenter is recorded only. */
+	uint64_t syscall32_callback, sysenter_callback;
+	bool syscall32_mask, sysenter_mask;
 	uint64_t kernel_sp;
 	uint16_t kernel_ss;
 
 	/* Virtual CPU state the guest sees instead of the real one. */
 	bool guest_ts;			/* CR0.TS from fpu_taskswitch */
 	uint8_t iopl;			/* PHYSDEVOP_set_iopl */
-	uint64_t debugreg[8];		/* recorded; not loaded into hardware yet */
+	uint64_t debugreg[8];		/* 4, 5 unused; live in hardware while %dr7 enables any */
 	uint8_t fpu[512] __aligned(16);	/* fxsave area while off the CPU */
 
 	/* vcpu_op: timers (ns since boot; 0 = off), runstate, a vcpu_info moved out of shared_info. */

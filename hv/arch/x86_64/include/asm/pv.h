@@ -34,7 +34,18 @@ void __noreturn reset_stack_and_jump(void *sp, void (*fn)(void));
 /* Trap delivery to the guest kernel (bounce.c). */
 int pv_toggle_guest_mode(struct vcpu *v);
 void pv_inject_trap(struct vcpu *v, struct cpu_regs *r, unsigned int vec, uint64_t error);
-void pv_bounce_user_syscall(struct vcpu *v, struct cpu_regs *r);
+/* Debug registers (pv/debugreg.c). */
+void pv_debugreg_init(struct vcpu *v);
+void pv_debugreg_switch_in(const struct vcpu *v);
+void pv_debugreg_switch_out(const struct vcpu *v);
+long pv_debugreg_set(struct vcpu *v, unsigned int reg, uint64_t value);
+long pv_debugreg_get(const struct vcpu *v, unsigned int reg, uint64_t *value);
+void pv_debug_trap_guest(struct vcpu *v);
+void pv_debug_trap_hypervisor(const struct cpu_regs *r);
+
+void pv_l4_kernel_base(struct domain *d, mfn_t mfn);
+void pv_software_interrupt(struct vcpu *v, struct cpu_regs *r, unsigned int n, bool rip_after);
+void pv_bounce_user_syscall(struct vcpu *v, struct cpu_regs *r, bool compat);
 long pv_do_iret(struct vcpu *v, struct cpu_regs *r);
 /* Privileged-instruction emulation (emulate.c): true if handled (rip advanced). */
 bool pv_emulate_op(struct vcpu *v, struct cpu_regs *r);
