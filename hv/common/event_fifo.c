@@ -34,6 +34,8 @@ struct fifo_vcpu {
  */
 struct evtchn_fifo {
 	spinlock_t lock;
+	struct domain *owner;		/* charged for this block (about 21 KiB) while it exists */
+	size_t bytes;
 	unsigned int nr_vcpus;
 	unsigned int nr_pages;
 	mfn_t page_mfn[EVTCHN_FIFO_MAX_EVENT_ARRAY_PAGES];	/* writable references held */
@@ -200,15 +202,25 @@ void evtchn_fifo_destroy(struct evtchn_fifo *f)
 			put_page_and_type(mfn_to_page(f->vcpu[i].cb_mfn));
 	for (unsigned int i = 0; i < f->nr_pages; i++)
 		put_page_and_type(mfn_to_page(f->page_mfn[i]));
+	domain_heap_uncharge(f->owner, f->bytes);
 	hv_free(f);
 }
 
 static struct evtchn_fifo *fifo_alloc(struct domain *d)
 {
-	struct evtchn_fifo *f = hv_zalloc(sizeof(*f) + d->max_vcpus * sizeof(struct fifo_vcpu));
+	size_t bytes = sizeof(struct evtchn_fifo) + d->max_vcpus * sizeof(struct fifo_vcpu);
+	struct evtchn_fifo *f;
 
-	if (!f)
+	/* The guest asked for it: hypervisor heap that counts against the domain's allowance. */
+	if (domain_heap_charge(d, bytes) < 0)
 		return NULL;
+	f = hv_zalloc(bytes);
+	if (!f) {
+		domain_heap_uncharge(d, bytes);
+		return NULL;
+	}
+	f->owner = d;
+	f->bytes = bytes;
 	f->lock = (spinlock_t)SPINLOCK_INIT;
 	f->nr_vcpus = d->max_vcpus;
 	for (unsigned int i = 0; i < f->nr_vcpus; i++)
