@@ -1,6 +1,7 @@
 /* TSC calibration against PIT channel 2, and nanoseconds since boot from the TSC. */
 #include <asm/x86.h>
 #include <hv/log.h>
+#include <hv/percpu.h>
 #include <hv/time.h>
 
 #define PIT_HZ		1193182
@@ -14,7 +15,18 @@ static uint64_t ns_mult;
 /* pvclock parameters for guests: ns = ((tsc - tsc_at_boot) << shift) * mul >> 32. */
 static uint32_t pv_mul;
 static int8_t pv_shift;
-static uint64_t wallclock_boot_sec;	/* seconds since the epoch at system time 0 */
+/*
+ * Nanoseconds since the epoch at system time 0. The RTC counts whole
+ * seconds: read once at boot, the estimate is placed mid-second (error up
+ * to +-0.5 s); the tick then finds a seconds edge (rtc_edge_tick) and the
+ * estimate becomes exact to a few microseconds of the RTC's own phase.
+ */
+static uint64_t wallclock_boot_ns;
+static enum { EDGE_COARSE, EDGE_FINE, EDGE_DONE } edge_state = EDGE_DONE;
+static unsigned int edge_last_sec;
+static s_time_t edge_last_poll, edge_next;
+#define NS_PER_SEC	1000000000ULL
+#define EDGE_SPIN_MAX	(30 * 1000000LL)	/* the longest the fine wait may hold CPU 0 */
 
 uint64_t tsc_boot_value(void)
 {
@@ -27,9 +39,9 @@ void time_pvclock_params(uint32_t *mul, int8_t *shift)
 	*shift = pv_shift;
 }
 
-uint64_t time_wallclock_boot(void)
+uint64_t time_wallclock_boot_ns(void)
 {
-	return wallclock_boot_sec;
+	return __atomic_load_n(&wallclock_boot_ns, __ATOMIC_RELAXED);
 }
 
 static unsigned int cmos_read(unsigned int reg)
@@ -53,13 +65,18 @@ static uint64_t days_since_epoch(unsigned int y, unsigned int m, unsigned int d)
 	return era * 146097 + doe - 719468;
 }
 
-/* The RTC, read once at boot: guests get it as shared_info's wall clock. */
-static void read_rtc(void)
+static void rtc_wait_not_updating(void)
+{
+	for (int tries = 0; tries < 1000000 && (cmos_read(0x0a) & 0x80); tries++)
+		;	/* update in progress */
+}
+
+/* Seconds since the epoch from the RTC, or 0 if it makes no sense. */
+static uint64_t rtc_seconds(void)
 {
 	unsigned int sec, min, hour, day, mon, year, b;
 
-	for (int tries = 0; tries < 1000000 && (cmos_read(0x0a) & 0x80); tries++)
-		;	/* update in progress */
+	rtc_wait_not_updating();
 	b = cmos_read(0x0b);
 	sec = bcd(cmos_read(0x00), b & 4);
 	min = bcd(cmos_read(0x02), b & 4);
@@ -67,11 +84,74 @@ static void read_rtc(void)
 	day = bcd(cmos_read(0x07), b & 4);
 	mon = bcd(cmos_read(0x08), b & 4);
 	year = bcd(cmos_read(0x09), b & 4) + 2000;
-	if (mon < 1 || mon > 12 || day < 1 || day > 31) {
+	if (mon < 1 || mon > 12 || day < 1 || day > 31)
+		return 0;
+	return days_since_epoch(year, mon, day) * 86400 + hour * 3600 + min * 60 + sec;
+}
+
+/* The RTC, read at boot: guests get it as shared_info's wall clock. */
+static void read_rtc(void)
+{
+	uint64_t sec = rtc_seconds();
+
+	if (!sec) {
 		log_warn("time: RTC unreadable; wall clock starts at the epoch");
 		return;
 	}
-	wallclock_boot_sec = days_since_epoch(year, mon, day) * 86400 + hour * 3600 + min * 60 + sec;
+	wallclock_boot_ns = sec * NS_PER_SEC + NS_PER_SEC / 2 - (uint64_t)time_now_ns();
+	edge_last_sec = cmos_read(0x00);
+	edge_last_poll = time_now_ns();
+	edge_state = EDGE_COARSE;
+}
+
+/*
+ * From CPU 0's tick until done: first the tick that sees the seconds
+ * register change (an edge within the last tick period), then, one second
+ * later, a busy wait from just before that window to the change itself.
+ * It holds CPU 0 once, for at most about two tick periods. Returns true
+ * when the wall clock has just become exact: the caller republishes it.
+ */
+bool rtc_edge_tick(void)
+{
+	s_time_t now = time_now_ns(), t;
+	unsigned int sec;
+
+	if (edge_state == EDGE_DONE || (cmos_read(0x0a) & 0x80))
+		return false;
+	if (edge_state == EDGE_COARSE) {
+		sec = cmos_read(0x00);
+		if (sec != edge_last_sec)
+			edge_next = edge_last_poll + (s_time_t)NS_PER_SEC;
+		edge_state = sec != edge_last_sec ? EDGE_FINE : EDGE_COARSE;
+		edge_last_sec = sec;
+		edge_last_poll = now;
+		return false;
+	}
+	/* Wait for the tick just before the window in which the next edge must fall. */
+	if (now + (s_time_t)this_cpu()->timer_period_ns < edge_next)
+		return false;
+	sec = cmos_read(0x00);
+	do {
+		t = time_now_ns();
+		if (t - now > EDGE_SPIN_MAX) {
+			edge_state = EDGE_COARSE;	/* missed it (a long stall): start over */
+			edge_last_sec = cmos_read(0x00);
+			edge_last_poll = t;
+			return false;
+		}
+	} while (cmos_read(0x00) == sec);
+	edge_state = EDGE_DONE;
+	/* The second that began at t, read whole (date included) now that the update is over. */
+	{
+		uint64_t whole = rtc_seconds() * NS_PER_SEC;
+
+		if (!whole)
+			return false;
+		log_info("time: RTC second %lu began %ld us after boot: wall clock moved by %ld ms",
+			 (unsigned long)(whole / NS_PER_SEC), t / 1000, (int64_t)(whole - (uint64_t)t - wallclock_boot_ns) / 1000000);
+		__atomic_store_n(&wallclock_boot_ns, whole - (uint64_t)t, __ATOMIC_RELAXED);
+	}
+	return true;
 }
 
 uint64_t tsc_khz(void)

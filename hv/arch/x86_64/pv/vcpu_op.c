@@ -85,13 +85,16 @@ void pv_update_time(struct vcpu *v)
 void pv_domain_time_init(struct domain *d)
 {
 	struct shared_info *s = d->shared_info;
-	uint64_t sec = time_wallclock_boot();
+	uint64_t ns = time_wallclock_boot_ns(), sec = ns / 1000000000ULL;
 
-	s->wc_version++;
+	/* Odd while it changes: a guest reading it meanwhile retries. */
+	__atomic_store_n(&s->wc_version, s->wc_version + 1, __ATOMIC_RELEASE);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	s->wc_sec = (uint32_t)sec;
 	s->wc_sec_hi = (uint32_t)(sec >> 32);
-	s->wc_nsec = 0;
-	s->wc_version++;
+	s->wc_nsec = (uint32_t)(ns % 1000000000ULL);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	__atomic_store_n(&s->wc_version, s->wc_version + 1, __ATOMIC_RELEASE);
 }
 
 /*
@@ -328,6 +331,13 @@ static void check_blocked(struct domain *d, void *arg)
 	}
 }
 
+/* The RTC edge made the wall clock exact: guests that boot from now on read the better value. */
+static void republish_wallclock(struct domain *d, void *arg)
+{
+	(void)arg;
+	pv_domain_time_init(d);
+}
+
 /* Each CPU's tick: its running vCPU's timers; the boot CPU also wakes blocked vCPUs whose time came. */
 void pv_timer_tick(void)
 {
@@ -336,6 +346,9 @@ void pv_timer_tick(void)
 
 	if (pc->curr)
 		pv_check_timers(pc->curr, now);
-	if (pc->cpu_id == 0)
+	if (pc->cpu_id == 0) {
 		domain_for_each(check_blocked, &now);
+		if (rtc_edge_tick())
+			domain_for_each(republish_wallclock, NULL);
+	}
 }

@@ -8,6 +8,9 @@ void time_init(void);
 void tsc_delay_ns(uint64_t ns);
 uint64_t tsc_boot_value(void);
 void time_pvclock_params(uint32_t *mul, int8_t *shift);
-uint64_t time_wallclock_boot(void);
+/* Wall-clock ns since the epoch at system time 0 (from the RTC). */
+uint64_t time_wallclock_boot_ns(void);
+/* CPU 0's tick while the RTC's seconds edge is sought: true once the wall clock has just become exact. */
+bool rtc_edge_tick(void);
 
 #endif
