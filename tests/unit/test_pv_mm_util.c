@@ -27,7 +27,7 @@ void pv_mm_flush_tlbs(struct page_info *pg)
 
 bool pvt_unused(mfn_t mfn)
 {
-	return frame_table[mfn].count_info == 0 && (frame_table[mfn].type_info & ~PGT_NEED_FLUSH) == 0;
+	return frame_table[mfn].count_info == 0 && (frame_table[mfn].type_info & ~PGT_FLUSH_FLAGS) == 0;
 }
 
 void pvt_setup(void)
@@ -98,8 +98,8 @@ bool pvt_page_same(const struct page_info *a, const struct page_info *b)
 {
 	struct page_info x = *a, y = *b;
 
-	x.type_info &= ~PGT_NEED_FLUSH;
-	y.type_info &= ~PGT_NEED_FLUSH;
+	x.type_info &= ~PGT_FLUSH_FLAGS;
+	y.type_info &= ~PGT_FLUSH_FLAGS;
 	return memcmp(&x, &y, sizeof(x)) == 0;
 }
 

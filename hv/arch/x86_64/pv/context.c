@@ -139,6 +139,10 @@ void arch_domain_destroy(struct domain *d)
 	for (unsigned int i = 0; i < d->max_vcpus; i++) {
 		struct arch_vcpu *a = &d->vcpu[i]->arch;
 
+		/* Releases a hypercall left half done: each holds a general and a type reference. */
+		while (a->nr_deferred_put)
+			put_page_and_type(a->deferred_put[--a->nr_deferred_put]);
+
 		if (a->guest_table != MFN_INVALID)
 			put_page_and_type(mfn_to_page(a->guest_table));
 		if (a->guest_table_user != MFN_INVALID)
@@ -252,6 +256,8 @@ void exit_to_guest_work(struct cpu_regs *r)
 void pv_syscall(struct cpu_regs *r)
 {
 	struct vcpu *v = this_cpu()->curr;
+	uint64_t nr, args[5];
+	long ret;
 
 	if (r->vector == VEC_SYSCALL32) {
 		/* 32-bit compat user code: no syscall32 callback is supported, so it is an invalid opcode. */
@@ -267,9 +273,57 @@ void pv_syscall(struct cpu_regs *r)
 		r->rax = (uint64_t)pv_do_iret(v, r);
 		return;
 	}
+	v->arch.in_hypercall = true;
+	v->arch.cont_pending = false;
 	local_irq_enable();
-	r->rax = (uint64_t)hypercall_dispatch(v, r->rax, r->rdi, r->rsi, r->rdx, r->r10, r->r8);
+	ret = hypercall_dispatch(v, r->rax, r->rdi, r->rsi, r->rdx, r->r10, r->r8);
 	local_irq_disable();
+	v->arch.in_hypercall = false;
+	if (!hypercall_cont_take(&nr, args)) {
+		r->rax = (uint64_t)ret;
+		return;
+	}
+	/* Back over the 2-byte syscall: the guest enters again, after its pending events if any. */
+	r->rip -= 2;
+	r->rax = nr;
+	r->rdi = args[0];
+	r->rsi = args[1];
+	r->rdx = args[2];
+	r->r10 = args[3];
+	r->r8 = args[4];
+}
+
+long hypercall_create_continuation(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	struct vcpu *v = current_vcpu();
+
+	v->arch.cont_nr = nr;
+	v->arch.cont_args[0] = a1;
+	v->arch.cont_args[1] = a2;
+	v->arch.cont_args[2] = a3;
+	v->arch.cont_args[3] = a4;
+	v->arch.cont_args[4] = a5;
+	v->arch.cont_pending = true;
+	return (long)nr;
+}
+
+bool hypercall_cont_take(uint64_t *nr, uint64_t args[5])
+{
+	struct vcpu *v = current_vcpu();
+
+	if (!v->arch.cont_pending)
+		return false;
+	v->arch.cont_pending = false;
+	*nr = v->arch.cont_nr;
+	for (unsigned int i = 0; i < 5; i++)
+		args[i] = v->arch.cont_args[i];
+	return true;
+}
+
+/* A timer tick found the slice over with others waiting (or a kick asked): give the CPU back soon. */
+bool hypercall_preempt_check(void)
+{
+	return this_cpu()->need_resched;
 }
 
 /* A fault in the guest: emulate what the ABI says the hypervisor emulates, deliver the rest. */
