@@ -136,6 +136,15 @@ static void park_partial(struct page_info *pg, unsigned int next, uint64_t flags
 	__atomic_fetch_or(&pg->type_info, flags, __ATOMIC_ACQ_REL);
 }
 
+/* Taking a partial table over: where it stopped; the field is zero whenever the table is not partial. */
+static unsigned int unpark_partial(struct page_info *pg)
+{
+	unsigned int next = pg->user_tag;
+
+	pg->user_tag = 0;
+	return next;
+}
+
 /* Count 1 -> 0 of a word we own (nothing else may change it but linear counts): keep what an unused frame keeps. */
 static void drop_last_type_flags(struct page_info *pg, uint64_t add)
 {
@@ -214,7 +223,7 @@ int get_page_type(struct page_info *pg, enum page_type type)
 	if (claim) {
 		/* The partial state's general reference: the caller holds its own. */
 		put_page(pg);
-		return run_validation(pg, type, pg->user_tag, before, true);
+		return run_validation(pg, type, unpark_partial(pg), before, true);
 	}
 	/*
 	 * We own the new type (count 1, not validated): others wanting it spin,
@@ -261,7 +270,7 @@ static int put_type(struct page_info *pg, bool preemptible)
 			/* Our reference is the partial state's: finish releasing what it holds. */
 			if (!cas_word(&pg->type_info, &x, x & ~(PGT_PARTIAL | PGT_PARTIAL_PUT)))
 				continue;
-			return run_devalidation(pg, t, pg->user_tag, preemptible);
+			return run_devalidation(pg, t, unpark_partial(pg), preemptible);
 		}
 		/* An unused frame has no type at all: nothing stale to reason about later. */
 		if (cas_word(&pg->type_info, &x, cnt == 1 ? x & PGT_KEEP_UNUSED : x - 1))
