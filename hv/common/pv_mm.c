@@ -87,11 +87,13 @@ static int type_get_next(uint64_t x, enum page_type type, uint64_t *nx, bool *wa
 		/*
 		 * A new use: the old type's flags go; page tables start
 		 * unvalidated. Only a writable use keeps the pending RW flush;
-		 * no use keeps the stale-table flush.
+		 * only the same table type keeps the stale-table one.
 		 */
 		*nx = (x & PGT_LINEAR_MASK) | ((uint64_t)type << PGT_TYPE_SHIFT) | 1;
 		if (type == PAGE_TYPE_WRITABLE)
 			*nx |= x & PGT_NEED_FLUSH;
+		if ((x & PGT_STALE_PT) == (uint64_t)type << PGT_STALE_SHIFT)
+			*nx |= x & PGT_STALE_PT;
 		if (!pv_type_is_pt(type))
 			*nx |= PGT_VALIDATED;
 		return 0;
@@ -150,7 +152,8 @@ static void drop_last_type_flags(struct page_info *pg, uint64_t add)
 {
 	uint64_t x = load_word(&pg->type_info);
 
-	while (!cas_word(&pg->type_info, &x, (x & PGT_KEEP_UNUSED) | add))
+	while (!cas_word(&pg->type_info, &x, add ? (x & ~PGT_STALE_PT & PGT_KEEP_UNUSED) | add
+						  : x & PGT_KEEP_UNUSED))
 		;
 }
 
@@ -246,7 +249,7 @@ static int run_devalidation(struct page_info *pg, enum page_type t, unsigned int
 		return -XEN_ERESTART;
 	}
 	/* Paging-structure caches may still point into it: flush before its next use. */
-	drop_last_type_flags(pg, PGT_STALE_PT);
+	drop_last_type_flags(pg, (uint64_t)t << PGT_STALE_SHIFT);
 	return 0;
 }
 

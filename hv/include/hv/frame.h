@@ -59,7 +59,7 @@ extern struct frame_owner frame_owner_hv;
  *   bits 52..55  reserved (zero; the PV memory manager keeps flags here, see pv_mm.h)
  *   bit  56      PGT_VALIDATED: contents checked for the current type
  *   bit  57      PGT_PINNED: type held by a guest pin (MMUEXT_PIN_*)
- *   bits 58..63  reserved (zero)
+ *   bits 58..63  reserved (zero; pv_mm keeps its stale-table mark in 58..60)
  */
 enum page_type {
 	PAGE_TYPE_NONE = 0,

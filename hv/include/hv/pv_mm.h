@@ -139,12 +139,16 @@ struct domain;
  */
 #define PGT_NEED_FLUSH		(1ULL << 52)
 /*
- * Set when a page-table type (L1..L4) is dropped after validation: a CPU
- * may still cache paging structures that point into the frame. Before it
- * takes any type again (writable above all) get_page_type clears it and
- * calls pv_mm_flush_tlbs. It survives the type count dropping to 0.
+ * Set (to the type, L1..L4) when a page-table type is dropped after
+ * validation: a CPU may still cache paging structures that point into the
+ * frame. Before it takes any other type (writable above all) get_page_type
+ * clears it and calls pv_mm_flush_tlbs. The same table type again needs no
+ * flush (its contents cannot have changed: writing them needs a writable
+ * type, which flushes) and keeps the mark. It survives the type count
+ * dropping to 0.
  */
-#define PGT_STALE_PT		(1ULL << 53)
+#define PGT_STALE_SHIFT		58
+#define PGT_STALE_PT		(7ULL << PGT_STALE_SHIFT)
 #define PGT_FLUSH_FLAGS		(PGT_NEED_FLUSH | PGT_STALE_PT)
 /* Partial (de)validation, see "Preemption" above. */
 #define PGT_PARTIAL		(1ULL << 54)
