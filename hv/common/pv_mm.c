@@ -368,15 +368,24 @@ static bool owned_by(const struct page_info *pg, const struct domain *d)
 	return may_reference(pg, d, false);
 }
 
-static void drop_pin(struct page_info *pg)
+/* A release that stopped is continued by the next step before anything else. */
+static bool teardown_stopped(struct pv_mm_teardown *t, struct page_info *pg)
+{
+	if (put_page_and_type_preemptible(pg) == 0)
+		return false;
+	t->busy = pg;
+	return true;
+}
+
+static bool drop_pin(struct pv_mm_teardown *t, struct page_info *pg)
 {
 	uint64_t x = load_word(&pg->type_info);
 
 	do {
 		if (!(x & PGT_PINNED))
-			return;
+			return false;
 	} while (!cas_word(&pg->type_info, &x, x & ~PGT_PINNED));
-	put_page_and_type(pg);
+	return teardown_stopped(t, pg);
 }
 
 /*
@@ -384,58 +393,110 @@ static void drop_pin(struct page_info *pg)
  * its own references. (A partial release belongs to its holder, which the
  * caller has finished before.)
  */
-static void drop_orphan_partial(struct page_info *pg)
+static bool drop_orphan_partial(struct pv_mm_teardown *t, struct page_info *pg)
 {
 	uint64_t x = load_word(&pg->type_info);
 
-	if ((x & (PGT_PARTIAL | PGT_PARTIAL_PUT)) == PGT_PARTIAL)
-		put_page_and_type(pg);
+	if ((x & (PGT_PARTIAL | PGT_PARTIAL_PUT)) != PGT_PARTIAL)
+		return false;
+	return teardown_stopped(t, pg);
 }
 
-/* Drops what a validated table's entries hold even though others still hold its type. */
-static void force_devalidate(struct page_info *pg)
+/*
+ * Drops what a validated table's entries hold even though others still hold
+ * its type. Stopped, the table keeps its count and entries [0, next) their
+ * references (nobody else looks at a dying domain's tables).
+ */
+static bool force_devalidate(struct pv_mm_teardown *t, struct page_info *pg)
 {
 	uint64_t x = load_word(&pg->type_info);
 
 	do {
 		if (!pv_type_is_pt(word_type(x)) || !(x & PGT_VALIDATED) || (x & PGT_COUNT_MASK) == 0)
-			return;
+			return false;
 	} while (!cas_word(&pg->type_info, &x, x & ~PGT_VALIDATED));
-	pv_mm_release_entries(pg, word_type(x), PV_PT_ENTRIES, false);
+	t->force_next = pv_mm_release_entries(pg, word_type(x), PV_PT_ENTRIES, true);
+	if (!t->force_next)
+		return false;
+	t->force = pg;
+	t->force_type = word_type(x);
+	return true;
+}
+
+static bool still_held(const struct page_info *pg)
+{
+	return (load_word((uint64_t *)&pg->count_info) & PGC_COUNT_MASK) ||
+	       (load_word((uint64_t *)&pg->type_info) & (PGT_COUNT_MASK | PGT_LINEAR_MASK));
+}
+
+/* Continues what the previous step left; true if it stopped again. */
+static bool teardown_resume(struct pv_mm_teardown *t)
+{
+	if (t->busy) {
+		if (put_page_and_type_preemptible(t->busy))
+			return true;
+		t->busy = NULL;
+	}
+	if (t->force) {
+		t->force_next = pv_mm_release_entries(t->force, t->force_type, t->force_next, true);
+		if (t->force_next)
+			return true;
+		t->force = NULL;
+	}
+	return false;
+}
+
+/* One frame of one phase; true if its release stopped. */
+static bool teardown_frame(struct pv_mm_teardown *t, struct domain *d, struct page_info *pg)
+{
+	if (!owned_by(pg, d))
+		return false;
+	switch (t->phase) {
+	case 0:
+		/* Pinned means validated, so a frame is never both pinned and partial. */
+		return drop_pin(t, pg) || drop_orphan_partial(t, pg);
+	case 1:
+		/*
+		 * Tables that reference each other (or are held by a base
+		 * pointer) keep their type after the pins go; devalidating each
+		 * one releases what it holds, whatever order we meet them in.
+		 */
+		return force_devalidate(t, pg);
+	default:
+		t->left += still_held(pg);
+		return false;
+	}
+}
+
+int pv_mm_relinquish_step(struct domain *d, const mfn_t *mfns, size_t nr, struct pv_mm_teardown *t)
+{
+	unsigned int done = 0;
+
+	if (teardown_resume(t))
+		return -XEN_ERESTART;
+	for (; t->phase < 3; t->phase++, t->next = 0) {
+		while (t->next < nr) {
+			mfn_t m = mfns[t->next++];
+
+			if (mfn_valid(m) && teardown_frame(t, d, mfn_to_page(m)))
+				return -XEN_ERESTART;
+			/* Frames cost little each, but a big domain has millions. */
+			if (++done % 256 == 0 && pv_mm_preempt_check(d))
+				return -XEN_ERESTART;
+		}
+	}
+	if (t->left)
+		log_warn("pv_mm: d%u teardown: %lu frames still referenced", d->domid, (unsigned long)t->left);
+	return 0;
 }
 
 size_t pv_mm_relinquish(struct domain *d, const mfn_t *mfns, size_t nr)
 {
-	size_t left = 0;
+	struct pv_mm_teardown t = { 0 };
 
-	for (size_t i = 0; i < nr; i++)
-		if (mfn_valid(mfns[i]) && owned_by(mfn_to_page(mfns[i]), d)) {
-			drop_pin(mfn_to_page(mfns[i]));
-			drop_orphan_partial(mfn_to_page(mfns[i]));
-		}
-	/*
-	 * Tables that reference each other (or are held by a base pointer)
-	 * keep their type after the pins go; devalidating each one releases
-	 * what it holds, whatever order we meet them in.
-	 */
-	for (size_t i = 0; i < nr; i++)
-		if (mfn_valid(mfns[i]) && owned_by(mfn_to_page(mfns[i]), d))
-			force_devalidate(mfn_to_page(mfns[i]));
-	for (size_t i = 0; i < nr; i++) {
-		struct page_info *pg;
-
-		if (!mfn_valid(mfns[i]))
-			continue;
-		pg = mfn_to_page(mfns[i]);
-		if (!owned_by(pg, d))
-			continue;
-		if ((load_word(&pg->count_info) & PGC_COUNT_MASK) ||
-		    (load_word(&pg->type_info) & (PGT_COUNT_MASK | PGT_LINEAR_MASK)))
-			left++;
-	}
-	if (left)
-		log_warn("pv_mm: d%u teardown: %lu frames still referenced", d->domid, (unsigned long)left);
-	return left;
+	while (pv_mm_relinquish_step(d, mfns, nr, &t))
+		;
+	return t.left;
 }
 
 __attribute__((weak)) void pv_mm_spin_wait(void)
@@ -443,7 +504,7 @@ __attribute__((weak)) void pv_mm_spin_wait(void)
 	cpu_relax();
 }
 
-__attribute__((weak)) bool pv_mm_preempt_check(const struct domain *d __attribute__((unused)))
+__attribute__((weak)) bool pv_mm_preempt_check(struct domain *d __attribute__((unused)))
 {
 	return false;
 }

@@ -15,7 +15,7 @@ static unsigned long checks, fire_at;
 static struct page_info *deferred[8];
 static unsigned int nr_deferred;
 
-bool pv_mm_preempt_check(const struct domain *d)
+bool pv_mm_preempt_check(struct domain *d)
 {
 	ck_assert_ptr_eq(d, &dom_a);
 	checks++;
@@ -369,6 +369,56 @@ START_TEST(test_stale_table_flush)
 }
 END_TEST
 
+/* Teardown in steps: a pinned tree, and one the guest left half validated, go back whatever the stops. */
+static unsigned int relinquish_stepping(const struct wide *w, size_t left)
+{
+	struct pv_mm_teardown t = { 0 };
+	unsigned int steps = 0;
+
+	while (pv_mm_relinquish_step(&dom_a, w->all, 22, &t) == -XEN_ERESTART)
+		ck_assert_uint_lt(++steps, 10000);
+	ck_assert_uint_eq(t.left, left);
+	return steps;
+}
+
+START_TEST(test_relinquish_in_steps)
+{
+	struct wide w;
+	struct counts pinned;
+	unsigned long pc, uc;
+
+	wide_build(&w, false);
+	reference(&w, &pinned, &pc, &uc);
+	preempt(NEVER, 0);
+	ck_assert_int_eq(pv_mm_pin_table(&dom_a, w.l4, 4), 0);
+	preempt(ALWAYS, 0);
+	ck_assert_uint_ge(relinquish_stepping(&w, 0), 5);
+	expect_unused(&w);
+	for (unsigned long k = 1; k < 40; k++) {
+		preempt(NEVER, 0);
+		ck_assert_int_eq(pv_mm_pin_table(&dom_a, w.l4, 4), 0);
+		preempt(AT, k);
+		relinquish_stepping(&w, 0);
+		expect_unused(&w);
+	}
+	/* A table still held after its pin went (as by a base pointer), released by force in steps. */
+	preempt(NEVER, 0);
+	ck_assert_int_eq(get_page_and_type(PG(w.l3), &dom_a, PAGE_TYPE_L3), 0);
+	preempt(ALWAYS, 0);
+	relinquish_stepping(&w, 1);
+	ck_assert_uint_eq(pvt_tcount(w.l3), 1);
+	ck_assert(!(PG(w.l3)->type_info & PGT_VALIDATED));
+	put_page_and_type(PG(w.l3));
+	expect_unused(&w);
+	/* Abandoned half way: the partial state's own references go too. */
+	preempt(AT, pc / 2);
+	ck_assert_int_eq(pv_mm_pin_table(&dom_a, w.l4, 4), -XEN_ERESTART);
+	preempt(ALWAYS, 0);
+	relinquish_stepping(&w, 0);
+	expect_unused(&w);
+}
+END_TEST
+
 static void setup(void)
 {
 	pvt_setup();
@@ -388,6 +438,7 @@ static Suite *preempt_suite(void)
 	tcase_add_test(tc, test_preempt_refused);
 	tcase_add_test(tc, test_partial_refuses_others);
 	tcase_add_test(tc, test_stale_table_flush);
+	tcase_add_test(tc, test_relinquish_in_steps);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -84,8 +84,9 @@ struct domain;
  * Preemption (a guest must not hold a CPU for long): validating or
  * releasing an L2..L4 stops after any entry when pv_mm_preempt_check(d)
  * says so (the arch answers yes only inside d's own hypercall with other
- * work waiting), and at least one entry is done per call. The table is then
- * left PARTIAL: type count exactly 1, one general reference, both owned by
+ * work waiting, or in d's teardown steps), and at least one entry is done
+ * per call. The table is then left PARTIAL: type count exactly 1, one
+ * general reference, both owned by
  * the partial state, not VALIDATED, and entries [0, next) hold their
  * references (next in page_info.user_tag, free on domain frames); entry
  * next may be a child table that is partial itself. Validation moves next
@@ -248,6 +249,23 @@ int pv_mm_mod_entry(struct domain *d, mfn_t table_mfn, unsigned int index, uint6
 size_t pv_mm_relinquish(struct domain *d, const mfn_t *mfns, size_t nr);
 
 /*
+ * The same teardown in steps: each stops when pv_mm_preempt_check(d) says
+ * so (after a table entry above L1, or every 256 frames), returning
+ * -XEN_ERESTART; call again with the same arguments and t until it returns
+ * 0, then t->left is pv_mm_relinquish's result. Start with t zeroed.
+ */
+struct pv_mm_teardown {
+	unsigned int phase;		/* 0 pins and abandoned validations, 1 forced devalidation, 2 count */
+	size_t next;			/* next index into mfns */
+	struct page_info *busy;		/* a release that stopped (holds its references) */
+	struct page_info *force;	/* a forced devalidation that stopped ... */
+	enum page_type force_type;
+	unsigned int force_next;	/* ... with entries [0, force_next) still holding */
+	size_t left;
+};
+int pv_mm_relinquish_step(struct domain *d, const mfn_t *mfns, size_t nr, struct pv_mm_teardown *t);
+
+/*
  * Arch hook: writes the hypervisor's entries (read-only M2P and the rest)
  * into slots 256..271 of a guest L4 that has just been validated. pv_mm.c
  * has a weak default that panics, so nothing validates an L4 silently
@@ -275,10 +293,12 @@ void pv_mm_spin_wait(void);
 
 /*
  * Arch hook: true when d's current hypercall should stop where it is and
- * continue later (work waiting for this CPU). Only ever true inside a
- * hypercall of d's own vCPU that can continue; the weak default says no.
+ * continue later (work waiting for this CPU), or when a teardown step of d
+ * (pv_mm_relinquish_step) has done its share. Only ever true inside a
+ * hypercall of d's own vCPU that can continue or inside d's teardown; the
+ * weak default says no.
  */
-bool pv_mm_preempt_check(const struct domain *d);
+bool pv_mm_preempt_check(struct domain *d);
 
 /*
  * Arch hook: pg holds a general and a type reference, partly released

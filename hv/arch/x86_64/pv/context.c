@@ -129,8 +129,20 @@ static mfn_t *collect_owned_frames(struct domain *d, size_t *nr, unsigned int *o
 	return list;
 }
 
+/* Preemption points per teardown step: each may release a whole L1 (512 entries). */
+#define TEARDOWN_BUDGET		64
+
+static void put_in_steps(struct domain *d, struct page_info *pg)
+{
+	do
+		d->arch.teardown_budget = TEARDOWN_BUDGET;
+	while (put_page_and_type_preemptible(pg));
+	d->arch.teardown_budget = 0;
+}
+
 void arch_domain_destroy(struct domain *d)
 {
+	struct pv_mm_teardown teardown = { 0 };
 	mfn_t *owned;
 	size_t still_held, nr_owned;
 	unsigned int list_order;
@@ -141,12 +153,12 @@ void arch_domain_destroy(struct domain *d)
 
 		/* Releases a hypercall left half done: each holds a general and a type reference. */
 		while (a->nr_deferred_put)
-			put_page_and_type(a->deferred_put[--a->nr_deferred_put]);
-
+			put_in_steps(d, a->deferred_put[--a->nr_deferred_put]);
+		/* An L4 the guest unpinned while using it: this may release its whole tree. */
 		if (a->guest_table != MFN_INVALID)
-			put_page_and_type(mfn_to_page(a->guest_table));
+			put_in_steps(d, mfn_to_page(a->guest_table));
 		if (a->guest_table_user != MFN_INVALID)
-			put_page_and_type(mfn_to_page(a->guest_table_user));
+			put_in_steps(d, mfn_to_page(a->guest_table_user));
 		a->guest_table = a->guest_table_user = MFN_INVALID;
 		if (a->vcpu_info_mfn != MFN_INVALID) {
 			d->vcpu[i]->vcpu_info = NULL;
@@ -159,7 +171,19 @@ void arch_domain_destroy(struct domain *d)
 	}
 	/* The frame table, not the builder's P2M, says what the domain owns now (ballooning changes it). */
 	owned = collect_owned_frames(d, &nr_owned, &list_order);
-	still_held = pv_mm_relinquish(d, owned, nr_owned);
+	/*
+	 * In steps of bounded work (a budget of preemption points each, about
+	 * TEARDOWN_BUDGET tables' worth of L1 entries). Today they run back to
+	 * back: domains are destroyed only once every domain has shut down (or
+	 * a build failed at boot), when nothing else wants the CPU. A destroy
+	 * while others run must make domain_destroy finish later and run these
+	 * steps from the idle loop between vCPUs.
+	 */
+	do
+		d->arch.teardown_budget = TEARDOWN_BUDGET;
+	while (pv_mm_relinquish_step(d, owned, nr_owned, &teardown));
+	d->arch.teardown_budget = 0;
+	still_held = teardown.left;
 	if (still_held)
 		log_err("d%u: %zu frames still referenced after teardown; their counts are cleared",
 			d->domid, still_held);

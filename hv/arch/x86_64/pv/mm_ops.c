@@ -43,10 +43,16 @@ void pv_mm_flush_tlbs(struct page_info *pg)
 	flush_tlb_local_all();
 }
 
-/* Arch side of pv_mm's preemption: only inside d's own hypercall, when this CPU has other work. */
-bool pv_mm_preempt_check(const struct domain *d)
+/*
+ * Arch side of pv_mm's preemption: inside d's own hypercall, when this CPU
+ * has other work; in d's teardown, when the step's budget is spent.
+ */
+bool pv_mm_preempt_check(struct domain *d)
 {
 	struct vcpu *v = current_vcpu();
+
+	if (d->arch.teardown_budget)
+		return --d->arch.teardown_budget == 0;
 
 	return v && v->domain == d && v->arch.in_hypercall && hypercall_preempt_check();
 }

@@ -66,6 +66,7 @@ struct arch_vcpu {
 struct arch_domain {
 	uint64_t virt_base;		/* guest VA of PFN 0 of the initial region */
 	uint64_t nr_pages;		/* pages given at build time */
+	unsigned int teardown_budget;	/* preemption points left in this teardown step (0: not tearing down) */
 };
 
 #endif
