@@ -3,9 +3,10 @@
  * work each, beside a heartbeat domain (cpu_hog_heartbeat.c) that records
  * how long it was kept off the only CPU. The hog pins and unpins an L2 whose
  * 512 entries map 512 distinct L1s (each 512 read-only entries) many times
- * in one mmuext_op, does the same through a multicall of such batches, and
- * switches its base pointer to a fresh L4 whose extra slot reaches that L2
- * and back, again many times in one call. Every result must be as if no
+ * in one mmuext_op, does the same through a multicall of such batches and
+ * through one mmu_update that removes and re-installs it in a pinned L3,
+ * and switches its base pointer to a fresh L4 whose extra slot reaches
+ * that L2 and back, again many times in one call. Every result must be as if no
  * preemption happened: rc 0, *pdone exact, and at the end every frame of
  * the tree can be mapped writable again (no type, no pin left). Then it
  * tells the heartbeat it is done through an interdomain event channel.
@@ -20,6 +21,7 @@
 #define MC_CALLS	4
 #define MC_PAIRS	8
 #define BASE_ROUNDS	8
+#define MMU_PAIRS	8
 #define DEEP_SLOT	1	/* an L4 slot the runtime leaves empty */
 
 #define PTE_P		0x001ULL
@@ -83,6 +85,14 @@ static int build_tree(void)
 	return 0;
 }
 
+static long ext1(unsigned int cmd, uint64_t mfn)
+{
+	struct mmuext_op op = { .cmd = cmd };
+
+	op.arg1.mfn = mfn;
+	return hyp_mmuext_op(RT_PTR(&op), 1, 0, DOMID_SELF);
+}
+
 static void pin_unpin(struct mmuext_op *o, unsigned int pairs)
 {
 	for (unsigned int i = 0; i < pairs; i++) {
@@ -129,6 +139,29 @@ static void phase_multicall(volatile struct shared_info *sh)
 		tc_expect_eq((long)mc[c].result, 0, "a nested mmuext_op's result");
 		tc_expect_eq(mc_done[c], 2 * MC_PAIRS, "a nested mmuext_op's *pdone");
 	}
+}
+
+/* Through mmu_update: an L3 entry that installs and removes the wide L2, validating and releasing it each time. */
+static void phase_mmu_update(volatile struct shared_info *sh)
+{
+	static struct mmu_update u[2 * MMU_PAIRS];
+	uint64_t ptr = mfn_of(l3d) << 12, t;
+	uint32_t done = 0xdead;
+	long rc;
+
+	for (unsigned int i = 0; i < MMU_PAIRS; i++) {
+		u[2 * i] = (struct mmu_update){ .ptr = ptr | MMU_NORMAL_PT_UPDATE, .val = 0 };
+		u[2 * i + 1] = (struct mmu_update){ .ptr = ptr | MMU_NORMAL_PT_UPDATE,
+						    .val = (mfn_of(l2w) << 12) | F_TABLE };
+	}
+	tc_expect_eq(ext1(MMUEXT_PIN_L3_TABLE, mfn_of(l3d)), 0, "pin of the L3 holding the wide L2");
+	t = now_ns(sh);
+	rc = hyp_mmu_update(RT_PTR(u), 2 * MMU_PAIRS, RT_PTR(&done), DOMID_SELF);
+	rt_printf("cpu_hog: %u removals and re-installs of the wide L2 in one mmu_update: rc %ld, done %u, %llu ms\n",
+		  MMU_PAIRS, rc, done, (unsigned long long)((now_ns(sh) - t) / 1000000));
+	tc_expect_eq(rc, 0, "mmu_update of L3 entries");
+	tc_expect_eq(done, 2 * MMU_PAIRS, "its *pdone");
+	tc_expect_eq(ext1(MMUEXT_UNPIN_TABLE, mfn_of(l3d)), 0, "unpin of that L3");
 }
 
 static void phase_baseptr(volatile struct shared_info *sh)
@@ -204,6 +237,7 @@ void test_main(void)
 	rt_printf("cpu_hog: attack starts at %llu ms\n", (unsigned long long)(now_ns(sh) / 1000000));
 	phase_pins(sh);
 	phase_multicall(sh);
+	phase_mmu_update(sh);
 	phase_baseptr(sh);
 	rt_printf("cpu_hog: attack ends at %llu ms\n", (unsigned long long)(now_ns(sh) / 1000000));
 	check_released();
