@@ -13,6 +13,7 @@
  */
 #include <pvabi/errno.h>
 #include <pvabi/event_channel.h>
+#include <pvabi/memory.h>
 #include <pvabi/sched.h>
 #include "test.h"
 
@@ -197,6 +198,34 @@ static void check_released(void)
 	l2w[0] ^= 0;	/* and really writable */
 }
 
+/*
+ * A guest can hand the continuation encodings in itself: they must be
+ * checked like any argument, and bind nothing but its own progress counter.
+ */
+static void forged_continuations(void)
+{
+	struct xen_memory_reservation r = { .nr_extents = 3, .domid = DOMID_SELF };
+	struct mmuext_op op = { .cmd = MMUEXT_TLB_FLUSH_LOCAL };
+	uint64_t pfns[3] = { 0, 0, 0 };
+	uint32_t done = 7;
+
+	tc_expect_eq(hyp_mmuext_op(RT_PTR(&op), MMU_UPDATE_PREEMPTED | 5000, RT_PTR(&done), DOMID_SELF), -XEN_E2BIG,
+		     "forged continuation of a batch over the limit");
+	tc_expect_eq(hyp_mmuext_op(RT_PTR(&op), MMU_UPDATE_PREEMPTED | 1, RT_BAD_PTR_HYPERVISOR, DOMID_SELF),
+		     -XEN_EFAULT, "forged continuation with *pdone in the hypervisor");
+	tc_expect_eq(hyp_mmuext_op(RT_PTR(&op), MMU_UPDATE_PREEMPTED | 1, RT_PTR(&done), DOMID_SELF), 0,
+		     "forged continuation of one op");
+	tc_expect_eq(done, 8, "*pdone counts on from what the guest said");
+	tc_expect_eq(hyp_mmu_update(RT_PTR(&op), MMU_UPDATE_PREEMPTED | 0, RT_BAD_PTR_UNMAPPED, DOMID_SELF),
+		     -XEN_EFAULT, "forged mmu_update continuation with an unmapped *pdone");
+	/* A start extent past the end does nothing and says so. */
+	r.extent_start = RT_PTR(pfns);
+	tc_expect_eq(hyp_memory_op(XENMEM_decrease_reservation | (5u << MEMOP_EXTENT_SHIFT), RT_PTR(&r)), 5,
+		     "decrease_reservation starting past its extents");
+	tc_expect_eq(rt_hypercall2(__HYPERVISOR_multicall, RT_BAD_PTR_HYPERVISOR, 1), -XEN_EFAULT,
+		     "multicall list in the hypervisor");
+}
+
 /* The heartbeat (dom0) offers a port for us; which one depends on its runtime, so look for it. */
 static long bind_heartbeat(evtchn_port_t *local)
 {
@@ -241,6 +270,7 @@ void test_main(void)
 	phase_baseptr(sh);
 	rt_printf("cpu_hog: attack ends at %llu ms\n", (unsigned long long)(now_ns(sh) / 1000000));
 	check_released();
+	forged_continuations();
 	s.port = port;
 	tc_expect_eq(hyp_event_channel_op(EVTCHNOP_send, RT_PTR(&s)), 0, "event to the heartbeat");
 }
