@@ -1,4 +1,4 @@
-/* Unit tests of preemptible (de)validation in hv/common/pv_mm*.c: stop at every point, resume, give up, refuse; counts exact at every stop. */
+/* Unit tests of preemptible (de)validation in hv/common/pv_mm*.c: stops at every point, resume, abandon, refuse. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
