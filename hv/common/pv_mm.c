@@ -184,7 +184,7 @@ static int run_validation(struct page_info *pg, enum page_type type, unsigned in
 		/* 2^32 references: no room for the partial state's own one; finish here, however long. */
 		pv_mm_release_entries(pg, type, next, false);
 		drop_last_type_flags(pg, 0);
-		return -XEN_EOVERFLOW;
+		return rc == -XEN_ERESTART ? -XEN_EOVERFLOW : rc;
 	}
 	if (rc == -XEN_ERESTART) {
 		park_partial(pg, next, PGT_PARTIAL);
