@@ -200,10 +200,13 @@ static int get_entry_refs(struct domain *d, unsigned int level, mfn_t table_mfn,
 }
 
 /*
- * stored: e was in the table (so possibly in a TLB), not just a reference
- * taken and given back while validating.
+ * Drops what a present entry e of the level table table_mfn holds. stored:
+ * e was in the table (so possibly in a TLB), not just a reference taken and
+ * given back while validating. preemptible: a child table whose last type
+ * reference this is may be released only partly (-XEN_ERESTART): the entry
+ * then still holds everything, and a later call continues.
  */
-static void put_entry_refs(unsigned int level, mfn_t table_mfn, uint64_t e, bool stored)
+static int put_entry_refs_p(unsigned int level, mfn_t table_mfn, uint64_t e, bool stored, bool preemptible)
 {
 	mfn_t mfn = pv_pte_mfn(e);
 	struct page_info *pg = mfn_to_page(mfn);
@@ -217,22 +220,30 @@ static void put_entry_refs(unsigned int level, mfn_t table_mfn, uint64_t e, bool
 			put_page_type(pg);
 		}
 		put_page(pg);
-		return;
+		return 0;
 	case 2:
 	case 3:
-		put_page_and_type(pg);
-		return;
+		return preemptible ? put_page_and_type_preemptible(pg) : (put_page_and_type(pg), 0);
 	default:
 		if (mfn == table_mfn)
-			return;
-		/* While we hold its type it cannot change, so the type says how the entry was taken. */
-		if (page_type_of(pg) == PAGE_TYPE_L4) {
+			return 0;
+		/*
+		 * While we hold its type it cannot change, so the type says how
+		 * the entry was taken; a release of ours that was preempted has
+		 * moved the linear counts already (only we hold it then).
+		 */
+		if (page_type_of(pg) == PAGE_TYPE_L4 &&
+		    !(__atomic_load_n(&pg->type_info, __ATOMIC_ACQUIRE) & PGT_PARTIAL_PUT)) {
 			linear_dec_uses(pg);
 			linear_dec_entries(mfn_to_page(table_mfn));
 		}
-		put_page_and_type(pg);
-		return;
+		return preemptible ? put_page_and_type_preemptible(pg) : (put_page_and_type(pg), 0);
 	}
+}
+
+static void put_entry_refs(unsigned int level, mfn_t table_mfn, uint64_t e, bool stored)
+{
+	put_entry_refs_p(level, table_mfn, e, stored, false);
 }
 
 static inline unsigned int type_level(enum page_type t)
@@ -245,42 +256,42 @@ static inline bool slot_skipped(unsigned int level, unsigned int i)
 	return level == 4 && pv_l4_slot_is_hv(i);
 }
 
-static void put_entries_below(unsigned int level, mfn_t mfn, const uint64_t *tbl, unsigned int end, bool stored)
+/*
+ * Releases entries end-1 down to 0, so that whatever is left is always a
+ * prefix [0, n) (the partial state's rule). Returns n: 0 when all are
+ * released. Only tables above L1 stop early: an L1 entry never releases a
+ * table, so an L1 is bounded work.
+ */
+static unsigned int release_from(struct domain *d, unsigned int level, mfn_t mfn, unsigned int end,
+				 bool stored, bool preemptible)
 {
-	for (unsigned int j = 0; j < end; j++)
-		if (!slot_skipped(level, j) && entry_present(tbl[j]))
-			put_entry_refs(level, mfn, tbl[j], stored);
+	const uint64_t *tbl = table_of(mfn);
+
+	preemptible = preemptible && level > 1 && d != NULL;
+	for (unsigned int j = end; j > 0; j--) {
+		uint64_t e = tbl[j - 1];
+
+		if (slot_skipped(level, j - 1) || !entry_present(e))
+			continue;
+		if (put_entry_refs_p(level, mfn, e, stored, preemptible))
+			return j;
+		if (preemptible && j > 1 && pv_mm_preempt_check(d))
+			return j - 1;
+	}
+	return 0;
 }
 
-int pv_mm_validate_table(struct page_info *pg, enum page_type type)
+unsigned int pv_mm_release_entries(struct page_info *pg, enum page_type type, unsigned int next, bool preemptible)
 {
-	struct domain *d = table_owner(pg);
-	unsigned int level = type_level(type);
-	mfn_t mfn = page_to_mfn(pg);
-	uint64_t *tbl, adj;
-	unsigned int i;
-	int rc = 0;
+	return release_from(table_owner(pg), type_level(type), page_to_mfn(pg), next, true, preemptible);
+}
 
-	if (d == NULL)
-		return -XEN_EINVAL;
-	tbl = table_of(mfn);
-	/* Pass 1 takes references only, so a refusal leaves every byte as it was. */
-	for (i = 0; i < PV_PT_ENTRIES; i++) {
-		uint64_t e = __atomic_load_n(&tbl[i], __ATOMIC_RELAXED);
+/* Pass 2, once every entry holds its references: the stored values get US forced on. */
+static void adjust_entries(struct domain *d, unsigned int level, uint64_t *tbl)
+{
+	uint64_t adj;
 
-		if (slot_skipped(level, i) || !entry_present(e))
-			continue;
-		rc = pv_mm_check_entry(d, level, e, &adj);
-		if (!rc)
-			rc = get_entry_refs(d, level, mfn, e);
-		if (rc)
-			break;
-	}
-	if (rc) {
-		put_entries_below(level, mfn, tbl, i, false);
-		return rc;
-	}
-	for (i = 0; i < PV_PT_ENTRIES; i++) {
+	for (unsigned int i = 0; i < PV_PT_ENTRIES; i++) {
 		if (slot_skipped(level, i) || pv_mm_check_entry(d, level, tbl[i], &adj))
 			continue;
 		if (adj != tbl[i])
@@ -288,14 +299,45 @@ int pv_mm_validate_table(struct page_info *pg, enum page_type type)
 	}
 	if (level == 4)
 		pv_mm_install_hv_slots(tbl);
-	return 0;
 }
 
-void pv_mm_devalidate_table(struct page_info *pg, enum page_type type)
+int pv_mm_validate_table(struct page_info *pg, enum page_type type, unsigned int *next)
 {
+	struct domain *d = table_owner(pg);
+	unsigned int level = type_level(type);
 	mfn_t mfn = page_to_mfn(pg);
+	uint64_t *tbl = table_of(mfn), adj;
+	unsigned int i = *next;
+	int rc = -XEN_EINVAL;
 
-	put_entries_below(type_level(type), mfn, table_of(mfn), PV_PT_ENTRIES, true);
+	/* Pass 1 takes references only, so a refusal leaves every byte as it was. */
+	for (; d != NULL && i < PV_PT_ENTRIES; i++) {
+		uint64_t e = __atomic_load_n(&tbl[i], __ATOMIC_RELAXED);
+
+		if (slot_skipped(level, i) || !entry_present(e))
+			continue;
+		rc = pv_mm_check_entry(d, level, e, &adj);
+		if (!rc)
+			rc = get_entry_refs(d, level, mfn, e);
+		/* A child table left partial: entry i holds nothing yet, and is where we resume. */
+		if (rc == -XEN_ERESTART) {
+			*next = i;
+			return rc;
+		}
+		if (rc)
+			break;
+		if (level > 1 && i + 1 < PV_PT_ENTRIES && pv_mm_preempt_check(d)) {
+			*next = i + 1;
+			return -XEN_ERESTART;
+		}
+	}
+	if (d == NULL || i < PV_PT_ENTRIES) {
+		*next = release_from(d, level, mfn, i, false, true);
+		return rc;
+	}
+	adjust_entries(d, level, tbl);
+	*next = 0;
+	return 0;
 }
 
 /* A type reference on a table that is a validated page table now; its level, or an error. */
@@ -311,6 +353,9 @@ static int get_current_table(struct page_info *pg, unsigned int *level)
 		if ((x & PGT_COUNT_MASK) == PGT_COUNT_MASK)
 			return -XEN_EOVERFLOW;
 		if (!(x & PGT_VALIDATED)) {
+			/* Partly (de)validated, left so between calls: not a table to change. */
+			if (x & PGT_PARTIAL)
+				return -XEN_EINVAL;
 			/* Being validated (we wait for it) or devalidated (its count then drops to 0). */
 			pv_mm_spin_wait();
 			x = load_word(&pg->type_info);
@@ -353,8 +398,9 @@ static int swap_entry(struct domain *d, unsigned int level, mfn_t table_mfn, uin
 				return rc;
 		}
 		if (cas_word(slot, &old, nv)) {
-			if (entry_present(old))
-				put_entry_refs(level, table_mfn, old, true);
+			/* The update is done; a big table it released is finished off this call. */
+			if (entry_present(old) && put_entry_refs_p(level, table_mfn, old, true, true))
+				pv_mm_defer_put(mfn_to_page(pv_pte_mfn(old)));
 			return 0;
 		}
 		/* Changed under us (another vCPU, or the CPU setting A/D): undo and look again. */

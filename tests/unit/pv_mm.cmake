@@ -12,3 +12,6 @@ skiff_unit_test(test_pv_mm ${CMAKE_CURRENT_LIST_DIR}/test_pv_mm.c ${PV_MM_TEST_S
 
 skiff_unit_test(test_pv_mm_stress ${CMAKE_CURRENT_LIST_DIR}/test_pv_mm_stress.c ${PV_MM_TEST_SOURCES})
 target_link_libraries(test_pv_mm_stress PRIVATE Threads::Threads)
+
+# Preemptible validation: its own binary, because it replaces the weak preemption and deferral hooks.
+skiff_unit_test(test_pv_mm_preempt ${CMAKE_CURRENT_LIST_DIR}/test_pv_mm_preempt.c ${PV_MM_TEST_SOURCES})

@@ -515,8 +515,11 @@ START_TEST(test_stale_writable_flush)
 	ck_assert_uint_eq(pvt_last_flush, x);
 	ck_assert(!(PG(x)->type_info & PGT_NEED_FLUSH));
 	ck_assert_int_eq(pv_mm_unpin_table(&dom_a, x, 1), 0);
+	/* It was a table: paging-structure caches may point into it; the same type again needs no flush. */
+	ck_assert(PG(x)->type_info & PGT_STALE_PT);
 	ck_assert_int_eq(pv_mm_pin_table(&dom_a, x, 1), 0);
 	ck_assert_uint_eq(pvt_flushes, 1);
+	ck_assert(PG(x)->type_info & PGT_STALE_PT);
 	ck_assert_int_eq(pv_mm_unpin_table(&dom_a, x, 1), 0);
 	/* Devalidating an L1 drops its RW mappings: flagged too. */
 	pvt_tbl(l1b)[3] = pvt_pte(x, F_DATA);

@@ -27,7 +27,7 @@ void pv_mm_flush_tlbs(struct page_info *pg)
 
 bool pvt_unused(mfn_t mfn)
 {
-	return frame_table[mfn].count_info == 0 && (frame_table[mfn].type_info & ~PGT_NEED_FLUSH) == 0;
+	return frame_table[mfn].count_info == 0 && (frame_table[mfn].type_info & ~PGT_FLUSH_FLAGS) == 0;
 }
 
 void pvt_setup(void)
@@ -98,8 +98,8 @@ bool pvt_page_same(const struct page_info *a, const struct page_info *b)
 {
 	struct page_info x = *a, y = *b;
 
-	x.type_info &= ~PGT_NEED_FLUSH;
-	y.type_info &= ~PGT_NEED_FLUSH;
+	x.type_info &= ~PGT_FLUSH_FLAGS;
+	y.type_info &= ~PGT_FLUSH_FLAGS;
 	return memcmp(&x, &y, sizeof(x)) == 0;
 }
 
@@ -175,7 +175,10 @@ static bool recount_entry(struct recount *r, mfn_t f, unsigned int lv, unsigned 
 		r->lin[t]--;
 		return true;
 	}
-	if (pvt_type(t) != (enum page_type)(PAGE_TYPE_L1 + lv - 2) || !(frame_table[t].type_info & PGT_VALIDATED))
+	/* A partial table's entries may hold a child whose release stopped too (it holds nothing else). */
+	if (pvt_type(t) != (enum page_type)(PAGE_TYPE_L1 + lv - 2) ||
+	    !((frame_table[t].type_info & PGT_VALIDATED) ||
+	      ((fp->type_info & PGT_PARTIAL) && (frame_table[t].type_info & PGT_PARTIAL_PUT))))
 		return rc_fail(r, "L%u %#lx slot %u: target %#lx has type %d (validated %d)", lv, f, i, t,
 			       pvt_type(t), !!(frame_table[t].type_info & PGT_VALIDATED));
 	return true;
@@ -186,7 +189,7 @@ static bool recount_table(struct recount *r, mfn_t f)
 	uint64_t ti = frame_table[f].type_info;
 	enum page_type ty = pvt_type(f);
 	const uint64_t *tb;
-	unsigned int lv;
+	unsigned int lv, end = 512;
 
 	if (ti & PGT_PINNED) {
 		if (pvt_tcount(f) == 0)
@@ -197,14 +200,26 @@ static bool recount_table(struct recount *r, mfn_t f)
 	if (ty < PAGE_TYPE_L1 || ty > PAGE_TYPE_L4)
 		return true;
 	if (pvt_tcount(f) == 0)
-		return (ti & PGT_VALIDATED) ? rc_fail(r, "table %#lx validated with count 0", f) : true;
-	if (!(ti & PGT_VALIDATED))
+		return (ti & (PGT_VALIDATED | PGT_PARTIAL)) ? rc_fail(r, "table %#lx validated or partial with count 0", f)
+							     : true;
+	if (ti & PGT_PARTIAL) {
+		/* Entries [0, next) hold references; a stopped validation owns one general and one type reference. */
+		if (pvt_tcount(f) != 1 || (ti & PGT_VALIDATED) || frame_table[f].user_tag > 512)
+			return rc_fail(r, "partial table %#lx: type count %u, next %u", f, pvt_tcount(f),
+				       frame_table[f].user_tag);
+		if (!(ti & PGT_PARTIAL_PUT)) {
+			r->gen[f]++;
+			r->typ[f]++;
+		}
+		end = frame_table[f].user_tag;
+	} else if (!(ti & PGT_VALIDATED)) {
 		return rc_fail(r, "table %#lx has type count %u but is not validated", f, pvt_tcount(f));
+	}
 	lv = (unsigned int)(ty - PAGE_TYPE_L1) + 1;
 	tb = mfn_to_virt(f);
-	for (unsigned int i = 0; i < 512; i++) {
+	for (unsigned int i = 0; i < end; i++) {
 		if (lv == 4 && i >= 256 && i <= 271) {
-			if (tb[i] != T_HV_SLOT(i))
+			if (!(ti & PGT_PARTIAL) && tb[i] != T_HV_SLOT(i))
 				return rc_fail(r, "L4 %#lx slot %u is %#lx, not the hypervisor's", f, i, tb[i]);
 			continue;
 		}

@@ -48,7 +48,7 @@ struct pvt_snap {
 };
 void pvt_snap_take(struct pvt_snap *s);
 /*
- * Equal page_info, ignoring PGT_NEED_FLUSH: a refused call may set it (a
+ * Equal page_info, ignoring PGT_FLUSH_FLAGS: a refused call may set them (a
  * table it validated and released again had RW entries); that costs one
  * extra flush and nothing else.
  */

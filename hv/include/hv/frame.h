@@ -56,10 +56,10 @@ extern struct frame_owner frame_owner_hv;
  *   bits  0..31  type count
  *   bits 32..47  reserved (zero)
  *   bits 48..51  type (enum page_type)
- *   bits 52..55  reserved (zero)
+ *   bits 52..55  reserved (zero; the PV memory manager keeps flags here, see pv_mm.h)
  *   bit  56      PGT_VALIDATED: contents checked for the current type
  *   bit  57      PGT_PINNED: type held by a guest pin (MMUEXT_PIN_*)
- *   bits 58..63  reserved (zero)
+ *   bits 58..63  reserved (zero; pv_mm keeps its stale-table mark in 58..60)
  */
 enum page_type {
 	PAGE_TYPE_NONE = 0,
@@ -116,7 +116,11 @@ struct page_info {
 	uint64_t count_info;
 	uint64_t type_info;
 	uint32_t alloc_info;
-	/* Free for whoever allocated the block (the heap tags its blocks here); zeroed on alloc and free. */
+	/*
+	 * Free for whoever allocated the block (the heap tags its blocks here;
+	 * pv_mm keeps a partial table's next index on domain frames). Zeroed on
+	 * alloc and free.
+	 */
 	uint32_t user_tag;
 };
 

@@ -13,6 +13,19 @@ typedef long (*hypercall_fn)(uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
 long hypercall_dispatch(struct vcpu *v, uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3,
 			uint64_t a4, uint64_t a5);
 
+/*
+ * Makes the current guest hypercall continue later: when its handler
+ * returns, the guest is set to enter hypercall nr again with these
+ * arguments (a nested call of a multicall: its entry is rewritten). Returns
+ * nr, which the caller returns. The handler must leave the guest-visible
+ * state such that the re-entry does the rest and nothing twice.
+ */
+long hypercall_create_continuation(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5);
+/* True when the current hypercall should stop at its next safe point: this CPU has other work. */
+bool hypercall_preempt_check(void);
+/* A continuation is recorded for the current vCPU (multicall collects a nested one). */
+bool hypercall_cont_take(uint64_t *nr, uint64_t args[5]);
+
 /* Handlers (one file each, or grouped by subsystem). */
 long do_console_io(uint64_t cmd, uint64_t count, uint64_t buf, uint64_t, uint64_t);
 long do_xen_version(uint64_t cmd, uint64_t arg, uint64_t, uint64_t, uint64_t);

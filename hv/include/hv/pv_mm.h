@@ -32,8 +32,8 @@ struct domain;
  * So a frame mapped writable cannot become a page table and a page table
  * cannot be mapped writable: both need a type the other holds. A frame
  * whose type count drops to 0 loses its type (type_info keeps only
- * PGT_NEED_FLUSH, below), so an unused frame looks as it did before its
- * first use.
+ * PGT_NEED_FLUSH and PGT_STALE_PT, below), so an unused frame looks as it
+ * did before its first use.
  *
  * Entry checks, for a present entry (non-present entries are accepted as
  * they are and hold nothing):
@@ -79,8 +79,33 @@ struct domain;
  *
  * Concurrency: every function is SMP-safe through compare-and-swap loops
  * on count_info/type_info; there is no lock. A CPU that wants a type
- * another CPU is validating or devalidating spins until that ends. Nothing
- * here is preemptible: validating a fresh L4 may walk 4 levels of tables.
+ * another CPU is validating or devalidating spins until that ends.
+ *
+ * Preemption (a guest must not hold a CPU for long): validating or
+ * releasing an L2..L4 stops after any entry when pv_mm_preempt_check(d)
+ * says so (the arch answers yes only inside d's own hypercall with other
+ * work waiting, or in d's teardown steps), and at least one entry is done
+ * per call. The table is then left PARTIAL: type count exactly 1, one
+ * general reference, both owned by
+ * the partial state, not VALIDATED, and entries [0, next) hold their
+ * references (next in page_info.user_tag, free on domain frames); entry
+ * next may be a child table that is partial itself. Validation moves next
+ * up, release moves it down, so the rule holds both ways.
+ *   PARTIAL alone: a validation stopped with -XEN_ERESTART. The next
+ *     get_page_type of the same type takes it over (the caller retries, as
+ *     a hypercall continuation does) and resumes at next; another type is
+ *     refused (-XEN_EINVAL, as for any table in use). A guest that never
+ *     retries leaves it so until the domain dies (pv_mm_relinquish).
+ *   PARTIAL | PARTIAL_PUT: a release stopped (-XEN_ERESTART from
+ *     put_page_type_preemptible, or the undo of a refused validation): its
+ *     holder calls put again to continue; meanwhile get_page_type refuses
+ *     it (-XEN_EINVAL). Releases the caller cannot continue itself (unpin,
+ *     a replaced entry, a refused validation) go to pv_mm_defer_put.
+ * Counts stay exact at every stop. A refused validation returns its error
+ * at once; if undoing it was preempted, the undo is deferred
+ * (pv_mm_defer_put) and the "changes nothing" rule holds once the arch has
+ * run the deferred puts, which it does before the guest's next MMU call.
+ * mod_entry on a partial table is refused (-XEN_EINVAL).
  */
 
 /* x86 page-table entry bits (architectural; hv/common cannot see asm/x86.h). */
@@ -114,7 +139,22 @@ struct domain;
  * the type count dropping to 0 (the other bit an unused frame may keep).
  */
 #define PGT_NEED_FLUSH		(1ULL << 52)
-#define PGT_KEEP_UNUSED		(PGT_LINEAR_MASK | PGT_NEED_FLUSH)
+/*
+ * Set (to the type, L1..L4) when a page-table type is dropped after
+ * validation: a CPU may still cache paging structures that point into the
+ * frame. Before it takes any other type (writable above all) get_page_type
+ * clears it and calls pv_mm_flush_tlbs. The same table type again needs no
+ * flush (its contents cannot have changed: writing them needs a writable
+ * type, which flushes) and keeps the mark. It survives the type count
+ * dropping to 0.
+ */
+#define PGT_STALE_SHIFT		58
+#define PGT_STALE_PT		(7ULL << PGT_STALE_SHIFT)
+#define PGT_FLUSH_FLAGS		(PGT_NEED_FLUSH | PGT_STALE_PT)
+/* Partial (de)validation, see "Preemption" above. */
+#define PGT_PARTIAL		(1ULL << 54)
+#define PGT_PARTIAL_PUT		(1ULL << 55)
+#define PGT_KEEP_UNUSED		(PGT_LINEAR_MASK | PGT_FLUSH_FLAGS)
 
 static inline mfn_t pv_pte_mfn(uint64_t e)
 {
@@ -153,8 +193,16 @@ void put_page(struct page_info *pg);
  * code must do it.
  */
 int get_page_type(struct page_info *pg, enum page_type type);
-/* Drops a type reference; the last one of a page-table type devalidates it. */
+/* Drops a type reference; the last one of a page-table type devalidates it (all of it, however long). */
 void put_page_type(struct page_info *pg);
+/*
+ * As put_page_type, but a devalidation may stop early: -XEN_ERESTART, the
+ * frame is left PARTIAL | PARTIAL_PUT and the caller's reference still
+ * held; the caller calls again later (or hands it to pv_mm_defer_put).
+ */
+int put_page_type_preemptible(struct page_info *pg);
+/* put_page_type_preemptible, then put_page once the type is gone; on -XEN_ERESTART both are still held. */
+int put_page_and_type_preemptible(struct page_info *pg);
 
 /* get_page then get_page_type (shared frames not accepted); nothing held on failure. */
 int get_page_and_type(struct page_info *pg, struct domain *d, enum page_type type);
@@ -201,6 +249,23 @@ int pv_mm_mod_entry(struct domain *d, mfn_t table_mfn, unsigned int index, uint6
 size_t pv_mm_relinquish(struct domain *d, const mfn_t *mfns, size_t nr);
 
 /*
+ * The same teardown in steps: each stops when pv_mm_preempt_check(d) says
+ * so (after a table entry above L1, or every 256 frames), returning
+ * -XEN_ERESTART; call again with the same arguments and t until it returns
+ * 0, then t->left is pv_mm_relinquish's result. Start with t zeroed.
+ */
+struct pv_mm_teardown {
+	unsigned int phase;		/* 0 pins and abandoned validations, 1 forced devalidation, 2 count */
+	size_t next;			/* next index into mfns */
+	struct page_info *busy;		/* a release that stopped (holds its references) */
+	struct page_info *force;	/* a forced devalidation that stopped ... */
+	enum page_type force_type;
+	unsigned int force_next;	/* ... with entries [0, force_next) still holding */
+	size_t left;
+};
+int pv_mm_relinquish_step(struct domain *d, const mfn_t *mfns, size_t nr, struct pv_mm_teardown *t);
+
+/*
  * Arch hook: writes the hypervisor's entries (read-only M2P and the rest)
  * into slots 256..271 of a guest L4 that has just been validated. pv_mm.c
  * has a weak default that panics, so nothing validates an L4 silently
@@ -226,9 +291,32 @@ void pv_mm_flush_tlbs(struct page_info *pg);
  */
 void pv_mm_spin_wait(void);
 
-/* Between pv_mm.c (counts) and pv_mm_pt.c (tables); not for other callers. */
-int pv_mm_validate_table(struct page_info *pg, enum page_type type);
-void pv_mm_devalidate_table(struct page_info *pg, enum page_type type);
+/*
+ * Arch hook: true when d's current hypercall should stop where it is and
+ * continue later (work waiting for this CPU), or when a teardown step of d
+ * (pv_mm_relinquish_step) has done its share. Only ever true inside a
+ * hypercall of d's own vCPU that can continue or inside d's teardown; the
+ * weak default says no.
+ */
+bool pv_mm_preempt_check(struct domain *d);
+
+/*
+ * Arch hook: pg holds a general and a type reference, partly released
+ * (PARTIAL | PARTIAL_PUT); the current vCPU must finish it
+ * (put_page_and_type_preemptible until it returns 0) before its next MMU
+ * operation, and its domain's teardown must finish it (put_page_and_type).
+ */
+void pv_mm_defer_put(struct page_info *pg);
+
+/*
+ * Between pv_mm.c (counts) and pv_mm_pt.c (tables); not for other callers.
+ * validate: *next in = first entry to do; returns 0 (*next = 0), or
+ * -XEN_ERESTART (entries [0, *next) hold references), or an error with
+ * entries [0, *next) still holding references (0 when all undone).
+ * release: drops entries next-1 .. 0; returns how many are left held.
+ */
+int pv_mm_validate_table(struct page_info *pg, enum page_type type, unsigned int *next);
+unsigned int pv_mm_release_entries(struct page_info *pg, enum page_type type, unsigned int next, bool preemptible);
 
 static inline bool pv_type_is_pt(enum page_type t)
 {

@@ -129,6 +129,8 @@ typedef uint32_t evtchn_port_t;
 #define MMU_PT_UPDATE_PRESERVE_AD	2
 #define MMU_PT_UPDATE_NO_TRANSLATE	3
 #define MMU_UPDATE_CMD_MASK		3ULL
+/* In mmu_update's and mmuext_op's count: a continuation; *pdone holds what is done so far. */
+#define MMU_UPDATE_PREEMPTED		0x80000000U
 
 #ifndef __ASSEMBLER__
 struct mmu_update {

@@ -131,21 +131,37 @@ static mfn_t *collect_owned_frames(struct domain *d, size_t *nr, unsigned int *o
 	return list;
 }
 
+/* Preemption points per teardown step: each may release a whole L1 (512 entries). */
+#define TEARDOWN_BUDGET		64
+
+static void put_in_steps(struct domain *d, struct page_info *pg)
+{
+	do
+		d->arch.teardown_budget = TEARDOWN_BUDGET;
+	while (put_page_and_type_preemptible(pg));
+	d->arch.teardown_budget = 0;
+}
+
 /*
  * Drops the references of every guest frame the hypervisor kept using (see
- * "Guest frames the hypervisor keeps" in docs/ARCHITECTURE.md): base
- * pointers first, as they hold L4 references the relinquish walk must see
- * dropped; then vcpu_info pages, GDT frames and the console ring.
+ * "Guest frames the hypervisor keeps" in docs/ARCHITECTURE.md): releases a
+ * hypercall left half done and base pointers first, as they hold L4
+ * references the relinquish walk must see dropped; then vcpu_info pages,
+ * GDT frames and the console ring.
  */
 static void release_kept_frames(struct domain *d)
 {
 	for (unsigned int i = 0; i < d->max_vcpus; i++) {
 		struct arch_vcpu *a = &d->vcpu[i]->arch;
 
+		/* Releases a hypercall left half done: each holds a general and a type reference. */
+		while (a->nr_deferred_put)
+			put_in_steps(d, a->deferred_put[--a->nr_deferred_put]);
+		/* An L4 the guest unpinned while using it: this may release its whole tree. */
 		if (a->guest_table != MFN_INVALID)
-			put_page_and_type(mfn_to_page(a->guest_table));
+			put_in_steps(d, mfn_to_page(a->guest_table));
 		if (a->guest_table_user != MFN_INVALID)
-			put_page_and_type(mfn_to_page(a->guest_table_user));
+			put_in_steps(d, mfn_to_page(a->guest_table_user));
 		a->guest_table = a->guest_table_user = MFN_INVALID;
 		if (a->vcpu_info_mfn != MFN_INVALID) {
 			d->vcpu[i]->vcpu_info = NULL;
@@ -165,6 +181,7 @@ static void release_kept_frames(struct domain *d)
 
 void arch_domain_destroy(struct domain *d)
 {
+	struct pv_mm_teardown teardown = { 0 };
 	mfn_t *owned;
 	size_t still_held, nr_owned;
 	unsigned int list_order;
@@ -172,7 +189,19 @@ void arch_domain_destroy(struct domain *d)
 	release_kept_frames(d);
 	/* The frame table, not the builder's P2M, says what the domain owns now (ballooning changes it). */
 	owned = collect_owned_frames(d, &nr_owned, &list_order);
-	still_held = pv_mm_relinquish(d, owned, nr_owned);
+	/*
+	 * In steps of bounded work (a budget of preemption points each, about
+	 * TEARDOWN_BUDGET tables' worth of L1 entries). Today they run back to
+	 * back: domains are destroyed only once every domain has shut down (or
+	 * a build failed at boot), when nothing else wants the CPU. A destroy
+	 * while others run must make domain_destroy finish later and run these
+	 * steps from the idle loop between vCPUs.
+	 */
+	do
+		d->arch.teardown_budget = TEARDOWN_BUDGET;
+	while (pv_mm_relinquish_step(d, owned, nr_owned, &teardown));
+	d->arch.teardown_budget = 0;
+	still_held = teardown.left;
 	if (still_held)
 		log_err("d%u: %zu frames still referenced after teardown; their counts are cleared",
 			d->domid, still_held);
@@ -273,6 +302,8 @@ void exit_to_guest_work(struct cpu_regs *r)
 void pv_syscall(struct cpu_regs *r)
 {
 	struct vcpu *v = this_cpu()->curr;
+	uint64_t nr, args[5];
+	long ret;
 
 	if (r->vector == VEC_SYSCALL32) {
 		/* Compat-mode user code (FLAT_USER_CS32): the entry stub pushed the 64-bit CS. */
@@ -292,9 +323,57 @@ void pv_syscall(struct cpu_regs *r)
 		r->rax = (uint64_t)pv_do_iret(v, r);
 		return;
 	}
+	v->arch.in_hypercall = true;
+	v->arch.cont_pending = false;
 	local_irq_enable();
-	r->rax = (uint64_t)hypercall_dispatch(v, r->rax, r->rdi, r->rsi, r->rdx, r->r10, r->r8);
+	ret = hypercall_dispatch(v, r->rax, r->rdi, r->rsi, r->rdx, r->r10, r->r8);
 	local_irq_disable();
+	v->arch.in_hypercall = false;
+	if (!hypercall_cont_take(&nr, args)) {
+		r->rax = (uint64_t)ret;
+		return;
+	}
+	/* Back over the 2-byte syscall: the guest enters again, after its pending events if any. */
+	r->rip -= 2;
+	r->rax = nr;
+	r->rdi = args[0];
+	r->rsi = args[1];
+	r->rdx = args[2];
+	r->r10 = args[3];
+	r->r8 = args[4];
+}
+
+long hypercall_create_continuation(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	struct vcpu *v = current_vcpu();
+
+	v->arch.cont_nr = nr;
+	v->arch.cont_args[0] = a1;
+	v->arch.cont_args[1] = a2;
+	v->arch.cont_args[2] = a3;
+	v->arch.cont_args[3] = a4;
+	v->arch.cont_args[4] = a5;
+	v->arch.cont_pending = true;
+	return (long)nr;
+}
+
+bool hypercall_cont_take(uint64_t *nr, uint64_t args[5])
+{
+	struct vcpu *v = current_vcpu();
+
+	if (!v->arch.cont_pending)
+		return false;
+	v->arch.cont_pending = false;
+	*nr = v->arch.cont_nr;
+	for (unsigned int i = 0; i < 5; i++)
+		args[i] = v->arch.cont_args[i];
+	return true;
+}
+
+/* A timer tick found the slice over with others waiting (or a kick asked): give the CPU back soon. */
+bool hypercall_preempt_check(void)
+{
+	return this_cpu()->need_resched;
 }
 
 /* A fault in the guest: emulate what the ABI says the hypervisor emulates, deliver the rest. */

@@ -1,6 +1,7 @@
 /* memory_op for PV guests: reservations (balloon), the M2P's whereabouts, and memory maps. */
 #include <asm/domain.h>
 #include <asm/m2p.h>
+#include <asm/pv.h>
 #include <asm/x86.h>
 #include <hv/bootinfo.h>
 #include <hv/domain.h>
@@ -13,6 +14,7 @@
 #include <pvabi/arch_x86_64.h>
 #include <pvabi/errno.h>
 #include <pvabi/memory.h>
+#include <pvabi/xen.h>
 
 /* A domU may ask for at most 2 MiB extents; the initial domain for up to 1 GiB (as Xen). */
 #define MAX_ORDER_DOMU	9
@@ -62,24 +64,36 @@ static int release_extent(struct domain *d, mfn_t mfn, unsigned int order)
 	return 0;
 }
 
-/* Returns extents done, counted from start; errors end the batch early, as Xen's reservation calls do. */
-static long reservation(struct domain *d, unsigned int cmd, const struct xen_memory_reservation *r,
-			uint64_t start)
+/*
+ * Returns extents done, counted from the start extent; errors end the batch
+ * early, as Xen's reservation calls do. cmd is the whole unsigned long:
+ * bits 6 and up carry the extent to start at (Xen's MEMOP_EXTENT_SHIFT
+ * encoding), which a continuation advances; the count returned is the total.
+ */
+static long reservation(struct domain *d, uint64_t cmd, uint64_t arg, const struct xen_memory_reservation *r)
 {
 	unsigned int max_order = d->is_privileged ? MAX_ORDER_DOM0 : MAX_ORDER_DOMU;
-	uint64_t done;
+	uint64_t done = cmd >> MEMOP_EXTENT_SHIFT, start = done;
+	unsigned int op = cmd & MEMOP_CMD_MASK;
 
 	if (start >= r->nr_extents)
 		return (long)start;
 	if (r->extent_order > max_order || r->nr_extents > MAX_EXTENTS)
 		return (long)start;
-	for (done = start; done < r->nr_extents; done++) {
+	/* Frames a half-done page-table release still holds must be free before the guest can give them back. */
+	if (pv_mm_finish_deferred(current_vcpu()))
+		return hypercall_create_continuation(__HYPERVISOR_memory_op, cmd, arg, 0, 0, 0);
+	for (; done < r->nr_extents; done++) {
 		uint64_t slot = r->extent_start + done * sizeof(xen_pfn_t), val;
 		mfn_t mfn;
 
-		if (cmd != XENMEM_increase_reservation && copy_from_guest(&val, slot, sizeof(val)) < 0)
+		if (done > start && hypercall_preempt_check())
+			return hypercall_create_continuation(__HYPERVISOR_memory_op,
+							     (cmd & MEMOP_CMD_MASK) | (done << MEMOP_EXTENT_SHIFT),
+							     arg, 0, 0, 0);
+		if (op != XENMEM_increase_reservation && copy_from_guest(&val, slot, sizeof(val)) < 0)
 			break;
-		if (cmd == XENMEM_decrease_reservation) {
+		if (op == XENMEM_decrease_reservation) {
 			if (release_extent(d, val, r->extent_order) < 0)
 				break;
 			continue;
@@ -87,7 +101,7 @@ static long reservation(struct domain *d, unsigned int cmd, const struct xen_mem
 		mfn = frame_alloc_zeroed(r->extent_order, &d->mem);
 		if (mfn == MFN_INVALID)
 			break;		/* out of memory or past max_pages */
-		if (cmd == XENMEM_populate_physmap) {
+		if (op == XENMEM_populate_physmap) {
 			for (uint64_t i = 0; i < (1ULL << r->extent_order); i++)
 				m2p_set(mfn + i, val + i);
 		}
@@ -170,7 +184,7 @@ long do_memory_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_t
 		if (copy_from_guest(&r, arg, sizeof(r)) < 0)
 			return -XEN_EFAULT;
 		d = self_or_null(r.domid);
-		return d ? reservation(d, cmd & MEMOP_CMD_MASK, &r, start) : -XEN_ESRCH;
+		return d ? reservation(d, cmd, arg, &r) : -XEN_ESRCH;
 	case XENMEM_maximum_ram_page:
 		return start ? -XEN_EINVAL : (long)frame_table_frames;
 	case XENMEM_current_reservation:

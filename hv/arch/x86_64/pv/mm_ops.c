@@ -9,13 +9,14 @@
 #include <hv/guest_access.h>
 #include <hv/hypercall.h>
 #include <hv/lib.h>
+#include <hv/log.h>
 #include <hv/mm.h>
 #include <hv/pv_mm.h>
 #include <pvabi/arch_x86_64.h>
 #include <pvabi/errno.h>
 #include <pvabi/xen.h>
 
-/* Bound on one call's batch: no continuations yet, so a guest cannot hold a CPU for long. */
+/* Bound on one call's batch (Xen takes more; no guest needs it): continuations bound the time. */
 #define MAX_BATCH	4096
 
 static bool m2p_strict(const struct domain *d)
@@ -62,6 +63,52 @@ void flush_tlb_local_all(void)
 void pv_mm_flush_tlbs(struct page_info *pg)
 {
 	flush_tlb_local_all();
+}
+
+/*
+ * Arch side of pv_mm's preemption: inside d's own hypercall, when this CPU
+ * has other work; in d's teardown, when the step's budget is spent.
+ */
+bool pv_mm_preempt_check(struct domain *d)
+{
+	struct vcpu *v = current_vcpu();
+
+	if (d->arch.teardown_budget)
+		return --d->arch.teardown_budget == 0;
+
+	return v && v->domain == d && v->arch.in_hypercall && hypercall_preempt_check();
+}
+
+void pv_mm_defer_put(struct page_info *pg)
+{
+	struct arch_vcpu *a = &current_vcpu()->arch;
+
+	/* A call defers at most one release per table level before it continues; full is our bug, but finishable. */
+	if (a->nr_deferred_put == sizeof(a->deferred_put) / sizeof(a->deferred_put[0])) {
+		log_warn("pv_mm: deferred releases full; mfn %#lx released at once", page_to_mfn(pg));
+		put_page_and_type(pg);
+		return;
+	}
+	a->deferred_put[a->nr_deferred_put++] = pg;
+}
+
+/*
+ * Finishes the releases earlier calls left (an unpin, a replaced entry, a
+ * refused validation): before any MMU work, so the guest never sees them
+ * half done. -XEN_ERESTART: preempted again, the caller continues itself.
+ */
+int pv_mm_finish_deferred(struct vcpu *v)
+{
+	struct arch_vcpu *a = &v->arch;
+
+	while (a->nr_deferred_put) {
+		if (put_page_and_type_preemptible(a->deferred_put[a->nr_deferred_put - 1]))
+			return -XEN_ERESTART;
+		a->nr_deferred_put--;
+		if (a->nr_deferred_put && hypercall_preempt_check())
+			return -XEN_ERESTART;
+	}
+	return 0;
 }
 
 static struct domain *target_domain(uint64_t domid)
@@ -116,24 +163,69 @@ static int one_mmu_update(struct domain *d, const struct mmu_update *u)
 	}
 }
 
+/*
+ * Batch bookkeeping shared by mmu_update and mmuext_op (Xen's ABI): a
+ * continuation carries the remaining count with MMU_UPDATE_PREEMPTED and
+ * the advanced list pointer; *pdone carries what earlier rounds did.
+ */
+static int batch_start(uint64_t *count, uint64_t pdone, uint32_t *done_before)
+{
+	*done_before = 0;
+	if (*count & MMU_UPDATE_PREEMPTED) {
+		*count &= ~(uint64_t)MMU_UPDATE_PREEMPTED;
+		if (pdone && copy_from_guest(done_before, pdone, sizeof(*done_before)) < 0)
+			return -XEN_EFAULT;
+	}
+	return *count > MAX_BATCH ? -XEN_E2BIG : 0;
+}
+
+static long batch_end(long rc, uint64_t pdone, uint32_t done)
+{
+	if (pdone && copy_to_guest(pdone, &done, sizeof(done)) < 0 && !rc)
+		rc = -XEN_EFAULT;
+	return rc;
+}
+
+static long batch_continue(unsigned int nr, uint64_t list, uint64_t left, uint64_t pdone, uint64_t foreigndom,
+			   uint32_t done)
+{
+	if (pdone && copy_to_guest(pdone, &done, sizeof(done)) < 0)
+		return -XEN_EFAULT;
+	return hypercall_create_continuation(nr, list, left | MMU_UPDATE_PREEMPTED, pdone, foreigndom, 0);
+}
+
 long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t pdone, uint64_t foreigndom, uint64_t a5)
 {
+	struct vcpu *v = current_vcpu();
 	struct domain *d = target_domain(foreigndom);
+	uint32_t before;
 	uint64_t done = 0;
-	long rc = 0;
+	long rc;
 
 	if (!d)
 		return -XEN_ESRCH;	/* foreign page-table updates: toolstack work, not yet */
-	if (count > MAX_BATCH)
-		return -XEN_E2BIG;
+	rc = batch_start(&count, pdone, &before);
+	if (rc)
+		return rc;
+	if (pv_mm_finish_deferred(v))
+		return hypercall_create_continuation(__HYPERVISOR_mmu_update, reqs, count | MMU_UPDATE_PREEMPTED,
+						     pdone, foreigndom, 0);
 	for (; done < count; done++) {
 		struct mmu_update u;
 
+		/* After at least one entry: a preempted round always makes progress. */
+		if (done && (hypercall_preempt_check() || v->arch.nr_deferred_put))
+			return batch_continue(__HYPERVISOR_mmu_update, reqs + done * sizeof(u), count - done, pdone,
+					      foreigndom, before + (uint32_t)done);
 		if (copy_from_guest(&u, reqs + done * sizeof(u), sizeof(u)) < 0) {
 			rc = -XEN_EFAULT;
 			break;
 		}
 		rc = one_mmu_update(d, &u);
+		/* A table this entry needs was left partly validated: this entry again, later. */
+		if (rc == -XEN_ERESTART)
+			return batch_continue(__HYPERVISOR_mmu_update, reqs + done * sizeof(u), count - done, pdone,
+					      foreigndom, before + (uint32_t)done);
 		if (rc < 0)
 			break;
 	}
@@ -143,9 +235,10 @@ long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t pdone, uint64_t forei
 	 * domain (balloon, teardown) only after a flush, and every vCPU load
 	 * flushes, so no other domain ever sees one.
 	 */
-	if (pdone && copy_to_guest(pdone, &done, sizeof(uint32_t)) < 0 && !rc)
-		rc = -XEN_EFAULT;
-	return rc;
+	if (rc == 0 && v->arch.nr_deferred_put)
+		return batch_continue(__HYPERVISOR_mmu_update, reqs + done * sizeof(struct mmu_update), 0, pdone,
+				      foreigndom, before + (uint32_t)done);
+	return batch_end(rc, pdone, before + (uint32_t)done);
 }
 
 /* Replaces a base pointer: the new L4 gets its reference first, the old one loses it after. */
@@ -157,9 +250,14 @@ static int set_baseptr(struct vcpu *v, mfn_t mfn, bool user)
 	if (user && mfn == 0) {
 		mfn = MFN_INVALID;	/* no user page tables */
 	} else {
+		int rc;
+
 		if (!mfn_valid(mfn))
 			return -XEN_EINVAL;
-		if (get_page_and_type(mfn_to_page(mfn), v->domain, PAGE_TYPE_L4) < 0)
+		rc = get_page_and_type(mfn_to_page(mfn), v->domain, PAGE_TYPE_L4);
+		if (rc == -XEN_ERESTART)
+			return rc;
+		if (rc < 0)
 			return -XEN_EINVAL;
 	}
 	*slot = mfn;
@@ -177,8 +275,9 @@ static int set_baseptr(struct vcpu *v, mfn_t mfn, bool user)
 	}
 	if (v->arch.kernel_mode != user && mfn != MFN_INVALID)
 		write_cr3(mfn << PAGE_SHIFT);
-	if (old != MFN_INVALID)
-		put_page_and_type(mfn_to_page(old));
+	/* The switch is done; releasing a whole old tree may take long: off this call then. */
+	if (old != MFN_INVALID && put_page_and_type_preemptible(mfn_to_page(old)))
+		pv_mm_defer_put(mfn_to_page(old));
 	return 0;
 }
 
@@ -260,27 +359,41 @@ static int one_mmuext(struct vcpu *v, const struct mmuext_op *op)
 long do_mmuext_op(uint64_t ops, uint64_t count, uint64_t pdone, uint64_t foreigndom, uint64_t a5)
 {
 	struct vcpu *v = current_vcpu();
+	uint32_t before;
 	uint64_t done = 0;
-	long rc = 0;
+	long rc;
 
 	if (!target_domain(foreigndom))
 		return -XEN_ESRCH;
-	if (count > MAX_BATCH)
-		return -XEN_E2BIG;
+	rc = batch_start(&count, pdone, &before);
+	if (rc)
+		return rc;
+	if (pv_mm_finish_deferred(v))
+		return hypercall_create_continuation(__HYPERVISOR_mmuext_op, ops, count | MMU_UPDATE_PREEMPTED, pdone,
+						     foreigndom, 0);
 	for (; done < count; done++) {
 		struct mmuext_op op;
 
+		if (done && (hypercall_preempt_check() || v->arch.nr_deferred_put))
+			return batch_continue(__HYPERVISOR_mmuext_op, ops + done * sizeof(op), count - done, pdone,
+					      foreigndom, before + (uint32_t)done);
 		if (copy_from_guest(&op, ops + done * sizeof(op), sizeof(op)) < 0) {
 			rc = -XEN_EFAULT;
 			break;
 		}
 		rc = one_mmuext(v, &op);
+		/* A pin or base pointer whose validation stopped early: the same op again, which resumes it. */
+		if (rc == -XEN_ERESTART)
+			return batch_continue(__HYPERVISOR_mmuext_op, ops + done * sizeof(op), count - done, pdone,
+					      foreigndom, before + (uint32_t)done);
 		if (rc < 0)
 			break;
 	}
-	if (pdone && copy_to_guest(pdone, &done, sizeof(uint32_t)) < 0 && !rc)
-		rc = -XEN_EFAULT;
-	return rc;
+	/* A release left for later (unpin, old base pointer) ends before the guest sees success. */
+	if (rc == 0 && v->arch.nr_deferred_put)
+		return batch_continue(__HYPERVISOR_mmuext_op, ops + done * sizeof(struct mmuext_op), 0, pdone,
+				      foreigndom, before + (uint32_t)done);
+	return batch_end(rc, pdone, before + (uint32_t)done);
 }
 
 /* Finds the L1 table mapping va in the vCPU's kernel page tables; MFN_INVALID if a level is missing. */
@@ -309,6 +422,8 @@ long do_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags, uint64_t a4
 
 	if (!guest_range_ok(va, 1))
 		return -XEN_EINVAL;
+	if (pv_mm_finish_deferred(v))
+		return hypercall_create_continuation(__HYPERVISOR_update_va_mapping, va, val, flags, a4, a5);
 	l1 = walk_to_l1(v, va);
 	if (l1 == MFN_INVALID)
 		return -XEN_EINVAL;
@@ -343,7 +458,12 @@ long do_update_va_mapping_otherdomain(uint64_t va, uint64_t val, uint64_t flags,
 	return fd ? -XEN_EINVAL : -XEN_ESRCH;
 }
 
-/* Batched hypercalls: each entry's result is written back; the batch stops at the first copy fault. */
+/*
+ * Batched hypercalls: each entry's result is written back; the batch stops
+ * at the first copy fault. Preempted between entries, or inside one (its
+ * entry then gets the nested call's continuation arguments, as on Xen), it
+ * continues from that entry.
+ */
 long do_multicall(uint64_t list, uint64_t count, uint64_t a3, uint64_t a4, uint64_t a5)
 {
 	struct vcpu *v = current_vcpu();
@@ -352,8 +472,10 @@ long do_multicall(uint64_t list, uint64_t count, uint64_t a3, uint64_t a4, uint6
 		return -XEN_E2BIG;
 	for (uint64_t i = 0; i < count; i++) {
 		struct multicall_entry e;
-		uint64_t at = list + i * sizeof(e);
+		uint64_t at = list + i * sizeof(e), nr, args[5];
 
+		if (i && hypercall_preempt_check())
+			return hypercall_create_continuation(__HYPERVISOR_multicall, at, count - i, 0, 0, 0);
 		if (copy_from_guest(&e, at, sizeof(e)) < 0)
 			return -XEN_EFAULT;
 		/* No nesting, and iret only makes sense as the guest's own last act. */
@@ -362,6 +484,13 @@ long do_multicall(uint64_t list, uint64_t count, uint64_t a3, uint64_t a4, uint6
 		else
 			e.result = (uint64_t)hypercall_dispatch(v, e.op, e.args[0], e.args[1], e.args[2],
 								e.args[3], e.args[4]);
+		if (hypercall_cont_take(&nr, args)) {
+			for (unsigned int k = 0; k < 5; k++)
+				e.args[k] = args[k];
+			if (copy_to_guest(at + offsetof(struct multicall_entry, args), e.args, sizeof(e.args)) < 0)
+				return -XEN_EFAULT;
+			return hypercall_create_continuation(__HYPERVISOR_multicall, at, count - i, 0, 0, 0);
+		}
 		if (copy_to_guest(at + offsetof(struct multicall_entry, result), &e.result,
 				  sizeof(e.result)) < 0)
 			return -XEN_EFAULT;

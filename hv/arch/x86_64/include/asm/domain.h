@@ -55,11 +55,24 @@ struct arch_vcpu {
 	unsigned int gdt_nr_frames;
 	unsigned int gdt_ents;
 	bool fpu_used;
+
+	/*
+	 * Hypercall continuation: set by hypercall_create_continuation, turned
+	 * into a re-entry of the same hypercall (rip back over the syscall,
+	 * these arguments) when the guest hypercall returns.
+	 */
+	bool in_hypercall;		/* a guest hypercall of this vCPU runs: it may stop early */
+	bool cont_pending;
+	uint64_t cont_nr, cont_args[5];
+	/* Page-table releases that stopped early (pv_mm_defer_put): finished before the next MMU call. */
+	struct page_info *deferred_put[4];
+	unsigned int nr_deferred_put;
 };
 
 struct arch_domain {
 	uint64_t virt_base;		/* guest VA of PFN 0 of the initial region */
 	uint64_t nr_pages;		/* pages given at build time */
+	unsigned int teardown_budget;	/* preemption points left in this teardown step (0: not tearing down) */
 };
 
 #endif

@@ -1,0 +1,13 @@
+# CPU hogs (issue 9, hole 2): hypercalls worth seconds of validation work beside a heartbeat domain on the
+# same (only) CPU. The heartbeat's longest gap must stay under 1 s, and the hog's results must be exact.
+security_guest(cpu_hog ${SEC_SRC}/cpu_hog.c)
+security_guest(cpu_hog_heartbeat ${SEC_SRC}/cpu_hog_heartbeat.c)
+security_test(cpu_hog --status ok
+  --expect "\\(d0 dom0\\) heartbeat: [0-9]+ ticks in [0-9]+ ms.*worst gap [0-9]+ us"
+  --expect "\\(d0 dom0\\) Test result: SUCCESS"
+  --expect "\\(d1 domU1\\) cpu_hog: attack ends"
+  --expect "\\(d1 domU1\\) Test result: SUCCESS"
+  --expect "all domains have shut down \\(dom0: poweroff\\).*every frame returned"
+  --reject "still referenced" --reject "HYPERVISOR (CRASH|PANIC)"
+  -- --cpus 1 --mem 256 --timeout 280
+     --modules "${SEC_GUEST_DIR}/cpu_hog_heartbeat.elf,${SEC_GUEST_DIR}/cpu_hog.elf")
