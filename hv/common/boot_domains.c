@@ -2,6 +2,7 @@
 #include <hv/bootinfo.h>
 #include <hv/cmdline.h>
 #include <hv/domain.h>
+#include <hv/grant_table.h>
 #include <hv/lib.h>
 #include <hv/log.h>
 #include <hv/main.h>
@@ -214,6 +215,13 @@ void boot_domains_poll(void)
 			log_err("boot: CPU %u still runs a vCPU of a dead domain; not tearing down", i);
 			hv_shutdown(false);
 		}
+	}
+	/* Every domain lets go of others' grants first, so no granter is freed under a live mapping. */
+	for (domid_t id = 0; id < MAX_BOOT_DOMAINS; id++) {
+		struct domain *d = domain_find(id);
+
+		if (d)
+			gnttab_release_mappings(d);
 	}
 	d0 = domain_find(0);
 	dom0_ok = d0 && d0->shutdown_reason == SHUTDOWN_poweroff;

@@ -89,6 +89,7 @@ struct domain {
 	mfn_t console_mfn;		/* domU console ring page, MFN_INVALID: none */
 	uint32_t console_evtchn;	/* its port (the guest's end), 0: none */
 	struct evtchn_domain *evtchn;	/* event channels (common/event_channel.c) */
+	struct grant_table *grant_table;	/* common/grant_table.c */
 	struct domain *next;		/* all-domains list, under domlist_lock */
 	struct arch_domain arch;
 };
