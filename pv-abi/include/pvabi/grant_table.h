@@ -22,6 +22,51 @@ PVABI_OFF(struct grant_entry_v1, frame, 4);
 
 #define GNTTAB_V1_ENTRIES_PER_PAGE	(4096 / sizeof(struct grant_entry_v1))
 
+/*
+ * v2 (GNTTABOP_set_version 2): 16-byte entries whose first word is laid
+ * out as v1's, and GTF_reading/GTF_writing kept apart in status frames
+ * (one uint16_t per entry, GNTTABOP_get_status_frames), so the hypervisor
+ * never writes the granter's entry.
+ */
+struct grant_entry_header {
+	uint16_t flags;
+	domid_t domid;
+};
+PVABI_SIZE(struct grant_entry_header, 4);
+
+union grant_entry_v2 {
+	struct grant_entry_header hdr;
+	struct {
+		struct grant_entry_header hdr;
+		uint32_t pad0;
+		uint64_t frame;
+	} full_page;
+	struct {
+		struct grant_entry_header hdr;
+		uint16_t page_off;
+		uint16_t length;
+		uint64_t frame;
+	} sub_page;
+	struct {
+		struct grant_entry_header hdr;
+		domid_t trans_domid;
+		uint16_t pad0;
+		grant_ref_t gref;
+	} transitive;
+	uint32_t spacer[4];
+};
+PVABI_SIZE(union grant_entry_v2, 16);
+PVABI_OFF(union grant_entry_v2, full_page.frame, 8);
+PVABI_OFF(union grant_entry_v2, sub_page.page_off, 4);
+PVABI_OFF(union grant_entry_v2, sub_page.length, 6);
+PVABI_OFF(union grant_entry_v2, transitive.trans_domid, 4);
+PVABI_OFF(union grant_entry_v2, transitive.gref, 8);
+
+typedef uint16_t grant_status_t;
+
+#define GNTTAB_V2_ENTRIES_PER_PAGE	(4096 / sizeof(union grant_entry_v2))
+#define GNTTAB_STATUS_PER_PAGE		(4096 / sizeof(grant_status_t))
+
 /* Refs below 8 are reserved: the toolstack seeds 0 (console) and 1 (xenstore). */
 #define GNTTAB_NR_RESERVED_ENTRIES	8
 #define GNTTAB_RESERVED_CONSOLE		0
@@ -254,6 +299,24 @@ PVABI_SIZE(struct gnttab_get_version, 8);
 PVABI_OFF(struct gnttab_get_version, dom, 0);
 PVABI_OFF(struct gnttab_get_version, version, 4);
 PVABI_OFF(struct gnttab_get_version, pad, 2);
+
+/* GNTTABOP_cache_flush: a ref (with GNTTAB_CACHE_SOURCE_GREF) or bus address, and a byte range inside the page. */
+struct gnttab_cache_flush {
+	union {
+		uint64_t dev_bus_addr;
+		grant_ref_t ref;
+	} a;
+	uint16_t offset;
+	uint16_t length;
+	uint32_t op;
+};
+PVABI_SIZE(struct gnttab_cache_flush, 16);
+PVABI_OFF(struct gnttab_cache_flush, offset, 8);
+PVABI_OFF(struct gnttab_cache_flush, length, 10);
+PVABI_OFF(struct gnttab_cache_flush, op, 12);
+#define GNTTAB_CACHE_CLEAN		(1U << 0)
+#define GNTTAB_CACHE_INVAL		(1U << 1)
+#define GNTTAB_CACHE_SOURCE_GREF	(1U << 31)
 
 struct gnttab_swap_grant_ref {
 	grant_ref_t ref_a;
