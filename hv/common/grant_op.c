@@ -1,5 +1,6 @@
 /* grant_table_op (hypercall 20): decodes each GNTTABOP, checks its arguments, and drives the grant-table core. */
 #include <hv/domain.h>
+#include <hv/frame.h>
 #include <hv/grant_table.h>
 #include <hv/guest_access.h>
 #include <hv/lib.h>
@@ -355,6 +356,70 @@ static long op_copy(uint64_t uop, uint64_t count)
 	return 0;
 }
 
+/*
+ * The sender's half of a transfer: the page must be d's and wholly unused
+ * (no mapping, pin or type: the guest unmaps it first, as with Xen). A
+ * block bigger than a page is split so the page can leave alone. Our own
+ * reference (0 -> 1 by CAS) keeps d from taking a new one until the frame
+ * belongs to the receiver. Unlike Xen, a transfer that fails after this
+ * leaves the page with the sender instead of freeing it.
+ */
+static int transfer_one(struct domain *d, const struct gnttab_transfer *op)
+{
+	mfn_t mfn = (mfn_t)op->mfn, head;
+	struct page_info *pg;
+	struct domain *e;
+	unsigned int order;
+	uint64_t zero = 0;
+	int st;
+
+	if (!mfn_valid(mfn) || frame_owner_of(mfn) != &d->mem)
+		return GNTST_bad_page;
+	pg = mfn_to_page(mfn);
+	head = frame_block_head(mfn, &order);
+	if (head == MFN_INVALID)
+		return GNTST_bad_page;
+	if (order)
+		frame_split(head, order);
+	if (!__atomic_compare_exchange_n(&pg->count_info, &zero, 1, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return GNTST_bad_page;
+	if (page_type_count(pg) != 0 || frame_owner_of(mfn) != &d->mem) {
+		put_page(pg);
+		return GNTST_bad_page;
+	}
+	/* The page is checked first, as in Xen, so a busy page says bad_page whatever the target. */
+	e = domain_find(op->domid);
+	if (!e || !e->grant_table || e == d) {
+		put_page(pg);
+		return GNTST_bad_domain;
+	}
+	st = gnttab_transfer_commit(e, op->ref, d, mfn);
+	if (st == GNTST_okay) {
+		/* The frame keeps its contents (that is the point) but loses its old type history. */
+		__atomic_store_n(&pg->type_info, 0, __ATOMIC_RELEASE);
+		gnttab_arch_page_given_away(d, mfn);
+	}
+	put_page(pg);
+	return st;
+}
+
+static long op_transfer(uint64_t uop, uint64_t count)
+{
+	struct domain *d = current_domain();
+
+	for (uint64_t i = 0; i < count; i++) {
+		struct gnttab_transfer op;
+		uint64_t va = uop + i * sizeof(op);
+
+		if (copy_from_guest(&op, va, sizeof(op)) < 0)
+			return -XEN_EFAULT;
+		op.status = (int16_t)transfer_one(d, &op);
+		if (copy_to_guest(va, &op, sizeof(op)) < 0)
+			return -XEN_EFAULT;
+	}
+	return 0;
+}
+
 static long op_swap(uint64_t uop, uint64_t count)
 {
 	struct domain *d = current_domain();
@@ -399,8 +464,10 @@ long do_grant_table_op(uint64_t cmd, uint64_t uop, uint64_t count, uint64_t a4, 
 		return op_get_version(uop);
 	case GNTTABOP_swap_grant_ref:
 		return op_swap(uop, count);
+	case GNTTABOP_transfer:
+		return op_transfer(uop, count);
 	default:
-		/* transfer, dump_table, cache_flush: not provided yet (see issue 10's notes). */
+		/* dump_table, cache_flush: not provided yet. */
 		return -XEN_ENOSYS;
 	}
 }

@@ -515,6 +515,46 @@ int gnttab_swap(struct domain *d, grant_ref_t a, grant_ref_t b)
 	return rc;
 }
 
+/*
+ * Transfer, receiver's half, under its lock so the version cannot change:
+ * the entry must be an accept_transfer entry for the sender not yet
+ * committed (a CAS sets GTF_transfer_committed, so a granter rewriting it
+ * concurrently either loses or makes us fail); then the frame changes
+ * owner, and the entry gets the frame and GTF_transfer_completed, in that
+ * order. A failure after the commit takes the commit back.
+ */
+int gnttab_transfer_commit(struct domain *e, grant_ref_t ref, struct domain *from, mfn_t mfn)
+{
+	struct grant_table *gt = gt_of(e);
+	unsigned long f = spin_lock_irqsave(&gt->lock);
+	uint32_t *w, old;
+	int rc = GNTST_general_error;
+
+	if (ref >= gt->nr_frames * per_frame(gt))
+		goto out;
+	w = shared_entry(gt, ref);
+	old = __atomic_load_n(w, __ATOMIC_ACQUIRE);
+	do {
+		if ((old & (GTF_type_mask | GTF_transfer_committed)) != GTF_accept_transfer ||
+		    (domid_t)(old >> 16) != from->domid)
+			goto out;
+	} while (!__atomic_compare_exchange_n(w, &old, old | GTF_transfer_committed, false, __ATOMIC_ACQ_REL,
+					      __ATOMIC_ACQUIRE));
+	if (!frame_reassign(mfn, &from->mem, &e->mem)) {
+		__atomic_fetch_and(w, ~(uint32_t)GTF_transfer_committed, __ATOMIC_SEQ_CST);
+		goto out;
+	}
+	if (gt->version == 2)
+		__atomic_store_n((uint64_t *)(void *)((uint8_t *)w + 8), (uint64_t)mfn, __ATOMIC_RELEASE);
+	else
+		__atomic_store_n(w + 1, (uint32_t)mfn, __ATOMIC_RELEASE);
+	__atomic_fetch_or(w, GTF_transfer_completed, __ATOMIC_SEQ_CST);
+	rc = GNTST_okay;
+out:
+	spin_unlock_irqrestore(&gt->lock, f);
+	return rc;
+}
+
 /* ---- maptrack ---- */
 
 static struct gnttab_maptrack *mt_entry(struct grant_table *gt, int h)

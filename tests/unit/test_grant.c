@@ -340,6 +340,38 @@ START_TEST(test_destroy_accounting)
 }
 END_TEST
 
+/* Receiver's half of a transfer: entry checks, commit, the frame and its charge move, max_frames respected. */
+START_TEST(test_transfer_commit)
+{
+	mfn_t page = pvt_alloc(&dom_a), page2 = pvt_alloc(&dom_a);
+	volatile struct grant_entry_v1 *t = v1_of(&dom_b);
+	uint64_t a_before = frame_owner_frames(&dom_a.mem), b_before = frame_owner_frames(&dom_b.mem);
+
+	ck_assert_int_eq(gnttab_transfer_commit(&dom_b, 9, &dom_a, page), GNTST_general_error);	/* invalid */
+	grant_v1(&dom_b, 9, dom_a.domid, 0, GTF_permit_access);
+	ck_assert_int_eq(gnttab_transfer_commit(&dom_b, 9, &dom_a, page), GNTST_general_error);
+	grant_v1(&dom_b, 9, 77, 0, GTF_accept_transfer);
+	ck_assert_int_eq(gnttab_transfer_commit(&dom_b, 9, &dom_a, page), GNTST_general_error);
+	ck_assert_int_eq(gnttab_transfer_commit(&dom_b, 4096, &dom_a, page), GNTST_general_error);
+	grant_v1(&dom_b, 9, dom_a.domid, 0, GTF_accept_transfer);
+	ck_assert_int_eq(gnttab_transfer_commit(&dom_b, 9, &dom_a, page), GNTST_okay);
+	ck_assert_uint_eq(t[9].flags, GTF_accept_transfer | GTF_transfer_committed | GTF_transfer_completed);
+	ck_assert_uint_eq(t[9].frame, page);
+	ck_assert(frame_owner_of(page) == &dom_b.mem);
+	ck_assert_uint_eq(frame_owner_frames(&dom_a.mem), a_before - 1);
+	ck_assert_uint_eq(frame_owner_frames(&dom_b.mem), b_before + 1);
+	/* Committed already: a second transfer into the same entry is refused. */
+	ck_assert_int_eq(gnttab_transfer_commit(&dom_b, 9, &dom_a, page2), GNTST_general_error);
+	/* A receiver at its limit: refused, and the commit is taken back. */
+	frame_owner_set_max(&dom_b.mem, frame_owner_frames(&dom_b.mem));
+	grant_v1(&dom_b, 10, dom_a.domid, 0, GTF_accept_transfer);
+	ck_assert_int_eq(gnttab_transfer_commit(&dom_b, 10, &dom_a, page2), GNTST_general_error);
+	ck_assert_uint_eq(t[10].flags, GTF_accept_transfer);
+	ck_assert(frame_owner_of(page2) == &dom_a.mem);
+	ck_assert_int_eq(frame_audit(), 0);
+}
+END_TEST
+
 /*
  * Two threads: one pins and unpins ref 60 (writable) as a mapper would,
  * one revokes and re-grants it as a hostile granter would. Whenever the
@@ -497,6 +529,7 @@ static Suite *grant_suite(void)
 	tcase_add_test(tc, test_maptrack);
 	tcase_add_test(tc, test_release_mappings);
 	tcase_add_test(tc, test_destroy_accounting);
+	tcase_add_test(tc, test_transfer_commit);
 	tcase_add_test(tc, test_race_v1);
 	tcase_add_test(tc, test_race_v2);
 	suite_add_tcase(s, tc);

@@ -91,6 +91,15 @@ mfn_t gnttab_status_mfn(struct domain *d, unsigned int i);
 unsigned int gnttab_nr_entries(struct domain *d);
 /* True for d's own grant or status frames: the only hypervisor frames besides shared_info d's L1 entries may map. */
 bool gnttab_is_guest_frame(struct domain *d, mfn_t mfn);
+/*
+ * Receiver's half of GNTTABOP_transfer: commits ref of e (an accept_transfer
+ * entry naming from), moves mfn (an unreferenced order-0 frame of from that
+ * the caller has locked) to e, fills in the frame and completes the entry.
+ * GNTST_okay or GNTST_general_error with nothing changed.
+ */
+int gnttab_transfer_commit(struct domain *e, grant_ref_t ref, struct domain *from, mfn_t mfn);
+/* Arch: the sender's M2P entry of a frame it gave away, and its TLBs (hv/arch/.../grant_map.c). */
+void gnttab_arch_page_given_away(struct domain *d, mfn_t mfn);
 /* GNTST_okay, GNTST_bad_gntref, or GNTST_general_error (an entry in use). */
 int gnttab_swap(struct domain *d, grant_ref_t a, grant_ref_t b);
 

@@ -11,6 +11,9 @@
  *                 valid (reads and writes) until it unmaps
  *   mapper_dies   back powers off while mapped; front sees its GTF bits
  *                 cleared and revokes
+ *   transfer      back gives a page away with GNTTABOP_transfer into
+ *                 front's accept_transfer entry; front maps the frame it
+ *                 received and finds back's bytes; back can no longer map it
  *   ring          a shared ring (ref PAIR_REF_RING) carries pairs=N
  *                 requests and responses with event-channel notifications
  *                 under the hold-off protocol; every response is checked
@@ -20,16 +23,18 @@
 #include <pvabi/errno.h>
 #include <pvabi/event_channel.h>
 #include <pvabi/grant_table.h>
+#include <pvabi/memory.h>
 #include <pvabi/io/ring.h>
 #include <pvabi/sched.h>
 #include "test.h"
 
 #define PAIR_REF_CTRL	16
 #define PAIR_REF_RING	17
+#define PAIR_REF_XFER	18
 #define PAIR_MAGIC	0x67726e74u	/* "grnt" */
 #define PTE_RW		0x063ULL
 
-enum { ST_GRANTED = 1, ST_MAPPED, ST_ACK, ST_UNMAPPED, ST_DYING, ST_RING_READY };
+enum { ST_GRANTED = 1, ST_MAPPED, ST_ACK, ST_UNMAPPED, ST_DYING, ST_RING_READY, ST_XFER_DONE };
 
 struct ctrl_page {
 	volatile uint32_t magic;
@@ -56,6 +61,7 @@ static uint8_t ctrl_mem[4096] __attribute__((aligned(4096)));
 static uint8_t ring_mem[4096] __attribute__((aligned(4096)));
 static uint8_t map_ctrl[4096] __attribute__((aligned(4096)));
 static uint8_t map_ring[4096] __attribute__((aligned(4096)));
+static uint8_t xfer_page[4096] __attribute__((aligned(4096)));
 
 static volatile struct shared_info *sh;
 static evtchn_port_t port;
@@ -221,6 +227,37 @@ static void front_ring(struct ctrl_page *c)
 	tc_check(revoke(PAIR_REF_RING) && revoke(PAIR_REF_CTRL), "both refs revoke once unmapped");
 }
 
+static void front_transfer(struct ctrl_page *c)
+{
+	volatile struct grant_entry_v1 *e = &table[PAIR_REF_XFER];
+	uint64_t mfn = mfn_of(xfer_page);
+	struct xen_memory_reservation res = { .extent_start = RT_PTR(&mfn), .nr_extents = 1, .domid = DOMID_SELF };
+	long rc;
+
+	/* A transfer needs room under our max_pages, as with Xen: give one page back first. */
+	rc = hyp_update_va_mapping(RT_PTR(xfer_page), 0, UVMF_INVLPG);
+	if (rc == 0)
+		rc = hyp_memory_op(XENMEM_decrease_reservation, RT_PTR(&res));
+	tc_check(rc == 1, "front: one page ballooned out to make room (%ld)", rc);
+	e->domid = 0;
+	e->frame = 0;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	e->flags = GTF_accept_transfer;
+	c->state = ST_ACK;
+	notify();
+	tc_check(wait_state(&c->state, ST_XFER_DONE, 60), "front: the mapper says it transferred");
+	tc_check((e->flags & (GTF_transfer_committed | GTF_transfer_completed)) ==
+			 (GTF_transfer_committed | GTF_transfer_completed),
+		 "front: the entry is committed and completed (%#x)", e->flags);
+	mfn = e->frame;
+	/* The frame is ours now: map it where our old page was (xfer_page of our own image is spare). */
+	rc = hyp_update_va_mapping(RT_PTR(xfer_page), (mfn << 12) | PTE_RW, UVMF_INVLPG);
+	tc_check(rc == 0, "front: we may map the frame we received (%ld)", rc);
+	if (rc == 0)
+		tc_check(memcmp(xfer_page, "page flipped by domain 0", 24) == 0,
+			 "front: it holds the bytes domain 0 wrote");
+}
+
 static void front(void)
 {
 	uint64_t frame = 0;
@@ -246,6 +283,10 @@ static void front(void)
 	}
 	if (has("ring")) {
 		front_ring(c);
+		return;
+	}
+	if (has("transfer")) {
+		front_transfer(c);
 		return;
 	}
 	tc_check((table[PAIR_REF_CTRL].flags & (GTF_reading | GTF_writing)) == (GTF_reading | GTF_writing),
@@ -341,6 +382,40 @@ static void back_ring(struct ctrl_page *c)
 		 (unsigned long long)served);
 }
 
+static long transfer(uint64_t mfn, domid_t to, grant_ref_t ref, int16_t *status)
+{
+	struct gnttab_transfer t = { .mfn = mfn, .domid = to, .ref = ref };
+	long rc = gnttab(GNTTABOP_transfer, &t, 1);
+
+	*status = t.status;
+	return rc;
+}
+
+static void back_transfer(struct ctrl_page *c)
+{
+	uint64_t mfn = mfn_of(xfer_page);
+	int16_t st;
+	long rc;
+
+	tc_check(wait_state(&c->state, ST_ACK, 60), "back: the granter offered an accept_transfer entry");
+	memcpy(xfer_page, "page flipped by domain 0", 24);
+	rc = transfer(mfn, 1, PAIR_REF_XFER, &st);
+	tc_check(rc == 0 && st == GNTST_bad_page, "back: a transfer of a page we still map: GNTST_bad_page (%d)", st);
+	rc = hyp_update_va_mapping(RT_PTR(xfer_page), 0, UVMF_INVLPG);
+	tc_check(rc == 0, "back: unmapped the page from our own tables (%ld)", rc);
+	rc = transfer(mfn, 1, PAIR_REF_XFER + 1, &st);
+	tc_check(rc == 0 && st == GNTST_general_error, "back: into an entry that accepts nothing: GNTST_general_error (%d)",
+		 st);
+	rc = transfer(mfn, 0x1234, PAIR_REF_XFER, &st);
+	tc_check(rc == 0 && st == GNTST_bad_domain, "back: to a domain that does not exist: GNTST_bad_domain (%d)", st);
+	rc = transfer(mfn, 1, PAIR_REF_XFER, &st);
+	tc_check(rc == 0 && st == GNTST_okay, "back: transfer into domain 1's entry (%d)", st);
+	rc = transfer(mfn, 1, PAIR_REF_XFER, &st);
+	tc_check(rc == 0 && st == GNTST_bad_page, "back: the same page again: GNTST_bad_page (%d)", st);
+	rc = hyp_update_va_mapping(RT_PTR(xfer_page), (mfn << 12) | PTE_RW, UVMF_INVLPG);
+	tc_check(rc != 0, "back: the page is no longer ours to map (%ld)", rc);
+}
+
 static void back(void)
 {
 	struct ctrl_page *c = (struct ctrl_page *)map_ctrl;
@@ -367,6 +442,14 @@ static void back(void)
 		c->state = ST_UNMAPPED;
 		tc_check(unmap_ref(map_ctrl, h) == GNTST_okay, "back: control page unmapped");
 		notify();
+		return;
+	}
+	if (has("transfer")) {
+		back_transfer(c);
+		c->state = ST_XFER_DONE;
+		st = unmap_ref(map_ctrl, h);
+		notify();
+		tc_check(st == GNTST_okay, "back: control page unmapped (%d)", st);
 		return;
 	}
 	if (has("mapper_dies")) {

@@ -1,4 +1,5 @@
 /* Grant mappings of PV guests: the PTE that map_grant_ref installs at a guest VA (or PTE address) and unmap removes. */
+#include <asm/m2p.h>
 #include <asm/paging.h>
 #include <asm/x86.h>
 #include <hv/domain.h>
@@ -143,4 +144,11 @@ void gnttab_arch_flush(struct domain *d)
 {
 	(void)d;
 	flush_tlb_local_all();
+}
+
+/* The M2P no longer names a pseudo-physical frame of the sender; the receiver sets its own. */
+void gnttab_arch_page_given_away(struct domain *d, mfn_t mfn)
+{
+	m2p_set(mfn, M2P_INVALID);
+	gnttab_arch_flush(d);
 }

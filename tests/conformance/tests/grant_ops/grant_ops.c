@@ -8,8 +8,9 @@
  * every copy combination (ref or frame on either side) with partial
  * failure in one batch, unmap_and_replace, swap_grant_ref, and version 2:
  * set_version while a grant is in use refused, status frames carrying the
- * GTF bits while the entry stays untouched, and the switch back. Not
- * Skiff-specific; checked on real Xen 4.17. The guest is dom0 (domid 0).
+ * GTF bits while the entry stays untouched, and the switch back; and
+ * transfers refused before anything moves. Not Skiff-specific; checked on
+ * real Xen 4.17. The guest is dom0 (domid 0).
  */
 #include <stdbool.h>
 #include <pvabi/errno.h>
@@ -371,6 +372,24 @@ static void check_v2(void)
 	v1[R1].flags = 0;
 }
 
+/* Transfers that must fail before anything moves (the page stays ours). */
+static void check_transfer_refusals(void)
+{
+	struct gnttab_transfer t = { .mfn = mfn_of(page_a), .domid = SELF_ID, .ref = R1 };
+	long rc;
+
+	page_a[7] = 0x7e;
+	rc = gnttab(GNTTABOP_transfer, &t, 1);
+	tc_check(rc == 0 && t.status == GNTST_bad_page,
+		 "transfer of a page we still map: GNTST_bad_page (rc %ld, status %d)", rc, t.status);
+	tc_check(page_a[7] == 0x7e, "and the page is still ours");
+	t.mfn = 1ULL << 40;
+	t.status = 0;
+	rc = gnttab(GNTTABOP_transfer, &t, 1);
+	tc_check(rc == 0 && t.status == GNTST_bad_page, "transfer of an MFN past memory: GNTST_bad_page (%d)",
+		 t.status);
+}
+
 void test_main(void)
 {
 	if (!(rt_boot.si->flags & SIF_INITDOMAIN)) {
@@ -384,4 +403,5 @@ void test_main(void)
 	check_copy();
 	check_replace_and_swap();
 	check_v2();
+	check_transfer_refusals();
 }
