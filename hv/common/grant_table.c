@@ -655,6 +655,21 @@ void gnttab_maptrack_put(struct domain *d, int h)
 	spin_unlock_irqrestore(&gt->mt_lock, f);
 }
 
+bool gnttab_maptrack_find_mfn(struct domain *d, mfn_t mfn)
+{
+	struct grant_table *gt = gt_of(d);
+	unsigned long f = spin_lock_irqsave(&gt->mt_lock);
+	bool found = false;
+
+	for (unsigned int h = 0; h < gt->mt_nr_chunks * MT_PER_CHUNK && !found; h++) {
+		const struct gnttab_maptrack *m = mt_entry(gt, (int)h);
+
+		found = (m->state == MT_LIVE || m->state == MT_TAKEN) && m->use.mfn == mfn;
+	}
+	spin_unlock_irqrestore(&gt->mt_lock, f);
+	return found;
+}
+
 unsigned int gnttab_maptrack_live(struct domain *d)
 {
 	struct grant_table *gt = gt_of(d);

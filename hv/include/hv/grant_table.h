@@ -123,6 +123,8 @@ bool gnttab_maptrack_take(struct domain *d, grant_handle_t handle, struct gnttab
 void gnttab_maptrack_untake(struct domain *d, grant_handle_t handle, uint32_t flags);
 void gnttab_maptrack_put(struct domain *d, int handle);
 unsigned int gnttab_maptrack_live(struct domain *d);
+/* Whether d holds a live mapping of mfn (cache_flush of a foreign frame needs one). Walks the maptrack. */
+bool gnttab_maptrack_find_mfn(struct domain *d, mfn_t mfn);
 
 /*
  * Arch glue (hv/arch/x86_64/pv/grant_map.c). map installs a PTE for mfn
@@ -138,5 +140,7 @@ int gnttab_arch_map(struct domain *d, struct domain *granter, uint64_t host_addr
 		    mfn_t mfn, uint64_t *pte, uint64_t *pte_maddr);
 int gnttab_arch_unmap(struct domain *d, uint64_t host_addr, uint32_t flags, uint64_t pte, uint64_t new_addr);
 void gnttab_arch_flush(struct domain *d);
+/* Writes the cache lines of [p, p + len) back to memory (cache_flush with GNTTAB_CACHE_CLEAN). */
+void gnttab_arch_cache_clean(const void *p, size_t len);
 
 #endif

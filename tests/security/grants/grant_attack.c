@@ -328,11 +328,16 @@ static void attack_lengths_and_counts(void)
 	}
 	rc = hyp_update_va_mapping(RT_PTR(tail[1]), 0, UVMF_INVLPG);
 	if (rc == 0)
-		rc = gnttab(GNTTABOP_copy, ops, 0x7fffffffULL);
+		rc = gnttab(GNTTABOP_copy, ops, n + 1);
 	tc_check(rc == -XEN_EFAULT && ops[0].status == GNTST_okay && ops[n - 1].status == GNTST_okay,
-		 "a batch of 2^31-1 copies over %u mapped ones: each done, then -EFAULT (%ld)", n, rc);
-	rc = gnttab(GNTTABOP_map_grant_ref, &c, 1ULL << 40);
-	tc_expect_eq(rc, -XEN_EINVAL, "a batch count of 2^40");
+		 "a batch running into an unmapped page: the %u mapped copies done, then -EFAULT (%ld)", n, rc);
+	for (unsigned int i = 0; i < n; i++)
+		ops[i].status = 0x5555;
+	rc = gnttab(GNTTABOP_copy, ops, 0x7fffffffULL);
+	tc_check(rc == -XEN_EFAULT && ops[n - 1].status == GNTST_okay,
+		 "a batch of 2^31-1 copies: done up to the unmapped page, then -EFAULT (%ld)", rc);
+	rc = gnttab(GNTTABOP_map_grant_ref, &c, 0x80000000ULL);
+	tc_expect_eq(rc, -XEN_EINVAL, "a batch count of 2^31");
 	rc = gnttab(GNTTABOP_copy, (void *)(uintptr_t)RT_BAD_PTR_HYPERVISOR, 4);
 	tc_expect_eq(rc, -XEN_EFAULT, "an op array in the hypervisor's range");
 	uint64_t dummy;

@@ -152,3 +152,13 @@ void gnttab_arch_page_given_away(struct domain *d, mfn_t mfn)
 	m2p_set(mfn, M2P_INVALID);
 	gnttab_arch_flush(d);
 }
+
+/* clflush writes back and invalidates each line; the fence orders it before the hypercall returns. */
+void gnttab_arch_cache_clean(const void *p, size_t len)
+{
+	const uint8_t *b = (const uint8_t *)((uintptr_t)p & ~(uintptr_t)63), *e = (const uint8_t *)p + len;
+
+	for (; b < e; b += 64)
+		__asm__ volatile("clflush (%0)" :: "r"(b) : "memory");
+	__asm__ volatile("mfence" ::: "memory");
+}

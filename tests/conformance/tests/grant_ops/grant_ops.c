@@ -9,7 +9,8 @@
  * failure in one batch, unmap_and_replace, swap_grant_ref, and version 2:
  * set_version while a grant is in use refused, status frames carrying the
  * GTF bits while the entry stays untouched, and the switch back; and
- * transfers refused before anything moves. Not Skiff-specific; checked on
+ * transfers refused before anything moves; cache_flush by address and
+ * the 32-bit cmd/count rules. Not Skiff-specific; checked on
  * real Xen 4.17. The guest is dom0 (domid 0).
  */
 #include <stdbool.h>
@@ -390,6 +391,56 @@ static void check_transfer_refusals(void)
 		 t.status);
 }
 
+/* cache_flush by machine address, and the 32-bit cmd/count rules, as measured on Xen 4.17. */
+static void check_cache_flush_and_counts(void)
+{
+	struct gnttab_cache_flush f[2];
+	uint64_t own = mfn_of(page_a) << 12, tbl = mfn_of(table_window) << 12;
+	const struct { uint64_t a; uint16_t off, len; uint32_t op; long rc; const char *what; } cases[] = {
+		{ own, 0, 64, GNTTAB_CACHE_CLEAN, 0, "clean of our own page" },
+		{ own, 0, 64, GNTTAB_CACHE_INVAL, -XEN_EOPNOTSUPP, "invalidate alone" },
+		{ own, 0, 64, GNTTAB_CACHE_CLEAN | GNTTAB_CACHE_INVAL, 0, "clean and invalidate" },
+		{ own, 4000, 200, GNTTAB_CACHE_CLEAN, -XEN_EINVAL, "a range past the page" },
+		{ own, 4096, 0, GNTTAB_CACHE_CLEAN, -XEN_EINVAL, "offset 4096" },
+		{ own, 0, 0, GNTTAB_CACHE_CLEAN, 0, "length 0" },
+		{ own, 0, 64, 0, 0, "op 0" },
+		{ own, 0, 64, GNTTAB_CACHE_CLEAN | GNTTAB_CACHE_SOURCE_GREF, -XEN_EINVAL, "a ref (SOURCE_GREF)" },
+		{ own + 100, 0, 64, GNTTAB_CACHE_CLEAN, 0, "an address inside the page" },
+		{ tbl, 0, 64, GNTTAB_CACHE_CLEAN, 0, "our own grant frame" },
+		{ 0x100000, 0, 64, GNTTAB_CACHE_CLEAN, -XEN_EPERM, "a hypervisor frame" },
+		{ 1ULL << 52, 0, 64, GNTTAB_CACHE_CLEAN, -XEN_EINVAL, "an address past memory" },
+	};
+	long rc;
+
+	for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(f, 0, sizeof(f));
+		f[0].a.dev_bus_addr = cases[i].a;
+		f[0].offset = cases[i].off;
+		f[0].length = cases[i].len;
+		f[0].op = cases[i].op;
+		rc = gnttab(GNTTABOP_cache_flush, f, 1);
+		tc_check(rc == cases[i].rc, "cache_flush, %s: %ld (expected %ld)", cases[i].what, rc, cases[i].rc);
+	}
+	memset(f, 0, sizeof(f));
+	f[0].a.dev_bus_addr = own;
+	f[0].length = 8;
+	f[0].op = GNTTAB_CACHE_CLEAN;
+	f[1] = f[0];
+	rc = gnttab(GNTTABOP_cache_flush, f, 2);
+	tc_expect_eq(rc, 0, "a batch of two cache_flush ops");
+	rc = gnttab(GNTTABOP_copy, f, 1ULL << 40);
+	tc_expect_eq(rc, 0, "a copy count of 2^40 (count is 32-bit: 0)");
+	rc = gnttab(GNTTABOP_copy, f, 0x80000000ULL);
+	tc_expect_eq(rc, -XEN_EINVAL, "a copy count of 2^31");
+	struct gnttab_query_size qs = { .dom = DOMID_SELF };
+	rc = gnttab(GNTTABOP_query_size | (1ULL << 32), &qs, 1);
+	tc_check(rc == 0 && qs.status == GNTST_okay, "bits above 32 of cmd are ignored (%ld, status %d)", rc, qs.status);
+	rc = gnttab(GNTTABOP_query_size | (1ULL << 12), &qs, 1);
+	tc_expect_eq(rc, -XEN_EINVAL, "continuation bits on a cmd other than cache_flush");
+	rc = gnttab(GNTTABOP_dump_table, f, 1);
+	tc_expect_eq(rc, -XEN_ENOSYS, "GNTTABOP_dump_table");
+}
+
 void test_main(void)
 {
 	if (!(rt_boot.si->flags & SIF_INITDOMAIN)) {
@@ -404,4 +455,5 @@ void test_main(void)
 	check_replace_and_swap();
 	check_v2();
 	check_transfer_refusals();
+	check_cache_flush_and_counts();
 }
