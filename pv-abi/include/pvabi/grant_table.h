@@ -96,6 +96,83 @@ typedef uint16_t grant_status_t;
 #define GTF_transfer_committed	(1U << 2)
 #define GTF_transfer_completed	(1U << 3)
 
+/*
+ * grant_table_op(cmd, ops, count): hypercall 20. cmd and count are 32-bit
+ * (higher register bits ignored); count >= 2^31 is -EINVAL; bits 12..31 of
+ * cmd are a continuation cursor, accepted only for cache_flush (-EINVAL
+ * otherwise). Batched ops (map, unmap, unmap_and_replace, transfer, copy,
+ * swap, cache_flush) run element by element: each element gets its own
+ * status (GNTST_*) and the call returns 0; only a fault reading or writing
+ * an element ends the batch, with -EFAULT (elements before it are done).
+ * Only the start of the array is range-checked up front. "Caller" is the
+ * calling domain; "granter" the domain whose table holds the ref.
+ *
+ * GNTTABOP_setup_table (count 1): in dom, nr_frames, frame_list; out status,
+ *   frame_list[0..nr_frames) = the MFNs of the granter's table frames, which
+ *   it then maps with its own page tables (read-write). Grows the table to
+ *   nr_frames. dom: DOMID_SELF or own id; another domain only for a
+ *   privileged caller (GNTST_permission_denied), none: GNTST_bad_domain.
+ *   nr_frames above the maximum: GNTST_general_error. A frame_list the
+ *   hypervisor cannot write: GNTST_bad_virt_addr. count != 1: -EINVAL.
+ * GNTTABOP_query_size (count 1): in dom; out nr_frames, max_nr_frames, status
+ *   (domain rules as setup_table).
+ * GNTTABOP_get_version: in dom; out version. -ESRCH: no such domain;
+ *   -EPERM: another domain, unprivileged caller.
+ * GNTTABOP_set_version: in version (1 or 2, else -EINVAL); out the version
+ *   in effect (written back even on failure). -EBUSY while any ref of the
+ *   caller is in use, or (2 -> 1) while it still maps a status frame.
+ *   Switching clears every entry but the 8 reserved ones, which are
+ *   converted. Own table only.
+ * GNTTABOP_get_status_frames (count 1): in dom, nr_frames, frame_list; out
+ *   status, the MFNs of the v2 status frames (one uint16_t per ref, holding
+ *   GTF_reading/GTF_writing), mapped read-only by the granter. Not v2, or
+ *   more frames than exist: GNTST_general_error.
+ * GNTTABOP_map_grant_ref: in host_addr, flags, ref, dom (the granter, by
+ *   id: DOMID_SELF is GNTST_bad_domain; a domain may map its own grants);
+ *   out status, handle, dev_bus_addr. flags: GNTMAP_host_map installs a PTE
+ *   at host_addr (a VA in the caller's current tables, or with
+ *   GNTMAP_contains_pte the machine address of an L1 slot of the caller);
+ *   GNTMAP_readonly maps read-only (a read-only grant needs it);
+ *   GNTMAP_device_map returns dev_bus_addr = MFN << 12; application_map is
+ *   accepted (64-bit PV mappings are user-accessible anyway). Neither
+ *   host_map nor device_map: GNTST_bad_gntref. Ref past the table:
+ *   GNTST_bad_gntref. Entry not GTF_permit_access for the caller, readonly
+ *   grant mapped writable, frame not the granter's, or an unusable host
+ *   address: GNTST_general_error. No maptrack space: GNTST_no_device_space.
+ *   While mapped the entry shows GTF_reading (and GTF_writing if writable)
+ *   and the granter cannot revoke it.
+ * GNTTABOP_unmap_grant_ref: in host_addr, dev_bus_addr, handle; out status.
+ *   Unknown or already unmapped handle: GNTST_bad_handle. host_addr whose
+ *   slot no longer holds the grant's PTE (moved, or rewritten by the
+ *   guest): GNTST_general_error, the mapping stays until the caller dies.
+ *   dev_bus_addr not the mapping's: GNTST_bad_dev_addr. The TLB is flushed
+ *   before the call returns.
+ * GNTTABOP_unmap_and_replace: in host_addr (required), new_addr, handle;
+ *   out status. As unmap, but the PTE at new_addr (if any) moves into
+ *   host_addr's slot and new_addr is cleared.
+ * GNTTABOP_copy: in source, dest (each a ref of domid with
+ *   GNTCOPY_source_gref / GNTCOPY_dest_gref, or a frame of the caller: domid
+ *   DOMID_SELF or own id), len; out status. offset + len past the page:
+ *   GNTST_bad_copy_arg. Unknown domain: GNTST_bad_domain. A frame of another
+ *   domain without a ref: GNTST_permission_denied. Bad frame: GNTST_bad_page.
+ *   Refs fail as for map (a read-only grant cannot be the destination).
+ * GNTTABOP_transfer: in mfn (a page of the caller nothing maps, pins or
+ *   types), domid, ref (the receiver's GTF_accept_transfer entry naming the
+ *   caller); out status. The page and its charge move to the receiver,
+ *   which must be under its memory limit; the entry gets the frame and
+ *   GTF_transfer_committed | GTF_transfer_completed. Busy or foreign page:
+ *   GNTST_bad_page; no such receiver: GNTST_bad_domain; entry or limit
+ *   refused: GNTST_general_error (the page stays with the caller).
+ * GNTTABOP_swap_grant_ref: in ref_a, ref_b of the caller's own table; out
+ *   status. Past the table: GNTST_bad_gntref; either in use:
+ *   GNTST_general_error.
+ * GNTTABOP_cache_flush: in a.dev_bus_addr, offset, length, op (CLEAN and/or
+ *   INVAL; anything else, SOURCE_GREF included, -EINVAL); the call's return
+ *   value is the first error. The frame must be the caller's, its grant
+ *   frame, or one it has grant-mapped (-EPERM / -EINVAL). length or op 0: no-op.
+ *   INVAL alone: -EOPNOTSUPP on x86.
+ * GNTTABOP_dump_table: -ENOSYS (as Xen 4.17).
+ */
 #define GNTTABOP_map_grant_ref		0
 #define GNTTABOP_unmap_grant_ref	1
 #define GNTTABOP_setup_table		2

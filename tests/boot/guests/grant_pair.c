@@ -211,7 +211,7 @@ static void front_ring(struct ctrl_page *c)
 		while (avail-- > 0) {
 			struct pair_rsp p;
 
-			pvabi_front_take_response(&r, &p, sizeof(p));
+			PVABI_FRONT_TAKE(&r, &p);
 			if (p.id != got || p.y != ring_fn(got ^ 0x5a5a))
 				bad++;
 			got++;
@@ -369,7 +369,7 @@ static void back_ring(struct ctrl_page *c)
 			struct pair_rsp *p;
 
 			/* The private copy is what we check and use: the slot can change under us. */
-			pvabi_back_take_request(&r, &q, sizeof(q));
+			PVABI_BACK_TAKE(&r, &q);
 			p = pvabi_back_next_response(&r);
 			p->id = q.id;
 			p->y = ring_fn(q.x);
