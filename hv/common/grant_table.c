@@ -118,7 +118,8 @@ static int grow_status(struct grant_table *gt, unsigned int want)
 
 		if (mfn == MFN_INVALID)
 			return -XEN_ENOMEM;
-		gt->status[gt->nr_status++] = mfn;
+		gt->status[gt->nr_status] = mfn;
+		__atomic_store_n(&gt->nr_status, gt->nr_status + 1, __ATOMIC_RELEASE);
 	}
 	return 0;
 }
@@ -138,7 +139,8 @@ static int grow_locked(struct grant_table *gt, unsigned int nr)
 		}
 		gt->shared[gt->nr_frames] = mfn;
 		gt->active[gt->nr_frames] = act;
-		gt->nr_frames++;
+		/* Lockless readers (gnttab_is_guest_frame) see the slot before the count. */
+		__atomic_store_n(&gt->nr_frames, gt->nr_frames + 1, __ATOMIC_RELEASE);
 	}
 	return gt->version == 2 ? grow_status(gt, status_frames_for(gt->nr_frames)) : 0;
 }
@@ -305,9 +307,12 @@ int gnttab_set_version(struct domain *d, unsigned int version)
 				goto out;
 			}
 		}
-		for (unsigned int i = 0; i < gt->nr_status; i++)
+		unsigned int n = gt->nr_status;
+
+		/* Count first: a lockless reader must not find a frame we are about to free. */
+		__atomic_store_n(&gt->nr_status, 0, __ATOMIC_RELEASE);
+		for (unsigned int i = 0; i < n; i++)
 			frame_free(gt->status[i], 0);
-		gt->nr_status = 0;
 	}
 	convert_reserved(gt, version);
 	rc = 0;

@@ -173,7 +173,9 @@ static int get_l1_target(struct domain *d, mfn_t mfn, uint64_t e)
 {
 	struct page_info *pg = mfn_to_page(mfn);
 	/* The hypervisor frames a guest maps through its own tables: its shared_info and grant frames. */
-	int rc = get_page(pg, d, mfn == d->shared_info_mfn || gnttab_is_guest_frame(d, mfn));
+	bool shared = (__atomic_load_n(&pg->count_info, __ATOMIC_ACQUIRE) & PGC_SHARED_HV) &&
+		      (mfn == d->shared_info_mfn || gnttab_is_guest_frame(d, mfn));
+	int rc = get_page(pg, d, shared);
 
 	if (rc)
 		return rc == -XEN_EOVERFLOW ? rc : -XEN_EBUSY;
