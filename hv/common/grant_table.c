@@ -111,6 +111,48 @@ int gnttab_domain_init(struct domain *d, unsigned int max_frames, unsigned int m
 	return 0;
 }
 
+/* Before the domain first runs (the builder): new limits; the frames it has already stay. */
+int gnttab_set_limits(struct domain *d, unsigned int max_frames, unsigned int max_maptrack_frames)
+{
+	struct grant_table *gt = gt_of(d);
+	mfn_t *shared, *status;
+	struct gnttab_active **active;
+	struct gnttab_maptrack **mt;
+
+	max_frames = max_frames ? max_frames : GNTTAB_DEFAULT_MAX_FRAMES;
+	max_maptrack_frames = max_maptrack_frames ? max_maptrack_frames : GNTTAB_DEFAULT_MAX_MAPTRACK_FRAMES;
+	if (max_frames > 4096 || max_maptrack_frames > 65536)
+		return -XEN_EINVAL;
+	if (max_frames < gt->nr_frames || max_maptrack_frames < gt->mt_nr_chunks || gt->pinned)
+		return -XEN_EBUSY;
+	shared = hv_zalloc(sizeof(mfn_t) * max_frames);
+	status = hv_zalloc(sizeof(mfn_t) * status_frames_for(max_frames));
+	active = hv_zalloc(sizeof(*active) * max_frames);
+	mt = hv_zalloc(sizeof(*mt) * max_maptrack_frames);
+	if (!shared || !status || !active || !mt) {
+		hv_free(shared);
+		hv_free(status);
+		hv_free(active);
+		hv_free(mt);
+		return -XEN_ENOMEM;
+	}
+	memcpy(shared, gt->shared, sizeof(mfn_t) * gt->nr_frames);
+	memcpy(status, gt->status, sizeof(mfn_t) * gt->nr_status);
+	memcpy(active, gt->active, sizeof(*active) * gt->nr_frames);
+	memcpy(mt, gt->mt, sizeof(*mt) * gt->mt_nr_chunks);
+	hv_free(gt->shared);
+	hv_free(gt->status);
+	hv_free(gt->active);
+	hv_free(gt->mt);
+	gt->shared = shared;
+	gt->status = status;
+	gt->active = active;
+	gt->mt = mt;
+	gt->max_frames = max_frames;
+	gt->mt_max_chunks = max_maptrack_frames;
+	return 0;
+}
+
 static int grow_status(struct grant_table *gt, unsigned int want)
 {
 	while (gt->nr_status < want) {

@@ -53,6 +53,8 @@ struct grant_table;
 
 /* Domain life cycle. init: 0 or -XEN_ENOMEM. destroy releases d's own mappings first (the granters' entries get their flags cleared). */
 int gnttab_domain_init(struct domain *d, unsigned int max_frames, unsigned int max_maptrack_frames);
+/* New maximum frames (0: default; at most 4096 and 65536) for a domain that has not run yet: 0, -XEN_EINVAL, -XEN_EBUSY (below what it has), -XEN_ENOMEM. */
+int gnttab_set_limits(struct domain *d, unsigned int max_frames, unsigned int max_maptrack_frames);
 /* Drops every mapping d holds of other domains' (and its own) grants; safe to call more than once. */
 void gnttab_release_mappings(struct domain *d);
 void gnttab_domain_destroy(struct domain *d);
