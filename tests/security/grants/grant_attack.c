@@ -21,6 +21,7 @@
 #include <pvabi/errno.h>
 #include <pvabi/arch_x86_64.h>
 #include <pvabi/grant_table.h>
+#include <pvabi/sched.h>
 #include "test.h"
 
 #define PTE_RW		0x063ULL
@@ -366,6 +367,14 @@ void test_main(void)
 		return;
 	}
 	table = (volatile struct grant_entry_v1 *)table_window;
+	/* The other boot domain may not be built yet when we start: wait until it exists. */
+	for (unsigned long i = 0; i < 10000000; i++) {
+		struct gnttab_query_size q = { .dom = other_id };
+
+		if (gnttab(GNTTABOP_query_size, &q, 1) == 0 && q.status != GNTST_bad_domain)
+			break;
+		hyp_sched_op(SCHEDOP_yield, 0);
+	}
 	attack_foreign_refs();
 	attack_mfn_sweep();
 	attack_foreign_grant_frames();

@@ -139,11 +139,14 @@ int gnttab_arch_unmap(struct domain *d, uint64_t host_addr, uint32_t flags, uint
  * Domains have one vCPU today and it runs here (or nowhere, at teardown):
  * a local flush reaches every TLB that may hold the mapping. SMP guests
  * will need a flush IPI to every CPU that ran one of d's vCPUs since.
+ * A CR3 reload is enough: guest entries are never global (pv_mm strips G,
+ * and grant PTEs are written without it), and it keeps the hypervisor's
+ * own global translations, unlike the PGE toggle.
  */
 void gnttab_arch_flush(struct domain *d)
 {
 	(void)d;
-	flush_tlb_local_all();
+	write_cr3(read_cr3());
 }
 
 /* The M2P no longer names a pseudo-physical frame of the sender; the receiver sets its own. */

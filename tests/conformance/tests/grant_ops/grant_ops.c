@@ -153,6 +153,27 @@ static void check_readonly_map(void)
 		 "after the unmap the revoke succeeds");
 }
 
+/* After unmap the VA must fault: no stale TLB entry may still reach the granted page. */
+static void check_unmap_flushes(void)
+{
+	grant_handle_t h = 0;
+	volatile uint64_t *w = (volatile uint64_t *)(void *)map_window;
+	uint64_t faults;
+	int16_t st;
+
+	page_a[0] = 0x11;
+	grant1(R1, SELF_ID, mfn_of(page_a), GTF_permit_access);
+	st = map(R1, SELF_ID, map_window, GNTMAP_host_map, &h);
+	w[0] = 0x2222;	/* the translation is now in the TLB */
+	tc_check(st == GNTST_okay && page_a[0] == 0x22, "a write through a fresh writable mapping (%d)", st);
+	st = unmap(map_window, h);
+	faults = go_faults;
+	go_store(w, 0x3333);
+	tc_check(st == GNTST_okay && go_faults == faults + 1 && page_a[0] == 0x22,
+		 "after unmap a write to the VA faults and the page is untouched (%d)", st);
+	v1[R1].flags = 0;
+}
+
 static void check_map_refusals(void)
 {
 	int16_t st;
@@ -450,6 +471,7 @@ void test_main(void)
 	if (setup() != 0)
 		return;
 	check_readonly_map();
+	check_unmap_flushes();
 	check_map_refusals();
 	check_copy();
 	check_replace_and_swap();
