@@ -219,6 +219,29 @@ static void periodic_dump(void)
 	next = now + (s_time_t)hv_cmdline.dump_interval * 1000000000;
 }
 
+/*
+ * A domain that has shut down lets go of the grants it mapped, so granters
+ * see their entries idle and can revoke. Done here, in the boot CPU's idle
+ * loop (interrupts off), once none of its vCPUs is on a CPU: no hypercall
+ * of its own is in flight, and every CPU that ran it has switched page
+ * tables since, so no TLB still holds the mappings. A boot CPU that never idles delays this
+ * until teardown (Xen too releases only when the domain is destroyed).
+ */
+static void release_dead_mappings(void)
+{
+	for (domid_t id = 0; id < MAX_BOOT_DOMAINS; id++) {
+		struct domain *d = domain_find(id);
+		bool off_cpu = true;
+
+		if (!d || d->state != DOM_SHUTDOWN || !gnttab_maptrack_live(d))
+			continue;
+		for (unsigned int i = 0; i < d->max_vcpus; i++)
+			off_cpu = off_cpu && !__atomic_load_n(&d->vcpu[i]->on_cpu, __ATOMIC_ACQUIRE);
+		if (off_cpu)
+			gnttab_release_mappings(d);
+	}
+}
+
 void boot_domains_poll(void)
 {
 	bool dom0_ok;
@@ -229,6 +252,7 @@ void boot_domains_poll(void)
 	if (smp_processor_id() != 0)
 		return;
 	periodic_dump();
+	release_dead_mappings();
 	if (!all_built || !all_domains_down())
 		return;
 	for (unsigned int i = 0; i < nr_cpus_possible; i++) {

@@ -169,13 +169,6 @@ void domain_shutdown(struct domain *d, uint8_t reason)
 	domain_console_flush(d);
 	for (unsigned int i = 0; i < d->max_vcpus; i++)
 		vcpu_pause_flag_set(d->vcpu[i], VPF_PAUSED);
-	/*
-	 * A domain that shuts itself down (its one vCPU is here) lets go of
-	 * others' grants now, so granters see their entries idle; the local
-	 * TLB flush reaches every translation it had. Otherwise teardown does it.
-	 */
-	if (current_vcpu() && current_vcpu()->domain == d && d->max_vcpus == 1)
-		gnttab_release_mappings(d);
 	log_info("domain %u (%s): shut down, reason %s%s", d->domid, d->name,
 		 shutdown_reason_name(reason), d->shutdown_code_set ? " (code set)" : "");
 	if (domain_shutdown_hook)

@@ -190,10 +190,10 @@ static int grow_locked(struct grant_table *gt, unsigned int nr)
 int gnttab_grow(struct domain *d, unsigned int nr_frames)
 {
 	struct grant_table *gt = gt_of(d);
-	unsigned long f = spin_lock_irqsave(&gt->lock);
+	spin_lock(&gt->lock);
 	int rc = grow_locked(gt, nr_frames);
 
-	spin_unlock_irqrestore(&gt->lock, f);
+	spin_unlock(&gt->lock);
 	return rc;
 }
 
@@ -234,10 +234,10 @@ mfn_t gnttab_status_mfn(struct domain *d, unsigned int i)
 unsigned int gnttab_nr_entries(struct domain *d)
 {
 	struct grant_table *gt = gt_of(d);
-	unsigned long f = spin_lock_irqsave(&gt->lock);
+	spin_lock(&gt->lock);
 	unsigned int n = gt->nr_frames * per_frame(gt);
 
-	spin_unlock_irqrestore(&gt->lock, f);
+	spin_unlock(&gt->lock);
 	return n;
 }
 
@@ -324,12 +324,11 @@ static void convert_reserved(struct grant_table *gt, unsigned int to)
 int gnttab_set_version(struct domain *d, unsigned int version)
 {
 	struct grant_table *gt = gt_of(d);
-	unsigned long f;
 	int rc = 0;
 
 	if (version != 1 && version != 2)
 		return -XEN_EINVAL;
-	f = spin_lock_irqsave(&gt->lock);
+	spin_lock(&gt->lock);
 	if (gt->version == version)
 		goto out;
 	rc = -XEN_EBUSY;
@@ -359,7 +358,7 @@ int gnttab_set_version(struct domain *d, unsigned int version)
 	convert_reserved(gt, version);
 	rc = 0;
 out:
-	spin_unlock_irqrestore(&gt->lock, f);
+	spin_unlock(&gt->lock);
 	return rc;
 }
 
@@ -504,10 +503,10 @@ int gnttab_acquire(struct domain *granter, grant_ref_t ref, struct domain *mappe
 		   struct gnttab_use *use)
 {
 	struct grant_table *gt = gt_of(granter);
-	unsigned long f = spin_lock_irqsave(&gt->lock);
+	spin_lock(&gt->lock);
 	int rc = acquire_locked(gt, granter, ref, mapper, writable, &use->mfn);
 
-	spin_unlock_irqrestore(&gt->lock, f);
+	spin_unlock(&gt->lock);
 	use->granter = granter;
 	use->ref = ref;
 	use->writable = writable;
@@ -517,7 +516,7 @@ int gnttab_acquire(struct domain *granter, grant_ref_t ref, struct domain *mappe
 void gnttab_release(const struct gnttab_use *use)
 {
 	struct grant_table *gt = gt_of(use->granter);
-	unsigned long f = spin_lock_irqsave(&gt->lock);
+	spin_lock(&gt->lock);
 	struct gnttab_active *act = active_of(gt, use->ref);
 	uint32_t *cnt = use->writable ? &act->writers : &act->readers;
 
@@ -531,13 +530,13 @@ void gnttab_release(const struct gnttab_use *use)
 		clear_bits(gt, use->ref, GTF_reading | GTF_writing);
 		gt->pinned--;
 	}
-	spin_unlock_irqrestore(&gt->lock, f);
+	spin_unlock(&gt->lock);
 }
 
 int gnttab_swap(struct domain *d, grant_ref_t a, grant_ref_t b)
 {
 	struct grant_table *gt = gt_of(d);
-	unsigned long f = spin_lock_irqsave(&gt->lock);
+	spin_lock(&gt->lock);
 	unsigned int n = gt->nr_frames * per_frame(gt), sz = gt->version == 2 ? 16 : 8;
 	int rc = GNTST_okay;
 	uint8_t tmp[16];
@@ -558,7 +557,7 @@ int gnttab_swap(struct domain *d, grant_ref_t a, grant_ref_t b)
 			*status_entry(gt, b) = s;
 		}
 	}
-	spin_unlock_irqrestore(&gt->lock, f);
+	spin_unlock(&gt->lock);
 	return rc;
 }
 
@@ -573,7 +572,7 @@ int gnttab_swap(struct domain *d, grant_ref_t a, grant_ref_t b)
 int gnttab_transfer_commit(struct domain *e, grant_ref_t ref, struct domain *from, mfn_t mfn)
 {
 	struct grant_table *gt = gt_of(e);
-	unsigned long f = spin_lock_irqsave(&gt->lock);
+	spin_lock(&gt->lock);
 	uint32_t *w, old;
 	int rc = GNTST_general_error;
 
@@ -598,7 +597,7 @@ int gnttab_transfer_commit(struct domain *e, grant_ref_t ref, struct domain *fro
 	__atomic_fetch_or(w, GTF_transfer_completed, __ATOMIC_SEQ_CST);
 	rc = GNTST_okay;
 out:
-	spin_unlock_irqrestore(&gt->lock, f);
+	spin_unlock(&gt->lock);
 	return rc;
 }
 
@@ -633,7 +632,7 @@ static bool mt_grow(struct grant_table *gt)
 int gnttab_maptrack_alloc(struct domain *d)
 {
 	struct grant_table *gt = gt_of(d);
-	unsigned long f = spin_lock_irqsave(&gt->mt_lock);
+	spin_lock(&gt->mt_lock);
 	int h = -1;
 
 	if (gt->mt_free >= 0 || mt_grow(gt)) {
@@ -644,26 +643,26 @@ int gnttab_maptrack_alloc(struct domain *d)
 		gt->mt_free = (int)(int64_t)m->host_addr;
 		m->state = MT_RESERVED;
 	}
-	spin_unlock_irqrestore(&gt->mt_lock, f);
+	spin_unlock(&gt->mt_lock);
 	return h;
 }
 
 void gnttab_maptrack_set(struct domain *d, int h, const struct gnttab_maptrack *src)
 {
 	struct grant_table *gt = gt_of(d);
-	unsigned long f = spin_lock_irqsave(&gt->mt_lock);
+	spin_lock(&gt->mt_lock);
 	struct gnttab_maptrack *m = mt_entry(gt, h);
 
 	*m = *src;
 	m->state = MT_LIVE;
 	gt->mt_live++;
-	spin_unlock_irqrestore(&gt->mt_lock, f);
+	spin_unlock(&gt->mt_lock);
 }
 
 bool gnttab_maptrack_take(struct domain *d, grant_handle_t h, struct gnttab_maptrack *out)
 {
 	struct grant_table *gt = gt_of(d);
-	unsigned long f = spin_lock_irqsave(&gt->mt_lock);
+	spin_lock(&gt->mt_lock);
 	bool ok = h < gt->mt_nr_chunks * MT_PER_CHUNK && mt_entry(gt, (int)h)->state == MT_LIVE;
 
 	if (ok) {
@@ -672,7 +671,7 @@ bool gnttab_maptrack_take(struct domain *d, grant_handle_t h, struct gnttab_mapt
 		m->state = MT_TAKEN;
 		*out = *m;
 	}
-	spin_unlock_irqrestore(&gt->mt_lock, f);
+	spin_unlock(&gt->mt_lock);
 	return ok;
 }
 
@@ -680,17 +679,17 @@ bool gnttab_maptrack_take(struct domain *d, grant_handle_t h, struct gnttab_mapt
 void gnttab_maptrack_untake(struct domain *d, grant_handle_t h, uint32_t flags)
 {
 	struct grant_table *gt = gt_of(d);
-	unsigned long f = spin_lock_irqsave(&gt->mt_lock);
+	spin_lock(&gt->mt_lock);
 
 	mt_entry(gt, (int)h)->state = MT_LIVE;
 	mt_entry(gt, (int)h)->flags = flags;
-	spin_unlock_irqrestore(&gt->mt_lock, f);
+	spin_unlock(&gt->mt_lock);
 }
 
 void gnttab_maptrack_put(struct domain *d, int h)
 {
 	struct grant_table *gt = gt_of(d);
-	unsigned long f = spin_lock_irqsave(&gt->mt_lock);
+	spin_lock(&gt->mt_lock);
 	struct gnttab_maptrack *m = mt_entry(gt, h);
 
 	if (m->state == MT_TAKEN)
@@ -699,13 +698,13 @@ void gnttab_maptrack_put(struct domain *d, int h)
 	m->state = MT_FREE;
 	m->host_addr = (uint64_t)(int64_t)gt->mt_free;
 	gt->mt_free = h;
-	spin_unlock_irqrestore(&gt->mt_lock, f);
+	spin_unlock(&gt->mt_lock);
 }
 
 bool gnttab_maptrack_find_mfn(struct domain *d, mfn_t mfn)
 {
 	struct grant_table *gt = gt_of(d);
-	unsigned long f = spin_lock_irqsave(&gt->mt_lock);
+	spin_lock(&gt->mt_lock);
 	bool found = false;
 
 	for (unsigned int h = 0; h < gt->mt_nr_chunks * MT_PER_CHUNK && !found; h++) {
@@ -713,7 +712,7 @@ bool gnttab_maptrack_find_mfn(struct domain *d, mfn_t mfn)
 
 		found = (m->state == MT_LIVE || m->state == MT_TAKEN) && m->use.mfn == mfn;
 	}
-	spin_unlock_irqrestore(&gt->mt_lock, f);
+	spin_unlock(&gt->mt_lock);
 	return found;
 }
 

@@ -45,8 +45,11 @@ struct page_info;
  * Maptrack (per mapping domain): one entry per map_grant_ref handle,
  * grown a frame at a time up to max_maptrack_frames.
  *
- * Lock order: a domain's maptrack lock, then a granter's table lock
- * (never the reverse). Two table locks are never held at once.
+ * Locks: each table has a table lock and a maptrack lock, never nested,
+ * and no two tables' locks are held at once. They are plain spinlocks: no
+ * interrupt handler touches grant state (a dead domain's mappings are
+ * released from the boot CPU's idle loop, not from the tick that may
+ * have shut it down), and keeping interrupts on is cheaper.
  */
 
 struct grant_table;

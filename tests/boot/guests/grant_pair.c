@@ -169,8 +169,10 @@ static bool wait_idle(grant_ref_t ref)
 {
 	uint64_t end = now_ns() + 30000000000ULL;
 
-	while ((table[ref].flags & (GTF_reading | GTF_writing)) && now_ns() < end)
+	while ((table[ref].flags & (GTF_reading | GTF_writing)) && now_ns() < end) {
+		clear_pending();
 		wait_event(10000000);
+	}
 	return !(table[ref].flags & (GTF_reading | GTF_writing));
 }
 
