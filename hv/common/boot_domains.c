@@ -129,6 +129,8 @@ static struct domain *build_one(const struct boot_domain_spec *s, domid_t domid)
 		.cmdline = s->cmdline,
 		.nr_pages = s->mem >> PAGE_SHIFT,
 	};
+	uint64_t gf = s->gnttab_frames ? s->gnttab_frames : hv_cmdline.gnttab_max_frames;
+	uint64_t mf = s->maptrack_frames ? s->maptrack_frames : hv_cmdline.gnttab_max_maptrack_frames;
 	int err;
 	struct domain *d = domain_create(domid, s->name, domid == 0, 1, a.nr_pages, &err);
 
@@ -136,9 +138,7 @@ static struct domain *build_one(const struct boot_domain_spec *s, domid_t domid)
 		log_err("boot: cannot create domain %u (%s): error %d", domid, s->name, err);
 		return NULL;
 	}
-	err = gnttab_set_limits(d, (unsigned int)(s->gnttab_frames ? s->gnttab_frames : hv_cmdline.gnttab_max_frames),
-				(unsigned int)(s->maptrack_frames ? s->maptrack_frames
-								  : hv_cmdline.gnttab_max_maptrack_frames));
+	err = gnttab_set_limits(d, (unsigned int)gf, (unsigned int)mf);
 	if (!err)
 		err = pv_build(d, &a);
 	if (err < 0) {

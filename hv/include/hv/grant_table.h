@@ -54,9 +54,18 @@ struct page_info;
 
 struct grant_table;
 
-/* Domain life cycle. init: 0 or -XEN_ENOMEM. destroy releases d's own mappings first (the granters' entries get their flags cleared). */
+/*
+ * Domain life cycle. init (0 = default limits): 0 or -XEN_ENOMEM, with one
+ * grant frame. destroy releases d's own mappings first (the granters'
+ * entries get their flags cleared), then frees d's table; call it after
+ * d's page tables are gone, so nothing of d maps its grant frames.
+ */
 int gnttab_domain_init(struct domain *d, unsigned int max_frames, unsigned int max_maptrack_frames);
-/* New maximum frames (0: default; at most 4096 and 65536) for a domain that has not run yet: 0, -XEN_EINVAL, -XEN_EBUSY (below what it has), -XEN_ENOMEM. */
+/*
+ * New maximum grant and maptrack frames (0: default; at most 4096 and
+ * 65536) for a domain that has not run yet: 0, -XEN_EINVAL, -XEN_EBUSY
+ * (below what it has already), -XEN_ENOMEM.
+ */
 int gnttab_set_limits(struct domain *d, unsigned int max_frames, unsigned int max_maptrack_frames);
 /* Drops every mapping d holds of other domains' (and its own) grants; safe to call more than once. */
 void gnttab_release_mappings(struct domain *d);
@@ -65,7 +74,7 @@ void gnttab_domain_destroy(struct domain *d);
 /* Hypercall 20. */
 long do_grant_table_op(uint64_t cmd, uint64_t uop, uint64_t count, uint64_t a4, uint64_t a5);
 
-/* Copy access modes / results for the portable core (also used by the unit tests). */
+/* One use of a granted frame (a mapping or a copy side): what gnttab_release needs to undo it. */
 struct gnttab_use {
 	struct domain *granter;
 	grant_ref_t ref;
@@ -94,7 +103,7 @@ unsigned int gnttab_nr_status_frames(struct domain *d);
 mfn_t gnttab_shared_mfn(struct domain *d, unsigned int i);
 mfn_t gnttab_status_mfn(struct domain *d, unsigned int i);
 unsigned int gnttab_nr_entries(struct domain *d);
-/* True for d's own grant or status frames: the only hypervisor frames besides shared_info d's L1 entries may map. */
+/* d's own grant or status frame: with shared_info, the only hypervisor frames d's L1 entries may map. */
 bool gnttab_is_guest_frame(struct domain *d, mfn_t mfn);
 /*
  * Receiver's half of GNTTABOP_transfer: commits ref of e (an accept_transfer
