@@ -1,6 +1,7 @@
 /* Typed hypercall table and dispatch: argument widths as Xen declares them; counts every call; unknown numbers get -ENOSYS. */
 #include <hv/domain.h>
 #include <hv/event_channel.h>
+#include <hv/grant_table.h>
 #include <hv/hypercall.h>
 #include <hv/log.h>
 #include <pvabi/errno.h>
@@ -30,6 +31,7 @@ static const struct hypercall_entry {
 	HYPERCALL(event_channel_op, I, L),
 	HYPERCALL(event_channel_op_compat, L),
 #ifndef HV_HOST_TEST
+	HYPERCALL(grant_table_op, I, L, I),
 	HYPERCALL(set_trap_table, L),
 	HYPERCALL(set_callbacks, L, L, L),
 	HYPERCALL(callback_op, I, L),

@@ -56,6 +56,13 @@ void vcpu_pause_flag_set(struct vcpu *v, uint32_t flag)
 
 	if (!old) {
 		sched_sleep(&policy, &v->sched);
+		/*
+		 * A clear on another CPU between our fetch_or and sched_sleep
+		 * woke the unit before we put it to sleep: that wake-up would be
+		 * lost (flags 0, unit not runnable). Look again after sleeping.
+		 */
+		if (!__atomic_load_n(&v->pause_flags, __ATOMIC_SEQ_CST) && sched_wake(&policy, &v->sched))
+			kick_idle_cpu();
 		resched_vcpu_cpu(v);
 	}
 }
