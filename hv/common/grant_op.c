@@ -3,6 +3,7 @@
 #include <hv/frame.h>
 #include <hv/grant_table.h>
 #include <hv/guest_access.h>
+#include <hv/hypercall.h>
 #include <hv/lib.h>
 #include <hv/mm.h>
 #include <hv/pv_mm.h>
@@ -208,6 +209,22 @@ static int unmap_one(struct domain *d, grant_handle_t handle, uint64_t host_addr
 	return GNTST_okay;
 }
 
+/*
+ * A batch stops between elements when the CPU is wanted elsewhere and
+ * continues as Xen's does: the guest re-enters with uop advanced past the
+ * elements done and count reduced, so each element runs exactly once. At
+ * least one element is done per call.
+ */
+static bool batch_preempt(uint64_t done)
+{
+	return done && hypercall_preempt_check();
+}
+
+static long batch_continue(uint32_t cmd, uint64_t uop, size_t elem, uint64_t done, uint64_t count)
+{
+	return hypercall_create_continuation(__HYPERVISOR_grant_table_op, cmd, uop + done * elem, count - done, 0, 0);
+}
+
 /* Batched ops: each element's status is written back; a fault stops the batch with -EFAULT. */
 static long op_map(uint64_t uop, uint64_t count)
 {
@@ -217,6 +234,8 @@ static long op_map(uint64_t uop, uint64_t count)
 		struct gnttab_map_grant_ref op;
 		uint64_t va = uop + i * sizeof(op);
 
+		if (batch_preempt(i))
+			return batch_continue(GNTTABOP_map_grant_ref, uop, sizeof(op), i, count);
 		if (copy_from_guest(&op, va, sizeof(op)) < 0)
 			return -XEN_EFAULT;
 		op.status = (int16_t)map_one(d, &op);
@@ -231,12 +250,18 @@ static long op_unmap(uint64_t uop, uint64_t count, bool replace)
 	struct domain *d = current_domain();
 	bool flush = false;
 	long rc = 0;
+	uint64_t i;
 
-	for (uint64_t i = 0; i < count && !rc; i++) {
+	for (i = 0; i < count && !rc; i++) {
 		struct gnttab_unmap_grant_ref u;
 		struct gnttab_unmap_and_replace r;
 		uint64_t va = uop + i * sizeof(u);
 
+		if (batch_preempt(i)) {
+			/* After this part's flush, below: what it unmapped is gone before the guest runs again. */
+			rc = 1;
+			break;
+		}
 		_Static_assert(sizeof(u) == sizeof(r), "both unmap structs are 24 bytes");
 		if (replace) {
 			if (copy_from_guest(&r, va, sizeof(r)) < 0) {
@@ -260,6 +285,9 @@ static long op_unmap(uint64_t uop, uint64_t count, bool replace)
 	/* One flush for the batch, before the guest can reuse what it unmapped. */
 	if (flush)
 		gnttab_arch_flush(d);
+	if (rc == 1)
+		return batch_continue(replace ? GNTTABOP_unmap_and_replace : GNTTABOP_unmap_grant_ref, uop,
+				      sizeof(struct gnttab_unmap_grant_ref), i, count);
 	return rc;
 }
 
@@ -347,6 +375,8 @@ static long op_copy(uint64_t uop, uint64_t count)
 		struct gnttab_copy op;
 		uint64_t va = uop + i * sizeof(op);
 
+		if (batch_preempt(i))
+			return batch_continue(GNTTABOP_copy, uop, sizeof(op), i, count);
 		if (copy_from_guest(&op, va, sizeof(op)) < 0)
 			return -XEN_EFAULT;
 		op.status = (int16_t)copy_one(d, &op);
@@ -411,6 +441,8 @@ static long op_transfer(uint64_t uop, uint64_t count)
 		struct gnttab_transfer op;
 		uint64_t va = uop + i * sizeof(op);
 
+		if (batch_preempt(i))
+			return batch_continue(GNTTABOP_transfer, uop, sizeof(op), i, count);
 		if (copy_from_guest(&op, va, sizeof(op)) < 0)
 			return -XEN_EFAULT;
 		op.status = (int16_t)transfer_one(d, &op);
@@ -428,6 +460,8 @@ static long op_swap(uint64_t uop, uint64_t count)
 		struct gnttab_swap_grant_ref op;
 		uint64_t va = uop + i * sizeof(op);
 
+		if (batch_preempt(i))
+			return batch_continue(GNTTABOP_swap_grant_ref, uop, sizeof(op), i, count);
 		if (copy_from_guest(&op, va, sizeof(op)) < 0)
 			return -XEN_EFAULT;
 		op.status = (int16_t)gnttab_swap(d, op.ref_a, op.ref_b);
@@ -480,6 +514,8 @@ static long op_cache_flush(uint64_t uop, uint64_t count)
 		struct gnttab_cache_flush op;
 		int rc;
 
+		if (batch_preempt(i))
+			return batch_continue(GNTTABOP_cache_flush, uop, sizeof(op), i, count);
 		if (copy_from_guest(&op, uop + i * sizeof(op), sizeof(op)) < 0)
 			return -XEN_EFAULT;
 		rc = cache_flush_one(d, &op);
@@ -521,8 +557,8 @@ static size_t batch_elem_size(unsigned int cmd)
 
 /*
  * cmd and count are 32-bit in Xen's prototype: higher register bits are
- * ignored (measured: count 2^40 is 0, count 2^31 is -EINVAL). Batches are
- * not preempted yet: every element runs in this call.
+ * ignored (measured: count 2^40 is 0, count 2^31 is -EINVAL). Batches
+ * stop between elements when the CPU is wanted (batch_preempt) and continue.
  */
 long do_grant_table_op(uint64_t cmd64, uint64_t uop, uint64_t count64, uint64_t a4, uint64_t a5)
 {

@@ -10,4 +10,4 @@ security_test(cpu_hog --status ok
   --expect "all domains have shut down \\(dom0: poweroff\\).*every frame returned"
   --reject "still referenced" --reject "HYPERVISOR (CRASH|PANIC)"
   -- --cpus 1 --mem 256 --timeout 280
-     --modules "${SEC_GUEST_DIR}/cpu_hog_heartbeat.elf,${SEC_GUEST_DIR}/cpu_hog.elf")
+     --modules "${SEC_GUEST_DIR}/cpu_hog_heartbeat.elf,${SEC_GUEST_DIR}/cpu_hog.elf @mem=64M")
