@@ -206,6 +206,8 @@ void domain_destroy(struct domain *d)
 	/* Its mappings of others' grants go while its page tables still exist; its own table after them. */
 	gnttab_release_mappings(d);
 	arch_domain_destroy(d);
+	/* Its page tables no longer map its grant frames: they can go, and their heap charge with them. */
+	gnttab_domain_destroy(d);
 	if (!frame_owner_unregister(&d->mem))
 		log_err("domain %u: %lu frames still charged after teardown", d->domid,
 			frame_owner_frames(&d->mem));

@@ -28,6 +28,14 @@ struct gnttab_active {
 
 struct grant_table {
 	spinlock_t lock;
+	/*
+	 * Charged (domain_heap_charge) for the hypervisor memory the guest made
+	 * it allocate: a page and an active array per grant frame, a page per
+	 * status frame and per maptrack chunk. Its allowance grows by what the
+	 * configured limits permit (grant_allowance), so the limits decide.
+	 */
+	struct domain *owner;
+	uint64_t allowance;
 	unsigned int version;
 	unsigned int nr_frames, max_frames;
 	unsigned int nr_status;		/* status frames (v2 only) */
@@ -57,9 +65,21 @@ static unsigned int per_frame(const struct grant_table *gt)
 	return gt->version == 2 ? V2_PER_FRAME : V1_PER_FRAME;
 }
 
-static mfn_t alloc_shared_frame(void)
+static uint64_t grant_allowance(unsigned int max_frames, unsigned int max_maptrack_frames)
 {
-	mfn_t mfn = frame_alloc_zeroed(0, &frame_owner_hv);
+	return (uint64_t)max_frames * (PAGE_SIZE + sizeof(struct gnttab_active) * V1_PER_FRAME) +
+	       (uint64_t)status_frames_for(max_frames) * PAGE_SIZE + (uint64_t)max_maptrack_frames * PAGE_SIZE;
+}
+
+static mfn_t alloc_shared_frame(struct grant_table *gt)
+{
+	mfn_t mfn;
+
+	if (domain_heap_charge(gt->owner, PAGE_SIZE) < 0)
+		return MFN_INVALID;
+	mfn = frame_alloc_zeroed(0, &frame_owner_hv);
+	if (mfn == MFN_INVALID)
+		domain_heap_uncharge(gt->owner, PAGE_SIZE);
 
 	if (mfn != MFN_INVALID)
 		__atomic_fetch_or(&mfn_to_page(mfn)->count_info, PGC_SHARED_HV, __ATOMIC_RELEASE);
@@ -95,6 +115,9 @@ int gnttab_domain_init(struct domain *d, unsigned int max_frames, unsigned int m
 		max_frames = GNTTAB_DEFAULT_MAX_FRAMES;
 	if (max_maptrack_frames == 0)
 		max_maptrack_frames = GNTTAB_DEFAULT_MAX_MAPTRACK_FRAMES;
+	gt->owner = d;
+	gt->allowance = grant_allowance(max_frames, max_maptrack_frames);
+	d->heap_max += gt->allowance;
 	gt->version = 1;
 	gt->max_frames = max_frames;
 	gt->mt_max_chunks = max_maptrack_frames;
@@ -136,6 +159,8 @@ int gnttab_set_limits(struct domain *d, unsigned int max_frames, unsigned int ma
 		hv_free(mt);
 		return -XEN_ENOMEM;
 	}
+	d->heap_max = d->heap_max - gt->allowance + grant_allowance(max_frames, max_maptrack_frames);
+	gt->allowance = grant_allowance(max_frames, max_maptrack_frames);
 	memcpy(shared, gt->shared, sizeof(mfn_t) * gt->nr_frames);
 	memcpy(status, gt->status, sizeof(mfn_t) * gt->nr_status);
 	memcpy(active, gt->active, sizeof(*active) * gt->nr_frames);
@@ -156,7 +181,7 @@ int gnttab_set_limits(struct domain *d, unsigned int max_frames, unsigned int ma
 static int grow_status(struct grant_table *gt, unsigned int want)
 {
 	while (gt->nr_status < want) {
-		mfn_t mfn = alloc_shared_frame();
+		mfn_t mfn = alloc_shared_frame(gt);
 
 		if (mfn == MFN_INVALID)
 			return -XEN_ENOMEM;
@@ -172,11 +197,16 @@ static int grow_locked(struct grant_table *gt, unsigned int nr)
 	if (nr > gt->max_frames)
 		return -XEN_EINVAL;
 	while (gt->nr_frames < nr) {
-		struct gnttab_active *act = hv_zalloc(sizeof(*act) * V1_PER_FRAME);
-		mfn_t mfn = act ? alloc_shared_frame() : MFN_INVALID;
+		struct gnttab_active *act;
+		mfn_t mfn;
 
+		if (domain_heap_charge(gt->owner, sizeof(*act) * V1_PER_FRAME) < 0)
+			return -XEN_ENOMEM;
+		act = hv_zalloc(sizeof(*act) * V1_PER_FRAME);
+		mfn = act ? alloc_shared_frame(gt) : MFN_INVALID;
 		if (mfn == MFN_INVALID) {
 			hv_free(act);
+			domain_heap_uncharge(gt->owner, sizeof(*act) * V1_PER_FRAME);
 			return -XEN_ENOMEM;
 		}
 		gt->shared[gt->nr_frames] = mfn;
@@ -354,6 +384,7 @@ int gnttab_set_version(struct domain *d, unsigned int version)
 		__atomic_store_n(&gt->nr_status, 0, __ATOMIC_RELEASE);
 		for (unsigned int i = 0; i < n; i++)
 			frame_free(gt->status[i], 0);
+		domain_heap_uncharge(gt->owner, (uint64_t)n * PAGE_SIZE);
 	}
 	convert_reserved(gt, version);
 	rc = 0;
@@ -613,11 +644,13 @@ static bool mt_grow(struct grant_table *gt)
 	struct gnttab_maptrack *chunk;
 	unsigned int base;
 
-	if (gt->mt_nr_chunks >= gt->mt_max_chunks)
+	if (gt->mt_nr_chunks >= gt->mt_max_chunks || domain_heap_charge(gt->owner, PAGE_SIZE) < 0)
 		return false;
 	chunk = hv_zalloc(PAGE_SIZE);
-	if (!chunk)
+	if (!chunk) {
+		domain_heap_uncharge(gt->owner, PAGE_SIZE);
 		return false;
+	}
 	base = gt->mt_nr_chunks * (unsigned int)MT_PER_CHUNK;
 	gt->mt[gt->mt_nr_chunks++] = chunk;
 	/* Free entries link through host_addr; lowest handle first. */
@@ -777,6 +810,10 @@ void gnttab_domain_destroy(struct domain *d)
 	}
 	for (unsigned int i = 0; i < gt->mt_nr_chunks; i++)
 		hv_free(gt->mt[i]);
+	/* Leaked frames above stay out of the pool, but the dying domain's account is settled. */
+	domain_heap_uncharge(d, (uint64_t)gt->nr_frames * (PAGE_SIZE + sizeof(struct gnttab_active) * V1_PER_FRAME) +
+			     (uint64_t)(gt->nr_status + gt->mt_nr_chunks) * PAGE_SIZE);
+	d->heap_max -= gt->allowance;
 	hv_free(gt->mt);
 	hv_free(gt->active);
 	hv_free(gt->status);

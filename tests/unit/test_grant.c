@@ -326,6 +326,36 @@ START_TEST(test_release_mappings)
 }
 END_TEST
 
+/* What the guest makes the hypervisor allocate is charged to it, refused past its allowance, settled at destroy. */
+START_TEST(test_heap_charge)
+{
+	unsigned int per = PAGE_SIZE / sizeof(struct gnttab_maptrack);
+	uint64_t start = dom_a.heap_charged, per_frame, cap;
+
+	ck_assert_uint_gt(start, 0);			/* the first grant frame */
+	ck_assert_int_eq(gnttab_grow(&dom_a, 2), 0);
+	per_frame = dom_a.heap_charged - start;
+	ck_assert_uint_gt(per_frame, PAGE_SIZE);	/* the frame and its active array */
+	ck_assert_uint_eq(start, per_frame);
+	for (unsigned int i = 0; i < per; i++)
+		ck_assert_int_ge(gnttab_maptrack_alloc(&dom_a), 0);
+	ck_assert_uint_eq(dom_a.heap_charged, 2 * per_frame + PAGE_SIZE);
+	/* At the allowance: the next chunk and the next frame are refused and nothing changes. */
+	cap = dom_a.heap_max;
+	dom_a.heap_max = dom_a.heap_charged;
+	ck_assert_int_lt(gnttab_maptrack_alloc(&dom_a), 0);
+	ck_assert_int_eq(gnttab_grow(&dom_a, 3), -XEN_ENOMEM);
+	ck_assert_uint_eq(gnttab_nr_frames(&dom_a), 2);
+	ck_assert_uint_eq(dom_a.heap_charged, 2 * per_frame + PAGE_SIZE);
+	dom_a.heap_max = cap;
+	ck_assert_int_ge(gnttab_maptrack_alloc(&dom_a), 0);
+	ck_assert_uint_eq(dom_a.heap_charged, 2 * per_frame + 2 * PAGE_SIZE);
+	gnttab_domain_destroy(&dom_a);
+	ck_assert_uint_eq(dom_a.heap_charged, 0);
+	ck_assert_uint_eq(dom_a.heap_max, 0);		/* the grant allowance is given back too */
+}
+END_TEST
+
 /* Destroy returns every frame the tables took; a frame the guest still maps is kept (and logged). */
 START_TEST(test_destroy_accounting)
 {
@@ -334,6 +364,8 @@ START_TEST(test_destroy_accounting)
 	ck_assert_uint_gt(frame_owner_frames(&frame_owner_hv), hv_frames_before);
 	gnttab_domain_destroy(&dom_a);
 	gnttab_domain_destroy(&dom_b);
+	ck_assert_uint_eq(dom_a.heap_charged, 0);
+	ck_assert_uint_eq(dom_b.heap_charged, 0);
 	/* The heap may keep its slabs; the grant frames (9 + 1 + 1) must all be back. */
 	ck_assert_uint_le(frame_owner_frames(&frame_owner_hv), hv_frames_before + 2);
 	ck_assert_int_eq(frame_audit(), 0);
@@ -521,6 +553,7 @@ static Suite *grant_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_init_defaults);
+	tcase_add_test(tc, test_heap_charge);
 	tcase_add_test(tc, test_pin_transitions);
 	tcase_add_test(tc, test_pin_refusals);
 	tcase_add_test(tc, test_versions);
