@@ -203,7 +203,9 @@ void sec_expect_(long rc, long want, const char *fmt, ...)
 
 extern const uint64_t rt_trap_stubs[32];
 
-long sec_restore_traps(void)
+void sec_probe_pf_entry(void);
+
+static long sec_traps(int probe)
 {
 	static struct trap_info table[33];
 
@@ -213,5 +215,17 @@ long sec_restore_traps(void)
 		table[v].cs = FLAT_KERNEL_CS;
 		table[v].address = rt_trap_stubs[v];
 	}
+	if (probe)
+		table[14].address = RT_PTR(sec_probe_pf_entry);
 	return hyp_set_trap_table(RT_PTR(table));
+}
+
+long sec_restore_traps(void)
+{
+	return sec_traps(0);
+}
+
+long sec_install_probe(void)
+{
+	return sec_traps(1);
 }

@@ -64,4 +64,8 @@ void sec_expect_(long rc, long want, const char *fmt, ...) __attribute__((format
 
 /* Installs the runtime's trap table again (after a test replaced or cleared it); 0 on success. */
 long sec_restore_traps(void);
+/* The same with #PF going to the probe handler of pf_probe.S (stores through sec_probe_store are counted, skipped). */
+long sec_install_probe(void);
+void sec_probe_store(volatile uint64_t *p, uint64_t v);
+extern volatile uint64_t sec_probe_faults;
 #endif
