@@ -114,6 +114,26 @@ static void descriptors(void)
 		   "set_gdt with a frame list straddling into an unmapped page");
 	sec_expect(hyp_update_va_mapping(RT_PTR(gdt), gmaddr | SEC_PTE_KRW, UVMF_INVLPG), -XEN_EBUSY,
 		   "after the refusals the GDT is still live (cannot be mapped writable)");
+	/* A GDT frame the hypervisor keeps using cannot be freed under it. */
+	{
+		uint64_t s, ext;
+		struct xen_memory_reservation res = { .extent_start = RT_PTR(&ext), .nr_extents = 1, .domid = DOMID_SELF };
+
+		if (sec_scratch_pfns(&s, 1) == 1) {
+			s = sec_p2m(s);
+			list[0] = s;
+			sec_expect(set_gdt(list, 512), 0, "set_gdt of an unmapped (zeroed) frame of ours");
+			ext = s;
+			sec_expect(hyp_memory_op(XENMEM_decrease_reservation, RT_PTR(&res)), 0,
+				   "decrease_reservation of the live GDT frame frees nothing");
+			sec_expect(hyp_update_va_mapping(RT_PTR(gdt), (s << 12) | SEC_PTE_KRW, UVMF_INVLPG), -XEN_EBUSY,
+				   "the live GDT frame mapped writable");
+			sec_expect(sec_ext1(MMUEXT_PIN_L1_TABLE, s), -XEN_EINVAL, "the live GDT frame pinned as an L1");
+			list[0] = frame;
+		} else {
+			tc_error("no scratch frame for the GDT");
+		}
+	}
 	/* Leave with no GDT: the frame must be an ordinary page again. */
 	sec_expect(set_gdt(list, 0), 0, "set_gdt with no entries");
 	sec_expect(hyp_update_va_mapping(RT_PTR(gdt), gmaddr | SEC_PTE_KRW, UVMF_INVLPG), 0,

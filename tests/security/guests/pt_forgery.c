@@ -15,6 +15,7 @@
  *   pointer naming a non-L4.
  */
 #include <pvabi/errno.h>
+#include <pvabi/memory.h>
 #include "test.h"
 #include "sec_util.h"
 
@@ -205,6 +206,25 @@ static void pinned_l1_writable(void)
 	sec_expect(sec_ext1(MMUEXT_CLEAR_PAGE, s), -XEN_EINVAL, "MMUEXT_CLEAR_PAGE of the pinned L1");
 	sec_expect(sec_ext1(MMUEXT_CLEAR_PAGE, pt[4]), -XEN_EINVAL, "MMUEXT_CLEAR_PAGE of the live L4");
 	sec_expect(sec_ext1(MMUEXT_UNPIN_TABLE, s), 0, "unpin it");
+
+	/* A user base pointer holds its L4 after the pin is gone: it cannot be freed, mapped writable or retyped. */
+	{
+		uint64_t u = scr[1], ext = u;
+		struct xen_memory_reservation res = { .extent_start = RT_PTR(&ext), .nr_extents = 1, .domid = DOMID_SELF };
+
+		sec_expect(sec_ext1(MMUEXT_PIN_L4_TABLE, u), 0, "pin an empty scratch L4");
+		sec_expect(sec_ext1(MMUEXT_NEW_USER_BASEPTR, u), 0, "make it the user base pointer");
+		sec_expect(sec_ext1(MMUEXT_UNPIN_TABLE, u), 0, "unpin it");
+		sec_expect(hyp_memory_op(XENMEM_decrease_reservation, RT_PTR(&res)), 0,
+			   "decrease_reservation of the user L4 frees nothing");
+		sec_expect(hyp_update_va_mapping(RT_PTR(win), (u << 12) | SEC_PTE_KRW, UVMF_INVLPG), -XEN_EBUSY,
+			   "the user L4 mapped writable");
+		sec_expect(sec_ext1(MMUEXT_PIN_L1_TABLE, u), -XEN_EINVAL, "the user L4 pinned as an L1");
+		sec_expect(sec_ext1(MMUEXT_NEW_USER_BASEPTR, 0), 0, "no user base pointer");
+		sec_expect(hyp_update_va_mapping(RT_PTR(win), (u << 12) | SEC_PTE_KRW, UVMF_INVLPG), 0,
+			   "released, the frame maps writable again");
+		restore_win();
+	}
 }
 
 /* Writes through the read-only mappings of the live tables: ptwr emulation must refuse each with a #PF. */
