@@ -111,6 +111,39 @@ static void memory_ops(void)
 	sec_expect(reservation(XENMEM_increase_reservation, list, 1, 0, DOMID_SELF), 1, "one frame back");
 }
 
+/*
+ * Every machine frame that is not ours: freeing, M2P rewrites, plain
+ * stores through mmu_update, pinning and copying into it must all be
+ * refused (the heartbeat, dom0, checks its own pages and M2P entries).
+ */
+static void sweep_foreign_frames(void)
+{
+	uint64_t max = (uint64_t)hyp_memory_op(XENMEM_maximum_ram_page, 0), shinfo = rt_boot.si->shared_info >> 12;
+	uint64_t tried = 0, freed = 0, m2p = 0, stored = 0, pinned = 0, copied = 0;
+	struct mmuext_op cp = { .cmd = MMUEXT_COPY_PAGE };
+
+	if (max > OWN_BITS)
+		max = OWN_BITS;
+	cp.arg2.src_mfn = sec_mfn_of(win);
+	for (uint64_t m = 0; m < max; m++) {
+		if (((own_bits[m / 64] >> (m % 64)) & 1) || m == shinfo)
+			continue;
+		tried++;
+		freed += decrease1(m) != 0;
+		m2p += sec_mmu1((m << 12) | MMU_MACHPHYS_UPDATE, 0) == 0;
+		stored += sec_mmu1((m << 12) + 8 * (m % 512), 0x5a5a5a5a5a5a5a5aULL) == 0;
+		pinned += sec_ext1(MMUEXT_PIN_L1_TABLE + (uint32_t)(m % 4), m) == 0;
+		cp.arg1.mfn = m;
+		copied += hyp_mmuext_op(RT_PTR(&cp), 1, 0, DOMID_SELF) == 0;
+		if ((freed | m2p | stored | pinned | copied) && tried < 8)
+			rt_printf("memop_evtchn: frame %#llx not ours was changed\n", (unsigned long long)m);
+	}
+	tc_check(tried > 1000 && !freed && !m2p && !stored && !pinned && !copied,
+		 "%llu frames not ours: freed %llu, M2P rewritten %llu, stored into %llu, pinned %llu, copied into %llu",
+		 (unsigned long long)tried, (unsigned long long)freed, (unsigned long long)m2p,
+		 (unsigned long long)stored, (unsigned long long)pinned, (unsigned long long)copied);
+}
+
 static long evop(unsigned int cmd, void *arg)
 {
 	return hyp_event_channel_op(cmd, RT_PTR(arg));
@@ -203,5 +236,6 @@ void test_main(void)
 	for (int i = 0; i < 4; i++)
 		scr[i] = sec_p2m(pfns[i]);
 	memory_ops();
+	sweep_foreign_frames();
 	event_channels();
 }
