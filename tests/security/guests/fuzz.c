@@ -420,9 +420,11 @@ static long do_vcpu_op(uint64_t *a)
 
 	a[0] = cmd;
 	a[1] = below(3) ? 0 : edge();
-	if ((cmd == VCPUOP_down || cmd == VCPUOP_send_nmi) && a[1] == 0)
-		a[1] = 1 + below(2) * edge();
-	switch (cmd) {
+	/* Our only vCPU taken down would never come back: any other number (Xen reads 32 bits of it). */
+	if ((uint32_t)cmd == VCPUOP_down || (uint32_t)cmd == VCPUOP_send_nmi)
+		while ((uint32_t)a[1] == 0)
+			a[1] = edge();
+	switch ((uint32_t)cmd) {
 	case VCPUOP_register_vcpu_info: {
 		/* The dedicated page or frames that must be refused; never a scratch frame we might free. */
 		struct vcpu_register_vcpu_info *vi = (void *)words;
@@ -451,7 +453,7 @@ static long do_vcpu_op(uint64_t *a)
 	}
 	rc = rt_hypercall5(__HYPERVISOR_vcpu_op, a[0], a[1], a[2], a[3], a[4]);
 	/* The clock now lives in the moved vcpu_info: the copy in shared_info is no longer kept. */
-	if (rc == 0 && cmd == VCPUOP_register_vcpu_info && a[1] == 0 && vi_try.mfn == sec_mfn_of(area[2]))
+	if (rc == 0 && (uint32_t)cmd == VCPUOP_register_vcpu_info && a[1] == 0 && vi_try.mfn == sec_mfn_of(area[2]))
 		sec_clock_moved((volatile struct vcpu_info *)(area[2] + vi_try.offset));
 	return rc;
 }
@@ -540,6 +542,9 @@ static void nested_entry(struct multicall_entry *e)
 	case __HYPERVISOR_vcpu_op:
 		if ((uint32_t)e->args[0] == VCPUOP_down || (uint32_t)e->args[0] == VCPUOP_send_nmi)
 			e->args[1] = 1 + below(64);
+		if ((uint32_t)e->args[0] == VCPUOP_register_vcpu_info ||
+		    (uint32_t)e->args[0] == VCPUOP_register_runstate_memory_area)
+			e->args[2] = bad_ptr(0);
 		break;
 	case __HYPERVISOR_update_va_mapping:
 	case __HYPERVISOR_update_va_mapping_otherdomain:
