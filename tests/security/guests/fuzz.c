@@ -50,6 +50,8 @@ static const char printable[16] = "fuzz.fuzz.fuzz.\n";
 static uint64_t own_bits[OWN_BITS / 64];
 static uint64_t scratch_pfn[NR_SCRATCH], scratch_mfn[NR_SCRATCH], pt_mfn[5], image_pfns, image_pfn0;
 static unsigned int nr_scratch;
+/* Where our tables are mapped, noted at the start: the M2P is no longer consulted afterwards. */
+static uint64_t pt_va[5];
 
 #define GUARD		RT_PTR(area[1])
 #define AREA_PAGE	RT_PTR(area[3])
@@ -166,7 +168,7 @@ static uint64_t bad_ptr(int ro_ok)
 	case 5: return RT_BAD_PTR_NONCANON + (below(2) ? below(0x1000) : rnd() & 0x7fffffffffffULL);
 	case 6: return (rnd() | 0x8000000000000000ULL) & ~0x0000800000000000ULL;	/* non-canonical, high */
 	case 7: return 0x00007ffffffff000ULL + below(0x1000);
-	default: return RT_PTR(sec_va_of_mfn(frame_pt())) + below(512) * 8;	/* our tables, mapped read-only */
+	default: return pt_va[1 + below(4)] + below(512) * 8;	/* our tables, mapped read-only */
 	}
 }
 
@@ -233,7 +235,8 @@ static void mmu_req(struct mmu_update *r)
 	case 0: {	/* our live tables: only present entries naming frames nothing may map */
 		unsigned int lvl = 1 + (unsigned int)below(4);
 
-		r->ptr = (pt_mfn[lvl] << 12) + below(512) * 8 + below(3);
+		/* Commands 0 and 2 only: an M2P update (1) of our own table would be accepted, and is ours to keep. */
+		r->ptr = (pt_mfn[lvl] << 12) + below(512) * 8 + (below(2) ? MMU_PT_UPDATE_PRESERVE_AD : 0);
 		r->val = (frame_refusable() << 12) | SEC_PTE_P | (rnd() & 0x7e);
 		break;
 	}
@@ -378,7 +381,8 @@ static long do_sched_op(uint64_t nr, uint64_t *a)
 		poll->ports = below(2) ? RT_PTR(area[0]) + 512 : bad_ptr(1);
 		poll->nr_ports = (uint32_t)(below(2) ? below(4) : edge());
 		poll->timeout = sec_now_ns() + 1 + below(1000000);
-		a[1] = below(3) ? RT_PTR(poll) : bad_ptr(1);
+		/* Readable memory of ours could hold timeout 0 with no ports: blocked for good (as on Xen). */
+		a[1] = below(3) ? RT_PTR(poll) : bad_ptr(0);
 		break;
 	case 2:		/* somebody else's domain, or bad pointers */
 		a[0] = nr == __HYPERVISOR_sched_op ? SCHEDOP_remote_shutdown : SCHEDOP_yield;
@@ -699,6 +703,8 @@ static int setup(void)
 	if (sec_walk(RT_PTR(area), pt_mfn))
 		return -1;
 	l4_va = sec_va_of_mfn(pt_mfn[4]);
+	for (int l = 1; l <= 4; l++)
+		pt_va[l] = RT_PTR(sec_va_of_mfn(pt_mfn[l]));
 	nr_scratch = sec_scratch_pfns(scratch_pfn, NR_SCRATCH);
 	if (nr_scratch < 4)
 		return -1;
