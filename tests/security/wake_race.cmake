@@ -6,5 +6,5 @@ security_test(wake_race --status ok
   --expect "\\(d0 dom0\\) Test result: SUCCESS"
   --expect "all domains have shut down \\(dom0: poweroff\\).*every frame returned"
   --reject "HYPERVISOR (CRASH|PANIC)" --reject "FAIL: "
-  -- --cpus 2 --mem 512 --timeout 90
-     --modules "${SEC_GUEST_DIR}/wake_race.elf role=0xb secs=20,${SEC_GUEST_DIR}/wake_race.elf @mem=16M role=0xa secs=20")
+  -- --cpus 2 --mem 512 --timeout 60
+     --modules "${SEC_GUEST_DIR}/wake_race.elf role=0xb secs=10,${SEC_GUEST_DIR}/wake_race.elf @mem=16M role=0xa secs=10")
