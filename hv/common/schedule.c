@@ -50,28 +50,37 @@ static void kick_idle_cpu(void)
 	}
 }
 
+/*
+ * A pause flag and the policy's runnable state change together under this
+ * lock (interrupts off, so a tick on the same CPU cannot cut in either).
+ * Without it a clear (a wake-up: an event, a poll deadline) that ran
+ * between a set's fetch_or and its sched_sleep found the unit still
+ * runnable and skipped the wake; the sleep that followed left a vCPU with
+ * no pause flags that was never queued again (tests/security/wake_race).
+ * Lock order: event-channel locks, then this, then the policy's.
+ */
+static spinlock_t pause_lock = SPINLOCK_INIT;
+
 void vcpu_pause_flag_set(struct vcpu *v, uint32_t flag)
 {
+	unsigned long f = spin_lock_irqsave(&pause_lock);
 	uint32_t old = __atomic_fetch_or(&v->pause_flags, flag, __ATOMIC_SEQ_CST);
 
-	if (!old) {
+	if (!old)
 		sched_sleep(&policy, &v->sched);
-		/*
-		 * A clear on another CPU between our fetch_or and sched_sleep
-		 * woke the unit before we put it to sleep: that wake-up would be
-		 * lost (flags 0, unit not runnable). Look again after sleeping.
-		 */
-		if (!__atomic_load_n(&v->pause_flags, __ATOMIC_SEQ_CST) && sched_wake(&policy, &v->sched))
-			kick_idle_cpu();
+	spin_unlock_irqrestore(&pause_lock, f);
+	if (!old)
 		resched_vcpu_cpu(v);
-	}
 }
 
 void vcpu_pause_flag_clear(struct vcpu *v, uint32_t flag)
 {
+	unsigned long f = spin_lock_irqsave(&pause_lock);
 	uint32_t old = __atomic_fetch_and(&v->pause_flags, ~flag, __ATOMIC_SEQ_CST);
+	bool woke = (old & flag) && !(old & ~flag) && sched_wake(&policy, &v->sched);
 
-	if ((old & flag) && !(old & ~flag) && sched_wake(&policy, &v->sched))
+	spin_unlock_irqrestore(&pause_lock, f);
+	if (woke)
 		kick_idle_cpu();
 }
 

@@ -17,6 +17,8 @@ const uint64_t rt_abi_flat_user_ss = FLAT_USER_SS;
 const uint64_t rt_abi_flat_kernel_cs = FLAT_KERNEL_CS;
 const uint64_t rt_abi_flat_kernel_ss = FLAT_KERNEL_SS;
 
+void (*rt_trap_hook)(unsigned int vector);
+
 static unsigned int rt_nr_pass, rt_nr_fail, rt_nr_error, rt_nr_skip;
 
 static void rt_vreport(const char *tag, const char *fmt, va_list ap)
@@ -128,6 +130,8 @@ void rt_trap(unsigned int vector, const uint64_t *frame)
 					       (1U << 29) | (1U << 30);
 	unsigned int ec = (has_error_code >> vector) & 1;
 
+	if (rt_trap_hook)
+		rt_trap_hook(vector);
 	rt_printf("unexpected exception %u at rip %#lx cs %#lx (error code %#lx, rsp %#lx)\n",
 		  vector, (unsigned long)frame[2 + ec], (unsigned long)frame[3 + ec],
 		  ec ? (unsigned long)frame[2] : 0UL, (unsigned long)frame[5 + ec]);

@@ -81,6 +81,9 @@ int rt_clean_so_far(void);
 
 /* Prints the tally and the verdict line and powers off: for tests that end outside test_main. */
 void rt_finish(void) __attribute__((noreturn));
+/* Called first by the report of an unexpected exception, when set: a test may say what it was doing. */
+extern void (*rt_trap_hook)(unsigned int vector);
+
 /* Ends the guest: SCHEDOP_shutdown with this reason; never returns. */
 void rt_shutdown(unsigned int reason) __attribute__((noreturn));
 

@@ -1,0 +1,2 @@
+# Descriptor and gate forgery, trap tables and callbacks at hypervisor addresses, vcpu_info/runstate placement.
+security_attack(desc_traps)

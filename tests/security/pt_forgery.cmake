@@ -1,0 +1,2 @@
+# Page-table forgery and type confusion at every level, linear maps, superpages, ptwr.
+security_attack(pt_forgery)
