@@ -2,6 +2,7 @@
 #include <hv/bootinfo.h>
 #include <hv/cmdline.h>
 #include <hv/domain.h>
+#include <hv/grant_table.h>
 #include <hv/lib.h>
 #include <hv/log.h>
 #include <hv/main.h>
@@ -20,11 +21,15 @@
  *   @initrd       this module is the initrd of the kernel before it
  *   @mem=SIZE     guest RAM (dom0 defaults to dom0_mem=, else 64 MiB)
  *   @name=NAME    domain name (default dom0, domU1, ...)
+ *   @gnttab_frames=N, @maptrack_frames=N
+ *                 grant-table limits (default: gnttab_max_frames= and
+ *                 gnttab_max_maptrack_frames= of the hypervisor, else 64, 1024)
  * Everything after the options is the guest's command line.
  */
 struct boot_domain_spec {
 	const struct boot_module *kernel, *initrd;
 	uint64_t mem;
+	uint64_t gnttab_frames, maptrack_frames;	/* 0: hypervisor command line, else built-in */
 	char name[DOMAIN_NAME_MAX];
 	const char *cmdline;
 };
@@ -42,6 +47,19 @@ static const char *skip_word(const char *s)
 	return s;
 }
 
+/* A decimal count for an @option; junk leaves it 0 (the default). */
+static void parse_count(const char *s, size_t len, uint64_t *out)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9' || n > 65536)
+			return;
+		n = n * 10 + (uint64_t)(s[i] - '0');
+	}
+	*out = n <= 65536 ? n : 0;
+}
+
 /* Parses leading @options; returns where the guest command line starts. */
 static const char *parse_options(const char *s, struct boot_domain_spec *spec, bool *is_initrd)
 {
@@ -56,6 +74,10 @@ static const char *parse_options(const char *s, struct boot_domain_spec *spec, b
 			*is_initrd = true;
 		else if (len > 4 && strncmp(w, "mem=", 4) == 0 && spec)
 			cmdline_parse_size(w + 4, len - 4, &spec->mem);
+		else if (len > 14 && strncmp(w, "gnttab_frames=", 14) == 0 && spec)
+			parse_count(w + 14, len - 14, &spec->gnttab_frames);
+		else if (len > 16 && strncmp(w, "maptrack_frames=", 16) == 0 && spec)
+			parse_count(w + 16, len - 16, &spec->maptrack_frames);
 		else if (len > 5 && strncmp(w, "name=", 5) == 0 && spec)
 			snprintf(spec->name, sizeof(spec->name), "%.*s", (int)(len - 5), w + 5);
 		else
@@ -114,7 +136,11 @@ static struct domain *build_one(const struct boot_domain_spec *s, domid_t domid)
 		log_err("boot: cannot create domain %u (%s): error %d", domid, s->name, err);
 		return NULL;
 	}
-	err = pv_build(d, &a);
+	err = gnttab_set_limits(d, (unsigned int)(s->gnttab_frames ? s->gnttab_frames : hv_cmdline.gnttab_max_frames),
+				(unsigned int)(s->maptrack_frames ? s->maptrack_frames
+								  : hv_cmdline.gnttab_max_maptrack_frames));
+	if (!err)
+		err = pv_build(d, &a);
 	if (err < 0) {
 		log_err("boot: building domain %u (%s) failed: error %d", domid, s->name, err);
 		domain_destroy(d);
@@ -219,6 +245,13 @@ void boot_domains_poll(void)
 			log_err("boot: CPU %u still runs a vCPU of a dead domain; not tearing down", i);
 			hv_shutdown(false);
 		}
+	}
+	/* Every domain lets go of others' grants first, so no granter is freed under a live mapping. */
+	for (domid_t id = 0; id < MAX_BOOT_DOMAINS; id++) {
+		struct domain *d = domain_find(id);
+
+		if (d)
+			gnttab_release_mappings(d);
 	}
 	d0 = domain_find(0);
 	dom0_ok = d0 && d0->shutdown_reason == SHUTDOWN_poweroff;

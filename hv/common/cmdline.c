@@ -123,6 +123,14 @@ static bool parse_option(const char *k, size_t klen, const char *v, size_t vlen,
 		out->dump_interval = (unsigned int)n;
 		return true;
 	}
+	if (token_is(k, klen, "gnttab_max_frames") || token_is(k, klen, "gnttab_max_maptrack_frames")) {
+		bool maptrack = klen > 18;
+
+		if (parse_u64(v, vlen, &n) != vlen || n == 0 || n > (maptrack ? 65536u : 4096u))
+			return false;
+		*(maptrack ? &out->gnttab_max_maptrack_frames : &out->gnttab_max_frames) = (unsigned int)n;
+		return true;
+	}
 	out->nr_unknown++;
 	return false;
 }

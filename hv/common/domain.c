@@ -1,6 +1,7 @@
 /* Domain lifetime: create, find, shut down, crash, destroy; every frame a domain held goes back to the allocator. */
 #include <hv/domain.h>
 #include <hv/event_channel.h>
+#include <hv/grant_table.h>
 #include <hv/heap.h>
 #include <hv/lib.h>
 #include <hv/log.h>
@@ -74,6 +75,7 @@ static void domain_free(struct domain *d)
 	for (unsigned int i = 0; d->vcpu && i < d->max_vcpus; i++)
 		hv_free(d->vcpu[i]);
 	hv_free(d->vcpu);
+	gnttab_domain_destroy(d);
 	if (d->shared_info_mfn != MFN_INVALID)
 		frame_free(d->shared_info_mfn, 0);
 	hv_free(d);
@@ -129,7 +131,7 @@ struct domain *domain_create(domid_t domid, const char *name, bool privileged,
 		if (!d->vcpu[i])
 			goto fail;
 	}
-	if (evtchn_domain_init(d) < 0)
+	if (evtchn_domain_init(d) < 0 || gnttab_domain_init(d, 0, 0) < 0)
 		goto fail;
 	frame_owner_register(&d->mem, d->name, max_pages);
 	f = spin_lock_irqsave(&domlist_lock);
@@ -169,6 +171,13 @@ void domain_shutdown(struct domain *d, uint8_t reason)
 	if (!first)
 		return;
 	domain_console_flush(d);
+	/*
+	 * A domain that shuts itself down (its one vCPU is here) lets go of
+	 * others' grants now, so granters see their entries idle; the local
+	 * TLB flush reaches every translation it had. Otherwise teardown does it.
+	 */
+	if (current_vcpu() && current_vcpu()->domain == d && d->max_vcpus == 1)
+		gnttab_release_mappings(d);
 	log_info("domain %u (%s): shut down, reason %s%s", d->domid, d->name,
 		 shutdown_reason_name(reason), d->shutdown_code_set ? " (code set)" : "");
 	if (domain_shutdown_hook)
@@ -201,6 +210,8 @@ void domain_destroy(struct domain *d)
 		panic("domain %u destroyed in state %u", d->domid, d->state);
 	/* Peers see their ports go unbound before anything of this domain is freed. */
 	evtchn_domain_destroy(d);
+	/* Its mappings of others' grants go while its page tables still exist; its own table after them. */
+	gnttab_release_mappings(d);
 	arch_domain_destroy(d);
 	if (!frame_owner_unregister(&d->mem))
 		log_err("domain %u: %lu frames still charged after teardown", d->domid,

@@ -271,6 +271,29 @@ static void check_owner(struct frame_owner *owner, const char *who)
 		panic("%s: owner %p is not registered", who, (void *)owner);
 }
 
+bool frame_reassign(mfn_t mfn, struct frame_owner *from, struct frame_owner *to)
+{
+	unsigned long flags = spin_lock_irqsave(&frame_lock);
+	struct page_info *pg;
+	bool ok = false;
+
+	check_owner(to, "frame_reassign");
+	if (!mfn_valid(mfn))
+		goto out;
+	pg = &frame_table[mfn];
+	if (page_state(pg) != FRAME_STATE_ALLOCATED || !(pg->alloc_info & FRAME_HEAD) || pg_order(pg) != 0 ||
+	    pg->u.owner != from || to->frames >= to->max_frames)
+		goto out;
+	from->frames--;
+	to->frames++;
+	to->peak_frames = MAX(to->peak_frames, to->frames);
+	__atomic_store_n(&pg->u.owner, to, __ATOMIC_RELEASE);
+	ok = true;
+out:
+	spin_unlock_irqrestore(&frame_lock, flags);
+	return ok;
+}
+
 static mfn_t alloc_common(unsigned int order, struct frame_owner *owner, mfn_t limit)
 {
 	unsigned long flags;

@@ -1,6 +1,7 @@
 /* Hypercall table and dispatch: counts every call per domain and vCPU; unknown numbers get -ENOSYS. */
 #include <hv/domain.h>
 #include <hv/event_channel.h>
+#include <hv/grant_table.h>
 #include <hv/hypercall.h>
 #include <hv/log.h>
 #include <pvabi/errno.h>
@@ -14,6 +15,7 @@ static const hypercall_fn hypercall_table[PVABI_NR_HYPERCALLS] = {
 	[__HYPERVISOR_event_channel_op] = do_event_channel_op,
 	[__HYPERVISOR_event_channel_op_compat] = do_event_channel_op_compat,
 #ifndef HV_HOST_TEST
+	[__HYPERVISOR_grant_table_op] = do_grant_table_op,
 	[__HYPERVISOR_set_trap_table] = do_set_trap_table,
 	[__HYPERVISOR_set_callbacks] = do_set_callbacks,
 	[__HYPERVISOR_callback_op] = do_callback_op,

@@ -3,6 +3,7 @@
 #include <hv/frame.h>
 #include <hv/log.h>
 #include <hv/mm.h>
+#include <hv/grant_table.h>
 #include <hv/pv_mm.h>
 #include <pvabi/errno.h>
 
@@ -160,11 +161,21 @@ static bool is_validated_l4(const struct page_info *pg)
 	       (x & PGT_COUNT_MASK);
 }
 
+/* Weak default for builds without grant tables (the pv_mm host tests). */
+__attribute__((weak)) bool gnttab_is_guest_frame(struct domain *d, mfn_t mfn)
+{
+	(void)d;
+	(void)mfn;
+	return false;
+}
+
 static int get_l1_target(struct domain *d, mfn_t mfn, uint64_t e)
 {
 	struct page_info *pg = mfn_to_page(mfn);
-	/* The only hypervisor frame a guest maps through its own tables is its shared_info. */
-	int rc = get_page(pg, d, mfn == d->shared_info_mfn);
+	/* The hypervisor frames a guest maps through its own tables: its shared_info and grant frames. */
+	bool shared = (__atomic_load_n(&pg->count_info, __ATOMIC_ACQUIRE) & PGC_SHARED_HV) &&
+		      (mfn == d->shared_info_mfn || gnttab_is_guest_frame(d, mfn));
+	int rc = get_page(pg, d, shared);
 
 	if (rc)
 		return rc == -XEN_EOVERFLOW ? rc : -XEN_EBUSY;
@@ -388,6 +399,46 @@ int pv_mm_mod_entry(struct domain *d, mfn_t table_mfn, unsigned int index, uint6
 		rc = pv_mm_check_entry(d, level, new_entry, &val);
 	if (!rc)
 		rc = swap_entry(d, level, table_mfn, &table_of(table_mfn)[index], val, preserve_ad);
+	put_page_and_type(pg);
+	return rc;
+}
+
+/* Equal but for the A and D bits the CPU may have set since the entry was written. */
+static inline bool same_but_ad(uint64_t a, uint64_t b)
+{
+	return ((a ^ b) & ~(PV_PTE_A | PV_PTE_D)) == 0;
+}
+
+int pv_mm_grant_swap_l1(struct domain *d, mfn_t table_mfn, unsigned int index, uint64_t val, const uint64_t *match)
+{
+	struct page_info *pg;
+	unsigned int level;
+	uint64_t *slot, old;
+	int rc;
+
+	if (!mfn_valid(table_mfn) || index >= PV_PT_ENTRIES)
+		return -XEN_EINVAL;
+	pg = mfn_to_page(table_mfn);
+	if (get_page(pg, d, false))
+		return -XEN_EINVAL;
+	rc = get_current_table(pg, &level);
+	if (rc) {
+		put_page(pg);
+		return rc;
+	}
+	rc = level == 1 ? 0 : -XEN_EINVAL;
+	slot = &table_of(table_mfn)[index];
+	old = load_word(slot);
+	while (!rc) {
+		if (match && !same_but_ad(old, *match)) {
+			rc = -XEN_EINVAL;
+			break;
+		}
+		if (cas_word(slot, &old, val))
+			break;
+	}
+	if (!rc && entry_present(old))
+		put_entry_refs(1, table_mfn, old, true);
 	put_page_and_type(pg);
 	return rc;
 }

@@ -94,6 +94,18 @@ START_TEST(bad_and_unknown)
 }
 END_TEST
 
+START_TEST(grant_table_limits)
+{
+	struct hv_cmdline c = parse("gnttab_max_frames=128 gnttab_max_maptrack_frames=2048");
+
+	ck_assert_uint_eq(c.gnttab_max_frames, 128);
+	ck_assert_uint_eq(c.gnttab_max_maptrack_frames, 2048);
+	c = parse("gnttab_max_frames=0 gnttab_max_maptrack_frames=70000 gnttab_max_frames=5000");
+	ck_assert_uint_eq(c.gnttab_max_frames, 0);
+	ck_assert_uint_eq(c.gnttab_max_maptrack_frames, 0);
+}
+END_TEST
+
 START_TEST(console_too_long)
 {
 	struct hv_cmdline c = parse("console=abcdefghijklmnopqrstuvwxyz");
@@ -121,6 +133,7 @@ int main(void)
 
 	tcase_add_test(tc, defaults);
 	tcase_add_test(tc, all_options);
+	tcase_add_test(tc, grant_table_limits);
 	tcase_add_test(tc, loglvl_forms);
 	tcase_add_test(tc, sizes);
 	tcase_add_test(tc, bad_and_unknown);

@@ -272,6 +272,28 @@ START_TEST(test_ring_notify_rules)
 }
 END_TEST
 
+/* The typed private copy takes exactly one request; the peer rewriting the slot afterwards changes nothing. */
+START_TEST(test_ring_private_copy)
+{
+	static struct ring_pair p;
+	struct blkif_request req, *slot;
+
+	ring_pair_init(&p, 0);
+	front_queue(&p, 7);
+	pvabi_front_push_requests(&p.front);
+	slot = pvabi_ring_slot(&p.back, p.back.cons);
+	memset(&req, 0x5a, sizeof(req));
+	PVABI_BACK_TAKE(&p.back, &req);
+	ck_assert_uint_eq(p.back.cons, 1);
+	ck_assert_uint_eq(req.id, 7);
+	ck_assert_uint_eq(req.sector_number, 56);
+	slot->id = 666;
+	slot->sector_number = 1;
+	ck_assert_uint_eq(req.id, 7);
+	ck_assert_uint_eq(req.sector_number, 56);
+}
+END_TEST
+
 /* Producer indices that claim impossible amounts are reported, not trusted. */
 START_TEST(test_ring_hostile_indices)
 {
@@ -410,6 +432,7 @@ static Suite *pvabi_suite(void)
 	tcase_add_test(ring, test_ring_full);
 	tcase_add_test(ring, test_ring_notify_rules);
 	tcase_add_test(ring, test_ring_hostile_indices);
+	tcase_add_test(ring, test_ring_private_copy);
 	tcase_add_test(ring, test_console_ring_math);
 	tcase_add_test(ring, test_ring_two_threads);
 	suite_add_tcase(s, ring);

@@ -18,6 +18,8 @@ struct hv_cmdline {
 	unsigned int maxcpus;		/* 0 = all */
 	uint32_t tests;			/* TEST_* */
 	unsigned int dump_interval;	/* seconds between vCPU state dumps (0 = never) */
+	unsigned int gnttab_max_frames;		/* per-domain default, 0 = built-in (as Xen's option) */
+	unsigned int gnttab_max_maptrack_frames;	/* per-domain default, 0 = built-in */
 	unsigned int nr_unknown;	/* options we did not recognise (warned about) */
 };
 

@@ -97,6 +97,7 @@ struct domain {
 	 * through domain_heap_charge/uncharge; 0 again after teardown.
 	 */
 	uint64_t heap_charged, heap_max;
+	struct grant_table *grant_table;	/* common/grant_table.c */
 	struct domain *next;		/* all-domains list, under domlist_lock */
 	struct arch_domain arch;
 };

@@ -215,6 +215,14 @@ void frame_free(mfn_t mfn, unsigned int order);
  */
 void frame_split(mfn_t mfn, unsigned int order);
 
+/*
+ * GNTTABOP_transfer: moves an allocated order-0 block from one owner to
+ * another, charge included. False (nothing changed) when mfn is not such a
+ * block of from, or to is at its max_frames. The caller makes sure nobody
+ * holds a reference to the frame that would have to move with it.
+ */
+bool frame_reassign(mfn_t mfn, struct frame_owner *from, struct frame_owner *to);
+
 /* Owner of an allocated frame; NULL for free, reserved or out-of-table frames. */
 struct frame_owner *frame_owner_of(mfn_t mfn);
 

@@ -15,8 +15,8 @@ struct domain;
  * may be referenced by domain d when it is allocated and charged to d
  * (page->u.owner == &d->mem), or when it is a hypervisor frame marked
  * PGC_SHARED_HV and the caller says shared frames are acceptable (for guest
- * L1 entries: only d's own shared_info frame). Dropping the last general
- * reference frees nothing: the allocation itself is not counted here, and
+ * L1 entries: d's own shared_info, grant and grant-status frames only).
+ * Dropping the last general reference frees nothing: the allocation itself is not counted here, and
  * whoever frees a frame must make sure no reference is left (frame_free
  * panics otherwise).
  *
@@ -189,6 +189,17 @@ int pv_mm_unpin_table(struct domain *d, mfn_t mfn, unsigned int level);
  * entry. L4 slots 256..271 -> -XEN_EPERM. The caller flushes TLBs.
  */
 int pv_mm_mod_entry(struct domain *d, mfn_t table_mfn, unsigned int index, uint64_t new_entry, bool preserve_ad);
+
+/*
+ * Grant mappings (hv/common/grant_op.c): puts val into slot index of d's
+ * validated L1 table_mfn. The caller has already taken val's references
+ * (general, plus writable type for RW) on the granted frame, which may
+ * belong to another domain; from then on they are the entry's, dropped by
+ * whoever removes it, like any L1 entry's. With match the slot must hold
+ * *match but for A/D, else -XEN_EINVAL and nothing changes. The old
+ * entry's references are dropped. The caller flushes TLBs.
+ */
+int pv_mm_grant_swap_l1(struct domain *d, mfn_t table_mfn, unsigned int index, uint64_t val, const uint64_t *match);
 
 /*
  * Domain teardown, with no vCPU of d running: drops every pin among mfns,

@@ -22,6 +22,51 @@ PVABI_OFF(struct grant_entry_v1, frame, 4);
 
 #define GNTTAB_V1_ENTRIES_PER_PAGE	(4096 / sizeof(struct grant_entry_v1))
 
+/*
+ * v2 (GNTTABOP_set_version 2): 16-byte entries whose first word is laid
+ * out as v1's, and GTF_reading/GTF_writing kept apart in status frames
+ * (one uint16_t per entry, GNTTABOP_get_status_frames), so the hypervisor
+ * never writes the granter's entry.
+ */
+struct grant_entry_header {
+	uint16_t flags;
+	domid_t domid;
+};
+PVABI_SIZE(struct grant_entry_header, 4);
+
+union grant_entry_v2 {
+	struct grant_entry_header hdr;
+	struct {
+		struct grant_entry_header hdr;
+		uint32_t pad0;
+		uint64_t frame;
+	} full_page;
+	struct {
+		struct grant_entry_header hdr;
+		uint16_t page_off;
+		uint16_t length;
+		uint64_t frame;
+	} sub_page;
+	struct {
+		struct grant_entry_header hdr;
+		domid_t trans_domid;
+		uint16_t pad0;
+		grant_ref_t gref;
+	} transitive;
+	uint32_t spacer[4];
+};
+PVABI_SIZE(union grant_entry_v2, 16);
+PVABI_OFF(union grant_entry_v2, full_page.frame, 8);
+PVABI_OFF(union grant_entry_v2, sub_page.page_off, 4);
+PVABI_OFF(union grant_entry_v2, sub_page.length, 6);
+PVABI_OFF(union grant_entry_v2, transitive.trans_domid, 4);
+PVABI_OFF(union grant_entry_v2, transitive.gref, 8);
+
+typedef uint16_t grant_status_t;
+
+#define GNTTAB_V2_ENTRIES_PER_PAGE	(4096 / sizeof(union grant_entry_v2))
+#define GNTTAB_STATUS_PER_PAGE		(4096 / sizeof(grant_status_t))
+
 /* Refs below 8 are reserved: the toolstack seeds 0 (console) and 1 (xenstore). */
 #define GNTTAB_NR_RESERVED_ENTRIES	8
 #define GNTTAB_RESERVED_CONSOLE		0
@@ -51,6 +96,83 @@ PVABI_OFF(struct grant_entry_v1, frame, 4);
 #define GTF_transfer_committed	(1U << 2)
 #define GTF_transfer_completed	(1U << 3)
 
+/*
+ * grant_table_op(cmd, ops, count): hypercall 20. cmd and count are 32-bit
+ * (higher register bits ignored); count >= 2^31 is -EINVAL; bits 12..31 of
+ * cmd are a continuation cursor, accepted only for cache_flush (-EINVAL
+ * otherwise). Batched ops (map, unmap, unmap_and_replace, transfer, copy,
+ * swap, cache_flush) run element by element: each element gets its own
+ * status (GNTST_*) and the call returns 0; only a fault reading or writing
+ * an element ends the batch, with -EFAULT (elements before it are done).
+ * Only the start of the array is range-checked up front. "Caller" is the
+ * calling domain; "granter" the domain whose table holds the ref.
+ *
+ * GNTTABOP_setup_table (count 1): in dom, nr_frames, frame_list; out status,
+ *   frame_list[0..nr_frames) = the MFNs of the granter's table frames, which
+ *   it then maps with its own page tables (read-write). Grows the table to
+ *   nr_frames. dom: DOMID_SELF or own id; another domain only for a
+ *   privileged caller (GNTST_permission_denied), none: GNTST_bad_domain.
+ *   nr_frames above the maximum: GNTST_general_error. A frame_list the
+ *   hypervisor cannot write: GNTST_bad_virt_addr. count != 1: -EINVAL.
+ * GNTTABOP_query_size (count 1): in dom; out nr_frames, max_nr_frames, status
+ *   (domain rules as setup_table).
+ * GNTTABOP_get_version: in dom; out version. -ESRCH: no such domain;
+ *   -EPERM: another domain, unprivileged caller.
+ * GNTTABOP_set_version: in version (1 or 2, else -EINVAL); out the version
+ *   in effect (written back even on failure). -EBUSY while any ref of the
+ *   caller is in use, or (2 -> 1) while it still maps a status frame.
+ *   Switching clears every entry but the 8 reserved ones, which are
+ *   converted. Own table only.
+ * GNTTABOP_get_status_frames (count 1): in dom, nr_frames, frame_list; out
+ *   status, the MFNs of the v2 status frames (one uint16_t per ref, holding
+ *   GTF_reading/GTF_writing), mapped read-only by the granter. Not v2, or
+ *   more frames than exist: GNTST_general_error.
+ * GNTTABOP_map_grant_ref: in host_addr, flags, ref, dom (the granter, by
+ *   id: DOMID_SELF is GNTST_bad_domain; a domain may map its own grants);
+ *   out status, handle, dev_bus_addr. flags: GNTMAP_host_map installs a PTE
+ *   at host_addr (a VA in the caller's current tables, or with
+ *   GNTMAP_contains_pte the machine address of an L1 slot of the caller);
+ *   GNTMAP_readonly maps read-only (a read-only grant needs it);
+ *   GNTMAP_device_map returns dev_bus_addr = MFN << 12; application_map is
+ *   accepted (64-bit PV mappings are user-accessible anyway). Neither
+ *   host_map nor device_map: GNTST_bad_gntref. Ref past the table:
+ *   GNTST_bad_gntref. Entry not GTF_permit_access for the caller, readonly
+ *   grant mapped writable, frame not the granter's, or an unusable host
+ *   address: GNTST_general_error. No maptrack space: GNTST_no_device_space.
+ *   While mapped the entry shows GTF_reading (and GTF_writing if writable)
+ *   and the granter cannot revoke it.
+ * GNTTABOP_unmap_grant_ref: in host_addr, dev_bus_addr, handle; out status.
+ *   Unknown or already unmapped handle: GNTST_bad_handle. host_addr whose
+ *   slot no longer holds the grant's PTE (moved, or rewritten by the
+ *   guest): GNTST_general_error, the mapping stays until the caller dies.
+ *   dev_bus_addr not the mapping's: GNTST_bad_dev_addr. The TLB is flushed
+ *   before the call returns.
+ * GNTTABOP_unmap_and_replace: in host_addr (required), new_addr, handle;
+ *   out status. As unmap, but the PTE at new_addr (if any) moves into
+ *   host_addr's slot and new_addr is cleared.
+ * GNTTABOP_copy: in source, dest (each a ref of domid with
+ *   GNTCOPY_source_gref / GNTCOPY_dest_gref, or a frame of the caller: domid
+ *   DOMID_SELF or own id), len; out status. offset + len past the page:
+ *   GNTST_bad_copy_arg. Unknown domain: GNTST_bad_domain. A frame of another
+ *   domain without a ref: GNTST_permission_denied. Bad frame: GNTST_bad_page.
+ *   Refs fail as for map (a read-only grant cannot be the destination).
+ * GNTTABOP_transfer: in mfn (a page of the caller nothing maps, pins or
+ *   types), domid, ref (the receiver's GTF_accept_transfer entry naming the
+ *   caller); out status. The page and its charge move to the receiver,
+ *   which must be under its memory limit; the entry gets the frame and
+ *   GTF_transfer_committed | GTF_transfer_completed. Busy or foreign page:
+ *   GNTST_bad_page; no such receiver: GNTST_bad_domain; entry or limit
+ *   refused: GNTST_general_error (the page stays with the caller).
+ * GNTTABOP_swap_grant_ref: in ref_a, ref_b of the caller's own table; out
+ *   status. Past the table: GNTST_bad_gntref; either in use:
+ *   GNTST_general_error.
+ * GNTTABOP_cache_flush: in a.dev_bus_addr, offset, length, op (CLEAN and/or
+ *   INVAL; anything else, SOURCE_GREF included, -EINVAL); the call's return
+ *   value is the first error. The frame must be the caller's, its grant
+ *   frame, or one it has grant-mapped (-EPERM / -EINVAL). length or op 0: no-op.
+ *   INVAL alone: -EOPNOTSUPP on x86.
+ * GNTTABOP_dump_table: -ENOSYS (as Xen 4.17).
+ */
 #define GNTTABOP_map_grant_ref		0
 #define GNTTABOP_unmap_grant_ref	1
 #define GNTTABOP_setup_table		2
@@ -254,6 +376,24 @@ PVABI_SIZE(struct gnttab_get_version, 8);
 PVABI_OFF(struct gnttab_get_version, dom, 0);
 PVABI_OFF(struct gnttab_get_version, version, 4);
 PVABI_OFF(struct gnttab_get_version, pad, 2);
+
+/* GNTTABOP_cache_flush: a ref (with GNTTAB_CACHE_SOURCE_GREF) or bus address, and a byte range inside the page. */
+struct gnttab_cache_flush {
+	union {
+		uint64_t dev_bus_addr;
+		grant_ref_t ref;
+	} a;
+	uint16_t offset;
+	uint16_t length;
+	uint32_t op;
+};
+PVABI_SIZE(struct gnttab_cache_flush, 16);
+PVABI_OFF(struct gnttab_cache_flush, offset, 8);
+PVABI_OFF(struct gnttab_cache_flush, length, 10);
+PVABI_OFF(struct gnttab_cache_flush, op, 12);
+#define GNTTAB_CACHE_CLEAN		(1U << 0)
+#define GNTTAB_CACHE_INVAL		(1U << 1)
+#define GNTTAB_CACHE_SOURCE_GREF	(1U << 31)
 
 struct gnttab_swap_grant_ref {
 	grant_ref_t ref_a;

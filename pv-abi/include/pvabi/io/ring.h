@@ -129,10 +129,43 @@ static inline void *pvabi_ring_slot(const struct pvabi_ring *r, uint32_t idx)
 	return r->slots + (size_t)(idx & (r->nr_ents - 1)) * r->entry_size;
 }
 
+/*
+ * Copies a slot into private memory. The compiler barrier after the copy
+ * is what makes it private: without it the compiler may drop the local
+ * copy and read the shared slot again where the copy is used (a "double
+ * fetch"), and a hostile peer can change the slot between a check and
+ * that second read.
+ */
 static inline void pvabi_ring_copy(void *dst, const void *src, uint32_t n)
 {
 	__builtin_memcpy(dst, src, n);
+	__asm__ volatile("" ::: "memory");
 }
+
+/*
+ * Notification hold-off (both directions work alike; requests shown).
+ * The consumer says which producer index it wants an event for by writing
+ * req_event; the producer sends an event only when its push crossed that
+ * index, so a busy consumer gets no events at all.
+ *
+ *   producer                               consumer (about to sleep)
+ *   write slots                            write req_event = cons + 1
+ *   release: req_prod = new                full barrier (pvabi_mb)
+ *   full barrier (pvabi_mb)                read req_prod again
+ *   read req_event                         nothing new? sleep on the event
+ *   notify if old < req_event <= new
+ *
+ * Each side stores, then loads the other's location: x86 may let a load
+ * pass an earlier store, so both barriers are full fences. With them, at
+ * least one side sees the other's store: either the producer sees the new
+ * req_event and notifies, or the consumer sees the new req_prod and does
+ * not sleep. Without them both can miss and the ring stalls.
+ */
+
+/* The backend's typed private copy of the next request: PVABI_BACK_TAKE(r, &req). */
+#define PVABI_BACK_TAKE(r, req_ptr)	pvabi_back_take_request((r), (req_ptr), sizeof(*(req_ptr)))
+/* The frontend's typed private copy of the next response. */
+#define PVABI_FRONT_TAKE(r, rsp_ptr)	pvabi_front_take_response((r), (rsp_ptr), sizeof(*(rsp_ptr)))
 
 /* ---- frontend side: produces requests, consumes responses ---- */
 

@@ -1,0 +1,787 @@
+/* Grant-table core: shared/status frames, the pin protocol on guest-writable entries, and per-domain maptrack (rules in hv/grant_table.h). */
+#include <hv/domain.h>
+#include <hv/frame.h>
+#include <hv/grant_table.h>
+#include <hv/heap.h>
+#include <hv/lib.h>
+#include <hv/log.h>
+#include <hv/mm.h>
+#include <hv/pv_mm.h>
+#include <hv/spinlock.h>
+#include <pvabi/errno.h>
+
+#define V1_PER_FRAME		512u	/* 8-byte entries */
+#define V2_PER_FRAME		256u	/* 16-byte entries */
+#define STATUS_PER_FRAME	2048u	/* uint16_t per entry */
+#define MT_PER_CHUNK		(PAGE_SIZE / sizeof(struct gnttab_maptrack))
+#define GNTTAB_PIN_TRIES	4	/* an entry rewritten this often under us is "unstable" */
+
+enum { MT_FREE, MT_RESERVED, MT_LIVE, MT_TAKEN };
+
+/* Hypervisor-private state of one ref, under the granter's lock. */
+struct gnttab_active {
+	uint32_t readers;	/* read-only uses */
+	uint32_t writers;	/* writable uses */
+	domid_t domid;		/* who the entry is pinned for */
+	mfn_t mfn;
+};
+
+struct grant_table {
+	spinlock_t lock;
+	unsigned int version;
+	unsigned int nr_frames, max_frames;
+	unsigned int nr_status;		/* status frames (v2 only) */
+	mfn_t *shared;			/* max_frames */
+	mfn_t *status;			/* status_max(max_frames) */
+	struct gnttab_active **active;	/* per grant frame: V1_PER_FRAME entries */
+	uint64_t pinned;		/* refs with readers + writers > 0 */
+
+	spinlock_t mt_lock;
+	unsigned int mt_max_chunks, mt_nr_chunks, mt_live;
+	int mt_free;			/* free-list head, -1: none */
+	struct gnttab_maptrack **mt;
+};
+
+static inline struct grant_table *gt_of(struct domain *d)
+{
+	return d->grant_table;
+}
+
+static unsigned int status_frames_for(unsigned int grant_frames)
+{
+	return (grant_frames * V2_PER_FRAME + STATUS_PER_FRAME - 1) / STATUS_PER_FRAME;
+}
+
+static unsigned int per_frame(const struct grant_table *gt)
+{
+	return gt->version == 2 ? V2_PER_FRAME : V1_PER_FRAME;
+}
+
+static mfn_t alloc_shared_frame(void)
+{
+	mfn_t mfn = frame_alloc_zeroed(0, &frame_owner_hv);
+
+	if (mfn != MFN_INVALID)
+		__atomic_fetch_or(&mfn_to_page(mfn)->count_info, PGC_SHARED_HV, __ATOMIC_RELEASE);
+	return mfn;
+}
+
+/*
+ * Withdraws a shared frame, or returns false while the guest still maps
+ * it. Clearing PGC_SHARED_HV first closes the race with a concurrent
+ * get_page: that one re-checks the flag after taking its reference.
+ */
+static bool withdraw_shared_frame(mfn_t mfn)
+{
+	struct page_info *pg = mfn_to_page(mfn);
+
+	__atomic_fetch_and(&pg->count_info, ~PGC_SHARED_HV, __ATOMIC_ACQ_REL);
+	if (page_ref_count(pg) != 0) {
+		__atomic_fetch_or(&pg->count_info, PGC_SHARED_HV, __ATOMIC_ACQ_REL);
+		return false;
+	}
+	return true;
+}
+
+/* ---- table frames and version ---- */
+
+int gnttab_domain_init(struct domain *d, unsigned int max_frames, unsigned int max_maptrack_frames)
+{
+	struct grant_table *gt = hv_zalloc(sizeof(*gt));
+
+	if (!gt)
+		return -XEN_ENOMEM;
+	if (max_frames == 0)
+		max_frames = GNTTAB_DEFAULT_MAX_FRAMES;
+	if (max_maptrack_frames == 0)
+		max_maptrack_frames = GNTTAB_DEFAULT_MAX_MAPTRACK_FRAMES;
+	gt->version = 1;
+	gt->max_frames = max_frames;
+	gt->mt_max_chunks = max_maptrack_frames;
+	gt->mt_free = -1;
+	gt->shared = hv_zalloc(sizeof(mfn_t) * max_frames);
+	gt->status = hv_zalloc(sizeof(mfn_t) * status_frames_for(max_frames));
+	gt->active = hv_zalloc(sizeof(*gt->active) * max_frames);
+	gt->mt = hv_zalloc(sizeof(*gt->mt) * max_maptrack_frames);
+	d->grant_table = gt;
+	if (!gt->shared || !gt->status || !gt->active || !gt->mt || gnttab_grow(d, 1) != 0) {
+		gnttab_domain_destroy(d);
+		return -XEN_ENOMEM;
+	}
+	return 0;
+}
+
+/* Before the domain first runs (the builder): new limits; the frames it has already stay. */
+int gnttab_set_limits(struct domain *d, unsigned int max_frames, unsigned int max_maptrack_frames)
+{
+	struct grant_table *gt = gt_of(d);
+	mfn_t *shared, *status;
+	struct gnttab_active **active;
+	struct gnttab_maptrack **mt;
+
+	max_frames = max_frames ? max_frames : GNTTAB_DEFAULT_MAX_FRAMES;
+	max_maptrack_frames = max_maptrack_frames ? max_maptrack_frames : GNTTAB_DEFAULT_MAX_MAPTRACK_FRAMES;
+	if (max_frames > 4096 || max_maptrack_frames > 65536)
+		return -XEN_EINVAL;
+	if (max_frames < gt->nr_frames || max_maptrack_frames < gt->mt_nr_chunks || gt->pinned)
+		return -XEN_EBUSY;
+	shared = hv_zalloc(sizeof(mfn_t) * max_frames);
+	status = hv_zalloc(sizeof(mfn_t) * status_frames_for(max_frames));
+	active = hv_zalloc(sizeof(*active) * max_frames);
+	mt = hv_zalloc(sizeof(*mt) * max_maptrack_frames);
+	if (!shared || !status || !active || !mt) {
+		hv_free(shared);
+		hv_free(status);
+		hv_free(active);
+		hv_free(mt);
+		return -XEN_ENOMEM;
+	}
+	memcpy(shared, gt->shared, sizeof(mfn_t) * gt->nr_frames);
+	memcpy(status, gt->status, sizeof(mfn_t) * gt->nr_status);
+	memcpy(active, gt->active, sizeof(*active) * gt->nr_frames);
+	memcpy(mt, gt->mt, sizeof(*mt) * gt->mt_nr_chunks);
+	hv_free(gt->shared);
+	hv_free(gt->status);
+	hv_free(gt->active);
+	hv_free(gt->mt);
+	gt->shared = shared;
+	gt->status = status;
+	gt->active = active;
+	gt->mt = mt;
+	gt->max_frames = max_frames;
+	gt->mt_max_chunks = max_maptrack_frames;
+	return 0;
+}
+
+static int grow_status(struct grant_table *gt, unsigned int want)
+{
+	while (gt->nr_status < want) {
+		mfn_t mfn = alloc_shared_frame();
+
+		if (mfn == MFN_INVALID)
+			return -XEN_ENOMEM;
+		gt->status[gt->nr_status] = mfn;
+		__atomic_store_n(&gt->nr_status, gt->nr_status + 1, __ATOMIC_RELEASE);
+	}
+	return 0;
+}
+
+/* Under the table lock. Frames once added stay until the domain dies (as in Xen). */
+static int grow_locked(struct grant_table *gt, unsigned int nr)
+{
+	if (nr > gt->max_frames)
+		return -XEN_EINVAL;
+	while (gt->nr_frames < nr) {
+		struct gnttab_active *act = hv_zalloc(sizeof(*act) * V1_PER_FRAME);
+		mfn_t mfn = act ? alloc_shared_frame() : MFN_INVALID;
+
+		if (mfn == MFN_INVALID) {
+			hv_free(act);
+			return -XEN_ENOMEM;
+		}
+		gt->shared[gt->nr_frames] = mfn;
+		gt->active[gt->nr_frames] = act;
+		/* Lockless readers (gnttab_is_guest_frame) see the slot before the count. */
+		__atomic_store_n(&gt->nr_frames, gt->nr_frames + 1, __ATOMIC_RELEASE);
+	}
+	return gt->version == 2 ? grow_status(gt, status_frames_for(gt->nr_frames)) : 0;
+}
+
+int gnttab_grow(struct domain *d, unsigned int nr_frames)
+{
+	struct grant_table *gt = gt_of(d);
+	unsigned long f = spin_lock_irqsave(&gt->lock);
+	int rc = grow_locked(gt, nr_frames);
+
+	spin_unlock_irqrestore(&gt->lock, f);
+	return rc;
+}
+
+unsigned int gnttab_nr_frames(struct domain *d)
+{
+	return __atomic_load_n(&gt_of(d)->nr_frames, __ATOMIC_ACQUIRE);
+}
+
+unsigned int gnttab_max_frames(struct domain *d)
+{
+	return gt_of(d)->max_frames;
+}
+
+unsigned int gnttab_version(struct domain *d)
+{
+	return __atomic_load_n(&gt_of(d)->version, __ATOMIC_ACQUIRE);
+}
+
+unsigned int gnttab_nr_status_frames(struct domain *d)
+{
+	return __atomic_load_n(&gt_of(d)->nr_status, __ATOMIC_ACQUIRE);
+}
+
+mfn_t gnttab_shared_mfn(struct domain *d, unsigned int i)
+{
+	struct grant_table *gt = gt_of(d);
+
+	return i < gnttab_nr_frames(d) ? gt->shared[i] : MFN_INVALID;
+}
+
+mfn_t gnttab_status_mfn(struct domain *d, unsigned int i)
+{
+	struct grant_table *gt = gt_of(d);
+
+	return i < gnttab_nr_status_frames(d) ? gt->status[i] : MFN_INVALID;
+}
+
+unsigned int gnttab_nr_entries(struct domain *d)
+{
+	struct grant_table *gt = gt_of(d);
+	unsigned long f = spin_lock_irqsave(&gt->lock);
+	unsigned int n = gt->nr_frames * per_frame(gt);
+
+	spin_unlock_irqrestore(&gt->lock, f);
+	return n;
+}
+
+bool gnttab_is_guest_frame(struct domain *d, mfn_t mfn)
+{
+	struct grant_table *gt = gt_of(d);
+
+	if (!gt)
+		return false;
+	for (unsigned int i = 0; i < gnttab_nr_frames(d); i++)
+		if (gt->shared[i] == mfn)
+			return true;
+	for (unsigned int i = 0; i < gnttab_nr_status_frames(d); i++)
+		if (gt->status[i] == mfn)
+			return true;
+	return false;
+}
+
+static void *shared_entry(struct grant_table *gt, grant_ref_t ref)
+{
+	unsigned int pf = per_frame(gt);
+	uint8_t *page = mfn_to_virt(gt->shared[ref / pf]);
+
+	return page + (ref % pf) * (gt->version == 2 ? 16u : 8u);
+}
+
+static uint16_t *status_entry(struct grant_table *gt, grant_ref_t ref)
+{
+	uint16_t *page = mfn_to_virt(gt->status[ref / STATUS_PER_FRAME]);
+
+	return &page[ref % STATUS_PER_FRAME];
+}
+
+static struct gnttab_active *active_of(struct grant_table *gt, grant_ref_t ref)
+{
+	unsigned int pf = per_frame(gt);
+
+	return &gt->active[ref / pf][ref % pf];
+}
+
+/*
+ * The reserved entries (console, xenstore) survive a switch as in Xen: the
+ * toolstack seeded them and the guest may not have rewritten them. Every
+ * other entry is cleared, so no stale grant of one layout is read as the
+ * other.
+ */
+static void convert_reserved(struct grant_table *gt, unsigned int to)
+{
+	struct { uint16_t flags; domid_t domid; uint64_t frame; } keep[GNTTAB_NR_RESERVED_ENTRIES];
+	unsigned int from = gt->version;
+
+	for (grant_ref_t r = 0; r < GNTTAB_NR_RESERVED_ENTRIES; r++) {
+		uint8_t *e = shared_entry(gt, r);
+
+		memcpy(&keep[r].flags, e, 2);
+		memcpy(&keep[r].domid, e + 2, 2);
+		if (from == 1) {
+			uint32_t f32;
+
+			memcpy(&f32, e + 4, 4);
+			keep[r].frame = f32;
+		} else {
+			memcpy(&keep[r].frame, e + 8, 8);
+		}
+	}
+	for (unsigned int i = 0; i < gt->nr_frames; i++)
+		memset(mfn_to_virt(gt->shared[i]), 0, PAGE_SIZE);
+	gt->version = to;
+	for (grant_ref_t r = 0; r < GNTTAB_NR_RESERVED_ENTRIES; r++) {
+		uint8_t *e = shared_entry(gt, r);
+
+		memcpy(e, &keep[r].flags, 2);
+		memcpy(e + 2, &keep[r].domid, 2);
+		if (to == 1) {
+			uint32_t f32 = (uint32_t)keep[r].frame;
+
+			memcpy(e + 4, &f32, 4);
+		} else {
+			memcpy(e + 8, &keep[r].frame, 8);
+		}
+	}
+}
+
+int gnttab_set_version(struct domain *d, unsigned int version)
+{
+	struct grant_table *gt = gt_of(d);
+	unsigned long f;
+	int rc = 0;
+
+	if (version != 1 && version != 2)
+		return -XEN_EINVAL;
+	f = spin_lock_irqsave(&gt->lock);
+	if (gt->version == version)
+		goto out;
+	rc = -XEN_EBUSY;
+	if (gt->pinned)
+		goto out;
+	if (version == 2) {
+		rc = grow_status(gt, status_frames_for(gt->nr_frames));
+		if (rc)
+			goto out;
+	} else {
+		/* The guest must have unmapped its status frames: we free them. */
+		for (unsigned int i = 0; i < gt->nr_status; i++) {
+			if (!withdraw_shared_frame(gt->status[i])) {
+				for (unsigned int j = 0; j < i; j++)
+					__atomic_fetch_or(&mfn_to_page(gt->status[j])->count_info, PGC_SHARED_HV,
+							  __ATOMIC_ACQ_REL);
+				goto out;
+			}
+		}
+		unsigned int n = gt->nr_status;
+
+		/* Count first: a lockless reader must not find a frame we are about to free. */
+		__atomic_store_n(&gt->nr_status, 0, __ATOMIC_RELEASE);
+		for (unsigned int i = 0; i < n; i++)
+			frame_free(gt->status[i], 0);
+	}
+	convert_reserved(gt, version);
+	rc = 0;
+out:
+	spin_unlock_irqrestore(&gt->lock, f);
+	return rc;
+}
+
+/* ---- the pin protocol ---- */
+
+static inline bool entry_ok(uint16_t flags, domid_t domid, const struct domain *mapper, bool writable)
+{
+	if ((flags & GTF_type_mask) != GTF_permit_access || domid != mapper->domid)
+		return false;
+	/* Sub-page and transitive grants are v2 features this table does not serve. */
+	if (flags & GTF_sub_page)
+		return false;
+	return !(writable && (flags & GTF_readonly));
+}
+
+/*
+ * v1: flags and domid are one 32-bit word; checking it and setting our
+ * bits in one CAS means a granter's concurrent revoke (its own CAS from an
+ * idle word to GTF_invalid) either lands first and we refuse, or fails
+ * because our bits are in.
+ */
+static int pin_v1(struct grant_table *gt, grant_ref_t ref, const struct domain *mapper, bool writable,
+		  uint64_t *frame)
+{
+	uint32_t *w = shared_entry(gt, ref);
+	uint32_t old = __atomic_load_n(w, __ATOMIC_ACQUIRE);
+	uint32_t set = GTF_reading | (writable ? GTF_writing : 0);
+
+	for (unsigned int tries = 0; tries < GNTTAB_PIN_TRIES; tries++) {
+		if (!entry_ok((uint16_t)old, (domid_t)(old >> 16), mapper, writable))
+			return GNTST_general_error;
+		if (__atomic_compare_exchange_n(w, &old, old | set, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+			*frame = __atomic_load_n(w + 1, __ATOMIC_ACQUIRE);
+			return GNTST_okay;
+		}
+	}
+	return GNTST_general_error;
+}
+
+/*
+ * v2: the bits live in the status frame. Set them, then read the entry
+ * again: a granter revoking concurrently either sees our bits (Linux
+ * checks the status after clearing the flags) or we see its change here
+ * and back out.
+ */
+static int pin_v2(struct grant_table *gt, grant_ref_t ref, const struct domain *mapper, bool writable,
+		  bool first, uint64_t *frame)
+{
+	uint32_t *hdr = shared_entry(gt, ref);
+	uint16_t *st = status_entry(gt, ref);
+	uint16_t set = (uint16_t)(GTF_reading | (writable ? GTF_writing : 0));
+	uint32_t h = __atomic_load_n(hdr, __ATOMIC_ACQUIRE);
+
+	if (!entry_ok((uint16_t)h, (domid_t)(h >> 16), mapper, writable))
+		return GNTST_general_error;
+	__atomic_fetch_or(st, set, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(hdr, __ATOMIC_SEQ_CST) != h) {
+		__atomic_fetch_and(st, (uint16_t)~(first ? set : (uint16_t)GTF_writing), __ATOMIC_SEQ_CST);
+		return GNTST_general_error;
+	}
+	*frame = __atomic_load_n((uint64_t *)(void *)((uint8_t *)hdr + 8), __ATOMIC_ACQUIRE);
+	return GNTST_okay;
+}
+
+static void clear_bits(struct grant_table *gt, grant_ref_t ref, uint16_t bits)
+{
+	if (gt->version == 2)
+		__atomic_fetch_and(status_entry(gt, ref), (uint16_t)~bits, __ATOMIC_SEQ_CST);
+	else
+		__atomic_fetch_and((uint32_t *)shared_entry(gt, ref), ~(uint32_t)bits, __ATOMIC_SEQ_CST);
+}
+
+/* References one use holds: general, plus the writable type for a writable use. */
+static int take_frame_refs(struct domain *granter, mfn_t mfn, bool writable)
+{
+	struct page_info *pg;
+
+	if (!mfn_valid(mfn))
+		return GNTST_general_error;
+	pg = mfn_to_page(mfn);
+	if (get_page(pg, granter, false))
+		return GNTST_general_error;
+	if (writable && get_page_type(pg, PAGE_TYPE_WRITABLE)) {
+		put_page(pg);
+		return GNTST_general_error;
+	}
+	return GNTST_okay;
+}
+
+static void drop_frame_refs(mfn_t mfn, bool writable)
+{
+	struct page_info *pg = mfn_to_page(mfn);
+
+	if (writable)
+		put_page_type(pg);
+	put_page(pg);
+}
+
+static int acquire_locked(struct grant_table *gt, struct domain *granter, grant_ref_t ref,
+			  struct domain *mapper, bool writable, mfn_t *mfn)
+{
+	struct gnttab_active *act;
+	bool first;
+	uint64_t frame = 0;
+	int rc;
+
+	if (ref >= gt->nr_frames * per_frame(gt))
+		return GNTST_bad_gntref;
+	act = active_of(gt, ref);
+	first = act->readers + act->writers == 0;
+	if (!first && act->domid != mapper->domid)
+		return GNTST_general_error;
+	if (first || (writable && act->writers == 0)) {
+		rc = gt->version == 2 ? pin_v2(gt, ref, mapper, writable, first, &frame)
+				      : pin_v1(gt, ref, mapper, writable, &frame);
+		if (rc)
+			return rc;
+		if (!first)
+			frame = act->mfn;
+	} else {
+		frame = act->mfn;
+	}
+	rc = take_frame_refs(granter, (mfn_t)frame, writable);
+	if (rc) {
+		clear_bits(gt, ref, (uint16_t)(first ? (GTF_reading | GTF_writing) : GTF_writing));
+		return rc;
+	}
+	if (first) {
+		act->domid = mapper->domid;
+		act->mfn = (mfn_t)frame;
+		gt->pinned++;
+	}
+	if (writable)
+		act->writers++;
+	else
+		act->readers++;
+	*mfn = (mfn_t)frame;
+	return GNTST_okay;
+}
+
+int gnttab_acquire(struct domain *granter, grant_ref_t ref, struct domain *mapper, bool writable,
+		   struct gnttab_use *use)
+{
+	struct grant_table *gt = gt_of(granter);
+	unsigned long f = spin_lock_irqsave(&gt->lock);
+	int rc = acquire_locked(gt, granter, ref, mapper, writable, &use->mfn);
+
+	spin_unlock_irqrestore(&gt->lock, f);
+	use->granter = granter;
+	use->ref = ref;
+	use->writable = writable;
+	return rc;
+}
+
+void gnttab_release(const struct gnttab_use *use)
+{
+	struct grant_table *gt = gt_of(use->granter);
+	unsigned long f = spin_lock_irqsave(&gt->lock);
+	struct gnttab_active *act = active_of(gt, use->ref);
+	uint32_t *cnt = use->writable ? &act->writers : &act->readers;
+
+	if (*cnt == 0 || act->mfn != use->mfn)
+		panic("gnttab: release of ref %u of d%u that holds no such use", use->ref, use->granter->domid);
+	(*cnt)--;
+	drop_frame_refs(use->mfn, use->writable);
+	if (use->writable && act->writers == 0)
+		clear_bits(gt, use->ref, GTF_writing);
+	if (act->readers + act->writers == 0) {
+		clear_bits(gt, use->ref, GTF_reading | GTF_writing);
+		gt->pinned--;
+	}
+	spin_unlock_irqrestore(&gt->lock, f);
+}
+
+int gnttab_swap(struct domain *d, grant_ref_t a, grant_ref_t b)
+{
+	struct grant_table *gt = gt_of(d);
+	unsigned long f = spin_lock_irqsave(&gt->lock);
+	unsigned int n = gt->nr_frames * per_frame(gt), sz = gt->version == 2 ? 16 : 8;
+	int rc = GNTST_okay;
+	uint8_t tmp[16];
+
+	if (a >= n || b >= n)
+		rc = GNTST_bad_gntref;
+	else if (active_of(gt, a)->readers + active_of(gt, a)->writers ||
+		 active_of(gt, b)->readers + active_of(gt, b)->writers)
+		rc = GNTST_general_error;
+	else if (a != b) {
+		memcpy(tmp, shared_entry(gt, a), sz);
+		memcpy(shared_entry(gt, a), shared_entry(gt, b), sz);
+		memcpy(shared_entry(gt, b), tmp, sz);
+		if (gt->version == 2) {
+			uint16_t s = *status_entry(gt, a);
+
+			*status_entry(gt, a) = *status_entry(gt, b);
+			*status_entry(gt, b) = s;
+		}
+	}
+	spin_unlock_irqrestore(&gt->lock, f);
+	return rc;
+}
+
+/*
+ * Transfer, receiver's half, under its lock so the version cannot change:
+ * the entry must be an accept_transfer entry for the sender not yet
+ * committed (a CAS sets GTF_transfer_committed, so a granter rewriting it
+ * concurrently either loses or makes us fail); then the frame changes
+ * owner, and the entry gets the frame and GTF_transfer_completed, in that
+ * order. A failure after the commit takes the commit back.
+ */
+int gnttab_transfer_commit(struct domain *e, grant_ref_t ref, struct domain *from, mfn_t mfn)
+{
+	struct grant_table *gt = gt_of(e);
+	unsigned long f = spin_lock_irqsave(&gt->lock);
+	uint32_t *w, old;
+	int rc = GNTST_general_error;
+
+	if (ref >= gt->nr_frames * per_frame(gt))
+		goto out;
+	w = shared_entry(gt, ref);
+	old = __atomic_load_n(w, __ATOMIC_ACQUIRE);
+	do {
+		if ((old & (GTF_type_mask | GTF_transfer_committed)) != GTF_accept_transfer ||
+		    (domid_t)(old >> 16) != from->domid)
+			goto out;
+	} while (!__atomic_compare_exchange_n(w, &old, old | GTF_transfer_committed, false, __ATOMIC_ACQ_REL,
+					      __ATOMIC_ACQUIRE));
+	if (!frame_reassign(mfn, &from->mem, &e->mem)) {
+		__atomic_fetch_and(w, ~(uint32_t)GTF_transfer_committed, __ATOMIC_SEQ_CST);
+		goto out;
+	}
+	if (gt->version == 2)
+		__atomic_store_n((uint64_t *)(void *)((uint8_t *)w + 8), (uint64_t)mfn, __ATOMIC_RELEASE);
+	else
+		__atomic_store_n(w + 1, (uint32_t)mfn, __ATOMIC_RELEASE);
+	__atomic_fetch_or(w, GTF_transfer_completed, __ATOMIC_SEQ_CST);
+	rc = GNTST_okay;
+out:
+	spin_unlock_irqrestore(&gt->lock, f);
+	return rc;
+}
+
+/* ---- maptrack ---- */
+
+static struct gnttab_maptrack *mt_entry(struct grant_table *gt, int h)
+{
+	return &gt->mt[(unsigned int)h / MT_PER_CHUNK][(unsigned int)h % MT_PER_CHUNK];
+}
+
+static bool mt_grow(struct grant_table *gt)
+{
+	struct gnttab_maptrack *chunk;
+	unsigned int base;
+
+	if (gt->mt_nr_chunks >= gt->mt_max_chunks)
+		return false;
+	chunk = hv_zalloc(PAGE_SIZE);
+	if (!chunk)
+		return false;
+	base = gt->mt_nr_chunks * (unsigned int)MT_PER_CHUNK;
+	gt->mt[gt->mt_nr_chunks++] = chunk;
+	/* Free entries link through host_addr; lowest handle first. */
+	for (unsigned int i = MT_PER_CHUNK; i-- > 0;) {
+		chunk[i].state = MT_FREE;
+		chunk[i].host_addr = (uint64_t)(int64_t)gt->mt_free;
+		gt->mt_free = (int)(base + i);
+	}
+	return true;
+}
+
+int gnttab_maptrack_alloc(struct domain *d)
+{
+	struct grant_table *gt = gt_of(d);
+	unsigned long f = spin_lock_irqsave(&gt->mt_lock);
+	int h = -1;
+
+	if (gt->mt_free >= 0 || mt_grow(gt)) {
+		struct gnttab_maptrack *m;
+
+		h = gt->mt_free;
+		m = mt_entry(gt, h);
+		gt->mt_free = (int)(int64_t)m->host_addr;
+		m->state = MT_RESERVED;
+	}
+	spin_unlock_irqrestore(&gt->mt_lock, f);
+	return h;
+}
+
+void gnttab_maptrack_set(struct domain *d, int h, const struct gnttab_maptrack *src)
+{
+	struct grant_table *gt = gt_of(d);
+	unsigned long f = spin_lock_irqsave(&gt->mt_lock);
+	struct gnttab_maptrack *m = mt_entry(gt, h);
+
+	*m = *src;
+	m->state = MT_LIVE;
+	gt->mt_live++;
+	spin_unlock_irqrestore(&gt->mt_lock, f);
+}
+
+bool gnttab_maptrack_take(struct domain *d, grant_handle_t h, struct gnttab_maptrack *out)
+{
+	struct grant_table *gt = gt_of(d);
+	unsigned long f = spin_lock_irqsave(&gt->mt_lock);
+	bool ok = h < gt->mt_nr_chunks * MT_PER_CHUNK && mt_entry(gt, (int)h)->state == MT_LIVE;
+
+	if (ok) {
+		struct gnttab_maptrack *m = mt_entry(gt, (int)h);
+
+		m->state = MT_TAKEN;
+		*out = *m;
+	}
+	spin_unlock_irqrestore(&gt->mt_lock, f);
+	return ok;
+}
+
+/* An unmap that failed or removed only part of the mapping gives the handle back. */
+void gnttab_maptrack_untake(struct domain *d, grant_handle_t h, uint32_t flags)
+{
+	struct grant_table *gt = gt_of(d);
+	unsigned long f = spin_lock_irqsave(&gt->mt_lock);
+
+	mt_entry(gt, (int)h)->state = MT_LIVE;
+	mt_entry(gt, (int)h)->flags = flags;
+	spin_unlock_irqrestore(&gt->mt_lock, f);
+}
+
+void gnttab_maptrack_put(struct domain *d, int h)
+{
+	struct grant_table *gt = gt_of(d);
+	unsigned long f = spin_lock_irqsave(&gt->mt_lock);
+	struct gnttab_maptrack *m = mt_entry(gt, h);
+
+	if (m->state == MT_TAKEN)
+		gt->mt_live--;
+	memset(m, 0, sizeof(*m));
+	m->state = MT_FREE;
+	m->host_addr = (uint64_t)(int64_t)gt->mt_free;
+	gt->mt_free = h;
+	spin_unlock_irqrestore(&gt->mt_lock, f);
+}
+
+bool gnttab_maptrack_find_mfn(struct domain *d, mfn_t mfn)
+{
+	struct grant_table *gt = gt_of(d);
+	unsigned long f = spin_lock_irqsave(&gt->mt_lock);
+	bool found = false;
+
+	for (unsigned int h = 0; h < gt->mt_nr_chunks * MT_PER_CHUNK && !found; h++) {
+		const struct gnttab_maptrack *m = mt_entry(gt, (int)h);
+
+		found = (m->state == MT_LIVE || m->state == MT_TAKEN) && m->use.mfn == mfn;
+	}
+	spin_unlock_irqrestore(&gt->mt_lock, f);
+	return found;
+}
+
+unsigned int gnttab_maptrack_live(struct domain *d)
+{
+	struct grant_table *gt = gt_of(d);
+
+	return gt ? __atomic_load_n(&gt->mt_live, __ATOMIC_ACQUIRE) : 0;
+}
+
+/* ---- teardown ---- */
+
+/*
+ * Every mapping d still holds: its PTE removed (if the guest did not
+ * remove it itself; that dropped the PTE's references already) and its
+ * use released, which clears the granter's GTF bits once unused.
+ */
+void gnttab_release_mappings(struct domain *d)
+{
+	struct grant_table *gt = gt_of(d);
+	bool flushed = false;
+
+	if (!gt)
+		return;
+	for (unsigned int h = 0; h < gt->mt_nr_chunks * MT_PER_CHUNK; h++) {
+		struct gnttab_maptrack m;
+
+		if (!gnttab_maptrack_take(d, h, &m))
+			continue;
+		if (m.flags & GNTMAP_host_map) {
+			gnttab_arch_unmap(d, m.pte_maddr, m.flags | GNTMAP_contains_pte, m.pte, 0);
+			flushed = true;
+		}
+		gnttab_release(&m.use);
+		gnttab_maptrack_put(d, (int)h);
+	}
+	if (flushed)
+		gnttab_arch_flush(d);
+}
+
+void gnttab_domain_destroy(struct domain *d)
+{
+	struct grant_table *gt = gt_of(d);
+
+	if (!gt)
+		return;
+	gnttab_release_mappings(d);
+	if (gt->pinned)
+		log_err("d%u: %lu grant refs still in use by other domains at teardown", d->domid, gt->pinned);
+	for (unsigned int i = 0; i < gt->nr_frames; i++) {
+		if (!withdraw_shared_frame(gt->shared[i]))
+			log_err("d%u: grant frame %#lx still mapped at teardown; leaked", d->domid, gt->shared[i]);
+		else
+			frame_free(gt->shared[i], 0);
+		hv_free(gt->active[i]);
+	}
+	for (unsigned int i = 0; i < gt->nr_status; i++) {
+		if (!withdraw_shared_frame(gt->status[i]))
+			log_err("d%u: status frame %#lx still mapped at teardown; leaked", d->domid, gt->status[i]);
+		else
+			frame_free(gt->status[i], 0);
+	}
+	for (unsigned int i = 0; i < gt->mt_nr_chunks; i++)
+		hv_free(gt->mt[i]);
+	hv_free(gt->mt);
+	hv_free(gt->active);
+	hv_free(gt->status);
+	hv_free(gt->shared);
+	hv_free(gt);
+	d->grant_table = NULL;
+}

@@ -1,0 +1,28 @@
+# Grant tables (issue 10): a guest abusing grant_table_op beside an innocent domain, as dom0 (privileged:
+# it can learn the other domain's grant frames) and as a domU. Only the attacker's calls fail; every
+# frame comes back at teardown, including those of grant mappings the attacker left or broke.
+security_guest(grant_attack ${SEC_SRC}/grants/grant_attack.c)
+set(SEC_GRANT_IMG ${SEC_GUEST_DIR}/grant_attack.elf)
+set(SEC_HELLO ${PROJECT_BINARY_DIR}/tests/boot/guests/hello.elf)
+security_test(grants_dom0 --status ok
+  --expect "\\(d0 dom0\\) Test result: SUCCESS"
+  --expect "\\(d1 domU1\\) Test result: SUCCESS"
+  --expect "all domains have shut down \\(dom0: poweroff\\).*every frame returned"
+  --reject "cpu[0-9]+ E: " --reject "HYPERVISOR (CRASH|PANIC)"
+  -- --cpus 2 --mem 512 --timeout 200 --modules "${SEC_GRANT_IMG},${SEC_HELLO} @mem=16M")
+security_test(grants_domu --status ok
+  --expect "\\(d0 dom0\\) Test result: SUCCESS"
+  --expect "\\(d1 domU1\\) Test result: SUCCESS"
+  --expect "all domains have shut down \\(dom0: poweroff\\).*every frame returned"
+  --reject "cpu[0-9]+ E: " --reject "HYPERVISOR (CRASH|PANIC)"
+  -- --cpus 2 --mem 512 --timeout 200 --modules "${SEC_HELLO},${SEC_GRANT_IMG} @mem=16M")
+# A granter flipping one ref between two pages and revoking it as fast as it can, against a mapper on
+# the other CPU that maps, reads, copies and unmaps it: no revoke may succeed while a use is in flight.
+security_guest(grant_race ${SEC_SRC}/grants/grant_race.c)
+security_test(grants_race --status ok
+  --expect "\\(d0 dom0\\) Test result: SUCCESS"
+  --expect "\\(d1 domU1\\) Test result: SUCCESS"
+  --expect "all domains have shut down \\(dom0: poweroff\\).*every frame returned"
+  --reject "cpu[0-9]+ E: " --reject "HYPERVISOR (CRASH|PANIC)"
+  -- --cpus 2 --mem 256 --timeout 200
+     --modules "${SEC_GUEST_DIR}/grant_race.elf,${SEC_GUEST_DIR}/grant_race.elf @mem=16M")

@@ -1,0 +1,12 @@
+# Grant-table core (hv/common/grant_table.c) over the arena harness, with the real pv_mm reference counting.
+find_package(Threads REQUIRED)
+skiff_unit_test(test_grant
+  ${CMAKE_CURRENT_LIST_DIR}/test_grant.c
+  ${CMAKE_CURRENT_LIST_DIR}/test_pv_mm_util.c
+  ${CMAKE_CURRENT_LIST_DIR}/host_mm.c
+  ${PROJECT_SOURCE_DIR}/hv/common/frame.c
+  ${PROJECT_SOURCE_DIR}/hv/common/heap.c
+  ${PROJECT_SOURCE_DIR}/hv/common/pv_mm.c
+  ${PROJECT_SOURCE_DIR}/hv/common/pv_mm_pt.c
+  ${PROJECT_SOURCE_DIR}/hv/common/grant_table.c)
+target_link_libraries(test_grant PRIVATE Threads::Threads)
