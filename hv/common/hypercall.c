@@ -1,5 +1,6 @@
 /* Hypercall table and dispatch: counts every call per domain and vCPU; unknown numbers get -ENOSYS. */
 #include <hv/domain.h>
+#include <hv/domctl.h>
 #include <hv/event_channel.h>
 #include <hv/grant_table.h>
 #include <hv/hypercall.h>
@@ -16,6 +17,7 @@ static const hypercall_fn hypercall_table[PVABI_NR_HYPERCALLS] = {
 	[__HYPERVISOR_event_channel_op_compat] = do_event_channel_op_compat,
 #ifndef HV_HOST_TEST
 	[__HYPERVISOR_grant_table_op] = do_grant_table_op,
+	[__HYPERVISOR_domctl] = do_skiff_domctl,
 	[__HYPERVISOR_set_trap_table] = do_set_trap_table,
 	[__HYPERVISOR_set_callbacks] = do_set_callbacks,
 	[__HYPERVISOR_callback_op] = do_callback_op,
