@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <pvabi/skiff_domctl.h>
 #include "console_back.h"
+#include "xsd_ring.h"
 #include "rt_grant.h"
 
 /* One domain dom0 knows of; the list grows as VIRQ_DOM_EXC reports new ones. */
@@ -16,6 +17,10 @@ struct dom0_domain {
 	struct rt_grant_map console_map;
 	evtchn_port_t console_port;	/* our end */
 	struct cons_back cons;
+	bool store_up, store_broken;	/* introduced to xenstored; ring found broken */
+	struct rt_grant_map store_map;
+	evtchn_port_t store_port;	/* our end */
+	struct xsd_ring ring;
 	struct dom0_domain *next;
 };
 
@@ -26,5 +31,11 @@ unsigned int dom0_domains_scan(void);
 /* Polls every console (the timer's fallback for a guest that wrote without notifying). */
 void dom0_consoles_poll_all(void);
 long dom0_domctl(struct skiff_domctl *op);
+
+/* store.c: xenstored for the domUs (core from backends/xenstored). */
+long dom0_store_init(void);
+void dom0_store_attach(struct dom0_domain *dd);
+void dom0_store_detach(struct dom0_domain *dd);
+uint64_t dom0_store_requests(void);
 
 #endif

@@ -113,7 +113,10 @@ static void dom0_update(const struct skiff_dominfo *info)
 		return;
 	if (info->state == SKIFF_DOMSTATE_running && !dd->console_up)
 		dom0_console_attach(dd);
+	if (info->state == SKIFF_DOMSTATE_running && !dd->store_up)
+		dom0_store_attach(dd);
 	if (info->state >= SKIFF_DOMSTATE_shutdown) {
+		dom0_store_detach(dd);
 		dom0_console_detach(dd);
 		dd->gone = true;
 	}

@@ -47,6 +47,8 @@ void rt_app_main(void)
 	rc = rt_event_bind_virq(VIRQ_DOM_EXC, dom0_dom_exc, NULL);
 	if (rc < 0)
 		dom0_die("binding VIRQ_DOM_EXC", rc);
+	if ((rc = dom0_store_init()) != 0)
+		dom0_die("xenstored setup", rc);
 	if ((rc = dom0_domctl(&op)) != 0)
 		dom0_die("announcing the console backend", rc);
 	rt_timer_arm(&dom0_tick, rt_now_ns() + DOM0_POLL_NS, dom0_on_tick, NULL);

@@ -98,3 +98,27 @@ size_t rt_heap_in_use(void)
 {
 	return rt_in_use;
 }
+
+void *realloc(void *p, size_t n)
+{
+	struct rt_block *b;
+	size_t have;
+	void *q;
+
+	if (!p)
+		return malloc(n);
+	if (n == 0) {
+		free(p);
+		return NULL;
+	}
+	b = (struct rt_block *)((uint8_t *)p - RT_HDR);
+	have = b->size - RT_HDR;
+	if (n <= have)
+		return p;
+	q = malloc(n);
+	if (!q)
+		return NULL;
+	memcpy(q, p, have);
+	free(p);
+	return q;
+}

@@ -41,6 +41,7 @@ long rt_window_unmap(void *va);
 void *malloc(size_t n);
 void *calloc(size_t nmemb, size_t n);
 void free(void *p);
+void *realloc(void *p, size_t n);
 /* Bytes the heap has handed out and not got back. */
 size_t rt_heap_in_use(void);
 
