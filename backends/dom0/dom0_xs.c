@@ -87,7 +87,7 @@ int dom0_xs_introduce(struct dom0_xs *x, const struct dom0_xs_domain *d)
 {
 	/* The nodes libxl writes for a PV domain, with the same read-only / guest-writable split. */
 	static const struct { const char *rel; enum dom0_xs_access a; } dirs[] = {
-		{ "", RO }, { "/control", RO }, { "/device", RO }, { "/memory", RO },
+		{ "", RO }, { "/control", RO }, { "/device", RO }, { "/memory", RO }, { "/cpu", RO },
 		{ "/console", RO }, { "/data", RW }, { "/drivers", RW }, { "/feature", RW },
 		{ "/attr", RW }, { "/error", RW },
 	};
@@ -129,6 +129,10 @@ int dom0_xs_introduce(struct dom0_xs *x, const struct dom0_xs_domain *d)
 	PUTF("/console/port", "%u", d->console_port);
 	PUTF("/store/ring-ref", "%llu", (unsigned long long)d->store_mfn);
 	PUTF("/store/port", "%u", d->store_port);
+	for (unsigned int i = 0; ok && i < d->nr_vcpus; i++) {
+		snprintf(path, sizeof(path), "%s/cpu/%u/availability", base, i);
+		ok = dom0_xs_put(x, path, "online", d->domid, RO);
+	}
 #undef PUTF
 	ok = ok && dom0_xs_put(x, vm, NULL, d->domid, RO);
 	snprintf(path, sizeof(path), "%s/name", vm);

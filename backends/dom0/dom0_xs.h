@@ -26,6 +26,7 @@ struct dom0_xs_domain {
 	const char *name;
 	uint8_t uuid[16];
 	uint64_t mem_kb;
+	unsigned int nr_vcpus;		/* cpu/N/availability = online for each */
 	uint64_t console_mfn;
 	uint32_t console_port;
 	uint64_t store_mfn;

@@ -69,7 +69,7 @@ static char *rd(struct client *cl, const char *path)
 static const struct dom0_xs_domain alpha = {
 	.domid = 5, .name = "alpha",
 	.uuid = { 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0, 0, 1, 2, 3, 4, 5, 6, 7 },
-	.mem_kb = 262144, .console_mfn = 0x1234, .console_port = 3, .store_mfn = 0x1235, .store_port = 4,
+	.mem_kb = 262144, .nr_vcpus = 2, .console_mfn = 0x1234, .console_port = 3, .store_mfn = 0x1235, .store_port = 4,
 };
 
 START_TEST(nodes_and_permissions)
@@ -111,6 +111,8 @@ START_TEST(nodes_and_permissions)
 	ck_assert_str_eq((v = rd(&me, "/local/domain/5/memory/target")), "262144");
 	free(v);
 	ck_assert_str_eq((v = rd(&me, "/local/domain/5/console/port")), "3");
+	free(v);
+	ck_assert_str_eq((v = rd(&me, "cpu/1/availability")), "online");
 	free(v);
 	/* Relative paths are under the domain's own home, as Linux's xenbus uses them. */
 	ck_assert_str_eq((v = rd(&me, "control/platform-feature-xs_reset_watches")), "1");
