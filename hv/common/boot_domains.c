@@ -40,6 +40,8 @@ struct boot_domain_spec {
 
 /* Set once every boot domain is built: before that, "all down" may just mean "not built yet". */
 static volatile bool all_built;
+/* Boot domains live until the machine stops, so this pointer stays valid for the hooks. */
+static struct domain *boot_dom0;
 static uint64_t free_before;
 
 static const char *skip_word(const char *s)
@@ -174,7 +176,7 @@ void cpu_kick(struct percpu *pc);
 static void on_domain_shutdown(struct domain *d)
 {
 	domain_dump_counters(d);
-	domctl_notify_dom0();
+	domctl_notify_dom0(boot_dom0);
 	/* The boot CPU decides in its idle loop; wake it in case it sleeps. */
 	if (smp_processor_id() != 0)
 		cpu_kick(cpu_table[0]);
@@ -194,6 +196,8 @@ unsigned int boot_domains_start(void)
 
 		if (!d)
 			continue;
+		if (i == 0)
+			boot_dom0 = d;
 		started++;
 		/* dom0 may have shut it down while it was being built: then it never runs. */
 		if (domain_unpause_all_vcpus(d) < 0) {
@@ -204,7 +208,7 @@ unsigned int boot_domains_start(void)
 		vcpu_pause_flag_clear(d->vcpu[0], VPF_DOWN);
 	}
 	all_built = true;
-	domctl_notify_dom0();
+	domctl_notify_dom0(boot_dom0);
 	return started;
 }
 

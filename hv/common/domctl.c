@@ -21,10 +21,8 @@ bool domctl_console_in_dom0(void)
 	return __atomic_load_n(&console_in_dom0, __ATOMIC_ACQUIRE);
 }
 
-void domctl_notify_dom0(void)
+void domctl_notify_dom0(struct domain *d0)
 {
-	struct domain *d0 = domain_find(0);
-
 	if (d0 && d0->state == DOM_RUNNING && d0->vcpu[0])
 		evtchn_send_virq(d0->vcpu[0], VIRQ_DOM_EXC);
 }
