@@ -46,12 +46,29 @@ static void bench(struct xs_handle *h)
 		  (unsigned long)(ns / 1000), (unsigned long)(ns ? 2ULL * BENCH_ROUNDS * 1000000000ULL / ns : 0));
 }
 
+/* Our domid as the test's command line says ("domid=N"), else 1. */
+static unsigned int expected_domid(void)
+{
+	const char *p = rt_boot.si->cmd_line;
+	unsigned int id = 0;
+
+	for (; *p; p++) {
+		if (strncmp(p, "domid=", 6) == 0) {
+			for (p += 6; *p >= '0' && *p <= '9'; p++)
+				id = id * 10 + (unsigned int)(*p - '0');
+			return id;
+		}
+	}
+	return 1;
+}
+
 void test_main(void)
 {
 	const struct start_info *si = rt_boot.si;
+	unsigned int domid = expected_domid();
 	struct xs_handle *h;
 	unsigned int num, len;
-	char **ev, *v;
+	char **ev, *v, want[40];
 	long rc;
 
 	tc_expect_eq(rt_event_init(), 0, "event setup");
@@ -62,10 +79,12 @@ void test_main(void)
 	if (!h)
 		return;
 	v = xs_read(h, XBT_NULL, "domid", &len);
-	tc_check(v && strcmp(v, "1") == 0, "read our domid: %s", v ? v : "(error)");
+	snprintf(want, sizeof(want), "%u", domid);
+	tc_check(v && strcmp(v, want) == 0, "read our domid: %s", v ? v : "(error)");
 	xs_free(h, v);
-	v = xs_get_domain_path(h, 1);
-	tc_check(v && strcmp(v, "/local/domain/1") == 0, "GET_DOMAIN_PATH: %s", v ? v : "(error)");
+	v = xs_get_domain_path(h, domid);
+	snprintf(want, sizeof(want), "/local/domain/%u", domid);
+	tc_check(v && strcmp(v, want) == 0, "GET_DOMAIN_PATH: %s", v ? v : "(error)");
 	xs_free(h, v);
 	tc_check(read_is(h, "name", "xsguest"), "our name as the toolstack wrote it");
 	tc_check(read_is(h, "memory/target", "32768"), "our memory target in KiB");
