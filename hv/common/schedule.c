@@ -50,21 +50,36 @@ static void kick_idle_cpu(void)
 	}
 }
 
+/*
+ * A flag change and the sleep or wake it implies happen under one lock:
+ * otherwise a waker on another CPU can clear VPF_BLOCKED and call
+ * sched_wake between a blocker's flag set and its sched_sleep, and the
+ * late sleep leaves a vCPU with no pause flag that is never scheduled
+ * again (seen: a domU stuck after SCHEDOP_block while dom0 answered it).
+ * Lock order: a domain's lock, then this, then the policy's.
+ */
+static spinlock_t pause_lock = SPINLOCK_INIT;
+
 void vcpu_pause_flag_set(struct vcpu *v, uint32_t flag)
 {
+	unsigned long f = spin_lock_irqsave(&pause_lock);
 	uint32_t old = __atomic_fetch_or(&v->pause_flags, flag, __ATOMIC_SEQ_CST);
 
-	if (!old) {
+	if (!old)
 		sched_sleep(&policy, &v->sched);
+	spin_unlock_irqrestore(&pause_lock, f);
+	if (!old)
 		resched_vcpu_cpu(v);
-	}
 }
 
 void vcpu_pause_flag_clear(struct vcpu *v, uint32_t flag)
 {
+	unsigned long f = spin_lock_irqsave(&pause_lock);
 	uint32_t old = __atomic_fetch_and(&v->pause_flags, ~flag, __ATOMIC_SEQ_CST);
+	bool woke = (old & flag) && !(old & ~flag) && sched_wake(&policy, &v->sched);
 
-	if ((old & flag) && !(old & ~flag) && sched_wake(&policy, &v->sched))
+	spin_unlock_irqrestore(&pause_lock, f);
+	if (woke)
 		kick_idle_cpu();
 }
 
