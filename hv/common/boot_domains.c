@@ -12,6 +12,7 @@
 #include <hv/time.h>
 #include <pvabi/sched.h>
 #include <asm/pv_build.h>
+#include <hv/domctl.h>
 
 #define DEFAULT_MEM		(64ULL << 20)
 #define MAX_BOOT_DOMAINS	16
@@ -24,18 +25,23 @@
  *   @gnttab_frames=N, @maptrack_frames=N
  *                 grant-table limits (default: gnttab_max_frames= and
  *                 gnttab_max_maptrack_frames= of the hypervisor, else 64, 1024)
+ *   @backends     (on dom0) dom0 serves the domUs' consoles and xenstore:
+ *                 their rings are granted to it and they get a store port
  * Everything after the options is the guest's command line.
  */
 struct boot_domain_spec {
 	const struct boot_module *kernel, *initrd;
 	uint64_t mem;
 	uint64_t gnttab_frames, maptrack_frames;	/* 0: hypervisor command line, else built-in */
+	bool backends;					/* @backends: this dom0 serves consoles and xenstore */
 	char name[DOMAIN_NAME_MAX];
 	const char *cmdline;
 };
 
 /* Set once every boot domain is built: before that, "all down" may just mean "not built yet". */
 static volatile bool all_built;
+/* Boot domains live until the machine stops, so this pointer stays valid for the hooks. */
+static struct domain *boot_dom0;
 static uint64_t free_before;
 
 static const char *skip_word(const char *s)
@@ -78,6 +84,8 @@ static const char *parse_options(const char *s, struct boot_domain_spec *spec, b
 			parse_count(w + 14, len - 14, &spec->gnttab_frames);
 		else if (len > 16 && strncmp(w, "maptrack_frames=", 16) == 0 && spec)
 			parse_count(w + 16, len - 16, &spec->maptrack_frames);
+		else if (len == 8 && strncmp(w, "backends", 8) == 0 && spec)
+			spec->backends = true;
 		else if (len > 5 && strncmp(w, "name=", 5) == 0 && spec)
 			snprintf(spec->name, sizeof(spec->name), "%.*s", (int)(len - 5), w + 5);
 		else
@@ -119,7 +127,7 @@ static unsigned int collect_specs(struct boot_domain_spec *specs)
 	return n;
 }
 
-static struct domain *build_one(const struct boot_domain_spec *s, domid_t domid)
+static struct domain *build_one(const struct boot_domain_spec *s, domid_t domid, bool dom0_backends)
 {
 	struct pv_build_args a = {
 		.image = paddr_to_virt(s->kernel->start),
@@ -128,6 +136,7 @@ static struct domain *build_one(const struct boot_domain_spec *s, domid_t domid)
 		.initrd_len = s->initrd ? s->initrd->end - s->initrd->start : 0,
 		.cmdline = s->cmdline,
 		.nr_pages = s->mem >> PAGE_SHIFT,
+		.dom0_backends = domid != 0 && dom0_backends,
 	};
 	uint64_t gf = s->gnttab_frames ? s->gnttab_frames : hv_cmdline.gnttab_max_frames;
 	uint64_t mf = s->maptrack_frames ? s->maptrack_frames : hv_cmdline.gnttab_max_maptrack_frames;
@@ -167,6 +176,7 @@ void cpu_kick(struct percpu *pc);
 static void on_domain_shutdown(struct domain *d)
 {
 	domain_dump_counters(d);
+	domctl_notify_dom0(boot_dom0);
 	/* The boot CPU decides in its idle loop; wake it in case it sleeps. */
 	if (smp_processor_id() != 0)
 		cpu_kick(cpu_table[0]);
@@ -182,10 +192,12 @@ unsigned int boot_domains_start(void)
 	free_before = st.free;
 	domain_shutdown_hook = on_domain_shutdown;
 	for (unsigned int i = 0; i < n; i++) {
-		struct domain *d = build_one(&specs[i], (domid_t)i);
+		struct domain *d = build_one(&specs[i], (domid_t)i, specs[0].backends);
 
 		if (!d)
 			continue;
+		if (i == 0)
+			boot_dom0 = d;
 		started++;
 		/* dom0 may have shut it down while it was being built: then it never runs. */
 		if (domain_unpause_all_vcpus(d) < 0) {
@@ -196,6 +208,7 @@ unsigned int boot_domains_start(void)
 		vcpu_pause_flag_clear(d->vcpu[0], VPF_DOWN);
 	}
 	all_built = true;
+	domctl_notify_dom0(boot_dom0);
 	return started;
 }
 

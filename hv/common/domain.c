@@ -29,6 +29,19 @@ const char *shutdown_reason_name(unsigned int reason)
 	return reason < ARRAY_SIZE(shutdown_names) ? shutdown_names[reason] : "unknown";
 }
 
+struct domain *domain_find_next(domid_t from)
+{
+	unsigned long f = spin_lock_irqsave(&domlist_lock);
+	struct domain *best = NULL;
+
+	for (struct domain *d = domain_list; d; d = d->next) {
+		if (d->domid >= from && (!best || d->domid < best->domid))
+			best = d;
+	}
+	spin_unlock_irqrestore(&domlist_lock, f);
+	return best;
+}
+
 struct domain *domain_find(domid_t domid)
 {
 	unsigned long f = spin_lock_irqsave(&domlist_lock);
@@ -116,6 +129,7 @@ struct domain *domain_create(domid_t domid, const char *name, bool privileged,
 	d->state = DOM_CREATED;
 	d->shared_info_mfn = MFN_INVALID;
 	d->console_mfn = MFN_INVALID;
+	d->store_mfn = MFN_INVALID;
 	snprintf(d->name, sizeof(d->name), "%s", name);
 	/* A handle derived from the id until the toolstack gives real UUIDs. */
 	d->handle[14] = (uint8_t)(domid >> 8);

@@ -1,5 +1,6 @@
 /* Typed hypercall table and dispatch: argument widths as Xen declares them; counts every call; unknown numbers get -ENOSYS. */
 #include <hv/domain.h>
+#include <hv/domctl.h>
 #include <hv/event_channel.h>
 #include <hv/grant_table.h>
 #include <hv/hypercall.h>
@@ -32,6 +33,7 @@ static const struct hypercall_entry {
 	HYPERCALL(event_channel_op_compat, L),
 #ifndef HV_HOST_TEST
 	HYPERCALL(grant_table_op, I, L, I),
+	[__HYPERVISOR_domctl] = { do_skiff_domctl, { L } },
 	HYPERCALL(set_trap_table, L),
 	HYPERCALL(set_callbacks, L, L, L),
 	HYPERCALL(callback_op, I, L),

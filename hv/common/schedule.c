@@ -57,7 +57,8 @@ static void kick_idle_cpu(void)
  * between a set's fetch_or and its sched_sleep found the unit still
  * runnable and skipped the wake; the sleep that followed left a vCPU with
  * no pause flags that was never queued again (tests/security/wake_race).
- * Lock order: event-channel locks, then this, then the policy's.
+ * Lock order: a domain's lock or the event-channel locks, then this, then
+ * the policy's.
  */
 static spinlock_t pause_lock = SPINLOCK_INIT;
 

@@ -1,4 +1,4 @@
-/* printf-style formatting for the hypervisor: %d %i %u %x %X %p %s %c %% with l/ll/z/h, width, '-', '0', precision for %s. */
+/* printf-style formatting for the hypervisor and the guest runtime: %d %i %u %x %X %p %s %c %% with l/ll/z/h, width, '-', '0', '#', precision for %s. */
 #include <hv/lib.h>
 #include <stdarg.h>
 
@@ -15,15 +15,16 @@ static void put(struct out *o, char c)
 	o->len++;
 }
 
-static void put_padded(struct out *o, const char *s, size_t n, int width, bool left, char pad)
+/* The first `prefix` bytes of s (a sign, "0x") go before zero padding, as in C. */
+static void put_padded(struct out *o, const char *s, size_t n, int width, bool left, char pad,
+		       size_t prefix)
 {
 	int fill = width > (int)n ? width - (int)n : 0;
 
 	if (!left) {
-		/* Zero padding goes after a sign. */
-		if (pad == '0' && n && s[0] == '-') {
-			put(o, '-');
-			s++, n--;
+		if (pad == '0') {
+			for (; prefix && n; prefix--, n--)
+				put(o, *s++);
 		}
 		while (fill-- > 0)
 			put(o, pad);
@@ -34,7 +35,7 @@ static void put_padded(struct out *o, const char *s, size_t n, int width, bool l
 		put(o, ' ');
 }
 
-static size_t format_num(char *tmp, uint64_t v, unsigned int base, bool upper, bool neg)
+static size_t format_num(char *tmp, uint64_t v, unsigned int base, bool upper, const char *prefix)
 {
 	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
 	char rev[24];
@@ -44,8 +45,8 @@ static size_t format_num(char *tmp, uint64_t v, unsigned int base, bool upper, b
 		rev[n++] = digits[v % base];
 		v /= base;
 	} while (v);
-	if (neg)
-		tmp[i++] = '-';
+	while (*prefix)
+		tmp[i++] = *prefix++;
 	while (n)
 		tmp[i++] = rev[--n];
 	return i;
@@ -56,7 +57,8 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 	struct out o = { buf, size, 0 };
 
 	for (; *fmt; fmt++) {
-		bool left = false, upper = false, neg = false;
+		bool left = false, upper = false, neg = false, alt = false;
+		const char *prefix;
 		char pad = ' ', tmp[32];
 		int width = 0, prec = -1, lng = 0;
 		unsigned int base = 10;
@@ -70,6 +72,8 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		for (;; fmt++) {
 			if (*fmt == '-')
 				left = true;
+			else if (*fmt == '#')
+				alt = true;
 			else if (*fmt == '0')
 				pad = '0';
 			else
@@ -99,21 +103,22 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		switch (*fmt) {
 		case 'c':
 			tmp[0] = (char)va_arg(ap, int);
-			put_padded(&o, tmp, 1, width, left, ' ');
+			put_padded(&o, tmp, 1, width, left, ' ', 0);
 			continue;
 		case 's': {
 			const char *s = va_arg(ap, const char *);
 
 			if (!s)
 				s = "(null)";
-			put_padded(&o, s, prec >= 0 ? strnlen(s, (size_t)prec) : strlen(s), width, left, ' ');
+			put_padded(&o, s, prec >= 0 ? strnlen(s, (size_t)prec) : strlen(s), width, left, ' ',
+				   0);
 			continue;
 		}
 		case 'p':
 			v = (uint64_t)(uintptr_t)va_arg(ap, void *);
 			put(&o, '0');
 			put(&o, 'x');
-			put_padded(&o, tmp, format_num(tmp, v, 16, false, false), 16, false, '0');
+			put_padded(&o, tmp, format_num(tmp, v, 16, false, ""), 16, false, '0', 0);
 			continue;
 		case 'd':
 		case 'i': {
@@ -141,7 +146,10 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 				fmt--;
 			continue;
 		}
-		put_padded(&o, tmp, format_num(tmp, v, base, upper, neg), width, left, pad);
+		/* '#' prefixes a non-zero hexadecimal value with 0x, as C does. */
+		prefix = neg ? "-" : (alt && base == 16 && v) ? (upper ? "0X" : "0x") : "";
+		put_padded(&o, tmp, format_num(tmp, v, base, upper, prefix), width, left, pad,
+			   strlen(prefix));
 	}
 	if (size)
 		buf[o.len < size ? o.len : size - 1] = '\0';

@@ -27,6 +27,9 @@ START_TEST(matches_libc)
 	SAME("%016lx", 0x1234UL);
 	SAME("%.*s", 2, "xyz");
 	SAME("%*d", 6, 17);
+	/* '#' (the guest runtime's tests print with it): 0x only before a non-zero value, inside zero padding. */
+	SAME("%#x %#lx %#X %#x", 0xbeefu, 0xffff82d040000000UL, 0xbeefu, 0u);
+	SAME("[%#010x] [%#10x] [%-#10x] [%#06lx]", 0x1234u, 0x1234u, 0x1234u, 0UL);
 }
 END_TEST
 

@@ -89,6 +89,8 @@ struct domain {
 	char cmdline[1024];		/* guest command line (start_info.cmd_line) */
 	mfn_t console_mfn;		/* domU console ring page, MFN_INVALID: none */
 	uint32_t console_evtchn;	/* its port (the guest's end), 0: none */
+	mfn_t store_mfn;		/* xenstore ring page granted to dom0, MFN_INVALID: none */
+	uint32_t store_evtchn;		/* its port, offered to dom0; 0: none */
 	struct evtchn_domain *evtchn;	/* event channels (common/event_channel.c) */
 	uint32_t max_evtchn_port;	/* highest port it may allocate (Xen's max_evtchn_port) */
 	/*
@@ -131,6 +133,8 @@ struct domain *domain_create(domid_t domid, const char *name, bool privileged,
 /* Frees everything the domain holds: memory, vCPUs, its id. The domain must be shut down or never started. */
 void domain_destroy(struct domain *d);
 struct domain *domain_find(domid_t domid);
+/* The domain with the lowest domid >= from, or NULL. */
+struct domain *domain_find_next(domid_t from);
 /* Calls fn for every domain with the domain list locked: fn must not create or destroy domains. */
 void domain_for_each(void (*fn)(struct domain *d, void *arg), void *arg);
 unsigned int domain_count(void);

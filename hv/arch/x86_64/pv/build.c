@@ -10,6 +10,7 @@
 #include <hv/domain.h>
 #include <hv/elf_image.h>
 #include <hv/event_channel.h>
+#include <hv/grant_table.h>
 #include <hv/heap.h>
 #include <hv/lib.h>
 #include <hv/log.h>
@@ -19,6 +20,7 @@
 #include <pvabi/elfnote.h>
 #include <pvabi/errno.h>
 #include <pvabi/features.h>
+#include <pvabi/grant_table.h>
 
 #define MiB		(1ULL << 20)
 #define L1_FLAGS	(PTE_P | PTE_RW | PTE_US | PTE_A)	/* U/S forced on: the guest kernel runs in ring 3 */
@@ -252,6 +254,36 @@ static int compute_layout(struct build *b)
 	return 0;
 }
 
+/*
+ * With dom0's backends, the console and store pages are granted to dom0 at
+ * the reserved refs (what Xen's toolstack seeds), and the store gets a
+ * port offered to dom0. The guest owns its table from its first
+ * instruction on; it may revoke the entries, which only cuts off its own
+ * console and store. PV grant frames are MFNs.
+ */
+static int seed_dom0_grants(const struct build *b, mfn_t console, mfn_t store)
+{
+	struct grant_entry_v1 *e;
+	int port, rc = gnttab_grow(b->d, 1);
+
+	if (rc)
+		return rc;
+	port = evtchn_alloc_unbound_port(b->d, 0);
+	if (port <= 0)
+		return port < 0 ? port : -XEN_ENOSPC;
+	e = mfn_to_virt(gnttab_shared_mfn(b->d, 0));
+	e[GNTTAB_RESERVED_CONSOLE].domid = 0;
+	e[GNTTAB_RESERVED_CONSOLE].frame = (uint32_t)console;
+	e[GNTTAB_RESERVED_XENSTORE].domid = 0;
+	e[GNTTAB_RESERVED_XENSTORE].frame = (uint32_t)store;
+	/* Flags last: an entry is valid only once its domid and frame are in place. */
+	__atomic_store_n(&e[GNTTAB_RESERVED_CONSOLE].flags, (uint16_t)GTF_permit_access, __ATOMIC_RELEASE);
+	__atomic_store_n(&e[GNTTAB_RESERVED_XENSTORE].flags, (uint16_t)GTF_permit_access, __ATOMIC_RELEASE);
+	b->d->store_mfn = store;
+	b->d->store_evtchn = (uint32_t)port;
+	return 0;
+}
+
 /* Guest RAM in the largest blocks available; PFN order follows allocation order. */
 static int alloc_memory(struct build *b)
 {
@@ -466,13 +498,18 @@ static int fill_start_info(const struct build *b)
 		if (rc == 0)
 			b->d->console_mfn = si->console.domU.mfn;
 		/*
-		 * The console port, offered to dom0 where the console backend will
-		 * live (the hypervisor drains the ring until then). No xenstore port
-		 * until a xenstored runs: with one, Linux's xenbus waits for replies.
+		 * The console port, offered to dom0 where the console backend
+		 * lives (the hypervisor drains the ring until dom0 announces it).
+		 * A xenstore port only when dom0 runs xenstored: with one, Linux's
+		 * xenbus waits for replies.
 		 */
 		rc_cons = evtchn_alloc_unbound_port(b->d, 0);
 		si->console.domU.evtchn = rc_cons > 0 ? (uint32_t)rc_cons : 0;
 		b->d->console_evtchn = si->console.domU.evtchn;
+		if (rc == 0 && b->a->dom0_backends) {
+			rc = seed_dom0_grants(b, si->console.domU.mfn, si->store_mfn);
+			si->store_evtchn = b->d->store_evtchn;
+		}
 	}
 	si->pt_base = l->pt;
 	si->nr_pt_frames = l->nr_pt;

@@ -4,6 +4,7 @@
 #include <asm/time.h>
 #include <asm/x86.h>
 #include <hv/domain.h>
+#include <hv/domctl.h>
 #include <hv/guest_access.h>
 #include <hv/hypercall.h>
 #include <hv/lib.h>
@@ -312,8 +313,8 @@ void domain_check_watchdogs(struct domain *d, int64_t now);
 static void check_blocked(struct domain *d, void *arg)
 {
 	domain_check_watchdogs(d, *(int64_t *)arg);
-	/* Also the place the boot CPU reads domU console rings (until dom0 has a console backend). */
-	if (d->console_mfn != MFN_INVALID && d->state == DOM_RUNNING)
+	/* Also the place the boot CPU reads domU console rings, until dom0 announces its console backend. */
+	if (d->console_mfn != MFN_INVALID && d->state == DOM_RUNNING && !domctl_console_in_dom0())
 		console_ring_drain(d, mfn_to_virt(d->console_mfn));
 	for (unsigned int i = 0; i < d->max_vcpus; i++) {
 		struct vcpu *v = d->vcpu[i];

@@ -13,6 +13,12 @@ struct pv_build_args {
 	size_t initrd_len;
 	const char *cmdline;		/* guest command line, may be NULL */
 	uint64_t nr_pages;		/* guest RAM */
+	/*
+	 * dom0 serves consoles and xenstore (boot option @backends): a domU's
+	 * console and store pages are granted to dom0 at the reserved refs and
+	 * its store port is offered to dom0 too, as Xen's toolstack does.
+	 */
+	bool dom0_backends;
 };
 
 /* Returns 0, or a negative Xen errno with a reason logged; on failure the domain holds whatever it got and must be destroyed. */

@@ -1,7 +1,7 @@
-/* Conformance guest runtime: start of day, exception reporting, verdict bookkeeping and shutdown. */
+/* PV guest runtime core: start of day, exception reporting and shutdown; the program on top is rt_app_main(). */
 #include <pvabi/errno.h>
 #include <pvabi/sched.h>
-#include "test.h"
+#include "rt.h"
 
 /* Filled by head.S at the first instruction (names are referenced from assembly). */
 uint64_t rt_boot_rsp, rt_boot_si, rt_boot_rflags;
@@ -10,87 +10,14 @@ struct rt_boot_state rt_boot;
 
 extern const uint64_t rt_trap_stubs[32];
 
+void (*rt_fatal_hook)(void);
+
 /* ABI values for assembly, which cannot include the C headers of pv-abi. */
 const uint32_t rt_abi_hypercall_iret = __HYPERVISOR_iret;
 const uint64_t rt_abi_flat_user_cs = FLAT_USER_CS;
 const uint64_t rt_abi_flat_user_ss = FLAT_USER_SS;
 const uint64_t rt_abi_flat_kernel_cs = FLAT_KERNEL_CS;
 const uint64_t rt_abi_flat_kernel_ss = FLAT_KERNEL_SS;
-
-void (*rt_trap_hook)(unsigned int vector);
-
-static unsigned int rt_nr_pass, rt_nr_fail, rt_nr_error, rt_nr_skip;
-
-static void rt_vreport(const char *tag, const char *fmt, va_list ap)
-{
-	char line[256];
-
-	rt_vsnprintf(line, sizeof(line), fmt, ap);
-	rt_printf("%s: %s\n", tag, line);
-}
-
-void tc_pass(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	rt_vreport("pass", fmt, ap);
-	va_end(ap);
-	rt_nr_pass++;
-}
-
-void tc_fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	rt_vreport("FAIL", fmt, ap);
-	va_end(ap);
-	rt_nr_fail++;
-}
-
-void tc_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	rt_vreport("ERROR", fmt, ap);
-	va_end(ap);
-	rt_nr_error++;
-}
-
-void tc_skip(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	rt_vreport("skip", fmt, ap);
-	va_end(ap);
-	rt_nr_skip++;
-}
-
-void tc_check_eq(long actual, long expected, const char *what)
-{
-	if (actual == expected)
-		tc_pass("%s == %ld", what, expected);
-	else
-		tc_fail("%s: got %ld (%#lx), expected %ld", what, actual, (unsigned long)actual,
-			expected);
-}
-
-void tc_check(bool cond, const char *what, ...)
-{
-	char line[200];
-	va_list ap;
-
-	va_start(ap, what);
-	rt_vsnprintf(line, sizeof(line), what, ap);
-	va_end(ap);
-	if (cond)
-		tc_pass("%s", line);
-	else
-		tc_fail("%s", line);
-}
 
 void rt_shutdown(unsigned int reason)
 {
@@ -103,26 +30,12 @@ void rt_shutdown(unsigned int reason)
 	}
 }
 
-static const char *rt_verdict(void)
-{
-	/* Most severe wins, in the order success < skip < error < failure. */
-	if (rt_nr_fail)
-		return "FAILURE";
-	if (rt_nr_error)
-		return "ERROR";
-	if (rt_nr_skip)
-		return "SKIP";
-	if (rt_nr_pass == 0) {
-		rt_printf("ERROR: the test checked nothing\n");
-		return "ERROR";
-	}
-	return "SUCCESS";
-}
-
 /*
  * Any exception is unexpected: report where it happened and crash the
  * domain. The frame layout is rcx, r11, [error code], rip, cs, rflags, rsp, ss.
  */
+void (*rt_trap_hook)(unsigned int vector);
+
 void rt_trap(unsigned int vector, const uint64_t *frame)
 {
 	static const uint32_t has_error_code = (1U << 8) | (1U << 10) | (1U << 11) | (1U << 12) |
@@ -135,7 +48,8 @@ void rt_trap(unsigned int vector, const uint64_t *frame)
 	rt_printf("unexpected exception %u at rip %#lx cs %#lx (error code %#lx, rsp %#lx)\n",
 		  vector, (unsigned long)frame[2 + ec], (unsigned long)frame[3 + ec],
 		  ec ? (unsigned long)frame[2] : 0UL, (unsigned long)frame[5 + ec]);
-	rt_printf("Test result: FAILURE\n");
+	if (rt_fatal_hook)
+		rt_fatal_hook();
 	rt_shutdown(SHUTDOWN_crash);
 }
 
@@ -157,19 +71,6 @@ static void rt_install_traps(void)
 		rt_printf("note: set_trap_table failed (%ld); faults will not be reported\n", rc);
 }
 
-int rt_clean_so_far(void)
-{
-	return rt_nr_pass > 0 && !rt_nr_fail && !rt_nr_error;
-}
-
-void rt_finish(void)
-{
-	rt_printf("checks: %u passed, %u failed, %u errors, %u skipped\n", rt_nr_pass, rt_nr_fail,
-		  rt_nr_error, rt_nr_skip);
-	rt_printf("Test result: %s\n", rt_verdict());
-	rt_shutdown(SHUTDOWN_poweroff);
-}
-
 void rt_main(const struct start_info *si)
 {
 	rt_boot.si = si;
@@ -183,6 +84,6 @@ void rt_main(const struct start_info *si)
 	rt_boot.gs = rt_boot_gs;
 
 	rt_install_traps();
-	test_main();
-	rt_finish();
+	rt_app_main();
+	rt_shutdown(SHUTDOWN_poweroff);
 }

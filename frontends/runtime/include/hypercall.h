@@ -1,4 +1,4 @@
-/* Hypercall wrappers of the conformance guests: a bare SYSCALL from guest-kernel mode, no hypercall page. */
+/* Hypercall wrappers of the guest runtime: a bare SYSCALL from guest-kernel mode, no hypercall page. */
 #ifndef RT_HYPERCALL_H
 #define RT_HYPERCALL_H
 
@@ -92,6 +92,16 @@ static inline long hyp_mmuext_op(uint64_t ops, uint64_t count, uint64_t done, ui
 static inline long hyp_set_trap_table(uint64_t table)
 {
 	return rt_hypercall5(__HYPERVISOR_set_trap_table, table, 0, 0, 0, 0);
+}
+
+static inline long hyp_callback_op(uint64_t cmd, uint64_t arg)
+{
+	return rt_hypercall2(__HYPERVISOR_callback_op, cmd, arg);
+}
+
+static inline long hyp_grant_table_op(uint64_t cmd, uint64_t uop, uint64_t count)
+{
+	return rt_hypercall3(__HYPERVISOR_grant_table_op, cmd, uop, count);
 }
 
 #endif

@@ -1,5 +1,5 @@
-/* Shared-info helpers for tests: mapping the page with update_va_mapping and reading the pvclock. */
-#include "test.h"
+/* Shared-info helpers of the runtime: mapping the page with update_va_mapping and reading the pvclock. */
+#include "rt.h"
 
 #define PTE_P	0x001ULL
 #define PTE_RW	0x002ULL
@@ -41,4 +41,11 @@ uint64_t rt_pvclock_ns(volatile struct vcpu_time_info *t)
 		__asm__ volatile("" ::: "memory");
 	} while ((version & 1) || version != t->version);
 	return ns;
+}
+
+uint64_t rt_now_ns(void)
+{
+	volatile struct shared_info *sh = rt_map_shared_info(NULL);
+
+	return sh ? rt_pvclock_ns(&sh->vcpu_info[0].time) : 0;
 }

@@ -1,0 +1,41 @@
+/* dom0, the service domain: the domains it serves and the components it runs for them. */
+#ifndef DOM0_H
+#define DOM0_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <pvabi/skiff_domctl.h>
+#include "console_back.h"
+#include "xsd_ring.h"
+#include "rt_grant.h"
+
+/* One domain dom0 knows of; the list grows as VIRQ_DOM_EXC reports new ones. */
+struct dom0_domain {
+	struct skiff_dominfo info;
+	bool console_up;		/* ring mapped and port bound */
+	bool gone;			/* shut down and let go of */
+	struct rt_grant_map console_map;
+	evtchn_port_t console_port;	/* our end */
+	struct cons_back cons;
+	bool store_up, store_broken;	/* introduced to xenstored; ring found broken */
+	struct rt_grant_map store_map;
+	evtchn_port_t store_port;	/* our end */
+	struct xsd_ring ring;
+	struct dom0_domain *next;
+};
+
+extern struct dom0_domain *dom0_domains;
+
+/* Lists the hypervisor's domains and attaches to new ones, lets go of shut-down ones; returns domUs still up. */
+unsigned int dom0_domains_scan(void);
+/* Polls every console (the timer's fallback for a guest that wrote without notifying). */
+void dom0_consoles_poll_all(void);
+long dom0_domctl(struct skiff_domctl *op);
+
+/* store.c: xenstored for the domUs (core from backends/xenstored). */
+long dom0_store_init(void);
+void dom0_store_attach(struct dom0_domain *dd);
+void dom0_store_detach(struct dom0_domain *dd);
+uint64_t dom0_store_requests(void);
+
+#endif

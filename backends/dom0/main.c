@@ -1,0 +1,65 @@
+/* dom0's kernel: start of day, then an event loop over event channels and timers that runs the backends. */
+#include <pvabi/sched.h>
+#include "rt.h"
+#include "rt_event.h"
+#include "rt_page.h"
+#include "rt_timer.h"
+#include "dom0.h"
+
+/* A console written without a notification still shows within this long. */
+#define DOM0_POLL_NS	100000000ULL
+
+static volatile bool dom0_rescan = true;
+static struct rt_timer dom0_tick;
+
+static void dom0_dom_exc(evtchn_port_t port, void *arg)
+{
+	(void)port;
+	(void)arg;
+	dom0_rescan = true;
+}
+
+static void dom0_on_tick(struct rt_timer *t, void *arg)
+{
+	(void)arg;
+	dom0_consoles_poll_all();
+	rt_timer_arm(t, rt_now_ns() + DOM0_POLL_NS, dom0_on_tick, NULL);
+}
+
+static void dom0_die(const char *what, long rc)
+{
+	rt_printf("dom0: %s failed: %ld\n", what, rc);
+	rt_shutdown(SHUTDOWN_crash);
+}
+
+void rt_app_main(void)
+{
+	struct skiff_domctl op = { .cmd = SKIFF_DOMCTL_console_backend };
+	long rc;
+
+	rt_printf("dom0: Skiff service domain starting\n");
+	if ((rc = rt_event_init()) != 0)
+		dom0_die("event setup", rc);
+	if ((rc = rt_timer_init()) != 0)
+		dom0_die("timer setup", rc);
+	if ((rc = rt_page_init()) != 0)
+		dom0_die("page allocator", rc);
+	rc = rt_event_bind_virq(VIRQ_DOM_EXC, dom0_dom_exc, NULL);
+	if (rc < 0)
+		dom0_die("binding VIRQ_DOM_EXC", rc);
+	if ((rc = dom0_store_init()) != 0)
+		dom0_die("xenstored setup", rc);
+	if ((rc = dom0_domctl(&op)) != 0)
+		dom0_die("announcing the console backend", rc);
+	rt_timer_arm(&dom0_tick, rt_now_ns() + DOM0_POLL_NS, dom0_on_tick, NULL);
+	for (;;) {
+		if (dom0_rescan) {
+			dom0_rescan = false;
+			if (dom0_domains_scan() == 0 && dom0_domains) {
+				rt_printf("dom0: every other domain has shut down; powering off\n");
+				rt_shutdown(SHUTDOWN_poweroff);
+			}
+		}
+		rt_event_block();
+	}
+}

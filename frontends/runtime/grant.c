@@ -1,0 +1,47 @@
+/* Grant helpers of the runtime: GNTTABOP_map_grant_ref / unmap_grant_ref at a slot of the map window. */
+#include <pvabi/errno.h>
+#include "rt.h"
+#include "rt_grant.h"
+#include "rt_page.h"
+
+long rt_grant_map(struct rt_grant_map *m, domid_t dom, grant_ref_t ref, bool readonly)
+{
+	struct gnttab_map_grant_ref op = { .flags = GNTMAP_host_map | (readonly ? GNTMAP_readonly : 0),
+					   .ref = ref, .dom = dom };
+	void *va = rt_window_get();
+	long rc;
+
+	m->va = NULL;
+	if (!va)
+		return GNTST_no_device_space;
+	op.host_addr = RT_PTR(va);
+	rc = hyp_grant_table_op(GNTTABOP_map_grant_ref, RT_PTR(&op), 1);
+	if (rc == 0)
+		rc = op.status;
+	if (rc != GNTST_okay) {
+		rt_window_put(va);
+		return rc;
+	}
+	m->va = va;
+	m->handle = op.handle;
+	m->dom = dom;
+	m->ref = ref;
+	return 0;
+}
+
+long rt_grant_unmap(struct rt_grant_map *m)
+{
+	struct gnttab_unmap_grant_ref op = { .host_addr = RT_PTR(m->va), .handle = m->handle };
+	long rc;
+
+	if (!m->va)
+		return 0;
+	rc = hyp_grant_table_op(GNTTABOP_unmap_grant_ref, RT_PTR(&op), 1);
+	if (rc == 0)
+		rc = op.status;
+	if (rc == GNTST_okay) {
+		rt_window_put(m->va);
+		m->va = NULL;
+	}
+	return rc;
+}

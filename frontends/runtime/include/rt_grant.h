@@ -1,0 +1,23 @@
+/* Grant helpers for runtime programs: map another domain's granted page into the map window, and unmap it. */
+#ifndef RT_GRANT_H
+#define RT_GRANT_H
+
+#include <stdint.h>
+#include <pvabi/grant_table.h>
+
+struct rt_grant_map {
+	void *va;			/* where the page is mapped, NULL when not */
+	grant_handle_t handle;
+	domid_t dom;
+	grant_ref_t ref;
+};
+
+/*
+ * Maps (dom, ref) read-write (or read-only) at a free window slot.
+ * Returns 0, a GNTST_* status (< 0) from the hypervisor, or -XEN_ENOMEM
+ * when the window is full (reported as GNTST_no_device_space).
+ */
+long rt_grant_map(struct rt_grant_map *m, domid_t dom, grant_ref_t ref, bool readonly);
+long rt_grant_unmap(struct rt_grant_map *m);
+
+#endif

@@ -1,0 +1,112 @@
+/* Skiff's privileged domain control (dom0 only): list domains with their rings and ports, announce dom0's backends. */
+#include <hv/domain.h>
+#include <hv/domctl.h>
+#include <hv/event_channel.h>
+#include <hv/guest_access.h>
+#include <hv/lib.h>
+#include <pvabi/errno.h>
+#include <pvabi/io/console.h>
+#include <pvabi/grant_table.h>
+#include <pvabi/skiff_domctl.h>
+
+static bool console_in_dom0;
+
+/* The ABI's numbers are its own; the hypervisor's enum may change. */
+_Static_assert(DOM_CREATED == SKIFF_DOMSTATE_created && DOM_RUNNING == SKIFF_DOMSTATE_running &&
+	       DOM_PAUSED == SKIFF_DOMSTATE_paused && DOM_SHUTDOWN == SKIFF_DOMSTATE_shutdown &&
+	       DOM_DYING == SKIFF_DOMSTATE_dying, "domain states as the ABI numbers them");
+
+bool domctl_console_in_dom0(void)
+{
+	return __atomic_load_n(&console_in_dom0, __ATOMIC_ACQUIRE);
+}
+
+void domctl_notify_dom0(struct domain *d0)
+{
+	if (d0 && d0->state == DOM_RUNNING && d0->vcpu[0])
+		evtchn_send_virq(d0->vcpu[0], VIRQ_DOM_EXC);
+}
+
+static void domctl_fill_info(const struct domain *d, struct skiff_dominfo *i)
+{
+	memset(i, 0, sizeof(*i));
+	i->domid = d->domid;
+	i->state = (uint8_t)d->state;
+	i->shutdown_reason = d->state == DOM_SHUTDOWN ? d->shutdown_reason : 0;
+	i->flags = d->is_privileged ? SKIFF_DOMINFO_privileged : 0;
+	i->tot_pages = d->mem.frames;
+	i->max_pages = d->mem.max_frames;
+	memcpy(i->handle, d->handle, sizeof(i->handle));
+	snprintf(i->name, sizeof(i->name), "%s", d->name);
+	/* Only rings the builder granted to dom0 are listed: a console the hypervisor merely drains is not. */
+	if (d->store_mfn != MFN_INVALID) {
+		i->flags |= SKIFF_DOMINFO_console | SKIFF_DOMINFO_store;
+		i->console_gref = GNTTAB_RESERVED_CONSOLE;
+		i->console_port = d->console_evtchn;
+		i->console_mfn = d->console_mfn;
+		i->store_gref = GNTTAB_RESERVED_XENSTORE;
+		i->store_port = d->store_evtchn;
+		i->store_mfn = d->store_mfn;
+	}
+}
+
+/*
+ * Entries go out one at a time, so the stack holds one and a bad buffer
+ * page stops the list where it is (-EFAULT, nothing promised written).
+ * Domains live until the machine stops today, so the pointer stays valid
+ * while its fields are read; the fields themselves may change under us,
+ * which is what a snapshot of a running system means anyway.
+ */
+static long domctl_list(struct skiff_domctl_list *l)
+{
+	struct skiff_dominfo info;
+	uint32_t n = 0;
+	uint32_t from = l->first_domid;
+
+	if (l->max_entries > SKIFF_DOMCTL_LIST_MAX || l->pad || l->pad2 || l->nr_entries)
+		return -XEN_EINVAL;
+	if (l->max_entries && !guest_range_ok(l->buffer, (size_t)l->max_entries * sizeof(info)))
+		return -XEN_EFAULT;
+	while (n < l->max_entries && from < DOMID_FIRST_RESERVED) {
+		struct domain *d = domain_find_next((domid_t)from);
+
+		if (!d || d->domid >= DOMID_FIRST_RESERVED)
+			break;
+		domctl_fill_info(d, &info);
+		if (copy_to_guest(l->buffer + (uint64_t)n * sizeof(info), &info, sizeof(info)))
+			return -XEN_EFAULT;
+		n++;
+		from = (uint32_t)d->domid + 1;
+	}
+	l->nr_entries = n;
+	return 0;
+}
+
+long do_skiff_domctl(uint64_t arg, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	struct domain *cur = current_vcpu()->domain;
+	struct skiff_domctl op;
+	long rc;
+
+	(void)a2, (void)a3, (void)a4, (void)a5;
+	/* The one check of this interface: before anything of the argument is looked at. */
+	if (!cur->is_privileged)
+		return -XEN_EPERM;
+	if (copy_from_guest(&op, arg, sizeof(op)))
+		return -XEN_EFAULT;
+	if (op.interface_version != SKIFF_DOMCTL_INTERFACE_VERSION)
+		return -XEN_EACCES;
+	switch (op.cmd) {
+	case SKIFF_DOMCTL_list_domains:
+		rc = domctl_list(&op.u.list);
+		break;
+	case SKIFF_DOMCTL_console_backend:
+		__atomic_store_n(&console_in_dom0, true, __ATOMIC_RELEASE);
+		return 0;
+	default:
+		return -XEN_ENOSYS;
+	}
+	if (rc == 0 && copy_to_guest(arg, &op, sizeof(op)))
+		return -XEN_EFAULT;
+	return rc;
+}

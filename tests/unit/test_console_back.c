@@ -1,0 +1,149 @@
+/* dom0's console backend on the host: whole lines with the domain's prefix, ring wrap, cut long lines, a lying producer. */
+#include <check.h>
+#include <stdio.h>
+#include <string.h>
+#include "console_back.h"
+
+static char got[400][300];
+static unsigned int nr_got;
+
+static void emit(void *ctx, const char *line, size_t len)
+{
+	ck_assert_ptr_eq(ctx, &nr_got);
+	ck_assert_uint_eq(strlen(line), len);
+	ck_assert_uint_lt(nr_got, 400);
+	snprintf(got[nr_got++], sizeof(got[0]), "%s", line);
+}
+
+static struct xencons_interface ring;
+static struct cons_back cb;
+
+static void produce(const char *s)
+{
+	for (; *s; s++) {
+		ring.out[xencons_out_pos(ring.out_prod)] = *s;
+		ring.out_prod++;
+	}
+}
+
+static void setup(void)
+{
+	memset(&ring, 0, sizeof(ring));
+	nr_got = 0;
+	cons_back_init(&cb, 7, "guest-seven", &ring, emit, &nr_got);
+}
+
+START_TEST(lines_with_prefix)
+{
+	setup();
+	produce("hello\r\nworld\npartial");
+	ck_assert(cons_back_poll(&cb));
+	ck_assert_uint_eq(nr_got, 2);
+	ck_assert_str_eq(got[0], "(d7 guest-seven) hello");
+	ck_assert_str_eq(got[1], "(d7 guest-seven) world");
+	ck_assert_uint_eq(ring.out_cons, ring.out_prod);
+	/* Nothing new: no movement, nothing emitted. */
+	ck_assert(!cons_back_poll(&cb));
+	produce(" line\n");
+	cons_back_poll(&cb);
+	ck_assert_uint_eq(nr_got, 3);
+	ck_assert_str_eq(got[2], "(d7 guest-seven) partial line");
+	produce("no newline at the end");
+	cons_back_poll(&cb);
+	cons_back_flush(&cb);
+	ck_assert_uint_eq(nr_got, 4);
+	ck_assert_str_eq(got[3], "(d7 guest-seven) no newline at the end");
+	cons_back_flush(&cb);
+	ck_assert_uint_eq(nr_got, 4);
+}
+END_TEST
+
+START_TEST(wraps_around_the_ring)
+{
+	char line[100];
+
+	setup();
+	/* Indices near the 32-bit wrap, so both the ring and the index wrap. */
+	ring.out_cons = ring.out_prod = 0xffffff00u;
+	for (unsigned int i = 0; i < 40; i++) {
+		snprintf(line, sizeof(line), "line %02u of forty, with some padding to fill the ring\n", i);
+		produce(line);
+		if (i % 10 == 9)
+			cons_back_poll(&cb);
+	}
+	ck_assert_uint_eq(nr_got, 40);
+	ck_assert_str_eq(got[39], "(d7 guest-seven) line 39 of forty, with some padding to fill the ring");
+	ck_assert_uint_eq(cb.lines, 40);
+}
+END_TEST
+
+START_TEST(long_lines_are_cut)
+{
+	char line[CONS_BACK_LINE * 2 + 20];
+
+	setup();
+	memset(line, 'a', sizeof(line) - 1);
+	line[sizeof(line) - 2] = '\n';
+	line[sizeof(line) - 1] = '\0';
+	produce(line);
+	cons_back_poll(&cb);
+	ck_assert_uint_eq(nr_got, 3);
+	ck_assert_uint_eq(strlen(got[0]), strlen("(d7 guest-seven) ") + CONS_BACK_LINE);
+	ck_assert_uint_eq(strlen(got[2]), strlen("(d7 guest-seven) ") + 18);
+}
+END_TEST
+
+START_TEST(lying_producer_is_skipped)
+{
+	setup();
+	produce("good\n");
+	cons_back_poll(&cb);
+	ring.out_prod += 100000;	/* claims far more than the ring holds */
+	ck_assert(cons_back_poll(&cb));
+	ck_assert_uint_eq(ring.out_cons, ring.out_prod);
+	ck_assert_uint_eq(cb.resyncs, 1);
+	ck_assert_uint_eq(nr_got, 1);
+	/* Exactly a full ring is honest. */
+	for (unsigned int i = 0; i < XENCONS_OUT_SIZE / 8; i++)
+		produce("1234567\n");
+	ck_assert(cons_back_poll(&cb));
+	ck_assert_uint_eq(cb.resyncs, 1);
+	ck_assert_uint_eq(nr_got, 1 + XENCONS_OUT_SIZE / 8);
+	/* A producer behind the consumer looks like a huge count: skipped as well. */
+	ring.out_prod = ring.out_cons - 1;
+	cons_back_poll(&cb);
+	ck_assert_uint_eq(cb.resyncs, 2);
+	ck_assert_uint_eq(ring.out_cons, ring.out_prod);
+}
+END_TEST
+
+START_TEST(name_is_bounded)
+{
+	memset(&ring, 0, sizeof(ring));
+	nr_got = 0;
+	cons_back_init(&cb, 65535, "a-name-that-is-much-longer-than-thirty-two-bytes", &ring, emit, &nr_got);
+	produce("x\n");
+	cons_back_poll(&cb);
+	ck_assert_str_eq(got[0], "(d65535 a-name-that-is-much-longer-than) x");
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("console_back");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, lines_with_prefix);
+	tcase_add_test(tc, wraps_around_the_ring);
+	tcase_add_test(tc, long_lines_are_cut);
+	tcase_add_test(tc, lying_producer_is_skipped);
+	tcase_add_test(tc, name_is_bounded);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
