@@ -131,6 +131,7 @@ struct domain *domain_create(domid_t domid, const char *name, bool privileged,
 	}
 	if (evtchn_domain_init(d) < 0)
 		goto fail;
+	domain_timers_init(d);
 	frame_owner_register(&d->mem, d->name, max_pages);
 	f = spin_lock_irqsave(&domlist_lock);
 	d->next = domain_list;
@@ -199,6 +200,8 @@ void domain_destroy(struct domain *d)
 	/* Tearing down a domain whose vCPUs may still run is the hypervisor's own bug. */
 	if (domain_state_change(d, DOM_DYING) < 0)
 		panic("domain %u destroyed in state %u", d->domid, d->state);
+	/* No callback of d's may run once its pieces start to go. */
+	domain_timers_kill(d);
 	/* Peers see their ports go unbound before anything of this domain is freed. */
 	evtchn_domain_destroy(d);
 	arch_domain_destroy(d);

@@ -5,6 +5,7 @@
 #include <asm/regs.h>
 #include <hv/types.h>
 #include <hv/lib.h>
+#include <hv/timer.h>
 
 struct arch_vcpu {
 	/* Guest registers while the vCPU is not running (on the CPU, they are the frame at the stack top). */
@@ -36,8 +37,9 @@ struct arch_vcpu {
 	uint64_t debugreg[8];		/* 4, 5 unused; live in hardware while %dr7 enables any */
 	uint8_t fpu[512] __aligned(16);	/* fxsave area while off the CPU */
 
-	/* vcpu_op: timers (ns since boot; 0 = off), runstate, a vcpu_info moved out of shared_info. */
-	int64_t singleshot_deadline;
+	/* vcpu_op: timers on the CPU the vCPU runs on (periodic_period 0 = off), runstate, a vcpu_info moved out of shared_info. */
+	struct timer singleshot_timer;
+	struct timer periodic_timer;	/* armed only while the vCPU runs */
 	int64_t periodic_period, periodic_next;
 	uint64_t runstate_area;		/* guest VA, 0: none */
 	bool runstate_pending;		/* changed while user page tables were loaded: publish on kernel entry */
