@@ -20,13 +20,18 @@
  *   @initrd       this module is the initrd of the kernel before it
  *   @mem=SIZE     guest RAM (dom0 defaults to dom0_mem=, else 64 MiB)
  *   @name=NAME    domain name (default dom0, domU1, ...)
- * Everything after the options is the guest's command line.
+ *   @weight=N     scheduler weight, 1..65535 (xl sched-credit; default 256)
+ *   @cap=N        at most N percent of one CPU, 0 = no cap (default)
+ *   @cpus=LIST    hard affinity of every vCPU: "1", "0-2", "0,3"
+ * Everything after the options is the guest's command line. These stand in
+ * for a domain file until the toolstack reads them.
  */
 struct boot_domain_spec {
 	const struct boot_module *kernel, *initrd;
 	uint64_t mem;
 	char name[DOMAIN_NAME_MAX];
 	const char *cmdline;
+	uint64_t weight, cap, cpus;	/* 0: default */
 };
 
 /* Set once every boot domain is built: before that, "all down" may just mean "not built yet". */
@@ -40,6 +45,32 @@ static const char *skip_word(const char *s)
 	while (*s == ' ')
 		s++;
 	return s;
+}
+
+/* "1", "0-2", "0,3": a mask of CPUs below 64, or 0 if malformed. */
+static uint64_t parse_cpu_list(const char *s, size_t len)
+{
+	uint64_t mask = 0, lo, hi;
+	size_t i = 0, n;
+
+	while (i < len) {
+		n = parse_u64(s + i, len - i, &lo);
+		if (!n || lo >= 64)
+			return 0;
+		i += n;
+		hi = lo;
+		if (i < len && s[i] == '-') {
+			n = parse_u64(s + i + 1, len - i - 1, &hi);
+			if (!n || hi >= 64 || hi < lo)
+				return 0;
+			i += n + 1;
+		}
+		for (uint64_t c = lo; c <= hi; c++)
+			mask |= 1ULL << c;
+		if (i < len && s[i++] != ',')
+			return 0;
+	}
+	return mask;
 }
 
 /* Parses leading @options; returns where the guest command line starts. */
@@ -58,6 +89,12 @@ static const char *parse_options(const char *s, struct boot_domain_spec *spec, b
 			cmdline_parse_size(w + 4, len - 4, &spec->mem);
 		else if (len > 5 && strncmp(w, "name=", 5) == 0 && spec)
 			snprintf(spec->name, sizeof(spec->name), "%.*s", (int)(len - 5), w + 5);
+		else if (len > 7 && strncmp(w, "weight=", 7) == 0 && spec)
+			parse_u64(w + 7, len - 7, &spec->weight);
+		else if (len > 4 && strncmp(w, "cap=", 4) == 0 && spec)
+			parse_u64(w + 4, len - 4, &spec->cap);
+		else if (len > 5 && strncmp(w, "cpus=", 5) == 0 && spec)
+			spec->cpus = parse_cpu_list(w + 5, len - 5);
 		else
 			log_warn("boot: unknown module option '@%.*s'", (int)len, w);
 		s = skip_word(s);
@@ -97,6 +134,30 @@ static unsigned int collect_specs(struct boot_domain_spec *specs)
 	return n;
 }
 
+/* Before the domain first runs, so no vCPU is on a run queue yet: the policy's lock is not needed. */
+static void apply_sched_options(struct domain *d, const struct boot_domain_spec *s)
+{
+	uint64_t online = 0;
+
+	for (unsigned int c = 0; c < nr_cpus_possible && c < 64; c++)
+		if (cpu_table[c] && cpu_table[c]->online)
+			online |= 1ULL << c;
+	if (s->weight && s->weight <= 65535)
+		d->sched_group.weight = (uint16_t)s->weight;
+	else if (s->weight)
+		log_warn("boot: d%u: weight %lu out of range 1..65535; default kept", d->domid, s->weight);
+	if (s->cap <= 100ULL * nr_cpus_online)
+		d->sched_group.cap = (uint16_t)s->cap;
+	else
+		log_warn("boot: d%u: cap %lu above %u; no cap", d->domid, s->cap, 100 * nr_cpus_online);
+	if (s->cpus && !(s->cpus & online))
+		log_warn("boot: d%u: cpus= names no online CPU; every CPU allowed", d->domid);
+	for (unsigned int i = 0; i < d->max_vcpus; i++)
+		d->vcpu[i]->sched.affinity = s->cpus & online ? s->cpus & online : ~0ULL;
+	log_info("boot: d%u scheduling: weight %u, cap %u%%, cpus 0x%lx", d->domid, d->sched_group.weight,
+		 d->sched_group.cap, d->vcpu[0]->sched.affinity & online);
+}
+
 static struct domain *build_one(const struct boot_domain_spec *s, domid_t domid)
 {
 	struct pv_build_args a = {
@@ -122,6 +183,7 @@ static struct domain *build_one(const struct boot_domain_spec *s, domid_t domid)
 	}
 	log_info("boot: domain %u (%s) built: %lu MiB, command line '%s'", domid, s->name,
 		 s->mem >> 20, d->cmdline);
+	apply_sched_options(d, s);
 	return d;
 }
 

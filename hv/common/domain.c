@@ -60,6 +60,7 @@ static struct vcpu *vcpu_create(struct domain *d, unsigned int id)
 	v->vcpu_id = id;
 	v->pause_flags = VPF_DOWN;
 	sched_unit_init(&v->sched, v);
+	v->sched.group = &d->sched_group;
 	if (id < XEN_LEGACY_MAX_VCPUS)
 		v->vcpu_info = &d->shared_info->vcpu_info[id];
 	if (arch_vcpu_init(v) < 0) {
@@ -121,6 +122,7 @@ struct domain *domain_create(domid_t domid, const char *name, bool privileged,
 	d->max_vcpus = max_vcpus;
 	d->max_evtchn_port = privileged ? DOMAIN_MAX_EVTCHN_PORT_DOM0 : DOMAIN_MAX_EVTCHN_PORT_DOMU;
 	d->heap_max = DOMAIN_HEAP_MAX_DEFAULT;
+	sched_group_init(&d->sched_group, SCHED_WEIGHT_DEFAULT, 0);
 	d->vcpu = hv_zalloc(sizeof(*d->vcpu) * max_vcpus);
 	if (!d->vcpu || domain_alloc_shared_info(d) < 0)
 		goto fail;

@@ -22,6 +22,8 @@ static struct sched_policy policy;
 /* Each CPU's scheduler tick: a timer of its own, on its own queue. */
 #define SCHED_TICK_NS	10000000LL
 static struct timer sched_tick_timer[TIMER_MAX_CPUS];
+/* Each CPU's next scheduling decision the policy asked for (slice end, cap exhausted, next cap period). */
+static struct timer sched_slice_timer[TIMER_MAX_CPUS];
 
 void scheduler_init(void)
 {
@@ -42,13 +44,31 @@ static void sched_tick_fn(void *data)
 	pv_timer_tick();
 }
 
+static void sched_slice_fn(void *data)
+{
+	this_cpu()->need_resched = true;
+}
+
 void sched_cpu_start(void)
 {
 	unsigned int cpu = smp_processor_id();
 	struct timer *t = &sched_tick_timer[cpu];
 
+	timer_init(&sched_slice_timer[cpu], sched_slice_fn, NULL, cpu);
 	timer_init(t, sched_tick_fn, t, cpu);
 	timer_set(t, time_now_ns() + SCHED_TICK_NS);
+	sched_cpu_online(&policy, (int)cpu);
+}
+
+/* Interrupts off, on cpu: arms its decision timer for what the policy says next runs there. */
+static void arm_slice_timer(unsigned int cpu, struct vcpu *next)
+{
+	int64_t t = sched_next_event(&policy, (int)cpu, next ? &next->sched : NULL, time_now_ns());
+
+	if (t == INT64_MAX)
+		timer_stop(&sched_slice_timer[cpu]);
+	else
+		timer_set(&sched_slice_timer[cpu], t);
 }
 
 /* Makes the CPU running v (if any) pick again; a remote CPU gets an IPI. */
@@ -65,18 +85,16 @@ static void resched_vcpu_cpu(struct vcpu *v)
 	}
 }
 
-/* A newly runnable vCPU: wake an idle CPU to take it, if there is one. */
-static void kick_idle_cpu(void)
+/* A vCPU was queued on an idle CPU: make that CPU pick. */
+static void kick_cpu(int cpu)
 {
-	for (unsigned int i = 0; i < nr_cpus_possible; i++) {
-		struct percpu *pc = cpu_table[i];
+	struct percpu *pc = cpu >= 0 && (unsigned int)cpu < nr_cpus_possible ? cpu_table[cpu] : NULL;
 
-		if (pc && pc->online && pc->is_idle && pc != this_cpu()) {
-			pc->need_resched = true;
-			cpu_kick(pc);
-			return;
-		}
-	}
+	if (!pc || !pc->online)
+		return;
+	pc->need_resched = true;
+	if (pc != this_cpu())
+		cpu_kick(pc);
 }
 
 void vcpu_pause_flag_set(struct vcpu *v, uint32_t flag)
@@ -92,9 +110,10 @@ void vcpu_pause_flag_set(struct vcpu *v, uint32_t flag)
 void vcpu_pause_flag_clear(struct vcpu *v, uint32_t flag)
 {
 	uint32_t old = __atomic_fetch_and(&v->pause_flags, ~flag, __ATOMIC_SEQ_CST);
+	int kick;
 
-	if ((old & flag) && !(old & ~flag) && sched_wake(&policy, &v->sched))
-		kick_idle_cpu();
+	if ((old & flag) && !(old & ~flag) && sched_wake_kick(&policy, &v->sched, &kick))
+		kick_cpu(kick);
 }
 
 /* Interrupts are off. Returns only when this CPU keeps running what it ran. */
@@ -113,6 +132,7 @@ void schedule(void)
 	else
 		nu = sched_pick(&policy, (int)pc->cpu_id, pu, time_now_ns());
 	next = nu ? nu->owner : NULL;
+	arm_slice_timer(pc->cpu_id, next);
 	if (next == prev)
 		return;
 	pc->is_idle = false;

@@ -74,6 +74,7 @@ struct domain {
 	struct timer console_timer;	/* drains the domU console ring (until dom0 serves consoles) */
 
 	struct frame_owner mem;		/* charged for every frame the domain owns */
+	struct sched_group sched_group;	/* weight and cap (xl sched-credit), under the scheduler's lock */
 	unsigned int max_vcpus;
 	struct vcpu **vcpu;		/* max_vcpus entries */
 
