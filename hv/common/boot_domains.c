@@ -191,8 +191,11 @@ static bool all_domains_down(void)
 {
 	for (domid_t id = 0; id < MAX_BOOT_DOMAINS; id++) {
 		struct domain *d = domain_find(id);
+		bool down = !d || d->state == DOM_SHUTDOWN;
 
-		if (d && d->state != DOM_SHUTDOWN)
+		if (d)
+			domain_put(d);
+		if (!down)
 			return false;
 	}
 	return true;
@@ -255,6 +258,7 @@ static void periodic_dump(void)
 			log_info("dump: d%u state %u, vCPU0 pause flags %x", id, d->state, d->vcpu[0]->pause_flags);
 			arch_dump_vcpu(d->vcpu[0]);
 			domain_dump_counters(d);
+			domain_put(d);
 		}
 	}
 	next = now + (s_time_t)hv_cmdline.dump_interval * 1000000000;
@@ -284,11 +288,18 @@ void boot_domains_poll(void)
 	}
 	d0 = domain_find(0);
 	dom0_ok = d0 && d0->shutdown_reason == SHUTDOWN_poweroff;
+	if (d0)
+		domain_put(d0);
 	for (domid_t id = 0; id < MAX_BOOT_DOMAINS; id++) {
 		struct domain *d = domain_find(id);
 
-		if (d)
-			domain_destroy(d);
+		if (!d)
+			continue;
+		domain_destroy(d);
+		/* Ours was the last reference left: this put frees it. */
+		if (__atomic_load_n(&d->refcnt, __ATOMIC_ACQUIRE) != 1)
+			log_err("boot: d%u: %u references left after teardown", id, d->refcnt - 1);
+		domain_put(d);
 	}
 	frame_stats_get(&st);
 	log_notice("all domains have shut down (dom0: %s); %lu free frames before the domains, %lu after%s",

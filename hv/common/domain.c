@@ -28,6 +28,9 @@ const char *shutdown_reason_name(unsigned int reason)
 	return reason < ARRAY_SIZE(shutdown_names) ? shutdown_names[reason] : "unknown";
 }
 
+static void domain_free(struct domain *d);
+
+/* Under domlist_lock, so a domain found cannot be freed before its reference is taken: destroy unlinks it first. */
 struct domain *domain_find(domid_t domid)
 {
 	unsigned long f = spin_lock_irqsave(&domlist_lock);
@@ -35,8 +38,26 @@ struct domain *domain_find(domid_t domid)
 
 	while (d && d->domid != domid)
 		d = d->next;
+	if (d)
+		domain_get(d);
 	spin_unlock_irqrestore(&domlist_lock, f);
 	return d;
+}
+
+void domain_get(struct domain *d)
+{
+	if (__atomic_fetch_add(&d->refcnt, 1, __ATOMIC_ACQUIRE) == 0)
+		panic("domain %u: reference taken after its last was dropped", d->domid);
+}
+
+void domain_put(struct domain *d)
+{
+	uint32_t old = __atomic_fetch_sub(&d->refcnt, 1, __ATOMIC_ACQ_REL);
+
+	if (old == 0)
+		panic("domain %u: more references dropped than taken", d->domid);
+	if (old == 1)
+		domain_free(d);
 }
 
 unsigned int domain_count(void)
@@ -104,13 +125,17 @@ struct domain *domain_create(domid_t domid, const char *name, bool privileged,
 	if (domid >= DOMID_FIRST_RESERVED || max_vcpus == 0 || max_vcpus > 128)
 		return NULL;
 	*err = -XEN_EEXIST;
-	if (domain_find(domid))
+	d = domain_find(domid);
+	if (d) {
+		domain_put(d);
 		return NULL;
+	}
 	*err = -XEN_ENOMEM;
 	d = hv_zalloc(sizeof(*d));
 	if (!d)
 		return NULL;
 	d->domid = domid;
+	d->refcnt = 1;		/* the domain list's */
 	d->is_privileged = privileged;
 	d->state = DOM_CREATED;
 	d->shared_info_mfn = MFN_INVALID;
@@ -213,7 +238,7 @@ void domain_destroy(struct domain *d)
 	if (d->heap_charged)
 		log_err("domain %u: %lu bytes of hypervisor heap still charged after teardown", d->domid,
 			d->heap_charged);
-	domain_free(d);
+	domain_put(d);		/* the list's reference: freed now, or at the last holder's put */
 }
 
 void domain_dump_counters(struct domain *d)

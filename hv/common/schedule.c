@@ -248,9 +248,12 @@ static long sched_remote_shutdown(struct domain *cur, uint64_t arg)
 	d = domain_find(r.domain_id);
 	if (!d)
 		return -XEN_ESRCH;
-	if (!cur->is_privileged && d != cur)
+	if (!cur->is_privileged && d != cur) {
+		domain_put(d);
 		return -XEN_EPERM;
+	}
 	domain_shutdown(d, (uint8_t)r.reason);
+	domain_put(d);
 	return 0;
 }
 

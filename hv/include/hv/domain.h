@@ -62,6 +62,14 @@ struct domain {
 	char name[DOMAIN_NAME_MAX];
 	bool is_privileged;		/* dom0: SIF_PRIVILEGED | SIF_INITDOMAIN */
 
+	/*
+	 * References: one for the domain list (dropped by domain_destroy), one
+	 * per domain_find/domain_get. The memory is freed at the last put;
+	 * teardown itself happens in domain_destroy, so a holder checks
+	 * d->state (DOM_DYING) before it uses anything beyond the fields.
+	 */
+	uint32_t refcnt;
+
 	/* Fields below under lock. */
 	spinlock_t lock;
 	enum domain_state state;
@@ -133,7 +141,11 @@ struct domain *domain_create(domid_t domid, const char *name, bool privileged,
 			     unsigned int max_vcpus, uint64_t max_pages, int *err);
 /* Frees everything the domain holds: memory, vCPUs, its id. The domain must be shut down or never started. */
 void domain_destroy(struct domain *d);
+/* The domain with this id, with a reference (domain_put when done), or NULL; a dying one is not found. */
 struct domain *domain_find(domid_t domid);
+void domain_get(struct domain *d);
+/* Drops a reference; the last one frees the domain's memory (after domain_destroy dropped the list's). */
+void domain_put(struct domain *d);
 /* Calls fn for every domain with the domain list locked: fn must not create or destroy domains. */
 void domain_for_each(void (*fn)(struct domain *d, void *arg), void *arg);
 unsigned int domain_count(void);

@@ -455,7 +455,10 @@ long do_update_va_mapping_otherdomain(uint64_t va, uint64_t val, uint64_t flags,
 	if (!d->is_privileged)
 		return -XEN_EPERM;
 	fd = domain_find((domid_t)domid);
-	return fd ? -XEN_EINVAL : -XEN_ESRCH;
+	if (!fd)
+		return -XEN_ESRCH;
+	domain_put(fd);
+	return -XEN_EINVAL;
 }
 
 /*
