@@ -2,6 +2,7 @@
 #include <asm/acpi.h>
 #include <asm/apic.h>
 #include <asm/desc.h>
+#include <asm/flush.h>
 #include <asm/layout.h>
 #include <asm/paging.h>
 #include <asm/pv.h>
@@ -150,6 +151,7 @@ void smp_ipi_interrupt(void)
 	if (work & IPI_PING)
 		__atomic_fetch_add(&pc->ipi_pings, 1, __ATOMIC_RELEASE);
 	apic_eoi();
+	flush_answer();
 	/* Every kick may be timer_arch_kick: another CPU queued a timer here earlier than the one armed. */
 	timer_run();
 }

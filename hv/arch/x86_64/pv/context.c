@@ -1,5 +1,6 @@
 /* PV vCPU state on and off the CPU: syscall stubs, context switch, exit-to-guest work, guest faults. */
 #include <asm/desc.h>
+#include <asm/flush.h>
 #include <asm/layout.h>
 #include <asm/paging.h>
 #include <asm/pv.h>
@@ -277,6 +278,11 @@ void context_switch(struct vcpu *prev, struct vcpu *next)
 	pc->curr = next;
 	if (!next) {
 		write_cr3(idle_pg_table_pa);
+		/* Global guest entries survive a CR3 load: flush them, then prev's domain needs no shootdown here. */
+		if (prev) {
+			flush_tlb_local_all();
+			flush_domain_leave(prev->domain);
+		}
 		pv_show_gdt(pc, NULL);
 		reset_stack_and_jump(f, idle_loop);
 	}
@@ -284,7 +290,10 @@ void context_switch(struct vcpu *prev, struct vcpu *next)
 	while (__atomic_load_n(&next->on_cpu, __ATOMIC_ACQUIRE))
 		cpu_relax();
 	next->on_cpu = true;
-	load_vcpu(pc, next);
+	flush_domain_enter(next->domain);
+	load_vcpu(pc, next);		/* flushes the whole TLB */
+	if (prev && prev->domain != next->domain)
+		flush_domain_leave(prev->domain);
 	pv_runstate_change(next, RUNSTATE_running, true);
 	pv_timers_switch_in(next);
 	pv_update_time(next);

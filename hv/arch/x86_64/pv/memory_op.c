@@ -1,4 +1,5 @@
 /* memory_op for PV guests: reservations (balloon), the M2P's whereabouts, and memory maps. */
+#include <asm/flush.h>
 #include <asm/domain.h>
 #include <asm/m2p.h>
 #include <asm/pv.h>
@@ -58,8 +59,8 @@ static int release_extent(struct domain *d, mfn_t mfn, unsigned int order)
 		m2p_set(mfn + i, M2P_INVALID);
 		mfn_to_page(mfn + i)->type_info = 0;
 	}
-	/* The guest may still have the frame in this CPU's TLB from a mapping it already removed. */
-	flush_tlb_local_all();
+	/* The guest may still have the frame in a TLB from a mapping it already removed: every CPU it ran on flushes. */
+	flush_tlb_domain(d);
 	frame_free(mfn, order);
 	return 0;
 }

@@ -75,6 +75,12 @@ struct arch_domain {
 	uint64_t virt_base;		/* guest VA of PFN 0 of the initial region */
 	uint64_t nr_pages;		/* pages given at build time */
 	unsigned int teardown_budget;	/* preemption points left in this teardown step (0: not tearing down) */
+	/*
+	 * CPUs that may hold TLB entries made through this domain's page
+	 * tables (bit per CPU, atomics): set before a CPU loads them, cleared
+	 * once it flushed after leaving the domain (flush.c).
+	 */
+	volatile uint64_t dirty_cpus;
 };
 
 #endif
