@@ -42,6 +42,30 @@ START_TEST(test_get_page_ownership)
 }
 END_TEST
 
+/* Ballooning a frame out: claimed only without references, and then nothing can take one. */
+START_TEST(test_claim_for_release)
+{
+	mfn_t a = pvt_alloc(&dom_a), b = pvt_alloc(&dom_b);
+
+	ck_assert_int_eq(pv_mm_claim_for_release(&dom_a, PG(b)), -XEN_EINVAL);	/* not ours */
+	ck_assert_int_eq(get_page(PG(a), &dom_a, false), 0);
+	ck_assert_int_eq(pv_mm_claim_for_release(&dom_a, PG(a)), -XEN_EINVAL);	/* mapped */
+	ck_assert(!(PG(a)->count_info & PGC_LEAVING));				/* refusal undone */
+	put_page(PG(a));
+	ck_assert_int_eq(get_page_and_type(PG(a), &dom_a, PAGE_TYPE_WRITABLE), 0);
+	put_page(PG(a));							/* type ref alone left */
+	ck_assert_int_eq(pv_mm_claim_for_release(&dom_a, PG(a)), -XEN_EINVAL);
+	put_page_type(PG(a));
+	ck_assert_int_eq(pv_mm_claim_for_release(&dom_a, PG(a)), 0);
+	ck_assert_int_eq(get_page(PG(a), &dom_a, false), -XEN_EINVAL);
+	ck_assert_int_eq(get_page_and_type(PG(a), &dom_a, PAGE_TYPE_WRITABLE), -XEN_EINVAL);
+	ck_assert_uint_eq(pvt_gen(a), 0);
+	pv_mm_release_abort(PG(a));
+	ck_assert_int_eq(get_page(PG(a), &dom_a, false), 0);
+	put_page(PG(a));
+}
+END_TEST
+
 START_TEST(test_count_overflow)
 {
 	mfn_t a = pvt_alloc(&dom_a);
@@ -585,6 +609,7 @@ static Suite *pv_mm_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_checked_fixture(tc, pvt_setup, pvt_teardown);
+	tcase_add_test(tc, test_claim_for_release);
 	tcase_add_test(tc, test_get_page_ownership);
 	tcase_add_test(tc, test_count_overflow);
 	tcase_add_test(tc, test_type_change_rules);

@@ -178,6 +178,14 @@ static inline enum page_type pv_level_type(unsigned int level)
  * -XEN_EOVERFLOW.
  */
 int get_page(struct page_info *pg, struct domain *d, bool allow_shared_hv);
+/*
+ * Before d gives a frame back (decrease_reservation): 0 if it is d's and
+ * holds no general or type reference, and then no get_page succeeds on it
+ * until pv_mm_release_abort (the frame is freed instead); else -XEN_EINVAL.
+ * Safe against d's other vCPUs mapping it at the same time.
+ */
+int pv_mm_claim_for_release(struct domain *d, struct page_info *pg);
+void pv_mm_release_abort(struct page_info *pg);
 /* Drops a general reference; a put without a get is a hypervisor bug (panic). */
 void put_page(struct page_info *pg);
 

@@ -1,6 +1,6 @@
 /* memory_op for PV guests: reservations (balloon), the M2P's whereabouts, and memory maps. */
-#include <asm/flush.h>
 #include <asm/domain.h>
+#include <asm/flush.h>
 #include <asm/m2p.h>
 #include <asm/pv.h>
 #include <asm/x86.h>
@@ -54,6 +54,14 @@ static int release_extent(struct domain *d, mfn_t mfn, unsigned int order)
 		if (order != 0)
 			return -XEN_EINVAL;
 		return -XEN_EBUSY;	/* a page inside a bigger block: kept until the block can go */
+	}
+	/* The look above was a quick refusal; this claim holds against the guest's other vCPUs mapping a frame now. */
+	for (uint64_t i = 0; i < (1ULL << order); i++) {
+		if (pv_mm_claim_for_release(d, mfn_to_page(mfn + i)) < 0) {
+			while (i--)
+				pv_mm_release_abort(mfn_to_page(mfn + i));
+			return -XEN_EINVAL;
+		}
 	}
 	for (uint64_t i = 0; i < (1ULL << order); i++) {
 		m2p_set(mfn + i, M2P_INVALID);

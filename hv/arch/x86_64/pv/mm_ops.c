@@ -1,6 +1,6 @@
 /* PV MMU hypercalls: mmu_update, mmuext_op, update_va_mapping. Validation lives in common/pv_mm*.c; this is decode and TLB work. */
-#include <asm/flush.h>
 #include <asm/domain.h>
+#include <asm/flush.h>
 #include <asm/layout.h>
 #include <asm/m2p.h>
 #include <asm/paging.h>
