@@ -398,6 +398,34 @@ START_TEST(test_mod_entry_refusals)
 }
 END_TEST
 
+/* The compare-and-exchange form: a stale expectation changes nothing, neither entry nor references. */
+START_TEST(test_mod_entry_from)
+{
+	struct pvt_tree t;
+	mfn_t plain = pvt_alloc(&dom_a);
+	uint64_t before;
+
+	pvt_tree_build(&dom_a, &t, 2);
+	ck_assert_int_eq(pv_mm_pin_table(&dom_a, t.l4, 4), 0);
+	before = pvt_tbl(t.l1)[0];
+	/* Another vCPU cleared accessed since the caller read the entry (Linux's test-and-clear-young): refused. */
+	ck_assert(before & PV_PTE_A);
+	pvt_tbl(t.l1)[0] &= ~PV_PTE_A;
+	ck_assert_int_eq(pv_mm_mod_entry_from(&dom_a, t.l1, 0, before, pvt_pte(plain, F_RO)), -XEN_EAGAIN);
+	ck_assert(pvt_tbl(t.l1)[0] == (before & ~PV_PTE_A));
+	ck_assert_uint_eq(pvt_gen(plain), 0);
+	ck_assert_uint_eq(pvt_gen(t.data[0]), 1);
+	/* With the entry as it is now: done, the references move. */
+	ck_assert_int_eq(pv_mm_mod_entry_from(&dom_a, t.l1, 0, before & ~PV_PTE_A, pvt_pte(plain, F_RO)), 0);
+	ck_assert(pvt_tbl(t.l1)[0] == pvt_pte(plain, F_RO));
+	ck_assert_uint_eq(pvt_gen(plain), 1);
+	ck_assert_uint_eq(pvt_gen(t.data[0]), 0);
+	/* The rules still apply to a current expectation. */
+	ck_assert_int_eq(pv_mm_mod_entry_from(&dom_a, t.l1, 0, pvt_pte(plain, F_RO), pvt_pte(t.l1, F_DATA)), -XEN_EBUSY);
+	expect_recount();
+}
+END_TEST
+
 START_TEST(test_mod_entry_counts)
 {
 	struct pvt_tree t;
@@ -610,6 +638,7 @@ static Suite *pv_mm_suite(void)
 
 	tcase_add_checked_fixture(tc, pvt_setup, pvt_teardown);
 	tcase_add_test(tc, test_claim_for_release);
+	tcase_add_test(tc, test_mod_entry_from);
 	tcase_add_test(tc, test_get_page_ownership);
 	tcase_add_test(tc, test_count_overflow);
 	tcase_add_test(tc, test_type_change_rules);

@@ -245,6 +245,13 @@ int pv_mm_unpin_table(struct domain *d, mfn_t mfn, unsigned int level);
  * entry. L4 slots 256..271 -> -XEN_EPERM. The caller flushes TLBs.
  */
 int pv_mm_mod_entry(struct domain *d, mfn_t table_mfn, unsigned int index, uint64_t new_entry, bool preserve_ad);
+/*
+ * The same as one compare-and-exchange: only if the entry still is expect
+ * (another vCPU, or a CPU setting accessed/dirty, may have changed it
+ * since the caller read it), else -XEN_EAGAIN with nothing changed. For
+ * emulated guest writes, whose result depends on the value they read.
+ */
+int pv_mm_mod_entry_from(struct domain *d, mfn_t table_mfn, unsigned int index, uint64_t expect, uint64_t new_entry);
 
 /*
  * Domain teardown, with no vCPU of d running: drops every pin among mfns,
