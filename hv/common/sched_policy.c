@@ -21,6 +21,8 @@
 #define BIT(cpu)	(1ULL << (cpu))
 /* A unit queued on another CPU is taken only if it is this far behind the best local one (in vtime). */
 #define MIGRATE_BIAS	SCHED_SLICE_NS
+/* The most vtime a unit picked can be behind the one it replaces. */
+#define MAX_LAG		(2 * SCHED_SLICE_NS)
 
 void sched_group_init(struct sched_group *g, uint16_t weight, uint16_t cap)
 {
@@ -339,6 +341,13 @@ static struct sched_unit *pick_locked(struct sched_policy *p, int cpu, struct sc
 			rq_push_tail(p, cpu, prev);
 	}
 	next = choose(p, cpu, now);
+	/*
+	 * Credit is not banked beyond a limit (as Xen's credit1 clips credit):
+	 * after prev overran (a long stretch without a preemption point), next
+	 * would otherwise run as long to catch up, and prev wait as long.
+	 */
+	if (next && prev && next != prev && next->vtime < prev->vtime - MAX_LAG)
+		next->vtime = prev->vtime - MAX_LAG;
 	if (next) {
 		if (next->cpu != cpu)
 			p->migrations++;

@@ -309,6 +309,22 @@ START_TEST(test_wake_earns_no_credit)
 }
 END_TEST
 
+/* A unit that held the CPU 200 ms without a pick (no preemption point) does not then wait 200 ms itself. */
+START_TEST(test_overrun_not_repaid_in_one_run)
+{
+	setup_cpus(1);
+	sched_wake(&pol, &unit[0]);
+	sched_wake(&pol, &unit[1]);
+	ck_assert_ptr_eq(pick(0, 0), &unit[0]);
+	ck_assert_ptr_eq(pick(0, 200 * MS), &unit[1]);
+	reset_counts();
+	run_ticks(1, 200, 100);
+	printf("after a 200 ms overrun: %lld:%lld ms of the next 100\n", (long long)ran[0], (long long)ran[1]);
+	ck_assert_int_ge(ran[0], 30);
+	ck_assert_int_le(ran[1], 70);
+}
+END_TEST
+
 START_TEST(test_clock_going_backwards_not_charged)
 {
 	sched_wake(&pol, &unit[0]);
@@ -486,6 +502,7 @@ static Suite *sched_suite(void)
 	tcase_add_test(tc, test_rotation_one_cpu);
 	tcase_add_test(tc, test_yield_goes_behind_waiters);
 	tcase_add_test(tc, test_wake_earns_no_credit);
+	tcase_add_test(tc, test_overrun_not_repaid_in_one_run);
 	tcase_add_test(tc, test_clock_going_backwards_not_charged);
 	tcase_add_test(tc, test_confused_prev_ignored);
 	tcase_add_test(tc, test_weights_one_cpu);
