@@ -27,7 +27,11 @@
  *                 gnttab_max_maptrack_frames= of the hypervisor, else 64, 1024)
  *   @backends     (on dom0) dom0 serves the domUs' consoles and xenstore:
  *                 their rings are granted to it and they get a store port
- * Everything after the options is the guest's command line.
+ *   @weight=N     scheduler weight, 1..65535 (xl sched-credit; default 256)
+ *   @cap=N        at most N percent of one CPU, 0 = no cap (default)
+ *   @cpus=LIST    hard affinity of every vCPU: "1", "0-2", "0,3"
+ * Everything after the options is the guest's command line. These stand in
+ * for a domain file until the toolstack reads them.
  */
 struct boot_domain_spec {
 	const struct boot_module *kernel, *initrd;
@@ -36,6 +40,7 @@ struct boot_domain_spec {
 	bool backends;					/* @backends: this dom0 serves consoles and xenstore */
 	char name[DOMAIN_NAME_MAX];
 	const char *cmdline;
+	uint64_t weight, cap, cpus;	/* 0: default */
 };
 
 /* Set once every boot domain is built: before that, "all down" may just mean "not built yet". */
@@ -66,6 +71,32 @@ static void parse_count(const char *s, size_t len, uint64_t *out)
 	*out = n <= 65536 ? n : 0;
 }
 
+/* "1", "0-2", "0,3": a mask of CPUs below 64, or 0 if malformed. */
+static uint64_t parse_cpu_list(const char *s, size_t len)
+{
+	uint64_t mask = 0, lo, hi;
+	size_t i = 0, n;
+
+	while (i < len) {
+		n = parse_u64(s + i, len - i, &lo);
+		if (!n || lo >= 64)
+			return 0;
+		i += n;
+		hi = lo;
+		if (i < len && s[i] == '-') {
+			n = parse_u64(s + i + 1, len - i - 1, &hi);
+			if (!n || hi >= 64 || hi < lo)
+				return 0;
+			i += n + 1;
+		}
+		for (uint64_t c = lo; c <= hi; c++)
+			mask |= 1ULL << c;
+		if (i < len && s[i++] != ',')
+			return 0;
+	}
+	return mask;
+}
+
 /* Parses leading @options; returns where the guest command line starts. */
 static const char *parse_options(const char *s, struct boot_domain_spec *spec, bool *is_initrd)
 {
@@ -88,6 +119,12 @@ static const char *parse_options(const char *s, struct boot_domain_spec *spec, b
 			spec->backends = true;
 		else if (len > 5 && strncmp(w, "name=", 5) == 0 && spec)
 			snprintf(spec->name, sizeof(spec->name), "%.*s", (int)(len - 5), w + 5);
+		else if (len > 7 && strncmp(w, "weight=", 7) == 0 && spec)
+			parse_u64(w + 7, len - 7, &spec->weight);
+		else if (len > 4 && strncmp(w, "cap=", 4) == 0 && spec)
+			parse_u64(w + 4, len - 4, &spec->cap);
+		else if (len > 5 && strncmp(w, "cpus=", 5) == 0 && spec)
+			spec->cpus = parse_cpu_list(w + 5, len - 5);
 		else
 			log_warn("boot: unknown module option '@%.*s'", (int)len, w);
 		s = skip_word(s);
@@ -127,6 +164,30 @@ static unsigned int collect_specs(struct boot_domain_spec *specs)
 	return n;
 }
 
+/* Before the domain first runs, so no vCPU is on a run queue yet: the policy's lock is not needed. */
+static void apply_sched_options(struct domain *d, const struct boot_domain_spec *s)
+{
+	uint64_t online = 0;
+
+	for (unsigned int c = 0; c < nr_cpus_possible && c < 64; c++)
+		if (cpu_table[c] && cpu_table[c]->online)
+			online |= 1ULL << c;
+	if (s->weight && s->weight <= 65535)
+		d->sched_group.weight = (uint16_t)s->weight;
+	else if (s->weight)
+		log_warn("boot: d%u: weight %lu out of range 1..65535; default kept", d->domid, s->weight);
+	if (s->cap <= 100ULL * nr_cpus_online)
+		d->sched_group.cap = (uint16_t)s->cap;
+	else
+		log_warn("boot: d%u: cap %lu above %u; no cap", d->domid, s->cap, 100 * nr_cpus_online);
+	if (s->cpus && !(s->cpus & online))
+		log_warn("boot: d%u: cpus= names no online CPU; every CPU allowed", d->domid);
+	for (unsigned int i = 0; i < d->max_vcpus; i++)
+		d->vcpu[i]->sched.affinity = s->cpus & online ? s->cpus & online : ~0ULL;
+	log_info("boot: d%u scheduling: weight %u, cap %u%%, cpus 0x%lx", d->domid, d->sched_group.weight,
+		 d->sched_group.cap, d->vcpu[0]->sched.affinity & online);
+}
+
 static struct domain *build_one(const struct boot_domain_spec *s, domid_t domid, bool dom0_backends)
 {
 	struct pv_build_args a = {
@@ -157,6 +218,7 @@ static struct domain *build_one(const struct boot_domain_spec *s, domid_t domid,
 	}
 	log_info("boot: domain %u (%s) built: %lu MiB, command line '%s'", domid, s->name,
 		 s->mem >> 20, d->cmdline);
+	apply_sched_options(d, s);
 	return d;
 }
 
@@ -164,8 +226,11 @@ static bool all_domains_down(void)
 {
 	for (domid_t id = 0; id < MAX_BOOT_DOMAINS; id++) {
 		struct domain *d = domain_find(id);
+		bool down = !d || d->state == DOM_SHUTDOWN;
 
-		if (d && d->state != DOM_SHUTDOWN)
+		if (d)
+			domain_put(d);
+		if (!down)
 			return false;
 	}
 	return true;
@@ -232,6 +297,7 @@ static void periodic_dump(void)
 			log_info("dump: d%u state %u, vCPU0 pause flags %x", id, d->state, d->vcpu[0]->pause_flags);
 			arch_dump_vcpu(d->vcpu[0]);
 			domain_dump_counters(d);
+			domain_put(d);
 		}
 	}
 	next = now + (s_time_t)hv_cmdline.dump_interval * 1000000000;
@@ -251,12 +317,15 @@ static void release_dead_mappings(void)
 		struct domain *d = domain_find(id);
 		bool off_cpu = true;
 
-		if (!d || d->state != DOM_SHUTDOWN || !gnttab_maptrack_live(d))
+		if (!d)
 			continue;
-		for (unsigned int i = 0; i < d->max_vcpus; i++)
-			off_cpu = off_cpu && !__atomic_load_n(&d->vcpu[i]->on_cpu, __ATOMIC_ACQUIRE);
-		if (off_cpu)
-			gnttab_release_mappings(d);
+		if (d->state == DOM_SHUTDOWN && gnttab_maptrack_live(d)) {
+			for (unsigned int i = 0; i < d->max_vcpus; i++)
+				off_cpu = off_cpu && !__atomic_load_n(&d->vcpu[i]->on_cpu, __ATOMIC_ACQUIRE);
+			if (off_cpu)
+				gnttab_release_mappings(d);
+		}
+		domain_put(d);
 	}
 }
 
@@ -287,16 +356,25 @@ void boot_domains_poll(void)
 	for (domid_t id = 0; id < MAX_BOOT_DOMAINS; id++) {
 		struct domain *d = domain_find(id);
 
-		if (d)
+		if (d) {
 			gnttab_release_mappings(d);
+			domain_put(d);
+		}
 	}
 	d0 = domain_find(0);
 	dom0_ok = d0 && d0->shutdown_reason == SHUTDOWN_poweroff;
+	if (d0)
+		domain_put(d0);
 	for (domid_t id = 0; id < MAX_BOOT_DOMAINS; id++) {
 		struct domain *d = domain_find(id);
 
-		if (d)
-			domain_destroy(d);
+		if (!d)
+			continue;
+		domain_destroy(d);
+		/* Ours was the last reference left: this put frees it. */
+		if (__atomic_load_n(&d->refcnt, __ATOMIC_ACQUIRE) != 1)
+			log_err("boot: d%u: %u references left after teardown", id, d->refcnt - 1);
+		domain_put(d);
 	}
 	frame_stats_get(&st);
 	log_notice("all domains have shut down (dom0: %s); %lu free frames before the domains, %lu after%s",

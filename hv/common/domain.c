@@ -29,6 +29,9 @@ const char *shutdown_reason_name(unsigned int reason)
 	return reason < ARRAY_SIZE(shutdown_names) ? shutdown_names[reason] : "unknown";
 }
 
+static void domain_free(struct domain *d);
+
+/* Under domlist_lock, so a domain found cannot be freed before its reference is taken: destroy unlinks it first. */
 struct domain *domain_find_next(domid_t from)
 {
 	unsigned long f = spin_lock_irqsave(&domlist_lock);
@@ -38,6 +41,8 @@ struct domain *domain_find_next(domid_t from)
 		if (d->domid >= from && (!best || d->domid < best->domid))
 			best = d;
 	}
+	if (best)
+		domain_get(best);
 	spin_unlock_irqrestore(&domlist_lock, f);
 	return best;
 }
@@ -49,8 +54,26 @@ struct domain *domain_find(domid_t domid)
 
 	while (d && d->domid != domid)
 		d = d->next;
+	if (d)
+		domain_get(d);
 	spin_unlock_irqrestore(&domlist_lock, f);
 	return d;
+}
+
+void domain_get(struct domain *d)
+{
+	if (__atomic_fetch_add(&d->refcnt, 1, __ATOMIC_ACQUIRE) == 0)
+		panic("domain %u: reference taken after its last was dropped", d->domid);
+}
+
+void domain_put(struct domain *d)
+{
+	uint32_t old = __atomic_fetch_sub(&d->refcnt, 1, __ATOMIC_ACQ_REL);
+
+	if (old == 0)
+		panic("domain %u: more references dropped than taken", d->domid);
+	if (old == 1)
+		domain_free(d);
 }
 
 unsigned int domain_count(void)
@@ -74,6 +97,7 @@ static struct vcpu *vcpu_create(struct domain *d, unsigned int id)
 	v->vcpu_id = id;
 	v->pause_flags = VPF_DOWN;
 	sched_unit_init(&v->sched, v);
+	v->sched.group = &d->sched_group;
 	if (id < XEN_LEGACY_MAX_VCPUS)
 		v->vcpu_info = &d->shared_info->vcpu_info[id];
 	if (arch_vcpu_init(v) < 0) {
@@ -118,13 +142,17 @@ struct domain *domain_create(domid_t domid, const char *name, bool privileged,
 	if (domid >= DOMID_FIRST_RESERVED || max_vcpus == 0 || max_vcpus > 128)
 		return NULL;
 	*err = -XEN_EEXIST;
-	if (domain_find(domid))
+	d = domain_find(domid);
+	if (d) {
+		domain_put(d);
 		return NULL;
+	}
 	*err = -XEN_ENOMEM;
 	d = hv_zalloc(sizeof(*d));
 	if (!d)
 		return NULL;
 	d->domid = domid;
+	d->refcnt = 1;		/* the domain list's */
 	d->is_privileged = privileged;
 	d->state = DOM_CREATED;
 	d->shared_info_mfn = MFN_INVALID;
@@ -137,6 +165,7 @@ struct domain *domain_create(domid_t domid, const char *name, bool privileged,
 	d->max_vcpus = max_vcpus;
 	d->max_evtchn_port = privileged ? DOMAIN_MAX_EVTCHN_PORT_DOM0 : DOMAIN_MAX_EVTCHN_PORT_DOMU;
 	d->heap_max = DOMAIN_HEAP_MAX_DEFAULT;
+	sched_group_init(&d->sched_group, SCHED_WEIGHT_DEFAULT, 0);
 	d->vcpu = hv_zalloc(sizeof(*d->vcpu) * max_vcpus);
 	if (!d->vcpu || domain_alloc_shared_info(d) < 0)
 		goto fail;
@@ -147,6 +176,7 @@ struct domain *domain_create(domid_t domid, const char *name, bool privileged,
 	}
 	if (evtchn_domain_init(d) < 0 || gnttab_domain_init(d, 0, 0) < 0)
 		goto fail;
+	domain_timers_init(d);
 	frame_owner_register(&d->mem, d->name, max_pages);
 	f = spin_lock_irqsave(&domlist_lock);
 	d->next = domain_list;
@@ -215,6 +245,8 @@ void domain_destroy(struct domain *d)
 	/* Tearing down a domain whose vCPUs may still run is the hypervisor's own bug. */
 	if (domain_state_change(d, DOM_DYING) < 0)
 		panic("domain %u destroyed in state %u", d->domid, d->state);
+	/* No callback of d's may run once its pieces start to go. */
+	domain_timers_kill(d);
 	/* Peers see their ports go unbound before anything of this domain is freed. */
 	evtchn_domain_destroy(d);
 	/* Its mappings of others' grants go while its page tables still exist; its own table after them. */
@@ -228,7 +260,7 @@ void domain_destroy(struct domain *d)
 	if (d->heap_charged)
 		log_err("domain %u: %lu bytes of hypervisor heap still charged after teardown", d->domid,
 			d->heap_charged);
-	domain_free(d);
+	domain_put(d);		/* the list's reference: freed now, or at the last holder's put */
 }
 
 void domain_dump_counters(struct domain *d)

@@ -70,13 +70,18 @@ static long domctl_list(struct skiff_domctl_list *l)
 	while (n < l->max_entries && from < DOMID_FIRST_RESERVED) {
 		struct domain *d = domain_find_next((domid_t)from);
 
-		if (!d || d->domid >= DOMID_FIRST_RESERVED)
+		if (!d)
 			break;
+		if (d->domid >= DOMID_FIRST_RESERVED) {
+			domain_put(d);
+			break;
+		}
 		domctl_fill_info(d, &info);
+		from = (uint32_t)d->domid + 1;
+		domain_put(d);
 		if (copy_to_guest(l->buffer + (uint64_t)n * sizeof(info), &info, sizeof(info)))
 			return -XEN_EFAULT;
 		n++;
-		from = (uint32_t)d->domid + 1;
 	}
 	l->nr_entries = n;
 	return 0;

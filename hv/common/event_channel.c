@@ -400,17 +400,30 @@ void evtchn_send_virq(struct vcpu *v, unsigned int virq)
 
 /* ---- EVTCHNOP_* (decode, validate, then commit under the lock) ---- */
 
-/* The domain a dom field names: DOMID_SELF or our id is us; another one only for a privileged caller (Xen's XSM_TARGET). */
+/*
+ * The domain a dom field names: DOMID_SELF or our id is us; another one only
+ * for a privileged caller (Xen's XSM_TARGET), with a reference the caller
+ * drops with evtchn_target_put.
+ */
 static long evtchn_target(struct domain *cd, domid_t dom, struct domain **out)
 {
 	struct domain *d = (dom == DOMID_SELF || dom == cd->domid) ? cd : domain_find(dom);
 
 	if (!d)
 		return -XEN_ESRCH;
-	if (d != cd && !cd->is_privileged)
+	if (d != cd && !cd->is_privileged) {
+		domain_put(d);
 		return -XEN_EPERM;
+	}
 	*out = d;
 	return 0;
+}
+
+static long evtchn_target_put(struct domain *cd, struct domain *d, long rc)
+{
+	if (d != cd)
+		domain_put(d);
+	return rc;
 }
 
 /*
@@ -468,9 +481,9 @@ static long evtchn_op_alloc_unbound(struct domain *cd, uint64_t arg)
 		return rc;
 	port = evtchn_alloc_unbound_port(d, op.remote_dom == DOMID_SELF ? cd->domid : op.remote_dom);
 	if (port < 0)
-		return port;
+		return evtchn_target_put(cd, d, port);
 	op.port = (uint32_t)port;
-	return evtchn_copy_out(d, arg, &op, sizeof(op), op.port);
+	return evtchn_target_put(cd, d, evtchn_copy_out(d, arg, &op, sizeof(op), op.port));
 }
 
 /* Both tables locked: connects a new local port to rd's port rport, which must be unbound and offered to cd. */
@@ -517,12 +530,13 @@ static long evtchn_op_bind_interdomain(struct domain *cd, uint64_t arg)
 	red = evtchn_of(rd);
 	if (!led || !red) {
 		spin_unlock(&evtchn_link_lock);
-		return -XEN_ESRCH;
+		return evtchn_target_put(cd, rd, -XEN_ESRCH);
 	}
 	f = evtchn_lock_pair(led, cd->domid, red, rd->domid);
 	port = evtchn_connect(cd, led, rd, red, op.remote_port);
 	evtchn_unlock_pair(led, red, f);
 	spin_unlock(&evtchn_link_lock);
+	evtchn_target_put(cd, rd, 0);
 	if (port < 0)
 		return port;
 	op.local_port = (uint32_t)port;
@@ -681,7 +695,7 @@ static long evtchn_op_status(struct domain *cd, uint64_t arg)
 	ed = evtchn_of(d);
 	if (!ed) {
 		spin_unlock(&evtchn_link_lock);
-		return -XEN_ESRCH;
+		return evtchn_target_put(cd, d, -XEN_ESRCH);
 	}
 	f = spin_lock_irqsave(&ed->lock);
 	chn = evtchn_port(ed, op.port);
@@ -689,6 +703,7 @@ static long evtchn_op_status(struct domain *cd, uint64_t arg)
 		evtchn_fill_status(chn, &op);
 	spin_unlock_irqrestore(&ed->lock, f);
 	spin_unlock(&evtchn_link_lock);
+	evtchn_target_put(cd, d, 0);
 	if (!chn)
 		return -XEN_EINVAL;
 	return copy_to_guest(arg, &op, sizeof(op)) ? -XEN_EFAULT : 0;
@@ -760,11 +775,11 @@ static long evtchn_op_reset(struct domain *cd, uint64_t arg)
 	if (rc)
 		return rc;
 	if (d != cd && __atomic_load_n(&d->state, __ATOMIC_ACQUIRE) != DOM_PAUSED)
-		return -XEN_EINVAL;
+		return evtchn_target_put(cd, d, -XEN_EINVAL);
 	spin_lock(&evtchn_link_lock);
 	if (!evtchn_of(d)) {
 		spin_unlock(&evtchn_link_lock);
-		return -XEN_ESRCH;
+		return evtchn_target_put(cd, d, -XEN_ESRCH);
 	}
 	n = evtchn_nr_ports(evtchn_of(d));
 	for (uint32_t p = 1; p < n; p++)
@@ -772,7 +787,7 @@ static long evtchn_op_reset(struct domain *cd, uint64_t arg)
 	/* As Xen: a reset domain is back on the 2-level ABI (kexec starts over). No port reaches it now. */
 	evtchn_fifo_destroy(__atomic_exchange_n(&evtchn_of(d)->fifo, NULL, __ATOMIC_ACQ_REL));
 	spin_unlock(&evtchn_link_lock);
-	return 0;
+	return evtchn_target_put(cd, d, 0);
 }
 
 struct vcpu *evtchn_port_vcpu(struct domain *d, unsigned int port)

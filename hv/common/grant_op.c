@@ -28,12 +28,22 @@ static int lookup_target(domid_t dom, struct domain **out)
 		return GNTST_okay;
 	}
 	d = domain_find(dom);
-	if (!d || !d->grant_table)
-		return GNTST_bad_domain;
-	if (!cur->is_privileged)
-		return GNTST_permission_denied;
+	if (!d || !d->grant_table || !cur->is_privileged) {
+		int st = d && d->grant_table ? GNTST_permission_denied : GNTST_bad_domain;
+
+		if (d)
+			domain_put(d);
+		return st;
+	}
 	*out = d;
 	return GNTST_okay;
+}
+
+/* Drops the reference lookup_target took on another domain. */
+static void put_target(struct domain *d)
+{
+	if (d && d != current_domain())
+		domain_put(d);
 }
 
 static long copy_frames_out(struct domain *d, uint64_t list, uint32_t n, bool status, int16_t *st)
@@ -64,6 +74,7 @@ static long op_setup_table(uint64_t uop, uint64_t count)
 			op.status = GNTST_general_error;
 		else
 			copy_frames_out(d, op.frame_list, op.nr_frames, false, &op.status);
+		put_target(d);
 	}
 	return copy_to_guest(uop, &op, sizeof(op)) < 0 ? -XEN_EFAULT : 0;
 }
@@ -81,6 +92,7 @@ static long op_query_size(uint64_t uop, uint64_t count)
 	if (op.status == GNTST_okay) {
 		op.nr_frames = gnttab_nr_frames(d);
 		op.max_nr_frames = gnttab_max_frames(d);
+		put_target(d);
 	}
 	return copy_to_guest(uop, &op, sizeof(op)) < 0 ? -XEN_EFAULT : 0;
 }
@@ -100,6 +112,7 @@ static long op_get_status_frames(uint64_t uop, uint64_t count)
 			op.status = GNTST_general_error;
 		else
 			copy_frames_out(d, op.frame_list, op.nr_frames, true, &op.status);
+		put_target(d);
 	}
 	return copy_to_guest(uop, &op, sizeof(op)) < 0 ? -XEN_EFAULT : 0;
 }
@@ -118,6 +131,7 @@ static long op_get_version(uint64_t uop)
 	if (st != GNTST_okay)
 		return -XEN_EPERM;
 	op.version = gnttab_version(d);
+	put_target(d);
 	return copy_to_guest(uop, &op, sizeof(op)) < 0 ? -XEN_EFAULT : 0;
 }
 
@@ -149,17 +163,28 @@ static int map_one(struct domain *d, struct gnttab_map_grant_ref *op)
 		return GNTST_bad_gntref;
 	/* Xen looks the granter up by id: DOMID_SELF is not a domain here. */
 	granter = domain_find(op->dom);
-	if (!granter || !granter->grant_table)
+	if (!granter || !granter->grant_table) {
+		if (granter)
+			domain_put(granter);
 		return GNTST_bad_domain;
+	}
 	h = gnttab_maptrack_alloc(d);
-	if (h < 0)
+	if (h < 0) {
+		domain_put(granter);
 		return GNTST_no_device_space;
+	}
 	st = gnttab_acquire(granter, op->ref, d, !(op->flags & GNTMAP_readonly), &m.use);
 	if (st == GNTST_okay && (op->flags & GNTMAP_host_map)) {
 		st = gnttab_arch_map(d, granter, op->host_addr, op->flags, m.use.mfn, &m.pte, &m.pte_maddr);
 		if (st != GNTST_okay)
 			gnttab_release(&m.use);
 	}
+	/*
+	 * The use keeps pointing at the granter after this: safe while domains
+	 * are destroyed only once every one is down (grant mappings are released
+	 * first). Destroying one at run time needs the use to hold this reference.
+	 */
+	domain_put(granter);
 	if (st != GNTST_okay) {
 		gnttab_maptrack_put(d, h);
 		return st;
@@ -307,11 +332,19 @@ static int copy_side_get(struct domain *d, const struct gnttab_copy_ptr *p, bool
 
 	s->is_ref = gref;
 	if (p->domid != DOMID_SELF && p->domid != d->domid) {
+		int st;
+
 		owner = domain_find(p->domid);
-		if (!owner || !owner->grant_table)
-			return GNTST_bad_domain;
-		if (!gref)
-			return GNTST_permission_denied;
+		if (!owner || !owner->grant_table || !gref) {
+			st = owner && owner->grant_table ? GNTST_permission_denied : GNTST_bad_domain;
+			if (owner)
+				domain_put(owner);
+			return st;
+		}
+		/* The use lives only for this copy, while the granter is in the domain list (see map_one). */
+		st = gnttab_acquire(owner, p->u.ref, d, writable, &s->use);
+		domain_put(owner);
+		return st;
 	}
 	if (gref)
 		return gnttab_acquire(owner, p->u.ref, d, writable, &s->use);
@@ -420,10 +453,13 @@ static int transfer_one(struct domain *d, const struct gnttab_transfer *op)
 	/* The page is checked first, as in Xen, so a busy page says bad_page whatever the target. */
 	e = domain_find(op->domid);
 	if (!e || !e->grant_table || e == d) {
+		if (e)
+			domain_put(e);
 		put_page(pg);
 		return GNTST_bad_domain;
 	}
 	st = gnttab_transfer_commit(e, op->ref, d, mfn);
+	domain_put(e);
 	if (st == GNTST_okay) {
 		/* The frame keeps its contents (that is the point) but loses its old type history. */
 		__atomic_store_n(&pg->type_info, 0, __ATOMIC_RELEASE);

@@ -7,6 +7,7 @@
 #include <hv/time.h>
 
 unsigned int smp_ping_all(void);
+unsigned int flush_selftest(void);
 
 static void check_timer(void)
 {
@@ -28,6 +29,8 @@ void hv_main(void)
 
 	log_info("smp: %u CPUs online, %u of %u answered an IPI", nr_cpus_online, answered,
 		 nr_cpus_online - 1);
+	answered = flush_selftest();
+	log_info("smp: %u of %u CPUs answered a TLB shootdown", answered, nr_cpus_online - 1);
 	check_timer();
 	frame_stats_print();
 	hv_heap_stats_print();

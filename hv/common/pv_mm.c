@@ -34,6 +34,8 @@ static bool may_reference(const struct page_info *pg, const struct domain *d, bo
 
 	if (state != FRAME_STATE_ALLOCATED || owner == NULL)
 		return false;
+	if (__atomic_load_n(&pg->count_info, __ATOMIC_SEQ_CST) & PGC_LEAVING)
+		return false;
 	if (owner == &d->mem)
 		return true;
 	return allow_shared_hv && owner == &frame_owner_hv &&
@@ -56,6 +58,29 @@ int get_page(struct page_info *pg, struct domain *d, bool allow_shared_hv)
 		return -XEN_EINVAL;
 	}
 	return 0;
+}
+
+/*
+ * Marks first, then looks: a get_page on another CPU either counted before
+ * the look (the claim fails) or re-checks after its count and sees the
+ * mark (it fails). So a claimed frame stays without references.
+ */
+int pv_mm_claim_for_release(struct domain *d, struct page_info *pg)
+{
+	if (!may_reference(pg, d, false))
+		return -XEN_EINVAL;
+	__atomic_fetch_or(&pg->count_info, PGC_LEAVING, __ATOMIC_SEQ_CST);
+	if ((__atomic_load_n(&pg->count_info, __ATOMIC_SEQ_CST) & PGC_COUNT_MASK) ||
+	    (__atomic_load_n(&pg->type_info, __ATOMIC_SEQ_CST) & PGT_COUNT_MASK)) {
+		pv_mm_release_abort(pg);
+		return -XEN_EINVAL;
+	}
+	return 0;
+}
+
+void pv_mm_release_abort(struct page_info *pg)
+{
+	__atomic_fetch_and(&pg->count_info, ~PGC_LEAVING, __ATOMIC_SEQ_CST);
 }
 
 void put_page(struct page_info *pg)

@@ -389,14 +389,18 @@ static bool same_refs(uint64_t old, uint64_t val)
 }
 
 /* The swap itself: take the new entry's references, CAS it in, drop the old one's. */
+/* expect (may be NULL): the entry must still be *expect, else -XEN_EAGAIN and nothing changes. */
 static int swap_entry(struct domain *d, unsigned int level, mfn_t table_mfn, uint64_t *slot,
-		      uint64_t val, bool preserve_ad)
+		      uint64_t val, bool preserve_ad, const uint64_t *expect)
 {
 	uint64_t old = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
 
 	for (;;) {
 		uint64_t nv = preserve_ad ? val | (old & (PV_PTE_A | PV_PTE_D)) : val;
 		int rc;
+
+		if (expect && old != *expect)
+			return -XEN_EAGAIN;
 
 		if (same_refs(old, nv)) {
 			if (cas_word(slot, &old, nv))
@@ -420,7 +424,8 @@ static int swap_entry(struct domain *d, unsigned int level, mfn_t table_mfn, uin
 	}
 }
 
-int pv_mm_mod_entry(struct domain *d, mfn_t table_mfn, unsigned int index, uint64_t new_entry, bool preserve_ad)
+static int mod_entry(struct domain *d, mfn_t table_mfn, unsigned int index, uint64_t new_entry, bool preserve_ad,
+		     const uint64_t *expect)
 {
 	struct page_info *pg;
 	unsigned int level;
@@ -444,7 +449,7 @@ int pv_mm_mod_entry(struct domain *d, mfn_t table_mfn, unsigned int index, uint6
 	else
 		rc = pv_mm_check_entry(d, level, new_entry, &val);
 	if (!rc)
-		rc = swap_entry(d, level, table_mfn, &table_of(table_mfn)[index], val, preserve_ad);
+		rc = swap_entry(d, level, table_mfn, &table_of(table_mfn)[index], val, preserve_ad, expect);
 	put_page_and_type(pg);
 	return rc;
 }
@@ -487,4 +492,14 @@ int pv_mm_grant_swap_l1(struct domain *d, mfn_t table_mfn, unsigned int index, u
 		put_entry_refs(1, table_mfn, old, true);
 	put_page_and_type(pg);
 	return rc;
+}
+
+int pv_mm_mod_entry(struct domain *d, mfn_t table_mfn, unsigned int index, uint64_t new_entry, bool preserve_ad)
+{
+	return mod_entry(d, table_mfn, index, new_entry, preserve_ad, NULL);
+}
+
+int pv_mm_mod_entry_from(struct domain *d, mfn_t table_mfn, unsigned int index, uint64_t expect, uint64_t new_entry)
+{
+	return mod_entry(d, table_mfn, index, new_entry, false, &expect);
 }

@@ -8,6 +8,8 @@
 #include <hv/percpu.h>
 #include <hv/sched.h>
 #include <hv/time.h>
+#include <hv/timer.h>
+#include <hv/main.h>
 #include <pvabi/errno.h>
 #include <pvabi/sched.h>
 
@@ -17,9 +19,56 @@ void __noreturn context_switch(struct vcpu *prev, struct vcpu *next);
 
 static struct sched_policy policy;
 
+/* Each CPU's scheduler tick: a timer of its own, on its own queue. */
+#define SCHED_TICK_NS	10000000LL
+static struct timer sched_tick_timer[TIMER_MAX_CPUS];
+/* Each CPU's next scheduling decision the policy asked for (slice end, cap exhausted, next cap period). */
+static struct timer sched_slice_timer[TIMER_MAX_CPUS];
+
 void scheduler_init(void)
 {
 	sched_policy_init(&policy);
+}
+
+void pv_timer_tick(void);
+void sched_tick(void);
+
+static void sched_tick_fn(void *data)
+{
+	struct timer *t = data;
+	s_time_t now = time_now_ns(), next = t->expires + SCHED_TICK_NS;
+
+	/* A CPU held up for longer than a tick skips the ticks it missed. */
+	timer_set(t, next > now ? next : now + SCHED_TICK_NS);
+	sched_tick();
+	pv_timer_tick();
+}
+
+static void sched_slice_fn(void *data)
+{
+	this_cpu()->need_resched = true;
+}
+
+void sched_cpu_start(void)
+{
+	unsigned int cpu = smp_processor_id();
+	struct timer *t = &sched_tick_timer[cpu];
+
+	timer_init(&sched_slice_timer[cpu], sched_slice_fn, NULL, cpu);
+	timer_init(t, sched_tick_fn, t, cpu);
+	timer_set(t, time_now_ns() + SCHED_TICK_NS);
+	sched_cpu_online(&policy, (int)cpu);
+}
+
+/* Interrupts off, on cpu: arms its decision timer for what the policy says next runs there. */
+static void arm_slice_timer(unsigned int cpu, struct vcpu *next)
+{
+	int64_t t = sched_next_event(&policy, (int)cpu, next ? &next->sched : NULL, time_now_ns());
+
+	if (t == INT64_MAX)
+		timer_stop(&sched_slice_timer[cpu]);
+	else
+		timer_set(&sched_slice_timer[cpu], t);
 }
 
 /* Makes the CPU running v (if any) pick again; a remote CPU gets an IPI. */
@@ -36,18 +85,16 @@ static void resched_vcpu_cpu(struct vcpu *v)
 	}
 }
 
-/* A newly runnable vCPU: wake an idle CPU to take it, if there is one. */
-static void kick_idle_cpu(void)
+/* A vCPU was queued on an idle CPU: make that CPU pick. */
+static void kick_cpu(int cpu)
 {
-	for (unsigned int i = 0; i < nr_cpus_possible; i++) {
-		struct percpu *pc = cpu_table[i];
+	struct percpu *pc = cpu >= 0 && (unsigned int)cpu < nr_cpus_possible ? cpu_table[cpu] : NULL;
 
-		if (pc && pc->online && pc->is_idle && pc != this_cpu()) {
-			pc->need_resched = true;
-			cpu_kick(pc);
-			return;
-		}
-	}
+	if (!pc || !pc->online)
+		return;
+	pc->need_resched = true;
+	if (pc != this_cpu())
+		cpu_kick(pc);
 }
 
 /*
@@ -78,11 +125,12 @@ void vcpu_pause_flag_clear(struct vcpu *v, uint32_t flag)
 {
 	unsigned long f = spin_lock_irqsave(&pause_lock);
 	uint32_t old = __atomic_fetch_and(&v->pause_flags, ~flag, __ATOMIC_SEQ_CST);
-	bool woke = (old & flag) && !(old & ~flag) && sched_wake(&policy, &v->sched);
+	int kick = -1;
+	bool woke = (old & flag) && !(old & ~flag) && sched_wake_kick(&policy, &v->sched, &kick);
 
 	spin_unlock_irqrestore(&pause_lock, f);
 	if (woke)
-		kick_idle_cpu();
+		kick_cpu(kick);
 }
 
 /* Interrupts are off. Returns only when this CPU keeps running what it ran. */
@@ -101,6 +149,7 @@ void schedule(void)
 	else
 		nu = sched_pick(&policy, (int)pc->cpu_id, pu, time_now_ns());
 	next = nu ? nu->owner : NULL;
+	arm_slice_timer(pc->cpu_id, next);
 	if (next == prev)
 		return;
 	pc->is_idle = false;
@@ -178,13 +227,17 @@ static long sched_poll(struct vcpu *v, uint64_t arg)
 			return -XEN_EINVAL;
 	evtchn_poll_hook = poll_wake;
 	/* Announce first, then look: a port that goes pending in between finds us polling. */
-	v->poll_deadline = (int64_t)p.timeout;
 	__atomic_store_n(&v->polling, true, __ATOMIC_SEQ_CST);
 	if (any_polled_pending(v->domain, ports, p.nr_ports) ||
 	    (p.timeout && (int64_t)p.timeout <= time_now_ns())) {
 		v->polling = false;
 		return 0;
 	}
+	/* On this CPU (the timer moves with the vCPU); one that fires before we block finds polling cleared below. */
+	if (p.timeout)
+		timer_set(&v->poll_timer, (s_time_t)p.timeout);
+	else
+		timer_stop(&v->poll_timer);
 	vcpu_pause_flag_set(v, VPF_BLOCKED);
 	if (!v->polling || any_polled_pending(v->domain, ports, p.nr_ports)) {
 		v->polling = false;
@@ -193,47 +246,13 @@ static long sched_poll(struct vcpu *v, uint64_t arg)
 	return 0;
 }
 
-#define WATCHDOG_NEVER	INT64_MAX
-
-/* Watchdogs: id 0 creates one (returns its id), a known id re-arms it, timeout 0 removes it. */
 static long sched_watchdog(struct domain *d, uint64_t arg)
 {
 	struct sched_watchdog w;
-	unsigned long f;
-	long rc;
 
 	if (copy_from_guest(&w, arg, sizeof(w)) < 0)
 		return -XEN_EFAULT;
-	f = spin_lock_irqsave(&d->lock);
-	if (w.id == 0) {
-		rc = -XEN_EBUSY;
-		for (unsigned int i = 0; i < ARRAY_SIZE(d->watchdog); i++) {
-			if (!d->watchdog[i]) {
-				d->watchdog[i] = w.timeout ? time_now_ns() + (int64_t)w.timeout * 1000000000 : WATCHDOG_NEVER;
-				rc = (long)i + 1;
-				break;
-			}
-		}
-	} else if (w.id > ARRAY_SIZE(d->watchdog) || !d->watchdog[w.id - 1]) {
-		rc = -XEN_EINVAL;
-	} else {
-		d->watchdog[w.id - 1] = w.timeout ? time_now_ns() + (int64_t)w.timeout * 1000000000 : 0;
-		rc = 0;
-	}
-	spin_unlock_irqrestore(&d->lock, f);
-	return rc;
-}
-
-/* Boot CPU tick: a domain whose watchdog ran out is shut down with SHUTDOWN_watchdog. */
-void domain_check_watchdogs(struct domain *d, int64_t now)
-{
-	for (unsigned int i = 0; i < ARRAY_SIZE(d->watchdog); i++) {
-		if (d->watchdog[i] && now >= d->watchdog[i] && d->state == DOM_RUNNING) {
-			log_warn("domain %u (%s): watchdog %u expired", d->domid, d->name, i + 1);
-			d->watchdog[i] = 0;
-			domain_shutdown(d, SHUTDOWN_watchdog);
-		}
-	}
+	return domain_watchdog_op(d, w.id, w.timeout);
 }
 
 static long sched_remote_shutdown(struct domain *cur, uint64_t arg)
@@ -246,9 +265,12 @@ static long sched_remote_shutdown(struct domain *cur, uint64_t arg)
 	d = domain_find(r.domain_id);
 	if (!d)
 		return -XEN_ESRCH;
-	if (!cur->is_privileged && d != cur)
+	if (!cur->is_privileged && d != cur) {
+		domain_put(d);
 		return -XEN_EPERM;
+	}
 	domain_shutdown(d, (uint8_t)r.reason);
+	domain_put(d);
 	return 0;
 }
 

@@ -1,4 +1,5 @@
 /* Host harness for the event-channel tests: the hypervisor services event_channel.c calls, over fake domains and guest memory. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -109,8 +110,19 @@ struct domain *domain_find(domid_t domid)
 	spin_lock(&eh_lock);
 	for (d = eh_domains; d && d->domid != domid; d = d->next)
 		;
+	if (d)
+		__atomic_fetch_add(&d->refcnt, 1, __ATOMIC_SEQ_CST);
 	spin_unlock(&eh_lock);
 	return d;
+}
+
+/* Harness domains carry only the references the code under test takes: every find must be put again. */
+void domain_put(struct domain *d)
+{
+	if (__atomic_fetch_sub(&d->refcnt, 1, __ATOMIC_SEQ_CST) == 0) {
+		fprintf(stderr, "d%u: domain_put without a reference\n", d->domid);
+		abort();
+	}
 }
 
 struct vcpu *current_vcpu(void)
@@ -194,6 +206,10 @@ void eh_domain_free(struct domain *d)
 {
 	struct domain **pp;
 
+	if (d->refcnt) {
+		fprintf(stderr, "d%u: %u domain references never put\n", d->domid, d->refcnt);
+		abort();
+	}
 	evtchn_domain_destroy(d);
 	spin_lock(&eh_lock);
 	for (pp = &eh_domains; *pp && *pp != d; pp = &(*pp)->next)

@@ -42,6 +42,30 @@ START_TEST(test_get_page_ownership)
 }
 END_TEST
 
+/* Ballooning a frame out: claimed only without references, and then nothing can take one. */
+START_TEST(test_claim_for_release)
+{
+	mfn_t a = pvt_alloc(&dom_a), b = pvt_alloc(&dom_b);
+
+	ck_assert_int_eq(pv_mm_claim_for_release(&dom_a, PG(b)), -XEN_EINVAL);	/* not ours */
+	ck_assert_int_eq(get_page(PG(a), &dom_a, false), 0);
+	ck_assert_int_eq(pv_mm_claim_for_release(&dom_a, PG(a)), -XEN_EINVAL);	/* mapped */
+	ck_assert(!(PG(a)->count_info & PGC_LEAVING));				/* refusal undone */
+	put_page(PG(a));
+	ck_assert_int_eq(get_page_and_type(PG(a), &dom_a, PAGE_TYPE_WRITABLE), 0);
+	put_page(PG(a));							/* type ref alone left */
+	ck_assert_int_eq(pv_mm_claim_for_release(&dom_a, PG(a)), -XEN_EINVAL);
+	put_page_type(PG(a));
+	ck_assert_int_eq(pv_mm_claim_for_release(&dom_a, PG(a)), 0);
+	ck_assert_int_eq(get_page(PG(a), &dom_a, false), -XEN_EINVAL);
+	ck_assert_int_eq(get_page_and_type(PG(a), &dom_a, PAGE_TYPE_WRITABLE), -XEN_EINVAL);
+	ck_assert_uint_eq(pvt_gen(a), 0);
+	pv_mm_release_abort(PG(a));
+	ck_assert_int_eq(get_page(PG(a), &dom_a, false), 0);
+	put_page(PG(a));
+}
+END_TEST
+
 START_TEST(test_count_overflow)
 {
 	mfn_t a = pvt_alloc(&dom_a);
@@ -374,6 +398,34 @@ START_TEST(test_mod_entry_refusals)
 }
 END_TEST
 
+/* The compare-and-exchange form: a stale expectation changes nothing, neither entry nor references. */
+START_TEST(test_mod_entry_from)
+{
+	struct pvt_tree t;
+	mfn_t plain = pvt_alloc(&dom_a);
+	uint64_t before;
+
+	pvt_tree_build(&dom_a, &t, 2);
+	ck_assert_int_eq(pv_mm_pin_table(&dom_a, t.l4, 4), 0);
+	before = pvt_tbl(t.l1)[0];
+	/* Another vCPU cleared accessed since the caller read the entry (Linux's test-and-clear-young): refused. */
+	ck_assert(before & PV_PTE_A);
+	pvt_tbl(t.l1)[0] &= ~PV_PTE_A;
+	ck_assert_int_eq(pv_mm_mod_entry_from(&dom_a, t.l1, 0, before, pvt_pte(plain, F_RO)), -XEN_EAGAIN);
+	ck_assert(pvt_tbl(t.l1)[0] == (before & ~PV_PTE_A));
+	ck_assert_uint_eq(pvt_gen(plain), 0);
+	ck_assert_uint_eq(pvt_gen(t.data[0]), 1);
+	/* With the entry as it is now: done, the references move. */
+	ck_assert_int_eq(pv_mm_mod_entry_from(&dom_a, t.l1, 0, before & ~PV_PTE_A, pvt_pte(plain, F_RO)), 0);
+	ck_assert(pvt_tbl(t.l1)[0] == pvt_pte(plain, F_RO));
+	ck_assert_uint_eq(pvt_gen(plain), 1);
+	ck_assert_uint_eq(pvt_gen(t.data[0]), 0);
+	/* The rules still apply to a current expectation. */
+	ck_assert_int_eq(pv_mm_mod_entry_from(&dom_a, t.l1, 0, pvt_pte(plain, F_RO), pvt_pte(t.l1, F_DATA)), -XEN_EBUSY);
+	expect_recount();
+}
+END_TEST
+
 START_TEST(test_mod_entry_counts)
 {
 	struct pvt_tree t;
@@ -585,6 +637,8 @@ static Suite *pv_mm_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_checked_fixture(tc, pvt_setup, pvt_teardown);
+	tcase_add_test(tc, test_claim_for_release);
+	tcase_add_test(tc, test_mod_entry_from);
 	tcase_add_test(tc, test_get_page_ownership);
 	tcase_add_test(tc, test_count_overflow);
 	tcase_add_test(tc, test_type_change_rules);

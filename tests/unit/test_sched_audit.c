@@ -17,36 +17,66 @@ static int unit_index(struct sched_unit *const *units, int nr_units, const struc
 	return -1;
 }
 
-/* The queue holds each unit at most once, only runnable idle units, and matches head/tail/count and flags. */
+/* Each CPU's queue holds each unit at most once, only runnable idle units of that CPU, and matches head/tail/counts and flags. */
 static const char *audit_queue(const struct sched_policy *p, struct sched_unit *const *units, int nr_units,
 			       bool *seen)
 {
-	const struct sched_unit *last = NULL;
-	unsigned int count = 0;
+	unsigned int total = 0;
 
-	for (const struct sched_unit *u = p->head; u; u = u->next) {
-		int i = unit_index(units, nr_units, u);
+	for (int c = 0; c < SCHED_MAX_CPUS; c++) {
+		const struct sched_rq *rq = &p->rq[c];
+		const struct sched_unit *last = NULL;
+		unsigned int count = 0;
 
-		if (i < 0)
-			return "queue holds an unknown unit";
-		if (seen[i]) {
-			snprintf(audit_msg, sizeof(audit_msg), "unit %d queued twice", i);
+		for (const struct sched_unit *u = rq->head; u; u = u->next) {
+			int i = unit_index(units, nr_units, u);
+
+			if (i < 0)
+				return "queue holds an unknown unit";
+			if (seen[i]) {
+				snprintf(audit_msg, sizeof(audit_msg), "unit %d queued twice", i);
+				return audit_msg;
+			}
+			seen[i] = true;
+			if (!u->queued || !u->runnable || u->running || u->cpu != c) {
+				snprintf(audit_msg, sizeof(audit_msg),
+					 "unit %d in queue %d: queued=%d runnable=%d running=%d cpu=%d",
+					 i, c, u->queued, u->runnable, u->running, u->cpu);
+				return audit_msg;
+			}
+			last = u;
+			count++;
+		}
+		if (rq->tail != last)
+			return "tail is not the last queued unit";
+		if (count != rq->nr_queued) {
+			snprintf(audit_msg, sizeof(audit_msg), "queue %d: nr_queued %u but %u units", c, rq->nr_queued,
+				 count);
 			return audit_msg;
 		}
-		seen[i] = true;
-		if (!u->queued || !u->runnable || u->running) {
-			snprintf(audit_msg, sizeof(audit_msg), "unit %d in queue: queued=%d runnable=%d running=%d",
-				 i, u->queued, u->runnable, u->running);
-			return audit_msg;
-		}
-		last = u;
-		count++;
+		total += count;
 	}
-	if (p->tail != last)
-		return "tail is not the last queued unit";
-	if (count != p->nr_queued) {
-		snprintf(audit_msg, sizeof(audit_msg), "nr_queued %u but %u units in queue", p->nr_queued, count);
+	if (total != p->nr_queued) {
+		snprintf(audit_msg, sizeof(audit_msg), "nr_queued %u but %u units in queues", p->nr_queued, total);
 		return audit_msg;
+	}
+	return NULL;
+}
+
+/* Each group's count of runnable units matches its units. */
+static const char *audit_groups(const struct sched_policy *p, struct sched_unit *const *units, int nr_units)
+{
+	for (int i = 0; i < nr_units; i++) {
+		const struct sched_group *g = units[i]->group ? units[i]->group : &p->default_group;
+		unsigned int n = 0;
+
+		for (int j = 0; j < nr_units; j++)
+			n += (units[j]->group ? units[j]->group : &p->default_group) == g && units[j]->runnable;
+		if (n != g->nr_runnable) {
+			snprintf(audit_msg, sizeof(audit_msg), "unit %d's group counts %u runnable, %u are", i,
+				 g->nr_runnable, n);
+			return audit_msg;
+		}
 	}
 	return NULL;
 }
@@ -109,5 +139,8 @@ const char *sched_audit(const struct sched_policy *p, struct sched_unit *const *
 		if (u->runtime < 0)
 			return "negative runtime";
 	}
+	why = audit_groups(p, units, nr_units);
+	if (why)
+		return why;
 	return cur ? audit_cpus(units, nr_units, cur, nr_cpus) : NULL;
 }

@@ -14,12 +14,13 @@ const char *sched_audit(const struct sched_policy *p, struct sched_unit *const *
 #define NR_CPUS		3
 #define SLICE_MS	(SCHED_SLICE_NS / MS)
 /*
- * Longest a runnable unit can wait: with all CPUs busy at most N-M wait, and
- * each CPU takes one from the queue at least once a slice, so the last one
- * waits ceil((N-M)/M) slices, plus one tick when it was queued in the middle
- * of a tick, after some CPUs had already picked.
+ * Longest a runnable unit can wait. A global FIFO gave ceil((N-M)/M) slices
+ * plus a tick. With per-CPU queues ordered by vtime, a unit waits for its
+ * own queue's rotation, and a unit queued behind a busier CPU is taken by
+ * another only once it is MIGRATE_BIAS (a slice) behind there, and a
+ * waking unit may rejoin at the lowest vtime: two slices more.
  */
-#define MAX_WAIT_MS	((NR_UNITS - NR_CPUS + NR_CPUS - 1) / NR_CPUS * SLICE_MS + 1)
+#define MAX_WAIT_MS	(((NR_UNITS - NR_CPUS + NR_CPUS - 1) / NR_CPUS + 2) * SLICE_MS + 1)
 
 /* What the simulated world knows about a unit, independently of the policy. */
 struct sim_unit {

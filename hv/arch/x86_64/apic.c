@@ -1,4 +1,4 @@
-/* Local APIC (xAPIC MMIO): enable, periodic timer calibrated against the TSC, IPIs, INIT/SIPI. */
+/* Local APIC (xAPIC MMIO): enable, one-shot or TSC-deadline timer for the nearest timer, IPIs, INIT/SIPI. */
 #include <asm/apic.h>
 #include <asm/desc.h>
 #include <asm/paging.h>
@@ -8,6 +8,7 @@
 #include <hv/percpu.h>
 #include <hv/spinlock.h>
 #include <hv/time.h>
+#include <hv/timer.h>
 
 #define APIC_ID		0x020
 #define APIC_TPR	0x080
@@ -26,6 +27,10 @@
 
 #define LVT_MASKED	(1u << 16)
 #define LVT_PERIODIC	(1u << 17)
+#define LVT_TSC_DEADLINE (2u << 17)
+#define MSR_TSC_DEADLINE 0x6e0
+#define CPUID1_ECX_TSC_DEADLINE (1u << 24)
+#define TIMER_MAX_DELTA_NS 1000000000LL	/* arm at most this far ahead: the count is 32 bits */
 #define ICR_PENDING	(1u << 12)
 #define ICR_ASSERT	(1u << 14)
 #define ICR_LEVEL	(1u << 15)
@@ -36,6 +41,7 @@
 
 static volatile uint32_t *apic_base;
 static uint64_t timer_khz;	/* APIC timer ticks per ms at divide-by-16 */
+static bool use_tsc_deadline;	/* CPUID says the LVT timer has TSC-deadline mode */
 
 static uint32_t apic_read(unsigned int reg)
 {
@@ -148,13 +154,52 @@ uint64_t apic_timer_khz(void)
 	return timer_khz;
 }
 
-void apic_timer_start_periodic(uint64_t period_ns)
+/*
+ * This CPU's timer from now on fires once per timer_arch_program; the
+ * period is only the scheduler's tick, which other code reads
+ * (rtc_edge_tick) to know how often it is called.
+ */
+void apic_timer_start(uint64_t tick_ns)
 {
-	uint64_t count = timer_khz * period_ns / 1000000;
+	uint32_t a, b, c, d;
 
-	this_cpu()->timer_period_ns = period_ns;
+	cpuid_count(1, 0, &a, &b, &c, &d);
+	this_cpu()->timer_period_ns = tick_ns;
 	apic_write(APIC_TIMER_DIV, 0x3);
-	apic_write(APIC_LVT_TIMER, LVT_PERIODIC | VEC_TIMER);
+	if (c & CPUID1_ECX_TSC_DEADLINE) {
+		use_tsc_deadline = true;
+		apic_write(APIC_LVT_TIMER, LVT_TSC_DEADLINE | VEC_TIMER);
+	} else {
+		apic_write(APIC_LVT_TIMER, VEC_TIMER);	/* one-shot */
+	}
+	if (this_cpu()->cpu_id == 0)
+		log_info("apic: timer armed per deadline (%s), scheduler tick %lu ms",
+			 use_tsc_deadline ? "TSC-deadline mode" : "one-shot count", tick_ns / 1000000);
+}
+
+bool apic_timer_tsc_deadline(void)
+{
+	return use_tsc_deadline;
+}
+
+/* Interrupts off. Rounds up: an interrupt that comes early finds nothing due and costs a second one. */
+void timer_arch_program(s_time_t deadline)
+{
+	s_time_t delta;
+	uint64_t count;
+
+	if (use_tsc_deadline) {
+		/* 0 disarms; a deadline already past fires at once. */
+		wrmsr(MSR_TSC_DEADLINE, deadline == TIMER_NEVER ? 0 : time_ns_to_tsc(deadline));
+		return;
+	}
+	if (deadline == TIMER_NEVER) {
+		apic_write(APIC_TIMER_INIT, 0);		/* stops the count */
+		return;
+	}
+	delta = deadline - time_now_ns();
+	delta = delta < 1 ? 1 : delta > TIMER_MAX_DELTA_NS ? TIMER_MAX_DELTA_NS : delta;
+	count = ((uint64_t)delta * timer_khz + 999999) / 1000000;
 	apic_write(APIC_TIMER_INIT, (uint32_t)MAX(count, 1));
 }
 
@@ -162,4 +207,5 @@ void apic_timer_interrupt(void)
 {
 	this_cpu()->timer_ticks++;
 	apic_eoi();
+	timer_run();
 }

@@ -22,6 +22,7 @@
 #include <hv/memmap.h>
 #include <hv/mm.h>
 #include <hv/percpu.h>
+#include <hv/timer.h>
 
 #define TICK_NS		10000000ULL	/* 100 Hz until the scheduler wants something else */
 
@@ -136,7 +137,8 @@ static void cpus_init(void)
 	apic_init_bsp(acpi.lapic_pa ? acpi.lapic_pa : 0xfee00000);
 	bsp_percpu.apic_id = apic_id();
 	apic_timer_calibrate();
-	apic_timer_start_periodic(TICK_NS);
+	apic_timer_start(TICK_NS);
+	sched_cpu_start();
 	bsp_percpu.online = true;
 	nr_cpus_online = 1;
 	local_irq_enable();
@@ -167,6 +169,7 @@ void __noreturn arch_boot_bsp(uint32_t magic, paddr_t info_pa)
 	/* SSE for guests (the hypervisor itself never touches FPU state: -mgeneral-regs-only). */
 	write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
 	m2p_init();
+	timer_subsys_init();
 	scheduler_init();
 	idt_init();
 	cpu_tables_init(&bsp_percpu);

@@ -2,6 +2,7 @@
 #include <asm/acpi.h>
 #include <asm/apic.h>
 #include <asm/desc.h>
+#include <asm/flush.h>
 #include <asm/layout.h>
 #include <asm/paging.h>
 #include <asm/pv.h>
@@ -19,6 +20,7 @@
 #include <hv/percpu.h>
 #include <hv/spinlock.h>
 #include <hv/time.h>
+#include <hv/timer.h>
 
 #define TRAMPOLINE_PA	0x8000
 
@@ -94,6 +96,10 @@ unsigned int smp_boot_cpus(unsigned int maxcpus)
 
 	if (maxcpus && want > maxcpus)
 		want = maxcpus;
+	if (want > TIMER_MAX_CPUS) {
+		log_warn("smp: %u CPUs, using the first %u (timer queues)", want, TIMER_MAX_CPUS);
+		want = TIMER_MAX_CPUS;
+	}
 	nr_cpus_possible = want;
 	cpu_table[0] = this_cpu();
 	if (want == 1)
@@ -127,7 +133,8 @@ static void __noreturn ap_start(void)
 	cpu_tables_init(pc);
 	pv_cpu_init(pc);
 	apic_init_cpu();
-	apic_timer_start_periodic(cpu_table[0]->timer_period_ns);
+	apic_timer_start(cpu_table[0]->timer_period_ns);
+	sched_cpu_start();
 	pc->online = true;
 	__atomic_fetch_add(&nr_cpus_online, 1, __ATOMIC_SEQ_CST);
 	log_info("smp: CPU %u (APIC id %u) online", pc->cpu_id, pc->apic_id);
@@ -144,6 +151,9 @@ void smp_ipi_interrupt(void)
 	if (work & IPI_PING)
 		__atomic_fetch_add(&pc->ipi_pings, 1, __ATOMIC_RELEASE);
 	apic_eoi();
+	flush_answer();
+	/* Every kick may be timer_arch_kick: another CPU queued a timer here earlier than the one armed. */
+	timer_run();
 }
 
 unsigned int smp_ping_all(void)
@@ -180,6 +190,19 @@ void arch_enter_idle(void)
 void cpu_kick(struct percpu *pc)
 {
 	apic_send_ipi(pc->apic_id, VEC_IPI);
+}
+
+void timer_arch_kick(unsigned int cpu)
+{
+	struct percpu *pc = cpu < nr_cpus_possible ? cpu_table[cpu] : NULL;
+
+	if (pc && pc->online)
+		cpu_kick(pc);
+}
+
+unsigned int timer_arch_cpu(void)
+{
+	return smp_processor_id();
 }
 
 bool sched_work_waiting(void);

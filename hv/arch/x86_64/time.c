@@ -3,6 +3,7 @@
 #include <hv/log.h>
 #include <hv/percpu.h>
 #include <hv/time.h>
+#include <hv/timer.h>
 
 #define PIT_HZ		1193182
 #define CALIBRATE_MS	10
@@ -157,6 +158,34 @@ bool rtc_edge_tick(void)
 uint64_t tsc_khz(void)
 {
 	return tsc_freq_khz;
+}
+
+static s_time_t ticks_to_ns(uint64_t ticks)
+{
+	return (s_time_t)(((unsigned __int128)ticks * ns_mult) >> 32);
+}
+
+/* A TSC value at which time_now_ns() reads at least ns (never 0, which would disarm a TSC deadline). */
+uint64_t time_ns_to_tsc(s_time_t ns)
+{
+	uint64_t ticks;
+	s_time_t short_by;
+
+	if (ns <= 0 || !ns_mult)
+		return tsc_at_boot ? tsc_at_boot : 1;
+	/* No 128-bit division here: estimate from the kHz figure, then close the gap ns_mult's rounding leaves. */
+	ticks = (uint64_t)ns / 1000000 * tsc_freq_khz + (uint64_t)ns % 1000000 * tsc_freq_khz / 1000000;
+	short_by = ns - ticks_to_ns(ticks);
+	if (short_by > 0)
+		ticks += (uint64_t)short_by * tsc_freq_khz / 1000000 + 1;
+	while (ticks_to_ns(ticks) < ns)
+		ticks++;
+	return tsc_at_boot + ticks;
+}
+
+s_time_t timer_arch_now(void)
+{
+	return time_now_ns();
 }
 
 s_time_t time_now_ns(void)

@@ -174,8 +174,6 @@ static void nmi_interrupt(const struct cpu_regs *r)
 	log_warn("unexpected NMI at %016lx", r->rip);
 }
 
-void sched_tick(void);
-void pv_timer_tick(void);
 
 /* Vectors with their own IST stack: their frame is not the guest frame at the stack top, so no exit work. */
 static bool ist_vector(uint64_t v)
@@ -204,9 +202,7 @@ void trap_dispatch(struct cpu_regs *r)
 		nmi_interrupt(r);
 		return;
 	case VEC_TIMER:
-		apic_timer_interrupt();
-		pv_timer_tick();
-		sched_tick();
+		apic_timer_interrupt();	/* runs this CPU's due timers, the scheduler tick among them */
 		break;
 	case VEC_IPI:
 		smp_ipi_interrupt();

@@ -5,6 +5,7 @@
 #include <hv/frame.h>
 #include <hv/sched.h>
 #include <hv/spinlock.h>
+#include <hv/timer.h>
 #include <hv/types.h>
 #include <pvabi/errno.h>
 #include <pvabi/xen.h>
@@ -47,9 +48,9 @@ struct vcpu {
 	 * before its old CPU has saved it; a CPU that picks it waits for this.
 	 */
 	volatile bool on_cpu;
-	/* SCHEDOP_poll: blocked until a polled port is pending or the deadline (ns, 0 = none) passes. */
+	/* SCHEDOP_poll: blocked until a polled port is pending or poll_timer fires (it moves with the vCPU). */
 	volatile bool polling;
-	int64_t poll_deadline;
+	struct timer poll_timer;
 	struct vcpu_info *vcpu_info;	/* in shared_info for vCPUs below 32 */
 	uint64_t hypercalls;		/* total, for the counters dump */
 	struct arch_vcpu arch;
@@ -61,16 +62,27 @@ struct domain {
 	char name[DOMAIN_NAME_MAX];
 	bool is_privileged;		/* dom0: SIF_PRIVILEGED | SIF_INITDOMAIN */
 
+	/*
+	 * References: one for the domain list (dropped by domain_destroy), one
+	 * per domain_find/domain_get. The memory is freed at the last put;
+	 * teardown itself happens in domain_destroy, so a holder checks
+	 * d->state (DOM_DYING) before it uses anything beyond the fields.
+	 */
+	uint32_t refcnt;
+
 	/* Fields below under lock. */
 	spinlock_t lock;
 	enum domain_state state;
 	uint8_t shutdown_reason;	/* SHUTDOWN_*, valid in DOM_SHUTDOWN */
 	bool shutdown_code_set;
 	uint8_t shutdown_code;		/* from SCHEDOP_shutdown_code */
-	/* SCHEDOP_watchdog: deadline in ns, 0 = slot free; the boot CPU's tick checks them. */
-	int64_t watchdog[2];
+	/* SCHEDOP_watchdog (common/domain_timers.c): slots in use, each a timer on the CPU that armed it. */
+	bool watchdog_used[2];
+	struct timer watchdog_timer[2];	/* the timers themselves are under their queue's lock */
+	struct timer console_timer;	/* drains the domU console ring (until dom0 serves consoles) */
 
 	struct frame_owner mem;		/* charged for every frame the domain owns */
+	struct sched_group sched_group;	/* weight and cap (xl sched-credit), under the scheduler's lock */
 	unsigned int max_vcpus;
 	struct vcpu **vcpu;		/* max_vcpus entries */
 
@@ -132,9 +144,13 @@ struct domain *domain_create(domid_t domid, const char *name, bool privileged,
 			     unsigned int max_vcpus, uint64_t max_pages, int *err);
 /* Frees everything the domain holds: memory, vCPUs, its id. The domain must be shut down or never started. */
 void domain_destroy(struct domain *d);
+/* The domain with this id, with a reference (domain_put when done), or NULL; a dying one is not found. */
 struct domain *domain_find(domid_t domid);
-/* The domain with the lowest domid >= from, or NULL. */
+/* The domain with the lowest domid >= from, with a reference (domain_put it), or NULL. */
 struct domain *domain_find_next(domid_t from);
+void domain_get(struct domain *d);
+/* Drops a reference; the last one frees the domain's memory (after domain_destroy dropped the list's). */
+void domain_put(struct domain *d);
 /* Calls fn for every domain with the domain list locked: fn must not create or destroy domains. */
 void domain_for_each(void (*fn)(struct domain *d, void *arg), void *arg);
 unsigned int domain_count(void);
@@ -156,6 +172,12 @@ int domain_unpause_all_vcpus(struct domain *d);
 void domain_shutdown(struct domain *d, uint8_t reason);
 /* A guest fault it cannot handle: dump, then shut down with SHUTDOWN_crash. */
 void domain_crash(struct domain *d, const char *why);
+
+/* Per-domain and per-vCPU timers of common code (common/domain_timers.c): set up once the vCPUs exist; killed first in teardown. */
+void domain_timers_init(struct domain *d);
+void domain_timers_kill(struct domain *d);
+/* SCHEDOP_watchdog: id 0 creates (returns the id), a known id re-arms, timeout 0 removes. */
+long domain_watchdog_op(struct domain *d, uint32_t id, uint32_t timeout);
 
 /* Pause reasons (VPF_*): a vCPU runs only while none is set. Safe from any CPU. */
 void vcpu_pause_flag_set(struct vcpu *v, uint32_t flag);

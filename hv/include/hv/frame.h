@@ -40,12 +40,14 @@ extern struct frame_owner frame_owner_hv;
  * the owner's allocation) plus flags. Owned by the PV memory manager; the
  * allocator only zeroes it when a block is allocated.
  *   bits  0..31  reference count
- *   bits 32..61  reserved (zero)
+ *   bits 32..60  reserved (zero)
+ *   bit  61      PGC_LEAVING: its owner is giving it up (balloon): get_page refuses it
  *   bit  62      PGC_SHARED_HV: hypervisor-owned frame a guest may map
  *                (shared_info, grant table frames)
  *   bit  63      PGC_ALLOCATED: the owner's own reference is held
  */
 #define PGC_COUNT_MASK		0xffffffffULL
+#define PGC_LEAVING		(1ULL << 61)
 #define PGC_SHARED_HV		(1ULL << 62)
 #define PGC_ALLOCATED		(1ULL << 63)
 

@@ -17,6 +17,8 @@ unsigned int boot_domains_start(void);
 /* Boot CPU's idle loop: stops the machine once every domain has shut down. */
 void boot_domains_poll(void);
 void scheduler_init(void);
+/* On each CPU as it comes up, before it takes interrupts: starts its scheduler tick (a timer). */
+void sched_cpu_start(void);
 
 /* Arch hooks the common code uses. */
 void __noreturn arch_enter_idle(void);

@@ -23,6 +23,8 @@ struct percpu {
 	/* IPIs: bits set by the sender, cleared by this CPU. */
 	volatile uint32_t ipi_pending;
 	volatile uint64_t ipi_pings;
+	/* TLB shootdowns (arch flush.c): tickets asked by other CPUs, the last one this CPU's flush covered. */
+	volatile uint64_t flush_req, flush_done;
 
 	/* Idle loop iterations that halted: cheap evidence the CPU sleeps. */
 	uint64_t idle_halts;

@@ -178,6 +178,14 @@ static inline enum page_type pv_level_type(unsigned int level)
  * -XEN_EOVERFLOW.
  */
 int get_page(struct page_info *pg, struct domain *d, bool allow_shared_hv);
+/*
+ * Before d gives a frame back (decrease_reservation): 0 if it is d's and
+ * holds no general or type reference, and then no get_page succeeds on it
+ * until pv_mm_release_abort (the frame is freed instead); else -XEN_EINVAL.
+ * Safe against d's other vCPUs mapping it at the same time.
+ */
+int pv_mm_claim_for_release(struct domain *d, struct page_info *pg);
+void pv_mm_release_abort(struct page_info *pg);
 /* Drops a general reference; a put without a get is a hypervisor bug (panic). */
 void put_page(struct page_info *pg);
 
@@ -237,6 +245,13 @@ int pv_mm_unpin_table(struct domain *d, mfn_t mfn, unsigned int level);
  * entry. L4 slots 256..271 -> -XEN_EPERM. The caller flushes TLBs.
  */
 int pv_mm_mod_entry(struct domain *d, mfn_t table_mfn, unsigned int index, uint64_t new_entry, bool preserve_ad);
+/*
+ * The same as one compare-and-exchange: only if the entry still is expect
+ * (another vCPU, or a CPU setting accessed/dirty, may have changed it
+ * since the caller read it), else -XEN_EAGAIN with nothing changed. For
+ * emulated guest writes, whose result depends on the value they read.
+ */
+int pv_mm_mod_entry_from(struct domain *d, mfn_t table_mfn, unsigned int index, uint64_t expect, uint64_t new_entry);
 
 /*
  * Grant mappings (hv/common/grant_op.c): puts val into slot index of d's

@@ -1,5 +1,6 @@
 /* PV vCPU state on and off the CPU: syscall stubs, context switch, exit-to-guest work, guest faults. */
 #include <asm/desc.h>
+#include <asm/flush.h>
 #include <asm/layout.h>
 #include <asm/paging.h>
 #include <asm/pv.h>
@@ -107,6 +108,7 @@ int arch_vcpu_init(struct vcpu *v)
 	pv_debugreg_init(v);
 	/* Xen gives every vCPU a 10 ms periodic VIRQ_TIMER until the guest stops it. */
 	v->arch.periodic_period = 10000000;
+	pv_vcpu_timers_init(v);
 	return 0;
 }
 
@@ -186,6 +188,8 @@ void arch_domain_destroy(struct domain *d)
 	size_t still_held, nr_owned;
 	unsigned int list_order;
 
+	for (unsigned int i = 0; i < d->max_vcpus; i++)
+		pv_vcpu_timers_kill(d->vcpu[i]);
 	release_kept_frames(d);
 	/* The frame table, not the builder's P2M, says what the domain owns now (ballooning changes it). */
 	owned = collect_owned_frames(d, &nr_owned, &list_order);
@@ -268,11 +272,17 @@ void context_switch(struct vcpu *prev, struct vcpu *next)
 		/* Published while prev's page tables are still loaded: the area is a guest VA. */
 		pv_runstate_change(prev, prev->pause_flags & VPF_BLOCKED ? RUNSTATE_blocked :
 				   prev->pause_flags ? RUNSTATE_offline : RUNSTATE_runnable, true);
+		pv_timers_switch_out(prev);
 		__atomic_store_n(&prev->on_cpu, false, __ATOMIC_RELEASE);
 	}
 	pc->curr = next;
 	if (!next) {
 		write_cr3(idle_pg_table_pa);
+		/* Global guest entries survive a CR3 load: flush them, then prev's domain needs no shootdown here. */
+		if (prev) {
+			flush_tlb_local_all();
+			flush_domain_leave(prev->domain);
+		}
 		pv_show_gdt(pc, NULL);
 		reset_stack_and_jump(f, idle_loop);
 	}
@@ -280,8 +290,12 @@ void context_switch(struct vcpu *prev, struct vcpu *next)
 	while (__atomic_load_n(&next->on_cpu, __ATOMIC_ACQUIRE))
 		cpu_relax();
 	next->on_cpu = true;
-	load_vcpu(pc, next);
+	flush_domain_enter(next->domain);
+	load_vcpu(pc, next);		/* flushes the whole TLB */
+	if (prev && prev->domain != next->domain)
+		flush_domain_leave(prev->domain);
 	pv_runstate_change(next, RUNSTATE_running, true);
+	pv_timers_switch_in(next);
 	pv_update_time(next);
 	/* A vCPU woken by an event enters its callback first, as any return to the guest does. */
 	pv_deliver_upcall(next, guest_frame(pc));

@@ -1,5 +1,6 @@
 /* memory_op for PV guests: reservations (balloon), the M2P's whereabouts, and memory maps. */
 #include <asm/domain.h>
+#include <asm/flush.h>
 #include <asm/m2p.h>
 #include <asm/pv.h>
 #include <asm/x86.h>
@@ -54,12 +55,20 @@ static int release_extent(struct domain *d, mfn_t mfn, unsigned int order)
 			return -XEN_EINVAL;
 		return -XEN_EBUSY;	/* a page inside a bigger block: kept until the block can go */
 	}
+	/* The look above was a quick refusal; this claim holds against the guest's other vCPUs mapping a frame now. */
+	for (uint64_t i = 0; i < (1ULL << order); i++) {
+		if (pv_mm_claim_for_release(d, mfn_to_page(mfn + i)) < 0) {
+			while (i--)
+				pv_mm_release_abort(mfn_to_page(mfn + i));
+			return -XEN_EINVAL;
+		}
+	}
 	for (uint64_t i = 0; i < (1ULL << order); i++) {
 		m2p_set(mfn + i, M2P_INVALID);
 		mfn_to_page(mfn + i)->type_info = 0;
 	}
-	/* The guest may still have the frame in this CPU's TLB from a mapping it already removed. */
-	flush_tlb_local_all();
+	/* The guest may still have the frame in a TLB from a mapping it already removed: every CPU it ran on flushes. */
+	flush_tlb_domain(d);
 	frame_free(mfn, order);
 	return 0;
 }

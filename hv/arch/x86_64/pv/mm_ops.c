@@ -1,5 +1,6 @@
 /* PV MMU hypercalls: mmu_update, mmuext_op, update_va_mapping. Validation lives in common/pv_mm*.c; this is decode and TLB work. */
 #include <asm/domain.h>
+#include <asm/flush.h>
 #include <asm/layout.h>
 #include <asm/m2p.h>
 #include <asm/paging.h>
@@ -59,10 +60,26 @@ void flush_tlb_local_all(void)
 	write_cr4(cr4);
 }
 
-/* A frame changed type: no CPU may keep a mapping made under the old one. Domains have one vCPU, running here. */
+/*
+ * A frame changed type: no CPU may keep a mapping made under the old one.
+ * Only its owner's page tables can map it today (no foreign or grant
+ * mappings yet: those must add the mapping domains' CPUs here).
+ */
 void pv_mm_flush_tlbs(struct page_info *pg)
 {
-	flush_tlb_local_all();
+	struct frame_owner *o = frame_owner_of(page_to_mfn(pg));
+
+	if (o && o != &frame_owner_hv)
+		flush_tlb_domain(container_of(o, struct domain, mem));
+	else
+		flush_tlb_mask(~0ULL);
+}
+
+/* Waiting for another CPU's (de)validation: it may be waiting for this CPU's flush. */
+void pv_mm_spin_wait(void)
+{
+	flush_answer();
+	cpu_relax();
 }
 
 /*
@@ -328,16 +345,22 @@ static int one_mmuext(struct vcpu *v, const struct mmuext_op *op)
 	case MMUEXT_NEW_USER_BASEPTR:
 		return set_baseptr(v, op->arg1.mfn, true);
 	case MMUEXT_TLB_FLUSH_LOCAL:
-	case MMUEXT_TLB_FLUSH_MULTI:
-	case MMUEXT_TLB_FLUSH_ALL:
-		/* One vCPU per domain today: every flush is this CPU's. */
 		flush_tlb_local_all();
 		return 0;
+	case MMUEXT_TLB_FLUSH_MULTI:
+	case MMUEXT_TLB_FLUSH_ALL:
+		/* MULTI's vCPU mask is not read: every CPU of the domain flushes, a superset. */
+		flush_tlb_domain(d);
+		return 0;
 	case MMUEXT_INVLPG_LOCAL:
-	case MMUEXT_INVLPG_MULTI:
-	case MMUEXT_INVLPG_ALL:
 		if (guest_range_ok(op->arg1.linear_addr, 1))
 			invlpg((void *)op->arg1.linear_addr);
+		return 0;
+	case MMUEXT_INVLPG_MULTI:
+	case MMUEXT_INVLPG_ALL:
+		/* Remote CPUs flush everything rather than one page: fewer kinds of request, same guarantee. */
+		if (guest_range_ok(op->arg1.linear_addr, 1))
+			flush_tlb_domain(d);
 		return 0;
 	case MMUEXT_FLUSH_CACHE:
 	case MMUEXT_FLUSH_CACHE_GLOBAL:
@@ -430,6 +453,11 @@ long do_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags, uint64_t a4
 	rc = pv_mm_mod_entry(v->domain, l1, (unsigned int)((va >> 12) & 511), val, false);
 	if (rc < 0)
 		return rc;
+	/* Bits above the flush type: UVMF_ALL, or UVMF_MULTI's vCPU-mask pointer (not read: all the domain's CPUs). */
+	if ((flags & UVMF_FLUSHTYPE_MASK) && (flags & ~UVMF_FLUSHTYPE_MASK)) {
+		flush_tlb_domain(v->domain);
+		return 0;
+	}
 	switch (flags & UVMF_FLUSHTYPE_MASK) {
 	case UVMF_TLB_FLUSH:
 		flush_tlb_local_all();
@@ -455,7 +483,10 @@ long do_update_va_mapping_otherdomain(uint64_t va, uint64_t val, uint64_t flags,
 	if (!d->is_privileged)
 		return -XEN_EPERM;
 	fd = domain_find((domid_t)domid);
-	return fd ? -XEN_EINVAL : -XEN_ESRCH;
+	if (!fd)
+		return -XEN_ESRCH;
+	domain_put(fd);
+	return -XEN_EINVAL;
 }
 
 /*

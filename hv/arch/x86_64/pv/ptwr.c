@@ -211,8 +211,16 @@ bool pv_emulate_ptwr(struct vcpu *v, struct cpu_regs *r, uint64_t cr2)
 		return false;
 	}
 	if (store) {
+		int rc;
+
 		merged = (entry & ~(size_mask(in.opsize) << shift)) | (val << shift);
-		if (pv_mm_mod_entry(v->domain, table, (unsigned int)((cr2 & 0xfff) >> 3), merged, false) < 0) {
+		/* Atomic as the instruction: the entry must still be what it read (xchg, cmpxchg, partial writes). */
+		rc = pv_mm_mod_entry_from(v->domain, table, (unsigned int)((cr2 & 0xfff) >> 3), entry, merged);
+		if (rc == -XEN_EAGAIN) {
+			*r = saved;	/* changed under us: the guest runs the instruction again and we look again */
+			return true;
+		}
+		if (rc < 0) {
 			*r = saved;	/* an entry the rules refuse: the guest sees its page fault */
 			return false;
 		}

@@ -1,4 +1,4 @@
-/* vcpu_op and the vCPU's view of time: pvclock, runstate, one-shot and periodic timers, vcpu_info placement. */
+/* vcpu_op and the vCPU's view of time: pvclock, runstate, one-shot and periodic timers (on the vCPU's CPU), vcpu_info placement. */
 #include <asm/domain.h>
 #include <asm/pv.h>
 #include <asm/time.h>
@@ -12,6 +12,7 @@
 #include <hv/percpu.h>
 #include <hv/pv_mm.h>
 #include <hv/time.h>
+#include <hv/timer.h>
 #include <pvabi/errno.h>
 #include <pvabi/sched.h>
 #include <pvabi/vcpu.h>
@@ -164,19 +165,63 @@ static void fire_timer(struct vcpu *v)
 	evtchn_send_virq(v, VIRQ_TIMER_NR);
 }
 
-/* Every tick on the CPU running v (periodic and one-shot) and for blocked vCPUs from the boot CPU. */
-void pv_check_timers(struct vcpu *v, int64_t now)
+static void singleshot_fn(void *data)
 {
-	struct arch_vcpu *a = &v->arch;
+	fire_timer(data);
+}
 
-	if (a->singleshot_deadline && now >= a->singleshot_deadline) {
-		a->singleshot_deadline = 0;
-		fire_timer(v);
+/* Armed only while v runs (as Xen): a blocked vCPU is not woken by its periodic timer. */
+static void periodic_fn(void *data)
+{
+	struct vcpu *v = data;
+	struct arch_vcpu *a = &v->arch;
+	s_time_t now = time_now_ns(), period = a->periodic_period;
+
+	if (!period)
+		return;
+	a->periodic_next += period;
+	if (a->periodic_next <= now)
+		a->periodic_next = now + period;	/* missed periods are not made up */
+	fire_timer(v);
+	timer_set(&a->periodic_timer, a->periodic_next);
+}
+
+void pv_vcpu_timers_init(struct vcpu *v)
+{
+	timer_init(&v->arch.singleshot_timer, singleshot_fn, v, 0);
+	timer_init(&v->arch.periodic_timer, periodic_fn, v, 0);
+}
+
+void pv_vcpu_timers_kill(struct vcpu *v)
+{
+	timer_kill(&v->arch.singleshot_timer);
+	timer_kill(&v->arch.periodic_timer);
+}
+
+/* prev leaves this CPU: its periodic timer stops until it runs again. */
+void pv_timers_switch_out(struct vcpu *prev)
+{
+	timer_stop(&prev->arch.periodic_timer);
+}
+
+/* next runs here now: its timers live on this CPU's queue; a period that passed while it was off fires now. */
+void pv_timers_switch_in(struct vcpu *next)
+{
+	struct arch_vcpu *a = &next->arch;
+	unsigned int cpu = smp_processor_id();
+	s_time_t now, period = a->periodic_period;
+
+	timer_migrate(&a->singleshot_timer, cpu);
+	timer_migrate(&a->periodic_timer, cpu);
+	timer_migrate(&next->poll_timer, cpu);
+	if (!period)
+		return;
+	now = time_now_ns();
+	if (now >= a->periodic_next) {
+		a->periodic_next = now + period;
+		fire_timer(next);
 	}
-	if (a->periodic_period && now >= a->periodic_next) {
-		a->periodic_next = now + a->periodic_period;
-		fire_timer(v);
-	}
+	timer_set(&a->periodic_timer, a->periodic_next);
 }
 
 static long register_vcpu_info(struct vcpu *v, uint64_t arg)
@@ -276,22 +321,27 @@ long do_vcpu_op(uint64_t cmd, uint64_t vcpuid, uint64_t arg, uint64_t a4, uint64
 			return -XEN_EINVAL;
 		v->arch.periodic_period = (int64_t)per.period_ns;
 		v->arch.periodic_next = time_now_ns() + v->arch.periodic_period;
+		/* Another vCPU's timer is armed only if it runs (then its old deadline is replaced), else at its switch-in. */
+		if (v == cur || timer_is_active(&v->arch.periodic_timer))
+			timer_set(&v->arch.periodic_timer, v->arch.periodic_next);
 		return 0;
 	case VCPUOP_stop_periodic_timer:
 		v->arch.periodic_period = 0;
+		timer_stop(&v->arch.periodic_timer);
 		return 0;
 	case VCPUOP_set_singleshot_timer:
 		if (copy_from_guest(&one, arg, sizeof(one)) < 0)
 			return -XEN_EFAULT;
 		/* VCPU_SSHOTTMR_future is ignored, as Xen 4.17 does: a past deadline fires at once. */
-		v->arch.singleshot_deadline = (int64_t)one.timeout_abs_ns ? (int64_t)one.timeout_abs_ns : 1;
 		if ((int64_t)one.timeout_abs_ns <= time_now_ns()) {
-			v->arch.singleshot_deadline = 0;
+			timer_stop(&v->arch.singleshot_timer);
 			fire_timer(v);
+		} else {
+			timer_set(&v->arch.singleshot_timer, (s_time_t)one.timeout_abs_ns);
 		}
 		return 0;
 	case VCPUOP_stop_singleshot_timer:
-		v->arch.singleshot_deadline = 0;
+		timer_stop(&v->arch.singleshot_timer);
 		return 0;
 	case VCPUOP_register_vcpu_info:
 		return register_vcpu_info(v, arg);
@@ -308,30 +358,6 @@ long do_vcpu_op(uint64_t cmd, uint64_t vcpuid, uint64_t arg, uint64_t a4, uint64
 	}
 }
 
-void domain_check_watchdogs(struct domain *d, int64_t now);
-
-static void check_blocked(struct domain *d, void *arg)
-{
-	domain_check_watchdogs(d, *(int64_t *)arg);
-	/* Also the place the boot CPU reads domU console rings, until dom0 announces its console backend. */
-	if (d->console_mfn != MFN_INVALID && d->state == DOM_RUNNING && !domctl_console_in_dom0())
-		console_ring_drain(d, mfn_to_virt(d->console_mfn));
-	for (unsigned int i = 0; i < d->max_vcpus; i++) {
-		struct vcpu *v = d->vcpu[i];
-
-		if (v && v->polling && v->poll_deadline && *(int64_t *)arg >= v->poll_deadline) {
-			v->polling = false;
-			vcpu_pause_flag_clear(v, VPF_BLOCKED);
-		}
-		/* Only the one-shot timer wakes a blocked vCPU; the periodic one ticks while it runs. */
-		if (v && (v->pause_flags & VPF_BLOCKED) && v->arch.singleshot_deadline &&
-		    *(int64_t *)arg >= v->arch.singleshot_deadline) {
-			v->arch.singleshot_deadline = 0;
-			fire_timer(v);
-		}
-	}
-}
-
 /* The RTC edge made the wall clock exact: guests that boot from now on read the better value. */
 static void republish_wallclock(struct domain *d, void *arg)
 {
@@ -339,17 +365,9 @@ static void republish_wallclock(struct domain *d, void *arg)
 	pv_domain_time_init(d);
 }
 
-/* Each CPU's tick: its running vCPU's timers; the boot CPU also wakes blocked vCPUs whose time came. */
+/* Each CPU's scheduler tick; CPU 0 seeks the RTC's seconds edge (vCPU timers are timers of their own). */
 void pv_timer_tick(void)
 {
-	struct percpu *pc = this_cpu();
-	int64_t now = time_now_ns();
-
-	if (pc->curr)
-		pv_check_timers(pc->curr, now);
-	if (pc->cpu_id == 0) {
-		domain_for_each(check_blocked, &now);
-		if (rtc_edge_tick())
-			domain_for_each(republish_wallclock, NULL);
-	}
+	if (this_cpu()->cpu_id == 0 && rtc_edge_tick())
+		domain_for_each(republish_wallclock, NULL);
 }

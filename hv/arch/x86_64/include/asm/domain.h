@@ -5,6 +5,7 @@
 #include <asm/regs.h>
 #include <hv/types.h>
 #include <hv/lib.h>
+#include <hv/timer.h>
 
 struct arch_vcpu {
 	/* Guest registers while the vCPU is not running (on the CPU, they are the frame at the stack top). */
@@ -36,8 +37,9 @@ struct arch_vcpu {
 	uint64_t debugreg[8];		/* 4, 5 unused; live in hardware while %dr7 enables any */
 	uint8_t fpu[512] __aligned(16);	/* fxsave area while off the CPU */
 
-	/* vcpu_op: timers (ns since boot; 0 = off), runstate, a vcpu_info moved out of shared_info. */
-	int64_t singleshot_deadline;
+	/* vcpu_op: timers on the CPU the vCPU runs on (periodic_period 0 = off), runstate, a vcpu_info moved out of shared_info. */
+	struct timer singleshot_timer;
+	struct timer periodic_timer;	/* armed only while the vCPU runs */
 	int64_t periodic_period, periodic_next;
 	uint64_t runstate_area;		/* guest VA, 0: none */
 	bool runstate_pending;		/* changed while user page tables were loaded: publish on kernel entry */
@@ -73,6 +75,12 @@ struct arch_domain {
 	uint64_t virt_base;		/* guest VA of PFN 0 of the initial region */
 	uint64_t nr_pages;		/* pages given at build time */
 	unsigned int teardown_budget;	/* preemption points left in this teardown step (0: not tearing down) */
+	/*
+	 * CPUs that may hold TLB entries made through this domain's page
+	 * tables (bit per CPU, atomics): set before a CPU loads them, cleared
+	 * once it flushed after leaving the domain (flush.c).
+	 */
+	volatile uint64_t dirty_cpus;
 };
 
 #endif

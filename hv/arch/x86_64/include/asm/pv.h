@@ -69,7 +69,11 @@ void pv_domain_time_init(struct domain *d);
 void pv_runstate_change(struct vcpu *v, int state, bool publish);
 /* On entry to guest kernel mode: writes a runstate update that user page tables kept out. */
 void pv_runstate_publish_pending(struct vcpu *v);
-void pv_check_timers(struct vcpu *v, int64_t now);
+/* vCPU timers (pv/vcpu_op.c): created with the vCPU, killed before it is freed, moved with it between CPUs. */
+void pv_vcpu_timers_init(struct vcpu *v);
+void pv_vcpu_timers_kill(struct vcpu *v);
+void pv_timers_switch_out(struct vcpu *prev);
+void pv_timers_switch_in(struct vcpu *next);
 
 /* Guest GDTs (descriptors.c). */
 void pv_show_gdt(struct percpu *pc, const struct vcpu *v);

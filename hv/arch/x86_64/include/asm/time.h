@@ -2,11 +2,13 @@
 #ifndef ASM_TIME_H
 #define ASM_TIME_H
 
+#include <hv/time.h>
 #include <hv/types.h>
 
 void time_init(void);
 void tsc_delay_ns(uint64_t ns);
 uint64_t tsc_boot_value(void);
+uint64_t time_ns_to_tsc(s_time_t ns);
 void time_pvclock_params(uint32_t *mul, int8_t *shift);
 /* Wall-clock ns since the epoch at system time 0 (from the RTC). */
 uint64_t time_wallclock_boot_ns(void);

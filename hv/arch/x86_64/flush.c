@@ -1,0 +1,96 @@
+/* Cross-CPU TLB shootdowns: flush the CPUs in a mask (by IPI) and wait until each flushed after the request. */
+#include <asm/apic.h>
+#include <asm/desc.h>
+#include <asm/flush.h>
+#include <asm/x86.h>
+#include <hv/domain.h>
+#include <hv/log.h>
+#include <hv/percpu.h>
+#include <hv/spinlock.h>
+
+void flush_tlb_local_all(void);
+
+/*
+ * Tickets, not a flag: a requester takes ticket t (after it changed the
+ * page tables) and waits for flush_done >= t. The target reads the latest
+ * ticket before it flushes, so a flush that covers t started after t's
+ * page-table change; one answer covers every ticket taken before it.
+ */
+void flush_answer(void)
+{
+	struct percpu *pc = this_cpu();
+	uint64_t req = __atomic_load_n(&pc->flush_req, __ATOMIC_ACQUIRE);
+
+	if (req == __atomic_load_n(&pc->flush_done, __ATOMIC_RELAXED))
+		return;
+	flush_tlb_local_all();
+	__atomic_store_n(&pc->flush_done, req, __ATOMIC_RELEASE);
+}
+
+/*
+ * Interrupts on or off: while it waits, this CPU answers requests aimed at
+ * it, so two CPUs flushing each other with interrupts off both finish.
+ */
+void flush_tlb_mask(uint64_t mask)
+{
+	struct percpu *me = this_cpu();
+	uint64_t ticket[64] = { 0 };
+
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* the page-table change before the tickets */
+	for (unsigned int c = 0; c < nr_cpus_possible && c < 64; c++) {
+		struct percpu *pc = cpu_table[c];
+
+		if (!(mask & (1ULL << c)) || !pc || !pc->online || pc == me)
+			continue;
+		ticket[c] = __atomic_add_fetch(&pc->flush_req, 1, __ATOMIC_SEQ_CST);
+		apic_send_ipi(pc->apic_id, VEC_IPI);
+	}
+	if (mask & (1ULL << me->cpu_id))
+		flush_tlb_local_all();
+	for (unsigned int c = 0; c < nr_cpus_possible && c < 64; c++) {
+		struct percpu *pc = cpu_table[c];
+
+		if (!ticket[c])
+			continue;
+		while (__atomic_load_n(&pc->flush_done, __ATOMIC_ACQUIRE) < ticket[c]) {
+			flush_answer();
+			cpu_relax();
+		}
+	}
+}
+
+void flush_tlb_domain(struct domain *d)
+{
+	flush_tlb_mask(__atomic_load_n(&d->arch.dirty_cpus, __ATOMIC_SEQ_CST));
+}
+
+/* Before this CPU loads d's page tables: a flusher that changed them after this sees the bit. */
+void flush_domain_enter(struct domain *d)
+{
+	__atomic_fetch_or(&d->arch.dirty_cpus, 1ULL << this_cpu()->cpu_id, __ATOMIC_SEQ_CST);
+}
+
+/* After this CPU flushed everything it had of d (it left d's tables): it needs no more shootdowns for d. */
+void flush_domain_leave(struct domain *d)
+{
+	__atomic_fetch_and(&d->arch.dirty_cpus, ~(1ULL << this_cpu()->cpu_id), __ATOMIC_SEQ_CST);
+}
+
+/* Boot check: every other CPU answers a shootdown. Returns how many did within a second each. */
+unsigned int flush_selftest(void)
+{
+	uint64_t mask = 0;
+	unsigned int answered = 0;
+
+	for (unsigned int c = 0; c < nr_cpus_possible && c < 64; c++)
+		if (cpu_table[c] && cpu_table[c]->online)
+			mask |= 1ULL << c;
+	flush_tlb_mask(mask);
+	for (unsigned int c = 0; c < nr_cpus_possible && c < 64; c++) {
+		struct percpu *pc = cpu_table[c];
+
+		if (pc && pc->online && pc != this_cpu() && pc->flush_done == pc->flush_req && pc->flush_req)
+			answered++;
+	}
+	return answered;
+}
