@@ -1,4 +1,5 @@
 /* Grant mappings of PV guests: the PTE that map_grant_ref installs at a guest VA (or PTE address) and unmap removes. */
+#include <asm/flush.h>
 #include <asm/m2p.h>
 #include <asm/paging.h>
 #include <asm/x86.h>
@@ -143,10 +144,10 @@ int gnttab_arch_unmap(struct domain *d, uint64_t host_addr, uint32_t flags, uint
  * and grant PTEs are written without it), and it keeps the hypervisor's
  * own global translations, unlike the PGE toggle.
  */
+/* Every CPU that may hold d's translations (guest entries are never global, so a flush there is enough). */
 void gnttab_arch_flush(struct domain *d)
 {
-	(void)d;
-	write_cr3(read_cr3());
+	flush_tlb_domain(d);
 }
 
 /* The M2P no longer names a pseudo-physical frame of the sender; the receiver sets its own. */
