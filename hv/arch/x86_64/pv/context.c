@@ -302,7 +302,7 @@ void exit_to_guest_work(struct cpu_regs *r)
 void pv_syscall(struct cpu_regs *r)
 {
 	struct vcpu *v = this_cpu()->curr;
-	uint64_t nr, args[5];
+	uint64_t nr, args[5], t0;
 	long ret;
 
 	if (r->vector == VEC_SYSCALL32) {
@@ -318,17 +318,22 @@ void pv_syscall(struct cpu_regs *r)
 		pv_bounce_user_syscall(v, r, false);
 		return;
 	}
-	if (r->rax == __HYPERVISOR_iret) {
+	t0 = rdtsc();
+	nr = r->rax;
+	if (nr == __HYPERVISOR_iret) {
 		v->domain->hypercall_count[__HYPERVISOR_iret]++;
 		r->rax = (uint64_t)pv_do_iret(v, r);
+		v->domain->hypercall_cycles[__HYPERVISOR_iret] += rdtsc() - t0;
 		return;
 	}
 	v->arch.in_hypercall = true;
 	v->arch.cont_pending = false;
 	local_irq_enable();
-	ret = hypercall_dispatch(v, r->rax, r->rdi, r->rsi, r->rdx, r->r10, r->r8);
+	ret = hypercall_dispatch(v, nr, r->rdi, r->rsi, r->rdx, r->r10, r->r8);
 	local_irq_disable();
 	v->arch.in_hypercall = false;
+	if (nr < PVABI_NR_HYPERCALLS)
+		v->domain->hypercall_cycles[nr] += rdtsc() - t0;
 	if (!hypercall_cont_take(&nr, args)) {
 		r->rax = (uint64_t)ret;
 		return;
@@ -387,8 +392,18 @@ void pv_guest_trap(struct cpu_regs *r)
 		pv_debug_trap_guest(v);
 	if (r->vector == 13 && r->error_code == 0 && pv_emulate_op(v, r))
 		return;
-	if (r->vector == 14 && pv_emulate_ptwr(v, r, read_cr2()))
-		return;
+	if (r->vector < 32)
+		v->domain->trap_count[r->vector]++;
+	if (r->vector == 14) {
+		uint64_t t0 = rdtsc();
+		bool done = pv_emulate_ptwr(v, r, read_cr2());
+
+		if (done) {
+			v->domain->ptwr_count++;
+			v->domain->ptwr_cycles += rdtsc() - t0;
+			return;
+		}
+	}
 	if (r->vector == 7) {
 		/* Real TS is only ever set on the guest's behalf: it gets its #NM once, as after clts. */
 		bool wanted = v->arch.guest_ts;

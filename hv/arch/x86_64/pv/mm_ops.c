@@ -11,6 +11,7 @@
 #include <hv/lib.h>
 #include <hv/log.h>
 #include <hv/mm.h>
+#include <hv/percpu.h>
 #include <hv/pv_mm.h>
 #include <pvabi/arch_x86_64.h>
 #include <pvabi/errno.h>
@@ -50,8 +51,18 @@ void pv_l4_kernel_base(struct domain *d, mfn_t mfn)
 		l4[HV_SLOT_FIRST] = ((const uint64_t *)paddr_to_virt(idle_pg_table_pa))[HV_SLOT_FIRST];
 }
 
-/* Guest entries may be global (user pages): a CR3 reload is not enough, toggle PGE. */
-void flush_tlb_local_all(void)
+/* Counts full flushes for the domain whose vCPU runs here (its perf counters, printed at teardown). */
+static void count_flush(bool type_change)
+{
+	struct vcpu *v = this_cpu()->curr;
+
+	if (v) {
+		v->domain->tlb_flushes++;
+		v->domain->type_flushes += type_change;
+	}
+}
+
+static void flush_tlb_pge(void)
 {
 	uint64_t cr4 = read_cr4();
 
@@ -59,10 +70,18 @@ void flush_tlb_local_all(void)
 	write_cr4(cr4);
 }
 
+/* Guest entries may be global (user pages): a CR3 reload is not enough, toggle PGE. */
+void flush_tlb_local_all(void)
+{
+	flush_tlb_pge();
+	count_flush(false);
+}
+
 /* A frame changed type: no CPU may keep a mapping made under the old one. Domains have one vCPU, running here. */
 void pv_mm_flush_tlbs(struct page_info *pg)
 {
-	flush_tlb_local_all();
+	flush_tlb_pge();
+	count_flush(true);
 }
 
 /*
