@@ -244,7 +244,8 @@ void domain_dump_counters(struct domain *d)
 	log_info("  traps: #PF %lu (%lu writable page-table stores emulated in %lu kcycles), #GP %lu, #UD %lu, #NM %lu",
 		 d->trap_count[14], d->ptwr_count, d->ptwr_cycles / 1000, d->trap_count[13], d->trap_count[6],
 		 d->trap_count[7]);
-	log_info("  TLB: %lu full flushes, %lu of them for frames changing type", d->tlb_flushes, d->type_flushes);
+	log_info("  TLB: %lu full flushes, %lu of them for frames changing type; %lu type changes needed none",
+		 d->tlb_flushes, d->type_flushes, d->type_flushes_saved);
 }
 
 void domain_dump_all(void)

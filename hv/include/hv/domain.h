@@ -85,6 +85,7 @@ struct domain {
 	uint64_t trap_count[32];	/* guest exceptions by vector, emulated or delivered */
 	uint64_t ptwr_count, ptwr_cycles;	/* writable page-table stores emulated */
 	uint64_t tlb_flushes, type_flushes;	/* full TLB flushes for it; those for a frame's type change */
+	uint64_t type_flushes_saved;	/* type changes that needed none: a CR3 load came first */
 
 	/* Console: one line is collected and printed with the domain's prefix. */
 	spinlock_t console_lock;

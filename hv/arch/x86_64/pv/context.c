@@ -24,7 +24,6 @@ extern char syscall_entry64[], syscall_entry32[], restore_guest_frame[];
 extern const uint64_t __ex_table_start[], __ex_table_end[];
 
 void schedule(void);
-void flush_tlb_local_all(void);
 void __noreturn idle_loop(void);
 
 /* rflags bits a guest may hold in ring 3: never IOPL, NT, VM, RF or VIF; IF always set. */
@@ -232,15 +231,14 @@ static void load_vcpu(struct percpu *pc, struct vcpu *next)
 
 	*f = next->arch.regs;
 	pv_show_gdt(pc, next);
-	/* Guest user mappings may be global: none may survive into another vCPU's address space. */
-	flush_tlb_local_all();
+	/* No guest translation is global (pv_mm.h): the CR3 load below drops every one the last vCPU left. */
 	/* Eager FPU switch: every vCPU's x87/SSE state is its own, whoever ran before. */
 	__asm__ volatile("clts; fxrstorq %0" :: "m"(*(const uint8_t (*)[512])next->arch.fpu));
 	if (next->arch.guest_ts)
 		write_cr0(read_cr0() | CR0_TS);
 	/* The tables of the mode it was in: a guest user process must not resume on its kernel's. */
 	BUG_ON(!next->arch.kernel_mode && next->arch.guest_table_user == MFN_INVALID);
-	write_cr3((next->arch.kernel_mode ? next->arch.guest_table : next->arch.guest_table_user) << PAGE_SHIFT);
+	pv_write_cr3((next->arch.kernel_mode ? next->arch.guest_table : next->arch.guest_table_user) << PAGE_SHIFT);
 	wrmsr(MSR_FS_BASE, next->arch.fs_base);
 	wrmsr(MSR_GS_BASE, next->arch.kernel_mode ? next->arch.gs_base_kernel : next->arch.gs_base_user);
 	pv_debugreg_switch_in(next);
@@ -272,7 +270,7 @@ void context_switch(struct vcpu *prev, struct vcpu *next)
 	}
 	pc->curr = next;
 	if (!next) {
-		write_cr3(idle_pg_table_pa);
+		pv_write_cr3(idle_pg_table_pa);
 		pv_show_gdt(pc, NULL);
 		reset_stack_and_jump(f, idle_loop);
 	}

@@ -62,25 +62,51 @@ static void count_flush(bool type_change)
 	}
 }
 
-static void flush_tlb_pge(void)
+/*
+ * Drops every guest translation on this CPU. No guest entry is global
+ * (pv_mm clears G in every entry it stores; the builder never sets it), so
+ * reloading CR3 is enough and the hypervisor's global mappings survive.
+ * Under QEMU TCG it is also one softmmu flush where toggling CR4.PGE was two.
+ */
+void pv_write_cr3(uint64_t pa)
 {
-	uint64_t cr4 = read_cr4();
-
-	write_cr4(cr4 & ~(uint64_t)CR4_PGE);
-	write_cr4(cr4);
+	write_cr3(pa);
+	this_cpu()->tlb_epoch++;
 }
 
-/* Guest entries may be global (user pages): a CR3 reload is not enough, toggle PGE. */
 void flush_tlb_local_all(void)
 {
-	flush_tlb_pge();
+	pv_write_cr3(read_cr3());
 	count_flush(false);
 }
 
-/* A frame changed type: no CPU may keep a mapping made under the old one. Domains have one vCPU, running here. */
+void pv_mm_note_stale(struct page_info *pg)
+{
+	struct percpu *pc = this_cpu();
+
+	pc->stale_epoch = pc->tlb_epoch;
+}
+
+/*
+ * A frame changed type: no CPU may keep a mapping made under the old one.
+ * Domains have one vCPU, so a guest entry is cached only by the CPU running
+ * it (here, or it marked nothing here), and a CPU that stops running a vCPU
+ * loads another CR3. So if this CPU has loaded CR3 since it last marked a
+ * frame stale, no CPU holds a stale entry and the flush is needless: fork,
+ * exec and exit recycle frames between page tables and data all the time,
+ * and a return to user mode (a CR3 load) nearly always comes in between.
+ * With vCPUs of one domain on several CPUs this must become a per-CPU test.
+ */
 void pv_mm_flush_tlbs(struct page_info *pg)
 {
-	flush_tlb_pge();
+	struct percpu *pc = this_cpu();
+
+	if (pc->tlb_epoch != pc->stale_epoch) {
+		if (pc->curr)
+			pc->curr->domain->type_flushes_saved++;
+		return;
+	}
+	pv_write_cr3(read_cr3());
 	count_flush(true);
 }
 
@@ -293,7 +319,7 @@ static int set_baseptr(struct vcpu *v, mfn_t mfn, bool user)
 			((uint64_t *)mfn_to_virt(mfn))[HV_SLOT_FIRST] = 0;
 	}
 	if (v->arch.kernel_mode != user && mfn != MFN_INVALID)
-		write_cr3(mfn << PAGE_SHIFT);
+		pv_write_cr3(mfn << PAGE_SHIFT);
 	/* The switch is done; releasing a whole old tree may take long: off this call then. */
 	if (old != MFN_INVALID && put_page_and_type_preemptible(mfn_to_page(old)))
 		pv_mm_defer_put(mfn_to_page(old));
