@@ -281,6 +281,23 @@ void domain_dump_counters(struct domain *d)
 	}
 	if (n)
 		log_info("  #nr:count%s", line);
+	n = 0;
+	for (unsigned int i = 0; i < PVABI_NR_HYPERCALLS; i++) {
+		if (!d->hypercall_cycles[i])
+			continue;
+		n += (size_t)snprintf(line + n, sizeof(line) - n, " %u:%lu", i, d->hypercall_cycles[i] / 1000);
+		if (n > sizeof(line) - 24) {
+			log_info("  #nr:kcycles%s", line);
+			n = 0;
+		}
+	}
+	if (n)
+		log_info("  #nr:kcycles%s", line);
+	log_info("  traps: #PF %lu (%lu writable page-table stores emulated in %lu kcycles), #GP %lu, #UD %lu, #NM %lu",
+		 d->trap_count[14], d->ptwr_count, d->ptwr_cycles / 1000, d->trap_count[13], d->trap_count[6],
+		 d->trap_count[7]);
+	log_info("  TLB: %lu full flushes, %lu of them for frames changing type; %lu type changes needed none",
+		 d->tlb_flushes, d->type_flushes, d->type_flushes_saved);
 }
 
 void domain_dump_all(void)

@@ -275,6 +275,7 @@ static int run_devalidation(struct page_info *pg, enum page_type t, unsigned int
 	}
 	/* Paging-structure caches may still point into it: flush before its next use. */
 	drop_last_type_flags(pg, (uint64_t)t << PGT_STALE_SHIFT);
+	pv_mm_note_stale(pg);
 	return 0;
 }
 
@@ -547,6 +548,12 @@ __attribute__((weak)) void pv_mm_flush_tlbs(struct page_info *pg)
 
 	if (!__atomic_exchange_n(&warned, true, __ATOMIC_RELAXED))
 		log_warn("pv_mm: no pv_mm_flush_tlbs: mfn %#lx changes type without a TLB flush", page_to_mfn(pg));
+}
+
+/* The arch code may override this to skip flushes that a later CR3 load made needless. */
+__attribute__((weak)) void pv_mm_note_stale(struct page_info *pg)
+{
+	(void)pg;
 }
 
 /* The arch code overrides this; a guest L4 without the hypervisor's slots must never be used. */

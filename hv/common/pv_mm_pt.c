@@ -226,8 +226,10 @@ static int put_entry_refs_p(unsigned int level, mfn_t table_mfn, uint64_t e, boo
 	case 1:
 		if (e & PV_PTE_RW) {
 			/* Flag first: once the type is dropped another CPU may retype the frame. */
-			if (stored)
+			if (stored) {
 				__atomic_fetch_or(&pg->type_info, PGT_NEED_FLUSH, __ATOMIC_ACQ_REL);
+				pv_mm_note_stale(pg);
+			}
 			put_page_type(pg);
 		}
 		put_page(pg);

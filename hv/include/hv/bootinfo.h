@@ -9,7 +9,7 @@
 #define BOOT_MAX_MEMRANGES	128
 #define BOOT_MAX_MODULES	32
 #define BOOT_CMDLINE_MAX	1024
-#define BOOT_MODNAME_MAX	128
+#define BOOT_MODNAME_MAX	1024	/* path, @options and the guest command line (Linux takes up to 2048) */
 
 enum mem_type { MEM_RAM = 1, MEM_RESERVED = 2, MEM_ACPI = 3, MEM_NVS = 4, MEM_BAD = 5 };
 

@@ -92,6 +92,12 @@ struct domain {
 
 	uint64_t hypercall_count[PVABI_NR_HYPERCALLS];
 	uint64_t hypercall_bad;		/* numbers outside the table */
+	/* Where the hypervisor spends its time for this domain (printed at teardown): TSC cycles. */
+	uint64_t hypercall_cycles[PVABI_NR_HYPERCALLS];
+	uint64_t trap_count[32];	/* guest exceptions by vector, emulated or delivered */
+	uint64_t ptwr_count, ptwr_cycles;	/* writable page-table stores emulated */
+	uint64_t tlb_flushes, type_flushes;	/* full TLB flushes for it; those for a frame's type change */
+	uint64_t type_flushes_saved;	/* type changes that needed none: a CR3 load came first */
 
 	/* Console: one line is collected and printed with the domain's prefix. */
 	spinlock_t console_lock;

@@ -15,6 +15,8 @@ struct percpu {
 	/* Arch state, written only by this CPU after bring-up. */
 	uint8_t *gdt;			/* GDT_LIMIT + 1 bytes */
 	struct tss *tss;
+	/* CR3 loads so far, and their number when pv_mm last marked a frame stale here (pv/mm_ops.c). */
+	uint64_t tlb_epoch, stale_epoch;
 
 	/* Timer: ticks counted by this CPU's LAPIC timer handler. */
 	volatile uint64_t timer_ticks;

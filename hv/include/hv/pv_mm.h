@@ -45,7 +45,8 @@ struct domain;
  * -XEN_EINVAL. The stored value gets US forced on (the guest kernel runs at
  * CPL3) and G cleared: G is accepted, as Xen accepts it, but a global
  * guest translation would survive CR3 switches (guest kernel to user,
- * domain to domain), and Linux does not use it under PV.
+ * domain to domain), and Linux does not use it under PV. The arch relies on
+ * it: a CR3 reload is its full flush of guest translations.
  *
  * Error codes (as Xen returns them for the same failure):
  *   L1 target not mappable by d (not d's, free, reserved, another
@@ -307,6 +308,14 @@ void pv_mm_install_hv_slots(uint64_t *l4);
  * frame through a stale TLB entry after it became a page table.
  */
 void pv_mm_flush_tlbs(struct page_info *pg);
+
+/*
+ * Arch hook, called on the CPU that has just set PGT_NEED_FLUSH or
+ * PGT_STALE_PT on pg (after the flag is set): it may remember when, so that
+ * pv_mm_flush_tlbs can tell whether the CPUs that might cache the removed
+ * entry have flushed since. The weak default does nothing.
+ */
+void pv_mm_note_stale(struct page_info *pg);
 
 /*
  * Arch hook, called in every spin of a CPU waiting for another CPU to

@@ -38,7 +38,7 @@ int pv_toggle_guest_mode(struct vcpu *v)
 		a->gs_base_user = rdmsr(MSR_GS_BASE);
 	a->kernel_mode = !a->kernel_mode;
 	wrmsr(MSR_GS_BASE, a->kernel_mode ? a->gs_base_kernel : a->gs_base_user);
-	write_cr3((a->kernel_mode ? a->guest_table : a->guest_table_user) << PAGE_SHIFT);
+	pv_write_cr3((a->kernel_mode ? a->guest_table : a->guest_table_user) << PAGE_SHIFT);
 	if (a->kernel_mode)
 		pv_runstate_publish_pending(v);
 	return 0;

@@ -25,7 +25,6 @@ extern char syscall_entry64[], syscall_entry32[], restore_guest_frame[];
 extern const uint64_t __ex_table_start[], __ex_table_end[];
 
 void schedule(void);
-void flush_tlb_local_all(void);
 void __noreturn idle_loop(void);
 
 /* rflags bits a guest may hold in ring 3: never IOPL, NT, VM, RF or VIF; IF always set. */
@@ -236,15 +235,14 @@ static void load_vcpu(struct percpu *pc, struct vcpu *next)
 
 	*f = next->arch.regs;
 	pv_show_gdt(pc, next);
-	/* Guest user mappings may be global: none may survive into another vCPU's address space. */
-	flush_tlb_local_all();
+	/* No guest translation is global (pv_mm.h): the CR3 load below drops every one the last vCPU left. */
 	/* Eager FPU switch: every vCPU's x87/SSE state is its own, whoever ran before. */
 	__asm__ volatile("clts; fxrstorq %0" :: "m"(*(const uint8_t (*)[512])next->arch.fpu));
 	if (next->arch.guest_ts)
 		write_cr0(read_cr0() | CR0_TS);
 	/* The tables of the mode it was in: a guest user process must not resume on its kernel's. */
 	BUG_ON(!next->arch.kernel_mode && next->arch.guest_table_user == MFN_INVALID);
-	write_cr3((next->arch.kernel_mode ? next->arch.guest_table : next->arch.guest_table_user) << PAGE_SHIFT);
+	pv_write_cr3((next->arch.kernel_mode ? next->arch.guest_table : next->arch.guest_table_user) << PAGE_SHIFT);
 	wrmsr(MSR_FS_BASE, next->arch.fs_base);
 	wrmsr(MSR_GS_BASE, next->arch.kernel_mode ? next->arch.gs_base_kernel : next->arch.gs_base_user);
 	pv_debugreg_switch_in(next);
@@ -277,12 +275,10 @@ void context_switch(struct vcpu *prev, struct vcpu *next)
 	}
 	pc->curr = next;
 	if (!next) {
-		write_cr3(idle_pg_table_pa);
-		/* Global guest entries survive a CR3 load: flush them, then prev's domain needs no shootdown here. */
-		if (prev) {
-			flush_tlb_local_all();
+		/* No guest entry is global (pv_mm.h): the CR3 load drops prev's, so its domain needs no shootdown here. */
+		pv_write_cr3(idle_pg_table_pa);
+		if (prev)
 			flush_domain_leave(prev->domain);
-		}
 		pv_show_gdt(pc, NULL);
 		reset_stack_and_jump(f, idle_loop);
 	}
@@ -291,7 +287,7 @@ void context_switch(struct vcpu *prev, struct vcpu *next)
 		cpu_relax();
 	next->on_cpu = true;
 	flush_domain_enter(next->domain);
-	load_vcpu(pc, next);		/* flushes the whole TLB */
+	load_vcpu(pc, next);		/* its CR3 load drops every guest translation */
 	if (prev && prev->domain != next->domain)
 		flush_domain_leave(prev->domain);
 	pv_runstate_change(next, RUNSTATE_running, true);
@@ -316,7 +312,7 @@ void exit_to_guest_work(struct cpu_regs *r)
 void pv_syscall(struct cpu_regs *r)
 {
 	struct vcpu *v = this_cpu()->curr;
-	uint64_t nr, args[5];
+	uint64_t nr, args[5], t0;
 	long ret;
 
 	if (r->vector == VEC_SYSCALL32) {
@@ -332,17 +328,22 @@ void pv_syscall(struct cpu_regs *r)
 		pv_bounce_user_syscall(v, r, false);
 		return;
 	}
-	if (r->rax == __HYPERVISOR_iret) {
+	t0 = rdtsc();
+	nr = r->rax;
+	if (nr == __HYPERVISOR_iret) {
 		v->domain->hypercall_count[__HYPERVISOR_iret]++;
 		r->rax = (uint64_t)pv_do_iret(v, r);
+		v->domain->hypercall_cycles[__HYPERVISOR_iret] += rdtsc() - t0;
 		return;
 	}
 	v->arch.in_hypercall = true;
 	v->arch.cont_pending = false;
 	local_irq_enable();
-	ret = hypercall_dispatch(v, r->rax, r->rdi, r->rsi, r->rdx, r->r10, r->r8);
+	ret = hypercall_dispatch(v, nr, r->rdi, r->rsi, r->rdx, r->r10, r->r8);
 	local_irq_disable();
 	v->arch.in_hypercall = false;
+	if (nr < PVABI_NR_HYPERCALLS)
+		v->domain->hypercall_cycles[nr] += rdtsc() - t0;
 	if (!hypercall_cont_take(&nr, args)) {
 		r->rax = (uint64_t)ret;
 		return;
@@ -401,8 +402,18 @@ void pv_guest_trap(struct cpu_regs *r)
 		pv_debug_trap_guest(v);
 	if (r->vector == 13 && r->error_code == 0 && pv_emulate_op(v, r))
 		return;
-	if (r->vector == 14 && pv_emulate_ptwr(v, r, read_cr2()))
-		return;
+	if (r->vector < 32)
+		v->domain->trap_count[r->vector]++;
+	if (r->vector == 14) {
+		uint64_t t0 = rdtsc();
+		bool done = pv_emulate_ptwr(v, r, read_cr2());
+
+		if (done) {
+			v->domain->ptwr_count++;
+			v->domain->ptwr_cycles += rdtsc() - t0;
+			return;
+		}
+	}
 	if (r->vector == 7) {
 		/* Real TS is only ever set on the guest's behalf: it gets its #NM once, as after clts. */
 		bool wanted = v->arch.guest_ts;

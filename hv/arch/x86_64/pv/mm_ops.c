@@ -12,6 +12,7 @@
 #include <hv/lib.h>
 #include <hv/log.h>
 #include <hv/mm.h>
+#include <hv/percpu.h>
 #include <hv/pv_mm.h>
 #include <pvabi/arch_x86_64.h>
 #include <pvabi/errno.h>
@@ -51,28 +52,71 @@ void pv_l4_kernel_base(struct domain *d, mfn_t mfn)
 		l4[HV_SLOT_FIRST] = ((const uint64_t *)paddr_to_virt(idle_pg_table_pa))[HV_SLOT_FIRST];
 }
 
-/* Guest entries may be global (user pages): a CR3 reload is not enough, toggle PGE. */
+/* Counts full flushes for the domain whose vCPU runs here (its perf counters, printed at teardown). */
+static void count_flush(bool type_change)
+{
+	struct vcpu *v = this_cpu()->curr;
+
+	if (v) {
+		v->domain->tlb_flushes++;
+		v->domain->type_flushes += type_change;
+	}
+}
+
+/*
+ * Drops every guest translation on this CPU. No guest entry is global
+ * (pv_mm clears G in every entry it stores; the builder never sets it), so
+ * reloading CR3 is enough and the hypervisor's global mappings survive.
+ * Under QEMU TCG it is also one softmmu flush where toggling CR4.PGE was two.
+ */
+void pv_write_cr3(uint64_t pa)
+{
+	write_cr3(pa);
+	this_cpu()->tlb_epoch++;
+}
+
 void flush_tlb_local_all(void)
 {
-	uint64_t cr4 = read_cr4();
+	pv_write_cr3(read_cr3());
+	count_flush(false);
+}
 
-	write_cr4(cr4 & ~(uint64_t)CR4_PGE);
-	write_cr4(cr4);
+void pv_mm_note_stale(struct page_info *pg)
+{
+	struct percpu *pc = this_cpu();
+
+	pc->stale_epoch = pc->tlb_epoch;
 }
 
 /*
  * A frame changed type: no CPU may keep a mapping made under the old one.
- * Only its owner's page tables can map it today (no foreign or grant
- * mappings yet: those must add the mapping domains' CPUs here).
+ * Only its owner's page tables can map it (a grant mapping holds a type
+ * reference, so a granted frame cannot change type while mapped), and only
+ * CPUs in the owner's dirty mask may cache those. When that mask names no
+ * other CPU, a CPU that stopped running the domain loaded another CR3 and
+ * flushed; so if this CPU too has loaded CR3 since it last marked a frame
+ * stale, nothing stale is cached anywhere and the flush is needless: fork,
+ * exec and exit recycle frames between page tables and data all the time,
+ * and a return to user mode (a CR3 load) nearly always comes in between.
  */
 void pv_mm_flush_tlbs(struct page_info *pg)
 {
 	struct frame_owner *o = frame_owner_of(page_to_mfn(pg));
+	struct domain *d = o && o != &frame_owner_hv ? container_of(o, struct domain, mem) : NULL;
+	struct percpu *pc = this_cpu();
 
-	if (o && o != &frame_owner_hv)
-		flush_tlb_domain(container_of(o, struct domain, mem));
-	else
+	if (!d) {
 		flush_tlb_mask(~0ULL);
+		count_flush(true);
+		return;
+	}
+	if (!(__atomic_load_n(&d->arch.dirty_cpus, __ATOMIC_SEQ_CST) & ~(1ULL << pc->cpu_id)) &&
+	    pc->tlb_epoch != pc->stale_epoch) {
+		d->type_flushes_saved++;
+		return;
+	}
+	flush_tlb_domain(d);
+	count_flush(true);
 }
 
 /* Waiting for another CPU's (de)validation: it may be waiting for this CPU's flush. */
@@ -291,7 +335,7 @@ static int set_baseptr(struct vcpu *v, mfn_t mfn, bool user)
 			((uint64_t *)mfn_to_virt(mfn))[HV_SLOT_FIRST] = 0;
 	}
 	if (v->arch.kernel_mode != user && mfn != MFN_INVALID)
-		write_cr3(mfn << PAGE_SHIFT);
+		pv_write_cr3(mfn << PAGE_SHIFT);
 	/* The switch is done; releasing a whole old tree may take long: off this call then. */
 	if (old != MFN_INVALID && put_page_and_type_preemptible(mfn_to_page(old)))
 		pv_mm_defer_put(mfn_to_page(old));

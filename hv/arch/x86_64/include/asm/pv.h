@@ -80,6 +80,9 @@ void pv_show_gdt(struct percpu *pc, const struct vcpu *v);
 bool pv_iret_selectors_ok(const struct vcpu *v, uint16_t cs, uint16_t ss);
 bool pv_user_data_selector(const struct vcpu *v, uint16_t sel, uint64_t *base);
 
+/* Loads a guest's (or the idle) page tables and counts the full flush of guest translations it is (mm_ops.c). */
+void pv_write_cr3(uint64_t pa);
+
 /* Exception fixups for guest-memory copies: returns the fixup address for a faulting rip, or 0. */
 uint64_t search_exception_table(uint64_t rip);
 
