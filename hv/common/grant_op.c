@@ -250,24 +250,48 @@ static long batch_continue(uint32_t cmd, uint64_t uop, size_t elem, uint64_t don
 	return hypercall_create_continuation(__HYPERVISOR_grant_table_op, cmd, uop + done * elem, count - done, 0, 0);
 }
 
-/* Batched ops: each element's status is written back; a fault stops the batch with -EFAULT. */
-static long op_map(uint64_t uop, uint64_t count)
+/*
+ * One element of a batch at guest address va: read it, do it, write back
+ * what the ABI returns. 0, or the negative error that ends the batch (a
+ * fault: -XEN_EFAULT).
+ */
+typedef int (*batch_elem_fn)(struct domain *d, uint64_t va);
+
+static long run_batch(uint32_t cmd, uint64_t uop, uint64_t count, size_t elem, batch_elem_fn fn)
 {
 	struct domain *d = current_domain();
 
 	for (uint64_t i = 0; i < count; i++) {
-		struct gnttab_map_grant_ref op;
-		uint64_t va = uop + i * sizeof(op);
+		int rc;
 
 		if (batch_preempt(i))
-			return batch_continue(GNTTABOP_map_grant_ref, uop, sizeof(op), i, count);
-		if (copy_from_guest(&op, va, sizeof(op)) < 0)
-			return -XEN_EFAULT;
-		op.status = (int16_t)map_one(d, &op);
-		if (copy_to_guest(va, &op, sizeof(op)) < 0)
-			return -XEN_EFAULT;
+			return batch_continue(cmd, uop, elem, i, count);
+		rc = fn(d, uop + i * elem);
+		if (rc < 0)
+			return rc;
 	}
 	return 0;
+}
+
+/* Reads element op of type T at va into op, runs expr for its status, writes the element back. */
+#define BATCH_ELEM(T, expr) do {					\
+		T op;							\
+									\
+		if (copy_from_guest(&op, va, sizeof(op)) < 0)		\
+			return -XEN_EFAULT;				\
+		op.status = (int16_t)(expr);				\
+		return copy_to_guest(va, &op, sizeof(op)) < 0 ? -XEN_EFAULT : 0; \
+	} while (0)
+
+/* Batched ops: each element's status is written back; a fault stops the batch with -EFAULT. */
+static int map_elem(struct domain *d, uint64_t va)
+{
+	BATCH_ELEM(struct gnttab_map_grant_ref, map_one(d, &op));
+}
+
+static long op_map(uint64_t uop, uint64_t count)
+{
+	return run_batch(GNTTABOP_map_grant_ref, uop, count, sizeof(struct gnttab_map_grant_ref), map_elem);
 }
 
 static long op_unmap(uint64_t uop, uint64_t count, bool replace)
@@ -400,23 +424,21 @@ static int copy_one(struct domain *d, const struct gnttab_copy *op)
 	return GNTST_okay;
 }
 
+/* Only the status goes back: the guest's other fields stay as it wrote them. */
+static int copy_elem(struct domain *d, uint64_t va)
+{
+	struct gnttab_copy op;
+
+	if (copy_from_guest(&op, va, sizeof(op)) < 0)
+		return -XEN_EFAULT;
+	op.status = (int16_t)copy_one(d, &op);
+	return copy_to_guest(va + offsetof(struct gnttab_copy, status), &op.status, sizeof(op.status)) < 0 ?
+	       -XEN_EFAULT : 0;
+}
+
 static long op_copy(uint64_t uop, uint64_t count)
 {
-	struct domain *d = current_domain();
-
-	for (uint64_t i = 0; i < count; i++) {
-		struct gnttab_copy op;
-		uint64_t va = uop + i * sizeof(op);
-
-		if (batch_preempt(i))
-			return batch_continue(GNTTABOP_copy, uop, sizeof(op), i, count);
-		if (copy_from_guest(&op, va, sizeof(op)) < 0)
-			return -XEN_EFAULT;
-		op.status = (int16_t)copy_one(d, &op);
-		if (copy_to_guest(va + offsetof(struct gnttab_copy, status), &op.status, sizeof(op.status)) < 0)
-			return -XEN_EFAULT;
-	}
-	return 0;
+	return run_batch(GNTTABOP_copy, uop, count, sizeof(struct gnttab_copy), copy_elem);
 }
 
 /*
@@ -469,42 +491,24 @@ static int transfer_one(struct domain *d, const struct gnttab_transfer *op)
 	return st;
 }
 
+static int transfer_elem(struct domain *d, uint64_t va)
+{
+	BATCH_ELEM(struct gnttab_transfer, transfer_one(d, &op));
+}
+
 static long op_transfer(uint64_t uop, uint64_t count)
 {
-	struct domain *d = current_domain();
+	return run_batch(GNTTABOP_transfer, uop, count, sizeof(struct gnttab_transfer), transfer_elem);
+}
 
-	for (uint64_t i = 0; i < count; i++) {
-		struct gnttab_transfer op;
-		uint64_t va = uop + i * sizeof(op);
-
-		if (batch_preempt(i))
-			return batch_continue(GNTTABOP_transfer, uop, sizeof(op), i, count);
-		if (copy_from_guest(&op, va, sizeof(op)) < 0)
-			return -XEN_EFAULT;
-		op.status = (int16_t)transfer_one(d, &op);
-		if (copy_to_guest(va, &op, sizeof(op)) < 0)
-			return -XEN_EFAULT;
-	}
-	return 0;
+static int swap_elem(struct domain *d, uint64_t va)
+{
+	BATCH_ELEM(struct gnttab_swap_grant_ref, gnttab_swap(d, op.ref_a, op.ref_b));
 }
 
 static long op_swap(uint64_t uop, uint64_t count)
 {
-	struct domain *d = current_domain();
-
-	for (uint64_t i = 0; i < count; i++) {
-		struct gnttab_swap_grant_ref op;
-		uint64_t va = uop + i * sizeof(op);
-
-		if (batch_preempt(i))
-			return batch_continue(GNTTABOP_swap_grant_ref, uop, sizeof(op), i, count);
-		if (copy_from_guest(&op, va, sizeof(op)) < 0)
-			return -XEN_EFAULT;
-		op.status = (int16_t)gnttab_swap(d, op.ref_a, op.ref_b);
-		if (copy_to_guest(va, &op, sizeof(op)) < 0)
-			return -XEN_EFAULT;
-	}
-	return 0;
+	return run_batch(GNTTABOP_swap_grant_ref, uop, count, sizeof(struct gnttab_swap_grant_ref), swap_elem);
 }
 
 /*
@@ -542,23 +546,19 @@ static int cache_flush_one(struct domain *d, const struct gnttab_cache_flush *op
 	return 0;
 }
 
+/* No status field: an element's error ends the batch with that error. */
+static int cache_flush_elem(struct domain *d, uint64_t va)
+{
+	struct gnttab_cache_flush op;
+
+	if (copy_from_guest(&op, va, sizeof(op)) < 0)
+		return -XEN_EFAULT;
+	return cache_flush_one(d, &op);
+}
+
 static long op_cache_flush(uint64_t uop, uint64_t count)
 {
-	struct domain *d = current_domain();
-
-	for (uint64_t i = 0; i < count; i++) {
-		struct gnttab_cache_flush op;
-		int rc;
-
-		if (batch_preempt(i))
-			return batch_continue(GNTTABOP_cache_flush, uop, sizeof(op), i, count);
-		if (copy_from_guest(&op, uop + i * sizeof(op), sizeof(op)) < 0)
-			return -XEN_EFAULT;
-		rc = cache_flush_one(d, &op);
-		if (rc < 0)
-			return rc;
-	}
-	return 0;
+	return run_batch(GNTTABOP_cache_flush, uop, count, sizeof(struct gnttab_cache_flush), cache_flush_elem);
 }
 
 static bool mapped_by_grant(struct domain *d, mfn_t mfn)
