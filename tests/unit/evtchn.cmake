@@ -8,5 +8,8 @@ set(EVTCHN_TEST_SOURCES
 skiff_unit_test(test_evtchn ${CMAKE_CURRENT_LIST_DIR}/test_evtchn.c ${EVTCHN_TEST_SOURCES})
 target_link_libraries(test_evtchn PRIVATE Threads::Threads)
 
+skiff_unit_test(test_evtchn_limits ${CMAKE_CURRENT_LIST_DIR}/test_evtchn_limits.c ${EVTCHN_TEST_SOURCES})
+target_link_libraries(test_evtchn_limits PRIVATE Threads::Threads)
+
 skiff_unit_test(test_evtchn_stress ${CMAKE_CURRENT_LIST_DIR}/test_evtchn_stress.c ${EVTCHN_TEST_SOURCES})
 target_link_libraries(test_evtchn_stress PRIVATE Threads::Threads)
