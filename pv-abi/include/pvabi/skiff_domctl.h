@@ -1,4 +1,4 @@
-/* Skiff's privileged domain-control interface (dom0 only): list domains with their rings, announce dom0's backends. */
+/* Skiff's privileged domain-control interface (dom0 only): build, run, list and destroy domains; hand dom0 its boot modules. */
 #ifndef PVABI_SKIFF_DOMCTL_H
 #define PVABI_SKIFF_DOMCTL_H
 
@@ -24,7 +24,7 @@
  *   -ENOSYS  unknown cmd
  *   -EINVAL  a pad or reserved field is not zero
  */
-#define SKIFF_DOMCTL_INTERFACE_VERSION	0x534b0001u	/* "SK", 1 */
+#define SKIFF_DOMCTL_INTERFACE_VERSION	0x534b0002u	/* "SK", 2 */
 
 /*
  * SKIFF_DOMCTL_list_domains: in  u.list.first_domid, u.list.max_entries,
@@ -47,6 +47,116 @@
  */
 #define SKIFF_DOMCTL_list_domains	1
 #define SKIFF_DOMCTL_console_backend	2
+
+/*
+ * Building a domain (the toolstack in dom0 does it; the hypervisor builds
+ * only dom0). The Xen x86_64 PV way, with Xen's own hypercalls where Xen
+ * has them, called by dom0 on behalf of another domain:
+ *
+ *   1. SKIFF_DOMCTL_createdomain          -> a new domid, state created
+ *                                            (not runnable), no memory
+ *   2. XENMEM_populate_physmap, domid = D  frames for D, up to max_pages;
+ *                                            the MFNs come back in
+ *                                            extent_start (PV: the list
+ *                                            the builder lays out with)
+ *   3. mmu_update(..., foreigndom = D)     MMU_NORMAL_PT_UPDATE in dom0's
+ *                                            own tables mapping D's frames
+ *                                            (to fill them);
+ *                                            MMU_MACHPHYS_UPDATE of D's
+ *                                            frames (D's M2P entries)
+ *   4. mmuext_op(MMUEXT_PIN_L4_TABLE, foreigndom = D)
+ *                                            validates and pins D's L4 (the
+ *                                            frames must be unmapped from
+ *                                            dom0 or mapped read-only, as
+ *                                            for any page table)
+ *   5. SKIFF_DOMCTL_hypercall_init         fills D's hypercall page
+ *   6. SKIFF_DOMCTL_gnttab_seed            D's grant entries 0 and 1 grant
+ *                                            its console and xenstore rings
+ *                                            to the backend domain
+ *   7. EVTCHNOP_alloc_unbound, dom = D, remote_dom = 0
+ *                                            D's console and store ports
+ *   8. SKIFF_DOMCTL_setvcpucontext         vCPU 0's registers, cr3 = the
+ *                                            pinned L4 (ctrlreg[3], a
+ *                                            machine address as Xen's
+ *                                            xen_pfn_to_cr3 makes it)
+ *   9. SKIFF_DOMCTL_unpausedomain          created -> running
+ *
+ * Every command below names its domain in u.dom.domid (or the struct that
+ * replaces it) and answers -ESRCH for a domid that is not a live domain,
+ * -EINVAL for DOMID_SELF, dom0 itself or a reserved domid where the
+ * command does not make sense for them.
+ *
+ * SKIFF_DOMCTL_createdomain: in u.create (name unique among live domains,
+ *   NUL-terminated, [A-Za-z0-9._-]; handle = the UUID; max_vcpus 1..
+ *   SKIFF_MAX_VCPUS; max_pages; grant and maptrack frame limits (0: the
+ *   hypervisor's defaults); scheduler weight (0: 256), cap (percent of a
+ *   CPU, 0: none), cpumask (hard affinity, 0: every CPU)).
+ *   out u.create.domid. -EEXIST: name in use; -ENOMEM: no domid or no
+ *   memory for the domain's own structures; -EINVAL: bad field.
+ *
+ * SKIFF_DOMCTL_destroydomain: u.dom.domid. The domain stops at once (its
+ *   vCPUs never run again, its state is dying, VIRQ_DOM_EXC fires) and its
+ *   memory is returned. Returning memory can take long: the hypervisor
+ *   preempts itself (a hypercall continuation), so the caller sees one
+ *   call that returns 0 when the domain is gone. Frames still mapped by
+ *   another domain through grants stay allocated until that mapping goes.
+ *   -EBUSY for dom0.
+ *
+ * SKIFF_DOMCTL_pausedomain, SKIFF_DOMCTL_unpausedomain: u.dom.domid.
+ *   Pause counts nest, as Xen's; unpause of a created domain starts it and
+ *   needs vCPU 0's context set (-EINVAL otherwise). -EINVAL on a domain
+ *   that has shut down or is dying.
+ *
+ * SKIFF_DOMCTL_setvcpucontext: u.vcpuctx: domid, vcpu, and the guest
+ *   address of a struct vcpu_guest_context (arch_x86_64.h). Only while
+ *   the domain is created (not yet run) or its vCPU is down. The context
+ *   is checked as VCPUOP_initialise checks it (selectors, addresses
+ *   canonical, cr3 a pinned L4 of that domain, GDT frames). -EINVAL on a
+ *   bad context, -EBUSY if the domain or vCPU runs.
+ *
+ * SKIFF_DOMCTL_max_mem: u.mem: domid, max_pages. Below tot_pages is
+ *   allowed (the guest just cannot grow), as in Xen.
+ *
+ * SKIFF_DOMCTL_hypercall_init: u.mem: domid, gfn (a frame of that domain,
+ *   in max_pages' sense a pfn; for PV the caller passes the MFN, as Xen's
+ *   builder does). -EINVAL if the frame is not the domain's or is typed.
+ *
+ * SKIFF_DOMCTL_gnttab_seed: u.seed: domid, backend domid, console and
+ *   xenstore frames (MFNs of the domain's own writable pages). Writes
+ *   grant entries 0 (GNTTAB_RESERVED_CONSOLE) and 1
+ *   (GNTTAB_RESERVED_XENSTORE) as permits for the backend to map them
+ *   read-write; 0 as a frame leaves that entry empty.
+ *
+ * SKIFF_DOMCTL_getdomaininfo: u.info: in domid; out one struct
+ *   skiff_dominfo in u.info.buffer (guest address). -ESRCH if none.
+ *
+ * SKIFF_DOMCTL_boot_module: u.module: in index, offset, buffer,
+ *   buffer_len; out size (the module's length), copied (bytes written).
+ *   With flag SKIFF_MODULE_cmdline the same reads the module's string
+ *   (everything after its path, NUL-terminated; size counts the NUL)
+ *   instead of its contents. The boot modules after dom0's kernel (and its
+ *   @initrd), in boot order: kernels, ramdisks and domain files for dom0
+ *   to build.
+ *   -ENOENT past the last one or after they were released.
+ *
+ * SKIFF_DOMCTL_release_modules: no input. dom0 has read every module; the
+ *   hypervisor gives their memory to its heap. Later boot_module calls get
+ *   -ENOENT.
+ */
+#define SKIFF_DOMCTL_createdomain	3
+#define SKIFF_DOMCTL_destroydomain	4
+#define SKIFF_DOMCTL_pausedomain	5
+#define SKIFF_DOMCTL_unpausedomain	6
+#define SKIFF_DOMCTL_setvcpucontext	7
+#define SKIFF_DOMCTL_max_mem		8
+#define SKIFF_DOMCTL_hypercall_init	9
+#define SKIFF_DOMCTL_gnttab_seed	10
+#define SKIFF_DOMCTL_getdomaininfo	11
+#define SKIFF_DOMCTL_boot_module	12
+#define SKIFF_DOMCTL_release_modules	13
+
+#define SKIFF_MAX_VCPUS			64
+#define SKIFF_MODULE_cmdline		(1u << 0)
 
 #define SKIFF_DOMCTL_LIST_MAX		64
 
@@ -81,8 +191,13 @@ struct skiff_dominfo {
 	uint32_t console_gref, console_port;
 	uint32_t store_gref, store_port;
 	uint64_t console_mfn, store_mfn;	/* the frames behind the grants, for checking */
+	uint64_t shared_info_mfn;	/* for start_info.shared_info (a machine address: << 12) */
+	uint64_t cpu_time_ns;		/* run time of all its vCPUs, for xl list's Time(s) */
+	uint32_t max_vcpus, online_vcpus;
+	uint32_t pause_count;
+	uint32_t pad;
 };
-PVABI_SIZE(struct skiff_dominfo, 104);
+PVABI_SIZE(struct skiff_dominfo, 136);
 PVABI_OFF(struct skiff_dominfo, domid, 0);
 PVABI_OFF(struct skiff_dominfo, state, 2);
 PVABI_OFF(struct skiff_dominfo, shutdown_reason, 3);
@@ -97,6 +212,95 @@ PVABI_OFF(struct skiff_dominfo, store_gref, 80);
 PVABI_OFF(struct skiff_dominfo, store_port, 84);
 PVABI_OFF(struct skiff_dominfo, console_mfn, 88);
 PVABI_OFF(struct skiff_dominfo, store_mfn, 96);
+PVABI_OFF(struct skiff_dominfo, shared_info_mfn, 104);
+PVABI_OFF(struct skiff_dominfo, cpu_time_ns, 112);
+PVABI_OFF(struct skiff_dominfo, max_vcpus, 120);
+PVABI_OFF(struct skiff_dominfo, online_vcpus, 124);
+PVABI_OFF(struct skiff_dominfo, pause_count, 128);
+
+struct skiff_domctl_create {
+	domid_t domid;			/* out */
+	uint16_t pad;
+	uint32_t max_vcpus;
+	uint64_t max_pages;
+	uint8_t handle[16];
+	char name[32];
+	uint32_t gnttab_frames, maptrack_frames;
+	uint16_t weight, cap;
+	uint32_t pad2;
+	uint64_t cpumask;
+};
+PVABI_SIZE(struct skiff_domctl_create, 88);
+PVABI_OFF(struct skiff_domctl_create, domid, 0);
+PVABI_OFF(struct skiff_domctl_create, max_vcpus, 4);
+PVABI_OFF(struct skiff_domctl_create, max_pages, 8);
+PVABI_OFF(struct skiff_domctl_create, handle, 16);
+PVABI_OFF(struct skiff_domctl_create, name, 32);
+PVABI_OFF(struct skiff_domctl_create, gnttab_frames, 64);
+PVABI_OFF(struct skiff_domctl_create, maptrack_frames, 68);
+PVABI_OFF(struct skiff_domctl_create, weight, 72);
+PVABI_OFF(struct skiff_domctl_create, cap, 74);
+PVABI_OFF(struct skiff_domctl_create, cpumask, 80);
+
+struct skiff_domctl_dom {
+	domid_t domid;
+	uint16_t pad[3];
+};
+PVABI_SIZE(struct skiff_domctl_dom, 8);
+
+struct skiff_domctl_vcpuctx {
+	domid_t domid;
+	uint16_t pad;
+	uint32_t vcpu;
+	uint64_t ctxt;			/* guest address of struct vcpu_guest_context */
+};
+PVABI_SIZE(struct skiff_domctl_vcpuctx, 16);
+PVABI_OFF(struct skiff_domctl_vcpuctx, vcpu, 4);
+PVABI_OFF(struct skiff_domctl_vcpuctx, ctxt, 8);
+
+/* max_mem: value = max_pages; hypercall_init: value = the frame. */
+struct skiff_domctl_mem {
+	domid_t domid;
+	uint16_t pad[3];
+	uint64_t value;
+};
+PVABI_SIZE(struct skiff_domctl_mem, 16);
+PVABI_OFF(struct skiff_domctl_mem, value, 8);
+
+struct skiff_domctl_seed {
+	domid_t domid;
+	domid_t backend;
+	uint32_t pad;
+	uint64_t console_mfn, store_mfn;
+};
+PVABI_SIZE(struct skiff_domctl_seed, 24);
+PVABI_OFF(struct skiff_domctl_seed, backend, 2);
+PVABI_OFF(struct skiff_domctl_seed, console_mfn, 8);
+PVABI_OFF(struct skiff_domctl_seed, store_mfn, 16);
+
+struct skiff_domctl_info {
+	domid_t domid;
+	uint16_t pad[3];
+	uint64_t buffer;		/* guest address of one struct skiff_dominfo */
+};
+PVABI_SIZE(struct skiff_domctl_info, 16);
+PVABI_OFF(struct skiff_domctl_info, buffer, 8);
+
+struct skiff_domctl_module {
+	uint32_t index;
+	uint32_t flags;			/* SKIFF_MODULE_cmdline */
+	uint64_t offset;
+	uint64_t buffer;		/* guest address */
+	uint64_t buffer_len;
+	uint64_t size;			/* out */
+	uint64_t copied;		/* out */
+};
+PVABI_SIZE(struct skiff_domctl_module, 48);
+PVABI_OFF(struct skiff_domctl_module, offset, 8);
+PVABI_OFF(struct skiff_domctl_module, buffer, 16);
+PVABI_OFF(struct skiff_domctl_module, buffer_len, 24);
+PVABI_OFF(struct skiff_domctl_module, size, 32);
+PVABI_OFF(struct skiff_domctl_module, copied, 40);
 
 struct skiff_domctl_list {
 	domid_t first_domid;
@@ -117,10 +321,17 @@ struct skiff_domctl {
 	uint32_t interface_version;
 	union {
 		struct skiff_domctl_list list;
-		uint8_t pad[56];
+		struct skiff_domctl_create create;
+		struct skiff_domctl_dom dom;
+		struct skiff_domctl_vcpuctx vcpuctx;
+		struct skiff_domctl_mem mem;
+		struct skiff_domctl_seed seed;
+		struct skiff_domctl_info info;
+		struct skiff_domctl_module module;
+		uint8_t pad[88];
 	} u;
 };
-PVABI_SIZE(struct skiff_domctl, 64);
+PVABI_SIZE(struct skiff_domctl, 96);
 PVABI_OFF(struct skiff_domctl, cmd, 0);
 PVABI_OFF(struct skiff_domctl, interface_version, 4);
 PVABI_OFF(struct skiff_domctl, u, 8);
