@@ -6,6 +6,48 @@
 #include <pvabi/abi_check.h>
 #include <pvabi/xen.h>
 
+/*
+ * __HYPERVISOR_event_channel_op (32): event_channel_op(int cmd, void *arg).
+ * A port is a small integer naming one end of a channel in its domain's
+ * table; sending on it sets the other end pending and, if unmasked, the
+ * selector bits and upcall of the vCPU the port notifies. Errors common
+ * to every command: -EFAULT (arg unreadable, or the out field not
+ * writable: the port stays allocated then, as Xen), -ENOSYS (unknown cmd).
+ * A domain's ports are limited by the 2-level ABI (4096) or, with FIFO,
+ * by its configured maximum; the tables are charged to the domain.
+ *
+ * EVTCHNOP_alloc_unbound: a new port of dom (DOMID_SELF, or another
+ *   domain for the privileged domain only: -EPERM) that remote_dom may
+ *   bind; out port. -ESRCH no such domain, -ENOSPC no free port, -ENOMEM.
+ * EVTCHNOP_bind_interdomain: connect a new local port to remote_port of
+ *   remote_dom, which must be unbound and offered to the caller (-EINVAL
+ *   otherwise); out local_port, which starts pending (the peer may have
+ *   sent before). -ESRCH no such domain.
+ * EVTCHNOP_bind_virq: a port for virtual IRQ virq on vcpu; global VIRQs
+ *   only on vCPU 0. -EINVAL bad virq or global VIRQ on another vCPU,
+ *   -ENOENT no such vCPU, -EEXIST already bound.
+ * EVTCHNOP_bind_ipi: a port that notifies vcpu of the caller's own domain
+ *   when sent on; -ENOENT no such vCPU.
+ * EVTCHNOP_bind_pirq: physical IRQs are not delegated to guests: -EPERM
+ *   (the privileged domain's interrupts arrive as the device delegation
+ *   of skiff_domctl.h describes, when it exists).
+ * EVTCHNOP_close: the port becomes free; an interdomain peer's end goes
+ *   back to unbound (offered to the closer's domain). -EINVAL: not a port.
+ * EVTCHNOP_send: interdomain: the peer's end pending; IPI: this end
+ *   pending; unbound: dropped silently (as Xen); otherwise -EINVAL.
+ * EVTCHNOP_status: state of port in dom (self, or any for the privileged
+ *   domain: -EPERM otherwise): EVTCHNSTAT_*, the vCPU it notifies, and the
+ *   peer / VIRQ. -EINVAL not a port, -ESRCH no such domain.
+ * EVTCHNOP_bind_vcpu: the vCPU notified by an unbound, interdomain or
+ *   global-VIRQ port; IPIs and per-vCPU VIRQs cannot move (-EINVAL);
+ *   -ENOENT no such vCPU.
+ * EVTCHNOP_unmask: clear the mask bit and, if pending, deliver as a send
+ *   would have; any existing port, bound or not (as Xen). -EINVAL: none.
+ * EVTCHNOP_reset: close every port of dom (self; another domain only for
+ *   the privileged domain and only while it is paused: -EINVAL
+ *   otherwise); the domain returns to the 2-level ABI.
+ * EVTCHNOP_init_control, expand_array, set_priority: the FIFO ABI (below).
+ */
 #define EVTCHNOP_bind_interdomain	0
 #define EVTCHNOP_bind_virq		1
 #define EVTCHNOP_bind_pirq		2

@@ -6,6 +6,41 @@
 #include <pvabi/abi_check.h>
 #include <pvabi/xen.h>
 
+/*
+ * __HYPERVISOR_sched_op (29): sched_op(int cmd, void *arg). cmd is an int
+ * (the upper half of its register is ignored). Any domain, on itself,
+ * except SCHEDOP_remote_shutdown. Unknown cmd: -ENOSYS. An unreadable arg:
+ * -EFAULT, nothing done.
+ *
+ * SCHEDOP_yield (arg unused): give the CPU to another runnable vCPU if
+ *   there is one; returns 0 when this vCPU runs again.
+ * SCHEDOP_block (arg unused): unmask event delivery (vcpu_info's
+ *   evtchn_upcall_mask = 0) and sleep until an event is pending for this
+ *   vCPU. Returns 0 at once if one already is; the upcall is entered
+ *   before the hypercall returns, as on any return to the guest.
+ * SCHEDOP_poll (struct sched_poll): sleep, without unmasking events, until
+ *   one of the nr_ports ports is pending (masked or not) or the system
+ *   time reaches timeout (0: no timeout). Returns 0 then, also when a port
+ *   already was pending or the time already passed. -EINVAL: more than
+ *   128 ports (Xen's limit too) or a port
+ *   beyond the 2-level limit; -EFAULT: ports unreadable.
+ * SCHEDOP_shutdown (struct sched_shutdown): the domain stops (every vCPU)
+ *   with the reason given; any value is recorded, as Xen does, those above
+ *   SHUTDOWN_MAX as unknown. The toolstack (dom0, through VIRQ_DOM_EXC)
+ *   decides what happens next (on_poweroff, on_reboot, on_crash). Does not
+ *   return to the caller on success.
+ * SCHEDOP_shutdown_code (struct sched_shutdown): record the reason a later
+ *   shutdown will carry (Linux sets it before a crash dump); returns 0.
+ * SCHEDOP_remote_shutdown (struct sched_remote_shutdown): shut another
+ *   domain down. The privileged domain only (or a domain naming itself);
+ *   -EPERM otherwise, -ESRCH for no such domain.
+ * SCHEDOP_watchdog (struct sched_watchdog): id 0 arms a new watchdog with
+ *   timeout seconds and returns its id (1, 2); a later call with that id
+ *   and a timeout re-arms it, timeout 0 frees it. A watchdog that expires
+ *   shuts the domain down with SHUTDOWN_watchdog. -EBUSY: both in use;
+ *   -EINVAL: an id not armed.
+ * SCHEDOP_pin_override: -ENOSYS (Xen: dom0 on the boot CPU only).
+ */
 #define SCHEDOP_yield			0
 #define SCHEDOP_block			1
 #define SCHEDOP_shutdown		2

@@ -7,7 +7,29 @@
 #include <pvabi/xen.h>
 #include <pvabi/features.h>
 
-/* XENVER_version returns (major << 16) | minor; the others return 0 or -errno. */
+/*
+ * __HYPERVISOR_xen_version (17): xen_version(int cmd, void *arg). Any
+ * domain; cmd is an int. Unknown cmd: -ENOSYS. A buffer that is not the
+ * caller's writable memory: -EFAULT (nothing promised written).
+ *
+ * XENVER_version: returns (major << 16) | minor; arg is never read (Linux
+ *   passes NULL just to enter the hypervisor and take pending events).
+ * XENVER_extraversion, _capabilities, _changeset: the string into a buffer
+ *   of that type's length, NUL-padded to the end; returns 0.
+ * XENVER_compile_info: struct xen_compile_info; returns 0.
+ * XENVER_platform_parameters: virt_start, the lowest hypervisor address
+ *   the guest must leave alone; returns 0.
+ * XENVER_get_features: reads submap_idx, writes the whole struct with that
+ *   submap (only 0 exists: -EINVAL otherwise); returns 0.
+ * XENVER_pagesize: returns 4096; arg must be NULL (-EINVAL otherwise, as
+ *   Xen).
+ * XENVER_guest_handle: the domain's 16-byte UUID; returns 0.
+ * XENVER_commandline: the hypervisor's command line for the privileged
+ *   domain; others get "<denied>" and 0, as Xen's default policy.
+ * XENVER_build_id: privileged only (-EPERM); after Xen's checks of the
+ *   buffer (readable, len not 0: -EINVAL) -ENODATA, as Skiff carries no
+ *   build id.
+ */
 #define XENVER_version			0
 #define XENVER_extraversion		1
 #define XENVER_compile_info		2
