@@ -123,6 +123,12 @@ static bool parse_option(const char *k, size_t klen, const char *v, size_t vlen,
 		out->dump_interval = (unsigned int)n;
 		return true;
 	}
+	if (token_is(k, klen, "hypercall_profile")) {
+		if (vlen && !(vlen == 1 && (*v == '0' || *v == '1')))
+			return false;
+		out->hypercall_profile = !vlen || *v == '1';
+		return true;
+	}
 	if (token_is(k, klen, "gnttab_max_frames") || token_is(k, klen, "gnttab_max_maptrack_frames")) {
 		bool maptrack = klen > 18;
 

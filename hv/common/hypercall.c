@@ -59,6 +59,18 @@ static const struct hypercall_entry {
 #undef I
 #undef H
 
+/*
+ * Short hypercalls: bounded work on the caller's own state that never
+ * waits for another CPU (no TLB shootdown, no pausing of a vCPU elsewhere,
+ * no preemption point), so they run with interrupts off and save the
+ * sti/cli pair; a context switch in a Linux guest makes three of them.
+ * One word, so the entry path tests a bit instead of calling here.
+ */
+_Static_assert(PVABI_NR_HYPERCALLS <= 64, "hypercall_short_mask has a bit per hypercall");
+const uint64_t hypercall_short_mask = (1ULL << __HYPERVISOR_xen_version) | (1ULL << __HYPERVISOR_stack_switch) |
+				      (1ULL << __HYPERVISOR_set_segment_base) |
+				      (1ULL << __HYPERVISOR_fpu_taskswitch) | (1ULL << __HYPERVISOR_get_debugreg);
+
 /* Truncates once, here, so handlers see exactly what Xen's C prototypes would give them. */
 static uint64_t narrow(uint64_t a, uint8_t width)
 {

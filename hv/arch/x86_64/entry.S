@@ -31,9 +31,15 @@ common_entry:
 	SAVE_GPRS
 	mov	%rsp, %rdi
 	call	trap_dispatch
+	test	%eax, %eax
+	jnz	1f
 	RESTORE_GPRS
 	add	$16, %rsp		/* vector and error code */
 	iretq
+	/* Back to the guest through a bounce frame: as in pv/entry.S exit_to_guest. */
+1:	RESTORE_GPRS
+	mov	(16 + 24)(%rsp), %rsp
+	sysretq
 
 	.section .rodata
 	.balign 8

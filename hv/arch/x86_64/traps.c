@@ -8,6 +8,7 @@
 #include <asm/smp.h>
 #include <asm/x86.h>
 #include <hv/console.h>
+#include <hv/domain.h>
 #include <hv/lib.h>
 #include <hv/log.h>
 #include <hv/percpu.h>
@@ -193,14 +194,18 @@ static void hypervisor_exception(struct cpu_regs *r)
 	fatal_trap(r);
 }
 
-void trap_dispatch(struct cpu_regs *r)
+/* Returns true when the return to the guest may use sysretq (see exit_to_guest_work). */
+bool trap_dispatch(struct cpu_regs *r)
 {
 	bool guest = regs_from_guest(r);
 
+	/* An interrupt or exception leaves every guest register live, rcx and r11 too. */
+	if (guest && this_cpu()->curr)
+		this_cpu()->curr->arch.exit_sysret = false;
 	switch (r->vector) {
 	case VEC_NMI:
 		nmi_interrupt(r);
-		return;
+		return false;
 	case VEC_TIMER:
 		apic_timer_interrupt();	/* runs this CPU's due timers, the scheduler tick among them */
 		break;
@@ -208,7 +213,7 @@ void trap_dispatch(struct cpu_regs *r)
 		smp_ipi_interrupt();
 		break;
 	case VEC_SPURIOUS:
-		return;		/* no EOI for spurious interrupts */
+		return false;	/* no EOI for spurious interrupts */
 	case VEC_APIC_ERROR:
 		log_warn("local APIC error interrupt");
 		apic_eoi();
@@ -216,11 +221,11 @@ void trap_dispatch(struct cpu_regs *r)
 	default:
 		if (r->vector == 1 && !guest) {
 			pv_debug_trap_hypervisor(r);
-			return;
+			return false;
 		}
 		if (r->vector < 32 && (!guest || ist_vector(r->vector))) {
 			hypervisor_exception(r);
-			return;
+			return false;
 		}
 		if (r->vector < 32) {
 			pv_guest_trap(r);
@@ -231,8 +236,7 @@ void trap_dispatch(struct cpu_regs *r)
 			apic_eoi();
 		}
 	}
-	if (guest)
-		exit_to_guest_work(r);
+	return guest && exit_to_guest_work(r);
 }
 
 /* For the crash-path tests: a store the compiler cannot see through or reject. */

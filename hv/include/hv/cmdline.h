@@ -20,6 +20,7 @@ struct hv_cmdline {
 	unsigned int dump_interval;	/* seconds between vCPU state dumps (0 = never) */
 	unsigned int gnttab_max_frames;		/* per-domain default, 0 = built-in (as Xen's option) */
 	unsigned int gnttab_max_maptrack_frames;	/* per-domain default, 0 = built-in */
+	bool hypercall_profile;		/* TSC cycles per hypercall in the teardown counters */
 	unsigned int nr_unknown;	/* options we did not recognise (warned about) */
 };
 

@@ -13,6 +13,14 @@ typedef long (*hypercall_fn)(uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
 long hypercall_dispatch(struct vcpu *v, uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3,
 			uint64_t a4, uint64_t a5);
 
+/* Bounded and never waits for another CPU: may run with interrupts off (SHORT_HYPERCALL in hypercall.c). */
+extern const uint64_t hypercall_short_mask;
+
+static inline bool hypercall_is_short(uint64_t nr)
+{
+	return nr < 64 && ((hypercall_short_mask >> nr) & 1);
+}
+
 /*
  * Makes the current guest hypercall continue later: when its handler
  * returns, the guest is set to enter hypercall nr again with these

@@ -79,6 +79,7 @@ static bool bounce(struct vcpu *v, struct cpu_regs *r, uint64_t handler, bool ma
 	r->cs = FLAT_KERNEL_CS;
 	r->ss = FLAT_KERNEL_SS;
 	r->rflags &= ~(RF_TF | RF_VM | RF_RF | RF_NT | RF_AC);
+	v->arch.exit_sysret = true;	/* rcx and r11 are in the frame now */
 	if (mask_events && v->vcpu_info)
 		v->vcpu_info->evtchn_upcall_mask = 1;
 	return true;
@@ -189,7 +190,9 @@ long pv_do_iret(struct vcpu *v, struct cpu_regs *r)
 		domain_crash(v->domain, "iret to user mode without user page tables");
 		return -XEN_EINVAL;
 	}
-	if (!(c.flags & VGCF_in_syscall)) {
+	/* With VGCF_in_syscall the guest declares rcx and r11 dead: they come back as rip and rflags. */
+	v->arch.exit_sysret = c.flags & VGCF_in_syscall;
+	if (!v->arch.exit_sysret) {
 		r->r11 = c.r11;
 		r->rcx = c.rcx;
 	}

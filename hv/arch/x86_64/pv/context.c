@@ -6,6 +6,8 @@
 #include <asm/pv.h>
 #include <asm/x86.h>
 #include <hv/domain.h>
+#include <hv/cmdline.h>
+#include <hv/main.h>
 #include <hv/frame.h>
 #include <hv/guest_access.h>
 #include <hv/hypercall.h>
@@ -31,6 +33,7 @@ void __noreturn idle_loop(void);
 #define GUEST_RFLAGS_KEEP	0x00000cd5ULL	/* CF PF AF ZF SF TF DF OF */
 #define X86_RFLAGS_IF		0x200ULL
 #define X86_RFLAGS_AC		0x40000ULL
+#define X86_RFLAGS_FIXED	0x2ULL		/* reads as 1 whatever is loaded */
 
 struct cpu_regs *guest_frame(struct percpu *pc)
 {
@@ -260,6 +263,32 @@ static void save_vcpu(struct percpu *pc, struct vcpu *prev)
 		prev->arch.gs_base_user = rdmsr(MSR_GS_BASE);
 }
 
+/*
+ * The guest's rcx and r11 are dead (exit_sysret): give them rip and rflags,
+ * the registers Xen's guests see after a hypercall, a bounce or an iret
+ * with VGCF_in_syscall, whichever instruction returns.
+ */
+static void exit_clobber_rcx_r11(const struct vcpu *v, struct cpu_regs *r)
+{
+	if (v->arch.exit_sysret) {
+		r->rcx = r->rip;
+		r->r11 = r->rflags | X86_RFLAGS_FIXED;
+	}
+}
+
+/*
+ * True when sysretq would give the guest exactly the registers iretq
+ * gives: it takes rip from rcx and rflags from r11 (bit 1 forced on, as
+ * iretq forces it) and loads fixed flat selectors derived from MSR_STAR.
+ * A non-canonical rip must never reach sysretq: on Intel it faults in
+ * ring 0 with the guest's rsp loaded.
+ */
+static bool sysret_equivalent(const struct cpu_regs *r)
+{
+	return r->cs == GUEST_CS64 && r->ss == GUEST_DS && r->rcx == r->rip &&
+	       ((r->r11 ^ r->rflags) & ~X86_RFLAGS_FIXED) == 0 && is_canonical(r->rip);
+}
+
 void context_switch(struct vcpu *prev, struct vcpu *next)
 {
 	struct percpu *pc = this_cpu();
@@ -295,11 +324,16 @@ void context_switch(struct vcpu *prev, struct vcpu *next)
 	pv_update_time(next);
 	/* A vCPU woken by an event enters its callback first, as any return to the guest does. */
 	pv_deliver_upcall(next, guest_frame(pc));
+	exit_clobber_rcx_r11(next, guest_frame(pc));
 	reset_stack_and_jump(f, (void (*)(void))restore_guest_frame);
 }
 
-/* Everything that must happen between the hypervisor's work and iretq to the guest, with interrupts off. */
-void exit_to_guest_work(struct cpu_regs *r)
+/*
+ * Everything that must happen between the hypervisor's work and the return
+ * to the guest, with interrupts off. Returns true if entry.S may return
+ * with sysretq instead of iretq.
+ */
+bool exit_to_guest_work(struct cpu_regs *r)
 {
 	struct percpu *pc = this_cpu();
 
@@ -307,12 +341,15 @@ void exit_to_guest_work(struct cpu_regs *r)
 		schedule();		/* returns only if the same vCPU keeps running */
 	pv_deliver_upcall(pc->curr, r);
 	r->rflags = (r->rflags & (GUEST_RFLAGS_KEEP | X86_RFLAGS_AC)) | X86_RFLAGS_IF;
+	exit_clobber_rcx_r11(pc->curr, r);
+	return sysret_equivalent(r);
 }
 
 void pv_syscall(struct cpu_regs *r)
 {
 	struct vcpu *v = this_cpu()->curr;
 	uint64_t nr, args[5], t0;
+	bool profile;
 	long ret;
 
 	if (r->vector == VEC_SYSCALL32) {
@@ -324,25 +361,33 @@ void pv_syscall(struct cpu_regs *r)
 			pv_bounce_user_syscall(v, r, true);
 		return;
 	}
+	v->arch.exit_sysret = true;	/* SYSCALL itself overwrote rcx and r11 */
 	if (!v->arch.kernel_mode) {
 		pv_bounce_user_syscall(v, r, false);
 		return;
 	}
-	t0 = rdtsc();
+	/* Two TSC reads cost about 7% of a null hypercall under TCG: only when asked for (hypercall_profile). */
+	profile = hv_cmdline.hypercall_profile;
+	t0 = profile ? rdtsc() : 0;
 	nr = r->rax;
 	if (nr == __HYPERVISOR_iret) {
 		v->domain->hypercall_count[__HYPERVISOR_iret]++;
 		r->rax = (uint64_t)pv_do_iret(v, r);
-		v->domain->hypercall_cycles[__HYPERVISOR_iret] += rdtsc() - t0;
+		if (profile)
+			v->domain->hypercall_cycles[__HYPERVISOR_iret] += rdtsc() - t0;
 		return;
 	}
 	v->arch.in_hypercall = true;
 	v->arch.cont_pending = false;
-	local_irq_enable();
-	ret = hypercall_dispatch(v, nr, r->rdi, r->rsi, r->rdx, r->r10, r->r8);
-	local_irq_disable();
+	if (hypercall_is_short(nr)) {
+		ret = hypercall_dispatch(v, nr, r->rdi, r->rsi, r->rdx, r->r10, r->r8);
+	} else {
+		local_irq_enable();
+		ret = hypercall_dispatch(v, nr, r->rdi, r->rsi, r->rdx, r->r10, r->r8);
+		local_irq_disable();
+	}
 	v->arch.in_hypercall = false;
-	if (nr < PVABI_NR_HYPERCALLS)
+	if (profile && nr < PVABI_NR_HYPERCALLS)
 		v->domain->hypercall_cycles[nr] += rdtsc() - t0;
 	if (!hypercall_cont_take(&nr, args)) {
 		r->rax = (uint64_t)ret;
@@ -405,12 +450,14 @@ void pv_guest_trap(struct cpu_regs *r)
 	if (r->vector < 32)
 		v->domain->trap_count[r->vector]++;
 	if (r->vector == 14) {
-		uint64_t t0 = rdtsc();
+		bool profile = hv_cmdline.hypercall_profile;
+		uint64_t t0 = profile ? rdtsc() : 0;
 		bool done = pv_emulate_ptwr(v, r, read_cr2());
 
 		if (done) {
 			v->domain->ptwr_count++;
-			v->domain->ptwr_cycles += rdtsc() - t0;
+			if (profile)
+				v->domain->ptwr_cycles += rdtsc() - t0;
 			return;
 		}
 	}

@@ -39,6 +39,18 @@ exit_to_guest:
 	cli
 	mov	%rsp, %rdi
 	call	exit_to_guest_work
+	test	%eax, %eax
+	jz	restore_guest_frame
+	/*
+	 * sysretq leaves exactly the state iretq would (exit_to_guest_work
+	 * checked: rcx holds rip, r11 rflags, flat 64-bit user selectors, a
+	 * canonical rip), for much less work. It does not load rsp, so the
+	 * guest's comes from the frame first: from here an NMI or #MC runs on
+	 * its IST stack, and interrupts stay off until sysretq sets IF.
+	 */
+	RESTORE_GPRS
+	mov	(16 + 24)(%rsp), %rsp
+	sysretq
 	.globl	restore_guest_frame
 restore_guest_frame:
 	RESTORE_GPRS

@@ -194,14 +194,15 @@ bool pv_emulate_ptwr(struct vcpu *v, struct cpu_regs *r, uint64_t cr2)
 	mfn_t table;
 	uint64_t entry, old, val, merged;
 	bool store;
-	struct cpu_regs saved = *r;
+	struct cpu_regs saved;
 
-	/* Present, write, from guest kernel mode: anything else is the guest's own fault. */
+	/* Present, write, from guest kernel mode: anything else is the guest's own fault (and the common #PF). */
 	if ((r->error_code & 3) != 3 || !v->arch.kernel_mode)
 		return false;
 	table = l1_table_at(v, cr2);
 	if (table == MFN_INVALID || copy_from_guest(in.bytes, r->rip, sizeof(in.bytes)) < 0 || !decode(&in))
 		return false;
+	saved = *r;
 	if ((cr2 & 7) + in.opsize > 8)
 		return false;		/* straddles two entries */
 	entry = ((const uint64_t *)mfn_to_virt(table))[(cr2 & 0xfff) >> 3];

@@ -11,6 +11,15 @@ struct arch_vcpu {
 	/* Guest registers while the vCPU is not running (on the CPU, they are the frame at the stack top). */
 	struct cpu_regs regs;
 	bool kernel_mode;		/* guest kernel (true) or guest user mode */
+	/*
+	 * Xen's TRAP_syscall: set by a syscall entry and by every bounce frame,
+	 * cleared by an interrupt or exception from the guest and by an iret
+	 * hypercall without VGCF_in_syscall. While set, the guest's rcx and r11
+	 * are dead (a bounce frame or the guest itself saved them) and the
+	 * return loads them with rip and rflags, as SYSRET does (and as Xen
+	 * does, SYSRET or not).
+	 */
+	bool exit_sysret;
 	mfn_t guest_table;		/* kernel L4 */
 	mfn_t guest_table_user;		/* user L4 (MMUEXT_NEW_USER_BASEPTR), MFN_INVALID: none */
 	uint64_t fs_base;

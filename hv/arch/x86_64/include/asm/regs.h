@@ -13,7 +13,7 @@ struct cpu_regs {
 };
 _Static_assert(sizeof(struct cpu_regs) == 22 * 8, "entry.S frame layout");
 
-void trap_dispatch(struct cpu_regs *regs);
+bool trap_dispatch(struct cpu_regs *regs);
 void test_bad_write(uint64_t va);
 
 #endif
