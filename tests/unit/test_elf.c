@@ -1,8 +1,8 @@
-/* Unit tests of the PV kernel image parser (hv/common/elf_*.c) on synthetic ELF images and bzImage wrappers built here. */
+/* Unit tests of the PV kernel image parser (backends/toolstack/loader/elf_*.c) on synthetic ELF images and bzImage wrappers built here. */
 #include <check.h>
 #include <stdlib.h>
 
-#include <hv/elf_image.h>
+#include <elf_image.h>
 #include <pvabi/elfnote.h>
 #include <pvabi/arch_x86_64.h>
 

@@ -6,9 +6,9 @@
 #include <asm/pv.h>
 #include <asm/pv_build.h>
 #include <asm/x86.h>
-#include <hv/decompress.h>
+#include <decompress.h>
 #include <hv/domain.h>
-#include <hv/elf_image.h>
+#include <elf_image.h>
 #include <hv/event_channel.h>
 #include <hv/grant_table.h>
 #include <hv/heap.h>
