@@ -4,6 +4,7 @@
 #include <hv/event_channel.h>
 #include <hv/guest_access.h>
 #include <hv/lib.h>
+#include <hv/priv.h>
 #include <pvabi/errno.h>
 #include <pvabi/io/console.h>
 #include <pvabi/grant_table.h>
@@ -95,7 +96,7 @@ long do_skiff_domctl(uint64_t arg, uint64_t a2, uint64_t a3, uint64_t a4, uint64
 
 	(void)a2, (void)a3, (void)a4, (void)a5;
 	/* The one check of this interface: before anything of the argument is looked at. */
-	if (!cur->is_privileged)
+	if (!priv_is_control(cur))
 		return -XEN_EPERM;
 	if (copy_from_guest(&op, arg, sizeof(op)))
 		return -XEN_EFAULT;

@@ -7,6 +7,7 @@
 #include <hv/hypercall.h>
 #include <hv/lib.h>
 #include <hv/spinlock.h>
+#include <hv/priv.h>
 #include <pvabi/errno.h>
 #include <pvabi/event_channel.h>
 #include <pvabi/xen.h>
@@ -411,7 +412,7 @@ static long evtchn_target(struct domain *cd, domid_t dom, struct domain **out)
 
 	if (!d)
 		return -XEN_ESRCH;
-	if (d != cd && !cd->is_privileged) {
+	if (!priv_may_control(cd, d)) {
 		domain_put(d);
 		return -XEN_EPERM;
 	}

@@ -145,7 +145,11 @@ static inline void domain_heap_uncharge(struct domain *d, uint64_t bytes)
 	__atomic_fetch_sub(&d->heap_charged, bytes, __ATOMIC_RELAXED);
 }
 
-/* Creates an empty domain (no memory, vCPUs down). NULL with *err = -XEN_E* on failure. */
+/*
+ * Creates an empty domain (no memory, vCPUs down). domid DOMID_INVALID: the
+ * lowest free id from 1 (hv/priv.h). NULL with *err = -XEN_E* on failure
+ * (-XEN_EEXIST: the id is held by a domain that still exists in any state).
+ */
 struct domain *domain_create(domid_t domid, const char *name, bool privileged,
 			     unsigned int max_vcpus, uint64_t max_pages, int *err);
 /* Frees everything the domain holds: memory, vCPUs, its id. The domain must be shut down or never started. */
