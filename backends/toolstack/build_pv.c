@@ -417,15 +417,16 @@ static int connect_rings(struct build *b)
 
 	r->console_mfn = b->p2m[pfn_of(b, b->lay->console)];
 	r->store_mfn = b->p2m[pfn_of(b, b->lay->store)];
-	rc = b->p->gnttab_seed(b->p->ctx, r->console_mfn, r->store_mfn);
-	if (rc < 0)
-		return fail(b, "gnttab_seed: error %d", rc), rc;
 	rc = b->p->alloc_unbound(b->p->ctx, &r->console_port);
 	if (rc < 0)
 		return fail(b, "console port: error %d", rc), rc;
 	rc = b->p->alloc_unbound(b->p->ctx, &r->store_port);
 	if (rc < 0)
 		return fail(b, "store port: error %d", rc), rc;
+	/* The ports first: the seed tells the hypervisor which of D's unbound ports is which ring's. */
+	rc = b->p->gnttab_seed(b->p->ctx, r->console_mfn, r->store_mfn, r->console_port, r->store_port);
+	if (rc < 0)
+		return fail(b, "gnttab_seed: error %d", rc), rc;
 	return 0;
 }
 

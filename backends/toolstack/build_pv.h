@@ -31,10 +31,11 @@ struct pvb_platform {
 	int (*set_m2p)(void *ctx, const uint64_t *mfns, uint64_t first, uint64_t nr);
 	/* SKIFF_DOMCTL_hypercall_init on frame mfn of D. */
 	int (*hypercall_init)(void *ctx, uint64_t mfn);
-	/* SKIFF_DOMCTL_gnttab_seed: D's grant refs 0 and 1 permit the backend to map these frames. */
-	int (*gnttab_seed)(void *ctx, uint64_t console_mfn, uint64_t store_mfn);
 	/* EVTCHNOP_alloc_unbound in D for the backend domain. */
 	int (*alloc_unbound)(void *ctx, uint32_t *port);
+	/* SKIFF_DOMCTL_gnttab_seed: D's grant refs 0 and 1 permit the backend to map these frames; the ports are theirs. */
+	int (*gnttab_seed)(void *ctx, uint64_t console_mfn, uint64_t store_mfn, uint32_t console_port,
+			   uint32_t store_port);
 	/* MMUEXT_PIN_L4_TABLE of D's frame mfn (validates the whole tree). */
 	int (*pin_l4)(void *ctx, uint64_t mfn);
 	/* SKIFF_DOMCTL_setvcpucontext for vCPU 0. */

@@ -198,6 +198,8 @@ START_TEST(test_start_info)
 	ck_assert_uint_eq(fake.seed_console, si->console.domU.mfn);
 	ck_assert_uint_eq(fake.seed_store, si->store_mfn);
 	ck_assert_uint_eq(res.console_mfn, si->console.domU.mfn);
+	ck_assert_uint_eq(fake.seed_console_port, si->console.domU.evtchn);
+	ck_assert_uint_eq(fake.seed_store_port, si->store_evtchn);
 }
 END_TEST
 
@@ -239,7 +241,7 @@ START_TEST(test_kernel_and_vcpu)
 }
 END_TEST
 
-/* The contract's order: memory, M2P, grants, (hypercall page), pin with nothing mapped, then the context. */
+/* The contract's order: memory, M2P, ports then grants, (hypercall page), pin with nothing mapped, then the context. */
 START_TEST(test_sequence)
 {
 	tb_note_u64(&spec, XEN_ELFNOTE_HYPERCALL_PAGE, KBASE + TEXT_PA + 0x1000);

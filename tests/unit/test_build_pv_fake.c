@@ -84,13 +84,18 @@ static int fake_hypercall_init(void *ctx, uint64_t mfn)
 	return fake_frame(f, mfn) ? 0 : -XEN_EINVAL;
 }
 
-static int fake_gnttab_seed(void *ctx, uint64_t console_mfn, uint64_t store_mfn)
+static int fake_gnttab_seed(void *ctx, uint64_t console_mfn, uint64_t store_mfn, uint32_t console_port,
+			    uint32_t store_port)
 {
 	struct fake_platform *f = fp(ctx);
 
 	f->seq_seed = ++f->seq;
 	f->seed_console = console_mfn;
 	f->seed_store = store_mfn;
+	f->seed_console_port = console_port;
+	f->seed_store_port = store_port;
+	/* The contract: the ports exist before the seed names them. */
+	ck_assert_uint_ge(f->nr_ports, 2);
 	return 0;
 }
 

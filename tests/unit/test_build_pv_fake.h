@@ -19,6 +19,7 @@ struct fake_platform {
 	unsigned int nr_maps, nr_ports;
 	uint64_t *m2p;			/* by mfn - FAKE_MFN_BASE: the PFN set_m2p gave it, ~0 if none */
 	uint64_t hcall_mfn, seed_console, seed_store, pin_mfn;
+	uint32_t seed_console_port, seed_store_port;
 	int open_maps_at_pin;
 	struct vcpu_guest_context ctx;
 	size_t scratch_live;		/* bytes allocated and not freed */
