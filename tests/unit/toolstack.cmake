@@ -8,3 +8,6 @@ skiff_unit_test(test_build_pv_linux test_build_pv_linux.c test_build_pv_fake.c t
 target_include_directories(test_build_pv_linux PRIVATE ${PROJECT_SOURCE_DIR}/backends/toolstack)
 target_compile_definitions(test_build_pv_linux PRIVATE SKIFF_VMLINUZ_DIR="${CMAKE_BINARY_DIR}/decompress-data/root/boot")
 set_tests_properties(unit.test_build_pv_linux PROPERTIES SKIP_RETURN_CODE 77)
+# The '@' options of boot modules, as dom0 reads them to build domUs.
+skiff_unit_test(test_bootmod test_bootmod.c ${PROJECT_SOURCE_DIR}/backends/toolstack/bootmod.c)
+target_include_directories(test_bootmod PRIVATE ${PROJECT_SOURCE_DIR}/backends/toolstack)
