@@ -468,6 +468,25 @@ int evtchn_alloc_unbound_port(struct domain *d, domid_t remote)
 	return port;
 }
 
+bool evtchn_port_unbound_for(struct domain *d, uint32_t port, domid_t remote)
+{
+	struct evtchn_domain *ed;
+	struct evtchn *chn;
+	unsigned long f;
+	bool ok = false;
+
+	spin_lock(&evtchn_link_lock);
+	ed = evtchn_of(d);
+	if (ed) {
+		f = spin_lock_irqsave(&ed->lock);
+		chn = evtchn_port(ed, port);
+		ok = chn && chn->state == ECS_UNBOUND && chn->u.unbound_dom == remote;
+		spin_unlock_irqrestore(&ed->lock, f);
+	}
+	spin_unlock(&evtchn_link_lock);
+	return ok;
+}
+
 static long evtchn_op_alloc_unbound(struct domain *cd, uint64_t arg)
 {
 	struct evtchn_alloc_unbound op;

@@ -359,44 +359,11 @@ static void load_kernel(const struct build *b)
 		copy_to_pfns(b, b->lay.initrd_pfn, b->a->initrd, b->a->initrd_len);
 }
 
-/*
- * The hypercall page, for images that ask for one: entry N (32 bytes) saves
- * rcx and r11, which syscall clobbers, makes hypercall N and returns. The
- * iret entry is jumped to with the guest's frame on the stack: it pushes
- * rcx, r11 and rax to complete the iret_context and never returns.
- */
+/* The hypercall page, for images that ask for one (pv_hypercall_page_fill). */
 static void fill_hypercall_page(const struct build *b)
 {
-	uint8_t *p;
-
-	if (!xen_notes_have(&b->img.notes, XEN_ELFNOTE_HYPERCALL_PAGE))
-		return;
-	p = va_ptr(b, b->img.notes.hypercall_page);
-	memset(p, 0xcc, PAGE_SIZE);	/* int3 between entries */
-	for (uint32_t nr = 0; nr < PAGE_SIZE / 32; nr++, p += 32) {
-		static const uint8_t call[] = {
-			0x51,			/* push %rcx */
-			0x41, 0x53,		/* push %r11 */
-			0xb8, 0, 0, 0, 0,	/* mov $nr, %eax */
-			0x0f, 0x05,		/* syscall */
-			0x41, 0x5b,		/* pop %r11 */
-			0x59,			/* pop %rcx */
-			0xc3,			/* ret */
-		};
-		static const uint8_t iret[] = {
-			0x51, 0x41, 0x53, 0x50,	/* push %rcx; push %r11; push %rax */
-			0xb8, 0, 0, 0, 0,	/* mov $nr, %eax */
-			0x0f, 0x05,		/* syscall */
-		};
-
-		if (nr == __HYPERVISOR_iret) {
-			memcpy(p, iret, sizeof(iret));
-			memcpy(p + 5, &nr, 4);
-		} else {
-			memcpy(p, call, sizeof(call));
-			memcpy(p + 4, &nr, 4);
-		}
-	}
+	if (xen_notes_have(&b->img.notes, XEN_ELFNOTE_HYPERCALL_PAGE))
+		pv_hypercall_page_fill(va_ptr(b, b->img.notes.hypercall_page));
 }
 
 /* Executable only where an executable segment of the image lies: everything else the builder maps is NX. */

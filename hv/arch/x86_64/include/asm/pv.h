@@ -76,6 +76,13 @@ void pv_timers_switch_out(struct vcpu *prev);
 void pv_timers_switch_in(struct vcpu *next);
 
 /* Guest GDTs (descriptors.c). */
+/* Types and checks d's frames as a GDT of entries descriptors (fixing them up): 0, or -XEN_EINVAL and nothing held. */
+int pv_gdt_prepare(struct domain *d, const mfn_t *frames, uint64_t entries);
+/* Drops what pv_gdt_prepare took; or installs the prepared frames as v's GDT, releasing the old ones. */
+void pv_gdt_abandon(const mfn_t *frames, uint64_t entries);
+void pv_gdt_commit(struct vcpu *v, const mfn_t *frames, uint64_t entries);
+/* Writes the hypercall page (hypercall_page.c): entry N makes hypercall N. */
+void pv_hypercall_page_fill(void *page);
 void pv_show_gdt(struct percpu *pc, const struct vcpu *v);
 bool pv_iret_selectors_ok(const struct vcpu *v, uint16_t cs, uint16_t ss);
 bool pv_user_data_selector(const struct vcpu *v, uint16_t sel, uint64_t *base);
