@@ -220,11 +220,17 @@ static uint8_t *ts_module_load(uint32_t index, uint64_t *len, long *err)
 	return buf;
 }
 
-/* Reads every module's string and groups kernels with their initrds; returns the number of domains. */
+/*
+ * Reads every module's string and groups kernels with their initrds;
+ * returns the number of domains to build. While the hypervisor still
+ * builds domUs, it leaves us only the modules marked @data: a kernel
+ * without it (and the initrd after such a kernel) is the hypervisor's.
+ */
 static unsigned int ts_collect(struct ts_domain *doms, long *err)
 {
 	unsigned int n = 0;
 	uint64_t size, copied;
+	bool last_ours = false;
 
 	*err = 0;
 	for (uint32_t i = 0; i < TS_MAX_MODULES; i++) {
@@ -239,14 +245,17 @@ static unsigned int ts_collect(struct ts_domain *doms, long *err)
 		tmp.cmdline[copied < sizeof(tmp.cmdline) ? copied : sizeof(tmp.cmdline) - 1] = '\0';
 		bootmod_parse(tmp.cmdline, &tmp.spec);
 		if (tmp.spec.is_initrd) {
-			if (n && !doms[n - 1].has_initrd) {
+			if (last_ours && !doms[n - 1].has_initrd) {
 				doms[n - 1].initrd = i;
 				doms[n - 1].has_initrd = true;
-			} else {
+			} else if (last_ours || tmp.spec.is_data) {
 				rt_printf("dom0: module %u is an initrd without a kernel before it; ignored\n", i);
 			}
 			continue;
 		}
+		last_ours = tmp.spec.is_data && n < TS_MAX_DOMAINS;
+		if (!tmp.spec.is_data)
+			continue;
 		if (n == TS_MAX_DOMAINS) {
 			rt_printf("dom0: more than %u kernels; module %u ignored\n", TS_MAX_DOMAINS, i);
 			continue;
@@ -354,27 +363,12 @@ static bool ts_build_one(const struct ts_domain *t, unsigned int ordinal)
 	return true;
 }
 
-/* True when the hypervisor built domUs itself (an older boot path): then there is nothing for us to build. */
-static bool ts_domus_exist(void)
-{
-	static struct skiff_dominfo list[2];
-	struct skiff_domctl op = { .cmd = SKIFF_DOMCTL_list_domains };
-
-	op.u.list.first_domid = 1;
-	op.u.list.max_entries = 2;
-	op.u.list.buffer = RT_PTR(list);
-	return ts_domctl(&op) == 0 && op.u.list.nr_entries > 0;
-}
-
 unsigned int dom0_toolstack_boot(unsigned int *modules)
 {
 	static struct ts_domain doms[TS_MAX_DOMAINS];
 	unsigned int n, built = 0;
 	long err;
 
-	*modules = 0;
-	if (ts_domus_exist())
-		return 0;
 	n = ts_collect(doms, &err);
 	*modules = n;
 	if (err) {

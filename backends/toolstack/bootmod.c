@@ -117,6 +117,8 @@ static bool parse_option(const char *w, size_t len, struct bootmod_spec *sp)
 		return sp->is_initrd = true;
 	if (len == 8 && strncmp(w, "backends", 8) == 0)
 		return true;
+	if (len == 4 && strncmp(w, "data", 4) == 0)
+		return sp->is_data = true;
 	if (has_prefix(w, len, "mem="))
 		return parse_size(w + 4, len - 4, &sp->mem) && sp->mem;
 	if (has_prefix(w, len, "name="))

@@ -14,6 +14,8 @@
  *   @gnttab_frames=N, @maptrack_frames=N   grant-table limits (0: defaults)
  *   @weight=N     scheduler weight 1..65535, @cap=N percent, @cpus=LIST
  *   @backends     dom0's option; accepted and ignored on a domU
+ *   @data         the hypervisor leaves this module to dom0 (while the
+ *                 hypervisor still builds the domUs it is not told to leave)
  * These stand in for a domain file until dom0 reads xl.cfg files.
  * Unknown options are reported in unknown (the first one) and skipped.
  */
@@ -22,6 +24,7 @@
 
 struct bootmod_spec {
 	bool is_initrd;
+	bool is_data;
 	uint64_t mem;			/* bytes; 0: not given */
 	char name[BOOTMOD_NAME_MAX];	/* empty: not given */
 	uint32_t gnttab_frames, maptrack_frames;

@@ -38,6 +38,9 @@ START_TEST(test_initrd_and_sizes)
 {
 	bootmod_parse("@initrd", &sp);
 	ck_assert(sp.is_initrd);
+	ck_assert(!sp.is_data);
+	bootmod_parse("@data @initrd", &sp);
+	ck_assert(sp.is_initrd && sp.is_data);
 	ck_assert_str_eq(sp.cmdline, "");
 	bootmod_parse("@mem=1G", &sp);
 	ck_assert_uint_eq(sp.mem, 1ULL << 30);
