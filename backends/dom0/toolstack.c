@@ -14,6 +14,18 @@
 #define TS_POPULATE_BATCH	512
 #define TS_M2P_BATCH		128
 
+/* Domains whose build failed and that could not be destroyed: never served, never waited for. */
+static domid_t ts_abandoned[TS_MAX_DOMAINS];
+static unsigned int ts_nr_abandoned;
+
+bool dom0_toolstack_abandoned(domid_t domid)
+{
+	for (unsigned int i = 0; i < ts_nr_abandoned; i++)
+		if (ts_abandoned[i] == domid)
+			return true;
+	return false;
+}
+
 /* One domain to build: its kernel module, an optional initrd module and the options. */
 struct ts_domain {
 	uint32_t kernel, initrd;		/* module indexes; initrd valid if has_initrd */
@@ -353,8 +365,8 @@ static bool ts_build_one(const struct ts_domain *t, unsigned int ordinal)
 	if (initrd)
 		ts_free(NULL, initrd, rlen ? rlen : 1);
 	if (err) {
-		if (domid)
-			ts_domain_op(SKIFF_DOMCTL_destroydomain, domid);
+		if (domid && ts_domain_op(SKIFF_DOMCTL_destroydomain, domid) != 0 && ts_nr_abandoned < TS_MAX_DOMAINS)
+			ts_abandoned[ts_nr_abandoned++] = domid;
 		return false;
 	}
 	rt_printf("dom0: built d%u from module %u: %lu MiB, %lu KiB kernel, entry %lx, command line '%s'\n", domid,

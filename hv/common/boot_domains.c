@@ -268,21 +268,29 @@ static void on_domain_shutdown(struct domain *d)
 unsigned int boot_domains_start(void)
 {
 	struct boot_domain_spec specs[MAX_BOOT_DOMAINS];
+	struct domain *built[MAX_BOOT_DOMAINS];
 	unsigned int n = collect_specs(specs), started = 0;
 	struct frame_stats st;
 
 	frame_stats_get(&st);
 	free_before = st.free;
 	domain_shutdown_hook = on_domain_shutdown;
+	/*
+	 * Every boot domain is built before any runs: dom0's toolstack creates
+	 * domains of its own, which must not take the domids these use.
+	 */
 	for (unsigned int i = 0; i < n; i++) {
-		struct domain *d = build_one(&specs[i], (domid_t)i, specs[0].backends);
+		built[i] = build_one(&specs[i], (domid_t)i, specs[0].backends);
+		if (i == 0)
+			boot_dom0 = built[i];
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		struct domain *d = built[i];
 
 		if (!d)
 			continue;
-		if (i == 0)
-			boot_dom0 = d;
 		started++;
-		/* dom0 may have shut it down while it was being built: then it never runs. */
+		/* dom0 may have shut it down before it ran: then it never runs. */
 		if (domain_unpause_all_vcpus(d) < 0) {
 			log_warn("boot: domain %u (%s) was shut down while being built; not started",
 				 d->domid, d->name);
