@@ -272,7 +272,10 @@ static unsigned int ts_collect(struct ts_domain *doms, long *err)
 			rt_printf("dom0: more than %u kernels; module %u ignored\n", TS_MAX_DOMAINS, i);
 			continue;
 		}
-		doms[n++] = tmp;
+		doms[n] = tmp;
+		/* The command line points into the module string: into the copy now. */
+		doms[n].spec.cmdline = doms[n].cmdline + (tmp.spec.cmdline - tmp.cmdline);
+		n++;
 	}
 	return n;
 }
