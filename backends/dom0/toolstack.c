@@ -397,7 +397,11 @@ unsigned int dom0_toolstack_boot(unsigned int *modules)
 				  doms[i].spec.unknown);
 		if (doms[i].spec.bad_value)
 			rt_printf("dom0: module %u: a malformed option value was ignored\n", doms[i].kernel);
-		built += ts_build_one(&doms[i], i + 1);
+		/* Serve each domain's console and store as soon as it runs, not after the last is built. */
+		if (ts_build_one(&doms[i], i + 1)) {
+			built++;
+			dom0_domains_scan();
+		}
 	}
 	if (n && ts_domctl(&(struct skiff_domctl){ .cmd = SKIFF_DOMCTL_release_modules }) != 0)
 		rt_printf("dom0: releasing the boot modules failed\n");
