@@ -234,11 +234,13 @@ static uint8_t *ts_module_load(uint32_t index, uint64_t *len, long *err)
 
 /*
  * Reads every module's string and groups kernels with their initrds;
- * returns the number of domains to build. While the hypervisor still
- * builds domUs, it leaves us only the modules marked @data: a kernel
- * without it (and the initrd after such a kernel) is the hypervisor's.
+ * returns the number of domains to build. When dom0 serves backends
+ * (@backends) the hypervisor builds no domU and every kernel is ours
+ * (all). Under a hypervisor that built domUs (a dom0 without @backends),
+ * only the kernels marked @data are: a kernel without it, and the initrd
+ * after such a kernel, were the hypervisor's.
  */
-static unsigned int ts_collect(struct ts_domain *doms, long *err)
+static unsigned int ts_collect(struct ts_domain *doms, bool all, long *err)
 {
 	unsigned int n = 0;
 	uint64_t size, copied;
@@ -260,13 +262,13 @@ static unsigned int ts_collect(struct ts_domain *doms, long *err)
 			if (last_ours && !doms[n - 1].has_initrd) {
 				doms[n - 1].initrd = i;
 				doms[n - 1].has_initrd = true;
-			} else if (last_ours || tmp.spec.is_data) {
+			} else if (last_ours || all || tmp.spec.is_data) {
 				rt_printf("dom0: module %u is an initrd without a kernel before it; ignored\n", i);
 			}
 			continue;
 		}
-		last_ours = tmp.spec.is_data && n < TS_MAX_DOMAINS;
-		if (!tmp.spec.is_data)
+		last_ours = (all || tmp.spec.is_data) && n < TS_MAX_DOMAINS;
+		if (!all && !tmp.spec.is_data)
 			continue;
 		if (n == TS_MAX_DOMAINS) {
 			rt_printf("dom0: more than %u kernels; module %u ignored\n", TS_MAX_DOMAINS, i);
@@ -378,13 +380,28 @@ static bool ts_build_one(const struct ts_domain *t, unsigned int ordinal)
 	return true;
 }
 
+/*
+ * Whether the hypervisor built domUs itself: every boot domain exists
+ * before dom0 first runs, so a domU listed now is the hypervisor's.
+ */
+static bool ts_hv_built_domus(void)
+{
+	static struct skiff_dominfo list[1];
+	struct skiff_domctl op = { .cmd = SKIFF_DOMCTL_list_domains };
+
+	op.u.list.first_domid = 1;
+	op.u.list.max_entries = 1;
+	op.u.list.buffer = RT_PTR(list);
+	return ts_domctl(&op) == 0 && op.u.list.nr_entries > 0;
+}
+
 unsigned int dom0_toolstack_boot(unsigned int *modules)
 {
 	static struct ts_domain doms[TS_MAX_DOMAINS];
 	unsigned int n, built = 0;
 	long err;
 
-	n = ts_collect(doms, &err);
+	n = ts_collect(doms, !ts_hv_built_domus(), &err);
 	*modules = n;
 	if (err) {
 		if (err != -XEN_ENOSYS)

@@ -25,8 +25,9 @@
  *   @gnttab_frames=N, @maptrack_frames=N
  *                 grant-table limits (default: gnttab_max_frames= and
  *                 gnttab_max_maptrack_frames= of the hypervisor, else 64, 1024)
- *   @backends     (on dom0) dom0 serves the domUs' consoles and xenstore:
- *                 their rings are granted to it and they get a store port
+ *   @backends     (on dom0) dom0 is the service domain: its toolstack
+ *                 builds every later module's domain, and serves their
+ *                 consoles and xenstore
  *   @weight=N     scheduler weight, 1..65535 (xl sched-credit; default 256)
  *   @cap=N        at most N percent of one CPU, 0 = no cap (default)
  *   @cpus=LIST    hard affinity of every vCPU: "1", "0-2", "0,3"
@@ -148,6 +149,16 @@ static unsigned int collect_specs(struct boot_domain_spec *specs)
 
 		if (data)
 			continue;
+		/*
+		 * A dom0 that serves backends (@backends) runs the toolstack: every
+		 * module after its own kernel and initrd is its to build
+		 * (SKIFF_DOMCTL_boot_module). Only a test dom0 without it gets its
+		 * domUs built here, as single-image tests and their helpers need.
+		 */
+		if (n == 1 && specs[0].backends && !(initrd && !specs[0].initrd)) {
+			log_info("boot: modules %u-%u are dom0's to build", i, bootinfo.nr_modules - 1);
+			break;
+		}
 		if (initrd) {
 			if (n && !specs[n - 1].initrd)
 				specs[n - 1].initrd = m;
