@@ -234,11 +234,11 @@ static uint8_t *ts_module_load(uint32_t index, uint64_t *len, long *err)
 
 /*
  * Reads every module's string and groups kernels with their initrds;
- * returns the number of domains to build. When dom0 serves backends
- * (@backends) the hypervisor builds no domU and every kernel is ours
- * (all). Under a hypervisor that built domUs (a dom0 without @backends),
- * only the kernels marked @data are: a kernel without it, and the initrd
- * after such a kernel, were the hypervisor's.
+ * returns the number of domains to build. With @toolstack on dom0 the
+ * hypervisor builds no domU and every kernel is ours (all). When the
+ * hypervisor built domUs (dom0 with @backends alone), only the kernels
+ * marked @data are: a kernel without it, and the initrd after such a
+ * kernel, were the hypervisor's.
  */
 static unsigned int ts_collect(struct ts_domain *doms, bool all, long *err)
 {
@@ -381,8 +381,9 @@ static bool ts_build_one(const struct ts_domain *t, unsigned int ordinal)
 }
 
 /*
- * Whether the hypervisor built domUs itself: every boot domain exists
- * before dom0 first runs, so a domU listed now is the hypervisor's.
+ * Whether the hypervisor built domUs itself: a dom0 with @backends and
+ * without @toolstack runs only once every boot domain exists, so a domU
+ * listed now is the hypervisor's.
  */
 static bool ts_hv_built_domus(void)
 {

@@ -115,7 +115,7 @@ static bool parse_option(const char *w, size_t len, struct bootmod_spec *sp)
 
 	if (len == 6 && strncmp(w, "initrd", 6) == 0)
 		return sp->is_initrd = true;
-	if (len == 8 && strncmp(w, "backends", 8) == 0)
+	if ((len == 8 && strncmp(w, "backends", 8) == 0) || (len == 9 && strncmp(w, "toolstack", 9) == 0))
 		return true;
 	if (len == 4 && strncmp(w, "data", 4) == 0)
 		return sp->is_data = true;

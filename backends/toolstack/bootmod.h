@@ -13,7 +13,7 @@
  *   @name=NAME    domain name (default domU<n>)
  *   @gnttab_frames=N, @maptrack_frames=N   grant-table limits (0: defaults)
  *   @weight=N     scheduler weight 1..65535, @cap=N percent, @cpus=LIST
- *   @backends     dom0's option; accepted and ignored on a domU
+ *   @backends, @toolstack   dom0's options; accepted and ignored on a domU
  *   @data         the hypervisor leaves this module to dom0 (while the
  *                 hypervisor still builds the domUs it is not told to leave)
  * These stand in for a domain file until dom0 reads xl.cfg files.

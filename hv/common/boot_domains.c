@@ -25,9 +25,12 @@
  *   @gnttab_frames=N, @maptrack_frames=N
  *                 grant-table limits (default: gnttab_max_frames= and
  *                 gnttab_max_maptrack_frames= of the hypervisor, else 64, 1024)
- *   @backends     (on dom0) dom0 is the service domain: its toolstack
- *                 builds every later module's domain, and serves their
- *                 consoles and xenstore
+ *   @backends     (on dom0) dom0 serves the domUs' consoles and xenstore:
+ *                 their rings are granted to it and they get a store port
+ *   @toolstack    (on dom0) dom0 is the service domain (backends/dom0): it
+ *                 builds every later module's domain itself and serves
+ *                 them; implies @backends. Without it (a test dom0) the
+ *                 domUs are built here, from plain ELF
  *   @weight=N     scheduler weight, 1..65535 (xl sched-credit; default 256)
  *   @cap=N        at most N percent of one CPU, 0 = no cap (default)
  *   @cpus=LIST    hard affinity of every vCPU: "1", "0-2", "0,3"
@@ -41,6 +44,7 @@ struct boot_domain_spec {
 	uint64_t mem;
 	uint64_t gnttab_frames, maptrack_frames;	/* 0: hypervisor command line, else built-in */
 	bool backends;					/* @backends: this dom0 serves consoles and xenstore */
+	bool toolstack;					/* @toolstack: this dom0 builds the domUs */
 	char name[DOMAIN_NAME_MAX];
 	const char *cmdline;
 	uint64_t weight, cap, cpus;	/* 0: default */
@@ -122,6 +126,8 @@ static const char *parse_options(const char *s, struct boot_domain_spec *spec, b
 			parse_count(w + 16, len - 16, &spec->maptrack_frames);
 		else if (len == 8 && strncmp(w, "backends", 8) == 0 && spec)
 			spec->backends = true;
+		else if (len == 9 && strncmp(w, "toolstack", 9) == 0 && spec)
+			spec->toolstack = spec->backends = true;
 		else if (len > 5 && strncmp(w, "name=", 5) == 0 && spec)
 			snprintf(spec->name, sizeof(spec->name), "%.*s", (int)(len - 5), w + 5);
 		else if (len > 7 && strncmp(w, "weight=", 7) == 0 && spec)
@@ -150,12 +156,11 @@ static unsigned int collect_specs(struct boot_domain_spec *specs)
 		if (data)
 			continue;
 		/*
-		 * A dom0 that serves backends (@backends) runs the toolstack: every
-		 * module after its own kernel and initrd is its to build
-		 * (SKIFF_DOMCTL_boot_module). Only a test dom0 without it gets its
-		 * domUs built here, as single-image tests and their helpers need.
+		 * A dom0 with the toolstack (@toolstack): every module after its own
+		 * kernel and initrd is its to build (SKIFF_DOMCTL_boot_module). Only
+		 * a test dom0 gets its domUs built here, as multi-domain tests need.
 		 */
-		if (n == 1 && specs[0].backends && !(initrd && !specs[0].initrd)) {
+		if (n == 1 && specs[0].toolstack && !(initrd && !specs[0].initrd)) {
 			log_info("boot: modules %u-%u are dom0's to build", i, bootinfo.nr_modules - 1);
 			break;
 		}
@@ -276,39 +281,45 @@ static void on_domain_shutdown(struct domain *d)
 		cpu_kick(cpu_table[0]);
 }
 
+/* Lets d run; false if dom0 shut it down while it was being built (then it never runs). */
+static bool start_one(struct domain *d)
+{
+	if (domain_unpause_all_vcpus(d) < 0) {
+		log_warn("boot: domain %u (%s) was shut down while being built; not started", d->domid, d->name);
+		return false;
+	}
+	vcpu_pause_flag_clear(d->vcpu[0], VPF_DOWN);
+	return true;
+}
+
 unsigned int boot_domains_start(void)
 {
 	struct boot_domain_spec specs[MAX_BOOT_DOMAINS];
 	struct domain *built[MAX_BOOT_DOMAINS];
 	unsigned int n = collect_specs(specs), started = 0;
+	/*
+	 * A dom0 that serves backends but builds nothing (@backends alone) may
+	 * still run dom0's toolstack, which builds what it finds no domU for:
+	 * every boot domain exists before such a dom0 runs.
+	 */
+	bool dom0_waits = n && specs[0].backends && !specs[0].toolstack;
 	struct frame_stats st;
 
 	frame_stats_get(&st);
 	free_before = st.free;
 	domain_shutdown_hook = on_domain_shutdown;
-	/*
-	 * Every boot domain is built before any runs: dom0's toolstack creates
-	 * domains of its own, which must not take the domids these use.
-	 */
 	for (unsigned int i = 0; i < n; i++) {
 		built[i] = build_one(&specs[i], (domid_t)i, specs[0].backends);
+		if (!built[i])
+			continue;
 		if (i == 0)
 			boot_dom0 = built[i];
-	}
-	for (unsigned int i = 0; i < n; i++) {
-		struct domain *d = built[i];
-
-		if (!d)
-			continue;
 		started++;
-		/* dom0 may have shut it down before it ran: then it never runs. */
-		if (domain_unpause_all_vcpus(d) < 0) {
-			log_warn("boot: domain %u (%s) was shut down while being built; not started",
-				 d->domid, d->name);
-			continue;
-		}
-		vcpu_pause_flag_clear(d->vcpu[0], VPF_DOWN);
+		if (i || !dom0_waits)
+			start_one(built[i]);
 	}
+	if (dom0_waits && built[0])
+		start_one(built[0]);
 	all_built = true;
 	domctl_notify_dom0(boot_dom0);
 	return started;
