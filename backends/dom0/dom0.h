@@ -32,6 +32,10 @@ unsigned int dom0_domains_scan(void);
 void dom0_consoles_poll_all(void);
 long dom0_domctl(struct skiff_domctl *op);
 
+/* console_input.c: serial input to the chosen domain's console (VIRQ_CONSOLE, and polled by the tick). */
+long dom0_console_input_init(void);
+void dom0_console_input_poll(void);
+
 /* store.c: xenstored for the domUs (core from backends/xenstored). */
 long dom0_store_init(void);
 void dom0_store_attach(struct dom0_domain *dd);

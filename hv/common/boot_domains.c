@@ -1,6 +1,7 @@
 /* Boot-time domains from multiboot modules: the first kernel is dom0; '@' options in a module's string steer the builder. */
 #include <hv/bootinfo.h>
 #include <hv/cmdline.h>
+#include <hv/console.h>
 #include <hv/domain.h>
 #include <hv/grant_table.h>
 #include <hv/lib.h>
@@ -385,6 +386,7 @@ unsigned int boot_domains_start(void)
 	}
 	all_built = true;
 	domctl_notify_dom0(boot_dom0);
+	console_input_start();
 	return started;
 }
 
