@@ -40,6 +40,10 @@ unsigned int dom0_toolstack_boot(unsigned int *domains);
 /* A domain the toolstack failed to build and could not destroy (it stays created until the machine stops). */
 bool dom0_toolstack_abandoned(domid_t domid);
 
+/* console_input.c: serial input to the chosen domain's console (VIRQ_CONSOLE, and polled by the tick). */
+long dom0_console_input_init(void);
+void dom0_console_input_poll(void);
+
 /* store.c: xenstored for the domUs (core from backends/xenstored). */
 long dom0_store_init(void);
 void dom0_store_attach(struct dom0_domain *dd);

@@ -23,6 +23,7 @@ static void dom0_on_tick(struct rt_timer *t, void *arg)
 {
 	(void)arg;
 	dom0_consoles_poll_all();
+	dom0_console_input_poll();
 	rt_timer_arm(t, rt_now_ns() + DOM0_POLL_NS, dom0_on_tick, NULL);
 }
 
@@ -52,6 +53,8 @@ void rt_app_main(void)
 		dom0_die("xenstored setup", rc);
 	if ((rc = dom0_domctl(&op)) != 0)
 		dom0_die("announcing the console backend", rc);
+	if ((rc = dom0_console_input_init()) != 0)
+		dom0_die("binding VIRQ_CONSOLE", rc);
 	dom0_toolstack_boot(&wanted);
 	rt_timer_arm(&dom0_tick, rt_now_ns() + DOM0_POLL_NS, dom0_on_tick, NULL);
 	for (;;) {
