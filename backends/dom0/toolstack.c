@@ -7,6 +7,7 @@
 #include "bootmod.h"
 #include "build_pv.h"
 #include "dom0.h"
+#include "xlcfg.h"
 
 #define TS_MAX_DOMAINS		16
 #define TS_MAX_MODULES		64
@@ -30,6 +31,8 @@ bool dom0_toolstack_abandoned(domid_t domid)
 struct ts_domain {
 	uint32_t kernel, initrd;		/* module indexes; initrd valid if has_initrd */
 	bool has_initrd;
+	bool bad_domfile;			/* its domain file has errors: not built */
+	uint32_t vcpus;				/* from a domain file; 0: one */
 	struct bootmod_spec spec;
 	char cmdline[1024];
 };
@@ -233,6 +236,50 @@ static uint8_t *ts_module_load(uint32_t index, uint64_t *len, long *err)
 }
 
 /*
+ * A domain file (@domfile, xl.cfg, checked on the host already) for the
+ * kernel before it: parsed again here, the file's values win over the
+ * kernel module's options; errors (with their lines) keep the domain from
+ * being built.
+ */
+static void ts_apply_domfile(struct ts_domain *t, uint32_t index)
+{
+	static struct xlcfg_domain cfg;
+	static struct xlcfg_diags dg;
+	uint64_t len = 0;
+	long err;
+	char *text = (char *)ts_module_load(index, &len, &err);
+	int rc;
+
+	if (!text) {
+		rt_printf("dom0: module %u (domain file) cannot be read: error %ld\n", index, err);
+		t->bad_domfile = true;
+		return;
+	}
+	rc = xlcfg_parse(text, len, &cfg, &dg);
+	ts_free(NULL, text, len ? len : 1);
+	for (uint32_t i = 0; i < dg.nr && i < XLCFG_MAX_DIAG; i++)
+		rt_printf("dom0: module %u (domain file) line %u: %s: %s\n", index, dg.d[i].line,
+			  dg.d[i].is_error ? "error" : "warning", dg.d[i].msg);
+	if (rc) {
+		t->bad_domfile = true;
+		return;
+	}
+	memcpy(t->spec.name, cfg.name, sizeof(t->spec.name));
+	t->spec.name[sizeof(t->spec.name) - 1] = '\0';
+	if (cfg.uuid_set) {
+		memcpy(t->spec.uuid, cfg.uuid, sizeof(t->spec.uuid));
+		t->spec.uuid_set = true;
+	}
+	t->spec.mem = cfg.memory_mib << 20;
+	t->vcpus = cfg.maxvcpus ? cfg.maxvcpus : cfg.vcpus;
+	t->spec.weight = cfg.weight;
+	t->spec.cap = cfg.cap;
+	t->spec.cpus = cfg.cpumask == ~0ULL ? 0 : cfg.cpumask;
+	snprintf(t->cmdline, sizeof(t->cmdline), "%s", cfg.cmdline);
+	t->spec.cmdline = t->cmdline;
+}
+
+/*
  * Reads every module's string and groups kernels with their initrds;
  * returns the number of domains to build. With @toolstack on dom0 the
  * hypervisor builds no domU and every kernel is ours (all). When the
@@ -258,6 +305,11 @@ static unsigned int ts_collect(struct ts_domain *doms, bool all, long *err)
 			return n;
 		tmp.cmdline[copied < sizeof(tmp.cmdline) ? copied : sizeof(tmp.cmdline) - 1] = '\0';
 		bootmod_parse(tmp.cmdline, &tmp.spec);
+		if (tmp.spec.is_domfile) {
+			if (last_ours)
+				ts_apply_domfile(&doms[n - 1], i);
+			continue;
+		}
 		if (tmp.spec.is_initrd) {
 			if (last_ours && !doms[n - 1].has_initrd) {
 				doms[n - 1].initrd = i;
@@ -291,11 +343,15 @@ static long ts_create(const struct ts_domain *t, unsigned int ordinal, domid_t *
 	uint64_t mem = t->spec.mem ? t->spec.mem : BOOTMOD_DEFAULT_MEM;
 	long rc;
 
-	c->max_vcpus = 1;
+	c->max_vcpus = t->vcpus ? t->vcpus : 1;
 	c->max_pages = mem >> 12;
-	/* The UUID the hypervisor gave boot domains so far: the ordinal in the last two bytes. */
-	c->handle[14] = (uint8_t)(ordinal >> 8);
-	c->handle[15] = (uint8_t)ordinal;
+	/* A given UUID, else the one the hypervisor gave boot domains so far: the ordinal in the last two bytes. */
+	if (t->spec.uuid_set) {
+		memcpy(c->handle, t->spec.uuid, sizeof(c->handle));
+	} else {
+		c->handle[14] = (uint8_t)(ordinal >> 8);
+		c->handle[15] = (uint8_t)ordinal;
+	}
 	if (t->spec.name[0])
 		memcpy(c->name, t->spec.name, sizeof(t->spec.name));
 	else
@@ -415,6 +471,10 @@ unsigned int dom0_toolstack_boot(unsigned int *modules)
 				  doms[i].spec.unknown);
 		if (doms[i].spec.bad_value)
 			rt_printf("dom0: module %u: a malformed option value was ignored\n", doms[i].kernel);
+		if (doms[i].bad_domfile) {
+			rt_printf("dom0: module %u not built: its domain file has errors\n", doms[i].kernel);
+			continue;
+		}
 		/* Serve each domain's console and store as soon as it runs, not after the last is built. */
 		if (ts_build_one(&doms[i], i + 1)) {
 			built++;

@@ -109,6 +109,38 @@ static bool parse_name(const char *s, size_t len, char *out)
 	return true;
 }
 
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* 8-4-4-4-12 hex digits. */
+static bool parse_uuid(const char *s, size_t len, uint8_t out[16])
+{
+	unsigned int b = 0;
+
+	if (len != 36)
+		return false;
+	for (size_t i = 0; i < len;) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i++] != '-')
+				return false;
+			continue;
+		}
+		if (hex_value(s[i]) < 0 || hex_value(s[i + 1]) < 0)
+			return false;
+		out[b++] = (uint8_t)(hex_value(s[i]) << 4 | hex_value(s[i + 1]));
+		i += 2;
+	}
+	return true;
+}
+
 static bool parse_option(const char *w, size_t len, struct bootmod_spec *sp)
 {
 	uint64_t v;
@@ -119,6 +151,12 @@ static bool parse_option(const char *w, size_t len, struct bootmod_spec *sp)
 		return true;
 	if (len == 4 && strncmp(w, "data", 4) == 0)
 		return sp->is_data = true;
+	if (len == 7 && strncmp(w, "domfile", 7) == 0)
+		return sp->is_domfile = true;
+	if (has_prefix(w, len, "expect="))
+		return true;
+	if (has_prefix(w, len, "uuid="))
+		return sp->uuid_set = parse_uuid(w + 5, len - 5, sp->uuid);
 	if (has_prefix(w, len, "mem="))
 		return parse_size(w + 4, len - 4, &sp->mem) && sp->mem;
 	if (has_prefix(w, len, "name="))
@@ -139,7 +177,7 @@ static bool parse_option(const char *w, size_t len, struct bootmod_spec *sp)
 static bool known_key(const char *w, size_t len)
 {
 	static const char *const keys[] = { "mem=", "name=", "gnttab_frames=", "maptrack_frames=", "weight=",
-					    "cap=", "cpus=" };
+					    "cap=", "cpus=", "uuid=" };
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if (strncmp(w, keys[i], strlen(keys[i])) == 0 && len >= strlen(keys[i]))

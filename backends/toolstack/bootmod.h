@@ -16,6 +16,9 @@
  *   @backends, @toolstack   dom0's options; accepted and ignored on a domU
  *   @data         the hypervisor leaves this module to dom0 (while the
  *                 hypervisor still builds the domUs it is not told to leave)
+ *   @domfile      a domain file (xl.cfg) for the kernel before it
+ *   @uuid=UUID    the domain's handle, 8-4-4-4-12 hex digits
+ *   @expect=...   the hypervisor's check of a boot domain's end; ignored
  * These stand in for a domain file until dom0 reads xl.cfg files.
  * Unknown options are reported in unknown (the first one) and skipped.
  */
@@ -25,6 +28,9 @@
 struct bootmod_spec {
 	bool is_initrd;
 	bool is_data;
+	bool is_domfile;
+	bool uuid_set;
+	uint8_t uuid[16];
 	uint64_t mem;			/* bytes; 0: not given */
 	char name[BOOTMOD_NAME_MAX];	/* empty: not given */
 	uint32_t gnttab_frames, maptrack_frames;

@@ -41,6 +41,15 @@ START_TEST(test_initrd_and_sizes)
 	ck_assert(!sp.is_data);
 	bootmod_parse("@data @initrd", &sp);
 	ck_assert(sp.is_initrd && sp.is_data);
+	bootmod_parse("@domfile", &sp);
+	ck_assert(sp.is_domfile && !sp.is_initrd);
+	bootmod_parse("@uuid=5ec0ffee-0b0e-4a11-8bee-0123456789AB @expect=crash x", &sp);
+	ck_assert(sp.uuid_set);
+	ck_assert_uint_eq(sp.uuid[0], 0x5e);
+	ck_assert_uint_eq(sp.uuid[15], 0xab);
+	ck_assert_str_eq(sp.cmdline, "x");
+	ck_assert_str_eq(sp.unknown, "");
+	bootmod_parse("@initrd", &sp);
 	ck_assert_str_eq(sp.cmdline, "");
 	bootmod_parse("@mem=1G", &sp);
 	ck_assert_uint_eq(sp.mem, 1ULL << 30);
@@ -56,7 +65,8 @@ START_TEST(test_bad)
 {
 	const char *bad[] = { "@mem=", "@mem=12X", "@mem=0", "@mem=99999999999999G", "@weight=0", "@weight=70000",
 			      "@cpus=64", "@cpus=3-1", "@cpus=1,", "@name=a/b", "@name=",
-			      "@name=abcdefghijklmnopqrstuvwxyz0123456" };
+			      "@name=abcdefghijklmnopqrstuvwxyz0123456", "@uuid=5ec0ffee-0b0e-4a11-8bee-0123456789a",
+			      "@uuid=5ec0ffee+0b0e-4a11-8bee-0123456789ab", "@uuid=5ec0ffee-0b0e-4a11-8bee-0123456789ag" };
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		bootmod_parse(bad[i], &sp);
@@ -64,6 +74,7 @@ START_TEST(test_bad)
 		ck_assert_uint_eq(sp.mem, 0);
 		ck_assert_uint_eq(sp.weight, 0);
 		ck_assert_uint_eq(sp.cpus, 0);
+		ck_assert(!sp.uuid_set);
 	}
 	bootmod_parse("@frobnicate=1 @mem=32M @other hello", &sp);
 	ck_assert_str_eq(sp.unknown, "frobnicate=1");
