@@ -93,9 +93,11 @@
  * The foreign forms (steps 2-4, 6) follow Xen 4.17 for the privileged
  * caller. Anyone else naming another domain gets -EPERM (mmu_update: the
  * batch stops at its first entry, done = 0), and a domid no domain has
- * -ESRCH; DOMID_IO and DOMID_XEN name no domain here (-ESRCH). For the
- * reservation calls Xen answers both cases with 0 extents done; Skiff
- * with these errors (nothing is done either way). mmu_update with
+ * -ESRCH; DOMID_IO and DOMID_XEN name no domain here (-ESRCH; Xen 4.17
+ * answers -EINVAL for a pin or machphys update with DOMID_XEN). For the
+ * reservation calls Xen answers both cases with 0 extents done (measured
+ * for a missing domain: conformance test foreign_nodom); Skiff with these
+ * errors (nothing is done either way). mmu_update with
  * foreigndom = D: an L1 entry that maps a frame must map one of D's
  * (-EBUSY otherwise, as for any L1 target the caller may not map); the
  * entry holds the same references a local mapping holds, so the frame

@@ -9,14 +9,17 @@
 #include <pvabi/errno.h>
 #include <pvabi/xen.h>
 
-int pv_foreign_owner(domid_t domid, struct domain **out)
+int pv_foreign_owner(domid_t domid, bool own_id_ok, struct domain **out)
 {
 	struct domain *cur = current_vcpu()->domain, *d;
 
-	if (domid == DOMID_SELF || domid == cur->domid) {
+	if (domid == DOMID_SELF || (own_id_ok && domid == cur->domid)) {
 		*out = cur;
 		return 0;
 	}
+	/* Xen 4.17's page-owner lookup refuses the caller's own id ("cannot specify itself"): measured. */
+	if (domid == cur->domid)
+		return -XEN_ESRCH;
 	/* DOMID_IO and DOMID_XEN name no domain here: no I/O or hypervisor mappings (yet). */
 	d = domid < DOMID_FIRST_RESERVED ? domain_find(domid) : NULL;
 	if (!d)
