@@ -120,7 +120,9 @@
  *   maptrack_frames > 65536, cap above 100 per online CPU, a cpumask with
  *   no online CPU). The domid is the lowest free one from 1, never one a
  *   domain still holds in any state (dying included). The new domain is
- *   paused once (pause_count 1) with every vCPU down.
+ *   paused once (pause_count 1) with every vCPU down. -EBUSY while the
+ *   hypervisor is still building the boot domains (they take the domids
+ *   after dom0's): call again.
  *
  * SKIFF_DOMCTL_destroydomain: u.dom.domid. The domain stops at once (its
  *   vCPUs never run again, its state is dying, VIRQ_DOM_EXC fires) and its

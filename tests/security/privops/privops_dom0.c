@@ -47,10 +47,15 @@ static void create_op(const char *name, uint64_t max_pages, struct skiff_domctl 
 		op->u.create.handle[i] = (uint8_t)(0xa0 + i);
 }
 
+/* -EBUSY while the hypervisor still builds boot domains (dom0 runs meanwhile): yield and call again. */
 static long create(const char *name, uint64_t max_pages, struct skiff_domctl *op)
 {
+	long rc;
+
 	create_op(name, max_pages, op);
-	return po_domctl(op);
+	for (uint64_t end = rt_now_ns() + 5000000000ULL; (rc = po_domctl(op)) == -XEN_EBUSY && rt_now_ns() < end;)
+		hyp_sched_op(SCHEDOP_yield, 0);
+	return rc;
 }
 
 static void create_checks(domid_t *d, domid_t *d2)
