@@ -19,8 +19,6 @@ static spinlock_t modules_lock = SPINLOCK_INIT;
 static bool modules_released;
 static uint64_t modules_freed;
 
-bool boot_domains_all_built(void);
-
 /* Whether the module's leading @options include @initrd (the boot code's rule for dom0's initrd). */
 static bool module_is_initrd(const char *s)
 {

@@ -98,6 +98,9 @@ long domctl_createdomain(struct domain *caller, struct skiff_domctl_create *c)
 
 	if (err)
 		return err;
+	/* The boot code gives its domains the ids after dom0's: none is handed out before it is done. */
+	if (!boot_domains_all_built())
+		return -XEN_EBUSY;
 	f = spin_lock_irqsave(&create_lock);
 	domain_for_each(name_match, &s);
 	if (s.found) {

@@ -40,6 +40,8 @@ long boot_module_read(struct skiff_domctl_module *m);
 long boot_modules_release(void);
 /* Frames release_modules gave to the allocator (the boot code's end-of-run frame count includes them). */
 uint64_t boot_modules_freed_frames(void);
+/* Whether the boot code has built every boot domain (common/boot_domains.c): until then it uses modules and domids. */
+bool boot_domains_all_built(void);
 
 /* Arch side (hv/arch/x86_64/pv/vcpu_context.c). */
 void arch_domctl_domain_init(struct domain *d);

@@ -47,10 +47,15 @@ static void create_op(const char *name, uint64_t max_pages, struct skiff_domctl 
 		op->u.create.handle[i] = (uint8_t)(0xa0 + i);
 }
 
+/* -EBUSY while the hypervisor still builds boot domains (dom0 runs meanwhile): yield and call again. */
 static long create(const char *name, uint64_t max_pages, struct skiff_domctl *op)
 {
+	long rc;
+
 	create_op(name, max_pages, op);
-	return po_domctl(op);
+	for (uint64_t end = rt_now_ns() + 5000000000ULL; (rc = po_domctl(op)) == -XEN_EBUSY && rt_now_ns() < end;)
+		hyp_sched_op(SCHEDOP_yield, 0);
+	return rc;
 }
 
 static void create_checks(domid_t *d, domid_t *d2)
@@ -191,6 +196,18 @@ static void foreign_map_checks(domid_t d)
 	rc = own >= 0 ? po_map_foreign(w, rt_pfn_to_mfn((uint64_t)own), true, d) : -1;
 	tc_expect_eq(rc, -XEN_EBUSY, "a dom0 frame named as the domain's");
 	tc_expect_eq(po_map_foreign(w, mfns[PFN_STORE], true, 77), -XEN_ESRCH, "foreigndom of no domain");
+	{
+		struct skiff_dominfo info, info2;
+
+		if (po_info(d, &info) == 0 && po_info(d + 1, &info2) == 0) {
+			tc_expect_eq(po_map_foreign(w, info.shared_info_mfn, false, d), 0,
+				     "its shared_info frame (getdomaininfo's shared_info_mfn) maps");
+			tc_check(w[1] == 1, "and shows vCPU 0's events masked, as a new domain's are");
+			po_map_foreign(w, 0, false, d);
+			tc_expect_eq(po_map_foreign(w, info2.shared_info_mfn, false, d), -XEN_EBUSY,
+				     "another domain's shared_info in its name");
+		}
+	}
 	tc_expect_eq(po_map_foreign(w, mfns[PFN_STORE], true, DOMID_XEN), -XEN_ESRCH, "foreigndom DOMID_XEN");
 	if (own >= 0)
 		rt_frame_free((uint64_t)own);
@@ -454,6 +471,9 @@ static void looper_checks(domid_t d2)
 	tc_expect_eq(setctx(d2, 0, &ctx), 0, "its context");
 	tc_expect_eq(po_dom_cmd(SKIFF_DOMCTL_unpausedomain, d2), 0, "started");
 	tc_check(wait_state(d2, SKIFF_DOMSTATE_running, &info) && info.online_vcpus == 1, "running, vCPU 0 up");
+	for (uint64_t end = rt_now_ns() + 5000000000ULL; info.cpu_time_ns == 0 && rt_now_ns() < end;)
+		if (po_info(d2, &info) == 0 && info.cpu_time_ns == 0)
+			hyp_sched_op(SCHEDOP_yield, 0);
 	tc_expect_eq(po_dom_cmd(SKIFF_DOMCTL_pausedomain, d2), 0, "paused");
 	tc_check(po_info(d2, &info) == 0 && info.state == SKIFF_DOMSTATE_paused && info.pause_count == 1,
 		 "state paused, count 1");

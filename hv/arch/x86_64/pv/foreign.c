@@ -2,20 +2,24 @@
 #include <asm/domain.h>
 #include <asm/pv.h>
 #include <hv/domain.h>
+#include <hv/grant_table.h>
 #include <hv/mm.h>
 #include <hv/priv.h>
 #include <hv/pv_mm.h>
 #include <pvabi/errno.h>
 #include <pvabi/xen.h>
 
-int pv_foreign_owner(domid_t domid, struct domain **out)
+int pv_foreign_owner(domid_t domid, bool own_id_ok, struct domain **out)
 {
 	struct domain *cur = current_vcpu()->domain, *d;
 
-	if (domid == DOMID_SELF || domid == cur->domid) {
+	if (domid == DOMID_SELF || (own_id_ok && domid == cur->domid)) {
 		*out = cur;
 		return 0;
 	}
+	/* Xen 4.17's page-owner lookup refuses the caller's own id ("cannot specify itself"): measured. */
+	if (domid == cur->domid)
+		return -XEN_ESRCH;
 	/* DOMID_IO and DOMID_XEN name no domain here: no I/O or hypervisor mappings (yet). */
 	d = domid < DOMID_FIRST_RESERVED ? domain_find(domid) : NULL;
 	if (!d)
@@ -50,16 +54,19 @@ int pv_foreign_l1_update(struct domain *cur, struct domain *fd, mfn_t table, uns
 	struct page_info *pg;
 	uint64_t adj;
 	mfn_t target;
-	bool rw;
+	bool rw, shared;
 	int rc;
 
 	if (pv_mm_check_entry(cur, 1, val, &adj) < 0)
 		return -XEN_EINVAL;
 	target = pv_pte_mfn(adj);
-	if (!mfn_valid(target) || frame_owner_of(target) != &fd->mem)
+	if (!mfn_valid(target))
 		return -XEN_EBUSY;	/* as for a local L1 target the domain may not map */
 	pg = mfn_to_page(target);
-	if (get_page(pg, fd, false) < 0)
+	/* Besides fd's own frames, the hypervisor frames fd itself may map: its shared_info and grant frames. */
+	shared = (__atomic_load_n(&pg->count_info, __ATOMIC_ACQUIRE) & PGC_SHARED_HV) &&
+		 (target == fd->shared_info_mfn || gnttab_is_guest_frame(fd, target));
+	if ((!shared && frame_owner_of(target) != &fd->mem) || get_page(pg, fd, shared) < 0)
 		return -XEN_EBUSY;
 	rw = adj & PV_PTE_RW;
 	if (rw && get_page_type(pg, PAGE_TYPE_WRITABLE) < 0) {

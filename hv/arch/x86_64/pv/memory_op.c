@@ -207,7 +207,7 @@ long do_memory_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_t
 		 * by its own max_pages. Xen 4.17 answers 0 extents where this says
 		 * -ESRCH (no such domain) and -EPERM (not the caller's to change).
 		 */
-		rc = pv_foreign_owner(r.domid, &d);
+		rc = pv_foreign_owner(r.domid, true, &d);
 		if (rc)
 			return rc;
 		rc = reservation(d, cmd, arg, &r);

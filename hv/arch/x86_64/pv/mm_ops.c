@@ -310,7 +310,7 @@ long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t pdone, uint64_t forei
 	/* The upper half would name a page-table owner (Xen's pt_owner encoding): not supported, no such domain. */
 	if (foreigndom > 0xffff)
 		return -XEN_ESRCH;
-	rc = pv_foreign_owner((domid_t)foreigndom, &pg_owner);
+	rc = pv_foreign_owner((domid_t)foreigndom, false, &pg_owner);
 	if (rc == -XEN_EPERM) {
 		/* As Xen: a domain the caller may not touch fails the batch at its first entry. */
 		rc = batch_start(&count, pdone, &before);
@@ -497,7 +497,7 @@ long do_mmuext_op(uint64_t ops, uint64_t count, uint64_t pdone, uint64_t foreign
 	if (foreigndom > 0xffff)
 		return -XEN_ESRCH;
 	/* As Xen: -ESRCH for no such domain, -EPERM for one the caller may not touch, before any operation. */
-	rc = pv_foreign_owner((domid_t)foreigndom, &pg_owner);
+	rc = pv_foreign_owner((domid_t)foreigndom, false, &pg_owner);
 	if (rc)
 		return rc;
 	rc = mmuext_batch(current_vcpu(), pg_owner, ops, count, pdone, foreigndom);
@@ -569,7 +569,7 @@ long do_update_va_mapping_otherdomain(uint64_t va, uint64_t val, uint64_t flags,
 
 	if (domid > 0xffff)
 		return -XEN_ESRCH;
-	rc = pv_foreign_owner((domid_t)domid, &fd);
+	rc = pv_foreign_owner((domid_t)domid, false, &fd);
 	if (rc)
 		return rc;
 	if (fd == v->domain || !(val & PTE_P)) {

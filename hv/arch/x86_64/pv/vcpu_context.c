@@ -11,16 +11,14 @@
 #include <hv/pv_desc.h>
 #include <hv/pv_mm.h>
 #include <hv/time.h>
+#include <hv/vcpu_context.h>
 #include <pvabi/arch_x86_64.h>
 #include <pvabi/errno.h>
 #include <pvabi/vcpu.h>
 
-#define VGCF_KNOWN	(VGCF_i387_valid | VGCF_in_kernel | VGCF_failsafe_disables_events | \
-			 VGCF_syscall_disables_events | VGCF_online)
 #define RFLAGS_KEEP	0x00000cd5ULL	/* CF PF AF ZF SF TF DF OF, as the return to guest keeps them */
 #define RFLAGS_IF	0x200ULL
 #define MXCSR_OFF	24
-#define MXCSR_OK	0xffbfu		/* no reserved bit (DAZ is not promised): fxrstor would fault in the hypervisor */
 
 /* Everything decided before anything of the vCPU changes; the references taken are the plan's until committed. */
 struct ctx_plan {
@@ -30,11 +28,6 @@ struct ctx_plan {
 	bool gdt_taken;
 	uint64_t debugreg[8];
 };
-
-static bool guest_code_ok(uint64_t va)
-{
-	return is_canonical(va) && (va < HYPERVISOR_VIRT_START || va >= HYPERVISOR_VIRT_END);
-}
 
 /* Xen's xen_pfn_to_cr3 for x86_64: the frame in bits 12 and up, nothing below. */
 static int take_root(struct domain *d, uint64_t cr3, mfn_t *out)
@@ -68,23 +61,6 @@ static void plan_release(struct ctx_plan *p)
 	p->gdt_taken = false;
 }
 
-static bool addresses_ok(const struct vcpu_guest_context *c)
-{
-	const struct cpu_user_regs *r = &c->user_regs;
-
-	if (!guest_code_ok(r->rip) || !is_canonical(r->rsp) || !is_canonical(c->kernel_sp) ||
-	    !is_canonical(c->fs_base) || !is_canonical(c->gs_base_kernel) || !is_canonical(c->gs_base_user))
-		return false;
-	if ((c->event_callback_eip && !guest_code_ok(c->event_callback_eip)) ||
-	    (c->failsafe_callback_eip && !guest_code_ok(c->failsafe_callback_eip)) ||
-	    (c->syscall_callback_eip && !guest_code_ok(c->syscall_callback_eip)))
-		return false;
-	for (unsigned int i = 0; i < 256; i++)
-		if (c->trap_ctxt[i].address && !guest_code_ok(c->trap_ctxt[i].address))
-			return false;
-	return true;
-}
-
 /* Debug registers through the same checks as set_debugreg, on a scratch vCPU that never runs. */
 static int plan_debugregs(struct ctx_plan *p)
 {
@@ -105,22 +81,10 @@ static int plan_debugregs(struct ctx_plan *p)
 static int plan_check(struct domain *d, struct ctx_plan *p)
 {
 	const struct vcpu_guest_context *c = &p->c;
-	uint32_t mxcsr;
-	int rc;
+	int rc = vcpu_context_check_fields(c);
 
-	/* Only a start in kernel mode: a vCPU begins where its kernel's entry point is. */
-	if ((c->flags & ~(uint64_t)VGCF_KNOWN) || !(c->flags & VGCF_in_kernel))
-		return -XEN_EINVAL;
-	if (!addresses_ok(c) || c->ldt_ents || c->ldt_base)
-		return -XEN_EINVAL;	/* no LDTs yet (MMUEXT_SET_LDT takes none either) */
-	if ((c->user_regs.cs | 3) != FLAT_KERNEL_CS || (c->user_regs.ss | 3) != FLAT_KERNEL_SS ||
-	    (c->kernel_ss | 3) != FLAT_KERNEL_SS)
-		return -XEN_EINVAL;
-	memcpy(&mxcsr, c->fpu_ctxt + MXCSR_OFF, sizeof(mxcsr));
-	if ((c->flags & VGCF_i387_valid) && (mxcsr & ~MXCSR_OK))
-		return -XEN_EINVAL;
-	if (c->gdt_ents > PV_GDT_MAX_ENTRIES)
-		return -XEN_EINVAL;
+	if (rc)
+		return rc;
 	rc = plan_debugregs(p);
 	if (rc)
 		return rc;
