@@ -1,4 +1,4 @@
-/* Console backend: a domain's console out ring read into whole lines, each emitted with the domain's prefix. */
+/* Console backend: a domain's console out ring read into whole lines, each emitted with the domain's prefix; input into its in ring. */
 #include "console_back.h"
 
 static void cons_copy_name(char *dst, const char *src)
@@ -21,6 +21,8 @@ void cons_back_init(struct cons_back *c, uint16_t domid, const char *name,
 	c->ctx = ctx;
 	c->len = 0;
 	c->bytes = c->lines = c->resyncs = 0;
+	c->in_bytes = c->in_dropped = c->tick_bytes = 0;
+	c->idle_ticks = 0;
 }
 
 static size_t cons_put_str(char *out, size_t at, size_t cap, const char *s)
@@ -100,4 +102,54 @@ void cons_back_flush(struct cons_back *c)
 {
 	if (c->len)
 		cons_emit_line(c);
+}
+
+size_t cons_back_input(struct cons_back *c, const char *s, size_t n)
+{
+	volatile struct xencons_interface *r = c->ring;
+	XENCONS_RING_IDX cons = __atomic_load_n(&r->in_cons, __ATOMIC_ACQUIRE);
+	XENCONS_RING_IDX prod = r->in_prod;
+	uint32_t used = prod - cons;
+	size_t i;
+
+	if (used > XENCONS_IN_SIZE) {
+		c->in_dropped += n;
+		return 0;
+	}
+	for (i = 0; i < n && used + i < XENCONS_IN_SIZE; i++)
+		r->in[xencons_in_pos(prod + (XENCONS_RING_IDX)i)] = s[i];
+	/* The bytes are in place before the guest sees the producer move. */
+	__atomic_store_n(&r->in_prod, prod + (XENCONS_RING_IDX)i, __ATOMIC_RELEASE);
+	c->in_bytes += i;
+	c->in_dropped += n - i;
+	return i;
+}
+
+int cons_switch_byte(struct cons_switch *s, char c, char out[CONS_SWITCH_COUNT])
+{
+	int n = 0;
+
+	if (c == CONS_SWITCH_CHAR) {
+		if (++s->pending < CONS_SWITCH_COUNT)
+			return 0;
+		s->pending = 0;
+		return -1;
+	}
+	for (; s->pending; s->pending--)
+		out[n++] = CONS_SWITCH_CHAR;
+	out[n++] = c;
+	return n;
+}
+
+void cons_back_tick(struct cons_back *c)
+{
+	if (!c->len || c->bytes != c->tick_bytes) {
+		c->idle_ticks = 0;
+		c->tick_bytes = c->bytes;
+		return;
+	}
+	if (++c->idle_ticks >= CONS_BACK_IDLE_TICKS) {
+		cons_emit_line(c);
+		c->idle_ticks = 0;
+	}
 }

@@ -1,4 +1,4 @@
-/* Console backend: a domain's console out ring read into whole lines for the log. Portable C, no platform calls. */
+/* Console backend: a domain's console out ring read into whole lines for the log, input written to its in ring. Portable C. */
 #ifndef CONSOLE_BACK_H
 #define CONSOLE_BACK_H
 
@@ -27,7 +27,13 @@ struct cons_back {
 	char line[CONS_BACK_LINE];
 	size_t len;
 	uint64_t bytes, lines, resyncs;
+	uint64_t in_bytes, in_dropped;	/* input written to the guest, and lost to a full or broken in ring */
+	uint64_t tick_bytes;		/* bytes at the last cons_back_tick */
+	unsigned int idle_ticks;
 };
+
+/* A partial line (a shell's prompt) is emitted after this many ticks without output. */
+#define CONS_BACK_IDLE_TICKS	3
 
 void cons_back_init(struct cons_back *c, uint16_t domid, const char *name,
 		    volatile struct xencons_interface *ring,
@@ -36,5 +42,29 @@ void cons_back_init(struct cons_back *c, uint16_t domid, const char *name,
 bool cons_back_poll(struct cons_back *c);
 /* Emits a partial last line (the domain went away without a newline). */
 void cons_back_flush(struct cons_back *c);
+/*
+ * Writes input for the guest into its in ring; returns the bytes written
+ * (the caller then notifies the guest). What does not fit is dropped, as
+ * a serial line drops what nobody reads; a ring whose indices make no
+ * sense gets nothing.
+ */
+size_t cons_back_input(struct cons_back *c, const char *s, size_t n);
+/* Called on the caller's periodic tick: a partial line idle for CONS_BACK_IDLE_TICKS ticks is emitted. */
+void cons_back_tick(struct cons_back *c);
+
+/*
+ * The switch sequence on the shared serial input: Ctrl-A three times in a
+ * row (Xen's). Ctrl-As are held back until the third, or replayed before
+ * the next other byte.
+ */
+#define CONS_SWITCH_CHAR	0x01
+#define CONS_SWITCH_COUNT	3
+
+struct cons_switch {
+	unsigned int pending;
+};
+
+/* Feeds one byte: returns how many bytes to deliver (in out, 0..CONS_SWITCH_COUNT), or -1: switch now. */
+int cons_switch_byte(struct cons_switch *s, char c, char out[CONS_SWITCH_COUNT]);
 
 #endif

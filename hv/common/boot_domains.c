@@ -1,6 +1,7 @@
 /* Boot-time domains from multiboot modules: the first kernel is dom0; '@' options in a module's string steer the builder. */
 #include <hv/bootinfo.h>
 #include <hv/cmdline.h>
+#include <hv/console.h>
 #include <hv/domain.h>
 #include <hv/grant_table.h>
 #include <hv/lib.h>
@@ -27,9 +28,23 @@
  *                 gnttab_max_maptrack_frames= of the hypervisor, else 64, 1024)
  *   @backends     (on dom0) dom0 serves the domUs' consoles and xenstore:
  *                 their rings are granted to it and they get a store port
+ *   @toolstack    (on dom0) dom0 is the service domain (backends/dom0): it
+ *                 builds every later module's domain itself and serves
+ *                 them; implies @backends. Without it (a test dom0) the
+ *                 domUs are built here, from plain ELF
  *   @weight=N     scheduler weight, 1..65535 (xl sched-credit; default 256)
  *   @cap=N        at most N percent of one CPU, 0 = no cap (default)
  *   @cpus=LIST    hard affinity of every vCPU: "1", "0-2", "0,3"
+ *   @data         not a kernel: the hypervisor builds nothing from it; dom0
+ *                 reads it (SKIFF_DOMCTL_boot_module, common/boot_modules.c)
+ *   @uuid=UUID    the domain's handle (xx..-..-..-..-xx..): XENVER_guest_handle
+ *                 and dom0's /vm/UUID, so Linux's /sys/hypervisor/uuid
+ *   @domfile      not a kernel: a checked domain file for dom0's toolstack;
+ *                 the hypervisor builds nothing from it
+ *   @expect=R[+R] how this domain is expected to end: poweroff (default),
+ *                 reboot, crash, watchdog, refused (the builder refuses
+ *                 it). The machine's exit status is a success only if
+ *                 every domain ended as expected and every frame returned.
  * Everything after the options is the guest's command line. These stand in
  * for a domain file until the toolstack reads them.
  */
@@ -38,10 +53,24 @@ struct boot_domain_spec {
 	uint64_t mem;
 	uint64_t gnttab_frames, maptrack_frames;	/* 0: hypervisor command line, else built-in */
 	bool backends;					/* @backends: this dom0 serves consoles and xenstore */
+	bool toolstack;					/* @toolstack: this dom0 builds the domUs */
 	char name[DOMAIN_NAME_MAX];
 	const char *cmdline;
 	uint64_t weight, cap, cpus;	/* 0: default */
+	uint8_t uuid[16];
+	bool uuid_set;
+	uint32_t expect;		/* BOOT_EXPECT_* bits; 0: poweroff */
 };
+
+/* Expected ends: a bit per shutdown reason, and one for a domain the builder refuses. */
+#define BOOT_EXPECT_REFUSED	(1u << 16)
+#define BOOT_EXPECT_DEFAULT	(1u << SHUTDOWN_poweroff)
+
+/* Per boot domain, by domid: what its end must be, and whether it was built at all. */
+static uint32_t boot_expect[MAX_BOOT_DOMAINS];
+static bool boot_refused[MAX_BOOT_DOMAINS];
+static char boot_names[MAX_BOOT_DOMAINS][DOMAIN_NAME_MAX];
+static unsigned int boot_nr_specs;
 
 /* Set once every boot domain is built: before that, "all down" may just mean "not built yet". */
 static volatile bool all_built;
@@ -97,8 +126,74 @@ static uint64_t parse_cpu_list(const char *s, size_t len)
 	return mask;
 }
 
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* 8-4-4-4-12 hex digits; false (and out untouched) if malformed. */
+static bool parse_uuid(const char *s, size_t len, uint8_t out[16])
+{
+	uint8_t u[16];
+	unsigned int b = 0;
+
+	if (len != 36)
+		return false;
+	for (size_t i = 0; i < len;) {
+		int hi, lo;
+
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i++] != '-')
+				return false;
+			continue;
+		}
+		hi = hex_digit(s[i]);
+		lo = hex_digit(s[i + 1]);
+		if (hi < 0 || lo < 0)
+			return false;
+		u[b++] = (uint8_t)(hi << 4 | lo);
+		i += 2;
+	}
+	memcpy(out, u, sizeof(u));
+	return true;
+}
+
+/* "crash", "poweroff+crash": a mask of BOOT_EXPECT_* bits, 0 if a word is unknown. */
+static uint32_t parse_expect(const char *s, size_t len)
+{
+	static const char *const words[] = { "poweroff", "reboot", "suspend", "crash", "watchdog", "soft_reset" };
+	uint32_t mask = 0;
+	size_t i = 0;
+
+	while (i < len) {
+		size_t j = i, n;
+		uint32_t bit = 0;
+
+		while (j < len && s[j] != '+')
+			j++;
+		n = j - i;
+		for (unsigned int r = 0; r < ARRAY_SIZE(words); r++)
+			if (n == strlen(words[r]) && strncmp(s + i, words[r], n) == 0)
+				bit = 1u << r;
+		if (n == 7 && strncmp(s + i, "refused", 7) == 0)
+			bit = BOOT_EXPECT_REFUSED;
+		if (!bit)
+			return 0;
+		mask |= bit;
+		i = j + 1;
+	}
+	return mask;
+}
+
 /* Parses leading @options; returns where the guest command line starts. */
-static const char *parse_options(const char *s, struct boot_domain_spec *spec, bool *is_initrd)
+static const char *parse_options(const char *s, struct boot_domain_spec *spec, bool *is_initrd,
+				 bool *is_data)
 {
 	s = skip_word(s);	/* the module's own path */
 	while (*s == '@') {
@@ -109,6 +204,8 @@ static const char *parse_options(const char *s, struct boot_domain_spec *spec, b
 			len--;
 		if (len == 6 && strncmp(w, "initrd", 6) == 0)
 			*is_initrd = true;
+		else if (len == 4 && strncmp(w, "data", 4) == 0)
+			*is_data = true;
 		else if (len > 4 && strncmp(w, "mem=", 4) == 0 && spec)
 			cmdline_parse_size(w + 4, len - 4, &spec->mem);
 		else if (len > 14 && strncmp(w, "gnttab_frames=", 14) == 0 && spec)
@@ -117,6 +214,8 @@ static const char *parse_options(const char *s, struct boot_domain_spec *spec, b
 			parse_count(w + 16, len - 16, &spec->maptrack_frames);
 		else if (len == 8 && strncmp(w, "backends", 8) == 0 && spec)
 			spec->backends = true;
+		else if (len == 9 && strncmp(w, "toolstack", 9) == 0 && spec)
+			spec->toolstack = spec->backends = true;
 		else if (len > 5 && strncmp(w, "name=", 5) == 0 && spec)
 			snprintf(spec->name, sizeof(spec->name), "%.*s", (int)(len - 5), w + 5);
 		else if (len > 7 && strncmp(w, "weight=", 7) == 0 && spec)
@@ -125,6 +224,17 @@ static const char *parse_options(const char *s, struct boot_domain_spec *spec, b
 			parse_u64(w + 4, len - 4, &spec->cap);
 		else if (len > 5 && strncmp(w, "cpus=", 5) == 0 && spec)
 			spec->cpus = parse_cpu_list(w + 5, len - 5);
+		else if (len > 5 && strncmp(w, "uuid=", 5) == 0 && spec) {
+			spec->uuid_set = parse_uuid(w + 5, len - 5, spec->uuid);
+			if (!spec->uuid_set)
+				log_warn("boot: bad '@%.*s'; the default handle is kept", (int)len, w);
+		} else if (len == 7 && strncmp(w, "domfile", 7) == 0)
+			*is_data = true;
+		else if (len > 7 && strncmp(w, "expect=", 7) == 0 && spec) {
+			spec->expect = parse_expect(w + 7, len - 7);
+			if (!spec->expect)
+				log_warn("boot: bad '@%.*s'; poweroff expected", (int)len, w);
+		}
 		else
 			log_warn("boot: unknown module option '@%.*s'", (int)len, w);
 		s = skip_word(s);
@@ -139,9 +249,22 @@ static unsigned int collect_specs(struct boot_domain_spec *specs)
 	for (unsigned int i = 0; i < bootinfo.nr_modules; i++) {
 		const struct boot_module *m = &bootinfo.modules[i];
 		struct boot_domain_spec tmp = { 0 };
-		bool initrd = false;
-		const char *cmd = parse_options(m->cmdline, &tmp, &initrd);
+		bool initrd = false, data = false;
+		const char *cmd = parse_options(m->cmdline, &tmp, &initrd, &data);
 
+		if (data) {
+			log_info("boot: module %u is not a kernel (@data, @domfile): kept for dom0", i);
+			continue;
+		}
+		/*
+		 * A dom0 with the toolstack (@toolstack): every module after its own
+		 * kernel and initrd is its to build (SKIFF_DOMCTL_boot_module). Only
+		 * a test dom0 gets its domUs built here, as multi-domain tests need.
+		 */
+		if (n == 1 && specs[0].toolstack && !(initrd && !specs[0].initrd)) {
+			log_info("boot: modules %u-%u are dom0's to build", i, bootinfo.nr_modules - 1);
+			break;
+		}
 		if (initrd) {
 			if (n && !specs[n - 1].initrd)
 				specs[n - 1].initrd = m;
@@ -208,6 +331,9 @@ static struct domain *build_one(const struct boot_domain_spec *s, domid_t domid,
 		log_err("boot: cannot create domain %u (%s): error %d", domid, s->name, err);
 		return NULL;
 	}
+	/* Before the guest runs: nothing reads the handle yet. */
+	if (s->uuid_set)
+		memcpy(d->handle, s->uuid, sizeof(d->handle));
 	err = gnttab_set_limits(d, (unsigned int)gf, (unsigned int)mf);
 	if (!err)
 		err = pv_build(d, &a);
@@ -222,11 +348,23 @@ static struct domain *build_one(const struct boot_domain_spec *s, domid_t domid,
 	return d;
 }
 
+bool boot_domains_all_built(void)
+{
+	return all_built;
+}
+
+/* Once dom0 is down, nothing will start or unpause a domain it created or paused: those count as down too. */
 static bool all_domains_down(void)
 {
+	bool dom0_down = false;
+
 	for (domid_t id = 0; id < MAX_BOOT_DOMAINS; id++) {
 		struct domain *d = domain_find(id);
-		bool down = !d || d->state == DOM_SHUTDOWN;
+		bool down = !d || d->state == DOM_SHUTDOWN ||
+			    (dom0_down && (d->state == DOM_CREATED || d->state == DOM_PAUSED));
+
+		if (id == 0)
+			dom0_down = down;
 
 		if (d)
 			domain_put(d);
@@ -247,33 +385,53 @@ static void on_domain_shutdown(struct domain *d)
 		cpu_kick(cpu_table[0]);
 }
 
+/* Lets d run; false if dom0 shut it down while it was being built (then it never runs). */
+static bool start_one(struct domain *d)
+{
+	if (domain_unpause_all_vcpus(d) < 0) {
+		log_warn("boot: domain %u (%s) was shut down while being built; not started", d->domid, d->name);
+		return false;
+	}
+	vcpu_pause_flag_clear(d->vcpu[0], VPF_DOWN);
+	return true;
+}
+
 unsigned int boot_domains_start(void)
 {
 	struct boot_domain_spec specs[MAX_BOOT_DOMAINS];
+	struct domain *built[MAX_BOOT_DOMAINS];
 	unsigned int n = collect_specs(specs), started = 0;
+	/*
+	 * A dom0 that serves backends but builds nothing (@backends alone) may
+	 * still run dom0's toolstack, which builds what it finds no domU for:
+	 * every boot domain exists before such a dom0 runs.
+	 */
+	bool dom0_waits = n && specs[0].backends && !specs[0].toolstack;
 	struct frame_stats st;
 
 	frame_stats_get(&st);
 	free_before = st.free;
 	domain_shutdown_hook = on_domain_shutdown;
+	boot_nr_specs = n;
 	for (unsigned int i = 0; i < n; i++) {
-		struct domain *d = build_one(&specs[i], (domid_t)i, specs[0].backends);
-
-		if (!d)
-			continue;
-		if (i == 0)
-			boot_dom0 = d;
-		started++;
-		/* dom0 may have shut it down while it was being built: then it never runs. */
-		if (domain_unpause_all_vcpus(d) < 0) {
-			log_warn("boot: domain %u (%s) was shut down while being built; not started",
-				 d->domid, d->name);
+		boot_expect[i] = specs[i].expect ? specs[i].expect : BOOT_EXPECT_DEFAULT;
+		memcpy(boot_names[i], specs[i].name, sizeof(boot_names[i]));
+		built[i] = build_one(&specs[i], (domid_t)i, specs[0].backends);
+		if (!built[i]) {
+			boot_refused[i] = true;
 			continue;
 		}
-		vcpu_pause_flag_clear(d->vcpu[0], VPF_DOWN);
+		if (i == 0)
+			boot_dom0 = built[i];
+		started++;
+		if (i || !dom0_waits)
+			start_one(built[i]);
 	}
+	if (dom0_waits && built[0])
+		start_one(built[0]);
 	all_built = true;
 	domctl_notify_dom0(boot_dom0);
+	console_input_start();
 	return started;
 }
 
@@ -329,10 +487,58 @@ static void release_dead_mappings(void)
 	}
 }
 
+/* Words for a BOOT_EXPECT_* mask, "poweroff+crash". */
+static void expect_words(uint32_t mask, char *out, size_t cap)
+{
+	size_t n = 0;
+
+	out[0] = '\0';
+	for (unsigned int r = 0; r <= 16; r++) {
+		if (!(mask & (1u << r)) || (r > SHUTDOWN_MAX && r != 16))
+			continue;
+		n += (size_t)snprintf(out + n, cap - n, "%s%s", n ? "+" : "",
+				      r == 16 ? "refused" : shutdown_reason_name(r));
+		if (n >= cap)
+			return;
+	}
+}
+
+/*
+ * One line per boot domain: how it ended, and whether that is what the boot
+ * asked for (@expect). Called before teardown, while the domains still exist.
+ * Returns how many did not end as expected.
+ */
+static unsigned int report_domains(void)
+{
+	unsigned int bad = 0;
+
+	for (unsigned int i = 0; i < boot_nr_specs; i++) {
+		struct domain *d = domain_find((domid_t)i);
+		uint32_t got = boot_refused[i] ? BOOT_EXPECT_REFUSED : d ? 1u << d->shutdown_reason : 0;
+		char want[64];
+		bool ok = (got & boot_expect[i]) != 0;
+
+		expect_words(boot_expect[i], want, sizeof(want));
+		if (d)
+			domain_put(d);
+		bad += !ok;
+		if (ok)
+			log_notice("result: d%u (%s): %s, as expected", i, boot_names[i],
+				   boot_refused[i] ? "refused" : shutdown_reason_name(__builtin_ctz(got)));
+		else if (!got)
+			log_err("result: d%u (%s): gone without a shutdown; expected %s", i, boot_names[i], want);
+		else
+			log_err("result: d%u (%s): %s, UNEXPECTED (expected %s)", i, boot_names[i],
+				boot_refused[i] ? "refused" : shutdown_reason_name(__builtin_ctz(got)), want);
+	}
+	return bad;
+}
+
 void boot_domains_poll(void)
 {
 	bool dom0_ok;
 	struct domain *d0;
+	unsigned int unexpected;
 
 	struct frame_stats st;
 
@@ -365,6 +571,7 @@ void boot_domains_poll(void)
 	dom0_ok = d0 && d0->shutdown_reason == SHUTDOWN_poweroff;
 	if (d0)
 		domain_put(d0);
+	unexpected = report_domains();
 	for (domid_t id = 0; id < MAX_BOOT_DOMAINS; id++) {
 		struct domain *d = domain_find(id);
 
@@ -377,11 +584,13 @@ void boot_domains_poll(void)
 		domain_put(d);
 	}
 	frame_stats_get(&st);
+	/* Boot modules dom0 released joined the heap meanwhile: they were never the domains' to return. */
+	free_before += boot_modules_freed_frames();
 	log_notice("all domains have shut down (dom0: %s); %lu free frames before the domains, %lu after%s",
 		   dom0_ok ? "poweroff" : "not a clean poweroff", free_before, st.free,
 		   st.free == free_before ? ": every frame returned" : ": FRAMES LOST");
 	frame_stats_print();
-	if (st.free != free_before)
-		dom0_ok = false;
-	hv_shutdown(dom0_ok);
+	log_notice("result: %u of %u domains ended as expected%s", boot_nr_specs - unexpected, boot_nr_specs,
+		   st.free == free_before ? "" : "; frames were lost");
+	hv_shutdown(unexpected == 0 && st.free == free_before);
 }

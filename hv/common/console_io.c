@@ -1,4 +1,5 @@
-/* console_io hypercall: a guest's writes to the hypervisor console, and dom0's reads of its input (none yet). */
+/* console_io hypercall: a guest's writes to the hypervisor console, and dom0's reads of serial input. */
+#include <hv/console.h>
 #include <hv/domain.h>
 #include <hv/guest_access.h>
 #include <hv/hypercall.h>
@@ -70,6 +71,5 @@ long do_console_io(uint64_t cmd, uint64_t count, uint64_t buf, uint64_t a4, uint
 	/* The result is a byte count, so a count that would look negative is refused. */
 	if ((int32_t)n < 0)
 		return -XEN_E2BIG;
-	/* No serial input ring yet: nothing to read. */
-	return 0;
+	return console_input_read(buf, n);
 }

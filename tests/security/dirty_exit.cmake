@@ -10,4 +10,4 @@ security_test(dirty_exit --status ok
   --expect "all domains have shut down \\(dom0: poweroff\\).*every frame returned"
   --reject "HYPERVISOR (CRASH|PANIC)" --reject "FAIL: "
   -- --cpus 2 --mem 512 --timeout 60
-     --modules "${SEC_HEARTBEAT} secs=4 maxgap=30000,${SEC_GUEST_DIR}/dirty_exit.elf @mem=32M")
+     --modules "${SEC_HEARTBEAT} secs=4 maxgap=30000,${SEC_GUEST_DIR}/dirty_exit.elf @mem=32M @expect=crash")

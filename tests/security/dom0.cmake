@@ -13,4 +13,4 @@ security_test(dom0_ring_vandal --status ok
   --expect "all domains have shut down \\(dom0: poweroff\\).*every frame returned"
   --reject "HYPERVISOR (CRASH|PANIC)" --reject "domain 0 \\(dom0\\) crashed" --reject "FAIL: "
   -- --cpus 2 --mem 512 --timeout 120
-     --modules "${PROJECT_BINARY_DIR}/backends/dom0/dom0.elf @backends,${SEC_GUEST_DIR}/ring_vandal.elf @mem=16M @name=vandal,${PROJECT_BINARY_DIR}/tests/boot/guests/xs_guest.elf @name=xsguest @mem=32M domid=2")
+     --modules "${PROJECT_BINARY_DIR}/backends/dom0/dom0.elf @toolstack,${SEC_GUEST_DIR}/ring_vandal.elf @mem=16M @name=vandal,${PROJECT_BINARY_DIR}/tests/boot/guests/xs_guest.elf @name=xsguest @mem=32M domid=2")

@@ -10,4 +10,4 @@ security_test(evtchn_peer --status ok
   --expect "all domains have shut down \\(dom0: poweroff\\).*every frame returned"
   --reject "HYPERVISOR (CRASH|PANIC)" --reject "FAIL: "
   -- --cpus 2 --mem 512 --timeout 60
-     --modules "${SEC_HEARTBEAT} secs=6 maxgap=30000,${SEC_GUEST_DIR}/evtchn_peer.elf @mem=16M role=0xa,${SEC_GUEST_DIR}/evtchn_peer.elf @mem=16M role=0xb secs=3")
+     --modules "${SEC_HEARTBEAT} secs=6 maxgap=30000,${SEC_GUEST_DIR}/evtchn_peer.elf @mem=16M @expect=crash role=0xa,${SEC_GUEST_DIR}/evtchn_peer.elf @mem=16M role=0xb secs=3")

@@ -24,7 +24,7 @@ security_test(shutdown_building --status ok
   --reject "\\(d1 victim\\)"
   --reject "HYPERVISOR (CRASH|PANIC)"
   -- --cpus 2 --mem 512 --timeout 60
-     --modules "${SEC_GUEST_DIR}/shutdown_building.elf @mem=16M,${SEC_GUEST_DIR}/shutdown_building.elf @mem=128M @name=victim")
+     --modules "${SEC_GUEST_DIR}/shutdown_building.elf @mem=16M,${SEC_GUEST_DIR}/shutdown_building.elf @mem=128M @name=victim @expect=reboot")
 
 # A domU allocates event-channel ports until refused (its limit, charged heap); dom0's channels keep working.
 security_guest(port_exhaust ${REFS_SRC}/port_exhaust.c)

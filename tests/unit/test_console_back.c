@@ -128,6 +128,80 @@ START_TEST(name_is_bounded)
 }
 END_TEST
 
+/* Input into the guest's in ring: in order, across the wrap, only what fits, nothing into a lying ring. */
+START_TEST(input_into_the_ring)
+{
+	setup();
+	ck_assert_uint_eq(cons_back_input(&cb, "ls\n", 3), 3);
+	ck_assert_uint_eq(ring.in_prod, 3);
+	ck_assert(memcmp((const char *)ring.in, "ls\n", 3) == 0);
+	ring.in_cons = ring.in_prod = 0xfffffffeu;
+	ck_assert_uint_eq(cons_back_input(&cb, "wrap", 4), 4);
+	ck_assert_uint_eq(ring.in_prod, 2);
+	ck_assert_int_eq(ring.in[xencons_in_pos(0xffffffffu)], 'r');
+	/* Room for one byte only. */
+	ring.in_cons = 10;
+	ring.in_prod = 10 + XENCONS_IN_SIZE - 1;
+	ck_assert_uint_eq(cons_back_input(&cb, "xyz", 3), 1);
+	ck_assert_uint_eq(ring.in_prod, 10 + XENCONS_IN_SIZE);
+	ck_assert_uint_eq(cb.in_dropped, 2);
+	/* A guest that rewrote in_prod far ahead gets nothing, and in_prod is left as it is. */
+	ring.in_cons = 0;
+	ring.in_prod = 5000;
+	ck_assert_uint_eq(cons_back_input(&cb, "abc", 3), 0);
+	ck_assert_uint_eq(ring.in_prod, 5000);
+	ck_assert_uint_eq(cb.in_bytes, 8);
+}
+END_TEST
+
+/* Ctrl-A three times switches; fewer, then another key, gives the Ctrl-As back before it. */
+START_TEST(switch_sequence)
+{
+	struct cons_switch sw = { 0 };
+	char out[CONS_SWITCH_COUNT];
+
+	ck_assert_int_eq(cons_switch_byte(&sw, 'a', out), 1);
+	ck_assert_int_eq(out[0], 'a');
+	ck_assert_int_eq(cons_switch_byte(&sw, 0x01, out), 0);
+	ck_assert_int_eq(cons_switch_byte(&sw, 0x01, out), 0);
+	ck_assert_int_eq(cons_switch_byte(&sw, 0x01, out), -1);
+	ck_assert_int_eq(cons_switch_byte(&sw, 'b', out), 1);
+	ck_assert_int_eq(cons_switch_byte(&sw, 0x01, out), 0);
+	ck_assert_int_eq(cons_switch_byte(&sw, 0x01, out), 0);
+	ck_assert_int_eq(cons_switch_byte(&sw, 'c', out), 3);
+	ck_assert(memcmp(out, "\x01\x01" "c", 3) == 0);
+	/* Six in a row: two switches. */
+	for (int i = 0; i < 6; i++)
+		ck_assert_int_eq(cons_switch_byte(&sw, 0x01, out), i % 3 == 2 ? -1 : 0);
+}
+END_TEST
+
+/* A partial line (a prompt) comes out once the guest has been quiet for a few ticks, not before. */
+START_TEST(idle_partial_line)
+{
+	setup();
+	produce("skiff# ");
+	cons_back_poll(&cb);
+	cons_back_tick(&cb);
+	for (int i = 0; i < CONS_BACK_IDLE_TICKS - 1; i++) {
+		cons_back_tick(&cb);
+		ck_assert_uint_eq(nr_got, 0);
+	}
+	produce("x");
+	cons_back_poll(&cb);
+	cons_back_tick(&cb);
+	ck_assert_uint_eq(nr_got, 0);
+	for (int i = 0; i < CONS_BACK_IDLE_TICKS; i++)
+		cons_back_tick(&cb);
+	ck_assert_uint_eq(nr_got, 1);
+	ck_assert_str_eq(got[0], "(d7 guest-seven) skiff# x");
+	/* Nothing pending: ticks emit nothing. */
+	for (int i = 0; i < 10; i++)
+		cons_back_tick(&cb);
+	ck_assert_uint_eq(nr_got, 1);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("console_back");
@@ -140,6 +214,9 @@ int main(void)
 	tcase_add_test(tc, long_lines_are_cut);
 	tcase_add_test(tc, lying_producer_is_skipped);
 	tcase_add_test(tc, name_is_bounded);
+	tcase_add_test(tc, input_into_the_ring);
+	tcase_add_test(tc, switch_sequence);
+	tcase_add_test(tc, idle_partial_line);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -1,4 +1,4 @@
-/* 16550 UART on COM1: polled output, CR added before LF. */
+/* 16550 UART on COM1: polled output (CR added before LF) and polled input. */
 #include <asm/x86.h>
 #include <hv/console.h>
 
@@ -21,6 +21,14 @@ void serial_init(uint16_t port)
 bool serial_enabled(void)
 {
 	return serial_port != 0;
+}
+
+int serial_getc(void)
+{
+	/* LSR bit 0: data ready. The receiver works with interrupts off: we poll it. */
+	if (!serial_port || !(inb(serial_port + 5) & 0x01))
+		return -1;
+	return inb(serial_port);
 }
 
 static void serial_putc(char c)

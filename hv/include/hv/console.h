@@ -15,5 +15,12 @@ void console_force_unlock(void);
 void serial_init(uint16_t port);
 void serial_write(const char *s, size_t n);
 bool serial_enabled(void);
+/* One received byte, or -1 if none is waiting. */
+int serial_getc(void);
+
+/* Serial input (common/console_input.c): polling starts once the boot domains are built. */
+void console_input_start(void);
+/* CONSOLEIO_read for dom0: bytes typed on the serial line, into buf (a guest address). */
+long console_input_read(uint64_t buf, uint32_t count);
 
 #endif

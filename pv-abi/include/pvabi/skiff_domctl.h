@@ -70,11 +70,14 @@
  *                                            dom0 or mapped read-only, as
  *                                            for any page table)
  *   5. SKIFF_DOMCTL_hypercall_init         fills D's hypercall page
- *   6. SKIFF_DOMCTL_gnttab_seed            D's grant entries 0 and 1 grant
- *                                            its console and xenstore rings
- *                                            to the backend domain
- *   7. EVTCHNOP_alloc_unbound, dom = D, remote_dom = 0
+ *   6. EVTCHNOP_alloc_unbound, dom = D, remote_dom = 0
  *                                            D's console and store ports
+ *   7. SKIFF_DOMCTL_gnttab_seed            D's grant entries 0 and 1 grant
+ *                                            its console and xenstore rings
+ *                                            to the backend domain, and the
+ *                                            hypervisor learns the rings'
+ *                                            ports (for getdomaininfo and
+ *                                            list_domains)
  *   8. SKIFF_DOMCTL_setvcpucontext         vCPU 0's registers, cr3 = the
  *                                            pinned L4 (ctrlreg[3], a
  *                                            machine address as Xen's
@@ -84,7 +87,27 @@
  * Every command below names its domain in u.dom.domid (or the struct that
  * replaces it) and answers -ESRCH for a domid that is not a live domain,
  * -EINVAL for DOMID_SELF, dom0 itself or a reserved domid where the
- * command does not make sense for them.
+ * command does not make sense for them (getdomaininfo and max_mem accept
+ * the caller's own domid).
+ *
+ * The foreign forms (steps 2-4, 6) follow Xen 4.17 for the privileged
+ * caller. Anyone else naming another domain gets -EPERM (mmu_update: the
+ * batch stops at its first entry, done = 0), and a domid no domain has
+ * -ESRCH; DOMID_IO and DOMID_XEN name no domain here (-ESRCH; Xen 4.17
+ * answers -EINVAL for a pin or machphys update with DOMID_XEN). For the
+ * reservation calls Xen answers both cases with 0 extents done (measured
+ * for a missing domain: conformance test foreign_nodom); Skiff with these
+ * errors (nothing is done either way). mmu_update with
+ * foreigndom = D: an L1 entry that maps a frame must map one of D's
+ * (-EBUSY otherwise, as for any L1 target the caller may not map); the
+ * entry holds the same references a local mapping holds, so the frame
+ * cannot become a page table while mapped writable nor leave D while
+ * mapped at all. Entries above L1 and entries that map nothing are the
+ * caller's own business, as without foreigndom. mmuext_op with
+ * foreigndom = D: MMUEXT_PIN_L1..L4_TABLE and MMUEXT_UNPIN_TABLE act on
+ * D's tables, validated as D's (every frame they reference must be D's
+ * and not mapped writable anywhere); any other command -EPERM.
+ * update_va_mapping_otherdomain maps a frame of D at a VA of the caller.
  *
  * SKIFF_DOMCTL_createdomain: in u.create (name unique among live domains,
  *   NUL-terminated, [A-Za-z0-9._-]; handle = the UUID; max_vcpus 1..
@@ -92,7 +115,14 @@
  *   hypervisor's defaults); scheduler weight (0: 256), cap (percent of a
  *   CPU, 0: none), cpumask (hard affinity, 0: every CPU)).
  *   out u.create.domid. -EEXIST: name in use; -ENOMEM: no domid or no
- *   memory for the domain's own structures; -EINVAL: bad field.
+ *   memory for the domain's own structures; -EINVAL: bad field (also
+ *   max_pages above the machine's frames, gnttab_frames > 4096,
+ *   maptrack_frames > 65536, cap above 100 per online CPU, a cpumask with
+ *   no online CPU). The domid is the lowest free one from 1, never one a
+ *   domain still holds in any state (dying included). The new domain is
+ *   paused once (pause_count 1) with every vCPU down. -EBUSY while the
+ *   hypervisor is still building the boot domains (they take the domids
+ *   after dom0's): call again.
  *
  * SKIFF_DOMCTL_destroydomain: u.dom.domid. The domain stops at once (its
  *   vCPUs never run again, its state is dying, VIRQ_DOM_EXC fires) and its
@@ -103,9 +133,14 @@
  *   -EBUSY for dom0.
  *
  * SKIFF_DOMCTL_pausedomain, SKIFF_DOMCTL_unpausedomain: u.dom.domid.
- *   Pause counts nest, as Xen's; unpause of a created domain starts it and
- *   needs vCPU 0's context set (-EINVAL otherwise). -EINVAL on a domain
- *   that has shut down or is dying.
+ *   Pause counts nest, as Xen's: a created domain starts with a count of 1
+ *   (the toolstack's), each pause adds one (at most 255, then -EOVERFLOW),
+ *   each unpause takes one (-EINVAL at 0). The unpause that reaches 0
+ *   starts a created domain at vCPU 0, which needs its context set
+ *   (-EINVAL otherwise, nothing changes), or lets a paused one run again;
+ *   other vCPUs come up by the guest's VCPUOP_up. Pause returns once no
+ *   vCPU of the domain is on a CPU. -EINVAL on a domain that has shut down
+ *   or is dying.
  *
  * SKIFF_DOMCTL_setvcpucontext: u.vcpuctx: domid, vcpu, and the guest
  *   address of a struct vcpu_guest_context (arch_x86_64.h). Only while
@@ -113,6 +148,17 @@
  *   is checked as VCPUOP_initialise checks it (selectors, addresses
  *   canonical, cr3 a pinned L4 of that domain, GDT frames). -EINVAL on a
  *   bad context, -EBUSY if the domain or vCPU runs.
+ *   What is accepted: flags VGCF_* with VGCF_in_kernel (a vCPU starts in
+ *   its kernel); rip, callbacks and trap handlers canonical and outside
+ *   the hypervisor's slots; rsp, kernel_sp, fs/gs bases canonical; cs, ss
+ *   and kernel_ss Xen's flat kernel selectors (RPL 0 or 3); no LDT
+ *   (ldt_ents and ldt_base 0); gdt_ents up to 14 frames' worth, frames of
+ *   the domain that pass set_gdt's checks; ctrlreg[3] (and ctrlreg[1], the
+ *   user L4, or 0) a pinned, validated L4 of the domain; debug registers as
+ *   set_debugreg takes them; with VGCF_i387_valid an fxsave image without
+ *   reserved MXCSR bits. vm_assist and the data segment selectors are not
+ *   read. "Runs": the domain is running, or paused with this vCPU up or
+ *   still on a CPU. -EINVAL for a vcpu >= max_vcpus; -EFAULT for ctxt.
  *
  * SKIFF_DOMCTL_max_mem: u.mem: domid, max_pages. Below tot_pages is
  *   allowed (the guest just cannot grow), as in Xen.
@@ -122,10 +168,17 @@
  *   builder does). -EINVAL if the frame is not the domain's or is typed.
  *
  * SKIFF_DOMCTL_gnttab_seed: u.seed: domid, backend domid, console and
- *   xenstore frames (MFNs of the domain's own writable pages). Writes
- *   grant entries 0 (GNTTAB_RESERVED_CONSOLE) and 1
- *   (GNTTAB_RESERVED_XENSTORE) as permits for the backend to map them
- *   read-write; 0 as a frame leaves that entry empty.
+ *   xenstore frames (MFNs of the domain's own writable pages) and their
+ *   ports (unbound ports of the domain offered to the backend, from
+ *   EVTCHNOP_alloc_unbound; 0: none). Writes grant entries 0
+ *   (GNTTAB_RESERVED_CONSOLE) and 1 (GNTTAB_RESERVED_XENSTORE) as permits
+ *   for the backend to map them read-write; 0 as a frame leaves that entry
+ *   empty. Only while the domain is created (-EBUSY once it ran); a second
+ *   call replaces the first. -EINVAL: a frame that is not the domain's or
+ *   is a page table or descriptor page, a port that is not unbound for the
+ *   backend, a reserved backend or the domain itself as its backend. The
+ *   console frame is then drained by the hypervisor until dom0 announces
+ *   its console backend (as for domains the hypervisor builds).
  *
  * SKIFF_DOMCTL_getdomaininfo: u.info: in domid; out one struct
  *   skiff_dominfo in u.info.buffer (guest address). -ESRCH if none.
@@ -136,12 +189,17 @@
  *   (everything after its path, NUL-terminated; size counts the NUL)
  *   instead of its contents. The boot modules after dom0's kernel (and its
  *   @initrd), in boot order: kernels, ramdisks and domain files for dom0
- *   to build.
+ *   to build. One call copies at most SKIFF_MODULE_COPY_MAX bytes (copied
+ *   says how many; the caller calls again from offset + copied);
+ *   offset == size copies nothing. -EINVAL: offset > size, an unknown flag;
+ *   -EFAULT: the buffer is not the caller's memory (nothing promised
+ *   written).
  *   -ENOENT past the last one or after they were released.
  *
  * SKIFF_DOMCTL_release_modules: no input. dom0 has read every module; the
  *   hypervisor gives their memory to its heap. Later boot_module calls get
- *   -ENOENT.
+ *   -ENOENT; a second release is harmless (0). -EBUSY while the hypervisor
+ *   is still building boot domains from modules.
  */
 #define SKIFF_DOMCTL_createdomain	3
 #define SKIFF_DOMCTL_destroydomain	4
@@ -157,6 +215,7 @@
 
 #define SKIFF_MAX_VCPUS			64
 #define SKIFF_MODULE_cmdline		(1u << 0)
+#define SKIFF_MODULE_COPY_MAX		(64u << 10)
 
 #define SKIFF_DOMCTL_LIST_MAX		64
 
@@ -272,11 +331,14 @@ struct skiff_domctl_seed {
 	domid_t backend;
 	uint32_t pad;
 	uint64_t console_mfn, store_mfn;
+	uint32_t console_port, store_port;	/* 0: none */
 };
-PVABI_SIZE(struct skiff_domctl_seed, 24);
+PVABI_SIZE(struct skiff_domctl_seed, 32);
 PVABI_OFF(struct skiff_domctl_seed, backend, 2);
 PVABI_OFF(struct skiff_domctl_seed, console_mfn, 8);
 PVABI_OFF(struct skiff_domctl_seed, store_mfn, 16);
+PVABI_OFF(struct skiff_domctl_seed, console_port, 24);
+PVABI_OFF(struct skiff_domctl_seed, store_port, 28);
 
 struct skiff_domctl_info {
 	domid_t domid;

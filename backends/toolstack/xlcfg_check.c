@@ -1,0 +1,346 @@
+/* xlcfg-check: checks a domain file on the host, writes its canonical copy (UUID filled in) and today's module strings. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <uuid/uuid.h>
+#include "xlcfg.h"
+
+/* A domain file is a few lines; anything this large is not one. */
+#define CHECK_FILE_MAX	(1u << 20)
+
+static const char *check_file;	/* as given, for messages */
+static char check_dir[PATH_MAX];	/* relative paths in the file are taken from its directory */
+static unsigned int check_errors;
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: xlcfg-check [--out CANONICAL.cfg] [--modules] DOMAIN.cfg\n"
+			"  prints FILE:LINE: error|warning: ... and exits 1 on any error\n"
+			"  --out      writes the checked file in canonical form (absolute paths, a UUID)\n"
+			"  --modules  prints the boot modules for today's hypervisor builder, one a line\n");
+	exit(2);
+}
+
+static void report(uint32_t line, bool err, const char *fmt, const char *a, const char *b)
+{
+	char msg[PATH_MAX + 200];
+
+	snprintf(msg, sizeof(msg), fmt, a ? a : "", b ? b : "");
+	if (line)
+		fprintf(stderr, "%s:%u: %s: %s\n", check_file, line, err ? "error" : "warning", msg);
+	else
+		fprintf(stderr, "%s: %s: %s\n", check_file, err ? "error" : "warning", msg);
+	check_errors += err;
+}
+
+static char *read_file(const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY);
+	struct stat st;
+	char *buf;
+	ssize_t n;
+
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		fprintf(stderr, "%s: error: cannot open: %s\n", path, strerror(errno));
+		exit(1);
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > CHECK_FILE_MAX) {
+		fprintf(stderr, "%s: error: not a domain file (not a regular file, or over 1 MiB)\n", path);
+		exit(1);
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		fprintf(stderr, "xlcfg-check: out of memory\n");
+		exit(1);
+	}
+	n = read(fd, buf, (size_t)st.st_size);
+	close(fd);
+	if (n != st.st_size) {
+		fprintf(stderr, "%s: error: short read\n", path);
+		exit(1);
+	}
+	*len = (size_t)n;
+	return buf;
+}
+
+/* A path from the file, made absolute against the file's directory; false if too long. */
+static bool absolute(const char *p, char *out, size_t cap)
+{
+	int n = p[0] == '/' ? snprintf(out, cap, "%s", p) : snprintf(out, cap, "%s/%s", check_dir, p);
+
+	return n > 0 && (size_t)n < cap;
+}
+
+/* The file a key names must be there and readable by us (QEMU reads it as a module, or a backend serves it). */
+static void check_path(char *path, uint32_t line, const char *key, bool want_block_ok)
+{
+	char abs[XLCFG_PATH_MAX];
+	struct stat st;
+
+	if (!absolute(path, abs, sizeof(abs))) {
+		report(line, true, "'%s': '%s' is too long once made absolute", key, path);
+		return;
+	}
+	if (stat(abs, &st) < 0) {
+		char what[XLCFG_PATH_MAX + 64];
+
+		snprintf(what, sizeof(what), "%s: %s", abs, strerror(errno));
+		report(line, true, "'%s': %s", key, what);
+		return;
+	}
+	if (!S_ISREG(st.st_mode) && !(want_block_ok && S_ISBLK(st.st_mode))) {
+		report(line, true, "'%s': '%s' is not a regular file", key, abs);
+		return;
+	}
+	if (access(abs, R_OK) < 0) {
+		report(line, true, "'%s': '%s' is not readable", key, abs);
+		return;
+	}
+	memcpy(path, abs, strlen(abs) + 1);
+}
+
+static void check_files(struct xlcfg_domain *d)
+{
+	check_path(d->kernel, d->kernel_line, "kernel", false);
+	if (d->ramdisk[0])
+		check_path(d->ramdisk, d->ramdisk_line, "ramdisk", false);
+	for (uint32_t i = 0; i < d->nr_disks; i++)
+		if (d->disks[i].target[0])
+			check_path(d->disks[i].target, d->disks[i].line, "disk", true);
+}
+
+/* What today's boot path cannot honour yet: said once, so nobody believes it happened. */
+static void note_untranslated(const struct xlcfg_domain *d)
+{
+	if (d->vcpus > 1 || d->maxvcpus > 1)
+		report(0, false, "vcpus: the boot-time builder starts 1 vCPU until dom0 builds domains%s%s", NULL, NULL);
+	if (d->maxmem_mib > d->memory_mib)
+		report(0, false, "maxmem: not passed on yet; the domain gets 'memory'%s%s", NULL, NULL);
+	if (d->nr_disks)
+		report(0, false, "disk: there is no block backend yet; the disks are checked, not attached%s%s", NULL, NULL);
+	if (d->nr_vifs)
+		report(0, false, "vif: there is no network backend yet; not attached%s%s", NULL, NULL);
+	/* on_reboot's default is restart: not worth a warning in every file. */
+	if (d->on_crash != XLCFG_ACTION_DESTROY || d->on_poweroff != XLCFG_ACTION_DESTROY ||
+	    d->on_watchdog != XLCFG_ACTION_DESTROY || d->on_reboot != XLCFG_ACTION_RESTART)
+		report(0, false, "on_*: every domain is destroyed when it shuts down until dom0 builds domains%s%s",
+		       NULL, NULL);
+}
+
+/* A string for the canonical file: double quotes, with \ and " escaped as xl reads them. */
+static void put_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', f);
+		if (*s == '\n')
+			fputs("\\n", f);
+		else if (*s == '\t')
+			fputs("\\t", f);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void cpu_list(uint64_t mask, char *out, size_t cap)
+{
+	size_t n = 0;
+
+	out[0] = '\0';
+	for (unsigned int c = 0; c < 64 && n < cap; c++) {
+		unsigned int e = c;
+
+		if (!(mask >> c & 1))
+			continue;
+		while (e + 1 < 64 && (mask >> (e + 1) & 1))
+			e++;
+		n += (size_t)(e == c ? snprintf(out + n, cap - n, "%s%u", n ? "," : "", c)
+				     : snprintf(out + n, cap - n, "%s%u-%u", n ? "," : "", c, e));
+		c = e;
+	}
+}
+
+static void write_disk(FILE *f, const struct xlcfg_disk *k)
+{
+	char spec[XLCFG_PATH_MAX + 80];
+
+	snprintf(spec, sizeof(spec), "format=%s, vdev=%s, access=%s%s%s%s", k->format, k->vdev,
+		 k->writable ? "rw" : "ro", k->cdrom ? ", devtype=cdrom" : "", k->target[0] ? ", target=" : "",
+		 k->target);
+	put_string(f, spec);
+}
+
+static void write_vif(FILE *f, const struct xlcfg_vif *v)
+{
+	char spec[120] = "";
+	size_t n = 0;
+
+	if (v->mac_set)
+		n += (size_t)snprintf(spec, sizeof(spec), "mac=%02x:%02x:%02x:%02x:%02x:%02x", v->mac[0], v->mac[1],
+				      v->mac[2], v->mac[3], v->mac[4], v->mac[5]);
+	if (v->bridge[0])
+		n += (size_t)snprintf(spec + n, sizeof(spec) - n, "%sbridge=%s", n ? ", " : "", v->bridge);
+	if (v->model[0])
+		snprintf(spec + n, sizeof(spec) - n, "%smodel=%s", n ? ", " : "", v->model);
+	put_string(f, spec);
+}
+
+static void write_canonical(const char *out, const struct xlcfg_domain *d, const char *src)
+{
+	FILE *f = fopen(out, "w");
+	char uuid[37], cpus[200];
+
+	if (!f) {
+		fprintf(stderr, "%s: error: cannot write: %s\n", out, strerror(errno));
+		exit(1);
+	}
+	uuid_unparse_lower(d->uuid, uuid);
+	fprintf(f, "# %s, checked by xlcfg-check: paths absolute, every key explicit\nname = ", src);
+	put_string(f, d->name);
+	fprintf(f, "\nuuid = \"%s\"\nmemory = %lu\n", uuid, (unsigned long)d->memory_mib);
+	if (d->maxmem_mib)
+		fprintf(f, "maxmem = %lu\n", (unsigned long)d->maxmem_mib);
+	fprintf(f, "vcpus = %u\n", d->vcpus);
+	if (d->maxvcpus)
+		fprintf(f, "maxvcpus = %u\n", d->maxvcpus);
+	if (d->cpumask && d->cpumask != ~0ULL) {
+		cpu_list(d->cpumask, cpus, sizeof(cpus));
+		fprintf(f, "cpus = \"%s\"\n", cpus);
+	}
+	if (d->weight)
+		fprintf(f, "cpu_weight = %u\n", d->weight);
+	if (d->cap)
+		fprintf(f, "cap = %u\n", d->cap);
+	fputs("kernel = ", f);
+	put_string(f, d->kernel);
+	if (d->ramdisk[0]) {
+		fputs("\nramdisk = ", f);
+		put_string(f, d->ramdisk);
+	}
+	fputs("\ncmdline = ", f);
+	put_string(f, d->cmdline);
+	fprintf(f, "\non_poweroff = \"%s\"\non_reboot = \"%s\"\non_crash = \"%s\"\non_watchdog = \"%s\"\n",
+		xlcfg_action_name(d->on_poweroff), xlcfg_action_name(d->on_reboot), xlcfg_action_name(d->on_crash),
+		xlcfg_action_name(d->on_watchdog));
+	fputs("disk = [", f);
+	for (uint32_t i = 0; i < d->nr_disks; i++) {
+		fputs(i ? ",\n         " : " ", f);
+		write_disk(f, &d->disks[i]);
+	}
+	fputs(" ]\nvif = [", f);
+	for (uint32_t i = 0; i < d->nr_vifs; i++) {
+		fputs(i ? ", " : " ", f);
+		write_vif(f, &d->vifs[i]);
+	}
+	fputs(" ]\n", f);
+	if (fclose(f) != 0) {
+		fprintf(stderr, "%s: error: cannot write: %s\n", out, strerror(errno));
+		exit(1);
+	}
+}
+
+/* A module string for QEMU's -initrd list: a comma is written twice (QEMU's escape). */
+static void put_module_text(const char *s)
+{
+	for (; *s; s++) {
+		if (*s == ',')
+			putchar(',');
+		putchar(*s);
+	}
+}
+
+/* Today's boot path: the hypervisor builds the domain from @options (hv/common/boot_domains.c). */
+static void print_modules(const struct xlcfg_domain *d, const char *canonical)
+{
+	char uuid[37], cpus[200], opt[300];
+
+	uuid_unparse_lower(d->uuid, uuid);
+	put_module_text(d->kernel);
+	snprintf(opt, sizeof(opt), " @name=%s @mem=%luM @uuid=%s", d->name, (unsigned long)d->memory_mib, uuid);
+	put_module_text(opt);
+	if (d->weight) {
+		snprintf(opt, sizeof(opt), " @weight=%u", d->weight);
+		put_module_text(opt);
+	}
+	if (d->cap) {
+		snprintf(opt, sizeof(opt), " @cap=%u", d->cap);
+		put_module_text(opt);
+	}
+	if (d->cpumask && d->cpumask != ~0ULL) {
+		cpu_list(d->cpumask, cpus, sizeof(cpus));
+		snprintf(opt, sizeof(opt), " @cpus=%s", cpus);
+		put_module_text(opt);
+	}
+	if (d->cmdline[0]) {
+		putchar(' ');
+		put_module_text(d->cmdline);
+	}
+	putchar('\n');
+	if (d->ramdisk[0]) {
+		put_module_text(d->ramdisk);
+		puts(" @initrd");
+	}
+	if (canonical) {
+		put_module_text(canonical);
+		puts(" @domfile");
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static struct xlcfg_domain dom;
+	static struct xlcfg_diags dg;
+	const char *out = NULL;
+	bool modules = false;
+	char *text, *slash;
+	size_t len;
+	int i;
+
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "--out") == 0 && i + 1 < argc)
+			out = argv[++i];
+		else if (strcmp(argv[i], "--modules") == 0)
+			modules = true;
+		else
+			usage();
+	}
+	if (i + 1 != argc)
+		usage();
+	check_file = argv[i];
+	if (!realpath(check_file, check_dir)) {
+		fprintf(stderr, "%s: error: %s\n", check_file, strerror(errno));
+		return 1;
+	}
+	slash = strrchr(check_dir, '/');
+	if (slash)
+		*(slash == check_dir ? slash + 1 : slash) = '\0';
+	text = read_file(check_file, &len);
+	xlcfg_parse(text, len, &dom, &dg);
+	free(text);
+	for (uint32_t k = 0; k < dg.nr; k++)
+		report(dg.d[k].line, dg.d[k].is_error, "%s%s", dg.d[k].msg, NULL);
+	check_errors = dg.nr_errors;
+	if (dg.dropped)
+		fprintf(stderr, "%s: %u more diagnostics not shown\n", check_file, dg.dropped);
+	if (dg.nr_errors == 0)
+		check_files(&dom);
+	if (check_errors) {
+		fprintf(stderr, "%s: %u error%s\n", check_file, check_errors, check_errors == 1 ? "" : "s");
+		return 1;
+	}
+	note_untranslated(&dom);
+	if (!dom.uuid_set)
+		uuid_generate(dom.uuid);
+	if (out)
+		write_canonical(out, &dom, check_file);
+	if (modules)
+		print_modules(&dom, out);
+	return 0;
+}

@@ -1,0 +1,49 @@
+# Serial input to one chosen domain (issue 11, part 6): keys typed into QEMU's serial line (boot-test --keys)
+# reach the domain in focus through its console ring; Ctrl-A three times moves the focus. Included from
+# tests/boot/CMakeLists.txt.
+set(KEYS ${CMAKE_CURRENT_SOURCE_DIR}/keys)
+
+# Through dom0's console backend: the hypervisor hands dom0 every byte (CONSOLEIO_read, VIRQ_CONSOLE) and
+# dom0 switches. Two guests echo what reaches them; each line must reach only the domain in focus, and the
+# focus moves on when its domain goes.
+boot_test(console_input_dom0 --status ok --keys ${KEYS}/echo_dom0.keys
+  --expect "\\(d0 dom0\\) dom0: console input goes to d1 \\(alpha\\). Ctrl-A three times switches"
+  --expect "\\(d1 alpha\\) echo: got 'one'"
+  --expect "\\(d0 dom0\\) dom0: console input goes to d2 \\(beta\\)"
+  --expect "\\(d2 beta\\) echo: got 'two'"
+  --expect "\\(d2 beta\\) echo: got '\\^A\\^Ax'"
+  --expect "\\(d1 alpha\\) echo: got 'quit'"
+  --expect "\\(d1 alpha\\) Test result: SUCCESS"
+  --expect "\\(d2 beta\\) Test result: SUCCESS"
+  --expect "result: 3 of 3 domains ended as expected"
+  --reject "\\(d2 beta\\) echo: got 'one'" --reject "\\(d1 alpha\\) echo: got 'two'"
+  --reject "echo: got '.*x01"
+  -- --cpus 2 --mem 512 --timeout 150
+     --modules "${DOM0_ELF} @backends,${BOOT_GUESTS}/console_echo.elf @name=alpha @mem=16M,${BOOT_GUESTS}/console_echo.elf @name=beta @mem=16M")
+# Without a console backend in dom0 (a test guest as dom0), the hypervisor writes the input into the
+# domU's ring itself and does the switching.
+boot_test(console_input_hv --status ok --keys ${KEYS}/echo_hv.keys
+  --expect "\\(d1 alpha\\) echo: got 'one'"
+  --expect "console: input goes to d2 \\(beta\\). Ctrl-A three times switches"
+  --expect "\\(d2 beta\\) echo: got 'two'"
+  --expect "\\(d2 beta\\) echo: got '\\^A\\^Ax'"
+  --expect "console: input goes to d1 \\(alpha\\)"
+  --expect "\\(d1 alpha\\) echo: got 'quit'"
+  --expect "result: 3 of 3 domains ended as expected"
+  --reject "\\(d2 beta\\) echo: got 'one'" --reject "\\(d1 alpha\\) echo: got 'two'"
+  -- --cpus 2 --mem 512 --timeout 150
+     --modules "${BOOT_GUESTS}/hello.elf,${BOOT_GUESTS}/console_echo.elf @name=alpha @mem=16M,${BOOT_GUESTS}/console_echo.elf @name=beta @mem=16M")
+
+# ./skiff demo --linux --shell, as a test (label linux): Debian's kernel runs busybox sh on hvc0; a command
+# typed on the serial line runs there (the shell computes what only a shell can) and poweroff ends it.
+boot_test(linux_shell --status ok --need-file "${PROJECT_BINARY_DIR}/decompress-data/root/boot/vmlinuz-*"
+  --keys ${KEYS}/linux_shell.keys
+  --expect "\\(d0 dom0\\) dom0: console input goes to d1 \\(domU1\\)"
+  --expect "\\(d1 domU1\\) skiff-shell: busybox sh on hvc0"
+  --expect "\\(d1 domU1\\) .*sum=42 on xen"
+  --expect "result: d1 \\(domU1\\): poweroff, as expected"
+  --expect "every frame returned"
+  --reject "Kernel panic" --reject "BUG:"
+  -- --cpus 2 --mem 1024 --timeout 240
+     --modules "${DOM0_ELF} @backends,@FILE@ @mem=256M console=hvc0 skiff_shell,${INITRAMFS} @initrd")
+set_tests_properties(boot.linux_shell PROPERTIES LABELS "boot;linux")

@@ -1,0 +1,54 @@
+# Domain files (xl.cfg) through qemu-run --domain, and the machine's exit status telling every domain's end
+# (issue 11, parts 7 and 8). Included from tests/boot/CMakeLists.txt.
+set(DOMFILES ${CMAKE_CURRENT_SOURCE_DIR}/domains)
+
+# Two domain files: each checked, translated to module strings (name, memory, UUID, weight, CPUs, a command
+# line with a comma in it) and booted beside our dom0, which serves their consoles.
+boot_test(domfile_hello --status ok
+  --domain-template ${DOMFILES}/hello.cfg.in --domain-template ${DOMFILES}/hello2.cfg.in
+  --expect "boot: module 2: .* '.*domfile_hello-1.cfg @domfile'"
+  --expect "boot: domain 1 \\(alpha\\) built: 32 MiB, command line 'from a domain file, with a comma'"
+  --expect "boot: d1 scheduling: weight 512, cap 0%, cpus 0x2"
+  --expect "boot: domain 2 \\(beta\\) built: 16 MiB, command line 'root=/dev/xvda second'"
+  --expect "\\(d1 alpha\\) Test result: SUCCESS"
+  --expect "\\(d2 beta\\) Test result: SUCCESS"
+  --expect "result: d0 \\(dom0\\): poweroff, as expected"
+  --expect "result: d1 \\(alpha\\): poweroff, as expected"
+  --expect "result: d2 \\(beta\\): poweroff, as expected"
+  --expect "result: 3 of 3 domains ended as expected"
+  --expect "every frame returned"
+  -- --cpus 2 --mem 512)
+
+# Exit status truth: a domU that crashes fails the run though dom0 powers off cleanly ...
+boot_test(exit_domu_crash --status fail
+  --expect "domain 1 \\(domU1\\): shut down, reason crash"
+  --expect "all domains have shut down \\(dom0: poweroff\\).*every frame returned"
+  --expect "result: d0 \\(dom0\\): poweroff, as expected"
+  --expect "result: d1 \\(domU1\\): crash, UNEXPECTED \\(expected poweroff\\)"
+  --expect "result: 1 of 2 domains ended as expected"
+  -- --cpus 2 --mem 256 --modules "${BOOT_GUESTS}/hello.elf,${BOOT_GUESTS}/guest_fault.elf @mem=16M")
+# ... unless the run expects it (qemu-run --expect NAME=REASON puts @expect= on that domain's module) ...
+boot_test(exit_domu_crash_expected --status ok
+  --expect "result: d1 \\(domU1\\): crash, as expected"
+  --expect "result: 2 of 2 domains ended as expected"
+  -- --cpus 2 --mem 256 --modules "${BOOT_GUESTS}/hello.elf,${BOOT_GUESTS}/guest_fault.elf @mem=16M"
+     --expect domU1=crash)
+# ... and a domain the builder refuses fails it too.
+boot_test(exit_domu_refused --status fail
+  --expect "boot: building domain 1 \\(junk\\) failed"
+  --expect "result: d1 \\(junk\\): refused, UNEXPECTED \\(expected poweroff\\)"
+  -- --cpus 1 --mem 256 --modules "${BOOT_GUESTS}/hello.elf,${MOD_A} @name=junk")
+
+# Debian's kernel from a domain file (label linux): the UUID in the file is the one Linux reads from
+# /sys/hypervisor/uuid (XENVER_guest_handle) and the one dom0's xenstored puts under /vm.
+boot_test(linux_domfile --status ok --need-file "${PROJECT_BINARY_DIR}/decompress-data/root/boot/vmlinuz-*"
+  --domain-template ${DOMFILES}/linux.cfg.in
+  --expect "\\(d1 debian\\) skiff-userspace: hypervisor xen, uuid 5ec0ffee-0b0e-4a11-8bee-0123456789ab"
+  --expect "\\(d1 debian\\) skiff-userspace: xenstore name = debian"
+  --expect "\\(d1 debian\\) skiff-userspace: xenstore vm = /vm/5ec0ffee-0b0e-4a11-8bee-0123456789ab"
+  --expect "\\(d1 debian\\) skiff-userspace: xenstore memory/target = 262144"
+  --expect "result: d1 \\(debian\\): poweroff, as expected"
+  --expect "every frame returned"
+  --reject "crashed" --reject "Kernel panic" --reject "BUG:" --reject "WARNING:"
+  -- --cpus 2 --mem 1024 --timeout 240)
+set_tests_properties(boot.linux_domfile PROPERTIES LABELS "boot;linux")
