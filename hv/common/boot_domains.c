@@ -10,6 +10,7 @@
 #include <hv/percpu.h>
 #include <hv/spinlock.h>
 #include <hv/time.h>
+#include <pvabi/errno.h>
 #include <pvabi/sched.h>
 #include <asm/pv_build.h>
 #include <hv/domctl.h>
@@ -329,7 +330,44 @@ static void release_dead_mappings(void)
 	}
 }
 
-void boot_domains_poll(void)
+/* Domains the boot CPU is destroying (a reference each), by domid. */
+static struct domain *reaping[MAX_BOOT_DOMAINS];
+
+/*
+ * A domU that shut down is destroyed at once, whatever the others do: the
+ * kill here, then one bounded relinquish step per domain per call, so the
+ * idle loop schedules vCPUs between steps. dom0 stays until the end (the
+ * machine's exit status is its shutdown reason). True while steps remain.
+ */
+static bool destroy_dead_domus(void)
+{
+	bool more = false;
+
+	for (domid_t id = 1; id < MAX_BOOT_DOMAINS; id++) {
+		struct domain *d = reaping[id];
+
+		if (!d) {
+			d = domain_find(id);
+			if (!d)
+				continue;
+			if (d->state != DOM_SHUTDOWN) {
+				domain_put(d);
+				continue;
+			}
+			reaping[id] = d;
+			domain_kill(d);
+		}
+		if (domain_relinquish(d) == -XEN_ERESTART) {
+			more = true;
+			continue;
+		}
+		reaping[id] = NULL;
+		domain_put(d);
+	}
+	return more;
+}
+
+bool boot_domains_poll(void)
 {
 	bool dom0_ok;
 	struct domain *d0;
@@ -337,11 +375,16 @@ void boot_domains_poll(void)
 	struct frame_stats st;
 
 	if (smp_processor_id() != 0)
-		return;
+		return false;
 	periodic_dump();
 	release_dead_mappings();
-	if (!all_built || !all_domains_down())
-		return;
+	arch_domain_reap_zombies();
+	if (!all_built)
+		return false;
+	if (destroy_dead_domus())
+		return true;
+	if (!all_domains_down())
+		return false;
 	for (unsigned int i = 0; i < nr_cpus_possible; i++) {
 		s_time_t deadline = time_now_ns() + 1000000000;
 
@@ -376,6 +419,8 @@ void boot_domains_poll(void)
 			log_err("boot: d%u: %u references left after teardown", id, d->refcnt - 1);
 		domain_put(d);
 	}
+	/* Frames a domain destroyed earlier lent to one destroyed just now. */
+	arch_domain_reap_zombies();
 	frame_stats_get(&st);
 	log_notice("all domains have shut down (dom0: %s); %lu free frames before the domains, %lu after%s",
 		   dom0_ok ? "poweroff" : "not a clean poweroff", free_before, st.free,

@@ -14,8 +14,8 @@ void __noreturn hv_main(void);
 
 /* Builds and starts the boot-time domains; returns how many started. */
 unsigned int boot_domains_start(void);
-/* Boot CPU's idle loop: stops the machine once every domain has shut down. */
-void boot_domains_poll(void);
+/* Boot CPU's idle loop: destroys domUs that shut down, stops the machine once every domain has; true while teardown steps remain. */
+bool boot_domains_poll(void);
 void scheduler_init(void);
 /* On each CPU as it comes up, before it takes interrupts: starts its scheduler tick (a timer). */
 void sched_cpu_start(void);

@@ -5,6 +5,7 @@
 #include <asm/regs.h>
 #include <hv/types.h>
 #include <hv/lib.h>
+#include <hv/pv_mm.h>
 #include <hv/timer.h>
 
 struct arch_vcpu {
@@ -75,6 +76,10 @@ struct arch_domain {
 	uint64_t virt_base;		/* guest VA of PFN 0 of the initial region */
 	uint64_t nr_pages;		/* pages given at build time */
 	unsigned int teardown_budget;	/* preemption points left in this teardown step (0: not tearing down) */
+	/* Where the resumable teardown stands (pv/teardown.c): stage, next frame of the table walk, pv_mm's place. */
+	unsigned int td_stage;
+	mfn_t td_scan;
+	struct pv_mm_teardown td_pt;
 	/*
 	 * CPUs that may hold TLB entries made through this domain's page
 	 * tables (bit per CPU, atomics): set before a CPU loads them, cleared
