@@ -8,6 +8,7 @@
 #include <hv/main.h>
 #include <hv/mm.h>
 #include <hv/percpu.h>
+#include <hv/pv_mm.h>
 #include <hv/spinlock.h>
 #include <hv/time.h>
 #include <pvabi/errno.h>
@@ -49,6 +50,8 @@ static volatile bool all_built;
 /* Boot domains live until the machine stops, so this pointer stays valid for the hooks. */
 static struct domain *boot_dom0;
 static uint64_t free_before;
+/* A domU shut down (set by the shutdown hook), or destroy steps remain. */
+static bool teardown_pending;
 
 static const char *skip_word(const char *s)
 {
@@ -242,6 +245,8 @@ void cpu_kick(struct percpu *pc);
 static void on_domain_shutdown(struct domain *d)
 {
 	domain_dump_counters(d);
+	if (d->domid)
+		__atomic_store_n(&teardown_pending, true, __ATOMIC_RELEASE);
 	domctl_notify_dom0(boot_dom0);
 	/* The boot CPU decides in its idle loop; wake it in case it sleeps. */
 	if (smp_processor_id() != 0)
@@ -367,6 +372,30 @@ static bool destroy_dead_domus(void)
 	return more;
 }
 
+/*
+ * The boot CPU's share of run-time teardown: destroy steps of domUs that
+ * shut down, and zombie frames whose last user let go. From its idle loop,
+ * and between guest exits (it may never idle while others run): each call
+ * is bounded work. True while steps remain.
+ */
+bool boot_domains_work(void)
+{
+	bool more = false;
+
+	arch_domain_reap_zombies();
+	if (all_built && __atomic_exchange_n(&teardown_pending, false, __ATOMIC_ACQ_REL)) {
+		more = destroy_dead_domus();
+		if (more)
+			__atomic_store_n(&teardown_pending, true, __ATOMIC_RELEASE);
+	}
+	return more;
+}
+
+bool boot_domains_work_pending(void)
+{
+	return __atomic_load_n(&teardown_pending, __ATOMIC_RELAXED) || pv_mm_zombies_pending();
+}
+
 bool boot_domains_poll(void)
 {
 	bool dom0_ok;
@@ -378,12 +407,9 @@ bool boot_domains_poll(void)
 		return false;
 	periodic_dump();
 	release_dead_mappings();
-	arch_domain_reap_zombies();
-	if (!all_built)
-		return false;
-	if (destroy_dead_domus())
+	if (boot_domains_work())
 		return true;
-	if (!all_domains_down())
+	if (!all_built || !all_domains_down())
 		return false;
 	for (unsigned int i = 0; i < nr_cpus_possible; i++) {
 		s_time_t deadline = time_now_ns() + 1000000000;

@@ -143,6 +143,11 @@ struct page_info *pv_mm_zombies_take(void)
 	return h ? mfn_to_page(h - 1) : NULL;
 }
 
+bool pv_mm_zombies_pending(void)
+{
+	return __atomic_load_n(&zombie_head, __ATOMIC_RELAXED) != 0;
+}
+
 struct page_info *pv_mm_zombie_next(const struct page_info *pg)
 {
 	return pg->user_tag ? mfn_to_page(pg->user_tag - 1) : NULL;

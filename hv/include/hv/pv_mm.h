@@ -321,6 +321,7 @@ int pv_mm_relinquish_frame(struct domain *d, struct page_info *pg, struct pv_mm_
 bool pv_mm_claim_dead(struct page_info *pg);
 bool pv_mm_make_zombie(struct page_info *pg);
 struct page_info *pv_mm_zombies_take(void);
+bool pv_mm_zombies_pending(void);
 struct page_info *pv_mm_zombie_next(const struct page_info *pg);
 
 /*

@@ -10,6 +10,7 @@
 #include <hv/guest_access.h>
 #include <hv/hypercall.h>
 #include <hv/lib.h>
+#include <hv/main.h>
 #include <hv/log.h>
 #include <hv/mm.h>
 #include <hv/percpu.h>
@@ -188,6 +189,9 @@ void exit_to_guest_work(struct cpu_regs *r)
 
 	if (pc->need_resched || !pc->curr || pc->curr->pause_flags)
 		schedule();		/* returns only if the same vCPU keeps running */
+	/* Run-time teardown must not wait for the boot CPU to idle: a bounded step here (curr is no dying domain's). */
+	if (pc->cpu_id == 0 && boot_domains_work_pending())
+		boot_domains_work();
 	pv_deliver_upcall(pc->curr, r);
 	r->rflags = (r->rflags & (GUEST_RFLAGS_KEEP | X86_RFLAGS_AC)) | X86_RFLAGS_IF;
 }
