@@ -7,6 +7,7 @@
 #include <hv/log.h>
 #include <hv/percpu.h>
 #include <hv/pv_mm.h>
+#include <hv/time.h>
 #include <pvabi/errno.h>
 
 enum relinquish_stage {
@@ -74,6 +75,8 @@ static void unlist(struct domain *d)
 			 d->domid, d->name, kept);
 	else
 		log_info("domain %u (%s): destroyed; every frame returned", d->domid, d->name);
+	log_info("domain %u: teardown in %u steps, the longest %lu us", d->domid, d->relinquish_steps,
+		 (unsigned long)(d->relinquish_max_ns / 1000));
 	notify_dom0();
 	domain_put(d);		/* the list's reference */
 }
@@ -109,6 +112,7 @@ static int relinquish_step(struct domain *d)
 
 int domain_relinquish(struct domain *d)
 {
+	s_time_t t0;
 	int rc;
 
 	/* A zombie's last frame may have been released by someone else's unmap meanwhile. */
@@ -117,7 +121,12 @@ int domain_relinquish(struct domain *d)
 		return -XEN_ERESTART;		/* its killer is still stopping it */
 	if (__atomic_exchange_n(&d->relinquishing, true, __ATOMIC_ACQUIRE))
 		return -XEN_ERESTART;		/* another CPU runs a step of it */
+	t0 = time_now_ns();
 	rc = relinquish_step(d);
+	/* The longest step is what a destroy costs the CPU's other work at worst: it is reported. */
+	d->relinquish_steps++;
+	if (time_now_ns() - t0 > d->relinquish_max_ns)
+		d->relinquish_max_ns = time_now_ns() - t0;
 	__atomic_store_n(&d->relinquishing, false, __ATOMIC_RELEASE);
 	return rc;
 }

@@ -115,8 +115,9 @@ static long domctl_destroy(uint64_t arg, uint64_t cont, const struct skiff_domct
 		return -XEN_EBUSY;
 	}
 	rc = domain_kill(d);
-	while (rc == 0 && (rc = domain_relinquish(d)) == -XEN_ERESTART && !hypercall_preempt_check())
-		;
+	if (rc == 0)
+		while ((rc = domain_relinquish(d)) == -XEN_ERESTART && !hypercall_preempt_check())
+			;
 	domain_put(d);
 	if (rc == -XEN_ERESTART)
 		return hypercall_create_continuation(__HYPERVISOR_domctl, arg, DESTROY_CONTINUES, 0, 0, 0);

@@ -19,7 +19,7 @@ endforeach()
 # heartbeat's longest gap stays under security.cpu_hog's bound (1 s); the log reports it.
 security_test(teardown_big --status ok
   --expect "\\(d0 dom0\\) ctl: destroydomain of the large domain took [0-9]+ ms"
-  --expect "\\(d2 domU2\\) heartbeat: [0-9]+ ticks; worst gap [0-9]+ us while domain 1 was destroyed"
+  --expect "\\(d2 domU2\\) heartbeat: [0-9]+ ticks. worst gap [0-9]+ us while domain 1 was destroyed"
   --expect "\\(d0 dom0\\) Test result: SUCCESS"
   --expect "\\(d2 domU2\\) Test result: SUCCESS"
   --expect "domain 1 \\(domU1\\): destroyed. every frame returned"

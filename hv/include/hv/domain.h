@@ -130,6 +130,8 @@ struct domain {
 	bool relinquishing;
 	unsigned int relinquish_stage;
 	uint64_t zombie_frames, zombies_total;
+	unsigned int relinquish_steps;
+	int64_t relinquish_max_ns;	/* the longest step, reported */
 	struct domain *next;		/* all-domains list, under domlist_lock */
 	struct arch_domain arch;
 };

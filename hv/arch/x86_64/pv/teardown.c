@@ -15,7 +15,7 @@
  * Preemption points per step: each may release a whole L1 (512 entries)
  * or look at TEARDOWN_SCAN frames of the frame table.
  */
-#define TEARDOWN_BUDGET		64
+#define TEARDOWN_BUDGET		16
 #define TEARDOWN_SCAN		512
 
 enum { TD_KEPT, TD_TABLES, TD_FREE, TD_DONE };
