@@ -104,6 +104,7 @@ int arch_vcpu_init(struct vcpu *v)
 	v->arch.guest_table = MFN_INVALID;
 	v->arch.guest_table_user = MFN_INVALID;
 	v->arch.vcpu_info_mfn = MFN_INVALID;
+	v->arch.zero_mfn = MFN_INVALID;
 	v->arch.runstate.state = RUNSTATE_offline;
 	pv_debugreg_init(v);
 	/* Xen gives every vCPU a 10 ms periodic VIRQ_TIMER until the guest stops it. */

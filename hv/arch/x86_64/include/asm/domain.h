@@ -67,6 +67,14 @@ struct arch_vcpu {
 	bool in_hypercall;		/* a guest hypercall of this vCPU runs: it may stop early */
 	bool cont_pending;
 	uint64_t cont_nr, cont_args[5];
+	/*
+	 * An extent above 2 MiB being zeroed across continuations (pv/memory_op.c):
+	 * allocated to the domain but PGC_LEAVING (no reference can be taken)
+	 * until zeroed; zero_cmd/zero_arg name the call it belongs to.
+	 */
+	mfn_t zero_mfn;
+	unsigned int zero_order;
+	uint64_t zero_next, zero_cmd, zero_arg;
 	/* Page-table releases that stopped early (pv_mm_defer_put): finished before the next MMU call. */
 	struct page_info *deferred_put[4];
 	unsigned int nr_deferred_put;
