@@ -14,6 +14,7 @@ struct dom0_domain {
 	struct skiff_dominfo info;
 	bool console_up;		/* ring mapped and port bound */
 	bool gone;			/* shut down and let go of */
+	bool seen;			/* in the last listing (a destroyed domain is not) */
 	struct rt_grant_map console_map;
 	evtchn_port_t console_port;	/* our end */
 	struct cons_back cons;

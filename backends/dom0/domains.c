@@ -109,6 +109,7 @@ static void dom0_update(const struct skiff_dominfo *info)
 		dom0_domains = dd;
 	}
 	dd->info = *info;
+	dd->seen = true;
 	if (dd->gone)
 		return;
 	if (info->state == SKIFF_DOMSTATE_running && !dd->console_up)
@@ -129,6 +130,8 @@ unsigned int dom0_domains_scan(void)
 	unsigned int up = 0;
 	domid_t from = 0;
 
+	for (struct dom0_domain *dd = dom0_domains; dd; dd = dd->next)
+		dd->seen = false;
 	for (;;) {
 		long rc;
 
@@ -140,6 +143,8 @@ unsigned int dom0_domains_scan(void)
 		rc = dom0_domctl(&op);
 		if (rc) {
 			rt_printf("dom0: listing domains failed: %ld\n", rc);
+			for (struct dom0_domain *dd = dom0_domains; dd; dd = dd->next)
+				dd->seen = true;	/* nothing known: nothing taken for destroyed */
 			break;
 		}
 		for (uint32_t i = 0; i < op.u.list.nr_entries; i++)
@@ -148,7 +153,14 @@ unsigned int dom0_domains_scan(void)
 			break;
 		from = (domid_t)(list[SKIFF_DOMCTL_LIST_MAX - 1].domid + 1);
 	}
-	for (struct dom0_domain *dd = dom0_domains; dd; dd = dd->next)
+	for (struct dom0_domain *dd = dom0_domains; dd; dd = dd->next) {
+		/* Destroyed (the hypervisor destroys a domain that shut down): let go of what we mapped of it. */
+		if (!dd->seen && !dd->gone) {
+			dom0_store_detach(dd);
+			dom0_console_detach(dd);
+			dd->gone = true;
+		}
 		up += !dd->gone;
+	}
 	return up;
 }

@@ -9,8 +9,10 @@
 #include <hv/main.h>
 #include <hv/mm.h>
 #include <hv/percpu.h>
+#include <hv/pv_mm.h>
 #include <hv/spinlock.h>
 #include <hv/time.h>
+#include <pvabi/errno.h>
 #include <pvabi/sched.h>
 #include <asm/pv_build.h>
 #include <hv/domctl.h>
@@ -69,6 +71,8 @@ struct boot_domain_spec {
 /* Per boot domain, by domid: what its end must be, and whether it was built at all. */
 static uint32_t boot_expect[MAX_BOOT_DOMAINS];
 static bool boot_refused[MAX_BOOT_DOMAINS];
+static uint8_t boot_reason[MAX_BOOT_DOMAINS];	/* how each boot domain shut down, once boot_down */
+static bool boot_down[MAX_BOOT_DOMAINS];
 static char boot_names[MAX_BOOT_DOMAINS][DOMAIN_NAME_MAX];
 static unsigned int boot_nr_specs;
 
@@ -77,6 +81,8 @@ static volatile bool all_built;
 /* Boot domains live until the machine stops, so this pointer stays valid for the hooks. */
 static struct domain *boot_dom0;
 static uint64_t free_before;
+/* A domU shut down (set by the shutdown hook), or destroy steps remain. */
+static bool teardown_pending;
 
 static const char *skip_word(const char *s)
 {
@@ -379,6 +385,13 @@ void cpu_kick(struct percpu *pc);
 static void on_domain_shutdown(struct domain *d)
 {
 	domain_dump_counters(d);
+	/* Kept for the final report: a domU is destroyed soon after (here, or by dom0's toolstack). */
+	if (d->domid < MAX_BOOT_DOMAINS) {
+		boot_reason[d->domid] = d->shutdown_reason;
+		__atomic_store_n(&boot_down[d->domid], true, __ATOMIC_RELEASE);
+	}
+	if (d->domid)
+		__atomic_store_n(&teardown_pending, true, __ATOMIC_RELEASE);
 	domctl_notify_dom0(boot_dom0);
 	/* The boot CPU decides in its idle loop; wake it in case it sleeps. */
 	if (smp_processor_id() != 0)
@@ -513,14 +526,12 @@ static unsigned int report_domains(void)
 	unsigned int bad = 0;
 
 	for (unsigned int i = 0; i < boot_nr_specs; i++) {
-		struct domain *d = domain_find((domid_t)i);
-		uint32_t got = boot_refused[i] ? BOOT_EXPECT_REFUSED : d ? 1u << d->shutdown_reason : 0;
+		bool down = __atomic_load_n(&boot_down[i], __ATOMIC_ACQUIRE);
+		uint32_t got = boot_refused[i] ? BOOT_EXPECT_REFUSED : down ? 1u << boot_reason[i] : 0;
 		char want[64];
 		bool ok = (got & boot_expect[i]) != 0;
 
 		expect_words(boot_expect[i], want, sizeof(want));
-		if (d)
-			domain_put(d);
 		bad += !ok;
 		if (ok)
 			log_notice("result: d%u (%s): %s, as expected", i, boot_names[i],
@@ -534,7 +545,69 @@ static unsigned int report_domains(void)
 	return bad;
 }
 
-void boot_domains_poll(void)
+/* Domains the boot CPU is destroying (a reference each), by domid. */
+static struct domain *reaping[MAX_BOOT_DOMAINS];
+
+/*
+ * A domU built here that shut down is destroyed at once, whatever the others do: the
+ * kill here, then one bounded relinquish step per domain per call, so the
+ * idle loop schedules vCPUs between steps. dom0 stays until the end (the
+ * machine's exit status is its shutdown reason). True while steps remain.
+ */
+static bool destroy_dead_domus(void)
+{
+	bool more = false;
+
+	/* Only the domUs built here: those dom0's toolstack built are its to destroy (on_poweroff, ...). */
+	for (domid_t id = 1; id < boot_nr_specs; id++) {
+		struct domain *d = reaping[id];
+
+		if (!d) {
+			d = domain_find(id);
+			if (!d)
+				continue;
+			if (d->state != DOM_SHUTDOWN) {
+				domain_put(d);
+				continue;
+			}
+			reaping[id] = d;
+			domain_kill(d);
+		}
+		if (domain_relinquish(d) == -XEN_ERESTART) {
+			more = true;
+			continue;
+		}
+		reaping[id] = NULL;
+		domain_put(d);
+	}
+	return more;
+}
+
+/*
+ * The boot CPU's share of run-time teardown: destroy steps of domUs that
+ * shut down, and zombie frames whose last user let go. From its idle loop,
+ * and between guest exits (it may never idle while others run): each call
+ * is bounded work. True while steps remain.
+ */
+bool boot_domains_work(void)
+{
+	bool more = false;
+
+	arch_domain_reap_zombies();
+	if (all_built && __atomic_exchange_n(&teardown_pending, false, __ATOMIC_ACQ_REL)) {
+		more = destroy_dead_domus();
+		if (more)
+			__atomic_store_n(&teardown_pending, true, __ATOMIC_RELEASE);
+	}
+	return more;
+}
+
+bool boot_domains_work_pending(void)
+{
+	return __atomic_load_n(&teardown_pending, __ATOMIC_RELAXED) || pv_mm_zombies_pending();
+}
+
+bool boot_domains_poll(void)
 {
 	bool dom0_ok;
 	struct domain *d0;
@@ -543,11 +616,13 @@ void boot_domains_poll(void)
 	struct frame_stats st;
 
 	if (smp_processor_id() != 0)
-		return;
+		return false;
 	periodic_dump();
 	release_dead_mappings();
+	if (boot_domains_work())
+		return true;
 	if (!all_built || !all_domains_down())
-		return;
+		return false;
 	for (unsigned int i = 0; i < nr_cpus_possible; i++) {
 		s_time_t deadline = time_now_ns() + 1000000000;
 
@@ -583,6 +658,8 @@ void boot_domains_poll(void)
 			log_err("boot: d%u: %u references left after teardown", id, d->refcnt - 1);
 		domain_put(d);
 	}
+	/* Frames a domain destroyed earlier lent to one destroyed just now. */
+	arch_domain_reap_zombies();
 	frame_stats_get(&st);
 	/* Boot modules dom0 released joined the heap meanwhile: they were never the domains' to return. */
 	free_before += boot_modules_freed_frames();

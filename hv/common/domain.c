@@ -18,7 +18,6 @@ void (*domain_shutdown_hook)(struct domain *d);
 
 /* Arch hooks (asm side). */
 int arch_vcpu_init(struct vcpu *v);
-void arch_domain_destroy(struct domain *d);
 void arch_dump_vcpu(struct vcpu *v);
 
 static const char *const shutdown_names[] = {
@@ -48,17 +47,42 @@ struct domain *domain_find_next(domid_t from)
 	return best;
 }
 
-struct domain *domain_find(domid_t domid)
+static struct domain *find_locked(domid_t domid, bool dying_too)
 {
 	unsigned long f = spin_lock_irqsave(&domlist_lock);
 	struct domain *d = domain_list;
 
 	while (d && d->domid != domid)
 		d = d->next;
+	if (d && !dying_too && __atomic_load_n(&d->state, __ATOMIC_ACQUIRE) == DOM_DYING)
+		d = NULL;
 	if (d)
 		domain_get(d);
 	spin_unlock_irqrestore(&domlist_lock, f);
 	return d;
+}
+
+struct domain *domain_find(domid_t domid)
+{
+	return find_locked(domid, false);
+}
+
+struct domain *domain_find_any(domid_t domid)
+{
+	return find_locked(domid, true);
+}
+
+void domain_unlink(struct domain *d)
+{
+	unsigned long f = spin_lock_irqsave(&domlist_lock);
+
+	for (struct domain **pp = &domain_list; *pp; pp = &(*pp)->next) {
+		if (*pp == d) {
+			*pp = d->next;
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&domlist_lock, f);
 }
 
 void domain_get(struct domain *d)
@@ -113,7 +137,14 @@ static void domain_free(struct domain *d)
 	for (unsigned int i = 0; d->vcpu && i < d->max_vcpus; i++)
 		hv_free(d->vcpu[i]);
 	hv_free(d->vcpu);
+	/* Here, not in relinquish: a zombie frame's last user releases its grant through this table. */
 	gnttab_domain_destroy(d);
+	if (d->mem.registered && !frame_owner_unregister(&d->mem))
+		log_err("domain %u: %lu frames still charged after teardown", d->domid,
+			frame_owner_frames(&d->mem));
+	if (d->heap_charged)
+		log_err("domain %u: %lu bytes of hypervisor heap still charged after teardown", d->domid,
+			d->heap_charged);
 	if (d->shared_info_mfn != MFN_INVALID)
 		frame_free(d->shared_info_mfn, 0);
 	domid_release(d->domid);
@@ -234,38 +265,6 @@ void domain_crash(struct domain *d, const char *why)
 	if (v && v->domain == d)
 		arch_dump_vcpu(v);
 	domain_shutdown(d, SHUTDOWN_crash);
-}
-
-void domain_destroy(struct domain *d)
-{
-	unsigned long f = spin_lock_irqsave(&domlist_lock);
-
-	for (struct domain **pp = &domain_list; *pp; pp = &(*pp)->next) {
-		if (*pp == d) {
-			*pp = d->next;
-			break;
-		}
-	}
-	spin_unlock_irqrestore(&domlist_lock, f);
-	/* Tearing down a domain whose vCPUs may still run is the hypervisor's own bug. */
-	if (domain_state_change(d, DOM_DYING) < 0)
-		panic("domain %u destroyed in state %u", d->domid, d->state);
-	/* No callback of d's may run once its pieces start to go. */
-	domain_timers_kill(d);
-	/* Peers see their ports go unbound before anything of this domain is freed. */
-	evtchn_domain_destroy(d);
-	/* Its mappings of others' grants go while its page tables still exist; its own table after them. */
-	gnttab_release_mappings(d);
-	arch_domain_destroy(d);
-	/* Its page tables no longer map its grant frames: they can go, and their heap charge with them. */
-	gnttab_domain_destroy(d);
-	if (!frame_owner_unregister(&d->mem))
-		log_err("domain %u: %lu frames still charged after teardown", d->domid,
-			frame_owner_frames(&d->mem));
-	if (d->heap_charged)
-		log_err("domain %u: %lu bytes of hypervisor heap still charged after teardown", d->domid,
-			d->heap_charged);
-	domain_put(d);		/* the list's reference: freed now, or at the last holder's put */
 }
 
 void domain_dump_counters(struct domain *d)

@@ -7,13 +7,14 @@
 /*
  * Which states each state may move to. A shut-down domain never runs again
  * (a remote shutdown during the build must not be undone by the builder's
- * unpause); a dying domain changes no more; only a domain whose vCPUs never
- * ran or were all stopped by a shutdown may be torn down.
+ * unpause); a dying domain changes no more. Any live domain may be killed
+ * (SKIFF_DOMCTL_destroydomain, as xl destroy): domain_kill takes its vCPUs
+ * off the CPUs together with the change to DYING.
  */
 static const unsigned int allowed[] = {
 	[DOM_CREATED] = TO(DOM_RUNNING) | TO(DOM_SHUTDOWN) | TO(DOM_DYING),
-	[DOM_RUNNING] = TO(DOM_PAUSED) | TO(DOM_SHUTDOWN),
-	[DOM_PAUSED] = TO(DOM_RUNNING) | TO(DOM_SHUTDOWN),
+	[DOM_RUNNING] = TO(DOM_PAUSED) | TO(DOM_SHUTDOWN) | TO(DOM_DYING),
+	[DOM_PAUSED] = TO(DOM_RUNNING) | TO(DOM_SHUTDOWN) | TO(DOM_DYING),
 	[DOM_SHUTDOWN] = TO(DOM_DYING),
 	[DOM_DYING] = 0,
 };

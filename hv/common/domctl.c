@@ -3,8 +3,8 @@
 #include <hv/domctl.h>
 #include <hv/event_channel.h>
 #include <hv/guest_access.h>
+#include <hv/hypercall.h>
 #include <hv/lib.h>
-#include <hv/priv.h>
 #include <hv/priv.h>
 #include <pvabi/errno.h>
 #include <pvabi/io/console.h>
@@ -202,6 +202,42 @@ static long domctl_on_domain(struct domain *cur, struct skiff_domctl *op)
 	return rc;
 }
 
+/* Marks the re-entries of a destroy (the second argument, which the interface does not use otherwise). */
+#define DESTROY_CONTINUES	0x44455354u	/* "DEST" */
+
+/*
+ * SKIFF_DOMCTL_destroydomain: the kill at once, then relinquish steps
+ * until the CPU is wanted elsewhere, then a continuation (the caller
+ * re-enters with the same struct). Each step is bounded work, so no piece
+ * holds the CPU long; the call returns 0 once the domain left the list.
+ * A re-entry that no longer finds it (someone else finished it) is done.
+ */
+static long domctl_destroy(uint64_t arg, uint64_t cont, const struct skiff_domctl_dom *op)
+{
+	struct domain *d;
+	long rc;
+
+	if (op->pad[0] || op->pad[1] || op->pad[2] || op->domid >= DOMID_FIRST_RESERVED)
+		return -XEN_EINVAL;
+	if (op->domid == current_vcpu()->domain->domid)
+		return -XEN_EBUSY;
+	d = domain_find_any(op->domid);
+	if (!d)
+		return cont == DESTROY_CONTINUES ? 0 : -XEN_ESRCH;
+	if (d->is_privileged) {
+		domain_put(d);
+		return -XEN_EBUSY;
+	}
+	rc = domain_kill(d);
+	if (rc == 0)
+		while ((rc = domain_relinquish(d)) == -XEN_ERESTART && !hypercall_preempt_check())
+			;
+	domain_put(d);
+	if (rc == -XEN_ERESTART)
+		return hypercall_create_continuation(__HYPERVISOR_domctl, arg, DESTROY_CONTINUES, 0, 0, 0);
+	return rc;
+}
+
 long do_skiff_domctl(uint64_t arg, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 {
 	struct domain *cur = current_vcpu()->domain;
@@ -227,7 +263,7 @@ long do_skiff_domctl(uint64_t arg, uint64_t a2, uint64_t a3, uint64_t a4, uint64
 		rc = domctl_createdomain(cur, &op.u.create);
 		break;
 	case SKIFF_DOMCTL_destroydomain:
-		return -XEN_ENOSYS;	/* the preemptible teardown comes with its own change */
+		return domctl_destroy(arg, a2, &op.u.dom);
 	case SKIFF_DOMCTL_pausedomain:
 	case SKIFF_DOMCTL_unpausedomain:
 	case SKIFF_DOMCTL_setvcpucontext:

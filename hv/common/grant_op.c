@@ -181,9 +181,9 @@ static int map_one(struct domain *d, struct gnttab_map_grant_ref *op)
 			gnttab_release(&m.use);
 	}
 	/*
-	 * The use keeps pointing at the granter after this: safe while domains
-	 * are destroyed only once every one is down (grant mappings are released
-	 * first). Destroying one at run time needs the use to hold this reference.
+	 * The use keeps pointing at the granter after this: the frame it holds
+	 * is the granter's, and a dying domain lives on until its last frame in
+	 * use elsewhere is released (a zombie; common/domain_teardown.c).
 	 */
 	domain_put(granter);
 	if (st != GNTST_okay) {

@@ -498,6 +498,9 @@ static int acquire_locked(struct grant_table *gt, struct domain *granter, grant_
 
 	if (ref >= gt->nr_frames * per_frame(gt))
 		return GNTST_bad_gntref;
+	/* A use racing with the kill holds its frame references, so its frame stays as a zombie; later ones are refused. */
+	if (__atomic_load_n(&granter->state, __ATOMIC_ACQUIRE) == DOM_DYING)
+		return GNTST_bad_domain;
 	act = active_of(gt, ref);
 	first = act->readers + act->writers == 0;
 	if (!first && act->domid != mapper->domid)
@@ -607,7 +610,7 @@ int gnttab_transfer_commit(struct domain *e, grant_ref_t ref, struct domain *fro
 	uint32_t *w, old;
 	int rc = GNTST_general_error;
 
-	if (ref >= gt->nr_frames * per_frame(gt))
+	if (ref >= gt->nr_frames * per_frame(gt) || __atomic_load_n(&e->state, __ATOMIC_ACQUIRE) == DOM_DYING)
 		goto out;
 	w = shared_entry(gt, ref);
 	old = __atomic_load_n(w, __ATOMIC_ACQUIRE);

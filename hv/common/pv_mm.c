@@ -83,6 +83,19 @@ void pv_mm_release_abort(struct page_info *pg)
 	__atomic_fetch_and(&pg->count_info, ~PGC_LEAVING, __ATOMIC_SEQ_CST);
 }
 
+/* Zombie frames whose last reference went, linked through user_tag (MFN + 1; 0 ends the list). */
+static uint32_t zombie_head;
+
+static void zombie_push(struct page_info *pg)
+{
+	uint32_t h = __atomic_load_n(&zombie_head, __ATOMIC_ACQUIRE);
+
+	do
+		pg->user_tag = h;
+	while (!__atomic_compare_exchange_n(&zombie_head, &h, (uint32_t)page_to_mfn(pg) + 1, false,
+					    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
+}
+
 void put_page(struct page_info *pg)
 {
 	uint64_t x = load_word(&pg->count_info);
@@ -91,6 +104,53 @@ void put_page(struct page_info *pg)
 		if ((x & PGC_COUNT_MASK) == 0)
 			panic("put_page: mfn %#lx has no general reference", page_to_mfn(pg));
 	} while (!cas_word(&pg->count_info, &x, x - 1));
+	/* Not freed here: the put may run under a grant-table lock, and the frame needs a TLB flush first. */
+	if ((x & (PGC_ZOMBIE | PGC_COUNT_MASK)) == (PGC_ZOMBIE | 1))
+		zombie_push(pg);
+}
+
+/* Marks an unreferenced frame as leaving: no get_page succeeds on it any more. */
+bool pv_mm_claim_dead(struct page_info *pg)
+{
+	uint64_t x = load_word(&pg->count_info);
+
+	do {
+		if ((x & PGC_COUNT_MASK) || (load_word(&pg->type_info) & PGT_COUNT_MASK))
+			return false;
+	} while (!cas_word(&pg->count_info, &x, x | PGC_LEAVING));
+	return true;
+}
+
+/*
+ * One CAS on the count decides: a put that races with us either dropped
+ * the last reference before (we see 0 and the caller frees the frame) or
+ * sees PGC_ZOMBIE when it drops it (the frame goes to the zombie list).
+ */
+bool pv_mm_make_zombie(struct page_info *pg)
+{
+	uint64_t x = load_word(&pg->count_info), add;
+
+	do
+		add = (x & PGC_COUNT_MASK) ? PGC_ZOMBIE | PGC_LEAVING : PGC_LEAVING;
+	while (!cas_word(&pg->count_info, &x, x | add));
+	return (x & PGC_COUNT_MASK) != 0;
+}
+
+struct page_info *pv_mm_zombies_take(void)
+{
+	uint32_t h = __atomic_exchange_n(&zombie_head, 0, __ATOMIC_ACQ_REL);
+
+	return h ? mfn_to_page(h - 1) : NULL;
+}
+
+bool pv_mm_zombies_pending(void)
+{
+	return __atomic_load_n(&zombie_head, __ATOMIC_RELAXED) != 0;
+}
+
+struct page_info *pv_mm_zombie_next(const struct page_info *pg)
+{
+	return pg->user_tag ? mfn_to_page(pg->user_tag - 1) : NULL;
 }
 
 /*
@@ -513,6 +573,22 @@ int pv_mm_relinquish_step(struct domain *d, const mfn_t *mfns, size_t nr, struct
 	}
 	if (t->left)
 		log_warn("pv_mm: d%u teardown: %lu frames still referenced", d->domid, (unsigned long)t->left);
+	return 0;
+}
+
+int pv_mm_relinquish_frame(struct domain *d, struct page_info *pg, struct pv_mm_teardown *t)
+{
+	if (teardown_resume(t))
+		return -XEN_ERESTART;
+	/* Each phase is tried once: a release it started and that stopped is finished by teardown_resume. */
+	while (t->phase < 2) {
+		bool stopped = teardown_frame(t, d, pg);
+
+		t->phase++;
+		if (stopped)
+			return -XEN_ERESTART;
+	}
+	t->phase = 0;
 	return 0;
 }
 

@@ -4,12 +4,15 @@
 security_guest(grant_attack ${SEC_SRC}/grants/grant_attack.c)
 set(SEC_GRANT_IMG ${SEC_GUEST_DIR}/grant_attack.elf)
 set(SEC_HELLO ${PROJECT_BINARY_DIR}/tests/boot/guests/hello.elf)
+# The other domain must outlive the attack (a domU that shuts down is destroyed at once): the heartbeat
+# ticks for 30 s and checks its own memory.
 security_test(grants_dom0 --status ok
   --expect "\\(d0 dom0\\) Test result: SUCCESS"
+  --expect "\\(d1 domU1\\) heartbeat: done: .*corruption: none"
   --expect "\\(d1 domU1\\) Test result: SUCCESS"
   --expect "all domains have shut down \\(dom0: poweroff\\).*every frame returned"
   --reject "cpu[0-9]+ E: " --reject "HYPERVISOR (CRASH|PANIC)"
-  -- --cpus 2 --mem 512 --timeout 200 --modules "${SEC_GRANT_IMG},${SEC_HELLO} @mem=16M")
+  -- --cpus 2 --mem 512 --timeout 200 --modules "${SEC_GRANT_IMG},${SEC_HEARTBEAT} @mem=16M secs=30 maxgap=30000")
 security_test(grants_domu --status ok
   --expect "\\(d0 dom0\\) Test result: SUCCESS"
   --expect "\\(d1 domU1\\) Test result: SUCCESS"

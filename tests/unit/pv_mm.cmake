@@ -15,3 +15,7 @@ target_link_libraries(test_pv_mm_stress PRIVATE Threads::Threads)
 
 # Preemptible validation: its own binary, because it replaces the weak preemption and deferral hooks.
 skiff_unit_test(test_pv_mm_preempt ${CMAKE_CURRENT_LIST_DIR}/test_pv_mm_preempt.c ${PV_MM_TEST_SOURCES})
+
+# A dying domain's frames: giving them up, zombies kept until their last put (raced from two threads), the per-frame walk.
+skiff_unit_test(test_pv_mm_zombie ${CMAKE_CURRENT_LIST_DIR}/test_pv_mm_zombie.c ${PV_MM_TEST_SOURCES})
+target_link_libraries(test_pv_mm_zombie PRIVATE Threads::Threads)

@@ -11,8 +11,8 @@ static const char *const names[NR_STATES] = { "created", "running", "paused", "s
 /* The table written out independently of the code: [from][to]. */
 static const bool expect[NR_STATES][NR_STATES] = {
 	[DOM_CREATED] = { [DOM_RUNNING] = true, [DOM_SHUTDOWN] = true, [DOM_DYING] = true },
-	[DOM_RUNNING] = { [DOM_PAUSED] = true, [DOM_SHUTDOWN] = true },
-	[DOM_PAUSED] = { [DOM_RUNNING] = true, [DOM_SHUTDOWN] = true },
+	[DOM_RUNNING] = { [DOM_PAUSED] = true, [DOM_SHUTDOWN] = true, [DOM_DYING] = true },
+	[DOM_PAUSED] = { [DOM_RUNNING] = true, [DOM_SHUTDOWN] = true, [DOM_DYING] = true },
 	[DOM_SHUTDOWN] = { [DOM_DYING] = true },
 	[DOM_DYING] = { 0 },
 };

@@ -219,8 +219,12 @@ void idle_loop(void)
 			pc->is_idle = false;
 			schedule();
 		}
-		if (pc->cpu_id == 0)
-			boot_domains_poll();
+		/* Teardown steps left: let interrupts in (a tick may want a vCPU run), then the next step. */
+		if (pc->cpu_id == 0 && boot_domains_poll()) {
+			local_irq_enable();
+			cpu_relax();
+			continue;
+		}
 		pc->is_idle = true;
 		/* sti; hlt back to back: a wake-up IPI between them cannot be lost. */
 		__asm__ volatile("sti; hlt" ::: "memory");

@@ -120,6 +120,20 @@ struct domain {
 	 */
 	uint64_t heap_charged, heap_max;
 	struct grant_table *grant_table;	/* common/grant_table.c */
+	/*
+	 * Teardown (common/domain_teardown.c): killed is set once domain_kill
+	 * has stopped everything; relinquishing is held by the CPU running a
+	 * step; the stage only moves forward. zombie_frames counts frames
+	 * others still used when the domain gave them up, plus one while its
+	 * frames are being given up; the domain holds a reference of its own
+	 * until it reaches 0.
+	 */
+	bool killed;
+	bool relinquishing;
+	unsigned int relinquish_stage;
+	uint64_t zombie_frames, zombies_total;
+	unsigned int relinquish_steps;
+	int64_t relinquish_max_ns;	/* the longest step, reported */
 	struct domain *next;		/* all-domains list, under domlist_lock */
 	struct arch_domain arch;
 };
@@ -154,10 +168,35 @@ static inline void domain_heap_uncharge(struct domain *d, uint64_t bytes)
  */
 struct domain *domain_create(domid_t domid, const char *name, bool privileged,
 			     unsigned int max_vcpus, uint64_t max_pages, int *err);
-/* Frees everything the domain holds: memory, vCPUs, its id. The domain must be shut down or never started. */
+/*
+ * Destroying a domain (common/domain_teardown.c), as Xen's domain_kill and
+ * relinquish. domain_kill is immediate: the state becomes DYING, every vCPU
+ * is paused and off every CPU, its timers are killed, its event channels
+ * closed, and dom0 gets VIRQ_DOM_EXC; 0, or 0 at once if it was already
+ * dying (someone else kills it), or -XEN_EINVAL (never happens for a live
+ * domain). domain_relinquish then gives its resources back in steps of
+ * bounded work: -XEN_ERESTART while there is more (call again, from any
+ * CPU, holding a reference), 0 once it left the domain list. Frames other
+ * domains still use stay allocated and charged to it (zombies) and the
+ * domain's memory lives on until the last of them is released; safe when
+ * memory is short. The caller holds a reference throughout.
+ */
+int domain_kill(struct domain *d);
+int domain_relinquish(struct domain *d);
+/* Kill and every relinquish step back to back: for boot-time failures and the final teardown. */
 void domain_destroy(struct domain *d);
+/* A zombie frame of d was freed (or the giving-up pass ended): the last one drops d's own reference. */
+void domain_zombie_put(struct domain *d);
+/* Arch teardown (pv/teardown.c): timers at kill; then bounded steps; zombies freed after a TLB flush. */
+void arch_domain_kill(struct domain *d);
+int arch_domain_relinquish(struct domain *d);
+void arch_domain_reap_zombies(void);
+/* Takes d off the domain list (its reference stays the caller's to drop). */
+void domain_unlink(struct domain *d);
 /* The domain with this id, with a reference (domain_put when done), or NULL; a dying one is not found. */
 struct domain *domain_find(domid_t domid);
+/* As domain_find, dying domains included (a teardown that continues finds its domain again). */
+struct domain *domain_find_any(domid_t domid);
 /* The domain with the lowest domid >= from, with a reference (domain_put it), or NULL. */
 struct domain *domain_find_next(domid_t from);
 void domain_get(struct domain *d);

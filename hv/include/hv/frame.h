@@ -40,7 +40,8 @@ extern struct frame_owner frame_owner_hv;
  * the owner's allocation) plus flags. Owned by the PV memory manager; the
  * allocator only zeroes it when a block is allocated.
  *   bits  0..31  reference count
- *   bits 32..60  reserved (zero)
+ *   bits 32..59  reserved (zero)
+ *   bit  60      PGC_ZOMBIE: its dying owner gave it up while others held it (pv_mm.h)
  *   bit  61      PGC_LEAVING: its owner is giving it up (balloon): get_page refuses it
  *   bit  62      PGC_SHARED_HV: hypervisor-owned frame a guest may map
  *                (shared_info, grant table frames)

@@ -14,8 +14,11 @@ void __noreturn hv_main(void);
 
 /* Builds and starts the boot-time domains; returns how many started. */
 unsigned int boot_domains_start(void);
-/* Boot CPU's idle loop: stops the machine once every domain has shut down. */
-void boot_domains_poll(void);
+/* Boot CPU's idle loop: destroys domUs that shut down, stops the machine once every domain has; true while teardown steps remain. */
+bool boot_domains_poll(void);
+/* The boot CPU's run-time teardown work (domUs that shut down, zombie frames), bounded per call; also between guest exits. */
+bool boot_domains_work(void);
+bool boot_domains_work_pending(void);
 void scheduler_init(void);
 /* On each CPU as it comes up, before it takes interrupts: starts its scheduler tick (a timer). */
 void sched_cpu_start(void);

@@ -291,6 +291,38 @@ struct pv_mm_teardown {
 	size_t left;
 };
 int pv_mm_relinquish_step(struct domain *d, const mfn_t *mfns, size_t nr, struct pv_mm_teardown *t);
+/*
+ * The same work for one frame at a time (a domain's teardown walks the
+ * frame table instead of holding a list of its frames): drops pg's pin or
+ * abandoned validation, then what a validated table's entries hold. A
+ * frame met before the tables referencing it is fine: their release later
+ * drops what they hold on it. -XEN_ERESTART: stopped; call again with the
+ * same pg and t (t zeroed before the first frame, and 0 returned leaves it
+ * ready for the next).
+ */
+int pv_mm_relinquish_frame(struct domain *d, struct page_info *pg, struct pv_mm_teardown *t);
+
+/*
+ * Zombie frames (Xen's model of a dying domain's pages that others still
+ * use, e.g. through a grant mapping). Once its owner is dying and its own
+ * tables released, each frame is given up: pv_mm_claim_dead marks an
+ * unreferenced one PGC_LEAVING (true: the caller frees it; get_page now
+ * refuses it); pv_mm_make_zombie marks a referenced one PGC_ZOMBIE |
+ * PGC_LEAVING and returns true; it stays allocated and charged to its
+ * owner, no new reference is taken, and the put_page that drops its last
+ * general reference puts it on the zombie list (false: it had none left
+ * after all, and the caller frees it). The caller splits the frame's block
+ * first, so a zombie is an order-0 block. pv_mm_zombies_take empties the
+ * list (then walk it with pv_mm_zombie_next, before freeing each frame);
+ * whoever takes it flushes every CPU's TLB (the last user's mapping may
+ * still be cached) and frees the frames.
+ */
+#define PGC_ZOMBIE		(1ULL << 60)
+bool pv_mm_claim_dead(struct page_info *pg);
+bool pv_mm_make_zombie(struct page_info *pg);
+struct page_info *pv_mm_zombies_take(void);
+bool pv_mm_zombies_pending(void);
+struct page_info *pv_mm_zombie_next(const struct page_info *pg);
 
 /*
  * Arch hook: writes the hypervisor's entries (read-only M2P and the rest)

@@ -12,6 +12,7 @@
 #include <hv/guest_access.h>
 #include <hv/hypercall.h>
 #include <hv/lib.h>
+#include <hv/main.h>
 #include <hv/log.h>
 #include <hv/mm.h>
 #include <hv/percpu.h>
@@ -106,129 +107,13 @@ int arch_vcpu_init(struct vcpu *v)
 	v->arch.guest_table = MFN_INVALID;
 	v->arch.guest_table_user = MFN_INVALID;
 	v->arch.vcpu_info_mfn = MFN_INVALID;
+	v->arch.zero_mfn = MFN_INVALID;
 	v->arch.runstate.state = RUNSTATE_offline;
 	pv_debugreg_init(v);
 	/* Xen gives every vCPU a 10 ms periodic VIRQ_TIMER until the guest stops it. */
 	v->arch.periodic_period = 10000000;
 	pv_vcpu_timers_init(v);
 	return 0;
-}
-
-/* Every block head the domain owns, in a list from the frame allocator; NULL if it owns nothing. */
-static mfn_t *collect_owned_frames(struct domain *d, size_t *nr, unsigned int *order)
-{
-	uint64_t want = frame_owner_frames(&d->mem);
-	mfn_t *list, m;
-	size_t n = 0;
-
-	*nr = 0;
-	for (*order = 0; (PAGE_SIZE << *order) < MAX(want, 1) * sizeof(mfn_t); (*order)++)
-		;
-	m = frame_alloc(*order, &frame_owner_hv);
-	if (m == MFN_INVALID)
-		panic("d%u teardown: no memory for the list of its %lu frames", d->domid, want);
-	list = mfn_to_virt(m);
-	for (mfn_t f = 0; f < frame_table_frames && n < want; f++)
-		if (frame_owner_of(f) == &d->mem)
-			list[n++] = f;
-	*nr = n;
-	return list;
-}
-
-/* Preemption points per teardown step: each may release a whole L1 (512 entries). */
-#define TEARDOWN_BUDGET		64
-
-static void put_in_steps(struct domain *d, struct page_info *pg)
-{
-	do
-		d->arch.teardown_budget = TEARDOWN_BUDGET;
-	while (put_page_and_type_preemptible(pg));
-	d->arch.teardown_budget = 0;
-}
-
-/*
- * Drops the references of every guest frame the hypervisor kept using (see
- * "Guest frames the hypervisor keeps" in docs/ARCHITECTURE.md): releases a
- * hypercall left half done and base pointers first, as they hold L4
- * references the relinquish walk must see dropped; then vcpu_info pages,
- * GDT frames and the console ring.
- */
-static void release_kept_frames(struct domain *d)
-{
-	for (unsigned int i = 0; i < d->max_vcpus; i++) {
-		struct arch_vcpu *a = &d->vcpu[i]->arch;
-
-		/* Releases a hypercall left half done: each holds a general and a type reference. */
-		while (a->nr_deferred_put)
-			put_in_steps(d, a->deferred_put[--a->nr_deferred_put]);
-		/* An L4 the guest unpinned while using it: this may release its whole tree. */
-		if (a->guest_table != MFN_INVALID)
-			put_in_steps(d, mfn_to_page(a->guest_table));
-		if (a->guest_table_user != MFN_INVALID)
-			put_in_steps(d, mfn_to_page(a->guest_table_user));
-		a->guest_table = a->guest_table_user = MFN_INVALID;
-		if (a->vcpu_info_mfn != MFN_INVALID) {
-			d->vcpu[i]->vcpu_info = NULL;
-			put_page_and_type(mfn_to_page(a->vcpu_info_mfn));
-			a->vcpu_info_mfn = MFN_INVALID;
-		}
-		for (unsigned int f = 0; f < a->gdt_nr_frames; f++)
-			put_page_and_type(mfn_to_page(a->gdt_frames[f]));
-		a->gdt_nr_frames = 0;
-	}
-	/* The boot CPU's tick no longer sees d (it left the domain list), so nobody drains the ring now. */
-	if (d->console_mfn != MFN_INVALID) {
-		put_page_and_type(mfn_to_page(d->console_mfn));
-		d->console_mfn = MFN_INVALID;
-	}
-}
-
-void arch_domain_destroy(struct domain *d)
-{
-	struct pv_mm_teardown teardown = { 0 };
-	mfn_t *owned;
-	size_t still_held, nr_owned;
-	unsigned int list_order;
-
-	for (unsigned int i = 0; i < d->max_vcpus; i++)
-		pv_vcpu_timers_kill(d->vcpu[i]);
-	release_kept_frames(d);
-	/* The frame table, not the builder's P2M, says what the domain owns now (ballooning changes it). */
-	owned = collect_owned_frames(d, &nr_owned, &list_order);
-	/*
-	 * In steps of bounded work (a budget of preemption points each, about
-	 * TEARDOWN_BUDGET tables' worth of L1 entries). Today they run back to
-	 * back: domains are destroyed only once every domain has shut down (or
-	 * a build failed at boot), when nothing else wants the CPU. A destroy
-	 * while others run must make domain_destroy finish later and run these
-	 * steps from the idle loop between vCPUs.
-	 */
-	do
-		d->arch.teardown_budget = TEARDOWN_BUDGET;
-	while (pv_mm_relinquish_step(d, owned, nr_owned, &teardown));
-	d->arch.teardown_budget = 0;
-	still_held = teardown.left;
-	if (still_held)
-		log_err("d%u: %zu frames still referenced after teardown; their counts are cleared",
-			d->domid, still_held);
-	for (size_t i = 0; i < nr_owned; i++) {
-		struct page_info *pg = mfn_to_page(owned[i]);
-		unsigned int order;
-
-		m2p_set(owned[i], M2P_INVALID);
-		pg->count_info = 0;
-		pg->type_info = 0;
-		if (frame_block_head(owned[i], &order) == owned[i]) {
-			for (uint64_t j = 1; j < (1ULL << order); j++) {
-				m2p_set(owned[i] + j, M2P_INVALID);
-				mfn_to_page(owned[i] + j)->count_info = 0;
-				mfn_to_page(owned[i] + j)->type_info = 0;
-			}
-			frame_free(owned[i], order);
-		}
-	}
-	frame_free(virt_to_mfn(owned), list_order);
-	d->arch.nr_pages = 0;
 }
 
 /* Loads next's state into this CPU: registers into the stack-top frame, page tables, segment bases. */
@@ -339,6 +224,9 @@ bool exit_to_guest_work(struct cpu_regs *r)
 
 	if (pc->need_resched || !pc->curr || pc->curr->pause_flags)
 		schedule();		/* returns only if the same vCPU keeps running */
+	/* Run-time teardown must not wait for the boot CPU to idle: a bounded step here (curr is no dying domain's). */
+	if (pc->cpu_id == 0 && boot_domains_work_pending())
+		boot_domains_work();
 	pv_deliver_upcall(pc->curr, r);
 	r->rflags = (r->rflags & (GUEST_RFLAGS_KEEP | X86_RFLAGS_AC)) | X86_RFLAGS_IF;
 	exit_clobber_rcx_r11(pc->curr, r);

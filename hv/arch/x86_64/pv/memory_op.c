@@ -81,6 +81,67 @@ static int release_extent(struct domain *d, mfn_t mfn, unsigned int order)
 }
 
 /*
+ * Extents above 2 MiB are zeroed 2 MiB at a time, and the call continues
+ * when the CPU is wanted (dom0's 1 GiB extent is 262,144 pages). Until it
+ * is zeroed the extent is the domain's (charged) but every frame is
+ * PGC_LEAVING, so no reference to old data can be taken by a guest that
+ * guesses the MFN. A call that does not come back for it (the guest's
+ * upcall changed its registers, or it asks for something else) frees it;
+ * so does the domain's teardown, which frees LEAVING frames as any other.
+ */
+#define ZERO_PIECE_ORDER	9
+
+static void zero_pending_drop(struct arch_vcpu *a)
+{
+	if (a->zero_mfn == MFN_INVALID)
+		return;
+	frame_free(a->zero_mfn, a->zero_order);
+	a->zero_mfn = MFN_INVALID;
+}
+
+/* The extent for slot done of this call, or MFN_INVALID with *again set when it is not zeroed yet. */
+static mfn_t alloc_extent(struct domain *d, unsigned int order, uint64_t cmd, uint64_t arg, bool *again)
+{
+	struct arch_vcpu *a = &current_vcpu()->arch;
+	uint64_t n = 1ULL << order;
+	mfn_t mfn;
+
+	*again = false;
+	if (order <= ZERO_PIECE_ORDER)
+		return frame_alloc_zeroed(order, &d->mem);
+	if (a->zero_mfn != MFN_INVALID && (a->zero_cmd != cmd || a->zero_arg != arg || a->zero_order != order))
+		zero_pending_drop(a);
+	if (a->zero_mfn == MFN_INVALID) {
+		mfn = frame_alloc(order, &d->mem);
+		if (mfn == MFN_INVALID)
+			return MFN_INVALID;
+		for (uint64_t i = 0; i < n; i++)
+			__atomic_fetch_or(&mfn_to_page(mfn + i)->count_info, PGC_LEAVING, __ATOMIC_RELEASE);
+		a->zero_mfn = mfn;
+		a->zero_order = order;
+		a->zero_next = 0;
+		a->zero_cmd = cmd;
+		a->zero_arg = arg;
+	}
+	mfn = a->zero_mfn;
+	while (a->zero_next < n) {
+		/* At least one piece per call: a preempted call always makes progress. */
+		for (uint64_t i = 0; i < (1ULL << ZERO_PIECE_ORDER); i++)
+			memset(mfn_to_virt(mfn + a->zero_next + i), 0, PAGE_SIZE);
+		a->zero_next += 1ULL << ZERO_PIECE_ORDER;
+		if (a->zero_next < n && hypercall_preempt_check()) {
+			*again = true;
+			return MFN_INVALID;
+		}
+	}
+	/* All at once, so an abandoned extent never has a referenced frame and can always be freed whole. */
+	for (uint64_t i = 0; i < n; i++)
+		__atomic_fetch_and(&mfn_to_page(mfn + i)->count_info, ~PGC_LEAVING, __ATOMIC_RELEASE);
+	a->zero_mfn = MFN_INVALID;
+	return mfn;
+}
+
+/*
  * Returns extents done, counted from the start extent; errors end the batch
  * early, as Xen's reservation calls do. cmd is the whole unsigned long:
  * bits 6 and up carry the extent to start at (Xen's MEMOP_EXTENT_SHIFT
@@ -92,6 +153,7 @@ static long reservation(struct domain *d, uint64_t cmd, uint64_t arg, const stru
 	unsigned int max_order = current_vcpu()->domain->is_privileged ? MAX_ORDER_DOM0 : MAX_ORDER_DOMU;
 	uint64_t done = cmd >> MEMOP_EXTENT_SHIFT, start = done;
 	unsigned int op = cmd & MEMOP_CMD_MASK;
+	bool again;
 
 	if (start >= r->nr_extents)
 		return (long)start;
@@ -115,7 +177,12 @@ static long reservation(struct domain *d, uint64_t cmd, uint64_t arg, const stru
 				break;
 			continue;
 		}
-		mfn = frame_alloc_zeroed(r->extent_order, &d->mem);
+		mfn = alloc_extent(d, r->extent_order, (cmd & MEMOP_CMD_MASK) | (done << MEMOP_EXTENT_SHIFT), arg,
+				   &again);
+		if (again)
+			return hypercall_create_continuation(__HYPERVISOR_memory_op,
+							     (cmd & MEMOP_CMD_MASK) | (done << MEMOP_EXTENT_SHIFT),
+							     arg, 0, 0, 0);
 		if (mfn == MFN_INVALID)
 			break;		/* out of memory or past max_pages */
 		if (op == XENMEM_populate_physmap) {

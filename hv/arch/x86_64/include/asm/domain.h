@@ -5,6 +5,7 @@
 #include <asm/regs.h>
 #include <hv/types.h>
 #include <hv/lib.h>
+#include <hv/pv_mm.h>
 #include <hv/timer.h>
 
 struct arch_vcpu {
@@ -75,6 +76,14 @@ struct arch_vcpu {
 	bool in_hypercall;		/* a guest hypercall of this vCPU runs: it may stop early */
 	bool cont_pending;
 	uint64_t cont_nr, cont_args[5];
+	/*
+	 * An extent above 2 MiB being zeroed across continuations (pv/memory_op.c):
+	 * allocated to the domain but PGC_LEAVING (no reference can be taken)
+	 * until zeroed; zero_cmd/zero_arg name the call it belongs to.
+	 */
+	mfn_t zero_mfn;
+	unsigned int zero_order;
+	uint64_t zero_next, zero_cmd, zero_arg;
 	/* Page-table releases that stopped early (pv_mm_defer_put): finished before the next MMU call. */
 	struct page_info *deferred_put[4];
 	unsigned int nr_deferred_put;
@@ -84,6 +93,10 @@ struct arch_domain {
 	uint64_t virt_base;		/* guest VA of PFN 0 of the initial region */
 	uint64_t nr_pages;		/* pages given at build time */
 	unsigned int teardown_budget;	/* preemption points left in this teardown step (0: not tearing down) */
+	/* Where the resumable teardown stands (pv/teardown.c): stage, next frame of the table walk, pv_mm's place. */
+	unsigned int td_stage;
+	mfn_t td_scan;
+	struct pv_mm_teardown td_pt;
 	/*
 	 * CPUs that may hold TLB entries made through this domain's page
 	 * tables (bit per CPU, atomics): set before a CPU loads them, cleared
