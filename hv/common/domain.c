@@ -1,5 +1,6 @@
 /* Domain lifetime: create, find, shut down, crash, destroy; every frame a domain held goes back to the allocator. */
 #include <hv/domain.h>
+#include <hv/iomem.h>
 #include <hv/event_channel.h>
 #include <hv/grant_table.h>
 #include <hv/heap.h>
@@ -247,6 +248,8 @@ void domain_destroy(struct domain *d)
 		panic("domain %u destroyed in state %u", d->domid, d->state);
 	/* No callback of d's may run once its pieces start to go. */
 	domain_timers_kill(d);
+	/* Its device interrupts stop before the event channels they raise go. */
+	pirq_domain_destroy(d);
 	/* Peers see their ports go unbound before anything of this domain is freed. */
 	evtchn_domain_destroy(d);
 	/* Its mappings of others' grants go while its page tables still exist; its own table after them. */

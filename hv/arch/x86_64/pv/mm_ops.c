@@ -9,6 +9,7 @@
 #include <hv/domain.h>
 #include <hv/guest_access.h>
 #include <hv/hypercall.h>
+#include <hv/iomem.h>
 #include <hv/lib.h>
 #include <hv/log.h>
 #include <hv/mm.h>
@@ -225,6 +226,23 @@ static int one_mmu_update(struct domain *d, const struct mmu_update *u)
 }
 
 /*
+ * Under foreigndom DOMID_IO (Xen's way for dom0 to map device memory) a
+ * present entry must name a device frame the caller may map: RAM, the
+ * hypervisor's frames and devices, and frames past the physical address
+ * width are refused, even where an ordinary update would map RAM.
+ */
+static int io_update_check(struct domain *d, const struct mmu_update *u)
+{
+	uint64_t cmd = u->ptr & 7;
+
+	if (cmd != MMU_NORMAL_PT_UPDATE && cmd != MMU_PT_UPDATE_PRESERVE_AD && cmd != MMU_PT_UPDATE_NO_TRANSLATE)
+		return -XEN_EINVAL;
+	if ((u->val & PV_PTE_P) && !iomem_frame_ok(d, pv_pte_mfn(u->val), u->val & PV_PTE_RW))
+		return -XEN_EPERM;
+	return 0;
+}
+
+/*
  * Batch bookkeeping shared by mmu_update and mmuext_op (Xen's ABI): a
  * continuation carries the remaining count with MMU_UPDATE_PREEMPTED and
  * the advanced list pointer; *pdone carries what earlier rounds did.
@@ -258,11 +276,14 @@ static long batch_continue(unsigned int nr, uint64_t list, uint64_t left, uint64
 long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t pdone, uint64_t foreigndom, uint64_t a5)
 {
 	struct vcpu *v = current_vcpu();
-	struct domain *d = target_domain(foreigndom);
+	bool io = foreigndom == DOMID_IO;
+	struct domain *d = io ? v->domain : target_domain(foreigndom);
 	uint32_t before;
 	uint64_t done = 0;
 	long rc;
 
+	if (io && !d->is_privileged)
+		return -XEN_EPERM;	/* only dom0 drives devices */
 	if (!d)
 		return -XEN_ESRCH;	/* foreign page-table updates: toolstack work, not yet */
 	rc = batch_start(&count, pdone, &before);
@@ -282,7 +303,9 @@ long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t pdone, uint64_t forei
 			rc = -XEN_EFAULT;
 			break;
 		}
-		rc = one_mmu_update(d, &u);
+		rc = io ? io_update_check(d, &u) : 0;
+		if (!rc)
+			rc = one_mmu_update(d, &u);
 		/* A table this entry needs was left partly validated: this entry again, later. */
 		if (rc == -XEN_ERESTART)
 			return batch_continue(__HYPERVISOR_mmu_update, reqs + done * sizeof(u), count - done, pdone,
