@@ -1,5 +1,6 @@
 /* Domain lifetime: create, find, shut down, crash, destroy; every frame a domain held goes back to the allocator. */
 #include <hv/domain.h>
+#include <hv/iomem.h>
 #include <hv/event_channel.h>
 #include <hv/grant_table.h>
 #include <hv/heap.h>

@@ -1,5 +1,6 @@
 /* Domain destruction in two parts, as Xen's: kill (at once) and relinquish (resumable steps of bounded work), and zombie domains. */
 #include <hv/domain.h>
+#include <hv/iomem.h>
 #include <hv/domctl.h>
 #include <hv/event_channel.h>
 #include <hv/grant_table.h>
@@ -56,6 +57,8 @@ int domain_kill(struct domain *d)
 	/* No callback of d's may run once its pieces start to go: timers first. */
 	domain_timers_kill(d);
 	arch_domain_kill(d);
+	/* Its device interrupts stop before the event channels they raise go. */
+	pirq_domain_destroy(d);
 	/* Peers see their ports go unbound before anything of this domain is freed. */
 	evtchn_domain_destroy(d);
 	domain_console_flush(d);

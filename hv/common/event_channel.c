@@ -5,6 +5,7 @@
 #include <hv/guest_access.h>
 #include <hv/heap.h>
 #include <hv/hypercall.h>
+#include <hv/iomem.h>
 #include <hv/lib.h>
 #include <hv/spinlock.h>
 #include <hv/priv.h>
@@ -25,6 +26,7 @@ enum evtchn_state {
 	ECS_INTERDOMAIN,
 	ECS_VIRQ,
 	ECS_IPI,
+	ECS_PIRQ,		/* u.virq holds the pirq (physdev.c delivers it) */
 };
 
 struct evtchn {
@@ -33,7 +35,7 @@ struct evtchn {
 	union {
 		domid_t unbound_dom;	/* UNBOUND: the domain allowed to bind */
 		uint32_t remote_port;	/* INTERDOMAIN */
-		uint32_t virq;		/* VIRQ */
+		uint32_t virq;		/* VIRQ; PIRQ: the pirq */
 	} u;
 	struct domain *remote;		/* INTERDOMAIN */
 };
@@ -681,7 +683,7 @@ static void evtchn_fill_status(struct evtchn *chn, struct evtchn_status *op)
 	static const uint32_t stat[] = {
 		[ECS_FREE] = EVTCHNSTAT_closed, [ECS_RESERVED] = EVTCHNSTAT_closed,
 		[ECS_UNBOUND] = EVTCHNSTAT_unbound, [ECS_INTERDOMAIN] = EVTCHNSTAT_interdomain,
-		[ECS_VIRQ] = EVTCHNSTAT_virq, [ECS_IPI] = EVTCHNSTAT_ipi,
+		[ECS_VIRQ] = EVTCHNSTAT_virq, [ECS_IPI] = EVTCHNSTAT_ipi, [ECS_PIRQ] = EVTCHNSTAT_pirq,
 	};
 
 	memset(&op->u, 0, sizeof(op->u));
@@ -694,6 +696,8 @@ static void evtchn_fill_status(struct evtchn *chn, struct evtchn_status *op)
 		op->u.interdomain.port = chn->u.remote_port;
 	} else if (chn->state == ECS_VIRQ) {
 		op->u.virq = chn->u.virq;
+	} else if (chn->state == ECS_PIRQ) {
+		op->u.pirq = chn->u.virq;
 	}
 }
 
@@ -868,14 +872,68 @@ static long evtchn_op_fifo(struct domain *cd, uint32_t cmd, uint64_t arg)
 	}
 }
 
-/* No domain has physical IRQs yet: none is permitted (Xen's answer to a domain without access to the IRQ). */
-static long evtchn_op_bind_pirq(uint64_t arg)
+/*
+ * A pirq physdev_op mapped for this domain (dom0's MSI-X vectors); any
+ * other domain has none and gets -EPERM, Xen's answer to a domain without
+ * access to the IRQ. The port is taken first and given back if the pirq
+ * refuses it, so the pirq table never names a port we did not allocate.
+ */
+static long evtchn_op_bind_pirq(struct domain *cd, uint64_t arg)
 {
 	struct evtchn_bind_pirq op;
+	int port;
+	int rc;
 
 	if (copy_from_guest(&op, arg, sizeof(op)))
 		return -XEN_EFAULT;
-	return -XEN_EPERM;
+	if (!cd->is_privileged)
+		return -XEN_EPERM;
+	if (op.flags & ~(uint32_t)BIND_PIRQ__WILL_SHARE)
+		return -XEN_EINVAL;
+	port = evtchn_bind_local(cd, ECS_PIRQ, 0, op.pirq);
+	if (port < 0)
+		return port;
+	rc = pirq_bind(cd, op.pirq, (uint32_t)port);
+	if (rc) {
+		evtchn_close_port(cd, (uint32_t)port);
+		return rc;
+	}
+	op.port = (uint32_t)port;
+	return evtchn_copy_out(cd, arg, &op, sizeof(op), op.port);
+}
+
+static bool evtchn_is_pirq_locked(struct evtchn_domain *ed, uint32_t port, uint32_t pirq)
+{
+	struct evtchn *chn = evtchn_port(ed, port);
+
+	return chn && chn->state == ECS_PIRQ && chn->u.virq == pirq;
+}
+
+bool evtchn_pirq_bound(struct domain *d, uint32_t port, uint32_t pirq)
+{
+	struct evtchn_domain *ed = evtchn_of(d);
+	unsigned long f;
+	bool r;
+
+	if (!ed)
+		return false;
+	f = spin_lock_irqsave(&ed->lock);
+	r = evtchn_is_pirq_locked(ed, port, pirq);
+	spin_unlock_irqrestore(&ed->lock, f);
+	return r;
+}
+
+void evtchn_send_pirq(struct domain *d, uint32_t port, uint32_t pirq)
+{
+	struct evtchn_domain *ed = evtchn_of(d);
+	unsigned long f;
+
+	if (!ed)
+		return;
+	f = spin_lock_irqsave(&ed->lock);
+	if (evtchn_is_pirq_locked(ed, port, pirq))
+		evtchn_notify(d, evtchn_port(ed, port), port);
+	spin_unlock_irqrestore(&ed->lock, f);
 }
 
 /* Commands take a 32-bit int in Xen: the upper half of the register is ignored. */
@@ -898,7 +956,7 @@ long do_event_channel_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, u
 	case EVTCHNOP_bind_ipi:
 		return evtchn_op_bind_ipi(cd, arg);
 	case EVTCHNOP_bind_pirq:
-		return evtchn_op_bind_pirq(arg);
+		return evtchn_op_bind_pirq(cd, arg);
 	case EVTCHNOP_close:
 		return evtchn_op_close(cd, arg);
 	case EVTCHNOP_send:

@@ -4,6 +4,7 @@
 #include <hv/log.h>
 #include <hv/mm.h>
 #include <hv/grant_table.h>
+#include <hv/iomem.h>
 #include <hv/pv_mm.h>
 #include <pvabi/errno.h>
 
@@ -49,7 +50,9 @@ int pv_mm_check_entry(const struct domain *d, unsigned int level, uint64_t entry
 		ok |= ENTRY_L1_CACHE;
 	if (entry & ~(ok | PV_PTE_ADDR_MASK))
 		return -XEN_EINVAL;
-	if (!mfn_valid(pv_pte_mfn(entry)))
+	/* Not a frame the hypervisor manages: a device's, for the domain that drives devices (hv/iomem.h). */
+	if (!mfn_valid(pv_pte_mfn(entry)) &&
+	    !(level == 1 && iomem_frame_ok(d, pv_pte_mfn(entry), entry & PV_PTE_RW)))
 		return -XEN_EINVAL;
 	/* Global guest translations would outlive CR3 switches (kernel/user, other domains): never. */
 	*adjusted = (entry | PV_PTE_US) & ~PV_PTE_G;
@@ -197,7 +200,8 @@ static int get_entry_refs(struct domain *d, unsigned int level, mfn_t table_mfn,
 
 	switch (level) {
 	case 1:
-		return get_l1_target(d, mfn, e);
+		/* A device frame (checked by pv_mm_check_entry) has no page_info: nothing to hold. */
+		return mfn_valid(mfn) ? get_l1_target(d, mfn, e) : 0;
 	case 2:
 	case 3:
 		return get_page_and_type(pg, d, pv_level_type(level - 1));
@@ -224,6 +228,8 @@ static int put_entry_refs_p(unsigned int level, mfn_t table_mfn, uint64_t e, boo
 
 	switch (level) {
 	case 1:
+		if (!mfn_valid(mfn))
+			return 0;	/* a device frame held nothing */
 		if (e & PV_PTE_RW) {
 			/* Flag first: once the type is dropped another CPU may retype the frame. */
 			if (stored) {

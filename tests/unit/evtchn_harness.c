@@ -9,6 +9,7 @@
 #include <pvabi/errno.h>
 
 #include "evtchn_harness.h"
+#include <hv/iomem.h>
 
 /* A vCPU with its kick counter beside it. */
 struct eh_vcpu {
@@ -313,4 +314,13 @@ int get_page_and_type(struct page_info *pg, struct domain *d, enum page_type typ
 void put_page_and_type(struct page_info *pg)
 {
 	(void)pg;
+}
+
+/* Pirqs (hv/iomem.h): the harness maps none, so every bind is refused as for a domain without the IRQ. */
+int pirq_bind(struct domain *d, uint32_t pirq, uint32_t port)
+{
+	(void)d;
+	(void)pirq;
+	(void)port;
+	return -XEN_EPERM;
 }

@@ -134,6 +134,25 @@ void *ioremap_page(paddr_t pa)
 	return (void *)(va + (pa & ~PAGE_MASK));
 }
 
+/* As ioremap_page, at any time on any CPU, but NULL when the fixmap is full (for work a guest asks for). */
+void *ioremap_page_try(paddr_t pa)
+{
+	unsigned int slot = __atomic_load_n(&fixmap_used, __ATOMIC_RELAXED);
+	uint64_t va;
+
+	do {
+		if (slot >= FIXMAP_SLOTS)
+			return NULL;
+	} while (!__atomic_compare_exchange_n(&fixmap_used, &slot, slot + 1, false, __ATOMIC_ACQ_REL,
+					      __ATOMIC_RELAXED));
+	va = FIXMAP_BASE + (uint64_t)slot * PAGE_SIZE;
+	/* The slot was never mapped, so no CPU holds a translation of it: no flush needed beyond ours. */
+	__atomic_store_n(&fixmap_l1[slot], (pa & PAGE_MASK) | PTE_P | PTE_RW | PTE_A | PTE_D | PTE_PCD | PTE_PWT |
+			 pte_nx, __ATOMIC_RELEASE);
+	invlpg((void *)va);
+	return (void *)(va + (pa & ~PAGE_MASK));
+}
+
 /* An executable, read-only alias of a frame (syscall stubs): the direct map keeps it NX. */
 void *paging_map_exec(mfn_t mfn)
 {

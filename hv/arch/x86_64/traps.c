@@ -1,4 +1,5 @@
 /* Trap dispatch and the crash path: register dump, symbolised backtrace, all CPUs stopped, failure status. */
+#include <asm/physdev.h>
 #include <asm/apic.h>
 #include <asm/desc.h>
 #include <asm/layout.h>
@@ -231,6 +232,8 @@ bool trap_dispatch(struct cpu_regs *r)
 			pv_guest_trap(r);
 		} else if (r->vector == VEC_INT80 && guest) {
 			pv_software_interrupt(this_cpu()->curr, r, VEC_INT80, true);
+		} else if (physdev_irq((unsigned int)r->vector)) {
+			/* a device's MSI-X vector: delivered to dom0 as its pirq's event */
 		} else {
 			log_warn("unexpected interrupt vector %lu", r->vector);
 			apic_eoi();

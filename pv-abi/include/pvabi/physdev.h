@@ -1,4 +1,4 @@
-/* physdev_op hypercall: the subset a PV Linux guest uses (virtual IOPL, I/O bitmap, pirq EOI page, EOI). */
+/* physdev_op hypercall: the subset a PV Linux guest uses (virtual IOPL, I/O bitmap, pirq EOI page, EOI) and dom0's MSI-X pirqs. */
 #ifndef PVABI_PHYSDEV_H
 #define PVABI_PHYSDEV_H
 
@@ -64,5 +64,52 @@ struct physdev_irq_status_query {
 PVABI_SIZE(struct physdev_irq_status_query, 8);
 PVABI_OFF(struct physdev_irq_status_query, irq, 0);
 PVABI_OFF(struct physdev_irq_status_query, flags, 4);
+
+/*
+ * PHYSDEVOP_map_pirq: a device interrupt of the caller's becomes a pirq it
+ * can bind to an event channel (EVTCHNOP_bind_pirq). Skiff supports only
+ * MSI-X (type MAP_PIRQ_TYPE_MSI or _MSI_SEG with segment 0, index -1,
+ * entry_nr the MSI-X table entry, table_base the table BAR's address as
+ * dom0 read it, or 0): the hypervisor programs the table entry with one of
+ * its own vectors. pirq in: -1 (any) or a wanted number; out: the pirq.
+ * Errors: -EPERM for an unprivileged caller or a foreign domid, -EINVAL
+ * for a bad type, device, entry or table, -EOPNOTSUPP for plain MSI and
+ * GSIs, -ENOSPC when every vector is in use.
+ */
+#define MAP_PIRQ_TYPE_MSI		0x0
+#define MAP_PIRQ_TYPE_GSI		0x1
+#define MAP_PIRQ_TYPE_UNKNOWN		0x2
+#define MAP_PIRQ_TYPE_MSI_SEG		0x3
+#define MAP_PIRQ_TYPE_MULTI_MSI		0x4
+
+struct physdev_map_pirq {
+	domid_t domid;
+	uint16_t pad;
+	int32_t type;
+	int32_t index;
+	int32_t pirq;			/* in or out */
+	int32_t bus;			/* high 16 bits: segment (_MSI_SEG) */
+	int32_t devfn;
+	int32_t entry_nr;
+	uint32_t pad2;
+	uint64_t table_base;
+};
+PVABI_SIZE(struct physdev_map_pirq, 40);
+PVABI_OFF(struct physdev_map_pirq, type, 4);
+PVABI_OFF(struct physdev_map_pirq, index, 8);
+PVABI_OFF(struct physdev_map_pirq, pirq, 12);
+PVABI_OFF(struct physdev_map_pirq, bus, 16);
+PVABI_OFF(struct physdev_map_pirq, devfn, 20);
+PVABI_OFF(struct physdev_map_pirq, entry_nr, 24);
+PVABI_OFF(struct physdev_map_pirq, table_base, 32);
+
+/* PHYSDEVOP_unmap_pirq: the entry is masked and the pirq freed (its event channel stops firing). */
+struct physdev_unmap_pirq {
+	domid_t domid;
+	uint16_t pad;
+	int32_t pirq;
+};
+PVABI_SIZE(struct physdev_unmap_pirq, 8);
+PVABI_OFF(struct physdev_unmap_pirq, pirq, 4);
 
 #endif

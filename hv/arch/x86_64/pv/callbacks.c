@@ -10,7 +10,6 @@
 #include <pvabi/arch_x86_64.h>
 #include <pvabi/callback.h>
 #include <pvabi/errno.h>
-#include <pvabi/physdev.h>
 
 #define MAX_TRAP_ENTRIES	1024	/* bound on one set_trap_table call (vectors repeat: later wins) */
 
@@ -202,19 +201,5 @@ long do_set_segment_base(uint64_t which, uint64_t base, uint64_t a3, uint64_t a4
 long do_fpu_taskswitch(uint64_t set, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 {
 	pv_set_guest_ts(current_vcpu(), set != 0);
-	return 0;
-}
-
-long do_physdev_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_t a5)
-{
-	struct physdev_set_iopl iopl;
-
-	if (cmd != PHYSDEVOP_set_iopl)
-		return -XEN_ENOSYS;
-	if (copy_from_guest(&iopl, arg, sizeof(iopl)) < 0)
-		return -XEN_EFAULT;
-	if (iopl.iopl > 3)
-		return -XEN_EINVAL;
-	current_vcpu()->arch.iopl = (uint8_t)iopl.iopl;
 	return 0;
 }

@@ -1,4 +1,5 @@
 /* Emulation of the privileged instructions a PV kernel runs at CPL3: CPUID behind the forced prefix, MSRs, CRs, DRs, port I/O. */
+#include <asm/pci.h>
 #include <asm/domain.h>
 #include <asm/pv.h>
 #include <asm/x86.h>
@@ -193,16 +194,30 @@ static bool io_allowed(const struct vcpu *v)
 	return v->arch.iopl >= (v->arch.kernel_mode ? 1 : 3);
 }
 
-/* Port I/O: there are no devices for a PV guest, so reads see all-ones and writes vanish. */
+/*
+ * Port I/O: dom0's PCI configuration accesses go to the hardware through
+ * pci.c; there is no other device for a PV guest, so reads see all-ones
+ * and writes vanish.
+ */
 static int emulate_io(struct vcpu *v, struct cpu_regs *r, const uint8_t *p, bool opsize16)
 {
 	uint8_t op = p[0];
 	int len = (op == 0xe4 || op == 0xe5 || op == 0xe6 || op == 0xe7) ? 2 : 1;
 	unsigned int width = (op & 1) ? (opsize16 ? 2 : 4) : 1;
+	uint16_t port = len == 2 ? p[1] : (uint16_t)r->rdx;
+	bool in = op == 0xe4 || op == 0xe5 || op == 0xec || op == 0xed;
+	uint32_t val = (uint32_t)r->rax;
 
 	if (!io_allowed(v))
 		return 0;
-	if (op == 0xe4 || op == 0xe5 || op == 0xec || op == 0xed) {
+	if (pci_emulate_port(v, port, width, !in, &val)) {
+		if (in && width == 4)
+			r->rax = val;		/* a 32-bit write zero-extends */
+		else if (in)
+			r->rax = (r->rax & ~(width == 2 ? 0xffffULL : 0xffULL)) | (val & (width == 2 ? 0xffffu : 0xffu));
+		return len;
+	}
+	if (in) {
 		if (width == 4)
 			r->rax = 0xffffffffULL;		/* a 32-bit write zero-extends */
 		else

@@ -9,6 +9,7 @@
 #include <hv/domain.h>
 #include <hv/guest_access.h>
 #include <hv/hypercall.h>
+#include <hv/iomem.h>
 #include <hv/lib.h>
 #include <hv/log.h>
 #include <hv/mm.h>
@@ -227,6 +228,23 @@ static int one_mmu_update(struct domain *d, struct domain *pg_owner, const struc
 }
 
 /*
+ * Under foreigndom DOMID_IO (Xen's way for dom0 to map device memory) a
+ * present entry must name a device frame the caller may map: RAM, the
+ * hypervisor's frames and devices, and frames past the physical address
+ * width are refused, even where an ordinary update would map RAM.
+ */
+static int io_update_check(struct domain *d, const struct mmu_update *u)
+{
+	uint64_t cmd = u->ptr & 7;
+
+	if (cmd != MMU_NORMAL_PT_UPDATE && cmd != MMU_PT_UPDATE_PRESERVE_AD && cmd != MMU_PT_UPDATE_NO_TRANSLATE)
+		return -XEN_EINVAL;
+	if ((u->val & PV_PTE_P) && !iomem_device_frame(d, pv_pte_mfn(u->val), u->val & PV_PTE_RW))
+		return -XEN_EPERM;
+	return 0;
+}
+
+/*
  * Batch bookkeeping shared by mmu_update and mmuext_op (Xen's ABI): a
  * continuation carries the remaining count with MMU_UPDATE_PREEMPTED and
  * the advanced list pointer; *pdone carries what earlier rounds did.
@@ -260,6 +278,7 @@ static long batch_continue(unsigned int nr, uint64_t list, uint64_t left, uint64
 static long mmu_update_batch(struct vcpu *v, struct domain *pg_owner, uint64_t reqs, uint64_t count, uint64_t pdone,
 			     uint64_t foreigndom)
 {
+	bool io = foreigndom == DOMID_IO;
 	uint32_t before;
 	uint64_t done = 0;
 	long rc = batch_start(&count, pdone, &before);
@@ -280,7 +299,12 @@ static long mmu_update_batch(struct vcpu *v, struct domain *pg_owner, uint64_t r
 			rc = -XEN_EFAULT;
 			break;
 		}
-		rc = one_mmu_update(v->domain, pg_owner, &u);
+		rc = io ? io_update_check(v->domain, &u) : 0;
+		if (!rc) {
+			iomem_io_update(io);
+			rc = one_mmu_update(v->domain, pg_owner, &u);
+			iomem_io_update(false);
+		}
 		/* A table this entry needs was left partly validated: this entry again, later. */
 		if (rc == -XEN_ERESTART)
 			return batch_continue(__HYPERVISOR_mmu_update, reqs + done * sizeof(u), count - done, pdone,
@@ -310,6 +334,12 @@ long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t pdone, uint64_t forei
 	/* The upper half would name a page-table owner (Xen's pt_owner encoding): not supported, no such domain. */
 	if (foreigndom > 0xffff)
 		return -XEN_ESRCH;
+	/* DOMID_IO: the caller's own tables map device frames (io_update_check says which); dom0 only. */
+	if (foreigndom == DOMID_IO) {
+		if (!current_vcpu()->domain->is_privileged)
+			return -XEN_EPERM;
+		return mmu_update_batch(current_vcpu(), current_vcpu()->domain, reqs, count, pdone, foreigndom);
+	}
 	rc = pv_foreign_owner((domid_t)foreigndom, false, &pg_owner);
 	if (rc == -XEN_EPERM) {
 		/* As Xen: a domain the caller may not touch fails the batch at its first entry. */

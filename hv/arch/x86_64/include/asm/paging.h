@@ -11,6 +11,7 @@ extern uint64_t pte_nx;			/* PTE_NX if the CPU has it, else 0 */
 void paging_init(struct memmap *m, paddr_t ram_end);
 /* Maps one page of MMIO uncached; returns its virtual address. Boot CPU, during bring-up only. */
 void *ioremap_page(paddr_t pa);
+void *ioremap_page_try(paddr_t pa);
 /* Maps a frame executable and read-only in the fixmap (boot CPU, during bring-up only). */
 void *paging_map_exec(mfn_t mfn);
 /* An L4 for the AP trampoline: the idle L4's hypervisor slots plus an identity map of the low 2 MiB. */

@@ -1,0 +1,121 @@
+/* dom0's virtio-blk driver: feature negotiation, one request queue, synchronous read/write/flush requests. */
+#include "virtio_blk.h"
+#include "virtio_os.h"
+
+#define SECTORS_PER_PAGE	(4096 / VBLK_SECTOR)
+
+int vblk_open(struct vblk *b, bool with_irq)
+{
+	uint64_t wanted = (1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_BLK_F_FLUSH) | (1ULL << VIRTIO_BLK_F_RO) |
+			  (1ULL << VIRTIO_BLK_F_SEG_MAX);
+	uint64_t ba;
+	int bdf = virtio_pci_find(VIRTIO_PCI_VENDOR, VIRTIO_PCI_MODERN_BASE + VIRTIO_ID_BLOCK);
+
+	*b = (struct vblk){ 0 };
+	if (bdf < 0)
+		return -1;
+	if (virtio_pci_open(&b->pci, (uint16_t)bdf))
+		return -2;
+	if (virtio_pci_negotiate(&b->pci, wanted, 1ULL << VIRTIO_F_VERSION_1))
+		return -3;
+	b->irq = with_irq && b->pci.msix_table_bar &&
+		 vio_irq_setup((uint16_t)bdf, 0, b->pci.msix_table_bar) == 0;
+	b->pci.common->msix_config = VIRTIO_MSI_NO_VECTOR;
+	if (virtio_pci_queue(&b->pci, 0, VIRTQ_MAX_SIZE, b->irq ? 0 : VIRTIO_MSI_NO_VECTOR, &b->q))
+		return -4;
+	b->hdr = vio_dma_page(&ba);
+	if (!b->hdr)
+		return -5;
+	b->status = (uint8_t *)(b->hdr + 1);
+	b->capacity = virtio_pci_cfg_read(&b->pci, 0, 8);
+	b->seg_max = (b->pci.features & (1ULL << VIRTIO_BLK_F_SEG_MAX)) ? (uint32_t)virtio_pci_cfg_read(&b->pci, 12, 4)
+									 : 1;
+	if (b->seg_max == 0 || b->seg_max > VBLK_MAX_PAGES)
+		b->seg_max = VBLK_MAX_PAGES;
+	b->read_only = b->pci.features & (1ULL << VIRTIO_BLK_F_RO);
+	b->flush = b->pci.features & (1ULL << VIRTIO_BLK_F_FLUSH);
+	virtio_pci_driver_ok(&b->pci);
+	return 0;
+}
+
+/* Posts one request of n segments (header, data, status) and waits for it. */
+static int vblk_do(struct vblk *b, uint32_t type, uint64_t sector, void *const *pages, unsigned int n,
+		   uint32_t last_len)
+{
+	struct virtq_seg segs[VBLK_MAX_PAGES + 2];
+	void *cookie;
+	uint32_t len;
+	int r;
+
+	b->hdr->type = type;
+	b->hdr->reserved = 0;
+	b->hdr->sector = sector;
+	*b->status = 0xff;		/* a value the device never writes: proves it answered */
+	segs[0] = (struct virtq_seg){ vio_bus_addr(b->hdr), sizeof(*b->hdr), false };
+	for (unsigned int i = 0; i < n; i++)
+		segs[1 + i] = (struct virtq_seg){ vio_bus_addr(pages[i]), i + 1 < n ? 4096 : last_len,
+						  type == VIRTIO_BLK_T_IN };
+	segs[1 + n] = (struct virtq_seg){ vio_bus_addr(b->status), 1, true };
+	if (virtq_add(&b->q, segs, n + 2, b) < 0)
+		return -1;
+	virtio_pci_notify(&b->pci, 0);
+	while ((r = virtq_get(&b->q, &cookie, &len)) == 0) {
+		if (b->irq) {
+			vio_wait();
+			b->interrupts_waited++;
+		} else {
+			__asm__ volatile("pause");
+		}
+	}
+	b->requests++;
+	if (r < 0 || cookie != b)
+		return -1;
+	return *(volatile uint8_t *)b->status == VIRTIO_BLK_S_OK ? 0 : -1;
+}
+
+/* nr_sectors from sector on, through pages (full but for the last); split as seg_max requires. */
+static int vblk_rw(struct vblk *b, uint32_t type, uint64_t sector, void *const *pages, uint64_t nr_sectors)
+{
+	if (sector > b->capacity || nr_sectors > b->capacity - sector || !nr_sectors)
+		return -1;
+	if (type == VIRTIO_BLK_T_OUT && b->read_only)
+		return -1;
+	while (nr_sectors) {
+		uint64_t max = (uint64_t)b->seg_max * SECTORS_PER_PAGE;
+		uint32_t s = (uint32_t)(nr_sectors < max ? nr_sectors : max);
+		unsigned int n = (s + SECTORS_PER_PAGE - 1) / SECTORS_PER_PAGE;
+		uint32_t last = (s - (n - 1) * SECTORS_PER_PAGE) * VBLK_SECTOR;
+
+		if (vblk_do(b, type, sector, pages, n, last))
+			return -1;
+		pages += n;
+		nr_sectors -= s;
+		sector += s;
+	}
+	return 0;
+}
+
+int vblk_read(struct vblk *b, uint64_t sector, void *const *pages, unsigned int nr_pages)
+{
+	return vblk_rw(b, VIRTIO_BLK_T_IN, sector, pages, (uint64_t)nr_pages * SECTORS_PER_PAGE);
+}
+
+int vblk_write(struct vblk *b, uint64_t sector, void *const *pages, unsigned int nr_pages)
+{
+	return vblk_rw(b, VIRTIO_BLK_T_OUT, sector, pages, (uint64_t)nr_pages * SECTORS_PER_PAGE);
+}
+
+int vblk_sectors(struct vblk *b, bool write, uint64_t sector, void *const *pages, unsigned int nr_pages,
+		 uint32_t nr_sectors)
+{
+	if (nr_sectors > (uint64_t)nr_pages * SECTORS_PER_PAGE)
+		return -1;
+	return vblk_rw(b, write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN, sector, pages, nr_sectors);
+}
+
+int vblk_flush(struct vblk *b)
+{
+	if (!b->flush)
+		return -1;		/* the device does not say writes are durable after a flush */
+	return vblk_do(b, VIRTIO_BLK_T_FLUSH, 0, NULL, 0, 0);
+}

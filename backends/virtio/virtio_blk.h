@@ -1,0 +1,65 @@
+/* dom0's virtio-blk driver (virtio 1.0, 5.2): read, write and flush of 512-byte sectors over one request queue. */
+#ifndef VIRTIO_BLK_H
+#define VIRTIO_BLK_H
+
+#include <stdint.h>
+#include "virtio_pci.h"
+
+#define VIRTIO_ID_BLOCK		2
+#define VIRTIO_BLK_F_SIZE_MAX	1
+#define VIRTIO_BLK_F_SEG_MAX	2
+#define VIRTIO_BLK_F_RO		5
+#define VIRTIO_BLK_F_BLK_SIZE	6
+#define VIRTIO_BLK_F_FLUSH	9
+
+#define VIRTIO_BLK_T_IN		0
+#define VIRTIO_BLK_T_OUT	1
+#define VIRTIO_BLK_T_FLUSH	4
+
+#define VIRTIO_BLK_S_OK		0
+#define VIRTIO_BLK_S_IOERR	1
+#define VIRTIO_BLK_S_UNSUPP	2
+
+#define VBLK_SECTOR		512
+#define VBLK_MAX_PAGES		32	/* one request moves at most 128 KiB */
+
+struct virtio_blk_req_hdr {
+	uint32_t type;
+	uint32_t reserved;
+	uint64_t sector;
+};
+_Static_assert(sizeof(struct virtio_blk_req_hdr) == 16, "virtio-blk request header");
+
+struct vblk {
+	struct virtio_pci pci;
+	struct virtq q;
+	uint64_t capacity;		/* in 512-byte sectors */
+	uint32_t seg_max;		/* data segments per request the device takes */
+	bool read_only, flush;
+	bool irq;			/* completions are signalled by MSI-X (else polled) */
+	struct virtio_blk_req_hdr *hdr;	/* one request at a time: its header and status live here */
+	uint8_t *status;
+	uint64_t requests, interrupts_waited;
+};
+
+/*
+ * Finds the first virtio-blk device, negotiates VIRTIO_F_VERSION_1 (and
+ * FLUSH, RO, SEG_MAX where offered), sets up queue 0 with MSI-X entry 0
+ * when with_irq. 0, or a negative code saying which step failed.
+ */
+int vblk_open(struct vblk *b, bool with_irq);
+
+/*
+ * Synchronous I/O on whole pages of DMA memory (vio_dma_page): nr_pages
+ * pages from sector on; the request is split as seg_max requires. 0, or
+ * -1 (bad range, device error).
+ */
+int vblk_read(struct vblk *b, uint64_t sector, void *const *pages, unsigned int nr_pages);
+int vblk_write(struct vblk *b, uint64_t sector, void *const *pages, unsigned int nr_pages);
+/* The same for nr_sectors (the last page used in part), for a backend's sector-sized requests. */
+int vblk_sectors(struct vblk *b, bool write, uint64_t sector, void *const *pages, unsigned int nr_pages,
+		 uint32_t nr_sectors);
+/* Everything acknowledged before it is on stable storage when it returns 0 (VIRTIO_BLK_T_FLUSH). */
+int vblk_flush(struct vblk *b);
+
+#endif
