@@ -1,10 +1,12 @@
-/* dom0's minimal IPv4 host: answers ARP and ICMP echo for its address, pings, checks every length and checksum. */
+/* dom0's minimal IPv4 host: answers ARP, ICMP echo and UDP echo for its address, pings, checks every length and checksum. */
 #include <string.h>
 #include "ipstack.h"
 
 #define ARP_LEN			28
 #define IP_HLEN			20
 #define IP_PROTO_ICMP		1
+#define IP_PROTO_UDP		17
+#define UDP_HLEN		8
 #define ICMP_ECHO_REPLY		0
 #define ICMP_ECHO_REQUEST	8
 #define ICMP_HLEN		8
@@ -35,17 +37,34 @@ static void put32(uint8_t *p, uint32_t v)
 	put16(p + 2, (uint16_t)v);
 }
 
-uint16_t ipstack_csum(const uint8_t *p, size_t len)
+/* The one's-complement sum of len bytes added to sum, folded to 16 bits. */
+static uint32_t sum16(const uint8_t *p, size_t len, uint32_t sum)
 {
-	uint32_t sum = 0;
-
 	for (size_t i = 0; i + 1 < len; i += 2)
 		sum += get16(p + i);
 	if (len & 1)
 		sum += (uint32_t)p[len - 1] << 8;
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
+	return sum;
+}
+
+uint16_t ipstack_csum(const uint8_t *p, size_t len)
+{
+	return (uint16_t)~sum16(p, len, 0);
+}
+
+/* UDP's checksum over the pseudo-header (addresses, protocol, length) and the datagram. */
+static uint16_t udp_csum(uint32_t src, uint32_t dst, const uint8_t *udp, size_t len)
+{
+	uint8_t ph[12];
+
+	put32(ph, src);
+	put32(ph + 4, dst);
+	ph[8] = 0;
+	ph[9] = IP_PROTO_UDP;
+	put16(ph + 10, (uint16_t)len);
+	return (uint16_t)~sum16(udp, len, sum16(ph, sizeof(ph), 0));
 }
 
 void ipstack_init(struct ipstack *s, const uint8_t mac[ETH_ALEN], uint32_t addr, uint32_t netmask, uint32_t gateway,
@@ -131,15 +150,15 @@ static void arp_input(struct ipstack *s, const uint8_t *a, size_t len)
 	}
 }
 
-/* Fills an IPv4 header for an ICMP datagram of icmp_len bytes to dst. */
-static void ip_header(struct ipstack *s, uint8_t *ip, uint32_t dst, size_t icmp_len)
+/* Fills an IPv4 header for a datagram of proto carrying len bytes to dst. */
+static void ip_header(struct ipstack *s, uint8_t *ip, uint32_t dst, uint8_t proto, size_t len)
 {
 	memset(ip, 0, IP_HLEN);
 	ip[0] = 0x45;
-	put16(ip + 2, (uint16_t)(IP_HLEN + icmp_len));
+	put16(ip + 2, (uint16_t)(IP_HLEN + len));
 	put16(ip + 4, s->ip_id++);
 	ip[8] = 64;			/* TTL */
-	ip[9] = IP_PROTO_ICMP;
+	ip[9] = proto;
 	put32(ip + 12, s->addr);
 	put32(ip + 16, dst);
 	put16(ip + 10, ipstack_csum(ip, IP_HLEN));
@@ -156,7 +175,7 @@ static void icmp_input(struct ipstack *s, const uint8_t *eth_src, uint32_t src, 
 	if (icmp[0] == ICMP_ECHO_REQUEST && icmp[1] == 0) {
 		/* The reply goes back to the frame's sender: the next hop it came through, no ARP needed. */
 		eth_header(s, f, eth_src, ETH_P_IPV4);
-		ip_header(s, f + ETH_HLEN, src, len);
+		ip_header(s, f + ETH_HLEN, src, IP_PROTO_ICMP, len);
 		memcpy(f + ETH_HLEN + IP_HLEN, icmp, len);
 		f[ETH_HLEN + IP_HLEN] = ICMP_ECHO_REPLY;
 		put16(f + ETH_HLEN + IP_HLEN + 2, 0);
@@ -171,6 +190,36 @@ static void icmp_input(struct ipstack *s, const uint8_t *eth_src, uint32_t src, 
 	} else {
 		s->stats.unhandled++;
 	}
+}
+
+static void udp_input(struct ipstack *s, const uint8_t *eth_src, uint32_t src, const uint8_t *udp, size_t len)
+{
+	uint8_t f[IPSTACK_MAX_FRAME];
+	uint8_t *out = f + ETH_HLEN + IP_HLEN;
+	size_t ulen;
+	uint16_t sum;
+
+	if (len < UDP_HLEN || (ulen = get16(udp + 4)) < UDP_HLEN || ulen > len ||
+	    (get16(udp + 6) && udp_csum(src, s->addr, udp, ulen) != 0)) {
+		s->stats.rx_bad++;		/* a zero checksum means none was computed (IPv4 allows it) */
+		return;
+	}
+	if (!s->udp_echo || get16(udp + 2) != IPSTACK_UDP_ECHO_PORT) {
+		s->stats.unhandled++;
+		return;
+	}
+	if (s->on_udp_echo)
+		s->on_udp_echo(s->echo_arg, src, get16(udp), udp + UDP_HLEN, ulen - UDP_HLEN);
+	eth_header(s, f, eth_src, ETH_P_IPV4);
+	ip_header(s, f + ETH_HLEN, src, IP_PROTO_UDP, ulen);
+	memcpy(out, udp, ulen);
+	put16(out, IPSTACK_UDP_ECHO_PORT);
+	put16(out + 2, get16(udp));
+	put16(out + 6, 0);
+	sum = udp_csum(s->addr, src, out, ulen);
+	put16(out + 6, sum ? sum : 0xffff);	/* a computed zero is sent as all-ones */
+	s->xmit(s->xmit_arg, f, ETH_HLEN + IP_HLEN + ulen);
+	s->stats.udp_echoed++;
 }
 
 static void ipv4_input(struct ipstack *s, const uint8_t *eth_src, const uint8_t *ip, size_t len)
@@ -196,11 +245,12 @@ static void ipv4_input(struct ipstack *s, const uint8_t *eth_src, const uint8_t 
 		s->stats.unhandled++;		/* a fragment (MF or an offset): no reassembly here */
 		return;
 	}
-	if (ip[9] != IP_PROTO_ICMP) {
+	if (ip[9] == IP_PROTO_ICMP)
+		icmp_input(s, eth_src, get32(ip + 12), ip + hlen, total - hlen);
+	else if (ip[9] == IP_PROTO_UDP)
+		udp_input(s, eth_src, get32(ip + 12), ip + hlen, total - hlen);
+	else
 		s->stats.unhandled++;
-		return;
-	}
-	icmp_input(s, eth_src, get32(ip + 12), ip + hlen, total - hlen);
 }
 
 void ipstack_input(struct ipstack *s, const uint8_t *frame, size_t len)
@@ -248,7 +298,7 @@ int ipstack_ping(struct ipstack *s, uint32_t dst, uint16_t id, uint16_t seq, con
 		return 1;
 	}
 	eth_header(s, f, e->mac, ETH_P_IPV4);
-	ip_header(s, f + ETH_HLEN, dst, ICMP_HLEN + len);
+	ip_header(s, f + ETH_HLEN, dst, IP_PROTO_ICMP, ICMP_HLEN + len);
 	icmp[0] = ICMP_ECHO_REQUEST;
 	icmp[1] = 0;
 	put16(icmp + 2, 0);

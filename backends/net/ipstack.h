@@ -1,4 +1,4 @@
-/* A minimal static IPv4 host for dom0's uplink: ARP, IPv4 and ICMP echo only; portable C, host-tested. */
+/* A minimal static IPv4 host for dom0's uplink: ARP, IPv4, ICMP echo and UDP echo (port 7); portable C, host-tested. */
 #ifndef IPSTACK_H
 #define IPSTACK_H
 
@@ -13,6 +13,7 @@
 #define IPSTACK_ARP_ENTRIES	8
 #define IPSTACK_MAX_FRAME	1514
 #define IPSTACK_MAX_PING	1024	/* echo payload bytes we send */
+#define IPSTACK_UDP_ECHO_PORT	7	/* RFC 862: what arrives here goes back to the sender */
 
 /* Addresses are held in host order: 10.0.2.15 is 0x0a00020f. */
 #define IPSTACK_ADDR(a, b, c, d) (((uint32_t)(a) << 24) | ((uint32_t)(b) << 16) | ((uint32_t)(c) << 8) | (uint32_t)(d))
@@ -34,6 +35,10 @@ struct ipstack {
 	void *xmit_arg;
 	ipstack_echo_fn on_echo_reply;	/* NULL: replies are only counted */
 	void *echo_arg;
+	/* The UDP echo service is off unless asked for (an echo port reflects traffic at whoever a sender names). */
+	bool udp_echo;
+	/* Called with each datagram to the UDP echo port before it is echoed (NULL: none). */
+	void (*on_udp_echo)(void *arg, uint32_t from, uint16_t port, const uint8_t *data, size_t len);
 	struct ipstack_arp arp[IPSTACK_ARP_ENTRIES];
 	unsigned int arp_next;		/* the entry the next new address replaces */
 	uint16_t ip_id;
@@ -41,6 +46,7 @@ struct ipstack {
 		uint64_t rx, rx_bad, rx_not_ours;
 		uint64_t arp_requests_answered, arp_replies_learned, arp_requests_sent;
 		uint64_t echo_requests_answered, echo_replies_received, echo_requests_sent;
+		uint64_t udp_echoed;
 		uint64_t unhandled;	/* well-formed but not ARP or ICMP echo */
 	} stats;
 };
@@ -51,7 +57,8 @@ void ipstack_init(struct ipstack *s, const uint8_t mac[ETH_ALEN], uint32_t addr,
 /*
  * One received Ethernet frame (without FCS). Anything malformed (short,
  * bad lengths or checksums, fragments) is counted and dropped; ARP
- * requests for our address and ICMP echo requests to it are answered.
+ * requests for our address, ICMP echo requests to it and UDP datagrams to
+ * its echo port are answered.
  */
 void ipstack_input(struct ipstack *s, const uint8_t *frame, size_t len);
 /*

@@ -295,6 +295,106 @@ START_TEST(test_arp_table_bounded)
 }
 END_TEST
 
+/* A UDP datagram from 10.0.2.2:sport to us:dport with datalen bytes; its checksum right unless zero_csum. */
+static size_t make_udp(uint8_t *f, uint16_t sport, uint16_t dport, size_t datalen, bool zero_csum)
+{
+	uint8_t *ip = f + 14, *udp = f + 34, ph[12];
+	uint32_t sum = 0;
+	size_t ulen = 8 + datalen;
+
+	memset(f, 0, 34 + ulen);
+	memcpy(f, our_mac, 6);
+	memcpy(f + 6, gw_mac, 6);
+	put16(f + 12, ETH_P_IPV4);
+	ip[0] = 0x45;
+	put16(ip + 2, (uint16_t)(20 + ulen));
+	ip[8] = 64;
+	ip[9] = 17;
+	put32(ip + 12, GW_IP);
+	put32(ip + 16, OUR_IP);
+	put16(ip + 10, ipstack_csum(ip, 20));
+	put16(udp, sport);
+	put16(udp + 2, dport);
+	put16(udp + 4, (uint16_t)ulen);
+	for (size_t i = 0; i < datalen; i++)
+		udp[8 + i] = (uint8_t)(i * 3 + 1);
+	if (!zero_csum) {
+		/* The pseudo-header's sum, then the datagram's, by hand (independent of the code under test). */
+		put32(ph, GW_IP);
+		put32(ph + 4, OUR_IP);
+		ph[8] = 0;
+		ph[9] = 17;
+		put16(ph + 10, (uint16_t)ulen);
+		for (size_t i = 0; i < 12; i += 2)
+			sum += (uint32_t)(ph[i] << 8 | ph[i + 1]);
+		for (size_t i = 0; i < ulen; i += 2)
+			sum += (uint32_t)(udp[i] << 8 | (i + 1 < ulen ? udp[i + 1] : 0));
+		while (sum >> 16)
+			sum = (sum & 0xffff) + (sum >> 16);
+		put16(udp + 6, (uint16_t)~sum ? (uint16_t)~sum : 0xffff);
+	}
+	return 34 + ulen;
+}
+
+/* The checksum of an IPv4 UDP datagram with its pseudo-header: 0 when it is right. */
+static uint16_t udp_check(const uint8_t *frame)
+{
+	const uint8_t *ip = frame + 14, *udp = frame + 34;
+	size_t ulen = (size_t)(udp[4] << 8 | udp[5]);
+	uint8_t buf[12 + 1600];
+
+	memcpy(buf, ip + 12, 8);
+	buf[8] = 0;
+	buf[9] = 17;
+	buf[10] = udp[4];
+	buf[11] = udp[5];
+	memcpy(buf + 12, udp, ulen);
+	return ipstack_csum(buf, 12 + ulen);
+}
+
+START_TEST(test_udp_echo)
+{
+	uint8_t f[1600];
+	size_t len;
+
+	setup();
+	len = make_udp(f, 40000, 7, 33, false);
+	ipstack_input(&s, f, len);
+	ck_assert_uint_eq(nsent, 0);				/* off unless asked for */
+	ck_assert_uint_eq(s.stats.unhandled, 1);
+	s.udp_echo = true;
+	ipstack_input(&s, f, len);
+	ck_assert_uint_eq(nsent, 1);
+	ck_assert_uint_eq(sent_len[0], len);
+	ck_assert_mem_eq(sent[0], gw_mac, 6);
+	ck_assert_uint_eq(ipstack_csum(sent[0] + 14, 20), 0);
+	ck_assert_uint_eq(sent[0][14 + 9], 17);
+	ck_assert_uint_eq(sent[0][34] << 8 | sent[0][35], 7);		/* from the echo port */
+	ck_assert_uint_eq(sent[0][36] << 8 | sent[0][37], 40000);	/* to the sender's */
+	ck_assert_uint_eq(udp_check(sent[0]), 0);
+	ck_assert_mem_eq(sent[0] + 42, f + 42, 33);
+	len = make_udp(f, 40001, 7, 10, true);			/* no checksum: accepted */
+	ipstack_input(&s, f, len);
+	ck_assert_uint_eq(nsent, 2);
+	ck_assert_uint_eq(udp_check(sent[1]), 0);		/* but ours always carries one */
+	len = make_udp(f, 40000, 7, 33, false);
+	f[50] ^= 0x10;						/* damaged in transit */
+	ipstack_input(&s, f, len);
+	len = make_udp(f, 40000, 7, 33, false);
+	f[38] = 0;
+	f[39] = 200;						/* UDP length past the IP datagram */
+	ipstack_input(&s, f, len);
+	len = make_udp(f, 40000, 7, 33, false);
+	f[39] = 4;						/* shorter than its header */
+	ipstack_input(&s, f, len);
+	ck_assert_uint_eq(s.stats.rx_bad, 3);
+	len = make_udp(f, 40000, 9, 33, false);			/* another port */
+	ipstack_input(&s, f, len);
+	ck_assert_uint_eq(nsent, 2);
+	ck_assert_uint_eq(s.stats.udp_echoed, 2);
+}
+END_TEST
+
 static Suite *ipstack_suite(void)
 {
 	Suite *su = suite_create("ipstack");
@@ -308,6 +408,7 @@ static Suite *ipstack_suite(void)
 	tcase_add_test(tc, test_malformed_ipv4);
 	tcase_add_test(tc, test_padding_ignored);
 	tcase_add_test(tc, test_arp_table_bounded);
+	tcase_add_test(tc, test_udp_echo);
 	suite_add_tcase(su, tc);
 	return su;
 }

@@ -6,7 +6,10 @@
  * 10.0.2.15/24: it resolves slirp's gateway by ARP, pings it and slirp's
  * DNS address and checks every reply's data, times the round trips, and
  * checks that an address outside (192.0.2.1) gets no answer, since the
- * network is restricted to the machine.
+ * network is restricted to the machine. With "inbound" on its command line
+ * it first waits for datagrams the host sends to its UDP echo port through
+ * a slirp host forward (tests/net/inbound-test): slirp must ask for our
+ * MAC by ARP first, so this shows dom0 answering ARP on the real path.
  */
 #include <pvabi/errno.h>
 #include "ipstack.h"
@@ -24,6 +27,7 @@
 #define OUTSIDE_IP	IPSTACK_ADDR(192, 0, 2, 1)	/* TEST-NET-1: never routed */
 #define PING_ID		0x5d0
 #define MS		1000000ULL
+#define INBOUND_COUNT	5		/* datagrams the host sends (tests/net/inbound-test) */
 
 static struct vnet nic;
 static struct ipstack ip;
@@ -58,6 +62,24 @@ static void on_echo(void *arg, uint32_t from, uint16_t id, uint16_t seq, const u
 		return;		/* a late reply to an earlier request */
 	want.got = true;
 	want.bad = len != want.len || memcmp(data, want.data, len) != 0;
+}
+
+/* The host's datagrams: "skiff-inbound N" for N = 0, 1, ... */
+static unsigned int inbound_ok, inbound_bad;
+static bool inbound_done;
+
+static void on_udp(void *arg, uint32_t from, uint16_t port, const uint8_t *data, size_t len)
+{
+	static const char prefix[] = "skiff-inbound ";
+
+	(void)arg;
+	(void)port;
+	if (from == GW_IP && len == sizeof(prefix) && !memcmp(data, prefix, sizeof(prefix) - 1) &&
+	    data[len - 1] == '0' + inbound_ok)
+		inbound_ok++;
+	else
+		inbound_bad++;
+	inbound_done = inbound_ok >= INBOUND_COUNT;
 }
 
 static struct rt_timer deadline_timer;
@@ -150,6 +172,21 @@ static void print_nic(void)
 		  vio_pci_read(bdf, 0x20, 4), nic.pci.msix_table_bar);
 }
 
+/* Serves the host's datagrams before dom0 has sent a frame: slirp learns our MAC only from our ARP reply. */
+static void inbound(void)
+{
+	rt_printf("net: waiting for the host's datagrams on udp 10.0.2.15:7\n");
+	ip.udp_echo = true;
+	ip.on_udp_echo = on_udp;
+	wait_for(&inbound_done, 120000 * MS);
+	tc_check(ip.stats.arp_requests_answered >= 1, "answered slirp's ARP request for 10.0.2.15 (%lu)",
+		 ip.stats.arp_requests_answered);
+	tc_check(inbound_ok == INBOUND_COUNT && !inbound_bad, "the host's %u datagrams arrived in order (%u, %u bad)",
+		 INBOUND_COUNT, inbound_ok, inbound_bad);
+	rt_printf("net: inbound: %lu datagrams echoed, %lu ARP requests answered\n", ip.stats.udp_echoed,
+		  ip.stats.arp_requests_answered);
+}
+
 void test_main(void)
 {
 	uint16_t seq = 0;
@@ -172,6 +209,8 @@ void test_main(void)
 	tc_check(nic.link_up, "link up");
 	ipstack_init(&ip, nic.mac, OUR_IP, 0xffffff00u, GW_IP, xmit, NULL);
 	ip.on_echo_reply = on_echo;
+	if (rt_has_word(rt_boot.si->cmd_line, "inbound"))
+		inbound();
 	if (!arp_known(GW_IP)) {
 		tc_fail("no ARP reply from slirp's gateway 10.0.2.2");
 		return;
