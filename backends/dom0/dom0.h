@@ -37,5 +37,7 @@ long dom0_store_init(void);
 void dom0_store_attach(struct dom0_domain *dd);
 void dom0_store_detach(struct dom0_domain *dd);
 uint64_t dom0_store_requests(void);
+/* dom0's own client handle on its store (for the block backend's nodes). */
+struct xs_handle *dom0_store_xs(void);
 
 #endif

@@ -138,6 +138,11 @@ void dom0_store_detach(struct dom0_domain *dd)
 	dom0_xs_release(&dom0_store, dd->info.domid, dd->info.handle);
 }
 
+struct xs_handle *dom0_store_xs(void)
+{
+	return dom0_store.h;
+}
+
 uint64_t dom0_store_requests(void)
 {
 	return dom0_store_up ? dom0_store.store.stats.requests : 0;

@@ -39,7 +39,8 @@ int vblk_open(struct vblk *b, bool with_irq)
 }
 
 /* Posts one request of n segments (header, data, status) and waits for it. */
-static int vblk_do(struct vblk *b, uint32_t type, uint64_t sector, void *const *pages, unsigned int n)
+static int vblk_do(struct vblk *b, uint32_t type, uint64_t sector, void *const *pages, unsigned int n,
+		   uint32_t last_len)
 {
 	struct virtq_seg segs[VBLK_MAX_PAGES + 2];
 	void *cookie;
@@ -52,7 +53,8 @@ static int vblk_do(struct vblk *b, uint32_t type, uint64_t sector, void *const *
 	*b->status = 0xff;		/* a value the device never writes: proves it answered */
 	segs[0] = (struct virtq_seg){ vio_bus_addr(b->hdr), sizeof(*b->hdr), false };
 	for (unsigned int i = 0; i < n; i++)
-		segs[1 + i] = (struct virtq_seg){ vio_bus_addr(pages[i]), 4096, type == VIRTIO_BLK_T_IN };
+		segs[1 + i] = (struct virtq_seg){ vio_bus_addr(pages[i]), i + 1 < n ? 4096 : last_len,
+						  type == VIRTIO_BLK_T_IN };
 	segs[1 + n] = (struct virtq_seg){ vio_bus_addr(b->status), 1, true };
 	if (virtq_add(&b->q, segs, n + 2, b) < 0)
 		return -1;
@@ -71,39 +73,49 @@ static int vblk_do(struct vblk *b, uint32_t type, uint64_t sector, void *const *
 	return *(volatile uint8_t *)b->status == VIRTIO_BLK_S_OK ? 0 : -1;
 }
 
-static int vblk_rw(struct vblk *b, uint32_t type, uint64_t sector, void *const *pages, unsigned int nr_pages)
+/* nr_sectors from sector on, through pages (full but for the last); split as seg_max requires. */
+static int vblk_rw(struct vblk *b, uint32_t type, uint64_t sector, void *const *pages, uint64_t nr_sectors)
 {
-	uint64_t sectors = (uint64_t)nr_pages * SECTORS_PER_PAGE;
-
-	if (sector > b->capacity || sectors > b->capacity - sector)
+	if (sector > b->capacity || nr_sectors > b->capacity - sector || !nr_sectors)
 		return -1;
 	if (type == VIRTIO_BLK_T_OUT && b->read_only)
 		return -1;
-	while (nr_pages) {
-		unsigned int n = nr_pages < b->seg_max ? nr_pages : b->seg_max;
+	while (nr_sectors) {
+		uint64_t max = (uint64_t)b->seg_max * SECTORS_PER_PAGE;
+		uint32_t s = (uint32_t)(nr_sectors < max ? nr_sectors : max);
+		unsigned int n = (s + SECTORS_PER_PAGE - 1) / SECTORS_PER_PAGE;
+		uint32_t last = (s - (n - 1) * SECTORS_PER_PAGE) * VBLK_SECTOR;
 
-		if (vblk_do(b, type, sector, pages, n))
+		if (vblk_do(b, type, sector, pages, n, last))
 			return -1;
 		pages += n;
-		nr_pages -= n;
-		sector += (uint64_t)n * SECTORS_PER_PAGE;
+		nr_sectors -= s;
+		sector += s;
 	}
 	return 0;
 }
 
 int vblk_read(struct vblk *b, uint64_t sector, void *const *pages, unsigned int nr_pages)
 {
-	return vblk_rw(b, VIRTIO_BLK_T_IN, sector, pages, nr_pages);
+	return vblk_rw(b, VIRTIO_BLK_T_IN, sector, pages, (uint64_t)nr_pages * SECTORS_PER_PAGE);
 }
 
 int vblk_write(struct vblk *b, uint64_t sector, void *const *pages, unsigned int nr_pages)
 {
-	return vblk_rw(b, VIRTIO_BLK_T_OUT, sector, pages, nr_pages);
+	return vblk_rw(b, VIRTIO_BLK_T_OUT, sector, pages, (uint64_t)nr_pages * SECTORS_PER_PAGE);
+}
+
+int vblk_sectors(struct vblk *b, bool write, uint64_t sector, void *const *pages, unsigned int nr_pages,
+		 uint32_t nr_sectors)
+{
+	if (nr_sectors > (uint64_t)nr_pages * SECTORS_PER_PAGE)
+		return -1;
+	return vblk_rw(b, write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN, sector, pages, nr_sectors);
 }
 
 int vblk_flush(struct vblk *b)
 {
 	if (!b->flush)
 		return -1;		/* the device does not say writes are durable after a flush */
-	return vblk_do(b, VIRTIO_BLK_T_FLUSH, 0, NULL, 0);
+	return vblk_do(b, VIRTIO_BLK_T_FLUSH, 0, NULL, 0, 0);
 }

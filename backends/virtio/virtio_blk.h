@@ -52,11 +52,13 @@ int vblk_open(struct vblk *b, bool with_irq);
 /*
  * Synchronous I/O on whole pages of DMA memory (vio_dma_page): nr_pages
  * pages from sector on; the request is split as seg_max requires. 0, or
- * -1 (bad range, device error), with the device's status in *dev_status
- * when not NULL.
+ * -1 (bad range, device error).
  */
 int vblk_read(struct vblk *b, uint64_t sector, void *const *pages, unsigned int nr_pages);
 int vblk_write(struct vblk *b, uint64_t sector, void *const *pages, unsigned int nr_pages);
+/* The same for nr_sectors (the last page used in part), for a backend's sector-sized requests. */
+int vblk_sectors(struct vblk *b, bool write, uint64_t sector, void *const *pages, unsigned int nr_pages,
+		 uint32_t nr_sectors);
 /* Everything acknowledged before it is on stable storage when it returns 0 (VIRTIO_BLK_T_FLUSH). */
 int vblk_flush(struct vblk *b);
 

@@ -52,12 +52,36 @@ static int verify(const char *path)
 	return 0;
 }
 
+/* After a guest copied the host's region to the write region: the two match, the rest is untouched. */
+static int verify_copy(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char sec[512];
+	uint64_t bad = 0;
+
+	if (!f)
+		return perror(path), 1;
+	for (uint64_t s = 0; s < BLK_IMAGE_BYTES / 512; s++) {
+		int ok = fread(sec, 1, sizeof(sec), f) == sizeof(sec);
+		uint64_t src = s >= BLK_WRITE_FIRST && s < BLK_WRITE_FIRST + BLK_WRITE_SECTORS ? s - BLK_WRITE_FIRST : s;
+
+		for (unsigned int j = 0; ok && j < 512; j++)
+			ok = sec[j] == (src < BLK_READ_SECTORS ? blk_host_byte(src, j) : 0);
+		bad += !ok;
+	}
+	fclose(f);
+	printf("blk_image: %llu sectors differ from the copy the guest was to make\n", (unsigned long long)bad);
+	return bad != 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "make"))
 		return make(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "verify"))
 		return verify(argv[2]);
-	fprintf(stderr, "usage: blk_image make|verify FILE\n");
+	if (argc == 3 && !strcmp(argv[1], "verify-copy"))
+		return verify_copy(argv[2]);
+	fprintf(stderr, "usage: blk_image make|verify|verify-copy FILE\n");
 	return 64;
 }

@@ -4,6 +4,8 @@
 #include <hv/frame.h>
 #include <hv/iomem.h>
 #include <hv/main.h>
+#include <hv/percpu.h>
+#include <hv/sched.h>
 
 /*
  * 0xFEC00000-0xFEFFFFFF: the I/O APICs, the HPET, the local APICs and the
@@ -29,7 +31,20 @@ static bool firmware_range(mfn_t mfn)
 	return false;
 }
 
+/* Per CPU: the flag spans one entry's update, which runs to its end on the CPU that began it. */
+static bool io_update_on[SCHED_MAX_CPUS];
+
+void iomem_io_update(bool on)
+{
+	io_update_on[smp_processor_id()] = on;
+}
+
 bool iomem_frame_ok(const struct domain *d, mfn_t mfn, bool writable)
+{
+	return io_update_on[smp_processor_id()] && iomem_device_frame(d, mfn, writable);
+}
+
+bool iomem_device_frame(const struct domain *d, mfn_t mfn, bool writable)
 {
 	if (!d->is_privileged || mfn >= MAX_PHYS_FRAMES)
 		return false;

@@ -7,7 +7,7 @@
 struct domain;
 
 /*
- * May d map machine frame mfn as device memory (an L1 entry that holds no
+ * Is machine frame mfn device memory d may map (an L1 entry that holds no
  * frame reference)? Only the privileged domain, only frames that are no
  * RAM the firmware reported, lie outside the frame table and outside the
  * hypervisor's own devices (I/O APIC, HPET, local APIC and the MSI
@@ -15,7 +15,17 @@ struct domain;
  * hypervisor programs. dom0 is trusted with DMA (there is no IOMMU), so
  * this guards against dom0's mistakes, not against a hostile dom0.
  */
+bool iomem_device_frame(const struct domain *d, mfn_t mfn, bool writable);
+
+/*
+ * The page-table code's question: may this entry name a device frame?
+ * Only inside mmu_update(DOMID_IO), dom0's explicit request (iomem_io_update
+ * brackets the one entry it installs, on this CPU), and then only what
+ * iomem_device_frame allows. Elsewhere a frame the hypervisor does not
+ * manage is refused as before: a mistake, not a device.
+ */
 bool iomem_frame_ok(const struct domain *d, mfn_t mfn, bool writable);
+void iomem_io_update(bool on);
 
 /*
  * Pirqs (arch/x86_64/pv/physdev.c) as event_channel.c sees them. The

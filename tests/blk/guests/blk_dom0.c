@@ -74,6 +74,8 @@ static void check_msix_table(void)
 	tc_expect_eq(hyp_update_va_mapping(RT_PTR(va), (tbl << 12) | 0x1b | 2, UVMF_INVLPG), -XEN_EINVAL,
 		     "and no upgrade to writable through update_va_mapping");
 	tc_expect_eq(hyp_update_va_mapping(RT_PTR(va), 0, UVMF_INVLPG), 0, "unmapping it");
+	tc_expect_eq(hyp_update_va_mapping(RT_PTR(va), (tbl << 12) | 0x19, UVMF_INVLPG), -XEN_EINVAL,
+		     "the same frame read-only through update_va_mapping (only mmu_update(DOMID_IO) maps devices)");
 	rt_window_put(va);
 }
 

@@ -237,7 +237,7 @@ static int io_update_check(struct domain *d, const struct mmu_update *u)
 
 	if (cmd != MMU_NORMAL_PT_UPDATE && cmd != MMU_PT_UPDATE_PRESERVE_AD && cmd != MMU_PT_UPDATE_NO_TRANSLATE)
 		return -XEN_EINVAL;
-	if ((u->val & PV_PTE_P) && !iomem_frame_ok(d, pv_pte_mfn(u->val), u->val & PV_PTE_RW))
+	if ((u->val & PV_PTE_P) && !iomem_device_frame(d, pv_pte_mfn(u->val), u->val & PV_PTE_RW))
 		return -XEN_EPERM;
 	return 0;
 }
@@ -304,8 +304,11 @@ long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t pdone, uint64_t forei
 			break;
 		}
 		rc = io ? io_update_check(d, &u) : 0;
-		if (!rc)
+		if (!rc) {
+			iomem_io_update(io);
 			rc = one_mmu_update(d, &u);
+			iomem_io_update(false);
+		}
 		/* A table this entry needs was left partly validated: this entry again, later. */
 		if (rc == -XEN_ERESTART)
 			return batch_continue(__HYPERVISOR_mmu_update, reqs + done * sizeof(u), count - done, pdone,

@@ -261,7 +261,7 @@ static long physdev_map_pirq(struct domain *cd, uint64_t arg)
 		return rc;
 	/* The table must be device memory: a BAR dom0 pointed at RAM would have us write into it. */
 	if ((unsigned int)m.entry_nr >= nr || (m.table_base && m.table_base != r.table_bar) ||
-	    !iomem_frame_ok(cd, (r.table + (paddr_t)m.entry_nr * 16) >> PAGE_SHIFT, false))
+	    !iomem_device_frame(cd, (r.table + (paddr_t)m.entry_nr * 16) >> PAGE_SHIFT, false))
 		return -XEN_EINVAL;
 	e = msix_entry_map(r.table + (paddr_t)m.entry_nr * 16);
 	if (!e)

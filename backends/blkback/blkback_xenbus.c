@@ -1,0 +1,124 @@
+/* blkback's xenbus handshake: backend nodes, frontend nodes read and checked, states moved as xen-blkfront expects. */
+#include <stdio.h>
+#include <string.h>
+#include "blkback_xenbus.h"
+
+#define VDISK_READONLY_FLAG	0x4	/* blkif.h's VDISK_READONLY, for the "info" node */
+
+/* A decimal node value of at most max, nothing else in it; -1 if missing or malformed. */
+static int read_uint(struct blkback_vbd *v, const char *dir, const char *node, uint64_t max, uint64_t *out)
+{
+	char path[128], buf[32];
+	uint64_t n = 0;
+
+	if (snprintf(path, sizeof(path), "%s/%s", dir, node) >= (int)sizeof(path) ||
+	    v->ops->read(v->ctx, path, buf, sizeof(buf)) || !buf[0])
+		return -1;
+	for (const char *p = buf; *p; p++) {
+		uint64_t d = (uint64_t)(*p - '0');
+
+		/* n * 10 + d <= max, decided without computing anything that could wrap. */
+		if (*p < '0' || *p > '9' || d > max || n > (max - d) / 10)
+			return -1;
+		n = n * 10 + d;
+	}
+	*out = n;
+	return 0;
+}
+
+static int write_node(struct blkback_vbd *v, const char *node, const char *fmt, uint64_t val)
+{
+	char path[128], buf[32];
+
+	if (snprintf(path, sizeof(path), "%s/%s", v->be_path, node) >= (int)sizeof(path))
+		return -1;
+	snprintf(buf, sizeof(buf), fmt, (unsigned long long)val);
+	return v->ops->write(v->ctx, path, buf);
+}
+
+static void set_state(struct blkback_vbd *v, enum xenbus_state s)
+{
+	if (write_node(v, "state", "%llu", (uint64_t)s) == 0)
+		v->state = s;
+}
+
+int blkback_xb_start(struct blkback_vbd *v, uint16_t frontend, uint32_t devid, uint64_t sectors, bool read_only,
+		     const struct blkback_xs_ops *ops, void *ctx)
+{
+	char mode[2] = { read_only ? 'r' : 'w', 0 };
+	char path[128];
+
+	*v = (struct blkback_vbd){ .frontend = frontend, .devid = devid, .sectors = sectors, .read_only = read_only,
+				   .state = XenbusStateUnknown, .ops = ops, .ctx = ctx };
+	snprintf(v->be_path, sizeof(v->be_path), "backend/vbd/%u/%u", frontend, devid);
+	snprintf(v->fe_path, sizeof(v->fe_path), "/local/domain/%u/device/vbd/%u", frontend, devid);
+	snprintf(path, sizeof(path), "%s/mode", v->be_path);
+	if (write_node(v, "sectors", "%llu", sectors) || write_node(v, "sector-size", "%llu", 512) ||
+	    write_node(v, "info", "%llu", read_only ? VDISK_READONLY_FLAG : 0) ||
+	    write_node(v, "feature-flush-cache", "%llu", 1) || ops->write(ctx, path, mode))
+		return -1;
+	set_state(v, XenbusStateInitWait);
+	return v->state == XenbusStateInitWait ? 0 : -1;
+}
+
+/* The frontend's ring: a single page (we offer no max-ring-page-order) in the native 64-bit layout. */
+static int read_ring(struct blkback_vbd *v)
+{
+	char path[128], proto[32];
+	uint64_t ref, port;
+
+	if (read_uint(v, v->fe_path, "ring-ref", UINT32_MAX, &ref) ||
+	    read_uint(v, v->fe_path, "event-channel", UINT32_MAX, &port))
+		return -1;
+	snprintf(path, sizeof(path), "%s/protocol", v->fe_path);
+	/* No node means the native protocol; the 32-bit layouts are not served. */
+	if (v->ops->read(v->ctx, path, proto, sizeof(proto)) == 0 && strcmp(proto, "x86_64-abi") != 0)
+		return -1;
+	v->ring_ref = (uint32_t)ref;
+	v->evtchn = (uint32_t)port;
+	return 0;
+}
+
+static void disconnect(struct blkback_vbd *v)
+{
+	if (v->connected)
+		v->ops->disconnect(v->ctx);
+	v->connected = false;
+}
+
+enum xenbus_state blkback_xb_frontend_changed(struct blkback_vbd *v)
+{
+	uint64_t fe;
+
+	if (read_uint(v, v->fe_path, "state", XENBUS_STATE_MAX, &fe))
+		fe = XenbusStateUnknown;
+	switch (fe) {
+	case XenbusStateInitialised:
+	case XenbusStateConnected:
+		if (v->connected || v->state != XenbusStateInitWait)
+			break;
+		if (read_ring(v) || v->ops->connect(v->ctx, v->frontend, v->ring_ref, v->evtchn)) {
+			set_state(v, XenbusStateClosing);
+			break;
+		}
+		v->connected = true;
+		set_state(v, XenbusStateConnected);
+		break;
+	case XenbusStateClosing:
+		disconnect(v);
+		set_state(v, XenbusStateClosing);
+		break;
+	case XenbusStateClosed:
+		disconnect(v);
+		set_state(v, XenbusStateClosed);
+		break;
+	case XenbusStateInitialising:
+		/* A frontend that starts over (a rebooted guest) finds us waiting again, as Linux's blkback does. */
+		if (v->state == XenbusStateClosed)
+			set_state(v, XenbusStateInitWait);
+		break;
+	default:
+		break;		/* InitWait, Unknown, reconfiguration: nothing for us to do */
+	}
+	return v->state;
+}

@@ -1,0 +1,310 @@
+/*
+ * blkfront_guest (domU): a blkif frontend as xen-blkfront behaves, against
+ * dom0's blkback (backends/dom0/blk.c) and through it dom0's virtio-blk
+ * disk. The xenbus handshake on dom0's xenstored, a one-page ring granted
+ * to dom0, data pages granted per request. It reads the host's pattern,
+ * writes its own over the write region, flushes, reads it back (the host
+ * then checks the file), times both directions, then sends requests a
+ * broken or hostile frontend would (bad segment counts, grants it never
+ * gave, sectors past the end, unknown operations) and checks that each
+ * gets an error and the ring keeps serving.
+ */
+#include <pvabi/errno.h>
+#include <pvabi/event_channel.h>
+#include <pvabi/grant_table.h>
+#include <pvabi/io/blkif.h>
+#include <pvabi/io/ring.h>
+#include <pvabi/io/xenbus.h>
+#include "rt_event.h"
+#include "rt_page.h"
+#include "rt_timer.h"
+#include "rt_xs.h"
+#include "test.h"
+#include "../blk_pattern.h"
+
+#define VBD		"device/vbd/51712"
+#define REF_RING	8		/* refs below 8 are the toolstack's */
+#define REF_DATA	9
+#define NSEG		BLKIF_MAX_SEGMENTS_PER_REQUEST
+#define SECT_PER_REQ	(NSEG * 8)
+
+static struct xs_handle *xs;
+static volatile struct grant_entry_v1 *gtab;
+static struct pvabi_ring ring;
+static uint8_t *data[NSEG];
+static evtchn_port_t port;
+static char be_path[128];
+
+static void on_nap(struct rt_timer *t, void *arg)
+{
+	(void)t;
+	(void)arg;
+}
+
+/* Until an event or 20 ms. */
+static void nap(void)
+{
+	static struct rt_timer t;
+
+	rt_timer_arm(&t, rt_now_ns() + 20000000ULL, on_nap, NULL);
+	rt_event_block();
+	rt_timer_cancel(&t);
+}
+
+/* Responses are looked for after every wake-up: the event only ends the nap. */
+static void on_ring_event(evtchn_port_t p, void *arg)
+{
+	(void)p;
+	(void)arg;
+}
+
+static bool read_node(const char *path, char *buf, size_t len)
+{
+	unsigned int n;
+	char *v = xs_read(xs, XBT_NULL, path, &n);
+	bool ok = v && n < len;
+
+	if (ok) {
+		memcpy(buf, v, n);
+		buf[n] = 0;
+	}
+	xs_free(xs, v);
+	return ok;
+}
+
+static bool write_node(const char *path, const char *val)
+{
+	return xs_write(xs, XBT_NULL, path, val, (unsigned int)strlen(val));
+}
+
+static uint64_t num(const char *s)
+{
+	uint64_t n = 0;
+
+	for (; *s >= '0' && *s <= '9'; s++)
+		n = n * 10 + (uint64_t)(*s - '0');
+	return n;
+}
+
+/* Waits up to secs for the backend's state to become want. */
+static bool backend_state(unsigned int want, unsigned int secs)
+{
+	char path[160], v[16];
+	uint64_t end = rt_now_ns() + secs * 1000000000ULL;
+
+	snprintf(path, sizeof(path), "%s/state", be_path);
+	do {
+		if (read_node(path, v, sizeof(v)) && num(v) == want)
+			return true;
+		nap();
+	} while (rt_now_ns() < end);
+	return false;
+}
+
+static void grant(grant_ref_t ref, const void *page)
+{
+	gtab[ref].domid = 0;
+	gtab[ref].frame = (uint32_t)rt_pfn_to_mfn((RT_PTR(page) - RT_VIRT_BASE) >> 12);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	gtab[ref].flags = GTF_permit_access;
+}
+
+static bool setup_grants(void)
+{
+	uint64_t frame = 0;
+	struct gnttab_setup_table st = { .dom = DOMID_SELF, .nr_frames = 1, .frame_list = RT_PTR(&frame) };
+	void *win = rt_window_get();
+
+	if (!win || hyp_grant_table_op(GNTTABOP_setup_table, RT_PTR(&st), 1) || st.status != GNTST_okay ||
+	    rt_window_map(win, frame, true))
+		return false;
+	gtab = win;
+	for (unsigned int i = 0; i < NSEG; i++) {
+		if (!(data[i] = rt_page_alloc()))
+			return false;
+		grant(REF_DATA + i, data[i]);
+	}
+	return true;
+}
+
+/* Posts one request and waits for its answer; returns the status (or 99 if none came in 30 s). */
+static int16_t request(const struct blkif_request *r)
+{
+	struct blkif_request *slot = pvabi_front_next_request(&ring);
+	struct blkif_response rsp;
+	uint64_t end = rt_now_ns() + 30000000000ULL;
+
+	*slot = *r;
+	if (pvabi_front_push_requests(&ring))
+		rt_event_send(port);
+	while (pvabi_front_final_check(&ring) == 0) {
+		if (rt_now_ns() > end)
+			return 99;
+		nap();
+	}
+	PVABI_FRONT_TAKE(&ring, &rsp);
+	if (rsp.id != r->id)
+		return 98;
+	return rsp.status;
+}
+
+static struct blkif_request rw(uint8_t op, uint64_t sector, unsigned int nseg)
+{
+	static uint64_t id = 1;
+	struct blkif_request r = { .operation = op, .nr_segments = (uint8_t)nseg, .id = id++, .sector_number = sector };
+
+	for (unsigned int i = 0; i < nseg && i < NSEG; i++)
+		r.seg[i] = (struct blkif_request_segment){ .gref = REF_DATA + i, .first_sect = 0, .last_sect = 7 };
+	return r;
+}
+
+static bool connect(void)
+{
+	char path[160], v[160];
+	struct evtchn_alloc_unbound au = { .dom = DOMID_SELF, .remote_dom = 0 };
+	uint64_t end = rt_now_ns() + 20000000000ULL;
+	uint8_t *rp;
+
+	while (!read_node(VBD "/backend", be_path, sizeof(be_path))) {
+		if (rt_now_ns() > end)
+			return false;
+		nap();
+	}
+	if (!backend_state(XenbusStateInitWait, 20))
+		return false;
+	snprintf(path, sizeof(path), "%s/sectors", be_path);
+	tc_check(read_node(path, v, sizeof(v)) && num(v) == BLK_IMAGE_BYTES / 512, "backend sectors = %s", v);
+	snprintf(path, sizeof(path), "%s/feature-flush-cache", be_path);
+	tc_check(read_node(path, v, sizeof(v)) && num(v) == 1, "the backend offers flush");
+	if (!setup_grants() || hyp_event_channel_op(EVTCHNOP_alloc_unbound, RT_PTR(&au)))
+		return false;
+	port = au.port;
+	rt_event_set_handler(port, on_ring_event, NULL);
+	rt_event_unmask(port);
+	rp = rt_page_alloc();
+	if (!rp)
+		return false;
+	pvabi_sring_init((struct pvabi_sring_hdr *)rp);
+	pvabi_ring_attach(&ring, rp, 4096, sizeof(union blkif_sring_entry));
+	grant(REF_RING, rp);
+	snprintf(v, sizeof(v), "%u", REF_RING);
+	write_node(VBD "/ring-ref", v);
+	snprintf(v, sizeof(v), "%u", port);
+	write_node(VBD "/event-channel", v);
+	write_node(VBD "/protocol", "x86_64-abi");
+	write_node(VBD "/state", "3");
+	return backend_state(XenbusStateConnected, 20);
+}
+
+static void print_rate(const char *what, uint64_t bytes, uint64_t ns)
+{
+	uint64_t centi = ns ? bytes * 1000000000ULL / ns * 100 / (1 << 20) : 0;
+
+	rt_printf("blkfront: %s: %lu KiB in %lu ms: %lu.%02lu MiB/s\n", what, bytes >> 10, ns / 1000000,
+		  centi / 100, centi % 100);
+}
+
+/* The whole region in requests of NSEG pages (the last one shorter): read and check, or fill and write. */
+static bool pass(uint64_t first, uint64_t nsect, bool write, bool guest_pattern, uint64_t *ns)
+{
+	*ns = 0;
+	for (uint64_t s = first; s < first + nsect; s += SECT_PER_REQ) {
+		uint64_t n = first + nsect - s < SECT_PER_REQ ? first + nsect - s : SECT_PER_REQ;
+		struct blkif_request r = rw(write ? BLKIF_OP_WRITE : BLKIF_OP_READ, s, (unsigned int)((n + 7) / 8));
+		uint64_t t0;
+		int16_t st;
+
+		r.seg[r.nr_segments - 1].last_sect = (uint8_t)((n - 1) % 8);
+		if (write)
+			for (uint64_t k = 0; k < n * 512; k++)
+				data[k / 4096][k % 4096] = blk_guest_byte(s + k / 512, (unsigned int)(k % 512));
+		t0 = rt_now_ns();
+		st = request(&r);
+		*ns += rt_now_ns() - t0;
+		if (st != BLKIF_RSP_OKAY) {
+			tc_fail("%s of sectors %lu+%lu: status %d", write ? "write" : "read", s, n, st);
+			return false;
+		}
+		for (uint64_t k = 0; !write && k < n * 512; k++) {
+			uint8_t want = guest_pattern ? blk_guest_byte(s + k / 512, (unsigned int)(k % 512))
+						     : blk_host_byte(s + k / 512, (unsigned int)(k % 512));
+
+			if (data[k / 4096][k % 4096] != want) {
+				tc_fail("sector %lu byte %lu: 0x%02x, wanted 0x%02x", s + k / 512, k % 512,
+					data[k / 4096][k % 4096], want);
+				return false;
+			}
+		}
+	}
+	return true;
+}
+
+static void hostile(void)
+{
+	struct blkif_request r;
+
+	r = rw(BLKIF_OP_READ, 0, 1);
+	r.nr_segments = 12;
+	tc_expect_eq(request(&r), BLKIF_RSP_ERROR, "12 segments");
+	r = rw(BLKIF_OP_READ, 0, 0);
+	tc_expect_eq(request(&r), BLKIF_RSP_ERROR, "a read of no segments");
+	r = rw(BLKIF_OP_WRITE, BLK_WRITE_FIRST, 2);
+	r.seg[1].gref = 2000;
+	tc_expect_eq(request(&r), BLKIF_RSP_ERROR, "a grant we never gave");
+	r = rw(BLKIF_OP_READ, 0, 1);
+	r.seg[0].gref = 0;		/* the console ring: granted to dom0, but not for this */
+	r.seg[0].first_sect = 6;
+	r.seg[0].last_sect = 3;
+	tc_expect_eq(request(&r), BLKIF_RSP_ERROR, "first_sect after last_sect");
+	r = rw(BLKIF_OP_READ, BLK_IMAGE_BYTES / 512 - 4, 1);
+	tc_expect_eq(request(&r), BLKIF_RSP_ERROR, "a page reaching past the end of the disk");
+	r = rw(BLKIF_OP_READ, 0xfffffffffffffff0ULL, 1);
+	tc_expect_eq(request(&r), BLKIF_RSP_ERROR, "a sector number that wraps");
+	r = rw(BLKIF_OP_DISCARD, 0, 0);
+	tc_expect_eq(request(&r), BLKIF_RSP_EOPNOTSUPP, "discard (not offered)");
+	r = rw(77, 0, 0);
+	tc_expect_eq(request(&r), BLKIF_RSP_EOPNOTSUPP, "an unknown operation");
+	r = rw(BLKIF_OP_READ, BLK_IMAGE_BYTES / 512 - 8, 1);
+	tc_expect_eq(request(&r), BLKIF_RSP_OKAY, "and the last page of the disk still reads");
+}
+
+static void disconnect(void)
+{
+	write_node(VBD "/state", "5");
+	tc_check(backend_state(XenbusStateClosing, 20), "the backend follows to Closing");
+	write_node(VBD "/state", "6");
+	tc_check(backend_state(XenbusStateClosed, 20), "and to Closed");
+}
+
+void test_main(void)
+{
+	uint64_t ns;
+	long rc;
+
+	if (rt_page_init() || rt_event_init() || rt_timer_init() || !(xs = rt_xs_open(&rc))) {
+		tc_error("runtime or xenstore set-up failed");
+		return;
+	}
+	if (!connect()) {
+		tc_fail("no connection to the block backend");
+		return;
+	}
+	tc_pass("connected to dom0's blkback: ring grant %u, port %u", REF_RING, port);
+	if (pass(0, BLK_READ_SECTORS, false, false, &ns)) {
+		tc_pass("read the host's %u sectors through blkback", BLK_READ_SECTORS);
+		print_rate("sequential read", (uint64_t)BLK_READ_SECTORS * 512, ns);
+	}
+	if (pass(BLK_WRITE_FIRST, BLK_WRITE_SECTORS, true, true, &ns)) {
+		tc_pass("wrote %u sectors through blkback", BLK_WRITE_SECTORS);
+		print_rate("sequential write", (uint64_t)BLK_WRITE_SECTORS * 512, ns);
+	}
+	{
+		struct blkif_request f = rw(BLKIF_OP_FLUSH_DISKCACHE, 0, 0);
+
+		tc_expect_eq(request(&f), BLKIF_RSP_OKAY, "flush");
+	}
+	if (pass(BLK_WRITE_FIRST, BLK_WRITE_SECTORS, false, true, &ns))
+		tc_pass("read our %u sectors back", BLK_WRITE_SECTORS);
+	hostile();
+	disconnect();
+}
