@@ -6,6 +6,7 @@
 #include "rt_timer.h"
 #include "dom0.h"
 #include "dom0_blk.h"
+#include "dom0_net.h"
 
 /* A console written without a notification still shows within this long. */
 #define DOM0_POLL_NS	100000000ULL
@@ -53,9 +54,11 @@ void rt_app_main(void)
 	if ((rc = dom0_domctl(&op)) != 0)
 		dom0_die("announcing the console backend", rc);
 	dom0_blk_init();
+	dom0_net_init();
 	rt_timer_arm(&dom0_tick, rt_now_ns() + DOM0_POLL_NS, dom0_on_tick, NULL);
 	for (;;) {
 		dom0_blk_poll();
+		dom0_net_poll();
 		if (dom0_rescan) {
 			dom0_rescan = false;
 			if (dom0_domains_scan() == 0 && dom0_domains) {
