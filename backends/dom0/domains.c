@@ -6,6 +6,7 @@
 #include "rt_page.h"
 #include "dom0.h"
 #include "dom0_blk.h"
+#include "dom0_net.h"
 
 struct dom0_domain *dom0_domains;
 
@@ -119,8 +120,11 @@ static void dom0_update(const struct skiff_dominfo *info)
 		dom0_store_attach(dd);
 	if (info->state == SKIFF_DOMSTATE_running && dd->store_up)
 		dom0_blk_attach(dd);
+	if (info->state == SKIFF_DOMSTATE_running && dd->store_up)
+		dom0_net_attach(dd);
 	if (info->state >= SKIFF_DOMSTATE_shutdown) {
 		dom0_blk_detach(dd);
+		dom0_net_detach(dd);
 		dom0_store_detach(dd);
 		dom0_console_detach(dd);
 		dd->gone = true;

@@ -6,6 +6,7 @@
 #include "rt_timer.h"
 #include "dom0.h"
 #include "dom0_blk.h"
+#include "dom0_net.h"
 
 /* A console written without a notification still shows within this long. */
 #define DOM0_POLL_NS	100000000ULL
@@ -58,10 +59,12 @@ void rt_app_main(void)
 		dom0_die("binding VIRQ_CONSOLE", rc);
 	/* The disks before the guests that may use them. */
 	dom0_blk_init();
+	dom0_net_init();
 	dom0_toolstack_boot(&wanted);
 	rt_timer_arm(&dom0_tick, rt_now_ns() + DOM0_POLL_NS, dom0_on_tick, NULL);
 	for (;;) {
 		dom0_blk_poll();
+		dom0_net_poll();
 		if (dom0_rescan) {
 			dom0_rescan = false;
 			/* Domains the boot modules asked for and none came up: nothing to serve either. */

@@ -13,8 +13,13 @@
 #include "sec_util.h"
 #include "test.h"
 
-/* Where QEMU's q35 firmware puts the virtio disk's BARs in this test's machine, and the hypervisor's devices. */
-static const uint64_t device_frames[] = { 0xfebd1, 0xfebd0, 0xfe000, 0xfe001, 0xfee00, 0xfec00 };
+/*
+ * Where QEMU's q35 firmware puts the virtio disk's BARs in this test's
+ * machine, and the hypervisor's devices. The command line names another
+ * device instead (devfn=, msix_frame=, bar_frame=): the NIC of net_dom0.
+ */
+static uint64_t device_frames[] = { 0xfebd1, 0xfebd0, 0xfe000, 0xfe001, 0xfee00, 0xfec00 };
+static unsigned int target_devfn = 3 << 3;
 
 /* After the first round the same attacks repeat silently: only a result that differs is reported. */
 static bool quiet;
@@ -68,8 +73,8 @@ static void config_space(void)
 		CHECK(port_in32(0xcfc) == 0xffffffffu, "config space of 00:%02x.0 reads all-ones", devfn >> 3);
 	}
 	CHECK(port_in32(0xcf8) == 0xffffffffu, "the address port holds nothing of ours");
-	/* A BAR write that reached the hardware would move dom0's disk away from it. */
-	port_out32(0xcf8, 0x80000000u | (3 << 11) | 0x20);
+	/* A BAR write that reached the hardware would move dom0's device away from it. */
+	port_out32(0xcf8, 0x80000000u | (target_devfn << 8) | 0x20);
 	port_out32(0xcfc, 0);
 	iopl.iopl = 0;
 	EXPECT(physdev(PHYSDEVOP_set_iopl, &iopl), 0, "IOPL back to 0");
@@ -101,11 +106,11 @@ static void device_memory(void)
 static void pirqs(void)
 {
 	struct physdev_map_pirq m = { .domid = DOMID_SELF, .type = MAP_PIRQ_TYPE_MSI, .index = -1, .pirq = -1,
-				       .bus = 0, .devfn = 3 << 3, .entry_nr = 0 };
+				       .bus = 0, .devfn = target_devfn, .entry_nr = 0 };
 	struct physdev_unmap_pirq u = { .domid = DOMID_SELF, .pirq = 16 };
 	struct evtchn_bind_pirq b = { .pirq = 16 };
 
-	EXPECT(physdev(PHYSDEVOP_map_pirq, &m), -XEN_EPERM, "map_pirq of the disk's MSI-X entry 0");
+	EXPECT(physdev(PHYSDEVOP_map_pirq, &m), -XEN_EPERM, "map_pirq of dom0's device's MSI-X entry 0");
 	m.entry_nr = 1;
 	m.domid = 0;
 	EXPECT(physdev(PHYSDEVOP_map_pirq, &m), -XEN_EPERM, "map_pirq on dom0's behalf");
@@ -124,6 +129,11 @@ void test_main(void)
 {
 	uint64_t end;
 
+	target_devfn = (unsigned int)sec_cmdline_num("devfn=", target_devfn) & 0xff;
+	device_frames[0] = sec_cmdline_num("msix_frame=", device_frames[0]);
+	device_frames[1] = device_frames[0] - 1;
+	device_frames[2] = sec_cmdline_num("bar_frame=", device_frames[2]);
+	device_frames[3] = device_frames[2] + 1;
 	if (!sec_clock_init()) {
 		tc_error("no clock");
 		return;

@@ -1,0 +1,513 @@
+/* Host tests of netback (backends/netback): a simulated netfront on real ring pages, grants as an array of pages. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <pvabi/xen.h>
+#include "netback.h"
+#include "netback_xs.h"
+
+#define FRONT		5
+#define NGRANTS		32
+#define TX_GMFN		0x1000
+#define RX_GMFN		0x1001
+
+static uint8_t tx_ring[4096] __attribute__((aligned(4096))), rx_ring[4096] __attribute__((aligned(4096)));
+static uint8_t grants[NGRANTS][4096];		/* the frontend's granted pages, by ref */
+static uint8_t tx_page[4096], rx_page[4096];	/* dom0's own */
+static struct pvabi_ring ftx, frx;		/* the frontend's views */
+static struct nb_vif v;
+static const uint8_t vif_mac[6] = { 0x00, 0x16, 0x3e, 0x01, 0x02, 0x03 };
+static unsigned int notified, copy_calls;
+static bool copy_hypercall_fails;
+static uint8_t delivered[4][2048];
+static size_t delivered_len[4];
+static unsigned int ndelivered;
+
+static uint8_t *copy_end(struct gnttab_copy_ptr *p, bool gref, int16_t *status)
+{
+	if (gref) {
+		if (p->domid != FRONT || p->u.ref >= NGRANTS) {
+			*status = GNTST_bad_gntref;
+			return NULL;
+		}
+		return grants[p->u.ref];
+	}
+	if (p->domid != DOMID_SELF || (p->u.gmfn != TX_GMFN && p->u.gmfn != RX_GMFN)) {
+		*status = GNTST_bad_copy_arg;
+		return NULL;
+	}
+	return p->u.gmfn == TX_GMFN ? tx_page : rx_page;
+}
+
+/* GNTTABOP_copy as the hypervisor checks it: refs, domains, offset + len within the page. */
+static int fake_copy(void *ctx, struct gnttab_copy *ops, unsigned int n)
+{
+	ck_assert_ptr_eq(ctx, &v);
+	copy_calls++;
+	if (copy_hypercall_fails)
+		return -14;
+	for (unsigned int i = 0; i < n; i++) {
+		uint8_t *src, *dst;
+
+		ops[i].status = GNTST_okay;
+		src = copy_end(&ops[i].source, ops[i].flags & GNTCOPY_source_gref, &ops[i].status);
+		dst = copy_end(&ops[i].dest, ops[i].flags & GNTCOPY_dest_gref, &ops[i].status);
+		if (!src || !dst)
+			continue;
+		if (ops[i].source.offset + ops[i].len > 4096 || ops[i].dest.offset + ops[i].len > 4096) {
+			ops[i].status = GNTST_bad_copy_arg;
+			continue;
+		}
+		memcpy(dst + ops[i].dest.offset, src + ops[i].source.offset, ops[i].len);
+	}
+	return 0;
+}
+
+static void fake_notify(void *ctx)
+{
+	ck_assert_ptr_eq(ctx, &v);
+	notified++;
+}
+
+static void deliver(void *arg, const uint8_t *frame, size_t len)
+{
+	ck_assert_ptr_eq(arg, &v);
+	ck_assert_uint_le(len, NB_MAX_FRAME);
+	if (ndelivered < 4) {
+		memcpy(delivered[ndelivered], frame, len);
+		delivered_len[ndelivered] = len;
+	}
+	ndelivered++;
+}
+
+static void setup(void)
+{
+	static const struct nb_platform plat = { fake_copy, fake_notify, &v };
+
+	memset(tx_ring, 0, sizeof(tx_ring));
+	memset(rx_ring, 0, sizeof(rx_ring));
+	pvabi_sring_init((struct pvabi_sring_hdr *)tx_ring);
+	pvabi_sring_init((struct pvabi_sring_hdr *)rx_ring);
+	ck_assert(pvabi_ring_attach(&ftx, tx_ring, 4096, sizeof(union netif_tx_sring_entry)));
+	ck_assert(pvabi_ring_attach(&frx, rx_ring, 4096, sizeof(union netif_rx_sring_entry)));
+	nb_vif_init(&v, FRONT, vif_mac, tx_ring, rx_ring, &plat, deliver, &v, tx_page, TX_GMFN, rx_page, RX_GMFN);
+	notified = copy_calls = ndelivered = 0;
+	copy_hypercall_fails = false;
+	for (unsigned int g = 0; g < NGRANTS; g++)
+		for (unsigned int k = 0; k < 4096; k++)
+			grants[g][k] = (uint8_t)(g * 13 + k);
+}
+
+/* A frame in grant g at offset off: our MAC as source, so it is not dropped as spoofed. */
+static void frame_at(unsigned int g, unsigned int off, const uint8_t *src_mac)
+{
+	memset(grants[g] + off, 0xff, 6);
+	memcpy(grants[g] + off + 6, src_mac ? src_mac : vif_mac, 6);
+}
+
+static void tx_req(uint32_t gref, uint16_t off, uint16_t flags, uint16_t id, uint16_t size)
+{
+	struct netif_tx_request *r = pvabi_front_next_request(&ftx);
+
+	ck_assert_ptr_nonnull(r);
+	*r = (struct netif_tx_request){ .gref = gref, .offset = off, .flags = flags, .id = id, .size = size };
+}
+
+static void tx_push(void)
+{
+	pvabi_front_push_requests(&ftx);
+}
+
+/* The next tx response the frontend sees. */
+static struct netif_tx_response tx_rsp(void)
+{
+	struct netif_tx_response r;
+
+	ck_assert_int_gt(pvabi_front_pending_responses(&ftx), 0);
+	PVABI_FRONT_TAKE(&ftx, &r);
+	return r;
+}
+
+static unsigned int poll(bool *more)
+{
+	bool m;
+
+	return nb_tx_poll(&v, more ? more : &m);
+}
+
+START_TEST(test_tx_one_slot)
+{
+	struct netif_tx_response r;
+
+	setup();
+	frame_at(3, 100, NULL);
+	tx_req(3, 100, 0, 42, 60);
+	tx_push();
+	ck_assert_uint_eq(poll(NULL), 1);
+	ck_assert_uint_eq(ndelivered, 1);
+	ck_assert_uint_eq(delivered_len[0], 60);
+	ck_assert_mem_eq(delivered[0], grants[3] + 100, 60);
+	r = tx_rsp();
+	ck_assert_uint_eq(r.id, 42);
+	ck_assert_int_eq(r.status, NETIF_RSP_OKAY);
+	ck_assert_uint_eq(notified, 1);			/* the frontend asked (rsp_event 1) */
+	ck_assert_uint_eq(v.stats.tx_packets, 1);
+}
+END_TEST
+
+/* Three slots: the first's size is the whole packet, its own data what the others leave. */
+START_TEST(test_tx_scatter_gather)
+{
+	uint8_t want[1000];
+
+	setup();
+	frame_at(1, 4000, NULL);
+	tx_req(1, 4000, NETTXF_more_data, 1, 1000);	/* 96 bytes here */
+	tx_req(2, 0, NETTXF_more_data, 2, 500);
+	tx_req(4, 3596, 0, 3, 404);
+	tx_push();
+	ck_assert_uint_eq(poll(NULL), 1);
+	memcpy(want, grants[1] + 4000, 96);
+	memcpy(want + 96, grants[2], 500);
+	memcpy(want + 596, grants[4] + 3596, 404);
+	ck_assert_uint_eq(delivered_len[0], 1000);
+	ck_assert_mem_eq(delivered[0], want, 1000);
+	for (int i = 1; i <= 3; i++) {
+		struct netif_tx_response r = tx_rsp();
+
+		ck_assert_uint_eq(r.id, i);
+		ck_assert_int_eq(r.status, NETIF_RSP_OKAY);
+	}
+}
+END_TEST
+
+/* A packet whose last published slot says more_data waits, untouched, until the rest is there. */
+START_TEST(test_tx_incomplete_waits)
+{
+	setup();
+	frame_at(1, 0, NULL);
+	tx_req(1, 0, NETTXF_more_data, 1, 100);
+	tx_push();
+	ck_assert_uint_eq(poll(NULL), 0);
+	ck_assert_uint_eq(v.tx.cons, 0);
+	ck_assert_int_eq(pvabi_front_pending_responses(&ftx), 0);
+	tx_req(2, 0, 0, 2, 50);
+	tx_push();
+	ck_assert_uint_eq(poll(NULL), 1);
+	ck_assert_uint_eq(delivered_len[0], 100);
+	ck_assert_int_eq(tx_rsp().status, NETIF_RSP_OKAY);
+	ck_assert_int_eq(tx_rsp().status, NETIF_RSP_OKAY);
+}
+END_TEST
+
+/* Packets whose sizes lie: each answered with an error, nothing delivered, nothing copied out of bounds, vif fine. */
+START_TEST(test_tx_bad_sizes)
+{
+	setup();
+	frame_at(1, 0, NULL);
+	tx_req(1, 0, 0, 1, NB_MAX_FRAME + 1);		/* too big without GSO */
+	tx_req(1, 0, 0, 2, 13);				/* shorter than an Ethernet header */
+	tx_req(1, 4000, 0, 3, 100);			/* past the end of the page */
+	tx_req(1, 0, NETTXF_more_data, 4, 100);		/* the others claim more than the whole */
+	tx_req(2, 0, 0, 5, 200);
+	tx_req(1, 0, NETTXF_more_data, 6, 100);		/* a later slot past its page */
+	tx_req(2, 4090, 0, 7, 10);
+	tx_req(NGRANTS + 5, 0, 0, 8, 60);		/* a ref that is not granted: the copy fails */
+	tx_push();
+	ck_assert_uint_eq(poll(NULL), 6);
+	ck_assert_uint_eq(ndelivered, 0);
+	for (int i = 1; i <= 8; i++) {
+		struct netif_tx_response r = tx_rsp();
+
+		ck_assert_uint_eq(r.id, i);
+		ck_assert_int_eq(r.status, NETIF_RSP_ERROR);
+	}
+	ck_assert_uint_eq(copy_calls, 1);		/* only the last reached the hypervisor */
+	ck_assert(!v.broken);
+	ck_assert_uint_eq(v.stats.tx_errors, 6);
+	frame_at(1, 0, NULL);
+	tx_req(1, 0, 0, 9, 60);				/* and the next good packet goes through */
+	tx_push();
+	ck_assert_uint_eq(poll(NULL), 1);
+	ck_assert_uint_eq(ndelivered, 1);
+}
+END_TEST
+
+START_TEST(test_tx_copy_hypercall_fails)
+{
+	setup();
+	frame_at(1, 0, NULL);
+	copy_hypercall_fails = true;
+	tx_req(1, 0, 0, 1, 60);
+	tx_push();
+	ck_assert_uint_eq(poll(NULL), 1);
+	ck_assert_int_eq(tx_rsp().status, NETIF_RSP_ERROR);
+	ck_assert_uint_eq(ndelivered, 0);
+}
+END_TEST
+
+START_TEST(test_tx_spoofed_source)
+{
+	const uint8_t other[6] = { 0x00, 0x16, 0x3e, 0x09, 0x09, 0x09 };
+
+	setup();
+	frame_at(1, 0, other);
+	tx_req(1, 0, 0, 1, 60);
+	tx_push();
+	ck_assert_uint_eq(poll(NULL), 1);
+	ck_assert_int_eq(tx_rsp().status, NETIF_RSP_DROPPED);
+	ck_assert_uint_eq(ndelivered, 0);
+	ck_assert_uint_eq(v.stats.tx_spoofed, 1);
+}
+END_TEST
+
+/* An extra-info slot we never offered: the packet is refused, the extra slot answered with NULL. */
+START_TEST(test_tx_extra_refused)
+{
+	struct netif_extra_info *x;
+	struct netif_tx_response r;
+
+	setup();
+	frame_at(1, 0, NULL);
+	tx_req(1, 0, NETTXF_extra_info, 7, 60);
+	x = pvabi_front_next_request(&ftx);
+	*x = (struct netif_extra_info){ .type = XEN_NETIF_EXTRA_TYPE_GSO, .flags = 0 };
+	tx_push();
+	ck_assert_uint_eq(poll(NULL), 1);
+	r = tx_rsp();
+	ck_assert_uint_eq(r.id, 7);
+	ck_assert_int_eq(r.status, NETIF_RSP_ERROR);
+	ck_assert_int_eq(tx_rsp().status, NETIF_RSP_NULL);
+	ck_assert_uint_eq(ndelivered, 0);
+}
+END_TEST
+
+/* A chain longer than any packet may be: the frontend broke the protocol; its vif stops, nothing else happens. */
+START_TEST(test_tx_too_many_slots)
+{
+	setup();
+	for (int i = 0; i < XEN_NETIF_NR_SLOTS_MIN + 1; i++)
+		tx_req(1, 0, NETTXF_more_data, (uint16_t)i, 60);
+	tx_push();
+	ck_assert_uint_eq(poll(NULL), 0);
+	ck_assert(v.broken);
+	ck_assert_uint_eq(copy_calls, 0);
+	ck_assert_int_eq(pvabi_front_pending_responses(&ftx), 0);
+	frame_at(1, 0, NULL);
+	ck_assert_int_eq(nb_rx_deliver(&v, grants[1], 60), -1);	/* a broken vif gets no frames either */
+}
+END_TEST
+
+/* req_prod far past what the ring holds: refused before a single slot is read. */
+START_TEST(test_tx_hostile_prod)
+{
+	setup();
+	((struct pvabi_sring_hdr *)tx_ring)->req_prod = 1000;
+	ck_assert_uint_eq(poll(NULL), 0);
+	ck_assert(v.broken);
+	ck_assert_uint_eq(ndelivered, 0);
+	ck_assert_uint_eq(copy_calls, 0);
+}
+END_TEST
+
+/* One call takes at most NB_TX_BATCH packets and says more are waiting: a busy guest cannot hold dom0. */
+START_TEST(test_tx_batch_bound)
+{
+	unsigned int total = 0, n;
+	bool more;
+
+	setup();
+	ck_assert_uint_ge(ftx.nr_ents, NB_TX_BATCH + 10);
+	frame_at(1, 0, NULL);
+	for (int i = 0; i < NB_TX_BATCH + 10; i++)
+		tx_req(1, 0, 0, (uint16_t)i, 60);
+	tx_push();
+	n = nb_tx_poll(&v, &more);
+	ck_assert_uint_eq(n, NB_TX_BATCH);
+	ck_assert(more);
+	total += n;
+	ck_assert_uint_eq(ndelivered, NB_TX_BATCH);
+	n = nb_tx_poll(&v, &more);
+	ck_assert_uint_eq(n, 10);
+	ck_assert(!more);
+	total += n;
+	ck_assert_uint_eq(total, NB_TX_BATCH + 10);
+	ck_assert_uint_eq(ndelivered, NB_TX_BATCH + 10);
+}
+END_TEST
+
+static void rx_post(uint16_t id, uint32_t gref)
+{
+	struct netif_rx_request *r = pvabi_front_next_request(&frx);
+
+	ck_assert_ptr_nonnull(r);
+	*r = (struct netif_rx_request){ .id = id, .gref = gref };
+	pvabi_front_push_requests(&frx);
+}
+
+START_TEST(test_rx)
+{
+	uint8_t frame[200];
+	struct netif_rx_response r;
+
+	setup();
+	for (unsigned int i = 0; i < sizeof(frame); i++)
+		frame[i] = (uint8_t)(i ^ 0x5a);
+	ck_assert_int_eq(nb_rx_deliver(&v, frame, sizeof(frame)), -1);	/* nothing posted: dropped */
+	ck_assert_uint_eq(v.stats.rx_no_buffer, 1);
+	rx_post(11, 6);
+	ck_assert_int_eq(nb_rx_deliver(&v, frame, sizeof(frame)), 0);
+	ck_assert_mem_eq(grants[6], frame, sizeof(frame));
+	ck_assert_int_eq(pvabi_front_pending_responses(&frx), 1);
+	PVABI_FRONT_TAKE(&frx, &r);
+	ck_assert_uint_eq(r.id, 11);
+	ck_assert_uint_eq(r.offset, 0);
+	ck_assert_int_eq(r.status, sizeof(frame));
+	ck_assert_uint_eq(notified, 1);
+	rx_post(12, NGRANTS + 1);				/* a ref that is not granted */
+	ck_assert_int_eq(nb_rx_deliver(&v, frame, sizeof(frame)), -1);
+	PVABI_FRONT_TAKE(&frx, &r);
+	ck_assert_uint_eq(r.id, 12);
+	ck_assert_int_eq(r.status, NETIF_RSP_ERROR);
+	ck_assert_int_eq(nb_rx_deliver(&v, frame, NB_MAX_FRAME + 1), -1);
+	ck_assert_int_eq(nb_rx_deliver(&v, frame, 5), -1);
+	ck_assert(!v.broken);
+	((struct pvabi_sring_hdr *)rx_ring)->req_prod += 5000;	/* hostile */
+	ck_assert_int_eq(nb_rx_deliver(&v, frame, sizeof(frame)), -1);
+	ck_assert(v.broken);
+}
+END_TEST
+
+/* The frontend's directory as a table of key/value pairs. */
+static const char *const *front_nodes;
+
+static int read_node(void *ctx, const char *key, char *buf, size_t size)
+{
+	(void)ctx;
+	for (const char *const *p = front_nodes; *p; p += 2) {
+		if (!strcmp(*p, key)) {
+			size_t n = strlen(p[1]);
+
+			if (n >= size)
+				n = size - 1;
+			memcpy(buf, p[1], n);
+			buf[n] = 0;
+			return (int)strlen(p[1]);
+		}
+	}
+	return -1;
+}
+
+START_TEST(test_front_nodes)
+{
+	static const char *const good[] = { "tx-ring-ref", "8", "rx-ring-ref", "9", "event-channel", "17",
+					    "request-rx-copy", "1", "feature-rx-notify", "1", "feature-sg", "1", NULL };
+	static const char *const no_copy[] = { "tx-ring-ref", "8", "rx-ring-ref", "9", "event-channel", "17",
+					       "feature-rx-notify", "1", NULL };
+	static const char *const big[] = { "tx-ring-ref", "4294967296", "rx-ring-ref", "9", "event-channel", "1",
+					   "request-rx-copy", "1", "feature-rx-notify", "1", NULL };
+	static const char *const junk[] = { "tx-ring-ref", "8x", "rx-ring-ref", "9", "event-channel", "1",
+					    "request-rx-copy", "1", "feature-rx-notify", "1", NULL };
+	static const char *const split[] = { "tx-ring-ref", "8", "rx-ring-ref", "9", "event-channel-tx", "1",
+					     "event-channel-rx", "2", "request-rx-copy", "1", "feature-rx-notify",
+					     "1", NULL };
+	static const char *const queues[] = { "tx-ring-ref", "8", "rx-ring-ref", "9", "event-channel", "1",
+					      "request-rx-copy", "1", "feature-rx-notify", "1",
+					      "multi-queue-num-queues", "2", NULL };
+	static const char *const longval[] = { "tx-ring-ref", "000000000000000000000000000000000008",
+					       "rx-ring-ref", "9", "event-channel", "1", "request-rx-copy", "1",
+					       "feature-rx-notify", "1", NULL };
+	struct nb_front f;
+	const char *why = NULL;
+
+	front_nodes = good;
+	ck_assert_int_eq(nb_front_read(read_node, NULL, &f, &why), 0);
+	ck_assert_uint_eq(f.tx_ring_ref, 8);
+	ck_assert_uint_eq(f.rx_ring_ref, 9);
+	ck_assert_uint_eq(f.evtchn, 17);
+	ck_assert(f.sg && f.csum_offload);
+	front_nodes = no_copy;
+	ck_assert_int_eq(nb_front_read(read_node, NULL, &f, &why), -1);
+	ck_assert_ptr_nonnull(strstr(why, "request-rx-copy"));
+	front_nodes = big;
+	ck_assert_int_eq(nb_front_read(read_node, NULL, &f, &why), -1);
+	front_nodes = junk;
+	ck_assert_int_eq(nb_front_read(read_node, NULL, &f, &why), -1);
+	front_nodes = split;
+	ck_assert_int_eq(nb_front_read(read_node, NULL, &f, &why), -1);
+	front_nodes = queues;
+	ck_assert_int_eq(nb_front_read(read_node, NULL, &f, &why), -1);
+	front_nodes = longval;
+	ck_assert_int_eq(nb_front_read(read_node, NULL, &f, &why), -1);
+}
+END_TEST
+
+START_TEST(test_backend_features)
+{
+	bool rx_copy = false, sg = false;
+
+	for (const struct nb_node *n = nb_backend_features; n->key; n++) {
+		rx_copy |= !strcmp(n->key, "feature-rx-copy") && !strcmp(n->value, "1");
+		sg |= !strcmp(n->key, "feature-sg") && !strcmp(n->value, "1");
+	}
+	ck_assert(rx_copy && sg);
+}
+END_TEST
+
+START_TEST(test_mac)
+{
+	const uint8_t uuid[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
+	uint8_t a[6], b[6], c[6];
+	char buf[18];
+
+	nb_mac_format(vif_mac, buf);
+	ck_assert_str_eq(buf, "00:16:3e:01:02:03");
+	ck_assert_int_eq(nb_mac_parse("00:16:3E:aa:bb:cc", a), 0);
+	ck_assert_uint_eq(a[3], 0xaa);
+	ck_assert_uint_eq(a[2], 0x3e);
+	ck_assert_int_eq(nb_mac_parse("00:16:3e:aa:bb", a), -1);
+	ck_assert_int_eq(nb_mac_parse("00:16:3e:aa:bb:cc:dd", a), -1);
+	ck_assert_int_eq(nb_mac_parse("00-16-3e-aa-bb-cc", a), -1);
+	ck_assert_int_eq(nb_mac_parse("", a), -1);
+	nb_mac_from_uuid(uuid, 0, a);
+	nb_mac_from_uuid(uuid, 0, b);
+	nb_mac_from_uuid(uuid, 1, c);
+	ck_assert_mem_eq(a, b, 6);				/* stable */
+	ck_assert_mem_ne(a, c, 6);				/* per interface */
+	ck_assert(a[0] == 0 && a[1] == 0x16 && a[2] == 0x3e && a[3] < 0x80);
+}
+END_TEST
+
+static Suite *netback_suite(void)
+{
+	Suite *s = suite_create("netback");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_tx_one_slot);
+	tcase_add_test(tc, test_tx_scatter_gather);
+	tcase_add_test(tc, test_tx_incomplete_waits);
+	tcase_add_test(tc, test_tx_bad_sizes);
+	tcase_add_test(tc, test_tx_copy_hypercall_fails);
+	tcase_add_test(tc, test_tx_spoofed_source);
+	tcase_add_test(tc, test_tx_extra_refused);
+	tcase_add_test(tc, test_tx_too_many_slots);
+	tcase_add_test(tc, test_tx_hostile_prod);
+	tcase_add_test(tc, test_tx_batch_bound);
+	tcase_add_test(tc, test_rx);
+	tcase_add_test(tc, test_front_nodes);
+	tcase_add_test(tc, test_backend_features);
+	tcase_add_test(tc, test_mac);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(netback_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
