@@ -32,6 +32,14 @@ unsigned int dom0_domains_scan(void);
 void dom0_consoles_poll_all(void);
 long dom0_domctl(struct skiff_domctl *op);
 
+/*
+ * toolstack.c: builds every domU from the boot modules (SKIFF_DOMCTL_boot_module) unless the hypervisor
+ * built them; returns how many started, and in *domains how many the modules asked for.
+ */
+unsigned int dom0_toolstack_boot(unsigned int *domains);
+/* A domain the toolstack failed to build and could not destroy (it stays created until the machine stops). */
+bool dom0_toolstack_abandoned(domid_t domid);
+
 /* store.c: xenstored for the domUs (core from backends/xenstored). */
 long dom0_store_init(void);
 void dom0_store_attach(struct dom0_domain *dd);

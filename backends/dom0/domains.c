@@ -98,7 +98,7 @@ static void dom0_update(const struct skiff_dominfo *info)
 {
 	struct dom0_domain *dd = dom0_lookup(info->domid);
 
-	if (info->flags & SKIFF_DOMINFO_privileged)
+	if ((info->flags & SKIFF_DOMINFO_privileged) || dom0_toolstack_abandoned(info->domid))
 		return;
 	if (!dd) {
 		dd = calloc(1, sizeof(*dd));

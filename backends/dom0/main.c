@@ -35,6 +35,7 @@ static void dom0_die(const char *what, long rc)
 void rt_app_main(void)
 {
 	struct skiff_domctl op = { .cmd = SKIFF_DOMCTL_console_backend };
+	unsigned int wanted;
 	long rc;
 
 	rt_printf("dom0: Skiff service domain starting\n");
@@ -51,11 +52,13 @@ void rt_app_main(void)
 		dom0_die("xenstored setup", rc);
 	if ((rc = dom0_domctl(&op)) != 0)
 		dom0_die("announcing the console backend", rc);
+	dom0_toolstack_boot(&wanted);
 	rt_timer_arm(&dom0_tick, rt_now_ns() + DOM0_POLL_NS, dom0_on_tick, NULL);
 	for (;;) {
 		if (dom0_rescan) {
 			dom0_rescan = false;
-			if (dom0_domains_scan() == 0 && dom0_domains) {
+			/* Domains the boot modules asked for and none came up: nothing to serve either. */
+			if (dom0_domains_scan() == 0 && (dom0_domains || wanted)) {
 				rt_printf("dom0: every other domain has shut down; powering off\n");
 				rt_shutdown(SHUTDOWN_poweroff);
 			}

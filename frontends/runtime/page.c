@@ -99,9 +99,14 @@ uint64_t rt_pages_free(void)
 
 int64_t rt_frame_alloc(void)
 {
+	return rt_frame_alloc_from(0);
+}
+
+int64_t rt_frame_alloc_from(uint64_t first)
+{
 	if (!rt_used)
 		return -1;
-	for (uint64_t p = rt_first_free; p < rt_nr_pfns; p++) {
+	for (uint64_t p = first > rt_first_free ? first : rt_first_free; p < rt_nr_pfns; p++) {
 		if (!rt_is_used(p)) {
 			rt_mark_used(p, 1);
 			rt_frames_left--;

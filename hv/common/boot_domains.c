@@ -25,11 +25,14 @@
  *   @gnttab_frames=N, @maptrack_frames=N
  *                 grant-table limits (default: gnttab_max_frames= and
  *                 gnttab_max_maptrack_frames= of the hypervisor, else 64, 1024)
- *   @backends     (on dom0) dom0 serves the domUs' consoles and xenstore:
- *                 their rings are granted to it and they get a store port
+ *   @backends     (on dom0) dom0 is the service domain: its toolstack
+ *                 builds every later module's domain, and serves their
+ *                 consoles and xenstore
  *   @weight=N     scheduler weight, 1..65535 (xl sched-credit; default 256)
  *   @cap=N        at most N percent of one CPU, 0 = no cap (default)
  *   @cpus=LIST    hard affinity of every vCPU: "1", "0-2", "0,3"
+ *   @data         not a kernel: the hypervisor builds nothing from it; dom0
+ *                 reads it (SKIFF_DOMCTL_boot_module, common/boot_modules.c)
  * Everything after the options is the guest's command line. These stand in
  * for a domain file until the toolstack reads them.
  */
@@ -98,7 +101,7 @@ static uint64_t parse_cpu_list(const char *s, size_t len)
 }
 
 /* Parses leading @options; returns where the guest command line starts. */
-static const char *parse_options(const char *s, struct boot_domain_spec *spec, bool *is_initrd)
+static const char *parse_options(const char *s, struct boot_domain_spec *spec, bool *is_initrd, bool *is_data)
 {
 	s = skip_word(s);	/* the module's own path */
 	while (*s == '@') {
@@ -109,6 +112,8 @@ static const char *parse_options(const char *s, struct boot_domain_spec *spec, b
 			len--;
 		if (len == 6 && strncmp(w, "initrd", 6) == 0)
 			*is_initrd = true;
+		else if (len == 4 && strncmp(w, "data", 4) == 0)
+			*is_data = true;
 		else if (len > 4 && strncmp(w, "mem=", 4) == 0 && spec)
 			cmdline_parse_size(w + 4, len - 4, &spec->mem);
 		else if (len > 14 && strncmp(w, "gnttab_frames=", 14) == 0 && spec)
@@ -139,9 +144,21 @@ static unsigned int collect_specs(struct boot_domain_spec *specs)
 	for (unsigned int i = 0; i < bootinfo.nr_modules; i++) {
 		const struct boot_module *m = &bootinfo.modules[i];
 		struct boot_domain_spec tmp = { 0 };
-		bool initrd = false;
-		const char *cmd = parse_options(m->cmdline, &tmp, &initrd);
+		bool initrd = false, data = false;
+		const char *cmd = parse_options(m->cmdline, &tmp, &initrd, &data);
 
+		if (data)
+			continue;
+		/*
+		 * A dom0 that serves backends (@backends) runs the toolstack: every
+		 * module after its own kernel and initrd is its to build
+		 * (SKIFF_DOMCTL_boot_module). Only a test dom0 without it gets its
+		 * domUs built here, as single-image tests and their helpers need.
+		 */
+		if (n == 1 && specs[0].backends && !(initrd && !specs[0].initrd)) {
+			log_info("boot: modules %u-%u are dom0's to build", i, bootinfo.nr_modules - 1);
+			break;
+		}
 		if (initrd) {
 			if (n && !specs[n - 1].initrd)
 				specs[n - 1].initrd = m;
@@ -222,11 +239,23 @@ static struct domain *build_one(const struct boot_domain_spec *s, domid_t domid,
 	return d;
 }
 
+bool boot_domains_all_built(void)
+{
+	return all_built;
+}
+
+/* Once dom0 is down, nothing will start or unpause a domain it created or paused: those count as down too. */
 static bool all_domains_down(void)
 {
+	bool dom0_down = false;
+
 	for (domid_t id = 0; id < MAX_BOOT_DOMAINS; id++) {
 		struct domain *d = domain_find(id);
-		bool down = !d || d->state == DOM_SHUTDOWN;
+		bool down = !d || d->state == DOM_SHUTDOWN ||
+			    (dom0_down && (d->state == DOM_CREATED || d->state == DOM_PAUSED));
+
+		if (id == 0)
+			dom0_down = down;
 
 		if (d)
 			domain_put(d);
@@ -250,21 +279,29 @@ static void on_domain_shutdown(struct domain *d)
 unsigned int boot_domains_start(void)
 {
 	struct boot_domain_spec specs[MAX_BOOT_DOMAINS];
+	struct domain *built[MAX_BOOT_DOMAINS];
 	unsigned int n = collect_specs(specs), started = 0;
 	struct frame_stats st;
 
 	frame_stats_get(&st);
 	free_before = st.free;
 	domain_shutdown_hook = on_domain_shutdown;
+	/*
+	 * Every boot domain is built before any runs: dom0's toolstack creates
+	 * domains of its own, which must not take the domids these use.
+	 */
 	for (unsigned int i = 0; i < n; i++) {
-		struct domain *d = build_one(&specs[i], (domid_t)i, specs[0].backends);
+		built[i] = build_one(&specs[i], (domid_t)i, specs[0].backends);
+		if (i == 0)
+			boot_dom0 = built[i];
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		struct domain *d = built[i];
 
 		if (!d)
 			continue;
-		if (i == 0)
-			boot_dom0 = d;
 		started++;
-		/* dom0 may have shut it down while it was being built: then it never runs. */
+		/* dom0 may have shut it down before it ran: then it never runs. */
 		if (domain_unpause_all_vcpus(d) < 0) {
 			log_warn("boot: domain %u (%s) was shut down while being built; not started",
 				 d->domid, d->name);
@@ -377,6 +414,8 @@ void boot_domains_poll(void)
 		domain_put(d);
 	}
 	frame_stats_get(&st);
+	/* Boot modules dom0 released joined the heap meanwhile: they were never the domains' to return. */
+	free_before += boot_modules_freed_frames();
 	log_notice("all domains have shut down (dom0: %s); %lu free frames before the domains, %lu after%s",
 		   dom0_ok ? "poweroff" : "not a clean poweroff", free_before, st.free,
 		   st.free == free_before ? ": every frame returned" : ": FRAMES LOST");

@@ -6,6 +6,7 @@
 #include <hv/lib.h>
 #include <hv/log.h>
 #include <hv/mm.h>
+#include <hv/priv.h>
 #include <pvabi/errno.h>
 #include <pvabi/sched.h>
 
@@ -115,6 +116,7 @@ static void domain_free(struct domain *d)
 	gnttab_domain_destroy(d);
 	if (d->shared_info_mfn != MFN_INVALID)
 		frame_free(d->shared_info_mfn, 0);
+	domid_release(d->domid);
 	hv_free(d);
 }
 
@@ -137,21 +139,24 @@ struct domain *domain_create(domid_t domid, const char *name, bool privileged,
 {
 	struct domain *d;
 	unsigned long f;
+	int id;
 
 	*err = -XEN_EINVAL;
-	if (domid >= DOMID_FIRST_RESERVED || max_vcpus == 0 || max_vcpus > 128)
+	if ((domid >= DOMID_FIRST_RESERVED && domid != DOMID_INVALID) || max_vcpus == 0 || max_vcpus > 128)
 		return NULL;
-	*err = -XEN_EEXIST;
-	d = domain_find(domid);
-	if (d) {
-		domain_put(d);
+	/* The id is held until the domain's memory is freed (domain_free), not just while it is listed. */
+	id = domid_claim(domid);
+	if (id < 0) {
+		*err = id;
 		return NULL;
 	}
 	*err = -XEN_ENOMEM;
 	d = hv_zalloc(sizeof(*d));
-	if (!d)
+	if (!d) {
+		domid_release((domid_t)id);
 		return NULL;
-	d->domid = domid;
+	}
+	d->domid = (domid_t)id;
 	d->refcnt = 1;		/* the domain list's */
 	d->is_privileged = privileged;
 	d->state = DOM_CREATED;
@@ -160,8 +165,8 @@ struct domain *domain_create(domid_t domid, const char *name, bool privileged,
 	d->store_mfn = MFN_INVALID;
 	snprintf(d->name, sizeof(d->name), "%s", name);
 	/* A handle derived from the id until the toolstack gives real UUIDs. */
-	d->handle[14] = (uint8_t)(domid >> 8);
-	d->handle[15] = (uint8_t)domid;
+	d->handle[14] = (uint8_t)(d->domid >> 8);
+	d->handle[15] = (uint8_t)d->domid;
 	d->max_vcpus = max_vcpus;
 	d->max_evtchn_port = privileged ? DOMAIN_MAX_EVTCHN_PORT_DOM0 : DOMAIN_MAX_EVTCHN_PORT_DOMU;
 	d->heap_max = DOMAIN_HEAP_MAX_DEFAULT;

@@ -1,9 +1,11 @@
-/* Skiff's privileged domain control (dom0 only): list domains with their rings and ports, announce dom0's backends. */
+/* Skiff's privileged domain control (dom0 only): the dispatcher, domain lists and info, announcing dom0's backends. */
 #include <hv/domain.h>
 #include <hv/domctl.h>
 #include <hv/event_channel.h>
 #include <hv/guest_access.h>
 #include <hv/lib.h>
+#include <hv/priv.h>
+#include <hv/priv.h>
 #include <pvabi/errno.h>
 #include <pvabi/io/console.h>
 #include <pvabi/grant_table.h>
@@ -29,24 +31,36 @@ void domctl_notify_dom0(struct domain *d0)
 
 static void domctl_fill_info(const struct domain *d, struct skiff_dominfo *i)
 {
+	/* The builder's rule for domains the hypervisor built: both rings granted when the store is. */
+	uint32_t rings = d->granted_rings ? d->granted_rings :
+			 d->store_mfn != MFN_INVALID ? SKIFF_DOMINFO_console | SKIFF_DOMINFO_store : 0;
+
 	memset(i, 0, sizeof(*i));
 	i->domid = d->domid;
 	i->state = (uint8_t)d->state;
 	i->shutdown_reason = d->state == DOM_SHUTDOWN ? d->shutdown_reason : 0;
-	i->flags = d->is_privileged ? SKIFF_DOMINFO_privileged : 0;
+	i->flags = (d->is_privileged ? SKIFF_DOMINFO_privileged : 0) | rings;
 	i->tot_pages = d->mem.frames;
 	i->max_pages = d->mem.max_frames;
 	memcpy(i->handle, d->handle, sizeof(i->handle));
 	snprintf(i->name, sizeof(i->name), "%s", d->name);
-	/* Only rings the builder granted to dom0 are listed: a console the hypervisor merely drains is not. */
-	if (d->store_mfn != MFN_INVALID) {
-		i->flags |= SKIFF_DOMINFO_console | SKIFF_DOMINFO_store;
+	/* Only rings granted to dom0 are listed: a console the hypervisor merely drains is not. */
+	if (rings & SKIFF_DOMINFO_console) {
 		i->console_gref = GNTTAB_RESERVED_CONSOLE;
 		i->console_port = d->console_evtchn;
 		i->console_mfn = d->console_mfn;
+	}
+	if (rings & SKIFF_DOMINFO_store) {
 		i->store_gref = GNTTAB_RESERVED_XENSTORE;
 		i->store_port = d->store_evtchn;
 		i->store_mfn = d->store_mfn;
+	}
+	i->shared_info_mfn = d->shared_info_mfn;
+	i->max_vcpus = d->max_vcpus;
+	i->pause_count = d->pause_count;
+	for (unsigned int v = 0; v < d->max_vcpus; v++) {
+		i->cpu_time_ns += arch_vcpu_run_ns(d->vcpu[v]);
+		i->online_vcpus += !(d->vcpu[v]->pause_flags & VPF_DOWN);
 	}
 }
 
@@ -87,6 +101,107 @@ static long domctl_list(struct skiff_domctl_list *l)
 	return 0;
 }
 
+int domctl_get_target(struct domain *caller, domid_t id, bool self_ok, struct domain **out)
+{
+	struct domain *d;
+
+	if (id >= DOMID_FIRST_RESERVED || (!self_ok && id == caller->domid))
+		return -XEN_EINVAL;
+	d = domain_find(id);
+	if (!d)
+		return -XEN_ESRCH;
+	if (!priv_may_control(caller, d)) {
+		domain_put(d);
+		return -XEN_EPERM;
+	}
+	*out = d;
+	return 0;
+}
+
+static bool zero(const uint16_t *pad, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (pad[i])
+			return false;
+	return true;
+}
+
+static long domctl_getdomaininfo(struct domain *cur, struct skiff_domctl_info *in)
+{
+	struct skiff_dominfo info;
+	struct domain *d;
+	long rc;
+
+	if (!zero(in->pad, ARRAY_SIZE(in->pad)))
+		return -XEN_EINVAL;
+	if (!guest_range_ok(in->buffer, sizeof(info)))
+		return -XEN_EFAULT;
+	rc = domctl_get_target(cur, in->domid, true, &d);
+	if (rc)
+		return rc;
+	domctl_fill_info(d, &info);
+	domain_put(d);
+	return copy_to_guest(in->buffer, &info, sizeof(info)) ? -XEN_EFAULT : 0;
+}
+
+/* The commands that name one domain other than the caller (max_mem may name the caller too). */
+static long domctl_on_domain(struct domain *cur, struct skiff_domctl *op)
+{
+	domid_t id = op->u.dom.domid;
+	bool self_ok = op->cmd == SKIFF_DOMCTL_max_mem;
+	struct domain *d;
+	long rc;
+
+	switch (op->cmd) {
+	case SKIFF_DOMCTL_pausedomain:
+	case SKIFF_DOMCTL_unpausedomain:
+		if (!zero(op->u.dom.pad, ARRAY_SIZE(op->u.dom.pad)))
+			return -XEN_EINVAL;
+		break;
+	case SKIFF_DOMCTL_setvcpucontext:
+		if (op->u.vcpuctx.pad)
+			return -XEN_EINVAL;
+		break;
+	case SKIFF_DOMCTL_max_mem:
+	case SKIFF_DOMCTL_hypercall_init:
+		if (!zero(op->u.mem.pad, ARRAY_SIZE(op->u.mem.pad)))
+			return -XEN_EINVAL;
+		break;
+	}
+	rc = domctl_get_target(cur, id, self_ok, &d);
+	if (rc)
+		return rc;
+	switch (op->cmd) {
+	case SKIFF_DOMCTL_pausedomain:
+		rc = domctl_pause(d);
+		break;
+	case SKIFF_DOMCTL_unpausedomain:
+		rc = domctl_unpause(d);
+		break;
+	case SKIFF_DOMCTL_setvcpucontext:
+		rc = op->u.vcpuctx.vcpu < d->max_vcpus ?
+		     arch_domctl_setvcpucontext(d, d->vcpu[op->u.vcpuctx.vcpu], op->u.vcpuctx.ctxt) : -XEN_EINVAL;
+		break;
+	case SKIFF_DOMCTL_max_mem:
+		/* Below what it has is allowed, as in Xen: it just cannot grow. */
+		frame_owner_set_max(&d->mem, op->u.mem.value);
+		rc = 0;
+		break;
+	case SKIFF_DOMCTL_hypercall_init:
+		rc = arch_domctl_hypercall_init(d, op->u.mem.value);
+		break;
+	case SKIFF_DOMCTL_gnttab_seed:
+		rc = domctl_gnttab_seed(d, &op->u.seed);
+		break;
+	default:
+		rc = -XEN_ENOSYS;
+	}
+	if (rc == 0 && (op->cmd == SKIFF_DOMCTL_pausedomain || op->cmd == SKIFF_DOMCTL_unpausedomain))
+		domctl_notify_dom0(cur);
+	domain_put(d);
+	return rc;
+}
+
 long do_skiff_domctl(uint64_t arg, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 {
 	struct domain *cur = current_vcpu()->domain;
@@ -95,7 +210,7 @@ long do_skiff_domctl(uint64_t arg, uint64_t a2, uint64_t a3, uint64_t a4, uint64
 
 	(void)a2, (void)a3, (void)a4, (void)a5;
 	/* The one check of this interface: before anything of the argument is looked at. */
-	if (!cur->is_privileged)
+	if (!priv_is_control(cur))
 		return -XEN_EPERM;
 	if (copy_from_guest(&op, arg, sizeof(op)))
 		return -XEN_EFAULT;
@@ -108,6 +223,25 @@ long do_skiff_domctl(uint64_t arg, uint64_t a2, uint64_t a3, uint64_t a4, uint64
 	case SKIFF_DOMCTL_console_backend:
 		__atomic_store_n(&console_in_dom0, true, __ATOMIC_RELEASE);
 		return 0;
+	case SKIFF_DOMCTL_createdomain:
+		rc = domctl_createdomain(cur, &op.u.create);
+		break;
+	case SKIFF_DOMCTL_destroydomain:
+		return -XEN_ENOSYS;	/* the preemptible teardown comes with its own change */
+	case SKIFF_DOMCTL_pausedomain:
+	case SKIFF_DOMCTL_unpausedomain:
+	case SKIFF_DOMCTL_setvcpucontext:
+	case SKIFF_DOMCTL_max_mem:
+	case SKIFF_DOMCTL_hypercall_init:
+	case SKIFF_DOMCTL_gnttab_seed:
+		return domctl_on_domain(cur, &op);	/* nothing to write back */
+	case SKIFF_DOMCTL_getdomaininfo:
+		return domctl_getdomaininfo(cur, &op.u.info);
+	case SKIFF_DOMCTL_boot_module:
+		rc = boot_module_read(&op.u.module);
+		break;
+	case SKIFF_DOMCTL_release_modules:
+		return boot_modules_release();
 	default:
 		return -XEN_ENOSYS;
 	}

@@ -7,6 +7,7 @@
 #include <hv/hypercall.h>
 #include <hv/lib.h>
 #include <hv/spinlock.h>
+#include <hv/priv.h>
 #include <pvabi/errno.h>
 #include <pvabi/event_channel.h>
 #include <pvabi/xen.h>
@@ -411,7 +412,7 @@ static long evtchn_target(struct domain *cd, domid_t dom, struct domain **out)
 
 	if (!d)
 		return -XEN_ESRCH;
-	if (d != cd && !cd->is_privileged) {
+	if (!priv_may_control(cd, d)) {
 		domain_put(d);
 		return -XEN_EPERM;
 	}
@@ -465,6 +466,25 @@ int evtchn_alloc_unbound_port(struct domain *d, domid_t remote)
 	spin_unlock_irqrestore(&ed->lock, f);
 	spin_unlock(&evtchn_link_lock);
 	return port;
+}
+
+bool evtchn_port_unbound_for(struct domain *d, uint32_t port, domid_t remote)
+{
+	struct evtchn_domain *ed;
+	struct evtchn *chn;
+	unsigned long f;
+	bool ok = false;
+
+	spin_lock(&evtchn_link_lock);
+	ed = evtchn_of(d);
+	if (ed) {
+		f = spin_lock_irqsave(&ed->lock);
+		chn = evtchn_port(ed, port);
+		ok = chn && chn->state == ECS_UNBOUND && chn->u.unbound_dom == remote;
+		spin_unlock_irqrestore(&ed->lock, f);
+	}
+	spin_unlock(&evtchn_link_lock);
+	return ok;
 }
 
 static long evtchn_op_alloc_unbound(struct domain *cd, uint64_t arg)

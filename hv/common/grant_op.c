@@ -7,6 +7,7 @@
 #include <hv/lib.h>
 #include <hv/mm.h>
 #include <hv/pv_mm.h>
+#include <hv/priv.h>
 #include <pvabi/errno.h>
 
 static struct domain *current_domain(void)
@@ -28,7 +29,7 @@ static int lookup_target(domid_t dom, struct domain **out)
 		return GNTST_okay;
 	}
 	d = domain_find(dom);
-	if (!d || !d->grant_table || !cur->is_privileged) {
+	if (!d || !d->grant_table || !priv_may_control(cur, d)) {
 		int st = d && d->grant_table ? GNTST_permission_denied : GNTST_bad_domain;
 
 		if (d)

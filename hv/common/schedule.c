@@ -10,6 +10,7 @@
 #include <hv/time.h>
 #include <hv/timer.h>
 #include <hv/main.h>
+#include <hv/priv.h>
 #include <pvabi/errno.h>
 #include <pvabi/sched.h>
 
@@ -265,7 +266,7 @@ static long sched_remote_shutdown(struct domain *cur, uint64_t arg)
 	d = domain_find(r.domain_id);
 	if (!d)
 		return -XEN_ESRCH;
-	if (!cur->is_privileged && d != cur) {
+	if (!priv_may_control(cur, d)) {
 		domain_put(d);
 		return -XEN_EPERM;
 	}

@@ -1,11 +1,12 @@
-# Decompressors (hv/common/inflate.c, unxz*.c, crc.c): host unit tests, the skiff-unxz tool, a freestanding build check.
+# Decompressors (backends/toolstack/loader: inflate.c, unxz*.c, crc.c): host unit tests, the skiff-unxz tool,
+# a freestanding build check.
 set(SKIFF_DECOMP_SRC
-  ${PROJECT_SOURCE_DIR}/hv/common/crc.c
-  ${PROJECT_SOURCE_DIR}/hv/common/inflate.c
-  ${PROJECT_SOURCE_DIR}/hv/common/unxz.c
-  ${PROJECT_SOURCE_DIR}/hv/common/unxz_bcj.c
-  ${PROJECT_SOURCE_DIR}/hv/common/unxz_lzma2.c
-  ${PROJECT_SOURCE_DIR}/hv/common/unxz_sha256.c)
+  ${SKIFF_LOADER_DIR}/crc.c
+  ${SKIFF_LOADER_DIR}/inflate.c
+  ${SKIFF_LOADER_DIR}/unxz.c
+  ${SKIFF_LOADER_DIR}/unxz_bcj.c
+  ${SKIFF_LOADER_DIR}/unxz_lzma2.c
+  ${SKIFF_LOADER_DIR}/unxz_sha256.c)
 set(SKIFF_DECOMP_TEST_UTIL ${CMAKE_CURRENT_SOURCE_DIR}/test_decompress_util.c)
 
 skiff_unit_test(test_decompress_xz test_decompress_xz.c ${SKIFF_DECOMP_TEST_UTIL} ${SKIFF_DECOMP_SRC})
@@ -22,15 +23,15 @@ add_custom_target(decompress-fetch-vmlinuz
   COMMENT "Downloading (not installing) Debian's amd64 kernel image for test_decompress_vmlinuz"
   VERBATIM)
 
-# skiff-unxz FILE [OUT]: decompress an xz or gzip file with the hypervisor's code (for fuzzing and by hand).
+# skiff-unxz FILE [OUT]: decompress an xz or gzip file with the loader's code (for fuzzing and by hand).
 add_executable(skiff-unxz test_decompress_cli.c ${SKIFF_DECOMP_SRC})
 target_compile_options(skiff-unxz PRIVATE ${SKIFF_HOST_WARNINGS})
 target_compile_definitions(skiff-unxz PRIVATE ${SKIFF_HV_HOST_DEFS})
 target_include_directories(skiff-unxz PRIVATE ${SKIFF_HV_INCLUDE})
 
-# The same sources built as the hypervisor builds them, with a per-function stack limit (kernel stack is 16 KiB).
+# The same sources built freestanding, with a per-function stack limit (dom0's and the hypervisor's stacks are small).
 add_library(decompress-freestanding OBJECT ${SKIFF_DECOMP_SRC})
-target_include_directories(decompress-freestanding PRIVATE ${PROJECT_SOURCE_DIR}/hv/include)
+target_include_directories(decompress-freestanding PRIVATE ${SKIFF_LOADER_DIR})
 target_compile_options(decompress-freestanding PRIVATE
   ${SKIFF_HOST_WARNINGS} -ffreestanding -fno-builtin -mno-red-zone -mcmodel=kernel -fno-pic -fno-stack-protector -mgeneral-regs-only -Wstack-usage=512)
 
@@ -40,7 +41,7 @@ find_program(SKIFF_CLANG clang)
 if(SKIFF_CLANG)
   add_custom_target(decompress-fuzz
     COMMAND ${SKIFF_CLANG} -O1 -g -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-            -DHV_HOST_TEST -I${PROJECT_SOURCE_DIR}/hv/include ${CMAKE_CURRENT_SOURCE_DIR}/test_decompress_fuzz.c
+            -I${SKIFF_LOADER_DIR} ${CMAKE_CURRENT_SOURCE_DIR}/test_decompress_fuzz.c
             ${SKIFF_DECOMP_SRC} -o ${CMAKE_CURRENT_BINARY_DIR}/decompress-fuzz
     DEPENDS test_decompress_fuzz.c ${SKIFF_DECOMP_SRC}
     COMMENT "Building the decompressor fuzzer (libFuzzer)"

@@ -1,8 +1,8 @@
 # PV kernel image parser: synthetic ELF/bzImage tests, plus Debian's real vmlinuz when it has been fetched.
 set(SKIFF_ELF_SOURCES
-  ${PROJECT_SOURCE_DIR}/hv/common/elf_image.c
-  ${PROJECT_SOURCE_DIR}/hv/common/elf_notes.c
-  ${PROJECT_SOURCE_DIR}/hv/common/elf_bzimage.c)
+  ${SKIFF_LOADER_DIR}/elf_image.c
+  ${SKIFF_LOADER_DIR}/elf_notes.c
+  ${SKIFF_LOADER_DIR}/elf_bzimage.c)
 
 skiff_unit_test(test_elf ${CMAKE_CURRENT_LIST_DIR}/test_elf.c ${SKIFF_ELF_SOURCES})
 skiff_unit_test(test_elf_bzimage ${CMAKE_CURRENT_LIST_DIR}/test_elf_bzimage.c ${SKIFF_ELF_SOURCES})
@@ -13,7 +13,7 @@ skiff_unit_test(test_elf_bzimage ${CMAKE_CURRENT_LIST_DIR}/test_elf_bzimage.c ${
 if(DEFINED SKIFF_DECOMP_SRC)
   set(SKIFF_ELF_UNXZ ${SKIFF_DECOMP_SRC})
 else()
-  file(GLOB SKIFF_ELF_UNXZ ${PROJECT_SOURCE_DIR}/hv/common/unxz*.c ${PROJECT_SOURCE_DIR}/hv/common/crc.c)
+  file(GLOB SKIFF_ELF_UNXZ ${SKIFF_LOADER_DIR}/unxz*.c ${SKIFF_LOADER_DIR}/crc.c)
 endif()
 skiff_unit_test(test_elf_real ${CMAKE_CURRENT_LIST_DIR}/test_elf_real.c ${SKIFF_ELF_SOURCES} ${SKIFF_ELF_UNXZ})
 # Looked for in this order: $SKIFF_VMLINUZ, build-elf/vmlinuz, and the copy decompress-fetch-vmlinuz unpacks.

@@ -3,7 +3,8 @@ find_package(Threads REQUIRED)
 set(EVTCHN_TEST_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/evtchn_harness.c
   ${PROJECT_SOURCE_DIR}/hv/common/event_channel.c
-  ${PROJECT_SOURCE_DIR}/hv/common/event_fifo.c)
+  ${PROJECT_SOURCE_DIR}/hv/common/event_fifo.c
+  ${PROJECT_SOURCE_DIR}/hv/common/priv.c)
 
 skiff_unit_test(test_evtchn ${CMAKE_CURRENT_LIST_DIR}/test_evtchn.c ${EVTCHN_TEST_SOURCES})
 target_link_libraries(test_evtchn PRIVATE Threads::Threads)

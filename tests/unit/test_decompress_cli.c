@@ -1,10 +1,11 @@
-/* skiff-unxz: decompresses an xz, gzip or bzImage file with the hypervisor's decompressors (by hand and for fuzzing). */
+/* skiff-unxz: decompresses an xz, gzip or bzImage file with the toolstack loader's decompressors (by hand and for fuzzing). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include <hv/decompress.h>
+#include <decompress.h>
+#include <loader_lib.h>
 
 #define CLI_MIB		((size_t)1 << 20)
 #define CLI_MAX_OUT	((size_t)4 << 30)

@@ -1,6 +1,6 @@
 /* libFuzzer entry for the decompressors (build: target decompress-fuzz, needs clang); not part of ctest. */
-#include <hv/decompress.h>
-#include <hv/lib.h>
+#include <decompress.h>
+#include <string.h>
 
 /*
  * The first input byte picks the decoder (bit 7: gzip, bit 6: raw LZMA2,

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <hv/decompress.h>
+#include <decompress.h>
 #include "test_decompress_util.h"
 
 static const char *const gz_cmds[] = { "gzip -9 -c", "gzip -1 -c", "gzip -n -c", "gzip -6 --rsyncable -c" };

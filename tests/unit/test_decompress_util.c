@@ -1,7 +1,8 @@
 /* Helpers shared by the decompressor tests: test inputs, running the host's gzip/xz, guarded output buffers. */
 #include "test_decompress_util.h"
 
-#include <hv/types.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include <check.h>
 #include <stdio.h>

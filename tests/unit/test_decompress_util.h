@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <loader_lib.h>	/* MIN, ARRAY_SIZE */
 
 /* Kinds of test input; td_input() makes each one deterministically. */
 enum td_kind {

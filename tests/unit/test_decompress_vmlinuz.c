@@ -7,7 +7,7 @@
 #include <time.h>
 #include <sys/resource.h>
 
-#include <hv/decompress.h>
+#include <decompress.h>
 #include "test_decompress_util.h"
 
 #define SKIP_EXIT		77	/* ctest SKIP_RETURN_CODE */

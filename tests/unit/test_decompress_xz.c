@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <hv/decompress.h>
+#include <decompress.h>
 #include "test_decompress_util.h"
 
 struct xz_variant {

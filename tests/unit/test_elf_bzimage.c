@@ -1,9 +1,9 @@
-/* Unit tests of the bzImage probe (hv/common/elf_bzimage.c) on synthetic boot-sector wrappers built here. */
+/* Unit tests of the bzImage probe (backends/toolstack/loader/elf_bzimage.c) on synthetic boot-sector wrappers built here. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <hv/elf_image.h>
+#include <elf_image.h>
 
 static void put16(uint8_t *p, uint16_t v)
 {

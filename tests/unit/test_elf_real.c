@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <hv/decompress.h>
-#include <hv/elf_image.h>
+#include <decompress.h>
+#include <elf_image.h>
 #include <pvabi/arch_x86_64.h>
 #include <pvabi/elfnote.h>
 

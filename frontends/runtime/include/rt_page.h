@@ -20,6 +20,8 @@ void *rt_page_alloc(void);
 void rt_page_free(void *page);
 /* A free frame not mapped anywhere (to give away, or to map through the window); returns its PFN or -1. */
 int64_t rt_frame_alloc(void);
+/* The same from PFN first on: frames past the start-of-day region are mapped nowhere (new page tables). */
+int64_t rt_frame_alloc_from(uint64_t first);
 void rt_frame_free(uint64_t pfn);
 uint64_t rt_pfn_to_mfn(uint64_t pfn);
 /* Free frames and free mapped pages left, for diagnostics and tests. */
@@ -36,6 +38,16 @@ void *rt_window_get(void);
 void rt_window_put(void *va);
 long rt_window_map(void *va, uint64_t mfn, bool writable);
 long rt_window_unmap(void *va);
+
+/*
+ * Big buffers (vmem.c): n bytes of our own free frames mapped read-write at
+ * consecutive addresses past the start-of-day region, or NULL. Freed
+ * frames go back to the free list at once. rt_window_map_foreign() maps a
+ * frame of domain dom in a window slot (dom0 building or inspecting it).
+ */
+void *rt_vmem_alloc(size_t len);
+void rt_vmem_free(void *p);
+long rt_window_map_foreign(void *va, uint64_t mfn, uint16_t dom, bool writable);
 
 /* A small first-fit heap in the image's bss, for libxenstore's buffers and dom0's tables. */
 void *malloc(size_t n);

@@ -76,6 +76,7 @@ struct domain {
 	uint8_t shutdown_reason;	/* SHUTDOWN_*, valid in DOM_SHUTDOWN */
 	bool shutdown_code_set;
 	uint8_t shutdown_code;		/* from SCHEDOP_shutdown_code */
+	uint32_t pause_count;		/* the toolstack's pauses (domctl), nested as Xen's */
 	/* SCHEDOP_watchdog (common/domain_timers.c): slots in use, each a timer on the CPU that armed it. */
 	bool watchdog_used[2];
 	struct timer watchdog_timer[2];	/* the timers themselves are under their queue's lock */
@@ -109,6 +110,7 @@ struct domain {
 	uint32_t console_evtchn;	/* its port (the guest's end), 0: none */
 	mfn_t store_mfn;		/* xenstore ring page granted to dom0, MFN_INVALID: none */
 	uint32_t store_evtchn;		/* its port, offered to dom0; 0: none */
+	uint32_t granted_rings;		/* SKIFF_DOMINFO_console/_store seeded by dom0 (0: the builder's rule) */
 	struct evtchn_domain *evtchn;	/* event channels (common/event_channel.c) */
 	uint32_t max_evtchn_port;	/* highest port it may allocate (Xen's max_evtchn_port) */
 	/*
@@ -145,7 +147,11 @@ static inline void domain_heap_uncharge(struct domain *d, uint64_t bytes)
 	__atomic_fetch_sub(&d->heap_charged, bytes, __ATOMIC_RELAXED);
 }
 
-/* Creates an empty domain (no memory, vCPUs down). NULL with *err = -XEN_E* on failure. */
+/*
+ * Creates an empty domain (no memory, vCPUs down). domid DOMID_INVALID: the
+ * lowest free id from 1 (hv/priv.h). NULL with *err = -XEN_E* on failure
+ * (-XEN_EEXIST: the id is held by a domain that still exists in any state).
+ */
 struct domain *domain_create(domid_t domid, const char *name, bool privileged,
 			     unsigned int max_vcpus, uint64_t max_pages, int *err);
 /* Frees everything the domain holds: memory, vCPUs, its id. The domain must be shut down or never started. */

@@ -38,6 +38,8 @@ void evtchn_domain_destroy(struct domain *d);
 /* Hypercall 32: EVTCHNOP_* on the current vCPU's domain. */
 /* For the domain builder: an unbound port of d offered to remote; the port or a negative error. */
 int evtchn_alloc_unbound_port(struct domain *d, domid_t remote);
+/* Whether port of d is allocated, unbound and offered to remote now (the toolstack's seed check). */
+bool evtchn_port_unbound_for(struct domain *d, uint32_t port, domid_t remote);
 
 long do_event_channel_op(uint64_t cmd, uint64_t arg, uint64_t, uint64_t, uint64_t);
 /* Hypercall 16 (event_channel_op_compat): one struct evtchn_op holding the command and its argument. */

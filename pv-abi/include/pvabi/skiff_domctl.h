@@ -70,11 +70,14 @@
  *                                            dom0 or mapped read-only, as
  *                                            for any page table)
  *   5. SKIFF_DOMCTL_hypercall_init         fills D's hypercall page
- *   6. SKIFF_DOMCTL_gnttab_seed            D's grant entries 0 and 1 grant
- *                                            its console and xenstore rings
- *                                            to the backend domain
- *   7. EVTCHNOP_alloc_unbound, dom = D, remote_dom = 0
+ *   6. EVTCHNOP_alloc_unbound, dom = D, remote_dom = 0
  *                                            D's console and store ports
+ *   7. SKIFF_DOMCTL_gnttab_seed            D's grant entries 0 and 1 grant
+ *                                            its console and xenstore rings
+ *                                            to the backend domain, and the
+ *                                            hypervisor learns the rings'
+ *                                            ports (for getdomaininfo and
+ *                                            list_domains)
  *   8. SKIFF_DOMCTL_setvcpucontext         vCPU 0's registers, cr3 = the
  *                                            pinned L4 (ctrlreg[3], a
  *                                            machine address as Xen's
@@ -122,10 +125,17 @@
  *   builder does). -EINVAL if the frame is not the domain's or is typed.
  *
  * SKIFF_DOMCTL_gnttab_seed: u.seed: domid, backend domid, console and
- *   xenstore frames (MFNs of the domain's own writable pages). Writes
- *   grant entries 0 (GNTTAB_RESERVED_CONSOLE) and 1
- *   (GNTTAB_RESERVED_XENSTORE) as permits for the backend to map them
- *   read-write; 0 as a frame leaves that entry empty.
+ *   xenstore frames (MFNs of the domain's own writable pages) and their
+ *   ports (unbound ports of the domain offered to the backend, from
+ *   EVTCHNOP_alloc_unbound; 0: none). Writes grant entries 0
+ *   (GNTTAB_RESERVED_CONSOLE) and 1 (GNTTAB_RESERVED_XENSTORE) as permits
+ *   for the backend to map them read-write; 0 as a frame leaves that entry
+ *   empty. Only while the domain is created (-EBUSY once it ran); a second
+ *   call replaces the first. -EINVAL: a frame that is not the domain's or
+ *   is a page table or descriptor page, a port that is not unbound for the
+ *   backend, a reserved backend or the domain itself as its backend. The
+ *   console frame is then drained by the hypervisor until dom0 announces
+ *   its console backend (as for domains the hypervisor builds).
  *
  * SKIFF_DOMCTL_getdomaininfo: u.info: in domid; out one struct
  *   skiff_dominfo in u.info.buffer (guest address). -ESRCH if none.
@@ -136,7 +146,11 @@
  *   (everything after its path, NUL-terminated; size counts the NUL)
  *   instead of its contents. The boot modules after dom0's kernel (and its
  *   @initrd), in boot order: kernels, ramdisks and domain files for dom0
- *   to build.
+ *   to build. One call copies at most SKIFF_MODULE_COPY_MAX bytes (copied
+ *   says how many; the caller calls again from offset + copied);
+ *   offset == size copies nothing. -EINVAL: offset > size, an unknown flag;
+ *   -EFAULT: the buffer is not the caller's memory (nothing promised
+ *   written).
  *   -ENOENT past the last one or after they were released.
  *
  * SKIFF_DOMCTL_release_modules: no input. dom0 has read every module; the
@@ -157,6 +171,7 @@
 
 #define SKIFF_MAX_VCPUS			64
 #define SKIFF_MODULE_cmdline		(1u << 0)
+#define SKIFF_MODULE_COPY_MAX		(64u << 10)
 
 #define SKIFF_DOMCTL_LIST_MAX		64
 
@@ -272,11 +287,14 @@ struct skiff_domctl_seed {
 	domid_t backend;
 	uint32_t pad;
 	uint64_t console_mfn, store_mfn;
+	uint32_t console_port, store_port;	/* 0: none */
 };
-PVABI_SIZE(struct skiff_domctl_seed, 24);
+PVABI_SIZE(struct skiff_domctl_seed, 32);
 PVABI_OFF(struct skiff_domctl_seed, backend, 2);
 PVABI_OFF(struct skiff_domctl_seed, console_mfn, 8);
 PVABI_OFF(struct skiff_domctl_seed, store_mfn, 16);
+PVABI_OFF(struct skiff_domctl_seed, console_port, 24);
+PVABI_OFF(struct skiff_domctl_seed, store_port, 28);
 
 struct skiff_domctl_info {
 	domid_t domid;

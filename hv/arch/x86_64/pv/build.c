@@ -1,4 +1,4 @@
-/* PV domain builder: ELF and bzImage kernels, the start-of-day layout the x86_64 PV ABI promises, vCPU 0's entry state. */
+/* PV domain builder: ELF kernels, the start-of-day layout the x86_64 PV ABI promises, vCPU 0's entry state. */
 #include <asm/domain.h>
 #include <asm/layout.h>
 #include <asm/m2p.h>
@@ -6,9 +6,8 @@
 #include <asm/pv.h>
 #include <asm/pv_build.h>
 #include <asm/x86.h>
-#include <hv/decompress.h>
 #include <hv/domain.h>
-#include <hv/elf_image.h>
+#include <elf_image.h>
 #include <hv/event_channel.h>
 #include <hv/grant_table.h>
 #include <hv/heap.h>
@@ -25,7 +24,6 @@
 #define MiB		(1ULL << 20)
 #define L1_FLAGS	(PTE_P | PTE_RW | PTE_US | PTE_A)	/* U/S forced on: the guest kernel runs in ring 3 */
 #define UPPER_FLAGS	(PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D)
-#define MAX_KERNEL	(256 * MiB)	/* decompressed kernel size we accept */
 
 /* Features the builder and hypervisor provide to a kernel's FEATURES note. */
 #define HV_FEATURES	((1u << XENFEAT_writable_page_tables) | (1u << XENFEAT_writable_descriptor_tables) | \
@@ -68,8 +66,6 @@ struct build {
 	struct pv_layout lay;
 	mfn_t *p2m;				/* PFN -> MFN while building (the guest keeps its own copy) */
 	unsigned int p2m_order;
-	uint8_t *kernel_buf;			/* decompressed kernel, or NULL */
-	unsigned int kernel_order;
 };
 
 static inline uint64_t pfn_of(const struct build *b, uint64_t va)
@@ -87,65 +83,16 @@ static void *va_ptr(const struct build *b, uint64_t va)
 	return (char *)pfn_ptr(b, pfn_of(b, va)) + (va & ~PAGE_MASK);
 }
 
-/* Decompresses a bzImage payload into hypervisor frames; plain ELF is used in place. */
-static int unwrap_kernel(struct build *b, const uint8_t **elf, size_t *elf_len)
-{
-	struct bzimage_info bz;
-	const char *why = NULL;
-	size_t out_len = 0, used = 0, cap;
-	mfn_t mfn;
-	int rc;
-
-	*elf = b->a->image;
-	*elf_len = b->a->image_len;
-	rc = bzimage_probe(b->a->image, b->a->image_len, &bz, &why);
-	if (rc == ELF_IMG_EMAGIC)
-		return 0;	/* not a bzImage: the ELF parser will judge it */
-	if (rc < 0 || (bz.comp != KIMAGE_COMP_XZ && bz.comp != KIMAGE_COMP_GZIP)) {
-		log_err("build: bzImage refused: %s", rc < 0 ? why : kimage_comp_name(bz.comp));
-		return -XEN_EINVAL;
-	}
-	cap = bz.size_hint && bz.size_hint <= MAX_KERNEL ? ALIGN_UP((size_t)bz.size_hint, PAGE_SIZE) : MAX_KERNEL;
-	for (b->kernel_order = 0; (PAGE_SIZE << b->kernel_order) < cap; b->kernel_order++)
-		;
-	mfn = frame_alloc(b->kernel_order, &frame_owner_hv);
-	if (mfn == MFN_INVALID)
-		return -XEN_ENOMEM;
-	b->kernel_buf = mfn_to_virt(mfn);
-	if (bz.comp == KIMAGE_COMP_XZ) {
-		struct unxz_work *w = hv_alloc(sizeof(*w));
-
-		rc = w ? unxz_buf(b->a->image + bz.payload_offset, bz.payload_len, b->kernel_buf,
-				  PAGE_SIZE << b->kernel_order, &out_len, &used, w) : -XEN_ENOMEM;
-		hv_free(w);
-	} else {
-		struct gunzip_work *w = hv_alloc(sizeof(*w));
-
-		rc = w ? gunzip_buf(b->a->image + bz.payload_offset, bz.payload_len, b->kernel_buf,
-				    PAGE_SIZE << b->kernel_order, &out_len, &used, w) : -XEN_ENOMEM;
-		hv_free(w);
-	}
-	if (rc < 0) {
-		log_err("build: %s payload: %s", kimage_comp_name(bz.comp), decompress_strerror(rc));
-		return -XEN_EINVAL;
-	}
-	log_info("build: bzImage protocol %x, %s payload %zu -> %zu bytes", bz.version,
-		 kimage_comp_name(bz.comp), bz.payload_len, out_len);
-	*elf = b->kernel_buf;
-	*elf_len = out_len;
-	return 0;
-}
-
+/*
+ * The hypervisor loads plain ELF only (dom0, and the domUs of a test dom0):
+ * bzImages are unwrapped by dom0's toolstack or on the host
+ * (tools/prepare-kernel).
+ */
 static int parse_kernel(struct build *b)
 {
-	const uint8_t *elf;
-	size_t len;
 	const char *why = "?";
-	int rc = unwrap_kernel(b, &elf, &len);
 
-	if (rc < 0)
-		return rc;
-	if (elf_image_parse(&b->img, elf, len, &why) < 0 ||
+	if (elf_image_parse(&b->img, b->a->image, b->a->image_len, &why) < 0 ||
 	    elf_image_check_features(&b->img, HV_FEATURES, &why) < 0) {
 		log_err("build: kernel image refused: %s", why);
 		return -XEN_EINVAL;
@@ -359,44 +306,11 @@ static void load_kernel(const struct build *b)
 		copy_to_pfns(b, b->lay.initrd_pfn, b->a->initrd, b->a->initrd_len);
 }
 
-/*
- * The hypercall page, for images that ask for one: entry N (32 bytes) saves
- * rcx and r11, which syscall clobbers, makes hypercall N and returns. The
- * iret entry is jumped to with the guest's frame on the stack: it pushes
- * rcx, r11 and rax to complete the iret_context and never returns.
- */
+/* The hypercall page, for images that ask for one (pv_hypercall_page_fill). */
 static void fill_hypercall_page(const struct build *b)
 {
-	uint8_t *p;
-
-	if (!xen_notes_have(&b->img.notes, XEN_ELFNOTE_HYPERCALL_PAGE))
-		return;
-	p = va_ptr(b, b->img.notes.hypercall_page);
-	memset(p, 0xcc, PAGE_SIZE);	/* int3 between entries */
-	for (uint32_t nr = 0; nr < PAGE_SIZE / 32; nr++, p += 32) {
-		static const uint8_t call[] = {
-			0x51,			/* push %rcx */
-			0x41, 0x53,		/* push %r11 */
-			0xb8, 0, 0, 0, 0,	/* mov $nr, %eax */
-			0x0f, 0x05,		/* syscall */
-			0x41, 0x5b,		/* pop %r11 */
-			0x59,			/* pop %rcx */
-			0xc3,			/* ret */
-		};
-		static const uint8_t iret[] = {
-			0x51, 0x41, 0x53, 0x50,	/* push %rcx; push %r11; push %rax */
-			0xb8, 0, 0, 0, 0,	/* mov $nr, %eax */
-			0x0f, 0x05,		/* syscall */
-		};
-
-		if (nr == __HYPERVISOR_iret) {
-			memcpy(p, iret, sizeof(iret));
-			memcpy(p + 5, &nr, 4);
-		} else {
-			memcpy(p, call, sizeof(call));
-			memcpy(p + 4, &nr, 4);
-		}
-	}
+	if (xen_notes_have(&b->img.notes, XEN_ELFNOTE_HYPERCALL_PAGE))
+		pv_hypercall_page_fill(va_ptr(b, b->img.notes.hypercall_page));
 }
 
 /* Executable only where an executable segment of the image lies: everything else the builder maps is NX. */
@@ -619,8 +533,6 @@ int pv_build(struct domain *d, const struct pv_build_args *a)
 		d->arch.virt_base = b->lay.vbase;
 		log_layout(b);
 	}
-	if (b->kernel_buf)
-		frame_free(virt_to_mfn(b->kernel_buf), b->kernel_order);
 	if (b->p2m)
 		frame_free(virt_to_mfn(b->p2m), b->p2m_order);
 	hv_free(b);

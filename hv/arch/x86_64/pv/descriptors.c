@@ -62,21 +62,17 @@ static void gdt_frame_fixup(mfn_t mfn)
  * contents and types and the installed GDT as they were (Xen 4.17 fixes up
  * the frames it validated before the bad one: stricter here, on purpose).
  */
-long do_set_gdt(uint64_t frame_list, uint64_t entries, uint64_t a3, uint64_t a4, uint64_t a5)
+int pv_gdt_prepare(struct domain *d, const mfn_t *frames, uint64_t entries)
 {
-	struct vcpu *v = current_vcpu();
-	mfn_t frames[PV_GDT_MAX_FRAMES];
 	unsigned int n = (unsigned int)((entries + 511) / 512), taken;
 	bool ok = true;
 
 	if (entries > PV_GDT_MAX_ENTRIES)
 		return -XEN_EINVAL;
-	if (copy_from_guest(frames, frame_list, n * sizeof(mfn_t)) < 0)
-		return -XEN_EFAULT;
 	/* A frame whose type could not be taken is not counted in taken; one that fails its check is. */
 	for (taken = 0; taken < n && ok; taken++) {
 		ok = mfn_valid(frames[taken]) &&
-		     get_page_and_type(mfn_to_page(frames[taken]), v->domain, PAGE_TYPE_SEGDESC) == 0;
+		     get_page_and_type(mfn_to_page(frames[taken]), d, PAGE_TYPE_SEGDESC) == 0;
 		if (!ok)
 			break;
 		ok = gdt_frame_ok(frames[taken]);
@@ -87,10 +83,39 @@ long do_set_gdt(uint64_t frame_list, uint64_t entries, uint64_t a3, uint64_t a4,
 	}
 	for (unsigned int i = 0; i < n; i++)
 		gdt_frame_fixup(frames[i]);
+	return 0;
+}
+
+void pv_gdt_abandon(const mfn_t *frames, uint64_t entries)
+{
+	release_frames(frames, (unsigned int)((entries + 511) / 512));
+}
+
+void pv_gdt_commit(struct vcpu *v, const mfn_t *frames, uint64_t entries)
+{
+	unsigned int n = (unsigned int)((entries + 511) / 512);
+
 	release_frames(v->arch.gdt_frames, v->arch.gdt_nr_frames);
 	memcpy(v->arch.gdt_frames, frames, n * sizeof(mfn_t));
 	v->arch.gdt_nr_frames = n;
 	v->arch.gdt_ents = (unsigned int)entries;
+}
+
+long do_set_gdt(uint64_t frame_list, uint64_t entries, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	struct vcpu *v = current_vcpu();
+	mfn_t frames[PV_GDT_MAX_FRAMES];
+	unsigned int n = (unsigned int)((entries + 511) / 512);
+	int rc;
+
+	if (entries > PV_GDT_MAX_ENTRIES)
+		return -XEN_EINVAL;
+	if (copy_from_guest(frames, frame_list, n * sizeof(mfn_t)) < 0)
+		return -XEN_EFAULT;
+	rc = pv_gdt_prepare(v->domain, frames, entries);
+	if (rc)
+		return rc;
+	pv_gdt_commit(v, frames, entries);
 	pv_show_gdt(this_cpu(), v);
 	return 0;
 }

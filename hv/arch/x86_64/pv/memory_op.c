@@ -67,8 +67,15 @@ static int release_extent(struct domain *d, mfn_t mfn, unsigned int order)
 		m2p_set(mfn + i, M2P_INVALID);
 		mfn_to_page(mfn + i)->type_info = 0;
 	}
-	/* The guest may still have the frame in a TLB from a mapping it already removed: every CPU it ran on flushes. */
-	flush_tlb_domain(d);
+	/*
+	 * The guest may still have the frame in a TLB from a mapping it already
+	 * removed: every CPU it ran on flushes; every CPU, if another domain
+	 * has mapped its frames (the toolstack building it).
+	 */
+	if (__atomic_load_n(&d->arch.foreign_mapped, __ATOMIC_SEQ_CST))
+		flush_tlb_mask(~0ULL);
+	else
+		flush_tlb_domain(d);
 	frame_free(mfn, order);
 	return 0;
 }
@@ -81,7 +88,8 @@ static int release_extent(struct domain *d, mfn_t mfn, unsigned int order)
  */
 static long reservation(struct domain *d, uint64_t cmd, uint64_t arg, const struct xen_memory_reservation *r)
 {
-	unsigned int max_order = d->is_privileged ? MAX_ORDER_DOM0 : MAX_ORDER_DOMU;
+	/* The caller's limit, as Xen's: the toolstack may give a domU larger extents than it may take itself. */
+	unsigned int max_order = current_vcpu()->domain->is_privileged ? MAX_ORDER_DOM0 : MAX_ORDER_DOMU;
 	uint64_t done = cmd >> MEMOP_EXTENT_SHIFT, start = done;
 	unsigned int op = cmd & MEMOP_CMD_MASK;
 
@@ -189,11 +197,23 @@ long do_memory_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_t
 	switch (cmd & MEMOP_CMD_MASK) {
 	case XENMEM_increase_reservation:
 	case XENMEM_decrease_reservation:
-	case XENMEM_populate_physmap:
+	case XENMEM_populate_physmap: {
+		long rc;
+
 		if (copy_from_guest(&r, arg, sizeof(r)) < 0)
 			return -XEN_EFAULT;
-		d = self_or_null(r.domid);
-		return d ? reservation(d, cmd, arg, &r) : -XEN_ESRCH;
+		/*
+		 * Another domain (the toolstack building it) is charged and bounded
+		 * by its own max_pages. Xen 4.17 answers 0 extents where this says
+		 * -ESRCH (no such domain) and -EPERM (not the caller's to change).
+		 */
+		rc = pv_foreign_owner(r.domid, &d);
+		if (rc)
+			return rc;
+		rc = reservation(d, cmd, arg, &r);
+		pv_foreign_put(d);
+		return rc;
+	}
 	case XENMEM_maximum_ram_page:
 		return start ? -XEN_EINVAL : (long)frame_table_frames;
 	case XENMEM_current_reservation:

@@ -105,7 +105,7 @@ void pv_mm_flush_tlbs(struct page_info *pg)
 	struct domain *d = o && o != &frame_owner_hv ? container_of(o, struct domain, mem) : NULL;
 	struct percpu *pc = this_cpu();
 
-	if (!d) {
+	if (!d || __atomic_load_n(&d->arch.foreign_mapped, __ATOMIC_SEQ_CST)) {
 		flush_tlb_mask(~0ULL);
 		count_flush(true);
 		return;
@@ -172,13 +172,6 @@ int pv_mm_finish_deferred(struct vcpu *v)
 	return 0;
 }
 
-static struct domain *target_domain(uint64_t domid)
-{
-	struct domain *d = current_vcpu()->domain;
-
-	return (domid == DOMID_SELF || domid == d->domid) ? d : NULL;
-}
-
 static int machphys_update(struct domain *d, mfn_t mfn, uint64_t pfn)
 {
 	if (!mfn_valid(mfn) || frame_owner_of(mfn) != &d->mem)
@@ -203,22 +196,31 @@ static int plain_store(struct domain *d, uint64_t addr, uint64_t val)
 	return 0;
 }
 
-static int one_mmu_update(struct domain *d, const struct mmu_update *u)
+/*
+ * pg_owner (foreigndom) owns the frames mapped by new L1 entries and the
+ * frames of MMU_MACHPHYS_UPDATE; the tables written are always d's own,
+ * and entries above L1 or that map nothing take d's rules (as in Xen).
+ */
+static int one_mmu_update(struct domain *d, struct domain *pg_owner, const struct mmu_update *u)
 {
 	/* The command is the low 3 bits (an entry's alignment), as Xen decodes it: 4-7 are unknown. */
 	uint64_t cmd = u->ptr & 7, addr = u->ptr & ~7ULL;
+	mfn_t table = addr >> PAGE_SHIFT;
+	unsigned int index = (unsigned int)((addr & ~PAGE_MASK) >> 3);
 
 	switch (cmd) {
 	case MMU_NORMAL_PT_UPDATE:
 	case MMU_PT_UPDATE_PRESERVE_AD:
 	case MMU_PT_UPDATE_NO_TRANSLATE:	/* PV addresses are machine addresses: nothing to translate */
-		if (mfn_valid(addr >> PAGE_SHIFT) &&
-		    !pv_type_is_pt(page_type_of(mfn_to_page(addr >> PAGE_SHIFT))))
+		if (mfn_valid(table) && !pv_type_is_pt(page_type_of(mfn_to_page(table))))
 			return plain_store(d, addr, u->val);
-		return pv_mm_mod_entry(d, addr >> PAGE_SHIFT, (unsigned int)((addr & ~PAGE_MASK) >> 3), u->val,
-				       cmd == MMU_PT_UPDATE_PRESERVE_AD);
+		/* A foreign mapping ignores PRESERVE_AD: the old entry mapped another frame anyway. */
+		if (pg_owner != d && (u->val & PTE_P) && mfn_valid(table) &&
+		    page_type_of(mfn_to_page(table)) == PAGE_TYPE_L1)
+			return pv_foreign_l1_update(d, pg_owner, table, index, u->val);
+		return pv_mm_mod_entry(d, table, index, u->val, cmd == MMU_PT_UPDATE_PRESERVE_AD);
 	case MMU_MACHPHYS_UPDATE:
-		return machphys_update(d, addr >> PAGE_SHIFT, u->val);
+		return machphys_update(pg_owner, addr >> PAGE_SHIFT, u->val);
 	default:
 		return -XEN_ENOSYS;
 	}
@@ -255,17 +257,13 @@ static long batch_continue(unsigned int nr, uint64_t list, uint64_t left, uint64
 	return hypercall_create_continuation(nr, list, left | MMU_UPDATE_PREEMPTED, pdone, foreigndom, 0);
 }
 
-long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t pdone, uint64_t foreigndom, uint64_t a5)
+static long mmu_update_batch(struct vcpu *v, struct domain *pg_owner, uint64_t reqs, uint64_t count, uint64_t pdone,
+			     uint64_t foreigndom)
 {
-	struct vcpu *v = current_vcpu();
-	struct domain *d = target_domain(foreigndom);
 	uint32_t before;
 	uint64_t done = 0;
-	long rc;
+	long rc = batch_start(&count, pdone, &before);
 
-	if (!d)
-		return -XEN_ESRCH;	/* foreign page-table updates: toolstack work, not yet */
-	rc = batch_start(&count, pdone, &before);
 	if (rc)
 		return rc;
 	if (pv_mm_finish_deferred(v))
@@ -282,7 +280,7 @@ long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t pdone, uint64_t forei
 			rc = -XEN_EFAULT;
 			break;
 		}
-		rc = one_mmu_update(d, &u);
+		rc = one_mmu_update(v->domain, pg_owner, &u);
 		/* A table this entry needs was left partly validated: this entry again, later. */
 		if (rc == -XEN_ERESTART)
 			return batch_continue(__HYPERVISOR_mmu_update, reqs + done * sizeof(u), count - done, pdone,
@@ -294,12 +292,35 @@ long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t pdone, uint64_t forei
 	 * No flush here, as on Xen: the guest flushes what it changed. A stale
 	 * entry can only reach a frame the domain still owns; frames leave a
 	 * domain (balloon, teardown) only after a flush, and every vCPU load
-	 * flushes, so no other domain ever sees one.
+	 * flushes, so no other domain ever sees one. Frames mapped from another
+	 * domain mark it (foreign_mapped): its releases flush every CPU.
 	 */
 	if (rc == 0 && v->arch.nr_deferred_put)
 		return batch_continue(__HYPERVISOR_mmu_update, reqs + done * sizeof(struct mmu_update), 0, pdone,
 				      foreigndom, before + (uint32_t)done);
 	return batch_end(rc, pdone, before + (uint32_t)done);
+}
+
+long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t pdone, uint64_t foreigndom, uint64_t a5)
+{
+	struct domain *pg_owner;
+	uint32_t before;
+	long rc;
+
+	/* The upper half would name a page-table owner (Xen's pt_owner encoding): not supported, no such domain. */
+	if (foreigndom > 0xffff)
+		return -XEN_ESRCH;
+	rc = pv_foreign_owner((domid_t)foreigndom, &pg_owner);
+	if (rc == -XEN_EPERM) {
+		/* As Xen: a domain the caller may not touch fails the batch at its first entry. */
+		rc = batch_start(&count, pdone, &before);
+		return rc ? rc : batch_end(-XEN_EPERM, pdone, before);
+	}
+	if (rc)
+		return rc;
+	rc = mmu_update_batch(current_vcpu(), pg_owner, reqs, count, pdone, foreigndom);
+	pv_foreign_put(pg_owner);
+	return rc;
 }
 
 /* Replaces a base pointer: the new L4 gets its reference first, the old one loses it after. */
@@ -369,7 +390,8 @@ static int page_op(struct domain *d, const struct mmuext_op *op)
 	return 0;
 }
 
-static int one_mmuext(struct vcpu *v, const struct mmuext_op *op)
+/* pg_owner (foreigndom) owns the tables pinned and unpinned; every other operation is the caller's own. */
+static int one_mmuext(struct vcpu *v, struct domain *pg_owner, const struct mmuext_op *op)
 {
 	struct domain *d = v->domain;
 
@@ -378,12 +400,18 @@ static int one_mmuext(struct vcpu *v, const struct mmuext_op *op)
 	case MMUEXT_PIN_L2_TABLE:
 	case MMUEXT_PIN_L3_TABLE:
 	case MMUEXT_PIN_L4_TABLE:
-		return pv_mm_pin_table(d, op->arg1.mfn, op->cmd - MMUEXT_PIN_L1_TABLE + 1);
+		return pv_mm_pin_table(pg_owner, op->arg1.mfn, op->cmd - MMUEXT_PIN_L1_TABLE + 1);
 	case MMUEXT_UNPIN_TABLE:
 		if (!mfn_valid(op->arg1.mfn))
 			return -XEN_EINVAL;
-		return pv_mm_unpin_table(d, op->arg1.mfn,
+		return pv_mm_unpin_table(pg_owner, op->arg1.mfn,
 					 (unsigned int)page_type_of(mfn_to_page(op->arg1.mfn)) - PAGE_TYPE_L1 + 1);
+	default:
+		break;
+	}
+	if (pg_owner != d)
+		return -XEN_EPERM;	/* as Xen: only pins and unpins act on a foreign domain */
+	switch (op->cmd) {
 	case MMUEXT_NEW_BASEPTR:
 		return set_baseptr(v, op->arg1.mfn, false);
 	case MMUEXT_NEW_USER_BASEPTR:
@@ -423,15 +451,13 @@ static int one_mmuext(struct vcpu *v, const struct mmuext_op *op)
 	}
 }
 
-long do_mmuext_op(uint64_t ops, uint64_t count, uint64_t pdone, uint64_t foreigndom, uint64_t a5)
+static long mmuext_batch(struct vcpu *v, struct domain *pg_owner, uint64_t ops, uint64_t count, uint64_t pdone,
+			 uint64_t foreigndom)
 {
-	struct vcpu *v = current_vcpu();
 	uint32_t before;
 	uint64_t done = 0;
 	long rc;
 
-	if (!target_domain(foreigndom))
-		return -XEN_ESRCH;
 	rc = batch_start(&count, pdone, &before);
 	if (rc)
 		return rc;
@@ -448,7 +474,7 @@ long do_mmuext_op(uint64_t ops, uint64_t count, uint64_t pdone, uint64_t foreign
 			rc = -XEN_EFAULT;
 			break;
 		}
-		rc = one_mmuext(v, &op);
+		rc = one_mmuext(v, pg_owner, &op);
 		/* A pin or base pointer whose validation stopped early: the same op again, which resumes it. */
 		if (rc == -XEN_ERESTART)
 			return batch_continue(__HYPERVISOR_mmuext_op, ops + done * sizeof(op), count - done, pdone,
@@ -461,6 +487,22 @@ long do_mmuext_op(uint64_t ops, uint64_t count, uint64_t pdone, uint64_t foreign
 		return batch_continue(__HYPERVISOR_mmuext_op, ops + done * sizeof(struct mmuext_op), 0, pdone,
 				      foreigndom, before + (uint32_t)done);
 	return batch_end(rc, pdone, before + (uint32_t)done);
+}
+
+long do_mmuext_op(uint64_t ops, uint64_t count, uint64_t pdone, uint64_t foreigndom, uint64_t a5)
+{
+	struct domain *pg_owner;
+	long rc;
+
+	if (foreigndom > 0xffff)
+		return -XEN_ESRCH;
+	/* As Xen: -ESRCH for no such domain, -EPERM for one the caller may not touch, before any operation. */
+	rc = pv_foreign_owner((domid_t)foreigndom, &pg_owner);
+	if (rc)
+		return rc;
+	rc = mmuext_batch(current_vcpu(), pg_owner, ops, count, pdone, foreigndom);
+	pv_foreign_put(pg_owner);
+	return rc;
 }
 
 /* Finds the L1 table mapping va in the vCPU's kernel page tables; MFN_INVALID if a level is missing. */
@@ -514,23 +556,45 @@ long do_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags, uint64_t a4
 }
 
 /*
- * update_va_mapping_otherdomain: the new entry maps a frame of domid. Our own
- * domain works like update_va_mapping; foreign frames need foreign-mapping
- * references the validator does not have yet: refused, never half-done.
+ * update_va_mapping_otherdomain: the new entry maps a frame of domid into
+ * the caller's own tables at va (a foreign mapping, for the privileged
+ * domain); our own domain works like update_va_mapping.
  */
 long do_update_va_mapping_otherdomain(uint64_t va, uint64_t val, uint64_t flags, uint64_t domid, uint64_t a5)
 {
-	struct domain *d = current_vcpu()->domain, *fd;
+	struct vcpu *v = current_vcpu();
+	struct domain *fd;
+	mfn_t l1;
+	long rc;
 
-	if (target_domain(domid))
-		return do_update_va_mapping(va, val, flags, 0, 0);
-	if (!d->is_privileged)
-		return -XEN_EPERM;
-	fd = domain_find((domid_t)domid);
-	if (!fd)
+	if (domid > 0xffff)
 		return -XEN_ESRCH;
-	domain_put(fd);
-	return -XEN_EINVAL;
+	rc = pv_foreign_owner((domid_t)domid, &fd);
+	if (rc)
+		return rc;
+	if (fd == v->domain || !(val & PTE_P)) {
+		pv_foreign_put(fd);
+		return do_update_va_mapping(va, val, flags, 0, 0);
+	}
+	if (!guest_range_ok(va, 1)) {
+		rc = -XEN_EINVAL;
+	} else if (pv_mm_finish_deferred(v)) {
+		pv_foreign_put(fd);
+		return hypercall_create_continuation(__HYPERVISOR_update_va_mapping_otherdomain, va, val, flags,
+						     domid, a5);
+	} else {
+		l1 = walk_to_l1(v, va);
+		rc = l1 == MFN_INVALID ? -XEN_EINVAL
+				       : pv_foreign_l1_update(v->domain, fd, l1, (unsigned int)((va >> 12) & 511), val);
+	}
+	pv_foreign_put(fd);
+	if (rc)
+		return rc;
+	if ((flags & UVMF_FLUSHTYPE_MASK) == UVMF_TLB_FLUSH || (flags & ~UVMF_FLUSHTYPE_MASK))
+		flush_tlb_domain(v->domain);
+	else if ((flags & UVMF_FLUSHTYPE_MASK) == UVMF_INVLPG)
+		invlpg((void *)va);
+	return 0;
 }
 
 /*

@@ -90,6 +90,8 @@ struct arch_domain {
 	 * once it flushed after leaving the domain (flush.c).
 	 */
 	volatile uint64_t dirty_cpus;
+	/* Another domain's tables have mapped its frames (pv/foreign.c): its stale-TLB flushes go to every CPU. */
+	bool foreign_mapped;
 };
 
 #endif

@@ -4,6 +4,7 @@
 
 #include <asm/regs.h>
 #include <hv/types.h>
+#include <pvabi/xen.h>
 
 struct vcpu;
 struct domain;
@@ -76,9 +77,28 @@ void pv_timers_switch_out(struct vcpu *prev);
 void pv_timers_switch_in(struct vcpu *next);
 
 /* Guest GDTs (descriptors.c). */
+/* Types and checks d's frames as a GDT of entries descriptors (fixing them up): 0, or -XEN_EINVAL and nothing held. */
+int pv_gdt_prepare(struct domain *d, const mfn_t *frames, uint64_t entries);
+/* Drops what pv_gdt_prepare took; or installs the prepared frames as v's GDT, releasing the old ones. */
+void pv_gdt_abandon(const mfn_t *frames, uint64_t entries);
+void pv_gdt_commit(struct vcpu *v, const mfn_t *frames, uint64_t entries);
+/* Writes the hypercall page (hypercall_page.c): entry N makes hypercall N. */
+void pv_hypercall_page_fill(void *page);
 void pv_show_gdt(struct percpu *pc, const struct vcpu *v);
 bool pv_iret_selectors_ok(const struct vcpu *v, uint16_t cs, uint16_t ss);
 bool pv_user_data_selector(const struct vcpu *v, uint16_t sel, uint64_t *base);
+
+/*
+ * Foreign mappings (foreign.c). pv_foreign_owner: the domain a foreigndom
+ * or domid argument names, for the current caller: itself (no reference),
+ * or another with a reference (pv_foreign_put) when the policy allows;
+ * -XEN_ESRCH (none, reserved, dying) or -XEN_EPERM.
+ * pv_foreign_l1_update: puts val, mapping a frame of fd, into slot index
+ * of cur's validated L1 table; errors as pv_mm_mod_entry's for L1.
+ */
+int pv_foreign_owner(domid_t domid, struct domain **out);
+void pv_foreign_put(struct domain *d);
+int pv_foreign_l1_update(struct domain *cur, struct domain *fd, mfn_t table, unsigned int index, uint64_t val);
 
 /* Loads a guest's (or the idle) page tables and counts the full flush of guest translations it is (mm_ops.c). */
 void pv_write_cr3(uint64_t pa);

@@ -1,7 +1,6 @@
 /* gzip (RFC 1952) member parsing and deflate (RFC 1951) decoding into a flat output buffer. */
-#include <hv/types.h>
-#include <hv/lib.h>
-#include <hv/decompress.h>
+#include "loader_lib.h"
+#include "decompress.h"
 
 #define GZ_FTEXT	0x01
 #define GZ_FHCRC	0x02

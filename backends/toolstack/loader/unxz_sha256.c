@@ -1,7 +1,6 @@
 /* SHA-256 (FIPS 180-4), one-shot over a buffer: verifies xz blocks whose check type is SHA-256. */
-#include <hv/types.h>
-#include <hv/lib.h>
-#include <hv/decompress.h>
+#include "loader_lib.h"
+#include "decompress.h"
 
 #define SHA256_BLOCK	64
 

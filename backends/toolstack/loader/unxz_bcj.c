@@ -1,7 +1,6 @@
 /* x86 BCJ decoder: turns the absolute CALL/JMP targets that xz --x86 stored back into relative ones. */
-#include <hv/types.h>
-#include <hv/lib.h>
-#include <hv/decompress.h>
+#include "loader_lib.h"
+#include "decompress.h"
 
 /*
  * The encoder rewrote the rel32 operand of E8 (call) and E9 (jmp) bytes to

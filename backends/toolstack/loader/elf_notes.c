@@ -1,6 +1,6 @@
 /* Decodes the "Xen" ELF notes of a PV kernel (entry, bases, FEATURES, ...) from a hostile buffer. */
-#include <hv/elf_image.h>
-#include <hv/lib.h>
+#include "elf_image.h"
+#include "loader_lib.h"
 #include <pvabi/elfnote.h>
 
 /* A kernel has a few dozen notes; more is an attempt to make us spin. */

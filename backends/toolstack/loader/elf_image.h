@@ -1,8 +1,10 @@
 /* PV guest kernel images: bzImage wrapper, ELF64 x86_64 validation, Xen ELF notes and the load plan. */
-#ifndef HV_ELF_IMAGE_H
-#define HV_ELF_IMAGE_H
+#ifndef LOADER_ELF_IMAGE_H
+#define LOADER_ELF_IMAGE_H
 
-#include <hv/types.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <pvabi/features.h>
 
 /*

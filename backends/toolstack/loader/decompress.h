@@ -1,8 +1,10 @@
 /* Single-call gzip and xz (LZMA2, x86 BCJ) decompressors into a flat buffer, for unwrapping guest kernels. */
-#ifndef HV_DECOMPRESS_H
-#define HV_DECOMPRESS_H
+#ifndef LOADER_DECOMPRESS_H
+#define LOADER_DECOMPRESS_H
 
-#include <hv/types.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 /*
  * Both decoders work the same way:

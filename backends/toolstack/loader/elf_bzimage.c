@@ -1,6 +1,6 @@
 /* Recognises a Linux bzImage and locates its compressed vmlinux; decompression lives in inflate.c / unxz.c. */
-#include <hv/elf_image.h>
-#include <hv/lib.h>
+#include "elf_image.h"
+#include "loader_lib.h"
 
 /* Offsets in the x86 boot sector / setup header (Documentation/x86/boot.rst). */
 #define BZ_SETUP_SECTS		0x1f1

@@ -1,7 +1,6 @@
 /* CRC-32 (gzip, xz) and CRC-64 (xz) with constant lookup tables, so no state needs initialising at run time. */
-#include <hv/types.h>
-#include <hv/lib.h>
-#include <hv/decompress.h>
+#include "loader_lib.h"
+#include "decompress.h"
 
 /*
  * A byte-wise CRC table is linear over XOR: T[a ^ b] = T[a] ^ T[b]. So a

@@ -1,6 +1,6 @@
 /* Validates an ELF64 x86_64 PV kernel against its buffer and computes where each PT_LOAD goes (libelf rules). */
-#include <hv/elf_image.h>
-#include <hv/lib.h>
+#include "elf_image.h"
+#include "loader_lib.h"
 #include <pvabi/arch_x86_64.h>
 #include <pvabi/elfnote.h>
 
@@ -278,7 +278,7 @@ static int resolve_layout(struct elf_image *img, const char **why)
 	img->virt_kend = img->pend + img->virt_offset;
 	img->virt_entry = xen_notes_have(n, XEN_ELFNOTE_ENTRY) ? n->entry : img->e_entry;
 
-	if (img->virt_base & (PAGE_SIZE - 1))
+	if (img->virt_base & (LOADER_PAGE_SIZE - 1))
 		return img_fail(why, "VIRT_BASE is not page-aligned", ELF_IMG_ELAYOUT);
 	if (img->virt_kstart >= img->virt_kend)
 		return img_fail(why, "image wraps around the top of the address space",
@@ -319,8 +319,8 @@ static int place_loads(struct elf_image *img, const char **why)
 				ELF_IMG_ELAYOUT);
 	const struct xen_notes *n = &img->notes;
 	if (xen_notes_have(n, XEN_ELFNOTE_HYPERCALL_PAGE) &&
-	    ((n->hypercall_page & (PAGE_SIZE - 1)) || !in_image(img, n->hypercall_page) ||
-	     img->virt_kend - n->hypercall_page < PAGE_SIZE))
+	    ((n->hypercall_page & (LOADER_PAGE_SIZE - 1)) || !in_image(img, n->hypercall_page) ||
+	     img->virt_kend - n->hypercall_page < LOADER_PAGE_SIZE))
 		return img_fail(why, "HYPERCALL_PAGE is not a page inside the image", ELF_IMG_ELAYOUT);
 	if (xen_notes_have(n, XEN_ELFNOTE_INIT_P2M) && in_image(img, n->init_p2m))
 		return img_fail(why, "INIT_P2M lies inside the kernel image", ELF_IMG_ELAYOUT);

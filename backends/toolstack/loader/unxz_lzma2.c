@@ -1,7 +1,6 @@
 /* LZMA2 decoder (range coder, LZMA literals/matches/reps, chunk framing) writing straight into a flat output buffer. */
-#include <hv/types.h>
-#include <hv/lib.h>
-#include <hv/decompress.h>
+#include "loader_lib.h"
+#include "decompress.h"
 
 #define RC_TOP		(1u << 24)	/* range below this: pull in another byte */
 #define RC_PROB_BITS	11

@@ -1,7 +1,6 @@
 /* The .xz container: stream header/footer, block headers, checks, index, and the x86 BCJ filter. */
-#include <hv/types.h>
-#include <hv/lib.h>
-#include <hv/decompress.h>
+#include "loader_lib.h"
+#include "decompress.h"
 
 #define XZ_HEADER_SIZE		12
 #define XZ_FOOTER_SIZE		12

@@ -1,0 +1,428 @@
+/* dom0's toolstack at boot: builds every domU from the boot modules through the privileged interface. */
+#include <pvabi/errno.h>
+#include <pvabi/event_channel.h>
+#include <pvabi/memory.h>
+#include "rt.h"
+#include "rt_page.h"
+#include "bootmod.h"
+#include "build_pv.h"
+#include "dom0.h"
+
+#define TS_MAX_DOMAINS		16
+#define TS_MAX_MODULES		64
+#define TS_SMALL		(64 * 1024)	/* scratch up to this size comes from the heap, bigger from vmem */
+#define TS_POPULATE_BATCH	512
+#define TS_M2P_BATCH		128
+
+/* Domains whose build failed and that could not be destroyed: never served, never waited for. */
+static domid_t ts_abandoned[TS_MAX_DOMAINS];
+static unsigned int ts_nr_abandoned;
+
+bool dom0_toolstack_abandoned(domid_t domid)
+{
+	for (unsigned int i = 0; i < ts_nr_abandoned; i++)
+		if (ts_abandoned[i] == domid)
+			return true;
+	return false;
+}
+
+/* One domain to build: its kernel module, an optional initrd module and the options. */
+struct ts_domain {
+	uint32_t kernel, initrd;		/* module indexes; initrd valid if has_initrd */
+	bool has_initrd;
+	struct bootmod_spec spec;
+	char cmdline[1024];
+};
+
+/* The platform of build_pv.c for one domain D: each operation one call of the build sequence. */
+struct ts_platform {
+	domid_t domid;
+	struct pvb_platform ops;
+};
+
+static long ts_domctl(struct skiff_domctl *op)
+{
+	return dom0_domctl(op);
+}
+
+static int ts_populate(void *ctx, uint64_t nr, uint64_t *mfns)
+{
+	struct ts_platform *t = ctx;
+
+	for (uint64_t done = 0; done < nr;) {
+		uint64_t n = nr - done < TS_POPULATE_BATCH ? nr - done : TS_POPULATE_BATCH;
+		struct xen_memory_reservation r = {
+			.extent_start = RT_PTR(mfns + done), .nr_extents = n, .domid = t->domid,
+		};
+		long rc = hyp_memory_op(XENMEM_populate_physmap, RT_PTR(&r));
+
+		if (rc < 0)
+			return (int)rc;
+		if ((uint64_t)rc != n)
+			return -XEN_ENOMEM;
+		done += n;
+	}
+	return 0;
+}
+
+static void *ts_map(void *ctx, uint64_t mfn)
+{
+	struct ts_platform *t = ctx;
+	void *va = rt_window_get();
+
+	if (va && rt_window_map_foreign(va, mfn, t->domid, true) != 0) {
+		rt_window_put(va);
+		va = NULL;
+	}
+	return va;
+}
+
+static void ts_unmap(void *ctx, void *va)
+{
+	(void)ctx;
+	rt_window_unmap(va);
+	rt_window_put(va);
+}
+
+static int ts_set_m2p(void *ctx, const uint64_t *mfns, uint64_t first, uint64_t nr)
+{
+	struct ts_platform *t = ctx;
+	struct mmu_update req[TS_M2P_BATCH];
+
+	for (uint64_t i = 0; i < nr;) {
+		unsigned int n = 0;
+		long rc;
+
+		for (; n < TS_M2P_BATCH && i < nr; n++, i++) {
+			req[n].ptr = (mfns[i] << 12) | MMU_MACHPHYS_UPDATE;
+			req[n].val = first + i;
+		}
+		rc = hyp_mmu_update(RT_PTR(req), n, 0, t->domid);
+		if (rc < 0)
+			return (int)rc;
+	}
+	return 0;
+}
+
+static int ts_mem_op(struct ts_platform *t, uint32_t cmd, uint64_t value)
+{
+	struct skiff_domctl op = { .cmd = cmd };
+
+	op.u.mem.domid = t->domid;
+	op.u.mem.value = value;
+	return (int)ts_domctl(&op);
+}
+
+static int ts_hypercall_init(void *ctx, uint64_t mfn)
+{
+	return ts_mem_op(ctx, SKIFF_DOMCTL_hypercall_init, mfn);
+}
+
+static int ts_alloc_unbound(void *ctx, uint32_t *port)
+{
+	struct ts_platform *t = ctx;
+	struct evtchn_alloc_unbound a = { .dom = t->domid, .remote_dom = 0 };
+	long rc = hyp_event_channel_op(EVTCHNOP_alloc_unbound, RT_PTR(&a));
+
+	*port = a.port;
+	return (int)rc;
+}
+
+static int ts_gnttab_seed(void *ctx, uint64_t console_mfn, uint64_t store_mfn, uint32_t console_port,
+			  uint32_t store_port)
+{
+	struct ts_platform *t = ctx;
+	struct skiff_domctl op = { .cmd = SKIFF_DOMCTL_gnttab_seed };
+
+	op.u.seed = (struct skiff_domctl_seed){
+		.domid = t->domid, .backend = 0, .console_mfn = console_mfn, .store_mfn = store_mfn,
+		.console_port = console_port, .store_port = store_port,
+	};
+	return (int)ts_domctl(&op);
+}
+
+static int ts_pin_l4(void *ctx, uint64_t mfn)
+{
+	struct ts_platform *t = ctx;
+	struct mmuext_op op = { .cmd = MMUEXT_PIN_L4_TABLE };
+
+	op.arg1.mfn = mfn;
+	return (int)hyp_mmuext_op(RT_PTR(&op), 1, 0, t->domid);
+}
+
+static int ts_set_vcpu_context(void *ctx, const struct vcpu_guest_context *c)
+{
+	struct ts_platform *t = ctx;
+	struct skiff_domctl op = { .cmd = SKIFF_DOMCTL_setvcpucontext };
+
+	op.u.vcpuctx.domid = t->domid;
+	op.u.vcpuctx.vcpu = 0;
+	op.u.vcpuctx.ctxt = RT_PTR(c);
+	return (int)ts_domctl(&op);
+}
+
+static void *ts_alloc(void *ctx, size_t len)
+{
+	(void)ctx;
+	return len <= TS_SMALL ? malloc(len) : rt_vmem_alloc(len);
+}
+
+static void ts_free(void *ctx, void *p, size_t len)
+{
+	(void)ctx;
+	if (len <= TS_SMALL)
+		free(p);
+	else
+		rt_vmem_free(p);
+}
+
+static void ts_platform_init(struct ts_platform *t, domid_t domid)
+{
+	t->domid = domid;
+	t->ops = (struct pvb_platform){
+		.ctx = t, .populate = ts_populate, .map = ts_map, .unmap = ts_unmap, .set_m2p = ts_set_m2p,
+		.hypercall_init = ts_hypercall_init, .gnttab_seed = ts_gnttab_seed,
+		.alloc_unbound = ts_alloc_unbound, .pin_l4 = ts_pin_l4, .set_vcpu_context = ts_set_vcpu_context,
+		.alloc = ts_alloc, .free = ts_free,
+	};
+}
+
+/* ------------------------------------------------------------ modules -- */
+
+/* One boot_module call; its size in *size. */
+static long ts_module_read(uint32_t index, uint32_t flags, uint64_t offset, void *buf, uint64_t len,
+			   uint64_t *size, uint64_t *copied)
+{
+	struct skiff_domctl op = { .cmd = SKIFF_DOMCTL_boot_module };
+	long rc;
+
+	op.u.module = (struct skiff_domctl_module){
+		.index = index, .flags = flags, .offset = offset, .buffer = RT_PTR(buf), .buffer_len = len,
+	};
+	rc = ts_domctl(&op);
+	*size = op.u.module.size;
+	*copied = op.u.module.copied;
+	return rc;
+}
+
+/* A module's whole contents in a buffer of its own (vmem for anything big), or NULL with *err set. */
+static uint8_t *ts_module_load(uint32_t index, uint64_t *len, long *err)
+{
+	uint64_t size, copied, off = 0;
+	uint8_t probe, *buf;
+
+	*err = ts_module_read(index, 0, 0, &probe, 0, &size, &copied);
+	if (*err)
+		return NULL;
+	buf = ts_alloc(NULL, size ? size : 1);
+	if (!buf) {
+		*err = -XEN_ENOMEM;
+		return NULL;
+	}
+	while (off < size) {
+		*err = ts_module_read(index, 0, off, buf + off, size - off, &size, &copied);
+		if (*err || !copied) {
+			*err = *err ? *err : -XEN_EIO;
+			ts_free(NULL, buf, size ? size : 1);
+			return NULL;
+		}
+		off += copied;
+	}
+	*len = size;
+	return buf;
+}
+
+/*
+ * Reads every module's string and groups kernels with their initrds;
+ * returns the number of domains to build. When dom0 serves backends
+ * (@backends) the hypervisor builds no domU and every kernel is ours
+ * (all). Under a hypervisor that built domUs (a dom0 without @backends),
+ * only the kernels marked @data are: a kernel without it, and the initrd
+ * after such a kernel, were the hypervisor's.
+ */
+static unsigned int ts_collect(struct ts_domain *doms, bool all, long *err)
+{
+	unsigned int n = 0;
+	uint64_t size, copied;
+	bool last_ours = false;
+
+	*err = 0;
+	for (uint32_t i = 0; i < TS_MAX_MODULES; i++) {
+		struct ts_domain tmp = { .kernel = i };
+
+		*err = ts_module_read(i, SKIFF_MODULE_cmdline, 0, tmp.cmdline, sizeof(tmp.cmdline) - 1, &size,
+				      &copied);
+		if (*err == -XEN_ENOENT)
+			return *err = 0, n;
+		if (*err)
+			return n;
+		tmp.cmdline[copied < sizeof(tmp.cmdline) ? copied : sizeof(tmp.cmdline) - 1] = '\0';
+		bootmod_parse(tmp.cmdline, &tmp.spec);
+		if (tmp.spec.is_initrd) {
+			if (last_ours && !doms[n - 1].has_initrd) {
+				doms[n - 1].initrd = i;
+				doms[n - 1].has_initrd = true;
+			} else if (last_ours || all || tmp.spec.is_data) {
+				rt_printf("dom0: module %u is an initrd without a kernel before it; ignored\n", i);
+			}
+			continue;
+		}
+		last_ours = (all || tmp.spec.is_data) && n < TS_MAX_DOMAINS;
+		if (!all && !tmp.spec.is_data)
+			continue;
+		if (n == TS_MAX_DOMAINS) {
+			rt_printf("dom0: more than %u kernels; module %u ignored\n", TS_MAX_DOMAINS, i);
+			continue;
+		}
+		doms[n] = tmp;
+		/* The command line points into the module string: into the copy now. */
+		doms[n].spec.cmdline = doms[n].cmdline + (tmp.spec.cmdline - tmp.cmdline);
+		n++;
+	}
+	return n;
+}
+
+/* -------------------------------------------------------------- build -- */
+
+static long ts_create(const struct ts_domain *t, unsigned int ordinal, domid_t *domid)
+{
+	struct skiff_domctl op = { .cmd = SKIFF_DOMCTL_createdomain };
+	struct skiff_domctl_create *c = &op.u.create;
+	uint64_t mem = t->spec.mem ? t->spec.mem : BOOTMOD_DEFAULT_MEM;
+	long rc;
+
+	c->max_vcpus = 1;
+	c->max_pages = mem >> 12;
+	/* The UUID the hypervisor gave boot domains so far: the ordinal in the last two bytes. */
+	c->handle[14] = (uint8_t)(ordinal >> 8);
+	c->handle[15] = (uint8_t)ordinal;
+	if (t->spec.name[0])
+		memcpy(c->name, t->spec.name, sizeof(t->spec.name));
+	else
+		snprintf(c->name, sizeof(c->name), "domU%u", ordinal);
+	c->gnttab_frames = t->spec.gnttab_frames;
+	c->maptrack_frames = t->spec.maptrack_frames;
+	c->weight = (uint16_t)t->spec.weight;
+	c->cap = (uint16_t)t->spec.cap;
+	c->cpumask = t->spec.cpus;
+	rc = ts_domctl(&op);
+	*domid = c->domid;
+	return rc;
+}
+
+static long ts_domain_op(uint32_t cmd, domid_t domid)
+{
+	struct skiff_domctl op = { .cmd = cmd };
+
+	op.u.dom.domid = domid;
+	return ts_domctl(&op);
+}
+
+static long ts_shared_info(domid_t domid, uint64_t *mfn)
+{
+	static struct skiff_dominfo info;
+	struct skiff_domctl op = { .cmd = SKIFF_DOMCTL_getdomaininfo };
+	long rc;
+
+	op.u.info.domid = domid;
+	op.u.info.buffer = RT_PTR(&info);
+	rc = ts_domctl(&op);
+	*mfn = info.shared_info_mfn;
+	return rc;
+}
+
+/* Creates, builds and starts one domain; on any failure it is destroyed again and the reason printed. */
+static bool ts_build_one(const struct ts_domain *t, unsigned int ordinal)
+{
+	static struct pvb_result res;
+	struct ts_platform plat;
+	struct pvb_args a = { .cmdline = t->spec.cmdline };
+	uint64_t klen = 0, rlen = 0;
+	uint8_t *kernel, *initrd = NULL;
+	domid_t domid = 0;
+	long err = 0;
+
+	kernel = ts_module_load(t->kernel, &klen, &err);
+	if (kernel && t->has_initrd)
+		initrd = ts_module_load(t->initrd, &rlen, &err);
+	if (!err)
+		err = ts_create(t, ordinal, &domid);
+	if (!err)
+		err = ts_shared_info(domid, &a.shared_info_mfn);
+	if (!err) {
+		a.image = kernel;
+		a.image_len = klen;
+		a.initrd = initrd;
+		a.initrd_len = rlen;
+		a.nr_pages = (t->spec.mem ? t->spec.mem : BOOTMOD_DEFAULT_MEM) >> 12;
+		ts_platform_init(&plat, domid);
+		err = pvb_build(&plat.ops, &a, &res);
+		if (err)
+			rt_printf("dom0: building d%u from module %u failed: %s (error %ld)\n", domid, t->kernel,
+				  res.why, err);
+	} else {
+		rt_printf("dom0: cannot start building from module %u: error %ld\n", t->kernel, err);
+	}
+	if (!err)
+		err = ts_domain_op(SKIFF_DOMCTL_unpausedomain, domid);
+	if (kernel)
+		ts_free(NULL, kernel, klen ? klen : 1);
+	if (initrd)
+		ts_free(NULL, initrd, rlen ? rlen : 1);
+	if (err) {
+		if (domid && ts_domain_op(SKIFF_DOMCTL_destroydomain, domid) != 0 && ts_nr_abandoned < TS_MAX_DOMAINS)
+			ts_abandoned[ts_nr_abandoned++] = domid;
+		return false;
+	}
+	rt_printf("dom0: built d%u from module %u: %lu MiB, %lu KiB kernel, entry %lx, command line '%s'\n", domid,
+		  t->kernel, (unsigned long)(a.nr_pages >> 8), (unsigned long)(res.kernel_len >> 10),
+		  (unsigned long)res.lay.entry, t->spec.cmdline);
+	return true;
+}
+
+/*
+ * Whether the hypervisor built domUs itself: every boot domain exists
+ * before dom0 first runs, so a domU listed now is the hypervisor's.
+ */
+static bool ts_hv_built_domus(void)
+{
+	static struct skiff_dominfo list[1];
+	struct skiff_domctl op = { .cmd = SKIFF_DOMCTL_list_domains };
+
+	op.u.list.first_domid = 1;
+	op.u.list.max_entries = 1;
+	op.u.list.buffer = RT_PTR(list);
+	return ts_domctl(&op) == 0 && op.u.list.nr_entries > 0;
+}
+
+unsigned int dom0_toolstack_boot(unsigned int *modules)
+{
+	static struct ts_domain doms[TS_MAX_DOMAINS];
+	unsigned int n, built = 0;
+	long err;
+
+	n = ts_collect(doms, !ts_hv_built_domus(), &err);
+	*modules = n;
+	if (err) {
+		if (err != -XEN_ENOSYS)
+			rt_printf("dom0: reading the boot modules failed: error %ld\n", err);
+		return 0;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		if (doms[i].spec.unknown[0])
+			rt_printf("dom0: module %u: unknown option '@%s' ignored\n", doms[i].kernel,
+				  doms[i].spec.unknown);
+		if (doms[i].spec.bad_value)
+			rt_printf("dom0: module %u: a malformed option value was ignored\n", doms[i].kernel);
+		/* Serve each domain's console and store as soon as it runs, not after the last is built. */
+		if (ts_build_one(&doms[i], i + 1)) {
+			built++;
+			dom0_domains_scan();
+		}
+	}
+	if (n && ts_domctl(&(struct skiff_domctl){ .cmd = SKIFF_DOMCTL_release_modules }) != 0)
+		rt_printf("dom0: releasing the boot modules failed\n");
+	if (n)
+		rt_printf("dom0: %u of %u domains built from the boot modules\n", built, n);
+	return built;
+}

@@ -1,0 +1,167 @@
+/* Domains from boot modules: parses the '@' options of a module's string (portable; dom0 and host tests). */
+#include "bootmod.h"
+#include <stdio.h>
+#include <string.h>
+
+static const char *skip_spaces(const char *s)
+{
+	while (*s == ' ')
+		s++;
+	return s;
+}
+
+static size_t word_len(const char *s)
+{
+	size_t n = 0;
+
+	while (s[n] && s[n] != ' ')
+		n++;
+	return n;
+}
+
+/* A decimal number filling exactly len bytes, at most max; false otherwise. */
+static bool parse_num(const char *s, size_t len, uint64_t max, uint64_t *out)
+{
+	uint64_t n = 0;
+
+	if (!len)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9' || n > max / 10)
+			return false;
+		n = n * 10 + (uint64_t)(s[i] - '0');
+	}
+	if (n > max)
+		return false;
+	*out = n;
+	return true;
+}
+
+/* "256M", "1G", "65536K", or bytes. */
+static bool parse_size(const char *s, size_t len, uint64_t *out)
+{
+	unsigned int shift = 0;
+	uint64_t n;
+
+	if (len && (s[len - 1] == 'K' || s[len - 1] == 'k'))
+		shift = 10;
+	else if (len && (s[len - 1] == 'M' || s[len - 1] == 'm'))
+		shift = 20;
+	else if (len && (s[len - 1] == 'G' || s[len - 1] == 'g'))
+		shift = 30;
+	if (!parse_num(s, shift ? len - 1 : len, (1ULL << 40) >> shift, &n))
+		return false;
+	*out = n << shift;
+	return true;
+}
+
+/* "1", "0-2", "0,3": a mask of CPUs below 64. */
+static bool parse_cpus(const char *s, size_t len, uint64_t *out)
+{
+	uint64_t mask = 0, lo, hi;
+	size_t i = 0;
+
+	while (i < len) {
+		size_t n = 0, m = 0;
+
+		while (i + n < len && s[i + n] >= '0' && s[i + n] <= '9')
+			n++;
+		if (!parse_num(s + i, n, 63, &lo))
+			return false;
+		i += n;
+		hi = lo;
+		if (i < len && s[i] == '-') {
+			while (i + 1 + m < len && s[i + 1 + m] >= '0' && s[i + 1 + m] <= '9')
+				m++;
+			if (!parse_num(s + i + 1, m, 63, &hi) || hi < lo)
+				return false;
+			i += m + 1;
+		}
+		for (uint64_t c = lo; c <= hi; c++)
+			mask |= 1ULL << c;
+		if (i < len && (s[i++] != ',' || i == len))
+			return false;
+	}
+	*out = mask;
+	return mask != 0;
+}
+
+static bool has_prefix(const char *w, size_t len, const char *p)
+{
+	size_t n = strlen(p);
+
+	return len > n && strncmp(w, p, n) == 0;
+}
+
+static bool parse_name(const char *s, size_t len, char *out)
+{
+	if (!len || len >= BOOTMOD_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-'))
+			return false;
+	}
+	memcpy(out, s, len);
+	out[len] = '\0';
+	return true;
+}
+
+static bool parse_option(const char *w, size_t len, struct bootmod_spec *sp)
+{
+	uint64_t v;
+
+	if (len == 6 && strncmp(w, "initrd", 6) == 0)
+		return sp->is_initrd = true;
+	if (len == 8 && strncmp(w, "backends", 8) == 0)
+		return true;
+	if (len == 4 && strncmp(w, "data", 4) == 0)
+		return sp->is_data = true;
+	if (has_prefix(w, len, "mem="))
+		return parse_size(w + 4, len - 4, &sp->mem) && sp->mem;
+	if (has_prefix(w, len, "name="))
+		return parse_name(w + 5, len - 5, sp->name);
+	if (has_prefix(w, len, "gnttab_frames=") && parse_num(w + 14, len - 14, 65536, &v))
+		return sp->gnttab_frames = (uint32_t)v, true;
+	if (has_prefix(w, len, "maptrack_frames=") && parse_num(w + 16, len - 16, 65536, &v))
+		return sp->maptrack_frames = (uint32_t)v, true;
+	if (has_prefix(w, len, "weight=") && parse_num(w + 7, len - 7, 65535, &v) && v)
+		return sp->weight = (uint32_t)v, true;
+	if (has_prefix(w, len, "cap=") && parse_num(w + 4, len - 4, 6400, &v))
+		return sp->cap = (uint32_t)v, true;
+	if (has_prefix(w, len, "cpus="))
+		return parse_cpus(w + 5, len - 5, &sp->cpus);
+	return false;
+}
+
+static bool known_key(const char *w, size_t len)
+{
+	static const char *const keys[] = { "mem=", "name=", "gnttab_frames=", "maptrack_frames=", "weight=",
+					    "cap=", "cpus=" };
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strncmp(w, keys[i], strlen(keys[i])) == 0 && len >= strlen(keys[i]))
+			return true;
+	return false;
+}
+
+void bootmod_parse(const char *s, struct bootmod_spec *sp)
+{
+	memset(sp, 0, sizeof(*sp));
+	s = skip_spaces(s ? s : "");
+	while (*s == '@') {
+		const char *w = s + 1;
+		size_t len = word_len(w);
+
+		if (!parse_option(w, len, sp)) {
+			if (known_key(w, len))
+				sp->bad_value = true;
+			else if (!sp->unknown[0])
+				snprintf(sp->unknown, sizeof(sp->unknown), "%.*s", (int)len, w);
+		}
+		s = skip_spaces(w + len);
+	}
+	sp->cmdline = s;
+}

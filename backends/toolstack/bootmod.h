@@ -1,0 +1,41 @@
+/* Domains from boot modules: the '@' options of a module's string, as the hypervisor's boot code reads them. */
+#ifndef TOOLSTACK_BOOTMOD_H
+#define TOOLSTACK_BOOTMOD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * A module's string after its path is "[@opt ...] [guest command line]":
+ *   @initrd       this module is the initrd of the kernel before it
+ *   @mem=SIZE     guest RAM, K/M/G suffixes (default 64 MiB)
+ *   @name=NAME    domain name (default domU<n>)
+ *   @gnttab_frames=N, @maptrack_frames=N   grant-table limits (0: defaults)
+ *   @weight=N     scheduler weight 1..65535, @cap=N percent, @cpus=LIST
+ *   @backends     dom0's option; accepted and ignored on a domU
+ *   @data         the hypervisor leaves this module to dom0 (while the
+ *                 hypervisor still builds the domUs it is not told to leave)
+ * These stand in for a domain file until dom0 reads xl.cfg files.
+ * Unknown options are reported in unknown (the first one) and skipped.
+ */
+#define BOOTMOD_NAME_MAX	32
+#define BOOTMOD_DEFAULT_MEM	(64ULL << 20)
+
+struct bootmod_spec {
+	bool is_initrd;
+	bool is_data;
+	uint64_t mem;			/* bytes; 0: not given */
+	char name[BOOTMOD_NAME_MAX];	/* empty: not given */
+	uint32_t gnttab_frames, maptrack_frames;
+	uint32_t weight, cap;		/* 0: default */
+	uint64_t cpus;			/* mask of CPUs below 64, 0: all */
+	bool bad_value;			/* an option's value was malformed (it was ignored) */
+	char unknown[32];		/* the first unknown option, or empty */
+	const char *cmdline;		/* points into the parsed string */
+};
+
+/* Parses s (the module's string after its path); never fails, the string is a hint. */
+void bootmod_parse(const char *s, struct bootmod_spec *spec);
+
+#endif

@@ -1,0 +1,77 @@
+/* Foreign mappings: the privileged domain maps another domain's frames into its own L1 tables (mmu_update with foreigndom, update_va_mapping_otherdomain). */
+#include <asm/domain.h>
+#include <asm/pv.h>
+#include <hv/domain.h>
+#include <hv/mm.h>
+#include <hv/priv.h>
+#include <hv/pv_mm.h>
+#include <pvabi/errno.h>
+#include <pvabi/xen.h>
+
+int pv_foreign_owner(domid_t domid, struct domain **out)
+{
+	struct domain *cur = current_vcpu()->domain, *d;
+
+	if (domid == DOMID_SELF || domid == cur->domid) {
+		*out = cur;
+		return 0;
+	}
+	/* DOMID_IO and DOMID_XEN name no domain here: no I/O or hypervisor mappings (yet). */
+	d = domid < DOMID_FIRST_RESERVED ? domain_find(domid) : NULL;
+	if (!d)
+		return -XEN_ESRCH;
+	if (!priv_may_control(cur, d) || d->state == DOM_DYING) {
+		int rc = priv_may_control(cur, d) ? -XEN_ESRCH : -XEN_EPERM;
+
+		domain_put(d);
+		return rc;
+	}
+	*out = d;
+	return 0;
+}
+
+void pv_foreign_put(struct domain *d)
+{
+	if (d != current_vcpu()->domain)
+		domain_put(d);
+}
+
+/*
+ * The entry is stored with the same references a local mapping holds (a
+ * general one, and a writable type one for RW) but taken on fd's frame, so
+ * fd's frame cannot become a page table while mapped writable here, cannot
+ * leave fd while mapped at all, and whoever removes the entry (cur's
+ * mmu_update, cur's teardown) drops exactly those. fd is marked: its
+ * frames may now sit in cur's TLBs, so fd's type-change and release
+ * flushes reach every CPU, not only fd's own.
+ */
+int pv_foreign_l1_update(struct domain *cur, struct domain *fd, mfn_t table, unsigned int index, uint64_t val)
+{
+	struct page_info *pg;
+	uint64_t adj;
+	mfn_t target;
+	bool rw;
+	int rc;
+
+	if (pv_mm_check_entry(cur, 1, val, &adj) < 0)
+		return -XEN_EINVAL;
+	target = pv_pte_mfn(adj);
+	if (!mfn_valid(target) || frame_owner_of(target) != &fd->mem)
+		return -XEN_EBUSY;	/* as for a local L1 target the domain may not map */
+	pg = mfn_to_page(target);
+	if (get_page(pg, fd, false) < 0)
+		return -XEN_EBUSY;
+	rw = adj & PV_PTE_RW;
+	if (rw && get_page_type(pg, PAGE_TYPE_WRITABLE) < 0) {
+		put_page(pg);
+		return -XEN_EBUSY;
+	}
+	__atomic_store_n(&fd->arch.foreign_mapped, true, __ATOMIC_SEQ_CST);
+	rc = pv_mm_grant_swap_l1(cur, table, index, adj, NULL);
+	if (rc) {
+		if (rw)
+			put_page_type(pg);
+		put_page(pg);
+	}
+	return rc;
+}

@@ -1,0 +1,34 @@
+# The privileged interface's hypervisor side (issue 11, part 3): dom0 builds and runs domains through
+# skiff_domctl.h and Xen's foreign forms; a domU gets -EPERM for all of it. Skiff-specific.
+
+# Two modules for dom0 to read back (SKIFF_DOMCTL_boot_module): 8000 numbered lines (200,000 bytes, so
+# several 64 KiB calls), and 5,000 bytes of the alphabet with a string after its path.
+set(PRIVOPS_MOD0 ${CMAKE_CURRENT_BINARY_DIR}/privops_module0.txt)
+set(PRIVOPS_MOD1 ${CMAKE_CURRENT_BINARY_DIR}/privops_module1.bin)
+if(NOT EXISTS ${PRIVOPS_MOD0})
+  set(text "")
+  foreach(i RANGE 0 7999)
+    string(LENGTH "${i}" len)
+    math(EXPR pad "4 - ${len}")
+    string(REPEAT "0" ${pad} zeros)
+    string(APPEND text "privops module line ${zeros}${i}\n")
+  endforeach()
+  file(WRITE ${PRIVOPS_MOD0} "${text}")
+endif()
+if(NOT EXISTS ${PRIVOPS_MOD1})
+  string(REPEAT "abcdefghijklmnopqrstuvwxyz" 192 text)
+  file(WRITE ${PRIVOPS_MOD1} "${text}abcdefgh")
+endif()
+
+security_guest(privops_dom0 ${SEC_SRC}/privops/privops_dom0.c)
+security_test(privops_dom0 --status ok
+  --expect "\\(d0 dom0\\) pass: createdomain 'built'"
+  --expect "\\(d0 dom0\\) pass: it reaches state shutdown"
+  --expect "\\(d0 dom0\\) pass: module 0 read back byte-exactly"
+  --expect "\\(d0 dom0\\) Test result: SUCCESS"
+  --expect "domctl: dom0 released 2 boot modules"
+  --expect "domain 1 \\(built\\): shut down, reason poweroff"
+  --expect "all domains have shut down \\(dom0: poweroff\\).*every frame returned"
+  --reject "HYPERVISOR (CRASH|PANIC)" --reject "FAIL: " --reject "crashed"
+  -- --cpus 2 --mem 256 --timeout 120
+     --modules "${SEC_GUEST_DIR}/privops_dom0.elf @mem=32M,${PRIVOPS_MOD0} @data,${PRIVOPS_MOD1} @data second module of odd length")

@@ -1,0 +1,94 @@
+/* Unit tests of the boot-module option parser of dom0's toolstack (backends/toolstack/bootmod.c). */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bootmod.h>
+
+static struct bootmod_spec sp;
+
+START_TEST(test_plain)
+{
+	bootmod_parse("console=hvc0 root=/dev/xvda", &sp);
+	ck_assert(!sp.is_initrd);
+	ck_assert_uint_eq(sp.mem, 0);
+	ck_assert_str_eq(sp.name, "");
+	ck_assert_str_eq(sp.cmdline, "console=hvc0 root=/dev/xvda");
+}
+END_TEST
+
+START_TEST(test_every_option)
+{
+	bootmod_parse("@mem=256M @name=web-1 @gnttab_frames=8 @maptrack_frames=64 @weight=512 @cap=50 "
+		      "@cpus=0-2,5 @backends quiet  x=1", &sp);
+	ck_assert_uint_eq(sp.mem, 256ULL << 20);
+	ck_assert_str_eq(sp.name, "web-1");
+	ck_assert_uint_eq(sp.gnttab_frames, 8);
+	ck_assert_uint_eq(sp.maptrack_frames, 64);
+	ck_assert_uint_eq(sp.weight, 512);
+	ck_assert_uint_eq(sp.cap, 50);
+	ck_assert_uint_eq(sp.cpus, 0x27);
+	ck_assert(!sp.bad_value);
+	ck_assert_str_eq(sp.unknown, "");
+	ck_assert_str_eq(sp.cmdline, "quiet  x=1");
+}
+END_TEST
+
+START_TEST(test_initrd_and_sizes)
+{
+	bootmod_parse("@initrd", &sp);
+	ck_assert(sp.is_initrd);
+	ck_assert(!sp.is_data);
+	bootmod_parse("@data @initrd", &sp);
+	ck_assert(sp.is_initrd && sp.is_data);
+	ck_assert_str_eq(sp.cmdline, "");
+	bootmod_parse("@mem=1G", &sp);
+	ck_assert_uint_eq(sp.mem, 1ULL << 30);
+	bootmod_parse("@mem=65536K", &sp);
+	ck_assert_uint_eq(sp.mem, 64ULL << 20);
+	bootmod_parse("@mem=1048576", &sp);
+	ck_assert_uint_eq(sp.mem, 1ULL << 20);
+}
+END_TEST
+
+/* Malformed values are flagged and ignored; unknown options named; the rest still parses. */
+START_TEST(test_bad)
+{
+	const char *bad[] = { "@mem=", "@mem=12X", "@mem=0", "@mem=99999999999999G", "@weight=0", "@weight=70000",
+			      "@cpus=64", "@cpus=3-1", "@cpus=1,", "@name=a/b", "@name=",
+			      "@name=abcdefghijklmnopqrstuvwxyz0123456" };
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		bootmod_parse(bad[i], &sp);
+		ck_assert_msg(sp.bad_value, "%s accepted", bad[i]);
+		ck_assert_uint_eq(sp.mem, 0);
+		ck_assert_uint_eq(sp.weight, 0);
+		ck_assert_uint_eq(sp.cpus, 0);
+	}
+	bootmod_parse("@frobnicate=1 @mem=32M @other hello", &sp);
+	ck_assert_str_eq(sp.unknown, "frobnicate=1");
+	ck_assert_uint_eq(sp.mem, 32ULL << 20);
+	ck_assert_str_eq(sp.cmdline, "hello");
+	bootmod_parse(NULL, &sp);
+	ck_assert_str_eq(sp.cmdline, "");
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("bootmod");
+	TCase *tc = tcase_create("parse");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, test_plain);
+	tcase_add_test(tc, test_every_option);
+	tcase_add_test(tc, test_initrd_and_sizes);
+	tcase_add_test(tc, test_bad);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

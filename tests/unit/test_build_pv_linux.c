@@ -1,0 +1,108 @@
+/* dom0's builder on Debian's real vmlinuz (xz bzImage) against the layout hv's build.c logged for it; exit 77 without it. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <build_pv.h>
+#include <pvabi/xen.h>
+
+#include "test_build_pv_fake.h"
+#include "test_decompress_util.h"
+
+/*
+ * The kernel these numbers belong to: boot.linux_userspace, 256 MiB, its
+ * initramfs as MOD_START_PFN initrd, logged by hv/arch/x86_64/pv/build.c:
+ *   build: d1: kernel ffffffff81000000-ffffffff84a00000 entry ffffffff830791c0,
+ *     p2m 8000000000, start_info ffffffff84a00000, 41 page tables at
+ *     ffffffff84a03000, stack ffffffff84a2c000, end ffffffff84c00000, 65536 pages
+ *   build: d1: P2M at 8000000000 (INIT_P2M): PFNs 4c00-4c82 with its 3 page tables
+ *   build: d1: initrd unmapped at PFN 4c83 (MOD_START_PFN), 1358950 bytes
+ * Another kernel version has other numbers: then the test is skipped.
+ */
+#define LINUX_FILE	"vmlinuz-6.1.0-57-amd64"
+#define NR_PAGES	65536
+#define INITRD_LEN	1358950
+#define TEXT_END	0xffffffff828eb000ULL	/* p_paddr 0x1000000 + p_memsz 0x18ea9f0, page-rounded */
+#define INIT_START	0xffffffff83079000ULL	/* PT_LOAD 3, p_paddr 0x3079000, RWX */
+#define PTE_NX		(1ULL << 63)
+
+static char path[512];
+
+START_TEST(test_linux_layout)
+{
+	static struct fake_platform fake;
+	size_t kernel_len;
+	uint8_t *kernel = td_read_file(path, &kernel_len);
+	struct pvb_result *r = calloc(1, sizeof(*r));
+	uint8_t *rd = malloc(INITRD_LEN);
+	struct pvb_args a = { .image = kernel, .image_len = kernel_len, .initrd = rd, .initrd_len = INITRD_LEN,
+			      .cmdline = "console=hvc0", .nr_pages = NR_PAGES, .shared_info_mfn = 7 };
+	const struct pvb_layout *l = &r->lay;
+	int rc;
+
+	memset(rd, 0x5a, INITRD_LEN);
+	fake_init(&fake);
+	rc = pvb_build(&fake.ops, &a, r);
+	ck_assert_msg(rc == 0, "build failed: %d (%s)", rc, r->why);
+	ck_assert_uint_eq(l->kstart, 0xffffffff81000000ULL);
+	ck_assert_uint_eq(l->kend, 0xffffffff84a00000ULL);
+	ck_assert_uint_eq(l->entry, 0xffffffff830791c0ULL);
+	ck_assert_uint_eq(l->p2m, 0x8000000000ULL);
+	ck_assert_uint_eq(l->start_info, 0xffffffff84a00000ULL);
+	ck_assert_uint_eq(l->nr_pt, 41);
+	ck_assert_uint_eq(l->pt, 0xffffffff84a03000ULL);
+	ck_assert_uint_eq(l->stack, 0xffffffff84a2c000ULL);
+	ck_assert_uint_eq(l->end, 0xffffffff84c00000ULL);
+	ck_assert(l->init_p2m);
+	ck_assert_uint_eq(l->p2m_pfn, 0x4c00);
+	ck_assert_uint_eq(l->p2m_pfn + l->p2m_pages + 1 + l->p2m_nr_l2 + l->p2m_nr_l1 - 1, 0x4c82);
+	ck_assert_uint_eq(l->initrd_pfn, 0x4c83);
+	ck_assert_uint_eq(l->hypercall_page, 0);
+	/*
+	 * Executable exactly where the executable segments lie (PT_LOAD 0,
+	 * text, up to TEXT_END; PT_LOAD 3, init text and data from INIT_START to
+	 * the kernel's end): Linux's W+X check at boot fails on anything else
+	 * that stays mapped writable and executable.
+	 */
+	for (uint64_t va = l->vbase; va < l->end; va += 4096) {
+		uint64_t e = fake_walk(&fake, r->l4_mfn, va);
+		bool text = (va >= l->kstart && va < TEXT_END) || (va >= INIT_START && va < l->kend);
+
+		ck_assert_msg(e, "%llx not mapped", (unsigned long long)va);
+		ck_assert_msg(!(e & PTE_NX) == text, "%llx: NX %d", (unsigned long long)va, !!(e & PTE_NX));
+	}
+	ck_assert_uint_eq(fake.open_maps, 0);
+	ck_assert_uint_eq(fake.scratch_live, 0);
+	fake_destroy(&fake);
+	free(rd);
+	free(r);
+	free(kernel);
+}
+END_TEST
+
+int main(void)
+{
+	FILE *f;
+	Suite *s;
+	TCase *tc;
+	SRunner *sr;
+	int failed;
+
+	snprintf(path, sizeof(path), "%s/%s", SKIFF_VMLINUZ_DIR, LINUX_FILE);
+	f = fopen(path, "rb");
+	if (!f) {
+		printf("skipped: %s not fetched (decompress-fetch-vmlinuz), or another kernel version\n", path);
+		return 77;
+	}
+	fclose(f);
+	s = suite_create("build_pv_linux");
+	tc = tcase_create("linux");
+	tcase_add_test(tc, test_linux_layout);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
