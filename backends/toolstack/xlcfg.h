@@ -43,6 +43,7 @@ struct xlcfg_disk {
 	char format[16];		/* raw (default), qcow2, ... */
 	bool writable;			/* access=rw (default) / ro */
 	bool cdrom;
+	uint32_t line;			/* where the file names it, for later checks (file exists, ...) */
 };
 
 struct xlcfg_vif {
@@ -62,6 +63,7 @@ struct xlcfg_domain {
 	uint32_t weight, cap;			/* 0: defaults */
 	char kernel[XLCFG_PATH_MAX];
 	char ramdisk[XLCFG_PATH_MAX];
+	uint32_t kernel_line, ramdisk_line;	/* where they are set: the host checker reports missing files there */
 	char cmdline[XLCFG_CMDLINE_MAX];	/* cmdline=, or root= and extra= joined as xl joins them */
 	enum xlcfg_action on_poweroff, on_reboot, on_crash, on_watchdog;
 	struct xlcfg_disk disks[XLCFG_MAX_DISKS];
@@ -81,10 +83,18 @@ struct xlcfg_diags {
 	uint32_t nr, nr_errors, dropped;
 };
 
-/* Parse a whole file; returns 0 if there is no error (warnings may be in diags), -1 otherwise. */
+/*
+ * Parse a whole file; returns 0 if there is no error (warnings may be in
+ * diags), -1 otherwise. Diagnostics past XLCFG_MAX_DIAG are counted in
+ * dropped (nr_errors counts them all). The parser keeps its ~3 KiB of
+ * state in static storage (dom0's stacks are small): not reentrant.
+ */
 int xlcfg_parse(const char *text, size_t len, struct xlcfg_domain *out, struct xlcfg_diags *diags);
 
 /* xl's defaults: destroy on poweroff, restart on reboot, destroy on crash. */
 void xlcfg_defaults(struct xlcfg_domain *out);
+
+/* "destroy", "restart", ... as xl.cfg spells them. */
+const char *xlcfg_action_name(enum xlcfg_action a);
 
 #endif

@@ -1,0 +1,7 @@
+# xl.cfg domain files (backends/toolstack/xlcfg.c): every key, both disk forms, every error, and random
+# input under AddressSanitizer and UBSan (the parser reads untrusted files on the host and in dom0).
+skiff_unit_test(test_xlcfg test_xlcfg.c ${PROJECT_SOURCE_DIR}/backends/toolstack/xlcfg.c
+  ${PROJECT_SOURCE_DIR}/backends/toolstack/xlcfg_dev.c)
+target_include_directories(test_xlcfg PRIVATE ${PROJECT_SOURCE_DIR}/backends/toolstack)
+target_compile_options(test_xlcfg PRIVATE -fsanitize=address,undefined -fno-sanitize-recover=all)
+target_link_options(test_xlcfg PRIVATE -fsanitize=address,undefined)
