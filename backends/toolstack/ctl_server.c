@@ -557,12 +557,16 @@ static void data_bytes(struct ctl_server *s, const uint8_t *p, size_t n)
 		finish_blob(s, bl);
 }
 
-/* The framing was lost: whatever upload was under way can never be completed. */
-static void drop_uploads(struct ctl_server *s)
+/* Whatever upload was under way can never be completed now. */
+void ctl_server_reset(struct ctl_server *s)
 {
 	for (unsigned int i = 0; i < CTL_MAX_BLOBS; i++)
 		if (s->blobs[i].id && s->blobs[i].put_id)
 			free_blob(s, &s->blobs[i]);
+	s->state = CTL_RX_HEADER;
+	s->hdr_have = 0;
+	s->left = 0;
+	s->filling = NULL;
 }
 
 int ctl_server_input(struct ctl_server *s, const uint8_t *data, size_t len)
@@ -578,8 +582,7 @@ int ctl_server_input(struct ctl_server *s, const uint8_t *data, size_t len)
 			data += n;
 			len -= n;
 			if (s->hdr_have == CTL_HDR_LEN && header_done(s) < 0) {
-				drop_uploads(s);
-				s->state = CTL_RX_HEADER;
+				ctl_server_reset(s);
 				return -1;
 			}
 			continue;

@@ -90,6 +90,8 @@ struct ctl_server {
 void ctl_server_init(struct ctl_server *s, const struct ctl_toolstack *ts, const struct ctl_platform *pl);
 /* Bytes from the channel, in any pieces. 0, or -1 when the framing is lost and the channel must be reset. */
 int ctl_server_input(struct ctl_server *s, const uint8_t *data, size_t len);
+/* The peer went away (or the framing was lost): the next byte starts a frame; unfinished uploads go. */
+void ctl_server_reset(struct ctl_server *s);
 /* Frees every blob (the server is going away). */
 void ctl_server_fini(struct ctl_server *s);
 /* Frees blobs no create claimed within CTL_BLOB_TTL_NS; call now and then. */
