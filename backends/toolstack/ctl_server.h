@@ -1,0 +1,102 @@
+/* The control channel's server (docs/CONTROL.md): frames in, xl verbs dispatched to a toolstack, responses out. */
+#ifndef SKIFF_CTL_SERVER_H
+#define SKIFF_CTL_SERVER_H
+
+#include "ctl_proto.h"
+
+#define CTL_NAME_MAX		32
+#define CTL_MAX_BLOBS		16
+#define CTL_BLOB_TTL_NS		(60ULL * 1000000000ULL)
+#define CTL_RESPONSE_MAX	(64u << 10)
+
+/* One domain as `list` reports it. */
+struct ctl_dominfo {
+	uint32_t domid;
+	char name[CTL_NAME_MAX];
+	uint8_t uuid[16];
+	char state[7];			/* xl's "rbpscd", '-' where a state does not hold */
+	uint64_t mem_kib, maxmem_kib;
+	uint32_t vcpus, online_vcpus;
+	uint64_t cpu_time_ns;
+};
+
+struct ctl_hostinfo {
+	uint32_t host_cpus;
+	uint64_t mem_kib, free_kib;
+	char hv_version[32];
+};
+
+/* A blob of uploaded bytes (kernel, ramdisk, domain file), held until a create consumes it. */
+struct ctl_blob {
+	uint32_t id;			/* 0: slot free */
+	char name[CTL_NAME_MAX];
+	uint8_t *data;
+	uint64_t size, filled;
+	uint8_t sha256[32];
+	uint64_t born_ns;
+	uint32_t put_id;		/* the put request still filling it, 0 when complete */
+	bool refused;			/* a put refused up front: its data frames are read and dropped */
+};
+
+/*
+ * What the server asks of the domain manager. Each returns 0 or a negative
+ * Xen errno; err (when given) takes a message for a person.
+ */
+struct ctl_toolstack {
+	void *ctx;
+	int (*list)(void *ctx, int64_t domid, void (*emit)(void *arg, const struct ctl_dominfo *d), void *arg);
+	int (*info)(void *ctx, struct ctl_hostinfo *out);
+	int (*create)(void *ctx, const struct ctl_blob *config, const struct ctl_blob *kernel,
+		      const struct ctl_blob *ramdisk, bool paused, uint32_t *domid, char *name, size_t name_len,
+		      char *err, size_t err_len);
+	int (*destroy)(void *ctx, uint32_t domid);
+	int (*pause)(void *ctx, uint32_t domid);
+	int (*unpause)(void *ctx, uint32_t domid);
+	int (*shutdown)(void *ctx, uint32_t domid, bool reboot);
+	int (*mem_set)(void *ctx, uint32_t domid, uint64_t kib);
+	int (*mem_max)(void *ctx, uint32_t domid, uint64_t kib);
+	int (*rename)(void *ctx, uint32_t domid, const char *name, char *err, size_t err_len);
+};
+
+/* What the server needs from where it runs (dom0's runtime, or a host program). */
+struct ctl_platform {
+	void *(*alloc)(size_t bytes);
+	void (*free)(void *p, size_t bytes);
+	void (*sha256)(const uint8_t *data, size_t len, uint8_t digest[32]);
+	uint64_t (*now_ns)(void);
+	/* Writes all of buf to the channel; negative if the channel is gone. */
+	int (*send)(void *ctx, const void *buf, size_t len);
+	void *send_ctx;
+};
+
+enum ctl_rx_state { CTL_RX_HEADER, CTL_RX_PAYLOAD, CTL_RX_DATA, CTL_RX_SKIP };
+
+struct ctl_server {
+	const struct ctl_toolstack *ts;
+	const struct ctl_platform *pl;
+	enum ctl_rx_state state;
+	uint8_t hdr_bytes[CTL_HDR_LEN];
+	size_t hdr_have;
+	struct ctl_hdr hdr;
+	uint32_t left;			/* payload bytes of the current frame still to come */
+	struct ctl_blob *filling;	/* CTL_RX_DATA: the blob the frame goes to (or NULL: dropped) */
+	char payload[CTL_MAX_PAYLOAD + 1];
+	char response[CTL_RESPONSE_MAX];
+	struct ctl_blob blobs[CTL_MAX_BLOBS];
+	uint32_t next_blob_id;
+	uint64_t requests, errors;
+};
+
+void ctl_server_init(struct ctl_server *s, const struct ctl_toolstack *ts, const struct ctl_platform *pl);
+/* Bytes from the channel, in any pieces. 0, or -1 when the framing is lost and the channel must be reset. */
+int ctl_server_input(struct ctl_server *s, const uint8_t *data, size_t len);
+/* The peer went away (or the framing was lost): the next byte starts a frame; unfinished uploads go. */
+void ctl_server_reset(struct ctl_server *s);
+/* Frees every blob (the server is going away). */
+void ctl_server_fini(struct ctl_server *s);
+/* Frees blobs no create claimed within CTL_BLOB_TTL_NS; call now and then. */
+void ctl_server_tick(struct ctl_server *s);
+/* Sends an event record (e.g. console output) to the host. */
+int ctl_server_event(struct ctl_server *s, const char *record, size_t len);
+
+#endif

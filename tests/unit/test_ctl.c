@@ -1,0 +1,437 @@
+/* The control channel's codec and server (backends/toolstack/ctl_*.c): frames, records, every verb's argument rules. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ctl_proto.h"
+#include "ctl_server.h"
+#include "loader/decompress.h"
+
+/* ---- the codec ---- */
+
+START_TEST(header_round_trip_and_verdicts)
+{
+	struct ctl_hdr h = { CTL_MAGIC, CTL_VERSION, CTL_REQUEST, 7, 42 }, g;
+	uint8_t b[CTL_HDR_LEN];
+
+	ctl_hdr_encode(&h, b);
+	ck_assert_int_eq(b[0], 'S');
+	ck_assert_int_eq(b[3], 'T');
+	ck_assert_int_eq(ctl_hdr_decode(b, &g), CTL_HDR_OK);
+	ck_assert_uint_eq(g.id, 7);
+	ck_assert_uint_eq(g.len, 42);
+	h.len = CTL_MAX_PAYLOAD + 1;
+	ctl_hdr_encode(&h, b);
+	ck_assert_int_eq(ctl_hdr_decode(b, &g), CTL_HDR_TOO_LONG);
+	h.len = 1;
+	h.version = 2;
+	ctl_hdr_encode(&h, b);
+	ck_assert_int_eq(ctl_hdr_decode(b, &g), CTL_HDR_BAD_VERSION);
+	h.version = 1;
+	h.kind = 9;
+	ctl_hdr_encode(&h, b);
+	ck_assert_int_eq(ctl_hdr_decode(b, &g), CTL_HDR_BAD_KIND);
+	h.magic = 0x12345678;
+	ctl_hdr_encode(&h, b);
+	ck_assert_int_eq(ctl_hdr_decode(b, &g), CTL_HDR_BAD_MAGIC);
+}
+END_TEST
+
+static int fields_of(const char *text, char keys[][16], char vals[][64], int max)
+{
+	const char *p = text, *end = text + strlen(text), *rec;
+	size_t len;
+	struct ctl_field f;
+	int n = 0, got;
+
+	if (!ctl_next_record(&p, end, &rec, &len))
+		return 0;
+	p = rec;
+	while ((got = ctl_next_field(&p, rec + len, &f)) == 1 && n < max) {
+		memcpy(keys[n], f.key, f.key_len);
+		keys[n][f.key_len] = '\0';
+		if (ctl_unescape(f.val, f.val_len, vals[n], 64) < 0)
+			return -2;
+		n++;
+	}
+	return got < 0 ? -1 : n;
+}
+
+START_TEST(records_parse_and_reject)
+{
+	char k[8][16], v[8][64];
+
+	ck_assert_int_eq(fields_of("op=create name=a%20b%3Dc%25 n=\n", k, v, 8), 3);
+	ck_assert_str_eq(k[0], "op");
+	ck_assert_str_eq(v[1], "a b=c%");
+	ck_assert_str_eq(v[2], "");
+	ck_assert_int_eq(fields_of("op=x  y=1", k, v, 8), -1);	/* doubled space */
+	ck_assert_int_eq(fields_of("op=x ", k, v, 8), -1);	/* trailing space */
+	ck_assert_int_eq(fields_of("Op=x", k, v, 8), -1);	/* key case */
+	ck_assert_int_eq(fields_of("op", k, v, 8), -1);		/* no '=' */
+	ck_assert_int_eq(fields_of("op=a=b", k, v, 8), -1);	/* raw '=' in a value */
+	ck_assert_int_eq(fields_of("op=a\tb", k, v, 8), -1);	/* raw control byte */
+	ck_assert_int_eq(fields_of("op=%4", k, v, 8), -2);	/* short escape */
+	ck_assert_int_eq(fields_of("op=%00", k, v, 8), -2);	/* escaped NUL */
+	ck_assert_int_eq(fields_of("op=%zz", k, v, 8), -2);
+}
+END_TEST
+
+START_TEST(writer_escapes_every_byte_and_round_trips)
+{
+	char mem[1024], out[300], key[16];
+	unsigned char val[255];
+	struct ctl_buf b;
+	const char *p = mem, *rec;
+	size_t len;
+	struct ctl_field f;
+
+	for (int i = 0; i < 255; i++)
+		val[i] = (unsigned char)(i + 1);
+	ctl_buf_init(&b, mem, sizeof(mem));
+	ctl_put_bytes(&b, "all", val, sizeof(val));
+	ctl_put_i64(&b, "neg", INT64_MIN);
+	ctl_put_u64(&b, "big", UINT64_MAX);
+	ctl_end_record(&b);
+	ck_assert(!b.overflow);
+	ck_assert(ctl_next_record(&p, mem + b.len, &rec, &len));
+	p = rec;
+	ck_assert_int_eq(ctl_next_field(&p, rec + len, &f), 1);
+	ck_assert_int_eq(ctl_unescape(f.val, f.val_len, out, sizeof(out)), 255);
+	ck_assert_mem_eq(out, val, 255);
+	ck_assert_int_eq(ctl_next_field(&p, rec + len, &f), 1);
+	ck_assert_int_eq(ctl_unescape(f.val, f.val_len, out, sizeof(out)), 20);
+	ck_assert_str_eq(out, "-9223372036854775808");
+	ck_assert_int_eq(ctl_next_field(&p, rec + len, &f), 1);
+	memcpy(key, f.key, f.key_len);
+	key[f.key_len] = '\0';
+	ck_assert_str_eq(key, "big");
+	ck_assert_int_eq(ctl_next_field(&p, rec + len, &f), 0);
+	ctl_buf_init(&b, mem, 8);
+	ctl_put_str(&b, "key", "too long a value");
+	ck_assert(b.overflow);
+}
+END_TEST
+
+START_TEST(numbers_whole_and_bounded)
+{
+	uint64_t u;
+	int64_t i;
+
+	ck_assert(ctl_parse_u64("18446744073709551615", &u) && u == UINT64_MAX);
+	ck_assert(!ctl_parse_u64("18446744073709551616", &u));
+	ck_assert(!ctl_parse_u64("", &u));
+	ck_assert(!ctl_parse_u64("12a", &u));
+	ck_assert(!ctl_parse_u64("-1", &u));
+	ck_assert(ctl_parse_i64("-9223372036854775808", &i) && i == INT64_MIN);
+	ck_assert(!ctl_parse_i64("9223372036854775808", &i));
+}
+END_TEST
+
+/* ---- the server, over a toolstack that records what it was asked ---- */
+
+static char sent[1 << 16];
+static size_t sent_len;
+static int creates, destroyed = -1;
+static size_t alloc_limit = 1 << 20;
+
+static int fake_send(void *ctx, const void *buf, size_t len)
+{
+	(void)ctx;
+	ck_assert_uint_le(sent_len + len, sizeof(sent));
+	memcpy(sent + sent_len, buf, len);
+	sent_len += len;
+	return 0;
+}
+
+static void *fake_alloc(size_t n)
+{
+	return n <= alloc_limit ? malloc(n) : NULL;
+}
+
+static void fake_free(void *p, size_t n)
+{
+	(void)n;
+	free(p);
+}
+
+static uint64_t fake_now;
+static uint64_t fake_now_ns(void)
+{
+	return fake_now;
+}
+
+static int ts_list(void *ctx, int64_t domid, void (*emit)(void *, const struct ctl_dominfo *), void *arg)
+{
+	struct ctl_dominfo d = { .domid = 0, .name = "Domain-0", .state = "r-----", .mem_kib = 262144,
+				 .maxmem_kib = 262144, .vcpus = 1, .online_vcpus = 1 };
+
+	(void)ctx;
+	if (domid > 0)
+		return -3;
+	emit(arg, &d);
+	return 0;
+}
+
+static int ts_info(void *ctx, struct ctl_hostinfo *hi)
+{
+	(void)ctx;
+	hi->host_cpus = 2;
+	return 0;
+}
+
+static int ts_create(void *ctx, const struct ctl_blob *cfg, const struct ctl_blob *k, const struct ctl_blob *rd,
+		     bool paused, uint32_t *domid, char *name, size_t name_len, char *err, size_t err_len)
+{
+	(void)ctx, (void)rd, (void)paused, (void)err_len;
+	if (cfg->size == 3 && memcmp(cfg->data, "bad", 3) == 0) {
+		snprintf(err, err_len, "domain.cfg:1: error: nonsense");
+		return -22;
+	}
+	ck_assert_uint_eq(k->size, 5);
+	creates++;
+	*domid = 1;
+	snprintf(name, name_len, "guest");
+	return 0;
+}
+
+static int ts_domid(void *ctx, uint32_t domid)
+{
+	(void)ctx;
+	destroyed = (int)domid;
+	return domid == 99 ? -3 : 0;
+}
+
+static int ts_shutdown(void *ctx, uint32_t domid, bool reboot)
+{
+	(void)ctx, (void)reboot;
+	return domid == 99 ? -3 : 0;
+}
+
+static int ts_mem(void *ctx, uint32_t domid, uint64_t kib)
+{
+	(void)ctx, (void)kib;
+	return domid == 99 ? -3 : 0;
+}
+
+static int ts_rename(void *ctx, uint32_t domid, const char *name, char *err, size_t err_len)
+{
+	(void)ctx, (void)domid, (void)name, (void)err, (void)err_len;
+	return 0;
+}
+
+static const struct ctl_toolstack ts = {
+	.list = ts_list, .info = ts_info, .create = ts_create, .destroy = ts_domid, .pause = ts_domid,
+	.unpause = ts_domid, .shutdown = ts_shutdown, .mem_set = ts_mem, .mem_max = ts_mem, .rename = ts_rename,
+};
+static const struct ctl_platform pl = {
+	.alloc = fake_alloc, .free = fake_free, .sha256 = sha256_buf, .now_ns = fake_now_ns, .send = fake_send,
+};
+static struct ctl_server *srv;
+
+static void setup(void)
+{
+	srv = malloc(sizeof(*srv));
+	ctl_server_init(srv, &ts, &pl);
+	sent_len = 0;
+	creates = 0;
+	destroyed = -1;
+	alloc_limit = 1 << 20;
+	fake_now = 0;
+}
+
+static void teardown(void)
+{
+	ctl_server_fini(srv);
+	free(srv);
+}
+
+/* Feeds a frame one byte at a time: the server must not care how the stream is cut. */
+static int feed(uint16_t kind, uint32_t id, const void *payload, size_t len)
+{
+	struct ctl_hdr h = { CTL_MAGIC, CTL_VERSION, kind, id, (uint32_t)len };
+	uint8_t b[CTL_HDR_LEN];
+	int rc = 0;
+
+	ctl_hdr_encode(&h, b);
+	for (size_t i = 0; i < sizeof(b) && rc == 0; i++)
+		rc = ctl_server_input(srv, b + i, 1);
+	for (size_t i = 0; i < len && rc == 0; i++)
+		rc = ctl_server_input(srv, (const uint8_t *)payload + i, 1);
+	return rc;
+}
+
+static int request(uint32_t id, const char *text)
+{
+	return feed(CTL_REQUEST, id, text, strlen(text));
+}
+
+/* The n-th response so far (0-based): its id and payload as a string. */
+static const char *response(unsigned int n, uint32_t *id)
+{
+	static char text[8192];
+	size_t off = 0;
+	struct ctl_hdr h;
+
+	for (unsigned int i = 0;; i++) {
+		ck_assert_uint_le(off + CTL_HDR_LEN, sent_len);
+		ck_assert_int_eq(ctl_hdr_decode((const uint8_t *)sent + off, &h), CTL_HDR_OK);
+		if (i == n)
+			break;
+		off += CTL_HDR_LEN + h.len;
+	}
+	ck_assert_int_eq(h.kind, CTL_RESPONSE);
+	memcpy(text, sent + off + CTL_HDR_LEN, h.len);
+	text[h.len] = '\0';
+	if (id)
+		*id = h.id;
+	return text;
+}
+
+START_TEST(hello_list_and_errors)
+{
+	uint32_t id;
+
+	ck_assert_int_eq(request(1, "op=hello version=1 client=test"), 0);
+	ck_assert_str_eq(response(0, &id), "status=0 version=1 server=skiff-dom0\n");
+	ck_assert_uint_eq(id, 1);
+	ck_assert_int_eq(request(2, "op=list"), 0);
+	ck_assert_ptr_nonnull(strstr(response(1, NULL), "\ndomid=0 name=Domain-0 uuid=00000000-0000-0000-0000-"));
+	ck_assert_int_eq(request(3, "op=list domid=5"), 0);
+	ck_assert_str_eq(response(2, NULL), "status=-3 error=no%20such%20domain\n");
+	ck_assert_int_eq(request(4, "op=frobnicate"), 0);
+	ck_assert_str_eq(response(3, NULL), "status=-38 error=unknown%20operation\n");
+	ck_assert_int_eq(request(5, "op=destroy domid=1 force=1"), 0);
+	ck_assert_str_eq(response(4, NULL), "status=-22 error=unknown%20argument%20force\n");
+	ck_assert_int_eq(destroyed, -1);	/* a typo changes nothing */
+	ck_assert_int_eq(request(6, "op=hello version=2"), 0);
+	ck_assert_ptr_nonnull(strstr(response(5, NULL), "status=-71 "));
+	ck_assert_int_eq(request(7, "op=pause domid=1 domid=2"), 0);
+	ck_assert_ptr_nonnull(strstr(response(6, NULL), "given%20twice"));
+	ck_assert_int_eq(request(8, "op=mem_set domid=1"), 0);
+	ck_assert_ptr_nonnull(strstr(response(7, NULL), "status=-22"));
+	ck_assert_int_eq(request(9, "op=shutdown domid=1 reason=halt"), 0);
+	ck_assert_ptr_nonnull(strstr(response(8, NULL), "status=-22"));
+	ck_assert_int_eq(request(10, "op=destroy domid=1"), 0);
+	ck_assert_str_eq(response(9, NULL), "status=0\n");
+	ck_assert_int_eq(destroyed, 1);
+}
+END_TEST
+
+START_TEST(framing_errors)
+{
+	uint8_t junk[CTL_HDR_LEN] = "garbage garbage";
+	struct ctl_hdr h = { CTL_MAGIC, 3, CTL_REQUEST, 11, 4 };
+	uint8_t b[CTL_HDR_LEN];
+
+	ck_assert_int_eq(ctl_server_input(srv, junk, sizeof(junk)), -1);
+	/* After a reset the next good frame is served. */
+	ck_assert_int_eq(request(1, "op=info"), 0);
+	ck_assert_ptr_nonnull(strstr(response(0, NULL), "host_cpus=2"));
+	/* Another version: answered, skipped by its length, the stream goes on. */
+	ctl_hdr_encode(&h, b);
+	ck_assert_int_eq(ctl_server_input(srv, b, sizeof(b)), 0);
+	ck_assert_int_eq(ctl_server_input(srv, (const uint8_t *)"op=x", 4), 0);
+	ck_assert_ptr_nonnull(strstr(response(1, NULL), "status=-71"));
+	ck_assert_int_eq(request(2, "op=info"), 0);
+	ck_assert_ptr_nonnull(strstr(response(2, NULL), "status=0"));
+}
+END_TEST
+
+static void sha_hex(const void *data, size_t len, char out[65])
+{
+	uint8_t d[32];
+
+	sha256_buf(data, len, d);
+	for (int i = 0; i < 32; i++)
+		sprintf(out + 2 * i, "%02x", d[i]);
+}
+
+static void put(uint32_t id, const char *name, const char *data, size_t len, const char *sha_of)
+{
+	char text[256], sha[65];
+
+	sha_hex(sha_of, strlen(sha_of), sha);
+	snprintf(text, sizeof(text), "op=put name=%s size=%zu sha256=%s", name, len, sha);
+	ck_assert_int_eq(request(id, text), 0);
+	if (len)
+		ck_assert_int_eq(feed(CTL_DATA, id, data, len), 0);
+}
+
+START_TEST(upload_then_create_consumes)
+{
+	put(1, "config", "name=1", 6, "name=1");
+	ck_assert_str_eq(response(0, NULL), "status=0 blob=1\n");
+	put(2, "kernel", "ELF..", 5, "ELF..");
+	ck_assert_str_eq(response(1, NULL), "status=0 blob=2\n");
+	put(3, "bad", "xxxx", 4, "yyyy");	/* the digest of other bytes */
+	ck_assert_ptr_nonnull(strstr(response(2, NULL), "status=-5 "));
+	ck_assert_int_eq(request(4, "op=create config=1 kernel=1"), 0);	/* one blob twice */
+	ck_assert_ptr_nonnull(strstr(response(3, NULL), "status=-22"));
+	ck_assert_int_eq(request(5, "op=create config=1 kernel=2"), 0);
+	ck_assert_str_eq(response(4, NULL), "status=0 domid=1 name=guest\n");
+	ck_assert_int_eq(creates, 1);
+	ck_assert_int_eq(request(6, "op=create config=1 kernel=2"), 0);	/* consumed */
+	ck_assert_ptr_nonnull(strstr(response(5, NULL), "status=-2 "));
+	put(7, "config", "bad", 3, "bad");
+	put(8, "kernel", "ELF..", 5, "ELF..");
+	ck_assert_int_eq(request(9, "op=create config=4 kernel=5"), 0);	/* ids are never reused soon */
+	ck_assert_str_eq(response(8, NULL), "status=-22 error=domain.cfg:1:%20error:%20nonsense\n");
+	ck_assert_int_eq(creates, 1);
+}
+END_TEST
+
+START_TEST(refused_and_oversized_uploads_lose_nothing_else)
+{
+	static char big[4096];
+
+	alloc_limit = 1000;
+	memset(big, 'k', sizeof(big));
+	put(1, "kernel", big, sizeof(big), "k");	/* no room: refused up front, data dropped */
+	ck_assert_ptr_nonnull(strstr(response(0, NULL), "status=-12 "));
+	ck_assert_int_eq(request(2, "op=info"), 0);	/* the stream is still in step */
+	ck_assert_ptr_nonnull(strstr(response(1, NULL), "status=0 "));
+	put(3, "small", "abc", 3, "abc");
+	ck_assert_str_eq(response(2, NULL), "status=0 blob=2\n");
+	/* More data than announced: the put fails, nothing is overrun. */
+	ck_assert_int_eq(request(4, "op=put name=x size=2 sha256=0000000000000000000000000000000000000000000000000000000000000000"), 0);
+	ck_assert_int_eq(feed(CTL_DATA, 4, "abcdef", 6), 0);
+	ck_assert_ptr_nonnull(strstr(response(3, NULL), "more%20data"));
+	/* Unclaimed blobs go after a minute. */
+	fake_now = CTL_BLOB_TTL_NS + 1;
+	ctl_server_tick(srv);
+	put(5, "config", "n", 1, "n");
+	ck_assert_int_eq(request(6, "op=create config=2 kernel=5"), 0);
+	ck_assert_ptr_nonnull(strstr(response(5, NULL), "status=-2 "));
+}
+END_TEST
+
+static Suite *ctl_suite(void)
+{
+	Suite *s = suite_create("ctl");
+	TCase *codec = tcase_create("codec"), *server = tcase_create("server");
+
+	tcase_add_test(codec, header_round_trip_and_verdicts);
+	tcase_add_test(codec, records_parse_and_reject);
+	tcase_add_test(codec, writer_escapes_every_byte_and_round_trips);
+	tcase_add_test(codec, numbers_whole_and_bounded);
+	tcase_add_checked_fixture(server, setup, teardown);
+	tcase_add_test(server, hello_list_and_errors);
+	tcase_add_test(server, framing_errors);
+	tcase_add_test(server, upload_then_create_consumes);
+	tcase_add_test(server, refused_and_oversized_uploads_lose_nothing_else);
+	suite_add_tcase(s, codec);
+	suite_add_tcase(s, server);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(ctl_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
