@@ -25,6 +25,8 @@ uint64_t dt_window[512] __attribute__((aligned(4096)));
 
 uint64_t dt_scratch_pfn[DT_NR_SCRATCH], dt_scratch_mfn[DT_NR_SCRATCH], dt_pt_mfn[5];
 uint64_t dt_window_l1_mfn, dt_window_pte;
+/* Where our tables are mapped, noted at the start: a step may rewrite M2P entries, so the M2P is not asked again. */
+uint64_t dt_pt_va[5];
 unsigned int dt_window_slot;
 volatile struct dt_exc dt_exc;
 volatile uint64_t dt_resume;
@@ -164,12 +166,12 @@ void dt_arg(struct dt_step *s, const char *name, uint64_t v)
 	int l;
 
 	for (l = 1; l <= 4; l++)
-		if (v >= RT_PTR(sec_va_of_mfn(dt_pt_mfn[l])) && v < RT_PTR(sec_va_of_mfn(dt_pt_mfn[l])) + 4096)
+		if (v >= dt_pt_va[l] && v < dt_pt_va[l] + 4096)
 			break;
 	if (v >= RT_PTR(dt_buf) && v < RT_PTR(dt_buf) + 3 * 4096)
 		rt_snprintf(c, sizeof(c), "buf+%#llx", (unsigned long long)(v - RT_PTR(dt_buf)));
 	else if (l <= 4)
-		rt_snprintf(c, sizeof(c), "ptva%d+%#llx", l, (unsigned long long)(v - RT_PTR(sec_va_of_mfn(dt_pt_mfn[l]))));
+		rt_snprintf(c, sizeof(c), "ptva%d+%#llx", l, (unsigned long long)(v - dt_pt_va[l]));
 	else
 		dt_canon(c, sizeof(c), v);
 	dt_argf(s, "%s%s=%s", s->args[0] ? "," : "", name, c);
@@ -462,7 +464,9 @@ static int setup(void)
 	image_pfns = sec_pfn_of(rt_image_end);
 	if (sec_walk(RT_PTR(dt_window), dt_pt_mfn))
 		return -1;
-	window_l1 = sec_va_of_mfn(dt_pt_mfn[1]);
+	for (int l = 1; l <= 4; l++)
+		dt_pt_va[l] = RT_PTR(sec_va_of_mfn(dt_pt_mfn[l]));
+	window_l1 = (volatile const uint64_t *)(uintptr_t)dt_pt_va[1];
 	dt_window_l1_mfn = dt_pt_mfn[1];
 	dt_window_slot = (unsigned int)((RT_PTR(dt_window) >> 12) & 511);
 	dt_window_pte = window_l1[dt_window_slot];

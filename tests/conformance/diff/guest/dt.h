@@ -44,7 +44,7 @@ extern uint8_t dt_pages[4][4096];
 extern uint64_t dt_window[512];
 
 extern uint64_t dt_scratch_pfn[DT_NR_SCRATCH], dt_scratch_mfn[DT_NR_SCRATCH], dt_pt_mfn[5];
-extern uint64_t dt_window_l1_mfn, dt_window_pte;
+extern uint64_t dt_window_l1_mfn, dt_window_pte, dt_pt_va[5];
 extern unsigned int dt_window_slot;
 
 /* The exception the last guarded instruction raised: vector, error code, cr2 (raw), whether the rip was the instruction's. */

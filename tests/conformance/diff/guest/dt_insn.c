@@ -490,7 +490,7 @@ static void op_mem(struct dt_step *s)
 	case 1: addr = RT_BAD_PTR_UNMAPPED; name(s, "load_user_unmapped"); break;
 	case 2: addr = RT_BAD_PTR_NONCANON; name(s, "load_noncanonical"); break;
 	case 3: addr = MACH2PHYS_VIRT_START; name(s, "load_m2p"); break;
-	case 4:	addr = (uint64_t)(uintptr_t)sec_va_of_mfn(dt_window_l1_mfn) + dt_window_slot * 8;
+	case 4:	addr = dt_pt_va[1] + dt_window_slot * 8;
 		store = 1;
 		name(s, "store_own_l1");
 		break;
