@@ -32,9 +32,11 @@ volatile struct dt_exc dt_exc;
 volatile uint64_t dt_resume;
 
 static uint64_t rng;
+int dt_trace;
 uint64_t dt_own_bits[DT_OWN_BITS / 64];
 static uint64_t image_pfns, nr_pages;
-static volatile const uint64_t *window_l1;
+static volatile const uint64_t *window_l1, *guard_l1;
+static unsigned int guard_slot;
 
 uint64_t dt_rnd(void)
 {
@@ -310,6 +312,8 @@ long dt_install_traps(void)
 		n++;
 	}
 	memset(&table[n], 0, sizeof(table[n]));
+	/* A table adds to the entries already installed: a NULL table first clears what a step installed. */
+	hyp_set_trap_table(0);
 	return hyp_set_trap_table(RT_PTR(table));
 }
 
@@ -339,6 +343,9 @@ void dt_repair(void)
 	dt_hc(__HYPERVISOR_set_debugreg, 7, 0, 0, 0, 0);
 	dt_hc(__HYPERVISOR_fpu_taskswitch, 0, 0, 0, 0, 0);
 	sec_vcpu_info()->evtchn_upcall_mask = 1;
+	/* update_va_mapping may have mapped something at the guard page. */
+	if (guard_l1[guard_slot] & SEC_PTE_P)
+		hyp_update_va_mapping(RT_PTR(dt_guard), 0, UVMF_INVLPG);
 }
 
 static void reset_seed(void)
@@ -365,6 +372,23 @@ static void reset_seed(void)
 	for (int round = 0; round < 2; round++)
 		for (int i = 0; i < DT_NR_SCRATCH; i++)
 			sec_ext1(MMUEXT_UNPIN_TABLE, dt_scratch_mfn[i]);
+	/* Our L1-L3 may have been pinned by a step (the L4 stays pinned): still in use through the L4 either way. */
+	for (int l = 1; l <= 3; l++)
+		sec_ext1(MMUEXT_UNPIN_TABLE, dt_pt_mfn[l]);
+	{
+		static const uint16_t types[] = { CALLBACKTYPE_nmi, CALLBACKTYPE_syscall32, CALLBACKTYPE_sysenter };
+
+		for (int i = 0; i < 3; i++) {
+			struct callback_unregister un = { .type = types[i] };
+
+			hyp_callback_op(CALLBACKOP_unregister, RT_PTR(&un));
+		}
+	}
+	{
+		uint64_t period = 10000000;
+
+		dt_hc(__HYPERVISOR_vcpu_op, VCPUOP_set_periodic_timer, 0, RT_PTR(&period), 0, 0);
+	}
 	for (int i = 0; i < DT_NR_SCRATCH; i++)
 		sec_zero_frame(dt_scratch_mfn[i]);
 	for (uint32_t port = 1; port < 64; port++) {
@@ -479,6 +503,14 @@ static int setup(void)
 	}
 	if (hyp_update_va_mapping(RT_PTR(dt_guard), 0, UVMF_INVLPG))
 		return -1;
+	{
+		uint64_t g[5];
+
+		if (sec_walk(RT_PTR(dt_pages), g))
+			return -1;
+		guard_l1 = sec_va_of_mfn(g[1]);
+		guard_slot = (unsigned int)((RT_PTR(dt_guard) >> 12) & 511);
+	}
 	return dt_install_traps() ? -1 : 0;
 }
 
@@ -516,6 +548,7 @@ void test_main(void)
 		return;
 	}
 	parse_seeds(&first, &last);
+	dt_trace = (int)sec_cmdline_num("trace=", 0);
 	rt_printf("difftest: seeds %llu-%llu, %llu steps, %llu pages, image %llu pages\n", (unsigned long long)first,
 		  (unsigned long long)last, (unsigned long long)steps, (unsigned long long)nr_pages,
 		  (unsigned long long)image_pfns);

@@ -84,8 +84,14 @@ long dt_install_traps(void);
 /* Puts back the state a step may have changed (trap table, callbacks, window, segment bases, ...). */
 void dt_repair(void);
 
+/* trace=1 on the command line: every hypercall is printed before it is made (for finding what killed a run). */
+extern int dt_trace;
+
 static inline long dt_hc(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 {
+	if (dt_trace)
+		rt_printf("T hc %llu %#llx %#llx %#llx %#llx %#llx\n", (unsigned long long)nr, (unsigned long long)a1,
+			  (unsigned long long)a2, (unsigned long long)a3, (unsigned long long)a4, (unsigned long long)a5);
 	return rt_hypercall5(nr, a1, a2, a3, a4, a5);
 }
 

@@ -26,6 +26,8 @@ static void name(struct dt_step *s, const char *fmt, ...)
 	memcpy(s->name, "insn:", 5);
 	rt_vsnprintf(s->name + 5, sizeof(s->name) - 5, fmt, ap);
 	va_end(ap);
+	if (dt_trace)
+		rt_printf("T %s\n", s->name);
 }
 
 /* The exception's rip: at the instruction (a fault), after it (a trap), or elsewhere. */

@@ -514,9 +514,10 @@ static void op_sched_op(struct dt_step *s)
 		W32(8) = (uint32_t)(dt_below(2) ? dt_below(4) : dt_edge32());
 		W64(16) = sec_now_ns() + 1 + dt_below(1000000);
 		break;
-	case 2:		/* somebody else's domain: never ours (0) or DOMID_SELF */
+	case 2:		/* somebody else's domain: never ours (0) or DOMID_SELF, so never read from memory we did not set */
 		cmd = SCHEDOP_remote_shutdown;
 		W16(0) = (uint16_t)(1 + dt_below(5));
+		arg = dt_below(3) ? BUF : dt_bad_ptr();
 		break;
 	case 3:
 		cmd = dt_below(2) ? SCHEDOP_shutdown_code : SCHEDOP_pin_override;
@@ -525,6 +526,7 @@ static void op_sched_op(struct dt_step *s)
 		cmd = SCHEDOP_watchdog;
 		W32(0) = (uint32_t)(1 + dt_below(3));
 		W32(4) = (uint32_t)(dt_below(2) ? 0 : 1 + dt_below(10));
+		arg = dt_below(3) ? BUF : dt_bad_ptr();
 		break;
 	default:
 		cmd = dt_below(2) ? 8 + dt_below(100) : dt_edge() | 8;
@@ -757,7 +759,7 @@ static void op_physdev_op(struct dt_step *s)
 	static const uint32_t cmds[] = { PHYSDEVOP_irq_status_query, PHYSDEVOP_set_iopl, PHYSDEVOP_set_iobitmap,
 					 PHYSDEVOP_apic_read, PHYSDEVOP_eoi, PHYSDEVOP_map_pirq, PHYSDEVOP_unmap_pirq,
 					 PHYSDEVOP_manage_pci_add, PHYSDEVOP_manage_pci_remove, PHYSDEVOP_restore_msi,
-					 PHYSDEVOP_pirq_eoi_gmfn_v2, PHYSDEVOP_setup_gsi, 0, 1, 2, 3, 4, 18, 24, 30 };
+					 PHYSDEVOP_pirq_eoi_gmfn_v2, PHYSDEVOP_setup_gsi, 0, 1, 2, 3, 4, 18, 24, 40 };
 	uint64_t cmd = dt_below(6) ? cmds[dt_below(20)] : dt_edge(), arg = dt_ptr(32);
 	uint32_t low = (uint32_t)cmd;
 
@@ -767,6 +769,8 @@ static void op_physdev_op(struct dt_step *s)
 	case PHYSDEVOP_eoi: case PHYSDEVOP_irq_status_query: W32(0) = 1000 + (uint32_t)dt_below(1000); break;
 	case PHYSDEVOP_apic_write: case PHYSDEVOP_get_free_pirq: case PHYSDEVOP_alloc_irq_vector:
 	case PHYSDEVOP_free_irq_vector: cmd = 99; break;
+	/* prepare_msix/release_msix (30, 31): Xen 4.17 dereferences NULL for a device it does not know (found here). */
+	case 30: case 31: cmd = 99; break;
 	case PHYSDEVOP_map_pirq: case PHYSDEVOP_unmap_pirq: W16(0) = (uint16_t)(1 + dt_below(5)); break;
 	case PHYSDEVOP_manage_pci_add: case PHYSDEVOP_manage_pci_remove: case PHYSDEVOP_restore_msi:
 	case PHYSDEVOP_manage_pci_add_ext: W32(0) = 0x80 + (uint32_t)dt_below(0x7f); break;
