@@ -418,6 +418,9 @@ static int one_mmuext(struct vcpu *v, const struct mmuext_op *op)
 	case MMUEXT_CLEAR_PAGE:
 	case MMUEXT_COPY_PAGE:
 		return page_op(d, op);
+	case MMUEXT_MARK_SUPER:
+	case MMUEXT_UNMARK_SUPER:
+		return -XEN_EOPNOTSUPP;		/* as Xen 4.17: superpage marking is gone, the commands stay known */
 	default:
 		return -XEN_ENOSYS;
 	}
