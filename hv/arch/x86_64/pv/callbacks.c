@@ -185,11 +185,19 @@ long do_set_segment_base(uint64_t which, uint64_t base, uint64_t a3, uint64_t a4
 		v->arch.gs_base_kernel = base;
 		return 0;
 	case SEGBASE_GS_USER_SEL: {
-		/* As "swapgs; mov sel, %gs; swapgs": the user GS base becomes the descriptor's base. */
+		/*
+		 * As "swapgs; mov sel, %gs; swapgs": the user GS base becomes the
+		 * descriptor's base. As on Xen, a non-null selector gets RPL 3 and
+		 * a selector that cannot be loaded loads the null one: the call
+		 * never fails (Linux treats a failure here as a bug).
+		 */
+		uint16_t sel = (uint16_t)base;
 		uint64_t b;
 
-		if (!pv_user_data_selector(v, (uint16_t)base, &b))
-			return -XEN_EINVAL;
+		if (sel > 3)
+			sel |= 3;
+		if (!pv_user_data_selector(v, sel, &b))
+			b = 0;
 		v->arch.gs_base_user = b;
 		return 0;
 	}

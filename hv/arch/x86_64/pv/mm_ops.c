@@ -476,6 +476,9 @@ static int one_mmuext(struct vcpu *v, struct domain *pg_owner, const struct mmue
 	case MMUEXT_CLEAR_PAGE:
 	case MMUEXT_COPY_PAGE:
 		return page_op(d, op);
+	case MMUEXT_MARK_SUPER:
+	case MMUEXT_UNMARK_SUPER:
+		return -XEN_EOPNOTSUPP;		/* as Xen 4.17: superpage marking is gone, the commands stay known */
 	default:
 		return -XEN_ENOSYS;
 	}
