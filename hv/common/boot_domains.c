@@ -16,6 +16,7 @@
 
 #define DEFAULT_MEM		(64ULL << 20)
 #define MAX_BOOT_DOMAINS	16
+#define BOOT_MAX_VCPUS		128	/* domain_create's limit */
 
 /*
  * A module's string is "path [@opt ...] [guest command line]". Options:
@@ -30,6 +31,8 @@
  *   @weight=N     scheduler weight, 1..65535 (xl sched-credit; default 256)
  *   @cap=N        at most N percent of one CPU, 0 = no cap (default)
  *   @cpus=LIST    hard affinity of every vCPU: "1", "0-2", "0,3"
+ *   @vcpus=N      N vCPUs (1..128, default 1): vCPU 0 starts, the others
+ *                 wait down for VCPUOP_initialise and VCPUOP_up
  * Everything after the options is the guest's command line. These stand in
  * for a domain file until the toolstack reads them.
  */
@@ -41,6 +44,7 @@ struct boot_domain_spec {
 	char name[DOMAIN_NAME_MAX];
 	const char *cmdline;
 	uint64_t weight, cap, cpus;	/* 0: default */
+	uint64_t vcpus;			/* 0: one */
 };
 
 /* Set once every boot domain is built: before that, "all down" may just mean "not built yet". */
@@ -123,6 +127,8 @@ static const char *parse_options(const char *s, struct boot_domain_spec *spec, b
 			parse_u64(w + 7, len - 7, &spec->weight);
 		else if (len > 4 && strncmp(w, "cap=", 4) == 0 && spec)
 			parse_u64(w + 4, len - 4, &spec->cap);
+		else if (len > 6 && strncmp(w, "vcpus=", 6) == 0 && spec)
+			parse_count(w + 6, len - 6, &spec->vcpus);
 		else if (len > 5 && strncmp(w, "cpus=", 5) == 0 && spec)
 			spec->cpus = parse_cpu_list(w + 5, len - 5);
 		else
@@ -202,7 +208,14 @@ static struct domain *build_one(const struct boot_domain_spec *s, domid_t domid,
 	uint64_t gf = s->gnttab_frames ? s->gnttab_frames : hv_cmdline.gnttab_max_frames;
 	uint64_t mf = s->maptrack_frames ? s->maptrack_frames : hv_cmdline.gnttab_max_maptrack_frames;
 	int err;
-	struct domain *d = domain_create(domid, s->name, domid == 0, 1, a.nr_pages, &err);
+	unsigned int vcpus = s->vcpus ? (unsigned int)s->vcpus : 1;
+	struct domain *d;
+
+	if (vcpus > BOOT_MAX_VCPUS) {
+		log_warn("boot: d%u: vcpus=%u above %u; %u used", domid, vcpus, BOOT_MAX_VCPUS, BOOT_MAX_VCPUS);
+		vcpus = BOOT_MAX_VCPUS;
+	}
+	d = domain_create(domid, s->name, domid == 0, vcpus, a.nr_pages, &err);
 
 	if (!d) {
 		log_err("boot: cannot create domain %u (%s): error %d", domid, s->name, err);
@@ -218,6 +231,8 @@ static struct domain *build_one(const struct boot_domain_spec *s, domid_t domid,
 	}
 	log_info("boot: domain %u (%s) built: %lu MiB, command line '%s'", domid, s->name,
 		 s->mem >> 20, d->cmdline);
+	if (vcpus > 1)
+		log_info("boot: d%u has %u vCPUs: vCPU 0 starts, the others wait for VCPUOP_up", domid, vcpus);
 	apply_sched_options(d, s);
 	return d;
 }

@@ -198,13 +198,18 @@ static bool any_polled_pending(struct domain *d, const evtchn_port_t *ports, uns
 	return false;
 }
 
-/* A port went pending (masked or not): every polling vCPU of the domain looks again. */
+/*
+ * A port went pending (masked or not): every vCPU of the domain polling
+ * that port, or several, looks again. As Xen, a vCPU polling one other
+ * port sleeps on: its sibling's events do not wake it.
+ */
 static void poll_wake(struct domain *d, unsigned int port)
 {
 	for (unsigned int i = 0; i < d->max_vcpus; i++) {
 		struct vcpu *v = d->vcpu[i];
+		uint32_t only = v ? __atomic_load_n(&v->poll_port, __ATOMIC_ACQUIRE) : 0;
 
-		if (v && v->polling) {
+		if (v && v->polling && (!only || only == port)) {
 			v->polling = false;
 			vcpu_pause_flag_clear(v, VPF_BLOCKED);
 		}
@@ -226,6 +231,7 @@ static long sched_poll(struct vcpu *v, uint64_t arg)
 		if (ports[i] >= EVTCHN_2L_NR_CHANNELS)
 			return -XEN_EINVAL;
 	evtchn_poll_hook = poll_wake;
+	__atomic_store_n(&v->poll_port, p.nr_ports == 1 ? ports[0] : 0, __ATOMIC_RELEASE);
 	/* Announce first, then look: a port that goes pending in between finds us polling. */
 	__atomic_store_n(&v->polling, true, __ATOMIC_SEQ_CST);
 	if (any_polled_pending(v->domain, ports, p.nr_ports) ||

@@ -50,6 +50,7 @@ struct vcpu {
 	volatile bool on_cpu;
 	/* SCHEDOP_poll: blocked until a polled port is pending or poll_timer fires (it moves with the vCPU). */
 	volatile bool polling;
+	uint32_t poll_port;		/* the one port polled (Xen wakes only for it), 0: several */
 	struct timer poll_timer;
 	struct vcpu_info *vcpu_info;	/* in shared_info for vCPUs below 32 */
 	uint64_t hypercalls;		/* total, for the counters dump */

@@ -58,25 +58,20 @@ static void gdt_frame_fixup(mfn_t mfn)
 /*
  * Decide, then commit: every frame is typed as a descriptor page (so no
  * writable mapping can change it under us) and every entry checked before
- * any is fixed up or the old GDT let go. A refused call leaves the frames'
- * contents and types and the installed GDT as they were (Xen 4.17 fixes up
- * the frames it validated before the bad one: stricter here, on purpose).
+ * any is fixed up. On success each of the n frames holds a SEGDESC
+ * reference for the caller; on failure none does and nothing changed
+ * (Xen 4.17 fixes up the frames it validated before the bad one: stricter
+ * here, on purpose). Shared by set_gdt and VCPUOP_initialise.
  */
-long do_set_gdt(uint64_t frame_list, uint64_t entries, uint64_t a3, uint64_t a4, uint64_t a5)
+int pv_gdt_take(struct domain *d, const mfn_t *frames, unsigned int n)
 {
-	struct vcpu *v = current_vcpu();
-	mfn_t frames[PV_GDT_MAX_FRAMES];
-	unsigned int n = (unsigned int)((entries + 511) / 512), taken;
+	unsigned int taken;
 	bool ok = true;
 
-	if (entries > PV_GDT_MAX_ENTRIES)
-		return -XEN_EINVAL;
-	if (copy_from_guest(frames, frame_list, n * sizeof(mfn_t)) < 0)
-		return -XEN_EFAULT;
 	/* A frame whose type could not be taken is not counted in taken; one that fails its check is. */
 	for (taken = 0; taken < n && ok; taken++) {
 		ok = mfn_valid(frames[taken]) &&
-		     get_page_and_type(mfn_to_page(frames[taken]), v->domain, PAGE_TYPE_SEGDESC) == 0;
+		     get_page_and_type(mfn_to_page(frames[taken]), d, PAGE_TYPE_SEGDESC) == 0;
 		if (!ok)
 			break;
 		ok = gdt_frame_ok(frames[taken]);
@@ -87,6 +82,22 @@ long do_set_gdt(uint64_t frame_list, uint64_t entries, uint64_t a3, uint64_t a4,
 	}
 	for (unsigned int i = 0; i < n; i++)
 		gdt_frame_fixup(frames[i]);
+	return 0;
+}
+
+/* A refused call leaves the frames' contents and types and the installed GDT as they were. */
+long do_set_gdt(uint64_t frame_list, uint64_t entries, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	struct vcpu *v = current_vcpu();
+	mfn_t frames[PV_GDT_MAX_FRAMES];
+	unsigned int n = (unsigned int)((entries + 511) / 512);
+
+	if (entries > PV_GDT_MAX_ENTRIES)
+		return -XEN_EINVAL;
+	if (copy_from_guest(frames, frame_list, n * sizeof(mfn_t)) < 0)
+		return -XEN_EFAULT;
+	if (pv_gdt_take(v->domain, frames, n) < 0)
+		return -XEN_EINVAL;
 	release_frames(v->arch.gdt_frames, v->arch.gdt_nr_frames);
 	memcpy(v->arch.gdt_frames, frames, n * sizeof(mfn_t));
 	v->arch.gdt_nr_frames = n;

@@ -79,6 +79,18 @@ void pv_timers_switch_in(struct vcpu *next);
 void pv_show_gdt(struct percpu *pc, const struct vcpu *v);
 bool pv_iret_selectors_ok(const struct vcpu *v, uint16_t cs, uint16_t ss);
 bool pv_user_data_selector(const struct vcpu *v, uint16_t sel, uint64_t *base);
+/* Types n frames as descriptor pages after checking every entry: 0 (each holds a SEGDESC reference) or -XEN_EINVAL (none does). */
+int pv_gdt_take(struct domain *d, const mfn_t *frames, unsigned int n);
+
+/*
+ * VCPUOP_initialise's work (vcpu_context.c): checks a whole
+ * vcpu_guest_context as Xen does, then gives it to v, which must be down
+ * and never initialised (-EEXIST otherwise). 0, -XEN_EINVAL, -XEN_EEXIST,
+ * -XEN_EBUSY (another initialise of v runs) or -XEN_ERESTART (page-table
+ * validation was preempted: nothing taken, call again).
+ */
+struct vcpu_guest_context;
+int pv_vcpu_set_context(struct vcpu *v, const struct vcpu_guest_context *c);
 
 /* Loads a guest's (or the idle) page tables and counts the full flush of guest translations it is (mm_ops.c). */
 void pv_write_cr3(uint64_t pa);
