@@ -16,7 +16,6 @@
 
 #define DEFAULT_MEM		(64ULL << 20)
 #define MAX_BOOT_DOMAINS	16
-#define BOOT_MAX_VCPUS		128	/* domain_create's limit */
 
 /*
  * A module's string is "path [@opt ...] [guest command line]". Options:
@@ -211,9 +210,9 @@ static struct domain *build_one(const struct boot_domain_spec *s, domid_t domid,
 	unsigned int vcpus = s->vcpus ? (unsigned int)s->vcpus : 1;
 	struct domain *d;
 
-	if (vcpus > BOOT_MAX_VCPUS) {
-		log_warn("boot: d%u: vcpus=%u above %u; %u used", domid, vcpus, BOOT_MAX_VCPUS, BOOT_MAX_VCPUS);
-		vcpus = BOOT_MAX_VCPUS;
+	if (vcpus > DOMAIN_MAX_VCPUS) {
+		log_warn("boot: d%u: vcpus=%u above %u; %u used", domid, vcpus, DOMAIN_MAX_VCPUS, DOMAIN_MAX_VCPUS);
+		vcpus = DOMAIN_MAX_VCPUS;
 	}
 	d = domain_create(domid, s->name, domid == 0, vcpus, a.nr_pages, &err);
 

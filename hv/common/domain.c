@@ -139,7 +139,7 @@ struct domain *domain_create(domid_t domid, const char *name, bool privileged,
 	unsigned long f;
 
 	*err = -XEN_EINVAL;
-	if (domid >= DOMID_FIRST_RESERVED || max_vcpus == 0 || max_vcpus > 128)
+	if (domid >= DOMID_FIRST_RESERVED || max_vcpus == 0 || max_vcpus > DOMAIN_MAX_VCPUS)
 		return NULL;
 	*err = -XEN_EEXIST;
 	d = domain_find(domid);

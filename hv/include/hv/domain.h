@@ -18,6 +18,7 @@ struct arch_domain { int unused; };
 #endif
 
 #define DOMAIN_NAME_MAX		32
+#define DOMAIN_MAX_VCPUS	128
 #define DOMAIN_CONSOLE_LINE	256
 
 enum domain_state {
