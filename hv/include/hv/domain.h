@@ -43,6 +43,8 @@ struct vcpu {
 	/* Protected by the scheduler's lock. */
 	struct sched_unit sched;
 	volatile uint32_t pause_flags;	/* VPF_*, changed with atomics */
+	/* A pause-flag change and its sleep or wake in the policy happen under it (common/schedule.c). */
+	spinlock_t pause_lock;
 	/*
 	 * Its registers are on a CPU, not in arch: set when a CPU loads it,
 	 * cleared once that CPU has saved it. The policy may requeue a vCPU
