@@ -4,7 +4,8 @@
  * heartbeat domain, for secs= seconds. Each vCPU maps and unmaps its own
  * page (all four in one L1 table) by update_va_mapping, mmu_update with
  * MMUEXT_TLB_FLUSH_MULTI or INVLPG_MULTI naming every vCPU, or
- * update_va_mapping with a UVMF_MULTI vCPU mask, while its neighbour reads
+ * update_va_mapping with a UVMF_MULTI vCPU mask (alone or in a multicall),
+ * while its neighbour reads
  * through that address. Checked:
  *  - no vCPU ever reads through a mapping its owner removed and flushed
  *    (the neighbour's TLB entry must be shot down on its CPU);
@@ -83,13 +84,24 @@ static long mmu1(uint64_t ptr, uint64_t val)
 	return hyp_mmu_update(RT_PTR(&u), 1, 0, DOMID_SELF);
 }
 
-/* Four ways to change the entry; every removal flushes every vCPU's CPU. */
+/* update_va_mapping inside a multicall: the vCPU mask comes through the entry's flags argument. */
+static long multicall_uvm(uint64_t va, uint64_t pte, uint64_t flags)
+{
+	struct multicall_entry mc = { .op = __HYPERVISOR_update_va_mapping, .args = { va, pte, flags } };
+	long rc = rt_hypercall2(__HYPERVISOR_multicall, RT_PTR(&mc), 1);
+
+	return rc ? rc : (long)mc.result;
+}
+
+/* Five ways to change the entry; every removal flushes every vCPU's CPU. */
 static long set_entry(unsigned int i, uint64_t n, uint64_t pte, bool removal)
 {
 	uint64_t va = RT_PTR(slots[i]);
 	long rc;
 
-	switch (n % 4) {
+	switch (n % 5) {
+	case 4:
+		return multicall_uvm(va, pte, UVMF_INVLPG | (removal ? RT_PTR(&all_vcpus) : 0));
 	case 0:
 		return hyp_update_va_mapping(va, pte, removal ? UVMF_TLB_FLUSH | UVMF_ALL : UVMF_INVLPG);
 	case 1:
@@ -154,6 +166,9 @@ static void neighbour_check(unsigned int i)
 	uint64_t s1 = __atomic_load_n(&state[j], __ATOMIC_SEQ_CST), v, s2;
 
 	if ((s1 & 3) != ST_MAPPED && (s1 & 3) != ST_UNMAPPED)
+		return;
+	/* Once per generation and state: a fault bounce costs much under TCG, and one read is enough for a TLB entry. */
+	if (__atomic_load_n((s1 & 3) == ST_MAPPED ? &read_gen[j] : &probe_gen[j], __ATOMIC_ACQUIRE) == (s1 >> 2) + 1)
 		return;
 	v = smp_probe_load(slots[j]);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
