@@ -1,7 +1,7 @@
 /*
  * smp_events: event channels across the two vCPUs of dom0 (the runner
  * boots it with 2). An IPI bound to vCPU 1 and one bound to vCPU 0 carry
- * 1,000 ping-pong round trips with none lost; the event sets the pending
+ * 200 ping-pong round trips with none lost; the event sets the pending
  * flags (evtchn_upcall_pending, the selector bit) of the vCPU the port is
  * bound to and not the other's. EVTCHNOP_bind_vcpu moves an interdomain
  * port to vCPU 1 and back (status reports the vCPU; the flags follow); IPI
@@ -19,7 +19,7 @@
 #include "test.h"
 
 #define AP		1
-#define ROUNDS		1000
+#define ROUNDS		200
 #define WAIT_NS		2000000000ULL
 #define TIMER_NS	5000000ULL
 
