@@ -343,7 +343,7 @@ static long ts_create(const struct ts_domain *t, unsigned int ordinal, domid_t *
 	uint64_t mem = t->spec.mem ? t->spec.mem : BOOTMOD_DEFAULT_MEM;
 	long rc;
 
-	c->max_vcpus = t->vcpus ? t->vcpus : 1;
+	c->max_vcpus = t->vcpus ? t->vcpus : t->spec.vcpus ? t->spec.vcpus : 1;
 	c->max_pages = mem >> 12;
 	/* A given UUID, else the one the hypervisor gave boot domains so far: the ordinal in the last two bytes. */
 	if (t->spec.uuid_set) {

@@ -171,13 +171,15 @@ static bool parse_option(const char *w, size_t len, struct bootmod_spec *sp)
 		return sp->cap = (uint32_t)v, true;
 	if (has_prefix(w, len, "cpus="))
 		return parse_cpus(w + 5, len - 5, &sp->cpus);
+	if (has_prefix(w, len, "vcpus=") && parse_num(w + 6, len - 6, 128, &v) && v)
+		return sp->vcpus = (uint32_t)v, true;
 	return false;
 }
 
 static bool known_key(const char *w, size_t len)
 {
 	static const char *const keys[] = { "mem=", "name=", "gnttab_frames=", "maptrack_frames=", "weight=",
-					    "cap=", "cpus=", "uuid=" };
+					    "cap=", "cpus=", "uuid=", "vcpus=" };
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if (strncmp(w, keys[i], strlen(keys[i])) == 0 && len >= strlen(keys[i]))

@@ -13,6 +13,7 @@
  *   @name=NAME    domain name (default domU<n>)
  *   @gnttab_frames=N, @maptrack_frames=N   grant-table limits (0: defaults)
  *   @weight=N     scheduler weight 1..65535, @cap=N percent, @cpus=LIST
+ *   @vcpus=N      vCPUs 1..128 (vCPU 0 starts, the others wait for VCPUOP_up)
  *   @backends, @toolstack   dom0's options; accepted and ignored on a domU
  *   @data         the hypervisor leaves this module to dom0 (while the
  *                 hypervisor still builds the domUs it is not told to leave)
@@ -36,6 +37,7 @@ struct bootmod_spec {
 	uint32_t gnttab_frames, maptrack_frames;
 	uint32_t weight, cap;		/* 0: default */
 	uint64_t cpus;			/* mask of CPUs below 64, 0: all */
+	uint32_t vcpus;			/* 0: one */
 	bool bad_value;			/* an option's value was malformed (it was ignored) */
 	char unknown[32];		/* the first unknown option, or empty */
 	const char *cmdline;		/* points into the parsed string */

@@ -47,6 +47,8 @@
  *                 reboot, crash, watchdog, refused (the builder refuses
  *                 it). The machine's exit status is a success only if
  *                 every domain ended as expected and every frame returned.
+ *   @vcpus=N      N vCPUs (1..128, default 1): vCPU 0 starts, the others
+ *                 wait down for VCPUOP_initialise and VCPUOP_up
  * Everything after the options is the guest's command line. These stand in
  * for a domain file until the toolstack reads them.
  */
@@ -62,6 +64,7 @@ struct boot_domain_spec {
 	uint8_t uuid[16];
 	bool uuid_set;
 	uint32_t expect;		/* BOOT_EXPECT_* bits; 0: poweroff */
+	uint64_t vcpus;			/* 0: one */
 };
 
 /* Expected ends: a bit per shutdown reason, and one for a domain the builder refuses. */
@@ -228,6 +231,8 @@ static const char *parse_options(const char *s, struct boot_domain_spec *spec, b
 			parse_u64(w + 7, len - 7, &spec->weight);
 		else if (len > 4 && strncmp(w, "cap=", 4) == 0 && spec)
 			parse_u64(w + 4, len - 4, &spec->cap);
+		else if (len > 6 && strncmp(w, "vcpus=", 6) == 0 && spec)
+			parse_count(w + 6, len - 6, &spec->vcpus);
 		else if (len > 5 && strncmp(w, "cpus=", 5) == 0 && spec)
 			spec->cpus = parse_cpu_list(w + 5, len - 5);
 		else if (len > 5 && strncmp(w, "uuid=", 5) == 0 && spec) {
@@ -331,7 +336,14 @@ static struct domain *build_one(const struct boot_domain_spec *s, domid_t domid,
 	uint64_t gf = s->gnttab_frames ? s->gnttab_frames : hv_cmdline.gnttab_max_frames;
 	uint64_t mf = s->maptrack_frames ? s->maptrack_frames : hv_cmdline.gnttab_max_maptrack_frames;
 	int err;
-	struct domain *d = domain_create(domid, s->name, domid == 0, 1, a.nr_pages, &err);
+	unsigned int vcpus = s->vcpus ? (unsigned int)s->vcpus : 1;
+	struct domain *d;
+
+	if (vcpus > DOMAIN_MAX_VCPUS) {
+		log_warn("boot: d%u: vcpus=%u above %u; %u used", domid, vcpus, DOMAIN_MAX_VCPUS, DOMAIN_MAX_VCPUS);
+		vcpus = DOMAIN_MAX_VCPUS;
+	}
+	d = domain_create(domid, s->name, domid == 0, vcpus, a.nr_pages, &err);
 
 	if (!d) {
 		log_err("boot: cannot create domain %u (%s): error %d", domid, s->name, err);
@@ -350,6 +362,8 @@ static struct domain *build_one(const struct boot_domain_spec *s, domid_t domid,
 	}
 	log_info("boot: domain %u (%s) built: %lu MiB, command line '%s'", domid, s->name,
 		 s->mem >> 20, d->cmdline);
+	if (vcpus > 1)
+		log_info("boot: d%u has %u vCPUs: vCPU 0 starts, the others wait for VCPUOP_up", domid, vcpus);
 	apply_sched_options(d, s);
 	return d;
 }

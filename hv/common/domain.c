@@ -174,7 +174,7 @@ struct domain *domain_create(domid_t domid, const char *name, bool privileged,
 	int id;
 
 	*err = -XEN_EINVAL;
-	if ((domid >= DOMID_FIRST_RESERVED && domid != DOMID_INVALID) || max_vcpus == 0 || max_vcpus > 128)
+	if ((domid >= DOMID_FIRST_RESERVED && domid != DOMID_INVALID) || max_vcpus == 0 || max_vcpus > DOMAIN_MAX_VCPUS)
 		return NULL;
 	/* The id is held until the domain's memory is freed (domain_free), not just while it is listed. */
 	id = domid_claim(domid);

@@ -99,8 +99,11 @@ static void kick_cpu(int cpu)
 }
 
 /*
- * A pause flag and the policy's runnable state change together under this
- * lock (interrupts off, so a tick on the same CPU cannot cut in either).
+ * A pause flag and the policy's runnable state change together under the
+ * vCPU's pause lock (interrupts off, so a tick on the same CPU cannot cut
+ * in either). Per vCPU: the race it closes is between a set and a clear of
+ * the same vCPU's flags, so vCPUs of different guests (or of one) no longer
+ * queue on one lock to block and wake.
  * Without it a clear (a wake-up: an event, a poll deadline) that ran
  * between a set's fetch_or and its sched_sleep found the unit still
  * runnable and skipped the wake; the sleep that followed left a vCPU with
@@ -108,28 +111,26 @@ static void kick_cpu(int cpu)
  * Lock order: a domain's lock or the event-channel locks, then this, then
  * the policy's.
  */
-static spinlock_t pause_lock = SPINLOCK_INIT;
-
 void vcpu_pause_flag_set(struct vcpu *v, uint32_t flag)
 {
-	unsigned long f = spin_lock_irqsave(&pause_lock);
+	unsigned long f = spin_lock_irqsave(&v->pause_lock);
 	uint32_t old = __atomic_fetch_or(&v->pause_flags, flag, __ATOMIC_SEQ_CST);
 
 	if (!old)
 		sched_sleep(&policy, &v->sched);
-	spin_unlock_irqrestore(&pause_lock, f);
+	spin_unlock_irqrestore(&v->pause_lock, f);
 	if (!old)
 		resched_vcpu_cpu(v);
 }
 
 void vcpu_pause_flag_clear(struct vcpu *v, uint32_t flag)
 {
-	unsigned long f = spin_lock_irqsave(&pause_lock);
+	unsigned long f = spin_lock_irqsave(&v->pause_lock);
 	uint32_t old = __atomic_fetch_and(&v->pause_flags, ~flag, __ATOMIC_SEQ_CST);
 	int kick = -1;
 	bool woke = (old & flag) && !(old & ~flag) && sched_wake_kick(&policy, &v->sched, &kick);
 
-	spin_unlock_irqrestore(&pause_lock, f);
+	spin_unlock_irqrestore(&v->pause_lock, f);
 	if (woke)
 		kick_cpu(kick);
 }
@@ -199,13 +200,18 @@ static bool any_polled_pending(struct domain *d, const evtchn_port_t *ports, uns
 	return false;
 }
 
-/* A port went pending (masked or not): every polling vCPU of the domain looks again. */
+/*
+ * A port went pending (masked or not): every vCPU of the domain polling
+ * that port, or several, looks again. As Xen, a vCPU polling one other
+ * port sleeps on: its sibling's events do not wake it.
+ */
 static void poll_wake(struct domain *d, unsigned int port)
 {
 	for (unsigned int i = 0; i < d->max_vcpus; i++) {
 		struct vcpu *v = d->vcpu[i];
+		uint32_t only = v ? __atomic_load_n(&v->poll_port, __ATOMIC_ACQUIRE) : 0;
 
-		if (v && v->polling) {
+		if (v && v->polling && (!only || only == port)) {
 			v->polling = false;
 			vcpu_pause_flag_clear(v, VPF_BLOCKED);
 		}
@@ -227,6 +233,7 @@ static long sched_poll(struct vcpu *v, uint64_t arg)
 		if (ports[i] >= EVTCHN_2L_NR_CHANNELS)
 			return -XEN_EINVAL;
 	evtchn_poll_hook = poll_wake;
+	__atomic_store_n(&v->poll_port, p.nr_ports == 1 ? ports[0] : 0, __ATOMIC_RELEASE);
 	/* Announce first, then look: a port that goes pending in between finds us polling. */
 	__atomic_store_n(&v->polling, true, __ATOMIC_SEQ_CST);
 	if (any_polled_pending(v->domain, ports, p.nr_ports) ||

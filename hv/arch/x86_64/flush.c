@@ -64,6 +64,26 @@ void flush_tlb_domain(struct domain *d)
 	flush_tlb_mask(__atomic_load_n(&d->arch.dirty_cpus, __ATOMIC_SEQ_CST));
 }
 
+/*
+ * A guest's MULTI flush names vCPUs: a vCPU's translations are only on the
+ * CPU running it (every context switch loads CR3, and no guest entry is
+ * global), so those CPUs are enough. A CPU that switches away meanwhile
+ * drops them with its CR3 load anyway.
+ */
+void flush_tlb_vcpus(struct domain *d, const uint64_t *bits, unsigned int nr_bits)
+{
+	uint64_t mask = 0;
+
+	for (unsigned int c = 0; c < nr_cpus_possible && c < 64; c++) {
+		struct percpu *pc = cpu_table[c];
+		struct vcpu *v = pc ? __atomic_load_n(&pc->curr, __ATOMIC_ACQUIRE) : NULL;
+
+		if (v && v->domain == d && v->vcpu_id < nr_bits && ((bits[v->vcpu_id / 64] >> (v->vcpu_id % 64)) & 1))
+			mask |= 1ULL << c;
+	}
+	flush_tlb_mask(mask);
+}
+
 /* Before this CPU loads d's page tables: a flusher that changed them after this sees the bit. */
 void flush_domain_enter(struct domain *d)
 {

@@ -18,6 +18,7 @@ struct arch_domain { int unused; };
 #endif
 
 #define DOMAIN_NAME_MAX		32
+#define DOMAIN_MAX_VCPUS	128
 #define DOMAIN_CONSOLE_LINE	256
 
 enum domain_state {
@@ -42,6 +43,8 @@ struct vcpu {
 	/* Protected by the scheduler's lock. */
 	struct sched_unit sched;
 	volatile uint32_t pause_flags;	/* VPF_*, changed with atomics */
+	/* A pause-flag change and its sleep or wake in the policy happen under it (common/schedule.c). */
+	spinlock_t pause_lock;
 	/*
 	 * Its registers are on a CPU, not in arch: set when a CPU loads it,
 	 * cleared once that CPU has saved it. The policy may requeue a vCPU
@@ -50,6 +53,7 @@ struct vcpu {
 	volatile bool on_cpu;
 	/* SCHEDOP_poll: blocked until a polled port is pending or poll_timer fires (it moves with the vCPU). */
 	volatile bool polling;
+	uint32_t poll_port;		/* the one port polled (Xen wakes only for it), 0: several */
 	struct timer poll_timer;
 	struct vcpu_info *vcpu_info;	/* in shared_info for vCPUs below 32 */
 	uint64_t hypercalls;		/* total, for the counters dump */

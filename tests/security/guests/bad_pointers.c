@@ -146,10 +146,11 @@ static const struct row rows[] = {
 	{ "mmu_update done", c_mmu_done, 1, EF, EF },
 	{ "mmuext_op ops", c_ext_ops, 0, EF, EF },
 	{ "mmuext_op done", c_ext_done, 1, EF, EF },
-	{ "mmuext_op TLB_FLUSH_MULTI vcpumask", c_ext_mask, 0, EF, 0 },
+	/* The vcpumask is read as Xen reads it (-EFAULT). */
+	{ "mmuext_op TLB_FLUSH_MULTI vcpumask", c_ext_mask, 0, EF, EF },
 	{ "set_gdt frame list", c_gdt, 0, EF, EF },
 	{ "multicall list", c_multicall, 0, EF, EF },
-	/* One vCPU per domain: Skiff does not read the vcpumask, Xen reads it (-EFAULT). */
+	/* Without a flush type in the low bits neither Xen nor Skiff needs the mask: 0 is accepted too. */
 	{ "update_va_mapping vcpumask (UVMF_MULTI)", c_uvm_mask, 0, EF, 0 },
 	{ "memory_op decrease_reservation struct", c_mem_res, 0, EF, EF },
 	/* An unusable extent list completes no extent: the result is the count done, 0. */

@@ -58,9 +58,10 @@ static void gdt_frame_fixup(mfn_t mfn)
 /*
  * Decide, then commit: every frame is typed as a descriptor page (so no
  * writable mapping can change it under us) and every entry checked before
- * any is fixed up or the old GDT let go. A refused call leaves the frames'
- * contents and types and the installed GDT as they were (Xen 4.17 fixes up
- * the frames it validated before the bad one: stricter here, on purpose).
+ * any is fixed up. On success each of the n frames holds a SEGDESC
+ * reference for the caller; on failure none does and nothing changed
+ * (Xen 4.17 fixes up the frames it validated before the bad one: stricter
+ * here, on purpose). Shared by set_gdt and VCPUOP_initialise.
  */
 int pv_gdt_prepare(struct domain *d, const mfn_t *frames, uint64_t entries)
 {

@@ -420,6 +420,18 @@ static int page_op(struct domain *d, const struct mmuext_op *op)
 	return 0;
 }
 
+/* A guest's vCPU bitmap (MULTI flushes): read whole first (-EFAULT as Xen), then only those vCPUs' CPUs flush. */
+static int flush_vcpumask(struct domain *d, uint64_t mask_va)
+{
+	uint64_t bits[(DOMAIN_MAX_VCPUS + 63) / 64];
+	unsigned int words = (d->max_vcpus + 63) / 64;
+
+	if (words > ARRAY_SIZE(bits) || copy_from_guest(bits, mask_va, words * sizeof(bits[0])) < 0)
+		return -XEN_EFAULT;
+	flush_tlb_vcpus(d, bits, d->max_vcpus);
+	return 0;
+}
+
 /* pg_owner (foreigndom) owns the tables pinned and unpinned; every other operation is the caller's own. */
 static int one_mmuext(struct vcpu *v, struct domain *pg_owner, const struct mmuext_op *op)
 {
@@ -450,8 +462,8 @@ static int one_mmuext(struct vcpu *v, struct domain *pg_owner, const struct mmue
 		flush_tlb_local_all();
 		return 0;
 	case MMUEXT_TLB_FLUSH_MULTI:
+		return flush_vcpumask(d, op->arg2.vcpumask);
 	case MMUEXT_TLB_FLUSH_ALL:
-		/* MULTI's vCPU mask is not read: every CPU of the domain flushes, a superset. */
 		flush_tlb_domain(d);
 		return 0;
 	case MMUEXT_INVLPG_LOCAL:
@@ -461,8 +473,11 @@ static int one_mmuext(struct vcpu *v, struct domain *pg_owner, const struct mmue
 	case MMUEXT_INVLPG_MULTI:
 	case MMUEXT_INVLPG_ALL:
 		/* Remote CPUs flush everything rather than one page: fewer kinds of request, same guarantee. */
-		if (guest_range_ok(op->arg1.linear_addr, 1))
-			flush_tlb_domain(d);
+		if (!guest_range_ok(op->arg1.linear_addr, 1))
+			return 0;
+		if (op->cmd == MMUEXT_INVLPG_MULTI)
+			return flush_vcpumask(d, op->arg2.vcpumask);
+		flush_tlb_domain(d);
 		return 0;
 	case MMUEXT_FLUSH_CACHE:
 	case MMUEXT_FLUSH_CACHE_GLOBAL:
@@ -572,10 +587,13 @@ long do_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags, uint64_t a4
 	rc = pv_mm_mod_entry(v->domain, l1, (unsigned int)((va >> 12) & 511), val, false);
 	if (rc < 0)
 		return rc;
-	/* Bits above the flush type: UVMF_ALL, or UVMF_MULTI's vCPU-mask pointer (not read: all the domain's CPUs). */
+	/* Bits above the flush type: UVMF_ALL, or UVMF_MULTI's vCPU-mask pointer (Xen reads it after the update). */
 	if ((flags & UVMF_FLUSHTYPE_MASK) && (flags & ~UVMF_FLUSHTYPE_MASK)) {
-		flush_tlb_domain(v->domain);
-		return 0;
+		if ((flags & ~UVMF_FLUSHTYPE_MASK) == UVMF_ALL) {
+			flush_tlb_domain(v->domain);
+			return 0;
+		}
+		return flush_vcpumask(v->domain, flags & ~UVMF_FLUSHTYPE_MASK);
 	}
 	switch (flags & UVMF_FLUSHTYPE_MASK) {
 	case UVMF_TLB_FLUSH:

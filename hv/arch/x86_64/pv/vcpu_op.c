@@ -6,6 +6,7 @@
 #include <hv/domain.h>
 #include <hv/domctl.h>
 #include <hv/guest_access.h>
+#include <hv/heap.h>
 #include <hv/hypercall.h>
 #include <hv/lib.h>
 #include <hv/mm.h>
@@ -13,6 +14,7 @@
 #include <hv/pv_mm.h>
 #include <hv/time.h>
 #include <hv/timer.h>
+#include <pvabi/arch_x86_64.h>
 #include <pvabi/errno.h>
 #include <pvabi/sched.h>
 #include <pvabi/vcpu.h>
@@ -151,13 +153,44 @@ void pv_runstate_change(struct vcpu *v, int state, bool publish)
 {
 	uint64_t now = (uint64_t)time_now_ns();
 
+	/* Odd while the fields change: another vCPU's get_runstate_info retries (runstate_read). */
+	__atomic_fetch_add(&v->arch.runstate_seq, 1, __ATOMIC_ACQ_REL);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (!v->arch.runstate.state_entry_time)
 		v->arch.runstate.state_entry_time = now;
 	v->arch.runstate.time[v->arch.runstate.state & 3] += now - v->arch.runstate.state_entry_time;
 	v->arch.runstate.state = state;
 	v->arch.runstate.state_entry_time = now;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	__atomic_fetch_add(&v->arch.runstate_seq, 1, __ATOMIC_ACQ_REL);
 	if (publish)
 		runstate_publish(v);
+}
+
+/*
+ * v's runstate as of now, read without changing it: v's own CPU changes it
+ * at every context switch, so another vCPU only reads, under the sequence
+ * count, and adds the current stretch itself.
+ */
+static void runstate_read(struct vcpu *v, struct vcpu_runstate_info *info)
+{
+	uint32_t seq;
+
+	do {
+		while ((seq = __atomic_load_n(&v->arch.runstate_seq, __ATOMIC_ACQUIRE)) & 1)
+			cpu_relax();
+		info->state = v->arch.runstate.state;
+		info->state_entry_time = v->arch.runstate.state_entry_time;
+		memcpy(info->time, v->arch.runstate.time, sizeof(info->time));
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	} while (__atomic_load_n(&v->arch.runstate_seq, __ATOMIC_ACQUIRE) != seq);
+	if (info->state_entry_time) {
+		uint64_t now = (uint64_t)time_now_ns();
+
+		if (now > info->state_entry_time)
+			info->time[info->state & 3] += now - info->state_entry_time;
+		info->state_entry_time = now > info->state_entry_time ? now : info->state_entry_time;
+	}
 }
 
 static void fire_timer(struct vcpu *v)
@@ -224,6 +257,11 @@ void pv_timers_switch_in(struct vcpu *next)
 	timer_set(&a->periodic_timer, a->periodic_next);
 }
 
+/*
+ * As Xen 4.17: once per vCPU, and for another vCPU only while it is down
+ * (it must not be delivering into the old area meanwhile: -EINVAL). A vCPU
+ * beyond the 32 in shared_info starts from an empty area, events masked.
+ */
 static long register_vcpu_info(struct vcpu *v, uint64_t arg)
 {
 	struct vcpu_register_vcpu_info r;
@@ -233,25 +271,50 @@ static long register_vcpu_info(struct vcpu *v, uint64_t arg)
 		return -XEN_EFAULT;
 	if (v->arch.vcpu_info_mfn != MFN_INVALID)
 		return -XEN_EINVAL;	/* once only, as Xen */
+	if (v != current_vcpu() && !(v->pause_flags & VPF_DOWN))
+		return -XEN_EINVAL;
 	if (r.offset + sizeof(struct vcpu_info) > PAGE_SIZE)
 		return -XEN_ENXIO;
 	if (!mfn_valid(r.mfn) || get_page_and_type(mfn_to_page(r.mfn), v->domain, PAGE_TYPE_WRITABLE) < 0)
 		return -XEN_EINVAL;
 	nv = (struct vcpu_info *)((char *)mfn_to_virt(r.mfn) + r.offset);
-	*nv = *v->vcpu_info;
+	if (v->vcpu_info) {
+		*nv = *v->vcpu_info;
+	} else {
+		memset(nv, 0, sizeof(*nv));
+		nv->evtchn_upcall_mask = 1;
+	}
 	/* Whatever was pending may have been missed in the move: make the guest look again. */
 	nv->evtchn_upcall_pending = 1;
 	nv->evtchn_pending_sel = ~0ULL;
-	v->vcpu_info = nv;
+	__atomic_store_n(&v->vcpu_info, nv, __ATOMIC_RELEASE);
 	v->arch.vcpu_info_mfn = r.mfn;
 	pv_update_time(v);
 	return 0;
 }
 
-/* Only a vCPU with a context (page tables) can run: vCPU 0 from the builder; VCPUOP_initialise is to come. */
+/* VCPUOP_initialise: Xen reads the context first (-EFAULT), then refuses a vCPU with no vcpu_info to deliver into. */
+static long vcpu_initialise(struct vcpu *v, uint64_t cmd, uint64_t vcpuid, uint64_t arg)
+{
+	struct vcpu_guest_context *c;
+	long rc;
+
+	if (!v->vcpu_info)
+		return -XEN_EINVAL;
+	c = hv_zalloc(sizeof(*c));
+	if (!c)
+		return -XEN_ENOMEM;
+	rc = copy_from_guest(c, arg, sizeof(*c)) < 0 ? -XEN_EFAULT : pv_vcpu_set_context(v, c);
+	hv_free(c);
+	if (rc == -XEN_ERESTART)
+		return hypercall_create_continuation(__HYPERVISOR_vcpu_op, cmd, vcpuid, arg, 0, 0);
+	return rc;
+}
+
+/* Only a vCPU with a context (page tables) can run: vCPU 0 from the builder, the others from VCPUOP_initialise. */
 static long vcpu_up(struct vcpu *v)
 {
-	if (v->arch.guest_table == MFN_INVALID)
+	if (__atomic_load_n(&v->arch.guest_table, __ATOMIC_ACQUIRE) == MFN_INVALID)
 		return -XEN_EINVAL;
 	vcpu_pause_flag_clear(v, VPF_DOWN);
 	return 0;
@@ -299,20 +362,14 @@ long do_vcpu_op(uint64_t cmd, uint64_t vcpuid, uint64_t arg, uint64_t a4, uint64
 		if (!guest_range_ok(area.addr, sizeof(info)))
 			return -XEN_EFAULT;
 		v->arch.runstate_area = area.addr;
-		pv_runstate_change(v, v->arch.runstate.state, false);
-		info.state = v->arch.runstate.state;
-		info.state_entry_time = v->arch.runstate.state_entry_time;
-		memcpy(info.time, v->arch.runstate.time, sizeof(info.time));
+		runstate_read(v, &info);
 		if (v == cur && copy_to_guest(area.addr, &info, sizeof(info)) < 0) {
 			v->arch.runstate_area = 0;
 			return -XEN_EFAULT;
 		}
 		return 0;
 	case VCPUOP_get_runstate_info:
-		pv_runstate_change(v, v->arch.runstate.state, false);
-		info.state = v->arch.runstate.state;
-		info.state_entry_time = v->arch.runstate.state_entry_time;
-		memcpy(info.time, v->arch.runstate.time, sizeof(info.time));
+		runstate_read(v, &info);
 		return copy_to_guest(arg, &info, sizeof(info)) < 0 ? -XEN_EFAULT : 0;
 	case VCPUOP_set_periodic_timer:
 		if (copy_from_guest(&per, arg, sizeof(per)) < 0)
@@ -330,6 +387,8 @@ long do_vcpu_op(uint64_t cmd, uint64_t vcpuid, uint64_t arg, uint64_t a4, uint64
 		timer_stop(&v->arch.periodic_timer);
 		return 0;
 	case VCPUOP_set_singleshot_timer:
+		if (v != cur)
+			return -XEN_EINVAL;	/* as Xen: only a vCPU's own */
 		if (copy_from_guest(&one, arg, sizeof(one)) < 0)
 			return -XEN_EFAULT;
 		/* VCPU_SSHOTTMR_future is ignored, as Xen 4.17 does: a past deadline fires at once. */
@@ -341,6 +400,8 @@ long do_vcpu_op(uint64_t cmd, uint64_t vcpuid, uint64_t arg, uint64_t a4, uint64
 		}
 		return 0;
 	case VCPUOP_stop_singleshot_timer:
+		if (v != cur)
+			return -XEN_EINVAL;
 		timer_stop(&v->arch.singleshot_timer);
 		return 0;
 	case VCPUOP_register_vcpu_info:
@@ -352,7 +413,7 @@ long do_vcpu_op(uint64_t cmd, uint64_t vcpuid, uint64_t arg, uint64_t a4, uint64
 	case VCPUOP_down:
 		return vcpu_down(d, v);
 	case VCPUOP_initialise:
-		return -XEN_EINVAL;	/* no secondary vCPU can be given a context yet */
+		return vcpu_initialise(v, cmd, vcpuid, arg);
 	default:
 		return -XEN_ENOSYS;
 	}

@@ -55,12 +55,15 @@ struct arch_vcpu {
 	bool runstate_pending;		/* changed while user page tables were loaded: publish on kernel entry */
 	uint64_t time_area;		/* VCPUOP_register_vcpu_time_memory_area: guest VA, 0: none */
 	bool time_pending;		/* as runstate_pending, for the time area */
+	uint32_t runstate_seq;		/* odd while runstate changes: other vCPUs read it without a lock */
 	struct {
 		int state;
 		uint64_t state_entry_time;
 		uint64_t time[4];
 	} runstate;
 	mfn_t vcpu_info_mfn;		/* registered page (holds a writable reference), MFN_INVALID: none */
+	/* Set (compare-and-swap) while a VCPUOP_initialise of this vCPU runs: two at once must not both commit. */
+	volatile bool ctx_claim;
 
 	/* Guest GDT (set_gdt): frames typed SEGDESC, shown in pages 0-13 of the CPU's GDT window. */
 	mfn_t gdt_frames[14];

@@ -89,6 +89,16 @@ bool pv_iret_selectors_ok(const struct vcpu *v, uint16_t cs, uint16_t ss);
 bool pv_user_data_selector(const struct vcpu *v, uint16_t sel, uint64_t *base);
 
 /*
+ * VCPUOP_initialise's work (vcpu_initialise.c): checks a whole
+ * vcpu_guest_context as Xen does, then gives it to v, which must be down
+ * and never initialised (-EEXIST otherwise). 0, -XEN_EINVAL, -XEN_EEXIST,
+ * -XEN_EBUSY (another initialise of v runs) or -XEN_ERESTART (page-table
+ * validation was preempted: nothing taken, call again).
+ */
+struct vcpu_guest_context;
+int pv_vcpu_set_context(struct vcpu *v, const struct vcpu_guest_context *c);
+
+/*
  * Foreign mappings (foreign.c). pv_foreign_owner: the domain a foreigndom
  * or domid argument names, for the current caller: itself (no reference),
  * or another with a reference (pv_foreign_put) when the policy allows;
