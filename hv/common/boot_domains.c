@@ -45,7 +45,8 @@
  *                 the hypervisor builds nothing from it
  *   @expect=R[+R] how this domain is expected to end: poweroff (default),
  *                 reboot, crash, watchdog, refused (the builder refuses
- *                 it). The machine's exit status is a success only if
+ *                 it), destroyed (dom0 destroys it before it shuts
+ *                 down). The machine's exit status is a success only if
  *                 every domain ended as expected and every frame returned.
  *   @vcpus=N      N vCPUs (1..128, default 1): vCPU 0 starts, the others
  *                 wait down for VCPUOP_initialise and VCPUOP_up
@@ -69,6 +70,7 @@ struct boot_domain_spec {
 
 /* Expected ends: a bit per shutdown reason, and one for a domain the builder refuses. */
 #define BOOT_EXPECT_REFUSED	(1u << 16)
+#define BOOT_EXPECT_DESTROYED	(1u << 17)	/* dom0 destroyed it before it shut down */
 #define BOOT_EXPECT_DEFAULT	(1u << SHUTDOWN_poweroff)
 
 /* Per boot domain, by domid: what its end must be, and whether it was built at all. */
@@ -192,6 +194,8 @@ static uint32_t parse_expect(const char *s, size_t len)
 				bit = 1u << r;
 		if (n == 7 && strncmp(s + i, "refused", 7) == 0)
 			bit = BOOT_EXPECT_REFUSED;
+		if (n == 9 && strncmp(s + i, "destroyed", 9) == 0)
+			bit = BOOT_EXPECT_DESTROYED;
 		if (!bit)
 			return 0;
 		mask |= bit;
@@ -515,16 +519,20 @@ static void release_dead_mappings(void)
 }
 
 /* Words for a BOOT_EXPECT_* mask, "poweroff+crash". */
+static const char *expect_word(unsigned int bit)
+{
+	return bit == 16 ? "refused" : bit == 17 ? "destroyed" : shutdown_reason_name(bit);
+}
+
 static void expect_words(uint32_t mask, char *out, size_t cap)
 {
 	size_t n = 0;
 
 	out[0] = '\0';
-	for (unsigned int r = 0; r <= 16; r++) {
-		if (!(mask & (1u << r)) || (r > SHUTDOWN_MAX && r != 16))
+	for (unsigned int r = 0; r <= 17; r++) {
+		if (!(mask & (1u << r)) || (r > SHUTDOWN_MAX && r < 16))
 			continue;
-		n += (size_t)snprintf(out + n, cap - n, "%s%s", n ? "+" : "",
-				      r == 16 ? "refused" : shutdown_reason_name(r));
+		n += (size_t)snprintf(out + n, cap - n, "%s%s", n ? "+" : "", expect_word(r));
 		if (n >= cap)
 			return;
 	}
@@ -541,20 +549,25 @@ static unsigned int report_domains(void)
 
 	for (unsigned int i = 0; i < boot_nr_specs; i++) {
 		bool down = __atomic_load_n(&boot_down[i], __ATOMIC_ACQUIRE);
-		uint32_t got = boot_refused[i] ? BOOT_EXPECT_REFUSED : down ? 1u << boot_reason[i] : 0;
+		struct domain *d = down || boot_refused[i] ? NULL : domain_find_any((domid_t)i);
+		/* Gone (or dying) without a shutdown: dom0 destroyed it. Still here and never down: it hung. */
+		uint32_t got = boot_refused[i] ? BOOT_EXPECT_REFUSED : down ? 1u << boot_reason[i] :
+			       !d || d->state == DOM_DYING ? BOOT_EXPECT_DESTROYED : 0;
 		char want[64];
 		bool ok = (got & boot_expect[i]) != 0;
 
+		if (d)
+			domain_put(d);
 		expect_words(boot_expect[i], want, sizeof(want));
 		bad += !ok;
 		if (ok)
-			log_notice("result: d%u (%s): %s, as expected", i, boot_names[i],
-				   boot_refused[i] ? "refused" : shutdown_reason_name(__builtin_ctz(got)));
+			log_notice("result: d%u (%s): %s, as expected", i, boot_names[i], expect_word(__builtin_ctz(got)));
 		else if (!got)
-			log_err("result: d%u (%s): gone without a shutdown; expected %s", i, boot_names[i], want);
+			log_err("result: d%u (%s): never shut down (left created or paused); expected %s", i,
+				boot_names[i], want);
 		else
 			log_err("result: d%u (%s): %s, UNEXPECTED (expected %s)", i, boot_names[i],
-				boot_refused[i] ? "refused" : shutdown_reason_name(__builtin_ctz(got)), want);
+				expect_word(__builtin_ctz(got)), want);
 	}
 	return bad;
 }

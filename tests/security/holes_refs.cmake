@@ -20,6 +20,7 @@ security_test(shutdown_building --status ok
   --expect "domain 1 \\(victim\\): shut down, reason reboot"
   --expect "boot: domain 1 \\(victim\\) was shut down while being built. not started"
   --expect "\\(d0 dom0\\) Test result: SUCCESS"
+  --expect "result: d1 \\(victim\\): reboot, as expected"
   --expect "all domains have shut down \\(dom0: poweroff\\).*every frame returned"
   --reject "\\(d1 victim\\)"
   --reject "HYPERVISOR (CRASH|PANIC)"

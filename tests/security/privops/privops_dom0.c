@@ -527,8 +527,9 @@ static void hostile_checks(domid_t d)
 	tc_expect_eq(po_domctl(&op), -XEN_EINVAL, "a seed naming the domain as its own backend");
 	op.u.seed.backend = DOMID_SELF;
 	tc_expect_eq(po_domctl(&op), -XEN_EINVAL, "a seed naming DOMID_SELF as backend");
-	tc_expect_eq(po_dom_cmd(SKIFF_DOMCTL_destroydomain, d), -XEN_ENOSYS,
-		     "destroydomain (not in this change)");
+	tc_expect_eq(po_dom_cmd(SKIFF_DOMCTL_destroydomain, DOMID_SELF), -XEN_EINVAL, "destroydomain of DOMID_SELF");
+	tc_expect_eq(po_dom_cmd(SKIFF_DOMCTL_destroydomain, 0), -XEN_EBUSY, "destroydomain of dom0 itself");
+	tc_expect_eq(po_dom_cmd(SKIFF_DOMCTL_destroydomain, 0x7fef), -XEN_ESRCH, "destroydomain of no domain");
 	tc_expect_eq(po_info(d, &after), 0, "info after them");
 	tc_check(memcmp(&before, &after, sizeof(before)) == 0, "nothing of the domain changed");
 }

@@ -32,7 +32,10 @@ static void killer(void)
 		  (unsigned long long)misses);
 	/* Let the builder finish and try to start it; then a second shutdown changes nothing. */
 	refs_sleep_ms(1500);
-	tc_expect_eq(remote_shutdown(VICTIM, SHUTDOWN_poweroff), 0, "a second remote_shutdown is accepted");
+	/* The hypervisor destroys a boot domU once it has shut down: the domain may be gone by now. */
+	rc = remote_shutdown(VICTIM, SHUTDOWN_poweroff);
+	tc_check(rc == 0 || rc == -XEN_ESRCH, "a second remote_shutdown is accepted or finds the domain destroyed (%ld)",
+		 rc);
 	refs_sleep_ms(500);
 }
 
