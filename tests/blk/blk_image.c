@@ -74,6 +74,27 @@ static int verify_copy(const char *path)
 	return bad != 0;
 }
 
+/* After a read-only run: the image is exactly as made. */
+static int verify_pristine(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char sec[512];
+	uint64_t bad = 0;
+
+	if (!f)
+		return perror(path), 1;
+	for (uint64_t s = 0; s < BLK_IMAGE_BYTES / 512; s++) {
+		int ok = fread(sec, 1, sizeof(sec), f) == sizeof(sec);
+
+		for (unsigned int j = 0; ok && j < 512; j++)
+			ok = sec[j] == (s < BLK_READ_SECTORS ? blk_host_byte(s, j) : 0);
+		bad += !ok;
+	}
+	fclose(f);
+	printf("blk_image: %llu sectors changed on a read-only disk\n", (unsigned long long)bad);
+	return bad != 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "make"))
@@ -82,6 +103,8 @@ int main(int argc, char **argv)
 		return verify(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "verify-copy"))
 		return verify_copy(argv[2]);
-	fprintf(stderr, "usage: blk_image make|verify|verify-copy FILE\n");
+	if (argc == 3 && !strcmp(argv[1], "verify-pristine"))
+		return verify_pristine(argv[2]);
+	fprintf(stderr, "usage: blk_image make|verify|verify-copy|verify-pristine FILE\n");
 	return 64;
 }

@@ -175,7 +175,8 @@ static bool connect(void)
 	snprintf(path, sizeof(path), "%s/sectors", be_path);
 	tc_check(read_node(path, v, sizeof(v)) && num(v) == BLK_IMAGE_BYTES / 512, "backend sectors = %s", v);
 	snprintf(path, sizeof(path), "%s/feature-flush-cache", be_path);
-	tc_check(read_node(path, v, sizeof(v)) && num(v) == 1, "the backend offers flush");
+	tc_check(read_node(path, v, sizeof(v)) && num(v) == !rt_has_word(rt_boot.si->cmd_line, "ro"),
+		 "the backend offers flush on a writable disk only (%s)", v);
 	if (!setup_grants() || hyp_event_channel_op(EVTCHNOP_alloc_unbound, RT_PTR(&au)))
 		return false;
 	port = au.port;
@@ -268,6 +269,27 @@ static void hostile(void)
 	tc_expect_eq(request(&r), BLKIF_RSP_OKAY, "and the last page of the disk still reads");
 }
 
+/* A disk attached read-only ("ro" on our command line): it says so, reads work, nothing writes. */
+static void read_only(void)
+{
+	char path[160], v[16];
+	struct blkif_request r;
+	uint64_t ns;
+
+	snprintf(path, sizeof(path), "%s/info", be_path);
+	tc_check(read_node(path, v, sizeof(v)) && (num(v) & VDISK_READONLY), "the backend says read-only (info %s)", v);
+	snprintf(path, sizeof(path), "%s/mode", be_path);
+	tc_check(read_node(path, v, sizeof(v)) && !strcmp(v, "r"), "mode r");
+	if (pass(0, BLK_READ_SECTORS, false, false, &ns))
+		tc_pass("read the host's %u sectors", BLK_READ_SECTORS);
+	r = rw(BLKIF_OP_WRITE, BLK_WRITE_FIRST, NSEG);
+	tc_expect_eq(request(&r), BLKIF_RSP_ERROR, "a write to the read-only disk");
+	r = rw(BLKIF_OP_FLUSH_DISKCACHE, BLK_WRITE_FIRST, 1);
+	tc_expect_eq(request(&r), BLKIF_RSP_ERROR, "a flush with data");
+	r = rw(BLKIF_OP_READ, BLK_WRITE_FIRST, 1);
+	tc_expect_eq(request(&r), BLKIF_RSP_OKAY, "reads still work after the refusals");
+}
+
 static void disconnect(void)
 {
 	write_node(VBD "/state", "5");
@@ -290,6 +312,11 @@ void test_main(void)
 		return;
 	}
 	tc_pass("connected to dom0's blkback: ring grant %u, port %u", REF_RING, port);
+	if (rt_has_word(rt_boot.si->cmd_line, "ro")) {
+		read_only();
+		disconnect();
+		return;
+	}
 	if (pass(0, BLK_READ_SECTORS, false, false, &ns)) {
 		tc_pass("read the host's %u sectors through blkback", BLK_READ_SECTORS);
 		print_rate("sequential read", (uint64_t)BLK_READ_SECTORS * 512, ns);
