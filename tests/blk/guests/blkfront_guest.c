@@ -290,6 +290,23 @@ static void read_only(void)
 	tc_expect_eq(request(&r), BLKIF_RSP_OKAY, "reads still work after the refusals");
 }
 
+/*
+ * Last: a producer index 1000 requests ahead of a 32-slot ring. dom0 must
+ * stop serving this ring (and say so) rather than read slots that are not
+ * requests or answer more than the ring holds; the handshake still works.
+ */
+static void lying_producer(void)
+{
+	struct pvabi_sring_hdr *h = ring.sring;
+	uint32_t before = pvabi_read_idx(&h->rsp_prod);
+
+	pvabi_write_idx(&h->req_prod, ring.prod_pvt + 1000);
+	rt_event_send(port);
+	for (unsigned int i = 0; i < 25; i++)
+		nap();
+	tc_expect_eq(pvabi_read_idx(&h->rsp_prod), before, "no response to a producer index 1000 ahead");
+}
+
 static void disconnect(void)
 {
 	write_node(VBD "/state", "5");
@@ -333,5 +350,6 @@ void test_main(void)
 	if (pass(BLK_WRITE_FIRST, BLK_WRITE_SECTORS, false, true, &ns))
 		tc_pass("read our %u sectors back", BLK_WRITE_SECTORS);
 	hostile();
+	lying_producer();
 	disconnect();
 }
