@@ -55,7 +55,7 @@ int blkback_xb_start(struct blkback_vbd *v, uint16_t frontend, uint32_t devid, u
 	snprintf(path, sizeof(path), "%s/mode", v->be_path);
 	if (write_node(v, "sectors", "%llu", sectors) || write_node(v, "sector-size", "%llu", 512) ||
 	    write_node(v, "info", "%llu", read_only ? VDISK_READONLY_FLAG : 0) ||
-	    write_node(v, "feature-flush-cache", "%llu", 1) || ops->write(ctx, path, mode))
+	    write_node(v, "feature-flush-cache", "%llu", read_only ? 0 : 1) || ops->write(ctx, path, mode))
 		return -1;
 	set_state(v, XenbusStateInitWait);
 	return v->state == XenbusStateInitWait ? 0 : -1;

@@ -36,7 +36,8 @@ struct blkback_vbd {
 
 /*
  * Writes the backend's nodes (sectors, sector-size, info, mode,
- * feature-flush-cache) and state InitWait. The toolstack has written the
+ * feature-flush-cache: 1, or 0 for a read-only disk, which refuses
+ * flushes) and state InitWait. The toolstack has written the
  * frontend/backend links and the frontend's own directory. 0 or -1.
  */
 int blkback_xb_start(struct blkback_vbd *v, uint16_t frontend, uint32_t devid, uint64_t sectors, bool read_only,

@@ -278,7 +278,8 @@ void dom0_blk_poll(void)
 		return;
 	blk.serving = true;	/* the disk's waits dispatch events: none of them may come back in here */
 	blkback_xb_frontend_changed(&blk.vbd);
-	while (blk.vbd.connected && blk.kicked) {
+	/* A ring given up stays quiet: its frontend's kicks cost us nothing more. */
+	while (blk.vbd.connected && blk.kicked && !blk.back.broken) {
 		blk.kicked = false;
 		n = blkback_serve(&blk.back, &notify);
 		if (n < 0) {

@@ -171,6 +171,7 @@ START_TEST(test_read_only_disk)
 	ck_assert_int_eq(blkback_xb_start(&vbd, 5, 51712, 100, true, &ops, NULL), 0);
 	ck_assert_str_eq(node("backend/vbd/5/51712/info"), "4");
 	ck_assert_str_eq(node("backend/vbd/5/51712/mode"), "r");
+	ck_assert_str_eq(node("backend/vbd/5/51712/feature-flush-cache"), "0");
 }
 END_TEST
 

@@ -336,6 +336,42 @@ START_TEST(test_check_entry_masks)
 }
 END_TEST
 
+/*
+ * A device frame (outside the frame table) in an L1 of the domain that
+ * drives devices: allowed where hv/iomem.h says so, holds no reference, and
+ * goes again like any entry; refused to everyone else and at other levels.
+ */
+START_TEST(test_device_frame_entry)
+{
+	extern mfn_t host_device_mfn;
+	mfn_t l1 = pvt_alloc(&dom_a), dev = frame_table_frames + 5;
+	uint32_t gen, tcount;
+	uint64_t v;
+
+	ck_assert_int_eq(pv_mm_pin_table(&dom_a, l1, 1), 0);
+	host_device_mfn = dev;
+	gen = pvt_gen(l1);
+	tcount = pvt_tcount(l1);
+	ck_assert_int_eq(pv_mm_mod_entry(&dom_a, l1, 3, pvt_pte(dev, PV_PTE_P | PV_PTE_RW | PV_PTE_PCD), false),
+			 -XEN_EINVAL);	/* not the privileged domain */
+	dom_a.is_privileged = true;
+	ck_assert_int_eq(pv_mm_check_entry(&dom_a, 2, pvt_pte(dev, PV_PTE_P), &v), -XEN_EINVAL);
+	ck_assert_int_eq(pv_mm_check_entry(&dom_a, 1, pvt_pte(dev + 1, PV_PTE_P), &v), -XEN_EINVAL);
+	ck_assert_int_eq(pv_mm_mod_entry(&dom_a, l1, 3, pvt_pte(dev, PV_PTE_P | PV_PTE_RW | PV_PTE_PCD), false), 0);
+	ck_assert_uint_eq(pvt_gen(l1), gen);	/* only counts of real frames could change: there are none */
+	ck_assert_uint_eq(pvt_tcount(l1), tcount);
+	ck_assert_int_eq(pv_mm_mod_entry(&dom_a, l1, 3, pvt_pte(dev, PV_PTE_P | PV_PTE_PCD), false), 0);
+	ck_assert_int_eq(pv_mm_mod_entry(&dom_a, l1, 3, 0, false), 0);
+	ck_assert_uint_eq(pvt_gen(l1), gen);
+	ck_assert_uint_eq(pvt_tcount(l1), tcount);
+	ck_assert_int_eq(pv_mm_mod_entry(&dom_a, l1, 4, pvt_pte(dev, PV_PTE_P), false), 0);
+	dom_a.is_privileged = false;
+	host_device_mfn = ~(mfn_t)0;
+	ck_assert_int_eq(pv_mm_unpin_table(&dom_a, l1, 1), 0);	/* releasing the table skips the device entry */
+	ck_assert(pvt_unused(l1));
+}
+END_TEST
+
 START_TEST(test_shared_info_mapping)
 {
 	mfn_t si = frame_alloc_zeroed(0, &frame_owner_hv), other_hv = frame_alloc_zeroed(0, &frame_owner_hv);
@@ -638,6 +674,7 @@ static Suite *pv_mm_suite(void)
 
 	tcase_add_checked_fixture(tc, pvt_setup, pvt_teardown);
 	tcase_add_test(tc, test_claim_for_release);
+	tcase_add_test(tc, test_device_frame_entry);
 	tcase_add_test(tc, test_mod_entry_from);
 	tcase_add_test(tc, test_get_page_ownership);
 	tcase_add_test(tc, test_count_overflow);

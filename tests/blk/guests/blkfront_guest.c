@@ -175,7 +175,8 @@ static bool connect(void)
 	snprintf(path, sizeof(path), "%s/sectors", be_path);
 	tc_check(read_node(path, v, sizeof(v)) && num(v) == BLK_IMAGE_BYTES / 512, "backend sectors = %s", v);
 	snprintf(path, sizeof(path), "%s/feature-flush-cache", be_path);
-	tc_check(read_node(path, v, sizeof(v)) && num(v) == 1, "the backend offers flush");
+	tc_check(read_node(path, v, sizeof(v)) && num(v) == !rt_has_word(rt_boot.si->cmd_line, "ro"),
+		 "the backend offers flush on a writable disk only (%s)", v);
 	if (!setup_grants() || hyp_event_channel_op(EVTCHNOP_alloc_unbound, RT_PTR(&au)))
 		return false;
 	port = au.port;
@@ -268,6 +269,66 @@ static void hostile(void)
 	tc_expect_eq(request(&r), BLKIF_RSP_OKAY, "and the last page of the disk still reads");
 }
 
+/*
+ * For blk.crash_records: numbered one-sector records, each written, then
+ * flushed, then acknowledged on the console, until the host kills QEMU.
+ * Every record acknowledged must be in the file afterwards.
+ */
+static void records(void)
+{
+	for (uint32_t i = 0; i < BLK_WRITE_SECTORS; i++) {
+		struct blkif_request w = rw(BLKIF_OP_WRITE, BLK_WRITE_FIRST + i, 1), f = rw(BLKIF_OP_FLUSH_DISKCACHE, 0, 0);
+
+		w.seg[0].last_sect = 0;
+		for (unsigned int j = 0; j < 512; j++)
+			data[0][j] = blk_guest_byte(BLK_WRITE_FIRST + i, j);
+		if (request(&w) != BLKIF_RSP_OKAY || request(&f) != BLKIF_RSP_OKAY) {
+			tc_fail("record %u: write or flush failed", i);
+			return;
+		}
+		rt_printf("blk-record %u acknowledged\n", i);
+	}
+	tc_pass("all %u records written", BLK_WRITE_SECTORS);
+}
+
+/* A disk attached read-only ("ro" on our command line): it says so, reads work, nothing writes. */
+static void read_only(void)
+{
+	char path[160], v[16];
+	struct blkif_request r;
+	uint64_t ns;
+
+	snprintf(path, sizeof(path), "%s/info", be_path);
+	tc_check(read_node(path, v, sizeof(v)) && (num(v) & VDISK_READONLY), "the backend says read-only (info %s)", v);
+	snprintf(path, sizeof(path), "%s/mode", be_path);
+	tc_check(read_node(path, v, sizeof(v)) && !strcmp(v, "r"), "mode r");
+	if (pass(0, BLK_READ_SECTORS, false, false, &ns))
+		tc_pass("read the host's %u sectors", BLK_READ_SECTORS);
+	r = rw(BLKIF_OP_WRITE, BLK_WRITE_FIRST, NSEG);
+	tc_expect_eq(request(&r), BLKIF_RSP_ERROR, "a write to the read-only disk");
+	r = rw(BLKIF_OP_FLUSH_DISKCACHE, BLK_WRITE_FIRST, 1);
+	tc_expect_eq(request(&r), BLKIF_RSP_ERROR, "a flush with data");
+	r = rw(BLKIF_OP_READ, BLK_WRITE_FIRST, 1);
+	tc_expect_eq(request(&r), BLKIF_RSP_OKAY, "reads still work after the refusals");
+}
+
+/*
+ * Last: a producer index 1000 requests ahead of a 32-slot ring. dom0 must
+ * stop serving this ring (and say so) rather than read slots that are not
+ * requests or answer more than the ring holds; the handshake still works.
+ */
+static void lying_producer(void)
+{
+	struct pvabi_sring_hdr *h = ring.sring;
+	uint32_t before = pvabi_read_idx(&h->rsp_prod);
+
+	pvabi_write_idx(&h->req_prod, ring.prod_pvt + 1000);
+	rt_event_send(port);
+	for (unsigned int i = 0; i < 25; i++)
+		nap();
+	tc_expect_eq(pvabi_read_idx(&h->rsp_prod), before, "no response to a producer index 1000 ahead");
+}
+
 static void disconnect(void)
 {
 	write_node(VBD "/state", "5");
@@ -290,6 +351,15 @@ void test_main(void)
 		return;
 	}
 	tc_pass("connected to dom0's blkback: ring grant %u, port %u", REF_RING, port);
+	if (rt_has_word(rt_boot.si->cmd_line, "records")) {
+		records();
+		return;
+	}
+	if (rt_has_word(rt_boot.si->cmd_line, "ro")) {
+		read_only();
+		disconnect();
+		return;
+	}
 	if (pass(0, BLK_READ_SECTORS, false, false, &ns)) {
 		tc_pass("read the host's %u sectors through blkback", BLK_READ_SECTORS);
 		print_rate("sequential read", (uint64_t)BLK_READ_SECTORS * 512, ns);
@@ -306,5 +376,6 @@ void test_main(void)
 	if (pass(BLK_WRITE_FIRST, BLK_WRITE_SECTORS, false, true, &ns))
 		tc_pass("read our %u sectors back", BLK_WRITE_SECTORS);
 	hostile();
+	lying_producer();
 	disconnect();
 }
