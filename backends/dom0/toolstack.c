@@ -2,6 +2,7 @@
 #include <pvabi/errno.h>
 #include <pvabi/event_channel.h>
 #include <pvabi/memory.h>
+#include <pvabi/sched.h>
 #include "rt.h"
 #include "rt_page.h"
 #include "bootmod.h"
@@ -14,6 +15,7 @@
 #define TS_SMALL		(64 * 1024)	/* scratch up to this size comes from the heap, bigger from vmem */
 #define TS_POPULATE_BATCH	512
 #define TS_M2P_BATCH		128
+#define TS_BUSY_TRIES		100000
 
 /* Domains whose build failed and that could not be destroyed: never served, never waited for. */
 static domid_t ts_abandoned[TS_MAX_DOMAINS];
@@ -361,7 +363,9 @@ static long ts_create(const struct ts_domain *t, unsigned int ordinal, domid_t *
 	c->weight = (uint16_t)t->spec.weight;
 	c->cap = (uint16_t)t->spec.cap;
 	c->cpumask = t->spec.cpus;
-	rc = ts_domctl(&op);
+	/* -EBUSY while the hypervisor still builds its boot domains (they keep their domids): wait for it. */
+	for (unsigned int tries = 0; (rc = ts_domctl(&op)) == -XEN_EBUSY && tries < TS_BUSY_TRIES; tries++)
+		hyp_sched_op(SCHEDOP_yield, 0);
 	*domid = c->domid;
 	return rc;
 }
