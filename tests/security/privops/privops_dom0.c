@@ -178,6 +178,20 @@ static void write_tables(domid_t d)
 	put_entry(d, PFN_L1, 2, (mfns[PFN_HCALL] << 12) | PO_PTE_P | PO_PTE_US | PO_PTE_A);
 }
 
+/* MMU_MACHPHYS_UPDATE with foreigndom: the domain's frames' M2P entries, read back through the M2P mapping. */
+static void machphys_checks(domid_t d, uint64_t dom0_mfn)
+{
+	const volatile uint64_t *m2p = (const volatile uint64_t *)MACH2PHYS_VIRT_START;
+	struct mmu_update u = { (mfns[PFN_STORE] << 12) | MMU_MACHPHYS_UPDATE, 0x777 };
+
+	tc_expect_eq(hyp_mmu_update(RT_PTR(&u), 1, 0, d), 0, "an M2P entry of its frame");
+	tc_check(m2p[mfns[PFN_STORE]] == 0x777, "the M2P says so (%#lx)", (unsigned long)m2p[mfns[PFN_STORE]]);
+	u.val = PFN_STORE;
+	hyp_mmu_update(RT_PTR(&u), 1, 0, d);
+	u.ptr = (dom0_mfn << 12) | MMU_MACHPHYS_UPDATE;
+	tc_expect_eq(hyp_mmu_update(RT_PTR(&u), 1, 0, d), -XEN_EINVAL, "an M2P entry of a dom0 frame in its name");
+}
+
 static void foreign_map_checks(domid_t d)
 {
 	uint8_t *w = rt_window_get();
@@ -209,6 +223,16 @@ static void foreign_map_checks(domid_t d)
 		}
 	}
 	tc_expect_eq(po_map_foreign(w, mfns[PFN_STORE], true, DOMID_XEN), -XEN_ESRCH, "foreigndom DOMID_XEN");
+	/* A mapped frame cannot leave the domain: decrease_reservation stops at it. */
+	tc_expect_eq(po_map_foreign(w, mfns[PFN_STORE], false, d), 0, "its store frame mapped again");
+	{
+		uint64_t victim = mfns[PFN_STORE];
+
+		tc_expect_eq(po_reservation(XENMEM_decrease_reservation, d, &victim, 1, 0), 0,
+			     "giving back a frame dom0 maps: refused (0 extents)");
+	}
+	po_map_foreign(w, 0, false, d);
+	machphys_checks(d, own >= 0 ? rt_pfn_to_mfn((uint64_t)own) : 0);
 	if (own >= 0)
 		rt_frame_free((uint64_t)own);
 	rt_window_put(w);
