@@ -2,6 +2,7 @@
 #include <pvabi/errno.h>
 #include <pvabi/event_channel.h>
 #include <pvabi/memory.h>
+#include <pvabi/sched.h>
 #include "rt.h"
 #include "rt_page.h"
 #include "bootmod.h"
@@ -13,7 +14,10 @@
 #define TS_MAX_MODULES		64
 #define TS_SMALL		(64 * 1024)	/* scratch up to this size comes from the heap, bigger from vmem */
 #define TS_POPULATE_BATCH	512
+#define TS_EXTENT_ORDER		9			/* 2 MiB, what a domU may ask for itself */
+#define TS_EXTENT_PAGES		(1ULL << TS_EXTENT_ORDER)
 #define TS_M2P_BATCH		128
+#define TS_BUSY_TRIES		100000
 
 /* Domains whose build failed and that could not be destroyed: never served, never waited for. */
 static domid_t ts_abandoned[TS_MAX_DOMAINS];
@@ -48,17 +52,49 @@ static long ts_domctl(struct skiff_domctl *op)
 	return dom0_domctl(op);
 }
 
+/* One populate_physmap call: n extents of 2^order frames from PFN first on; returns the extents done. */
+static long ts_populate_call(domid_t domid, uint64_t *extents, uint64_t n, unsigned int order, uint64_t first)
+{
+	struct xen_memory_reservation r = {
+		.extent_start = RT_PTR(extents), .nr_extents = n, .extent_order = order, .domid = domid,
+	};
+
+	/* PV's input is each extent's first PFN (the hypervisor's M2P entries); the output its first MFN. */
+	for (uint64_t i = 0; i < n; i++)
+		extents[i] = first + (i << order);
+	return hyp_memory_op(XENMEM_populate_physmap, RT_PTR(&r));
+}
+
+/*
+ * D's memory in 2 MiB extents while they last (a 256 MiB guest in 128
+ * allocations rather than 65,536), then single frames; mfns[] gets every
+ * frame, in PFN order.
+ */
 static int ts_populate(void *ctx, uint64_t nr, uint64_t *mfns)
 {
 	struct ts_platform *t = ctx;
+	static uint64_t big[TS_POPULATE_BATCH];
+	uint64_t done = 0;
+	long rc;
 
-	for (uint64_t done = 0; done < nr;) {
+	while (nr - done >= TS_EXTENT_PAGES) {
+		uint64_t n = (nr - done) / TS_EXTENT_PAGES;
+
+		n = n < TS_POPULATE_BATCH ? n : TS_POPULATE_BATCH;
+		rc = ts_populate_call(t->domid, big, n, TS_EXTENT_ORDER, done);
+		if (rc < 0)
+			return (int)rc;
+		for (long e = 0; e < rc; e++)
+			for (uint64_t i = 0; i < TS_EXTENT_PAGES; i++)
+				mfns[done + (uint64_t)e * TS_EXTENT_PAGES + i] = big[e] + i;
+		done += (uint64_t)rc * TS_EXTENT_PAGES;
+		if ((uint64_t)rc < n)
+			break;		/* no 2 MiB block left: single frames from here */
+	}
+	while (done < nr) {
 		uint64_t n = nr - done < TS_POPULATE_BATCH ? nr - done : TS_POPULATE_BATCH;
-		struct xen_memory_reservation r = {
-			.extent_start = RT_PTR(mfns + done), .nr_extents = n, .domid = t->domid,
-		};
-		long rc = hyp_memory_op(XENMEM_populate_physmap, RT_PTR(&r));
 
+		rc = ts_populate_call(t->domid, mfns + done, n, 0, done);
 		if (rc < 0)
 			return (int)rc;
 		if ((uint64_t)rc != n)
@@ -361,7 +397,9 @@ static long ts_create(const struct ts_domain *t, unsigned int ordinal, domid_t *
 	c->weight = (uint16_t)t->spec.weight;
 	c->cap = (uint16_t)t->spec.cap;
 	c->cpumask = t->spec.cpus;
-	rc = ts_domctl(&op);
+	/* -EBUSY while the hypervisor still builds its boot domains (they keep their domids): wait for it. */
+	for (unsigned int tries = 0; (rc = ts_domctl(&op)) == -XEN_EBUSY && tries < TS_BUSY_TRIES; tries++)
+		hyp_sched_op(SCHEDOP_yield, 0);
 	*domid = c->domid;
 	return rc;
 }

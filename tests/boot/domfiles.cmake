@@ -52,3 +52,8 @@ boot_test(linux_domfile --status ok --need-file "${PROJECT_BINARY_DIR}/decompres
   --reject "crashed" --reject "Kernel panic" --reject "BUG:" --reject "WARNING:"
   -- --cpus 2 --mem 1024 --timeout 240)
 set_tests_properties(boot.linux_domfile PROPERTIES LABELS "boot;linux")
+# ... and a domain that never shuts down: at the timeout the run names it (the hypervisor printed no results).
+boot_test(exit_domu_hang --status timeout
+  --expect "qemu-run: d1 \\(stuck\\) was still running at the timeout"
+  --reject "qemu-run: d0 \\(dom0\\) was still running"
+  -- --cpus 2 --mem 256 --timeout 20 --modules "${BOOT_GUESTS}/hello.elf,${BOOT_GUESTS}/console_echo.elf @name=stuck @mem=16M")

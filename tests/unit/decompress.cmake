@@ -29,7 +29,7 @@ target_compile_options(skiff-unxz PRIVATE ${SKIFF_HOST_WARNINGS})
 target_compile_definitions(skiff-unxz PRIVATE ${SKIFF_HV_HOST_DEFS})
 target_include_directories(skiff-unxz PRIVATE ${SKIFF_HV_INCLUDE})
 
-# The same sources built freestanding, with a per-function stack limit (dom0's and the hypervisor's stacks are small).
+# The same sources built freestanding, with a per-function stack limit (dom0's stacks are small).
 add_library(decompress-freestanding OBJECT ${SKIFF_DECOMP_SRC})
 target_include_directories(decompress-freestanding PRIVATE ${SKIFF_LOADER_DIR})
 target_compile_options(decompress-freestanding PRIVATE

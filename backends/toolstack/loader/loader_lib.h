@@ -8,10 +8,10 @@
 
 /*
  * The loader builds in three places: on the host (glibc), in dom0 (the
- * guest runtime's libc) and, until dom0 builds every domU, in the
- * hypervisor (hv/lib.h), which has no <string.h>. All three provide these
- * routines with these types, so the loader declares them itself rather
- * than include a header only two of them have.
+ * guest runtime's libc) and, for its ELF parser, in the hypervisor
+ * (hv/lib.h), which has no <string.h>. All three provide these routines
+ * with these types, so the loader declares them itself rather than
+ * include a header only two of them have.
  */
 void *memcpy(void *dst, const void *src, size_t n);
 void *memset(void *dst, int c, size_t n);
