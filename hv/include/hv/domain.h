@@ -128,7 +128,7 @@ struct domain {
 	 */
 	bool killed;
 	bool relinquishing;
-	unsigned int relinquish_stage;
+	unsigned int relinquish_stage, relinquish_next;
 	uint64_t zombie_frames, zombies_total;
 	unsigned int relinquish_steps;
 	int64_t relinquish_max_ns;	/* the longest step, reported */
