@@ -138,10 +138,13 @@ int domain_relinquish(struct domain *d)
 
 void domain_destroy(struct domain *d)
 {
+	/* Ours for the steps: the caller's may be the list's own, which the last step drops. */
+	domain_get(d);
 	if (domain_kill(d) < 0)
 		panic("domain %u destroyed in state %u", d->domid, d->state);
 	while (domain_relinquish(d) == -XEN_ERESTART)
 		;
+	domain_put(d);
 	arch_domain_reap_zombies();
 }
 
