@@ -11,6 +11,8 @@
 #include <hv/time.h>
 #include <pvabi/errno.h>
 
+#define RELEASE_PER_STEP	256
+
 enum relinquish_stage {
 	RQ_MAPPINGS,		/* the grants it maps of others go while its page tables exist */
 	RQ_ARCH,		/* its page tables, kept frames and memory (zombies stay) */
@@ -91,7 +93,10 @@ static int relinquish_step(struct domain *d)
 
 	switch (d->relinquish_stage) {
 	case RQ_MAPPINGS:
-		gnttab_release_mappings(d);
+		/* Each mapping costs a PTE removal and a grant release: a few hundred per step. */
+		d->relinquish_next = gnttab_release_mappings_from(d, d->relinquish_next, RELEASE_PER_STEP);
+		if (d->relinquish_next)
+			return -XEN_ERESTART;
 		/* From here the domain keeps itself alive while any of its frames is a zombie (the bias of one). */
 		d->zombie_frames = 1;
 		domain_get(d);
@@ -136,10 +141,13 @@ int domain_relinquish(struct domain *d)
 
 void domain_destroy(struct domain *d)
 {
+	/* Ours for the steps: the caller's may be the list's own, which the last step drops. */
+	domain_get(d);
 	if (domain_kill(d) < 0)
 		panic("domain %u destroyed in state %u", d->domid, d->state);
 	while (domain_relinquish(d) == -XEN_ERESTART)
 		;
+	domain_put(d);
 	arch_domain_reap_zombies();
 }
 

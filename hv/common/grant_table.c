@@ -766,18 +766,21 @@ unsigned int gnttab_maptrack_live(struct domain *d)
  * remove it itself; that dropped the PTE's references already) and its
  * use released, which clears the granter's GTF bits once unused.
  */
-void gnttab_release_mappings(struct domain *d)
+unsigned int gnttab_release_mappings_from(struct domain *d, unsigned int h, unsigned int max)
 {
 	struct grant_table *gt = gt_of(d);
 	bool flushed = false;
 
 	if (!gt)
-		return;
-	for (unsigned int h = 0; h < gt->mt_nr_chunks * MT_PER_CHUNK; h++) {
+		return 0;
+	for (; h < gt->mt_nr_chunks * MT_PER_CHUNK; h++) {
 		struct gnttab_maptrack m;
 
+		if (!max)
+			break;
 		if (!gnttab_maptrack_take(d, h, &m))
 			continue;
+		max--;
 		if (m.flags & GNTMAP_host_map) {
 			gnttab_arch_unmap(d, m.pte_maddr, m.flags | GNTMAP_contains_pte, m.pte, 0);
 			flushed = true;
@@ -787,6 +790,12 @@ void gnttab_release_mappings(struct domain *d)
 	}
 	if (flushed)
 		gnttab_arch_flush(d);
+	return h < gt->mt_nr_chunks * MT_PER_CHUNK ? h : 0;
+}
+
+void gnttab_release_mappings(struct domain *d)
+{
+	gnttab_release_mappings_from(d, 0, UINT32_MAX);
 }
 
 void gnttab_domain_destroy(struct domain *d)

@@ -19,6 +19,7 @@ security_test(shutdown_building --status ok
   --expect "\\(d0 dom0\\) shutdown_building: domain 1 shut down after [0-9]+ calls"
   --expect "domain 1 \\(victim\\): shut down, reason reboot"
   --expect "boot: domain 1 \\(victim\\) was shut down while being built. not started"
+  --expect "domain 1 \\(victim\\): destroyed. every frame returned"
   --expect "\\(d0 dom0\\) Test result: SUCCESS"
   --expect "result: d1 \\(victim\\): reboot, as expected"
   --expect "all domains have shut down \\(dom0: poweroff\\).*every frame returned"

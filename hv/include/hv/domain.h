@@ -67,10 +67,12 @@ struct domain {
 	bool is_privileged;		/* dom0: SIF_PRIVILEGED | SIF_INITDOMAIN */
 
 	/*
-	 * References: one for the domain list (dropped by domain_destroy), one
-	 * per domain_find/domain_get. The memory is freed at the last put;
-	 * teardown itself happens in domain_destroy, so a holder checks
-	 * d->state (DOM_DYING) before it uses anything beyond the fields.
+	 * References: one for the domain list (dropped by the last relinquish
+	 * step), one per domain_find/domain_get, one of its own while frames
+	 * it gave up are still used by others (zombies). The memory is freed at
+	 * the last put; teardown itself happens in domain_kill and
+	 * domain_relinquish, so a holder checks d->state (DOM_DYING) before it
+	 * uses anything beyond the fields.
 	 */
 	uint32_t refcnt;
 
@@ -134,7 +136,7 @@ struct domain {
 	 */
 	bool killed;
 	bool relinquishing;
-	unsigned int relinquish_stage;
+	unsigned int relinquish_stage, relinquish_next;
 	uint64_t zombie_frames, zombies_total;
 	unsigned int relinquish_steps;
 	int64_t relinquish_max_ns;	/* the longest step, reported */

@@ -69,6 +69,8 @@ int gnttab_domain_init(struct domain *d, unsigned int max_frames, unsigned int m
 int gnttab_set_limits(struct domain *d, unsigned int max_frames, unsigned int max_maptrack_frames);
 /* Drops every mapping d holds of other domains' (and its own) grants; safe to call more than once. */
 void gnttab_release_mappings(struct domain *d);
+/* The same in steps (teardown): at most max mappings from handle h on; the handle to go on from, 0 when done. */
+unsigned int gnttab_release_mappings_from(struct domain *d, unsigned int h, unsigned int max);
 void gnttab_domain_destroy(struct domain *d);
 
 /* Hypercall 20. */

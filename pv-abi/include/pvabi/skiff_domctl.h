@@ -130,7 +130,13 @@
  *   preempts itself (a hypercall continuation), so the caller sees one
  *   call that returns 0 when the domain is gone. Frames still mapped by
  *   another domain through grants stay allocated until that mapping goes.
- *   -EBUSY for dom0.
+ *   While it is being destroyed it is listed with state dying; once the
+ *   call returned it is not listed and its domid may be reused (Skiff,
+ *   unlike Xen, frees the id before such frames come back). Another
+ *   domain's mapping of its pages stays valid until unmapped; new maps and
+ *   copies of its grants fail (GNTST_bad_domain / general_error).
+ *   -EBUSY for dom0 (the caller itself), -ESRCH for no such domain (also
+ *   when someone else finished destroying it before this call).
  *
  * SKIFF_DOMCTL_pausedomain, SKIFF_DOMCTL_unpausedomain: u.dom.domid.
  *   Pause counts nest, as Xen's: a created domain starts with a count of 1

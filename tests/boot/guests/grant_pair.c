@@ -26,6 +26,7 @@
 #include <pvabi/memory.h>
 #include <pvabi/io/ring.h>
 #include <pvabi/sched.h>
+#include <pvabi/skiff_domctl.h>
 #include "test.h"
 
 #define PAIR_REF_CTRL	16
@@ -418,6 +419,23 @@ static void back_transfer(struct ctrl_page *c)
 	tc_check(rc != 0, "back: the page is no longer ours to map (%ld)", rc);
 }
 
+/* dom0 only: whether domain id is in the hypervisor's domain list (dying ones included). */
+static bool domain_listed(domid_t id)
+{
+	static struct skiff_dominfo list[SKIFF_DOMCTL_LIST_MAX];
+	struct skiff_domctl op = { .cmd = SKIFF_DOMCTL_list_domains,
+				   .interface_version = SKIFF_DOMCTL_INTERFACE_VERSION };
+
+	op.u.list.max_entries = SKIFF_DOMCTL_LIST_MAX;
+	op.u.list.buffer = RT_PTR(list);
+	if (rt_hypercall2(__HYPERVISOR_domctl, RT_PTR(&op), 0) != 0)
+		return true;
+	for (uint32_t i = 0; i < op.u.list.nr_entries; i++)
+		if (list[i].domid == id)
+			return true;
+	return false;
+}
+
 static void back(void)
 {
 	struct ctrl_page *c = (struct ctrl_page *)map_ctrl;
@@ -460,10 +478,15 @@ static void back(void)
 		return;
 	}
 	if (has("granter_dies")) {
+		grant_handle_t h2;
+		uint64_t end = now_ns() + 30000000000ULL;
+
 		tc_check(wait_state(&c->state, ST_DYING, 60), "back: the granter said it is dying");
-		/* Give it time to be gone for good. */
-		for (int i = 0; i < 20; i++)
-			wait_event(10000000);
+		/* The boot CPU destroys it once it is down: wait until it has left the domain list. */
+		while (domain_listed(1) && now_ns() < end)
+			hyp_sched_op(SCHEDOP_yield, 0);
+		tc_check(!domain_listed(1), "back: the granter was destroyed while we map its page");
+		tc_check(map_ref(PAIR_REF_CTRL, map_ring, &h2) == GNTST_bad_domain, "back: its ref no longer maps");
 		tc_check(memcmp((const void *)c->data, "granter's last words", 20) == 0,
 			 "back: after the granter's death the mapping still shows its page");
 		c->data[100] = 0x42;
