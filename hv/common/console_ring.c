@@ -7,6 +7,7 @@
  */
 #include <hv/domain.h>
 #include <hv/event_channel.h>
+#include <hv/event_fifo.h>
 #include <hv/lib.h>
 #include <hv/mm.h>
 #include <pvabi/io/console.h>
@@ -39,8 +40,17 @@ size_t console_ring_drain(struct domain *d, struct xencons_interface *intf)
 		done += n;
 	}
 	__atomic_store_n(&intf->out_cons, cons, __ATOMIC_RELEASE);
-	/* Tell the guest there is room again, as a console backend would. */
-	if (done && d->console_evtchn && d->vcpu[0])
-		evtchn_set_pending(d->vcpu[0], d->console_evtchn);
+	/*
+	 * Tell the guest there is room again, as a console backend would: to
+	 * the vCPU the port is bound to. Raised on vCPU 0 whatever the binding,
+	 * an SMP Linux that moved the console's IRQ never saw it (the event
+	 * sat pending with no upcall on the vCPU that scans that port).
+	 */
+	if (done && d->console_evtchn) {
+		struct vcpu *v = evtchn_port_vcpu(d, d->console_evtchn);
+
+		if (v)
+			evtchn_set_pending(v, d->console_evtchn);
+	}
 	return done;
 }
