@@ -393,8 +393,11 @@ static void op_event_channel(struct dt_step *s)
 	name(s, "event_channel_op:%u", low < 16 ? low : 99);
 	dt_arg(s, "cmd", cmd);
 	dt_arg(s, "arg", arg);
-	for (int i = 0; i < 4; i++)
-		dt_argf(s, ",w%d=%#x", i, W32(4 * i));
+	if (low == EVTCHNOP_init_control || low == EVTCHNOP_expand_array)
+		dt_arg(s, "gfn", W64(0));
+	else
+		dt_argf(s, ",w0=%#x,w1=%#x", W32(0), W32(4));
+	dt_argf(s, ",w2=%#x,w3=%#x", W32(8), W32(12));
 	result(s, dt_hc(__HYPERVISOR_event_channel_op, cmd, arg, 0, 0, 0));
 }
 
@@ -541,9 +544,10 @@ static void op_sched_op(struct dt_step *s)
 	name(s, "sched_op%s:%u", compat ? "_compat" : "", (uint32_t)cmd < 8 ? (uint32_t)cmd : 99);
 	dt_arg(s, "cmd", cmd);
 	dt_arg(s, "arg", arg);
-	dt_arg(s, "w0", W64(0));
-	dt_arg(s, "w1", W64(8));
+	/* Narrow fields as the structures have them (a 64-bit word with a domid written over it is no value). */
+	dt_argf(s, ",h0=%#x,h1=%#x,h2=%#x", W16(0), W32(4), W32(8));
 	result(s, dt_hc(compat ? __HYPERVISOR_sched_op_compat : __HYPERVISOR_sched_op, cmd, arg, 0, 0, 0));
+	W64(16) = 0;	/* the poll deadline is a time: not hashed */
 	if ((uint32_t)cmd == SCHEDOP_pin_override) {
 		int32_t unpin = -1;
 
@@ -783,7 +787,7 @@ static void op_physdev_op(struct dt_step *s)
 	name(s, "physdev_op:%u", (uint32_t)cmd < 32 ? (uint32_t)cmd : 99);
 	dt_arg(s, "cmd", cmd);
 	dt_arg(s, "arg", arg);
-	dt_argf(s, ",w0=%#x,w1=%#x", W32(0), W32(4));
+	dt_arg(s, "w0", W64(0));
 	result(s, dt_hc(__HYPERVISOR_physdev_op, cmd, arg, 0, 0, 0));
 	if ((uint32_t)cmd == PHYSDEVOP_set_iopl) {
 		uint32_t zero = 0;
