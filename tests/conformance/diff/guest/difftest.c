@@ -468,12 +468,18 @@ static void run_step(uint64_t seed, unsigned int n)
 	}
 	if (s.hash_buf)
 		rt_snprintf(mem, sizeof(mem), "%016llx", (unsigned long long)(s.hash_done ? s.hash : hash_buf()));
-	if (s.has_rc)
-		rt_printf("D %llu %u %s %s | rc=%ld exc=%s mem=%s st=%s\n", (unsigned long long)seed, n, s.name, s.args,
-			  s.rc, exc, mem, s.state[0] ? s.state : "-");
-	else
-		rt_printf("D %llu %u %s %s | rc=- exc=%s mem=%s st=%s\n", (unsigned long long)seed, n, s.name, s.args,
-			  exc, mem, s.state[0] ? s.state : "-");
+	{
+		/* Written whole: rt_printf's buffer would cut a long line, and a cut line cannot be compared. */
+		static char line[DT_LINE];
+		char rc[24] = "-";
+		int len;
+
+		if (s.has_rc)
+			rt_snprintf(rc, sizeof(rc), "%ld", s.rc);
+		len = rt_snprintf(line, sizeof(line), "D %llu %u %s %s | rc=%s exc=%s mem=%s st=%s\n",
+				  (unsigned long long)seed, n, s.name, s.args, rc, exc, mem, s.state[0] ? s.state : "-");
+		rt_console_write(line, len < (int)sizeof(line) ? (size_t)len : sizeof(line) - 1);
+	}
 	dt_repair();
 }
 

@@ -508,7 +508,7 @@ static void op_sched_op(struct dt_step *s)
 	int compat = dt_below(5) == 0;
 
 	for (int i = 0; i < 4; i++)
-		W64(8 * i) = dt_edge();
+		W64(8 * i) = (uint64_t)dt_edge32() << 32 | dt_edge32();
 	switch (dt_below(6)) {
 	case 0: cmd = SCHEDOP_yield; break;
 	case 1:		/* poll with a deadline close by: timeout 0 would wait for good */
