@@ -544,8 +544,8 @@ static void op_sched_op(struct dt_step *s)
 	name(s, "sched_op%s:%u", compat ? "_compat" : "", (uint32_t)cmd < 8 ? (uint32_t)cmd : 99);
 	dt_arg(s, "cmd", cmd);
 	dt_arg(s, "arg", arg);
-	/* Narrow fields as the structures have them (a 64-bit word with a domid written over it is no value). */
-	dt_argf(s, ",h0=%#x,h1=%#x,h2=%#x", W16(0), W32(4), W32(8));
+	dt_arg(s, "w0", W64(0));
+	dt_argf(s, ",h2=%#x", W32(8));
 	result(s, dt_hc(compat ? __HYPERVISOR_sched_op_compat : __HYPERVISOR_sched_op, cmd, arg, 0, 0, 0));
 	W64(16) = 0;	/* the poll deadline is a time: not hashed */
 	if ((uint32_t)cmd == SCHEDOP_pin_override) {
@@ -747,6 +747,9 @@ static void op_console_io(struct dt_step *s)
 		ptr = dt_below(2) ? BUF : dt_bad_ptr();
 		if (ptr != BUF && dt_below(2))
 			cnt = dt_edge();
+		/* Our tables are readable: their bytes would be printed into the step lines. */
+		if (ptr >= dt_pt_va[1] - 0x1000000 && ptr < dt_pt_va[1] + 0x1000000)
+			ptr = RT_BAD_PTR_UNMAPPED;
 	} else {
 		cnt = dt_below(2) ? dt_below(64) : dt_edge();
 		ptr = dt_ptr(64);
