@@ -446,6 +446,21 @@ static void where(char *out, size_t size, uint64_t addr)
 		rt_snprintf(out, size, "%#llx", (unsigned long long)addr);
 }
 
+/* Keeps the first keep characters of a field and replaces the rest by "~" and a hash of the whole field. */
+static void shorten(char *field, size_t keep)
+{
+	size_t len = strlen(field);
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	if (len <= keep + 18)
+		return;
+	for (size_t i = 0; i < len; i++) {
+		h ^= (uint8_t)field[i];
+		h *= 0x100000001b3ULL;
+	}
+	rt_snprintf(field + keep, 19, "~%016llx", (unsigned long long)h);
+}
+
 static void run_step(uint64_t seed, unsigned int n)
 {
 	static struct dt_step s;
@@ -468,12 +483,26 @@ static void run_step(uint64_t seed, unsigned int n)
 	}
 	if (s.hash_buf)
 		rt_snprintf(mem, sizeof(mem), "%016llx", (unsigned long long)(s.hash_done ? s.hash : hash_buf()));
-	if (s.has_rc)
-		rt_printf("D %llu %u %s %s | rc=%ld exc=%s mem=%s st=%s\n", (unsigned long long)seed, n, s.name, s.args,
-			  s.rc, exc, mem, s.state[0] ? s.state : "-");
-	else
-		rt_printf("D %llu %u %s %s | rc=- exc=%s mem=%s st=%s\n", (unsigned long long)seed, n, s.name, s.args,
-			  exc, mem, s.state[0] ? s.state : "-");
+	{
+		/* Written whole: rt_printf's buffer would cut a long line, and a cut line cannot be compared. */
+		static char line[DT_LINE];
+		char rc[24] = "-";
+		int len;
+
+		if (s.has_rc)
+			rt_snprintf(rc, sizeof(rc), "%ld", s.rc);
+		len = rt_snprintf(line, sizeof(line), "D %llu %u %s %s | rc=%s exc=%s mem=%s st=%s\n",
+				  (unsigned long long)seed, n, s.name, s.args, rc, exc, mem, s.state[0] ? s.state : "-");
+		/* Skiff's console splits guest lines longer than 256 bytes: long fields are shortened to a prefix and a hash. */
+		if (len > DT_SHORT_LINE) {
+			shorten(s.args, 90);
+			shorten(s.state, 60);
+			len = rt_snprintf(line, sizeof(line), "D %llu %u %s %s | rc=%s exc=%s mem=%s st=%s\n",
+					  (unsigned long long)seed, n, s.name, s.args, rc, exc, mem,
+					  s.state[0] ? s.state : "-");
+		}
+		rt_console_write(line, len < (int)sizeof(line) ? (size_t)len : sizeof(line) - 1);
+	}
 	dt_repair();
 }
 

@@ -7,6 +7,8 @@
 #include "sec_util.h"
 
 #define DT_NR_SCRATCH	8
+#define DT_LINE		800	/* one step line, written whole */
+#define DT_SHORT_LINE	230	/* longer lines are shortened (Skiff's console line is 256 bytes with its prefix) */
 #define DT_OWN_BITS	(1u << 20)
 /* Machine frames the guest owns (bit per frame below DT_OWN_BITS): printed as "own", never by number. */
 extern uint64_t dt_own_bits[DT_OWN_BITS / 64];
@@ -18,7 +20,7 @@ extern uint64_t dt_own_bits[DT_OWN_BITS / 64];
  */
 struct dt_step {
 	char name[40];
-	char args[200];
+	char args[360];
 	char state[160];
 	long rc;
 	int has_rc;

@@ -136,8 +136,8 @@ static void op_wrmsr(struct dt_step *s)
 		v = rdmsr(msr, &vec);
 		if (vec >= 0 || !as_read)
 			v = e;
-		else
-			dt_statef(s, "as-read,");
+		if (as_read)
+			dt_statef(s, "as-read%s,", vec >= 0 ? "(failed)" : "");
 		break;
 	}
 	}

@@ -393,8 +393,11 @@ static void op_event_channel(struct dt_step *s)
 	name(s, "event_channel_op:%u", low < 16 ? low : 99);
 	dt_arg(s, "cmd", cmd);
 	dt_arg(s, "arg", arg);
-	for (int i = 0; i < 4; i++)
-		dt_argf(s, ",w%d=%#x", i, W32(4 * i));
+	if (low == EVTCHNOP_init_control || low == EVTCHNOP_expand_array)
+		dt_arg(s, "gfn", W64(0));
+	else
+		dt_argf(s, ",w0=%#x,w1=%#x", W32(0), W32(4));
+	dt_argf(s, ",w2=%#x,w3=%#x", W32(8), W32(12));
 	result(s, dt_hc(__HYPERVISOR_event_channel_op, cmd, arg, 0, 0, 0));
 }
 
@@ -505,7 +508,7 @@ static void op_sched_op(struct dt_step *s)
 	int compat = dt_below(5) == 0;
 
 	for (int i = 0; i < 4; i++)
-		W64(8 * i) = dt_edge();
+		W64(8 * i) = (uint64_t)dt_edge32() << 32 | dt_edge32();
 	switch (dt_below(6)) {
 	case 0: cmd = SCHEDOP_yield; break;
 	case 1:		/* poll with a deadline close by: timeout 0 would wait for good */
@@ -542,8 +545,9 @@ static void op_sched_op(struct dt_step *s)
 	dt_arg(s, "cmd", cmd);
 	dt_arg(s, "arg", arg);
 	dt_arg(s, "w0", W64(0));
-	dt_arg(s, "w1", W64(8));
+	dt_argf(s, ",h2=%#x", W32(8));
 	result(s, dt_hc(compat ? __HYPERVISOR_sched_op_compat : __HYPERVISOR_sched_op, cmd, arg, 0, 0, 0));
+	W64(16) = 0;	/* the poll deadline is a time: not hashed */
 	if ((uint32_t)cmd == SCHEDOP_pin_override) {
 		int32_t unpin = -1;
 
@@ -743,6 +747,9 @@ static void op_console_io(struct dt_step *s)
 		ptr = dt_below(2) ? BUF : dt_bad_ptr();
 		if (ptr != BUF && dt_below(2))
 			cnt = dt_edge();
+		/* Our tables are readable: their bytes would be printed into the step lines. */
+		if (ptr >= dt_pt_va[1] - 0x1000000 && ptr < dt_pt_va[1] + 0x1000000)
+			ptr = RT_BAD_PTR_UNMAPPED;
 	} else {
 		cnt = dt_below(2) ? dt_below(64) : dt_edge();
 		ptr = dt_ptr(64);
@@ -783,7 +790,7 @@ static void op_physdev_op(struct dt_step *s)
 	name(s, "physdev_op:%u", (uint32_t)cmd < 32 ? (uint32_t)cmd : 99);
 	dt_arg(s, "cmd", cmd);
 	dt_arg(s, "arg", arg);
-	dt_argf(s, ",w0=%#x,w1=%#x", W32(0), W32(4));
+	dt_arg(s, "w0", W64(0));
 	result(s, dt_hc(__HYPERVISOR_physdev_op, cmd, arg, 0, 0, 0));
 	if ((uint32_t)cmd == PHYSDEVOP_set_iopl) {
 		uint32_t zero = 0;
