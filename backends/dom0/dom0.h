@@ -50,6 +50,12 @@ long dom0_store_init(void);
 void dom0_store_attach(struct dom0_domain *dd);
 void dom0_store_detach(struct dom0_domain *dd);
 uint64_t dom0_store_requests(void);
+/*
+ * Delivers watch events dom0's own writes queued for the domUs: without it
+ * they wait for the next request some domU makes, and a frontend waiting
+ * for our state change would wait for good.
+ */
+void dom0_store_flush(void);
 /* dom0's own client handle on its store (for the block backend's nodes). */
 struct xs_handle *dom0_store_xs(void);
 

@@ -73,6 +73,7 @@ void rt_app_main(void)
 				rt_shutdown(SHUTDOWN_poweroff);
 			}
 		}
+		dom0_store_flush();	/* the backends' nodes and states reach the frontends' watches now */
 		rt_event_block();
 	}
 }

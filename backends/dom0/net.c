@@ -328,6 +328,16 @@ void dom0_net_poll(void)
 		frontend_changed();
 	vnet_poll(&net.nic, up_in, NULL);
 	while (net.connected && !net.vif.broken && (net.kicked || more)) {
+		/*
+		 * Back-pressure: take no more packets from the guest than the uplink
+		 * has tx pages for; the rest wait in its ring until the NIC's
+		 * completion interrupt brings us back (dropping them here would
+		 * cost the guest's TCP a retransmission timeout).
+		 */
+		vnet_tx_reclaim(&net.nic.qs);
+		net.vif.tx_budget = net.nic.qs.tx_nfree;
+		if (!net.vif.tx_budget)
+			break;
 		net.kicked = false;
 		nb_tx_poll(&net.vif, &more);
 		vnet_poll(&net.nic, up_in, NULL);	/* replies may already be back */

@@ -138,6 +138,12 @@ void dom0_store_detach(struct dom0_domain *dd)
 	dom0_xs_release(&dom0_store, dd->info.domid, dd->info.handle);
 }
 
+void dom0_store_flush(void)
+{
+	if (dom0_store_up)
+		dom0_store_poll_all();
+}
+
 struct xs_handle *dom0_store_xs(void)
 {
 	return dom0_store.h;

@@ -20,7 +20,8 @@ void nb_vif_init(struct nb_vif *v, uint16_t domid, const uint8_t mac[6], void *t
 		 xen_pfn_t tx_gmfn, uint8_t *rx_page, xen_pfn_t rx_gmfn)
 {
 	*v = (struct nb_vif){ .domid = domid, .plat = *plat, .deliver = deliver, .deliver_arg = deliver_arg,
-			      .tx_page = tx_page, .tx_gmfn = tx_gmfn, .rx_page = rx_page, .rx_gmfn = rx_gmfn };
+			      .tx_page = tx_page, .tx_gmfn = tx_gmfn, .rx_page = rx_page, .rx_gmfn = rx_gmfn,
+			      .tx_budget = NB_TX_BATCH };
 	memcpy(v->mac, mac, 6);
 	pvabi_ring_attach(&v->tx, tx_ring, NB_PAGE, sizeof(union netif_tx_sring_entry));
 	pvabi_ring_attach(&v->rx, rx_ring, NB_PAGE, sizeof(union netif_rx_sring_entry));
@@ -122,6 +123,51 @@ static int tx_copy(struct nb_vif *v, const struct tx_slot *slots, uint32_t n, ui
 	return NETIF_RSP_OKAY;
 }
 
+/*
+ * The frontend left the TCP or UDP checksum to us (NETTXF_csum_blank, as
+ * Linux does for the IPv4 offload every backend is assumed to have): fill
+ * it in over the IPv4 pseudo-header. 0, or -1 when the frame is not a
+ * whole IPv4 TCP or UDP datagram (it is then refused: the data validated
+ * flag would otherwise pass a wrong checksum on).
+ */
+static int tx_fill_csum(uint8_t *f, uint32_t len)
+{
+	uint32_t hlen, total, l4len, sum = 0;
+	uint8_t *ip = f + 14, *l4;
+	unsigned int field;
+
+	if (len < 14 + 20 || f[12] != 0x08 || f[13] != 0x00 || (ip[0] >> 4) != 4)
+		return -1;
+	hlen = (uint32_t)(ip[0] & 15) * 4;
+	total = (uint32_t)ip[2] << 8 | ip[3];
+	if (hlen < 20 || total < hlen || 14 + total > len || (ip[6] & 0x3f) || ip[7])
+		return -1;		/* a fragment carries no whole segment to sum */
+	l4 = ip + hlen;
+	l4len = total - hlen;
+	if (ip[9] == 6 && l4len >= 20)
+		field = 16;
+	else if (ip[9] == 17 && l4len >= 8)
+		field = 6;
+	else
+		return -1;
+	l4[field] = l4[field + 1] = 0;
+	for (unsigned int i = 12; i < 20; i += 2)	/* source and destination addresses */
+		sum += (uint32_t)ip[i] << 8 | ip[i + 1];
+	sum += ip[9] + l4len;
+	for (uint32_t i = 0; i + 1 < l4len; i += 2)
+		sum += (uint32_t)l4[i] << 8 | l4[i + 1];
+	if (l4len & 1)
+		sum += (uint32_t)l4[l4len - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	sum = ~sum & 0xffff;
+	if (ip[9] == 17 && sum == 0)
+		sum = 0xffff;		/* UDP sends a computed zero as all-ones */
+	l4[field] = (uint8_t)(sum >> 8);
+	l4[field + 1] = (uint8_t)sum;
+	return 0;
+}
+
 static void tx_respond(struct nb_vif *v, const struct tx_slot *slots, uint32_t n, int status)
 {
 	for (uint32_t i = 0; i < n; i++) {
@@ -144,12 +190,12 @@ unsigned int nb_tx_poll(struct nb_vif *v, bool *more)
 {
 	struct tx_slot slots[NB_MAX_DATA_SLOTS + NB_MAX_EXTRAS];
 	unsigned int packets = 0;
-	int64_t avail;
+	int64_t avail = 0;
 
 	*more = false;
 	if (v->broken)
 		return 0;
-	while (packets < NB_TX_BATCH && (avail = pvabi_back_pending_requests(&v->tx)) > 0) {
+	while (packets < v->tx_budget && packets < NB_TX_BATCH && (avail = pvabi_back_pending_requests(&v->tx)) > 0) {
 		uint32_t n = 0, total = 0;
 		int g = tx_gather(v, (uint32_t)avail, slots, &n), status;
 
@@ -163,6 +209,9 @@ unsigned int nb_tx_poll(struct nb_vif *v, bool *more)
 		status = tx_check(slots, n, &total);
 		if (status == NETIF_RSP_OKAY)
 			status = tx_copy(v, slots, n, total);
+		if (status == NETIF_RSP_OKAY && (slots[0].req.flags & NETTXF_csum_blank) &&
+		    tx_fill_csum(v->tx_page, total))
+			status = NETIF_RSP_ERROR;
 		if (status == NETIF_RSP_OKAY && memcmp(v->tx_page + 6, v->mac, 6)) {
 			status = NETIF_RSP_DROPPED;	/* a source address not the vif's: no stealing others' traffic */
 			v->stats.tx_spoofed++;
@@ -180,6 +229,10 @@ unsigned int nb_tx_poll(struct nb_vif *v, bool *more)
 	if (avail < 0)
 		vif_break(v, "tx req_prod claims more requests than the ring holds");
 	push_and_notify(v, &v->tx);
+	if (packets == v->tx_budget && packets < NB_TX_BATCH) {
+		*more = avail > 0;	/* stopped for the caller's room, not the ring's end: no event asked */
+		return packets;
+	}
 	if (!v->broken) {
 		avail = pvabi_back_final_check(&v->tx);
 		if (avail < 0)

@@ -38,6 +38,8 @@ struct nb_vif {
 	/* Two pages of dom0's own: grant copies land in tx_page and leave from rx_page. */
 	uint8_t *tx_page, *rx_page;
 	xen_pfn_t tx_gmfn, rx_gmfn;
+	/* Packets one nb_tx_poll may take (<= NB_TX_BATCH): the caller lowers it when its uplink has no room. */
+	unsigned int tx_budget;
 	/* A frontend that broke the ring protocol is not served again until it reconnects. */
 	bool broken;
 	const char *broken_why;
@@ -57,10 +59,11 @@ void nb_vif_init(struct nb_vif *v, uint16_t domid, const uint8_t mac[6], void *t
 		 const struct nb_platform *plat, nb_deliver_fn deliver, void *deliver_arg, uint8_t *tx_page,
 		 xen_pfn_t tx_gmfn, uint8_t *rx_page, xen_pfn_t rx_gmfn);
 /*
- * Takes up to NB_TX_BATCH whole packets from the tx ring, each request
+ * Takes up to tx_budget whole packets from the tx ring, each request
  * copied once and checked (sizes, offsets, slot count, extra slots),
- * copies the data in with grant copy, hands good frames to deliver() and
- * answers every slot. A packet whose slots are not all published yet
+ * copies the data in with grant copy, fills in a TCP/UDP checksum the
+ * frontend left blank (NETTXF_csum_blank, IPv4), hands good frames to
+ * deliver() and answers every slot. A packet whose slots are not all published yet
  * waits. Returns the packets taken; true in *more when more may be ready.
  */
 unsigned int nb_tx_poll(struct nb_vif *v, bool *more);

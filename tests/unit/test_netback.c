@@ -336,6 +336,30 @@ START_TEST(test_tx_batch_bound)
 }
 END_TEST
 
+/* The caller's budget (its uplink's room) bounds a poll; what is left waits in the ring, answered later. */
+START_TEST(test_tx_budget)
+{
+	bool more;
+
+	setup();
+	frame_at(1, 0, NULL);
+	for (int i = 0; i < 5; i++)
+		tx_req(1, 0, 0, (uint16_t)i, 60);
+	tx_push();
+	v.tx_budget = 0;
+	ck_assert_uint_eq(nb_tx_poll(&v, &more), 0);
+	v.tx_budget = 3;
+	ck_assert_uint_eq(nb_tx_poll(&v, &more), 3);
+	ck_assert(more);
+	ck_assert_int_eq(pvabi_front_pending_responses(&ftx), 3);
+	v.tx_budget = NB_TX_BATCH;
+	ck_assert_uint_eq(nb_tx_poll(&v, &more), 2);
+	ck_assert(!more);
+	ck_assert_uint_eq(ndelivered, 5);
+	ck_assert(!v.broken);
+}
+END_TEST
+
 static void rx_post(uint16_t id, uint32_t gref)
 {
 	struct netif_rx_request *r = pvabi_front_next_request(&frx);
@@ -478,6 +502,81 @@ START_TEST(test_mac)
 }
 END_TEST
 
+/* An IPv4 TCP (proto 6) or UDP (17) frame of l4len bytes in grant g, its L4 checksum left as garbage. */
+static uint32_t ip_frame(unsigned int g, uint8_t proto, uint32_t l4len)
+{
+	uint8_t *f = grants[g], *ip = f + 14;
+
+	frame_at(g, 0, NULL);
+	f[12] = 0x08;
+	f[13] = 0x00;
+	memset(ip, 0, 20);
+	ip[0] = 0x45;
+	ip[2] = (uint8_t)((20 + l4len) >> 8);
+	ip[3] = (uint8_t)(20 + l4len);
+	ip[6] = 0x40;				/* DF: not a fragment */
+	ip[8] = 64;
+	ip[9] = proto;
+	ip[12] = 10, ip[13] = 0, ip[14] = 2, ip[15] = 15;
+	ip[16] = 10, ip[17] = 0, ip[18] = 2, ip[19] = 2;
+	if (proto == 17) {
+		ip[20 + 4] = (uint8_t)(l4len >> 8);
+		ip[20 + 5] = (uint8_t)l4len;
+	}
+	return 14 + 20 + l4len;
+}
+
+/* The L4 checksum over the pseudo-header, computed the slow way: 0 when the delivered frame's is right. */
+static uint16_t l4_check(const uint8_t *f)
+{
+	const uint8_t *ip = f + 14;
+	uint32_t l4len = (uint32_t)(ip[2] << 8 | ip[3]) - 20, sum = 0;
+
+	for (int i = 12; i < 20; i += 2)
+		sum += (uint32_t)(ip[i] << 8 | ip[i + 1]);
+	sum += ip[9] + l4len;
+	for (uint32_t i = 0; i < l4len; i++)
+		sum += i & 1 ? ip[20 + i] : (uint32_t)ip[20 + i] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+START_TEST(test_tx_csum_blank)
+{
+	uint32_t len;
+
+	setup();
+	len = ip_frame(1, 6, 1000);
+	grants[1][14 + 20 + 16] = 0x12;		/* whatever a partial checksum left there */
+	tx_req(1, 0, NETTXF_csum_blank | NETTXF_data_validated, 1, (uint16_t)len);
+	len = ip_frame(2, 17, 333);
+	tx_req(2, 0, NETTXF_csum_blank, 2, (uint16_t)len);
+	len = ip_frame(3, 1, 64);			/* ICMP: not ours to fill */
+	tx_req(3, 0, NETTXF_csum_blank, 3, (uint16_t)len);
+	len = ip_frame(4, 6, 100);
+	grants[4][14 + 7] = 8;				/* a fragment */
+	tx_req(4, 0, NETTXF_csum_blank, 4, (uint16_t)len);
+	len = ip_frame(5, 6, 100);
+	grants[5][14 + 3] = 200;			/* IP length past the frame */
+	tx_req(5, 0, NETTXF_csum_blank, 5, (uint16_t)len);
+	len = ip_frame(6, 6, 100);
+	tx_req(6, 0, 0, 6, (uint16_t)len);		/* not blank: left as it is */
+	tx_push();
+	ck_assert_uint_eq(poll(NULL), 6);
+	ck_assert_uint_eq(ndelivered, 3);
+	ck_assert_uint_eq(l4_check(delivered[0]), 0);
+	ck_assert_uint_eq(l4_check(delivered[1]), 0);
+	ck_assert_mem_eq(delivered[2], grants[6], 14 + 20 + 100);
+	ck_assert_int_eq(tx_rsp().status, NETIF_RSP_OKAY);
+	ck_assert_int_eq(tx_rsp().status, NETIF_RSP_OKAY);
+	for (int i = 3; i <= 5; i++)
+		ck_assert_int_eq(tx_rsp().status, NETIF_RSP_ERROR);
+	ck_assert_int_eq(tx_rsp().status, NETIF_RSP_OKAY);
+	ck_assert_uint_eq(v.stats.tx_errors, 3);
+}
+END_TEST
+
 static Suite *netback_suite(void)
 {
 	Suite *s = suite_create("netback");
@@ -493,6 +592,8 @@ static Suite *netback_suite(void)
 	tcase_add_test(tc, test_tx_too_many_slots);
 	tcase_add_test(tc, test_tx_hostile_prod);
 	tcase_add_test(tc, test_tx_batch_bound);
+	tcase_add_test(tc, test_tx_csum_blank);
+	tcase_add_test(tc, test_tx_budget);
 	tcase_add_test(tc, test_rx);
 	tcase_add_test(tc, test_front_nodes);
 	tcase_add_test(tc, test_backend_features);

@@ -1,0 +1,361 @@
+/*
+ * netfront_guest (domU): a netif frontend as xen-netfront behaves, against
+ * dom0's netback (backends/dom0/net.c) and through its switch the
+ * virtio-net uplink on slirp. The xenbus handshake on dom0's xenstored,
+ * tx and rx rings granted to dom0, rx buffers and tx pages granted; the
+ * minimal IPv4 host of backends/net on top as 10.0.2.15. It pings slirp's
+ * gateway through dom0 and checks every reply, then sends what a broken
+ * or hostile frontend would (a grant it never gave, an oversized packet,
+ * another station's source address) and checks each is refused and the
+ * vif still works; last, it overruns its tx ring's producer index, and
+ * dom0 must cut it off and carry on (the log shows it, dom0 powers off
+ * cleanly).
+ */
+#include <pvabi/errno.h>
+#include <pvabi/event_channel.h>
+#include <pvabi/grant_table.h>
+#include <pvabi/io/netif.h>
+#include <pvabi/io/ring.h>
+#include <pvabi/io/xenbus.h>
+#include "ipstack.h"
+#include "rt_event.h"
+#include "rt_page.h"
+#include "rt_timer.h"
+#include "rt_xs.h"
+#include "test.h"
+
+#define VIF		"device/vif/0"
+#define REF_TX_RING	8		/* refs below 8 are the toolstack's */
+#define REF_RX_RING	9
+#define REF_RX		10
+#define NRX		16
+#define REF_TX		(REF_RX + NRX)
+#define NTX		8
+#define GW_IP		IPSTACK_ADDR(10, 0, 2, 2)
+#define MS		1000000ULL
+
+static struct xs_handle *xs;
+static volatile struct grant_entry_v1 *gtab;
+static struct pvabi_ring txr, rxr;
+static uint8_t *rxbuf[NRX], *txbuf[NTX];
+static bool tx_busy[NTX];
+static int16_t tx_status[NTX];
+static evtchn_port_t port;
+static char be_path[128];
+static struct ipstack ip;
+static uint8_t mac[6];
+
+static void on_nap(struct rt_timer *t, void *arg)
+{
+	(void)t;
+	(void)arg;
+}
+
+/* Until an event or 20 ms. */
+static void nap(void)
+{
+	static struct rt_timer t;
+
+	rt_timer_arm(&t, rt_now_ns() + 20 * MS, on_nap, NULL);
+	rt_event_block();
+	rt_timer_cancel(&t);
+}
+
+static void on_ring_event(evtchn_port_t p, void *arg)
+{
+	(void)p;
+	(void)arg;
+}
+
+static bool read_node(const char *path, char *buf, size_t len)
+{
+	unsigned int n;
+	char *v = xs_read(xs, XBT_NULL, path, &n);
+	bool ok = v && n < len;
+
+	if (ok) {
+		memcpy(buf, v, n);
+		buf[n] = 0;
+	}
+	xs_free(xs, v);
+	return ok;
+}
+
+static bool write_node(const char *path, const char *val)
+{
+	return xs_write(xs, XBT_NULL, path, val, (unsigned int)strlen(val));
+}
+
+static bool backend_state(unsigned int want, unsigned int secs)
+{
+	char path[160], v[16];
+	uint64_t end = rt_now_ns() + secs * 1000000000ULL;
+
+	snprintf(path, sizeof(path), "%s/state", be_path);
+	do {
+		if (read_node(path, v, sizeof(v)) && (unsigned int)(v[0] - '0') == want && !v[1])
+			return true;
+		nap();
+	} while (rt_now_ns() < end);
+	return false;
+}
+
+static void grant(grant_ref_t ref, const void *page)
+{
+	gtab[ref].domid = 0;
+	gtab[ref].frame = (uint32_t)rt_pfn_to_mfn((RT_PTR(page) - RT_VIRT_BASE) >> 12);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	gtab[ref].flags = GTF_permit_access;
+}
+
+static bool setup_grants(void)
+{
+	uint64_t frame = 0;
+	struct gnttab_setup_table st = { .dom = DOMID_SELF, .nr_frames = 1, .frame_list = RT_PTR(&frame) };
+	void *win = rt_window_get();
+
+	if (!win || hyp_grant_table_op(GNTTABOP_setup_table, RT_PTR(&st), 1) || st.status != GNTST_okay ||
+	    rt_window_map(win, frame, true))
+		return false;
+	gtab = win;
+	for (unsigned int i = 0; i < NRX; i++) {
+		if (!(rxbuf[i] = rt_page_alloc()))
+			return false;
+		grant(REF_RX + i, rxbuf[i]);
+	}
+	for (unsigned int i = 0; i < NTX; i++) {
+		if (!(txbuf[i] = rt_page_alloc()))
+			return false;
+		grant(REF_TX + i, txbuf[i]);
+	}
+	return true;
+}
+
+static void rx_post(uint16_t id)
+{
+	struct netif_rx_request *r = pvabi_front_next_request(&rxr);
+
+	*r = (struct netif_rx_request){ .id = id, .gref = REF_RX + id };
+}
+
+/* Takes tx answers and rx frames (each frame to the IP host, its buffer posted again). */
+static void poll_rings(void)
+{
+	struct netif_tx_response t;
+	struct netif_rx_response r;
+	bool reposted = false;
+
+	while (pvabi_front_pending_responses(&txr) > 0) {
+		PVABI_FRONT_TAKE(&txr, &t);
+		if (t.id < NTX && t.status != NETIF_RSP_NULL) {
+			tx_busy[t.id] = false;
+			tx_status[t.id] = t.status;
+		}
+	}
+	while (pvabi_front_pending_responses(&rxr) > 0) {
+		PVABI_FRONT_TAKE(&rxr, &r);
+		if (r.id >= NRX)
+			continue;
+		if (r.status > 0 && r.offset + r.status <= 4096)
+			ipstack_input(&ip, rxbuf[r.id] + r.offset, (size_t)r.status);
+		rx_post(r.id);
+		reposted = true;
+	}
+	if (reposted && pvabi_front_push_requests(&rxr))
+		rt_event_send(port);
+}
+
+/* One tx request as given (the data already in txbuf[id]); the backend's answer, or 99 if none in 5 s. */
+static int16_t tx_raw(struct netif_tx_request req)
+{
+	uint64_t end = rt_now_ns() + 5000 * MS;
+	uint16_t id = req.id;
+
+	tx_busy[id] = true;
+	*(struct netif_tx_request *)pvabi_front_next_request(&txr) = req;
+	if (pvabi_front_push_requests(&txr))
+		rt_event_send(port);
+	while (tx_busy[id] && rt_now_ns() < end) {
+		poll_rings();
+		if (tx_busy[id] && pvabi_front_final_check(&txr) == 0 && pvabi_front_final_check(&rxr) == 0)
+			nap();
+	}
+	return tx_busy[id] ? 99 : tx_status[id];
+}
+
+static void xmit(void *arg, const uint8_t *frame, size_t len)
+{
+	(void)arg;
+	memcpy(txbuf[0], frame, len);
+	tx_raw((struct netif_tx_request){ .gref = REF_TX, .offset = 0, .flags = 0, .id = 0, .size = (uint16_t)len });
+}
+
+static struct { uint16_t seq; bool got; } want;
+
+static void on_echo(void *arg, uint32_t from, uint16_t id, uint16_t seq, const uint8_t *data, size_t len)
+{
+	(void)arg, (void)data, (void)len;
+	if (from == GW_IP && id == 0x77 && seq == want.seq)
+		want.got = true;
+}
+
+static void wait_for(const bool *done, uint64_t ns)
+{
+	uint64_t end = rt_now_ns() + ns;
+
+	while (!*done && rt_now_ns() < end) {
+		poll_rings();
+		if (!*done && pvabi_front_final_check(&rxr) == 0)
+			nap();
+	}
+}
+
+/* n pings of the gateway: how many came back; the round trips summed into *sum_ns. */
+static unsigned int ping(unsigned int n, uint16_t *seq, uint64_t *sum_ns, uint64_t *max_ns)
+{
+	static const uint8_t data[56] = { 1, 2, 3 };
+	unsigned int ok = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		uint64_t t0 = rt_now_ns();
+
+		want.seq = ++*seq;
+		want.got = false;
+		if (ipstack_ping(&ip, GW_IP, 0x77, want.seq, data, sizeof(data)) == 1) {
+			wait_for(&(bool){ false }, 200 * MS);		/* the ARP reply */
+			if (ipstack_ping(&ip, GW_IP, 0x77, want.seq, data, sizeof(data)) != 0)
+				continue;
+		}
+		wait_for(&want.got, 2000 * MS);
+		if (want.got) {
+			uint64_t rtt = rt_now_ns() - t0;
+
+			ok++;
+			*sum_ns += rtt;
+			*max_ns = rtt > *max_ns ? rtt : *max_ns;
+		}
+	}
+	return ok;
+}
+
+static bool parse_mac(const char *s)
+{
+	for (unsigned int i = 0; i < 6; i++) {
+		unsigned int v = 0;
+
+		for (unsigned int k = 0; k < 2; k++) {
+			char c = s[3 * i + k];
+
+			v = v * 16 + (unsigned int)(c >= 'a' ? c - 'a' + 10 : c - '0');
+		}
+		mac[i] = (uint8_t)v;
+	}
+	return true;
+}
+
+static bool connect(void)
+{
+	char path[160], v[160];
+	struct evtchn_alloc_unbound au = { .dom = DOMID_SELF, .remote_dom = 0 };
+	uint64_t end = rt_now_ns() + 20000 * MS;
+	uint8_t *tp, *rp;
+
+	while (!read_node(VIF "/backend", be_path, sizeof(be_path))) {
+		if (rt_now_ns() > end)
+			return false;
+		nap();
+	}
+	if (!backend_state(XenbusStateInitWait, 20))
+		return false;
+	snprintf(path, sizeof(path), "%s/feature-rx-copy", be_path);
+	tc_check(read_node(path, v, sizeof(v)) && !strcmp(v, "1"), "the backend offers feature-rx-copy");
+	tc_check(read_node(VIF "/mac", v, sizeof(v)) && strlen(v) == 17 && !strncmp(v, "00:16:3e:", 9) && parse_mac(v),
+		 "our MAC %s is in Xen's range", v);
+	if (!setup_grants() || hyp_event_channel_op(EVTCHNOP_alloc_unbound, RT_PTR(&au)))
+		return false;
+	port = au.port;
+	rt_event_set_handler(port, on_ring_event, NULL);
+	rt_event_unmask(port);
+	tp = rt_page_alloc();
+	rp = rt_page_alloc();
+	if (!tp || !rp)
+		return false;
+	pvabi_sring_init((struct pvabi_sring_hdr *)tp);
+	pvabi_sring_init((struct pvabi_sring_hdr *)rp);
+	pvabi_ring_attach(&txr, tp, 4096, sizeof(union netif_tx_sring_entry));
+	pvabi_ring_attach(&rxr, rp, 4096, sizeof(union netif_rx_sring_entry));
+	grant(REF_TX_RING, tp);
+	grant(REF_RX_RING, rp);
+	for (uint16_t i = 0; i < NRX; i++)
+		rx_post(i);
+	pvabi_front_push_requests(&rxr);
+	snprintf(v, sizeof(v), "%u", REF_TX_RING);
+	write_node(VIF "/tx-ring-ref", v);
+	snprintf(v, sizeof(v), "%u", REF_RX_RING);
+	write_node(VIF "/rx-ring-ref", v);
+	snprintf(v, sizeof(v), "%u", port);
+	write_node(VIF "/event-channel", v);
+	write_node(VIF "/request-rx-copy", "1");
+	write_node(VIF "/feature-rx-notify", "1");
+	write_node(VIF "/feature-sg", "1");
+	write_node(VIF "/state", "4");
+	return backend_state(XenbusStateConnected, 20);
+}
+
+static void hostile(uint16_t *seq)
+{
+	uint64_t sum = 0, max = 0;
+	uint8_t *f = txbuf[1];
+
+	memset(f, 0xff, 6);
+	memcpy(f + 6, mac, 6);
+	f[12] = 0x08;
+	f[13] = 0x06;
+	tc_expect_eq(tx_raw((struct netif_tx_request){ .gref = 2000, .id = 1, .size = 60 }), NETIF_RSP_ERROR,
+		     "a packet in a grant we never gave");
+	tc_expect_eq(tx_raw((struct netif_tx_request){ .gref = REF_TX + 1, .id = 1, .size = 1515 }), NETIF_RSP_ERROR,
+		     "a packet longer than any frame without GSO");
+	tc_expect_eq(tx_raw((struct netif_tx_request){ .gref = REF_TX + 1, .offset = 4090, .id = 1, .size = 60 }),
+		     NETIF_RSP_ERROR, "a packet running past its page");
+	/* dom0 may copy from the console ring's grant, but what is there does not carry our address. */
+	tc_expect_eq(tx_raw((struct netif_tx_request){ .gref = 0, .id = 1, .size = 60 }), NETIF_RSP_DROPPED,
+		     "the console ring's page sent as a packet");
+	f[6] = 0x52;			/* slirp's own MAC: stealing its traffic */
+	tc_expect_eq(tx_raw((struct netif_tx_request){ .gref = REF_TX + 1, .id = 1, .size = 60 }), NETIF_RSP_DROPPED,
+		     "a frame with another station's source address");
+	tc_expect_eq(ping(3, seq, &sum, &max), 3, "and the vif still pings through the switch");
+	/* Last: a producer index past the ring. dom0 must stop serving us and carry on. */
+	((struct pvabi_sring_hdr *)txr.sring)->req_prod = txr.prod_pvt + 5000;
+	rt_event_send(port);
+	/* Leave the index alone until dom0 has looked: the next push would put a sane one back. */
+	for (uint64_t end = rt_now_ns() + 500 * MS; rt_now_ns() < end;)
+		nap();
+	tc_check(ping(1, seq, &sum, &max) == 0, "after overrunning the tx ring, dom0 no longer serves us");
+}
+
+void test_main(void)
+{
+	uint64_t sum = 0, max = 0;
+	uint16_t seq = 0;
+	unsigned int ok;
+	long rc;
+
+	if (rt_page_init() || rt_event_init() || rt_timer_init() || !(xs = rt_xs_open(&rc))) {
+		tc_error("runtime or xenstore set-up failed");
+		return;
+	}
+	if (!connect()) {
+		tc_fail("no connection to the network backend");
+		return;
+	}
+	tc_pass("connected to dom0's netback: tx ring grant %u, rx ring grant %u, port %u", REF_TX_RING, REF_RX_RING,
+		port);
+	ipstack_init(&ip, mac, IPSTACK_ADDR(10, 0, 2, 15), 0xffffff00u, GW_IP, xmit, NULL);
+	ip.on_echo_reply = on_echo;
+	ok = ping(20, &seq, &sum, &max);
+	tc_check(ok == 20, "20 of 20 pings of 10.0.2.2 through dom0's switch and uplink (%u)", ok);
+	if (ok)
+		rt_printf("netfront: ping 10.0.2.2 through dom0: %u/20, rtt avg %lu us, max %lu us\n", ok,
+			  sum / ok / 1000, max / 1000);
+	hostile(&seq);
+}
