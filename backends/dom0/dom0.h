@@ -41,6 +41,12 @@ unsigned int dom0_toolstack_boot(unsigned int *domains);
 /* A domain the toolstack failed to build and could not destroy (it stays created until the machine stops). */
 bool dom0_toolstack_abandoned(domid_t domid);
 
+/* results.c: how the domains dom0 built ended; the count that did not end as their module expected. */
+void dom0_result_expect(domid_t domid, const char *name, uint32_t expect, bool refused);
+void dom0_result_ended(domid_t domid, unsigned int reason);
+void dom0_result_gone(domid_t domid);
+unsigned int dom0_results_report(void);
+
 /* console_input.c: serial input to the chosen domain's console (VIRQ_CONSOLE, and polled by the tick). */
 long dom0_console_input_init(void);
 void dom0_console_input_poll(void);

@@ -123,6 +123,10 @@ static void dom0_update(const struct skiff_dominfo *info)
 	if (info->state == SKIFF_DOMSTATE_running && dd->store_up)
 		dom0_net_attach(dd);
 	if (info->state >= SKIFF_DOMSTATE_shutdown) {
+		if (info->state == SKIFF_DOMSTATE_shutdown)
+			dom0_result_ended(info->domid, info->shutdown_reason);
+		else
+			dom0_result_gone(info->domid);
 		dom0_blk_detach(dd);
 		dom0_net_detach(dd);
 		dom0_store_detach(dd);
@@ -164,6 +168,7 @@ unsigned int dom0_domains_scan(void)
 	for (struct dom0_domain *dd = dom0_domains; dd; dd = dd->next) {
 		/* Destroyed (the hypervisor destroys a domain that shut down): let go of what we mapped of it. */
 		if (!dd->seen && !dd->gone) {
+			dom0_result_gone(dd->info.domid);
 			dom0_store_detach(dd);
 			dom0_console_detach(dd);
 			dd->gone = true;

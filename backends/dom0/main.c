@@ -69,8 +69,12 @@ void rt_app_main(void)
 			dom0_rescan = false;
 			/* Domains the boot modules asked for and none came up: nothing to serve either. */
 			if (dom0_domains_scan() == 0 && (dom0_domains || wanted)) {
-				rt_printf("dom0: every other domain has shut down; powering off\n");
-				rt_shutdown(SHUTDOWN_poweroff);
+				/* dom0's own end tells the machine whether the domains it built ended as expected. */
+				unsigned int bad = dom0_results_report();
+
+				rt_printf("dom0: every other domain has shut down; %s\n",
+					  bad ? "crashing: a domain did not end as expected" : "powering off");
+				rt_shutdown(bad ? SHUTDOWN_crash : SHUTDOWN_poweroff);
 			}
 		}
 		dom0_store_flush();	/* the backends' nodes and states reach the frontends' watches now */

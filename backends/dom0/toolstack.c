@@ -425,6 +425,17 @@ static long ts_shared_info(domid_t domid, uint64_t *mfn)
 	return rc;
 }
 
+/* The name createdomain gets: the module's or domain file's, else domU<ordinal>. */
+static const char *ts_name(const struct ts_domain *t, unsigned int ordinal)
+{
+	static char name[BOOTMOD_NAME_MAX];
+
+	if (t->spec.name[0])
+		return t->spec.name;
+	snprintf(name, sizeof(name), "domU%u", ordinal);
+	return name;
+}
+
 /* Creates, builds and starts one domain; on any failure it is destroyed again and the reason printed. */
 static bool ts_build_one(const struct ts_domain *t, unsigned int ordinal)
 {
@@ -466,8 +477,10 @@ static bool ts_build_one(const struct ts_domain *t, unsigned int ordinal)
 	if (err) {
 		if (domid && ts_domain_op(SKIFF_DOMCTL_destroydomain, domid) != 0 && ts_nr_abandoned < TS_MAX_DOMAINS)
 			ts_abandoned[ts_nr_abandoned++] = domid;
+		dom0_result_expect(0, ts_name(t, ordinal), t->spec.expect, true);
 		return false;
 	}
+	dom0_result_expect(domid, ts_name(t, ordinal), t->spec.expect, false);
 	rt_printf("dom0: built d%u from module %u: %lu MiB, %lu KiB kernel, entry %lx, command line '%s'\n", domid,
 		  t->kernel, (unsigned long)(a.nr_pages >> 8), (unsigned long)(res.kernel_len >> 10),
 		  (unsigned long)res.lay.entry, t->spec.cmdline);

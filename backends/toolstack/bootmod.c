@@ -141,6 +141,36 @@ static bool parse_uuid(const char *s, size_t len, uint8_t out[16])
 	return true;
 }
 
+/* "crash", "poweroff+reboot": the words the hypervisor's @expect takes, as a mask. */
+static bool parse_expect(const char *s, size_t len, uint32_t *out)
+{
+	static const char *const words[] = { "poweroff", "reboot", "suspend", "crash", "watchdog", "soft_reset" };
+	uint32_t mask = 0;
+	size_t i = 0;
+
+	while (i < len) {
+		size_t j = i, n;
+		uint32_t bit = 0;
+
+		while (j < len && s[j] != '+')
+			j++;
+		n = j - i;
+		for (unsigned int r = 0; r < sizeof(words) / sizeof(words[0]); r++)
+			if (n == strlen(words[r]) && strncmp(s + i, words[r], n) == 0)
+				bit = 1u << r;
+		if (n == 7 && strncmp(s + i, "refused", 7) == 0)
+			bit = BOOTMOD_EXPECT_REFUSED;
+		if (n == 9 && strncmp(s + i, "destroyed", 9) == 0)
+			bit = BOOTMOD_EXPECT_DESTROYED;
+		if (!bit)
+			return false;
+		mask |= bit;
+		i = j + 1;
+	}
+	*out = mask;
+	return mask != 0;
+}
+
 static bool parse_option(const char *w, size_t len, struct bootmod_spec *sp)
 {
 	uint64_t v;
@@ -154,7 +184,7 @@ static bool parse_option(const char *w, size_t len, struct bootmod_spec *sp)
 	if (len == 7 && strncmp(w, "domfile", 7) == 0)
 		return sp->is_domfile = true;
 	if (has_prefix(w, len, "expect="))
-		return true;
+		return parse_expect(w + 7, len - 7, &sp->expect);
 	if (has_prefix(w, len, "uuid="))
 		return sp->uuid_set = parse_uuid(w + 5, len - 5, sp->uuid);
 	if (has_prefix(w, len, "mem="))

@@ -19,12 +19,16 @@
  *                 hypervisor still builds the domUs it is not told to leave)
  *   @domfile      a domain file (xl.cfg) for the kernel before it
  *   @uuid=UUID    the domain's handle, 8-4-4-4-12 hex digits
- *   @expect=...   the hypervisor's check of a boot domain's end; ignored
+ *   @expect=R[+R] how the domain should end (poweroff, reboot, suspend, crash,
+ *                 watchdog, soft_reset, refused, destroyed): dom0 reports
+ *                 each domain it built against it
  * These stand in for a domain file until dom0 reads xl.cfg files.
  * Unknown options are reported in unknown (the first one) and skipped.
  */
 #define BOOTMOD_NAME_MAX	32
 #define BOOTMOD_DEFAULT_MEM	(64ULL << 20)
+#define BOOTMOD_EXPECT_REFUSED		(1u << 16)	/* the build is expected to fail */
+#define BOOTMOD_EXPECT_DESTROYED	(1u << 17)	/* dom0 destroys it before it shuts down */
 
 struct bootmod_spec {
 	bool is_initrd;
@@ -38,6 +42,7 @@ struct bootmod_spec {
 	uint32_t weight, cap;		/* 0: default */
 	uint64_t cpus;			/* mask of CPUs below 64, 0: all */
 	uint32_t vcpus;			/* 0: one */
+	uint32_t expect;		/* BOOTMOD_EXPECT_* / 1 << SHUTDOWN_* bits; 0: poweroff */
 	bool bad_value;			/* an option's value was malformed (it was ignored) */
 	char unknown[32];		/* the first unknown option, or empty */
 	const char *cmdline;		/* points into the parsed string */

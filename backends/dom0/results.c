@@ -1,0 +1,92 @@
+/* How each domain dom0's toolstack built ended, against what its module expected: dom0's own poweroff reason tells the machine. */
+#include <stdio.h>
+#include <string.h>
+#include <pvabi/sched.h>
+#include "rt.h"
+#include "bootmod.h"
+#include "dom0.h"
+
+#define RESULTS_MAX	64
+
+struct dom0_result {
+	domid_t domid;			/* 0: the build was refused (no domain) */
+	char name[BOOTMOD_NAME_MAX];
+	uint32_t expect;		/* 1 << SHUTDOWN_*, BOOTMOD_EXPECT_* */
+	uint32_t got;			/* 0 while it runs */
+};
+
+static struct dom0_result results[RESULTS_MAX];
+static unsigned int nr_results;
+
+static struct dom0_result *result_of(domid_t domid)
+{
+	for (unsigned int i = 0; i < nr_results; i++)
+		if (results[i].domid == domid && domid)
+			return &results[i];
+	return NULL;
+}
+
+void dom0_result_expect(domid_t domid, const char *name, uint32_t expect, bool refused)
+{
+	struct dom0_result *r;
+
+	if (nr_results == RESULTS_MAX)
+		return;
+	r = &results[nr_results++];
+	r->domid = refused ? 0 : domid;
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	r->expect = expect ? expect : 1u << SHUTDOWN_poweroff;
+	r->got = refused ? BOOTMOD_EXPECT_REFUSED : 0;
+}
+
+/* The first end seen counts: a domain that shut down and was destroyed after shut down. */
+void dom0_result_ended(domid_t domid, unsigned int reason)
+{
+	struct dom0_result *r = result_of(domid);
+
+	if (r && !r->got)
+		r->got = reason < 16 ? 1u << reason : 1u << 15;
+}
+
+void dom0_result_gone(domid_t domid)
+{
+	struct dom0_result *r = result_of(domid);
+
+	if (r && !r->got)
+		r->got = BOOTMOD_EXPECT_DESTROYED;
+}
+
+static const char *end_name(uint32_t bit)
+{
+	static const char *const names[] = { "poweroff", "reboot", "suspend", "crash", "watchdog", "soft_reset" };
+	unsigned int b = (unsigned int)__builtin_ctz(bit);
+
+	if (bit == BOOTMOD_EXPECT_REFUSED)
+		return "refused";
+	if (bit == BOOTMOD_EXPECT_DESTROYED)
+		return "destroyed";
+	return b < sizeof(names) / sizeof(names[0]) ? names[b] : "an unknown reason";
+}
+
+unsigned int dom0_results_report(void)
+{
+	unsigned int bad = 0;
+
+	for (unsigned int i = 0; i < nr_results; i++) {
+		const struct dom0_result *r = &results[i];
+		bool ok = (r->got & r->expect) != 0;
+
+		bad += !ok;
+		if (!r->got)
+			rt_printf("dom0: result: d%u (%s): never ended, UNEXPECTED\n", r->domid, r->name);
+		else if (!r->domid)
+			rt_printf("dom0: result: %s (not built): %s, %s\n", r->name, end_name(r->got),
+				  ok ? "as expected" : "UNEXPECTED");
+		else
+			rt_printf("dom0: result: d%u (%s): %s, %s\n", r->domid, r->name, end_name(r->got),
+				  ok ? "as expected" : "UNEXPECTED");
+	}
+	if (nr_results)
+		rt_printf("dom0: result: %u of %u domains it built ended as expected\n", nr_results - bad, nr_results);
+	return bad;
+}
