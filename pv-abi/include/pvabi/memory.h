@@ -6,6 +6,41 @@
 #include <pvabi/abi_check.h>
 #include <pvabi/xen.h>
 
+/*
+ * __HYPERVISOR_memory_op (12): memory_op(unsigned long cmd, void *arg).
+ * Bits 0-5 of cmd are the command; bits 6 and up an extent to start at
+ * (what a continuation passes; the reservation commands only, others
+ * answer -ENOSYS with them set, as Xen).
+ *
+ * XENMEM_increase_reservation, _decrease_reservation, _populate_physmap
+ *   (struct xen_memory_reservation): returns the number of extents done,
+ *   counted from extent 0; an error (a bad frame, no memory, past the
+ *   domain's max_pages, an unreadable or unwritable extent slot) ends the
+ *   batch there, as on Xen. increase writes each new MFN to extent_start;
+ *   populate reads each PFN there, sets the M2P and writes the MFN back;
+ *   decrease gives back the frames named (a frame still mapped or typed is
+ *   refused and ends the batch; so is, today, one page of a frame block
+ *   that was allocated as a larger extent). extent_order at most 9 for a domU, 18
+ *   for the privileged domain (whose order limit applies to what it asks
+ *   for another domain); more than 2^20 extents or an order over the
+ *   limit: 0 extents done. domid: DOMID_SELF, or another domain for the
+ *   privileged domain only (charged to that domain, bounded by its
+ *   max_pages); Skiff answers -EPERM/-ESRCH where Xen answers 0 extents
+ *   (docs/XEN_DEVIATIONS.md). Long batches continue through
+ *   continuations.
+ * XENMEM_maximum_ram_page: the highest machine frame number + 1.
+ * XENMEM_current_reservation, _maximum_reservation (a domid_t, DOMID_SELF
+ *   or the caller's own id; -ESRCH otherwise): frames owned / max_pages.
+ * XENMEM_machphys_mapping (struct xen_machphys_mapping): where the
+ *   read-only M2P table is in every guest's address space.
+ * XENMEM_machphys_mfn_list (struct xen_machphys_mfn_list): the M2P's
+ *   frames, one per 2 MiB.
+ * XENMEM_memory_map (struct xen_memory_map): the domain's pseudo-physical
+ *   map: one RAM range of max_pages (-EINVAL for a buffer of no entries).
+ * XENMEM_machine_memory_map: the machine's e820, privileged domain only
+ *   (-EPERM).
+ * Every other command: -ENOSYS.
+ */
 #define XENMEM_increase_reservation	0
 #define XENMEM_decrease_reservation	1
 #define XENMEM_maximum_ram_page		2

@@ -6,6 +6,28 @@
 #include <pvabi/abi_check.h>
 #include <pvabi/xen.h>
 
+/*
+ * __HYPERVISOR_physdev_op (33): physdev_op(int cmd, void *arg). Skiff
+ * implements three commands; every other is -ENOSYS (Xen has more:
+ * docs/XEN_DEVIATIONS.md, DT6).
+ *
+ * PHYSDEVOP_set_iopl (struct physdev_set_iopl): the calling vCPU's
+ *   virtual IOPL, 0-3 (-EINVAL above). At 1 or more the guest kernel's
+ *   cli/sti and port I/O are emulated rather than faulted; the port I/O
+ *   reaches hardware only for the privileged domain's PCI configuration
+ *   ports (0xcf8/0xcfc): everyone else reads all-ones.
+ * PHYSDEVOP_map_pirq (struct physdev_map_pirq), privileged domain only
+ *   (-EPERM before the argument is read): MSI-X only (type
+ *   MAP_PIRQ_TYPE_MSI or _MSI_SEG; others -EOPNOTSUPP), for the caller
+ *   itself (-EPERM for another domid: no passthrough); the hypervisor
+ *   programs the device's MSI-X entry with a vector of its own and returns
+ *   the pirq, which EVTCHNOP_bind_pirq turns into an event channel.
+ *   -EINVAL bad bus/devfn/entry/pirq, -EBUSY entry already mapped,
+ *   -ENOSPC no pirq free.
+ * PHYSDEVOP_unmap_pirq (struct physdev_unmap_pirq): masks the entry and
+ *   frees the pirq (and its event-channel binding). A privileged domain's
+ *   pirqs are freed when it is destroyed.
+ */
 #define PHYSDEVOP_irq_status_query	5
 #define PHYSDEVOP_set_iopl		6
 #define PHYSDEVOP_set_iobitmap		7

@@ -6,6 +6,49 @@
 #include <pvabi/abi_check.h>
 #include <pvabi/xen.h>
 
+/*
+ * __HYPERVISOR_vcpu_op (24): vcpu_op(int cmd, unsigned int vcpuid, void
+ * *arg), on a vCPU of the caller's own domain. Errors common to all:
+ * -ENOSYS unknown cmd, -ENOENT no such vCPU, -EFAULT arg unreadable or
+ * an output unwritable.
+ *
+ * VCPUOP_initialise (struct vcpu_guest_context): the first state of a
+ *   vCPU that is down and was never initialised (-EEXIST otherwise); the
+ *   vCPU needs a vcpu_info (-EINVAL). The whole context is checked before
+ *   anything is taken: canonical addresses, callbacks and trap handlers
+ *   outside the hypervisor, the GDT frames (typed as descriptor pages),
+ *   cr3 and the user L4 (ctrlreg[1]) L4s of this domain, cs/ss valid in
+ *   that GDT, debug registers as set_debugreg takes them, no LDT (Skiff:
+ *   -EINVAL for ldt_ents). IOPL becomes the virtual IOPL, MXCSR is masked.
+ *   A long page-table validation continues through a continuation.
+ * VCPUOP_up: a vCPU with a context runs; -EINVAL without one.
+ * VCPUOP_down: the vCPU stops until VCPUOP_up; taking down the last vCPU
+ *   that is up powers the domain off (as Xen: a guest that panics early
+ *   loops on it). Returns 0 (the caller's own vCPU returns when it is up
+ *   again).
+ * VCPUOP_is_up: returns 1 or 0.
+ * VCPUOP_get_runstate_info (struct vcpu_runstate_info): a consistent
+ *   snapshot, also of another vCPU.
+ * VCPUOP_register_runstate_memory_area: where the hypervisor keeps the
+ *   vCPU's runstate up to date (a guest virtual address, written at each
+ *   switch; XEN_RUNSTATE_UPDATE marks a rewrite in progress with the
+ *   runstate_update_flag assist). -EFAULT if it is not guest memory; a
+ *   failed first write leaves no area registered.
+ * VCPUOP_set_periodic_timer: VIRQ_TIMER every period_ns (at least 1 ms:
+ *   -EINVAL); VCPUOP_stop_periodic_timer.
+ * VCPUOP_set_singleshot_timer: VIRQ_TIMER at timeout_abs_ns of system
+ *   time (a past deadline fires at once; VCPU_SSHOTTMR_future is ignored
+ *   as by Xen 4.17); only for the caller's own vCPU (-EINVAL), as
+ *   VCPUOP_stop_singleshot_timer.
+ * VCPUOP_register_vcpu_info: move the vCPU's vcpu_info into a page of the
+ *   guest (mfn, offset: -ENXIO if it would cross the page, -EINVAL if the
+ *   frame is not a writable page of the domain); once per vCPU (-EINVAL
+ *   after), for another vCPU only while it is down. Pending events are
+ *   marked again so none is lost in the move.
+ * VCPUOP_register_vcpu_time_memory_area: a second copy of the vCPU's
+ *   time info at a guest virtual address, for the vDSO.
+ * VCPUOP_send_nmi, VCPUOP_get_physid: -ENOSYS.
+ */
 #define VCPUOP_initialise			0	/* struct vcpu_guest_context */
 #define VCPUOP_up				1
 #define VCPUOP_down				2

@@ -123,6 +123,48 @@ typedef uint32_t evtchn_port_t;
 #define VMASST_TYPE_m2p_strict			32
 #define MAX_VMASST_TYPE				32
 
+/*
+ * The PV MMU. A guest's page tables are its own frames, read-only to it
+ * once typed as page tables; every change goes through these hypercalls
+ * (or a trapped write to an L1, emulated as one). The hypervisor keeps
+ * per-frame type and reference counts: a frame is a page table of one
+ * level, a descriptor page or writable, never two at once; every entry
+ * installed holds a reference on the frame it maps. Batches of at most
+ * 4096 entries (-E2BIG above) stop at the first failing entry, report in
+ * *pdone how many were done, and continue through continuations when
+ * they take long (MMU_UPDATE_PREEMPTED in count).
+ *
+ * __HYPERVISOR_mmu_update (1): mmu_update(req, count, pdone, foreigndom).
+ *   MMU_NORMAL_PT_UPDATE / _PT_UPDATE_PRESERVE_AD / _NO_TRANSLATE: write
+ *   val into the page-table entry at machine address ptr, validated as an
+ *   entry of that table's level (-EINVAL: a frame not the domain's, a
+ *   forbidden flag, a higher-level entry that does not validate; -EPERM:
+ *   the hypervisor's slots of an L4). An entry in an ordinary writable
+ *   frame is just stored. MMU_MACHPHYS_UPDATE: the M2P entry of frame
+ *   ptr >> 12 becomes val (frames of the page owner only).
+ *   foreigndom: DOMID_SELF; for the privileged domain another domain D
+ *   (new L1 entries map D's frames, MACHPHYS_UPDATE sets D's M2P), or
+ *   DOMID_IO (L1 entries mapping device frames; pv-abi/physdev.h). The
+ *   caller's own domid is -ESRCH, as on Xen.
+ * __HYPERVISOR_mmuext_op (26): mmuext_op(ops, count, pdone, foreigndom).
+ *   PIN_L{1,2,3,4}_TABLE / UNPIN_TABLE: take or drop a table type for good
+ *   (validating the whole tree below; foreigndom D lets the privileged
+ *   domain pin D's tables). NEW_BASEPTR / NEW_USER_BASEPTR: the kernel's
+ *   and user mode's L4 (0 for none in user mode). TLB_FLUSH_LOCAL /
+ *   INVLPG_LOCAL, _MULTI (a vCPU bitmap, read whole first: -EFAULT) and
+ *   _ALL. FLUSH_CACHE(_GLOBAL): privileged only. SET_LDT: only 0 entries
+ *   (Skiff has no guest LDTs yet). CLEAR_PAGE / COPY_PAGE: frames the
+ *   domain may write/read. MARK_SUPER / UNMARK_SUPER: -EOPNOTSUPP, as
+ *   Xen 4.17. Every command other than pin/unpin with a foreign
+ *   foreigndom: -EPERM.
+ * __HYPERVISOR_update_va_mapping (14): one L1 entry by virtual address
+ *   (the L1 must be reachable through the current tables), then the
+ *   flush the flags ask for: UVMF_NONE, _TLB_FLUSH or _INVLPG, on the
+ *   local CPU, all CPUs that run the domain (UVMF_ALL), or the vCPUs of a
+ *   bitmap whose address is in the upper bits (UVMF_MULTI).
+ *   _otherdomain (22) maps a frame of another domain, privileged only.
+ */
+
 /* mmu_update: the low two bits of ptr select the command. */
 #define MMU_NORMAL_PT_UPDATE		0
 #define MMU_MACHPHYS_UPDATE		1
