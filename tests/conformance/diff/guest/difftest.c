@@ -76,6 +76,42 @@ static int is_noted(uint64_t mfn)
 	return 0;
 }
 
+/*
+ * Image frames and addresses are named by what they hold, never by their position in the image: the
+ * recording of Xen's lines must stay valid when the runtime's code grows and moves the data behind it.
+ */
+#define DT_TEXT_PFNS 16
+
+static void image_frame_name(uint64_t pfn, char *out, size_t size)
+{
+	if (pfn == sec_pfn_of(dt_window))
+		rt_snprintf(out, size, "win");
+	else if (pfn >= sec_pfn_of(dt_pages[0]) && pfn <= sec_pfn_of(dt_pages[3]))
+		rt_snprintf(out, size, "pg%llu", (unsigned long long)(pfn - sec_pfn_of(dt_pages[0])));
+	else if (pfn < DT_TEXT_PFNS)
+		rt_snprintf(out, size, "img%llu", (unsigned long long)pfn);
+	else
+		rt_snprintf(out, size, "img");
+}
+
+/* An address in the image: in the window page, the buffer pages, the first text pages, or elsewhere. */
+static int image_addr_name(uint64_t v, char *out, size_t size)
+{
+	uint64_t start = RT_PTR(rt_image_start);
+
+	if (v >= RT_PTR(dt_window) && v < RT_PTR(dt_window) + 4096)
+		rt_snprintf(out, size, "win+%#llx", (unsigned long long)(v - RT_PTR(dt_window)));
+	else if (v >= RT_PTR(dt_pages) && v < RT_PTR(dt_pages) + sizeof(dt_pages))
+		rt_snprintf(out, size, "buf+%#llx", (unsigned long long)(v - RT_PTR(dt_pages)));
+	else if (v >= start && v < start + DT_TEXT_PFNS * 4096)
+		rt_snprintf(out, size, "text+%#llx", (unsigned long long)(v - start));
+	else if (v >= start && v < RT_PTR(rt_image_end))
+		rt_snprintf(out, size, "kimg");
+	else
+		return 0;
+	return 1;
+}
+
 /* The role of a frame of ours: 0 if the frame is not known to be ours or was not named on purpose. */
 static int frame_role(uint64_t mfn, char *out, size_t size)
 {
@@ -97,7 +133,7 @@ static int frame_role(uint64_t mfn, char *out, size_t size)
 		return 0;
 	for (pfn = 0; pfn < image_pfns; pfn++)
 		if (sec_p2m(pfn) == mfn) {
-			rt_snprintf(out, size, "img%llu", (unsigned long long)pfn);
+			image_frame_name(pfn, out, size);
 			return 3;
 		}
 	rt_snprintf(out, size, "own");
@@ -170,8 +206,8 @@ void dt_arg(struct dt_step *s, const char *name, uint64_t v)
 	for (l = 1; l <= 4; l++)
 		if (v >= dt_pt_va[l] && v < dt_pt_va[l] + 4096)
 			break;
-	if (v >= RT_PTR(dt_buf) && v < RT_PTR(dt_buf) + 3 * 4096)
-		rt_snprintf(c, sizeof(c), "buf+%#llx", (unsigned long long)(v - RT_PTR(dt_buf)));
+	if (image_addr_name(v, c, sizeof(c)))
+		;
 	else if (l <= 4)
 		rt_snprintf(c, sizeof(c), "ptva%d+%#llx", l, (unsigned long long)(v - dt_pt_va[l]));
 	else
@@ -204,7 +240,10 @@ uint64_t dt_frame(void)
 	case 0: case 1: return dt_scratch_mfn[dt_below(DT_NR_SCRATCH)];
 	case 2: return dt_pt_mfn[1 + dt_below(4)];
 	case 3: {
-		uint64_t m = sec_p2m(dt_below(image_pfns));
+		uint64_t k = dt_below(DT_TEXT_PFNS + 5);
+		uint64_t pfn = k < DT_TEXT_PFNS ? k
+			       : k < DT_TEXT_PFNS + 4 ? sec_pfn_of(dt_pages[k - DT_TEXT_PFNS]) : sec_pfn_of(dt_window);
+		uint64_t m = sec_p2m(pfn);
 
 		dt_note_frame(m);
 		return m;
