@@ -47,6 +47,7 @@ struct td_page {
 	volatile uint32_t state;
 	volatile uint64_t mfn;		/* the granter's MFN of this page */
 	volatile uint64_t gap_ns, gap_destroy_ns, ticks;	/* beat's report */
+	volatile uint32_t dom0_mapped;	/* dom0 holds its mapping: the crash scenario's granter waits for it */
 	volatile uint8_t dom0_mark[64];
 	volatile uint64_t data[256];	/* the mapper's pattern */
 };
@@ -156,8 +157,10 @@ static void granter(void)
 	p->state = ST_READY;
 	rt_printf("granter: page %#lx granted to domain 2 and dom0; running until destroyed\n", (unsigned long)p->mfn);
 	if (has("crash")) {
+		/* Both mappers must hold the page before it dies; under load dom0 maps last. */
 		wait_state(&p->state, ST_MAPPED, 60);
-		rt_printf("granter: crashing with the page mapped by domain 2\n");
+		wait_state(&p->dom0_mapped, 1, 60);
+		rt_printf("granter: crashing with the page mapped by domain 2 and dom0\n");
 		rt_shutdown(SHUTDOWN_crash);
 	}
 	for (;;)
@@ -232,6 +235,7 @@ static void ctl_grant(void)
 
 	if (!p)
 		return;
+	p->dom0_mapped = 1;
 	if (!wait_state(&p->state, ST_MAPPED, 60)) {
 		tc_fail("domain 2 never mapped the page");
 		return;
