@@ -95,6 +95,13 @@ void pv_cpu_init(struct percpu *pc)
 	/* IF, TF, DF, IOPL, NT, AC cleared on entry. */
 	wrmsr(MSR_FMASK, 0x47700);
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+	/*
+	 * Xen's PAT for PV guests (WB WT UC- UC WC WP UC UC): a kernel reads it
+	 * to learn what its PTEs' PAT/PCD/PWT bits mean, and dom0 may use them
+	 * on device frames. Entries 0-3 are the power-on ones the hypervisor's
+	 * own mappings assume.
+	 */
+	wrmsr(MSR_PAT_HW, 0x0000050100070406ULL);
 }
 
 int arch_vcpu_init(struct vcpu *v)

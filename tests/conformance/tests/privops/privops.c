@@ -7,7 +7,9 @@
  * kernel GS base (Linux's first instruction); MOV from CR0 and CR4 return
  * the virtual values (CR0.PG/PE, CR4.PAE set); RDMSR of an MSR that does
  * not exist raises #GP, delivered through the trap table with the faulting
- * rip, and the guest resumes after it. Not Skiff-specific; checked on real
+ * rip, and the guest resumes after it. The MSRs Linux reads at start of day
+ * (APIC base, MISC_ENABLE, PAT, TSC, ...) read as Xen 4.17 answers them under
+ * QEMU -cpu max. Not Skiff-specific; checked on real
  * Xen 4.17.
  */
 #include <pvabi/version.h>
@@ -91,6 +93,33 @@ static void check_msrs(void)
 		 (unsigned long long)gp_rip);
 }
 
+/* The MSRs Linux reads at start of day, as Xen 4.17 answers them for a PV kernel on its vCPU 0. */
+static void check_start_of_day_msrs(void)
+{
+	static const struct { uint32_t msr; uint64_t want; const char *name; } msrs[] = {
+		{ 0x1b, 0xfee00900ULL, "APIC_BASE (enabled, BSP on vCPU 0)" },
+		{ 0x1a0, 0x801801ULL, "MISC_ENABLE (fast strings; BTS, PEBS, xTPR off)" },
+		{ 0x277, 0x0000050100070406ULL, "PAT (WB WT UC- UC WC WP UC UC)" },
+		{ 0x140, 0, "MISC_FEATURES_ENABLES" },
+		{ 0xc0000103, 0, "TSC_AUX" },
+		{ 0xc0010015, 0, "AMD HWCR" },
+	};
+	unsigned int before = gp_count;
+	uint64_t t0, t1;
+
+	for (unsigned int i = 0; i < sizeof(msrs) / sizeof(msrs[0]); i++) {
+		uint64_t got = rdmsr(msrs[i].msr);
+
+		tc_check(got == msrs[i].want, "RDMSR %s reads %#llx (%#llx)", msrs[i].name,
+			 (unsigned long long)msrs[i].want, (unsigned long long)got);
+	}
+	t0 = rdmsr(0x10);
+	t1 = rdmsr(0x10);
+	tc_check(t1 > t0 && t0 != 0, "RDMSR TSC reads a running counter (%#llx, then %#llx)", (unsigned long long)t0,
+		 (unsigned long long)t1);
+	tc_expect_eq(gp_count, before, "none of them raises #GP");
+}
+
 static void check_control_registers(void)
 {
 	uint64_t cr0, cr4;
@@ -117,5 +146,6 @@ void test_main(void)
 	}
 	check_cpuid();
 	check_msrs();
+	check_start_of_day_msrs();
 	check_control_registers();
 }
