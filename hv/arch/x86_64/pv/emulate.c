@@ -189,25 +189,31 @@ static uint64_t virtual_cr0(const struct vcpu *v)
 	return (read_cr0() & ~(uint64_t)CR0_TS) | (v->arch.guest_ts ? CR0_TS : 0);
 }
 
-static bool emulate_mov_cr(struct vcpu *v, struct cpu_regs *r, const uint8_t *p, unsigned int rex)
+/* 1: done, 0: #GP, -1: preempted, run the instruction again (a mov to %cr3 whose validation stopped). */
+static int emulate_mov_cr(struct vcpu *v, struct cpu_regs *r, const uint8_t *p, unsigned int rex)
 {
 	unsigned int modrm = p[2], cr = ((modrm >> 3) & 7) | ((rex & 4) ? 8 : 0);
 	uint64_t *reg = pv_gpr(r, (modrm & 7) | ((rex & 1) ? 8 : 0));
+	int rc;
 
 	if ((modrm & 0xc0) != 0xc0)
-		return false;
+		return 0;
 	if (p[1] == 0x20) {		/* mov %crN, reg */
 		switch (cr) {
-		case 0: *reg = virtual_cr0(v); return true;
-		case 2: *reg = v->vcpu_info ? v->vcpu_info->arch.cr2 : 0; return true;
-		case 3: *reg = v->arch.guest_table << PAGE_SHIFT; return true;
-		case 4: *reg = read_cr4() & (CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT); return true;
-		default: return false;
+		case 0: *reg = virtual_cr0(v); return 1;
+		case 2: *reg = v->vcpu_info ? v->vcpu_info->arch.cr2 : 0; return 1;
+		case 3: *reg = v->arch.guest_table << PAGE_SHIFT; return 1;
+		case 4: *reg = read_cr4() & (CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT); return 1;
+		default: return 0;
 		}
 	}
 	if (cr == 0 && !((*reg ^ virtual_cr0(v)) & ~(uint64_t)CR0_TS)) {
 		pv_set_guest_ts(v, *reg & CR0_TS);	/* only TS may change */
-		return true;
+		return 1;
+	}
+	if (cr == 3) {
+		rc = pv_emulate_write_cr3(v, *reg);
+		return rc == -XEN_ERESTART ? -1 : rc == 0;
 	}
 	return cr == 4;		/* CR4 writes are accepted and ignored: the hypervisor owns CR4 */
 }
@@ -313,10 +319,15 @@ bool pv_emulate_op(struct vcpu *v, struct cpu_regs *r)
 		break;
 	case 0x20:
 	case 0x22:
-		if (!emulate_mov_cr(v, r, insn + i, rex))
+		switch (emulate_mov_cr(v, r, insn + i, rex)) {
+		case 0:
 			return false;
-		r->rip += i + 3;
-		return true;
+		case 1:
+			r->rip += i + 3;
+			return true;
+		default:
+			return true;	/* rip unchanged: the guest runs it again and the switch continues */
+		}
 	case 0x21:
 	case 0x23:
 		if (!emulate_mov_dr(v, r, insn + i, rex))

@@ -393,6 +393,27 @@ static int set_baseptr(struct vcpu *v, mfn_t mfn, bool user)
 	return 0;
 }
 
+/*
+ * mov to %cr3 from a PV kernel, as Xen emulates it: a switch of the kernel
+ * base pointer to the L4 at that machine address. It runs from the #GP
+ * path with interrupts on and the preemption a hypercall has; when it is
+ * preempted (-XEN_ERESTART) the caller leaves rip on the instruction, the
+ * guest runs it again and the validation resumes where it stopped.
+ */
+int pv_emulate_write_cr3(struct vcpu *v, uint64_t val)
+{
+	int rc;
+
+	v->arch.in_hypercall = true;
+	local_irq_enable();
+	rc = pv_mm_finish_deferred(v);
+	if (!rc)
+		rc = set_baseptr(v, (val & PV_PTE_ADDR_MASK) >> PAGE_SHIFT, false);
+	local_irq_disable();
+	v->arch.in_hypercall = false;
+	return rc;
+}
+
 static int page_op(struct domain *d, const struct mmuext_op *op)
 {
 	struct page_info *dst, *src = NULL;

@@ -14,6 +14,7 @@
  */
 #include <pvabi/version.h>
 #include "test.h"
+#include "rt_page.h"
 
 #define MSR_GS_BASE	0xc0000101U
 #define MSR_BOGUS	0x00001337U
@@ -24,12 +25,14 @@ static volatile unsigned int gp_count;
 static volatile uint64_t gp_rip;
 static uint64_t gs_page[512] __attribute__((aligned(4096)));
 
-/* Frame: rcx, r11, error code, rip, cs, rflags, rsp, ss. Returns where to resume (rdmsr/wrmsr are 2 bytes). */
+static volatile unsigned int gp_insn_len = 2;	/* rdmsr/wrmsr; a mov to %cr3 from %rax is 3 */
+
+/* Frame: rcx, r11, error code, rip, cs, rflags, rsp, ss. Returns where to resume: after the faulting instruction. */
 uint64_t po_gp(const uint64_t *frame)
 {
 	gp_count++;
 	gp_rip = frame[3];
-	return frame[3] + 2;
+	return frame[3] + gp_insn_len;
 }
 
 static void xen_cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c, uint32_t *d)
@@ -120,6 +123,27 @@ static void check_start_of_day_msrs(void)
 	tc_expect_eq(gp_count, before, "none of them raises #GP");
 }
 
+/* MOV to CR3 is Xen's base-pointer switch: to the L4 in use it is a no-op switch; a page that cannot be an L4 is #GP. */
+static void check_mov_to_cr3(void)
+{
+	uint64_t cr3 = 0, after = 0, bad = rt_pfn_to_mfn((RT_PTR(gs_page) - RT_VIRT_BASE) >> 12) << 12;
+	unsigned int before = gp_count;
+
+	__asm__ volatile("movq %%cr3, %0" : "=r"(cr3));
+	__asm__ volatile("movq %0, %%cr3" ::"r"(cr3) : "memory");
+	__asm__ volatile("movq %%cr3, %0" : "=r"(after));
+	tc_expect_eq(gp_count, before, "MOV to CR3 of the L4 in use is emulated, no #GP");
+	tc_check(after == cr3, "CR3 reads the same L4 afterwards (%#llx)", (unsigned long long)after);
+	gs_page[0] = 0x6a6a6a6a6a6a6a6aULL;
+	gp_insn_len = 3;
+	__asm__ volatile("movq %0, %%cr3" ::"a"(bad) : "memory");
+	gp_insn_len = 2;
+	tc_expect_eq(gp_count, before + 1, "MOV to CR3 of a writable data page raises #GP");
+	__asm__ volatile("movq %%cr3, %0" : "=r"(after));
+	tc_check(after == cr3 && gs_page[0] == 0x6a6a6a6a6a6a6a6aULL,
+		 "and changes nothing: CR3 and the page are as before");
+}
+
 static void check_control_registers(void)
 {
 	uint64_t cr0, cr4;
@@ -147,5 +171,6 @@ void test_main(void)
 	check_cpuid();
 	check_msrs();
 	check_start_of_day_msrs();
+	check_mov_to_cr3();
 	check_control_registers();
 }

@@ -59,6 +59,7 @@ uint64_t *pv_gpr(struct cpu_regs *r, unsigned int n);
 
 /* Page-table releases an earlier hypercall left for later (mm_ops.c): 0, or -XEN_ERESTART if preempted again. */
 int pv_mm_finish_deferred(struct vcpu *v);
+int pv_emulate_write_cr3(struct vcpu *v, uint64_t val);
 
 /* Writable page tables (ptwr.c): true if a write fault on an own L1 table was emulated. */
 bool pv_emulate_ptwr(struct vcpu *v, struct cpu_regs *r, uint64_t cr2);
