@@ -69,7 +69,9 @@ int pv_mm_claim_for_release(struct domain *d, struct page_info *pg)
 {
 	if (!may_reference(pg, d, false))
 		return -XEN_EINVAL;
-	__atomic_fetch_or(&pg->count_info, PGC_LEAVING, __ATOMIC_SEQ_CST);
+	/* Two vCPUs giving back the same frame: only the one that set the mark owns the release. */
+	if (__atomic_fetch_or(&pg->count_info, PGC_LEAVING, __ATOMIC_SEQ_CST) & PGC_LEAVING)
+		return -XEN_EINVAL;
 	if ((__atomic_load_n(&pg->count_info, __ATOMIC_SEQ_CST) & PGC_COUNT_MASK) ||
 	    (__atomic_load_n(&pg->type_info, __ATOMIC_SEQ_CST) & PGT_COUNT_MASK)) {
 		pv_mm_release_abort(pg);

@@ -216,6 +216,16 @@ mfn_t frame_alloc_zeroed(unsigned int order, struct frame_owner *owner);
 void frame_free(mfn_t mfn, unsigned int order);
 
 /*
+ * Frees any count frames from first, whatever blocks they were allocated
+ * in: a block that straddles an edge of the range is split, and the part
+ * outside stays allocated to its owner (a guest balloons out 4 KiB pages of
+ * a 2 MiB extent). Credits the owner. Panics, as frame_free, on the
+ * hypervisor's own bugs: a frame that is not allocated, frames of different
+ * owners, a frame still referenced or typed.
+ */
+void frame_free_range(mfn_t first, uint64_t count);
+
+/*
  * Turns an allocated block of 2^order frames into 2^order order-0 blocks
  * (same owner), so each can be freed on its own: guest RAM is allocated in
  * big blocks for speed and given back a page at a time (ballooning).

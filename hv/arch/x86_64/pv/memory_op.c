@@ -42,19 +42,17 @@ static bool frame_releasable(struct domain *d, mfn_t mfn)
 	return !page_ref_count(pg) && !page_type_count(pg);
 }
 
+/*
+ * Any frames the guest owns go back, whatever extents they came in: the
+ * allocator splits a block the range cuts (a 4 KiB page of a 2 MiB extent).
+ */
 static int release_extent(struct domain *d, mfn_t mfn, unsigned int order)
 {
-	unsigned int block_order;
-
+	if (mfn > MFN_INVALID - (1ULL << order))
+		return -XEN_EINVAL;
 	for (uint64_t i = 0; i < (1ULL << order); i++)
 		if (!frame_releasable(d, mfn + i))
 			return -XEN_EINVAL;
-	/* Whole allocation blocks only: the allocator frees what it handed out. */
-	if (frame_block_head(mfn, &block_order) != mfn || block_order != order) {
-		if (order != 0)
-			return -XEN_EINVAL;
-		return -XEN_EBUSY;	/* a page inside a bigger block: kept until the block can go */
-	}
 	/* The look above was a quick refusal; this claim holds against the guest's other vCPUs mapping a frame now. */
 	for (uint64_t i = 0; i < (1ULL << order); i++) {
 		if (pv_mm_claim_for_release(d, mfn_to_page(mfn + i)) < 0) {
@@ -76,7 +74,7 @@ static int release_extent(struct domain *d, mfn_t mfn, unsigned int order)
 		flush_tlb_mask(~0ULL);
 	else
 		flush_tlb_domain(d);
-	frame_free(mfn, order);
+	frame_free_range(mfn, 1ULL << order);
 	return 0;
 }
 
