@@ -114,7 +114,7 @@ static void bal_step(struct bal_plan *p, uint64_t tot)
 	else
 		return;
 	/* Time to the last change: the settling ticks are dom0's waiting, not the guest's work. */
-	if (tot != want)
+	if (tot != want && p->still >= BAL_SETTLE_TICKS)
 		dt = dt > (uint64_t)p->still * 100000000ULL ? dt - (uint64_t)p->still * 100000000ULL : dt;
 	rt_printf("dom0: balloon d%u: %s the target of %llu pages: %llu pages (from %llu) in %llu ms, %llu pages/s\n",
 		  p->domid, how, (unsigned long long)want, (unsigned long long)tot, (unsigned long long)p->from_pages,
