@@ -472,6 +472,23 @@ void frame_free_range(mfn_t first, uint64_t count)
 	spin_unlock_irqrestore(&frame_lock, flags);
 }
 
+bool frame_mark_owned(mfn_t mfn, const struct frame_owner *owner, uint64_t bits, uint64_t *old)
+{
+	unsigned long flags;
+	bool ok = false;
+
+	if (frame_table == NULL || mfn >= frame_table_frames)
+		return false;
+	flags = spin_lock_irqsave(&frame_lock);
+	if (page_state(&frame_table[mfn]) == FRAME_STATE_ALLOCATED && frame_table[mfn].u.owner == owner) {
+		/* count_info is the PV memory manager's and changes without this lock: atomically. */
+		*old = __atomic_fetch_or(&frame_table[mfn].count_info, bits, __ATOMIC_SEQ_CST);
+		ok = true;
+	}
+	spin_unlock_irqrestore(&frame_lock, flags);
+	return ok;
+}
+
 /* Under the lock: a free block's head holds list links, not an owner, so check the state first. */
 struct frame_owner *frame_owner_of(mfn_t mfn)
 {

@@ -240,6 +240,14 @@ void frame_split(mfn_t mfn, unsigned int order);
  */
 bool frame_reassign(mfn_t mfn, struct frame_owner *from, struct frame_owner *to);
 
+/*
+ * Sets bits in the count_info of mfn if it is an allocated frame of owner,
+ * under the allocator lock: the frame cannot be freed (and handed to
+ * someone else) between the owner check and the mark. False, nothing set,
+ * when it is not owner's; else true with count_info before the mark in *old.
+ */
+bool frame_mark_owned(mfn_t mfn, const struct frame_owner *owner, uint64_t bits, uint64_t *old);
+
 /* Owner of an allocated frame; NULL for free, reserved or out-of-table frames. */
 struct frame_owner *frame_owner_of(mfn_t mfn);
 
