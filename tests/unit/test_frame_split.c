@@ -211,6 +211,30 @@ START_TEST(test_random)
 }
 END_TEST
 
+/* The release claim's mark: set only on a frame still allocated to the owner, under the allocator lock. */
+START_TEST(test_mark_owned)
+{
+	mfn_t m = frame_alloc(1, &guest), h = frame_alloc(0, &frame_owner_hv);
+	uint64_t old = 99;
+
+	ck_assert(frame_mark_owned(m + 1, &guest, PGC_LEAVING, &old));
+	ck_assert_uint_eq(old, 0);
+	ck_assert(frame_mark_owned(m + 1, &guest, PGC_LEAVING, &old));
+	ck_assert_uint_eq(old, PGC_LEAVING);		/* a second claimer sees the first one's mark */
+	mfn_to_page(m + 1)->count_info = 0;
+	frame_free_range(m + 1, 1);
+	old = 99;
+	ck_assert(!frame_mark_owned(m + 1, &guest, PGC_LEAVING, &old));	/* freed: nothing set */
+	ck_assert_uint_eq(old, 99);
+	ck_assert(!frame_mark_owned(h, &guest, PGC_LEAVING, &old));		/* someone else's */
+	ck_assert_uint_eq(mfn_to_page(h)->count_info, 0);
+	ck_assert(!frame_mark_owned(BASE + FRAMES, &guest, PGC_LEAVING, &old));
+	frame_free(m, 0);
+	frame_free(h, 0);
+	expect_all_merged();
+}
+END_TEST
+
 START_TEST(test_panic_free_frame)
 {
 	mfn_t m = frame_alloc(2, &guest);
@@ -260,6 +284,7 @@ static Suite *split_suite(void)
 	tcase_add_test(tc, test_whole_block);
 	tcase_add_test(tc, test_checkerboard);
 	tcase_add_test(tc, test_random);
+	tcase_add_test(tc, test_mark_owned);
 	tcase_add_test(pan, test_panic_free_frame);
 	tcase_add_test(pan, test_panic_two_owners);
 	tcase_add_test(pan, test_panic_referenced);
