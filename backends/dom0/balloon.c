@@ -39,7 +39,7 @@ void dom0_balloon_plan(domid_t domid, const uint64_t *sizes, unsigned int n)
 		p->sizes[i] = sizes[i];
 }
 
-static long bal_pages(domid_t domid, uint64_t *tot, uint64_t *max)
+static long bal_pages(domid_t domid, uint64_t *tot)
 {
 	static struct skiff_dominfo info;
 	struct skiff_domctl op = { .cmd = SKIFF_DOMCTL_getdomaininfo };
@@ -48,10 +48,8 @@ static long bal_pages(domid_t domid, uint64_t *tot, uint64_t *max)
 	op.u.info.domid = domid;
 	op.u.info.buffer = RT_PTR(&info);
 	rc = dom0_domctl(&op);
-	if (rc == 0) {
+	if (rc == 0)
 		*tot = info.tot_pages;
-		*max = info.max_pages;
-	}
 	return rc;
 }
 
@@ -127,11 +125,11 @@ void dom0_balloon_poll(void)
 {
 	for (unsigned int i = 0; i < nr_plans; i++) {
 		struct bal_plan *p = &plans[i];
-		uint64_t tot, max;
+		uint64_t tot;
 
 		if (p->state == BAL_DONE)
 			continue;
-		if (bal_pages(p->domid, &tot, &max) != 0) {
+		if (bal_pages(p->domid, &tot) != 0) {
 			p->state = BAL_DONE;	/* gone */
 			continue;
 		}
