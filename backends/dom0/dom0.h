@@ -41,6 +41,14 @@ unsigned int dom0_toolstack_boot(unsigned int *domains);
 /* A domain the toolstack failed to build and could not destroy (it stays created until the machine stops). */
 bool dom0_toolstack_abandoned(domid_t domid);
 
+/*
+ * balloon.c, a test hook until the control channel's mem-set: writes each
+ * of the n sizes (bytes) to d's memory/target in turn, each once the guest
+ * has reported the last in data/skiff-balloon, and reports how long its
+ * pages (getdomaininfo's tot_pages) take to follow. Polled by the tick.
+ */
+void dom0_balloon_plan(domid_t domid, const uint64_t *sizes, unsigned int n);
+void dom0_balloon_poll(void);
 /* results.c: how the domains dom0 built ended; the count that did not end as their module expected. */
 void dom0_result_expect(domid_t domid, const char *name, uint32_t expect, bool refused);
 void dom0_result_ended(domid_t domid, unsigned int reason);

@@ -123,7 +123,7 @@ int dom0_xs_introduce(struct dom0_xs *x, const struct dom0_xs_domain *d)
 	PUTF("/domid", "%u", d->domid);
 	PUTF("/name", "%s", d->name);
 	PUTF("/vm", "%s", vm);
-	PUTF("/memory/target", "%llu", (unsigned long long)d->mem_kb);
+	PUTF("/memory/target", "%llu", (unsigned long long)(d->target_kb ? d->target_kb : d->mem_kb));
 	PUTF("/memory/static-max", "%llu", (unsigned long long)d->mem_kb);
 	PUTF("/console/ring-ref", "%llu", (unsigned long long)d->console_mfn);
 	PUTF("/console/port", "%u", d->console_port);

@@ -25,7 +25,8 @@ struct dom0_xs_domain {
 	uint32_t domid;
 	const char *name;
 	uint8_t uuid[16];
-	uint64_t mem_kb;
+	uint64_t mem_kb;			/* memory/static-max: the most it may balloon up to */
+	uint64_t target_kb;		/* memory/target; 0: mem_kb */
 	unsigned int nr_vcpus;		/* cpu/N/availability = online for each */
 	uint64_t console_mfn;
 	uint32_t console_port;

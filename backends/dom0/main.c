@@ -26,6 +26,7 @@ static void dom0_on_tick(struct rt_timer *t, void *arg)
 	(void)arg;
 	dom0_consoles_poll_all();
 	dom0_console_input_poll();
+	dom0_balloon_poll();
 	rt_timer_arm(t, rt_now_ns() + DOM0_POLL_NS, dom0_on_tick, NULL);
 }
 

@@ -307,6 +307,7 @@ static void ts_apply_domfile(struct ts_domain *t, uint32_t index)
 		t->spec.uuid_set = true;
 	}
 	t->spec.mem = cfg.memory_mib << 20;
+	t->spec.maxmem = cfg.maxmem_mib << 20;
 	t->vcpus = cfg.maxvcpus ? cfg.maxvcpus : cfg.vcpus;
 	t->spec.weight = cfg.weight;
 	t->spec.cap = cfg.cap;
@@ -378,6 +379,10 @@ static long ts_create(const struct ts_domain *t, unsigned int ordinal, domid_t *
 	struct skiff_domctl_create *c = &op.u.create;
 	uint64_t mem = t->spec.mem ? t->spec.mem : BOOTMOD_DEFAULT_MEM;
 	long rc;
+
+	/* Room to balloon up: Linux sizes its P2M for maximum_reservation at boot. */
+	if (t->spec.maxmem > mem)
+		mem = t->spec.maxmem;
 
 	c->max_vcpus = t->vcpus ? t->vcpus : t->spec.vcpus ? t->spec.vcpus : 1;
 	c->max_pages = mem >> 12;
@@ -481,6 +486,8 @@ static bool ts_build_one(const struct ts_domain *t, unsigned int ordinal)
 		return false;
 	}
 	dom0_result_expect(domid, ts_name(t, ordinal), t->spec.expect, false);
+	if (t->spec.nr_balloon)
+		dom0_balloon_plan(domid, t->spec.balloon, t->spec.nr_balloon);
 	rt_printf("dom0: built d%u from module %u: %lu MiB, %lu KiB kernel, entry %lx, command line '%s'\n", domid,
 		  t->kernel, (unsigned long)(a.nr_pages >> 8), (unsigned long)(res.kernel_len >> 10),
 		  (unsigned long)res.lay.entry, t->spec.cmdline);

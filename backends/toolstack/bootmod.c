@@ -171,6 +171,28 @@ static bool parse_expect(const char *s, size_t len, uint32_t *out)
 	return mask != 0;
 }
 
+/* "128M:256M": up to BOOTMOD_MAX_BALLOON sizes, none zero. */
+static bool parse_balloon(const char *s, size_t len, struct bootmod_spec *sp)
+{
+	size_t i = 0;
+
+	sp->nr_balloon = 0;
+	/* Every ':' opens one more size, so "128M:" has an empty (bad) last one. */
+	for (;;) {
+		size_t j = i;
+
+		while (j < len && s[j] != ':')
+			j++;
+		if (sp->nr_balloon == BOOTMOD_MAX_BALLOON || !parse_size(s + i, j - i, &sp->balloon[sp->nr_balloon]) ||
+		    !sp->balloon[sp->nr_balloon])
+			return sp->nr_balloon = 0, false;
+		sp->nr_balloon++;
+		if (j == len)
+			return true;
+		i = j + 1;
+	}
+}
+
 static bool parse_option(const char *w, size_t len, struct bootmod_spec *sp)
 {
 	uint64_t v;
@@ -189,6 +211,10 @@ static bool parse_option(const char *w, size_t len, struct bootmod_spec *sp)
 		return sp->uuid_set = parse_uuid(w + 5, len - 5, sp->uuid);
 	if (has_prefix(w, len, "mem="))
 		return parse_size(w + 4, len - 4, &sp->mem) && sp->mem;
+	if (has_prefix(w, len, "maxmem="))
+		return parse_size(w + 7, len - 7, &sp->maxmem) && sp->maxmem;
+	if (has_prefix(w, len, "balloon="))
+		return parse_balloon(w + 8, len - 8, sp);
 	if (has_prefix(w, len, "name="))
 		return parse_name(w + 5, len - 5, sp->name);
 	if (has_prefix(w, len, "gnttab_frames=") && parse_num(w + 14, len - 14, 65536, &v))
@@ -209,7 +235,7 @@ static bool parse_option(const char *w, size_t len, struct bootmod_spec *sp)
 static bool known_key(const char *w, size_t len)
 {
 	static const char *const keys[] = { "mem=", "name=", "gnttab_frames=", "maptrack_frames=", "weight=",
-					    "cap=", "cpus=", "uuid=", "vcpus=" };
+					    "cap=", "cpus=", "uuid=", "vcpus=", "maxmem=", "balloon=" };
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if (strncmp(w, keys[i], strlen(keys[i])) == 0 && len >= strlen(keys[i]))

@@ -10,6 +10,11 @@
  * A module's string after its path is "[@opt ...] [guest command line]":
  *   @initrd       this module is the initrd of the kernel before it
  *   @mem=SIZE     guest RAM, K/M/G suffixes (default 64 MiB)
+ *   @maxmem=SIZE  the most it may balloon up to (default: @mem)
+ *   @balloon=SIZE[:SIZE...]  test hook: dom0 writes each size to
+ *                 memory/target in turn and waits for the domain's pages
+ *                 to follow, and for the guest to report it in
+ *                 data/skiff-balloon (at most 4 sizes)
  *   @name=NAME    domain name (default domU<n>)
  *   @gnttab_frames=N, @maptrack_frames=N   grant-table limits (0: defaults)
  *   @weight=N     scheduler weight 1..65535, @cap=N percent, @cpus=LIST
@@ -27,6 +32,7 @@
  */
 #define BOOTMOD_NAME_MAX	32
 #define BOOTMOD_DEFAULT_MEM	(64ULL << 20)
+#define BOOTMOD_MAX_BALLOON	4
 #define BOOTMOD_EXPECT_REFUSED		(1u << 16)	/* the build is expected to fail */
 #define BOOTMOD_EXPECT_DESTROYED	(1u << 17)	/* dom0 destroys it before it shuts down */
 
@@ -37,6 +43,9 @@ struct bootmod_spec {
 	bool uuid_set;
 	uint8_t uuid[16];
 	uint64_t mem;			/* bytes; 0: not given */
+	uint64_t maxmem;		/* bytes; 0: not given */
+	uint64_t balloon[BOOTMOD_MAX_BALLOON];	/* bytes, in order */
+	uint32_t nr_balloon;
 	char name[BOOTMOD_NAME_MAX];	/* empty: not given */
 	uint32_t gnttab_frames, maptrack_frames;
 	uint32_t weight, cap;		/* 0: default */

@@ -382,16 +382,11 @@ static void check_unreferenced(mfn_t mfn, unsigned int order)
 	}
 }
 
-void frame_free(mfn_t mfn, unsigned int order)
+/* Under the lock, arguments checked: uncharges one whole allocated block and merges it back. */
+static void free_block_locked(mfn_t mfn, unsigned int order)
 {
-	struct frame_owner *owner;
-	unsigned long flags;
+	struct frame_owner *owner = frame_table[mfn].u.owner;
 
-	check_ready("frame_free");
-	flags = spin_lock_irqsave(&frame_lock);
-	check_free_args(mfn, order);
-	check_unreferenced(mfn, order);
-	owner = frame_table[mfn].u.owner;
 	if (owner->frames < order_frames(order))
 		panic("frame_free: owner %s holds %lu frames, freeing %lu", owner->name,
 		      owner->frames, order_frames(order));
@@ -400,7 +395,98 @@ void frame_free(mfn_t mfn, unsigned int order)
 		frame_table[mfn + i] = (struct page_info){ .alloc_info = FRAME_STATE_FREE };
 	frames_free += order_frames(order);
 	merge_and_insert(mfn, order);
+}
+
+void frame_free(mfn_t mfn, unsigned int order)
+{
+	unsigned long flags;
+
+	check_ready("frame_free");
+	flags = spin_lock_irqsave(&frame_lock);
+	check_free_args(mfn, order);
+	check_unreferenced(mfn, order);
+	free_block_locked(mfn, order);
 	spin_unlock_irqrestore(&frame_lock, flags);
+}
+
+/* Panics unless every frame of the range is allocated, to one owner, and unreferenced. */
+static void check_range_args(mfn_t first, uint64_t count)
+{
+	const struct frame_owner *owner;
+
+	if (count == 0 || first >= frame_table_frames || count > frame_table_frames - first)
+		panic("frame_free_range: [0x%lx, +0x%lx) outside the frame table (0x%lx frames)", first,
+		      count, frame_table_frames);
+	owner = frame_table[first].u.owner;
+	for (mfn_t m = first; m < first + count; m++) {
+		const struct page_info *pg = &frame_table[m];
+
+		if (page_state(pg) != FRAME_STATE_ALLOCATED)
+			panic("frame_free_range: mfn 0x%lx is not allocated (state %u)", m, page_state(pg));
+		if (pg->u.owner != owner)
+			panic("frame_free_range: mfn 0x%lx belongs to %s, not %s", m, pg->u.owner->name,
+			      owner->name);
+		if (page_ref_count(pg) || page_type_count(pg))
+			panic("frame_free_range: mfn 0x%lx still has %u references and type %u count %u", m,
+			      page_ref_count(pg), (unsigned int)page_type_of(pg), page_type_count(pg));
+	}
+}
+
+/* Halves an allocated block in place: both halves stay allocated to its owner, the charge unchanged. */
+static void halve_allocated(mfn_t head, unsigned int order)
+{
+	uint64_t half = order_frames(order - 1);
+
+	for (uint64_t i = 1; i < half; i++)
+		frame_table[head + half + i].alloc_info = FRAME_STATE_ALLOCATED | (uint32_t)(i << FRAME_INDEX_SHIFT);
+	frame_table[head + half].alloc_info = head_info(FRAME_STATE_ALLOCATED, order - 1);
+	frame_table[head].alloc_info = head_info(FRAME_STATE_ALLOCATED, order - 1);
+}
+
+/*
+ * A block straddling an edge of the range is halved until the edge falls
+ * between blocks: what stays allocated keeps the largest blocks the buddy
+ * rule allows, and a freed piece merges with free buddies as any free does.
+ * Giving a 2 MiB block back a page at a time rewrites 511 alloc_info words
+ * for the first page and none after it.
+ */
+void frame_free_range(mfn_t first, uint64_t count)
+{
+	unsigned long flags;
+	mfn_t m = first, end = first + count;
+
+	check_ready("frame_free_range");
+	flags = spin_lock_irqsave(&frame_lock);
+	check_range_args(first, count);
+	while (m < end) {
+		mfn_t head = m - pg_index(&frame_table[m]);
+		unsigned int order = pg_order(&frame_table[head]);
+
+		if (head == m && m + order_frames(order) <= end) {
+			free_block_locked(m, order);
+			m += order_frames(order);
+		} else {
+			halve_allocated(head, order);	/* order >= 1: the block holds m and more */
+		}
+	}
+	spin_unlock_irqrestore(&frame_lock, flags);
+}
+
+bool frame_mark_owned(mfn_t mfn, const struct frame_owner *owner, uint64_t bits, uint64_t *old)
+{
+	unsigned long flags;
+	bool ok = false;
+
+	if (frame_table == NULL || mfn >= frame_table_frames)
+		return false;
+	flags = spin_lock_irqsave(&frame_lock);
+	if (page_state(&frame_table[mfn]) == FRAME_STATE_ALLOCATED && frame_table[mfn].u.owner == owner) {
+		/* count_info is the PV memory manager's and changes without this lock: atomically. */
+		*old = __atomic_fetch_or(&frame_table[mfn].count_info, bits, __ATOMIC_SEQ_CST);
+		ok = true;
+	}
+	spin_unlock_irqrestore(&frame_lock, flags);
+	return ok;
 }
 
 /* Under the lock: a free block's head holds list links, not an owner, so check the state first. */

@@ -67,9 +67,16 @@ int get_page(struct page_info *pg, struct domain *d, bool allow_shared_hv)
  */
 int pv_mm_claim_for_release(struct domain *d, struct page_info *pg)
 {
-	if (!may_reference(pg, d, false))
+	uint64_t old;
+
+	/*
+	 * Under the allocator's lock: another vCPU giving back the same frame
+	 * may free it right after an unlocked ownership check, and the mark
+	 * would then land on a free frame (or someone else's) and be freed
+	 * twice. Only the vCPU that set the mark owns the release.
+	 */
+	if (!frame_mark_owned(page_to_mfn(pg), &d->mem, PGC_LEAVING, &old) || (old & PGC_LEAVING))
 		return -XEN_EINVAL;
-	__atomic_fetch_or(&pg->count_info, PGC_LEAVING, __ATOMIC_SEQ_CST);
 	if ((__atomic_load_n(&pg->count_info, __ATOMIC_SEQ_CST) & PGC_COUNT_MASK) ||
 	    (__atomic_load_n(&pg->type_info, __ATOMIC_SEQ_CST) & PGT_COUNT_MASK)) {
 		pv_mm_release_abort(pg);

@@ -13,3 +13,8 @@ skiff_unit_test(test_heap
   ${PROJECT_SOURCE_DIR}/hv/common/frame.c
   ${PROJECT_SOURCE_DIR}/hv/common/heap.c)
 target_link_libraries(test_heap PRIVATE Threads::Threads)
+
+skiff_unit_test(test_frame_split
+  ${CMAKE_CURRENT_LIST_DIR}/test_frame_split.c
+  ${CMAKE_CURRENT_LIST_DIR}/host_mm.c
+  ${PROJECT_SOURCE_DIR}/hv/common/frame.c)

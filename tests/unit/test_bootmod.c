@@ -60,6 +60,32 @@ START_TEST(test_initrd_and_sizes)
 }
 END_TEST
 
+/* @maxmem and the @balloon test hook's targets; malformed ones flagged and dropped whole. */
+START_TEST(test_balloon)
+{
+	const char *bad[] = { "@maxmem=0", "@maxmem=1X", "@balloon=", "@balloon=128M:", "@balloon=:1G",
+			      "@balloon=1M:0", "@balloon=1M:2M:3M:4M:5M", "@balloon=1M,2M" };
+
+	bootmod_parse("@mem=256M @maxmem=384M @balloon=128M:320M:64M x", &sp);
+	ck_assert_uint_eq(sp.mem, 256ULL << 20);
+	ck_assert_uint_eq(sp.maxmem, 384ULL << 20);
+	ck_assert_uint_eq(sp.nr_balloon, 3);
+	ck_assert_uint_eq(sp.balloon[0], 128ULL << 20);
+	ck_assert_uint_eq(sp.balloon[1], 320ULL << 20);
+	ck_assert_uint_eq(sp.balloon[2], 64ULL << 20);
+	ck_assert(!sp.bad_value);
+	ck_assert_str_eq(sp.cmdline, "x");
+	bootmod_parse("@balloon=1G:4M:8M:16M", &sp);
+	ck_assert_uint_eq(sp.nr_balloon, 4);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		bootmod_parse(bad[i], &sp);
+		ck_assert_msg(sp.bad_value, "%s accepted", bad[i]);
+		ck_assert_uint_eq(sp.maxmem, 0);
+		ck_assert_uint_eq(sp.nr_balloon, 0);
+	}
+}
+END_TEST
+
 /* Malformed values are flagged and ignored; unknown options named; the rest still parses. */
 START_TEST(test_bad)
 {
@@ -96,6 +122,7 @@ int main(void)
 	tcase_add_test(tc, test_every_option);
 	tcase_add_test(tc, test_initrd_and_sizes);
 	tcase_add_test(tc, test_bad);
+	tcase_add_test(tc, test_balloon);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

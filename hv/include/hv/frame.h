@@ -216,6 +216,16 @@ mfn_t frame_alloc_zeroed(unsigned int order, struct frame_owner *owner);
 void frame_free(mfn_t mfn, unsigned int order);
 
 /*
+ * Frees any count frames from first, whatever blocks they were allocated
+ * in: a block that straddles an edge of the range is split, and the part
+ * outside stays allocated to its owner (a guest balloons out 4 KiB pages of
+ * a 2 MiB extent). Credits the owner. Panics, as frame_free, on the
+ * hypervisor's own bugs: a frame that is not allocated, frames of different
+ * owners, a frame still referenced or typed.
+ */
+void frame_free_range(mfn_t first, uint64_t count);
+
+/*
  * Turns an allocated block of 2^order frames into 2^order order-0 blocks
  * (same owner), so each can be freed on its own: guest RAM is allocated in
  * big blocks for speed and given back a page at a time (ballooning).
@@ -229,6 +239,14 @@ void frame_split(mfn_t mfn, unsigned int order);
  * holds a reference to the frame that would have to move with it.
  */
 bool frame_reassign(mfn_t mfn, struct frame_owner *from, struct frame_owner *to);
+
+/*
+ * Sets bits in the count_info of mfn if it is an allocated frame of owner,
+ * under the allocator lock: the frame cannot be freed (and handed to
+ * someone else) between the owner check and the mark. False, nothing set,
+ * when it is not owner's; else true with count_info before the mark in *old.
+ */
+bool frame_mark_owned(mfn_t mfn, const struct frame_owner *owner, uint64_t bits, uint64_t *old);
 
 /* Owner of an allocated frame; NULL for free, reserved or out-of-table frames. */
 struct frame_owner *frame_owner_of(mfn_t mfn);

@@ -18,9 +18,10 @@
  *   domain's max_pages, an unreadable or unwritable extent slot) ends the
  *   batch there, as on Xen. increase writes each new MFN to extent_start;
  *   populate reads each PFN there, sets the M2P and writes the MFN back;
- *   decrease gives back the frames named (a frame still mapped or typed is
- *   refused and ends the batch; so is, today, one page of a frame block
- *   that was allocated as a larger extent). extent_order at most 9 for a domU, 18
+ *   decrease gives back the frames named, any of the domain's own frames
+ *   whatever extent they came in (a 4 KiB page of a 2 MiB extent too); a
+ *   frame still mapped, typed or not the domain's is refused and ends the
+ *   batch, the extent it is in not released at all. extent_order at most 9 for a domU, 18
  *   for the privileged domain (whose order limit applies to what it asks
  *   for another domain); more than 2^20 extents or an order over the
  *   limit: 0 extents done. domid: DOMID_SELF, or another domain for the

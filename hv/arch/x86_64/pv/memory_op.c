@@ -42,19 +42,18 @@ static bool frame_releasable(struct domain *d, mfn_t mfn)
 	return !page_ref_count(pg) && !page_type_count(pg);
 }
 
-static int release_extent(struct domain *d, mfn_t mfn, unsigned int order)
+/*
+ * Any frames the guest owns go back, whatever extents they came in: the
+ * allocator splits a block the range cuts (a 4 KiB page of a 2 MiB extent).
+ * Claimed here, freed by release_batch_end after one TLB flush for the batch.
+ */
+static int release_claim(struct domain *d, mfn_t mfn, unsigned int order)
 {
-	unsigned int block_order;
-
+	if (mfn > MFN_INVALID - (1ULL << order))
+		return -XEN_EINVAL;
 	for (uint64_t i = 0; i < (1ULL << order); i++)
 		if (!frame_releasable(d, mfn + i))
 			return -XEN_EINVAL;
-	/* Whole allocation blocks only: the allocator frees what it handed out. */
-	if (frame_block_head(mfn, &block_order) != mfn || block_order != order) {
-		if (order != 0)
-			return -XEN_EINVAL;
-		return -XEN_EBUSY;	/* a page inside a bigger block: kept until the block can go */
-	}
 	/* The look above was a quick refusal; this claim holds against the guest's other vCPUs mapping a frame now. */
 	for (uint64_t i = 0; i < (1ULL << order); i++) {
 		if (pv_mm_claim_for_release(d, mfn_to_page(mfn + i)) < 0) {
@@ -67,17 +66,33 @@ static int release_extent(struct domain *d, mfn_t mfn, unsigned int order)
 		m2p_set(mfn + i, M2P_INVALID);
 		mfn_to_page(mfn + i)->type_info = 0;
 	}
-	/*
-	 * The guest may still have the frame in a TLB from a mapping it already
-	 * removed: every CPU it ran on flushes; every CPU, if another domain
-	 * has mapped its frames (the toolstack building it).
-	 */
+	return 0;
+}
+
+/*
+ * The guest may still have the frames in a TLB from mappings it already
+ * removed: every CPU it ran on flushes; every CPU, if another domain has
+ * mapped its frames (the toolstack building it). Once per batch: a flush
+ * per page made a balloon driver's 512-page call cost 512 IPI rounds.
+ */
+static void release_batch_end(struct domain *d, const mfn_t *mfns, unsigned int n, unsigned int order)
+{
+	if (!n)
+		return;
 	if (__atomic_load_n(&d->arch.foreign_mapped, __ATOMIC_SEQ_CST))
 		flush_tlb_mask(~0ULL);
 	else
 		flush_tlb_domain(d);
-	frame_free(mfn, order);
-	return 0;
+	for (unsigned int i = 0; i < n; i++)
+		frame_free_range(mfns[i], 1ULL << order);
+}
+
+/* Extents per flush: up to 512 frames, at least one extent. */
+#define RELEASE_BATCH	64
+
+static unsigned int release_batch_size(unsigned int order)
+{
+	return order >= 9 ? 1 : MIN(RELEASE_BATCH, 512u >> order);
 }
 
 /*
@@ -141,6 +156,35 @@ static mfn_t alloc_extent(struct domain *d, unsigned int order, uint64_t cmd, ui
 	return mfn;
 }
 
+/* decrease_reservation from extent done on: batches of claims, each freed after one flush. */
+static long decrease(struct domain *d, uint64_t cmd, uint64_t arg, const struct xen_memory_reservation *r,
+		     uint64_t done)
+{
+	unsigned int order = r->extent_order, max = release_batch_size(order), n;
+	uint64_t start = done;
+	mfn_t batch[RELEASE_BATCH];
+	bool failed = false;
+
+	while (done < r->nr_extents && !failed) {
+		if (done > start && hypercall_preempt_check())
+			return hypercall_create_continuation(__HYPERVISOR_memory_op,
+							     (cmd & MEMOP_CMD_MASK) | (done << MEMOP_EXTENT_SHIFT),
+							     arg, 0, 0, 0);
+		for (n = 0; n < max && done + n < r->nr_extents; n++) {
+			uint64_t slot = r->extent_start + (done + n) * sizeof(xen_pfn_t), val;
+
+			if (copy_from_guest(&val, slot, sizeof(val)) < 0 || release_claim(d, val, order) < 0) {
+				failed = true;
+				break;
+			}
+			batch[n] = val;
+		}
+		release_batch_end(d, batch, n, order);
+		done += n;
+	}
+	return (long)done;
+}
+
 /*
  * Returns extents done, counted from the start extent; errors end the batch
  * early, as Xen's reservation calls do. cmd is the whole unsigned long:
@@ -162,6 +206,8 @@ static long reservation(struct domain *d, uint64_t cmd, uint64_t arg, const stru
 	/* Frames a half-done page-table release still holds must be free before the guest can give them back. */
 	if (pv_mm_finish_deferred(current_vcpu()))
 		return hypercall_create_continuation(__HYPERVISOR_memory_op, cmd, arg, 0, 0, 0);
+	if (op == XENMEM_decrease_reservation)
+		return decrease(d, cmd, arg, r, done);
 	for (; done < r->nr_extents; done++) {
 		uint64_t slot = r->extent_start + done * sizeof(xen_pfn_t), val;
 		mfn_t mfn;
@@ -172,11 +218,6 @@ static long reservation(struct domain *d, uint64_t cmd, uint64_t arg, const stru
 							     arg, 0, 0, 0);
 		if (op != XENMEM_increase_reservation && copy_from_guest(&val, slot, sizeof(val)) < 0)
 			break;
-		if (op == XENMEM_decrease_reservation) {
-			if (release_extent(d, val, r->extent_order) < 0)
-				break;
-			continue;
-		}
 		mfn = alloc_extent(d, r->extent_order, (cmd & MEMOP_CMD_MASK) | (done << MEMOP_EXTENT_SHIFT), arg,
 				   &again);
 		if (again)
