@@ -32,8 +32,8 @@
  * SCHEDOP_shutdown_code (struct sched_shutdown): record the reason a later
  *   shutdown will carry (Linux sets it before a crash dump); returns 0.
  * SCHEDOP_remote_shutdown (struct sched_remote_shutdown): shut another
- *   domain down. The privileged domain only (or a domain naming itself);
- *   -EPERM otherwise, -ESRCH for no such domain.
+ *   domain down. The privileged domain only, as on Xen 4.17 (a domU naming
+ *   itself gets -EPERM too); -ESRCH for no such domain, checked first.
  * SCHEDOP_watchdog (struct sched_watchdog): id 0 arms a new watchdog with
  *   timeout seconds and returns its id (1, 2); a later call with that id
  *   and a timeout re-arms it, timeout 0 frees it. A watchdog that expires

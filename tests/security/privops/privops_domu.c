@@ -128,6 +128,18 @@ static void evtchn_forms(void)
 	tc_check(po_alloc_unbound(DOMID_SELF, VICTIM) > 0, "in our own table it works");
 }
 
+/* Only the control domain shuts other domains down; as on Xen 4.17, a domU may not name even itself here. */
+static void sched_forms(void)
+{
+	struct sched_remote_shutdown rs = { .domain_id = VICTIM, .reason = SHUTDOWN_poweroff };
+
+	tc_expect_eq(hyp_sched_op(SCHEDOP_remote_shutdown, RT_PTR(&rs)), -XEN_EPERM, "remote_shutdown of dom0");
+	rs.domain_id = 1;
+	tc_expect_eq(hyp_sched_op(SCHEDOP_remote_shutdown, RT_PTR(&rs)), -XEN_EPERM, "remote_shutdown of itself");
+	rs.domain_id = NOBODY;
+	tc_expect_eq(hyp_sched_op(SCHEDOP_remote_shutdown, RT_PTR(&rs)), -XEN_ESRCH, "remote_shutdown of no domain");
+}
+
 void test_main(void)
 {
 	if (rt_page_init() < 0) {
@@ -139,4 +151,5 @@ void test_main(void)
 	reservations();
 	mmu_forms();
 	evtchn_forms();
+	sched_forms();
 }
