@@ -102,6 +102,13 @@ static void dom0_update(const struct skiff_dominfo *info)
 
 	if ((info->flags & SKIFF_DOMINFO_privileged) || dom0_toolstack_abandoned(info->domid))
 		return;
+	if (dd && dd->gone && info->state < SKIFF_DOMSTATE_shutdown) {
+		/* The domid went to a new domain (the hypervisor reuses them): everything of the old one was let go. */
+		struct dom0_domain *next = dd->next;
+
+		memset(dd, 0, sizeof(*dd));
+		dd->next = next;
+	}
 	if (!dd) {
 		dd = calloc(1, sizeof(*dd));
 		if (!dd)
@@ -132,6 +139,8 @@ static void dom0_update(const struct skiff_dominfo *info)
 		dom0_store_detach(dd);
 		dom0_console_detach(dd);
 		dd->gone = true;
+		if (info->state == SKIFF_DOMSTATE_shutdown)
+			dom0_ctl_domain_shut_down(info);
 	}
 }
 

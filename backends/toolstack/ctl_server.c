@@ -446,6 +446,17 @@ static int dispatch(struct ctl_server *s, uint32_t id, struct ctl_req *r, char *
 		return op_put(s, id, r);
 	if (str_eq(op, "create"))
 		return op_create(s, id, r, err, err_len);
+	if (str_eq(op, "poweroff")) {
+		if (unused_arg(r))
+			return -CTL_EINVAL;
+		if (!s->ts->poweroff)
+			return -CTL_ENOSYS;
+		/* The toolstack only schedules it: the answer must leave before the machine stops. */
+		rc = s->ts->poweroff(s->ts->ctx);
+		if (rc == 0)
+			respond_status(s, id, 0, NULL);
+		return rc;
+	}
 	for (unsigned int i = 0; i < sizeof(domain_ops) / sizeof(domain_ops[0]); i++) {
 		if (str_eq(op, domain_ops[i])) {
 			rc = op_domain(s, op, r, err, err_len);
