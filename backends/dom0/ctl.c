@@ -3,6 +3,7 @@
 #include <pvabi/memory.h>
 #include <pvabi/sched.h>
 #include "rt.h"
+#include "rt_event.h"
 #include "rt_page.h"
 #include "rt_timer.h"
 #include "ctl_server.h"
@@ -14,6 +15,8 @@
 #define CTL_PORT		1		/* QEMU's virtserialport nr=1 (tools/qemu-run --control) */
 #define CTL_SMALL		(64 * 1024)	/* blobs up to this from the heap, bigger from vmem */
 #define CTL_SEND_TIMEOUT_NS	(10ULL * 1000000000ULL)
+#define CTL_MAX_ATTACHED	8
+#define CTL_EVQ			(32 * 1024)	/* console events waiting for the event loop */
 
 static struct {
 	bool up;			/* the device is there: the host manages this machine */
@@ -21,6 +24,16 @@ static struct {
 	struct vcons vc;
 	struct ctl_server srv;
 	uint64_t resets;
+	uint32_t attached[CTL_MAX_ATTACHED];	/* domids + 1 whose console the host follows; 0: free */
+	/*
+	 * Console events are queued and sent from the event loop: a line can
+	 * come from inside a wait of a write in progress (the event dispatch),
+	 * and frames must not interleave. Each entry: 2 bytes of length, then
+	 * the record.
+	 */
+	char evq[CTL_EVQ];
+	size_t evq_len;
+	uint64_t events, events_dropped;
 } ctl;
 
 /* ------------------------------------------------------------ the toolstack -- */
@@ -169,6 +182,37 @@ static int ts_domu(uint32_t domid, struct skiff_dominfo *info)
 	return domid == 0 || (info->flags & SKIFF_DOMINFO_privileged) ? -XEN_EPERM : 0;
 }
 
+static uint32_t *ctl_attached(uint32_t domid)
+{
+	for (unsigned int i = 0; i < CTL_MAX_ATTACHED; i++)
+		if (ctl.attached[i] == domid + 1)
+			return &ctl.attached[i];
+	return NULL;
+}
+
+static void ctl_queue_event(uint32_t domid, const char *data, size_t len, bool end)
+{
+	static char rec[CONS_BACK_LINE * 3 + 64];
+	struct ctl_buf b;
+
+	ctl_buf_init(&b, rec, sizeof(rec));
+	ctl_put_str(&b, "event", "console");
+	ctl_put_u64(&b, "domid", domid);
+	if (end)
+		ctl_put_str(&b, "end", "1");
+	else
+		ctl_put_bytes(&b, "data", data, len);
+	ctl_end_record(&b);
+	if (b.overflow || ctl.evq_len + 2 + b.len > sizeof(ctl.evq)) {
+		ctl.events_dropped++;	/* a host that does not read loses console lines, not dom0's memory */
+		return;
+	}
+	ctl.evq[ctl.evq_len] = (char)(b.len & 0xff);
+	ctl.evq[ctl.evq_len + 1] = (char)(b.len >> 8);
+	memcpy(ctl.evq + ctl.evq_len + 2, rec, b.len);
+	ctl.evq_len += 2 + b.len;
+}
+
 static int ts_destroy(void *ctx, uint32_t domid)
 {
 	int rc = ts_domu(domid, NULL);
@@ -179,6 +223,10 @@ static int ts_destroy(void *ctx, uint32_t domid)
 	rc = (int)ctl_domctl_dom(SKIFF_DOMCTL_destroydomain, domid);
 	if (rc == 0)
 		dom0_domains_scan();	/* let go of its console, store and devices now */
+	if (rc == 0 && ctl_attached(domid)) {
+		ctl_queue_event(domid, NULL, 0, true);	/* an xl console following it ends */
+		*ctl_attached(domid) = 0;
+	}
 	return rc;
 }
 
@@ -263,6 +311,66 @@ static int ts_rename(void *ctx, uint32_t domid, const char *name, char *err, siz
 	return -XEN_ENOSYS;
 }
 
+void dom0_ctl_console_line(uint32_t domid, const char *line, size_t len)
+{
+	static char with_nl[CONS_BACK_LINE + CONS_BACK_NAME + 24];
+	const char *p = memchr(line, ')', len);
+
+	if (!ctl.up || !ctl_attached(domid))
+		return;
+	/* xl console shows the guest's own text: the log's "(dN name) " prefix goes. */
+	if (p && (size_t)(p - line) + 2 <= len) {
+		len -= (size_t)(p - line) + 2;
+		line = p + 2;
+	}
+	if (len > sizeof(with_nl) - 1)
+		len = sizeof(with_nl) - 1;
+	memcpy(with_nl, line, len);
+	with_nl[len] = '\n';
+	ctl_queue_event(domid, with_nl, len + 1, false);
+}
+
+static int ts_console(void *ctx, uint32_t domid, bool attach)
+{
+	uint32_t *slot = ctl_attached(domid);
+	int rc = ts_domu(domid, NULL);
+
+	(void)ctx;
+	if (rc)
+		return rc;
+	if (!attach) {
+		if (slot)
+			*slot = 0;
+		return 0;
+	}
+	if (slot)
+		return 0;
+	for (unsigned int i = 0; i < CTL_MAX_ATTACHED; i++) {
+		if (!ctl.attached[i]) {
+			ctl.attached[i] = domid + 1;
+			return 0;
+		}
+	}
+	return -XEN_ENOSPC;
+}
+
+static int ts_console_input(void *ctx, uint32_t domid, const char *data, size_t len)
+{
+	int rc = ts_domu(domid, NULL);
+
+	(void)ctx;
+	if (rc)
+		return rc;
+	for (struct dom0_domain *dd = dom0_domains; dd; dd = dd->next) {
+		if (dd->info.domid == domid && !dd->gone && dd->console_up) {
+			if (cons_back_input(&dd->cons, data, len))
+				rt_event_send(dd->console_port);
+			return 0;
+		}
+	}
+	return -XEN_ENODEV;	/* no console served (yet) */
+}
+
 static int ts_poweroff(void *ctx)
 {
 	(void)ctx;
@@ -273,7 +381,7 @@ static int ts_poweroff(void *ctx)
 static const struct ctl_toolstack ctl_ts = {
 	.list = ts_list, .info = ts_info, .create = ts_create, .destroy = ts_destroy, .pause = ts_pause,
 	.unpause = ts_unpause, .shutdown = ts_shutdown, .mem_set = ts_mem_set, .mem_max = ts_mem_max,
-	.rename = ts_rename, .poweroff = ts_poweroff,
+	.rename = ts_rename, .poweroff = ts_poweroff, .console = ts_console, .console_input = ts_console_input,
 };
 
 /* ------------------------------------------------------------- the platform -- */
@@ -352,6 +460,10 @@ void dom0_ctl_domain_shut_down(const struct skiff_dominfo *info)
 
 	if (!ctl.up)
 		return;
+	if (ctl_attached(info->domid)) {
+		ctl_queue_event(info->domid, NULL, 0, true);
+		*ctl_attached(info->domid) = 0;
+	}
 	/* on_reboot=restart would build it again from its kernel: not kept yet, so a reboot ends it too. */
 	rc = ctl_domctl_dom(SKIFF_DOMCTL_destroydomain, info->domid);
 	rt_printf("dom0: d%u (%s) shut down (%s): %s\n", info->domid, info->name, reason,
@@ -365,6 +477,14 @@ void dom0_ctl_poll(void)
 	if (!ctl.up)
 		return;
 	vcons_poll(&ctl.vc);
+	for (size_t off = 0; off + 2 <= ctl.evq_len;) {
+		size_t n = (uint8_t)ctl.evq[off] | ((size_t)(uint8_t)ctl.evq[off + 1] << 8);
+
+		ctl_server_event(&ctl.srv, ctl.evq + off + 2, n);
+		ctl.events++;
+		off += 2 + n;
+	}
+	ctl.evq_len = 0;
 	if (rt_now_ns() - last_tick > 1000000000ULL) {
 		last_tick = rt_now_ns();
 		ctl_server_tick(&ctl.srv);

@@ -64,6 +64,8 @@ void dom0_ctl_init(void);
 void dom0_ctl_poll(void);
 /* Whether the host manages this machine: then dom0 stays up when the last guest goes. */
 bool dom0_ctl_active(void);
+/* A line of a domain's console ("(dN name) " first): an event for the host's xl console while attached. */
+void dom0_ctl_console_line(uint32_t domid, const char *line, size_t len);
 /* A domU shut down: on a managed machine the toolstack destroys it, as xl does (on_poweroff=destroy). */
 void dom0_ctl_domain_shut_down(const struct skiff_dominfo *info);
 

@@ -18,7 +18,9 @@ long dom0_domctl(struct skiff_domctl *op)
 
 static void dom0_console_line(void *ctx, const char *line, size_t len)
 {
-	(void)ctx;
+	const struct dom0_domain *dd = ctx;
+
+	dom0_ctl_console_line(dd->info.domid, line, len);
 	/* The hypervisor's console adds dom0's own prefix and escapes what a terminal must not see. */
 	char buf[CONS_BACK_LINE + CONS_BACK_NAME + 24];
 
@@ -61,8 +63,7 @@ static void dom0_console_attach(struct dom0_domain *dd)
 		return;
 	}
 	dd->console_port = (evtchn_port_t)rc;
-	cons_back_init(&dd->cons, dd->info.domid, dd->info.name, dd->console_map.va, dom0_console_line,
-		       NULL);
+	cons_back_init(&dd->cons, dd->info.domid, dd->info.name, dd->console_map.va, dom0_console_line, dd);
 	dd->console_up = true;
 	rt_printf("dom0: serving the console of d%u (%s): grant %u, port %u\n", dd->info.domid,
 		  dd->info.name, dd->info.console_gref, dd->console_port);
