@@ -431,9 +431,9 @@ static const char *ts_name(const struct ts_domain *t, unsigned int ordinal)
  * paused; on any failure it is destroyed again, the reason printed and
  * put in why (when given). 0 or a negative Xen errno.
  */
-static long ts_build_image(const struct ts_domain *t, unsigned int ordinal, const uint8_t *kernel, uint64_t klen,
-			   const uint8_t *initrd, uint64_t rlen, bool paused, domid_t *domid_out, char *why,
-			   size_t why_len)
+static long ts_build_image(const struct ts_domain *t, unsigned int ordinal, const char *from, const uint8_t *kernel,
+			   uint64_t klen, const uint8_t *initrd, uint64_t rlen, bool paused, domid_t *domid_out,
+			   char *why, size_t why_len)
 {
 	static struct pvb_result res;
 	struct ts_platform plat;
@@ -454,9 +454,9 @@ static long ts_build_image(const struct ts_domain *t, unsigned int ordinal, cons
 		ts_platform_init(&plat, domid);
 		err = pvb_build(&plat.ops, &a, &res);
 		if (err)
-			rt_printf("dom0: building d%u failed: %s (error %ld)\n", domid, res.why, err);
+			rt_printf("dom0: building d%u%s failed: %s (error %ld)\n", domid, from, res.why, err);
 	} else {
-		rt_printf("dom0: cannot create a domain: error %ld\n", err);
+		rt_printf("dom0: cannot start building%s: error %ld\n", from, err);
 	}
 	if (!err && !paused)
 		err = ts_domain_op(SKIFF_DOMCTL_unpausedomain, domid);
@@ -467,7 +467,7 @@ static long ts_build_image(const struct ts_domain *t, unsigned int ordinal, cons
 			ts_abandoned[ts_nr_abandoned++] = domid;
 		return err;
 	}
-	rt_printf("dom0: built d%u: %lu MiB, %lu KiB kernel, entry %lx, command line '%s'\n", domid,
+	rt_printf("dom0: built d%u%s: %lu MiB, %lu KiB kernel, entry %lx, command line '%s'\n", domid, from,
 		  (unsigned long)(a.nr_pages >> 8), (unsigned long)(res.kernel_len >> 10),
 		  (unsigned long)res.lay.entry, t->spec.cmdline ? t->spec.cmdline : "");
 	*domid_out = domid;
@@ -481,14 +481,16 @@ static bool ts_build_one(const struct ts_domain *t, unsigned int ordinal)
 	uint8_t *kernel, *initrd = NULL;
 	domid_t domid = 0;
 	long err = 0;
+	char from[24];
 
+	snprintf(from, sizeof(from), " from module %u", t->kernel);
 	kernel = ts_module_load(t->kernel, &klen, &err);
 	if (kernel && t->has_initrd)
 		initrd = ts_module_load(t->initrd, &rlen, &err);
 	if (!err)
-		err = ts_build_image(t, ordinal, kernel, klen, initrd, rlen, false, &domid, NULL, 0);
+		err = ts_build_image(t, ordinal, from, kernel, klen, initrd, rlen, false, &domid, NULL, 0);
 	else
-		rt_printf("dom0: cannot read module %u: error %ld\n", t->kernel, err);
+		rt_printf("dom0: cannot start building from module %u: error %ld\n", t->kernel, err);
 	if (kernel)
 		ts_free(NULL, kernel, klen ? klen : 1);
 	if (initrd)
@@ -498,7 +500,6 @@ static bool ts_build_one(const struct ts_domain *t, unsigned int ordinal)
 		return false;
 	}
 	dom0_result_expect(domid, ts_name(t, ordinal), t->spec.expect, false);
-	rt_printf("dom0: d%u is module %u's domain\n", domid, t->kernel);
 	return true;
 }
 
@@ -552,7 +553,7 @@ long dom0_toolstack_create(const char *cfg_text, size_t cfg_len, const uint8_t *
 	}
 	memset(&t, 0, sizeof(t));
 	ts_from_cfg(&t, &cfg);
-	rc = ts_build_image(&t, ordinal++, kernel, klen, ramdisk, rlen, paused, domid, why, sizeof(why));
+	rc = ts_build_image(&t, ordinal++, "", kernel, klen, ramdisk, rlen, paused, domid, why, sizeof(why));
 	if (rc == -XEN_ENOMEM)
 		snprintf(err, err_len, "not enough free memory for %lu MiB", (unsigned long)cfg.memory_mib);
 	else if (rc == -XEN_EEXIST)
