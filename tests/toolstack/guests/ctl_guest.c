@@ -3,6 +3,7 @@
  * what a PV guest's toolstack-facing side does. It prints a numbered tick every 200 ms (so a paused
  * domain is seen to stop), reports its memory/target when the toolstack changes it, and obeys
  * control/shutdown as Linux does: it clears the node, then shuts down with the reason asked for.
+ * With "stubborn" on its command line it only says so and keeps running: the toolstack must destroy it.
  */
 #include <pvabi/sched.h>
 #include "test.h"
@@ -19,6 +20,16 @@ static char *read_node(struct xs_handle *h, const char *path)
 	return xs_read(h, XBT_NULL, path, &len);
 }
 
+static bool stubborn(void)
+{
+	const char *p = rt_boot.si->cmd_line;
+
+	for (; *p; p++)
+		if ((p == rt_boot.si->cmd_line || p[-1] == ' ') && strncmp(p, "stubborn", 8) == 0)
+			return true;
+	return false;
+}
+
 /* control/shutdown: "" (nothing asked), or poweroff / reboot / halt as xl writes them. */
 static void check_shutdown(struct xs_handle *h)
 {
@@ -30,6 +41,11 @@ static void check_shutdown(struct xs_handle *h)
 		return;
 	}
 	reason = strcmp(v, "reboot") == 0 ? SHUTDOWN_reboot : SHUTDOWN_poweroff;
+	if (stubborn()) {
+		rt_printf("ctl_guest: control/shutdown = %s: ignored (stubborn)\n", v);
+		xs_free(h, v);
+		return;
+	}
 	rt_printf("ctl_guest: control/shutdown = %s: shutting down\n", v);
 	xs_free(h, v);
 	xs_write(h, XBT_NULL, "control/shutdown", "", 0);
