@@ -38,6 +38,14 @@ long dom0_domctl(struct skiff_domctl *op);
  * built them; returns how many started, and in *domains how many the modules asked for.
  */
 unsigned int dom0_toolstack_boot(unsigned int *domains);
+/*
+ * Builds a domain from a domain file's text and the kernel (and ramdisk)
+ * bytes (the control channel's create); *domid and name on success, else
+ * a negative Xen errno and a message for a person in err.
+ */
+long dom0_toolstack_create(const char *cfg_text, size_t cfg_len, const uint8_t *kernel, uint64_t klen,
+			   const uint8_t *ramdisk, uint64_t rlen, bool paused, domid_t *domid, char *name,
+			   size_t name_len, char *err, size_t err_len);
 /* A domain the toolstack failed to build and could not destroy (it stays created until the machine stops). */
 bool dom0_toolstack_abandoned(domid_t domid);
 
@@ -58,6 +66,16 @@ unsigned int dom0_results_report(void);
 /* console_input.c: serial input to the chosen domain's console (VIRQ_CONSOLE, and polled by the tick). */
 long dom0_console_input_init(void);
 void dom0_console_input_poll(void);
+
+/* ctl.c: the control channel (docs/CONTROL.md) on the virtio-console port, when QEMU gives dom0 one. */
+void dom0_ctl_init(void);
+void dom0_ctl_poll(void);
+/* Whether the host manages this machine: then dom0 stays up when the last guest goes. */
+bool dom0_ctl_active(void);
+/* A line of a domain's console ("(dN name) " first): an event for the host's xl console while attached. */
+void dom0_ctl_console_line(uint32_t domid, const char *line, size_t len);
+/* A domU shut down: on a managed machine the toolstack destroys it, as xl does (on_poweroff=destroy). */
+void dom0_ctl_domain_shut_down(const struct skiff_dominfo *info);
 
 /* store.c: xenstored for the domUs (core from backends/xenstored). */
 long dom0_store_init(void);

@@ -18,7 +18,9 @@ long dom0_domctl(struct skiff_domctl *op)
 
 static void dom0_console_line(void *ctx, const char *line, size_t len)
 {
-	(void)ctx;
+	const struct dom0_domain *dd = ctx;
+
+	dom0_ctl_console_line(dd->info.domid, line, len);
 	/* The hypervisor's console adds dom0's own prefix and escapes what a terminal must not see. */
 	char buf[CONS_BACK_LINE + CONS_BACK_NAME + 24];
 
@@ -61,8 +63,7 @@ static void dom0_console_attach(struct dom0_domain *dd)
 		return;
 	}
 	dd->console_port = (evtchn_port_t)rc;
-	cons_back_init(&dd->cons, dd->info.domid, dd->info.name, dd->console_map.va, dom0_console_line,
-		       NULL);
+	cons_back_init(&dd->cons, dd->info.domid, dd->info.name, dd->console_map.va, dom0_console_line, dd);
 	dd->console_up = true;
 	rt_printf("dom0: serving the console of d%u (%s): grant %u, port %u\n", dd->info.domid,
 		  dd->info.name, dd->info.console_gref, dd->console_port);
@@ -102,6 +103,13 @@ static void dom0_update(const struct skiff_dominfo *info)
 
 	if ((info->flags & SKIFF_DOMINFO_privileged) || dom0_toolstack_abandoned(info->domid))
 		return;
+	if (dd && dd->gone && info->state < SKIFF_DOMSTATE_shutdown) {
+		/* The domid went to a new domain (the hypervisor reuses them): everything of the old one was let go. */
+		struct dom0_domain *next = dd->next;
+
+		memset(dd, 0, sizeof(*dd));
+		dd->next = next;
+	}
 	if (!dd) {
 		dd = calloc(1, sizeof(*dd));
 		if (!dd)
@@ -132,6 +140,8 @@ static void dom0_update(const struct skiff_dominfo *info)
 		dom0_store_detach(dd);
 		dom0_console_detach(dd);
 		dd->gone = true;
+		if (info->state == SKIFF_DOMSTATE_shutdown)
+			dom0_ctl_domain_shut_down(info);
 	}
 }
 

@@ -61,15 +61,17 @@ void rt_app_main(void)
 	/* The disks before the guests that may use them. */
 	dom0_blk_init();
 	dom0_net_init();
+	dom0_ctl_init();
 	dom0_toolstack_boot(&wanted);
 	rt_timer_arm(&dom0_tick, rt_now_ns() + DOM0_POLL_NS, dom0_on_tick, NULL);
 	for (;;) {
 		dom0_blk_poll();
 		dom0_net_poll();
+		dom0_ctl_poll();
 		if (dom0_rescan) {
 			dom0_rescan = false;
 			/* Domains the boot modules asked for and none came up: nothing to serve either. */
-			if (dom0_domains_scan() == 0 && (dom0_domains || wanted)) {
+			if (dom0_domains_scan() == 0 && (dom0_domains || wanted) && !dom0_ctl_active()) {
 				/* dom0's own end tells the machine whether the domains it built ended as expected. */
 				unsigned int bad = dom0_results_report();
 

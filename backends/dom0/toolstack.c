@@ -271,6 +271,8 @@ static uint8_t *ts_module_load(uint32_t index, uint64_t *len, long *err)
 	return buf;
 }
 
+static void ts_from_cfg(struct ts_domain *t, const struct xlcfg_domain *cfg);
+
 /*
  * A domain file (@domfile, xl.cfg, checked on the host already) for the
  * kernel before it: parsed again here, the file's values win over the
@@ -300,20 +302,7 @@ static void ts_apply_domfile(struct ts_domain *t, uint32_t index)
 		t->bad_domfile = true;
 		return;
 	}
-	memcpy(t->spec.name, cfg.name, sizeof(t->spec.name));
-	t->spec.name[sizeof(t->spec.name) - 1] = '\0';
-	if (cfg.uuid_set) {
-		memcpy(t->spec.uuid, cfg.uuid, sizeof(t->spec.uuid));
-		t->spec.uuid_set = true;
-	}
-	t->spec.mem = cfg.memory_mib << 20;
-	t->spec.maxmem = cfg.maxmem_mib << 20;
-	t->vcpus = cfg.maxvcpus ? cfg.maxvcpus : cfg.vcpus;
-	t->spec.weight = cfg.weight;
-	t->spec.cap = cfg.cap;
-	t->spec.cpus = cfg.cpumask == ~0ULL ? 0 : cfg.cpumask;
-	snprintf(t->cmdline, sizeof(t->cmdline), "%s", cfg.cmdline);
-	t->spec.cmdline = t->cmdline;
+	ts_from_cfg(t, &cfg);
 }
 
 /*
@@ -441,22 +430,23 @@ static const char *ts_name(const struct ts_domain *t, unsigned int ordinal)
 	return name;
 }
 
-/* Creates, builds and starts one domain; on any failure it is destroyed again and the reason printed. */
-static bool ts_build_one(const struct ts_domain *t, unsigned int ordinal)
+/*
+ * Creates and builds one domain from the image bytes and starts it unless
+ * paused; on any failure it is destroyed again, the reason printed and
+ * put in why (when given). 0 or a negative Xen errno.
+ */
+static long ts_build_image(const struct ts_domain *t, unsigned int ordinal, const char *from, const uint8_t *kernel,
+			   uint64_t klen, const uint8_t *initrd, uint64_t rlen, bool paused, domid_t *domid_out,
+			   char *why, size_t why_len)
 {
 	static struct pvb_result res;
 	struct ts_platform plat;
 	struct pvb_args a = { .cmdline = t->spec.cmdline };
-	uint64_t klen = 0, rlen = 0;
-	uint8_t *kernel, *initrd = NULL;
 	domid_t domid = 0;
-	long err = 0;
+	long err;
 
-	kernel = ts_module_load(t->kernel, &klen, &err);
-	if (kernel && t->has_initrd)
-		initrd = ts_module_load(t->initrd, &rlen, &err);
-	if (!err)
-		err = ts_create(t, ordinal, &domid);
+	res.why[0] = '\0';
+	err = ts_create(t, ordinal, &domid);
 	if (!err)
 		err = ts_shared_info(domid, &a.shared_info_mfn);
 	if (!err) {
@@ -468,30 +458,118 @@ static bool ts_build_one(const struct ts_domain *t, unsigned int ordinal)
 		ts_platform_init(&plat, domid);
 		err = pvb_build(&plat.ops, &a, &res);
 		if (err)
-			rt_printf("dom0: building d%u from module %u failed: %s (error %ld)\n", domid, t->kernel,
-				  res.why, err);
+			rt_printf("dom0: building d%u%s failed: %s (error %ld)\n", domid, from, res.why, err);
 	} else {
-		rt_printf("dom0: cannot start building from module %u: error %ld\n", t->kernel, err);
+		rt_printf("dom0: cannot start building%s: error %ld\n", from, err);
 	}
-	if (!err)
+	if (!err && !paused)
 		err = ts_domain_op(SKIFF_DOMCTL_unpausedomain, domid);
+	if (err) {
+		if (why)
+			snprintf(why, why_len, "%s", res.why[0] ? res.why : "the hypervisor refused it");
+		if (domid && ts_domain_op(SKIFF_DOMCTL_destroydomain, domid) != 0 && ts_nr_abandoned < TS_MAX_DOMAINS)
+			ts_abandoned[ts_nr_abandoned++] = domid;
+		return err;
+	}
+	rt_printf("dom0: built d%u%s: %lu MiB, %lu KiB kernel, entry %lx, command line '%s'\n", domid, from,
+		  (unsigned long)(a.nr_pages >> 8), (unsigned long)(res.kernel_len >> 10),
+		  (unsigned long)res.lay.entry, t->spec.cmdline ? t->spec.cmdline : "");
+	*domid_out = domid;
+	return 0;
+}
+
+/* Creates, builds and starts one domain from its boot modules. */
+static bool ts_build_one(const struct ts_domain *t, unsigned int ordinal)
+{
+	uint64_t klen = 0, rlen = 0;
+	uint8_t *kernel, *initrd = NULL;
+	domid_t domid = 0;
+	long err = 0;
+	char from[24];
+
+	snprintf(from, sizeof(from), " from module %u", t->kernel);
+	kernel = ts_module_load(t->kernel, &klen, &err);
+	if (kernel && t->has_initrd)
+		initrd = ts_module_load(t->initrd, &rlen, &err);
+	if (!err)
+		err = ts_build_image(t, ordinal, from, kernel, klen, initrd, rlen, false, &domid, NULL, 0);
+	else
+		rt_printf("dom0: cannot start building from module %u: error %ld\n", t->kernel, err);
 	if (kernel)
 		ts_free(NULL, kernel, klen ? klen : 1);
 	if (initrd)
 		ts_free(NULL, initrd, rlen ? rlen : 1);
 	if (err) {
-		if (domid && ts_domain_op(SKIFF_DOMCTL_destroydomain, domid) != 0 && ts_nr_abandoned < TS_MAX_DOMAINS)
-			ts_abandoned[ts_nr_abandoned++] = domid;
 		dom0_result_expect(0, ts_name(t, ordinal), t->spec.expect, true);
 		return false;
 	}
 	dom0_result_expect(domid, ts_name(t, ordinal), t->spec.expect, false);
 	if (t->spec.nr_balloon)
 		dom0_balloon_plan(domid, t->spec.balloon, t->spec.nr_balloon);
-	rt_printf("dom0: built d%u from module %u: %lu MiB, %lu KiB kernel, entry %lx, command line '%s'\n", domid,
-		  t->kernel, (unsigned long)(a.nr_pages >> 8), (unsigned long)(res.kernel_len >> 10),
-		  (unsigned long)res.lay.entry, t->spec.cmdline);
 	return true;
+}
+
+/* The options of a parsed domain file on a domain to build. */
+static void ts_from_cfg(struct ts_domain *t, const struct xlcfg_domain *cfg)
+{
+	memcpy(t->spec.name, cfg->name, sizeof(t->spec.name));
+	t->spec.name[sizeof(t->spec.name) - 1] = '\0';
+	if (cfg->uuid_set) {
+		memcpy(t->spec.uuid, cfg->uuid, sizeof(t->spec.uuid));
+		t->spec.uuid_set = true;
+	}
+	t->spec.mem = cfg->memory_mib << 20;
+	t->spec.maxmem = cfg->maxmem_mib << 20;
+	t->vcpus = cfg->maxvcpus ? cfg->maxvcpus : cfg->vcpus;
+	t->spec.weight = cfg->weight;
+	t->spec.cap = cfg->cap;
+	t->spec.cpus = cfg->cpumask == ~0ULL ? 0 : cfg->cpumask;
+	snprintf(t->cmdline, sizeof(t->cmdline), "%s", cfg->cmdline);
+	t->spec.cmdline = t->cmdline;
+}
+
+long dom0_toolstack_create(const char *cfg_text, size_t cfg_len, const uint8_t *kernel, uint64_t klen,
+			   const uint8_t *ramdisk, uint64_t rlen, bool paused, domid_t *domid, char *name,
+			   size_t name_len, char *err, size_t err_len)
+{
+	static struct xlcfg_domain cfg;
+	static struct xlcfg_diags dg;
+	static struct ts_domain t;
+	static unsigned int ordinal = 1000;	/* past any boot module's: the default UUIDs stay apart */
+	char why[160];
+	long rc;
+
+	memset(&dg, 0, sizeof(dg));
+	if (xlcfg_parse(cfg_text, cfg_len, &cfg, &dg) != 0) {
+		for (uint32_t i = 0; i < dg.nr && i < XLCFG_MAX_DIAG; i++) {
+			if (dg.d[i].is_error) {
+				snprintf(err, err_len, "domain file:%u: %s", dg.d[i].line, dg.d[i].msg);
+				break;
+			}
+		}
+		return -XEN_EINVAL;
+	}
+	if (cfg.ramdisk[0] && !ramdisk) {
+		snprintf(err, err_len, "the domain file names a ramdisk and none was sent");
+		return -XEN_EINVAL;
+	}
+	/* More than the whole machine: refused before anything is created (less than it, populate decides). */
+	if ((cfg.memory_mib << 8) > (uint64_t)hyp_memory_op(XENMEM_maximum_ram_page, 0)) {
+		snprintf(err, err_len, "%lu MiB asked: more than the machine's memory", (unsigned long)cfg.memory_mib);
+		return -XEN_ENOMEM;
+	}
+	memset(&t, 0, sizeof(t));
+	ts_from_cfg(&t, &cfg);
+	rc = ts_build_image(&t, ordinal++, "", kernel, klen, ramdisk, rlen, paused, domid, why, sizeof(why));
+	if (rc == -XEN_ENOMEM)
+		snprintf(err, err_len, "not enough free memory for %lu MiB", (unsigned long)cfg.memory_mib);
+	else if (rc == -XEN_EEXIST)
+		snprintf(err, err_len, "domain name %s is already in use", cfg.name);
+	else if (rc)
+		snprintf(err, err_len, "building %s failed: %s", cfg.name, why);
+	else
+		snprintf(name, name_len, "%s", cfg.name);
+	return rc;
 }
 
 /*

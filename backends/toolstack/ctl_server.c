@@ -412,6 +412,34 @@ static int op_domain(struct ctl_server *s, const char *op, struct ctl_req *r, ch
 				       ts->mem_max(ts->ctx, (uint32_t)domid, kib);
 }
 
+static int op_console(struct ctl_server *s, uint32_t id, const char *op, struct ctl_req *r)
+{
+	uint64_t domid;
+	const char *v;
+	int rc;
+
+	if (!arg_u64(r, "domid", 0x7fef, &domid))
+		return -CTL_EINVAL;
+	if (str_eq(op, "console")) {
+		v = arg(r, "attach");
+		if (!v || (!str_eq(v, "0") && !str_eq(v, "1")) || unused_arg(r))
+			return -CTL_EINVAL;
+		if (!s->ts->console)
+			return -CTL_ENOSYS;
+		rc = s->ts->console(s->ts->ctx, (uint32_t)domid, str_eq(v, "1"));
+	} else {
+		v = arg(r, "data");
+		if (!v || unused_arg(r))
+			return -CTL_EINVAL;
+		if (!s->ts->console_input)
+			return -CTL_ENOSYS;
+		rc = s->ts->console_input(s->ts->ctx, (uint32_t)domid, v, strlen(v));
+	}
+	if (rc == 0)
+		respond_status(s, id, 0, NULL);
+	return rc;
+}
+
 static int dispatch(struct ctl_server *s, uint32_t id, struct ctl_req *r, char *err, size_t err_len)
 {
 	static const char *const domain_ops[] = { "destroy", "pause", "unpause", "shutdown", "rename",
@@ -446,6 +474,19 @@ static int dispatch(struct ctl_server *s, uint32_t id, struct ctl_req *r, char *
 		return op_put(s, id, r);
 	if (str_eq(op, "create"))
 		return op_create(s, id, r, err, err_len);
+	if (str_eq(op, "console") || str_eq(op, "console_input"))
+		return op_console(s, id, op, r);
+	if (str_eq(op, "poweroff")) {
+		if (unused_arg(r))
+			return -CTL_EINVAL;
+		if (!s->ts->poweroff)
+			return -CTL_ENOSYS;
+		/* The toolstack only schedules it: the answer must leave before the machine stops. */
+		rc = s->ts->poweroff(s->ts->ctx);
+		if (rc == 0)
+			respond_status(s, id, 0, NULL);
+		return rc;
+	}
 	for (unsigned int i = 0; i < sizeof(domain_ops) / sizeof(domain_ops[0]); i++) {
 		if (str_eq(op, domain_ops[i])) {
 			rc = op_domain(s, op, r, err, err_len);

@@ -56,6 +56,11 @@ struct ctl_toolstack {
 	int (*mem_set)(void *ctx, uint32_t domid, uint64_t kib);
 	int (*mem_max)(void *ctx, uint32_t domid, uint64_t kib);
 	int (*rename)(void *ctx, uint32_t domid, const char *name, char *err, size_t err_len);
+	/* Powers the machine off once the answer is out (./skiff down, after the guests are gone); NULL: -ENOSYS. */
+	int (*poweroff)(void *ctx);
+	/* xl console: while attached the toolstack sends the domain's output as console events; NULL: -ENOSYS. */
+	int (*console)(void *ctx, uint32_t domid, bool attach);
+	int (*console_input)(void *ctx, uint32_t domid, const char *data, size_t len);
 };
 
 /* What the server needs from where it runs (dom0's runtime, or a host program). */

@@ -18,7 +18,7 @@
 
 #define VIRTIO_F_VERSION_1		32
 #define VIRTIO_MSI_NO_VECTOR		0xffff
-#define VIRTIO_PCI_MAX_QUEUES		4
+#define VIRTIO_PCI_MAX_QUEUES		8
 
 /* The common configuration structure (virtio 1.0, 4.1.4.3). */
 struct virtio_pci_common_cfg {

@@ -220,9 +220,36 @@ static int ts_rename(void *ctx, uint32_t domid, const char *name, char *err, siz
 	return 0;
 }
 
+static int poweroffs, attached_to;
+static char console_in[64];
+
+static int ts_poweroff(void *ctx)
+{
+	(void)ctx;
+	poweroffs++;
+	return 0;
+}
+
+static int ts_console(void *ctx, uint32_t domid, bool attach)
+{
+	(void)ctx;
+	attached_to = attach ? (int)domid : -1;
+	return domid == 99 ? -3 : 0;
+}
+
+static int ts_console_input(void *ctx, uint32_t domid, const char *data, size_t len)
+{
+	(void)ctx, (void)domid;
+	ck_assert_uint_lt(len, sizeof(console_in));
+	memcpy(console_in, data, len);
+	console_in[len] = '\0';
+	return 0;
+}
+
 static const struct ctl_toolstack ts = {
 	.list = ts_list, .info = ts_info, .create = ts_create, .destroy = ts_domid, .pause = ts_domid,
 	.unpause = ts_domid, .shutdown = ts_shutdown, .mem_set = ts_mem, .mem_max = ts_mem, .rename = ts_rename,
+	.poweroff = ts_poweroff, .console = ts_console, .console_input = ts_console_input,
 };
 static const struct ctl_platform pl = {
 	.alloc = fake_alloc, .free = fake_free, .sha256 = sha256_buf, .now_ns = fake_now_ns, .send = fake_send,
@@ -238,6 +265,9 @@ static void setup(void)
 	destroyed = -1;
 	alloc_limit = 1 << 20;
 	fake_now = 0;
+	poweroffs = 0;
+	attached_to = -1;
+	console_in[0] = '\0';
 }
 
 static void teardown(void)
@@ -315,6 +345,43 @@ START_TEST(hello_list_and_errors)
 	ck_assert_int_eq(request(10, "op=destroy domid=1"), 0);
 	ck_assert_str_eq(response(9, NULL), "status=0\n");
 	ck_assert_int_eq(destroyed, 1);
+}
+END_TEST
+
+START_TEST(console_and_poweroff_verbs)
+{
+	struct ctl_hdr h;
+
+	ck_assert_int_eq(request(1, "op=console domid=1 attach=2"), 0);
+	ck_assert_ptr_nonnull(strstr(response(0, NULL), "status=-22"));
+	ck_assert_int_eq(request(2, "op=console domid=1"), 0);
+	ck_assert_ptr_nonnull(strstr(response(1, NULL), "status=-22"));
+	ck_assert_int_eq(attached_to, -1);
+	ck_assert_int_eq(request(3, "op=console domid=1 attach=1"), 0);
+	ck_assert_str_eq(response(2, NULL), "status=0\n");
+	ck_assert_int_eq(attached_to, 1);
+	ck_assert_int_eq(request(4, "op=console_input domid=1 data=ls%20-l%0A"), 0);
+	ck_assert_str_eq(response(3, NULL), "status=0\n");
+	ck_assert_str_eq(console_in, "ls -l\n");
+	ck_assert_int_eq(request(5, "op=console_input domid=1"), 0);
+	ck_assert_ptr_nonnull(strstr(response(4, NULL), "status=-22"));
+	/* Powering the machine off takes no argument: a typo must not stop it. */
+	ck_assert_int_eq(request(6, "op=poweroff now=1"), 0);
+	ck_assert_ptr_nonnull(strstr(response(5, NULL), "status=-22"));
+	ck_assert_int_eq(poweroffs, 0);
+	ck_assert_int_eq(request(7, "op=poweroff"), 0);
+	ck_assert_str_eq(response(6, NULL), "status=0\n");
+	ck_assert_int_eq(poweroffs, 1);
+	/* An event goes out as kind 4 with id 0. */
+	{
+		size_t before = sent_len;
+
+		ck_assert_int_eq(ctl_server_event(srv, "event=console domid=1 data=x\n", 29), 0);
+		ck_assert_int_eq(ctl_hdr_decode((const uint8_t *)sent + before, &h), CTL_HDR_OK);
+		ck_assert_uint_eq(h.kind, CTL_EVENT);
+		ck_assert_uint_eq(h.id, 0);
+		ck_assert_uint_eq(h.len, 29);
+	}
 }
 END_TEST
 
@@ -418,6 +485,7 @@ static Suite *ctl_suite(void)
 	tcase_add_checked_fixture(server, setup, teardown);
 	tcase_add_test(server, hello_list_and_errors);
 	tcase_add_test(server, framing_errors);
+	tcase_add_test(server, console_and_poweroff_verbs);
 	tcase_add_test(server, upload_then_create_consumes);
 	tcase_add_test(server, refused_and_oversized_uploads_lose_nothing_else);
 	suite_add_tcase(s, codec);

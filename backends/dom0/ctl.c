@@ -1,0 +1,497 @@
+/* dom0's end of the control channel (docs/CONTROL.md): ctl_server on the virtio-console port, over dom0's toolstack. */
+#include <pvabi/errno.h>
+#include <pvabi/memory.h>
+#include <pvabi/sched.h>
+#include "rt.h"
+#include "rt_event.h"
+#include "rt_page.h"
+#include "rt_timer.h"
+#include "ctl_server.h"
+#include "decompress.h"
+#include "dom0.h"
+#include "virtio_console.h"
+#include "xs_client.h"
+
+#define CTL_PORT		1		/* QEMU's virtserialport nr=1 (tools/qemu-run --control) */
+#define CTL_SMALL		(64 * 1024)	/* blobs up to this from the heap, bigger from vmem */
+#define CTL_SEND_TIMEOUT_NS	(10ULL * 1000000000ULL)
+#define CTL_MAX_ATTACHED	8
+#define CTL_EVQ			(32 * 1024)	/* console events waiting for the event loop */
+
+static struct {
+	bool up;			/* the device is there: the host manages this machine */
+	bool poweroff;			/* asked for; done from the event loop once the answer is out */
+	struct vcons vc;
+	struct ctl_server srv;
+	uint64_t resets;
+	uint32_t attached[CTL_MAX_ATTACHED];	/* domids + 1 whose console the host follows; 0: free */
+	/*
+	 * Console events are queued and sent from the event loop: a line can
+	 * come from inside a wait of a write in progress (the event dispatch),
+	 * and frames must not interleave. Each entry: 2 bytes of length, then
+	 * the record.
+	 */
+	char evq[CTL_EVQ];
+	size_t evq_len;
+	uint64_t events, events_dropped;
+} ctl;
+
+/* ------------------------------------------------------------ the toolstack -- */
+
+static long ctl_domctl_dom(uint32_t cmd, uint32_t domid)
+{
+	struct skiff_domctl op = { .cmd = cmd };
+
+	op.u.dom.domid = (domid_t)domid;
+	return dom0_domctl(&op);
+}
+
+static long ctl_getinfo(uint32_t domid, struct skiff_dominfo *info)
+{
+	struct skiff_domctl op = { .cmd = SKIFF_DOMCTL_getdomaininfo };
+
+	op.u.info.domid = (domid_t)domid;
+	op.u.info.buffer = RT_PTR(info);
+	return dom0_domctl(&op);
+}
+
+/* xl's six state letters: r b p s c d; a domain that runs shows r (the hypervisor does not say blocked). */
+static void ctl_state(const struct skiff_dominfo *in, char out[7])
+{
+	memcpy(out, "------", 7);
+	switch (in->state) {
+	case SKIFF_DOMSTATE_running:
+		out[0] = 'r';
+		break;
+	case SKIFF_DOMSTATE_created:
+	case SKIFF_DOMSTATE_paused:
+		out[2] = 'p';
+		break;
+	case SKIFF_DOMSTATE_shutdown:
+		out[in->shutdown_reason == SHUTDOWN_crash ? 4 : 3] = in->shutdown_reason == SHUTDOWN_crash ? 'c' : 's';
+		break;
+	default:
+		out[5] = 'd';
+		break;
+	}
+}
+
+static void ctl_dominfo(const struct skiff_dominfo *in, struct ctl_dominfo *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->domid = in->domid;
+	snprintf(out->name, sizeof(out->name), "%s", in->domid == 0 ? "Domain-0" : in->name);
+	memcpy(out->uuid, in->handle, sizeof(out->uuid));
+	ctl_state(in, out->state);
+	out->mem_kib = in->tot_pages * 4;
+	out->maxmem_kib = in->max_pages * 4;
+	out->vcpus = in->max_vcpus;
+	out->online_vcpus = in->online_vcpus;
+	out->cpu_time_ns = in->cpu_time_ns;
+}
+
+static int ts_list(void *ctx, int64_t domid, void (*emit)(void *, const struct ctl_dominfo *), void *arg)
+{
+	static struct skiff_dominfo list[SKIFF_DOMCTL_LIST_MAX];
+	struct skiff_domctl op;
+	struct ctl_dominfo d;
+	domid_t from = 0;
+	long rc;
+
+	(void)ctx;
+	if (domid >= 0) {
+		static struct skiff_dominfo one;
+
+		if ((rc = ctl_getinfo((uint32_t)domid, &one)) != 0)
+			return (int)rc;
+		ctl_dominfo(&one, &d);
+		emit(arg, &d);
+		return 0;
+	}
+	for (;;) {
+		memset(&op, 0, sizeof(op));
+		op.cmd = SKIFF_DOMCTL_list_domains;
+		op.u.list.first_domid = from;
+		op.u.list.max_entries = SKIFF_DOMCTL_LIST_MAX;
+		op.u.list.buffer = RT_PTR(list);
+		if ((rc = dom0_domctl(&op)) != 0)
+			return (int)rc;
+		for (uint32_t i = 0; i < op.u.list.nr_entries; i++) {
+			ctl_dominfo(&list[i], &d);
+			emit(arg, &d);
+		}
+		if (op.u.list.nr_entries < SKIFF_DOMCTL_LIST_MAX)
+			return 0;
+		from = (domid_t)(list[SKIFF_DOMCTL_LIST_MAX - 1].domid + 1);
+	}
+}
+
+static void ts_sum_pages(void *arg, const struct ctl_dominfo *d)
+{
+	*(uint64_t *)arg += d->mem_kib;
+}
+
+/* The machine's memory and what no domain holds (the hypervisor's own frames count as free here). */
+static int ts_info(void *ctx, struct ctl_hostinfo *hi)
+{
+	uint64_t used = 0;
+	long frames = hyp_memory_op(XENMEM_maximum_ram_page, 0);
+	int rc;
+
+	(void)ctx;
+	if (frames < 0)
+		return (int)frames;
+	if ((rc = ts_list(NULL, -1, ts_sum_pages, &used)) != 0)
+		return rc;
+	memset(hi, 0, sizeof(*hi));
+	hi->host_cpus = 0;		/* no hypercall tells dom0 yet */
+	hi->mem_kib = (uint64_t)frames * 4;
+	hi->free_kib = hi->mem_kib > used ? hi->mem_kib - used : 0;
+	snprintf(hi->hv_version, sizeof(hi->hv_version), "skiff");
+	return 0;
+}
+
+static int ts_create(void *ctx, const struct ctl_blob *cfg, const struct ctl_blob *kernel, const struct ctl_blob *ramdisk,
+		     bool paused, uint32_t *domid, char *name, size_t name_len, char *err, size_t err_len)
+{
+	domid_t id = 0;
+	long rc;
+
+	(void)ctx;
+	rc = dom0_toolstack_create((const char *)cfg->data, cfg->size, kernel->data, kernel->size,
+				   ramdisk ? ramdisk->data : NULL, ramdisk ? ramdisk->size : 0, paused, &id, name,
+				   name_len, err, err_len);
+	if (rc)
+		return (int)rc;
+	*domid = id;
+	/* Its console and store are served from now on, not from the next VIRQ_DOM_EXC. */
+	dom0_domains_scan();
+	return 0;
+}
+
+/* A domain the verbs may act on: it exists and is not dom0. */
+static int ts_domu(uint32_t domid, struct skiff_dominfo *info)
+{
+	static struct skiff_dominfo scratch;
+	long rc;
+
+	if (!info)
+		info = &scratch;
+	if ((rc = ctl_getinfo(domid, info)) != 0)
+		return (int)rc;
+	return domid == 0 || (info->flags & SKIFF_DOMINFO_privileged) ? -XEN_EPERM : 0;
+}
+
+static uint32_t *ctl_attached(uint32_t domid)
+{
+	for (unsigned int i = 0; i < CTL_MAX_ATTACHED; i++)
+		if (ctl.attached[i] == domid + 1)
+			return &ctl.attached[i];
+	return NULL;
+}
+
+static void ctl_queue_event(uint32_t domid, const char *data, size_t len, bool end)
+{
+	static char rec[CONS_BACK_LINE * 3 + 64];
+	struct ctl_buf b;
+
+	ctl_buf_init(&b, rec, sizeof(rec));
+	ctl_put_str(&b, "event", "console");
+	ctl_put_u64(&b, "domid", domid);
+	if (end)
+		ctl_put_str(&b, "end", "1");
+	else
+		ctl_put_bytes(&b, "data", data, len);
+	ctl_end_record(&b);
+	if (b.overflow || ctl.evq_len + 2 + b.len > sizeof(ctl.evq)) {
+		ctl.events_dropped++;	/* a host that does not read loses console lines, not dom0's memory */
+		return;
+	}
+	ctl.evq[ctl.evq_len] = (char)(b.len & 0xff);
+	ctl.evq[ctl.evq_len + 1] = (char)(b.len >> 8);
+	memcpy(ctl.evq + ctl.evq_len + 2, rec, b.len);
+	ctl.evq_len += 2 + b.len;
+}
+
+static int ts_destroy(void *ctx, uint32_t domid)
+{
+	int rc = ts_domu(domid, NULL);
+
+	(void)ctx;
+	if (rc)
+		return rc;
+	rc = (int)ctl_domctl_dom(SKIFF_DOMCTL_destroydomain, domid);
+	if (rc == 0)
+		dom0_domains_scan();	/* let go of its console, store and devices now */
+	if (rc == 0 && ctl_attached(domid)) {
+		ctl_queue_event(domid, NULL, 0, true);	/* an xl console following it ends */
+		*ctl_attached(domid) = 0;
+	}
+	return rc;
+}
+
+static int ts_pause(void *ctx, uint32_t domid)
+{
+	int rc = ts_domu(domid, NULL);
+
+	(void)ctx;
+	return rc ? rc : (int)ctl_domctl_dom(SKIFF_DOMCTL_pausedomain, domid);
+}
+
+static int ts_unpause(void *ctx, uint32_t domid)
+{
+	int rc = ts_domu(domid, NULL);
+
+	(void)ctx;
+	return rc ? rc : (int)ctl_domctl_dom(SKIFF_DOMCTL_unpausedomain, domid);
+}
+
+static int ctl_xs_write(uint32_t domid, const char *node, const char *val)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/local/domain/%u/%s", domid, node);
+	if (!xs_write(dom0_store_xs(), XBT_NULL, path, val, (unsigned int)strlen(val)))
+		return -XEN_EIO;
+	dom0_store_flush();	/* the guest's watch fires now, not at its next request */
+	return 0;
+}
+
+/* As xl: the guest is asked through control/shutdown; it decides, the caller waits with list (-w). */
+static int ts_shutdown(void *ctx, uint32_t domid, bool reboot)
+{
+	int rc = ts_domu(domid, NULL);
+
+	(void)ctx;
+	return rc ? rc : ctl_xs_write(domid, "control/shutdown", reboot ? "reboot" : "poweroff");
+}
+
+/* The balloon target: the guest's driver reads memory/target; more than its maximum is refused. */
+static int ts_mem_set(void *ctx, uint32_t domid, uint64_t kib)
+{
+	static struct skiff_dominfo info;
+	char val[24];
+	int rc = ts_domu(domid, &info);
+
+	(void)ctx;
+	if (rc)
+		return rc;
+	if (kib > info.max_pages * 4)
+		return -XEN_EINVAL;
+	snprintf(val, sizeof(val), "%lu", (unsigned long)kib);
+	return ctl_xs_write(domid, "memory/target", val);
+}
+
+static int ts_mem_max(void *ctx, uint32_t domid, uint64_t kib)
+{
+	struct skiff_domctl op = { .cmd = SKIFF_DOMCTL_max_mem };
+	char val[24];
+	int rc = ts_domu(domid, NULL);
+	long r;
+
+	(void)ctx;
+	if (rc)
+		return rc;
+	op.u.mem.domid = (domid_t)domid;
+	op.u.mem.value = kib / 4;
+	if ((r = dom0_domctl(&op)) != 0)
+		return (int)r;
+	snprintf(val, sizeof(val), "%lu", (unsigned long)kib);
+	return ctl_xs_write(domid, "memory/static-max", val);
+}
+
+static int ts_rename(void *ctx, uint32_t domid, const char *name, char *err, size_t err_len)
+{
+	int rc = ts_domu(domid, NULL);
+
+	(void)ctx, (void)name;
+	if (rc)
+		return rc;
+	snprintf(err, err_len, "rename: the hypervisor keeps a domain's name and cannot change it yet");
+	return -XEN_ENOSYS;
+}
+
+void dom0_ctl_console_line(uint32_t domid, const char *line, size_t len)
+{
+	static char with_nl[CONS_BACK_LINE + CONS_BACK_NAME + 24];
+	const char *p = memchr(line, ')', len);
+
+	if (!ctl.up || !ctl_attached(domid))
+		return;
+	/* xl console shows the guest's own text: the log's "(dN name) " prefix goes. */
+	if (p && (size_t)(p - line) + 2 <= len) {
+		len -= (size_t)(p - line) + 2;
+		line = p + 2;
+	}
+	if (len > sizeof(with_nl) - 1)
+		len = sizeof(with_nl) - 1;
+	memcpy(with_nl, line, len);
+	with_nl[len] = '\n';
+	ctl_queue_event(domid, with_nl, len + 1, false);
+}
+
+static int ts_console(void *ctx, uint32_t domid, bool attach)
+{
+	uint32_t *slot = ctl_attached(domid);
+	int rc = ts_domu(domid, NULL);
+
+	(void)ctx;
+	if (rc)
+		return rc;
+	if (!attach) {
+		if (slot)
+			*slot = 0;
+		return 0;
+	}
+	if (slot)
+		return 0;
+	for (unsigned int i = 0; i < CTL_MAX_ATTACHED; i++) {
+		if (!ctl.attached[i]) {
+			ctl.attached[i] = domid + 1;
+			return 0;
+		}
+	}
+	return -XEN_ENOSPC;
+}
+
+static int ts_console_input(void *ctx, uint32_t domid, const char *data, size_t len)
+{
+	int rc = ts_domu(domid, NULL);
+
+	(void)ctx;
+	if (rc)
+		return rc;
+	for (struct dom0_domain *dd = dom0_domains; dd; dd = dd->next) {
+		if (dd->info.domid == domid && !dd->gone && dd->console_up) {
+			if (cons_back_input(&dd->cons, data, len))
+				rt_event_send(dd->console_port);
+			return 0;
+		}
+	}
+	return -XEN_ENODEV;	/* no console served (yet) */
+}
+
+static int ts_poweroff(void *ctx)
+{
+	(void)ctx;
+	ctl.poweroff = true;
+	return 0;
+}
+
+static const struct ctl_toolstack ctl_ts = {
+	.list = ts_list, .info = ts_info, .create = ts_create, .destroy = ts_destroy, .pause = ts_pause,
+	.unpause = ts_unpause, .shutdown = ts_shutdown, .mem_set = ts_mem_set, .mem_max = ts_mem_max,
+	.rename = ts_rename, .poweroff = ts_poweroff, .console = ts_console, .console_input = ts_console_input,
+};
+
+/* ------------------------------------------------------------- the platform -- */
+
+static void *pl_alloc(size_t n)
+{
+	return n <= CTL_SMALL ? malloc(n ? n : 1) : rt_vmem_alloc(n);
+}
+
+static void pl_free(void *p, size_t n)
+{
+	if (n <= CTL_SMALL)
+		free(p);
+	else
+		rt_vmem_free(p);
+}
+
+static int pl_send(void *c, const void *buf, size_t len)
+{
+	(void)c;
+	return vcons_write(&ctl.vc, buf, len, CTL_SEND_TIMEOUT_NS);
+}
+
+static const struct ctl_platform ctl_pl = {
+	.alloc = pl_alloc, .free = pl_free, .sha256 = sha256_buf, .now_ns = rt_now_ns, .send = pl_send,
+};
+
+/* --------------------------------------------------------------- the port -- */
+
+static void ctl_rx(void *arg, const uint8_t *data, size_t len)
+{
+	(void)arg;
+	if (ctl_server_input(&ctl.srv, data, len) < 0) {
+		rt_printf("dom0: control channel: framing lost; waiting for the next frame\n");
+		ctl_server_reset(&ctl.srv);
+		ctl.resets++;
+	}
+}
+
+static void ctl_host(void *arg, bool open)
+{
+	(void)arg;
+	/* Whatever the last peer left half-sent is not the new peer's. */
+	ctl_server_reset(&ctl.srv);
+	rt_printf("dom0: control channel: host %s\n", open ? "connected" : "disconnected");
+}
+
+void dom0_ctl_init(void)
+{
+	static const struct vcons_ops ops = { .on_rx = ctl_rx, .on_host = ctl_host, .now_ns = rt_now_ns };
+	int rc = vcons_open(&ctl.vc, CTL_PORT, true, &ops);
+
+	if (rc == -1)
+		return;		/* no virtio-console: a machine run by its boot modules alone */
+	if (rc) {
+		rt_printf("dom0: control channel: virtio-console set-up failed (step %d)\n", rc);
+		return;
+	}
+	ctl_server_init(&ctl.srv, &ctl_ts, &ctl_pl);
+	ctl.up = true;
+	vcons_poll(&ctl.vc);
+	rt_printf("dom0: control channel ready on virtio-console port %u (%s)\n", CTL_PORT,
+		  ctl.vc.irq ? "MSI-X" : "polled");
+}
+
+bool dom0_ctl_active(void)
+{
+	return ctl.up;
+}
+
+void dom0_ctl_domain_shut_down(const struct skiff_dominfo *info)
+{
+	static const char *const why[] = { "poweroff", "reboot", "suspend", "crash", "watchdog" };
+	const char *reason = info->shutdown_reason < 5 ? why[info->shutdown_reason] : "an unknown reason";
+	long rc;
+
+	if (!ctl.up)
+		return;
+	if (ctl_attached(info->domid)) {
+		ctl_queue_event(info->domid, NULL, 0, true);
+		*ctl_attached(info->domid) = 0;
+	}
+	/* on_reboot=restart would build it again from its kernel: not kept yet, so a reboot ends it too. */
+	rc = ctl_domctl_dom(SKIFF_DOMCTL_destroydomain, info->domid);
+	rt_printf("dom0: d%u (%s) shut down (%s): %s\n", info->domid, info->name, reason,
+		  rc ? "cannot destroy it" : "destroyed");
+}
+
+void dom0_ctl_poll(void)
+{
+	static uint64_t last_tick;
+
+	if (!ctl.up)
+		return;
+	vcons_poll(&ctl.vc);
+	for (size_t off = 0; off + 2 <= ctl.evq_len;) {
+		size_t n = (uint8_t)ctl.evq[off] | ((size_t)(uint8_t)ctl.evq[off + 1] << 8);
+
+		ctl_server_event(&ctl.srv, ctl.evq + off + 2, n);
+		ctl.events++;
+		off += 2 + n;
+	}
+	ctl.evq_len = 0;
+	if (rt_now_ns() - last_tick > 1000000000ULL) {
+		last_tick = rt_now_ns();
+		ctl_server_tick(&ctl.srv);
+	}
+	if (ctl.poweroff) {
+		rt_printf("dom0: powering off as the host asked (%lu requests served)\n",
+			  (unsigned long)ctl.srv.requests);
+		rt_shutdown(SHUTDOWN_poweroff);
+	}
+}
