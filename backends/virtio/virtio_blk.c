@@ -6,10 +6,15 @@
 
 int vblk_open(struct vblk *b, bool with_irq)
 {
+	return vblk_open_nth(b, with_irq, 0);
+}
+
+int vblk_open_nth(struct vblk *b, bool with_irq, unsigned int nth)
+{
 	uint64_t wanted = (1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_BLK_F_FLUSH) | (1ULL << VIRTIO_BLK_F_RO) |
 			  (1ULL << VIRTIO_BLK_F_SEG_MAX);
 	uint64_t ba;
-	int bdf = virtio_pci_find(VIRTIO_PCI_VENDOR, VIRTIO_PCI_MODERN_BASE + VIRTIO_ID_BLOCK);
+	int bdf = virtio_pci_find_nth(VIRTIO_PCI_VENDOR, VIRTIO_PCI_MODERN_BASE + VIRTIO_ID_BLOCK, nth);
 
 	*b = (struct vblk){ 0 };
 	if (bdf < 0)

@@ -48,6 +48,8 @@ struct vblk {
  * when with_irq. 0, or a negative code saying which step failed.
  */
 int vblk_open(struct vblk *b, bool with_irq);
+/* The same for the nth virtio-blk device in PCI order (0 is the first). */
+int vblk_open_nth(struct vblk *b, bool with_irq, unsigned int nth);
 
 /*
  * Synchronous I/O on whole pages of DMA memory (vio_dma_page): nr_pages
