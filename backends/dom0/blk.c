@@ -14,24 +14,31 @@
 #include "xs_client.h"
 
 #define BLK_DEVID	51712		/* xvda: (202 << 8) | 0, as libxl numbers it; the default */
-#define BLK_DMA_PAGES	(BLKIF_MAX_SEGMENTS_PER_REQUEST + 1)
+#define BLK_IO_PAGES	(BLKBACK_MAX_INFLIGHT * BLKIF_MAX_SEGMENTS_PER_REQUEST)
 #define BLK_MAX_DISKS	8
 
 /*
- * Each "blk=NAME[:DEVID]" on dom0's command line names the domain the
- * next virtio-blk device (in PCI order, as the host attached them) is
- * served to, as vbd DEVID (xvda by default). A disk serves one frontend:
- * the host never gives a writable file to two domains, and two domains
- * reading one file each have a device of their own. The disk's sectors go
- * through a bounce buffer of DMA pages; the frontend's pages are reached
- * only with GNTTABOP_copy, never mapped.
+ * Each "blk=NAME[:DEVID[:fua]]" on dom0's command line names the domain
+ * the next virtio-blk device (in PCI order, as the host attached them) is
+ * served to, as vbd DEVID (xvda by default); "fua" offers barriers
+ * instead of flushes (BLKBACK_XB_FUA). A disk serves one frontend: the
+ * host never gives a writable file to two domains, and two domains
+ * reading one file each have a device of their own. Each request's data
+ * is grant-copied into pages of its own and the virtio request points at
+ * them; the frontend's pages are reached only with GNTTABOP_copy, never
+ * mapped. Up to BLKBACK_MAX_INFLIGHT requests are on the device at once.
+ * The disks are served one at a time (blk_serving) and a serve call ends
+ * with nothing on the disk, so all disks share one set of data pages and
+ * request headers, in dom0's image (the runtime's page pool is 128 pages).
  */
 struct blk_disk {
 	bool up;
 	char want[32];			/* the domain to serve */
 	uint32_t devid;
+	bool fua;
+	bool unkicked;			/* requests queued that the device has not been told of */
 	struct vblk vb;
-	void *dma[BLK_DMA_PAGES];
+	struct vblk_req reqs[BLKBACK_MAX_INFLIGHT];	/* reqs[i] carries back.io[i] */
 	struct dom0_domain *dd;		/* the frontend's domain, once seen */
 	struct blkback_vbd vbd;
 	struct blkback back;
@@ -42,41 +49,51 @@ struct blk_disk {
 };
 
 static struct blk_disk blk_disks[BLK_MAX_DISKS];
+static uint8_t blk_io_mem[BLK_IO_PAGES][4096] __attribute__((aligned(4096)));
+static uint8_t blk_hdr_mem[4096] __attribute__((aligned(4096)));
+static void *blk_io_pages[BLK_IO_PAGES];
 static unsigned int blk_nr_disks;
 static bool blk_serving;
 
 /* ---- the disk, for the blkback core ---- */
 
-/* len bytes of the core's buffer at p through the DMA pages: I/O of whole sectors, split at page boundaries. */
-static int disk_io(struct blk_disk *d, uint64_t sector, uint8_t *p, uint32_t nr_sectors, bool write)
+/* Points the virtio request at the request's own pages: each segment where the frontend has it in its page. */
+static int b_start(void *ctx, struct blkback_io *io, bool write)
 {
-	while (nr_sectors) {
-		uint32_t n = nr_sectors < BLK_DMA_PAGES * 8 ? nr_sectors : BLK_DMA_PAGES * 8;
-		uint32_t pages = (n + 7) / 8;
+	struct blk_disk *d = ctx;
+	struct virtq_seg segs[BLKIF_MAX_SEGMENTS_PER_REQUEST];
+	struct vblk_req *r = &d->reqs[io - d->back.io];
+	int rc;
 
-		if (write)
-			for (uint32_t i = 0; i < n; i++)
-				memcpy((uint8_t *)d->dma[i / 8] + (i % 8) * 512, p + (size_t)i * 512, 512);
-		if (vblk_sectors(&d->vb, write, sector, d->dma, pages, n))
-			return -1;
-		if (!write)
-			for (uint32_t i = 0; i < n; i++)
-				memcpy(p + (size_t)i * 512, (uint8_t *)d->dma[i / 8] + (i % 8) * 512, 512);
-		sector += n;
-		p += (size_t)n * 512;
-		nr_sectors -= n;
+	for (unsigned int i = 0; i < io->req.nr_segments; i++) {
+		const struct blkif_request_segment *s = &io->req.seg[i];
+
+		segs[i] = (struct virtq_seg){ vio_bus_addr(io->pages[i]) + (uint64_t)s->first_sect * 512,
+					      (uint32_t)(s->last_sect - s->first_sect + 1) * 512, !write };
 	}
-	return 0;
+	r->cookie = io;
+	rc = vblk_start(&d->vb, r, write, io->req.sector_number, segs, io->req.nr_segments);
+	d->unkicked |= rc == 0;
+	return rc;
 }
 
-static int b_read(void *ctx, uint64_t sector, void *buf, uint32_t n)
+static struct blkback_io *b_wait(void *ctx)
 {
-	return disk_io(ctx, sector, buf, n, false);
-}
+	struct blk_disk *d = ctx;
+	struct vblk_req *r;
+	struct blkback_io *io;
+	bool ok;
 
-static int b_write(void *ctx, uint64_t sector, const void *buf, uint32_t n)
-{
-	return disk_io(ctx, sector, (uint8_t *)buf, n, true);
+	/* One notification for all the requests queued since the last wait: each costs QEMU an exit. */
+	if (d->unkicked) {
+		d->unkicked = false;
+		vblk_kick(&d->vb);
+	}
+	r = vblk_done(&d->vb, true, &ok);
+	io = r ? r->cookie : NULL;
+	if (io)
+		io->result = ok ? 0 : -1;
+	return io;
 }
 
 static int b_flush(void *ctx)
@@ -86,36 +103,39 @@ static int b_flush(void *ctx)
 	return vblk_flush(&d->vb);
 }
 
-/* GNTTABOP_copy in pieces that cross no page on our side (the frontend's side is one segment of one page). */
-static int b_grant_copy(void *ctx, uint32_t gref, uint32_t off, void *buf, uint32_t len, bool to_frontend)
+/* A request's segments in one GNTTABOP_copy: each lies inside one page on both sides (the core's promise). */
+static int b_grant_copy(void *ctx, const struct blkback_copy *c, unsigned int n, bool to_frontend)
 {
 	struct blk_disk *d = ctx;
-	uint8_t *p = buf;
+	struct gnttab_copy ops[BLKIF_MAX_SEGMENTS_PER_REQUEST];
 
-	while (len) {
-		uint64_t ours = vio_bus_addr(p);
-		uint32_t n = 4096 - (uint32_t)(ours & 4095);
-		struct gnttab_copy c = { 0 };
-		struct gnttab_copy_ptr fe = { .u.ref = gref, .domid = d->dd->info.domid, .offset = (uint16_t)off };
-		struct gnttab_copy_ptr me = { .u.gmfn = ours >> 12, .domid = DOMID_SELF, .offset = (uint16_t)(ours & 4095) };
+	if (n > BLKIF_MAX_SEGMENTS_PER_REQUEST)
+		return -1;
+	for (unsigned int i = 0; i < n; i++) {
+		uint64_t ours = vio_bus_addr(c[i].buf);
+		struct gnttab_copy_ptr fe = { .u.ref = c[i].gref, .domid = d->dd->info.domid,
+					      .offset = (uint16_t)c[i].offset };
+		struct gnttab_copy_ptr me = { .u.gmfn = ours >> 12, .domid = DOMID_SELF,
+					      .offset = (uint16_t)(ours & 4095) };
 
-		if (n > len)
-			n = len;
-		c.source = to_frontend ? me : fe;
-		c.dest = to_frontend ? fe : me;
-		c.len = (uint16_t)n;
-		c.flags = to_frontend ? GNTCOPY_dest_gref : GNTCOPY_source_gref;
-		if (hyp_grant_table_op(GNTTABOP_copy, RT_PTR(&c), 1) || c.status != GNTST_okay)
+		if ((ours & 4095) + c[i].len > 4096)
 			return -1;
-		d->copies++;
-		p += n;
-		off += n;
-		len -= n;
+		ops[i] = (struct gnttab_copy){ 0 };
+		ops[i].source = to_frontend ? me : fe;
+		ops[i].dest = to_frontend ? fe : me;
+		ops[i].len = (uint16_t)c[i].len;
+		ops[i].flags = to_frontend ? GNTCOPY_dest_gref : GNTCOPY_source_gref;
 	}
+	if (n && hyp_grant_table_op(GNTTABOP_copy, RT_PTR(ops), n))
+		return -1;
+	for (unsigned int i = 0; i < n; i++)
+		if (ops[i].status != GNTST_okay)
+			return -1;
+	d->copies += n;
 	return 0;
 }
 
-static const struct blkback_ops blk_ops = { b_grant_copy, b_read, b_write, b_flush };
+static const struct blkback_ops blk_ops = { b_grant_copy, b_start, b_wait, b_flush };
 
 /* ---- the store and the connection, for the xenbus handshake ---- */
 
@@ -165,7 +185,7 @@ static int x_connect(void *ctx, uint16_t fe, uint32_t ring_ref, uint32_t evtchn)
 		return -1;
 	}
 	d->port = (evtchn_port_t)rc;
-	blkback_attach(&d->back, d->ring_map.va, 4096, d->vb.capacity, d->vb.read_only, &blk_ops, d);
+	blkback_attach(&d->back, d->ring_map.va, 4096, d->vb.capacity, d->vb.read_only, &blk_ops, d, blk_io_pages);
 	rt_printf("dom0: blk: d%u connected: vbd %u, ring grant %u, port %u, %lu sectors\n", fe, d->devid, ring_ref,
 		  evtchn, d->vb.capacity);
 	d->kicked = true;
@@ -178,8 +198,10 @@ static void x_disconnect(void *ctx)
 
 	rt_event_close(d->port);
 	rt_grant_unmap(&d->ring_map);
-	rt_printf("dom0: blk: disconnected: vbd %u: %lu requests (%lu ok, %lu errors, %lu unsupported), %lu grant copies\n",
-		  d->devid, d->served, d->back.stats.ok, d->back.stats.error, d->back.stats.unsupported, d->copies);
+	rt_printf("dom0: blk: disconnected: vbd %u: %lu requests (%lu ok, %lu errors, %lu unsupported), %lu grant copies, "
+		  "%lu flushes, %lu barriers, at most %lu on the disk at once\n",
+		  d->devid, d->served, d->back.stats.ok, d->back.stats.error, d->back.stats.unsupported, d->copies,
+		  d->back.stats.flushes, d->back.stats.barriers, d->back.stats.max_inflight);
 }
 
 static const struct blkback_xs_ops blk_xs_ops = { x_read, x_write, x_connect, x_disconnect };
@@ -204,13 +226,20 @@ static bool blk_item(const char *cmdline, unsigned int nth, char *out, size_t le
 	return false;
 }
 
-/* "NAME" or "NAME:DEVID" (decimal, the host's vdev numbering): false if malformed. */
+/* "NAME", "NAME:DEVID" (decimal, the host's vdev numbering) or "NAME:DEVID:fua": false if malformed. */
 static bool blk_parse_item(struct blk_disk *d, char *item)
 {
-	char *colon = strchr(item, ':');
+	char *colon = strchr(item, ':'), *opt = colon ? strchr(colon + 1, ':') : NULL;
 	uint64_t id = 0;
 
 	d->devid = BLK_DEVID;
+	d->fua = false;
+	if (opt) {
+		*opt = 0;
+		if (strcmp(opt + 1, "fua"))
+			return false;
+		d->fua = true;
+	}
 	if (colon) {
 		*colon = 0;
 		if (!colon[1])
@@ -231,30 +260,32 @@ static void blk_open_disk(struct blk_disk *d, unsigned int nth)
 {
 	int rc = vblk_open_nth(&d->vb, true, nth);
 
-	for (unsigned int i = 0; rc == 0 && i < BLK_DMA_PAGES; i++) {
-		uint64_t ba;
-
-		if (!(d->dma[i] = vio_dma_page(&ba)))
-			rc = -6;
-	}
+	/* Our requests never exceed what the device takes in one (QEMU offers far more than 11 segments). */
+	if (rc == 0 && d->vb.seg_max < BLKIF_MAX_SEGMENTS_PER_REQUEST)
+		rc = -7;
+	if (rc == 0)
+		vblk_req_init(d->reqs, BLKBACK_MAX_INFLIGHT, blk_hdr_mem);
 	if (rc) {
 		rt_printf("dom0: blk: no virtio-blk disk %u to serve to %s (step %d)\n", nth, d->want, rc);
 		return;
 	}
 	d->up = true;
-	rt_printf("dom0: blk: virtio-blk disk of %lu sectors%s, for domain %s as vbd %u\n", d->vb.capacity,
-		  d->vb.read_only ? " (read-only)" : "", d->want, d->devid);
+	rt_printf("dom0: blk: virtio-blk disk of %lu sectors%s, for domain %s as vbd %u%s\n", d->vb.capacity,
+		  d->vb.read_only ? " (read-only)" : "", d->want, d->devid, d->fua ? ", barriers and FUA" : "");
 }
 
 void dom0_blk_init(void)
 {
 	char item[48];
 
+	for (unsigned int i = 0; i < BLK_IO_PAGES; i++)
+		blk_io_pages[i] = blk_io_mem[i];
 	while (blk_nr_disks < BLK_MAX_DISKS && blk_item(rt_boot.si->cmd_line, blk_nr_disks, item, sizeof(item))) {
 		struct blk_disk *d = &blk_disks[blk_nr_disks];
 
 		if (!blk_parse_item(d, item)) {
-			rt_printf("dom0: blk: bad item blk=%s (NAME or NAME:DEVID): disk %u not served\n", item, blk_nr_disks);
+			rt_printf("dom0: blk: bad item blk=%s (NAME, NAME:DEVID or NAME:DEVID:fua): disk %u not served\n", item,
+				  blk_nr_disks);
 			d->want[0] = 0;
 		} else {
 			blk_open_disk(d, blk_nr_disks);
@@ -316,7 +347,8 @@ static void blk_attach_disk(struct blk_disk *d, struct dom0_domain *dd)
 		return;
 	}
 	if (blk_write_nodes(dd->info.domid, d->devid) ||
-	    blkback_xb_start(&d->vbd, dd->info.domid, d->devid, d->vb.capacity, d->vb.read_only, &blk_xs_ops, d)) {
+	    blkback_xb_start(&d->vbd, dd->info.domid, d->devid, d->vb.capacity,
+			     (d->vb.read_only ? BLKBACK_XB_READ_ONLY : 0) | (d->fua ? BLKBACK_XB_FUA : 0), &blk_xs_ops, d)) {
 		rt_printf("dom0: blk: cannot write d%u's vbd nodes\n", dd->info.domid);
 		return;
 	}
@@ -360,13 +392,13 @@ static bool blk_poll_disk(struct blk_disk *d)
 		return false;
 	d->kicked = false;
 	n = blkback_serve(&d->back, &notify);
+	if (notify)
+		rt_event_send(d->port);	/* even from a ring given up: what it had started was answered */
 	if (n < 0) {
 		rt_printf("dom0: blk: d%u's ring indices lie: no longer served\n", d->dd->info.domid);
 		return false;
 	}
 	d->served += (uint64_t)n;
-	if (notify)
-		rt_event_send(d->port);
 	if (n == (int)d->back.ring.nr_ents)
 		d->kicked = true;	/* a full ring's worth: look again */
 	return d->kicked;
