@@ -1,4 +1,5 @@
 /* blkback's ring core: each request copied once from the shared ring, checked, put on the disk with others, answered as it ends. */
+#include <string.h>
 #include "blkback.h"
 
 bool blkback_attach(struct blkback *b, void *ring, size_t ring_bytes, uint64_t capacity, bool read_only,
@@ -13,64 +14,101 @@ bool blkback_attach(struct blkback *b, void *ring, size_t ring_bytes, uint64_t c
 	b->stats = (struct blkback_stats){ 0 };
 	for (unsigned int i = 0; i < BLKBACK_MAX_INFLIGHT; i++) {
 		b->io[i].busy = false;
-		for (unsigned int s = 0; s < BLKIF_MAX_SEGMENTS_PER_REQUEST; s++)
-			b->io[i].pages[s] = pages[i * BLKIF_MAX_SEGMENTS_PER_REQUEST + s];
+		for (unsigned int s = 0; s < BLKBACK_MAX_SEGS; s++)
+			b->io[i].pages[s] = pages[i * BLKBACK_MAX_SEGS + s];
 	}
 	return pvabi_ring_attach(&b->ring, ring, ring_bytes, sizeof(union blkif_sring_entry));
 }
 
-static int check_segments(const struct blkback *b, const struct blkif_request *req, uint32_t *sectors)
+/* The segments in io->seg (already private): each inside its page, all inside the disk. */
+static int check_segments(const struct blkback *b, struct blkback_io *io, unsigned int max)
 {
 	uint64_t n = 0;
 
-	if (req->nr_segments == 0 || req->nr_segments > BLKIF_MAX_SEGMENTS_PER_REQUEST)
+	if (io->nr_segs == 0 || io->nr_segs > max)
 		return BLKIF_RSP_ERROR;
-	for (unsigned int i = 0; i < req->nr_segments; i++) {
-		const struct blkif_request_segment *s = &req->seg[i];
+	for (unsigned int i = 0; i < io->nr_segs; i++) {
+		const struct blkif_request_segment *s = &io->seg[i];
 
 		if (s->first_sect > s->last_sect || s->last_sect >= BLKIF_SECTORS_PER_PAGE)
 			return BLKIF_RSP_ERROR;
 		n += (uint64_t)(s->last_sect - s->first_sect + 1);
 	}
 	/* Both bounds without overflow: the sector number is the frontend's 64-bit choice. */
-	if (req->sector_number > b->capacity || n > b->capacity - req->sector_number)
+	if (io->sector > b->capacity || n > b->capacity - io->sector)
 		return BLKIF_RSP_ERROR;
-	*sectors = (uint32_t)n;
+	io->sectors = (uint32_t)n;
 	return BLKIF_RSP_OKAY;
 }
 
-int blkback_check(const struct blkback *b, const struct blkif_request *req, uint32_t *sectors)
+/*
+ * An indirect read or write: its segment list is copied once from the
+ * frontend's indirect page (BLKBACK_MAX_SEGS fit in the first, so only
+ * indirect_grefs[0] is used) into io->seg, then checked like a ring slot's.
+ */
+static int check_indirect(struct blkback *b, struct blkback_io *io)
 {
-	*sectors = 0;
-	switch (req->operation) {
+	const struct blkif_request_indirect *r = &io->slot.ind;
+	struct blkback_copy c = { r->indirect_grefs[0], 0, io->seg, 0 };
+
+	io->op = r->indirect_op;
+	io->id = r->id;
+	io->sector = r->sector_number;
+	if ((io->op != BLKIF_OP_READ && io->op != BLKIF_OP_WRITE) || r->nr_segments == 0 ||
+	    r->nr_segments > BLKBACK_MAX_SEGS)
+		return BLKIF_RSP_ERROR;
+	if (io->op == BLKIF_OP_WRITE && b->read_only)
+		return BLKIF_RSP_ERROR;
+	io->nr_segs = r->nr_segments;
+	c.len = (uint32_t)(io->nr_segs * sizeof(struct blkif_request_segment));
+	if (b->ops->grant_copy(b->ctx, &c, 1, false))
+		return BLKIF_RSP_ERROR;
+	b->stats.indirect++;
+	return check_segments(b, io, BLKBACK_MAX_SEGS);
+}
+
+int blkback_check(struct blkback *b, struct blkback_io *io)
+{
+	const struct blkif_request *r = &io->slot.req;
+
+	io->op = r->operation;
+	io->id = r->id;
+	io->sector = r->sector_number;
+	io->sectors = 0;
+	io->nr_segs = r->nr_segments;
+	if (r->operation == BLKIF_OP_INDIRECT)
+		return check_indirect(b, io);
+	if (io->nr_segs <= BLKIF_MAX_SEGMENTS_PER_REQUEST)
+		memcpy(io->seg, r->seg, io->nr_segs * sizeof(r->seg[0]));
+	switch (r->operation) {
 	case BLKIF_OP_READ:
-		return check_segments(b, req, sectors);
+		return check_segments(b, io, BLKIF_MAX_SEGMENTS_PER_REQUEST);
 	case BLKIF_OP_WRITE:
-		return b->read_only ? BLKIF_RSP_ERROR : check_segments(b, req, sectors);
+		return b->read_only ? BLKIF_RSP_ERROR : check_segments(b, io, BLKIF_MAX_SEGMENTS_PER_REQUEST);
 	case BLKIF_OP_FLUSH_DISKCACHE:
 	case BLKIF_OP_WRITE_BARRIER:
 		/* With data it is a write between two flushes (Linux sends a flush without, a FUA write with). */
 		if (b->read_only)
 			return BLKIF_RSP_ERROR;
-		return req->nr_segments ? check_segments(b, req, sectors) : BLKIF_RSP_OKAY;
+		return io->nr_segs ? check_segments(b, io, BLKIF_MAX_SEGMENTS_PER_REQUEST) : BLKIF_RSP_OKAY;
 	default:
-		return BLKIF_RSP_EOPNOTSUPP;	/* discard, indirect: not offered yet */
+		return BLKIF_RSP_EOPNOTSUPP;	/* discard: not offered yet */
 	}
 }
 
 /* Moves each segment's bytes between the frontend's pages and the request's own pages, at the same offsets. */
 static int copy_segments(struct blkback *b, struct blkback_io *io, bool to_frontend)
 {
-	struct blkback_copy c[BLKIF_MAX_SEGMENTS_PER_REQUEST];
+	struct blkback_copy c[BLKBACK_MAX_SEGS];
 
-	for (unsigned int i = 0; i < io->req.nr_segments; i++) {
-		const struct blkif_request_segment *s = &io->req.seg[i];
+	for (unsigned int i = 0; i < io->nr_segs; i++) {
+		const struct blkif_request_segment *s = &io->seg[i];
 		uint32_t off = (uint32_t)s->first_sect * BLKIF_SECTOR_SIZE;
 
 		c[i] = (struct blkback_copy){ s->gref, off, (uint8_t *)io->pages[i] + off,
 					      (uint32_t)(s->last_sect - s->first_sect + 1) * BLKIF_SECTOR_SIZE };
 	}
-	return b->ops->grant_copy(b->ctx, c, io->req.nr_segments, to_frontend);
+	return b->ops->grant_copy(b->ctx, c, io->nr_segs, to_frontend);
 }
 
 static void respond(struct blkback *b, const struct blkback_io *io, int16_t status)
@@ -80,8 +118,9 @@ static void respond(struct blkback *b, const struct blkback_io *io, int16_t stat
 	/* Every consumed request has its slot: the ring's own invariant, so rsp is never NULL here. */
 	if (!rsp)
 		return;
-	rsp->id = io->req.id;
-	rsp->operation = io->req.operation;
+	/* An indirect request is answered with what it did (READ or WRITE), as Linux's blkfront checks. */
+	rsp->id = io->id;
+	rsp->operation = io->op;
 	rsp->pad = 0;
 	rsp->status = status;
 	rsp->pad1 = 0;
@@ -103,7 +142,7 @@ static void complete_one(struct blkback *b)
 	if (!io || !io->busy)
 		return;
 	status = io->result ? BLKIF_RSP_ERROR : BLKIF_RSP_OKAY;
-	if (status == BLKIF_RSP_OKAY && io->req.operation == BLKIF_OP_READ && copy_segments(b, io, true))
+	if (status == BLKIF_RSP_OKAY && io->op == BLKIF_OP_READ && copy_segments(b, io, true))
 		status = BLKIF_RSP_ERROR;
 	io->busy = false;
 	b->inflight--;
@@ -155,13 +194,13 @@ static int write_alone(struct blkback *b, struct blkback_io *io)
 static int ordered(struct blkback *b, struct blkback_io *io)
 {
 	drain(b);
-	if (io->req.operation == BLKIF_OP_WRITE_BARRIER)
+	if (io->op == BLKIF_OP_WRITE_BARRIER)
 		b->stats.barriers++;
 	else
 		b->stats.flushes++;
 	if (b->ops->disk_flush(b->ctx))
 		return -1;
-	if (!io->req.nr_segments)
+	if (!io->nr_segs)
 		return 0;
 	if (write_alone(b, io))
 		return -1;
@@ -186,16 +225,16 @@ static void take_one(struct blkback *b)
 	int status;
 
 	/* The one read of the slot: everything below looks at the private copy only. */
-	PVABI_BACK_TAKE(&b->ring, &io->req);
-	status = blkback_check(b, &io->req, &io->sectors);
+	PVABI_BACK_TAKE(&b->ring, &io->slot.req);
+	status = blkback_check(b, io);
 	if (status != BLKIF_RSP_OKAY) {
 		respond(b, io, (int16_t)status);
 		return;
 	}
-	switch (io->req.operation) {
+	switch (io->op) {
 	case BLKIF_OP_READ:
 	case BLKIF_OP_WRITE:
-		if (start(b, io, io->req.operation == BLKIF_OP_WRITE))
+		if (start(b, io, io->op == BLKIF_OP_WRITE))
 			respond(b, io, BLKIF_RSP_ERROR);
 		return;
 	default:		/* BLKIF_OP_FLUSH_DISKCACHE, BLKIF_OP_WRITE_BARRIER */

@@ -9,20 +9,32 @@
 #include <pvabi/io/ring.h>
 
 #define BLKBACK_MAX_INFLIGHT	16	/* requests of one ring on the disk at once */
+#define BLKBACK_MAX_SEGS	32	/* segments of an indirect request (feature-max-indirect-segments) */
 
 /*
  * One request between its check and its response: the private copy taken
- * from the ring, and where its data lives: segment i in pages[i] at the
- * same offset as in the frontend's page (first_sect * 512), so a request
- * is a scatter list of whole sectors the disk moves directly. The pages
- * are the caller's (DMA memory in dom0), given at blkback_attach.
+ * from the ring, then its meaning in one form for direct and indirect
+ * requests (op is what is done: READ, WRITE, FLUSH_DISKCACHE or
+ * WRITE_BARRIER; the segments are the ring slot's or those copied once
+ * from the indirect page), and where its data lives: segment i in pages[i]
+ * at the same offset as in the frontend's page (first_sect * 512), so a
+ * request is a scatter list of whole sectors the disk moves directly. The
+ * pages are the caller's (DMA memory in dom0), given at blkback_attach.
  */
 struct blkback_io {
-	struct blkif_request req;
+	union {
+		struct blkif_request req;
+		struct blkif_request_indirect ind;
+	} slot;
+	uint8_t op;
+	uint16_t nr_segs;
+	uint64_t id, sector;
 	uint32_t sectors;
 	bool busy;			/* on the disk, not yet answered */
 	int result;			/* the disk's answer: 0 or -1 */
-	void *pages[BLKIF_MAX_SEGMENTS_PER_REQUEST];
+	/* 256 bytes on a 256-byte boundary: inside one page, so one grant copy fills it. */
+	struct blkif_request_segment seg[BLKBACK_MAX_SEGS] __attribute__((aligned(256)));
+	void *pages[BLKBACK_MAX_SEGS];
 };
 
 /* One segment's copy: len bytes between the frontend's granted page gref (at offset) and buf, inside one page. */
@@ -35,11 +47,11 @@ struct blkback_copy {
 
 /*
  * What the core needs from dom0 (or from a host test). grant_copy does n
- * segment copies (a request's, at most BLKIF_MAX_SEGMENTS_PER_REQUEST),
+ * segment copies (a request's, at most BLKBACK_MAX_SEGS),
  * towards the frontend when to_frontend, failing if any fails:
  * GNTTABOP_copy in dom0, one hypercall for them all, so the frontend's
  * pages are never mapped and a revoked grant is an error, not a fault. disk_start puts one checked read or write on the
- * disk (io->req.sector_number, io->sectors, the segments in io->pages):
+ * disk (io->sector, io->sectors, the segments io->seg in io->pages):
  * 0 started, 1 the disk has no room now (the core retries after a
  * completion), -1 failed. disk_wait returns a started request that has
  * ended, io->result set, in whatever order the disk finishes them; the
@@ -56,6 +68,7 @@ struct blkback_ops {
 struct blkback_stats {
 	uint64_t ok, error, unsupported;
 	uint64_t barriers, flushes;	/* BLKIF_OP_WRITE_BARRIER and BLKIF_OP_FLUSH_DISKCACHE served */
+	uint64_t indirect;		/* BLKIF_OP_INDIRECT requests served */
 	uint64_t batches, max_inflight;	/* serve calls that started I/O; the most requests on the disk at once */
 };
 
@@ -73,8 +86,8 @@ struct blkback {
 
 /*
  * Attaches the mapped shared ring (ring_bytes long, as the frontend
- * initialised it). pages: BLKBACK_MAX_INFLIGHT * BLKIF_MAX_SEGMENTS_PER_REQUEST
- * pages for the requests' data, kept across attaches. false if no slot fits.
+ * initialised it). pages: BLKBACK_MAX_INFLIGHT * BLKBACK_MAX_SEGS pages
+ * for the requests' data, kept across attaches. false if no slot fits.
  */
 bool blkback_attach(struct blkback *b, void *ring, size_t ring_bytes, uint64_t capacity, bool read_only,
 		    const struct blkback_ops *ops, void *ctx, void *const *pages);
@@ -99,8 +112,10 @@ int blkback_serve(struct blkback *b, bool *notify);
  * The answer a request gets before any data moves: BLKIF_RSP_OKAY if it is
  * well-formed for this disk (operation offered, segment count and sector
  * ranges inside the request and the disk, no write, flush or barrier on a
- * read-only disk). *sectors: its data length in sectors.
+ * read-only disk). Fills io's op, id, sector, segments and sectors from
+ * io->slot; an indirect request's segments are copied from its indirect
+ * page first (once: only the copy is checked and used).
  */
-int blkback_check(const struct blkback *b, const struct blkif_request *req, uint32_t *sectors);
+int blkback_check(struct blkback *b, struct blkback_io *io);
 
 #endif

@@ -1,6 +1,7 @@
 /* blkback's xenbus handshake: backend nodes, frontend nodes read and checked, states moved as xen-blkfront expects. */
 #include <stdio.h>
 #include <string.h>
+#include "blkback.h"
 #include "blkback_xenbus.h"
 
 #define VDISK_READONLY_FLAG	0x4	/* blkif.h's VDISK_READONLY, for the "info" node */
@@ -57,7 +58,8 @@ int blkback_xb_start(struct blkback_vbd *v, uint16_t frontend, uint32_t devid, u
 	if (write_node(v, "sectors", "%llu", sectors) || write_node(v, "sector-size", "%llu", 512) ||
 	    write_node(v, "info", "%llu", read_only ? VDISK_READONLY_FLAG : 0) ||
 	    write_node(v, "feature-flush-cache", "%llu", read_only || fua ? 0 : 1) ||
-	    write_node(v, "feature-barrier", "%llu", read_only ? 0 : 1) || ops->write(ctx, path, mode))
+	    write_node(v, "feature-barrier", "%llu", read_only ? 0 : 1) ||
+	    write_node(v, "feature-max-indirect-segments", "%llu", BLKBACK_MAX_SEGS) || ops->write(ctx, path, mode))
 		return -1;
 	set_state(v, XenbusStateInitWait);
 	return v->state == XenbusStateInitWait ? 0 : -1;

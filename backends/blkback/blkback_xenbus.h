@@ -44,7 +44,8 @@ struct blkback_vbd {
  * current blkfront then flushes and has the block layer emulate FUA);
  * with BLKBACK_XB_FUA only feature-barrier, which a current blkfront
  * takes as flush and FUA both, sent as BLKIF_OP_WRITE_BARRIER. A
- * read-only disk offers neither. The toolstack has written the
+ * read-only disk offers neither. Every disk offers indirect requests of
+ * up to BLKBACK_MAX_SEGS segments (feature-max-indirect-segments). The toolstack has written the
  * frontend/backend links and the frontend's own directory. 0 or -1.
  */
 int blkback_xb_start(struct blkback_vbd *v, uint16_t frontend, uint32_t devid, uint64_t sectors, unsigned int flags,

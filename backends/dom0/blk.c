@@ -14,7 +14,7 @@
 #include "xs_client.h"
 
 #define BLK_DEVID	51712		/* xvda: (202 << 8) | 0, as libxl numbers it; the default */
-#define BLK_IO_PAGES	(BLKBACK_MAX_INFLIGHT * BLKIF_MAX_SEGMENTS_PER_REQUEST)
+#define BLK_IO_PAGES	(BLKBACK_MAX_INFLIGHT * BLKBACK_MAX_SEGS)
 #define BLK_MAX_DISKS	8
 
 /*
@@ -61,18 +61,18 @@ static bool blk_serving;
 static int b_start(void *ctx, struct blkback_io *io, bool write)
 {
 	struct blk_disk *d = ctx;
-	struct virtq_seg segs[BLKIF_MAX_SEGMENTS_PER_REQUEST];
+	struct virtq_seg segs[BLKBACK_MAX_SEGS];
 	struct vblk_req *r = &d->reqs[io - d->back.io];
 	int rc;
 
-	for (unsigned int i = 0; i < io->req.nr_segments; i++) {
-		const struct blkif_request_segment *s = &io->req.seg[i];
+	for (unsigned int i = 0; i < io->nr_segs; i++) {
+		const struct blkif_request_segment *s = &io->seg[i];
 
 		segs[i] = (struct virtq_seg){ vio_bus_addr(io->pages[i]) + (uint64_t)s->first_sect * 512,
 					      (uint32_t)(s->last_sect - s->first_sect + 1) * 512, !write };
 	}
 	r->cookie = io;
-	rc = vblk_start(&d->vb, r, write, io->req.sector_number, segs, io->req.nr_segments);
+	rc = vblk_start(&d->vb, r, write, io->sector, segs, io->nr_segs);
 	d->unkicked |= rc == 0;
 	return rc;
 }
@@ -107,9 +107,9 @@ static int b_flush(void *ctx)
 static int b_grant_copy(void *ctx, const struct blkback_copy *c, unsigned int n, bool to_frontend)
 {
 	struct blk_disk *d = ctx;
-	struct gnttab_copy ops[BLKIF_MAX_SEGMENTS_PER_REQUEST];
+	struct gnttab_copy ops[BLKBACK_MAX_SEGS];
 
-	if (n > BLKIF_MAX_SEGMENTS_PER_REQUEST)
+	if (n > BLKBACK_MAX_SEGS)
 		return -1;
 	for (unsigned int i = 0; i < n; i++) {
 		uint64_t ours = vio_bus_addr(c[i].buf);
@@ -199,9 +199,9 @@ static void x_disconnect(void *ctx)
 	rt_event_close(d->port);
 	rt_grant_unmap(&d->ring_map);
 	rt_printf("dom0: blk: disconnected: vbd %u: %lu requests (%lu ok, %lu errors, %lu unsupported), %lu grant copies, "
-		  "%lu flushes, %lu barriers, at most %lu on the disk at once\n",
+		  "%lu flushes, %lu barriers, %lu indirect, at most %lu on the disk at once\n",
 		  d->devid, d->served, d->back.stats.ok, d->back.stats.error, d->back.stats.unsupported, d->copies,
-		  d->back.stats.flushes, d->back.stats.barriers, d->back.stats.max_inflight);
+		  d->back.stats.flushes, d->back.stats.barriers, d->back.stats.indirect, d->back.stats.max_inflight);
 }
 
 static const struct blkback_xs_ops blk_xs_ops = { x_read, x_write, x_connect, x_disconnect };
@@ -260,8 +260,8 @@ static void blk_open_disk(struct blk_disk *d, unsigned int nth)
 {
 	int rc = vblk_open_nth(&d->vb, true, nth);
 
-	/* Our requests never exceed what the device takes in one (QEMU offers far more than 11 segments). */
-	if (rc == 0 && d->vb.seg_max < BLKIF_MAX_SEGMENTS_PER_REQUEST)
+	/* Our requests never exceed what the device takes in one (QEMU offers far more than 32 segments). */
+	if (rc == 0 && d->vb.seg_max < BLKBACK_MAX_SEGS)
 		rc = -7;
 	if (rc == 0)
 		vblk_req_init(d->reqs, BLKBACK_MAX_INFLIGHT, blk_hdr_mem);

@@ -5,6 +5,7 @@
 #include "blkback.h"
 
 #define NR_GRANTS	16
+#define INDIRECT_GREF	15		/* the grant holding indirect requests' segment lists */
 #define DISK_SECTORS	256
 
 static uint8_t ring_page[4096] __attribute__((aligned(4096)));
@@ -20,11 +21,11 @@ static int t_grant_copy(void *ctx, const struct blkback_copy *c, unsigned int n,
 {
 	(void)ctx;
 	copy_calls++;
-	ck_assert_uint_le(n, BLKIF_MAX_SEGMENTS_PER_REQUEST);
+	ck_assert_uint_le(n, BLKBACK_MAX_SEGS);
 	for (unsigned int i = 0; i < n; i++) {
 		if (c[i].gref >= NR_GRANTS || c[i].offset + c[i].len > 4096)
 			return -1;	/* not granted (or revoked): GNTTABOP_copy fails */
-		ck_assert_uint_eq((uintptr_t)c[i].buf & 4095, c[i].offset);	/* our page, the same offset */
+		ck_assert_uint_le(((uintptr_t)c[i].buf & 4095) + c[i].len, 4096);	/* inside one page of ours */
 		if (to_frontend)
 			memcpy(&grant_pages[c[i].gref][c[i].offset], c[i].buf, c[i].len);
 		else
@@ -46,8 +47,9 @@ static bool lifo;
 static uint64_t fail_sector;		/* a request starting here ends with a disk error */
 static unsigned int lie_at_start;	/* the frontend moves req_prod 5000 ahead at this start (1 = the first) */
 static char events[256];
-static uint8_t io_pages[BLKBACK_MAX_INFLIGHT * BLKIF_MAX_SEGMENTS_PER_REQUEST][4096] __attribute__((aligned(4096)));
-static void *io_page_ptrs[BLKBACK_MAX_INFLIGHT * BLKIF_MAX_SEGMENTS_PER_REQUEST];
+static bool scribble;
+static uint8_t io_pages[BLKBACK_MAX_INFLIGHT * BLKBACK_MAX_SEGS][4096] __attribute__((aligned(4096)));
+static void *io_page_ptrs[BLKBACK_MAX_INFLIGHT * BLKBACK_MAX_SEGS];
 
 static void event(char c)
 {
@@ -61,11 +63,15 @@ static int t_start(void *ctx, struct blkback_io *io, bool write)
 {
 	(void)ctx;
 	ck_assert(!io->busy);
-	ck_assert_uint_le(io->req.sector_number + io->sectors, DISK_SECTORS);	/* never past the end */
+	ck_assert_uint_le(io->sector + io->sectors, DISK_SECTORS);	/* never past the end */
+	for (unsigned int i = 0; i < io->nr_segs; i++)	/* the data at the frontend's offset in our page */
+		ck_assert_uint_eq((uintptr_t)io->pages[i] & 4095, 0);
 	if (npending == room)
 		return 1;
 	if (lie_at_start && --lie_at_start == 0)
 		((struct pvabi_sring_hdr *)ring_page)->req_prod += 5000;
+	if (scribble)	/* the frontend rewrites its indirect page once the request is taken: too late */
+		memset(grant_pages[INDIRECT_GREF], 0xff, 4096);
 	pending[npending] = io;
 	pending_write[npending++] = write;
 	if (npending > max_pending)
@@ -90,9 +96,9 @@ static struct blkback_io *t_wait(void *ctx)
 		pending_write[i] = pending_write[i + 1];
 	}
 	npending--;
-	pos = (size_t)io->req.sector_number * 512;
-	for (unsigned int i = 0; i < io->req.nr_segments; i++) {
-		const struct blkif_request_segment *sg = &io->req.seg[i];
+	pos = (size_t)io->sector * 512;
+	for (unsigned int i = 0; i < io->nr_segs; i++) {
+		const struct blkif_request_segment *sg = &io->seg[i];
 		size_t off = (size_t)sg->first_sect * 512, len = (size_t)(sg->last_sect - sg->first_sect + 1) * 512;
 
 		if (write)
@@ -102,7 +108,7 @@ static struct blkback_io *t_wait(void *ctx)
 		pos += len;
 	}
 	writes += write;
-	io->result = io->req.sector_number == fail_sector ? -1 : 0;
+	io->result = io->sector == fail_sector ? -1 : 0;
 	event(write ? 'W' : 'R');
 	return io;
 }
@@ -128,7 +134,8 @@ static void setup(bool read_only)
 	lifo = false;
 	fail_sector = UINT64_MAX;
 	lie_at_start = 0;
-	for (unsigned int i = 0; i < BLKBACK_MAX_INFLIGHT * BLKIF_MAX_SEGMENTS_PER_REQUEST; i++)
+	scribble = false;
+	for (unsigned int i = 0; i < BLKBACK_MAX_INFLIGHT * BLKBACK_MAX_SEGS; i++)
 		io_page_ptrs[i] = io_pages[i];
 	pvabi_sring_init((struct pvabi_sring_hdr *)ring_page);
 	ck_assert(pvabi_ring_attach(&front, ring_page, sizeof(ring_page), sizeof(union blkif_sring_entry)));
@@ -229,11 +236,9 @@ START_TEST(test_unsupported_ops)
 
 	setup(false);
 	ck_assert_int_eq(one(&r), BLKIF_RSP_EOPNOTSUPP);
-	r.operation = BLKIF_OP_INDIRECT;
-	ck_assert_int_eq(one(&r), BLKIF_RSP_EOPNOTSUPP);
 	r.operation = 200;
 	ck_assert_int_eq(one(&r), BLKIF_RSP_EOPNOTSUPP);
-	ck_assert_uint_eq(bb.stats.unsupported, 3);
+	ck_assert_uint_eq(bb.stats.unsupported, 2);
 }
 END_TEST
 
@@ -532,6 +537,125 @@ START_TEST(test_lying_producer_mid_batch)
 }
 END_TEST
 
+/* An indirect request of n segments over grants 0..9 in turn, its list in grant INDIRECT_GREF. */
+static struct blkif_request indirect(uint8_t op, uint64_t id, uint64_t sector, unsigned int n)
+{
+	struct blkif_request r;
+	struct blkif_request_indirect *ind = (struct blkif_request_indirect *)&r;
+	struct blkif_request_segment *list = (struct blkif_request_segment *)grant_pages[INDIRECT_GREF];
+
+	memset(&r, 0, sizeof(r));
+	ind->operation = BLKIF_OP_INDIRECT;
+	ind->indirect_op = op;
+	ind->nr_segments = (uint16_t)n;
+	ind->id = id;
+	ind->sector_number = sector;
+	ind->indirect_grefs[0] = INDIRECT_GREF;
+	for (unsigned int i = 0; i < n && i < 512; i++)
+		list[i] = (struct blkif_request_segment){ .gref = i % 10, .first_sect = 0, .last_sect = 7 };
+	return r;
+}
+
+/* The response to id, whose operation must be op (an indirect request is answered as what it did). */
+static int16_t answer_op(uint64_t id, uint8_t op)
+{
+	struct blkif_response rsp;
+
+	ck_assert_int_gt(pvabi_front_pending_responses(&front), 0);
+	PVABI_FRONT_TAKE(&front, &rsp);
+	ck_assert_uint_eq(rsp.id, id);
+	ck_assert_uint_eq(rsp.operation, op);
+	return rsp.status;
+}
+
+/* 20 and 32 segments in one request each way, through the indirect page; answered as WRITE and READ. */
+START_TEST(test_indirect)
+{
+	struct blkif_request r;
+	bool notify;
+
+	setup(false);
+	for (unsigned int g = 0; g < 10; g++)
+		memset(grant_pages[g], 0x10 + (int)g, 4096);
+	r = indirect(BLKIF_OP_WRITE, 1, 8, 20);
+	post(&r);
+	ck_assert_int_eq(blkback_serve(&bb, &notify), 1);
+	ck_assert_int_eq(answer_op(1, BLKIF_OP_WRITE), BLKIF_RSP_OKAY);
+	for (unsigned int i = 0; i < 20; i++) {
+		ck_assert_int_eq(disk[(8 + 8 * i) * 512], 0x10 + (int)(i % 10));
+		ck_assert_int_eq(disk[(8 + 8 * i + 7) * 512 + 511], 0x10 + (int)(i % 10));
+	}
+	memset(grant_pages, 0, 10 * 4096);
+	r = indirect(BLKIF_OP_READ, 2, 8, 10);
+	post(&r);
+	ck_assert_int_eq(blkback_serve(&bb, &notify), 1);
+	ck_assert_int_eq(answer_op(2, BLKIF_OP_READ), BLKIF_RSP_OKAY);
+	for (unsigned int g = 0; g < 10; g++)
+		ck_assert_int_eq(grant_pages[g][4095], 0x10 + (int)g);
+	r = indirect(BLKIF_OP_READ, 3, 0, BLKBACK_MAX_SEGS);
+	post(&r);
+	ck_assert_int_eq(blkback_serve(&bb, &notify), 1);
+	ck_assert_int_eq(answer_op(3, BLKIF_OP_READ), BLKIF_RSP_OKAY);
+	ck_assert_uint_eq(bb.stats.indirect, 3);
+}
+END_TEST
+
+/* The segment list is read once: rewriting the indirect page after the request was taken changes nothing. */
+START_TEST(test_indirect_copied_once)
+{
+	struct blkif_request r;
+	bool notify;
+
+	setup(false);
+	memset(disk, 0x5a, sizeof(disk));
+	r = indirect(BLKIF_OP_READ, 1, 0, 12);
+	scribble = true;
+	post(&r);
+	ck_assert_int_eq(blkback_serve(&bb, &notify), 1);
+	ck_assert_int_eq(answer_op(1, BLKIF_OP_READ), BLKIF_RSP_OKAY);
+	ck_assert_int_eq(grant_pages[3][100], 0x5a);
+}
+END_TEST
+
+/* Hostile indirect requests: each an error, nothing past the disk or the page touched, the ring still serving. */
+START_TEST(test_indirect_bad)
+{
+	struct blkif_request_indirect *ind;
+	struct blkif_request r;
+	struct blkif_request_segment *list = (struct blkif_request_segment *)grant_pages[INDIRECT_GREF];
+
+	setup(false);
+	ind = (struct blkif_request_indirect *)&r;
+	r = indirect(BLKIF_OP_READ, 1, 0, 0);
+	ck_assert_int_eq(one(&r), BLKIF_RSP_ERROR);		/* no segments */
+	r = indirect(BLKIF_OP_READ, 2, 0, BLKBACK_MAX_SEGS + 1);
+	ck_assert_int_eq(one(&r), BLKIF_RSP_ERROR);		/* more than offered */
+	r = indirect(BLKIF_OP_READ, 3, 0, 600);
+	ck_assert_int_eq(one(&r), BLKIF_RSP_ERROR);		/* more than a page holds */
+	r = indirect(BLKIF_OP_FLUSH_DISKCACHE, 4, 0, 2);
+	ck_assert_int_eq(one(&r), BLKIF_RSP_ERROR);		/* only reads and writes go indirect */
+	r = indirect(BLKIF_OP_INDIRECT, 5, 0, 2);
+	ck_assert_int_eq(one(&r), BLKIF_RSP_ERROR);
+	r = indirect(BLKIF_OP_READ, 6, 0, 2);
+	ind->indirect_grefs[0] = 9999;
+	ck_assert_int_eq(one(&r), BLKIF_RSP_ERROR);		/* an indirect page never granted */
+	r = indirect(BLKIF_OP_READ, 7, 0, 4);
+	list[2].last_sect = 8;
+	ck_assert_int_eq(one(&r), BLKIF_RSP_ERROR);		/* a segment past its page */
+	r = indirect(BLKIF_OP_READ, 8, 0, 4);
+	list[3].gref = 4444;
+	ck_assert_int_eq(one(&r), BLKIF_RSP_ERROR);		/* a data grant never given */
+	r = indirect(BLKIF_OP_READ, 9, DISK_SECTORS - 16, 4);
+	ck_assert_int_eq(one(&r), BLKIF_RSP_ERROR);		/* past the end of the disk */
+	r = indirect(BLKIF_OP_READ, 10, DISK_SECTORS - 16, 2);
+	ck_assert_int_eq(one(&r), BLKIF_RSP_OKAY);		/* the last pages: still served */
+	setup(true);
+	r = indirect(BLKIF_OP_WRITE, 1, 0, 2);
+	ck_assert_int_eq(one(&r), BLKIF_RSP_ERROR);		/* a write to a read-only disk */
+	ck_assert_uint_eq(writes, 0);
+}
+END_TEST
+
 static Suite *blkback_suite(void)
 {
 	Suite *s = suite_create("blkback");
@@ -549,6 +673,9 @@ static Suite *blkback_suite(void)
 	tcase_add_test(tc, test_barrier_order);
 	tcase_add_test(tc, test_batch_errors);
 	tcase_add_test(tc, test_lying_producer_mid_batch);
+	tcase_add_test(tc, test_indirect);
+	tcase_add_test(tc, test_indirect_copied_once);
+	tcase_add_test(tc, test_indirect_bad);
 	suite_add_tcase(s, tc);
 	return s;
 }

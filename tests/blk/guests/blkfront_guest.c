@@ -269,6 +269,8 @@ static void hostile(void)
 	tc_expect_eq(request(&r), BLKIF_RSP_OKAY, "and the last page of the disk still reads");
 }
 
+#define NB	11		/* requests in hostile_batch's batch */
+
 /*
  * Good and bad requests posted together, as one batch dom0 puts on its
  * disk at once: reads, barriers with and without data (the guest's own
@@ -278,14 +280,18 @@ static void hostile(void)
  */
 static void hostile_batch(void)
 {
-	struct blkif_request b[9];
-	int16_t want[9] = { BLKIF_RSP_OKAY, BLKIF_RSP_ERROR, BLKIF_RSP_OKAY, BLKIF_RSP_ERROR, BLKIF_RSP_ERROR,
-			    BLKIF_RSP_OKAY, BLKIF_RSP_ERROR, BLKIF_RSP_OKAY, BLKIF_RSP_ERROR };
-	static const char *const what[9] = { "a read", "12 segments", "another read", "a write from a grant never given",
+	struct blkif_request b[NB];
+	int16_t want[NB] = { BLKIF_RSP_OKAY, BLKIF_RSP_ERROR, BLKIF_RSP_OKAY, BLKIF_RSP_ERROR, BLKIF_RSP_ERROR,
+			     BLKIF_RSP_OKAY, BLKIF_RSP_ERROR, BLKIF_RSP_OKAY, BLKIF_RSP_ERROR, BLKIF_RSP_ERROR,
+			     BLKIF_RSP_OKAY };
+	struct blkif_request_segment *list = rt_page_alloc();
+	static const char *const what[NB] = { "a read", "12 segments", "another read", "a write from a grant never given",
 					     "a read past the end", "a barrier with data",
 					     "a barrier with a segment past its page", "a barrier without data",
-					     "a barrier from a grant never given" };
-	unsigned int got = 0, answered[9] = { 0 };
+					     "a barrier from a grant never given",
+					     "an indirect read whose list page was never granted",
+					     "an indirect read of 2 segments" };
+	unsigned int got = 0, answered[NB] = { 0 };
 	uint64_t end = rt_now_ns() + 30000000000ULL;
 
 	for (uint64_t k = 0; k < 4096; k++)
@@ -308,11 +314,31 @@ static void hostile_batch(void)
 	b[7] = rw(BLKIF_OP_WRITE_BARRIER, 0, 0);
 	b[8] = rw(BLKIF_OP_WRITE_BARRIER, BLK_WRITE_FIRST, 1);
 	b[8].seg[0].gref = 3000;
-	for (unsigned int i = 0; i < 9; i++)
+	/* Indirect (feature-max-indirect-segments): the segment list in a page of its own. */
+	if (!list) {
+		tc_error("no page for an indirect list");
+		return;
+	}
+	list[0] = (struct blkif_request_segment){ .gref = REF_DATA + 4, .first_sect = 0, .last_sect = 7 };
+	list[1] = (struct blkif_request_segment){ .gref = REF_DATA + 5, .first_sect = 0, .last_sect = 7 };
+	grant(REF_DATA + NSEG, list);
+	memset(data[4], 0, 4096);
+	memset(data[5], 0, 4096);
+	for (unsigned int i = 9; i < NB; i++) {
+		struct blkif_request_indirect *ind = (struct blkif_request_indirect *)&b[i];
+
+		b[i] = rw(BLKIF_OP_READ, 0, 0);
+		ind->operation = BLKIF_OP_INDIRECT;
+		ind->indirect_op = BLKIF_OP_READ;
+		ind->nr_segments = 2;
+		ind->sector_number = 16;
+		ind->indirect_grefs[0] = i == 9 ? 4000 : REF_DATA + NSEG;
+	}
+	for (unsigned int i = 0; i < NB; i++)
 		*(struct blkif_request *)pvabi_front_next_request(&ring) = b[i];
 	if (pvabi_front_push_requests(&ring))
 		rt_event_send(port);
-	while (got < 9 && rt_now_ns() < end) {
+	while (got < NB && rt_now_ns() < end) {
 		struct blkif_response rsp;
 
 		if (pvabi_front_final_check(&ring) == 0) {
@@ -320,7 +346,7 @@ static void hostile_batch(void)
 			continue;
 		}
 		PVABI_FRONT_TAKE(&ring, &rsp);
-		for (unsigned int i = 0; i < 9; i++) {
+		for (unsigned int i = 0; i < NB; i++) {
 			if (rsp.id != b[i].id)
 				continue;
 			answered[i]++;
@@ -329,16 +355,18 @@ static void hostile_batch(void)
 		}
 		got++;
 	}
-	for (unsigned int i = 0; i < 9; i++)
+	for (unsigned int i = 0; i < NB; i++)
 		tc_check(answered[i] == 1, "in a batch: %s answered once (%u)", what[i], answered[i]);
 	for (uint64_t k = 0; k < 4096; k++) {
 		if (data[0][k] != blk_host_byte(k / 512, (unsigned int)(k % 512)) ||
-		    data[2][k] != blk_host_byte(8 + k / 512, (unsigned int)(k % 512))) {
+		    data[2][k] != blk_host_byte(8 + k / 512, (unsigned int)(k % 512)) ||
+		    data[4][k] != blk_host_byte(16 + k / 512, (unsigned int)(k % 512)) ||
+		    data[5][k] != blk_host_byte(24 + k / 512, (unsigned int)(k % 512))) {
 			tc_fail("in a batch: the reads' data differ from the host's at byte %lu", k);
 			return;
 		}
 	}
-	tc_pass("in a batch: both reads carry the host's data");
+	tc_pass("in a batch: the reads carry the host's data");
 }
 
 /*
