@@ -8,23 +8,68 @@
 #include <pvabi/io/blkif.h>
 #include <pvabi/io/ring.h>
 
+#define BLKBACK_MAX_INFLIGHT	16	/* requests of one ring on the disk at once */
+#define BLKBACK_MAX_SEGS	32	/* segments of an indirect request (feature-max-indirect-segments) */
+
 /*
- * What the core needs from dom0 (or from a host test). grant_copy moves
- * len bytes between the frontend's granted page gref (at offset) and buf,
- * towards the frontend when to_frontend: GNTTABOP_copy in dom0, so the
- * frontend's pages are never mapped and a revoked grant is an error, not a
- * fault. The disk calls work on whole sectors of the backing store. Each
- * returns 0 or -1.
+ * One request between its check and its response: the private copy taken
+ * from the ring, then its meaning in one form for direct and indirect
+ * requests (op is what is done: READ, WRITE, FLUSH_DISKCACHE or
+ * WRITE_BARRIER; the segments are the ring slot's or those copied once
+ * from the indirect page), and where its data lives: segment i in pages[i]
+ * at the same offset as in the frontend's page (first_sect * 512), so a
+ * request is a scatter list of whole sectors the disk moves directly. The
+ * pages are the caller's (DMA memory in dom0), given at blkback_attach.
+ */
+struct blkback_io {
+	union {
+		struct blkif_request req;
+		struct blkif_request_indirect ind;
+	} slot;
+	uint8_t op;
+	uint16_t nr_segs;
+	uint64_t id, sector;
+	uint32_t sectors;
+	bool busy;			/* on the disk, not yet answered */
+	int result;			/* the disk's answer: 0 or -1 */
+	/* 256 bytes on a 256-byte boundary: inside one page, so one grant copy fills it. */
+	struct blkif_request_segment seg[BLKBACK_MAX_SEGS] __attribute__((aligned(256)));
+	void *pages[BLKBACK_MAX_SEGS];
+};
+
+/* One segment's copy: len bytes between the frontend's granted page gref (at offset) and buf, inside one page. */
+struct blkback_copy {
+	uint32_t gref;
+	uint32_t offset;
+	void *buf;
+	uint32_t len;
+};
+
+/*
+ * What the core needs from dom0 (or from a host test). grant_copy does n
+ * segment copies (a request's, at most BLKBACK_MAX_SEGS),
+ * towards the frontend when to_frontend, failing if any fails:
+ * GNTTABOP_copy in dom0, one hypercall for them all, so the frontend's
+ * pages are never mapped and a revoked grant is an error, not a fault. disk_start puts one checked read or write on the
+ * disk (io->sector, io->sectors, the segments io->seg in io->pages):
+ * 0 started, 1 the disk has no room now (the core retries after a
+ * completion), -1 failed. disk_wait returns a started request that has
+ * ended, io->result set, in whatever order the disk finishes them; the
+ * core calls it only with requests started. disk_flush makes every ended
+ * write durable; the core calls it with nothing on the disk.
  */
 struct blkback_ops {
-	int (*grant_copy)(void *ctx, uint32_t gref, uint32_t offset, void *buf, uint32_t len, bool to_frontend);
-	int (*disk_read)(void *ctx, uint64_t sector, void *buf, uint32_t nr_sectors);
-	int (*disk_write)(void *ctx, uint64_t sector, const void *buf, uint32_t nr_sectors);
+	int (*grant_copy)(void *ctx, const struct blkback_copy *c, unsigned int n, bool to_frontend);
+	int (*disk_start)(void *ctx, struct blkback_io *io, bool write);
+	struct blkback_io *(*disk_wait)(void *ctx);
 	int (*disk_flush)(void *ctx);
 };
 
 struct blkback_stats {
 	uint64_t ok, error, unsupported;
+	uint64_t barriers, flushes;	/* BLKIF_OP_WRITE_BARRIER and BLKIF_OP_FLUSH_DISKCACHE served */
+	uint64_t indirect;		/* BLKIF_OP_INDIRECT requests served */
+	uint64_t batches, max_inflight;	/* serve calls that started I/O; the most requests on the disk at once */
 };
 
 struct blkback {
@@ -34,33 +79,43 @@ struct blkback {
 	uint64_t capacity;		/* in 512-byte sectors */
 	bool read_only;
 	bool broken;			/* the frontend's req_prod lied: the ring is no longer served */
+	unsigned int inflight;
 	struct blkback_stats stats;
-	/* One request's data from (or for) its segments; page-aligned: a full segment is one grant copy. */
-	uint8_t data[BLKIF_MAX_SEGMENTS_PER_REQUEST * 4096] __attribute__((aligned(4096)));
+	struct blkback_io io[BLKBACK_MAX_INFLIGHT];
 };
 
-/* Attaches the mapped shared ring (ring_bytes long, as the frontend initialised it). false if no slot fits. */
+/*
+ * Attaches the mapped shared ring (ring_bytes long, as the frontend
+ * initialised it). pages: BLKBACK_MAX_INFLIGHT * BLKBACK_MAX_SEGS pages
+ * for the requests' data, kept across attaches. false if no slot fits.
+ */
 bool blkback_attach(struct blkback *b, void *ring, size_t ring_bytes, uint64_t capacity, bool read_only,
-		    const struct blkback_ops *ops, void *ctx);
+		    const struct blkback_ops *ops, void *ctx, void *const *pages);
 
 /*
  * Serves every request the frontend has published: each is copied out of
- * the ring once, checked, done, and answered (BLKIF_RSP_ERROR for a bad
- * request, BLKIF_RSP_EOPNOTSUPP for an operation we do not offer; the
- * ring keeps serving). Returns the number answered, or -1 once the
- * frontend's producer index claims more requests than the ring can hold
- * (b->broken: nothing more is read from this ring). At most one ring's
- * worth is served per call: a return of nr_ents means "call again".
- * *notify: the frontend asked for an event.
+ * the ring once and checked; reads and writes go to the disk together (up
+ * to BLKBACK_MAX_INFLIGHT at once) and are answered as they end, in any
+ * order; a flush or barrier first waits for everything before it, and
+ * nothing after it starts until it is answered. A bad request is answered
+ * BLKIF_RSP_ERROR, an operation we do not offer BLKIF_RSP_EOPNOTSUPP; the
+ * ring keeps serving. Everything started is answered before the call
+ * returns. Returns the number answered, or -1 once the frontend's
+ * producer index claims more requests than the ring can hold (b->broken:
+ * nothing more is read from this ring; what was started is still
+ * answered). At most one ring's worth is served per call: a return of
+ * nr_ents means "call again". *notify: the frontend asked for an event.
  */
 int blkback_serve(struct blkback *b, bool *notify);
 
 /*
  * The answer a request gets before any data moves: BLKIF_RSP_OKAY if it is
  * well-formed for this disk (operation offered, segment count and sector
- * ranges inside the request and the disk, no write to a read-only disk).
- * *sectors: its data length in sectors.
+ * ranges inside the request and the disk, no write, flush or barrier on a
+ * read-only disk). Fills io's op, id, sector, segments and sectors from
+ * io->slot; an indirect request's segments are copied from its indirect
+ * page first (once: only the copy is checked and used).
  */
-int blkback_check(const struct blkback *b, const struct blkif_request *req, uint32_t *sectors);
+int blkback_check(struct blkback *b, struct blkback_io *io);
 
 #endif

@@ -1,6 +1,7 @@
 /* blkback's xenbus handshake: backend nodes, frontend nodes read and checked, states moved as xen-blkfront expects. */
 #include <stdio.h>
 #include <string.h>
+#include "blkback.h"
 #include "blkback_xenbus.h"
 
 #define VDISK_READONLY_FLAG	0x4	/* blkif.h's VDISK_READONLY, for the "info" node */
@@ -42,9 +43,10 @@ static void set_state(struct blkback_vbd *v, enum xenbus_state s)
 		v->state = s;
 }
 
-int blkback_xb_start(struct blkback_vbd *v, uint16_t frontend, uint32_t devid, uint64_t sectors, bool read_only,
+int blkback_xb_start(struct blkback_vbd *v, uint16_t frontend, uint32_t devid, uint64_t sectors, unsigned int flags,
 		     const struct blkback_xs_ops *ops, void *ctx)
 {
+	bool read_only = flags & BLKBACK_XB_READ_ONLY, fua = flags & BLKBACK_XB_FUA;
 	char mode[2] = { read_only ? 'r' : 'w', 0 };
 	char path[128];
 
@@ -55,7 +57,9 @@ int blkback_xb_start(struct blkback_vbd *v, uint16_t frontend, uint32_t devid, u
 	snprintf(path, sizeof(path), "%s/mode", v->be_path);
 	if (write_node(v, "sectors", "%llu", sectors) || write_node(v, "sector-size", "%llu", 512) ||
 	    write_node(v, "info", "%llu", read_only ? VDISK_READONLY_FLAG : 0) ||
-	    write_node(v, "feature-flush-cache", "%llu", read_only ? 0 : 1) || ops->write(ctx, path, mode))
+	    write_node(v, "feature-flush-cache", "%llu", read_only || fua ? 0 : 1) ||
+	    write_node(v, "feature-barrier", "%llu", read_only ? 0 : 1) ||
+	    write_node(v, "feature-max-indirect-segments", "%llu", BLKBACK_MAX_SEGS) || ops->write(ctx, path, mode))
 		return -1;
 	set_state(v, XenbusStateInitWait);
 	return v->state == XenbusStateInitWait ? 0 : -1;

@@ -34,13 +34,21 @@ struct blkback_vbd {
 	void *ctx;
 };
 
+#define BLKBACK_XB_READ_ONLY	1u	/* refuses writes, flushes and barriers */
+#define BLKBACK_XB_FUA		2u	/* offers barriers only: blkfront then sends FUA writes as barriers */
+
 /*
- * Writes the backend's nodes (sectors, sector-size, info, mode,
- * feature-flush-cache: 1, or 0 for a read-only disk, which refuses
- * flushes) and state InitWait. The toolstack has written the
+ * Writes the backend's nodes (sectors, sector-size, info, mode, the
+ * features) and state InitWait. A writable disk offers
+ * feature-flush-cache and feature-barrier, as Xen's blkback does (a
+ * current blkfront then flushes and has the block layer emulate FUA);
+ * with BLKBACK_XB_FUA only feature-barrier, which a current blkfront
+ * takes as flush and FUA both, sent as BLKIF_OP_WRITE_BARRIER. A
+ * read-only disk offers neither. Every disk offers indirect requests of
+ * up to BLKBACK_MAX_SEGS segments (feature-max-indirect-segments). The toolstack has written the
  * frontend/backend links and the frontend's own directory. 0 or -1.
  */
-int blkback_xb_start(struct blkback_vbd *v, uint16_t frontend, uint32_t devid, uint64_t sectors, bool read_only,
+int blkback_xb_start(struct blkback_vbd *v, uint16_t frontend, uint32_t devid, uint64_t sectors, unsigned int flags,
 		     const struct blkback_xs_ops *ops, void *ctx);
 
 /*

@@ -1,4 +1,4 @@
-/* dom0's block backend: the virtio-blk disk driven here, served to one domU over blkif (blkback core + xenbus handshake). */
+/* dom0's block backend: the virtio-blk disks driven here, each served to one domU over blkif (blkback core + xenbus handshake). */
 #include <pvabi/errno.h>
 #include <pvabi/grant_table.h>
 #include "rt.h"
@@ -13,101 +13,129 @@
 #include "virtio_os.h"
 #include "xs_client.h"
 
-#define BLK_DEVID	51712		/* xvda: (202 << 8) | 0, as libxl numbers it */
-#define BLK_DMA_PAGES	(BLKIF_MAX_SEGMENTS_PER_REQUEST + 1)
+#define BLK_DEVID	51712		/* xvda: (202 << 8) | 0, as libxl numbers it; the default */
+#define BLK_IO_PAGES	(BLKBACK_MAX_INFLIGHT * BLKBACK_MAX_SEGS)
+#define BLK_MAX_DISKS	8
 
 /*
- * One disk, one frontend (the domain named by "blk=NAME" on dom0's command
- * line): the skeleton of issue 12's blkback. The disk's sectors go through
- * a bounce buffer of DMA pages; the frontend's pages are reached only with
- * GNTTABOP_copy, never mapped.
+ * Each "blk=NAME[:DEVID[:fua]]" on dom0's command line names the domain
+ * the next virtio-blk device (in PCI order, as the host attached them) is
+ * served to, as vbd DEVID (xvda by default); "fua" offers barriers
+ * instead of flushes (BLKBACK_XB_FUA). A disk serves one frontend: the
+ * host never gives a writable file to two domains, and two domains
+ * reading one file each have a device of their own. Each request's data
+ * is grant-copied into pages of its own and the virtio request points at
+ * them; the frontend's pages are reached only with GNTTABOP_copy, never
+ * mapped. Up to BLKBACK_MAX_INFLIGHT requests are on the device at once.
+ * The disks are served one at a time (blk_serving) and a serve call ends
+ * with nothing on the disk, so all disks share one set of data pages and
+ * request headers, in dom0's image (the runtime's page pool is 128 pages).
  */
-static struct {
-	bool disk_up;
+struct blk_disk {
+	bool up;
 	char want[32];			/* the domain to serve */
+	uint32_t devid;
+	bool fua;
+	bool unkicked;			/* requests queued that the device has not been told of */
 	struct vblk vb;
-	void *dma[BLK_DMA_PAGES];
+	struct vblk_req reqs[BLKBACK_MAX_INFLIGHT];	/* reqs[i] carries back.io[i] */
 	struct dom0_domain *dd;		/* the frontend's domain, once seen */
 	struct blkback_vbd vbd;
 	struct blkback back;
 	struct rt_grant_map ring_map;
 	evtchn_port_t port;
-	bool kicked, serving;
+	bool kicked;
 	uint64_t served, copies;
-} blk;
+};
+
+static struct blk_disk blk_disks[BLK_MAX_DISKS];
+static uint8_t blk_io_mem[BLK_IO_PAGES][4096] __attribute__((aligned(4096)));
+static uint8_t blk_hdr_mem[4096] __attribute__((aligned(4096)));
+static void *blk_io_pages[BLK_IO_PAGES];
+static unsigned int blk_nr_disks;
+static bool blk_serving;
 
 /* ---- the disk, for the blkback core ---- */
 
-/* len bytes of the core's buffer at p through the DMA pages: I/O of whole sectors, split at page boundaries. */
-static int disk_io(uint64_t sector, uint8_t *p, uint32_t nr_sectors, bool write)
+/* Points the virtio request at the request's own pages: each segment where the frontend has it in its page. */
+static int b_start(void *ctx, struct blkback_io *io, bool write)
 {
-	while (nr_sectors) {
-		uint32_t n = nr_sectors < BLK_DMA_PAGES * 8 ? nr_sectors : BLK_DMA_PAGES * 8;
-		uint32_t pages = (n + 7) / 8;
+	struct blk_disk *d = ctx;
+	struct virtq_seg segs[BLKBACK_MAX_SEGS];
+	struct vblk_req *r = &d->reqs[io - d->back.io];
+	int rc;
 
-		if (write)
-			for (uint32_t i = 0; i < n; i++)
-				memcpy((uint8_t *)blk.dma[i / 8] + (i % 8) * 512, p + (size_t)i * 512, 512);
-		if (vblk_sectors(&blk.vb, write, sector, blk.dma, pages, n))
-			return -1;
-		if (!write)
-			for (uint32_t i = 0; i < n; i++)
-				memcpy(p + (size_t)i * 512, (uint8_t *)blk.dma[i / 8] + (i % 8) * 512, 512);
-		sector += n;
-		p += (size_t)n * 512;
-		nr_sectors -= n;
+	for (unsigned int i = 0; i < io->nr_segs; i++) {
+		const struct blkif_request_segment *s = &io->seg[i];
+
+		segs[i] = (struct virtq_seg){ vio_bus_addr(io->pages[i]) + (uint64_t)s->first_sect * 512,
+					      (uint32_t)(s->last_sect - s->first_sect + 1) * 512, !write };
 	}
-	return 0;
+	r->cookie = io;
+	rc = vblk_start(&d->vb, r, write, io->sector, segs, io->nr_segs);
+	d->unkicked |= rc == 0;
+	return rc;
 }
 
-static int b_read(void *ctx, uint64_t sector, void *buf, uint32_t n)
+static struct blkback_io *b_wait(void *ctx)
 {
-	(void)ctx;
-	return disk_io(sector, buf, n, false);
-}
+	struct blk_disk *d = ctx;
+	struct vblk_req *r;
+	struct blkback_io *io;
+	bool ok;
 
-static int b_write(void *ctx, uint64_t sector, const void *buf, uint32_t n)
-{
-	(void)ctx;
-	return disk_io(sector, (uint8_t *)buf, n, true);
+	/* One notification for all the requests queued since the last wait: each costs QEMU an exit. */
+	if (d->unkicked) {
+		d->unkicked = false;
+		vblk_kick(&d->vb);
+	}
+	r = vblk_done(&d->vb, true, &ok);
+	io = r ? r->cookie : NULL;
+	if (io)
+		io->result = ok ? 0 : -1;
+	return io;
 }
 
 static int b_flush(void *ctx)
 {
-	(void)ctx;
-	return vblk_flush(&blk.vb);
+	struct blk_disk *d = ctx;
+
+	return vblk_flush(&d->vb);
 }
 
-/* GNTTABOP_copy in pieces that cross no page on our side (the frontend's side is one segment of one page). */
-static int b_grant_copy(void *ctx, uint32_t gref, uint32_t off, void *buf, uint32_t len, bool to_frontend)
+/* A request's segments in one GNTTABOP_copy: each lies inside one page on both sides (the core's promise). */
+static int b_grant_copy(void *ctx, const struct blkback_copy *c, unsigned int n, bool to_frontend)
 {
-	uint8_t *p = buf;
+	struct blk_disk *d = ctx;
+	struct gnttab_copy ops[BLKBACK_MAX_SEGS];
 
-	(void)ctx;
-	while (len) {
-		uint64_t ours = vio_bus_addr(p);
-		uint32_t n = 4096 - (uint32_t)(ours & 4095);
-		struct gnttab_copy c = { 0 };
-		struct gnttab_copy_ptr fe = { .u.ref = gref, .domid = blk.dd->info.domid, .offset = (uint16_t)off };
-		struct gnttab_copy_ptr me = { .u.gmfn = ours >> 12, .domid = DOMID_SELF, .offset = (uint16_t)(ours & 4095) };
+	if (n > BLKBACK_MAX_SEGS)
+		return -1;
+	for (unsigned int i = 0; i < n; i++) {
+		uint64_t ours = vio_bus_addr(c[i].buf);
+		struct gnttab_copy_ptr fe = { .u.ref = c[i].gref, .domid = d->dd->info.domid,
+					      .offset = (uint16_t)c[i].offset };
+		struct gnttab_copy_ptr me = { .u.gmfn = ours >> 12, .domid = DOMID_SELF,
+					      .offset = (uint16_t)(ours & 4095) };
 
-		if (n > len)
-			n = len;
-		c.source = to_frontend ? me : fe;
-		c.dest = to_frontend ? fe : me;
-		c.len = (uint16_t)n;
-		c.flags = to_frontend ? GNTCOPY_dest_gref : GNTCOPY_source_gref;
-		if (hyp_grant_table_op(GNTTABOP_copy, RT_PTR(&c), 1) || c.status != GNTST_okay)
+		if ((ours & 4095) + c[i].len > 4096)
 			return -1;
-		blk.copies++;
-		p += n;
-		off += n;
-		len -= n;
+		ops[i] = (struct gnttab_copy){ 0 };
+		ops[i].source = to_frontend ? me : fe;
+		ops[i].dest = to_frontend ? fe : me;
+		ops[i].len = (uint16_t)c[i].len;
+		ops[i].flags = to_frontend ? GNTCOPY_dest_gref : GNTCOPY_source_gref;
 	}
+	if (n && hyp_grant_table_op(GNTTABOP_copy, RT_PTR(ops), n))
+		return -1;
+	for (unsigned int i = 0; i < n; i++)
+		if (ops[i].status != GNTST_okay)
+			return -1;
+	d->copies += n;
 	return 0;
 }
 
-static const struct blkback_ops blk_ops = { b_grant_copy, b_read, b_write, b_flush };
+static const struct blkback_ops blk_ops = { b_grant_copy, b_start, b_wait, b_flush };
 
 /* ---- the store and the connection, for the xenbus handshake ---- */
 
@@ -135,101 +163,159 @@ static int x_write(void *ctx, const char *path, const char *val)
 
 static void blk_ring_event(evtchn_port_t port, void *arg)
 {
+	struct blk_disk *d = arg;
+
 	(void)port;
-	(void)arg;
-	blk.kicked = true;		/* served from dom0_blk_poll, never inside another wait */
+	d->kicked = true;		/* served from dom0_blk_poll, never inside another wait */
 }
 
 static int x_connect(void *ctx, uint16_t fe, uint32_t ring_ref, uint32_t evtchn)
 {
+	struct blk_disk *d = ctx;
 	long rc;
 
-	(void)ctx;
-	rc = rt_grant_map(&blk.ring_map, fe, ring_ref, false);
+	rc = rt_grant_map(&d->ring_map, fe, ring_ref, false);
 	if (rc) {
 		rt_printf("dom0: blk: cannot map d%u's ring (grant %u): %ld\n", fe, ring_ref, rc);
 		return -1;
 	}
-	rc = rt_event_bind_interdomain(fe, evtchn, blk_ring_event, NULL);
+	rc = rt_event_bind_interdomain(fe, evtchn, blk_ring_event, d);
 	if (rc < 0) {
-		rt_grant_unmap(&blk.ring_map);
+		rt_grant_unmap(&d->ring_map);
 		return -1;
 	}
-	blk.port = (evtchn_port_t)rc;
-	blkback_attach(&blk.back, blk.ring_map.va, 4096, blk.vb.capacity, blk.vb.read_only, &blk_ops, NULL);
-	rt_printf("dom0: blk: d%u connected: ring grant %u, port %u, %lu sectors\n", fe, ring_ref, evtchn,
-		  blk.vb.capacity);
-	blk.kicked = true;
+	d->port = (evtchn_port_t)rc;
+	blkback_attach(&d->back, d->ring_map.va, 4096, d->vb.capacity, d->vb.read_only, &blk_ops, d, blk_io_pages);
+	rt_printf("dom0: blk: d%u connected: vbd %u, ring grant %u, port %u, %lu sectors\n", fe, d->devid, ring_ref,
+		  evtchn, d->vb.capacity);
+	d->kicked = true;
 	return 0;
 }
 
 static void x_disconnect(void *ctx)
 {
-	(void)ctx;
-	rt_event_close(blk.port);
-	rt_grant_unmap(&blk.ring_map);
-	rt_printf("dom0: blk: disconnected: %lu requests (%lu ok, %lu errors, %lu unsupported), %lu grant copies\n",
-		  blk.served, blk.back.stats.ok, blk.back.stats.error, blk.back.stats.unsupported, blk.copies);
+	struct blk_disk *d = ctx;
+
+	rt_event_close(d->port);
+	rt_grant_unmap(&d->ring_map);
+	rt_printf("dom0: blk: disconnected: vbd %u: %lu requests (%lu ok, %lu errors, %lu unsupported), %lu grant copies, "
+		  "%lu flushes, %lu barriers, %lu indirect, at most %lu on the disk at once\n",
+		  d->devid, d->served, d->back.stats.ok, d->back.stats.error, d->back.stats.unsupported, d->copies,
+		  d->back.stats.flushes, d->back.stats.barriers, d->back.stats.indirect, d->back.stats.max_inflight);
 }
 
 static const struct blkback_xs_ops blk_xs_ops = { x_read, x_write, x_connect, x_disconnect };
 
 /* ---- dom0's hooks ---- */
 
-static bool arg_value(const char *cmdline, const char *key, char *out, size_t len)
+/* The n-th "blk=" item of the command line into out; false when there are no more. */
+static bool blk_item(const char *cmdline, unsigned int nth, char *out, size_t len)
 {
-	size_t k = strlen(key), n = 0;
-
 	for (const char *p = cmdline; *p; p++) {
-		if ((p == cmdline || p[-1] == ' ') && !strncmp(p, key, k)) {
-			for (p += k; *p && *p != ' ' && n + 1 < len; p++)
-				out[n++] = *p;
-			out[n] = 0;
-			return n > 0;
-		}
+		size_t n = 0;
+
+		if ((p != cmdline && p[-1] != ' ') || strncmp(p, "blk=", 4))
+			continue;
+		if (nth--)
+			continue;
+		for (p += 4; *p && *p != ' ' && n + 1 < len; p++)
+			out[n++] = *p;
+		out[n] = 0;
+		return true;
 	}
 	return false;
 }
 
+/* "NAME", "NAME:DEVID" (decimal, the host's vdev numbering) or "NAME:DEVID:fua": false if malformed. */
+static bool blk_parse_item(struct blk_disk *d, char *item)
+{
+	char *colon = strchr(item, ':'), *opt = colon ? strchr(colon + 1, ':') : NULL;
+	uint64_t id = 0;
+
+	d->devid = BLK_DEVID;
+	d->fua = false;
+	if (opt) {
+		*opt = 0;
+		if (strcmp(opt + 1, "fua"))
+			return false;
+		d->fua = true;
+	}
+	if (colon) {
+		*colon = 0;
+		if (!colon[1])
+			return false;
+		for (const char *c = colon + 1; *c; c++) {
+			if (*c < '0' || *c > '9' || (id = id * 10 + (uint64_t)(*c - '0')) > 0xffffffffu)
+				return false;
+		}
+		d->devid = (uint32_t)id;
+	}
+	if (!item[0] || strlen(item) >= sizeof(d->want))
+		return false;
+	memcpy(d->want, item, strlen(item) + 1);
+	return true;
+}
+
+static void blk_open_disk(struct blk_disk *d, unsigned int nth)
+{
+	int rc = vblk_open_nth(&d->vb, true, nth);
+
+	/* Our requests never exceed what the device takes in one (QEMU offers far more than 32 segments). */
+	if (rc == 0 && d->vb.seg_max < BLKBACK_MAX_SEGS)
+		rc = -7;
+	if (rc == 0)
+		vblk_req_init(d->reqs, BLKBACK_MAX_INFLIGHT, blk_hdr_mem);
+	if (rc) {
+		rt_printf("dom0: blk: no virtio-blk disk %u to serve to %s (step %d)\n", nth, d->want, rc);
+		return;
+	}
+	d->up = true;
+	rt_printf("dom0: blk: virtio-blk disk of %lu sectors%s, for domain %s as vbd %u%s\n", d->vb.capacity,
+		  d->vb.read_only ? " (read-only)" : "", d->want, d->devid, d->fua ? ", barriers and FUA" : "");
+}
+
 void dom0_blk_init(void)
 {
-	int rc;
+	char item[48];
 
-	if (!arg_value(rt_boot.si->cmd_line, "blk=", blk.want, sizeof(blk.want)))
-		return;
-	rc = vblk_open(&blk.vb, true);
-	for (unsigned int i = 0; rc == 0 && i < BLK_DMA_PAGES; i++) {
-		uint64_t ba;
+	for (unsigned int i = 0; i < BLK_IO_PAGES; i++)
+		blk_io_pages[i] = blk_io_mem[i];
+	while (blk_nr_disks < BLK_MAX_DISKS && blk_item(rt_boot.si->cmd_line, blk_nr_disks, item, sizeof(item))) {
+		struct blk_disk *d = &blk_disks[blk_nr_disks];
 
-		if (!(blk.dma[i] = vio_dma_page(&ba)))
-			rc = -6;
+		if (!blk_parse_item(d, item)) {
+			rt_printf("dom0: blk: bad item blk=%s (NAME, NAME:DEVID or NAME:DEVID:fua): disk %u not served\n", item,
+				  blk_nr_disks);
+			d->want[0] = 0;
+		} else {
+			blk_open_disk(d, blk_nr_disks);
+		}
+		blk_nr_disks++;
 	}
-	if (rc) {
-		rt_printf("dom0: blk: no virtio-blk disk to serve (step %d)\n", rc);
-		return;
-	}
-	blk.disk_up = true;
-	rt_printf("dom0: blk: virtio-blk disk of %lu sectors%s, for domain %s\n", blk.vb.capacity,
-		  blk.vb.read_only ? " (read-only)" : "", blk.want);
+	if (blk_item(rt_boot.si->cmd_line, blk_nr_disks, item, sizeof(item)))
+		rt_printf("dom0: blk: more than %u disks: the rest are not served\n", BLK_MAX_DISKS);
 }
 
 /* The nodes libxl writes for a vbd: the frontend's directory (the guest's own) and the backend's (ours). */
-static int blk_write_nodes(uint32_t domid)
+static int blk_write_nodes(uint32_t domid, uint32_t devid)
 {
 	struct xs_handle *h = dom0_store_xs();
 	struct xs_permissions fe_perm[2] = { { domid, XS_PERM_NONE }, { 0, XS_PERM_READ } };
 	struct xs_permissions be_perm[2] = { { 0, XS_PERM_NONE }, { domid, XS_PERM_READ } };
 	char fe[96], be[96], path[160], val[96];
-	static const char *const fe_nodes[][2] = { { "backend-id", "0" }, { "virtual-device", "51712" },
-						   { "device-type", "disk" }, { "state", "1" } };
+	static const char *const fe_nodes[][2] = { { "backend-id", "0" }, { "device-type", "disk" }, { "state", "1" } };
 
-	snprintf(fe, sizeof(fe), "/local/domain/%u/device/vbd/%u", domid, BLK_DEVID);
-	snprintf(be, sizeof(be), "/local/domain/0/backend/vbd/%u/%u", domid, BLK_DEVID);
+	snprintf(fe, sizeof(fe), "/local/domain/%u/device/vbd/%u", domid, devid);
+	snprintf(be, sizeof(be), "/local/domain/0/backend/vbd/%u/%u", domid, devid);
 	if (!xs_mkdir(h, XBT_NULL, be) || !xs_set_permissions(h, XBT_NULL, be, be_perm, 2) ||
 	    !xs_mkdir(h, XBT_NULL, fe) || !xs_set_permissions(h, XBT_NULL, fe, fe_perm, 2))
 		return -1;
 	snprintf(path, sizeof(path), "%s/backend", fe);
 	if (x_write(NULL, path, be))
+		return -1;
+	snprintf(path, sizeof(path), "%s/virtual-device", fe);
+	snprintf(val, sizeof(val), "%u", devid);
+	if (x_write(NULL, path, val))
 		return -1;
 	for (unsigned int i = 0; i < sizeof(fe_nodes) / sizeof(fe_nodes[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", fe, fe_nodes[i][0]);
@@ -245,52 +331,92 @@ static int blk_write_nodes(uint32_t domid)
 	return x_write(NULL, path, val);
 }
 
-void dom0_blk_attach(struct dom0_domain *dd)
+/* Another disk already offered to this domain as the same vbd: the frontend would see only one of them. */
+static bool blk_devid_taken(const struct blk_disk *d, const struct dom0_domain *dd)
 {
-	if (!blk.disk_up || blk.dd || strcmp(dd->info.name, blk.want))
+	for (unsigned int i = 0; i < blk_nr_disks; i++)
+		if (&blk_disks[i] != d && blk_disks[i].dd == dd && blk_disks[i].devid == d->devid)
+			return true;
+	return false;
+}
+
+static void blk_attach_disk(struct blk_disk *d, struct dom0_domain *dd)
+{
+	if (blk_devid_taken(d, dd)) {
+		rt_printf("dom0: blk: d%u already has a vbd %u: this disk is not offered\n", dd->info.domid, d->devid);
 		return;
-	if (blk_write_nodes(dd->info.domid) ||
-	    blkback_xb_start(&blk.vbd, dd->info.domid, BLK_DEVID, blk.vb.capacity, blk.vb.read_only, &blk_xs_ops,
-			     NULL)) {
+	}
+	if (blk_write_nodes(dd->info.domid, d->devid) ||
+	    blkback_xb_start(&d->vbd, dd->info.domid, d->devid, d->vb.capacity,
+			     (d->vb.read_only ? BLKBACK_XB_READ_ONLY : 0) | (d->fua ? BLKBACK_XB_FUA : 0), &blk_xs_ops, d)) {
 		rt_printf("dom0: blk: cannot write d%u's vbd nodes\n", dd->info.domid);
 		return;
 	}
-	blk.dd = dd;
-	rt_printf("dom0: blk: offering xvda to d%u (%s)\n", dd->info.domid, dd->info.name);
+	d->dd = dd;
+	rt_printf("dom0: blk: offering vbd %u to d%u (%s)\n", d->devid, dd->info.domid, dd->info.name);
+}
+
+void dom0_blk_attach(struct dom0_domain *dd)
+{
+	for (unsigned int i = 0; i < blk_nr_disks; i++) {
+		struct blk_disk *d = &blk_disks[i];
+
+		if (d->up && !d->dd && !strcmp(dd->info.name, d->want))
+			blk_attach_disk(d, dd);
+	}
 }
 
 void dom0_blk_detach(struct dom0_domain *dd)
 {
-	if (blk.dd != dd)
-		return;
-	if (blk.vbd.connected)
-		x_disconnect(NULL);
-	blk.vbd.connected = false;
-	blk.dd = NULL;
+	for (unsigned int i = 0; i < blk_nr_disks; i++) {
+		struct blk_disk *d = &blk_disks[i];
+
+		if (d->dd != dd)
+			continue;
+		if (d->vbd.connected)
+			x_disconnect(d);
+		d->vbd.connected = false;
+		d->dd = NULL;
+	}
 }
 
-void dom0_blk_poll(void)
+/* One ring's worth at most, so that a frontend that keeps producing cannot starve the other disks. */
+static bool blk_poll_disk(struct blk_disk *d)
 {
 	bool notify;
 	int n;
 
-	if (!blk.dd || blk.serving)
-		return;
-	blk.serving = true;	/* the disk's waits dispatch events: none of them may come back in here */
-	blkback_xb_frontend_changed(&blk.vbd);
+	blkback_xb_frontend_changed(&d->vbd);
 	/* A ring given up stays quiet: its frontend's kicks cost us nothing more. */
-	while (blk.vbd.connected && blk.kicked && !blk.back.broken) {
-		blk.kicked = false;
-		n = blkback_serve(&blk.back, &notify);
-		if (n < 0) {
-			rt_printf("dom0: blk: d%u's ring indices lie: no longer served\n", blk.dd->info.domid);
-			break;
-		}
-		blk.served += (uint64_t)n;
-		if (notify)
-			rt_event_send(blk.port);
-		if (n == (int)blk.back.ring.nr_ents)
-			blk.kicked = true;	/* a full ring's worth: look again */
+	if (!d->vbd.connected || !d->kicked || d->back.broken)
+		return false;
+	d->kicked = false;
+	n = blkback_serve(&d->back, &notify);
+	if (notify)
+		rt_event_send(d->port);	/* even from a ring given up: what it had started was answered */
+	if (n < 0) {
+		rt_printf("dom0: blk: d%u's ring indices lie: no longer served\n", d->dd->info.domid);
+		return false;
 	}
-	blk.serving = false;
+	d->served += (uint64_t)n;
+	if (n == (int)d->back.ring.nr_ents)
+		d->kicked = true;	/* a full ring's worth: look again */
+	return d->kicked;
+}
+
+void dom0_blk_poll(void)
+{
+	bool again = true;
+
+	if (blk_serving)
+		return;
+	blk_serving = true;	/* the disks' waits dispatch events: none of them may come back in here */
+	/* Round robin; a ring still full after a few rounds is looked at again at dom0's next tick. */
+	for (unsigned int round = 0; again && round < 8; round++) {
+		again = false;
+		for (unsigned int i = 0; i < blk_nr_disks; i++)
+			if (blk_disks[i].dd)
+				again |= blk_poll_disk(&blk_disks[i]);
+	}
+	blk_serving = false;
 }

@@ -94,6 +94,14 @@ int xlcfg_parse(const char *text, size_t len, struct xlcfg_domain *out, struct x
 /* xl's defaults: destroy on poweroff, restart on reboot, destroy on crash. */
 void xlcfg_defaults(struct xlcfg_domain *out);
 
+/*
+ * The vbd number (virtual-device) of a vdev name, as a frontend decodes it:
+ * xvdX[N] is 202:(disk*16+N) for the first 16 disks and (1 << 28 | disk
+ * << 8 | N) after; sdX[N] 8:(disk*16+N); hda-hdd 3:0, 3:64, 22:0, 22:64
+ * plus N. -1 for any other name.
+ */
+long xlcfg_vdev_devid(const char *vdev);
+
 /* "destroy", "restart", ... as xl.cfg spells them. */
 const char *xlcfg_action_name(enum xlcfg_action a);
 

@@ -19,10 +19,11 @@ static unsigned int check_errors;
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: xlcfg-check [--out CANONICAL.cfg] [--modules] DOMAIN.cfg\n"
+	fprintf(stderr, "usage: xlcfg-check [--out CANONICAL.cfg] [--modules] [--disks LIST] DOMAIN.cfg\n"
 			"  prints FILE:LINE: error|warning: ... and exits 1 on any error\n"
 			"  --out      writes the checked file in canonical form (absolute paths, a UUID)\n"
-			"  --modules  prints the boot modules for today's hypervisor builder, one a line\n");
+			"  --modules  prints the boot modules for today's hypervisor builder, one a line\n"
+			"  --disks    writes the disks to attach, one a line: rw|ro DEVID VDEV FORMAT PATH (tabs)\n");
 	exit(2);
 }
 
@@ -104,6 +105,24 @@ static void check_path(char *path, uint32_t line, const char *key, bool want_blo
 	memcpy(path, abs, strlen(abs) + 1);
 }
 
+/* Each disk a vbd number a frontend can decode, and no two the same one: blkfront would see one disk. */
+static void check_vdevs(const struct xlcfg_domain *d)
+{
+	for (uint32_t i = 0; i < d->nr_disks; i++) {
+		long id = xlcfg_vdev_devid(d->disks[i].vdev);
+
+		if (id < 0) {
+			report(d->disks[i].line, true, "disk: vdev '%s' is not xvdN, sdN or hdN as a frontend numbers them%s",
+			       d->disks[i].vdev, NULL);
+			continue;
+		}
+		for (uint32_t j = 0; j < i; j++)
+			if (xlcfg_vdev_devid(d->disks[j].vdev) == id)
+				report(d->disks[i].line, true, "disk: vdev '%s' is the same device as '%s'",
+				       d->disks[i].vdev, d->disks[j].vdev);
+	}
+}
+
 static void check_files(struct xlcfg_domain *d)
 {
 	check_path(d->kernel, d->kernel_line, "kernel", false);
@@ -112,6 +131,7 @@ static void check_files(struct xlcfg_domain *d)
 	for (uint32_t i = 0; i < d->nr_disks; i++)
 		if (d->disks[i].target[0])
 			check_path(d->disks[i].target, d->disks[i].line, "disk", true);
+	check_vdevs(d);
 }
 
 /* What today's boot path cannot honour yet: said once, so nobody believes it happened. */
@@ -121,8 +141,10 @@ static void note_untranslated(const struct xlcfg_domain *d)
 		report(0, false, "vcpus: the boot-time builder starts 1 vCPU until dom0 builds domains%s%s", NULL, NULL);
 	if (d->maxmem_mib > d->memory_mib)
 		report(0, false, "maxmem: not passed on yet; the domain gets 'memory'%s%s", NULL, NULL);
-	if (d->nr_disks)
-		report(0, false, "disk: there is no block backend yet; the disks are checked, not attached%s%s", NULL, NULL);
+	for (uint32_t i = 0; i < d->nr_disks; i++)
+		if (!d->disks[i].target[0])
+			report(d->disks[i].line, false, "disk: '%s' has no target (an empty drive): not attached%s",
+			       d->disks[i].vdev, NULL);
 	if (d->nr_vifs)
 		report(0, false, "vif: there is no network backend yet; not attached%s%s", NULL, NULL);
 	/* on_reboot's default is restart: not worth a warning in every file. */
@@ -256,6 +278,37 @@ static void put_module_text(const char *s)
 	}
 }
 
+/*
+ * The disks to attach, one a line for tools/qemu-run: rw|ro, the vbd
+ * number, the vdev, QEMU's name of the format, the absolute path (last:
+ * it may hold anything but a newline). A drive without a target is left out.
+ */
+static void write_disk_list(const char *out, const struct xlcfg_domain *d)
+{
+	FILE *f = fopen(out, "w");
+
+	if (!f) {
+		fprintf(stderr, "%s: error: cannot write: %s\n", out, strerror(errno));
+		exit(1);
+	}
+	for (uint32_t i = 0; i < d->nr_disks; i++) {
+		const struct xlcfg_disk *k = &d->disks[i];
+
+		if (!k->target[0])
+			continue;
+		if (strchr(k->target, '\n')) {
+			fprintf(stderr, "%s: error: disk path with a newline: not attached\n", check_file);
+			exit(1);
+		}
+		fprintf(f, "%s\t%ld\t%s\t%s\t%s\n", k->writable ? "rw" : "ro", xlcfg_vdev_devid(k->vdev), k->vdev,
+			strcmp(k->format, "vhd") ? k->format : "vpc", k->target);
+	}
+	if (fclose(f) != 0) {
+		fprintf(stderr, "%s: error: cannot write: %s\n", out, strerror(errno));
+		exit(1);
+	}
+}
+
 /* Today's boot path: the hypervisor builds the domain from @options (hv/common/boot_domains.c). */
 static void print_modules(const struct xlcfg_domain *d, const char *canonical)
 {
@@ -297,7 +350,7 @@ int main(int argc, char **argv)
 {
 	static struct xlcfg_domain dom;
 	static struct xlcfg_diags dg;
-	const char *out = NULL;
+	const char *out = NULL, *disks = NULL;
 	bool modules = false;
 	char *text, *slash;
 	size_t len;
@@ -308,6 +361,8 @@ int main(int argc, char **argv)
 			out = argv[++i];
 		else if (strcmp(argv[i], "--modules") == 0)
 			modules = true;
+		else if (strcmp(argv[i], "--disks") == 0 && i + 1 < argc)
+			disks = argv[++i];
 		else
 			usage();
 	}
@@ -340,6 +395,8 @@ int main(int argc, char **argv)
 		uuid_generate(dom.uuid);
 	if (out)
 		write_canonical(out, &dom, check_file);
+	if (disks)
+		write_disk_list(disks, &dom);
 	if (modules)
 		print_modules(&dom, out);
 	return 0;

@@ -287,3 +287,68 @@ bool xl_key_vif(struct xl_parser *p, const struct xl_key *k)
 	p->out->nr_vifs++;
 	return true;
 }
+
+/* ---- vdev names to the vbd numbers a frontend sees (Xen's vbd-interface numbering) ---- */
+
+/* Letters a..z, aa.. as a disk index (a = 0, z = 25, aa = 26); *end past them. -1 if none or too large. */
+static long xl_vdev_letters(const char *s, const char **end)
+{
+	long idx = -1;
+
+	for (; *s >= 'a' && *s <= 'z'; s++) {
+		idx = (idx + 1) * 26 + (*s - 'a');
+		if (idx >= (1L << 20))
+			return -1;
+	}
+	*end = s;
+	return idx;
+}
+
+/* A partition number after the letters: none is 0; -1 if not digits or not below max. */
+static long xl_vdev_partition(const char *s, long max)
+{
+	long p = 0;
+
+	if (*s == '0')
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		p = p * 10 + (*s - '0');
+		if (p >= max)
+			return -1;
+	}
+	return p;
+}
+
+long xlcfg_vdev_devid(const char *vdev)
+{
+	const char *rest;
+	long idx, part;
+
+	if (!strncmp(vdev, "xvd", 3)) {
+		idx = xl_vdev_letters(vdev + 3, &rest);
+		if (idx < 0)
+			return -1;
+		if (idx < 16) {
+			part = xl_vdev_partition(rest, 16);
+			return part < 0 ? -1 : (202L << 8) | (idx << 4) | part;
+		}
+		/* The extended form for xvdq on: disk in bits 8-27, partition below. */
+		part = xl_vdev_partition(rest, 256);
+		return part < 0 ? -1 : (1L << 28) | (idx << 8) | part;
+	}
+	if (!strncmp(vdev, "sd", 2)) {
+		idx = xl_vdev_letters(vdev + 2, &rest);
+		part = idx < 0 ? -1 : xl_vdev_partition(rest, 16);
+		return idx < 0 || idx >= 16 || part < 0 ? -1 : (8L << 8) | (idx << 4) | part;
+	}
+	if (!strncmp(vdev, "hd", 2)) {
+		static const long base[4] = { 3L << 8, (3L << 8) | 64, 22L << 8, (22L << 8) | 64 };
+
+		idx = xl_vdev_letters(vdev + 2, &rest);
+		part = idx < 0 ? -1 : xl_vdev_partition(rest, 64);
+		return idx < 0 || idx >= 4 || part < 0 ? -1 : base[idx] | part;
+	}
+	return -1;
+}

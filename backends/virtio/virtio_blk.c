@@ -6,10 +6,15 @@
 
 int vblk_open(struct vblk *b, bool with_irq)
 {
+	return vblk_open_nth(b, with_irq, 0);
+}
+
+int vblk_open_nth(struct vblk *b, bool with_irq, unsigned int nth)
+{
 	uint64_t wanted = (1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_BLK_F_FLUSH) | (1ULL << VIRTIO_BLK_F_RO) |
 			  (1ULL << VIRTIO_BLK_F_SEG_MAX);
 	uint64_t ba;
-	int bdf = virtio_pci_find(VIRTIO_PCI_VENDOR, VIRTIO_PCI_MODERN_BASE + VIRTIO_ID_BLOCK);
+	int bdf = virtio_pci_find_nth(VIRTIO_PCI_VENDOR, VIRTIO_PCI_MODERN_BASE + VIRTIO_ID_BLOCK, nth);
 
 	*b = (struct vblk){ 0 };
 	if (bdf < 0)
@@ -118,4 +123,76 @@ int vblk_flush(struct vblk *b)
 	if (!b->flush)
 		return -1;		/* the device does not say writes are durable after a flush */
 	return vblk_do(b, VIRTIO_BLK_T_FLUSH, 0, NULL, 0, 0);
+}
+
+void vblk_req_init(struct vblk_req *reqs, unsigned int n, void *dma_page)
+{
+	uint8_t *p = dma_page;
+
+	/* 32 bytes each: the 16-byte header, then the status byte, never across the page. */
+	for (unsigned int i = 0; i < n && i < VBLK_REQS_PER_PAGE; i++) {
+		reqs[i].hdr = (struct virtio_blk_req_hdr *)(p + i * 32);
+		reqs[i].status = p + i * 32 + sizeof(struct virtio_blk_req_hdr);
+	}
+}
+
+int vblk_start(struct vblk *b, struct vblk_req *r, bool write, uint64_t sector, const struct virtq_seg *data,
+	       unsigned int n)
+{
+	struct virtq_seg segs[VBLK_MAX_PAGES + 2];
+	uint64_t bytes = 0;
+
+	if (n == 0 || n > b->seg_max || n > VBLK_MAX_PAGES || (write && b->read_only))
+		return -1;
+	for (unsigned int i = 0; i < n; i++) {
+		if (data[i].device_writes == write || data[i].len % VBLK_SECTOR)
+			return -1;
+		bytes += data[i].len;
+	}
+	if (sector > b->capacity || bytes / VBLK_SECTOR > b->capacity - sector)
+		return -1;
+	if (b->q.num_free < n + 2)
+		return 1;
+	r->hdr->type = write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN;
+	r->hdr->reserved = 0;
+	r->hdr->sector = sector;
+	*r->status = 0xff;		/* a value the device never writes: proves it answered */
+	segs[0] = (struct virtq_seg){ vio_bus_addr(r->hdr), sizeof(*r->hdr), false };
+	for (unsigned int i = 0; i < n; i++)
+		segs[1 + i] = data[i];
+	segs[1 + n] = (struct virtq_seg){ vio_bus_addr(r->status), 1, true };
+	return virtq_add(&b->q, segs, n + 2, r) < 0 ? -1 : 0;
+}
+
+void vblk_kick(struct vblk *b)
+{
+	virtio_pci_notify(&b->pci, 0);
+}
+
+struct vblk_req *vblk_done(struct vblk *b, bool wait, bool *ok)
+{
+	void *cookie;
+	uint32_t len;
+	int r;
+
+	for (;;) {
+		r = virtq_get(&b->q, &cookie, &len);
+		if (r > 0) {
+			struct vblk_req *req = cookie;
+
+			b->requests++;
+			*ok = *(volatile uint8_t *)req->status == VIRTIO_BLK_S_OK;
+			return req;
+		}
+		if (r < 0)
+			continue;	/* a used entry not in flight (QEMU's bug): skipped */
+		if (!wait)
+			return NULL;
+		if (b->irq) {
+			vio_wait();
+			b->interrupts_waited++;
+		} else {
+			__asm__ volatile("pause");
+		}
+	}
 }

@@ -48,6 +48,8 @@ struct vblk {
  * when with_irq. 0, or a negative code saying which step failed.
  */
 int vblk_open(struct vblk *b, bool with_irq);
+/* The same for the nth virtio-blk device in PCI order (0 is the first). */
+int vblk_open_nth(struct vblk *b, bool with_irq, unsigned int nth);
 
 /*
  * Synchronous I/O on whole pages of DMA memory (vio_dma_page): nr_pages
@@ -61,5 +63,40 @@ int vblk_sectors(struct vblk *b, bool write, uint64_t sector, void *const *pages
 		 uint32_t nr_sectors);
 /* Everything acknowledged before it is on stable storage when it returns 0 (VIRTIO_BLK_T_FLUSH). */
 int vblk_flush(struct vblk *b);
+
+/*
+ * Asynchronous requests, several on the queue at once, ending in any
+ * order. Each has its header and status byte in DMA memory (vblk_req_init
+ * lays out up to VBLK_REQS_PER_PAGE of them in one DMA page). The
+ * synchronous calls above must not be used while any is on the queue.
+ */
+#define VBLK_REQS_PER_PAGE	(4096 / 32)
+
+struct vblk_req {
+	struct virtio_blk_req_hdr *hdr;
+	uint8_t *status;
+	void *cookie;			/* the caller's */
+};
+
+/* Gives n requests (n <= VBLK_REQS_PER_PAGE) their header and status in the DMA page. */
+void vblk_req_init(struct vblk_req *reqs, unsigned int n, void *dma_page);
+
+/*
+ * Puts a read or write of the data segments (whole sectors in all,
+ * device_writes set for a read by the caller) at sector on the queue; the
+ * device sees it at the next vblk_kick. 0 queued, 1 no room on the queue
+ * now (retry after a request ended), -1 refused (range, read-only, more
+ * segments than the device takes).
+ */
+int vblk_start(struct vblk *b, struct vblk_req *r, bool write, uint64_t sector, const struct virtq_seg *data,
+	       unsigned int n);
+void vblk_kick(struct vblk *b);
+
+/*
+ * A request that has ended, or NULL if none has yet; *ok: the device
+ * answered VIRTIO_BLK_S_OK. Waits for an interrupt first when wait and
+ * nothing has ended (a device without MSI-X is polled).
+ */
+struct vblk_req *vblk_done(struct vblk *b, bool wait, bool *ok);
 
 #endif

@@ -19,10 +19,15 @@
 
 int virtio_pci_find(uint16_t vendor, uint16_t device)
 {
+	return virtio_pci_find_nth(vendor, device, 0);
+}
+
+int virtio_pci_find_nth(uint16_t vendor, uint16_t device, unsigned int nth)
+{
 	for (unsigned int devfn = 0; devfn < 256; devfn++) {
 		uint32_t id = vio_pci_read((uint16_t)devfn, 0, 4);
 
-		if ((id & 0xffff) == vendor && (id >> 16) == device)
+		if ((id & 0xffff) == vendor && (id >> 16) == device && nth-- == 0)
 			return (int)devfn;
 	}
 	return -1;

@@ -55,6 +55,8 @@ struct virtio_pci {
 
 /* Finds the first function on bus 0 with this vendor and device id; its bdf, or -1. */
 int virtio_pci_find(uint16_t vendor, uint16_t device);
+/* The same for the nth such function (0 is the first), in devfn order. */
+int virtio_pci_find_nth(uint16_t vendor, uint16_t device, unsigned int nth);
 /* Reads the capabilities, enables memory decoding and bus mastering, maps the regions, resets the device. 0 or -1. */
 int virtio_pci_open(struct virtio_pci *v, uint16_t bdf);
 /*

@@ -5,6 +5,7 @@
 #include "blkback.h"
 
 #define NR_GRANTS	16
+#define INDIRECT_GREF	15		/* the grant holding indirect requests' segment lists */
 #define DISK_SECTORS	256
 
 static uint8_t ring_page[4096] __attribute__((aligned(4096)));
@@ -14,52 +15,131 @@ static unsigned int flushes, writes;
 static struct pvabi_ring front;
 static struct blkback bb;
 
-static int t_grant_copy(void *ctx, uint32_t gref, uint32_t off, void *buf, uint32_t len, bool to_frontend)
+static unsigned int copy_calls;
+
+static int t_grant_copy(void *ctx, const struct blkback_copy *c, unsigned int n, bool to_frontend)
 {
 	(void)ctx;
-	if (gref >= NR_GRANTS || off + len > 4096)
-		return -1;		/* not granted (or revoked): GNTTABOP_copy fails */
-	if (to_frontend)
-		memcpy(&grant_pages[gref][off], buf, len);
-	else
-		memcpy(buf, &grant_pages[gref][off], len);
+	copy_calls++;
+	ck_assert_uint_le(n, BLKBACK_MAX_SEGS);
+	for (unsigned int i = 0; i < n; i++) {
+		if (c[i].gref >= NR_GRANTS || c[i].offset + c[i].len > 4096)
+			return -1;	/* not granted (or revoked): GNTTABOP_copy fails */
+		ck_assert_uint_le(((uintptr_t)c[i].buf & 4095) + c[i].len, 4096);	/* inside one page of ours */
+		if (to_frontend)
+			memcpy(&grant_pages[c[i].gref][c[i].offset], c[i].buf, c[i].len);
+		else
+			memcpy(c[i].buf, &grant_pages[c[i].gref][c[i].offset], c[i].len);
+	}
 	return 0;
 }
 
-static int t_read(void *ctx, uint64_t sector, void *buf, uint32_t n)
+/*
+ * The disk: requests wait in pending[] until the core waits for one; then
+ * the first (or, with lifo, the last) started ends and its data moves.
+ * room limits how many it takes at once. events logs starts (r, w), ends
+ * (R, W) and flushes (F) in order.
+ */
+static struct blkback_io *pending[BLKBACK_MAX_INFLIGHT];
+static bool pending_write[BLKBACK_MAX_INFLIGHT];
+static unsigned int npending, room, max_pending;
+static bool lifo;
+static uint64_t fail_sector;		/* a request starting here ends with a disk error */
+static unsigned int lie_at_start;	/* the frontend moves req_prod 5000 ahead at this start (1 = the first) */
+static char events[256];
+static bool scribble;
+static uint8_t io_pages[BLKBACK_MAX_INFLIGHT * BLKBACK_MAX_SEGS][4096] __attribute__((aligned(4096)));
+static void *io_page_ptrs[BLKBACK_MAX_INFLIGHT * BLKBACK_MAX_SEGS];
+
+static void event(char c)
+{
+	size_t n = strlen(events);
+
+	if (n + 1 < sizeof(events))
+		events[n] = c;
+}
+
+static int t_start(void *ctx, struct blkback_io *io, bool write)
 {
 	(void)ctx;
-	ck_assert_uint_le(sector + n, DISK_SECTORS);	/* the core never asks past the end */
-	memcpy(buf, &disk[sector * 512], (size_t)n * 512);
+	ck_assert(!io->busy);
+	ck_assert_uint_le(io->sector + io->sectors, DISK_SECTORS);	/* never past the end */
+	for (unsigned int i = 0; i < io->nr_segs; i++)	/* the data at the frontend's offset in our page */
+		ck_assert_uint_eq((uintptr_t)io->pages[i] & 4095, 0);
+	if (npending == room)
+		return 1;
+	if (lie_at_start && --lie_at_start == 0)
+		((struct pvabi_sring_hdr *)ring_page)->req_prod += 5000;
+	if (scribble)	/* the frontend rewrites its indirect page once the request is taken: too late */
+		memset(grant_pages[INDIRECT_GREF], 0xff, 4096);
+	pending[npending] = io;
+	pending_write[npending++] = write;
+	if (npending > max_pending)
+		max_pending = npending;
+	event(write ? 'w' : 'r');
 	return 0;
 }
 
-static int t_write(void *ctx, uint64_t sector, const void *buf, uint32_t n)
+static struct blkback_io *t_wait(void *ctx)
 {
+	unsigned int k = lifo ? npending - 1 : 0;
+	struct blkback_io *io;
+	bool write;
+	size_t pos;
+
 	(void)ctx;
-	ck_assert_uint_le(sector + n, DISK_SECTORS);
-	memcpy(&disk[sector * 512], buf, (size_t)n * 512);
-	writes++;
-	return 0;
+	ck_assert_uint_gt(npending, 0);		/* the core waits only with something on the disk */
+	io = pending[k];
+	write = pending_write[k];
+	for (unsigned int i = k; i + 1 < npending; i++) {
+		pending[i] = pending[i + 1];
+		pending_write[i] = pending_write[i + 1];
+	}
+	npending--;
+	pos = (size_t)io->sector * 512;
+	for (unsigned int i = 0; i < io->nr_segs; i++) {
+		const struct blkif_request_segment *sg = &io->seg[i];
+		size_t off = (size_t)sg->first_sect * 512, len = (size_t)(sg->last_sect - sg->first_sect + 1) * 512;
+
+		if (write)
+			memcpy(&disk[pos], (uint8_t *)io->pages[i] + off, len);
+		else
+			memcpy((uint8_t *)io->pages[i] + off, &disk[pos], len);
+		pos += len;
+	}
+	writes += write;
+	io->result = io->sector == fail_sector ? -1 : 0;
+	event(write ? 'W' : 'R');
+	return io;
 }
 
 static int t_flush(void *ctx)
 {
 	(void)ctx;
+	ck_assert_uint_eq(npending, 0);		/* a flush covers every write that ended: none may be running */
 	flushes++;
+	event('F');
 	return 0;
 }
 
-static const struct blkback_ops ops = { t_grant_copy, t_read, t_write, t_flush };
+static const struct blkback_ops ops = { t_grant_copy, t_start, t_wait, t_flush };
 
 static void setup(bool read_only)
 {
 	memset(ring_page, 0, sizeof(ring_page));
 	memset(disk, 0, sizeof(disk));
-	flushes = writes = 0;
+	memset(events, 0, sizeof(events));
+	flushes = writes = npending = max_pending = copy_calls = 0;
+	room = BLKBACK_MAX_INFLIGHT;
+	lifo = false;
+	fail_sector = UINT64_MAX;
+	lie_at_start = 0;
+	scribble = false;
+	for (unsigned int i = 0; i < BLKBACK_MAX_INFLIGHT * BLKBACK_MAX_SEGS; i++)
+		io_page_ptrs[i] = io_pages[i];
 	pvabi_sring_init((struct pvabi_sring_hdr *)ring_page);
 	ck_assert(pvabi_ring_attach(&front, ring_page, sizeof(ring_page), sizeof(union blkif_sring_entry)));
-	ck_assert(blkback_attach(&bb, ring_page, sizeof(ring_page), DISK_SECTORS, read_only, &ops, NULL));
+	ck_assert(blkback_attach(&bb, ring_page, sizeof(ring_page), DISK_SECTORS, read_only, &ops, NULL, io_page_ptrs));
 }
 
 static void post(const struct blkif_request *r)
@@ -108,6 +188,7 @@ START_TEST(test_write_then_read)
 		grant_pages[i / 4096][i % 4096] = (uint8_t)(i * 13 + 5);
 	w.seg[1].first_sect = 2;	/* a partial page: sectors 2..7 of grant 1 */
 	ck_assert_int_eq(one(&w), BLKIF_RSP_OKAY);
+	ck_assert_uint_eq(copy_calls, 1);	/* all three segments in one call (one hypercall in dom0) */
 	ck_assert_int_eq(disk[16 * 512], grant_pages[0][0]);
 	ck_assert_int_eq(disk[(16 + 8) * 512], grant_pages[1][2 * 512]);
 	ck_assert_int_eq(disk[(16 + 14) * 512], grant_pages[2][0]);
@@ -155,11 +236,9 @@ START_TEST(test_unsupported_ops)
 
 	setup(false);
 	ck_assert_int_eq(one(&r), BLKIF_RSP_EOPNOTSUPP);
-	r.operation = BLKIF_OP_INDIRECT;
-	ck_assert_int_eq(one(&r), BLKIF_RSP_EOPNOTSUPP);
 	r.operation = 200;
 	ck_assert_int_eq(one(&r), BLKIF_RSP_EOPNOTSUPP);
-	ck_assert_uint_eq(bb.stats.unsupported, 3);
+	ck_assert_uint_eq(bb.stats.unsupported, 2);
 }
 END_TEST
 
@@ -170,6 +249,8 @@ START_TEST(test_read_only)
 	setup(true);
 	ck_assert_int_eq(one(&r), BLKIF_RSP_ERROR);
 	r = rw(BLKIF_OP_FLUSH_DISKCACHE, 2, 0, 0);
+	ck_assert_int_eq(one(&r), BLKIF_RSP_ERROR);
+	r = rw(BLKIF_OP_WRITE_BARRIER, 4, 0, 1);
 	ck_assert_int_eq(one(&r), BLKIF_RSP_ERROR);
 	r = rw(BLKIF_OP_READ, 3, 0, 1);
 	ck_assert_int_eq(one(&r), BLKIF_RSP_OKAY);
@@ -236,6 +317,345 @@ START_TEST(test_full_ring)
 }
 END_TEST
 
+/* Posts without serving. */
+static void queue(const struct blkif_request *r)
+{
+	struct blkif_request *slot = pvabi_front_next_request(&front);
+
+	ck_assert_ptr_nonnull(slot);
+	*slot = *r;
+}
+
+/* Takes n responses in whatever order they came: status by id (ids 0..63), the order in order[]. */
+static void answers(unsigned int n, int16_t status[64], uint64_t order[64])
+{
+	for (unsigned int i = 0; i < n; i++) {
+		struct blkif_response rsp;
+
+		ck_assert_int_gt(pvabi_front_pending_responses(&front), 0);
+		PVABI_FRONT_TAKE(&front, &rsp);
+		ck_assert_uint_lt(rsp.id, 64);
+		status[rsp.id] = rsp.status;
+		order[i] = rsp.id;
+	}
+	ck_assert_int_eq(pvabi_front_pending_responses(&front), 0);
+}
+
+/* Ten writes on the disk at once, ending last first: each answered once, by id, with its data in place. */
+START_TEST(test_batch_any_order)
+{
+	int16_t status[64];
+	uint64_t order[64];
+	bool notify;
+
+	setup(false);
+	lifo = true;
+	for (unsigned int i = 0; i < 10; i++) {
+		struct blkif_request w = rw(BLKIF_OP_WRITE, i, 8 * i, 1);
+
+		w.seg[0].gref = i;
+		memset(grant_pages[i], 0x40 + (int)i, 4096);
+		queue(&w);
+	}
+	pvabi_front_push_requests(&front);
+	ck_assert_int_eq(blkback_serve(&bb, &notify), 10);
+	ck_assert(notify);
+	ck_assert_uint_eq(bb.stats.max_inflight, 10);
+	ck_assert_uint_eq(max_pending, 10);
+	answers(10, status, order);
+	for (unsigned int i = 0; i < 10; i++) {
+		ck_assert_int_eq(status[i], BLKIF_RSP_OKAY);
+		ck_assert_uint_eq(order[i], 9 - i);	/* as the disk ended them, not as posted */
+		ck_assert_int_eq(disk[8 * i * 512], 0x40 + (int)i);
+		ck_assert_int_eq(disk[(8 * i + 7) * 512 + 511], 0x40 + (int)i);
+	}
+}
+END_TEST
+
+/* A disk that takes three at a time: the core waits for one to end before starting the next. */
+START_TEST(test_disk_room)
+{
+	int16_t status[64];
+	uint64_t order[64];
+	bool notify;
+
+	setup(false);
+	room = 3;
+	for (unsigned int i = 0; i < 20; i++) {
+		struct blkif_request r = rw(BLKIF_OP_READ, i, i, 2);
+
+		queue(&r);
+	}
+	pvabi_front_push_requests(&front);
+	ck_assert_int_eq(blkback_serve(&bb, &notify), 20);
+	ck_assert_uint_eq(max_pending, 3);
+	answers(20, status, order);
+	for (unsigned int i = 0; i < 20; i++)
+		ck_assert_int_eq(status[i], BLKIF_RSP_OKAY);
+	/* More requests than slots (BLKBACK_MAX_INFLIGHT): the same, waiting for a free slot. */
+	setup(false);
+	for (unsigned int i = 0; i < BLKBACK_MAX_INFLIGHT + 5; i++) {
+		struct blkif_request r = rw(BLKIF_OP_READ, i, i, 1);
+
+		queue(&r);
+	}
+	pvabi_front_push_requests(&front);
+	ck_assert_int_eq(blkback_serve(&bb, &notify), BLKBACK_MAX_INFLIGHT + 5);
+	ck_assert_uint_eq(max_pending, BLKBACK_MAX_INFLIGHT);
+	answers(BLKBACK_MAX_INFLIGHT + 5, status, order);
+}
+END_TEST
+
+/*
+ * A barrier with data between writes: the writes before it end first, then
+ * flush, its write, flush (FUA: durable before its answer), and only then
+ * does the write after it start.
+ */
+START_TEST(test_barrier_order)
+{
+	int16_t status[64];
+	uint64_t order[64];
+	struct blkif_request r;
+	bool notify;
+
+	setup(false);
+	r = rw(BLKIF_OP_WRITE, 1, 0, 1);
+	queue(&r);
+	r = rw(BLKIF_OP_WRITE, 2, 8, 1);
+	queue(&r);
+	r = rw(BLKIF_OP_WRITE_BARRIER, 3, 16, 2);
+	queue(&r);
+	r = rw(BLKIF_OP_WRITE, 4, 32, 1);
+	queue(&r);
+	pvabi_front_push_requests(&front);
+	ck_assert_int_eq(blkback_serve(&bb, &notify), 4);
+	ck_assert_str_eq(events, "wwWWFwWFwW");
+	answers(4, status, order);
+	for (unsigned int i = 1; i <= 4; i++)
+		ck_assert_int_eq(status[i], BLKIF_RSP_OKAY);
+	ck_assert_uint_eq(order[2], 3);		/* the barrier answered before the write after it */
+	ck_assert_uint_eq(bb.stats.barriers, 1);
+	/* Without data it is a flush after everything before it. */
+	memset(events, 0, sizeof(events));
+	r = rw(BLKIF_OP_READ, 5, 0, 1);
+	queue(&r);
+	r = rw(BLKIF_OP_WRITE_BARRIER, 6, 0, 0);
+	queue(&r);
+	pvabi_front_push_requests(&front);
+	ck_assert_int_eq(blkback_serve(&bb, &notify), 2);
+	ck_assert_str_eq(events, "rRF");
+	answers(2, status, order);
+	ck_assert_int_eq(status[6], BLKIF_RSP_OKAY);
+}
+END_TEST
+
+/*
+ * A hostile frontend's batch: a read whose grant is revoked before its
+ * data can go back, a write the disk fails, a barrier with a bad segment,
+ * a barrier whose data grant is not granted: each gets an error, the good
+ * requests around them their data, and the ring keeps serving.
+ */
+START_TEST(test_batch_errors)
+{
+	int16_t status[64];
+	uint64_t order[64];
+	struct blkif_request r;
+	bool notify;
+
+	setup(false);
+	lifo = true;
+	fail_sector = 40;
+	r = rw(BLKIF_OP_READ, 1, 0, 1);
+	queue(&r);
+	r = rw(BLKIF_OP_READ, 2, 8, 2);
+	r.seg[1].gref = 7777;			/* copied back only when the read ends: fails then */
+	queue(&r);
+	r = rw(BLKIF_OP_WRITE, 3, 40, 1);	/* the disk fails it */
+	queue(&r);
+	r = rw(BLKIF_OP_WRITE, 4, 48, 1);
+	queue(&r);
+	r = rw(BLKIF_OP_WRITE_BARRIER, 5, 56, 1);
+	r.seg[0].last_sect = 9;
+	queue(&r);
+	r = rw(BLKIF_OP_WRITE_BARRIER, 6, 56, 1);
+	r.seg[0].gref = 8888;
+	queue(&r);
+	r = rw(BLKIF_OP_WRITE_BARRIER, 7, DISK_SECTORS - 1, 1);	/* past the end */
+	queue(&r);
+	r = rw(BLKIF_OP_READ, 8, 48, 1);
+	queue(&r);
+	pvabi_front_push_requests(&front);
+	ck_assert_int_eq(blkback_serve(&bb, &notify), 8);
+	answers(8, status, order);
+	ck_assert_int_eq(status[1], BLKIF_RSP_OKAY);
+	ck_assert_int_eq(status[2], BLKIF_RSP_ERROR);
+	ck_assert_int_eq(status[3], BLKIF_RSP_ERROR);
+	ck_assert_int_eq(status[4], BLKIF_RSP_OKAY);
+	ck_assert_int_eq(status[5], BLKIF_RSP_ERROR);
+	ck_assert_int_eq(status[6], BLKIF_RSP_ERROR);
+	ck_assert_int_eq(status[7], BLKIF_RSP_ERROR);
+	ck_assert_int_eq(status[8], BLKIF_RSP_OKAY);
+	ck_assert_uint_eq(bb.inflight, 0);
+	ck_assert_uint_eq(npending, 0);
+	r = rw(BLKIF_OP_READ, 9, 0, 1);
+	ck_assert_int_eq(one(&r), BLKIF_RSP_OKAY);
+	/* A barrier on a read-only disk: refused before anything waits or flushes. */
+	setup(true);
+	r = rw(BLKIF_OP_WRITE_BARRIER, 1, 0, 0);
+	ck_assert_int_eq(one(&r), BLKIF_RSP_ERROR);
+	ck_assert_uint_eq(flushes, 0);
+}
+END_TEST
+
+/*
+ * The producer index jumps 5000 ahead while a batch is on the disk: the
+ * requests taken before are still answered, nothing past them is read,
+ * and the ring is given up.
+ */
+START_TEST(test_lying_producer_mid_batch)
+{
+	int16_t status[64];
+	uint64_t order[64];
+	bool notify;
+
+	setup(false);
+	lie_at_start = 2;
+	for (unsigned int i = 0; i < 4; i++) {
+		struct blkif_request r = rw(BLKIF_OP_READ, i, i, 1);
+
+		queue(&r);
+	}
+	pvabi_front_push_requests(&front);
+	ck_assert_int_eq(blkback_serve(&bb, &notify), -1);
+	ck_assert(bb.broken);
+	ck_assert_uint_eq(npending, 0);
+	ck_assert_uint_eq(bb.inflight, 0);
+	answers(4, status, order);
+	for (unsigned int i = 0; i < 4; i++)
+		ck_assert_int_eq(status[i], BLKIF_RSP_OKAY);
+	ck_assert_int_eq(blkback_serve(&bb, &notify), -1);
+}
+END_TEST
+
+/* An indirect request of n segments over grants 0..9 in turn, its list in grant INDIRECT_GREF. */
+static struct blkif_request indirect(uint8_t op, uint64_t id, uint64_t sector, unsigned int n)
+{
+	struct blkif_request r;
+	struct blkif_request_indirect *ind = (struct blkif_request_indirect *)&r;
+	struct blkif_request_segment *list = (struct blkif_request_segment *)grant_pages[INDIRECT_GREF];
+
+	memset(&r, 0, sizeof(r));
+	ind->operation = BLKIF_OP_INDIRECT;
+	ind->indirect_op = op;
+	ind->nr_segments = (uint16_t)n;
+	ind->id = id;
+	ind->sector_number = sector;
+	ind->indirect_grefs[0] = INDIRECT_GREF;
+	for (unsigned int i = 0; i < n && i < 512; i++)
+		list[i] = (struct blkif_request_segment){ .gref = i % 10, .first_sect = 0, .last_sect = 7 };
+	return r;
+}
+
+/* The response to id, whose operation must be op (an indirect request is answered as what it did). */
+static int16_t answer_op(uint64_t id, uint8_t op)
+{
+	struct blkif_response rsp;
+
+	ck_assert_int_gt(pvabi_front_pending_responses(&front), 0);
+	PVABI_FRONT_TAKE(&front, &rsp);
+	ck_assert_uint_eq(rsp.id, id);
+	ck_assert_uint_eq(rsp.operation, op);
+	return rsp.status;
+}
+
+/* 20 and 32 segments in one request each way, through the indirect page; answered as WRITE and READ. */
+START_TEST(test_indirect)
+{
+	struct blkif_request r;
+	bool notify;
+
+	setup(false);
+	for (unsigned int g = 0; g < 10; g++)
+		memset(grant_pages[g], 0x10 + (int)g, 4096);
+	r = indirect(BLKIF_OP_WRITE, 1, 8, 20);
+	post(&r);
+	ck_assert_int_eq(blkback_serve(&bb, &notify), 1);
+	ck_assert_int_eq(answer_op(1, BLKIF_OP_WRITE), BLKIF_RSP_OKAY);
+	for (unsigned int i = 0; i < 20; i++) {
+		ck_assert_int_eq(disk[(8 + 8 * i) * 512], 0x10 + (int)(i % 10));
+		ck_assert_int_eq(disk[(8 + 8 * i + 7) * 512 + 511], 0x10 + (int)(i % 10));
+	}
+	memset(grant_pages, 0, 10 * 4096);
+	r = indirect(BLKIF_OP_READ, 2, 8, 10);
+	post(&r);
+	ck_assert_int_eq(blkback_serve(&bb, &notify), 1);
+	ck_assert_int_eq(answer_op(2, BLKIF_OP_READ), BLKIF_RSP_OKAY);
+	for (unsigned int g = 0; g < 10; g++)
+		ck_assert_int_eq(grant_pages[g][4095], 0x10 + (int)g);
+	r = indirect(BLKIF_OP_READ, 3, 0, BLKBACK_MAX_SEGS);
+	post(&r);
+	ck_assert_int_eq(blkback_serve(&bb, &notify), 1);
+	ck_assert_int_eq(answer_op(3, BLKIF_OP_READ), BLKIF_RSP_OKAY);
+	ck_assert_uint_eq(bb.stats.indirect, 3);
+}
+END_TEST
+
+/* The segment list is read once: rewriting the indirect page after the request was taken changes nothing. */
+START_TEST(test_indirect_copied_once)
+{
+	struct blkif_request r;
+	bool notify;
+
+	setup(false);
+	memset(disk, 0x5a, sizeof(disk));
+	r = indirect(BLKIF_OP_READ, 1, 0, 12);
+	scribble = true;
+	post(&r);
+	ck_assert_int_eq(blkback_serve(&bb, &notify), 1);
+	ck_assert_int_eq(answer_op(1, BLKIF_OP_READ), BLKIF_RSP_OKAY);
+	ck_assert_int_eq(grant_pages[3][100], 0x5a);
+}
+END_TEST
+
+/* Hostile indirect requests: each an error, nothing past the disk or the page touched, the ring still serving. */
+START_TEST(test_indirect_bad)
+{
+	struct blkif_request_indirect *ind;
+	struct blkif_request r;
+	struct blkif_request_segment *list = (struct blkif_request_segment *)grant_pages[INDIRECT_GREF];
+
+	setup(false);
+	ind = (struct blkif_request_indirect *)&r;
+	r = indirect(BLKIF_OP_READ, 1, 0, 0);
+	ck_assert_int_eq(one(&r), BLKIF_RSP_ERROR);		/* no segments */
+	r = indirect(BLKIF_OP_READ, 2, 0, BLKBACK_MAX_SEGS + 1);
+	ck_assert_int_eq(one(&r), BLKIF_RSP_ERROR);		/* more than offered */
+	r = indirect(BLKIF_OP_READ, 3, 0, 600);
+	ck_assert_int_eq(one(&r), BLKIF_RSP_ERROR);		/* more than a page holds */
+	r = indirect(BLKIF_OP_FLUSH_DISKCACHE, 4, 0, 2);
+	ck_assert_int_eq(one(&r), BLKIF_RSP_ERROR);		/* only reads and writes go indirect */
+	r = indirect(BLKIF_OP_INDIRECT, 5, 0, 2);
+	ck_assert_int_eq(one(&r), BLKIF_RSP_ERROR);
+	r = indirect(BLKIF_OP_READ, 6, 0, 2);
+	ind->indirect_grefs[0] = 9999;
+	ck_assert_int_eq(one(&r), BLKIF_RSP_ERROR);		/* an indirect page never granted */
+	r = indirect(BLKIF_OP_READ, 7, 0, 4);
+	list[2].last_sect = 8;
+	ck_assert_int_eq(one(&r), BLKIF_RSP_ERROR);		/* a segment past its page */
+	r = indirect(BLKIF_OP_READ, 8, 0, 4);
+	list[3].gref = 4444;
+	ck_assert_int_eq(one(&r), BLKIF_RSP_ERROR);		/* a data grant never given */
+	r = indirect(BLKIF_OP_READ, 9, DISK_SECTORS - 16, 4);
+	ck_assert_int_eq(one(&r), BLKIF_RSP_ERROR);		/* past the end of the disk */
+	r = indirect(BLKIF_OP_READ, 10, DISK_SECTORS - 16, 2);
+	ck_assert_int_eq(one(&r), BLKIF_RSP_OKAY);		/* the last pages: still served */
+	setup(true);
+	r = indirect(BLKIF_OP_WRITE, 1, 0, 2);
+	ck_assert_int_eq(one(&r), BLKIF_RSP_ERROR);		/* a write to a read-only disk */
+	ck_assert_uint_eq(writes, 0);
+}
+END_TEST
+
 static Suite *blkback_suite(void)
 {
 	Suite *s = suite_create("blkback");
@@ -248,6 +668,14 @@ static Suite *blkback_suite(void)
 	tcase_add_test(tc, test_flush);
 	tcase_add_test(tc, test_lying_producer);
 	tcase_add_test(tc, test_full_ring);
+	tcase_add_test(tc, test_batch_any_order);
+	tcase_add_test(tc, test_disk_room);
+	tcase_add_test(tc, test_barrier_order);
+	tcase_add_test(tc, test_batch_errors);
+	tcase_add_test(tc, test_lying_producer_mid_batch);
+	tcase_add_test(tc, test_indirect);
+	tcase_add_test(tc, test_indirect_copied_once);
+	tcase_add_test(tc, test_indirect_bad);
 	suite_add_tcase(s, tc);
 	return s;
 }

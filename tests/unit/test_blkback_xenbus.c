@@ -79,7 +79,7 @@ static void setup(void)
 {
 	nr_nodes = connects = disconnects = 0;
 	connect_result = 0;
-	ck_assert_int_eq(blkback_xb_start(&vbd, 5, 51712, 2048, false, &ops, NULL), 0);
+	ck_assert_int_eq(blkback_xb_start(&vbd, 5, 51712, 2048, 0, &ops, NULL), 0);
 }
 
 START_TEST(test_backend_nodes)
@@ -90,6 +90,8 @@ START_TEST(test_backend_nodes)
 	ck_assert_str_eq(node("backend/vbd/5/51712/info"), "0");
 	ck_assert_str_eq(node("backend/vbd/5/51712/mode"), "w");
 	ck_assert_str_eq(node("backend/vbd/5/51712/feature-flush-cache"), "1");
+	ck_assert_str_eq(node("backend/vbd/5/51712/feature-barrier"), "1");
+	ck_assert_str_eq(node("backend/vbd/5/51712/feature-max-indirect-segments"), "32");
 	ck_assert_str_eq(node("backend/vbd/5/51712/state"), "2");
 }
 END_TEST
@@ -168,10 +170,22 @@ END_TEST
 START_TEST(test_read_only_disk)
 {
 	nr_nodes = 0;
-	ck_assert_int_eq(blkback_xb_start(&vbd, 5, 51712, 100, true, &ops, NULL), 0);
+	ck_assert_int_eq(blkback_xb_start(&vbd, 5, 51712, 100, BLKBACK_XB_READ_ONLY, &ops, NULL), 0);
 	ck_assert_str_eq(node("backend/vbd/5/51712/info"), "4");
 	ck_assert_str_eq(node("backend/vbd/5/51712/mode"), "r");
 	ck_assert_str_eq(node("backend/vbd/5/51712/feature-flush-cache"), "0");
+	ck_assert_str_eq(node("backend/vbd/5/51712/feature-barrier"), "0");
+}
+END_TEST
+
+/* Barriers only: a current blkfront then has flush and FUA, both sent as BLKIF_OP_WRITE_BARRIER. */
+START_TEST(test_fua_disk)
+{
+	nr_nodes = 0;
+	ck_assert_int_eq(blkback_xb_start(&vbd, 5, 51712, 100, BLKBACK_XB_FUA, &ops, NULL), 0);
+	ck_assert_str_eq(node("backend/vbd/5/51712/mode"), "w");
+	ck_assert_str_eq(node("backend/vbd/5/51712/feature-flush-cache"), "0");
+	ck_assert_str_eq(node("backend/vbd/5/51712/feature-barrier"), "1");
 }
 END_TEST
 
@@ -184,6 +198,7 @@ static Suite *xb_suite(void)
 	tcase_add_test(tc, test_handshake_and_reboot);
 	tcase_add_test(tc, test_bad_frontends);
 	tcase_add_test(tc, test_read_only_disk);
+	tcase_add_test(tc, test_fua_disk);
 	suite_add_tcase(s, tc);
 	return s;
 }

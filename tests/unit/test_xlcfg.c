@@ -295,6 +295,27 @@ static const struct bad_case bad[] = {
 	{ "name = 'g'\nkernel = '/k'\n", 1, "'memory' is required" },
 };
 
+/* vdev names as a frontend numbers them (Xen's vbd-interface.txt); anything else is -1. */
+START_TEST(vdev_numbers)
+{
+	static const struct {
+		const char *vdev;
+		long devid;
+	} cases[] = {
+		{ "xvda", 51712 }, { "xvdb", 51728 }, { "xvda1", 51713 }, { "xvdp15", (202L << 8) | 255 },
+		{ "xvdq", (1L << 28) | (16 << 8) }, { "xvdz3", (1L << 28) | (25 << 8) | 3 },
+		{ "xvdaa", (1L << 28) | (26 << 8) }, { "xvdq255", (1L << 28) | (16 << 8) | 255 },
+		{ "sda", 2048 }, { "sdb2", 2066 }, { "hda", 768 }, { "hdb", 832 }, { "hdc", 5632 }, { "hdd1", 5697 },
+		{ "xvd", -1 }, { "xvda16", -1 }, { "xvda0", -1 }, { "xvdq256", -1 }, { "xvdA", -1 }, { "xvda1x", -1 },
+		{ "sdq", -1 }, { "hde", -1 }, { "hda64", -1 }, { "vda", -1 }, { "", -1 }, { "xvdzzzzz", -1 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		ck_assert_msg(xlcfg_vdev_devid(cases[i].vdev) == cases[i].devid, "%s: %ld, wanted %ld", cases[i].vdev,
+			      xlcfg_vdev_devid(cases[i].vdev), cases[i].devid);
+}
+END_TEST
+
 START_TEST(every_error)
 {
 	const struct bad_case *c = &bad[_i];
@@ -432,6 +453,7 @@ static Suite *xlcfg_suite(void)
 	tcase_add_test(tc, quotes_comments_escapes);
 	tcase_add_test(tc, lists_over_lines);
 	tcase_add_test(tc, disk_forms);
+	tcase_add_test(tc, vdev_numbers);
 	tcase_add_loop_test(tc, every_error, 0, sizeof(bad) / sizeof(bad[0]));
 	tcase_add_test(tc, required_but_bad);
 	tcase_add_test(tc, too_long_values);

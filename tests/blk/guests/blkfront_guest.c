@@ -269,6 +269,106 @@ static void hostile(void)
 	tc_expect_eq(request(&r), BLKIF_RSP_OKAY, "and the last page of the disk still reads");
 }
 
+#define NB	11		/* requests in hostile_batch's batch */
+
+/*
+ * Good and bad requests posted together, as one batch dom0 puts on its
+ * disk at once: reads, barriers with and without data (the guest's own
+ * pattern, so the host's check of the write region still holds), and
+ * requests that must fail among them. Each is answered once, by its id,
+ * in whatever order; the good ones carry the right data.
+ */
+static void hostile_batch(void)
+{
+	struct blkif_request b[NB];
+	int16_t want[NB] = { BLKIF_RSP_OKAY, BLKIF_RSP_ERROR, BLKIF_RSP_OKAY, BLKIF_RSP_ERROR, BLKIF_RSP_ERROR,
+			     BLKIF_RSP_OKAY, BLKIF_RSP_ERROR, BLKIF_RSP_OKAY, BLKIF_RSP_ERROR, BLKIF_RSP_ERROR,
+			     BLKIF_RSP_OKAY };
+	struct blkif_request_segment *list = rt_page_alloc();
+	static const char *const what[NB] = { "a read", "12 segments", "another read", "a write from a grant never given",
+					     "a read past the end", "a barrier with data",
+					     "a barrier with a segment past its page", "a barrier without data",
+					     "a barrier from a grant never given",
+					     "an indirect read whose list page was never granted",
+					     "an indirect read of 2 segments" };
+	unsigned int got = 0, answered[NB] = { 0 };
+	uint64_t end = rt_now_ns() + 30000000000ULL;
+
+	for (uint64_t k = 0; k < 4096; k++)
+		data[1][k] = blk_guest_byte(BLK_WRITE_FIRST + k / 512, (unsigned int)(k % 512));
+	memset(data[0], 0, 4096);
+	memset(data[2], 0, 4096);
+	/* The reads before the barriers are on the disk together; each barrier waits for what came before. */
+	b[0] = rw(BLKIF_OP_READ, 0, 1);
+	b[1] = rw(BLKIF_OP_READ, 0, 1);
+	b[1].nr_segments = 12;
+	b[2] = rw(BLKIF_OP_READ, 8, 1);
+	b[2].seg[0].gref = REF_DATA + 2;
+	b[3] = rw(BLKIF_OP_WRITE, BLK_WRITE_FIRST, 2);
+	b[3].seg[1].gref = 2000;
+	b[4] = rw(BLKIF_OP_READ, BLK_IMAGE_BYTES / 512 - 4, 1);
+	b[5] = rw(BLKIF_OP_WRITE_BARRIER, BLK_WRITE_FIRST, 1);
+	b[5].seg[0].gref = REF_DATA + 1;
+	b[6] = rw(BLKIF_OP_WRITE_BARRIER, BLK_WRITE_FIRST, 1);
+	b[6].seg[0].last_sect = 9;
+	b[7] = rw(BLKIF_OP_WRITE_BARRIER, 0, 0);
+	b[8] = rw(BLKIF_OP_WRITE_BARRIER, BLK_WRITE_FIRST, 1);
+	b[8].seg[0].gref = 3000;
+	/* Indirect (feature-max-indirect-segments): the segment list in a page of its own. */
+	if (!list) {
+		tc_error("no page for an indirect list");
+		return;
+	}
+	list[0] = (struct blkif_request_segment){ .gref = REF_DATA + 4, .first_sect = 0, .last_sect = 7 };
+	list[1] = (struct blkif_request_segment){ .gref = REF_DATA + 5, .first_sect = 0, .last_sect = 7 };
+	grant(REF_DATA + NSEG, list);
+	memset(data[4], 0, 4096);
+	memset(data[5], 0, 4096);
+	for (unsigned int i = 9; i < NB; i++) {
+		struct blkif_request_indirect *ind = (struct blkif_request_indirect *)&b[i];
+
+		b[i] = rw(BLKIF_OP_READ, 0, 0);
+		ind->operation = BLKIF_OP_INDIRECT;
+		ind->indirect_op = BLKIF_OP_READ;
+		ind->nr_segments = 2;
+		ind->sector_number = 16;
+		ind->indirect_grefs[0] = i == 9 ? 4000 : REF_DATA + NSEG;
+	}
+	for (unsigned int i = 0; i < NB; i++)
+		*(struct blkif_request *)pvabi_front_next_request(&ring) = b[i];
+	if (pvabi_front_push_requests(&ring))
+		rt_event_send(port);
+	while (got < NB && rt_now_ns() < end) {
+		struct blkif_response rsp;
+
+		if (pvabi_front_final_check(&ring) == 0) {
+			nap();
+			continue;
+		}
+		PVABI_FRONT_TAKE(&ring, &rsp);
+		for (unsigned int i = 0; i < NB; i++) {
+			if (rsp.id != b[i].id)
+				continue;
+			answered[i]++;
+			tc_check(rsp.status == want[i], "in a batch: %s answered %d (got %d)", what[i], want[i],
+				 rsp.status);
+		}
+		got++;
+	}
+	for (unsigned int i = 0; i < NB; i++)
+		tc_check(answered[i] == 1, "in a batch: %s answered once (%u)", what[i], answered[i]);
+	for (uint64_t k = 0; k < 4096; k++) {
+		if (data[0][k] != blk_host_byte(k / 512, (unsigned int)(k % 512)) ||
+		    data[2][k] != blk_host_byte(8 + k / 512, (unsigned int)(k % 512)) ||
+		    data[4][k] != blk_host_byte(16 + k / 512, (unsigned int)(k % 512)) ||
+		    data[5][k] != blk_host_byte(24 + k / 512, (unsigned int)(k % 512))) {
+			tc_fail("in a batch: the reads' data differ from the host's at byte %lu", k);
+			return;
+		}
+	}
+	tc_pass("in a batch: the reads carry the host's data");
+}
+
 /*
  * For blk.crash_records: numbered one-sector records, each written, then
  * flushed, then acknowledged on the console, until the host kills QEMU.
@@ -376,6 +476,7 @@ void test_main(void)
 	if (pass(BLK_WRITE_FIRST, BLK_WRITE_SECTORS, false, true, &ns))
 		tc_pass("read our %u sectors back", BLK_WRITE_SECTORS);
 	hostile();
+	hostile_batch();
 	lying_producer();
 	disconnect();
 }
