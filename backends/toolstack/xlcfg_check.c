@@ -123,8 +123,12 @@ static void note_untranslated(const struct xlcfg_domain *d)
 		report(0, false, "maxmem: not passed on yet; the domain gets 'memory'%s%s", NULL, NULL);
 	if (d->nr_disks)
 		report(0, false, "disk: there is no block backend yet; the disks are checked, not attached%s%s", NULL, NULL);
-	if (d->nr_vifs)
-		report(0, false, "vif: there is no network backend yet; not attached%s%s", NULL, NULL);
+	for (uint32_t i = 0; i < d->nr_vifs; i++)
+		if (d->vifs[i].bridge[0] || d->vifs[i].model[0]) {
+			report(0, false, "vif: bridge= and model= are ignored: every vif joins dom0's switch%s%s", NULL,
+			       NULL);
+			break;
+		}
 	/* on_reboot's default is restart: not worth a warning in every file. */
 	if (d->on_crash != XLCFG_ACTION_DESTROY || d->on_poweroff != XLCFG_ACTION_DESTROY ||
 	    d->on_watchdog != XLCFG_ACTION_DESTROY || d->on_reboot != XLCFG_ACTION_RESTART)
