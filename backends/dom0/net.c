@@ -202,6 +202,14 @@ static int connect(struct net_vif *v)
 	v->plat = (struct nb_platform){ p_copy, p_notify, v };
 	nb_vif_init(&v->nb, fe, v->mac, v->tx_map.va, v->rx_map.va, &v->plat, vif_in, v, v->tx_page,
 		    vio_bus_addr(v->tx_page) >> 12, v->rx_page, vio_bus_addr(v->rx_page) >> 12);
+	/*
+	 * One rx push (and at most one event) per pass, not per frame: Linux
+	 * counts an event that finds its responses already taken (by NAPI, or
+	 * by the transmit path's clean-up) as spurious, and after a few in a
+	 * row holds the event channel masked for up to a second (lateeoi,
+	 * XSA-391), which stalled a guest sending bulk TCP for hundreds of ms.
+	 */
+	v->nb.rx_defer = true;
 	v->connected = true;
 	v->kicked = true;
 	v->copies = 0;
@@ -411,6 +419,14 @@ void dom0_net_detach(struct dom0_domain *dd)
 
 /* ---- serving ---- */
 
+/* The rx responses of this pass out to every frontend, one notification each at most. */
+static void push_all(void)
+{
+	for (unsigned int i = 0; i < NET_MAX_VIFS; i++)
+		if (net.vifs[i].connected && !net.vifs[i].nb.broken)
+			nb_rx_push(&net.vifs[i].nb);
+}
+
 /*
  * One round: each connected vif with work takes a share of the uplink's
  * free tx pages (back-pressure instead of drops: a dropped frame costs
@@ -446,6 +462,7 @@ static bool serve_round(void)
 		if (net.nic_up)
 			vnet_poll(&net.nic, up_in, NULL);	/* replies may already be back */
 	}
+	push_all();
 	net.next = (net.next + 1) % NET_MAX_VIFS;
 	/* No tx page free: the NIC's completion interrupt brings us back, not a busy loop. */
 	return more && budget;
@@ -465,6 +482,7 @@ bool dom0_net_poll(void)
 		vnet_poll(&net.nic, up_in, NULL);
 	for (unsigned int r = 0; r < NET_POLL_ROUNDS && (more = serve_round()); r++)
 		;
+	push_all();
 	for (unsigned int i = 0; i < NET_MAX_VIFS; i++) {
 		struct net_vif *v = &net.vifs[i];
 
