@@ -24,6 +24,14 @@
  * must not keep dom0 from its consoles, store and disks.
  */
 #define NET_POLL_ROUNDS	8
+/*
+ * Broadcasts, multicasts and frames for unknown addresses a guest may have
+ * flooded to every other port: plenty for ARP, DHCP and neighbour
+ * discovery, while a storm reaches the other guests' rings at this rate
+ * at most (the uplink, QEMU's, is not limited).
+ */
+#define NET_FLOOD_RATE	1000	/* frames a second */
+#define NET_FLOOD_BURST	256
 
 /*
  * One vif: declared for a domain by name (its domain file's vif = [...]
@@ -169,9 +177,10 @@ static void disconnect(struct net_vif *v)
 	rt_event_close(v->port);
 	rt_grant_unmap(&v->tx_map);
 	rt_grant_unmap(&v->rx_map);
-	rt_printf("dom0: net: d%u vif %u disconnected: tx %lu packets (%lu errors, %lu spoofed), rx %lu packets (%lu "
-		  "without a buffer), %lu grant copies\n", v->dd->info.domid, v->devid, v->nb.stats.tx_packets,
-		  v->nb.stats.tx_errors, v->nb.stats.tx_spoofed, v->nb.stats.rx_packets, v->nb.stats.rx_no_buffer,
+	rt_printf("dom0: net: d%u vif %u disconnected: tx %lu packets (%lu errors, %lu spoofed, %lu floods over the "
+		  "limit), rx %lu packets (%lu without a buffer), %lu grant copies\n", v->dd->info.domid, v->devid,
+		  v->nb.stats.tx_packets, v->nb.stats.tx_errors, v->nb.stats.tx_spoofed,
+		  net.sw.ports[v->sw_port].stats.flood_limited, v->nb.stats.rx_packets, v->nb.stats.rx_no_buffer,
 		  v->copies);
 }
 
@@ -373,6 +382,8 @@ static void offer(struct net_vif *v, struct dom0_domain *dd)
 	if (!v->mac_set)
 		nb_mac_from_uuid(dd->info.handle, v->devid, v->mac);
 	v->sw_port = l2sw_port_add(&net.sw, vif_out, v);
+	if (v->sw_port >= 0)
+		l2sw_port_flood_limit(&net.sw, (unsigned int)v->sw_port, NET_FLOOD_RATE, NET_FLOOD_BURST, rt_now_ns());
 	v->state = XenbusStateUnknown;
 	if (v->sw_port < 0 || write_nodes(v, dd->info.domid)) {
 		rt_printf("dom0: net: cannot offer d%u vif %u\n", dd->info.domid, v->devid);

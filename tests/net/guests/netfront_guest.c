@@ -16,8 +16,9 @@
  * the gateway before and while the flooder fills its tx ring as fast as
  * dom0 empties it (broadcasts, frames to the gateway, grants it never
  * gave, another station's address) and lies on its rx ring; the pinger's
- * loss and round trips must stay within bounds, then the flooder overruns
- * its ring and is cut off.
+ * loss and round trips must stay within bounds and the flooder's
+ * broadcasts reach it at dom0's flood limit at most, then the flooder
+ * overruns its ring and is cut off.
  */
 #include <pvabi/errno.h>
 #include <pvabi/event_channel.h>
@@ -413,6 +414,9 @@ static void role_ping(void)
 	rt_printf("pinger: during the flood: %u/200 replies, rtt avg %lu us, max %lu us; %lu flood frames reached us "
 		  "in %lu ms\n", ok, avg / 1000, max / 1000, frames, ms);
 	tc_check(frames > 0, "the flood went on while we pinged");
+	/* dom0's switch lets a guest port flood 1000 frames a second, in bursts of 256 (NET_FLOOD_RATE, _BURST). */
+	tc_check(frames <= 1000 * ms / 1000 + 256,
+		 "the flooder's broadcasts reach us at its port's flood limit at most (%lu in %lu ms)", frames, ms);
 	for (unsigned int i = 0; i < 5; i++) {
 		marker('S');
 		linger(NULL, 50);
@@ -421,7 +425,8 @@ static void role_ping(void)
 	tc_check(avg <= 20 * MS || avg <= 20 * base_avg,
 		 "the round trip under the flood (avg %lu us) is within 20 ms or 20 times the one before (%lu us)",
 		 avg / 1000, base_avg / 1000);
-	tc_check(max < 1000 * MS, "no ping took a second or more under the flood (max %lu us)", max / 1000);
+	/* Generous: on a loaded 2-CPU host under TCG a ping took 1.04 s once with no flood limit involved. */
+	tc_check(max < 2000 * MS, "no ping took two seconds or more under the flood (max %lu us)", max / 1000);
 	linger(NULL, 1000);
 	sum = max = 0;
 	ok = ping(10, &seq, &sum, &max);
