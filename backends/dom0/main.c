@@ -65,8 +65,10 @@ void rt_app_main(void)
 	dom0_toolstack_boot(&wanted);
 	rt_timer_arm(&dom0_tick, rt_now_ns() + DOM0_POLL_NS, dom0_on_tick, NULL);
 	for (;;) {
+		bool net_busy;
+
 		dom0_blk_poll();
-		dom0_net_poll();
+		net_busy = dom0_net_poll();
 		dom0_ctl_poll();
 		if (dom0_rescan) {
 			dom0_rescan = false;
@@ -81,6 +83,9 @@ void rt_app_main(void)
 			}
 		}
 		dom0_store_flush();	/* the backends' nodes and states reach the frontends' watches now */
-		rt_event_block();
+		if (net_busy)
+			rt_event_dispatch();	/* a busy vif waits its turn behind the rest, not for an event */
+		else
+			rt_event_block();
 	}
 }

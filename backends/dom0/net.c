@@ -1,4 +1,4 @@
-/* dom0's network backend: the virtio-net uplink and one domU's vif (netback core) as ports of the learning switch. */
+/* dom0's network backend: the virtio-net uplink and every domain's vifs (netback core) as ports of the learning switch. */
 #include <pvabi/errno.h>
 #include <pvabi/grant_table.h>
 #include <pvabi/io/xenbus.h>
@@ -17,29 +17,56 @@
 
 #define NET_RX_BUFS	64
 #define NET_TX_BUFS	32
+#define NET_MAX_VIFS	16		/* switch ports for guests: L2SW_MAX_PORTS less the uplink, with room */
+/*
+ * Rounds over the vifs one dom0_net_poll makes before it returns to the
+ * event loop: a frontend that refills its ring as fast as we empty it
+ * must not keep dom0 from its consoles, store and disks.
+ */
+#define NET_POLL_ROUNDS	8
+/*
+ * Broadcasts, multicasts and frames for unknown addresses a guest may have
+ * flooded to every other port: plenty for ARP, DHCP and neighbour
+ * discovery, while a storm reaches the other guests' rings at this rate
+ * at most (the uplink, QEMU's, is not limited).
+ */
+#define NET_FLOOD_RATE	1000	/* frames a second */
+#define NET_FLOOD_BURST	256
 
 /*
- * One uplink, one vif (vif 0 of the domain "net=NAME" names): the skeleton
- * of issue 13's network. The switch learns both sides, so a second vif is
- * one more port. The frontend's pages are reached only by GNTTABOP_copy;
- * its two ring pages are grant-mapped while it is connected.
+ * One vif: declared for a domain by name (its domain file's vif = [...]
+ * or net=NAME on dom0's command line), offered when that domain comes up,
+ * a port of the switch while it exists. The frontend's pages are reached
+ * only by GNTTABOP_copy; its two ring pages are grant-mapped while it is
+ * connected.
  */
-static struct {
-	bool nic_up;
-	char want[32];
-	struct vnet nic;
-	struct l2sw sw;
-	int up_port, vif_port;
-	struct dom0_domain *dd;
+struct net_vif {
+	char name[XLCFG_NAME_MAX];	/* the domain's; empty: a free slot */
+	unsigned int devid;		/* device/vif/<devid> */
+	bool mac_set;
+	uint8_t mac[6];			/* the file's, or derived from the UUID when the domain comes up */
+	struct dom0_domain *dd;		/* while offered */
+	int sw_port;
 	char fe[64], be[64];
 	int state;			/* ours, as last written */
-	bool connected, kicked, serving;
-	struct nb_vif vif;
+	bool connected, kicked, more;
+	struct nb_vif nb;
+	struct nb_platform plat;
 	struct rt_grant_map tx_map, rx_map;
 	evtchn_port_t port;
-	uint8_t *tx_page, *rx_page;
-	uint8_t mac[6];
-	uint64_t copies, up_dropped;
+	uint8_t *tx_page, *rx_page;	/* ours, kept with the slot */
+	uint64_t copies;
+};
+
+static struct {
+	bool started, nic_up;
+	struct vnet nic;
+	struct l2sw sw;
+	int up_port;
+	unsigned int next;		/* the vif served first in the next round: nobody always goes first */
+	bool serving;
+	uint64_t up_dropped;
+	struct net_vif vifs[NET_MAX_VIFS];
 } net;
 
 static int x_read(const char *path, char *buf, size_t len)
@@ -65,22 +92,22 @@ static int x_write(const char *dir, const char *key, const char *val)
 	return xs_write(dom0_store_xs(), XBT_NULL, path, val, (unsigned int)strlen(val)) ? 0 : -1;
 }
 
-static void set_state(int s)
+static void set_state(struct net_vif *v, int s)
 {
-	char v[4];
+	char val[4];
 
-	snprintf(v, sizeof(v), "%d", s);
-	if (x_write(net.be, "state", v) == 0)
-		net.state = s;
+	snprintf(val, sizeof(val), "%d", s);
+	if (x_write(v->be, "state", val) == 0)
+		v->state = s;
 }
 
 /* nb_front_read's reader: a key of the frontend's directory. */
 static int front_read(void *ctx, const char *key, char *buf, size_t size)
 {
+	struct net_vif *v = ctx;
 	char path[128];
 
-	(void)ctx;
-	snprintf(path, sizeof(path), "%s/%s", net.fe, key);
+	snprintf(path, sizeof(path), "%s/%s", v->fe, key);
 	return x_read(path, buf, size);
 }
 
@@ -88,18 +115,18 @@ static int front_read(void *ctx, const char *key, char *buf, size_t size)
 
 static int p_copy(void *ctx, struct gnttab_copy *ops, unsigned int n)
 {
-	(void)ctx;
-	net.copies += n;
+	struct net_vif *v = ctx;
+
+	v->copies += n;
 	return hyp_grant_table_op(GNTTABOP_copy, RT_PTR(ops), n) ? -1 : 0;
 }
 
 static void p_notify(void *ctx)
 {
-	(void)ctx;
-	rt_event_send(net.port);
-}
+	struct net_vif *v = ctx;
 
-static const struct nb_platform net_plat = { p_copy, p_notify, NULL };
+	rt_event_send(v->port);
+}
 
 /* ---- the switch's ports ---- */
 
@@ -112,9 +139,11 @@ static void up_out(void *arg, const uint8_t *frame, size_t len)
 
 static void vif_out(void *arg, const uint8_t *frame, size_t len)
 {
-	(void)arg;
-	if (net.connected)
-		nb_rx_deliver(&net.vif, frame, len);
+	struct net_vif *v = arg;
+
+	/* A frontend with no buffer posted loses the frame: a guest that does not read cannot stall the switch. */
+	if (v->connected)
+		nb_rx_deliver(&v->nb, frame, len);
 }
 
 static void up_in(void *arg, const uint8_t *frame, size_t len)
@@ -125,104 +154,172 @@ static void up_in(void *arg, const uint8_t *frame, size_t len)
 
 static void vif_in(void *arg, const uint8_t *frame, size_t len)
 {
-	(void)arg;
-	l2sw_input(&net.sw, (unsigned int)net.vif_port, frame, len, rt_now_ns());
+	struct net_vif *v = arg;
+
+	l2sw_input(&net.sw, (unsigned int)v->sw_port, frame, len, rt_now_ns());
 }
 
 /* ---- connection ---- */
 
 static void vif_event(evtchn_port_t port, void *arg)
 {
+	struct net_vif *v = arg;
+
 	(void)port;
-	(void)arg;
-	net.kicked = true;		/* served from dom0_net_poll */
+	v->kicked = true;		/* served from dom0_net_poll */
 }
 
-static void disconnect(void)
+static void disconnect(struct net_vif *v)
 {
-	if (!net.connected)
+	if (!v->connected)
 		return;
-	net.connected = false;
-	rt_event_close(net.port);
-	rt_grant_unmap(&net.tx_map);
-	rt_grant_unmap(&net.rx_map);
-	rt_printf("dom0: net: d%u disconnected: tx %lu packets (%lu errors, %lu spoofed), rx %lu packets (%lu without "
-		  "a buffer), %lu grant copies\n", net.dd->info.domid, net.vif.stats.tx_packets, net.vif.stats.tx_errors,
-		  net.vif.stats.tx_spoofed, net.vif.stats.rx_packets, net.vif.stats.rx_no_buffer, net.copies);
+	v->connected = false;
+	rt_event_close(v->port);
+	rt_grant_unmap(&v->tx_map);
+	rt_grant_unmap(&v->rx_map);
+	rt_printf("dom0: net: d%u vif %u disconnected: tx %lu packets (%lu errors, %lu spoofed, %lu floods over the "
+		  "limit), rx %lu packets (%lu without a buffer), %lu grant copies\n", v->dd->info.domid, v->devid,
+		  v->nb.stats.tx_packets, v->nb.stats.tx_errors, v->nb.stats.tx_spoofed,
+		  net.sw.ports[v->sw_port].stats.flood_limited, v->nb.stats.rx_packets, v->nb.stats.rx_no_buffer,
+		  v->copies);
 }
 
-static int connect(void)
+static int connect(struct net_vif *v)
 {
 	struct nb_front f;
 	const char *why = "";
-	uint16_t fe = net.dd->info.domid;
+	uint16_t fe = v->dd->info.domid;
 	long rc;
 
-	if (nb_front_read(front_read, NULL, &f, &why)) {
-		rt_printf("dom0: net: d%u's vif nodes refused: %s\n", fe, why);
+	if (nb_front_read(front_read, v, &f, &why)) {
+		rt_printf("dom0: net: d%u's vif %u nodes refused: %s\n", fe, v->devid, why);
 		return -1;
 	}
-	if (rt_grant_map(&net.tx_map, fe, f.tx_ring_ref, false))
+	if (rt_grant_map(&v->tx_map, fe, f.tx_ring_ref, false))
 		return -1;
-	if (rt_grant_map(&net.rx_map, fe, f.rx_ring_ref, false)) {
-		rt_grant_unmap(&net.tx_map);
+	if (rt_grant_map(&v->rx_map, fe, f.rx_ring_ref, false)) {
+		rt_grant_unmap(&v->tx_map);
 		return -1;
 	}
-	rc = rt_event_bind_interdomain(fe, f.evtchn, vif_event, NULL);
+	rc = rt_event_bind_interdomain(fe, f.evtchn, vif_event, v);
 	if (rc < 0) {
-		rt_grant_unmap(&net.tx_map);
-		rt_grant_unmap(&net.rx_map);
+		rt_grant_unmap(&v->tx_map);
+		rt_grant_unmap(&v->rx_map);
 		return -1;
 	}
-	net.port = (evtchn_port_t)rc;
-	nb_vif_init(&net.vif, fe, net.mac, net.tx_map.va, net.rx_map.va, &net_plat, vif_in, NULL, net.tx_page,
-		    vio_bus_addr(net.tx_page) >> 12, net.rx_page, vio_bus_addr(net.rx_page) >> 12);
-	net.connected = true;
-	net.kicked = true;
-	rt_printf("dom0: net: d%u connected: tx ring grant %u, rx ring grant %u, port %u%s\n", fe, f.tx_ring_ref,
-		  f.rx_ring_ref, f.evtchn, f.sg ? ", scatter-gather" : "");
+	v->port = (evtchn_port_t)rc;
+	v->plat = (struct nb_platform){ p_copy, p_notify, v };
+	nb_vif_init(&v->nb, fe, v->mac, v->tx_map.va, v->rx_map.va, &v->plat, vif_in, v, v->tx_page,
+		    vio_bus_addr(v->tx_page) >> 12, v->rx_page, vio_bus_addr(v->rx_page) >> 12);
+	/*
+	 * One rx push (and at most one event) per pass, not per frame: Linux
+	 * counts an event that finds its responses already taken (by NAPI, or
+	 * by the transmit path's clean-up) as spurious, and after a few in a
+	 * row holds the event channel masked for up to a second (lateeoi,
+	 * XSA-391), which stalled a guest sending bulk TCP for hundreds of ms.
+	 */
+	v->nb.rx_defer = true;
+	v->connected = true;
+	v->kicked = true;
+	v->copies = 0;
+	rt_printf("dom0: net: d%u connected: vif %u, tx ring grant %u, rx ring grant %u, port %u%s\n", fe, v->devid,
+		  f.tx_ring_ref, f.rx_ring_ref, f.evtchn, f.sg ? ", scatter-gather" : "");
 	return 0;
 }
 
 /* The frontend's state, as the xenbus protocol moves ours. */
-static void frontend_changed(void)
+static void frontend_changed(struct net_vif *v)
 {
-	char path[96], v[8];
+	char path[96], val[8];
 	int fs;
 
-	snprintf(path, sizeof(path), "%s/state", net.fe);
-	fs = x_read(path, v, sizeof(v)) > 0 ? v[0] - '0' : XenbusStateUnknown;
+	snprintf(path, sizeof(path), "%s/state", v->fe);
+	fs = x_read(path, val, sizeof(val)) > 0 ? val[0] - '0' : XenbusStateUnknown;
 	switch (fs) {
 	case XenbusStateInitialised:
 	case XenbusStateConnected:
-		if (!net.connected && net.state == XenbusStateInitWait) {
-			if (connect() == 0)
-				set_state(XenbusStateConnected);
+		if (!v->connected && v->state == XenbusStateInitWait) {
+			if (connect(v) == 0)
+				set_state(v, XenbusStateConnected);
 			else
-				set_state(XenbusStateClosing);
+				set_state(v, XenbusStateClosing);
 		}
 		break;
 	case XenbusStateClosing:
-		disconnect();
-		if (net.state != XenbusStateClosing && net.state != XenbusStateClosed)
-			set_state(XenbusStateClosing);
+		disconnect(v);
+		if (v->state != XenbusStateClosing && v->state != XenbusStateClosed)
+			set_state(v, XenbusStateClosing);
 		break;
 	case XenbusStateClosed:
-		disconnect();
-		if (net.state != XenbusStateClosed)
-			set_state(XenbusStateClosed);
+		disconnect(v);
+		if (v->state != XenbusStateClosed)
+			set_state(v, XenbusStateClosed);
 		break;
 	case XenbusStateInitialising:
 		/* A frontend starting again (a reboot, a reloaded module) finds us waiting. */
-		if (net.state == XenbusStateClosed)
-			set_state(XenbusStateInitWait);
+		if (v->state == XenbusStateClosed)
+			set_state(v, XenbusStateInitWait);
 		break;
 	default:
 		break;
 	}
 }
 
-/* ---- dom0's hooks ---- */
+/* ---- declarations ---- */
+
+/* The NIC and the switch, at the first vif declared; without a NIC the switch still joins the guests. */
+static void net_start(void)
+{
+	int rc;
+
+	if (net.started)
+		return;
+	net.started = true;
+	l2sw_init(&net.sw, (uint32_t)rt_now_ns());
+	net.up_port = -1;
+	rc = vnet_open(&net.nic, true, NET_RX_BUFS, NET_TX_BUFS);
+	if (rc) {
+		rt_printf("dom0: net: no virtio-net NIC (step %d): the switch joins the guests only\n", rc);
+		return;
+	}
+	net.up_port = l2sw_port_add(&net.sw, up_out, NULL);
+	net.nic_up = true;
+	rt_printf("dom0: net: uplink virtio-net %02x:%02x:%02x:%02x:%02x:%02x (%s)\n", net.nic.mac[0], net.nic.mac[1],
+		  net.nic.mac[2], net.nic.mac[3], net.nic.mac[4], net.nic.mac[5], net.nic.irq ? "MSI-X" : "polled");
+}
+
+static unsigned int declared(const char *name)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < NET_MAX_VIFS; i++)
+		n += !strcmp(net.vifs[i].name, name);
+	return n;
+}
+
+int dom0_net_declare(const char *name, const struct xlcfg_vif *vif)
+{
+	struct net_vif *v = NULL;
+
+	if (!name[0] || strlen(name) >= XLCFG_NAME_MAX)
+		return -1;
+	for (unsigned int i = 0; i < NET_MAX_VIFS && !v; i++)
+		if (!net.vifs[i].name[0])
+			v = &net.vifs[i];
+	if (!v || (!v->tx_page && !(v->tx_page = rt_page_alloc())) || (!v->rx_page && !(v->rx_page = rt_page_alloc()))) {
+		rt_printf("dom0: net: no room for another vif (domain %s)\n", name);
+		return -1;
+	}
+	v->devid = declared(name);
+	v->mac_set = vif && vif->mac_set;
+	if (v->mac_set)
+		memcpy(v->mac, vif->mac, 6);
+	v->sw_port = -1;
+	v->dd = NULL;
+	snprintf(v->name, sizeof(v->name), "%s", name);
+	net_start();
+	return 0;
+}
 
 static bool arg_value(const char *cmdline, const char *key, char *out, size_t len)
 {
@@ -241,110 +338,170 @@ static bool arg_value(const char *cmdline, const char *key, char *out, size_t le
 
 void dom0_net_init(void)
 {
-	int rc;
+	char want[XLCFG_NAME_MAX];
 
-	if (!arg_value(rt_boot.si->cmd_line, "net=", net.want, sizeof(net.want)))
-		return;
-	rc = vnet_open(&net.nic, true, NET_RX_BUFS, NET_TX_BUFS);
-	if (rc == 0 && (!(net.tx_page = rt_page_alloc()) || !(net.rx_page = rt_page_alloc())))
-		rc = -6;
-	if (rc) {
-		rt_printf("dom0: net: no virtio-net NIC to serve (step %d)\n", rc);
-		return;
-	}
-	l2sw_init(&net.sw, (uint32_t)rt_now_ns());
-	net.up_port = l2sw_port_add(&net.sw, up_out, NULL);
-	net.vif_port = -1;
-	net.nic_up = true;
-	rt_printf("dom0: net: uplink virtio-net %02x:%02x:%02x:%02x:%02x:%02x (%s), for domain %s\n", net.nic.mac[0],
-		  net.nic.mac[1], net.nic.mac[2], net.nic.mac[3], net.nic.mac[4], net.nic.mac[5],
-		  net.nic.irq ? "MSI-X" : "polled", net.want);
+	/* net=NAME: one vif with the derived address for domain NAME, as before domain files carried vifs. */
+	if (arg_value(rt_boot.si->cmd_line, "net=", want, sizeof(want)))
+		dom0_net_declare(want, NULL);
 }
 
+/* ---- offering a vif ---- */
+
 /* The nodes libxl writes for a vif: the frontend's directory (the guest's own) and the backend's (ours). */
-static int write_nodes(uint32_t domid)
+static int write_nodes(struct net_vif *v, uint32_t domid)
 {
 	struct xs_handle *h = dom0_store_xs();
 	struct xs_permissions fe_perm[2] = { { domid, XS_PERM_NONE }, { 0, XS_PERM_READ } };
 	struct xs_permissions be_perm[2] = { { 0, XS_PERM_NONE }, { domid, XS_PERM_READ } };
-	char mac[18], id[12];
+	char mac[18], id[12], handle[12];
 
-	snprintf(net.fe, sizeof(net.fe), "/local/domain/%u/device/vif/0", domid);
-	snprintf(net.be, sizeof(net.be), "/local/domain/0/backend/vif/%u/0", domid);
-	nb_mac_format(net.mac, mac);
+	snprintf(v->fe, sizeof(v->fe), "/local/domain/%u/device/vif/%u", domid, v->devid);
+	snprintf(v->be, sizeof(v->be), "/local/domain/0/backend/vif/%u/%u", domid, v->devid);
+	nb_mac_format(v->mac, mac);
 	snprintf(id, sizeof(id), "%u", domid);
-	if (!xs_mkdir(h, XBT_NULL, net.be) || !xs_set_permissions(h, XBT_NULL, net.be, be_perm, 2) ||
-	    !xs_mkdir(h, XBT_NULL, net.fe) || !xs_set_permissions(h, XBT_NULL, net.fe, fe_perm, 2))
+	snprintf(handle, sizeof(handle), "%u", v->devid);
+	if (!xs_mkdir(h, XBT_NULL, v->be) || !xs_set_permissions(h, XBT_NULL, v->be, be_perm, 2) ||
+	    !xs_mkdir(h, XBT_NULL, v->fe) || !xs_set_permissions(h, XBT_NULL, v->fe, fe_perm, 2))
 		return -1;
-	if (x_write(net.fe, "backend", net.be) || x_write(net.fe, "backend-id", "0") ||
-	    x_write(net.fe, "handle", "0") || x_write(net.fe, "mac", mac) || x_write(net.fe, "state", "1") ||
-	    x_write(net.be, "frontend", net.fe) || x_write(net.be, "frontend-id", id) ||
-	    x_write(net.be, "handle", "0") || x_write(net.be, "mac", mac) || x_write(net.be, "online", "1"))
+	if (x_write(v->fe, "backend", v->be) || x_write(v->fe, "backend-id", "0") ||
+	    x_write(v->fe, "handle", handle) || x_write(v->fe, "mac", mac) || x_write(v->fe, "state", "1") ||
+	    x_write(v->be, "frontend", v->fe) || x_write(v->be, "frontend-id", id) ||
+	    x_write(v->be, "handle", handle) || x_write(v->be, "mac", mac) || x_write(v->be, "online", "1"))
 		return -1;
 	for (const struct nb_node *n = nb_backend_features; n->key; n++)
-		if (x_write(net.be, n->key, n->value))
+		if (x_write(v->be, n->key, n->value))
 			return -1;
-	set_state(XenbusStateInitWait);
-	return net.state == XenbusStateInitWait ? 0 : -1;
+	set_state(v, XenbusStateInitWait);
+	return v->state == XenbusStateInitWait ? 0 : -1;
+}
+
+static void offer(struct net_vif *v, struct dom0_domain *dd)
+{
+	char mac[18];
+
+	if (!v->mac_set)
+		nb_mac_from_uuid(dd->info.handle, v->devid, v->mac);
+	v->sw_port = l2sw_port_add(&net.sw, vif_out, v);
+	if (v->sw_port >= 0)
+		l2sw_port_flood_limit(&net.sw, (unsigned int)v->sw_port, NET_FLOOD_RATE, NET_FLOOD_BURST, rt_now_ns());
+	v->state = XenbusStateUnknown;
+	if (v->sw_port < 0 || write_nodes(v, dd->info.domid)) {
+		rt_printf("dom0: net: cannot offer d%u vif %u\n", dd->info.domid, v->devid);
+		if (v->sw_port >= 0)
+			l2sw_port_remove(&net.sw, (unsigned int)v->sw_port);
+		v->sw_port = -1;
+		return;
+	}
+	v->dd = dd;
+	nb_mac_format(v->mac, mac);
+	rt_printf("dom0: net: offering vif %u (%s) to d%u (%s)\n", v->devid, mac, dd->info.domid, dd->info.name);
 }
 
 void dom0_net_attach(struct dom0_domain *dd)
 {
-	char mac[18];
+	for (unsigned int i = 0; i < NET_MAX_VIFS; i++) {
+		struct net_vif *v = &net.vifs[i];
 
-	if (!net.nic_up || net.dd || strcmp(dd->info.name, net.want))
-		return;
-	nb_mac_from_uuid(dd->info.handle, 0, net.mac);
-	net.vif_port = l2sw_port_add(&net.sw, vif_out, NULL);
-	if (net.vif_port < 0 || write_nodes(dd->info.domid)) {
-		rt_printf("dom0: net: cannot offer d%u a vif\n", dd->info.domid);
-		return;
+		if (v->name[0] && !v->dd && !strcmp(v->name, dd->info.name))
+			offer(v, dd);
 	}
-	net.dd = dd;
-	nb_mac_format(net.mac, mac);
-	rt_printf("dom0: net: offering vif 0 (%s) to d%u (%s)\n", mac, dd->info.domid, dd->info.name);
 }
 
 void dom0_net_detach(struct dom0_domain *dd)
 {
-	if (net.dd != dd)
-		return;
-	disconnect();
-	l2sw_port_remove(&net.sw, (unsigned int)net.vif_port);
-	net.vif_port = -1;
-	net.dd = NULL;
-	rt_printf("dom0: net: uplink rx %lu frames, tx %lu frames (%lu dropped: no tx page)\n",
-		  net.nic.qs.stats.rx_frames, net.nic.qs.stats.tx_frames, net.up_dropped);
+	bool had = false;
+
+	for (unsigned int i = 0; i < NET_MAX_VIFS; i++) {
+		struct net_vif *v = &net.vifs[i];
+
+		if (v->dd != dd)
+			continue;
+		disconnect(v);
+		l2sw_port_remove(&net.sw, (unsigned int)v->sw_port);
+		v->sw_port = -1;
+		v->dd = NULL;
+		v->kicked = v->more = false;
+		had = true;
+	}
+	if (had && net.nic_up)
+		rt_printf("dom0: net: uplink rx %lu frames, tx %lu frames (%lu dropped: no tx page)\n",
+			  net.nic.qs.stats.rx_frames, net.nic.qs.stats.tx_frames, net.up_dropped);
 }
 
-void dom0_net_poll(void)
-{
-	bool more = true;
+/* ---- serving ---- */
 
-	if (!net.nic_up || net.serving)
-		return;
-	net.serving = true;
-	if (net.dd)
-		frontend_changed();
-	vnet_poll(&net.nic, up_in, NULL);
-	while (net.connected && !net.vif.broken && (net.kicked || more)) {
-		/*
-		 * Back-pressure: take no more packets from the guest than the uplink
-		 * has tx pages for; the rest wait in its ring until the NIC's
-		 * completion interrupt brings us back (dropping them here would
-		 * cost the guest's TCP a retransmission timeout).
-		 */
+/* The rx responses of this pass out to every frontend, one notification each at most. */
+static void push_all(void)
+{
+	for (unsigned int i = 0; i < NET_MAX_VIFS; i++)
+		if (net.vifs[i].connected && !net.vifs[i].nb.broken)
+			nb_rx_push(&net.vifs[i].nb);
+}
+
+/*
+ * One round: each connected vif with work takes a share of the uplink's
+ * free tx pages (back-pressure instead of drops: a dropped frame costs
+ * the guest's TCP a retransmission timeout; what stays in its ring waits
+ * for the NIC's completion interrupt). The share keeps one busy guest
+ * from taking every page; the rotating start keeps it from going first.
+ * True when some vif still has packets ready.
+ */
+static bool serve_round(void)
+{
+	unsigned int busy = 0, budget = NB_TX_BATCH;
+	bool more = false;
+
+	for (unsigned int i = 0; i < NET_MAX_VIFS; i++)
+		busy += net.vifs[i].connected && !net.vifs[i].nb.broken && (net.vifs[i].kicked || net.vifs[i].more);
+	if (!busy)
+		return false;
+	if (net.nic_up) {
 		vnet_tx_reclaim(&net.nic.qs);
-		net.vif.tx_budget = net.nic.qs.tx_nfree;
-		if (!net.vif.tx_budget)
-			break;
-		net.kicked = false;
-		nb_tx_poll(&net.vif, &more);
-		vnet_poll(&net.nic, up_in, NULL);	/* replies may already be back */
+		budget = net.nic.qs.tx_nfree / busy;
+		if (!budget && net.nic.qs.tx_nfree)
+			budget = 1;
 	}
-	if (net.connected && net.vif.broken && net.vif.broken_why) {
-		rt_printf("dom0: net: d%u: %s; no longer served\n", net.dd->info.domid, net.vif.broken_why);
-		net.vif.broken_why = NULL;
+	for (unsigned int k = 0; k < NET_MAX_VIFS && budget; k++) {
+		struct net_vif *v = &net.vifs[(net.next + k) % NET_MAX_VIFS];
+
+		if (!v->connected || v->nb.broken || !(v->kicked || v->more))
+			continue;
+		v->kicked = false;
+		v->nb.tx_budget = budget;
+		nb_tx_poll(&v->nb, &v->more);
+		more |= v->more;
+		if (net.nic_up)
+			vnet_poll(&net.nic, up_in, NULL);	/* replies may already be back */
+	}
+	push_all();
+	net.next = (net.next + 1) % NET_MAX_VIFS;
+	/* No tx page free: the NIC's completion interrupt brings us back, not a busy loop. */
+	return more && budget;
+}
+
+bool dom0_net_poll(void)
+{
+	bool more = false;
+
+	if (!net.started || net.serving)
+		return false;
+	net.serving = true;
+	for (unsigned int i = 0; i < NET_MAX_VIFS; i++)
+		if (net.vifs[i].dd)
+			frontend_changed(&net.vifs[i]);
+	if (net.nic_up)
+		vnet_poll(&net.nic, up_in, NULL);
+	for (unsigned int r = 0; r < NET_POLL_ROUNDS && (more = serve_round()); r++)
+		;
+	push_all();
+	for (unsigned int i = 0; i < NET_MAX_VIFS; i++) {
+		struct net_vif *v = &net.vifs[i];
+
+		if (v->connected && v->nb.broken && v->nb.broken_why) {
+			rt_printf("dom0: net: d%u: %s; no longer served\n", v->dd->info.domid, v->nb.broken_why);
+			v->nb.broken_why = NULL;
+		}
 	}
 	net.serving = false;
+	return more;
 }

@@ -8,6 +8,7 @@
 #include "bootmod.h"
 #include "build_pv.h"
 #include "dom0.h"
+#include "dom0_net.h"
 #include "xlcfg.h"
 
 #define TS_MAX_DOMAINS		16
@@ -277,7 +278,8 @@ static void ts_from_cfg(struct ts_domain *t, const struct xlcfg_domain *cfg);
  * A domain file (@domfile, xl.cfg, checked on the host already) for the
  * kernel before it: parsed again here, the file's values win over the
  * kernel module's options; errors (with their lines) keep the domain from
- * being built.
+ * being built. Its vifs go to the network backend by the domain's name,
+ * also when the hypervisor built the domain (t NULL).
  */
 static void ts_apply_domfile(struct ts_domain *t, uint32_t index)
 {
@@ -290,18 +292,24 @@ static void ts_apply_domfile(struct ts_domain *t, uint32_t index)
 
 	if (!text) {
 		rt_printf("dom0: module %u (domain file) cannot be read: error %ld\n", index, err);
-		t->bad_domfile = true;
+		if (t)
+			t->bad_domfile = true;
 		return;
 	}
 	rc = xlcfg_parse(text, len, &cfg, &dg);
 	ts_free(NULL, text, len ? len : 1);
-	for (uint32_t i = 0; i < dg.nr && i < XLCFG_MAX_DIAG; i++)
+	for (uint32_t i = 0; t && i < dg.nr && i < XLCFG_MAX_DIAG; i++)
 		rt_printf("dom0: module %u (domain file) line %u: %s: %s\n", index, dg.d[i].line,
 			  dg.d[i].is_error ? "error" : "warning", dg.d[i].msg);
 	if (rc) {
-		t->bad_domfile = true;
+		if (t)
+			t->bad_domfile = true;
 		return;
 	}
+	for (uint32_t i = 0; i < cfg.nr_vifs; i++)
+		dom0_net_declare(cfg.name, &cfg.vifs[i]);
+	if (!t)
+		return;
 	ts_from_cfg(t, &cfg);
 }
 
@@ -332,8 +340,7 @@ static unsigned int ts_collect(struct ts_domain *doms, bool all, long *err)
 		tmp.cmdline[copied < sizeof(tmp.cmdline) ? copied : sizeof(tmp.cmdline) - 1] = '\0';
 		bootmod_parse(tmp.cmdline, &tmp.spec);
 		if (tmp.spec.is_domfile) {
-			if (last_ours)
-				ts_apply_domfile(&doms[n - 1], i);
+			ts_apply_domfile(last_ours ? &doms[n - 1] : NULL, i);
 			continue;
 		}
 		if (tmp.spec.is_initrd) {

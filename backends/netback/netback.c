@@ -272,7 +272,8 @@ int nb_rx_deliver(struct nb_vif *v, const uint8_t *frame, size_t len)
 										      : NETIF_RSP_ERROR;
 	r = pvabi_back_next_response(&v->rx);
 	*r = (struct netif_rx_response){ .id = req.id, .offset = 0, .flags = 0, .status = status };
-	push_and_notify(v, &v->rx);
+	if (!v->rx_defer)
+		push_and_notify(v, &v->rx);
 	if (status < 0) {
 		v->stats.rx_errors++;
 		return -1;
@@ -280,4 +281,9 @@ int nb_rx_deliver(struct nb_vif *v, const uint8_t *frame, size_t len)
 	v->stats.rx_packets++;
 	v->stats.rx_bytes += len;
 	return 0;
+}
+
+void nb_rx_push(struct nb_vif *v)
+{
+	push_and_notify(v, &v->rx);
 }

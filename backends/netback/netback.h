@@ -40,6 +40,11 @@ struct nb_vif {
 	xen_pfn_t tx_gmfn, rx_gmfn;
 	/* Packets one nb_tx_poll may take (<= NB_TX_BATCH): the caller lowers it when its uplink has no room. */
 	unsigned int tx_budget;
+	/*
+	 * rx responses wait for nb_rx_push instead of going out (and
+	 * notifying) one frame at a time: the caller pushes once per pass.
+	 */
+	bool rx_defer;
 	/* A frontend that broke the ring protocol is not served again until it reconnects. */
 	bool broken;
 	const char *broken_why;
@@ -74,5 +79,7 @@ unsigned int nb_tx_poll(struct nb_vif *v, bool *more);
  * the frame is malformed or the copy failed.
  */
 int nb_rx_deliver(struct nb_vif *v, const uint8_t *frame, size_t len);
+/* Publishes the rx responses rx_defer held back, notifying the frontend if it asked. */
+void nb_rx_push(struct nb_vif *v);
 
 #endif

@@ -114,6 +114,40 @@ static void deliver(struct l2sw *sw, unsigned int port, const uint8_t *frame, si
 	sw->ports[port].out(sw->ports[port].arg, frame, len);
 }
 
+void l2sw_port_flood_limit(struct l2sw *sw, unsigned int port, uint32_t rate, uint32_t burst, uint64_t now_ns)
+{
+	struct l2sw_port *p;
+
+	if (port >= L2SW_MAX_PORTS || !sw->ports[port].used)
+		return;
+	p = &sw->ports[port];
+	p->flood_rate = rate;
+	p->flood_burst = burst ? burst : 1;
+	p->flood_last_ns = now_ns;
+	p->flood_tokens_ns = rate ? (uint64_t)p->flood_burst * (1000000000ULL / rate) : 0;
+}
+
+/* Takes one token if the bucket has one; the bucket fills with time, up to the burst. */
+static bool flood_allowed(struct l2sw_port *p, uint64_t now_ns)
+{
+	uint64_t cost, cap;
+
+	if (!p->flood_rate)
+		return true;
+	cost = 1000000000ULL / p->flood_rate;
+	cap = (uint64_t)p->flood_burst * cost;
+	/* A clock that went back adds nothing; a long silence refills to the cap, no further. */
+	if (now_ns > p->flood_last_ns)
+		p->flood_tokens_ns += now_ns - p->flood_last_ns < cap ? now_ns - p->flood_last_ns : cap;
+	p->flood_last_ns = now_ns > p->flood_last_ns ? now_ns : p->flood_last_ns;
+	if (p->flood_tokens_ns > cap)
+		p->flood_tokens_ns = cap;
+	if (p->flood_tokens_ns < cost)
+		return false;
+	p->flood_tokens_ns -= cost;
+	return true;
+}
+
 void l2sw_input(struct l2sw *sw, unsigned int port, const uint8_t *frame, size_t len, uint64_t now_ns)
 {
 	struct l2sw_port *in;
@@ -136,6 +170,10 @@ void l2sw_input(struct l2sw *sw, unsigned int port, const uint8_t *frame, size_t
 	}
 	if (to >= 0) {
 		deliver(sw, (unsigned int)to, frame, len);
+		return;
+	}
+	if (!flood_allowed(in, now_ns)) {
+		in->stats.flood_limited++;
 		return;
 	}
 	in->stats.flooded++;

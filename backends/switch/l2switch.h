@@ -22,8 +22,17 @@ struct l2sw_port {
 	l2sw_out_fn out;
 	void *arg;
 	unsigned int learned;		/* table entries pointing here */
+	/*
+	 * Frames this port may have flooded to every other port (broadcast,
+	 * multicast, unknown destination): a token bucket, off while
+	 * flood_rate is 0. One port's storm then reaches the others' rings
+	 * at this rate at most, not at the rate dom0 can copy.
+	 */
+	uint32_t flood_rate, flood_burst;	/* frames per second, bucket size */
+	uint64_t flood_tokens_ns;		/* tokens as time credit: 1 frame = 1e9 / rate ns */
+	uint64_t flood_last_ns;
 	struct l2sw_port_stats {
-		uint64_t rx, tx, rx_bad, flooded, filtered, learn_refused;
+		uint64_t rx, tx, rx_bad, flooded, filtered, learn_refused, flood_limited;
 	} stats;
 };
 
@@ -52,6 +61,8 @@ struct l2sw {
 void l2sw_init(struct l2sw *sw, uint32_t seed);
 /* A new port delivering through out(arg, ...): its number, or -1 when every port is in use. */
 int l2sw_port_add(struct l2sw *sw, l2sw_out_fn out, void *arg);
+/* Limits what port floods to rate frames a second, bursts of burst (rate 0: no limit, the default). */
+void l2sw_port_flood_limit(struct l2sw *sw, unsigned int port, uint32_t rate, uint32_t burst, uint64_t now_ns);
 /* Removes a port and every address learned on it. */
 void l2sw_port_remove(struct l2sw *sw, unsigned int port);
 /*

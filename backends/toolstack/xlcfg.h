@@ -46,11 +46,23 @@ struct xlcfg_disk {
 	uint32_t line;			/* where the file names it, for later checks (file exists, ...) */
 };
 
+#define XLCFG_MAX_FORWARDS	4	/* per vif */
+
+/* forward=tcp:HOSTPORT:GUESTPORT (Skiff's): the host's 127.0.0.1:HOSTPORT reaches the vif's address:GUESTPORT. */
+struct xlcfg_forward {
+	bool udp;
+	uint16_t host_port, guest_port;
+};
+
 struct xlcfg_vif {
 	uint8_t mac[6];
 	bool mac_set;			/* false: derived from the domain's UUID in 00:16:3e */
+	bool ip_set;
+	uint32_t ip;			/* ip=a.b.c.d, host order: where forwards go (default slirp's first lease) */
 	char bridge[32];
 	char model[16];
+	struct xlcfg_forward forwards[XLCFG_MAX_FORWARDS];
+	uint32_t nr_forwards;
 };
 
 struct xlcfg_domain {

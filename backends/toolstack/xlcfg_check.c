@@ -19,11 +19,12 @@ static unsigned int check_errors;
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: xlcfg-check [--out CANONICAL.cfg] [--modules] [--disks LIST] DOMAIN.cfg\n"
+	fprintf(stderr, "usage: xlcfg-check [--out CANONICAL.cfg] [--modules] [--disks LIST] [--hostfwd] DOMAIN.cfg\n"
 			"  prints FILE:LINE: error|warning: ... and exits 1 on any error\n"
 			"  --out      writes the checked file in canonical form (absolute paths, a UUID)\n"
 			"  --modules  prints the boot modules for today's hypervisor builder, one a line\n"
-			"  --disks    writes the disks to attach, one a line: rw|ro DEVID VDEV FORMAT PATH (tabs)\n");
+			"  --disks    writes the disks to attach, one a line: rw|ro DEVID VDEV FORMAT PATH (tabs)\n"
+			"  --hostfwd  prints the vifs' forwards as QEMU user-network hostfwd= values, one a line\n");
 	exit(2);
 }
 
@@ -145,8 +146,12 @@ static void note_untranslated(const struct xlcfg_domain *d)
 		if (!d->disks[i].target[0])
 			report(d->disks[i].line, false, "disk: '%s' has no target (an empty drive): not attached%s",
 			       d->disks[i].vdev, NULL);
-	if (d->nr_vifs)
-		report(0, false, "vif: there is no network backend yet; not attached%s%s", NULL, NULL);
+	for (uint32_t i = 0; i < d->nr_vifs; i++)
+		if (d->vifs[i].bridge[0] || d->vifs[i].model[0]) {
+			report(0, false, "vif: bridge= and model= are ignored: every vif joins dom0's switch%s%s", NULL,
+			       NULL);
+			break;
+		}
 	/* on_reboot's default is restart: not worth a warning in every file. */
 	if (d->on_crash != XLCFG_ACTION_DESTROY || d->on_poweroff != XLCFG_ACTION_DESTROY ||
 	    d->on_watchdog != XLCFG_ACTION_DESTROY || d->on_reboot != XLCFG_ACTION_RESTART)
@@ -201,17 +206,42 @@ static void write_disk(FILE *f, const struct xlcfg_disk *k)
 
 static void write_vif(FILE *f, const struct xlcfg_vif *v)
 {
-	char spec[120] = "";
+	char spec[300] = "";
 	size_t n = 0;
 
 	if (v->mac_set)
 		n += (size_t)snprintf(spec, sizeof(spec), "mac=%02x:%02x:%02x:%02x:%02x:%02x", v->mac[0], v->mac[1],
 				      v->mac[2], v->mac[3], v->mac[4], v->mac[5]);
+	if (v->ip_set)
+		n += (size_t)snprintf(spec + n, sizeof(spec) - n, "%sip=%u.%u.%u.%u", n ? ", " : "", v->ip >> 24,
+				      v->ip >> 16 & 255, v->ip >> 8 & 255, v->ip & 255);
+	for (uint32_t i = 0; i < v->nr_forwards; i++)
+		n += (size_t)snprintf(spec + n, sizeof(spec) - n, "%sforward=%s:%u:%u", n ? ", " : "",
+				      v->forwards[i].udp ? "udp" : "tcp", v->forwards[i].host_port,
+				      v->forwards[i].guest_port);
 	if (v->bridge[0])
 		n += (size_t)snprintf(spec + n, sizeof(spec) - n, "%sbridge=%s", n ? ", " : "", v->bridge);
 	if (v->model[0])
 		snprintf(spec + n, sizeof(spec) - n, "%smodel=%s", n ? ", " : "", v->model);
 	put_string(f, spec);
+}
+
+/*
+ * The vifs' forwards for QEMU's user network (the uplink dom0's switch
+ * joins): bound to the host's loopback only, to the vif's ip= or, without
+ * one, slirp's first DHCP lease (10.0.2.15).
+ */
+static void print_hostfwd(const struct xlcfg_domain *d)
+{
+	for (uint32_t i = 0; i < d->nr_vifs; i++) {
+		const struct xlcfg_vif *v = &d->vifs[i];
+		uint32_t ip = v->ip_set ? v->ip : 0x0a00020fu;
+
+		for (uint32_t k = 0; k < v->nr_forwards; k++)
+			printf("%s:127.0.0.1:%u-%u.%u.%u.%u:%u\n", v->forwards[k].udp ? "udp" : "tcp",
+			       v->forwards[k].host_port, ip >> 24, ip >> 16 & 255, ip >> 8 & 255, ip & 255,
+			       v->forwards[k].guest_port);
+	}
 }
 
 static void write_canonical(const char *out, const struct xlcfg_domain *d, const char *src)
@@ -351,7 +381,7 @@ int main(int argc, char **argv)
 	static struct xlcfg_domain dom;
 	static struct xlcfg_diags dg;
 	const char *out = NULL, *disks = NULL;
-	bool modules = false;
+	bool modules = false, hostfwd = false;
 	char *text, *slash;
 	size_t len;
 	int i;
@@ -363,6 +393,8 @@ int main(int argc, char **argv)
 			modules = true;
 		else if (strcmp(argv[i], "--disks") == 0 && i + 1 < argc)
 			disks = argv[++i];
+		else if (strcmp(argv[i], "--hostfwd") == 0)
+			hostfwd = true;
 		else
 			usage();
 	}
@@ -399,5 +431,7 @@ int main(int argc, char **argv)
 		write_disk_list(disks, &dom);
 	if (modules)
 		print_modules(&dom, out);
+	if (hostfwd)
+		print_hostfwd(&dom);
 	return 0;
 }

@@ -229,9 +229,73 @@ static bool xl_parse_mac(const char *s, size_t len, uint8_t mac[6])
 	return true;
 }
 
+/* A decimal of 1..max and nothing else. */
+static bool xl_parse_port(const char *s, size_t len, uint32_t max, uint32_t *out)
+{
+	uint32_t v = 0;
+
+	if (len == 0 || len > 5)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (uint32_t)(s[i] - '0');
+	}
+	*out = v;
+	return v >= 1 && v <= max;
+}
+
+/* a.b.c.d, each 0..255, into host order. */
+static bool xl_parse_ipv4(const char *s, size_t len, uint32_t *ip)
+{
+	uint32_t v = 0, part = 0, dots = 0, digits = 0;
+
+	for (size_t i = 0; i <= len; i++) {
+		if (i == len || s[i] == '.') {
+			if (!digits || part > 255 || (i < len && ++dots > 3))
+				return false;
+			v = v << 8 | part;
+			part = digits = 0;
+		} else if (s[i] >= '0' && s[i] <= '9' && digits < 3) {
+			part = part * 10 + (uint32_t)(s[i] - '0');
+			digits++;
+		} else {
+			return false;
+		}
+	}
+	*ip = v;
+	return dots == 3;
+}
+
+/* tcp:HOSTPORT:GUESTPORT or udp:...; NULL, or what is wrong. */
+static const char *xl_parse_forward(struct xlcfg_vif *v, const char *s, size_t len)
+{
+	struct xlcfg_forward *f;
+	const char *colon;
+	uint32_t hp, gp;
+
+	if (v->nr_forwards == XLCFG_MAX_FORWARDS)
+		return "more than 4 forwards on one vif";
+	f = &v->forwards[v->nr_forwards];
+	if (len > 4 && (!memcmp(s, "tcp:", 4) || !memcmp(s, "udp:", 4))) {
+		f->udp = s[0] == 'u';
+		s += 4;
+		len -= 4;
+		colon = memchr(s, ':', len);
+		if (colon && xl_parse_port(s, (size_t)(colon - s), 65535, &hp) &&
+		    xl_parse_port(colon + 1, len - (size_t)(colon - s) - 1, 65535, &gp)) {
+			f->host_port = (uint16_t)hp;
+			f->guest_port = (uint16_t)gp;
+			v->nr_forwards++;
+			return NULL;
+		}
+	}
+	return "forward is tcp:HOSTPORT:GUESTPORT or udp:HOSTPORT:GUESTPORT, ports 1..65535";
+}
+
 static const char *xl_vif_item(struct xl_parser *p, struct xlcfg_vif *v, const struct xl_item *it)
 {
-	static const char *const ignored[] = { "ip", "script", "vifname", "type", "backend", "rate", "gatewaydev",
+	static const char *const ignored[] = { "script", "vifname", "type", "backend", "rate", "gatewaydev",
 					       "accel", "devid", "mtu", "forwarddev", "trusted" };
 	size_t vl;
 	const char *val;
@@ -245,6 +309,12 @@ static const char *xl_vif_item(struct xl_parser *p, struct xlcfg_vif *v, const s
 		if (v->mac[0] & 1)
 			return "mac is a multicast address";
 		v->mac_set = true;
+	} else if (xl_item_key(it, "ip")) {
+		if (!xl_parse_ipv4(val, vl, &v->ip))
+			return "ip is an IPv4 address, 10.0.2.20";
+		v->ip_set = true;
+	} else if (xl_item_key(it, "forward")) {
+		return xl_parse_forward(v, val, vl);
 	} else if (xl_item_key(it, "bridge")) {
 		if (!xl_copy(v->bridge, sizeof(v->bridge), val, vl))
 			return "bridge name longer than 31 bytes";

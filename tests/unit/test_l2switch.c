@@ -198,6 +198,40 @@ START_TEST(test_no_eviction_of_live_entries)
 }
 END_TEST
 
+/* A flood-limited port: broadcasts beyond its bucket are dropped, its unicast and other ports' floods are not. */
+START_TEST(test_flood_limit)
+{
+	setup(3);
+	l2sw_port_flood_limit(&sw, 0, 100, 10, 0);
+	for (unsigned int i = 0; i < 1000; i++)
+		send(0, 1, ~0u, 0);
+	ck_assert_uint_eq(got[1], 10);
+	ck_assert_uint_eq(got[2], 10);
+	ck_assert_uint_eq(sw.ports[0].stats.flood_limited, 990);
+	/* Half a second later the bucket is full again (10, not 50); then 1000 a second for a second: 100 pass. */
+	for (unsigned int i = 0; i < 1000; i++)
+		send(0, 1, ~0u, SEC / 2 + (uint64_t)i * (SEC / 1000));
+	ck_assert_uint_ge(got[1], 10 + 10 + 99);
+	ck_assert_uint_le(got[1], 10 + 10 + 100);
+	got[1] = 0;
+	/* Port 1 is not limited; and once station 2 is learned, port 0's unicast to it is not a flood. */
+	for (unsigned int i = 0; i < 500; i++)
+		send(1, 2, ~0u, 2 * SEC);
+	ck_assert_uint_eq(got[0], 500);
+	for (unsigned int i = 0; i < 500; i++)
+		send(0, 1, 2, 2 * SEC);
+	ck_assert_uint_eq(got[1], 500);
+	/* A long silence refills the bucket to its size, no more; a clock going back adds nothing. */
+	got[2] = 0;
+	for (unsigned int i = 0; i < 100; i++)
+		send(0, 1, ~0u, 100 * SEC);
+	ck_assert_uint_eq(got[2], 10);
+	for (unsigned int i = 0; i < 100; i++)
+		send(0, 1, ~0u, 50 * SEC);
+	ck_assert_uint_eq(got[2], 10);
+}
+END_TEST
+
 START_TEST(test_port_remove)
 {
 	uint8_t m[6];
@@ -230,6 +264,7 @@ static Suite *l2sw_suite(void)
 	tcase_add_test(tc, test_hostile_port_quota);
 	tcase_add_test(tc, test_no_eviction_of_live_entries);
 	tcase_add_test(tc, test_port_remove);
+	tcase_add_test(tc, test_flood_limit);
 	suite_add_tcase(s, tc);
 	return s;
 }

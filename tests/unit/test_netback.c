@@ -402,6 +402,29 @@ START_TEST(test_rx)
 }
 END_TEST
 
+/* Deferred rx: frames land in the buffers at once, the responses and one notification only at nb_rx_push. */
+START_TEST(test_rx_deferred)
+{
+	uint8_t frame[100];
+
+	setup();
+	memset(frame, 0x33, sizeof(frame));
+	v.rx_defer = true;
+	rx_post(1, 3);
+	rx_post(2, 4);
+	ck_assert_int_eq(nb_rx_deliver(&v, frame, sizeof(frame)), 0);
+	ck_assert_int_eq(nb_rx_deliver(&v, frame, sizeof(frame)), 0);
+	ck_assert_mem_eq(grants[4], frame, sizeof(frame));
+	ck_assert_int_eq(pvabi_front_pending_responses(&frx), 0);
+	ck_assert_uint_eq(notified, 0);
+	nb_rx_push(&v);
+	ck_assert_int_eq(pvabi_front_pending_responses(&frx), 2);
+	ck_assert_uint_eq(notified, 1);
+	nb_rx_push(&v);					/* nothing new: no second notification */
+	ck_assert_uint_eq(notified, 1);
+}
+END_TEST
+
 /* The frontend's directory as a table of key/value pairs. */
 static const char *const *front_nodes;
 
@@ -595,6 +618,7 @@ static Suite *netback_suite(void)
 	tcase_add_test(tc, test_tx_csum_blank);
 	tcase_add_test(tc, test_tx_budget);
 	tcase_add_test(tc, test_rx);
+	tcase_add_test(tc, test_rx_deferred);
 	tcase_add_test(tc, test_front_nodes);
 	tcase_add_test(tc, test_backend_features);
 	tcase_add_test(tc, test_mac);

@@ -281,6 +281,17 @@ static const struct bad_case bad[] = {
 	{ BASE "vif = [ 'bridge' ]\n", 4, "not key=value" },
 	{ BASE "vif = [ 'speed=fast' ]\n", 4, "unknown vif key" },
 	{ BASE "vif = [ 'bridge=abcdefghijabcdefghijabcdefghij123' ]\n", 4, "bridge name longer" },
+	{ BASE "vif = [ 'ip=10.0.2' ]\n", 4, "ip is an IPv4 address" },
+	{ BASE "vif = [ 'ip=10.0.2.256' ]\n", 4, "ip is an IPv4 address" },
+	{ BASE "vif = [ 'ip=10.0.2.1.5' ]\n", 4, "ip is an IPv4 address" },
+	{ BASE "vif = [ 'ip=10..2.1' ]\n", 4, "ip is an IPv4 address" },
+	{ BASE "vif = [ 'forward=tcp:80' ]\n", 4, "forward is tcp:HOSTPORT:GUESTPORT" },
+	{ BASE "vif = [ 'forward=sctp:80:80' ]\n", 4, "forward is tcp:HOSTPORT:GUESTPORT" },
+	{ BASE "vif = [ 'forward=tcp:0:80' ]\n", 4, "forward is tcp:HOSTPORT:GUESTPORT" },
+	{ BASE "vif = [ 'forward=udp:80:65536' ]\n", 4, "forward is tcp:HOSTPORT:GUESTPORT" },
+	{ BASE "vif = [ 'forward=tcp:8x:80' ]\n", 4, "forward is tcp:HOSTPORT:GUESTPORT" },
+	{ BASE "vif = [ 'forward=tcp:1:1,forward=tcp:2:2,forward=tcp:3:3,forward=tcp:4:4,forward=tcp:5:5' ]\n", 4,
+	  "more than 4 forwards on one vif" },
 	{ BASE "kernel = [ '/a', '/b' ]\n", 4, "'kernel' takes one value, not a list" },
 	{ BASE "name = unquoted\n", 4, "a value must be a \"string\"" },
 	{ BASE "name =\n", 4, "a value is missing" },
@@ -363,6 +374,26 @@ START_TEST(too_long_values)
 	ck_assert_int_eq(parse(cfg), -1);
 	expect_diag(4, true, "more than 16 disks");
 	ck_assert_uint_eq(dom.nr_disks, 16);
+}
+END_TEST
+
+/* Skiff's additions to a vif: ip= (where forwards go) and forward= items, several on one vif. */
+START_TEST(vif_ip_and_forwards)
+{
+	ck_assert_int_eq(parse(BASE "vif = [ 'mac=00:16:3e:00:00:16, ip=10.0.2.20, forward=tcp:8080:80, "
+			       "forward=udp:65535:1', '' ]\n"), 0);
+	ck_assert_uint_eq(dom.nr_vifs, 2);
+	ck_assert(dom.vifs[0].ip_set);
+	ck_assert_uint_eq(dom.vifs[0].ip, 0x0a000214u);
+	ck_assert_uint_eq(dom.vifs[0].nr_forwards, 2);
+	ck_assert(!dom.vifs[0].forwards[0].udp);
+	ck_assert_uint_eq(dom.vifs[0].forwards[0].host_port, 8080);
+	ck_assert_uint_eq(dom.vifs[0].forwards[0].guest_port, 80);
+	ck_assert(dom.vifs[0].forwards[1].udp);
+	ck_assert_uint_eq(dom.vifs[0].forwards[1].host_port, 65535);
+	ck_assert_uint_eq(dom.vifs[0].forwards[1].guest_port, 1);
+	ck_assert(!dom.vifs[1].ip_set && !dom.vifs[1].mac_set);
+	ck_assert_uint_eq(dom.vifs[1].nr_forwards, 0);
 }
 END_TEST
 
@@ -457,6 +488,7 @@ static Suite *xlcfg_suite(void)
 	tcase_add_loop_test(tc, every_error, 0, sizeof(bad) / sizeof(bad[0]));
 	tcase_add_test(tc, required_but_bad);
 	tcase_add_test(tc, too_long_values);
+	tcase_add_test(tc, vif_ip_and_forwards);
 	tcase_add_test(tc, warnings);
 	tcase_add_test(tc, many_diagnostics_counted);
 	tcase_add_test(tc, random_input);
