@@ -126,27 +126,19 @@ static int ts_list(void *ctx, int64_t domid, void (*emit)(void *, const struct c
 	}
 }
 
-static void ts_sum_pages(void *arg, const struct ctl_dominfo *d)
-{
-	*(uint64_t *)arg += d->mem_kib;
-}
-
-/* The machine's memory and what no domain holds (the hypervisor's own frames count as free here). */
+/* The machine as the hypervisor counts it: CPUs online, frames given to the allocator and the free ones. */
 static int ts_info(void *ctx, struct ctl_hostinfo *hi)
 {
-	uint64_t used = 0;
-	long frames = hyp_memory_op(XENMEM_maximum_ram_page, 0);
-	int rc;
+	struct skiff_domctl op = { .cmd = SKIFF_DOMCTL_physinfo };
+	long rc;
 
 	(void)ctx;
-	if (frames < 0)
-		return (int)frames;
-	if ((rc = ts_list(NULL, -1, ts_sum_pages, &used)) != 0)
-		return rc;
+	if ((rc = dom0_domctl(&op)) != 0)
+		return (int)rc;
 	memset(hi, 0, sizeof(*hi));
-	hi->host_cpus = 0;		/* no hypercall tells dom0 yet */
-	hi->mem_kib = (uint64_t)frames * 4;
-	hi->free_kib = hi->mem_kib > used ? hi->mem_kib - used : 0;
+	hi->host_cpus = op.u.physinfo.nr_cpus;
+	hi->mem_kib = op.u.physinfo.total_pages * 4;
+	hi->free_kib = op.u.physinfo.free_pages * 4;
 	snprintf(hi->hv_version, sizeof(hi->hv_version), "skiff");
 	return 0;
 }

@@ -2,10 +2,13 @@
 #include <hv/domain.h>
 #include <hv/domctl.h>
 #include <hv/event_channel.h>
+#include <hv/frame.h>
 #include <hv/guest_access.h>
 #include <hv/hypercall.h>
 #include <hv/lib.h>
+#include <hv/percpu.h>
 #include <hv/priv.h>
+#include <hv/time.h>
 #include <pvabi/errno.h>
 #include <pvabi/io/console.h>
 #include <pvabi/grant_table.h>
@@ -238,6 +241,19 @@ static long domctl_destroy(uint64_t arg, uint64_t cont, const struct skiff_domct
 	return rc;
 }
 
+static void domctl_physinfo(struct skiff_physinfo *pi)
+{
+	struct frame_stats st;
+
+	frame_stats_get(&st);
+	memset(pi, 0, sizeof(*pi));
+	pi->nr_cpus = __atomic_load_n(&nr_cpus_online, __ATOMIC_RELAXED);
+	pi->cpu_khz = (uint32_t)tsc_khz();
+	pi->total_pages = st.total;
+	pi->free_pages = st.free;
+	pi->hv_pages = st.hv;
+}
+
 long do_skiff_domctl(uint64_t arg, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 {
 	struct domain *cur = current_vcpu()->domain;
@@ -278,6 +294,10 @@ long do_skiff_domctl(uint64_t arg, uint64_t a2, uint64_t a3, uint64_t a4, uint64
 		break;
 	case SKIFF_DOMCTL_release_modules:
 		return boot_modules_release();
+	case SKIFF_DOMCTL_physinfo:
+		domctl_physinfo(&op.u.physinfo);
+		rc = 0;
+		break;
 	default:
 		return -XEN_ENOSYS;
 	}

@@ -202,6 +202,11 @@
  *   written).
  *   -ENOENT past the last one or after they were released.
  *
+ * SKIFF_DOMCTL_physinfo (struct skiff_physinfo, out): the machine as xl
+ *   info shows it: CPUs online, the TSC rate, frames given to the
+ *   allocator and how many are free now (a coherent snapshot; frames of
+ *   dying domains not yet freed count as used). No input; 0.
+ *
  * SKIFF_DOMCTL_release_modules: no input. dom0 has read every module; the
  *   hypervisor gives their memory to its heap. Later boot_module calls get
  *   -ENOENT; a second release is harmless (0). -EBUSY while the hypervisor
@@ -218,6 +223,7 @@
 #define SKIFF_DOMCTL_getdomaininfo	11
 #define SKIFF_DOMCTL_boot_module	12
 #define SKIFF_DOMCTL_release_modules	13
+#define SKIFF_DOMCTL_physinfo		14
 
 #define SKIFF_MAX_VCPUS			64
 #define SKIFF_MODULE_cmdline		(1u << 0)
@@ -384,6 +390,19 @@ PVABI_OFF(struct skiff_domctl_list, max_entries, 4);
 PVABI_OFF(struct skiff_domctl_list, buffer, 8);
 PVABI_OFF(struct skiff_domctl_list, nr_entries, 16);
 
+struct skiff_physinfo {
+	uint32_t nr_cpus;		/* online */
+	uint32_t cpu_khz;		/* TSC rate */
+	uint64_t total_pages;		/* frames given to the allocator */
+	uint64_t free_pages;
+	uint64_t hv_pages;		/* of the used ones, the hypervisor's own */
+};
+PVABI_SIZE(struct skiff_physinfo, 32);
+PVABI_OFF(struct skiff_physinfo, cpu_khz, 4);
+PVABI_OFF(struct skiff_physinfo, total_pages, 8);
+PVABI_OFF(struct skiff_physinfo, free_pages, 16);
+PVABI_OFF(struct skiff_physinfo, hv_pages, 24);
+
 struct skiff_domctl {
 	uint32_t cmd;
 	uint32_t interface_version;
@@ -396,6 +415,7 @@ struct skiff_domctl {
 		struct skiff_domctl_seed seed;
 		struct skiff_domctl_info info;
 		struct skiff_domctl_module module;
+		struct skiff_physinfo physinfo;
 		uint8_t pad[88];
 	} u;
 };
