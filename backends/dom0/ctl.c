@@ -55,13 +55,16 @@ static long ctl_getinfo(uint32_t domid, struct skiff_dominfo *info)
 	return dom0_domctl(&op);
 }
 
-/* xl's six state letters: r b p s c d; a domain that runs shows r (the hypervisor does not say blocked). */
+/* xl's six state letters: r b p s c d; a domain neither on a CPU nor blocked (runnable, waiting its turn) shows none. */
 static void ctl_state(const struct skiff_dominfo *in, char out[7])
 {
 	memcpy(out, "------", 7);
 	switch (in->state) {
 	case SKIFF_DOMSTATE_running:
-		out[0] = 'r';
+		if (in->flags & SKIFF_DOMINFO_running)
+			out[0] = 'r';
+		else if (in->flags & SKIFF_DOMINFO_blocked)
+			out[1] = 'b';
 		break;
 	case SKIFF_DOMSTATE_created:
 	case SKIFF_DOMSTATE_paused:

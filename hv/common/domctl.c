@@ -61,10 +61,21 @@ static void domctl_fill_info(const struct domain *d, struct skiff_dominfo *i)
 	i->shared_info_mfn = d->shared_info_mfn;
 	i->max_vcpus = d->max_vcpus;
 	i->pause_count = d->pause_count;
+	unsigned int blocked = 0;
+
 	for (unsigned int v = 0; v < d->max_vcpus; v++) {
-		i->cpu_time_ns += arch_vcpu_run_ns(d->vcpu[v]);
-		i->online_vcpus += !(d->vcpu[v]->pause_flags & VPF_DOWN);
+		const struct vcpu *vc = d->vcpu[v];
+		uint32_t pf = __atomic_load_n(&vc->pause_flags, __ATOMIC_RELAXED);
+
+		i->cpu_time_ns += arch_vcpu_run_ns(vc);
+		i->online_vcpus += !(pf & VPF_DOWN);
+		blocked += !(pf & VPF_DOWN) && (pf & VPF_BLOCKED);
+		if (vc->on_cpu)
+			i->flags |= SKIFF_DOMINFO_running;
 	}
+	/* xl's b: every online vCPU waits for an event (a snapshot, as xl's is). */
+	if (i->online_vcpus && blocked == i->online_vcpus)
+		i->flags |= SKIFF_DOMINFO_blocked;
 }
 
 /*

@@ -242,6 +242,8 @@
 #define SKIFF_DOMINFO_privileged	(1u << 0)
 #define SKIFF_DOMINFO_console		(1u << 1)	/* console ring granted to dom0 at ref console_gref */
 #define SKIFF_DOMINFO_store		(1u << 2)	/* xenstore ring granted to dom0 at ref store_gref */
+#define SKIFF_DOMINFO_running		(1u << 3)	/* a vCPU is on a CPU now (xl's r) */
+#define SKIFF_DOMINFO_blocked		(1u << 4)	/* every online vCPU waits for an event (xl's b) */
 
 /*
  * One domain. The rings are the Xen way: the domain's grant entries
