@@ -9,6 +9,7 @@
 #include "ctl_server.h"
 #include "decompress.h"
 #include "dom0.h"
+#include "dom0_xs.h"
 #include "virtio_console.h"
 #include "xs_client.h"
 
@@ -295,15 +296,34 @@ static int ts_mem_max(void *ctx, uint32_t domid, uint64_t kib)
 	return ctl_xs_write(domid, "memory/static-max", val);
 }
 
+/* As xl rename: the hypervisor's name (which refuses one in use), then the name nodes in xenstore. */
 static int ts_rename(void *ctx, uint32_t domid, const char *name, char *err, size_t err_len)
 {
-	int rc = ts_domu(domid, NULL);
+	static struct skiff_dominfo info;
+	struct skiff_domctl op = { .cmd = SKIFF_DOMCTL_setname };
+	char uuid[37], path[64];
+	int rc = ts_domu(domid, &info);
+	long r;
 
-	(void)ctx, (void)name;
+	(void)ctx;
 	if (rc)
 		return rc;
-	snprintf(err, err_len, "rename: the hypervisor keeps a domain's name and cannot change it yet");
-	return -XEN_ENOSYS;
+	op.u.name.domid = (domid_t)domid;
+	snprintf(op.u.name.name, sizeof(op.u.name.name), "%s", name);
+	if ((r = dom0_domctl(&op)) != 0) {
+		if (r == -XEN_EEXIST)
+			snprintf(err, err_len, "domain name %s is already in use", name);
+		else if (r == -XEN_EINVAL)
+			snprintf(err, err_len, "'%s' is not a domain name (1-31 of A-Z a-z 0-9 . _ -)", name);
+		return (int)r;
+	}
+	dom0_xs_uuid_str(info.handle, uuid);
+	snprintf(path, sizeof(path), "/vm/%s/name", uuid);
+	if ((rc = ctl_xs_write(domid, "name", name)) != 0)
+		return rc;
+	if (!xs_write(dom0_store_xs(), XBT_NULL, path, name, (unsigned int)strlen(name)))
+		return -XEN_EIO;
+	return 0;
 }
 
 void dom0_ctl_console_line(uint32_t domid, const char *line, size_t len)

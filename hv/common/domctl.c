@@ -181,6 +181,10 @@ static long domctl_on_domain(struct domain *cur, struct skiff_domctl *op)
 		if (!zero(op->u.mem.pad, ARRAY_SIZE(op->u.mem.pad)))
 			return -XEN_EINVAL;
 		break;
+	case SKIFF_DOMCTL_setname:
+		if (!zero(op->u.name.pad, ARRAY_SIZE(op->u.name.pad)))
+			return -XEN_EINVAL;
+		break;
 	}
 	rc = domctl_get_target(cur, id, self_ok, &d);
 	if (rc)
@@ -188,6 +192,9 @@ static long domctl_on_domain(struct domain *cur, struct skiff_domctl *op)
 	switch (op->cmd) {
 	case SKIFF_DOMCTL_pausedomain:
 		rc = domctl_pause(d);
+		break;
+	case SKIFF_DOMCTL_setname:
+		rc = domctl_setname(d, &op->u.name);
 		break;
 	case SKIFF_DOMCTL_unpausedomain:
 		rc = domctl_unpause(d);
@@ -297,6 +304,7 @@ long do_skiff_domctl(uint64_t arg, uint64_t a2, uint64_t a3, uint64_t a4, uint64
 	case SKIFF_DOMCTL_max_mem:
 	case SKIFF_DOMCTL_hypercall_init:
 	case SKIFF_DOMCTL_gnttab_seed:
+	case SKIFF_DOMCTL_setname:
 		return domctl_on_domain(cur, &op);	/* nothing to write back */
 	case SKIFF_DOMCTL_getdomaininfo:
 		return domctl_getdomaininfo(cur, &op.u.info);

@@ -281,3 +281,30 @@ long domctl_gnttab_seed(struct domain *d, const struct skiff_domctl_seed *s)
 		put_page_and_type(mfn_to_page(old));
 	return rc;
 }
+
+/* Under the create lock, so a rename and a create cannot both take one free name. */
+long domctl_setname(struct domain *d, const struct skiff_domctl_name *n)
+{
+	struct name_search s = { n->name, false };
+	unsigned long f, g;
+	long rc = 0;
+
+	if (!name_ok(n->name, sizeof(n->name)))
+		return -XEN_EINVAL;
+	f = spin_lock_irqsave(&create_lock);
+	domain_for_each(name_match, &s);
+	if (s.found && strcmp(d->name, n->name) != 0) {
+		rc = -XEN_EEXIST;
+	} else {
+		g = spin_lock_irqsave(&d->lock);
+		if (d->state == DOM_DYING)
+			rc = -XEN_EINVAL;
+		else
+			snprintf(d->name, sizeof(d->name), "%s", n->name);
+		spin_unlock_irqrestore(&d->lock, g);
+	}
+	spin_unlock_irqrestore(&create_lock, f);
+	if (rc == 0)
+		log_info("domctl: d%u renamed '%s'", d->domid, n->name);
+	return rc;
+}

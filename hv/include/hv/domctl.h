@@ -6,6 +6,7 @@
 #include <pvabi/xen.h>
 
 struct domain;
+struct skiff_domctl_name;
 
 long do_skiff_domctl(uint64_t arg, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5);
 /* True once dom0 announced it serves the domUs' console rings: the hypervisor stops draining them. */
@@ -30,6 +31,7 @@ struct skiff_domctl_module;
  */
 int domctl_get_target(struct domain *caller, domid_t id, bool self_ok, struct domain **out);
 long domctl_createdomain(struct domain *caller, struct skiff_domctl_create *c);
+long domctl_setname(struct domain *d, const struct skiff_domctl_name *n);
 long domctl_pause(struct domain *d);
 long domctl_unpause(struct domain *d);
 long domctl_gnttab_seed(struct domain *d, const struct skiff_domctl_seed *s);

@@ -207,6 +207,13 @@
  *   allocator and how many are free now (a coherent snapshot; frames of
  *   dying domains not yet freed count as used). No input; 0.
  *
+ * SKIFF_DOMCTL_setname (struct skiff_domctl_name): renames domain domid
+ *   (not the caller) to name: 1-31 characters of [A-Za-z0-9._-], NUL-
+ *   terminated, no other live domain's name. -EINVAL: a bad name or pad,
+ *   the caller itself; -ESRCH: no such domain; -EEXIST: the name is taken;
+ *   -EINVAL for a dying domain. The hypervisor's log uses the new name at
+ *   once; xenstore's name nodes are the toolstack's to change.
+ *
  * SKIFF_DOMCTL_release_modules: no input. dom0 has read every module; the
  *   hypervisor gives their memory to its heap. Later boot_module calls get
  *   -ENOENT; a second release is harmless (0). -EBUSY while the hypervisor
@@ -224,6 +231,7 @@
 #define SKIFF_DOMCTL_boot_module	12
 #define SKIFF_DOMCTL_release_modules	13
 #define SKIFF_DOMCTL_physinfo		14
+#define SKIFF_DOMCTL_setname		15
 
 #define SKIFF_MAX_VCPUS			64
 #define SKIFF_MODULE_cmdline		(1u << 0)
@@ -392,6 +400,14 @@ PVABI_OFF(struct skiff_domctl_list, max_entries, 4);
 PVABI_OFF(struct skiff_domctl_list, buffer, 8);
 PVABI_OFF(struct skiff_domctl_list, nr_entries, 16);
 
+struct skiff_domctl_name {
+	domid_t domid;
+	uint16_t pad[3];
+	char name[32];
+};
+PVABI_SIZE(struct skiff_domctl_name, 40);
+PVABI_OFF(struct skiff_domctl_name, name, 8);
+
 struct skiff_physinfo {
 	uint32_t nr_cpus;		/* online */
 	uint32_t cpu_khz;		/* TSC rate */
@@ -418,6 +434,7 @@ struct skiff_domctl {
 		struct skiff_domctl_info info;
 		struct skiff_domctl_module module;
 		struct skiff_physinfo physinfo;
+		struct skiff_domctl_name name;
 		uint8_t pad[88];
 	} u;
 };

@@ -58,6 +58,35 @@ static long create(const char *name, uint64_t max_pages, struct skiff_domctl *op
 	return rc;
 }
 
+static long rename(domid_t d, const char *name, uint16_t pad)
+{
+	struct skiff_domctl op = { .cmd = SKIFF_DOMCTL_setname, .interface_version = SKIFF_DOMCTL_INTERFACE_VERSION };
+
+	op.u.name.domid = d;
+	op.u.name.pad[1] = pad;
+	snprintf(op.u.name.name, sizeof(op.u.name.name), "%s", name);
+	return po_domctl(&op);
+}
+
+/* Renames: a name in use, bad names, pads, itself and nobody refused and nothing changed; a good one taken. */
+static void rename_checks(domid_t d, domid_t d2)
+{
+	struct skiff_dominfo info;
+
+	tc_expect_eq(rename(d2, "built", 0), -XEN_EEXIST, "rename to another domain's name");
+	tc_expect_eq(rename(d2, "dom0", 0), -XEN_EEXIST, "rename to dom0's name");
+	tc_expect_eq(rename(d2, "a b", 0), -XEN_EINVAL, "rename to a name with a space");
+	tc_expect_eq(rename(d2, "", 0), -XEN_EINVAL, "rename to an empty name");
+	tc_expect_eq(rename(d2, "ok", 1), -XEN_EINVAL, "rename with a non-zero pad");
+	tc_expect_eq(rename(0, "me", 0), -XEN_EINVAL, "rename of the caller itself");
+	tc_expect_eq(rename(77, "nobody", 0), -XEN_ESRCH, "rename of a domain that does not exist");
+	tc_check(po_info(d2, &info) == 0 && strcmp(info.name, "looper") == 0, "the refusals left its name (%s)", info.name);
+	tc_expect_eq(rename(d, "built", 0), 0, "rename to its own name");
+	tc_expect_eq(rename(d2, "looper2", 0), 0, "rename 'looper' to 'looper2'");
+	tc_check(po_info(d2, &info) == 0 && strcmp(info.name, "looper2") == 0, "getdomaininfo shows it (%s)", info.name);
+	tc_expect_eq(rename(d2, "looper", 0), 0, "and back");
+}
+
 static void create_checks(domid_t *d, domid_t *d2)
 {
 	struct skiff_domctl op;
@@ -95,6 +124,7 @@ static void create_checks(domid_t *d, domid_t *d2)
 	tc_expect_eq(create("looper", NR_PAGES, &op), 0, "createdomain 'looper'");
 	*d2 = op.u.create.domid;
 	tc_expect_eq(*d2, 2, "the next lowest domid, 2 (the refused ones took none)");
+	rename_checks(*d, *d2);
 }
 
 /* populate_physmap up to max_pages, one more fails; max_mem lets one more in, decrease gives it back. */
