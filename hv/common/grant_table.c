@@ -418,7 +418,11 @@ out:
 
 /* ---- the pin protocol ---- */
 
-/* The ACT_* kind an entry grants mapper, or -1. Sub-page and transitive grants exist in v2 only (as in Xen). */
+/*
+ * The ACT_* kind an entry grants mapper, or -1. Sub-page and transitive
+ * grants exist in v2 only; a v1 entry with GTF_sub_page is, as Xen 4.17
+ * answers, refused for map and a whole frame for copy.
+ */
 static int entry_kind(uint16_t flags, domid_t domid, unsigned int version, const struct domain *mapper,
 		      bool writable, unsigned int allow)
 {
@@ -429,7 +433,7 @@ static int entry_kind(uint16_t flags, domid_t domid, unsigned int version, const
 	if (type == GTF_permit_access && !(flags & GTF_sub_page))
 		return ACT_FULL;
 	if (version != 2)
-		return -1;
+		return type == GTF_permit_access && (allow & ALLOW_SUB) ? ACT_FULL : -1;
 	if (type == GTF_permit_access)
 		return (allow & ALLOW_SUB) ? ACT_SUB : -1;
 	if (type == GTF_transitive && !(flags & GTF_sub_page))
@@ -444,14 +448,14 @@ static int entry_kind(uint16_t flags, domid_t domid, unsigned int version, const
  * because our bits are in.
  */
 static int pin_v1(struct grant_table *gt, grant_ref_t ref, const struct domain *mapper, bool writable,
-		  struct gnttab_pin *p)
+		  unsigned int allow, struct gnttab_pin *p)
 {
 	uint32_t *w = shared_entry(gt, ref);
 	uint32_t old = __atomic_load_n(w, __ATOMIC_ACQUIRE);
 	uint32_t set = GTF_reading | (writable ? GTF_writing : 0);
 
 	for (unsigned int tries = 0; tries < GNTTAB_PIN_TRIES; tries++) {
-		if (entry_kind((uint16_t)old, (domid_t)(old >> 16), 1, mapper, writable, 0) != ACT_FULL)
+		if (entry_kind((uint16_t)old, (domid_t)(old >> 16), 1, mapper, writable, allow) != ACT_FULL)
 			return GNTST_general_error;
 		if (__atomic_compare_exchange_n(w, &old, old | set, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 			p->kind = ACT_FULL;
@@ -557,7 +561,7 @@ static int acquire_locked(struct grant_table *gt, struct domain *granter, grant_
 		return GNTST_general_error;
 	if (first || (writable && act->writers == 0)) {
 		rc = gt->version == 2 ? pin_v2(gt, ref, mapper, writable, first, allow, p)
-				      : pin_v1(gt, ref, mapper, writable, p);
+				      : pin_v1(gt, ref, mapper, writable, allow, p);
 		if (rc)
 			return rc;
 	}

@@ -165,7 +165,8 @@ typedef uint16_t grant_status_t;
  *   copy. One level only: the named grant may be sub-page but not
  *   transitive; trans_domid being the owner itself or no domain, or the
  *   named grant refused: GNTST_general_error (past that table:
- *   GNTST_bad_gntref).
+ *   GNTST_bad_gntref). In a v1 entry GTF_sub_page means nothing to copy
+ *   (whole frame) but map refuses it; type GTF_transitive is v2 only.
  * GNTTABOP_transfer: in mfn (a page of the caller nothing maps, pins or
  *   types), domid, ref (the receiver's GTF_accept_transfer entry naming the
  *   caller); out status. The page and its charge move to the receiver,

@@ -110,6 +110,54 @@ static int16_t map_ref(grant_ref_t ref, uint32_t flags)
 	return m.status;
 }
 
+/*
+ * Before the switch to v2: a v1 entry has no window. Xen's copy ignores
+ * GTF_sub_page there (the whole frame is granted), its map refuses the
+ * entry; type GTF_transitive is not a v1 type.
+ */
+static void check_v1_flags(volatile struct grant_entry_v1 *e)
+{
+	struct gnttab_map_grant_ref m = { .host_addr = RT_PTR(map_window), .flags = GNTMAP_host_map | GNTMAP_readonly,
+					  .ref = R_SUB, .dom = SELF_ID };
+	struct gnttab_unmap_grant_ref u = { .host_addr = RT_PTR(map_window) };
+	struct gnttab_copy c;
+	long rc;
+
+	for (unsigned int i = 0; i < 2; i++) {
+		e->domid = SELF_ID;
+		e->frame = (uint32_t)mfn_of(page_a);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		e->flags = i ? GTF_transitive : (GTF_permit_access | GTF_sub_page);
+		memset(&c, 0, sizeof(c));
+		c.source.u.ref = R_SUB;
+		c.source.domid = SELF_ID;
+		c.dest.u.gmfn = mfn_of(page_b);
+		c.dest.domid = DOMID_SELF;
+		c.source.offset = 4000;
+		c.len = 96;
+		c.flags = GNTCOPY_source_gref;
+		rc = gnttab(GNTTABOP_copy, &c, 1);
+		if (i)
+			tc_check(rc == 0 && c.status == GNTST_general_error,
+				 "a copy of a v1 entry of type GTF_transitive: GNTST_general_error (%d)", c.status);
+		else
+			tc_check(rc == 0 && c.status == GNTST_okay,
+				 "a copy anywhere in a v1 entry with GTF_sub_page: the bit is ignored (%d)", c.status);
+		rc = gnttab(GNTTABOP_map_grant_ref, &m, 1);
+		if (i)
+			tc_check(rc == 0 && m.status == GNTST_general_error,
+				 "a map of a v1 entry of type GTF_transitive: GNTST_general_error (%d)", m.status);
+		else
+			tc_check(rc == 0 && m.status == GNTST_general_error,
+				 "a map of a v1 entry with GTF_sub_page: GNTST_general_error (%d)", m.status);
+		if (rc == 0 && m.status == GNTST_okay) {
+			u.handle = m.handle;
+			gnttab(GNTTABOP_unmap_grant_ref, &u, 1);
+		}
+		e->flags = 0;
+	}
+}
+
 static int setup(void)
 {
 	uint64_t frame = 0, sframe = 0;
@@ -123,6 +171,7 @@ static int setup(void)
 		tc_fail("setup_table and mapping its frame (rc %ld, status %d)", rc, st.status);
 		return -1;
 	}
+	check_v1_flags(&((volatile struct grant_entry_v1 *)table_window)[R_SUB]);
 	rc = gnttab(GNTTABOP_set_version, &sv, 1);
 	if (rc != 0 || gnttab(GNTTABOP_get_status_frames, &gs, 1) != 0 || gs.status != GNTST_okay ||
 	    hyp_update_va_mapping(RT_PTR(status_window), (sframe << 12) | PTE_RO, UVMF_INVLPG) != 0) {
@@ -174,6 +223,10 @@ static void check_sub_page(void)
 		 "a copy into the byte after the sub-page: GNTST_general_error, nothing written (%d)", st);
 	st = copy_ref(R_SUB, true, SUB_OFF, 0);
 	tc_check(st == GNTST_okay, "a zero-length copy at page_off (%d)", st);
+	st = copy_ref(R_SUB, true, SUB_OFF + SUB_LEN, 0);
+	tc_check(st == GNTST_okay, "a zero-length copy at page_off + length (%d)", st);
+	st = copy_ref(R_SUB, true, SUB_OFF - 1, 0);
+	tc_check(st == GNTST_general_error, "a zero-length copy just before page_off: GNTST_general_error (%d)", st);
 
 	/* A window that runs past the frame: the copy's own page bound still applies. */
 	grant_sub(R_SUB, a, 4000, 200, 0);
