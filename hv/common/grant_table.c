@@ -460,6 +460,8 @@ static int pin_v1(struct grant_table *gt, grant_ref_t ref, const struct domain *
 		if (__atomic_compare_exchange_n(w, &old, old | set, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 			p->kind = ACT_FULL;
 			p->frame = __atomic_load_n(w + 1, __ATOMIC_ACQUIRE);
+			p->start = 0;
+			p->length = PAGE_SIZE;
 			return GNTST_okay;
 		}
 	}
