@@ -367,12 +367,12 @@ static int copy_side_get(struct domain *d, const struct gnttab_copy_ptr *p, bool
 			return st;
 		}
 		/* The use lives only for this copy, while the granter is in the domain list (see map_one). */
-		st = gnttab_acquire(owner, p->u.ref, d, writable, &s->use);
+		st = gnttab_acquire_copy(owner, p->u.ref, d, writable, &s->use);
 		domain_put(owner);
 		return st;
 	}
 	if (gref)
-		return gnttab_acquire(owner, p->u.ref, d, writable, &s->use);
+		return gnttab_acquire_copy(owner, p->u.ref, d, writable, &s->use);
 	mfn = (mfn_t)p->u.gmfn;
 	if (!mfn_valid(mfn))
 		return GNTST_bad_page;
@@ -402,6 +402,12 @@ static mfn_t copy_side_mfn(const struct copy_side *s)
 	return s->is_ref ? s->use.mfn : page_to_mfn(s->pg);
 }
 
+/* A sub-page grant (or a transitive one naming it) lets a copy touch its window only; Xen: GNTST_general_error. */
+static bool copy_side_covers(const struct copy_side *s, uint16_t offset, uint16_t len)
+{
+	return !s->is_ref || (offset >= s->use.off && (uint32_t)offset + len <= (uint32_t)s->use.off + s->use.len);
+}
+
 static int copy_one(struct domain *d, const struct gnttab_copy *op)
 {
 	struct copy_side src, dst;
@@ -416,6 +422,11 @@ static int copy_one(struct domain *d, const struct gnttab_copy *op)
 	if (st != GNTST_okay) {
 		copy_side_put(&src, false);
 		return st;
+	}
+	if (!copy_side_covers(&src, op->source.offset, op->len) || !copy_side_covers(&dst, op->dest.offset, op->len)) {
+		copy_side_put(&dst, true);
+		copy_side_put(&src, false);
+		return GNTST_general_error;
 	}
 	/* Both frames are referenced and the destination holds a writable type: plain memory now. */
 	memmove((uint8_t *)mfn_to_virt(copy_side_mfn(&dst)) + op->dest.offset,

@@ -18,12 +18,35 @@
 
 enum { MT_FREE, MT_RESERVED, MT_LIVE, MT_TAKEN };
 
-/* Hypervisor-private state of one ref, under the granter's lock. */
+/* What a pinned entry grants: a frame, a window of one (v2 sub-page), or another domain's grant (v2 transitive). */
+enum { ACT_FULL, ACT_SUB, ACT_TRANS };
+/* Which kinds an acquire accepts beyond ACT_FULL: maps take none, copies both, a transitive grant's target only sub-page. */
+#define ALLOW_SUB	1u
+#define ALLOW_TRANS	2u
+
+/* Hypervisor-private state of one ref, under the granter's lock; recorded at the first pin, whatever the guest writes later. */
 struct gnttab_active {
 	uint32_t readers;	/* read-only uses */
 	uint32_t writers;	/* writable uses */
 	domid_t domid;		/* who the entry is pinned for */
-	mfn_t mfn;
+	uint16_t start, length;	/* the window a copy may touch (ACT_FULL: the whole frame) */
+	uint8_t kind;
+	union {
+		mfn_t mfn;	/* ACT_FULL, ACT_SUB */
+		struct {
+			domid_t domid;
+			grant_ref_t ref;
+		} trans;	/* ACT_TRANS: no frame held at this level */
+	};
+};
+
+/* What one pin read from the guest's entry. */
+struct gnttab_pin {
+	unsigned int kind;
+	uint64_t frame;
+	uint16_t start, length;
+	domid_t trans_domid;
+	grant_ref_t trans_ref;
 };
 
 struct grant_table {
@@ -395,14 +418,27 @@ out:
 
 /* ---- the pin protocol ---- */
 
-static inline bool entry_ok(uint16_t flags, domid_t domid, const struct domain *mapper, bool writable)
+/*
+ * The ACT_* kind an entry grants mapper, or -1. Sub-page and transitive
+ * grants exist in v2 only; a v1 entry with GTF_sub_page is, as Xen 4.17
+ * answers, refused for map and a whole frame for copy.
+ */
+static int entry_kind(uint16_t flags, domid_t domid, unsigned int version, const struct domain *mapper,
+		      bool writable, unsigned int allow)
 {
-	if ((flags & GTF_type_mask) != GTF_permit_access || domid != mapper->domid)
-		return false;
-	/* Sub-page and transitive grants are v2 features this table does not serve. */
-	if (flags & GTF_sub_page)
-		return false;
-	return !(writable && (flags & GTF_readonly));
+	unsigned int type = flags & GTF_type_mask;
+
+	if (domid != mapper->domid || (writable && (flags & GTF_readonly)))
+		return -1;
+	if (type == GTF_permit_access && !(flags & GTF_sub_page))
+		return ACT_FULL;
+	if (version != 2)
+		return type == GTF_permit_access && (allow & ALLOW_SUB) ? ACT_FULL : -1;
+	if (type == GTF_permit_access)
+		return (allow & ALLOW_SUB) ? ACT_SUB : -1;
+	if (type == GTF_transitive && !(flags & GTF_sub_page))
+		return (allow & ALLOW_TRANS) ? ACT_TRANS : -1;
+	return -1;
 }
 
 /*
@@ -412,17 +448,20 @@ static inline bool entry_ok(uint16_t flags, domid_t domid, const struct domain *
  * because our bits are in.
  */
 static int pin_v1(struct grant_table *gt, grant_ref_t ref, const struct domain *mapper, bool writable,
-		  uint64_t *frame)
+		  unsigned int allow, struct gnttab_pin *p)
 {
 	uint32_t *w = shared_entry(gt, ref);
 	uint32_t old = __atomic_load_n(w, __ATOMIC_ACQUIRE);
 	uint32_t set = GTF_reading | (writable ? GTF_writing : 0);
 
 	for (unsigned int tries = 0; tries < GNTTAB_PIN_TRIES; tries++) {
-		if (!entry_ok((uint16_t)old, (domid_t)(old >> 16), mapper, writable))
+		if (entry_kind((uint16_t)old, (domid_t)(old >> 16), 1, mapper, writable, allow) != ACT_FULL)
 			return GNTST_general_error;
 		if (__atomic_compare_exchange_n(w, &old, old | set, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-			*frame = __atomic_load_n(w + 1, __ATOMIC_ACQUIRE);
+			p->kind = ACT_FULL;
+			p->frame = __atomic_load_n(w + 1, __ATOMIC_ACQUIRE);
+			p->start = 0;
+			p->length = PAGE_SIZE;
 			return GNTST_okay;
 		}
 	}
@@ -436,21 +475,31 @@ static int pin_v1(struct grant_table *gt, grant_ref_t ref, const struct domain *
  * and back out.
  */
 static int pin_v2(struct grant_table *gt, grant_ref_t ref, const struct domain *mapper, bool writable,
-		  bool first, uint64_t *frame)
+		  bool first, unsigned int allow, struct gnttab_pin *p)
 {
 	uint32_t *hdr = shared_entry(gt, ref);
 	uint16_t *st = status_entry(gt, ref);
 	uint16_t set = (uint16_t)(GTF_reading | (writable ? GTF_writing : 0));
-	uint32_t h = __atomic_load_n(hdr, __ATOMIC_ACQUIRE);
+	uint32_t h = __atomic_load_n(hdr, __ATOMIC_ACQUIRE), mid;
+	int kind = entry_kind((uint16_t)h, (domid_t)(h >> 16), 2, mapper, writable, allow);
+	uint64_t last;
 
-	if (!entry_ok((uint16_t)h, (domid_t)(h >> 16), mapper, writable))
+	if (kind < 0)
 		return GNTST_general_error;
 	__atomic_fetch_or(st, set, __ATOMIC_SEQ_CST);
 	if (__atomic_load_n(hdr, __ATOMIC_SEQ_CST) != h) {
 		__atomic_fetch_and(st, (uint16_t)~(first ? set : (uint16_t)GTF_writing), __ATOMIC_SEQ_CST);
 		return GNTST_general_error;
 	}
-	*frame = __atomic_load_n((uint64_t *)(void *)((uint8_t *)hdr + 8), __ATOMIC_ACQUIRE);
+	/* Each word read once: what the granter writes after this is ignored until the entry is idle again. */
+	mid = __atomic_load_n(hdr + 1, __ATOMIC_ACQUIRE);
+	last = __atomic_load_n((uint64_t *)(void *)((uint8_t *)hdr + 8), __ATOMIC_ACQUIRE);
+	p->kind = (unsigned int)kind;
+	p->frame = last;
+	p->start = kind == ACT_SUB ? (uint16_t)mid : 0;
+	p->length = kind == ACT_SUB ? (uint16_t)(mid >> 16) : PAGE_SIZE;
+	p->trans_domid = (domid_t)mid;
+	p->trans_ref = (grant_ref_t)last;
 	return GNTST_okay;
 }
 
@@ -488,12 +537,18 @@ static void drop_frame_refs(mfn_t mfn, bool writable)
 	put_page(pg);
 }
 
+static bool kind_allowed(unsigned int kind, unsigned int allow)
+{
+	return kind == ACT_FULL || (kind == ACT_SUB && (allow & ALLOW_SUB)) ||
+	       (kind == ACT_TRANS && (allow & ALLOW_TRANS));
+}
+
+/* Pins ref for one use; *p gets what the active entry recorded. A transitive pin holds no frame. */
 static int acquire_locked(struct grant_table *gt, struct domain *granter, grant_ref_t ref,
-			  struct domain *mapper, bool writable, mfn_t *mfn)
+			  struct domain *mapper, bool writable, unsigned int allow, struct gnttab_pin *p)
 {
 	struct gnttab_active *act;
 	bool first;
-	uint64_t frame = 0;
 	int rc;
 
 	if (ref >= gt->nr_frames * per_frame(gt))
@@ -503,68 +558,144 @@ static int acquire_locked(struct grant_table *gt, struct domain *granter, grant_
 		return GNTST_bad_domain;
 	act = active_of(gt, ref);
 	first = act->readers + act->writers == 0;
-	if (!first && act->domid != mapper->domid)
+	/* An entry pinned as a sub-page or transitive grant by a copy cannot be mapped meanwhile. */
+	if (!first && (act->domid != mapper->domid || !kind_allowed(act->kind, allow)))
 		return GNTST_general_error;
 	if (first || (writable && act->writers == 0)) {
-		rc = gt->version == 2 ? pin_v2(gt, ref, mapper, writable, first, &frame)
-				      : pin_v1(gt, ref, mapper, writable, &frame);
+		rc = gt->version == 2 ? pin_v2(gt, ref, mapper, writable, first, allow, p)
+				      : pin_v1(gt, ref, mapper, writable, allow, p);
 		if (rc)
 			return rc;
-		if (!first)
-			frame = act->mfn;
-	} else {
-		frame = act->mfn;
 	}
-	rc = take_frame_refs(granter, (mfn_t)frame, writable);
+	if (!first) {
+		p->kind = act->kind;
+		p->frame = act->mfn;
+		p->start = act->start;
+		p->length = act->length;
+		p->trans_domid = act->trans.domid;
+		p->trans_ref = act->trans.ref;
+	}
+	rc = p->kind == ACT_TRANS ? GNTST_okay : take_frame_refs(granter, (mfn_t)p->frame, writable);
 	if (rc) {
 		clear_bits(gt, ref, (uint16_t)(first ? (GTF_reading | GTF_writing) : GTF_writing));
 		return rc;
 	}
 	if (first) {
 		act->domid = mapper->domid;
-		act->mfn = (mfn_t)frame;
+		act->kind = (uint8_t)p->kind;
+		act->start = p->start;
+		act->length = p->length;
+		if (p->kind == ACT_TRANS) {
+			act->trans.domid = p->trans_domid;
+			act->trans.ref = p->trans_ref;
+		} else {
+			act->mfn = (mfn_t)p->frame;
+		}
 		gt->pinned++;
 	}
 	if (writable)
 		act->writers++;
 	else
 		act->readers++;
-	*mfn = (mfn_t)frame;
 	return GNTST_okay;
 }
 
-int gnttab_acquire(struct domain *granter, grant_ref_t ref, struct domain *mapper, bool writable,
-		   struct gnttab_use *use)
+static int acquire(struct domain *granter, grant_ref_t ref, struct domain *mapper, bool writable,
+		   unsigned int allow, struct gnttab_use *use, struct gnttab_pin *p)
 {
 	struct grant_table *gt = gt_of(granter);
 	spin_lock(&gt->lock);
-	int rc = acquire_locked(gt, granter, ref, mapper, writable, &use->mfn);
+	int rc = acquire_locked(gt, granter, ref, mapper, writable, allow, p);
 
 	spin_unlock(&gt->lock);
 	use->granter = granter;
 	use->ref = ref;
 	use->writable = writable;
+	use->mfn = rc == GNTST_okay && p->kind != ACT_TRANS ? (mfn_t)p->frame : MFN_INVALID;
+	use->off = p->start;
+	use->len = p->length;
+	use->trans = NULL;
+	use->trans_ref = 0;
 	return rc;
 }
 
-void gnttab_release(const struct gnttab_use *use)
+int gnttab_acquire(struct domain *granter, grant_ref_t ref, struct domain *mapper, bool writable,
+		   struct gnttab_use *use)
 {
-	struct grant_table *gt = gt_of(use->granter);
-	spin_lock(&gt->lock);
-	struct gnttab_active *act = active_of(gt, use->ref);
-	uint32_t *cnt = use->writable ? &act->writers : &act->readers;
+	struct gnttab_pin p = { .length = PAGE_SIZE };
 
-	if (*cnt == 0 || act->mfn != use->mfn)
-		panic("gnttab: release of ref %u of d%u that holds no such use", use->ref, use->granter->domid);
+	return acquire(granter, ref, mapper, writable, 0, use, &p);
+}
+
+/* Undoes one use of ref; frame: the use holds use->mfn's references (all but a transitive grant's own pin). */
+static void unpin(struct domain *granter, grant_ref_t ref, bool writable, mfn_t mfn, bool frame)
+{
+	struct grant_table *gt = gt_of(granter);
+	spin_lock(&gt->lock);
+	struct gnttab_active *act = active_of(gt, ref);
+	uint32_t *cnt = writable ? &act->writers : &act->readers;
+
+	if (*cnt == 0 || (act->kind == ACT_TRANS) == frame || (frame && act->mfn != mfn))
+		panic("gnttab: release of ref %u of d%u that holds no such use", ref, granter->domid);
 	(*cnt)--;
-	drop_frame_refs(use->mfn, use->writable);
-	if (use->writable && act->writers == 0)
-		clear_bits(gt, use->ref, GTF_writing);
+	if (frame)
+		drop_frame_refs(mfn, writable);
+	if (writable && act->writers == 0)
+		clear_bits(gt, ref, GTF_writing);
 	if (act->readers + act->writers == 0) {
-		clear_bits(gt, use->ref, GTF_reading | GTF_writing);
+		clear_bits(gt, ref, GTF_reading | GTF_writing);
 		gt->pinned--;
 	}
 	spin_unlock(&gt->lock);
+}
+
+/* The target first, then the transitive entry: the two tables' locks are taken one after the other, never nested. */
+void gnttab_release(const struct gnttab_use *use)
+{
+	if (use->trans) {
+		unpin(use->trans, use->trans_ref, use->writable, use->mfn, true);
+		unpin(use->granter, use->ref, use->writable, MFN_INVALID, false);
+		domain_put(use->granter);
+		return;
+	}
+	unpin(use->granter, use->ref, use->writable, use->mfn, true);
+}
+
+/*
+ * Copy: a transitive grant of granter is pinned first (so granter cannot
+ * revoke it), then the grant it names is pinned for granter in the other
+ * table, with transitivity off there: one level, so no chain can loop.
+ * Between the two, granter may die: the domain reference taken here keeps
+ * its table until the release.
+ */
+int gnttab_acquire_copy(struct domain *granter, grant_ref_t ref, struct domain *mapper, bool writable,
+			struct gnttab_use *use)
+{
+	struct gnttab_pin p = { .length = PAGE_SIZE }, tp = { .length = PAGE_SIZE };
+	struct gnttab_use inner;
+	struct domain *t;
+	int rc = acquire(granter, ref, mapper, writable, ALLOW_SUB | ALLOW_TRANS, use, &p);
+
+	if (rc != GNTST_okay || p.kind != ACT_TRANS)
+		return rc;
+	t = p.trans_domid == granter->domid ? NULL : domain_find(p.trans_domid);
+	rc = GNTST_general_error;
+	if (t && t->grant_table)
+		rc = acquire(t, p.trans_ref, granter, writable, ALLOW_SUB, &inner, &tp);
+	if (t)
+		domain_put(t);
+	if (rc != GNTST_okay) {
+		unpin(granter, ref, writable, MFN_INVALID, false);
+		return rc;
+	}
+	/* inner's frame references keep t alive (a zombie if it dies) until released, as for any use. */
+	domain_get(granter);
+	use->mfn = inner.mfn;
+	use->off = inner.off;
+	use->len = inner.len;
+	use->trans = t;
+	use->trans_ref = p.trans_ref;
+	return GNTST_okay;
 }
 
 int gnttab_swap(struct domain *d, grant_ref_t a, grant_ref_t b)

@@ -29,3 +29,14 @@ security_test(grants_race --status ok
   --reject "cpu[0-9]+ E: " --reject "HYPERVISOR (CRASH|PANIC)"
   -- --cpus 2 --mem 256 --timeout 200
      --modules "${SEC_GUEST_DIR}/grant_race.elf,${SEC_GUEST_DIR}/grant_race.elf @mem=16M")
+# v2 sub-page and transitive grants between two domains (issue 10): dom0 copies through domU1's windows
+# and transitive grants (back to itself, into a loop, at revoked or foreign entries, 512 in one batch) and
+# maps what cannot be mapped; domU1's page changes inside the window only and its entries end idle.
+security_guest(grant_trans ${SEC_SRC}/grants/grant_trans.c)
+security_test(grants_trans --status ok
+  --expect "\\(d0 dom0\\) Test result: SUCCESS"
+  --expect "\\(d1 domU1\\) Test result: SUCCESS"
+  --expect "all domains have shut down \\(dom0: poweroff\\).*every frame returned"
+  --reject "cpu[0-9]+ E: " --reject "HYPERVISOR (CRASH|PANIC)"
+  -- --cpus 2 --mem 256 --timeout 200
+     --modules "${SEC_GUEST_DIR}/grant_trans.elf,${SEC_GUEST_DIR}/grant_trans.elf @mem=16M")

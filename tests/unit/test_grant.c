@@ -37,6 +37,26 @@ struct vcpu *current_vcpu(void)
 	return NULL;
 }
 
+/* Domain lookup, faked: dom_a and dom_b only; the references are counted so a test can check they balance. */
+struct domain *domain_find(domid_t domid)
+{
+	struct domain *d = domid == dom_a.domid ? &dom_a : domid == dom_b.domid ? &dom_b : NULL;
+
+	if (d)
+		domain_get(d);
+	return d;
+}
+
+void domain_get(struct domain *d)
+{
+	__atomic_fetch_add(&d->refcnt, 1, __ATOMIC_SEQ_CST);
+}
+
+void domain_put(struct domain *d)
+{
+	ck_assert(__atomic_fetch_sub(&d->refcnt, 1, __ATOMIC_SEQ_CST) > 0);
+}
+
 static uint64_t hv_frames_before;
 
 static void setup(void)
@@ -534,6 +554,288 @@ static void run_race(unsigned int version)
 	ck_assert(pvt_unused(r.page));
 }
 
+/* ---- v2 sub-page and transitive grants (GNTTABOP_copy only) ---- */
+
+static volatile union grant_entry_v2 *grant_sub(struct domain *d, grant_ref_t ref, domid_t to, mfn_t mfn,
+						uint16_t off, uint16_t len, uint16_t flags)
+{
+	volatile union grant_entry_v2 *e = &v2_of(d)[ref];
+
+	e->sub_page.hdr.domid = to;
+	e->sub_page.page_off = off;
+	e->sub_page.length = len;
+	e->sub_page.frame = mfn;
+	__atomic_store_n(&e->hdr.flags, (uint16_t)(GTF_permit_access | GTF_sub_page | flags), __ATOMIC_SEQ_CST);
+	return e;
+}
+
+static volatile union grant_entry_v2 *grant_trans(struct domain *d, grant_ref_t ref, domid_t to, domid_t via,
+						  grant_ref_t gref, uint16_t flags)
+{
+	volatile union grant_entry_v2 *e = &v2_of(d)[ref];
+
+	e->transitive.hdr.domid = to;
+	e->transitive.trans_domid = via;
+	e->transitive.gref = gref;
+	__atomic_store_n(&e->hdr.flags, (uint16_t)(GTF_transitive | flags), __ATOMIC_SEQ_CST);
+	return e;
+}
+
+static void grant_full2(struct domain *d, grant_ref_t ref, domid_t to, mfn_t mfn)
+{
+	volatile union grant_entry_v2 *e = &v2_of(d)[ref];
+
+	e->full_page.hdr.domid = to;
+	e->full_page.frame = mfn;
+	__atomic_store_n(&e->hdr.flags, (uint16_t)GTF_permit_access, __ATOMIC_SEQ_CST);
+}
+
+/* A sub-page grant: copy pins give its window, maps are refused, also while a copy holds it. */
+START_TEST(test_sub_page)
+{
+	mfn_t page = pvt_alloc(&dom_a);
+	struct gnttab_use u, m;
+
+	ck_assert_int_eq(gnttab_set_version(&dom_a, 2), 0);
+	grant_sub(&dom_a, 10, dom_b.domid, page, 512, 256, 0);
+	ck_assert_int_eq(gnttab_acquire(&dom_a, 10, &dom_b, false, &m), GNTST_general_error);
+	ck_assert_uint_eq(status_of(&dom_a)[10], 0);
+	ck_assert_int_eq(gnttab_acquire_copy(&dom_a, 10, &dom_b, true, &u), GNTST_okay);
+	ck_assert_uint_eq(u.mfn, page);
+	ck_assert_uint_eq(u.off, 512);
+	ck_assert_uint_eq(u.len, 256);
+	ck_assert(u.trans == NULL);
+	ck_assert_uint_eq(status_of(&dom_a)[10], GTF_reading | GTF_writing);
+	ck_assert_uint_eq(pvt_tcount(page), 1);
+	/* The granter turns it into a full-page grant while in use: the pin keeps its window, a map is still refused. */
+	grant_full2(&dom_a, 10, dom_b.domid, page);
+	ck_assert_int_eq(gnttab_acquire(&dom_a, 10, &dom_b, false, &m), GNTST_general_error);
+	ck_assert_int_eq(gnttab_acquire_copy(&dom_a, 10, &dom_b, false, &m), GNTST_okay);
+	ck_assert_uint_eq(m.off, 512);
+	ck_assert_uint_eq(m.len, 256);
+	gnttab_release(&m);
+	gnttab_release(&u);
+	ck_assert_uint_eq(status_of(&dom_a)[10], 0);
+	ck_assert(pvt_unused(page));
+	/* Read-only refuses a write. In a v1 table (no window) Xen's copy ignores GTF_sub_page, its map refuses it. */
+	grant_sub(&dom_a, 10, dom_b.domid, page, 0, 16, GTF_readonly);
+	ck_assert_int_eq(gnttab_acquire_copy(&dom_a, 10, &dom_b, true, &u), GNTST_general_error);
+	ck_assert_uint_eq(status_of(&dom_a)[10], 0);
+	v2_of(&dom_a)[10].hdr.flags = 0;
+	ck_assert_int_eq(gnttab_set_version(&dom_a, 1), 0);
+	grant_v1(&dom_a, 10, dom_b.domid, page, GTF_permit_access | GTF_sub_page);
+	ck_assert_int_eq(gnttab_acquire(&dom_a, 10, &dom_b, false, &m), GNTST_general_error);
+	ck_assert_int_eq(gnttab_acquire_copy(&dom_a, 10, &dom_b, false, &u), GNTST_okay);
+	ck_assert(u.mfn == page && u.off == 0 && u.len == 4096);
+	gnttab_release(&u);
+	ck_assert_uint_eq(v1_of(&dom_a)[10].flags, GTF_permit_access | GTF_sub_page);
+	grant_v1(&dom_a, 10, dom_b.domid, page, GTF_transitive);
+	ck_assert_int_eq(gnttab_acquire_copy(&dom_a, 10, &dom_b, false, &u), GNTST_general_error);
+	ck_assert_uint_eq(v1_of(&dom_a)[10].flags, GTF_transitive);
+	ck_assert(pvt_unused(page));
+}
+END_TEST
+
+/*
+ * b copies through a's transitive grant 10, which names b's own grant 20
+ * (to a) of b's page: both entries pinned while in use, the frame held
+ * once, a kept alive by a reference; everything back after the release.
+ */
+START_TEST(test_transitive)
+{
+	mfn_t page = pvt_alloc(&dom_b);
+	struct gnttab_use u, u2, m;
+
+	ck_assert_int_eq(gnttab_set_version(&dom_a, 2), 0);
+	ck_assert_int_eq(gnttab_set_version(&dom_b, 2), 0);
+	grant_sub(&dom_b, 20, dom_a.domid, page, 100, 50, 0);
+	grant_trans(&dom_a, 10, dom_b.domid, dom_b.domid, 20, 0);
+	ck_assert_int_eq(gnttab_acquire(&dom_a, 10, &dom_b, false, &m), GNTST_general_error);
+	ck_assert_int_eq(gnttab_acquire_copy(&dom_a, 10, &dom_b, true, &u), GNTST_okay);
+	ck_assert_uint_eq(u.mfn, page);
+	ck_assert(u.trans == &dom_b && u.trans_ref == 20 && u.granter == &dom_a && u.ref == 10);
+	ck_assert_uint_eq(u.off, 100);
+	ck_assert_uint_eq(u.len, 50);
+	ck_assert_uint_eq(status_of(&dom_a)[10], GTF_reading | GTF_writing);
+	ck_assert_uint_eq(status_of(&dom_b)[20], GTF_reading | GTF_writing);
+	ck_assert_uint_eq(pvt_tcount(page), 1);
+	ck_assert_uint_eq(dom_a.refcnt, 1);
+	ck_assert_uint_eq(dom_b.refcnt, 0);
+	/* A second, read-only use while the first is held; a map of the pinned transitive entry is refused. */
+	ck_assert_int_eq(gnttab_acquire_copy(&dom_a, 10, &dom_b, false, &u2), GNTST_okay);
+	ck_assert_uint_eq(u2.mfn, page);
+	ck_assert_int_eq(gnttab_acquire(&dom_a, 10, &dom_b, false, &m), GNTST_general_error);
+	gnttab_release(&u);
+	ck_assert_uint_eq(status_of(&dom_a)[10], GTF_reading);
+	ck_assert_uint_eq(status_of(&dom_b)[20], GTF_reading);
+	gnttab_release(&u2);
+	ck_assert_uint_eq(status_of(&dom_a)[10], 0);
+	ck_assert_uint_eq(status_of(&dom_b)[20], 0);
+	ck_assert_uint_eq(dom_a.refcnt, 0);
+	ck_assert(pvt_unused(page));
+}
+END_TEST
+
+/* Every way a transitive grant can be refused leaves both entries idle and nothing held. */
+START_TEST(test_transitive_refusals)
+{
+	mfn_t page = pvt_alloc(&dom_b);
+	struct gnttab_use u;
+	static const struct {
+		domid_t via;
+		grant_ref_t gref;
+		uint16_t flags;
+		bool writable;
+		int st;
+	} cases[] = {
+		{ 1, 20, 0, false, GNTST_general_error },		/* names its own domain (a) */
+		{ 9, 20, 0, false, GNTST_general_error },		/* no such domain */
+		{ 2, 21, 0, false, GNTST_general_error },		/* target revoked */
+		{ 2, 22, 0, false, GNTST_general_error },		/* target transitive itself: one level only */
+		{ 2, 23, 0, false, GNTST_general_error },		/* target granted to b, not a */
+		{ 2, 4000, 0, false, GNTST_bad_gntref },		/* target past b's table */
+		{ 2, 20, GTF_readonly, true, GNTST_general_error },	/* read-only transitive, written */
+		{ 2, 20, GTF_sub_page, false, GNTST_general_error },	/* transitive with GTF_sub_page */
+	};
+
+	ck_assert_int_eq(gnttab_set_version(&dom_a, 2), 0);
+	ck_assert_int_eq(gnttab_set_version(&dom_b, 2), 0);
+	grant_full2(&dom_b, 20, dom_a.domid, page);
+	grant_trans(&dom_b, 22, dom_a.domid, dom_a.domid, 10, 0);
+	grant_full2(&dom_b, 23, dom_b.domid, page);
+	for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		grant_trans(&dom_a, 10, dom_b.domid, cases[i].via, cases[i].gref, cases[i].flags);
+		ck_assert_msg(gnttab_acquire_copy(&dom_a, 10, &dom_b, cases[i].writable, &u) == cases[i].st,
+			      "case %u", i);
+		ck_assert_msg(status_of(&dom_a)[10] == 0 && status_of(&dom_b)[20] == 0 && status_of(&dom_b)[22] == 0,
+			      "case %u left bits", i);
+		ck_assert_msg(dom_a.refcnt == 0 && dom_b.refcnt == 0, "case %u left a domain reference", i);
+	}
+	/* a's own chain back to itself through b (a -> b -> a): refused at b's transitive entry, nothing pinned. */
+	grant_trans(&dom_a, 10, dom_b.domid, dom_b.domid, 22, 0);
+	ck_assert_int_eq(gnttab_acquire_copy(&dom_a, 10, &dom_b, false, &u), GNTST_general_error);
+	ck_assert(pvt_unused(page));
+}
+END_TEST
+
+/*
+ * a keeps rewriting its ref 10 (transitive to b's grant 20, a sub-page of
+ * its own page, revoked as Linux revokes v2) while b copies through it:
+ * every use sees one consistent kind (the frame and window of the entry as
+ * it was pinned), no revoke succeeds while a use is held, and all comes
+ * back at the end.
+ */
+struct trans_race {
+	mfn_t own, other;
+	volatile bool stop, revoked, pinned;
+	unsigned long pins, trans_pins, revokes, violations;
+};
+
+static void *trans_race_copier(void *arg)
+{
+	struct trans_race *r = arg;
+
+	while (!r->stop) {
+		struct gnttab_use u, u2;
+		bool bad;
+
+		if (gnttab_acquire_copy(&dom_a, 10, &dom_b, true, &u) != GNTST_okay)
+			continue;
+		__atomic_store_n(&r->pinned, true, __ATOMIC_SEQ_CST);
+		bad = __atomic_load_n(&r->revoked, __ATOMIC_SEQ_CST);
+		if (u.trans)
+			bad |= u.mfn != r->other || u.off != 0 || u.len != 4096 || (u.trans_ref != 20 && u.trans_ref != 24) ||
+			       !(status_of(&dom_b)[u.trans_ref] & GTF_writing);
+		else
+			bad |= u.mfn != r->own || !((u.off == 8 && u.len == 16) || (u.off == 32 && u.len == 64));
+		bad |= pvt_tcount(u.mfn) == 0 || !(status_of(&dom_a)[10] & GTF_writing);
+		/* A second use while the first is held gets what the first pin recorded, whatever the entry says now. */
+		if (gnttab_acquire_copy(&dom_a, 10, &dom_b, false, &u2) != GNTST_okay)
+			bad = true;
+		else {
+			bad |= u2.mfn != u.mfn || u2.off != u.off || u2.len != u.len || u2.trans != u.trans ||
+			       u2.trans_ref != u.trans_ref;
+			gnttab_release(&u2);
+		}
+		if (bad)
+			__atomic_fetch_add(&r->violations, 1, __ATOMIC_RELAXED);
+		r->pins++;
+		r->trans_pins += u.trans != NULL;
+		__atomic_store_n(&r->pinned, false, __ATOMIC_SEQ_CST);
+		gnttab_release(&u);
+	}
+	return NULL;
+}
+
+static void *trans_race_granter(void *arg)
+{
+	struct trans_race *r = arg;
+	volatile union grant_entry_v2 *e = &v2_of(&dom_a)[10];
+
+	for (unsigned long n = 0; !r->stop; n++) {
+		uint16_t flags = e->hdr.flags;
+
+		/* Linux's v2 revoke: clear the flags, then the status says whether a use got in first. */
+		__atomic_store_n(&e->hdr.flags, 0, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&status_of(&dom_a)[10], __ATOMIC_SEQ_CST) & (GTF_reading | GTF_writing)) {
+			__atomic_store_n(&e->hdr.flags, flags, __ATOMIC_SEQ_CST);
+			/* In use: rewrite the body anyway (other target ref, other window); the pinned use must not notice. */
+			if ((flags & GTF_type_mask) == GTF_transitive)
+				e->transitive.gref = (n & 2) ? 24 : 20;
+			else
+				e->spacer[1] = (n & 2) ? (32u | 64u << 16) : (8u | 16u << 16);
+			continue;
+		}
+		__atomic_store_n(&r->revoked, true, __ATOMIC_SEQ_CST);
+		for (volatile int spin = 0; spin < 300; spin++)
+			;
+		if (__atomic_load_n(&r->pinned, __ATOMIC_SEQ_CST))
+			__atomic_fetch_add(&r->violations, 1, __ATOMIC_RELAXED);
+		r->revokes++;
+		__atomic_store_n(&r->revoked, false, __ATOMIC_SEQ_CST);
+		if (n & 1)
+			grant_trans(&dom_a, 10, dom_b.domid, dom_b.domid, 20, 0);
+		else
+			grant_sub(&dom_a, 10, dom_b.domid, r->own, 8, 16, 0);
+	}
+	return NULL;
+}
+
+START_TEST(test_transitive_race)
+{
+	struct trans_race r = { 0 };
+	pthread_t a, b;
+
+	ck_assert_int_eq(gnttab_set_version(&dom_a, 2), 0);
+	ck_assert_int_eq(gnttab_set_version(&dom_b, 2), 0);
+	r.own = pvt_alloc(&dom_a);
+	r.other = pvt_alloc(&dom_b);
+	grant_full2(&dom_b, 20, dom_a.domid, r.other);
+	grant_full2(&dom_b, 24, dom_a.domid, r.other);
+	grant_trans(&dom_a, 10, dom_b.domid, dom_b.domid, 20, 0);
+	pthread_create(&a, NULL, trans_race_copier, &r);
+	pthread_create(&b, NULL, trans_race_granter, &r);
+	for (int i = 0; i < 200 && (r.pins < 20000 || r.revokes < 20000); i++) {
+		struct timespec ts = { 0, 10000000 };
+
+		nanosleep(&ts, NULL);
+	}
+	r.stop = true;
+	pthread_join(a, NULL);
+	pthread_join(b, NULL);
+	ck_assert_msg(r.violations == 0, "%lu violations in %lu pins (%lu transitive) / %lu revokes", r.violations,
+		      r.pins, r.trans_pins, r.revokes);
+	ck_assert_msg(r.trans_pins > 100 && r.pins - r.trans_pins > 100 && r.revokes > 100,
+		      "every side ran (%lu pins, %lu transitive, %lu revokes)", r.pins, r.trans_pins, r.revokes);
+	ck_assert_uint_eq(status_of(&dom_a)[10], 0);
+	ck_assert_uint_eq(status_of(&dom_b)[20], 0);
+	ck_assert_uint_eq(status_of(&dom_b)[24], 0);
+	ck_assert_uint_eq(dom_a.refcnt, 0);
+	ck_assert(pvt_unused(r.own));
+	ck_assert(pvt_unused(r.other));
+}
+END_TEST
+
 START_TEST(test_race_v1)
 {
 	run_race(1);
@@ -565,6 +867,10 @@ static Suite *grant_suite(void)
 	tcase_add_test(tc, test_transfer_commit);
 	tcase_add_test(tc, test_race_v1);
 	tcase_add_test(tc, test_race_v2);
+	tcase_add_test(tc, test_sub_page);
+	tcase_add_test(tc, test_transitive);
+	tcase_add_test(tc, test_transitive_refusals);
+	tcase_add_test(tc, test_transitive_race);
 	suite_add_tcase(s, tc);
 	return s;
 }

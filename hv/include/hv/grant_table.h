@@ -76,12 +76,20 @@ void gnttab_domain_destroy(struct domain *d);
 /* Hypercall 20. */
 long do_grant_table_op(uint64_t cmd, uint64_t uop, uint64_t count, uint64_t a4, uint64_t a5);
 
-/* One use of a granted frame (a mapping or a copy side): what gnttab_release needs to undo it. */
+/*
+ * One use of a granted frame (a mapping or a copy side): what gnttab_release
+ * needs to undo it. A transitive use pins ref of granter (no frame
+ * references there; a domain reference keeps granter's table alive) and
+ * trans_ref of trans, whose frame mfn it holds.
+ */
 struct gnttab_use {
 	struct domain *granter;
 	grant_ref_t ref;
 	mfn_t mfn;
 	bool writable;
+	uint16_t off, len;	/* a copy may touch [off, off + len) of mfn only (sub-page grants) */
+	struct domain *trans;	/* NULL unless transitive */
+	grant_ref_t trans_ref;
 };
 
 /*
@@ -92,6 +100,15 @@ struct gnttab_use {
  */
 int gnttab_acquire(struct domain *granter, grant_ref_t ref, struct domain *mapper, bool writable,
 		   struct gnttab_use *use);
+/*
+ * The same for GNTTABOP_copy, which alone (as in Xen) accepts v2 sub-page
+ * grants (use->off/len narrowed to the window) and transitive ones: those
+ * pin the grant they name (trans_domid, gref) for granter, one level
+ * deep; one naming its own domain, no domain, or another transitive grant
+ * is GNTST_general_error.
+ */
+int gnttab_acquire_copy(struct domain *granter, grant_ref_t ref, struct domain *mapper, bool writable,
+			struct gnttab_use *use);
 void gnttab_release(const struct gnttab_use *use);
 
 /* Table management, under the table lock. */

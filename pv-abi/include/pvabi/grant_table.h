@@ -156,6 +156,17 @@ typedef uint16_t grant_status_t;
  *   GNTST_bad_copy_arg. Unknown domain: GNTST_bad_domain. A frame of another
  *   domain without a ref: GNTST_permission_denied. Bad frame: GNTST_bad_page.
  *   Refs fail as for map (a read-only grant cannot be the destination).
+ *   Copy alone also takes the v2 kinds map refuses (GNTST_general_error):
+ *   a sub-page grant (GTF_permit_access | GTF_sub_page) lets the copy touch
+ *   [page_off, page_off + length) of its frame only, else
+ *   GNTST_general_error; a transitive grant (type GTF_transitive, domid
+ *   the caller) names another domain's grant (trans_domid, gref) that
+ *   permits the transitive grant's owner, and both are pinned during the
+ *   copy. One level only: the named grant may be sub-page but not
+ *   transitive; trans_domid being the owner itself or no domain, or the
+ *   named grant refused: GNTST_general_error (past that table:
+ *   GNTST_bad_gntref). In a v1 entry GTF_sub_page means nothing to copy
+ *   (whole frame) but map refuses it; type GTF_transitive is v2 only.
  * GNTTABOP_transfer: in mfn (a page of the caller nothing maps, pins or
  *   types), domid, ref (the receiver's GTF_accept_transfer entry naming the
  *   caller); out status. The page and its charge move to the receiver,
