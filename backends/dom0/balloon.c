@@ -42,12 +42,8 @@ void dom0_balloon_plan(domid_t domid, const uint64_t *sizes, unsigned int n)
 static long bal_pages(domid_t domid, uint64_t *tot)
 {
 	static struct skiff_dominfo info;
-	struct skiff_domctl op = { .cmd = SKIFF_DOMCTL_getdomaininfo };
-	long rc;
+	long rc = dom0_getdomaininfo(domid, &info);
 
-	op.u.info.domid = domid;
-	op.u.info.buffer = RT_PTR(&info);
-	rc = dom0_domctl(&op);
 	if (rc == 0)
 		*tot = info.tot_pages;
 	return rc;

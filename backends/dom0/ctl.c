@@ -49,11 +49,7 @@ static long ctl_domctl_dom(uint32_t cmd, uint32_t domid)
 
 static long ctl_getinfo(uint32_t domid, struct skiff_dominfo *info)
 {
-	struct skiff_domctl op = { .cmd = SKIFF_DOMCTL_getdomaininfo };
-
-	op.u.info.domid = (domid_t)domid;
-	op.u.info.buffer = RT_PTR(info);
-	return dom0_domctl(&op);
+	return dom0_getdomaininfo((domid_t)domid, info);
 }
 
 /* xl's six state letters: r b p s c d; a domain neither on a CPU nor blocked (runnable, waiting its turn) shows none. */

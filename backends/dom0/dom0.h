@@ -32,6 +32,8 @@ unsigned int dom0_domains_scan(void);
 /* Polls every console (the timer's fallback for a guest that wrote without notifying). */
 void dom0_consoles_poll_all(void);
 long dom0_domctl(struct skiff_domctl *op);
+/* One domain's entry (struct skiff_dominfo) from the hypervisor. */
+long dom0_getdomaininfo(domid_t domid, struct skiff_dominfo *info);
 
 /*
  * toolstack.c: builds every domU from the boot modules (SKIFF_DOMCTL_boot_module) unless the hypervisor

@@ -16,6 +16,15 @@ long dom0_domctl(struct skiff_domctl *op)
 	return rt_hypercall2(__HYPERVISOR_domctl, RT_PTR(op), 0);
 }
 
+long dom0_getdomaininfo(domid_t domid, struct skiff_dominfo *info)
+{
+	struct skiff_domctl op = { .cmd = SKIFF_DOMCTL_getdomaininfo };
+
+	op.u.info.domid = domid;
+	op.u.info.buffer = RT_PTR(info);
+	return dom0_domctl(&op);
+}
+
 static void dom0_console_line(void *ctx, const char *line, size_t len)
 {
 	const struct dom0_domain *dd = ctx;

@@ -416,12 +416,8 @@ static long ts_domain_op(uint32_t cmd, domid_t domid)
 static long ts_shared_info(domid_t domid, uint64_t *mfn)
 {
 	static struct skiff_dominfo info;
-	struct skiff_domctl op = { .cmd = SKIFF_DOMCTL_getdomaininfo };
-	long rc;
+	long rc = dom0_getdomaininfo(domid, &info);
 
-	op.u.info.domid = domid;
-	op.u.info.buffer = RT_PTR(&info);
-	rc = ts_domctl(&op);
 	*mfn = info.shared_info_mfn;
 	return rc;
 }

@@ -26,6 +26,16 @@ struct page_info *host_mm_table(mfn_t nr_frames);
  */
 void host_mm_boot(mfn_t base, mfn_t frames);
 
+/* The allocator's books balance (free + owned == total) and its audit finds nothing. */
+static inline void host_mm_expect_consistent(void)
+{
+	struct frame_stats st;
+
+	frame_stats_get(&st);
+	ck_assert_uint_eq(st.free + st.owners_sum, st.total);
+	ck_assert_int_eq(frame_audit(), 0);
+}
+
 /*
  * panic() normally prints and calls abort(). EXPECT_PANIC runs stmt with
  * panic armed to copy its message to host_panic_msg and longjmp back, then

@@ -25,14 +25,6 @@ static void teardown(void)
 	host_mm_fini();
 }
 
-static void expect_consistent(void)
-{
-	struct frame_stats st;
-
-	frame_stats_get(&st);
-	ck_assert_uint_eq(st.free + st.owners_sum, st.total);
-	ck_assert_int_eq(frame_audit(), 0);
-}
 
 START_TEST(test_boot_stats)
 {
@@ -50,7 +42,7 @@ START_TEST(test_boot_stats)
 	ck_assert_ptr_null(frame_owner_of(BASE - 1));
 	ck_assert_ptr_null(frame_owner_of(BASE));
 	ck_assert_ptr_null(frame_owner_of(MFN_INVALID));
-	expect_consistent();
+	host_mm_expect_consistent();
 }
 END_TEST
 
@@ -65,7 +57,7 @@ START_TEST(test_unaligned_range_split)
 	ck_assert_uint_eq(st.total, 13);
 	for (unsigned int o = 0; o < FRAME_NR_ORDERS; o++)
 		ck_assert_uint_eq(st.free_blocks[o], (o == 0 || o == 2 || o == 3) ? 1 : 0);
-	expect_consistent();
+	host_mm_expect_consistent();
 	/* Adding 0..2 completes 0..15: everything must merge into one order-4 block. */
 	frame_add_free_range(0, 3);
 	frame_stats_get(&st);
@@ -73,7 +65,7 @@ START_TEST(test_unaligned_range_split)
 		ck_assert_uint_eq(st.free_blocks[o], o == 4 ? 1 : 0);
 	ck_assert_uint_eq(frame_alloc(4, &frame_owner_hv), 0);
 	ck_assert_uint_eq(frame_alloc(0, &frame_owner_hv), MFN_INVALID);
-	expect_consistent();
+	host_mm_expect_consistent();
 }
 END_TEST
 
@@ -85,7 +77,7 @@ START_TEST(test_unaligned_range_exact)
 
 	frame_table_init(host_mm_table(0x4000), 0x4000);
 	frame_add_free_range(first, count);
-	expect_consistent();
+	host_mm_expect_consistent();
 	while ((mfn = frame_alloc(0, &frame_owner_hv)) != MFN_INVALID) {
 		ck_assert_msg(mfn >= first && mfn < first + count, "mfn %#lx outside the range", mfn);
 		ck_assert(!seen[mfn - first]);
@@ -97,7 +89,7 @@ START_TEST(test_unaligned_range_exact)
 	ck_assert_ptr_null(frame_owner_of(first + count));
 	ck_assert_ptr_eq(frame_owner_of(first), &frame_owner_hv);
 	ck_assert_ptr_eq(frame_owner_of(first + count - 1), &frame_owner_hv);
-	expect_consistent();
+	host_mm_expect_consistent();
 	free(seen);
 }
 END_TEST
@@ -117,7 +109,7 @@ START_TEST(test_alignment_and_heads)
 		ck_assert_uint_eq(got, order);
 	}
 	ck_assert_uint_eq(frame_owner_frames(&frame_owner_hv), (1UL << 11) - 1);
-	expect_consistent();
+	host_mm_expect_consistent();
 }
 END_TEST
 
@@ -138,13 +130,13 @@ START_TEST(test_exhaustion)
 	ck_assert_uint_eq(after.free, before.free);
 	ck_assert_uint_eq(after.hv, FRAMES);
 	ck_assert_uint_eq(frame_owner_hv.failed_allocs, 3);
-	expect_consistent();
+	host_mm_expect_consistent();
 	for (mfn_t i = 0; i < n; i++)
 		frame_free(all[i], 0);
 	frame_stats_get(&after);
 	ck_assert_uint_eq(after.free, FRAMES);
 	ck_assert_uint_eq(after.hv, 0);
-	expect_consistent();
+	host_mm_expect_consistent();
 	free(all);
 }
 END_TEST
@@ -176,10 +168,10 @@ START_TEST(test_max_order_block)
 	ck_assert_uint_eq(mfn, nr / 2);
 	ck_assert_uint_eq(frame_alloc(FRAME_MAX_ORDER, &frame_owner_hv), MFN_INVALID);
 	ck_assert_uint_eq(frame_owner_frames(&frame_owner_hv), 1UL << FRAME_MAX_ORDER);
-	expect_consistent();
+	host_mm_expect_consistent();
 	frame_free(mfn, FRAME_MAX_ORDER);
 	ck_assert_uint_eq(frame_owner_frames(&frame_owner_hv), 0);
-	expect_consistent();
+	host_mm_expect_consistent();
 }
 END_TEST
 
@@ -214,12 +206,12 @@ START_TEST(test_owner_limits)
 	frame_stats_get(&st);
 	ck_assert_uint_eq(st.nr_owners, 2);
 	ck_assert_uint_eq(st.owners_sum, 12);
-	expect_consistent();
+	host_mm_expect_consistent();
 	frame_free(a, 3);
 	ck_assert_uint_eq(frame_owner_frames(&dom), 3);
 	ck_assert_uint_eq(frame_owner_frames(&frame_owner_hv), 1);
 	ck_assert_uint_eq(dom.peak_frames, 11);
-	expect_consistent();
+	host_mm_expect_consistent();
 }
 END_TEST
 
@@ -266,7 +258,7 @@ START_TEST(test_coalesce_all)
 	frame_stats_get(&st);
 	ck_assert_uint_eq(st.free_blocks[14], 1);
 	ck_assert_uint_eq(frame_alloc(14, &frame_owner_hv), BASE);
-	expect_consistent();
+	host_mm_expect_consistent();
 	free(all);
 }
 END_TEST
@@ -291,7 +283,7 @@ START_TEST(test_alloc_below)
 	m = frame_alloc(12, &frame_owner_hv);
 	ck_assert(m >= 0x2000);
 	ck_assert_uint_eq(frame_alloc_below(5, &frame_owner_hv, MFN_INVALID) & 31, 0);
-	expect_consistent();
+	host_mm_expect_consistent();
 }
 END_TEST
 
@@ -316,7 +308,7 @@ START_TEST(test_high_memory_first)
 	ck_assert(m >= first && m < FRAME_LOW_LIMIT);
 	m = frame_alloc(0, &frame_owner_hv);
 	ck_assert(m >= first && m < FRAME_LOW_LIMIT);
-	expect_consistent();
+	host_mm_expect_consistent();
 }
 END_TEST
 
@@ -533,7 +525,7 @@ START_TEST(test_random_invariants)
 	}
 	ck_assert_uint_le(frame_owner_frames(&d1), 3000);
 	ck_assert_uint_le(d2.peak_frames, 6000);
-	expect_consistent();
+	host_mm_expect_consistent();
 	while (nr) {
 		nr--;
 		frame_free(live[nr].mfn, live[nr].order);
@@ -541,7 +533,7 @@ START_TEST(test_random_invariants)
 	frame_stats_get(&st);
 	ck_assert_uint_eq(st.free, FRAMES);
 	ck_assert_uint_eq(st.free_blocks[14], 1);
-	expect_consistent();
+	host_mm_expect_consistent();
 	free(used);
 }
 END_TEST
@@ -627,7 +619,7 @@ START_TEST(test_threads)
 	ck_assert_uint_eq(st.free, FRAMES);
 	ck_assert_uint_eq(st.hv, 0);
 	ck_assert_uint_eq(st.free_blocks[14], 1);
-	expect_consistent();
+	host_mm_expect_consistent();
 }
 END_TEST
 

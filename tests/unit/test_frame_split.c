@@ -26,14 +26,6 @@ static void teardown(void)
 	host_mm_fini();
 }
 
-static void expect_consistent(void)
-{
-	struct frame_stats st;
-
-	frame_stats_get(&st);
-	ck_assert_uint_eq(st.free + st.owners_sum, st.total);
-	ck_assert_int_eq(frame_audit(), 0);
-}
 
 /* The whole arena free again, merged back into its single order-14 block. */
 static void expect_all_merged(void)
@@ -44,7 +36,7 @@ static void expect_all_merged(void)
 	ck_assert_uint_eq(st.free, FRAMES);
 	for (unsigned int o = 0; o < FRAME_NR_ORDERS; o++)
 		ck_assert_uint_eq(st.free_blocks[o], o == 14 ? 1 : 0);
-	expect_consistent();
+	host_mm_expect_consistent();
 }
 
 /* Pages of one 2 MiB block given back one at a time, in a scattered order: the charge falls by one each time. */
@@ -64,7 +56,7 @@ START_TEST(test_pages_of_a_big_block)
 		ck_assert_ptr_null(frame_owner_of(p));
 		ck_assert_uint_eq(frame_owner_frames(&guest), 511 - k);
 		if (k % 61 == 0)
-			expect_consistent();
+			host_mm_expect_consistent();
 	}
 	expect_all_merged();
 	/* And the memory is whole: a 2 MiB block can be allocated at once again. */
@@ -93,7 +85,7 @@ START_TEST(test_split_shape)
 	ck_assert_uint_eq(order, 1);
 	ck_assert_uint_eq(frame_block_head(m + 5, NULL), MFN_INVALID);
 	ck_assert_uint_eq(frame_owner_frames(&guest), 7);
-	expect_consistent();
+	host_mm_expect_consistent();
 	/* The pieces are ordinary blocks now: frame_free takes them at their own order. */
 	frame_free(m, 2);
 	frame_free(m + 4, 0);
@@ -117,7 +109,7 @@ START_TEST(test_range_across_blocks)
 	ck_assert_uint_eq(frame_owner_frames(&guest), 6);
 	for (mfn_t p = a; p < a + 16; p++)
 		ck_assert_ptr_eq(frame_owner_of(p), p >= a + 3 && p < a + 13 ? NULL : &guest);
-	expect_consistent();
+	host_mm_expect_consistent();
 	frame_free_range(a, 3);
 	frame_free_range(a + 13, 3);
 	frame_stats_get(&st);
@@ -155,7 +147,7 @@ START_TEST(test_checkerboard)
 		for (uint64_t p = 0; p < 512; p += 2)
 			frame_free_range(m[i] + p, 1);
 	ck_assert_uint_eq(frame_owner_frames(&guest), NR * 256);
-	expect_consistent();
+	host_mm_expect_consistent();
 	/* The freed odd pages are new allocations' now: they come back as single pages in the holes. */
 	for (int k = 0; k < 16; k++) {
 		mfn_t p = frame_alloc(0, &guest);
@@ -200,7 +192,7 @@ START_TEST(test_random)
 		charged -= len;
 		ck_assert_uint_eq(frame_owner_frames(&guest), charged);
 		if (step % 400 == 0)
-			expect_consistent();
+			host_mm_expect_consistent();
 	}
 	for (int i = 0; i < NR; i++)
 		for (uint64_t p = 0; p < (1ULL << live[i].order); p++)

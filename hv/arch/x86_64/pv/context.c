@@ -101,7 +101,7 @@ void pv_cpu_init(struct percpu *pc)
 	 * on device frames. Entries 0-3 are the power-on ones the hypervisor's
 	 * own mappings assume.
 	 */
-	wrmsr(MSR_PAT_HW, 0x0000050100070406ULL);
+	wrmsr(MSR_PAT, 0x0000050100070406ULL);
 }
 
 int arch_vcpu_init(struct vcpu *v)

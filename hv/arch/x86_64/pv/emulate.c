@@ -13,7 +13,6 @@
 #define MSR_TSC			0x10
 #define MSR_PLATFORM_INFO	0xce
 #define MSR_MISC_FEATURES	0x140
-#define MSR_PAT			0x277
 #define MSR_MISC_ENABLE		0x1a0
 #define MSR_TSC_AUX		0xc0000103
 #define MSR_AMD_PERF_CTL0	0xc0010000

@@ -20,7 +20,7 @@
 #define EFER_LME	(1 << 8)
 #define EFER_NXE	(1 << 11)
 #define MSR_APIC_BASE	0x1b
-#define MSR_PAT_HW	0x277
+#define MSR_PAT		0x277
 #define MSR_STAR	0xc0000081
 #define MSR_LSTAR	0xc0000082
 #define MSR_CSTAR	0xc0000083
