@@ -31,7 +31,6 @@ static const struct hypercall_entry {
 	HYPERCALL(vm_assist, I, I),
 	HYPERCALL(event_channel_op, I, L),
 	HYPERCALL(event_channel_op_compat, L),
-#ifndef HV_HOST_TEST
 	HYPERCALL(grant_table_op, I, L, I),
 	[__HYPERVISOR_domctl] = { do_skiff_domctl, { L } },
 	HYPERCALL(set_trap_table, L),
@@ -52,7 +51,6 @@ static const struct hypercall_entry {
 	HYPERCALL(memory_op, L, L),
 	HYPERCALL(vcpu_op, I, I, L),
 	HYPERCALL(update_descriptor, L, L),
-#endif
 };
 
 #undef L

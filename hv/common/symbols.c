@@ -29,7 +29,6 @@ const char *symtab_lookup(const struct symtab *t, uint64_t addr, uint64_t *offse
 	return t->names[lo];
 }
 
-#ifndef HV_HOST_TEST
 extern const uint64_t hv_symtab_count;
 extern const uint64_t hv_symtab_addrs[];
 extern const char *const hv_symtab_names[];
@@ -40,4 +39,3 @@ const char *symbol_lookup(uint64_t addr, uint64_t *offset, uint64_t *size)
 
 	return symtab_lookup(&t, addr, offset, size);
 }
-#endif

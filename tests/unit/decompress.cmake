@@ -26,7 +26,6 @@ add_custom_target(decompress-fetch-vmlinuz
 # skiff-unxz FILE [OUT]: decompress an xz or gzip file with the loader's code (for fuzzing and by hand).
 add_executable(skiff-unxz test_decompress_cli.c ${SKIFF_DECOMP_SRC})
 target_compile_options(skiff-unxz PRIVATE ${SKIFF_HOST_WARNINGS})
-target_compile_definitions(skiff-unxz PRIVATE ${SKIFF_HV_HOST_DEFS})
 target_include_directories(skiff-unxz PRIVATE ${SKIFF_HV_INCLUDE})
 
 # The same sources built freestanding, with a per-function stack limit (dom0's stacks are small).

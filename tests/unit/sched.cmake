@@ -4,7 +4,6 @@ find_package(Threads REQUIRED)
 # The policy as a host object, shared by the three test binaries.
 add_library(sched_policy_host OBJECT ${PROJECT_SOURCE_DIR}/hv/common/sched_policy.c)
 target_compile_options(sched_policy_host PRIVATE ${SKIFF_HOST_WARNINGS})
-target_compile_definitions(sched_policy_host PRIVATE ${SKIFF_HV_HOST_DEFS})
 target_include_directories(sched_policy_host PRIVATE ${SKIFF_HV_INCLUDE})
 
 set(SKIFF_SCHED_TEST_COMMON

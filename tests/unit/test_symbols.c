@@ -39,6 +39,22 @@ START_TEST(misses)
 }
 END_TEST
 
+/* The table the second link embeds (gensyms.sh): here the same shape, so symbol_lookup reads it. */
+const uint64_t hv_symtab_count = 5;
+const uint64_t hv_symtab_addrs[] = { 0x1000, 0x1010, 0x1010, 0x1080, 0x2000 };
+const char *const hv_symtab_names[] = { "first", "alias_a", "alias_b", "third", "_etext" };
+
+START_TEST(hypervisor_table)
+{
+	uint64_t off, size;
+
+	ck_assert_str_eq(symbol_lookup(0x1084, &off, &size), "third");
+	ck_assert_uint_eq(off, 4);
+	ck_assert_uint_eq(size, 0xf80);
+	ck_assert_ptr_null(symbol_lookup(0x2000, &off, &size));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("symbols");
@@ -48,6 +64,7 @@ int main(void)
 
 	tcase_add_test(tc, hits_and_offsets);
 	tcase_add_test(tc, misses);
+	tcase_add_test(tc, hypervisor_table);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -10,12 +10,7 @@
 #include <pvabi/errno.h>
 #include <pvabi/xen.h>
 
-#ifndef HV_HOST_TEST
 #include <asm/domain.h>
-#else
-struct arch_vcpu { int unused; };
-struct arch_domain { int unused; };
-#endif
 
 #define DOMAIN_NAME_MAX		32
 #define DOMAIN_MAX_VCPUS	128

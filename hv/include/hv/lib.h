@@ -3,11 +3,9 @@
 #define HV_LIB_H
 
 #include <hv/types.h>
+#include <stdarg.h>
 
-#ifdef HV_HOST_TEST
-#include <string.h>
-#include <stdio.h>
-#else
+/* Our own in the hypervisor; in host unit-test builds libc's, which share these prototypes. */
 void *memcpy(void *dst, const void *src, size_t n);
 void *memmove(void *dst, const void *src, size_t n);
 void *memset(void *dst, int c, size_t n);
@@ -19,9 +17,7 @@ int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
 char *strchr(const char *s, int c);
 int snprintf(char *buf, size_t size, const char *fmt, ...) __printf(3, 4);
-#include <stdarg.h>
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
-#endif
 
 /* Parses an unsigned number with optional 0x prefix; returns chars consumed, 0 if none. */
 size_t parse_u64(const char *s, size_t len, uint64_t *out);

@@ -46,25 +46,7 @@ extern struct percpu **cpu_table;
 extern unsigned int nr_cpus_possible;
 extern volatile unsigned int nr_cpus_online;
 
-#ifdef HV_HOST_TEST
-static inline unsigned int smp_processor_id(void) { return 0; }
-#else
-#include <asm/layout.h>
-
-static inline struct percpu *this_cpu(void)
-{
-	uintptr_t sp;
-
-	__asm__("mov %%rsp, %0" : "=r"(sp));
-	return *(struct percpu **)((sp & ~((uintptr_t)STACK_SIZE - 1)) + STACK_PCPU_OFF);
-}
-
-static inline unsigned int smp_processor_id(void)
-{
-	struct percpu *p = this_cpu();
-
-	return p ? p->cpu_id : 0;
-}
-#endif
+/* this_cpu() and smp_processor_id(): the arch finds the current CPU's entry. */
+#include <asm/percpu.h>
 
 #endif

@@ -2,6 +2,7 @@
 #ifndef HV_SPINLOCK_H
 #define HV_SPINLOCK_H
 
+#include <asm/irqflags.h>
 #include <hv/types.h>
 
 typedef struct {
@@ -37,25 +38,11 @@ static inline bool spin_is_locked(spinlock_t *l)
 	       __atomic_load_n(&l->next, __ATOMIC_RELAXED);
 }
 
-#ifdef HV_HOST_TEST
-/* Host tests run in user mode: no interrupt flag to save. */
+/* Interrupts off while held, so a handler on this CPU cannot spin on a lock its own CPU holds. */
 static inline unsigned long spin_lock_irqsave(spinlock_t *l)
 {
-	spin_lock(l);
-	return 0;
-}
+	unsigned long flags = local_irq_save();
 
-static inline void spin_unlock_irqrestore(spinlock_t *l, unsigned long f)
-{
-	(void)f;
-	spin_unlock(l);
-}
-#else
-static inline unsigned long spin_lock_irqsave(spinlock_t *l)
-{
-	unsigned long flags;
-
-	__asm__ volatile("pushfq; popq %0; cli" : "=r"(flags) :: "memory");
 	spin_lock(l);
 	return flags;
 }
@@ -63,9 +50,7 @@ static inline unsigned long spin_lock_irqsave(spinlock_t *l)
 static inline void spin_unlock_irqrestore(spinlock_t *l, unsigned long flags)
 {
 	spin_unlock(l);
-	if (flags & (1UL << 9))
-		__asm__ volatile("sti" ::: "memory");
+	local_irq_restore(flags);
 }
-#endif
 
 #endif

@@ -1,0 +1,10 @@
+/* Host unit tests: every thread counts as the boot CPU (tests that need CPUs of their own model them). */
+#ifndef HOST_ASM_PERCPU_H
+#define HOST_ASM_PERCPU_H
+
+static inline unsigned int smp_processor_id(void)
+{
+	return 0;
+}
+
+#endif
