@@ -88,6 +88,13 @@ static unsigned int per_frame(const struct grant_table *gt)
 	return gt->version == 2 ? V2_PER_FRAME : V1_PER_FRAME;
 }
 
+/* log2 of per_frame: every copy and map indexes with it, and a divide is slow (and an emulator's helper call). */
+static unsigned int per_frame_shift(const struct grant_table *gt)
+{
+	_Static_assert(V1_PER_FRAME == 1u << 9 && V2_PER_FRAME == 1u << 8, "entries per frame are powers of two");
+	return gt->version == 2 ? 8 : 9;
+}
+
 static uint64_t grant_allowance(unsigned int max_frames, unsigned int max_maptrack_frames)
 {
 	return (uint64_t)max_frames * (PAGE_SIZE + sizeof(struct gnttab_active) * V1_PER_FRAME) +
@@ -311,10 +318,10 @@ bool gnttab_is_guest_frame(struct domain *d, mfn_t mfn)
 
 static void *shared_entry(struct grant_table *gt, grant_ref_t ref)
 {
-	unsigned int pf = per_frame(gt);
-	uint8_t *page = mfn_to_virt(gt->shared[ref / pf]);
+	unsigned int sh = per_frame_shift(gt);
+	uint8_t *page = mfn_to_virt(gt->shared[ref >> sh]);
 
-	return page + (ref % pf) * (gt->version == 2 ? 16u : 8u);
+	return page + (ref & ((1u << sh) - 1)) * (gt->version == 2 ? 16u : 8u);
 }
 
 static uint16_t *status_entry(struct grant_table *gt, grant_ref_t ref)
@@ -326,9 +333,9 @@ static uint16_t *status_entry(struct grant_table *gt, grant_ref_t ref)
 
 static struct gnttab_active *active_of(struct grant_table *gt, grant_ref_t ref)
 {
-	unsigned int pf = per_frame(gt);
+	unsigned int sh = per_frame_shift(gt);
 
-	return &gt->active[ref / pf][ref % pf];
+	return &gt->active[ref >> sh][ref & ((1u << sh) - 1)];
 }
 
 /*
