@@ -89,12 +89,24 @@ static void set_current(struct domain *d)
 	cur = d == &dom_a ? &vcpu_a : &vcpu_b;
 }
 
-struct domain *domain_find(domid_t domid)
+/* domain_find skips a dying domain, domain_find_any does not (as hv/common/domain.c). */
+struct domain *domain_find_any(domid_t domid)
 {
 	struct domain *d = domid == dom_a.domid ? &dom_a : domid == dom_b.domid ? &dom_b : NULL;
 
 	if (d)
 		domain_get(d);
+	return d;
+}
+
+struct domain *domain_find(domid_t domid)
+{
+	struct domain *d = domain_find_any(domid);
+
+	if (d && d->state == DOM_DYING) {
+		domain_put(d);
+		return NULL;
+	}
 	return d;
 }
 
@@ -136,6 +148,7 @@ long hypercall_create_continuation(uint64_t nr, uint64_t a1, uint64_t a2, uint64
 #define BAD_ADDR	0x0000000000bad000ULL
 
 static unsigned int arch_maps, arch_unmaps, arch_flushes, arch_given_away, arch_cleans;
+static uint64_t given_away_gfn;
 
 int gnttab_arch_map(struct domain *d, struct domain *granter, uint64_t host_addr, uint32_t flags, mfn_t mfn,
 		    uint64_t *pte, uint64_t *pte_maddr)
@@ -164,10 +177,11 @@ void gnttab_arch_flush(struct domain *d)
 	arch_flushes++;
 }
 
-void gnttab_arch_page_given_away(struct domain *d, mfn_t mfn)
+void gnttab_arch_page_given_away(struct domain *d, mfn_t mfn, uint64_t gfn)
 {
 	(void)d, (void)mfn;
 	arch_given_away++;
+	given_away_gfn = gfn;
 }
 
 void gnttab_arch_cache_clean(const void *p, size_t len)
@@ -871,7 +885,7 @@ static void put_transfer(struct gnttab_transfer *t, uint64_t mfn, domid_t dom, g
 	*t = (struct gnttab_transfer){ .mfn = mfn, .domid = dom, .ref = ref, .status = 0x5555 };
 }
 
-/* transfer: the sender's page checked first (bad_page whatever the target), then the receiver. */
+/* transfer: the sender's page checked first (bad_page whatever the target), then the receiver, as Xen 4.17. */
 START_TEST(test_transfer_status)
 {
 	mfn_t give = pvt_alloc(&dom_b), busy = pvt_alloc(&dom_b), theirs = pvt_alloc(&dom_a);
@@ -881,38 +895,88 @@ START_TEST(test_transfer_status)
 	volatile struct grant_entry_v1 *e = &v1_of(&dom_a)[9];
 	static const int16_t want[] = {
 		GNTST_bad_page, GNTST_bad_page, GNTST_bad_page, GNTST_bad_page, GNTST_bad_page, GNTST_bad_domain,
-		GNTST_bad_domain, GNTST_bad_domain, GNTST_general_error, GNTST_general_error, GNTST_okay,
-		GNTST_bad_page,
+		GNTST_general_error, GNTST_bad_domain, GNTST_general_error, GNTST_general_error, GNTST_general_error,
+		GNTST_okay, GNTST_bad_page,
 	};
 	const unsigned int n = sizeof(want) / sizeof(want[0]);
 
 	ck_assert_int_eq(get_page(&frame_table[busy], &dom_b, false), 0);
 	ck_assert_int_eq(get_page_and_type(&frame_table[typed], &dom_b, PAGE_TYPE_L1), 0);
-	e->domid = dom_b.domid;
-	e->flags = GTF_accept_transfer;
+	grant_v1(&dom_a, 9, dom_b.domid, 0x4321, GTF_accept_transfer);
+	grant_v1(&dom_a, 11, dom_b.domid, 0, GTF_accept_transfer | GTF_transfer_completed);	/* stale */
+	grant_v1(&dom_a, 12, 77, 0, GTF_accept_transfer);	/* for someone else */
 	put_transfer(&t[0], theirs, dom_a.domid, 9);	/* not the caller's frame */
 	put_transfer(&t[1], 0xfffffffffull, dom_a.domid, 9);	/* no such frame */
 	put_transfer(&t[2], busy, dom_a.domid, 9);		/* still referenced */
 	put_transfer(&t[3], typed, dom_a.domid, 9);		/* a page table */
 	put_transfer(&t[4], busy, 77, 9);			/* bad page beats bad domain */
 	put_transfer(&t[5], give, 77, 9);
-	put_transfer(&t[6], give, dom_b.domid, 9);		/* to itself */
-	put_transfer(&t[7], give, DOMID_SELF, 9);
+	put_transfer(&t[6], give, dom_b.domid, 9);		/* to itself: its own entry 9 accepts nothing */
+	put_transfer(&t[7], give, DOMID_SELF, 9);		/* DOMID_SELF names no receiver */
 	put_transfer(&t[8], give, dom_a.domid, 512);		/* ref past the receiver's table */
-	put_transfer(&t[9], give, dom_a.domid, 10);		/* not an accept_transfer entry */
-	put_transfer(&t[10], give, dom_a.domid, 9);
-	put_transfer(&t[11], give, dom_a.domid, 9);		/* no longer the caller's */
+	put_transfer(&t[9], give, dom_a.domid, 11);		/* forged: flags not exactly accept_transfer */
+	put_transfer(&t[10], give, dom_a.domid, 12);		/* names another domain */
+	put_transfer(&t[11], give, dom_a.domid, 9);
+	put_transfer(&t[12], give, dom_a.domid, 9);		/* no longer the caller's */
 	ck_assert_int_eq(gnttab_op(GNTTABOP_transfer, va, n), 0);
 	for (unsigned int i = 0; i < n; i++)
 		ck_assert_msg(t[i].status == want[i], "element %u: status %d, want %d", i, t[i].status, want[i]);
 	ck_assert(frame_owner_of(give) == &dom_a.mem);
 	ck_assert_uint_eq(e->frame, give);
-	ck_assert(e->flags & GTF_transfer_completed);
+	ck_assert_uint_eq(e->flags, GTF_accept_transfer | GTF_transfer_committed | GTF_transfer_completed);
+	ck_assert_uint_eq(given_away_gfn, 0x4321);
+	ck_assert_uint_eq(v1_of(&dom_a)[11].flags, GTF_accept_transfer | GTF_transfer_completed);
 	ck_assert(frame_owner_of(busy) == &dom_b.mem);
 	ck_assert_uint_eq(pvt_gen(busy), 1);
 	ck_assert_uint_eq(arch_given_away, 1);
 	put_page(&frame_table[busy]);
 	put_page_and_type(&frame_table[typed]);
+	ck_assert(pvt_unused(busy) && pvt_unused(typed));
+}
+END_TEST
+
+/* A domain may be its own receiver (Xen allows it): the frame stays, the entry completes, the M2P gets the gfn. */
+START_TEST(test_transfer_self)
+{
+	mfn_t give = pvt_alloc(&dom_b);
+	uint64_t frames = frame_owner_frames(&dom_b.mem);
+	struct gnttab_transfer *t = ghost(gva(0, 0));
+
+	grant_v1(&dom_b, 3, dom_b.domid, 0x77, GTF_accept_transfer);
+	put_transfer(t, give, dom_b.domid, 3);
+	ck_assert_int_eq(gnttab_op(GNTTABOP_transfer, gva(0, 0), 1), 0);
+	ck_assert_int_eq(t->status, GNTST_okay);
+	ck_assert(frame_owner_of(give) == &dom_b.mem);
+	ck_assert_uint_eq(frame_owner_frames(&dom_b.mem), frames);
+	ck_assert_uint_eq(v1_of(&dom_b)[3].frame, give);
+	ck_assert_uint_eq(given_away_gfn, 0x77);
+	ck_assert(pvt_unused(give));
+	ck_assert_int_eq(frame_audit(), 0);
+}
+END_TEST
+
+/* A receiver that is dying, or at its memory limit: GNTST_general_error, the page stays with the sender. */
+START_TEST(test_transfer_receiver_refuses)
+{
+	mfn_t give = pvt_alloc(&dom_b);
+	struct gnttab_transfer *t = ghost(gva(0, 0));
+
+	grant_v1(&dom_a, 9, dom_b.domid, 0, GTF_accept_transfer);
+	frame_owner_set_max(&dom_a.mem, frame_owner_frames(&dom_a.mem));
+	put_transfer(t, give, dom_a.domid, 9);
+	ck_assert_int_eq(gnttab_op(GNTTABOP_transfer, gva(0, 0), 1), 0);
+	ck_assert_int_eq(t->status, GNTST_general_error);
+	ck_assert_uint_eq(v1_of(&dom_a)[9].flags, GTF_accept_transfer);
+	frame_owner_set_max(&dom_a.mem, T_FRAMES);
+	dom_a.state = DOM_DYING;
+	put_transfer(t, give, dom_a.domid, 9);
+	ck_assert_int_eq(gnttab_op(GNTTABOP_transfer, gva(0, 0), 1), 0);
+	ck_assert_int_eq(t->status, GNTST_general_error);
+	ck_assert_uint_eq(v1_of(&dom_a)[9].flags, GTF_accept_transfer);
+	dom_a.state = 0;
+	ck_assert(frame_owner_of(give) == &dom_b.mem);
+	ck_assert(pvt_unused(give));
+	ck_assert_uint_eq(arch_given_away, 0);
 }
 END_TEST
 
@@ -979,6 +1043,8 @@ static Suite *grant_op_suite(void)
 	tcase_add_test(tc, test_versions);
 	tcase_add_test(tc, test_swap_status);
 	tcase_add_test(tc, test_transfer_status);
+	tcase_add_test(tc, test_transfer_self);
+	tcase_add_test(tc, test_transfer_receiver_refuses);
 	tcase_add_test(tc, test_cache_flush_errors);
 	suite_add_tcase(s, tc);
 	return s;

@@ -174,10 +174,10 @@ void gnttab_arch_flush(struct domain *d)
 	flush_tlb_domain(d);
 }
 
-/* The M2P no longer names a pseudo-physical frame of the sender; the receiver sets its own. */
-void gnttab_arch_page_given_away(struct domain *d, mfn_t mfn)
+/* The M2P names the receiver's pseudo-physical frame (the one its entry gave), as Xen sets it for a PV receiver. */
+void gnttab_arch_page_given_away(struct domain *d, mfn_t mfn, uint64_t gfn)
 {
-	m2p_set(mfn, M2P_INVALID);
+	m2p_set(mfn, gfn);
 	gnttab_arch_flush(d);
 }
 
