@@ -54,8 +54,12 @@ static mfn_t slot_of(struct domain *d, uint64_t host_addr, uint32_t flags, unsig
  */
 static bool swap_in(struct domain *d, mfn_t l1, unsigned int index, uint64_t val, uint64_t *old)
 {
-	/* contains_pte names any machine address: only a frame of the table is read (the swap checks it is d's L1). */
-	if (!mfn_valid(l1))
+	/*
+	 * contains_pte names any machine address: only a frame typed as an L1
+	 * table is read (RAM, never device memory); the swap then checks it is
+	 * one of d's, under its own references.
+	 */
+	if (!mfn_valid(l1) || page_type_of(mfn_to_page(l1)) != PAGE_TYPE_L1)
 		return false;
 	for (unsigned int tries = 0; tries < 4; tries++) {
 		*old = __atomic_load_n(&((const uint64_t *)mfn_to_virt(l1))[index], __ATOMIC_ACQUIRE);
