@@ -14,6 +14,7 @@ target_link_libraries(test_grant PRIVATE Threads::Threads)
 # grant_table_op's decoding (hv/common/grant_op.c) over the same core, with fake guest memory, preemption and arch glue.
 skiff_unit_test(test_grant_op
   ${CMAKE_CURRENT_LIST_DIR}/test_grant_op.c
+  ${CMAKE_CURRENT_LIST_DIR}/grant_op_harness.c
   ${CMAKE_CURRENT_LIST_DIR}/test_pv_mm_util.c
   ${CMAKE_CURRENT_LIST_DIR}/host_mm.c
   ${PROJECT_SOURCE_DIR}/hv/common/frame.c
