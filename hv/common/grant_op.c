@@ -461,13 +461,28 @@ static long op_copy(uint64_t uop, uint64_t count)
  * belongs to the receiver. Unlike Xen, a transfer that fails after this
  * leaves the page with the sender instead of freeing it.
  */
+/*
+ * No live receiver: Xen finds a dying domain by id and refuses it as a
+ * receiver with GNTST_general_error; only an id naming no domain (or
+ * DOMID_SELF) is GNTST_bad_domain. A dying domain's table is never touched.
+ */
+static int receiver_gone(domid_t domid)
+{
+	struct domain *z = domain_find_any(domid);
+
+	if (!z)
+		return GNTST_bad_domain;
+	domain_put(z);
+	return GNTST_general_error;
+}
+
 static int transfer_one(struct domain *d, const struct gnttab_transfer *op)
 {
 	mfn_t mfn = (mfn_t)op->mfn, head;
 	struct page_info *pg;
 	struct domain *e;
 	unsigned int order;
-	uint64_t zero = 0;
+	uint64_t zero = 0, gfn;
 	int st;
 
 	if (!mfn_valid(mfn) || frame_owner_of(mfn) != &d->mem)
@@ -486,18 +501,19 @@ static int transfer_one(struct domain *d, const struct gnttab_transfer *op)
 	}
 	/* The page is checked first, as in Xen, so a busy page says bad_page whatever the target. */
 	e = domain_find(op->domid);
-	if (!e || !e->grant_table || e == d) {
+	if (!e || !e->grant_table) {
 		if (e)
 			domain_put(e);
 		put_page(pg);
-		return GNTST_bad_domain;
+		return e ? GNTST_bad_domain : receiver_gone(op->domid);
 	}
-	st = gnttab_transfer_commit(e, op->ref, d, mfn);
+	/* e may be d itself: Xen lets a domain accept its own page back through its own entry. */
+	st = gnttab_transfer_commit(e, op->ref, d, mfn, &gfn);
 	domain_put(e);
 	if (st == GNTST_okay) {
 		/* The frame keeps its contents (that is the point) but loses its old type history. */
 		__atomic_store_n(&pg->type_info, 0, __ATOMIC_RELEASE);
-		gnttab_arch_page_given_away(d, mfn);
+		gnttab_arch_page_given_away(d, mfn, gfn);
 	}
 	put_page(pg);
 	return st;

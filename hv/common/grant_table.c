@@ -88,6 +88,13 @@ static unsigned int per_frame(const struct grant_table *gt)
 	return gt->version == 2 ? V2_PER_FRAME : V1_PER_FRAME;
 }
 
+/* log2 of per_frame: every copy and map indexes with it, and a divide is slow (and an emulator's helper call). */
+static unsigned int per_frame_shift(const struct grant_table *gt)
+{
+	_Static_assert(V1_PER_FRAME == 1u << 9 && V2_PER_FRAME == 1u << 8, "entries per frame are powers of two");
+	return gt->version == 2 ? 8 : 9;
+}
+
 static uint64_t grant_allowance(unsigned int max_frames, unsigned int max_maptrack_frames)
 {
 	return (uint64_t)max_frames * (PAGE_SIZE + sizeof(struct gnttab_active) * V1_PER_FRAME) +
@@ -311,10 +318,10 @@ bool gnttab_is_guest_frame(struct domain *d, mfn_t mfn)
 
 static void *shared_entry(struct grant_table *gt, grant_ref_t ref)
 {
-	unsigned int pf = per_frame(gt);
-	uint8_t *page = mfn_to_virt(gt->shared[ref / pf]);
+	unsigned int sh = per_frame_shift(gt);
+	uint8_t *page = mfn_to_virt(gt->shared[ref >> sh]);
 
-	return page + (ref % pf) * (gt->version == 2 ? 16u : 8u);
+	return page + (ref & ((1u << sh) - 1)) * (gt->version == 2 ? 16u : 8u);
 }
 
 static uint16_t *status_entry(struct grant_table *gt, grant_ref_t ref)
@@ -326,9 +333,9 @@ static uint16_t *status_entry(struct grant_table *gt, grant_ref_t ref)
 
 static struct gnttab_active *active_of(struct grant_table *gt, grant_ref_t ref)
 {
-	unsigned int pf = per_frame(gt);
+	unsigned int sh = per_frame_shift(gt);
 
-	return &gt->active[ref / pf][ref % pf];
+	return &gt->active[ref >> sh][ref & ((1u << sh) - 1)];
 }
 
 /*
@@ -734,7 +741,7 @@ int gnttab_swap(struct domain *d, grant_ref_t a, grant_ref_t b)
  * owner, and the entry gets the frame and GTF_transfer_completed, in that
  * order. A failure after the commit takes the commit back.
  */
-int gnttab_transfer_commit(struct domain *e, grant_ref_t ref, struct domain *from, mfn_t mfn)
+int gnttab_transfer_commit(struct domain *e, grant_ref_t ref, struct domain *from, mfn_t mfn, uint64_t *gfn)
 {
 	struct grant_table *gt = gt_of(e);
 	spin_lock(&gt->lock);
@@ -746,19 +753,26 @@ int gnttab_transfer_commit(struct domain *e, grant_ref_t ref, struct domain *fro
 	w = shared_entry(gt, ref);
 	old = __atomic_load_n(w, __ATOMIC_ACQUIRE);
 	do {
-		if ((old & (GTF_type_mask | GTF_transfer_committed)) != GTF_accept_transfer ||
-		    (domid_t)(old >> 16) != from->domid)
+		/* Exactly GTF_accept_transfer, as Xen: any other bit (a stale completed flag too) refuses. */
+		if ((uint16_t)old != GTF_accept_transfer || (domid_t)(old >> 16) != from->domid)
 			goto out;
 	} while (!__atomic_compare_exchange_n(w, &old, old | GTF_transfer_committed, false, __ATOMIC_ACQ_REL,
 					      __ATOMIC_ACQUIRE));
-	if (!frame_reassign(mfn, &from->mem, &e->mem)) {
+	/* A domain may transfer to itself (Xen allows it): the frame stays where it is. */
+	if (e != from && !frame_reassign(mfn, &from->mem, &e->mem)) {
 		__atomic_fetch_and(w, ~(uint32_t)GTF_transfer_committed, __ATOMIC_SEQ_CST);
 		goto out;
 	}
-	if (gt->version == 2)
-		__atomic_store_n((uint64_t *)(void *)((uint8_t *)w + 8), (uint64_t)mfn, __ATOMIC_RELEASE);
-	else
+	/* The frame the receiver wrote is the pseudo-physical frame it wants the page at (its M2P entry). */
+	if (gt->version == 2) {
+		uint64_t *f = (uint64_t *)(void *)((uint8_t *)w + 8);
+
+		*gfn = __atomic_load_n(f, __ATOMIC_ACQUIRE);
+		__atomic_store_n(f, (uint64_t)mfn, __ATOMIC_RELEASE);
+	} else {
+		*gfn = __atomic_load_n(w + 1, __ATOMIC_ACQUIRE);
 		__atomic_store_n(w + 1, (uint32_t)mfn, __ATOMIC_RELEASE);
+	}
 	__atomic_fetch_or(w, GTF_transfer_completed, __ATOMIC_SEQ_CST);
 	rc = GNTST_okay;
 out:

@@ -40,3 +40,14 @@ security_test(grants_trans --status ok
   --reject "cpu[0-9]+ E: " --reject "HYPERVISOR (CRASH|PANIC)"
   -- --cpus 2 --mem 256 --timeout 200
      --modules "${SEC_GUEST_DIR}/grant_trans.elf,${SEC_GUEST_DIR}/grant_trans.elf @mem=16M")
+# GNTTABOP_transfer at another domain (issue 10): dom0 gives away domU1's frame, its own pages into
+# forged, foreign, stale and full entries, 512 foreign frames at once; only Xen's refusals come back,
+# domU1's page and entries end unchanged, dom0 keeps its pages, every frame returned.
+security_guest(grant_xfer ${SEC_SRC}/grants/grant_xfer.c)
+security_test(grants_xfer --status ok
+  --expect "\\(d0 dom0\\) Test result: SUCCESS"
+  --expect "\\(d1 domU1\\) Test result: SUCCESS"
+  --expect "all domains have shut down \\(dom0: poweroff\\).*every frame returned"
+  --reject "cpu[0-9]+ E: " --reject "HYPERVISOR (CRASH|PANIC)"
+  -- --cpus 2 --mem 256 --timeout 200
+     --modules "${SEC_GUEST_DIR}/grant_xfer.elf,${SEC_GUEST_DIR}/grant_xfer.elf @mem=16M")

@@ -397,27 +397,34 @@ START_TEST(test_transfer_commit)
 {
 	mfn_t page = pvt_alloc(&dom_a), page2 = pvt_alloc(&dom_a);
 	volatile struct grant_entry_v1 *t = v1_of(&dom_b);
-	uint64_t a_before = frame_owner_frames(&dom_a.mem), b_before = frame_owner_frames(&dom_b.mem);
+	uint64_t a_before = frame_owner_frames(&dom_a.mem), b_before = frame_owner_frames(&dom_b.mem), gfn = 0;
 
-	ck_assert_int_eq(gnttab_transfer_commit(&dom_b, 9, &dom_a, page), GNTST_general_error);	/* invalid */
+	ck_assert_int_eq(gnttab_transfer_commit(&dom_b, 9, &dom_a, page, &gfn), GNTST_general_error);	/* invalid */
 	grant_v1(&dom_b, 9, dom_a.domid, 0, GTF_permit_access);
-	ck_assert_int_eq(gnttab_transfer_commit(&dom_b, 9, &dom_a, page), GNTST_general_error);
+	ck_assert_int_eq(gnttab_transfer_commit(&dom_b, 9, &dom_a, page, &gfn), GNTST_general_error);
 	grant_v1(&dom_b, 9, 77, 0, GTF_accept_transfer);
-	ck_assert_int_eq(gnttab_transfer_commit(&dom_b, 9, &dom_a, page), GNTST_general_error);
-	ck_assert_int_eq(gnttab_transfer_commit(&dom_b, 4096, &dom_a, page), GNTST_general_error);
-	grant_v1(&dom_b, 9, dom_a.domid, 0, GTF_accept_transfer);
-	ck_assert_int_eq(gnttab_transfer_commit(&dom_b, 9, &dom_a, page), GNTST_okay);
+	ck_assert_int_eq(gnttab_transfer_commit(&dom_b, 9, &dom_a, page, &gfn), GNTST_general_error);
+	ck_assert_int_eq(gnttab_transfer_commit(&dom_b, 4096, &dom_a, page, &gfn), GNTST_general_error);
+	/* Any flag beside GTF_accept_transfer refuses (Xen compares the whole word): a stale completed bit, readonly. */
+	grant_v1(&dom_b, 9, dom_a.domid, 0, GTF_accept_transfer | GTF_transfer_completed);
+	ck_assert_int_eq(gnttab_transfer_commit(&dom_b, 9, &dom_a, page, &gfn), GNTST_general_error);
+	grant_v1(&dom_b, 9, dom_a.domid, 0, GTF_accept_transfer | GTF_readonly);
+	ck_assert_int_eq(gnttab_transfer_commit(&dom_b, 9, &dom_a, page, &gfn), GNTST_general_error);
+	ck_assert(frame_owner_of(page) == &dom_a.mem);
+	grant_v1(&dom_b, 9, dom_a.domid, 0x1234, GTF_accept_transfer);
+	ck_assert_int_eq(gnttab_transfer_commit(&dom_b, 9, &dom_a, page, &gfn), GNTST_okay);
 	ck_assert_uint_eq(t[9].flags, GTF_accept_transfer | GTF_transfer_committed | GTF_transfer_completed);
 	ck_assert_uint_eq(t[9].frame, page);
+	ck_assert_uint_eq(gfn, 0x1234);	/* the receiver's frame number, for the M2P */
 	ck_assert(frame_owner_of(page) == &dom_b.mem);
 	ck_assert_uint_eq(frame_owner_frames(&dom_a.mem), a_before - 1);
 	ck_assert_uint_eq(frame_owner_frames(&dom_b.mem), b_before + 1);
 	/* Committed already: a second transfer into the same entry is refused. */
-	ck_assert_int_eq(gnttab_transfer_commit(&dom_b, 9, &dom_a, page2), GNTST_general_error);
+	ck_assert_int_eq(gnttab_transfer_commit(&dom_b, 9, &dom_a, page2, &gfn), GNTST_general_error);
 	/* A receiver at its limit: refused, and the commit is taken back. */
 	frame_owner_set_max(&dom_b.mem, frame_owner_frames(&dom_b.mem));
 	grant_v1(&dom_b, 10, dom_a.domid, 0, GTF_accept_transfer);
-	ck_assert_int_eq(gnttab_transfer_commit(&dom_b, 10, &dom_a, page2), GNTST_general_error);
+	ck_assert_int_eq(gnttab_transfer_commit(&dom_b, 10, &dom_a, page2, &gfn), GNTST_general_error);
 	ck_assert_uint_eq(t[10].flags, GTF_accept_transfer);
 	ck_assert(frame_owner_of(page2) == &dom_a.mem);
 	ck_assert_int_eq(frame_audit(), 0);

@@ -34,24 +34,31 @@ void flush_answer(void)
 void flush_tlb_mask(uint64_t mask)
 {
 	struct percpu *me = this_cpu();
-	uint64_t ticket[64] = { 0 };
+	uint64_t ticket[64], sent = 0;
 
+	/*
+	 * Only the CPUs in the mask are visited, and only the tickets taken are
+	 * kept: every grant unmap batch comes here, mostly for this CPU alone.
+	 */
+	if (nr_cpus_possible < 64)
+		mask &= (1ULL << nr_cpus_possible) - 1;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* the page-table change before the tickets */
-	for (unsigned int c = 0; c < nr_cpus_possible && c < 64; c++) {
+	for (uint64_t m = mask & ~(1ULL << me->cpu_id); m; m &= m - 1) {
+		unsigned int c = (unsigned int)__builtin_ctzll(m);
 		struct percpu *pc = cpu_table[c];
 
-		if (!(mask & (1ULL << c)) || !pc || !pc->online || pc == me)
+		if (!pc || !pc->online)
 			continue;
 		ticket[c] = __atomic_add_fetch(&pc->flush_req, 1, __ATOMIC_SEQ_CST);
+		sent |= 1ULL << c;
 		apic_send_ipi(pc->apic_id, VEC_IPI);
 	}
 	if (mask & (1ULL << me->cpu_id))
 		flush_tlb_local_all();
-	for (unsigned int c = 0; c < nr_cpus_possible && c < 64; c++) {
+	for (; sent; sent &= sent - 1) {
+		unsigned int c = (unsigned int)__builtin_ctzll(sent);
 		struct percpu *pc = cpu_table[c];
 
-		if (!ticket[c])
-			continue;
 		while (__atomic_load_n(&pc->flush_done, __ATOMIC_ACQUIRE) < ticket[c]) {
 			flush_answer();
 			cpu_relax();

@@ -125,14 +125,16 @@ unsigned int gnttab_nr_entries(struct domain *d);
 /* d's own grant or status frame: with shared_info, the only hypervisor frames d's L1 entries may map. */
 bool gnttab_is_guest_frame(struct domain *d, mfn_t mfn);
 /*
- * Receiver's half of GNTTABOP_transfer: commits ref of e (an accept_transfer
- * entry naming from), moves mfn (an unreferenced order-0 frame of from that
- * the caller has locked) to e, fills in the frame and completes the entry.
- * GNTST_okay or GNTST_general_error with nothing changed.
+ * Receiver's half of GNTTABOP_transfer: commits ref of e (an entry whose
+ * flags are exactly GTF_accept_transfer, naming from), moves mfn (an
+ * unreferenced order-0 frame of from that the caller has locked) to e
+ * (e may be from itself), fills in the frame and completes the entry;
+ * *gfn gets the frame number the receiver had written there. GNTST_okay or
+ * GNTST_general_error with nothing changed.
  */
-int gnttab_transfer_commit(struct domain *e, grant_ref_t ref, struct domain *from, mfn_t mfn);
-/* Arch: the sender's M2P entry of a frame it gave away, and its TLBs (hv/arch/.../grant_map.c). */
-void gnttab_arch_page_given_away(struct domain *d, mfn_t mfn);
+int gnttab_transfer_commit(struct domain *e, grant_ref_t ref, struct domain *from, mfn_t mfn, uint64_t *gfn);
+/* Arch: a frame given away (by d) gets the receiver's gfn in the M2P, as Xen for PV; d's TLBs are flushed. */
+void gnttab_arch_page_given_away(struct domain *d, mfn_t mfn, uint64_t gfn);
 /* GNTST_okay, GNTST_bad_gntref, or GNTST_general_error (an entry in use). */
 int gnttab_swap(struct domain *d, grant_ref_t a, grant_ref_t b);
 

@@ -168,12 +168,16 @@ typedef uint16_t grant_status_t;
  *   GNTST_bad_gntref). In a v1 entry GTF_sub_page means nothing to copy
  *   (whole frame) but map refuses it; type GTF_transitive is v2 only.
  * GNTTABOP_transfer: in mfn (a page of the caller nothing maps, pins or
- *   types), domid, ref (the receiver's GTF_accept_transfer entry naming the
- *   caller); out status. The page and its charge move to the receiver,
- *   which must be under its memory limit; the entry gets the frame and
- *   GTF_transfer_committed | GTF_transfer_completed. Busy or foreign page:
- *   GNTST_bad_page; no such receiver: GNTST_bad_domain; entry or limit
- *   refused: GNTST_general_error (the page stays with the caller).
+ *   types), domid, ref (the receiver's entry, flags exactly
+ *   GTF_accept_transfer, naming the caller); out status. The page and its
+ *   charge move to the receiver (which may be the caller itself), which
+ *   must be under its memory limit; the M2P entry of the page becomes the
+ *   frame number the entry held, the entry gets the machine frame and
+ *   GTF_transfer_committed | GTF_transfer_completed. Checked in this order:
+ *   busy, foreign or missing page: GNTST_bad_page; no such receiver
+ *   (DOMID_SELF too): GNTST_bad_domain; a dying receiver, the entry or
+ *   the limit refused: GNTST_general_error (the page stays with the caller,
+ *   where Xen 4.17 frees it).
  * GNTTABOP_swap_grant_ref: in ref_a, ref_b of the caller's own table; out
  *   status. Past the table: GNTST_bad_gntref; either in use:
  *   GNTST_general_error.

@@ -76,15 +76,28 @@ reset_stack_and_jump:
 	xor	%ebp, %ebp
 	jmp	*%rsi
 
-/* Copies between hypervisor and guest memory; returns the number of bytes NOT copied (a fault stops it). */
+/*
+ * Copies between hypervisor and guest memory; returns the number of bytes
+ * NOT copied (a fault stops it; a word straddling the faulting page is not
+ * copied in part). Words first: an emulator runs a rep move one element per
+ * step, and every hypercall argument comes through here.
+ */
 	.globl	raw_copy
 raw_copy:
 	mov	%rdx, %rcx
-1:	rep movsb
+	shr	$3, %rcx
+1:	rep movsq
+	mov	%edx, %ecx
+	and	$7, %ecx
+2:	rep movsb
 	xor	%eax, %eax
 	ret
-2:	mov	%rcx, %rax
+3:	and	$7, %edx
+	lea	(%rdx, %rcx, 8), %rax
+	ret
+4:	mov	%rcx, %rax
 	ret
 	.section .ex_table, "a"
 	.balign 8
-	.quad	1b, 2b
+	.quad	1b, 3b
+	.quad	2b, 4b

@@ -48,6 +48,28 @@ static mfn_t slot_of(struct domain *d, uint64_t host_addr, uint32_t flags, unsig
 }
 
 /*
+ * Installs val in slot index of L1 table l1, and says what it replaced in
+ * *old: the swap is made against the value read (A/D aside), so that value
+ * is the one replaced. Another vCPU's update in between makes it try again.
+ */
+static bool swap_in(struct domain *d, mfn_t l1, unsigned int index, uint64_t val, uint64_t *old)
+{
+	/*
+	 * contains_pte names any machine address: only a frame typed as an L1
+	 * table is read (RAM, never device memory); the swap then checks it is
+	 * one of d's, under its own references.
+	 */
+	if (!mfn_valid(l1) || page_type_of(mfn_to_page(l1)) != PAGE_TYPE_L1)
+		return false;
+	for (unsigned int tries = 0; tries < 4; tries++) {
+		*old = __atomic_load_n(&((const uint64_t *)mfn_to_virt(l1))[index], __ATOMIC_ACQUIRE);
+		if (pv_mm_grant_swap_l1(d, l1, index, val, old) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
  * As Xen for PV: present, accessed, dirty, user (the 64-bit PV kernel runs
  * at CPL3, so application_map changes nothing), RW unless readonly.
  */
@@ -58,7 +80,7 @@ int gnttab_arch_map(struct domain *d, struct domain *granter, uint64_t host_addr
 	struct page_info *pg = mfn_to_page(mfn);
 	unsigned int index;
 	mfn_t l1 = slot_of(d, host_addr, flags, &index);
-	uint64_t val = (mfn << PAGE_SHIFT) | PV_PTE_P | PV_PTE_US | PV_PTE_A | PV_PTE_D | (rw ? PV_PTE_RW : 0);
+	uint64_t val = (mfn << PAGE_SHIFT) | PV_PTE_P | PV_PTE_US | PV_PTE_A | PV_PTE_D | (rw ? PV_PTE_RW : 0), old;
 
 	if (l1 == MFN_INVALID)
 		return GNTST_general_error;
@@ -69,17 +91,23 @@ int gnttab_arch_map(struct domain *d, struct domain *granter, uint64_t host_addr
 		put_page(pg);
 		return GNTST_general_error;
 	}
-	if (pv_mm_grant_swap_l1(d, l1, index, val, NULL) != 0) {
+	if (!swap_in(d, l1, index, val, &old)) {
 		if (rw)
 			put_page_type(pg);
 		put_page(pg);
 		return GNTST_general_error;
 	}
-	/* The slot may have held a translation (a fresh one cannot be cached, an old one can). */
-	if (!(flags & GNTMAP_contains_pte))
-		invlpg((void *)host_addr);
-	else
-		flush_tlb_local_all();
+	/*
+	 * Only a present entry can be cached: a slot that was empty needs no
+	 * flush (an emulator's invlpg can throw away its whole TLB, and most
+	 * maps go to empty slots).
+	 */
+	if (old & PV_PTE_P) {
+		if (!(flags & GNTMAP_contains_pte))
+			invlpg((void *)host_addr);
+		else
+			flush_tlb_local_all();
+	}
 	*pte = val;
 	*pte_maddr = (l1 << PAGE_SHIFT) | ((uint64_t)index << 3);
 	return GNTST_okay;
@@ -150,10 +178,10 @@ void gnttab_arch_flush(struct domain *d)
 	flush_tlb_domain(d);
 }
 
-/* The M2P no longer names a pseudo-physical frame of the sender; the receiver sets its own. */
-void gnttab_arch_page_given_away(struct domain *d, mfn_t mfn)
+/* The M2P names the receiver's pseudo-physical frame (the one its entry gave), as Xen sets it for a PV receiver. */
+void gnttab_arch_page_given_away(struct domain *d, mfn_t mfn, uint64_t gfn)
 {
-	m2p_set(mfn, M2P_INVALID);
+	m2p_set(mfn, gfn);
 	gnttab_arch_flush(d);
 }
 
