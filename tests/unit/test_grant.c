@@ -439,7 +439,7 @@ END_TEST
  */
 struct race {
 	volatile bool stop, pinned, revoked;
-	unsigned long pins, revokes, violations;
+	volatile unsigned long pins, revokes, violations;	/* read by the main thread while running */
 	unsigned int version;
 	mfn_t page;
 };
@@ -547,7 +547,11 @@ static void run_race(unsigned int version)
 	regrant(&r);
 	pthread_create(&a, NULL, race_mapper, &r);
 	pthread_create(&b, NULL, race_revoker, &r);
-	for (int i = 0; i < 200 && (r.pins < 20000 || r.revokes < 20000); i++) {
+	/*
+	 * Until every side has run enough, not for a fixed time: on a loaded machine one thread can get no CPU
+	 * for seconds. The bound only stops a test that cannot progress (60 s, under Check's 120 s).
+	 */
+	for (int i = 0; i < 6000 && (r.pins < 20000 || r.revokes < 20000); i++) {
 		struct timespec ts = { 0, 10000000 };
 
 		nanosleep(&ts, NULL);
@@ -735,7 +739,7 @@ END_TEST
 struct trans_race {
 	mfn_t own, other;
 	volatile bool stop, revoked, pinned;
-	unsigned long pins, trans_pins, revokes, violations;
+	volatile unsigned long pins, trans_pins, revokes, violations;	/* read by the main thread while running */
 };
 
 static void *trans_race_copier(void *arg)
@@ -822,7 +826,12 @@ START_TEST(test_transitive_race)
 	grant_trans(&dom_a, 10, dom_b.domid, dom_b.domid, 20, 0);
 	pthread_create(&a, NULL, trans_race_copier, &r);
 	pthread_create(&b, NULL, trans_race_granter, &r);
-	for (int i = 0; i < 200 && (r.pins < 20000 || r.revokes < 20000); i++) {
+	/*
+	 * Until every side has run enough, not for a fixed time: on a loaded machine one thread can get no CPU
+	 * for seconds. The bound only stops a test that cannot progress (60 s, under Check's 120 s).
+	 */
+	for (int i = 0; i < 6000 && (r.pins < 20000 || r.revokes < 20000 || r.trans_pins <= 100 ||
+				     r.pins - r.trans_pins <= 100); i++) {
 		struct timespec ts = { 0, 10000000 };
 
 		nanosleep(&ts, NULL);
