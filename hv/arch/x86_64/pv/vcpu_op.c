@@ -14,6 +14,7 @@
 #include <hv/pv_mm.h>
 #include <hv/time.h>
 #include <hv/timer.h>
+#include <hv/vcpu_context.h>
 #include <pvabi/arch_x86_64.h>
 #include <pvabi/errno.h>
 #include <pvabi/sched.h>
@@ -296,16 +297,16 @@ static long register_vcpu_info(struct vcpu *v, uint64_t arg)
 /* VCPUOP_initialise: Xen reads the context first (-EFAULT), then refuses a vCPU with no vcpu_info to deliver into. */
 static long vcpu_initialise(struct vcpu *v, uint64_t cmd, uint64_t vcpuid, uint64_t arg)
 {
-	struct vcpu_guest_context *c;
+	struct vcpu_ctx_plan *p;
 	long rc;
 
 	if (!v->vcpu_info)
 		return -XEN_EINVAL;
-	c = hv_zalloc(sizeof(*c));
-	if (!c)
+	p = hv_zalloc(sizeof(*p));
+	if (!p)
 		return -XEN_ENOMEM;
-	rc = copy_from_guest(c, arg, sizeof(*c)) < 0 ? -XEN_EFAULT : pv_vcpu_set_context(v, c);
-	hv_free(c);
+	rc = copy_from_guest(&p->c, arg, sizeof(p->c)) < 0 ? -XEN_EFAULT : pv_vcpu_initialise(v, p);
+	hv_free(p);
 	if (rc == -XEN_ERESTART)
 		return hypercall_create_continuation(__HYPERVISOR_vcpu_op, cmd, vcpuid, arg, 0, 0);
 	return rc;
