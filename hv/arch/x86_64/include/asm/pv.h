@@ -69,6 +69,7 @@ void pv_deliver_upcall(struct vcpu *v, struct cpu_regs *r);
 void pv_update_time(struct vcpu *v);
 void pv_domain_time_init(struct domain *d);
 void pv_runstate_change(struct vcpu *v, int state, bool publish);
+void pv_runstate_switch_out(struct vcpu *v);
 /* On entry to guest kernel mode: writes a runstate update that user page tables kept out. */
 void pv_runstate_publish_pending(struct vcpu *v);
 /* vCPU timers (pv/vcpu_op.c): created with the vCPU, killed before it is freed, moved with it between CPUs. */
