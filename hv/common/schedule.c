@@ -118,6 +118,7 @@ void vcpu_pause_flag_set(struct vcpu *v, uint32_t flag)
 
 	if (!old)
 		sched_sleep(&policy, &v->sched);
+	arch_vcpu_runstate_sync(v);
 	spin_unlock_irqrestore(&v->pause_lock, f);
 	if (!old)
 		resched_vcpu_cpu(v);
@@ -130,6 +131,8 @@ void vcpu_pause_flag_clear(struct vcpu *v, uint32_t flag)
 	int kick = -1;
 	bool woke = (old & flag) && !(old & ~flag) && sched_wake_kick(&policy, &v->sched, &kick);
 
+	/* A woken vCPU is runnable from now, not from when a CPU takes it (as Xen: steal time starts here). */
+	arch_vcpu_runstate_sync(v);
 	spin_unlock_irqrestore(&v->pause_lock, f);
 	if (woke)
 		kick_cpu(kick);

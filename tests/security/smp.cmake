@@ -24,3 +24,17 @@ security_test(vcpu_ctx_attack --status ok
   --reject "HYPERVISOR (CRASH|PANIC)" --reject "FAIL: " --reject "still referenced" --reject "still charged"
   -- --cpus 3 --mem 512 --timeout 120
      --modules "${SEC_HEARTBEAT} secs=8 maxgap=30000,${SEC_GUEST_DIR}/vcpu_ctx_attack.elf @mem=32M @vcpus=3")
+
+# Blocked vCPUs woken late (issue 16): 4 vCPUs on 2 CPUs sleep on one-shot timers and wake each other by IPI,
+# beside the heartbeat; no wake-up may come 2 s late and no vCPU may stall.
+security_guest(wake_late ${SEC_SRC}/smp/wake_late.c ${SEC_SRC}/guests/sec_util.c ${SEC_SRC}/guests/pf_probe.S)
+security_test(wake_late --status ok
+  --expect "\\(d0 dom0\\) heartbeat: done: .*corruption: none"
+  --expect "\\(d0 dom0\\) Test result: SUCCESS"
+  --expect "boot: d1 has 4 vCPUs"
+  --expect "\\(d1 domU1\\) wake_late: [1-9][0-9]* polls, worst lateness"
+  --expect "\\(d1 domU1\\) Test result: SUCCESS"
+  --expect "all domains have shut down \\(dom0: poweroff\\).*every frame returned"
+  --reject "HYPERVISOR (CRASH|PANIC)" --reject "FAIL: "
+  -- --cpus 2 --mem 512 --timeout 120
+     --modules "${SEC_HEARTBEAT} secs=22 maxgap=30000,${SEC_GUEST_DIR}/wake_late.elf @mem=32M @vcpus=4 secs=20")

@@ -234,6 +234,8 @@ long domain_watchdog_op(struct domain *d, uint32_t id, uint32_t timeout);
 /* Pause reasons (VPF_*): a vCPU runs only while none is set. Safe from any CPU. */
 void vcpu_pause_flag_set(struct vcpu *v, uint32_t flag);
 void vcpu_pause_flag_clear(struct vcpu *v, uint32_t flag);
+/* Arch: under v's pause lock after its flags changed, v's runstate follows them if v is on no CPU (Xen's wake and sleep). */
+void arch_vcpu_runstate_sync(struct vcpu *v);
 
 const char *shutdown_reason_name(unsigned int reason);
 

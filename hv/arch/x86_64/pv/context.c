@@ -189,8 +189,7 @@ void context_switch(struct vcpu *prev, struct vcpu *next)
 	if (prev) {
 		save_vcpu(pc, prev);
 		/* Published while prev's page tables are still loaded: the area is a guest VA. */
-		pv_runstate_change(prev, prev->pause_flags & VPF_BLOCKED ? RUNSTATE_blocked :
-				   prev->pause_flags ? RUNSTATE_offline : RUNSTATE_runnable, true);
+		pv_runstate_switch_out(prev);
 		pv_timers_switch_out(prev);
 		__atomic_store_n(&prev->on_cpu, false, __ATOMIC_RELEASE);
 	}

@@ -7,16 +7,13 @@
 #include <hv/domain.h>
 #include <hv/hypercall.h>
 #include <hv/log.h>
+#include <hv/vcpu_context.h>
 #include <pvabi/arch_x86_64.h>
 #include <pvabi/errno.h>
 
 #define DR6_DEFAULT		0xffff0ff0ULL	/* reset value; bits 0-3 and 13-15 report, 16 is active-low */
-#define DR6_RESERVED_ZERO	0x1000ULL
 #define DR7_DEFAULT		0x400ULL
-#define DR7_RESERVED_ZERO	0xd800ULL	/* bits 11, 12, 14, 15 */
-#define DR7_GD			0x2000ULL
 #define DR7_ENABLES		0xffULL		/* L0 G0 ... L3 G3 */
-#define DR7_RW_IO		2u
 #define DR7_RW_EXEC		0u
 
 #define DR_ACCESSORS(n)								\
@@ -63,35 +60,16 @@ void pv_debugreg_switch_out(const struct vcpu *v)
 		write_dr7(0);
 }
 
-/*
- * As Xen 4.17 (conformance test debugreg): 4 and 5 are 6 and 7 (a PV
- * guest's CR4.DE is clear); breakpoints only at guest addresses; %dr7 may
- * not set GD (the hypervisor touches the registers), enable an I/O
- * breakpoint (CR4.DE is clear) or use its upper half. Reserved bits are
- * forced as the CPU forces them.
- */
+/* 4 and 5 are 6 and 7 (a PV guest's CR4.DE is clear); the rule itself is shared with the vCPU context's decode. */
 long pv_debugreg_set(struct vcpu *v, unsigned int reg, uint64_t value)
 {
+	int rc;
+
 	if (reg == 4 || reg == 5)
 		reg += 2;
-	if (reg > 7)
-		return -XEN_ENODEV;
-	if (reg < 4) {
-		if (!is_canonical(value) || !is_canonical(value + 7) ||
-		    (value + 7 >= HYPERVISOR_VIRT_START && value < HYPERVISOR_VIRT_END))
-			return -XEN_EPERM;
-	} else if (reg == 6) {
-		value = (uint32_t)((value & ~DR6_RESERVED_ZERO) | DR6_DEFAULT);
-	} else {
-		if (value >> 32)
-			return -XEN_EINVAL;
-		if (value & DR7_GD)
-			return -XEN_EPERM;
-		for (unsigned int bp = 0; bp < 4 && (value & DR7_ENABLES); bp++)
-			if (dr7_rw(value, bp) == DR7_RW_IO)
-				return -XEN_EPERM;
-		value = (value & ~DR7_RESERVED_ZERO) | DR7_DEFAULT;
-	}
+	rc = vcpu_debugreg_check(reg, &value);
+	if (rc)
+		return rc;
 	v->arch.debugreg[reg] = value;
 	if (v == current_vcpu() && reg != 6) {
 		write_dr7(0);

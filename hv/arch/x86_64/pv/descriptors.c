@@ -61,7 +61,7 @@ static void gdt_frame_fixup(mfn_t mfn)
  * any is fixed up. On success each of the n frames holds a SEGDESC
  * reference for the caller; on failure none does and nothing changed
  * (Xen 4.17 fixes up the frames it validated before the bad one: stricter
- * here, on purpose). Shared by set_gdt and VCPUOP_initialise.
+ * here, on purpose). Shared by set_gdt and the vCPU context (pv/vcpu_context.c).
  */
 int pv_gdt_prepare(struct domain *d, const mfn_t *frames, uint64_t entries)
 {
@@ -141,7 +141,8 @@ long do_update_descriptor(uint64_t maddr, uint64_t desc, uint64_t a3, uint64_t a
 	return 0;
 }
 
-static bool read_gdt_desc(const struct vcpu *v, uint16_t sel, uint64_t *desc)
+/* A descriptor of the GDT made of frames (entries long), as iretq or a segment load would read it. */
+static bool read_desc(const mfn_t *frames, unsigned int entries, uint16_t sel, uint64_t *desc)
 {
 	unsigned int idx = sel >> 3;
 
@@ -151,18 +152,24 @@ static bool read_gdt_desc(const struct vcpu *v, uint16_t sel, uint64_t *desc)
 		*desc = 0;	/* the flat selectors are checked by value */
 		return sel == FLAT_RING3_CS64 || sel == FLAT_RING3_CS32 || sel == FLAT_RING3_SS64;
 	}
-	if (idx >= v->arch.gdt_ents)
+	if (idx >= entries)
 		return false;
-	*desc = ((const uint64_t *)mfn_to_virt(v->arch.gdt_frames[idx / 512]))[idx % 512];
+	*desc = ((const uint64_t *)mfn_to_virt(frames[idx / 512]))[idx % 512];
 	return true;
 }
 
+static bool read_gdt_desc(const struct vcpu *v, uint16_t sel, uint64_t *desc)
+{
+	return read_desc(v->arch.gdt_frames, v->arch.gdt_ents, sel, desc);
+}
+
 /* The checks iretq makes, done first: a guest must never make the hypervisor's iretq fault. */
-bool pv_iret_selectors_ok(const struct vcpu *v, uint16_t cs, uint16_t ss)
+bool pv_gdt_iret_selectors_ok(const mfn_t *frames, unsigned int entries, uint16_t cs, uint16_t ss)
 {
 	uint64_t c, s;
 
-	if ((cs & 3) != 3 || (ss & 3) != 3 || !read_gdt_desc(v, cs, &c) || !read_gdt_desc(v, ss, &s))
+	if ((cs & 3) != 3 || (ss & 3) != 3 || !read_desc(frames, entries, cs, &c) ||
+	    !read_desc(frames, entries, ss, &s))
 		return false;
 	if (cs < FIRST_RESERVED_GDT_BYTE &&
 	    ((c & (3ULL << 43)) != (3ULL << 43) || !(c & (1ULL << 47)) || ((c >> 45) & 3) != 3))
@@ -172,6 +179,11 @@ bool pv_iret_selectors_ok(const struct vcpu *v, uint16_t cs, uint16_t ss)
 	     ((s >> 45) & 3) != 3))
 		return false;	/* present writable data segment, DPL 3 */
 	return true;
+}
+
+bool pv_iret_selectors_ok(const struct vcpu *v, uint16_t cs, uint16_t ss)
+{
+	return pv_gdt_iret_selectors_ok(v->arch.gdt_frames, v->arch.gdt_ents, cs, ss);
 }
 
 /* A data selector ring 3 may load into GS (set_segment_base GS_USER_SEL): its 32-bit base, or false. */

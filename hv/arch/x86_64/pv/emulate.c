@@ -72,9 +72,20 @@ static void cpuid_policy(uint32_t leaf, uint32_t sub, uint32_t *a, uint32_t *b, 
 		*c &= ~((1u << 3) | (1u << 5) | (1u << 6) | (1u << 7) | (1u << 8) | (1u << 17) |
 			(1u << 21) | (1u << 24) | (1u << 26) | (1u << 27) | (1u << 28));
 		*c |= 1u << 31;
-		/* No PSE, MCE, APIC, MTRR, MCA, PSE36, DS, ACPI, TM, PBE: the hypervisor owns them. */
-		*d &= ~((1u << 3) | (1u << 7) | (1u << 9) | (1u << 12) | (1u << 14) | (1u << 17) |
+		/*
+		 * No PSE, MCE, MTRR, MCA, PSE36, DS, ACPI, TM, PBE: the hypervisor
+		 * owns them. APIC stays, as Xen 4.17 shows it to PV guests: without
+		 * it Linux takes its no-op APIC driver, whose APIC ids disagree with
+		 * its Xen one's ("[Firmware Bug]: APIC id mismatch" per secondary).
+		 * Initial APIC id 0 on every vCPU, as Xen gives a PV guest (only HVM
+		 * vCPUs get their own); the host CPU's id meant nothing to the guest.
+		 */
+		*d &= ~((1u << 3) | (1u << 7) | (1u << 12) | (1u << 14) | (1u << 17) |
 			(1u << 21) | (1u << 22) | (1u << 29) | (1u << 31));
+		*b &= 0x00ffffffu;
+		break;
+	case 0xb:
+		*a = *b = *c = *d = 0;	/* no x2APIC topology, as Xen 4.17 for PV */
 		break;
 	case 7:
 		/* Only plain user-level extensions: BMI1, BMI2, ERMS, RDSEED, ADX, SHA. */

@@ -1,4 +1,4 @@
-/* A PV vCPU's whole context from a vcpu_guest_context (SKIFF_DOMCTL_setvcpucontext), checked as VCPUOP_initialise would; the domctl's other arch parts. */
+/* A PV vCPU's whole context, for VCPUOP_initialise and SKIFF_DOMCTL_setvcpucontext alike: one decode, one take of the frames, one commit that cannot fail; the domctl's other arch parts. */
 #include <asm/domain.h>
 #include <asm/pv.h>
 #include <asm/x86.h>
@@ -16,175 +16,219 @@
 #include <pvabi/errno.h>
 #include <pvabi/vcpu.h>
 
-#define RFLAGS_KEEP	0x00000cd5ULL	/* CF PF AF ZF SF TF DF OF, as the return to guest keeps them */
-#define RFLAGS_IF	0x200ULL
-#define MXCSR_OFF	24
+#define FXSAVE_MXCSR_MASK	28
 
-/* Everything decided before anything of the vCPU changes; the references taken are the plan's until committed. */
-struct ctx_plan {
-	struct vcpu_guest_context c;
-	mfn_t l4, l4_user;		/* each holds a general and an L4 type reference once taken */
-	mfn_t gdt[PV_GDT_MAX_FRAMES];	/* SEGDESC references once gdt_taken */
-	bool gdt_taken;
-	uint64_t debugreg[8];
-};
-
-/* Xen's xen_pfn_to_cr3 for x86_64: the frame in bits 12 and up, nothing below. */
-static int take_root(struct domain *d, uint64_t cr3, mfn_t *out)
+/* The CPU's MXCSR_MASK: an FXRSTOR of a bit outside it would #GP in the hypervisor. */
+static uint32_t mxcsr_mask(void)
 {
-	mfn_t mfn = cr3 >> PAGE_SHIFT;
+	static uint32_t mask;
+	uint8_t area[512] __aligned(16);
+	uint64_t cr0;
+
+	if (mask)
+		return mask;
+	memset(area, 0, sizeof(area));
+	cr0 = read_cr0();
+	__asm__ volatile("clts; fxsaveq %0" : "=m"(area));
+	write_cr0(cr0);
+	memcpy(&mask, &area[FXSAVE_MXCSR_MASK], sizeof(mask));
+	if (!mask)
+		mask = 0xffbf;		/* the architectural default when the CPU reports none */
+	return mask;
+}
+
+/*
+ * A page-table root of d. The guest's VCPUOP_initialise may name a tree not
+ * yet validated (as Xen; validating it may be preempted: -XEN_ERESTART, and
+ * nothing is held). A builder's domctl has no continuation: its roots must
+ * be pinned, so they are whole and validated already.
+ */
+static int take_root(struct domain *d, mfn_t mfn, enum vcpu_ctx_caller who)
+{
 	struct page_info *pg;
 	uint64_t t;
+	int rc;
 
-	if ((cr3 & ~PAGE_MASK) || !mfn_valid(mfn) || frame_owner_of(mfn) != &d->mem)
+	if (!mfn_valid(mfn) || frame_owner_of(mfn) != &d->mem)
 		return -XEN_EINVAL;
 	pg = mfn_to_page(mfn);
-	t = __atomic_load_n(&pg->type_info, __ATOMIC_ACQUIRE);
-	/* Pinned, so the guest's tables are whole and validated now; our reference keeps them so. */
-	if (page_type_of(pg) != PAGE_TYPE_L4 || !(t & PGT_PINNED) || !(t & PGT_VALIDATED))
-		return -XEN_EINVAL;
-	if (get_page_and_type(pg, d, PAGE_TYPE_L4) < 0)
-		return -XEN_EINVAL;
-	*out = mfn;
+	if (who == VCPU_CTX_DOMCTL) {
+		t = __atomic_load_n(&pg->type_info, __ATOMIC_ACQUIRE);
+		if (page_type_of(pg) != PAGE_TYPE_L4 || !(t & PGT_PINNED) || !(t & PGT_VALIDATED))
+			return -XEN_EINVAL;
+	}
+	rc = get_page_and_type(pg, d, PAGE_TYPE_L4);
+	if (rc < 0)
+		return rc == -XEN_ERESTART && who == VCPU_CTX_INITIALISE ? rc : -XEN_EINVAL;
 	return 0;
 }
 
-static void plan_release(struct ctx_plan *p)
+/* Gives back whatever the plan still holds: after a refusal, or what a commit did not take over. */
+static void ctx_release(struct vcpu_ctx_plan *p)
 {
-	if (p->l4 != MFN_INVALID)
-		put_page_and_type(mfn_to_page(p->l4));
-	if (p->l4_user != MFN_INVALID)
-		put_page_and_type(mfn_to_page(p->l4_user));
 	if (p->gdt_taken)
 		pv_gdt_abandon(p->gdt, p->c.gdt_ents);
-	p->l4 = p->l4_user = MFN_INVALID;
-	p->gdt_taken = false;
+	if (p->l4_user_taken)
+		put_page_and_type(mfn_to_page(p->l4_user));
+	if (p->l4_taken)
+		put_page_and_type(mfn_to_page(p->l4));
+	p->gdt_taken = p->l4_user_taken = p->l4_taken = false;
 }
 
-/* Debug registers through the same checks as set_debugreg, on a scratch vCPU that never runs. */
-static int plan_debugregs(struct ctx_plan *p)
-{
-	struct vcpu *scratch = hv_zalloc(sizeof(*scratch));
-	int rc = 0;
-
-	if (!scratch)
-		return -XEN_ENOMEM;
-	pv_debugreg_init(scratch);
-	for (unsigned int i = 0; i < 8 && !rc; i++)
-		if (i != 4 && i != 5 && pv_debugreg_set(scratch, i, p->c.debugreg[i]) < 0)
-			rc = -XEN_EINVAL;
-	memcpy(p->debugreg, scratch->arch.debugreg, sizeof(p->debugreg));
-	hv_free(scratch);
-	return rc;
-}
-
-static int plan_check(struct domain *d, struct ctx_plan *p)
+/* Every reference the context needs, and the selectors against the GDT it brings; all or nothing. */
+static int ctx_take(struct domain *d, struct vcpu_ctx_plan *p, enum vcpu_ctx_caller who)
 {
 	const struct vcpu_guest_context *c = &p->c;
-	int rc = vcpu_context_check_fields(c);
+	int rc;
 
-	if (rc)
-		return rc;
-	rc = plan_debugregs(p);
-	if (rc)
-		return rc;
-	rc = take_root(d, c->ctrlreg[3], &p->l4);
-	if (!rc && c->ctrlreg[1])
-		rc = take_root(d, c->ctrlreg[1], &p->l4_user);
+	rc = take_root(d, p->l4, who);
+	p->l4_taken = rc == 0;
+	if (!rc && p->l4_user != MFN_INVALID) {
+		rc = take_root(d, p->l4_user, who);
+		p->l4_user_taken = rc == 0;
+	}
 	if (!rc) {
-		for (unsigned int i = 0; i < (c->gdt_ents + 511) / 512; i++)
-			p->gdt[i] = c->gdt_frames[i];
 		rc = pv_gdt_prepare(d, p->gdt, c->gdt_ents);
 		p->gdt_taken = rc == 0;
 	}
+	/* v never ran on this GDT: iretq must not fault on the selectors it starts with. */
+	if (!rc && !pv_gdt_iret_selectors_ok(p->gdt, (unsigned int)c->gdt_ents, (uint16_t)c->user_regs.cs,
+					     (uint16_t)c->user_regs.ss))
+		rc = -XEN_EINVAL;
 	if (rc)
-		plan_release(p);
+		ctx_release(p);
 	return rc;
 }
 
-/* Under d->lock with the vCPU off every CPU: nothing here can fail. Returns the old base pointers to drop. */
-static void plan_commit(struct vcpu *v, struct ctx_plan *p, mfn_t old[2])
+static void commit_regs(struct vcpu *v, const struct vcpu_ctx_plan *p)
 {
-	const struct vcpu_guest_context *c = &p->c;
-	const struct cpu_user_regs *u = &c->user_regs;
-	struct arch_vcpu *a = &v->arch;
-	struct cpu_regs *r = &a->regs;
-	uint16_t fcw = 0x037f;
-	uint32_t mxcsr = 0x1f80;
+	const struct cpu_user_regs *u = &p->c.user_regs;
+	struct cpu_regs *r = &v->arch.regs;
 
 	memset(r, 0, sizeof(*r));
-	r->r15 = u->r15, r->r14 = u->r14, r->r13 = u->r13, r->r12 = u->r12;
-	r->r11 = u->r11, r->r10 = u->r10, r->r9 = u->r9, r->r8 = u->r8;
-	r->rbp = u->rbp, r->rdi = u->rdi, r->rsi = u->rsi, r->rdx = u->rdx;
-	r->rcx = u->rcx, r->rbx = u->rbx, r->rax = u->rax;
+	r->r15 = u->r15; r->r14 = u->r14; r->r13 = u->r13; r->r12 = u->r12;
+	r->r11 = u->r11; r->r10 = u->r10; r->r9 = u->r9; r->r8 = u->r8;
+	r->rbp = u->rbp; r->rdi = u->rdi; r->rsi = u->rsi; r->rdx = u->rdx;
+	r->rcx = u->rcx; r->rbx = u->rbx; r->rax = u->rax;
 	r->rip = u->rip;
 	r->rsp = u->rsp;
-	r->cs = FLAT_KERNEL_CS;
-	r->ss = FLAT_KERNEL_SS;
-	r->rflags = (u->rflags & RFLAGS_KEEP) | RFLAGS_IF;
-	a->kernel_mode = true;
-	old[0] = a->guest_table;
-	old[1] = a->guest_table_user;
-	a->guest_table = p->l4;
-	a->guest_table_user = p->l4_user;
-	pv_l4_kernel_base(v->domain, p->l4);
-	p->l4 = p->l4_user = MFN_INVALID;
-	pv_gdt_commit(v, p->gdt, c->gdt_ents);
-	p->gdt_taken = false;
+	r->cs = u->cs;
+	r->ss = u->ss;
+	r->rflags = p->rflags;
+	v->arch.iopl = p->iopl;
+}
+
+static void commit_entries(struct vcpu *v, const struct vcpu_ctx_plan *p)
+{
+	const struct vcpu_guest_context *c = &p->c;
+	struct arch_vcpu *a = &v->arch;
+
 	for (unsigned int i = 0; i < 256; i++) {
 		const struct trap_info *t = &c->trap_ctxt[i];
 
-		a->traps[i] = (struct pv_trap_entry){ t->address, (uint16_t)(t->cs | 3), t->flags };
+		a->traps[i] = (struct pv_trap_entry){ t->address, t->cs, t->flags };
 	}
 	a->event_callback = c->event_callback_eip;
-	a->failsafe_callback = c->failsafe_callback_eip;
-	a->syscall_callback = c->syscall_callback_eip;
 	a->event_mask = true;
+	a->failsafe_callback = c->failsafe_callback_eip;
 	a->failsafe_mask = c->flags & VGCF_failsafe_disables_events;
+	a->syscall_callback = c->syscall_callback_eip;
 	a->syscall_mask = c->flags & VGCF_syscall_disables_events;
-	a->kernel_ss = (uint16_t)(c->kernel_ss | 3);
+	a->kernel_ss = (uint16_t)c->kernel_ss;
 	a->kernel_sp = c->kernel_sp;
 	a->fs_base = c->fs_base;
 	a->gs_base_kernel = c->gs_base_kernel;
 	a->gs_base_user = c->gs_base_user;
+	a->guest_ts = p->guest_ts;
+	a->kernel_mode = p->kernel_mode;
+	memcpy(a->fpu, c->fpu_ctxt, sizeof(a->fpu));
 	memcpy(a->debugreg, p->debugreg, sizeof(a->debugreg));
-	if (c->flags & VGCF_i387_valid) {
-		memcpy(a->fpu, c->fpu_ctxt, sizeof(a->fpu));
-	} else {
-		memset(a->fpu, 0, sizeof(a->fpu));
-		memcpy(&a->fpu[0], &fcw, 2);
-		memcpy(&a->fpu[MXCSR_OFF], &mxcsr, 4);
-	}
-	a->guest_ts = false;
+}
+
+/*
+ * Cannot fail: v is off every CPU and nothing else writes its context (the
+ * claim, or d->lock with the domain paused). The plan's references become
+ * v's; the roots v had are returned in old[] for the caller to drop outside
+ * any lock (a last reference may release a whole tree). guest_table is
+ * published last (release): VCPUOP_up reads it (acquire), so v never runs
+ * on half a context.
+ */
+static void ctx_commit(struct vcpu *v, struct vcpu_ctx_plan *p, mfn_t old[2])
+{
+	struct arch_vcpu *a = &v->arch;
+
+	commit_regs(v, p);
+	commit_entries(v, p);
+	pv_gdt_commit(v, p->gdt, p->c.gdt_ents);
+	old[0] = a->guest_table;
+	old[1] = a->guest_table_user;
+	a->guest_table_user = p->l4_user;
+	pv_l4_kernel_base(v->domain, p->l4);
+	__atomic_store_n(&a->guest_table, p->l4, __ATOMIC_RELEASE);
+	p->gdt_taken = p->l4_user_taken = p->l4_taken = false;
+}
+
+static void drop_old_roots(const mfn_t old[2])
+{
+	for (unsigned int i = 0; i < 2; i++)
+		if (old[i] != MFN_INVALID)
+			put_page_and_type(mfn_to_page(old[i]));
+}
+
+/* Under v's claim: who may initialise is settled first (Xen: -EEXIST before any check). */
+static int initialise_claimed(struct vcpu *v, struct vcpu_ctx_plan *p)
+{
+	mfn_t old[2];
+	int rc;
+
+	if (__atomic_load_n(&v->arch.guest_table, __ATOMIC_ACQUIRE) != MFN_INVALID)
+		return -XEN_EEXIST;
+	rc = vcpu_context_decode(p, VCPU_CTX_INITIALISE, mxcsr_mask());
+	if (!rc)
+		rc = ctx_take(v->domain, p, VCPU_CTX_INITIALISE);
+	if (rc)
+		return rc;
+	ctx_commit(v, p, old);
+	drop_old_roots(old);		/* none: v was never initialised */
+	return 0;
+}
+
+int pv_vcpu_initialise(struct vcpu *v, struct vcpu_ctx_plan *p)
+{
+	bool idle = false;
+	int rc;
+
+	if (!__atomic_compare_exchange_n(&v->arch.ctx_claim, &idle, true, false, __ATOMIC_ACQUIRE,
+					 __ATOMIC_RELAXED))
+		return -XEN_EBUSY;
+	rc = initialise_claimed(v, p);
+	__atomic_store_n(&v->arch.ctx_claim, false, __ATOMIC_RELEASE);
+	return rc;
 }
 
 long arch_domctl_setvcpucontext(struct domain *d, struct vcpu *v, uint64_t ctxt)
 {
-	struct ctx_plan *p = hv_zalloc(sizeof(*p));
+	struct vcpu_ctx_plan *p = hv_zalloc(sizeof(*p));
 	mfn_t old[2] = { MFN_INVALID, MFN_INVALID };
 	unsigned long f;
 	long rc;
 
 	if (!p)
 		return -XEN_ENOMEM;
-	p->l4 = p->l4_user = MFN_INVALID;
-	if (copy_from_guest(&p->c, ctxt, sizeof(p->c)) < 0) {
-		hv_free(p);
-		return -XEN_EFAULT;
-	}
-	rc = plan_check(d, p);
+	rc = copy_from_guest(&p->c, ctxt, sizeof(p->c)) < 0 ? -XEN_EFAULT : 0;
+	if (!rc)
+		rc = vcpu_context_decode(p, VCPU_CTX_DOMCTL, mxcsr_mask());
+	if (!rc)
+		rc = ctx_take(d, p, VCPU_CTX_DOMCTL);
 	if (!rc) {
 		f = spin_lock_irqsave(&d->lock);
 		rc = domctl_vcpu_context_settable(v);
 		if (!rc)
-			plan_commit(v, p, old);
+			ctx_commit(v, p, old);
 		spin_unlock_irqrestore(&d->lock, f);
-		plan_release(p);
+		ctx_release(p);		/* everything, when v could not take it */
 	}
-	/* Outside the lock: an old base pointer's last reference may release a whole tree. */
-	for (unsigned int i = 0; i < 2; i++)
-		if (old[i] != MFN_INVALID)
-			put_page_and_type(mfn_to_page(old[i]));
+	drop_old_roots(old);
 	hv_free(p);
 	return rc;
 }

@@ -14,6 +14,7 @@
 #include <hv/pv_mm.h>
 #include <hv/time.h>
 #include <hv/timer.h>
+#include <hv/vcpu_context.h>
 #include <pvabi/arch_x86_64.h>
 #include <pvabi/errno.h>
 #include <pvabi/sched.h>
@@ -148,23 +149,96 @@ static long register_time_area(struct vcpu *v, uint64_t arg)
 	return 0;
 }
 
-/* Called when the vCPU goes on (running) or off a CPU (runnable, blocked or offline). */
-void pv_runstate_change(struct vcpu *v, int state, bool publish)
+/*
+ * Two kinds of writer change v's runstate: v's own CPU when it switches v in
+ * or out, and a CPU changing v's pause flags while v is on no CPU
+ * (arch_vcpu_runstate_sync). They exclude each other by taking the
+ * sequence count from even to odd; readers (runstate_read) only retry.
+ * Leaf lock: taken with interrupts off, under v's pause lock or in a switch.
+ */
+static void runstate_write_begin(struct vcpu *v)
+{
+	uint32_t seq;
+
+	for (;;) {
+		seq = __atomic_load_n(&v->arch.runstate_seq, __ATOMIC_RELAXED);
+		if (!(seq & 1) && __atomic_compare_exchange_n(&v->arch.runstate_seq, &seq, seq + 1, false,
+							      __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+			return;
+		cpu_relax();
+	}
+}
+
+static void runstate_write_end(struct vcpu *v)
+{
+	__atomic_fetch_add(&v->arch.runstate_seq, 1, __ATOMIC_SEQ_CST);
+}
+
+static void runstate_set(struct vcpu *v, int state)
 {
 	uint64_t now = (uint64_t)time_now_ns();
 
-	/* Odd while the fields change: another vCPU's get_runstate_info retries (runstate_read). */
-	__atomic_fetch_add(&v->arch.runstate_seq, 1, __ATOMIC_ACQ_REL);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (!v->arch.runstate.state_entry_time)
 		v->arch.runstate.state_entry_time = now;
-	v->arch.runstate.time[v->arch.runstate.state & 3] += now - v->arch.runstate.state_entry_time;
+	if (now > v->arch.runstate.state_entry_time)
+		v->arch.runstate.time[v->arch.runstate.state & 3] += now - v->arch.runstate.state_entry_time;
 	v->arch.runstate.state = state;
 	v->arch.runstate.state_entry_time = now;
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	__atomic_fetch_add(&v->arch.runstate_seq, 1, __ATOMIC_ACQ_REL);
+}
+
+/* Called when the vCPU goes on a CPU (running). */
+void pv_runstate_change(struct vcpu *v, int state, bool publish)
+{
+	runstate_write_begin(v);
+	runstate_set(v, state);
+	runstate_write_end(v);
 	if (publish)
 		runstate_publish(v);
+}
+
+/*
+ * v leaves this CPU: runnable, blocked or offline by its pause flags, read
+ * under the write lock. A flag change that came before saw v running and
+ * left it to us, so it must be in what we read (arch_vcpu_runstate_sync).
+ */
+void pv_runstate_switch_out(struct vcpu *v)
+{
+	uint32_t flags;
+
+	runstate_write_begin(v);
+	flags = __atomic_load_n(&v->pause_flags, __ATOMIC_ACQUIRE);
+	runstate_set(v, flags & VPF_BLOCKED ? RUNSTATE_blocked : flags ? RUNSTATE_offline : RUNSTATE_runnable);
+	runstate_write_end(v);
+	runstate_publish(v);
+}
+
+/*
+ * As Xen's vcpu_wake and vcpu_sleep: a vCPU that is not running whose last
+ * pause flag went is runnable at once (blocked or offline before), one that
+ * gained a flag while queued is offline, and one blocked that is no longer
+ * blocked but still paused is offline. A running vCPU is left to its CPU's
+ * switch out, which reads the flags after they changed (both under the
+ * write lock). The guest's runstate area is written at v's next switch in:
+ * it is a VA in v's page tables, not in the ones loaded here.
+ */
+void arch_vcpu_runstate_sync(struct vcpu *v)
+{
+	uint32_t flags;
+	int state, want;
+
+	runstate_write_begin(v);
+	flags = __atomic_load_n(&v->pause_flags, __ATOMIC_ACQUIRE);
+	state = want = v->arch.runstate.state;
+	if (!flags && (state == RUNSTATE_blocked || state == RUNSTATE_offline))
+		want = RUNSTATE_runnable;
+	else if (flags && state == RUNSTATE_runnable)
+		want = RUNSTATE_offline;
+	else if (flags && state == RUNSTATE_blocked && !(flags & VPF_BLOCKED))
+		want = RUNSTATE_offline;
+	/* Never from running: want stays state, as no rule above starts from it. */
+	if (want != state)
+		runstate_set(v, want);
+	runstate_write_end(v);
 }
 
 /*
@@ -296,16 +370,16 @@ static long register_vcpu_info(struct vcpu *v, uint64_t arg)
 /* VCPUOP_initialise: Xen reads the context first (-EFAULT), then refuses a vCPU with no vcpu_info to deliver into. */
 static long vcpu_initialise(struct vcpu *v, uint64_t cmd, uint64_t vcpuid, uint64_t arg)
 {
-	struct vcpu_guest_context *c;
+	struct vcpu_ctx_plan *p;
 	long rc;
 
 	if (!v->vcpu_info)
 		return -XEN_EINVAL;
-	c = hv_zalloc(sizeof(*c));
-	if (!c)
+	p = hv_zalloc(sizeof(*p));
+	if (!p)
 		return -XEN_ENOMEM;
-	rc = copy_from_guest(c, arg, sizeof(*c)) < 0 ? -XEN_EFAULT : pv_vcpu_set_context(v, c);
-	hv_free(c);
+	rc = copy_from_guest(&p->c, arg, sizeof(p->c)) < 0 ? -XEN_EFAULT : pv_vcpu_initialise(v, p);
+	hv_free(p);
 	if (rc == -XEN_ERESTART)
 		return hypercall_create_continuation(__HYPERVISOR_vcpu_op, cmd, vcpuid, arg, 0, 0);
 	return rc;

@@ -69,6 +69,7 @@ void pv_deliver_upcall(struct vcpu *v, struct cpu_regs *r);
 void pv_update_time(struct vcpu *v);
 void pv_domain_time_init(struct domain *d);
 void pv_runstate_change(struct vcpu *v, int state, bool publish);
+void pv_runstate_switch_out(struct vcpu *v);
 /* On entry to guest kernel mode: writes a runstate update that user page tables kept out. */
 void pv_runstate_publish_pending(struct vcpu *v);
 /* vCPU timers (pv/vcpu_op.c): created with the vCPU, killed before it is freed, moved with it between CPUs. */
@@ -87,17 +88,19 @@ void pv_gdt_commit(struct vcpu *v, const mfn_t *frames, uint64_t entries);
 void pv_hypercall_page_fill(void *page);
 void pv_show_gdt(struct percpu *pc, const struct vcpu *v);
 bool pv_iret_selectors_ok(const struct vcpu *v, uint16_t cs, uint16_t ss);
+/* The same against a GDT not yet v's: frames prepared for entries descriptors. */
+bool pv_gdt_iret_selectors_ok(const mfn_t *frames, unsigned int entries, uint16_t cs, uint16_t ss);
 bool pv_user_data_selector(const struct vcpu *v, uint16_t sel, uint64_t *base);
 
 /*
- * VCPUOP_initialise's work (vcpu_initialise.c): checks a whole
- * vcpu_guest_context as Xen does, then gives it to v, which must be down
- * and never initialised (-EEXIST otherwise). 0, -XEN_EINVAL, -XEN_EEXIST,
+ * VCPUOP_initialise's work (vcpu_context.c): p->c as the guest gave it is
+ * decoded and checked as Xen does, then given to v, which must be down and
+ * never initialised (-EEXIST otherwise). 0, -XEN_EINVAL, -XEN_EEXIST,
  * -XEN_EBUSY (another initialise of v runs) or -XEN_ERESTART (page-table
  * validation was preempted: nothing taken, call again).
  */
-struct vcpu_guest_context;
-int pv_vcpu_set_context(struct vcpu *v, const struct vcpu_guest_context *c);
+struct vcpu_ctx_plan;
+int pv_vcpu_initialise(struct vcpu *v, struct vcpu_ctx_plan *p);
 
 /*
  * Foreign mappings (foreign.c). pv_foreign_owner: the domain a foreigndom
