@@ -23,7 +23,7 @@ static inline bool regs_from_guest(const struct cpu_regs *r)
 /* Per-CPU: syscall MSRs and the stub that finds the hypervisor stack without a free register. */
 void pv_cpu_init(struct percpu *pc);
 
-void pv_syscall(struct cpu_regs *r);
+bool pv_syscall(struct cpu_regs *r);	/* true: return with sysretq */
 bool exit_to_guest_work(struct cpu_regs *r);
 /* A fault from guest ring 3 (traps are bounced in a later issue; today the domain crashes). */
 void pv_guest_trap(struct cpu_regs *r);
