@@ -381,53 +381,89 @@ bool hypercall_preempt_check(void)
 	return this_cpu()->need_resched;
 }
 
-/* A fault in the guest: emulate what the ABI says the hypervisor emulates, deliver the rest. */
+/* ptwr emulation with its TSC cost counted (hypercall_profile). */
+static __attribute__((noinline)) bool pv_ptwr_profiled(struct vcpu *v, struct cpu_regs *r)
+{
+	uint64_t t0 = rdtsc();
+	bool done = pv_emulate_ptwr(v, r, read_cr2());
+
+	if (done)
+		v->domain->ptwr_cycles += rdtsc() - t0;
+	return done;
+}
+
+/* int n through a gate the hardware refused (#GP, error code IDT form). */
+static __attribute__((noinline)) void pv_refused_int(struct vcpu *v, struct cpu_regs *r)
+{
+	/* n comes from the instruction: QEMU TCG scales the vector in the error code by 16. */
+	uint8_t insn[2];
+	unsigned int n = (unsigned int)(r->error_code >> 3) & 255;
+
+	if (copy_from_guest(insn, r->rip, 2) == 0 && insn[0] == 0xcd)
+		n = insn[1];
+	pv_software_interrupt(v, r, n, false);
+}
+
+/* A fault in the guest: emulate what the ABI says the hypervisor emulates, deliver the rest. #PF first: the common one. */
 void pv_guest_trap(struct cpu_regs *r)
 {
 	struct vcpu *v = this_cpu()->curr;
+	bool done;
 
-	if (r->vector == 6 && pv_emulate_cpuid_prefix(v, r))
-		return;
-	if (r->vector == 1)
-		pv_debug_trap_guest(v);
-	if (r->vector == 13 && r->error_code == 0 && pv_emulate_op(v, r))
-		return;
-	if (r->vector < 32)
-		v->domain->trap_count[r->vector]++;
-	if (r->vector == 14) {
-		bool profile = hv_cmdline.hypercall_profile;
-		uint64_t t0 = profile ? rdtsc() : 0;
-		bool done = pv_emulate_ptwr(v, r, read_cr2());
-
+	switch (r->vector) {
+	case 14:
+		v->domain->trap_count[14]++;
+		done = unlikely(hv_cmdline.hypercall_profile) ? pv_ptwr_profiled(v, r) :
+			pv_emulate_ptwr(v, r, read_cr2());
 		if (done) {
 			v->domain->ptwr_count++;
-			if (profile)
-				v->domain->ptwr_cycles += rdtsc() - t0;
 			return;
 		}
-	}
-	if (r->vector == 7) {
-		/* Real TS is only ever set on the guest's behalf: it gets its #NM once, as after clts. */
-		bool wanted = v->arch.guest_ts;
-
-		pv_set_guest_ts(v, false);
-		if (!wanted)
+		break;
+	case 6:
+		if (pv_emulate_cpuid_prefix(v, r))
 			return;
-	}
-	if (r->vector == 13 && (r->error_code & 3) == 2) {
-		/*
-		 * int n through a gate the hardware refused. n comes from the
-		 * instruction: QEMU TCG scales the vector in the error code by 16.
-		 */
-		uint8_t insn[2];
-		unsigned int n = (unsigned int)(r->error_code >> 3) & 255;
-
-		if (copy_from_guest(insn, r->rip, 2) == 0 && insn[0] == 0xcd)
-			n = insn[1];
-		pv_software_interrupt(v, r, n, false);
-		return;
+		v->domain->trap_count[6]++;
+		break;
+	case 1:
+		pv_debug_trap_guest(v);
+		v->domain->trap_count[1]++;
+		break;
+	case 13:
+		if (r->error_code == 0 && pv_emulate_op(v, r))
+			return;
+		v->domain->trap_count[13]++;
+		if ((r->error_code & 3) == 2) {
+			pv_refused_int(v, r);
+			return;
+		}
+		break;
+	case 7:
+		v->domain->trap_count[7]++;
+		/* Real TS is only ever set on the guest's behalf: it gets its #NM once, as after clts. */
+		if (!v->arch.guest_ts) {
+			pv_set_guest_ts(v, false);
+			return;
+		}
+		pv_set_guest_ts(v, false);
+		break;
+	default:
+		if (r->vector < 32)
+			v->domain->trap_count[r->vector]++;
+		break;
 	}
 	pv_inject_trap(v, r, (unsigned int)r->vector, r->error_code);
+}
+
+bool pv_guest_exception(struct cpu_regs *r)
+{
+	struct percpu *pc = this_cpu();
+
+	/* An exception leaves every guest register live, rcx and r11 too. */
+	if (pc->curr)
+		pc->curr->arch.exit_sysret = false;
+	pv_guest_trap(r);
+	return exit_work(pc, r);
 }
 
 /* iretq to the guest faulted (entry.S fixup): the frame was bad after all. Only this domain pays. */

@@ -187,7 +187,7 @@ static mfn_t l1_table_at(const struct vcpu *v, uint64_t va)
 	return mfn;
 }
 
-bool pv_emulate_ptwr(struct vcpu *v, struct cpu_regs *r, uint64_t cr2)
+static __attribute__((noinline)) bool ptwr_emulate(struct vcpu *v, struct cpu_regs *r, uint64_t cr2)
 {
 	struct insn in = { 0 };
 	unsigned int shift = (unsigned int)(cr2 & 7) * 8;
@@ -196,9 +196,6 @@ bool pv_emulate_ptwr(struct vcpu *v, struct cpu_regs *r, uint64_t cr2)
 	bool store;
 	struct cpu_regs saved;
 
-	/* Present, write, from guest kernel mode: anything else is the guest's own fault (and the common #PF). */
-	if ((r->error_code & 3) != 3 || !v->arch.kernel_mode)
-		return false;
 	table = l1_table_at(v, cr2);
 	if (table == MFN_INVALID || copy_from_guest(in.bytes, r->rip, sizeof(in.bytes)) < 0 || !decode(&in))
 		return false;
@@ -229,4 +226,12 @@ bool pv_emulate_ptwr(struct vcpu *v, struct cpu_regs *r, uint64_t cr2)
 	}
 	r->rip += in.len;
 	return true;
+}
+
+bool pv_emulate_ptwr(struct vcpu *v, struct cpu_regs *r, uint64_t cr2)
+{
+	/* Present, write, from guest kernel mode: anything else is the guest's own fault (and the common #PF). */
+	if ((r->error_code & 3) != 3 || !v->arch.kernel_mode)
+		return false;
+	return ptwr_emulate(v, r, cr2);
 }
