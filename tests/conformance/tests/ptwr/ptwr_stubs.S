@@ -1,9 +1,16 @@
-/* The refused-write probe for the ptwr test: a 3-byte store, and a #PF handler that steps over it and counts. */
+/* The refused-write probes for the ptwr test: a 3-byte store and a 3-byte xchg, and a #PF handler that steps over them and counts. */
 
 	.text
 	.globl pw_store
 pw_store:
 	movq %rsi, (%rdi)		/* 48 89 37: 3 bytes, skipped by the handler */
+	ret
+
+/* xchg of a refused value: returns the register afterwards, which the fault must have left as it was. */
+	.globl pw_xchg
+pw_xchg:
+	xchgq %rsi, (%rdi)		/* 48 87 37: 3 bytes, skipped by the handler */
+	movq %rsi, %rax
 	ret
 
 /* rsp -> rcx, r11, error code, rip, cs, rflags, rsp, ss. */
