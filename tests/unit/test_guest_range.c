@@ -1,4 +1,4 @@
-/* guest_range_ok (arch/x86_64/pv/guest_access.c): its short-circuit order checked against the plain definition at every edge. */
+/* guest_range_ok (arch/x86_64/pv/guest_access.c): its short-cut order against the plain rule at every edge. */
 #include <check.h>
 #include <string.h>
 

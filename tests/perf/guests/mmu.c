@@ -1,4 +1,4 @@
-/* Benchmark guest: TSC cycles per single-entry mmu_update of an L1 entry, per emulated store to an L1 entry, per pin+unpin of an L1 table. */
+/* Benchmark guest: TSC cycles per one-entry mmu_update, per emulated store to an L1 entry, per pin+unpin of an L1. */
 #include <pvabi/errno.h>
 #include "test.h"
 

@@ -1,4 +1,4 @@
-/* The refused-write probes for the ptwr test: a 3-byte store and a 3-byte xchg, and a #PF handler that steps over them and counts. */
+/* The ptwr test's refused-write probes (a 3-byte store, a 3-byte xchg) and a #PF handler that skips and counts them. */
 
 	.text
 	.globl pw_store
