@@ -16,14 +16,17 @@
  * bits 6 and up carry a start extent. (grant_table_op: cmd and count are
  * unsigned int, set_timer_op whole, when they come.)
  */
-#define L 0		/* 64 bits */
+#define L 64		/* unsigned long, uint64_t, pointers */
 #define I 32		/* int, unsigned int */
 #define H 16		/* domid_t */
-#define HYPERCALL(name, ...) [__HYPERVISOR_##name] = { do_##name, { __VA_ARGS__ } }
+/* Widths become masks at compile time, so the entry path narrows with one and per argument; unlisted ones stay whole. */
+#define WIDTH_MASK(w) ((w) == 64 ? ~0ULL : (1ULL << ((w) & 63)) - 1)
+#define MASKS5(a, b, c, d, e, ...) { WIDTH_MASK(a), WIDTH_MASK(b), WIDTH_MASK(c), WIDTH_MASK(d), WIDTH_MASK(e) }
+#define HYPERCALL(name, ...) [__HYPERVISOR_##name] = { do_##name, MASKS5(__VA_ARGS__, L, L, L, L, L) }
 
 static const struct hypercall_entry {
 	hypercall_fn fn;
-	uint8_t width[5];	/* 0: 64 bits */
+	uint64_t mask[5];
 } hypercall_table[PVABI_NR_HYPERCALLS] = {
 	HYPERCALL(console_io, I, I, L),
 	HYPERCALL(xen_version, I, L),
@@ -32,7 +35,7 @@ static const struct hypercall_entry {
 	HYPERCALL(event_channel_op, I, L),
 	HYPERCALL(event_channel_op_compat, L),
 	HYPERCALL(grant_table_op, I, L, I),
-	[__HYPERVISOR_domctl] = { do_skiff_domctl, { L } },
+	[__HYPERVISOR_domctl] = { do_skiff_domctl, MASKS5(L, L, L, L, L) },
 	HYPERCALL(set_trap_table, L),
 	HYPERCALL(set_callbacks, L, L, L),
 	HYPERCALL(callback_op, I, L),
@@ -69,33 +72,44 @@ const uint64_t hypercall_short_mask = (1ULL << __HYPERVISOR_xen_version) | (1ULL
 				      (1ULL << __HYPERVISOR_set_segment_base) |
 				      (1ULL << __HYPERVISOR_fpu_taskswitch) | (1ULL << __HYPERVISOR_get_debugreg);
 
-/* Truncates once, here, so handlers see exactly what Xen's C prototypes would give them. */
-static uint64_t narrow(uint64_t a, uint8_t width)
+/* loglvl=debug traces refused hypercalls: the first thing to look at when a guest gives up. */
+static __attribute__((noinline)) long hypercall_traced(const struct domain *d, const struct hypercall_entry *e,
+						       uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3,
+						       uint64_t a4, uint64_t a5)
 {
-	return width ? a & ((1ULL << width) - 1) : a;
+	long rc = e->fn(a1, a2, a3, a4, a5);
+
+	if (rc < 0)
+		log_debug("d%u: hypercall %lu(%lx, %lx, %lx, %lx) = %ld", d->domid, nr, a1, a2, a3, a4, rc);
+	return rc;
 }
 
+/*
+ * Every argument is narrowed once, here, so handlers see exactly what
+ * Xen's C prototypes would give them. Without tracing the handler is a
+ * tail call: the null hypercall's whole dispatch is a few instructions.
+ */
 long hypercall_dispatch(struct vcpu *v, uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3,
 			uint64_t a4, uint64_t a5)
 {
 	struct domain *d = v->domain;
 	const struct hypercall_entry *e;
-	long rc;
 
 	v->hypercalls++;
-	if (nr >= PVABI_NR_HYPERCALLS || !hypercall_table[nr].fn) {
-		if (nr < PVABI_NR_HYPERCALLS)
-			d->hypercall_count[nr]++;
-		else
-			d->hypercall_bad++;
+	if (unlikely(nr >= PVABI_NR_HYPERCALLS)) {
+		d->hypercall_bad++;
 		return -XEN_ENOSYS;
 	}
 	d->hypercall_count[nr]++;
 	e = &hypercall_table[nr];
-	rc = e->fn(narrow(a1, e->width[0]), narrow(a2, e->width[1]), narrow(a3, e->width[2]),
-		   narrow(a4, e->width[3]), narrow(a5, e->width[4]));
-	/* loglvl=debug traces refused hypercalls: the first thing to look at when a guest gives up. */
-	if (rc < 0 && log_threshold >= LOG_DEBUG)
-		log_debug("d%u: hypercall %lu(%lx, %lx, %lx, %lx) = %ld", d->domid, nr, a1, a2, a3, a4, rc);
-	return rc;
+	if (unlikely(!e->fn))
+		return -XEN_ENOSYS;
+	a1 &= e->mask[0];
+	a2 &= e->mask[1];
+	a3 &= e->mask[2];
+	a4 &= e->mask[3];
+	a5 &= e->mask[4];
+	if (unlikely(log_threshold >= LOG_DEBUG))
+		return hypercall_traced(d, e, nr, a1, a2, a3, a4, a5);
+	return e->fn(a1, a2, a3, a4, a5);
 }

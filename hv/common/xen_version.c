@@ -146,19 +146,12 @@ static long xv_build_id(const struct domain *d, uint64_t va)
 	return -XEN_ENODATA;
 }
 
-/* The sub-op is a 32-bit int in the ABI: the upper half of the register is ignored, as Xen does. */
-long do_xen_version(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_t a5)
+/* Every sub-op but XENVER_version, which do_xen_version answers without a stack frame. */
+static __attribute__((noinline)) long xen_version_op(uint32_t cmd, uint64_t arg)
 {
 	const struct domain *d = current_vcpu()->domain;
 
-	(void)a3;
-	(void)a4;
-	(void)a5;
-
-	switch ((uint32_t)cmd) {
-	case XENVER_version:
-		/* Linux calls this with a NULL argument just to enter the hypervisor: never look at it. */
-		return (XV_MAJOR << 16) | XV_MINOR;
+	switch (cmd) {
 	case XENVER_extraversion:
 		return xv_put_string(arg, XV_EXTRAVERSION, XEN_EXTRAVERSION_LEN);
 	case XENVER_compile_info:
@@ -183,4 +176,17 @@ long do_xen_version(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64
 	default:
 		return -XEN_ENOSYS;
 	}
+}
+
+/* The sub-op is a 32-bit int in the ABI: the upper half of the register is ignored, as Xen does. */
+long do_xen_version(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	(void)a3;
+	(void)a4;
+	(void)a5;
+
+	/* Linux calls this with a NULL argument just to enter the hypervisor (its null hypercall): never look at it. */
+	if ((uint32_t)cmd == XENVER_version)
+		return (XV_MAJOR << 16) | XV_MINOR;
+	return xen_version_op((uint32_t)cmd, arg);
 }

@@ -200,6 +200,9 @@ bool trap_dispatch(struct cpu_regs *r)
 {
 	bool guest = regs_from_guest(r);
 
+	/* A guest's own exception (no IST vector: those never use the guest frame): the case that must be quick. */
+	if (guest && r->vector < 32 && !ist_vector(r->vector))
+		return pv_guest_exception(r);
 	/* An interrupt or exception leaves every guest register live, rcx and r11 too. */
 	if (guest && this_cpu()->curr)
 		this_cpu()->curr->arch.exit_sysret = false;

@@ -85,17 +85,24 @@ static bool bounce(struct vcpu *v, struct cpu_regs *r, uint64_t handler, bool ma
 	return true;
 }
 
+static __attribute__((noinline)) void deliver_failed(struct vcpu *v, const struct cpu_regs *r,
+						       const struct pv_trap_entry *t, unsigned int vec, uint64_t error)
+{
+	char why[96];
+
+	snprintf(why, sizeof(why), "%s exception %u (error %lx) at %lx",
+		 t->address ? "cannot deliver" : "no handler for", vec, error, r->rip);
+	domain_crash(v->domain, why);
+}
+
 /* Enters the guest's trap-table handler for vec, or crashes the domain: a guest without one cannot be told. */
 static void deliver(struct vcpu *v, struct cpu_regs *r, unsigned int vec, bool with_error, uint64_t error)
 {
 	const struct pv_trap_entry *t = &v->arch.traps[vec & 255];
-	char why[96];
 
 	if (t->address && bounce(v, r, t->address, t->flags & TI_FLAG_MASK_EVENTS, with_error, error))
 		return;
-	snprintf(why, sizeof(why), "%s exception %u (error %lx) at %lx",
-		 t->address ? "cannot deliver" : "no handler for", vec, error, r->rip);
-	domain_crash(v->domain, why);
+	deliver_failed(v, r, t, vec, error);
 }
 
 /* Delivers exception vec through the guest's trap table, or crashes the domain if it cannot be delivered. */

@@ -222,53 +222,66 @@ void context_switch(struct vcpu *prev, struct vcpu *next)
 /*
  * Everything that must happen between the hypervisor's work and the return
  * to the guest, with interrupts off. Returns true if entry.S may return
- * with sysretq instead of iretq.
+ * with sysretq instead of iretq. Inlined into the syscall path, which then
+ * makes one call from entry.S for the hypercall and its exit both.
  */
-bool exit_to_guest_work(struct cpu_regs *r)
+static inline __attribute__((always_inline)) bool exit_work(struct percpu *pc, struct cpu_regs *r)
 {
-	struct percpu *pc = this_cpu();
+	struct vcpu *v = pc->curr;
+	const struct vcpu_info *vi;
 
-	if (pc->need_resched || !pc->curr || pc->curr->pause_flags)
+	if (pc->need_resched || !v || v->pause_flags) {
 		schedule();		/* returns only if the same vCPU keeps running */
+		v = pc->curr;
+	}
 	/* Run-time teardown must not wait for the boot CPU to idle: a bounded step here (curr is no dying domain's). */
 	if (pc->cpu_id == 0 && boot_domains_work_pending())
 		boot_domains_work();
-	pv_deliver_upcall(pc->curr, r);
+	/* The first test of pv_deliver_upcall's, here so the usual case (nothing pending) makes no call. */
+	vi = v->vcpu_info;
+	if (vi && vi->evtchn_upcall_pending)
+		pv_deliver_upcall(v, r);
 	r->rflags = (r->rflags & (GUEST_RFLAGS_KEEP | X86_RFLAGS_AC)) | X86_RFLAGS_IF;
-	exit_clobber_rcx_r11(pc->curr, r);
+	if (v->arch.exit_sysret) {
+		/* exit_clobber_rcx_r11, and sysret_equivalent's rcx and r11 tests hold by construction. */
+		r->rcx = r->rip;
+		r->r11 = r->rflags | X86_RFLAGS_FIXED;
+		return r->cs == GUEST_CS64 && r->ss == GUEST_DS && is_canonical(r->rip);
+	}
 	return sysret_equivalent(r);
 }
 
-void pv_syscall(struct cpu_regs *r)
+bool exit_to_guest_work(struct cpu_regs *r)
 {
-	struct vcpu *v = this_cpu()->curr;
-	uint64_t nr, args[5], t0;
-	bool profile;
+	return exit_work(this_cpu(), r);
+}
+
+/* The handler asked to be entered again (hypercall_create_continuation): rewind the guest onto the syscall. */
+static __attribute__((noinline)) void pv_hypercall_continue(struct cpu_regs *r)
+{
+	uint64_t nr, args[5];
+
+	if (!hypercall_cont_take(&nr, args))
+		return;
+	/* Back over the 2-byte syscall: the guest enters again, after its pending events if any. */
+	r->rip -= 2;
+	r->rax = nr;
+	r->rdi = args[0];
+	r->rsi = args[1];
+	r->rdx = args[2];
+	r->r10 = args[3];
+	r->r8 = args[4];
+}
+
+/* A hypercall from guest kernel mode, interrupts off on entry and on return. */
+static inline __attribute__((always_inline)) void pv_hypercall(struct vcpu *v, struct cpu_regs *r)
+{
+	uint64_t nr = r->rax;
 	long ret;
 
-	if (r->vector == VEC_SYSCALL32) {
-		/* Compat-mode user code (FLAT_USER_CS32): the entry stub pushed the 64-bit CS. */
-		r->cs = GUEST_CS32;
-		if (v->arch.kernel_mode)
-			pv_inject_trap(v, r, 6, 0);
-		else
-			pv_bounce_user_syscall(v, r, true);
-		return;
-	}
-	v->arch.exit_sysret = true;	/* SYSCALL itself overwrote rcx and r11 */
-	if (!v->arch.kernel_mode) {
-		pv_bounce_user_syscall(v, r, false);
-		return;
-	}
-	/* Two TSC reads cost about 7% of a null hypercall under TCG: only when asked for (hypercall_profile). */
-	profile = hv_cmdline.hypercall_profile;
-	t0 = profile ? rdtsc() : 0;
-	nr = r->rax;
 	if (nr == __HYPERVISOR_iret) {
 		v->domain->hypercall_count[__HYPERVISOR_iret]++;
 		r->rax = (uint64_t)pv_do_iret(v, r);
-		if (profile)
-			v->domain->hypercall_cycles[__HYPERVISOR_iret] += rdtsc() - t0;
 		return;
 	}
 	v->arch.in_hypercall = true;
@@ -281,20 +294,57 @@ void pv_syscall(struct cpu_regs *r)
 		local_irq_disable();
 	}
 	v->arch.in_hypercall = false;
-	if (profile && nr < PVABI_NR_HYPERCALLS)
+	r->rax = (uint64_t)ret;
+	if (unlikely(v->arch.cont_pending))
+		pv_hypercall_continue(r);
+}
+
+/* Two TSC reads cost about 7% of a null hypercall under TCG: only when asked for (hypercall_profile). */
+static __attribute__((noinline)) void pv_hypercall_profiled(struct vcpu *v, struct cpu_regs *r)
+{
+	uint64_t nr = r->rax, t0 = rdtsc();
+
+	pv_hypercall(v, r);
+	if (nr < PVABI_NR_HYPERCALLS)
 		v->domain->hypercall_cycles[nr] += rdtsc() - t0;
-	if (!hypercall_cont_take(&nr, args)) {
-		r->rax = (uint64_t)ret;
+}
+
+static __attribute__((noinline)) void pv_syscall_from_user(struct vcpu *v, struct cpu_regs *r)
+{
+	if (r->vector == VEC_SYSCALL32) {
+		/* Compat-mode user code (FLAT_USER_CS32): the entry stub pushed the 64-bit CS. */
+		r->cs = GUEST_CS32;
+		if (v->arch.kernel_mode)
+			pv_inject_trap(v, r, 6, 0);
+		else
+			pv_bounce_user_syscall(v, r, true);
 		return;
 	}
-	/* Back over the 2-byte syscall: the guest enters again, after its pending events if any. */
-	r->rip -= 2;
-	r->rax = nr;
-	r->rdi = args[0];
-	r->rsi = args[1];
-	r->rdx = args[2];
-	r->r10 = args[3];
-	r->r8 = args[4];
+	v->arch.exit_sysret = true;	/* SYSCALL itself overwrote rcx and r11 */
+	pv_bounce_user_syscall(v, r, false);
+}
+
+/*
+ * Every SYSCALL from the guest, interrupts off (MSR_FMASK clears IF): a
+ * hypercall from its kernel, a system call from its user mode. Also does
+ * the exit work: returns true if entry.S may return with sysretq.
+ */
+bool pv_syscall(struct cpu_regs *r)
+{
+	struct percpu *pc = this_cpu();
+	struct vcpu *v = pc->curr;
+
+	if (likely(r->vector != VEC_SYSCALL32 && v->arch.kernel_mode)) {
+		v->arch.exit_sysret = true;	/* SYSCALL itself overwrote rcx and r11 */
+		if (unlikely(hv_cmdline.hypercall_profile))
+			pv_hypercall_profiled(v, r);
+		else
+			pv_hypercall(v, r);
+	} else {
+		pv_syscall_from_user(v, r);
+	}
+	local_irq_disable();	/* a no-op today: every path above returns with interrupts off */
+	return exit_work(pc, r);
 }
 
 long hypercall_create_continuation(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
@@ -330,53 +380,89 @@ bool hypercall_preempt_check(void)
 	return this_cpu()->need_resched;
 }
 
-/* A fault in the guest: emulate what the ABI says the hypervisor emulates, deliver the rest. */
+/* ptwr emulation with its TSC cost counted (hypercall_profile). */
+static __attribute__((noinline)) bool pv_ptwr_profiled(struct vcpu *v, struct cpu_regs *r)
+{
+	uint64_t t0 = rdtsc();
+	bool done = pv_emulate_ptwr(v, r, read_cr2());
+
+	if (done)
+		v->domain->ptwr_cycles += rdtsc() - t0;
+	return done;
+}
+
+/* int n through a gate the hardware refused (#GP, error code IDT form). */
+static __attribute__((noinline)) void pv_refused_int(struct vcpu *v, struct cpu_regs *r)
+{
+	/* n comes from the instruction: QEMU TCG scales the vector in the error code by 16. */
+	uint8_t insn[2];
+	unsigned int n = (unsigned int)(r->error_code >> 3) & 255;
+
+	if (copy_from_guest(insn, r->rip, 2) == 0 && insn[0] == 0xcd)
+		n = insn[1];
+	pv_software_interrupt(v, r, n, false);
+}
+
+/* A fault in the guest: emulate what the ABI says the hypervisor emulates, deliver the rest. #PF first: the common one. */
 void pv_guest_trap(struct cpu_regs *r)
 {
 	struct vcpu *v = this_cpu()->curr;
+	bool done;
 
-	if (r->vector == 6 && pv_emulate_cpuid_prefix(v, r))
-		return;
-	if (r->vector == 1)
-		pv_debug_trap_guest(v);
-	if (r->vector == 13 && r->error_code == 0 && pv_emulate_op(v, r))
-		return;
-	if (r->vector < 32)
-		v->domain->trap_count[r->vector]++;
-	if (r->vector == 14) {
-		bool profile = hv_cmdline.hypercall_profile;
-		uint64_t t0 = profile ? rdtsc() : 0;
-		bool done = pv_emulate_ptwr(v, r, read_cr2());
-
+	switch (r->vector) {
+	case 14:
+		v->domain->trap_count[14]++;
+		done = unlikely(hv_cmdline.hypercall_profile) ? pv_ptwr_profiled(v, r) :
+			pv_emulate_ptwr(v, r, read_cr2());
 		if (done) {
 			v->domain->ptwr_count++;
-			if (profile)
-				v->domain->ptwr_cycles += rdtsc() - t0;
 			return;
 		}
-	}
-	if (r->vector == 7) {
-		/* Real TS is only ever set on the guest's behalf: it gets its #NM once, as after clts. */
-		bool wanted = v->arch.guest_ts;
-
-		pv_set_guest_ts(v, false);
-		if (!wanted)
+		break;
+	case 6:
+		if (pv_emulate_cpuid_prefix(v, r))
 			return;
-	}
-	if (r->vector == 13 && (r->error_code & 3) == 2) {
-		/*
-		 * int n through a gate the hardware refused. n comes from the
-		 * instruction: QEMU TCG scales the vector in the error code by 16.
-		 */
-		uint8_t insn[2];
-		unsigned int n = (unsigned int)(r->error_code >> 3) & 255;
-
-		if (copy_from_guest(insn, r->rip, 2) == 0 && insn[0] == 0xcd)
-			n = insn[1];
-		pv_software_interrupt(v, r, n, false);
-		return;
+		v->domain->trap_count[6]++;
+		break;
+	case 1:
+		pv_debug_trap_guest(v);
+		v->domain->trap_count[1]++;
+		break;
+	case 13:
+		if (r->error_code == 0 && pv_emulate_op(v, r))
+			return;
+		v->domain->trap_count[13]++;
+		if ((r->error_code & 3) == 2) {
+			pv_refused_int(v, r);
+			return;
+		}
+		break;
+	case 7:
+		v->domain->trap_count[7]++;
+		/* Real TS is only ever set on the guest's behalf: it gets its #NM once, as after clts. */
+		if (!v->arch.guest_ts) {
+			pv_set_guest_ts(v, false);
+			return;
+		}
+		pv_set_guest_ts(v, false);
+		break;
+	default:
+		if (r->vector < 32)
+			v->domain->trap_count[r->vector]++;
+		break;
 	}
 	pv_inject_trap(v, r, (unsigned int)r->vector, r->error_code);
+}
+
+bool pv_guest_exception(struct cpu_regs *r)
+{
+	struct percpu *pc = this_cpu();
+
+	/* An exception leaves every guest register live, rcx and r11 too. */
+	if (pc->curr)
+		pc->curr->arch.exit_sysret = false;
+	pv_guest_trap(r);
+	return exit_work(pc, r);
 }
 
 /* iretq to the guest faulted (entry.S fixup): the frame was bad after all. Only this domain pays. */

@@ -17,12 +17,11 @@
 	pushq	%rcx			/* guest rip */
 	pushq	$0
 	pushq	$\vec
-	cld
-	SAVE_GPRS
+	SAVE_GPRS			/* no cld: MSR_FMASK clears DF */
 	xor	%ebp, %ebp		/* backtraces stop at the guest boundary */
 	mov	%rsp, %rdi
-	call	pv_syscall
-	jmp	exit_to_guest
+	call	pv_syscall		/* the hypercall and exit_to_guest_work in one */
+	jmp	return_to_guest
 .endm
 
 	.globl	syscall_entry64
@@ -39,6 +38,7 @@ exit_to_guest:
 	cli
 	mov	%rsp, %rdi
 	call	exit_to_guest_work
+return_to_guest:
 	test	%eax, %eax
 	jz	restore_guest_frame
 	/*

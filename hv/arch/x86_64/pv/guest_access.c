@@ -1,5 +1,4 @@
 /* Guest memory access for hypercalls: address checks here, the fault-tolerant copy in entry.S. */
-#include <asm/x86.h>
 #include <hv/guest_access.h>
 #include <pvabi/arch_x86_64.h>
 #include <pvabi/errno.h>

@@ -168,6 +168,19 @@ static bool compute(struct insn *in, struct cpu_regs *r, uint64_t old, uint64_t 
 	return true;
 }
 
+/*
+ * An allocated frame of d's with type L1, looked at without a lock as
+ * pv_mm's get_page first looks: only a filter for which faults to decode.
+ * The update (pv_mm_mod_entry_from) takes its own references and checks
+ * owner and type again under them. frame_owner_of took the machine-wide
+ * frame lock on every emulated store.
+ */
+static bool l1_of(const struct page_info *pg, const struct domain *d)
+{
+	return (__atomic_load_n(&pg->alloc_info, __ATOMIC_ACQUIRE) & FRAME_STATE_MASK) == FRAME_STATE_ALLOCATED &&
+	       __atomic_load_n(&pg->u.owner, __ATOMIC_ACQUIRE) == &d->mem && page_type_of(pg) == PAGE_TYPE_L1;
+}
+
 /* Finds the frame mapped at va through the current guest tables, if it is an L1 table of d. */
 static mfn_t l1_table_at(const struct vcpu *v, uint64_t va)
 {
@@ -182,33 +195,54 @@ static mfn_t l1_table_at(const struct vcpu *v, uint64_t va)
 		if (!mfn_valid(mfn))
 			return MFN_INVALID;
 	}
-	if (frame_owner_of(mfn) != &v->domain->mem || page_type_of(mfn_to_page(mfn)) != PAGE_TYPE_L1)
+	if (!l1_of(mfn_to_page(mfn), v->domain))
 		return MFN_INVALID;
 	return mfn;
 }
 
-bool pv_emulate_ptwr(struct vcpu *v, struct cpu_regs *r, uint64_t cr2)
+/*
+ * What compute() may change in the frame (rflags; rax for cmpxchg; the
+ * register operand for xchg), kept so a refused or retried store leaves the
+ * guest's registers as they were. Three words instead of the whole frame.
+ */
+struct ptwr_undo {
+	uint64_t rflags, rax, reg, *reg_slot;
+};
+
+static void ptwr_undo_save(struct ptwr_undo *u, struct cpu_regs *r, const struct insn *in)
+{
+	u->rflags = r->rflags;
+	u->rax = r->rax;
+	u->reg_slot = pv_gpr(r, in->reg);
+	u->reg = *u->reg_slot;
+}
+
+static void ptwr_undo(const struct ptwr_undo *u, struct cpu_regs *r)
+{
+	*u->reg_slot = u->reg;
+	r->rax = u->rax;	/* after the operand: if that is rax too, both hold its old value */
+	r->rflags = u->rflags;
+}
+
+static __attribute__((noinline)) bool ptwr_emulate(struct vcpu *v, struct cpu_regs *r, uint64_t cr2)
 {
 	struct insn in = { 0 };
 	unsigned int shift = (unsigned int)(cr2 & 7) * 8;
 	mfn_t table;
 	uint64_t entry, old, val, merged;
 	bool store;
-	struct cpu_regs saved;
+	struct ptwr_undo undo;
 
-	/* Present, write, from guest kernel mode: anything else is the guest's own fault (and the common #PF). */
-	if ((r->error_code & 3) != 3 || !v->arch.kernel_mode)
-		return false;
 	table = l1_table_at(v, cr2);
 	if (table == MFN_INVALID || copy_from_guest(in.bytes, r->rip, sizeof(in.bytes)) < 0 || !decode(&in))
 		return false;
-	saved = *r;
 	if ((cr2 & 7) + in.opsize > 8)
 		return false;		/* straddles two entries */
+	ptwr_undo_save(&undo, r, &in);
 	entry = ((const uint64_t *)mfn_to_virt(table))[(cr2 & 0xfff) >> 3];
 	old = (entry >> shift) & size_mask(in.opsize);
 	if (!compute(&in, r, old, &val, &store)) {
-		*r = saved;
+		ptwr_undo(&undo, r);
 		return false;
 	}
 	if (store) {
@@ -218,15 +252,23 @@ bool pv_emulate_ptwr(struct vcpu *v, struct cpu_regs *r, uint64_t cr2)
 		/* Atomic as the instruction: the entry must still be what it read (xchg, cmpxchg, partial writes). */
 		rc = pv_mm_mod_entry_from(v->domain, table, (unsigned int)((cr2 & 0xfff) >> 3), entry, merged);
 		if (rc == -XEN_EAGAIN) {
-			*r = saved;	/* changed under us: the guest runs the instruction again and we look again */
+			ptwr_undo(&undo, r);	/* changed under us: the guest runs the instruction again and we look again */
 			return true;
 		}
 		if (rc < 0) {
-			*r = saved;	/* an entry the rules refuse: the guest sees its page fault */
+			ptwr_undo(&undo, r);	/* an entry the rules refuse: the guest sees its page fault */
 			return false;
 		}
 		invlpg((void *)(cr2 & PAGE_MASK));
 	}
 	r->rip += in.len;
 	return true;
+}
+
+bool pv_emulate_ptwr(struct vcpu *v, struct cpu_regs *r, uint64_t cr2)
+{
+	/* Present, write, from guest kernel mode: anything else is the guest's own fault (and the common #PF). */
+	if ((r->error_code & 3) != 3 || !v->arch.kernel_mode)
+		return false;
+	return ptwr_emulate(v, r, cr2);
 }

@@ -8,7 +8,7 @@
  * carry flag reports the old bit). Each write is validated like
  * mmu_update: the new mapping takes effect, and an entry that would map
  * the L1 page itself writable is refused with a page fault, the entry
- * left as it was. Not Skiff-specific; checked on real Xen 4.17.
+ * left as it was (by an xchg, its register too). Not Skiff-specific; checked on real Xen 4.17.
  */
 #include <pvabi/errno.h>
 #include "test.h"
@@ -27,6 +27,7 @@ static uint64_t other_page[512] __attribute__((aligned(4096)));
 
 /* From ptwr_stubs.S: a 3-byte store whose #PF the handler skips, counting it. */
 void pw_store(volatile uint64_t *p, uint64_t v);
+uint64_t pw_xchg(volatile uint64_t *p, uint64_t v);
 void pw_pf_entry(void);
 extern volatile uint64_t pw_faults;
 
@@ -122,6 +123,9 @@ static void check_refused(volatile uint64_t *pte, uint64_t l1_mfn)
 	tc_check(pw_faults == faults + 1, "a write mapping the L1 table itself writable faults (%llu)",
 		 (unsigned long long)(pw_faults - faults));
 	tc_check(*pte == before, "and leaves the entry as it was");
+	faults = pw_faults;
+	tc_check(pw_xchg(pte, (l1_mfn << 12) | PTE_FLAGS) == ((l1_mfn << 12) | PTE_FLAGS) && pw_faults == faults + 1 &&
+		 *pte == before, "a refused xchg faults and leaves its register and the entry as they were");
 }
 
 void test_main(void)

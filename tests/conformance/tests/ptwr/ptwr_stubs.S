@@ -1,9 +1,16 @@
-/* The refused-write probe for the ptwr test: a 3-byte store, and a #PF handler that steps over it and counts. */
+/* The ptwr test's refused-write probes (a 3-byte store, a 3-byte xchg) and a #PF handler that skips and counts them. */
 
 	.text
 	.globl pw_store
 pw_store:
 	movq %rsi, (%rdi)		/* 48 89 37: 3 bytes, skipped by the handler */
+	ret
+
+/* xchg of a refused value: returns the register afterwards, which the fault must have left as it was. */
+	.globl pw_xchg
+pw_xchg:
+	xchgq %rsi, (%rdi)		/* 48 87 37: 3 bytes, skipped by the handler */
+	movq %rsi, %rax
 	ret
 
 /* rsp -> rcx, r11, error code, rip, cs, rflags, rsp, ss. */

@@ -23,10 +23,12 @@ static inline bool regs_from_guest(const struct cpu_regs *r)
 /* Per-CPU: syscall MSRs and the stub that finds the hypervisor stack without a free register. */
 void pv_cpu_init(struct percpu *pc);
 
-void pv_syscall(struct cpu_regs *r);
+bool pv_syscall(struct cpu_regs *r);	/* true: return with sysretq */
 bool exit_to_guest_work(struct cpu_regs *r);
 /* A fault from guest ring 3 (traps are bounced in a later issue; today the domain crashes). */
 void pv_guest_trap(struct cpu_regs *r);
+/* trap_dispatch for an exception (vector < 32, not NMI/#DF/#MC) from the guest: pv_guest_trap and the exit work. */
+bool pv_guest_exception(struct cpu_regs *r);
 
 /* Switches this CPU from prev (NULL: idle) to next (NULL: idle); never returns. */
 void __noreturn context_switch(struct vcpu *prev, struct vcpu *next);
