@@ -22,6 +22,15 @@ enum { TD_KEPT, TD_TABLES, TD_FREE, TD_DONE };
 
 void arch_domain_kill(struct domain *d)
 {
+	/*
+	 * on_cpu drops before a CPU leaving d's vCPU has switched CR3 and
+	 * cleared its bit in dirty_cpus (context_switch must drop it early, or
+	 * two CPUs swapping vCPUs would wait on each other). That clear is the
+	 * last touch of d on that path, and d's tables are freed after this:
+	 * wait for every CPU to have left them.
+	 */
+	while (__atomic_load_n(&d->arch.dirty_cpus, __ATOMIC_ACQUIRE))
+		pv_mm_spin_wait();
 	for (unsigned int i = 0; i < d->max_vcpus; i++)
 		pv_vcpu_timers_kill(d->vcpu[i]);
 }
