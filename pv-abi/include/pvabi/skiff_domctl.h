@@ -118,8 +118,10 @@
  *   memory for the domain's own structures; -EINVAL: bad field (also
  *   max_pages above the machine's frames, gnttab_frames > 4096,
  *   maptrack_frames > 65536, cap above 100 per online CPU, a cpumask with
- *   no online CPU). The domid is the lowest free one from 1, never one a
- *   domain still holds in any state (dying included). The new domain is
+ *   no online CPU, a domid from DOMID_FIRST_RESERVED up). In u.create.domid
+ *   0 asks for the lowest free id from 1, any other the id itself (as
+ *   Xen's; -EEXIST when a domain holds it); never one a domain still holds
+ *   in any state (dying included). The new domain is
  *   paused once (pause_count 1) with every vCPU down. -EBUSY while the
  *   hypervisor is still building the boot domains (they take the domids
  *   after dom0's): call again.
@@ -300,7 +302,7 @@ PVABI_OFF(struct skiff_dominfo, online_vcpus, 124);
 PVABI_OFF(struct skiff_dominfo, pause_count, 128);
 
 struct skiff_domctl_create {
-	domid_t domid;			/* out */
+	domid_t domid;			/* in: 0 or the id wanted; out: the id */
 	uint16_t pad;
 	uint32_t max_vcpus;
 	uint64_t max_pages;

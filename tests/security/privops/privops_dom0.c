@@ -87,6 +87,30 @@ static void rename_checks(domid_t d, domid_t d2)
 	tc_expect_eq(rename(d2, "looper", 0), 0, "and back");
 }
 
+/* createdomain with a domid asked for (as Xen's): taken as asked; one in use or reserved refused, nothing made. */
+static void asked_domid_checks(domid_t held)
+{
+	struct skiff_domctl op;
+	struct skiff_dominfo info;
+
+	create_op("asked", 1, &op);
+	op.u.create.domid = held;
+	tc_expect_eq(po_domctl(&op), -XEN_EEXIST, "createdomain asking for a domid in use");
+	create_op("asked", 1, &op);
+	op.u.create.domid = DOMID_FIRST_RESERVED;
+	tc_expect_eq(po_domctl(&op), -XEN_EINVAL, "createdomain asking for DOMID_FIRST_RESERVED");
+	create_op("asked", 1, &op);
+	op.u.create.domid = DOMID_INVALID;
+	tc_expect_eq(po_domctl(&op), -XEN_EINVAL, "createdomain asking for DOMID_INVALID");
+	tc_expect_eq(po_info(41, &info), -XEN_ESRCH, "the refusals made no domain (41 is free)");
+	create_op("asked", 1, &op);
+	op.u.create.domid = 41;
+	tc_expect_eq(po_domctl(&op), 0, "createdomain asking for domid 41");
+	tc_expect_eq(op.u.create.domid, 41, "gets 41");
+	tc_check(po_info(41, &info) == 0 && strcmp(info.name, "asked") == 0, "41 is 'asked' (%s)", info.name);
+	tc_expect_eq(po_dom_cmd(SKIFF_DOMCTL_destroydomain, 41), 0, "destroy it again");
+}
+
 static void create_checks(domid_t *d, domid_t *d2)
 {
 	struct skiff_domctl op;
@@ -124,6 +148,7 @@ static void create_checks(domid_t *d, domid_t *d2)
 	tc_expect_eq(create("looper", NR_PAGES, &op), 0, "createdomain 'looper'");
 	*d2 = op.u.create.domid;
 	tc_expect_eq(*d2, 2, "the next lowest domid, 2 (the refused ones took none)");
+	asked_domid_checks(*d);
 	rename_checks(*d, *d2);
 }
 
