@@ -463,6 +463,15 @@ bool dom0_ctl_active(void)
 	return ctl.up;
 }
 
+void dom0_ctl_domain_ended(domid_t domid)
+{
+	/* As xl's console: it follows one domain, not the restarts (a new domid). */
+	if (ctl.up && ctl_attached(domid)) {
+		ctl_queue_event(domid, NULL, 0, true);
+		*ctl_attached(domid) = 0;
+	}
+}
+
 void dom0_ctl_domain_shut_down(const struct skiff_dominfo *info)
 {
 	static const char *const why[] = { "poweroff", "reboot", "suspend", "crash", "watchdog" };
@@ -471,11 +480,6 @@ void dom0_ctl_domain_shut_down(const struct skiff_dominfo *info)
 
 	if (!ctl.up)
 		return;
-	if (ctl_attached(info->domid)) {
-		ctl_queue_event(info->domid, NULL, 0, true);
-		*ctl_attached(info->domid) = 0;
-	}
-	/* on_reboot=restart would build it again from its kernel: not kept yet, so a reboot ends it too. */
 	rc = ctl_domctl_dom(SKIFF_DOMCTL_destroydomain, info->domid);
 	rt_printf("dom0: d%u (%s) shut down (%s): %s\n", info->domid, info->name, reason,
 		  rc ? "cannot destroy it" : "destroyed");

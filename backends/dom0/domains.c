@@ -149,8 +149,14 @@ static void dom0_update(const struct skiff_dominfo *info)
 		dom0_store_detach(dd);
 		dom0_console_detach(dd);
 		dd->gone = true;
-		if (info->state == SKIFF_DOMSTATE_shutdown)
-			dom0_ctl_domain_shut_down(info);
+		if (info->state == SKIFF_DOMSTATE_shutdown) {
+			dom0_ctl_domain_ended(info->domid);
+			/* A domain file's on_* actions, else a managed machine's destroy. */
+			if (!dom0_lifecycle_shut_down(info))
+				dom0_ctl_domain_shut_down(info);
+		} else {
+			dom0_lifecycle_forget(info->domid);
+		}
 	}
 }
 
@@ -188,6 +194,7 @@ unsigned int dom0_domains_scan(void)
 		/* Destroyed (the hypervisor destroys a domain that shut down): let go of what we mapped of it. */
 		if (!dd->seen && !dd->gone) {
 			dom0_result_gone(dd->info.domid);
+			dom0_lifecycle_forget(dd->info.domid);
 			dom0_store_detach(dd);
 			dom0_console_detach(dd);
 			dd->gone = true;
