@@ -88,6 +88,8 @@ static void ctl_dominfo(const struct skiff_dominfo *in, struct ctl_dominfo *out)
 	out->vcpus = in->max_vcpus;
 	out->online_vcpus = in->online_vcpus;
 	out->cpu_time_ns = in->cpu_time_ns;
+	/* dom0 runs from the machine's start (system time 0); a domU from when dom0 first saw it, just built. */
+	out->uptime_ns = in->domid == 0 ? rt_now_ns() : dom0_domain_uptime_ns(in->domid);
 }
 
 static int ts_list(void *ctx, int64_t domid, void (*emit)(void *, const struct ctl_dominfo *), void *arg)
@@ -382,6 +384,30 @@ static int ts_console_input(void *ctx, uint32_t domid, const char *data, size_t 
 	return -XEN_ENODEV;	/* no console served (yet) */
 }
 
+/*
+ * As xl vcpu-set (libxl for a PV guest): cpu/I/availability "online" for
+ * I < n, "offline" up to the domain's maximum; the guest's xen cpu
+ * hotplug watch takes its vCPUs down (VCPUOP_down) or marks them present
+ * again. More than the maximum (or none) is refused before any write.
+ */
+static int ts_vcpu_set(void *ctx, uint32_t domid, uint32_t n)
+{
+	static struct skiff_dominfo info;
+	char node[40];
+	int rc = ts_domu(domid, &info);
+
+	(void)ctx;
+	if (rc)
+		return rc;
+	if (n == 0 || n > info.max_vcpus)
+		return -XEN_EINVAL;
+	for (uint32_t i = 0; i < info.max_vcpus && !rc; i++) {
+		snprintf(node, sizeof(node), "cpu/%u/availability", i);
+		rc = ctl_xs_write(domid, node, i < n ? "online" : "offline");
+	}
+	return rc;
+}
+
 static int ts_poweroff(void *ctx)
 {
 	(void)ctx;
@@ -393,6 +419,7 @@ static const struct ctl_toolstack ctl_ts = {
 	.list = ts_list, .info = ts_info, .create = ts_create, .destroy = ts_destroy, .pause = ts_pause,
 	.unpause = ts_unpause, .shutdown = ts_shutdown, .mem_set = ts_mem_set, .mem_max = ts_mem_max,
 	.rename = ts_rename, .poweroff = ts_poweroff, .console = ts_console, .console_input = ts_console_input,
+	.vcpu_set = ts_vcpu_set,
 };
 
 /* ------------------------------------------------------------- the platform -- */

@@ -22,6 +22,7 @@ struct dom0_domain {
 	struct rt_grant_map store_map;
 	evtchn_port_t store_port;	/* our end */
 	struct xsd_ring ring;
+	uint64_t seen_ns;		/* when the scan first listed it (right after dom0 built it) */
 	struct dom0_domain *next;
 };
 
@@ -34,6 +35,8 @@ void dom0_consoles_poll_all(void);
 long dom0_domctl(struct skiff_domctl *op);
 /* One domain's entry (struct skiff_dominfo) from the hypervisor. */
 long dom0_getdomaininfo(domid_t domid, struct skiff_dominfo *info);
+/* How long a domain dom0 serves has been up (xl uptime); 0 if dom0 does not know it. */
+uint64_t dom0_domain_uptime_ns(domid_t domid);
 
 /*
  * toolstack.c: builds every domU from the boot modules (SKIFF_DOMCTL_boot_module) unless the hypervisor

@@ -118,12 +118,14 @@ static void dom0_update(const struct skiff_dominfo *info)
 
 		memset(dd, 0, sizeof(*dd));
 		dd->next = next;
+		dd->seen_ns = rt_now_ns();
 	}
 	if (!dd) {
 		dd = calloc(1, sizeof(*dd));
 		if (!dd)
 			return;
 		dd->info = *info;
+		dd->seen_ns = rt_now_ns();
 		dd->next = dom0_domains;
 		dom0_domains = dd;
 	}
@@ -158,6 +160,13 @@ static void dom0_update(const struct skiff_dominfo *info)
 			dom0_lifecycle_forget(info->domid);
 		}
 	}
+}
+
+uint64_t dom0_domain_uptime_ns(domid_t domid)
+{
+	const struct dom0_domain *dd = dom0_lookup(domid);
+
+	return dd && !dd->gone && dd->seen_ns ? rt_now_ns() - dd->seen_ns : 0;
 }
 
 unsigned int dom0_domains_scan(void)

@@ -198,6 +198,7 @@ static void emit_dominfo(void *argp, const struct ctl_dominfo *d)
 	ctl_put_u64(b, "vcpus", d->vcpus);
 	ctl_put_u64(b, "online_vcpus", d->online_vcpus);
 	ctl_put_u64(b, "cpu_time_ns", d->cpu_time_ns);
+	ctl_put_u64(b, "uptime_ns", d->uptime_ns);
 	ctl_end_record(b);
 }
 
@@ -399,6 +400,11 @@ static int op_domain(struct ctl_server *s, const char *op, struct ctl_req *r, ch
 			return -CTL_EINVAL;
 		return ts->shutdown(ts->ctx, (uint32_t)domid, str_eq(v, "reboot"));
 	}
+	if (str_eq(op, "vcpu_set")) {
+		if (!arg_u64(r, "vcpus", 4096, &kib) || kib == 0 || unused_arg(r))
+			return -CTL_EINVAL;
+		return ts->vcpu_set ? ts->vcpu_set(ts->ctx, (uint32_t)domid, (uint32_t)kib) : -CTL_ENOSYS;
+	}
 	if (str_eq(op, "rename")) {
 		v = arg(r, "name");
 		if (!v || !*v || strlen(v) >= CTL_NAME_MAX || unused_arg(r))
@@ -443,7 +449,7 @@ static int op_console(struct ctl_server *s, uint32_t id, const char *op, struct 
 static int dispatch(struct ctl_server *s, uint32_t id, struct ctl_req *r, char *err, size_t err_len)
 {
 	static const char *const domain_ops[] = { "destroy", "pause", "unpause", "shutdown", "rename",
-						  "mem_set", "mem_max" };
+						  "mem_set", "mem_max", "vcpu_set" };
 	const char *op = arg(r, "op");
 	struct ctl_buf b;
 	int rc;

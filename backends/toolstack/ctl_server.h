@@ -18,6 +18,7 @@ struct ctl_dominfo {
 	uint64_t mem_kib, maxmem_kib;
 	uint32_t vcpus, online_vcpus;
 	uint64_t cpu_time_ns;
+	uint64_t uptime_ns;		/* since it was built (dom0: since the machine started); 0: not known */
 };
 
 struct ctl_hostinfo {
@@ -61,6 +62,8 @@ struct ctl_toolstack {
 	/* xl console: while attached the toolstack sends the domain's output as console events; NULL: -ENOSYS. */
 	int (*console)(void *ctx, uint32_t domid, bool attach);
 	int (*console_input)(void *ctx, uint32_t domid, const char *data, size_t len);
+	/* xl vcpu-set: vCPUs 0..n-1 available, the rest not (1 <= n checked here, n <= its maximum there); NULL: -ENOSYS. */
+	int (*vcpu_set)(void *ctx, uint32_t domid, uint32_t n);
 };
 
 /* What the server needs from where it runs (dom0's runtime, or a host program). */

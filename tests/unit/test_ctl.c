@@ -220,7 +220,14 @@ static int ts_rename(void *ctx, uint32_t domid, const char *name, char *err, siz
 	return 0;
 }
 
-static int poweroffs, attached_to;
+static int poweroffs, attached_to, vcpus_set = -1;
+
+static int ts_vcpu_set(void *ctx, uint32_t domid, uint32_t n)
+{
+	(void)ctx;
+	vcpus_set = (int)n;
+	return domid == 99 ? -3 : 0;
+}
 static char console_in[64];
 
 static int ts_poweroff(void *ctx)
@@ -249,7 +256,7 @@ static int ts_console_input(void *ctx, uint32_t domid, const char *data, size_t 
 static const struct ctl_toolstack ts = {
 	.list = ts_list, .info = ts_info, .create = ts_create, .destroy = ts_domid, .pause = ts_domid,
 	.unpause = ts_domid, .shutdown = ts_shutdown, .mem_set = ts_mem, .mem_max = ts_mem, .rename = ts_rename,
-	.poweroff = ts_poweroff, .console = ts_console, .console_input = ts_console_input,
+	.poweroff = ts_poweroff, .console = ts_console, .console_input = ts_console_input, .vcpu_set = ts_vcpu_set,
 };
 static const struct ctl_platform pl = {
 	.alloc = fake_alloc, .free = fake_free, .sha256 = sha256_buf, .now_ns = fake_now_ns, .send = fake_send,
@@ -345,6 +352,26 @@ START_TEST(hello_list_and_errors)
 	ck_assert_int_eq(request(10, "op=destroy domid=1"), 0);
 	ck_assert_str_eq(response(9, NULL), "status=0\n");
 	ck_assert_int_eq(destroyed, 1);
+}
+END_TEST
+
+/* vcpu_set: a count of at least 1, nothing else; the toolstack is not called for a refused request. */
+START_TEST(vcpu_set_verb)
+{
+	ck_assert_int_eq(request(1, "op=vcpu_set domid=1"), 0);
+	ck_assert_ptr_nonnull(strstr(response(0, NULL), "status=-22"));
+	ck_assert_int_eq(request(2, "op=vcpu_set domid=1 vcpus=0"), 0);
+	ck_assert_ptr_nonnull(strstr(response(1, NULL), "status=-22"));
+	ck_assert_int_eq(request(3, "op=vcpu_set domid=1 vcpus=two"), 0);
+	ck_assert_ptr_nonnull(strstr(response(2, NULL), "status=-22"));
+	ck_assert_int_eq(request(4, "op=vcpu_set domid=1 vcpus=2 now=1"), 0);
+	ck_assert_ptr_nonnull(strstr(response(3, NULL), "status=-22"));
+	ck_assert_int_eq(vcpus_set, -1);
+	ck_assert_int_eq(request(5, "op=vcpu_set domid=99 vcpus=2"), 0);
+	ck_assert_ptr_nonnull(strstr(response(4, NULL), "status=-3 "));
+	ck_assert_int_eq(request(6, "op=vcpu_set domid=1 vcpus=3"), 0);
+	ck_assert_str_eq(response(5, NULL), "status=0\n");
+	ck_assert_int_eq(vcpus_set, 3);
 }
 END_TEST
 
@@ -486,6 +513,7 @@ static Suite *ctl_suite(void)
 	tcase_add_test(server, hello_list_and_errors);
 	tcase_add_test(server, framing_errors);
 	tcase_add_test(server, console_and_poweroff_verbs);
+	tcase_add_test(server, vcpu_set_verb);
 	tcase_add_test(server, upload_then_create_consumes);
 	tcase_add_test(server, refused_and_oversized_uploads_lose_nothing_else);
 	suite_add_tcase(s, codec);
