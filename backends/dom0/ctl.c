@@ -408,6 +408,42 @@ static int ts_vcpu_set(void *ctx, uint32_t domid, uint32_t n)
 	return rc;
 }
 
+/* The hypervisor's history through SKIFF_DOMCTL_readconsole, a call per SKIFF_CONSOLE_READ_MAX bytes. */
+static int ts_dmesg(void *ctx, uint64_t *index, bool clear, char *buf, size_t len, size_t *got, uint64_t *skipped)
+{
+	struct skiff_domctl op;
+	long rc;
+
+	(void)ctx;
+	*got = 0;
+	*skipped = 0;
+	for (bool first = true;; first = false) {
+		memset(&op, 0, sizeof(op));
+		op.cmd = SKIFF_DOMCTL_readconsole;
+		op.u.console.index = *index;
+		op.u.console.buffer = RT_PTR(buf + *got);
+		op.u.console.buffer_len = (uint32_t)(len - *got < SKIFF_CONSOLE_READ_MAX ? len - *got :
+										  SKIFF_CONSOLE_READ_MAX);
+		if ((rc = dom0_domctl(&op)) != 0)
+			return (int)rc;
+		if (first)
+			*skipped = op.u.console.skipped;
+		*index = op.u.console.index;
+		*got += op.u.console.copied;
+		if (!op.u.console.copied || *got == len)
+			break;
+	}
+	if (clear) {
+		/* Xen's dmesg -c forgets everything: what this answer carries and what it left for later. */
+		memset(&op, 0, sizeof(op));
+		op.cmd = SKIFF_DOMCTL_readconsole;
+		op.u.console.index = *index;
+		op.u.console.flags = SKIFF_CONSOLE_clear;
+		return (int)dom0_domctl(&op);
+	}
+	return 0;
+}
+
 static int ts_poweroff(void *ctx)
 {
 	(void)ctx;
@@ -419,7 +455,7 @@ static const struct ctl_toolstack ctl_ts = {
 	.list = ts_list, .info = ts_info, .create = ts_create, .destroy = ts_destroy, .pause = ts_pause,
 	.unpause = ts_unpause, .shutdown = ts_shutdown, .mem_set = ts_mem_set, .mem_max = ts_mem_max,
 	.rename = ts_rename, .poweroff = ts_poweroff, .console = ts_console, .console_input = ts_console_input,
-	.vcpu_set = ts_vcpu_set,
+	.vcpu_set = ts_vcpu_set, .dmesg = ts_dmesg,
 };
 
 /* ------------------------------------------------------------- the platform -- */

@@ -212,6 +212,32 @@ static int ts_shutdown(void *ctx, uint32_t domid, bool reboot)
 	return 0;
 }
 
+/*
+ * The hypervisor's history, faked: 2,000 numbered lines (more than one
+ * answer holds), read by position; a clear forgets them.
+ */
+static char fake_log[64 * 1024];
+static size_t fake_log_len, fake_log_cleared;
+
+static int ts_dmesg(void *ctx, uint64_t *index, bool clear, char *buf, size_t len, size_t *got, uint64_t *skipped)
+{
+	uint64_t from;
+
+	(void)ctx;
+	if (!fake_log_len)
+		for (int i = 0; i < 2000; i++)
+			fake_log_len += (size_t)snprintf(fake_log + fake_log_len, sizeof(fake_log) - fake_log_len,
+							 "(XEN) fake hypervisor line %d\n", i);
+	from = *index > fake_log_cleared ? *index : fake_log_cleared;
+	*skipped = from - *index;
+	*got = from < fake_log_len ? (fake_log_len - from < len ? fake_log_len - from : len) : 0;
+	memcpy(buf, fake_log + (from < fake_log_len ? from : 0), *got);
+	*index = from + *got;
+	if (clear)
+		fake_log_cleared = fake_log_len;
+	return 0;
+}
+
 /* A guest that follows at once: its online vCPUs become n (at most its maximum). */
 static int ts_vcpu_set(void *ctx, uint32_t domid, uint32_t n)
 {
@@ -308,7 +334,7 @@ static uint64_t plat_now(void)
 static const struct ctl_toolstack ts = {
 	.list = ts_list, .info = ts_info, .create = ts_create, .destroy = ts_destroy, .pause = ts_pause,
 	.unpause = ts_unpause, .shutdown = ts_shutdown, .mem_set = ts_mem_set, .mem_max = ts_mem_max,
-	.rename = ts_rename, .vcpu_set = ts_vcpu_set,
+	.rename = ts_rename, .vcpu_set = ts_vcpu_set, .dmesg = ts_dmesg,
 };
 static const struct ctl_platform pl = {
 	.alloc = plat_alloc, .free = plat_free, .sha256 = sha256_buf, .now_ns = plat_now, .send = send_all,

@@ -111,6 +111,63 @@ static void asked_domid_checks(domid_t held)
 	tc_expect_eq(po_dom_cmd(SKIFF_DOMCTL_destroydomain, 41), 0, "destroy it again");
 }
 
+static long readconsole(uint64_t *index, void *buf, uint32_t len, uint32_t flags, uint32_t pad, uint32_t *copied,
+			uint64_t *skipped)
+{
+	struct skiff_domctl op;
+	long rc;
+
+	po_op(&op, SKIFF_DOMCTL_readconsole);
+	op.u.console.index = *index;
+	op.u.console.buffer = RT_PTR(buf);
+	op.u.console.buffer_len = len;
+	op.u.console.flags = flags;
+	op.u.console.pad = pad;
+	rc = po_domctl(&op);
+	if (rc == 0) {
+		*index = op.u.console.index;
+		*copied = op.u.console.copied;
+		*skipped = op.u.console.skipped;
+	}
+	return rc;
+}
+
+static bool has_text(const char *hay, const char *needle)
+{
+	for (size_t n = strlen(needle); *hay; hay++)
+		if (strncmp(hay, needle, n) == 0)
+			return true;
+	return false;
+}
+
+/* The console history (xl dmesg): bounded copies, a hostile buffer or flag refused and nothing cleared, then a clear. */
+static void readconsole_checks(void)
+{
+	static char buf[SKIFF_CONSOLE_READ_MAX + 64];
+	uint64_t idx = 0, skipped = 0, end;
+	uint32_t copied = 0;
+
+	tc_expect_eq(readconsole(&idx, buf, sizeof(buf), 2, 0, &copied, &skipped), -XEN_EINVAL, "readconsole, unknown flag");
+	tc_expect_eq(readconsole(&idx, buf, sizeof(buf), 0, 1, &copied, &skipped), -XEN_EINVAL, "readconsole, non-zero pad");
+	tc_expect_eq(readconsole(&idx, (void *)0xffff830000000000ULL, 64, SKIFF_CONSOLE_clear, 0, &copied, &skipped),
+		     -XEN_EFAULT, "readconsole into the hypervisor's memory, with clear");
+	tc_expect_eq(readconsole(&idx, buf, sizeof(buf), 0, 0, &copied, &skipped), 0, "readconsole from the oldest");
+	tc_check(copied == SKIFF_CONSOLE_READ_MAX && idx == skipped + copied,
+		 "at most %u bytes a call, index advances by them (%u copied, index %lu, skipped %lu): the refused "
+		 "clear forgot nothing", SKIFF_CONSOLE_READ_MAX, copied, (unsigned long)idx, (unsigned long)skipped);
+	while (readconsole(&idx, buf, sizeof(buf), 0, 0, &copied, &skipped) == 0 && copied)
+		;
+	end = idx;
+	tc_check(end > SKIFF_CONSOLE_READ_MAX, "read to the end, position %lu", (unsigned long)end);
+	tc_expect_eq(readconsole(&idx, buf, 0, SKIFF_CONSOLE_clear, 0, &copied, &skipped), 0, "clear");
+	rt_printf("readconsole: a line after the clear\n");
+	idx = 0;
+	tc_expect_eq(readconsole(&idx, buf, sizeof(buf) - 1, 0, 0, &copied, &skipped), 0, "read from 0 after the clear");
+	buf[copied] = '\0';
+	tc_check(skipped >= end && copied < 1024 && has_text(buf, "readconsole: a line after the clear"),
+		 "only what came after the clear (%u bytes, %lu skipped)", copied, (unsigned long)skipped);
+}
+
 static void create_checks(domid_t *d, domid_t *d2)
 {
 	struct skiff_domctl op;
@@ -725,4 +782,5 @@ void test_main(void)
 	run_checks(d);
 	looper_checks(d2);
 	module_checks();
+	readconsole_checks();
 }
