@@ -131,6 +131,7 @@ static bool lc_restart(struct lc_dom *l, bool rename)
 	if (rc) {
 		rt_printf("dom0: d%u (%s): cannot %s it: error %ld; not restarted\n", old, l->name,
 			  rename ? "rename" : "destroy", rc);
+		dom0_result_note(old, rename ? "not restarted: the rename was refused" : "not restarted");
 		return false;
 	}
 	rc = dom0_toolstack_rebuild(l->recipe, l->name, lc_next_domid(old), &domid);
