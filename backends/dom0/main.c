@@ -75,8 +75,12 @@ void rt_app_main(void)
 
 			dom0_rescan = false;
 			up = dom0_domains_scan();
-			/* The ends the scan saw, carried out (restarts build here, outside the scan). */
-			if (dom0_lifecycle_run())
+			/*
+			 * The ends the scan saw, carried out (restarts build here, outside the scan); a
+			 * restarted domain may have ended again by the next scan, so until a run restarts
+			 * none (a loop ends at the restart bound).
+			 */
+			while (dom0_lifecycle_run())
 				up = dom0_domains_scan();
 			/* Domains the boot modules asked for and none came up: nothing to serve either. */
 			if (up == 0 && (dom0_domains || wanted) && !dom0_ctl_active()) {

@@ -103,13 +103,22 @@ static uint64_t lc_unix_now(void)
 {
 	long rc;
 	volatile struct shared_info *s = rt_map_shared_info(&rc);
+	uint32_t v;
+	uint64_t sec;
 
 	if (!s)
 		return 0;
-	return ((uint64_t)s->wc_sec_hi << 32 | s->wc_sec) + rt_now_ns() / 1000000000ULL;
+	/* The hypervisor makes wc_version odd while it writes the wallclock: read until a stable even one. */
+	do {
+		v = s->wc_version;
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		sec = (uint64_t)s->wc_sec_hi << 32 | s->wc_sec;
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	} while ((v & 1) || v != s->wc_version);
+	return sec + rt_now_ns() / 1000000000ULL;
 }
 
-/* rename-restart: the old domain keeps running under NAME-YYYYMMDDTHHMMZ (xl's suffix) so a new one can have NAME. */
+/* rename-restart: the old domain is kept, shut down, as NAME-YYYYMMDDTHHMMZ (xl's suffix) so a new one can have NAME. */
 static long lc_rename_old(struct lc_dom *l, char *kept, size_t len)
 {
 	struct skiff_domctl op = { .cmd = SKIFF_DOMCTL_setname };
