@@ -88,6 +88,8 @@ static void ctl_dominfo(const struct skiff_dominfo *in, struct ctl_dominfo *out)
 	out->vcpus = in->max_vcpus;
 	out->online_vcpus = in->online_vcpus;
 	out->cpu_time_ns = in->cpu_time_ns;
+	/* dom0 runs from the machine's start (system time 0); a domU from when dom0 first saw it, just built. */
+	out->uptime_ns = in->domid == 0 ? rt_now_ns() : dom0_domain_uptime_ns(in->domid);
 }
 
 static int ts_list(void *ctx, int64_t domid, void (*emit)(void *, const struct ctl_dominfo *), void *arg)
@@ -382,6 +384,66 @@ static int ts_console_input(void *ctx, uint32_t domid, const char *data, size_t 
 	return -XEN_ENODEV;	/* no console served (yet) */
 }
 
+/*
+ * As xl vcpu-set (libxl for a PV guest): cpu/I/availability "online" for
+ * I < n, "offline" up to the domain's maximum; the guest's xen cpu
+ * hotplug watch takes its vCPUs down (VCPUOP_down) or marks them present
+ * again. More than the maximum (or none) is refused before any write.
+ */
+static int ts_vcpu_set(void *ctx, uint32_t domid, uint32_t n)
+{
+	static struct skiff_dominfo info;
+	char node[40];
+	int rc = ts_domu(domid, &info);
+
+	(void)ctx;
+	if (rc)
+		return rc;
+	if (n == 0 || n > info.max_vcpus)
+		return -XEN_EINVAL;
+	for (uint32_t i = 0; i < info.max_vcpus && !rc; i++) {
+		snprintf(node, sizeof(node), "cpu/%u/availability", i);
+		rc = ctl_xs_write(domid, node, i < n ? "online" : "offline");
+	}
+	return rc;
+}
+
+/* The hypervisor's history through SKIFF_DOMCTL_readconsole, a call per SKIFF_CONSOLE_READ_MAX bytes. */
+static int ts_dmesg(void *ctx, uint64_t *index, bool clear, char *buf, size_t len, size_t *got, uint64_t *skipped)
+{
+	struct skiff_domctl op;
+	long rc;
+
+	(void)ctx;
+	*got = 0;
+	*skipped = 0;
+	for (bool first = true;; first = false) {
+		memset(&op, 0, sizeof(op));
+		op.cmd = SKIFF_DOMCTL_readconsole;
+		op.u.console.index = *index;
+		op.u.console.buffer = RT_PTR(buf + *got);
+		op.u.console.buffer_len = (uint32_t)(len - *got < SKIFF_CONSOLE_READ_MAX ? len - *got :
+										  SKIFF_CONSOLE_READ_MAX);
+		if ((rc = dom0_domctl(&op)) != 0)
+			return (int)rc;
+		if (first)
+			*skipped = op.u.console.skipped;
+		*index = op.u.console.index;
+		*got += op.u.console.copied;
+		if (!op.u.console.copied || *got == len)
+			break;
+	}
+	if (clear) {
+		/* Xen's dmesg -c forgets everything: what this answer carries and what it left for later. */
+		memset(&op, 0, sizeof(op));
+		op.cmd = SKIFF_DOMCTL_readconsole;
+		op.u.console.index = *index;
+		op.u.console.flags = SKIFF_CONSOLE_clear;
+		return (int)dom0_domctl(&op);
+	}
+	return 0;
+}
+
 static int ts_poweroff(void *ctx)
 {
 	(void)ctx;
@@ -393,6 +455,7 @@ static const struct ctl_toolstack ctl_ts = {
 	.list = ts_list, .info = ts_info, .create = ts_create, .destroy = ts_destroy, .pause = ts_pause,
 	.unpause = ts_unpause, .shutdown = ts_shutdown, .mem_set = ts_mem_set, .mem_max = ts_mem_max,
 	.rename = ts_rename, .poweroff = ts_poweroff, .console = ts_console, .console_input = ts_console_input,
+	.vcpu_set = ts_vcpu_set, .dmesg = ts_dmesg,
 };
 
 /* ------------------------------------------------------------- the platform -- */
@@ -463,6 +526,15 @@ bool dom0_ctl_active(void)
 	return ctl.up;
 }
 
+void dom0_ctl_domain_ended(domid_t domid)
+{
+	/* As xl's console: it follows one domain, not the restarts (a new domid). */
+	if (ctl.up && ctl_attached(domid)) {
+		ctl_queue_event(domid, NULL, 0, true);
+		*ctl_attached(domid) = 0;
+	}
+}
+
 void dom0_ctl_domain_shut_down(const struct skiff_dominfo *info)
 {
 	static const char *const why[] = { "poweroff", "reboot", "suspend", "crash", "watchdog" };
@@ -471,11 +543,6 @@ void dom0_ctl_domain_shut_down(const struct skiff_dominfo *info)
 
 	if (!ctl.up)
 		return;
-	if (ctl_attached(info->domid)) {
-		ctl_queue_event(info->domid, NULL, 0, true);
-		*ctl_attached(info->domid) = 0;
-	}
-	/* on_reboot=restart would build it again from its kernel: not kept yet, so a reboot ends it too. */
 	rc = ctl_domctl_dom(SKIFF_DOMCTL_destroydomain, info->domid);
 	rt_printf("dom0: d%u (%s) shut down (%s): %s\n", info->domid, info->name, reason,
 		  rc ? "cannot destroy it" : "destroyed");

@@ -22,6 +22,7 @@ struct dom0_domain {
 	struct rt_grant_map store_map;
 	evtchn_port_t store_port;	/* our end */
 	struct xsd_ring ring;
+	uint64_t seen_ns;		/* when the scan first listed it (right after dom0 built it) */
 	struct dom0_domain *next;
 };
 
@@ -34,6 +35,8 @@ void dom0_consoles_poll_all(void);
 long dom0_domctl(struct skiff_domctl *op);
 /* One domain's entry (struct skiff_dominfo) from the hypervisor. */
 long dom0_getdomaininfo(domid_t domid, struct skiff_dominfo *info);
+/* How long a domain dom0 serves has been up (xl uptime); 0 if dom0 does not know it. */
+uint64_t dom0_domain_uptime_ns(domid_t domid);
 
 /*
  * toolstack.c: builds every domU from the boot modules (SKIFF_DOMCTL_boot_module) unless the hypervisor
@@ -50,6 +53,25 @@ long dom0_toolstack_create(const char *cfg_text, size_t cfg_len, const uint8_t *
 			   size_t name_len, char *err, size_t err_len);
 /* A domain the toolstack failed to build and could not destroy (it stays created until the machine stops). */
 bool dom0_toolstack_abandoned(domid_t domid);
+/* What a restart builds again (toolstack.c): a domain file's recipe and, when an action may restart, its image. */
+struct dom0_recipe;
+/* Builds r again, running, under name (on domid want, 0: any); 0 or a negative Xen errno. */
+long dom0_toolstack_rebuild(struct dom0_recipe *r, const char *name, domid_t want, domid_t *domid);
+void dom0_toolstack_recipe_free(struct dom0_recipe *r);
+
+/*
+ * on_shutdown.c: xl's on_poweroff/on_reboot/on_crash/on_watchdog for the
+ * domains built from a domain file (at boot or by xl create). adopt
+ * takes r; shut_down (from the scan) notes the end and says whether the
+ * domain is the life-cycle code's; run (from the event loop, outside the
+ * scan) carries the actions out and returns how many it restarted.
+ */
+struct lc_actions;
+void dom0_lifecycle_adopt(domid_t domid, const struct lc_actions *a, struct dom0_recipe *r);
+bool dom0_lifecycle_shut_down(const struct skiff_dominfo *info);
+unsigned int dom0_lifecycle_run(void);
+/* A domain destroyed (xl destroy, or gone): nothing is carried out for it any more. */
+void dom0_lifecycle_forget(domid_t domid);
 
 /*
  * balloon.c, a test hook until the control channel's mem-set: writes each
@@ -63,6 +85,10 @@ void dom0_balloon_poll(void);
 void dom0_result_expect(domid_t domid, const char *name, uint32_t expect, bool refused);
 void dom0_result_ended(domid_t domid, unsigned int reason);
 void dom0_result_gone(domid_t domid);
+/* The domain dom0 follows as old was restarted as new: its end is the new one's (a restart count in the line). */
+void dom0_result_restarted(domid_t old, domid_t new_domid);
+/* The restart its end called for was refused (a restart loop) or failed: said in its result line. */
+void dom0_result_note(domid_t domid, const char *note);
 unsigned int dom0_results_report(void);
 
 /* console_input.c: serial input to the chosen domain's console (VIRQ_CONSOLE, and polled by the tick). */
@@ -76,7 +102,9 @@ void dom0_ctl_poll(void);
 bool dom0_ctl_active(void);
 /* A line of a domain's console ("(dN name) " first): an event for the host's xl console while attached. */
 void dom0_ctl_console_line(uint32_t domid, const char *line, size_t len);
-/* A domU shut down: on a managed machine the toolstack destroys it, as xl does (on_poweroff=destroy). */
+/* A domU shut down: an xl console following it ends. */
+void dom0_ctl_domain_ended(domid_t domid);
+/* A domU without a domain file shut down: on a managed machine the toolstack destroys it (on_poweroff=destroy). */
 void dom0_ctl_domain_shut_down(const struct skiff_dominfo *info);
 
 /* store.c: xenstored for the domUs (core from backends/xenstored). */

@@ -118,12 +118,14 @@ static void dom0_update(const struct skiff_dominfo *info)
 
 		memset(dd, 0, sizeof(*dd));
 		dd->next = next;
+		dd->seen_ns = rt_now_ns();
 	}
 	if (!dd) {
 		dd = calloc(1, sizeof(*dd));
 		if (!dd)
 			return;
 		dd->info = *info;
+		dd->seen_ns = rt_now_ns();
 		dd->next = dom0_domains;
 		dom0_domains = dd;
 	}
@@ -149,9 +151,22 @@ static void dom0_update(const struct skiff_dominfo *info)
 		dom0_store_detach(dd);
 		dom0_console_detach(dd);
 		dd->gone = true;
-		if (info->state == SKIFF_DOMSTATE_shutdown)
-			dom0_ctl_domain_shut_down(info);
+		if (info->state == SKIFF_DOMSTATE_shutdown) {
+			dom0_ctl_domain_ended(info->domid);
+			/* A domain file's on_* actions, else a managed machine's destroy. */
+			if (!dom0_lifecycle_shut_down(info))
+				dom0_ctl_domain_shut_down(info);
+		} else {
+			dom0_lifecycle_forget(info->domid);
+		}
 	}
+}
+
+uint64_t dom0_domain_uptime_ns(domid_t domid)
+{
+	const struct dom0_domain *dd = dom0_lookup(domid);
+
+	return dd && !dd->gone && dd->seen_ns ? rt_now_ns() - dd->seen_ns : 0;
 }
 
 unsigned int dom0_domains_scan(void)
@@ -188,6 +203,7 @@ unsigned int dom0_domains_scan(void)
 		/* Destroyed (the hypervisor destroys a domain that shut down): let go of what we mapped of it. */
 		if (!dd->seen && !dd->gone) {
 			dom0_result_gone(dd->info.domid);
+			dom0_lifecycle_forget(dd->info.domid);
 			dom0_store_detach(dd);
 			dom0_console_detach(dd);
 			dd->gone = true;

@@ -71,9 +71,19 @@ void rt_app_main(void)
 		net_busy = dom0_net_poll();
 		dom0_ctl_poll();
 		if (dom0_rescan) {
+			unsigned int up;
+
 			dom0_rescan = false;
+			up = dom0_domains_scan();
+			/*
+			 * The ends the scan saw, carried out (restarts build here, outside the scan); a
+			 * restarted domain may have ended again by the next scan, so until a run restarts
+			 * none (a loop ends at the restart bound).
+			 */
+			while (dom0_lifecycle_run())
+				up = dom0_domains_scan();
 			/* Domains the boot modules asked for and none came up: nothing to serve either. */
-			if (dom0_domains_scan() == 0 && (dom0_domains || wanted) && !dom0_ctl_active()) {
+			if (up == 0 && (dom0_domains || wanted) && !dom0_ctl_active()) {
 				/* dom0's own end tells the machine whether the domains it built ended as expected. */
 				unsigned int bad = dom0_results_report();
 

@@ -13,6 +13,8 @@ struct dom0_result {
 	char name[BOOTMOD_NAME_MAX];
 	uint32_t expect;		/* 1 << SHUTDOWN_*, BOOTMOD_EXPECT_* */
 	uint32_t got;			/* 0 while it runs */
+	uint32_t restarts;
+	char note[64];
 };
 
 static struct dom0_result results[RESULTS_MAX];
@@ -56,6 +58,25 @@ void dom0_result_gone(domid_t domid)
 		r->got = BOOTMOD_EXPECT_DESTROYED;
 }
 
+void dom0_result_restarted(domid_t old, domid_t new_domid)
+{
+	struct dom0_result *r = result_of(old);
+
+	if (!r)
+		return;
+	r->domid = new_domid;
+	r->got = 0;
+	r->restarts++;
+}
+
+void dom0_result_note(domid_t domid, const char *note)
+{
+	struct dom0_result *r = result_of(domid);
+
+	if (r)
+		snprintf(r->note, sizeof(r->note), "%s", note);
+}
+
 static const char *end_name(uint32_t bit)
 {
 	static const char *const names[] = { "poweroff", "reboot", "suspend", "crash", "watchdog", "soft_reset" };
@@ -68,14 +89,40 @@ static const char *end_name(uint32_t bit)
 	return b < sizeof(names) / sizeof(names[0]) ? names[b] : "an unknown reason";
 }
 
+static const char *restarts(uint32_t n)
+{
+	static char s[32];
+
+	s[0] = '\0';
+	if (n)
+		snprintf(s, sizeof(s), " (after %u restart%s)", n, n == 1 ? "" : "s");
+	return s;
+}
+
+/* A domain preserved (on_*=preserve) must still be there, shut down, when the run ends: checked, not assumed. */
+static bool still_preserved(struct dom0_result *r)
+{
+	static struct skiff_dominfo info;
+
+	if (dom0_getdomaininfo(r->domid, &info) == 0 && info.state == SKIFF_DOMSTATE_shutdown) {
+		snprintf(r->note, sizeof(r->note), "preserved: still there, shut down, %lu pages kept",
+			 (unsigned long)info.tot_pages);
+		return true;
+	}
+	snprintf(r->note, sizeof(r->note), "preserved, but no longer there");
+	return false;
+}
+
 unsigned int dom0_results_report(void)
 {
 	unsigned int bad = 0;
 
 	for (unsigned int i = 0; i < nr_results; i++) {
-		const struct dom0_result *r = &results[i];
+		struct dom0_result *r = &results[i];
 		bool ok = (r->got & r->expect) != 0;
 
+		if (r->domid && !strcmp(r->note, "preserved") && !still_preserved(r))
+			ok = false;
 		bad += !ok;
 		if (!r->got)
 			rt_printf("dom0: result: d%u (%s): never ended, UNEXPECTED\n", r->domid, r->name);
@@ -83,8 +130,9 @@ unsigned int dom0_results_report(void)
 			rt_printf("dom0: result: %s (not built): %s, %s\n", r->name, end_name(r->got),
 				  ok ? "as expected" : "UNEXPECTED");
 		else
-			rt_printf("dom0: result: d%u (%s): %s, %s\n", r->domid, r->name, end_name(r->got),
-				  ok ? "as expected" : "UNEXPECTED");
+			rt_printf("dom0: result: d%u (%s): %s%s%s, %s%s\n", r->domid, r->name, end_name(r->got),
+				  r->note[0] ? ", " : "", r->note, ok ? "as expected" : "UNEXPECTED",
+				  restarts(r->restarts));
 	}
 	if (nr_results)
 		rt_printf("dom0: result: %u of %u domains it built ended as expected\n", nr_results - bad, nr_results);

@@ -109,7 +109,7 @@ void dom0_store_attach(struct dom0_domain *dd)
 	struct dom0_xs_domain xd = {
 		.domid = dd->info.domid, .name = dd->info.name, .mem_kb = dd->info.max_pages * 4,
 		.target_kb = dd->info.tot_pages * 4,	/* what it was built with: below max_pages if it may grow */
-		.nr_vcpus = 1,	/* every domain has one vCPU today */
+		.nr_vcpus = dd->info.max_vcpus,	/* each available (xl vcpu-set changes it) */
 		.console_mfn = dd->info.console_mfn, .console_port = dd->info.console_port,
 		.store_mfn = dd->info.store_mfn, .store_port = dd->info.store_port,
 	};

@@ -9,6 +9,7 @@
 #include "build_pv.h"
 #include "dom0.h"
 #include "dom0_net.h"
+#include "lifecycle.h"
 #include "xlcfg.h"
 
 #define TS_MAX_DOMAINS		16
@@ -38,6 +39,8 @@ struct ts_domain {
 	bool has_initrd;
 	bool bad_domfile;			/* its domain file has errors: not built */
 	uint32_t vcpus;				/* from a domain file; 0: one */
+	bool has_cfg;				/* from a domain file: its on_* actions are carried out */
+	struct lc_actions act;
 	struct bootmod_spec spec;
 	char cmdline[1024];
 };
@@ -311,6 +314,10 @@ static void ts_apply_domfile(struct ts_domain *t, uint32_t index)
 	if (!t)
 		return;
 	ts_from_cfg(t, &cfg);
+	if (lc_unsupported(&t->act)) {
+		rt_printf("dom0: module %u (domain file): error: %s\n", index, lc_unsupported(&t->act));
+		t->bad_domfile = true;
+	}
 }
 
 /*
@@ -369,7 +376,7 @@ static unsigned int ts_collect(struct ts_domain *doms, bool all, long *err)
 
 /* -------------------------------------------------------------- build -- */
 
-static long ts_create(const struct ts_domain *t, unsigned int ordinal, domid_t *domid)
+static long ts_create(const struct ts_domain *t, unsigned int ordinal, domid_t want, domid_t *domid)
 {
 	struct skiff_domctl op = { .cmd = SKIFF_DOMCTL_createdomain };
 	struct skiff_domctl_create *c = &op.u.create;
@@ -380,6 +387,7 @@ static long ts_create(const struct ts_domain *t, unsigned int ordinal, domid_t *
 	if (t->spec.maxmem > mem)
 		mem = t->spec.maxmem;
 
+	c->domid = want;
 	c->max_vcpus = t->vcpus ? t->vcpus : t->spec.vcpus ? t->spec.vcpus : 1;
 	c->max_pages = mem >> 12;
 	/* A given UUID, else the one the hypervisor gave boot domains so far: the ordinal in the last two bytes. */
@@ -439,8 +447,8 @@ static const char *ts_name(const struct ts_domain *t, unsigned int ordinal)
  * put in why (when given). 0 or a negative Xen errno.
  */
 static long ts_build_image(const struct ts_domain *t, unsigned int ordinal, const char *from, const uint8_t *kernel,
-			   uint64_t klen, const uint8_t *initrd, uint64_t rlen, bool paused, domid_t *domid_out,
-			   char *why, size_t why_len)
+			   uint64_t klen, const uint8_t *initrd, uint64_t rlen, bool paused, domid_t want,
+			   domid_t *domid_out, char *why, size_t why_len)
 {
 	static struct pvb_result res;
 	struct ts_platform plat;
@@ -449,7 +457,7 @@ static long ts_build_image(const struct ts_domain *t, unsigned int ordinal, cons
 	long err;
 
 	res.why[0] = '\0';
-	err = ts_create(t, ordinal, &domid);
+	err = ts_create(t, ordinal, want, &domid);
 	if (!err)
 		err = ts_shared_info(domid, &a.shared_info_mfn);
 	if (!err) {
@@ -481,6 +489,90 @@ static long ts_build_image(const struct ts_domain *t, unsigned int ordinal, cons
 	return 0;
 }
 
+/* ------------------------------------------------------------ restarts -- */
+
+/* What a restart builds again, as xl keeps a domain's configuration: the recipe and (if an action restarts) the image. */
+struct dom0_recipe {
+	struct ts_domain t;
+	uint8_t *kernel, *initrd;
+	uint64_t klen, rlen;
+};
+
+static bool ts_may_restart(const struct lc_actions *a)
+{
+	const enum xlcfg_action all[] = { a->on_poweroff, a->on_reboot, a->on_crash, a->on_watchdog };
+
+	for (unsigned int i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (all[i] == XLCFG_ACTION_RESTART || all[i] == XLCFG_ACTION_RENAME_RESTART)
+			return true;
+	return false;
+}
+
+/* A copy of len bytes from ts_alloc, or NULL. */
+static uint8_t *ts_dup(const uint8_t *p, uint64_t len)
+{
+	uint8_t *c = ts_alloc(NULL, len ? len : 1);
+
+	if (c)
+		memcpy(c, p, len);
+	return c;
+}
+
+void dom0_toolstack_recipe_free(struct dom0_recipe *r)
+{
+	if (r->kernel)
+		ts_free(NULL, r->kernel, r->klen ? r->klen : 1);
+	if (r->initrd)
+		ts_free(NULL, r->initrd, r->rlen ? r->rlen : 1);
+	free(r);
+}
+
+/*
+ * Hands a domain built from a domain file to the life-cycle code (its
+ * on_* actions). The image is kept only when an action may restart it:
+ * the buffers taken over if own (then true is returned), else copied.
+ */
+static bool ts_adopt(const struct ts_domain *t, domid_t domid, uint8_t *kernel, uint64_t klen, uint8_t *initrd,
+		     uint64_t rlen, bool own)
+{
+	static struct skiff_dominfo info;
+	struct dom0_recipe *r = calloc(1, sizeof(*r));
+	bool keep = ts_may_restart(&t->act);
+
+	if (!r) {
+		rt_printf("dom0: d%u: no memory to keep its configuration: its on_* actions are not carried out\n", domid);
+		return false;
+	}
+	r->t = *t;
+	r->t.spec.cmdline = r->t.cmdline;
+	/* Every restart gets the UUID this build got (a file without one got the ordinal's). */
+	if (dom0_getdomaininfo(domid, &info) == 0) {
+		memcpy(r->t.spec.uuid, info.handle, sizeof(r->t.spec.uuid));
+		r->t.spec.uuid_set = true;
+	}
+	if (keep) {
+		r->kernel = own ? kernel : ts_dup(kernel, klen);
+		r->initrd = own || !initrd ? initrd : ts_dup(initrd, rlen);
+		r->klen = klen;
+		r->rlen = rlen;
+		if (!r->kernel || (initrd && !r->initrd))
+			rt_printf("dom0: d%u: no memory to keep its kernel: a restart will fail\n", domid);
+	}
+	dom0_lifecycle_adopt(domid, &t->act, r);
+	return keep && own;
+}
+
+long dom0_toolstack_rebuild(struct dom0_recipe *r, const char *name, domid_t want, domid_t *domid)
+{
+	char why[160];
+
+	if (!r->kernel || (r->rlen && !r->initrd))
+		return -XEN_ENOMEM;
+	snprintf(r->t.spec.name, sizeof(r->t.spec.name), "%s", name);
+	return ts_build_image(&r->t, 0, " (a restart)", r->kernel, r->klen, r->initrd, r->rlen, false, want, domid,
+			      why, sizeof(why));
+}
+
 /* Creates, builds and starts one domain from its boot modules. */
 static bool ts_build_one(const struct ts_domain *t, unsigned int ordinal)
 {
@@ -495,9 +587,12 @@ static bool ts_build_one(const struct ts_domain *t, unsigned int ordinal)
 	if (kernel && t->has_initrd)
 		initrd = ts_module_load(t->initrd, &rlen, &err);
 	if (!err)
-		err = ts_build_image(t, ordinal, from, kernel, klen, initrd, rlen, false, &domid, NULL, 0);
+		err = ts_build_image(t, ordinal, from, kernel, klen, initrd, rlen, false, 0, &domid, NULL, 0);
 	else
 		rt_printf("dom0: cannot start building from module %u: error %ld\n", t->kernel, err);
+	/* A domain file's domain is the life-cycle code's from now on, with the image if a restart needs it. */
+	if (!err && t->has_cfg && ts_adopt(t, domid, kernel, klen, initrd, rlen, true))
+		kernel = initrd = NULL;
 	if (kernel)
 		ts_free(NULL, kernel, klen ? klen : 1);
 	if (initrd)
@@ -524,6 +619,8 @@ static void ts_from_cfg(struct ts_domain *t, const struct xlcfg_domain *cfg)
 	t->spec.mem = cfg->memory_mib << 20;
 	t->spec.maxmem = cfg->maxmem_mib << 20;
 	t->vcpus = cfg->maxvcpus ? cfg->maxvcpus : cfg->vcpus;
+	t->has_cfg = true;
+	lc_actions_from(&t->act, cfg);
 	t->spec.weight = cfg->weight;
 	t->spec.cap = cfg->cap;
 	t->spec.cpus = cfg->cpumask == ~0ULL ? 0 : cfg->cpumask;
@@ -563,7 +660,11 @@ long dom0_toolstack_create(const char *cfg_text, size_t cfg_len, const uint8_t *
 	}
 	memset(&t, 0, sizeof(t));
 	ts_from_cfg(&t, &cfg);
-	rc = ts_build_image(&t, ordinal++, "", kernel, klen, ramdisk, rlen, paused, domid, why, sizeof(why));
+	if (lc_unsupported(&t.act)) {
+		snprintf(err, err_len, "domain file: %s", lc_unsupported(&t.act));
+		return -XEN_EINVAL;
+	}
+	rc = ts_build_image(&t, ordinal++, "", kernel, klen, ramdisk, rlen, paused, 0, domid, why, sizeof(why));
 	if (rc == -XEN_ENOMEM)
 		snprintf(err, err_len, "not enough free memory for %lu MiB", (unsigned long)cfg.memory_mib);
 	else if (rc == -XEN_EEXIST)
@@ -572,6 +673,8 @@ long dom0_toolstack_create(const char *cfg_text, size_t cfg_len, const uint8_t *
 		snprintf(err, err_len, "building %s failed: %s", cfg.name, why);
 	else
 		snprintf(name, name_len, "%s", cfg.name);
+	if (!rc)
+		ts_adopt(&t, *domid, (uint8_t *)kernel, klen, (uint8_t *)ramdisk, rlen, false);
 	return rc;
 }
 

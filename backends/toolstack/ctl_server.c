@@ -198,6 +198,7 @@ static void emit_dominfo(void *argp, const struct ctl_dominfo *d)
 	ctl_put_u64(b, "vcpus", d->vcpus);
 	ctl_put_u64(b, "online_vcpus", d->online_vcpus);
 	ctl_put_u64(b, "cpu_time_ns", d->cpu_time_ns);
+	ctl_put_u64(b, "uptime_ns", d->uptime_ns);
 	ctl_end_record(b);
 }
 
@@ -399,6 +400,11 @@ static int op_domain(struct ctl_server *s, const char *op, struct ctl_req *r, ch
 			return -CTL_EINVAL;
 		return ts->shutdown(ts->ctx, (uint32_t)domid, str_eq(v, "reboot"));
 	}
+	if (str_eq(op, "vcpu_set")) {
+		if (!arg_u64(r, "vcpus", 4096, &kib) || kib == 0 || unused_arg(r))
+			return -CTL_EINVAL;
+		return ts->vcpu_set ? ts->vcpu_set(ts->ctx, (uint32_t)domid, (uint32_t)kib) : -CTL_ENOSYS;
+	}
 	if (str_eq(op, "rename")) {
 		v = arg(r, "name");
 		if (!v || !*v || strlen(v) >= CTL_NAME_MAX || unused_arg(r))
@@ -440,10 +446,39 @@ static int op_console(struct ctl_server *s, uint32_t id, const char *op, struct 
 	return rc;
 }
 
+/* dmesg [index=N] [clear=1]: one piece of the history; the client asks again from the index it gets until data is empty. */
+static int op_dmesg(struct ctl_server *s, uint32_t id, struct ctl_req *r)
+{
+	static char text[CTL_DMESG_MAX];
+	uint64_t index = 0, skipped = 0;
+	const char *v = arg(r, "index"), *clear = arg(r, "clear");
+	struct ctl_buf b;
+	size_t got = 0;
+	int rc;
+
+	if (v && !ctl_parse_u64(v, &index))
+		return -CTL_EINVAL;
+	if ((clear && !str_eq(clear, "1") && !str_eq(clear, "0")) || unused_arg(r))
+		return -CTL_EINVAL;
+	if (!s->ts->dmesg)
+		return -CTL_ENOSYS;
+	rc = s->ts->dmesg(s->ts->ctx, &index, clear && str_eq(clear, "1"), text, sizeof(text), &got, &skipped);
+	if (rc)
+		return rc;
+	ctl_buf_init(&b, s->response, sizeof(s->response));
+	ctl_put_i64(&b, "status", 0);
+	ctl_put_u64(&b, "index", index);
+	ctl_put_u64(&b, "skipped", skipped);
+	ctl_put_bytes(&b, "data", text, got);
+	ctl_end_record(&b);
+	respond_buf(s, id, &b);
+	return 0;
+}
+
 static int dispatch(struct ctl_server *s, uint32_t id, struct ctl_req *r, char *err, size_t err_len)
 {
 	static const char *const domain_ops[] = { "destroy", "pause", "unpause", "shutdown", "rename",
-						  "mem_set", "mem_max" };
+						  "mem_set", "mem_max", "vcpu_set" };
 	const char *op = arg(r, "op");
 	struct ctl_buf b;
 	int rc;
@@ -476,6 +511,8 @@ static int dispatch(struct ctl_server *s, uint32_t id, struct ctl_req *r, char *
 		return op_create(s, id, r, err, err_len);
 	if (str_eq(op, "console") || str_eq(op, "console_input"))
 		return op_console(s, id, op, r);
+	if (str_eq(op, "dmesg"))
+		return op_dmesg(s, id, r);
 	if (str_eq(op, "poweroff")) {
 		if (unused_arg(r))
 			return -CTL_EINVAL;

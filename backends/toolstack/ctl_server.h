@@ -8,6 +8,7 @@
 #define CTL_MAX_BLOBS		16
 #define CTL_BLOB_TTL_NS		(60ULL * 1000000000ULL)
 #define CTL_RESPONSE_MAX	(64u << 10)
+#define CTL_DMESG_MAX		(16u << 10)	/* history bytes per answer: escaped, it fits CTL_RESPONSE_MAX */
 
 /* One domain as `list` reports it. */
 struct ctl_dominfo {
@@ -18,6 +19,7 @@ struct ctl_dominfo {
 	uint64_t mem_kib, maxmem_kib;
 	uint32_t vcpus, online_vcpus;
 	uint64_t cpu_time_ns;
+	uint64_t uptime_ns;		/* since it was built (dom0: since the machine started); 0: not known */
 };
 
 struct ctl_hostinfo {
@@ -61,6 +63,15 @@ struct ctl_toolstack {
 	/* xl console: while attached the toolstack sends the domain's output as console events; NULL: -ENOSYS. */
 	int (*console)(void *ctx, uint32_t domid, bool attach);
 	int (*console_input)(void *ctx, uint32_t domid, const char *data, size_t len);
+	/* xl vcpu-set: vCPUs 0..n-1 available, the rest not (1 <= n checked here, n <= its maximum there); NULL: -ENOSYS. */
+	int (*vcpu_set)(void *ctx, uint32_t domid, uint32_t n);
+	/*
+	 * xl dmesg: up to len bytes of the hypervisor's console history from
+	 * position *index on into buf (*got of them); *index is the next
+	 * position, *skipped the bytes before it no longer kept; clear: then
+	 * forget all of it. NULL: -ENOSYS.
+	 */
+	int (*dmesg)(void *ctx, uint64_t *index, bool clear, char *buf, size_t len, size_t *got, uint64_t *skipped);
 };
 
 /* What the server needs from where it runs (dom0's runtime, or a host program). */

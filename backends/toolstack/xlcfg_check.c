@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <uuid/uuid.h>
+#include "lifecycle.h"
 #include "xlcfg.h"
 
 /* A domain file is a few lines; anything this large is not one. */
@@ -155,8 +156,18 @@ static void note_untranslated(const struct xlcfg_domain *d)
 	/* on_reboot's default is restart: not worth a warning in every file. */
 	if (d->on_crash != XLCFG_ACTION_DESTROY || d->on_poweroff != XLCFG_ACTION_DESTROY ||
 	    d->on_watchdog != XLCFG_ACTION_DESTROY || d->on_reboot != XLCFG_ACTION_RESTART)
-		report(0, false, "on_*: every domain is destroyed when it shuts down until dom0 builds domains%s%s",
-		       NULL, NULL);
+		report(0, false, "on_*: carried out when dom0's toolstack builds the domain (@toolstack, xl create); "
+		       "a domain the hypervisor builds is destroyed when it shuts down%s%s", NULL, NULL);
+}
+
+/* Actions dom0 would refuse (core dumps, soft reset): an error here, before anything boots. */
+static void check_actions(const struct xlcfg_domain *d)
+{
+	struct lc_actions a;
+
+	lc_actions_from(&a, d);
+	if (lc_unsupported(&a))
+		report(0, true, "%s%s", lc_unsupported(&a), NULL);
 }
 
 /* A string for the canonical file: double quotes, with \ and " escaped as xl reads them. */
@@ -416,8 +427,10 @@ int main(int argc, char **argv)
 	check_errors = dg.nr_errors;
 	if (dg.dropped)
 		fprintf(stderr, "%s: %u more diagnostics not shown\n", check_file, dg.dropped);
-	if (dg.nr_errors == 0)
+	if (dg.nr_errors == 0) {
 		check_files(&dom);
+		check_actions(&dom);
+	}
 	if (check_errors) {
 		fprintf(stderr, "%s: %u error%s\n", check_file, check_errors, check_errors == 1 ? "" : "s");
 		return 1;

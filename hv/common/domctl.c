@@ -1,4 +1,5 @@
 /* Skiff's privileged domain control (dom0 only): the dispatcher, domain lists and info, announcing dom0's backends. */
+#include <hv/console.h>
 #include <hv/domain.h>
 #include <hv/domctl.h>
 #include <hv/event_channel.h>
@@ -316,6 +317,9 @@ long do_skiff_domctl(uint64_t arg, uint64_t a2, uint64_t a3, uint64_t a4, uint64
 	case SKIFF_DOMCTL_physinfo:
 		domctl_physinfo(&op.u.physinfo);
 		rc = 0;
+		break;
+	case SKIFF_DOMCTL_readconsole:
+		rc = console_readconsole(&op.u.console);
 		break;
 	default:
 		return -XEN_ENOSYS;

@@ -69,6 +69,8 @@ static int create_check(const struct skiff_domctl_create *c)
 
 	if (c->pad || c->pad2 || c->max_vcpus == 0 || c->max_vcpus > SKIFF_MAX_VCPUS)
 		return -XEN_EINVAL;
+	if (c->domid >= DOMID_FIRST_RESERVED)
+		return -XEN_EINVAL;
 	if (c->max_pages > frame_table_frames || !name_ok(c->name, sizeof(c->name)))
 		return -XEN_EINVAL;
 	if (c->gnttab_frames > 4096 || c->maptrack_frames > 65536)
@@ -107,7 +109,8 @@ long domctl_createdomain(struct domain *caller, struct skiff_domctl_create *c)
 		spin_unlock_irqrestore(&create_lock, f);
 		return -XEN_EEXIST;
 	}
-	d = domain_create(DOMID_INVALID, c->name, false, c->max_vcpus, c->max_pages, &err);
+	/* As Xen's: 0 picks the id, another is taken as asked (a toolstack's restart gives a new one, as xl's). */
+	d = domain_create(c->domid ? c->domid : DOMID_INVALID, c->name, false, c->max_vcpus, c->max_pages, &err);
 	spin_unlock_irqrestore(&create_lock, f);
 	if (!d)
 		return err;

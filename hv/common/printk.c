@@ -32,6 +32,7 @@ void console_force_unlock(void)
 
 void console_write(const char *s, size_t n)
 {
+	console_hist_put(s, n);
 	serial_write(s, n);
 }
 

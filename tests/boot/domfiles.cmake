@@ -57,3 +57,44 @@ boot_test(exit_domu_hang --status timeout
   --expect "qemu-run: d1 \\(stuck\\) was still running at the timeout"
   --reject "qemu-run: d0 \\(dom0\\) was still running"
   -- --cpus 2 --mem 256 --timeout 20 --modules "${BOOT_GUESTS}/hello.elf,${BOOT_GUESTS}/console_echo.elf @name=stuck @mem=16M")
+
+# Domain files' on_* actions carried out by dom0's toolstack (issue 11, part 7): a guest that crashes at once with
+# on_crash=restart is built again (same name, a new domid) until the restart-loop bound stops it (5 restarts after
+# fast ends, the 6th fast end destroyed); the same guest with on_crash=preserve stays shut down, memory and all,
+# until the machine ends; with on_crash=rename-restart the crashed one is kept as renamer-YYYYMMDDTHHMMZ and a
+# new renamer starts (its next crash within the same minute finds that name taken: left as it is, not restarted).
+# Every frame comes back.
+boot_test(dom0_on_crash --status ok
+  --domain-template ${DOMFILES}/crasher.cfg.in --domain-template ${DOMFILES}/keeper.cfg.in
+  --domain-template ${DOMFILES}/renamer.cfg.in
+  --expect "\\(d0 dom0\\) dom0: d3 \\(renamer\\) kept as renamer-20[0-9]{6}T[0-9]{4}Z. restarted as d[0-9]+ \\(restart 1\\)"
+  --expect "\\(d0 dom0\\) dom0: result: d[0-9]+ \\(renamer\\): crash, .*as expected \\(after [1-5] restarts?\\)"
+  --expect "\\(d0 dom0\\) dom0: d1 \\(crasher\\) shut down \\(crash\\): restart"
+  --expect "\\(d0 dom0\\) dom0: d1 \\(crasher\\) restarted as d[0-9]+ \\(restart 1\\)"
+  --expect "\\(d0 dom0\\) dom0: d[0-9]+ \\(crasher\\) restarted as d[0-9]+ \\(restart 5\\)"
+  --expect "\\(d0 dom0\\) dom0: d[0-9]+ \\(crasher\\) ended within 10 s of starting 6 times in a row: a restart loop, not restarted again"
+  --expect "\\(d0 dom0\\) dom0: d2 \\(keeper\\) shut down \\(crash\\): preserve"
+  --expect "\\(d0 dom0\\) dom0: result: d[0-9]+ \\(crasher\\): crash, restart loop stopped, as expected \\(after 5 restarts\\)"
+  --expect "\\(d0 dom0\\) dom0: result: d2 \\(keeper\\): crash, preserved: still there, shut down, [0-9]+ pages kept, as expected"
+  --expect "all domains have shut down \\(dom0: poweroff\\).*every frame returned"
+  --reject "restart 6" --reject "HYPERVISOR (CRASH|PANIC)" --reject "restart failed"
+  -- --cpus 2 --mem 512 --modules "${DOM0_ELF} @toolstack" --expect crasher=crash --expect keeper=crash
+     --expect renamer=crash)
+
+# Debian's stock kernel reboots itself (reboot -f from its init while it is domid 1) and on_reboot=restart brings it
+# back through dom0's builder: a new domid, the same name and UUID; the second boot powers off (label linux).
+boot_test(linux_reboot --status ok --need-file "${PROJECT_BINARY_DIR}/decompress-data/root/boot/vmlinuz-*"
+  --domain-template ${DOMFILES}/linux-reboot.cfg.in
+  --expect "\\(d1 debian\\) skiff-userspace: hypervisor xen, uuid 5ec0ffee-0b0e-4a11-8bee-0123456789ab"
+  --expect "\\(d1 debian\\) skiff-userspace: domid 1: rebooting"
+  --expect "\\(d0 dom0\\) dom0: d1 \\(debian\\) shut down \\(reboot\\): restart"
+  --expect "\\(d0 dom0\\) dom0: d1 \\(debian\\) restarted as d2 \\(restart 1\\)"
+  --expect "\\(d2 debian\\) skiff-userspace: hypervisor xen, uuid 5ec0ffee-0b0e-4a11-8bee-0123456789ab"
+  --expect "\\(d2 debian\\) skiff-userspace: xenstore name = debian"
+  --expect "\\(d2 debian\\) skiff-userspace: xenstore vm = /vm/5ec0ffee-0b0e-4a11-8bee-0123456789ab"
+  --expect "\\(d2 debian\\) skiff-userspace: domid 2: not rebooting"
+  --expect "\\(d0 dom0\\) dom0: result: d2 \\(debian\\): poweroff, as expected \\(after 1 restart\\)"
+  --expect "all domains have shut down \\(dom0: poweroff\\).*every frame returned"
+  --reject "crashed" --reject "Kernel panic" --reject "BUG:" --reject "xenstored: " --reject "restart 2"
+  -- --cpus 2 --mem 1024 --timeout 300 --modules "${DOM0_ELF} @toolstack @mem=224M")
+set_tests_properties(boot.linux_reboot PROPERTIES LABELS "boot;linux")

@@ -23,6 +23,7 @@ endif()
 security_guest(privops_dom0 ${SEC_SRC}/privops/privops_dom0.c)
 security_test(privops_dom0 --status ok
   --expect "\\(d0 dom0\\) pass: createdomain 'built'"
+  --expect "\\(d0 dom0\\) pass: gets 41"
   --expect "\\(d0 dom0\\) pass: it reaches state shutdown"
   --expect "\\(d0 dom0\\) pass: module 0 read back byte-exactly"
   --expect "\\(d0 dom0\\) Test result: SUCCESS"

@@ -22,6 +22,7 @@
 struct fake_dom {
 	bool used;
 	struct ctl_dominfo info;
+	uint64_t born_ns;
 };
 
 static struct fake_dom doms[FAKE_MAX_DOMS];
@@ -56,6 +57,14 @@ static struct fake_dom *by_name(const char *name)
 /* As Xen's toolstack: domids go up, a rebooted guest gets a new one. */
 static uint32_t next_domid;
 
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
 static struct fake_dom *add(const char *name, uint64_t kib, uint32_t vcpus)
 {
 	uint32_t domid = next_domid++;
@@ -71,6 +80,7 @@ static struct fake_dom *add(const char *name, uint64_t kib, uint32_t vcpus)
 			snprintf(d->state, sizeof(d->state), "-b----");
 			d->mem_kib = d->maxmem_kib = kib;
 			d->vcpus = d->online_vcpus = vcpus;
+			doms[i].born_ns = mono_ns();
 			for (int j = 0; j < 16; j++)
 				d->uuid[j] = (uint8_t)(rand() & 0xff);
 			return &doms[i];
@@ -87,8 +97,11 @@ static int ts_list(void *ctx, int64_t domid, void (*emit)(void *, const struct c
 	for (uint32_t id = 0; id < 0x7ff0; id++) {
 		struct fake_dom *d = find(id);
 
-		if (d && (domid < 0 || id == domid))
+		if (d && (domid < 0 || id == domid)) {
+			/* Domain-0 claims 2 days, 3:04:05 more than it ran, so the client's day format is exercised. */
+			d->info.uptime_ns = mono_ns() - d->born_ns + (id == 0 ? (2 * 86400ULL + 11045) * 1000000000ULL : 0);
 			emit(arg, &d->info);
+		}
 	}
 	return 0;
 }
@@ -199,6 +212,47 @@ static int ts_shutdown(void *ctx, uint32_t domid, bool reboot)
 	return 0;
 }
 
+/*
+ * The hypervisor's history, faked: 2,000 numbered lines (more than one
+ * answer holds), read by position; a clear forgets them.
+ */
+static char fake_log[64 * 1024];
+static size_t fake_log_len, fake_log_cleared;
+
+static int ts_dmesg(void *ctx, uint64_t *index, bool clear, char *buf, size_t len, size_t *got, uint64_t *skipped)
+{
+	uint64_t from;
+
+	(void)ctx;
+	if (!fake_log_len)
+		for (int i = 0; i < 2000; i++)
+			fake_log_len += (size_t)snprintf(fake_log + fake_log_len, sizeof(fake_log) - fake_log_len,
+							 "(XEN) fake hypervisor line %d\n", i);
+	from = *index > fake_log_cleared ? *index : fake_log_cleared;
+	*skipped = from - *index;
+	*got = from < fake_log_len ? (fake_log_len - from < len ? fake_log_len - from : len) : 0;
+	memcpy(buf, fake_log + (from < fake_log_len ? from : 0), *got);
+	*index = from + *got;
+	if (clear)
+		fake_log_cleared = fake_log_len;
+	return 0;
+}
+
+/* A guest that follows at once: its online vCPUs become n (at most its maximum). */
+static int ts_vcpu_set(void *ctx, uint32_t domid, uint32_t n)
+{
+	struct fake_dom *d;
+	int rc = domu(domid, &d);
+
+	(void)ctx;
+	if (rc)
+		return rc;
+	if (n > d->info.vcpus)
+		return -EINVAL;
+	d->info.online_vcpus = n;
+	return 0;
+}
+
 static int ts_mem_set(void *ctx, uint32_t domid, uint64_t kib)
 {
 	struct fake_dom *d;
@@ -280,7 +334,7 @@ static uint64_t plat_now(void)
 static const struct ctl_toolstack ts = {
 	.list = ts_list, .info = ts_info, .create = ts_create, .destroy = ts_destroy, .pause = ts_pause,
 	.unpause = ts_unpause, .shutdown = ts_shutdown, .mem_set = ts_mem_set, .mem_max = ts_mem_max,
-	.rename = ts_rename,
+	.rename = ts_rename, .vcpu_set = ts_vcpu_set, .dmesg = ts_dmesg,
 };
 static const struct ctl_platform pl = {
 	.alloc = plat_alloc, .free = plat_free, .sha256 = sha256_buf, .now_ns = plat_now, .send = send_all,

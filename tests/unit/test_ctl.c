@@ -220,7 +220,32 @@ static int ts_rename(void *ctx, uint32_t domid, const char *name, char *err, siz
 	return 0;
 }
 
-static int poweroffs, attached_to;
+static int poweroffs, attached_to, vcpus_set = -1;
+
+static int dmesg_clears;
+
+/* A history of "line a\nline b\n" from position 100 on. */
+static int ts_dmesg(void *ctx, uint64_t *index, bool clear, char *buf, size_t len, size_t *got, uint64_t *skipped)
+{
+	static const char text[] = "line a\nline b\n";
+	uint64_t from = *index < 100 ? 100 : *index;
+	size_t off = from - 100 < sizeof(text) - 1 ? (size_t)(from - 100) : sizeof(text) - 1;
+
+	(void)ctx;
+	*skipped = from - *index;
+	*got = sizeof(text) - 1 - off < len ? sizeof(text) - 1 - off : len;
+	memcpy(buf, text + off, *got);
+	*index = from + *got;
+	dmesg_clears += clear;
+	return 0;
+}
+
+static int ts_vcpu_set(void *ctx, uint32_t domid, uint32_t n)
+{
+	(void)ctx;
+	vcpus_set = (int)n;
+	return domid == 99 ? -3 : 0;
+}
 static char console_in[64];
 
 static int ts_poweroff(void *ctx)
@@ -249,7 +274,8 @@ static int ts_console_input(void *ctx, uint32_t domid, const char *data, size_t 
 static const struct ctl_toolstack ts = {
 	.list = ts_list, .info = ts_info, .create = ts_create, .destroy = ts_domid, .pause = ts_domid,
 	.unpause = ts_domid, .shutdown = ts_shutdown, .mem_set = ts_mem, .mem_max = ts_mem, .rename = ts_rename,
-	.poweroff = ts_poweroff, .console = ts_console, .console_input = ts_console_input,
+	.poweroff = ts_poweroff, .console = ts_console, .console_input = ts_console_input, .vcpu_set = ts_vcpu_set,
+	.dmesg = ts_dmesg,
 };
 static const struct ctl_platform pl = {
 	.alloc = fake_alloc, .free = fake_free, .sha256 = sha256_buf, .now_ns = fake_now_ns, .send = fake_send,
@@ -345,6 +371,46 @@ START_TEST(hello_list_and_errors)
 	ck_assert_int_eq(request(10, "op=destroy domid=1"), 0);
 	ck_assert_str_eq(response(9, NULL), "status=0\n");
 	ck_assert_int_eq(destroyed, 1);
+}
+END_TEST
+
+/* dmesg: index and clear=0|1 only; the history's bytes escaped in data, the next index and what was skipped. */
+START_TEST(dmesg_verb)
+{
+	ck_assert_int_eq(request(1, "op=dmesg index=x"), 0);
+	ck_assert_ptr_nonnull(strstr(response(0, NULL), "status=-22"));
+	ck_assert_int_eq(request(2, "op=dmesg clear=2"), 0);
+	ck_assert_ptr_nonnull(strstr(response(1, NULL), "status=-22"));
+	ck_assert_int_eq(request(3, "op=dmesg lines=5"), 0);
+	ck_assert_ptr_nonnull(strstr(response(2, NULL), "status=-22"));
+	ck_assert_int_eq(dmesg_clears, 0);
+	ck_assert_int_eq(request(4, "op=dmesg"), 0);
+	ck_assert_str_eq(response(3, NULL), "status=0 index=114 skipped=100 data=line%20a%0Aline%20b%0A\n");
+	ck_assert_int_eq(request(5, "op=dmesg index=107"), 0);
+	ck_assert_str_eq(response(4, NULL), "status=0 index=114 skipped=0 data=line%20b%0A\n");
+	ck_assert_int_eq(request(6, "op=dmesg index=114 clear=1"), 0);
+	ck_assert_str_eq(response(5, NULL), "status=0 index=114 skipped=0 data=\n");
+	ck_assert_int_eq(dmesg_clears, 1);
+}
+END_TEST
+
+/* vcpu_set: a count of at least 1, nothing else; the toolstack is not called for a refused request. */
+START_TEST(vcpu_set_verb)
+{
+	ck_assert_int_eq(request(1, "op=vcpu_set domid=1"), 0);
+	ck_assert_ptr_nonnull(strstr(response(0, NULL), "status=-22"));
+	ck_assert_int_eq(request(2, "op=vcpu_set domid=1 vcpus=0"), 0);
+	ck_assert_ptr_nonnull(strstr(response(1, NULL), "status=-22"));
+	ck_assert_int_eq(request(3, "op=vcpu_set domid=1 vcpus=two"), 0);
+	ck_assert_ptr_nonnull(strstr(response(2, NULL), "status=-22"));
+	ck_assert_int_eq(request(4, "op=vcpu_set domid=1 vcpus=2 now=1"), 0);
+	ck_assert_ptr_nonnull(strstr(response(3, NULL), "status=-22"));
+	ck_assert_int_eq(vcpus_set, -1);
+	ck_assert_int_eq(request(5, "op=vcpu_set domid=99 vcpus=2"), 0);
+	ck_assert_ptr_nonnull(strstr(response(4, NULL), "status=-3 "));
+	ck_assert_int_eq(request(6, "op=vcpu_set domid=1 vcpus=3"), 0);
+	ck_assert_str_eq(response(5, NULL), "status=0\n");
+	ck_assert_int_eq(vcpus_set, 3);
 }
 END_TEST
 
@@ -486,6 +552,8 @@ static Suite *ctl_suite(void)
 	tcase_add_test(server, hello_list_and_errors);
 	tcase_add_test(server, framing_errors);
 	tcase_add_test(server, console_and_poweroff_verbs);
+	tcase_add_test(server, vcpu_set_verb);
+	tcase_add_test(server, dmesg_verb);
 	tcase_add_test(server, upload_then_create_consumes);
 	tcase_add_test(server, refused_and_oversized_uploads_lose_nothing_else);
 	suite_add_tcase(s, codec);

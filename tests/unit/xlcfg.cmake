@@ -5,3 +5,11 @@ skiff_unit_test(test_xlcfg test_xlcfg.c ${PROJECT_SOURCE_DIR}/backends/toolstack
 target_include_directories(test_xlcfg PRIVATE ${PROJECT_SOURCE_DIR}/backends/toolstack)
 target_compile_options(test_xlcfg PRIVATE -fsanitize=address,undefined -fno-sanitize-recover=all)
 target_link_options(test_xlcfg PRIVATE -fsanitize=address,undefined)
+
+# The toolstack's shutdown policy (backends/toolstack/lifecycle.c): xl's action for each reason, the refused
+# actions, the restart-loop bound, xl's rename-restart name.
+skiff_unit_test(test_lifecycle test_lifecycle.c ${PROJECT_SOURCE_DIR}/backends/toolstack/lifecycle.c
+  ${PROJECT_SOURCE_DIR}/backends/toolstack/xlcfg.c ${PROJECT_SOURCE_DIR}/backends/toolstack/xlcfg_dev.c)
+target_include_directories(test_lifecycle PRIVATE ${PROJECT_SOURCE_DIR}/backends/toolstack)
+target_compile_options(test_lifecycle PRIVATE -fsanitize=address,undefined -fno-sanitize-recover=all)
+target_link_options(test_lifecycle PRIVATE -fsanitize=address,undefined)

@@ -11,6 +11,22 @@ void console_unlock(void);
 /* Crash path only: another CPU may have died holding the lock. */
 void console_force_unlock(void);
 
+/*
+ * The console's history (common/console_hist.c), under the console lock:
+ * console_write keeps every byte; read copies up to len bytes from stream
+ * position *index on (one before the oldest kept starts at the oldest,
+ * *skipped says how many were lost), advances *index, returns the count;
+ * clear forgets everything written so far.
+ */
+#define CONSOLE_HIST_SIZE	(64u * 1024)
+void console_hist_put(const char *s, size_t n);
+size_t console_hist_read(uint64_t *index, char *out, size_t len, uint64_t *skipped);
+void console_hist_clear(void);
+uint64_t console_hist_end(void);
+/* SKIFF_DOMCTL_readconsole for dom0 (common/readconsole.c). */
+struct skiff_domctl_console;
+long console_readconsole(struct skiff_domctl_console *c);
+
 /* Arch-provided serial port. */
 void serial_init(uint16_t port);
 void serial_write(const char *s, size_t n);

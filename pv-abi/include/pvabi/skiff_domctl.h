@@ -118,8 +118,10 @@
  *   memory for the domain's own structures; -EINVAL: bad field (also
  *   max_pages above the machine's frames, gnttab_frames > 4096,
  *   maptrack_frames > 65536, cap above 100 per online CPU, a cpumask with
- *   no online CPU). The domid is the lowest free one from 1, never one a
- *   domain still holds in any state (dying included). The new domain is
+ *   no online CPU, a domid from DOMID_FIRST_RESERVED up). In u.create.domid
+ *   0 asks for the lowest free id from 1, any other the id itself (as
+ *   Xen's; -EEXIST when a domain holds it); never one a domain still holds
+ *   in any state (dying included). The new domain is
  *   paused once (pause_count 1) with every vCPU down. -EBUSY while the
  *   hypervisor is still building the boot domains (they take the domids
  *   after dom0's): call again.
@@ -214,6 +216,18 @@
  *   -EINVAL for a dying domain. The hypervisor's log uses the new name at
  *   once; xenstore's name nodes are the toolstack's to change.
  *
+ * SKIFF_DOMCTL_readconsole (struct skiff_domctl_console): the hypervisor's
+ *   console history (its last 64 KiB, every line it printed, guests'
+ *   console_io lines included), as Xen's sysctl readconsole serves xl
+ *   dmesg. In index: the stream position to read from (0: the oldest
+ *   kept), buffer/buffer_len: where to (at most SKIFF_CONSOLE_READ_MAX
+ *   bytes a call). Out copied (bytes written), index (the next position:
+ *   call again with it until copied is 0), skipped (bytes between the
+ *   index asked for and the oldest kept: overwritten or cleared). Flag
+ *   SKIFF_CONSOLE_clear: after the read, everything printed so far is
+ *   forgotten (xl dmesg -c). -EINVAL: an unknown flag or a pad;
+ *   -EFAULT: the buffer is not the caller's (nothing cleared).
+ *
  * SKIFF_DOMCTL_release_modules: no input. dom0 has read every module; the
  *   hypervisor gives their memory to its heap. Later boot_module calls get
  *   -ENOENT; a second release is harmless (0). -EBUSY while the hypervisor
@@ -232,10 +246,13 @@
 #define SKIFF_DOMCTL_release_modules	13
 #define SKIFF_DOMCTL_physinfo		14
 #define SKIFF_DOMCTL_setname		15
+#define SKIFF_DOMCTL_readconsole	16
 
 #define SKIFF_MAX_VCPUS			64
 #define SKIFF_MODULE_cmdline		(1u << 0)
 #define SKIFF_MODULE_COPY_MAX		(64u << 10)
+#define SKIFF_CONSOLE_clear		(1u << 0)
+#define SKIFF_CONSOLE_READ_MAX		4096u
 
 #define SKIFF_DOMCTL_LIST_MAX		64
 
@@ -300,7 +317,7 @@ PVABI_OFF(struct skiff_dominfo, online_vcpus, 124);
 PVABI_OFF(struct skiff_dominfo, pause_count, 128);
 
 struct skiff_domctl_create {
-	domid_t domid;			/* out */
+	domid_t domid;			/* in: 0 or the id wanted; out: the id */
 	uint16_t pad;
 	uint32_t max_vcpus;
 	uint64_t max_pages;
@@ -421,6 +438,20 @@ PVABI_OFF(struct skiff_physinfo, total_pages, 8);
 PVABI_OFF(struct skiff_physinfo, free_pages, 16);
 PVABI_OFF(struct skiff_physinfo, hv_pages, 24);
 
+struct skiff_domctl_console {
+	uint64_t index;			/* in/out */
+	uint64_t buffer;
+	uint32_t buffer_len;
+	uint32_t copied;		/* out */
+	uint32_t flags;
+	uint32_t pad;
+	uint64_t skipped;		/* out */
+};
+PVABI_SIZE(struct skiff_domctl_console, 40);
+PVABI_OFF(struct skiff_domctl_console, buffer, 8);
+PVABI_OFF(struct skiff_domctl_console, flags, 24);
+PVABI_OFF(struct skiff_domctl_console, skipped, 32);
+
 struct skiff_domctl {
 	uint32_t cmd;
 	uint32_t interface_version;
@@ -435,6 +466,7 @@ struct skiff_domctl {
 		struct skiff_domctl_module module;
 		struct skiff_physinfo physinfo;
 		struct skiff_domctl_name name;
+		struct skiff_domctl_console console;
 		uint8_t pad[88];
 	} u;
 };

@@ -87,6 +87,87 @@ static void rename_checks(domid_t d, domid_t d2)
 	tc_expect_eq(rename(d2, "looper", 0), 0, "and back");
 }
 
+/* createdomain with a domid asked for (as Xen's): taken as asked; one in use or reserved refused, nothing made. */
+static void asked_domid_checks(domid_t held)
+{
+	struct skiff_domctl op;
+	struct skiff_dominfo info;
+
+	create_op("asked", 1, &op);
+	op.u.create.domid = held;
+	tc_expect_eq(po_domctl(&op), -XEN_EEXIST, "createdomain asking for a domid in use");
+	create_op("asked", 1, &op);
+	op.u.create.domid = DOMID_FIRST_RESERVED;
+	tc_expect_eq(po_domctl(&op), -XEN_EINVAL, "createdomain asking for DOMID_FIRST_RESERVED");
+	create_op("asked", 1, &op);
+	op.u.create.domid = DOMID_INVALID;
+	tc_expect_eq(po_domctl(&op), -XEN_EINVAL, "createdomain asking for DOMID_INVALID");
+	tc_expect_eq(po_info(41, &info), -XEN_ESRCH, "the refusals made no domain (41 is free)");
+	create_op("asked", 1, &op);
+	op.u.create.domid = 41;
+	tc_expect_eq(po_domctl(&op), 0, "createdomain asking for domid 41");
+	tc_expect_eq(op.u.create.domid, 41, "gets 41");
+	tc_check(po_info(41, &info) == 0 && strcmp(info.name, "asked") == 0, "41 is 'asked' (%s)", info.name);
+	tc_expect_eq(po_dom_cmd(SKIFF_DOMCTL_destroydomain, 41), 0, "destroy it again");
+}
+
+static long readconsole(uint64_t *index, void *buf, uint32_t len, uint32_t flags, uint32_t pad, uint32_t *copied,
+			uint64_t *skipped)
+{
+	struct skiff_domctl op;
+	long rc;
+
+	po_op(&op, SKIFF_DOMCTL_readconsole);
+	op.u.console.index = *index;
+	op.u.console.buffer = RT_PTR(buf);
+	op.u.console.buffer_len = len;
+	op.u.console.flags = flags;
+	op.u.console.pad = pad;
+	rc = po_domctl(&op);
+	if (rc == 0) {
+		*index = op.u.console.index;
+		*copied = op.u.console.copied;
+		*skipped = op.u.console.skipped;
+	}
+	return rc;
+}
+
+static bool has_text(const char *hay, const char *needle)
+{
+	for (size_t n = strlen(needle); *hay; hay++)
+		if (strncmp(hay, needle, n) == 0)
+			return true;
+	return false;
+}
+
+/* The console history (xl dmesg): bounded copies, a hostile buffer or flag refused and nothing cleared, then a clear. */
+static void readconsole_checks(void)
+{
+	static char buf[SKIFF_CONSOLE_READ_MAX + 64];
+	uint64_t idx = 0, skipped = 0, end;
+	uint32_t copied = 0;
+
+	tc_expect_eq(readconsole(&idx, buf, sizeof(buf), 2, 0, &copied, &skipped), -XEN_EINVAL, "readconsole, unknown flag");
+	tc_expect_eq(readconsole(&idx, buf, sizeof(buf), 0, 1, &copied, &skipped), -XEN_EINVAL, "readconsole, non-zero pad");
+	tc_expect_eq(readconsole(&idx, (void *)0xffff830000000000ULL, 64, SKIFF_CONSOLE_clear, 0, &copied, &skipped),
+		     -XEN_EFAULT, "readconsole into the hypervisor's memory, with clear");
+	tc_expect_eq(readconsole(&idx, buf, sizeof(buf), 0, 0, &copied, &skipped), 0, "readconsole from the oldest");
+	tc_check(copied == SKIFF_CONSOLE_READ_MAX && idx == skipped + copied,
+		 "at most %u bytes a call, index advances by them (%u copied, index %lu, skipped %lu): the refused "
+		 "clear forgot nothing", SKIFF_CONSOLE_READ_MAX, copied, (unsigned long)idx, (unsigned long)skipped);
+	while (readconsole(&idx, buf, sizeof(buf), 0, 0, &copied, &skipped) == 0 && copied)
+		;
+	end = idx;
+	tc_check(end > SKIFF_CONSOLE_READ_MAX, "read to the end, position %lu", (unsigned long)end);
+	tc_expect_eq(readconsole(&idx, buf, 0, SKIFF_CONSOLE_clear, 0, &copied, &skipped), 0, "clear");
+	rt_printf("readconsole: a line after the clear\n");
+	idx = 0;
+	tc_expect_eq(readconsole(&idx, buf, sizeof(buf) - 1, 0, 0, &copied, &skipped), 0, "read from 0 after the clear");
+	buf[copied] = '\0';
+	tc_check(skipped >= end && copied < 1024 && has_text(buf, "readconsole: a line after the clear"),
+		 "only what came after the clear (%u bytes, %lu skipped)", copied, (unsigned long)skipped);
+}
+
 static void create_checks(domid_t *d, domid_t *d2)
 {
 	struct skiff_domctl op;
@@ -124,6 +205,7 @@ static void create_checks(domid_t *d, domid_t *d2)
 	tc_expect_eq(create("looper", NR_PAGES, &op), 0, "createdomain 'looper'");
 	*d2 = op.u.create.domid;
 	tc_expect_eq(*d2, 2, "the next lowest domid, 2 (the refused ones took none)");
+	asked_domid_checks(*d);
 	rename_checks(*d, *d2);
 }
 
@@ -700,4 +782,5 @@ void test_main(void)
 	run_checks(d);
 	looper_checks(d2);
 	module_checks();
+	readconsole_checks();
 }

@@ -20,7 +20,7 @@ static uint8_t modbuf[4096];
 /* Every command, with arguments a privileged caller could use; the sentinel shows nothing came back. */
 static void domctl_all(domid_t target)
 {
-	for (uint32_t cmd = 0; cmd <= SKIFF_DOMCTL_release_modules + 2; cmd++) {
+	for (uint32_t cmd = 0; cmd <= SKIFF_DOMCTL_readconsole + 1; cmd++) {
 		struct skiff_domctl op;
 		char what[96];
 
