@@ -28,6 +28,7 @@ static long record(uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t 
 long do_console_io(uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5) { return record(a1, a2, a3, a4, a5); }
 long do_xen_version(uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5) { return record(a1, a2, a3, a4, a5); }
 long do_sched_op(uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5) { return record(a1, a2, a3, a4, a5); }
+long do_sched_op_compat(uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5) { return record(a1, a2, a3, a4, a5); }
 long do_vm_assist(uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5) { return record(a1, a2, a3, a4, a5); }
 long do_event_channel_op(uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5) { return record(a1, a2, a3, a4, a5); }
 long do_event_channel_op_compat(uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5) { return record(a1, a2, a3, a4, a5); }
@@ -55,6 +56,9 @@ START_TEST(test_int_arguments_lose_their_upper_half)
 	ck_assert_int_eq(call(__HYPERVISOR_sched_op, G | 3, ALL, ALL), 7);
 	ck_assert_uint_eq(seen[0], 3);
 	ck_assert_uint_eq(seen[1], ALL);		/* the argument pointer is whole */
+	ck_assert_int_eq(call(__HYPERVISOR_sched_op_compat, G | 2, ALL, ALL), 7);
+	ck_assert_uint_eq(seen[0], 2);
+	ck_assert_uint_eq(seen[1], ALL);		/* the shutdown reason's word is whole (Xen takes its low byte) */
 	ck_assert_int_eq(call(__HYPERVISOR_console_io, G | 0, G | 12, ALL), 7);
 	ck_assert_uint_eq(seen[0], 0);
 	ck_assert_uint_eq(seen[1], 12);
