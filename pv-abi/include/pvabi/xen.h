@@ -129,10 +129,13 @@ typedef uint32_t evtchn_port_t;
  * (or a trapped write to an L1, emulated as one). The hypervisor keeps
  * per-frame type and reference counts: a frame is a page table of one
  * level, a descriptor page or writable, never two at once; every entry
- * installed holds a reference on the frame it maps. Batches of at most
- * 4096 entries (-E2BIG above) stop at the first failing entry, report in
- * *pdone how many were done, and continue through continuations when
- * they take long (MMU_UPDATE_PREEMPTED in count).
+ * installed holds a reference on the frame it maps. Batches of any count
+ * below 2^31 stop at the first failing entry, report in *pdone how many
+ * were done, and continue through continuations when they take long
+ * (MMU_UPDATE_PREEMPTED, bit 31 of count; on such a call the count done so
+ * far is read from *pdone, or 0 if it cannot be read). A list that starts
+ * outside the guest's half of the address space is -EFAULT before any
+ * entry, *pdone untouched; an entry that cannot be read is -EFAULT there.
  *
  * __HYPERVISOR_mmu_update (1): mmu_update(req, count, pdone, foreigndom).
  *   MMU_NORMAL_PT_UPDATE / _PT_UPDATE_PRESERVE_AD / _NO_TRANSLATE: write

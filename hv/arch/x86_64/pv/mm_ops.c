@@ -19,8 +19,14 @@
 #include <pvabi/errno.h>
 #include <pvabi/xen.h>
 
-/* Bound on one call's batch (Xen takes more; no guest needs it): continuations bound the time. */
+/* Bound on a multicall's batch (Xen takes more; no guest needs it). */
 #define MAX_BATCH	4096
+/*
+ * mmu_update and mmuext_op take any count, as Xen: a round ends at a
+ * preemption point or after this many entries, whichever comes first, and
+ * a continuation carries on, so no call holds the CPU for long.
+ */
+#define BATCH_ROUND	256
 
 static bool m2p_strict(const struct domain *d)
 {
@@ -249,29 +255,42 @@ static int io_update_check(struct domain *d, const struct mmu_update *u)
  * continuation carries the remaining count with MMU_UPDATE_PREEMPTED and
  * the advanced list pointer; *pdone carries what earlier rounds did.
  */
-static int batch_start(uint64_t *count, uint64_t pdone, uint32_t *done_before)
+static int batch_start(uint64_t list, uint64_t *count, uint64_t pdone, uint32_t *done_before)
 {
 	*done_before = 0;
 	if (*count & MMU_UPDATE_PREEMPTED) {
 		*count &= ~(uint64_t)MMU_UPDATE_PREEMPTED;
+		/* As Xen: a done count it cannot read starts from 0. */
 		if (pdone && copy_from_guest(done_before, pdone, sizeof(*done_before)) < 0)
-			return -XEN_EFAULT;
+			*done_before = 0;
 	}
-	return *count > MAX_BATCH ? -XEN_E2BIG : 0;
+	/*
+	 * As Xen, only where the list starts is checked before the first entry
+	 * (in the guest's half, not the hypervisor's), without writing pdone;
+	 * an entry it cannot read later ends the batch with -EFAULT.
+	 */
+	return guest_range_ok(list, 1) ? 0 : -XEN_EFAULT;
 }
 
+/* Time to end this round: after at least one entry, so a preempted round always makes progress. */
+static bool batch_yield(const struct vcpu *v, uint64_t done)
+{
+	return done && (done % BATCH_ROUND == 0 || hypercall_preempt_check() || v->arch.nr_deferred_put);
+}
+
+/* As Xen, a pdone the guest cannot have written is its loss: the batch's result stands. */
 static long batch_end(long rc, uint64_t pdone, uint32_t done)
 {
-	if (pdone && copy_to_guest(pdone, &done, sizeof(done)) < 0 && !rc)
-		rc = -XEN_EFAULT;
+	if (pdone)
+		(void)copy_to_guest(pdone, &done, sizeof(done));
 	return rc;
 }
 
 static long batch_continue(unsigned int nr, uint64_t list, uint64_t left, uint64_t pdone, uint64_t foreigndom,
 			   uint32_t done)
 {
-	if (pdone && copy_to_guest(pdone, &done, sizeof(done)) < 0)
-		return -XEN_EFAULT;
+	if (pdone)
+		(void)copy_to_guest(pdone, &done, sizeof(done));
 	return hypercall_create_continuation(nr, list, left | MMU_UPDATE_PREEMPTED, pdone, foreigndom, 0);
 }
 
@@ -281,7 +300,7 @@ static long mmu_update_batch(struct vcpu *v, struct domain *pg_owner, uint64_t r
 	bool io = foreigndom == DOMID_IO;
 	uint32_t before;
 	uint64_t done = 0;
-	long rc = batch_start(&count, pdone, &before);
+	long rc = batch_start(reqs, &count, pdone, &before);
 
 	if (rc)
 		return rc;
@@ -291,8 +310,7 @@ static long mmu_update_batch(struct vcpu *v, struct domain *pg_owner, uint64_t r
 	for (; done < count; done++) {
 		struct mmu_update u;
 
-		/* After at least one entry: a preempted round always makes progress. */
-		if (done && (hypercall_preempt_check() || v->arch.nr_deferred_put))
+		if (batch_yield(v, done))
 			return batch_continue(__HYPERVISOR_mmu_update, reqs + done * sizeof(u), count - done, pdone,
 					      foreigndom, before + (uint32_t)done);
 		if (copy_from_guest(&u, reqs + done * sizeof(u), sizeof(u)) < 0) {
@@ -343,7 +361,7 @@ long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t pdone, uint64_t forei
 	rc = pv_foreign_owner((domid_t)foreigndom, false, &pg_owner);
 	if (rc == -XEN_EPERM) {
 		/* As Xen: a domain the caller may not touch fails the batch at its first entry. */
-		rc = batch_start(&count, pdone, &before);
+		rc = batch_start(reqs, &count, pdone, &before);
 		return rc ? rc : batch_end(-XEN_EPERM, pdone, before);
 	}
 	if (rc)
@@ -527,7 +545,7 @@ static long mmuext_batch(struct vcpu *v, struct domain *pg_owner, uint64_t ops, 
 	uint64_t done = 0;
 	long rc;
 
-	rc = batch_start(&count, pdone, &before);
+	rc = batch_start(ops, &count, pdone, &before);
 	if (rc)
 		return rc;
 	if (pv_mm_finish_deferred(v))
@@ -536,7 +554,7 @@ static long mmuext_batch(struct vcpu *v, struct domain *pg_owner, uint64_t ops, 
 	for (; done < count; done++) {
 		struct mmuext_op op;
 
-		if (done && (hypercall_preempt_check() || v->arch.nr_deferred_put))
+		if (batch_yield(v, done))
 			return batch_continue(__HYPERVISOR_mmuext_op, ops + done * sizeof(op), count - done, pdone,
 					      foreigndom, before + (uint32_t)done);
 		if (copy_from_guest(&op, ops + done * sizeof(op), sizeof(op)) < 0) {
