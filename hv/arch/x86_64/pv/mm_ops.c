@@ -349,9 +349,20 @@ long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t pdone, uint64_t forei
 	uint32_t before;
 	long rc;
 
-	/* The upper half would name a page-table owner (Xen's pt_owner encoding): not supported, no such domain. */
-	if (foreigndom > 0xffff)
-		return -XEN_ESRCH;
+	/* As Xen: where the list starts is checked before any domain is looked up. */
+	if (!guest_range_ok(reqs, 1))
+		return -XEN_EFAULT;
+	/*
+	 * The upper half names the page tables' owner plus one (Xen's encoding).
+	 * The caller itself is what no upper half means; one that does not
+	 * exist is -ESRCH, as on Xen. Another domain's tables Xen would let a
+	 * privileged caller update: not supported, -ESRCH too.
+	 */
+	if (foreigndom >> 16) {
+		if ((foreigndom >> 16) - 1 != current_vcpu()->domain->domid)
+			return -XEN_ESRCH;
+		foreigndom &= 0xffff;
+	}
 	/* DOMID_IO: the caller's own tables map device frames (io_update_check says which); dom0 only. */
 	if (foreigndom == DOMID_IO) {
 		if (!current_vcpu()->domain->is_privileged)
@@ -581,8 +592,10 @@ long do_mmuext_op(uint64_t ops, uint64_t count, uint64_t pdone, uint64_t foreign
 	struct domain *pg_owner;
 	long rc;
 
-	if (foreigndom > 0xffff)
-		return -XEN_ESRCH;
+	/* As Xen: the list's start first; foreigndom is a domid_t there, its upper 16 bits dropped. */
+	if (!guest_range_ok(ops, 1))
+		return -XEN_EFAULT;
+	foreigndom &= 0xffff;
 	/* As Xen: -ESRCH for no such domain, -EPERM for one the caller may not touch, before any operation. */
 	rc = pv_foreign_owner((domid_t)foreigndom, false, &pg_owner);
 	if (rc)
@@ -626,8 +639,13 @@ long do_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags, uint64_t a4
 	rc = pv_mm_mod_entry(v->domain, l1, (unsigned int)((va >> 12) & 511), val, false);
 	if (rc < 0)
 		return rc;
-	/* Bits above the flush type: UVMF_ALL, or UVMF_MULTI's vCPU-mask pointer (Xen reads it after the update). */
-	if ((flags & UVMF_FLUSHTYPE_MASK) && (flags & ~UVMF_FLUSHTYPE_MASK)) {
+	/*
+	 * Bits above the flush type: UVMF_ALL, or UVMF_MULTI's vCPU-mask
+	 * pointer (Xen reads it after the update). As Xen, only the two flush
+	 * types look at them: type 3, like 0, flushes nothing and reads nothing.
+	 */
+	if (((flags & UVMF_FLUSHTYPE_MASK) == UVMF_TLB_FLUSH || (flags & UVMF_FLUSHTYPE_MASK) == UVMF_INVLPG) &&
+	    (flags & ~UVMF_FLUSHTYPE_MASK)) {
 		if ((flags & ~UVMF_FLUSHTYPE_MASK) == UVMF_ALL) {
 			flush_tlb_domain(v->domain);
 			return 0;
