@@ -512,7 +512,13 @@ static int one_mmuext(struct vcpu *v, struct domain *pg_owner, const struct mmue
 		flush_tlb_local_all();
 		return 0;
 	case MMUEXT_TLB_FLUSH_MULTI:
-		return flush_vcpumask(d, op->arg2.vcpumask);
+	case MMUEXT_INVLPG_MULTI:
+		/*
+		 * As Xen: the mask is read whatever the address (an unreadable one
+		 * is -EINVAL here, unlike update_va_mapping's -EFAULT); remote CPUs
+		 * flush everything rather than one page.
+		 */
+		return flush_vcpumask(d, op->arg2.vcpumask) == -XEN_EFAULT ? -XEN_EINVAL : 0;
 	case MMUEXT_TLB_FLUSH_ALL:
 		flush_tlb_domain(d);
 		return 0;
@@ -520,14 +526,10 @@ static int one_mmuext(struct vcpu *v, struct domain *pg_owner, const struct mmue
 		if (guest_range_ok(op->arg1.linear_addr, 1))
 			invlpg((void *)op->arg1.linear_addr);
 		return 0;
-	case MMUEXT_INVLPG_MULTI:
 	case MMUEXT_INVLPG_ALL:
 		/* Remote CPUs flush everything rather than one page: fewer kinds of request, same guarantee. */
-		if (!guest_range_ok(op->arg1.linear_addr, 1))
-			return 0;
-		if (op->cmd == MMUEXT_INVLPG_MULTI)
-			return flush_vcpumask(d, op->arg2.vcpumask);
-		flush_tlb_domain(d);
+		if (guest_range_ok(op->arg1.linear_addr, 1))
+			flush_tlb_domain(d);
 		return 0;
 	case MMUEXT_FLUSH_CACHE:
 	case MMUEXT_FLUSH_CACHE_GLOBAL:

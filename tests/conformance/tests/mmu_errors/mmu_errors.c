@@ -5,6 +5,8 @@
  *   for the flush types TLB_FLUSH and INVLPG: type 3 (like 0) flushes and
  *   reads nothing, so a bad "pointer" there is no error; with INVLPG an
  *   unreadable mask is -EFAULT (after the update);
+ * - mmuext_op's TLB_FLUSH_MULTI and INVLPG_MULTI read their vCPU mask
+ *   whatever the address: an unreadable one is -EINVAL there;
  * - mmu_update and mmuext_op check where the list starts before they look
  *   up the foreign domain: a bad list and a bad domain is -EFAULT;
  * - mmuext_op's foreigndom is a domid_t: the upper 16 bits are dropped;
@@ -64,8 +66,35 @@ static void check_order_and_domids(void)
 		     "mmu_update with a page-table owner that does not exist");
 }
 
+static long ext_multi(uint32_t cmd, uint64_t addr, uint64_t mask)
+{
+	struct mmuext_op op = { .cmd = cmd };
+
+	op.arg1.linear_addr = addr;
+	op.arg2.vcpumask = mask;
+	return hyp_mmuext_op(RT_PTR(&op), 1, 0, DOMID_SELF);
+}
+
+static void check_multi_masks(void)
+{
+	static uint64_t all = 1;
+
+	tc_expect_eq(ext_multi(MMUEXT_TLB_FLUSH_MULTI, 0, RT_BAD_PTR_UNMAPPED), -XEN_EINVAL,
+		     "TLB_FLUSH_MULTI with an unmapped vCPU mask");
+	tc_expect_eq(ext_multi(MMUEXT_TLB_FLUSH_MULTI, 0, RT_BAD_PTR_HYPERVISOR), -XEN_EINVAL,
+		     "TLB_FLUSH_MULTI with the mask in the hypervisor's range");
+	tc_expect_eq(ext_multi(MMUEXT_INVLPG_MULTI, RT_PTR(window), RT_BAD_PTR_UNMAPPED), -XEN_EINVAL,
+		     "INVLPG_MULTI with an unmapped vCPU mask");
+	tc_expect_eq(ext_multi(MMUEXT_INVLPG_MULTI, RT_BAD_PTR_NONCANON, RT_BAD_PTR_UNMAPPED), -XEN_EINVAL,
+		     "INVLPG_MULTI of a non-canonical address still reads the mask");
+	tc_expect_eq(ext_multi(MMUEXT_INVLPG_MULTI, RT_BAD_PTR_NONCANON, RT_PTR(&all)), 0,
+		     "INVLPG_MULTI of a non-canonical address with a good mask");
+	tc_expect_eq(ext_multi(MMUEXT_TLB_FLUSH_MULTI, 0, RT_PTR(&all)), 0, "TLB_FLUSH_MULTI of vCPU 0");
+}
+
 void test_main(void)
 {
 	check_flush_types();
 	check_order_and_domids();
+	check_multi_masks();
 }
