@@ -14,7 +14,7 @@
  * upper half of its register, a domid_t the upper 48 bits; unsigned long,
  * uint64_t and pointers are whole. memory_op's cmd is unsigned long: its
  * bits 6 and up carry a start extent. (grant_table_op: cmd and count are
- * unsigned int, set_timer_op whole, when they come.)
+ * unsigned int; set_timer_op's s_time_t is whole.)
  */
 #define L 64		/* unsigned long, uint64_t, pointers */
 #define I 32		/* int, unsigned int */
@@ -31,6 +31,7 @@ static const struct hypercall_entry {
 	HYPERCALL(console_io, I, I, L),
 	HYPERCALL(xen_version, I, L),
 	HYPERCALL(sched_op, I, L),
+	HYPERCALL(sched_op_compat, I, L),
 	HYPERCALL(vm_assist, I, I),
 	HYPERCALL(event_channel_op, I, L),
 	HYPERCALL(event_channel_op_compat, L),
@@ -53,6 +54,7 @@ static const struct hypercall_entry {
 	HYPERCALL(set_gdt, L, I),
 	HYPERCALL(memory_op, L, L),
 	HYPERCALL(vcpu_op, I, I, L),
+	HYPERCALL(set_timer_op, L),
 	HYPERCALL(update_descriptor, L, L),
 };
 

@@ -322,6 +322,25 @@ long do_sched_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_t 
 	}
 }
 
+/*
+ * The pre-3.0 entry (hypercall 6), which Xen 4.17 still serves to 64-bit
+ * PV guests: yield and block as sched_op's, shutdown with the reason in
+ * the argument itself (not behind a pointer); any other command -ENOSYS.
+ */
+long do_sched_op_compat(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	switch (cmd) {
+	case SCHEDOP_yield:
+	case SCHEDOP_block:
+		return do_sched_op(cmd, 0, a3, a4, a5);
+	case SCHEDOP_shutdown:
+		domain_shutdown(current_vcpu()->domain, (uint8_t)arg);
+		return 0;
+	default:
+		return -XEN_ENOSYS;
+	}
+}
+
 /* An event became pending for v: wake it if it blocked, or make the CPU running it look (the upcall goes out on its way back to the guest). */
 void evtchn_kick_vcpu(struct vcpu *v)
 {

@@ -32,6 +32,7 @@ static long record(uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t 
 STAND_IN(console_io)
 STAND_IN(xen_version)
 STAND_IN(sched_op)
+STAND_IN(sched_op_compat)
 STAND_IN(vm_assist)
 STAND_IN(event_channel_op)
 STAND_IN(event_channel_op_compat)
@@ -55,6 +56,7 @@ STAND_IN(set_gdt)
 STAND_IN(memory_op)
 STAND_IN(vcpu_op)
 STAND_IN(update_descriptor)
+STAND_IN(set_timer_op)
 
 #define G 0xdeadbeef00000000ULL
 #define ALL 0xfedcba9876543210ULL
@@ -79,6 +81,9 @@ START_TEST(test_int_arguments_lose_their_upper_half)
 	ck_assert_int_eq(call(__HYPERVISOR_sched_op, G | 3, ALL, ALL), 7);
 	ck_assert_uint_eq(seen[0], 3);
 	ck_assert_uint_eq(seen[1], ALL);		/* the argument pointer is whole */
+	ck_assert_int_eq(call(__HYPERVISOR_sched_op_compat, G | 2, ALL, ALL), 7);
+	ck_assert_uint_eq(seen[0], 2);
+	ck_assert_uint_eq(seen[1], ALL);		/* the shutdown reason's word is whole (Xen takes its low byte) */
 	ck_assert_int_eq(call(__HYPERVISOR_console_io, G | 0, G | 12, ALL), 7);
 	ck_assert_uint_eq(seen[0], 0);
 	ck_assert_uint_eq(seen[1], 12);
@@ -123,6 +128,7 @@ static const struct {
 	{ __HYPERVISOR_memory_op, { ~0ULL, ~0ULL, ~0ULL } },
 	{ __HYPERVISOR_set_callbacks, { ~0ULL, ~0ULL, ~0ULL } },
 	{ __HYPERVISOR_domctl, { ~0ULL, ~0ULL, ~0ULL } },
+	{ __HYPERVISOR_set_timer_op, { ~0ULL, ~0ULL, ~0ULL } },
 };
 
 START_TEST(test_each_handler_gets_its_prototype_widths)

@@ -38,6 +38,7 @@ bool hypercall_cont_take(uint64_t *nr, uint64_t args[5]);
 long do_console_io(uint64_t cmd, uint64_t count, uint64_t buf, uint64_t, uint64_t);
 long do_xen_version(uint64_t cmd, uint64_t arg, uint64_t, uint64_t, uint64_t);
 long do_sched_op(uint64_t cmd, uint64_t arg, uint64_t, uint64_t, uint64_t);
+long do_sched_op_compat(uint64_t cmd, uint64_t arg, uint64_t, uint64_t, uint64_t);
 long do_vm_assist(uint64_t cmd, uint64_t type, uint64_t, uint64_t, uint64_t);
 
 /* x86_64 PV vCPU set-up (arch/x86_64/pv/callbacks.c). */
@@ -58,6 +59,7 @@ long do_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags, uint64_t, u
 long do_update_va_mapping_otherdomain(uint64_t va, uint64_t val, uint64_t flags, uint64_t domid, uint64_t);
 long do_multicall(uint64_t list, uint64_t count, uint64_t, uint64_t, uint64_t);
 long do_vcpu_op(uint64_t cmd, uint64_t vcpuid, uint64_t arg, uint64_t, uint64_t);
+long do_set_timer_op(uint64_t timeout, uint64_t, uint64_t, uint64_t, uint64_t);
 long do_memory_op(uint64_t cmd, uint64_t arg, uint64_t, uint64_t, uint64_t);
 long do_set_gdt(uint64_t frame_list, uint64_t entries, uint64_t, uint64_t, uint64_t);
 long do_update_descriptor(uint64_t maddr, uint64_t desc, uint64_t, uint64_t, uint64_t);

@@ -129,10 +129,13 @@ typedef uint32_t evtchn_port_t;
  * (or a trapped write to an L1, emulated as one). The hypervisor keeps
  * per-frame type and reference counts: a frame is a page table of one
  * level, a descriptor page or writable, never two at once; every entry
- * installed holds a reference on the frame it maps. Batches of at most
- * 4096 entries (-E2BIG above) stop at the first failing entry, report in
- * *pdone how many were done, and continue through continuations when
- * they take long (MMU_UPDATE_PREEMPTED in count).
+ * installed holds a reference on the frame it maps. Batches of any count
+ * below 2^31 stop at the first failing entry, report in *pdone how many
+ * were done, and continue through continuations when they take long
+ * (MMU_UPDATE_PREEMPTED, bit 31 of count; on such a call the count done so
+ * far is read from *pdone, or 0 if it cannot be read). A list that starts
+ * outside the guest's half of the address space is -EFAULT before any
+ * entry, *pdone untouched; an entry that cannot be read is -EFAULT there.
  *
  * __HYPERVISOR_mmu_update (1): mmu_update(req, count, pdone, foreigndom).
  *   MMU_NORMAL_PT_UPDATE / _PT_UPDATE_PRESERVE_AD / _NO_TRANSLATE: write
@@ -145,23 +148,27 @@ typedef uint32_t evtchn_port_t;
  *   foreigndom: DOMID_SELF; for the privileged domain another domain D
  *   (new L1 entries map D's frames, MACHPHYS_UPDATE sets D's M2P), or
  *   DOMID_IO (L1 entries mapping device frames; pv-abi/physdev.h). The
- *   caller's own domid is -ESRCH, as on Xen.
+ *   caller's own domid is -ESRCH, as on Xen. The upper 16 bits name the
+ *   page tables' owner plus one: the caller itself only (another: -ESRCH).
  * __HYPERVISOR_mmuext_op (26): mmuext_op(ops, count, pdone, foreigndom).
  *   PIN_L{1,2,3,4}_TABLE / UNPIN_TABLE: take or drop a table type for good
  *   (validating the whole tree below; foreigndom D lets the privileged
  *   domain pin D's tables). NEW_BASEPTR / NEW_USER_BASEPTR: the kernel's
  *   and user mode's L4 (0 for none in user mode). TLB_FLUSH_LOCAL /
- *   INVLPG_LOCAL, _MULTI (a vCPU bitmap, read whole first: -EFAULT) and
+ *   INVLPG_LOCAL, _MULTI (a vCPU bitmap, read whole first, whatever the
+ *   address: -EINVAL if it cannot be, as Xen) and
  *   _ALL. FLUSH_CACHE(_GLOBAL): privileged only. SET_LDT: only 0 entries
  *   (Skiff has no guest LDTs yet). CLEAR_PAGE / COPY_PAGE: frames the
  *   domain may write/read. MARK_SUPER / UNMARK_SUPER: -EOPNOTSUPP, as
  *   Xen 4.17. Every command other than pin/unpin with a foreign
- *   foreigndom: -EPERM.
+ *   foreigndom: -EPERM. foreigndom is a domid_t: upper bits dropped.
  * __HYPERVISOR_update_va_mapping (14): one L1 entry by virtual address
  *   (the L1 must be reachable through the current tables), then the
  *   flush the flags ask for: UVMF_NONE, _TLB_FLUSH or _INVLPG, on the
  *   local CPU, all CPUs that run the domain (UVMF_ALL), or the vCPUs of a
- *   bitmap whose address is in the upper bits (UVMF_MULTI).
+ *   bitmap whose address is in the upper bits (UVMF_MULTI; -EFAULT if
+ *   it cannot be read, after the update). Flush type 3, like 0, flushes
+ *   nothing and reads no bitmap.
  *   _otherdomain (22) maps a frame of another domain, privileged only.
  */
 

@@ -141,6 +141,7 @@ static void load_vcpu(struct percpu *pc, struct vcpu *next)
 	wrmsr(MSR_FS_BASE, next->arch.fs_base);
 	wrmsr(MSR_GS_BASE, next->arch.kernel_mode ? next->arch.gs_base_kernel : next->arch.gs_base_user);
 	pv_debugreg_switch_in(next);
+	pv_tsc_aux_switch_in(next);
 }
 
 static void save_vcpu(struct percpu *pc, struct vcpu *prev)

@@ -153,9 +153,11 @@ static bool read_msr(struct vcpu *v, uint32_t msr, uint64_t *val)
 	case MSR_MISC_ENABLE:
 		*val = PV_MISC_ENABLE;
 		return true;
+	case MSR_TSC_AUX:
+		*val = v->arch.tsc_aux;
+		return true;
 	case MSR_PLATFORM_INFO:
 	case MSR_MISC_FEATURES:
-	case MSR_TSC_AUX:
 	case MSR_AMD_PERF_CTL0:
 	case MSR_AMD_HWCR:
 	case MSR_HYPERCALL_PAGE:
@@ -185,13 +187,52 @@ static bool write_msr(struct vcpu *v, uint32_t msr, uint64_t val)
 		else if (msr == MSR_GS_BASE)
 			v->arch.gs_base_kernel = val;
 		return true;
+	/*
+	 * The rest as Xen 4.17 answers a PV kernel (measured: msr_write). EFER:
+	 * the value read may be written back (Linux does), a change is #GP.
+	 * PAT, like the TSC, APIC base, PLATFORM_INFO, the syscall MSRs and
+	 * the hypercall-page MSR (an HVM interface), is #GP whatever the value.
+	 */
 	case MSR_EFER:
-	case MSR_PAT:
-		/* Writes of the value the guest reads succeed (Linux rewrites them); changes are refused. */
 		return read_msr(v, msr, &cur) && cur == val;
+	case MSR_TSC_AUX:
+		if (val >> 32)
+			return false;
+		v->arch.tsc_aux = (uint32_t)val;
+		pv_tsc_aux_switch_in(v);
+		return true;
+	case MSR_MISC_FEATURES:
+		return val == 0;	/* no CPUID faulting offered */
+	case MSR_MISC_ENABLE:
+	case MSR_AMD_PERF_CTL0:
+	case MSR_AMD_HWCR:
+		return true;		/* dropped: reads still answer the fixed value */
 	default:
 		return false;
 	}
+}
+
+static bool machine_has_rdtscp(void)
+{
+	static int known = -1;		/* the same answer on every CPU: a race only computes it twice */
+	uint32_t a, b, c, d;
+
+	if (known < 0) {
+		cpuid_count(0x80000001, 0, &a, &b, &c, &d);
+		known = !!(d & (1u << 27));
+	}
+	return known;
+}
+
+/*
+ * RDTSCP is not intercepted and CPUID passes it through, so the guest's
+ * TSC_AUX must be in the register while it runs, as on Xen. The hypervisor
+ * itself never reads it.
+ */
+void pv_tsc_aux_switch_in(const struct vcpu *v)
+{
+	if (machine_has_rdtscp())
+		wrmsr(MSR_TSC_AUX, v->arch.tsc_aux);
 }
 
 static uint64_t virtual_cr0(const struct vcpu *v)

@@ -19,8 +19,14 @@
 #include <pvabi/errno.h>
 #include <pvabi/xen.h>
 
-/* Bound on one call's batch (Xen takes more; no guest needs it): continuations bound the time. */
+/* Bound on a multicall's batch (Xen takes more; no guest needs it). */
 #define MAX_BATCH	4096
+/*
+ * mmu_update and mmuext_op take any count, as Xen: a round ends at a
+ * preemption point or after this many entries, whichever comes first, and
+ * a continuation carries on, so no call holds the CPU for long.
+ */
+#define BATCH_ROUND	256
 
 static bool m2p_strict(const struct domain *d)
 {
@@ -249,29 +255,42 @@ static int io_update_check(struct domain *d, const struct mmu_update *u)
  * continuation carries the remaining count with MMU_UPDATE_PREEMPTED and
  * the advanced list pointer; *pdone carries what earlier rounds did.
  */
-static int batch_start(uint64_t *count, uint64_t pdone, uint32_t *done_before)
+static int batch_start(uint64_t list, uint64_t *count, uint64_t pdone, uint32_t *done_before)
 {
 	*done_before = 0;
 	if (*count & MMU_UPDATE_PREEMPTED) {
 		*count &= ~(uint64_t)MMU_UPDATE_PREEMPTED;
+		/* As Xen: a done count it cannot read starts from 0. */
 		if (pdone && copy_from_guest(done_before, pdone, sizeof(*done_before)) < 0)
-			return -XEN_EFAULT;
+			*done_before = 0;
 	}
-	return *count > MAX_BATCH ? -XEN_E2BIG : 0;
+	/*
+	 * As Xen, only where the list starts is checked before the first entry
+	 * (in the guest's half, not the hypervisor's), without writing pdone;
+	 * an entry it cannot read later ends the batch with -EFAULT.
+	 */
+	return guest_range_ok(list, 1) ? 0 : -XEN_EFAULT;
 }
 
+/* Time to end this round: after at least one entry, so a preempted round always makes progress. */
+static bool batch_yield(const struct vcpu *v, uint64_t done)
+{
+	return done && (done % BATCH_ROUND == 0 || hypercall_preempt_check() || v->arch.nr_deferred_put);
+}
+
+/* As Xen, a pdone the guest cannot have written is its loss: the batch's result stands. */
 static long batch_end(long rc, uint64_t pdone, uint32_t done)
 {
-	if (pdone && copy_to_guest(pdone, &done, sizeof(done)) < 0 && !rc)
-		rc = -XEN_EFAULT;
+	if (pdone)
+		(void)copy_to_guest(pdone, &done, sizeof(done));
 	return rc;
 }
 
 static long batch_continue(unsigned int nr, uint64_t list, uint64_t left, uint64_t pdone, uint64_t foreigndom,
 			   uint32_t done)
 {
-	if (pdone && copy_to_guest(pdone, &done, sizeof(done)) < 0)
-		return -XEN_EFAULT;
+	if (pdone)
+		(void)copy_to_guest(pdone, &done, sizeof(done));
 	return hypercall_create_continuation(nr, list, left | MMU_UPDATE_PREEMPTED, pdone, foreigndom, 0);
 }
 
@@ -281,7 +300,7 @@ static long mmu_update_batch(struct vcpu *v, struct domain *pg_owner, uint64_t r
 	bool io = foreigndom == DOMID_IO;
 	uint32_t before;
 	uint64_t done = 0;
-	long rc = batch_start(&count, pdone, &before);
+	long rc = batch_start(reqs, &count, pdone, &before);
 
 	if (rc)
 		return rc;
@@ -291,8 +310,7 @@ static long mmu_update_batch(struct vcpu *v, struct domain *pg_owner, uint64_t r
 	for (; done < count; done++) {
 		struct mmu_update u;
 
-		/* After at least one entry: a preempted round always makes progress. */
-		if (done && (hypercall_preempt_check() || v->arch.nr_deferred_put))
+		if (batch_yield(v, done))
 			return batch_continue(__HYPERVISOR_mmu_update, reqs + done * sizeof(u), count - done, pdone,
 					      foreigndom, before + (uint32_t)done);
 		if (copy_from_guest(&u, reqs + done * sizeof(u), sizeof(u)) < 0) {
@@ -331,9 +349,20 @@ long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t pdone, uint64_t forei
 	uint32_t before;
 	long rc;
 
-	/* The upper half would name a page-table owner (Xen's pt_owner encoding): not supported, no such domain. */
-	if (foreigndom > 0xffff)
-		return -XEN_ESRCH;
+	/* As Xen: where the list starts is checked before any domain is looked up. */
+	if (!guest_range_ok(reqs, 1))
+		return -XEN_EFAULT;
+	/*
+	 * The upper half names the page tables' owner plus one (Xen's encoding).
+	 * The caller itself is what no upper half means; one that does not
+	 * exist is -ESRCH, as on Xen. Another domain's tables Xen would let a
+	 * privileged caller update: not supported, -ESRCH too.
+	 */
+	if (foreigndom >> 16) {
+		if ((foreigndom >> 16) - 1 != current_vcpu()->domain->domid)
+			return -XEN_ESRCH;
+		foreigndom &= 0xffff;
+	}
 	/* DOMID_IO: the caller's own tables map device frames (io_update_check says which); dom0 only. */
 	if (foreigndom == DOMID_IO) {
 		if (!current_vcpu()->domain->is_privileged)
@@ -343,7 +372,7 @@ long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t pdone, uint64_t forei
 	rc = pv_foreign_owner((domid_t)foreigndom, false, &pg_owner);
 	if (rc == -XEN_EPERM) {
 		/* As Xen: a domain the caller may not touch fails the batch at its first entry. */
-		rc = batch_start(&count, pdone, &before);
+		rc = batch_start(reqs, &count, pdone, &before);
 		return rc ? rc : batch_end(-XEN_EPERM, pdone, before);
 	}
 	if (rc)
@@ -483,7 +512,13 @@ static int one_mmuext(struct vcpu *v, struct domain *pg_owner, const struct mmue
 		flush_tlb_local_all();
 		return 0;
 	case MMUEXT_TLB_FLUSH_MULTI:
-		return flush_vcpumask(d, op->arg2.vcpumask);
+	case MMUEXT_INVLPG_MULTI:
+		/*
+		 * As Xen: the mask is read whatever the address (an unreadable one
+		 * is -EINVAL here, unlike update_va_mapping's -EFAULT); remote CPUs
+		 * flush everything rather than one page.
+		 */
+		return flush_vcpumask(d, op->arg2.vcpumask) == -XEN_EFAULT ? -XEN_EINVAL : 0;
 	case MMUEXT_TLB_FLUSH_ALL:
 		flush_tlb_domain(d);
 		return 0;
@@ -491,14 +526,10 @@ static int one_mmuext(struct vcpu *v, struct domain *pg_owner, const struct mmue
 		if (guest_range_ok(op->arg1.linear_addr, 1))
 			invlpg((void *)op->arg1.linear_addr);
 		return 0;
-	case MMUEXT_INVLPG_MULTI:
 	case MMUEXT_INVLPG_ALL:
 		/* Remote CPUs flush everything rather than one page: fewer kinds of request, same guarantee. */
-		if (!guest_range_ok(op->arg1.linear_addr, 1))
-			return 0;
-		if (op->cmd == MMUEXT_INVLPG_MULTI)
-			return flush_vcpumask(d, op->arg2.vcpumask);
-		flush_tlb_domain(d);
+		if (guest_range_ok(op->arg1.linear_addr, 1))
+			flush_tlb_domain(d);
 		return 0;
 	case MMUEXT_FLUSH_CACHE:
 	case MMUEXT_FLUSH_CACHE_GLOBAL:
@@ -527,7 +558,7 @@ static long mmuext_batch(struct vcpu *v, struct domain *pg_owner, uint64_t ops, 
 	uint64_t done = 0;
 	long rc;
 
-	rc = batch_start(&count, pdone, &before);
+	rc = batch_start(ops, &count, pdone, &before);
 	if (rc)
 		return rc;
 	if (pv_mm_finish_deferred(v))
@@ -536,7 +567,7 @@ static long mmuext_batch(struct vcpu *v, struct domain *pg_owner, uint64_t ops, 
 	for (; done < count; done++) {
 		struct mmuext_op op;
 
-		if (done && (hypercall_preempt_check() || v->arch.nr_deferred_put))
+		if (batch_yield(v, done))
 			return batch_continue(__HYPERVISOR_mmuext_op, ops + done * sizeof(op), count - done, pdone,
 					      foreigndom, before + (uint32_t)done);
 		if (copy_from_guest(&op, ops + done * sizeof(op), sizeof(op)) < 0) {
@@ -563,8 +594,10 @@ long do_mmuext_op(uint64_t ops, uint64_t count, uint64_t pdone, uint64_t foreign
 	struct domain *pg_owner;
 	long rc;
 
-	if (foreigndom > 0xffff)
-		return -XEN_ESRCH;
+	/* As Xen: the list's start first; foreigndom is a domid_t there, its upper 16 bits dropped. */
+	if (!guest_range_ok(ops, 1))
+		return -XEN_EFAULT;
+	foreigndom &= 0xffff;
 	/* As Xen: -ESRCH for no such domain, -EPERM for one the caller may not touch, before any operation. */
 	rc = pv_foreign_owner((domid_t)foreigndom, false, &pg_owner);
 	if (rc)
@@ -608,8 +641,13 @@ long do_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags, uint64_t a4
 	rc = pv_mm_mod_entry(v->domain, l1, (unsigned int)((va >> 12) & 511), val, false);
 	if (rc < 0)
 		return rc;
-	/* Bits above the flush type: UVMF_ALL, or UVMF_MULTI's vCPU-mask pointer (Xen reads it after the update). */
-	if ((flags & UVMF_FLUSHTYPE_MASK) && (flags & ~UVMF_FLUSHTYPE_MASK)) {
+	/*
+	 * Bits above the flush type: UVMF_ALL, or UVMF_MULTI's vCPU-mask
+	 * pointer (Xen reads it after the update). As Xen, only the two flush
+	 * types look at them: type 3, like 0, flushes nothing and reads nothing.
+	 */
+	if (((flags & UVMF_FLUSHTYPE_MASK) == UVMF_TLB_FLUSH || (flags & UVMF_FLUSHTYPE_MASK) == UVMF_INVLPG) &&
+	    (flags & ~UVMF_FLUSHTYPE_MASK)) {
 		if ((flags & ~UVMF_FLUSHTYPE_MASK) == UVMF_ALL) {
 			flush_tlb_domain(v->domain);
 			return 0;

@@ -413,6 +413,41 @@ static long vcpu_down(struct domain *d, struct vcpu *v)
 	return 0;
 }
 
+static void singleshot_arm(struct vcpu *v, s_time_t deadline)
+{
+	if (deadline <= time_now_ns()) {
+		timer_stop(&v->arch.singleshot_timer);
+		fire_timer(v);
+	} else {
+		timer_set(&v->arch.singleshot_timer, deadline);
+	}
+}
+
+#define HUGE_TIMEOUT_NS		(1LL << 50)	/* about 13 days ahead */
+#define HUGE_TIMEOUT_FIRE_NS	100000000LL	/* what Xen does with one: fire in 100 ms */
+
+/*
+ * The old one-shot timer call (hypercall 15), the same timer as
+ * VCPUOP_set_singleshot_timer: 0 stops it. As Xen 4.17, a deadline that
+ * is negative or more than 2^50 ns ahead (a wrapped jiffies value of an
+ * old Linux) fires in 100 ms instead of never or at once; always 0.
+ */
+long do_set_timer_op(uint64_t timeout, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	struct vcpu *v = current_vcpu();
+	s_time_t deadline = (s_time_t)timeout, now = time_now_ns();
+
+	(void)a2, (void)a3, (void)a4, (void)a5;
+	if (!deadline) {
+		timer_stop(&v->arch.singleshot_timer);
+		return 0;
+	}
+	if (deadline < 0 || (deadline > now && deadline - now >= HUGE_TIMEOUT_NS))
+		deadline = now + HUGE_TIMEOUT_FIRE_NS;
+	singleshot_arm(v, deadline);
+	return 0;
+}
+
 long do_vcpu_op(uint64_t cmd, uint64_t vcpuid, uint64_t arg, uint64_t a4, uint64_t a5)
 {
 	struct vcpu *cur = current_vcpu(), *v;
@@ -466,12 +501,7 @@ long do_vcpu_op(uint64_t cmd, uint64_t vcpuid, uint64_t arg, uint64_t a4, uint64
 		if (copy_from_guest(&one, arg, sizeof(one)) < 0)
 			return -XEN_EFAULT;
 		/* VCPU_SSHOTTMR_future is ignored, as Xen 4.17 does: a past deadline fires at once. */
-		if ((int64_t)one.timeout_abs_ns <= time_now_ns()) {
-			timer_stop(&v->arch.singleshot_timer);
-			fire_timer(v);
-		} else {
-			timer_set(&v->arch.singleshot_timer, (s_time_t)one.timeout_abs_ns);
-		}
+		singleshot_arm(v, (s_time_t)one.timeout_abs_ns);
 		return 0;
 	case VCPUOP_stop_singleshot_timer:
 		if (v != cur)

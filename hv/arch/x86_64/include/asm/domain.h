@@ -45,6 +45,7 @@ struct arch_vcpu {
 	bool guest_ts;			/* CR0.TS from fpu_taskswitch */
 	uint8_t iopl;			/* PHYSDEVOP_set_iopl */
 	uint64_t debugreg[8];		/* 4, 5 unused; live in hardware while %dr7 enables any */
+	uint32_t tsc_aux;		/* WRMSR TSC_AUX; in hardware while the vCPU runs */
 	uint8_t fpu[512] __aligned(16);	/* fxsave area while off the CPU */
 
 	/* vcpu_op: timers on the CPU the vCPU runs on (periodic_period 0 = off), runstate, a vcpu_info moved out of shared_info. */

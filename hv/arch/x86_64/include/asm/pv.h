@@ -40,6 +40,8 @@ void pv_inject_trap(struct vcpu *v, struct cpu_regs *r, unsigned int vec, uint64
 /* Debug registers (pv/debugreg.c). */
 void pv_debugreg_init(struct vcpu *v);
 void pv_debugreg_switch_in(const struct vcpu *v);
+/* Loads v's TSC_AUX (RDTSCP's answer) into this CPU. */
+void pv_tsc_aux_switch_in(const struct vcpu *v);
 void pv_debugreg_switch_out(const struct vcpu *v);
 long pv_debugreg_set(struct vcpu *v, unsigned int reg, uint64_t value);
 long pv_debugreg_get(const struct vcpu *v, unsigned int reg, uint64_t *value);
