@@ -73,7 +73,7 @@ def qemu_disk(path):
 
 def xen_machine(p, dom0_args, extra):
     """Xen 4.17 with Linux as dom0 (1 GiB; smap=0: TCG, see the anchor's findings). Dom0's one vCPU is pinned to
-    CPU 0 and the domUs to CPU 1 (xen-dom0-init), as the anchor ran its devices domU."""
+    CPU 0; a single domU runs on CPU 1, as the anchor ran its devices domU, two share both (xen-dom0-init)."""
     return qemu_base(2048, 2) + ["-kernel", p["xen"], "-append",
                                  "console=com1 com1=115200,8n1 smap=0 dom0_mem=1024M,max:1024M dom0_max_vcpus=1 "
                                  "dom0_vcpus_pin " + os.environ.get("BENCH_XEN_ARGS", ""),
