@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The control channel's host side (docs/CONTROL.md): frames, records and a client for dom0's toolstack."""
 import hashlib
 import socket

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* blkback's ring core: each request copied once from the shared ring, checked, put on the disk with others, answered as it ends. */
 #include <string.h>
 #include "blkback.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* blkback's ring core: serves one blkif ring (Linux's xen-blkfront) against a disk, treating the frontend as hostile. */
 #ifndef BLKBACK_H
 #define BLKBACK_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* blkback's xenbus handshake: backend nodes, frontend nodes read and checked, states moved as xen-blkfront expects. */
 #include <stdio.h>
 #include <string.h>

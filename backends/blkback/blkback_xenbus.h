@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* blkback's xenbus side: the backend nodes a current xen-blkfront reads, and the state handshake with it. */
 #ifndef BLKBACK_XENBUS_H
 #define BLKBACK_XENBUS_H

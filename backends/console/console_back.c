@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Console backend: a domain's console out ring read into whole lines, each emitted with the domain's prefix; input into its in ring. */
 #include "console_back.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Console backend: a domain's console out ring read into whole lines for the log, input written to its in ring. Portable C. */
 #ifndef CONSOLE_BACK_H
 #define CONSOLE_BACK_H

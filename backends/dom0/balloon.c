@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dom0's balloon test hook: memory/target set for a domU in steps, and its pages (tot_pages) watched as they follow. */
 #include <pvabi/errno.h>
 #include "rt.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dom0's block backend: the virtio-blk disks driven here, each served to one domU over blkif (blkback core + xenbus handshake). */
 #include <pvabi/errno.h>
 #include <pvabi/grant_table.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dom0's console input: serial bytes read with CONSOLEIO_read go to one chosen domain's console; Ctrl-A x3 switches. */
 #include <pvabi/xen.h>
 #include "rt.h"

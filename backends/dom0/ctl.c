@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dom0's end of the control channel (docs/CONTROL.md): ctl_server on the virtio-console port, over dom0's toolstack. */
 #include <pvabi/errno.h>
 #include <pvabi/memory.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dom0, the service domain: the domains it serves and the components it runs for them. */
 #ifndef DOM0_H
 #define DOM0_H

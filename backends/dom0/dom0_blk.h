@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dom0's block backend (blk.c): the virtio disks served to the domains "blk=NAME[:DEVID]" items on dom0's command line name. */
 #ifndef DOM0_BLK_H
 #define DOM0_BLK_H

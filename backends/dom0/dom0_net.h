@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dom0's network backend (net.c): the virtio-net uplink and the domains' vifs joined by the learning switch. */
 #ifndef DOM0_NET_H
 #define DOM0_NET_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dom0's xenstore: the core plus the nodes and permissions Xen's toolstack gives each domain, through libxenstore. */
 #include "dom0_xs.h"
 #include <errno.h>

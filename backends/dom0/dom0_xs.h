@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dom0's xenstore: the store core (backends/xenstored) plus what Xen's toolstack writes for each domain. Portable. */
 #ifndef DOM0_XS_H
 #define DOM0_XS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dom0's view of the other domains: listing them with the privileged domctl, attaching and detaching consoles. */
 #include <pvabi/errno.h>
 #include <pvabi/sched.h>

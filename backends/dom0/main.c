@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dom0's kernel: start of day, then an event loop over event channels and timers that runs the backends. */
 #include <pvabi/sched.h>
 #include "rt.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dom0's network backend: the virtio-net uplink and every domain's vifs (netback core) as ports of the learning switch. */
 #include <pvabi/errno.h>
 #include <pvabi/grant_table.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* xl's on_poweroff/on_reboot/on_crash/on_watchdog carried out by dom0 for the domains it built from domain files. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* How each domain dom0's toolstack built ended, against what its module expected: dom0's own poweroff reason tells the machine. */
 #include <stdio.h>
 #include <string.h>

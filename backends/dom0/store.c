@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dom0's xenstored: the store core serving each domU over its ring page (mapped by grant) and event channel. */
 #include <errno.h>
 #include "rt.h"

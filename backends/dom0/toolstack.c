@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dom0's toolstack at boot: builds every domU from the boot modules through the privileged interface. */
 #include <pvabi/errno.h>
 #include <pvabi/event_channel.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dom0's minimal IPv4 host: answers ARP, ICMP echo and UDP echo for its address, pings, checks every length and checksum. */
 #include <string.h>
 #include "ipstack.h"

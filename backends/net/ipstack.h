@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A minimal static IPv4 host for dom0's uplink: ARP, IPv4, ICMP echo and UDP echo (port 7); portable C, host-tested. */
 #ifndef IPSTACK_H
 #define IPSTACK_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* netback's rings: whole tx packets gathered from private copies of their slots, checked, grant-copied in; rx by copy. */
 #include <string.h>
 #include <pvabi/xen.h>

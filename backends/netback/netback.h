@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* netback for xen-netfront, one queue: tx and rx rings with requests copied once and checked, grant copy both ways. */
 #ifndef NETBACK_H
 #define NETBACK_H

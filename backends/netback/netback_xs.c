@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* netback's xenbus nodes: the features offered, the frontend's ring references checked, MAC addresses. */
 #include <string.h>
 #include "netback_xs.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* netback's side of the xenbus handshake with xen-netfront: the nodes it offers, the frontend's it reads; portable. */
 #ifndef NETBACK_XS_H
 #define NETBACK_XS_H

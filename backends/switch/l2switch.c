@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The learning switch: a set-associative address table with per-port quotas and ageing, forwarding and flooding. */
 #include <string.h>
 #include "l2switch.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dom0's learning Ethernet switch joining guest interfaces and the uplink: portable C, host-tested. */
 #ifndef L2SWITCH_H
 #define L2SWITCH_H

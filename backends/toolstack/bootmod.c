@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Domains from boot modules: parses the '@' options of a module's string (portable; dom0 and host tests). */
 #include "bootmod.h"
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Domains from boot modules: the '@' options of a module's string, as the hypervisor's boot code reads them. */
 #ifndef TOOLSTACK_BOOTMOD_H
 #define TOOLSTACK_BOOTMOD_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dom0's PV domain builder: unwraps and parses the kernel, computes the start-of-day layout, writes D through the platform. */
 #include "build_pv.h"
 #include "decompress.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The PV domain builder of dom0's toolstack: lays out a domU's start of day and writes it through a platform interface. */
 #ifndef TOOLSTACK_BUILD_PV_H
 #define TOOLSTACK_BUILD_PV_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The control channel's frames and records: header codec, in-place record reader, bounded record writer. */
 #include "ctl_proto.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The control channel's frames and records (docs/CONTROL.md): portable C shared by dom0's server and host tools. */
 #ifndef SKIFF_CTL_PROTO_H
 #define SKIFF_CTL_PROTO_H

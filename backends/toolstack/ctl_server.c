@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The control channel's server: reassembles frames from a byte stream, runs xl's verbs, answers each request once. */
 #include "ctl_server.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The control channel's server (docs/CONTROL.md): frames in, xl verbs dispatched to a toolstack, responses out. */
 #ifndef SKIFF_CTL_SERVER_H
 #define SKIFF_CTL_SERVER_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The toolstack's shutdown policy (lifecycle.h): which xl action a shutdown reason calls for, and the restart-loop bound. */
 #include <stdio.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What the toolstack does when a domain it built shuts down: xl's on_poweroff/on_reboot/on_crash/on_watchdog, with a bound on restart loops. */
 #ifndef TOOLSTACK_LIFECYCLE_H
 #define TOOLSTACK_LIFECYCLE_H

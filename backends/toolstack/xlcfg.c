@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Domain files in xl.cfg syntax parsed into struct xlcfg_domain, with line-numbered errors and warnings; no allocation. */
 #include <stdio.h>
 #include <string.h>

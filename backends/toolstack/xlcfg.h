@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Domain files in xl.cfg syntax: the parsed form shared by the host checker and dom0's toolstack. */
 #ifndef SKIFF_XLCFG_H
 #define SKIFF_XLCFG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* xlcfg-check: checks a domain file on the host, writes its canonical copy (UUID filled in) and today's module strings. */
 #include <errno.h>
 #include <fcntl.h>

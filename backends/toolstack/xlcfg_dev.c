@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Disk and vif specs of xl.cfg: comma-separated key=value items and xl-disk-configuration's positional form. */
 #include <string.h>
 #include "xlcfg_int.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Inside the xl.cfg parser: the state and helpers xlcfg.c (statements, scalar keys) and xlcfg_dev.c (disk, vif) share. */
 #ifndef XLCFG_INT_H
 #define XLCFG_INT_H

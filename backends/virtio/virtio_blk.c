@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dom0's virtio-blk driver: feature negotiation, one request queue, synchronous read/write/flush requests. */
 #include "virtio_blk.h"
 #include "virtio_os.h"

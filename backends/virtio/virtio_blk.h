@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dom0's virtio-blk driver (virtio 1.0, 5.2): read, write and flush of 512-byte sectors over one request queue. */
 #ifndef VIRTIO_BLK_H
 #define VIRTIO_BLK_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dom0's virtio-console driver: the multiport handshake on the control queues, one port's bytes in and out. */
 #include "virtio_console.h"
 #include "virtio_os.h"

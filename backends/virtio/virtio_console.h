@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dom0's virtio-console driver (virtio 1.0, 5.3), multiport: one serial port as a byte stream to the host. */
 #ifndef VIRTIO_CONSOLE_H
 #define VIRTIO_CONSOLE_H

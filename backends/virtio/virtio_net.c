@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dom0's virtio-net driver: finding the NIC, feature negotiation, its two queues on one MSI-X vector, notification. */
 #include "virtio_net.h"
 #include "virtio_os.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dom0's virtio-net driver (virtio 1.0, 5.1): one receive and one transmit queue of page-sized buffers, the uplink NIC. */
 #ifndef VIRTIO_NET_H
 #define VIRTIO_NET_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What dom0's virtio drivers need from the kernel they run in: PCI configuration, device memory, DMA pages, waiting. */
 #ifndef VIRTIO_OS_H
 #define VIRTIO_OS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Modern virtio over PCI (virtio 1.0, 4.1): capabilities, status and feature handshake, queue set-up, notification. */
 #include "virtio_os.h"
 #include "virtio_pci.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Modern virtio over PCI (virtio 1.0, 4.1): finding a device, its capabilities, feature negotiation, queues. */
 #ifndef VIRTIO_PCI_H
 #define VIRTIO_PCI_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* virtio_os.h on our PV runtime (dom0): PCI config through the hypervisor's port emulation, DOMID_IO mappings, pirq events. */
 #include <pvabi/errno.h>
 #include <pvabi/event_channel.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The runtime side of dom0's virtio drivers: device-memory mapping through mmu_update(DOMID_IO), and its counters. */
 #ifndef VIRTIO_RT_H
 #define VIRTIO_RT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Split virtqueues, driver side: a free list of descriptors, the available ring we write and the used ring we read. */
 #include "virtqueue.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Split virtqueues (virtio 1.0, 2.6): the driver side, portable C over memory the caller provides; host-tested. */
 #ifndef VIRTQUEUE_H
 #define VIRTQUEUE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* virtio-net's buffers over split virtqueues: rx pages posted and checked on return, a tx page pool; no hardware. */
 #include <string.h>
 #include "virtio_net.h"

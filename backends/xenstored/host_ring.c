@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Host stand-in for a domain's store page and event channel, feeding the real ring transport. */
 #include "host_ring.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Host stand-in for a domain's store page and event channel: a shared file and two FIFOs. */
 #ifndef XSD_HOST_RING_H
 #define XSD_HOST_RING_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* skiff-xenstored: the xenstore server as a host program serving a Unix socket. */
 #include <errno.h>
 #include <signal.h>

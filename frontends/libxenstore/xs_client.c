@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libxenstore-style client core: request framing, reply matching, watch queue. Freestanding. */
 #include "xs_client.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Skiff's libxenstore-style xenstore client: the familiar xs_* API over a socket (hosted) or the ring (guest). */
 #ifndef SKIFF_XS_CLIENT_H
 #define SKIFF_XS_CLIENT_H

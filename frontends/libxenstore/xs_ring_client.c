@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Guest transport for the xenstore client: the request/response rings of the store page. Freestanding. */
 #include "xs_client.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Hosted transport for the xenstore client: the daemon's Unix socket, like libxenstore's xs_open. */
 #include "xs_client.h"
 

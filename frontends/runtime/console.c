@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Console output of the guest runtime through CONSOLEIO_write; formatting is the hypervisor's vsnprintf. */
 #include "rt.h"
 

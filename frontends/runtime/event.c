@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Event channels for runtime programs: hypercall helpers, the per-port handler table and the 2-level dispatcher. */
 #include <pvabi/callback.h>
 #include <pvabi/errno.h>

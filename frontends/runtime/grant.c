@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Grant helpers of the runtime: GNTTABOP_map_grant_ref / unmap_grant_ref at a slot of the map window. */
 #include <pvabi/errno.h>
 #include "rt.h"

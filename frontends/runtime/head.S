@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Conformance guest start of day: the Xen ELF notes, the entry point, the runtime stack and exception stubs. */
 #include <pvabi/elfnote.h>
 

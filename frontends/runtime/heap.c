@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The runtime's heap: first-fit blocks with address-ordered, coalescing free list in a bss arena. */
 #include "rt.h"
 #include "rt_page.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Memory for runtime programs: the guest's free frames (a bitmap), pages from the boot padding, and a map window. */
 #include <pvabi/errno.h>
 #include "rt.h"

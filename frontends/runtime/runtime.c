@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* PV guest runtime core: start of day, exception reporting and shutdown; the program on top is rt_app_main(). */
 #include <pvabi/errno.h>
 #include <pvabi/sched.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Shared-info helpers of the runtime: mapping the page with update_va_mapping and reading the pvclock. */
 #include "rt.h"
 

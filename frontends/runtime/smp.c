@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Secondary vCPUs for runtime programs (VCPUOP_initialise + up) and the 2-level event helpers they wait with. */
 #include <pvabi/errno.h>
 #include <pvabi/sched.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* One-shot timers for runtime programs: a deadline-ordered list behind vCPU 0's single-shot hypervisor timer. */
 #include <pvabi/vcpu.h>
 #include "rt.h"

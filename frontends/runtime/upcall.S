@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The runtime's event callback entry: save what C may clobber, dispatch, return through the iret hypercall. */
 	.text
 /*

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Large buffers for runtime programs: our own free frames mapped at consecutive addresses past the start-of-day region. */
 #include <pvabi/errno.h>
 #include "rt.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The runtime's xenstore client: glue between libxenstore's ring transport and the runtime's events and timers. */
 #include <pvabi/errno.h>
 #include "rt.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Boot-time domains from multiboot modules: the first kernel is dom0; '@' options in a module's string steer the builder. */
 #include <hv/bootinfo.h>
 #include <hv/cmdline.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The boot modules kept for dom0 (those after its kernel and initrd): read out in bounded pieces, then given to the heap. */
 #include <hv/bootinfo.h>
 #include <hv/domctl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Parses the hypervisor command line: space-separated key=value options, unknown ones warned and ignored. */
 #include <hv/cmdline.h>
 #include <hv/lib.h>

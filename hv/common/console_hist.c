@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The console's history: the last bytes the hypervisor printed, kept for dom0's read (xl dmesg, Xen's readconsole). */
 #include <hv/console.h>
 #include <hv/lib.h>

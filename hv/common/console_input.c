@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Serial console input: bytes typed on the UART, polled on the boot CPU,
  * go to dom0 (a ring it reads with CONSOLEIO_read, announced by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* console_io hypercall: a guest's writes to the hypervisor console, and dom0's reads of serial input. */
 #include <hv/console.h>
 #include <hv/domain.h>

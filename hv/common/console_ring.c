@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The domU console ring read by the hypervisor until dom0's console backend
  * exists: each tick the boot CPU copies what a domain wrote to the out ring

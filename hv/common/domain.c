@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Domain lifetime: create, find, shut down, crash, destroy; every frame a domain held goes back to the allocator. */
 #include <hv/domain.h>
 #include <hv/iomem.h>

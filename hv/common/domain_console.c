@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Domain console output: guest bytes collected into whole lines, made safe for a terminal, printed with the domain's prefix. */
 #include <hv/domain.h>
 #include <hv/lib.h>

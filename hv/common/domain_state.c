@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The domain state machine: every change of d->state goes through here, and impossible transitions are refused. */
 #include <hv/domain.h>
 #include <pvabi/errno.h>

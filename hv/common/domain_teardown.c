@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Domain destruction in two parts, as Xen's: kill (at once) and relinquish (resumable steps of bounded work), and zombie domains. */
 #include <hv/domain.h>
 #include <hv/iomem.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Timers of common domain code: SCHEDOP_poll timeouts, SCHEDOP_watchdog and the domU console drain. */
 #include <hv/domain.h>
 #include <hv/domctl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Skiff's privileged domain control (dom0 only): the dispatcher, domain lists and info, announcing dom0's backends. */
 #include <hv/console.h>
 #include <hv/domain.h>

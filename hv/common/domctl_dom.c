@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The domctl commands that build and run a domain: create, pause and unpause, the grant seed, and when a vCPU context may change. */
 #include <hv/cmdline.h>
 #include <hv/domain.h>

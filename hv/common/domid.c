@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Domain ids: a bitmap of ids in use, lowest free first; an id stays taken until its domain's memory is freed. */
 #include <hv/priv.h>
 #include <hv/spinlock.h>

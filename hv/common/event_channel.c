@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Event channels: port tables, EVTCHNOP_* and 2-level delivery into shared_info (FIFO in event_fifo.c). Locking rules: hv/event_channel.h. */
 #include <hv/domain.h>
 #include <hv/event_channel.h>

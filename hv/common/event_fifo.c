@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* FIFO event channels (EVTCHNOP_init_control, expand_array, set_priority) and their delivery into guest queues. */
 #include <hv/domain.h>
 #include <hv/event_channel.h>

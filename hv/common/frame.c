@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Frame table and buddy allocator: naturally aligned blocks of 2^order frames, charged to owners. */
 #include <hv/frame.h>
 #include <hv/lib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* grant_table_op (hypercall 20): decodes each GNTTABOP, checks its arguments, and drives the grant-table core. */
 #include <hv/domain.h>
 #include <hv/frame.h>

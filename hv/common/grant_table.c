@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Grant-table core: shared/status frames, the pin protocol on guest-writable entries, and per-domain maptrack (rules in hv/grant_table.h). */
 #include <hv/domain.h>
 #include <hv/frame.h>

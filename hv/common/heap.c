@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Hypervisor heap: power-of-two slabs for small objects, whole frame blocks for big ones, all charged to frame_owner_hv. */
 #include <hv/frame.h>
 #include <hv/heap.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Typed hypercall table and dispatch: argument widths as Xen declares them; counts every call; unknown numbers get -ENOSYS. */
 #include <hv/domain.h>
 #include <hv/domctl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Common boot: checks the machine works (IPIs, timer ticks), prints the summary banner, then runs domains. */
 #include <hv/frame.h>
 #include <hv/heap.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* RAM minus reservations, computed on demand: small tables, so simple loops beat clever structures here. */
 #include <hv/memmap.h>
 #include <hv/lib.h>

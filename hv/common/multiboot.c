@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Multiboot(1) information parsing: copies the memory map, modules and command line into struct boot_info. */
 #include <hv/bootinfo.h>
 #include <hv/lib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Number parsing shared by the command line and other text inputs; host-testable. */
 #include <hv/lib.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Leveled, timestamped console log; one lock so lines from different CPUs never interleave. */
 #include <hv/console.h>
 #include <hv/lib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The privilege policy: who may act on which domain (one check, used by every hypercall that names another domain). */
 #include <hv/domain.h>
 #include <hv/priv.h>

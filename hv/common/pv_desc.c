@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Descriptor rules for 64-bit PV guests: nothing in a guest table may give ring 3 more than ring 3 has. */
 #include <hv/pv_desc.h>
 

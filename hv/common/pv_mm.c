@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* PV memory management: the general/type reference-count state machine, pins and teardown (rules in hv/pv_mm.h). */
 #include <hv/domain.h>
 #include <hv/frame.h>

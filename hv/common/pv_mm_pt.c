@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* PV memory management: checks of guest page-table entries, table (de)validation and MMU_NORMAL_PT_UPDATE. */
 #include <hv/domain.h>
 #include <hv/frame.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* SKIFF_DOMCTL_readconsole: dom0 reads the console's history (xl dmesg), in bounded copies. */
 #include <hv/console.h>
 #include <hv/guest_access.h>

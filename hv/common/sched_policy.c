@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Credit-style vCPU scheduling policy: per-CPU run queues, weighted virtual time, per-domain caps, hard affinity. */
 #include <hv/sched.h>
 #include <hv/spinlock.h>

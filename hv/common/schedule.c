@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Scheduler glue: pause flags, wake-ups and kicks, the pick on each CPU, timer ticks, and the sched_op hypercall. */
 #include <hv/domain.h>
 #include <hv/event_channel.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Freestanding string and memory routines (the compiler may emit calls to memcpy/memset itself). */
 #include <hv/lib.h>
 

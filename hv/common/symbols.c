@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Binary search over the sorted address table the second link embeds; host-testable with a table of its own. */
 #include <hv/symbols.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Per-CPU timer queues: sorted lists of deadlines, run from the owning CPU's timer interrupt. */
 #include <hv/lib.h>
 #include <hv/log.h>

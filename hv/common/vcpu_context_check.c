@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The decode and check of a PV vCPU context shared by VCPUOP_initialise and setvcpucontext: everything that needs no frame. */
 #include <hv/lib.h>
 #include <hv/pv_desc.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* vm_assist hypercall: turns the optional assists a 64-bit PV guest may ask for on and off, as Xen 4.17 does. */
 #include <hv/domain.h>
 #include <hv/hypercall.h>

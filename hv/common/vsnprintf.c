@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* printf-style formatting for the hypervisor and the guest runtime: %d %i %u %x %X %p %s %c %% with l/ll/z/h, width, '-', '0', '#', precision for %s. */
 #include <hv/lib.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* xen_version hypercall: version, build strings, feature bits and the domain's handle, as Xen 4.17 answers a 64-bit PV guest. */
 #include <hv/domain.h>
 #include <hv/guest_access.h>

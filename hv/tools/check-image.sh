@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Fails the build if the two links put any function at different addresses (the embedded symbols would lie).
 set -eu
 a=$(nm -n --defined-only "$1" | awk '$2 ~ /^[tT]$/')

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Emits the .hvsyms section (sorted text addresses and names) from an ELF's symbol table, for symbolised backtraces.
 set -eu
 echo '	.section .hvsyms, "a"'

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Assembled in every build: the constant-only view of the ABI headers that entry code and guest stubs use. */
 #include <pvabi/xen.h>
 #include <pvabi/arch_x86_64.h>

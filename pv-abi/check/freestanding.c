@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Compiled freestanding (no libc headers at all) in every build: proves the ABI headers need only the compiler's own. */
 #include <pvabi/xen.h>
 #include <pvabi/errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Host side of the blk tests: makes the disk image the guest reads, and checks what the guest wrote to it. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The disk contents the blk tests agree on: what the host writes for the guest to read, and what the guest writes back. */
 #ifndef BLK_PATTERN_H
 #define BLK_PATTERN_H

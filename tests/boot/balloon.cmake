@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Ballooning end to end: Debian's stock kernel as a domU of our dom0, built with 256 MiB and room for 384 MiB.
 # Once its init is up (it reports in data/skiff-balloon), dom0 (the @balloon test hook, until xl mem-set drives
 # it) sets memory/target to 128 MiB, then to 320 MiB (past what it was built with: into the P2M Linux sized for maxmem). The

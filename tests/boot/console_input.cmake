@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Serial input to one chosen domain (issue 11, part 6): keys typed into QEMU's serial line (boot-test --keys)
 # reach the domain in focus through its console ring; Ctrl-A three times moves the focus. Included from
 # tests/boot/CMakeLists.txt.

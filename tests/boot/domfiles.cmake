@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Domain files (xl.cfg) through qemu-run --domain, and the machine's exit status telling every domain's end
 # (issue 11, parts 7 and 8). Included from tests/boot/CMakeLists.txt.
 set(DOMFILES ${CMAKE_CURRENT_SOURCE_DIR}/domains)

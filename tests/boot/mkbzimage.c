@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mkbzimage: wraps a compressed kernel in a minimal bzImage header, optionally corrupting it, for boot tests of bad kernels. */
 #include <stdio.h>
 #include <stdlib.h>

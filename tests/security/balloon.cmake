@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Ballooning (issue 14): a domU giving back 4 KiB pages of 2 MiB extents in patterns meant to fragment the
 # heap or free a frame twice (pages dom0 has grant-mapped, a pinned L1, the same frame twice, overlapping
 # extents, two vCPUs releasing the same frames), beside dom0 mapping its grants. Only the attacker's calls

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Console input into a hostile ring (issue 11, part 6): a domU scribbles over its console ring's indices
 # while keys are typed to it; the writer (dom0's backend, or the hypervisor alone when dom0 has none)
 # must stay inside the ring and keep serving the other domain, which echoes what it then receives.

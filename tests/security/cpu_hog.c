@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cpu_hog (security guest, domU): hypercalls that cost a lot of validation
  * work each, beside a heartbeat domain (cpu_hog_heartbeat.c) that records

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # CPU hogs (issue 9, hole 2): hypercalls worth seconds of validation work beside a heartbeat domain on the
 # same (only) CPU. The heartbeat's longest gap must stay under 1 s, and the hog's results must be exact.
 security_guest(cpu_hog ${SEC_SRC}/cpu_hog.c)

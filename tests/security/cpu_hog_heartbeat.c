@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cpu_hog_heartbeat (security guest, dom0): spins reading guest system time
  * and records the longest gap between two reads, i.e. the longest time

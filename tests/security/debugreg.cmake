@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Debug registers live in hardware while a guest runs: one guest's breakpoints must never fire in
 # another, nor in the hypervisor. Two copies of one image on one CPU: the attacker arms breakpoints
 # on addresses the victim uses; both must end with SUCCESS, nothing may crash.

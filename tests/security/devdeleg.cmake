@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Device delegation (issue 12) under a hostile domU: while dom0 (blk_dom0) drives the virtio-blk disk, a domU
 # tries PCI configuration, device frames and MSI-X pirqs; it is refused everything and dom0's I/O succeeds.
 security_guest(devdeleg ${SEC_SRC}/guests/devdeleg.c ${SEC_SRC}/guests/sec_util.c ${SEC_SRC}/guests/pf_probe.S)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # A domain that crashes holding pins, linear maps, a user base pointer, a GDT, vcpu_info, ports and timers:
 # teardown must return every frame, and the heartbeat beside it must be unharmed.
 security_guest(dirty_exit ${SEC_SRC}/guests/dirty_exit.c ${SEC_SRC}/guests/sec_util.c ${SEC_SRC}/guests/pf_probe.S)

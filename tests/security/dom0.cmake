@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # dom0's backends under a hostile domU (issue 11): lying ring indices, a 4 GiB request header, event floods
 # and an endless console line hurt only the vandal; dom0 keeps serving the well-behaved domain beside it.
 security_guest(ring_vandal ${SEC_SRC}/dom0/ring_vandal.c)

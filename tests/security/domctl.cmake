@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Skiff's privileged domain control (issue 11): a domU gets -EPERM for every command; dom0's list is right.
 security_guest(domctl_probe ${SEC_SRC}/domctl/domctl_probe.c)
 security_test(domctl_probe --status ok

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # FIFO event channels: the control block and event-array frames must be the guest's own writable pages.
 # The attacker offers every other frame of the machine; a plain domU runs beside it and must finish.
 security_guest(fifo_attacker ${SEC_SRC}/evtchn_fifo/fifo_attacker.c)

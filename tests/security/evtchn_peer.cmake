@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # An interdomain event channel whose peer crashes and is torn down while the other end keeps sending.
 security_guest(evtchn_peer ${SEC_SRC}/guests/evtchn_peer.c ${SEC_SRC}/guests/sec_util.c ${SEC_SRC}/guests/pf_probe.S)
 security_test(evtchn_peer --status ok

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Grant tables (issue 10): a guest abusing grant_table_op beside an innocent domain, as dom0 (privileged:
 # it can learn the other domain's grant frames) and as a domU. Only the attacker's calls fail; every
 # frame comes back at teardown, including those of grant mappings the attacker left or broke.

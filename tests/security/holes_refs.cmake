@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Hypervisor-kept guest frames, domain states and per-domain hypervisor memory (issue 9, holes 1 and 3).
 set(REFS_SRC ${SEC_SRC}/refs)
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # iret hypercalls with hostile frames: one domain per case beside the heartbeat. Case 0 must be sanitised
 # and run on; every other case must crash only its own domain.
 security_guest(iret_attack ${SEC_SRC}/guests/iret_attack.c ${SEC_SRC}/guests/iret_frame.S

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # mmu_update/mmuext_op batches of any count (continuations): huge and wrapping counts, a hostile *pdone, and a
 # second vCPU that unmaps and forges pages of the list while the batch runs, beside the heartbeat.
 security_guest(mmu_batch_attack ${SEC_SRC}/guests/mmu_batch_attack.c ${SEC_SRC}/guests/sec_util.c

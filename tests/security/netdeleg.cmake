@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Device delegation of the NIC (issue 13) under a hostile domU: while dom0 (net_dom0) drives the virtio-net NIC
 # at 00:02.0 and pings slirp through it, the devdeleg domU aims at that NIC (its config space, its MSI-X and
 # notification BAR frames, its MSI-X pirq); it is refused everything (-EPERM) and dom0's pings all come back.

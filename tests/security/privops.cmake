@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The privileged interface's hypervisor side (issue 11, part 3): dom0 builds and runs domains through
 # skiff_domctl.h and Xen's foreign forms; a domU gets -EPERM for all of it. Skiff-specific.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Several vCPUs of one guest at once (issue 16): page tables, flushes, IPIs and grant copies from 4 vCPUs on
 # 4 CPUs beside the heartbeat domain; nothing may be read through a removed mapping, lost or corrupted.
 security_guest(smp_stress ${SEC_SRC}/smp/smp_stress.c ${SEC_SRC}/smp/smp_probe.S ${SEC_SRC}/guests/sec_util.c

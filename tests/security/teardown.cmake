@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Domains destroyed while others run (issues 9 and 10): dom0's SKIFF_DOMCTL_destroydomain, and the boot path's
 # destroy of a domain that crashed. A granter dies with its page mapped by another domain: the page stays its
 # frame (a zombie) until the last mapping goes, the mapper keeps using it, and every frame comes back.

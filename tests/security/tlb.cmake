@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Stale TLB entries (issue 17's flush filter): a frame unmapped without a flush and made a page table at once
 # must not stay writable through the old address, whether or not a CR3 load came in between.
 security_guest(stale_tlb ${SEC_SRC}/tlb/stale_tlb.c ${PROJECT_SOURCE_DIR}/tests/conformance/tests/ptwr/ptwr_stubs.S)

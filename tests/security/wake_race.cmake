@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # A vCPU polling its port while dom0 floods it from the other CPU: no wake-up may be lost (the poller must finish).
 security_guest(wake_race ${SEC_SRC}/guests/wake_race.c ${SEC_SRC}/guests/sec_util.c ${SEC_SRC}/guests/pf_probe.S)
 security_test(wake_race --status ok

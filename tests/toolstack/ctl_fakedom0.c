@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ctl-fakedom0: the control server's host build over an in-memory toolstack, listening where QEMU's
  * virtconsole chardev would (a unix socket, one connection at a time), so the host client and daemon

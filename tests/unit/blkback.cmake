@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # blkback's ring core (backends/blkback/blkback.c) against a simulated hostile frontend: grants, a RAM disk, lying indices.
 skiff_unit_test(test_blkback ${CMAKE_CURRENT_LIST_DIR}/test_blkback.c ${PROJECT_SOURCE_DIR}/backends/blkback/blkback.c)
 target_include_directories(test_blkback PRIVATE ${PROJECT_SOURCE_DIR}/backends/blkback ${PROJECT_SOURCE_DIR}/pv-abi/include)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Unit tests of the hypervisor's boot-time logic (command line, multiboot, memory map, symbols, formatting).
 set(HV_COMMON ${PROJECT_SOURCE_DIR}/hv/common)
 skiff_unit_test(test_cmdline test_cmdline.c ${HV_COMMON}/cmdline.c ${HV_COMMON}/parse.c)

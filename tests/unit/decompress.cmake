@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Decompressors (backends/toolstack/loader: inflate.c, unxz*.c, crc.c): host unit tests, the skiff-unxz tool,
 # a freestanding build check.
 set(SKIFF_DECOMP_SRC

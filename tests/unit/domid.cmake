@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The domid allocator (hv/common/domid.c) and the privilege policy (hv/common/priv.c), the real code on the host.
 skiff_unit_test(test_domid ${CMAKE_CURRENT_LIST_DIR}/test_domid.c ${PROJECT_SOURCE_DIR}/hv/common/domid.c
   ${PROJECT_SOURCE_DIR}/hv/common/priv.c)

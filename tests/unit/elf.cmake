@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # PV kernel image parser: synthetic ELF/bzImage tests, plus Debian's real vmlinuz when it has been fetched.
 set(SKIFF_ELF_SOURCES
   ${SKIFF_LOADER_DIR}/elf_image.c

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Event channels (hv/common/event_channel.c, 2-level ABI) over fake domains, shared_info pages and guest memory in evtchn_harness.c.
 find_package(Threads REQUIRED)
 set(EVTCHN_TEST_SOURCES

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Host harness for the event-channel tests: the hypervisor services event_channel.c calls, over fake domains and guest memory. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Host harness for the event-channel tests: fake domains with real shared_info pages, fake guest memory, counted kicks and allocations. */
 #ifndef EVTCHN_HARNESS_H
 #define EVTCHN_HARNESS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Shared by the event-channel unit tests: fixture and one wrapper per EVTCHNOP over the harness (evtchn_harness.c). */
 #ifndef EVTCHN_OPS_H
 #define EVTCHN_OPS_H

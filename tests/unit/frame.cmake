@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Frame allocator and heap unit tests: the real hv/common sources over the arena harness in host_mm.c.
 find_package(Threads REQUIRED)
 

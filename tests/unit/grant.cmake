@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Grant-table core (hv/common/grant_table.c) over the arena harness, with the real pv_mm reference counting.
 find_package(Threads REQUIRED)
 skiff_unit_test(test_grant

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The hypervisor services grant_op.c calls, faked for its host tests: guest memory, current vCPU, domain lookup, preemption, arch glue. */
 #include <check.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Host harness for grant_op.c: fake guest memory with a hole and a read-only page, preemption and continuations, arch glue. */
 #ifndef TESTS_UNIT_GRANT_OP_HARNESS_H
 #define TESTS_UNIT_GRANT_OP_HARNESS_H

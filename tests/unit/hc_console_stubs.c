@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Stand-ins for the UART, the timer, domain lookup and event channels that console_input.c uses on the host. */
 #include <string.h>
 #include <hv/domain.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Stand-ins for what hv/common/console_input.c calls (UART, timer, domains, events), driven by the tests. */
 #ifndef HC_CONSOLE_STUBS_H
 #define HC_CONSOLE_STUBS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Host harness for hypercall handler tests: the hypervisor services the handlers call, over fake guest memory. */
 #include <stdarg.h>
 #include <stdio.h>

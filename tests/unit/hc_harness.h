@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Host harness for hypercall handler tests: fake guest memory with holes, fake domains and current vCPU, captured printk. */
 #ifndef HC_HARNESS_H
 #define HC_HARNESS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Host test harness for memory code: arena-backed mfn_to_virt/virt_to_mfn, printk to stderr, panic to abort. */
 #include "host_mm.h"
 #include <hv/domain.h>

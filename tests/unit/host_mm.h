@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Host test harness for memory code: an arena stands in for machine memory, stderr for the console. */
 #ifndef TESTS_UNIT_HOST_MM_H
 #define TESTS_UNIT_HOST_MM_H

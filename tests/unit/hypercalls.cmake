@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Hypercall handler unit tests (xen_version, console_io, vm_assist, domain console) over the fake guest memory in hc_harness.c.
 find_package(Threads REQUIRED)
 set(HC_COMMON ${PROJECT_SOURCE_DIR}/hv/common)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # dom0's uplink on the host: virtio-net's buffer logic (backends/virtio/vnet_queue.c) against a simulated device,
 # and the minimal IPv4 host (backends/net/ipstack.c) against hand-made and hostile frames. Labels unit and net.
 skiff_unit_test(test_vnet_queue ${CMAKE_CURRENT_LIST_DIR}/test_vnet_queue.c

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # dom0's netback core on the host (backends/netback): tx and rx rings against a simulated netfront and a grant
 # copy that checks like the hypervisor's, hostile rings included; the xenbus node checks. Labels unit and net.
 skiff_unit_test(test_netback ${CMAKE_CURRENT_LIST_DIR}/test_netback.c ${PROJECT_SOURCE_DIR}/backends/netback/netback.c

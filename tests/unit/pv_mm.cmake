@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # PV memory management core (hv/common/pv_mm*.c): reference/type state machine and page-table validation over the arena harness.
 find_package(Threads REQUIRED)
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # pv-abi header checks: every header compiled into a host binary (static asserts included), run-time layout
 # spot checks, and the shared-ring helpers exercised single-threaded and across two threads.
 find_package(Threads REQUIRED)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Scheduler policy tests: per-call unit tests, a seeded multi-CPU simulation and a pthread stress test.
 find_package(Threads REQUIRED)
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # dom0's learning switch (backends/switch/l2switch.c) on the host: learning, forwarding, flooding, ageing, quotas.
 skiff_unit_test(test_l2switch ${CMAKE_CURRENT_LIST_DIR}/test_l2switch.c ${PROJECT_SOURCE_DIR}/backends/switch/l2switch.c)
 target_include_directories(test_l2switch PRIVATE ${PROJECT_SOURCE_DIR}/backends/switch)

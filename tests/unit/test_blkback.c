@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Host tests of blkback's ring core: a frontend in this process, grants as local pages, a RAM disk; hostile requests. */
 #include <check.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Host tests of blkback's xenbus handshake over a store in memory, played as xen-blkfront plays it (and as it must not). */
 #include <check.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the boot-module option parser of dom0's toolstack (backends/toolstack/bootmod.c). */
 #include <check.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of dom0's PV domain builder (backends/toolstack/build_pv.c) over a fake platform: layout, tables, start_info. */
 #include <check.h>
 #include <stdio.h>

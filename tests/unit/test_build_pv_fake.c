@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A fake build platform for the dom0 builder's host tests: frames in host memory, every call recorded, a page walker. */
 #include "test_build_pv_fake.h"
 

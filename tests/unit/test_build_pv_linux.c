@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dom0's builder on Debian's real vmlinuz (xz bzImage) against the layout hv's build.c logged for it; exit 77 without it. */
 #include <check.h>
 #include <stdio.h>

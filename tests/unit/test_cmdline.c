@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Command-line parsing: every option, sizes with suffixes, bad and unknown input warned about and ignored. */
 #include <check.h>
 #include <hv/cmdline.h>

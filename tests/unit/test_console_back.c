@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dom0's console backend on the host: whole lines with the domain's prefix, ring wrap, cut long lines, a lying producer. */
 #include <check.h>
 #include <stdio.h>

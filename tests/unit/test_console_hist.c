@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The console's history (hv/common/console_hist.c): incremental reads by position, wrap, loss counted, clear. */
 #include <check.h>
 #include <stdio.h>

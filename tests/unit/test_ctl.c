@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The control channel's codec and server (backends/toolstack/ctl_*.c): frames, records, every verb's argument rules. */
 #include <check.h>
 #include <stdio.h>

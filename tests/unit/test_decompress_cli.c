@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* skiff-unxz: decompresses an xz, gzip or bzImage file with the toolstack loader's decompressors (by hand and for fuzzing). */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer entry for the decompressors (build: target decompress-fuzz, needs clang); not part of ctest. */
 #include <decompress.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* gunzip_buf against the host's gzip and hand-built deflate streams: round trips, bad codes, truncation, corruption. */
 #include <check.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Helpers shared by the decompressor tests: test inputs, running the host's gzip/xz, guarded output buffers. */
 #ifndef TEST_DECOMPRESS_UTIL_H
 #define TEST_DECOMPRESS_UTIL_H

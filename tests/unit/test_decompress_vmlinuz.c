@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Debian's real vmlinuz: find the xz payload via the bzImage header, decompress it, check the ELF and its Xen notes. */
 #include <check.h>
 #include <glob.h>

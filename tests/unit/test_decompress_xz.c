@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* unxz_buf against the host's xz: byte-exact round trips, truncation, corruption, small buffers, bad containers. */
 #include <check.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dom0's xenstore on the host: the nodes and permissions each domain gets, INTRODUCE/RELEASE and their watches. */
 #include <check.h>
 #include <stdlib.h>

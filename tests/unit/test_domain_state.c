@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the domain state machine (the full transition table, refusals that change nothing, concurrent changers) and of the per-domain heap charge. */
 #include <check.h>
 #include <pthread.h>

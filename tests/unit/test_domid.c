@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the domid allocator (lowest free id, no reuse while held, the reserved range) and of the privilege policy. */
 #include <check.h>
 #include <pthread.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the PV kernel image parser (backends/toolstack/loader/elf_*.c) on synthetic ELF images and bzImage wrappers built here. */
 #include <check.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A small builder of synthetic ELF64 PV kernels (ehdr, phdrs, Xen notes, segment data) for the loader and builder tests. */
 #ifndef TEST_ELF_BUILDER_H
 #define TEST_ELF_BUILDER_H

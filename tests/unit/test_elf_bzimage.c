@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the bzImage probe (backends/toolstack/loader/elf_bzimage.c) on synthetic boot-sector wrappers built here. */
 #include <check.h>
 #include <stdlib.h>

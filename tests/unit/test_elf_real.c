@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Parses Debian's real vmlinuz (bzImage -> xz -> ELF notes -> load plan); skipped (exit 77) when the file is absent. */
 #include <check.h>
 #include <dirent.h>

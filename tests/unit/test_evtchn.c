@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for the 2-level event channels (hv/common/event_channel.c): every EVTCHNOP, its errors, delivery and teardown. */
 #include <check.h>
 #include <stdlib.h>

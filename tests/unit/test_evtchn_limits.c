@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Event-channel limits (hv/common/event_channel.c): the per-domain port cap, the heap charge, and running out of memory. */
 #include <check.h>
 #include <stdlib.h>

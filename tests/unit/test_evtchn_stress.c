@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Concurrency tests for the event channels: no lost upcall against a guest scanning like Linux, and interdomain churn while a peer dies. */
 #include <check.h>
 #include <pthread.h>

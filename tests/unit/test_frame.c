@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for the frame table and buddy allocator (hv/common/frame.c) over an arena of fake machine memory. */
 #include <check.h>
 #include <pthread.h>

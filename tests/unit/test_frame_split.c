@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for frame_free_range (hv/common/frame.c): pages given back one by one from inside big blocks. */
 #include <check.h>
 #include <setjmp.h>

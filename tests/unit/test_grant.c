@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Grant-table core (hv/common/grant_table.c) over the arena harness: every pin transition, references, versions, maptrack, and map racing revoke. */
 #include <check.h>
 #include <pthread.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* grant_table_op's decoding (hv/common/grant_op.c) over fake guest memory: counts, handles, faults, continuations, per-element status. */
 #include <check.h>
 #include <stdlib.h>

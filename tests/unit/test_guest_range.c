@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* guest_range_ok (arch/x86_64/pv/guest_access.c): its short-cut order against the plain rule at every edge. */
 #include <check.h>
 #include <string.h>

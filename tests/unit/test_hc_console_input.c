@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Serial console input (hv/common/console_input.c): dom0's ring and CONSOLEIO_read, the hypervisor's own Ctrl-A switch, hostile rings. */
 #include <check.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* console_io handler: writes reach the domain console in bounded chunks, bad buffers print nothing, reads and other sub-ops need privilege. */
 #include <check.h>
 #include <stdio.h>

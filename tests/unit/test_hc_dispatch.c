@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Hypercall dispatch: each argument narrowed once to the width Xen 4.17 declares, counters, unknown numbers. */
 #include <check.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Domain console: line assembly, splitting of long lines, escaping of bytes a terminal would act on, and locking between vCPUs. */
 #include <check.h>
 #include <pthread.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* vm_assist handler: the seven assist types of 64-bit PV toggle their bit; everything else is refused without a change. */
 #include <check.h>
 #include <stdlib.h>

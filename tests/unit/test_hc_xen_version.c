@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* xen_version handler: every sub-op's value and exact buffer footprint, privileged vs unprivileged, and every -EFAULT path. */
 #include <check.h>
 #include <stdlib.h>

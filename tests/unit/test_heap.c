@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for the hypervisor heap (hv/common/heap.c) over the real frame allocator and an arena. */
 #include <check.h>
 #include <pthread.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Host tests of dom0's minimal IPv4 host (backends/net/ipstack.c): ARP, ICMP echo both ways, and malformed frames. */
 #include <check.h>
 #include <stdlib.h>

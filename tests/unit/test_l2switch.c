@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Host tests of dom0's learning switch (backends/switch/l2switch.c): what goes where, and what a hostile port can do. */
 #include <check.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The toolstack's shutdown policy (backends/toolstack/lifecycle.c): what each end calls for, and the loop bound. */
 #include <check.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Free-memory computation and the early allocator: reservations, firmware holes, alignment, limits. */
 #include <check.h>
 #include <hv/memmap.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Multiboot information parsing against a fake physical memory: good input, and every way a loader can lie. */
 #include <check.h>
 #include <hv/bootinfo.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Host tests of netback (backends/netback): a simulated netfront on real ring pages, grants as an array of pages. */
 #include <check.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Descriptor check and fix-up: what a guest may install in its GDT, and what it is turned into. */
 #include <check.h>
 #include <hv/pv_desc.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of hv/common/pv_mm*.c: reference/type state machine, entry rules, pins, mod_entry, linear maps, teardown. */
 #include <check.h>
 #include <stdlib.h>

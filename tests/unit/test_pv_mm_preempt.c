@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of preemptible (de)validation in hv/common/pv_mm*.c: stops at every point, resume, abandon, refuse. */
 #include <check.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Stress tests of hv/common/pv_mm*.c: ten thousand tables, a seeded random walk with a recount after every step, two threads. */
 #include <check.h>
 #include <pthread.h>

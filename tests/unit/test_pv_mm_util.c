@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Shared fixture for the pv_mm tests: fake domains, snapshots and a recount written independently of pv_mm. */
 #include "test_pv_mm_util.h"
 

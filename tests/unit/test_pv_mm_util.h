@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Shared fixture for the pv_mm tests: fake domains in the host arena, tree builders, snapshots and an independent recount. */
 #ifndef TESTS_UNIT_TEST_PV_MM_UTIL_H
 #define TESTS_UNIT_TEST_PV_MM_UTIL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of a dying domain's frames in hv/common/pv_mm.c: giving them up, zombies, the zombie list, the per-frame teardown walk. */
 #include <check.h>
 #include <pthread.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Host checks of the pv-abi headers: all of them compile together on the host and key layouts hold at run time. */
 #include <check.h>
 #include <pthread.h>

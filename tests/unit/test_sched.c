@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the scheduler policy (hv/common/sched_policy.c): each call and edge case, then weights, caps, affinity and balance. */
 #include <check.h>
 #include <stdio.h>

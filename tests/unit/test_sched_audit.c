@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Whole-state invariant check of the scheduler policy, shared by the unit, simulation and stress tests. */
 #include <stdio.h>
 #include <string.h>

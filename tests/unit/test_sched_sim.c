@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Seeded simulation of the scheduler policy: N units on M CPUs, 1 ms ticks, random blocks/wakes/yields, invariants every tick. */
 #include <check.h>
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Multi-threaded stress of the scheduler policy: 3 threads act as CPUs, picking, yielding, waking and sleeping shared units. */
 #include <check.h>
 #include <pthread.h>

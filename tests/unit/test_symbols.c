@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Symbol lookup: exact hits, offsets, aliases, and addresses outside any symbol. */
 #include <check.h>
 #include <hv/symbols.h>

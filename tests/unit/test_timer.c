@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the per-CPU timer queues (hv/common/timer.c): order, re-arming, stop, migration, kill, hardware arming, and a model check. */
 #include <check.h>
 #include <pthread.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the one vCPU context decode (hv/common/vcpu_context_check.c): each field's rule for setvcpucontext and VCPUOP_initialise, and what the decode hands to the commit. */
 #include <check.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Host tests of dom0's split virtqueue (backends/virtio/virtqueue.c) against a simulated device that walks the rings. */
 #include <check.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Host tests of virtio-net's buffers (backends/virtio/vnet_queue.c): a simulated device fills rx pages and consumes tx. */
 #include <check.h>
 #include <stdlib.h>

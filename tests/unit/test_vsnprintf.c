@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The hypervisor's formatter against libc's on the conversions it supports, plus truncation. */
 #include <check.h>
 #include <stdarg.h>

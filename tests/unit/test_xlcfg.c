@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* xl.cfg domain files (backends/toolstack/xlcfg.c): every key, both disk forms, lists, comments, quotes, every error. */
 #include <check.h>
 #include <stdio.h>

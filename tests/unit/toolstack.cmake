@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # dom0's toolstack: the PV domain builder (backends/toolstack/build_pv.c) over a fake platform that records frames.
 skiff_unit_test(test_build_pv test_build_pv.c test_build_pv_fake.c test_decompress_util.c
   ${PROJECT_SOURCE_DIR}/backends/toolstack/build_pv.c ${SKIFF_LOADER_SOURCES})

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # xenstore unit tests (label unit): the xenstored core (tree, permissions, transactions, watches), its ring transport, and the client library.
 set(XST_SRC ${PROJECT_SOURCE_DIR}/tests/xenstore)
 foreach(part tree perms txn watch)

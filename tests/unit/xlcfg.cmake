@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # xl.cfg domain files (backends/toolstack/xlcfg.c): every key, both disk forms, every error, and random
 # input under AddressSanitizer and UBSan (the parser reads untrusted files on the host and in dom0).
 skiff_unit_test(test_xlcfg test_xlcfg.c ${PROJECT_SOURCE_DIR}/backends/toolstack/xlcfg.c

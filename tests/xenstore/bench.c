@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* xenstore socket benchmark: read/write/commit throughput and watch-fire latency of whatever serves XENSTORED_PATH. */
 #include <pthread.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* In-process benchmark of the xenstored core alone (no transport): requests per second by kind. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Drives skiff-xenstored with Debian's xenstore-utils (run under with-server.sh, which sets XENSTORED_PATH).
 set -u
 fail=0

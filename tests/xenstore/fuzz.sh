@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Runs the libFuzzer build of fuzz_wire.c for a bounded time over the in-tree seed corpus.
 set -u
 fuzzer=$1 corpus=$2 seconds=$3

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Fuzz target for the xenstored wire parser and request handlers (libFuzzer, or a corpus replayer without it). */
 #include <stdint.h>
 #include <stdio.h>

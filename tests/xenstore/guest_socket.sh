@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Debian's xenstore-utils acting as guests (skiff-xenstored --guest-socket): permissions, ownership and quotas.
 set -uo pipefail
 server=$1 probe=$2   # probe: libxs_errno, one libxenstore call printing OK/value/errno name

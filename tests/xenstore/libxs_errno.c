@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* One libxenstore call from the command line, printing OK/the value or the errno name it produced. */
 #include <errno.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Drives skiff-xenstored with Debian's libxenstore (a client no one here wrote); run under with-server.sh. */
 #include <check.h>
 #include <errno.h>

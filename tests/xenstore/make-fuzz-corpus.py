@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 # Regenerates the seed corpus for fuzz_wire.c: valid and near-valid request streams, in its record format.
 import os
 import struct

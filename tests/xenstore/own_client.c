@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Our client library against skiff-xenstored's socket, plus hostile raw-socket clients beside it. */
 #include <check.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A host process acting as a guest domain: our freestanding-capable client over a shared ring page. */
 #include <errno.h>
 #include <fcntl.h>

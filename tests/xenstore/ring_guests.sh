@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Serves two host processes as domains 1 and 2 over real ring pages (shared files), beside socket clients.
 set -uo pipefail
 server=$1 guest=$2 iters=${3:-300}

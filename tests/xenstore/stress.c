@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Concurrency stress of skiff-xenstored over its socket: many clients, transactions and watches at once. */
 #include <errno.h>
 #include <pthread.h>

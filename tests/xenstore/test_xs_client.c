@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the libxenstore-style client against a scripted daemon: replies, errors, events, paging. */
 #include <check.h>
 #include <stdlib.h>

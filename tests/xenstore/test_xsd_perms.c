@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of xenstored permissions: ACL semantics, inheritance, ownership, targets, privilege. */
 #include <check.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Ring transport tests: our guest client over a fake store page, served by xsd_ring through the core. */
 #include <check.h>
 #include <stdlib.h>

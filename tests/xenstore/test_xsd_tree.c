@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the xenstored core tree: paths, read/write/mkdir/rm, directories, malformed input. */
 #include <check.h>
 #include <stdio.h>

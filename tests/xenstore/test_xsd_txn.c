@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of xenstored transactions: isolation, commit/abort, conflicts (EAGAIN), limits. */
 #include <check.h>
 #include <stdio.h>

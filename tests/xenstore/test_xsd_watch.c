@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of xenstored watches (events, relative paths, permissions, transactions) and quotas. */
 #include <check.h>
 #include <stdio.h>

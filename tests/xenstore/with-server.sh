@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Starts skiff-xenstored on a private socket, runs the given command with XENSTORED_PATH set, stops the server.
 set -eu
 server=$1

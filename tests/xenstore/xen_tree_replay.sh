@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Rebuilds the xenstore tree of a real Xen 4.17 host (running PV domU) with xenstore-write, then checks xenstore-ls -f gives it back.
 set -euo pipefail
 fixture=$1

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Test harness for the xenstored core: drives connections directly through xsd_conn_feed. */
 #include "xst_harness.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Test harness for the xenstored core: in-memory connections, requests and replies without a transport. */
 #ifndef XST_HARNESS_H
 #define XST_HARNESS_H

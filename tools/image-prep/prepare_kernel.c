@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* skiff-prepare-kernel: turns a Linux bzImage into the plain ELF vmlinux it carries, with Debian's decompression libraries. */
 #define _GNU_SOURCE
 #include <bzlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* CRC-32 (gzip, xz) and CRC-64 (xz) with constant lookup tables, so no state needs initialising at run time. */
 #include "loader_lib.h"
 #include "decompress.h"

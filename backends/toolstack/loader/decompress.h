@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Single-call gzip and xz (LZMA2, x86 BCJ) decompressors into a flat buffer, for unwrapping guest kernels. */
 #ifndef LOADER_DECOMPRESS_H
 #define LOADER_DECOMPRESS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Recognises a Linux bzImage and locates its compressed vmlinux; decompression lives in inflate.c / unxz.c. */
 #include "elf_image.h"
 #include "loader_lib.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Validates an ELF64 x86_64 PV kernel against its buffer and computes where each PT_LOAD goes (libelf rules). */
 #include "elf_image.h"
 #include "loader_lib.h"

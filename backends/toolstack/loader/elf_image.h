@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* PV guest kernel images: bzImage wrapper, ELF64 x86_64 validation, Xen ELF notes and the load plan. */
 #ifndef LOADER_ELF_IMAGE_H
 #define LOADER_ELF_IMAGE_H

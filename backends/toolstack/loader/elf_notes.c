@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Decodes the "Xen" ELF notes of a PV kernel (entry, bases, FEATURES, ...) from a hostile buffer. */
 #include "elf_image.h"
 #include "loader_lib.h"

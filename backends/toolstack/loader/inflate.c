@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* gzip (RFC 1952) member parsing and deflate (RFC 1951) decoding into a flat output buffer. */
 #include "loader_lib.h"
 #include "decompress.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What the kernel loader's sources need from their environment: C types, five string routines and a few macros. */
 #ifndef LOADER_LIB_H
 #define LOADER_LIB_H

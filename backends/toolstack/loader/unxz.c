@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The .xz container: stream header/footer, block headers, checks, index, and the x86 BCJ filter. */
 #include "loader_lib.h"
 #include "decompress.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* x86 BCJ decoder: turns the absolute CALL/JMP targets that xz --x86 stored back into relative ones. */
 #include "loader_lib.h"
 #include "decompress.h"

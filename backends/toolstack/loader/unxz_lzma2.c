@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* LZMA2 decoder (range coder, LZMA literals/matches/reps, chunk framing) writing straight into a flat output buffer. */
 #include "loader_lib.h"
 #include "decompress.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* SHA-256 (FIPS 180-4), one-shot over a buffer: verifies xz blocks whose check type is SHA-256. */
 #include "loader_lib.h"
 #include "decompress.h"

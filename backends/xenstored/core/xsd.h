@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* xenstore server core: tree, permissions, transactions, watches, domains and connections. */
 #ifndef XSD_H
 #define XSD_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* xenstore connections: byte-stream framing of requests and the queue of replies and events. */
 #include "xsd.h"
 

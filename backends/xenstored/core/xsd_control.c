@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* xenstore CONTROL requests: consistency check, logging, quota inspection and tuning, stats. */
 #include "xsd_req.h"
 

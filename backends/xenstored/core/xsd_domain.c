@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* xenstore domain teardown: a released domain's nodes and ACL entries go, so a reused domid inherits nothing. */
 #include "xsd_req.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* xenstore nodes and path rules: allocation, copying, children lists, canonical paths. */
 #include "xsd.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* xenstore request dispatch: argument splitting, transaction selection, replies and errors. */
 #include "xsd_req.h"
 

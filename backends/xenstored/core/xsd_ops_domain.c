@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* xenstore non-tree operations: watches, transactions, domain management and CONTROL. */
 #include "xsd_req.h"
 

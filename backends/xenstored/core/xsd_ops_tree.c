@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* xenstore tree operations: READ, DIRECTORY(_PART), GET/SET_PERMS, WRITE, MKDIR, RM. */
 #include "xsd_req.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* xenstore permissions: parsing "r5"-style strings, formatting them, and access checks. */
 #include "xsd.h"
 

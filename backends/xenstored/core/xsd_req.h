@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* xenstore request handling internals shared by the operation files. */
 #ifndef XSD_REQ_H
 #define XSD_REQ_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* xenstore store: the committed tree's lifetime, domains, privilege and a consistency check. */
 #include "xsd.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* xenstore transactions: a private overlay over the committed tree, validated and applied at commit. */
 #include "xsd.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Containers for the xenstore core: string hash map and byte buffer. */
 #include "xsd_util.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Small containers for the xenstore core: string-keyed hash map, intrusive list, byte buffer. */
 #ifndef XSD_UTIL_H
 #define XSD_UTIL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* xenstore watches: registration per connection, lookup by path, and event delivery. */
 #include "xsd.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* xenstore ring transport: request/response byte rings of struct xenstore_domain_interface. */
 #include "xsd_ring.h"
 

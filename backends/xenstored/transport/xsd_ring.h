@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* xenstore ring transport: serves one domain's shared ring page through a platform notify hook. */
 #ifndef XSD_RING_H
 #define XSD_RING_H

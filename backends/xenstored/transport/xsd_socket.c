@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* xenstore Unix-socket transport: a poll loop feeding client bytes to the core and flushing replies. */
 
 #define _GNU_SOURCE

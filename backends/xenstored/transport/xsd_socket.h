@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* xenstore Unix-socket transport for host tools: every client is a dom0 connection. */
 #ifndef XSD_SOCKET_H
 #define XSD_SOCKET_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Hypercall wrappers of the guest runtime: a bare SYSCALL from guest-kernel mode, no hypercall page. */
 #ifndef RT_HYPERCALL_H
 #define RT_HYPERCALL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The PV guest runtime's core: start-of-day state, console output, strings, shutdown (test guests, benchmarks, dom0). */
 #ifndef RT_H
 #define RT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Event channels for runtime programs: binding, sending, unmasking, and a dispatcher that calls one handler per port. */
 #ifndef RT_EVENT_H
 #define RT_EVENT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Grant helpers for runtime programs: map another domain's granted page into the map window, and unmap it. */
 #ifndef RT_GRANT_H
 #define RT_GRANT_H

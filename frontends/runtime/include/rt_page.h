@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Memory for runtime programs: the guest's free frames, mapped pages from the boot padding, a map window, malloc. */
 #ifndef RT_PAGE_H
 #define RT_PAGE_H

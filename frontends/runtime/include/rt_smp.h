@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Secondary vCPUs for runtime programs: bring one up on a stack of its own, and the 2-level event helpers they poll with. */
 #ifndef RT_SMP_H
 #define RT_SMP_H

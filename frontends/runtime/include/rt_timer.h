@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* One-shot timers for runtime programs over VCPUOP_set_singleshot_timer and VIRQ_TIMER. */
 #ifndef RT_TIMER_H
 #define RT_TIMER_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The runtime's xenstore client: libxenstore's xs_* API over the domain's store ring and event channel. */
 #ifndef RT_XS_H
 #define RT_XS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The few libc routines portable components need beyond the hypervisor's string code: in the guest runtime. */
 #include <stdio.h>
 #include <stdlib.h>

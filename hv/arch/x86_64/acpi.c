@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ACPI table discovery: RSDP in the BIOS areas, then the MADT (CPUs) and FADT/DSDT (S5 power-off). */
 #include <asm/acpi.h>
 #include <hv/heap.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Local APIC (xAPIC MMIO): enable, one-shot or TSC-deadline timer for the nearest timer, IPIs, INIT/SIPI. */
 #include <asm/apic.h>
 #include <asm/desc.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Descriptor tables: one shared IDT, and per-CPU GDT and TSS with the hypervisor's selectors at Xen's offsets. */
 #include <asm/desc.h>
 #include <asm/layout.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Exception and interrupt entry: one stub per vector pushes (error code, vector), then a common path saves every register. */
 #include <asm/frame.S.h>
 #include <asm/layout.h>

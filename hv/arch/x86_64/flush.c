@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Cross-CPU TLB shootdowns: flush the CPUs in a mask (by IPI) and wait until each flushed after the request. */
 #include <asm/apic.h>
 #include <asm/desc.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Which machine frames the privileged domain may map as device memory: not RAM, not the hypervisor's, MSI-X tables read-only. */
 #include <asm/physdev.h>
 #include <hv/domain.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* M2P: written by the hypervisor through the direct map, mapped user-readable (never writable) in slot 256 for guests. */
 #include <asm/layout.h>
 #include <asm/m2p.h>

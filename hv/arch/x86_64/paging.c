@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Final hypervisor page tables: 4 KiB image mappings with W^X, 2 MiB direct-map pages (NX), an uncached fixmap. */
 #include <asm/layout.h>
 #include <asm/paging.h>

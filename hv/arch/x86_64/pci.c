@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* PCI configuration space through ports 0xCF8/0xCFC (mechanism 1): the hypervisor's accessors and dom0's port accesses. */
 #include <asm/pci.h>
 #include <asm/physdev.h>

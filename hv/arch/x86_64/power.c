@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Machine exit: the status reaches the test runner through isa-debug-exit; ACPI S5 and halt are the fallbacks. */
 #include <asm/acpi.h>
 #include <asm/power.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* 16550 UART on COM1: polled output (CR added before LF) and polled input. */
 #include <asm/x86.h>
 #include <hv/console.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Boot CPU start-up in order: console, boot info, memory, descriptor tables, ACPI, APIC and timer, other CPUs. */
 #include <asm/acpi.h>
 #include <asm/apic.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* SMP: start every CPU the MADT lists with INIT-SIPI-SIPI, give each its stack and tables, and ping them by IPI. */
 #include <asm/acpi.h>
 #include <asm/apic.h>

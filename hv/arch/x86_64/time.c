@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* TSC calibration against PIT channel 2, and nanoseconds since boot from the TSC. */
 #include <asm/x86.h>
 #include <hv/log.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Trap dispatch and the crash path: register dump, symbolised backtrace, all CPUs stopped, failure status. */
 #include <asm/physdev.h>
 #include <asm/apic.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What the boot loader told us (memory map, modules, command line), copied out of its memory; host-testable. */
 #ifndef HV_BOOTINFO_H
 #define HV_BOOTINFO_H

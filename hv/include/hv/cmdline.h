@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Hypervisor command line: parsed once at boot into one struct; host-testable. */
 #ifndef HV_CMDLINE_H
 #define HV_CMDLINE_H

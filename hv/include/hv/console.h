@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Console: the sinks hypervisor text goes to (serial today), with a lock the crash path may break. */
 #ifndef HV_CONSOLE_H
 #define HV_CONSOLE_H

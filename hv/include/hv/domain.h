@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Domains and vCPUs: identity, state, memory accounting and counters. Arch state lives in asm/domain.h. */
 #ifndef HV_DOMAIN_H
 #define HV_DOMAIN_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Skiff's privileged domain-control hypercall (pv-abi/include/pvabi/skiff_domctl.h) and dom0's notifications. */
 #ifndef HV_DOMCTL_H
 #define HV_DOMCTL_H

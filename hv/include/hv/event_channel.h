@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Event channels: per-domain port tables, the event_channel_op hypercall, 2-level delivery into shared_info (FIFO: event_fifo.h). */
 #ifndef HV_EVENT_CHANNEL_H
 #define HV_EVENT_CHANNEL_H

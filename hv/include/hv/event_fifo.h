@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* FIFO event channels: per-domain queues in guest memory, entered from event_channel.c when a domain switched to FIFO. */
 #ifndef HV_EVENT_FIFO_H
 #define HV_EVENT_FIFO_H

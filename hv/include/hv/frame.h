@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Machine frame table and buddy frame allocator: who owns every frame, and how frames are handed out. */
 #ifndef HV_FRAME_H
 #define HV_FRAME_H

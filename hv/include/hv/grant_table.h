@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Grant tables (v1 and v2): per-domain shared entries, active pins, maptrack, and the grant_table_op hypercall. */
 #ifndef HV_GRANT_TABLE_H
 #define HV_GRANT_TABLE_H

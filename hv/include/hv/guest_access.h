@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Reading and writing guest virtual memory from hypercalls: range-checked, and a fault returns -XEN_EFAULT instead of crashing. */
 #ifndef HV_GUEST_ACCESS_H
 #define HV_GUEST_ACCESS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Hypervisor heap: small objects from power-of-two slabs, big ones straight from the frame allocator. */
 #ifndef HV_HEAP_H
 #define HV_HEAP_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Hypercall dispatch: one decode function per hypercall, all arguments as raw 64-bit values. */
 #ifndef HV_HYPERCALL_H
 #define HV_HYPERCALL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Device delegation to dom0: which machine frames a domain may map as device memory, and the pirqs of its MSI-X vectors. */
 #ifndef HV_IOMEM_H
 #define HV_IOMEM_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* String and memory helpers: our own in the hypervisor, libc's in host unit-test builds. */
 #ifndef HV_LIB_H
 #define HV_LIB_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Leveled, timestamped logging to the hypervisor console (a host test harness supplies its own printk). */
 #ifndef HV_LOG_H
 #define HV_LOG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Architecture-neutral boot and the objects it reads. */
 #ifndef HV_MAIN_H
 #define HV_MAIN_H

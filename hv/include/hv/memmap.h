@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Boot-time view of physical memory: RAM minus what is reserved, and an early allocator over it; host-testable. */
 #ifndef HV_MEMMAP_H
 #define HV_MEMMAP_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Machine-frame to hypervisor-virtual translation: the arch code backs it with the direct map, host tests with an arena. */
 #ifndef HV_MM_H
 #define HV_MM_H

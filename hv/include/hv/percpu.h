@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Per-CPU state: found through the top of the current stack block, so it works on every entry path without swapgs. */
 #ifndef HV_PERCPU_H
 #define HV_PERCPU_H

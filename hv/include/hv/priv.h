@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The one policy check for hypercalls that act on a domain other than the caller's own, and the domid allocator. */
 #ifndef HV_PRIV_H
 #define HV_PRIV_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Segment descriptors a 64-bit PV guest may put in its GDT or LDT: the check and fix-up, host-testable. */
 #ifndef HV_PV_DESC_H
 #define HV_PV_DESC_H

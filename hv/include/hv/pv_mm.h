@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* PV memory management core: frame reference/type counting and validation of guest page tables (x86_64 PV ABI). */
 #ifndef HV_PV_MM_H
 #define HV_PV_MM_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Scheduler policy: which runnable vCPU each CPU runs next (credit-style: weights, caps, affinity). Pure logic, host-testable. */
 #ifndef HV_SCHED_H
 #define HV_SCHED_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Ticket spinlocks: fair across CPUs; the irqsave form keeps interrupt handlers from deadlocking on a held lock. */
 #ifndef HV_SPINLOCK_H
 #define HV_SPINLOCK_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Symbol lookup in the table embedded at build time (.hvsyms), for backtraces. */
 #ifndef HV_SYMBOLS_H
 #define HV_SYMBOLS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Hypervisor time: nanoseconds since boot from the calibrated TSC. */
 #ifndef HV_TIME_H
 #define HV_TIME_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Timers: per-CPU queues of deadlines, each run by the CPU that owns it, with the local APIC armed for the nearest. */
 #ifndef HV_TIMER_H
 #define HV_TIMER_H

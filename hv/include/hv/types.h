@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Basic types shared by all hypervisor code; the same header serves host unit-test builds. */
 #ifndef HV_TYPES_H
 #define HV_TYPES_H

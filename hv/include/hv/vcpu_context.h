@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* One decode and check of a PV vCPU context (struct vcpu_guest_context) for both callers; the frames are taken by arch (pv/vcpu_context.c). */
 #ifndef HV_VCPU_CONTEXT_H
 #define HV_VCPU_CONTEXT_H

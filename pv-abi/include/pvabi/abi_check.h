@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Compile-time layout checks for ABI structs: a wrong size or offset breaks the build, not a guest. */
 #ifndef PVABI_ABI_CHECK_H
 #define PVABI_ABI_CHECK_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* x86_64-specific parts of the PV ABI: selectors, reserved VA range, trap table, register frames, vCPU context. */
 #ifndef PVABI_ARCH_X86_64_H
 #define PVABI_ARCH_X86_64_H

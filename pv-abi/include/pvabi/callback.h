@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* callback_op hypercall: where the hypervisor enters the guest kernel for events, syscalls and failsafe returns. */
 #ifndef PVABI_CALLBACK_H
 #define PVABI_CALLBACK_H

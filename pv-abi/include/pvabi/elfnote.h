@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Note types a PV kernel carries in ELF notes named "Xen" to describe how it must be loaded. */
 #ifndef PVABI_ELFNOTE_H
 #define PVABI_ELFNOTE_H

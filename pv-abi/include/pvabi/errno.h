@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Error numbers as the Xen ABI defines them; hypercalls return their negation. Never use the host's errno.h values. */
 #ifndef PVABI_ERRNO_H
 #define PVABI_ERRNO_H

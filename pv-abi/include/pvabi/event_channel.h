@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* event_channel_op hypercall: 2-level event channel operations and their argument structs. */
 #ifndef PVABI_EVENT_CHANNEL_H
 #define PVABI_EVENT_CHANNEL_H

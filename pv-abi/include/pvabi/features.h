@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* XENFEAT_* bit numbers: reported by XENVER_get_features and named in a kernel's FEATURES note. */
 #ifndef PVABI_FEATURES_H
 #define PVABI_FEATURES_H

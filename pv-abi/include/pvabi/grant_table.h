@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* grant_table_op hypercall and the v1 grant entry: how domains share pages with each other. */
 #ifndef PVABI_GRANT_TABLE_H
 #define PVABI_GRANT_TABLE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* memory_op hypercall: reservations, the M2P mapping, the guest's memory map, add_to_physmap. */
 #ifndef PVABI_MEMORY_H
 #define PVABI_MEMORY_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* physdev_op hypercall: the subset a PV Linux guest uses (virtual IOPL, I/O bitmap, pirq EOI page, EOI) and dom0's MSI-X pirqs. */
 #ifndef PVABI_PHYSDEV_H
 #define PVABI_PHYSDEV_H

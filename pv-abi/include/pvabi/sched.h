@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sched_op hypercall: yield, block, shutdown, poll and their argument structs. */
 #ifndef PVABI_SCHED_H
 #define PVABI_SCHED_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Skiff's privileged domain-control interface (dom0 only): build, run, list and destroy domains; hand dom0 its boot modules. */
 #ifndef PVABI_SKIFF_DOMCTL_H
 #define PVABI_SKIFF_DOMCTL_H

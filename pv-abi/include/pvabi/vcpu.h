@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* vcpu_op hypercall: bring-up, runstate and vcpu_info registration, per-vCPU timers. */
 #ifndef PVABI_VCPU_H
 #define PVABI_VCPU_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* xen_version hypercall: sub-op numbers and the buffers they fill. */
 #ifndef PVABI_VERSION_H
 #define PVABI_VERSION_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Core of the Xen x86_64 PV ABI: basic types, hypercall numbers, start_info, shared_info, vcpu_info, MMU ops. */
 /* Usable from assembly (with errno.h, elfnote.h, features.h, arch_x86_64.h): only the constants are seen there. */
 #ifndef PVABI_XEN_H

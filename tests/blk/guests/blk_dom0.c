@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * blk_dom0: a privileged test guest (booted as dom0) that drives QEMU's
  * virtio-blk disk through the device delegation of hv/include/hv/iomem.h:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * blkfront_guest (domU): a blkif frontend as xen-blkfront behaves, against
  * dom0's blkback (backends/dom0/blk.c) and through it dom0's virtio-blk

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * console_echo (Skiff boot tests, domU): reads what is typed on the serial
  * line from its console ring's in half, as hvc_xen does, and prints each

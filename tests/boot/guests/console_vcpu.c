@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * console_vcpu (Skiff boot tests, domU with 2 vCPUs, no dom0 backend): the
  * hypervisor drains the console ring itself and then signals the ring's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cpu_share (Skiff boot tests of the scheduler): spins until system time
  * from=N seconds (boot domains start one by one as they are built; the

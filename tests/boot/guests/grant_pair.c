@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * grant_pair (Skiff boot tests): two domains sharing pages through grants,
  * one image for both roles. domU1 is the granter ("front"): it grants a

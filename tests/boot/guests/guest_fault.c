@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * guest_fault (Skiff boot test, not a conformance test): a guest that clears
  * its trap table (set_trap_table(NULL)) and runs ud2. The hypervisor must crash only this

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hello (demo guest, Skiff boot tests): says who it is from its start_info
  * and what the hypervisor reports, shares the CPU with SCHEDOP_yield for a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hypercall_page (Skiff boot test; the same ABI as Xen's): an image with a
  * HYPERCALL_PAGE note gets a filled page; calling entry N makes hypercall N

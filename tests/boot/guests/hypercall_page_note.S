@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Asks the builder for a hypercall page (XEN_ELFNOTE_HYPERCALL_PAGE = 2) and reserves it, page-aligned, in the text. */
 	.section .note.Xen, "a", @note
 	.balign 4

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * initrd (Skiff boot test): a module marked @initrd reaches the guest.
  * start_info.mod_start is the initrd's VA inside the mapped region, right

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * layout_notes (Skiff boot test): the builder honours XEN_ELFNOTE_INIT_P2M and
  * MOD_START_PFN as Linux uses them, and maps nothing executable but the text.

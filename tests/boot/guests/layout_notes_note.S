@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Asks the builder for the P2M list at 512 GiB (XEN_ELFNOTE_INIT_P2M = 15) and an unmapped initrd (MOD_START_PFN = 16), as Linux does. */
 	.section .note.Xen, "a", @note
 	.balign 4

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mmu_stress (boot-test guest): random mmu_update and mmuext_op requests
  * (fixed-seed xorshift) against the guest's own page tables, a scratch L1

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ring_console (Skiff boot tests, domU): writes through its console ring
  * as hvc_xen does, not through console_io, so the lines reach the log only

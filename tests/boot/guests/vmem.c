@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * vmem (Skiff boot test): the runtime's big buffers (rt_vmem_alloc), which
  * dom0's toolstack decompresses kernels into. Buffers past the start-of-day

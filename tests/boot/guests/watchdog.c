@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * watchdog (Skiff boot test): a guest arms a 1-second SCHEDOP_watchdog and
  * then stops feeding it. The hypervisor must shut the domain down with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * xs_guest (Skiff boot tests, domU): the runtime's xenstore client over
  * the store ring and event channel from start_info, against dom0's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Linux boot test: is clock_gettime served in user mode (the vDSO, through the vCPU time area) or by a system call? */
 #define _GNU_SOURCE
 #include <stdio.h>

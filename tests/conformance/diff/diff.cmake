@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The differential tester (issue 15): its guest, and the ctest replay of recorded Xen 4.17 outputs on Skiff.
 set(DIFF_DIR ${CMAKE_CURRENT_LIST_DIR})
 set(DIFF_SEC ${PROJECT_SOURCE_DIR}/tests/security/guests)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The test layer over the guest runtime: verdict bookkeeping, the verdict line, and the test's entry. */
 #include <pvabi/sched.h>
 #include "test.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What a conformance test guest sees: the runtime core (frontends/runtime) plus the verdict helpers of the test layer. */
 #ifndef RT_TEST_H
 #define RT_TEST_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * net_dom0: a privileged test guest (booted as dom0) that drives QEMU's
  * virtio-net NIC through the device delegation (PCI configuration ports,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * netfront_guest (domU): a netif frontend as xen-netfront behaves, against
  * dom0's netback (backends/dom0/net.c) and through its switch the

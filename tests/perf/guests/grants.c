@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Benchmark guest: grant copy against memcpy in the same guest (4 KiB and
  * 64 KiB per call), and map+unmap of a self-grant, one pair per call and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Benchmark guest: TSC cycles per xen_version(XENVER_version) round trip, median over 64 batches of 1000. */
 #include <pvabi/version.h>
 #include "test.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Benchmark guest: TSC cycles per one-entry mmu_update, per emulated store to an L1 entry, per pin+unpin of an L1. */
 #include <pvabi/errno.h>
 #include "test.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Benchmark guest for ./skiff bench smp (dom0 with 2 vCPUs on 2 CPUs): the
  * IPI round trip between the vCPUs (both blocking in SCHEDOP_poll, and both

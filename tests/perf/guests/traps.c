@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Benchmark guest: TSC cycles per user SYSCALL bounce and per kernel- and user-mode #PF bounce, each ended by iret. */
 #include <pvabi/callback.h>
 #include "test.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* iobench: the disk and network figures of ./skiff bench blk and net, the same static program on every platform. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>

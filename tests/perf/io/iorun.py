@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """What ./skiff bench blk and net share: building iobench and the images, booting a platform under QEMU TCG while
 collecting iobench's figures from its serial line, medians and the table."""
 import glob

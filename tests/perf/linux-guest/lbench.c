@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* lbench: the user-mode micro-benchmarks of ./skiff bench linux, run by the benchmark initramfs's /init. */
 #define _GNU_SOURCE
 #include <stdint.h>

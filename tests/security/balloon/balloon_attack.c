@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * balloon_attack (hostile-guest suite, Skiff): a domU (two vCPUs) giving
  * back pages of 2 MiB extents in patterns meant to break the allocator's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * console_scribble (security suite, domU): while input is typed to it, it
  * rewrites every index of its own console ring (in_prod, in_cons, out_prod,

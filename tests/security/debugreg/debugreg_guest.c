@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Hostile guest for the debug registers (security.debugreg). Two copies of
  * this image run on one CPU, so every address of one is also an address of

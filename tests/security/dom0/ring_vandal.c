@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ring_vandal (hostile-guest suite, Skiff-specific): a domU attacks dom0's
  * backends through the pages and ports it shares with them. It lies about

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * domctl_probe (hostile-guest suite, Skiff-specific): Skiff's privileged
  * domain control (pv-abi/include/pvabi/skiff_domctl.h). As a domU it is

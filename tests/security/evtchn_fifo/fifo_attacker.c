@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Hostile guest for the FIFO event-channel ABI (security.evtchn_fifo): the
  * hypervisor keeps writing the control block and event-array frames a

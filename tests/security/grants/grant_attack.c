@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * grant_attack (hostile-guest suite, Skiff): a guest abusing grant_table_op
  * beside an innocent domain (the other boot domain, which grants nothing).

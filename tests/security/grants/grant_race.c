@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * grant_race (hostile-guest suite, Skiff): a granter that grants and
  * revokes one ref as fast as it can, switching it between two pages,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * grant_trans (hostile-guest suite, Skiff): v2 sub-page and transitive
  * grants between two domains. domU1 grants dom0 its page as a full-page

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * grant_xfer (hostile-guest suite, Skiff): GNTTABOP_transfer aimed at
  * another domain. domU1 gives one page back (room for exactly one more)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bad_pointers (security suite), beside the heartbeat domain: every
  * pointer argument of every implemented hypercall (and the pointers

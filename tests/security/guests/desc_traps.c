@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * desc_traps (security suite): descriptor and gate forgery, trap tables,
  * callbacks, segment bases and debug registers aimed at the hypervisor,

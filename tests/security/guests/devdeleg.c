@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * devdeleg: a domU that reaches for dom0's devices while dom0 (blk_dom0)
  * drives the virtio-blk disk: PCI configuration through the ports, device

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * dirty_exit (security suite): a domain that dies holding everything it
  * can make the hypervisor keep: pinned tables of every level, a pinned

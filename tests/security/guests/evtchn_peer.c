@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * evtchn_peer (security suite): an interdomain event channel whose one end
  * dies while the other sends. "role=a" (domain 1) allocates an unbound

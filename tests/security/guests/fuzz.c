@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz (security suite): a seeded random hypercall fuzzer, run beside the
  * heartbeat domain. Hypercall numbers 0..63 (implemented or not), every

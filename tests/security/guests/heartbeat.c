@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * heartbeat (security suite, the innocent domain): fills pages of its own
  * memory with a seeded pattern and notes where each one lives (P2M and

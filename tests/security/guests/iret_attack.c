@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * iret_attack (security suite): one iret hypercall with a hostile frame,
  * chosen by "case=N" on the command line; several domains run side by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* iret hypercalls with a hostile frame, for the iret_attack guest. */
 
 	.text

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * memop_evtchn (security suite), beside the heartbeat domain (dom0):
  * - memory_op on frames that are not free to go: a pinned L1, the live

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mmu_batch_attack (security suite): mmu_update and mmuext_op batches of
  * any count, which the hypervisor runs in rounds of continuations, abused

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A store whose page fault is stepped over and counted: how the security guests try writes that must be refused. */
 
 	.text

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pt_forgery (security suite): page-table forgery and type confusion at
  * every level, beside the heartbeat domain. Each attack is checked for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Helpers shared by the security-suite guests: command line, clock, frame lookups, result checks. */
 #include <pvabi/errno.h>
 #include "sec_util.h"

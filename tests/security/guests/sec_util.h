@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Helpers shared by the security-suite guests: command line, clock, frame lookups, result checks. */
 #ifndef SEC_UTIL_H
 #define SEC_UTIL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wake_race (security suite): a vCPU blocking in SCHEDOP_poll while
  * another domain floods its port, so that the sender's wake-up (clearing

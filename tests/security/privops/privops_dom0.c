@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * privops_dom0 (Skiff-specific, runs as dom0): the privileged interface of
  * pv-abi/include/pvabi/skiff_domctl.h end to end, the way dom0's toolstack

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * privops_domu (hostile-guest suite, Skiff-specific): a domU tries the
  * privileged interface. Every domctl command, well-formed and aimed at

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Shared by the privops guests: domctl calls and foreign mappings into the map window (Skiff-specific). */
 #ifndef PRIVOPS_UTIL_H
 #define PRIVOPS_UTIL_H

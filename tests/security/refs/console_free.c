@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * console_free (hostile guest, both roles): the domU unmaps the console ring
  * page the builder gave it and hands it back with decrease_reservation (and

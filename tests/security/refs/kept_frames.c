@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * kept_frames (hostile guest, both roles): the domU places its vcpu_info in
  * a page of its own and tries to get rid of that page under the hypervisor

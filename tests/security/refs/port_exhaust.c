@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * port_exhaust (hostile guest, both roles): the domU allocates event-channel
  * ports until the hypervisor refuses, then keeps asking; dom0 meanwhile

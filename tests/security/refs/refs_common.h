@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Helpers shared by the hostile guests of holes_refs.cmake: time, page (un)mapping, reservations. */
 #ifndef SEC_REFS_COMMON_H
 #define SEC_REFS_COMMON_H

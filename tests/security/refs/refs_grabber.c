@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The innocent dom0 of the holes_refs guests: it gives back some of its
  * frames, then grows again a frame at a time, so that a frame another domain

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * shutdown_building (hostile guest, both roles): dom0 hammers
  * SCHEDOP_remote_shutdown at domain 1 from the moment it runs, so the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* user_preempt: the user-mode code (copied into the user page) and the kernel entry points. */
 
 	.section .rodata

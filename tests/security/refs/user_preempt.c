@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * user_preempt (hostile guest, both roles): the guest kernel registers a
  * runstate area, builds a user L4 that maps only a code and a data page

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Loads whose page fault is stepped over: a vCPU asks whether an address still translates, on any vCPU at once. */
 
 	.text

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * smp_stress (hostile-guest suite, Skiff): four vCPUs of one domain hammer
  * shared page tables, event channels and grant copies at once, beside the

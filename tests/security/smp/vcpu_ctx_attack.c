@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * vcpu_ctx_attack (hostile-guest suite, Skiff): a guest with 3 vCPUs
  * abuses VCPUOP_initialise and its neighbours, beside the heartbeat domain.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wake_late (hostile-guest suite, Skiff; issue 16): four vCPUs of one
  * domain on two CPUs, beside the heartbeat domain, sleep and wake as an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * teardown (hostile-guest suite, Skiff-specific): domains destroyed while
  * others run (SKIFF_DOMCTL_destroydomain, and the boot path's destroy of a

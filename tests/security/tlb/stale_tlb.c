@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * stale_tlb: a guest keeps a writable TLB entry for a frame, drops the
  * mapping without asking for a flush, makes the frame an L1 page table and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ctl_guest (toolstack tests, domU created at run time by ./skiff xl create): a small guest that does
  * what a PV guest's toolstack-facing side does. It prints a numbered tick every 200 ms (so a paused

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The runtime's errno.h for portable components (xenstored's core): the Xen ABI's numbers, which are Linux's. */
 #ifndef RT_LIBC_ERRNO_H
 #define RT_LIBC_ERRNO_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The runtime's stdio.h for portable components: formatting only (hv/common/vsnprintf.c), no streams. */
 #ifndef RT_LIBC_STDIO_H
 #define RT_LIBC_STDIO_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The runtime's stdlib.h for portable components: the runtime heap and a sort. */
 #ifndef RT_LIBC_STDLIB_H
 #define RT_LIBC_STDLIB_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The runtime's string.h for portable components: hv/common/string.c's routines plus a few more in libc.c. */
 #ifndef RT_LIBC_STRING_H
 #define RT_LIBC_STRING_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Multiboot(1) entry: QEMU starts us in 32-bit protected mode; switch to long mode and jump to the higher half. */
 #include <asm/layout.h>
 #include <asm/x86.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* AP start-up code, copied to TRAMPOLINE_PA: real mode -> protected mode -> long mode -> the C entry. */
 #include <asm/layout.h>
 #include <asm/x86.h>

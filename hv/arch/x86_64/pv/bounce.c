@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Delivering exceptions and syscalls to a PV guest kernel: the bounce frame, the kernel/user switch, and the iret hypercall. */
 #include <asm/domain.h>
 #include <asm/pv.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* PV domain builder: ELF kernels, the start-of-day layout the x86_64 PV ABI promises, vCPU 0's entry state. */
 #include <asm/domain.h>
 #include <asm/layout.h>

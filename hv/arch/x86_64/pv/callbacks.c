@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Hypercalls that set up a PV vCPU's entry points and virtual CPU state: traps, callbacks, stacks, segments, FPU, debug, IOPL. */
 #include <asm/domain.h>
 #include <asm/pv.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* PV vCPU state on and off the CPU: syscall stubs, context switch, exit-to-guest work, guest faults. */
 #include <asm/desc.h>
 #include <asm/flush.h>

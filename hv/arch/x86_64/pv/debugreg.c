@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Guest debug registers: set/get_debugreg and mov %drN, live in hardware while the vCPU runs, #DB's %dr6. */
 #include <asm/domain.h>
 #include <asm/layout.h>

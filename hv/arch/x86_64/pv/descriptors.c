@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Guest GDTs: set_gdt, update_descriptor, showing a vCPU's GDT on its CPU, and checking selectors before iretq uses them. */
 #include <asm/domain.h>
 #include <asm/paging.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Emulation of the privileged instructions a PV kernel runs at CPL3: CPUID behind the forced prefix, MSRs, CRs, DRs, port I/O. */
 #include <asm/pci.h>
 #include <asm/domain.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* PV guest entry and exit: syscall from ring 3 (a hypercall or a guest-user system call) and the return to the guest. */
 #include <asm/frame.S.h>
 #include <asm/layout.h>

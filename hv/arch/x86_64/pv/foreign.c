@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Foreign mappings: the privileged domain maps another domain's frames into its own L1 tables (mmu_update with foreigndom, update_va_mapping_otherdomain). */
 #include <asm/domain.h>
 #include <asm/pv.h>

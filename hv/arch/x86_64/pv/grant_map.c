@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Grant mappings of PV guests: the PTE that map_grant_ref installs at a guest VA (or PTE address) and unmap removes. */
 #include <asm/flush.h>
 #include <asm/m2p.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Guest memory access for hypercalls: address checks here, the fault-tolerant copy in entry.S. */
 #include <hv/guest_access.h>
 #include <pvabi/arch_x86_64.h>

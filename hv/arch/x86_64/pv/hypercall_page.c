@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The hypercall page a PV guest calls through: written by the builder (boot domains) and by SKIFF_DOMCTL_hypercall_init. */
 #include <asm/pv.h>
 #include <hv/lib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* memory_op for PV guests: reservations (balloon), the M2P's whereabouts, and memory maps. */
 #include <asm/domain.h>
 #include <asm/flush.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* PV MMU hypercalls: mmu_update, mmuext_op, update_va_mapping. Validation lives in common/pv_mm*.c; this is decode and TLB work. */
 #include <asm/domain.h>
 #include <asm/flush.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* physdev_op: virtual IOPL for every PV guest; for dom0, MSI-X vectors the hypervisor programs and delivers as pirq event channels. */
 #include <asm/apic.h>
 #include <asm/domain.h>

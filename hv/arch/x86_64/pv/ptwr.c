@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Writable page tables: a guest-kernel store to one of its own L1 tables
  * (mapped read-only, as every page table is) is decoded, turned into the

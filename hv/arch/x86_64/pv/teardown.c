@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* PV domain teardown: kept frames, page tables and memory given back in resumable steps of bounded work; zombie frames freed. */
 #include <asm/domain.h>
 #include <asm/flush.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A PV vCPU's whole context, for VCPUOP_initialise and SKIFF_DOMCTL_setvcpucontext alike: one decode, one take of the frames, one commit that cannot fail; the domctl's other arch parts. */
 #include <asm/domain.h>
 #include <asm/pv.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* vcpu_op and the vCPU's view of time: pvclock, runstate, one-shot and periodic timers (on the vCPU's CPU), vcpu_info placement. */
 #include <asm/domain.h>
 #include <asm/pv.h>

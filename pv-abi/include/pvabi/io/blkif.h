@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Block device ring protocol (xen-blkfront / blkback), x86_64 layout. */
 #ifndef PVABI_IO_BLKIF_H
 #define PVABI_IO_BLKIF_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Console ring page (hvc0): two byte rings with free-running u32 indices. */
 #ifndef PVABI_IO_CONSOLE_H
 #define PVABI_IO_CONSOLE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Network device ring protocol (xen-netfront / netback): TX and RX rings, flags and extra-info slots. */
 #ifndef PVABI_IO_NETIF_H
 #define PVABI_IO_NETIF_H

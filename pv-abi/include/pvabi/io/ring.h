@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Generic split-driver shared ring (blkif, netif, ...): the 64-byte shared header plus producer/consumer helpers. */
 #ifndef PVABI_IO_RING_H
 #define PVABI_IO_RING_H

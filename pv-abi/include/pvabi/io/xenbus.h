@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* XenBus device states, stored as decimal strings in each end's "state" node. */
 #ifndef PVABI_IO_XENBUS_H
 #define PVABI_IO_XENBUS_H

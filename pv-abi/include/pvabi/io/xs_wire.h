@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* xenstore wire protocol: message header, message types, limits, error names and the ring page. */
 #ifndef PVABI_IO_XS_WIRE_H
 #define PVABI_IO_XS_WIRE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * difftest: the differential tester's guest. For each seed on its command
  * line (seeds=A-B steps=N) it runs N random steps, hypercalls and

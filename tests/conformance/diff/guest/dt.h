@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The differential tester's guest: shared state of the harness (difftest.c), hypercall steps (dt_ops.c) and instruction steps (dt_insn.c). */
 #ifndef DT_H
 #define DT_H

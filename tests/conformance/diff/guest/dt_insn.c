@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The differential tester's instruction steps: privileged and faulting
  * instructions run by the guest kernel, each guarded so that an exception

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The differential tester's hypercall steps. Each draws arguments from
  * edge cases; requests that could legitimately succeed touch only the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The differential tester's exception entries: record the exception in C, then resume where the guarded instruction said. */
 
 /* rsp -> rcx, r11, [error code], rip, cs, rflags, rsp, ss (the PV bounce frame). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * balloon: the memory_op calls Linux's balloon driver makes on a PV guest.
  * decrease_reservation hands back frames by MFN and returns how many it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * balloon_split: a balloon driver gives back 4 KiB pages from inside 2 MiB
  * extents. The guest makes room (1,024 of its own frames back), takes two

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * callback_compat: CALLBACKOP_register accepts the compat-mode entry points
  * of a 64-bit PV guest, CALLBACKTYPE_syscall32 and CALLBACKTYPE_sysenter,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * compat_syscall: 32-bit user code in a 64-bit PV guest (FLAT_USER_CS32,
  * 0xe023), which reaches the guest kernel through the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* compat_syscall test: user code (32-bit and 64-bit) copied into the user page, and the kernel entries it leads to. */
 
 	.section .rodata

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * console_io: CONSOLEIO_write of a valid buffer succeeds (0) for any length
  * including 0; a buffer the guest does not own (unmapped, or inside the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cpu_state: the hypercalls that stand in for privileged CPU state on a PV
  * kernel. set_segment_base loads FS and kernel GS bases (checked by reading

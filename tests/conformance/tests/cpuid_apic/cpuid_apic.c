@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cpuid_apic: the APIC a PV vCPU sees through CPUID behind the forced
  * prefix (ud2; "xen"; cpuid), read on both vCPUs of dom0. As Xen 4.17

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * debugreg: debug registers of a 64-bit PV guest kernel, as Xen 4.17 does
  * them (measured). set_debugreg/get_debugreg: reset values, 4 and 5 alias

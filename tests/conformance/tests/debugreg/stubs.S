@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* #DB entry for the debugreg test: hand the frame to C, resume where C says; and code to break on. */
 
 /* Bounce frame: rcx, r11, rip, cs, rflags, rsp, ss. dr_handler(frame) returns the rip to resume at. */

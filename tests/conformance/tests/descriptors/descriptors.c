@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * descriptors: set_gdt and update_descriptor, which Linux needs at boot.
  * A GDT page the guest still maps writable is refused; once mapped

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * difftest_found: behaviours of Xen 4.17 the differential tester
  * (tests/conformance/diff) found Skiff lacking, kept here once fixed. Not

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * event_channel (2-level ABI, events masked throughout, so no upcall
  * handler is needed):

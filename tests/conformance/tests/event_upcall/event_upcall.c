@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * event_upcall: event delivery to a registered event callback, the path
  * every Linux interrupt takes. With upcalls masked (vcpu_info

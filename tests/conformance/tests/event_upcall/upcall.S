@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Event callback entry for the event_upcall test: save, call C, return through the iret hypercall. */
 
 	.text

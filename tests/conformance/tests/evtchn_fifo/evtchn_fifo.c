@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * evtchn_fifo: the FIFO event-channel ABI of Xen 4.17 (measured).
  * Argument checks: set_priority under the 2-level ABI is -ENOSYS,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * foreign_nodom: the foreign forms of Xen's hypercalls, called by the
  * privileged domain (dom0) naming a domain that does not exist, or itself

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * grant_table_op beyond the basics, on the guest's own grants (a domain may
  * map its own grants): read-only maps (a write through one faults, the

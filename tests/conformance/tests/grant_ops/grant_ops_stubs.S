@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Probe for the grant_ops test: a 3-byte store whose #PF the handler steps over and counts. */
 
 	.text

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Version 2 sub-page and transitive grants, on the guest's own grants: a
  * copy inside a sub-page grant's [page_off, page_off + length) works in

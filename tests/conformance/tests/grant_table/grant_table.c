@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * grant_table (v1), the calls split drivers are built on, exercised by the
  * guest on its own grants: query_size and get_version (1) answer for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * GNTTABOP_transfer as Xen 4.17 answers a single domain: a domain may
  * transfer a page to itself through its own GTF_accept_transfer entry (the

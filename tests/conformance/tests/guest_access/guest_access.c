@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * guest_access: the hypervisor reads and writes guest buffers only through
  * the guest's own mappings and permissions. A buffer that runs from a

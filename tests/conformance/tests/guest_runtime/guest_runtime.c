@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * guest_runtime: the PV guest runtime's own services work against the
  * hypervisor (Xen-ABI generic): events delivered through the upcall

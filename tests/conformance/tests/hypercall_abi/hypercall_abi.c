@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hypercall_abi: a bare SYSCALL from guest-kernel mode is a hypercall (no
  * hypercall page is needed) and returns to the next instruction with rsp,

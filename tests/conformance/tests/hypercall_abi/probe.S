@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Register probe around one bare-SYSCALL hypercall, for the hypercall_abi test. */
 #define PAT(n)	(0x5a5a000000000000 + (n))
 

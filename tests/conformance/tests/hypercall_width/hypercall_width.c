@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hypercall_width: hypercall arguments that Xen 4.17 declares as int or
  * unsigned int ignore the upper half of their register, a domid_t argument

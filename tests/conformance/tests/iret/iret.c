@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * iret: the iret hypercall within guest-kernel mode (how Linux returns from
  * exceptions and events) resumes at the context's rip and rsp, passes the

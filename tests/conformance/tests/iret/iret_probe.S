@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The iret test's probe: one kernel-to-kernel iret hypercall with chosen rflags. */
 
 	.text

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * m2p_slot: who gets the read-only M2P slot (L4 slot 256) of a 64-bit PV
  * guest's L4 tables, with VMASST_TYPE_m2p_strict off and on, as Xen 4.17

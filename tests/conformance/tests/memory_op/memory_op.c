@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * memory_op, the queries a PV kernel makes at boot: XENMEM_machphys_mapping
  * places the read-only M2P at 0xffff800000000000 with a max_mfn that covers

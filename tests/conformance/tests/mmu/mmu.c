@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mmu: the PV MMU calls validate what a guest asks for. update_va_mapping
  * and mmu_update(MMU_NORMAL_PT_UPDATE) can point a guest PTE at another of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mmu_batch: mmu_update and mmuext_op batches of any count, as Xen 4.17
  * takes them (hypercall continuations, invisible to the guest but for

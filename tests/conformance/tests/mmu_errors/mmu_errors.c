@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mmu_errors: return values of PV MMU calls in corners where Skiff and Xen
  * 4.17 differed (found by the differential tester, DT3), as Xen answers:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * msr_write: a PV kernel's WRMSR of the MSRs it can read, answered as Xen
  * 4.17 answers them (measured under QEMU -cpu max, TCG):

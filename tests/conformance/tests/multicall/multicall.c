@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * multicall: a batch runs every entry in order and stores each result in
  * its entry, whatever earlier entries returned: xen_version, vm_assist,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* #GP entry for the privops test: let C look at the frame, then resume at the rip it returns. */
 
 	.text

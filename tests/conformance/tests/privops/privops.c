@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * privops: the privileged instructions a PV Linux kernel executes anyway,
  * which the hypervisor must emulate rather than fault: CPUID behind the

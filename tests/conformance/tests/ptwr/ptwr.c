@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ptwr: writable page tables, which Linux's FEATURES note requires. The
  * guest writes its own L1 entries directly, through the read-only mapping

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The ptwr test's refused-write probes (a 3-byte store, a 3-byte xchg) and a #PF handler that skips and counts them. */
 
 	.text

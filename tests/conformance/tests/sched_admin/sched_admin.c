@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sched_admin: the sched_op sub-ops beyond a guest's own scheduling.
  * SCHEDOP_watchdog creates a watchdog (id 0 in, new id out), removes it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sched_op: SCHEDOP_yield returns 0 (and ignores its argument);
  * SCHEDOP_shutdown_code records a reason and returns 0; shutdown and

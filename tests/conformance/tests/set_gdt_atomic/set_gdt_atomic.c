@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * set_gdt_atomic: a refused set_gdt changes nothing a guest relies on. With
  * GDT A installed (16 entries), set_gdt of [C, B] (1024 entries), where C is

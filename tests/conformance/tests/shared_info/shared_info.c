@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * shared_info: the guest can map the frame start_info.shared_info names
  * with update_va_mapping (as Linux does through a fixmap), and finds the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * smp_bringup: a second vCPU of dom0 (the runner boots it with 2) brought
  * up with VCPUOP_initialise and VCPUOP_up, and taken down again. Before

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * smp_events: event channels across the two vCPUs of dom0 (the runner
  * boots it with 2). An IPI bound to vCPU 1 and one bound to vCPU 0 carry

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * smp_runstate: when a vCPU's runstate changes on a wake-up, seen from the
  * other vCPU. dom0 has 2 vCPUs on 1 CPU (vcpus file "2 1"), so whenever

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * softint: `int $N` from the guest kernel in a 64-bit PV guest, as Xen 4.17
  * does it (measured). The hypervisor's gates are DPL 0 except 3, 4 and

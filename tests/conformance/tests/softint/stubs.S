@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Entries and int instructions for the softint test: hand each frame to C, resume where C says. */
 
 /*

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * start_of_day: what a 64-bit PV kernel finds at its first instruction
  * follows the ABI's start-of-day rules.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * timer_compat: the two old scheduling hypercalls a 64-bit PV guest still
  * has on Xen 4.17.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Exception entries for the traps test: hand the frame to C, resume where C says. */
 
 /*

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * traps: exception and software-interrupt delivery through the trap table
  * (set_trap_table), which Linux relies on for every fault. Divide error,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * unknown_hypercall: hypercall numbers with no handler for a 64-bit PV
  * guest return -ENOSYS and change nothing: unused slots inside the table

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* user_mode test: the code copied into the user page, and the kernel entry points it leads to. */
 
 	.section .rodata

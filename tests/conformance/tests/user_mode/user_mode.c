@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * user_mode: the guest-kernel/guest-user split of 64-bit PV, which every
  * Linux process relies on. The guest builds a user L4 (pinned, installed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * vcpu_down: VCPUOP_down on the calling vCPU when it is the domain's last
  * vCPU that is up. Xen 4.17 powers the domain off (SHUTDOWN_poweroff) and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * vcpu_info: VCPUOP_register_vcpu_info moves vCPU 0's vcpu_info into guest
  * memory, which Linux does at boot and cannot live without. Areas that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * vcpu_op, the calls a PV kernel makes for its boot vCPU: is_up says vCPU 0
  * is up and every vCPU that does not exist gives -ENOENT (Linux probes

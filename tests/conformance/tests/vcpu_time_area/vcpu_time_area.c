@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * VCPUOP_register_vcpu_time_memory_area, the secondary copy of vcpu_info's
  * time that Linux maps into user space for the vDSO: registering fills the

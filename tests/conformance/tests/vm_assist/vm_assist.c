@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * vm_assist: enabling and disabling each assist type a 64-bit PV guest may
  * use returns 0 (4gb_segments, 4gb_segments_notify, writable_pagetables,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * xen_version: every sub-op a PV guest uses answers with the Xen x86_64 PV
  * ABI's values and fills exactly its buffer: version (major >= 3),

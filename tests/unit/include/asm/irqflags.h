@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Host unit tests run in user mode: there is no interrupt flag to save, so saving it only records nothing. */
 #ifndef HOST_ASM_IRQFLAGS_H
 #define HOST_ASM_IRQFLAGS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Host unit tests: every thread counts as the boot CPU (tests that need CPUs of their own model them). */
 #ifndef HOST_ASM_PERCPU_H
 #define HOST_ASM_PERCPU_H

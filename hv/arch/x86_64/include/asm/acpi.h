@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The little of ACPI the hypervisor reads: the MADT's CPU list and the FADT's power-off register. */
 #ifndef ASM_ACPI_H
 #define ASM_ACPI_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Local APIC: timer, IPIs and end-of-interrupt. */
 #ifndef ASM_APIC_H
 #define ASM_APIC_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* GDT, TSS and IDT: per-CPU descriptor tables and the interrupt vectors the hypervisor uses. */
 #ifndef ASM_DESC_H
 #define ASM_DESC_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* x86_64 PV state of vCPUs and domains: the guest's registers while it is off the CPU, its page tables and segment bases. */
 #ifndef ASM_DOMAIN_H
 #define ASM_DOMAIN_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* TLB shootdowns across CPUs (flush.c). */
 #ifndef ASM_FLUSH_H
 #define ASM_FLUSH_H

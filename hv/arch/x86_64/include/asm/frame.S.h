@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Assembler macros for struct cpu_regs (asm/regs.h): every entry path saves and restores the GPRs in this one order. */
 #ifndef ASM_FRAME_S_H
 #define ASM_FRAME_S_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The interrupt flag saved and restored around short critical sections (spin_lock_irqsave). */
 #ifndef ASM_IRQFLAGS_H
 #define ASM_IRQFLAGS_H

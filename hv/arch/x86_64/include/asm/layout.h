@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Hypervisor virtual memory map: everything lives in L4 slots 256-271, which the x86_64 PV ABI reserves in every guest L4. */
 #ifndef ASM_LAYOUT_H
 #define ASM_LAYOUT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The machine-to-physical table: one entry per machine frame, read-only to every PV guest at MACH2PHYS_VIRT_START. */
 #ifndef ASM_M2P_H
 #define ASM_M2P_H

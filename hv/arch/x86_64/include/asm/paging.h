@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The hypervisor's own page tables: the image with W^X, the direct map, and a few uncached device pages. */
 #ifndef ASM_PAGING_H
 #define ASM_PAGING_H

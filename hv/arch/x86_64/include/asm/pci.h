@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* PCI configuration space through ports 0xCF8/0xCFC: the hypervisor's accessors, and dom0's accesses passed through them. */
 #ifndef ASM_PCI_H
 #define ASM_PCI_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* This CPU's struct percpu, found at the top of the current stack block: works on every entry path without swapgs. */
 #ifndef ASM_PERCPU_H
 #define ASM_PERCPU_H

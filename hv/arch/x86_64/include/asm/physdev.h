@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dom0's devices: MSI-X vectors owned by the hypervisor and delivered as pirq event channels (pv/physdev.c). */
 #ifndef ASM_PHYSDEV_H
 #define ASM_PHYSDEV_H

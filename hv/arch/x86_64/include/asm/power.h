@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Stopping the machine: QEMU's isa-debug-exit with a status first, then ACPI S5, then halt. */
 #ifndef ASM_POWER_H
 #define ASM_POWER_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* PV guest glue between the arch entry code and the common scheduler and hypercalls. */
 #ifndef ASM_PV_H
 #define ASM_PV_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The PV domain builder: loads a Xen-ABI kernel and lays out its start-of-day address space. */
 #ifndef ASM_PV_BUILD_H
 #define ASM_PV_BUILD_H

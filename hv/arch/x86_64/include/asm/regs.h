@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Register frame saved by the exception/interrupt entry stubs (entry.S pushes it in this order). */
 #ifndef ASM_REGS_H
 #define ASM_REGS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Application-processor bring-up and cross-CPU calls. */
 #ifndef ASM_SMP_H
 #define ASM_SMP_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Arch time setup: TSC calibration and busy waits. */
 #ifndef ASM_TIME_H
 #define ASM_TIME_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* x86 architectural constants (control registers, MSRs, page-table bits) and inline accessors. */
 #ifndef ASM_X86_H
 #define ASM_X86_H
