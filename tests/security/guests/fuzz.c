@@ -338,16 +338,38 @@ static long do_uvm(uint64_t nr, uint64_t *a)
 	return rt_hypercall5(nr, a[0], a[1], a[2], a[3], a[4]);
 }
 
+/*
+ * Frames a reservation gave us are ours: frame_refusable() must never draw
+ * one, or a NEW_BASEPTR "refused" draw switches us onto our own fresh,
+ * zeroed frame (a valid empty L4) and we crash ourselves. Marking a frame
+ * ours only ever takes it out of the refusable draws.
+ */
+static long memory_op_learn(uint64_t cmd, long rc, const uint64_t *ext, unsigned int n)
+{
+	const struct xen_memory_reservation *res = (const void *)area[0];
+
+	if ((cmd != XENMEM_increase_reservation && cmd != XENMEM_populate_physmap) || rc <= 0 || !ext ||
+	    res->extent_start != RT_PTR(ext) || res->extent_order > 9)
+		return rc;
+	for (long i = 0; i < rc && i < (long)n; i++)
+		for (uint64_t m = ext[i]; m < ext[i] + (1ULL << res->extent_order); m++)
+			if (m < OWN_BITS)
+				own_bits[m / 64] |= 1ULL << (m % 64);
+	return rc;
+}
+
 static long do_memory_op(uint64_t *a)
 {
 	uint64_t cmd = below(3) ? below(4) + (below(2) ? 0 : 6) /* 0..3, 6..9 */ : edge();
+	uint64_t *ext = NULL;
+	unsigned int n = 0;
 
 	if (cmd == XENMEM_increase_reservation || cmd == XENMEM_decrease_reservation ||
 	    cmd == XENMEM_populate_physmap) {
-		unsigned int n = 1 + (unsigned int)below(16);
-		uint64_t *ext = tail_array(n, 8);
 		struct xen_memory_reservation *res = (void *)area[0];
 
+		n = 1 + (unsigned int)below(16);
+		ext = tail_array(n, 8);
 		/* PV guests name machine frames here: scratch ones, in-use ones (refused), others'. */
 		for (unsigned int i = 0; i < n; i++)
 			ext[i] = below(2) ? frame_scratch() : below(2) ? frame_pt() : below(2) ? frame_image() :
@@ -365,7 +387,8 @@ static long do_memory_op(uint64_t *a)
 		*(uint16_t *)(area[0] + 2048) = below(2) ? DOMID_SELF : (uint16_t)edge();
 	}
 	a[0] = cmd;
-	return rt_hypercall5(__HYPERVISOR_memory_op, a[0], a[1], a[2], a[3], a[4]);
+	return memory_op_learn(cmd & MEMOP_CMD_MASK, rt_hypercall5(__HYPERVISOR_memory_op, a[0], a[1], a[2], a[3], a[4]),
+			       ext, n);
 }
 
 static long do_sched_op(uint64_t nr, uint64_t *a)
