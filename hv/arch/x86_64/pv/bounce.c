@@ -7,7 +7,9 @@
 #include <hv/guest_access.h>
 #include <hv/lib.h>
 #include <hv/log.h>
+#include <hv/mm.h>
 #include <hv/percpu.h>
+#include <hv/pv_mm.h>
 #include <pvabi/arch_x86_64.h>
 #include <pvabi/errno.h>
 
@@ -86,12 +88,40 @@ static bool bounce(struct vcpu *v, struct cpu_regs *r, uint64_t handler, bool ma
 	return true;
 }
 
+/*
+ * A #PF the guest cannot be told about: the walk of an address through the
+ * tables loaded now, so the log says which entry was absent or read-only
+ * and which L4 the vCPU ran on (reads only frames in the frame table).
+ */
+static void log_fault_walk(const struct vcpu *v, uint64_t va)
+{
+	mfn_t mfn = read_cr3() >> PAGE_SHIFT;
+	uint64_t e[4] = { 0, 0, 0, 0 };
+
+	for (int level = 4, i = 0; level >= 1 && mfn_valid(mfn); level--, i++) {
+		e[i] = ((const uint64_t *)mfn_to_virt(mfn))[(va >> (12 + 9 * (level - 1))) & 511];
+		if (!(e[i] & PV_PTE_P) || (level > 1 && (e[i] & PV_PTE_PS)))
+			break;
+		mfn = pv_pte_mfn(e[i]);
+	}
+	log_warn("d%u v%u: #PF at %lx (%s mode, cr3 mfn %lx, kernel L4 %lx, user L4 %lx): L4e %lx L3e %lx L2e %lx L1e %lx",
+		 v->domain->domid, v->vcpu_id, va, v->arch.kernel_mode ? "kernel" : "user", read_cr3() >> PAGE_SHIFT,
+		 v->arch.guest_table, v->arch.guest_table_user, e[0], e[1], e[2], e[3]);
+}
+
 static __attribute__((noinline)) void deliver_failed(struct vcpu *v, const struct cpu_regs *r,
 						       const struct pv_trap_entry *t, unsigned int vec, uint64_t error)
 {
 	char why[96];
 
-	snprintf(why, sizeof(why), "%s exception %u (error %lx) at %lx",
+	/* The guest's fault address was saved before the bounce; CR2 now is where the bounce frame faulted, if it did. */
+	if (vec == 14) {
+		if (v->vcpu_info)
+			log_fault_walk(v, v->vcpu_info->arch.cr2);
+		log_fault_walk(v, read_cr2());
+	}
+
+	snprintf(why, sizeof(why), "%s exception %u (error %#lx) at %lx",
 		 t->address ? "cannot deliver" : "no handler for", vec, error, r->rip);
 	domain_crash(v->domain, why);
 }
