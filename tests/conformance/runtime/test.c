@@ -3,6 +3,8 @@
 #include <pvabi/sched.h>
 #include "test.h"
 
+uint64_t (*conf_gp_hook)(const uint64_t *frame);
+
 static unsigned int tc_nr_pass, tc_nr_fail, tc_nr_error, tc_nr_skip;
 
 static void tc_vreport(const char *tag, const char *fmt, va_list ap)

@@ -35,6 +35,15 @@ void tc_check(bool cond, const char *what, ...) __attribute__((format(printf, 2,
  */
 int rt_clean_so_far(void);
 
+/*
+ * A #GP handler in C, for tests that check privileged instructions: point a
+ * trap_info at conf_gp_entry and set conf_gp_hook first. The hook gets the
+ * bounce frame (rcx, r11, error code, rip, cs, rflags, rsp, ss) and returns
+ * the rip to resume at; caller-saved registers are kept.
+ */
+extern uint64_t (*conf_gp_hook)(const uint64_t *frame);
+void conf_gp_entry(void);
+
 /* Prints the tally and the verdict line and powers off: for tests that end outside test_main. */
 void rt_finish(void) __attribute__((noreturn));
 

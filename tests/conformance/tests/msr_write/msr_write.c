@@ -18,13 +18,11 @@
 #include "test.h"
 #include "rt_page.h"
 
-void mw_gp_entry(void);
-
 static volatile unsigned int gp_count;
 static uint64_t page[512] __attribute__((aligned(4096)));
 
 /* Frame: rcx, r11, error code, rip, ...: resume after the two-byte rdmsr/wrmsr. */
-uint64_t mw_gp(const uint64_t *frame)
+static uint64_t mw_gp(const uint64_t *frame)
 {
 	gp_count++;
 	return frame[3] + 2;
@@ -147,7 +145,8 @@ void test_main(void)
 
 	gp[0].vector = 13;
 	gp[0].cs = FLAT_KERNEL_CS;
-	gp[0].address = RT_PTR(mw_gp_entry);
+	conf_gp_hook = mw_gp;
+	gp[0].address = RT_PTR(conf_gp_entry);
 	if (hyp_set_trap_table(RT_PTR(gp)) != 0) {
 		tc_fail("set_trap_table for #GP failed");
 		return;

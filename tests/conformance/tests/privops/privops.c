@@ -20,8 +20,6 @@
 #define MSR_GS_BASE	0xc0000101U
 #define MSR_BOGUS	0x00001337U
 
-void po_gp_entry(void);
-
 static volatile unsigned int gp_count;
 static volatile uint64_t gp_rip;
 static uint64_t gs_page[512] __attribute__((aligned(4096)));
@@ -29,7 +27,7 @@ static uint64_t gs_page[512] __attribute__((aligned(4096)));
 static volatile unsigned int gp_insn_len = 2;	/* rdmsr/wrmsr; a mov to %cr3 from %rax is 3 */
 
 /* Frame: rcx, r11, error code, rip, cs, rflags, rsp, ss. Returns where to resume: after the faulting instruction. */
-uint64_t po_gp(const uint64_t *frame)
+static uint64_t po_gp(const uint64_t *frame)
 {
 	gp_count++;
 	gp_rip = frame[3];
@@ -164,7 +162,8 @@ void test_main(void)
 
 	gp[0].vector = 13;
 	gp[0].cs = FLAT_KERNEL_CS;
-	gp[0].address = RT_PTR(po_gp_entry);
+	conf_gp_hook = po_gp;
+	gp[0].address = RT_PTR(conf_gp_entry);
 	if (hyp_set_trap_table(RT_PTR(gp)) != 0) {
 		tc_fail("set_trap_table for #GP failed");
 		return;

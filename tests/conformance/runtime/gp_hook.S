@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* #GP entry for the privops test: let C look at the frame, then resume at the rip it returns. */
+/* A #GP entry for tests that emulate: conf_gp_hook looks at the bounce frame and returns the rip to resume at. */
 
 	.text
 /* rsp -> rcx, r11, error code, rip, cs, rflags, rsp, ss. Caller-saved registers are saved here. */
-	.globl po_gp_entry
-po_gp_entry:
+	.globl conf_gp_entry
+conf_gp_entry:
 	pushq %rax
 	pushq %rdi
 	pushq %rsi
@@ -16,7 +16,7 @@ po_gp_entry:
 	movq %rsp, %rbx
 	leaq 64(%rsp), %rdi		/* the bounce frame */
 	andq $-16, %rsp
-	call po_gp
+	call *conf_gp_hook(%rip)
 	movq %rbx, %rsp
 	movq %rax, 88(%rsp)		/* 64 + 24: the frame's rip */
 	popq %rbx
