@@ -33,7 +33,7 @@ security_test(grants_race --status ok
 # v2 sub-page and transitive grants between two domains (issue 10): dom0 copies through domU1's windows
 # and transitive grants (back to itself, into a loop, at revoked or foreign entries, 512 in one batch) and
 # maps what cannot be mapped; domU1's page changes inside the window only and its entries end idle.
-security_guest(grant_trans ${SEC_SRC}/grants/grant_trans.c)
+security_guest(grant_trans ${SEC_SRC}/grants/grant_trans.c ${SEC_SRC}/guests/sec_util.c ${SEC_SRC}/guests/pf_probe.S)
 security_test(grants_trans --status ok
   --expect "\\(d0 dom0\\) Test result: SUCCESS"
   --expect "\\(d1 domU1\\) Test result: SUCCESS"
@@ -44,7 +44,7 @@ security_test(grants_trans --status ok
 # GNTTABOP_transfer at another domain (issue 10): dom0 gives away domU1's frame, its own pages into
 # forged, foreign, stale and full entries, 512 foreign frames at once; only Xen's refusals come back,
 # domU1's page and entries end unchanged, dom0 keeps its pages, every frame returned.
-security_guest(grant_xfer ${SEC_SRC}/grants/grant_xfer.c)
+security_guest(grant_xfer ${SEC_SRC}/grants/grant_xfer.c ${SEC_SRC}/guests/sec_util.c ${SEC_SRC}/guests/pf_probe.S)
 security_test(grants_xfer --status ok
   --expect "\\(d0 dom0\\) Test result: SUCCESS"
   --expect "\\(d1 domU1\\) Test result: SUCCESS"

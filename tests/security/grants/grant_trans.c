@@ -16,6 +16,7 @@
 #include <pvabi/grant_table.h>
 #include <pvabi/sched.h>
 #include "test.h"
+#include "../guests/sec_util.h"
 
 #define PTE_RW		0x063ULL
 #define PTE_RO		0x021ULL
@@ -45,13 +46,6 @@ static struct gnttab_copy batch[BATCH];
 static volatile union grant_entry_v2 *v2;
 static volatile grant_status_t *status;
 static volatile struct shared_info *sh;
-
-static uint64_t mfn_of(const void *va)
-{
-	const uint64_t *p2m = (const uint64_t *)(uintptr_t)rt_boot.si->mfn_list;
-
-	return p2m[((uint64_t)(uintptr_t)va - RT_VIRT_BASE) >> 12];
-}
 
 static long gnttab(uint64_t cmd, void *ops, uint64_t count)
 {
@@ -102,7 +96,7 @@ static void copy_init(struct gnttab_copy *c, domid_t dom, grant_ref_t ref, uint1
 	r->u.ref = ref;
 	r->domid = dom;
 	r->offset = roff;
-	f->u.gmfn = mfn_of(scratch);
+	f->u.gmfn = sec_mfn_of(scratch);
 	f->domid = DOMID_SELF;
 	f->offset = soff;
 	c->len = len;
@@ -144,14 +138,14 @@ static void granter(void)
 		return;
 	for (unsigned int i = 0; i < 4096; i++)
 		page[i] = pattern(i, 0x11);
-	grant(X_SUB, 0, GTF_permit_access | GTF_sub_page, SUB_OFF | (uint32_t)SUB_LEN << 16, mfn_of(page));
+	grant(X_SUB, 0, GTF_permit_access | GTF_sub_page, SUB_OFF | (uint32_t)SUB_LEN << 16, sec_mfn_of(page));
 	grant(X_LOOP, 0, GTF_transitive, 0, M_LOOP);
 	grant(X_BACK, 0, GTF_transitive, 0, M_PAGE);
 	grant(X_REVOKED, 0, GTF_transitive, 0, M_NONE);
 	grant(X_OTHER, 0, GTF_transitive, 0, M_ELSE);
 	grant(X_HUGE, 0, GTF_transitive, 0, 0xffffffffu);
-	grant(X_WIDE, 0, GTF_permit_access | GTF_sub_page, 0xffffffffu, mfn_of(page));
-	grant(X_FULL, 0, GTF_permit_access | GTF_readonly, 0, mfn_of(page));	/* last: dom0 waits for it */
+	grant(X_WIDE, 0, GTF_permit_access | GTF_sub_page, 0xffffffffu, sec_mfn_of(page));
+	grant(X_FULL, 0, GTF_permit_access | GTF_readonly, 0, sec_mfn_of(page));	/* last: dom0 waits for it */
 	t0 = now_ns();
 	while (!done && now_ns() - t0 < 60000000000ULL) {
 		done = copy1(0, M_PAGE, 0, false, 8) == GNTST_okay && memcmp(scratch, &(uint64_t){ DONE }, 8) == 0;
@@ -256,8 +250,8 @@ static void attacker(void)
 	for (unsigned int i = 0; i < 4096; i++)
 		page[i] = pattern(i, 0x33);
 	grant(M_LOOP, 1, GTF_transitive, 1, X_LOOP);
-	grant(M_ELSE, 5, GTF_permit_access, 0, mfn_of(page));
-	grant(M_PAGE, 1, GTF_permit_access | GTF_readonly, 0, mfn_of(page));
+	grant(M_ELSE, 5, GTF_permit_access, 0, sec_mfn_of(page));
+	grant(M_PAGE, 1, GTF_permit_access | GTF_readonly, 0, sec_mfn_of(page));
 	t0 = now_ns();
 	while (!ready && now_ns() - t0 < 30000000000ULL) {
 		ready = copy1(1, X_FULL, 0, false, 8) == GNTST_okay;

@@ -21,6 +21,7 @@
 #include <pvabi/memory.h>
 #include <pvabi/sched.h>
 #include "test.h"
+#include "../guests/sec_util.h"
 
 #define PTE_RW		0x063ULL
 #define PTE_RO		0x021ULL
@@ -45,13 +46,6 @@ static uint8_t room[4096] __attribute__((aligned(4096)));
 static struct gnttab_transfer batch[BATCH];
 static volatile struct grant_entry_v1 *v1;
 static volatile struct shared_info *sh;
-
-static uint64_t mfn_of(const void *va)
-{
-	const uint64_t *p2m = (const uint64_t *)(uintptr_t)rt_boot.si->mfn_list;
-
-	return p2m[((uint64_t)(uintptr_t)va - RT_VIRT_BASE) >> 12];
-}
 
 static long gnttab(uint64_t cmd, void *ops, uint64_t count)
 {
@@ -93,7 +87,7 @@ static int16_t peek(domid_t dom, grant_ref_t ref)
 	memset(&c, 0, sizeof(c));
 	c.source.u.ref = ref;
 	c.source.domid = dom;
-	c.dest.u.gmfn = mfn_of(scratch);
+	c.dest.u.gmfn = sec_mfn_of(scratch);
 	c.dest.domid = DOMID_SELF;
 	c.len = 8;
 	c.flags = GNTCOPY_source_gref;
@@ -127,7 +121,7 @@ static void receiver(void)
 	uint64_t t0;
 	bool done = false, revoked = false;
 
-	uint64_t mfn = mfn_of(room);
+	uint64_t mfn = sec_mfn_of(room);
 	struct xen_memory_reservation res = { .extent_start = RT_PTR(&mfn), .nr_extents = 1, .domid = DOMID_SELF };
 	long rc;
 
@@ -143,8 +137,8 @@ static void receiver(void)
 	grant(X_OK, 0, 0x115, GTF_accept_transfer);
 	for (unsigned int i = 0; i < NR_OFFERS; i++)
 		grant(offers[i].ref, offers[i].to, offers[i].frame, offers[i].flags);
-	grant(X_MAP, 0, (uint32_t)mfn_of(page), GTF_permit_access);
-	grant(X_READY, 0, (uint32_t)mfn_of(page), GTF_permit_access | GTF_readonly);	/* last: dom0 waits for it */
+	grant(X_MAP, 0, (uint32_t)sec_mfn_of(page), GTF_permit_access);
+	grant(X_READY, 0, (uint32_t)sec_mfn_of(page), GTF_permit_access | GTF_readonly);	/* last: dom0 waits for it */
 	t0 = now_ns();
 	while (!done && now_ns() - t0 < 60000000000ULL) {
 		done = peek(0, M_PAGE) == GNTST_okay && memcmp(scratch, &(uint64_t){ DONE }, 8) == 0;
@@ -201,7 +195,7 @@ static void attacker(void)
 
 	if (!setup_v1())
 		return;
-	grant(M_PAGE, 1, (uint32_t)mfn_of(page), GTF_permit_access | GTF_readonly);
+	grant(M_PAGE, 1, (uint32_t)sec_mfn_of(page), GTF_permit_access | GTF_readonly);
 	t0 = now_ns();
 	while (!ready && now_ns() - t0 < 30000000000ULL) {
 		ready = peek(1, X_READY) == GNTST_okay;
@@ -237,11 +231,11 @@ static void attacker(void)
 		{ X_OK, GNTST_okay, "the honest entry, into domU1's room" },
 	};
 	for (unsigned int i = 0; i < SPARES; i++) {
-		st = transfer1(mfn_of(spare[i]), 1, into[i].ref);
+		st = transfer1(sec_mfn_of(spare[i]), 1, into[i].ref);
 		tc_check(st == into[i].st, "dom0: %s: status %d (want %d)", into[i].what, st, into[i].st);
 	}
 	/* domU1 is full now: an honest entry refuses too, and the page stays here. */
-	st = transfer1(mfn_of(spare[0]), 1, X_FULL);
+	st = transfer1(sec_mfn_of(spare[0]), 1, X_FULL);
 	tc_check(st == GNTST_general_error, "dom0: an honest entry of a receiver at its limit: GNTST_general_error (%d)",
 		 st);
 	/* A batch of frames that are not ours (domU1's, the hypervisor's, past memory), and a negative count. */
@@ -259,7 +253,7 @@ static void attacker(void)
 	rc = gnttab(GNTTABOP_transfer, batch, 0x80000000ULL);
 	tc_check(rc == -XEN_EINVAL && batch[0].status == 0x5555, "dom0: count 2^31: -EINVAL, nothing read (%ld)", rc);
 	/* On Skiff a refused page stays with the sender (Xen would have freed it): map each back, bytes intact. */
-	rc = hyp_update_va_mapping(RT_PTR(spare[SPARES - 1]), (mfn_of(spare[SPARES - 1]) << 12) | PTE_RW, UVMF_INVLPG);
+	rc = hyp_update_va_mapping(RT_PTR(spare[SPARES - 1]), (sec_mfn_of(spare[SPARES - 1]) << 12) | PTE_RW, UVMF_INVLPG);
 	tc_check(rc != 0, "dom0: the page it gave away is not its to map any more (%ld)", rc);
 	for (unsigned int i = 0; i < SPARES - 1; i++) {
 		uint64_t pfn = ((uint64_t)(uintptr_t)spare[i] - RT_VIRT_BASE) >> 12;
