@@ -435,7 +435,7 @@ static int ts_dmesg(void *ctx, uint64_t *index, bool clear, char *buf, size_t le
 			break;
 	}
 	if (clear) {
-		/* Xen's dmesg -c forgets everything: what this answer carries and what it left for later. */
+		/* dmesg -c forgets what the client has read: up to the index it passed, not lines printed since. */
 		memset(&op, 0, sizeof(op));
 		op.cmd = SKIFF_DOMCTL_readconsole;
 		op.u.console.index = *index;

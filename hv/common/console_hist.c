@@ -61,9 +61,10 @@ size_t console_hist_read(uint64_t *index, char *out, size_t len, uint64_t *skipp
 	return n;
 }
 
-void console_hist_clear(void)
+/* Forget up to pos (at most everything written): a reader clears what it has read, never what came since. */
+void console_hist_clear_upto(uint64_t pos)
 {
-	hist_cleared = hist_head;
+	hist_cleared = MAX(hist_cleared, MIN(pos, hist_head));
 }
 
 uint64_t console_hist_end(void)

@@ -14,7 +14,9 @@ static char readconsole_bounce[SKIFF_CONSOLE_READ_MAX];
 /*
  * SKIFF_DOMCTL_readconsole (dom0 only, checked by the domctl). The copy
  * to the guest happens outside the console lock (a fault there may print),
- * and a clear only once it succeeded, so -EFAULT forgets nothing.
+ * and a clear only once it succeeded, so -EFAULT forgets nothing. The
+ * clear stops at the position this call read to: lines printed after the
+ * reader's last read (another CPU logs at any time) survive dmesg -c.
  */
 long console_readconsole(struct skiff_domctl_console *c)
 {
@@ -36,7 +38,7 @@ long console_readconsole(struct skiff_domctl_console *c)
 	}
 	if (c->flags & SKIFF_CONSOLE_clear) {
 		console_lock();
-		console_hist_clear();
+		console_hist_clear_upto(index);
 		console_unlock();
 	}
 	spin_unlock(&readconsole_lock);

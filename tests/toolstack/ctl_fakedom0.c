@@ -234,8 +234,8 @@ static int ts_dmesg(void *ctx, uint64_t *index, bool clear, char *buf, size_t le
 	*got = from < fake_log_len ? (fake_log_len - from < len ? fake_log_len - from : len) : 0;
 	memcpy(buf, fake_log + (from < fake_log_len ? from : 0), *got);
 	*index = from + *got;
-	if (clear)
-		fake_log_cleared = fake_log_len;
+	if (clear && *index > fake_log_cleared)
+		fake_log_cleared = (size_t)*index;	/* as the hypervisor: up to what was read */
 	return 0;
 }
 

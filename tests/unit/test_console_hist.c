@@ -94,7 +94,7 @@ START_TEST(clear_forgets_the_past)
 	uint64_t idx = 0, skipped;
 
 	console_hist_put("before\n", 7);
-	console_hist_clear();
+	console_hist_clear_upto(UINT64_MAX);
 	ck_assert_uint_eq(console_hist_read(&idx, out, sizeof(out), &skipped), 0);
 	ck_assert_uint_eq(skipped, 7);
 	ck_assert_uint_eq(idx, 7);
@@ -107,6 +107,31 @@ START_TEST(clear_forgets_the_past)
 }
 END_TEST
 
+/* A clear up to a reader's position keeps what was printed after it (xl dmesg -c between its read and its clear). */
+START_TEST(clear_stops_at_the_position_read)
+{
+	uint64_t idx = 0, skipped;
+
+	console_hist_put("read\n", 5);
+	ck_assert_uint_eq(console_hist_read(&idx, out, sizeof(out), &skipped), 5);
+	console_hist_put("printed meanwhile\n", 18);
+	console_hist_clear_upto(idx);
+	idx = 0;
+	ck_assert_uint_eq(console_hist_read(&idx, out, sizeof(out), &skipped), 18);
+	ck_assert(memcmp(out, "printed meanwhile\n", 18) == 0);
+	ck_assert_uint_eq(skipped, 5);
+	/* A clear never goes back, nor past the end. */
+	console_hist_clear_upto(2);
+	idx = 0;
+	ck_assert_uint_eq(console_hist_read(&idx, out, sizeof(out), &skipped), 18);
+	console_hist_clear_upto(UINT64_MAX);
+	console_hist_put("x", 1);
+	idx = 0;
+	ck_assert_uint_eq(console_hist_read(&idx, out, sizeof(out), &skipped), 1);
+	ck_assert_uint_eq(skipped, 23);
+}
+END_TEST
+
 static Suite *hist_suite(void)
 {
 	Suite *s = suite_create("console_hist");
@@ -116,6 +141,7 @@ static Suite *hist_suite(void)
 	tcase_add_test(tc, wraps_and_counts_the_loss);
 	tcase_add_test(tc, one_huge_write);
 	tcase_add_test(tc, clear_forgets_the_past);
+	tcase_add_test(tc, clear_stops_at_the_position_read);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -22,7 +22,7 @@ void console_force_unlock(void);
 #define CONSOLE_HIST_SIZE	(64u * 1024)
 void console_hist_put(const char *s, size_t n);
 size_t console_hist_read(uint64_t *index, char *out, size_t len, uint64_t *skipped);
-void console_hist_clear(void);
+void console_hist_clear_upto(uint64_t pos);
 uint64_t console_hist_end(void);
 /* SKIFF_DOMCTL_readconsole for dom0 (common/readconsole.c). */
 struct skiff_domctl_console;

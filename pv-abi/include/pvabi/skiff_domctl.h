@@ -225,8 +225,10 @@
  *   bytes a call). Out copied (bytes written), index (the next position:
  *   call again with it until copied is 0), skipped (bytes between the
  *   index asked for and the oldest kept: overwritten or cleared). Flag
- *   SKIFF_CONSOLE_clear: after the read, everything printed so far is
- *   forgotten (xl dmesg -c). -EINVAL: an unknown flag or a pad;
+ *   SKIFF_CONSOLE_clear: after the read, everything before the index
+ *   returned is forgotten (xl dmesg -c: the reader passes the index it
+ *   read to, so lines printed since its last read are kept; Xen's clear
+ *   forgets them too). -EINVAL: an unknown flag or a pad;
  *   -EFAULT: the buffer is not the caller's (nothing cleared).
  *
  * SKIFF_DOMCTL_release_modules: no input. dom0 has read every module; the

@@ -160,13 +160,17 @@ static void readconsole_checks(void)
 		;
 	end = idx;
 	tc_check(end > SKIFF_CONSOLE_READ_MAX, "read to the end, position %lu", (unsigned long)end);
+	/* Printed after the read, before the clear: a clear up to the position read keeps it. */
+	rt_printf("readconsole: a line between the read and the clear\n");
 	tc_expect_eq(readconsole(&idx, buf, 0, SKIFF_CONSOLE_clear, 0, &copied, &skipped), 0, "clear");
 	rt_printf("readconsole: a line after the clear\n");
 	idx = 0;
 	tc_expect_eq(readconsole(&idx, buf, sizeof(buf) - 1, 0, 0, &copied, &skipped), 0, "read from 0 after the clear");
 	buf[copied] = '\0';
-	tc_check(skipped >= end && copied < 1024 && has_text(buf, "readconsole: a line after the clear"),
-		 "only what came after the clear (%u bytes, %lu skipped)", copied, (unsigned long)skipped);
+	tc_check(skipped >= end && copied < 1024 && has_text(buf, "readconsole: a line after the clear") &&
+		 has_text(buf, "readconsole: a line between the read and the clear"),
+		 "only what came after the read the clear stopped at (%u bytes, %lu skipped)", copied,
+		 (unsigned long)skipped);
 }
 
 static void create_checks(domid_t *d, domid_t *d2)
