@@ -19,6 +19,7 @@ void cons_back_init(struct cons_back *c, uint16_t domid, const char *name,
 	c->domid = domid;
 	cons_copy_name(c->name, name);
 	c->emit = emit;
+	c->raw = NULL;
 	c->ctx = ctx;
 	c->len = 0;
 	c->bytes = c->lines = c->resyncs = 0;
@@ -78,8 +79,15 @@ static void cons_take_byte(struct cons_back *c, char ch)
 		cons_emit_line(c);
 }
 
+void cons_back_set_raw(struct cons_back *c, void (*raw)(void *ctx, const char *bytes, size_t len))
+{
+	c->raw = raw;
+}
+
 bool cons_back_poll(struct cons_back *c)
 {
+	char piece[CONS_BACK_RAW];
+	size_t got = 0;
 	volatile struct xencons_interface *r = c->ring;
 	XENCONS_RING_IDX cons = r->out_cons;
 	XENCONS_RING_IDX prod = __atomic_load_n(&r->out_prod, __ATOMIC_ACQUIRE);
@@ -91,8 +99,16 @@ bool cons_back_poll(struct cons_back *c)
 		__atomic_store_n(&r->out_cons, prod, __ATOMIC_RELEASE);
 		return true;
 	}
-	for (XENCONS_RING_IDX i = 0; i < avail; i++)
-		cons_take_byte(c, r->out[xencons_out_pos(cons + i)]);
+	/* Each byte is read from the guest's ring once; the line and the raw piece use that copy. */
+	for (XENCONS_RING_IDX i = 0; i < avail; i++) {
+		piece[got] = r->out[xencons_out_pos(cons + i)];
+		cons_take_byte(c, piece[got++]);
+		if (c->raw && (got == sizeof(piece) || i + 1 == avail)) {
+			c->raw(c->ctx, piece, got);
+			got = 0;
+		}
+		got = c->raw ? got : 0;
+	}
 	/* The bytes are copied out before the guest may reuse their slots. */
 	__atomic_store_n(&r->out_cons, cons + avail, __ATOMIC_RELEASE);
 	c->bytes += avail;

@@ -10,6 +10,7 @@
 
 #define CONS_BACK_LINE	200	/* longer lines are cut into pieces of this many bytes */
 #define CONS_BACK_NAME	32
+#define CONS_BACK_RAW	200	/* raw() gets the output in pieces of at most this many bytes */
 
 /*
  * emit() gets one line without its newline, already prefixed with
@@ -24,6 +25,8 @@ struct cons_back {
 	uint16_t domid;
 	char name[CONS_BACK_NAME];
 	void (*emit)(void *ctx, const char *line, size_t len);
+	/* Optional: the output as the guest wrote it (an interactive console wants prompts and long lines whole). */
+	void (*raw)(void *ctx, const char *bytes, size_t len);
 	void *ctx;
 	char line[CONS_BACK_LINE];
 	size_t len;
@@ -39,6 +42,8 @@ struct cons_back {
 void cons_back_init(struct cons_back *c, uint16_t domid, const char *name,
 		    volatile struct xencons_interface *ring,
 		    void (*emit)(void *ctx, const char *line, size_t len), void *ctx);
+/* raw() also gets every byte consumed, in order, copied out of the ring once with the line's copy. */
+void cons_back_set_raw(struct cons_back *c, void (*raw)(void *ctx, const char *bytes, size_t len));
 /* Consumes everything the guest has produced; true if out_cons moved (the caller then notifies the guest). */
 bool cons_back_poll(struct cons_back *c);
 /* Emits a partial last line (the domain went away without a newline). */

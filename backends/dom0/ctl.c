@@ -187,7 +187,7 @@ static uint32_t *ctl_attached(uint32_t domid)
 
 static void ctl_queue_event(uint32_t domid, const char *data, size_t len, bool end)
 {
-	static char rec[CONS_BACK_LINE * 3 + 64];
+	static char rec[CONS_BACK_RAW * 3 + 64];	/* every byte escaped */
 	struct ctl_buf b;
 
 	ctl_buf_init(&b, rec, sizeof(rec));
@@ -325,23 +325,18 @@ static int ts_rename(void *ctx, uint32_t domid, const char *name, char *err, siz
 	return 0;
 }
 
-void dom0_ctl_console_line(uint32_t domid, const char *line, size_t len)
+/* xl console gets the bytes the guest wrote, as Xen's does: long lines whole, a prompt without a newline at once. */
+void dom0_ctl_console_output(uint32_t domid, const char *bytes, size_t len)
 {
-	static char with_nl[CONS_BACK_LINE + CONS_BACK_NAME + 24];
-	const char *p = memchr(line, ')', len);
-
 	if (!ctl.up || !ctl_attached(domid))
 		return;
-	/* xl console shows the guest's own text: the log's "(dN name) " prefix goes. */
-	if (p && (size_t)(p - line) + 2 <= len) {
-		len -= (size_t)(p - line) + 2;
-		line = p + 2;
+	while (len) {
+		size_t n = len < CONS_BACK_RAW ? len : CONS_BACK_RAW;
+
+		ctl_queue_event(domid, bytes, n, false);
+		bytes += n;
+		len -= n;
 	}
-	if (len > sizeof(with_nl) - 1)
-		len = sizeof(with_nl) - 1;
-	memcpy(with_nl, line, len);
-	with_nl[len] = '\n';
-	ctl_queue_event(domid, with_nl, len + 1, false);
 }
 
 static int ts_console(void *ctx, uint32_t domid, bool attach)

@@ -101,8 +101,8 @@ void dom0_ctl_init(void);
 void dom0_ctl_poll(void);
 /* Whether the host manages this machine: then dom0 stays up when the last guest goes. */
 bool dom0_ctl_active(void);
-/* A line of a domain's console ("(dN name) " first): an event for the host's xl console while attached. */
-void dom0_ctl_console_line(uint32_t domid, const char *line, size_t len);
+/* A piece of a domain's console output as the guest wrote it: an event for the host's xl console while attached. */
+void dom0_ctl_console_output(uint32_t domid, const char *bytes, size_t len);
 /* A domU shut down: an xl console following it ends. */
 void dom0_ctl_domain_ended(domid_t domid);
 /* A domU without a domain file shut down: on a managed machine the toolstack destroys it (on_poweroff=destroy). */

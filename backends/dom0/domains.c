@@ -28,9 +28,7 @@ long dom0_getdomaininfo(domid_t domid, struct skiff_dominfo *info)
 
 static void dom0_console_line(void *ctx, const char *line, size_t len)
 {
-	const struct dom0_domain *dd = ctx;
-
-	dom0_ctl_console_line(dd->info.domid, line, len);
+	(void)ctx;
 	/* The hypervisor's console adds dom0's own prefix and escapes what a terminal must not see. */
 	char buf[CONS_BACK_LINE + CONS_BACK_NAME + 24];
 
@@ -39,6 +37,13 @@ static void dom0_console_line(void *ctx, const char *line, size_t len)
 	memcpy(buf, line, len);
 	buf[len] = '\n';
 	rt_console_write(buf, len + 1);
+}
+
+static void dom0_console_raw(void *ctx, const char *bytes, size_t len)
+{
+	const struct dom0_domain *dd = ctx;
+
+	dom0_ctl_console_output(dd->info.domid, bytes, len);
 }
 
 static void dom0_console_poll(struct dom0_domain *dd)
@@ -74,6 +79,7 @@ static void dom0_console_attach(struct dom0_domain *dd)
 	}
 	dd->console_port = (evtchn_port_t)rc;
 	cons_back_init(&dd->cons, dd->info.domid, dd->info.name, dd->console_map.va, dom0_console_line, dd);
+	cons_back_set_raw(&dd->cons, dom0_console_raw);
 	dd->console_up = true;
 	rt_printf("dom0: serving the console of d%u (%s): grant %u, port %u\n", dd->info.domid,
 		  dd->info.name, dd->info.console_gref, dd->console_port);
