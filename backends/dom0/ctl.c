@@ -16,7 +16,8 @@
 
 #define CTL_PORT		1		/* QEMU's virtserialport nr=1 (tools/qemu-run --control) */
 #define CTL_SMALL		(64 * 1024)	/* blobs up to this from the heap, bigger from vmem */
-#define CTL_SEND_TIMEOUT_NS	(10ULL * 1000000000ULL)
+#define CTL_OUTQ		(512 * 1024)	/* frames on their way to the host */
+#define CTL_POWEROFF_WAIT_NS	(5ULL * 1000000000ULL)	/* for the last answers to leave */
 #define CTL_MAX_ATTACHED	8
 #define CTL_EVQ			(32 * 1024)	/* console events waiting for the event loop */
 
@@ -29,13 +30,24 @@ static struct {
 	uint32_t attached[CTL_MAX_ATTACHED];	/* domids + 1 whose console the host follows; 0: free */
 	/*
 	 * Console events are queued and sent from the event loop: a line can
-	 * come from inside a wait of a write in progress (the event dispatch),
-	 * and frames must not interleave. Each entry: 2 bytes of length, then
+	 * come from inside the event dispatch of a request being served, and
+	 * frames must not interleave. Each entry: 2 bytes of length, then
 	 * the record.
 	 */
 	char evq[CTL_EVQ];
 	size_t evq_len;
 	uint64_t events, events_dropped;
+	/*
+	 * Output: whole frames, sent as the device's transmit pages come back.
+	 * dom0 never waits for the host (its event loop serves every guest's
+	 * devices); a host that stops reading fills this, then frames are
+	 * dropped whole and counted, and output resumes when it reads again.
+	 */
+	char *outq;
+	size_t outq_head, outq_len;
+	uint64_t frames_dropped;
+	bool dropping;
+	uint64_t poweroff_at;
 } ctl;
 
 /* ------------------------------------------------------------ the toolstack -- */
@@ -469,14 +481,64 @@ static void pl_free(void *p, size_t n)
 		rt_vmem_free(p);
 }
 
-static int pl_send(void *c, const void *buf, size_t len)
+static void ctl_pump(void)
+{
+	while (ctl.outq_len) {
+		size_t run = CTL_OUTQ - ctl.outq_head < ctl.outq_len ? CTL_OUTQ - ctl.outq_head : ctl.outq_len;
+		long n = vcons_send(&ctl.vc, ctl.outq + ctl.outq_head, run);
+
+		if (n <= 0)
+			return;
+		ctl.outq_head = (ctl.outq_head + (size_t)n) % CTL_OUTQ;
+		ctl.outq_len -= (size_t)n;
+	}
+}
+
+static void ctl_outq_put(const void *p, size_t len)
+{
+	const char *s = p;
+
+	for (size_t tail = (ctl.outq_head + ctl.outq_len) % CTL_OUTQ; len;) {
+		size_t run = CTL_OUTQ - tail < len ? CTL_OUTQ - tail : len;
+
+		memcpy(ctl.outq + tail, s, run);
+		ctl.outq_len += run;
+		s += run;
+		len -= run;
+		tail = (tail + run) % CTL_OUTQ;
+	}
+}
+
+static int pl_send_frame(void *c, const void *hdr, size_t hdr_len, const void *payload, size_t len)
 {
 	(void)c;
-	return vcons_write(&ctl.vc, buf, len, CTL_SEND_TIMEOUT_NS);
+	if (!ctl.outq)
+		return -1;
+	if (hdr_len + len > CTL_OUTQ - ctl.outq_len) {
+		if (!ctl.dropping)
+			rt_printf("dom0: control channel: the host is not reading; frames are dropped until it does\n");
+		ctl.dropping = true;
+		ctl.frames_dropped++;
+		return -1;
+	}
+	if (ctl.dropping)
+		rt_printf("dom0: control channel: the host reads again (%lu frames dropped so far)\n",
+			  (unsigned long)ctl.frames_dropped);
+	ctl.dropping = false;
+	ctl_outq_put(hdr, hdr_len);
+	ctl_outq_put(payload, len);
+	ctl_pump();
+	return 0;
+}
+
+static int pl_send(void *c, const void *buf, size_t len)
+{
+	return pl_send_frame(c, buf, len, NULL, 0);
 }
 
 static const struct ctl_platform ctl_pl = {
 	.alloc = pl_alloc, .free = pl_free, .sha256 = sha256_buf, .now_ns = rt_now_ns, .send = pl_send,
+	.send_frame = pl_send_frame,
 };
 
 /* --------------------------------------------------------------- the port -- */
@@ -494,8 +556,9 @@ static void ctl_rx(void *arg, const uint8_t *data, size_t len)
 static void ctl_host(void *arg, bool open)
 {
 	(void)arg;
-	/* Whatever the last peer left half-sent is not the new peer's. */
+	/* Whatever the last peer left half-sent, or was not yet sent to it, is not the new peer's. */
 	ctl_server_reset(&ctl.srv);
+	ctl.outq_head = ctl.outq_len = 0;
 	rt_printf("dom0: control channel: host %s\n", open ? "connected" : "disconnected");
 }
 
@@ -508,6 +571,10 @@ void dom0_ctl_init(void)
 		return;		/* no virtio-console: a machine run by its boot modules alone */
 	if (rc) {
 		rt_printf("dom0: control channel: virtio-console set-up failed (step %d)\n", rc);
+		return;
+	}
+	if (!(ctl.outq = rt_vmem_alloc(CTL_OUTQ))) {
+		rt_printf("dom0: control channel: no memory for its output queue\n");
 		return;
 	}
 	ctl_server_init(&ctl.srv, &ctl_ts, &ctl_pl);
@@ -563,7 +630,11 @@ void dom0_ctl_poll(void)
 		last_tick = rt_now_ns();
 		ctl_server_tick(&ctl.srv);
 	}
-	if (ctl.poweroff) {
+	ctl_pump();
+	if (ctl.poweroff && !ctl.poweroff_at)
+		ctl.poweroff_at = rt_now_ns() + CTL_POWEROFF_WAIT_NS;
+	/* Once the answer is out (the device has given every page back), or the host stopped reading. */
+	if (ctl.poweroff && ((!ctl.outq_len && !ctl.vc.tx_busy) || rt_now_ns() >= ctl.poweroff_at)) {
 		rt_printf("dom0: powering off as the host asked (%lu requests served)\n",
 			  (unsigned long)ctl.srv.requests);
 		rt_shutdown(SHUTDOWN_poweroff);

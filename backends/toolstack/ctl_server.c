@@ -45,6 +45,8 @@ static int send_frame(struct ctl_server *s, uint16_t kind, uint32_t id, const ch
 	struct ctl_hdr h = { CTL_MAGIC, CTL_VERSION, kind, id, (uint32_t)len };
 
 	ctl_hdr_encode(&h, hdr);
+	if (s->pl->send_frame)
+		return s->pl->send_frame(s->pl->send_ctx, hdr, sizeof(hdr), payload, len);
 	if (s->pl->send(s->pl->send_ctx, hdr, sizeof(hdr)) < 0)
 		return -1;
 	return len ? s->pl->send(s->pl->send_ctx, payload, len) : 0;

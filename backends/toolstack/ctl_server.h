@@ -83,6 +83,12 @@ struct ctl_platform {
 	uint64_t (*now_ns)(void);
 	/* Writes all of buf to the channel; negative if the channel is gone. */
 	int (*send)(void *ctx, const void *buf, size_t len);
+	/*
+	 * Optional, used instead of two sends when set: one whole frame, taken
+	 * or refused whole (a platform that queues its output and drops when
+	 * the host stops reading must never send half a frame).
+	 */
+	int (*send_frame)(void *ctx, const void *hdr, size_t hdr_len, const void *payload, size_t len);
 	void *send_ctx;
 };
 

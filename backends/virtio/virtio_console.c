@@ -139,6 +139,24 @@ static void ctrl_message(struct vcons *c, const struct virtio_console_control *m
 	}
 }
 
+/* Transmit pages the device has finished with become free; the cookie is the page's index + 1. */
+static void reap_tx(struct vcons *c)
+{
+	void *cookie;
+	uint32_t len;
+	int r;
+
+	while ((r = virtq_get(&c->tx, &cookie, &len)) != 0) {
+		uintptr_t i = (uintptr_t)cookie - 1;
+
+		if (r < 0 || i >= VCONS_TX_PAGES || !(c->tx_busy & (1u << i))) {
+			c->bad_used++;
+			continue;
+		}
+		c->tx_busy &= ~(1u << i);
+	}
+}
+
 size_t vcons_poll(struct vcons *c)
 {
 	size_t delivered = 0;
@@ -174,37 +192,36 @@ size_t vcons_poll(struct vcons *c)
 	}
 	if (repost)
 		virtio_pci_notify(&c->pci, VCONS_PORT_RXQ(c->port));
+	reap_tx(c);
 	return delivered;
 }
 
-int vcons_write(struct vcons *c, const void *buf, size_t len, uint64_t timeout_ns)
+long vcons_send(struct vcons *c, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
+	size_t taken = 0;
 
-	while (len) {
-		struct virtq_seg segs[VCONS_TX_PAGES];
-		size_t chunk = len < VCONS_TX_PAGES * VCONS_PAGE ? len : VCONS_TX_PAGES * VCONS_PAGE;
-		unsigned int n = 0;
+	if (c->wedged || !c->port_added)
+		return -1;
+	reap_tx(c);
+	for (unsigned int i = 0; i < VCONS_TX_PAGES && taken < len; i++) {
+		size_t piece = len - taken < VCONS_PAGE ? len - taken : VCONS_PAGE;
+		struct virtq_seg s = { vio_bus_addr(c->tx_page[i]), (uint32_t)piece, false };
 
-		if (c->wedged || !c->port_added)
-			return -1;
-		for (size_t off = 0; off < chunk; off += VCONS_PAGE, n++) {
-			size_t piece = chunk - off < VCONS_PAGE ? chunk - off : VCONS_PAGE;
-
-			for (size_t i = 0; i < piece; i++)
-				((uint8_t *)c->tx_page[n])[i] = p[off + i];
-			segs[n] = (struct virtq_seg){ vio_bus_addr(c->tx_page[n]), (uint32_t)piece, false };
-		}
-		if (virtq_add(&c->tx, segs, n, c) < 0)
-			return -1;
-		virtio_pci_notify(&c->pci, VCONS_PORT_TXQ(c->port));
-		if (!wait_done(c, &c->tx, c, timeout_ns)) {
-			c->wedged = true;	/* the pages stay the device's: never reused */
-			return -1;
-		}
-		c->tx_bytes += chunk;
-		p += chunk;
-		len -= chunk;
+		if (c->tx_busy & (1u << i))
+			continue;
+		for (size_t k = 0; k < piece; k++)
+			((uint8_t *)c->tx_page[i])[k] = p[taken + k];
+		if (virtq_add(&c->tx, &s, 1, (void *)(uintptr_t)(i + 1)) < 0)
+			break;
+		c->tx_busy |= 1u << i;
+		taken += piece;
 	}
-	return 0;
+	if (taken) {
+		virtio_pci_notify(&c->pci, VCONS_PORT_TXQ(c->port));
+		c->tx_bytes += taken;
+	}
+	if (taken < len)
+		c->tx_full++;
+	return (long)taken;
 }

@@ -35,7 +35,8 @@ struct virtio_console_control {
 _Static_assert(sizeof(struct virtio_console_control) == 8, "virtio-console control message");
 
 #define VCONS_RX_BUFS		16	/* one DMA page each: 64 KiB of the host's bytes in flight */
-#define VCONS_TX_PAGES		8	/* one write moves at most 32 KiB; longer ones are cut */
+#define VCONS_TX_PAGES		8	/* one DMA page each: 32 KiB out to the host at once */
+_Static_assert(VCONS_TX_PAGES <= 32, "tx_busy is a 32-bit mask");
 #define VCONS_CTRL_BUFS		8	/* control messages from the device, 256 bytes each (names follow) */
 #define VCONS_CTRL_BUF		256
 
@@ -58,13 +59,14 @@ struct vcons {
 	bool irq;
 	bool port_added;		/* the device announced our port and we said ready */
 	bool host_open;			/* the host has the port's chardev open */
-	bool wedged;			/* a write never completed: the port is given up */
+	bool wedged;			/* a control message never completed: the port is given up */
+	uint32_t tx_busy;		/* bit i: tx_page[i] is the device's until it comes back used */
 	uint8_t *ctrl_rx_buf;		/* VCONS_CTRL_BUFS slots of VCONS_CTRL_BUF bytes, one page */
 	struct virtio_console_control *ctrl_tx_msg;
 	void *rx_page[VCONS_RX_BUFS];
 	void *tx_page[VCONS_TX_PAGES];
 	struct vcons_ops ops;
-	uint64_t rx_bytes, tx_bytes, ctrl_msgs, bad_used;
+	uint64_t rx_bytes, tx_bytes, tx_full, ctrl_msgs, bad_used;
 };
 
 /*
@@ -80,11 +82,13 @@ int vcons_open(struct vcons *c, uint32_t port, bool with_irq, const struct vcons
 size_t vcons_poll(struct vcons *c);
 
 /*
- * Writes all of buf to the port and waits until the device has taken it
- * (QEMU holds a serial port's data while the host's socket is full, so a
- * completed write is not lost). 0, or -1 when the port is not open or a
- * write did not complete within timeout_ns (then the port is wedged).
+ * Hands as much of buf as free transmit pages take to the device and
+ * returns at once: the bytes taken (0 while the host is not reading and
+ * every page is still out), or -1 when the port is not open. QEMU holds a
+ * serial port's data while the host's socket is full and gives the pages
+ * back when it drains, so a slow host delays output and loses none of what
+ * was taken; dom0 never waits for it.
  */
-int vcons_write(struct vcons *c, const void *buf, size_t len, uint64_t timeout_ns);
+long vcons_send(struct vcons *c, const void *buf, size_t len);
 
 #endif
