@@ -20,8 +20,6 @@
 #include <pvabi/errno.h>
 #include <pvabi/xen.h>
 
-/* Bound on a multicall's batch (Xen takes more; no guest needs it). */
-#define MAX_BATCH	4096
 /*
  * mmu_update and mmuext_op take any count, as Xen: a round ends at a
  * preemption point or after this many entries, whichever comes first, and
@@ -710,16 +708,15 @@ long do_update_va_mapping_otherdomain(uint64_t va, uint64_t val, uint64_t flags,
 
 /*
  * Batched hypercalls: each entry's result is written back; the batch stops
- * at the first copy fault. Preempted between entries, or inside one (its
- * entry then gets the nested call's continuation arguments, as on Xen), it
- * continues from that entry.
+ * at the first copy fault. Any count (a 32-bit one, as Xen's nr_calls):
+ * preempted between entries, or inside one (its entry then gets the nested
+ * call's continuation arguments, as on Xen), it continues from that entry,
+ * so a huge batch costs its caller time and nobody else.
  */
 long do_multicall(uint64_t list, uint64_t count, uint64_t a3, uint64_t a4, uint64_t a5)
 {
 	struct vcpu *v = current_vcpu();
 
-	if (count > MAX_BATCH)
-		return -XEN_E2BIG;
 	for (uint64_t i = 0; i < count; i++) {
 		struct multicall_entry e;
 		uint64_t at = list + i * sizeof(e), nr, args[5];
