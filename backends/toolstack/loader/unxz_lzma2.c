@@ -74,7 +74,7 @@ static inline __attribute__((always_inline)) uint32_t rc_tree(struct lzma_rc *rc
 }
 
 /* Decodes a least-significant-bit-first tree of nbits; probs[0..(1<<nbits)-1) are used. */
-static uint32_t rc_tree_reverse(struct lzma_rc *rc, uint16_t *probs, uint32_t nbits)
+static inline __attribute__((always_inline)) uint32_t rc_tree_reverse(struct lzma_rc *rc, uint16_t *probs, uint32_t nbits)
 {
 	uint32_t sym = 1, value = 0;
 
@@ -88,7 +88,7 @@ static uint32_t rc_tree_reverse(struct lzma_rc *rc, uint16_t *probs, uint32_t nb
 }
 
 /* Decodes nbits bits of probability one half. */
-static uint32_t rc_direct(struct lzma_rc *rc, uint32_t nbits)
+static inline __attribute__((always_inline)) uint32_t rc_direct(struct lzma_rc *rc, uint32_t nbits)
 {
 	uint32_t value = 0;
 
@@ -143,7 +143,7 @@ static int lzma_set_props(struct lzma_state *st, uint8_t props)
 	return DECOMP_OK;
 }
 
-static uint32_t lzma_len(struct lzma_rc *rc, struct lzma_len_probs *lp, uint32_t pos_state)
+static inline __attribute__((always_inline)) uint32_t lzma_len(struct lzma_rc *rc, struct lzma_len_probs *lp, uint32_t pos_state)
 {
 	if (!rc_bit(rc, &lp->choice))
 		return LZMA_MATCH_LEN_MIN + rc_tree(rc, lp->low[pos_state], LZMA_LEN_LOW_SYMS);
@@ -155,7 +155,7 @@ static uint32_t lzma_len(struct lzma_rc *rc, struct lzma_len_probs *lp, uint32_t
 }
 
 /* Distance of a new match (minus one); 0xffffffff is the end marker, which LZMA2 forbids. */
-static uint32_t lzma_distance(struct lzma_rc *rc, struct lzma_probs *p, uint32_t len)
+static inline __attribute__((always_inline)) uint32_t lzma_distance(struct lzma_rc *rc, struct lzma_probs *p, uint32_t len)
 {
 	uint32_t len_state = MIN(len - LZMA_MATCH_LEN_MIN, LZMA_DIST_STATES - 1);
 	uint32_t slot = rc_tree(rc, p->dist_slot[len_state], LZMA_DIST_SLOTS);
@@ -172,13 +172,13 @@ static uint32_t lzma_distance(struct lzma_rc *rc, struct lzma_probs *p, uint32_t
 	return dist + rc_tree_reverse(rc, p->dist_align, 4);
 }
 
-static uint8_t lzma_literal(struct lzma_rc *rc, struct unxz_work *w, struct lzma_chunk *c)
+static inline __attribute__((always_inline)) uint8_t lzma_literal(struct lzma_rc *rc, struct lzma_probs *p, struct lzma_state *st,
+							      struct lzma_chunk *c)
 {
-	struct lzma_state *st = &w->lzma;
 	size_t rel = c->pos - c->dict_start;
 	uint32_t prev = rel ? c->out[c->pos - 1] : 0;
 	uint32_t ctx = ((uint32_t)(rel & ((1u << st->lp) - 1)) << st->lc) + (prev >> (8 - st->lc));
-	uint16_t *probs = &w->probs.literal[LZMA_LITERAL_CODER_SIZE * ctx];
+	uint16_t *probs = &p->literal[LZMA_LITERAL_CODER_SIZE * ctx];
 	uint32_t sym = 1;
 
 	if (st->state >= LZMA_LIT_STATES) {
@@ -213,7 +213,7 @@ static uint8_t lzma_literal(struct lzma_rc *rc, struct unxz_work *w, struct lzma
 }
 
 /* Copies a match of len bytes from dist + 1 back, after checking both ends. */
-static int lzma_copy(struct lzma_chunk *c, uint32_t dist, uint32_t len)
+static inline __attribute__((always_inline)) int lzma_copy(struct lzma_chunk *c, uint32_t dist, uint32_t len)
 {
 	uint8_t *dst, *src;
 
@@ -235,10 +235,9 @@ static int lzma_copy(struct lzma_chunk *c, uint32_t dist, uint32_t len)
 }
 
 /* One match or repeated match after is_match said "not a literal". */
-static int lzma_match(struct lzma_rc *rc, struct unxz_work *w, struct lzma_chunk *c, uint32_t pos_state)
+static inline __attribute__((always_inline)) int lzma_match(struct lzma_rc *rc, struct lzma_probs *p, struct lzma_state *st,
+							  struct lzma_chunk *c, uint32_t pos_state)
 {
-	struct lzma_state *st = &w->lzma;
-	struct lzma_probs *p = &w->probs;
 	uint32_t len, dist;
 
 	if (!rc_bit(rc, &p->is_rep[st->state])) {
@@ -278,31 +277,50 @@ static int lzma_match(struct lzma_rc *rc, struct unxz_work *w, struct lzma_chunk
 	return lzma_copy(c, st->rep[0], len);
 }
 
+/*
+ * The symbol loop of one chunk. The range coder, the state and the chunk
+ * position are the caller's locals, never in memory that the output
+ * buffer's byte stores could alias, so they stay in registers.
+ */
+static inline __attribute__((always_inline)) int lzma_symbols(struct lzma_rc *rc, struct lzma_probs *p, struct lzma_state *st, struct lzma_chunk *c)
+{
+	uint32_t pos_mask = (1u << st->pb) - 1;
+	int err;
+
+	while (c->pos < c->limit) {
+		uint32_t pos_state = (uint32_t)(c->pos - c->dict_start) & pos_mask;
+
+		if (!rc_bit(rc, &p->is_match[st->state][pos_state])) {
+			if (st->state >= LZMA_LIT_STATES && st->rep[0] >= c->pos - c->dict_start)
+				return DECOMP_EDIST;
+			c->out[c->pos] = lzma_literal(rc, p, st, c);
+			c->pos++;
+		} else {
+			err = lzma_match(rc, p, st, c, pos_state);
+			if (err)
+				return err;
+		}
+		if (rc->overrun)
+			return DECOMP_ECORRUPT;
+	}
+	return DECOMP_OK;
+}
+
 /* Decodes one LZMA chunk: exactly limit - pos bytes from exactly len compressed bytes. */
 static int lzma_chunk_decode(struct unxz_work *w, struct lzma_chunk *c, const uint8_t *in, size_t len)
 {
 	struct lzma_rc rc;
-	uint32_t pos_mask = (1u << w->lzma.pb) - 1;
+	struct lzma_state st = w->lzma;
+	struct lzma_chunk local = *c;
 	int err = rc_init(&rc, in, len);
 
 	if (err)
 		return err;
-	while (c->pos < c->limit) {
-		uint32_t pos_state = (uint32_t)(c->pos - c->dict_start) & pos_mask;
-
-		if (!rc_bit(&rc, &w->probs.is_match[w->lzma.state][pos_state])) {
-			if (w->lzma.state >= LZMA_LIT_STATES && w->lzma.rep[0] >= c->pos - c->dict_start)
-				return DECOMP_EDIST;
-			c->out[c->pos] = lzma_literal(&rc, w, c);
-			c->pos++;
-		} else {
-			err = lzma_match(&rc, w, c, pos_state);
-			if (err)
-				return err;
-		}
-		if (rc.overrun)
-			return DECOMP_ECORRUPT;
-	}
+	err = lzma_symbols(&rc, &w->probs, &st, &local);
+	w->lzma = st;
+	c->pos = local.pos;
+	if (err)
+		return err;
 	/* The encoder flushes so that the final normalised code is zero and every byte is used. */
 	rc_normalize(&rc);
 	if (rc.overrun || rc.in != rc.end || rc.code != 0)
