@@ -22,7 +22,7 @@ bool blkback_attach(struct blkback *b, void *ring, size_t ring_bytes, uint64_t c
 }
 
 /* The segments in io->seg (already private): each inside its page, all inside the disk. */
-static int check_segments(const struct blkback *b, struct blkback_io *io, unsigned int max)
+static int check_segments(struct blkback *b, struct blkback_io *io, unsigned int max)
 {
 	uint64_t n = 0;
 
@@ -39,8 +39,12 @@ static int check_segments(const struct blkback *b, struct blkback_io *io, unsign
 	if (io->sector > b->capacity || n > b->capacity - io->sector)
 		return BLKIF_RSP_ERROR;
 	io->sectors = (uint32_t)n;
+	if (io->nr_segs > b->stats.max_segs)
+		b->stats.max_segs = io->nr_segs;
 	return BLKIF_RSP_OKAY;
 }
+
+_Static_assert(BLKBACK_MAX_SEGS * sizeof(struct blkif_request_segment) <= 4096, "one indirect page holds a request");
 
 /*
  * An indirect read or write: its segment list is copied once from the

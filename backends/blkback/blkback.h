@@ -10,7 +10,15 @@
 #include <pvabi/io/ring.h>
 
 #define BLKBACK_MAX_INFLIGHT	16	/* requests of one ring on the disk at once */
-#define BLKBACK_MAX_SEGS	32	/* segments of an indirect request (feature-max-indirect-segments) */
+/*
+ * Segments of an indirect request (feature-max-indirect-segments): 128,
+ * 512 KiB per request. The disk takes a request as one virtio request of
+ * seg_max data segments at most, which QEMU sets to its queue size less 2
+ * (254 for 256): 256 (1 MiB) would not fit, 128 does, and a 1 MiB write
+ * is then two requests instead of eight. It also fits the first indirect
+ * page (512 entries) and one 1 KiB block of io->seg below.
+ */
+#define BLKBACK_MAX_SEGS	128
 
 /*
  * One request between its check and its response: the private copy taken
@@ -22,6 +30,8 @@
  * request is a scatter list of whole sectors the disk moves directly. The
  * pages are the caller's (DMA memory in dom0), given at blkback_attach.
  */
+_Static_assert(BLKBACK_MAX_SEGS * 8 == 1024, "io->seg's alignment is its size");
+
 struct blkback_io {
 	union {
 		struct blkif_request req;
@@ -33,8 +43,8 @@ struct blkback_io {
 	uint32_t sectors;
 	bool busy;			/* on the disk, not yet answered */
 	int result;			/* the disk's answer: 0 or -1 */
-	/* 256 bytes on a 256-byte boundary: inside one page, so one grant copy fills it. */
-	struct blkif_request_segment seg[BLKBACK_MAX_SEGS] __attribute__((aligned(256)));
+	/* 1 KiB on a 1 KiB boundary: inside one page, so one grant copy fills it. */
+	struct blkif_request_segment seg[BLKBACK_MAX_SEGS] __attribute__((aligned(1024)));
 	void *pages[BLKBACK_MAX_SEGS];
 };
 
@@ -70,6 +80,7 @@ struct blkback_stats {
 	uint64_t ok, error, unsupported;
 	uint64_t barriers, flushes;	/* BLKIF_OP_WRITE_BARRIER and BLKIF_OP_FLUSH_DISKCACHE served */
 	uint64_t indirect;		/* BLKIF_OP_INDIRECT requests served */
+	uint64_t max_segs;		/* the most segments a well-formed request had */
 	uint64_t batches, max_inflight;	/* serve calls that started I/O; the most requests on the disk at once */
 };
 

@@ -27,7 +27,9 @@
  * reading one file each have a device of their own. Each request's data
  * is grant-copied into pages of its own and the virtio request points at
  * them; the frontend's pages are reached only with GNTTABOP_copy, never
- * mapped. Up to BLKBACK_MAX_INFLIGHT requests are on the device at once.
+ * mapped. Up to BLKBACK_MAX_INFLIGHT requests are on the device at once,
+ * each one descriptor of the virtqueue when the device takes indirect
+ * descriptors (its table in blk_table_mem), else BLKBACK_MAX_SEGS + 2.
  * The disks are served one at a time (blk_serving) and a serve call ends
  * with nothing on the disk, so all disks share one set of data pages and
  * request headers, in dom0's image (the runtime's page pool is 128 pages).
@@ -52,7 +54,10 @@ struct blk_disk {
 static struct blk_disk blk_disks[BLK_MAX_DISKS];
 static uint8_t blk_io_mem[BLK_IO_PAGES][4096] __attribute__((aligned(4096)));
 static uint8_t blk_hdr_mem[4096] __attribute__((aligned(4096)));
+/* Each request's virtio descriptor table: dom0's pages, so a frontend never writes what the device follows. */
+static uint8_t blk_table_mem[BLKBACK_MAX_INFLIGHT][4096] __attribute__((aligned(4096)));
 static void *blk_io_pages[BLK_IO_PAGES];
+static void *blk_tables[BLKBACK_MAX_INFLIGHT];
 static unsigned int blk_nr_disks;
 static bool blk_serving;
 
@@ -200,9 +205,10 @@ static void x_disconnect(void *ctx)
 	rt_event_close(d->port);
 	rt_grant_unmap(&d->ring_map);
 	rt_printf("dom0: blk: disconnected: vbd %u: %lu requests (%lu ok, %lu errors, %lu unsupported), %lu grant copies, "
-		  "%lu flushes, %lu barriers, %lu indirect, at most %lu on the disk at once\n",
+		  "%lu flushes, %lu barriers, %lu indirect, at most %lu on the disk at once, largest %lu segments\n",
 		  d->devid, d->served, d->back.stats.ok, d->back.stats.error, d->back.stats.unsupported, d->copies,
-		  d->back.stats.flushes, d->back.stats.barriers, d->back.stats.indirect, d->back.stats.max_inflight);
+		  d->back.stats.flushes, d->back.stats.barriers, d->back.stats.indirect, d->back.stats.max_inflight,
+		  d->back.stats.max_segs);
 }
 
 static const struct blkback_xs_ops blk_xs_ops = { x_read, x_write, x_connect, x_disconnect };
@@ -261,18 +267,19 @@ static void blk_open_disk(struct blk_disk *d, unsigned int nth)
 {
 	int rc = vblk_open_nth(&d->vb, true, nth);
 
-	/* Our requests never exceed what the device takes in one (QEMU offers far more than 32 segments). */
+	/* Our requests never exceed what the device takes in one (QEMU's seg_max is its queue size less 2: 254). */
 	if (rc == 0 && d->vb.seg_max < BLKBACK_MAX_SEGS)
 		rc = -7;
 	if (rc == 0)
-		vblk_req_init(d->reqs, BLKBACK_MAX_INFLIGHT, blk_hdr_mem);
+		vblk_req_init(d->reqs, BLKBACK_MAX_INFLIGHT, blk_hdr_mem, blk_tables);
 	if (rc) {
 		rt_printf("dom0: blk: no virtio-blk disk %u to serve to %s (step %d)\n", nth, d->want, rc);
 		return;
 	}
 	d->up = true;
-	rt_printf("dom0: blk: virtio-blk disk of %lu sectors%s, for domain %s as vbd %u%s\n", d->vb.capacity,
-		  d->vb.read_only ? " (read-only)" : "", d->want, d->devid, d->fua ? ", barriers and FUA" : "");
+	rt_printf("dom0: blk: virtio-blk disk of %lu sectors%s, for domain %s as vbd %u%s; seg_max %u, %s\n",
+		  d->vb.capacity, d->vb.read_only ? " (read-only)" : "", d->want, d->devid, d->fua ? ", barriers and FUA" : "",
+		  d->vb.seg_max, d->vb.indirect ? "indirect descriptors" : "no indirect descriptors");
 }
 
 void dom0_blk_init(void)
@@ -281,6 +288,8 @@ void dom0_blk_init(void)
 
 	for (unsigned int i = 0; i < BLK_IO_PAGES; i++)
 		blk_io_pages[i] = blk_io_mem[i];
+	for (unsigned int i = 0; i < BLKBACK_MAX_INFLIGHT; i++)
+		blk_tables[i] = blk_table_mem[i];
 	while (blk_nr_disks < BLK_MAX_DISKS && blk_item(rt_boot.si->cmd_line, blk_nr_disks, item, sizeof(item))) {
 		struct blk_disk *d = &blk_disks[blk_nr_disks];
 

@@ -7,7 +7,7 @@
 
 #define NR_GRANTS	16
 #define INDIRECT_GREF	15		/* the grant holding indirect requests' segment lists */
-#define DISK_SECTORS	256
+#define DISK_SECTORS	2048		/* 1 MiB: two requests of BLKBACK_MAX_SEGS full pages */
 
 static uint8_t ring_page[4096] __attribute__((aligned(4096)));
 static uint8_t grant_pages[NR_GRANTS][4096];
@@ -657,6 +657,63 @@ START_TEST(test_indirect_bad)
 }
 END_TEST
 
+/* A full-size indirect write of BLKBACK_MAX_SEGS pages at sector, data grant (i + shift) % 10, its list in list_gref. */
+static struct blkif_request indirect_full(uint64_t id, uint64_t sector, unsigned int shift, uint32_t list_gref)
+{
+	struct blkif_request r;
+	struct blkif_request_indirect *ind = (struct blkif_request_indirect *)&r;
+	struct blkif_request_segment *list = (struct blkif_request_segment *)grant_pages[list_gref];
+
+	memset(&r, 0, sizeof(r));
+	ind->operation = BLKIF_OP_INDIRECT;
+	ind->indirect_op = BLKIF_OP_WRITE;
+	ind->nr_segments = BLKBACK_MAX_SEGS;
+	ind->id = id;
+	ind->sector_number = sector;
+	ind->indirect_grefs[0] = list_gref;
+	for (unsigned int i = 0; i < BLKBACK_MAX_SEGS; i++)
+		list[i] = (struct blkif_request_segment){ .gref = (i + shift) % 10, .first_sect = 0, .last_sect = 7 };
+	return r;
+}
+
+/*
+ * Requests of the largest size offered, on the disk together and ending
+ * in reverse order, with a bad one between them (its last segment past
+ * its page): the bad one is an error and writes nothing, the others carry
+ * every page where it belongs.
+ */
+START_TEST(test_indirect_max_batch)
+{
+	struct blkif_request a = indirect_full(1, 0, 0, 11), bad = indirect_full(2, 512, 5, 12),
+			     c = indirect_full(3, 1024, 3, 13);
+	bool notify;
+
+	setup(false);
+	lifo = true;
+	for (unsigned int g = 0; g < 10; g++)
+		memset(grant_pages[g], 0x40 + (int)g, 4096);
+	((struct blkif_request_segment *)grant_pages[12])[BLKBACK_MAX_SEGS - 1].last_sect = 8;
+	post(&a);
+	post(&bad);
+	post(&c);
+	ck_assert_int_eq(blkback_serve(&bb, &notify), 3);
+	/* The bad one at once, then the good ones as the disk ends them (the last first). */
+	ck_assert_int_eq(answer_op(2, BLKIF_OP_WRITE), BLKIF_RSP_ERROR);
+	ck_assert_int_eq(answer_op(3, BLKIF_OP_WRITE), BLKIF_RSP_OKAY);
+	ck_assert_int_eq(answer_op(1, BLKIF_OP_WRITE), BLKIF_RSP_OKAY);
+	ck_assert_uint_eq(max_pending, 2);		/* both good ones on the disk at once */
+	ck_assert_uint_eq(writes, 2);
+	for (unsigned int i = 0; i < BLKBACK_MAX_SEGS; i++) {
+		for (unsigned int k = 0; k < 4096; k += 511) {
+			ck_assert_int_eq(disk[i * 4096 + k], 0x40 + (int)(i % 10));
+			ck_assert_int_eq(disk[(1024 + 8 * i) * 512 + k], 0x40 + (int)((i + 3) % 10));
+		}
+	}
+	ck_assert_uint_eq(bb.stats.indirect, 3);
+	ck_assert_uint_eq(bb.stats.error, 1);
+}
+END_TEST
+
 static Suite *blkback_suite(void)
 {
 	Suite *s = suite_create("blkback");
@@ -677,6 +734,7 @@ static Suite *blkback_suite(void)
 	tcase_add_test(tc, test_indirect);
 	tcase_add_test(tc, test_indirect_copied_once);
 	tcase_add_test(tc, test_indirect_bad);
+	tcase_add_test(tc, test_indirect_max_batch);
 	suite_add_tcase(s, tc);
 	return s;
 }

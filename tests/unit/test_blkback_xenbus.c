@@ -92,7 +92,7 @@ START_TEST(test_backend_nodes)
 	ck_assert_str_eq(node("backend/vbd/5/51712/mode"), "w");
 	ck_assert_str_eq(node("backend/vbd/5/51712/feature-flush-cache"), "1");
 	ck_assert_str_eq(node("backend/vbd/5/51712/feature-barrier"), "1");
-	ck_assert_str_eq(node("backend/vbd/5/51712/feature-max-indirect-segments"), "32");
+	ck_assert_str_eq(node("backend/vbd/5/51712/feature-max-indirect-segments"), "128");
 	ck_assert_str_eq(node("backend/vbd/5/51712/state"), "2");
 }
 END_TEST
