@@ -30,17 +30,22 @@
  * request is a scatter list of whole sectors the disk moves directly. The
  * pages are the caller's (DMA memory in dom0), given at blkback_attach.
  */
+/* The discard-granularity offered (in sectors): a page, what a host file's holes are made of. */
+#define BLKBACK_DISCARD_SECTORS	8
+
 _Static_assert(BLKBACK_MAX_SEGS * 8 == 1024, "io->seg's alignment is its size");
 
 struct blkback_io {
 	union {
 		struct blkif_request req;
 		struct blkif_request_indirect ind;
+		struct blkif_request_discard discard;
 	} slot;
 	uint8_t op;
 	uint16_t nr_segs;
 	uint64_t id, sector;
 	uint32_t sectors;
+	uint64_t discard_sectors;	/* a discard's length (sectors is a read's or write's) */
 	bool busy;			/* on the disk, not yet answered */
 	int result;			/* the disk's answer: 0 or -1 */
 	/* 1 KiB on a 1 KiB boundary: inside one page, so one grant copy fills it. */
@@ -67,18 +72,22 @@ struct blkback_copy {
  * completion), -1 failed. disk_wait returns a started request that has
  * ended, io->result set, in whatever order the disk finishes them; the
  * core calls it only with requests started. disk_flush makes every ended
- * write durable; the core calls it with nothing on the disk.
+ * write durable; the core calls it with nothing on the disk. disk_discard
+ * (NULL if the disk has none) tells the disk nr sectors from sector on
+ * hold nothing worth keeping, with nothing else on the disk; 0 or -1.
  */
 struct blkback_ops {
 	int (*grant_copy)(void *ctx, const struct blkback_copy *c, unsigned int n, bool to_frontend);
 	int (*disk_start)(void *ctx, struct blkback_io *io, bool write);
 	struct blkback_io *(*disk_wait)(void *ctx);
 	int (*disk_flush)(void *ctx);
+	int (*disk_discard)(void *ctx, uint64_t sector, uint64_t nr);
 };
 
 struct blkback_stats {
 	uint64_t ok, error, unsupported;
 	uint64_t barriers, flushes;	/* BLKIF_OP_WRITE_BARRIER and BLKIF_OP_FLUSH_DISKCACHE served */
+	uint64_t discards;		/* BLKIF_OP_DISCARD passed to the disk */
 	uint64_t indirect;		/* BLKIF_OP_INDIRECT requests served */
 	uint64_t max_segs;		/* the most segments a well-formed request had */
 	uint64_t batches, max_inflight;	/* serve calls that started I/O; the most requests on the disk at once */
@@ -90,6 +99,7 @@ struct blkback {
 	void *ctx;
 	uint64_t capacity;		/* in 512-byte sectors */
 	bool read_only;
+	uint32_t discard_granularity;	/* in sectors; 0: discard not offered (blkback_offer_discard) */
 	bool broken;			/* the frontend's req_prod lied: the ring is no longer served */
 	unsigned int inflight;
 	struct blkback_stats stats;
@@ -103,6 +113,15 @@ struct blkback {
  */
 bool blkback_attach(struct blkback *b, void *ring, size_t ring_bytes, uint64_t capacity, bool read_only,
 		    const struct blkback_ops *ops, void *ctx, void *const *pages);
+
+/*
+ * Serves BLKIF_OP_DISCARD from now on (feature-discard): a discard must
+ * start and end on a multiple of granularity sectors (a power of two, the
+ * discard-granularity offered) inside the disk; a secure discard is not
+ * offered (EOPNOTSUPP). Without it, or on a read-only disk, discard is
+ * answered EOPNOTSUPP / an error. blkback_attach withdraws it.
+ */
+void blkback_offer_discard(struct blkback *b, uint32_t granularity);
 
 /*
  * Serves every request the frontend has published: each is copied out of

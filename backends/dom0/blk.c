@@ -141,7 +141,26 @@ static int b_grant_copy(void *ctx, const struct blkback_copy *c, unsigned int n,
 	return 0;
 }
 
-static const struct blkback_ops blk_ops = { b_grant_copy, b_start, b_wait, b_flush };
+static int b_discard(void *ctx, uint64_t sector, uint64_t nr)
+{
+	struct blk_disk *d = ctx;
+
+	return vblk_discard(&d->vb, sector, nr);
+}
+
+static const struct blkback_ops blk_ops = { b_grant_copy, b_start, b_wait, b_flush, b_discard };
+
+/*
+ * Discard is offered where the device has it (QEMU: a drive with
+ * discard=unmap punches holes in the file) and our page granules suit its
+ * alignment; a read-only disk has nothing to discard.
+ */
+static bool blk_discard_ok(const struct blk_disk *d)
+{
+	uint32_t a = d->vb.discard_align;
+
+	return d->vb.discard && !d->vb.read_only && a <= BLKBACK_DISCARD_SECTORS && (!a || BLKBACK_DISCARD_SECTORS % a == 0);
+}
 
 /* ---- the store and the connection, for the xenbus handshake ---- */
 
@@ -192,6 +211,8 @@ static int x_connect(void *ctx, uint16_t fe, uint32_t ring_ref, uint32_t evtchn)
 	}
 	d->port = (evtchn_port_t)rc;
 	blkback_attach(&d->back, d->ring_map.va, 4096, d->vb.capacity, d->vb.read_only, &blk_ops, d, blk_io_pages);
+	if (blk_discard_ok(d))
+		blkback_offer_discard(&d->back, BLKBACK_DISCARD_SECTORS);
 	rt_printf("dom0: blk: d%u connected: vbd %u, ring grant %u, port %u, %lu sectors\n", fe, d->devid, ring_ref,
 		  evtchn, d->vb.capacity);
 	d->kicked = true;
@@ -205,10 +226,11 @@ static void x_disconnect(void *ctx)
 	rt_event_close(d->port);
 	rt_grant_unmap(&d->ring_map);
 	rt_printf("dom0: blk: disconnected: vbd %u: %lu requests (%lu ok, %lu errors, %lu unsupported), %lu grant copies, "
-		  "%lu flushes, %lu barriers, %lu indirect, at most %lu on the disk at once, largest %lu segments\n",
+		  "%lu flushes, %lu barriers, %lu indirect, at most %lu on the disk at once, largest %lu segments, "
+		  "%lu discards\n",
 		  d->devid, d->served, d->back.stats.ok, d->back.stats.error, d->back.stats.unsupported, d->copies,
 		  d->back.stats.flushes, d->back.stats.barriers, d->back.stats.indirect, d->back.stats.max_inflight,
-		  d->back.stats.max_segs);
+		  d->back.stats.max_segs, d->back.stats.discards);
 }
 
 static const struct blkback_xs_ops blk_xs_ops = { x_read, x_write, x_connect, x_disconnect };
@@ -277,9 +299,10 @@ static void blk_open_disk(struct blk_disk *d, unsigned int nth)
 		return;
 	}
 	d->up = true;
-	rt_printf("dom0: blk: virtio-blk disk of %lu sectors%s, for domain %s as vbd %u%s; seg_max %u, %s\n",
+	rt_printf("dom0: blk: virtio-blk disk of %lu sectors%s, for domain %s as vbd %u%s; seg_max %u, %s, %s\n",
 		  d->vb.capacity, d->vb.read_only ? " (read-only)" : "", d->want, d->devid, d->fua ? ", barriers and FUA" : "",
-		  d->vb.seg_max, d->vb.indirect ? "indirect descriptors" : "no indirect descriptors");
+		  d->vb.seg_max, d->vb.indirect ? "indirect descriptors" : "no indirect descriptors",
+		  blk_discard_ok(d) ? "discard" : "no discard");
 }
 
 void dom0_blk_init(void)
@@ -358,7 +381,9 @@ static void blk_attach_disk(struct blk_disk *d, struct dom0_domain *dd)
 	}
 	if (blk_write_nodes(dd->info.domid, d->devid) ||
 	    blkback_xb_start(&d->vbd, dd->info.domid, d->devid, d->vb.capacity,
-			     (d->vb.read_only ? BLKBACK_XB_READ_ONLY : 0) | (d->fua ? BLKBACK_XB_FUA : 0), &blk_xs_ops, d)) {
+			     (d->vb.read_only ? BLKBACK_XB_READ_ONLY : 0) | (d->fua ? BLKBACK_XB_FUA : 0) |
+				     (blk_discard_ok(d) ? BLKBACK_XB_DISCARD : 0),
+			     &blk_xs_ops, d)) {
 		rt_printf("dom0: blk: cannot write d%u's vbd nodes\n", dd->info.domid);
 		return;
 	}

@@ -14,7 +14,7 @@ int vblk_open_nth(struct vblk *b, bool with_irq, unsigned int nth)
 {
 	uint64_t wanted = (1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_BLK_F_FLUSH) | (1ULL << VIRTIO_BLK_F_RO) |
 			  (1ULL << VIRTIO_BLK_F_SEG_MAX) | (1ULL << VIRTIO_BLK_F_SIZE_MAX) |
-			  (1ULL << VIRTIO_RING_F_INDIRECT_DESC);
+			  (1ULL << VIRTIO_RING_F_INDIRECT_DESC) | (1ULL << VIRTIO_BLK_F_DISCARD);
 	uint64_t ba;
 	int bdf = virtio_pci_find_nth(VIRTIO_PCI_VENDOR, VIRTIO_PCI_MODERN_BASE + VIRTIO_ID_BLOCK, nth);
 
@@ -46,31 +46,26 @@ int vblk_open_nth(struct vblk *b, bool with_irq, unsigned int nth)
 			return -6;
 	}
 	b->indirect = b->pci.features & (1ULL << VIRTIO_RING_F_INDIRECT_DESC);
+	if (b->pci.features & (1ULL << VIRTIO_BLK_F_DISCARD)) {
+		b->max_discard_sectors = (uint32_t)virtio_pci_cfg_read(&b->pci, 36, 4);
+		b->discard_align = (uint32_t)virtio_pci_cfg_read(&b->pci, 44, 4);
+		b->discard = b->max_discard_sectors > 0;
+	}
 	b->read_only = b->pci.features & (1ULL << VIRTIO_BLK_F_RO);
 	b->flush = b->pci.features & (1ULL << VIRTIO_BLK_F_FLUSH);
 	virtio_pci_driver_ok(&b->pci);
 	return 0;
 }
 
-/* Posts one request of n segments (header, data, status) and waits for it. */
-static int vblk_do(struct vblk *b, uint32_t type, uint64_t sector, void *const *pages, unsigned int n,
-		   uint32_t last_len)
+/* Posts one request (header, data, status in segs) and waits for it: 0 if the device answered OK. */
+static int vblk_sync(struct vblk *b, const struct virtq_seg *segs, unsigned int n)
 {
-	struct virtq_seg segs[VBLK_MAX_PAGES + 2];
 	void *cookie;
 	uint32_t len;
 	int r;
 
-	b->hdr->type = type;
-	b->hdr->reserved = 0;
-	b->hdr->sector = sector;
 	*b->status = 0xff;		/* a value the device never writes: proves it answered */
-	segs[0] = (struct virtq_seg){ vio_bus_addr(b->hdr), sizeof(*b->hdr), false };
-	for (unsigned int i = 0; i < n; i++)
-		segs[1 + i] = (struct virtq_seg){ vio_bus_addr(pages[i]), i + 1 < n ? 4096 : last_len,
-						  type == VIRTIO_BLK_T_IN };
-	segs[1 + n] = (struct virtq_seg){ vio_bus_addr(b->status), 1, true };
-	if (virtq_add(&b->q, segs, n + 2, b) < 0)
+	if (virtq_add(&b->q, segs, n, b) < 0)
 		return -1;
 	virtio_pci_notify(&b->pci, 0);
 	while ((r = virtq_get(&b->q, &cookie, &len)) == 0) {
@@ -85,6 +80,23 @@ static int vblk_do(struct vblk *b, uint32_t type, uint64_t sector, void *const *
 	if (r < 0 || cookie != b)
 		return -1;
 	return *(volatile uint8_t *)b->status == VIRTIO_BLK_S_OK ? 0 : -1;
+}
+
+/* Posts one request of n pages (header, data, status) and waits for it. */
+static int vblk_do(struct vblk *b, uint32_t type, uint64_t sector, void *const *pages, unsigned int n,
+		   uint32_t last_len)
+{
+	struct virtq_seg segs[VBLK_MAX_PAGES + 2];
+
+	b->hdr->type = type;
+	b->hdr->reserved = 0;
+	b->hdr->sector = sector;
+	segs[0] = (struct virtq_seg){ vio_bus_addr(b->hdr), sizeof(*b->hdr), false };
+	for (unsigned int i = 0; i < n; i++)
+		segs[1 + i] = (struct virtq_seg){ vio_bus_addr(pages[i]), i + 1 < n ? 4096 : last_len,
+						  type == VIRTIO_BLK_T_IN };
+	segs[1 + n] = (struct virtq_seg){ vio_bus_addr(b->status), 1, true };
+	return vblk_sync(b, segs, n + 2);
 }
 
 /* nr_sectors from sector on, through pages (full but for the last); split as seg_max requires. */
@@ -132,6 +144,35 @@ int vblk_flush(struct vblk *b)
 	if (!b->flush)
 		return -1;		/* the device does not say writes are durable after a flush */
 	return vblk_do(b, VIRTIO_BLK_T_FLUSH, 0, NULL, 0, 0);
+}
+
+int vblk_discard(struct vblk *b, uint64_t sector, uint64_t nr_sectors)
+{
+	/* The range goes in the header's page, after the header and status (64 bytes on: its own 16). */
+	struct virtio_blk_discard *range = (struct virtio_blk_discard *)((uint8_t *)b->hdr + 64);
+	uint64_t max = b->max_discard_sectors;
+
+	if (!b->discard || b->read_only || !nr_sectors || sector > b->capacity || nr_sectors > b->capacity - sector)
+		return -1;
+	/* Each request but the last ends where the next may start: on the device's alignment. */
+	if (b->discard_align > 1 && max > b->discard_align)
+		max -= max % b->discard_align;
+	while (nr_sectors) {
+		uint32_t n = (uint32_t)(nr_sectors < max ? nr_sectors : max);
+		struct virtq_seg segs[3] = { { vio_bus_addr(b->hdr), sizeof(*b->hdr), false },
+					     { vio_bus_addr(range), sizeof(*range), false },
+					     { vio_bus_addr(b->status), 1, true } };
+
+		b->hdr->type = VIRTIO_BLK_T_DISCARD;
+		b->hdr->reserved = 0;
+		b->hdr->sector = 0;	/* unused for a discard: the range says where */
+		*range = (struct virtio_blk_discard){ .sector = sector, .num_sectors = n, .flags = 0 };
+		if (vblk_sync(b, segs, 3))
+			return -1;
+		sector += n;
+		nr_sectors -= n;
+	}
+	return 0;
 }
 
 void vblk_req_init(struct vblk_req *reqs, unsigned int n, void *dma_page, void *const *tables)

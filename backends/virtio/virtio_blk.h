@@ -12,10 +12,12 @@
 #define VIRTIO_BLK_F_RO		5
 #define VIRTIO_BLK_F_BLK_SIZE	6
 #define VIRTIO_BLK_F_FLUSH	9
+#define VIRTIO_BLK_F_DISCARD	13
 
 #define VIRTIO_BLK_T_IN		0
 #define VIRTIO_BLK_T_OUT	1
 #define VIRTIO_BLK_T_FLUSH	4
+#define VIRTIO_BLK_T_DISCARD	11
 
 #define VIRTIO_BLK_S_OK		0
 #define VIRTIO_BLK_S_IOERR	1
@@ -33,6 +35,14 @@ struct virtio_blk_req_hdr {
 };
 _Static_assert(sizeof(struct virtio_blk_req_hdr) == 16, "virtio-blk request header");
 
+/* A discard's one data segment (virtio 1.1, 5.2.6: struct virtio_blk_discard_write_zeroes). */
+struct virtio_blk_discard {
+	uint64_t sector;
+	uint32_t num_sectors;
+	uint32_t flags;
+};
+_Static_assert(sizeof(struct virtio_blk_discard) == 16, "virtio-blk discard segment");
+
 struct vblk {
 	struct virtio_pci pci;
 	struct virtq q;
@@ -41,6 +51,8 @@ struct vblk {
 	uint32_t size_max;		/* bytes per segment the device takes; 0: no limit said */
 	bool read_only, flush;
 	bool indirect;			/* VIRTIO_RING_F_INDIRECT_DESC: a request takes one ring descriptor */
+	bool discard;			/* VIRTIO_BLK_F_DISCARD, with a max_discard_sectors above 0 */
+	uint32_t max_discard_sectors, discard_align;	/* per request; where ranges should start (sectors) */
 	bool irq;			/* completions are signalled by MSI-X (else polled) */
 	struct virtio_blk_req_hdr *hdr;	/* one request at a time: its header and status live here */
 	uint8_t *status;
@@ -49,7 +61,7 @@ struct vblk {
 
 /*
  * Finds the first virtio-blk device, negotiates VIRTIO_F_VERSION_1 (and
- * FLUSH, RO, SEG_MAX, SIZE_MAX, INDIRECT_DESC where offered; a device
+ * FLUSH, RO, SEG_MAX, SIZE_MAX, INDIRECT_DESC, DISCARD where offered; a device
  * whose size_max is below a page is refused: we never split one), sets up queue 0 with MSI-X entry 0
  * when with_irq. 0, or a negative code saying which step failed.
  */
@@ -69,6 +81,12 @@ int vblk_sectors(struct vblk *b, bool write, uint64_t sector, void *const *pages
 		 uint32_t nr_sectors);
 /* Everything acknowledged before it is on stable storage when it returns 0 (VIRTIO_BLK_T_FLUSH). */
 int vblk_flush(struct vblk *b);
+/*
+ * Tells the device nr_sectors from sector on are unused (VIRTIO_BLK_T_DISCARD,
+ * one request per max_discard_sectors). 0, or -1 (no discard, read-only,
+ * bad range, a device error: what was discarded before it stays so).
+ */
+int vblk_discard(struct vblk *b, uint64_t sector, uint64_t nr_sectors);
 
 /*
  * Asynchronous requests, several on the queue at once, ending in any

@@ -123,14 +123,28 @@ static int t_flush(void *ctx)
 	return 0;
 }
 
-static const struct blkback_ops ops = { t_grant_copy, t_start, t_wait, t_flush };
+static unsigned int discards;
+
+/* The disk's discard: the range reads as zeroes afterwards (a hole), with nothing else on the disk. */
+static int t_discard(void *ctx, uint64_t sector, uint64_t nr)
+{
+	(void)ctx;
+	ck_assert_uint_eq(npending, 0);
+	ck_assert_uint_le(sector + nr, DISK_SECTORS);
+	memset(&disk[sector * 512], 0, nr * 512);
+	discards++;
+	event('D');
+	return 0;
+}
+
+static const struct blkback_ops ops = { t_grant_copy, t_start, t_wait, t_flush, t_discard };
 
 static void setup(bool read_only)
 {
 	memset(ring_page, 0, sizeof(ring_page));
 	memset(disk, 0, sizeof(disk));
 	memset(events, 0, sizeof(events));
-	flushes = writes = npending = max_pending = copy_calls = 0;
+	flushes = writes = npending = max_pending = copy_calls = discards = 0;
 	room = BLKBACK_MAX_INFLIGHT;
 	lifo = false;
 	fail_sector = UINT64_MAX;
@@ -714,6 +728,104 @@ START_TEST(test_indirect_max_batch)
 }
 END_TEST
 
+static struct blkif_request discard_req(uint64_t id, uint64_t sector, uint64_t nr, uint8_t flag)
+{
+	struct blkif_request r;
+	struct blkif_request_discard *d = (struct blkif_request_discard *)&r;
+
+	memset(&r, 0, sizeof(r));
+	d->operation = BLKIF_OP_DISCARD;
+	d->flag = flag;
+	d->id = id;
+	d->sector_number = sector;
+	d->nr_sectors = nr;
+	return r;
+}
+
+/* A discard after a write to the same place: the write has ended before it, so the range ends up a hole. */
+START_TEST(test_discard)
+{
+	struct blkif_request w = rw(BLKIF_OP_WRITE, 1, 8, 2), d = discard_req(2, 8, 8, 0);
+	bool notify;
+
+	setup(false);
+	blkback_offer_discard(&bb, BLKBACK_DISCARD_SECTORS);
+	memset(disk, 0xaa, sizeof(disk));
+	memset(grant_pages[0], 0x11, 4096);
+	memset(grant_pages[1], 0x22, 4096);
+	post(&w);
+	post(&d);
+	ck_assert_int_eq(blkback_serve(&bb, &notify), 2);
+	ck_assert_int_eq(answer_op(1, BLKIF_OP_WRITE), BLKIF_RSP_OKAY);
+	ck_assert_int_eq(answer_op(2, BLKIF_OP_DISCARD), BLKIF_RSP_OKAY);
+	ck_assert_str_eq(events, "wWD");
+	ck_assert_int_eq(disk[8 * 512], 0);		/* the first page: discarded after it was written */
+	ck_assert_int_eq(disk[16 * 512 - 1], 0);
+	ck_assert_int_eq(disk[16 * 512], 0x22);		/* the second page: written, not discarded */
+	ck_assert_int_eq(disk[8 * 512 - 1], (uint8_t)0xaa);
+	ck_assert_uint_eq(bb.stats.discards, 1);
+}
+END_TEST
+
+/* Hostile discards: each answered (an error, or EOPNOTSUPP for what is not offered), none reaching the disk. */
+START_TEST(test_discard_bad)
+{
+	static uint8_t before[sizeof(disk)];
+	struct blkif_request r;
+	struct blkif_request w = rw(BLKIF_OP_WRITE, 20, 0, 1);
+
+	setup(false);
+	blkback_offer_discard(&bb, BLKBACK_DISCARD_SECTORS);
+	memset(disk, 0xaa, sizeof(disk));
+	memcpy(before, disk, sizeof(disk));
+	r = discard_req(1, DISK_SECTORS - 8, 16, 0);
+	ck_assert_int_eq(one(&r), BLKIF_RSP_ERROR);		/* past the end */
+	r = discard_req(2, UINT64_MAX - 7, 8, 0);
+	ck_assert_int_eq(one(&r), BLKIF_RSP_ERROR);		/* a sector that wraps */
+	r = discard_req(3, 8, UINT64_MAX - 7, 0);
+	ck_assert_int_eq(one(&r), BLKIF_RSP_ERROR);		/* a length that wraps */
+	r = discard_req(4, 3, 8, 0);
+	ck_assert_int_eq(one(&r), BLKIF_RSP_ERROR);		/* a start off the granularity */
+	r = discard_req(5, 8, 12, 0);
+	ck_assert_int_eq(one(&r), BLKIF_RSP_ERROR);		/* an end off the granularity */
+	r = discard_req(6, 8, 0, 0);
+	ck_assert_int_eq(one(&r), BLKIF_RSP_ERROR);		/* nothing */
+	r = discard_req(7, 8, 8, BLKIF_DISCARD_SECURE);
+	ck_assert_int_eq(one(&r), BLKIF_RSP_EOPNOTSUPP);	/* secure: not offered */
+	r = discard_req(8, 8, 8, 0x80);
+	ck_assert_int_eq(one(&r), BLKIF_RSP_ERROR);		/* a flag that means nothing */
+	ck_assert_int_eq(memcmp(disk, before, sizeof(disk)), 0);
+	ck_assert_uint_eq(discards, 0);
+	/* The ring still serves: a write, and the last granule of the disk discarded. */
+	memset(grant_pages[0], 0x33, 4096);
+	ck_assert_int_eq(one(&w), BLKIF_RSP_OKAY);
+	r = discard_req(9, DISK_SECTORS - 8, 8, 0);
+	ck_assert_int_eq(one(&r), BLKIF_RSP_OKAY);
+	ck_assert_int_eq(disk[0], 0x33);
+	ck_assert_int_eq(disk[sizeof(disk) - 1], 0);
+	ck_assert_int_eq(disk[sizeof(disk) - 8 * 512 - 1], (uint8_t)0xaa);
+	ck_assert_uint_eq(discards, 1);
+}
+END_TEST
+
+/* Not offered (no offer, a granularity that is not a power of two) or a read-only disk: never reaches the disk. */
+START_TEST(test_discard_not_offered)
+{
+	struct blkif_request r = discard_req(1, 8, 8, 0);
+
+	setup(false);
+	ck_assert_int_eq(one(&r), BLKIF_RSP_EOPNOTSUPP);
+	blkback_offer_discard(&bb, 6);
+	ck_assert_int_eq(one(&r), BLKIF_RSP_EOPNOTSUPP);
+	setup(true);
+	blkback_offer_discard(&bb, BLKBACK_DISCARD_SECTORS);
+	ck_assert_int_eq(one(&r), BLKIF_RSP_ERROR);
+	ck_assert_uint_eq(discards, 0);
+	setup(false);				/* a new attach withdraws the offer */
+	ck_assert_int_eq(one(&r), BLKIF_RSP_EOPNOTSUPP);
+}
+END_TEST
+
 static Suite *blkback_suite(void)
 {
 	Suite *s = suite_create("blkback");
@@ -735,6 +847,9 @@ static Suite *blkback_suite(void)
 	tcase_add_test(tc, test_indirect_copied_once);
 	tcase_add_test(tc, test_indirect_bad);
 	tcase_add_test(tc, test_indirect_max_batch);
+	tcase_add_test(tc, test_discard);
+	tcase_add_test(tc, test_discard_bad);
+	tcase_add_test(tc, test_discard_not_offered);
 	suite_add_tcase(s, tc);
 	return s;
 }
