@@ -17,7 +17,7 @@ bool blkback_attach(struct blkback *b, void *ring, size_t ring_bytes, uint64_t c
 	for (unsigned int i = 0; i < BLKBACK_MAX_INFLIGHT; i++) {
 		b->io[i].busy = false;
 		for (unsigned int s = 0; s < BLKBACK_MAX_SEGS; s++)
-			b->io[i].pages[s] = pages[i * BLKBACK_MAX_SEGS + s];
+			b->io[i].pages[s] = pages ? pages[i * BLKBACK_MAX_SEGS + s] : NULL;
 	}
 	return pvabi_ring_attach(&b->ring, ring, ring_bytes, sizeof(union blkif_sring_entry));
 }
@@ -179,7 +179,8 @@ static void complete_one(struct blkback *b)
 	if (!io || !io->busy)
 		return;
 	status = io->result ? BLKIF_RSP_ERROR : BLKIF_RSP_OKAY;
-	if (status == BLKIF_RSP_OKAY && io->op == BLKIF_OP_READ && copy_segments(b, io, true))
+	if (status == BLKIF_RSP_OKAY && io->op == BLKIF_OP_READ && !b->ops->disk_maps_grants &&
+	    copy_segments(b, io, true))
 		status = BLKIF_RSP_ERROR;
 	io->busy = false;
 	b->inflight--;
@@ -197,7 +198,7 @@ static int start(struct blkback *b, struct blkback_io *io, bool write)
 {
 	int r;
 
-	if (write && copy_segments(b, io, false))
+	if (write && !b->ops->disk_maps_grants && copy_segments(b, io, false))
 		return -1;
 	while ((r = b->ops->disk_start(b->ctx, io, write)) == 1 && b->inflight)
 		complete_one(b);

@@ -75,6 +75,10 @@ struct blkback_copy {
  * write durable; the core calls it with nothing on the disk. disk_discard
  * (NULL if the disk has none) tells the disk nr sectors from sector on
  * hold nothing worth keeping, with nothing else on the disk; 0 or -1.
+ * With disk_maps_grants the disk reaches the frontend's granted pages
+ * itself (dom0: GNTTABOP_map_grant_ref with GNTMAP_device_map in
+ * disk_start, read-only for a write, undone before disk_wait returns the
+ * request): the core then copies no data and io->pages are not used.
  */
 struct blkback_ops {
 	int (*grant_copy)(void *ctx, const struct blkback_copy *c, unsigned int n, bool to_frontend);
@@ -82,6 +86,7 @@ struct blkback_ops {
 	struct blkback_io *(*disk_wait)(void *ctx);
 	int (*disk_flush)(void *ctx);
 	int (*disk_discard)(void *ctx, uint64_t sector, uint64_t nr);
+	bool disk_maps_grants;
 };
 
 struct blkback_stats {
@@ -109,7 +114,8 @@ struct blkback {
 /*
  * Attaches the mapped shared ring (ring_bytes long, as the frontend
  * initialised it). pages: BLKBACK_MAX_INFLIGHT * BLKBACK_MAX_SEGS pages
- * for the requests' data, kept across attaches. false if no slot fits.
+ * for the requests' data, kept across attaches (NULL with
+ * ops->disk_maps_grants). false if no slot fits.
  */
 bool blkback_attach(struct blkback *b, void *ring, size_t ring_bytes, uint64_t capacity, bool read_only,
 		    const struct blkback_ops *ops, void *ctx, void *const *pages);

@@ -49,6 +49,7 @@ static uint64_t fail_sector;		/* a request starting here ends with a disk error 
 static unsigned int lie_at_start;	/* the frontend moves req_prod 5000 ahead at this start (1 = the first) */
 static char events[256];
 static bool scribble;
+static bool maps;			/* map_ops attached: the disk moves data to and from the grants */
 static uint8_t io_pages[BLKBACK_MAX_INFLIGHT * BLKBACK_MAX_SEGS][4096] __attribute__((aligned(4096)));
 static void *io_page_ptrs[BLKBACK_MAX_INFLIGHT * BLKBACK_MAX_SEGS];
 
@@ -67,6 +68,11 @@ static int t_start(void *ctx, struct blkback_io *io, bool write)
 	ck_assert_uint_le(io->sector + io->sectors, DISK_SECTORS);	/* never past the end */
 	for (unsigned int i = 0; i < io->nr_segs; i++)	/* the data at the frontend's offset in our page */
 		ck_assert_uint_eq((uintptr_t)io->pages[i] & 4095, 0);
+	if (maps) {
+		for (unsigned int i = 0; i < io->nr_segs; i++)
+			if (io->seg[i].gref >= NR_GRANTS)
+				return -1;	/* the map fails: dom0 answers the request with an error */
+	}
 	if (npending == room)
 		return 1;
 	if (lie_at_start && --lie_at_start == 0)
@@ -102,10 +108,12 @@ static struct blkback_io *t_wait(void *ctx)
 		const struct blkif_request_segment *sg = &io->seg[i];
 		size_t off = (size_t)sg->first_sect * 512, len = (size_t)(sg->last_sect - sg->first_sect + 1) * 512;
 
+		uint8_t *buf = maps ? grant_pages[sg->gref] : (uint8_t *)io->pages[i];
+
 		if (write)
-			memcpy(&disk[pos], (uint8_t *)io->pages[i] + off, len);
+			memcpy(&disk[pos], buf + off, len);
 		else
-			memcpy((uint8_t *)io->pages[i] + off, &disk[pos], len);
+			memcpy(buf + off, &disk[pos], len);
 		pos += len;
 	}
 	writes += write;
@@ -137,7 +145,9 @@ static int t_discard(void *ctx, uint64_t sector, uint64_t nr)
 	return 0;
 }
 
-static const struct blkback_ops ops = { t_grant_copy, t_start, t_wait, t_flush, t_discard };
+static const struct blkback_ops ops = { t_grant_copy, t_start, t_wait, t_flush, t_discard, false };
+/* The disk reaching the frontend's pages itself (dom0 maps the grants for the device): the core copies no data. */
+static const struct blkback_ops map_ops = { t_grant_copy, t_start, t_wait, t_flush, t_discard, true };
 
 static void setup(bool read_only)
 {
@@ -150,6 +160,7 @@ static void setup(bool read_only)
 	fail_sector = UINT64_MAX;
 	lie_at_start = 0;
 	scribble = false;
+	maps = false;
 	for (unsigned int i = 0; i < BLKBACK_MAX_INFLIGHT * BLKBACK_MAX_SEGS; i++)
 		io_page_ptrs[i] = io_pages[i];
 	pvabi_sring_init((struct pvabi_sring_hdr *)ring_page);
@@ -671,7 +682,7 @@ START_TEST(test_indirect_bad)
 }
 END_TEST
 
-/* A full-size indirect write of BLKBACK_MAX_SEGS pages at sector, data grant (i + shift) % 10, its list in list_gref. */
+/* A full-size indirect write of BLKBACK_MAX_SEGS pages at sector: data grant (i + shift) % 10, list in list_gref. */
 static struct blkif_request indirect_full(uint64_t id, uint64_t sector, unsigned int shift, uint32_t list_gref)
 {
 	struct blkif_request r;
@@ -826,6 +837,38 @@ START_TEST(test_discard_not_offered)
 }
 END_TEST
 
+/* With the disk mapping grants: data straight between the frontend's pages and the disk, no copies but the list's. */
+START_TEST(test_disk_maps_grants)
+{
+	struct blkif_request w = rw(BLKIF_OP_WRITE, 1, 16, 3), r = rw(BLKIF_OP_READ, 2, 16, 3), bad, ind;
+	bool notify;
+
+	setup(false);
+	maps = true;
+	ck_assert(blkback_attach(&bb, ring_page, sizeof(ring_page), DISK_SECTORS, false, &map_ops, NULL, NULL));
+	for (unsigned int i = 0; i < 3 * 4096; i++)
+		grant_pages[i / 4096][i % 4096] = (uint8_t)(i * 7 + 1);
+	w.seg[1].first_sect = 2;
+	ck_assert_int_eq(one(&w), BLKIF_RSP_OKAY);
+	ck_assert_int_eq(disk[16 * 512], grant_pages[0][0]);
+	ck_assert_int_eq(disk[(16 + 8) * 512], grant_pages[1][2 * 512]);
+	memset(grant_pages, 0, 3 * 4096);
+	ck_assert_int_eq(one(&r), BLKIF_RSP_OKAY);
+	ck_assert_int_eq(grant_pages[0][100], disk[16 * 512 + 100]);
+	ck_assert_int_eq(grant_pages[2][4095], disk[(16 + 24) * 512 - 1]);
+	ck_assert_uint_eq(copy_calls, 0);		/* no data copied */
+	bad = rw(BLKIF_OP_WRITE, 3, 64, 2);
+	bad.seg[1].gref = 999;				/* a grant that does not map */
+	ck_assert_int_eq(one(&bad), BLKIF_RSP_ERROR);
+	ck_assert_int_eq(disk[64 * 512], 0);		/* nothing of it reached the disk */
+	ind = indirect(BLKIF_OP_READ, 4, 0, BLKBACK_MAX_SEGS);
+	post(&ind);
+	ck_assert_int_eq(blkback_serve(&bb, &notify), 1);
+	ck_assert_int_eq(answer_op(4, BLKIF_OP_READ), BLKIF_RSP_OKAY);
+	ck_assert_uint_eq(copy_calls, 1);		/* the segment list only */
+}
+END_TEST
+
 static Suite *blkback_suite(void)
 {
 	Suite *s = suite_create("blkback");
@@ -850,6 +893,7 @@ static Suite *blkback_suite(void)
 	tcase_add_test(tc, test_discard);
 	tcase_add_test(tc, test_discard_bad);
 	tcase_add_test(tc, test_discard_not_offered);
+	tcase_add_test(tc, test_disk_maps_grants);
 	suite_add_tcase(s, tc);
 	return s;
 }
