@@ -10,19 +10,49 @@ bool blkback_attach(struct blkback *b, void *ring, size_t ring_bytes, uint64_t c
 	b->ctx = ctx;
 	b->capacity = capacity;
 	b->read_only = read_only;
+	b->discard_granularity = 0;
 	b->broken = false;
 	b->inflight = 0;
 	b->stats = (struct blkback_stats){ 0 };
 	for (unsigned int i = 0; i < BLKBACK_MAX_INFLIGHT; i++) {
 		b->io[i].busy = false;
 		for (unsigned int s = 0; s < BLKBACK_MAX_SEGS; s++)
-			b->io[i].pages[s] = pages[i * BLKBACK_MAX_SEGS + s];
+			b->io[i].pages[s] = pages ? pages[i * BLKBACK_MAX_SEGS + s] : NULL;
 	}
 	return pvabi_ring_attach(&b->ring, ring, ring_bytes, sizeof(union blkif_sring_entry));
 }
 
+void blkback_offer_discard(struct blkback *b, uint32_t granularity)
+{
+	if (b->ops->disk_discard && granularity && !(granularity & (granularity - 1)))
+		b->discard_granularity = granularity;
+}
+
+/*
+ * A discard: its range whole granules inside the disk. Past the end or
+ * off the granularity is an error (the frontend was told both); nothing
+ * reaches the disk.
+ */
+static int check_discard(const struct blkback *b, struct blkback_io *io)
+{
+	const struct blkif_request_discard *r = &io->slot.discard;
+	uint64_t g = b->discard_granularity;
+
+	io->nr_segs = 0;
+	io->discard_sectors = r->nr_sectors;
+	if (!g)
+		return BLKIF_RSP_EOPNOTSUPP;
+	if (r->flag & BLKIF_DISCARD_SECURE)
+		return BLKIF_RSP_EOPNOTSUPP;	/* discard-secure is offered as 0 */
+	if (b->read_only || r->flag || !r->nr_sectors || ((io->sector | r->nr_sectors) & (g - 1)))
+		return BLKIF_RSP_ERROR;
+	if (io->sector > b->capacity || r->nr_sectors > b->capacity - io->sector)
+		return BLKIF_RSP_ERROR;
+	return BLKIF_RSP_OKAY;
+}
+
 /* The segments in io->seg (already private): each inside its page, all inside the disk. */
-static int check_segments(const struct blkback *b, struct blkback_io *io, unsigned int max)
+static int check_segments(struct blkback *b, struct blkback_io *io, unsigned int max)
 {
 	uint64_t n = 0;
 
@@ -39,8 +69,12 @@ static int check_segments(const struct blkback *b, struct blkback_io *io, unsign
 	if (io->sector > b->capacity || n > b->capacity - io->sector)
 		return BLKIF_RSP_ERROR;
 	io->sectors = (uint32_t)n;
+	if (io->nr_segs > b->stats.max_segs)
+		b->stats.max_segs = io->nr_segs;
 	return BLKIF_RSP_OKAY;
 }
+
+_Static_assert(BLKBACK_MAX_SEGS * sizeof(struct blkif_request_segment) <= 4096, "one indirect page holds a request");
 
 /*
  * An indirect read or write: its segment list is copied once from the
@@ -79,6 +113,8 @@ int blkback_check(struct blkback *b, struct blkback_io *io)
 	io->nr_segs = r->nr_segments;
 	if (r->operation == BLKIF_OP_INDIRECT)
 		return check_indirect(b, io);
+	if (r->operation == BLKIF_OP_DISCARD)
+		return check_discard(b, io);
 	if (io->nr_segs <= BLKIF_MAX_SEGMENTS_PER_REQUEST)
 		memcpy(io->seg, r->seg, io->nr_segs * sizeof(r->seg[0]));
 	switch (r->operation) {
@@ -93,7 +129,7 @@ int blkback_check(struct blkback *b, struct blkback_io *io)
 			return BLKIF_RSP_ERROR;
 		return io->nr_segs ? check_segments(b, io, BLKIF_MAX_SEGMENTS_PER_REQUEST) : BLKIF_RSP_OKAY;
 	default:
-		return BLKIF_RSP_EOPNOTSUPP;	/* discard: not offered yet */
+		return BLKIF_RSP_EOPNOTSUPP;
 	}
 }
 
@@ -143,7 +179,8 @@ static void complete_one(struct blkback *b)
 	if (!io || !io->busy)
 		return;
 	status = io->result ? BLKIF_RSP_ERROR : BLKIF_RSP_OKAY;
-	if (status == BLKIF_RSP_OKAY && io->op == BLKIF_OP_READ && copy_segments(b, io, true))
+	if (status == BLKIF_RSP_OKAY && io->op == BLKIF_OP_READ && !b->ops->disk_maps_grants &&
+	    copy_segments(b, io, true))
 		status = BLKIF_RSP_ERROR;
 	io->busy = false;
 	b->inflight--;
@@ -161,7 +198,7 @@ static int start(struct blkback *b, struct blkback_io *io, bool write)
 {
 	int r;
 
-	if (write && copy_segments(b, io, false))
+	if (write && !b->ops->disk_maps_grants && copy_segments(b, io, false))
 		return -1;
 	while ((r = b->ops->disk_start(b->ctx, io, write)) == 1 && b->inflight)
 		complete_one(b);
@@ -208,6 +245,16 @@ static int ordered(struct blkback *b, struct blkback_io *io)
 	return b->ops->disk_flush(b->ctx);
 }
 
+/* A discard, alone on the disk (drained first): what was written before it is not discarded after it. 0 or -1. */
+static int discard(struct blkback *b, struct blkback_io *io)
+{
+	drain(b);
+	if (b->ops->disk_discard(b->ctx, io->sector, io->discard_sectors))
+		return -1;
+	b->stats.discards++;
+	return 0;
+}
+
 /* A free request slot; with all of them on the disk, the first to end frees one. */
 static struct blkback_io *free_io(struct blkback *b)
 {
@@ -237,6 +284,9 @@ static void take_one(struct blkback *b)
 	case BLKIF_OP_WRITE:
 		if (start(b, io, io->op == BLKIF_OP_WRITE))
 			respond(b, io, BLKIF_RSP_ERROR);
+		return;
+	case BLKIF_OP_DISCARD:
+		respond(b, io, discard(b, io) ? BLKIF_RSP_ERROR : BLKIF_RSP_OKAY);
 		return;
 	default:		/* BLKIF_OP_FLUSH_DISKCACHE, BLKIF_OP_WRITE_BARRIER */
 		respond(b, io, ordered(b, io) ? BLKIF_RSP_ERROR : BLKIF_RSP_OKAY);

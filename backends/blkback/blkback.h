@@ -10,7 +10,15 @@
 #include <pvabi/io/ring.h>
 
 #define BLKBACK_MAX_INFLIGHT	16	/* requests of one ring on the disk at once */
-#define BLKBACK_MAX_SEGS	32	/* segments of an indirect request (feature-max-indirect-segments) */
+/*
+ * Segments of an indirect request (feature-max-indirect-segments): 128,
+ * 512 KiB per request. The disk takes a request as one virtio request of
+ * seg_max data segments at most, which QEMU sets to its queue size less 2
+ * (254 for 256): 256 (1 MiB) would not fit, 128 does, and a 1 MiB write
+ * is then two requests instead of eight. It also fits the first indirect
+ * page (512 entries) and one 1 KiB block of io->seg below.
+ */
+#define BLKBACK_MAX_SEGS	128
 
 /*
  * One request between its check and its response: the private copy taken
@@ -22,19 +30,26 @@
  * request is a scatter list of whole sectors the disk moves directly. The
  * pages are the caller's (DMA memory in dom0), given at blkback_attach.
  */
+/* The discard-granularity offered (in sectors): a page, what a host file's holes are made of. */
+#define BLKBACK_DISCARD_SECTORS	8
+
+_Static_assert(BLKBACK_MAX_SEGS * 8 == 1024, "io->seg's alignment is its size");
+
 struct blkback_io {
 	union {
 		struct blkif_request req;
 		struct blkif_request_indirect ind;
+		struct blkif_request_discard discard;
 	} slot;
 	uint8_t op;
 	uint16_t nr_segs;
 	uint64_t id, sector;
 	uint32_t sectors;
+	uint64_t discard_sectors;	/* a discard's length (sectors is a read's or write's) */
 	bool busy;			/* on the disk, not yet answered */
 	int result;			/* the disk's answer: 0 or -1 */
-	/* 256 bytes on a 256-byte boundary: inside one page, so one grant copy fills it. */
-	struct blkif_request_segment seg[BLKBACK_MAX_SEGS] __attribute__((aligned(256)));
+	/* 1 KiB on a 1 KiB boundary: inside one page, so one grant copy fills it. */
+	struct blkif_request_segment seg[BLKBACK_MAX_SEGS] __attribute__((aligned(1024)));
 	void *pages[BLKBACK_MAX_SEGS];
 };
 
@@ -57,19 +72,29 @@ struct blkback_copy {
  * completion), -1 failed. disk_wait returns a started request that has
  * ended, io->result set, in whatever order the disk finishes them; the
  * core calls it only with requests started. disk_flush makes every ended
- * write durable; the core calls it with nothing on the disk.
+ * write durable; the core calls it with nothing on the disk. disk_discard
+ * (NULL if the disk has none) tells the disk nr sectors from sector on
+ * hold nothing worth keeping, with nothing else on the disk; 0 or -1.
+ * With disk_maps_grants the disk reaches the frontend's granted pages
+ * itself (dom0: GNTTABOP_map_grant_ref with GNTMAP_device_map in
+ * disk_start, read-only for a write, undone before disk_wait returns the
+ * request): the core then copies no data and io->pages are not used.
  */
 struct blkback_ops {
 	int (*grant_copy)(void *ctx, const struct blkback_copy *c, unsigned int n, bool to_frontend);
 	int (*disk_start)(void *ctx, struct blkback_io *io, bool write);
 	struct blkback_io *(*disk_wait)(void *ctx);
 	int (*disk_flush)(void *ctx);
+	int (*disk_discard)(void *ctx, uint64_t sector, uint64_t nr);
+	bool disk_maps_grants;
 };
 
 struct blkback_stats {
 	uint64_t ok, error, unsupported;
 	uint64_t barriers, flushes;	/* BLKIF_OP_WRITE_BARRIER and BLKIF_OP_FLUSH_DISKCACHE served */
+	uint64_t discards;		/* BLKIF_OP_DISCARD passed to the disk */
 	uint64_t indirect;		/* BLKIF_OP_INDIRECT requests served */
+	uint64_t max_segs;		/* the most segments a well-formed request had */
 	uint64_t batches, max_inflight;	/* serve calls that started I/O; the most requests on the disk at once */
 };
 
@@ -79,6 +104,7 @@ struct blkback {
 	void *ctx;
 	uint64_t capacity;		/* in 512-byte sectors */
 	bool read_only;
+	uint32_t discard_granularity;	/* in sectors; 0: discard not offered (blkback_offer_discard) */
 	bool broken;			/* the frontend's req_prod lied: the ring is no longer served */
 	unsigned int inflight;
 	struct blkback_stats stats;
@@ -88,10 +114,20 @@ struct blkback {
 /*
  * Attaches the mapped shared ring (ring_bytes long, as the frontend
  * initialised it). pages: BLKBACK_MAX_INFLIGHT * BLKBACK_MAX_SEGS pages
- * for the requests' data, kept across attaches. false if no slot fits.
+ * for the requests' data, kept across attaches (NULL with
+ * ops->disk_maps_grants). false if no slot fits.
  */
 bool blkback_attach(struct blkback *b, void *ring, size_t ring_bytes, uint64_t capacity, bool read_only,
 		    const struct blkback_ops *ops, void *ctx, void *const *pages);
+
+/*
+ * Serves BLKIF_OP_DISCARD from now on (feature-discard): a discard must
+ * start and end on a multiple of granularity sectors (a power of two, the
+ * discard-granularity offered) inside the disk; a secure discard is not
+ * offered (EOPNOTSUPP). Without it, or on a read-only disk, discard is
+ * answered EOPNOTSUPP / an error. blkback_attach withdraws it.
+ */
+void blkback_offer_discard(struct blkback *b, uint32_t granularity);
 
 /*
  * Serves every request the frontend has published: each is copied out of

@@ -62,6 +62,12 @@ int blkback_xb_start(struct blkback_vbd *v, uint16_t frontend, uint32_t devid, u
 	    write_node(v, "feature-barrier", "%llu", read_only ? 0 : 1) ||
 	    write_node(v, "feature-max-indirect-segments", "%llu", BLKBACK_MAX_SEGS) || ops->write(ctx, path, mode))
 		return -1;
+	/* blkfront reads the granularity, alignment and secure nodes only where feature-discard is 1. */
+	if (!read_only && (flags & BLKBACK_XB_DISCARD) &&
+	    (write_node(v, "discard-granularity", "%llu", BLKBACK_DISCARD_SECTORS * 512) ||
+	     write_node(v, "discard-alignment", "%llu", 0) || write_node(v, "discard-secure", "%llu", 0) ||
+	     write_node(v, "feature-discard", "%llu", 1)))
+		return -1;
 	set_state(v, XenbusStateInitWait);
 	return v->state == XenbusStateInitWait ? 0 : -1;
 }

@@ -37,6 +37,7 @@ struct blkback_vbd {
 
 #define BLKBACK_XB_READ_ONLY	1u	/* refuses writes, flushes and barriers */
 #define BLKBACK_XB_FUA		2u	/* offers barriers only: blkfront then sends FUA writes as barriers */
+#define BLKBACK_XB_DISCARD	4u	/* offers discard of BLKBACK_DISCARD_SECTORS granules (not secure) */
 
 /*
  * Writes the backend's nodes (sectors, sector-size, info, mode, the
@@ -46,7 +47,9 @@ struct blkback_vbd {
  * with BLKBACK_XB_FUA only feature-barrier, which a current blkfront
  * takes as flush and FUA both, sent as BLKIF_OP_WRITE_BARRIER. A
  * read-only disk offers neither. Every disk offers indirect requests of
- * up to BLKBACK_MAX_SEGS segments (feature-max-indirect-segments). The toolstack has written the
+ * up to BLKBACK_MAX_SEGS segments (feature-max-indirect-segments); a
+ * writable one with BLKBACK_XB_DISCARD feature-discard (with
+ * discard-granularity, discard-alignment 0, discard-secure 0). The toolstack has written the
  * frontend/backend links and the frontend's own directory. 0 or -1.
  */
 int blkback_xb_start(struct blkback_vbd *v, uint16_t frontend, uint32_t devid, uint64_t sectors, unsigned int flags,

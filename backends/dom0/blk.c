@@ -15,8 +15,8 @@
 #include "xs_client.h"
 
 #define BLK_DEVID	51712		/* xvda: (202 << 8) | 0, as libxl numbers it; the default */
-#define BLK_IO_PAGES	(BLKBACK_MAX_INFLIGHT * BLKBACK_MAX_SEGS)
 #define BLK_MAX_DISKS	8
+#define BLK_IO_PAGES	(BLKBACK_MAX_INFLIGHT * BLKBACK_MAX_SEGS)
 
 /*
  * Each "blk=NAME[:DEVID[:fua]]" on dom0's command line names the domain
@@ -26,11 +26,22 @@
  * host never gives a writable file to two domains, and two domains
  * reading one file each have a device of their own. Each request's data
  * is grant-copied into pages of its own and the virtio request points at
- * them; the frontend's pages are reached only with GNTTABOP_copy, never
- * mapped. Up to BLKBACK_MAX_INFLIGHT requests are on the device at once.
+ * them (the frontend's pages are reached with GNTTABOP_copy, never mapped).
+ * With the word "blk_map" on dom0's command line the device moves the data
+ * straight to or from the frontend's pages instead: each segment's grant is
+ * mapped for the device alone (GNTMAP_device_map, no page table entry in
+ * dom0; read-only for a write) while the request is on the disk and
+ * unmapped before it is answered; the mapping holds the frame, so a
+ * frontend cannot take it back meanwhile (dom0 is trusted with DMA: no
+ * IOMMU). Not the default: on Skiff under TCG a map plus an unmap of a
+ * page cost more than copying it (see the disconnect line's "ms on
+ * grants"). Up to BLKBACK_MAX_INFLIGHT requests are on the device at once,
+ * each one descriptor of the virtqueue when the device takes indirect
+ * descriptors (its table in blk_table_mem), else BLKBACK_MAX_SEGS + 2.
  * The disks are served one at a time (blk_serving) and a serve call ends
- * with nothing on the disk, so all disks share one set of data pages and
- * request headers, in dom0's image (the runtime's page pool is 128 pages).
+ * with nothing on the disk, so all disks share one set of data pages,
+ * request headers and tables, in dom0's image (the runtime's page pool is
+ * 128 pages).
  */
 struct blk_disk {
 	bool up;
@@ -46,34 +57,107 @@ struct blk_disk {
 	struct rt_grant_map ring_map;
 	evtchn_port_t port;
 	bool kicked;
-	uint64_t served, copies;
+	uint64_t served, copies, maps;
+	/* Where a connection's time went (dom0's clock): moving data by grant, waiting for the disk to end one. */
+	uint64_t copy_ns, wait_ns;
+	/* reqs[i]'s grants mapped for the device while it is on the disk: handles and machine addresses. */
+	grant_handle_t handle[BLKBACK_MAX_INFLIGHT][BLKBACK_MAX_SEGS];
+	uint64_t frame[BLKBACK_MAX_INFLIGHT][BLKBACK_MAX_SEGS];
 };
 
 static struct blk_disk blk_disks[BLK_MAX_DISKS];
 static uint8_t blk_io_mem[BLK_IO_PAGES][4096] __attribute__((aligned(4096)));
 static uint8_t blk_hdr_mem[4096] __attribute__((aligned(4096)));
+/* Each request's virtio descriptor table: dom0's pages, so a frontend never writes what the device follows. */
+static uint8_t blk_table_mem[BLKBACK_MAX_INFLIGHT][4096] __attribute__((aligned(4096)));
+static void *blk_tables[BLKBACK_MAX_INFLIGHT];
 static void *blk_io_pages[BLK_IO_PAGES];
+static bool blk_map;			/* "blk_map": the device reaches the frontends' pages through mapped grants */
 static unsigned int blk_nr_disks;
 static bool blk_serving;
 
 /* ---- the disk, for the blkback core ---- */
 
-/* Points the virtio request at the request's own pages: each segment where the frontend has it in its page. */
+/* Undoes the device mappings of request k's segments whose map succeeded (okay[i]); one hypercall. */
+static void b_unmap(struct blk_disk *d, unsigned int k, const bool *okay, unsigned int n)
+{
+	struct gnttab_unmap_grant_ref u[BLKBACK_MAX_SEGS];
+	unsigned int m = 0;
+
+	for (unsigned int i = 0; i < n; i++)
+		if (okay[i])
+			u[m++] = (struct gnttab_unmap_grant_ref){ .host_addr = 0, .dev_bus_addr = d->frame[k][i],
+								  .handle = d->handle[k][i] };
+	if (m && hyp_grant_table_op(GNTTABOP_unmap_grant_ref, RT_PTR(u), m) == 0) {
+		for (unsigned int i = 0; i < m; i++)
+			if (u[i].status != GNTST_okay)
+				rt_printf("dom0: blk: unmapping d%u's grant (handle %u): %d\n", d->dd->info.domid,
+					  u[i].handle, u[i].status);
+	} else if (m) {
+		rt_printf("dom0: blk: unmapping %u of d%u's grants failed\n", m, d->dd->info.domid);
+	}
+}
+
+/*
+ * Maps request k's segments for the device alone (GNTMAP_device_map: no
+ * page table entry, the machine address back), read-only for a write as
+ * blkfront grants them. A grant that does not map fails the request with
+ * the others undone: 0 or -1.
+ */
+static int b_map(struct blk_disk *d, unsigned int k, const struct blkback_io *io, bool write)
+{
+	struct gnttab_map_grant_ref m[BLKBACK_MAX_SEGS];
+	bool okay[BLKBACK_MAX_SEGS];
+	bool all = true;
+	uint64_t t0 = rt_now_ns();
+
+	for (unsigned int i = 0; i < io->nr_segs; i++)
+		m[i] = (struct gnttab_map_grant_ref){ .flags = GNTMAP_device_map | (write ? GNTMAP_readonly : 0),
+						      .ref = io->seg[i].gref, .dom = d->dd->info.domid,
+						      .status = GNTST_general_error };
+	/* An entry the hypervisor did not reach keeps the status set above: only those it mapped are undone. */
+	hyp_grant_table_op(GNTTABOP_map_grant_ref, RT_PTR(m), io->nr_segs);
+	for (unsigned int i = 0; i < io->nr_segs; i++) {
+		okay[i] = m[i].status == GNTST_okay;
+		all &= okay[i];
+		d->handle[k][i] = m[i].handle;
+		d->frame[k][i] = m[i].dev_bus_addr;
+	}
+	if (!all)
+		b_unmap(d, k, okay, io->nr_segs);
+	d->copy_ns += rt_now_ns() - t0;
+	d->maps += io->nr_segs;
+	return all ? 0 : -1;
+}
+
+/*
+ * Points the virtio request at the request's own pages (or, with blk_map,
+ * straight at the frontend's): each segment where the frontend has it in
+ * its page.
+ */
 static int b_start(void *ctx, struct blkback_io *io, bool write)
 {
 	struct blk_disk *d = ctx;
 	struct virtq_seg segs[BLKBACK_MAX_SEGS];
-	struct vblk_req *r = &d->reqs[io - d->back.io];
+	unsigned int k = (unsigned int)(io - d->back.io);
+	struct vblk_req *r = &d->reqs[k];
+	bool okay[BLKBACK_MAX_SEGS];
 	int rc;
 
+	if (blk_map && b_map(d, k, io, write))
+		return -1;
 	for (unsigned int i = 0; i < io->nr_segs; i++) {
 		const struct blkif_request_segment *s = &io->seg[i];
+		uint64_t page = blk_map ? d->frame[k][i] : vio_bus_addr(io->pages[i]);
 
-		segs[i] = (struct virtq_seg){ vio_bus_addr(io->pages[i]) + (uint64_t)s->first_sect * 512,
+		okay[i] = true;
+		segs[i] = (struct virtq_seg){ page + (uint64_t)s->first_sect * 512,
 					      (uint32_t)(s->last_sect - s->first_sect + 1) * 512, !write };
 	}
 	r->cookie = io;
 	rc = vblk_start(&d->vb, r, write, io->sector, segs, io->nr_segs);
+	if (rc && blk_map)	/* not on the disk (no room, or refused): nothing may stay mapped for it */
+		b_unmap(d, k, okay, io->nr_segs);
 	d->unkicked |= rc == 0;
 	return rc;
 }
@@ -83,6 +167,7 @@ static struct blkback_io *b_wait(void *ctx)
 	struct blk_disk *d = ctx;
 	struct vblk_req *r;
 	struct blkback_io *io;
+	uint64_t t0;
 	bool ok;
 
 	/* One notification for all the requests queued since the last wait: each costs QEMU an exit. */
@@ -90,8 +175,20 @@ static struct blkback_io *b_wait(void *ctx)
 		d->unkicked = false;
 		vblk_kick(&d->vb);
 	}
+	t0 = rt_now_ns();
 	r = vblk_done(&d->vb, true, &ok);
+	d->wait_ns += rt_now_ns() - t0;
 	io = r ? r->cookie : NULL;
+	if (io && blk_map) {
+		bool okay[BLKBACK_MAX_SEGS];
+
+		/* The device is done with the frontend's pages: they go back before the frontend hears of it. */
+		for (unsigned int i = 0; i < io->nr_segs; i++)
+			okay[i] = true;
+		t0 = rt_now_ns();
+		b_unmap(d, (unsigned int)(io - d->back.io), okay, io->nr_segs);
+		d->copy_ns += rt_now_ns() - t0;
+	}
 	if (io)
 		io->result = ok ? 0 : -1;
 	return io;
@@ -109,6 +206,8 @@ static int b_grant_copy(void *ctx, const struct blkback_copy *c, unsigned int n,
 {
 	struct blk_disk *d = ctx;
 	struct gnttab_copy ops[BLKBACK_MAX_SEGS];
+	uint64_t t0;
+	long rc;
 
 	if (n > BLKBACK_MAX_SEGS)
 		return -1;
@@ -127,7 +226,10 @@ static int b_grant_copy(void *ctx, const struct blkback_copy *c, unsigned int n,
 		ops[i].len = (uint16_t)c[i].len;
 		ops[i].flags = to_frontend ? GNTCOPY_dest_gref : GNTCOPY_source_gref;
 	}
-	if (n && hyp_grant_table_op(GNTTABOP_copy, RT_PTR(ops), n))
+	t0 = rt_now_ns();
+	rc = n ? hyp_grant_table_op(GNTTABOP_copy, RT_PTR(ops), n) : 0;
+	d->copy_ns += rt_now_ns() - t0;
+	if (rc)
 		return -1;
 	for (unsigned int i = 0; i < n; i++)
 		if (ops[i].status != GNTST_okay)
@@ -136,7 +238,27 @@ static int b_grant_copy(void *ctx, const struct blkback_copy *c, unsigned int n,
 	return 0;
 }
 
-static const struct blkback_ops blk_ops = { b_grant_copy, b_start, b_wait, b_flush };
+static int b_discard(void *ctx, uint64_t sector, uint64_t nr)
+{
+	struct blk_disk *d = ctx;
+
+	return vblk_discard(&d->vb, sector, nr);
+}
+
+static const struct blkback_ops blk_copy_ops = { b_grant_copy, b_start, b_wait, b_flush, b_discard, false };
+static const struct blkback_ops blk_map_ops = { b_grant_copy, b_start, b_wait, b_flush, b_discard, true };
+
+/*
+ * Discard is offered where the device has it (QEMU: a drive with
+ * discard=unmap punches holes in the file) and our page granules suit its
+ * alignment; a read-only disk has nothing to discard.
+ */
+static bool blk_discard_ok(const struct blk_disk *d)
+{
+	uint32_t a = d->vb.discard_align;
+
+	return d->vb.discard && !d->vb.read_only && a <= BLKBACK_DISCARD_SECTORS && (!a || BLKBACK_DISCARD_SECTORS % a == 0);
+}
 
 /* ---- the store and the connection, for the xenbus handshake ---- */
 
@@ -186,7 +308,10 @@ static int x_connect(void *ctx, uint16_t fe, uint32_t ring_ref, uint32_t evtchn)
 		return -1;
 	}
 	d->port = (evtchn_port_t)rc;
-	blkback_attach(&d->back, d->ring_map.va, 4096, d->vb.capacity, d->vb.read_only, &blk_ops, d, blk_io_pages);
+	blkback_attach(&d->back, d->ring_map.va, 4096, d->vb.capacity, d->vb.read_only,
+		       blk_map ? &blk_map_ops : &blk_copy_ops, d, blk_io_pages);
+	if (blk_discard_ok(d))
+		blkback_offer_discard(&d->back, BLKBACK_DISCARD_SECTORS);
 	rt_printf("dom0: blk: d%u connected: vbd %u, ring grant %u, port %u, %lu sectors\n", fe, d->devid, ring_ref,
 		  evtchn, d->vb.capacity);
 	d->kicked = true;
@@ -200,9 +325,12 @@ static void x_disconnect(void *ctx)
 	rt_event_close(d->port);
 	rt_grant_unmap(&d->ring_map);
 	rt_printf("dom0: blk: disconnected: vbd %u: %lu requests (%lu ok, %lu errors, %lu unsupported), %lu grant copies, "
-		  "%lu flushes, %lu barriers, %lu indirect, at most %lu on the disk at once\n",
+		  "%lu grant maps, %lu flushes, %lu barriers, %lu indirect, at most %lu on the disk at once, "
+		  "largest %lu segments, %lu discards; %lu ms on grants, %lu ms waiting for the disk\n",
 		  d->devid, d->served, d->back.stats.ok, d->back.stats.error, d->back.stats.unsupported, d->copies,
-		  d->back.stats.flushes, d->back.stats.barriers, d->back.stats.indirect, d->back.stats.max_inflight);
+		  d->maps, d->back.stats.flushes, d->back.stats.barriers, d->back.stats.indirect, d->back.stats.max_inflight,
+		  d->back.stats.max_segs, d->back.stats.discards, d->copy_ns / 1000000, d->wait_ns / 1000000);
+	d->copy_ns = d->wait_ns = 0;
 }
 
 static const struct blkback_xs_ops blk_xs_ops = { x_read, x_write, x_connect, x_disconnect };
@@ -261,18 +389,20 @@ static void blk_open_disk(struct blk_disk *d, unsigned int nth)
 {
 	int rc = vblk_open_nth(&d->vb, true, nth);
 
-	/* Our requests never exceed what the device takes in one (QEMU offers far more than 32 segments). */
+	/* Our requests never exceed what the device takes in one (QEMU's seg_max is its queue size less 2: 254). */
 	if (rc == 0 && d->vb.seg_max < BLKBACK_MAX_SEGS)
 		rc = -7;
 	if (rc == 0)
-		vblk_req_init(d->reqs, BLKBACK_MAX_INFLIGHT, blk_hdr_mem);
+		vblk_req_init(d->reqs, BLKBACK_MAX_INFLIGHT, blk_hdr_mem, blk_tables);
 	if (rc) {
 		rt_printf("dom0: blk: no virtio-blk disk %u to serve to %s (step %d)\n", nth, d->want, rc);
 		return;
 	}
 	d->up = true;
-	rt_printf("dom0: blk: virtio-blk disk of %lu sectors%s, for domain %s as vbd %u%s\n", d->vb.capacity,
-		  d->vb.read_only ? " (read-only)" : "", d->want, d->devid, d->fua ? ", barriers and FUA" : "");
+	rt_printf("dom0: blk: virtio-blk disk of %lu sectors%s, for domain %s as vbd %u%s; seg_max %u, %s, %s\n",
+		  d->vb.capacity, d->vb.read_only ? " (read-only)" : "", d->want, d->devid, d->fua ? ", barriers and FUA" : "",
+		  d->vb.seg_max, d->vb.indirect ? "indirect descriptors" : "no indirect descriptors",
+		  blk_discard_ok(d) ? "discard" : "no discard");
 }
 
 void dom0_blk_init(void)
@@ -281,6 +411,11 @@ void dom0_blk_init(void)
 
 	for (unsigned int i = 0; i < BLK_IO_PAGES; i++)
 		blk_io_pages[i] = blk_io_mem[i];
+	for (unsigned int i = 0; i < BLKBACK_MAX_INFLIGHT; i++)
+		blk_tables[i] = blk_table_mem[i];
+	blk_map = rt_has_word(rt_boot.si->cmd_line, "blk_map");
+	if (blk_map)
+		rt_printf("dom0: blk: the disks reach the frontends' pages through grants mapped for the device\n");
 	while (blk_nr_disks < BLK_MAX_DISKS && blk_item(rt_boot.si->cmd_line, blk_nr_disks, item, sizeof(item))) {
 		struct blk_disk *d = &blk_disks[blk_nr_disks];
 
@@ -349,7 +484,9 @@ static void blk_attach_disk(struct blk_disk *d, struct dom0_domain *dd)
 	}
 	if (blk_write_nodes(dd->info.domid, d->devid) ||
 	    blkback_xb_start(&d->vbd, dd->info.domid, d->devid, d->vb.capacity,
-			     (d->vb.read_only ? BLKBACK_XB_READ_ONLY : 0) | (d->fua ? BLKBACK_XB_FUA : 0), &blk_xs_ops, d)) {
+			     (d->vb.read_only ? BLKBACK_XB_READ_ONLY : 0) | (d->fua ? BLKBACK_XB_FUA : 0) |
+				     (blk_discard_ok(d) ? BLKBACK_XB_DISCARD : 0),
+			     &blk_xs_ops, d)) {
 		rt_printf("dom0: blk: cannot write d%u's vbd nodes\n", dd->info.domid);
 		return;
 	}

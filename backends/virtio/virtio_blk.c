@@ -13,7 +13,8 @@ int vblk_open(struct vblk *b, bool with_irq)
 int vblk_open_nth(struct vblk *b, bool with_irq, unsigned int nth)
 {
 	uint64_t wanted = (1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_BLK_F_FLUSH) | (1ULL << VIRTIO_BLK_F_RO) |
-			  (1ULL << VIRTIO_BLK_F_SEG_MAX);
+			  (1ULL << VIRTIO_BLK_F_SEG_MAX) | (1ULL << VIRTIO_BLK_F_SIZE_MAX) |
+			  (1ULL << VIRTIO_RING_F_INDIRECT_DESC) | (1ULL << VIRTIO_BLK_F_DISCARD);
 	uint64_t ba;
 	int bdf = virtio_pci_find_nth(VIRTIO_PCI_VENDOR, VIRTIO_PCI_MODERN_BASE + VIRTIO_ID_BLOCK, nth);
 
@@ -36,33 +37,35 @@ int vblk_open_nth(struct vblk *b, bool with_irq, unsigned int nth)
 	b->capacity = virtio_pci_cfg_read(&b->pci, 0, 8);
 	b->seg_max = (b->pci.features & (1ULL << VIRTIO_BLK_F_SEG_MAX)) ? (uint32_t)virtio_pci_cfg_read(&b->pci, 12, 4)
 									 : 1;
-	if (b->seg_max == 0 || b->seg_max > VBLK_MAX_PAGES)
-		b->seg_max = VBLK_MAX_PAGES;
+	if (b->seg_max == 0 || b->seg_max > VBLK_MAX_SEGS)
+		b->seg_max = VBLK_MAX_SEGS;
+	if (b->pci.features & (1ULL << VIRTIO_BLK_F_SIZE_MAX)) {
+		b->size_max = (uint32_t)virtio_pci_cfg_read(&b->pci, 8, 4);
+		/* Every segment we give is up to a page: a device that takes less would need pages split. */
+		if (b->size_max < 4096)
+			return -6;
+	}
+	b->indirect = b->pci.features & (1ULL << VIRTIO_RING_F_INDIRECT_DESC);
+	if (b->pci.features & (1ULL << VIRTIO_BLK_F_DISCARD)) {
+		b->max_discard_sectors = (uint32_t)virtio_pci_cfg_read(&b->pci, 36, 4);
+		b->discard_align = (uint32_t)virtio_pci_cfg_read(&b->pci, 44, 4);
+		b->discard = b->max_discard_sectors > 0;
+	}
 	b->read_only = b->pci.features & (1ULL << VIRTIO_BLK_F_RO);
 	b->flush = b->pci.features & (1ULL << VIRTIO_BLK_F_FLUSH);
 	virtio_pci_driver_ok(&b->pci);
 	return 0;
 }
 
-/* Posts one request of n segments (header, data, status) and waits for it. */
-static int vblk_do(struct vblk *b, uint32_t type, uint64_t sector, void *const *pages, unsigned int n,
-		   uint32_t last_len)
+/* Posts one request (header, data, status in segs) and waits for it: 0 if the device answered OK. */
+static int vblk_sync(struct vblk *b, const struct virtq_seg *segs, unsigned int n)
 {
-	struct virtq_seg segs[VBLK_MAX_PAGES + 2];
 	void *cookie;
 	uint32_t len;
 	int r;
 
-	b->hdr->type = type;
-	b->hdr->reserved = 0;
-	b->hdr->sector = sector;
 	*b->status = 0xff;		/* a value the device never writes: proves it answered */
-	segs[0] = (struct virtq_seg){ vio_bus_addr(b->hdr), sizeof(*b->hdr), false };
-	for (unsigned int i = 0; i < n; i++)
-		segs[1 + i] = (struct virtq_seg){ vio_bus_addr(pages[i]), i + 1 < n ? 4096 : last_len,
-						  type == VIRTIO_BLK_T_IN };
-	segs[1 + n] = (struct virtq_seg){ vio_bus_addr(b->status), 1, true };
-	if (virtq_add(&b->q, segs, n + 2, b) < 0)
+	if (virtq_add(&b->q, segs, n, b) < 0)
 		return -1;
 	virtio_pci_notify(&b->pci, 0);
 	while ((r = virtq_get(&b->q, &cookie, &len)) == 0) {
@@ -79,6 +82,23 @@ static int vblk_do(struct vblk *b, uint32_t type, uint64_t sector, void *const *
 	return *(volatile uint8_t *)b->status == VIRTIO_BLK_S_OK ? 0 : -1;
 }
 
+/* Posts one request of n pages (header, data, status) and waits for it. */
+static int vblk_do(struct vblk *b, uint32_t type, uint64_t sector, void *const *pages, unsigned int n,
+		   uint32_t last_len)
+{
+	struct virtq_seg segs[VBLK_MAX_PAGES + 2];
+
+	b->hdr->type = type;
+	b->hdr->reserved = 0;
+	b->hdr->sector = sector;
+	segs[0] = (struct virtq_seg){ vio_bus_addr(b->hdr), sizeof(*b->hdr), false };
+	for (unsigned int i = 0; i < n; i++)
+		segs[1 + i] = (struct virtq_seg){ vio_bus_addr(pages[i]), i + 1 < n ? 4096 : last_len,
+						  type == VIRTIO_BLK_T_IN };
+	segs[1 + n] = (struct virtq_seg){ vio_bus_addr(b->status), 1, true };
+	return vblk_sync(b, segs, n + 2);
+}
+
 /* nr_sectors from sector on, through pages (full but for the last); split as seg_max requires. */
 static int vblk_rw(struct vblk *b, uint32_t type, uint64_t sector, void *const *pages, uint64_t nr_sectors)
 {
@@ -87,7 +107,7 @@ static int vblk_rw(struct vblk *b, uint32_t type, uint64_t sector, void *const *
 	if (type == VIRTIO_BLK_T_OUT && b->read_only)
 		return -1;
 	while (nr_sectors) {
-		uint64_t max = (uint64_t)b->seg_max * SECTORS_PER_PAGE;
+		uint64_t max = (uint64_t)(b->seg_max < VBLK_MAX_PAGES ? b->seg_max : VBLK_MAX_PAGES) * SECTORS_PER_PAGE;
 		uint32_t s = (uint32_t)(nr_sectors < max ? nr_sectors : max);
 		unsigned int n = (s + SECTORS_PER_PAGE - 1) / SECTORS_PER_PAGE;
 		uint32_t last = (s - (n - 1) * SECTORS_PER_PAGE) * VBLK_SECTOR;
@@ -126,7 +146,36 @@ int vblk_flush(struct vblk *b)
 	return vblk_do(b, VIRTIO_BLK_T_FLUSH, 0, NULL, 0, 0);
 }
 
-void vblk_req_init(struct vblk_req *reqs, unsigned int n, void *dma_page)
+int vblk_discard(struct vblk *b, uint64_t sector, uint64_t nr_sectors)
+{
+	/* The range goes in the header's page, after the header and status (64 bytes on: its own 16). */
+	struct virtio_blk_discard *range = (struct virtio_blk_discard *)((uint8_t *)b->hdr + 64);
+	uint64_t max = b->max_discard_sectors;
+
+	if (!b->discard || b->read_only || !nr_sectors || sector > b->capacity || nr_sectors > b->capacity - sector)
+		return -1;
+	/* Each request but the last ends where the next may start: on the device's alignment. */
+	if (b->discard_align > 1 && max > b->discard_align)
+		max -= max % b->discard_align;
+	while (nr_sectors) {
+		uint32_t n = (uint32_t)(nr_sectors < max ? nr_sectors : max);
+		struct virtq_seg segs[3] = { { vio_bus_addr(b->hdr), sizeof(*b->hdr), false },
+					     { vio_bus_addr(range), sizeof(*range), false },
+					     { vio_bus_addr(b->status), 1, true } };
+
+		b->hdr->type = VIRTIO_BLK_T_DISCARD;
+		b->hdr->reserved = 0;
+		b->hdr->sector = 0;	/* unused for a discard: the range says where */
+		*range = (struct virtio_blk_discard){ .sector = sector, .num_sectors = n, .flags = 0 };
+		if (vblk_sync(b, segs, 3))
+			return -1;
+		sector += n;
+		nr_sectors -= n;
+	}
+	return 0;
+}
+
+void vblk_req_init(struct vblk_req *reqs, unsigned int n, void *dma_page, void *const *tables)
 {
 	uint8_t *p = dma_page;
 
@@ -134,25 +183,35 @@ void vblk_req_init(struct vblk_req *reqs, unsigned int n, void *dma_page)
 	for (unsigned int i = 0; i < n && i < VBLK_REQS_PER_PAGE; i++) {
 		reqs[i].hdr = (struct virtio_blk_req_hdr *)(p + i * 32);
 		reqs[i].status = p + i * 32 + sizeof(struct virtio_blk_req_hdr);
+		reqs[i].table = tables ? tables[i] : NULL;
 	}
+}
+
+/* The request's shape against what the device said it takes (seg_max, size_max), the disk's size and mode. */
+static bool vblk_fits(const struct vblk *b, bool write, uint64_t sector, const struct virtq_seg *data, unsigned int n)
+{
+	uint64_t bytes = 0;
+
+	if (n == 0 || n > b->seg_max || n > VBLK_MAX_SEGS || (write && b->read_only))
+		return false;
+	for (unsigned int i = 0; i < n; i++) {
+		if (data[i].device_writes == write || data[i].len % VBLK_SECTOR || data[i].len == 0 ||
+		    (b->size_max && data[i].len > b->size_max))
+			return false;
+		bytes += data[i].len;
+	}
+	return sector <= b->capacity && bytes / VBLK_SECTOR <= b->capacity - sector;
 }
 
 int vblk_start(struct vblk *b, struct vblk_req *r, bool write, uint64_t sector, const struct virtq_seg *data,
 	       unsigned int n)
 {
-	struct virtq_seg segs[VBLK_MAX_PAGES + 2];
-	uint64_t bytes = 0;
+	struct virtq_seg segs[VBLK_MAX_SEGS + 2];
+	bool indirect = b->indirect && r->table;
 
-	if (n == 0 || n > b->seg_max || n > VBLK_MAX_PAGES || (write && b->read_only))
+	if (!vblk_fits(b, write, sector, data, n) || (!indirect && n + 2 > b->q.size))
 		return -1;
-	for (unsigned int i = 0; i < n; i++) {
-		if (data[i].device_writes == write || data[i].len % VBLK_SECTOR)
-			return -1;
-		bytes += data[i].len;
-	}
-	if (sector > b->capacity || bytes / VBLK_SECTOR > b->capacity - sector)
-		return -1;
-	if (b->q.num_free < n + 2)
+	if (b->q.num_free < (indirect ? 1 : n + 2))
 		return 1;
 	r->hdr->type = write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN;
 	r->hdr->reserved = 0;
@@ -162,7 +221,9 @@ int vblk_start(struct vblk *b, struct vblk_req *r, bool write, uint64_t sector, 
 	for (unsigned int i = 0; i < n; i++)
 		segs[1 + i] = data[i];
 	segs[1 + n] = (struct virtq_seg){ vio_bus_addr(r->status), 1, true };
-	return virtq_add(&b->q, segs, n + 2, r) < 0 ? -1 : 0;
+	if (!indirect)
+		return virtq_add(&b->q, segs, n + 2, r) < 0 ? -1 : 0;
+	return virtq_add_indirect(&b->q, segs, n + 2, r, r->table, vio_bus_addr((const void *)r->table)) < 0 ? -1 : 0;
 }
 
 void vblk_kick(struct vblk *b)

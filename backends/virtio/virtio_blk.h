@@ -12,17 +12,21 @@
 #define VIRTIO_BLK_F_RO		5
 #define VIRTIO_BLK_F_BLK_SIZE	6
 #define VIRTIO_BLK_F_FLUSH	9
+#define VIRTIO_BLK_F_DISCARD	13
 
 #define VIRTIO_BLK_T_IN		0
 #define VIRTIO_BLK_T_OUT	1
 #define VIRTIO_BLK_T_FLUSH	4
+#define VIRTIO_BLK_T_DISCARD	11
 
 #define VIRTIO_BLK_S_OK		0
 #define VIRTIO_BLK_S_IOERR	1
 #define VIRTIO_BLK_S_UNSUPP	2
 
 #define VBLK_SECTOR		512
-#define VBLK_MAX_PAGES		32	/* one request moves at most 128 KiB */
+#define VBLK_MAX_PAGES		32	/* one synchronous request moves at most 128 KiB */
+/* Data segments of one asynchronous request: with its header and status, one indirect table (one page). */
+#define VBLK_MAX_SEGS		(VIRTQ_INDIRECT_MAX - 2)
 
 struct virtio_blk_req_hdr {
 	uint32_t type;
@@ -31,12 +35,24 @@ struct virtio_blk_req_hdr {
 };
 _Static_assert(sizeof(struct virtio_blk_req_hdr) == 16, "virtio-blk request header");
 
+/* A discard's one data segment (virtio 1.1, 5.2.6: struct virtio_blk_discard_write_zeroes). */
+struct virtio_blk_discard {
+	uint64_t sector;
+	uint32_t num_sectors;
+	uint32_t flags;
+};
+_Static_assert(sizeof(struct virtio_blk_discard) == 16, "virtio-blk discard segment");
+
 struct vblk {
 	struct virtio_pci pci;
 	struct virtq q;
 	uint64_t capacity;		/* in 512-byte sectors */
-	uint32_t seg_max;		/* data segments per request the device takes */
+	uint32_t seg_max;		/* data segments per request the device takes (<= VBLK_MAX_SEGS) */
+	uint32_t size_max;		/* bytes per segment the device takes; 0: no limit said */
 	bool read_only, flush;
+	bool indirect;			/* VIRTIO_RING_F_INDIRECT_DESC: a request takes one ring descriptor */
+	bool discard;			/* VIRTIO_BLK_F_DISCARD, with a max_discard_sectors above 0 */
+	uint32_t max_discard_sectors, discard_align;	/* per request; where ranges should start (sectors) */
 	bool irq;			/* completions are signalled by MSI-X (else polled) */
 	struct virtio_blk_req_hdr *hdr;	/* one request at a time: its header and status live here */
 	uint8_t *status;
@@ -45,7 +61,8 @@ struct vblk {
 
 /*
  * Finds the first virtio-blk device, negotiates VIRTIO_F_VERSION_1 (and
- * FLUSH, RO, SEG_MAX where offered), sets up queue 0 with MSI-X entry 0
+ * FLUSH, RO, SEG_MAX, SIZE_MAX, INDIRECT_DESC, DISCARD where offered; a device
+ * whose size_max is below a page is refused: we never split one), sets up queue 0 with MSI-X entry 0
  * when with_irq. 0, or a negative code saying which step failed.
  */
 int vblk_open(struct vblk *b, bool with_irq);
@@ -64,11 +81,20 @@ int vblk_sectors(struct vblk *b, bool write, uint64_t sector, void *const *pages
 		 uint32_t nr_sectors);
 /* Everything acknowledged before it is on stable storage when it returns 0 (VIRTIO_BLK_T_FLUSH). */
 int vblk_flush(struct vblk *b);
+/*
+ * Tells the device nr_sectors from sector on are unused (VIRTIO_BLK_T_DISCARD,
+ * one request per max_discard_sectors). 0, or -1 (no discard, read-only,
+ * bad range, a device error: what was discarded before it stays so).
+ */
+int vblk_discard(struct vblk *b, uint64_t sector, uint64_t nr_sectors);
 
 /*
  * Asynchronous requests, several on the queue at once, ending in any
  * order. Each has its header and status byte in DMA memory (vblk_req_init
- * lays out up to VBLK_REQS_PER_PAGE of them in one DMA page). The
+ * lays out up to VBLK_REQS_PER_PAGE of them in one DMA page) and, on a
+ * device with indirect descriptors, a DMA page of its own for its
+ * descriptor table, preallocated by the caller: the device only ever
+ * reads dom0's memory for a request's layout, never a guest's. The
  * synchronous calls above must not be used while any is on the queue.
  */
 #define VBLK_REQS_PER_PAGE	(4096 / 32)
@@ -76,18 +102,26 @@ int vblk_flush(struct vblk *b);
 struct vblk_req {
 	struct virtio_blk_req_hdr *hdr;
 	uint8_t *status;
+	volatile struct virtq_desc *table;	/* VIRTQ_INDIRECT_MAX entries, or NULL: direct descriptors */
 	void *cookie;			/* the caller's */
 };
 
-/* Gives n requests (n <= VBLK_REQS_PER_PAGE) their header and status in the DMA page. */
-void vblk_req_init(struct vblk_req *reqs, unsigned int n, void *dma_page);
+/*
+ * Gives n requests (n <= VBLK_REQS_PER_PAGE) their header and status in
+ * the DMA page, and request i the DMA page tables[i] for its indirect
+ * table (tables may be NULL: every request then uses n + 2 descriptors
+ * of the ring).
+ */
+void vblk_req_init(struct vblk_req *reqs, unsigned int n, void *dma_page, void *const *tables);
 
 /*
  * Puts a read or write of the data segments (whole sectors in all,
  * device_writes set for a read by the caller) at sector on the queue; the
- * device sees it at the next vblk_kick. 0 queued, 1 no room on the queue
- * now (retry after a request ended), -1 refused (range, read-only, more
- * segments than the device takes).
+ * device sees it at the next vblk_kick: as one ring descriptor pointing at
+ * the request's table when the device took indirect descriptors, else as
+ * a chain of n + 2. 0 queued, 1 no room on the queue now (retry after a
+ * request ended), -1 refused (range, read-only, more segments than the
+ * device takes or one larger than its size_max).
  */
 int vblk_start(struct vblk *b, struct vblk_req *r, bool write, uint64_t sector, const struct virtq_seg *data,
 	       unsigned int n);

@@ -39,21 +39,10 @@ static bool segs_ordered(const struct virtq_seg *segs, unsigned int n)
 	return true;
 }
 
-int virtq_add(struct virtq *q, const struct virtq_seg *segs, unsigned int n, void *cookie)
+/* Makes the chain at head, n descriptors of the ring long, visible to the device under cookie. */
+static int publish(struct virtq *q, uint16_t head, uint16_t last, unsigned int n, void *cookie)
 {
-	uint16_t head = q->free_head, d = head;
-
-	if (!n || !cookie || n > q->num_free || !segs_ordered(segs, n))
-		return -1;
-	for (unsigned int i = 0; i < n; i++) {
-		q->desc[d].addr = segs[i].addr;
-		q->desc[d].len = segs[i].len;
-		q->desc[d].flags = (uint16_t)((segs[i].device_writes ? VIRTQ_DESC_F_WRITE : 0) |
-					      (i + 1 < n ? VIRTQ_DESC_F_NEXT : 0));
-		if (i + 1 < n)
-			d = q->desc[d].next;
-	}
-	q->free_head = q->desc[d].next;
+	q->free_head = q->desc[last].next;
 	q->num_free = (uint16_t)(q->num_free - n);
 	q->cookie[head] = cookie;
 	q->chain_len[head] = (uint16_t)n;
@@ -65,6 +54,48 @@ int virtq_add(struct virtq *q, const struct virtq_seg *segs, unsigned int n, voi
 	/* The index before the notification the caller writes next (a store-store order x86 keeps; the fence says so). */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	return head;
+}
+
+/* Writes segs from descriptor d on: along the free list in the ring, in order in a table; returns the last one. */
+static uint16_t fill(volatile struct virtq_desc *desc, uint16_t d, const struct virtq_seg *segs, unsigned int n,
+		     bool table)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		desc[d].addr = segs[i].addr;
+		desc[d].len = segs[i].len;
+		desc[d].flags = (uint16_t)((segs[i].device_writes ? VIRTQ_DESC_F_WRITE : 0) |
+					   (i + 1 < n ? VIRTQ_DESC_F_NEXT : 0));
+		if (table)
+			desc[d].next = (uint16_t)(i + 1 < n ? i + 1 : 0);	/* a table is its own list, in order */
+		if (i + 1 < n)
+			d = desc[d].next;
+	}
+	return d;
+}
+
+int virtq_add(struct virtq *q, const struct virtq_seg *segs, unsigned int n, void *cookie)
+{
+	uint16_t head = q->free_head;
+
+	if (!n || !cookie || n > q->num_free || !segs_ordered(segs, n))
+		return -1;
+	return publish(q, head, fill(q->desc, head, segs, n, false), n, cookie);
+}
+
+int virtq_add_indirect(struct virtq *q, const struct virtq_seg *segs, unsigned int n, void *cookie,
+		       volatile struct virtq_desc *table, uint64_t table_bus)
+{
+	uint16_t head = q->free_head;
+
+	if (!n || !cookie || !q->num_free || n > VIRTQ_INDIRECT_MAX || n > q->size || (table_bus & 4095) ||
+	    !segs_ordered(segs, n))
+		return -1;
+	fill(table, 0, segs, n, true);
+	/* One ring entry: the device reads the whole table through it (neither NEXT nor WRITE may go with INDIRECT). */
+	q->desc[head].addr = table_bus;
+	q->desc[head].len = (uint32_t)(n * sizeof(struct virtq_desc));
+	q->desc[head].flags = VIRTQ_DESC_F_INDIRECT;
+	return publish(q, head, head, 1, cookie);
 }
 
 /* Returns the chain of head to the free list; its last descriptor links to the old free head. */

@@ -11,6 +11,10 @@
 
 #define VIRTQ_DESC_F_NEXT	1
 #define VIRTQ_DESC_F_WRITE	2
+#define VIRTQ_DESC_F_INDIRECT	4
+
+#define VIRTIO_RING_F_INDIRECT_DESC	28	/* the device follows a descriptor into a table of its own */
+#define VIRTQ_INDIRECT_MAX	256	/* entries of an indirect table that fills one 4 KiB page */
 
 /* The rings as the device sees them (little-endian, as x86 is). */
 struct virtq_desc {
@@ -77,6 +81,18 @@ int virtq_init(struct virtq *q, uint16_t size, void *desc, void *avail, void *us
  * notifies it.
  */
 int virtq_add(struct virtq *q, const struct virtq_seg *segs, unsigned int n, void *cookie);
+
+/*
+ * The same request as one descriptor of the ring (VIRTQ_DESC_F_INDIRECT)
+ * pointing at table, the caller's page of DMA memory at bus address
+ * table_bus (VIRTQ_INDIRECT_MAX entries), which is filled with segs; it
+ * must stay untouched until the request is taken back. Only for a device
+ * that accepted VIRTIO_RING_F_INDIRECT_DESC. Returns the head, or -1 as
+ * virtq_add does, or if n exceeds the table or the queue size (virtio 1.0,
+ * 2.4.5.3.1), or the table is not page-aligned.
+ */
+int virtq_add_indirect(struct virtq *q, const struct virtq_seg *segs, unsigned int n, void *cookie,
+		       volatile struct virtq_desc *table, uint64_t table_bus);
 
 /*
  * Takes one completed request: 1 with *cookie and *len (bytes the device

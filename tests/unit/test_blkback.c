@@ -7,7 +7,7 @@
 
 #define NR_GRANTS	16
 #define INDIRECT_GREF	15		/* the grant holding indirect requests' segment lists */
-#define DISK_SECTORS	256
+#define DISK_SECTORS	2048		/* 1 MiB: two requests of BLKBACK_MAX_SEGS full pages */
 
 static uint8_t ring_page[4096] __attribute__((aligned(4096)));
 static uint8_t grant_pages[NR_GRANTS][4096];
@@ -49,6 +49,7 @@ static uint64_t fail_sector;		/* a request starting here ends with a disk error 
 static unsigned int lie_at_start;	/* the frontend moves req_prod 5000 ahead at this start (1 = the first) */
 static char events[256];
 static bool scribble;
+static bool maps;			/* map_ops attached: the disk moves data to and from the grants */
 static uint8_t io_pages[BLKBACK_MAX_INFLIGHT * BLKBACK_MAX_SEGS][4096] __attribute__((aligned(4096)));
 static void *io_page_ptrs[BLKBACK_MAX_INFLIGHT * BLKBACK_MAX_SEGS];
 
@@ -67,6 +68,11 @@ static int t_start(void *ctx, struct blkback_io *io, bool write)
 	ck_assert_uint_le(io->sector + io->sectors, DISK_SECTORS);	/* never past the end */
 	for (unsigned int i = 0; i < io->nr_segs; i++)	/* the data at the frontend's offset in our page */
 		ck_assert_uint_eq((uintptr_t)io->pages[i] & 4095, 0);
+	if (maps) {
+		for (unsigned int i = 0; i < io->nr_segs; i++)
+			if (io->seg[i].gref >= NR_GRANTS)
+				return -1;	/* the map fails: dom0 answers the request with an error */
+	}
 	if (npending == room)
 		return 1;
 	if (lie_at_start && --lie_at_start == 0)
@@ -102,10 +108,12 @@ static struct blkback_io *t_wait(void *ctx)
 		const struct blkif_request_segment *sg = &io->seg[i];
 		size_t off = (size_t)sg->first_sect * 512, len = (size_t)(sg->last_sect - sg->first_sect + 1) * 512;
 
+		uint8_t *buf = maps ? grant_pages[sg->gref] : (uint8_t *)io->pages[i];
+
 		if (write)
-			memcpy(&disk[pos], (uint8_t *)io->pages[i] + off, len);
+			memcpy(&disk[pos], buf + off, len);
 		else
-			memcpy((uint8_t *)io->pages[i] + off, &disk[pos], len);
+			memcpy(buf + off, &disk[pos], len);
 		pos += len;
 	}
 	writes += write;
@@ -123,19 +131,36 @@ static int t_flush(void *ctx)
 	return 0;
 }
 
-static const struct blkback_ops ops = { t_grant_copy, t_start, t_wait, t_flush };
+static unsigned int discards;
+
+/* The disk's discard: the range reads as zeroes afterwards (a hole), with nothing else on the disk. */
+static int t_discard(void *ctx, uint64_t sector, uint64_t nr)
+{
+	(void)ctx;
+	ck_assert_uint_eq(npending, 0);
+	ck_assert_uint_le(sector + nr, DISK_SECTORS);
+	memset(&disk[sector * 512], 0, nr * 512);
+	discards++;
+	event('D');
+	return 0;
+}
+
+static const struct blkback_ops ops = { t_grant_copy, t_start, t_wait, t_flush, t_discard, false };
+/* The disk reaching the frontend's pages itself (dom0 maps the grants for the device): the core copies no data. */
+static const struct blkback_ops map_ops = { t_grant_copy, t_start, t_wait, t_flush, t_discard, true };
 
 static void setup(bool read_only)
 {
 	memset(ring_page, 0, sizeof(ring_page));
 	memset(disk, 0, sizeof(disk));
 	memset(events, 0, sizeof(events));
-	flushes = writes = npending = max_pending = copy_calls = 0;
+	flushes = writes = npending = max_pending = copy_calls = discards = 0;
 	room = BLKBACK_MAX_INFLIGHT;
 	lifo = false;
 	fail_sector = UINT64_MAX;
 	lie_at_start = 0;
 	scribble = false;
+	maps = false;
 	for (unsigned int i = 0; i < BLKBACK_MAX_INFLIGHT * BLKBACK_MAX_SEGS; i++)
 		io_page_ptrs[i] = io_pages[i];
 	pvabi_sring_init((struct pvabi_sring_hdr *)ring_page);
@@ -657,6 +682,193 @@ START_TEST(test_indirect_bad)
 }
 END_TEST
 
+/* A full-size indirect write of BLKBACK_MAX_SEGS pages at sector: data grant (i + shift) % 10, list in list_gref. */
+static struct blkif_request indirect_full(uint64_t id, uint64_t sector, unsigned int shift, uint32_t list_gref)
+{
+	struct blkif_request r;
+	struct blkif_request_indirect *ind = (struct blkif_request_indirect *)&r;
+	struct blkif_request_segment *list = (struct blkif_request_segment *)grant_pages[list_gref];
+
+	memset(&r, 0, sizeof(r));
+	ind->operation = BLKIF_OP_INDIRECT;
+	ind->indirect_op = BLKIF_OP_WRITE;
+	ind->nr_segments = BLKBACK_MAX_SEGS;
+	ind->id = id;
+	ind->sector_number = sector;
+	ind->indirect_grefs[0] = list_gref;
+	for (unsigned int i = 0; i < BLKBACK_MAX_SEGS; i++)
+		list[i] = (struct blkif_request_segment){ .gref = (i + shift) % 10, .first_sect = 0, .last_sect = 7 };
+	return r;
+}
+
+/*
+ * Requests of the largest size offered, on the disk together and ending
+ * in reverse order, with a bad one between them (its last segment past
+ * its page): the bad one is an error and writes nothing, the others carry
+ * every page where it belongs.
+ */
+START_TEST(test_indirect_max_batch)
+{
+	struct blkif_request a = indirect_full(1, 0, 0, 11), bad = indirect_full(2, 512, 5, 12),
+			     c = indirect_full(3, 1024, 3, 13);
+	bool notify;
+
+	setup(false);
+	lifo = true;
+	for (unsigned int g = 0; g < 10; g++)
+		memset(grant_pages[g], 0x40 + (int)g, 4096);
+	((struct blkif_request_segment *)grant_pages[12])[BLKBACK_MAX_SEGS - 1].last_sect = 8;
+	post(&a);
+	post(&bad);
+	post(&c);
+	ck_assert_int_eq(blkback_serve(&bb, &notify), 3);
+	/* The bad one at once, then the good ones as the disk ends them (the last first). */
+	ck_assert_int_eq(answer_op(2, BLKIF_OP_WRITE), BLKIF_RSP_ERROR);
+	ck_assert_int_eq(answer_op(3, BLKIF_OP_WRITE), BLKIF_RSP_OKAY);
+	ck_assert_int_eq(answer_op(1, BLKIF_OP_WRITE), BLKIF_RSP_OKAY);
+	ck_assert_uint_eq(max_pending, 2);		/* both good ones on the disk at once */
+	ck_assert_uint_eq(writes, 2);
+	for (unsigned int i = 0; i < BLKBACK_MAX_SEGS; i++) {
+		for (unsigned int k = 0; k < 4096; k += 511) {
+			ck_assert_int_eq(disk[i * 4096 + k], 0x40 + (int)(i % 10));
+			ck_assert_int_eq(disk[(1024 + 8 * i) * 512 + k], 0x40 + (int)((i + 3) % 10));
+		}
+	}
+	ck_assert_uint_eq(bb.stats.indirect, 3);
+	ck_assert_uint_eq(bb.stats.error, 1);
+}
+END_TEST
+
+static struct blkif_request discard_req(uint64_t id, uint64_t sector, uint64_t nr, uint8_t flag)
+{
+	struct blkif_request r;
+	struct blkif_request_discard *d = (struct blkif_request_discard *)&r;
+
+	memset(&r, 0, sizeof(r));
+	d->operation = BLKIF_OP_DISCARD;
+	d->flag = flag;
+	d->id = id;
+	d->sector_number = sector;
+	d->nr_sectors = nr;
+	return r;
+}
+
+/* A discard after a write to the same place: the write has ended before it, so the range ends up a hole. */
+START_TEST(test_discard)
+{
+	struct blkif_request w = rw(BLKIF_OP_WRITE, 1, 8, 2), d = discard_req(2, 8, 8, 0);
+	bool notify;
+
+	setup(false);
+	blkback_offer_discard(&bb, BLKBACK_DISCARD_SECTORS);
+	memset(disk, 0xaa, sizeof(disk));
+	memset(grant_pages[0], 0x11, 4096);
+	memset(grant_pages[1], 0x22, 4096);
+	post(&w);
+	post(&d);
+	ck_assert_int_eq(blkback_serve(&bb, &notify), 2);
+	ck_assert_int_eq(answer_op(1, BLKIF_OP_WRITE), BLKIF_RSP_OKAY);
+	ck_assert_int_eq(answer_op(2, BLKIF_OP_DISCARD), BLKIF_RSP_OKAY);
+	ck_assert_str_eq(events, "wWD");
+	ck_assert_int_eq(disk[8 * 512], 0);		/* the first page: discarded after it was written */
+	ck_assert_int_eq(disk[16 * 512 - 1], 0);
+	ck_assert_int_eq(disk[16 * 512], 0x22);		/* the second page: written, not discarded */
+	ck_assert_int_eq(disk[8 * 512 - 1], (uint8_t)0xaa);
+	ck_assert_uint_eq(bb.stats.discards, 1);
+}
+END_TEST
+
+/* Hostile discards: each answered (an error, or EOPNOTSUPP for what is not offered), none reaching the disk. */
+START_TEST(test_discard_bad)
+{
+	static uint8_t before[sizeof(disk)];
+	struct blkif_request r;
+	struct blkif_request w = rw(BLKIF_OP_WRITE, 20, 0, 1);
+
+	setup(false);
+	blkback_offer_discard(&bb, BLKBACK_DISCARD_SECTORS);
+	memset(disk, 0xaa, sizeof(disk));
+	memcpy(before, disk, sizeof(disk));
+	r = discard_req(1, DISK_SECTORS - 8, 16, 0);
+	ck_assert_int_eq(one(&r), BLKIF_RSP_ERROR);		/* past the end */
+	r = discard_req(2, UINT64_MAX - 7, 8, 0);
+	ck_assert_int_eq(one(&r), BLKIF_RSP_ERROR);		/* a sector that wraps */
+	r = discard_req(3, 8, UINT64_MAX - 7, 0);
+	ck_assert_int_eq(one(&r), BLKIF_RSP_ERROR);		/* a length that wraps */
+	r = discard_req(4, 3, 8, 0);
+	ck_assert_int_eq(one(&r), BLKIF_RSP_ERROR);		/* a start off the granularity */
+	r = discard_req(5, 8, 12, 0);
+	ck_assert_int_eq(one(&r), BLKIF_RSP_ERROR);		/* an end off the granularity */
+	r = discard_req(6, 8, 0, 0);
+	ck_assert_int_eq(one(&r), BLKIF_RSP_ERROR);		/* nothing */
+	r = discard_req(7, 8, 8, BLKIF_DISCARD_SECURE);
+	ck_assert_int_eq(one(&r), BLKIF_RSP_EOPNOTSUPP);	/* secure: not offered */
+	r = discard_req(8, 8, 8, 0x80);
+	ck_assert_int_eq(one(&r), BLKIF_RSP_ERROR);		/* a flag that means nothing */
+	ck_assert_int_eq(memcmp(disk, before, sizeof(disk)), 0);
+	ck_assert_uint_eq(discards, 0);
+	/* The ring still serves: a write, and the last granule of the disk discarded. */
+	memset(grant_pages[0], 0x33, 4096);
+	ck_assert_int_eq(one(&w), BLKIF_RSP_OKAY);
+	r = discard_req(9, DISK_SECTORS - 8, 8, 0);
+	ck_assert_int_eq(one(&r), BLKIF_RSP_OKAY);
+	ck_assert_int_eq(disk[0], 0x33);
+	ck_assert_int_eq(disk[sizeof(disk) - 1], 0);
+	ck_assert_int_eq(disk[sizeof(disk) - 8 * 512 - 1], (uint8_t)0xaa);
+	ck_assert_uint_eq(discards, 1);
+}
+END_TEST
+
+/* Not offered (no offer, a granularity that is not a power of two) or a read-only disk: never reaches the disk. */
+START_TEST(test_discard_not_offered)
+{
+	struct blkif_request r = discard_req(1, 8, 8, 0);
+
+	setup(false);
+	ck_assert_int_eq(one(&r), BLKIF_RSP_EOPNOTSUPP);
+	blkback_offer_discard(&bb, 6);
+	ck_assert_int_eq(one(&r), BLKIF_RSP_EOPNOTSUPP);
+	setup(true);
+	blkback_offer_discard(&bb, BLKBACK_DISCARD_SECTORS);
+	ck_assert_int_eq(one(&r), BLKIF_RSP_ERROR);
+	ck_assert_uint_eq(discards, 0);
+	setup(false);				/* a new attach withdraws the offer */
+	ck_assert_int_eq(one(&r), BLKIF_RSP_EOPNOTSUPP);
+}
+END_TEST
+
+/* With the disk mapping grants: data straight between the frontend's pages and the disk, no copies but the list's. */
+START_TEST(test_disk_maps_grants)
+{
+	struct blkif_request w = rw(BLKIF_OP_WRITE, 1, 16, 3), r = rw(BLKIF_OP_READ, 2, 16, 3), bad, ind;
+	bool notify;
+
+	setup(false);
+	maps = true;
+	ck_assert(blkback_attach(&bb, ring_page, sizeof(ring_page), DISK_SECTORS, false, &map_ops, NULL, NULL));
+	for (unsigned int i = 0; i < 3 * 4096; i++)
+		grant_pages[i / 4096][i % 4096] = (uint8_t)(i * 7 + 1);
+	w.seg[1].first_sect = 2;
+	ck_assert_int_eq(one(&w), BLKIF_RSP_OKAY);
+	ck_assert_int_eq(disk[16 * 512], grant_pages[0][0]);
+	ck_assert_int_eq(disk[(16 + 8) * 512], grant_pages[1][2 * 512]);
+	memset(grant_pages, 0, 3 * 4096);
+	ck_assert_int_eq(one(&r), BLKIF_RSP_OKAY);
+	ck_assert_int_eq(grant_pages[0][100], disk[16 * 512 + 100]);
+	ck_assert_int_eq(grant_pages[2][4095], disk[(16 + 24) * 512 - 1]);
+	ck_assert_uint_eq(copy_calls, 0);		/* no data copied */
+	bad = rw(BLKIF_OP_WRITE, 3, 64, 2);
+	bad.seg[1].gref = 999;				/* a grant that does not map */
+	ck_assert_int_eq(one(&bad), BLKIF_RSP_ERROR);
+	ck_assert_int_eq(disk[64 * 512], 0);		/* nothing of it reached the disk */
+	ind = indirect(BLKIF_OP_READ, 4, 0, BLKBACK_MAX_SEGS);
+	post(&ind);
+	ck_assert_int_eq(blkback_serve(&bb, &notify), 1);
+	ck_assert_int_eq(answer_op(4, BLKIF_OP_READ), BLKIF_RSP_OKAY);
+	ck_assert_uint_eq(copy_calls, 1);		/* the segment list only */
+}
+END_TEST
+
 static Suite *blkback_suite(void)
 {
 	Suite *s = suite_create("blkback");
@@ -677,6 +889,11 @@ static Suite *blkback_suite(void)
 	tcase_add_test(tc, test_indirect);
 	tcase_add_test(tc, test_indirect_copied_once);
 	tcase_add_test(tc, test_indirect_bad);
+	tcase_add_test(tc, test_indirect_max_batch);
+	tcase_add_test(tc, test_discard);
+	tcase_add_test(tc, test_discard_bad);
+	tcase_add_test(tc, test_discard_not_offered);
+	tcase_add_test(tc, test_disk_maps_grants);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -92,8 +92,25 @@ START_TEST(test_backend_nodes)
 	ck_assert_str_eq(node("backend/vbd/5/51712/mode"), "w");
 	ck_assert_str_eq(node("backend/vbd/5/51712/feature-flush-cache"), "1");
 	ck_assert_str_eq(node("backend/vbd/5/51712/feature-barrier"), "1");
-	ck_assert_str_eq(node("backend/vbd/5/51712/feature-max-indirect-segments"), "32");
+	ck_assert_str_eq(node("backend/vbd/5/51712/feature-max-indirect-segments"), "128");
 	ck_assert_str_eq(node("backend/vbd/5/51712/state"), "2");
+	ck_assert_ptr_null(node("backend/vbd/5/51712/feature-discard"));	/* not asked for */
+}
+END_TEST
+
+/* Discard where asked for, with the nodes blkfront reads beside it; never on a read-only disk. */
+START_TEST(test_discard_nodes)
+{
+	nr_nodes = 0;
+	ck_assert_int_eq(blkback_xb_start(&vbd, 5, 51712, 2048, BLKBACK_XB_DISCARD, &ops, NULL), 0);
+	ck_assert_str_eq(node("backend/vbd/5/51712/feature-discard"), "1");
+	ck_assert_str_eq(node("backend/vbd/5/51712/discard-granularity"), "4096");
+	ck_assert_str_eq(node("backend/vbd/5/51712/discard-alignment"), "0");
+	ck_assert_str_eq(node("backend/vbd/5/51712/discard-secure"), "0");
+	nr_nodes = 0;
+	ck_assert_int_eq(blkback_xb_start(&vbd, 5, 51712, 2048, BLKBACK_XB_DISCARD | BLKBACK_XB_READ_ONLY, &ops, NULL),
+			 0);
+	ck_assert_ptr_null(node("backend/vbd/5/51712/feature-discard"));
 }
 END_TEST
 
@@ -196,6 +213,7 @@ static Suite *xb_suite(void)
 	TCase *tc = tcase_create("handshake");
 
 	tcase_add_test(tc, test_backend_nodes);
+	tcase_add_test(tc, test_discard_nodes);
 	tcase_add_test(tc, test_handshake_and_reboot);
 	tcase_add_test(tc, test_bad_frontends);
 	tcase_add_test(tc, test_read_only_disk);

@@ -156,6 +156,118 @@ START_TEST(test_lying_device)
 }
 END_TEST
 
+/* The device side of an indirect request: the ring entry names the table, the table holds want in order. */
+static uint16_t device_take_indirect(const struct virtq_desc *table, uint64_t table_bus, const struct virtq_seg *want,
+				     unsigned int n)
+{
+	uint16_t head, d = 0;
+
+	ck_assert_uint_ne(q.avail->idx, dev_avail_seen);
+	head = q.avail->ring[dev_avail_seen++ % q.size];
+	ck_assert_uint_eq(q.desc[head].flags, VIRTQ_DESC_F_INDIRECT);
+	ck_assert_uint_eq(q.desc[head].addr, table_bus);
+	ck_assert_uint_eq(q.desc[head].len, n * sizeof(struct virtq_desc));
+	for (unsigned int i = 0; i < n; i++) {
+		ck_assert_uint_eq(table[d].addr, want[i].addr);
+		ck_assert_uint_eq(table[d].len, want[i].len);
+		ck_assert_uint_eq(!!(table[d].flags & VIRTQ_DESC_F_WRITE), want[i].device_writes);
+		ck_assert_uint_eq(!!(table[d].flags & VIRTQ_DESC_F_NEXT), i + 1 < n);
+		ck_assert_uint_eq(table[d].flags & VIRTQ_DESC_F_INDIRECT, 0);
+		d = table[d].next;
+	}
+	return head;
+}
+
+static struct virtq_desc tables[2][VIRTQ_INDIRECT_MAX] __attribute__((aligned(4096)));
+
+/* 256 segments (a 1 MiB request with header and status would be 258: the caller keeps to 256) in one ring slot. */
+START_TEST(test_indirect_full_table)
+{
+	static struct virtq_seg segs[VIRTQ_INDIRECT_MAX];
+	void *c = NULL;
+	uint32_t len;
+	int head;
+
+	setup(256);
+	segs[0] = (struct virtq_seg){ 0x1000, 16, false };
+	for (unsigned int i = 1; i < VIRTQ_INDIRECT_MAX; i++)
+		segs[i] = (struct virtq_seg){ 0x100000 + (uint64_t)i * 4096, 4096, true };
+	head = virtq_add_indirect(&q, segs, VIRTQ_INDIRECT_MAX, segs, tables[0], 0x7000);
+	ck_assert_int_ge(head, 0);
+	ck_assert_uint_eq(q.num_free, 255);		/* one ring descriptor, whatever the table holds */
+	ck_assert_int_eq(device_take_indirect(tables[0], 0x7000, segs, VIRTQ_INDIRECT_MAX), head);
+	device_complete((uint32_t)head, 255 * 4096);
+	ck_assert_int_eq(virtq_get(&q, &c, &len), 1);
+	ck_assert_ptr_eq(c, segs);
+	ck_assert_uint_eq(q.num_free, 256);
+	ck_assert_uint_eq(virtq_in_flight(&q), 0);
+}
+END_TEST
+
+/* Indirect and direct requests together, ending out of order: the free list stays whole. */
+START_TEST(test_indirect_mixed_with_direct)
+{
+	struct virtq_seg a[3] = { { 0x1000, 16, false }, { 0x2000, 4096, false }, { 0x3000, 1, true } };
+	struct virtq_seg b[2] = { { 0x4000, 16, false }, { 0x5000, 1, true } };
+	int ha, hb, hc, cookie_a, cookie_b, cookie_c;
+	void *c;
+	uint32_t len;
+
+	setup(4);
+	ha = virtq_add_indirect(&q, a, 3, &cookie_a, tables[0], 0x8000);
+	hb = virtq_add(&q, b, 2, &cookie_b);
+	hc = virtq_add_indirect(&q, b, 2, &cookie_c, tables[1], 0x9000);
+	ck_assert_int_ge(ha, 0);
+	ck_assert_int_ge(hb, 0);
+	ck_assert_int_ge(hc, 0);
+	ck_assert_uint_eq(q.num_free, 0);
+	/* No ring descriptor left: an indirect request needs one too. */
+	ck_assert_int_eq(virtq_add_indirect(&q, b, 2, &cookie_c, tables[1], 0x9000), -1);
+	ck_assert_int_eq(device_take_indirect(tables[0], 0x8000, a, 3), ha);
+	ck_assert_int_eq(device_take(b, 2), hb);
+	ck_assert_int_eq(device_take_indirect(tables[1], 0x9000, b, 2), hc);
+	device_complete((uint32_t)hb, 1);
+	device_complete((uint32_t)hc, 1);
+	device_complete((uint32_t)ha, 1);
+	ck_assert_int_eq(virtq_get(&q, &c, &len), 1);
+	ck_assert_ptr_eq(c, &cookie_b);
+	ck_assert_int_eq(virtq_get(&q, &c, &len), 1);
+	ck_assert_ptr_eq(c, &cookie_c);
+	ck_assert_int_eq(virtq_get(&q, &c, &len), 1);
+	ck_assert_ptr_eq(c, &cookie_a);
+	ck_assert_uint_eq(q.num_free, 4);
+	/* The whole ring again as direct descriptors: the free list was rebuilt correctly. */
+	{
+		struct virtq_seg four[4] = { { 1, 1, false }, { 2, 1, false }, { 3, 1, true }, { 4, 1, true } };
+
+		ck_assert_int_ge(virtq_add(&q, four, 4, &cookie_a), 0);
+		ck_assert_uint_eq(q.num_free, 0);
+	}
+}
+END_TEST
+
+START_TEST(test_indirect_refusals)
+{
+	static struct virtq_seg segs[VIRTQ_INDIRECT_MAX + 1];
+	struct virtq_seg bad_order[2] = { { 0x1000, 1, true }, { 0x2000, 1, false } };
+	int cookie;
+
+	for (unsigned int i = 0; i <= VIRTQ_INDIRECT_MAX; i++)
+		segs[i] = (struct virtq_seg){ 0x1000 * (i + 1), 512, i > 0 };
+	setup(8);
+	ck_assert_int_eq(virtq_add_indirect(&q, segs, 0, &cookie, tables[0], 0x7000), -1);
+	ck_assert_int_eq(virtq_add_indirect(&q, segs, 2, NULL, tables[0], 0x7000), -1);
+	ck_assert_int_eq(virtq_add_indirect(&q, segs, 2, &cookie, tables[0], 0x7008), -1);	/* table across a page */
+	ck_assert_int_eq(virtq_add_indirect(&q, bad_order, 2, &cookie, tables[0], 0x7000), -1);
+	ck_assert_int_eq(virtq_add_indirect(&q, segs, 9, &cookie, tables[0], 0x7000), -1);	/* longer than the queue */
+	setup(256);
+	ck_assert_int_eq(virtq_add_indirect(&q, segs, VIRTQ_INDIRECT_MAX + 1, &cookie, tables[0], 0x7000), -1);
+	ck_assert_uint_eq(q.num_free, 256);
+	ck_assert_uint_eq(virtq_in_flight(&q), 0);
+	ck_assert_uint_eq(q.avail->idx, 0);		/* nothing refused reached the device */
+}
+END_TEST
+
 static Suite *virtqueue_suite(void)
 {
 	Suite *s = suite_create("virtqueue");
@@ -166,6 +278,9 @@ static Suite *virtqueue_suite(void)
 	tcase_add_test(tc, test_refuses_bad_requests);
 	tcase_add_test(tc, test_out_of_order_and_wrap);
 	tcase_add_test(tc, test_lying_device);
+	tcase_add_test(tc, test_indirect_full_table);
+	tcase_add_test(tc, test_indirect_mixed_with_direct);
+	tcase_add_test(tc, test_indirect_refusals);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -178,6 +178,10 @@ static bool connect(void)
 	snprintf(path, sizeof(path), "%s/feature-flush-cache", be_path);
 	tc_check(read_node(path, v, sizeof(v)) && num(v) == !rt_has_word(rt_boot.si->cmd_line, "ro"),
 		 "the backend offers flush on a writable disk only (%s)", v);
+	snprintf(path, sizeof(path), "%s/feature-discard", be_path);
+	tc_check(read_node(path, v, sizeof(v)) == !rt_has_word(rt_boot.si->cmd_line, "ro") &&
+		 (rt_has_word(rt_boot.si->cmd_line, "ro") || num(v) == 1),
+		 "the backend offers discard on a writable disk only");
 	if (!setup_grants() || hyp_event_channel_op(EVTCHNOP_alloc_unbound, RT_PTR(&au)))
 		return false;
 	port = au.port;
@@ -263,14 +267,14 @@ static void hostile(void)
 	r = rw(BLKIF_OP_READ, 0xfffffffffffffff0ULL, 1);
 	tc_expect_eq(request(&r), BLKIF_RSP_ERROR, "a sector number that wraps");
 	r = rw(BLKIF_OP_DISCARD, 0, 0);
-	tc_expect_eq(request(&r), BLKIF_RSP_EOPNOTSUPP, "discard (not offered)");
+	tc_expect_eq(request(&r), BLKIF_RSP_ERROR, "a discard of no sectors");
 	r = rw(77, 0, 0);
 	tc_expect_eq(request(&r), BLKIF_RSP_EOPNOTSUPP, "an unknown operation");
 	r = rw(BLKIF_OP_READ, BLK_IMAGE_BYTES / 512 - 8, 1);
 	tc_expect_eq(request(&r), BLKIF_RSP_OKAY, "and the last page of the disk still reads");
 }
 
-#define NB	11		/* requests in hostile_batch's batch */
+#define NB	14		/* requests in hostile_batch's batch */
 
 /*
  * Good and bad requests posted together, as one batch dom0 puts on its
@@ -284,14 +288,15 @@ static void hostile_batch(void)
 	struct blkif_request b[NB];
 	int16_t want[NB] = { BLKIF_RSP_OKAY, BLKIF_RSP_ERROR, BLKIF_RSP_OKAY, BLKIF_RSP_ERROR, BLKIF_RSP_ERROR,
 			     BLKIF_RSP_OKAY, BLKIF_RSP_ERROR, BLKIF_RSP_OKAY, BLKIF_RSP_ERROR, BLKIF_RSP_ERROR,
-			     BLKIF_RSP_OKAY };
+			     BLKIF_RSP_OKAY, BLKIF_RSP_ERROR, BLKIF_RSP_ERROR, BLKIF_RSP_EOPNOTSUPP };
 	struct blkif_request_segment *list = rt_page_alloc();
 	static const char *const what[NB] = { "a read", "12 segments", "another read", "a write from a grant never given",
 					     "a read past the end", "a barrier with data",
 					     "a barrier with a segment past its page", "a barrier without data",
 					     "a barrier from a grant never given",
 					     "an indirect read whose list page was never granted",
-					     "an indirect read of 2 segments" };
+					     "an indirect read of 2 segments", "a discard past the end",
+					     "a discard off the 4 KiB granularity", "a secure discard" };
 	unsigned int got = 0, answered[NB] = { 0 };
 	uint64_t end = rt_now_ns() + 30000000000ULL;
 
@@ -334,6 +339,16 @@ static void hostile_batch(void)
 		ind->nr_segments = 2;
 		ind->sector_number = 16;
 		ind->indirect_grefs[0] = i == 9 ? 4000 : REF_DATA + NSEG;
+	}
+	/* Discards (feature-discard, 4 KiB granules): none of these may reach the disk (the host checks the file). */
+	for (unsigned int i = 11; i < NB; i++) {
+		struct blkif_request_discard *d = (struct blkif_request_discard *)&b[i];
+
+		b[i] = rw(BLKIF_OP_READ, 0, 0);
+		d->operation = BLKIF_OP_DISCARD;
+		d->flag = i == 13 ? BLKIF_DISCARD_SECURE : 0;
+		d->sector_number = i == 11 ? BLK_IMAGE_BYTES / 512 - 8 : i == 12 ? 3 : 0;
+		d->nr_sectors = i == 11 ? 16 : 8;
 	}
 	for (unsigned int i = 0; i < NB; i++)
 		*(struct blkif_request *)pvabi_front_next_request(&ring) = b[i];

@@ -68,7 +68,8 @@ def qemu_base(mem, smp):
 
 def qemu_disk(path):
     """The disk as tools/qemu-run attaches --disk: modern virtio-blk, host cache writeback, flushes honoured."""
-    return ["-drive", f"file={path},if=none,id=disk0,format=raw,readonly=off,cache=writeback,cache.no-flush=off",
+    return ["-drive", f"file={path},if=none,id=disk0,format=raw,readonly=off,cache=writeback,cache.no-flush=off,"
+                     "discard=unmap",
             "-device", "virtio-blk-pci,drive=disk0,disable-legacy=on,disable-modern=off"]
 
 
