@@ -2,6 +2,7 @@
 /* PV domain teardown: kept frames, page tables and memory given back in resumable steps of bounded work; zombie frames freed. */
 #include <asm/domain.h>
 #include <asm/flush.h>
+#include <asm/hvm.h>
 #include <asm/m2p.h>
 #include <asm/pv.h>
 #include <hv/domain.h>
@@ -200,6 +201,8 @@ int arch_domain_relinquish(struct domain *d)
 	a->teardown_budget = TEARDOWN_BUDGET;
 	switch (a->td_stage) {
 	case TD_KEPT:
+		/* An HVM domain's VMCBs; its RAM and NPT tables are its frames, given up by the walks below. */
+		hvm_domain_relinquish(d);
 		rc = release_kept_frames(d);
 		if (rc)
 			break;

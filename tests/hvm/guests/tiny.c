@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/* The tiny HVM guest: reached long mode through real and protected mode (start.S); checks what CPUID and EFER say, then powers off. */
+#include "hvm_guest.h"
+
+static bool printable(uint32_t w)
+{
+	for (int i = 0; i < 4; i++, w >>= 8)
+		if ((w & 0xff) < 0x20 || (w & 0xff) > 0x7e)
+			return false;
+	return true;
+}
+
+static void check_cpuid(void)
+{
+	uint32_t r[4], vendor[4] = { 0 };
+
+	cpuid(0, r);
+	vendor[0] = r[1];
+	vendor[1] = r[3];
+	vendor[2] = r[2];
+	if (r[0] < 1 || !printable(r[1]) || !printable(r[2]) || !printable(r[3]))
+		fail("cpuid 0: no basic leaves or an unprintable vendor");
+	puts("hvm: cpuid vendor '");
+	puts((const char *)vendor);
+	puts("'\n");
+	cpuid(1, r);
+	if (!(r[2] & (1u << 31)))
+		fail("cpuid 1: the hypervisor bit is clear");
+	if (r[2] & (1u << 5))
+		fail("cpuid 1: VMX offered");
+	if (r[2] & (1u << 26))
+		fail("cpuid 1: XSAVE offered, XCR0 is not switched");
+	if ((r[3] & 0x01000001u) != 0x01000001u)
+		fail("cpuid 1: no FPU or FXSR");
+	if (r[1] >> 24)
+		fail("cpuid 1: vCPU 0's APIC id is not 0");
+	cpuid(0x80000000u, r);
+	if (r[0] < 0x80000001u || r[0] > 0x80000008u)
+		fail("cpuid 0x80000000: extended range outside what Skiff offers");
+	cpuid(0x80000001u, r);
+	if (!(r[3] & (1u << 29)))
+		fail("cpuid 0x80000001: no long mode");
+	if (r[2] & (1u << 2))
+		fail("cpuid 0x80000001: SVM offered to the guest");
+	cpuid(0x8000000au, r);
+	if (r[0] | r[1] | r[2] | r[3])
+		fail("cpuid 0x8000000a: SVM leaf not empty");
+	cpuid(0x40000000u, r);
+	if (r[1] != 0x66696b53u || r[2] != 0x696b5366u || r[3] != 0x6b536666u)
+		fail("cpuid 0x40000000: not the Skiff signature");
+	puts("hvm: cpuid checks passed (hypervisor bit, Skiff leaf, no SVM/VMX/XSAVE, long mode)\n");
+}
+
+static void check_efer(void)
+{
+	bool f;
+	uint64_t efer = rdmsr_safe(0xc0000080u, &f);
+
+	if (f || !(efer & (1u << 10)))
+		fail("EFER: long mode not active, or rdmsr refused");
+	if (efer & (1u << 12))
+		fail("EFER: the host's SVME shows through");
+	puts("hvm: long mode: EFER ");
+	put_hex(efer);
+	puts("\n");
+}
+
+void guest_main(void)
+{
+	puts("hvm: long mode\n");
+	idt_install();
+	check_cpuid();
+	check_efer();
+	puts("hvm: all checks passed\n");
+	guest_exit(0);
+}
