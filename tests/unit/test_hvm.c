@@ -138,8 +138,8 @@ START_TEST(cpuid_filter)
 	ck_assert(r.c & (1u << 31));			/* hypervisor present */
 	ck_assert(!(r.c & (1u << 5)));			/* no VMX */
 	ck_assert(!(r.c & (1u << 26)) && !(r.c & (1u << 27)));	/* no XSAVE/OSXSAVE */
-	ck_assert(!(r.c & (1u << 21)));			/* no x2APIC */
-	ck_assert(!(r.d & (1u << 9)));			/* no APIC yet */
+	ck_assert(r.c & (1u << 21) && r.d & (1u << 9));	/* an APIC, in x2APIC mode */
+	ck_assert(!(r.c & (1u << 24)));			/* no TSC-deadline timer */
 	ck_assert(r.d & (1u << 0) && r.d & (1u << 24) && r.d & (1u << 26));	/* FPU FXSR SSE2 */
 	hvm_cpuid(0x80000001u, 0, 0, host_all, &r);
 	ck_assert(!(r.c & (1u << 2)));			/* no SVM */

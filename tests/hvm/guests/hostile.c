@@ -38,7 +38,7 @@ static void svm_probes(void)
 	static const uint32_t refused[] = {
 		0xc0010117u,	/* VM_HSAVE_PA */
 		0xc0010114u,	/* VM_CR */
-		0x1bu,		/* APIC_BASE: no APIC yet */
+		0x8ffu,		/* an x2APIC register that does not exist */
 		0xc0000103u,	/* TSC_AUX: not offered */
 		0xffffffffu, 0x40000000u, 0xc0011000u, 0x3au,
 	};
@@ -65,6 +65,8 @@ static void svm_probes(void)
 		fail("a non-canonical LSTAR accepted");
 	if (!wrmsr_safe(0x277u, 0x0007040600070402ull))
 		fail("a PAT with reserved type 2 accepted");
+	if (!wrmsr_safe(0x1bu, 0xfee00900ull) || !wrmsr_safe(0x80bu, 1) || !wrmsr_safe(0x802u, 5))
+		fail("leaving x2APIC mode, a non-zero EOI or an APIC id write accepted");
 	for (unsigned int i = 0; i < 300; i++) {
 		uint32_t msr = (uint32_t)next_rand();
 

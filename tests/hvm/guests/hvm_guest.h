@@ -29,6 +29,7 @@ void __attribute__((noreturn)) fail(const char *what);
 extern volatile uint64_t gp_count, ud_count;
 extern volatile uint64_t skip_len;
 void idt_install(void);
+void set_gate(unsigned int vector, void *handler);
 uint64_t rdmsr_safe(uint32_t msr, bool *faulted);
 bool wrmsr_safe(uint32_t msr, uint64_t val);	/* true if it faulted */
 

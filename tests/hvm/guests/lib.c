@@ -48,7 +48,7 @@ struct idt_gate {
 	uint32_t off2, zero;
 } __attribute__((packed));
 
-static struct idt_gate idt[32] __attribute__((aligned(16)));
+static struct idt_gate idt[256] __attribute__((aligned(16)));
 extern char gp_entry[], ud_entry[];
 
 /* Both handlers bump their count and return past the instruction (skip_len bytes long). */
@@ -69,7 +69,7 @@ __asm__(".text\n"
 	"	pop %rax\n"
 	"	iretq\n");
 
-static void set_gate(unsigned int v, void *fn)
+void set_gate(unsigned int v, void *fn)
 {
 	uint64_t a = (uint64_t)fn;
 

@@ -65,12 +65,64 @@ static void check_efer(void)
 	puts("\n");
 }
 
+#define APIC_TIMER_VECTOR	0x40
+#define TICKS			5
+
+volatile uint64_t apic_ticks;
+extern char apic_timer_entry[];
+
+/* The timer's handler: count, EOI (x2APIC: a write of 0 to MSR 0x80b). */
+__asm__(".text\n"
+	"apic_timer_entry:\n"
+	"	push %rax\n	push %rcx\n	push %rdx\n"
+	"	incq apic_ticks(%rip)\n"
+	"	mov $0x80b, %ecx\n	xor %eax, %eax\n	xor %edx, %edx\n	wrmsr\n"
+	"	pop %rdx\n	pop %rcx\n	pop %rax\n"
+	"	iretq\n");
+
+static void must_wrmsr(uint32_t msr, uint64_t val, const char *what)
+{
+	if (wrmsr_safe(msr, val))
+		fail(what);
+}
+
+/* A periodic x2APIC timer of 10 ms; each tick must end a HLT. */
+static void check_apic_timer(void)
+{
+	bool f;
+	uint64_t base = rdmsr_safe(0x1b, &f), count, halts = 0;
+
+	if (f || (base & 0xc00) != 0xc00 || !(base & 0x100))
+		fail("APIC_BASE: not an enabled x2APIC of the boot CPU");
+	if (rdmsr_safe(0x802, &f) != 0 || f)
+		fail("x2APIC id of vCPU 0 is not 0");
+	set_gate(APIC_TIMER_VECTOR, apic_timer_entry);
+	must_wrmsr(0x80f, 0x1ff, "SVR write refused");
+	must_wrmsr(0x83e, 0xb, "divide configuration refused");
+	must_wrmsr(0x832, APIC_TIMER_VECTOR | (1u << 17), "LVT timer refused");
+	must_wrmsr(0x838, 1000000, "initial count refused");	/* 10 ms at the model's 100 MHz */
+	count = rdmsr_safe(0x839, &f);
+	if (f || count == 0 || count > 1000000)
+		fail("the current count does not run down from the initial count");
+	if (!wrmsr_safe(0x832, 0x40 | (2u << 17)))
+		fail("TSC-deadline mode accepted though not offered");
+	while (apic_ticks < TICKS) {
+		__asm__ volatile("sti; hlt; cli" ::: "memory");
+		halts++;
+	}
+	must_wrmsr(0x838, 0, "stopping the timer refused");
+	if (halts > TICKS + 1)
+		fail("HLT returned without a timer interrupt");
+	puts("hvm: APIC timer: 5 interrupts, each ended a HLT\n");
+}
+
 void guest_main(void)
 {
 	puts("hvm: long mode\n");
 	idt_install();
 	check_cpuid();
 	check_efer();
+	check_apic_timer();
 	puts("hvm: all checks passed\n");
 	guest_exit(0);
 }

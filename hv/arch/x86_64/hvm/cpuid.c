@@ -3,25 +3,26 @@
 #include "hvm_cpuid.h"
 
 /*
- * Leaf 1. EDX: FPU VME DE PSE TSC MSR PAE CX8 SEP PGE CMOV PAT PSE36 CLFSH
- * MMX FXSR SSE SSE2. Not APIC, MTRR, MCE/MCA (no model and no MSRs yet),
- * not HTT. ECX: SSE3 PCLMUL SSSE3 CX16 SSE4.1 SSE4.2 MOVBE POPCNT AES
- * RDRAND, and bit 31 (a hypervisor is present). Not VMX/SMX, monitor,
- * x2APIC, TSC-deadline, XSAVE/OSXSAVE (XCR0 is not switched) or AVX.
+ * Leaf 1. EDX: FPU VME DE PSE TSC MSR PAE CX8 APIC SEP PGE CMOV PAT PSE36
+ * CLFSH MMX FXSR SSE SSE2. Not MTRR, MCE/MCA (no MSRs yet), not HTT. ECX:
+ * SSE3 PCLMUL SSSE3 CX16 SSE4.1 SSE4.2 x2APIC (the APIC is only that,
+ * vlapic.c) MOVBE POPCNT AES RDRAND, and bit 31 (a hypervisor is present).
+ * Not VMX/SMX, monitor, TSC-deadline, XSAVE/OSXSAVE (XCR0 is not
+ * switched) or AVX.
  */
-#define LEAF1_EDX_KEEP	0x078ba97fu
-#define LEAF1_ECX_KEEP	0x42d82203u
+#define LEAF1_EDX_KEEP	0x078bab7fu
+#define LEAF1_ECX_KEEP	0x42f82203u
 #define LEAF1_ECX_HV	(1u << 31)
 /* Leaf 7.0 EBX: FSGSBASE BMI1 SMEP BMI2 ERMS RDSEED ADX SMAP. */
 #define LEAF7_EBX_KEEP	0x001c0389u
 /*
  * 0x80000001. ECX: LAHF, LZCNT, SSE4A, misaligned SSE, PREFETCHW; never SVM.
- * EDX: the leaf-1 mirrors AMD keeps here (FPU..CX8, PGE, CMOV, PAT, PSE36,
+ * EDX: the leaf-1 mirrors AMD keeps here (FPU..CX8, APIC, PGE, CMOV, PAT, PSE36,
  * MMX, FXSR), SYSCALL, NX, 1 GiB pages, long mode; not RDTSCP (TSC_AUX is
  * not switched for HVM vCPUs).
  */
 #define EXT1_ECX_KEEP	0x000001e1u
-#define EXT1_EDX_KEEP	0x2593a97fu
+#define EXT1_EDX_KEEP	0x2593ab7fu
 
 void hvm_cpuid(uint32_t leaf, uint32_t sub, unsigned int vcpu_id,
 	       void (*host)(uint32_t leaf, uint32_t sub, struct cpuid_regs *r), struct cpuid_regs *out)

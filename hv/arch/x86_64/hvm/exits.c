@@ -96,6 +96,8 @@ static bool msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 		*val = *f;
 		return true;
 	}
+	if (msr == MSR_APIC_BASE || (msr >= 0x800 && msr < 0x900))
+		return vlapic_msr_read(v, msr, val);
 	switch (msr) {
 	case MSR_EFER:
 		*val = vm->efer & ~EFER_SVME;
@@ -125,6 +127,8 @@ static bool msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 		*f = val;
 		return true;
 	}
+	if (msr == MSR_APIC_BASE || (msr >= 0x800 && msr < 0x900))
+		return vlapic_msr_write(v, msr, val);
 	switch (msr) {
 	case MSR_EFER:
 		/* LME may change only with paging off; LMA is the CPU's, a write leaves it alone. */
@@ -253,16 +257,12 @@ static void exit_io(struct vcpu *v)
 	vm->rip = vm->exitinfo2;	/* the next instruction, always saved for IOIO */
 }
 
-/*
- * HLT: the vCPU sleeps until an interrupt is due for it. No interrupt
- * source is modelled yet (the local APIC timer is the next step), so for
- * now nothing wakes it: the domain stays blocked until it is shut down
- * or destroyed, as a real CPU halted with nothing to wake it.
- */
+/* HLT: the vCPU sleeps until its APIC has an interrupt it can take (with IF clear, until it is destroyed). */
 static void exit_hlt(struct vcpu *v)
 {
 	skip_insn(v, 1);
-	vcpu_pause_flag_set(v, VPF_BLOCKED);
+	v->arch.hvm->halted = true;
+	hvm_halt_check(v);
 }
 
 static void exit_npf(struct vcpu *v)
@@ -299,6 +299,8 @@ void hvm_handle_exit(struct vcpu *v)
 
 	vm->eventinj = 0;
 	switch (code) {
+	case SVM_EXIT_VINTR:
+		return;		/* the guest opened its interrupt window: vlapic_inject delivers before the next run */
 	case SVM_EXIT_INTR:
 	case SVM_EXIT_NMI:
 	case SVM_EXIT_SMI:

@@ -5,6 +5,7 @@
 
 #include <asm/hvm.h>
 #include <asm/svm.h>
+#include <hv/timer.h>
 #include <hv/types.h>
 
 #include "npt.h"
@@ -14,6 +15,15 @@
 struct hvm_gprs {
 	uint64_t rbx, rcx, rdx, rsi, rdi, rbp;
 	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+};
+
+/* The vCPU's local APIC (vlapic.c): x2APIC registers, the timer, the 256-bit request and service sets. */
+struct vlapic {
+	uint32_t tpr, svr, lvt_timer, lvt_error, tmict, tdcr;
+	volatile uint64_t irr[4], isr[4];	/* IRR is set by the timer on another CPU too: atomics */
+	s_time_t deadline;			/* of the running count, 0: stopped */
+	struct timer timer;			/* on the CPU the vCPU last ran on; killed with the domain */
+	uint64_t timer_fired, injected;
 };
 
 enum hvm_exit_stat {
@@ -27,6 +37,9 @@ struct hvm_vcpu {
 	paddr_t vmcb_pa;
 	uint64_t exits, stats[HVM_NR_STATS];
 	uint64_t guest_cycles, exit_cycles;	/* TSC: inside svm_vmrun, and handling exits */
+	bool halted;			/* in HLT until an interrupt can be taken */
+	uint64_t dr[4];			/* DR0-3 while off the CPU */
+	struct vlapic lapic;
 };
 
 struct hvm_domain {
@@ -44,8 +57,19 @@ void svm_vmrun(struct hvm_gprs *gprs, paddr_t vmcb_pa, paddr_t host_pa);
 
 /* svm.c: the VMCB's controls (the NPT must exist) and the state INIT leaves, at cs:ip for entry (< 1 MiB). */
 void hvm_vcpu_reset(struct vcpu *v, uint64_t entry);
+/* In HLT: stays blocked unless an interrupt can be taken now. */
+void hvm_halt_check(struct vcpu *v);
 /* The CPU saves the next instruction's address on intercepts (else the handlers know the lengths). */
 bool hvm_next_rip_saved(void);
+
+/* vlapic.c: the local APIC. msr_* return false for a #GP. */
+void vlapic_init(struct vcpu *v);
+void vlapic_kill(struct vcpu *v);
+void vlapic_switch_in(struct vcpu *v);
+bool vlapic_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val);
+bool vlapic_msr_write(struct vcpu *v, uint32_t msr, uint64_t val);
+void vlapic_inject(struct vcpu *v);
+bool vlapic_wakes_hlt(struct vcpu *v);
 
 /* exits.c: handles v's last #VMEXIT, interrupts off. */
 void hvm_handle_exit(struct vcpu *v);

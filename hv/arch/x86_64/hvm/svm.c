@@ -176,6 +176,7 @@ int hvm_domain_init(struct domain *d)
 		if (!hv)
 			return -XEN_ENOMEM;
 		v->arch.hvm = hv;
+		vlapic_init(v);
 		m = frame_alloc_zeroed(0, &frame_owner_hv);
 		if (m == MFN_INVALID)
 			return -XEN_ENOMEM;
@@ -205,11 +206,23 @@ static void hvm_vcpu_report(struct vcpu *v)
 	const uint64_t *s = hv->stats;
 
 	log_info("d%uv%u HVM: %lu exits: cpuid %lu, hlt %lu, io %lu, msr %lu, npf %lu, intr %lu, other %lu; "
-		 "%lu injected; Mcycles in guest %lu, in handlers %lu (%lu cycles an exit)",
+		 "%lu exceptions injected; APIC timer %lu, %lu interrupts injected; "
+		 "Mcycles in guest %lu, in handlers %lu (%lu cycles an exit)",
 		 v->domain->domid, v->vcpu_id, hv->exits, s[HVM_STAT_CPUID], s[HVM_STAT_HLT], s[HVM_STAT_IO],
 		 s[HVM_STAT_MSR], s[HVM_STAT_NPF], s[HVM_STAT_INTR], s[HVM_STAT_OTHER], s[HVM_STAT_INJECT],
+		 hv->lapic.timer_fired, hv->lapic.injected,
 		 hv->guest_cycles / 1000000, hv->exit_cycles / 1000000,
 		 hv->exits ? hv->exit_cycles / hv->exits : 0);
+}
+
+/* At kill, before anything is freed: the APIC timers may be armed on any CPU. */
+void hvm_domain_kill(struct domain *d)
+{
+	if (!d->arch.hvm)
+		return;
+	for (unsigned int i = 0; i < d->max_vcpus; i++)
+		if (d->vcpu[i]->arch.hvm)
+			vlapic_kill(d->vcpu[i]);
 }
 
 void hvm_domain_relinquish(struct domain *d)
@@ -237,11 +250,20 @@ void hvm_switch_in(struct vcpu *next)
 	/* The hypervisor's own tables: no PV guest's stay loaded under an HVM guest. */
 	pv_write_cr3(idle_pg_table_pa);
 	__asm__ volatile("clts; fxrstorq %0" :: "m"(*(const uint8_t (*)[512])next->arch.fpu));
+	/* DR0-3 are not in the VMCB: each HVM vCPU has its own, and never sees another guest's. */
+	__asm__ volatile("mov %0, %%db0; mov %1, %%db1; mov %2, %%db2; mov %3, %%db3"
+			 :: "r"(next->arch.hvm->dr[0]), "r"(next->arch.hvm->dr[1]), "r"(next->arch.hvm->dr[2]),
+			    "r"(next->arch.hvm->dr[3]));
+	vlapic_switch_in(next);
 }
 
 void hvm_switch_out(struct vcpu *prev)
 {
+	uint64_t *dr = prev->arch.hvm->dr;
+
 	__asm__ volatile("clts; fxsaveq %0" : "=m"(*(uint8_t (*)[512])prev->arch.fpu));
+	__asm__ volatile("mov %%db0, %0; mov %%db1, %1; mov %%db2, %2; mov %%db3, %3"
+			 : "=r"(dr[0]), "=r"(dr[1]), "=r"(dr[2]), "=r"(dr[3]));
 }
 
 void hvm_inject_exception(struct vcpu *v, unsigned int vector, bool has_error, uint32_t error)
@@ -253,6 +275,22 @@ void hvm_inject_exception(struct vcpu *v, unsigned int vector, bool has_error, u
 		       (has_error ? SVM_EVTINJ_EV | ((uint64_t)error << 32) : 0);
 }
 
+/*
+ * A vCPU in HLT sleeps until its APIC has an interrupt it can take. A
+ * wake-up that is not one (an event channel's kick, or IF clear) puts it
+ * back to sleep; the check after the flag closes the race with the timer.
+ */
+void hvm_halt_check(struct vcpu *v)
+{
+	if (vlapic_wakes_hlt(v)) {
+		v->arch.hvm->halted = false;
+		return;
+	}
+	vcpu_pause_flag_set(v, VPF_BLOCKED);
+	if (vlapic_wakes_hlt(v))
+		vcpu_pause_flag_clear(v, VPF_BLOCKED);
+}
+
 /* Entered on a fresh stack by context_switch; each pass: pick again if asked, run, handle the exit. */
 void __noreturn hvm_vcpu_loop(void)
 {
@@ -262,12 +300,15 @@ void __noreturn hvm_vcpu_loop(void)
 		uint64_t t0, t1;
 
 		local_irq_disable();
-		if (pc->need_resched || !pc->curr || pc->curr->pause_flags)
+		v = pc->curr;
+		if (v->arch.hvm->halted)
+			hvm_halt_check(v);
+		if (pc->need_resched || v->pause_flags)
 			schedule();	/* returns only if the same vCPU keeps running */
 		/* Run-time teardown must not wait for the boot CPU to idle (as PV's exit work). */
 		if (pc->cpu_id == 0 && boot_domains_work_pending())
 			boot_domains_work();
-		v = pc->curr;
+		vlapic_inject(v);
 		t0 = rdtsc();
 		svm_vmrun(&v->arch.hvm->gprs, v->arch.hvm->vmcb_pa, host_save_pa[pc->cpu_id]);
 		t1 = rdtsc();

@@ -35,6 +35,7 @@ void arch_domain_kill(struct domain *d)
 		pv_mm_spin_wait();
 	for (unsigned int i = 0; i < d->max_vcpus; i++)
 		pv_vcpu_timers_kill(d->vcpu[i]);
+	hvm_domain_kill(d);
 }
 
 /* Each slot is cleared only once its release finished: a step that stops resumes at the same one. */

@@ -21,6 +21,8 @@ void hvm_cpu_init(struct percpu *pc);
 
 /* Makes d an HVM domain before anything is built in it: every vCPU gets a VMCB. 0 or -XEN_E*. */
 int hvm_domain_init(struct domain *d);
+/* At domain kill: stops the vCPUs' APIC timers for good. */
+void hvm_domain_kill(struct domain *d);
 /* Gives back what hvm_domain_init took (VMCBs, the vCPU state); guest memory and NPT go with the domain's frames. */
 void hvm_domain_relinquish(struct domain *d);
 

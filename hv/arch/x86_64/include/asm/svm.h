@@ -18,6 +18,7 @@
 
 /* Control-area intercept words. */
 #define SVM_INTERCEPT_INTR	(1u << 0)
+#define SVM_INTERCEPT_VINTR	(1u << 4)
 #define SVM_INTERCEPT_NMI	(1u << 1)
 #define SVM_INTERCEPT_SMI	(1u << 2)
 #define SVM_INTERCEPT_INIT	(1u << 3)
@@ -49,6 +50,7 @@
 #define SVM_EXIT_NMI		0x61
 #define SVM_EXIT_SMI		0x62
 #define SVM_EXIT_INIT		0x63
+#define SVM_EXIT_VINTR		0x64
 #define SVM_EXIT_RDPMC		0x6f
 #define SVM_EXIT_CPUID		0x72
 #define SVM_EXIT_INVD		0x76
