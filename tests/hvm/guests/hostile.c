@@ -76,6 +76,35 @@ static void svm_probes(void)
 	puts("hvm-hostile: SVM instructions #UD, refused MSRs #GP\n");
 }
 
+volatile uint64_t storm_ticks;
+extern char storm_entry[];
+
+__asm__(".text\n"
+	"storm_entry:\n"
+	"	push %rax\n	push %rcx\n	push %rdx\n"
+	"	incq storm_ticks(%rip)\n"
+	"	mov $0x80b, %ecx\n	xor %eax, %eax\n	xor %edx, %edx\n	wrmsr\n"
+	"	pop %rdx\n	pop %rcx\n	pop %rax\n"
+	"	iretq\n");
+
+/* An interrupt storm: the shortest periodic APIC timer there is, taken with interrupts on for a while. */
+static void apic_storm(void)
+{
+	set_gate(0x50, storm_entry);
+	wrmsr_safe(0x80f, 0x1ff);
+	wrmsr_safe(0x83e, 0xb);				/* divide by 1 */
+	wrmsr_safe(0x832, 0x50 | (1u << 17));		/* periodic */
+	wrmsr_safe(0x838, 1);				/* one count: 10 ns if nothing bounded it */
+	__asm__ volatile("sti" ::: "memory");
+	for (volatile uint64_t i = 0; i < 20000000 && storm_ticks < 20000; i++)
+		;
+	__asm__ volatile("cli" ::: "memory");
+	wrmsr_safe(0x838, 0);
+	if (!storm_ticks)
+		fail("the storm timer never fired");
+	puts("hvm-hostile: APIC timer storm done\n");
+}
+
 void guest_main(void)
 {
 	volatile uint64_t *far = (volatile uint64_t *)0x20000000;	/* 512 MiB: mapped by its tables, not its RAM */
@@ -84,6 +113,7 @@ void guest_main(void)
 	idt_install();
 	wild_ports();
 	svm_probes();
+	apic_storm();
 	puts("hvm-hostile: reading 512 MiB, far outside its memory\n");
 	(void)*far;
 	fail("a read outside its memory returned");

@@ -79,9 +79,18 @@ static unsigned int timer_divide(const struct vlapic *a)
 	return v == 7 ? 1 : 2u << v;
 }
 
+/*
+ * A guest may ask for a count of 1: a periodic timer that fires every 10 ns
+ * would keep its CPU in timer_run for good (every domain on that CPU would
+ * starve). No period is shorter than this, as KVM bounds it too.
+ */
+#define APIC_MIN_PERIOD_NS	100000
+
 static s_time_t timer_period_ns(const struct vlapic *a)
 {
-	return (s_time_t)a->tmict * timer_divide(a) * APIC_NS_PER_COUNT;
+	s_time_t ns = (s_time_t)a->tmict * timer_divide(a) * APIC_NS_PER_COUNT;
+
+	return ns < APIC_MIN_PERIOD_NS ? APIC_MIN_PERIOD_NS : ns;
 }
 
 /* Runs on the CPU the vCPU last ran on. The IRR bit is set with an atomic: the vCPU may be running elsewhere. */
