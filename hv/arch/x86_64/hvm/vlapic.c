@@ -80,9 +80,10 @@ static unsigned int timer_divide(const struct vlapic *a)
 }
 
 /*
- * A guest may ask for a count of 1: a periodic timer that fires every 10 ns
- * would keep its CPU in timer_run for good (every domain on that CPU would
- * starve). No period is shorter than this, as KVM bounds it too.
+ * A guest may ask for a count of 1: a periodic timer re-armed every 10 ns
+ * would make its CPU take a host timer interrupt after every timer_run
+ * (the run generation keeps timer_run itself from looping). No period is
+ * shorter than this, which bounds that rate, as KVM bounds it too.
  */
 #define APIC_MIN_PERIOD_NS	100000
 
