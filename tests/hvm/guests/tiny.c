@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The tiny HVM guest: reached long mode through real and protected mode (start.S); checks what CPUID and EFER say, then powers off. */
+/* The tiny HVM guest: reached long mode through real and protected mode (start.S); checks CPUID, EFER and the APIC timer, then powers off. */
 #include "hvm_guest.h"
 
 static bool printable(uint32_t w)
@@ -86,6 +86,40 @@ static void must_wrmsr(uint32_t msr, uint64_t val, const char *what)
 		fail(what);
 }
 
+/*
+ * Around each HLT the vCPU sleeps and others run on its CPU: r12-r15 and
+ * xmm0 hold a pattern of this domain's own (from the TSC at start) that must
+ * come back unchanged, whoever ran in between.
+ */
+static uint64_t pattern;
+
+static void halt_keeps_registers(void)
+{
+	uint64_t out[5], p = pattern;
+
+	__asm__ volatile("mov %5, %%r12; lea 1(%5), %%r13; lea 2(%5), %%r14; lea 3(%5), %%r15\n"
+			 "lea 4(%5), %%rax; movq %%rax, %%xmm0\n"
+			 "sti; hlt; cli\n"
+			 "mov %%r12, %0; mov %%r13, %1; mov %%r14, %2; mov %%r15, %3; movq %%xmm0, %4"
+			 : "=m"(out[0]), "=m"(out[1]), "=m"(out[2]), "=m"(out[3]), "=m"(out[4])
+			 : "r"(p) : "rax", "r12", "r13", "r14", "r15", "memory");	/* no xmm0: -mgeneral-regs-only, nothing else uses it */
+	for (int i = 0; i < 5; i++)
+		if (out[i] != p + (uint64_t)i)
+			fail("a register changed across a HLT: another vCPU's state leaked in");
+}
+
+/* SSE on (CR4.OSFXSR, CR0.MP, not EM): the register check uses xmm0. */
+static void enable_sse(void)
+{
+	uint64_t cr0, cr4;
+	uint32_t lo, hi;
+
+	__asm__ volatile("mov %%cr0, %0; mov %%cr4, %1" : "=r"(cr0), "=r"(cr4));
+	__asm__ volatile("mov %0, %%cr0; mov %1, %%cr4" :: "r"((cr0 | 2) & ~4ULL), "r"(cr4 | 0x600));
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	pattern = ((uint64_t)hi << 32 | lo) * 0x9e3779b97f4a7c15ULL;
+}
+
 /* A periodic x2APIC timer of 10 ms; each tick must end a HLT. */
 static void check_apic_timer(void)
 {
@@ -107,13 +141,13 @@ static void check_apic_timer(void)
 	if (!wrmsr_safe(0x832, 0x40 | (2u << 17)))
 		fail("TSC-deadline mode accepted though not offered");
 	while (apic_ticks < TICKS) {
-		__asm__ volatile("sti; hlt; cli" ::: "memory");
+		halt_keeps_registers();
 		halts++;
 	}
 	must_wrmsr(0x838, 0, "stopping the timer refused");
 	if (halts > TICKS + 1)
 		fail("HLT returned without a timer interrupt");
-	puts("hvm: APIC timer: 5 interrupts, each ended a HLT\n");
+	puts("hvm: APIC timer: 5 interrupts, each ended a HLT; registers kept across each\n");
 }
 
 void guest_main(void)
@@ -122,6 +156,7 @@ void guest_main(void)
 	idt_install();
 	check_cpuid();
 	check_efer();
+	enable_sse();
 	check_apic_timer();
 	puts("hvm: all checks passed\n");
 	guest_exit(0);
