@@ -297,7 +297,12 @@ void hvm_handle_exit(struct vcpu *v)
 	struct vmcb *vm = hv->vmcb;
 	uint64_t code = vm->exitcode;
 
-	vm->eventinj = 0;
+	/*
+	 * An event whose delivery the exit cut short (an interrupt arriving,
+	 * the guest's IDT or stack under a nested fault) goes in again, or a
+	 * vector the APIC already moved to in-service would be lost for good.
+	 */
+	vm->eventinj = (vm->exitintinfo & SVM_EVTINJ_VALID) ? vm->exitintinfo : 0;
 	switch (code) {
 	case SVM_EXIT_VINTR:
 		return;		/* the guest opened its interrupt window: vlapic_inject delivers before the next run */
