@@ -20,6 +20,7 @@ static inline void cpuid(uint32_t leaf, uint32_t r[4])
 
 void puts(const char *s);
 void put_hex(uint64_t v);
+void put_dec(uint64_t v);
 /* 0 poweroff, anything else reports a failure (the domain crashes). */
 void __attribute__((noreturn)) guest_exit(uint32_t code);
 /* A check that failed: its line, then a failure on the exit port. */

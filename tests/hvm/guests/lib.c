@@ -26,6 +26,19 @@ void put_hex(uint64_t v)
 	puts(buf);
 }
 
+void put_dec(uint64_t v)
+{
+	char buf[21];
+	int i = 20;
+
+	buf[i] = 0;
+	do {
+		buf[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	puts(buf + i);
+}
+
 void guest_exit(uint32_t code)
 {
 	outl(HVM_EXIT_PORT, code);
