@@ -391,7 +391,7 @@ static struct domain *build_one(const struct boot_domain_spec *s, domid_t domid,
 		 s->mem >> 20, d->cmdline);
 	if (vcpus > 1)
 		log_info("boot: d%u has %u vCPUs: vCPU 0 starts, the others wait for %s", domid, vcpus,
-			 s->hvm ? "INIT and SIPI, which HVM guests cannot send yet" : "VCPUOP_up");
+			 s->hvm ? "INIT and SIPI from vCPU 0's APIC" : "VCPUOP_up");
 	apply_sched_options(d, s);
 	return d;
 }

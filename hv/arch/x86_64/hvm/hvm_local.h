@@ -39,6 +39,9 @@ struct hvm_vcpu {
 	uint64_t guest_cycles, exit_cycles;	/* TSC: inside svm_vmrun, and handling exits */
 	bool halted;			/* in HLT until an interrupt can be taken */
 	uint64_t dr[4];			/* DR0-3 while off the CPU */
+	/* Start-up of a secondary vCPU: claimed by compare-and-swap while an INIT or SIPI changes it (it runs on no CPU). */
+	volatile bool startup_claim;
+	bool wait_sipi;			/* INIT received, the next SIPI starts it */
 	struct vlapic lapic;
 };
 
@@ -70,6 +73,9 @@ bool vlapic_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val);
 bool vlapic_msr_write(struct vcpu *v, uint32_t msr, uint64_t val);
 void vlapic_inject(struct vcpu *v);
 bool vlapic_wakes_hlt(struct vcpu *v);
+/* svm.c: INIT and STARTUP from another vCPU's APIC; only a vCPU that has not started yet takes them. */
+void hvm_vcpu_init_ipi(struct vcpu *v);
+void hvm_vcpu_sipi(struct vcpu *v, unsigned int vector);
 
 /* exits.c: handles v's last #VMEXIT, interrupts off. */
 void hvm_handle_exit(struct vcpu *v);

@@ -215,6 +215,52 @@ static void hvm_vcpu_report(struct vcpu *v)
 		 hv->exits ? hv->exit_cycles / hv->exits : 0);
 }
 
+/*
+ * A vCPU still down (never started: VPF_DOWN) runs on no CPU, so the
+ * sender's CPU may write its VMCB; the claim keeps two senders apart. A
+ * started vCPU ignores INIT and SIPI (re-initialising a running vCPU is
+ * not modelled yet).
+ */
+static bool startup_claim(struct vcpu *v)
+{
+	bool free = false;
+
+	if (!(__atomic_load_n(&v->pause_flags, __ATOMIC_ACQUIRE) & VPF_DOWN))
+		return false;
+	return __atomic_compare_exchange_n(&v->arch.hvm->startup_claim, &free, true, false, __ATOMIC_ACQUIRE,
+					   __ATOMIC_RELAXED);
+}
+
+void hvm_vcpu_init_ipi(struct vcpu *v)
+{
+	if (!startup_claim(v))
+		return;
+	hvm_vcpu_reset(v, 0);
+	v->arch.hvm->wait_sipi = true;
+	__atomic_store_n(&v->arch.hvm->startup_claim, false, __ATOMIC_RELEASE);
+}
+
+void hvm_vcpu_sipi(struct vcpu *v, unsigned int vector)
+{
+	struct hvm_vcpu *hv = v->arch.hvm;
+	bool start;
+
+	if (!startup_claim(v))
+		return;
+	start = hv->wait_sipi;
+	if (start) {
+		/* Real mode at vector:0000, the page the vector names. */
+		real_seg(&hv->vmcb->cs, (uint16_t)(vector << 8), 0x9b);
+		hv->vmcb->rip = 0;
+		hv->wait_sipi = false;
+	}
+	__atomic_store_n(&hv->startup_claim, false, __ATOMIC_RELEASE);
+	if (start) {
+		log_info("d%uv%u: HVM vCPU started by INIT-SIPI at %05x", v->domain->domid, v->vcpu_id, vector << 12);
+		vcpu_pause_flag_clear(v, VPF_DOWN);
+	}
+}
+
 /* At kill, before anything is freed: the APIC timers may be armed on any CPU. */
 void hvm_domain_kill(struct domain *d)
 {

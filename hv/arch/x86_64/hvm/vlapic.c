@@ -36,6 +36,7 @@
 #define X2APIC_IRR0		0x820
 #define X2APIC_ESR		0x828
 #define X2APIC_LVT_CMCI		0x82f
+#define X2APIC_ICR		0x830
 #define X2APIC_LVT_TIMER	0x832
 #define X2APIC_LVT_ERROR	0x837
 #define X2APIC_TMICT		0x838
@@ -200,6 +201,60 @@ bool vlapic_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 	}
 }
 
+#define ICR_MODE_FIXED		0
+#define ICR_MODE_INIT		5
+#define ICR_MODE_STARTUP	6
+#define ICR_LOGICAL		(1ULL << 11)
+#define ICR_ASSERT		(1ULL << 14)
+#define ICR_LEVEL		(1ULL << 15)
+#define ICR_RESERVED		0x00000000fff33000ULL	/* between the used fields, and bit 12 (delivery status) */
+
+static void ipi_one(struct vcpu *from, struct vcpu *to, unsigned int mode, unsigned int vec, uint64_t icr)
+{
+	switch (mode) {
+	case ICR_MODE_FIXED:
+		if (vec < 16)
+			return;		/* an illegal vector: a real APIC sets an error and sends nothing */
+		vec_set(to->arch.hvm->lapic.irr, vec);
+		evtchn_kick_vcpu(to);
+		return;
+	case ICR_MODE_INIT:
+		/* The level de-assert form is what old MP start-up code sends after INIT: nothing to do. */
+		if ((icr & ICR_LEVEL) && !(icr & ICR_ASSERT))
+			return;
+		hvm_vcpu_init_ipi(to);
+		return;
+	case ICR_MODE_STARTUP:
+		hvm_vcpu_sipi(to, vec);
+		return;
+	default:
+		return;		/* SMI, NMI, lowest priority: not delivered yet */
+	}
+}
+
+/*
+ * An IPI: physical destination (the x2APIC id is the vCPU id), or a
+ * shorthand. Logical destinations are not modelled yet and go nowhere.
+ */
+static bool icr_write(struct vcpu *v, uint64_t icr)
+{
+	struct domain *d = v->domain;
+	unsigned int mode = (icr >> 8) & 7, vec = icr & 0xff, shorthand = (icr >> 18) & 3;
+	uint32_t dest = (uint32_t)(icr >> 32);
+
+	if (icr & ICR_RESERVED)
+		return false;
+	for (unsigned int i = 0; i < d->max_vcpus; i++) {
+		bool self = d->vcpu[i] == v;
+		bool hit = shorthand == 1 ? self : shorthand == 2 ? true : shorthand == 3 ? !self :
+			   !(icr & ICR_LOGICAL) && (dest == i || dest == 0xffffffffu);
+
+		if (hit)
+			ipi_one(v, d->vcpu[i], mode, vec, icr);
+	}
+	return true;
+}
+
 static void timer_arm(struct vlapic *a)
 {
 	if (!a->tmict) {
@@ -219,6 +274,8 @@ bool vlapic_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 
 	if (msr == MSR_APIC_BASE)	/* leaving x2APIC mode is not offered */
 		return val == (APIC_BASE_VALUE | APIC_BASE_EN | APIC_BASE_EXTD | (v->vcpu_id ? 0 : APIC_BASE_BSP));
+	if (msr == X2APIC_ICR)		/* the one 64-bit register */
+		return icr_write(v, val);
 	if (val >> 32)
 		return false;
 	switch (msr) {
