@@ -191,6 +191,7 @@ void context_switch(struct vcpu *prev, struct vcpu *next)
 
 	if (prev && is_hvm_vcpu(prev)) {
 		hvm_switch_out(prev);
+		pv_runstate_switch_out(prev);	/* the accounting only: an HVM vCPU registers no runstate area */
 		pv_timers_switch_out(prev);
 		__atomic_store_n(&prev->on_cpu, false, __ATOMIC_RELEASE);
 	} else if (prev) {
