@@ -15,6 +15,7 @@
 #include <hv/time.h>
 #include <pvabi/errno.h>
 #include <pvabi/sched.h>
+#include <asm/hvm.h>
 #include <asm/pv_build.h>
 #include <hv/domctl.h>
 
@@ -51,6 +52,11 @@
  *                 every domain ended as expected and every frame returned.
  *   @vcpus=N      N vCPUs (1..128, default 1): vCPU 0 starts, the others
  *                 wait down for VCPUOP_initialise and VCPUOP_up
+ *   @hvm          (not on dom0) a fully virtual domain on AMD SVM: the
+ *                 module is an x86_64 ELF whose PT_LOAD segments are
+ *                 copied to their physical addresses in its RAM; vCPU 0
+ *                 starts in real mode at the entry (below 1 MiB). A
+ *                 stand-in until dom0's builder makes HVM domains too
  * Everything after the options is the guest's command line. These stand in
  * for a domain file until the toolstack reads them.
  */
@@ -67,6 +73,7 @@ struct boot_domain_spec {
 	bool uuid_set;
 	uint32_t expect;		/* BOOT_EXPECT_* bits; 0: poweroff */
 	uint64_t vcpus;			/* 0: one */
+	bool hvm;			/* @hvm: fully virtual (asm/hvm.h) */
 };
 
 /* Expected ends: a bit per shutdown reason, and one for a domain the builder refuses. */
@@ -226,6 +233,8 @@ static const char *parse_options(const char *s, struct boot_domain_spec *spec, b
 			parse_count(w + 14, len - 14, &spec->gnttab_frames);
 		else if (len > 16 && strncmp(w, "maptrack_frames=", 16) == 0 && spec)
 			parse_count(w + 16, len - 16, &spec->maptrack_frames);
+		else if (len == 3 && strncmp(w, "hvm", 3) == 0 && spec)
+			spec->hvm = true;
 		else if (len == 8 && strncmp(w, "backends", 8) == 0 && spec)
 			spec->backends = true;
 		else if (len == 9 && strncmp(w, "toolstack", 9) == 0 && spec)
@@ -327,6 +336,17 @@ static void apply_sched_options(struct domain *d, const struct boot_domain_spec 
 		 d->sched_group.cap, d->vcpu[0]->sched.affinity & online);
 }
 
+static int build_hvm(struct domain *d, const struct boot_domain_spec *s)
+{
+	struct hvm_build_args a = {
+		.image = paddr_to_virt(s->kernel->start),
+		.image_len = s->kernel->end - s->kernel->start,
+		.nr_pages = s->mem >> PAGE_SHIFT,
+	};
+
+	return hvm_build(d, &a);
+}
+
 static struct domain *build_one(const struct boot_domain_spec *s, domid_t domid, bool dom0_backends)
 {
 	struct pv_build_args a = {
@@ -358,7 +378,9 @@ static struct domain *build_one(const struct boot_domain_spec *s, domid_t domid,
 	if (s->uuid_set)
 		memcpy(d->handle, s->uuid, sizeof(d->handle));
 	err = gnttab_set_limits(d, (unsigned int)gf, (unsigned int)mf);
-	if (!err)
+	if (!err && s->hvm)
+		err = domid ? build_hvm(d, s) : -XEN_EINVAL;
+	else if (!err)
 		err = pv_build(d, &a);
 	if (err < 0) {
 		log_err("boot: building domain %u (%s) failed: error %d", domid, s->name, err);
@@ -368,7 +390,8 @@ static struct domain *build_one(const struct boot_domain_spec *s, domid_t domid,
 	log_info("boot: domain %u (%s) built: %lu MiB, command line '%s'", domid, s->name,
 		 s->mem >> 20, d->cmdline);
 	if (vcpus > 1)
-		log_info("boot: d%u has %u vCPUs: vCPU 0 starts, the others wait for VCPUOP_up", domid, vcpus);
+		log_info("boot: d%u has %u vCPUs: vCPU 0 starts, the others wait for %s", domid, vcpus,
+			 s->hvm ? "INIT and SIPI from vCPU 0's APIC" : "VCPUOP_up");
 	apply_sched_options(d, s);
 	return d;
 }

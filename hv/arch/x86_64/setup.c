@@ -3,6 +3,7 @@
 #include <asm/acpi.h>
 #include <asm/apic.h>
 #include <asm/desc.h>
+#include <asm/hvm.h>
 #include <asm/layout.h>
 #include <asm/m2p.h>
 #include <asm/paging.h>
@@ -175,6 +176,7 @@ void __noreturn arch_boot_bsp(uint32_t magic, paddr_t info_pa)
 	idt_init();
 	cpu_tables_init(&bsp_percpu);
 	pv_cpu_init(&bsp_percpu);
+	hvm_cpu_init(&bsp_percpu);
 	cpus_init();
 	hv_main();
 }

@@ -3,6 +3,7 @@
 #include <asm/acpi.h>
 #include <asm/apic.h>
 #include <asm/desc.h>
+#include <asm/hvm.h>
 #include <asm/flush.h>
 #include <asm/layout.h>
 #include <asm/paging.h>
@@ -133,6 +134,7 @@ static void __noreturn ap_start(void)
 	write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
 	cpu_tables_init(pc);
 	pv_cpu_init(pc);
+	hvm_cpu_init(pc);
 	apic_init_cpu();
 	apic_timer_start(cpu_table[0]->timer_period_ns);
 	sched_cpu_start();

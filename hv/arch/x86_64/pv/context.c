@@ -2,6 +2,7 @@
 /* PV vCPU state on and off the CPU: syscall stubs, context switch, exit-to-guest work, guest faults. */
 #include <asm/desc.h>
 #include <asm/flush.h>
+#include <asm/hvm.h>
 #include <asm/layout.h>
 #include <asm/paging.h>
 #include <asm/pv.h>
@@ -188,7 +189,12 @@ void context_switch(struct vcpu *prev, struct vcpu *next)
 	struct percpu *pc = this_cpu();
 	struct cpu_regs *f = guest_frame(pc);
 
-	if (prev) {
+	if (prev && is_hvm_vcpu(prev)) {
+		hvm_switch_out(prev);
+		pv_runstate_switch_out(prev);	/* the accounting only: an HVM vCPU registers no runstate area */
+		pv_timers_switch_out(prev);
+		__atomic_store_n(&prev->on_cpu, false, __ATOMIC_RELEASE);
+	} else if (prev) {
 		save_vcpu(pc, prev);
 		/* Published while prev's page tables are still loaded: the area is a guest VA. */
 		pv_runstate_switch_out(prev);
@@ -209,11 +215,16 @@ void context_switch(struct vcpu *prev, struct vcpu *next)
 		cpu_relax();
 	next->on_cpu = true;
 	flush_domain_enter(next->domain);
-	load_vcpu(pc, next);		/* its CR3 load drops every guest translation */
+	if (is_hvm_vcpu(next))
+		hvm_switch_in(next);	/* the hypervisor's own CR3 under the guest */
+	else
+		load_vcpu(pc, next);	/* its CR3 load drops every guest translation */
 	if (prev && prev->domain != next->domain)
 		flush_domain_leave(prev->domain);
 	pv_runstate_change(next, RUNSTATE_running, true);
 	pv_timers_switch_in(next);
+	if (is_hvm_vcpu(next))
+		reset_stack_and_jump(f, hvm_vcpu_loop);
 	pv_update_time(next);
 	/* A vCPU woken by an event enters its callback first, as any return to the guest does. */
 	pv_deliver_upcall(next, guest_frame(pc));
@@ -484,6 +495,10 @@ void arch_dump_vcpu(struct vcpu *v)
 {
 	const struct cpu_regs *r = this_cpu()->curr == v ? guest_frame(this_cpu()) : &v->arch.regs;
 
+	if (is_hvm_vcpu(v)) {
+		hvm_dump_vcpu(v);
+		return;
+	}
 	log_err("d%uv%u %s mode: rip %04lx:%016lx rsp %04lx:%016lx rflags %08lx", v->domain->domid,
 		v->vcpu_id, v->arch.kernel_mode ? "kernel" : "user", r->cs, r->rip, r->ss, r->rsp,
 		r->rflags);

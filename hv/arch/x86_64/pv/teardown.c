@@ -2,6 +2,7 @@
 /* PV domain teardown: kept frames, page tables and memory given back in resumable steps of bounded work; zombie frames freed. */
 #include <asm/domain.h>
 #include <asm/flush.h>
+#include <asm/hvm.h>
 #include <asm/m2p.h>
 #include <asm/pv.h>
 #include <hv/domain.h>
@@ -34,6 +35,7 @@ void arch_domain_kill(struct domain *d)
 		pv_mm_spin_wait();
 	for (unsigned int i = 0; i < d->max_vcpus; i++)
 		pv_vcpu_timers_kill(d->vcpu[i]);
+	hvm_domain_kill(d);
 }
 
 /* Each slot is cleared only once its release finished: a step that stops resumes at the same one. */
@@ -200,6 +202,8 @@ int arch_domain_relinquish(struct domain *d)
 	a->teardown_budget = TEARDOWN_BUDGET;
 	switch (a->td_stage) {
 	case TD_KEPT:
+		/* An HVM domain's VMCBs; its RAM and NPT tables are its frames, given up by the walks below. */
+		hvm_domain_relinquish(d);
 		rc = release_kept_frames(d);
 		if (rc)
 			break;

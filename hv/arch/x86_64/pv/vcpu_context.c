@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* A PV vCPU's whole context, for VCPUOP_initialise and SKIFF_DOMCTL_setvcpucontext alike: one decode, one take of the frames, one commit that cannot fail; the domctl's other arch parts. */
 #include <asm/domain.h>
+#include <asm/hvm.h>
 #include <asm/pv.h>
 #include <asm/x86.h>
 #include <hv/domain.h>
@@ -209,11 +210,15 @@ int pv_vcpu_initialise(struct vcpu *v, struct vcpu_ctx_plan *p)
 
 long arch_domctl_setvcpucontext(struct domain *d, struct vcpu *v, uint64_t ctxt)
 {
-	struct vcpu_ctx_plan *p = hv_zalloc(sizeof(*p));
+	struct vcpu_ctx_plan *p;
 	mfn_t old[2] = { MFN_INVALID, MFN_INVALID };
 	unsigned long f;
 	long rc;
 
+	/* A PV context names page tables: an HVM domain's frames must never take PV types (the NPT lets it write them all). */
+	if (is_hvm_domain(d))
+		return -XEN_EINVAL;
+	p = hv_zalloc(sizeof(*p));
 	if (!p)
 		return -XEN_ENOMEM;
 	rc = copy_from_guest(&p->c, ctxt, sizeof(p->c)) < 0 ? -XEN_EFAULT : 0;
@@ -251,7 +256,7 @@ long arch_domctl_hypercall_init(struct domain *d, uint64_t mfn)
 {
 	struct page_info *pg;
 
-	if (!mfn_valid(mfn) || frame_owner_of(mfn) != &d->mem)
+	if (!mfn_valid(mfn) || frame_owner_of(mfn) != &d->mem || is_hvm_domain(d))
 		return -XEN_EINVAL;
 	pg = mfn_to_page(mfn);
 	if (get_page_and_type(pg, d, PAGE_TYPE_WRITABLE) < 0)

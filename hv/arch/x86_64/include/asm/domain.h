@@ -92,6 +92,8 @@ struct arch_vcpu {
 	/* Page-table releases that stopped early (pv_mm_defer_put): finished before the next MMU call. */
 	struct page_info *deferred_put[4];
 	unsigned int nr_deferred_put;
+	/* Fully virtual vCPUs only (asm/hvm.h): the SVM state; NULL for PV, whose state is all of the above. */
+	struct hvm_vcpu *hvm;
 };
 
 struct arch_domain {
@@ -110,6 +112,8 @@ struct arch_domain {
 	volatile uint64_t dirty_cpus;
 	/* Another domain's tables have mapped its frames (pv/foreign.c): its stale-TLB flushes go to every CPU. */
 	bool foreign_mapped;
+	/* Set once, before it is built: a fully virtual domain (asm/hvm.h), NULL for PV. */
+	struct hvm_domain *hvm;
 };
 
 #endif

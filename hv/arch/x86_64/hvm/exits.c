@@ -1,0 +1,371 @@
+/* SPDX-License-Identifier: MIT */
+/* #VMEXIT handlers: CPUID, MSRs, port I/O (COM1 and the exit port), HLT, nested page faults, shutdown. */
+#include <asm/hvm.h>
+#include <asm/svm.h>
+#include <asm/x86.h>
+#include <hv/domain.h>
+#include <hv/lib.h>
+#include <hv/log.h>
+#include <hv/percpu.h>
+#include <pvabi/sched.h>
+
+#include "hvm_cpuid.h"
+#include "hvm_local.h"
+
+#define MSR_TSC			0x10
+#define MSR_SYSENTER_CS		0x174
+#define MSR_SYSENTER_ESP	0x175
+#define MSR_SYSENTER_EIP	0x176
+#define EFER_GUEST_BITS		(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
+#define CR4_OSXSAVE		(1ULL << 18)
+#define VEC_UD			6
+#define VEC_GP			13
+
+/* Instruction lengths for a CPU without next-RIP saving: the intercepted forms have no prefixes that matter. */
+static void skip_insn(struct vcpu *v, unsigned int len)
+{
+	struct vmcb *vm = v->arch.hvm->vmcb;
+
+	vm->rip = hvm_next_rip_saved() ? vm->next_rip : vm->rip + len;
+}
+
+static void host_cpuid(uint32_t leaf, uint32_t sub, struct cpuid_regs *r)
+{
+	cpuid_count(leaf, sub, &r->a, &r->b, &r->c, &r->d);
+}
+
+static void exit_cpuid(struct vcpu *v)
+{
+	struct vmcb *vm = v->arch.hvm->vmcb;
+	struct hvm_gprs *g = &v->arch.hvm->gprs;
+	struct cpuid_regs r;
+
+	hvm_cpuid((uint32_t)vm->rax, (uint32_t)g->rcx, v->vcpu_id, host_cpuid, &r);
+	vm->rax = r.a;
+	g->rbx = r.b;
+	g->rcx = r.c;
+	g->rdx = r.d;
+	skip_insn(v, 2);
+}
+
+/* Every byte of a PAT must name a memory type: 0 UC, 1 WC, 4 WT, 5 WP, 6 WB, 7 UC-. */
+static bool pat_valid(uint64_t pat)
+{
+	for (unsigned int i = 0; i < 8; i++) {
+		uint8_t t = (uint8_t)(pat >> (8 * i));
+
+		if (t == 2 || t == 3 || t > 7)
+			return false;
+	}
+	return true;
+}
+
+/* The MSRs a guest may hold, all kept in the VMCB: a pointer to the field, and whether it must be canonical. */
+static uint64_t *msr_field(struct vmcb *vm, uint32_t msr, bool *canonical)
+{
+	*canonical = true;
+	switch (msr) {
+	case MSR_FS_BASE:	return &vm->fs.base;
+	case MSR_GS_BASE:	return &vm->gs.base;
+	case MSR_KERNEL_GS_BASE: return &vm->kernel_gs_base;
+	case MSR_LSTAR:		return &vm->lstar;
+	case MSR_CSTAR:		return &vm->cstar;
+	case MSR_SYSENTER_ESP:	return &vm->sysenter_esp;
+	case MSR_SYSENTER_EIP:	return &vm->sysenter_eip;
+	default:
+		break;
+	}
+	*canonical = false;
+	switch (msr) {
+	case MSR_STAR:		return &vm->star;
+	case MSR_FMASK:		return &vm->sfmask;
+	case MSR_SYSENTER_CS:	return &vm->sysenter_cs;
+	default:
+		return NULL;
+	}
+}
+
+/* true: done; false: the access is refused (#GP). */
+static bool msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+	struct vmcb *vm = v->arch.hvm->vmcb;
+	bool canonical;
+	uint64_t *f = msr_field(vm, msr, &canonical);
+
+	if (f) {
+		*val = *f;
+		return true;
+	}
+	if (msr == MSR_APIC_BASE || (msr >= 0x800 && msr < 0x900))
+		return vlapic_msr_read(v, msr, val);
+	switch (msr) {
+	case MSR_EFER:
+		*val = vm->efer & ~EFER_SVME;
+		return true;
+	case MSR_PAT:
+		*val = vm->g_pat;
+		return true;
+	case MSR_TSC:
+		*val = rdtsc() + vm->tsc_offset;
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	struct vmcb *vm = v->arch.hvm->vmcb;
+	bool canonical;
+	uint64_t *f = msr_field(vm, msr, &canonical);
+
+	if (f) {
+		if (canonical && !is_canonical(val))
+			return false;
+		if (msr == MSR_SYSENTER_CS || msr == MSR_STAR)
+			val = msr == MSR_SYSENTER_CS ? val & 0xffff : val;
+		*f = val;
+		return true;
+	}
+	if (msr == MSR_APIC_BASE || (msr >= 0x800 && msr < 0x900))
+		return vlapic_msr_write(v, msr, val);
+	switch (msr) {
+	case MSR_EFER:
+		/* LME may change only with paging off; LMA is the CPU's, a write leaves it alone. */
+		if (val & ~EFER_GUEST_BITS)
+			return false;
+		if (((val ^ vm->efer) & EFER_LME) && (vm->cr0 & (1ULL << 31)))
+			return false;
+		vm->efer = (val & ~EFER_LMA) | (vm->efer & EFER_LMA) | EFER_SVME;
+		return true;
+	case MSR_PAT:
+		if (!pat_valid(val))
+			return false;
+		vm->g_pat = val;
+		return true;
+	case MSR_TSC:
+		vm->tsc_offset = val - rdtsc();
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void exit_msr(struct vcpu *v)
+{
+	struct vmcb *vm = v->arch.hvm->vmcb;
+	struct hvm_gprs *g = &v->arch.hvm->gprs;
+	struct hvm_domain *hd = v->domain->arch.hvm;
+	uint32_t msr = (uint32_t)g->rcx;
+	bool write = vm->exitinfo1 & 1, ok;
+	uint64_t val = 0;
+
+	if (write) {
+		val = (vm->rax & 0xffffffffULL) | (g->rdx << 32);
+		ok = msr_write(v, msr, val);
+	} else {
+		ok = msr_read(v, msr, &val);
+	}
+	if (!ok) {
+		if (!hd->msr_logged) {
+			hd->msr_logged = true;
+			log_warn("d%u: HVM guest %s MSR %#x refused with #GP (further refusals not logged)",
+				 v->domain->domid, write ? "wrmsr to" : "rdmsr of", msr);
+		}
+		hvm_inject_exception(v, VEC_GP, true, 0);
+		return;
+	}
+	if (!write) {
+		vm->rax = val & 0xffffffffULL;
+		g->rdx = val >> 32;
+	}
+	skip_insn(v, 2);
+}
+
+/* The guest ends itself: 0 poweroff, 1 reboot, anything else a crash with that code. */
+static void exit_port_write(struct vcpu *v, uint32_t val)
+{
+	struct domain *d = v->domain;
+
+	if (val > SHUTDOWN_reboot) {
+		log_err("d%u: HVM guest wrote %#x to the exit port", d->domid, val);
+		domain_crash(d, "the guest reported a failure on the exit port");
+		return;
+	}
+	log_info("d%u: HVM guest asks for %s on the exit port", d->domid, shutdown_reason_name(val));
+	domain_shutdown(d, (uint8_t)val);
+}
+
+static uint32_t port_in(struct vcpu *v, uint16_t port, unsigned int size)
+{
+	struct hvm_domain *hd = v->domain->arch.hvm;
+
+	if (port >= UART_COM1_BASE && port < UART_COM1_BASE + UART_NR_PORTS)
+		return uart_read(&hd->com1, port - UART_COM1_BASE);
+	if (!hd->io_logged) {
+		hd->io_logged = true;
+		log_warn("d%u: HVM guest reads port %#x: no device, all ones (further unhandled ports not logged)",
+			 v->domain->domid, port);
+	}
+	return size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
+}
+
+static void port_out(struct vcpu *v, uint16_t port, unsigned int size, uint32_t val)
+{
+	struct hvm_domain *hd = v->domain->arch.hvm;
+	uint8_t c;
+
+	if (port >= UART_COM1_BASE && port < UART_COM1_BASE + UART_NR_PORTS) {
+		if (uart_write(&hd->com1, port - UART_COM1_BASE, (uint8_t)val, &c))
+			domain_console_write(v->domain, (const char *)&c, 1);
+		return;
+	}
+	if (port == HVM_EXIT_PORT) {
+		exit_port_write(v, val);
+		return;
+	}
+	if (!hd->io_logged) {
+		hd->io_logged = true;
+		log_warn("d%u: HVM guest writes %#x to port %#x: no device, ignored (further unhandled ports not logged)",
+			 v->domain->domid, val, port);
+	}
+}
+
+static void exit_io(struct vcpu *v)
+{
+	struct vmcb *vm = v->arch.hvm->vmcb;
+	uint64_t info = vm->exitinfo1;
+	uint16_t port = (uint16_t)(info >> SVM_IOIO_PORT_SHIFT);
+	unsigned int size = (info >> SVM_IOIO_SIZE_SHIFT) & 7;
+	uint32_t mask;
+
+	/* One-hot 1, 2 or 4 bytes; anything else is not something the CPU reports. */
+	size = size == 4 ? 4 : size == 2 ? 2 : 1;
+	mask = size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
+	if (info & SVM_IOIO_STR) {
+		domain_crash(v->domain, "string port I/O (ins/outs) is not emulated yet");
+		return;
+	}
+	if (info & SVM_IOIO_IN) {
+		uint32_t val = port_in(v, port, size) & mask;
+
+		/* A 32-bit destination zero-extends into rax; 8 and 16 bits merge. */
+		vm->rax = size == 4 ? val : (vm->rax & ~(uint64_t)mask) | val;
+	} else {
+		port_out(v, port, size, (uint32_t)vm->rax & mask);
+	}
+	vm->rip = vm->exitinfo2;	/* the next instruction, always saved for IOIO */
+}
+
+/* HLT: the vCPU sleeps until its APIC has an interrupt it can take (with IF clear, until it is destroyed). */
+static void exit_hlt(struct vcpu *v)
+{
+	skip_insn(v, 1);
+	v->arch.hvm->halted = true;
+	hvm_halt_check(v);
+}
+
+static void exit_npf(struct vcpu *v)
+{
+	struct vmcb *vm = v->arch.hvm->vmcb;
+	struct domain *d = v->domain;
+	uint64_t gpa = vm->exitinfo2, err = vm->exitinfo1;
+	uint64_t mem = d->arch.hvm->nr_pages << PAGE_SHIFT;
+
+	log_err("d%u: HVM guest %s guest-physical %#lx, outside its memory [0, %#lx), at rip %#lx (NPF error %#lx)",
+		d->domid, err & 16 ? "executes at" : err & 2 ? "writes" : "reads", gpa, mem, vm->rip, err);
+	domain_crash(d, gpa < mem ? "nested page fault inside its memory" : "access outside its memory");
+}
+
+static void exit_invalid(struct vcpu *v, uint64_t code)
+{
+	if (code == SVM_EXIT_INVALID)
+		domain_crash(v->domain, "VMRUN refused the vCPU's state (invalid VMCB)");
+	else if (code == SVM_EXIT_SHUTDOWN)
+		domain_crash(v->domain, "triple fault (shutdown intercept)");
+	else if (code == SVM_EXIT_TASKSW)
+		domain_crash(v->domain, "hardware task switch is not emulated");
+	else {
+		log_err("d%u: unexpected #VMEXIT code %#lx", v->domain->domid, code);
+		domain_crash(v->domain, "unexpected #VMEXIT");
+	}
+}
+
+void hvm_handle_exit(struct vcpu *v)
+{
+	struct hvm_vcpu *hv = v->arch.hvm;
+	struct vmcb *vm = hv->vmcb;
+	uint64_t code = vm->exitcode;
+
+	/*
+	 * An event whose delivery the exit cut short (an interrupt arriving,
+	 * the guest's IDT or stack under a nested fault) goes in again, or a
+	 * vector the APIC already moved to in-service would be lost for good.
+	 */
+	vm->eventinj = (vm->exitintinfo & SVM_EVTINJ_VALID) ? vm->exitintinfo : 0;
+	switch (code) {
+	case SVM_EXIT_VINTR:
+		return;		/* the guest opened its interrupt window: vlapic_inject delivers before the next run */
+	case SVM_EXIT_INTR:
+	case SVM_EXIT_NMI:
+	case SVM_EXIT_SMI:
+	case SVM_EXIT_INIT:
+		hv->stats[HVM_STAT_INTR]++;	/* taken by the host at STGI, after the exit */
+		return;
+	case SVM_EXIT_CPUID:
+		hv->stats[HVM_STAT_CPUID]++;
+		exit_cpuid(v);
+		return;
+	case SVM_EXIT_IOIO:
+		hv->stats[HVM_STAT_IO]++;
+		exit_io(v);
+		return;
+	case SVM_EXIT_MSR:
+		hv->stats[HVM_STAT_MSR]++;
+		exit_msr(v);
+		return;
+	case SVM_EXIT_HLT:
+		hv->stats[HVM_STAT_HLT]++;
+		exit_hlt(v);
+		return;
+	case SVM_EXIT_NPF:
+		hv->stats[HVM_STAT_NPF]++;
+		exit_npf(v);
+		return;
+	case SVM_EXIT_INVD:
+		hv->stats[HVM_STAT_OTHER]++;
+		skip_insn(v, 2);	/* the guest's caches are the host's: nothing to throw away */
+		return;
+	case SVM_EXIT_XSETBV:
+		hv->stats[HVM_STAT_OTHER]++;
+		/* XCR0 is not switched: with CR4.OSXSAVE the instruction exists and refuses (#GP), without it #UD. */
+		if (vm->cr4 & CR4_OSXSAVE)
+			hvm_inject_exception(v, VEC_GP, true, 0);
+		else
+			hvm_inject_exception(v, VEC_UD, false, 0);
+		return;
+	case SVM_EXIT_RDPMC:
+		hv->stats[HVM_STAT_OTHER]++;
+		hvm_inject_exception(v, VEC_GP, true, 0);	/* no performance counters are offered */
+		return;
+	case SVM_EXIT_INVLPGA:
+	case SVM_EXIT_VMRUN:
+	case SVM_EXIT_VMMCALL:
+	case SVM_EXIT_VMLOAD:
+	case SVM_EXIT_VMSAVE:
+	case SVM_EXIT_STGI:
+	case SVM_EXIT_CLGI:
+	case SVM_EXIT_SKINIT:
+	case SVM_EXIT_RDTSCP:
+	case SVM_EXIT_MONITOR:
+	case SVM_EXIT_MWAIT:
+		/* CPUID does not offer them: the guest gets what such a CPU gives. */
+		hv->stats[HVM_STAT_OTHER]++;
+		hvm_inject_exception(v, VEC_UD, false, 0);
+		return;
+	default:
+		hv->stats[HVM_STAT_OTHER]++;
+		exit_invalid(v, code);
+		return;
+	}
+}

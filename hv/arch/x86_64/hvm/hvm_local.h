@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+/* State of HVM vCPUs and domains, shared by the files of hv/arch/x86_64/hvm/ only. */
+#ifndef HVM_LOCAL_H
+#define HVM_LOCAL_H
+
+#include <asm/hvm.h>
+#include <asm/svm.h>
+#include <hv/timer.h>
+#include <hv/types.h>
+
+#include "npt.h"
+#include "uart16550.h"
+
+/* Guest registers VMRUN does not switch (rax, rsp, rip, rflags live in the VMCB); svm_entry.S uses these offsets. */
+struct hvm_gprs {
+	uint64_t rbx, rcx, rdx, rsi, rdi, rbp;
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+};
+
+/* The vCPU's local APIC (vlapic.c): x2APIC registers, the timer, the 256-bit request and service sets. */
+struct vlapic {
+	uint32_t tpr, svr, lvt_timer, lvt_error, tmict, tdcr;
+	volatile uint64_t irr[4], isr[4];	/* IRR is set by the timer on another CPU too: atomics */
+	s_time_t deadline;			/* of the running count, 0: stopped */
+	struct timer timer;			/* on the CPU the vCPU last ran on; killed with the domain */
+	uint64_t timer_fired, injected;
+};
+
+enum hvm_exit_stat {
+	HVM_STAT_CPUID, HVM_STAT_HLT, HVM_STAT_IO, HVM_STAT_MSR, HVM_STAT_NPF, HVM_STAT_INTR,
+	HVM_STAT_INJECT, HVM_STAT_OTHER, HVM_NR_STATS,
+};
+
+struct hvm_vcpu {
+	struct hvm_gprs gprs;		/* first: svm_entry.S takes its address */
+	struct vmcb *vmcb;		/* a frame of the hypervisor's (frame_owner_hv), freed by hvm_domain_relinquish */
+	paddr_t vmcb_pa;
+	uint64_t exits, stats[HVM_NR_STATS];
+	uint64_t guest_cycles, exit_cycles;	/* TSC: inside svm_vmrun, and handling exits */
+	bool halted;			/* in HLT until an interrupt can be taken */
+	uint64_t dr[4];			/* DR0-3 while off the CPU */
+	/* Start-up of a secondary vCPU: claimed by compare-and-swap while an INIT or SIPI changes it (it runs on no CPU). */
+	volatile bool startup_claim;
+	bool wait_sipi;			/* INIT received, the next SIPI starts it */
+	struct vlapic lapic;
+};
+
+struct hvm_domain {
+	uint64_t nr_pages;		/* guest-physical RAM is [0, nr_pages << 12) */
+	struct npt npt;			/* its tables are charged to the domain and freed with its frames */
+	struct uart16550 com1;
+	bool io_logged, msr_logged;	/* the first unhandled port and the first refused MSR are logged */
+};
+
+/* The exit port a test guest writes to end itself (the port QEMU's isa-debug-exit uses). */
+#define HVM_EXIT_PORT		0x501
+
+/* svm_entry.S: runs the guest until its next #VMEXIT. Host state: hsave_pa's page. Interrupts off on entry and return. */
+void svm_vmrun(struct hvm_gprs *gprs, paddr_t vmcb_pa, paddr_t host_pa);
+
+/* svm.c: the VMCB's controls (the NPT must exist) and the state INIT leaves, at cs:ip for entry (< 1 MiB). */
+void hvm_vcpu_reset(struct vcpu *v, uint64_t entry);
+/* In HLT: stays blocked unless an interrupt can be taken now. */
+void hvm_halt_check(struct vcpu *v);
+/* The CPU saves the next instruction's address on intercepts (else the handlers know the lengths). */
+bool hvm_next_rip_saved(void);
+
+/* vlapic.c: the local APIC. msr_* return false for a #GP. */
+void vlapic_init(struct vcpu *v);
+void vlapic_kill(struct vcpu *v);
+void vlapic_switch_in(struct vcpu *v);
+bool vlapic_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val);
+bool vlapic_msr_write(struct vcpu *v, uint32_t msr, uint64_t val);
+void vlapic_inject(struct vcpu *v);
+bool vlapic_wakes_hlt(struct vcpu *v);
+/* svm.c: INIT and STARTUP from another vCPU's APIC; only a vCPU that has not started yet takes them. */
+void hvm_vcpu_init_ipi(struct vcpu *v);
+void hvm_vcpu_sipi(struct vcpu *v, unsigned int vector);
+
+/* exits.c: handles v's last #VMEXIT, interrupts off. */
+void hvm_handle_exit(struct vcpu *v);
+/* svm.c: a #GP/#UD into the guest at its current instruction. */
+void hvm_inject_exception(struct vcpu *v, unsigned int vector, bool has_error, uint32_t error);
+
+#endif

@@ -1,0 +1,367 @@
+/* SPDX-License-Identifier: MIT */
+/* A local APIC for HVM vCPUs in x2APIC mode (MSRs only, no MMIO page): its timer, priorities, and injection into the guest. */
+#include <asm/hvm.h>
+#include <asm/svm.h>
+#include <asm/x86.h>
+#include <hv/domain.h>
+#include <hv/event_channel.h>
+#include <hv/lib.h>
+#include <hv/log.h>
+#include <hv/percpu.h>
+#include <hv/time.h>
+#include <hv/timer.h>
+
+#include "hvm_local.h"
+
+/*
+ * The guest finds its APIC already in x2APIC mode, as firmware may leave
+ * it (APIC_BASE has EN and EXTD): the MMIO page does not exist in that
+ * mode, so the model is MSR accesses only. The timer counts at 100 MHz.
+ */
+#define APIC_BASE_VALUE		0xfee00000ULL
+#define APIC_BASE_BSP		(1ULL << 8)
+#define APIC_BASE_EXTD		(1ULL << 10)
+#define APIC_BASE_EN		(1ULL << 11)
+#define APIC_NS_PER_COUNT	10
+
+#define X2APIC_ID		0x802
+#define X2APIC_VERSION		0x803
+#define X2APIC_TPR		0x808
+#define X2APIC_PPR		0x80a
+#define X2APIC_EOI		0x80b
+#define X2APIC_LDR		0x80d
+#define X2APIC_SVR		0x80f
+#define X2APIC_ISR0		0x810
+#define X2APIC_TMR0		0x818
+#define X2APIC_IRR0		0x820
+#define X2APIC_ESR		0x828
+#define X2APIC_LVT_CMCI		0x82f
+#define X2APIC_ICR		0x830
+#define X2APIC_LVT_TIMER	0x832
+#define X2APIC_LVT_ERROR	0x837
+#define X2APIC_TMICT		0x838
+#define X2APIC_TMCCT		0x839
+#define X2APIC_TDCR		0x83e
+
+#define LVT_MASKED		(1u << 16)
+#define LVT_TIMER_PERIODIC	(1u << 17)
+#define SVR_ENABLED		(1u << 8)
+#define RFLAGS_IF		(1ULL << 9)
+#define VINTR_V_IRQ		(1ULL << 8)
+#define VINTR_PRIO_SHIFT	16
+#define VINTR_IGN_TPR		(1ULL << 20)
+
+static void vec_set(volatile uint64_t *bits, unsigned int vec)
+{
+	__atomic_fetch_or(&bits[vec / 64], 1ULL << (vec % 64), __ATOMIC_SEQ_CST);
+}
+
+static void vec_clear(volatile uint64_t *bits, unsigned int vec)
+{
+	__atomic_fetch_and(&bits[vec / 64], ~(1ULL << (vec % 64)), __ATOMIC_SEQ_CST);
+}
+
+/* The highest vector set, or -1. */
+static int vec_highest(const volatile uint64_t *bits)
+{
+	for (int w = 3; w >= 0; w--) {
+		uint64_t x = __atomic_load_n(&bits[w], __ATOMIC_SEQ_CST);
+
+		if (x)
+			return w * 64 + 63 - __builtin_clzll(x);
+	}
+	return -1;
+}
+
+static unsigned int timer_divide(const struct vlapic *a)
+{
+	unsigned int v = ((a->tdcr & 8) >> 1) | (a->tdcr & 3);
+
+	return v == 7 ? 1 : 2u << v;
+}
+
+/*
+ * A guest may ask for a count of 1: a periodic timer re-armed every 10 ns
+ * would make its CPU take a host timer interrupt after every timer_run
+ * (the run generation keeps timer_run itself from looping). No period is
+ * shorter than this, which bounds that rate, as KVM bounds it too.
+ */
+#define APIC_MIN_PERIOD_NS	100000
+
+static s_time_t timer_period_ns(const struct vlapic *a)
+{
+	s_time_t ns = (s_time_t)a->tmict * timer_divide(a) * APIC_NS_PER_COUNT;
+
+	return ns < APIC_MIN_PERIOD_NS ? APIC_MIN_PERIOD_NS : ns;
+}
+
+/* Runs on the CPU the vCPU last ran on. The IRR bit is set with an atomic: the vCPU may be running elsewhere. */
+static void vlapic_timer_fn(void *data)
+{
+	struct vcpu *v = data;
+	struct vlapic *a = &v->arch.hvm->lapic;
+	uint32_t lvt = a->lvt_timer;
+
+	if ((lvt & LVT_TIMER_PERIODIC) && a->tmict) {
+		s_time_t period = timer_period_ns(a), now = time_now_ns();
+
+		a->deadline += period;
+		if (a->deadline <= now)
+			a->deadline = now + period;	/* missed ticks are not made up */
+		timer_set(&a->timer, a->deadline);
+	} else {
+		a->deadline = 0;
+	}
+	if (!(lvt & LVT_MASKED) && (a->svr & SVR_ENABLED) && (lvt & 0xff) >= 16) {
+		a->timer_fired++;
+		vec_set(a->irr, lvt & 0xff);
+		evtchn_kick_vcpu(v);
+	}
+}
+
+void vlapic_init(struct vcpu *v)
+{
+	struct vlapic *a = &v->arch.hvm->lapic;
+
+	*a = (struct vlapic){ .lvt_timer = LVT_MASKED, .lvt_error = LVT_MASKED, .svr = 0xff };
+	timer_init(&a->timer, vlapic_timer_fn, v, 0);
+}
+
+void vlapic_kill(struct vcpu *v)
+{
+	timer_kill(&v->arch.hvm->lapic.timer);
+}
+
+void vlapic_switch_in(struct vcpu *v)
+{
+	timer_migrate(&v->arch.hvm->lapic.timer, smp_processor_id());
+}
+
+static uint32_t ppr(const struct vlapic *a)
+{
+	int isr = vec_highest(a->isr);
+	uint32_t isrv = isr < 0 ? 0 : (uint32_t)isr & 0xf0;
+
+	return (a->tpr & 0xf0) > isrv ? a->tpr & 0xff : isrv;
+}
+
+/* The vector the APIC would deliver now, or -1. */
+static int deliverable(const struct vlapic *a)
+{
+	int irr = vec_highest(a->irr);
+
+	if (irr < 0 || !(a->svr & SVR_ENABLED) || ((uint32_t)irr & 0xf0) <= (ppr(a) & 0xf0))
+		return -1;
+	return irr;
+}
+
+bool vlapic_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+	struct vlapic *a = &v->arch.hvm->lapic;
+	s_time_t left;
+
+	if (msr == MSR_APIC_BASE) {
+		*val = APIC_BASE_VALUE | APIC_BASE_EN | APIC_BASE_EXTD | (v->vcpu_id ? 0 : APIC_BASE_BSP);
+		return true;
+	}
+	if (msr >= X2APIC_ISR0 && msr < X2APIC_ISR0 + 8) {
+		*val = (uint32_t)(a->isr[(msr - X2APIC_ISR0) / 2] >> (32 * (msr & 1)));
+		return true;
+	}
+	if (msr >= X2APIC_IRR0 && msr < X2APIC_IRR0 + 8) {
+		*val = (uint32_t)(a->irr[(msr - X2APIC_IRR0) / 2] >> (32 * (msr & 1)));
+		return true;
+	}
+	if (msr >= X2APIC_TMR0 && msr < X2APIC_TMR0 + 8) {
+		*val = 0;	/* every interrupt so far is edge-triggered */
+		return true;
+	}
+	switch (msr) {
+	case X2APIC_ID:		*val = v->vcpu_id; return true;
+	case X2APIC_VERSION:	*val = 0x00050014; return true;	/* version 0x14, 6 LVT entries */
+	case X2APIC_TPR:	*val = a->tpr; return true;
+	case X2APIC_PPR:	*val = ppr(a); return true;
+	case X2APIC_LDR:	*val = ((v->vcpu_id >> 4) << 16) | (1u << (v->vcpu_id & 15)); return true;
+	case X2APIC_SVR:	*val = a->svr; return true;
+	case X2APIC_ESR:	*val = 0; return true;
+	case X2APIC_LVT_TIMER:	*val = a->lvt_timer; return true;
+	case X2APIC_LVT_ERROR:	*val = a->lvt_error; return true;
+	case X2APIC_TMICT:	*val = a->tmict; return true;
+	case X2APIC_TDCR:	*val = a->tdcr; return true;
+	case X2APIC_TMCCT:
+		left = a->deadline ? a->deadline - time_now_ns() : 0;
+		*val = left > 0 ? (uint64_t)left / (APIC_NS_PER_COUNT * timer_divide(a)) : 0;
+		return true;
+	default:
+		if (msr >= X2APIC_LVT_CMCI && msr < X2APIC_LVT_ERROR) {
+			*val = LVT_MASKED;	/* CMCI, thermal, PMC, LINT0, LINT1: nothing drives them */
+			return true;
+		}
+		return false;
+	}
+}
+
+#define ICR_MODE_FIXED		0
+#define ICR_MODE_INIT		5
+#define ICR_MODE_STARTUP	6
+#define ICR_LOGICAL		(1ULL << 11)
+#define ICR_ASSERT		(1ULL << 14)
+#define ICR_LEVEL		(1ULL << 15)
+#define ICR_RESERVED		0x00000000fff33000ULL	/* between the used fields, and bit 12 (delivery status) */
+
+static void ipi_one(struct vcpu *from, struct vcpu *to, unsigned int mode, unsigned int vec, uint64_t icr)
+{
+	switch (mode) {
+	case ICR_MODE_FIXED:
+		if (vec < 16)
+			return;		/* an illegal vector: a real APIC sets an error and sends nothing */
+		vec_set(to->arch.hvm->lapic.irr, vec);
+		evtchn_kick_vcpu(to);
+		return;
+	case ICR_MODE_INIT:
+		/* The level de-assert form is what old MP start-up code sends after INIT: nothing to do. */
+		if ((icr & ICR_LEVEL) && !(icr & ICR_ASSERT))
+			return;
+		hvm_vcpu_init_ipi(to);
+		return;
+	case ICR_MODE_STARTUP:
+		hvm_vcpu_sipi(to, vec);
+		return;
+	default:
+		return;		/* SMI, NMI, lowest priority: not delivered yet */
+	}
+}
+
+/*
+ * An IPI: physical destination (the x2APIC id is the vCPU id), or a
+ * shorthand. Logical destinations are not modelled yet and go nowhere.
+ */
+static bool icr_write(struct vcpu *v, uint64_t icr)
+{
+	struct domain *d = v->domain;
+	unsigned int mode = (icr >> 8) & 7, vec = icr & 0xff, shorthand = (icr >> 18) & 3;
+	uint32_t dest = (uint32_t)(icr >> 32);
+
+	if (icr & ICR_RESERVED)
+		return false;
+	for (unsigned int i = 0; i < d->max_vcpus; i++) {
+		bool self = d->vcpu[i] == v;
+		bool hit = shorthand == 1 ? self : shorthand == 2 ? true : shorthand == 3 ? !self :
+			   !(icr & ICR_LOGICAL) && (dest == i || dest == 0xffffffffu);
+
+		if (hit)
+			ipi_one(v, d->vcpu[i], mode, vec, icr);
+	}
+	return true;
+}
+
+static void timer_arm(struct vlapic *a)
+{
+	if (!a->tmict) {
+		a->deadline = 0;
+		timer_stop(&a->timer);
+		return;
+	}
+	a->deadline = time_now_ns() + timer_period_ns(a);
+	timer_set(&a->timer, a->deadline);
+}
+
+/* Reserved bits set or a read-only register: false, the caller raises #GP as x2APIC does. */
+bool vlapic_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	struct vlapic *a = &v->arch.hvm->lapic;
+	int isr;
+
+	if (msr == MSR_APIC_BASE)	/* leaving x2APIC mode is not offered */
+		return val == (APIC_BASE_VALUE | APIC_BASE_EN | APIC_BASE_EXTD | (v->vcpu_id ? 0 : APIC_BASE_BSP));
+	if (msr == X2APIC_ICR)		/* the one 64-bit register */
+		return icr_write(v, val);
+	if (val >> 32)
+		return false;
+	switch (msr) {
+	case X2APIC_TPR:
+		if (val > 0xff)
+			return false;
+		a->tpr = (uint32_t)val;
+		return true;
+	case X2APIC_EOI:
+		if (val)
+			return false;
+		isr = vec_highest(a->isr);
+		if (isr >= 0)
+			vec_clear(a->isr, (unsigned int)isr);
+		return true;
+	case X2APIC_SVR:
+		a->svr = (uint32_t)val & 0x1ff;
+		return true;
+	case X2APIC_ESR:
+		return val == 0;
+	case X2APIC_LVT_TIMER:
+		/* Vector, mask, one-shot or periodic; TSC-deadline is not offered. */
+		if (val & ~(uint64_t)(0xff | LVT_MASKED | LVT_TIMER_PERIODIC))
+			return false;
+		a->lvt_timer = (uint32_t)val;
+		return true;
+	case X2APIC_LVT_ERROR:
+		a->lvt_error = (uint32_t)val & (0xff | LVT_MASKED);
+		return true;
+	case X2APIC_TDCR:
+		if (val & ~0xbULL)
+			return false;
+		a->tdcr = (uint32_t)val;
+		return true;
+	case X2APIC_TMICT:
+		a->tmict = (uint32_t)val;
+		timer_arm(a);
+		return true;
+	default:
+		/* The other LVTs accept the mask bit alone: nothing drives them. */
+		if (msr >= X2APIC_LVT_CMCI && msr < X2APIC_LVT_ERROR)
+			return true;
+		return false;
+	}
+}
+
+static void vintr_window(struct vmcb *vm, bool open)
+{
+	if (open) {
+		vm->vintr |= VINTR_V_IRQ | VINTR_IGN_TPR | (0xfULL << VINTR_PRIO_SHIFT);
+		vm->intercept1 |= SVM_INTERCEPT_VINTR;
+	} else {
+		vm->vintr &= ~(VINTR_V_IRQ | VINTR_IGN_TPR | (0xfULL << VINTR_PRIO_SHIFT));
+		vm->intercept1 &= ~SVM_INTERCEPT_VINTR;
+	}
+}
+
+/*
+ * Before each VMRUN: the APIC's deliverable vector goes in through
+ * EVENTINJ when the guest takes interrupts (IF set, no interrupt
+ * shadow); otherwise a virtual interrupt request with its intercept makes
+ * the CPU exit as soon as the guest opens that window.
+ */
+void vlapic_inject(struct vcpu *v)
+{
+	struct vlapic *a = &v->arch.hvm->lapic;
+	struct vmcb *vm = v->arch.hvm->vmcb;
+	int vec = deliverable(a);
+
+	if (vec < 0 || (vm->eventinj & SVM_EVTINJ_VALID)) {
+		vintr_window(vm, vec >= 0);
+		return;
+	}
+	if ((vm->rflags & RFLAGS_IF) && !(vm->int_state & 1)) {
+		vec_clear(a->irr, (unsigned int)vec);
+		vec_set(a->isr, (unsigned int)vec);
+		vm->eventinj = SVM_EVTINJ_VALID | (uint32_t)vec;	/* type 0: external interrupt */
+		a->injected++;
+		vintr_window(vm, false);
+		return;
+	}
+	vintr_window(vm, true);
+}
+
+/* HLT ends when an interrupt can be taken; with IF clear nothing but an NMI would end it, and none comes. */
+bool vlapic_wakes_hlt(struct vcpu *v)
+{
+	return deliverable(&v->arch.hvm->lapic) >= 0 && (v->arch.hvm->vmcb->rflags & RFLAGS_IF);
+}

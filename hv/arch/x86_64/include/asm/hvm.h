@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/* Fully virtual (HVM) domains on AMD SVM: per-vCPU and per-domain state, and the hooks the rest of the hypervisor calls. */
+#ifndef ASM_HVM_H
+#define ASM_HVM_H
+
+#include <hv/types.h>
+
+struct domain;
+struct vcpu;
+struct percpu;
+struct vmcb;
+
+/* struct hvm_vcpu and struct hvm_domain are the hvm/ directory's own (hvm/hvm_local.h); a non-NULL pointer in arch marks HVM. */
+#define is_hvm_domain(d)	((d)->arch.hvm != NULL)
+#define is_hvm_vcpu(v)		((v)->arch.hvm != NULL)
+
+/* SVM is usable on this machine (every CPU checked at bring-up). */
+bool hvm_available(void);
+/* At CPU bring-up: EFER.SVME and this CPU's host save area, if SVM is there. */
+void hvm_cpu_init(struct percpu *pc);
+
+/* Makes d an HVM domain before anything is built in it: every vCPU gets a VMCB. 0 or -XEN_E*. */
+int hvm_domain_init(struct domain *d);
+/* At domain kill: stops the vCPUs' APIC timers for good. */
+void hvm_domain_kill(struct domain *d);
+/* Gives back what hvm_domain_init took (VMCBs, the vCPU state); guest memory and NPT go with the domain's frames. */
+void hvm_domain_relinquish(struct domain *d);
+
+/* context_switch's HVM halves: next's guest state into this CPU, prev's out of it. */
+void hvm_switch_in(struct vcpu *next);
+void hvm_switch_out(struct vcpu *prev);
+/* The VMRUN loop of the current vCPU: never returns (schedule() switches away from it). */
+void __noreturn hvm_vcpu_loop(void);
+void hvm_dump_vcpu(struct vcpu *v);
+
+/* The builder of a boot module marked @hvm: loads an ELF's PT_LOAD segments at their physical addresses. */
+struct hvm_build_args {
+	const uint8_t *image;
+	size_t image_len;
+	uint64_t nr_pages;
+};
+int hvm_build(struct domain *d, const struct hvm_build_args *a);
+
+#endif

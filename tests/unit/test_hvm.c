@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests of the HVM pure logic: NPT construction and lookup over a fake allocator, the CPUID filter, the 16550 model. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <pvabi/errno.h>
+
+#include "hvm_cpuid.h"
+#include "npt.h"
+#include "uart16550.h"
+
+/* A fake frame allocator: MFNs 1000.. backed by host pages, with a limit to test refusal. */
+#define FAKE_FRAMES	64
+struct fake_alloc {
+	uint64_t pages[FAKE_FRAMES][512];
+	unsigned int used, limit;
+};
+
+static mfn_t fake_alloc(void *ctx)
+{
+	struct fake_alloc *f = ctx;
+
+	if (f->used >= f->limit)
+		return MFN_INVALID;
+	memset(f->pages[f->used], 0, PAGE_SIZE);
+	return 1000 + f->used++;
+}
+
+static uint64_t *fake_table(void *ctx, mfn_t mfn)
+{
+	struct fake_alloc *f = ctx;
+
+	ck_assert(mfn >= 1000 && mfn < 1000 + f->used);
+	return f->pages[mfn - 1000];
+}
+
+static struct fake_alloc *fake_new(unsigned int limit)
+{
+	struct fake_alloc *f = calloc(1, sizeof(*f));
+
+	f->limit = limit;
+	return f;
+}
+
+START_TEST(npt_map_and_lookup)
+{
+	struct fake_alloc *f = fake_new(FAKE_FRAMES);
+	struct npt_ops ops = { fake_alloc, fake_table, f };
+	struct npt n;
+
+	ck_assert_int_eq(npt_init(&n, &ops), 0);
+	ck_assert_uint_eq(n.nr_tables, 1);
+	/* 1024 pages: 2 L1s under one L2, L3 and the root. */
+	for (uint64_t pfn = 0; pfn < 1024; pfn++)
+		ck_assert_int_eq(npt_map(&n, pfn << PAGE_SHIFT, 50000 + pfn * 3), 0);
+	ck_assert_uint_eq(n.nr_tables, 5);
+	ck_assert_uint_le(n.nr_tables, npt_tables_needed(1024));
+	for (uint64_t pfn = 0; pfn < 1024; pfn++)
+		ck_assert_uint_eq(npt_lookup(&n, (pfn << PAGE_SHIFT) + 123), 50000 + pfn * 3);
+	ck_assert_uint_eq(npt_lookup(&n, 1024ULL << PAGE_SHIFT), MFN_INVALID);
+	ck_assert_uint_eq(npt_lookup(&n, 1ULL << 40), MFN_INVALID);
+	/* Every entry the guest walks through is present, writable and user (nested accesses are user accesses). */
+	{
+		uint64_t l4e = fake_table(f, n.root)[0];
+
+		ck_assert_uint_eq(l4e & 7, 7);
+	}
+	free(f);
+}
+END_TEST
+
+START_TEST(npt_refuses_bad_input)
+{
+	struct fake_alloc *f = fake_new(FAKE_FRAMES);
+	struct npt_ops ops = { fake_alloc, fake_table, f };
+	struct npt n;
+
+	ck_assert_int_eq(npt_init(&n, &ops), 0);
+	ck_assert_int_eq(npt_map(&n, 0x1001, 7), -XEN_EINVAL);
+	ck_assert_int_eq(npt_map(&n, 1ULL << NPT_GPA_BITS, 7), -XEN_EINVAL);
+	ck_assert_int_eq(npt_map(&n, 0, MFN_INVALID), -XEN_EINVAL);
+	ck_assert_int_eq(npt_map(&n, 0, 1ULL << 45), -XEN_EINVAL);
+	ck_assert_int_eq(npt_map(&n, 0x5000, 7), 0);
+	ck_assert_int_eq(npt_map(&n, 0x5000, 8), -XEN_EEXIST);
+	ck_assert_uint_eq(npt_lookup(&n, 0x5000), 7);
+	free(f);
+}
+END_TEST
+
+START_TEST(npt_allocator_refusal)
+{
+	struct fake_alloc *f = fake_new(3);
+	struct npt_ops ops = { fake_alloc, fake_table, f };
+	struct npt n;
+
+	ck_assert_int_eq(npt_init(&n, &ops), 0);
+	/* Root, L3, L2 fit; the L1 is refused. */
+	ck_assert_int_eq(npt_map(&n, 0, 7), -XEN_ENOMEM);
+	ck_assert_uint_eq(n.nr_tables, 3);
+	ck_assert_uint_eq(npt_lookup(&n, 0), MFN_INVALID);
+	f->limit = 0;
+	ck_assert_int_eq(npt_init(&n, &ops), -XEN_ENOMEM);
+	free(f);
+}
+END_TEST
+
+START_TEST(npt_tables_bound)
+{
+	ck_assert_uint_eq(npt_tables_needed(1), 4);
+	ck_assert_uint_eq(npt_tables_needed(512), 4);
+	ck_assert_uint_eq(npt_tables_needed(513), 5);
+	ck_assert_uint_eq(npt_tables_needed(4096), 11);	/* 16 MiB: 8 L1s, as the hvm.tiny boot logs */
+	ck_assert_uint_eq(npt_tables_needed(8192), 19);	/* 32 MiB */
+}
+END_TEST
+
+/* A host CPU that offers everything: every bit set, large max leaves, an AMD vendor. */
+static void host_all(uint32_t leaf, uint32_t sub, struct cpuid_regs *r)
+{
+	(void)sub;
+	if (leaf == 0)
+		*r = (struct cpuid_regs){ 0x10, 0x68747541, 0x444d4163, 0x69746e65 };
+	else if (leaf == 0x80000000u)
+		*r = (struct cpuid_regs){ 0x80000021u, 1, 2, 3 };
+	else
+		*r = (struct cpuid_regs){ ~0u, ~0u, ~0u, ~0u };
+}
+
+START_TEST(cpuid_filter)
+{
+	struct cpuid_regs r;
+
+	hvm_cpuid(0, 0, 0, host_all, &r);
+	ck_assert_uint_eq(r.a, HVM_CPUID_MAX_BASIC);
+	ck_assert_uint_eq(r.b, 0x68747541);
+	hvm_cpuid(1, 0, 3, host_all, &r);
+	ck_assert_uint_eq(r.b >> 24, 3);		/* APIC id = vCPU id */
+	ck_assert(r.c & (1u << 31));			/* hypervisor present */
+	ck_assert(!(r.c & (1u << 5)));			/* no VMX */
+	ck_assert(!(r.c & (1u << 26)) && !(r.c & (1u << 27)));	/* no XSAVE/OSXSAVE */
+	ck_assert(r.c & (1u << 21) && r.d & (1u << 9));	/* an APIC, in x2APIC mode */
+	ck_assert(!(r.c & (1u << 24)));			/* no TSC-deadline timer */
+	ck_assert(r.d & (1u << 0) && r.d & (1u << 24) && r.d & (1u << 26));	/* FPU FXSR SSE2 */
+	hvm_cpuid(0x80000001u, 0, 0, host_all, &r);
+	ck_assert(!(r.c & (1u << 2)));			/* no SVM */
+	ck_assert(!(r.d & (1u << 27)));			/* no RDTSCP */
+	ck_assert(r.d & (1u << 29) && r.d & (1u << 20) && r.d & (1u << 11));	/* LM NX SYSCALL */
+	hvm_cpuid(0x80000000u, 0, 0, host_all, &r);
+	ck_assert_uint_eq(r.a, HVM_CPUID_MAX_EXT);
+	hvm_cpuid(0x8000000au, 0, 0, host_all, &r);
+	ck_assert_uint_eq(r.a | r.b | r.c | r.d, 0);	/* the SVM leaf is out of range */
+	hvm_cpuid(0xd, 0, 0, host_all, &r);
+	ck_assert_uint_eq(r.a | r.b | r.c | r.d, 0);
+	hvm_cpuid(7, 1, 0, host_all, &r);
+	ck_assert_uint_eq(r.a | r.b | r.c | r.d, 0);
+	hvm_cpuid(HVM_CPUID_BASE, 0, 0, host_all, &r);
+	ck_assert_uint_eq(r.a, HVM_CPUID_BASE);
+	ck_assert_mem_eq(&r.b, "Skif", 4);
+	ck_assert_mem_eq(&r.c, "fSki", 4);
+	ck_assert_mem_eq(&r.d, "ffSk", 4);
+	hvm_cpuid(HVM_CPUID_BASE + 1, 0, 0, host_all, &r);
+	ck_assert_uint_eq(r.a | r.b | r.c | r.d, 0);
+}
+END_TEST
+
+START_TEST(uart_model)
+{
+	struct uart16550 u;
+	uint8_t c = 0;
+
+	uart_reset(&u);
+	ck_assert_uint_eq(uart_read(&u, 5) & 0x60, 0x60);	/* transmitter always empty */
+	ck_assert(uart_write(&u, 0, 'x', &c));
+	ck_assert_uint_eq(c, 'x');
+	/* DLAB: register 0 and 1 are the divisor, nothing is sent. */
+	uart_write(&u, 3, 0x83, &c);
+	ck_assert(!uart_write(&u, 0, 1, &c));
+	uart_write(&u, 1, 0, &c);
+	ck_assert_uint_eq(uart_read(&u, 0), 1);
+	uart_write(&u, 3, 0x03, &c);
+	ck_assert_uint_eq(uart_read(&u, 3), 0x03);
+	ck_assert_uint_eq(uart_read(&u, 2) & 1, 1);		/* no interrupt pending */
+	uart_write(&u, 7, 0x5a, &c);
+	ck_assert_uint_eq(uart_read(&u, 7), 0x5a);
+	/* Loopback: nothing goes out, modem status follows MCR (Linux's 8250 probe). */
+	uart_write(&u, 4, 0x1a, &c);
+	ck_assert(!uart_write(&u, 0, 'y', &c));
+	ck_assert_uint_eq(uart_read(&u, 6) & 0xf0, 0x90);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("hvm");
+	TCase *tc = tcase_create("core");
+	SRunner *r;
+	int failed;
+
+	tcase_add_test(tc, npt_map_and_lookup);
+	tcase_add_test(tc, npt_refuses_bad_input);
+	tcase_add_test(tc, npt_allocator_refusal);
+	tcase_add_test(tc, npt_tables_bound);
+	tcase_add_test(tc, cpuid_filter);
+	tcase_add_test(tc, uart_model);
+	suite_add_tcase(s, tc);
+	r = srunner_create(s);
+	srunner_run_all(r, CK_NORMAL);
+	failed = srunner_ntests_failed(r);
+	srunner_free(r);
+	return failed ? 1 : 0;
+}
