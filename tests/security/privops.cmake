@@ -48,3 +48,16 @@ security_test(privops_domu --status ok
   --reject "HYPERVISOR (CRASH|PANIC)" --reject "FAIL: "
   -- --cpus 2 --mem 512 --timeout 60
      --modules "${SEC_HEARTBEAT} secs=6 maxgap=30000,${SEC_GUEST_DIR}/privops_domu.elf @mem=32M")
+
+# A fully virtual domain beside this dom0: no PV foreign interface reaches its frames (its nested page tables
+# are among them); the HVM guest still runs to its clean end and every frame comes back.
+security_guest(hvm_foreign ${SEC_SRC}/privops/hvm_foreign.c)
+security_test(hvm_foreign --status ok
+  --expect "\\(d0 dom0\\) Test result: SUCCESS"
+  --expect "\\(d1 domU1\\) hvm: all checks passed"
+  --expect "result: d1 \\(domU1\\): poweroff, as expected"
+  --expect "all domains have shut down \\(dom0: poweroff\\).*every frame returned"
+  --reject "HYPERVISOR (CRASH|PANIC)" --reject "FAIL: "
+  -- --accel tcg --cpus 2 --mem 256 --timeout 90
+     --modules "${SEC_GUEST_DIR}/hvm_foreign.elf,${PROJECT_BINARY_DIR}/tests/hvm/guests/tiny.elf @hvm @mem=16M")
+set_property(TEST security.hvm_foreign APPEND PROPERTY LABELS hvm)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Foreign mappings: the privileged domain maps another domain's frames into its own L1 tables (mmu_update with foreigndom, update_va_mapping_otherdomain). */
 #include <asm/domain.h>
+#include <asm/hvm.h>
 #include <asm/pv.h>
 #include <hv/domain.h>
 #include <hv/grant_table.h>
@@ -30,6 +31,15 @@ int pv_foreign_owner(domid_t domid, bool own_id_ok, struct domain **out)
 
 		domain_put(d);
 		return rc;
+	}
+	/*
+	 * A fully virtual domain's frames include its nested page tables, which
+	 * nothing outside the hypervisor may map, pin or free: until foreign
+	 * access goes through its guest-physical map, none at all.
+	 */
+	if (is_hvm_domain(d)) {
+		domain_put(d);
+		return -XEN_EOPNOTSUPP;
 	}
 	*out = d;
 	return 0;
