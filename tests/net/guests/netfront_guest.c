@@ -7,8 +7,10 @@
  * minimal IPv4 host of backends/net on top as 10.0.2.15. It pings slirp's
  * gateway through dom0 and checks every reply, then sends what a broken
  * or hostile frontend would (a grant it never gave, an oversized packet,
- * another station's source address) and checks each is refused and the
- * vif still works; last, it overruns its tx ring's producer index, and
+ * another station's source address, GSO packets with a zero, huge or
+ * too-small segment size, a lying IPv4 length, a slot chain longer than
+ * any packet) and checks each is refused and the vif still works, and
+ * that a good GSO packet is taken; last, it overruns its tx ring's producer index, and
  * dom0 must cut it off and carry on (the log shows it, dom0 powers off
  * cleanly).
  *
@@ -330,6 +332,61 @@ static bool connect(void)
 	return backend_state(XenbusStateConnected, 20);
 }
 
+/*
+ * A TCP/IPv4 superframe of payload bytes in GSO pieces of gso_size (type
+ * TCPv4 unless v6): headers in txbuf[1], the rest in txbuf[2] again and
+ * again, slot after slot (data slots past 18: extra ones of 16 bytes).
+ * ip_len_delta makes the IPv4 length lie. The backend's answer to the
+ * first slot, or 99 if the others were answered differently or not at all.
+ */
+static int16_t tx_gso(uint32_t payload, uint16_t gso_size, bool v6, int ip_len_delta, unsigned int slots)
+{
+	uint32_t total = 14 + 20 + 20 + payload, left, n = 0;
+	uint8_t *f = txbuf[1], *ipv4 = f + 14;
+	uint64_t end = rt_now_ns() + 5000 * MS;
+	int16_t first;
+
+	memset(f, 0, 64);
+	memset(f, 0xff, 6);
+	memcpy(f + 6, mac, 6);
+	f[12] = 0x08;
+	ipv4[0] = 0x45;
+	ipv4[2] = (uint8_t)((total - 14 + (uint32_t)ip_len_delta) >> 8);
+	ipv4[3] = (uint8_t)(total - 14 + (uint32_t)ip_len_delta);
+	ipv4[6] = 0x40;
+	ipv4[8] = 64;
+	ipv4[9] = 6;
+	memcpy(ipv4 + 12, "\x0a\x00\x02\x0f\x0a\x00\x02\x63", 8);	/* 10.0.2.15 to 10.0.2.99: nobody */
+	ipv4[20 + 12] = 0x50;
+	ipv4[20 + 13] = 0x10;
+	tx_busy[1] = tx_busy[2] = true;
+	*(struct netif_tx_request *)pvabi_front_next_request(&txr) = (struct netif_tx_request){
+		.gref = REF_TX + 1, .flags = NETTXF_extra_info | NETTXF_more_data | NETTXF_csum_blank, .id = 1,
+		.size = (uint16_t)total };
+	*(struct netif_extra_info *)pvabi_front_next_request(&txr) = (struct netif_extra_info){
+		.type = XEN_NETIF_EXTRA_TYPE_GSO,
+		.u.gso = { .size = gso_size, .type = v6 ? XEN_NETIF_GSO_TYPE_TCPV6 : XEN_NETIF_GSO_TYPE_TCPV4 } };
+	left = total - 4096;
+	while (left || n + 1 < slots) {
+		uint32_t piece = left < 4096 ? left : 4096;
+
+		left -= piece;
+		n++;
+		*(struct netif_tx_request *)pvabi_front_next_request(&txr) = (struct netif_tx_request){
+			.gref = REF_TX + 2, .flags = left || n + 1 < slots ? NETTXF_more_data : 0, .id = 2,
+			.size = (uint16_t)piece };
+	}
+	if (pvabi_front_push_requests(&txr))
+		rt_event_send(port);
+	while ((tx_busy[1] || tx_busy[2]) && rt_now_ns() < end) {
+		poll_rings();
+		if ((tx_busy[1] || tx_busy[2]) && pvabi_front_final_check(&txr) == 0 && pvabi_front_final_check(&rxr) == 0)
+			nap();
+	}
+	first = tx_busy[1] ? 99 : tx_status[1];
+	return tx_busy[2] || tx_status[2] != first ? 99 : first;
+}
+
 static void hostile(uint16_t *seq)
 {
 	uint64_t sum = 0, max = 0;
@@ -351,6 +408,17 @@ static void hostile(uint16_t *seq)
 	f[6] = 0x52;			/* slirp's own MAC: stealing its traffic */
 	tc_expect_eq(tx_raw((struct netif_tx_request){ .gref = REF_TX + 1, .id = 1, .size = 60 }), NETIF_RSP_DROPPED,
 		     "a frame with another station's source address");
+	tc_expect_eq(tx_gso(10000, 1448, false, 0, 0), NETIF_RSP_OKAY,
+		     "a GSO packet of 10000 bytes in 1448-byte segments is taken (cut for the uplink)");
+	tc_expect_eq(tx_gso(10000, 0, false, 0, 0), NETIF_RSP_ERROR, "a GSO packet with gso_size 0");
+	tc_expect_eq(tx_gso(60000, 0xffff, false, 0, 0), NETIF_RSP_ERROR, "a GSO packet with gso_size 65535");
+	tc_expect_eq(tx_gso(10000, 64, false, 0, 0), NETIF_RSP_ERROR,
+		     "a GSO packet of 157 segments (gso_size 64), over the limit");
+	tc_expect_eq(tx_gso(10000, 1448, true, 0, 0), NETIF_RSP_ERROR, "a GSO packet of TCPv6, never offered");
+	tc_expect_eq(tx_gso(10000, 1448, false, -100, 0), NETIF_RSP_ERROR,
+		     "a GSO packet whose IPv4 length is short of its slots");
+	tc_expect_eq(tx_gso(10000, 1448, false, 0, 19), NETIF_RSP_ERROR,
+		     "a GSO packet chained over 19 data slots, one past the limit");
 	tc_expect_eq(ping(3, seq, &sum, &max), 3, "and the vif still pings through the switch");
 	/* Last: a producer index past the ring. dom0 must stop serving us and carry on. */
 	((struct pvabi_sring_hdr *)txr.sring)->req_prod = txr.prod_pvt + 5000;
