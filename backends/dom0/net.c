@@ -82,6 +82,7 @@ static struct {
 	int up_port;
 	unsigned int next;		/* the vif served first in the next round: nobody always goes first */
 	bool serving;
+	bool no_gso;			/* net_gso=0 on dom0's command line: TCPv4 GSO not offered (to compare) */
 	uint64_t up_dropped, up_segments;
 	size_t backlog_len;		/* 0: none */
 	unsigned int backlog_next;	/* its first segment not yet sent */
@@ -421,6 +422,7 @@ void dom0_net_init(void)
 	/* net=NAME: one vif with the derived address for domain NAME, as before domain files carried vifs. */
 	if (arg_value(rt_boot.si->cmd_line, "net=", want, sizeof(want)))
 		dom0_net_declare(want, NULL);
+	net.no_gso = arg_value(rt_boot.si->cmd_line, "net_gso=", want, sizeof(want)) && !strcmp(want, "0");
 }
 
 /* ---- offering a vif ---- */
@@ -447,7 +449,7 @@ static int write_nodes(struct net_vif *v, uint32_t domid)
 	    x_write(v->be, "handle", handle) || x_write(v->be, "mac", mac) || x_write(v->be, "online", "1"))
 		return -1;
 	for (const struct nb_node *n = nb_backend_features; n->key; n++)
-		if (x_write(v->be, n->key, n->value))
+		if (x_write(v->be, n->key, net.no_gso && !strcmp(n->key, "feature-gso-tcpv4") ? "0" : n->value))
 			return -1;
 	set_state(v, XenbusStateInitWait);
 	return v->state == XenbusStateInitWait ? 0 : -1;
