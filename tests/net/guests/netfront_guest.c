@@ -17,11 +17,12 @@
  * With net_role=ping or net_role=flood on its command line it is one of
  * two guests on the switch (net.flood): the pinger measures its pings of
  * the gateway before and while the flooder fills its tx ring as fast as
- * dom0 empties it (broadcasts, frames to the gateway, grants it never
- * gave, another station's address) and lies on its rx ring; the pinger's
- * loss and round trips must stay within bounds and the flooder's
- * broadcasts reach it at dom0's flood limit at most, then the flooder
- * overruns its ring and is cut off.
+ * dom0 empties it (broadcasts, frames to the gateway, GSO superframes
+ * for an unknown station dom0 must flood and cut into segments and GSO
+ * packets it must refuse, grants it never gave, another station's
+ * address) and lies on its rx ring; the pinger's loss and round trips
+ * must stay within bounds and the flooder's broadcasts reach it at dom0's
+ * flood limit at most, then the flooder overruns its ring and is cut off.
  */
 #include <pvabi/errno.h>
 #include <pvabi/event_channel.h>
@@ -503,12 +504,35 @@ static void role_ping(void)
 }
 
 /* The flood's requests: as many as the ring takes, the kinds in turn, all from a few granted pages. */
+/*
+ * Puts a TCP/IPv4 superframe of the flooder's (txbuf[5], 10,054 bytes for
+ * a station nobody has; its data pages txbuf[6] again) on the ring, with
+ * a GSO extra of gso_size: 1448 makes 7 segments, each charged to the
+ * flood limit, that dom0 must cut for the pinger and the uplink; 0 is
+ * refused. Five slots (the extra counts) under one flood id.
+ */
+static void flood_gso(uint16_t id, uint16_t gso_size)
+{
+	static const uint16_t sizes[3] = { 10054, 4096, 10054 - 2 * 4096 };
+
+	for (int i = 0; i < 3; i++) {
+		*(struct netif_tx_request *)pvabi_front_next_request(&txr) = (struct netif_tx_request){
+			.gref = i ? REF_TX + 6 : REF_TX + 5, .id = id, .size = sizes[i],
+			.flags = i == 0 ? NETTXF_extra_info | NETTXF_more_data | NETTXF_csum_blank :
+				 i == 1 ? NETTXF_more_data : 0 };
+		if (i == 0)
+			*(struct netif_extra_info *)pvabi_front_next_request(&txr) = (struct netif_extra_info){
+				.type = XEN_NETIF_EXTRA_TYPE_GSO,
+				.u.gso = { .size = gso_size, .type = XEN_NETIF_GSO_TYPE_TCPV4 } };
+	}
+}
+
 static void flood_fill(uint64_t *n)
 {
-	while (pvabi_front_free_requests(&txr) > 0) {
+	while (pvabi_front_free_requests(&txr) >= 4) {
 		struct netif_tx_request req = { .id = (uint16_t)(FLOOD_ID + *n % 200), .size = 1514 };
 
-		switch (*n % 8) {
+		switch (*n % 10) {
 		case 0: case 1: case 2: case 3:
 			req.gref = REF_TX + 2;		/* a full-size broadcast */
 			break;
@@ -518,10 +542,15 @@ static void flood_fill(uint64_t *n)
 		case 6:
 			req.gref = 2000;		/* a grant we never gave */
 			break;
-		default:
+		case 7:
 			req.gref = REF_TX + 4;		/* the gateway's source address */
 			req.size = 60;
 			break;
+		default:
+			/* A superframe dom0 must segment (flooded), or one with gso_size 0. */
+			flood_gso(req.id, *n % 10 == 8 ? 1448 : 0);
+			++*n;
+			continue;
 		}
 		*(struct netif_tx_request *)pvabi_front_next_request(&txr) = req;
 		++*n;
@@ -556,6 +585,26 @@ static void role_flood(void)
 	frame_to(txbuf[2], bcast, mac, 'F');
 	frame_to(txbuf[3], gw->mac, mac, 'F');
 	frame_to(txbuf[4], bcast, gw->mac, 'F');
+	/*
+	 * To an address nobody has, so flooded at the limit: slirp answers
+	 * each segment with a reset, and at the flood rate those cannot
+	 * bury our own rx ring (the pinger's stop marker must get through).
+	 */
+	frame_to(txbuf[5], (const uint8_t *)"\x02\x00\x00\x00\x00\x99", mac, 'F');
+	txbuf[5][12] = 0x08;			/* IPv4, TCP, 10.0.2.17 to the gateway's port 9 */
+	txbuf[5][13] = 0x00;
+	txbuf[5][14] = 0x45;
+	txbuf[5][16] = (10054 - 14) >> 8;
+	txbuf[5][17] = (10054 - 14) & 0xff;
+	txbuf[5][20] = 0x40;
+	txbuf[5][22] = 64;
+	txbuf[5][23] = 6;
+	memcpy(txbuf[5] + 26, "\x0a\x00\x02\x11\x0a\x00\x02\x02", 8);
+	txbuf[5][34] = 0x9c;
+	txbuf[5][36] = 0x00;
+	txbuf[5][37] = 0x09;			/* port 9 */
+	txbuf[5][46] = 0x50;
+	txbuf[5][47] = 0x10;
 	linger(&fl.go, 120000);
 	tc_check(fl.go, "the pinger said go");
 	if (!fl.go)
