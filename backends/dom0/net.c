@@ -31,6 +31,13 @@
  * discovery, while a storm reaches the other guests' rings at this rate
  * at most (the uplink, QEMU's, is not limited).
  */
+/*
+ * rx buffers of every vif that only frames from the uplink may take: a
+ * guest aiming a flood at another's address (or the broadcasts its flood
+ * limit lets through) fills that vif's ring down to this and no further,
+ * so the victim's traffic from outside still finds buffers.
+ */
+#define NET_RX_RESERVE	4
 #define NET_FLOOD_RATE	1000	/* frames a second */
 #define NET_FLOOD_BURST	256
 
@@ -56,6 +63,7 @@ struct net_vif {
 	struct rt_grant_map tx_map, rx_map;
 	evtchn_port_t port;
 	uint64_t copies;
+	uint64_t rx_reserved;		/* guests' frames turned away to keep NET_RX_RESERVE buffers for the uplink */
 };
 
 /*
@@ -84,6 +92,7 @@ static struct {
 	bool serving;
 	bool no_gso;			/* net_gso=0 on dom0's command line: TCPv4 GSO not offered (to compare) */
 	uint64_t up_dropped, up_segments;
+	bool from_guest;		/* the frame being switched came from a vif */
 	size_t backlog_len;		/* 0: none */
 	unsigned int backlog_next;	/* its first segment not yet sent */
 	struct net_gso backlog_gso;
@@ -208,10 +217,19 @@ static int vif_emit(void *arg, const uint8_t *frame, size_t len)
 static void vif_out(void *arg, const uint8_t *frame, size_t len, const struct net_gso *gso)
 {
 	struct net_vif *v = arg;
+	int64_t posted;
+	uint32_t need;
 
 	/* A frontend with no buffer posted loses the frame: a guest that does not read cannot stall the switch. */
 	if (!v->connected)
 		return;
+	posted = nb_rx_posted(&v->nb);
+	need = nb_rx_slots(&v->nb, len, gso);
+	if (posted >= 0 && posted < need + (net.from_guest ? NET_RX_RESERVE : 0)) {
+		v->nb.stats.rx_no_buffer++;
+		v->rx_reserved += posted >= need;
+		return;
+	}
 	if (gso && !v->nb.rx_gso)
 		net_gso_segment(frame, len, gso, 0, net_seg, vif_emit, v);
 	else
@@ -228,7 +246,9 @@ static void vif_in(void *arg, const uint8_t *frame, size_t len, const struct net
 {
 	struct net_vif *v = arg;
 
+	net.from_guest = true;
 	l2sw_input_gso(&net.sw, (unsigned int)v->sw_port, frame, len, gso, rt_now_ns());
+	net.from_guest = false;
 	if (net.backlog_len)
 		v->nb.tx_budget = 0;	/* nothing more for the uplink until the backlog is out */
 }
@@ -252,10 +272,11 @@ static void disconnect(struct net_vif *v)
 	rt_grant_unmap(&v->tx_map);
 	rt_grant_unmap(&v->rx_map);
 	rt_printf("dom0: net: d%u vif %u disconnected: tx %lu packets (%lu GSO, %lu errors, %lu spoofed, %lu floods "
-		  "over the limit), rx %lu packets (%lu GSO, %lu without a buffer), %lu grant copies\n",
+		  "over the limit), rx %lu packets (%lu GSO, %lu without a buffer, %lu of them a guest's kept off the "
+		  "uplink's reserve), %lu grant copies\n",
 		  v->dd->info.domid, v->devid, v->nb.stats.tx_packets, v->nb.stats.tx_gso, v->nb.stats.tx_errors,
 		  v->nb.stats.tx_spoofed, net.sw.ports[v->sw_port].stats.flood_limited, v->nb.stats.rx_packets,
-		  v->nb.stats.rx_gso, v->nb.stats.rx_no_buffer, v->copies);
+		  v->nb.stats.rx_gso, v->nb.stats.rx_no_buffer, v->rx_reserved, v->copies);
 }
 
 static int connect(struct net_vif *v)
@@ -297,6 +318,7 @@ static int connect(struct net_vif *v)
 	v->connected = true;
 	v->kicked = true;
 	v->copies = 0;
+	v->rx_reserved = 0;
 	rt_printf("dom0: net: d%u connected: vif %u, tx ring grant %u, rx ring grant %u, port %u%s%s\n", fe, v->devid,
 		  f.tx_ring_ref, f.rx_ring_ref, f.evtchn, f.sg ? ", scatter-gather" : "", f.rx_gso ? ", rx GSO" : "");
 	return 0;

@@ -287,6 +287,18 @@ static struct netif_rx_response *rx_take(struct nb_vif *v, struct netif_rx_reque
 	return pvabi_back_next_response(&v->rx);
 }
 
+uint32_t nb_rx_slots(const struct nb_vif *v, size_t len, const struct net_gso *gso)
+{
+	if (!gso)
+		return 1;
+	return v->rx_gso ? (uint32_t)(len + NB_PAGE - 1) / NB_PAGE + 1 : gso->segs;
+}
+
+int64_t nb_rx_posted(const struct nb_vif *v)
+{
+	return pvabi_back_pending_requests(&v->rx);
+}
+
 int nb_rx_deliver(struct nb_vif *v, const uint8_t *frame, size_t len, const struct net_gso *gso)
 {
 	struct gnttab_copy ops[NB_BUF_PAGES];

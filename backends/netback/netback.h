@@ -99,6 +99,10 @@ unsigned int nb_tx_poll(struct nb_vif *v, bool *more);
  * NETRXF_data_validated (its checksum field holds the pseudo-header sum).
  */
 int nb_rx_deliver(struct nb_vif *v, const uint8_t *frame, size_t len, const struct net_gso *gso);
+/* The rx requests a frame needs on this vif: 1, a superframe's pages and its extra, or its segments. */
+uint32_t nb_rx_slots(const struct nb_vif *v, size_t len, const struct net_gso *gso);
+/* rx requests the frontend has posted and we have not taken: a count, or -1 when its index is impossible. */
+int64_t nb_rx_posted(const struct nb_vif *v);
 /* Publishes the rx responses rx_defer held back, notifying the frontend if it asked. */
 void nb_rx_push(struct nb_vif *v);
 

@@ -821,6 +821,26 @@ START_TEST(test_rx_gso)
 }
 END_TEST
 
+/* What a frame needs on the rx ring, and what the frontend has posted (dom0 keeps a reserve with these). */
+START_TEST(test_rx_slots)
+{
+	const struct net_gso g = { .size = 1448, .segs = 42, .hdr_len = 54, .ip_off = 14 };
+
+	setup();
+	ck_assert_uint_eq(nb_rx_slots(&v, 60, NULL), 1);
+	ck_assert_uint_eq(nb_rx_slots(&v, 60000, &g), 42);	/* cut into segments */
+	v.rx_gso = true;
+	ck_assert_uint_eq(nb_rx_slots(&v, 60000, &g), 16);	/* 15 pages and the extra */
+	ck_assert_uint_eq(nb_rx_slots(&v, 4096, &g), 2);
+	ck_assert_int_eq(nb_rx_posted(&v), 0);
+	rx_post(1, 10);
+	rx_post(2, 11);
+	ck_assert_int_eq(nb_rx_posted(&v), 2);
+	((struct pvabi_sring_hdr *)rx_ring)->req_prod += 5000;	/* hostile */
+	ck_assert_int_eq(nb_rx_posted(&v), -1);
+}
+END_TEST
+
 static Suite *netback_suite(void)
 {
 	Suite *s = suite_create("netback");
@@ -841,6 +861,7 @@ static Suite *netback_suite(void)
 	tcase_add_test(tc, test_tx_gso);
 	tcase_add_test(tc, test_tx_gso_hostile);
 	tcase_add_test(tc, test_rx_gso);
+	tcase_add_test(tc, test_rx_slots);
 	tcase_add_test(tc, test_rx);
 	tcase_add_test(tc, test_rx_deferred);
 	tcase_add_test(tc, test_front_nodes);

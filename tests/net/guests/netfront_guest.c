@@ -17,10 +17,10 @@
  * With net_role=ping or net_role=flood on its command line it is one of
  * two guests on the switch (net.flood): the pinger measures its pings of
  * the gateway before and while the flooder fills its tx ring as fast as
- * dom0 empties it (broadcasts, frames to the gateway, GSO superframes
- * for an unknown station dom0 must flood and cut into segments and GSO
- * packets it must refuse, grants it never gave, another station's
- * address) and lies on its rx ring; the pinger's loss and round trips
+ * dom0 empties it (broadcasts, frames for the pinger's own address and
+ * for the gateway, GSO superframes for an unknown station dom0 must flood
+ * and cut into segments and GSO packets it must refuse, grants it never
+ * gave, another station's address) and lies on its rx ring; the pinger's loss and round trips
  * must stay within bounds and the flooder's broadcasts reach it at dom0's
  * flood limit at most, then the flooder overruns its ring and is cut off.
  */
@@ -61,7 +61,7 @@ static char be_path[128];
 static struct ipstack ip;
 static uint8_t mac[6];
 /* The flood's answers by status, and the markers seen (G: go, S: stop, F: a flood frame). */
-static struct { uint64_t ok, error, dropped, frames_seen; bool go, stop; } fl;
+static struct { uint64_t ok, error, dropped, frames_seen; bool go, stop; uint8_t pinger[6]; } fl;
 
 static void on_nap(struct rt_timer *t, void *arg)
 {
@@ -182,6 +182,8 @@ static void poll_rings(void)
 			const uint8_t *f = rxbuf[r.id] + r.offset;
 
 			if (f[12] == ETH_P_TEST >> 8 && f[13] == (ETH_P_TEST & 0xff)) {
+				if (f[14] == 'G' && !fl.go)
+					memcpy(fl.pinger, f + 6, 6);	/* whom to aim at */
 				fl.go |= f[14] == 'G';
 				fl.stop |= f[14] == 'S';
 				fl.frames_seen += f[14] == 'F';
@@ -491,7 +493,13 @@ static void role_ping(void)
 		marker('S');
 		linger(NULL, 50);
 	}
-	tc_check(ok >= 190, "at most 5%% of the pings lost while another vif floods (%u of 200 answered)", ok);
+	/*
+	 * The flood includes frames for our own address, unlimited: dom0 keeps
+	 * NET_RX_RESERVE of our buffers for the uplink's frames, so the
+	 * gateway's replies still land (190 of 200 answered without it).
+	 */
+	tc_check(ok >= 198, "at most 1%% of the pings lost while another vif floods, our address too (%u of 200 "
+		 "answered)", ok);
 	tc_check(avg <= 20 * MS || avg <= 20 * base_avg,
 		 "the round trip under the flood (avg %lu us) is within 20 ms or 20 times the one before (%lu us)",
 		 avg / 1000, base_avg / 1000);
@@ -533,8 +541,11 @@ static void flood_fill(uint64_t *n)
 		struct netif_tx_request req = { .id = (uint16_t)(FLOOD_ID + *n % 200), .size = 1514 };
 
 		switch (*n % 10) {
-		case 0: case 1: case 2: case 3:
+		case 0: case 1: case 2:
 			req.gref = REF_TX + 2;		/* a full-size broadcast */
+			break;
+		case 3:
+			req.gref = REF_TX + 7;		/* a full-size frame for the pinger: unicast, no flood limit */
 			break;
 		case 4: case 5:
 			req.gref = REF_TX + 3;		/* a full-size frame for the gateway, out the uplink */
@@ -609,6 +620,7 @@ static void role_flood(void)
 	tc_check(fl.go, "the pinger said go");
 	if (!fl.go)
 		return;
+	frame_to(txbuf[7], fl.pinger, mac, 'U');
 	/* Lies on the rx ring too: buffers in grants we never gave, among the real ones. */
 	for (uint16_t i = 0; i < 32; i++)
 		*(struct netif_rx_request *)pvabi_front_next_request(&rxr) =
