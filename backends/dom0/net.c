@@ -17,7 +17,7 @@
 #include "xs_client.h"
 
 #define NET_RX_BUFS	64
-#define NET_TX_BUFS	32
+#define NET_TX_BUFS	32		/* the uplink's pages: a superframe bound for it waits in the backlog for more */
 #define NET_MAX_VIFS	16		/* switch ports for guests: L2SW_MAX_PORTS less the uplink, with room */
 /*
  * Rounds over the vifs one dom0_net_poll makes before it returns to the
@@ -31,6 +31,13 @@
  * discovery, while a storm reaches the other guests' rings at this rate
  * at most (the uplink, QEMU's, is not limited).
  */
+/*
+ * rx buffers of every vif that only frames from the uplink may take: a
+ * guest aiming a flood at another's address (or the broadcasts its flood
+ * limit lets through) fills that vif's ring down to this and no further,
+ * so the victim's traffic from outside still finds buffers.
+ */
+#define NET_RX_RESERVE	4
 #define NET_FLOOD_RATE	1000	/* frames a second */
 #define NET_FLOOD_BURST	256
 
@@ -55,9 +62,26 @@ struct net_vif {
 	struct nb_platform plat;
 	struct rt_grant_map tx_map, rx_map;
 	evtchn_port_t port;
-	uint8_t *tx_page, *rx_page;	/* ours, kept with the slot */
 	uint64_t copies;
+	uint64_t rx_reserved;		/* guests' frames turned away to keep NET_RX_RESERVE buffers for the uplink */
 };
+
+/*
+ * dom0's packet buffers, one pair for every vif: netback keeps nothing in
+ * them across calls, and a frame is switched (and copied out) before the
+ * next is taken. In the image, so their frames are the start-of-day
+ * region's, as vio_bus_addr expects.
+ */
+static uint8_t net_tx_buf[NB_BUF_SIZE] __attribute__((aligned(NB_PAGE)));
+static uint8_t net_rx_buf[NB_BUF_SIZE] __attribute__((aligned(NB_PAGE)));
+static xen_pfn_t net_tx_gmfns[NB_BUF_PAGES], net_rx_gmfns[NB_BUF_PAGES];
+/*
+ * The rest of a superframe the uplink had no tx pages for (the NIC takes
+ * segments, one page each): sent first when pages come back, and while it
+ * waits no vif is served, so a second one never needs room.
+ */
+static uint8_t net_backlog[NET_GSO_MAX_LEN];
+static uint8_t net_seg[NET_GSO_MTU_FRAME];
 
 static struct {
 	bool started, nic_up;
@@ -66,7 +90,12 @@ static struct {
 	int up_port;
 	unsigned int next;		/* the vif served first in the next round: nobody always goes first */
 	bool serving;
-	uint64_t up_dropped;
+	bool no_gso;			/* net_gso=0 on dom0's command line: TCPv4 GSO not offered (to compare) */
+	uint64_t up_dropped, up_segments;
+	bool from_guest;		/* the frame being switched came from a vif */
+	size_t backlog_len;		/* 0: none */
+	unsigned int backlog_next;	/* its first segment not yet sent */
+	struct net_gso backlog_gso;
 	struct net_vif vifs[NET_MAX_VIFS];
 } net;
 
@@ -131,20 +160,80 @@ static void p_notify(void *ctx)
 
 /* ---- the switch's ports ---- */
 
-static void up_out(void *arg, const uint8_t *frame, size_t len)
+static int up_emit(void *arg, const uint8_t *frame, size_t len)
 {
 	(void)arg;
 	if (vnet_send(&net.nic, frame, len))
-		net.up_dropped++;
+		return -1;
+	net.up_segments++;
+	return 0;
 }
 
-static void vif_out(void *arg, const uint8_t *frame, size_t len)
+/* Sends what is left of the backlog: true when it is empty. */
+static bool backlog_drain(void)
+{
+	if (!net.backlog_len)
+		return true;
+	vnet_tx_reclaim(&net.nic.qs);
+	net.backlog_next = net_gso_segment(net_backlog, net.backlog_len, &net.backlog_gso, net.backlog_next, net_seg,
+					   up_emit, NULL);
+	if (net.backlog_next < net.backlog_gso.segs)
+		return false;
+	net.backlog_len = 0;
+	return true;
+}
+
+static void up_out(void *arg, const uint8_t *frame, size_t len, const struct net_gso *gso)
+{
+	unsigned int next;
+
+	(void)arg;
+	if (!gso) {
+		if (vnet_send(&net.nic, frame, len))
+			net.up_dropped++;
+		return;
+	}
+	if (net.backlog_len) {
+		net.up_dropped++;	/* no vif is served while one waits: should not happen */
+		return;
+	}
+	/* virtio-net has no offloads negotiated: cut it here, and keep what finds no page. */
+	next = net_gso_segment(frame, len, gso, 0, net_seg, up_emit, NULL);
+	if (next == gso->segs)
+		return;
+	memcpy(net_backlog, frame, len);
+	net.backlog_len = len;
+	net.backlog_gso = *gso;
+	net.backlog_next = next;
+}
+
+static int vif_emit(void *arg, const uint8_t *frame, size_t len)
 {
 	struct net_vif *v = arg;
 
+	return nb_rx_deliver(&v->nb, frame, len, NULL);
+}
+
+static void vif_out(void *arg, const uint8_t *frame, size_t len, const struct net_gso *gso)
+{
+	struct net_vif *v = arg;
+	int64_t posted;
+	uint32_t need;
+
 	/* A frontend with no buffer posted loses the frame: a guest that does not read cannot stall the switch. */
-	if (v->connected)
-		nb_rx_deliver(&v->nb, frame, len);
+	if (!v->connected)
+		return;
+	posted = nb_rx_posted(&v->nb);
+	need = nb_rx_slots(&v->nb, len, gso);
+	if (posted >= 0 && posted < need + (net.from_guest ? NET_RX_RESERVE : 0)) {
+		v->nb.stats.rx_no_buffer++;
+		v->rx_reserved += posted >= need;
+		return;
+	}
+	if (gso && !v->nb.rx_gso)
+		net_gso_segment(frame, len, gso, 0, net_seg, vif_emit, v);
+	else
+		nb_rx_deliver(&v->nb, frame, len, gso);
 }
 
 static void up_in(void *arg, const uint8_t *frame, size_t len)
@@ -153,11 +242,15 @@ static void up_in(void *arg, const uint8_t *frame, size_t len)
 	l2sw_input(&net.sw, (unsigned int)net.up_port, frame, len, rt_now_ns());
 }
 
-static void vif_in(void *arg, const uint8_t *frame, size_t len)
+static void vif_in(void *arg, const uint8_t *frame, size_t len, const struct net_gso *gso)
 {
 	struct net_vif *v = arg;
 
-	l2sw_input(&net.sw, (unsigned int)v->sw_port, frame, len, rt_now_ns());
+	net.from_guest = true;
+	l2sw_input_gso(&net.sw, (unsigned int)v->sw_port, frame, len, gso, rt_now_ns());
+	net.from_guest = false;
+	if (net.backlog_len)
+		v->nb.tx_budget = 0;	/* nothing more for the uplink until the backlog is out */
 }
 
 /* ---- connection ---- */
@@ -178,11 +271,12 @@ static void disconnect(struct net_vif *v)
 	rt_event_close(v->port);
 	rt_grant_unmap(&v->tx_map);
 	rt_grant_unmap(&v->rx_map);
-	rt_printf("dom0: net: d%u vif %u disconnected: tx %lu packets (%lu errors, %lu spoofed, %lu floods over the "
-		  "limit), rx %lu packets (%lu without a buffer), %lu grant copies\n", v->dd->info.domid, v->devid,
-		  v->nb.stats.tx_packets, v->nb.stats.tx_errors, v->nb.stats.tx_spoofed,
-		  net.sw.ports[v->sw_port].stats.flood_limited, v->nb.stats.rx_packets, v->nb.stats.rx_no_buffer,
-		  v->copies);
+	rt_printf("dom0: net: d%u vif %u disconnected: tx %lu packets (%lu GSO, %lu errors, %lu spoofed, %lu floods "
+		  "over the limit), rx %lu packets (%lu GSO, %lu without a buffer, %lu of them a guest's kept off the "
+		  "uplink's reserve), %lu grant copies\n",
+		  v->dd->info.domid, v->devid, v->nb.stats.tx_packets, v->nb.stats.tx_gso, v->nb.stats.tx_errors,
+		  v->nb.stats.tx_spoofed, net.sw.ports[v->sw_port].stats.flood_limited, v->nb.stats.rx_packets,
+		  v->nb.stats.rx_gso, v->nb.stats.rx_no_buffer, v->rx_reserved, v->copies);
 }
 
 static int connect(struct net_vif *v)
@@ -210,8 +304,9 @@ static int connect(struct net_vif *v)
 	}
 	v->port = (evtchn_port_t)rc;
 	v->plat = (struct nb_platform){ p_copy, p_notify, v };
-	nb_vif_init(&v->nb, fe, v->mac, v->tx_map.va, v->rx_map.va, &v->plat, vif_in, v, v->tx_page,
-		    vio_bus_addr(v->tx_page) >> 12, v->rx_page, vio_bus_addr(v->rx_page) >> 12);
+	nb_vif_init(&v->nb, fe, v->mac, v->tx_map.va, v->rx_map.va, &v->plat, vif_in, v, net_tx_buf, net_tx_gmfns,
+		    net_rx_buf, net_rx_gmfns);
+	v->nb.rx_gso = f.rx_gso;
 	/*
 	 * One rx push (and at most one event) per pass, not per frame: Linux
 	 * counts an event that finds its responses already taken (by NAPI, or
@@ -223,8 +318,9 @@ static int connect(struct net_vif *v)
 	v->connected = true;
 	v->kicked = true;
 	v->copies = 0;
-	rt_printf("dom0: net: d%u connected: vif %u, tx ring grant %u, rx ring grant %u, port %u%s\n", fe, v->devid,
-		  f.tx_ring_ref, f.rx_ring_ref, f.evtchn, f.sg ? ", scatter-gather" : "");
+	v->rx_reserved = 0;
+	rt_printf("dom0: net: d%u connected: vif %u, tx ring grant %u, rx ring grant %u, port %u%s%s\n", fe, v->devid,
+		  f.tx_ring_ref, f.rx_ring_ref, f.evtchn, f.sg ? ", scatter-gather" : "", f.rx_gso ? ", rx GSO" : "");
 	return 0;
 }
 
@@ -276,6 +372,10 @@ static void net_start(void)
 	if (net.started)
 		return;
 	net.started = true;
+	for (unsigned int i = 0; i < NB_BUF_PAGES; i++) {
+		net_tx_gmfns[i] = vio_bus_addr(net_tx_buf + i * NB_PAGE) >> 12;
+		net_rx_gmfns[i] = vio_bus_addr(net_rx_buf + i * NB_PAGE) >> 12;
+	}
 	l2sw_init(&net.sw, (uint32_t)rt_now_ns());
 	net.up_port = -1;
 	rc = vnet_open(&net.nic, true, NET_RX_BUFS, NET_TX_BUFS);
@@ -307,7 +407,7 @@ int dom0_net_declare(const char *name, const struct xlcfg_vif *vif)
 	for (unsigned int i = 0; i < NET_MAX_VIFS && !v; i++)
 		if (!net.vifs[i].name[0])
 			v = &net.vifs[i];
-	if (!v || (!v->tx_page && !(v->tx_page = rt_page_alloc())) || (!v->rx_page && !(v->rx_page = rt_page_alloc()))) {
+	if (!v) {
 		rt_printf("dom0: net: no room for another vif (domain %s)\n", name);
 		return -1;
 	}
@@ -344,6 +444,7 @@ void dom0_net_init(void)
 	/* net=NAME: one vif with the derived address for domain NAME, as before domain files carried vifs. */
 	if (arg_value(rt_boot.si->cmd_line, "net=", want, sizeof(want)))
 		dom0_net_declare(want, NULL);
+	net.no_gso = arg_value(rt_boot.si->cmd_line, "net_gso=", want, sizeof(want)) && !strcmp(want, "0");
 }
 
 /* ---- offering a vif ---- */
@@ -370,7 +471,7 @@ static int write_nodes(struct net_vif *v, uint32_t domid)
 	    x_write(v->be, "handle", handle) || x_write(v->be, "mac", mac) || x_write(v->be, "online", "1"))
 		return -1;
 	for (const struct nb_node *n = nb_backend_features; n->key; n++)
-		if (x_write(v->be, n->key, n->value))
+		if (x_write(v->be, n->key, net.no_gso && !strcmp(n->key, "feature-gso-tcpv4") ? "0" : n->value))
 			return -1;
 	set_state(v, XenbusStateInitWait);
 	return v->state == XenbusStateInitWait ? 0 : -1;
@@ -425,8 +526,9 @@ void dom0_net_detach(struct dom0_domain *dd)
 		had = true;
 	}
 	if (had && net.nic_up)
-		rt_printf("dom0: net: uplink rx %lu frames, tx %lu frames (%lu dropped: no tx page)\n",
-			  net.nic.qs.stats.rx_frames, net.nic.qs.stats.tx_frames, net.up_dropped);
+		rt_printf("dom0: net: uplink rx %lu frames, tx %lu frames (%lu segments of superframes, %lu dropped: no "
+			  "tx page)\n", net.nic.qs.stats.rx_frames, net.nic.qs.stats.tx_frames, net.up_segments,
+			  net.up_dropped);
 }
 
 /* ---- serving ---- */
@@ -456,6 +558,8 @@ static bool serve_round(void)
 		busy += net.vifs[i].connected && !net.vifs[i].nb.broken && (net.vifs[i].kicked || net.vifs[i].more);
 	if (!busy)
 		return false;
+	if (net.nic_up && !backlog_drain())
+		return false;	/* the NIC's completion interrupt brings us back */
 	if (net.nic_up) {
 		vnet_tx_reclaim(&net.nic.qs);
 		budget = net.nic.qs.tx_nfree / busy;
@@ -465,6 +569,8 @@ static bool serve_round(void)
 	for (unsigned int k = 0; k < NET_MAX_VIFS && budget; k++) {
 		struct net_vif *v = &net.vifs[(net.next + k) % NET_MAX_VIFS];
 
+		if (net.backlog_len)
+			break;		/* the uplink has no room left this round */
 		if (!v->connected || v->nb.broken || !(v->kicked || v->more))
 			continue;
 		v->kicked = false;
@@ -490,8 +596,10 @@ bool dom0_net_poll(void)
 	for (unsigned int i = 0; i < NET_MAX_VIFS; i++)
 		if (net.vifs[i].dd)
 			frontend_changed(&net.vifs[i]);
-	if (net.nic_up)
+	if (net.nic_up) {
 		vnet_poll(&net.nic, up_in, NULL);
+		backlog_drain();	/* also when no vif has work: a stream's tail may be waiting in it */
+	}
 	for (unsigned int r = 0; r < NET_POLL_ROUNDS && (more = serve_round()); r++)
 		;
 	push_all();

@@ -5,6 +5,12 @@
 #include "netback.h"
 
 #define NB_MAX_DATA_SLOTS	XEN_NETIF_NR_SLOTS_MIN
+/*
+ * A chain of up to this many data slots is answered with errors; a
+ * longer one breaks the protocol and cuts the frontend off (Xen's netback
+ * draws the same two lines, at 18 and 20 by default).
+ */
+#define NB_FATAL_DATA_SLOTS	20
 #define NB_MAX_EXTRAS		(XEN_NETIF_EXTRA_TYPE_MAX - 1)
 
 /* One slot of a packet, as copied out of the ring: a request, or the extra-info slot that follows one. */
@@ -17,11 +23,11 @@ struct tx_slot {
 };
 
 void nb_vif_init(struct nb_vif *v, uint16_t domid, const uint8_t mac[6], void *tx_ring, void *rx_ring,
-		 const struct nb_platform *plat, nb_deliver_fn deliver, void *deliver_arg, uint8_t *tx_page,
-		 xen_pfn_t tx_gmfn, uint8_t *rx_page, xen_pfn_t rx_gmfn)
+		 const struct nb_platform *plat, nb_deliver_fn deliver, void *deliver_arg, uint8_t *tx_buf,
+		 const xen_pfn_t *tx_gmfns, uint8_t *rx_buf, const xen_pfn_t *rx_gmfns)
 {
 	*v = (struct nb_vif){ .domid = domid, .plat = *plat, .deliver = deliver, .deliver_arg = deliver_arg,
-			      .tx_page = tx_page, .tx_gmfn = tx_gmfn, .rx_page = rx_page, .rx_gmfn = rx_gmfn,
+			      .tx_buf = tx_buf, .tx_gmfns = tx_gmfns, .rx_buf = rx_buf, .rx_gmfns = rx_gmfns,
 			      .tx_budget = NB_TX_BATCH };
 	memcpy(v->mac, mac, 6);
 	pvabi_ring_attach(&v->tx, tx_ring, NB_PAGE, sizeof(union netif_tx_sring_entry));
@@ -45,7 +51,7 @@ static void slot_copy(struct nb_vif *v, uint32_t i, struct tx_slot *s, bool extr
  * Copies the slots of the next packet out of the ring (without consuming
  * them): 1 with *n set when the packet is complete, 0 when the frontend
  * has not published all of it yet, -1 when it breaks the protocol (more
- * slots than any packet may have).
+ * slots than even a refused packet may have).
  */
 static int tx_gather(struct nb_vif *v, uint32_t avail, struct tx_slot *slots, uint32_t *n)
 {
@@ -64,7 +70,7 @@ static int tx_gather(struct nb_vif *v, uint32_t avail, struct tx_slot *slots, ui
 	}
 	more = slots[0].req.flags & NETTXF_more_data;
 	while (more) {
-		if (++data > NB_MAX_DATA_SLOTS)
+		if (++data > NB_FATAL_DATA_SLOTS)
 			return -1;
 		if (i >= avail)
 			return 0;
@@ -75,20 +81,39 @@ static int tx_gather(struct nb_vif *v, uint32_t avail, struct tx_slot *slots, ui
 	return 1;
 }
 
-/* NETIF_RSP_OKAY when the packet's sizes and offsets make sense (its length in *total), else NETIF_RSP_ERROR. */
-static int tx_check(const struct tx_slot *slots, uint32_t n, uint32_t *total)
+/*
+ * NETIF_RSP_OKAY when the packet's sizes, offsets and extras make sense
+ * (its length in *total, its GSO size in *gso_size or 0), else
+ * NETIF_RSP_ERROR. The one extra taken is a GSO of TCPv4, the only kind
+ * offered (feature-gso-tcpv4); its size is checked against the headers by
+ * net_gso_check once the data is in.
+ */
+static int tx_check(const struct tx_slot *slots, uint32_t n, uint32_t *total, uint32_t *gso_size)
 {
-	uint32_t rest = 0, first_len;
+	uint32_t rest = 0, first_len, data = 1;
+	bool gso = false;
 
+	*gso_size = 0;
 	for (uint32_t i = 1; i < n; i++) {
-		if (slots[i].is_extra)
-			return NETIF_RSP_ERROR;	/* an extra we never offered (GSO, multicast, hash, XDP) */
+		if (slots[i].is_extra) {
+			const struct netif_extra_info *x = &slots[i].extra;
+
+			if (x->type != XEN_NETIF_EXTRA_TYPE_GSO || gso || x->u.gso.type != XEN_NETIF_GSO_TYPE_TCPV4 ||
+			    !x->u.gso.size)
+				return NETIF_RSP_ERROR;	/* unoffered (multicast, hash, XDP, TCPv6), twice, or empty */
+			gso = true;
+			*gso_size = x->u.gso.size;
+			continue;
+		}
+		data++;
 		rest += slots[i].req.size;
 		if ((uint32_t)slots[i].req.offset + slots[i].req.size > NB_PAGE)
 			return NETIF_RSP_ERROR;
 	}
+	if (data > NB_MAX_DATA_SLOTS)
+		return NETIF_RSP_ERROR;
 	*total = slots[0].req.size;
-	if (*total < NB_MIN_FRAME || *total > NB_MAX_FRAME || rest > *total)
+	if (*total < NB_MIN_FRAME || *total > (gso ? NET_GSO_MAX_LEN : NB_MAX_FRAME) || rest > *total)
 		return NETIF_RSP_ERROR;
 	first_len = *total - rest;
 	if ((uint32_t)slots[0].req.offset + first_len > NB_PAGE)
@@ -96,25 +121,32 @@ static int tx_check(const struct tx_slot *slots, uint32_t n, uint32_t *total)
 	return NETIF_RSP_OKAY;
 }
 
-/* Grant-copies the packet's data into tx_page: NETIF_RSP_OKAY, or NETIF_RSP_ERROR if any copy failed. */
+/* Grant-copies the packet's data into tx_buf, split at its page ends: NETIF_RSP_OKAY, or NETIF_RSP_ERROR if any failed. */
 static int tx_copy(struct nb_vif *v, const struct tx_slot *slots, uint32_t n, uint32_t total)
 {
-	struct gnttab_copy ops[NB_MAX_DATA_SLOTS];
+	struct gnttab_copy ops[2 * NB_MAX_DATA_SLOTS];
 	uint32_t nops = 0, pos = 0, rest = 0;
 
 	for (uint32_t i = 1; i < n; i++)
-		rest += slots[i].req.size;
+		rest += slots[i].is_extra ? 0 : slots[i].req.size;
 	for (uint32_t i = 0; i < n; i++) {
-		uint32_t len = i == 0 ? total - rest : slots[i].req.size;
+		uint32_t len = i == 0 ? total - rest : slots[i].req.size, done = 0;
 
-		if (!len)
+		if (slots[i].is_extra)
 			continue;
-		ops[nops++] = (struct gnttab_copy){
-			.source = { .u.ref = slots[i].req.gref, .domid = v->domid, .offset = slots[i].req.offset },
-			.dest = { .u.gmfn = v->tx_gmfn, .domid = DOMID_SELF, .offset = (uint16_t)pos },
-			.len = (uint16_t)len, .flags = GNTCOPY_source_gref,
-		};
-		pos += len;
+		while (done < len) {
+			uint32_t room = NB_PAGE - (pos & (NB_PAGE - 1)), piece = len - done < room ? len - done : room;
+
+			ops[nops++] = (struct gnttab_copy){
+				.source = { .u.ref = slots[i].req.gref, .domid = v->domid,
+					    .offset = (uint16_t)(slots[i].req.offset + done) },
+				.dest = { .u.gmfn = v->tx_gmfns[pos / NB_PAGE], .domid = DOMID_SELF,
+					  .offset = (uint16_t)(pos & (NB_PAGE - 1)) },
+				.len = (uint16_t)piece, .flags = GNTCOPY_source_gref,
+			};
+			pos += piece;
+			done += piece;
+		}
 	}
 	if (v->plat.copy(v->plat.ctx, ops, nops) < 0)
 		return NETIF_RSP_ERROR;
@@ -189,7 +221,7 @@ static void push_and_notify(struct nb_vif *v, struct pvabi_ring *r)
 
 unsigned int nb_tx_poll(struct nb_vif *v, bool *more)
 {
-	struct tx_slot slots[NB_MAX_DATA_SLOTS + NB_MAX_EXTRAS];
+	struct tx_slot slots[NB_FATAL_DATA_SLOTS + NB_MAX_EXTRAS];
 	unsigned int packets = 0;
 	int64_t avail = 0;
 
@@ -197,8 +229,9 @@ unsigned int nb_tx_poll(struct nb_vif *v, bool *more)
 	if (v->broken)
 		return 0;
 	while (packets < v->tx_budget && packets < NB_TX_BATCH && (avail = pvabi_back_pending_requests(&v->tx)) > 0) {
-		uint32_t n = 0, total = 0;
+		uint32_t n = 0, total = 0, gso_size = 0;
 		int g = tx_gather(v, (uint32_t)avail, slots, &n), status;
+		struct net_gso gso;
 
 		if (g < 0) {
 			vif_break(v, "a tx packet with more slots than the protocol allows");
@@ -207,20 +240,24 @@ unsigned int nb_tx_poll(struct nb_vif *v, bool *more)
 		if (g == 0)
 			break;		/* the rest of the packet is not published yet */
 		v->tx.cons += n;
-		status = tx_check(slots, n, &total);
+		status = tx_check(slots, n, &total, &gso_size);
 		if (status == NETIF_RSP_OKAY)
 			status = tx_copy(v, slots, n, total);
-		if (status == NETIF_RSP_OKAY && (slots[0].req.flags & NETTXF_csum_blank) &&
-		    tx_fill_csum(v->tx_page, total))
+		/* A superframe's checksum is left partial (net_gso_check): its segments or its receiver finish it. */
+		if (status == NETIF_RSP_OKAY && gso_size && net_gso_check(v->tx_buf, total, gso_size, &gso))
 			status = NETIF_RSP_ERROR;
-		if (status == NETIF_RSP_OKAY && memcmp(v->tx_page + 6, v->mac, 6)) {
+		else if (status == NETIF_RSP_OKAY && !gso_size && (slots[0].req.flags & NETTXF_csum_blank) &&
+			 tx_fill_csum(v->tx_buf, total))
+			status = NETIF_RSP_ERROR;
+		if (status == NETIF_RSP_OKAY && memcmp(v->tx_buf + 6, v->mac, 6)) {
 			status = NETIF_RSP_DROPPED;	/* a source address not the vif's: no stealing others' traffic */
 			v->stats.tx_spoofed++;
 		}
 		if (status == NETIF_RSP_OKAY) {
 			v->stats.tx_packets++;
 			v->stats.tx_bytes += total;
-			v->deliver(v->deliver_arg, v->tx_page, total);
+			v->stats.tx_gso += gso_size != 0;
+			v->deliver(v->deliver_arg, v->tx_buf, total, gso_size ? &gso : NULL);
 		} else if (status == NETIF_RSP_ERROR) {
 			v->stats.tx_errors++;
 		}
@@ -230,7 +267,7 @@ unsigned int nb_tx_poll(struct nb_vif *v, bool *more)
 	if (avail < 0)
 		vif_break(v, "tx req_prod claims more requests than the ring holds");
 	push_and_notify(v, &v->tx);
-	if (packets == v->tx_budget && packets < NB_TX_BATCH) {
+	if (packets >= v->tx_budget && packets < NB_TX_BATCH) {
 		*more = avail > 0;	/* stopped for the caller's room, not the ring's end: no event asked */
 		return packets;
 	}
@@ -243,43 +280,85 @@ unsigned int nb_tx_poll(struct nb_vif *v, bool *more)
 	return packets;
 }
 
-int nb_rx_deliver(struct nb_vif *v, const uint8_t *frame, size_t len)
+/* The next posted rx request, copied once, and the response slot that answers it. */
+static struct netif_rx_response *rx_take(struct nb_vif *v, struct netif_rx_request *req)
 {
-	struct netif_rx_request req;
-	struct netif_rx_response *r;
-	struct gnttab_copy op;
-	int64_t avail;
-	int16_t status;
+	PVABI_BACK_TAKE(&v->rx, req);
+	return pvabi_back_next_response(&v->rx);
+}
 
-	if (v->broken || len < NB_MIN_FRAME || len > NB_MAX_FRAME)
+uint32_t nb_rx_slots(const struct nb_vif *v, size_t len, const struct net_gso *gso)
+{
+	if (!gso)
+		return 1;
+	return v->rx_gso ? (uint32_t)(len + NB_PAGE - 1) / NB_PAGE + 1 : gso->segs;
+}
+
+int64_t nb_rx_posted(const struct nb_vif *v)
+{
+	return pvabi_back_pending_requests(&v->rx);
+}
+
+int nb_rx_deliver(struct nb_vif *v, const uint8_t *frame, size_t len, const struct net_gso *gso)
+{
+	struct gnttab_copy ops[NB_BUF_PAGES];
+	struct netif_rx_response *rsp[NB_BUF_PAGES];
+	struct netif_rx_request req;
+	uint32_t pieces = (uint32_t)(len + NB_PAGE - 1) / NB_PAGE, need;
+	int64_t avail;
+	bool ok;
+
+	if (v->broken || len < NB_MIN_FRAME || len > (gso ? NET_GSO_MAX_LEN : NB_MAX_FRAME) || (gso && !v->rx_gso))
 		return -1;
+	need = pieces + (gso ? 1 : 0);
 	avail = pvabi_back_pending_requests(&v->rx);
 	if (avail < 0) {
 		vif_break(v, "rx req_prod claims more requests than the ring holds");
 		return -1;
 	}
-	if (avail == 0) {
+	if (avail < need) {
 		v->stats.rx_no_buffer++;
 		return -1;
 	}
-	PVABI_BACK_TAKE(&v->rx, &req);
-	memcpy(v->rx_page, frame, len);
-	op = (struct gnttab_copy){
-		.source = { .u.gmfn = v->rx_gmfn, .domid = DOMID_SELF, .offset = 0 },
-		.dest = { .u.ref = req.gref, .domid = v->domid, .offset = 0 },
-		.len = (uint16_t)len, .flags = GNTCOPY_dest_gref,
-	};
-	status = v->plat.copy(v->plat.ctx, &op, 1) == 0 && op.status == GNTST_okay ? (int16_t)len
-										      : NETIF_RSP_ERROR;
-	r = pvabi_back_next_response(&v->rx);
-	*r = (struct netif_rx_response){ .id = req.id, .offset = 0, .flags = 0, .status = status };
+	memcpy(v->rx_buf, frame, len);
+	/*
+	 * Response order as netfront reads it: the first data slot (flagged
+	 * extra_info), the GSO extra in the slot after it (its request's
+	 * buffer goes back to the frontend unused), then the other pages.
+	 */
+	for (uint32_t i = 0; i < pieces; i++) {
+		uint32_t piece = i + 1 < pieces ? NB_PAGE : (uint32_t)len - i * NB_PAGE;
+
+		uint16_t flags = (uint16_t)((i + 1 < pieces ? NETRXF_more_data : 0) |
+					    (i == 0 && gso ? NETRXF_extra_info | NETRXF_csum_blank | NETRXF_data_validated : 0));
+
+		rsp[i] = rx_take(v, &req);
+		*rsp[i] = (struct netif_rx_response){ .id = req.id, .flags = flags, .status = (int16_t)piece };
+		ops[i] = (struct gnttab_copy){
+			.source = { .u.gmfn = v->rx_gmfns[i], .domid = DOMID_SELF, .offset = 0 },
+			.dest = { .u.ref = req.gref, .domid = v->domid, .offset = 0 },
+			.len = (uint16_t)piece, .flags = GNTCOPY_dest_gref,
+		};
+		if (i == 0 && gso)
+			*(struct netif_extra_info *)rx_take(v, &req) = (struct netif_extra_info){
+				.type = XEN_NETIF_EXTRA_TYPE_GSO,
+				.u.gso = { .size = gso->size, .type = XEN_NETIF_GSO_TYPE_TCPV4 },
+			};
+	}
+	ok = v->plat.copy(v->plat.ctx, ops, pieces) == 0;
+	for (uint32_t i = 0; i < pieces; i++)
+		ok = ok && ops[i].status == GNTST_okay;
+	if (!ok)
+		for (uint32_t i = 0; i < pieces; i++)
+			rsp[i]->status = NETIF_RSP_ERROR;	/* netfront drops the whole packet */
 	if (!v->rx_defer)
 		push_and_notify(v, &v->rx);
-	if (status < 0) {
+	if (!ok) {
 		v->stats.rx_errors++;
 		return -1;
 	}
 	v->stats.rx_packets++;
+	v->stats.rx_gso += gso != NULL;
 	v->stats.rx_bytes += len;
 	return 0;
 }

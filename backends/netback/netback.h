@@ -9,9 +9,12 @@
 #include <pvabi/grant_table.h>
 #include <pvabi/io/netif.h>
 #include <pvabi/io/ring.h>
+#include "net_gso.h"
 
 #define NB_PAGE			4096
-#define NB_MAX_FRAME		1514	/* no GSO is offered, so no packet is larger */
+#define NB_MAX_FRAME		1514	/* a packet without GSO */
+#define NB_BUF_PAGES		16	/* dom0's packet buffers: a GSO packet of up to NET_GSO_MAX_LEN bytes */
+#define NB_BUF_SIZE		(NB_BUF_PAGES * NB_PAGE)
 #define NB_MIN_FRAME		14
 #define NB_TX_BATCH		64	/* packets per nb_tx_poll call: one frontend cannot hold dom0 for long */
 
@@ -27,7 +30,8 @@ struct nb_platform {
 	void *ctx;
 };
 
-typedef void (*nb_deliver_fn)(void *arg, const uint8_t *frame, size_t len);
+/* gso: NULL, or how to cut a TCP superframe the frontend sent with a GSO extra (checked by net_gso_check). */
+typedef void (*nb_deliver_fn)(void *arg, const uint8_t *frame, size_t len, const struct net_gso *gso);
 
 struct nb_vif {
 	uint16_t domid;				/* the frontend's domain */
@@ -36,11 +40,21 @@ struct nb_vif {
 	struct nb_platform plat;
 	nb_deliver_fn deliver;			/* where the guest's frames go (the switch) */
 	void *deliver_arg;
-	/* Two pages of dom0's own: grant copies land in tx_page and leave from rx_page. */
-	uint8_t *tx_page, *rx_page;
-	xen_pfn_t tx_gmfn, rx_gmfn;
-	/* Packets one nb_tx_poll may take (<= NB_TX_BATCH): the caller lowers it when its uplink has no room. */
+	/*
+	 * Two buffers of dom0's own, NB_BUF_SIZE bytes each (they may be
+	 * shared by every vif: nothing keeps a packet in them across calls):
+	 * grant copies land in tx_buf and leave from rx_buf, page by page.
+	 */
+	uint8_t *tx_buf, *rx_buf;
+	const xen_pfn_t *tx_gmfns, *rx_gmfns;
+	/*
+	 * Packets one nb_tx_poll may take (<= NB_TX_BATCH): the caller lowers
+	 * it when its uplink has no room, also from deliver() (0: stop after
+	 * this packet).
+	 */
 	unsigned int tx_budget;
+	/* The frontend takes GSO superframes on its rx ring (its feature-gso-tcpv4, with feature-sg). */
+	bool rx_gso;
 	/*
 	 * rx responses wait for nb_rx_push instead of going out (and
 	 * notifying) one frame at a time: the caller pushes once per pass.
@@ -50,23 +64,25 @@ struct nb_vif {
 	bool broken;
 	const char *broken_why;
 	struct nb_stats {
-		uint64_t tx_packets, tx_bytes, tx_errors, tx_spoofed;
-		uint64_t rx_packets, rx_bytes, rx_no_buffer, rx_errors;
+		uint64_t tx_packets, tx_bytes, tx_errors, tx_spoofed, tx_gso;
+		uint64_t rx_packets, rx_bytes, rx_no_buffer, rx_errors, rx_gso;
 		uint64_t notifies;
 	} stats;
 };
 
 /*
  * Sets the vif up over the two shared ring pages (one page each, as the
- * frontend granted them) and the two pages of dom0's own (page-aligned,
- * with the frame numbers grant copy uses for them).
+ * frontend granted them) and the two buffers of dom0's own (page-aligned,
+ * NB_BUF_SIZE bytes, with the frame numbers grant copy uses for each of
+ * their NB_BUF_PAGES pages).
  */
 void nb_vif_init(struct nb_vif *v, uint16_t domid, const uint8_t mac[6], void *tx_ring, void *rx_ring,
-		 const struct nb_platform *plat, nb_deliver_fn deliver, void *deliver_arg, uint8_t *tx_page,
-		 xen_pfn_t tx_gmfn, uint8_t *rx_page, xen_pfn_t rx_gmfn);
+		 const struct nb_platform *plat, nb_deliver_fn deliver, void *deliver_arg, uint8_t *tx_buf,
+		 const xen_pfn_t *tx_gmfns, uint8_t *rx_buf, const xen_pfn_t *rx_gmfns);
 /*
  * Takes up to tx_budget whole packets from the tx ring, each request
- * copied once and checked (sizes, offsets, slot count, extra slots),
+ * copied once and checked (sizes, offsets, slot count, extra slots: a
+ * GSO extra of TCPv4 only, and its superframe through net_gso_check),
  * copies the data in with grant copy, fills in a TCP/UDP checksum the
  * frontend left blank (NETTXF_csum_blank, IPv4), hands good frames to
  * deliver() and answers every slot. A packet whose slots are not all published yet
@@ -77,9 +93,16 @@ unsigned int nb_tx_poll(struct nb_vif *v, bool *more);
  * Copies one frame into the next buffer the frontend posted on the rx
  * ring and answers it: 0, -1 when the frontend has no buffer posted (the
  * frame is dropped: a guest that does not read cannot stall the switch),
- * the frame is malformed or the copy failed.
+ * the frame is malformed or the copy failed. A superframe (gso not NULL,
+ * only for a frontend with rx_gso) takes one buffer per page of it plus
+ * one for the GSO extra, all or none, and is marked NETRXF_csum_blank and
+ * NETRXF_data_validated (its checksum field holds the pseudo-header sum).
  */
-int nb_rx_deliver(struct nb_vif *v, const uint8_t *frame, size_t len);
+int nb_rx_deliver(struct nb_vif *v, const uint8_t *frame, size_t len, const struct net_gso *gso);
+/* The rx requests a frame needs on this vif: 1, a superframe's pages and its extra, or its segments. */
+uint32_t nb_rx_slots(const struct nb_vif *v, size_t len, const struct net_gso *gso);
+/* rx requests the frontend has posted and we have not taken: a count, or -1 when its index is impossible. */
+int64_t nb_rx_posted(const struct nb_vif *v);
 /* Publishes the rx responses rx_defer held back, notifying the frontend if it asked. */
 void nb_rx_push(struct nb_vif *v);
 

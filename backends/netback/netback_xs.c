@@ -7,7 +7,7 @@ const struct nb_node nb_backend_features[] = {
 	{ "feature-rx-copy", "1" },
 	{ "feature-rx-flip", "0" },
 	{ "feature-sg", "1" },
-	{ "feature-gso-tcpv4", "0" },
+	{ "feature-gso-tcpv4", "1" },
 	{ "feature-gso-tcpv6", "0" },
 	{ "feature-ipv6-csum-offload", "0" },
 	{ "feature-split-event-channels", "0" },
@@ -88,6 +88,11 @@ int nb_front_read(nb_read_fn read, void *ctx, struct nb_front *f, const char **w
 		return -1;
 	}
 	f->csum_offload = !v;
+	if (read_u32(read, ctx, "feature-gso-tcpv4", &v, true, 0) || v > 1) {
+		*why = "feature-gso-tcpv4 must be 0 or 1";
+		return -1;
+	}
+	f->rx_gso = v && f->sg;		/* a superframe spans many rx buffers */
 	return 0;
 }
 

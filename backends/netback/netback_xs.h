@@ -15,7 +15,8 @@ struct nb_node {
 /*
  * What this backend offers (a current netfront reads each): copy-only rx
  * (feature-rx-copy 1, feature-rx-flip 0), scatter-gather tx (feature-sg
- * 1), and no GSO, IPv6 checksum offload, split event channels, multiple
+ * 1), TCPv4 segmentation offload (feature-gso-tcpv4 1: superframes on tx),
+ * and no TCPv6 GSO, IPv6 checksum offload, split event channels, multiple
  * queues, control ring or XDP headroom yet (each 0, or absent where
  * absence means none). NULL-terminated.
  */
@@ -26,6 +27,7 @@ struct nb_front {
 	uint32_t tx_ring_ref, rx_ring_ref;
 	uint32_t evtchn;
 	bool sg, csum_offload;
+	bool rx_gso;		/* it takes TCPv4 superframes on rx (feature-gso-tcpv4 with feature-sg) */
 };
 
 /* Reads key of the frontend's directory into buf (NUL-terminated): its length, or -1 when it is absent. */

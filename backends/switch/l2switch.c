@@ -109,10 +109,10 @@ static void learn(struct l2sw *sw, unsigned int port, const uint8_t *mac, uint64
 	sw->ports[port].stats.learn_refused++;	/* frames to it are flooded until a slot frees */
 }
 
-static void deliver(struct l2sw *sw, unsigned int port, const uint8_t *frame, size_t len)
+static void deliver(struct l2sw *sw, unsigned int port, const uint8_t *frame, size_t len, const struct net_gso *gso)
 {
 	sw->ports[port].stats.tx++;
-	sw->ports[port].out(sw->ports[port].arg, frame, len);
+	sw->ports[port].out(sw->ports[port].arg, frame, len, gso);
 }
 
 void l2sw_port_flood_limit(struct l2sw *sw, unsigned int port, uint32_t rate, uint32_t burst, uint64_t now_ns)
@@ -128,15 +128,15 @@ void l2sw_port_flood_limit(struct l2sw *sw, unsigned int port, uint32_t rate, ui
 	p->flood_tokens_ns = rate ? (uint64_t)p->flood_burst * (1000000000ULL / rate) : 0;
 }
 
-/* Takes one token if the bucket has one; the bucket fills with time, up to the burst. */
-static bool flood_allowed(struct l2sw_port *p, uint64_t now_ns)
+/* Takes n tokens if the bucket has them; the bucket fills with time, up to the burst. */
+static bool flood_allowed(struct l2sw_port *p, unsigned int n, uint64_t now_ns)
 {
 	uint64_t cost, cap;
 
 	if (!p->flood_rate)
 		return true;
-	cost = 1000000000ULL / p->flood_rate;
-	cap = (uint64_t)p->flood_burst * cost;
+	cost = 1000000000ULL / p->flood_rate * n;
+	cap = (uint64_t)p->flood_burst * (1000000000ULL / p->flood_rate);
 	/* A clock that went back adds nothing; a long silence refills to the cap, no further. */
 	if (now_ns > p->flood_last_ns)
 		p->flood_tokens_ns += now_ns - p->flood_last_ns < cap ? now_ns - p->flood_last_ns : cap;
@@ -151,6 +151,12 @@ static bool flood_allowed(struct l2sw_port *p, uint64_t now_ns)
 
 void l2sw_input(struct l2sw *sw, unsigned int port, const uint8_t *frame, size_t len, uint64_t now_ns)
 {
+	l2sw_input_gso(sw, port, frame, len, NULL, now_ns);
+}
+
+void l2sw_input_gso(struct l2sw *sw, unsigned int port, const uint8_t *frame, size_t len, const struct net_gso *gso,
+		    uint64_t now_ns)
+{
 	struct l2sw_port *in;
 	int to;
 
@@ -159,7 +165,7 @@ void l2sw_input(struct l2sw *sw, unsigned int port, const uint8_t *frame, size_t
 	in = &sw->ports[port];
 	in->stats.rx++;
 	/* A group address as source is never a station's: no learning, no forwarding. */
-	if (len < L2SW_MIN_FRAME || len > L2SW_MAX_FRAME || (frame[6] & 1)) {
+	if (len < L2SW_MIN_FRAME || len > (gso ? NET_GSO_MAX_LEN : L2SW_MAX_FRAME) || (frame[6] & 1)) {
 		in->stats.rx_bad++;
 		return;
 	}
@@ -170,17 +176,17 @@ void l2sw_input(struct l2sw *sw, unsigned int port, const uint8_t *frame, size_t
 		return;
 	}
 	if (to >= 0) {
-		deliver(sw, (unsigned int)to, frame, len);
+		deliver(sw, (unsigned int)to, frame, len, gso);
 		return;
 	}
-	if (!flood_allowed(in, now_ns)) {
+	if (!flood_allowed(in, gso ? gso->segs : 1, now_ns)) {
 		in->stats.flood_limited++;
 		return;
 	}
 	in->stats.flooded++;
 	for (unsigned int p = 0; p < L2SW_MAX_PORTS; p++)
 		if (p != port && sw->ports[p].used)
-			deliver(sw, p, frame, len);
+			deliver(sw, p, frame, len, gso);
 }
 
 unsigned int l2sw_age(struct l2sw *sw, uint64_t now_ns)

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "net_gso.h"
 
 #define L2SW_MAX_PORTS		32
 #define L2SW_BUCKETS		128	/* the table: L2SW_BUCKETS x L2SW_WAYS addresses */
@@ -15,8 +16,12 @@
 #define L2SW_MIN_FRAME		14
 #define L2SW_MAX_FRAME		1514
 
-/* Delivers a frame on a port; the callee copies what it keeps. */
-typedef void (*l2sw_out_fn)(void *arg, const uint8_t *frame, size_t len);
+/*
+ * Delivers a frame on a port; the callee copies what it keeps. gso is
+ * NULL for an ordinary frame; for a checked TCP superframe it says how to
+ * cut it (a port that cannot take it whole segments it).
+ */
+typedef void (*l2sw_out_fn)(void *arg, const uint8_t *frame, size_t len, const struct net_gso *gso);
 
 struct l2sw_port {
 	bool used;
@@ -73,6 +78,13 @@ void l2sw_port_remove(struct l2sw *sw, unsigned int port);
  * group source address are dropped.
  */
 void l2sw_input(struct l2sw *sw, unsigned int port, const uint8_t *frame, size_t len, uint64_t now_ns);
+/*
+ * The same for a superframe checked by net_gso_check (up to
+ * NET_GSO_MAX_LEN bytes): flooding it costs the port one token per
+ * segment, as the frames it stands for would.
+ */
+void l2sw_input_gso(struct l2sw *sw, unsigned int port, const uint8_t *frame, size_t len, const struct net_gso *gso,
+		    uint64_t now_ns);
 /* Forgets every entry older than the ageing time; returns how many. */
 unsigned int l2sw_age(struct l2sw *sw, uint64_t now_ns);
 /* The port mac was learned on (live at now_ns), or -1. */

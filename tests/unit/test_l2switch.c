@@ -11,11 +11,11 @@ static struct l2sw sw;
 static unsigned int got[L2SW_MAX_PORTS];	/* frames delivered per port */
 static int port_id[L2SW_MAX_PORTS];
 
-static void out(void *arg, const uint8_t *frame, size_t len)
+static void out(void *arg, const uint8_t *frame, size_t len, const struct net_gso *gso)
 {
 	int p = *(int *)arg;
 
-	ck_assert(len >= L2SW_MIN_FRAME && len <= L2SW_MAX_FRAME);
+	ck_assert(len >= L2SW_MIN_FRAME && len <= (gso ? NET_GSO_MAX_LEN : L2SW_MAX_FRAME));
 	(void)frame;
 	got[p]++;
 }
@@ -253,6 +253,37 @@ START_TEST(test_port_remove)
 }
 END_TEST
 
+/* A superframe is switched whole, up to NET_GSO_MAX_LEN bytes, and flooding it costs a token per segment it stands for. */
+START_TEST(test_gso_frames)
+{
+	static uint8_t f[NET_GSO_MAX_LEN];
+	const struct net_gso g = { .size = 1448, .segs = 7, .hdr_len = 54, .ip_off = 14 };
+
+	setup(3);
+	l2sw_port_flood_limit(&sw, 0, 100, 10, 0);
+	memset(f, 0xff, 6);
+	mac_of(f + 6, 1);
+	f[12] = 0x08;
+	l2sw_input_gso(&sw, 0, f, 10054, &g, 0);		/* 7 of the 10 tokens */
+	ck_assert_uint_eq(got[1], 1);
+	l2sw_input_gso(&sw, 0, f, 10054, &g, 0);		/* 3 left: refused whole */
+	ck_assert_uint_eq(got[1], 1);
+	ck_assert_uint_eq(sw.ports[0].stats.flood_limited, 1);
+	send(0, 1, ~0u, 0);					/* a plain broadcast still fits */
+	ck_assert_uint_eq(got[1], 2);
+	l2sw_input(&sw, 1, f, 10054, 0);			/* that long without GSO: bad */
+	l2sw_input_gso(&sw, 1, f, NET_GSO_MAX_LEN + 1, &g, 0);
+	ck_assert_uint_eq(sw.ports[1].stats.rx_bad, 2);
+	/* Unicast to a learned station: delivered whole to its port only, no token spent. */
+	send(2, 2, ~0u, 0);
+	ck_assert_uint_eq(got[2], 2);
+	mac_of(f, 2);
+	l2sw_input_gso(&sw, 0, f, NET_GSO_MAX_LEN, &g, 0);
+	ck_assert_uint_eq(got[2], 3);
+	ck_assert_uint_eq(sw.ports[0].stats.flood_limited, 1);
+}
+END_TEST
+
 static Suite *l2sw_suite(void)
 {
 	Suite *s = suite_create("l2switch");
@@ -266,6 +297,7 @@ static Suite *l2sw_suite(void)
 	tcase_add_test(tc, test_no_eviction_of_live_entries);
 	tcase_add_test(tc, test_port_remove);
 	tcase_add_test(tc, test_flood_limit);
+	tcase_add_test(tc, test_gso_frames);
 	suite_add_tcase(s, tc);
 	return s;
 }

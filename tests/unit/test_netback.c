@@ -9,19 +9,22 @@
 
 #define FRONT		5
 #define NGRANTS		32
-#define TX_GMFN		0x1000
-#define RX_GMFN		0x1001
+#define TX_GMFN		0x1000		/* dom0's buffers: NB_BUF_PAGES frames from here */
+#define RX_GMFN		0x2000
 
 static uint8_t tx_ring[4096] __attribute__((aligned(4096))), rx_ring[4096] __attribute__((aligned(4096)));
 static uint8_t grants[NGRANTS][4096];		/* the frontend's granted pages, by ref */
-static uint8_t tx_page[4096], rx_page[4096];	/* dom0's own */
+static uint8_t tx_buf[NB_BUF_SIZE], rx_buf[NB_BUF_SIZE];	/* dom0's own */
+static xen_pfn_t tx_gmfns[NB_BUF_PAGES], rx_gmfns[NB_BUF_PAGES];
 static struct pvabi_ring ftx, frx;		/* the frontend's views */
 static struct nb_vif v;
 static const uint8_t vif_mac[6] = { 0x00, 0x16, 0x3e, 0x01, 0x02, 0x03 };
 static unsigned int notified, copy_calls;
 static bool copy_hypercall_fails;
-static uint8_t delivered[4][2048];
+static uint8_t delivered[4][NET_GSO_MAX_LEN];
 static size_t delivered_len[4];
+static struct net_gso delivered_gso[4];
+static bool delivered_is_gso[4];
 static unsigned int ndelivered;
 
 static uint8_t *copy_end(struct gnttab_copy_ptr *p, bool gref, int16_t *status)
@@ -33,11 +36,14 @@ static uint8_t *copy_end(struct gnttab_copy_ptr *p, bool gref, int16_t *status)
 		}
 		return grants[p->u.ref];
 	}
-	if (p->domid != DOMID_SELF || (p->u.gmfn != TX_GMFN && p->u.gmfn != RX_GMFN)) {
+	if (p->domid != DOMID_SELF || p->u.gmfn < TX_GMFN || p->u.gmfn >= RX_GMFN + NB_BUF_PAGES ||
+	    (p->u.gmfn >= TX_GMFN + NB_BUF_PAGES && p->u.gmfn < RX_GMFN)) {
 		*status = GNTST_bad_copy_arg;
 		return NULL;
 	}
-	return p->u.gmfn == TX_GMFN ? tx_page : rx_page;
+	if (p->u.gmfn >= RX_GMFN)
+		return rx_buf + (p->u.gmfn - RX_GMFN) * 4096;
+	return tx_buf + (p->u.gmfn - TX_GMFN) * 4096;
 }
 
 /* GNTTABOP_copy as the hypervisor checks it: refs, domains, offset + len within the page. */
@@ -70,13 +76,16 @@ static void fake_notify(void *ctx)
 	notified++;
 }
 
-static void deliver(void *arg, const uint8_t *frame, size_t len)
+static void deliver(void *arg, const uint8_t *frame, size_t len, const struct net_gso *gso)
 {
 	ck_assert_ptr_eq(arg, &v);
-	ck_assert_uint_le(len, NB_MAX_FRAME);
+	ck_assert_uint_le(len, gso ? NET_GSO_MAX_LEN : NB_MAX_FRAME);
 	if (ndelivered < 4) {
 		memcpy(delivered[ndelivered], frame, len);
 		delivered_len[ndelivered] = len;
+		delivered_is_gso[ndelivered] = gso != NULL;
+		if (gso)
+			delivered_gso[ndelivered] = *gso;
 	}
 	ndelivered++;
 }
@@ -91,7 +100,11 @@ static void setup(void)
 	pvabi_sring_init((struct pvabi_sring_hdr *)rx_ring);
 	ck_assert(pvabi_ring_attach(&ftx, tx_ring, 4096, sizeof(union netif_tx_sring_entry)));
 	ck_assert(pvabi_ring_attach(&frx, rx_ring, 4096, sizeof(union netif_rx_sring_entry)));
-	nb_vif_init(&v, FRONT, vif_mac, tx_ring, rx_ring, &plat, deliver, &v, tx_page, TX_GMFN, rx_page, RX_GMFN);
+	for (unsigned int i = 0; i < NB_BUF_PAGES; i++) {
+		tx_gmfns[i] = TX_GMFN + i;
+		rx_gmfns[i] = RX_GMFN + i;
+	}
+	nb_vif_init(&v, FRONT, vif_mac, tx_ring, rx_ring, &plat, deliver, &v, tx_buf, tx_gmfns, rx_buf, rx_gmfns);
 	notified = copy_calls = ndelivered = 0;
 	copy_hypercall_fails = false;
 	for (unsigned int g = 0; g < NGRANTS; g++)
@@ -262,7 +275,7 @@ START_TEST(test_tx_spoofed_source)
 }
 END_TEST
 
-/* An extra-info slot we never offered: the packet is refused, the extra slot answered with NULL. */
+/* An extra-info slot we never offered (multicast control): the packet is refused, the extra slot answered with NULL. */
 START_TEST(test_tx_extra_refused)
 {
 	struct netif_extra_info *x;
@@ -272,7 +285,7 @@ START_TEST(test_tx_extra_refused)
 	frame_at(1, 0, NULL);
 	tx_req(1, 0, NETTXF_extra_info, 7, 60);
 	x = pvabi_front_next_request(&ftx);
-	*x = (struct netif_extra_info){ .type = XEN_NETIF_EXTRA_TYPE_GSO, .flags = 0 };
+	*x = (struct netif_extra_info){ .type = XEN_NETIF_EXTRA_TYPE_MCAST_ADD, .flags = 0 };
 	tx_push();
 	ck_assert_uint_eq(poll(NULL), 1);
 	r = tx_rsp();
@@ -287,7 +300,7 @@ END_TEST
 START_TEST(test_tx_too_many_slots)
 {
 	setup();
-	for (int i = 0; i < XEN_NETIF_NR_SLOTS_MIN + 1; i++)
+	for (int i = 0; i < 21; i++)			/* past the 20 a refused packet may have */
 		tx_req(1, 0, NETTXF_more_data, (uint16_t)i, 60);
 	tx_push();
 	ck_assert_uint_eq(poll(NULL), 0);
@@ -295,7 +308,7 @@ START_TEST(test_tx_too_many_slots)
 	ck_assert_uint_eq(copy_calls, 0);
 	ck_assert_int_eq(pvabi_front_pending_responses(&ftx), 0);
 	frame_at(1, 0, NULL);
-	ck_assert_int_eq(nb_rx_deliver(&v, grants[1], 60), -1);	/* a broken vif gets no frames either */
+	ck_assert_int_eq(nb_rx_deliver(&v, grants[1], 60, NULL), -1);	/* a broken vif gets no frames either */
 }
 END_TEST
 
@@ -378,10 +391,10 @@ START_TEST(test_rx)
 	setup();
 	for (unsigned int i = 0; i < sizeof(frame); i++)
 		frame[i] = (uint8_t)(i ^ 0x5a);
-	ck_assert_int_eq(nb_rx_deliver(&v, frame, sizeof(frame)), -1);	/* nothing posted: dropped */
+	ck_assert_int_eq(nb_rx_deliver(&v, frame, sizeof(frame), NULL), -1);	/* nothing posted: dropped */
 	ck_assert_uint_eq(v.stats.rx_no_buffer, 1);
 	rx_post(11, 6);
-	ck_assert_int_eq(nb_rx_deliver(&v, frame, sizeof(frame)), 0);
+	ck_assert_int_eq(nb_rx_deliver(&v, frame, sizeof(frame), NULL), 0);
 	ck_assert_mem_eq(grants[6], frame, sizeof(frame));
 	ck_assert_int_eq(pvabi_front_pending_responses(&frx), 1);
 	PVABI_FRONT_TAKE(&frx, &r);
@@ -390,15 +403,15 @@ START_TEST(test_rx)
 	ck_assert_int_eq(r.status, sizeof(frame));
 	ck_assert_uint_eq(notified, 1);
 	rx_post(12, NGRANTS + 1);				/* a ref that is not granted */
-	ck_assert_int_eq(nb_rx_deliver(&v, frame, sizeof(frame)), -1);
+	ck_assert_int_eq(nb_rx_deliver(&v, frame, sizeof(frame), NULL), -1);
 	PVABI_FRONT_TAKE(&frx, &r);
 	ck_assert_uint_eq(r.id, 12);
 	ck_assert_int_eq(r.status, NETIF_RSP_ERROR);
-	ck_assert_int_eq(nb_rx_deliver(&v, frame, NB_MAX_FRAME + 1), -1);
-	ck_assert_int_eq(nb_rx_deliver(&v, frame, 5), -1);
+	ck_assert_int_eq(nb_rx_deliver(&v, frame, NB_MAX_FRAME + 1, NULL), -1);
+	ck_assert_int_eq(nb_rx_deliver(&v, frame, 5, NULL), -1);
 	ck_assert(!v.broken);
 	((struct pvabi_sring_hdr *)rx_ring)->req_prod += 5000;	/* hostile */
-	ck_assert_int_eq(nb_rx_deliver(&v, frame, sizeof(frame)), -1);
+	ck_assert_int_eq(nb_rx_deliver(&v, frame, sizeof(frame), NULL), -1);
 	ck_assert(v.broken);
 }
 END_TEST
@@ -413,8 +426,8 @@ START_TEST(test_rx_deferred)
 	v.rx_defer = true;
 	rx_post(1, 3);
 	rx_post(2, 4);
-	ck_assert_int_eq(nb_rx_deliver(&v, frame, sizeof(frame)), 0);
-	ck_assert_int_eq(nb_rx_deliver(&v, frame, sizeof(frame)), 0);
+	ck_assert_int_eq(nb_rx_deliver(&v, frame, sizeof(frame), NULL), 0);
+	ck_assert_int_eq(nb_rx_deliver(&v, frame, sizeof(frame), NULL), 0);
 	ck_assert_mem_eq(grants[4], frame, sizeof(frame));
 	ck_assert_int_eq(pvabi_front_pending_responses(&frx), 0);
 	ck_assert_uint_eq(notified, 0);
@@ -449,7 +462,8 @@ static int read_node(void *ctx, const char *key, char *buf, size_t size)
 START_TEST(test_front_nodes)
 {
 	static const char *const good[] = { "tx-ring-ref", "8", "rx-ring-ref", "9", "event-channel", "17",
-					    "request-rx-copy", "1", "feature-rx-notify", "1", "feature-sg", "1", NULL };
+					    "request-rx-copy", "1", "feature-rx-notify", "1", "feature-sg", "1",
+					    "feature-gso-tcpv4", "1", NULL };
 	static const char *const no_copy[] = { "tx-ring-ref", "8", "rx-ring-ref", "9", "event-channel", "17",
 					       "feature-rx-notify", "1", NULL };
 	static const char *const big[] = { "tx-ring-ref", "4294967296", "rx-ring-ref", "9", "event-channel", "1",
@@ -473,7 +487,7 @@ START_TEST(test_front_nodes)
 	ck_assert_uint_eq(f.tx_ring_ref, 8);
 	ck_assert_uint_eq(f.rx_ring_ref, 9);
 	ck_assert_uint_eq(f.evtchn, 17);
-	ck_assert(f.sg && f.csum_offload);
+	ck_assert(f.sg && f.csum_offload && f.rx_gso);
 	front_nodes = no_copy;
 	ck_assert_int_eq(nb_front_read(read_node, NULL, &f, &why), -1);
 	ck_assert_ptr_nonnull(strstr(why, "request-rx-copy"));
@@ -492,13 +506,14 @@ END_TEST
 
 START_TEST(test_backend_features)
 {
-	bool rx_copy = false, sg = false;
+	bool rx_copy = false, sg = false, gso = false;
 
 	for (const struct nb_node *n = nb_backend_features; n->key; n++) {
 		rx_copy |= !strcmp(n->key, "feature-rx-copy") && !strcmp(n->value, "1");
 		sg |= !strcmp(n->key, "feature-sg") && !strcmp(n->value, "1");
+		gso |= !strcmp(n->key, "feature-gso-tcpv4") && !strcmp(n->value, "1");
 	}
-	ck_assert(rx_copy && sg);
+	ck_assert(rx_copy && sg && gso);
 }
 END_TEST
 
@@ -601,6 +616,231 @@ START_TEST(test_tx_csum_blank)
 }
 END_TEST
 
+
+/*
+ * A TCP/IPv4 superframe of payload bytes from grant g on (4096 bytes a
+ * grant), offered with a GSO extra of gso_size and type: the data slots
+ * after it, flags csum_blank as Linux sends it. Returns its length.
+ */
+static uint32_t gso_packet(unsigned int g, uint32_t payload, uint16_t gso_size, uint8_t type, uint16_t id)
+{
+	uint32_t total = 14 + 20 + 20 + payload, left = total;
+	struct netif_extra_info *x;
+	uint8_t *f = grants[g], *ip = f + 14;
+
+	ip_frame(g, 6, 20 + payload);		/* ip_frame sizes the IPv4 header; the length wraps for > 64 KiB */
+	ip[20 + 12] = 5 << 4;			/* TCP data offset 5 */
+	tx_req(g, 0, NETTXF_extra_info | NETTXF_more_data | NETTXF_csum_blank, id, (uint16_t)total);
+	x = pvabi_front_next_request(&ftx);
+	*x = (struct netif_extra_info){ .type = XEN_NETIF_EXTRA_TYPE_GSO,
+					.u.gso = { .size = gso_size, .type = type } };
+	left -= 4096;
+	for (unsigned int k = 1; left; k++) {
+		uint32_t n = left < 4096 ? left : 4096;
+
+		left -= n;
+		tx_req(g + k, 0, left ? NETTXF_more_data : 0, (uint16_t)(id + k), (uint16_t)n);
+	}
+	return total;
+}
+
+/* The pseudo-header sum netback leaves in a superframe's TCP checksum (RFC 1071 by hand). */
+static uint16_t pseudo_partial(const uint8_t *f)
+{
+	const uint8_t *ip = f + 14;
+	uint32_t sum = 6 + (uint32_t)(ip[2] << 8 | ip[3]) - 20;
+
+	for (int i = 12; i < 20; i += 2)
+		sum += (uint32_t)(ip[i] << 8 | ip[i + 1]);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+/* A superframe over three pages comes in whole, with its GSO size and a partial checksum, and is answered slot by slot. */
+START_TEST(test_tx_gso)
+{
+	uint32_t total;
+	uint8_t expect[3 * 4096];
+
+	setup();
+	total = gso_packet(1, 10000, 1448, XEN_NETIF_GSO_TYPE_TCPV4, 20);
+	memcpy(expect, grants[1], 4096);
+	memcpy(expect + 4096, grants[2], 4096);
+	memcpy(expect + 8192, grants[3], 4096);
+	tx_push();
+	ck_assert_uint_eq(poll(NULL), 1);
+	ck_assert_uint_eq(ndelivered, 1);
+	ck_assert(delivered_is_gso[0]);
+	ck_assert_uint_eq(delivered_len[0], total);
+	ck_assert_uint_eq(delivered_gso[0].size, 1448);
+	ck_assert_uint_eq(delivered_gso[0].segs, 7);
+	ck_assert_uint_eq(delivered_gso[0].hdr_len, 54);
+	ck_assert_mem_eq(delivered[0], expect, 14 + 20 + 16);
+	ck_assert_mem_eq(delivered[0] + 54, expect + 54, total - 54);
+	ck_assert_uint_eq((uint16_t)(delivered[0][50] << 8 | delivered[0][51]), pseudo_partial(delivered[0]));
+	ck_assert_int_eq(tx_rsp().status, NETIF_RSP_OKAY);
+	ck_assert_int_eq(tx_rsp().status, NETIF_RSP_NULL);
+	ck_assert_int_eq(tx_rsp().status, NETIF_RSP_OKAY);
+	ck_assert_int_eq(tx_rsp().status, NETIF_RSP_OKAY);
+	ck_assert_uint_eq(v.stats.tx_gso, 1);
+	ck_assert_uint_eq(v.stats.tx_errors, 0);
+}
+END_TEST
+
+/* After a refused packet the vif still works: one plain frame goes through and nothing else was delivered. */
+static void still_serves(unsigned int errors)
+{
+	ck_assert_uint_eq(poll(NULL), 1);
+	while (pvabi_front_pending_responses(&ftx) > 1) {
+		struct netif_tx_response r = tx_rsp();
+
+		ck_assert(r.status == NETIF_RSP_ERROR || r.status == NETIF_RSP_NULL);
+	}
+	ck_assert_int_eq(tx_rsp().status, NETIF_RSP_ERROR);	/* the last slot of the bad packet */
+	ck_assert_uint_eq(ndelivered, 0);
+	ck_assert_uint_eq(v.stats.tx_errors, errors);
+	ck_assert(!v.broken);
+	frame_at(30, 0, NULL);
+	tx_req(30, 0, 0, 99, 60);
+	tx_push();
+	ck_assert_uint_eq(poll(NULL), 1);
+	ck_assert_int_eq(tx_rsp().status, NETIF_RSP_OKAY);
+	ck_assert_uint_eq(ndelivered, 1);
+	ck_assert(!delivered_is_gso[0]);
+	ndelivered = 0;
+}
+
+/* A hostile frontend's GSO packets: each refused with errors, the vif (and so the switch behind it) unharmed. */
+START_TEST(test_tx_gso_hostile)
+{
+	uint32_t total;
+	struct netif_extra_info *x;
+
+	setup();
+	gso_packet(1, 10000, 0, XEN_NETIF_GSO_TYPE_TCPV4, 1);		/* gso_size 0 */
+	tx_push();
+	still_serves(1);
+	gso_packet(1, 10000, 9000, XEN_NETIF_GSO_TYPE_TCPV4, 1);	/* segments larger than any port's MTU */
+	tx_push();
+	still_serves(2);
+	gso_packet(1, 60000, 0xffff, XEN_NETIF_GSO_TYPE_TCPV4, 1);	/* the largest gso_size there is */
+	tx_push();
+	still_serves(3);
+	gso_packet(1, 10000, 64, XEN_NETIF_GSO_TYPE_TCPV4, 1);		/* 157 segments: over NET_GSO_MAX_SEGS */
+	tx_push();
+	still_serves(4);
+	gso_packet(1, 10000, 1448, XEN_NETIF_GSO_TYPE_TCPV6, 1);	/* TCPv6 is not offered */
+	tx_push();
+	still_serves(5);
+	total = gso_packet(1, 10000, 1448, XEN_NETIF_GSO_TYPE_TCPV4, 1);
+	grants[1][14 + 3] = (uint8_t)(total - 14 - 100);		/* IPv4 length short of the frame */
+	grants[1][14 + 2] = (uint8_t)((total - 14 - 100) >> 8);
+	tx_push();
+	still_serves(6);
+	gso_packet(1, 10000, 1448, XEN_NETIF_GSO_TYPE_TCPV4, 1);
+	grants[1][14 + 9] = 17;						/* UDP in a TCP superframe */
+	tx_push();
+	still_serves(7);
+	/* Two GSO extras. */
+	tx_req(1, 0, NETTXF_extra_info | NETTXF_more_data, 1, 5000);
+	x = pvabi_front_next_request(&ftx);
+	*x = (struct netif_extra_info){ .type = XEN_NETIF_EXTRA_TYPE_GSO, .flags = XEN_NETIF_EXTRA_FLAG_MORE,
+					.u.gso = { .size = 1448, .type = XEN_NETIF_GSO_TYPE_TCPV4 } };
+	x = pvabi_front_next_request(&ftx);
+	*x = (struct netif_extra_info){ .type = XEN_NETIF_EXTRA_TYPE_GSO,
+					.u.gso = { .size = 1448, .type = XEN_NETIF_GSO_TYPE_TCPV4 } };
+	tx_req(2, 0, 0, 2, 904);
+	tx_push();
+	still_serves(8);
+	/* A chain of 19 data slots, one more than a packet may have: refused whole, the frontend not cut off. */
+	for (int i = 0; i < 19; i++)
+		tx_req(1, 0, i < 18 ? NETTXF_more_data : 0, (uint16_t)i, i ? 10 : 19 * 10);
+	tx_push();
+	still_serves(9);
+	/* A superframe whose slots claim more than its length. */
+	tx_req(1, 0, NETTXF_extra_info | NETTXF_more_data, 1, 5000);
+	x = pvabi_front_next_request(&ftx);
+	*x = (struct netif_extra_info){ .type = XEN_NETIF_EXTRA_TYPE_GSO,
+					.u.gso = { .size = 1448, .type = XEN_NETIF_GSO_TYPE_TCPV4 } };
+	tx_req(2, 0, NETTXF_more_data, 2, 4096);
+	tx_req(3, 0, 0, 3, 4096);
+	tx_push();
+	still_serves(10);
+	ck_assert_uint_eq(v.stats.tx_gso, 0);
+}
+END_TEST
+
+static void rx_post(uint16_t id, uint32_t gref);
+
+/* A superframe to a frontend that takes them: one buffer per page and one for the extra, all or none. */
+START_TEST(test_rx_gso)
+{
+	static uint8_t frame[6000];
+	const struct net_gso g = { .size = 1448, .segs = 5, .hdr_len = 54, .ip_off = 14 };
+	struct netif_rx_response r[3];
+	struct netif_extra_info x;
+
+	setup();
+	for (unsigned int i = 0; i < sizeof(frame); i++)
+		frame[i] = (uint8_t)(i * 7 + 1);
+	ck_assert_int_eq(nb_rx_deliver(&v, frame, sizeof(frame), &g), -1);	/* it never said it takes them */
+	v.rx_gso = true;
+	rx_post(1, 10);
+	rx_post(2, 11);
+	ck_assert_int_eq(nb_rx_deliver(&v, frame, sizeof(frame), &g), -1);	/* three buffers needed */
+	ck_assert_uint_eq(v.stats.rx_no_buffer, 1);
+	ck_assert_int_eq(pvabi_front_pending_responses(&frx), 0);
+	rx_post(3, 12);
+	ck_assert_int_eq(nb_rx_deliver(&v, frame, sizeof(frame), &g), 0);
+	ck_assert_int_eq(pvabi_front_pending_responses(&frx), 3);
+	for (int i = 0; i < 3; i++)
+		PVABI_FRONT_TAKE(&frx, &r[i]);
+	ck_assert_uint_eq(r[0].id, 1);
+	ck_assert_int_eq(r[0].status, 4096);
+	ck_assert_uint_eq(r[0].flags, NETRXF_extra_info | NETRXF_more_data | NETRXF_csum_blank | NETRXF_data_validated);
+	memcpy(&x, &r[1], sizeof(x));
+	ck_assert_uint_eq(x.type, XEN_NETIF_EXTRA_TYPE_GSO);
+	ck_assert_uint_eq(x.flags, 0);
+	ck_assert_uint_eq(x.u.gso.size, 1448);
+	ck_assert_uint_eq(x.u.gso.type, XEN_NETIF_GSO_TYPE_TCPV4);
+	ck_assert_uint_eq(r[2].id, 3);
+	ck_assert_int_eq(r[2].status, sizeof(frame) - 4096);
+	ck_assert_uint_eq(r[2].flags, 0);
+	ck_assert_mem_eq(grants[10], frame, 4096);
+	ck_assert_mem_eq(grants[12], frame + 4096, sizeof(frame) - 4096);
+	ck_assert_uint_eq(v.stats.rx_gso, 1);
+	/* A bad buffer among them: every data slot answers an error. */
+	rx_post(4, 10);
+	rx_post(5, 11);
+	rx_post(6, NGRANTS + 2);
+	ck_assert_int_eq(nb_rx_deliver(&v, frame, sizeof(frame), &g), -1);
+	PVABI_FRONT_TAKE(&frx, &r[0]);
+	ck_assert_int_eq(r[0].status, NETIF_RSP_ERROR);
+	ck_assert(!v.broken);
+}
+END_TEST
+
+/* What a frame needs on the rx ring, and what the frontend has posted (dom0 keeps a reserve with these). */
+START_TEST(test_rx_slots)
+{
+	const struct net_gso g = { .size = 1448, .segs = 42, .hdr_len = 54, .ip_off = 14 };
+
+	setup();
+	ck_assert_uint_eq(nb_rx_slots(&v, 60, NULL), 1);
+	ck_assert_uint_eq(nb_rx_slots(&v, 60000, &g), 42);	/* cut into segments */
+	v.rx_gso = true;
+	ck_assert_uint_eq(nb_rx_slots(&v, 60000, &g), 16);	/* 15 pages and the extra */
+	ck_assert_uint_eq(nb_rx_slots(&v, 4096, &g), 2);
+	ck_assert_int_eq(nb_rx_posted(&v), 0);
+	rx_post(1, 10);
+	rx_post(2, 11);
+	ck_assert_int_eq(nb_rx_posted(&v), 2);
+	((struct pvabi_sring_hdr *)rx_ring)->req_prod += 5000;	/* hostile */
+	ck_assert_int_eq(nb_rx_posted(&v), -1);
+}
+END_TEST
+
 static Suite *netback_suite(void)
 {
 	Suite *s = suite_create("netback");
@@ -618,6 +858,10 @@ static Suite *netback_suite(void)
 	tcase_add_test(tc, test_tx_batch_bound);
 	tcase_add_test(tc, test_tx_csum_blank);
 	tcase_add_test(tc, test_tx_budget);
+	tcase_add_test(tc, test_tx_gso);
+	tcase_add_test(tc, test_tx_gso_hostile);
+	tcase_add_test(tc, test_rx_gso);
+	tcase_add_test(tc, test_rx_slots);
 	tcase_add_test(tc, test_rx);
 	tcase_add_test(tc, test_rx_deferred);
 	tcase_add_test(tc, test_front_nodes);
