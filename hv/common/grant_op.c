@@ -344,114 +344,195 @@ static long op_unmap(uint64_t uop, uint64_t count, bool replace)
 
 /* ---- copy ---- */
 
-struct copy_side {
+/*
+ * One side (source or destination) of a copy batch. What it holds stays
+ * held from one element to the next while they name the same ref or frame
+ * of the same domain (as Xen: a backend copying many pieces of one page
+ * pins it once), and goes when an element names another, or when the
+ * batch ends or stops for a continuation; so a granter's revoke is refused
+ * until then, as on Xen. The other domain an element names is looked up
+ * once while the elements keep naming it; its reference is kept meanwhile.
+ */
+struct copy_buf {
+	bool held;
 	bool is_ref;
+	bool writable;		/* the destination side */
+	uint64_t key;		/* the ref or frame held */
+	struct domain *owner;	/* whose */
 	struct gnttab_use use;	/* is_ref */
-	struct page_info *pg;	/* frame of the caller */
+	struct page_info *pg;	/* !is_ref: a frame of the caller */
+	struct domain *dom;	/* the last other domain named, referenced */
 };
 
-static int copy_side_get(struct domain *d, const struct gnttab_copy_ptr *p, bool gref, bool writable,
-			 struct copy_side *s)
+struct copy_batch {
+	struct domain *d;
+	struct copy_buf src, dst;
+};
+
+static void copy_buf_put(struct copy_buf *b)
 {
-	struct domain *owner = d;
-	mfn_t mfn;
+	if (!b->held)
+		return;
+	b->held = false;
+	if (b->is_ref) {
+		gnttab_release(&b->use);
+		return;
+	}
+	if (b->writable)
+		put_page_type(b->pg);
+	put_page(b->pg);
+}
 
-	s->is_ref = gref;
-	if (p->domid != DOMID_SELF && p->domid != d->domid) {
-		int st;
+/* At the end of a batch or part of one: nothing stays held or referenced. */
+static void copy_buf_done(struct copy_buf *b)
+{
+	copy_buf_put(b);
+	if (b->dom)
+		domain_put(b->dom);
+	b->dom = NULL;
+}
 
-		owner = domain_find(p->domid);
-		if (!owner || !owner->grant_table || !gref) {
-			st = owner && owner->grant_table ? GNTST_permission_denied : GNTST_bad_domain;
-			if (owner)
-				domain_put(owner);
-			return st;
+/* The domain whose ref or frame p names; another domain only for a ref (Xen: permission_denied). */
+static int copy_buf_owner(struct domain *d, struct copy_buf *b, const struct gnttab_copy_ptr *p, bool gref,
+			  struct domain **owner)
+{
+	struct domain *o;
+
+	if (p->domid == DOMID_SELF || p->domid == d->domid) {
+		*owner = d;
+		return GNTST_okay;
+	}
+	if (!b->dom || b->dom->domid != p->domid) {
+		o = domain_find(p->domid);
+		if (!o || !o->grant_table) {
+			if (o)
+				domain_put(o);
+			return GNTST_bad_domain;
 		}
-		/* The use lives only for this copy, while the granter is in the domain list (see map_one). */
-		st = gnttab_acquire_copy(owner, p->u.ref, d, writable, &s->use);
-		domain_put(owner);
-		return st;
+		/* What b holds keeps its own references: this one only spares the next lookups. */
+		if (b->dom)
+			domain_put(b->dom);
+		b->dom = o;
 	}
-	if (gref)
-		return gnttab_acquire_copy(owner, p->u.ref, d, writable, &s->use);
-	mfn = (mfn_t)p->u.gmfn;
-	if (!mfn_valid(mfn))
-		return GNTST_bad_page;
-	s->pg = mfn_to_page(mfn);
-	if (get_page(s->pg, d, false))
-		return GNTST_bad_page;
-	if (writable && get_page_type(s->pg, PAGE_TYPE_WRITABLE)) {
-		put_page(s->pg);
-		return GNTST_general_error;
-	}
+	if (!gref)
+		return GNTST_permission_denied;
+	*owner = b->dom;
 	return GNTST_okay;
 }
 
-static void copy_side_put(const struct copy_side *s, bool writable)
+static int copy_frame_get(struct domain *d, mfn_t mfn, bool writable, struct page_info **out)
 {
-	if (s->is_ref) {
-		gnttab_release(&s->use);
-		return;
+	struct page_info *pg;
+
+	if (!mfn_valid(mfn))
+		return GNTST_bad_page;
+	pg = mfn_to_page(mfn);
+	if (get_page(pg, d, false))
+		return GNTST_bad_page;
+	if (writable && get_page_type(pg, PAGE_TYPE_WRITABLE)) {
+		put_page(pg);
+		return GNTST_general_error;
 	}
-	if (writable)
-		put_page_type(s->pg);
-	put_page(s->pg);
+	*out = pg;
+	return GNTST_okay;
 }
 
-static mfn_t copy_side_mfn(const struct copy_side *s)
+/* Makes b hold what p names (a ref when gref, else a frame of the caller); on failure b holds nothing new. */
+static int copy_buf_get(struct domain *d, struct copy_buf *b, const struct gnttab_copy_ptr *p, bool gref)
 {
-	return s->is_ref ? s->use.mfn : page_to_mfn(s->pg);
+	uint64_t key = gref ? (uint64_t)p->u.ref : (uint64_t)p->u.gmfn;
+	struct domain *owner;
+	int st = copy_buf_owner(d, b, p, gref, &owner);
+
+	if (st != GNTST_okay)
+		return st;
+	if (b->held && b->owner == owner && b->is_ref == gref && b->key == key)
+		return GNTST_okay;
+	if (gref && b->held && b->is_ref) {
+		st = gnttab_reacquire_copy(&b->use, owner, (grant_ref_t)key, d, b->writable);
+	} else {
+		copy_buf_put(b);
+		st = gref ? gnttab_acquire_copy(owner, (grant_ref_t)key, d, b->writable, &b->use)
+			  : copy_frame_get(d, (mfn_t)key, b->writable, &b->pg);
+	}
+	b->held = st == GNTST_okay;
+	b->is_ref = gref;
+	b->owner = owner;
+	b->key = key;
+	return st;
+}
+
+static mfn_t copy_buf_mfn(const struct copy_buf *b)
+{
+	return b->is_ref ? b->use.mfn : page_to_mfn(b->pg);
 }
 
 /* A sub-page grant (or a transitive one naming it) lets a copy touch its window only; Xen: GNTST_general_error. */
-static bool copy_side_covers(const struct copy_side *s, uint16_t offset, uint16_t len)
+static bool copy_buf_covers(const struct copy_buf *b, uint16_t offset, uint16_t len)
 {
-	return !s->is_ref || (offset >= s->use.off && (uint32_t)offset + len <= (uint32_t)s->use.off + s->use.len);
+	return !b->is_ref || (offset >= b->use.off && (uint32_t)offset + len <= (uint32_t)b->use.off + b->use.len);
 }
 
-static int copy_one(struct domain *d, const struct gnttab_copy *op)
+static int copy_one(struct copy_batch *cb, const struct gnttab_copy *op)
 {
-	struct copy_side src, dst;
 	int st;
 
 	if ((uint32_t)op->source.offset + op->len > PAGE_SIZE || (uint32_t)op->dest.offset + op->len > PAGE_SIZE)
 		return GNTST_bad_copy_arg;
-	st = copy_side_get(d, &op->source, op->flags & GNTCOPY_source_gref, false, &src);
+	st = copy_buf_get(cb->d, &cb->src, &op->source, op->flags & GNTCOPY_source_gref);
 	if (st != GNTST_okay)
 		return st;
-	st = copy_side_get(d, &op->dest, op->flags & GNTCOPY_dest_gref, true, &dst);
-	if (st != GNTST_okay) {
-		copy_side_put(&src, false);
+	st = copy_buf_get(cb->d, &cb->dst, &op->dest, op->flags & GNTCOPY_dest_gref);
+	if (st != GNTST_okay)
 		return st;
-	}
-	if (!copy_side_covers(&src, op->source.offset, op->len) || !copy_side_covers(&dst, op->dest.offset, op->len)) {
-		copy_side_put(&dst, true);
-		copy_side_put(&src, false);
+	if (!copy_buf_covers(&cb->src, op->source.offset, op->len) || !copy_buf_covers(&cb->dst, op->dest.offset, op->len))
 		return GNTST_general_error;
-	}
 	/* Both frames are referenced and the destination holds a writable type: plain memory now. */
-	memmove((uint8_t *)mfn_to_virt(copy_side_mfn(&dst)) + op->dest.offset,
-		(const uint8_t *)mfn_to_virt(copy_side_mfn(&src)) + op->source.offset, op->len);
-	copy_side_put(&dst, true);
-	copy_side_put(&src, false);
+	memmove((uint8_t *)mfn_to_virt(copy_buf_mfn(&cb->dst)) + op->dest.offset,
+		(const uint8_t *)mfn_to_virt(copy_buf_mfn(&cb->src)) + op->source.offset, op->len);
 	return GNTST_okay;
 }
 
 /* Only the status goes back: the guest's other fields stay as it wrote them. */
-static int copy_elem(struct domain *d, uint64_t va)
+static int copy_elem(struct copy_batch *cb, uint64_t va)
 {
 	struct gnttab_copy op;
 
 	if (copy_from_guest(&op, va, sizeof(op)) < 0)
 		return -XEN_EFAULT;
-	op.status = (int16_t)copy_one(d, &op);
+	op.status = (int16_t)copy_one(cb, &op);
 	return copy_to_guest(va + offsetof(struct gnttab_copy, status), &op.status, sizeof(op.status)) < 0 ?
 	       -XEN_EFAULT : 0;
 }
 
 static long op_copy(uint64_t uop, uint64_t count)
 {
-	return run_batch(GNTTABOP_copy, uop, count, sizeof(struct gnttab_copy), copy_elem);
+	struct copy_batch cb;
+	long rc = 0;
+	uint64_t i;
+
+	/* Only what copy_buf_get reads before it writes: the rest of the batch is filled as elements come. */
+	cb.d = current_domain();
+	cb.src.held = cb.dst.held = false;
+	cb.src.dom = cb.dst.dom = NULL;
+	cb.src.writable = false;
+	cb.dst.writable = true;
+
+	for (i = 0; i < count; i++) {
+		if (batch_preempt(i)) {
+			rc = 1;
+			break;
+		}
+		rc = copy_elem(&cb, uop + i * sizeof(struct gnttab_copy));
+		if (rc < 0)
+			break;
+	}
+	/* Whatever ends the call (the last element, a fault, a continuation), the guest runs with nothing held. */
+	copy_buf_done(&cb.src);
+	copy_buf_done(&cb.dst);
+	if (rc == 1)
+		return batch_continue(GNTTABOP_copy, uop, sizeof(struct gnttab_copy), i, count);
+	return rc;
 }
 
 /*

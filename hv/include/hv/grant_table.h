@@ -110,6 +110,14 @@ int gnttab_acquire(struct domain *granter, grant_ref_t ref, struct domain *mappe
  */
 int gnttab_acquire_copy(struct domain *granter, grant_ref_t ref, struct domain *mapper, bool writable,
 			struct gnttab_use *use);
+/*
+ * For a copy batch: releases *use (a held copy use) and acquires ref of
+ * granter into it as gnttab_acquire_copy, taking granter's lock once when
+ * the old use is a plain one of the same granter. On failure nothing is
+ * held.
+ */
+int gnttab_reacquire_copy(struct gnttab_use *use, struct domain *granter, grant_ref_t ref, struct domain *mapper,
+			  bool writable);
 void gnttab_release(const struct gnttab_use *use);
 
 /* Table management, under the table lock. */
