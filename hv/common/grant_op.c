@@ -155,7 +155,43 @@ static long op_set_version(uint64_t uop)
 
 /* ---- map / unmap ---- */
 
-static int map_one(struct domain *d, struct gnttab_map_grant_ref *op)
+/*
+ * The granter of a batch of maps, looked up once while the elements keep
+ * naming it (the common case: a backend mapping one frontend's pages); its
+ * reference is dropped when the batch ends or continues. A granter dying
+ * meanwhile is refused by the acquire, as one found dying by id would be.
+ */
+struct map_batch {
+	struct domain *granter;
+};
+
+static struct domain *map_granter(struct map_batch *mb, domid_t dom)
+{
+	struct domain *g;
+
+	if (mb->granter && mb->granter->domid == dom)
+		return mb->granter;
+	/* Xen looks the granter up by id: DOMID_SELF is not a domain here. */
+	g = domain_find(dom);
+	if (!g || !g->grant_table) {
+		if (g)
+			domain_put(g);
+		return NULL;
+	}
+	if (mb->granter)
+		domain_put(mb->granter);
+	mb->granter = g;
+	return g;
+}
+
+static void map_batch_done(struct map_batch *mb)
+{
+	if (mb->granter)
+		domain_put(mb->granter);
+	mb->granter = NULL;
+}
+
+static int map_one(struct domain *d, struct map_batch *mb, struct gnttab_map_grant_ref *op)
 {
 	struct gnttab_maptrack m = { .host_addr = op->host_addr, .flags = op->flags };
 	struct domain *granter;
@@ -163,18 +199,12 @@ static int map_one(struct domain *d, struct gnttab_map_grant_ref *op)
 
 	if (!(op->flags & (GNTMAP_device_map | GNTMAP_host_map)))
 		return GNTST_bad_gntref;
-	/* Xen looks the granter up by id: DOMID_SELF is not a domain here. */
-	granter = domain_find(op->dom);
-	if (!granter || !granter->grant_table) {
-		if (granter)
-			domain_put(granter);
+	granter = map_granter(mb, op->dom);
+	if (!granter)
 		return GNTST_bad_domain;
-	}
 	h = gnttab_maptrack_alloc(d);
-	if (h < 0) {
-		domain_put(granter);
+	if (h < 0)
 		return GNTST_no_device_space;
-	}
 	st = gnttab_acquire(granter, op->ref, d, !(op->flags & GNTMAP_readonly), &m.use);
 	if (st == GNTST_okay && (op->flags & GNTMAP_host_map)) {
 		st = gnttab_arch_map(d, granter, op->host_addr, op->flags, m.use.mfn, &m.pte, &m.pte_maddr);
@@ -182,11 +212,11 @@ static int map_one(struct domain *d, struct gnttab_map_grant_ref *op)
 			gnttab_release(&m.use);
 	}
 	/*
-	 * The use keeps pointing at the granter after this: the frame it holds
-	 * is the granter's, and a dying domain lives on until its last frame in
-	 * use elsewhere is released (a zombie; common/domain_teardown.c).
+	 * The use keeps pointing at the granter after the batch drops its
+	 * reference: the frame it holds is the granter's, and a dying domain
+	 * lives on until its last frame in use elsewhere is released (a
+	 * zombie; common/domain_teardown.c).
 	 */
-	domain_put(granter);
 	if (st != GNTST_okay) {
 		gnttab_maptrack_put(d, h);
 		return st;
@@ -286,14 +316,31 @@ static long run_batch(uint32_t cmd, uint64_t uop, uint64_t count, size_t elem, b
 	} while (0)
 
 /* Batched ops: each element's status is written back; a fault stops the batch with -EFAULT. */
-static int map_elem(struct domain *d, uint64_t va)
+static int map_elem(struct domain *d, struct map_batch *mb, uint64_t va)
 {
-	BATCH_ELEM(struct gnttab_map_grant_ref, map_one(d, &op));
+	BATCH_ELEM(struct gnttab_map_grant_ref, map_one(d, mb, &op));
 }
 
 static long op_map(uint64_t uop, uint64_t count)
 {
-	return run_batch(GNTTABOP_map_grant_ref, uop, count, sizeof(struct gnttab_map_grant_ref), map_elem);
+	struct domain *d = current_domain();
+	struct map_batch mb = { NULL };
+	long rc = 0;
+	uint64_t i;
+
+	for (i = 0; i < count; i++) {
+		if (batch_preempt(i)) {
+			rc = 1;
+			break;
+		}
+		rc = map_elem(d, &mb, uop + i * sizeof(struct gnttab_map_grant_ref));
+		if (rc < 0)
+			break;
+	}
+	map_batch_done(&mb);
+	if (rc == 1)
+		return batch_continue(GNTTABOP_map_grant_ref, uop, sizeof(struct gnttab_map_grant_ref), i, count);
+	return rc;
 }
 
 static long op_unmap(uint64_t uop, uint64_t count, bool replace)

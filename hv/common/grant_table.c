@@ -656,11 +656,12 @@ static void unpin_locked(struct grant_table *gt, struct domain *granter, grant_r
 	(*cnt)--;
 	if (frame)
 		drop_frame_refs(mfn, writable);
-	if (writable && act->writers == 0)
-		clear_bits(gt, ref, GTF_writing);
+	/* One atomic on the granter's entry: the last writer drops GTF_writing, the last use both bits. */
 	if (act->readers + act->writers == 0) {
 		clear_bits(gt, ref, GTF_reading | GTF_writing);
 		gt->pinned--;
+	} else if (writable && act->writers == 0) {
+		clear_bits(gt, ref, GTF_writing);
 	}
 }
 
@@ -881,17 +882,25 @@ int gnttab_maptrack_alloc(struct domain *d)
 	return h;
 }
 
+/*
+ * A reserved entry is ours alone (every other path skips it), and chunks
+ * never move: it is filled without the lock and published by its state,
+ * which the locked readers check before they read the rest.
+ */
 void gnttab_maptrack_set(struct domain *d, int h, const struct gnttab_maptrack *src)
 {
 	struct grant_table *gt = gt_of(d);
-	spin_lock(&gt->mt_lock);
 	struct gnttab_maptrack *m = mt_entry(gt, h);
 
-	*m = *src;
-	m->state = MT_LIVE;
-	gt->mt_live++;
-	spin_unlock(&gt->mt_lock);
+	m->use = src->use;
+	m->host_addr = src->host_addr;
+	m->flags = src->flags;
+	m->pte = src->pte;
+	m->pte_maddr = src->pte_maddr;
+	__atomic_fetch_add(&gt->mt_live, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&m->state, MT_LIVE, __ATOMIC_RELEASE);
 }
+
 bool gnttab_maptrack_take(struct domain *d, grant_handle_t h, struct gnttab_maptrack *out)
 {
 	struct grant_table *gt = gt_of(d);
@@ -925,9 +934,9 @@ void gnttab_maptrack_put(struct domain *d, int h)
 	spin_lock(&gt->mt_lock);
 	struct gnttab_maptrack *m = mt_entry(gt, h);
 
+	/* A free entry is found by state only (its other fields are stale until the next set). */
 	if (m->state == MT_TAKEN)
-		gt->mt_live--;
-	memset(m, 0, sizeof(*m));
+		__atomic_fetch_sub(&gt->mt_live, 1, __ATOMIC_RELAXED);
 	m->state = MT_FREE;
 	m->host_addr = (uint64_t)(int64_t)gt->mt_free;
 	gt->mt_free = h;
