@@ -587,8 +587,9 @@ static long op_copy(uint64_t uop, uint64_t count)
  * (no mapping, pin or type: the guest unmaps it first, as with Xen). A
  * block bigger than a page is split so the page can leave alone. Our own
  * reference (0 -> 1 by CAS) keeps d from taking a new one until the frame
- * belongs to the receiver. Unlike Xen, a transfer that fails after this
- * leaves the page with the sender instead of freeing it.
+ * belongs to the receiver. As on Xen 4.17, a transfer refused after this
+ * frees the page (measured: the sender's reservation falls, the frame is
+ * no longer its own): the sender gave it up when it asked.
  */
 /*
  * No live receiver: Xen finds a dying domain by id and refuses it as a
@@ -631,10 +632,12 @@ static int transfer_one(struct domain *d, const struct gnttab_transfer *op)
 	/* The page is checked first, as in Xen, so a busy page says bad_page whatever the target. */
 	e = domain_find(op->domid);
 	if (!e || !e->grant_table) {
+		st = e ? GNTST_bad_domain : receiver_gone(op->domid);
 		if (e)
 			domain_put(e);
 		put_page(pg);
-		return e ? GNTST_bad_domain : receiver_gone(op->domid);
+		gnttab_arch_page_dropped(d, mfn);
+		return st;
 	}
 	/* e may be d itself: Xen lets a domain accept its own page back through its own entry. */
 	st = gnttab_transfer_commit(e, op->ref, d, mfn, &gfn);
@@ -645,6 +648,8 @@ static int transfer_one(struct domain *d, const struct gnttab_transfer *op)
 		gnttab_arch_page_given_away(d, mfn, gfn);
 	}
 	put_page(pg);
+	if (st != GNTST_okay)
+		gnttab_arch_page_dropped(d, mfn);
 	return st;
 }
 

@@ -140,7 +140,7 @@ long hypercall_create_continuation(uint64_t nr, uint64_t a1, uint64_t a2, uint64
  * unmap flushed before returning.
  */
 
-unsigned int arch_maps, arch_unmaps, arch_flushes, arch_given_away, arch_cleans;
+unsigned int arch_maps, arch_unmaps, arch_flushes, arch_given_away, arch_cleans, arch_dropped;
 uint64_t given_away_gfn;
 
 int gnttab_arch_map(struct domain *d, struct domain *granter, uint64_t host_addr, uint32_t flags, mfn_t mfn,
@@ -177,6 +177,16 @@ void gnttab_arch_page_given_away(struct domain *d, mfn_t mfn, uint64_t gfn)
 	given_away_gfn = gfn;
 }
 
+/* The real release (frame.c and pv_mm.c are the hypervisor's); only the M2P and the flush are left out. */
+void gnttab_arch_page_dropped(struct domain *d, mfn_t mfn)
+{
+	if (pv_mm_claim_for_release(d, &frame_table[mfn]) < 0)
+		return;
+	frame_table[mfn].type_info = 0;
+	frame_free_range(mfn, 1);
+	arch_dropped++;
+}
+
 void gnttab_arch_cache_clean(const void *p, size_t len)
 {
 	(void)p, (void)len;
@@ -190,7 +200,7 @@ void grant_op_harness_reset(void)
 	preempt_on = preempt_checks = conts = 0;
 	cont_nr = 0;
 	memset(cont_args, 0, sizeof(cont_args));
-	arch_maps = arch_unmaps = arch_flushes = arch_given_away = arch_cleans = 0;
+	arch_maps = arch_unmaps = arch_flushes = arch_given_away = arch_cleans = arch_dropped = 0;
 	given_away_gfn = 0;
 	vcpu_a.domain = &dom_a;
 	vcpu_b.domain = &dom_b;

@@ -35,7 +35,7 @@ extern unsigned int copy_from_calls;
 extern unsigned int preempt_on, preempt_checks, conts;
 extern uint64_t cont_nr, cont_args[5];
 /* Calls of the fake arch glue, and the gfn the last transfer gave the M2P. */
-extern unsigned int arch_maps, arch_unmaps, arch_flushes, arch_given_away, arch_cleans;
+extern unsigned int arch_maps, arch_unmaps, arch_flushes, arch_given_away, arch_cleans, arch_dropped;
 extern uint64_t given_away_gfn;
 
 #endif

@@ -703,7 +703,7 @@ static void put_transfer(struct gnttab_transfer *t, uint64_t mfn, domid_t dom, g
 START_TEST(test_transfer_status)
 {
 	mfn_t give = pvt_alloc(&dom_b), busy = pvt_alloc(&dom_b), theirs = pvt_alloc(&dom_a);
-	mfn_t typed = pvt_alloc(&dom_b);
+	mfn_t typed = pvt_alloc(&dom_b), spent[6];
 	uint64_t va = gva(0, 0);
 	struct gnttab_transfer *t = ghost(va);
 	volatile struct grant_entry_v1 *e = &v1_of(&dom_a)[9];
@@ -714,6 +714,9 @@ START_TEST(test_transfer_status)
 	};
 	const unsigned int n = sizeof(want) / sizeof(want[0]);
 
+	/* A transfer refused after the page checks frees its page (Xen 4.17): each such element spends its own. */
+	for (unsigned int i = 0; i < 6; i++)
+		spent[i] = pvt_alloc(&dom_b);
 	ck_assert_int_eq(get_page(&frame_table[busy], &dom_b, false), 0);
 	ck_assert_int_eq(get_page_and_type(&frame_table[typed], &dom_b, PAGE_TYPE_L1), 0);
 	grant_v1(&dom_a, 9, dom_b.domid, 0x4321, GTF_accept_transfer);
@@ -724,12 +727,12 @@ START_TEST(test_transfer_status)
 	put_transfer(&t[2], busy, dom_a.domid, 9);		/* still referenced */
 	put_transfer(&t[3], typed, dom_a.domid, 9);		/* a page table */
 	put_transfer(&t[4], busy, 77, 9);			/* bad page beats bad domain */
-	put_transfer(&t[5], give, 77, 9);
-	put_transfer(&t[6], give, dom_b.domid, 9);		/* to itself: its own entry 9 accepts nothing */
-	put_transfer(&t[7], give, DOMID_SELF, 9);		/* DOMID_SELF names no receiver */
-	put_transfer(&t[8], give, dom_a.domid, 512);		/* ref past the receiver's table */
-	put_transfer(&t[9], give, dom_a.domid, 11);		/* forged: flags not exactly accept_transfer */
-	put_transfer(&t[10], give, dom_a.domid, 12);		/* names another domain */
+	put_transfer(&t[5], spent[0], 77, 9);
+	put_transfer(&t[6], spent[1], dom_b.domid, 9);		/* to itself: its own entry 9 accepts nothing */
+	put_transfer(&t[7], spent[2], DOMID_SELF, 9);		/* DOMID_SELF names no receiver */
+	put_transfer(&t[8], spent[3], dom_a.domid, 512);	/* ref past the receiver's table */
+	put_transfer(&t[9], spent[4], dom_a.domid, 11);		/* forged: flags not exactly accept_transfer */
+	put_transfer(&t[10], spent[5], dom_a.domid, 12);	/* names another domain */
 	put_transfer(&t[11], give, dom_a.domid, 9);
 	put_transfer(&t[12], give, dom_a.domid, 9);		/* no longer the caller's */
 	ck_assert_int_eq(gnttab_op(GNTTABOP_transfer, va, n), 0);
@@ -743,6 +746,9 @@ START_TEST(test_transfer_status)
 	ck_assert(frame_owner_of(busy) == &dom_b.mem);
 	ck_assert_uint_eq(pvt_gen(busy), 1);
 	ck_assert_uint_eq(arch_given_away, 1);
+	ck_assert_uint_eq(arch_dropped, 6);
+	for (unsigned int i = 0; i < 6; i++)
+		ck_assert_msg(frame_owner_of(spent[i]) == NULL, "refused page %u was freed", i);
 	put_page(&frame_table[busy]);
 	put_page_and_type(&frame_table[typed]);
 	ck_assert(pvt_unused(busy) && pvt_unused(typed));
@@ -769,10 +775,11 @@ START_TEST(test_transfer_self)
 }
 END_TEST
 
-/* A receiver that is dying, or at its memory limit: GNTST_general_error, the page stays with the sender. */
+/* A receiver that is dying, or at its memory limit: GNTST_general_error, and the sender's page is freed (Xen 4.17). */
 START_TEST(test_transfer_receiver_refuses)
 {
-	mfn_t give = pvt_alloc(&dom_b);
+	mfn_t give = pvt_alloc(&dom_b), give2 = pvt_alloc(&dom_b);
+	uint64_t frames = frame_owner_frames(&dom_b.mem);
 	struct gnttab_transfer *t = ghost(gva(0, 0));
 
 	grant_v1(&dom_a, 9, dom_b.domid, 0, GTF_accept_transfer);
@@ -783,14 +790,16 @@ START_TEST(test_transfer_receiver_refuses)
 	ck_assert_uint_eq(v1_of(&dom_a)[9].flags, GTF_accept_transfer);
 	frame_owner_set_max(&dom_a.mem, T_FRAMES);
 	dom_a.state = DOM_DYING;
-	put_transfer(t, give, dom_a.domid, 9);
+	put_transfer(t, give2, dom_a.domid, 9);
 	ck_assert_int_eq(gnttab_op(GNTTABOP_transfer, gva(0, 0), 1), 0);
 	ck_assert_int_eq(t->status, GNTST_general_error);
 	ck_assert_uint_eq(v1_of(&dom_a)[9].flags, GTF_accept_transfer);
 	dom_a.state = 0;
-	ck_assert(frame_owner_of(give) == &dom_b.mem);
-	ck_assert(pvt_unused(give));
+	ck_assert(frame_owner_of(give) == NULL && frame_owner_of(give2) == NULL);
+	ck_assert_uint_eq(frame_owner_frames(&dom_b.mem), frames - 2);
+	ck_assert_uint_eq(arch_dropped, 2);
 	ck_assert_uint_eq(arch_given_away, 0);
+	ck_assert_int_eq(frame_audit(), 0);
 }
 END_TEST
 

@@ -144,6 +144,12 @@ bool gnttab_is_guest_frame(struct domain *d, mfn_t mfn);
 int gnttab_transfer_commit(struct domain *e, grant_ref_t ref, struct domain *from, mfn_t mfn, uint64_t *gfn);
 /* Arch: a frame given away (by d) gets the receiver's gfn in the M2P, as Xen for PV; d's TLBs are flushed. */
 void gnttab_arch_page_given_away(struct domain *d, mfn_t mfn, uint64_t gfn);
+/*
+ * Arch: the page of a transfer refused after the page checks (d's, no
+ * reference left) is freed, as Xen 4.17 does; one d's other vCPUs took a
+ * reference to meanwhile stays d's.
+ */
+void gnttab_arch_page_dropped(struct domain *d, mfn_t mfn);
 /* GNTST_okay, GNTST_bad_gntref, or GNTST_general_error (an entry in use). */
 int gnttab_swap(struct domain *d, grant_ref_t a, grant_ref_t b);
 
