@@ -85,10 +85,13 @@ void set_current(struct domain *d)
 }
 
 /* domain_find skips a dying domain, domain_find_any does not (as hv/common/domain.c). */
+unsigned int domain_lookups;
+
 struct domain *domain_find_any(domid_t domid)
 {
 	struct domain *d = domid == dom_a.domid ? &dom_a : domid == dom_b.domid ? &dom_b : NULL;
 
+	domain_lookups++;
 	if (d)
 		domain_get(d);
 	return d;
@@ -119,9 +122,12 @@ void domain_put(struct domain *d)
 unsigned int preempt_on, preempt_checks;
 unsigned int conts;
 uint64_t cont_nr, cont_args[5];
+void (*between_elements)(void);
 
 bool hypercall_preempt_check(void)
 {
+	if (between_elements)
+		between_elements();
 	return preempt_on && ++preempt_checks == preempt_on;
 }
 
@@ -198,6 +204,8 @@ void grant_op_harness_reset(void)
 	memset(guest_mem, 0, sizeof(guest_mem));
 	copy_from_calls = 0;
 	preempt_on = preempt_checks = conts = 0;
+	domain_lookups = 0;
+	between_elements = NULL;
 	cont_nr = 0;
 	memset(cont_args, 0, sizeof(cont_args));
 	arch_maps = arch_unmaps = arch_flushes = arch_given_away = arch_cleans = arch_dropped = 0;
