@@ -7,6 +7,7 @@
  */
 #include <pvabi/errno.h>
 #include <pvabi/grant_table.h>
+#include "rt_grant.h"
 #include "test.h"
 
 #define BATCHES		32
@@ -14,7 +15,6 @@
 #define PAGES		16	/* 64 KiB */
 #define MAPS		32
 #define FIRST_REF	16
-#define PTE_RW		0x063ULL
 
 static uint8_t table_window[4096] __attribute__((aligned(4096)));
 static uint8_t src[PAGES][4096] __attribute__((aligned(4096)));
@@ -185,12 +185,10 @@ static void bench_map(unsigned int batch, const char *what)
 
 void test_main(void)
 {
-	uint64_t frame = 0;
-	struct gnttab_setup_table st = { .dom = DOMID_SELF, .nr_frames = 1, .frame_list = RT_PTR(&frame) };
+	long rc = rt_grant_table_map(table_window);
 
-	if (gnttab(GNTTABOP_setup_table, &st, 1) != 0 || st.status != GNTST_okay ||
-	    hyp_update_va_mapping(RT_PTR(table_window), (frame << 12) | PTE_RW, UVMF_INVLPG) != 0) {
-		tc_fail("grant table set-up failed");
+	if (rc != 0) {
+		tc_fail("grant table set-up failed (%ld)", rc);
 		return;
 	}
 	table = (volatile struct grant_entry_v1 *)table_window;

@@ -15,10 +15,10 @@
 #include <pvabi/errno.h>
 #include <pvabi/grant_table.h>
 #include <pvabi/sched.h>
+#include "rt_grant.h"
 #include "test.h"
 
 #define RACE_REF	20
-#define PTE_RW		0x063ULL
 #define STAMP_LIVE_A	0x4c495645414141ULL	/* "LIVEAAA" */
 #define STAMP_LIVE_B	0x4c495645424242ULL
 #define STAMP_DEAD	0x44454144444444ULL	/* "DEADDDD" */
@@ -53,14 +53,12 @@ static bool live(uint64_t v)
 
 static void granter(void)
 {
-	uint64_t frame = 0;
-	struct gnttab_setup_table st = { .dom = DOMID_SELF, .nr_frames = 1, .frame_list = RT_PTR(&frame) };
 	volatile struct grant_entry_v1 *e;
 	uint64_t end, grants = 0, busy = 0;
+	long rc = rt_grant_table_map(table_window);
 
-	if (gnttab(GNTTABOP_setup_table, &st, 1) != 0 || st.status != GNTST_okay ||
-	    hyp_update_va_mapping(RT_PTR(table_window), (frame << 12) | PTE_RW, UVMF_INVLPG) != 0) {
-		tc_fail("granter: grant table set-up failed");
+	if (rc != 0) {
+		tc_fail("granter: grant table set-up failed (%ld)", rc);
 		return;
 	}
 	e = &((volatile struct grant_entry_v1 *)table_window)[RACE_REF];

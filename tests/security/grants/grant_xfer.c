@@ -21,6 +21,7 @@
 #include <pvabi/grant_table.h>
 #include <pvabi/memory.h>
 #include <pvabi/sched.h>
+#include "rt_grant.h"
 #include "test.h"
 #include "../guests/sec_util.h"
 
@@ -61,12 +62,10 @@ static uint64_t now_ns(void)
 
 static bool setup_v1(void)
 {
-	uint64_t frame = 0;
-	struct gnttab_setup_table st = { .dom = DOMID_SELF, .nr_frames = 1, .frame_list = RT_PTR(&frame) };
+	long rc = rt_grant_table_map(table_window);
 
-	if (gnttab(GNTTABOP_setup_table, &st, 1) != 0 || st.status != GNTST_okay ||
-	    hyp_update_va_mapping(RT_PTR(table_window), (frame << 12) | PTE_RW, UVMF_INVLPG) != 0) {
-		tc_fail("grant table set-up failed");
+	if (rc != 0) {
+		tc_fail("grant table set-up failed (%ld)", rc);
 		return false;
 	}
 	v1 = (volatile struct grant_entry_v1 *)table_window;

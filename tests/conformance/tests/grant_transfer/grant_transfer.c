@@ -18,6 +18,7 @@
 #include <pvabi/errno.h>
 #include <pvabi/grant_table.h>
 #include <pvabi/memory.h>
+#include "rt_grant.h"
 #include "test.h"
 
 #define PTE_RW		0x063ULL	/* P RW A D */
@@ -64,12 +65,10 @@ static void entry(grant_ref_t ref, domid_t domid, uint32_t frame, uint16_t flags
 
 static int setup(void)
 {
-	uint64_t frame = 0;
-	struct gnttab_setup_table st = { .dom = DOMID_SELF, .nr_frames = 1, .frame_list = RT_PTR(&frame) };
+	long rc = rt_grant_table_map(table_window);
 
-	if (gnttab(GNTTABOP_setup_table, &st, 1) != 0 || st.status != GNTST_okay ||
-	    hyp_update_va_mapping(RT_PTR(table_window), (frame << 12) | PTE_RW, UVMF_INVLPG) != 0) {
-		tc_fail("grant table set-up failed");
+	if (rc != 0) {
+		tc_fail("grant table set-up failed (%ld)", rc);
 		return -1;
 	}
 	v1 = (volatile struct grant_entry_v1 *)table_window;
