@@ -404,8 +404,11 @@ struct copy_buf {
 	bool held;
 	bool is_ref;
 	bool writable;		/* the destination side */
+	domid_t named;		/* the domid the element gave (DOMID_SELF or an id) */
 	uint64_t key;		/* the ref or frame held */
 	struct domain *owner;	/* whose */
+	uint8_t *va;		/* the held frame, through the direct map */
+	uint16_t off, end;	/* the window a copy may touch: [off, end) */
 	struct gnttab_use use;	/* is_ref */
 	struct page_info *pg;	/* !is_ref: a frame of the caller */
 	struct domain *dom;	/* the last other domain named, referenced */
@@ -485,7 +488,7 @@ static int copy_frame_get(struct domain *d, mfn_t mfn, bool writable, struct pag
 }
 
 /* Makes b hold what p names (a ref when gref, else a frame of the caller); on failure b holds nothing new. */
-static int copy_buf_get(struct domain *d, struct copy_buf *b, const struct gnttab_copy_ptr *p, bool gref)
+static int copy_buf_switch(struct domain *d, struct copy_buf *b, const struct gnttab_copy_ptr *p, bool gref)
 {
 	uint64_t key = gref ? (uint64_t)p->u.ref : (uint64_t)p->u.gmfn;
 	struct domain *owner;
@@ -493,8 +496,6 @@ static int copy_buf_get(struct domain *d, struct copy_buf *b, const struct gntta
 
 	if (st != GNTST_okay)
 		return st;
-	if (b->held && b->owner == owner && b->is_ref == gref && b->key == key)
-		return GNTST_okay;
 	if (gref && b->held && b->is_ref) {
 		st = gnttab_reacquire_copy(&b->use, owner, (grant_ref_t)key, d, b->writable);
 	} else {
@@ -504,20 +505,35 @@ static int copy_buf_get(struct domain *d, struct copy_buf *b, const struct gntta
 	}
 	b->held = st == GNTST_okay;
 	b->is_ref = gref;
+	b->named = p->domid;
 	b->owner = owner;
 	b->key = key;
+	if (b->held) {
+		b->va = mfn_to_virt(gref ? b->use.mfn : page_to_mfn(b->pg));
+		b->off = gref ? b->use.off : 0;
+		b->end = gref ? (uint16_t)(b->use.off + b->use.len) : PAGE_SIZE;
+	}
 	return st;
 }
 
-static mfn_t copy_buf_mfn(const struct copy_buf *b)
+/*
+ * The common case inline: the element names what b holds, by the same
+ * domid as the element that took it. Anything else goes the long way; the
+ * same ref or frame named by DOMID_SELF after the own id (or the reverse)
+ * is then released and taken again, which ends the same.
+ */
+static inline int copy_buf_get(struct domain *d, struct copy_buf *b, const struct gnttab_copy_ptr *p, bool gref)
 {
-	return b->is_ref ? b->use.mfn : page_to_mfn(b->pg);
+	if (b->held && b->is_ref == gref && b->named == p->domid &&
+	    b->key == (gref ? (uint64_t)p->u.ref : (uint64_t)p->u.gmfn))
+		return GNTST_okay;
+	return copy_buf_switch(d, b, p, gref);
 }
 
 /* A sub-page grant (or a transitive one naming it) lets a copy touch its window only; Xen: GNTST_general_error. */
 static bool copy_buf_covers(const struct copy_buf *b, uint16_t offset, uint16_t len)
 {
-	return !b->is_ref || (offset >= b->use.off && (uint32_t)offset + len <= (uint32_t)b->use.off + b->use.len);
+	return offset >= b->off && (uint32_t)offset + len <= b->end;
 }
 
 static int copy_one(struct copy_batch *cb, const struct gnttab_copy *op)
@@ -535,8 +551,7 @@ static int copy_one(struct copy_batch *cb, const struct gnttab_copy *op)
 	if (!copy_buf_covers(&cb->src, op->source.offset, op->len) || !copy_buf_covers(&cb->dst, op->dest.offset, op->len))
 		return GNTST_general_error;
 	/* Both frames are referenced and the destination holds a writable type: plain memory now. */
-	memmove((uint8_t *)mfn_to_virt(copy_buf_mfn(&cb->dst)) + op->dest.offset,
-		(const uint8_t *)mfn_to_virt(copy_buf_mfn(&cb->src)) + op->source.offset, op->len);
+	memmove(cb->dst.va + op->dest.offset, cb->src.va + op->source.offset, op->len);
 	return GNTST_okay;
 }
 
