@@ -5,6 +5,8 @@
 #include "rt_grant.h"
 #include "rt_page.h"
 
+#define PTE_TABLE_RW	0x063ULL	/* P RW A D */
+
 long rt_grant_map(struct rt_grant_map *m, domid_t dom, grant_ref_t ref, bool readonly)
 {
 	struct gnttab_map_grant_ref op = { .flags = GNTMAP_host_map | (readonly ? GNTMAP_readonly : 0),
@@ -28,6 +30,19 @@ long rt_grant_map(struct rt_grant_map *m, domid_t dom, grant_ref_t ref, bool rea
 	m->dom = dom;
 	m->ref = ref;
 	return 0;
+}
+
+long rt_grant_table_map(void *window)
+{
+	uint64_t frame = 0;
+	struct gnttab_setup_table st = { .dom = DOMID_SELF, .nr_frames = 1, .frame_list = RT_PTR(&frame) };
+	long rc = hyp_grant_table_op(GNTTABOP_setup_table, RT_PTR(&st), 1);
+
+	if (rc == 0)
+		rc = st.status;
+	if (rc == 0)
+		rc = hyp_update_va_mapping(RT_PTR(window), (frame << 12) | PTE_TABLE_RW, UVMF_INVLPG);
+	return rc;
 }
 
 long rt_grant_unmap(struct rt_grant_map *m)

@@ -155,7 +155,43 @@ static long op_set_version(uint64_t uop)
 
 /* ---- map / unmap ---- */
 
-static int map_one(struct domain *d, struct gnttab_map_grant_ref *op)
+/*
+ * The granter of a batch of maps, looked up once while the elements keep
+ * naming it (the common case: a backend mapping one frontend's pages); its
+ * reference is dropped when the batch ends or continues. A granter dying
+ * meanwhile is refused by the acquire, as one found dying by id would be.
+ */
+struct map_batch {
+	struct domain *granter;
+};
+
+static struct domain *map_granter(struct map_batch *mb, domid_t dom)
+{
+	struct domain *g;
+
+	if (mb->granter && mb->granter->domid == dom)
+		return mb->granter;
+	/* Xen looks the granter up by id: DOMID_SELF is not a domain here. */
+	g = domain_find(dom);
+	if (!g || !g->grant_table) {
+		if (g)
+			domain_put(g);
+		return NULL;
+	}
+	if (mb->granter)
+		domain_put(mb->granter);
+	mb->granter = g;
+	return g;
+}
+
+static void map_batch_done(struct map_batch *mb)
+{
+	if (mb->granter)
+		domain_put(mb->granter);
+	mb->granter = NULL;
+}
+
+static int map_one(struct domain *d, struct map_batch *mb, struct gnttab_map_grant_ref *op)
 {
 	struct gnttab_maptrack m = { .host_addr = op->host_addr, .flags = op->flags };
 	struct domain *granter;
@@ -163,18 +199,12 @@ static int map_one(struct domain *d, struct gnttab_map_grant_ref *op)
 
 	if (!(op->flags & (GNTMAP_device_map | GNTMAP_host_map)))
 		return GNTST_bad_gntref;
-	/* Xen looks the granter up by id: DOMID_SELF is not a domain here. */
-	granter = domain_find(op->dom);
-	if (!granter || !granter->grant_table) {
-		if (granter)
-			domain_put(granter);
+	granter = map_granter(mb, op->dom);
+	if (!granter)
 		return GNTST_bad_domain;
-	}
 	h = gnttab_maptrack_alloc(d);
-	if (h < 0) {
-		domain_put(granter);
+	if (h < 0)
 		return GNTST_no_device_space;
-	}
 	st = gnttab_acquire(granter, op->ref, d, !(op->flags & GNTMAP_readonly), &m.use);
 	if (st == GNTST_okay && (op->flags & GNTMAP_host_map)) {
 		st = gnttab_arch_map(d, granter, op->host_addr, op->flags, m.use.mfn, &m.pte, &m.pte_maddr);
@@ -182,11 +212,11 @@ static int map_one(struct domain *d, struct gnttab_map_grant_ref *op)
 			gnttab_release(&m.use);
 	}
 	/*
-	 * The use keeps pointing at the granter after this: the frame it holds
-	 * is the granter's, and a dying domain lives on until its last frame in
-	 * use elsewhere is released (a zombie; common/domain_teardown.c).
+	 * The use keeps pointing at the granter after the batch drops its
+	 * reference: the frame it holds is the granter's, and a dying domain
+	 * lives on until its last frame in use elsewhere is released (a
+	 * zombie; common/domain_teardown.c).
 	 */
-	domain_put(granter);
 	if (st != GNTST_okay) {
 		gnttab_maptrack_put(d, h);
 		return st;
@@ -286,14 +316,31 @@ static long run_batch(uint32_t cmd, uint64_t uop, uint64_t count, size_t elem, b
 	} while (0)
 
 /* Batched ops: each element's status is written back; a fault stops the batch with -EFAULT. */
-static int map_elem(struct domain *d, uint64_t va)
+static int map_elem(struct domain *d, struct map_batch *mb, uint64_t va)
 {
-	BATCH_ELEM(struct gnttab_map_grant_ref, map_one(d, &op));
+	BATCH_ELEM(struct gnttab_map_grant_ref, map_one(d, mb, &op));
 }
 
 static long op_map(uint64_t uop, uint64_t count)
 {
-	return run_batch(GNTTABOP_map_grant_ref, uop, count, sizeof(struct gnttab_map_grant_ref), map_elem);
+	struct domain *d = current_domain();
+	struct map_batch mb = { NULL };
+	long rc = 0;
+	uint64_t i;
+
+	for (i = 0; i < count; i++) {
+		if (batch_preempt(i)) {
+			rc = 1;
+			break;
+		}
+		rc = map_elem(d, &mb, uop + i * sizeof(struct gnttab_map_grant_ref));
+		if (rc < 0)
+			break;
+	}
+	map_batch_done(&mb);
+	if (rc == 1)
+		return batch_continue(GNTTABOP_map_grant_ref, uop, sizeof(struct gnttab_map_grant_ref), i, count);
+	return rc;
 }
 
 static long op_unmap(uint64_t uop, uint64_t count, bool replace)
@@ -344,114 +391,210 @@ static long op_unmap(uint64_t uop, uint64_t count, bool replace)
 
 /* ---- copy ---- */
 
-struct copy_side {
+/*
+ * One side (source or destination) of a copy batch. What it holds stays
+ * held from one element to the next while they name the same ref or frame
+ * of the same domain (as Xen: a backend copying many pieces of one page
+ * pins it once), and goes when an element names another, or when the
+ * batch ends or stops for a continuation; so a granter's revoke is refused
+ * until then, as on Xen. The other domain an element names is looked up
+ * once while the elements keep naming it; its reference is kept meanwhile.
+ */
+struct copy_buf {
+	bool held;
 	bool is_ref;
+	bool writable;		/* the destination side */
+	domid_t named;		/* the domid the element gave (DOMID_SELF or an id) */
+	uint64_t key;		/* the ref or frame held */
+	struct domain *owner;	/* whose */
+	uint8_t *va;		/* the held frame, through the direct map */
+	uint16_t off, end;	/* the window a copy may touch: [off, end) */
 	struct gnttab_use use;	/* is_ref */
-	struct page_info *pg;	/* frame of the caller */
+	struct page_info *pg;	/* !is_ref: a frame of the caller */
+	struct domain *dom;	/* the last other domain named, referenced */
 };
 
-static int copy_side_get(struct domain *d, const struct gnttab_copy_ptr *p, bool gref, bool writable,
-			 struct copy_side *s)
+struct copy_batch {
+	struct domain *d;
+	struct copy_buf src, dst;
+};
+
+static void copy_buf_put(struct copy_buf *b)
 {
-	struct domain *owner = d;
-	mfn_t mfn;
+	if (!b->held)
+		return;
+	b->held = false;
+	if (b->is_ref) {
+		gnttab_release(&b->use);
+		return;
+	}
+	if (b->writable)
+		put_page_type(b->pg);
+	put_page(b->pg);
+}
 
-	s->is_ref = gref;
-	if (p->domid != DOMID_SELF && p->domid != d->domid) {
-		int st;
+/* At the end of a batch or part of one: nothing stays held or referenced. */
+static void copy_buf_done(struct copy_buf *b)
+{
+	copy_buf_put(b);
+	if (b->dom)
+		domain_put(b->dom);
+	b->dom = NULL;
+}
 
-		owner = domain_find(p->domid);
-		if (!owner || !owner->grant_table || !gref) {
-			st = owner && owner->grant_table ? GNTST_permission_denied : GNTST_bad_domain;
-			if (owner)
-				domain_put(owner);
-			return st;
+/* The domain whose ref or frame p names; another domain only for a ref (Xen: permission_denied). */
+static int copy_buf_owner(struct domain *d, struct copy_buf *b, const struct gnttab_copy_ptr *p, bool gref,
+			  struct domain **owner)
+{
+	struct domain *o;
+
+	if (p->domid == DOMID_SELF || p->domid == d->domid) {
+		*owner = d;
+		return GNTST_okay;
+	}
+	if (!b->dom || b->dom->domid != p->domid) {
+		o = domain_find(p->domid);
+		if (!o || !o->grant_table) {
+			if (o)
+				domain_put(o);
+			return GNTST_bad_domain;
 		}
-		/* The use lives only for this copy, while the granter is in the domain list (see map_one). */
-		st = gnttab_acquire_copy(owner, p->u.ref, d, writable, &s->use);
-		domain_put(owner);
-		return st;
+		/* What b holds keeps its own references: this one only spares the next lookups. */
+		if (b->dom)
+			domain_put(b->dom);
+		b->dom = o;
 	}
-	if (gref)
-		return gnttab_acquire_copy(owner, p->u.ref, d, writable, &s->use);
-	mfn = (mfn_t)p->u.gmfn;
-	if (!mfn_valid(mfn))
-		return GNTST_bad_page;
-	s->pg = mfn_to_page(mfn);
-	if (get_page(s->pg, d, false))
-		return GNTST_bad_page;
-	if (writable && get_page_type(s->pg, PAGE_TYPE_WRITABLE)) {
-		put_page(s->pg);
-		return GNTST_general_error;
-	}
+	if (!gref)
+		return GNTST_permission_denied;
+	*owner = b->dom;
 	return GNTST_okay;
 }
 
-static void copy_side_put(const struct copy_side *s, bool writable)
+static int copy_frame_get(struct domain *d, mfn_t mfn, bool writable, struct page_info **out)
 {
-	if (s->is_ref) {
-		gnttab_release(&s->use);
-		return;
+	struct page_info *pg;
+
+	if (!mfn_valid(mfn))
+		return GNTST_bad_page;
+	pg = mfn_to_page(mfn);
+	if (get_page(pg, d, false))
+		return GNTST_bad_page;
+	if (writable && get_page_type(pg, PAGE_TYPE_WRITABLE)) {
+		put_page(pg);
+		return GNTST_general_error;
 	}
-	if (writable)
-		put_page_type(s->pg);
-	put_page(s->pg);
+	*out = pg;
+	return GNTST_okay;
 }
 
-static mfn_t copy_side_mfn(const struct copy_side *s)
+/* Makes b hold what p names (a ref when gref, else a frame of the caller); on failure b holds nothing new. */
+static int copy_buf_switch(struct domain *d, struct copy_buf *b, const struct gnttab_copy_ptr *p, bool gref)
 {
-	return s->is_ref ? s->use.mfn : page_to_mfn(s->pg);
+	uint64_t key = gref ? (uint64_t)p->u.ref : (uint64_t)p->u.gmfn;
+	struct domain *owner;
+	int st = copy_buf_owner(d, b, p, gref, &owner);
+
+	if (st != GNTST_okay)
+		return st;
+	if (gref && b->held && b->is_ref) {
+		st = gnttab_reacquire_copy(&b->use, owner, (grant_ref_t)key, d, b->writable);
+	} else {
+		copy_buf_put(b);
+		st = gref ? gnttab_acquire_copy(owner, (grant_ref_t)key, d, b->writable, &b->use)
+			  : copy_frame_get(d, (mfn_t)key, b->writable, &b->pg);
+	}
+	b->held = st == GNTST_okay;
+	b->is_ref = gref;
+	b->named = p->domid;
+	b->owner = owner;
+	b->key = key;
+	if (b->held) {
+		b->va = mfn_to_virt(gref ? b->use.mfn : page_to_mfn(b->pg));
+		b->off = gref ? b->use.off : 0;
+		b->end = gref ? (uint16_t)(b->use.off + b->use.len) : PAGE_SIZE;
+	}
+	return st;
+}
+
+/*
+ * The common case inline: the element names what b holds, by the same
+ * domid as the element that took it. Anything else goes the long way; the
+ * same ref or frame named by DOMID_SELF after the own id (or the reverse)
+ * is then released and taken again, which ends the same.
+ */
+static inline int copy_buf_get(struct domain *d, struct copy_buf *b, const struct gnttab_copy_ptr *p, bool gref)
+{
+	if (b->held && b->is_ref == gref && b->named == p->domid &&
+	    b->key == (gref ? (uint64_t)p->u.ref : (uint64_t)p->u.gmfn))
+		return GNTST_okay;
+	return copy_buf_switch(d, b, p, gref);
 }
 
 /* A sub-page grant (or a transitive one naming it) lets a copy touch its window only; Xen: GNTST_general_error. */
-static bool copy_side_covers(const struct copy_side *s, uint16_t offset, uint16_t len)
+static bool copy_buf_covers(const struct copy_buf *b, uint16_t offset, uint16_t len)
 {
-	return !s->is_ref || (offset >= s->use.off && (uint32_t)offset + len <= (uint32_t)s->use.off + s->use.len);
+	return offset >= b->off && (uint32_t)offset + len <= b->end;
 }
 
-static int copy_one(struct domain *d, const struct gnttab_copy *op)
+static int copy_one(struct copy_batch *cb, const struct gnttab_copy *op)
 {
-	struct copy_side src, dst;
 	int st;
 
 	if ((uint32_t)op->source.offset + op->len > PAGE_SIZE || (uint32_t)op->dest.offset + op->len > PAGE_SIZE)
 		return GNTST_bad_copy_arg;
-	st = copy_side_get(d, &op->source, op->flags & GNTCOPY_source_gref, false, &src);
+	st = copy_buf_get(cb->d, &cb->src, &op->source, op->flags & GNTCOPY_source_gref);
 	if (st != GNTST_okay)
 		return st;
-	st = copy_side_get(d, &op->dest, op->flags & GNTCOPY_dest_gref, true, &dst);
-	if (st != GNTST_okay) {
-		copy_side_put(&src, false);
+	st = copy_buf_get(cb->d, &cb->dst, &op->dest, op->flags & GNTCOPY_dest_gref);
+	if (st != GNTST_okay)
 		return st;
-	}
-	if (!copy_side_covers(&src, op->source.offset, op->len) || !copy_side_covers(&dst, op->dest.offset, op->len)) {
-		copy_side_put(&dst, true);
-		copy_side_put(&src, false);
+	if (!copy_buf_covers(&cb->src, op->source.offset, op->len) || !copy_buf_covers(&cb->dst, op->dest.offset, op->len))
 		return GNTST_general_error;
-	}
 	/* Both frames are referenced and the destination holds a writable type: plain memory now. */
-	memmove((uint8_t *)mfn_to_virt(copy_side_mfn(&dst)) + op->dest.offset,
-		(const uint8_t *)mfn_to_virt(copy_side_mfn(&src)) + op->source.offset, op->len);
-	copy_side_put(&dst, true);
-	copy_side_put(&src, false);
+	memmove(cb->dst.va + op->dest.offset, cb->src.va + op->source.offset, op->len);
 	return GNTST_okay;
 }
 
 /* Only the status goes back: the guest's other fields stay as it wrote them. */
-static int copy_elem(struct domain *d, uint64_t va)
+static int copy_elem(struct copy_batch *cb, uint64_t va)
 {
 	struct gnttab_copy op;
 
 	if (copy_from_guest(&op, va, sizeof(op)) < 0)
 		return -XEN_EFAULT;
-	op.status = (int16_t)copy_one(d, &op);
+	op.status = (int16_t)copy_one(cb, &op);
 	return copy_to_guest(va + offsetof(struct gnttab_copy, status), &op.status, sizeof(op.status)) < 0 ?
 	       -XEN_EFAULT : 0;
 }
 
 static long op_copy(uint64_t uop, uint64_t count)
 {
-	return run_batch(GNTTABOP_copy, uop, count, sizeof(struct gnttab_copy), copy_elem);
+	struct copy_batch cb;
+	long rc = 0;
+	uint64_t i;
+
+	/* Only what copy_buf_get reads before it writes: the rest of the batch is filled as elements come. */
+	cb.d = current_domain();
+	cb.src.held = cb.dst.held = false;
+	cb.src.dom = cb.dst.dom = NULL;
+	cb.src.writable = false;
+	cb.dst.writable = true;
+
+	for (i = 0; i < count; i++) {
+		if (batch_preempt(i)) {
+			rc = 1;
+			break;
+		}
+		rc = copy_elem(&cb, uop + i * sizeof(struct gnttab_copy));
+		if (rc < 0)
+			break;
+	}
+	/* Whatever ends the call (the last element, a fault, a continuation), the guest runs with nothing held. */
+	copy_buf_done(&cb.src);
+	copy_buf_done(&cb.dst);
+	if (rc == 1)
+		return batch_continue(GNTTABOP_copy, uop, sizeof(struct gnttab_copy), i, count);
+	return rc;
 }
 
 /*
@@ -459,8 +602,9 @@ static long op_copy(uint64_t uop, uint64_t count)
  * (no mapping, pin or type: the guest unmaps it first, as with Xen). A
  * block bigger than a page is split so the page can leave alone. Our own
  * reference (0 -> 1 by CAS) keeps d from taking a new one until the frame
- * belongs to the receiver. Unlike Xen, a transfer that fails after this
- * leaves the page with the sender instead of freeing it.
+ * belongs to the receiver. As on Xen 4.17, a transfer refused after this
+ * frees the page (measured: the sender's reservation falls, the frame is
+ * no longer its own): the sender gave it up when it asked.
  */
 /*
  * No live receiver: Xen finds a dying domain by id and refuses it as a
@@ -503,10 +647,12 @@ static int transfer_one(struct domain *d, const struct gnttab_transfer *op)
 	/* The page is checked first, as in Xen, so a busy page says bad_page whatever the target. */
 	e = domain_find(op->domid);
 	if (!e || !e->grant_table) {
+		st = e ? GNTST_bad_domain : receiver_gone(op->domid);
 		if (e)
 			domain_put(e);
 		put_page(pg);
-		return e ? GNTST_bad_domain : receiver_gone(op->domid);
+		gnttab_arch_page_dropped(d, mfn);
+		return st;
 	}
 	/* e may be d itself: Xen lets a domain accept its own page back through its own entry. */
 	st = gnttab_transfer_commit(e, op->ref, d, mfn, &gfn);
@@ -517,6 +663,8 @@ static int transfer_one(struct domain *d, const struct gnttab_transfer *op)
 		gnttab_arch_page_given_away(d, mfn, gfn);
 	}
 	put_page(pg);
+	if (st != GNTST_okay)
+		gnttab_arch_page_dropped(d, mfn);
 	return st;
 }
 

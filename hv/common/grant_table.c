@@ -608,6 +608,22 @@ static int acquire_locked(struct grant_table *gt, struct domain *granter, grant_
 	return GNTST_okay;
 }
 
+/* What a use records of a pin; a failed one holds nothing (mfn MFN_INVALID). */
+static void use_fill(struct gnttab_use *use, struct domain *granter, grant_ref_t ref, bool writable, int rc,
+		     const struct gnttab_pin *p)
+{
+	bool ok = rc == GNTST_okay;
+
+	use->granter = granter;
+	use->ref = ref;
+	use->writable = writable;
+	use->mfn = ok && p->kind != ACT_TRANS ? (mfn_t)p->frame : MFN_INVALID;
+	use->off = ok ? p->start : 0;
+	use->len = ok ? p->length : 0;
+	use->trans = NULL;
+	use->trans_ref = 0;
+}
+
 static int acquire(struct domain *granter, grant_ref_t ref, struct domain *mapper, bool writable,
 		   unsigned int allow, struct gnttab_use *use, struct gnttab_pin *p)
 {
@@ -616,30 +632,22 @@ static int acquire(struct domain *granter, grant_ref_t ref, struct domain *mappe
 	int rc = acquire_locked(gt, granter, ref, mapper, writable, allow, p);
 
 	spin_unlock(&gt->lock);
-	use->granter = granter;
-	use->ref = ref;
-	use->writable = writable;
-	use->mfn = rc == GNTST_okay && p->kind != ACT_TRANS ? (mfn_t)p->frame : MFN_INVALID;
-	use->off = p->start;
-	use->len = p->length;
-	use->trans = NULL;
-	use->trans_ref = 0;
+	use_fill(use, granter, ref, writable, rc, p);
 	return rc;
 }
 
 int gnttab_acquire(struct domain *granter, grant_ref_t ref, struct domain *mapper, bool writable,
 		   struct gnttab_use *use)
 {
-	struct gnttab_pin p = { .length = PAGE_SIZE };
+	struct gnttab_pin p;
 
 	return acquire(granter, ref, mapper, writable, 0, use, &p);
 }
 
 /* Undoes one use of ref; frame: the use holds use->mfn's references (all but a transitive grant's own pin). */
-static void unpin(struct domain *granter, grant_ref_t ref, bool writable, mfn_t mfn, bool frame)
+static void unpin_locked(struct grant_table *gt, struct domain *granter, grant_ref_t ref, bool writable, mfn_t mfn,
+			 bool frame)
 {
-	struct grant_table *gt = gt_of(granter);
-	spin_lock(&gt->lock);
 	struct gnttab_active *act = active_of(gt, ref);
 	uint32_t *cnt = writable ? &act->writers : &act->readers;
 
@@ -648,12 +656,21 @@ static void unpin(struct domain *granter, grant_ref_t ref, bool writable, mfn_t 
 	(*cnt)--;
 	if (frame)
 		drop_frame_refs(mfn, writable);
-	if (writable && act->writers == 0)
-		clear_bits(gt, ref, GTF_writing);
+	/* One atomic on the granter's entry: the last writer drops GTF_writing, the last use both bits. */
 	if (act->readers + act->writers == 0) {
 		clear_bits(gt, ref, GTF_reading | GTF_writing);
 		gt->pinned--;
+	} else if (writable && act->writers == 0) {
+		clear_bits(gt, ref, GTF_writing);
 	}
+}
+
+static void unpin(struct domain *granter, grant_ref_t ref, bool writable, mfn_t mfn, bool frame)
+{
+	struct grant_table *gt = gt_of(granter);
+
+	spin_lock(&gt->lock);
+	unpin_locked(gt, granter, ref, writable, mfn, frame);
 	spin_unlock(&gt->lock);
 }
 
@@ -674,26 +691,24 @@ void gnttab_release(const struct gnttab_use *use)
  * revoke it), then the grant it names is pinned for granter in the other
  * table, with transitivity off there: one level, so no chain can loop.
  * Between the two, granter may die: the domain reference taken here keeps
- * its table until the release.
+ * its table until the release. This is that second step, for a use whose
+ * first pin (p) found a transitive grant; on failure it unpins that too.
  */
-int gnttab_acquire_copy(struct domain *granter, grant_ref_t ref, struct domain *mapper, bool writable,
-			struct gnttab_use *use)
+static int acquire_trans_target(struct gnttab_use *use, const struct gnttab_pin *p)
 {
-	struct gnttab_pin p = { .length = PAGE_SIZE }, tp = { .length = PAGE_SIZE };
+	struct domain *granter = use->granter, *t;
+	struct gnttab_pin tp;
 	struct gnttab_use inner;
-	struct domain *t;
-	int rc = acquire(granter, ref, mapper, writable, ALLOW_SUB | ALLOW_TRANS, use, &p);
+	int rc = GNTST_general_error;
 
-	if (rc != GNTST_okay || p.kind != ACT_TRANS)
-		return rc;
-	t = p.trans_domid == granter->domid ? NULL : domain_find(p.trans_domid);
-	rc = GNTST_general_error;
+	t = p->trans_domid == granter->domid ? NULL : domain_find(p->trans_domid);
 	if (t && t->grant_table)
-		rc = acquire(t, p.trans_ref, granter, writable, ALLOW_SUB, &inner, &tp);
+		rc = acquire(t, p->trans_ref, granter, use->writable, ALLOW_SUB, &inner, &tp);
 	if (t)
 		domain_put(t);
 	if (rc != GNTST_okay) {
-		unpin(granter, ref, writable, MFN_INVALID, false);
+		unpin(granter, use->ref, use->writable, MFN_INVALID, false);
+		use->mfn = MFN_INVALID;
 		return rc;
 	}
 	/* inner's frame references keep t alive (a zombie if it dies) until released, as for any use. */
@@ -702,8 +717,46 @@ int gnttab_acquire_copy(struct domain *granter, grant_ref_t ref, struct domain *
 	use->off = inner.off;
 	use->len = inner.len;
 	use->trans = t;
-	use->trans_ref = p.trans_ref;
+	use->trans_ref = p->trans_ref;
 	return GNTST_okay;
+}
+
+int gnttab_acquire_copy(struct domain *granter, grant_ref_t ref, struct domain *mapper, bool writable,
+			struct gnttab_use *use)
+{
+	struct gnttab_pin p;
+	int rc = acquire(granter, ref, mapper, writable, ALLOW_SUB | ALLOW_TRANS, use, &p);
+
+	if (rc != GNTST_okay || p.kind != ACT_TRANS)
+		return rc;
+	return acquire_trans_target(use, &p);
+}
+
+/*
+ * A copy batch moving on to the next ref of the same granter: the old use
+ * goes and the new one comes in one round trip of the granter's lock.
+ * Only a plain old use (not transitive: its release takes a second table)
+ * of the same granter qualifies; otherwise this is release then acquire.
+ */
+int gnttab_reacquire_copy(struct gnttab_use *use, struct domain *granter, grant_ref_t ref, struct domain *mapper,
+			  bool writable)
+{
+	struct grant_table *gt = gt_of(granter);
+	struct gnttab_pin p;
+	int rc;
+
+	if (use->granter != granter || use->trans || use->writable != writable) {
+		gnttab_release(use);
+		return gnttab_acquire_copy(granter, ref, mapper, writable, use);
+	}
+	spin_lock(&gt->lock);
+	unpin_locked(gt, granter, use->ref, writable, use->mfn, true);
+	rc = acquire_locked(gt, granter, ref, mapper, writable, ALLOW_SUB | ALLOW_TRANS, &p);
+	spin_unlock(&gt->lock);
+	use_fill(use, granter, ref, writable, rc, &p);
+	if (rc != GNTST_okay || p.kind != ACT_TRANS)
+		return rc;
+	return acquire_trans_target(use, &p);
 }
 
 int gnttab_swap(struct domain *d, grant_ref_t a, grant_ref_t b)
@@ -829,16 +882,23 @@ int gnttab_maptrack_alloc(struct domain *d)
 	return h;
 }
 
+/*
+ * A reserved entry is ours alone (every other path skips it), and chunks
+ * never move: it is filled without the lock and published by its state,
+ * which the locked readers check before they read the rest.
+ */
 void gnttab_maptrack_set(struct domain *d, int h, const struct gnttab_maptrack *src)
 {
 	struct grant_table *gt = gt_of(d);
-	spin_lock(&gt->mt_lock);
 	struct gnttab_maptrack *m = mt_entry(gt, h);
 
-	*m = *src;
-	m->state = MT_LIVE;
-	gt->mt_live++;
-	spin_unlock(&gt->mt_lock);
+	m->use = src->use;
+	m->host_addr = src->host_addr;
+	m->flags = src->flags;
+	m->pte = src->pte;
+	m->pte_maddr = src->pte_maddr;
+	__atomic_fetch_add(&gt->mt_live, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&m->state, MT_LIVE, __ATOMIC_RELEASE);
 }
 
 bool gnttab_maptrack_take(struct domain *d, grant_handle_t h, struct gnttab_maptrack *out)
@@ -874,9 +934,9 @@ void gnttab_maptrack_put(struct domain *d, int h)
 	spin_lock(&gt->mt_lock);
 	struct gnttab_maptrack *m = mt_entry(gt, h);
 
+	/* A free entry is found by state only (its other fields are stale until the next set). */
 	if (m->state == MT_TAKEN)
-		gt->mt_live--;
-	memset(m, 0, sizeof(*m));
+		__atomic_fetch_sub(&gt->mt_live, 1, __ATOMIC_RELAXED);
 	m->state = MT_FREE;
 	m->host_addr = (uint64_t)(int64_t)gt->mt_free;
 	gt->mt_free = h;

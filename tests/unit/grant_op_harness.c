@@ -85,10 +85,13 @@ void set_current(struct domain *d)
 }
 
 /* domain_find skips a dying domain, domain_find_any does not (as hv/common/domain.c). */
+unsigned int domain_lookups;
+
 struct domain *domain_find_any(domid_t domid)
 {
 	struct domain *d = domid == dom_a.domid ? &dom_a : domid == dom_b.domid ? &dom_b : NULL;
 
+	domain_lookups++;
 	if (d)
 		domain_get(d);
 	return d;
@@ -119,9 +122,12 @@ void domain_put(struct domain *d)
 unsigned int preempt_on, preempt_checks;
 unsigned int conts;
 uint64_t cont_nr, cont_args[5];
+void (*between_elements)(void);
 
 bool hypercall_preempt_check(void)
 {
+	if (between_elements)
+		between_elements();
 	return preempt_on && ++preempt_checks == preempt_on;
 }
 
@@ -140,7 +146,7 @@ long hypercall_create_continuation(uint64_t nr, uint64_t a1, uint64_t a2, uint64
  * unmap flushed before returning.
  */
 
-unsigned int arch_maps, arch_unmaps, arch_flushes, arch_given_away, arch_cleans;
+unsigned int arch_maps, arch_unmaps, arch_flushes, arch_given_away, arch_cleans, arch_dropped;
 uint64_t given_away_gfn;
 
 int gnttab_arch_map(struct domain *d, struct domain *granter, uint64_t host_addr, uint32_t flags, mfn_t mfn,
@@ -177,6 +183,16 @@ void gnttab_arch_page_given_away(struct domain *d, mfn_t mfn, uint64_t gfn)
 	given_away_gfn = gfn;
 }
 
+/* The real release (frame.c and pv_mm.c are the hypervisor's); only the M2P and the flush are left out. */
+void gnttab_arch_page_dropped(struct domain *d, mfn_t mfn)
+{
+	if (pv_mm_claim_for_release(d, &frame_table[mfn]) < 0)
+		return;
+	frame_table[mfn].type_info = 0;
+	frame_free_range(mfn, 1);
+	arch_dropped++;
+}
+
 void gnttab_arch_cache_clean(const void *p, size_t len)
 {
 	(void)p, (void)len;
@@ -188,9 +204,11 @@ void grant_op_harness_reset(void)
 	memset(guest_mem, 0, sizeof(guest_mem));
 	copy_from_calls = 0;
 	preempt_on = preempt_checks = conts = 0;
+	domain_lookups = 0;
+	between_elements = NULL;
 	cont_nr = 0;
 	memset(cont_args, 0, sizeof(cont_args));
-	arch_maps = arch_unmaps = arch_flushes = arch_given_away = arch_cleans = 0;
+	arch_maps = arch_unmaps = arch_flushes = arch_given_away = arch_cleans = arch_dropped = 0;
 	given_away_gfn = 0;
 	vcpu_a.domain = &dom_a;
 	vcpu_b.domain = &dom_b;

@@ -33,9 +33,13 @@ void grant_op_harness_reset(void);
 extern unsigned int copy_from_calls;
 /* hypercall_preempt_check answers true on its preempt_on-th call (0: never); continuations recorded. */
 extern unsigned int preempt_on, preempt_checks, conts;
+/* Called by every preemption check, i.e. between the elements of a batch; NULL: nothing. */
+extern void (*between_elements)(void);
+/* domain_find and domain_find_any calls since the reset. */
+extern unsigned int domain_lookups;
 extern uint64_t cont_nr, cont_args[5];
 /* Calls of the fake arch glue, and the gfn the last transfer gave the M2P. */
-extern unsigned int arch_maps, arch_unmaps, arch_flushes, arch_given_away, arch_cleans;
+extern unsigned int arch_maps, arch_unmaps, arch_flushes, arch_given_away, arch_cleans, arch_dropped;
 extern uint64_t given_away_gfn;
 
 #endif

@@ -540,6 +540,111 @@ START_TEST(test_copy_fault_and_continue)
 }
 END_TEST
 
+/*
+ * A copy batch keeps what consecutive elements share, as Xen: the granter
+ * is looked up once, a ref named again stays pinned (one pin, one frame
+ * reference) until an element names another, and nothing is held once the
+ * call returns, continues, or stops at a fault.
+ */
+static mfn_t batch_granted;
+static unsigned int batch_seen;
+static uint16_t batch_flags[8];
+static uint32_t batch_gen[8];
+
+static void look_between_copies(void)
+{
+	if (batch_seen < 8) {
+		batch_flags[batch_seen] = v1_of(&dom_a)[5].flags;
+		batch_gen[batch_seen] = pvt_gen(batch_granted);
+	}
+	batch_seen++;
+}
+
+START_TEST(test_copy_batch_shares)
+{
+	mfn_t granted = pvt_alloc(&dom_a), other = pvt_alloc(&dom_a), mine = pvt_alloc(&dom_b);
+	uint64_t va = gva(1, 0);
+	struct gnttab_copy *c = ghost(va);
+	uint8_t *mp = mfn_to_virt(mine);
+	const uint16_t S = GNTCOPY_source_gref;
+	static const int16_t want[] = { GNTST_okay, GNTST_okay, GNTST_general_error, GNTST_okay, GNTST_okay,
+					GNTST_okay };
+
+	memset(mfn_to_virt(granted), 0x11, PAGE_SIZE);
+	memset(mfn_to_virt(other), 0x22, PAGE_SIZE);
+	memset(mp, 0, PAGE_SIZE);
+	grant_v1(&dom_a, 5, dom_b.domid, granted, GTF_permit_access);
+	grant_v1(&dom_a, 6, dom_b.domid, other, GTF_permit_access);
+	/* Pieces of ref 5, a refused element in between, more of ref 5, then ref 6. */
+	put_copy(&c[0], S, 5, 1, 0, mine, DOMID_SELF, 0, 8);
+	put_copy(&c[1], S, 5, 1, 8, mine, DOMID_SELF, 8, 8);
+	put_copy(&c[2], S, 7, 1, 0, mine, DOMID_SELF, 16, 8);	/* not granted */
+	put_copy(&c[3], S, 5, 1, 16, mine, DOMID_SELF, 24, 8);
+	put_copy(&c[4], S, 5, 1, 24, mine, DOMID_SELF, 32, 8);
+	put_copy(&c[5], S, 6, 1, 0, mine, DOMID_SELF, 40, 8);
+	batch_granted = granted;
+	batch_seen = 0;
+	between_elements = look_between_copies;
+	domain_lookups = 0;
+	ck_assert_int_eq(gnttab_op(GNTTABOP_copy, va, 6), 0);
+	between_elements = NULL;
+	ck_assert_uint_eq(batch_seen, 5);	/* before elements 1..5 */
+	/* Before elements 1 and 2: ref 5 pinned once, one reference on its frame. */
+	for (unsigned int i = 0; i < 2; i++) {
+		ck_assert_uint_eq(batch_flags[i], GTF_permit_access | GTF_reading);
+		ck_assert_uint_eq(batch_gen[i], 1);
+	}
+	/* Element 2 named ref 7 (refused): ref 5 went for it, and was pinned again by element 3. */
+	ck_assert_uint_eq(batch_flags[2], GTF_permit_access);
+	ck_assert_uint_eq(batch_gen[2], 0);
+	ck_assert_uint_eq(batch_flags[3], GTF_permit_access | GTF_reading);
+	ck_assert_uint_eq(batch_gen[3], 1);
+	ck_assert_uint_eq(batch_flags[4], GTF_permit_access | GTF_reading);
+	ck_assert_uint_eq(domain_lookups, 1);
+	for (unsigned int i = 0; i < 6; i++)
+		ck_assert_msg(c[i].status == want[i], "element %u: status %d, want %d", i, c[i].status, want[i]);
+	for (unsigned int i = 0; i < 48; i++)
+		ck_assert_uint_eq(mp[i], i >= 40 ? 0x22 : i >= 16 && i < 24 ? 0 : 0x11);
+	ck_assert_uint_eq(v1_of(&dom_a)[5].flags, GTF_permit_access);
+	ck_assert_uint_eq(v1_of(&dom_a)[6].flags, GTF_permit_access);
+	ck_assert(pvt_unused(granted) && pvt_unused(other) && pvt_unused(mine));
+
+	/* Stopped for a continuation after element 1: what it held goes before the guest runs again. */
+	for (unsigned int i = 0; i < 6; i++)
+		c[i].status = 0x5555;
+	preempt_on = 2;
+	ck_assert_int_eq(gnttab_op(GNTTABOP_copy, va, 6), __HYPERVISOR_grant_table_op);
+	ck_assert_uint_eq(cont_args[1], va + 2 * sizeof(*c));
+	ck_assert_int_eq(c[1].status, GNTST_okay);
+	ck_assert_int_eq(c[2].status, 0x5555);
+	ck_assert_uint_eq(v1_of(&dom_a)[5].flags, GTF_permit_access);
+	ck_assert(pvt_unused(granted) && pvt_unused(mine));
+}
+END_TEST
+
+/* A batch of maps from one granter looks it up once, and drops that reference when the batch ends. */
+START_TEST(test_map_batch_one_lookup)
+{
+	mfn_t page = pvt_alloc(&dom_a);
+	uint64_t va = gva(0, 0);
+
+	grant_v1(&dom_a, 5, dom_b.domid, page, GTF_permit_access);
+	for (unsigned int i = 0; i < 4; i++)
+		put_map(va, i, 5, 1, GNTMAP_device_map, 0);
+	put_map(va, 4, 5, 77, GNTMAP_device_map, 0);	/* another id: looked up, refused */
+	put_map(va, 5, 5, 1, GNTMAP_device_map, 0);
+	domain_lookups = 0;
+	ck_assert_int_eq(gnttab_op(GNTTABOP_map_grant_ref, va, 6), 0);
+	ck_assert_uint_eq(domain_lookups, 2);
+	for (unsigned int i = 0; i < 6; i++)
+		ck_assert_int_eq(ELEM(struct gnttab_map_grant_ref, va, i)->status, i == 4 ? GNTST_bad_domain : GNTST_okay);
+	ck_assert_uint_eq(gnttab_maptrack_live(&dom_b), 5);
+	gnttab_release_mappings(&dom_b);
+	ck_assert_uint_eq(v1_of(&dom_a)[5].flags, GTF_permit_access);
+	ck_assert(pvt_unused(page));
+}
+END_TEST
+
 static void put_setup(uint64_t va, domid_t dom, uint32_t nr, uint64_t list)
 {
 	struct gnttab_setup_table *s = ghost(va);
@@ -703,7 +808,7 @@ static void put_transfer(struct gnttab_transfer *t, uint64_t mfn, domid_t dom, g
 START_TEST(test_transfer_status)
 {
 	mfn_t give = pvt_alloc(&dom_b), busy = pvt_alloc(&dom_b), theirs = pvt_alloc(&dom_a);
-	mfn_t typed = pvt_alloc(&dom_b);
+	mfn_t typed = pvt_alloc(&dom_b), spent[6];
 	uint64_t va = gva(0, 0);
 	struct gnttab_transfer *t = ghost(va);
 	volatile struct grant_entry_v1 *e = &v1_of(&dom_a)[9];
@@ -714,6 +819,9 @@ START_TEST(test_transfer_status)
 	};
 	const unsigned int n = sizeof(want) / sizeof(want[0]);
 
+	/* A transfer refused after the page checks frees its page (Xen 4.17): each such element spends its own. */
+	for (unsigned int i = 0; i < 6; i++)
+		spent[i] = pvt_alloc(&dom_b);
 	ck_assert_int_eq(get_page(&frame_table[busy], &dom_b, false), 0);
 	ck_assert_int_eq(get_page_and_type(&frame_table[typed], &dom_b, PAGE_TYPE_L1), 0);
 	grant_v1(&dom_a, 9, dom_b.domid, 0x4321, GTF_accept_transfer);
@@ -724,12 +832,12 @@ START_TEST(test_transfer_status)
 	put_transfer(&t[2], busy, dom_a.domid, 9);		/* still referenced */
 	put_transfer(&t[3], typed, dom_a.domid, 9);		/* a page table */
 	put_transfer(&t[4], busy, 77, 9);			/* bad page beats bad domain */
-	put_transfer(&t[5], give, 77, 9);
-	put_transfer(&t[6], give, dom_b.domid, 9);		/* to itself: its own entry 9 accepts nothing */
-	put_transfer(&t[7], give, DOMID_SELF, 9);		/* DOMID_SELF names no receiver */
-	put_transfer(&t[8], give, dom_a.domid, 512);		/* ref past the receiver's table */
-	put_transfer(&t[9], give, dom_a.domid, 11);		/* forged: flags not exactly accept_transfer */
-	put_transfer(&t[10], give, dom_a.domid, 12);		/* names another domain */
+	put_transfer(&t[5], spent[0], 77, 9);
+	put_transfer(&t[6], spent[1], dom_b.domid, 9);		/* to itself: its own entry 9 accepts nothing */
+	put_transfer(&t[7], spent[2], DOMID_SELF, 9);		/* DOMID_SELF names no receiver */
+	put_transfer(&t[8], spent[3], dom_a.domid, 512);	/* ref past the receiver's table */
+	put_transfer(&t[9], spent[4], dom_a.domid, 11);		/* forged: flags not exactly accept_transfer */
+	put_transfer(&t[10], spent[5], dom_a.domid, 12);	/* names another domain */
 	put_transfer(&t[11], give, dom_a.domid, 9);
 	put_transfer(&t[12], give, dom_a.domid, 9);		/* no longer the caller's */
 	ck_assert_int_eq(gnttab_op(GNTTABOP_transfer, va, n), 0);
@@ -743,6 +851,9 @@ START_TEST(test_transfer_status)
 	ck_assert(frame_owner_of(busy) == &dom_b.mem);
 	ck_assert_uint_eq(pvt_gen(busy), 1);
 	ck_assert_uint_eq(arch_given_away, 1);
+	ck_assert_uint_eq(arch_dropped, 6);
+	for (unsigned int i = 0; i < 6; i++)
+		ck_assert_msg(frame_owner_of(spent[i]) == NULL, "refused page %u was freed", i);
 	put_page(&frame_table[busy]);
 	put_page_and_type(&frame_table[typed]);
 	ck_assert(pvt_unused(busy) && pvt_unused(typed));
@@ -769,10 +880,11 @@ START_TEST(test_transfer_self)
 }
 END_TEST
 
-/* A receiver that is dying, or at its memory limit: GNTST_general_error, the page stays with the sender. */
+/* A receiver that is dying, or at its memory limit: GNTST_general_error, and the sender's page is freed (Xen 4.17). */
 START_TEST(test_transfer_receiver_refuses)
 {
-	mfn_t give = pvt_alloc(&dom_b);
+	mfn_t give = pvt_alloc(&dom_b), give2 = pvt_alloc(&dom_b);
+	uint64_t frames = frame_owner_frames(&dom_b.mem);
 	struct gnttab_transfer *t = ghost(gva(0, 0));
 
 	grant_v1(&dom_a, 9, dom_b.domid, 0, GTF_accept_transfer);
@@ -783,14 +895,16 @@ START_TEST(test_transfer_receiver_refuses)
 	ck_assert_uint_eq(v1_of(&dom_a)[9].flags, GTF_accept_transfer);
 	frame_owner_set_max(&dom_a.mem, T_FRAMES);
 	dom_a.state = DOM_DYING;
-	put_transfer(t, give, dom_a.domid, 9);
+	put_transfer(t, give2, dom_a.domid, 9);
 	ck_assert_int_eq(gnttab_op(GNTTABOP_transfer, gva(0, 0), 1), 0);
 	ck_assert_int_eq(t->status, GNTST_general_error);
 	ck_assert_uint_eq(v1_of(&dom_a)[9].flags, GTF_accept_transfer);
 	dom_a.state = 0;
-	ck_assert(frame_owner_of(give) == &dom_b.mem);
-	ck_assert(pvt_unused(give));
+	ck_assert(frame_owner_of(give) == NULL && frame_owner_of(give2) == NULL);
+	ck_assert_uint_eq(frame_owner_frames(&dom_b.mem), frames - 2);
+	ck_assert_uint_eq(arch_dropped, 2);
 	ck_assert_uint_eq(arch_given_away, 0);
+	ck_assert_int_eq(frame_audit(), 0);
 }
 END_TEST
 
@@ -853,6 +967,8 @@ static Suite *grant_op_suite(void)
 	tcase_add_test(tc, test_continuation_map_unmap);
 	tcase_add_test(tc, test_copy_partial);
 	tcase_add_test(tc, test_copy_fault_and_continue);
+	tcase_add_test(tc, test_copy_batch_shares);
+	tcase_add_test(tc, test_map_batch_one_lookup);
 	tcase_add_test(tc, test_setup_query);
 	tcase_add_test(tc, test_versions);
 	tcase_add_test(tc, test_swap_status);

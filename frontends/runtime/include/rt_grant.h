@@ -3,6 +3,7 @@
 #ifndef RT_GRANT_H
 #define RT_GRANT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <pvabi/grant_table.h>
 
@@ -20,5 +21,13 @@ struct rt_grant_map {
  */
 long rt_grant_map(struct rt_grant_map *m, domid_t dom, grant_ref_t ref, bool readonly);
 long rt_grant_unmap(struct rt_grant_map *m);
+
+/*
+ * What every granting guest does first: setup_table of one frame for
+ * itself, and that frame mapped writable at window (a page-aligned page of
+ * its own image). 0, the failing hypercall's error, or setup_table's
+ * GNTST_* status.
+ */
+long rt_grant_table_map(void *window);
 
 #endif

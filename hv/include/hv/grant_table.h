@@ -110,6 +110,14 @@ int gnttab_acquire(struct domain *granter, grant_ref_t ref, struct domain *mappe
  */
 int gnttab_acquire_copy(struct domain *granter, grant_ref_t ref, struct domain *mapper, bool writable,
 			struct gnttab_use *use);
+/*
+ * For a copy batch: releases *use (a held copy use) and acquires ref of
+ * granter into it as gnttab_acquire_copy, taking granter's lock once when
+ * the old use is a plain one of the same granter. On failure nothing is
+ * held.
+ */
+int gnttab_reacquire_copy(struct gnttab_use *use, struct domain *granter, grant_ref_t ref, struct domain *mapper,
+			  bool writable);
 void gnttab_release(const struct gnttab_use *use);
 
 /* Table management, under the table lock. */
@@ -136,6 +144,12 @@ bool gnttab_is_guest_frame(struct domain *d, mfn_t mfn);
 int gnttab_transfer_commit(struct domain *e, grant_ref_t ref, struct domain *from, mfn_t mfn, uint64_t *gfn);
 /* Arch: a frame given away (by d) gets the receiver's gfn in the M2P, as Xen for PV; d's TLBs are flushed. */
 void gnttab_arch_page_given_away(struct domain *d, mfn_t mfn, uint64_t gfn);
+/*
+ * Arch: the page of a transfer refused after the page checks (d's, no
+ * reference left) is freed, as Xen 4.17 does; one d's other vCPUs took a
+ * reference to meanwhile stays d's.
+ */
+void gnttab_arch_page_dropped(struct domain *d, mfn_t mfn);
 /* GNTST_okay, GNTST_bad_gntref, or GNTST_general_error (an entry in use). */
 int gnttab_swap(struct domain *d, grant_ref_t a, grant_ref_t b);
 

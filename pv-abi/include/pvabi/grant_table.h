@@ -177,8 +177,10 @@ typedef uint16_t grant_status_t;
  *   GTF_transfer_committed | GTF_transfer_completed. Checked in this order:
  *   busy, foreign or missing page: GNTST_bad_page; no such receiver
  *   (DOMID_SELF too): GNTST_bad_domain; a dying receiver, the entry or
- *   the limit refused: GNTST_general_error (the page stays with the caller,
- *   where Xen 4.17 frees it).
+ *   the limit refused: GNTST_general_error. A transfer refused after the
+ *   page checks frees the page, as Xen 4.17 does: the caller's reservation
+ *   falls by one and the frame is no longer its own (unless another of
+ *   its vCPUs took a reference to it meanwhile: then it stays).
  * GNTTABOP_swap_grant_ref: in ref_a, ref_b of the caller's own table; out
  *   status. Past the table: GNTST_bad_gntref; either in use:
  *   GNTST_general_error.

@@ -64,6 +64,7 @@ static uint8_t ring_mem[4096] __attribute__((aligned(4096)));
 static uint8_t map_ctrl[4096] __attribute__((aligned(4096)));
 static uint8_t map_ring[4096] __attribute__((aligned(4096)));
 static uint8_t xfer_page[4096] __attribute__((aligned(4096)));
+static uint8_t lost_page[2][4096] __attribute__((aligned(4096)));	/* spent by refused transfers */
 
 static volatile struct shared_info *sh;
 static evtchn_port_t port;
@@ -407,11 +408,20 @@ static void back_transfer(struct ctrl_page *c)
 	tc_check(rc == 0 && st == GNTST_bad_page, "back: a transfer of a page we still map: GNTST_bad_page (%d)", st);
 	rc = hyp_update_va_mapping(RT_PTR(xfer_page), 0, UVMF_INVLPG);
 	tc_check(rc == 0, "back: unmapped the page from our own tables (%ld)", rc);
-	rc = transfer(mfn, 1, PAIR_REF_XFER + 1, &st);
+	/* A refusal after the page checks frees the page (Xen 4.17): those cases spend pages of their own. */
+	for (unsigned int i = 0; i < 2; i++) {
+		rc = hyp_update_va_mapping(RT_PTR(lost_page[i]), 0, UVMF_INVLPG);
+		tc_check(rc == 0, "back: unmapped page %u to spend (%ld)", i, rc);
+	}
+	rc = transfer(mfn_of(lost_page[0]), 1, PAIR_REF_XFER + 1, &st);
 	tc_check(rc == 0 && st == GNTST_general_error, "back: into an entry that accepts nothing: GNTST_general_error (%d)",
 		 st);
-	rc = transfer(mfn, 0x1234, PAIR_REF_XFER, &st);
+	rc = transfer(mfn_of(lost_page[1]), 0x1234, PAIR_REF_XFER, &st);
 	tc_check(rc == 0 && st == GNTST_bad_domain, "back: to a domain that does not exist: GNTST_bad_domain (%d)", st);
+	for (unsigned int i = 0; i < 2; i++) {
+		rc = hyp_update_va_mapping(RT_PTR(lost_page[i]), (mfn_of(lost_page[i]) << 12) | PTE_RW, UVMF_INVLPG);
+		tc_check(rc != 0, "back: the refused page %u was freed, not ours to map (%ld)", i, rc);
+	}
 	rc = transfer(mfn, 1, PAIR_REF_XFER, &st);
 	tc_check(rc == 0 && st == GNTST_okay, "back: transfer into domain 1's entry (%d)", st);
 	rc = transfer(mfn, 1, PAIR_REF_XFER, &st);

@@ -15,10 +15,10 @@
 #include <pvabi/errno.h>
 #include <pvabi/grant_table.h>
 #include <pvabi/sched.h>
+#include "rt_grant.h"
 #include "test.h"
 #include "../guests/sec_util.h"
 
-#define PTE_RW		0x063ULL
 #define PTE_RO		0x021ULL
 #define X_FULL		30	/* domU1's refs, all for dom0 */
 #define X_SUB		31
@@ -59,14 +59,11 @@ static uint64_t now_ns(void)
 
 static bool setup_v2(void)
 {
-	uint64_t frame = 0, sframe = 0;
-	struct gnttab_setup_table st = { .dom = DOMID_SELF, .nr_frames = 1, .frame_list = RT_PTR(&frame) };
+	uint64_t sframe = 0;
 	struct gnttab_set_version sv = { .version = 2 };
 	struct gnttab_get_status_frames gs = { .nr_frames = 1, .dom = DOMID_SELF, .frame_list = RT_PTR(&sframe) };
 
-	if (gnttab(GNTTABOP_setup_table, &st, 1) != 0 || st.status != GNTST_okay ||
-	    hyp_update_va_mapping(RT_PTR(table_window), (frame << 12) | PTE_RW, UVMF_INVLPG) != 0 ||
-	    gnttab(GNTTABOP_set_version, &sv, 1) != 0 || gnttab(GNTTABOP_get_status_frames, &gs, 1) != 0 ||
+	if (rt_grant_table_map(table_window) != 0 || gnttab(GNTTABOP_set_version, &sv, 1) != 0 || gnttab(GNTTABOP_get_status_frames, &gs, 1) != 0 ||
 	    gs.status != GNTST_okay ||
 	    hyp_update_va_mapping(RT_PTR(status_window), (sframe << 12) | PTE_RO, UVMF_INVLPG) != 0) {
 		tc_fail("v2 grant table set-up failed");

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Grant mappings of PV guests: the PTE that map_grant_ref installs at a guest VA (or PTE address) and unmap removes. */
+#include <asm/domain.h>
 #include <asm/flush.h>
 #include <asm/m2p.h>
 #include <asm/paging.h>
@@ -184,6 +185,29 @@ void gnttab_arch_page_given_away(struct domain *d, mfn_t mfn, uint64_t gfn)
 {
 	m2p_set(mfn, gfn);
 	gnttab_arch_flush(d);
+}
+
+/*
+ * A refused transfer's page, as Xen 4.17 frees it: the sender gave it up
+ * (unmapped, its own reference dropped just before this call). Claimed
+ * first, so a reference another vCPU of the sender took meanwhile wins and
+ * the page stays the sender's (it raced itself); otherwise it leaves as a
+ * decrease_reservation'd page does: M2P invalid, TLBs flushed, freed and
+ * uncharged.
+ */
+void gnttab_arch_page_dropped(struct domain *d, mfn_t mfn)
+{
+	struct page_info *pg = mfn_to_page(mfn);
+
+	if (pv_mm_claim_for_release(d, pg) < 0)
+		return;
+	m2p_set(mfn, M2P_INVALID);
+	pg->type_info = 0;
+	if (__atomic_load_n(&d->arch.foreign_mapped, __ATOMIC_SEQ_CST))
+		flush_tlb_mask(~0ULL);
+	else
+		flush_tlb_domain(d);
+	frame_free_range(mfn, 1);
 }
 
 /* clflush writes back and invalidates each line; the fence orders it before the hypercall returns. */

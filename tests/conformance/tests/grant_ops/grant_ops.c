@@ -17,9 +17,9 @@
 #include <stdbool.h>
 #include <pvabi/errno.h>
 #include <pvabi/grant_table.h>
+#include "rt_grant.h"
 #include "test.h"
 
-#define PTE_RW		0x063ULL	/* P RW A D */
 #define PTE_RO		0x021ULL	/* P A */
 #define SELF_ID		0
 #define R1		10
@@ -92,14 +92,11 @@ static int16_t unmap(void *at, grant_handle_t h)
 
 static int setup(void)
 {
-	uint64_t frame = 0;
-	struct gnttab_setup_table st = { .dom = DOMID_SELF, .nr_frames = 1, .frame_list = RT_PTR(&frame) };
 	static struct trap_info pf[2];
-	long rc = gnttab(GNTTABOP_setup_table, &st, 1);
+	long rc = rt_grant_table_map(table_window);
 
-	if (rc != 0 || st.status != GNTST_okay ||
-	    hyp_update_va_mapping(RT_PTR(table_window), (frame << 12) | PTE_RW, UVMF_INVLPG) != 0) {
-		tc_fail("setup_table and mapping its frame (rc %ld, status %d)", rc, st.status);
+	if (rc != 0) {
+		tc_fail("setup_table and mapping its frame (%ld)", rc);
 		return -1;
 	}
 	v1 = (volatile struct grant_entry_v1 *)table_window;

@@ -12,9 +12,9 @@
 #include <stdbool.h>
 #include <pvabi/errno.h>
 #include <pvabi/grant_table.h>
+#include "rt_grant.h"
 #include "test.h"
 
-#define PTE_RW		0x063ULL	/* P RW A D */
 #define PTE_RO		0x021ULL	/* P A */
 #define SELF_ID		0
 #define R_SUB		10
@@ -161,15 +161,13 @@ static void check_v1_flags(volatile struct grant_entry_v1 *e)
 
 static int setup(void)
 {
-	uint64_t frame = 0, sframe = 0;
-	struct gnttab_setup_table st = { .dom = DOMID_SELF, .nr_frames = 1, .frame_list = RT_PTR(&frame) };
+	uint64_t sframe = 0;
 	struct gnttab_set_version sv = { .version = 2 };
 	struct gnttab_get_status_frames gs = { .nr_frames = 1, .dom = DOMID_SELF, .frame_list = RT_PTR(&sframe) };
-	long rc = gnttab(GNTTABOP_setup_table, &st, 1);
+	long rc = rt_grant_table_map(table_window);
 
-	if (rc != 0 || st.status != GNTST_okay ||
-	    hyp_update_va_mapping(RT_PTR(table_window), (frame << 12) | PTE_RW, UVMF_INVLPG) != 0) {
-		tc_fail("setup_table and mapping its frame (rc %ld, status %d)", rc, st.status);
+	if (rc != 0) {
+		tc_fail("setup_table and mapping its frame (%ld)", rc);
 		return -1;
 	}
 	check_v1_flags(&((volatile struct grant_entry_v1 *)table_window)[R_SUB]);

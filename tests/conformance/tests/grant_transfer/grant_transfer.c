@@ -8,15 +8,17 @@
  * missing domain is GNTST_bad_domain; an entry past the table, one whose
  * flags are not exactly GTF_accept_transfer (a stale completed bit), one
  * naming another domain, or a permit_access entry is GNTST_general_error;
- * statuses are per element in one batch. Xen frees a page whose transfer
- * failed after the page checks (Skiff keeps it with the sender), so each
- * such case gives up a page of its own and never touches it again. The
+ * statuses are per element in one batch. A page whose transfer fails
+ * after the page checks is freed (the sender's reservation falls, the
+ * frame is no longer its own), so each such case gives up a page. The
  * receiver at its limit or dying needs a second domain: the host tests
  * (tests/unit/test_grant_op.c) check those. Not Skiff-specific; checked on
  * real Xen 4.17. The guest is dom0 (domid 0).
  */
 #include <pvabi/errno.h>
 #include <pvabi/grant_table.h>
+#include <pvabi/memory.h>
+#include "rt_grant.h"
 #include "test.h"
 
 #define PTE_RW		0x063ULL	/* P RW A D */
@@ -63,12 +65,10 @@ static void entry(grant_ref_t ref, domid_t domid, uint32_t frame, uint16_t flags
 
 static int setup(void)
 {
-	uint64_t frame = 0;
-	struct gnttab_setup_table st = { .dom = DOMID_SELF, .nr_frames = 1, .frame_list = RT_PTR(&frame) };
+	long rc = rt_grant_table_map(table_window);
 
-	if (gnttab(GNTTABOP_setup_table, &st, 1) != 0 || st.status != GNTST_okay ||
-	    hyp_update_va_mapping(RT_PTR(table_window), (frame << 12) | PTE_RW, UVMF_INVLPG) != 0) {
-		tc_fail("grant table set-up failed");
+	if (rc != 0) {
+		tc_fail("grant table set-up failed (%ld)", rc);
 		return -1;
 	}
 	v1 = (volatile struct grant_entry_v1 *)table_window;
@@ -147,7 +147,16 @@ static void check_self_transfer(void)
 	v1[R_OK].flags = 0;
 }
 
-/* After the page checks: each case spends one of the lost pages (Xen frees it). */
+static long current_pages(void)
+{
+	return hyp_memory_op(XENMEM_current_reservation, RT_PTR(&(domid_t){ DOMID_SELF }));
+}
+
+/*
+ * After the page checks: each case spends one of the lost pages. The page
+ * has left the sender already, so a refusal frees it (Xen 4.17): the
+ * reservation falls by one per case and the frame cannot be mapped again.
+ */
 static void check_refusals(void)
 {
 	struct gnttab_transfer t[LOST_PAGES - 1];
@@ -163,7 +172,7 @@ static void check_refusals(void)
 		{ SELF_ID, R_STALE, GNTST_general_error, "an entry with a stale completed bit" },
 		{ SELF_ID, R_OTHER, GNTST_general_error, "an entry accepting from another domain" },
 	};
-	long rc = 0;
+	long rc = 0, before;
 
 	entry(R_OK, SELF_ID, 0, GTF_accept_transfer);
 	entry(R_STALE, SELF_ID, 0, GTF_accept_transfer | GTF_transfer_completed);
@@ -173,12 +182,19 @@ static void check_refusals(void)
 		t[i - 1] = (struct gnttab_transfer){ .mfn = mfn_of(lost[i]), .domid = c[i - 1].domid, .ref = c[i - 1].ref };
 	}
 	tc_check(rc == 0, "the pages to spend are unmapped (%ld)", rc);
+	before = current_pages();
 	rc = gnttab(GNTTABOP_transfer, t, LOST_PAGES - 1);
 	tc_check(rc == 0, "one batch of refused transfers returns 0 (%ld)", rc);
 	for (unsigned int i = 0; i < LOST_PAGES - 1; i++)
 		tc_check(t[i].status == c[i].status, "%s: status %d (want %d)", c[i].what, t[i].status, c[i].status);
 	tc_check(v1[R_OK].flags == GTF_accept_transfer && v1[R_STALE].flags == (GTF_accept_transfer |
 		 GTF_transfer_completed) && v1[R_OTHER].flags == GTF_accept_transfer, "no entry was committed");
+	tc_check(current_pages() == before - (LOST_PAGES - 1), "each refused page was freed: %ld pages, want %ld",
+		 current_pages(), before - (LOST_PAGES - 1));
+	for (unsigned int i = 1; i < LOST_PAGES; i++) {
+		rc = hyp_update_va_mapping(RT_PTR(lost[i]), (t[i - 1].mfn << 12) | PTE_RW, UVMF_INVLPG);
+		tc_check(rc != 0, "a freed page cannot be mapped again (page %u: %ld)", i, rc);
+	}
 	v1[R_OK].flags = v1[R_STALE].flags = v1[R_OTHER].flags = 0;
 }
 
