@@ -73,6 +73,8 @@ bool dom0_lifecycle_shut_down(const struct skiff_dominfo *info);
 unsigned int dom0_lifecycle_run(void);
 /* A domain destroyed (xl destroy, or gone): nothing is carried out for it any more. */
 void dom0_lifecycle_forget(domid_t domid);
+/* The wallclock now, in nanoseconds since 1970 (shared_info's wallclock plus system time); 0 if unknown. */
+uint64_t dom0_unix_now_ns(void);
 
 /*
  * balloon.c, a test hook until the control channel's mem-set: writes each

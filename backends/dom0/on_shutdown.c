@@ -99,12 +99,12 @@ static domid_t lc_next_domid(domid_t old)
 	return 0;	/* every id taken: createdomain says so */
 }
 
-/* Seconds since 1970 from the shared_info wallclock (the time of system time 0) and the system time now. */
-static uint64_t lc_unix_now(void)
+/* Nanoseconds since 1970 from the shared_info wallclock (the time of system time 0) and the system time now. */
+uint64_t dom0_unix_now_ns(void)
 {
 	long rc;
 	volatile struct shared_info *s = rt_map_shared_info(&rc);
-	uint32_t v;
+	uint32_t v, nsec;
 	uint64_t sec;
 
 	if (!s)
@@ -114,9 +114,10 @@ static uint64_t lc_unix_now(void)
 		v = s->wc_version;
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		sec = (uint64_t)s->wc_sec_hi << 32 | s->wc_sec;
+		nsec = s->wc_nsec;
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	} while ((v & 1) || v != s->wc_version);
-	return sec + rt_now_ns() / 1000000000ULL;
+	return sec * 1000000000ULL + nsec + rt_now_ns();
 }
 
 /* rename-restart: the old domain is kept, shut down, as NAME-YYYYMMDDTHHMMZ (xl's suffix) so a new one can have NAME. */
@@ -124,7 +125,7 @@ static long lc_rename_old(struct lc_dom *l, char *kept, size_t len)
 {
 	struct skiff_domctl op = { .cmd = SKIFF_DOMCTL_setname };
 
-	lc_preserved_name(l->name, lc_unix_now(), kept, (unsigned int)len);
+	lc_preserved_name(l->name, dom0_unix_now_ns() / 1000000000ULL, kept, (unsigned int)len);
 	op.u.name.domid = l->domid;
 	snprintf(op.u.name.name, sizeof(op.u.name.name), "%s", kept);
 	return dom0_domctl(&op);
