@@ -7,6 +7,8 @@
 #include "rt.h"
 #include "dom0.h"
 #include "lifecycle.h"
+#include "dom0_blk.h"
+#include "dom0_net.h"
 
 /* One domain followed across its restarts: the incarnation now running is domid. */
 struct lc_dom {
@@ -15,6 +17,7 @@ struct lc_dom {
 	bool pending;			/* shut down; carried out from the event loop */
 	unsigned int reason;
 	char name[32];			/* its name when it shut down (xl rename counts) */
+	char owner[32];			/* the name its devices were declared under (at its first build) */
 	struct lc_actions act;
 	struct lc_state st;
 	struct dom0_recipe *recipe;
@@ -25,6 +28,7 @@ static domid_t lc_rover;	/* the last domid a restart got: the next goes after it
 
 void dom0_lifecycle_adopt(domid_t domid, const struct lc_actions *a, struct dom0_recipe *r)
 {
+	static struct skiff_dominfo owner;
 	struct lc_dom *l = calloc(1, sizeof(*l));
 
 	if (!l) {
@@ -34,6 +38,8 @@ void dom0_lifecycle_adopt(domid_t domid, const struct lc_actions *a, struct dom0
 	}
 	l->domid = domid;
 	l->act = *a;
+	if (dom0_getdomaininfo(domid, &owner) == 0)
+		snprintf(l->owner, sizeof(l->owner), "%s", owner.name);
 	l->st.started_ns = rt_now_ns();
 	l->recipe = r;
 	l->next = lc_doms;
@@ -48,13 +54,23 @@ static struct lc_dom **lc_find(domid_t domid)
 	return NULL;
 }
 
+/* dom0 is done with the domain: its run-time disks and its vifs go back (xl create's next domain may take them). */
 static void lc_drop(struct lc_dom **p)
 {
 	struct lc_dom *l = *p;
 
 	*p = l->next;
+	dom0_blk_pool_release(l->owner);
+	dom0_net_release(l->owner);
 	dom0_toolstack_recipe_free(l->recipe);
 	free(l);
+}
+
+const char *dom0_lifecycle_owner(domid_t domid)
+{
+	struct lc_dom **p = lc_find(domid);
+
+	return p && (*p)->owner[0] ? (*p)->owner : NULL;
 }
 
 void dom0_lifecycle_forget(domid_t domid)
