@@ -522,6 +522,13 @@ int dom0_blk_hot_detach(const struct dom0_domain *dd, uint32_t devid, char *err,
 	return -XEN_ENODEV;
 }
 
+void dom0_blk_pool_rename(const char *old, const char *name)
+{
+	for (unsigned int i = 0; old[0] && i < blk_pool_nr; i++)
+		if (!strcmp(blk_slot(i)->want, old))
+			snprintf(blk_slot(i)->want, sizeof(blk_slot(i)->want), "%s", name);
+}
+
 bool dom0_blk_pool_named(const char *name)
 {
 	for (unsigned int i = 0; i < blk_pool_nr; i++)

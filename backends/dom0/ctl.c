@@ -413,6 +413,7 @@ static int ts_rename(void *ctx, uint32_t domid, const char *name, char *err, siz
 			snprintf(err, err_len, "'%s' is not a domain name (1-31 of A-Z a-z 0-9 . _ -)", name);
 		return (int)r;
 	}
+	dom0_lifecycle_renamed((domid_t)domid, name);
 	dom0_xs_uuid_str(info.handle, uuid);
 	snprintf(path, sizeof(path), "/vm/%s/name", uuid);
 	if ((rc = ctl_xs_write(domid, "name", name)) != 0)

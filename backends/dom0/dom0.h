@@ -79,6 +79,8 @@ unsigned int dom0_lifecycle_run(void);
 void dom0_lifecycle_forget(domid_t domid);
 /* The name a followed domain's devices are bound under (its name at its first build); NULL if not followed. */
 const char *dom0_lifecycle_owner(domid_t domid);
+/* xl rename of a followed domain: its devices and restarts go by the new name. */
+void dom0_lifecycle_renamed(domid_t domid, const char *name);
 /* The wallclock now, in nanoseconds since 1970 (shared_info's wallclock plus system time); 0 if unknown. */
 uint64_t dom0_unix_now_ns(void);
 

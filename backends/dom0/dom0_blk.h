@@ -45,6 +45,8 @@ void dom0_blk_pool_release(const char *name);
 int dom0_blk_hot_attach(unsigned int slot, struct dom0_domain *dd, const char *owner, uint32_t devid, char *err,
 			size_t err_len);
 int dom0_blk_hot_detach(const struct dom0_domain *dd, uint32_t devid, char *err, size_t err_len);
+/* The domain the slots were bound to by name old is called name now (xl rename). */
+void dom0_blk_pool_rename(const char *old, const char *name);
 /* Whether a slot is bound to the domain called name. */
 bool dom0_blk_pool_named(const char *name);
 unsigned int dom0_blk_pool_list(struct dom0_blk_slot *out, unsigned int max);

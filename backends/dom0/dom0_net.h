@@ -33,6 +33,8 @@ void dom0_net_release(const char *name);
 int dom0_net_hot_attach(struct dom0_domain *dd, const char *owner, const struct xlcfg_vif *vif, char *err,
 			size_t err_len);
 int dom0_net_hot_detach(const struct dom0_domain *dd, unsigned int devid, char *err, size_t err_len);
+/* The domain the vifs were declared for by name old is called name now (xl rename). */
+void dom0_net_rename(const char *old, const char *name);
 /* Whether a vif is declared for the domain called name. */
 bool dom0_net_declared(const char *name);
 /*

@@ -444,6 +444,13 @@ void dom0_net_detach(struct dom0_domain *dd)
 			  net.nic.qs.stats.rx_frames, net.nic.qs.stats.tx_frames, net.up_dropped);
 }
 
+void dom0_net_rename(const char *old, const char *name)
+{
+	for (unsigned int i = 0; old[0] && i < NET_MAX_VIFS; i++)
+		if (!strcmp(net.vifs[i].name, old))
+			snprintf(net.vifs[i].name, sizeof(net.vifs[i].name), "%s", name);
+}
+
 bool dom0_net_declared(const char *name)
 {
 	return name[0] && declared(name) > 0;

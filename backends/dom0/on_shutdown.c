@@ -73,6 +73,18 @@ const char *dom0_lifecycle_owner(domid_t domid)
 	return p && (*p)->owner[0] ? (*p)->owner : NULL;
 }
 
+void dom0_lifecycle_renamed(domid_t domid, const char *name)
+{
+	struct lc_dom **p = lc_find(domid);
+
+	if (!p || !(*p)->owner[0])
+		return;
+	/* Its devices follow the name, so that the next restart (under the new name) finds them. */
+	dom0_blk_pool_rename((*p)->owner, name);
+	dom0_net_rename((*p)->owner, name);
+	snprintf((*p)->owner, sizeof((*p)->owner), "%s", name);
+}
+
 void dom0_lifecycle_forget(domid_t domid)
 {
 	struct lc_dom **p = lc_find(domid);
