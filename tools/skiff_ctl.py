@@ -12,7 +12,7 @@ REQUEST, RESPONSE, DATA, EVENT = 1, 2, 3, 4
 
 # Xen's errno values, as the server answers them.
 ERRNO_NAMES = {1: "EPERM", 2: "ENOENT", 3: "ESRCH", 5: "EIO", 12: "ENOMEM", 16: "EBUSY", 17: "EEXIST",
-               22: "EINVAL", 28: "ENOSPC", 38: "ENOSYS", 71: "EPROTO"}
+               19: "ENODEV", 22: "EINVAL", 28: "ENOSPC", 38: "ENOSYS", 71: "EPROTO", 95: "EOPNOTSUPP"}
 
 
 class ProtocolError(Exception):

@@ -133,3 +133,9 @@ enum xenbus_state blkback_xb_frontend_changed(struct blkback_vbd *v)
 	}
 	return v->state;
 }
+
+void blkback_xb_close(struct blkback_vbd *v)
+{
+	if (v->state != XenbusStateClosed)
+		set_state(v, XenbusStateClosing);
+}

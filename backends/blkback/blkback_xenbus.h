@@ -65,5 +65,11 @@ int blkback_xb_start(struct blkback_vbd *v, uint16_t frontend, uint32_t devid, u
  * Returns our state.
  */
 enum xenbus_state blkback_xb_frontend_changed(struct blkback_vbd *v);
+/*
+ * The toolstack takes the disk away (xl block-detach): our state goes to
+ * Closing; the frontend answers with Closed, which frontend_changed then
+ * follows (ring let go, our state Closed).
+ */
+void blkback_xb_close(struct blkback_vbd *v);
 
 #endif

@@ -13,10 +13,12 @@
 #include "virtio_blk.h"
 #include "virtio_os.h"
 #include "xs_client.h"
+#include <stdio.h>
 
 #define BLK_DEVID	51712		/* xvda: (202 << 8) | 0, as libxl numbers it; the default */
-#define BLK_MAX_DISKS	8
 #define BLK_IO_PAGES	(BLKBACK_MAX_INFLIGHT * BLKBACK_MAX_SEGS)
+#define BLK_DETACH_NS	(10ULL * 1000000000ULL)
+#define BLK_MAX_DISKS	24	/* blk= items and the run-time pool together */
 
 /*
  * Each "blk=NAME[:DEVID[:fua]]" on dom0's command line names the domain
@@ -45,7 +47,8 @@
  */
 struct blk_disk {
 	bool up;
-	char want[32];			/* the domain to serve */
+	bool pool;			/* a run-time slot: bound to a domain by xl create, not by the command line */
+	char want[32];			/* the domain to serve; a pool slot's is empty while it is free */
 	uint32_t devid;
 	bool fua;
 	bool unkicked;			/* requests queued that the device has not been told of */
@@ -57,6 +60,8 @@ struct blk_disk {
 	struct rt_grant_map ring_map;
 	evtchn_port_t port;
 	bool kicked;
+	bool detaching;			/* xl block-detach: our state is Closing, the frontend's Closed is awaited */
+	uint64_t detach_by_ns;		/* then it goes regardless, as libxl's removal times out */
 	uint64_t served, copies, maps;
 	/* Where a connection's time went (dom0's clock): moving data by grant, waiting for the disk to end one. */
 	uint64_t copy_ns, wait_ns;
@@ -74,6 +79,7 @@ static void *blk_tables[BLKBACK_MAX_INFLIGHT];
 static void *blk_io_pages[BLK_IO_PAGES];
 static bool blk_map;			/* "blk_map": the device reaches the frontends' pages through mapped grants */
 static unsigned int blk_nr_disks;
+static unsigned int blk_pool_first, blk_pool_nr;	/* the pool's slots: blk_disks[first ... first + nr - 1] */
 static bool blk_serving;
 
 /* ---- the disk, for the blkback core ---- */
@@ -395,14 +401,44 @@ static void blk_open_disk(struct blk_disk *d, unsigned int nth)
 	if (rc == 0)
 		vblk_req_init(d->reqs, BLKBACK_MAX_INFLIGHT, blk_hdr_mem, blk_tables);
 	if (rc) {
-		rt_printf("dom0: blk: no virtio-blk disk %u to serve to %s (step %d)\n", nth, d->want, rc);
+		rt_printf("dom0: blk: no virtio-blk disk %u to serve to %s (step %d)\n", nth, d->pool ? "the pool" : d->want, rc);
 		return;
 	}
 	d->up = true;
+	if (d->pool)
+		return;
 	rt_printf("dom0: blk: virtio-blk disk of %lu sectors%s, for domain %s as vbd %u%s; seg_max %u, %s, %s\n",
 		  d->vb.capacity, d->vb.read_only ? " (read-only)" : "", d->want, d->devid, d->fua ? ", barriers and FUA" : "",
 		  d->vb.seg_max, d->vb.indirect ? "indirect descriptors" : "no indirect descriptors",
 		  blk_discard_ok(d) ? "discard" : "no discard");
+}
+
+/* "blkpool=N": the next N virtio-blk devices (after the blk= items' ones) are slots for run-time disks. */
+static void blk_pool_init(void)
+{
+	const char *p = rt_boot.si->cmd_line;
+	unsigned int n = 0;
+
+	for (; *p; p++)
+		if ((p == rt_boot.si->cmd_line || p[-1] == ' ') && !strncmp(p, "blkpool=", 8))
+			break;
+	if (!*p)
+		return;
+	for (p += 8; *p >= '0' && *p <= '9' && n < 1000; p++)
+		n = n * 10 + (unsigned int)(*p - '0');
+	blk_pool_first = blk_nr_disks;
+	while (n-- && blk_nr_disks < BLK_MAX_DISKS) {
+		struct blk_disk *d = &blk_disks[blk_nr_disks];
+
+		d->pool = true;
+		d->want[0] = 0;
+		blk_open_disk(d, blk_nr_disks);
+		if (!d->up)
+			break;
+		blk_nr_disks++;
+		blk_pool_nr++;
+	}
+	rt_printf("dom0: blk: %u run-time disk slots\n", blk_pool_nr);
 }
 
 void dom0_blk_init(void)
@@ -430,6 +466,7 @@ void dom0_blk_init(void)
 	}
 	if (blk_item(rt_boot.si->cmd_line, blk_nr_disks, item, sizeof(item)))
 		rt_printf("dom0: blk: more than %u disks: the rest are not served\n", BLK_MAX_DISKS);
+	blk_pool_init();
 }
 
 /* The nodes libxl writes for a vbd: the frontend's directory (the guest's own) and the backend's (ours). */
@@ -443,6 +480,13 @@ static int blk_write_nodes(uint32_t domid, uint32_t devid)
 
 	snprintf(fe, sizeof(fe), "/local/domain/%u/device/vbd/%u", domid, devid);
 	snprintf(be, sizeof(be), "/local/domain/0/backend/vbd/%u/%u", domid, devid);
+	/*
+	 * A directory left by an earlier domain with this domid (ids are
+	 * reused) goes first: xenstored takes the permissions it carries for a
+	 * domid that was released as void, so the new frontend could not read
+	 * our state and would wait for a backend that never appears.
+	 */
+	xs_rm(h, XBT_NULL, be);
 	if (!xs_mkdir(h, XBT_NULL, be) || !xs_set_permissions(h, XBT_NULL, be, be_perm, 2) ||
 	    !xs_mkdir(h, XBT_NULL, fe) || !xs_set_permissions(h, XBT_NULL, fe, fe_perm, 2))
 		return -1;
@@ -504,18 +548,162 @@ void dom0_blk_attach(struct dom0_domain *dd)
 	}
 }
 
+static void blk_let_go(struct blk_disk *d)
+{
+	if (d->vbd.connected)
+		x_disconnect(d);
+	d->vbd.connected = false;
+	d->dd = NULL;
+}
+
 void dom0_blk_detach(struct dom0_domain *dd)
 {
-	for (unsigned int i = 0; i < blk_nr_disks; i++) {
-		struct blk_disk *d = &blk_disks[i];
+	for (unsigned int i = 0; i < blk_nr_disks; i++)
+		if (blk_disks[i].dd == dd)
+			blk_let_go(&blk_disks[i]);
+}
 
-		if (d->dd != dd)
-			continue;
-		if (d->vbd.connected)
-			x_disconnect(d);
-		d->vbd.connected = false;
-		d->dd = NULL;
+/* ---- the run-time pool ---- */
+
+static struct blk_disk *blk_slot(unsigned int slot)
+{
+	return slot < blk_pool_nr ? &blk_disks[blk_pool_first + slot] : NULL;
+}
+
+int dom0_blk_pool_bind(unsigned int slot, const char *name, uint32_t devid, char *err, size_t err_len)
+{
+	struct blk_disk *d = blk_slot(slot);
+
+	if (!d || !d->up) {
+		snprintf(err, err_len, "no run-time disk slot %u", slot);
+		return -XEN_EINVAL;
 	}
+	if (d->want[0]) {
+		snprintf(err, err_len, "disk slot %u is in use by %s", slot, d->want);
+		return -XEN_EBUSY;
+	}
+	if (!name[0] || strlen(name) >= sizeof(d->want) || devid == 0) {
+		snprintf(err, err_len, "bad name or vbd for disk slot %u", slot);
+		return -XEN_EINVAL;
+	}
+	for (unsigned int i = 0; i < blk_pool_nr; i++) {
+		struct blk_disk *o = blk_slot(i);
+
+		if (o != d && !strcmp(o->want, name) && o->devid == devid) {
+			snprintf(err, err_len, "%s already has a vbd %u", name, devid);
+			return -XEN_EEXIST;
+		}
+	}
+	/* The host put a file behind the slot just now: its size is read again (QEMU answers the current one). */
+	d->vb.capacity = virtio_pci_cfg_read(&d->vb.pci, 0, 8);
+	if (!d->vb.capacity) {
+		snprintf(err, err_len, "disk slot %u has no file behind it", slot);
+		return -XEN_EINVAL;
+	}
+	memcpy(d->want, name, strlen(name) + 1);
+	d->devid = devid;
+	d->fua = false;
+	rt_printf("dom0: blk: slot %u: %lu sectors%s for %s as vbd %u\n", slot, d->vb.capacity,
+		  d->vb.read_only ? " (read-only)" : "", name, devid);
+	return 0;
+}
+
+void dom0_blk_pool_release(const char *name)
+{
+	for (unsigned int i = 0; name[0] && i < blk_pool_nr; i++) {
+		struct blk_disk *d = blk_slot(i);
+
+		if (strcmp(d->want, name))
+			continue;
+		if (d->dd)
+			blk_let_go(d);
+		d->want[0] = 0;
+		rt_printf("dom0: blk: slot %u released by %s\n", i, name);
+	}
+}
+
+int dom0_blk_hot_attach(unsigned int slot, struct dom0_domain *dd, const char *owner, uint32_t devid, char *err,
+			size_t err_len)
+{
+	int rc = dom0_blk_pool_bind(slot, owner, devid, err, err_len);
+
+	/* Offered now if the domain runs; else at the scan that sees it run (a restart finds it bound too). */
+	if (rc == 0 && dd->store_up && dd->info.state == SKIFF_DOMSTATE_running)
+		dom0_blk_attach(dd);
+	return rc;
+}
+
+int dom0_blk_hot_detach(const struct dom0_domain *dd, uint32_t devid, char *err, size_t err_len)
+{
+	for (unsigned int i = 0; i < blk_pool_nr; i++) {
+		struct blk_disk *d = blk_slot(i);
+
+		if (d->dd != dd || d->devid != devid)
+			continue;
+		if (!d->detaching) {
+			d->detaching = true;
+			d->detach_by_ns = rt_now_ns() + BLK_DETACH_NS;
+			blkback_xb_close(&d->vbd);
+			rt_printf("dom0: blk: taking vbd %u from d%u\n", devid, dd->info.domid);
+		}
+		return 0;
+	}
+	for (unsigned int i = 0; i < blk_pool_first; i++) {
+		if (blk_disks[i].dd == dd && blk_disks[i].devid == devid) {
+			snprintf(err, err_len, "vbd %u of d%u is a boot-time disk: it cannot be detached", devid,
+				 dd->info.domid);
+			return -XEN_EOPNOTSUPP;
+		}
+	}
+	snprintf(err, err_len, "d%u has no vbd %u", dd->info.domid, devid);
+	return -XEN_ENODEV;
+}
+
+void dom0_blk_pool_rename(const char *old, const char *name)
+{
+	for (unsigned int i = 0; old[0] && i < blk_pool_nr; i++)
+		if (!strcmp(blk_slot(i)->want, old))
+			snprintf(blk_slot(i)->want, sizeof(blk_slot(i)->want), "%s", name);
+}
+
+bool dom0_blk_pool_named(const char *name)
+{
+	for (unsigned int i = 0; i < blk_pool_nr; i++)
+		if (!strcmp(blk_slot(i)->want, name))
+			return true;
+	return false;
+}
+
+unsigned int dom0_blk_pool_list(struct dom0_blk_slot *out, unsigned int max)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < blk_pool_nr && n < max; i++, n++) {
+		const struct blk_disk *d = blk_slot(i);
+
+		out[n] = (struct dom0_blk_slot){ .slot = i, .read_only = d->vb.read_only, .devid = d->devid,
+						 .domid = d->dd ? d->dd->info.domid : 0 };
+		snprintf(out[n].name, sizeof(out[n].name), "%s", d->want);
+	}
+	return n;
+}
+
+/* The frontend closed (or did not in time): its nodes and ours go, so Linux drops the device, and the slot is free. */
+static void blk_detach_done(struct blk_disk *d)
+{
+	struct xs_handle *h = dom0_store_xs();
+	uint32_t domid = d->dd->info.domid;
+	char path[96];
+
+	rt_printf("dom0: blk: vbd %u of d%u detached (%s)\n", d->devid, domid,
+		  d->vbd.state == XenbusStateClosed ? "the frontend closed" : "the frontend did not close in time");
+	blk_let_go(d);
+	snprintf(path, sizeof(path), "/local/domain/%u/device/vbd/%u", domid, d->devid);
+	xs_rm(h, XBT_NULL, path);
+	snprintf(path, sizeof(path), "/local/domain/0/backend/vbd/%u/%u", domid, d->devid);
+	xs_rm(h, XBT_NULL, path);
+	d->detaching = false;
+	d->want[0] = 0;
 }
 
 /* One ring's worth at most, so that a frontend that keeps producing cannot starve the other disks. */
@@ -525,6 +713,10 @@ static bool blk_poll_disk(struct blk_disk *d)
 	int n;
 
 	blkback_xb_frontend_changed(&d->vbd);
+	if (d->detaching && (d->vbd.state == XenbusStateClosed || rt_now_ns() > d->detach_by_ns)) {
+		blk_detach_done(d);
+		return false;
+	}
 	/* A ring given up stays quiet: its frontend's kicks cost us nothing more. */
 	if (!d->vbd.connected || !d->kicked || d->back.broken)
 		return false;

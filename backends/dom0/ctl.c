@@ -10,6 +10,8 @@
 #include "ctl_server.h"
 #include "decompress.h"
 #include "dom0.h"
+#include "dom0_blk.h"
+#include "dom0_net.h"
 #include "dom0_xs.h"
 #include "virtio_console.h"
 #include "xs_client.h"
@@ -159,20 +161,37 @@ static int ts_info(void *ctx, struct ctl_hostinfo *hi)
 }
 
 static int ts_create(void *ctx, const struct ctl_blob *cfg, const struct ctl_blob *kernel, const struct ctl_blob *ramdisk,
-		     bool paused, uint32_t *domid, char *name, size_t name_len, char *err, size_t err_len)
+		     const char *disks, bool paused, uint32_t *domid, char *name, size_t name_len, char *err,
+		     size_t err_len)
 {
 	domid_t id = 0;
 	long rc;
 
 	(void)ctx;
 	rc = dom0_toolstack_create((const char *)cfg->data, cfg->size, kernel->data, kernel->size,
-				   ramdisk ? ramdisk->data : NULL, ramdisk ? ramdisk->size : 0, paused, &id, name,
+				   ramdisk ? ramdisk->data : NULL, ramdisk ? ramdisk->size : 0, disks, paused, &id, name,
 				   name_len, err, err_len);
 	if (rc)
 		return (int)rc;
 	*domid = id;
 	/* Its console and store are served from now on, not from the next VIRQ_DOM_EXC. */
 	dom0_domains_scan();
+	return 0;
+}
+
+static int ts_blkpool(void *ctx, void (*emit)(void *arg, const struct ctl_blkslot *sl), void *arg)
+{
+	static struct dom0_blk_slot slots[32];
+	unsigned int n = dom0_blk_pool_list(slots, 32);
+
+	(void)ctx;
+	for (unsigned int i = 0; i < n; i++) {
+		struct ctl_blkslot sl = { .slot = slots[i].slot, .read_only = slots[i].read_only,
+					  .devid = slots[i].devid, .domid = slots[i].domid };
+
+		snprintf(sl.name, sizeof(sl.name), "%s", slots[i].name);
+		emit(arg, &sl);
+	}
 	return 0;
 }
 
@@ -187,6 +206,84 @@ static int ts_domu(uint32_t domid, struct skiff_dominfo *info)
 	if ((rc = ctl_getinfo(domid, info)) != 0)
 		return (int)rc;
 	return domid == 0 || (info->flags & SKIFF_DOMINFO_privileged) ? -XEN_EPERM : 0;
+}
+
+/* A domain whose devices may change at run time: one xl create made (followed, with the name they are bound under). */
+static int ts_hotplug_domain(uint32_t domid, struct dom0_domain **dd, const char **owner, char *err, size_t err_len)
+{
+	int rc = ts_domu(domid, NULL);
+
+	if (rc)
+		return rc;
+	*dd = dom0_domain_of((domid_t)domid);
+	*owner = dom0_lifecycle_owner((domid_t)domid);
+	if (!*dd || (*dd)->gone || !*owner) {
+		snprintf(err, err_len, "d%u was not made by xl create: its devices are fixed", domid);
+		return -XEN_EOPNOTSUPP;
+	}
+	return 0;
+}
+
+static int ts_block_attach(void *ctx, uint32_t domid, uint32_t slot, uint32_t devid, char *err, size_t err_len)
+{
+	struct dom0_domain *dd;
+	const char *owner;
+	int rc = ts_hotplug_domain(domid, &dd, &owner, err, err_len);
+
+	(void)ctx;
+	return rc ? rc : dom0_blk_hot_attach(slot, dd, owner, devid, err, err_len);
+}
+
+static int ts_block_detach(void *ctx, uint32_t domid, uint32_t devid, char *err, size_t err_len)
+{
+	struct dom0_domain *dd;
+	const char *owner;
+	int rc = ts_hotplug_domain(domid, &dd, &owner, err, err_len);
+
+	(void)ctx;
+	return rc ? rc : dom0_blk_hot_detach(dd, devid, err, err_len);
+}
+
+static int ts_network_attach(void *ctx, uint32_t domid, const char *mac, char *err, size_t err_len)
+{
+	struct xlcfg_vif vif = { 0 };
+	struct dom0_domain *dd;
+	const char *owner;
+	int rc = ts_hotplug_domain(domid, &dd, &owner, err, err_len);
+
+	(void)ctx;
+	if (rc)
+		return rc;
+	if (mac) {
+		for (unsigned int i = 0; i < 6; i++) {
+			unsigned int hi = (unsigned char)mac[3 * i], lo = (unsigned char)mac[3 * i + 1];
+			int h = hi >= '0' && hi <= '9' ? (int)hi - '0' : hi >= 'a' && hi <= 'f' ? (int)hi - 'a' + 10 : -1;
+			int l = lo >= '0' && lo <= '9' ? (int)lo - '0' : lo >= 'a' && lo <= 'f' ? (int)lo - 'a' + 10 : -1;
+
+			if (h < 0 || l < 0 || (i < 5 && mac[3 * i + 2] != ':')) {
+				snprintf(err, err_len, "bad mac %s (xx:xx:xx:xx:xx:xx, lower case)", mac);
+				return -XEN_EINVAL;
+			}
+			vif.mac[i] = (uint8_t)(h << 4 | l);
+		}
+		/* A group address would be flooded as a broadcast: not a station's. */
+		if (vif.mac[0] & 1) {
+			snprintf(err, err_len, "mac %s is a multicast address", mac);
+			return -XEN_EINVAL;
+		}
+		vif.mac_set = true;
+	}
+	return dom0_net_hot_attach(dd, owner, &vif, err, err_len);
+}
+
+static int ts_network_detach(void *ctx, uint32_t domid, uint32_t devid, char *err, size_t err_len)
+{
+	struct dom0_domain *dd;
+	const char *owner;
+	int rc = ts_hotplug_domain(domid, &dd, &owner, err, err_len);
+
+	(void)ctx;
+	return rc ? rc : dom0_net_hot_detach(dd, devid, err, err_len);
 }
 
 static uint32_t *ctl_attached(uint32_t domid)
@@ -328,6 +425,7 @@ static int ts_rename(void *ctx, uint32_t domid, const char *name, char *err, siz
 			snprintf(err, err_len, "'%s' is not a domain name (1-31 of A-Z a-z 0-9 . _ -)", name);
 		return (int)r;
 	}
+	dom0_lifecycle_renamed((domid_t)domid, name);
 	dom0_xs_uuid_str(info.handle, uuid);
 	snprintf(path, sizeof(path), "/vm/%s/name", uuid);
 	if ((rc = ctl_xs_write(domid, "name", name)) != 0)
@@ -460,7 +558,9 @@ static int ts_poweroff(void *ctx)
 }
 
 static const struct ctl_toolstack ctl_ts = {
-	.list = ts_list, .info = ts_info, .create = ts_create, .destroy = ts_destroy, .pause = ts_pause,
+	.list = ts_list, .info = ts_info, .create = ts_create, .blkpool = ts_blkpool,
+	.block_attach = ts_block_attach, .block_detach = ts_block_detach, .network_attach = ts_network_attach,
+	.network_detach = ts_network_detach, .destroy = ts_destroy, .pause = ts_pause,
 	.unpause = ts_unpause, .shutdown = ts_shutdown, .mem_set = ts_mem_set, .mem_max = ts_mem_max,
 	.rename = ts_rename, .poweroff = ts_poweroff, .console = ts_console, .console_input = ts_console_input,
 	.vcpu_set = ts_vcpu_set, .dmesg = ts_dmesg,

@@ -31,6 +31,8 @@ extern struct dom0_domain *dom0_domains;
 
 /* Lists the hypervisor's domains and attaches to new ones, lets go of shut-down ones; returns domUs still up. */
 unsigned int dom0_domains_scan(void);
+/* The domain dom0 serves as domid (gone ones too: check ->gone); NULL if none. */
+struct dom0_domain *dom0_domain_of(domid_t domid);
 /* Polls every console (the timer's fallback for a guest that wrote without notifying). */
 void dom0_consoles_poll_all(void);
 long dom0_domctl(struct skiff_domctl *op);
@@ -46,12 +48,14 @@ uint64_t dom0_domain_uptime_ns(domid_t domid);
 unsigned int dom0_toolstack_boot(unsigned int *domains);
 /*
  * Builds a domain from a domain file's text and the kernel (and ramdisk)
- * bytes (the control channel's create); *domid and name on success, else
+ * bytes (the control channel's create), with the run-time disk slots the
+ * host filled for it (disks: "SLOT:DEVID,..." or NULL) and the file's
+ * vifs; *domid and name on success, else
  * a negative Xen errno and a message for a person in err.
  */
 long dom0_toolstack_create(const char *cfg_text, size_t cfg_len, const uint8_t *kernel, uint64_t klen,
-			   const uint8_t *ramdisk, uint64_t rlen, bool paused, domid_t *domid, char *name,
-			   size_t name_len, char *err, size_t err_len);
+			   const uint8_t *ramdisk, uint64_t rlen, const char *disks, bool paused, domid_t *domid,
+			   char *name, size_t name_len, char *err, size_t err_len);
 /* A domain the toolstack failed to build and could not destroy (it stays created until the machine stops). */
 bool dom0_toolstack_abandoned(domid_t domid);
 /* What a restart builds again (toolstack.c): a domain file's recipe and, when an action may restart, its image. */
@@ -73,6 +77,12 @@ bool dom0_lifecycle_shut_down(const struct skiff_dominfo *info);
 unsigned int dom0_lifecycle_run(void);
 /* A domain destroyed (xl destroy, or gone): nothing is carried out for it any more. */
 void dom0_lifecycle_forget(domid_t domid);
+/* The name a followed domain's devices are bound under (its name at its first build); NULL if not followed. */
+const char *dom0_lifecycle_owner(domid_t domid);
+/* xl rename of a followed domain: its devices and restarts go by the new name. */
+void dom0_lifecycle_renamed(domid_t domid, const char *name);
+/* The wallclock now, in nanoseconds since 1970 (shared_info's wallclock plus system time); 0 if unknown. */
+uint64_t dom0_unix_now_ns(void);
 
 /*
  * balloon.c, a test hook until the control channel's mem-set: writes each

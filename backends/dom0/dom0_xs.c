@@ -140,6 +140,13 @@ int dom0_xs_introduce(struct dom0_xs *x, const struct dom0_xs_domain *d)
 	ok = ok && dom0_xs_put(x, path, d->name, d->domid, RO);
 	snprintf(path, sizeof(path), "%s/uuid", vm);
 	ok = ok && dom0_xs_put(x, path, uuid, d->domid, RO);
+	/* libxl's "seconds.centiseconds" since 1970: what xl list -l and xl uptime read back for a domain's age. */
+	if (d->start_time_ns) {
+		snprintf(path, sizeof(path), "%s/start_time", vm);
+		snprintf(val, sizeof(val), "%llu.%02llu", (unsigned long long)(d->start_time_ns / 1000000000ULL),
+			 (unsigned long long)(d->start_time_ns % 1000000000ULL / 10000000ULL));
+		ok = ok && dom0_xs_put(x, path, val, d->domid, RO);
+	}
 	if (!ok)
 		return xs_error(x->h) ? xs_error(x->h) : EIO;
 	n = (unsigned int)snprintf(msg, sizeof(msg), "%u%c%llu%c%u", d->domid, 0,

@@ -33,6 +33,7 @@ struct dom0_xs_domain {
 	uint32_t console_port;
 	uint64_t store_mfn;
 	uint32_t store_port;
+	uint64_t start_time_ns;		/* Unix time it was built: /vm/UUID/start_time as libxl writes it; 0: none */
 };
 
 /* Returns 0 or a positive errno. */

@@ -113,6 +113,11 @@ static struct dom0_domain *dom0_lookup(domid_t domid)
 	return NULL;
 }
 
+struct dom0_domain *dom0_domain_of(domid_t domid)
+{
+	return dom0_lookup(domid);
+}
+
 static void dom0_update(const struct skiff_dominfo *info)
 {
 	struct dom0_domain *dd = dom0_lookup(info->domid);
@@ -210,12 +215,25 @@ unsigned int dom0_domains_scan(void)
 		/* Destroyed (the hypervisor destroys a domain that shut down): let go of what we mapped of it. */
 		if (!dd->seen && !dd->gone) {
 			dom0_result_gone(dd->info.domid);
+			dom0_blk_detach(dd);
+			dom0_net_detach(dd);
 			dom0_lifecycle_forget(dd->info.domid);
 			dom0_store_detach(dd);
 			dom0_console_detach(dd);
 			dd->gone = true;
 		}
 		up += !dd->gone;
+	}
+	/*
+	 * A restart's new domain may have been listed before its old self was
+	 * let go of (it is gone from the list, or has the higher domid): its
+	 * disks and vifs, declared by name, are offered now, not at some later scan.
+	 */
+	for (struct dom0_domain *dd = dom0_domains; dd; dd = dd->next) {
+		if (!dd->gone && dd->store_up && dd->info.state == SKIFF_DOMSTATE_running) {
+			dom0_blk_attach(dd);
+			dom0_net_attach(dd);
+		}
 	}
 	return up;
 }

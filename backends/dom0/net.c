@@ -16,6 +16,7 @@
 #include "virtio_os.h"
 #include "xs_client.h"
 
+#define NET_DETACH_NS	(10ULL * 1000000000ULL)
 #define NET_RX_BUFS	64
 #define NET_TX_BUFS	32		/* the uplink's pages: a superframe bound for it waits in the backlog for more */
 #define NET_MAX_VIFS	16		/* switch ports for guests: L2SW_MAX_PORTS less the uplink, with room */
@@ -58,6 +59,8 @@ struct net_vif {
 	char fe[64], be[64];
 	int state;			/* ours, as last written */
 	bool connected, kicked, more;
+	bool detaching;			/* xl network-detach: our state is Closing, the frontend's Closed is awaited */
+	uint64_t detach_by_ns;
 	struct nb_vif nb;
 	struct nb_platform plat;
 	struct rt_grant_map tx_map, rx_map;
@@ -411,7 +414,16 @@ int dom0_net_declare(const char *name, const struct xlcfg_vif *vif)
 		rt_printf("dom0: net: no room for another vif (domain %s)\n", name);
 		return -1;
 	}
-	v->devid = declared(name);
+	/* The lowest index this domain's vifs leave free (a detached vif's comes back). */
+	for (v->devid = 0;; v->devid++) {
+		bool used = false;
+
+		for (unsigned int i = 0; i < NET_MAX_VIFS; i++)
+			used |= &net.vifs[i] != v && !strcmp(net.vifs[i].name, name) && net.vifs[i].devid == v->devid;
+		if (!used)
+			break;
+	}
+	v->detaching = false;
 	v->mac_set = vif && vif->mac_set;
 	if (v->mac_set)
 		memcpy(v->mac, vif->mac, 6);
@@ -459,6 +471,7 @@ static int write_nodes(struct net_vif *v, uint32_t domid)
 
 	snprintf(v->fe, sizeof(v->fe), "/local/domain/%u/device/vif/%u", domid, v->devid);
 	snprintf(v->be, sizeof(v->be), "/local/domain/0/backend/vif/%u/%u", domid, v->devid);
+	xs_rm(h, XBT_NULL, v->be);	/* an earlier domain's with this domid: its permissions are void (blk.c says more) */
 	nb_mac_format(v->mac, mac);
 	snprintf(id, sizeof(id), "%u", domid);
 	snprintf(handle, sizeof(handle), "%u", v->devid);
@@ -531,6 +544,31 @@ void dom0_net_detach(struct dom0_domain *dd)
 			  net.up_dropped);
 }
 
+void dom0_net_rename(const char *old, const char *name)
+{
+	for (unsigned int i = 0; old[0] && i < NET_MAX_VIFS; i++)
+		if (!strcmp(net.vifs[i].name, old))
+			snprintf(net.vifs[i].name, sizeof(net.vifs[i].name), "%s", name);
+}
+
+bool dom0_net_declared(const char *name)
+{
+	return name[0] && declared(name) > 0;
+}
+
+void dom0_net_release(const char *name)
+{
+	for (unsigned int i = 0; name[0] && i < NET_MAX_VIFS; i++) {
+		struct net_vif *v = &net.vifs[i];
+
+		if (strcmp(v->name, name))
+			continue;
+		if (v->dd)
+			dom0_net_detach(v->dd);
+		v->name[0] = 0;		/* the slot and its two pages serve the next declaration */
+	}
+}
+
 /* ---- serving ---- */
 
 /* The rx responses of this pass out to every frontend, one notification each at most. */
@@ -586,6 +624,55 @@ static bool serve_round(void)
 	return more && budget;
 }
 
+/* The frontend closed (or did not in time): the port leaves the switch, the nodes go (Linux drops eth), the slot is free. */
+static void detach_done(struct net_vif *v)
+{
+	struct xs_handle *h = dom0_store_xs();
+
+	rt_printf("dom0: net: vif %u of d%u detached (%s)\n", v->devid, v->dd->info.domid,
+		  v->state == XenbusStateClosed ? "the frontend closed" : "the frontend did not close in time");
+	disconnect(v);
+	if (v->sw_port >= 0)
+		l2sw_port_remove(&net.sw, (unsigned int)v->sw_port);
+	v->sw_port = -1;
+	xs_rm(h, XBT_NULL, v->fe);
+	xs_rm(h, XBT_NULL, v->be);
+	v->dd = NULL;
+	v->kicked = v->more = v->detaching = false;
+	v->name[0] = 0;
+}
+
+int dom0_net_hot_attach(struct dom0_domain *dd, const char *owner, const struct xlcfg_vif *vif, char *err,
+			size_t err_len)
+{
+	if (dom0_net_declare(owner, vif)) {
+		snprintf(err, err_len, "no vif slot left (%u in all)", NET_MAX_VIFS);
+		return -XEN_ENOSPC;
+	}
+	if (dd->store_up && dd->info.state == SKIFF_DOMSTATE_running)
+		dom0_net_attach(dd);
+	return 0;
+}
+
+int dom0_net_hot_detach(const struct dom0_domain *dd, unsigned int devid, char *err, size_t err_len)
+{
+	for (unsigned int i = 0; i < NET_MAX_VIFS; i++) {
+		struct net_vif *v = &net.vifs[i];
+
+		if (v->dd != dd || v->devid != devid)
+			continue;
+		if (!v->detaching) {
+			v->detaching = true;
+			v->detach_by_ns = rt_now_ns() + NET_DETACH_NS;
+			set_state(v, XenbusStateClosing);
+			rt_printf("dom0: net: taking vif %u from d%u\n", devid, dd->info.domid);
+		}
+		return 0;
+	}
+	snprintf(err, err_len, "d%u has no vif %u", dd->info.domid, devid);
+	return -XEN_ENODEV;
+}
+
 bool dom0_net_poll(void)
 {
 	bool more = false;
@@ -593,9 +680,15 @@ bool dom0_net_poll(void)
 	if (!net.started || net.serving)
 		return false;
 	net.serving = true;
-	for (unsigned int i = 0; i < NET_MAX_VIFS; i++)
-		if (net.vifs[i].dd)
-			frontend_changed(&net.vifs[i]);
+	for (unsigned int i = 0; i < NET_MAX_VIFS; i++) {
+		struct net_vif *v = &net.vifs[i];
+
+		if (!v->dd)
+			continue;
+		frontend_changed(v);
+		if (v->detaching && (v->state == XenbusStateClosed || rt_now_ns() > v->detach_by_ns))
+			detach_done(v);
+	}
 	if (net.nic_up) {
 		vnet_poll(&net.nic, up_in, NULL);
 		backlog_drain();	/* also when no vif has work: a stream's tail may be waiting in it */

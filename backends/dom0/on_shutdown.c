@@ -7,6 +7,8 @@
 #include "rt.h"
 #include "dom0.h"
 #include "lifecycle.h"
+#include "dom0_blk.h"
+#include "dom0_net.h"
 
 /* One domain followed across its restarts: the incarnation now running is domid. */
 struct lc_dom {
@@ -15,6 +17,7 @@ struct lc_dom {
 	bool pending;			/* shut down; carried out from the event loop */
 	unsigned int reason;
 	char name[32];			/* its name when it shut down (xl rename counts) */
+	char owner[32];			/* the name its devices were declared under (at its first build) */
 	struct lc_actions act;
 	struct lc_state st;
 	struct dom0_recipe *recipe;
@@ -25,6 +28,7 @@ static domid_t lc_rover;	/* the last domid a restart got: the next goes after it
 
 void dom0_lifecycle_adopt(domid_t domid, const struct lc_actions *a, struct dom0_recipe *r)
 {
+	static struct skiff_dominfo owner;
 	struct lc_dom *l = calloc(1, sizeof(*l));
 
 	if (!l) {
@@ -34,6 +38,8 @@ void dom0_lifecycle_adopt(domid_t domid, const struct lc_actions *a, struct dom0
 	}
 	l->domid = domid;
 	l->act = *a;
+	if (dom0_getdomaininfo(domid, &owner) == 0)
+		snprintf(l->owner, sizeof(l->owner), "%s", owner.name);
 	l->st.started_ns = rt_now_ns();
 	l->recipe = r;
 	l->next = lc_doms;
@@ -48,13 +54,35 @@ static struct lc_dom **lc_find(domid_t domid)
 	return NULL;
 }
 
+/* dom0 is done with the domain: its run-time disks and its vifs go back (xl create's next domain may take them). */
 static void lc_drop(struct lc_dom **p)
 {
 	struct lc_dom *l = *p;
 
 	*p = l->next;
+	dom0_blk_pool_release(l->owner);
+	dom0_net_release(l->owner);
 	dom0_toolstack_recipe_free(l->recipe);
 	free(l);
+}
+
+const char *dom0_lifecycle_owner(domid_t domid)
+{
+	struct lc_dom **p = lc_find(domid);
+
+	return p && (*p)->owner[0] ? (*p)->owner : NULL;
+}
+
+void dom0_lifecycle_renamed(domid_t domid, const char *name)
+{
+	struct lc_dom **p = lc_find(domid);
+
+	if (!p || !(*p)->owner[0])
+		return;
+	/* Its devices follow the name, so that the next restart (under the new name) finds them. */
+	dom0_blk_pool_rename((*p)->owner, name);
+	dom0_net_rename((*p)->owner, name);
+	snprintf((*p)->owner, sizeof((*p)->owner), "%s", name);
 }
 
 void dom0_lifecycle_forget(domid_t domid)
@@ -99,12 +127,12 @@ static domid_t lc_next_domid(domid_t old)
 	return 0;	/* every id taken: createdomain says so */
 }
 
-/* Seconds since 1970 from the shared_info wallclock (the time of system time 0) and the system time now. */
-static uint64_t lc_unix_now(void)
+/* Nanoseconds since 1970 from the shared_info wallclock (the time of system time 0) and the system time now. */
+uint64_t dom0_unix_now_ns(void)
 {
 	long rc;
 	volatile struct shared_info *s = rt_map_shared_info(&rc);
-	uint32_t v;
+	uint32_t v, nsec;
 	uint64_t sec;
 
 	if (!s)
@@ -114,9 +142,10 @@ static uint64_t lc_unix_now(void)
 		v = s->wc_version;
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		sec = (uint64_t)s->wc_sec_hi << 32 | s->wc_sec;
+		nsec = s->wc_nsec;
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	} while ((v & 1) || v != s->wc_version);
-	return sec + rt_now_ns() / 1000000000ULL;
+	return sec * 1000000000ULL + nsec + rt_now_ns();
 }
 
 /* rename-restart: the old domain is kept, shut down, as NAME-YYYYMMDDTHHMMZ (xl's suffix) so a new one can have NAME. */
@@ -124,7 +153,7 @@ static long lc_rename_old(struct lc_dom *l, char *kept, size_t len)
 {
 	struct skiff_domctl op = { .cmd = SKIFF_DOMCTL_setname };
 
-	lc_preserved_name(l->name, lc_unix_now(), kept, (unsigned int)len);
+	lc_preserved_name(l->name, dom0_unix_now_ns() / 1000000000ULL, kept, (unsigned int)len);
 	op.u.name.domid = l->domid;
 	snprintf(op.u.name.name, sizeof(op.u.name.name), "%s", kept);
 	return dom0_domctl(&op);

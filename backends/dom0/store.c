@@ -113,6 +113,7 @@ void dom0_store_attach(struct dom0_domain *dd)
 		.nr_vcpus = dd->info.max_vcpus,	/* each available (xl vcpu-set changes it) */
 		.console_mfn = dd->info.console_mfn, .console_port = dd->info.console_port,
 		.store_mfn = dd->info.store_mfn, .store_port = dd->info.store_port,
+		.start_time_ns = dom0_unix_now_ns(),	/* introduced right after dom0 built it or the hypervisor started it */
 	};
 	int err;
 

@@ -9,6 +9,7 @@
 #include "bootmod.h"
 #include "build_pv.h"
 #include "dom0.h"
+#include "dom0_blk.h"
 #include "dom0_net.h"
 #include "lifecycle.h"
 #include "xlcfg.h"
@@ -629,9 +630,74 @@ static void ts_from_cfg(struct ts_domain *t, const struct xlcfg_domain *cfg)
 	t->spec.cmdline = t->cmdline;
 }
 
+/* The next "SLOT:DEVID" of a create's disks list (comma-separated, decimal) from *p; false at the end or if malformed. */
+static bool ts_next_disk(const char **p, unsigned int *slot, uint32_t *devid, bool *bad)
+{
+	uint64_t v[2] = { 0, 0 };
+
+	if (!**p)
+		return false;
+	for (unsigned int k = 0; k < 2; k++) {
+		const char *start = *p;
+
+		while (**p >= '0' && **p <= '9' && v[k] <= 0xffffffffu)
+			v[k] = v[k] * 10 + (uint64_t)(*(*p)++ - '0');
+		if (*p == start || v[k] > 0xffffffffu || (**p != (k ? ',' : ':') && (k == 0 || **p))) {
+			*bad = true;
+			return false;
+		}
+		if (**p)
+			(*p)++;
+	}
+	*slot = (unsigned int)v[0];
+	*devid = (uint32_t)v[1];
+	return true;
+}
+
+/*
+ * The devices of a domain xl create builds: the pool slots the host put
+ * the domain file's disks in (disks: "SLOT:DEVID,..."), bound by name,
+ * and the file's vifs, declared by name; offered when the domain comes
+ * up, to each restart again, and given back when dom0 is done with it.
+ */
+static long ts_bind_devices(const struct xlcfg_domain *cfg, const char *disks, char *err, size_t err_len)
+{
+	const char *p = disks ? disks : "";
+	unsigned int slot;
+	uint32_t devid;
+	bool bad = false;
+	long rc;
+
+	if (dom0_blk_pool_named(cfg->name) || dom0_net_declared(cfg->name)) {
+		snprintf(err, err_len, "domain name %s is already in use", cfg->name);
+		return -XEN_EEXIST;
+	}
+	while (ts_next_disk(&p, &slot, &devid, &bad)) {
+		rc = dom0_blk_pool_bind(slot, cfg->name, devid, err, err_len);
+		if (rc) {
+			dom0_blk_pool_release(cfg->name);
+			return rc;
+		}
+	}
+	if (bad) {
+		dom0_blk_pool_release(cfg->name);
+		snprintf(err, err_len, "bad disks list (SLOT:DEVID,...)");
+		return -XEN_EINVAL;
+	}
+	for (uint32_t i = 0; i < cfg->nr_vifs; i++) {
+		if (dom0_net_declare(cfg->name, &cfg->vifs[i])) {
+			dom0_blk_pool_release(cfg->name);
+			dom0_net_release(cfg->name);
+			snprintf(err, err_len, "no room for another vif");
+			return -XEN_ENOSPC;
+		}
+	}
+	return 0;
+}
+
 long dom0_toolstack_create(const char *cfg_text, size_t cfg_len, const uint8_t *kernel, uint64_t klen,
-			   const uint8_t *ramdisk, uint64_t rlen, bool paused, domid_t *domid, char *name,
-			   size_t name_len, char *err, size_t err_len)
+			   const uint8_t *ramdisk, uint64_t rlen, const char *disks, bool paused, domid_t *domid,
+			   char *name, size_t name_len, char *err, size_t err_len)
 {
 	static struct xlcfg_domain cfg;
 	static struct xlcfg_diags dg;
@@ -665,7 +731,14 @@ long dom0_toolstack_create(const char *cfg_text, size_t cfg_len, const uint8_t *
 		snprintf(err, err_len, "domain file: %s", lc_unsupported(&t.act));
 		return -XEN_EINVAL;
 	}
+	rc = ts_bind_devices(&cfg, disks, err, err_len);
+	if (rc)
+		return rc;
 	rc = ts_build_image(&t, ordinal++, "", kernel, klen, ramdisk, rlen, paused, 0, domid, why, sizeof(why));
+	if (rc) {
+		dom0_blk_pool_release(cfg.name);
+		dom0_net_release(cfg.name);
+	}
 	if (rc == -XEN_ENOMEM)
 		snprintf(err, err_len, "not enough free memory for %lu MiB", (unsigned long)cfg.memory_mib);
 	else if (rc == -XEN_EEXIST)

@@ -226,6 +226,37 @@ static int op_list(struct ctl_server *s, uint32_t id, struct ctl_req *r)
 	return 0;
 }
 
+static void emit_blkslot(void *arg, const struct ctl_blkslot *sl)
+{
+	struct ctl_buf *b = arg;
+
+	ctl_put_u64(b, "slot", sl->slot);
+	ctl_put_u64(b, "ro", sl->read_only);
+	ctl_put_u64(b, "devid", sl->devid);
+	ctl_put_u64(b, "domid", sl->domid);
+	ctl_put_str(b, "name", sl->name);
+	ctl_end_record(b);
+}
+
+static int op_blkpool(struct ctl_server *s, uint32_t id, struct ctl_req *r)
+{
+	struct ctl_buf b;
+	int rc;
+
+	if (unused_arg(r))
+		return -CTL_EINVAL;
+	if (!s->ts->blkpool)
+		return -CTL_ENOSYS;
+	ctl_buf_init(&b, s->response, sizeof(s->response));
+	ctl_put_i64(&b, "status", 0);
+	ctl_end_record(&b);
+	rc = s->ts->blkpool(s->ts->ctx, emit_blkslot, &b);
+	if (rc)
+		return rc;
+	respond_buf(s, id, &b);
+	return 0;
+}
+
 static int op_info(struct ctl_server *s, uint32_t id, struct ctl_req *r)
 {
 	struct ctl_hostinfo hi;
@@ -351,6 +382,7 @@ static int op_create(struct ctl_server *s, uint32_t id, struct ctl_req *r, char 
 {
 	struct ctl_blob *cfg, *kernel, *ramdisk;
 	const char *paused = arg(r, "paused");
+	const char *disks = arg(r, "disks");
 	char name[CTL_NAME_MAX] = "";
 	uint32_t domid = 0;
 	struct ctl_buf b;
@@ -363,7 +395,7 @@ static int op_create(struct ctl_server *s, uint32_t id, struct ctl_req *r, char 
 		return -CTL_EINVAL;
 	if (cfg == kernel || (ramdisk && (ramdisk == cfg || ramdisk == kernel)))
 		return -CTL_EINVAL;
-	rc = s->ts->create(s->ts->ctx, cfg, kernel, ramdisk, paused && str_eq(paused, "1"), &domid, name,
+	rc = s->ts->create(s->ts->ctx, cfg, kernel, ramdisk, disks, paused && str_eq(paused, "1"), &domid, name,
 			   sizeof(name), err, err_len);
 	/* A create consumes its blobs, built or not: the client uploads again for another try. */
 	free_blob(s, cfg);
@@ -407,6 +439,30 @@ static int op_domain(struct ctl_server *s, const char *op, struct ctl_req *r, ch
 		if (!arg_u64(r, "vcpus", 4096, &kib) || kib == 0 || unused_arg(r))
 			return -CTL_EINVAL;
 		return ts->vcpu_set ? ts->vcpu_set(ts->ctx, (uint32_t)domid, (uint32_t)kib) : -CTL_ENOSYS;
+	}
+	if (str_eq(op, "block_attach") || str_eq(op, "block_detach")) {
+		uint64_t slot = 0, devid;
+		bool attach = str_eq(op, "block_attach");
+
+		if ((attach && !arg_u64(r, "slot", 1023, &slot)) || !arg_u64(r, "devid", UINT32_MAX, &devid) ||
+		    devid == 0 || unused_arg(r))
+			return -CTL_EINVAL;
+		if (attach ? !ts->block_attach : !ts->block_detach)
+			return -CTL_ENOSYS;
+		return attach ? ts->block_attach(ts->ctx, (uint32_t)domid, (uint32_t)slot, (uint32_t)devid, err, err_len)
+			      : ts->block_detach(ts->ctx, (uint32_t)domid, (uint32_t)devid, err, err_len);
+	}
+	if (str_eq(op, "network_attach") || str_eq(op, "network_detach")) {
+		uint64_t devid = 0;
+		bool attach = str_eq(op, "network_attach");
+		const char *mac = attach ? arg(r, "mac") : NULL;
+
+		if ((!attach && !arg_u64(r, "devid", 0xffff, &devid)) || (mac && strlen(mac) != 17) || unused_arg(r))
+			return -CTL_EINVAL;
+		if (attach ? !ts->network_attach : !ts->network_detach)
+			return -CTL_ENOSYS;
+		return attach ? ts->network_attach(ts->ctx, (uint32_t)domid, mac, err, err_len)
+			      : ts->network_detach(ts->ctx, (uint32_t)domid, (uint32_t)devid, err, err_len);
 	}
 	if (str_eq(op, "rename")) {
 		v = arg(r, "name");
@@ -481,7 +537,8 @@ static int op_dmesg(struct ctl_server *s, uint32_t id, struct ctl_req *r)
 static int dispatch(struct ctl_server *s, uint32_t id, struct ctl_req *r, char *err, size_t err_len)
 {
 	static const char *const domain_ops[] = { "destroy", "pause", "unpause", "shutdown", "rename",
-						  "mem_set", "mem_max", "vcpu_set" };
+						  "mem_set", "mem_max", "vcpu_set", "block_attach", "block_detach",
+						  "network_attach", "network_detach" };
 	const char *op = arg(r, "op");
 	struct ctl_buf b;
 	int rc;
@@ -508,6 +565,8 @@ static int dispatch(struct ctl_server *s, uint32_t id, struct ctl_req *r, char *
 		return op_list(s, id, r);
 	if (str_eq(op, "info"))
 		return op_info(s, id, r);
+	if (str_eq(op, "blkpool"))
+		return op_blkpool(s, id, r);
 	if (str_eq(op, "put"))
 		return op_put(s, id, r);
 	if (str_eq(op, "create"))
@@ -549,6 +608,8 @@ static const char *errno_text(int rc)
 	case CTL_EINVAL: return "invalid argument";
 	case CTL_ENOSPC: return "no space left";
 	case CTL_ENOSYS: return "unknown operation";
+	case 19: return "no such device";
+	case 95: return "not supported";
 	case CTL_EPROTO: return "protocol version not supported; this dom0 speaks version 1";
 	default: return "failed";
 	}

@@ -29,6 +29,15 @@ struct ctl_hostinfo {
 	char hv_version[32];
 };
 
+/* One run-time disk slot (a virtio-blk device the host fills with a file through QEMU's monitor). */
+struct ctl_blkslot {
+	uint32_t slot;
+	bool read_only;
+	uint32_t devid;			/* the vbd it is offered as, while bound */
+	uint32_t domid;			/* the domain it is offered to now; 0: none yet */
+	char name[CTL_NAME_MAX];	/* the domain it is bound to; empty: free */
+};
+
 /* A blob of uploaded bytes (kernel, ramdisk, domain file), held until a create consumes it. */
 struct ctl_blob {
 	uint32_t id;			/* 0: slot free */
@@ -49,9 +58,10 @@ struct ctl_toolstack {
 	void *ctx;
 	int (*list)(void *ctx, int64_t domid, void (*emit)(void *arg, const struct ctl_dominfo *d), void *arg);
 	int (*info)(void *ctx, struct ctl_hostinfo *out);
+	/* disks: "SLOT:DEVID,..." (the run-time disk slots the host filled for the file's disks), or NULL. */
 	int (*create)(void *ctx, const struct ctl_blob *config, const struct ctl_blob *kernel,
-		      const struct ctl_blob *ramdisk, bool paused, uint32_t *domid, char *name, size_t name_len,
-		      char *err, size_t err_len);
+		      const struct ctl_blob *ramdisk, const char *disks, bool paused, uint32_t *domid, char *name,
+		      size_t name_len, char *err, size_t err_len);
 	int (*destroy)(void *ctx, uint32_t domid);
 	int (*pause)(void *ctx, uint32_t domid);
 	int (*unpause)(void *ctx, uint32_t domid);
@@ -73,6 +83,20 @@ struct ctl_toolstack {
 	 * forget all of it. NULL: -ENOSYS.
 	 */
 	int (*dmesg)(void *ctx, uint64_t *index, bool clear, char *buf, size_t len, size_t *got, uint64_t *skipped);
+	/*
+	 * xl block-attach: run-time disk slot (filled by the host) offered to
+	 * the running domain as vbd devid; block-detach: the vbd taken away
+	 * through xenbus (Closing, then Closed), its slot freed once the
+	 * frontend closed (blkpool shows it). xl network-attach: a new vif (mac
+	 * "xx:xx:xx:xx:xx:xx" or NULL: derived); network-detach: vif devid taken
+	 * away. NULL: -ENOSYS.
+	 */
+	int (*block_attach)(void *ctx, uint32_t domid, uint32_t slot, uint32_t devid, char *err, size_t err_len);
+	int (*block_detach)(void *ctx, uint32_t domid, uint32_t devid, char *err, size_t err_len);
+	int (*network_attach)(void *ctx, uint32_t domid, const char *mac, char *err, size_t err_len);
+	int (*network_detach)(void *ctx, uint32_t domid, uint32_t devid, char *err, size_t err_len);
+	/* The run-time disk slots, each emitted once (who holds it: name empty when free); NULL: -ENOSYS. */
+	int (*blkpool)(void *ctx, void (*emit)(void *arg, const struct ctl_blkslot *sl), void *arg);
 };
 
 /* What the server needs from where it runs (dom0's runtime, or a host program). */

@@ -126,9 +126,23 @@ volatile void *vio_map_mmio(uint64_t pa, size_t len)
 	return base + (pa & 0xfff);
 }
 
+/*
+ * The runtime's page pool is the ABI's 128 padding pages; a NIC takes 102
+ * of them, each run-time disk slot (blkpool=) 4 more, each vif 2. Past the pool,
+ * pages come from this reserve in dom0's image (its frames are dom0's
+ * own, and vio_bus_addr knows them as it knows the pool's). Never freed:
+ * devices are set up once.
+ */
+#define VIO_RESERVE_PAGES	128
+static uint8_t vio_reserve[VIO_RESERVE_PAGES][4096] __attribute__((aligned(4096)));
+static unsigned int vio_reserve_used;
+
 void *vio_dma_page(uint64_t *bus_addr)
 {
 	void *p = rt_page_alloc();
+
+	if (!p && vio_reserve_used < VIO_RESERVE_PAGES)
+		p = vio_reserve[vio_reserve_used++];	/* zero: in .bss, and never handed out twice */
 
 	if (p)
 		*bus_addr = vio_bus_addr(p);

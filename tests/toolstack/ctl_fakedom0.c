@@ -118,14 +118,14 @@ static int ts_info(void *ctx, struct ctl_hostinfo *hi)
 }
 
 static int ts_create(void *ctx, const struct ctl_blob *cfg, const struct ctl_blob *kernel,
-		     const struct ctl_blob *ramdisk, bool paused, uint32_t *domid, char *name, size_t name_len,
-		     char *err, size_t err_len)
+		     const struct ctl_blob *ramdisk, const char *disks, bool paused, uint32_t *domid, char *name,
+		     size_t name_len, char *err, size_t err_len)
 {
 	static struct xlcfg_domain x;
 	struct xlcfg_diags diags;
 	struct fake_dom *d;
 
-	(void)ctx, (void)kernel, (void)ramdisk;
+	(void)ctx, (void)kernel, (void)ramdisk, (void)disks;
 	memset(&diags, 0, sizeof(diags));
 	if (xlcfg_parse((const char *)cfg->data, cfg->size, &x, &diags) < 0) {
 		snprintf(err, err_len, "domain file:%u: %s", diags.d[0].line, diags.d[0].msg);

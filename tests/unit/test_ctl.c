@@ -181,10 +181,58 @@ static int ts_info(void *ctx, struct ctl_hostinfo *hi)
 	return 0;
 }
 
+static char last_disks[64];
+static char last_hotplug[96];
+
+static int ts_block_attach(void *ctx, uint32_t domid, uint32_t slot, uint32_t devid, char *err, size_t err_len)
+{
+	(void)ctx, (void)err, (void)err_len;
+	snprintf(last_hotplug, sizeof(last_hotplug), "block_attach d%u slot %u vbd %u", domid, slot, devid);
+	return 0;
+}
+
+static int ts_block_detach(void *ctx, uint32_t domid, uint32_t devid, char *err, size_t err_len)
+{
+	(void)ctx;
+	if (devid == 51760) {
+		snprintf(err, err_len, "d%u has no vbd %u", domid, devid);
+		return -19;
+	}
+	snprintf(last_hotplug, sizeof(last_hotplug), "block_detach d%u vbd %u", domid, devid);
+	return 0;
+}
+
+static int ts_network_attach(void *ctx, uint32_t domid, const char *mac, char *err, size_t err_len)
+{
+	(void)ctx, (void)err, (void)err_len;
+	snprintf(last_hotplug, sizeof(last_hotplug), "network_attach d%u %s", domid, mac ? mac : "derived");
+	return 0;
+}
+
+static int ts_network_detach(void *ctx, uint32_t domid, uint32_t devid, char *err, size_t err_len)
+{
+	(void)ctx, (void)err, (void)err_len;
+	snprintf(last_hotplug, sizeof(last_hotplug), "network_detach d%u vif %u", domid, devid);
+	return 0;
+}
+
+/* Two slots: 0 free, 1 read-only and held by d7 "web" as xvdb. */
+static int ts_blkpool(void *ctx, void (*emit)(void *arg, const struct ctl_blkslot *sl), void *arg)
+{
+	struct ctl_blkslot sl[2] = { { .slot = 0 }, { .slot = 1, .read_only = true, .devid = 51728, .domid = 7 } };
+
+	(void)ctx;
+	snprintf(sl[1].name, sizeof(sl[1].name), "web");
+	emit(arg, &sl[0]);
+	emit(arg, &sl[1]);
+	return 0;
+}
+
 static int ts_create(void *ctx, const struct ctl_blob *cfg, const struct ctl_blob *k, const struct ctl_blob *rd,
-		     bool paused, uint32_t *domid, char *name, size_t name_len, char *err, size_t err_len)
+		     const char *disks, bool paused, uint32_t *domid, char *name, size_t name_len, char *err, size_t err_len)
 {
 	(void)ctx, (void)rd, (void)paused, (void)err_len;
+	snprintf(last_disks, sizeof(last_disks), "%s", disks ? disks : "(none)");
 	if (cfg->size == 3 && memcmp(cfg->data, "bad", 3) == 0) {
 		snprintf(err, err_len, "domain.cfg:1: error: nonsense");
 		return -22;
@@ -276,7 +324,8 @@ static const struct ctl_toolstack ts = {
 	.list = ts_list, .info = ts_info, .create = ts_create, .destroy = ts_domid, .pause = ts_domid,
 	.unpause = ts_domid, .shutdown = ts_shutdown, .mem_set = ts_mem, .mem_max = ts_mem, .rename = ts_rename,
 	.poweroff = ts_poweroff, .console = ts_console, .console_input = ts_console_input, .vcpu_set = ts_vcpu_set,
-	.dmesg = ts_dmesg,
+	.dmesg = ts_dmesg, .blkpool = ts_blkpool, .block_attach = ts_block_attach, .block_detach = ts_block_detach,
+	.network_attach = ts_network_attach, .network_detach = ts_network_detach,
 };
 static const struct ctl_platform pl = {
 	.alloc = fake_alloc, .free = fake_free, .sha256 = sha256_buf, .now_ns = fake_now_ns, .send = fake_send,
@@ -395,6 +444,47 @@ START_TEST(dmesg_verb)
 }
 END_TEST
 
+/* blkpool: one record per slot, after the status; no arguments. */
+START_TEST(blkpool_verb)
+{
+	ck_assert_int_eq(request(1, "op=blkpool slot=1"), 0);
+	ck_assert_ptr_nonnull(strstr(response(0, NULL), "status=-22"));
+	ck_assert_int_eq(request(2, "op=blkpool"), 0);
+	ck_assert_str_eq(response(1, NULL), "status=0\nslot=0 ro=0 devid=0 domid=0 name=\n"
+					     "slot=1 ro=1 devid=51728 domid=7 name=web\n");
+}
+END_TEST
+
+/* The hot-plug verbs: every argument checked before the toolstack is called; its errors come back with their text. */
+START_TEST(hotplug_verbs)
+{
+	static const char *const bad[] = {
+		"op=block_attach domid=1 devid=51744", "op=block_attach domid=1 slot=2", "op=block_attach domid=1 slot=2 devid=0",
+		"op=block_attach domid=1 slot=4096 devid=51744", "op=block_attach domid=1 slot=2 devid=51744 ro=1",
+		"op=block_detach domid=1", "op=block_detach domid=1 devid=x", "op=network_attach domid=1 mac=00:16:3e",
+		"op=network_detach domid=1", "op=network_detach domid=1 devid=70000", "op=block_attach slot=2 devid=51744",
+	};
+
+	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_int_eq(request(i + 1, bad[i]), 0);
+		ck_assert_ptr_nonnull(strstr(response(i, NULL), "status=-22"));
+	}
+	ck_assert_str_eq(last_hotplug, "");
+	ck_assert_int_eq(request(20, "op=block_attach domid=1 slot=2 devid=51744"), 0);
+	ck_assert_str_eq(last_hotplug, "block_attach d1 slot 2 vbd 51744");
+	ck_assert_int_eq(request(21, "op=block_detach domid=1 devid=51744"), 0);
+	ck_assert_str_eq(last_hotplug, "block_detach d1 vbd 51744");
+	ck_assert_int_eq(request(22, "op=block_detach domid=1 devid=51760"), 0);
+	ck_assert_str_eq(response(13, NULL), "status=-19 error=d1%20has%20no%20vbd%2051760\n");
+	ck_assert_int_eq(request(23, "op=network_attach domid=1"), 0);
+	ck_assert_str_eq(last_hotplug, "network_attach d1 derived");
+	ck_assert_int_eq(request(24, "op=network_attach domid=1 mac=00:16:3e:00:00:42"), 0);
+	ck_assert_str_eq(last_hotplug, "network_attach d1 00:16:3e:00:00:42");
+	ck_assert_int_eq(request(25, "op=network_detach domid=1 devid=1"), 0);
+	ck_assert_str_eq(last_hotplug, "network_detach d1 vif 1");
+}
+END_TEST
+
 /* vcpu_set: a count of at least 1, nothing else; the toolstack is not called for a refused request. */
 START_TEST(vcpu_set_verb)
 {
@@ -502,9 +592,10 @@ START_TEST(upload_then_create_consumes)
 	ck_assert_ptr_nonnull(strstr(response(2, NULL), "status=-5 "));
 	ck_assert_int_eq(request(4, "op=create config=1 kernel=1"), 0);	/* one blob twice */
 	ck_assert_ptr_nonnull(strstr(response(3, NULL), "status=-22"));
-	ck_assert_int_eq(request(5, "op=create config=1 kernel=2"), 0);
+	ck_assert_int_eq(request(5, "op=create config=1 kernel=2 disks=0:51712,3:51728"), 0);
 	ck_assert_str_eq(response(4, NULL), "status=0 domid=1 name=guest\n");
 	ck_assert_int_eq(creates, 1);
+	ck_assert_str_eq(last_disks, "0:51712,3:51728");	/* the slots reach the toolstack as sent */
 	ck_assert_int_eq(request(6, "op=create config=1 kernel=2"), 0);	/* consumed */
 	ck_assert_ptr_nonnull(strstr(response(5, NULL), "status=-2 "));
 	put(7, "config", "bad", 3, "bad");
@@ -555,6 +646,8 @@ static Suite *ctl_suite(void)
 	tcase_add_test(server, console_and_poweroff_verbs);
 	tcase_add_test(server, vcpu_set_verb);
 	tcase_add_test(server, dmesg_verb);
+	tcase_add_test(server, blkpool_verb);
+	tcase_add_test(server, hotplug_verbs);
 	tcase_add_test(server, upload_then_create_consumes);
 	tcase_add_test(server, refused_and_oversized_uploads_lose_nothing_else);
 	suite_add_tcase(s, codec);

@@ -71,6 +71,7 @@ static const struct dom0_xs_domain alpha = {
 	.domid = 5, .name = "alpha",
 	.uuid = { 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0, 0, 1, 2, 3, 4, 5, 6, 7 },
 	.mem_kb = 262144, .nr_vcpus = 2, .console_mfn = 0x1234, .console_port = 3, .store_mfn = 0x1235, .store_port = 4,
+	.start_time_ns = 1795312385639999999ULL,
 };
 
 START_TEST(nodes_and_permissions)
@@ -108,6 +109,9 @@ START_TEST(nodes_and_permissions)
 	free(v);
 	ck_assert_str_eq((v = rd(&me, "/vm/12345678-9abc-def0-0001-020304050607/uuid")),
 			 "12345678-9abc-def0-0001-020304050607");
+	free(v);
+	/* libxl's format: seconds, a dot, centiseconds (truncated, two digits). */
+	ck_assert_str_eq((v = rd(&me, "/vm/12345678-9abc-def0-0001-020304050607/start_time")), "1795312385.63");
 	free(v);
 	ck_assert_str_eq((v = rd(&me, "/local/domain/5/memory/target")), "262144");
 	free(v);
