@@ -31,7 +31,7 @@ static uint64_t l1_probe[512] __attribute__((aligned(4096)));
 static uint64_t gdt_page[512] __attribute__((aligned(4096)));
 static struct vcpu_guest_context ctx;
 static volatile uint64_t spins1, hc1, v2_mxcsr, v2_flags, v2_alive;
-static volatile int race_go, race_rc[2];
+static volatile int race_go, race_rc[2], race_ready, race_done;
 
 static uint64_t mfn_of(const void *va)
 {
@@ -45,9 +45,11 @@ static void spinner(void *arg)
 	for (;;) {
 		/* Race partner: initialise vCPU 2 the moment vCPU 0 says go. */
 		if (race_go == 1) {
+			race_ready = 1;
 			while (race_go == 1)
 				;
 			race_rc[1] = (int)hyp_vcpu_op(VCPUOP_initialise, 2, RT_PTR(&ctx));
+			race_done = 1;
 		}
 		spins1++;
 		hc1 += hyp_xen_version(0, 0) >= 0;
@@ -170,14 +172,24 @@ static void race_and_hostile_state(void)
 	memset(ctx.fpu_ctxt, 0xff, sizeof(ctx.fpu_ctxt));
 	ctx.user_regs.rflags = 0x3000 | (1 << 14) | (1 << 17) | (1 << 16) | (1 << 18) | 0x200;
 	race_go = 1;
+	/*
+	 * vCPU 1 says it is spinning on the go before the go comes, and says
+	 * when its call returned: under host load it may not run for seconds,
+	 * and "it never ran" must not read as "it won" (race_rc[1] starts 0).
+	 */
+	t0 = sec_now_ns();
+	while (!race_ready && sec_now_ns() - t0 < 60 * SEC_NS)
+		hyp_sched_op(SCHEDOP_yield, 0);
+	tc_check(race_ready, "vCPU 1 reached the race within 60 s");
 	t0 = sec_now_ns();
 	while (sec_now_ns() - t0 < 20000000)
 		;
 	race_go = 2;
 	race_rc[0] = (int)init(2);
 	t0 = sec_now_ns();
-	while (!race_rc[1] && sec_now_ns() - t0 < 5 * SEC_NS)
+	while (race_ready && !race_done && sec_now_ns() - t0 < 60 * SEC_NS)
 		hyp_sched_op(SCHEDOP_yield, 0);
+	tc_check(!race_ready || race_done, "vCPU 1's initialise returned within 60 s");
 	wins = (race_rc[0] == 0) + (race_rc[1] == 0);
 	tc_check(wins == 1 && (race_rc[0] == -XEN_EEXIST || race_rc[0] == -XEN_EBUSY || race_rc[1] == -XEN_EEXIST ||
 			       race_rc[1] == -XEN_EBUSY),
