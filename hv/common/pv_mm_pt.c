@@ -306,16 +306,32 @@ unsigned int pv_mm_release_entries(struct page_info *pg, enum page_type type, un
 	return release_from(table_owner(pg), type_level(type), page_to_mfn(pg), next, true, preemptible);
 }
 
-/* Pass 2, once every entry holds its references: the stored values get US forced on. */
-static void adjust_entries(struct domain *d, unsigned int level, uint64_t *tbl)
+/*
+ * Pass 2, once every entry holds its references: the stored values get US
+ * forced on. Only entries [from, end) were looked at by this call's pass 1,
+ * which marked in adjust those whose stored value changes; the entries
+ * before from (a validation resumed after preemption) are checked again.
+ * The table's contents cannot change meanwhile: it has a page-table type,
+ * so no writable mapping of it exists.
+ */
+static void adjust_entries(struct domain *d, unsigned int level, uint64_t *tbl, unsigned int from,
+			   const uint64_t *adjust)
 {
 	uint64_t adj;
 
-	for (unsigned int i = 0; i < PV_PT_ENTRIES; i++) {
+	for (unsigned int i = 0; i < from; i++) {
 		if (slot_skipped(level, i) || pv_mm_check_entry(d, level, tbl[i], &adj))
 			continue;
 		if (adj != tbl[i])
 			__atomic_store_n(&tbl[i], adj, __ATOMIC_RELAXED);
+	}
+	for (unsigned int w = 0; w < PV_PT_ENTRIES / 64; w++) {
+		for (uint64_t bits = adjust[w]; bits; bits &= bits - 1) {
+			unsigned int i = w * 64 + (unsigned int)__builtin_ctzll(bits);
+
+			if (!pv_mm_check_entry(d, level, tbl[i], &adj))
+				__atomic_store_n(&tbl[i], adj, __ATOMIC_RELAXED);
+		}
 	}
 	if (level == 4)
 		pv_mm_install_hv_slots(tbl);
@@ -327,7 +343,9 @@ int pv_mm_validate_table(struct page_info *pg, enum page_type type, unsigned int
 	unsigned int level = type_level(type);
 	mfn_t mfn = page_to_mfn(pg);
 	uint64_t *tbl = table_of(mfn), adj;
-	unsigned int i = *next;
+	/* Entries pass 1 found needing a change: pass 2 then skips the others (most of an L1 is empty). */
+	uint64_t adjust[PV_PT_ENTRIES / 64] = { 0 };
+	unsigned int i = *next, from = *next;
 	int rc = -XEN_EINVAL;
 
 	/* Pass 1 takes references only, so a refusal leaves every byte as it was. */
@@ -346,6 +364,8 @@ int pv_mm_validate_table(struct page_info *pg, enum page_type type, unsigned int
 		}
 		if (rc)
 			break;
+		if (adj != e)
+			adjust[i / 64] |= 1ULL << (i % 64);
 		if (level > 1 && i + 1 < PV_PT_ENTRIES && pv_mm_preempt_check(d)) {
 			*next = i + 1;
 			return -XEN_ERESTART;
@@ -355,7 +375,7 @@ int pv_mm_validate_table(struct page_info *pg, enum page_type type, unsigned int
 		*next = release_from(d, level, mfn, i, false, true);
 		return rc;
 	}
-	adjust_entries(d, level, tbl);
+	adjust_entries(d, level, tbl, from, adjust);
 	*next = 0;
 	return 0;
 }

@@ -310,6 +310,28 @@ START_TEST(test_hv_slots_and_us)
 }
 END_TEST
 
+/* Entries needing US in every 64-entry word of an L1, first and last slots included, all get it. */
+START_TEST(test_us_every_word)
+{
+	static const unsigned int slots[] = { 1, 63, 64, 127, 128, 200, 255, 256, 320, 383, 384, 450, 511 };
+	struct pvt_tree t;
+	uint64_t *l1;
+
+	pvt_tree_build(&dom_a, &t, 2);
+	l1 = pvt_tbl(t.l1);
+	for (unsigned int i = 0; i < ARRAY_SIZE(slots); i++)
+		l1[slots[i]] = pvt_pte(t.data[i & 1], PV_PTE_P | PV_PTE_A);
+	l1[2] = pvt_pte(t.data[1], PV_PTE_P | PV_PTE_US);	/* already right: left as it is */
+	ck_assert_int_eq(pv_mm_pin_table(&dom_a, t.l4, 4), 0);
+	for (unsigned int i = 0; i < ARRAY_SIZE(slots); i++)
+		ck_assert_msg(l1[slots[i]] == pvt_pte(t.data[i & 1], PV_PTE_P | PV_PTE_A | PV_PTE_US),
+			      "slot %u: %#lx", slots[i], l1[slots[i]]);
+	ck_assert(l1[2] == pvt_pte(t.data[1], PV_PTE_P | PV_PTE_US));
+	ck_assert_int_eq(pv_mm_unpin_table(&dom_a, t.l4, 4), 0);
+	expect_recount();
+}
+END_TEST
+
 START_TEST(test_check_entry_masks)
 {
 	uint64_t v;
@@ -686,6 +708,7 @@ static Suite *pv_mm_suite(void)
 	tcase_add_test(tc, test_refused_tables);
 	tcase_add_test(tc, test_deep_failure_undoes_everything);
 	tcase_add_test(tc, test_hv_slots_and_us);
+	tcase_add_test(tc, test_us_every_word);
 	tcase_add_test(tc, test_check_entry_masks);
 	tcase_add_test(tc, test_shared_info_mapping);
 	tcase_add_test(tc, test_mod_entry_refusals);
