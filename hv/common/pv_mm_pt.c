@@ -277,6 +277,45 @@ static inline bool slot_skipped(unsigned int level, unsigned int i)
 }
 
 /*
+ * Most slots of a table are empty (zero) and hold nothing: groups of 8
+ * (a cache line) are passed over with one test, where a slot-by-slot scan
+ * costs 9 or 10 instructions per slot, 5 k per table each way. Only a
+ * filter: the caller still decides on the entry it stops at (non-zero is
+ * not necessarily present). The table cannot change meanwhile: it is being
+ * (de)validated by us, so it has no writable mapping.
+ */
+#define EMPTY_GROUP	8
+
+static inline bool group_empty(const uint64_t *g)
+{
+	return (g[0] | g[1] | g[2] | g[3] | g[4] | g[5] | g[6] | g[7]) == 0;
+}
+
+/* The first index from i on whose entry is not zero; PV_PT_ENTRIES if none. */
+static unsigned int skip_empty_up(const uint64_t *tbl, unsigned int i)
+{
+	while (i < PV_PT_ENTRIES && (i % EMPTY_GROUP) && tbl[i] == 0)
+		i++;
+	while (i + EMPTY_GROUP <= PV_PT_ENTRIES && group_empty(tbl + i))
+		i += EMPTY_GROUP;
+	while (i < PV_PT_ENTRIES && tbl[i] == 0)
+		i++;
+	return i;
+}
+
+/* The largest n <= end whose entry n - 1 is not zero; 0 if none. */
+static unsigned int skip_empty_down(const uint64_t *tbl, unsigned int end)
+{
+	while (end > 0 && (end % EMPTY_GROUP) && tbl[end - 1] == 0)
+		end--;
+	while (end >= EMPTY_GROUP && group_empty(tbl + end - EMPTY_GROUP))
+		end -= EMPTY_GROUP;
+	while (end > 0 && tbl[end - 1] == 0)
+		end--;
+	return end;
+}
+
+/*
  * Releases entries end-1 down to 0, so that whatever is left is always a
  * prefix [0, n) (the partial state's rule). Returns n: 0 when all are
  * released. Only tables above L1 stop early: an L1 entry never releases a
@@ -288,7 +327,7 @@ static unsigned int release_from(struct domain *d, unsigned int level, mfn_t mfn
 	const uint64_t *tbl = table_of(mfn);
 
 	preemptible = preemptible && level > 1 && d != NULL;
-	for (unsigned int j = end; j > 0; j--) {
+	for (unsigned int j = skip_empty_down(tbl, end); j > 0; j = skip_empty_down(tbl, j - 1)) {
 		uint64_t e = tbl[j - 1];
 
 		if (slot_skipped(level, j - 1) || !entry_present(e))
@@ -349,7 +388,7 @@ int pv_mm_validate_table(struct page_info *pg, enum page_type type, unsigned int
 	int rc = -XEN_EINVAL;
 
 	/* Pass 1 takes references only, so a refusal leaves every byte as it was. */
-	for (; d != NULL && i < PV_PT_ENTRIES; i++) {
+	for (; d != NULL && (i = skip_empty_up(tbl, i)) < PV_PT_ENTRIES; i++) {
 		uint64_t e = __atomic_load_n(&tbl[i], __ATOMIC_RELAXED);
 
 		if (slot_skipped(level, i) || !entry_present(e))
