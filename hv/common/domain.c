@@ -252,6 +252,9 @@ void domain_shutdown(struct domain *d, uint8_t reason)
 	spin_unlock_irqrestore(&d->lock, f);
 	if (!first)
 		return;
+	/* Shut down by its own vCPU: what it wrote since the last tick is printed before the shutdown line. */
+	if (current_vcpu() && current_vcpu()->domain == d)
+		console_ring_drain_last(d);
 	domain_console_flush(d);
 	log_info("domain %u (%s): shut down, reason %s%s", d->domid, d->name,
 		 shutdown_reason_name(reason), d->shutdown_code_set ? " (code set)" : "");

@@ -64,15 +64,9 @@ static void console_append(struct domain *d, const char *s, unsigned int n)
 	d->console_len += n;
 }
 
-/*
- * Lock order: d->console_lock, then the printk lock. Lines are printed
- * under the domain's lock so that two vCPUs of one domain cannot reorder
- * each other's lines. '\r' is dropped: guests' ttys end lines with "\r\n".
- */
-void domain_console_write(struct domain *d, const char *buf, size_t len)
+/* Caller holds d->console_lock. '\r' is dropped: guests' ttys end lines with "\r\n". */
+void domain_console_write_locked(struct domain *d, const char *buf, size_t len)
 {
-	unsigned long flags = spin_lock_irqsave(&d->console_lock);
-
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)buf[i];
 		char esc[CONSOLE_ESC_LEN];
@@ -82,6 +76,18 @@ void domain_console_write(struct domain *d, const char *buf, size_t len)
 		else if (c != '\r')
 			console_append(d, esc, console_escape(c, esc));
 	}
+}
+
+/*
+ * Lock order: d->console_lock, then the printk lock. Lines are printed
+ * under the domain's lock so that two vCPUs of one domain cannot reorder
+ * each other's lines.
+ */
+void domain_console_write(struct domain *d, const char *buf, size_t len)
+{
+	unsigned long flags = spin_lock_irqsave(&d->console_lock);
+
+	domain_console_write_locked(d, buf, len);
 	spin_unlock_irqrestore(&d->console_lock, flags);
 }
 

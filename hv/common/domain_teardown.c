@@ -59,6 +59,8 @@ int domain_kill(struct domain *d)
 	wait_off_cpus(d);
 	/* No callback of d's may run once its pieces start to go: timers first. */
 	domain_timers_kill(d);
+	/* Shut down from outside (dom0, the watchdog): nothing drained the ring since the last tick. */
+	console_ring_drain_last(d);
 	arch_domain_kill(d);
 	/* Its device interrupts stop before the event channels they raise go. */
 	pirq_domain_destroy(d);

@@ -26,9 +26,11 @@ static inline enum page_type word_type(uint64_t x)
 /*
  * Ownership as seen right now. The allocator changes owner and state under
  * its own lock, so this read may be stale; get_page checks again once its
- * reference is in.
+ * reference is in. Inlined: get_page runs it twice per reference, and a
+ * one-entry mmu_update takes two references.
  */
-static bool may_reference(const struct page_info *pg, const struct domain *d, bool allow_shared_hv)
+static inline __attribute__((always_inline)) bool may_reference(const struct page_info *pg, const struct domain *d,
+								 bool allow_shared_hv)
 {
 	uint32_t state = __atomic_load_n(&pg->alloc_info, __ATOMIC_ACQUIRE) & FRAME_STATE_MASK;
 	const struct frame_owner *owner = __atomic_load_n(&pg->u.owner, __ATOMIC_ACQUIRE);

@@ -277,6 +277,45 @@ static inline bool slot_skipped(unsigned int level, unsigned int i)
 }
 
 /*
+ * Most slots of a table are empty (zero) and hold nothing: groups of 8
+ * (a cache line) are passed over with one test, where a slot-by-slot scan
+ * costs 9 or 10 instructions per slot, 5 k per table each way. Only a
+ * filter: the caller still decides on the entry it stops at (non-zero is
+ * not necessarily present). The table cannot change meanwhile: it is being
+ * (de)validated by us, so it has no writable mapping.
+ */
+#define EMPTY_GROUP	8
+
+static inline bool group_empty(const uint64_t *g)
+{
+	return (g[0] | g[1] | g[2] | g[3] | g[4] | g[5] | g[6] | g[7]) == 0;
+}
+
+/* The first index from i on whose entry is not zero; PV_PT_ENTRIES if none. */
+static unsigned int skip_empty_up(const uint64_t *tbl, unsigned int i)
+{
+	while (i < PV_PT_ENTRIES && (i % EMPTY_GROUP) && tbl[i] == 0)
+		i++;
+	while (i + EMPTY_GROUP <= PV_PT_ENTRIES && group_empty(tbl + i))
+		i += EMPTY_GROUP;
+	while (i < PV_PT_ENTRIES && tbl[i] == 0)
+		i++;
+	return i;
+}
+
+/* The largest n <= end whose entry n - 1 is not zero; 0 if none. */
+static unsigned int skip_empty_down(const uint64_t *tbl, unsigned int end)
+{
+	while (end > 0 && (end % EMPTY_GROUP) && tbl[end - 1] == 0)
+		end--;
+	while (end >= EMPTY_GROUP && group_empty(tbl + end - EMPTY_GROUP))
+		end -= EMPTY_GROUP;
+	while (end > 0 && tbl[end - 1] == 0)
+		end--;
+	return end;
+}
+
+/*
  * Releases entries end-1 down to 0, so that whatever is left is always a
  * prefix [0, n) (the partial state's rule). Returns n: 0 when all are
  * released. Only tables above L1 stop early: an L1 entry never releases a
@@ -288,7 +327,7 @@ static unsigned int release_from(struct domain *d, unsigned int level, mfn_t mfn
 	const uint64_t *tbl = table_of(mfn);
 
 	preemptible = preemptible && level > 1 && d != NULL;
-	for (unsigned int j = end; j > 0; j--) {
+	for (unsigned int j = skip_empty_down(tbl, end); j > 0; j = skip_empty_down(tbl, j - 1)) {
 		uint64_t e = tbl[j - 1];
 
 		if (slot_skipped(level, j - 1) || !entry_present(e))
@@ -306,16 +345,32 @@ unsigned int pv_mm_release_entries(struct page_info *pg, enum page_type type, un
 	return release_from(table_owner(pg), type_level(type), page_to_mfn(pg), next, true, preemptible);
 }
 
-/* Pass 2, once every entry holds its references: the stored values get US forced on. */
-static void adjust_entries(struct domain *d, unsigned int level, uint64_t *tbl)
+/*
+ * Pass 2, once every entry holds its references: the stored values get US
+ * forced on. Only entries [from, end) were looked at by this call's pass 1,
+ * which marked in adjust those whose stored value changes; the entries
+ * before from (a validation resumed after preemption) are checked again.
+ * The table's contents cannot change meanwhile: it has a page-table type,
+ * so no writable mapping of it exists.
+ */
+static void adjust_entries(struct domain *d, unsigned int level, uint64_t *tbl, unsigned int from,
+			   const uint64_t *adjust)
 {
 	uint64_t adj;
 
-	for (unsigned int i = 0; i < PV_PT_ENTRIES; i++) {
+	for (unsigned int i = 0; i < from; i++) {
 		if (slot_skipped(level, i) || pv_mm_check_entry(d, level, tbl[i], &adj))
 			continue;
 		if (adj != tbl[i])
 			__atomic_store_n(&tbl[i], adj, __ATOMIC_RELAXED);
+	}
+	for (unsigned int w = 0; w < PV_PT_ENTRIES / 64; w++) {
+		for (uint64_t bits = adjust[w]; bits; bits &= bits - 1) {
+			unsigned int i = w * 64 + (unsigned int)__builtin_ctzll(bits);
+
+			if (!pv_mm_check_entry(d, level, tbl[i], &adj))
+				__atomic_store_n(&tbl[i], adj, __ATOMIC_RELAXED);
+		}
 	}
 	if (level == 4)
 		pv_mm_install_hv_slots(tbl);
@@ -327,11 +382,13 @@ int pv_mm_validate_table(struct page_info *pg, enum page_type type, unsigned int
 	unsigned int level = type_level(type);
 	mfn_t mfn = page_to_mfn(pg);
 	uint64_t *tbl = table_of(mfn), adj;
-	unsigned int i = *next;
+	/* Entries pass 1 found needing a change: pass 2 then skips the others (most of an L1 is empty). */
+	uint64_t adjust[PV_PT_ENTRIES / 64] = { 0 };
+	unsigned int i = *next, from = *next;
 	int rc = -XEN_EINVAL;
 
 	/* Pass 1 takes references only, so a refusal leaves every byte as it was. */
-	for (; d != NULL && i < PV_PT_ENTRIES; i++) {
+	for (; d != NULL && (i = skip_empty_up(tbl, i)) < PV_PT_ENTRIES; i++) {
 		uint64_t e = __atomic_load_n(&tbl[i], __ATOMIC_RELAXED);
 
 		if (slot_skipped(level, i) || !entry_present(e))
@@ -346,6 +403,8 @@ int pv_mm_validate_table(struct page_info *pg, enum page_type type, unsigned int
 		}
 		if (rc)
 			break;
+		if (adj != e)
+			adjust[i / 64] |= 1ULL << (i % 64);
 		if (level > 1 && i + 1 < PV_PT_ENTRIES && pv_mm_preempt_check(d)) {
 			*next = i + 1;
 			return -XEN_ERESTART;
@@ -355,7 +414,7 @@ int pv_mm_validate_table(struct page_info *pg, enum page_type type, unsigned int
 		*next = release_from(d, level, mfn, i, false, true);
 		return rc;
 	}
-	adjust_entries(d, level, tbl);
+	adjust_entries(d, level, tbl, from, adjust);
 	*next = 0;
 	return 0;
 }

@@ -310,6 +310,63 @@ START_TEST(test_hv_slots_and_us)
 }
 END_TEST
 
+/* Entries needing US in every 64-entry word of an L1, first and last slots included, all get it. */
+START_TEST(test_us_every_word)
+{
+	static const unsigned int slots[] = { 1, 63, 64, 127, 128, 200, 255, 256, 320, 383, 384, 450, 511 };
+	struct pvt_tree t;
+	uint64_t *l1;
+
+	pvt_tree_build(&dom_a, &t, 2);
+	l1 = pvt_tbl(t.l1);
+	for (unsigned int i = 0; i < ARRAY_SIZE(slots); i++)
+		l1[slots[i]] = pvt_pte(t.data[i & 1], PV_PTE_P | PV_PTE_A);
+	l1[2] = pvt_pte(t.data[1], PV_PTE_P | PV_PTE_US);	/* already right: left as it is */
+	ck_assert_int_eq(pv_mm_pin_table(&dom_a, t.l4, 4), 0);
+	for (unsigned int i = 0; i < ARRAY_SIZE(slots); i++)
+		ck_assert_msg(l1[slots[i]] == pvt_pte(t.data[i & 1], PV_PTE_P | PV_PTE_A | PV_PTE_US),
+			      "slot %u: %#lx", slots[i], l1[slots[i]]);
+	ck_assert(l1[2] == pvt_pte(t.data[1], PV_PTE_P | PV_PTE_US));
+	ck_assert_int_eq(pv_mm_unpin_table(&dom_a, t.l4, 4), 0);
+	expect_recount();
+}
+END_TEST
+
+/*
+ * Entries at both ends of 8-slot groups, and non-zero entries that are not
+ * present among them: the pin takes a reference for every present one and
+ * the unpin gives every one back (the scan passes over empty groups only).
+ */
+START_TEST(test_sparse_slots)
+{
+	static const unsigned int slots[] = { 0, 7, 8, 15, 16, 63, 64, 255, 256, 257, 504, 510, 511 };
+	static const unsigned int swapped[] = { 9, 100, 383, 505 };
+	struct pvt_tree t;
+	uint32_t before[2], want[2] = { 0, 0 };
+	uint64_t *l1;
+
+	pvt_tree_build(&dom_a, &t, 2);
+	l1 = pvt_tbl(t.l1);
+	l1[1] = 0;
+	for (unsigned int i = 0; i < ARRAY_SIZE(slots); i++) {
+		l1[slots[i]] = pvt_pte(t.data[i & 1], F_RO);
+		want[i & 1]++;
+	}
+	for (unsigned int i = 0; i < ARRAY_SIZE(swapped); i++)
+		l1[swapped[i]] = 0x5a5a5a00ULL;		/* not present: holds nothing */
+	before[0] = pvt_gen(t.data[0]);
+	before[1] = pvt_gen(t.data[1]);
+	ck_assert_int_eq(pv_mm_pin_table(&dom_a, t.l4, 4), 0);
+	ck_assert_uint_eq(pvt_gen(t.data[0]), before[0] + want[0]);
+	ck_assert_uint_eq(pvt_gen(t.data[1]), before[1] + want[1]);
+	expect_recount();
+	ck_assert_int_eq(pv_mm_unpin_table(&dom_a, t.l4, 4), 0);
+	ck_assert_uint_eq(pvt_gen(t.data[0]), before[0]);
+	ck_assert_uint_eq(pvt_gen(t.data[1]), before[1]);
+	expect_recount();
+}
+END_TEST
+
 START_TEST(test_check_entry_masks)
 {
 	uint64_t v;
@@ -686,6 +743,8 @@ static Suite *pv_mm_suite(void)
 	tcase_add_test(tc, test_refused_tables);
 	tcase_add_test(tc, test_deep_failure_undoes_everything);
 	tcase_add_test(tc, test_hv_slots_and_us);
+	tcase_add_test(tc, test_us_every_word);
+	tcase_add_test(tc, test_sparse_slots);
 	tcase_add_test(tc, test_check_entry_masks);
 	tcase_add_test(tc, test_shared_info_mapping);
 	tcase_add_test(tc, test_mod_entry_refusals);

@@ -231,6 +231,63 @@ START_TEST(test_preempt_each_point)
 }
 END_TEST
 
+/* Clears US in every entry of the tree's tables (its L4 slot too); the pin must force it on again. */
+static void strip_us(const struct wide *w)
+{
+	static const unsigned int l2_slots[3] = { 0, 5, 511 };
+
+	pvt_tbl(w->l4)[0] &= ~PV_PTE_US;
+	for (unsigned int i = 0; i < 2; i++) {
+		pvt_tbl(w->l3)[i] &= ~PV_PTE_US;
+		for (unsigned int j = 0; j < 3; j++)
+			pvt_tbl(w->l2[i])[l2_slots[j]] &= ~PV_PTE_US;
+	}
+	for (unsigned int k = 0; k < 6; k++) {
+		pvt_tbl(w->l1[k])[0] &= ~PV_PTE_US;
+		pvt_tbl(w->l1[k])[1] &= ~PV_PTE_US;
+	}
+}
+
+static void expect_us(const struct wide *w)
+{
+	static const unsigned int l2_slots[3] = { 0, 5, 511 };
+
+	ck_assert(pvt_tbl(w->l4)[0] & PV_PTE_US);
+	for (unsigned int i = 0; i < 2; i++) {
+		ck_assert_msg(pvt_tbl(w->l3)[i] & PV_PTE_US, "L3 entry %u without US", i);
+		for (unsigned int j = 0; j < 3; j++)
+			ck_assert_msg(pvt_tbl(w->l2[i])[l2_slots[j]] & PV_PTE_US, "L2 %u entry %u without US", i,
+				      l2_slots[j]);
+	}
+	for (unsigned int k = 0; k < 6; k++)
+		ck_assert_msg((pvt_tbl(w->l1[k])[0] & pvt_tbl(w->l1[k])[1] & PV_PTE_US), "L1 %u without US", k);
+}
+
+/* A pin stopped at any point and resumed still forces US on in the entries the earlier calls looked at. */
+START_TEST(test_preempt_keeps_us)
+{
+	struct wide w;
+	struct counts pinned;
+	unsigned long pc, uc;
+
+	wide_build(&w, false);
+	reference(&w, &pinned, &pc, &uc);
+	for (unsigned long k = 1; k <= pc; k++) {
+		strip_us(&w);
+		preempt(AT, k);
+		/* Not pin_retrying: its recount wants US on a stopped table's entries, which only the last call adds. */
+		ck_assert_int_eq(pv_mm_pin_table(&dom_a, w.l4, 4), -XEN_ERESTART);
+		ck_assert_int_eq(pv_mm_pin_table(&dom_a, w.l4, 4), 0);
+		counts_same(&w, &pinned);
+		expect_us(&w);
+		expect_recount();
+		preempt(NEVER, 0);
+		ck_assert_int_eq(pv_mm_unpin_table(&dom_a, w.l4, 4), 0);
+		expect_unused(&w);
+	}
+}
+END_TEST
+
 /* The guest never comes back (or the domain dies): teardown releases the partial tree exactly. */
 START_TEST(test_preempt_abandoned)
 {
@@ -435,6 +492,7 @@ static Suite *preempt_suite(void)
 	tcase_add_checked_fixture(tc, setup, pvt_teardown);
 	tcase_add_test(tc, test_preempt_always);
 	tcase_add_test(tc, test_preempt_each_point);
+	tcase_add_test(tc, test_preempt_keeps_us);
 	tcase_add_test(tc, test_preempt_abandoned);
 	tcase_add_test(tc, test_preempt_refused);
 	tcase_add_test(tc, test_partial_refuses_others);

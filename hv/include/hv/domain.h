@@ -248,12 +248,15 @@ struct vcpu *current_vcpu(void);
 
 /* Domain console output: buffered to whole lines, printed as "(dN name) text". */
 void domain_console_write(struct domain *d, const char *buf, size_t len);
+void domain_console_write_locked(struct domain *d, const char *buf, size_t len);
 /* Prints a partial last line (at shutdown, so nothing the guest wrote is lost). */
 void domain_console_flush(struct domain *d);
 
 /* Domain console ring (start_info's page): copies new output to the hypervisor console. */
 struct xencons_interface;
 size_t console_ring_drain(struct domain *d, struct xencons_interface *intf);
+/* The last drain of a domain going down (its own vCPU, or its killer once its timers are dead). */
+void console_ring_drain_last(struct domain *d);
 
 /* Prints per-domain hypercall counters on the console. */
 void domain_dump_counters(struct domain *d);
