@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Grant-table core: shared/status frames, the pin protocol on guest-writable entries, and per-domain maptrack (rules in hv/grant_table.h). */
+/* Grant-table core: shared/status frames and the pin protocol on guest-writable entries (rules in hv/grant_table.h; maptrack in grant_maptrack.c). */
 #include <hv/domain.h>
 #include <hv/frame.h>
 #include <hv/grant_table.h>
@@ -10,14 +10,12 @@
 #include <hv/pv_mm.h>
 #include <hv/spinlock.h>
 #include <pvabi/errno.h>
+#include "grant_table_private.h"
 
 #define V1_PER_FRAME		512u	/* 8-byte entries */
 #define V2_PER_FRAME		256u	/* 16-byte entries */
 #define STATUS_PER_FRAME	2048u	/* uint16_t per entry */
-#define MT_PER_CHUNK		(PAGE_SIZE / sizeof(struct gnttab_maptrack))
 #define GNTTAB_PIN_TRIES	4	/* an entry rewritten this often under us is "unstable" */
-
-enum { MT_FREE, MT_RESERVED, MT_LIVE, MT_TAKEN };
 
 /* What a pinned entry grants: a frame, a window of one (v2 sub-page), or another domain's grant (v2 transitive). */
 enum { ACT_FULL, ACT_SUB, ACT_TRANS };
@@ -50,34 +48,6 @@ struct gnttab_pin {
 	grant_ref_t trans_ref;
 };
 
-struct grant_table {
-	spinlock_t lock;
-	/*
-	 * Charged (domain_heap_charge) for the hypervisor memory the guest made
-	 * it allocate: a page and an active array per grant frame, a page per
-	 * status frame and per maptrack chunk. Its allowance grows by what the
-	 * configured limits permit (grant_allowance), so the limits decide.
-	 */
-	struct domain *owner;
-	uint64_t allowance;
-	unsigned int version;
-	unsigned int nr_frames, max_frames;
-	unsigned int nr_status;		/* status frames (v2 only) */
-	mfn_t *shared;			/* max_frames */
-	mfn_t *status;			/* status_max(max_frames) */
-	struct gnttab_active **active;	/* per grant frame: V1_PER_FRAME entries */
-	uint64_t pinned;		/* refs with readers + writers > 0 */
-
-	spinlock_t mt_lock;
-	unsigned int mt_max_chunks, mt_nr_chunks, mt_live;
-	int mt_free;			/* free-list head, -1: none */
-	struct gnttab_maptrack **mt;
-};
-
-static inline struct grant_table *gt_of(struct domain *d)
-{
-	return d->grant_table;
-}
 
 static unsigned int status_frames_for(unsigned int grant_frames)
 {
@@ -832,176 +802,6 @@ int gnttab_transfer_commit(struct domain *e, grant_ref_t ref, struct domain *fro
 out:
 	spin_unlock(&gt->lock);
 	return rc;
-}
-
-/* ---- maptrack ---- */
-
-static struct gnttab_maptrack *mt_entry(struct grant_table *gt, int h)
-{
-	return &gt->mt[(unsigned int)h / MT_PER_CHUNK][(unsigned int)h % MT_PER_CHUNK];
-}
-
-static bool mt_grow(struct grant_table *gt)
-{
-	struct gnttab_maptrack *chunk;
-	unsigned int base;
-
-	if (gt->mt_nr_chunks >= gt->mt_max_chunks || domain_heap_charge(gt->owner, PAGE_SIZE) < 0)
-		return false;
-	chunk = hv_zalloc(PAGE_SIZE);
-	if (!chunk) {
-		domain_heap_uncharge(gt->owner, PAGE_SIZE);
-		return false;
-	}
-	base = gt->mt_nr_chunks * (unsigned int)MT_PER_CHUNK;
-	gt->mt[gt->mt_nr_chunks++] = chunk;
-	/* Free entries link through host_addr; lowest handle first. */
-	for (unsigned int i = MT_PER_CHUNK; i-- > 0;) {
-		chunk[i].state = MT_FREE;
-		chunk[i].host_addr = (uint64_t)(int64_t)gt->mt_free;
-		gt->mt_free = (int)(base + i);
-	}
-	return true;
-}
-
-int gnttab_maptrack_alloc(struct domain *d)
-{
-	struct grant_table *gt = gt_of(d);
-	spin_lock(&gt->mt_lock);
-	int h = -1;
-
-	if (gt->mt_free >= 0 || mt_grow(gt)) {
-		struct gnttab_maptrack *m;
-
-		h = gt->mt_free;
-		m = mt_entry(gt, h);
-		gt->mt_free = (int)(int64_t)m->host_addr;
-		m->state = MT_RESERVED;
-	}
-	spin_unlock(&gt->mt_lock);
-	return h;
-}
-
-/*
- * A reserved entry is ours alone (every other path skips it), and chunks
- * never move: it is filled without the lock and published by its state,
- * which the locked readers check before they read the rest.
- */
-void gnttab_maptrack_set(struct domain *d, int h, const struct gnttab_maptrack *src)
-{
-	struct grant_table *gt = gt_of(d);
-	struct gnttab_maptrack *m = mt_entry(gt, h);
-
-	m->use = src->use;
-	m->host_addr = src->host_addr;
-	m->flags = src->flags;
-	m->pte = src->pte;
-	m->pte_maddr = src->pte_maddr;
-	__atomic_fetch_add(&gt->mt_live, 1, __ATOMIC_RELAXED);
-	__atomic_store_n(&m->state, MT_LIVE, __ATOMIC_RELEASE);
-}
-
-bool gnttab_maptrack_take(struct domain *d, grant_handle_t h, struct gnttab_maptrack *out)
-{
-	struct grant_table *gt = gt_of(d);
-	spin_lock(&gt->mt_lock);
-	bool ok = h < gt->mt_nr_chunks * MT_PER_CHUNK && mt_entry(gt, (int)h)->state == MT_LIVE;
-
-	if (ok) {
-		struct gnttab_maptrack *m = mt_entry(gt, (int)h);
-
-		m->state = MT_TAKEN;
-		*out = *m;
-	}
-	spin_unlock(&gt->mt_lock);
-	return ok;
-}
-
-/* An unmap that failed or removed only part of the mapping gives the handle back. */
-void gnttab_maptrack_untake(struct domain *d, grant_handle_t h, uint32_t flags)
-{
-	struct grant_table *gt = gt_of(d);
-	spin_lock(&gt->mt_lock);
-
-	mt_entry(gt, (int)h)->state = MT_LIVE;
-	mt_entry(gt, (int)h)->flags = flags;
-	spin_unlock(&gt->mt_lock);
-}
-
-void gnttab_maptrack_put(struct domain *d, int h)
-{
-	struct grant_table *gt = gt_of(d);
-	spin_lock(&gt->mt_lock);
-	struct gnttab_maptrack *m = mt_entry(gt, h);
-
-	/* A free entry is found by state only (its other fields are stale until the next set). */
-	if (m->state == MT_TAKEN)
-		__atomic_fetch_sub(&gt->mt_live, 1, __ATOMIC_RELAXED);
-	m->state = MT_FREE;
-	m->host_addr = (uint64_t)(int64_t)gt->mt_free;
-	gt->mt_free = h;
-	spin_unlock(&gt->mt_lock);
-}
-
-bool gnttab_maptrack_find_mfn(struct domain *d, mfn_t mfn)
-{
-	struct grant_table *gt = gt_of(d);
-	spin_lock(&gt->mt_lock);
-	bool found = false;
-
-	for (unsigned int h = 0; h < gt->mt_nr_chunks * MT_PER_CHUNK && !found; h++) {
-		const struct gnttab_maptrack *m = mt_entry(gt, (int)h);
-
-		found = (m->state == MT_LIVE || m->state == MT_TAKEN) && m->use.mfn == mfn;
-	}
-	spin_unlock(&gt->mt_lock);
-	return found;
-}
-
-unsigned int gnttab_maptrack_live(struct domain *d)
-{
-	struct grant_table *gt = gt_of(d);
-
-	return gt ? __atomic_load_n(&gt->mt_live, __ATOMIC_ACQUIRE) : 0;
-}
-
-/* ---- teardown ---- */
-
-/*
- * Every mapping d still holds: its PTE removed (if the guest did not
- * remove it itself; that dropped the PTE's references already) and its
- * use released, which clears the granter's GTF bits once unused.
- */
-unsigned int gnttab_release_mappings_from(struct domain *d, unsigned int h, unsigned int max)
-{
-	struct grant_table *gt = gt_of(d);
-	bool flushed = false;
-
-	if (!gt)
-		return 0;
-	for (; h < gt->mt_nr_chunks * MT_PER_CHUNK; h++) {
-		struct gnttab_maptrack m;
-
-		if (!max)
-			break;
-		if (!gnttab_maptrack_take(d, h, &m))
-			continue;
-		max--;
-		if (m.flags & GNTMAP_host_map) {
-			gnttab_arch_unmap(d, m.pte_maddr, m.flags | GNTMAP_contains_pte, m.pte, 0);
-			flushed = true;
-		}
-		gnttab_release(&m.use);
-		gnttab_maptrack_put(d, (int)h);
-	}
-	if (flushed)
-		gnttab_arch_flush(d);
-	return h < gt->mt_nr_chunks * MT_PER_CHUNK ? h : 0;
-}
-
-void gnttab_release_mappings(struct domain *d)
-{
-	gnttab_release_mappings_from(d, 0, UINT32_MAX);
 }
 
 void gnttab_domain_destroy(struct domain *d)

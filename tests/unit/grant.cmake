@@ -9,7 +9,8 @@ skiff_unit_test(test_grant
   ${PROJECT_SOURCE_DIR}/hv/common/heap.c
   ${PROJECT_SOURCE_DIR}/hv/common/pv_mm.c
   ${PROJECT_SOURCE_DIR}/hv/common/pv_mm_pt.c
-  ${PROJECT_SOURCE_DIR}/hv/common/grant_table.c)
+  ${PROJECT_SOURCE_DIR}/hv/common/grant_table.c
+  ${PROJECT_SOURCE_DIR}/hv/common/grant_maptrack.c)
 target_link_libraries(test_grant PRIVATE Threads::Threads)
 
 # grant_table_op's decoding (hv/common/grant_op.c) over the same core, with fake guest memory, preemption and arch glue.
@@ -24,6 +25,7 @@ skiff_unit_test(test_grant_op
   ${PROJECT_SOURCE_DIR}/hv/common/pv_mm_pt.c
   ${PROJECT_SOURCE_DIR}/hv/common/priv.c
   ${PROJECT_SOURCE_DIR}/hv/common/grant_table.c
+  ${PROJECT_SOURCE_DIR}/hv/common/grant_maptrack.c
   ${PROJECT_SOURCE_DIR}/hv/common/grant_op.c)
 # Guest-controlled lengths and offsets meet real copies here: run it under ASan and UBSan.
 target_compile_options(test_grant_op PRIVATE -fsanitize=address,undefined -fno-sanitize-recover=all)

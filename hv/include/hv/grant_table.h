@@ -154,7 +154,7 @@ void gnttab_arch_page_dropped(struct domain *d, mfn_t mfn);
 int gnttab_swap(struct domain *d, grant_ref_t a, grant_ref_t b);
 
 /*
- * Maptrack. alloc returns a handle or -1 (GNTST_no_space); the entry is
+ * Maptrack (hv/common/grant_maptrack.c). alloc returns a handle or -1 (GNTST_no_space); the entry is
  * reserved but not live until set. get copies a live entry out (false: bad
  * handle); take claims it for unmapping, so two unmaps of one handle
  * cannot both succeed; put frees it.
