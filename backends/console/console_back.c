@@ -101,13 +101,16 @@ bool cons_back_poll(struct cons_back *c)
 	}
 	/* Each byte is read from the guest's ring once; the line and the raw piece use that copy. */
 	for (XENCONS_RING_IDX i = 0; i < avail; i++) {
-		piece[got] = r->out[xencons_out_pos(cons + i)];
-		cons_take_byte(c, piece[got++]);
-		if (c->raw && (got == sizeof(piece) || i + 1 == avail)) {
+		char byte = r->out[xencons_out_pos(cons + i)];
+
+		cons_take_byte(c, byte);
+		if (!c->raw)
+			continue;
+		piece[got++] = byte;
+		if (got == sizeof(piece) || i + 1 == avail) {
 			c->raw(c->ctx, piece, got);
 			got = 0;
 		}
-		got = c->raw ? got : 0;
 	}
 	/* The bytes are copied out before the guest may reuse their slots. */
 	__atomic_store_n(&r->out_cons, cons + avail, __ATOMIC_RELEASE);
