@@ -1,41 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /* #DB entry for the debugreg test: hand the frame to C, resume where C says; and code to break on. */
+#include "rt_entry.h"
 
 /* Bounce frame: rcx, r11, rip, cs, rflags, rsp, ss. dr_handler(frame) returns the rip to resume at. */
 	.text
 	.globl dr_db_entry
 dr_db_entry:
-	pushq %rax
-	pushq %rdi
-	pushq %rsi
-	pushq %rdx
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	pushq %rbx
-	movq %rsp, %rbx
-	leaq 64(%rsp), %rdi
-	andq $-16, %rsp
-	call dr_handler
-	movq %rbx, %rsp
-	movq %rax, 64 + 16(%rsp)		/* the frame's rip */
-	popq %rbx
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rdx
-	popq %rsi
-	popq %rdi
-	popq %rax
-	popq %rcx
-	popq %r11
-	pushq $0				/* flags: restore rcx and r11 too */
-	pushq %rcx
-	pushq %r11
-	pushq %rax
-	movl rt_abi_hypercall_iret(%rip), %eax
-	syscall
-	ud2
+	rt_entry_save
+	leaq RT_ENTRY_FRAME(%rsp), %rdi
+	rt_entry_call dr_handler
+	movq %rax, RT_ENTRY_RIP(0)(%rsp)
+	rt_entry_iret 0
 
 /* dr_store(p): one 8-byte store; dr_after_store labels the instruction after it. */
 	.globl dr_store, dr_after_store

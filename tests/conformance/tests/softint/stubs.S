@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Entries and int instructions for the softint test: hand each frame to C, resume where C says. */
+#include "rt_entry.h"
 
 /*
  * The 64-bit PV bounce frame is rcx, r11, [error code], rip, cs, rflags,
@@ -9,42 +10,13 @@
 .macro si_stub vector, has_err
 	.globl si_entry_\vector
 si_entry_\vector:
-	pushq %rax
-	pushq %rdi
-	pushq %rsi
-	pushq %rdx
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	pushq %rbx
-	movq %rsp, %rbx
+	rt_entry_save
 	movl $\vector, %edi
-	leaq 64(%rsp), %rsi
+	leaq RT_ENTRY_FRAME(%rsp), %rsi
 	movl $\has_err, %edx
-	andq $-16, %rsp
-	call si_handler
-	movq %rbx, %rsp
-	movq %rax, 64 + 16 + 8 * \has_err(%rsp)	/* the frame's rip */
-	popq %rbx
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rdx
-	popq %rsi
-	popq %rdi
-	popq %rax
-	popq %rcx
-	popq %r11
-	.if \has_err
-	addq $8, %rsp
-	.endif
-	pushq $0				/* flags: restore rcx and r11 too */
-	pushq %rcx
-	pushq %r11
-	pushq %rax
-	movl rt_abi_hypercall_iret(%rip), %eax
-	syscall
-	ud2
+	rt_entry_call si_handler
+	movq %rax, RT_ENTRY_RIP(\has_err)(%rsp)
+	rt_entry_iret \has_err
 .endm
 
 	.text

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Exception entries for the traps test: hand the frame to C, resume where C says. */
+#include "rt_entry.h"
 
 /*
  * The 64-bit PV bounce frame is rcx, r11, [error code], rip, cs, rflags,
@@ -10,22 +11,12 @@
 .macro tr_stub name, vector, has_err
 	.globl \name
 \name:
-	pushq %rax
-	pushq %rdi
-	pushq %rsi
-	pushq %rdx
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	pushq %rbx
-	movq %rsp, %rbx
+	rt_entry_save
 	movl $\vector, %edi
-	leaq 64(%rsp), %rsi
+	leaq RT_ENTRY_FRAME(%rsp), %rsi
 	movl $\has_err, %edx
-	andq $-16, %rsp
-	call tr_handler
-	movq %rbx, %rsp
-	movq %rax, 64 + 16 + 8 * \has_err(%rsp)	/* the frame's rip */
+	rt_entry_call tr_handler
+	movq %rax, RT_ENTRY_RIP(\has_err)(%rsp)
 	jmp tr_return_\has_err
 .endm
 
@@ -37,39 +28,10 @@
 	tr_stub tr_int80_entry, 0x80, 0
 
 tr_return_1:
-	popq %rbx
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rdx
-	popq %rsi
-	popq %rdi
-	popq %rax
-	popq %rcx
-	popq %r11
-	addq $8, %rsp				/* the error code */
-	jmp tr_iret
+	rt_entry_iret 1
 
 tr_return_0:
-	popq %rbx
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rdx
-	popq %rsi
-	popq %rdi
-	popq %rax
-	popq %rcx
-	popq %r11
-
-tr_iret:
-	pushq $0				/* flags: restore rcx and r11 too */
-	pushq %rcx
-	pushq %r11
-	pushq %rax
-	movl rt_abi_hypercall_iret(%rip), %eax	/* __HYPERVISOR_iret */
-	syscall
-	ud2
+	rt_entry_iret 0
 
 /* Faulting instructions with known addresses, so the handlers can check the frame's rip. */
 	.globl tr_do_int3, tr_after_int3, tr_do_int80, tr_after_int80
