@@ -40,6 +40,7 @@ struct percpu {
 	uint64_t syscall_scratch;	/* the syscall stub parks the guest's rax here */
 	void *syscall_stub;		/* executable alias of this CPU's stub page */
 	uint64_t gdt_shown[14];		/* frame shown in each guest page of the GDT window (0: none yet) */
+	uint32_t tsc_aux_loaded;	/* what this CPU's TSC_AUX holds (PV vCPUs' RDTSCP answer) */
 };
 
 /* Every CPU that firmware reported, indexed by cpu_id; entries are NULL past nr_cpus_online. */

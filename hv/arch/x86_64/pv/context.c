@@ -97,6 +97,7 @@ void pv_cpu_init(struct percpu *pc)
 	/* IF, TF, DF, IOPL, NT, AC cleared on entry. */
 	wrmsr(MSR_FMASK, 0x47700);
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+	pv_tsc_aux_cpu_init(pc);
 	/*
 	 * Xen's PAT for PV guests (WB WT UC- UC WC WP UC UC): a kernel reads it
 	 * to learn what its PTEs' PAT/PCD/PWT bits mean, and dom0 may use them

@@ -8,6 +8,7 @@
 #include <hv/guest_access.h>
 #include <hv/lib.h>
 #include <hv/log.h>
+#include <hv/percpu.h>
 #include <pvabi/arch_x86_64.h>
 
 #define XEN_ABI_VERSION		0x00040011	/* 4.17, as XENVER_version reports */
@@ -228,12 +229,26 @@ static bool machine_has_rdtscp(void)
 /*
  * RDTSCP is not intercepted and CPUID passes it through, so the guest's
  * TSC_AUX must be in the register while it runs, as on Xen. The hypervisor
- * itself never reads it.
+ * itself never reads it, and only this function writes it, so the per-CPU
+ * copy is exact and a switch between vCPUs with the same value (most of
+ * them: 0 until a kernel sets it) costs no WRMSR.
  */
 void pv_tsc_aux_switch_in(const struct vcpu *v)
 {
-	if (machine_has_rdtscp())
+	struct percpu *pc = this_cpu();
+
+	if (pc->tsc_aux_loaded != v->arch.tsc_aux && machine_has_rdtscp()) {
 		wrmsr(MSR_TSC_AUX, v->arch.tsc_aux);
+		pc->tsc_aux_loaded = v->arch.tsc_aux;
+	}
+}
+
+/* Firmware may leave anything in TSC_AUX: start each CPU from the value a new vCPU has. */
+void pv_tsc_aux_cpu_init(struct percpu *pc)
+{
+	if (machine_has_rdtscp())
+		wrmsr(MSR_TSC_AUX, 0);
+	pc->tsc_aux_loaded = 0;
 }
 
 static uint64_t virtual_cr0(const struct vcpu *v)

@@ -43,6 +43,7 @@ void pv_debugreg_init(struct vcpu *v);
 void pv_debugreg_switch_in(const struct vcpu *v);
 /* Loads v's TSC_AUX (RDTSCP's answer) into this CPU. */
 void pv_tsc_aux_switch_in(const struct vcpu *v);
+void pv_tsc_aux_cpu_init(struct percpu *pc);
 void pv_debugreg_switch_out(const struct vcpu *v);
 long pv_debugreg_set(struct vcpu *v, unsigned int reg, uint64_t value);
 long pv_debugreg_get(const struct vcpu *v, unsigned int reg, uint64_t *value);
