@@ -717,6 +717,9 @@ long do_multicall(uint64_t list, uint64_t count, uint64_t a3, uint64_t a4, uint6
 {
 	struct vcpu *v = current_vcpu();
 
+	/* As Xen: where the list starts is checked before the count, so an empty batch there is -EFAULT too. */
+	if (!guest_range_ok(list, 1))
+		return -XEN_EFAULT;
 	for (uint64_t i = 0; i < count; i++) {
 		struct multicall_entry e;
 		uint64_t at = list + i * sizeof(e), nr, args[5];

@@ -100,5 +100,12 @@ void test_main(void)
 	tc_expect_eq(multicall(mc, 0), 0, "an empty multicall");
 	tc_expect_eq(multicall((struct multicall_entry *)(uintptr_t)RT_BAD_PTR_HYPERVISOR, 1), -XEN_EFAULT,
 		     "a multicall list in the hypervisor's range");
+	/* Xen checks where the list starts before it looks at the count (found by the differential tester). */
+	tc_expect_eq(multicall((struct multicall_entry *)(uintptr_t)RT_BAD_PTR_HYPERVISOR, 0), -XEN_EFAULT,
+		     "an empty multicall whose list is in the hypervisor's range");
+	tc_expect_eq(multicall((struct multicall_entry *)(uintptr_t)RT_BAD_PTR_NONCANON, 1ULL << 32), -XEN_EFAULT,
+		     "a multicall of 2^32 (0) entries at a non-canonical list");
+	tc_expect_eq(multicall((struct multicall_entry *)(uintptr_t)RT_BAD_PTR_UNMAPPED, 0), 0,
+		     "an empty multicall at an unmapped user address reads nothing");
 	big_batch();
 }
