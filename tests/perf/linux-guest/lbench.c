@@ -119,12 +119,48 @@ static int bench_pipe(long mib)
 	return 0;
 }
 
+static void spin(long n)
+{
+	for (volatile long i = 0; i < n; i++)
+		;
+}
+
+/* The same CPU-bound loop in one process, then in one per online CPU at once: the speed-up says how parallel. */
+static int bench_parallel(long n)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	uint64_t t0 = now_ns(), one, all;
+
+	spin(n);
+	one = now_ns() - t0;
+	t0 = now_ns();
+	for (long c = 0; c < cpus; c++) {
+		pid_t pid = fork();
+		if (pid < 0)
+			return perror("fork"), 1;
+		if (pid == 0) {
+			spin(n);
+			_exit(0);
+		}
+	}
+	for (long c = 0; c < cpus; c++) {
+		int st;
+		if (wait(&st) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+			return fprintf(stderr, "lbench: a spinner failed\n"), 1;
+	}
+	all = now_ns() - t0;
+	result("spin1_s", (double)one / 1e9, "s");
+	result("spinall_s", (double)all / 1e9, "s");
+	result("parallel_speedup", (double)cpus * (double)one / (double)all, "x");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 2 && strcmp(argv[1], "now") == 0)
 		return printf("%llu\n", (unsigned long long)now_ns()), 0;
 	if (argc != 3) {
-		fprintf(stderr, "usage: lbench now | forkexec N | touch MIB | clock N | syscall N | pipe MIB\n");
+		fprintf(stderr, "usage: lbench now | forkexec N | touch MIB | clock N | syscall N | pipe MIB | parallel N\n");
 		return 2;
 	}
 	long n = strtol(argv[2], NULL, 0);
@@ -138,6 +174,8 @@ int main(int argc, char **argv)
 		return bench_syscall(n);
 	if (strcmp(argv[1], "pipe") == 0)
 		return bench_pipe(n);
+	if (strcmp(argv[1], "parallel") == 0)
+		return bench_parallel(n);
 	fprintf(stderr, "lbench: unknown benchmark %s\n", argv[1]);
 	return 2;
 }
