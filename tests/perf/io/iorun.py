@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""What ./skiff bench blk and net share: building iobench and the images, booting a platform under QEMU TCG while
+"""What ./skiff bench blk and net share: building iobench and the images, booting a platform under QEMU (the accelerator of perfaccel) while
 collecting iobench's figures from its serial line, medians and the table."""
 import glob
 import importlib.machinery
@@ -14,6 +14,8 @@ import time
 
 TOP = os.environ.get("SKIFF_TOP") or os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from perfaccel import bench_accel  # noqa: E402
 BUILD = os.environ.get("SKIFF_BUILD") or os.path.join(TOP, "build")
 HERE = os.path.join(TOP, "tests", "perf", "io")
 OUT = os.path.join(BUILD, "perf", "io")
@@ -61,7 +63,7 @@ def prepare():
 
 def qemu_base(mem, smp):
     """The machine every platform gets: what tools/qemu-run gives Skiff (q35, TCG -cpu max)."""
-    return ["qemu-system-x86_64", "-machine", "q35", "-accel", "tcg", "-cpu", "max", "-m", str(mem), "-smp", str(smp),
+    return ["qemu-system-x86_64", "-machine", "q35", "-accel", bench_accel(), "-cpu", "max", "-m", str(mem), "-smp", str(smp),
             "-display", "none", "-vga", "none", "-no-reboot", "-monitor", "none", "-serial", "stdio",
             "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
 
@@ -91,7 +93,7 @@ def direct_machine(p, args, extra):
 
 def skiff_machine(name, modules, extra):
     """Skiff through tools/qemu-run (which adds the disks and networks it is given), our dom0 serving the guests."""
-    return [os.path.join(TOP, "tools", "qemu-run"), "--accel", "tcg", "--cpus", "2", "--mem", "1024",
+    return [os.path.join(TOP, "tools", "qemu-run"), "--accel", bench_accel(), "--cpus", "2", "--mem", "1024",
             "--timeout", str(timeout()), "--log", os.path.join(OUT, f"{name}.serial"),
             "--modules", ",".join(modules)] + extra
 
