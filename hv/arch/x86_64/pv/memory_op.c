@@ -204,6 +204,14 @@ static long reservation(struct domain *d, uint64_t cmd, uint64_t arg, const stru
 		return (long)start;
 	if (r->extent_order > max_order || r->nr_extents > MAX_EXTENTS)
 		return (long)start;
+	/*
+	 * As Xen: the extents left must all lie in the guest's half before any
+	 * is done (increase_reservation may pass no list at all), so a list
+	 * running into the hypervisor's slots does nothing rather than part.
+	 */
+	if ((op != XENMEM_increase_reservation || r->extent_start) &&
+	    !guest_range_ok(r->extent_start + start * sizeof(xen_pfn_t), (r->nr_extents - start) * sizeof(xen_pfn_t)))
+		return (long)start;
 	/* Frames a half-done page-table release still holds must be free before the guest can give them back. */
 	if (pv_mm_finish_deferred(current_vcpu()))
 		return hypercall_create_continuation(__HYPERVISOR_memory_op, cmd, arg, 0, 0, 0);
@@ -231,7 +239,8 @@ static long reservation(struct domain *d, uint64_t cmd, uint64_t arg, const stru
 			for (uint64_t i = 0; i < (1ULL << r->extent_order); i++)
 				m2p_set(mfn + i, val + i);
 		}
-		if (copy_to_guest(slot, &mfn, sizeof(mfn)) < 0) {
+		if ((op != XENMEM_increase_reservation || r->extent_start) &&
+		    copy_to_guest(slot, &mfn, sizeof(mfn)) < 0) {
 			for (uint64_t i = 0; i < (1ULL << r->extent_order); i++)
 				m2p_set(mfn + i, M2P_INVALID);
 			frame_free(mfn, r->extent_order);
@@ -309,16 +318,18 @@ long do_memory_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_t
 	case XENMEM_populate_physmap: {
 		long rc;
 
-		if (copy_from_guest(&r, arg, sizeof(r)) < 0)
-			return -XEN_EFAULT;
 		/*
-		 * Another domain (the toolstack building it) is charged and bounded
-		 * by its own max_pages. Xen 4.17 answers 0 extents where this says
-		 * -ESRCH (no such domain) and -EPERM (not the caller's to change).
+		 * As Xen 4.17, these calls answer how many extents are done, never an
+		 * error code: an unreadable argument, no such domain, one not the
+		 * caller's to change (or an HVM domain's, see pv_foreign_owner) all
+		 * answer the start extent, i.e. nothing more done. Another domain
+		 * (the toolstack building it) is charged and bounded by its own
+		 * max_pages.
 		 */
-		rc = pv_foreign_owner(r.domid, true, &d);
-		if (rc)
-			return rc;
+		if (copy_from_guest(&r, arg, sizeof(r)) < 0)
+			return (long)start;
+		if (pv_foreign_owner(r.domid, true, &d))
+			return (long)start;
 		rc = reservation(d, cmd, arg, &r);
 		pv_foreign_put(d);
 		return rc;

@@ -50,6 +50,38 @@ static void check_reservations(void)
 		     "current_reservation with an unmapped domid pointer");
 }
 
+/*
+ * The reservation calls answer extents done, never an error code (as Xen
+ * 4.17): whatever stops them before their first extent answers the start
+ * extent carried in cmd's bits 6 and up, and changes nothing.
+ */
+static void check_reservation_refusals(void)
+{
+	static uint64_t list[2] = { 0x100, 0x101 };
+	domid_t self = DOMID_SELF;
+	long before = hyp_memory_op(XENMEM_current_reservation, RT_PTR(&self));
+	struct xen_memory_reservation r = { .extent_start = RT_PTR(list), .nr_extents = 2, .domid = DOMID_SELF };
+	struct xen_memory_reservation hv = { .extent_start = RT_BAD_PTR_HYPERVISOR, .nr_extents = 2,
+					     .domid = DOMID_SELF };
+	struct xen_memory_reservation tail = { .extent_start = RT_BAD_PTR_NONCANON - 8, .nr_extents = 2,
+					       .domid = DOMID_SELF };
+
+	tc_expect_eq(hyp_memory_op(XENMEM_decrease_reservation, RT_BAD_PTR_HYPERVISOR), 0,
+		     "decrease_reservation with its argument in the hypervisor's range: 0 extents");
+	tc_expect_eq(hyp_memory_op(XENMEM_populate_physmap | (3u << MEMOP_EXTENT_SHIFT), RT_BAD_PTR_UNMAPPED), 3,
+		     "populate_physmap from extent 3 with an unmapped argument: 3");
+	tc_expect_eq(hyp_memory_op(XENMEM_decrease_reservation, RT_PTR(&hv)), 0,
+		     "decrease_reservation of a list in the hypervisor's range: 0 extents");
+	tc_expect_eq(hyp_memory_op(XENMEM_populate_physmap, RT_PTR(&hv)), 0,
+		     "populate_physmap of a list in the hypervisor's range: 0 extents");
+	tc_expect_eq(hyp_memory_op(XENMEM_decrease_reservation, RT_PTR(&tail)), 0,
+		     "decrease_reservation of a list running into non-canonical space: 0 extents");
+	tc_expect_eq(hyp_memory_op(XENMEM_decrease_reservation | (2u << MEMOP_EXTENT_SHIFT), RT_PTR(&r)), 2,
+		     "decrease_reservation starting at its extent count: 2, nothing read");
+	tc_check(list[0] == 0x100 && list[1] == 0x101, "the extent list is untouched");
+	tc_expect_eq(hyp_memory_op(XENMEM_current_reservation, RT_PTR(&self)), before, "our reservation unchanged");
+}
+
 static void check_memory_map(void)
 {
 	static struct e820entry map[128];
@@ -115,6 +147,7 @@ void test_main(void)
 {
 	check_machphys_mapping();
 	check_reservations();
+	check_reservation_refusals();
 	check_memory_map();
 	check_machine_memory_map();
 	check_bad_commands();
