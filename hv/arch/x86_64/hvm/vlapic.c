@@ -252,9 +252,25 @@ static void ipi_one(struct vcpu *from, struct vcpu *to, unsigned int mode, unsig
 }
 
 /*
- * An IPI: physical destination (the x2APIC id is the vCPU id), or a
- * shorthand. Logical destinations are not modelled yet and go nowhere.
+ * A logical destination as the target's APIC reads it: in xAPIC mode the
+ * 8-bit destination against its LDR, flat (a bit mask) or cluster (DFR 0);
+ * in x2APIC mode the cluster in bits 31-16 and a mask of 16 vCPUs below.
  */
+static bool logical_match(const struct vcpu *to, uint32_t dest)
+{
+	const struct vlapic *a = &to->arch.hvm->lapic;
+	unsigned int id = to->vcpu_id, ldr = a->ldr >> 24, d8 = dest & 0xff;
+
+	if (dest == 0xffffffffu)
+		return true;
+	if (a->mode == VLAPIC_X2APIC)
+		return (dest >> 16) == (id >> 4) && (dest & (1u << (id & 15)));
+	if ((a->dfr >> 28) == 0xf)
+		return (d8 & ldr) != 0;
+	return (d8 >> 4) == (ldr >> 4) && (d8 & ldr & 0xf);
+}
+
+/* An IPI: physical destination (the APIC id is the vCPU id), logical, or a shorthand. */
 static bool icr_write(struct vcpu *v, uint64_t icr)
 {
 	struct domain *d = v->domain;
@@ -266,7 +282,7 @@ static bool icr_write(struct vcpu *v, uint64_t icr)
 	for (unsigned int i = 0; i < d->max_vcpus; i++) {
 		bool self = d->vcpu[i] == v;
 		bool hit = shorthand == 1 ? self : shorthand == 2 ? true : shorthand == 3 ? !self :
-			   !(icr & ICR_LOGICAL) && (dest == i || dest == 0xffffffffu);
+			   (icr & ICR_LOGICAL) ? logical_match(d->vcpu[i], dest) : dest == i || dest == 0xffffffffu;
 
 		if (hit)
 			ipi_one(v, d->vcpu[i], mode, vec, icr);
