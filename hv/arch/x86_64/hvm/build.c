@@ -135,12 +135,13 @@ static int hvm_memory(struct domain *d, uint64_t nr_pages)
  * enough under nested TCG. Without it the local APIC's TSC-deadline timer
  * has no frequency and Linux falls back to the PIT it does not have.
  */
+/* A word of the command line starts with w. */
 static bool has_word_prefix(const char *s, const char *w)
 {
 	size_t n = strlen(w);
 
-	for (; *s; s++)
-		if (strncmp(s, w, n) == 0)
+	for (const char *p = s; *p; p++)
+		if ((p == s || p[-1] == ' ') && strncmp(p, w, n) == 0)
 			return true;
 	return false;
 }
