@@ -3,7 +3,8 @@
  * A hostile HVM guest on the emulated devices a Linux guest needs: the xAPIC page (every MOV form Linux uses,
  * then wild offsets and values), the TSC-deadline timer with wild deadlines, the RTC. It ends with one access
  * the MMIO emulation must refuse (APIC_ABUSE_END): 1 a 64-bit MOV (bytes the decoder does not take), 2 a load
- * that crosses the APIC page's end, 3 a jump into the APIC page. Only this domain may die of it.
+ * that crosses the APIC page's end, 3 a jump into the APIC page, 4 a page-table walk through it (a page
+ * directory at 0xfee00000). Only this domain may die of it.
  */
 #include "hvm_guest.h"
 
@@ -204,9 +205,18 @@ void guest_main(void)
 #elif APIC_ABUSE_END == 2
 	puts("apic-abuse: a load across the APIC page's end\n");
 	(void)*(volatile uint32_t *)(APIC_PAGE + 0xffe);
-#else
+#elif APIC_ABUSE_END == 3
 	puts("apic-abuse: a jump into the APIC page\n");
 	((void (*)(void))APIC_PAGE)();
+#else
+	uint64_t cr3, *pdpt;
+
+	puts("apic-abuse: a page-table walk through the APIC page\n");
+	__asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
+	pdpt = (uint64_t *)(((uint64_t *)(cr3 & ~0xfffull))[0] & ~0xfffull);
+	pdpt[2] = APIC_PAGE | 3;			/* the 3rd GiB's page directory is the APIC page */
+	__asm__ volatile("mov %0, %%cr3" :: "r"(cr3) : "memory");
+	(void)*(volatile uint32_t *)0x80000000ull;
 #endif
 	fail("still running after the access that must end it");
 }
