@@ -55,7 +55,9 @@
  *   @hvm          (not on dom0) a fully virtual domain on AMD SVM: the
  *                 module is an x86_64 ELF whose PT_LOAD segments are
  *                 copied to their physical addresses in its RAM; vCPU 0
- *                 starts in real mode at the entry (below 1 MiB). A
+ *                 starts in real mode at the entry (below 1 MiB). Or a
+ *                 Linux bzImage, booted directly with the @initrd after
+ *                 it and the command line (hvm/linux_boot.c). A
  *                 stand-in until dom0's builder makes HVM domains too
  * Everything after the options is the guest's command line. These stand in
  * for a domain file until the toolstack reads them.
@@ -342,6 +344,9 @@ static int build_hvm(struct domain *d, const struct boot_domain_spec *s)
 		.image = paddr_to_virt(s->kernel->start),
 		.image_len = s->kernel->end - s->kernel->start,
 		.nr_pages = s->mem >> PAGE_SHIFT,
+		.initrd = s->initrd ? paddr_to_virt(s->initrd->start) : NULL,
+		.initrd_len = s->initrd ? s->initrd->end - s->initrd->start : 0,
+		.cmdline = s->cmdline,
 	};
 
 	return hvm_build(d, &a);

@@ -139,7 +139,7 @@ START_TEST(cpuid_filter)
 	ck_assert(!(r.c & (1u << 5)));			/* no VMX */
 	ck_assert(!(r.c & (1u << 26)) && !(r.c & (1u << 27)));	/* no XSAVE/OSXSAVE */
 	ck_assert(r.c & (1u << 21) && r.d & (1u << 9));	/* an APIC, in x2APIC mode */
-	ck_assert(!(r.c & (1u << 24)));			/* no TSC-deadline timer */
+	ck_assert(r.c & (1u << 24));			/* the TSC-deadline timer (vlapic.c) */
 	ck_assert(r.d & (1u << 0) && r.d & (1u << 24) && r.d & (1u << 26));	/* FPU FXSR SSE2 */
 	hvm_cpuid(0x80000001u, 0, 0, host_all, &r);
 	ck_assert(!(r.c & (1u << 2)));			/* no SVM */
@@ -160,6 +160,14 @@ START_TEST(cpuid_filter)
 	ck_assert_mem_eq(&r.d, "ffSk", 4);
 	hvm_cpuid(HVM_CPUID_BASE + 1, 0, 0, host_all, &r);
 	ck_assert_uint_eq(r.a | r.b | r.c | r.d, 0);
+	hvm_cpuid(6, 0, 0, host_all, &r);
+	ck_assert_uint_eq(r.a, 1u << 2);		/* ARAT alone */
+	ck_assert_uint_eq(r.b | r.c | r.d, 0);
+	hvm_cpuid(0x80000007u, 0, 0, host_all, &r);
+	ck_assert_uint_eq(r.a | r.b | r.c, 0);
+	ck_assert_uint_eq(r.d, 1u << 8);		/* invariant TSC, nothing else */
+	hvm_cpuid(7, 0, 0, host_all, &r);
+	ck_assert(r.b & (1u << 1));			/* TSC_ADJUST */
 }
 END_TEST
 

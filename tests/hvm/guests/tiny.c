@@ -138,8 +138,8 @@ static void check_apic_timer(void)
 	count = rdmsr_safe(0x839, &f);
 	if (f || count == 0 || count > 1000000)
 		fail("the current count does not run down from the initial count");
-	if (!wrmsr_safe(0x832, 0x40 | (2u << 17)))
-		fail("TSC-deadline mode accepted though not offered");
+	if (!wrmsr_safe(0x832, 0x40 | (3u << 17)))
+		fail("LVT timer mode 3 (reserved) accepted");
 	while (apic_ticks < TICKS) {
 		halt_keeps_registers();
 		halts++;

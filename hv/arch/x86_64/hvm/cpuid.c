@@ -7,14 +7,28 @@
  * CLFSH MMX FXSR SSE SSE2. Not MTRR, MCE/MCA (no MSRs yet), not HTT. ECX:
  * SSE3 PCLMUL SSSE3 CX16 SSE4.1 SSE4.2 x2APIC (the APIC is only that,
  * vlapic.c) MOVBE POPCNT AES RDRAND, and bit 31 (a hypervisor is present).
- * Not VMX/SMX, monitor, TSC-deadline, XSAVE/OSXSAVE (XCR0 is not
- * switched) or AVX.
+ * TSC-deadline whatever the host has (vlapic.c models it: Linux's one
+ * timer here, as it needs no PIT to calibrate). Not VMX/SMX, monitor,
+ * XSAVE/OSXSAVE (XCR0 is not switched) or AVX.
  */
 #define LEAF1_EDX_KEEP	0x078bab7fu
 #define LEAF1_ECX_KEEP	0x42f82203u
 #define LEAF1_ECX_HV	(1u << 31)
-/* Leaf 7.0 EBX: FSGSBASE BMI1 SMEP BMI2 ERMS RDSEED ADX SMAP. */
+#define LEAF1_ECX_TSC_DEADLINE	(1u << 24)
+/* Leaf 6 EAX: ARAT, the APIC timer runs in every C-state (it is a host timer). */
+#define LEAF6_EAX_ARAT	(1u << 2)
+/*
+ * 0x80000007 EDX: invariant TSC. The guest's TSC is the hypervisor's plus
+ * an offset, and the hypervisor's own clock counts on it running at one
+ * rate (time.c calibrates it once), whatever the host's CPUID says (QEMU's
+ * TCG model does not say). With it and TSC_ADJUST Linux trusts the TSC
+ * without a watchdog: its only other clock here is jiffies, whose ticks a
+ * slow host delays, and it marked the TSC unstable against them.
+ */
+#define EXT7_EDX_INVTSC	(1u << 8)
+/* Leaf 7.0 EBX: FSGSBASE BMI1 SMEP BMI2 ERMS RDSEED ADX SMAP; and TSC_ADJUST, modelled in exits.c. */
 #define LEAF7_EBX_KEEP	0x001c0389u
+#define LEAF7_EBX_TSC_ADJUST	(1u << 1)
 /*
  * 0x80000001. ECX: LAHF, LZCNT, SSE4A, misaligned SSE, PREFETCHW; never SVM.
  * EDX: the leaf-1 mirrors AMD keeps here (FPU..CX8, APIC, PGE, CMOV, PAT, PSE36,
@@ -56,12 +70,15 @@ void hvm_cpuid(uint32_t leaf, uint32_t sub, unsigned int vcpu_id,
 		out->a = h.a;
 		/* APIC id = vCPU id, one logical processor, CLFLUSH line size kept. */
 		out->b = (h.b & 0x0000ff00u) | ((uint32_t)vcpu_id << 24) | (1u << 16);
-		out->c = (h.c & LEAF1_ECX_KEEP) | LEAF1_ECX_HV;
+		out->c = (h.c & LEAF1_ECX_KEEP) | LEAF1_ECX_HV | LEAF1_ECX_TSC_DEADLINE;
 		out->d = h.d & LEAF1_EDX_KEEP;
+		break;
+	case 6:
+		out->a = LEAF6_EAX_ARAT;
 		break;
 	case 7:
 		if (sub == 0)
-			out->b = h.b & LEAF7_EBX_KEEP;
+			out->b = (h.b & LEAF7_EBX_KEEP) | LEAF7_EBX_TSC_ADJUST;
 		break;
 	case 0x80000000u:
 		*out = h;
@@ -79,10 +96,13 @@ void hvm_cpuid(uint32_t leaf, uint32_t sub, unsigned int vcpu_id,
 	case 0x80000006u:
 		*out = h;	/* brand string and cache descriptions */
 		break;
+	case 0x80000007u:
+		out->d = EXT7_EDX_INVTSC;
+		break;
 	case 0x80000008u:
 		out->a = h.a & 0xffffu;	/* physical and virtual address bits; one core */
 		break;
 	default:
-		break;		/* 2-6 and 0x80000007: nothing claimed */
+		break;		/* 2-5: nothing claimed */
 	}
 }

@@ -1,21 +1,36 @@
 /* SPDX-License-Identifier: MIT */
-/* #VMEXIT handlers: CPUID, MSRs, port I/O (COM1 and the exit port), HLT, nested page faults, shutdown. */
+/* #VMEXIT handlers: CPUID, MSRs, port I/O (COM1, the RTC, the exit port), HLT, nested page faults (the xAPIC page), shutdown. */
 #include <asm/hvm.h>
 #include <asm/svm.h>
+#include <asm/time.h>
 #include <asm/x86.h>
 #include <hv/domain.h>
 #include <hv/lib.h>
 #include <hv/log.h>
 #include <hv/percpu.h>
+#include <hv/time.h>
 #include <pvabi/sched.h>
 
 #include "hvm_cpuid.h"
+#include "hvm_firmware.h"
 #include "hvm_local.h"
+#include "mmio_decode.h"
 
 #define MSR_TSC			0x10
 #define MSR_SYSENTER_CS		0x174
 #define MSR_SYSENTER_ESP	0x175
 #define MSR_SYSENTER_EIP	0x176
+#define MSR_TSC_DEADLINE	0x6e0
+#define MSR_TSC_ADJUST		0x3b
+/* AMD's interrupt pending message register: Linux reads it (unchecked) on family 0xf CPUs for the E400 C1E erratum. */
+#define MSR_K8_INT_PENDING_MSG	0xc0010055
+/*
+ * PIT channel 2's counter: Linux's quick TSC calibration polls it up to
+ * 100,000 times while it reads all ones; reading 0 (a counter that never
+ * runs) ends that at once. Linux takes the TSC frequency from the command
+ * line instead (build.c).
+ */
+#define PIT_CH2_PORT		0x42
 #define EFER_GUEST_BITS		(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
 #define CR4_OSXSAVE		(1ULL << 18)
 #define VEC_UD			6
@@ -96,7 +111,7 @@ static bool msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 		*val = *f;
 		return true;
 	}
-	if (msr == MSR_APIC_BASE || (msr >= 0x800 && msr < 0x900))
+	if (msr == MSR_APIC_BASE || msr == MSR_TSC_DEADLINE || (msr >= 0x800 && msr < 0x900))
 		return vlapic_msr_read(v, msr, val);
 	switch (msr) {
 	case MSR_EFER:
@@ -107,6 +122,12 @@ static bool msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 		return true;
 	case MSR_TSC:
 		*val = rdtsc() + vm->tsc_offset;
+		return true;
+	case MSR_TSC_ADJUST:
+		*val = v->arch.hvm->tsc_adjust;
+		return true;
+	case MSR_K8_INT_PENDING_MSG:
+		*val = 0;	/* no C1E: there is no such idle state to enter */
 		return true;
 	default:
 		return false;
@@ -127,7 +148,7 @@ static bool msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 		*f = val;
 		return true;
 	}
-	if (msr == MSR_APIC_BASE || (msr >= 0x800 && msr < 0x900))
+	if (msr == MSR_APIC_BASE || msr == MSR_TSC_DEADLINE || (msr >= 0x800 && msr < 0x900))
 		return vlapic_msr_write(v, msr, val);
 	switch (msr) {
 	case MSR_EFER:
@@ -143,8 +164,17 @@ static bool msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 			return false;
 		vm->g_pat = val;
 		return true;
-	case MSR_TSC:
+	case MSR_TSC: {
+		/* A TSC write moves TSC_ADJUST by as much, as the SDM says. */
+		uint64_t old = rdtsc() + vm->tsc_offset;
+
 		vm->tsc_offset = val - rdtsc();
+		v->arch.hvm->tsc_adjust += val - old;
+		return true;
+	}
+	case MSR_TSC_ADJUST:
+		vm->tsc_offset += val - v->arch.hvm->tsc_adjust;
+		v->arch.hvm->tsc_adjust = val;
 		return true;
 	default:
 		return false;
@@ -202,6 +232,10 @@ static uint32_t port_in(struct vcpu *v, uint16_t port, unsigned int size)
 
 	if (port >= UART_COM1_BASE && port < UART_COM1_BASE + UART_NR_PORTS)
 		return uart_read(&hd->com1, port - UART_COM1_BASE);
+	if (port == RTC_PORT_DATA)
+		return cmos_rtc_read(&hd->rtc, (time_wallclock_boot_ns() + (uint64_t)time_now_ns()) / 1000000000);
+	if (port == PIT_CH2_PORT)
+		return 0;
 	if (!hd->io_logged) {
 		hd->io_logged = true;
 		log_warn("d%u: HVM guest reads port %#x: no device, all ones (further unhandled ports not logged)",
@@ -224,6 +258,12 @@ static void port_out(struct vcpu *v, uint16_t port, unsigned int size, uint32_t 
 		exit_port_write(v, val);
 		return;
 	}
+	if (port == RTC_PORT_INDEX) {
+		cmos_rtc_write_index(&hd->rtc, (uint8_t)val);
+		return;
+	}
+	if (port == RTC_PORT_DATA)
+		return;		/* the guest may not set the clock */
 	if (!hd->io_logged) {
 		hd->io_logged = true;
 		log_warn("d%u: HVM guest writes %#x to port %#x: no device, ignored (further unhandled ports not logged)",
@@ -265,6 +305,63 @@ static void exit_hlt(struct vcpu *v)
 	hvm_halt_check(v);
 }
 
+/* GPR n of the x86 encoding (0 rax .. 15 r15): rax and rsp live in the VMCB. */
+static uint64_t *gpr(struct vcpu *v, int n)
+{
+	struct hvm_gprs *g = &v->arch.hvm->gprs;
+	uint64_t *const regs[16] = { &v->arch.hvm->vmcb->rax, &g->rcx, &g->rdx, &g->rbx, &v->arch.hvm->vmcb->rsp,
+				     &g->rbp, &g->rsi, &g->rdi, &g->r8, &g->r9, &g->r10, &g->r11, &g->r12, &g->r13,
+				     &g->r14, &g->r15 };
+
+	return regs[n & 15];
+}
+
+#define NPF_EXEC		(1ULL << 4)
+#define NPF_IN_WALK		(1ULL << 33)	/* the guest's own page tables are at the address */
+
+/*
+ * A load or store on the xAPIC page: the instruction is fetched through the
+ * guest's page tables (QEMU's SVM gives no decode assists) and decoded.
+ * Anything the decoder does not take, a fetch it cannot finish, an access
+ * that is not 32-bit aligned, an event being delivered through the page or
+ * the guest's page tables on it crash the guest, which alone asked for it.
+ */
+static void mmio_apic(struct vcpu *v, uint64_t gpa, uint64_t err)
+{
+	struct vmcb *vm = v->arch.hvm->vmcb;
+	uint8_t insn[MMIO_INSN_MAX] = { 0 };
+	unsigned int n = 0, off = (unsigned int)(gpa & ~PAGE_MASK);
+	struct mmio_insn mi;
+	uint32_t val;
+
+	if ((err & (NPF_EXEC | NPF_IN_WALK)) || (vm->exitintinfo & SVM_EVTINJ_VALID)) {
+		log_err("d%u: HVM guest %s the APIC page at rip %#lx (NPF error %#lx)", v->domain->domid,
+			err & NPF_EXEC ? "executes on" : "walks page tables or delivers an event through", vm->rip, err);
+		domain_crash(v->domain, "APIC page used as code, page table or event frame");
+		return;
+	}
+	n = hvm_fetch_insn(v, insn, MMIO_INSN_MAX);
+	if (!mmio_decode(insn, n, hvm_code_is_64bit(v), &mi) || (off & 3)) {
+		log_err("d%u: HVM guest's access to APIC offset %#x at rip %#lx cannot be emulated (%u bytes: "
+			"%02x %02x %02x %02x %02x %02x %02x %02x)", v->domain->domid, off, vm->rip, n, insn[0], insn[1],
+			insn[2], insn[3], insn[4], insn[5], insn[6], insn[7]);
+		/* A misaligned access may also cross the page's end: APIC registers are 32-bit aligned. */
+		domain_crash(v->domain, off & 3 ? "APIC access not 32-bit aligned" :
+			     "APIC access the MMIO decoder does not take");
+		return;
+	}
+	if (mi.write) {
+		val = mi.reg == MMIO_REG_IMM ? mi.imm : (uint32_t)*gpr(v, mi.reg);
+		(void)vlapic_mmio_write(v, off, val);	/* dropped in x2APIC mode, where the page is not the APIC's */
+	} else {
+		(void)vlapic_mmio_read(v, off, &val);
+		*gpr(v, mi.reg) = val;	/* a 32-bit load zero-extends */
+	}
+	vm->rip += mi.len;
+	if (!hvm_code_is_64bit(v))
+		vm->rip &= 0xffffffffULL;
+}
+
 static void exit_npf(struct vcpu *v)
 {
 	struct vmcb *vm = v->arch.hvm->vmcb;
@@ -272,6 +369,10 @@ static void exit_npf(struct vcpu *v)
 	uint64_t gpa = vm->exitinfo2, err = vm->exitinfo1;
 	uint64_t mem = d->arch.hvm->nr_pages << PAGE_SHIFT;
 
+	if ((gpa & PAGE_MASK) == HVM_LAPIC_BASE && v->arch.hvm->lapic.mode != VLAPIC_DISABLED) {
+		mmio_apic(v, gpa, err);
+		return;
+	}
 	log_err("d%u: HVM guest %s guest-physical %#lx, outside its memory [0, %#lx), at rip %#lx (NPF error %#lx)",
 		d->domid, err & 16 ? "executes at" : err & 2 ? "writes" : "reads", gpa, mem, vm->rip, err);
 	domain_crash(d, gpa < mem ? "nested page fault inside its memory" : "access outside its memory");

@@ -9,6 +9,7 @@
 #include <hv/types.h>
 
 #include "npt.h"
+#include "cmos_rtc.h"
 #include "uart16550.h"
 
 /* Guest registers VMRUN does not switch (rax, rsp, rip, rflags live in the VMCB); svm_entry.S uses these offsets. */
@@ -17,10 +18,15 @@ struct hvm_gprs {
 	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
 };
 
+enum { VLAPIC_X2APIC, VLAPIC_XAPIC, VLAPIC_DISABLED };
+
 /* The vCPU's local APIC (vlapic.c): x2APIC registers, the timer, the 256-bit request and service sets. */
 struct vlapic {
 	uint32_t tpr, svr, lvt_timer, lvt_error, tmict, tdcr;
 	volatile uint64_t irr[4], isr[4];	/* IRR is set by the timer on another CPU too: atomics */
+	uint64_t tsc_deadline;			/* IA32_TSC_DEADLINE in guest TSC, 0: disarmed */
+	uint8_t mode;				/* VLAPIC_X2APIC (from reset), VLAPIC_XAPIC or VLAPIC_DISABLED */
+	uint32_t ldr, dfr, icr_hi;		/* xAPIC mode's own registers (x2APIC derives or lacks them) */
 	s_time_t deadline;			/* of the running count, 0: stopped */
 	struct timer timer;			/* on the CPU the vCPU last ran on; killed with the domain */
 	uint64_t timer_fired, injected;
@@ -39,6 +45,7 @@ struct hvm_vcpu {
 	uint64_t guest_cycles, exit_cycles;	/* TSC: inside svm_vmrun, and handling exits */
 	bool halted;			/* in HLT until an interrupt can be taken */
 	uint64_t dr[4];			/* DR0-3 while off the CPU */
+	uint64_t tsc_adjust;		/* IA32_TSC_ADJUST: what the guest added to its TSC (kept in the VMCB's offset) */
 	/* Start-up of a secondary vCPU: claimed by compare-and-swap while an INIT or SIPI changes it (it runs on no CPU). */
 	volatile bool startup_claim;
 	bool wait_sipi;			/* INIT received, the next SIPI starts it */
@@ -49,6 +56,7 @@ struct hvm_domain {
 	uint64_t nr_pages;		/* guest-physical RAM is [0, nr_pages << 12) */
 	struct npt npt;			/* its tables are charged to the domain and freed with its frames */
 	struct uart16550 com1;
+	struct cmos_rtc rtc;
 	bool io_logged, msr_logged;	/* the first unhandled port and the first refused MSR are logged */
 };
 
@@ -60,6 +68,10 @@ void svm_vmrun(struct hvm_gprs *gprs, paddr_t vmcb_pa, paddr_t host_pa);
 
 /* svm.c: the VMCB's controls (the NPT must exist) and the state INIT leaves, at cs:ip for entry (< 1 MiB). */
 void hvm_vcpu_reset(struct vcpu *v, uint64_t entry);
+/* svm.c: after hvm_vcpu_reset, flat 32-bit protected mode (paging off) at eip with esi and the GDT given. */
+void hvm_vcpu_enter_protected(struct vcpu *v, uint32_t eip, uint32_t esi, uint32_t gdt, uint16_t cs, uint16_t ds);
+/* build.c: len bytes (zeros when src is NULL) to guest-physical gpa inside its RAM (the caller checked the range). */
+void hvm_copy_to_gpa(struct hvm_domain *hd, uint64_t gpa, const void *src, uint64_t len);
 /* In HLT: stays blocked unless an interrupt can be taken now. */
 void hvm_halt_check(struct vcpu *v);
 /* The CPU saves the next instruction's address on intercepts (else the handlers know the lengths). */
@@ -71,11 +83,19 @@ void vlapic_kill(struct vcpu *v);
 void vlapic_switch_in(struct vcpu *v);
 bool vlapic_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val);
 bool vlapic_msr_write(struct vcpu *v, uint32_t msr, uint64_t val);
+/* The xAPIC page at offset off (a 32-bit aligned access): false if the APIC is not in xAPIC mode. */
+bool vlapic_mmio_read(struct vcpu *v, uint32_t off, uint32_t *val);
+bool vlapic_mmio_write(struct vcpu *v, uint32_t off, uint32_t val);
 void vlapic_inject(struct vcpu *v);
 bool vlapic_wakes_hlt(struct vcpu *v);
 /* svm.c: INIT and STARTUP from another vCPU's APIC; only a vCPU that has not started yet takes them. */
 void hvm_vcpu_init_ipi(struct vcpu *v);
 void hvm_vcpu_sipi(struct vcpu *v, unsigned int vector);
+
+/* guest_walk.c: up to len bytes at the guest's rip through its page tables; fewer where a page is not reachable. */
+unsigned int hvm_fetch_insn(const struct vcpu *v, uint8_t *buf, unsigned int len);
+/* The vCPU runs 64-bit code (long mode, CS.L): REX prefixes exist. */
+bool hvm_code_is_64bit(const struct vcpu *v);
 
 /* exits.c: handles v's last #VMEXIT, interrupts off. */
 void hvm_handle_exit(struct vcpu *v);

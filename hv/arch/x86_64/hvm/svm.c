@@ -199,6 +199,33 @@ void hvm_vcpu_reset(struct vcpu *v, uint64_t entry)
 	hv->gprs.rdx = 0x600;	/* family 6 after reset, as a CPU leaves it in edx */
 }
 
+/* Flat 32-bit segment (base 0, 4 GiB, granularity and default size set): type 0x9b code or 0x93 data. */
+static void flat_seg(struct vmcb_seg *s, uint16_t sel, uint16_t type)
+{
+	s->sel = sel;
+	s->base = 0;
+	s->limit = 0xffffffffu;
+	s->attrib = type | 0xc00;
+}
+
+void hvm_vcpu_enter_protected(struct vcpu *v, uint32_t eip, uint32_t esi, uint32_t gdt, uint16_t cs, uint16_t ds)
+{
+	struct vmcb *vm = v->arch.hvm->vmcb;
+
+	flat_seg(&vm->cs, cs, 0x9b);
+	flat_seg(&vm->ds, ds, 0x93);
+	flat_seg(&vm->es, ds, 0x93);
+	flat_seg(&vm->ss, ds, 0x93);
+	flat_seg(&vm->fs, ds, 0x93);
+	flat_seg(&vm->gs, ds, 0x93);
+	vm->gdtr.base = gdt;
+	vm->gdtr.limit = 4 * 8 - 1;
+	vm->cr0 = 0x11;				/* PE, ET; paging and caches as the boot protocol leaves them */
+	vm->rip = eip;
+	v->arch.hvm->gprs.rsi = esi;
+	v->arch.hvm->gprs.rdx = 0;
+}
+
 /* What the vCPU cost: exits by kind and the TSC cycles in the guest and in the handlers. */
 static void hvm_vcpu_report(struct vcpu *v)
 {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* A local APIC for HVM vCPUs in x2APIC mode (MSRs only, no MMIO page): its timer, priorities, and injection into the guest. */
+/* A local APIC for HVM vCPUs: x2APIC (MSRs) from reset, xAPIC (the MMIO page) once the guest switches; its timer, priorities, injection. */
 #include <asm/hvm.h>
 #include <asm/svm.h>
 #include <asm/x86.h>
@@ -15,8 +15,10 @@
 
 /*
  * The guest finds its APIC already in x2APIC mode, as firmware may leave
- * it (APIC_BASE has EN and EXTD): the MMIO page does not exist in that
- * mode, so the model is MSR accesses only. The timer counts at 100 MHz.
+ * it (APIC_BASE has EN and EXTD). Linux without interrupt remapping turns
+ * x2APIC off again (disabled, then xAPIC): the same registers are then at
+ * 0xfee00000 + 16 * (MSR - 0x800), reached through #NPF exits and
+ * exits.c's decoder. The timer counts at 100 MHz, or to a TSC deadline.
  */
 #define APIC_BASE_VALUE		0xfee00000ULL
 #define APIC_BASE_BSP		(1ULL << 8)
@@ -43,8 +45,17 @@
 #define X2APIC_TMCCT		0x839
 #define X2APIC_TDCR		0x83e
 
+#define MSR_TSC_DEADLINE	0x6e0
 #define LVT_MASKED		(1u << 16)
 #define LVT_TIMER_PERIODIC	(1u << 17)
+#define LVT_TIMER_TSC_DEADLINE	(2u << 17)
+#define LVT_TIMER_MODE		(3u << 17)
+#define XAPIC_ID		0x02
+#define XAPIC_EOI		0x0b
+#define XAPIC_LDR		0x0d
+#define XAPIC_DFR		0x0e
+#define XAPIC_ICR_LO		0x30
+#define XAPIC_ICR_HI		0x31
 #define SVR_ENABLED		(1u << 8)
 #define RFLAGS_IF		(1ULL << 9)
 #define VINTR_V_IRQ		(1ULL << 8)
@@ -102,7 +113,10 @@ static void vlapic_timer_fn(void *data)
 	struct vlapic *a = &v->arch.hvm->lapic;
 	uint32_t lvt = a->lvt_timer;
 
-	if ((lvt & LVT_TIMER_PERIODIC) && a->tmict) {
+	if ((lvt & LVT_TIMER_MODE) == LVT_TIMER_TSC_DEADLINE) {
+		a->deadline = 0;
+		a->tsc_deadline = 0;		/* the MSR reads 0 once it has fired */
+	} else if ((lvt & LVT_TIMER_PERIODIC) && a->tmict) {
 		s_time_t period = timer_period_ns(a), now = time_now_ns();
 
 		a->deadline += period;
@@ -123,7 +137,7 @@ void vlapic_init(struct vcpu *v)
 {
 	struct vlapic *a = &v->arch.hvm->lapic;
 
-	*a = (struct vlapic){ .lvt_timer = LVT_MASKED, .lvt_error = LVT_MASKED, .svr = 0xff };
+	*a = (struct vlapic){ .lvt_timer = LVT_MASKED, .lvt_error = LVT_MASKED, .svr = 0xff, .dfr = 0xffffffffu };
 	timer_init(&a->timer, vlapic_timer_fn, v, 0);
 }
 
@@ -150,20 +164,25 @@ static int deliverable(const struct vlapic *a)
 {
 	int irr = vec_highest(a->irr);
 
-	if (irr < 0 || !(a->svr & SVR_ENABLED) || ((uint32_t)irr & 0xf0) <= (ppr(a) & 0xf0))
+	if (irr < 0 || !(a->svr & SVR_ENABLED) || a->mode == VLAPIC_DISABLED || ((uint32_t)irr & 0xf0) <= (ppr(a) & 0xf0))
 		return -1;
 	return irr;
 }
 
-bool vlapic_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
+static uint64_t apic_base(const struct vcpu *v)
+{
+	uint8_t mode = v->arch.hvm->lapic.mode;
+
+	return APIC_BASE_VALUE | (v->vcpu_id ? 0 : APIC_BASE_BSP) |
+	       (mode == VLAPIC_X2APIC ? APIC_BASE_EN | APIC_BASE_EXTD : mode == VLAPIC_XAPIC ? APIC_BASE_EN : 0);
+}
+
+/* A register by its x2APIC MSR number, in either mode. */
+static bool reg_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
 	struct vlapic *a = &v->arch.hvm->lapic;
 	s_time_t left;
 
-	if (msr == MSR_APIC_BASE) {
-		*val = APIC_BASE_VALUE | APIC_BASE_EN | APIC_BASE_EXTD | (v->vcpu_id ? 0 : APIC_BASE_BSP);
-		return true;
-	}
 	if (msr >= X2APIC_ISR0 && msr < X2APIC_ISR0 + 8) {
 		*val = (uint32_t)(a->isr[(msr - X2APIC_ISR0) / 2] >> (32 * (msr & 1)));
 		return true;
@@ -233,9 +252,25 @@ static void ipi_one(struct vcpu *from, struct vcpu *to, unsigned int mode, unsig
 }
 
 /*
- * An IPI: physical destination (the x2APIC id is the vCPU id), or a
- * shorthand. Logical destinations are not modelled yet and go nowhere.
+ * A logical destination as the target's APIC reads it: in xAPIC mode the
+ * 8-bit destination against its LDR, flat (a bit mask) or cluster (DFR 0);
+ * in x2APIC mode the cluster in bits 31-16 and a mask of 16 vCPUs below.
  */
+static bool logical_match(const struct vcpu *to, uint32_t dest)
+{
+	const struct vlapic *a = &to->arch.hvm->lapic;
+	unsigned int id = to->vcpu_id, ldr = a->ldr >> 24, d8 = dest & 0xff;
+
+	if (dest == 0xffffffffu)
+		return true;
+	if (a->mode == VLAPIC_X2APIC)
+		return (dest >> 16) == (id >> 4) && (dest & (1u << (id & 15)));
+	if ((a->dfr >> 28) == 0xf)
+		return (d8 & ldr) != 0;
+	return (d8 >> 4) == (ldr >> 4) && (d8 & ldr & 0xf);
+}
+
+/* An IPI: physical destination (the APIC id is the vCPU id), logical, or a shorthand. */
 static bool icr_write(struct vcpu *v, uint64_t icr)
 {
 	struct domain *d = v->domain;
@@ -247,7 +282,7 @@ static bool icr_write(struct vcpu *v, uint64_t icr)
 	for (unsigned int i = 0; i < d->max_vcpus; i++) {
 		bool self = d->vcpu[i] == v;
 		bool hit = shorthand == 1 ? self : shorthand == 2 ? true : shorthand == 3 ? !self :
-			   !(icr & ICR_LOGICAL) && (dest == i || dest == 0xffffffffu);
+			   (icr & ICR_LOGICAL) ? logical_match(d->vcpu[i], dest) : dest == i || dest == 0xffffffffu;
 
 		if (hit)
 			ipi_one(v, d->vcpu[i], mode, vec, icr);
@@ -267,13 +302,11 @@ static void timer_arm(struct vlapic *a)
 }
 
 /* Reserved bits set or a read-only register: false, the caller raises #GP as x2APIC does. */
-bool vlapic_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
+static bool reg_write(struct vcpu *v, uint32_t msr, uint64_t val)
 {
 	struct vlapic *a = &v->arch.hvm->lapic;
 	int isr;
 
-	if (msr == MSR_APIC_BASE)	/* leaving x2APIC mode is not offered */
-		return val == (APIC_BASE_VALUE | APIC_BASE_EN | APIC_BASE_EXTD | (v->vcpu_id ? 0 : APIC_BASE_BSP));
 	if (msr == X2APIC_ICR)		/* the one 64-bit register */
 		return icr_write(v, val);
 	if (val >> 32)
@@ -297,9 +330,16 @@ bool vlapic_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 	case X2APIC_ESR:
 		return val == 0;
 	case X2APIC_LVT_TIMER:
-		/* Vector, mask, one-shot or periodic; TSC-deadline is not offered. */
-		if (val & ~(uint64_t)(0xff | LVT_MASKED | LVT_TIMER_PERIODIC))
+		/* Vector, mask, one-shot, periodic or TSC-deadline (mode 3 is reserved). */
+		if ((val & ~(uint64_t)(0xff | LVT_MASKED | LVT_TIMER_MODE)) ||
+		    (val & LVT_TIMER_MODE) == LVT_TIMER_MODE)
 			return false;
+		if ((val ^ a->lvt_timer) & LVT_TIMER_MODE) {	/* a mode change disarms the timer */
+			a->tmict = 0;
+			a->tsc_deadline = 0;
+			a->deadline = 0;
+			timer_stop(&a->timer);
+		}
 		a->lvt_timer = (uint32_t)val;
 		return true;
 	case X2APIC_LVT_ERROR:
@@ -311,6 +351,8 @@ bool vlapic_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 		a->tdcr = (uint32_t)val;
 		return true;
 	case X2APIC_TMICT:
+		if ((a->lvt_timer & LVT_TIMER_MODE) == LVT_TIMER_TSC_DEADLINE)
+			return true;	/* ignored in TSC-deadline mode */
 		a->tmict = (uint32_t)val;
 		timer_arm(a);
 		return true;
@@ -319,6 +361,151 @@ bool vlapic_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 		if (msr >= X2APIC_LVT_CMCI && msr < X2APIC_LVT_ERROR)
 			return true;
 		return false;
+	}
+}
+
+/*
+ * IA32_TSC_DEADLINE: the timer fires when the guest's TSC reaches val.
+ * The wait is capped at an hour (the guest re-arms a longer one as it
+ * likes); a deadline already past fires at once, once.
+ */
+#define TSC_DEADLINE_MAX_NS	3600000000000LL
+
+static void tsc_deadline_write(struct vcpu *v, uint64_t val)
+{
+	struct vlapic *a = &v->arch.hvm->lapic;
+	uint64_t now = rdtsc() + v->arch.hvm->vmcb->tsc_offset, khz = tsc_khz();
+	s_time_t ns = 0;
+
+	if ((a->lvt_timer & LVT_TIMER_MODE) != LVT_TIMER_TSC_DEADLINE)
+		return;			/* writes are ignored in the other modes */
+	a->tsc_deadline = val;
+	if (!val) {
+		a->deadline = 0;
+		timer_stop(&a->timer);
+		return;
+	}
+	if (val > now && khz) {
+		uint64_t cycles = val - now;
+
+		ns = cycles / khz > (uint64_t)TSC_DEADLINE_MAX_NS / 1000000 ? TSC_DEADLINE_MAX_NS :
+		     (s_time_t)(cycles / khz * 1000000 + cycles % khz * 1000000 / khz);
+	}
+	a->deadline = time_now_ns() + ns;
+	timer_set(&a->timer, a->deadline);
+}
+
+bool vlapic_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+	if (msr == MSR_APIC_BASE) {
+		*val = apic_base(v);
+		return true;
+	}
+	if (msr == MSR_TSC_DEADLINE) {
+		*val = v->arch.hvm->lapic.tsc_deadline;
+		return true;
+	}
+	return v->arch.hvm->lapic.mode == VLAPIC_X2APIC && reg_read(v, msr, val);
+}
+
+/*
+ * APIC_BASE: the base stays at 0xfee00000. Modes change as the SDM allows:
+ * x2APIC or xAPIC to disabled, disabled to xAPIC, xAPIC to x2APIC (never
+ * x2APIC straight to xAPIC, and never EXTD without EN).
+ */
+static bool apic_base_write(struct vcpu *v, uint64_t val)
+{
+	struct vlapic *a = &v->arch.hvm->lapic;
+	uint64_t fixed = APIC_BASE_VALUE | (v->vcpu_id ? 0 : APIC_BASE_BSP);
+	uint8_t to;
+
+	if ((val & ~(APIC_BASE_EN | APIC_BASE_EXTD)) != fixed)
+		return false;
+	if ((val & (APIC_BASE_EN | APIC_BASE_EXTD)) == APIC_BASE_EXTD)
+		return false;
+	to = !(val & APIC_BASE_EN) ? VLAPIC_DISABLED : (val & APIC_BASE_EXTD) ? VLAPIC_X2APIC : VLAPIC_XAPIC;
+	if ((a->mode == VLAPIC_X2APIC && to == VLAPIC_XAPIC) || (a->mode == VLAPIC_DISABLED && to == VLAPIC_X2APIC))
+		return false;
+	a->mode = to;
+	return true;
+}
+
+bool vlapic_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	if (msr == MSR_APIC_BASE)
+		return apic_base_write(v, val);
+	if (msr == MSR_TSC_DEADLINE) {
+		tsc_deadline_write(v, val);
+		return true;
+	}
+	return v->arch.hvm->lapic.mode == VLAPIC_X2APIC && reg_write(v, msr, val);
+}
+
+/* xAPIC registers are 16 bytes apart; the x2APIC MSR of the same register is 0x800 + the index. */
+bool vlapic_mmio_read(struct vcpu *v, uint32_t off, uint32_t *val)
+{
+	struct vlapic *a = &v->arch.hvm->lapic;
+	uint32_t reg = off >> 4;
+	uint64_t x = 0;
+
+	/*
+	 * Linux reads the APIC id through the page before it looks at
+	 * APIC_BASE, with the APIC still in x2APIC mode as we start it: reads
+	 * work in either enabled mode (writes need xAPIC mode).
+	 */
+	if (a->mode == VLAPIC_DISABLED)
+		return false;
+	if (off & 0xf) {
+		*val = 0;		/* between registers */
+		return true;
+	}
+	switch (reg) {
+	case XAPIC_ID:		x = (uint64_t)v->vcpu_id << 24; break;
+	case XAPIC_LDR:		x = a->ldr; break;
+	case XAPIC_DFR:		x = a->dfr; break;
+	case XAPIC_ICR_HI:	x = a->icr_hi; break;
+	default:
+		/* ICR low reads back its last value, which reg_read has no copy of: 0 (idle) is what Linux polls for. */
+		if (reg != XAPIC_ICR_LO && !reg_read(v, 0x800 + reg, &x))
+			x = 0;
+		break;
+	}
+	*val = (uint32_t)x;
+	return true;
+}
+
+/* xAPIC mode never faults: a write the x2APIC model refuses is dropped, as a real xAPIC ignores reserved bits. */
+bool vlapic_mmio_write(struct vcpu *v, uint32_t off, uint32_t val)
+{
+	struct vlapic *a = &v->arch.hvm->lapic;
+	uint32_t reg = off >> 4, dest;
+
+	if (a->mode != VLAPIC_XAPIC)
+		return false;
+	if (off & 0xf)
+		return true;
+	switch (reg) {
+	case XAPIC_ID:
+		return true;		/* read-only here: ids stay the vCPU ids ACPI gave */
+	case XAPIC_LDR:
+		a->ldr = val & 0xff000000u;
+		return true;
+	case XAPIC_DFR:
+		a->dfr = val | 0x0fffffffu;
+		return true;
+	case XAPIC_ICR_HI:
+		a->icr_hi = val & 0xff000000u;
+		return true;
+	case XAPIC_ICR_LO:
+		dest = a->icr_hi >> 24;
+		(void)icr_write(v, (uint64_t)(dest == 0xff ? 0xffffffffu : dest) << 32 | (val & ~(1u << 12)));
+		return true;
+	case XAPIC_EOI:
+		(void)reg_write(v, X2APIC_EOI, 0);
+		return true;
+	default:
+		(void)reg_write(v, 0x800 + reg, val);
+		return true;
 	}
 }
 

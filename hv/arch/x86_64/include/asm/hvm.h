@@ -33,11 +33,17 @@ void hvm_switch_out(struct vcpu *prev);
 void __noreturn hvm_vcpu_loop(void);
 void hvm_dump_vcpu(struct vcpu *v);
 
-/* The builder of a boot module marked @hvm: loads an ELF's PT_LOAD segments at their physical addresses. */
+/*
+ * The builder of a boot module marked @hvm: an ELF's PT_LOAD segments at their physical addresses (vCPU 0 in
+ * real mode), or a Linux bzImage booted directly (32-bit protocol) with its initrd and command line.
+ */
 struct hvm_build_args {
 	const uint8_t *image;
 	size_t image_len;
 	uint64_t nr_pages;
+	const uint8_t *initrd;		/* bzImage only; NULL: none */
+	size_t initrd_len;
+	const char *cmdline;		/* bzImage only; NULL: empty */
 };
 int hvm_build(struct domain *d, const struct hvm_build_args *a);
 

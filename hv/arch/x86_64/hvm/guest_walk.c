@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/* Reads guest memory by guest-virtual address through the guest's own page tables (for the MMIO decoder's instruction fetch). */
+#include <asm/svm.h>
+#include <asm/x86.h>
+#include <hv/domain.h>
+#include <hv/lib.h>
+#include <hv/mm.h>
+
+#include "hvm_local.h"
+
+#define GPTE_P			1ULL
+#define GPTE_PS			(1ULL << 7)
+#define GPTE_ADDR		0x000ffffffffff000ULL
+#define GUEST_CR0_PG			(1ULL << 31)
+#define CS_ATTR_L		(1u << 9)
+
+/* A 64-bit word of guest RAM, or false outside it (the guest's tables may point anywhere). */
+static bool read_gpa64(const struct hvm_domain *hd, uint64_t gpa, uint64_t *out)
+{
+	if (gpa >= hd->nr_pages << PAGE_SHIFT || (gpa & 7))
+		return false;
+	*out = *(const uint64_t *)((const uint8_t *)mfn_to_virt(npt_lookup(&hd->npt, gpa & PAGE_MASK)) +
+				   (gpa & ~PAGE_MASK));
+	return true;
+}
+
+/*
+ * Linear to guest-physical: identity with paging off, the 4-level walk in
+ * long mode (4 KiB, 2 MiB and 1 GiB pages). Legacy 32-bit and PAE paging
+ * are not walked: Linux reaches the APIC only in long mode.
+ */
+static bool translate(const struct vcpu *v, uint64_t la, uint64_t *gpa)
+{
+	const struct vmcb *vm = v->arch.hvm->vmcb;
+	const struct hvm_domain *hd = v->domain->arch.hvm;
+	uint64_t table = vm->cr3 & GPTE_ADDR, e = 0;
+
+	if (!(vm->cr0 & GUEST_CR0_PG)) {
+		*gpa = la & 0xffffffffULL;
+		return true;
+	}
+	if (!(vm->efer & EFER_LMA))
+		return false;
+	for (int level = 3; level >= 0; level--) {
+		unsigned int shift = 12 + 9 * (unsigned int)level;
+
+		if (!read_gpa64(hd, table + ((la >> shift) & 511) * 8, &e) || !(e & GPTE_P))
+			return false;
+		if (level == 0 || ((level == 1 || level == 2) && (e & GPTE_PS))) {
+			uint64_t size = 1ULL << shift;
+
+			*gpa = (e & GPTE_ADDR & ~(size - 1)) | (la & (size - 1));
+			return true;
+		}
+		table = e & GPTE_ADDR;
+	}
+	return false;
+}
+
+bool hvm_code_is_64bit(const struct vcpu *v)
+{
+	const struct vmcb *vm = v->arch.hvm->vmcb;
+
+	return (vm->efer & EFER_LMA) && (vm->cs.attrib & CS_ATTR_L);
+}
+
+unsigned int hvm_fetch_insn(const struct vcpu *v, uint8_t *buf, unsigned int len)
+{
+	const struct vmcb *vm = v->arch.hvm->vmcb;
+	const struct hvm_domain *hd = v->domain->arch.hvm;
+	uint64_t la = hvm_code_is_64bit(v) ? vm->rip : (vm->cs.base + vm->rip) & 0xffffffffULL;
+	unsigned int got = 0;
+
+	while (got < len) {
+		uint64_t gpa, chunk = MIN(len - got, PAGE_SIZE - ((la + got) & ~PAGE_MASK));
+
+		if (!translate(v, la + got, &gpa) || gpa >= hd->nr_pages << PAGE_SHIFT)
+			break;
+		memcpy(buf + got, (const uint8_t *)mfn_to_virt(npt_lookup(&hd->npt, gpa & PAGE_MASK)) + (gpa & ~PAGE_MASK),
+		       chunk);
+		got += (unsigned int)chunk;
+	}
+	return got;
+}
