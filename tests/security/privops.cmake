@@ -58,6 +58,6 @@ security_test(hvm_foreign --status ok
   --expect "result: d1 \\(domU1\\): poweroff, as expected"
   --expect "all domains have shut down \\(dom0: poweroff\\).*every frame returned"
   --reject "HYPERVISOR (CRASH|PANIC)" --reject "FAIL: "
-  -- --accel tcg --cpus 2 --mem 256 --timeout 90
+  -- --accel auto-svm --cpus 2 --mem 256 --timeout 90
      --modules "${SEC_GUEST_DIR}/hvm_foreign.elf,${PROJECT_BINARY_DIR}/tests/hvm/guests/tiny.elf @hvm @mem=16M")
 set_property(TEST security.hvm_foreign APPEND PROPERTY LABELS hvm)
