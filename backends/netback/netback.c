@@ -367,3 +367,23 @@ void nb_rx_push(struct nb_vif *v)
 {
 	push_and_notify(v, &v->rx);
 }
+
+unsigned int nb_flow_queue(const uint8_t *frame, size_t len, unsigned int queues)
+{
+	const uint8_t *ip = frame + 14;
+	uint32_t h = 2166136261u, hlen;
+	bool ports;
+
+	if (queues <= 1 || len < 14 + 20 || frame[12] != 0x08 || frame[13] != 0x00 || (ip[0] >> 4) != 4)
+		return 0;
+	hlen = (uint32_t)(ip[0] & 15) * 4;
+	/* No ports for fragments: they carry none after the first, and a flow's fragments must stay together. */
+	ports = (ip[9] == 6 || ip[9] == 17) && hlen >= 20 && 14 + hlen + 4 <= len && !(ip[6] & 0x3f) && !ip[7];
+	for (size_t i = 9; i < 20; i++)		/* the protocol, then the addresses */
+		if (i == 9 || i >= 12)
+			h = (h ^ ip[i]) * 16777619u;
+	if (ports)
+		for (size_t i = 0; i < 4; i++)
+			h = (h ^ ip[hlen + i]) * 16777619u;
+	return (h ^ (h >> 16)) % queues;
+}

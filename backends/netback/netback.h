@@ -105,5 +105,12 @@ uint32_t nb_rx_slots(const struct nb_vif *v, size_t len, const struct net_gso *g
 int64_t nb_rx_posted(const struct nb_vif *v);
 /* Publishes the rx responses rx_defer held back, notifying the frontend if it asked. */
 void nb_rx_push(struct nb_vif *v);
+/*
+ * The rx queue (0..queues-1) of a vif with several that a frame goes to:
+ * a hash of its IPv4 addresses, protocol and, for TCP and UDP, ports, so
+ * one flow always takes one queue (in order) while flows spread; other
+ * frames and fragments' ports count as zero.
+ */
+unsigned int nb_flow_queue(const uint8_t *frame, size_t len, unsigned int queues);
 
 #endif

@@ -483,24 +483,144 @@ START_TEST(test_front_nodes)
 	const char *why = NULL;
 
 	front_nodes = good;
-	ck_assert_int_eq(nb_front_read(read_node, NULL, &f, &why), 0);
-	ck_assert_uint_eq(f.tx_ring_ref, 8);
-	ck_assert_uint_eq(f.rx_ring_ref, 9);
-	ck_assert_uint_eq(f.evtchn, 17);
+	ck_assert_int_eq(nb_front_read(read_node, NULL, 4, &f, &why), 0);
+	ck_assert_uint_eq(f.queues, 1);
+	ck_assert_uint_eq(f.q[0].tx_ring_ref, 8);
+	ck_assert_uint_eq(f.q[0].rx_ring_ref, 9);
+	ck_assert_uint_eq(f.q[0].evtchn, 17);
 	ck_assert(f.sg && f.csum_offload && f.rx_gso);
 	front_nodes = no_copy;
-	ck_assert_int_eq(nb_front_read(read_node, NULL, &f, &why), -1);
+	ck_assert_int_eq(nb_front_read(read_node, NULL, 4, &f, &why), -1);
 	ck_assert_ptr_nonnull(strstr(why, "request-rx-copy"));
 	front_nodes = big;
-	ck_assert_int_eq(nb_front_read(read_node, NULL, &f, &why), -1);
+	ck_assert_int_eq(nb_front_read(read_node, NULL, 4, &f, &why), -1);
 	front_nodes = junk;
-	ck_assert_int_eq(nb_front_read(read_node, NULL, &f, &why), -1);
+	ck_assert_int_eq(nb_front_read(read_node, NULL, 4, &f, &why), -1);
 	front_nodes = split;
-	ck_assert_int_eq(nb_front_read(read_node, NULL, &f, &why), -1);
-	front_nodes = queues;
-	ck_assert_int_eq(nb_front_read(read_node, NULL, &f, &why), -1);
+	ck_assert_int_eq(nb_front_read(read_node, NULL, 4, &f, &why), -1);
+	front_nodes = queues;		/* two queues, but the nodes of one in the directory itself */
+	ck_assert_int_eq(nb_front_read(read_node, NULL, 4, &f, &why), -1);
+	ck_assert_ptr_nonnull(strstr(why, "tx-ring-ref"));
 	front_nodes = longval;
-	ck_assert_int_eq(nb_front_read(read_node, NULL, &f, &why), -1);
+	ck_assert_int_eq(nb_front_read(read_node, NULL, 4, &f, &why), -1);
+}
+END_TEST
+
+#define MQ_COMMON "request-rx-copy", "1", "feature-rx-notify", "1", "feature-sg", "1"
+
+START_TEST(test_front_queues)
+{
+	static const char *const two[] = { "multi-queue-num-queues", "2", "queue-0/tx-ring-ref", "8",
+					   "queue-0/rx-ring-ref", "9", "queue-0/event-channel", "5",
+					   "queue-1/tx-ring-ref", "10", "queue-1/rx-ring-ref", "11",
+					   "queue-1/event-channel", "6", MQ_COMMON, NULL };
+	static const char *const zero[] = { "multi-queue-num-queues", "0", "tx-ring-ref", "8", "rx-ring-ref", "9",
+					    "event-channel", "5", MQ_COMMON, NULL };
+	static const char *const five[] = { "multi-queue-num-queues", "5", "queue-0/tx-ring-ref", "8",
+					    "queue-0/rx-ring-ref", "9", "queue-0/event-channel", "5", MQ_COMMON,
+					    NULL };
+	static const char *const missing[] = { "multi-queue-num-queues", "2", "queue-0/tx-ring-ref", "8",
+					       "queue-0/rx-ring-ref", "9", "queue-0/event-channel", "5",
+					       "queue-1/tx-ring-ref", "10", "queue-1/rx-ring-ref", "11", MQ_COMMON,
+					       NULL };
+	static const char *const same_port[] = { "multi-queue-num-queues", "2", "queue-0/tx-ring-ref", "8",
+						 "queue-0/rx-ring-ref", "9", "queue-0/event-channel", "5",
+						 "queue-1/tx-ring-ref", "10", "queue-1/rx-ring-ref", "11",
+						 "queue-1/event-channel", "5", MQ_COMMON, NULL };
+	static const char *const same_ref[] = { "multi-queue-num-queues", "2", "queue-0/tx-ring-ref", "8",
+						"queue-0/rx-ring-ref", "9", "queue-0/event-channel", "5",
+						"queue-1/tx-ring-ref", "10", "queue-1/rx-ring-ref", "8",
+						"queue-1/event-channel", "6", MQ_COMMON, NULL };
+	static const char *const same_ref_one[] = { "tx-ring-ref", "8", "rx-ring-ref", "8", "event-channel", "5",
+						    MQ_COMMON, NULL };
+	struct nb_front f;
+	const char *why = NULL;
+
+	front_nodes = two;
+	ck_assert_int_eq(nb_front_read(read_node, NULL, 4, &f, &why), 0);
+	ck_assert_uint_eq(f.queues, 2);
+	ck_assert_uint_eq(f.q[1].tx_ring_ref, 10);
+	ck_assert_uint_eq(f.q[1].rx_ring_ref, 11);
+	ck_assert_uint_eq(f.q[1].evtchn, 6);
+	/* Not more than offered: this vif offers one. */
+	ck_assert_int_eq(nb_front_read(read_node, NULL, 1, &f, &why), -1);
+	ck_assert_ptr_nonnull(strstr(why, "multi-queue-num-queues"));
+	front_nodes = zero;
+	ck_assert_int_eq(nb_front_read(read_node, NULL, 4, &f, &why), -1);
+	ck_assert_ptr_nonnull(strstr(why, "multi-queue-num-queues"));
+	front_nodes = five;
+	ck_assert_int_eq(nb_front_read(read_node, NULL, 4, &f, &why), -1);
+	ck_assert_ptr_nonnull(strstr(why, "multi-queue-num-queues"));
+	front_nodes = missing;
+	ck_assert_int_eq(nb_front_read(read_node, NULL, 4, &f, &why), -1);
+	ck_assert_ptr_nonnull(strstr(why, "event-channel"));
+	front_nodes = same_port;
+	ck_assert_int_eq(nb_front_read(read_node, NULL, 4, &f, &why), -1);
+	ck_assert_ptr_nonnull(strstr(why, "event channel"));
+	front_nodes = same_ref;
+	ck_assert_int_eq(nb_front_read(read_node, NULL, 4, &f, &why), -1);
+	ck_assert_ptr_nonnull(strstr(why, "ring reference"));
+	front_nodes = same_ref_one;
+	ck_assert_int_eq(nb_front_read(read_node, NULL, 4, &f, &why), -1);
+	ck_assert_ptr_nonnull(strstr(why, "ring reference"));
+}
+END_TEST
+
+/* An Ethernet/IPv4 frame from 10.0.0.1 to 10.0.0.2 with proto and source and destination ports (or fragment bits). */
+static void flow_frame(uint8_t *f, uint8_t proto, uint16_t sport, uint16_t dport, uint16_t frag)
+{
+	memset(f, 0, 64);
+	f[12] = 0x08;
+	f[14] = 0x45;
+	f[20] = (uint8_t)(frag >> 8);
+	f[21] = (uint8_t)frag;
+	f[23] = proto;
+	f[26] = 10;
+	f[29] = 1;
+	f[30] = 10;
+	f[33] = 2;
+	f[34] = (uint8_t)(sport >> 8);
+	f[35] = (uint8_t)sport;
+	f[36] = (uint8_t)(dport >> 8);
+	f[37] = (uint8_t)dport;
+}
+
+START_TEST(test_flow_queue)
+{
+	uint8_t f[64];
+	unsigned int seen[4] = { 0 }, q0;
+
+	/* One queue, or a frame that is not IPv4 (ARP here): queue 0. */
+	flow_frame(f, 6, 1000, 7000, 0);
+	ck_assert_uint_eq(nb_flow_queue(f, sizeof(f), 1), 0);
+	f[13] = 0x06;
+	ck_assert_uint_eq(nb_flow_queue(f, sizeof(f), 4), 0);
+	/* A flow always takes the same queue, and flows differing only in a port spread over all four. */
+	for (uint16_t p = 40000; p < 40064; p++) {
+		unsigned int q;
+
+		flow_frame(f, 6, p, 7000, 0);
+		q = nb_flow_queue(f, sizeof(f), 4);
+		ck_assert_uint_lt(q, 4);
+		ck_assert_uint_eq(nb_flow_queue(f, sizeof(f), 4), q);
+		seen[q]++;
+	}
+	for (unsigned int i = 0; i < 4; i++)
+		ck_assert_uint_gt(seen[i], 4);
+	/* A fragment's ports do not count (a later fragment has none): every fragment of a flow on one queue. */
+	flow_frame(f, 17, 0, 0, 0x2000);
+	q0 = nb_flow_queue(f, sizeof(f), 4);
+	for (uint16_t p = 1; p < 64; p++) {
+		flow_frame(f, 17, p, p, 0x2000);
+		ck_assert_uint_eq(nb_flow_queue(f, sizeof(f), 4), q0);
+		flow_frame(f, 17, p, p, 0x0010);
+		ck_assert_uint_eq(nb_flow_queue(f, sizeof(f), 4), q0);
+	}
+	/* A frame too short for its own header, and a header length past the frame: never out of range. */
+	ck_assert_uint_eq(nb_flow_queue(f, 20, 4), 0);
+	flow_frame(f, 6, 1, 2, 0);
+	f[14] = 0x4f;
+	ck_assert_uint_lt(nb_flow_queue(f, 40, 4), 4);
 }
 END_TEST
 
@@ -865,6 +985,8 @@ static Suite *netback_suite(void)
 	tcase_add_test(tc, test_rx);
 	tcase_add_test(tc, test_rx_deferred);
 	tcase_add_test(tc, test_front_nodes);
+	tcase_add_test(tc, test_front_queues);
+	tcase_add_test(tc, test_flow_queue);
 	tcase_add_test(tc, test_backend_features);
 	tcase_add_test(tc, test_mac);
 	suite_add_tcase(s, tc);

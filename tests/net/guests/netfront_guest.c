@@ -15,7 +15,10 @@
  * cleanly).
  *
  * With net_role=ping or net_role=flood on its command line it is one of
- * two guests on the switch (net.flood): the pinger measures its pings of
+ * two guests on the switch (net.flood): before it connects, the flooder
+ * writes frontend nodes dom0 must refuse (queue counts of 0 and above the
+ * offer, missing queue-N nodes, two queues on one event channel or ring
+ * page) and starts over after each; the pinger measures its pings of
  * the gateway before and while the flooder fills its tx ring as fast as
  * dom0 empties it (broadcasts, frames for the pinger's own address and
  * for the gateway, GSO superframes for an unknown station dom0 must flood
@@ -286,19 +289,112 @@ static bool parse_mac(const char *s)
 	return true;
 }
 
-static bool connect(void)
+/* The backend's directory, once it waits for us (InitWait). */
+static bool find_backend(void)
 {
-	char path[160], v[160];
-	struct evtchn_alloc_unbound au = { .dom = DOMID_SELF, .remote_dom = 0 };
 	uint64_t end = rt_now_ns() + 20000 * MS;
-	uint8_t *tp, *rp;
 
 	while (!read_node(VIF "/backend", be_path, sizeof(be_path))) {
 		if (rt_now_ns() > end)
 			return false;
 		nap();
 	}
-	if (!backend_state(XenbusStateInitWait, 20))
+	return backend_state(XenbusStateInitWait, 20);
+}
+
+/*
+ * Frontend nodes dom0 must refuse (the flooder, before it connects): no
+ * queue, more than offered, a queue's nodes missing, two queues on one
+ * event channel or one ring page. Each time dom0 must answer Closing
+ * without mapping anything, and take us back when we close and start
+ * again; the pinger's traffic goes on meanwhile.
+ */
+static void handshake_attacks(void)
+{
+	static const struct {
+		const char *what, *nodes[16];
+	} cases[] = {
+		{ "zero queues", { "multi-queue-num-queues", "0", "tx-ring-ref", "8", "rx-ring-ref", "9",
+				   "event-channel", "@0" } },
+		{ "five queues, one more than offered",
+		  { "multi-queue-num-queues", "5", "queue-0/tx-ring-ref", "8", "queue-0/rx-ring-ref", "9",
+		    "queue-0/event-channel", "@0" } },
+		{ "4294967296 queues", { "multi-queue-num-queues", "4294967296", "tx-ring-ref", "8", "rx-ring-ref", "9",
+					 "event-channel", "@0" } },
+		{ "two queues with queue-1's event channel missing",
+		  { "multi-queue-num-queues", "2", "queue-0/tx-ring-ref", "8", "queue-0/rx-ring-ref", "9",
+		    "queue-0/event-channel", "@0", "queue-1/tx-ring-ref", "40", "queue-1/rx-ring-ref", "41" } },
+		{ "two queues with their nodes where one queue's go",
+		  { "multi-queue-num-queues", "2", "tx-ring-ref", "8", "rx-ring-ref", "9", "event-channel", "@0" } },
+		{ "two queues on one event channel",
+		  { "multi-queue-num-queues", "2", "queue-0/tx-ring-ref", "8", "queue-0/rx-ring-ref", "9",
+		    "queue-0/event-channel", "@0", "queue-1/tx-ring-ref", "40", "queue-1/rx-ring-ref", "41",
+		    "queue-1/event-channel", "@0" } },
+		{ "two queues on one ring page",
+		  { "multi-queue-num-queues", "2", "queue-0/tx-ring-ref", "8", "queue-0/rx-ring-ref", "9",
+		    "queue-0/event-channel", "@0", "queue-1/tx-ring-ref", "9", "queue-1/rx-ring-ref", "41",
+		    "queue-1/event-channel", "@1" } },
+	};
+	static const char *const keys[] = { "multi-queue-num-queues", "tx-ring-ref", "rx-ring-ref", "event-channel",
+					    "queue-0", "queue-1", "queue-2", "queue-3", "queue-4" };
+	evtchn_port_t ports[2];
+	char path[160], v[24];
+
+	if (!find_backend()) {
+		tc_fail("the backend did not wait for us");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/multi-queue-max-queues", be_path);
+	tc_check(read_node(path, v, sizeof(v)) && !strcmp(v, "4"), "the backend offers 4 queues (%s)", v);
+	for (unsigned int i = 0; i < 2; i++) {
+		struct evtchn_alloc_unbound au = { .dom = DOMID_SELF, .remote_dom = 0 };
+
+		if (hyp_event_channel_op(EVTCHNOP_alloc_unbound, RT_PTR(&au))) {
+			tc_error("no event channel for the handshake attacks");
+			return;
+		}
+		ports[i] = au.port;
+	}
+	for (unsigned int c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		for (unsigned int k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+			snprintf(path, sizeof(path), VIF "/%s", keys[k]);
+			xs_rm(xs, XBT_NULL, path);
+		}
+		for (const char *const *n = cases[c].nodes; *n; n += 2) {
+			snprintf(path, sizeof(path), VIF "/%s", n[0]);
+			if (n[1][0] == '@')
+				snprintf(v, sizeof(v), "%u", ports[n[1][1] - '0']);
+			else
+				snprintf(v, sizeof(v), "%s", n[1]);
+			write_node(path, v);
+		}
+		write_node(VIF "/request-rx-copy", "1");
+		write_node(VIF "/feature-rx-notify", "1");
+		write_node(VIF "/state", "4");
+		tc_check(backend_state(XenbusStateClosing, 20), "dom0 refuses %s (the backend closes)", cases[c].what);
+		write_node(VIF "/state", "6");
+		tc_check(backend_state(XenbusStateClosed, 20), "the backend follows us to Closed");
+		write_node(VIF "/state", "1");
+		tc_check(backend_state(XenbusStateInitWait, 20), "and waits for us again");
+	}
+	for (unsigned int k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		snprintf(path, sizeof(path), VIF "/%s", keys[k]);
+		xs_rm(xs, XBT_NULL, path);
+	}
+	for (unsigned int i = 0; i < 2; i++) {
+		struct evtchn_close cl = { .port = ports[i] };
+
+		hyp_event_channel_op(EVTCHNOP_close, RT_PTR(&cl));
+	}
+}
+
+static bool connect(void)
+{
+	char path[160], v[160];
+	struct evtchn_alloc_unbound au = { .dom = DOMID_SELF, .remote_dom = 0 };
+	uint8_t *tp, *rp;
+
+	if (!find_backend())
 		return false;
 	snprintf(path, sizeof(path), "%s/feature-rx-copy", be_path);
 	tc_check(read_node(path, v, sizeof(v)) && !strcmp(v, "1"), "the backend offers feature-rx-copy");
@@ -659,6 +755,8 @@ void test_main(void)
 		tc_error("runtime or xenstore set-up failed");
 		return;
 	}
+	if (rt_has_word(rt_boot.si->cmd_line, "net_role=flood"))
+		handshake_attacks();
 	if (!connect()) {
 		tc_fail("no connection to the network backend");
 		return;
