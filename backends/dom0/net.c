@@ -69,6 +69,8 @@ struct net_vif {
 	unsigned int devid;		/* device/vif/<devid> */
 	bool mac_set;
 	uint8_t mac[6];			/* the file's, or derived from the UUID when the domain comes up */
+	bool ip_set;			/* the file's ip=: the guest's IPv4 and ARP must come from it */
+	uint32_t ip;
 	struct dom0_domain *dd;		/* while offered */
 	int sw_port;
 	char fe[64], be[64];
@@ -316,15 +318,16 @@ static void disconnect(struct net_vif *v)
 		t.tx_gso += s->tx_gso;
 		t.tx_errors += s->tx_errors;
 		t.tx_spoofed += s->tx_spoofed;
+		t.tx_spoofed_ip += s->tx_spoofed_ip;
 		t.rx_packets += s->rx_packets;
 		t.rx_gso += s->rx_gso;
 		t.rx_no_buffer += s->rx_no_buffer;
 		copies += v->q[i].copies;
 	}
-	rt_printf("dom0: net: d%u vif %u disconnected: tx %lu packets (%lu GSO, %lu errors, %lu spoofed, %lu floods "
-		  "over the limit), rx %lu packets (%lu GSO, %lu without a buffer, %lu of them a guest's kept off the "
+	rt_printf("dom0: net: d%u vif %u disconnected: tx %lu packets (%lu GSO, %lu errors, %lu spoofed, %lu not from "
+		  "its ip=, %lu floods over the limit), rx %lu packets (%lu GSO, %lu without a buffer, %lu of them a guest's kept off the "
 		  "uplink's reserve), %lu grant copies\n",
-		  v->dd->info.domid, v->devid, t.tx_packets, t.tx_gso, t.tx_errors, t.tx_spoofed,
+		  v->dd->info.domid, v->devid, t.tx_packets, t.tx_gso, t.tx_errors, t.tx_spoofed, t.tx_spoofed_ip,
 		  net.sw.ports[v->sw_port].stats.flood_limited, t.rx_packets, t.rx_gso, t.rx_no_buffer, v->rx_reserved,
 		  copies);
 	rt_printf("dom0: net: d%u vif %u had %u queue%s: tx %s, rx %s packets\n", v->dd->info.domid, v->devid, v->nq,
@@ -358,6 +361,8 @@ static int queue_open(struct net_vif *v, struct net_queue *q, const struct nb_fr
 	nb_vif_init(&q->nb, fe, v->mac, q->tx_map.va, q->rx_map.va, &q->plat, vif_in, q, net_tx_buf, net_tx_gmfns,
 		    net_rx_buf, net_rx_gmfns);
 	q->nb.rx_gso = f->rx_gso;
+	q->nb.ip_set = v->ip_set;
+	q->nb.ip = v->ip;
 	/*
 	 * One rx push (and at most one event) per pass, not per frame: Linux
 	 * counts an event that finds its responses already taken (by NAPI, or
@@ -498,6 +503,8 @@ int dom0_net_declare(const char *name, const struct xlcfg_vif *vif)
 	v->mac_set = vif && vif->mac_set;
 	if (v->mac_set)
 		memcpy(v->mac, vif->mac, 6);
+	v->ip_set = vif && vif->ip_set;
+	v->ip = v->ip_set ? vif->ip : 0;
 	v->sw_port = -1;
 	v->dd = NULL;
 	snprintf(v->name, sizeof(v->name), "%s", name);
@@ -566,7 +573,7 @@ static int write_nodes(struct net_vif *v, uint32_t domid)
 
 static void offer(struct net_vif *v, struct dom0_domain *dd)
 {
-	char mac[18];
+	char mac[18], ip[64];
 
 	if (!v->mac_set)
 		nb_mac_from_uuid(dd->info.handle, v->devid, v->mac);
@@ -583,7 +590,11 @@ static void offer(struct net_vif *v, struct dom0_domain *dd)
 	}
 	v->dd = dd;
 	nb_mac_format(v->mac, mac);
-	rt_printf("dom0: net: offering vif %u (%s) to d%u (%s)\n", v->devid, mac, dd->info.domid, dd->info.name);
+	ip[0] = 0;
+	if (v->ip_set)
+		snprintf(ip, sizeof(ip), ", IPv4 and ARP only from its ip= %u.%u.%u.%u", v->ip >> 24, v->ip >> 16 & 255,
+			 v->ip >> 8 & 255, v->ip & 255);
+	rt_printf("dom0: net: offering vif %u (%s) to d%u (%s)%s\n", v->devid, mac, dd->info.domid, dd->info.name, ip);
 }
 
 void dom0_net_attach(struct dom0_domain *dd)

@@ -624,6 +624,97 @@ START_TEST(test_flow_queue)
 }
 END_TEST
 
+START_TEST(test_ip_allowed)
+{
+	const uint32_t me = 0x0a00020f;		/* 10.0.2.15 */
+	uint8_t f[64];
+
+	/* IPv4 from the vif's address only; 10.0.2.99 (the flow frames' source is 10.0.0.1) is another's. */
+	flow_frame(f, 6, 1000, 80, 0);
+	ck_assert(!nb_ip_allowed(f, sizeof(f), me));
+	memcpy(f + 26, "\x0a\x00\x02\x0f", 4);
+	ck_assert(nb_ip_allowed(f, sizeof(f), me));
+	ck_assert(!nb_ip_allowed(f, 14 + 19, me));		/* a truncated header */
+	f[14] = 0x65;						/* version 6 in an IPv4 type */
+	ck_assert(!nb_ip_allowed(f, sizeof(f), me));
+	/* From 0.0.0.0: only a DHCP client's UDP 68 -> 67, unfragmented. */
+	flow_frame(f, 17, 68, 67, 0);
+	memset(f + 26, 0, 4);
+	ck_assert(nb_ip_allowed(f, sizeof(f), me));
+	ck_assert(!nb_ip_allowed(f, 14 + 20 + 7, me));
+	flow_frame(f, 17, 68, 53, 0);
+	memset(f + 26, 0, 4);
+	ck_assert(!nb_ip_allowed(f, sizeof(f), me));
+	flow_frame(f, 6, 68, 67, 0);
+	memset(f + 26, 0, 4);
+	ck_assert(!nb_ip_allowed(f, sizeof(f), me));
+	flow_frame(f, 17, 68, 67, 0x2000);
+	memset(f + 26, 0, 4);
+	ck_assert(!nb_ip_allowed(f, sizeof(f), me));
+	/* ARP: the sender's address is ours or 0.0.0.0 (a probe), nothing else. */
+	memset(f, 0, sizeof(f));
+	f[12] = 0x08;
+	f[13] = 0x06;
+	f[15] = 1;
+	f[16] = 0x08;
+	f[18] = 6;
+	f[19] = 4;
+	f[21] = 1;
+	memcpy(f + 28, "\x0a\x00\x02\x0f", 4);
+	ck_assert(nb_ip_allowed(f, sizeof(f), me));
+	ck_assert(!nb_ip_allowed(f, 14 + 27, me));
+	memcpy(f + 28, "\x0a\x00\x02\x02", 4);		/* claiming the gateway's address */
+	ck_assert(!nb_ip_allowed(f, sizeof(f), me));
+	memset(f + 28, 0, 4);
+	ck_assert(nb_ip_allowed(f, sizeof(f), me));
+	f[19] = 16;						/* not IPv4 ARP: refused, not guessed at */
+	ck_assert(!nb_ip_allowed(f, sizeof(f), me));
+	/* A VLAN tag hides what follows: refused. IPv6 and the rest pass. */
+	f[12] = 0x81;
+	f[13] = 0x00;
+	ck_assert(!nb_ip_allowed(f, sizeof(f), me));
+	f[12] = 0x88;
+	f[13] = 0xa8;
+	ck_assert(!nb_ip_allowed(f, sizeof(f), me));
+	f[12] = 0x86;
+	f[13] = 0xdd;
+	ck_assert(nb_ip_allowed(f, sizeof(f), me));
+}
+END_TEST
+
+/* A vif with ip= drops another source's IPv4 on its tx ring (DROPPED, counted); without ip= it passes. */
+START_TEST(test_tx_spoofed_ip)
+{
+	uint8_t *f = grants[1];
+
+	setup();
+	v.ip_set = true;
+	v.ip = 0x0a00020f;
+	for (unsigned int k = 0; k < 2; k++) {
+		frame_at(1, 0, NULL);
+		memset(f + 12, 0, 50);
+		f[12] = 0x08;
+		f[14] = 0x45;
+		f[17] = 46;
+		f[23] = 1;
+		memcpy(f + 26, k ? "\x0a\x00\x02\x0f" : "\x0a\x00\x02\x63", 4);
+		tx_req(1, 0, 0, (uint16_t)k, 60);
+		tx_push();
+		ck_assert_uint_eq(poll(NULL), 1);
+		ck_assert_int_eq(tx_rsp().status, k ? NETIF_RSP_OKAY : NETIF_RSP_DROPPED);
+	}
+	ck_assert_uint_eq(ndelivered, 1);
+	ck_assert_uint_eq(v.stats.tx_spoofed_ip, 1);
+	v.ip_set = false;
+	memcpy(f + 26, "\x0a\x00\x02\x63", 4);
+	tx_req(1, 0, 0, 2, 60);
+	tx_push();
+	ck_assert_uint_eq(poll(NULL), 1);
+	ck_assert_int_eq(tx_rsp().status, NETIF_RSP_OKAY);
+	ck_assert_uint_eq(ndelivered, 2);
+}
+END_TEST
+
 START_TEST(test_backend_features)
 {
 	bool rx_copy = false, sg = false, gso = false;
@@ -987,6 +1078,8 @@ static Suite *netback_suite(void)
 	tcase_add_test(tc, test_front_nodes);
 	tcase_add_test(tc, test_front_queues);
 	tcase_add_test(tc, test_flow_queue);
+	tcase_add_test(tc, test_ip_allowed);
+	tcase_add_test(tc, test_tx_spoofed_ip);
 	tcase_add_test(tc, test_backend_features);
 	tcase_add_test(tc, test_mac);
 	suite_add_tcase(s, tc);

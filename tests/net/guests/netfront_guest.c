@@ -26,6 +26,9 @@
  * gave, another station's address) and lies on its rx ring; the pinger's loss and round trips
  * must stay within bounds and the flooder's broadcasts reach it at dom0's
  * flood limit at most, then the flooder overruns its ring and is cut off.
+ *
+ * With net_role=spoof its vif has ip=10.0.2.15 (net.antispoof): IPv4 and
+ * ARP from other addresses must be dropped, its own traffic not.
  */
 #include <pvabi/errno.h>
 #include <pvabi/event_channel.h>
@@ -744,6 +747,82 @@ static void role_flood(void)
 	tc_check(ping(1, &seq, &sum, &max) == 0, "after overrunning the tx ring, dom0 no longer serves us");
 }
 
+/* A 60-byte frame of ours of type type in txbuf[1], sent as is: the backend's answer. */
+static int16_t send_typed(uint16_t type, const uint8_t *l3, size_t l3len)
+{
+	uint8_t *f = txbuf[1];
+
+	memset(f, 0, 60);
+	memset(f, 0xff, 6);
+	memcpy(f + 6, mac, 6);
+	f[12] = (uint8_t)(type >> 8);
+	f[13] = (uint8_t)type;
+	memcpy(f + 14, l3, l3len);
+	return tx_raw((struct netif_tx_request){ .gref = REF_TX + 1, .id = 1, .size = 60 });
+}
+
+/* An IPv4 header (20 bytes) from src to dst of protocol proto carrying l4len bytes, in h. */
+static void ipv4_header(uint8_t *h, const char *src, const char *dst, uint8_t proto, uint16_t l4len)
+{
+	memset(h, 0, 20);
+	h[0] = 0x45;
+	h[2] = (uint8_t)((20 + l4len) >> 8);
+	h[3] = (uint8_t)(20 + l4len);
+	h[8] = 64;
+	h[9] = proto;
+	memcpy(h + 12, src, 4);
+	memcpy(h + 16, dst, 4);
+}
+
+/*
+ * net.antispoof: our vif's domain file says ip=10.0.2.15. dom0 must drop
+ * IPv4 from any other source and ARP claiming any other sender, let a
+ * DHCP client's 0.0.0.0 and an ARP probe through, refuse VLAN tags, and
+ * the vif must keep working from its own address.
+ */
+static void role_spoof(void)
+{
+	uint8_t l3[46];
+	uint64_t sum = 0, max = 0;
+	uint16_t seq = 0;
+
+	ipstack_init(&ip, mac, IPSTACK_ADDR(10, 0, 2, 15), 0xffffff00u, GW_IP, xmit, NULL);
+	ip.on_echo_reply = on_echo;
+	tc_expect_eq(ping(5, &seq, &sum, &max), 5, "5 of 5 pings of the gateway from our own ip=");
+	/* An ICMP echo request to the gateway from 10.0.2.99. */
+	ipv4_header(l3, "\x0a\x00\x02\x63", "\x0a\x00\x02\x02", 1, 8);
+	l3[20] = 8;
+	tc_expect_eq(send_typed(0x0800, l3, 28), NETIF_RSP_DROPPED, "IPv4 from 10.0.2.99, not our ip=, is dropped");
+	ipv4_header(l3, "\x0a\x00\x02\x02", "\x0a\x00\x02\x0f", 1, 8);
+	tc_expect_eq(send_typed(0x0800, l3, 28), NETIF_RSP_DROPPED, "IPv4 from the gateway's address is dropped");
+	/* ARP: Ethernet, IPv4, a request; sender hardware ours, sender protocol address as given. */
+	memset(l3, 0, sizeof(l3));
+	memcpy(l3, "\x00\x01\x08\x00\x06\x04\x00\x01", 8);
+	memcpy(l3 + 8, mac, 6);
+	memcpy(l3 + 14, "\x0a\x00\x02\x02", 4);
+	memcpy(l3 + 24, "\x0a\x00\x02\x03", 4);
+	tc_expect_eq(send_typed(0x0806, l3, 28), NETIF_RSP_DROPPED,
+		     "ARP claiming the gateway's 10.0.2.2 as its sender is dropped");
+	memcpy(l3 + 14, "\x0a\x00\x02\x0f", 4);
+	tc_expect_eq(send_typed(0x0806, l3, 28), NETIF_RSP_OKAY, "ARP from our own ip= is taken");
+	memset(l3 + 14, 0, 4);
+	tc_expect_eq(send_typed(0x0806, l3, 28), NETIF_RSP_OKAY, "an ARP probe (sender 0.0.0.0) is taken");
+	/* UDP from 0.0.0.0: port 68 to 67 (DHCP, an empty BOOTP op slirp ignores) only. */
+	ipv4_header(l3, "\0\0\0\0", "\xff\xff\xff\xff", 17, 26);
+	memcpy(l3 + 20, "\x00\x44\x00\x43\x00\x1a", 6);
+	tc_expect_eq(send_typed(0x0800, l3, 46), NETIF_RSP_OKAY, "UDP 68 -> 67 from 0.0.0.0 (a DHCP client) is taken");
+	l3[23] = 53;
+	tc_expect_eq(send_typed(0x0800, l3, 46), NETIF_RSP_DROPPED, "UDP 68 -> 53 from 0.0.0.0 is dropped");
+	/* A VLAN tag, then IPv4 from 10.0.2.99: what follows a tag is not looked at, so tags are refused. */
+	memcpy(l3, "\x00\x05\x08\x00", 4);
+	ipv4_header(l3 + 4, "\x0a\x00\x02\x63", "\x0a\x00\x02\x02", 1, 8);
+	tc_expect_eq(send_typed(0x8100, l3, 32), NETIF_RSP_DROPPED, "an 802.1Q-tagged frame is dropped");
+	tc_expect_eq(tx_gso(10000, 1448, false, 0, 0), NETIF_RSP_OKAY,
+		     "a GSO packet of 10000 bytes from our own ip= is taken");
+	sum = max = 0;
+	tc_expect_eq(ping(3, &seq, &sum, &max), 3, "and the vif still pings from its own address");
+}
+
 void test_main(void)
 {
 	uint64_t sum = 0, max = 0;
@@ -769,6 +848,10 @@ void test_main(void)
 	}
 	if (rt_has_word(rt_boot.si->cmd_line, "net_role=flood")) {
 		role_flood();
+		return;
+	}
+	if (rt_has_word(rt_boot.si->cmd_line, "net_role=spoof")) {
+		role_spoof();
 		return;
 	}
 	ipstack_init(&ip, mac, IPSTACK_ADDR(10, 0, 2, 15), 0xffffff00u, GW_IP, xmit, NULL);
