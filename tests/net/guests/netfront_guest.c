@@ -28,7 +28,8 @@
  * flood limit at most, then the flooder overruns its ring and is cut off.
  *
  * With net_role=spoof its vif has ip=10.0.2.15 (net.antispoof): IPv4 and
- * ARP from other addresses must be dropped, its own traffic not.
+ * ARP from other addresses must be dropped, its own traffic not. With
+ * net_role=bridge it pings 10.0.2.2 on a bridged uplink (net.bridged).
  */
 #include <pvabi/errno.h>
 #include <pvabi/event_channel.h>
@@ -852,6 +853,14 @@ void test_main(void)
 	}
 	if (rt_has_word(rt_boot.si->cmd_line, "net_role=spoof")) {
 		role_spoof();
+		return;
+	}
+	if (rt_has_word(rt_boot.si->cmd_line, "net_role=bridge")) {
+		/* net.bridged: 10.0.2.2 is tests/net/socket-peer on QEMU's socket network, not slirp. */
+		ipstack_init(&ip, mac, IPSTACK_ADDR(10, 0, 2, 15), 0xffffff00u, GW_IP, xmit, NULL);
+		ip.on_echo_reply = on_echo;
+		ok = ping(20, &seq, &sum, &max);
+		tc_check(ok == 20, "20 of 20 pings of 10.0.2.2 over the bridged uplink (%u)", ok);
 		return;
 	}
 	ipstack_init(&ip, mac, IPSTACK_ADDR(10, 0, 2, 15), 0xffffff00u, GW_IP, xmit, NULL);
