@@ -325,8 +325,8 @@ static void disconnect(struct net_vif *v)
 		copies += v->q[i].copies;
 	}
 	rt_printf("dom0: net: d%u vif %u disconnected: tx %lu packets (%lu GSO, %lu errors, %lu spoofed, %lu not from "
-		  "its ip=, %lu floods over the limit), rx %lu packets (%lu GSO, %lu without a buffer, %lu of them a guest's kept off the "
-		  "uplink's reserve), %lu grant copies\n",
+		  "its ip=, %lu floods over the limit), rx %lu packets (%lu GSO, %lu without a buffer, %lu of them a "
+		  "guest's kept off the uplink's reserve), %lu grant copies\n",
 		  v->dd->info.domid, v->devid, t.tx_packets, t.tx_gso, t.tx_errors, t.tx_spoofed, t.tx_spoofed_ip,
 		  net.sw.ports[v->sw_port].stats.flood_limited, t.rx_packets, t.rx_gso, t.rx_no_buffer, v->rx_reserved,
 		  copies);
@@ -387,8 +387,8 @@ static int connect(struct net_vif *v)
 	}
 	for (unsigned int i = 0; i < f.queues; i++) {
 		if (queue_open(v, &v->q[i], &f, &f.q[i])) {
-			rt_printf("dom0: net: d%u's vif %u queue %u: its ring grants or event channel do not work\n", fe,
-				  v->devid, i);
+			rt_printf("dom0: net: d%u's vif %u queue %u: its ring grants or event channel fail\n",
+				  fe, v->devid, i);
 			while (i--)
 				queue_close(&v->q[i]);
 			return -1;
