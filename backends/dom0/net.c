@@ -43,29 +43,43 @@
 #define NET_FLOOD_BURST	256
 
 /*
+ * One queue of a vif: its tx and rx rings (the frontend's two pages,
+ * grant-mapped while it is connected) and its event channel.
+ */
+struct net_queue {
+	struct net_vif *vif;
+	bool kicked, more;
+	struct nb_vif nb;
+	struct nb_platform plat;
+	struct rt_grant_map tx_map, rx_map;
+	evtchn_port_t port;
+	uint64_t copies;
+};
+
+/*
  * One vif: declared for a domain by name (its domain file's vif = [...]
  * or net=NAME on dom0's command line), offered when that domain comes up,
  * a port of the switch while it exists. The frontend's pages are reached
- * only by GNTTABOP_copy; its two ring pages are grant-mapped while it is
- * connected.
+ * only by GNTTABOP_copy. Its queues (as many as the frontend asked for,
+ * up to NB_MAX_QUEUES) share the switch port: what the guest sends on any
+ * of them enters the port, and frames for it go out on one chosen by flow.
  */
 struct net_vif {
 	char name[XLCFG_NAME_MAX];	/* the domain's; empty: a free slot */
 	unsigned int devid;		/* device/vif/<devid> */
 	bool mac_set;
 	uint8_t mac[6];			/* the file's, or derived from the UUID when the domain comes up */
+	bool ip_set;			/* the file's ip=: the guest's IPv4 and ARP must come from it */
+	uint32_t ip;
 	struct dom0_domain *dd;		/* while offered */
 	int sw_port;
 	char fe[64], be[64];
 	int state;			/* ours, as last written */
-	bool connected, kicked, more;
+	bool connected;
+	unsigned int nq;		/* queues, while connected */
 	bool detaching;			/* xl network-detach: our state is Closing, the frontend's Closed is awaited */
 	uint64_t detach_by_ns;
-	struct nb_vif nb;
-	struct nb_platform plat;
-	struct rt_grant_map tx_map, rx_map;
-	evtchn_port_t port;
-	uint64_t copies;
+	struct net_queue q[NB_MAX_QUEUES];
 	uint64_t rx_reserved;		/* guests' frames turned away to keep NET_RX_RESERVE buffers for the uplink */
 };
 
@@ -91,7 +105,7 @@ static struct {
 	struct vnet nic;
 	struct l2sw sw;
 	int up_port;
-	unsigned int next;		/* the vif served first in the next round: nobody always goes first */
+	unsigned int next;		/* the queue served first in the next round: nobody always goes first */
 	bool serving;
 	bool no_gso;			/* net_gso=0 on dom0's command line: TCPv4 GSO not offered (to compare) */
 	uint64_t up_dropped, up_segments;
@@ -148,17 +162,17 @@ static int front_read(void *ctx, const char *key, char *buf, size_t size)
 
 static int p_copy(void *ctx, struct gnttab_copy *ops, unsigned int n)
 {
-	struct net_vif *v = ctx;
+	struct net_queue *q = ctx;
 
-	v->copies += n;
+	q->copies += n;
 	return hyp_grant_table_op(GNTTABOP_copy, RT_PTR(ops), n) ? -1 : 0;
 }
 
 static void p_notify(void *ctx)
 {
-	struct net_vif *v = ctx;
+	struct net_queue *q = ctx;
 
-	rt_event_send(v->port);
+	rt_event_send(q->port);
 }
 
 /* ---- the switch's ports ---- */
@@ -212,31 +226,33 @@ static void up_out(void *arg, const uint8_t *frame, size_t len, const struct net
 
 static int vif_emit(void *arg, const uint8_t *frame, size_t len)
 {
-	struct net_vif *v = arg;
+	struct net_queue *q = arg;
 
-	return nb_rx_deliver(&v->nb, frame, len, NULL);
+	return nb_rx_deliver(&q->nb, frame, len, NULL);
 }
 
 static void vif_out(void *arg, const uint8_t *frame, size_t len, const struct net_gso *gso)
 {
 	struct net_vif *v = arg;
+	struct net_queue *q;
 	int64_t posted;
 	uint32_t need;
 
 	/* A frontend with no buffer posted loses the frame: a guest that does not read cannot stall the switch. */
 	if (!v->connected)
 		return;
-	posted = nb_rx_posted(&v->nb);
-	need = nb_rx_slots(&v->nb, len, gso);
+	q = &v->q[nb_flow_queue(frame, len, v->nq)];
+	posted = nb_rx_posted(&q->nb);
+	need = nb_rx_slots(&q->nb, len, gso);
 	if (posted >= 0 && posted < need + (net.from_guest ? NET_RX_RESERVE : 0)) {
-		v->nb.stats.rx_no_buffer++;
+		q->nb.stats.rx_no_buffer++;
 		v->rx_reserved += posted >= need;
 		return;
 	}
-	if (gso && !v->nb.rx_gso)
-		net_gso_segment(frame, len, gso, 0, net_seg, vif_emit, v);
+	if (gso && !q->nb.rx_gso)
+		net_gso_segment(frame, len, gso, 0, net_seg, vif_emit, q);
 	else
-		nb_rx_deliver(&v->nb, frame, len, gso);
+		nb_rx_deliver(&q->nb, frame, len, gso);
 }
 
 static void up_in(void *arg, const uint8_t *frame, size_t len)
@@ -247,69 +263,106 @@ static void up_in(void *arg, const uint8_t *frame, size_t len)
 
 static void vif_in(void *arg, const uint8_t *frame, size_t len, const struct net_gso *gso)
 {
-	struct net_vif *v = arg;
+	struct net_queue *q = arg;
 
 	net.from_guest = true;
-	l2sw_input_gso(&net.sw, (unsigned int)v->sw_port, frame, len, gso, rt_now_ns());
+	l2sw_input_gso(&net.sw, (unsigned int)q->vif->sw_port, frame, len, gso, rt_now_ns());
 	net.from_guest = false;
 	if (net.backlog_len)
-		v->nb.tx_budget = 0;	/* nothing more for the uplink until the backlog is out */
+		q->nb.tx_budget = 0;	/* nothing more for the uplink until the backlog is out */
 }
 
 /* ---- connection ---- */
 
 static void vif_event(evtchn_port_t port, void *arg)
 {
-	struct net_vif *v = arg;
+	struct net_queue *q = arg;
 
 	(void)port;
-	v->kicked = true;		/* served from dom0_net_poll */
+	q->kicked = true;		/* served from dom0_net_poll */
+}
+
+static void queue_close(struct net_queue *q)
+{
+	rt_event_close(q->port);
+	rt_grant_unmap(&q->tx_map);
+	rt_grant_unmap(&q->rx_map);
+}
+
+/* "a/b/c" of the queues' counters, in buf. */
+static const char *per_queue(const struct net_vif *v, size_t off, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = 0;
+	for (unsigned int i = 0; i < v->nq && n < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%lu", i ? "/" : "",
+				      *(const uint64_t *)((const uint8_t *)&v->q[i].nb.stats + off));
+	return buf;
 }
 
 static void disconnect(struct net_vif *v)
 {
+	struct nb_stats t = { 0 };
+	uint64_t copies = 0;
+	char tx[64], rx[64];
+
 	if (!v->connected)
 		return;
 	v->connected = false;
-	rt_event_close(v->port);
-	rt_grant_unmap(&v->tx_map);
-	rt_grant_unmap(&v->rx_map);
-	rt_printf("dom0: net: d%u vif %u disconnected: tx %lu packets (%lu GSO, %lu errors, %lu spoofed, %lu floods "
-		  "over the limit), rx %lu packets (%lu GSO, %lu without a buffer, %lu of them a guest's kept off the "
-		  "uplink's reserve), %lu grant copies\n",
-		  v->dd->info.domid, v->devid, v->nb.stats.tx_packets, v->nb.stats.tx_gso, v->nb.stats.tx_errors,
-		  v->nb.stats.tx_spoofed, net.sw.ports[v->sw_port].stats.flood_limited, v->nb.stats.rx_packets,
-		  v->nb.stats.rx_gso, v->nb.stats.rx_no_buffer, v->rx_reserved, v->copies);
+	for (unsigned int i = 0; i < v->nq; i++) {
+		const struct nb_stats *s = &v->q[i].nb.stats;
+
+		queue_close(&v->q[i]);
+		t.tx_packets += s->tx_packets;
+		t.tx_gso += s->tx_gso;
+		t.tx_errors += s->tx_errors;
+		t.tx_spoofed += s->tx_spoofed;
+		t.tx_spoofed_ip += s->tx_spoofed_ip;
+		t.rx_packets += s->rx_packets;
+		t.rx_gso += s->rx_gso;
+		t.rx_no_buffer += s->rx_no_buffer;
+		copies += v->q[i].copies;
+	}
+	rt_printf("dom0: net: d%u vif %u disconnected: tx %lu packets (%lu GSO, %lu errors, %lu spoofed, %lu not from "
+		  "its ip=, %lu floods over the limit), rx %lu packets (%lu GSO, %lu without a buffer, %lu of them a "
+		  "guest's kept off the uplink's reserve), %lu grant copies\n",
+		  v->dd->info.domid, v->devid, t.tx_packets, t.tx_gso, t.tx_errors, t.tx_spoofed, t.tx_spoofed_ip,
+		  net.sw.ports[v->sw_port].stats.flood_limited, t.rx_packets, t.rx_gso, t.rx_no_buffer, v->rx_reserved,
+		  copies);
+	rt_printf("dom0: net: d%u vif %u had %u queue%s: tx %s, rx %s packets\n", v->dd->info.domid, v->devid, v->nq,
+		  v->nq > 1 ? "s" : "", per_queue(v, offsetof(struct nb_stats, tx_packets), tx, sizeof(tx)),
+		  per_queue(v, offsetof(struct nb_stats, rx_packets), rx, sizeof(rx)));
+	v->nq = 0;
 }
 
-static int connect(struct net_vif *v)
+/* Maps one queue's rings and binds its channel: 0, or -1 with nothing held. */
+static int queue_open(struct net_vif *v, struct net_queue *q, const struct nb_front *f,
+		      const struct nb_front_queue *fq)
 {
-	struct nb_front f;
-	const char *why = "";
 	uint16_t fe = v->dd->info.domid;
 	long rc;
 
-	if (nb_front_read(front_read, v, &f, &why)) {
-		rt_printf("dom0: net: d%u's vif %u nodes refused: %s\n", fe, v->devid, why);
+	*q = (struct net_queue){ .vif = v };
+	if (rt_grant_map(&q->tx_map, fe, fq->tx_ring_ref, false))
+		return -1;
+	if (rt_grant_map(&q->rx_map, fe, fq->rx_ring_ref, false)) {
+		rt_grant_unmap(&q->tx_map);
 		return -1;
 	}
-	if (rt_grant_map(&v->tx_map, fe, f.tx_ring_ref, false))
-		return -1;
-	if (rt_grant_map(&v->rx_map, fe, f.rx_ring_ref, false)) {
-		rt_grant_unmap(&v->tx_map);
-		return -1;
-	}
-	rc = rt_event_bind_interdomain(fe, f.evtchn, vif_event, v);
+	rc = rt_event_bind_interdomain(fe, fq->evtchn, vif_event, q);
 	if (rc < 0) {
-		rt_grant_unmap(&v->tx_map);
-		rt_grant_unmap(&v->rx_map);
+		rt_grant_unmap(&q->tx_map);
+		rt_grant_unmap(&q->rx_map);
 		return -1;
 	}
-	v->port = (evtchn_port_t)rc;
-	v->plat = (struct nb_platform){ p_copy, p_notify, v };
-	nb_vif_init(&v->nb, fe, v->mac, v->tx_map.va, v->rx_map.va, &v->plat, vif_in, v, net_tx_buf, net_tx_gmfns,
+	q->port = (evtchn_port_t)rc;
+	q->plat = (struct nb_platform){ p_copy, p_notify, q };
+	nb_vif_init(&q->nb, fe, v->mac, q->tx_map.va, q->rx_map.va, &q->plat, vif_in, q, net_tx_buf, net_tx_gmfns,
 		    net_rx_buf, net_rx_gmfns);
-	v->nb.rx_gso = f.rx_gso;
+	q->nb.rx_gso = f->rx_gso;
+	q->nb.ip_set = v->ip_set;
+	q->nb.ip = v->ip;
 	/*
 	 * One rx push (and at most one event) per pass, not per frame: Linux
 	 * counts an event that finds its responses already taken (by NAPI, or
@@ -317,13 +370,36 @@ static int connect(struct net_vif *v)
 	 * row holds the event channel masked for up to a second (lateeoi,
 	 * XSA-391), which stalled a guest sending bulk TCP for hundreds of ms.
 	 */
-	v->nb.rx_defer = true;
+	q->nb.rx_defer = true;
+	q->kicked = true;
+	return 0;
+}
+
+static int connect(struct net_vif *v)
+{
+	struct nb_front f;
+	const char *why = "";
+	uint16_t fe = v->dd->info.domid;
+
+	if (nb_front_read(front_read, v, NB_MAX_QUEUES, &f, &why)) {
+		rt_printf("dom0: net: d%u's vif %u nodes refused: %s\n", fe, v->devid, why);
+		return -1;
+	}
+	for (unsigned int i = 0; i < f.queues; i++) {
+		if (queue_open(v, &v->q[i], &f, &f.q[i])) {
+			rt_printf("dom0: net: d%u's vif %u queue %u: its ring grants or event channel fail\n",
+				  fe, v->devid, i);
+			while (i--)
+				queue_close(&v->q[i]);
+			return -1;
+		}
+	}
+	v->nq = f.queues;
 	v->connected = true;
-	v->kicked = true;
-	v->copies = 0;
 	v->rx_reserved = 0;
-	rt_printf("dom0: net: d%u connected: vif %u, tx ring grant %u, rx ring grant %u, port %u%s%s\n", fe, v->devid,
-		  f.tx_ring_ref, f.rx_ring_ref, f.evtchn, f.sg ? ", scatter-gather" : "", f.rx_gso ? ", rx GSO" : "");
+	rt_printf("dom0: net: d%u connected: vif %u, tx ring grant %u, rx ring grant %u, port %u%s%s, %u queue%s\n", fe,
+		  v->devid, f.q[0].tx_ring_ref, f.q[0].rx_ring_ref, f.q[0].evtchn, f.sg ? ", scatter-gather" : "",
+		  f.rx_gso ? ", rx GSO" : "", f.queues, f.queues > 1 ? "s" : "");
 	return 0;
 }
 
@@ -427,6 +503,8 @@ int dom0_net_declare(const char *name, const struct xlcfg_vif *vif)
 	v->mac_set = vif && vif->mac_set;
 	if (v->mac_set)
 		memcpy(v->mac, vif->mac, 6);
+	v->ip_set = vif && vif->ip_set;
+	v->ip = v->ip_set ? vif->ip : 0;
 	v->sw_port = -1;
 	v->dd = NULL;
 	snprintf(v->name, sizeof(v->name), "%s", name);
@@ -486,13 +564,16 @@ static int write_nodes(struct net_vif *v, uint32_t domid)
 	for (const struct nb_node *n = nb_backend_features; n->key; n++)
 		if (x_write(v->be, n->key, net.no_gso && !strcmp(n->key, "feature-gso-tcpv4") ? "0" : n->value))
 			return -1;
+	snprintf(id, sizeof(id), "%u", NB_MAX_QUEUES);
+	if (x_write(v->be, "multi-queue-max-queues", id))
+		return -1;
 	set_state(v, XenbusStateInitWait);
 	return v->state == XenbusStateInitWait ? 0 : -1;
 }
 
 static void offer(struct net_vif *v, struct dom0_domain *dd)
 {
-	char mac[18];
+	char mac[18], ip[64];
 
 	if (!v->mac_set)
 		nb_mac_from_uuid(dd->info.handle, v->devid, v->mac);
@@ -509,7 +590,11 @@ static void offer(struct net_vif *v, struct dom0_domain *dd)
 	}
 	v->dd = dd;
 	nb_mac_format(v->mac, mac);
-	rt_printf("dom0: net: offering vif %u (%s) to d%u (%s)\n", v->devid, mac, dd->info.domid, dd->info.name);
+	ip[0] = 0;
+	if (v->ip_set)
+		snprintf(ip, sizeof(ip), ", IPv4 and ARP only from its ip= %u.%u.%u.%u", v->ip >> 24, v->ip >> 16 & 255,
+			 v->ip >> 8 & 255, v->ip & 255);
+	rt_printf("dom0: net: offering vif %u (%s) to d%u (%s)%s\n", v->devid, mac, dd->info.domid, dd->info.name, ip);
 }
 
 void dom0_net_attach(struct dom0_domain *dd)
@@ -535,7 +620,6 @@ void dom0_net_detach(struct dom0_domain *dd)
 		l2sw_port_remove(&net.sw, (unsigned int)v->sw_port);
 		v->sw_port = -1;
 		v->dd = NULL;
-		v->kicked = v->more = false;
 		had = true;
 	}
 	if (had && net.nic_up)
@@ -571,16 +655,30 @@ void dom0_net_release(const char *name)
 
 /* ---- serving ---- */
 
+/* Queue i of all (NET_MAX_VIFS * NB_MAX_QUEUES) when it is connected and not cut off, else NULL. */
+static struct net_queue *queue_at(unsigned int i)
+{
+	struct net_vif *v = &net.vifs[i / NB_MAX_QUEUES];
+	struct net_queue *q = &v->q[i % NB_MAX_QUEUES];
+
+	return v->connected && i % NB_MAX_QUEUES < v->nq && !q->nb.broken ? q : NULL;
+}
+
+#define NET_QUEUES	(NET_MAX_VIFS * NB_MAX_QUEUES)
+
 /* The rx responses of this pass out to every frontend, one notification each at most. */
 static void push_all(void)
 {
-	for (unsigned int i = 0; i < NET_MAX_VIFS; i++)
-		if (net.vifs[i].connected && !net.vifs[i].nb.broken)
-			nb_rx_push(&net.vifs[i].nb);
+	for (unsigned int i = 0; i < NET_QUEUES; i++) {
+		struct net_queue *q = queue_at(i);
+
+		if (q)
+			nb_rx_push(&q->nb);
+	}
 }
 
 /*
- * One round: each connected vif with work takes a share of the uplink's
+ * One round: each connected queue with work takes a share of the uplink's
  * free tx pages (back-pressure instead of drops: a dropped frame costs
  * the guest's TCP a retransmission timeout; what stays in its ring waits
  * for the NIC's completion interrupt). The share keeps one busy guest
@@ -592,8 +690,11 @@ static bool serve_round(void)
 	unsigned int busy = 0, budget = NB_TX_BATCH;
 	bool more = false;
 
-	for (unsigned int i = 0; i < NET_MAX_VIFS; i++)
-		busy += net.vifs[i].connected && !net.vifs[i].nb.broken && (net.vifs[i].kicked || net.vifs[i].more);
+	for (unsigned int i = 0; i < NET_QUEUES; i++) {
+		struct net_queue *q = queue_at(i);
+
+		busy += q && (q->kicked || q->more);
+	}
 	if (!busy)
 		return false;
 	if (net.nic_up && !backlog_drain())
@@ -604,22 +705,22 @@ static bool serve_round(void)
 		if (!budget && net.nic.qs.tx_nfree)
 			budget = 1;
 	}
-	for (unsigned int k = 0; k < NET_MAX_VIFS && budget; k++) {
-		struct net_vif *v = &net.vifs[(net.next + k) % NET_MAX_VIFS];
+	for (unsigned int k = 0; k < NET_QUEUES && budget; k++) {
+		struct net_queue *q = queue_at((net.next + k) % NET_QUEUES);
 
 		if (net.backlog_len)
 			break;		/* the uplink has no room left this round */
-		if (!v->connected || v->nb.broken || !(v->kicked || v->more))
+		if (!q || !(q->kicked || q->more))
 			continue;
-		v->kicked = false;
-		v->nb.tx_budget = budget;
-		nb_tx_poll(&v->nb, &v->more);
-		more |= v->more;
+		q->kicked = false;
+		q->nb.tx_budget = budget;
+		nb_tx_poll(&q->nb, &q->more);
+		more |= q->more;
 		if (net.nic_up)
 			vnet_poll(&net.nic, up_in, NULL);	/* replies may already be back */
 	}
 	push_all();
-	net.next = (net.next + 1) % NET_MAX_VIFS;
+	net.next = (net.next + 1) % NET_QUEUES;
 	/* No tx page free: the NIC's completion interrupt brings us back, not a busy loop. */
 	return more && budget;
 }
@@ -638,7 +739,7 @@ static void detach_done(struct net_vif *v)
 	xs_rm(h, XBT_NULL, v->fe);
 	xs_rm(h, XBT_NULL, v->be);
 	v->dd = NULL;
-	v->kicked = v->more = v->detaching = false;
+	v->detaching = false;
 	v->name[0] = 0;
 }
 
@@ -699,9 +800,13 @@ bool dom0_net_poll(void)
 	for (unsigned int i = 0; i < NET_MAX_VIFS; i++) {
 		struct net_vif *v = &net.vifs[i];
 
-		if (v->connected && v->nb.broken && v->nb.broken_why) {
-			rt_printf("dom0: net: d%u: %s; no longer served\n", v->dd->info.domid, v->nb.broken_why);
-			v->nb.broken_why = NULL;
+		for (unsigned int k = 0; v->connected && k < v->nq; k++) {
+			struct nb_vif *nb = &v->q[k].nb;
+
+			if (nb->broken && nb->broken_why) {
+				rt_printf("dom0: net: d%u: %s; no longer served\n", v->dd->info.domid, nb->broken_why);
+				nb->broken_why = NULL;
+			}
 		}
 	}
 	net.serving = false;

@@ -252,6 +252,9 @@ unsigned int nb_tx_poll(struct nb_vif *v, bool *more)
 		if (status == NETIF_RSP_OKAY && memcmp(v->tx_buf + 6, v->mac, 6)) {
 			status = NETIF_RSP_DROPPED;	/* a source address not the vif's: no stealing others' traffic */
 			v->stats.tx_spoofed++;
+		} else if (status == NETIF_RSP_OKAY && v->ip_set && !nb_ip_allowed(v->tx_buf, total, v->ip)) {
+			status = NETIF_RSP_DROPPED;	/* a superframe too: its segments share this header */
+			v->stats.tx_spoofed_ip++;
 		}
 		if (status == NETIF_RSP_OKAY) {
 			v->stats.tx_packets++;
@@ -366,4 +369,60 @@ int nb_rx_deliver(struct nb_vif *v, const uint8_t *frame, size_t len, const stru
 void nb_rx_push(struct nb_vif *v)
 {
 	push_and_notify(v, &v->rx);
+}
+
+unsigned int nb_flow_queue(const uint8_t *frame, size_t len, unsigned int queues)
+{
+	const uint8_t *ip = frame + 14;
+	uint32_t h = 2166136261u, hlen;
+	bool ports;
+
+	if (queues <= 1 || len < 14 + 20 || frame[12] != 0x08 || frame[13] != 0x00 || (ip[0] >> 4) != 4)
+		return 0;
+	hlen = (uint32_t)(ip[0] & 15) * 4;
+	/* No ports for fragments: they carry none after the first, and a flow's fragments must stay together. */
+	ports = (ip[9] == 6 || ip[9] == 17) && hlen >= 20 && 14 + hlen + 4 <= len && !(ip[6] & 0x3f) && !ip[7];
+	for (size_t i = 9; i < 20; i++)		/* the protocol, then the addresses */
+		if (i == 9 || i >= 12)
+			h = (h ^ ip[i]) * 16777619u;
+	if (ports)
+		for (size_t i = 0; i < 4; i++)
+			h = (h ^ ip[hlen + i]) * 16777619u;
+	return (h ^ (h >> 16)) % queues;
+}
+
+static uint32_t be32_at(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+bool nb_ip_allowed(const uint8_t *frame, size_t len, uint32_t ip)
+{
+	uint16_t type = (uint16_t)(frame[12] << 8 | frame[13]);
+	const uint8_t *l3 = frame + 14;
+	uint32_t src, hlen;
+
+	switch (type) {
+	case 0x0800:
+		if (len < 14 + 20 || (l3[0] >> 4) != 4)
+			return false;
+		src = be32_at(l3 + 12);
+		if (src == ip)
+			return true;
+		/* DHCP before a lease: UDP 68 -> 67 from 0.0.0.0, as Xen's antispoof lets through. */
+		hlen = (uint32_t)(l3[0] & 15) * 4;
+		return src == 0 && l3[9] == 17 && hlen >= 20 && 14 + hlen + 8 <= len && !(l3[6] & 0x3f) && !l3[7] &&
+		       l3[hlen] == 0 && l3[hlen + 1] == 68 && l3[hlen + 2] == 0 && l3[hlen + 3] == 67;
+	case 0x0806:
+		/* Ethernet/IPv4 ARP: the sender's protocol address follows its 6-byte hardware address. */
+		if (len < 14 + 28 || l3[4] != 6 || l3[5] != 4)
+			return false;
+		src = be32_at(l3 + 14);
+		return src == ip || src == 0;
+	case 0x8100:
+	case 0x88a8:
+		return false;
+	default:
+		return true;
+	}
 }

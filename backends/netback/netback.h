@@ -36,6 +36,12 @@ typedef void (*nb_deliver_fn)(void *arg, const uint8_t *frame, size_t len, const
 struct nb_vif {
 	uint16_t domid;				/* the frontend's domain */
 	uint8_t mac[6];				/* the vif's address: frames sent from another are dropped */
+	/*
+	 * The vif's ip= (host order), when ip_set: IPv4 packets from another
+	 * source and ARP for another sender are dropped (nb_ip_allowed).
+	 */
+	bool ip_set;
+	uint32_t ip;
 	struct pvabi_ring tx, rx;		/* views of the frontend's pages, mapped by the caller */
 	struct nb_platform plat;
 	nb_deliver_fn deliver;			/* where the guest's frames go (the switch) */
@@ -64,7 +70,7 @@ struct nb_vif {
 	bool broken;
 	const char *broken_why;
 	struct nb_stats {
-		uint64_t tx_packets, tx_bytes, tx_errors, tx_spoofed, tx_gso;
+		uint64_t tx_packets, tx_bytes, tx_errors, tx_spoofed, tx_spoofed_ip, tx_gso;
 		uint64_t rx_packets, rx_bytes, rx_no_buffer, rx_errors, rx_gso;
 		uint64_t notifies;
 	} stats;
@@ -105,5 +111,21 @@ uint32_t nb_rx_slots(const struct nb_vif *v, size_t len, const struct net_gso *g
 int64_t nb_rx_posted(const struct nb_vif *v);
 /* Publishes the rx responses rx_defer held back, notifying the frontend if it asked. */
 void nb_rx_push(struct nb_vif *v);
+/*
+ * Whether a vif whose ip= is ip may send frame (Xen's antispoof rules for
+ * a vif with an address, and ARP's too): IPv4 from ip, or from 0.0.0.0 as
+ * UDP port 68 to 67 (a DHCP client without a lease); ARP whose sender is
+ * ip or 0.0.0.0 (a probe); no 802.1Q or 802.1ad tag (it would hide the
+ * rest); other types (IPv6 among them) as they are. A truncated IPv4 or
+ * ARP header is refused.
+ */
+bool nb_ip_allowed(const uint8_t *frame, size_t len, uint32_t ip);
+/*
+ * The rx queue (0..queues-1) of a vif with several that a frame goes to:
+ * a hash of its IPv4 addresses, protocol and, for TCP and UDP, ports, so
+ * one flow always takes one queue (in order) while flows spread; other
+ * frames and fragments' ports count as zero.
+ */
+unsigned int nb_flow_queue(const uint8_t *frame, size_t len, unsigned int queues);
 
 #endif

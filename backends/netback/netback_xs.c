@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* netback's xenbus nodes: the features offered, the frontend's ring references checked, MAC addresses. */
+#include <stdio.h>
 #include <string.h>
 #include "netback_xs.h"
 
@@ -52,24 +53,75 @@ static int read_u32(nb_read_fn read, void *ctx, const char *key, uint32_t *out, 
 	return parse_u32(buf, out);
 }
 
-int nb_front_read(nb_read_fn read, void *ctx, struct nb_front *f, const char **why)
+/* One queue's rings and channel: under prefix ("" or "queue-N/"). */
+static int read_queue(nb_read_fn read, void *ctx, const char *prefix, struct nb_front_queue *q, const char **why)
+{
+	char key[48];
+
+	snprintf(key, sizeof(key), "%stx-ring-ref", prefix);
+	if (read_u32(read, ctx, key, &q->tx_ring_ref, false, 0)) {
+		*why = "every queue's tx-ring-ref and rx-ring-ref must be 32-bit decimals";
+		return -1;
+	}
+	snprintf(key, sizeof(key), "%srx-ring-ref", prefix);
+	if (read_u32(read, ctx, key, &q->rx_ring_ref, false, 0)) {
+		*why = "every queue's tx-ring-ref and rx-ring-ref must be 32-bit decimals";
+		return -1;
+	}
+	snprintf(key, sizeof(key), "%sevent-channel", prefix);
+	if (read_u32(read, ctx, key, &q->evtchn, false, 0)) {
+		*why = "every queue's event-channel must be a 32-bit decimal (split channels are not offered)";
+		return -1;
+	}
+	return 0;
+}
+
+/* Whether a ring reference or an event channel appears twice among the first n queues. */
+static bool queues_overlap(const struct nb_front_queue *q, unsigned int n, const char **why)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		if (q[i].tx_ring_ref == q[i].rx_ring_ref) {
+			*why = "a ring reference is given twice";
+			return true;
+		}
+		for (unsigned int j = 0; j < i; j++) {
+			if (q[i].evtchn == q[j].evtchn) {
+				*why = "an event channel is given to two queues";
+				return true;
+			}
+			if (q[i].tx_ring_ref == q[j].tx_ring_ref || q[i].tx_ring_ref == q[j].rx_ring_ref ||
+			    q[i].rx_ring_ref == q[j].tx_ring_ref || q[i].rx_ring_ref == q[j].rx_ring_ref) {
+				*why = "a ring reference is given twice";
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+int nb_front_read(nb_read_fn read, void *ctx, unsigned int max_queues, struct nb_front *f, const char **why)
 {
 	uint32_t v;
 
 	*f = (struct nb_front){ 0 };
-	if (read_u32(read, ctx, "tx-ring-ref", &f->tx_ring_ref, false, 0) ||
-	    read_u32(read, ctx, "rx-ring-ref", &f->rx_ring_ref, false, 0)) {
-		*why = "tx-ring-ref and rx-ring-ref must be 32-bit decimals";
+	if (max_queues < 1 || max_queues > NB_MAX_QUEUES)
+		max_queues = 1;
+	if (read_u32(read, ctx, "multi-queue-num-queues", &v, true, 1) || v < 1 || v > max_queues) {
+		*why = "multi-queue-num-queues must be from 1 to multi-queue-max-queues";
 		return -1;
 	}
-	if (read_u32(read, ctx, "event-channel", &f->evtchn, false, 0)) {
-		*why = "event-channel must be a 32-bit decimal (split channels are not offered)";
-		return -1;
+	f->queues = v;
+	/* As netfront writes them: one queue's nodes in the directory itself, more under queue-N/. */
+	for (unsigned int i = 0; i < f->queues; i++) {
+		char prefix[24] = "";
+
+		if (f->queues > 1)
+			snprintf(prefix, sizeof(prefix), "queue-%u/", i);
+		if (read_queue(read, ctx, prefix, &f->q[i], why))
+			return -1;
 	}
-	if (read_u32(read, ctx, "multi-queue-num-queues", &v, true, 1) || v != 1) {
-		*why = "one queue only (multi-queue-max-queues is not offered)";
+	if (queues_overlap(f->q, f->queues, why))
 		return -1;
-	}
 	if (read_u32(read, ctx, "request-rx-copy", &v, true, 0) || v != 1) {
 		*why = "request-rx-copy must be 1: this backend only copies";
 		return -1;

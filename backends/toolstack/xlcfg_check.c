@@ -140,8 +140,10 @@ static void check_files(struct xlcfg_domain *d)
 /* What today's boot path cannot honour yet: said once, so nobody believes it happened. */
 static void note_untranslated(const struct xlcfg_domain *d)
 {
-	if (d->vcpus > 1 || d->maxvcpus > 1)
-		report(0, false, "vcpus: the boot-time builder starts 1 vCPU until dom0 builds domains%s%s", NULL, NULL);
+	/* @vcpus=N makes N vCPUs that the guest brings up; nothing here keeps those above 'vcpus' offline. */
+	if (d->maxvcpus > d->vcpus)
+		report(0, false, "maxvcpus: the boot-time builder makes every one and the guest brings them all up%s%s",
+		       NULL, NULL);
 	if (d->maxmem_mib > d->memory_mib)
 		report(0, false, "maxmem: not passed on yet; the domain gets 'memory'%s%s", NULL, NULL);
 	for (uint32_t i = 0; i < d->nr_disks; i++)
@@ -360,6 +362,10 @@ static void print_modules(const struct xlcfg_domain *d, const char *canonical)
 	put_module_text(d->kernel);
 	snprintf(opt, sizeof(opt), " @name=%s @mem=%luM @uuid=%s", d->name, (unsigned long)d->memory_mib, uuid);
 	put_module_text(opt);
+	if (d->vcpus > 1 || d->maxvcpus > 1) {
+		snprintf(opt, sizeof(opt), " @vcpus=%u", d->maxvcpus > d->vcpus ? d->maxvcpus : d->vcpus);
+		put_module_text(opt);
+	}
 	if (d->weight) {
 		snprintf(opt, sizeof(opt), " @weight=%u", d->weight);
 		put_module_text(opt);

@@ -15,7 +15,10 @@
  * cleanly).
  *
  * With net_role=ping or net_role=flood on its command line it is one of
- * two guests on the switch (net.flood): the pinger measures its pings of
+ * two guests on the switch (net.flood): before it connects, the flooder
+ * writes frontend nodes dom0 must refuse (queue counts of 0 and above the
+ * offer, missing queue-N nodes, two queues on one event channel or ring
+ * page) and starts over after each; the pinger measures its pings of
  * the gateway before and while the flooder fills its tx ring as fast as
  * dom0 empties it (broadcasts, frames for the pinger's own address and
  * for the gateway, GSO superframes for an unknown station dom0 must flood
@@ -23,6 +26,10 @@
  * gave, another station's address) and lies on its rx ring; the pinger's loss and round trips
  * must stay within bounds and the flooder's broadcasts reach it at dom0's
  * flood limit at most, then the flooder overruns its ring and is cut off.
+ *
+ * With net_role=spoof its vif has ip=10.0.2.15 (net.antispoof): IPv4 and
+ * ARP from other addresses must be dropped, its own traffic not. With
+ * net_role=bridge it pings 10.0.2.2 on a bridged uplink (net.bridged).
  */
 #include <pvabi/errno.h>
 #include <pvabi/event_channel.h>
@@ -286,19 +293,112 @@ static bool parse_mac(const char *s)
 	return true;
 }
 
-static bool connect(void)
+/* The backend's directory, once it waits for us (InitWait). */
+static bool find_backend(void)
 {
-	char path[160], v[160];
-	struct evtchn_alloc_unbound au = { .dom = DOMID_SELF, .remote_dom = 0 };
 	uint64_t end = rt_now_ns() + 20000 * MS;
-	uint8_t *tp, *rp;
 
 	while (!read_node(VIF "/backend", be_path, sizeof(be_path))) {
 		if (rt_now_ns() > end)
 			return false;
 		nap();
 	}
-	if (!backend_state(XenbusStateInitWait, 20))
+	return backend_state(XenbusStateInitWait, 20);
+}
+
+/*
+ * Frontend nodes dom0 must refuse (the flooder, before it connects): no
+ * queue, more than offered, a queue's nodes missing, two queues on one
+ * event channel or one ring page. Each time dom0 must answer Closing
+ * without mapping anything, and take us back when we close and start
+ * again; the pinger's traffic goes on meanwhile.
+ */
+static void handshake_attacks(void)
+{
+	static const struct {
+		const char *what, *nodes[16];
+	} cases[] = {
+		{ "zero queues", { "multi-queue-num-queues", "0", "tx-ring-ref", "8", "rx-ring-ref", "9",
+				   "event-channel", "@0" } },
+		{ "five queues, one more than offered",
+		  { "multi-queue-num-queues", "5", "queue-0/tx-ring-ref", "8", "queue-0/rx-ring-ref", "9",
+		    "queue-0/event-channel", "@0" } },
+		{ "4294967296 queues", { "multi-queue-num-queues", "4294967296", "tx-ring-ref", "8", "rx-ring-ref", "9",
+					 "event-channel", "@0" } },
+		{ "two queues with queue-1's event channel missing",
+		  { "multi-queue-num-queues", "2", "queue-0/tx-ring-ref", "8", "queue-0/rx-ring-ref", "9",
+		    "queue-0/event-channel", "@0", "queue-1/tx-ring-ref", "40", "queue-1/rx-ring-ref", "41" } },
+		{ "two queues with their nodes where one queue's go",
+		  { "multi-queue-num-queues", "2", "tx-ring-ref", "8", "rx-ring-ref", "9", "event-channel", "@0" } },
+		{ "two queues on one event channel",
+		  { "multi-queue-num-queues", "2", "queue-0/tx-ring-ref", "8", "queue-0/rx-ring-ref", "9",
+		    "queue-0/event-channel", "@0", "queue-1/tx-ring-ref", "40", "queue-1/rx-ring-ref", "41",
+		    "queue-1/event-channel", "@0" } },
+		{ "two queues on one ring page",
+		  { "multi-queue-num-queues", "2", "queue-0/tx-ring-ref", "8", "queue-0/rx-ring-ref", "9",
+		    "queue-0/event-channel", "@0", "queue-1/tx-ring-ref", "9", "queue-1/rx-ring-ref", "41",
+		    "queue-1/event-channel", "@1" } },
+	};
+	static const char *const keys[] = { "multi-queue-num-queues", "tx-ring-ref", "rx-ring-ref", "event-channel",
+					    "queue-0", "queue-1", "queue-2", "queue-3", "queue-4" };
+	evtchn_port_t ports[2];
+	char path[160], v[24];
+
+	if (!find_backend()) {
+		tc_fail("the backend did not wait for us");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/multi-queue-max-queues", be_path);
+	tc_check(read_node(path, v, sizeof(v)) && !strcmp(v, "4"), "the backend offers 4 queues (%s)", v);
+	for (unsigned int i = 0; i < 2; i++) {
+		struct evtchn_alloc_unbound au = { .dom = DOMID_SELF, .remote_dom = 0 };
+
+		if (hyp_event_channel_op(EVTCHNOP_alloc_unbound, RT_PTR(&au))) {
+			tc_error("no event channel for the handshake attacks");
+			return;
+		}
+		ports[i] = au.port;
+	}
+	for (unsigned int c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		for (unsigned int k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+			snprintf(path, sizeof(path), VIF "/%s", keys[k]);
+			xs_rm(xs, XBT_NULL, path);
+		}
+		for (const char *const *n = cases[c].nodes; *n; n += 2) {
+			snprintf(path, sizeof(path), VIF "/%s", n[0]);
+			if (n[1][0] == '@')
+				snprintf(v, sizeof(v), "%u", ports[n[1][1] - '0']);
+			else
+				snprintf(v, sizeof(v), "%s", n[1]);
+			write_node(path, v);
+		}
+		write_node(VIF "/request-rx-copy", "1");
+		write_node(VIF "/feature-rx-notify", "1");
+		write_node(VIF "/state", "4");
+		tc_check(backend_state(XenbusStateClosing, 20), "dom0 refuses %s (the backend closes)", cases[c].what);
+		write_node(VIF "/state", "6");
+		tc_check(backend_state(XenbusStateClosed, 20), "the backend follows us to Closed");
+		write_node(VIF "/state", "1");
+		tc_check(backend_state(XenbusStateInitWait, 20), "and waits for us again");
+	}
+	for (unsigned int k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		snprintf(path, sizeof(path), VIF "/%s", keys[k]);
+		xs_rm(xs, XBT_NULL, path);
+	}
+	for (unsigned int i = 0; i < 2; i++) {
+		struct evtchn_close cl = { .port = ports[i] };
+
+		hyp_event_channel_op(EVTCHNOP_close, RT_PTR(&cl));
+	}
+}
+
+static bool connect(void)
+{
+	char path[160], v[160];
+	struct evtchn_alloc_unbound au = { .dom = DOMID_SELF, .remote_dom = 0 };
+	uint8_t *tp, *rp;
+
+	if (!find_backend())
 		return false;
 	snprintf(path, sizeof(path), "%s/feature-rx-copy", be_path);
 	tc_check(read_node(path, v, sizeof(v)) && !strcmp(v, "1"), "the backend offers feature-rx-copy");
@@ -648,6 +748,82 @@ static void role_flood(void)
 	tc_check(ping(1, &seq, &sum, &max) == 0, "after overrunning the tx ring, dom0 no longer serves us");
 }
 
+/* A 60-byte frame of ours of type type in txbuf[1], sent as is: the backend's answer. */
+static int16_t send_typed(uint16_t type, const uint8_t *l3, size_t l3len)
+{
+	uint8_t *f = txbuf[1];
+
+	memset(f, 0, 60);
+	memset(f, 0xff, 6);
+	memcpy(f + 6, mac, 6);
+	f[12] = (uint8_t)(type >> 8);
+	f[13] = (uint8_t)type;
+	memcpy(f + 14, l3, l3len);
+	return tx_raw((struct netif_tx_request){ .gref = REF_TX + 1, .id = 1, .size = 60 });
+}
+
+/* An IPv4 header (20 bytes) from src to dst of protocol proto carrying l4len bytes, in h. */
+static void ipv4_header(uint8_t *h, const char *src, const char *dst, uint8_t proto, uint16_t l4len)
+{
+	memset(h, 0, 20);
+	h[0] = 0x45;
+	h[2] = (uint8_t)((20 + l4len) >> 8);
+	h[3] = (uint8_t)(20 + l4len);
+	h[8] = 64;
+	h[9] = proto;
+	memcpy(h + 12, src, 4);
+	memcpy(h + 16, dst, 4);
+}
+
+/*
+ * net.antispoof: our vif's domain file says ip=10.0.2.15. dom0 must drop
+ * IPv4 from any other source and ARP claiming any other sender, let a
+ * DHCP client's 0.0.0.0 and an ARP probe through, refuse VLAN tags, and
+ * the vif must keep working from its own address.
+ */
+static void role_spoof(void)
+{
+	uint8_t l3[46];
+	uint64_t sum = 0, max = 0;
+	uint16_t seq = 0;
+
+	ipstack_init(&ip, mac, IPSTACK_ADDR(10, 0, 2, 15), 0xffffff00u, GW_IP, xmit, NULL);
+	ip.on_echo_reply = on_echo;
+	tc_expect_eq(ping(5, &seq, &sum, &max), 5, "5 of 5 pings of the gateway from our own ip=");
+	/* An ICMP echo request to the gateway from 10.0.2.99. */
+	ipv4_header(l3, "\x0a\x00\x02\x63", "\x0a\x00\x02\x02", 1, 8);
+	l3[20] = 8;
+	tc_expect_eq(send_typed(0x0800, l3, 28), NETIF_RSP_DROPPED, "IPv4 from 10.0.2.99, not our ip=, is dropped");
+	ipv4_header(l3, "\x0a\x00\x02\x02", "\x0a\x00\x02\x0f", 1, 8);
+	tc_expect_eq(send_typed(0x0800, l3, 28), NETIF_RSP_DROPPED, "IPv4 from the gateway's address is dropped");
+	/* ARP: Ethernet, IPv4, a request; sender hardware ours, sender protocol address as given. */
+	memset(l3, 0, sizeof(l3));
+	memcpy(l3, "\x00\x01\x08\x00\x06\x04\x00\x01", 8);
+	memcpy(l3 + 8, mac, 6);
+	memcpy(l3 + 14, "\x0a\x00\x02\x02", 4);
+	memcpy(l3 + 24, "\x0a\x00\x02\x03", 4);
+	tc_expect_eq(send_typed(0x0806, l3, 28), NETIF_RSP_DROPPED,
+		     "ARP claiming the gateway's 10.0.2.2 as its sender is dropped");
+	memcpy(l3 + 14, "\x0a\x00\x02\x0f", 4);
+	tc_expect_eq(send_typed(0x0806, l3, 28), NETIF_RSP_OKAY, "ARP from our own ip= is taken");
+	memset(l3 + 14, 0, 4);
+	tc_expect_eq(send_typed(0x0806, l3, 28), NETIF_RSP_OKAY, "an ARP probe (sender 0.0.0.0) is taken");
+	/* UDP from 0.0.0.0: port 68 to 67 (DHCP, an empty BOOTP op slirp ignores) only. */
+	ipv4_header(l3, "\0\0\0\0", "\xff\xff\xff\xff", 17, 26);
+	memcpy(l3 + 20, "\x00\x44\x00\x43\x00\x1a", 6);
+	tc_expect_eq(send_typed(0x0800, l3, 46), NETIF_RSP_OKAY, "UDP 68 -> 67 from 0.0.0.0 (a DHCP client) is taken");
+	l3[23] = 53;
+	tc_expect_eq(send_typed(0x0800, l3, 46), NETIF_RSP_DROPPED, "UDP 68 -> 53 from 0.0.0.0 is dropped");
+	/* A VLAN tag, then IPv4 from 10.0.2.99: what follows a tag is not looked at, so tags are refused. */
+	memcpy(l3, "\x00\x05\x08\x00", 4);
+	ipv4_header(l3 + 4, "\x0a\x00\x02\x63", "\x0a\x00\x02\x02", 1, 8);
+	tc_expect_eq(send_typed(0x8100, l3, 32), NETIF_RSP_DROPPED, "an 802.1Q-tagged frame is dropped");
+	tc_expect_eq(tx_gso(10000, 1448, false, 0, 0), NETIF_RSP_OKAY,
+		     "a GSO packet of 10000 bytes from our own ip= is taken");
+	sum = max = 0;
+	tc_expect_eq(ping(3, &seq, &sum, &max), 3, "and the vif still pings from its own address");
+}
+
 void test_main(void)
 {
 	uint64_t sum = 0, max = 0;
@@ -659,6 +835,8 @@ void test_main(void)
 		tc_error("runtime or xenstore set-up failed");
 		return;
 	}
+	if (rt_has_word(rt_boot.si->cmd_line, "net_role=flood"))
+		handshake_attacks();
 	if (!connect()) {
 		tc_fail("no connection to the network backend");
 		return;
@@ -671,6 +849,18 @@ void test_main(void)
 	}
 	if (rt_has_word(rt_boot.si->cmd_line, "net_role=flood")) {
 		role_flood();
+		return;
+	}
+	if (rt_has_word(rt_boot.si->cmd_line, "net_role=spoof")) {
+		role_spoof();
+		return;
+	}
+	if (rt_has_word(rt_boot.si->cmd_line, "net_role=bridge")) {
+		/* net.bridged: 10.0.2.2 is tests/net/socket-peer on QEMU's socket network, not slirp. */
+		ipstack_init(&ip, mac, IPSTACK_ADDR(10, 0, 2, 15), 0xffffff00u, GW_IP, xmit, NULL);
+		ip.on_echo_reply = on_echo;
+		ok = ping(20, &seq, &sum, &max);
+		tc_check(ok == 20, "20 of 20 pings of 10.0.2.2 over the bridged uplink (%u)", ok);
 		return;
 	}
 	ipstack_init(&ip, mac, IPSTACK_ADDR(10, 0, 2, 15), 0xffffff00u, GW_IP, xmit, NULL);
