@@ -29,9 +29,8 @@ void pv_set_guest_ts(struct vcpu *v, bool ts)
 }
 
 /* Copies the whole table in before changing anything: a bad entry leaves the old table in force. */
-long do_set_trap_table(uint64_t table, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+long do_set_trap_table(struct vcpu *v, uint64_t table, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 {
-	struct vcpu *v = current_vcpu();
 	struct pv_trap_entry *next;
 	struct trap_info t;
 
@@ -119,9 +118,8 @@ static long unregister_callback(struct vcpu *v, uint16_t type)
 	}
 }
 
-long do_callback_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_t a5)
+long do_callback_op(struct vcpu *v, uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_t a5)
 {
-	struct vcpu *v = current_vcpu();
 	struct callback_register reg;
 	struct callback_unregister unreg;
 
@@ -140,10 +138,8 @@ long do_callback_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64
 }
 
 /* The old three-address form: event, failsafe, syscall, all delivered with events masked as Xen does. */
-long do_set_callbacks(uint64_t event, uint64_t failsafe, uint64_t syscall, uint64_t a4, uint64_t a5)
+long do_set_callbacks(struct vcpu *v, uint64_t event, uint64_t failsafe, uint64_t syscall, uint64_t a4, uint64_t a5)
 {
-	struct vcpu *v = current_vcpu();
-
 	if (!guest_code_address_ok(event) || !guest_code_address_ok(failsafe) ||
 	    !guest_code_address_ok(syscall))
 		return -XEN_EINVAL;
@@ -154,19 +150,15 @@ long do_set_callbacks(uint64_t event, uint64_t failsafe, uint64_t syscall, uint6
 	return 0;
 }
 
-long do_stack_switch(uint64_t ss, uint64_t sp, uint64_t a3, uint64_t a4, uint64_t a5)
+long do_stack_switch(struct vcpu *v, uint64_t ss, uint64_t sp, uint64_t a3, uint64_t a4, uint64_t a5)
 {
-	struct vcpu *v = current_vcpu();
-
 	v->arch.kernel_ss = (uint16_t)(ss | 3);
 	v->arch.kernel_sp = sp;
 	return 0;
 }
 
-long do_set_segment_base(uint64_t which, uint64_t base, uint64_t a3, uint64_t a4, uint64_t a5)
+long do_set_segment_base(struct vcpu *v, uint64_t which, uint64_t base, uint64_t a3, uint64_t a4, uint64_t a5)
 {
-	struct vcpu *v = current_vcpu();
-
 	switch ((uint32_t)which) {
 	case SEGBASE_FS:
 		if (!is_canonical(base))
@@ -207,8 +199,8 @@ long do_set_segment_base(uint64_t which, uint64_t base, uint64_t a3, uint64_t a4
 	}
 }
 
-long do_fpu_taskswitch(uint64_t set, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+long do_fpu_taskswitch(struct vcpu *v, uint64_t set, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 {
-	pv_set_guest_ts(current_vcpu(), set != 0);
+	pv_set_guest_ts(v, set != 0);
 	return 0;
 }

@@ -365,7 +365,7 @@ bool physdev_irq(unsigned int vector)
 
 /* ---- the hypercall ---- */
 
-static long physdev_set_iopl(uint64_t arg)
+static long physdev_set_iopl(struct vcpu *v, uint64_t arg)
 {
 	struct physdev_set_iopl iopl;
 
@@ -373,17 +373,17 @@ static long physdev_set_iopl(uint64_t arg)
 		return -XEN_EFAULT;
 	if (iopl.iopl > 3)
 		return -XEN_EINVAL;
-	current_vcpu()->arch.iopl = (uint8_t)iopl.iopl;
+	v->arch.iopl = (uint8_t)iopl.iopl;
 	return 0;
 }
 
-long do_physdev_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_t a5)
+long do_physdev_op(struct vcpu *v, uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_t a5)
 {
-	struct domain *cd = current_vcpu()->domain;
+	struct domain *cd = v->domain;
 
 	switch (cmd) {
 	case PHYSDEVOP_set_iopl:
-		return physdev_set_iopl(arg);
+		return physdev_set_iopl(v, arg);
 	case PHYSDEVOP_map_pirq:
 	case PHYSDEVOP_unmap_pirq:
 		/* The one privilege check of device delegation: before the argument is read. */
