@@ -12,7 +12,16 @@
 #include <pvabi/callback.h>
 #include <pvabi/errno.h>
 
-#define MAX_TRAP_ENTRIES	1024	/* bound on one set_trap_table call (vectors repeat: later wins) */
+/*
+ * Entries one set_trap_table round reads before it installs them. A table
+ * of up to this many (every real one: there are 256 vectors, and later
+ * entries win) is installed whole or not at all. Xen takes a table of any
+ * length; a longer one is installed a round at a time, each round followed
+ * by a continuation, so no call holds the CPU for more than a round and a
+ * bad entry in a later round leaves the earlier rounds in force (Xen leaves
+ * every entry before a bad one).
+ */
+#define TRAP_TABLE_ROUND	1024
 
 static bool guest_code_address_ok(uint64_t va)
 {
@@ -28,11 +37,16 @@ void pv_set_guest_ts(struct vcpu *v, bool ts)
 		__asm__ volatile("clts");
 }
 
-/* Copies the whole table in before changing anything: a bad entry leaves the old table in force. */
+/*
+ * Copies a round of the table in before changing anything: a bad entry
+ * leaves the table as the previous round (or the call) found it. A table
+ * that goes on past the round continues from its next entry.
+ */
 long do_set_trap_table(struct vcpu *v, uint64_t table, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 {
 	struct pv_trap_entry *next;
 	struct trap_info t;
+	long rc = 0;
 
 	if (!table) {
 		memset(v->arch.traps, 0, sizeof(v->arch.traps));
@@ -43,9 +57,14 @@ long do_set_trap_table(struct vcpu *v, uint64_t table, uint64_t a2, uint64_t a3,
 		return -XEN_ENOMEM;
 	memcpy(next, v->arch.traps, sizeof(v->arch.traps));
 	for (unsigned int i = 0;; i++) {
-		if (i == MAX_TRAP_ENTRIES || copy_from_guest(&t, table + i * sizeof(t), sizeof(t)) < 0) {
+		if (i == TRAP_TABLE_ROUND) {
+			rc = hypercall_create_continuation(__HYPERVISOR_set_trap_table, table + i * sizeof(t), 0, 0,
+							   0, 0);
+			break;
+		}
+		if (copy_from_guest(&t, table + i * sizeof(t), sizeof(t)) < 0) {
 			hv_free(next);
-			return i == MAX_TRAP_ENTRIES ? -XEN_E2BIG : -XEN_EFAULT;
+			return -XEN_EFAULT;
 		}
 		if (!t.address)
 			break;
@@ -57,7 +76,7 @@ long do_set_trap_table(struct vcpu *v, uint64_t table, uint64_t a2, uint64_t a3,
 	}
 	memcpy(v->arch.traps, next, sizeof(v->arch.traps));
 	hv_free(next);
-	return 0;
+	return rc;
 }
 
 static long register_callback(struct vcpu *v, const struct callback_register *c)
