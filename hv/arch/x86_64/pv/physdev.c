@@ -381,14 +381,14 @@ long do_physdev_op(struct vcpu *v, uint64_t cmd, uint64_t arg, uint64_t a3, uint
 {
 	struct domain *cd = v->domain;
 
-	switch (cmd) {
-	case PHYSDEVOP_set_iopl:
+	if (cmd == PHYSDEVOP_set_iopl)
 		return physdev_set_iopl(v, arg);
+	/* The one privilege check of device delegation: a domU gets Xen's refusals, no device code runs for it. */
+	if (!cd->is_privileged)
+		return physdev_domu_op(v, (uint32_t)cmd, arg);
+	switch (cmd) {
 	case PHYSDEVOP_map_pirq:
 	case PHYSDEVOP_unmap_pirq:
-		/* The one privilege check of device delegation: before the argument is read. */
-		if (!cd->is_privileged)
-			return -XEN_EPERM;
 		return cmd == PHYSDEVOP_map_pirq ? physdev_map_pirq(cd, arg) : physdev_unmap_pirq(cd, arg);
 	default:
 		return -XEN_ENOSYS;
