@@ -63,7 +63,8 @@ long do_physdev_op(struct vcpu *v, uint64_t cmd, uint64_t arg, uint64_t, uint64_
 long do_mmu_update(struct vcpu *v, uint64_t reqs, uint64_t count, uint64_t pdone, uint64_t foreigndom, uint64_t);
 long do_mmuext_op(struct vcpu *v, uint64_t ops, uint64_t count, uint64_t pdone, uint64_t foreigndom, uint64_t);
 long do_update_va_mapping(struct vcpu *v, uint64_t va, uint64_t val, uint64_t flags, uint64_t, uint64_t);
-long do_update_va_mapping_otherdomain(struct vcpu *v, uint64_t va, uint64_t val, uint64_t flags, uint64_t domid, uint64_t);
+long do_update_va_mapping_otherdomain(struct vcpu *v, uint64_t va, uint64_t val, uint64_t flags, uint64_t domid,
+				      uint64_t);
 long do_multicall(struct vcpu *v, uint64_t list, uint64_t count, uint64_t, uint64_t, uint64_t);
 long do_vcpu_op(struct vcpu *v, uint64_t cmd, uint64_t vcpuid, uint64_t arg, uint64_t, uint64_t);
 long do_set_timer_op(struct vcpu *v, uint64_t timeout, uint64_t, uint64_t, uint64_t, uint64_t);

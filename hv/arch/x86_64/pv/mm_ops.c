@@ -668,7 +668,8 @@ long do_update_va_mapping(struct vcpu *v, uint64_t va, uint64_t val, uint64_t fl
  * the caller's own tables at va (a foreign mapping, for the privileged
  * domain); our own domain works like update_va_mapping.
  */
-long do_update_va_mapping_otherdomain(struct vcpu *v, uint64_t va, uint64_t val, uint64_t flags, uint64_t domid, uint64_t a5)
+long do_update_va_mapping_otherdomain(struct vcpu *v, uint64_t va, uint64_t val, uint64_t flags, uint64_t domid,
+				      uint64_t a5)
 {
 	struct domain *fd;
 	mfn_t l1;

@@ -9,7 +9,8 @@
  * non-canonical handler is still -EINVAL and a table that runs into an
  * unreadable page still -EFAULT (what an error leaves installed differs:
  * docs/XEN_DEVIATIONS.md), a table of 8,191 entries is taken whole too,
- * and so is a long one inside a multicall, whose next entry runs after it. Not Skiff-specific; checked on real Xen 4.17.
+ * and so is a long one inside a multicall, whose next entry runs after
+ * it. Not Skiff-specific; checked on real Xen 4.17.
  */
 #include <pvabi/errno.h>
 #include "rt_page.h"
