@@ -54,9 +54,9 @@ static long console_io_write(struct domain *d, uint64_t buf, uint32_t count)
  * the privileged domain: others get -EPERM before the sub-op is looked at,
  * as in Xen.
  */
-long do_console_io(uint64_t cmd, uint64_t count, uint64_t buf, uint64_t a4, uint64_t a5)
+long do_console_io(struct vcpu *v, uint64_t cmd, uint64_t count, uint64_t buf, uint64_t a4, uint64_t a5)
 {
-	struct domain *d = current_vcpu()->domain;
+	struct domain *d = v->domain;
 	uint32_t op = (uint32_t)cmd;
 	uint32_t n = (uint32_t)count;
 

@@ -235,14 +235,15 @@ static long domctl_on_domain(struct domain *cur, struct skiff_domctl *op)
  * holds the CPU long; the call returns 0 once the domain left the list.
  * A re-entry that no longer finds it (someone else finished it) is done.
  */
-static long domctl_destroy(uint64_t arg, uint64_t cont, const struct skiff_domctl_dom *op)
+static long domctl_destroy(const struct domain *cur, uint64_t arg, uint64_t cont,
+			   const struct skiff_domctl_dom *op)
 {
 	struct domain *d;
 	long rc;
 
 	if (op->pad[0] || op->pad[1] || op->pad[2] || op->domid >= DOMID_FIRST_RESERVED)
 		return -XEN_EINVAL;
-	if (op->domid == current_vcpu()->domain->domid)
+	if (op->domid == cur->domid)
 		return -XEN_EBUSY;
 	d = domain_find_any(op->domid);
 	if (!d)
@@ -274,9 +275,9 @@ static void domctl_physinfo(struct skiff_physinfo *pi)
 	pi->hv_pages = st.hv;
 }
 
-long do_skiff_domctl(uint64_t arg, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+long do_skiff_domctl(struct vcpu *v, uint64_t arg, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 {
-	struct domain *cur = current_vcpu()->domain;
+	struct domain *cur = v->domain;
 	struct skiff_domctl op;
 	long rc;
 
@@ -299,7 +300,7 @@ long do_skiff_domctl(uint64_t arg, uint64_t a2, uint64_t a3, uint64_t a4, uint64
 		rc = domctl_createdomain(cur, &op.u.create);
 		break;
 	case SKIFF_DOMCTL_destroydomain:
-		return domctl_destroy(arg, a2, &op.u.dom);
+		return domctl_destroy(cur, arg, a2, &op.u.dom);
 	case SKIFF_DOMCTL_pausedomain:
 	case SKIFF_DOMCTL_unpausedomain:
 	case SKIFF_DOMCTL_setvcpucontext:

@@ -938,9 +938,9 @@ void evtchn_send_pirq(struct domain *d, uint32_t port, uint32_t pirq)
 }
 
 /* Commands take a 32-bit int in Xen: the upper half of the register is ignored. */
-long do_event_channel_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_t a5)
+long do_event_channel_op(struct vcpu *v, uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_t a5)
 {
-	struct domain *cd = current_vcpu()->domain;
+	struct domain *cd = v->domain;
 
 	(void)a3;
 	(void)a4;
@@ -981,7 +981,7 @@ long do_event_channel_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, u
 }
 
 /* Hypercall 16, the pre-3.0 form: the command and its argument in one struct evtchn_op, the argument at offset 4. */
-long do_event_channel_op_compat(uint64_t arg, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+long do_event_channel_op_compat(struct vcpu *v, uint64_t arg, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 {
 	uint32_t cmd;
 
@@ -994,5 +994,5 @@ long do_event_channel_op_compat(uint64_t arg, uint64_t a2, uint64_t a3, uint64_t
 	/* Only the commands the old union has room for; the newer ones are -ENOSYS here, as in Xen. */
 	if (cmd > EVTCHNOP_unmask)
 		return -XEN_ENOSYS;
-	return do_event_channel_op(cmd, arg + offsetof(struct evtchn_op, u), 0, 0, 0);
+	return do_event_channel_op(v, cmd, arg + offsetof(struct evtchn_op, u), 0, 0, 0);
 }

@@ -11,19 +11,14 @@
 #include <hv/priv.h>
 #include <pvabi/errno.h>
 
-static struct domain *current_domain(void)
-{
-	return current_vcpu()->domain;
-}
-
 /*
  * For the "dom" field of setup_table, query_size, get_version and
  * get_status_frames: DOMID_SELF or the caller's own id; another domain
  * only for a privileged caller (as Xen's XSM dummy policy).
  */
-static int lookup_target(domid_t dom, struct domain **out)
+static int lookup_target(struct domain *cur, domid_t dom, struct domain **out)
 {
-	struct domain *cur = current_domain(), *d;
+	struct domain *d;
 
 	if (dom == DOMID_SELF || dom == cur->domid) {
 		*out = cur;
@@ -42,9 +37,9 @@ static int lookup_target(domid_t dom, struct domain **out)
 }
 
 /* Drops the reference lookup_target took on another domain. */
-static void put_target(struct domain *d)
+static void put_target(struct domain *cur, struct domain *d)
 {
-	if (d && d != current_domain())
+	if (d && d != cur)
 		domain_put(d);
 }
 
@@ -61,7 +56,7 @@ static long copy_frames_out(struct domain *d, uint64_t list, uint32_t n, bool st
 	return 0;
 }
 
-static long op_setup_table(uint64_t uop, uint64_t count)
+static long op_setup_table(struct domain *cur, uint64_t uop, uint64_t count)
 {
 	struct gnttab_setup_table op;
 	struct domain *d = NULL;
@@ -70,18 +65,18 @@ static long op_setup_table(uint64_t uop, uint64_t count)
 		return -XEN_EINVAL;
 	if (copy_from_guest(&op, uop, sizeof(op)) < 0)
 		return -XEN_EFAULT;
-	op.status = (int16_t)lookup_target(op.dom, &d);
+	op.status = (int16_t)lookup_target(cur, op.dom, &d);
 	if (op.status == GNTST_okay) {
 		if (op.nr_frames > gnttab_max_frames(d) || gnttab_grow(d, op.nr_frames) != 0)
 			op.status = GNTST_general_error;
 		else
 			copy_frames_out(d, op.frame_list, op.nr_frames, false, &op.status);
-		put_target(d);
+		put_target(cur, d);
 	}
 	return copy_to_guest(uop, &op, sizeof(op)) < 0 ? -XEN_EFAULT : 0;
 }
 
-static long op_query_size(uint64_t uop, uint64_t count)
+static long op_query_size(struct domain *cur, uint64_t uop, uint64_t count)
 {
 	struct gnttab_query_size op;
 	struct domain *d = NULL;
@@ -90,16 +85,16 @@ static long op_query_size(uint64_t uop, uint64_t count)
 		return -XEN_EINVAL;
 	if (copy_from_guest(&op, uop, sizeof(op)) < 0)
 		return -XEN_EFAULT;
-	op.status = (int16_t)lookup_target(op.dom, &d);
+	op.status = (int16_t)lookup_target(cur, op.dom, &d);
 	if (op.status == GNTST_okay) {
 		op.nr_frames = gnttab_nr_frames(d);
 		op.max_nr_frames = gnttab_max_frames(d);
-		put_target(d);
+		put_target(cur, d);
 	}
 	return copy_to_guest(uop, &op, sizeof(op)) < 0 ? -XEN_EFAULT : 0;
 }
 
-static long op_get_status_frames(uint64_t uop, uint64_t count)
+static long op_get_status_frames(struct domain *cur, uint64_t uop, uint64_t count)
 {
 	struct gnttab_get_status_frames op;
 	struct domain *d = NULL;
@@ -108,18 +103,18 @@ static long op_get_status_frames(uint64_t uop, uint64_t count)
 		return -XEN_EINVAL;
 	if (copy_from_guest(&op, uop, sizeof(op)) < 0)
 		return -XEN_EFAULT;
-	op.status = (int16_t)lookup_target(op.dom, &d);
+	op.status = (int16_t)lookup_target(cur, op.dom, &d);
 	if (op.status == GNTST_okay) {
 		if (gnttab_version(d) != 2 || op.nr_frames > gnttab_nr_status_frames(d))
 			op.status = GNTST_general_error;
 		else
 			copy_frames_out(d, op.frame_list, op.nr_frames, true, &op.status);
-		put_target(d);
+		put_target(cur, d);
 	}
 	return copy_to_guest(uop, &op, sizeof(op)) < 0 ? -XEN_EFAULT : 0;
 }
 
-static long op_get_version(uint64_t uop)
+static long op_get_version(struct domain *cur, uint64_t uop)
 {
 	struct gnttab_get_version op;
 	struct domain *d = NULL;
@@ -127,21 +122,20 @@ static long op_get_version(uint64_t uop)
 
 	if (copy_from_guest(&op, uop, sizeof(op)) < 0)
 		return -XEN_EFAULT;
-	st = lookup_target(op.dom, &d);
+	st = lookup_target(cur, op.dom, &d);
 	if (st == GNTST_bad_domain)
 		return -XEN_ESRCH;
 	if (st != GNTST_okay)
 		return -XEN_EPERM;
 	op.version = gnttab_version(d);
-	put_target(d);
+	put_target(cur, d);
 	return copy_to_guest(uop, &op, sizeof(op)) < 0 ? -XEN_EFAULT : 0;
 }
 
 /* The version in effect is written back whether or not the switch happened (as Xen). */
-static long op_set_version(uint64_t uop)
+static long op_set_version(struct domain *d, uint64_t uop)
 {
 	struct gnttab_set_version op;
-	struct domain *d = current_domain();
 	long rc;
 
 	if (copy_from_guest(&op, uop, sizeof(op)) < 0)
@@ -289,10 +283,8 @@ static long batch_continue(uint32_t cmd, uint64_t uop, size_t elem, uint64_t don
  */
 typedef int (*batch_elem_fn)(struct domain *d, uint64_t va);
 
-static long run_batch(uint32_t cmd, uint64_t uop, uint64_t count, size_t elem, batch_elem_fn fn)
+static long run_batch(struct domain *d, uint32_t cmd, uint64_t uop, uint64_t count, size_t elem, batch_elem_fn fn)
 {
-	struct domain *d = current_domain();
-
 	for (uint64_t i = 0; i < count; i++) {
 		int rc;
 
@@ -321,9 +313,8 @@ static int map_elem(struct domain *d, struct map_batch *mb, uint64_t va)
 	BATCH_ELEM(struct gnttab_map_grant_ref, map_one(d, mb, &op));
 }
 
-static long op_map(uint64_t uop, uint64_t count)
+static long op_map(struct domain *d, uint64_t uop, uint64_t count)
 {
-	struct domain *d = current_domain();
 	struct map_batch mb = { NULL };
 	long rc = 0;
 	uint64_t i;
@@ -343,9 +334,8 @@ static long op_map(uint64_t uop, uint64_t count)
 	return rc;
 }
 
-static long op_unmap(uint64_t uop, uint64_t count, bool replace)
+static long op_unmap(struct domain *d, uint64_t uop, uint64_t count, bool replace)
 {
-	struct domain *d = current_domain();
 	bool flush = false;
 	long rc = 0;
 	uint64_t i;
@@ -567,14 +557,14 @@ static int copy_elem(struct copy_batch *cb, uint64_t va)
 	       -XEN_EFAULT : 0;
 }
 
-static long op_copy(uint64_t uop, uint64_t count)
+static long op_copy(struct domain *cur, uint64_t uop, uint64_t count)
 {
 	struct copy_batch cb;
 	long rc = 0;
 	uint64_t i;
 
 	/* Only what copy_buf_get reads before it writes: the rest of the batch is filled as elements come. */
-	cb.d = current_domain();
+	cb.d = cur;
 	cb.src.held = cb.dst.held = false;
 	cb.src.dom = cb.dst.dom = NULL;
 	cb.src.writable = false;
@@ -673,9 +663,9 @@ static int transfer_elem(struct domain *d, uint64_t va)
 	BATCH_ELEM(struct gnttab_transfer, transfer_one(d, &op));
 }
 
-static long op_transfer(uint64_t uop, uint64_t count)
+static long op_transfer(struct domain *cur, uint64_t uop, uint64_t count)
 {
-	return run_batch(GNTTABOP_transfer, uop, count, sizeof(struct gnttab_transfer), transfer_elem);
+	return run_batch(cur, GNTTABOP_transfer, uop, count, sizeof(struct gnttab_transfer), transfer_elem);
 }
 
 static int swap_elem(struct domain *d, uint64_t va)
@@ -683,9 +673,9 @@ static int swap_elem(struct domain *d, uint64_t va)
 	BATCH_ELEM(struct gnttab_swap_grant_ref, gnttab_swap(d, op.ref_a, op.ref_b));
 }
 
-static long op_swap(uint64_t uop, uint64_t count)
+static long op_swap(struct domain *cur, uint64_t uop, uint64_t count)
 {
-	return run_batch(GNTTABOP_swap_grant_ref, uop, count, sizeof(struct gnttab_swap_grant_ref), swap_elem);
+	return run_batch(cur, GNTTABOP_swap_grant_ref, uop, count, sizeof(struct gnttab_swap_grant_ref), swap_elem);
 }
 
 /*
@@ -733,9 +723,9 @@ static int cache_flush_elem(struct domain *d, uint64_t va)
 	return cache_flush_one(d, &op);
 }
 
-static long op_cache_flush(uint64_t uop, uint64_t count)
+static long op_cache_flush(struct domain *cur, uint64_t uop, uint64_t count)
 {
-	return run_batch(GNTTABOP_cache_flush, uop, count, sizeof(struct gnttab_cache_flush), cache_flush_elem);
+	return run_batch(cur, GNTTABOP_cache_flush, uop, count, sizeof(struct gnttab_cache_flush), cache_flush_elem);
 }
 
 static bool mapped_by_grant(struct domain *d, mfn_t mfn)
@@ -773,7 +763,7 @@ static size_t batch_elem_size(unsigned int cmd)
  * ignored (measured: count 2^40 is 0, count 2^31 is -EINVAL). Batches
  * stop between elements when the CPU is wanted (batch_preempt) and continue.
  */
-long do_grant_table_op(uint64_t cmd64, uint64_t uop, uint64_t count64, uint64_t a4, uint64_t a5)
+long do_grant_table_op(struct vcpu *v, uint64_t cmd64, uint64_t uop, uint64_t count64, uint64_t a4, uint64_t a5)
 {
 	uint32_t cmd = (uint32_t)cmd64 & GNTTABOP_CMD_MASK, count = (uint32_t)count64;
 	size_t elem = batch_elem_size(cmd);
@@ -789,29 +779,29 @@ long do_grant_table_op(uint64_t cmd64, uint64_t uop, uint64_t count64, uint64_t 
 		return -XEN_EFAULT;
 	switch (cmd) {
 	case GNTTABOP_map_grant_ref:
-		return op_map(uop, count);
+		return op_map(v->domain, uop, count);
 	case GNTTABOP_unmap_grant_ref:
-		return op_unmap(uop, count, false);
+		return op_unmap(v->domain, uop, count, false);
 	case GNTTABOP_unmap_and_replace:
-		return op_unmap(uop, count, true);
+		return op_unmap(v->domain, uop, count, true);
 	case GNTTABOP_setup_table:
-		return op_setup_table(uop, count);
+		return op_setup_table(v->domain, uop, count);
 	case GNTTABOP_copy:
-		return op_copy(uop, count);
+		return op_copy(v->domain, uop, count);
 	case GNTTABOP_query_size:
-		return op_query_size(uop, count);
+		return op_query_size(v->domain, uop, count);
 	case GNTTABOP_set_version:
-		return op_set_version(uop);
+		return op_set_version(v->domain, uop);
 	case GNTTABOP_get_status_frames:
-		return op_get_status_frames(uop, count);
+		return op_get_status_frames(v->domain, uop, count);
 	case GNTTABOP_get_version:
-		return op_get_version(uop);
+		return op_get_version(v->domain, uop);
 	case GNTTABOP_swap_grant_ref:
-		return op_swap(uop, count);
+		return op_swap(v->domain, uop, count);
 	case GNTTABOP_transfer:
-		return op_transfer(uop, count);
+		return op_transfer(v->domain, uop, count);
 	case GNTTABOP_cache_flush:
-		return op_cache_flush(uop, count);
+		return op_cache_flush(v->domain, uop, count);
 	default:
 		/* dump_table: a debugging aid Xen 4.17 does not offer either (-ENOSYS, measured). */
 		return -XEN_ENOSYS;

@@ -76,21 +76,24 @@ const uint64_t hypercall_short_mask = (1ULL << __HYPERVISOR_xen_version) | (1ULL
 				      (1ULL << __HYPERVISOR_fpu_taskswitch) | (1ULL << __HYPERVISOR_get_debugreg);
 
 /* loglvl=debug traces refused hypercalls: the first thing to look at when a guest gives up. */
-static __attribute__((noinline)) long hypercall_traced(const struct domain *d, const struct hypercall_entry *e,
+static __attribute__((noinline)) long hypercall_traced(struct vcpu *v, const struct hypercall_entry *e,
 						       uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3,
 						       uint64_t a4, uint64_t a5)
 {
-	long rc = e->fn(a1, a2, a3, a4, a5);
+	long rc = e->fn(v, a1, a2, a3, a4, a5);
 
 	if (rc < 0)
-		log_debug("d%u: hypercall %lu(%lx, %lx, %lx, %lx) = %ld", d->domid, nr, a1, a2, a3, a4, rc);
+		log_debug("d%u v%u: hypercall %lu(%lx, %lx, %lx, %lx) = %ld", v->domain->domid, v->vcpu_id, nr,
+			  a1, a2, a3, a4, rc);
 	return rc;
 }
 
 /*
  * Every argument is narrowed once, here, so handlers see exactly what
- * Xen's C prototypes would give them. Without tracing the handler is a
- * tail call: the null hypercall's whole dispatch is a few instructions.
+ * Xen's C prototypes would give them, and each handler is given the
+ * calling vCPU rather than finding it through this CPU's state. Without
+ * tracing the handler is a tail call: the null hypercall's whole dispatch
+ * is a few instructions.
  */
 long hypercall_dispatch(struct vcpu *v, uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3,
 			uint64_t a4, uint64_t a5)
@@ -113,6 +116,6 @@ long hypercall_dispatch(struct vcpu *v, uint64_t nr, uint64_t a1, uint64_t a2, u
 	a4 &= e->mask[3];
 	a5 &= e->mask[4];
 	if (unlikely(log_threshold >= LOG_DEBUG))
-		return hypercall_traced(d, e, nr, a1, a2, a3, a4, a5);
-	return e->fn(a1, a2, a3, a4, a5);
+		return hypercall_traced(v, e, nr, a1, a2, a3, a4, a5);
+	return e->fn(v, a1, a2, a3, a4, a5);
 }

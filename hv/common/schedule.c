@@ -287,9 +287,8 @@ static long sched_remote_shutdown(struct domain *cur, uint64_t arg)
 	return 0;
 }
 
-long do_sched_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_t a5)
+long do_sched_op(struct vcpu *v, uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_t a5)
 {
-	struct vcpu *v = current_vcpu();
 	struct domain *d = v->domain;
 	struct sched_shutdown s;
 
@@ -328,14 +327,14 @@ long do_sched_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_t 
  * PV guests: yield and block as sched_op's, shutdown with the reason in
  * the argument itself (not behind a pointer); any other command -ENOSYS.
  */
-long do_sched_op_compat(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_t a5)
+long do_sched_op_compat(struct vcpu *v, uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_t a5)
 {
 	switch (cmd) {
 	case SCHEDOP_yield:
 	case SCHEDOP_block:
-		return do_sched_op(cmd, 0, a3, a4, a5);
+		return do_sched_op(v, cmd, 0, a3, a4, a5);
 	case SCHEDOP_shutdown:
-		domain_shutdown(current_vcpu()->domain, (uint8_t)arg);
+		domain_shutdown(v->domain, (uint8_t)arg);
 		return 0;
 	default:
 		return -XEN_ENOSYS;

@@ -20,9 +20,9 @@
 			      (1UL << VMASST_TYPE_m2p_strict))
 
 /* Both arguments are 32-bit in the ABI: the upper halves of the registers are ignored, as Xen does. */
-long do_vm_assist(uint64_t cmd, uint64_t type, uint64_t a3, uint64_t a4, uint64_t a5)
+long do_vm_assist(struct vcpu *v, uint64_t cmd, uint64_t type, uint64_t a3, uint64_t a4, uint64_t a5)
 {
-	struct domain *d = current_vcpu()->domain;
+	struct domain *d = v->domain;
 	uint32_t op = (uint32_t)cmd;
 	uint32_t t = (uint32_t)type;
 	unsigned long bit;

@@ -148,10 +148,8 @@ static long xv_build_id(const struct domain *d, uint64_t va)
 }
 
 /* Every sub-op but XENVER_version, which do_xen_version answers without a stack frame. */
-static __attribute__((noinline)) long xen_version_op(uint32_t cmd, uint64_t arg)
+static __attribute__((noinline)) long xen_version_op(const struct domain *d, uint32_t cmd, uint64_t arg)
 {
-	const struct domain *d = current_vcpu()->domain;
-
 	switch (cmd) {
 	case XENVER_extraversion:
 		return xv_put_string(arg, XV_EXTRAVERSION, XEN_EXTRAVERSION_LEN);
@@ -180,7 +178,7 @@ static __attribute__((noinline)) long xen_version_op(uint32_t cmd, uint64_t arg)
 }
 
 /* The sub-op is a 32-bit int in the ABI: the upper half of the register is ignored, as Xen does. */
-long do_xen_version(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_t a5)
+long do_xen_version(struct vcpu *v, uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_t a5)
 {
 	(void)a3;
 	(void)a4;
@@ -189,5 +187,5 @@ long do_xen_version(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64
 	/* Linux calls this with a NULL argument just to enter the hypervisor (its null hypercall): never look at it. */
 	if ((uint32_t)cmd == XENVER_version)
 		return (XV_MAJOR << 16) | XV_MINOR;
-	return xen_version_op((uint32_t)cmd, arg);
+	return xen_version_op(v->domain, (uint32_t)cmd, arg);
 }

@@ -239,7 +239,7 @@ void eh_reset(void)
 
 long eh_op_raw(uint32_t cmd, uint64_t va)
 {
-	return do_event_channel_op(cmd, va, 0, 0, 0);
+	return do_event_channel_op(current_vcpu(), cmd, va, 0, 0, 0);
 }
 
 long eh_op(uint32_t cmd, void *op, size_t len)

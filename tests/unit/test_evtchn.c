@@ -555,7 +555,7 @@ START_TEST(test_unknown_and_unsupported)
 	ck_assert_int_eq(eh_op_raw(EVTCHNOP_bind_pirq, EH_VA_UNMAPPED), -XEN_EFAULT);
 	/* The command is a 32-bit int: upper register bits are ignored. */
 	memset(eh_host(EH_BASE), 0, 8);
-	ck_assert_int_eq(do_event_channel_op((1ULL << 32) | EVTCHNOP_bind_ipi, EH_BASE, 0, 0, 0), 0);
+	ck_assert_int_eq(do_event_channel_op(current_vcpu(), (1ULL << 32) | EVTCHNOP_bind_ipi, EH_BASE, 0, 0, 0), 0);
 	memcpy(&p, eh_host(EH_BASE + 4), sizeof(p));
 	ck_assert_uint_eq(p, 1);
 	ck_assert_uint_eq(status_of(1), EVTCHNSTAT_ipi);
@@ -570,7 +570,7 @@ START_TEST(test_compat_hypercall)
 	op.u.alloc_unbound.dom = DOMID_SELF;
 	op.u.alloc_unbound.remote_dom = 5;
 	memcpy(eh_host(EH_BASE), &op, sizeof(op));
-	ck_assert_int_eq(do_event_channel_op_compat(EH_BASE, 0, 0, 0, 0), 0);
+	ck_assert_int_eq(do_event_channel_op_compat(current_vcpu(), EH_BASE, 0, 0, 0, 0), 0);
 	memcpy(&op, eh_host(EH_BASE), sizeof(op));
 	ck_assert_uint_eq(op.u.alloc_unbound.port, 1);
 	ck_assert_int_eq(status(DOMID_SELF, 1, &st), 0);
@@ -579,20 +579,20 @@ START_TEST(test_compat_hypercall)
 	op.cmd = EVTCHNOP_close;
 	op.u.close.port = 1;
 	memcpy(eh_host(EH_BASE), &op, sizeof(op));
-	ck_assert_int_eq(do_event_channel_op_compat(EH_BASE, 0, 0, 0, 0), 0);
+	ck_assert_int_eq(do_event_channel_op_compat(current_vcpu(), EH_BASE, 0, 0, 0, 0), 0);
 	ck_assert_uint_eq(status_of(1), EVTCHNSTAT_closed);
 	memcpy(eh_host(EH_BASE), &op, sizeof(op));	/* status_of used the same page */
-	ck_assert_int_eq(do_event_channel_op_compat(EH_BASE, 0, 0, 0, 0), -XEN_EINVAL);
+	ck_assert_int_eq(do_event_channel_op_compat(current_vcpu(), EH_BASE, 0, 0, 0, 0), -XEN_EINVAL);
 
 	op.cmd = EVTCHNOP_reset;	/* newer than the compat union */
 	op.u.close.port = DOMID_SELF;
 	memcpy(eh_host(EH_BASE), &op, sizeof(op));
-	ck_assert_int_eq(do_event_channel_op_compat(EH_BASE, 0, 0, 0, 0), -XEN_ENOSYS);
-	ck_assert_int_eq(do_event_channel_op_compat(EH_VA_HV, 0, 0, 0, 0), -XEN_EFAULT);
+	ck_assert_int_eq(do_event_channel_op_compat(current_vcpu(), EH_BASE, 0, 0, 0, 0), -XEN_ENOSYS);
+	ck_assert_int_eq(do_event_channel_op_compat(current_vcpu(), EH_VA_HV, 0, 0, 0, 0), -XEN_EFAULT);
 	/* The command is readable, its argument runs off the mapping. */
 	op.cmd = EVTCHNOP_send;
 	memcpy(eh_host(EH_VA_RO + PAGE_SIZE - 4), &op.cmd, 4);
-	ck_assert_int_eq(do_event_channel_op_compat(EH_VA_RO + PAGE_SIZE - 4, 0, 0, 0, 0),
+	ck_assert_int_eq(do_event_channel_op_compat(current_vcpu(), EH_VA_RO + PAGE_SIZE - 4, 0, 0, 0, 0),
 			 -XEN_EFAULT);
 }
 END_TEST

@@ -51,7 +51,7 @@ static void grant_v1(struct domain *d, grant_ref_t ref, domid_t to, mfn_t mfn, u
 
 static long gnttab_op(uint64_t cmd, uint64_t uop, uint64_t count)
 {
-	return do_grant_table_op(cmd, uop, count, 0xdead, 0xbeef);
+	return do_grant_table_op(current_vcpu(), cmd, uop, count, 0xdead, 0xbeef);
 }
 
 /* Guest-visible element i of an array of T at va. */

@@ -42,7 +42,7 @@ static void type(const char *s, size_t n)
 
 static long rd(uint32_t count, uint64_t va)
 {
-	return do_console_io(CONSOLEIO_read, count, va, 0, 0);
+	return do_console_io(current_vcpu(), CONSOLEIO_read, count, va, 0, 0);
 }
 
 static void expect_ring(struct xencons_interface *r, const char *s, size_t n)

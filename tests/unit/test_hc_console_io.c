@@ -28,7 +28,7 @@ static void setup(void)
 
 static long cio(uint64_t cmd, uint64_t count, uint64_t buf)
 {
-	return do_console_io(cmd, count, buf, 0, 0);
+	return do_console_io(current_vcpu(), cmd, count, buf, 0, 0);
 }
 
 /* Puts s into guest memory at va and returns va. */

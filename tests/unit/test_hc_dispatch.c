@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Hypercall dispatch: each argument narrowed once to the width Xen 4.17 declares, counters, unknown numbers. */
+/* Hypercall dispatch: each argument narrowed once to the width Xen 4.17 declares, the calling vCPU handed on, counters, unknown numbers. */
 #include <check.h>
 #include <stdlib.h>
 
@@ -12,24 +12,26 @@
 
 /* Stand-ins for the handlers record what reached them. */
 static uint64_t seen[5];
+static struct vcpu *seen_vcpu;
 static unsigned int calls;
 int log_threshold = LOG_INFO;
 
-static long record(uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+static long record(struct vcpu *v, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 {
 	seen[0] = a1;
 	seen[1] = a2;
 	seen[2] = a3;
 	seen[3] = a4;
 	seen[4] = a5;
+	seen_vcpu = v;
 	calls++;
 	return 7;
 }
 
 /* Every handler in the table is a stand-in here: the test sees what the dispatcher passed on. */
 #define STAND_IN(name) \
-	long do_##name(uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5) \
-	{ return record(a1, a2, a3, a4, a5); }
+	long do_##name(struct vcpu *v, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5) \
+	{ return record(v, a1, a2, a3, a4, a5); }
 STAND_IN(console_io)
 STAND_IN(xen_version)
 STAND_IN(sched_op)
@@ -62,14 +64,16 @@ STAND_IN(set_timer_op)
 #define G 0xdeadbeef00000000ULL
 #define ALL 0xfedcba9876543210ULL
 
-static struct domain *d;
+static struct domain *d, *other;
 
 static void setup(void)
 {
 	hc_reset();
 	d = hc_domain(1, "guest", false);
+	other = hc_domain(2, "other", false);
 	hc_set_current(d);
 	calls = 0;
+	seen_vcpu = NULL;
 }
 
 static long call(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3)
@@ -149,6 +153,35 @@ START_TEST(test_each_handler_gets_its_prototype_widths)
 }
 END_TEST
 
+/*
+ * Every handler gets the vCPU the dispatcher was given, whatever this
+ * CPU's current one is: a handler that looked it up again would see d's.
+ */
+START_TEST(test_each_handler_gets_the_calling_vcpu)
+{
+	unsigned int handlers = 0;
+
+	for (uint64_t nr = 0; nr < PVABI_NR_HYPERCALLS; nr++) {
+		long rc;
+
+		calls = 0;
+		seen_vcpu = NULL;
+		rc = hypercall_dispatch(other->vcpu[0], nr, 1, 2, 3, 4, 5);
+		if (rc == -XEN_ENOSYS) {
+			ck_assert_uint_eq(calls, 0);
+			continue;
+		}
+		ck_assert_int_eq(rc, 7);
+		ck_assert_msg(seen_vcpu == other->vcpu[0], "hypercall %lu got vCPU %p, not the caller's",
+			      (unsigned long)nr, (void *)seen_vcpu);
+		handlers++;
+	}
+	ck_assert_uint_eq(handlers, 28);	/* every STAND_IN above was reached */
+	ck_assert_uint_eq(other->vcpu[0]->hypercalls, PVABI_NR_HYPERCALLS);
+	ck_assert_uint_eq(d->vcpu[0]->hypercalls, 0);
+}
+END_TEST
+
 START_TEST(test_unknown_numbers)
 {
 	ck_assert_int_eq(call(__HYPERVISOR_kexec_op, 0, 0, 0), -XEN_ENOSYS);	/* not in the table */
@@ -170,6 +203,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_int_arguments_lose_their_upper_half);
 	tcase_add_test(tc, test_whole_arguments_stay_whole);
 	tcase_add_test(tc, test_each_handler_gets_its_prototype_widths);
+	tcase_add_test(tc, test_each_handler_gets_the_calling_vcpu);
 	tcase_add_test(tc, test_unknown_numbers);
 	suite_add_tcase(s, tc);
 	return s;

@@ -28,7 +28,7 @@ static void setup(void)
 
 static long assist(uint64_t cmd, uint64_t type)
 {
-	return do_vm_assist(cmd, type, 0, 0, 0);
+	return do_vm_assist(current_vcpu(), cmd, type, 0, 0, 0);
 }
 
 START_TEST(test_enable_disable_each_type)
@@ -109,6 +109,16 @@ START_TEST(test_acts_on_the_calling_domain)
 }
 END_TEST
 
+/* The handler acts for the vCPU the dispatcher hands it, not for whichever this CPU calls current. */
+START_TEST(test_acts_for_the_vcpu_it_is_given)
+{
+	hc_set_current(dom0);
+	ck_assert_int_eq(do_vm_assist(domu->vcpu[0], VMASST_CMD_enable, VMASST_TYPE_m2p_strict, 0, 0, 0), 0);
+	ck_assert_uint_eq(domu->vm_assist, 1UL << VMASST_TYPE_m2p_strict);
+	ck_assert_uint_eq(dom0->vm_assist, 0);
+}
+END_TEST
+
 static Suite *vm_assist_suite(void)
 {
 	Suite *s = suite_create("vm_assist");
@@ -123,6 +133,7 @@ static Suite *vm_assist_suite(void)
 	tcase_add_test(tc, test_bad_command_on_valid_type_is_enosys);
 	tcase_add_test(tc, test_upper_halves_ignored);
 	tcase_add_test(tc, test_acts_on_the_calling_domain);
+	tcase_add_test(tc, test_acts_for_the_vcpu_it_is_given);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -28,7 +28,7 @@ static void setup(void)
 
 static long xv(uint64_t cmd, uint64_t arg)
 {
-	return do_xen_version(cmd, arg, 0, 0, 0);
+	return do_xen_version(current_vcpu(), cmd, arg, 0, 0, 0);
 }
 
 /* Fills n bytes of guest memory at va (plus a guard after them) with FILL. */

@@ -8,8 +8,9 @@
 
 struct domain;
 struct skiff_domctl_name;
+struct vcpu;
 
-long do_skiff_domctl(uint64_t arg, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5);
+long do_skiff_domctl(struct vcpu *v, uint64_t arg, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5);
 /* True once dom0 announced it serves the domUs' console rings: the hypervisor stops draining them. */
 bool domctl_console_in_dom0(void);
 /*
@@ -20,7 +21,6 @@ bool domctl_console_in_dom0(void);
 void domctl_notify_dom0(struct domain *d0);
 
 /* ---- Between the domctl's files (common/domctl*.c, boot_modules.c) and its arch side ---- */
-struct vcpu;
 struct skiff_domctl_create;
 struct skiff_domctl_seed;
 struct skiff_domctl_module;

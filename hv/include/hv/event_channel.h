@@ -42,9 +42,9 @@ int evtchn_alloc_unbound_port(struct domain *d, domid_t remote);
 /* Whether port of d is allocated, unbound and offered to remote now (the toolstack's seed check). */
 bool evtchn_port_unbound_for(struct domain *d, uint32_t port, domid_t remote);
 
-long do_event_channel_op(uint64_t cmd, uint64_t arg, uint64_t, uint64_t, uint64_t);
+long do_event_channel_op(struct vcpu *v, uint64_t cmd, uint64_t arg, uint64_t, uint64_t, uint64_t);
 /* Hypercall 16 (event_channel_op_compat): one struct evtchn_op holding the command and its argument. */
-long do_event_channel_op_compat(uint64_t arg, uint64_t, uint64_t, uint64_t, uint64_t);
+long do_event_channel_op_compat(struct vcpu *v, uint64_t arg, uint64_t, uint64_t, uint64_t, uint64_t);
 
 /* Sets the port bound to virq pending (per-vCPU VIRQs: v's binding; global ones: the domain's). No binding: nothing. */
 void evtchn_send_virq(struct vcpu *v, unsigned int virq);

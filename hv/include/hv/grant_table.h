@@ -8,6 +8,7 @@
 
 struct domain;
 struct page_info;
+struct vcpu;
 
 /*
  * Defaults as Xen 4.17 (gnttab_max_frames=64, gnttab_max_maptrack_frames=1024).
@@ -75,7 +76,7 @@ unsigned int gnttab_release_mappings_from(struct domain *d, unsigned int h, unsi
 void gnttab_domain_destroy(struct domain *d);
 
 /* Hypercall 20. */
-long do_grant_table_op(uint64_t cmd, uint64_t uop, uint64_t count, uint64_t a4, uint64_t a5);
+long do_grant_table_op(struct vcpu *v, uint64_t cmd, uint64_t uop, uint64_t count, uint64_t a4, uint64_t a5);
 
 /*
  * One use of a granted frame (a mapping or a copy side): what gnttab_release

@@ -8,9 +8,25 @@
 #include <pvabi/xen.h>
 
 /*
- * __HYPERVISOR_physdev_op (33): physdev_op(int cmd, void *arg). Skiff
- * implements three commands; every other is -ENOSYS (Xen has more:
- * docs/XEN_DEVIATIONS.md, DT6).
+ * __HYPERVISOR_physdev_op (33): physdev_op(int cmd, void *arg). For the
+ * privileged domain Skiff implements the three commands below; every
+ * other is -ENOSYS (Xen has more: docs/XEN_DEVIATIONS.md, DT6). A domain
+ * without device rights gets Xen 4.17's answers to a PV domU, each after
+ * Xen's own reads of the argument (-EFAULT first where Xen reads first):
+ *   irq_status_query: -EINVAL outside its pirqs (16-47 on Skiff: no GSI
+ *     is routed to guests; Xen: nr_irqs_gsi + 32), else flags needs_eoi.
+ *   get_free_pirq: the highest free pirq of those (any type), -ENOSPC
+ *     when all are taken; nothing is ever bound to it.
+ *   eoi: 0 for a pirq get_free_pirq gave, else -EINVAL.
+ *   IRQ_UNMASK_NOTIFY: 0.
+ *   map_pirq, unmap_pirq: -ESRCH for a domid naming no domain, else -EPERM
+ *     (map_pirq: -EINVAL first for MULTI_MSI with a table_base).
+ *   apic_read/write, alloc_irq_vector, manage_pci_add/remove/add_ext,
+ *     setup_gsi (-EINVAL first for a GSI outside 0-15), pci_device_add/
+ *     remove, prepare/release_msix: -EPERM; pci_mmcfg_reserved, dbgp_op:
+ *     -EPERM before the argument is read.
+ *   Not yet as Xen (-ENOSYS): set_iobitmap, pirq_eoi_gmfn_v1/v2 (Xen
+ *     keeps a page of the guest's), restore_msi/_ext (-ENODEV or -EPERM).
  *
  * PHYSDEVOP_set_iopl (struct physdev_set_iopl): the calling vCPU's
  *   virtual IOPL, 0-3 (-EINVAL above). At 1 or more the guest kernel's
@@ -18,7 +34,7 @@
  *   reaches hardware only for the privileged domain's PCI configuration
  *   ports (0xcf8/0xcfc): everyone else reads all-ones.
  * PHYSDEVOP_map_pirq (struct physdev_map_pirq), privileged domain only
- *   (-EPERM before the argument is read): MSI-X only (type
+ *   (a domU: above): MSI-X only (type
  *   MAP_PIRQ_TYPE_MSI or _MSI_SEG; others -EOPNOTSUPP), for the caller
  *   itself (-EPERM for another domid: no passthrough); the hypervisor
  *   programs the device's MSI-X entry with a vector of its own and returns
@@ -29,6 +45,7 @@
  *   frees the pirq (and its event-channel binding). A privileged domain's
  *   pirqs are freed when it is destroyed.
  */
+#define PHYSDEVOP_IRQ_UNMASK_NOTIFY	4
 #define PHYSDEVOP_irq_status_query	5
 #define PHYSDEVOP_set_iopl		6
 #define PHYSDEVOP_set_iobitmap		7
@@ -46,7 +63,14 @@
 #define PHYSDEVOP_manage_pci_add_ext	20
 #define PHYSDEVOP_setup_gsi		21
 #define PHYSDEVOP_get_free_pirq		23
+#define PHYSDEVOP_pci_mmcfg_reserved	24
+#define PHYSDEVOP_pci_device_add	25
+#define PHYSDEVOP_pci_device_remove	26
+#define PHYSDEVOP_restore_msi_ext	27
 #define PHYSDEVOP_pirq_eoi_gmfn_v2	28
+#define PHYSDEVOP_dbgp_op		29
+#define PHYSDEVOP_prepare_msix		30
+#define PHYSDEVOP_release_msix		31
 
 /* Virtual IOPL (0-3) of the guest kernel: at >= 1 its port I/O is allowed (emulated). */
 struct physdev_set_iopl {
@@ -88,6 +112,86 @@ PVABI_SIZE(struct physdev_irq_status_query, 8);
 PVABI_OFF(struct physdev_irq_status_query, irq, 0);
 PVABI_OFF(struct physdev_irq_status_query, flags, 4);
 
+struct physdev_get_free_pirq {
+	int32_t type;			/* MAP_PIRQ_TYPE_* */
+	uint32_t pirq;			/* out */
+};
+PVABI_SIZE(struct physdev_get_free_pirq, 8);
+PVABI_OFF(struct physdev_get_free_pirq, pirq, 4);
+
+/* apic_read / apic_write: an I/O APIC register (dom0's, on Xen). */
+struct physdev_apic {
+	uint64_t apic_physbase;
+	uint32_t reg;
+	uint32_t value;
+};
+PVABI_SIZE(struct physdev_apic, 16);
+PVABI_OFF(struct physdev_apic, reg, 8);
+PVABI_OFF(struct physdev_apic, value, 12);
+
+/* alloc_irq_vector. */
+struct physdev_irq {
+	uint32_t irq;
+	uint32_t vector;
+};
+PVABI_SIZE(struct physdev_irq, 8);
+
+/* manage_pci_add / manage_pci_remove. */
+struct physdev_manage_pci {
+	uint8_t bus;
+	uint8_t devfn;
+};
+PVABI_SIZE(struct physdev_manage_pci, 2);
+
+/* manage_pci_add_ext: is_extfn and is_virtfn are 0 or 1 (-EINVAL otherwise). */
+struct physdev_manage_pci_ext {
+	uint8_t bus;
+	uint8_t devfn;
+	uint32_t is_extfn;
+	uint32_t is_virtfn;
+	struct {
+		uint8_t bus;
+		uint8_t devfn;
+	} physfn;
+};
+PVABI_SIZE(struct physdev_manage_pci_ext, 16);
+PVABI_OFF(struct physdev_manage_pci_ext, is_extfn, 4);
+PVABI_OFF(struct physdev_manage_pci_ext, is_virtfn, 8);
+PVABI_OFF(struct physdev_manage_pci_ext, physfn, 12);
+
+struct physdev_setup_gsi {
+	int32_t gsi;
+	uint8_t triggering;
+	uint8_t polarity;
+};
+PVABI_SIZE(struct physdev_setup_gsi, 8);
+
+/* pci_device_add: with XEN_PCI_DEV_PXM a uint32_t proximity follows the struct (optarr[0]). */
+#define XEN_PCI_DEV_EXTFN	0x1
+#define XEN_PCI_DEV_VIRTFN	0x2
+#define XEN_PCI_DEV_PXM		0x4
+struct physdev_pci_device_add {
+	uint16_t seg;
+	uint8_t bus;
+	uint8_t devfn;
+	uint32_t flags;
+	struct {
+		uint8_t bus;
+		uint8_t devfn;
+	} physfn;
+};
+PVABI_SIZE(struct physdev_pci_device_add, 12);
+PVABI_OFF(struct physdev_pci_device_add, flags, 4);
+PVABI_OFF(struct physdev_pci_device_add, physfn, 8);
+
+/* pci_device_remove, restore_msi_ext, prepare_msix, release_msix. */
+struct physdev_pci_device {
+	uint16_t seg;
+	uint8_t bus;
+	uint8_t devfn;
+};
+PVABI_SIZE(struct physdev_pci_device, 4);
+
 /*
  * PHYSDEVOP_map_pirq: a device interrupt of the caller's becomes a pirq it
  * can bind to an event channel (EVTCHNOP_bind_pirq). Skiff supports only
@@ -97,7 +201,7 @@ PVABI_OFF(struct physdev_irq_status_query, flags, 4);
  * its own vectors. pirq in: -1 (any) or a wanted number; out: the pirq.
  * Errors: -EPERM for an unprivileged caller or a foreign domid, -EINVAL
  * for a bad type, device, entry or table, -EOPNOTSUPP for plain MSI and
- * GSIs, -ENOSPC when every vector is in use.
+ * GSIs, -ENOSPC when every vector is in use (a domU: see the top).
  */
 #define MAP_PIRQ_TYPE_MSI		0x0
 #define MAP_PIRQ_TYPE_GSI		0x1

@@ -28,10 +28,11 @@ void tc_check_eq(long actual, long expected, const char *what);
 void tc_check(bool cond, const char *what, ...) __attribute__((format(printf, 2, 3)));
 
 /*
- * For a test whose last act ends its own domain (the runner then counts a
- * dom0 poweroff without a result line as SUCCESS, see run): true if checks
- * passed and none failed so far. Print "Test expects: dom0 poweroff" only
- * then, right before the act; if the act returns, report it and rt_finish.
+ * For a test whose last act ends its own domain (the runner then counts
+ * dom0's end with the expected reason, without a result line, as SUCCESS,
+ * see run): true if checks passed and none failed so far. Print "Test
+ * expects: dom0 poweroff" (or reboot, watchdog) only then, right before the
+ * act; if the act returns, report it and rt_finish.
  */
 int rt_clean_so_far(void);
 

@@ -115,8 +115,8 @@ static void pirqs(void)
 	m.entry_nr = 1;
 	m.domid = 0;
 	EXPECT(physdev(PHYSDEVOP_map_pirq, &m), -XEN_EPERM, "map_pirq on dom0's behalf");
-	EXPECT(physdev(PHYSDEVOP_map_pirq, (void *)RT_BAD_PTR_HYPERVISOR), -XEN_EPERM,
-		   "map_pirq with a hypervisor pointer (refused before it is read)");
+	EXPECT(physdev(PHYSDEVOP_map_pirq, (void *)RT_BAD_PTR_HYPERVISOR), -XEN_EFAULT,
+		   "map_pirq with a hypervisor pointer (read first, as Xen)");
 	EXPECT(physdev(PHYSDEVOP_unmap_pirq, &u), -XEN_EPERM, "unmap_pirq of dom0's pirq 16");
 	u.domid = 0;
 	EXPECT(physdev(PHYSDEVOP_unmap_pirq, &u), -XEN_EPERM, "unmap_pirq naming dom0");

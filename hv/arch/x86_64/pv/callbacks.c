@@ -12,7 +12,16 @@
 #include <pvabi/callback.h>
 #include <pvabi/errno.h>
 
-#define MAX_TRAP_ENTRIES	1024	/* bound on one set_trap_table call (vectors repeat: later wins) */
+/*
+ * Entries one set_trap_table round reads before it installs them. A table
+ * of up to this many (every real one: there are 256 vectors, and later
+ * entries win) is installed whole or not at all. Xen takes a table of any
+ * length; a longer one is installed a round at a time, each round followed
+ * by a continuation, so no call holds the CPU for more than a round and a
+ * bad entry in a later round leaves the earlier rounds in force (Xen leaves
+ * every entry before a bad one).
+ */
+#define TRAP_TABLE_ROUND	1024
 
 static bool guest_code_address_ok(uint64_t va)
 {
@@ -28,12 +37,16 @@ void pv_set_guest_ts(struct vcpu *v, bool ts)
 		__asm__ volatile("clts");
 }
 
-/* Copies the whole table in before changing anything: a bad entry leaves the old table in force. */
-long do_set_trap_table(uint64_t table, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+/*
+ * Copies a round of the table in before changing anything: a bad entry
+ * leaves the table as the previous round (or the call) found it. A table
+ * that goes on past the round continues from its next entry.
+ */
+long do_set_trap_table(struct vcpu *v, uint64_t table, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 {
-	struct vcpu *v = current_vcpu();
 	struct pv_trap_entry *next;
 	struct trap_info t;
+	long rc = 0;
 
 	if (!table) {
 		memset(v->arch.traps, 0, sizeof(v->arch.traps));
@@ -44,9 +57,14 @@ long do_set_trap_table(uint64_t table, uint64_t a2, uint64_t a3, uint64_t a4, ui
 		return -XEN_ENOMEM;
 	memcpy(next, v->arch.traps, sizeof(v->arch.traps));
 	for (unsigned int i = 0;; i++) {
-		if (i == MAX_TRAP_ENTRIES || copy_from_guest(&t, table + i * sizeof(t), sizeof(t)) < 0) {
+		if (i == TRAP_TABLE_ROUND) {
+			rc = hypercall_create_continuation(__HYPERVISOR_set_trap_table, table + i * sizeof(t), 0, 0,
+							   0, 0);
+			break;
+		}
+		if (copy_from_guest(&t, table + i * sizeof(t), sizeof(t)) < 0) {
 			hv_free(next);
-			return i == MAX_TRAP_ENTRIES ? -XEN_E2BIG : -XEN_EFAULT;
+			return -XEN_EFAULT;
 		}
 		if (!t.address)
 			break;
@@ -58,7 +76,7 @@ long do_set_trap_table(uint64_t table, uint64_t a2, uint64_t a3, uint64_t a4, ui
 	}
 	memcpy(v->arch.traps, next, sizeof(v->arch.traps));
 	hv_free(next);
-	return 0;
+	return rc;
 }
 
 static long register_callback(struct vcpu *v, const struct callback_register *c)
@@ -119,9 +137,8 @@ static long unregister_callback(struct vcpu *v, uint16_t type)
 	}
 }
 
-long do_callback_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_t a5)
+long do_callback_op(struct vcpu *v, uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_t a5)
 {
-	struct vcpu *v = current_vcpu();
 	struct callback_register reg;
 	struct callback_unregister unreg;
 
@@ -140,10 +157,8 @@ long do_callback_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64
 }
 
 /* The old three-address form: event, failsafe, syscall, all delivered with events masked as Xen does. */
-long do_set_callbacks(uint64_t event, uint64_t failsafe, uint64_t syscall, uint64_t a4, uint64_t a5)
+long do_set_callbacks(struct vcpu *v, uint64_t event, uint64_t failsafe, uint64_t syscall, uint64_t a4, uint64_t a5)
 {
-	struct vcpu *v = current_vcpu();
-
 	if (!guest_code_address_ok(event) || !guest_code_address_ok(failsafe) ||
 	    !guest_code_address_ok(syscall))
 		return -XEN_EINVAL;
@@ -154,19 +169,15 @@ long do_set_callbacks(uint64_t event, uint64_t failsafe, uint64_t syscall, uint6
 	return 0;
 }
 
-long do_stack_switch(uint64_t ss, uint64_t sp, uint64_t a3, uint64_t a4, uint64_t a5)
+long do_stack_switch(struct vcpu *v, uint64_t ss, uint64_t sp, uint64_t a3, uint64_t a4, uint64_t a5)
 {
-	struct vcpu *v = current_vcpu();
-
 	v->arch.kernel_ss = (uint16_t)(ss | 3);
 	v->arch.kernel_sp = sp;
 	return 0;
 }
 
-long do_set_segment_base(uint64_t which, uint64_t base, uint64_t a3, uint64_t a4, uint64_t a5)
+long do_set_segment_base(struct vcpu *v, uint64_t which, uint64_t base, uint64_t a3, uint64_t a4, uint64_t a5)
 {
-	struct vcpu *v = current_vcpu();
-
 	switch ((uint32_t)which) {
 	case SEGBASE_FS:
 		if (!is_canonical(base))
@@ -207,8 +218,8 @@ long do_set_segment_base(uint64_t which, uint64_t base, uint64_t a3, uint64_t a4
 	}
 }
 
-long do_fpu_taskswitch(uint64_t set, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+long do_fpu_taskswitch(struct vcpu *v, uint64_t set, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 {
-	pv_set_guest_ts(current_vcpu(), set != 0);
+	pv_set_guest_ts(v, set != 0);
 	return 0;
 }

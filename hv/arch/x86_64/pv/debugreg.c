@@ -89,15 +89,15 @@ long pv_debugreg_get(const struct vcpu *v, unsigned int reg, uint64_t *value)
 	return 0;
 }
 
-long do_set_debugreg(uint64_t reg, uint64_t value, uint64_t a3, uint64_t a4, uint64_t a5)
+long do_set_debugreg(struct vcpu *v, uint64_t reg, uint64_t value, uint64_t a3, uint64_t a4, uint64_t a5)
 {
-	return pv_debugreg_set(current_vcpu(), (unsigned int)reg, value);
+	return pv_debugreg_set(v, (unsigned int)reg, value);
 }
 
-long do_get_debugreg(uint64_t reg, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+long do_get_debugreg(struct vcpu *v, uint64_t reg, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 {
 	uint64_t value;
-	long rc = pv_debugreg_get(current_vcpu(), (unsigned int)reg, &value);
+	long rc = pv_debugreg_get(v, (unsigned int)reg, &value);
 
 	return rc < 0 ? rc : (long)value;
 }

@@ -103,9 +103,8 @@ void pv_gdt_commit(struct vcpu *v, const mfn_t *frames, uint64_t entries)
 	v->arch.gdt_ents = (unsigned int)entries;
 }
 
-long do_set_gdt(uint64_t frame_list, uint64_t entries, uint64_t a3, uint64_t a4, uint64_t a5)
+long do_set_gdt(struct vcpu *v, uint64_t frame_list, uint64_t entries, uint64_t a3, uint64_t a4, uint64_t a5)
 {
-	struct vcpu *v = current_vcpu();
 	mfn_t frames[PV_GDT_MAX_FRAMES];
 	unsigned int n = (unsigned int)((entries + 511) / 512);
 	int rc;
@@ -122,9 +121,9 @@ long do_set_gdt(uint64_t frame_list, uint64_t entries, uint64_t a3, uint64_t a4,
 	return 0;
 }
 
-long do_update_descriptor(uint64_t maddr, uint64_t desc, uint64_t a3, uint64_t a4, uint64_t a5)
+long do_update_descriptor(struct vcpu *v, uint64_t maddr, uint64_t desc, uint64_t a3, uint64_t a4, uint64_t a5)
 {
-	struct domain *d = current_vcpu()->domain;
+	struct domain *d = v->domain;
 	mfn_t mfn = maddr >> PAGE_SHIFT;
 	struct page_info *pg;
 	enum page_type t;

@@ -76,14 +76,20 @@ static void cpuid_policy(uint32_t leaf, uint32_t sub, uint32_t *a, uint32_t *b, 
 		*c |= 1u << 31;
 		/*
 		 * No PSE, MCE, MTRR, MCA, PSE36, DS, ACPI, TM, PBE: the hypervisor
-		 * owns them. APIC stays, as Xen 4.17 shows it to PV guests: without
-		 * it Linux takes its no-op APIC driver, whose APIC ids disagree with
-		 * its Xen one's ("[Firmware Bug]: APIC id mismatch" per secondary).
+		 * owns them (Xen 4.17 shows MCE, MCA and MTRR with MSRs it emulates,
+		 * and ACPI to dom0: Skiff emulates none of those MSRs, so a guest
+		 * that believed the bits would fault reading them). No SEP (no
+		 * SYSENTER callback is ever entered) and no PGE (global bits in
+		 * guest PTEs are cleared), as Xen 4.17 hides both from a PV guest
+		 * (measured: cpuid_apic). APIC stays, as Xen 4.17 shows it to PV
+		 * guests: without it Linux takes its no-op APIC driver, whose APIC
+		 * ids disagree with its Xen one's ("[Firmware Bug]: APIC id
+		 * mismatch" per secondary).
 		 * Initial APIC id 0 on every vCPU, as Xen gives a PV guest (only HVM
 		 * vCPUs get their own); the host CPU's id meant nothing to the guest.
 		 */
-		*d &= ~((1u << 3) | (1u << 7) | (1u << 12) | (1u << 14) | (1u << 17) |
-			(1u << 21) | (1u << 22) | (1u << 29) | (1u << 31));
+		*d &= ~((1u << 3) | (1u << 7) | (1u << 11) | (1u << 12) | (1u << 13) | (1u << 14) |
+			(1u << 17) | (1u << 21) | (1u << 22) | (1u << 29) | (1u << 31));
 		*b &= 0x00ffffffu;
 		break;
 	case 0xb:

@@ -11,9 +11,9 @@
 #include <pvabi/errno.h>
 #include <pvabi/xen.h>
 
-int pv_foreign_owner(domid_t domid, bool own_id_ok, struct domain **out)
+int pv_foreign_owner(struct domain *cur, domid_t domid, bool own_id_ok, struct domain **out)
 {
-	struct domain *cur = current_vcpu()->domain, *d;
+	struct domain *d;
 
 	if (domid == DOMID_SELF || (own_id_ok && domid == cur->domid)) {
 		*out = cur;
@@ -45,9 +45,9 @@ int pv_foreign_owner(domid_t domid, bool own_id_ok, struct domain **out)
 	return 0;
 }
 
-void pv_foreign_put(struct domain *d)
+void pv_foreign_put(struct domain *cur, struct domain *d)
 {
-	if (d != current_vcpu()->domain)
+	if (d != cur)
 		domain_put(d);
 }
 

@@ -25,10 +25,8 @@
 
 void flush_tlb_local_all(void);
 
-static struct domain *self_or_null(domid_t domid)
+static struct domain *self_or_null(struct domain *d, domid_t domid)
 {
-	struct domain *d = current_vcpu()->domain;
-
 	return domid == DOMID_SELF || domid == d->domid ? d : NULL;
 }
 
@@ -115,10 +113,14 @@ static void zero_pending_drop(struct arch_vcpu *a)
 	a->zero_mfn = MFN_INVALID;
 }
 
-/* The extent for slot done of this call, or MFN_INVALID with *again set when it is not zeroed yet. */
-static mfn_t alloc_extent(struct domain *d, unsigned int order, uint64_t cmd, uint64_t arg, bool *again)
+/*
+ * The extent for slot done of this call, or MFN_INVALID with *again set
+ * when it is not zeroed yet: the calling vCPU v keeps the half-zeroed one.
+ */
+static mfn_t alloc_extent(struct vcpu *v, struct domain *d, unsigned int order, uint64_t cmd, uint64_t arg,
+			  bool *again)
 {
-	struct arch_vcpu *a = &current_vcpu()->arch;
+	struct arch_vcpu *a = &v->arch;
 	uint64_t n = 1ULL << order;
 	mfn_t mfn;
 
@@ -192,10 +194,11 @@ static long decrease(struct domain *d, uint64_t cmd, uint64_t arg, const struct 
  * bits 6 and up carry the extent to start at (Xen's MEMOP_EXTENT_SHIFT
  * encoding), which a continuation advances; the count returned is the total.
  */
-static long reservation(struct domain *d, uint64_t cmd, uint64_t arg, const struct xen_memory_reservation *r)
+static long reservation(struct vcpu *v, struct domain *d, uint64_t cmd, uint64_t arg,
+			const struct xen_memory_reservation *r)
 {
 	/* The caller's limit, as Xen's: the toolstack may give a domU larger extents than it may take itself. */
-	unsigned int max_order = current_vcpu()->domain->is_privileged ? MAX_ORDER_DOM0 : MAX_ORDER_DOMU;
+	unsigned int max_order = v->domain->is_privileged ? MAX_ORDER_DOM0 : MAX_ORDER_DOMU;
 	uint64_t done = cmd >> MEMOP_EXTENT_SHIFT, start = done;
 	unsigned int op = cmd & MEMOP_CMD_MASK;
 	bool again;
@@ -213,7 +216,7 @@ static long reservation(struct domain *d, uint64_t cmd, uint64_t arg, const stru
 	    !guest_range_ok(r->extent_start + start * sizeof(xen_pfn_t), (r->nr_extents - start) * sizeof(xen_pfn_t)))
 		return (long)start;
 	/* Frames a half-done page-table release still holds must be free before the guest can give them back. */
-	if (pv_mm_finish_deferred(current_vcpu()))
+	if (pv_mm_finish_deferred(v))
 		return hypercall_create_continuation(__HYPERVISOR_memory_op, cmd, arg, 0, 0, 0);
 	if (op == XENMEM_decrease_reservation)
 		return decrease(d, cmd, arg, r, done);
@@ -227,7 +230,7 @@ static long reservation(struct domain *d, uint64_t cmd, uint64_t arg, const stru
 							     arg, 0, 0, 0);
 		if (op != XENMEM_increase_reservation && copy_from_guest(&val, slot, sizeof(val)) < 0)
 			break;
-		mfn = alloc_extent(d, r->extent_order, (cmd & MEMOP_CMD_MASK) | (done << MEMOP_EXTENT_SHIFT), arg,
+		mfn = alloc_extent(v, d, r->extent_order, (cmd & MEMOP_CMD_MASK) | (done << MEMOP_EXTENT_SHIFT), arg,
 				   &again);
 		if (again)
 			return hypercall_create_continuation(__HYPERVISOR_memory_op,
@@ -303,9 +306,9 @@ static long machine_map(struct domain *d, uint64_t arg)
 	return copy_to_guest(arg, &m, sizeof(m)) < 0 ? -XEN_EFAULT : 0;
 }
 
-long do_memory_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_t a5)
+long do_memory_op(struct vcpu *v, uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_t a5)
 {
-	struct domain *d = current_vcpu()->domain;
+	struct domain *d = v->domain;
 	struct xen_memory_reservation r;
 	struct xen_machphys_mapping mm;
 	domid_t domid;
@@ -328,10 +331,10 @@ long do_memory_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_t
 		 */
 		if (copy_from_guest(&r, arg, sizeof(r)) < 0)
 			return (long)start;
-		if (pv_foreign_owner(r.domid, true, &d))
+		if (pv_foreign_owner(v->domain, r.domid, true, &d))
 			return (long)start;
-		rc = reservation(d, cmd, arg, &r);
-		pv_foreign_put(d);
+		rc = reservation(v, d, cmd, arg, &r);
+		pv_foreign_put(v->domain, d);
 		return rc;
 	}
 	case XENMEM_maximum_ram_page:
@@ -342,7 +345,7 @@ long do_memory_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_t
 			return -XEN_EINVAL;
 		if (copy_from_guest(&domid, arg, sizeof(domid)) < 0)
 			return -XEN_EFAULT;
-		d = self_or_null(domid);
+		d = self_or_null(v->domain, domid);
 		if (!d)
 			return -XEN_ESRCH;
 		return (long)((cmd & 0x3f) == XENMEM_current_reservation ? frame_owner_frames(&d->mem)

@@ -342,7 +342,7 @@ static long mmu_update_batch(struct vcpu *v, struct domain *pg_owner, uint64_t r
 	return batch_end(rc, pdone, before + (uint32_t)done);
 }
 
-long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t pdone, uint64_t foreigndom, uint64_t a5)
+long do_mmu_update(struct vcpu *v, uint64_t reqs, uint64_t count, uint64_t pdone, uint64_t foreigndom, uint64_t a5)
 {
 	struct domain *pg_owner;
 	uint32_t before;
@@ -358,17 +358,17 @@ long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t pdone, uint64_t forei
 	 * privileged caller update: not supported, -ESRCH too.
 	 */
 	if (foreigndom >> 16) {
-		if ((foreigndom >> 16) - 1 != current_vcpu()->domain->domid)
+		if ((foreigndom >> 16) - 1 != v->domain->domid)
 			return -XEN_ESRCH;
 		foreigndom &= 0xffff;
 	}
 	/* DOMID_IO: the caller's own tables map device frames (io_update_check says which); dom0 only. */
 	if (foreigndom == DOMID_IO) {
-		if (!current_vcpu()->domain->is_privileged)
+		if (!v->domain->is_privileged)
 			return -XEN_EPERM;
-		return mmu_update_batch(current_vcpu(), current_vcpu()->domain, reqs, count, pdone, foreigndom);
+		return mmu_update_batch(v, v->domain, reqs, count, pdone, foreigndom);
 	}
-	rc = pv_foreign_owner((domid_t)foreigndom, false, &pg_owner);
+	rc = pv_foreign_owner(v->domain, (domid_t)foreigndom, false, &pg_owner);
 	if (rc == -XEN_EPERM) {
 		/* As Xen: a domain the caller may not touch fails the batch at its first entry. */
 		rc = batch_start(reqs, &count, pdone, &before);
@@ -376,8 +376,8 @@ long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t pdone, uint64_t forei
 	}
 	if (rc)
 		return rc;
-	rc = mmu_update_batch(current_vcpu(), pg_owner, reqs, count, pdone, foreigndom);
-	pv_foreign_put(pg_owner);
+	rc = mmu_update_batch(v, pg_owner, reqs, count, pdone, foreigndom);
+	pv_foreign_put(v->domain, pg_owner);
 	return rc;
 }
 
@@ -588,7 +588,7 @@ static long mmuext_batch(struct vcpu *v, struct domain *pg_owner, uint64_t ops, 
 	return batch_end(rc, pdone, before + (uint32_t)done);
 }
 
-long do_mmuext_op(uint64_t ops, uint64_t count, uint64_t pdone, uint64_t foreigndom, uint64_t a5)
+long do_mmuext_op(struct vcpu *v, uint64_t ops, uint64_t count, uint64_t pdone, uint64_t foreigndom, uint64_t a5)
 {
 	struct domain *pg_owner;
 	long rc;
@@ -598,11 +598,11 @@ long do_mmuext_op(uint64_t ops, uint64_t count, uint64_t pdone, uint64_t foreign
 		return -XEN_EFAULT;
 	foreigndom &= 0xffff;
 	/* As Xen: -ESRCH for no such domain, -EPERM for one the caller may not touch, before any operation. */
-	rc = pv_foreign_owner((domid_t)foreigndom, false, &pg_owner);
+	rc = pv_foreign_owner(v->domain, (domid_t)foreigndom, false, &pg_owner);
 	if (rc)
 		return rc;
-	rc = mmuext_batch(current_vcpu(), pg_owner, ops, count, pdone, foreigndom);
-	pv_foreign_put(pg_owner);
+	rc = mmuext_batch(v, pg_owner, ops, count, pdone, foreigndom);
+	pv_foreign_put(v->domain, pg_owner);
 	return rc;
 }
 
@@ -624,9 +624,8 @@ static mfn_t walk_to_l1(const struct vcpu *v, uint64_t va)
 	return mfn;
 }
 
-long do_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags, uint64_t a4, uint64_t a5)
+long do_update_va_mapping(struct vcpu *v, uint64_t va, uint64_t val, uint64_t flags, uint64_t a4, uint64_t a5)
 {
-	struct vcpu *v = current_vcpu();
 	mfn_t l1;
 	int rc;
 
@@ -669,26 +668,26 @@ long do_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags, uint64_t a4
  * the caller's own tables at va (a foreign mapping, for the privileged
  * domain); our own domain works like update_va_mapping.
  */
-long do_update_va_mapping_otherdomain(uint64_t va, uint64_t val, uint64_t flags, uint64_t domid, uint64_t a5)
+long do_update_va_mapping_otherdomain(struct vcpu *v, uint64_t va, uint64_t val, uint64_t flags, uint64_t domid,
+				      uint64_t a5)
 {
-	struct vcpu *v = current_vcpu();
 	struct domain *fd;
 	mfn_t l1;
 	long rc;
 
 	if (domid > 0xffff)
 		return -XEN_ESRCH;
-	rc = pv_foreign_owner((domid_t)domid, false, &fd);
+	rc = pv_foreign_owner(v->domain, (domid_t)domid, false, &fd);
 	if (rc)
 		return rc;
 	if (fd == v->domain || !(val & PTE_P)) {
-		pv_foreign_put(fd);
-		return do_update_va_mapping(va, val, flags, 0, 0);
+		pv_foreign_put(v->domain, fd);
+		return do_update_va_mapping(v, va, val, flags, 0, 0);
 	}
 	if (!guest_range_ok(va, 1)) {
 		rc = -XEN_EINVAL;
 	} else if (pv_mm_finish_deferred(v)) {
-		pv_foreign_put(fd);
+		pv_foreign_put(v->domain, fd);
 		return hypercall_create_continuation(__HYPERVISOR_update_va_mapping_otherdomain, va, val, flags,
 						     domid, a5);
 	} else {
@@ -696,7 +695,7 @@ long do_update_va_mapping_otherdomain(uint64_t va, uint64_t val, uint64_t flags,
 		rc = l1 == MFN_INVALID ? -XEN_EINVAL
 				       : pv_foreign_l1_update(v->domain, fd, l1, (unsigned int)((va >> 12) & 511), val);
 	}
-	pv_foreign_put(fd);
+	pv_foreign_put(v->domain, fd);
 	if (rc)
 		return rc;
 	if ((flags & UVMF_FLUSHTYPE_MASK) == UVMF_TLB_FLUSH || (flags & ~UVMF_FLUSHTYPE_MASK))
@@ -713,10 +712,8 @@ long do_update_va_mapping_otherdomain(uint64_t va, uint64_t val, uint64_t flags,
  * call's continuation arguments, as on Xen), it continues from that entry,
  * so a huge batch costs its caller time and nobody else.
  */
-long do_multicall(uint64_t list, uint64_t count, uint64_t a3, uint64_t a4, uint64_t a5)
+long do_multicall(struct vcpu *v, uint64_t list, uint64_t count, uint64_t a3, uint64_t a4, uint64_t a5)
 {
-	struct vcpu *v = current_vcpu();
-
 	/* As Xen: where the list starts is checked before the count, so an empty batch there is -EFAULT too. */
 	if (!guest_range_ok(list, 1))
 		return -XEN_EFAULT;

@@ -365,7 +365,7 @@ bool physdev_irq(unsigned int vector)
 
 /* ---- the hypercall ---- */
 
-static long physdev_set_iopl(uint64_t arg)
+static long physdev_set_iopl(struct vcpu *v, uint64_t arg)
 {
 	struct physdev_set_iopl iopl;
 
@@ -373,22 +373,22 @@ static long physdev_set_iopl(uint64_t arg)
 		return -XEN_EFAULT;
 	if (iopl.iopl > 3)
 		return -XEN_EINVAL;
-	current_vcpu()->arch.iopl = (uint8_t)iopl.iopl;
+	v->arch.iopl = (uint8_t)iopl.iopl;
 	return 0;
 }
 
-long do_physdev_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_t a5)
+long do_physdev_op(struct vcpu *v, uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_t a5)
 {
-	struct domain *cd = current_vcpu()->domain;
+	struct domain *cd = v->domain;
 
+	if (cmd == PHYSDEVOP_set_iopl)
+		return physdev_set_iopl(v, arg);
+	/* The one privilege check of device delegation: a domU gets Xen's refusals, no device code runs for it. */
+	if (!cd->is_privileged)
+		return physdev_domu_op(v, (uint32_t)cmd, arg);
 	switch (cmd) {
-	case PHYSDEVOP_set_iopl:
-		return physdev_set_iopl(arg);
 	case PHYSDEVOP_map_pirq:
 	case PHYSDEVOP_unmap_pirq:
-		/* The one privilege check of device delegation: before the argument is read. */
-		if (!cd->is_privileged)
-			return -XEN_EPERM;
 		return cmd == PHYSDEVOP_map_pirq ? physdev_map_pirq(cd, arg) : physdev_unmap_pirq(cd, arg);
 	default:
 		return -XEN_ENOSYS;

@@ -337,7 +337,7 @@ void pv_timers_switch_in(struct vcpu *next)
  * (it must not be delivering into the old area meanwhile: -EINVAL). A vCPU
  * beyond the 32 in shared_info starts from an empty area, events masked.
  */
-static long register_vcpu_info(struct vcpu *v, uint64_t arg)
+static long register_vcpu_info(const struct vcpu *cur, struct vcpu *v, uint64_t arg)
 {
 	struct vcpu_register_vcpu_info r;
 	struct vcpu_info *nv;
@@ -346,7 +346,7 @@ static long register_vcpu_info(struct vcpu *v, uint64_t arg)
 		return -XEN_EFAULT;
 	if (v->arch.vcpu_info_mfn != MFN_INVALID)
 		return -XEN_EINVAL;	/* once only, as Xen */
-	if (v != current_vcpu() && !(v->pause_flags & VPF_DOWN))
+	if (v != cur && !(v->pause_flags & VPF_DOWN))
 		return -XEN_EINVAL;
 	if (r.offset + sizeof(struct vcpu_info) > PAGE_SIZE)
 		return -XEN_ENXIO;
@@ -433,9 +433,8 @@ static void singleshot_arm(struct vcpu *v, s_time_t deadline)
  * is negative or more than 2^50 ns ahead (a wrapped jiffies value of an
  * old Linux) fires in 100 ms instead of never or at once; always 0.
  */
-long do_set_timer_op(uint64_t timeout, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+long do_set_timer_op(struct vcpu *v, uint64_t timeout, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 {
-	struct vcpu *v = current_vcpu();
 	s_time_t deadline = (s_time_t)timeout, now = time_now_ns();
 
 	(void)a2, (void)a3, (void)a4, (void)a5;
@@ -449,9 +448,9 @@ long do_set_timer_op(uint64_t timeout, uint64_t a2, uint64_t a3, uint64_t a4, ui
 	return 0;
 }
 
-long do_vcpu_op(uint64_t cmd, uint64_t vcpuid, uint64_t arg, uint64_t a4, uint64_t a5)
+long do_vcpu_op(struct vcpu *cur, uint64_t cmd, uint64_t vcpuid, uint64_t arg, uint64_t a4, uint64_t a5)
 {
-	struct vcpu *cur = current_vcpu(), *v;
+	struct vcpu *v;
 	struct domain *d = cur->domain;
 	struct vcpu_set_periodic_timer per;
 	struct vcpu_set_singleshot_timer one;
@@ -510,7 +509,7 @@ long do_vcpu_op(uint64_t cmd, uint64_t vcpuid, uint64_t arg, uint64_t a4, uint64
 		timer_stop(&v->arch.singleshot_timer);
 		return 0;
 	case VCPUOP_register_vcpu_info:
-		return register_vcpu_info(v, arg);
+		return register_vcpu_info(cur, v, arg);
 	case VCPUOP_register_vcpu_time_memory_area:
 		return register_time_area(v, arg);
 	case VCPUOP_up:

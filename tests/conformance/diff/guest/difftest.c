@@ -429,8 +429,16 @@ static void reset_seed(void)
 
 		dt_hc(__HYPERVISOR_vcpu_op, VCPUOP_set_periodic_timer, 0, RT_PTR(&period), 0, 0);
 	}
+	/*
+	 * A scratch frame that cannot be mapped to be zeroed is no longer ours:
+	 * Xen lets decrease_reservation take a frame that is still a page table
+	 * (the user L4, say), keeps its M2P entry until the last reference goes
+	 * (here, at NEW_USER_BASEPTR 0 above), and then frees it. Replace it,
+	 * or the next seed names a frame that is not ours (seed 326 did).
+	 */
 	for (int i = 0; i < DT_NR_SCRATCH; i++)
-		sec_zero_frame(dt_scratch_mfn[i]);
+		if (sec_zero_frame(dt_scratch_mfn[i]))
+			dt_refill_scratch(i);
 	for (uint32_t port = 1; port < 64; port++) {
 		uint32_t close = port;
 

@@ -86,6 +86,8 @@ void dt_step_insn(struct dt_step *s);
 long dt_install_traps(void);
 /* Puts back the state a step may have changed (trap table, callbacks, window, segment bases, ...). */
 void dt_repair(void);
+/* A new frame for scratch slot i (populate_physmap, P2M updated, zeroed): 1, or 0 if none came. */
+int dt_refill_scratch(int i);
 
 /* trace=1 on the command line: every hypercall is printed before it is made (for finding what killed a run). */
 extern int dt_trace;

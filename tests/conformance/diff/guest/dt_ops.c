@@ -266,33 +266,34 @@ static void op_update_va_mapping(struct dt_step *s)
 	window_state(s);
 }
 
+/* A new frame for scratch slot i through populate_physmap, the P2M following: 1, or 0 if none came. */
+int dt_refill_scratch(int i)
+{
+	uint64_t *p2m = (uint64_t *)(uintptr_t)rt_boot.si->mfn_list;
+	struct xen_memory_reservation r = { .nr_extents = 1, .extent_order = 0, .domid = DOMID_SELF };
+	uint64_t gpfn = dt_scratch_pfn[i], old = dt_scratch_mfn[i];
+
+	r.extent_start = RT_PTR(&gpfn);
+	if (hyp_memory_op(XENMEM_populate_physmap, RT_PTR(&r)) != 1)
+		return 0;
+	if (old < DT_OWN_BITS)
+		dt_own_bits[old / 64] &= ~(1ULL << (old % 64));
+	if (gpfn < DT_OWN_BITS)
+		dt_own_bits[gpfn / 64] |= 1ULL << (gpfn % 64);
+	p2m[dt_scratch_pfn[i]] = gpfn;
+	dt_scratch_mfn[i] = gpfn;
+	sec_zero_frame(gpfn);
+	return 1;
+}
+
 /* Frames freed by decrease_reservation come back through populate_physmap, and the P2M follows. */
 static void refill_scratch(struct dt_step *s)
 {
-	uint64_t *p2m = (uint64_t *)(uintptr_t)rt_boot.si->mfn_list;
 	int refilled = 0;
 
-	for (int i = 0; i < DT_NR_SCRATCH; i++) {
-		uint64_t m = sec_m2p(dt_scratch_mfn[i]);
-		struct xen_memory_reservation r = { .nr_extents = 1, .extent_order = 0, .domid = DOMID_SELF };
-		uint64_t gpfn = dt_scratch_pfn[i];
-
-		if (m == dt_scratch_pfn[i])
-			continue;
-		r.extent_start = RT_PTR(&gpfn);
-		if (hyp_memory_op(XENMEM_populate_physmap, RT_PTR(&r)) == 1) {
-			uint64_t old = dt_scratch_mfn[i];
-
-			if (old < DT_OWN_BITS)
-				dt_own_bits[old / 64] &= ~(1ULL << (old % 64));
-			if (gpfn < DT_OWN_BITS)
-				dt_own_bits[gpfn / 64] |= 1ULL << (gpfn % 64);
-			p2m[dt_scratch_pfn[i]] = gpfn;
-			dt_scratch_mfn[i] = gpfn;
-			sec_zero_frame(gpfn);
-			refilled++;
-		}
-	}
+	for (int i = 0; i < DT_NR_SCRATCH; i++)
+		if (sec_m2p(dt_scratch_mfn[i]) != dt_scratch_pfn[i])
+			refilled += dt_refill_scratch(i);
 	dt_statef(s, "%srefilled=%d", s->state[0] ? "," : "", refilled);
 }
 

@@ -7,7 +7,10 @@
  * vCPUs get vcpu_id * 2), and the x2APIC topology leaf 0xb is empty.
  * Linux takes its Xen APIC driver only when it sees the APIC feature; with
  * the no-op one it prints "[Firmware Bug]: APIC id mismatch" for every
- * secondary CPU. Not Skiff-specific; checked on real Xen 4.17.
+ * secondary CPU. Also as Xen 4.17 shows a 64-bit PV guest: no SEP
+ * (leaf 1 EDX bit 11: SYSENTER is no way into a PV kernel) and no PGE
+ * (bit 13: guest mappings are never global). Not Skiff-specific; checked
+ * on real Xen 4.17.
  */
 #include <pvabi/errno.h>
 #include <pvabi/sched.h>
@@ -20,6 +23,8 @@
 #define LEAFB0		4
 #define LEAFB1		8
 #define EDX_APIC	(1u << 9)
+#define EDX_SEP		(1u << 11)
+#define EDX_PGE		(1u << 13)
 
 static uint8_t ap_stack[RT_SMP_STACK_SIZE] __attribute__((aligned(16)));
 static volatile uint32_t seen[2][12];
@@ -67,6 +72,8 @@ static void check_vcpu(unsigned int v)
 	tc_check((s[LEAF1 + 1] >> 24) == 0, "vCPU %u: initial APIC id 0, as for every PV vCPU (%u)", v,
 		 s[LEAF1 + 1] >> 24);
 	tc_check(empty(&s[LEAFB0]) && empty(&s[LEAFB1]), "vCPU %u: leaf 0xb is empty", v);
+	tc_check(!(s[LEAF1 + 3] & (EDX_SEP | EDX_PGE)), "vCPU %u: neither SEP nor PGE is shown (leaf 1 edx %#x)", v,
+		 s[LEAF1 + 3]);
 }
 
 void test_main(void)

@@ -114,6 +114,8 @@ struct arch_domain {
 	bool foreign_mapped;
 	/* Set once, before it is built: a fully virtual domain (asm/hvm.h), NULL for PV. */
 	struct hvm_domain *hvm;
+	/* A domU's pirqs get_free_pirq handed out (pv/physdev_domu.c; atomics): nothing is bound to them. */
+	uint64_t domu_pirqs;
 };
 
 #endif

@@ -16,4 +16,8 @@ bool physdev_device_in_use(uint16_t bdf);
 /* Is [mfn] part of an MSI-X table or PBA the hypervisor programs? */
 bool physdev_msix_frame(mfn_t mfn);
 
+struct vcpu;
+/* physdev_op's commands but set_iopl for a domain without device rights (pv/physdev_domu.c). */
+long physdev_domu_op(struct vcpu *v, uint32_t cmd, uint64_t arg);
+
 #endif

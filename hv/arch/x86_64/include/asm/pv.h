@@ -110,15 +110,15 @@ int pv_vcpu_initialise(struct vcpu *v, struct vcpu_ctx_plan *p);
 
 /*
  * Foreign mappings (foreign.c). pv_foreign_owner: the domain a foreigndom
- * or domid argument names, for the current caller: itself (no reference),
+ * or domid argument names, for the calling domain cur: itself (no reference),
  * or another with a reference (pv_foreign_put) when the policy allows;
  * -XEN_ESRCH (none, reserved, dying, or the caller's own id unless
  * own_id_ok: Xen's mmu_update family refuses it) or -XEN_EPERM.
  * pv_foreign_l1_update: puts val, mapping a frame of fd, into slot index
  * of cur's validated L1 table; errors as pv_mm_mod_entry's for L1.
  */
-int pv_foreign_owner(domid_t domid, bool own_id_ok, struct domain **out);
-void pv_foreign_put(struct domain *d);
+int pv_foreign_owner(struct domain *cur, domid_t domid, bool own_id_ok, struct domain **out);
+void pv_foreign_put(struct domain *cur, struct domain *d);
 int pv_foreign_l1_update(struct domain *cur, struct domain *fd, mfn_t table, unsigned int index, uint64_t val);
 
 /* Loads a guest's (or the idle) page tables and counts the full flush of guest translations it is (mm_ops.c). */
