@@ -235,12 +235,12 @@ static void b_unmap_transient(struct blk_disk *d, unsigned int k, unsigned int n
 		b_unmap(d, k, okay, nr_segs);
 }
 
-/* Undoes every kept mapping (the frontend is gone or disconnecting, nothing of it on the disk). */
-static void b_unmap_kept(struct blk_disk *d)
+/* Undoes every kept mapping (the frontend is gone or disconnecting, nothing of it on the disk); how many went. */
+static unsigned int b_unmap_kept(struct blk_disk *d)
 {
 	struct blkback_pgnt e[64];
 	struct gnttab_unmap_grant_ref u[64];
-	unsigned int n;
+	unsigned int n, done = 0;
 
 	while ((n = blkback_pgnt_drain(&d->pg, e, 64)) > 0) {
 		for (unsigned int i = 0; i < n; i++)
@@ -248,10 +248,14 @@ static void b_unmap_kept(struct blk_disk *d)
 								.handle = e[i].handle };
 		if (hyp_grant_table_op(GNTTABOP_unmap_grant_ref, RT_PTR(u), n) != 0)
 			rt_printf("dom0: blk: unmapping %u kept grants failed\n", n);
-		for (unsigned int i = 0; i < n; i++)
-			if (u[i].status != GNTST_okay)
+		for (unsigned int i = 0; i < n; i++) {
+			if (u[i].status == GNTST_okay)
+				done++;
+			else
 				rt_printf("dom0: blk: unmapping a kept grant (handle %u): %d\n", u[i].handle, u[i].status);
+		}
 	}
+	return done;
 }
 
 /*
@@ -457,10 +461,10 @@ static void x_disconnect(void *ctx)
 {
 	struct blk_disk *d = ctx;
 
-	unsigned int kept = d->pg.nr;
+	unsigned int kept = d->pg.nr, released;
 
 	rt_event_close(d->port);
-	b_unmap_kept(d);
+	released = b_unmap_kept(d);
 	rt_grant_unmap(&d->ring_map);
 	rt_printf("dom0: blk: disconnected: vbd %u: %lu requests (%lu ok, %lu errors, %lu unsupported), %lu grant copies, "
 		  "%lu grant maps, %lu flushes, %lu barriers, %lu indirect, at most %lu on the disk at once, "
@@ -469,8 +473,8 @@ static void x_disconnect(void *ctx)
 		  d->maps, d->back.stats.flushes, d->back.stats.barriers, d->back.stats.indirect, d->back.stats.max_inflight,
 		  d->back.stats.max_segs, d->back.stats.discards, d->copy_ns / 1000000, d->wait_ns / 1000000);
 	if (d->persist)
-		rt_printf("dom0: blk: vbd %u had persistent grants: %u kept, %lu segments served from kept ones\n", d->devid,
-			  kept, d->pg_hits);
+		rt_printf("dom0: blk: vbd %u had persistent grants: %u kept, %lu segments served from kept ones, "
+			  "%u released\n", d->devid, kept, d->pg_hits, released);
 	d->copy_ns = d->wait_ns = 0;
 	d->persist = false;
 }
