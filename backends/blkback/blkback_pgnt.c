@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* blkback's persistent grants: an open-addressed table of a frontend's kept grant mappings, bounded, emptied only whole. */
+/* blkback's persistent grants: an open-addressed table of a frontend's kept grant mappings, emptied only whole. */
 #include <string.h>
 #include "blkback_pgnt.h"
 

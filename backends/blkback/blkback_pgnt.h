@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* blkback's persistent grants (feature-persistent): a frontend's grant refs kept mapped across requests, bounded per ring. */
+/* blkback's persistent grants (feature-persistent): a frontend's grants kept mapped across requests, bounded. */
 #ifndef BLKBACK_PGNT_H
 #define BLKBACK_PGNT_H
 

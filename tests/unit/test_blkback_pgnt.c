@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Host tests of blkback's persistent-grant table: lookups, the bound a flooding frontend meets, refs it picks to collide. */
+/* Host tests of blkback's persistent-grant table: lookups, the bound a flood meets, refs picked to collide. */
 #include <check.h>
 #include <stdlib.h>
 #include "blkback_pgnt.h"
