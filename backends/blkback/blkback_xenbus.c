@@ -60,7 +60,8 @@ int blkback_xb_start(struct blkback_vbd *v, uint16_t frontend, uint32_t devid, u
 	    write_node(v, "info", "%llu", read_only ? VDISK_READONLY_FLAG : 0) ||
 	    write_node(v, "feature-flush-cache", "%llu", read_only || fua ? 0 : 1) ||
 	    write_node(v, "feature-barrier", "%llu", read_only ? 0 : 1) ||
-	    write_node(v, "feature-max-indirect-segments", "%llu", BLKBACK_MAX_SEGS) || ops->write(ctx, path, mode))
+	    write_node(v, "feature-max-indirect-segments", "%llu", BLKBACK_MAX_SEGS) ||
+	    write_node(v, "feature-persistent", "%llu", 1) || ops->write(ctx, path, mode))
 		return -1;
 	/* blkfront reads the granularity, alignment and secure nodes only where feature-discard is 1. */
 	if (!read_only && (flags & BLKBACK_XB_DISCARD) &&
@@ -76,7 +77,7 @@ int blkback_xb_start(struct blkback_vbd *v, uint16_t frontend, uint32_t devid, u
 static int read_ring(struct blkback_vbd *v)
 {
 	char path[128], proto[32];
-	uint64_t ref, port;
+	uint64_t ref, port, fp;
 
 	if (read_uint(v, v->fe_path, "ring-ref", UINT32_MAX, &ref) ||
 	    read_uint(v, v->fe_path, "event-channel", UINT32_MAX, &port))
@@ -87,6 +88,8 @@ static int read_ring(struct blkback_vbd *v)
 		return -1;
 	v->ring_ref = (uint32_t)ref;
 	v->evtchn = (uint32_t)port;
+	/* Both ends offer it: blkfront then keeps granting the same pages, and we keep them mapped. Missing or odd: no. */
+	v->persistent = read_uint(v, v->fe_path, "feature-persistent", 1, &fp) == 0 && fp == 1;
 	return 0;
 }
 

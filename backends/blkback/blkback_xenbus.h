@@ -30,6 +30,7 @@ struct blkback_vbd {
 	bool connected;
 	enum xenbus_state state;	/* ours, as last written */
 	uint32_t ring_ref, evtchn;	/* valid while connected */
+	bool persistent;		/* the frontend also offered feature-persistent (valid while connected) */
 	char be_path[64], fe_path[64];
 	const struct blkback_xs_ops *ops;
 	void *ctx;
@@ -47,7 +48,8 @@ struct blkback_vbd {
  * with BLKBACK_XB_FUA only feature-barrier, which a current blkfront
  * takes as flush and FUA both, sent as BLKIF_OP_WRITE_BARRIER. A
  * read-only disk offers neither. Every disk offers indirect requests of
- * up to BLKBACK_MAX_SEGS segments (feature-max-indirect-segments); a
+ * up to BLKBACK_MAX_SEGS segments (feature-max-indirect-segments) and
+ * persistent grants (feature-persistent: used when the frontend offers it too); a
  * writable one with BLKBACK_XB_DISCARD feature-discard (with
  * discard-granularity, discard-alignment 0, discard-secure 0). The toolstack has written the
  * frontend/backend links and the frontend's own directory. 0 or -1.

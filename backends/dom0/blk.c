@@ -7,6 +7,7 @@
 #include "rt_grant.h"
 #include "rt_page.h"
 #include "blkback.h"
+#include "blkback_pgnt.h"
 #include "blkback_xenbus.h"
 #include "dom0.h"
 #include "dom0_blk.h"
@@ -19,6 +20,7 @@
 #define BLK_IO_PAGES	(BLKBACK_MAX_INFLIGHT * BLKBACK_MAX_SEGS)
 #define BLK_DETACH_NS	(10ULL * 1000000000ULL)
 #define BLK_MAX_DISKS	24	/* blk= items and the run-time pool together */
+#define BLK_KEPT	0xffffffffu	/* d->handle[k][i] of a segment whose grant is kept (persistent): not undone */
 
 /*
  * Each "blk=NAME[:DEVID[:fua]]" on dom0's command line names the domain
@@ -44,6 +46,18 @@
  * with nothing on the disk, so all disks share one set of data pages,
  * request headers and tables, in dom0's image (the runtime's page pool is
  * 128 pages).
+ *
+ * A frontend that offers feature-persistent (as Linux's blkfront does)
+ * keeps granting the same pages, writable, for all its requests; their
+ * grants are then mapped for the device once and kept (d->pg, at most
+ * BLKBACK_PGNT_MAX), so the device moves the data straight to and from the
+ * frontend's pages with no grant operation per request. Refs past the
+ * bound are mapped for their request only, as with blk_map. The kept
+ * mappings hold their frames until the frontend disconnects or its domain
+ * goes: a frontend that revokes or re-points a kept ref meanwhile only
+ * changes what its own old page receives. "blk_nopersist" on dom0's
+ * command line declines the feature (for comparisons), as blk_map does
+ * (which is then tested as it is: a map per request).
  */
 struct blk_disk {
 	bool up;
@@ -62,12 +76,15 @@ struct blk_disk {
 	bool kicked;
 	bool detaching;			/* xl block-detach: our state is Closing, the frontend's Closed is awaited */
 	uint64_t detach_by_ns;		/* then it goes regardless, as libxl's removal times out */
+	bool persist;			/* this connection keeps the frontend's grants mapped (pg) */
 	uint64_t served, copies, maps;
+	uint64_t pg_hits;		/* segments served from a kept mapping */
 	/* Where a connection's time went (dom0's clock): moving data by grant, waiting for the disk to end one. */
 	uint64_t copy_ns, wait_ns;
 	/* reqs[i]'s grants mapped for the device while it is on the disk: handles and machine addresses. */
 	grant_handle_t handle[BLKBACK_MAX_INFLIGHT][BLKBACK_MAX_SEGS];
 	uint64_t frame[BLKBACK_MAX_INFLIGHT][BLKBACK_MAX_SEGS];
+	struct blkback_pgnts pg;	/* the kept mappings, with persist */
 };
 
 static struct blk_disk blk_disks[BLK_MAX_DISKS];
@@ -78,6 +95,7 @@ static uint8_t blk_table_mem[BLKBACK_MAX_INFLIGHT][4096] __attribute__((aligned(
 static void *blk_tables[BLKBACK_MAX_INFLIGHT];
 static void *blk_io_pages[BLK_IO_PAGES];
 static bool blk_map;			/* "blk_map": the device reaches the frontends' pages through mapped grants */
+static bool blk_nopersist;		/* "blk_nopersist": feature-persistent is not used */
 static unsigned int blk_nr_disks;
 static unsigned int blk_pool_first, blk_pool_nr;	/* the pool's slots: blk_disks[first ... first + nr - 1] */
 static bool blk_serving;
@@ -137,6 +155,110 @@ static int b_map(struct blk_disk *d, unsigned int k, const struct blkback_io *io
 }
 
 /*
+ * With persist: each segment's grant from the kept mappings, or mapped now
+ * for the device (writable: blkfront grants its persistent pages so) and
+ * kept while there is room, else kept for this request only (its handle in
+ * d->handle[k][i], undone when it ends; BLK_KEPT for the others). A ref
+ * named twice in the request is mapped once. A grant that does not map
+ * fails the request: what was mapped for it alone is undone, what was
+ * kept stays kept (a good mapping). 0 or -1.
+ */
+static int b_map_persist(struct blk_disk *d, unsigned int k, const struct blkback_io *io)
+{
+	struct gnttab_map_grant_ref m[BLKBACK_MAX_SEGS];
+	uint8_t which[BLKBACK_MAX_SEGS];	/* a segment's map operation in m, for those not kept */
+	bool okay[BLKBACK_MAX_SEGS];
+	unsigned int n = 0;
+	bool all = true;
+	uint64_t t0;
+
+	for (unsigned int i = 0; i < io->nr_segs; i++) {
+		const struct blkback_pgnt *e = blkback_pgnt_find(&d->pg, io->seg[i].gref);
+		unsigned int j = 0;
+
+		d->handle[k][i] = BLK_KEPT;
+		if (e) {
+			d->frame[k][i] = e->frame;
+			d->pg_hits++;
+			continue;
+		}
+		while (j < n && m[j].ref != io->seg[i].gref)
+			j++;
+		if (j == n)
+			m[n++] = (struct gnttab_map_grant_ref){ .flags = GNTMAP_device_map, .ref = io->seg[i].gref,
+								.dom = d->dd->info.domid, .status = GNTST_general_error };
+		which[i] = (uint8_t)j;
+		d->frame[k][i] = ~0ULL;
+	}
+	if (!n)
+		return 0;
+	t0 = rt_now_ns();
+	/* An entry the hypervisor did not reach keeps the status set above. */
+	hyp_grant_table_op(GNTTABOP_map_grant_ref, RT_PTR(m), n);
+	d->maps += n;
+	for (unsigned int j = 0; j < n; j++) {
+		bool ok = m[j].status == GNTST_okay;
+		/* Kept, or else the first segment naming it owns the handle (so it is undone once). */
+		bool owned = !ok || blkback_pgnt_add(&d->pg, m[j].ref, m[j].handle, m[j].dev_bus_addr);
+
+		all &= ok;
+		for (unsigned int i = 0; i < io->nr_segs; i++) {
+			if (d->frame[k][i] != ~0ULL || which[i] != j)
+				continue;
+			d->frame[k][i] = m[j].dev_bus_addr;
+			if (!owned) {
+				d->handle[k][i] = m[j].handle;
+				owned = true;
+			}
+		}
+	}
+	if (!all) {
+		for (unsigned int i = 0; i < io->nr_segs; i++)
+			okay[i] = d->handle[k][i] != BLK_KEPT;
+		b_unmap(d, k, okay, io->nr_segs);
+	}
+	d->copy_ns += rt_now_ns() - t0;
+	return all ? 0 : -1;
+}
+
+/* What persist mapped for request k alone is undone (its segments not BLK_KEPT). */
+static void b_unmap_transient(struct blk_disk *d, unsigned int k, unsigned int nr_segs)
+{
+	bool okay[BLKBACK_MAX_SEGS];
+	bool any = false;
+
+	for (unsigned int i = 0; i < nr_segs; i++) {
+		okay[i] = d->handle[k][i] != BLK_KEPT;
+		any |= okay[i];
+	}
+	if (any)
+		b_unmap(d, k, okay, nr_segs);
+}
+
+/* Undoes every kept mapping (the frontend is gone or disconnecting, nothing of it on the disk); how many went. */
+static unsigned int b_unmap_kept(struct blk_disk *d)
+{
+	struct blkback_pgnt e[64];
+	struct gnttab_unmap_grant_ref u[64];
+	unsigned int n, done = 0;
+
+	while ((n = blkback_pgnt_drain(&d->pg, e, 64)) > 0) {
+		for (unsigned int i = 0; i < n; i++)
+			u[i] = (struct gnttab_unmap_grant_ref){ .host_addr = 0, .dev_bus_addr = e[i].frame,
+								.handle = e[i].handle };
+		if (hyp_grant_table_op(GNTTABOP_unmap_grant_ref, RT_PTR(u), n) != 0)
+			rt_printf("dom0: blk: unmapping %u kept grants failed\n", n);
+		for (unsigned int i = 0; i < n; i++) {
+			if (u[i].status == GNTST_okay)
+				done++;
+			else
+				rt_printf("dom0: blk: unmapping a kept grant (handle %u): %d\n", u[i].handle, u[i].status);
+		}
+	}
+	return done;
+}
+
+/*
  * Points the virtio request at the request's own pages (or, with blk_map,
  * straight at the frontend's): each segment where the frontend has it in
  * its page.
@@ -150,11 +272,11 @@ static int b_start(void *ctx, struct blkback_io *io, bool write)
 	bool okay[BLKBACK_MAX_SEGS];
 	int rc;
 
-	if (blk_map && b_map(d, k, io, write))
+	if (d->persist ? b_map_persist(d, k, io) : blk_map && b_map(d, k, io, write))
 		return -1;
 	for (unsigned int i = 0; i < io->nr_segs; i++) {
 		const struct blkif_request_segment *s = &io->seg[i];
-		uint64_t page = blk_map ? d->frame[k][i] : vio_bus_addr(io->pages[i]);
+		uint64_t page = blk_map || d->persist ? d->frame[k][i] : vio_bus_addr(io->pages[i]);
 
 		okay[i] = true;
 		segs[i] = (struct virtq_seg){ page + (uint64_t)s->first_sect * 512,
@@ -162,7 +284,10 @@ static int b_start(void *ctx, struct blkback_io *io, bool write)
 	}
 	r->cookie = io;
 	rc = vblk_start(&d->vb, r, write, io->sector, segs, io->nr_segs);
-	if (rc && blk_map)	/* not on the disk (no room, or refused): nothing may stay mapped for it */
+	/* Not on the disk (no room, or refused): nothing may stay mapped for it alone. */
+	if (rc && d->persist)
+		b_unmap_transient(d, k, io->nr_segs);
+	else if (rc && blk_map)
 		b_unmap(d, k, okay, io->nr_segs);
 	d->unkicked |= rc == 0;
 	return rc;
@@ -185,7 +310,11 @@ static struct blkback_io *b_wait(void *ctx)
 	r = vblk_done(&d->vb, true, &ok);
 	d->wait_ns += rt_now_ns() - t0;
 	io = r ? r->cookie : NULL;
-	if (io && blk_map) {
+	if (io && d->persist) {
+		t0 = rt_now_ns();
+		b_unmap_transient(d, (unsigned int)(io - d->back.io), io->nr_segs);
+		d->copy_ns += rt_now_ns() - t0;
+	} else if (io && blk_map) {
 		bool okay[BLKBACK_MAX_SEGS];
 
 		/* The device is done with the frontend's pages: they go back before the frontend hears of it. */
@@ -253,6 +382,8 @@ static int b_discard(void *ctx, uint64_t sector, uint64_t nr)
 
 static const struct blkback_ops blk_copy_ops = { b_grant_copy, b_start, b_wait, b_flush, b_discard, false };
 static const struct blkback_ops blk_map_ops = { b_grant_copy, b_start, b_wait, b_flush, b_discard, true };
+/* The same functions: with d->persist set, b_start and b_wait keep the grants mapped. */
+static const struct blkback_ops blk_persist_ops = { b_grant_copy, b_start, b_wait, b_flush, b_discard, true };
 
 /*
  * Discard is offered where the device has it (QEMU: a drive with
@@ -314,12 +445,14 @@ static int x_connect(void *ctx, uint16_t fe, uint32_t ring_ref, uint32_t evtchn)
 		return -1;
 	}
 	d->port = (evtchn_port_t)rc;
+	d->persist = d->vbd.persistent && !blk_nopersist && !blk_map;
+	blkback_pgnt_init(&d->pg);
 	blkback_attach(&d->back, d->ring_map.va, 4096, d->vb.capacity, d->vb.read_only,
-		       blk_map ? &blk_map_ops : &blk_copy_ops, d, blk_io_pages);
+		       d->persist ? &blk_persist_ops : blk_map ? &blk_map_ops : &blk_copy_ops, d, blk_io_pages);
 	if (blk_discard_ok(d))
 		blkback_offer_discard(&d->back, BLKBACK_DISCARD_SECTORS);
-	rt_printf("dom0: blk: d%u connected: vbd %u, ring grant %u, port %u, %lu sectors\n", fe, d->devid, ring_ref,
-		  evtchn, d->vb.capacity);
+	rt_printf("dom0: blk: d%u connected: vbd %u, ring grant %u, port %u, %lu sectors%s\n", fe, d->devid, ring_ref,
+		  evtchn, d->vb.capacity, d->persist ? ", persistent grants" : "");
 	d->kicked = true;
 	return 0;
 }
@@ -328,7 +461,10 @@ static void x_disconnect(void *ctx)
 {
 	struct blk_disk *d = ctx;
 
+	unsigned int kept = d->pg.nr, released;
+
 	rt_event_close(d->port);
+	released = b_unmap_kept(d);
 	rt_grant_unmap(&d->ring_map);
 	rt_printf("dom0: blk: disconnected: vbd %u: %lu requests (%lu ok, %lu errors, %lu unsupported), %lu grant copies, "
 		  "%lu grant maps, %lu flushes, %lu barriers, %lu indirect, at most %lu on the disk at once, "
@@ -336,7 +472,11 @@ static void x_disconnect(void *ctx)
 		  d->devid, d->served, d->back.stats.ok, d->back.stats.error, d->back.stats.unsupported, d->copies,
 		  d->maps, d->back.stats.flushes, d->back.stats.barriers, d->back.stats.indirect, d->back.stats.max_inflight,
 		  d->back.stats.max_segs, d->back.stats.discards, d->copy_ns / 1000000, d->wait_ns / 1000000);
+	if (d->persist)
+		rt_printf("dom0: blk: vbd %u had persistent grants: %u kept, %lu segments served from kept ones, "
+			  "%u released\n", d->devid, kept, d->pg_hits, released);
 	d->copy_ns = d->wait_ns = 0;
+	d->persist = false;
 }
 
 static const struct blkback_xs_ops blk_xs_ops = { x_read, x_write, x_connect, x_disconnect };
@@ -450,6 +590,7 @@ void dom0_blk_init(void)
 	for (unsigned int i = 0; i < BLKBACK_MAX_INFLIGHT; i++)
 		blk_tables[i] = blk_table_mem[i];
 	blk_map = rt_has_word(rt_boot.si->cmd_line, "blk_map");
+	blk_nopersist = rt_has_word(rt_boot.si->cmd_line, "blk_nopersist");
 	if (blk_map)
 		rt_printf("dom0: blk: the disks reach the frontends' pages through grants mapped for the device\n");
 	while (blk_nr_disks < BLK_MAX_DISKS && blk_item(rt_boot.si->cmd_line, blk_nr_disks, item, sizeof(item))) {

@@ -93,6 +93,7 @@ START_TEST(test_backend_nodes)
 	ck_assert_str_eq(node("backend/vbd/5/51712/feature-flush-cache"), "1");
 	ck_assert_str_eq(node("backend/vbd/5/51712/feature-barrier"), "1");
 	ck_assert_str_eq(node("backend/vbd/5/51712/feature-max-indirect-segments"), "128");
+	ck_assert_str_eq(node("backend/vbd/5/51712/feature-persistent"), "1");
 	ck_assert_str_eq(node("backend/vbd/5/51712/state"), "2");
 	ck_assert_ptr_null(node("backend/vbd/5/51712/feature-discard"));	/* not asked for */
 }
@@ -185,6 +186,35 @@ START_TEST(test_bad_frontends)
 }
 END_TEST
 
+/* Persistent grants are used only when the frontend offers them too, as exactly "1"; each connection reads it anew. */
+START_TEST(test_persistent)
+{
+	static const struct { const char *val; bool want; } cases[] = {
+		{ NULL, false }, { "1", true }, { "0", false }, { "2", false }, { "1x", false }, { "", false },
+	};
+
+	for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		setup();
+		vbd.persistent = !cases[i].want;
+		fe("ring-ref", "8");
+		fe("event-channel", "17");
+		if (cases[i].val)
+			fe("feature-persistent", cases[i].val);
+		fe("state", "3");
+		ck_assert_int_eq(blkback_xb_frontend_changed(&vbd), XenbusStateConnected);
+		ck_assert_int_eq(vbd.persistent, cases[i].want);
+	}
+	fe("state", "6");
+	ck_assert_int_eq(blkback_xb_frontend_changed(&vbd), XenbusStateClosed);
+	fe("feature-persistent", "1");
+	fe("state", "1");		/* rebooted: offers it now */
+	ck_assert_int_eq(blkback_xb_frontend_changed(&vbd), XenbusStateInitWait);
+	fe("state", "3");
+	ck_assert_int_eq(blkback_xb_frontend_changed(&vbd), XenbusStateConnected);
+	ck_assert(vbd.persistent);
+}
+END_TEST
+
 START_TEST(test_read_only_disk)
 {
 	nr_nodes = 0;
@@ -216,6 +246,7 @@ static Suite *xb_suite(void)
 	tcase_add_test(tc, test_discard_nodes);
 	tcase_add_test(tc, test_handshake_and_reboot);
 	tcase_add_test(tc, test_bad_frontends);
+	tcase_add_test(tc, test_persistent);
 	tcase_add_test(tc, test_read_only_disk);
 	tcase_add_test(tc, test_fua_disk);
 	suite_add_tcase(s, tc);

@@ -8,7 +8,9 @@
  * then checks the file), times both directions, then sends requests a
  * broken or hostile frontend would (bad segment counts, grants it never
  * gave, sectors past the end, unknown operations) and checks that each
- * gets an error and the ring keeps serving.
+ * gets an error and the ring keeps serving. With "persistent" it offers
+ * feature-persistent, so dom0 keeps its grants mapped, and then abuses
+ * them (persistent_abuse).
  */
 #include <pvabi/errno.h>
 #include <pvabi/event_channel.h>
@@ -28,6 +30,10 @@
 #define REF_DATA	9
 #define NSEG		BLKIF_MAX_SEGMENTS_PER_REQUEST
 #define SECT_PER_REQ	(NSEG * 8)
+#define GNT_FRAMES	3		/* with "persistent": room for the flood's refs */
+#define REF_OTHER	40		/* persistent_abuse's own pages */
+#define REF_FLOOD	64		/* the flood's refs, [REF_FLOOD, REF_FLOOD + NFLOOD) */
+#define NFLOOD		1320		/* more than dom0 keeps (1056) */
 
 static struct xs_handle *xs;
 static volatile struct grant_entry_v1 *gtab;
@@ -35,6 +41,7 @@ static struct pvabi_ring ring;
 static uint8_t *data[NSEG];
 static evtchn_port_t port;
 static char be_path[128];
+static bool persistent;		/* "persistent": we offer feature-persistent and abuse it */
 
 static void on_nap(struct rt_timer *t, void *arg)
 {
@@ -112,14 +119,21 @@ static void grant(grant_ref_t ref, const void *page)
 
 static bool setup_grants(void)
 {
-	uint64_t frame = 0;
-	struct gnttab_setup_table st = { .dom = DOMID_SELF, .nr_frames = 1, .frame_list = RT_PTR(&frame) };
-	void *win = rt_window_get();
+	uint64_t frame[GNT_FRAMES] = { 0 };
+	unsigned int nr = persistent ? GNT_FRAMES : 1;
+	struct gnttab_setup_table st = { .dom = DOMID_SELF, .nr_frames = nr, .frame_list = RT_PTR(frame) };
 
-	if (!win || hyp_grant_table_op(GNTTABOP_setup_table, RT_PTR(&st), 1) || st.status != GNTST_okay ||
-	    rt_window_map(win, frame, true))
+	if (hyp_grant_table_op(GNTTABOP_setup_table, RT_PTR(&st), 1) || st.status != GNTST_okay)
 		return false;
-	gtab = win;
+	for (unsigned int f = 0; f < nr; f++) {
+		uint8_t *win = rt_window_get();
+
+		/* The window hands out its slots in order: the table is one run of pages. */
+		if (!win || (f && win != (uint8_t *)gtab + f * 4096) || rt_window_map(win, frame[f], true))
+			return false;
+		if (!f)
+			gtab = (volatile struct grant_entry_v1 *)win;
+	}
 	for (unsigned int i = 0; i < NSEG; i++) {
 		if (!(data[i] = rt_page_alloc()))
 			return false;
@@ -198,6 +212,11 @@ static bool connect(void)
 	snprintf(v, sizeof(v), "%u", port);
 	write_node(VBD "/event-channel", v);
 	write_node(VBD "/protocol", "x86_64-abi");
+	if (persistent) {
+		snprintf(path, sizeof(path), "%s/feature-persistent", be_path);
+		tc_check(read_node(path, v, sizeof(v)) && num(v) == 1, "the backend offers persistent grants");
+		write_node(VBD "/feature-persistent", "1");
+	}
 	write_node(VBD "/state", "3");
 	return backend_state(XenbusStateConnected, 20);
 }
@@ -428,6 +447,83 @@ static void read_only(void)
 	tc_expect_eq(request(&r), BLKIF_RSP_OKAY, "reads still work after the refusals");
 }
 
+static uint64_t mfn_of(const void *page)
+{
+	return rt_pfn_to_mfn((RT_PTR(page) - RT_VIRT_BASE) >> 12);
+}
+
+/* One page at sector s through ref; status. */
+static int16_t one_page(uint8_t op, uint64_t s, grant_ref_t ref)
+{
+	struct blkif_request r = rw(op, s, 1);
+
+	r.seg[0].gref = ref;
+	return request(&r);
+}
+
+/*
+ * With feature-persistent, dom0 keeps our data grants mapped after the
+ * passes. We then re-point a kept ref at another page, revoke another, and
+ * name more refs than dom0 keeps. Only we may suffer: a kept ref keeps
+ * reaching the page it was kept for (dom0's mapping holds that frame),
+ * every request is still served, the data stays right, and the flood only
+ * makes dom0 map what it no longer keeps per request (its disconnect line
+ * says how many it kept: the bound).
+ */
+static void persistent_abuse(void)
+{
+	uint8_t *other = rt_page_alloc(), *back = rt_page_alloc();
+	uint64_t s = BLK_WRITE_FIRST;
+	unsigned int bad = 0;
+
+	if (!other || !back) {
+		tc_error("no pages");
+		return;
+	}
+	/* Re-pointed: the write must come from data[0] (the guest's pattern, kept), not other (0x5a). */
+	for (unsigned int k = 0; k < 4096; k++) {
+		data[0][k] = blk_guest_byte(s + k / 512, k % 512);
+		other[k] = 0x5a;
+	}
+	gtab[REF_DATA].frame = (uint32_t)mfn_of(other);
+	tc_expect_eq(one_page(BLKIF_OP_WRITE, s, REF_DATA), BLKIF_RSP_OKAY, "a write through a re-pointed kept ref");
+	grant(REF_OTHER, back);
+	tc_expect_eq(one_page(BLKIF_OP_READ, s, REF_OTHER), BLKIF_RSP_OKAY, "reading it back through a new ref");
+	for (unsigned int k = 0; k < 4096; k++)
+		bad += back[k] != blk_guest_byte(s + k / 512, k % 512);
+	tc_check(bad == 0, "the kept mapping still reached the page it was kept for (%u bytes differ)", bad);
+	grant(REF_DATA, data[0]);
+	/* Revoked while kept: dom0 still holds the frame, the read lands in our own old page. */
+	gtab[REF_DATA + 1].flags = 0;
+	memset(data[1], 0, 4096);
+	tc_expect_eq(one_page(BLKIF_OP_READ, s, REF_DATA + 1), BLKIF_RSP_OKAY, "a read through a revoked kept ref");
+	bad = 0;
+	for (unsigned int k = 0; k < 4096; k++)
+		bad += data[1][k] != blk_guest_byte(s + k / 512, k % 512);
+	tc_check(bad == 0, "it landed in our own page, still held by dom0's mapping (%u bytes differ)", bad);
+	grant(REF_DATA + 1, data[1]);
+	/* The flood: NFLOOD refs, each used once, reading the host's pattern back through them. */
+	for (unsigned int i = 0; i < NFLOOD; i++)
+		grant(REF_FLOOD + i, data[i % NSEG]);
+	bad = 0;
+	for (unsigned int i = 0; i + NSEG <= NFLOOD && !bad; i += NSEG) {
+		uint64_t first = (uint64_t)(i / NSEG) * SECT_PER_REQ % BLK_READ_SECTORS;
+		struct blkif_request r = rw(BLKIF_OP_READ, first, NSEG);
+
+		for (unsigned int j = 0; j < NSEG; j++)
+			r.seg[j].gref = REF_FLOOD + i + j;
+		if (request(&r) != BLKIF_RSP_OKAY) {
+			tc_fail("flood request %u failed", i / NSEG);
+			return;
+		}
+		for (uint64_t k = 0; k < SECT_PER_REQ * 512; k++)
+			bad += data[k / 4096][k % 4096] != blk_host_byte(first + k / 512, (unsigned int)(k % 512));
+	}
+	tc_check(bad == 0, "%u refs, each used once: every read served with the host's data", NFLOOD);
+	if (pass(BLK_WRITE_FIRST, BLK_WRITE_SECTORS, false, true, &(uint64_t){ 0 }))
+		tc_pass("the kept refs still serve our %u sectors after the abuse", BLK_WRITE_SECTORS);
+}
+
 /*
  * Last: a producer index 1000 requests ahead of a 32-slot ring. dom0 must
  * stop serving this ring (and say so) rather than read slots that are not
@@ -458,6 +554,7 @@ void test_main(void)
 	uint64_t ns;
 	long rc;
 
+	persistent = rt_has_word(rt_boot.si->cmd_line, "persistent");
 	if (rt_page_init() || rt_event_init() || rt_timer_init() || !(xs = rt_xs_open(&rc))) {
 		tc_error("runtime or xenstore set-up failed");
 		return;
@@ -493,6 +590,10 @@ void test_main(void)
 		tc_pass("read our %u sectors back", BLK_WRITE_SECTORS);
 	hostile();
 	hostile_batch();
+	if (persistent)
+		persistent_abuse();
 	lying_producer();
-	disconnect();
+	/* With kept grants we end without a word to the backend: dom0 must let them go when it sees us gone. */
+	if (!persistent)
+		disconnect();
 }

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/* blkback's persistent grants (feature-persistent): a frontend's grants kept mapped across requests, bounded. */
+#ifndef BLKBACK_PGNT_H
+#define BLKBACK_PGNT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/*
+ * At most this many of one frontend's grants stay mapped (Linux blkback's
+ * default max_persistent_grants): a frontend that names more gets the
+ * rest mapped for one request each, so a flood of new refs costs dom0 no
+ * more than a ring without the feature. The table has twice as many slots,
+ * so an open-addressing probe always ends at an empty one soon.
+ */
+#define BLKBACK_PGNT_MAX	1056
+#define BLKBACK_PGNT_SLOTS	2048
+
+_Static_assert((BLKBACK_PGNT_SLOTS & (BLKBACK_PGNT_SLOTS - 1)) == 0, "the slot index is a mask");
+_Static_assert(BLKBACK_PGNT_MAX * 3 / 2 < BLKBACK_PGNT_SLOTS, "probes stay short");
+
+/* One kept mapping: the frontend's ref, the mapper's handle and the frame's machine address. */
+struct blkback_pgnt {
+	uint32_t gref;
+	uint32_t handle;
+	uint64_t frame;
+};
+
+struct blkback_pgnts {
+	unsigned int nr;
+	uint64_t used[BLKBACK_PGNT_SLOTS / 64];
+	struct blkback_pgnt slot[BLKBACK_PGNT_SLOTS];
+};
+
+/* Empties the table (its mappings must have been undone, see blkback_pgnt_drain). */
+void blkback_pgnt_init(struct blkback_pgnts *t);
+
+/* The kept mapping of gref, or NULL. */
+const struct blkback_pgnt *blkback_pgnt_find(const struct blkback_pgnts *t, uint32_t gref);
+
+/* Keeps a new mapping: false if gref is already kept or BLKBACK_PGNT_MAX are (the caller then undoes it itself). */
+bool blkback_pgnt_add(struct blkback_pgnts *t, uint32_t gref, uint32_t handle, uint64_t frame);
+
+/* Takes up to max kept mappings out of the table into out (for the caller to undo); 0 once it is empty. */
+unsigned int blkback_pgnt_drain(struct blkback_pgnts *t, struct blkback_pgnt *out, unsigned int max);
+
+#endif
