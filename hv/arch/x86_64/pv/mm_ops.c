@@ -303,7 +303,7 @@ static long mmu_update_batch(struct vcpu *v, struct domain *pg_owner, uint64_t r
 
 	if (rc)
 		return rc;
-	if (pv_mm_finish_deferred(v))
+	if (v->arch.nr_deferred_put && pv_mm_finish_deferred(v))
 		return hypercall_create_continuation(__HYPERVISOR_mmu_update, reqs, count | MMU_UPDATE_PREEMPTED,
 						     pdone, foreigndom, 0);
 	for (; done < count; done++) {
@@ -316,11 +316,15 @@ static long mmu_update_batch(struct vcpu *v, struct domain *pg_owner, uint64_t r
 			rc = -XEN_EFAULT;
 			break;
 		}
-		rc = io ? io_update_check(v->domain, &u) : 0;
-		if (!rc) {
-			iomem_io_update(io);
+		if (likely(!io)) {
 			rc = one_mmu_update(v->domain, pg_owner, &u);
-			iomem_io_update(false);
+		} else {
+			rc = io_update_check(v->domain, &u);
+			if (!rc) {
+				iomem_io_update(true);
+				rc = one_mmu_update(v->domain, pg_owner, &u);
+				iomem_io_update(false);
+			}
 		}
 		/* A table this entry needs was left partly validated: this entry again, later. */
 		if (rc == -XEN_ERESTART)
@@ -344,6 +348,7 @@ static long mmu_update_batch(struct vcpu *v, struct domain *pg_owner, uint64_t r
 
 long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t pdone, uint64_t foreigndom, uint64_t a5)
 {
+	struct vcpu *v = this_cpu()->curr;
 	struct domain *pg_owner;
 	uint32_t before;
 	long rc;
@@ -358,15 +363,18 @@ long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t pdone, uint64_t forei
 	 * privileged caller update: not supported, -ESRCH too.
 	 */
 	if (foreigndom >> 16) {
-		if ((foreigndom >> 16) - 1 != current_vcpu()->domain->domid)
+		if ((foreigndom >> 16) - 1 != v->domain->domid)
 			return -XEN_ESRCH;
 		foreigndom &= 0xffff;
 	}
+	/* The usual case (Linux's every set_pte): what pv_foreign_owner answers for DOMID_SELF, without the calls. */
+	if (likely(foreigndom == DOMID_SELF))
+		return mmu_update_batch(v, v->domain, reqs, count, pdone, foreigndom);
 	/* DOMID_IO: the caller's own tables map device frames (io_update_check says which); dom0 only. */
 	if (foreigndom == DOMID_IO) {
-		if (!current_vcpu()->domain->is_privileged)
+		if (!v->domain->is_privileged)
 			return -XEN_EPERM;
-		return mmu_update_batch(current_vcpu(), current_vcpu()->domain, reqs, count, pdone, foreigndom);
+		return mmu_update_batch(v, v->domain, reqs, count, pdone, foreigndom);
 	}
 	rc = pv_foreign_owner((domid_t)foreigndom, false, &pg_owner);
 	if (rc == -XEN_EPERM) {
@@ -376,7 +384,7 @@ long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t pdone, uint64_t forei
 	}
 	if (rc)
 		return rc;
-	rc = mmu_update_batch(current_vcpu(), pg_owner, reqs, count, pdone, foreigndom);
+	rc = mmu_update_batch(v, pg_owner, reqs, count, pdone, foreigndom);
 	pv_foreign_put(pg_owner);
 	return rc;
 }
@@ -560,7 +568,7 @@ static long mmuext_batch(struct vcpu *v, struct domain *pg_owner, uint64_t ops, 
 	rc = batch_start(ops, &count, pdone, &before);
 	if (rc)
 		return rc;
-	if (pv_mm_finish_deferred(v))
+	if (v->arch.nr_deferred_put && pv_mm_finish_deferred(v))
 		return hypercall_create_continuation(__HYPERVISOR_mmuext_op, ops, count | MMU_UPDATE_PREEMPTED, pdone,
 						     foreigndom, 0);
 	for (; done < count; done++) {
@@ -632,7 +640,7 @@ long do_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags, uint64_t a4
 
 	if (!guest_range_ok(va, 1))
 		return -XEN_EINVAL;
-	if (pv_mm_finish_deferred(v))
+	if (v->arch.nr_deferred_put && pv_mm_finish_deferred(v))
 		return hypercall_create_continuation(__HYPERVISOR_update_va_mapping, va, val, flags, a4, a5);
 	l1 = walk_to_l1(v, va);
 	if (l1 == MFN_INVALID)
