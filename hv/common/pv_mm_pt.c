@@ -321,6 +321,21 @@ static unsigned int skip_empty_down(const uint64_t *tbl, unsigned int end)
 }
 
 /*
+ * The same answers, without the call when the entry at hand is in use: in
+ * the dense tables of a busy process the group test would run for every
+ * entry and find nothing to skip.
+ */
+static inline unsigned int next_used_up(const uint64_t *tbl, unsigned int i)
+{
+	return i < PV_PT_ENTRIES && tbl[i] ? i : skip_empty_up(tbl, i);
+}
+
+static inline unsigned int next_used_down(const uint64_t *tbl, unsigned int end)
+{
+	return end > 0 && tbl[end - 1] ? end : skip_empty_down(tbl, end);
+}
+
+/*
  * Releases entries end-1 down to 0, so that whatever is left is always a
  * prefix [0, n) (the partial state's rule). Returns n: 0 when all are
  * released. Only tables above L1 stop early: an L1 entry never releases a
@@ -332,7 +347,7 @@ static unsigned int release_from(struct domain *d, unsigned int level, mfn_t mfn
 	const uint64_t *tbl = table_of(mfn);
 
 	preemptible = preemptible && level > 1 && d != NULL;
-	for (unsigned int j = skip_empty_down(tbl, end); j > 0; j = skip_empty_down(tbl, j - 1)) {
+	for (unsigned int j = next_used_down(tbl, end); j > 0; j = next_used_down(tbl, j - 1)) {
 		uint64_t e = tbl[j - 1];
 
 		if (slot_skipped(level, j - 1) || !entry_present(e))
@@ -393,7 +408,7 @@ int pv_mm_validate_table(struct page_info *pg, enum page_type type, unsigned int
 	int rc = -XEN_EINVAL;
 
 	/* Pass 1 takes references only, so a refusal leaves every byte as it was. */
-	for (; d != NULL && (i = skip_empty_up(tbl, i)) < PV_PT_ENTRIES; i++) {
+	for (; d != NULL && (i = next_used_up(tbl, i)) < PV_PT_ENTRIES; i++) {
 		uint64_t e = __atomic_load_n(&tbl[i], __ATOMIC_RELAXED);
 
 		if (slot_skipped(level, i) || !entry_present(e))
