@@ -215,6 +215,17 @@ static int get_entry_refs(struct domain *d, unsigned int level, mfn_t table_mfn,
 	}
 }
 
+/* Drops the writable type reference of an L1 entry; stored: it was in the table, so possibly in a TLB. */
+static void put_l1_writable(struct page_info *pg, bool stored)
+{
+	/* Flag first: once the type is dropped another CPU may retype the frame. */
+	if (stored) {
+		__atomic_fetch_or(&pg->type_info, PGT_NEED_FLUSH, __ATOMIC_ACQ_REL);
+		pv_mm_note_stale(pg);
+	}
+	put_page_type(pg);
+}
+
 /*
  * Drops what a present entry e of the level table table_mfn holds. stored:
  * e was in the table (so possibly in a TLB), not just a reference taken and
@@ -231,14 +242,8 @@ static int put_entry_refs_p(unsigned int level, mfn_t table_mfn, uint64_t e, boo
 	case 1:
 		if (!mfn_valid(mfn))
 			return 0;	/* a device frame held nothing */
-		if (e & PV_PTE_RW) {
-			/* Flag first: once the type is dropped another CPU may retype the frame. */
-			if (stored) {
-				__atomic_fetch_or(&pg->type_info, PGT_NEED_FLUSH, __ATOMIC_ACQ_REL);
-				pv_mm_note_stale(pg);
-			}
-			put_page_type(pg);
-		}
+		if (e & PV_PTE_RW)
+			put_l1_writable(pg, stored);
 		put_page(pg);
 		return 0;
 	case 2:
@@ -316,6 +321,21 @@ static unsigned int skip_empty_down(const uint64_t *tbl, unsigned int end)
 }
 
 /*
+ * The same answers, without the call when the entry at hand is in use: in
+ * the dense tables of a busy process the group test would run for every
+ * entry and find nothing to skip.
+ */
+static inline unsigned int next_used_up(const uint64_t *tbl, unsigned int i)
+{
+	return i < PV_PT_ENTRIES && tbl[i] ? i : skip_empty_up(tbl, i);
+}
+
+static inline unsigned int next_used_down(const uint64_t *tbl, unsigned int end)
+{
+	return end > 0 && tbl[end - 1] ? end : skip_empty_down(tbl, end);
+}
+
+/*
  * Releases entries end-1 down to 0, so that whatever is left is always a
  * prefix [0, n) (the partial state's rule). Returns n: 0 when all are
  * released. Only tables above L1 stop early: an L1 entry never releases a
@@ -327,7 +347,7 @@ static unsigned int release_from(struct domain *d, unsigned int level, mfn_t mfn
 	const uint64_t *tbl = table_of(mfn);
 
 	preemptible = preemptible && level > 1 && d != NULL;
-	for (unsigned int j = skip_empty_down(tbl, end); j > 0; j = skip_empty_down(tbl, j - 1)) {
+	for (unsigned int j = next_used_down(tbl, end); j > 0; j = next_used_down(tbl, j - 1)) {
 		uint64_t e = tbl[j - 1];
 
 		if (slot_skipped(level, j - 1) || !entry_present(e))
@@ -388,7 +408,7 @@ int pv_mm_validate_table(struct page_info *pg, enum page_type type, unsigned int
 	int rc = -XEN_EINVAL;
 
 	/* Pass 1 takes references only, so a refusal leaves every byte as it was. */
-	for (; d != NULL && (i = skip_empty_up(tbl, i)) < PV_PT_ENTRIES; i++) {
+	for (; d != NULL && (i = next_used_up(tbl, i)) < PV_PT_ENTRIES; i++) {
 		uint64_t e = __atomic_load_n(&tbl[i], __ATOMIC_RELAXED);
 
 		if (slot_skipped(level, i) || !entry_present(e))
@@ -456,6 +476,17 @@ static bool same_refs(uint64_t old, uint64_t val)
 	       pv_pte_mfn(old) == pv_pte_mfn(val) && ((old ^ val) & PV_PTE_RW) == 0;
 }
 
+/*
+ * An L1 entry losing RW but keeping its (managed) frame (a write-protect
+ * through mmu_update or update_va_mapping): the general reference the old
+ * entry holds is the one the new needs, so only the writable type goes.
+ */
+static bool l1_downgrade(unsigned int level, uint64_t old, uint64_t val)
+{
+	return level == 1 && entry_present(old) && entry_present(val) && pv_pte_mfn(old) == pv_pte_mfn(val) &&
+	       (old & PV_PTE_RW) && !(val & PV_PTE_RW) && mfn_valid(pv_pte_mfn(val));
+}
+
 /* The swap itself: take the new entry's references, CAS it in, drop the old one's. */
 /* expect (may be NULL): the entry must still be *expect, else -XEN_EAGAIN and nothing changes. */
 static int swap_entry(struct domain *d, unsigned int level, mfn_t table_mfn, uint64_t *slot,
@@ -474,6 +505,12 @@ static int swap_entry(struct domain *d, unsigned int level, mfn_t table_mfn, uin
 			if (cas_word(slot, &old, nv))
 				return 0;
 			continue;
+		}
+		if (l1_downgrade(level, old, nv)) {
+			if (!cas_word(slot, &old, nv))
+				continue;
+			put_l1_writable(mfn_to_page(pv_pte_mfn(old)), true);
+			return 0;
 		}
 		if (entry_present(nv)) {
 			rc = get_entry_refs(d, level, table_mfn, nv);

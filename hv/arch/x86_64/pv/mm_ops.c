@@ -303,7 +303,7 @@ static long mmu_update_batch(struct vcpu *v, struct domain *pg_owner, uint64_t r
 
 	if (rc)
 		return rc;
-	if (pv_mm_finish_deferred(v))
+	if (v->arch.nr_deferred_put && pv_mm_finish_deferred(v))
 		return hypercall_create_continuation(__HYPERVISOR_mmu_update, reqs, count | MMU_UPDATE_PREEMPTED,
 						     pdone, foreigndom, 0);
 	for (; done < count; done++) {
@@ -316,11 +316,15 @@ static long mmu_update_batch(struct vcpu *v, struct domain *pg_owner, uint64_t r
 			rc = -XEN_EFAULT;
 			break;
 		}
-		rc = io ? io_update_check(v->domain, &u) : 0;
-		if (!rc) {
-			iomem_io_update(io);
+		if (likely(!io)) {
 			rc = one_mmu_update(v->domain, pg_owner, &u);
-			iomem_io_update(false);
+		} else {
+			rc = io_update_check(v->domain, &u);
+			if (!rc) {
+				iomem_io_update(true);
+				rc = one_mmu_update(v->domain, pg_owner, &u);
+				iomem_io_update(false);
+			}
 		}
 		/* A table this entry needs was left partly validated: this entry again, later. */
 		if (rc == -XEN_ERESTART)
@@ -362,6 +366,9 @@ long do_mmu_update(struct vcpu *v, uint64_t reqs, uint64_t count, uint64_t pdone
 			return -XEN_ESRCH;
 		foreigndom &= 0xffff;
 	}
+	/* The usual case (Linux's every set_pte): what pv_foreign_owner answers for DOMID_SELF, without the calls. */
+	if (likely(foreigndom == DOMID_SELF))
+		return mmu_update_batch(v, v->domain, reqs, count, pdone, foreigndom);
 	/* DOMID_IO: the caller's own tables map device frames (io_update_check says which); dom0 only. */
 	if (foreigndom == DOMID_IO) {
 		if (!v->domain->is_privileged)
@@ -560,7 +567,7 @@ static long mmuext_batch(struct vcpu *v, struct domain *pg_owner, uint64_t ops, 
 	rc = batch_start(ops, &count, pdone, &before);
 	if (rc)
 		return rc;
-	if (pv_mm_finish_deferred(v))
+	if (v->arch.nr_deferred_put && pv_mm_finish_deferred(v))
 		return hypercall_create_continuation(__HYPERVISOR_mmuext_op, ops, count | MMU_UPDATE_PREEMPTED, pdone,
 						     foreigndom, 0);
 	for (; done < count; done++) {
@@ -631,7 +638,7 @@ long do_update_va_mapping(struct vcpu *v, uint64_t va, uint64_t val, uint64_t fl
 
 	if (!guest_range_ok(va, 1))
 		return -XEN_EINVAL;
-	if (pv_mm_finish_deferred(v))
+	if (v->arch.nr_deferred_put && pv_mm_finish_deferred(v))
 		return hypercall_create_continuation(__HYPERVISOR_update_va_mapping, va, val, flags, a4, a5);
 	l1 = walk_to_l1(v, va);
 	if (l1 == MFN_INVALID)
