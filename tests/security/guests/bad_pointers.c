@@ -154,7 +154,8 @@ static const struct row rows[] = {
 	{ "multicall list", c_multicall, 0, EF, EF },
 	/* Without a flush type in the low bits neither Xen nor Skiff needs the mask: 0 is accepted too. */
 	{ "update_va_mapping vcpumask (UVMF_MULTI)", c_uvm_mask, 0, EF, 0 },
-	{ "memory_op decrease_reservation struct", c_mem_res, 0, EF, EF },
+	/* The reservation calls answer extents done, never an error code (as Xen): 0 of nothing. */
+	{ "memory_op decrease_reservation struct", c_mem_res, 0, 0, 0 },
 	/* An unusable extent list completes no extent: the result is the count done, 0. */
 	{ "memory_op increase_reservation extent_start", c_mem_ext, 1, 0, 0 },
 	{ "memory_op current_reservation domid", c_mem_cur, 0, EF, EF },
