@@ -168,9 +168,10 @@ static int ts_create(void *ctx, const struct ctl_blob *cfg, const struct ctl_blo
 	long rc;
 
 	(void)ctx;
-	rc = dom0_toolstack_create((const char *)cfg->data, cfg->size, kernel->data, kernel->size,
-				   ramdisk ? ramdisk->data : NULL, ramdisk ? ramdisk->size : 0, disks, paused, &id, name,
-				   name_len, err, err_len);
+	/* The uploads' digests (checked on arrival) name the kernel in dom0's cache: no hashing again. */
+	rc = dom0_toolstack_create((const char *)cfg->data, cfg->size, kernel->data, kernel->size, kernel->sha256,
+				   ramdisk ? ramdisk->data : NULL, ramdisk ? ramdisk->size : 0,
+				   ramdisk ? ramdisk->sha256 : NULL, disks, paused, &id, name, name_len, err, err_len);
 	if (rc)
 		return (int)rc;
 	*domid = id;

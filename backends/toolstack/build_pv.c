@@ -111,6 +111,27 @@ static int unwrap_kernel(struct build *b, const uint8_t **elf, size_t *elf_len)
 	return 0;
 }
 
+int pvb_unwrap(const struct pvb_platform *p, const uint8_t *image, size_t len, uint8_t **elf, size_t *elf_len,
+	       size_t *cap, struct pvb_result *r)
+{
+	struct pvb_args a = { .image = image, .image_len = len };
+	struct build b = { .p = p, .a = &a, .r = r };
+	const uint8_t *out;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	*elf = NULL;
+	rc = unwrap_kernel(&b, &out, elf_len);
+	if (rc < 0) {
+		if (b.kernel_buf)
+			p->free(p->ctx, b.kernel_buf, b.kernel_cap);
+		return rc;
+	}
+	*elf = b.kernel_buf;
+	*cap = b.kernel_cap;
+	return 0;
+}
+
 static int parse_kernel(struct build *b)
 {
 	const uint8_t *elf;
