@@ -79,6 +79,9 @@ void dom0_kernel_put(struct dom0_kernel *k);
 const uint8_t *dom0_image_get(const uint8_t *data, uint64_t len, const uint8_t *digest, bool *shared);
 void dom0_image_put(const uint8_t *p);
 void dom0_kernels_stats(uint64_t *hits, uint64_t *misses, uint64_t *bytes);
+/* main.c: a round of service for the other guests during a long build (the builder's yield), and how many so far. */
+void dom0_build_yield(void *ctx);
+uint64_t dom0_build_yields(void);
 /* A domain the toolstack failed to build and could not destroy (it stays created until the machine stops). */
 bool dom0_toolstack_abandoned(domid_t domid);
 /* What a restart builds again (toolstack.c): a domain file's recipe and, when an action may restart, its image. */

@@ -59,7 +59,7 @@ static void kc_init(void)
 long dom0_kernel_get(const uint8_t *image, uint64_t len, const uint8_t *digest, struct dom0_kernel *k, char *why,
 		     size_t why_len)
 {
-	static const struct pvb_platform plat = { .alloc = kc_alloc, .free = kc_free };
+	static const struct pvb_platform plat = { .alloc = kc_alloc, .free = kc_free, .yield = dom0_build_yield };
 	static struct pvb_result res;
 	uint64_t t0 = rt_now_ns();
 	uint8_t *elf = NULL;

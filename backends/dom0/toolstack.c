@@ -19,6 +19,7 @@
 #define TS_MAX_MODULES		64
 #define TS_SMALL		(64 * 1024)	/* scratch up to this size comes from the heap, bigger from vmem */
 #define TS_POPULATE_BATCH	512
+#define TS_POPULATE_YIELD	32			/* 2 MiB extents per call between rounds of service */
 #define TS_EXTENT_ORDER		9			/* 2 MiB, what a domU may ask for itself */
 #define TS_EXTENT_PAGES		(1ULL << TS_EXTENT_ORDER)
 #define TS_M2P_BATCH		128
@@ -87,10 +88,12 @@ static int ts_populate(void *ctx, uint64_t nr, uint64_t *mfns)
 	while (nr - done >= TS_EXTENT_PAGES) {
 		uint64_t n = (nr - done) / TS_EXTENT_PAGES;
 
-		n = n < TS_POPULATE_BATCH ? n : TS_POPULATE_BATCH;
+		/* A call zeroes what it gives: TS_POPULATE_YIELD extents (64 MiB) at a time, the others served between. */
+		n = n < TS_POPULATE_YIELD ? n : TS_POPULATE_YIELD;
 		rc = ts_populate_call(t->domid, big, n, TS_EXTENT_ORDER, done);
 		if (rc < 0)
 			return (int)rc;
+		dom0_build_yield(NULL);
 		for (long e = 0; e < rc; e++)
 			for (uint64_t i = 0; i < TS_EXTENT_PAGES; i++)
 				mfns[done + (uint64_t)e * TS_EXTENT_PAGES + i] = big[e] + i;
@@ -104,6 +107,7 @@ static int ts_populate(void *ctx, uint64_t nr, uint64_t *mfns)
 		rc = ts_populate_call(t->domid, mfns + done, n, 0, done);
 		if (rc < 0)
 			return (int)rc;
+		dom0_build_yield(NULL);
 		if ((uint64_t)rc != n)
 			return -XEN_ENOMEM;
 		done += n;
@@ -146,6 +150,7 @@ static int ts_set_m2p(void *ctx, const uint64_t *mfns, uint64_t first, uint64_t 
 		rc = hyp_mmu_update(RT_PTR(req), n, 0, t->domid);
 		if (rc < 0)
 			return (int)rc;
+		dom0_build_yield(NULL);		/* 65,536 entries for 256 MiB: the others are served meanwhile */
 	}
 	return 0;
 }
@@ -229,7 +234,7 @@ static void ts_platform_init(struct ts_platform *t, domid_t domid)
 		.ctx = t, .populate = ts_populate, .map = ts_map, .unmap = ts_unmap, .set_m2p = ts_set_m2p,
 		.hypercall_init = ts_hypercall_init, .gnttab_seed = ts_gnttab_seed,
 		.alloc_unbound = ts_alloc_unbound, .pin_l4 = ts_pin_l4, .set_vcpu_context = ts_set_vcpu_context,
-		.alloc = ts_alloc, .free = ts_free,
+		.alloc = ts_alloc, .free = ts_free, .yield = dom0_build_yield,
 	};
 }
 
@@ -460,6 +465,8 @@ static long ts_build_image(const struct ts_domain *t, unsigned int ordinal, cons
 	domid_t domid = 0;
 	long err;
 
+	uint64_t yields = dom0_build_yields();
+
 	res.why[0] = '\0';
 	memset(&k, 0, sizeof(k));
 	err = ts_create(t, ordinal, want, &domid);
@@ -496,9 +503,10 @@ static long ts_build_image(const struct ts_domain *t, unsigned int ordinal, cons
 			ts_abandoned[ts_nr_abandoned++] = domid;
 		return err;
 	}
-	rt_printf("dom0: built d%u%s: %lu MiB, %lu KiB kernel, entry %lx, command line '%s'\n", domid, from,
-		  (unsigned long)(a.nr_pages >> 8), (unsigned long)(res.kernel_len >> 10),
-		  (unsigned long)res.lay.entry, t->spec.cmdline ? t->spec.cmdline : "");
+	rt_printf("dom0: built d%u%s: %lu MiB, %lu KiB kernel, entry %lx, command line '%s'; %lu rounds of service "
+		  "for the others meanwhile\n", domid, from, (unsigned long)(a.nr_pages >> 8),
+		  (unsigned long)(res.kernel_len >> 10), (unsigned long)res.lay.entry,
+		  t->spec.cmdline ? t->spec.cmdline : "", (unsigned long)(dom0_build_yields() - yields));
 	*domid_out = domid;
 	return 0;
 }

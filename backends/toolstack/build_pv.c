@@ -74,10 +74,12 @@ static int decompress(struct build *b, const struct bzimage_info *bz, size_t *ou
 
 	if (!w)
 		return DECOMP_EINVAL;
-	if (bz->comp == KIMAGE_COMP_XZ)
-		rc = unxz_buf(in, bz->payload_len, b->kernel_buf, b->kernel_cap, out_len, &used, w);
-	else
+	if (bz->comp == KIMAGE_COMP_XZ) {
+		rc = unxz_buf_progress(in, bz->payload_len, b->kernel_buf, b->kernel_cap, out_len, &used, w, b->p->yield,
+				       b->p->ctx);
+	} else {
 		rc = gunzip_buf(in, bz->payload_len, b->kernel_buf, b->kernel_cap, out_len, &used, w);
+	}
 	b->p->free(b->p->ctx, w, wsize);
 	return rc;
 }
@@ -256,9 +258,13 @@ static int copy_to_pfns(struct build *b, uint64_t pfn, uint64_t off, const void 
 
 	pfn += off >> PG_SHIFT;
 	off &= PG_SIZE - 1;
-	for (; len; pfn++, off = 0) {
+	for (unsigned int n = 1; len; pfn++, off = 0, n++) {
 		uint64_t chunk = len < PG_SIZE - off ? len : PG_SIZE - off;
-		uint8_t *d = b->p->map(b->p->ctx, b->p2m[pfn]);
+		uint8_t *d;
+
+		if (b->p->yield && n % PVB_YIELD_PAGES == 0)
+			b->p->yield(b->p->ctx);
+		d = b->p->map(b->p->ctx, b->p2m[pfn]);
 
 		if (!d)
 			return fail(b, "cannot map PFN %llx (MFN %llx) of the new domain", (unsigned long long)pfn,

@@ -44,7 +44,15 @@ struct pvb_platform {
 	/* Scratch memory of the builder's own (decompressed kernel, P2M array); NULL when out of memory. */
 	void *(*alloc)(void *ctx, size_t len);
 	void (*free)(void *ctx, void *p, size_t len);
+	/*
+	 * Optional: called often during the long steps (between LZMA2 chunks,
+	 * every PVB_YIELD_PAGES pages copied) so the caller can serve others;
+	 * it must not touch the domain being built.
+	 */
+	void (*yield)(void *ctx);
 };
+
+#define PVB_YIELD_PAGES	256
 
 struct pvb_args {
 	const uint8_t *image;		/* ELF, or a bzImage wrapping a gzip or xz ELF */
