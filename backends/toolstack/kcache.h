@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define KCACHE_SLOTS	16
+#define KCACHE_SLOTS	64		/* entries a cache can hold: restartable domains share images by digest, one entry each */
 
 struct kcache_ops {
 	void *ctx;

@@ -11,7 +11,7 @@
 #define PTE_NX		(1ULL << 63)
 #define PTE_ADDR	0x000ffffffffff000ULL
 #define L2_SPAN		(2ULL << 20)
-#define RT_VMEM_MAX	64		/* live allocations */
+#define RT_VMEM_MAX	128		/* live allocations */
 #define RT_MMU_BATCH	128
 
 /*
