@@ -622,12 +622,11 @@ static int blk_write_nodes(uint32_t domid, uint32_t devid)
 	snprintf(fe, sizeof(fe), "/local/domain/%u/device/vbd/%u", domid, devid);
 	snprintf(be, sizeof(be), "/local/domain/0/backend/vbd/%u/%u", domid, devid);
 	/*
-	 * A directory left by an earlier domain with this domid (ids are
-	 * reused) goes first: xenstored takes the permissions it carries for a
-	 * domid that was released as void, so the new frontend could not read
-	 * our state and would wait for a backend that never appears.
+	 * No directory of an earlier domain with this domid is left here (ids
+	 * are reused): dom0_xs_release removed it with that domain, since
+	 * xenstored takes the permissions it carries for a released domid as
+	 * void, and the new frontend could not read our state.
 	 */
-	xs_rm(h, XBT_NULL, be);
 	if (!xs_mkdir(h, XBT_NULL, be) || !xs_set_permissions(h, XBT_NULL, be, be_perm, 2) ||
 	    !xs_mkdir(h, XBT_NULL, fe) || !xs_set_permissions(h, XBT_NULL, fe, fe_perm, 2))
 		return -1;

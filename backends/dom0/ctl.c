@@ -168,9 +168,10 @@ static int ts_create(void *ctx, const struct ctl_blob *cfg, const struct ctl_blo
 	long rc;
 
 	(void)ctx;
-	rc = dom0_toolstack_create((const char *)cfg->data, cfg->size, kernel->data, kernel->size,
-				   ramdisk ? ramdisk->data : NULL, ramdisk ? ramdisk->size : 0, disks, paused, &id, name,
-				   name_len, err, err_len);
+	/* The uploads' digests (checked on arrival) name the kernel in dom0's cache: no hashing again. */
+	rc = dom0_toolstack_create((const char *)cfg->data, cfg->size, kernel->data, kernel->size, kernel->sha256,
+				   ramdisk ? ramdisk->data : NULL, ramdisk ? ramdisk->size : 0,
+				   ramdisk ? ramdisk->sha256 : NULL, disks, paused, &id, name, name_len, err, err_len);
 	if (rc)
 		return (int)rc;
 	*domid = id;
@@ -284,6 +285,84 @@ static int ts_network_detach(void *ctx, uint32_t domid, uint32_t devid, char *er
 
 	(void)ctx;
 	return rc ? rc : dom0_net_hot_detach(dd, devid, err, err_len);
+}
+
+/* A node under dir as a number; -1 when it is missing or not one (as libxl shows it). */
+static int64_t ctl_xs_num(const char *dir, const char *node)
+{
+	struct xs_handle *h = dom0_store_xs();
+	char path[160];
+	unsigned int n;
+	char *v;
+	int64_t val = -1;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, node);
+	v = xs_read(h, XBT_NULL, path, &n);
+	if (v && n > 0 && n < 12) {
+		val = 0;
+		for (unsigned int i = 0; i < n && val >= 0; i++)
+			val = v[i] >= '0' && v[i] <= '9' ? val * 10 + (v[i] - '0') : -1;
+	}
+	xs_free(h, v);
+	return val;
+}
+
+static void ctl_xs_str(const char *dir, const char *node, char *out, size_t len)
+{
+	struct xs_handle *h = dom0_store_xs();
+	char path[160];
+	unsigned int n;
+	char *v;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, node);
+	v = xs_read(h, XBT_NULL, path, &n);
+	snprintf(out, len, "%s", v && n < len ? v : "");
+	xs_free(h, v);
+}
+
+/*
+ * xl block-list / network-list. The devices are the backend directories
+ * dom0 keeps for the domain (the guest cannot make one up in its own
+ * directory, and one detached or released is gone from there); what the
+ * frontend wrote (state, port, rings) is read where libxl reads it, in
+ * the guest's device directory.
+ */
+static int ts_devices(void *ctx, uint32_t domid, bool vif, void (*emit)(void *, const struct ctl_devinfo *), void *arg)
+{
+	struct xs_handle *h = dom0_store_xs();
+	const char *kind = vif ? "vif" : "vbd";
+	char dir[64], fe[96];
+	unsigned int num = 0;
+	char **ents;
+	int rc = ts_domu(domid, NULL);
+
+	(void)ctx;
+	if (rc)
+		return rc;
+	snprintf(dir, sizeof(dir), "/local/domain/0/backend/%s/%u", kind, domid);
+	ents = xs_directory(h, XBT_NULL, dir, &num);
+	for (unsigned int i = 0; ents && i < num; i++) {
+		struct ctl_devinfo d = { .frontend_id = domid, .backend_id = 0, .rx_ring_ref = -1 };
+		int64_t id = ents[i][0] ? 0 : -1;
+
+		for (const char *p = ents[i]; *p && id >= 0; p++)
+			id = *p >= '0' && *p <= '9' && id < 0x10000000 ? id * 10 + (*p - '0') : -1;
+		if (id < 0)
+			continue;
+		d.devid = (uint32_t)id;
+		snprintf(d.backend, sizeof(d.backend), "%s/%s", dir, ents[i]);
+		snprintf(fe, sizeof(fe), "/local/domain/%u/device/%s/%s", domid, kind, ents[i]);
+		d.state = ctl_xs_num(fe, "state");
+		d.evtch = ctl_xs_num(fe, "event-channel");
+		d.ring_ref = ctl_xs_num(fe, vif ? "tx-ring-ref" : "ring-ref");
+		if (vif) {
+			d.rx_ring_ref = ctl_xs_num(fe, "rx-ring-ref");
+			ctl_xs_str(d.backend, "mac", d.mac, sizeof(d.mac));
+		}
+		emit(arg, &d);
+	}
+	xs_free(h, ents);
+	return 0;
 }
 
 static uint32_t *ctl_attached(uint32_t domid)
@@ -563,7 +642,7 @@ static const struct ctl_toolstack ctl_ts = {
 	.network_detach = ts_network_detach, .destroy = ts_destroy, .pause = ts_pause,
 	.unpause = ts_unpause, .shutdown = ts_shutdown, .mem_set = ts_mem_set, .mem_max = ts_mem_max,
 	.rename = ts_rename, .poweroff = ts_poweroff, .console = ts_console, .console_input = ts_console_input,
-	.vcpu_set = ts_vcpu_set, .dmesg = ts_dmesg,
+	.vcpu_set = ts_vcpu_set, .dmesg = ts_dmesg, .devices = ts_devices,
 };
 
 /* ------------------------------------------------------------- the platform -- */

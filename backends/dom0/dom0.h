@@ -54,8 +54,34 @@ unsigned int dom0_toolstack_boot(unsigned int *domains);
  * a negative Xen errno and a message for a person in err.
  */
 long dom0_toolstack_create(const char *cfg_text, size_t cfg_len, const uint8_t *kernel, uint64_t klen,
-			   const uint8_t *ramdisk, uint64_t rlen, const char *disks, bool paused, domid_t *domid,
-			   char *name, size_t name_len, char *err, size_t err_len);
+			   const uint8_t *kdigest, const uint8_t *ramdisk, uint64_t rlen, const uint8_t *rdigest,
+			   const char *disks, bool paused, domid_t *domid, char *name, size_t name_len, char *err,
+			   size_t err_len);
+
+/*
+ * kernels.c: the kernel a build uses, by the SHA-256 of the image given
+ * (digest, or NULL: computed). A bzImage decompressed once is kept (within
+ * the bound said there) and the next build of the same image takes it.
+ */
+struct dom0_kernel {
+	const uint8_t *elf;		/* what pvb_build is given: an ELF */
+	uint64_t len;
+	uint8_t digest[32];
+	bool cached, hit;		/* held in the cache; found there */
+	uint8_t *own;			/* decompressed but not kept: freed by put */
+	size_t cap;
+	uint64_t decompress_ns;		/* 0 when nothing was decompressed */
+};
+long dom0_kernel_get(const uint8_t *image, uint64_t len, const uint8_t *digest, struct dom0_kernel *k, char *why,
+		     size_t why_len);
+void dom0_kernel_put(struct dom0_kernel *k);
+/* One copy of an image per digest, shared by every restartable domain holding it (*shared: it was held already); NULL without memory. */
+const uint8_t *dom0_image_get(const uint8_t *data, uint64_t len, const uint8_t *digest, bool *shared);
+void dom0_image_put(const uint8_t *p);
+void dom0_kernels_stats(uint64_t *hits, uint64_t *misses, uint64_t *bytes);
+/* main.c: a round of service for the other guests during a long build (the builder's yield), and how many so far. */
+void dom0_build_yield(void *ctx);
+uint64_t dom0_build_yields(void);
 /* A domain the toolstack failed to build and could not destroy (it stays created until the machine stops). */
 bool dom0_toolstack_abandoned(domid_t domid);
 /* What a restart builds again (toolstack.c): a domain file's recipe and, when an action may restart, its image. */

@@ -159,6 +159,9 @@ int dom0_xs_introduce(struct dom0_xs *x, const struct dom0_xs_domain *d)
 	return 0;
 }
 
+/* The device kinds whose backends dom0 serves (blk.c, net.c). */
+static const char *const dom0_xs_backend_kinds[] = { "vbd", "vif" };
+
 int dom0_xs_release(struct dom0_xs *x, uint32_t domid, const uint8_t uuid[16])
 {
 	char msg[16], vm[48], u[37], home[40];
@@ -175,5 +178,15 @@ int dom0_xs_release(struct dom0_xs *x, uint32_t domid, const uint8_t uuid[16])
 	/* The core forgets the domain's rights; its home goes as libxl removes it. */
 	snprintf(home, sizeof(home), "/local/domain/%u", domid);
 	xs_rm(x->h, XBT_NULL, home);
+	/*
+	 * So do the backend directories dom0 kept for it: the core has just
+	 * stripped the released domid from their permissions, so a later
+	 * domain given the same id could not read them, and one offered a
+	 * device there must find a clean directory, not this one.
+	 */
+	for (unsigned int i = 0; i < sizeof(dom0_xs_backend_kinds) / sizeof(dom0_xs_backend_kinds[0]); i++) {
+		snprintf(home, sizeof(home), "/local/domain/0/backend/%s/%u", dom0_xs_backend_kinds[i], domid);
+		xs_rm(x->h, XBT_NULL, home);
+	}
 	return 0;
 }

@@ -22,6 +22,41 @@ static void dom0_dom_exc(evtchn_port_t port, void *arg)
 	dom0_rescan = true;
 }
 
+/* A long build gives the other guests a round of service at least this often (dom0_build_yield). */
+#define DOM0_YIELD_NS	10000000ULL
+
+static uint64_t dom0_yields;
+
+/*
+ * Called by the builder between its long steps (LZMA2 chunks of a kernel
+ * being decompressed, runs of pages copied): one round of the disk and
+ * network backends and of the pending events (consoles, xenstore, timers),
+ * so other guests stay served while a big kernel is built. Not the control
+ * channel nor the domain scan: builds run inside those.
+ */
+void dom0_build_yield(void *ctx)
+{
+	static bool inside;
+	static uint64_t last;
+
+	(void)ctx;
+	if (inside || rt_now_ns() - last < DOM0_YIELD_NS)
+		return;
+	inside = true;
+	dom0_blk_poll();
+	(void)dom0_net_poll();
+	dom0_store_flush();
+	rt_event_dispatch();
+	dom0_yields++;
+	last = rt_now_ns();
+	inside = false;
+}
+
+uint64_t dom0_build_yields(void)
+{
+	return dom0_yields;
+}
+
 static void dom0_on_tick(struct rt_timer *t, void *arg)
 {
 	(void)arg;

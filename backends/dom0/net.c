@@ -549,7 +549,6 @@ static int write_nodes(struct net_vif *v, uint32_t domid)
 
 	snprintf(v->fe, sizeof(v->fe), "/local/domain/%u/device/vif/%u", domid, v->devid);
 	snprintf(v->be, sizeof(v->be), "/local/domain/0/backend/vif/%u/%u", domid, v->devid);
-	xs_rm(h, XBT_NULL, v->be);	/* an earlier domain's with this domid: its permissions are void (blk.c says more) */
 	nb_mac_format(v->mac, mac);
 	snprintf(id, sizeof(id), "%u", domid);
 	snprintf(handle, sizeof(handle), "%u", v->devid);

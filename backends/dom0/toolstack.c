@@ -8,6 +8,7 @@
 #include "rt_page.h"
 #include "bootmod.h"
 #include "build_pv.h"
+#include "decompress.h"
 #include "dom0.h"
 #include "dom0_blk.h"
 #include "dom0_net.h"
@@ -18,6 +19,7 @@
 #define TS_MAX_MODULES		64
 #define TS_SMALL		(64 * 1024)	/* scratch up to this size comes from the heap, bigger from vmem */
 #define TS_POPULATE_BATCH	512
+#define TS_POPULATE_YIELD	32			/* 2 MiB extents per call between rounds of service */
 #define TS_EXTENT_ORDER		9			/* 2 MiB, what a domU may ask for itself */
 #define TS_EXTENT_PAGES		(1ULL << TS_EXTENT_ORDER)
 #define TS_M2P_BATCH		128
@@ -86,10 +88,12 @@ static int ts_populate(void *ctx, uint64_t nr, uint64_t *mfns)
 	while (nr - done >= TS_EXTENT_PAGES) {
 		uint64_t n = (nr - done) / TS_EXTENT_PAGES;
 
-		n = n < TS_POPULATE_BATCH ? n : TS_POPULATE_BATCH;
+		/* A call zeroes what it gives: TS_POPULATE_YIELD extents (64 MiB) at a time, the others served between. */
+		n = n < TS_POPULATE_YIELD ? n : TS_POPULATE_YIELD;
 		rc = ts_populate_call(t->domid, big, n, TS_EXTENT_ORDER, done);
 		if (rc < 0)
 			return (int)rc;
+		dom0_build_yield(NULL);
 		for (long e = 0; e < rc; e++)
 			for (uint64_t i = 0; i < TS_EXTENT_PAGES; i++)
 				mfns[done + (uint64_t)e * TS_EXTENT_PAGES + i] = big[e] + i;
@@ -103,6 +107,7 @@ static int ts_populate(void *ctx, uint64_t nr, uint64_t *mfns)
 		rc = ts_populate_call(t->domid, mfns + done, n, 0, done);
 		if (rc < 0)
 			return (int)rc;
+		dom0_build_yield(NULL);
 		if ((uint64_t)rc != n)
 			return -XEN_ENOMEM;
 		done += n;
@@ -145,6 +150,7 @@ static int ts_set_m2p(void *ctx, const uint64_t *mfns, uint64_t first, uint64_t 
 		rc = hyp_mmu_update(RT_PTR(req), n, 0, t->domid);
 		if (rc < 0)
 			return (int)rc;
+		dom0_build_yield(NULL);		/* 65,536 entries for 256 MiB: the others are served meanwhile */
 	}
 	return 0;
 }
@@ -228,7 +234,7 @@ static void ts_platform_init(struct ts_platform *t, domid_t domid)
 		.ctx = t, .populate = ts_populate, .map = ts_map, .unmap = ts_unmap, .set_m2p = ts_set_m2p,
 		.hypercall_init = ts_hypercall_init, .gnttab_seed = ts_gnttab_seed,
 		.alloc_unbound = ts_alloc_unbound, .pin_l4 = ts_pin_l4, .set_vcpu_context = ts_set_vcpu_context,
-		.alloc = ts_alloc, .free = ts_free,
+		.alloc = ts_alloc, .free = ts_free, .yield = dom0_build_yield,
 	};
 }
 
@@ -449,22 +455,29 @@ static const char *ts_name(const struct ts_domain *t, unsigned int ordinal)
  * put in why (when given). 0 or a negative Xen errno.
  */
 static long ts_build_image(const struct ts_domain *t, unsigned int ordinal, const char *from, const uint8_t *kernel,
-			   uint64_t klen, const uint8_t *initrd, uint64_t rlen, bool paused, domid_t want,
-			   domid_t *domid_out, char *why, size_t why_len)
+			   uint64_t klen, const uint8_t *kdigest, const uint8_t *initrd, uint64_t rlen, bool paused,
+			   domid_t want, domid_t *domid_out, char *why, size_t why_len)
 {
 	static struct pvb_result res;
+	static struct dom0_kernel k;
 	struct ts_platform plat;
 	struct pvb_args a = { .cmdline = t->spec.cmdline };
 	domid_t domid = 0;
 	long err;
 
+	uint64_t yields = dom0_build_yields();
+
 	res.why[0] = '\0';
+	memset(&k, 0, sizeof(k));
 	err = ts_create(t, ordinal, want, &domid);
 	if (!err)
 		err = ts_shared_info(domid, &a.shared_info_mfn);
-	if (!err) {
-		a.image = kernel;
-		a.image_len = klen;
+	/* The kernel as an ELF: from dom0's cache, or decompressed now (and kept). */
+	if (!err && (err = dom0_kernel_get(kernel, klen, kdigest, &k, res.why, sizeof(res.why))) != 0)
+		rt_printf("dom0: building d%u%s failed: %s (error %ld)\n", domid, from, res.why, err);
+	else if (!err) {
+		a.image = k.elf;
+		a.image_len = k.len;
 		a.initrd = initrd;
 		a.initrd_len = rlen;
 		a.nr_pages = (t->spec.mem ? t->spec.mem : BOOTMOD_DEFAULT_MEM) >> 12;
@@ -477,6 +490,12 @@ static long ts_build_image(const struct ts_domain *t, unsigned int ordinal, cons
 	}
 	if (!err && !paused)
 		err = ts_domain_op(SKIFF_DOMCTL_unpausedomain, domid);
+	if (k.hit)
+		rt_printf("dom0: d%u%s: kernel from dom0's cache, not decompressed again\n", domid, from);
+	else if (k.decompress_ns)
+		rt_printf("dom0: d%u%s: kernel decompressed in %lu ms%s\n", domid, from,
+			  (unsigned long)(k.decompress_ns / 1000000), k.cached ? " (kept for the next build)" : "");
+	dom0_kernel_put(&k);
 	if (err) {
 		if (why)
 			snprintf(why, why_len, "%s", res.why[0] ? res.why : "the hypervisor refused it");
@@ -484,9 +503,10 @@ static long ts_build_image(const struct ts_domain *t, unsigned int ordinal, cons
 			ts_abandoned[ts_nr_abandoned++] = domid;
 		return err;
 	}
-	rt_printf("dom0: built d%u%s: %lu MiB, %lu KiB kernel, entry %lx, command line '%s'\n", domid, from,
-		  (unsigned long)(a.nr_pages >> 8), (unsigned long)(res.kernel_len >> 10),
-		  (unsigned long)res.lay.entry, t->spec.cmdline ? t->spec.cmdline : "");
+	rt_printf("dom0: built d%u%s: %lu MiB, %lu KiB kernel, entry %lx, command line '%s'; %lu rounds of service "
+		  "for the others meanwhile\n", domid, from, (unsigned long)(a.nr_pages >> 8),
+		  (unsigned long)(res.kernel_len >> 10), (unsigned long)res.lay.entry,
+		  t->spec.cmdline ? t->spec.cmdline : "", (unsigned long)(dom0_build_yields() - yields));
 	*domid_out = domid;
 	return 0;
 }
@@ -496,8 +516,9 @@ static long ts_build_image(const struct ts_domain *t, unsigned int ordinal, cons
 /* What a restart builds again, as xl keeps a domain's configuration: the recipe and (if an action restarts) the image. */
 struct dom0_recipe {
 	struct ts_domain t;
-	uint8_t *kernel, *initrd;
+	const uint8_t *kernel, *initrd;		/* shared by digest with every other recipe of the same image */
 	uint64_t klen, rlen;
+	uint8_t kdigest[32];
 };
 
 static bool ts_may_restart(const struct lc_actions *a)
@@ -510,40 +531,28 @@ static bool ts_may_restart(const struct lc_actions *a)
 	return false;
 }
 
-/* A copy of len bytes from ts_alloc, or NULL. */
-static uint8_t *ts_dup(const uint8_t *p, uint64_t len)
-{
-	uint8_t *c = ts_alloc(NULL, len ? len : 1);
-
-	if (c)
-		memcpy(c, p, len);
-	return c;
-}
-
 void dom0_toolstack_recipe_free(struct dom0_recipe *r)
 {
-	if (r->kernel)
-		ts_free(NULL, r->kernel, r->klen ? r->klen : 1);
-	if (r->initrd)
-		ts_free(NULL, r->initrd, r->rlen ? r->rlen : 1);
+	dom0_image_put(r->kernel);
+	dom0_image_put(r->initrd);
 	free(r);
 }
 
 /*
  * Hands a domain built from a domain file to the life-cycle code (its
- * on_* actions). The image is kept only when an action may restart it:
- * the buffers taken over if own (then true is returned), else copied.
+ * on_* actions). The image is kept only when an action may restart it,
+ * one copy per digest however many domains restart from it.
  */
-static bool ts_adopt(const struct ts_domain *t, domid_t domid, uint8_t *kernel, uint64_t klen, uint8_t *initrd,
-		     uint64_t rlen, bool own)
+static void ts_adopt(const struct ts_domain *t, domid_t domid, const uint8_t *kernel, uint64_t klen,
+		     const uint8_t *kdigest, const uint8_t *initrd, uint64_t rlen, const uint8_t *rdigest)
 {
 	static struct skiff_dominfo info;
 	struct dom0_recipe *r = calloc(1, sizeof(*r));
-	bool keep = ts_may_restart(&t->act);
+	bool keep = ts_may_restart(&t->act), shared = false, rshared = false;
 
 	if (!r) {
 		rt_printf("dom0: d%u: no memory to keep its configuration: its on_* actions are not carried out\n", domid);
-		return false;
+		return;
 	}
 	r->t = *t;
 	r->t.spec.cmdline = r->t.cmdline;
@@ -553,15 +562,20 @@ static bool ts_adopt(const struct ts_domain *t, domid_t domid, uint8_t *kernel, 
 		r->t.spec.uuid_set = true;
 	}
 	if (keep) {
-		r->kernel = own ? kernel : ts_dup(kernel, klen);
-		r->initrd = own || !initrd ? initrd : ts_dup(initrd, rlen);
+		if (kdigest)
+			memcpy(r->kdigest, kdigest, 32);
+		else
+			sha256_buf(kernel, klen, r->kdigest);
+		r->kernel = dom0_image_get(kernel, klen, r->kdigest, &shared);
+		r->initrd = initrd ? dom0_image_get(initrd, rlen, rdigest, &rshared) : NULL;
 		r->klen = klen;
 		r->rlen = rlen;
 		if (!r->kernel || (initrd && !r->initrd))
 			rt_printf("dom0: d%u: no memory to keep its kernel: a restart will fail\n", domid);
+		else if (shared)
+			rt_printf("dom0: d%u: its kernel for restarts is the copy another domain holds already\n", domid);
 	}
 	dom0_lifecycle_adopt(domid, &t->act, r);
-	return keep && own;
 }
 
 long dom0_toolstack_rebuild(struct dom0_recipe *r, const char *name, domid_t want, domid_t *domid)
@@ -571,8 +585,8 @@ long dom0_toolstack_rebuild(struct dom0_recipe *r, const char *name, domid_t wan
 	if (!r->kernel || (r->rlen && !r->initrd))
 		return -XEN_ENOMEM;
 	snprintf(r->t.spec.name, sizeof(r->t.spec.name), "%s", name);
-	return ts_build_image(&r->t, 0, " (a restart)", r->kernel, r->klen, r->initrd, r->rlen, false, want, domid,
-			      why, sizeof(why));
+	return ts_build_image(&r->t, 0, " (a restart)", r->kernel, r->klen, r->kdigest, r->initrd, r->rlen, false, want,
+			      domid, why, sizeof(why));
 }
 
 /* Creates, builds and starts one domain from its boot modules. */
@@ -589,12 +603,12 @@ static bool ts_build_one(const struct ts_domain *t, unsigned int ordinal)
 	if (kernel && t->has_initrd)
 		initrd = ts_module_load(t->initrd, &rlen, &err);
 	if (!err)
-		err = ts_build_image(t, ordinal, from, kernel, klen, initrd, rlen, false, 0, &domid, NULL, 0);
+		err = ts_build_image(t, ordinal, from, kernel, klen, NULL, initrd, rlen, false, 0, &domid, NULL, 0);
 	else
 		rt_printf("dom0: cannot start building from module %u: error %ld\n", t->kernel, err);
 	/* A domain file's domain is the life-cycle code's from now on, with the image if a restart needs it. */
-	if (!err && t->has_cfg && ts_adopt(t, domid, kernel, klen, initrd, rlen, true))
-		kernel = initrd = NULL;
+	if (!err && t->has_cfg)
+		ts_adopt(t, domid, kernel, klen, NULL, initrd, rlen, NULL);
 	if (kernel)
 		ts_free(NULL, kernel, klen ? klen : 1);
 	if (initrd)
@@ -696,8 +710,9 @@ static long ts_bind_devices(const struct xlcfg_domain *cfg, const char *disks, c
 }
 
 long dom0_toolstack_create(const char *cfg_text, size_t cfg_len, const uint8_t *kernel, uint64_t klen,
-			   const uint8_t *ramdisk, uint64_t rlen, const char *disks, bool paused, domid_t *domid,
-			   char *name, size_t name_len, char *err, size_t err_len)
+			   const uint8_t *kdigest, const uint8_t *ramdisk, uint64_t rlen, const uint8_t *rdigest,
+			   const char *disks, bool paused, domid_t *domid, char *name, size_t name_len, char *err,
+			   size_t err_len)
 {
 	static struct xlcfg_domain cfg;
 	static struct xlcfg_diags dg;
@@ -734,7 +749,7 @@ long dom0_toolstack_create(const char *cfg_text, size_t cfg_len, const uint8_t *
 	rc = ts_bind_devices(&cfg, disks, err, err_len);
 	if (rc)
 		return rc;
-	rc = ts_build_image(&t, ordinal++, "", kernel, klen, ramdisk, rlen, paused, 0, domid, why, sizeof(why));
+	rc = ts_build_image(&t, ordinal++, "", kernel, klen, kdigest, ramdisk, rlen, paused, 0, domid, why, sizeof(why));
 	if (rc) {
 		dom0_blk_pool_release(cfg.name);
 		dom0_net_release(cfg.name);
@@ -748,7 +763,7 @@ long dom0_toolstack_create(const char *cfg_text, size_t cfg_len, const uint8_t *
 	else
 		snprintf(name, name_len, "%s", cfg.name);
 	if (!rc)
-		ts_adopt(&t, *domid, (uint8_t *)kernel, klen, (uint8_t *)ramdisk, rlen, false);
+		ts_adopt(&t, *domid, kernel, klen, kdigest, ramdisk, rlen, rdigest);
 	return rc;
 }
 

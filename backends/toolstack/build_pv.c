@@ -74,10 +74,12 @@ static int decompress(struct build *b, const struct bzimage_info *bz, size_t *ou
 
 	if (!w)
 		return DECOMP_EINVAL;
-	if (bz->comp == KIMAGE_COMP_XZ)
-		rc = unxz_buf(in, bz->payload_len, b->kernel_buf, b->kernel_cap, out_len, &used, w);
-	else
+	if (bz->comp == KIMAGE_COMP_XZ) {
+		rc = unxz_buf_progress(in, bz->payload_len, b->kernel_buf, b->kernel_cap, out_len, &used, w, b->p->yield,
+				       b->p->ctx);
+	} else {
 		rc = gunzip_buf(in, bz->payload_len, b->kernel_buf, b->kernel_cap, out_len, &used, w);
+	}
 	b->p->free(b->p->ctx, w, wsize);
 	return rc;
 }
@@ -108,6 +110,27 @@ static int unwrap_kernel(struct build *b, const uint8_t **elf, size_t *elf_len)
 		       -XEN_EINVAL;
 	*elf = b->kernel_buf;
 	*elf_len = out_len;
+	return 0;
+}
+
+int pvb_unwrap(const struct pvb_platform *p, const uint8_t *image, size_t len, uint8_t **elf, size_t *elf_len,
+	       size_t *cap, struct pvb_result *r)
+{
+	struct pvb_args a = { .image = image, .image_len = len };
+	struct build b = { .p = p, .a = &a, .r = r };
+	const uint8_t *out;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	*elf = NULL;
+	rc = unwrap_kernel(&b, &out, elf_len);
+	if (rc < 0) {
+		if (b.kernel_buf)
+			p->free(p->ctx, b.kernel_buf, b.kernel_cap);
+		return rc;
+	}
+	*elf = b.kernel_buf;
+	*cap = b.kernel_cap;
 	return 0;
 }
 
@@ -235,9 +258,13 @@ static int copy_to_pfns(struct build *b, uint64_t pfn, uint64_t off, const void 
 
 	pfn += off >> PG_SHIFT;
 	off &= PG_SIZE - 1;
-	for (; len; pfn++, off = 0) {
+	for (unsigned int n = 1; len; pfn++, off = 0, n++) {
 		uint64_t chunk = len < PG_SIZE - off ? len : PG_SIZE - off;
-		uint8_t *d = b->p->map(b->p->ctx, b->p2m[pfn]);
+		uint8_t *d;
+
+		if (b->p->yield && n % PVB_YIELD_PAGES == 0)
+			b->p->yield(b->p->ctx);
+		d = b->p->map(b->p->ctx, b->p2m[pfn]);
 
 		if (!d)
 			return fail(b, "cannot map PFN %llx (MFN %llx) of the new domain", (unsigned long long)pfn,

@@ -44,7 +44,15 @@ struct pvb_platform {
 	/* Scratch memory of the builder's own (decompressed kernel, P2M array); NULL when out of memory. */
 	void *(*alloc)(void *ctx, size_t len);
 	void (*free)(void *ctx, void *p, size_t len);
+	/*
+	 * Optional: called often during the long steps (between LZMA2 chunks,
+	 * every PVB_YIELD_PAGES pages copied) so the caller can serve others;
+	 * it must not touch the domain being built.
+	 */
+	void (*yield)(void *ctx);
 };
+
+#define PVB_YIELD_PAGES	256
 
 struct pvb_args {
 	const uint8_t *image;		/* ELF, or a bzImage wrapping a gzip or xz ELF */
@@ -107,6 +115,17 @@ struct pvb_result {
  * made is unmapped.
  */
 int pvb_build(const struct pvb_platform *p, const struct pvb_args *a, struct pvb_result *r);
+
+/*
+ * A bzImage's kernel decompressed on its own (dom0 keeps it to build the
+ * same kernel again without decompressing it): *elf is a buffer of *cap
+ * bytes from p->alloc holding *elf_len bytes of ELF, or NULL when image is
+ * not a bzImage (pvb_build takes it as it is). 0, or a negative Xen errno
+ * with r->why saying what was wrong. pvb_build given the ELF builds the
+ * same domain as given the bzImage.
+ */
+int pvb_unwrap(const struct pvb_platform *p, const uint8_t *image, size_t len, uint8_t **elf, size_t *elf_len,
+	       size_t *cap, struct pvb_result *r);
 
 /* The hypervisor features a kernel's FEATURES note may require (submap 0). */
 uint32_t pvb_hv_features(void);

@@ -257,6 +257,47 @@ static int op_blkpool(struct ctl_server *s, uint32_t id, struct ctl_req *r)
 	return 0;
 }
 
+static void emit_devinfo(void *arg, const struct ctl_devinfo *d)
+{
+	struct ctl_buf *b = arg;
+
+	ctl_put_u64(b, "devid", d->devid);
+	ctl_put_i64(b, "backend_id", d->backend_id);
+	ctl_put_u64(b, "frontend_id", d->frontend_id);
+	ctl_put_i64(b, "state", d->state);
+	ctl_put_i64(b, "evtch", d->evtch);
+	ctl_put_i64(b, "ring_ref", d->ring_ref);
+	if (d->mac[0] || d->rx_ring_ref != -1) {
+		ctl_put_i64(b, "rx_ring_ref", d->rx_ring_ref);
+		ctl_put_str(b, "mac", d->mac);
+	}
+	ctl_put_str(b, "backend", d->backend);
+	ctl_end_record(b);
+}
+
+/* devlist domid=N kind=vbd|vif: xl block-list / network-list, a record per device after the status. */
+static int op_devlist(struct ctl_server *s, uint32_t id, struct ctl_req *r)
+{
+	const char *kind = arg(r, "kind");
+	struct ctl_buf b;
+	uint64_t domid;
+	int rc;
+
+	if (!arg_u64(r, "domid", 0x7fef, &domid) || !kind || (!str_eq(kind, "vbd") && !str_eq(kind, "vif")) ||
+	    unused_arg(r))
+		return -CTL_EINVAL;
+	if (!s->ts->devices)
+		return -CTL_ENOSYS;
+	ctl_buf_init(&b, s->response, sizeof(s->response));
+	ctl_put_i64(&b, "status", 0);
+	ctl_end_record(&b);
+	rc = s->ts->devices(s->ts->ctx, (uint32_t)domid, str_eq(kind, "vif"), emit_devinfo, &b);
+	if (rc)
+		return rc;
+	respond_buf(s, id, &b);
+	return 0;
+}
+
 static int op_info(struct ctl_server *s, uint32_t id, struct ctl_req *r)
 {
 	struct ctl_hostinfo hi;
@@ -567,6 +608,8 @@ static int dispatch(struct ctl_server *s, uint32_t id, struct ctl_req *r, char *
 		return op_info(s, id, r);
 	if (str_eq(op, "blkpool"))
 		return op_blkpool(s, id, r);
+	if (str_eq(op, "devlist"))
+		return op_devlist(s, id, r);
 	if (str_eq(op, "put"))
 		return op_put(s, id, r);
 	if (str_eq(op, "create"))

@@ -38,6 +38,23 @@ struct ctl_blkslot {
 	char name[CTL_NAME_MAX];	/* the domain it is bound to; empty: free */
 };
 
+/*
+ * One virtual device of a domain as xl block-list / network-list show it:
+ * what the frontend and backend wrote in xenstore (-1 for a node that is
+ * not there or not a number).
+ */
+struct ctl_devinfo {
+	uint32_t devid;
+	int64_t backend_id;
+	uint32_t frontend_id;
+	int64_t state;			/* the frontend's xenbus state */
+	int64_t evtch;
+	int64_t ring_ref;		/* vbd: ring-ref; vif: tx-ring-ref */
+	int64_t rx_ring_ref;		/* vif only */
+	char mac[18];			/* vif only: xx:xx:xx:xx:xx:xx, empty when not known */
+	char backend[96];		/* the backend's directory */
+};
+
 /* A blob of uploaded bytes (kernel, ramdisk, domain file), held until a create consumes it. */
 struct ctl_blob {
 	uint32_t id;			/* 0: slot free */
@@ -97,6 +114,9 @@ struct ctl_toolstack {
 	int (*network_detach)(void *ctx, uint32_t domid, uint32_t devid, char *err, size_t err_len);
 	/* The run-time disk slots, each emitted once (who holds it: name empty when free); NULL: -ENOSYS. */
 	int (*blkpool)(void *ctx, void (*emit)(void *arg, const struct ctl_blkslot *sl), void *arg);
+	/* xl block-list / network-list: the domain's vbds (vif false) or vifs, each emitted once; NULL: -ENOSYS. */
+	int (*devices)(void *ctx, uint32_t domid, bool vif, void (*emit)(void *arg, const struct ctl_devinfo *d),
+		       void *arg);
 };
 
 /* What the server needs from where it runs (dom0's runtime, or a host program). */

@@ -11,7 +11,7 @@
 #define PTE_NX		(1ULL << 63)
 #define PTE_ADDR	0x000ffffffffff000ULL
 #define L2_SPAN		(2ULL << 20)
-#define RT_VMEM_MAX	16		/* live allocations */
+#define RT_VMEM_MAX	128		/* live allocations */
 #define RT_MMU_BATCH	128
 
 /*
@@ -152,10 +152,42 @@ static bool rt_vmem_map(struct rt_vmem_area *a)
 	return true;
 }
 
+size_t (*rt_vmem_reclaim)(size_t pages);
+
+/*
+ * The lowest address below the top where pages fit between live areas
+ * (one freed under another leaves a hole: a long-lived buffer, such as a
+ * cached kernel, must not make every later allocation climb), else the top.
+ */
+static uint64_t rt_vmem_place(uint64_t pages)
+{
+	uint64_t top = rt_vmem_base(), len = pages * RT_PAGE_SIZE;
+
+	for (int i = -1; i < RT_VMEM_MAX; i++) {
+		uint64_t at = i < 0 ? RT_VIRT_BASE + rt_region_pfns * RT_PAGE_SIZE :
+				      rt_vmem_areas[i].va + rt_vmem_areas[i].pages * RT_PAGE_SIZE;
+		bool clear = i < 0 || rt_vmem_areas[i].pages;
+
+		for (unsigned int k = 0; clear && k < RT_VMEM_MAX; k++) {
+			const struct rt_vmem_area *o = &rt_vmem_areas[k];
+
+			clear = !o->pages || o->va >= at + len || o->va + o->pages * RT_PAGE_SIZE <= at;
+		}
+		if (clear && at + len <= top)
+			return at;
+	}
+	return top;
+}
+
 void *rt_vmem_alloc(size_t len)
 {
 	struct rt_vmem_area *a = NULL;
-	uint64_t pages = (len + RT_PAGE_SIZE - 1) / RT_PAGE_SIZE, va = rt_vmem_base();
+	uint64_t pages = (len + RT_PAGE_SIZE - 1) / RT_PAGE_SIZE, va;
+
+	/* Memory the program keeps only as a cache goes before an allocation fails. */
+	if (pages > rt_frames_free() && rt_vmem_reclaim)
+		rt_vmem_reclaim(pages - rt_frames_free());
+	va = rt_vmem_place(pages);
 
 	for (unsigned int i = 0; i < RT_VMEM_MAX && !a; i++)
 		if (!rt_vmem_areas[i].pages)
@@ -172,7 +204,8 @@ void *rt_vmem_alloc(size_t len)
 		a->pages = 0;
 		return NULL;
 	}
-	rt_vmem_top = va + pages * RT_PAGE_SIZE;
+	if (va + pages * RT_PAGE_SIZE > rt_vmem_top)
+		rt_vmem_top = va + pages * RT_PAGE_SIZE;
 	return (void *)a->va;
 }
 
@@ -184,10 +217,14 @@ void rt_vmem_free(void *p)
 		if (!a->pages || a->va != (uint64_t)p)
 			continue;
 		rt_vmem_release(a, 0, a->pages);
-		if (a->va + a->pages * RT_PAGE_SIZE == rt_vmem_top)
-			rt_vmem_top = a->va;
 		free(a->pfns);
 		a->pages = 0;
+		/* The top comes down to the highest area still live (holes below it are found by rt_vmem_place). */
+		rt_vmem_top = RT_VIRT_BASE + rt_region_pfns * RT_PAGE_SIZE;
+		for (unsigned int k = 0; k < RT_VMEM_MAX; k++)
+			if (rt_vmem_areas[k].pages &&
+			    rt_vmem_areas[k].va + rt_vmem_areas[k].pages * RT_PAGE_SIZE > rt_vmem_top)
+				rt_vmem_top = rt_vmem_areas[k].va + rt_vmem_areas[k].pages * RT_PAGE_SIZE;
 		return;
 	}
 }

@@ -24,6 +24,7 @@ struct fake_dom {
 	bool used;
 	struct ctl_dominfo info;
 	uint64_t born_ns;
+	bool vif_gone;			/* its one vif (devid 0) was detached */
 };
 
 static struct fake_dom doms[FAKE_MAX_DOMS];
@@ -254,6 +255,52 @@ static int ts_vcpu_set(void *ctx, uint32_t domid, uint32_t n)
 	return 0;
 }
 
+/*
+ * Every domU stands in with one connected vbd (xvda) and one vif 0 whose
+ * numbers follow from its domid, so the client's columns can be checked.
+ */
+static int ts_devices(void *ctx, uint32_t domid, bool vif, void (*emit)(void *, const struct ctl_devinfo *), void *arg)
+{
+	struct ctl_devinfo dev = { .frontend_id = domid, .backend_id = 0, .state = 4, .rx_ring_ref = -1 };
+	struct fake_dom *d;
+	int rc = domu(domid, &d);
+
+	(void)ctx;
+	if (rc)
+		return rc;
+	dev.evtch = 10 + domid;
+	if (vif) {
+		if (d->vif_gone)
+			return 0;
+		dev.ring_ref = 1280 + domid;
+		dev.rx_ring_ref = 1536 + domid;
+		snprintf(dev.mac, sizeof(dev.mac), "00:16:3e:00:00:%02x", domid & 0xff);
+		snprintf(dev.backend, sizeof(dev.backend), "/local/domain/0/backend/vif/%u/0", domid);
+	} else {
+		dev.devid = 51712;
+		dev.ring_ref = 8;
+		snprintf(dev.backend, sizeof(dev.backend), "/local/domain/0/backend/vbd/%u/51712", domid);
+	}
+	emit(arg, &dev);
+	return 0;
+}
+
+static int ts_network_detach(void *ctx, uint32_t domid, uint32_t devid, char *err, size_t err_len)
+{
+	struct fake_dom *d;
+	int rc = domu(domid, &d);
+
+	(void)ctx;
+	if (rc)
+		return rc;
+	if (devid != 0 || d->vif_gone) {
+		snprintf(err, err_len, "d%u has no vif %u", domid, devid);
+		return -ENODEV;
+	}
+	d->vif_gone = true;
+	return 0;
+}
+
 static int ts_mem_set(void *ctx, uint32_t domid, uint64_t kib)
 {
 	struct fake_dom *d;
@@ -335,7 +382,8 @@ static uint64_t plat_now(void)
 static const struct ctl_toolstack ts = {
 	.list = ts_list, .info = ts_info, .create = ts_create, .destroy = ts_destroy, .pause = ts_pause,
 	.unpause = ts_unpause, .shutdown = ts_shutdown, .mem_set = ts_mem_set, .mem_max = ts_mem_max,
-	.rename = ts_rename, .vcpu_set = ts_vcpu_set, .dmesg = ts_dmesg,
+	.rename = ts_rename, .vcpu_set = ts_vcpu_set, .dmesg = ts_dmesg, .devices = ts_devices,
+	.network_detach = ts_network_detach,
 };
 static const struct ctl_platform pl = {
 	.alloc = plat_alloc, .free = plat_free, .sha256 = sha256_buf, .now_ns = plat_now, .send = send_all,

@@ -397,6 +397,53 @@ START_TEST(test_bzimage_gzip)
 }
 END_TEST
 
+/*
+ * pvb_unwrap (dom0 keeps the result to build the same kernel again): the
+ * gzip bzImage's ELF byte for byte, which pvb_build then loads as it loads
+ * the bzImage; a plain ELF is not copied; a corrupt payload frees what it took.
+ */
+START_TEST(test_unwrap_then_build)
+{
+	size_t gz_len, bz_len, elf_len = 0, cap = 0;
+	uint8_t *gz, *elf, *kept, *bz = malloc(image_len + 4096);
+	struct tb_layout tl = tb_plan(&spec);
+	struct pvb_result ur;
+	uint8_t buf[0x3000];
+
+	ck_assert_msg(td_have("gzip --version"), "gzip is needed (./skiff deps)");
+	ck_assert_int_eq(pvb_unwrap(&fake.ops, image, image_len, &elf, &elf_len, &cap, &ur), 0);
+	ck_assert_ptr_null(elf);
+	gz = td_run_filter("gzip -9 -c", image, image_len, &gz_len);
+	bz_len = wrap_bzimage(bz, image_len + 4096, gz, gz_len);
+	ck_assert_int_eq(pvb_unwrap(&fake.ops, bz, bz_len, &elf, &elf_len, &cap, &ur), 0);
+	ck_assert_ptr_nonnull(elf);
+	ck_assert_uint_eq(elf_len, image_len);
+	ck_assert_uint_ge(cap, elf_len);
+	ck_assert_mem_eq(elf, image, image_len);
+	ck_assert_uint_eq(fake.scratch_live, cap);
+	/* Kept elsewhere (as dom0's cache does), the builder's scratch accounting starts from zero again. */
+	kept = malloc(elf_len);
+	memcpy(kept, elf, elf_len);
+	fake.ops.free(fake.ops.ctx, elf, cap);
+	args.image = kept;
+	args.image_len = elf_len;
+	build_ok();
+	ck_assert_uint_eq(res.kernel_len, image_len);
+	read_va(KBASE + TEXT_PA, buf, sizeof(buf));
+	ck_assert_mem_eq(buf, image + tl.seg_off[0], sizeof(buf));
+	free(kept);
+	gz[gz_len / 2] ^= 0x55;
+	gz[gz_len / 2 + 1] ^= 0xaa;
+	bz_len = wrap_bzimage(bz, image_len + 4096, gz, gz_len);
+	ck_assert_int_eq(pvb_unwrap(&fake.ops, bz, bz_len, &elf, &elf_len, &cap, &ur), -XEN_EINVAL);
+	ck_assert_ptr_null(elf);
+	ck_assert_msg(strstr(ur.why, "bzImage gzip payload"), "why: %s", ur.why);
+	ck_assert_uint_eq(fake.scratch_live, 0);
+	free(gz);
+	free(bz);
+}
+END_TEST
+
 /* Bad kernels: a clear reason, an error code, and nothing asked of the hypervisor. */
 START_TEST(test_truncated_elf)
 {
@@ -496,6 +543,7 @@ static Suite *build_pv_suite(void)
 	tcase_add_test(tc, test_init_p2m);
 	tcase_add_test(tc, test_init_p2m_refused);
 	tcase_add_test(tc, test_bzimage_gzip);
+	tcase_add_test(tc, test_unwrap_then_build);
 	tcase_add_test(tc, test_truncated_elf);
 	tcase_add_test(tc, test_corrupt_gzip);
 	tcase_add_test(tc, test_bzimage_other_compressor);

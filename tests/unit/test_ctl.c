@@ -228,6 +228,25 @@ static int ts_blkpool(void *ctx, void (*emit)(void *arg, const struct ctl_blkslo
 	return 0;
 }
 
+/* d3 has vbd 51712 (ring 8, port 12, Connected); d4 a vif with a MAC, and no vbd. */
+static int ts_devices(void *ctx, uint32_t domid, bool vif, void (*emit)(void *, const struct ctl_devinfo *), void *arg)
+{
+	struct ctl_devinfo vbd = { .devid = 51712, .frontend_id = 3, .state = 4, .evtch = 12, .ring_ref = 8,
+				   .rx_ring_ref = -1, .backend = "/local/domain/0/backend/vbd/3/51712" };
+	struct ctl_devinfo nic = { .devid = 0, .frontend_id = 4, .state = 4, .evtch = 15, .ring_ref = 1280,
+				   .rx_ring_ref = 1281, .mac = "00:16:3e:00:00:42",
+				   .backend = "/local/domain/0/backend/vif/4/0" };
+
+	(void)ctx;
+	if (domid != 3 && domid != 4)
+		return -3;	/* -ESRCH */
+	if (domid == 3 && !vif)
+		emit(arg, &vbd);
+	if (domid == 4 && vif)
+		emit(arg, &nic);
+	return 0;
+}
+
 static int ts_create(void *ctx, const struct ctl_blob *cfg, const struct ctl_blob *k, const struct ctl_blob *rd,
 		     const char *disks, bool paused, uint32_t *domid, char *name, size_t name_len, char *err, size_t err_len)
 {
@@ -325,7 +344,7 @@ static const struct ctl_toolstack ts = {
 	.unpause = ts_domid, .shutdown = ts_shutdown, .mem_set = ts_mem, .mem_max = ts_mem, .rename = ts_rename,
 	.poweroff = ts_poweroff, .console = ts_console, .console_input = ts_console_input, .vcpu_set = ts_vcpu_set,
 	.dmesg = ts_dmesg, .blkpool = ts_blkpool, .block_attach = ts_block_attach, .block_detach = ts_block_detach,
-	.network_attach = ts_network_attach, .network_detach = ts_network_detach,
+	.network_attach = ts_network_attach, .network_detach = ts_network_detach, .devices = ts_devices,
 };
 static const struct ctl_platform pl = {
 	.alloc = fake_alloc, .free = fake_free, .sha256 = sha256_buf, .now_ns = fake_now_ns, .send = fake_send,
@@ -452,6 +471,29 @@ START_TEST(blkpool_verb)
 	ck_assert_int_eq(request(2, "op=blkpool"), 0);
 	ck_assert_str_eq(response(1, NULL), "status=0\nslot=0 ro=0 devid=0 domid=0 name=\n"
 					     "slot=1 ro=1 devid=51728 domid=7 name=web\n");
+}
+END_TEST
+
+/* devlist: a domain and a kind (vbd or vif) and nothing else; a record per device after the status. */
+START_TEST(devlist_verb)
+{
+	static const char *const bad[] = { "op=devlist kind=vbd", "op=devlist domid=3", "op=devlist domid=3 kind=disk",
+					   "op=devlist domid=3 kind=vbd all=1", "op=devlist domid=x kind=vif" };
+
+	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_int_eq(request(i + 1, bad[i]), 0);
+		ck_assert_ptr_nonnull(strstr(response(i, NULL), "status=-22"));
+	}
+	ck_assert_int_eq(request(10, "op=devlist domid=3 kind=vbd"), 0);
+	ck_assert_str_eq(response(5, NULL), "status=0\ndevid=51712 backend_id=0 frontend_id=3 state=4 evtch=12 "
+					    "ring_ref=8 backend=/local/domain/0/backend/vbd/3/51712\n");
+	ck_assert_int_eq(request(11, "op=devlist domid=3 kind=vif"), 0);
+	ck_assert_str_eq(response(6, NULL), "status=0\n");
+	ck_assert_int_eq(request(12, "op=devlist domid=4 kind=vif"), 0);
+	ck_assert_str_eq(response(7, NULL), "status=0\ndevid=0 backend_id=0 frontend_id=4 state=4 evtch=15 ring_ref=1280 "
+					    "rx_ring_ref=1281 mac=00:16:3e:00:00:42 backend=/local/domain/0/backend/vif/4/0\n");
+	ck_assert_int_eq(request(13, "op=devlist domid=9 kind=vif"), 0);
+	ck_assert_ptr_nonnull(strstr(response(8, NULL), "status=-3"));
 }
 END_TEST
 
@@ -648,6 +690,7 @@ static Suite *ctl_suite(void)
 	tcase_add_test(server, dmesg_verb);
 	tcase_add_test(server, blkpool_verb);
 	tcase_add_test(server, hotplug_verbs);
+	tcase_add_test(server, devlist_verb);
 	tcase_add_test(server, upload_then_create_consumes);
 	tcase_add_test(server, refused_and_oversized_uploads_lose_nothing_else);
 	suite_add_tcase(s, codec);

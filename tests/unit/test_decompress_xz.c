@@ -88,6 +88,43 @@ static void xz_check_truncations(enum td_kind kind, const char *cmd, size_t pref
 	free(in);
 }
 
+static unsigned int progress_calls;
+
+static void count_progress(void *ctx)
+{
+	ck_assert_ptr_eq(ctx, &progress_calls);
+	progress_calls++;
+}
+
+/*
+ * The progress hook (dom0 serves other guests from it during a long
+ * decompression): called between LZMA2 chunks, so at least once per 2 MiB
+ * of output, the output unchanged; plain unxz_buf on the same work area calls none.
+ */
+START_TEST(test_xz_progress_hook)
+{
+	size_t len = 6u << 20, clen, out_len = 0, used = 0;
+	uint8_t *in = malloc(len), *xz;
+	struct td_outbuf o;
+
+	for (size_t i = 0; i < len; i++)
+		in[i] = (uint8_t)((i * 2654435761u) >> 13);
+	xz = xz_compress("xz -c -1", in, len, &clen);
+	td_outbuf_init(&o, len);
+	ck_assert_int_eq(unxz_buf_progress(xz, clen, o.buf, o.cap, &out_len, &used, &xz_work, count_progress,
+					   &progress_calls), 0);
+	ck_assert_uint_eq(out_len, len);
+	ck_assert(memcmp(o.buf, in, len) == 0);
+	ck_assert_uint_ge(progress_calls, len >> 21);
+	progress_calls = 0;
+	ck_assert_int_eq(unxz_buf(xz, clen, o.buf, o.cap, &out_len, &used, &xz_work), 0);
+	ck_assert_uint_eq(progress_calls, 0);
+	td_outbuf_free(&o);
+	free(xz);
+	free(in);
+}
+END_TEST
+
 START_TEST(test_xz_truncated)
 {
 	xz_check_truncations(TD_X86_BINARY, "xz -c --check=crc32 --x86 --lzma2", 64 * 1024);
@@ -602,6 +639,7 @@ static Suite *xz_suite(void)
 	TCase *tc = tcase_create("xz");
 
 	tcase_set_timeout(tc, 240);
+	tcase_add_test(tc, test_xz_progress_hook);
 	tcase_add_test(tc, test_crc);
 	tcase_add_test(tc, test_sha256);
 	tcase_add_test(tc, test_strerror);

@@ -141,6 +141,11 @@ START_TEST(nodes_and_permissions)
 	ck_assert_uint_ge(num, 10);
 	free(dir);
 
+	/* A backend directory dom0 keeps for d5, as blk.c and net.c write them; d6's stays. */
+	ck_assert(xs_write(watcher.h, XBT_NULL, "/local/domain/0/backend/vbd/5/51712/state", "4", 1));
+	ck_assert(xs_write(watcher.h, XBT_NULL, "/local/domain/0/backend/vif/5/0/state", "4", 1));
+	ck_assert(xs_write(watcher.h, XBT_NULL, "/local/domain/0/backend/vbd/6/51712/state", "4", 1));
+
 	xs_close(me.h);
 	xsd_conn_free(me.c);
 	ck_assert_int_eq(dom0_xs_release(&x, 5, alpha.uuid), 0);
@@ -151,6 +156,11 @@ START_TEST(nodes_and_permissions)
 	free(ev);
 	ck_assert_ptr_null(rd(&watcher, "/local/domain/5/name"));
 	ck_assert_ptr_null(rd(&watcher, "/vm/12345678-9abc-def0-0001-020304050607"));
+	/* Its backend directories go with it (not when a device is next offered under its id). */
+	ck_assert_ptr_null(rd(&watcher, "/local/domain/0/backend/vbd/5"));
+	ck_assert_ptr_null(rd(&watcher, "/local/domain/0/backend/vif/5"));
+	ck_assert_str_eq((v = rd(&watcher, "/local/domain/0/backend/vbd/6/51712/state")), "4");
+	free(v);
 	xs_close(other.h);
 	xs_close(watcher.h);
 	dom0_xs_destroy(&x);

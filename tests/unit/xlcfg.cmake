@@ -14,3 +14,10 @@ skiff_unit_test(test_lifecycle test_lifecycle.c ${PROJECT_SOURCE_DIR}/backends/t
 target_include_directories(test_lifecycle PRIVATE ${PROJECT_SOURCE_DIR}/backends/toolstack)
 target_compile_options(test_lifecycle PRIVATE -fsanitize=address,undefined -fno-sanitize-recover=all)
 target_link_options(test_lifecycle PRIVATE -fsanitize=address,undefined)
+
+# dom0's digest-keyed buffers (backends/toolstack/kcache.c): decompressed kernels kept between builds, images
+# shared by restartable domains; references, LRU trimming, bounds.
+skiff_unit_test(test_kcache test_kcache.c ${PROJECT_SOURCE_DIR}/backends/toolstack/kcache.c)
+target_include_directories(test_kcache PRIVATE ${PROJECT_SOURCE_DIR}/backends/toolstack ${SKIFF_LOADER_DIR})
+target_compile_options(test_kcache PRIVATE -fsanitize=address,undefined -fno-sanitize-recover=all)
+target_link_options(test_kcache PRIVATE -fsanitize=address,undefined)

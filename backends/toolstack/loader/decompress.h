@@ -127,10 +127,28 @@ struct lzma_state {
 	uint32_t lc, lp, pb;	/* literal context / literal position / position bits */
 };
 
+/*
+ * A hook a decoder calls between its steps (LZMA2 chunks of at most 2 MiB
+ * of output, 1 MiB pieces of a block's check and of the BCJ pass), so a
+ * program with other work (dom0's event loop) need not wait for a whole
+ * kernel. fn NULL: none.
+ */
+struct decomp_progress {
+	void (*fn)(void *ctx);
+	void *ctx;
+};
+
+static inline void decomp_progress_call(const struct decomp_progress *p)
+{
+	if (p && p->fn)
+		p->fn(p->ctx);
+}
+
 /* Work area for unxz_buf: 28,300 bytes (at most 32 KiB, asserted); contents need no initialising. */
 struct unxz_work {
 	struct lzma_state lzma;
 	struct lzma_probs probs;
+	struct decomp_progress progress;	/* set by unxz_buf / unxz_buf_progress */
 };
 
 /*
@@ -146,6 +164,9 @@ struct unxz_work {
  */
 int unxz_buf(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap,
 	     size_t *out_len, size_t *in_used, struct unxz_work *work);
+/* The same, calling fn(ctx) between its steps (struct decomp_progress). */
+int unxz_buf_progress(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap, size_t *out_len,
+		      size_t *in_used, struct unxz_work *work, void (*fn)(void *ctx), void *ctx);
 
 /*
  * Reads the uncompressed size of the one .xz stream that ends exactly at
@@ -162,8 +183,13 @@ int unxz_uncompressed_size(const uint8_t *in, size_t in_len, uint64_t *size);
  */
 int lzma2_decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap,
 		 size_t *out_len, size_t *in_used, struct unxz_work *work);
+/* The same with work->progress called between chunks (the xz container's). */
+int lzma2_decode_chunks(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap,
+			size_t *out_len, size_t *in_used, struct unxz_work *work);
 
 /* Undoes the x86 BCJ filter in place; start is the stream offset of buf[0]. */
 void bcj_x86_decode(uint8_t *buf, size_t len, uint32_t start);
+/* The same, calling p between 1 MiB pieces (p may be NULL). */
+void bcj_x86_decode_progress(uint8_t *buf, size_t len, uint32_t start, const struct decomp_progress *p);
 
 #endif

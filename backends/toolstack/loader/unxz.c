@@ -8,6 +8,7 @@
 #define XZ_CHECK_NONE		0x0
 #define XZ_CHECK_CRC32		0x1
 #define XZ_CHECK_CRC64		0x4
+#define XZ_CHECK_PIECE		(1u << 20)	/* bytes of a block checked between progress calls */
 #define XZ_CHECK_SHA256		0xa
 #define XZ_FILTER_X86		0x04
 #define XZ_FILTER_LZMA2		0x21
@@ -183,15 +184,30 @@ static int xz_block_header(const uint8_t *h, size_t avail, struct xz_block *b)
 	return DECOMP_OK;
 }
 
-static int xz_verify_check(unsigned int type, const uint8_t *data, size_t len, const uint8_t *check)
+static int xz_verify_check(unsigned int type, const uint8_t *data, size_t len, const uint8_t *check,
+			   const struct decomp_progress *p)
 {
 	uint8_t digest[32];
 
+	uint32_t crc32 = 0;
+	uint64_t crc64 = 0;
+
+	/* A kernel's block is tens of MiB: checked in pieces, the progress hook between them. */
 	switch (type) {
 	case XZ_CHECK_CRC32:
-		return crc32_update(0, data, len) == get_le32(check) ? DECOMP_OK : DECOMP_ECHECK;
+		for (size_t off = 0, n; off < len; off += n) {
+			n = MIN(len - off, XZ_CHECK_PIECE);
+			crc32 = crc32_update(crc32, data + off, n);
+			decomp_progress_call(p);
+		}
+		return crc32 == get_le32(check) ? DECOMP_OK : DECOMP_ECHECK;
 	case XZ_CHECK_CRC64:
-		return crc64_update(0, data, len) == get_le64(check) ? DECOMP_OK : DECOMP_ECHECK;
+		for (size_t off = 0, n; off < len; off += n) {
+			n = MIN(len - off, XZ_CHECK_PIECE);
+			crc64 = crc64_update(crc64, data + off, n);
+			decomp_progress_call(p);
+		}
+		return crc64 == get_le64(check) ? DECOMP_OK : DECOMP_ECHECK;
 	case XZ_CHECK_SHA256:
 		sha256_buf(data, len, digest);
 		return memcmp(digest, check, sizeof(digest)) ? DECOMP_ECHECK : DECOMP_OK;
@@ -228,7 +244,7 @@ static int xz_block_data(struct xz_stream *s, const struct xz_block *b, size_t *
 			return DECOMP_ENOSPC;
 		out_avail = (size_t)b->usize;
 	}
-	err = lzma2_decode(s->in + s->ipos, in_avail, s->out ? s->out + s->opos : NULL, out_avail,
+	err = lzma2_decode_chunks(s->in + s->ipos, in_avail, s->out ? s->out + s->opos : NULL, out_avail,
 			   made, used, s->work);
 	if (err == DECOMP_ENOSPC && out_avail < s->out_cap - s->opos)
 		return DECOMP_ECHECK;	/* more data than the header promised */
@@ -261,9 +277,11 @@ static int xz_block(struct xz_stream *s)
 	}
 	if (s->in_len - s->ipos < csize_check)
 		return DECOMP_ETRUNC;
-	if (b.bcj && made)
-		bcj_x86_decode(s->out + s->opos, made, b.bcj_start);
-	err = xz_verify_check(s->check, made ? s->out + s->opos : s->in, made, s->in + s->ipos);
+	if (b.bcj && made) {
+		bcj_x86_decode_progress(s->out + s->opos, made, b.bcj_start, &s->work->progress);
+		decomp_progress_call(&s->work->progress);
+	}
+	err = xz_verify_check(s->check, made ? s->out + s->opos : s->in, made, s->in + s->ipos, &s->work->progress);
 	if (err)
 		return err;
 	s->ipos += csize_check;
@@ -362,15 +380,23 @@ static int xz_stream(struct xz_stream *s)
 int unxz_buf(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap,
 	     size_t *out_len, size_t *in_used, struct unxz_work *work)
 {
+	return unxz_buf_progress(in, in_len, out, out_cap, out_len, in_used, work, NULL, NULL);
+}
+
+int unxz_buf_progress(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap, size_t *out_len,
+		      size_t *in_used, struct unxz_work *work, void (*fn)(void *ctx), void *ctx)
+{
 	struct xz_stream s = {
 		.in = in, .in_len = in_len, .out = out, .out_cap = out_cap, .work = work,
 	};
 	int err;
 
-	if (!in || !work || (!out && out_cap))
+	if (!in || !work || (!out && out_cap)) {
 		err = DECOMP_EINVAL;
-	else
+	} else {
+		work->progress = (struct decomp_progress){ .fn = fn, .ctx = ctx };
 		err = xz_stream(&s);
+	}
 	if (out_len)
 		*out_len = s.opos;
 	if (in_used)

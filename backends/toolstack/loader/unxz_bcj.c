@@ -22,6 +22,7 @@
 
 #define BCJ_INSN_SIZE	5
 #define BCJ_FAR		6	/* any distance above 5 forgets the history */
+#define BCJ_PROGRESS_BYTES	(1u << 20)
 
 static inline bool bcj_near_byte(uint32_t b)
 {
@@ -74,8 +75,13 @@ static uint32_t bcj_target(uint32_t hist, uint32_t stored, uint32_t here)
 
 void bcj_x86_decode(uint8_t *buf, size_t len, uint32_t start)
 {
+	bcj_x86_decode_progress(buf, len, start, NULL);
+}
+
+void bcj_x86_decode_progress(uint8_t *buf, size_t len, uint32_t start, const struct decomp_progress *p)
+{
 	uint32_t hist = 0;
-	size_t last = 0, i = 0, limit;
+	size_t last = 0, i = 0, limit, next_progress = BCJ_PROGRESS_BYTES;
 	bool seen = false;
 
 	if (len < BCJ_INSN_SIZE)
@@ -88,6 +94,11 @@ void bcj_x86_decode(uint8_t *buf, size_t len, uint32_t start)
 			i++;
 		if (i > limit)
 			break;
+		/* A kernel is tens of MiB: the progress hook (which never touches buf) gets a call per piece. */
+		if (i >= next_progress) {
+			decomp_progress_call(p);
+			next_progress = i + BCJ_PROGRESS_BYTES;
+		}
 		hist = bcj_age(hist, seen ? i - last : BCJ_FAR);
 		last = i;
 		seen = true;

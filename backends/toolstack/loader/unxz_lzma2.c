@@ -389,6 +389,15 @@ static int lzma2_lzma_chunk(const uint8_t *in, size_t in_len, size_t *ipos, uint
 int lzma2_decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap,
 		 size_t *out_len, size_t *in_used, struct unxz_work *w)
 {
+	if (!w)
+		return DECOMP_EINVAL;
+	w->progress.fn = NULL;
+	return lzma2_decode_chunks(in, in_len, out, out_cap, out_len, in_used, w);
+}
+
+int lzma2_decode_chunks(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap,
+			size_t *out_len, size_t *in_used, struct unxz_work *w)
+{
 	struct lzma2_flags fl = { .need_dict_reset = true, .need_props = true };
 	struct lzma_chunk c = { .out = out, .dict_start = 0, .pos = 0, .limit = 0 };
 	size_t ipos = 0;
@@ -420,6 +429,7 @@ int lzma2_decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap,
 			err = lzma2_uncompressed(in, in_len, &ipos, &c, out_cap);
 		if (err)
 			break;
+		decomp_progress_call(&w->progress);
 	}
 	if (out_len)
 		*out_len = c.pos;

@@ -5,6 +5,7 @@
  * domain is seen to stop), reports its memory/target when the toolstack changes it, and obeys
  * control/shutdown as Linux does: it clears the node, then shuts down with the reason asked for.
  * With "stubborn" on its command line it only says so and keeps running: the toolstack must destroy it.
+ * With "probe" it also times a xenstore write every 50 ms and prints each second's longest.
  */
 #include <pvabi/sched.h>
 #include "test.h"
@@ -23,12 +24,31 @@ static char *read_node(struct xs_handle *h, const char *path)
 
 static bool stubborn(void)
 {
-	const char *p = rt_boot.si->cmd_line;
+	return rt_has_word(rt_boot.si->cmd_line, "stubborn");
+}
 
-	for (; *p; p++)
-		if ((p == rt_boot.si->cmd_line || p[-1] == ' ') && strncmp(p, "stubborn", 8) == 0)
-			return true;
-	return false;
+/*
+ * With "probe" on its command line: a xenstore write every 50 ms, timed
+ * (dom0 answers it from its event loop), and each second the longest round
+ * trip of that second, so a test sees whether dom0 kept serving it.
+ */
+static void probe(struct xs_handle *h)
+{
+	static uint64_t longest, since, n;
+	uint64_t t0 = rt_now_ns(), dt;
+
+	xs_write(h, XBT_NULL, "data/probe", "x", 1);
+	dt = rt_now_ns() - t0;
+	longest = dt > longest ? dt : longest;
+	n++;
+	if (!since)
+		since = t0;
+	if (rt_now_ns() - since >= 1000000000ULL) {
+		rt_printf("ctl_guest: probe: longest xenstore round trip %lu ms of %lu\n",
+			  (unsigned long)(longest / 1000000), (unsigned long)n);
+		longest = n = 0;
+		since = rt_now_ns();
+	}
 }
 
 /* control/shutdown: "" (nothing asked), or poweroff / reboot / halt as xl writes them. */
@@ -79,8 +99,10 @@ void test_main(void)
 	tc_check(xs_watch(h, "control/shutdown", "sd") && xs_watch(h, "memory/target", "mt"), "watch our nodes");
 	rt_printf("ctl_guest: up\n");
 	next = rt_now_ns() + TICK_MS * 1000000ULL;
-	for (;;) {
-		ev = xs_read_watch_timeout(h, &num, TICK_MS);
+	for (bool probing = rt_has_word(rt_boot.si->cmd_line, "probe");;) {
+		ev = xs_read_watch_timeout(h, &num, probing ? 50 : TICK_MS);
+		if (probing)
+			probe(h);
 		if (ev && strcmp(ev[XS_WATCH_TOKEN], "sd") == 0)
 			check_shutdown(h);
 		else if (ev && strcmp(ev[XS_WATCH_TOKEN], "mt") == 0)
