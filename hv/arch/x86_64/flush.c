@@ -11,28 +11,83 @@
 
 void flush_tlb_local_all(void);
 
+#define FLUSH_VA_MAX	8	/* single-page requests a CPU keeps before it flushes everything instead */
+
 /*
- * Tickets, not a flag: a requester takes ticket t (after it changed the
- * page tables) and waits for flush_done >= t. The target reads the latest
- * ticket before it flushes, so a flush that covers t started after t's
- * page-table change; one answer covers every ticket taken before it.
+ * What the requests aimed at one CPU ask: pages to invalidate, or all
+ * (FLUSH_ALL, or more pages than are kept). Guests ask for single pages
+ * (UVMF_INVLPG with UVMF_ALL or a vCPU mask, MMUEXT_INVLPG_ALL/MULTI); the
+ * hypervisor's own shootdowns (a frame changing type or leaving a domain)
+ * always take all, so a page the guest forgot to name can only give the
+ * guest stale views of its own memory, as on Xen. Lock order: innermost;
+ * held only to add or take requests, never while waiting.
+ */
+struct flush_slot {
+	spinlock_t lock;
+	bool all;
+	unsigned int nr;
+	uint64_t va[FLUSH_VA_MAX];
+};
+
+static struct flush_slot flush_slots[64];
+
+/*
+ * Tickets, not a flag: a requester adds its request and takes ticket t
+ * (after it changed the page tables) under the target's slot lock, and
+ * waits for flush_done >= t. The target takes the requests and reads the
+ * latest ticket under the same lock before it flushes, so its flush covers
+ * every request of every ticket up to the one it answers.
  */
 void flush_answer(void)
 {
 	struct percpu *pc = this_cpu();
-	uint64_t req = __atomic_load_n(&pc->flush_req, __ATOMIC_ACQUIRE);
+	struct flush_slot *s = &flush_slots[pc->cpu_id];
+	uint64_t req = __atomic_load_n(&pc->flush_req, __ATOMIC_ACQUIRE), va[FLUSH_VA_MAX];
+	unsigned long f;
+	unsigned int nr;
+	bool all;
 
 	if (req == __atomic_load_n(&pc->flush_done, __ATOMIC_RELAXED))
 		return;
-	flush_tlb_local_all();
+	f = spin_lock_irqsave(&s->lock);
+	req = __atomic_load_n(&pc->flush_req, __ATOMIC_ACQUIRE);
+	all = s->all;
+	nr = s->nr;
+	for (unsigned int i = 0; i < nr && !all; i++)
+		va[i] = s->va[i];
+	s->all = false;
+	s->nr = 0;
+	spin_unlock_irqrestore(&s->lock, f);
+	if (all) {
+		flush_tlb_local_all();
+	} else {
+		for (unsigned int i = 0; i < nr; i++)
+			invlpg((void *)va[i]);
+	}
 	__atomic_store_n(&pc->flush_done, req, __ATOMIC_RELEASE);
+}
+
+/* Adds a request to CPU c's slot and takes its ticket, under the slot's lock (see flush_answer). */
+static uint64_t flush_request(struct percpu *pc, uint64_t va)
+{
+	struct flush_slot *s = &flush_slots[pc->cpu_id];
+	unsigned long f = spin_lock_irqsave(&s->lock);
+	uint64_t t;
+
+	if (va == FLUSH_ALL || s->nr == FLUSH_VA_MAX)
+		s->all = true;
+	else if (!s->all)
+		s->va[s->nr++] = va;
+	t = __atomic_add_fetch(&pc->flush_req, 1, __ATOMIC_SEQ_CST);
+	spin_unlock_irqrestore(&s->lock, f);
+	return t;
 }
 
 /*
  * Interrupts on or off: while it waits, this CPU answers requests aimed at
  * it, so two CPUs flushing each other with interrupts off both finish.
  */
-void flush_tlb_mask(uint64_t mask)
+void flush_tlb_mask_va(uint64_t mask, uint64_t va)
 {
 	struct percpu *me = this_cpu();
 	uint64_t ticket[64], sent = 0;
@@ -50,12 +105,16 @@ void flush_tlb_mask(uint64_t mask)
 
 		if (!pc || !pc->online)
 			continue;
-		ticket[c] = __atomic_add_fetch(&pc->flush_req, 1, __ATOMIC_SEQ_CST);
+		ticket[c] = flush_request(pc, va);
 		sent |= 1ULL << c;
 		apic_send_ipi(pc->apic_id, VEC_IPI);
 	}
-	if (mask & (1ULL << me->cpu_id))
-		flush_tlb_local_all();
+	if (mask & (1ULL << me->cpu_id)) {
+		if (va == FLUSH_ALL)
+			flush_tlb_local_all();
+		else
+			invlpg((void *)va);
+	}
 	for (; sent; sent &= sent - 1) {
 		unsigned int c = (unsigned int)__builtin_ctzll(sent);
 		struct percpu *pc = cpu_table[c];
@@ -67,9 +126,19 @@ void flush_tlb_mask(uint64_t mask)
 	}
 }
 
+void flush_tlb_mask(uint64_t mask)
+{
+	flush_tlb_mask_va(mask, FLUSH_ALL);
+}
+
+void flush_tlb_domain_va(struct domain *d, uint64_t va)
+{
+	flush_tlb_mask_va(__atomic_load_n(&d->arch.dirty_cpus, __ATOMIC_SEQ_CST), va);
+}
+
 void flush_tlb_domain(struct domain *d)
 {
-	flush_tlb_mask(__atomic_load_n(&d->arch.dirty_cpus, __ATOMIC_SEQ_CST));
+	flush_tlb_domain_va(d, FLUSH_ALL);
 }
 
 /*
@@ -78,7 +147,7 @@ void flush_tlb_domain(struct domain *d)
  * global), so those CPUs are enough. A CPU that switches away meanwhile
  * drops them with its CR3 load anyway.
  */
-void flush_tlb_vcpus(struct domain *d, const uint64_t *bits, unsigned int nr_bits)
+void flush_tlb_vcpus_va(struct domain *d, const uint64_t *bits, unsigned int nr_bits, uint64_t va)
 {
 	uint64_t mask = 0;
 
@@ -89,7 +158,7 @@ void flush_tlb_vcpus(struct domain *d, const uint64_t *bits, unsigned int nr_bit
 		if (v && v->domain == d && v->vcpu_id < nr_bits && ((bits[v->vcpu_id / 64] >> (v->vcpu_id % 64)) & 1))
 			mask |= 1ULL << c;
 	}
-	flush_tlb_mask(mask);
+	flush_tlb_mask_va(mask, va);
 }
 
 /* Before this CPU loads d's page tables: a flusher that changed them after this sees the bit. */

@@ -3,9 +3,10 @@
  * smp_stress (hostile-guest suite, Skiff): four vCPUs of one domain hammer
  * shared page tables, event channels and grant copies at once, beside the
  * heartbeat domain, for secs= seconds. Each vCPU maps and unmaps its own
- * page (all four in one L1 table) by update_va_mapping, mmu_update with
- * MMUEXT_TLB_FLUSH_MULTI or INVLPG_MULTI naming every vCPU, or
- * update_va_mapping with a UVMF_MULTI vCPU mask (alone or in a multicall),
+ * page (all four in one L1 table) by update_va_mapping (with a whole
+ * flush or one page's on all CPUs), mmu_update with MMUEXT_TLB_FLUSH_MULTI,
+ * INVLPG_MULTI naming every vCPU or INVLPG_ALL, or update_va_mapping with
+ * a UVMF_MULTI vCPU mask (alone or in a multicall),
  * while its neighbour reads
  * through that address. Checked:
  *  - no vCPU ever reads through a mapping its owner removed and flushed
@@ -94,13 +95,18 @@ static long multicall_uvm(uint64_t va, uint64_t pte, uint64_t flags)
 	return rc ? rc : (long)mc.result;
 }
 
-/* Five ways to change the entry; every removal flushes every vCPU's CPU. */
+/* Seven ways to change the entry; every removal flushes every vCPU's CPU (whole TLBs, or the one page). */
 static long set_entry(unsigned int i, uint64_t n, uint64_t pte, bool removal)
 {
 	uint64_t va = RT_PTR(slots[i]);
 	long rc;
 
-	switch (n % 5) {
+	switch (n % 7) {
+	case 5:
+		return hyp_update_va_mapping(va, pte, UVMF_INVLPG | (removal ? UVMF_ALL : 0));
+	case 6:
+		rc = mmu1(pte_ma[i], pte);
+		return rc ? rc : removal ? ext(MMUEXT_INVLPG_ALL, va, 0) : 0;
 	case 4:
 		return multicall_uvm(va, pte, UVMF_INVLPG | (removal ? RT_PTR(&all_vcpus) : 0));
 	case 0:

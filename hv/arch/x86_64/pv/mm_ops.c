@@ -476,15 +476,15 @@ static int page_op(struct domain *d, const struct mmuext_op *op)
 	return 0;
 }
 
-/* A guest's vCPU bitmap (MULTI flushes): read whole first (-EFAULT as Xen), then only those vCPUs' CPUs flush. */
-static int flush_vcpumask(struct domain *d, uint64_t mask_va)
+/* A guest's vCPU bitmap (MULTI flushes): read whole first (-EFAULT as Xen), then only those vCPUs' CPUs flush va. */
+static int flush_vcpumask(struct domain *d, uint64_t mask_va, uint64_t va)
 {
 	uint64_t bits[(DOMAIN_MAX_VCPUS + 63) / 64];
 	unsigned int words = (d->max_vcpus + 63) / 64;
 
 	if (words > ARRAY_SIZE(bits) || copy_from_guest(bits, mask_va, words * sizeof(bits[0])) < 0)
 		return -XEN_EFAULT;
-	flush_tlb_vcpus(d, bits, d->max_vcpus);
+	flush_tlb_vcpus_va(d, bits, d->max_vcpus, va);
 	return 0;
 }
 
@@ -521,10 +521,12 @@ static int one_mmuext(struct vcpu *v, struct domain *pg_owner, const struct mmue
 	case MMUEXT_INVLPG_MULTI:
 		/*
 		 * As Xen: the mask is read whatever the address (an unreadable one
-		 * is -EINVAL here, unlike update_va_mapping's -EFAULT); remote CPUs
-		 * flush everything rather than one page.
+		 * is -EINVAL here, unlike update_va_mapping's -EFAULT). INVLPG of an
+		 * address outside the guest's half flushes everything instead.
 		 */
-		return flush_vcpumask(d, op->arg2.vcpumask) == -XEN_EFAULT ? -XEN_EINVAL : 0;
+		return flush_vcpumask(d, op->arg2.vcpumask,
+				      op->cmd == MMUEXT_INVLPG_MULTI && guest_range_ok(op->arg1.linear_addr, 1)
+					      ? op->arg1.linear_addr : FLUSH_ALL) == -XEN_EFAULT ? -XEN_EINVAL : 0;
 	case MMUEXT_TLB_FLUSH_ALL:
 		flush_tlb_domain(d);
 		return 0;
@@ -533,9 +535,8 @@ static int one_mmuext(struct vcpu *v, struct domain *pg_owner, const struct mmue
 			invlpg((void *)op->arg1.linear_addr);
 		return 0;
 	case MMUEXT_INVLPG_ALL:
-		/* Remote CPUs flush everything rather than one page: fewer kinds of request, same guarantee. */
 		if (guest_range_ok(op->arg1.linear_addr, 1))
-			flush_tlb_domain(d);
+			flush_tlb_domain_va(d, op->arg1.linear_addr);
 		return 0;
 	case MMUEXT_FLUSH_CACHE:
 	case MMUEXT_FLUSH_CACHE_GLOBAL:
@@ -653,11 +654,13 @@ long do_update_va_mapping(struct vcpu *v, uint64_t va, uint64_t val, uint64_t fl
 	 */
 	if (((flags & UVMF_FLUSHTYPE_MASK) == UVMF_TLB_FLUSH || (flags & UVMF_FLUSHTYPE_MASK) == UVMF_INVLPG) &&
 	    (flags & ~UVMF_FLUSHTYPE_MASK)) {
+		uint64_t page = (flags & UVMF_FLUSHTYPE_MASK) == UVMF_INVLPG ? va : FLUSH_ALL;
+
 		if ((flags & ~UVMF_FLUSHTYPE_MASK) == UVMF_ALL) {
-			flush_tlb_domain(v->domain);
+			flush_tlb_domain_va(v->domain, page);
 			return 0;
 		}
-		return flush_vcpumask(v->domain, flags & ~UVMF_FLUSHTYPE_MASK);
+		return flush_vcpumask(v->domain, flags & ~UVMF_FLUSHTYPE_MASK, page);
 	}
 	switch (flags & UVMF_FLUSHTYPE_MASK) {
 	case UVMF_TLB_FLUSH:
