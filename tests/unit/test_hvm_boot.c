@@ -61,6 +61,9 @@ START_TEST(decode_linux_forms)
 	ck_assert(mi.len == 9 && !mi.write && mi.reg == 0);
 	ck_assert(dec("\xa3\x30\0\xe0\xfe", 5, false, &mi));	/* 32-bit code: a 4-byte address */
 	ck_assert(mi.len == 5 && mi.write && mi.reg == 0);
+	/* 64-bit code with 0x67: the address is 4 bytes (6 in all), not 8. */
+	ck_assert(dec("\x67\xa1\x30\0\xe0\xfe\x90\x90\x90\x90", 10, true, &mi));
+	ck_assert_uint_eq(mi.len, 6);
 	/* 32-bit code: 0x41 is not a REX prefix there, so this is not a MOV. */
 	ck_assert(!dec("\x41\x89\x01", 3, false, &mi));
 	ck_assert(dec("\x89\x01", 2, false, &mi));

@@ -100,8 +100,14 @@ void hvm_copy_to_gpa(struct hvm_domain *hd, uint64_t gpa, const void *from, uint
 
 	while (len) {
 		uint64_t chunk = MIN(len, PAGE_SIZE - (gpa & ~PAGE_MASK));
-		uint8_t *dst = (uint8_t *)mfn_to_virt(npt_lookup(&hd->npt, gpa & PAGE_MASK)) + (gpa & ~PAGE_MASK);
+		mfn_t mfn = npt_lookup(&hd->npt, gpa & PAGE_MASK);
+		uint8_t *dst = (uint8_t *)mfn_to_virt(mfn) + (gpa & ~PAGE_MASK);
 
+		/* Callers check that what they copy fits in the guest's RAM; past it, nothing is written anywhere. */
+		if (mfn == MFN_INVALID) {
+			log_err("build: HVM copy to %#lx is outside the guest's memory: stopped", gpa);
+			return;
+		}
 		if (src) {
 			memcpy(dst, src, chunk);
 			src += chunk;
@@ -205,7 +211,8 @@ static int hvm_build_linux(struct domain *d, const struct hvm_build_args *a)
 	if (a->initrd_len)
 		initrd_gpa = (top - a->initrd_len) & PAGE_MASK;
 	if (a->initrd_len > top || (a->initrd_len && (initrd_gpa < LINUX_DECOMPRESS_GPA + bz.init_size ||
-	    initrd_gpa < LINUX_KERNEL_GPA + bz.kernel_len)) || mem < LINUX_DECOMPRESS_GPA + bz.init_size) {
+	    initrd_gpa < LINUX_KERNEL_GPA + bz.kernel_len)) || mem < LINUX_DECOMPRESS_GPA + bz.init_size ||
+	    bz.kernel_len > mem - LINUX_KERNEL_GPA) {
 		log_err("build: HVM Linux refused: kernel (%u KiB to decompress) and initrd (%lu KiB) do not fit in %lu MiB",
 			bz.init_size >> 10, a->initrd_len >> 10, mem >> 20);
 		return -XEN_ENOMEM;

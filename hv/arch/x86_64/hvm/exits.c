@@ -341,6 +341,9 @@ static void mmio_apic(struct vcpu *v, uint64_t gpa, uint64_t err)
 		return;
 	}
 	n = hvm_fetch_insn(v, insn, MMIO_INSN_MAX);
+	/* 16-bit code (CS.D clear outside long mode) has other operand and address sizes: not decoded. */
+	if (hvm_code_is_16bit(v))
+		n = 0;
 	if (!mmio_decode(insn, n, hvm_code_is_64bit(v), &mi) || (off & 3)) {
 		log_err("d%u: HVM guest's access to APIC offset %#x at rip %#lx cannot be emulated (%u bytes: "
 			"%02x %02x %02x %02x %02x %02x %02x %02x)", v->domain->domid, off, vm->rip, n, insn[0], insn[1],

@@ -13,6 +13,7 @@
 #define GPTE_ADDR		0x000ffffffffff000ULL
 #define GUEST_CR0_PG			(1ULL << 31)
 #define CS_ATTR_L		(1u << 9)
+#define CS_ATTR_DB		(1u << 10)
 
 /* A 64-bit word of guest RAM, or false outside it (the guest's tables may point anywhere). */
 static bool read_gpa64(const struct hvm_domain *hd, uint64_t gpa, uint64_t *out)
@@ -62,6 +63,11 @@ bool hvm_code_is_64bit(const struct vcpu *v)
 	const struct vmcb *vm = v->arch.hvm->vmcb;
 
 	return (vm->efer & EFER_LMA) && (vm->cs.attrib & CS_ATTR_L);
+}
+
+bool hvm_code_is_16bit(const struct vcpu *v)
+{
+	return !hvm_code_is_64bit(v) && !(v->arch.hvm->vmcb->cs.attrib & CS_ATTR_DB);
 }
 
 unsigned int hvm_fetch_insn(const struct vcpu *v, uint8_t *buf, unsigned int len)

@@ -96,6 +96,8 @@ void hvm_vcpu_sipi(struct vcpu *v, unsigned int vector);
 unsigned int hvm_fetch_insn(const struct vcpu *v, uint8_t *buf, unsigned int len);
 /* The vCPU runs 64-bit code (long mode, CS.L): REX prefixes exist. */
 bool hvm_code_is_64bit(const struct vcpu *v);
+/* Real mode or a 16-bit code segment: other operand and address sizes, which the MMIO decoder does not take. */
+bool hvm_code_is_16bit(const struct vcpu *v);
 
 /* exits.c: handles v's last #VMEXIT, interrupts off. */
 void hvm_handle_exit(struct vcpu *v);

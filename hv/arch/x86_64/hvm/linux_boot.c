@@ -43,7 +43,8 @@ int linux_bzimage_parse(const uint8_t *img, size_t len, struct linux_bzimage *bz
 {
 	unsigned int sects;
 
-	if (!linux_is_bzimage(img, len) || rd16(img + HDR_BOOT_FLAG) != 0xaa55)
+	/* Every field read below lies before init_size's end: an image shorter than that is no bzImage. */
+	if (len < HDR_INIT_SIZE + 4 || !linux_is_bzimage(img, len) || rd16(img + HDR_BOOT_FLAG) != 0xaa55)
 		return -XEN_EINVAL;
 	bz->version = rd16(img + HDR_VERSION);
 	if (bz->version < MIN_VERSION || !(img[HDR_LOADFLAGS] & LOADED_HIGH))

@@ -36,6 +36,7 @@ static int modrm_tail(const uint8_t *b, unsigned int avail, unsigned int at)
 bool mmio_decode(const uint8_t *b, unsigned int avail, bool long_mode, struct mmio_insn *out)
 {
 	unsigned int i = 0, rex = 0;
+	bool addr32 = false;
 	uint8_t op;
 	int tail;
 
@@ -47,8 +48,10 @@ bool mmio_decode(const uint8_t *b, unsigned int avail, bool long_mode, struct mm
 	 * lengths there (compilers emit it for a 32-bit index); in 32-bit code
 	 * it would mean 16-bit addressing, which is not decoded.
 	 */
-	while (i < avail && (is_segment_prefix(b[i]) || (long_mode && b[i] == 0x67)))
+	while (i < avail && (is_segment_prefix(b[i]) || (long_mode && b[i] == 0x67))) {
+		addr32 |= b[i] == 0x67;
 		i++;
+	}
 	if (long_mode && i < avail && (b[i] & 0xf0) == 0x40)
 		rex = b[i++];
 	if (rex & 8)
@@ -57,8 +60,8 @@ bool mmio_decode(const uint8_t *b, unsigned int avail, bool long_mode, struct mm
 		return false;
 	op = b[i++];
 	if (op == OP_MOV_LOAD_MOFFS || op == OP_MOV_STORE_MOFFS) {
-		/* The address is 8 bytes in 64-bit code, 4 otherwise; the access itself is eax. */
-		i += long_mode ? 8 : 4;
+		/* The address is 8 bytes in 64-bit code (4 with 0x67), 4 otherwise; the access itself is eax. */
+		i += long_mode && !addr32 ? 8 : 4;
 		if (i > avail)
 			return false;
 		*out = (struct mmio_insn){ .len = i, .write = op == OP_MOV_STORE_MOFFS, .reg = 0 };
