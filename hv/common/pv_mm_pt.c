@@ -481,10 +481,16 @@ static bool same_refs(uint64_t old, uint64_t val)
  * through mmu_update or update_va_mapping): the general reference the old
  * entry holds is the one the new needs, so only the writable type goes.
  */
-static bool l1_downgrade(unsigned int level, uint64_t old, uint64_t val)
+static bool l1_downgrade(const struct domain *d, unsigned int level, uint64_t old, uint64_t val)
 {
+	/*
+	 * Only for d's own frames (the old entry's reference keeps the owner):
+	 * another domain's frame, or a hypervisor frame, takes the full path,
+	 * which refuses it as it always did and as Xen does.
+	 */
 	return level == 1 && entry_present(old) && entry_present(val) && pv_pte_mfn(old) == pv_pte_mfn(val) &&
-	       (old & PV_PTE_RW) && !(val & PV_PTE_RW) && mfn_valid(pv_pte_mfn(val));
+	       (old & PV_PTE_RW) && !(val & PV_PTE_RW) && mfn_valid(pv_pte_mfn(val)) &&
+	       __atomic_load_n(&mfn_to_page(pv_pte_mfn(val))->u.owner, __ATOMIC_ACQUIRE) == &d->mem;
 }
 
 /* The swap itself: take the new entry's references, CAS it in, drop the old one's. */
@@ -506,7 +512,7 @@ static int swap_entry(struct domain *d, unsigned int level, mfn_t table_mfn, uin
 				return 0;
 			continue;
 		}
-		if (l1_downgrade(level, old, nv)) {
+		if (l1_downgrade(d, level, old, nv)) {
 			if (!cas_word(slot, &old, nv))
 				continue;
 			put_l1_writable(mfn_to_page(pv_pte_mfn(old)), true);

@@ -327,6 +327,8 @@ void hvm_switch_in(struct vcpu *next)
 	__asm__ volatile("mov %0, %%db0; mov %1, %%db1; mov %2, %%db2; mov %3, %%db3"
 			 :: "r"(next->arch.hvm->dr[0]), "r"(next->arch.hvm->dr[1]), "r"(next->arch.hvm->dr[2]),
 			    "r"(next->arch.hvm->dr[3]));
+	/* RDPID is not intercepted (SVM has no intercept for it): it must not show a PV vCPU's TSC_AUX. */
+	pv_tsc_aux_switch_in(next);
 	vlapic_switch_in(next);
 }
 

@@ -58,6 +58,11 @@ long do_set_trap_table(struct vcpu *v, uint64_t table, uint64_t a2, uint64_t a3,
 	memcpy(next, v->arch.traps, sizeof(v->arch.traps));
 	for (unsigned int i = 0;; i++) {
 		if (i == TRAP_TABLE_ROUND) {
+			/* A table running off the top of the address space must not continue at 0 (no table: all cleared). */
+			if (table + i * sizeof(t) < table) {
+				hv_free(next);
+				return -XEN_EFAULT;
+			}
 			rc = hypercall_create_continuation(__HYPERVISOR_set_trap_table, table + i * sizeof(t), 0, 0,
 							   0, 0);
 			break;

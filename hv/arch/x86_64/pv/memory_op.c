@@ -127,7 +127,9 @@ static mfn_t alloc_extent(struct vcpu *v, struct domain *d, unsigned int order, 
 	*again = false;
 	if (order <= ZERO_PIECE_ORDER)
 		return frame_alloc_zeroed(order, &d->mem);
-	if (a->zero_mfn != MFN_INVALID && (a->zero_cmd != cmd || a->zero_arg != arg || a->zero_order != order))
+	/* The same call continued, for the same domain: a caller that rewrote its argument to name another starts over. */
+	if (a->zero_mfn != MFN_INVALID && (a->zero_cmd != cmd || a->zero_arg != arg || a->zero_order != order ||
+					   __atomic_load_n(&mfn_to_page(a->zero_mfn)->u.owner, __ATOMIC_ACQUIRE) != &d->mem))
 		zero_pending_drop(a);
 	if (a->zero_mfn == MFN_INVALID) {
 		mfn = frame_alloc(order, &d->mem);
