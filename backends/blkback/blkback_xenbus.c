@@ -61,7 +61,8 @@ int blkback_xb_start(struct blkback_vbd *v, uint16_t frontend, uint32_t devid, u
 	    write_node(v, "feature-flush-cache", "%llu", read_only || fua ? 0 : 1) ||
 	    write_node(v, "feature-barrier", "%llu", read_only ? 0 : 1) ||
 	    write_node(v, "feature-max-indirect-segments", "%llu", BLKBACK_MAX_SEGS) ||
-	    write_node(v, "feature-persistent", "%llu", 1) || ops->write(ctx, path, mode))
+	    write_node(v, "feature-persistent", "%llu", (flags & BLKBACK_XB_NO_PERSIST) ? 0 : 1) ||
+	    ops->write(ctx, path, mode))
 		return -1;
 	/* blkfront reads the granularity, alignment and secure nodes only where feature-discard is 1. */
 	if (!read_only && (flags & BLKBACK_XB_DISCARD) &&

@@ -39,6 +39,7 @@ struct blkback_vbd {
 #define BLKBACK_XB_READ_ONLY	1u	/* refuses writes, flushes and barriers */
 #define BLKBACK_XB_FUA		2u	/* offers barriers only: blkfront then sends FUA writes as barriers */
 #define BLKBACK_XB_DISCARD	4u	/* offers discard of BLKBACK_DISCARD_SECTORS granules (not secure) */
+#define BLKBACK_XB_NO_PERSIST	8u	/* feature-persistent 0: the backend will not keep grants */
 
 /*
  * Writes the backend's nodes (sectors, sector-size, info, mode, the

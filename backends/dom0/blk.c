@@ -243,9 +243,10 @@ static unsigned int b_unmap_kept(struct blk_disk *d)
 	unsigned int n, done = 0;
 
 	while ((n = blkback_pgnt_drain(&d->pg, e, 64)) > 0) {
+		/* A status the call never writes (it failed before an entry) counts as not released. */
 		for (unsigned int i = 0; i < n; i++)
 			u[i] = (struct gnttab_unmap_grant_ref){ .host_addr = 0, .dev_bus_addr = e[i].frame,
-								.handle = e[i].handle };
+								.handle = e[i].handle, .status = GNTST_general_error };
 		if (hyp_grant_table_op(GNTTABOP_unmap_grant_ref, RT_PTR(u), n) != 0)
 			rt_printf("dom0: blk: unmapping %u kept grants failed\n", n);
 		for (unsigned int i = 0; i < n; i++) {
@@ -669,7 +670,8 @@ static void blk_attach_disk(struct blk_disk *d, struct dom0_domain *dd)
 	if (blk_write_nodes(dd->info.domid, d->devid) ||
 	    blkback_xb_start(&d->vbd, dd->info.domid, d->devid, d->vb.capacity,
 			     (d->vb.read_only ? BLKBACK_XB_READ_ONLY : 0) | (d->fua ? BLKBACK_XB_FUA : 0) |
-				     (blk_discard_ok(d) ? BLKBACK_XB_DISCARD : 0),
+				     (blk_discard_ok(d) ? BLKBACK_XB_DISCARD : 0) |
+				     (blk_nopersist || blk_map ? BLKBACK_XB_NO_PERSIST : 0),
 			     &blk_xs_ops, d)) {
 		rt_printf("dom0: blk: cannot write d%u's vbd nodes\n", dd->info.domid);
 		return;

@@ -20,8 +20,11 @@
  * pt_base) and is mapped read-only inside it, so its entries can be read
  * here. Entries past the region are empty: new L1 tables hooked there
  * through mmu_update give the address space for big buffers (a kernel
- * being decompressed, a guest's P2M). Allocations are a stack: freeing
- * the newest lowers the top again; frames always go back at once.
+ * being decompressed, a guest's P2M). A new area takes the lowest hole
+ * between live ones that fits, else goes on top, and the top comes down to
+ * the highest live area; frames always go back at once. The reclaim hook
+ * is asked only when frames run short, not when address space or area
+ * slots do.
  */
 struct rt_vmem_area {
 	uint64_t va, pages;
