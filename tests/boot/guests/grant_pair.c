@@ -28,6 +28,7 @@
 #include <pvabi/io/ring.h>
 #include <pvabi/sched.h>
 #include <pvabi/skiff_domctl.h>
+#include "rt_grant.h"
 #include "test.h"
 
 #define PAIR_REF_CTRL	16
@@ -265,14 +266,10 @@ static void front_transfer(struct ctrl_page *c)
 
 static void front(void)
 {
-	uint64_t frame = 0;
-	struct gnttab_setup_table st = { .dom = DOMID_SELF, .nr_frames = 1, .frame_list = RT_PTR(&frame) };
 	struct evtchn_alloc_unbound au = { .dom = DOMID_SELF, .remote_dom = 0 };
 	struct ctrl_page *c = (struct ctrl_page *)ctrl_mem;
 
-	if (gnttab(GNTTABOP_setup_table, &st, 1) != 0 || st.status != GNTST_okay ||
-	    hyp_update_va_mapping(RT_PTR(table_window), (frame << 12) | PTE_RW, UVMF_INVLPG) != 0 ||
-	    hyp_event_channel_op(EVTCHNOP_alloc_unbound, RT_PTR(&au)) != 0) {
+	if (rt_grant_table_map(table_window) != 0 || hyp_event_channel_op(EVTCHNOP_alloc_unbound, RT_PTR(&au)) != 0) {
 		tc_fail("front: grant table or event channel set-up failed");
 		return;
 	}

@@ -23,11 +23,11 @@
 #include <pvabi/grant_table.h>
 #include <pvabi/memory.h>
 #include <pvabi/sched.h>
+#include "rt_grant.h"
 #include "rt_page.h"
 #include "rt_smp.h"
 #include "test.h"
 
-#define PTE_RW		0x063ULL
 #define ROOM		2048
 #define EXT		512
 #define NR_GRANT	8
@@ -133,11 +133,7 @@ static volatile struct grant_entry_v1 *table;
 
 static bool grant_table_up(void)
 {
-	uint64_t frame = 0;
-	struct gnttab_setup_table st = { .dom = DOMID_SELF, .nr_frames = 1, .frame_list = RT_PTR(&frame) };
-
-	if (gnttab(GNTTABOP_setup_table, &st, 1) != 0 || st.status != GNTST_okay ||
-	    hyp_update_va_mapping(RT_PTR(table_window), (frame << 12) | PTE_RW, UVMF_INVLPG) != 0)
+	if (rt_grant_table_map(table_window) != 0)
 		return false;
 	table = (volatile struct grant_entry_v1 *)table_window;
 	return true;

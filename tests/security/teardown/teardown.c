@@ -128,12 +128,9 @@ static struct td_page *map_retry(struct rt_grant_map *m, domid_t dom, grant_ref_
 
 static struct td_page *grant_own_page(bool to_mapper)
 {
-	uint64_t frame = 0;
-	struct gnttab_setup_table st = { .dom = DOMID_SELF, .nr_frames = 1, .frame_list = RT_PTR(&frame) };
 	struct td_page *p = (struct td_page *)own_page;
 
-	if (gnttab(GNTTABOP_setup_table, &st, 1) != 0 || st.status != GNTST_okay ||
-	    hyp_update_va_mapping(RT_PTR(table_window), (frame << 12) | PTE_RW, UVMF_INVLPG) != 0) {
+	if (rt_grant_table_map(table_window) != 0) {
 		tc_error("grant table set-up failed");
 		return NULL;
 	}
