@@ -21,12 +21,15 @@ static unsigned int check_errors;
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: xlcfg-check [--out CANONICAL.cfg] [--modules] [--disks LIST] [--hostfwd] DOMAIN.cfg\n"
+	fprintf(stderr, "usage: xlcfg-check [--out CANONICAL.cfg] [--modules] [--disks LIST] [--hostfwd] [--toolstack] "
+			"DOMAIN.cfg\n"
 			"  prints FILE:LINE: error|warning: ... and exits 1 on any error\n"
 			"  --out      writes the checked file in canonical form (absolute paths, a UUID)\n"
-			"  --modules  prints the boot modules for today's hypervisor builder, one a line\n"
+			"  --modules  prints the domain's boot modules (kernel with @options, ramdisk, the file), one a line\n"
 			"  --disks    writes the disks to attach, one a line: rw|ro DEVID VDEV FORMAT PATH (tabs)\n"
-			"  --hostfwd  prints the vifs' forwards as QEMU user-network hostfwd= values, one a line\n");
+			"  --hostfwd  prints the vifs' forwards as QEMU user-network hostfwd= values, one a line\n"
+			"  --toolstack  dom0's toolstack builds the domain: no warnings for what only the hypervisor's\n"
+			"               builder ignores (maxmem, the on_* actions)\n");
 	exit(2);
 }
 
@@ -137,15 +140,21 @@ static void check_files(struct xlcfg_domain *d)
 	check_vdevs(d);
 }
 
-/* What today's boot path cannot honour yet: said once, so nobody believes it happened. */
-static void note_untranslated(const struct xlcfg_domain *d)
+/*
+ * What the boot path cannot honour: said once, so nobody believes it
+ * happened. by_dom0: dom0's toolstack builds the domain (--toolstack), which
+ * passes maxmem on and carries out the on_* actions; the hypervisor's builder
+ * (a test dom0 without the toolstack) does neither.
+ */
+static void note_untranslated(const struct xlcfg_domain *d, bool by_dom0)
 {
 	/* @vcpus=N makes N vCPUs that the guest brings up; nothing here keeps those above 'vcpus' offline. */
 	if (d->maxvcpus > d->vcpus)
 		report(0, false, "maxvcpus: the boot-time builder makes every one and the guest brings them all up%s%s",
 		       NULL, NULL);
-	if (d->maxmem_mib > d->memory_mib)
-		report(0, false, "maxmem: not passed on yet; the domain gets 'memory'%s%s", NULL, NULL);
+	if (d->maxmem_mib > d->memory_mib && !by_dom0)
+		report(0, false, "maxmem: not passed on by the hypervisor's builder; the domain gets 'memory'%s%s",
+		       NULL, NULL);
 	for (uint32_t i = 0; i < d->nr_disks; i++)
 		if (!d->disks[i].target[0])
 			report(d->disks[i].line, false, "disk: '%s' has no target (an empty drive): not attached%s",
@@ -157,8 +166,8 @@ static void note_untranslated(const struct xlcfg_domain *d)
 			break;
 		}
 	/* on_reboot's default is restart: not worth a warning in every file. */
-	if (d->on_crash != XLCFG_ACTION_DESTROY || d->on_poweroff != XLCFG_ACTION_DESTROY ||
-	    d->on_watchdog != XLCFG_ACTION_DESTROY || d->on_reboot != XLCFG_ACTION_RESTART)
+	if (!by_dom0 && (d->on_crash != XLCFG_ACTION_DESTROY || d->on_poweroff != XLCFG_ACTION_DESTROY ||
+			 d->on_watchdog != XLCFG_ACTION_DESTROY || d->on_reboot != XLCFG_ACTION_RESTART))
 		report(0, false, "on_*: carried out when dom0's toolstack builds the domain (@toolstack, xl create); "
 		       "a domain the hypervisor builds is destroyed when it shuts down%s%s", NULL, NULL);
 }
@@ -353,7 +362,11 @@ static void write_disk_list(const char *out, const struct xlcfg_domain *d)
 	}
 }
 
-/* Today's boot path: the hypervisor builds the domain from @options (hv/common/boot_domains.c). */
+/*
+ * The boot modules of the domain: its kernel with @options (read by dom0's
+ * toolstack, or by the hypervisor's builder under a test dom0), its ramdisk,
+ * and the canonical file, whose values dom0 takes over the options.
+ */
 static void print_modules(const struct xlcfg_domain *d, const char *canonical)
 {
 	char uuid[37], cpus[200], opt[300];
@@ -399,7 +412,7 @@ int main(int argc, char **argv)
 	static struct xlcfg_domain dom;
 	static struct xlcfg_diags dg;
 	const char *out = NULL, *disks = NULL;
-	bool modules = false, hostfwd = false;
+	bool modules = false, hostfwd = false, toolstack = false;
 	char *text, *slash;
 	size_t len;
 	int i;
@@ -413,6 +426,8 @@ int main(int argc, char **argv)
 			disks = argv[++i];
 		else if (strcmp(argv[i], "--hostfwd") == 0)
 			hostfwd = true;
+		else if (strcmp(argv[i], "--toolstack") == 0)
+			toolstack = true;
 		else
 			usage();
 	}
@@ -442,7 +457,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: %u error%s\n", check_file, check_errors, check_errors == 1 ? "" : "s");
 		return 1;
 	}
-	note_untranslated(&dom);
+	note_untranslated(&dom, toolstack);
 	if (!dom.uuid_set)
 		uuid_generate(dom.uuid);
 	if (out)

@@ -129,8 +129,9 @@ long domctl_createdomain(struct domain *caller, struct skiff_domctl_create *c)
 		vcpu_pause_flag_set(d->vcpu[i], VPF_PAUSED);
 	arch_domctl_domain_init(d);
 	c->domid = d->domid;
-	log_info("domctl: d%u created by d%u: '%s', %u vCPUs, max %lu pages", d->domid, caller->domid, d->name,
-		 d->max_vcpus, c->max_pages);
+	log_info("domctl: d%u created by d%u: '%s', %u vCPUs, max %lu pages, weight %u, cap %u%%, cpus 0x%lx",
+		 d->domid, caller->domid, d->name, d->max_vcpus, c->max_pages, d->sched_group.weight,
+		 d->sched_group.cap, d->vcpu[0]->sched.affinity & online_cpus());
 	domctl_notify_dom0(caller);
 	return 0;
 }
