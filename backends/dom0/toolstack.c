@@ -41,6 +41,8 @@ bool dom0_toolstack_abandoned(domid_t domid)
 struct ts_domain {
 	uint32_t kernel, initrd;		/* module indexes; initrd valid if has_initrd */
 	bool has_initrd;
+	bool initrd_sha256_set;			/* the initrd module's @sha256= */
+	uint8_t initrd_sha256[32];
 	bool bad_domfile;			/* its domain file has errors: not built */
 	uint32_t vcpus;				/* from a domain file; 0: one */
 	bool has_cfg;				/* from a domain file: its on_* actions are carried out */
@@ -362,6 +364,8 @@ static unsigned int ts_collect(struct ts_domain *doms, bool all, long *err)
 			if (last_ours && !doms[n - 1].has_initrd) {
 				doms[n - 1].initrd = i;
 				doms[n - 1].has_initrd = true;
+				doms[n - 1].initrd_sha256_set = tmp.spec.sha256_set;
+				memcpy(doms[n - 1].initrd_sha256, tmp.spec.sha256, 32);
 			} else if (last_ours || all || tmp.spec.is_data) {
 				rt_printf("dom0: module %u is an initrd without a kernel before it; ignored\n", i);
 			}
@@ -603,12 +607,21 @@ static bool ts_build_one(const struct ts_domain *t, unsigned int ordinal)
 	if (kernel && t->has_initrd)
 		initrd = ts_module_load(t->initrd, &rlen, &err);
 	if (!err)
-		err = ts_build_image(t, ordinal, from, kernel, klen, NULL, initrd, rlen, false, 0, &domid, NULL, 0);
+		err = ts_build_image(t, ordinal, from, kernel, klen, t->spec.sha256_set ? t->spec.sha256 : NULL, initrd,
+				     rlen, false, 0, &domid, NULL, 0);
 	else
 		rt_printf("dom0: cannot start building from module %u: error %ld\n", t->kernel, err);
-	/* A domain file's domain is the life-cycle code's from now on, with the image if a restart needs it. */
+	/*
+	 * A domain file's domain is the life-cycle code's from now on, with the
+	 * image if a restart needs it: kept by the digest the host gave with the
+	 * module (@sha256=), if any, rather than hashing tens of MiB here while
+	 * every other guest waits for service. The module strings are the
+	 * administrator's, as the modules are: a wrong digest can only make a
+	 * restart of this machine's own domains use another of its images.
+	 */
 	if (!err && t->has_cfg)
-		ts_adopt(t, domid, kernel, klen, NULL, initrd, rlen, NULL);
+		ts_adopt(t, domid, kernel, klen, t->spec.sha256_set ? t->spec.sha256 : NULL, initrd, rlen,
+			 t->initrd_sha256_set ? t->initrd_sha256 : NULL);
 	if (kernel)
 		ts_free(NULL, kernel, klen ? klen : 1);
 	if (initrd)

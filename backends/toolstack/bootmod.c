@@ -121,6 +121,19 @@ static int hex_value(char c)
 	return -1;
 }
 
+/* 64 hex digits. */
+static bool parse_sha256(const char *s, size_t len, uint8_t out[32])
+{
+	if (len != 64)
+		return false;
+	for (size_t i = 0; i < 32; i++) {
+		if (hex_value(s[2 * i]) < 0 || hex_value(s[2 * i + 1]) < 0)
+			return false;
+		out[i] = (uint8_t)(hex_value(s[2 * i]) << 4 | hex_value(s[2 * i + 1]));
+	}
+	return true;
+}
+
 /* 8-4-4-4-12 hex digits. */
 static bool parse_uuid(const char *s, size_t len, uint8_t out[16])
 {
@@ -210,6 +223,8 @@ static bool parse_option(const char *w, size_t len, struct bootmod_spec *sp)
 		return parse_expect(w + 7, len - 7, &sp->expect);
 	if (has_prefix(w, len, "uuid="))
 		return sp->uuid_set = parse_uuid(w + 5, len - 5, sp->uuid);
+	if (has_prefix(w, len, "sha256="))
+		return sp->sha256_set = parse_sha256(w + 7, len - 7, sp->sha256);
 	if (has_prefix(w, len, "mem="))
 		return parse_size(w + 4, len - 4, &sp->mem) && sp->mem;
 	if (has_prefix(w, len, "maxmem="))
@@ -236,7 +251,7 @@ static bool parse_option(const char *w, size_t len, struct bootmod_spec *sp)
 static bool known_key(const char *w, size_t len)
 {
 	static const char *const keys[] = { "mem=", "name=", "gnttab_frames=", "maptrack_frames=", "weight=",
-					    "cap=", "cpus=", "uuid=", "vcpus=", "maxmem=", "balloon=" };
+					    "cap=", "cpus=", "uuid=", "vcpus=", "maxmem=", "balloon=", "sha256=" };
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if (strncmp(w, keys[i], strlen(keys[i])) == 0 && len >= strlen(keys[i]))

@@ -43,6 +43,8 @@ struct bootmod_spec {
 	bool is_domfile;
 	bool uuid_set;
 	uint8_t uuid[16];
+	bool sha256_set;		/* @sha256=: the module's digest as the host computed it (a cache key) */
+	uint8_t sha256[32];
 	uint64_t mem;			/* bytes; 0: not given */
 	uint64_t maxmem;		/* bytes; 0: not given */
 	uint64_t balloon[BOOTMOD_MAX_BALLOON];	/* bytes, in order */

@@ -87,6 +87,27 @@ START_TEST(test_balloon)
 }
 END_TEST
 
+/* The host's digest of a module (a cache key for dom0): exactly 64 hex digits, either case. */
+START_TEST(test_sha256)
+{
+	const char *bad[] = { "@sha256=", "@sha256=00", "@sha256=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde",
+			      "@sha256=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0",
+			      "@sha256=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdeg" };
+
+	bootmod_parse("@sha256=00112233445566778899AABBCCDDEEFF00112233445566778899aabbccddeeff @mem=8M k", &sp);
+	ck_assert(sp.sha256_set);
+	ck_assert_uint_eq(sp.sha256[0], 0x00);
+	ck_assert_uint_eq(sp.sha256[10], 0xaa);
+	ck_assert_uint_eq(sp.sha256[31], 0xff);
+	ck_assert_uint_eq(sp.mem, 8ULL << 20);
+	ck_assert_str_eq(sp.cmdline, "k");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		bootmod_parse(bad[i], &sp);
+		ck_assert_msg(sp.bad_value && !sp.sha256_set, "%s accepted", bad[i]);
+	}
+}
+END_TEST
+
 /* Malformed values are flagged and ignored; unknown options named; the rest still parses. */
 START_TEST(test_bad)
 {
@@ -124,6 +145,7 @@ int main(void)
 	tcase_add_test(tc, test_initrd_and_sizes);
 	tcase_add_test(tc, test_bad);
 	tcase_add_test(tc, test_balloon);
+	tcase_add_test(tc, test_sha256);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
