@@ -205,25 +205,34 @@ static void emit_dominfo(void *argp, const struct ctl_dominfo *d)
 	ctl_end_record(b);
 }
 
+/* A listing's answer: a status record, then what the toolstack emits; sent only if the toolstack succeeded. */
+static void list_begin(struct ctl_server *s, struct ctl_buf *b)
+{
+	ctl_buf_init(b, s->response, sizeof(s->response));
+	ctl_put_i64(b, "status", 0);
+	ctl_end_record(b);
+}
+
+static int list_end(struct ctl_server *s, uint32_t id, struct ctl_buf *b, int rc)
+{
+	if (rc)
+		return rc;
+	respond_buf(s, id, b);
+	return 0;
+}
+
 static int op_list(struct ctl_server *s, uint32_t id, struct ctl_req *r)
 {
 	struct ctl_buf b;
 	uint64_t domid;
 	const char *v = arg(r, "domid");
-	int rc;
 
 	if (v && (!ctl_parse_u64(v, &domid) || domid > 0x7fef))
 		return -CTL_EINVAL;
 	if (unused_arg(r))
 		return -CTL_EINVAL;
-	ctl_buf_init(&b, s->response, sizeof(s->response));
-	ctl_put_i64(&b, "status", 0);
-	ctl_end_record(&b);
-	rc = s->ts->list(s->ts->ctx, v ? (int64_t)domid : -1, emit_dominfo, &b);
-	if (rc)
-		return rc;
-	respond_buf(s, id, &b);
-	return 0;
+	list_begin(s, &b);
+	return list_end(s, id, &b, s->ts->list(s->ts->ctx, v ? (int64_t)domid : -1, emit_dominfo, &b));
 }
 
 static void emit_blkslot(void *arg, const struct ctl_blkslot *sl)
@@ -241,20 +250,13 @@ static void emit_blkslot(void *arg, const struct ctl_blkslot *sl)
 static int op_blkpool(struct ctl_server *s, uint32_t id, struct ctl_req *r)
 {
 	struct ctl_buf b;
-	int rc;
 
 	if (unused_arg(r))
 		return -CTL_EINVAL;
 	if (!s->ts->blkpool)
 		return -CTL_ENOSYS;
-	ctl_buf_init(&b, s->response, sizeof(s->response));
-	ctl_put_i64(&b, "status", 0);
-	ctl_end_record(&b);
-	rc = s->ts->blkpool(s->ts->ctx, emit_blkslot, &b);
-	if (rc)
-		return rc;
-	respond_buf(s, id, &b);
-	return 0;
+	list_begin(s, &b);
+	return list_end(s, id, &b, s->ts->blkpool(s->ts->ctx, emit_blkslot, &b));
 }
 
 static void emit_devinfo(void *arg, const struct ctl_devinfo *d)
@@ -281,21 +283,14 @@ static int op_devlist(struct ctl_server *s, uint32_t id, struct ctl_req *r)
 	const char *kind = arg(r, "kind");
 	struct ctl_buf b;
 	uint64_t domid;
-	int rc;
 
 	if (!arg_u64(r, "domid", 0x7fef, &domid) || !kind || (!str_eq(kind, "vbd") && !str_eq(kind, "vif")) ||
 	    unused_arg(r))
 		return -CTL_EINVAL;
 	if (!s->ts->devices)
 		return -CTL_ENOSYS;
-	ctl_buf_init(&b, s->response, sizeof(s->response));
-	ctl_put_i64(&b, "status", 0);
-	ctl_end_record(&b);
-	rc = s->ts->devices(s->ts->ctx, (uint32_t)domid, str_eq(kind, "vif"), emit_devinfo, &b);
-	if (rc)
-		return rc;
-	respond_buf(s, id, &b);
-	return 0;
+	list_begin(s, &b);
+	return list_end(s, id, &b, s->ts->devices(s->ts->ctx, (uint32_t)domid, str_eq(kind, "vif"), emit_devinfo, &b));
 }
 
 static int op_info(struct ctl_server *s, uint32_t id, struct ctl_req *r)
