@@ -167,6 +167,7 @@ int hvm_domain_init(struct domain *d)
 		return -XEN_ENOMEM;
 	hd->npt.root = MFN_INVALID;
 	uart_reset(&hd->com1);
+	vioapic_reset(&hd->ioapic, (uint8_t)d->max_vcpus);	/* the id the MADT gives it */
 	d->arch.hvm = hd;
 	for (unsigned int i = 0; i < d->max_vcpus; i++) {
 		struct vcpu *v = d->vcpu[i];

@@ -32,6 +32,8 @@ void hvm_switch_out(struct vcpu *prev);
 /* The VMRUN loop of the current vCPU: never returns (schedule() switches away from it). */
 void __noreturn hvm_vcpu_loop(void);
 void hvm_dump_vcpu(struct vcpu *v);
+/* Typed console input for an HVM domain's COM1 (its receive FIFO, then its interrupt). Returns the bytes taken. */
+size_t hvm_console_input(struct domain *d, const char *buf, size_t len);
 
 /*
  * The builder of a boot module marked @hvm: an ELF's PT_LOAD segments at their physical addresses (vCPU 0 in
