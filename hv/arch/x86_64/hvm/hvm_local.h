@@ -62,6 +62,11 @@ struct hvm_domain {
 	struct uart16550 com1;
 	struct vioapic ioapic;
 	struct cmos_rtc rtc;
+	/* console.c: COM1 through a xencons ring dom0 serves (console_ring), polled for input and prompts. */
+	bool console_ring;
+	volatile bool console_unsent;	/* output without an event to dom0 yet (no newline) */
+	uint64_t console_dropped;	/* bytes that found the ring full */
+	struct timer console_timer;
 	bool io_logged, msr_logged;	/* the first unhandled port and the first refused MSR are logged */
 };
 
@@ -112,6 +117,12 @@ void hvm_port_out(struct vcpu *v, uint16_t port, unsigned int size, uint32_t val
 /* ports.c: the I/O APIC page, a 32-bit access at offset off. */
 uint32_t hvm_ioapic_read(struct domain *d, uint32_t off);
 void hvm_ioapic_write(struct domain *d, uint32_t off, uint32_t val);
+
+/* console.c: the ring for dom0's console service (build time), COM1's bytes into it, the poll timer. */
+int hvm_console_ring_init(struct domain *d);
+bool hvm_console_out(struct domain *d, uint8_t c);
+void hvm_console_init(struct domain *d);
+void hvm_console_kill(struct domain *d);
 
 /* exits.c: handles v's last #VMEXIT, interrupts off. */
 void hvm_handle_exit(struct vcpu *v);

@@ -59,7 +59,7 @@ static void com1_out(struct domain *d, unsigned int reg, uint8_t val)
 
 	spin_unlock_irqrestore(&hd->dev_lock, f);
 	/* Outside dev_lock: the console takes its own lock and the printk lock. */
-	if (out)
+	if (out && !hvm_console_out(d, c))
 		domain_console_write(d, (const char *)&c, 1);
 	irq_send(d, fire, &irq);
 }

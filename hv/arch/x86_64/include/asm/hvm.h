@@ -46,6 +46,7 @@ struct hvm_build_args {
 	const uint8_t *initrd;		/* bzImage only; NULL: none */
 	size_t initrd_len;
 	const char *cmdline;		/* bzImage only; NULL: empty */
+	bool console_ring;		/* dom0 serves consoles: COM1 also goes through a ring granted to it */
 };
 int hvm_build(struct domain *d, const struct hvm_build_args *a);
 
