@@ -160,6 +160,10 @@ START_TEST(acpi_tables)
 		ck_assert_uint_eq(rd64(fadt + 248), HVM_ACPI_SLEEP_CTL);
 		ck_assert_uint_eq(fadt[256], 1);
 		ck_assert_uint_eq(rd64(fadt + 260), HVM_ACPI_SLEEP_STS);
+		ck_assert(rd32(fadt + 112) & (1u << 10));	/* RESET_REG_SUP */
+		ck_assert_uint_eq(fadt[116], 1);
+		ck_assert_uint_eq(rd64(fadt + 120), 0xcf9);
+		ck_assert_uint_eq(fadt[128], 6);
 		dsdt = table_at(buf, rd64(fadt + 140), "DSDT");
 		/* \_S5 with SLP_TYP 5, and COM1's PNP0501 with IRQ 4 (its IRQ descriptor's mask has bit 4). */
 		ck_assert_ptr_nonnull(memmem(dsdt + 36, rd32(dsdt + 4) - 36, "\x08_S5_\x12\x08\x04\x0a\x05", 10));

@@ -3,8 +3,9 @@
  * A hostile HVM guest on its I/O APIC and COM1's interrupt: wild register indices and values across the page,
  * then COM1's THRE interrupt through pin 4 with good and bad redirection entries (vectors below 16, SMI, NMI,
  * INIT, ExtINT, destinations no vCPU has, a masked pin), and a storm of its own interrupts. It ends
- * (IOAPIC_ABUSE_END) 1 with a load across the I/O APIC page's end, which must crash only it, or 2 with ACPI's
- * sleep control register: wrong values first, which must do nothing, then S5, a poweroff.
+ * (IOAPIC_ABUSE_END) 1 with a load across the I/O APIC page's end, which must crash only it, 2 with ACPI's
+ * sleep control register: wrong values first, which must do nothing, then S5, a poweroff, or 3 with the reset
+ * port (ACPI's reset register): values without the reset bits do nothing, 0x06 reboots.
  */
 #include "hvm_guest.h"
 
@@ -197,6 +198,13 @@ void guest_main(void)
 #if IOAPIC_ABUSE_END == 1
 	puts("ioapic-abuse: a load across the I/O APIC page's end\n");
 	(void)*(volatile uint32_t *)(IOAPIC_PAGE + 0xffe);
+#elif IOAPIC_ABUSE_END == 3
+	outb(0xcf9, 0x02);		/* hard-reset type without the reset bit */
+	outb(0xcf9, 0x04);		/* the reset bit alone: a soft reset, not offered */
+	if (inb(0xcf9) != 0)
+		fail("the reset port reads back");
+	puts("ioapic-abuse: reset port values without a full reset ignored, resetting\n");
+	outb(0xcf9, 0x06);
 #else
 	outb(SLEEP_CTL, 0x20);		/* SLP_EN with S0's type */
 	outb(SLEEP_CTL, 5u << 2);	/* S5's type without SLP_EN */

@@ -37,6 +37,9 @@ unsigned int hvm_e820_build(uint64_t mem, struct hvm_e820 *map, unsigned int max
 #define MADT_LAPIC_ENABLED	1u
 #define MADT_IOAPIC		1
 #define MADT_IOAPIC_LEN		12
+#define FADT_RESET_REG		116
+#define FADT_RESET_VALUE	128
+#define FADT_RESET_REG_SUP	(1u << 10)
 #define FADT_SLEEP_CONTROL	244	/* generic address structures, ACPI 5.0 and later */
 #define FADT_SLEEP_STATUS	256
 #define GAS_SYSTEM_IO		1
@@ -114,7 +117,9 @@ static void build_fadt(uint8_t *t)
 	put32(t + 40, HVM_ACPI_BASE + OFF_DSDT);		/* DSDT */
 	put16(t + 109, FADT_BOOT_NO_VGA | FADT_BOOT_NO_MSI);	/* IA-PC boot architecture flags */
 	/* Hardware-reduced: no PM timer, SCI, PM1 blocks or GPEs to emulate, and Linux drops the 8259 and PIT. */
-	put32(t + 112, FADT_HW_REDUCED);
+	put32(t + 112, FADT_HW_REDUCED | FADT_RESET_REG_SUP);
+	gas_io8(t + FADT_RESET_REG, HVM_ACPI_RESET_PORT);
+	t[FADT_RESET_VALUE] = HVM_ACPI_RESET_VALUE;
 	gas_io8(t + FADT_SLEEP_CONTROL, HVM_ACPI_SLEEP_CTL);
 	gas_io8(t + FADT_SLEEP_STATUS, HVM_ACPI_SLEEP_STS);
 	t[131] = 0;						/* FADT minor version */

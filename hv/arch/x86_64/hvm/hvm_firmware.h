@@ -21,6 +21,9 @@ struct hvm_e820 {
 #define HVM_ACPI_SLEEP_CTL	0x0514
 #define HVM_ACPI_SLEEP_STS	0x0515
 #define HVM_ACPI_SLP_TYP_S5	5
+/* ACPI's reset register: the PC's reset control port, RESET_VALUE resets the CPU (a reboot of the domain). */
+#define HVM_ACPI_RESET_PORT	0x0cf9
+#define HVM_ACPI_RESET_VALUE	0x06
 /* The I/O APIC (vioapic.h has its registers) and the one ISA device the DSDT describes on it. */
 #define HVM_IOAPIC_BASE		0xfec00000u
 /* At most this many vCPUs get a MADT entry (xAPIC ids are 8 bits; 255 is broadcast). */

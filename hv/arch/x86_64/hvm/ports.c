@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* An HVM guest's port devices (COM1 and its interrupt through the I/O APIC, the RTC, ACPI sleep control, the exit port). */
+/* An HVM guest's port devices (COM1 and its interrupt through the I/O APIC, the RTC, ACPI sleep and reset, the exit port). */
 #include <asm/hvm.h>
 #include <asm/time.h>
 #include <hv/domain.h>
@@ -129,6 +129,15 @@ static void acpi_sleep_write(struct domain *d, uint32_t val)
 	domain_shutdown(d, SHUTDOWN_poweroff);
 }
 
+/* The reset control port: the reset bit (2) with a hard or soft reset asked is a reboot; the rest is ignored. */
+static void reset_port_write(struct domain *d, uint32_t val)
+{
+	if ((val & HVM_ACPI_RESET_VALUE) != HVM_ACPI_RESET_VALUE)
+		return;
+	log_info("d%u: HVM guest resets through port %#x: reboot", d->domid, HVM_ACPI_RESET_PORT);
+	domain_shutdown(d, SHUTDOWN_reboot);
+}
+
 uint32_t hvm_port_in(struct vcpu *v, uint16_t port, unsigned int size)
 {
 	struct hvm_domain *hd = v->domain->arch.hvm;
@@ -137,7 +146,8 @@ uint32_t hvm_port_in(struct vcpu *v, uint16_t port, unsigned int size)
 		return com1_in(v->domain, port - UART_COM1_BASE);
 	if (port == RTC_PORT_DATA)
 		return cmos_rtc_read(&hd->rtc, (time_wallclock_boot_ns() + (uint64_t)time_now_ns()) / 1000000000);
-	if (port == PIT_CH2_PORT || port == HVM_ACPI_SLEEP_CTL || port == HVM_ACPI_SLEEP_STS)
+	if (port == PIT_CH2_PORT || port == HVM_ACPI_SLEEP_CTL || port == HVM_ACPI_SLEEP_STS ||
+	    port == HVM_ACPI_RESET_PORT)
 		return 0;
 	if (!hd->io_logged) {
 		hd->io_logged = true;
@@ -164,6 +174,9 @@ void hvm_port_out(struct vcpu *v, uint16_t port, unsigned int size, uint32_t val
 		return;
 	case HVM_ACPI_SLEEP_STS:
 		return;		/* write-1-to-clear of a wake status that never sets */
+	case HVM_ACPI_RESET_PORT:
+		reset_port_write(v->domain, val & 0xff);
+		return;
 	case RTC_PORT_INDEX:
 		cmos_rtc_write_index(&hd->rtc, (uint8_t)val);
 		return;
