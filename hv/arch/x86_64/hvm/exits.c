@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* #VMEXIT handlers: CPUID, MSRs, port I/O (to ports.c), HLT, nested page faults (the APIC and I/O APIC pages), shutdown. */
+/* #VMEXIT handlers: CPUID, MSRs, port I/O (to ports.c), HLT, nested page faults (APIC, I/O APIC pages), shutdown. */
 #include <asm/hvm.h>
 #include <asm/svm.h>
 #include <asm/time.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* An HVM guest's port devices (COM1 and its interrupt through the I/O APIC, the RTC, ACPI sleep and reset, the exit port). */
+/* An HVM guest's port devices: COM1 and its I/O APIC interrupt, the RTC, ACPI sleep and reset, the exit port. */
 #include <asm/hvm.h>
 #include <asm/time.h>
 #include <hv/domain.h>

@@ -23,7 +23,7 @@
 #define RTE_MODE_LOWEST		1
 #define RTE_LOGICAL		(1ULL << 11)
 #define RTE_MASKED		(1ULL << 16)
-/* Vector, mode, destination mode, polarity, trigger, mask, destination; delivery status and remote IRR are read-only. */
+/* Vector, mode, destination mode, polarity, trigger, mask, destination; delivery status, remote IRR read-only. */
 #define RTE_WRITABLE		(0xffULL | 7ULL << 8 | 1ULL << 11 | 1ULL << 13 | 1ULL << 15 | RTE_MASKED | 0xffULL << 56)
 
 void vioapic_reset(struct vioapic *io, uint8_t id)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* An I/O APIC's registers and pins (its page: HVM_IOAPIC_BASE) for an HVM guest (pure: host-tested); exits.c locks it and delivers what it answers. */
+/* An I/O APIC (its page at HVM_IOAPIC_BASE), pure and host-tested: ports.c locks it and delivers what it answers. */
 #ifndef HVM_VIOAPIC_H
 #define HVM_VIOAPIC_H
 
