@@ -323,6 +323,12 @@ static void ts_apply_domfile(struct ts_domain *t, uint32_t index)
 		dom0_net_declare(cfg.name, &cfg.vifs[i]);
 	if (!t)
 		return;
+	if (cfg.hvm) {
+		rt_printf("dom0: module %u (domain file): error: type hvm: the hypervisor builds hvm domains at boot; "
+			  "dom0's builder makes pv domains only\n", index);
+		t->bad_domfile = true;
+		return;
+	}
 	ts_from_cfg(t, &cfg);
 	if (lc_unsupported(&t->act)) {
 		rt_printf("dom0: module %u (domain file): error: %s\n", index, lc_unsupported(&t->act));
@@ -743,6 +749,11 @@ long dom0_toolstack_create(const char *cfg_text, size_t cfg_len, const uint8_t *
 			}
 		}
 		return -XEN_EINVAL;
+	}
+	if (cfg.hvm) {
+		snprintf(err, err_len, "type hvm: the hypervisor builds hvm domains at boot (a domain file given to "
+			 "qemu-run --domain); dom0's builder makes pv domains only");
+		return -XEN_EOPNOTSUPP;
 	}
 	if (cfg.ramdisk[0] && !ramdisk) {
 		snprintf(err, err_len, "the domain file names a ramdisk and none was sent");

@@ -300,6 +300,7 @@ static bool xl_key_mem(struct xl_parser *p, const struct xl_key *k)
 		return false;
 	if (k->slot == 0) {
 		p->out->memory_mib = n;
+		p->memory_line = p->v.line;
 	} else {
 		p->out->maxmem_mib = n;
 		p->maxmem_line = p->v.line;
@@ -459,13 +460,19 @@ static bool xl_key_action(struct xl_parser *p, const struct xl_key *k)
 	return false;
 }
 
-/* type= and builder=: Skiff builds PV domains only. */
+/* type= and builder=: PV, or HVM (fully virtual on AMD SVM); xl's older builder= spells them generic and hvm. */
 static bool xl_key_type(struct xl_parser *p, const struct xl_key *k)
 {
 	if (xl_eq(p->v.s, p->v.len, "pv") || (k->slot == 1 && (xl_eq(p->v.s, p->v.len, "generic") ||
-								 xl_eq(p->v.s, p->v.len, "linux"))))
+								 xl_eq(p->v.s, p->v.len, "linux")))) {
+		p->out->hvm = false;
 		return true;
-	xl_err(p, p->v.line, "'%s': '%s' is not supported: Skiff builds PV guests only", k->name, p->v.s);
+	}
+	if (xl_eq(p->v.s, p->v.len, "hvm")) {
+		p->out->hvm = true;
+		return true;
+	}
+	xl_err(p, p->v.line, "'%s': '%s' is not supported: Skiff builds pv and hvm guests", k->name, p->v.s);
 	return false;
 }
 
@@ -655,6 +662,8 @@ static bool xl_parse_statement(struct xl_parser *p)
 	p->pos++;
 	xl_skip(p, false);
 	k = xl_key_for(p, p->text + kstart, klen, line);
+	if (k->fn == xl_key_vif && !p->vif_line)
+		p->vif_line = line;
 	if (xl_peek(p) == '[') {
 		if (k->shape == XL_SCALAR) {
 			xl_err(p, line, "'%s' takes one value, not a list%s", key, NULL);
@@ -698,6 +707,31 @@ static void xl_join_cmdline(struct xl_parser *p)
 		       NULL, NULL);
 }
 
+/*
+ * What a fully virtual guest cannot have yet: disks and vifs need PV drivers
+ * inside it (the Xen platform device, not there yet), RAM must end below the
+ * MMIO hole, and it has no balloon for maxmem to leave room for.
+ */
+static void xl_hvm_checks(struct xl_parser *p)
+{
+	struct xlcfg_domain *o = p->out;
+
+	if (!o->hvm)
+		return;
+	for (uint32_t i = 0; i < o->nr_disks; i++)
+		xl_err(p, o->disks[i].line, "'disk': an hvm guest has no PV drivers yet (no Xen platform device)%s%s",
+		       NULL, NULL);
+	if (o->nr_vifs)
+		xl_err(p, p->vif_line, "'vif': an hvm guest has no PV drivers yet (no Xen platform device)%s%s", NULL,
+		       NULL);
+	if (o->memory_mib > XLCFG_HVM_MEMORY_MAX)
+		xl_err(p, p->memory_line, "'memory': an hvm guest's RAM must end below the MMIO hole at 3072 MiB%s%s",
+		       NULL, NULL);
+	if (o->maxmem_mib > o->memory_mib)
+		xl_err(p, p->maxmem_line, "'maxmem': an hvm guest has no balloon: it gets 'memory' only%s%s", NULL,
+		       NULL);
+}
+
 static void xl_final_checks(struct xl_parser *p)
 {
 	struct xlcfg_domain *o = p->out;
@@ -714,6 +748,7 @@ static void xl_final_checks(struct xl_parser *p)
 	if (o->maxvcpus && o->maxvcpus < o->vcpus)
 		xl_err(p, p->maxvcpus_line, "'maxvcpus' is below 'vcpus'%s%s", NULL, NULL);
 	xl_join_cmdline(p);
+	xl_hvm_checks(p);
 }
 
 void xlcfg_defaults(struct xlcfg_domain *out)

@@ -27,6 +27,8 @@
 #define XLCFG_MAX_DISKS		16
 #define XLCFG_MAX_VIFS		8
 #define XLCFG_MAX_DIAG		16
+/* An HVM guest's RAM ends below the MMIO hole at 3 GiB (its I/O APIC, local APIC, the builder's limit). */
+#define XLCFG_HVM_MEMORY_MAX	3072
 
 enum xlcfg_action {
 	XLCFG_ACTION_DESTROY,
@@ -83,6 +85,7 @@ struct xlcfg_domain {
 	uint32_t nr_disks;
 	struct xlcfg_vif vifs[XLCFG_MAX_VIFS];
 	uint32_t nr_vifs;
+	bool hvm;				/* type = "hvm" (or builder = "hvm"): fully virtual, built by the hypervisor */
 };
 
 struct xlcfg_diag {

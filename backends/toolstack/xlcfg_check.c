@@ -280,6 +280,8 @@ static void write_canonical(const char *out, const struct xlcfg_domain *d, const
 	fprintf(f, "# %s, checked by xlcfg-check: paths absolute, every key explicit\nname = ", src);
 	put_string(f, d->name);
 	fprintf(f, "\nuuid = \"%s\"\nmemory = %lu\n", uuid, (unsigned long)d->memory_mib);
+	if (d->hvm)
+		fputs("type = \"hvm\"\n", f);
 	if (d->maxmem_mib)
 		fprintf(f, "maxmem = %lu\n", (unsigned long)d->maxmem_mib);
 	fprintf(f, "vcpus = %u\n", d->vcpus);
@@ -373,7 +375,8 @@ static void print_modules(const struct xlcfg_domain *d, const char *canonical)
 
 	uuid_unparse_lower(d->uuid, uuid);
 	put_module_text(d->kernel);
-	snprintf(opt, sizeof(opt), " @name=%s @mem=%luM @uuid=%s", d->name, (unsigned long)d->memory_mib, uuid);
+	snprintf(opt, sizeof(opt), " @name=%s @mem=%luM @uuid=%s%s", d->name, (unsigned long)d->memory_mib, uuid,
+		 d->hvm ? " @hvm" : "");
 	put_module_text(opt);
 	if (d->vcpus > 1 || d->maxvcpus > 1) {
 		snprintf(opt, sizeof(opt), " @vcpus=%u", d->maxvcpus > d->vcpus ? d->maxvcpus : d->vcpus);

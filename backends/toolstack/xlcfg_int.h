@@ -27,6 +27,7 @@ struct xl_parser {
 	bool seen_name, seen_kernel, seen_memory, seen_cmdline, seen_root, seen_extra;
 	uint32_t seen_line[3];		/* where cmdline, root, extra were set (for the warning) */
 	uint32_t maxmem_line, maxvcpus_line;
+	uint32_t memory_line, vif_line;	/* checked again once type = "hvm" is known (it may come last) */
 	char root[XLCFG_CMDLINE_MAX], extra[XLCFG_CMDLINE_MAX];
 	struct xl_value v;
 };

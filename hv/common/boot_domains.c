@@ -338,7 +338,7 @@ static void apply_sched_options(struct domain *d, const struct boot_domain_spec 
 		 d->sched_group.cap, d->vcpu[0]->sched.affinity & online);
 }
 
-static int build_hvm(struct domain *d, const struct boot_domain_spec *s)
+static int build_hvm(struct domain *d, const struct boot_domain_spec *s, bool dom0_backends)
 {
 	struct hvm_build_args a = {
 		.image = paddr_to_virt(s->kernel->start),
@@ -347,6 +347,7 @@ static int build_hvm(struct domain *d, const struct boot_domain_spec *s)
 		.initrd = s->initrd ? paddr_to_virt(s->initrd->start) : NULL,
 		.initrd_len = s->initrd ? s->initrd->end - s->initrd->start : 0,
 		.cmdline = s->cmdline,
+		.console_ring = dom0_backends,
 	};
 
 	return hvm_build(d, &a);
@@ -384,7 +385,7 @@ static struct domain *build_one(const struct boot_domain_spec *s, domid_t domid,
 		memcpy(d->handle, s->uuid, sizeof(d->handle));
 	err = gnttab_set_limits(d, (unsigned int)gf, (unsigned int)mf);
 	if (!err && s->hvm)
-		err = domid ? build_hvm(d, s) : -XEN_EINVAL;
+		err = domid ? build_hvm(d, s, dom0_backends) : -XEN_EINVAL;
 	else if (!err)
 		err = pv_build(d, &a);
 	if (err < 0) {

@@ -4,9 +4,10 @@
  * go to dom0 (a ring it reads with CONSOLEIO_read, announced by
  * VIRQ_CONSOLE) once dom0 runs the console backend; until then, or without
  * such a dom0, the hypervisor itself writes them into the console ring of
- * one chosen domain, and Ctrl-A three times chooses the next one (Xen's
- * switch sequence).
+ * one chosen domain (a fully virtual one's COM1), and Ctrl-A three times
+ * chooses the next one (Xen's switch sequence).
  */
+#include <asm/hvm.h>
 #include <hv/console.h>
 #include <hv/domain.h>
 #include <hv/domctl.h>
@@ -49,10 +50,10 @@ static bool cons_focus_set;
 
 static struct timer cons_in_timer;
 
-/* A domain whose console ring the hypervisor serves: a domU with a ring, running. */
+/* A domain whose console the hypervisor serves: a running domU with a ring, or an HVM one (its COM1). */
 static bool cons_ring_domain(const struct domain *d)
 {
-	return d->domid != 0 && d->console_mfn != MFN_INVALID && d->state == DOM_RUNNING;
+	return d->domid != 0 && (d->console_mfn != MFN_INVALID || is_hvm_domain(d)) && d->state == DOM_RUNNING;
 }
 
 /* The next domain after 'from' with a ring, wrapping; 0 (dom0, through CONSOLEIO_read) in the cycle too. */
@@ -132,6 +133,8 @@ static void cons_in_deliver(const char *s, size_t n)
 	d = domain_find(cons_focus);
 	if (cons_focus == 0 || !d || !cons_ring_domain(d))
 		cons_in_push(s, n);
+	else if (is_hvm_domain(d))
+		(void)hvm_console_input(d, s, n);
 	else
 		cons_in_to_ring(d, s, n);
 	if (d)

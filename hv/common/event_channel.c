@@ -650,16 +650,24 @@ static long evtchn_op_close(struct domain *cd, uint64_t arg)
 /* EVTCHNOP_send: interdomain to the peer, IPI to ourselves, unbound silently dropped (Xen); anything else -EINVAL. */
 static long evtchn_op_send(struct domain *cd, uint64_t arg)
 {
-	struct evtchn_domain *ed = evtchn_of(cd);
 	struct evtchn_send op;
+
+	if (copy_from_guest(&op, arg, sizeof(op)))
+		return -XEN_EFAULT;
+	return evtchn_send_local(cd, op.port);
+}
+
+long evtchn_send_local(struct domain *cd, uint32_t port)
+{
+	struct evtchn_domain *ed = evtchn_of(cd);
 	struct evtchn *chn;
 	unsigned long f;
 	long rc = 0;
 
-	if (copy_from_guest(&op, arg, sizeof(op)))
-		return -XEN_EFAULT;
+	if (!ed)
+		return -XEN_EINVAL;
 	f = spin_lock_irqsave(&ed->lock);
-	chn = evtchn_port(ed, op.port);
+	chn = evtchn_port(ed, port);
 	if (!chn) {
 		rc = -XEN_EINVAL;
 	} else if (chn->state == ECS_INTERDOMAIN) {
@@ -671,7 +679,7 @@ static long evtchn_op_send(struct domain *cd, uint64_t arg)
 
 		evtchn_notify(chn->remote, rchn, rport);
 	} else if (chn->state == ECS_IPI) {
-		evtchn_notify(cd, chn, op.port);
+		evtchn_notify(cd, chn, port);
 	} else if (chn->state != ECS_UNBOUND) {
 		rc = -XEN_EINVAL;
 	}

@@ -8,6 +8,7 @@
 #include "hvm_cpuid.h"
 #include "npt.h"
 #include "uart16550.h"
+#include "vioapic.h"
 
 /* A fake frame allocator: MFNs 1000.. backed by host pages, with a limit to test refusal. */
 #define FAKE_FRAMES	64
@@ -197,6 +198,145 @@ START_TEST(uart_model)
 }
 END_TEST
 
+/* Interrupts as Linux's 8250 driver sees them: THRE on enabling and after each byte, RDA over THRE, OUT2 gating. */
+START_TEST(uart_interrupts)
+{
+	struct uart16550 u;
+	uint8_t c = 0;
+	const uint8_t typed[3] = { 'l', 's', '\n' };
+
+	uart_reset(&u);
+	ck_assert(!uart_irq_line(&u));
+	uart_write(&u, 1, 0x02, &c);			/* IER: THRE only */
+	ck_assert(!uart_irq_line(&u));			/* OUT2 off: the PC's gate holds the line */
+	uart_write(&u, 4, 0x08, &c);			/* MCR: OUT2 */
+	ck_assert(uart_irq_line(&u));
+	ck_assert_uint_eq(uart_read(&u, 2) & 0x0f, 0x02);	/* IIR: THRE, which this read acknowledges */
+	ck_assert(!uart_irq_line(&u));
+	ck_assert_uint_eq(uart_read(&u, 2) & 0x0f, 0x01);
+	ck_assert(uart_write(&u, 0, 'a', &c));		/* a byte out: the holding register empties again */
+	ck_assert(uart_irq_line(&u));
+	uart_write(&u, 1, 0x00, &c);			/* IER 0: no source */
+	ck_assert(!uart_irq_line(&u));
+	uart_write(&u, 1, 0x02, &c);			/* enabling THRE with the transmitter empty raises it */
+	ck_assert(uart_irq_line(&u));
+	ck_assert_uint_eq(uart_read(&u, 2) & 0x0f, 0x02);
+	/* Receive: the FIFO, LSR.DR, RDA before THRE, the line falls when the FIFO is empty. */
+	uart_write(&u, 1, 0x03, &c);
+	ck_assert_uint_eq(uart_receive(&u, typed, 3), 3);
+	ck_assert(uart_irq_line(&u));
+	ck_assert_uint_eq(uart_read(&u, 5) & 0x01, 0x01);
+	ck_assert_uint_eq(uart_read(&u, 2) & 0x0f, 0x04);
+	ck_assert_uint_eq(uart_read(&u, 0), 'l');
+	ck_assert_uint_eq(uart_read(&u, 0), 's');
+	ck_assert_uint_eq(uart_read(&u, 0), '\n');
+	ck_assert_uint_eq(uart_read(&u, 5) & 0x01, 0);
+	ck_assert_uint_eq(uart_read(&u, 0), 0);		/* an empty FIFO reads 0, takes nothing */
+	ck_assert(!uart_irq_line(&u));			/* THRE was acknowledged before the bytes came */
+	ck_assert_uint_eq(uart_read(&u, 2) & 0x0f, 0x01);
+	/* A full FIFO drops the rest and counts it; FCR's clear empties it. */
+	for (unsigned int i = 0; i < UART_RX_SIZE; i++)
+		ck_assert_uint_eq(uart_receive(&u, typed, 1), 1);
+	ck_assert_uint_eq(uart_receive(&u, typed, 3), 0);
+	ck_assert_uint_eq(u.rx_dropped, 3);
+	uart_write(&u, 2, 0x03, &c);
+	ck_assert_uint_eq(uart_read(&u, 5) & 0x01, 0);
+	/* Loopback: the line stays down whatever is pending. */
+	uart_receive(&u, typed, 1);
+	uart_write(&u, 4, 0x18, &c);
+	ck_assert(!uart_irq_line(&u));
+}
+END_TEST
+
+static void ioapic_sel(struct vioapic *io, uint32_t reg, uint32_t val, struct vioapic_irq *irq, bool *fired)
+{
+	ck_assert(!vioapic_write(io, 0x00, reg, irq));
+	*fired = vioapic_write(io, 0x10, val, irq);
+}
+
+static uint32_t ioapic_get(struct vioapic *io, uint32_t reg)
+{
+	struct vioapic_irq irq;
+
+	ck_assert(!vioapic_write(io, 0x00, reg, &irq));
+	return vioapic_read(io, 0x10);
+}
+
+START_TEST(ioapic_registers)
+{
+	struct vioapic io;
+	struct vioapic_irq irq;
+	bool fired;
+
+	vioapic_reset(&io, 2);
+	ck_assert_uint_eq(ioapic_get(&io, 0), 2u << 24);
+	ck_assert_uint_eq(ioapic_get(&io, 1), (23u << 16) | 0x11);
+	for (unsigned int p = 0; p < VIOAPIC_PINS; p++)
+		ck_assert_uint_eq(ioapic_get(&io, 0x10 + 2 * p), 1u << 16);	/* masked from reset */
+	/* Version and the registers past the last pin ignore writes; every index is bounded. */
+	ioapic_sel(&io, 1, 0, &irq, &fired);
+	ck_assert_uint_eq(ioapic_get(&io, 1), (23u << 16) | 0x11);
+	for (uint32_t reg = 0x10 + 2 * VIOAPIC_PINS; reg < 0x100; reg++) {
+		ioapic_sel(&io, reg, 0xffffffffu, &irq, &fired);
+		ck_assert(!fired);
+		ck_assert_uint_eq(ioapic_get(&io, reg), 0xffffffffu);
+	}
+	ioapic_sel(&io, 0x12345678u, 0, &irq, &fired);		/* IOREGSEL keeps 8 bits */
+	ck_assert_uint_eq(vioapic_read(&io, 0), 0x78);
+	ck_assert_uint_eq(vioapic_read(&io, 0x20), 0);		/* between the windows */
+	ck_assert(!vioapic_write(&io, 0x40, 0x31, &irq));	/* no EOI register at version 0x11 */
+	/* Delivery status and remote IRR are read-only. */
+	ioapic_sel(&io, 0x10 + 2 * 4, 0xffffffffu, &irq, &fired);
+	ck_assert_uint_eq(ioapic_get(&io, 0x10 + 2 * 4) & (3u << 12 | 1u << 14), 1u << 13);
+}
+END_TEST
+
+START_TEST(ioapic_edges)
+{
+	struct vioapic io;
+	struct vioapic_irq irq;
+	bool fired;
+
+	vioapic_reset(&io, 1);
+	/* A masked pin: the edge is lost, as on an 82093AA, unless the line is still up at unmask. */
+	ck_assert(!vioapic_set_level(&io, 4, true, &irq));
+	ioapic_sel(&io, 0x11 + 2 * 4, 1u << 24, &irq, &fired);		/* destination 1 */
+	ioapic_sel(&io, 0x10 + 2 * 4, 0x30, &irq, &fired);		/* vector 0x30, fixed, unmasked */
+	ck_assert(fired);
+	ck_assert_uint_eq(irq.vector, 0x30);
+	ck_assert_uint_eq(irq.dest, 1);
+	ck_assert(!irq.logical && !irq.lowest);
+	/* Only a rising edge interrupts; a line held up does not repeat. */
+	ck_assert(!vioapic_set_level(&io, 4, true, &irq));
+	ck_assert(!vioapic_set_level(&io, 4, false, &irq));
+	ck_assert(vioapic_set_level(&io, 4, true, &irq));
+	ck_assert_uint_eq(io.delivered, 2);
+	/* Hostile entries: vectors below 16, SMI, NMI, INIT, ExtINT and the reserved modes never leave the I/O APIC. */
+	for (unsigned int mode = 2; mode < 8; mode++) {
+		vioapic_set_level(&io, 4, false, &irq);
+		ioapic_sel(&io, 0x10 + 2 * 4, mode << 8 | 0x40, &irq, &fired);
+		ck_assert(!fired);
+		ck_assert(!vioapic_set_level(&io, 4, true, &irq));
+	}
+	for (unsigned int vec = 0; vec < 16; vec++) {
+		vioapic_set_level(&io, 4, false, &irq);
+		ioapic_sel(&io, 0x10 + 2 * 4, vec, &irq, &fired);
+		ck_assert(!vioapic_set_level(&io, 4, true, &irq));
+	}
+	ck_assert_uint_eq(io.delivered, 2);
+	ck_assert_uint_eq(io.refused, 6 + 16);
+	/* Logical, lowest priority: passed on as the entry says. */
+	vioapic_set_level(&io, 4, false, &irq);
+	ioapic_sel(&io, 0x10 + 2 * 4, 1u << 11 | 1u << 8 | 0xef, &irq, &fired);
+	ck_assert(vioapic_set_level(&io, 4, true, &irq));
+	ck_assert(irq.logical && irq.lowest);
+	ck_assert_uint_eq(irq.vector, 0xef);
+	/* Pins past the last one do not exist. */
+	ck_assert(!vioapic_set_level(&io, VIOAPIC_PINS, true, &irq));
+	ck_assert(!vioapic_set_level(&io, 1000, true, &irq));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("hvm");
@@ -210,6 +350,9 @@ int main(void)
 	tcase_add_test(tc, npt_tables_bound);
 	tcase_add_test(tc, cpuid_filter);
 	tcase_add_test(tc, uart_model);
+	tcase_add_test(tc, uart_interrupts);
+	tcase_add_test(tc, ioapic_registers);
+	tcase_add_test(tc, ioapic_edges);
 	suite_add_tcase(s, tc);
 	r = srunner_create(s);
 	srunner_run_all(r, CK_NORMAL);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests of what a directly booted HVM Linux needs: the MMIO decoder, the ACPI tables and E820 map, the bzImage header, the RTC. */
+#define _GNU_SOURCE
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,7 +137,7 @@ static const uint8_t *table_at(const uint8_t *buf, uint64_t gpa, const char *sig
 START_TEST(acpi_tables)
 {
 	uint8_t *buf = malloc(HVM_ACPI_SIZE);
-	const uint8_t *xsdt, *fadt, *madt;
+	const uint8_t *xsdt, *fadt, *madt, *dsdt;
 
 	ck_assert_uint_eq(hvm_acpi_build(buf, HVM_ACPI_SIZE, 0), 0);
 	ck_assert_uint_eq(hvm_acpi_build(buf, HVM_ACPI_SIZE, HVM_ACPI_MAX_CPUS + 1), 0);
@@ -153,10 +154,33 @@ START_TEST(acpi_tables)
 		ck_assert_uint_eq(rd32(fadt + 4), 276);
 		ck_assert(rd32(fadt + 112) & (1u << 20));	/* hardware-reduced */
 		ck_assert_uint_eq(rd64(fadt + 140), rd32(fadt + 40));
-		table_at(buf, rd64(fadt + 140), "DSDT");
+		/* The sleep registers: one byte each in I/O space, where ports.c decodes them. */
+		ck_assert_uint_eq(fadt[244], 1);
+		ck_assert_uint_eq(fadt[245], 8);
+		ck_assert_uint_eq(rd64(fadt + 248), HVM_ACPI_SLEEP_CTL);
+		ck_assert_uint_eq(fadt[256], 1);
+		ck_assert_uint_eq(rd64(fadt + 260), HVM_ACPI_SLEEP_STS);
+		ck_assert(rd32(fadt + 112) & (1u << 10));	/* RESET_REG_SUP */
+		ck_assert_uint_eq(fadt[116], 1);
+		ck_assert_uint_eq(rd64(fadt + 120), 0xcf9);
+		ck_assert_uint_eq(fadt[128], 6);
+		dsdt = table_at(buf, rd64(fadt + 140), "DSDT");
+		/* \_S5 with SLP_TYP 5, and COM1's PNP0501 with IRQ 4 (its IRQ descriptor's mask has bit 4). */
+		ck_assert_ptr_nonnull(memmem(dsdt + 36, rd32(dsdt + 4) - 36, "\x08_S5_\x12\x08\x04\x0a\x05", 10));
+		ck_assert_ptr_nonnull(memmem(dsdt + 36, rd32(dsdt + 4) - 36, "\x0c\x41\xd0\x05\x01", 5));
+		ck_assert_ptr_nonnull(memmem(dsdt + 36, rd32(dsdt + 4) - 36, "\x22\x10\x00\x79\x00", 5));
+		ck_assert_uint_le(rd64(fadt + 140) - HVM_ACPI_BASE + rd32(dsdt + 4), hvm_acpi_build(buf, HVM_ACPI_SIZE, n));
 		madt = table_at(buf, rd64(xsdt + 44), "APIC");
 		ck_assert_uint_eq(rd32(madt + 36), HVM_LAPIC_BASE);
-		ck_assert_uint_eq(rd32(madt + 4), 44 + 8 * n);
+		ck_assert_uint_eq(rd32(madt + 4), 44 + 8 * n + 12);
+		/* One I/O APIC after the local APICs: id n, its page, GSI base 0. */
+		ck_assert_uint_eq(madt[44 + 8 * n], 1);
+		ck_assert_uint_eq(madt[44 + 8 * n + 1], 12);
+		ck_assert_uint_eq(madt[44 + 8 * n + 2], n);
+		ck_assert_uint_eq(rd32(madt + 44 + 8 * n + 4), HVM_IOAPIC_BASE);
+		ck_assert_uint_eq(rd32(madt + 44 + 8 * n + 8), 0);
+		/* The MADT must end before the DSDT starts. */
+		ck_assert_uint_le(rd64(xsdt + 44) + rd32(madt + 4), rd64(fadt + 140));
 		for (unsigned int i = 0; i < n; i++) {
 			const uint8_t *e = madt + 44 + 8 * i;
 

@@ -32,6 +32,25 @@ static void expect_diag(uint32_t line, bool is_error, const char *what)
 
 #define BASE "name = 'g'\nkernel = '/k'\nmemory = 64\n"
 
+/* type = "hvm" (and builder = "hvm"): the keys a fully virtual guest takes; type = "pv" after it wins. */
+START_TEST(hvm_type)
+{
+	ck_assert_int_eq(parse(BASE "type = 'hvm'\nvcpus = 2\nramdisk = '/r'\ncmdline = 'console=ttyS0'\n"
+			       "memory = 3072\n"), 0);
+	ck_assert(dom.hvm);
+	ck_assert_uint_eq(dom.vcpus, 2);
+	ck_assert_uint_eq(dom.memory_mib, 3072);
+	ck_assert_str_eq(dom.ramdisk, "/r");
+	ck_assert_str_eq(dom.cmdline, "console=ttyS0");
+	ck_assert_int_eq(parse(BASE "builder = 'hvm'\n"), 0);
+	ck_assert(dom.hvm);
+	ck_assert_int_eq(parse(BASE "type = 'hvm'\ntype = 'pv'\ndisk = [ '/a,raw,xvda' ]\n"), 0);
+	ck_assert(!dom.hvm);
+	ck_assert_int_eq(parse(BASE "disk = [ '/a,raw,xvda' ]\nmaxmem = 128\n"), 0);	/* PV: both allowed */
+	ck_assert(!dom.hvm);
+}
+END_TEST
+
 START_TEST(every_key)
 {
 	const char *cfg =
@@ -267,8 +286,13 @@ static const struct bad_case bad[] = {
 	{ BASE "on_poweroff = 'reboot'\n", 4, "'on_poweroff': unknown action" },
 	{ BASE "on_reboot = 1\n", 4, "'on_reboot': unknown action '1'" },
 	{ BASE "on_watchdog = ''\n", 4, "'on_watchdog': unknown action" },
-	{ BASE "type = 'hvm'\n", 4, "Skiff builds PV guests only" },
-	{ BASE "builder = 'hvm'\n", 4, "Skiff builds PV guests only" },
+	{ BASE "type = 'pvh'\n", 4, "Skiff builds pv and hvm guests" },
+	{ BASE "builder = 'hvm2'\n", 4, "Skiff builds pv and hvm guests" },
+	{ BASE "type = 'hvm'\ndisk = [ '/a,raw,xvda' ]\n", 5, "'disk': an hvm guest has no PV drivers yet" },
+	{ BASE "disk = [ '/a,raw,xvda' ]\ntype = 'hvm'\n", 4, "'disk': an hvm guest has no PV drivers yet" },
+	{ BASE "vif = [ '' ]\nbuilder = 'hvm'\n", 4, "'vif': an hvm guest has no PV drivers yet" },
+	{ "name = 'g'\nkernel = '/k'\nmemory = 3073\ntype = 'hvm'\n", 3, "below the MMIO hole" },
+	{ BASE "maxmem = 128\ntype = 'hvm'\n", 4, "'maxmem': an hvm guest has no balloon" },
 	{ BASE "disk = [ '/a.img,raw' ]\n", 4, "no vdev" },
 	{ BASE "disk = [ 'vdev=xvda' ]\n", 4, "no target" },
 	{ BASE "disk = [ '/a,raw,xvda,rw,extra' ]\n", 4, "too many positional" },
@@ -482,6 +506,7 @@ static Suite *xlcfg_suite(void)
 	tcase_add_test(tc, every_key);
 	tcase_add_test(tc, defaults_and_minimum);
 	tcase_add_test(tc, cmdline_forms);
+	tcase_add_test(tc, hvm_type);
 	tcase_add_test(tc, quotes_comments_escapes);
 	tcase_add_test(tc, lists_over_lines);
 	tcase_add_test(tc, disk_forms);

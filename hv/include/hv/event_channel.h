@@ -48,6 +48,8 @@ long do_event_channel_op_compat(struct vcpu *v, uint64_t arg, uint64_t, uint64_t
 
 /* Sets the port bound to virq pending (per-vCPU VIRQs: v's binding; global ones: the domain's). No binding: nothing. */
 void evtchn_send_virq(struct vcpu *v, unsigned int virq);
+/* EVTCHNOP_send on cd's port as if cd made it (the hypervisor acting as a device of cd's). 0 or -XEN_EINVAL. */
+long evtchn_send_local(struct domain *cd, uint32_t port);
 
 /*
  * Delivery of port to vCPU v (a domain that switched to FIFO: event_fifo.h,

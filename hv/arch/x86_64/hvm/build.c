@@ -119,15 +119,19 @@ void hvm_copy_to_gpa(struct hvm_domain *hd, uint64_t gpa, const void *from, uint
 	}
 }
 
-/* The RAM and NPT of d, with its limit grown by the tables they need. */
-static int hvm_memory(struct domain *d, uint64_t nr_pages)
+/* The RAM and NPT of d, with its limit grown by the tables they need; and the console ring dom0 serves, if asked. */
+static int hvm_memory(struct domain *d, const struct hvm_build_args *a)
 {
+	uint64_t nr_pages = a->nr_pages;
 	int rc = hvm_domain_init(d);
 
 	if (rc < 0)
 		return rc;
-	frame_owner_set_max(&d->mem, nr_pages + npt_tables_needed(nr_pages));
-	return alloc_memory(d, d->arch.hvm, nr_pages);
+	frame_owner_set_max(&d->mem, nr_pages + npt_tables_needed(nr_pages) + (a->console_ring ? 1 : 0));
+	rc = alloc_memory(d, d->arch.hvm, nr_pages);
+	if (rc >= 0 && a->console_ring)
+		rc = hvm_console_ring_init(d);
+	return rc;
 }
 
 /* Linux's bzImage must sit below the decompressed kernel's room, the initrd above it, all below the MMIO holes. */
@@ -221,7 +225,7 @@ static int hvm_build_linux(struct domain *d, const struct hvm_build_args *a)
 	if (!cmdline)
 		return -XEN_ENOMEM;
 	cmd_len = linux_cmdline(a->cmdline, cmdline, MIN((size_t)bz.cmdline_max + 1, LINUX_CMDLINE_MAX));
-	rc = cmd_len < 0 ? cmd_len : hvm_memory(d, a->nr_pages);
+	rc = cmd_len < 0 ? cmd_len : hvm_memory(d, a);
 	if (rc >= 0) {
 		hvm_copy_to_gpa(d->arch.hvm, LINUX_KERNEL_GPA, a->image + bz.kernel_off, bz.kernel_len);
 		if (a->initrd_len)
@@ -261,7 +265,7 @@ int hvm_build(struct domain *d, const struct hvm_build_args *a)
 		return -XEN_EINVAL;
 	}
 	/* The NPT's tables are the domain's frames too: its limit grows by what they can take. */
-	rc = hvm_memory(d, a->nr_pages);
+	rc = hvm_memory(d, a);
 	if (rc < 0)
 		return rc;
 	hd = d->arch.hvm;

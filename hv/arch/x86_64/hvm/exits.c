@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* #VMEXIT handlers: CPUID, MSRs, port I/O (COM1, the RTC, the exit port), HLT, nested page faults (the xAPIC page), shutdown. */
+/* #VMEXIT handlers: CPUID, MSRs, port I/O (to ports.c), HLT, nested page faults (APIC, I/O APIC pages), shutdown. */
 #include <asm/hvm.h>
 #include <asm/svm.h>
 #include <asm/time.h>
@@ -24,13 +24,6 @@
 #define MSR_TSC_ADJUST		0x3b
 /* AMD's interrupt pending message register: Linux reads it (unchecked) on family 0xf CPUs for the E400 C1E erratum. */
 #define MSR_K8_INT_PENDING_MSG	0xc0010055
-/*
- * PIT channel 2's counter: Linux's quick TSC calibration polls it up to
- * 100,000 times while it reads all ones; reading 0 (a counter that never
- * runs) ends that at once. Linux takes the TSC frequency from the command
- * line instead (build.c).
- */
-#define PIT_CH2_PORT		0x42
 #define EFER_GUEST_BITS		(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
 #define CR4_OSXSAVE		(1ULL << 18)
 #define VEC_UD			6
@@ -212,65 +205,6 @@ static void exit_msr(struct vcpu *v)
 	skip_insn(v, 2);
 }
 
-/* The guest ends itself: 0 poweroff, 1 reboot, anything else a crash with that code. */
-static void exit_port_write(struct vcpu *v, uint32_t val)
-{
-	struct domain *d = v->domain;
-
-	if (val > SHUTDOWN_reboot) {
-		log_err("d%u: HVM guest wrote %#x to the exit port", d->domid, val);
-		domain_crash(d, "the guest reported a failure on the exit port");
-		return;
-	}
-	log_info("d%u: HVM guest asks for %s on the exit port", d->domid, shutdown_reason_name(val));
-	domain_shutdown(d, (uint8_t)val);
-}
-
-static uint32_t port_in(struct vcpu *v, uint16_t port, unsigned int size)
-{
-	struct hvm_domain *hd = v->domain->arch.hvm;
-
-	if (port >= UART_COM1_BASE && port < UART_COM1_BASE + UART_NR_PORTS)
-		return uart_read(&hd->com1, port - UART_COM1_BASE);
-	if (port == RTC_PORT_DATA)
-		return cmos_rtc_read(&hd->rtc, (time_wallclock_boot_ns() + (uint64_t)time_now_ns()) / 1000000000);
-	if (port == PIT_CH2_PORT)
-		return 0;
-	if (!hd->io_logged) {
-		hd->io_logged = true;
-		log_warn("d%u: HVM guest reads port %#x: no device, all ones (further unhandled ports not logged)",
-			 v->domain->domid, port);
-	}
-	return size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
-}
-
-static void port_out(struct vcpu *v, uint16_t port, unsigned int size, uint32_t val)
-{
-	struct hvm_domain *hd = v->domain->arch.hvm;
-	uint8_t c;
-
-	if (port >= UART_COM1_BASE && port < UART_COM1_BASE + UART_NR_PORTS) {
-		if (uart_write(&hd->com1, port - UART_COM1_BASE, (uint8_t)val, &c))
-			domain_console_write(v->domain, (const char *)&c, 1);
-		return;
-	}
-	if (port == HVM_EXIT_PORT) {
-		exit_port_write(v, val);
-		return;
-	}
-	if (port == RTC_PORT_INDEX) {
-		cmos_rtc_write_index(&hd->rtc, (uint8_t)val);
-		return;
-	}
-	if (port == RTC_PORT_DATA)
-		return;		/* the guest may not set the clock */
-	if (!hd->io_logged) {
-		hd->io_logged = true;
-		log_warn("d%u: HVM guest writes %#x to port %#x: no device, ignored (further unhandled ports not logged)",
-			 v->domain->domid, val, port);
-	}
-}
-
 static void exit_io(struct vcpu *v)
 {
 	struct vmcb *vm = v->arch.hvm->vmcb;
@@ -287,12 +221,12 @@ static void exit_io(struct vcpu *v)
 		return;
 	}
 	if (info & SVM_IOIO_IN) {
-		uint32_t val = port_in(v, port, size) & mask;
+		uint32_t val = hvm_port_in(v, port, size) & mask;
 
 		/* A 32-bit destination zero-extends into rax; 8 and 16 bits merge. */
 		vm->rax = size == 4 ? val : (vm->rax & ~(uint64_t)mask) | val;
 	} else {
-		port_out(v, port, size, (uint32_t)vm->rax & mask);
+		hvm_port_out(v, port, size, (uint32_t)vm->rax & mask);
 	}
 	vm->rip = vm->exitinfo2;	/* the next instruction, always saved for IOIO */
 }
@@ -319,25 +253,49 @@ static uint64_t *gpr(struct vcpu *v, int n)
 #define NPF_EXEC		(1ULL << 4)
 #define NPF_IN_WALK		(1ULL << 33)	/* the guest's own page tables are at the address */
 
+enum mmio_dev { MMIO_LAPIC, MMIO_IOAPIC };
+
+static const char *const mmio_name[] = { "APIC", "I/O APIC" };
+
+/* The emulated register, once the access is decoded: 32-bit, aligned, inside the page. */
+static void mmio_access(struct vcpu *v, enum mmio_dev dev, uint32_t off, bool write, uint32_t *val)
+{
+	if (dev == MMIO_LAPIC) {
+		/* Dropped in x2APIC mode, where the page is not the APIC's. */
+		if (write)
+			(void)vlapic_mmio_write(v, off, *val);
+		else
+			(void)vlapic_mmio_read(v, off, val);
+	} else if (write) {
+		hvm_ioapic_write(v->domain, off, *val);
+	} else {
+		*val = hvm_ioapic_read(v->domain, off);
+	}
+}
+
 /*
- * A load or store on the xAPIC page: the instruction is fetched through the
- * guest's page tables (QEMU's SVM gives no decode assists) and decoded.
- * Anything the decoder does not take, a fetch it cannot finish, an access
- * that is not 32-bit aligned, an event being delivered through the page or
- * the guest's page tables on it crash the guest, which alone asked for it.
+ * A load or store on the xAPIC or I/O APIC page: the instruction is fetched
+ * through the guest's page tables (QEMU's SVM gives no decode assists) and
+ * decoded. Anything the decoder does not take, a fetch it cannot finish, an
+ * access that is not 32-bit aligned, an event being delivered through the
+ * page or the guest's page tables on it crash the guest, which alone asked
+ * for it.
  */
-static void mmio_apic(struct vcpu *v, uint64_t gpa, uint64_t err)
+static void mmio_emulate(struct vcpu *v, enum mmio_dev dev, uint64_t gpa, uint64_t err)
 {
 	struct vmcb *vm = v->arch.hvm->vmcb;
 	uint8_t insn[MMIO_INSN_MAX] = { 0 };
 	unsigned int n = 0, off = (unsigned int)(gpa & ~PAGE_MASK);
+	const char *name = mmio_name[dev];
 	struct mmio_insn mi;
-	uint32_t val;
+	uint32_t val = 0;
 
 	if ((err & (NPF_EXEC | NPF_IN_WALK)) || (vm->exitintinfo & SVM_EVTINJ_VALID)) {
-		log_err("d%u: HVM guest %s the APIC page at rip %#lx (NPF error %#lx)", v->domain->domid,
-			err & NPF_EXEC ? "executes on" : "walks page tables or delivers an event through", vm->rip, err);
-		domain_crash(v->domain, "APIC page used as code, page table or event frame");
+		log_err("d%u: HVM guest %s the %s page at rip %#lx (NPF error %#lx)", v->domain->domid,
+			err & NPF_EXEC ? "executes on" : "walks page tables or delivers an event through", name,
+			vm->rip, err);
+		domain_crash(v->domain, dev == MMIO_LAPIC ? "APIC page used as code, page table or event frame" :
+			     "I/O APIC page used as code, page table or event frame");
 		return;
 	}
 	n = hvm_fetch_insn(v, insn, MMIO_INSN_MAX);
@@ -345,21 +303,23 @@ static void mmio_apic(struct vcpu *v, uint64_t gpa, uint64_t err)
 	if (hvm_code_is_16bit(v))
 		n = 0;
 	if (!mmio_decode(insn, n, hvm_code_is_64bit(v), &mi) || (off & 3)) {
-		log_err("d%u: HVM guest's access to APIC offset %#x at rip %#lx cannot be emulated (%u bytes: "
-			"%02x %02x %02x %02x %02x %02x %02x %02x)", v->domain->domid, off, vm->rip, n, insn[0], insn[1],
-			insn[2], insn[3], insn[4], insn[5], insn[6], insn[7]);
-		/* A misaligned access may also cross the page's end: APIC registers are 32-bit aligned. */
-		domain_crash(v->domain, off & 3 ? "APIC access not 32-bit aligned" :
-			     "APIC access the MMIO decoder does not take");
+		log_err("d%u: HVM guest's access to %s offset %#x at rip %#lx cannot be emulated (%u bytes: "
+			"%02x %02x %02x %02x %02x %02x %02x %02x)", v->domain->domid, name, off, vm->rip, n, insn[0],
+			insn[1], insn[2], insn[3], insn[4], insn[5], insn[6], insn[7]);
+		/* A misaligned access may also cross the page's end: the registers are 32-bit aligned. */
+		if (dev == MMIO_LAPIC)
+			domain_crash(v->domain, off & 3 ? "APIC access not 32-bit aligned" :
+				     "APIC access the MMIO decoder does not take");
+		else
+			domain_crash(v->domain, off & 3 ? "I/O APIC access not 32-bit aligned" :
+				     "I/O APIC access the MMIO decoder does not take");
 		return;
 	}
-	if (mi.write) {
+	if (mi.write)
 		val = mi.reg == MMIO_REG_IMM ? mi.imm : (uint32_t)*gpr(v, mi.reg);
-		(void)vlapic_mmio_write(v, off, val);	/* dropped in x2APIC mode, where the page is not the APIC's */
-	} else {
-		(void)vlapic_mmio_read(v, off, &val);
+	mmio_access(v, dev, off, mi.write, &val);
+	if (!mi.write)
 		*gpr(v, mi.reg) = val;	/* a 32-bit load zero-extends */
-	}
 	vm->rip += mi.len;
 	if (!hvm_code_is_64bit(v))
 		vm->rip &= 0xffffffffULL;
@@ -373,7 +333,11 @@ static void exit_npf(struct vcpu *v)
 	uint64_t mem = d->arch.hvm->nr_pages << PAGE_SHIFT;
 
 	if ((gpa & PAGE_MASK) == HVM_LAPIC_BASE && v->arch.hvm->lapic.mode != VLAPIC_DISABLED) {
-		mmio_apic(v, gpa, err);
+		mmio_emulate(v, MMIO_LAPIC, gpa, err);
+		return;
+	}
+	if ((gpa & PAGE_MASK) == HVM_IOAPIC_BASE) {
+		mmio_emulate(v, MMIO_IOAPIC, gpa, err);
 		return;
 	}
 	log_err("d%u: HVM guest %s guest-physical %#lx, outside its memory [0, %#lx), at rip %#lx (NPF error %#lx)",

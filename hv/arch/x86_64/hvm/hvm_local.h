@@ -5,12 +5,14 @@
 
 #include <asm/hvm.h>
 #include <asm/svm.h>
+#include <hv/spinlock.h>
 #include <hv/timer.h>
 #include <hv/types.h>
 
 #include "npt.h"
 #include "cmos_rtc.h"
 #include "uart16550.h"
+#include "vioapic.h"
 
 /* Guest registers VMRUN does not switch (rax, rsp, rip, rflags live in the VMCB); svm_entry.S uses these offsets. */
 struct hvm_gprs {
@@ -55,8 +57,16 @@ struct hvm_vcpu {
 struct hvm_domain {
 	uint64_t nr_pages;		/* guest-physical RAM is [0, nr_pages << 12) */
 	struct npt npt;			/* its tables are charged to the domain and freed with its frames */
+	/* COM1 and the I/O APIC: any vCPU's exits and the console input poll reach them. Taken with interrupts off. */
+	spinlock_t dev_lock;
 	struct uart16550 com1;
+	struct vioapic ioapic;
 	struct cmos_rtc rtc;
+	/* console.c: COM1 through a xencons ring dom0 serves (console_ring), polled for input and prompts. */
+	bool console_ring;
+	volatile bool console_unsent;	/* output without an event to dom0 yet (no newline) */
+	uint64_t console_dropped;	/* bytes that found the ring full */
+	struct timer console_timer;
 	bool io_logged, msr_logged;	/* the first unhandled port and the first refused MSR are logged */
 };
 
@@ -87,6 +97,8 @@ bool vlapic_msr_write(struct vcpu *v, uint32_t msr, uint64_t val);
 bool vlapic_mmio_read(struct vcpu *v, uint32_t off, uint32_t *val);
 bool vlapic_mmio_write(struct vcpu *v, uint32_t off, uint32_t val);
 void vlapic_inject(struct vcpu *v);
+/* vlapic.c: an I/O APIC interrupt to the vCPUs its destination names. */
+void vlapic_deliver_irq(struct domain *d, uint8_t dest, bool logical, bool lowest, uint8_t vec);
 bool vlapic_wakes_hlt(struct vcpu *v);
 /* svm.c: INIT and STARTUP from another vCPU's APIC; only a vCPU that has not started yet takes them. */
 void hvm_vcpu_init_ipi(struct vcpu *v);
@@ -98,6 +110,19 @@ unsigned int hvm_fetch_insn(const struct vcpu *v, uint8_t *buf, unsigned int len
 bool hvm_code_is_64bit(const struct vcpu *v);
 /* Real mode or a 16-bit code segment: other operand and address sizes, which the MMIO decoder does not take. */
 bool hvm_code_is_16bit(const struct vcpu *v);
+
+/* ports.c: port I/O to the guest's devices (COM1, the RTC, ACPI sleep control, the exit port). */
+uint32_t hvm_port_in(struct vcpu *v, uint16_t port, unsigned int size);
+void hvm_port_out(struct vcpu *v, uint16_t port, unsigned int size, uint32_t val);
+/* ports.c: the I/O APIC page, a 32-bit access at offset off. */
+uint32_t hvm_ioapic_read(struct domain *d, uint32_t off);
+void hvm_ioapic_write(struct domain *d, uint32_t off, uint32_t val);
+
+/* console.c: the ring for dom0's console service (build time), COM1's bytes into it, the poll timer. */
+int hvm_console_ring_init(struct domain *d);
+bool hvm_console_out(struct domain *d, uint8_t c);
+void hvm_console_init(struct domain *d);
+void hvm_console_kill(struct domain *d);
 
 /* exits.c: handles v's last #VMEXIT, interrupts off. */
 void hvm_handle_exit(struct vcpu *v);

@@ -167,7 +167,9 @@ int hvm_domain_init(struct domain *d)
 		return -XEN_ENOMEM;
 	hd->npt.root = MFN_INVALID;
 	uart_reset(&hd->com1);
+	vioapic_reset(&hd->ioapic, (uint8_t)d->max_vcpus);	/* the id the MADT gives it */
 	d->arch.hvm = hd;
+	hvm_console_init(d);
 	for (unsigned int i = 0; i < d->max_vcpus; i++) {
 		struct vcpu *v = d->vcpu[i];
 		struct hvm_vcpu *hv = hv_zalloc(sizeof(*hv));
@@ -293,6 +295,7 @@ void hvm_domain_kill(struct domain *d)
 {
 	if (!d->arch.hvm)
 		return;
+	hvm_console_kill(d);
 	for (unsigned int i = 0; i < d->max_vcpus; i++)
 		if (d->vcpu[i]->arch.hvm)
 			vlapic_kill(d->vcpu[i]);

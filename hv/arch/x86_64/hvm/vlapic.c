@@ -552,3 +552,26 @@ bool vlapic_wakes_hlt(struct vcpu *v)
 {
 	return deliverable(&v->arch.hvm->lapic) >= 0 && (v->arch.hvm->vmcb->rflags & RFLAGS_IF);
 }
+
+/*
+ * An interrupt from the I/O APIC: a physical destination names a vCPU (0xff
+ * all of them), a logical one goes through each APIC's LDR. Lowest priority
+ * goes to the first match (every vCPU is as idle as another to us). A
+ * destination no vCPU answers to is dropped, as on a real bus.
+ */
+void vlapic_deliver_irq(struct domain *d, uint8_t dest, bool logical, bool lowest, uint8_t vec)
+{
+	if (vec < 16)
+		return;
+	for (unsigned int i = 0; i < d->max_vcpus; i++) {
+		struct vcpu *to = d->vcpu[i];
+		bool hit = logical ? logical_match(to, dest) : dest == 0xff || dest == i;
+
+		if (!hit)
+			continue;
+		vec_set(to->arch.hvm->lapic.irr, vec);
+		evtchn_kick_vcpu(to);
+		if (lowest)
+			return;
+	}
+}

@@ -32,6 +32,8 @@ void hvm_switch_out(struct vcpu *prev);
 /* The VMRUN loop of the current vCPU: never returns (schedule() switches away from it). */
 void __noreturn hvm_vcpu_loop(void);
 void hvm_dump_vcpu(struct vcpu *v);
+/* Typed console input for an HVM domain's COM1 (its receive FIFO, then its interrupt). Returns the bytes taken. */
+size_t hvm_console_input(struct domain *d, const char *buf, size_t len);
 
 /*
  * The builder of a boot module marked @hvm: an ELF's PT_LOAD segments at their physical addresses (vCPU 0 in
@@ -44,6 +46,7 @@ struct hvm_build_args {
 	const uint8_t *initrd;		/* bzImage only; NULL: none */
 	size_t initrd_len;
 	const char *cmdline;		/* bzImage only; NULL: empty */
+	bool console_ring;		/* dom0 serves consoles: COM1 also goes through a ring granted to it */
 };
 int hvm_build(struct domain *d, const struct hvm_build_args *a);
 
