@@ -68,6 +68,7 @@ struct dom0_kernel {
 	uint64_t len;
 	uint8_t digest[32];
 	bool cached, hit;		/* held in the cache; found there */
+	bool prepared;			/* the form skiff-xl prepares on the host (lz4 of the ELF's segments) */
 	uint8_t *own;			/* decompressed but not kept: freed by put */
 	size_t cap;
 	uint64_t decompress_ns;		/* 0 when nothing was decompressed */

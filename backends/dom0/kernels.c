@@ -4,6 +4,7 @@
 #include "rt_page.h"
 #include "build_pv.h"
 #include "decompress.h"
+#include "elf_image.h"
 #include "dom0.h"
 #include "kcache.h"
 
@@ -68,6 +69,7 @@ long dom0_kernel_get(const uint8_t *image, uint64_t len, const uint8_t *digest, 
 
 	kc_init();
 	memset(k, 0, sizeof(*k));
+	k->prepared = kimage_sniff(image, len) == KIMAGE_COMP_LZ4;
 	if (digest)
 		memcpy(k->digest, digest, 32);
 	else

@@ -493,8 +493,9 @@ static long ts_build_image(const struct ts_domain *t, unsigned int ordinal, cons
 	if (k.hit)
 		rt_printf("dom0: d%u%s: kernel from dom0's cache, not decompressed again\n", domid, from);
 	else if (k.decompress_ns)
-		rt_printf("dom0: d%u%s: kernel decompressed in %lu ms%s\n", domid, from,
-			  (unsigned long)(k.decompress_ns / 1000000), k.cached ? " (kept for the next build)" : "");
+		rt_printf("dom0: d%u%s: kernel decompressed in %lu ms%s%s\n", domid, from,
+			  (unsigned long)(k.decompress_ns / 1000000), k.cached ? " (kept for the next build)" : "",
+			  k.prepared ? ", lz4 as the host prepared it" : "");
 	dom0_kernel_put(&k);
 	if (err) {
 		if (why)

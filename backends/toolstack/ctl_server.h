@@ -65,6 +65,7 @@ struct ctl_blob {
 	uint64_t born_ns;
 	uint32_t put_id;		/* the put request still filling it, 0 when complete */
 	bool refused;			/* a put refused up front: its data frames are read and dropped */
+	bool unchecked;			/* put with check=0: sha256 is the host's word for the data, not checked here */
 };
 
 /*

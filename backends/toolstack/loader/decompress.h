@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Single-call gzip and xz (LZMA2, x86 BCJ) decompressors into a flat buffer, for unwrapping guest kernels. */
+/* Single-call gzip, xz (LZMA2, x86 BCJ) and lz4 (legacy container) decompressors into a flat buffer, for unwrapping guest kernels. */
 #ifndef LOADER_DECOMPRESS_H
 #define LOADER_DECOMPRESS_H
 
@@ -191,5 +191,20 @@ int lzma2_decode_chunks(const uint8_t *in, size_t in_len, uint8_t *out, size_t o
 void bcj_x86_decode(uint8_t *buf, size_t len, uint32_t start);
 /* The same, calling p between 1 MiB pieces (p may be NULL). */
 void bcj_x86_decode_progress(uint8_t *buf, size_t len, uint32_t start, const struct decomp_progress *p);
+
+/* ----------------------------------------------------------------- lz4 -- */
+
+/*
+ * Decompresses LZ4 data in the legacy container (magic 0x184c2102, then
+ * blocks of a 32-bit compressed size and an independent LZ4 block of at
+ * most 8 MiB of output; a repeated magic starts a concatenated stream), as
+ * Linux's lz4 kernels and the kernels skiff-xl prepares for dom0 carry it.
+ * The container has no end marker and no check: all of in_len is consumed
+ * (strip Linux's appended 4-byte size first) and the caller compares
+ * *out_len with the size it expects. fn(ctx), if fn is set, is called
+ * every 1 MiB of output. Needs no work area.
+ */
+int unlz4_legacy_buf(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap, size_t *out_len,
+		     size_t *in_used, void (*fn)(void *ctx), void *ctx);
 
 #endif
