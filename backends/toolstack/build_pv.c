@@ -89,7 +89,8 @@ static int decompress(struct build *b, const struct bzimage_info *bz, size_t *ou
 		rc = unxz_buf_progress(in, bz->payload_len, b->kernel_buf, b->kernel_cap, out_len, &used, w, b->p->yield,
 				       b->p->ctx);
 	} else {
-		rc = gunzip_buf(in, bz->payload_len, b->kernel_buf, b->kernel_cap, out_len, &used, w);
+		rc = gunzip_buf_progress(in, bz->payload_len, b->kernel_buf, b->kernel_cap, out_len, &used, w, b->p->yield,
+					 b->p->ctx);
 	}
 	b->p->free(b->p->ctx, w, wsize);
 	return rc;

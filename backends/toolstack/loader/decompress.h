@@ -53,6 +53,24 @@ uint64_t crc64_update(uint64_t crc, const uint8_t *buf, size_t len);
 /* SHA-256 of one whole buffer (xz's strongest block check). */
 void sha256_buf(const uint8_t *data, size_t len, uint8_t digest[32]);
 
+/*
+ * A hook a decoder calls between its steps (LZMA2 chunks of at most 2 MiB
+ * of output, 1 MiB pieces of a block's check and of the BCJ pass; deflate
+ * blocks once 1 MiB more was produced, 1 MiB pieces of gzip's CRC-32), so
+ * a program with other work (dom0's event loop) need not wait for a whole
+ * kernel. fn NULL: none.
+ */
+struct decomp_progress {
+	void (*fn)(void *ctx);
+	void *ctx;
+};
+
+static inline void decomp_progress_call(const struct decomp_progress *p)
+{
+	if (p && p->fn)
+		p->fn(p->ctx);
+}
+
 /* ---------------------------------------------------------------- gzip -- */
 
 /* Huffman decoding table for one alphabet: a direct lookup for short codes, canonical walk for the rest. */
@@ -63,11 +81,12 @@ struct inflate_huff {
 	uint16_t symbol[288];			/* symbols ordered by (length, value) */
 };
 
-/* Work area for gunzip_buf: 3,584 bytes (at most 4 KiB, asserted); contents need no initialising. */
+/* Work area for gunzip_buf: 3,600 bytes (at most 4 KiB, asserted); contents need no initialising. */
 struct gunzip_work {
 	struct inflate_huff lit;	/* literal/length codes */
 	struct inflate_huff dist;	/* distance codes */
 	uint8_t lens[320];		/* code lengths while building the dynamic tables */
+	struct decomp_progress progress;	/* set by gunzip_buf / gunzip_buf_progress */
 };
 
 /*
@@ -78,6 +97,9 @@ struct gunzip_work {
  */
 int gunzip_buf(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap,
 	       size_t *out_len, size_t *in_used, struct gunzip_work *work);
+/* The same, calling fn(ctx) between its steps (struct decomp_progress). */
+int gunzip_buf_progress(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap, size_t *out_len,
+			size_t *in_used, struct gunzip_work *work, void (*fn)(void *ctx), void *ctx);
 
 /* ------------------------------------------------------------------ xz -- */
 
@@ -126,23 +148,6 @@ struct lzma_state {
 	uint32_t rep[4];	/* last four match distances, minus one */
 	uint32_t lc, lp, pb;	/* literal context / literal position / position bits */
 };
-
-/*
- * A hook a decoder calls between its steps (LZMA2 chunks of at most 2 MiB
- * of output, 1 MiB pieces of a block's check and of the BCJ pass), so a
- * program with other work (dom0's event loop) need not wait for a whole
- * kernel. fn NULL: none.
- */
-struct decomp_progress {
-	void (*fn)(void *ctx);
-	void *ctx;
-};
-
-static inline void decomp_progress_call(const struct decomp_progress *p)
-{
-	if (p && p->fn)
-		p->fn(p->ctx);
-}
 
 /* Work area for unxz_buf: 28,300 bytes (at most 32 KiB, asserted); contents need no initialising. */
 struct unxz_work {
