@@ -545,7 +545,8 @@ void dom0_toolstack_recipe_free(struct dom0_recipe *r)
  * one copy per digest however many domains restart from it.
  */
 static void ts_adopt(const struct ts_domain *t, domid_t domid, const uint8_t *kernel, uint64_t klen,
-		     const uint8_t *kdigest, const uint8_t *initrd, uint64_t rlen, const uint8_t *rdigest)
+		     const uint8_t *kdigest, const uint8_t *initrd, uint64_t rlen, const uint8_t *rdigest, uint8_t **ktake,
+		     uint8_t **rtake)
 {
 	static struct skiff_dominfo info;
 	struct dom0_recipe *r = calloc(1, sizeof(*r));
@@ -567,14 +568,17 @@ static void ts_adopt(const struct ts_domain *t, domid_t domid, const uint8_t *ke
 			memcpy(r->kdigest, kdigest, 32);
 		else
 			sha256_buf(kernel, klen, r->kdigest);
-		r->kernel = dom0_image_get(kernel, klen, r->kdigest, &shared);
-		r->initrd = initrd ? dom0_image_get(initrd, rlen, rdigest, &rshared) : NULL;
+		r->kernel = dom0_image_get(kernel, klen, r->kdigest, &shared, ktake);
+		r->initrd = initrd ? dom0_image_get(initrd, rlen, rdigest, &rshared, rtake) : NULL;
 		r->klen = klen;
 		r->rlen = rlen;
 		if (!r->kernel || (initrd && !r->initrd))
 			rt_printf("dom0: d%u: no memory to keep its kernel: a restart will fail\n", domid);
 		else if (shared)
 			rt_printf("dom0: d%u: its kernel for restarts is the copy another domain holds already\n", domid);
+		else if (ktake && !*ktake)
+			rt_printf("dom0: d%u: keeps the uploaded kernel%s for restarts, not a copy\n", domid,
+				  rtake && initrd && !*rtake ? " and ramdisk" : "");
 	}
 	dom0_lifecycle_adopt(domid, &t->act, r);
 }
@@ -609,7 +613,7 @@ static bool ts_build_one(const struct ts_domain *t, unsigned int ordinal)
 		rt_printf("dom0: cannot start building from module %u: error %ld\n", t->kernel, err);
 	/* A domain file's domain is the life-cycle code's from now on, with the image if a restart needs it. */
 	if (!err && t->has_cfg)
-		ts_adopt(t, domid, kernel, klen, NULL, initrd, rlen, NULL);
+		ts_adopt(t, domid, kernel, klen, NULL, initrd, rlen, NULL, NULL, NULL);
 	if (kernel)
 		ts_free(NULL, kernel, klen ? klen : 1);
 	if (initrd)
@@ -710,8 +714,8 @@ static long ts_bind_devices(const struct xlcfg_domain *cfg, const char *disks, c
 	return 0;
 }
 
-long dom0_toolstack_create(const char *cfg_text, size_t cfg_len, const uint8_t *kernel, uint64_t klen,
-			   const uint8_t *kdigest, const uint8_t *ramdisk, uint64_t rlen, const uint8_t *rdigest,
+long dom0_toolstack_create(const char *cfg_text, size_t cfg_len, uint8_t **kernel_buf, uint64_t klen,
+			   const uint8_t *kdigest, uint8_t **ramdisk_buf, uint64_t rlen, const uint8_t *rdigest,
 			   const char *disks, bool paused, domid_t *domid, char *name, size_t name_len, char *err,
 			   size_t err_len)
 {
@@ -719,6 +723,7 @@ long dom0_toolstack_create(const char *cfg_text, size_t cfg_len, const uint8_t *
 	static struct xlcfg_diags dg;
 	static struct ts_domain t;
 	static unsigned int ordinal = 1000;	/* past any boot module's: the default UUIDs stay apart */
+	const uint8_t *kernel = *kernel_buf, *ramdisk = ramdisk_buf ? *ramdisk_buf : NULL;
 	char why[160];
 	long rc;
 
@@ -764,7 +769,7 @@ long dom0_toolstack_create(const char *cfg_text, size_t cfg_len, const uint8_t *
 	else
 		snprintf(name, name_len, "%s", cfg.name);
 	if (!rc)
-		ts_adopt(&t, *domid, kernel, klen, kdigest, ramdisk, rlen, rdigest);
+		ts_adopt(&t, *domid, kernel, klen, kdigest, ramdisk, rlen, rdigest, kernel_buf, ramdisk_buf);
 	return rc;
 }
 

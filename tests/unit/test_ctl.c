@@ -256,7 +256,7 @@ static void counting_sha256(const uint8_t *data, size_t len, uint8_t digest[32])
 	sha256_buf(data, len, digest);
 }
 
-static int ts_create(void *ctx, const struct ctl_blob *cfg, const struct ctl_blob *k, const struct ctl_blob *rd,
+static int ts_create(void *ctx, const struct ctl_blob *cfg, struct ctl_blob *k, struct ctl_blob *rd,
 		     const char *disks, bool paused, uint32_t *domid, char *name, size_t name_len, char *err, size_t err_len)
 {
 	(void)ctx, (void)rd, (void)paused, (void)err_len;
