@@ -26,6 +26,12 @@
 #define EHDR			64u
 #define PHDR			56u
 #define PT_LOAD			1u
+/*
+ * HC's lowest level: for Debian's kernel 14.2 MB in 0.4 s of CPU, where
+ * the default level 9 gives 13.8 MB in 1.1 s (fast mode: 16.6 MB). The
+ * result is kept by digest, but the first create of a kernel waits for it.
+ */
+#define PACK_LEVEL		LZ4HC_CLEVEL_MIN
 
 struct seg {
 	uint32_t type;
@@ -172,7 +178,7 @@ static int compress_legacy(const uint8_t *in, size_t len, uint8_t **out, size_t 
 	for (size_t at = 0; at < len; at += LZ4_LEGACY_BLOCK) {
 		int n = (int)(len - at < LZ4_LEGACY_BLOCK ? len - at : LZ4_LEGACY_BLOCK);
 		int c = LZ4_compress_HC((const char *)in + at, (char *)o + pos + 4, n, (int)(cap - pos - 4),
-					LZ4HC_CLEVEL_DEFAULT);
+					PACK_LEVEL);
 
 		if (c <= 0 || LZ4_decompress_safe((const char *)o + pos + 4, (char *)check, c, LZ4_LEGACY_BLOCK) != n ||
 		    memcmp(check, in + at, (size_t)n) != 0) {
