@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <build_pv.h>
+#include <decompress.h>
+#include <elf_image.h>
 #include <pvabi/xen.h>
 
 #include "test_build_pv_fake.h"
@@ -145,6 +147,55 @@ START_TEST(test_linux_prepared_same_domain)
 }
 END_TEST
 
+/* Debian's bzImage with its xz payload replaced by lz4 (as Linux's lz4 flavour packs it): the same domain. */
+START_TEST(test_linux_lz4_bzimage_same_domain)
+{
+	size_t kernel_len, raw_len = 0, lz_len, bz_len, elf_a, elf_b;
+	uint8_t *kernel = td_read_file(path, &kernel_len), *raw, *lz, *bz, *rd = malloc(INITRD_LEN);
+	static struct unxz_work w;
+	struct bzimage_info bi;
+	const char *why;
+	uint64_t *a, *b;
+	unsigned int differ = 0;
+
+	ck_assert_msg(td_have("lz4 --version"), "lz4 is needed (./skiff deps)");
+	ck_assert_int_eq(bzimage_probe(kernel, kernel_len, &bi, &why), 0);
+	ck_assert_int_eq(bi.comp, KIMAGE_COMP_XZ);
+	raw = malloc(bi.size_hint);
+	ck_assert_int_eq(unxz_buf(kernel + bi.payload_offset, bi.payload_len - 4, raw, bi.size_hint, &raw_len, NULL, &w),
+			 0);
+	ck_assert_uint_eq(raw_len, bi.size_hint);
+	lz = td_run_filter("lz4 -l -1 -c", raw, raw_len, &lz_len);
+	bz = malloc(kernel_len + lz_len + 4);
+	memcpy(bz, kernel, bi.payload_offset);
+	memcpy(bz + bi.payload_offset, lz, lz_len);
+	memcpy(bz + bi.payload_offset + lz_len, kernel + bi.payload_offset + bi.payload_len - 4, 4);	/* the size */
+	memcpy(bz + bi.payload_offset + lz_len + 4, kernel + bi.payload_offset + bi.payload_len,
+	       kernel_len - bi.payload_offset - bi.payload_len);
+	bz_len = kernel_len - bi.payload_len + lz_len + 4;
+	bz[0x24c] = (uint8_t)(lz_len + 4);
+	bz[0x24d] = (uint8_t)((lz_len + 4) >> 8);
+	bz[0x24e] = (uint8_t)((lz_len + 4) >> 16);
+	bz[0x24f] = (uint8_t)((lz_len + 4) >> 24);
+	ck_assert_int_eq(bzimage_probe(bz, bz_len, &bi, &why), 0);
+	ck_assert_int_eq(bi.comp, KIMAGE_COMP_LZ4);
+	memset(rd, 0x5a, INITRD_LEN);
+	a = frame_digests(kernel, kernel_len, rd, &elf_a);
+	b = frame_digests(bz, bz_len, rd, &elf_b);
+	for (unsigned int i = 0; i < NR_PAGES; i++)
+		differ += a[i] != b[i];
+	ck_assert_uint_eq(differ, 0);
+	ck_assert_uint_eq(elf_a, elf_b);
+	free(a);
+	free(b);
+	free(bz);
+	free(lz);
+	free(raw);
+	free(rd);
+	free(kernel);
+}
+END_TEST
+
 int main(void)
 {
 	FILE *f;
@@ -164,6 +215,7 @@ int main(void)
 	tc = tcase_create("linux");
 	tcase_add_test(tc, test_linux_layout);
 	tcase_add_test(tc, test_linux_prepared_same_domain);
+	tcase_add_test(tc, test_linux_lz4_bzimage_same_domain);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
