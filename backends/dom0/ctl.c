@@ -17,7 +17,7 @@
 #include "xs_client.h"
 
 #define CTL_PORT		1		/* QEMU's virtserialport nr=1 (tools/qemu-run --control) */
-#define CTL_SMALL		(64 * 1024)	/* blobs up to this from the heap, bigger from vmem */
+#define CTL_SMALL		DOM0_SMALL_ALLOC	/* blobs up to this from the heap, bigger from vmem */
 #define CTL_OUTQ		(512 * 1024)	/* frames on their way to the host */
 #define CTL_POWEROFF_WAIT_NS	(5ULL * 1000000000ULL)	/* for the last answers to leave */
 #define CTL_MAX_ATTACHED	8
@@ -160,7 +160,7 @@ static int ts_info(void *ctx, struct ctl_hostinfo *hi)
 	return 0;
 }
 
-static int ts_create(void *ctx, const struct ctl_blob *cfg, const struct ctl_blob *kernel, const struct ctl_blob *ramdisk,
+static int ts_create(void *ctx, const struct ctl_blob *cfg, struct ctl_blob *kernel, struct ctl_blob *ramdisk,
 		     const char *disks, bool paused, uint32_t *domid, char *name, size_t name_len, char *err,
 		     size_t err_len)
 {
@@ -168,9 +168,13 @@ static int ts_create(void *ctx, const struct ctl_blob *cfg, const struct ctl_blo
 	long rc;
 
 	(void)ctx;
-	/* The uploads' digests (checked on arrival) name the kernel in dom0's cache: no hashing again. */
-	rc = dom0_toolstack_create((const char *)cfg->data, cfg->size, kernel->data, kernel->size, kernel->sha256,
-				   ramdisk ? ramdisk->data : NULL, ramdisk ? ramdisk->size : 0,
+	/*
+	 * The uploads' digests (checked on arrival, or the host's word with
+	 * check=0) name the kernel in dom0's cache: no hashing again. A domain
+	 * that may restart keeps the uploaded buffers themselves (NULL here then).
+	 */
+	rc = dom0_toolstack_create((const char *)cfg->data, cfg->size, &kernel->data, kernel->size, kernel->sha256,
+				   ramdisk ? &ramdisk->data : NULL, ramdisk ? ramdisk->size : 0,
 				   ramdisk ? ramdisk->sha256 : NULL, disks, paused, &id, name, name_len, err, err_len);
 	if (rc)
 		return (int)rc;

@@ -51,10 +51,15 @@ unsigned int dom0_toolstack_boot(unsigned int *domains);
  * bytes (the control channel's create), with the run-time disk slots the
  * host filled for it (disks: "SLOT:DEVID,..." or NULL) and the file's
  * vifs; *domid and name on success, else
- * a negative Xen errno and a message for a person in err.
+ * a negative Xen errno and a message for a person in err. *kernel and
+ * *ramdisk (the control channel's buffers, freed as kc_free frees) are set
+ * NULL when a domain that may restart keeps them instead of a copy.
  */
-long dom0_toolstack_create(const char *cfg_text, size_t cfg_len, const uint8_t *kernel, uint64_t klen,
-			   const uint8_t *kdigest, const uint8_t *ramdisk, uint64_t rlen, const uint8_t *rdigest,
+/* Buffers up to this many bytes come from the heap, bigger ones from vmem (kept uploads move from ctl.c to kernels.c). */
+#define DOM0_SMALL_ALLOC	(64 * 1024)
+
+long dom0_toolstack_create(const char *cfg_text, size_t cfg_len, uint8_t **kernel, uint64_t klen,
+			   const uint8_t *kdigest, uint8_t **ramdisk, uint64_t rlen, const uint8_t *rdigest,
 			   const char *disks, bool paused, domid_t *domid, char *name, size_t name_len, char *err,
 			   size_t err_len);
 
@@ -68,6 +73,7 @@ struct dom0_kernel {
 	uint64_t len;
 	uint8_t digest[32];
 	bool cached, hit;		/* held in the cache; found there */
+	bool prepared;			/* the form skiff-xl prepares on the host (lz4 of the ELF's segments) */
 	uint8_t *own;			/* decompressed but not kept: freed by put */
 	size_t cap;
 	uint64_t decompress_ns;		/* 0 when nothing was decompressed */
@@ -75,8 +81,14 @@ struct dom0_kernel {
 long dom0_kernel_get(const uint8_t *image, uint64_t len, const uint8_t *digest, struct dom0_kernel *k, char *why,
 		     size_t why_len);
 void dom0_kernel_put(struct dom0_kernel *k);
-/* One copy of an image per digest, shared by every restartable domain holding it (*shared: it was held already); NULL without memory. */
-const uint8_t *dom0_image_get(const uint8_t *data, uint64_t len, const uint8_t *digest, bool *shared);
+/*
+ * One copy of an image per digest, shared by every restartable domain
+ * holding it (*shared: it was held already); NULL without memory. take
+ * (may be NULL): where the caller holds data in a buffer of len bytes
+ * from dom0's heap or vmem (as kc_free frees it); a first holder keeps
+ * that buffer itself and sets *take NULL, rather than copy it.
+ */
+const uint8_t *dom0_image_get(const uint8_t *data, uint64_t len, const uint8_t *digest, bool *shared, uint8_t **take);
 void dom0_image_put(const uint8_t *p);
 void dom0_kernels_stats(uint64_t *hits, uint64_t *misses, uint64_t *bytes);
 /* main.c: a round of service for the other guests during a long build (the builder's yield), and how many so far. */

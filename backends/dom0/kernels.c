@@ -4,6 +4,7 @@
 #include "rt_page.h"
 #include "build_pv.h"
 #include "decompress.h"
+#include "elf_image.h"
 #include "dom0.h"
 #include "kcache.h"
 
@@ -19,7 +20,7 @@
 #define DOM0_KC_ENTRIES		2
 #define DOM0_KC_BYTES		(160ULL << 20)
 #define DOM0_KC_HEADROOM	((8ULL << 20) / 4096)	/* frames */
-#define DOM0_KC_SMALL		(64 * 1024)
+#define DOM0_KC_SMALL		DOM0_SMALL_ALLOC
 
 static void kc_free(void *ctx, void *p, size_t cap)
 {
@@ -68,6 +69,7 @@ long dom0_kernel_get(const uint8_t *image, uint64_t len, const uint8_t *digest, 
 
 	kc_init();
 	memset(k, 0, sizeof(*k));
+	k->prepared = kimage_sniff(image, len) == KIMAGE_COMP_LZ4;
 	if (digest)
 		memcpy(k->digest, digest, 32);
 	else
@@ -112,7 +114,7 @@ void dom0_kernel_put(struct dom0_kernel *k)
 	memset(k, 0, sizeof(*k));
 }
 
-const uint8_t *dom0_image_get(const uint8_t *data, uint64_t len, const uint8_t *digest, bool *shared)
+const uint8_t *dom0_image_get(const uint8_t *data, uint64_t len, const uint8_t *digest, bool *shared, uint8_t **take)
 {
 	uint8_t d[32];
 	size_t have;
@@ -131,6 +133,11 @@ const uint8_t *dom0_image_get(const uint8_t *data, uint64_t len, const uint8_t *
 	}
 	if (p)
 		kcache_release(&kc_images, p);
+	/* The upload's own buffer: no second copy while the control channel still holds the first. */
+	if (!p && take && *take == data && len && kcache_add(&kc_images, d, *take, len, len)) {
+		*take = NULL;
+		return data;
+	}
 	copy = kc_alloc(NULL, len ? len : 1);
 	if (!copy)
 		return NULL;

@@ -503,8 +503,9 @@ static long ts_build_image(const struct ts_domain *t, unsigned int ordinal, cons
 	if (k.hit)
 		rt_printf("dom0: d%u%s: kernel from dom0's cache, not decompressed again\n", domid, from);
 	else if (k.decompress_ns)
-		rt_printf("dom0: d%u%s: kernel decompressed in %lu ms%s\n", domid, from,
-			  (unsigned long)(k.decompress_ns / 1000000), k.cached ? " (kept for the next build)" : "");
+		rt_printf("dom0: d%u%s: kernel decompressed in %lu ms%s%s\n", domid, from,
+			  (unsigned long)(k.decompress_ns / 1000000), k.cached ? " (kept for the next build)" : "",
+			  k.prepared ? ", lz4 as the host prepared it" : "");
 	dom0_kernel_put(&k);
 	if (err) {
 		if (why)
@@ -554,7 +555,8 @@ void dom0_toolstack_recipe_free(struct dom0_recipe *r)
  * one copy per digest however many domains restart from it.
  */
 static void ts_adopt(const struct ts_domain *t, domid_t domid, const uint8_t *kernel, uint64_t klen,
-		     const uint8_t *kdigest, const uint8_t *initrd, uint64_t rlen, const uint8_t *rdigest)
+		     const uint8_t *kdigest, const uint8_t *initrd, uint64_t rlen, const uint8_t *rdigest, uint8_t **ktake,
+		     uint8_t **rtake)
 {
 	static struct skiff_dominfo info;
 	struct dom0_recipe *r = calloc(1, sizeof(*r));
@@ -576,14 +578,17 @@ static void ts_adopt(const struct ts_domain *t, domid_t domid, const uint8_t *ke
 			memcpy(r->kdigest, kdigest, 32);
 		else
 			sha256_buf(kernel, klen, r->kdigest);
-		r->kernel = dom0_image_get(kernel, klen, r->kdigest, &shared);
-		r->initrd = initrd ? dom0_image_get(initrd, rlen, rdigest, &rshared) : NULL;
+		r->kernel = dom0_image_get(kernel, klen, r->kdigest, &shared, ktake);
+		r->initrd = initrd ? dom0_image_get(initrd, rlen, rdigest, &rshared, rtake) : NULL;
 		r->klen = klen;
 		r->rlen = rlen;
 		if (!r->kernel || (initrd && !r->initrd))
 			rt_printf("dom0: d%u: no memory to keep its kernel: a restart will fail\n", domid);
 		else if (shared)
 			rt_printf("dom0: d%u: its kernel for restarts is the copy another domain holds already\n", domid);
+		else if (ktake && !*ktake)
+			rt_printf("dom0: d%u: keeps the uploaded kernel%s for restarts, not a copy\n", domid,
+				  rtake && initrd && !*rtake ? " and ramdisk" : "");
 	}
 	dom0_lifecycle_adopt(domid, &t->act, r);
 }
@@ -623,11 +628,12 @@ static bool ts_build_one(const struct ts_domain *t, unsigned int ordinal)
 	 * module (@sha256=), if any, rather than hashing tens of MiB here while
 	 * every other guest waits for service. The module strings are the
 	 * administrator's, as the modules are: a wrong digest can only make a
-	 * restart of this machine's own domains use another of its images.
+	 * restart of this machine's own domains use another of its images. The
+	 * buffers the modules were read into are what is kept: no second copy.
 	 */
 	if (!err && t->has_cfg)
 		ts_adopt(t, domid, kernel, klen, t->spec.sha256_set ? t->spec.sha256 : NULL, initrd, rlen,
-			 t->initrd_sha256_set ? t->initrd_sha256 : NULL);
+			 t->initrd_sha256_set ? t->initrd_sha256 : NULL, &kernel, &initrd);
 	if (kernel)
 		ts_free(NULL, kernel, klen ? klen : 1);
 	if (initrd)
@@ -728,8 +734,8 @@ static long ts_bind_devices(const struct xlcfg_domain *cfg, const char *disks, c
 	return 0;
 }
 
-long dom0_toolstack_create(const char *cfg_text, size_t cfg_len, const uint8_t *kernel, uint64_t klen,
-			   const uint8_t *kdigest, const uint8_t *ramdisk, uint64_t rlen, const uint8_t *rdigest,
+long dom0_toolstack_create(const char *cfg_text, size_t cfg_len, uint8_t **kernel_buf, uint64_t klen,
+			   const uint8_t *kdigest, uint8_t **ramdisk_buf, uint64_t rlen, const uint8_t *rdigest,
 			   const char *disks, bool paused, domid_t *domid, char *name, size_t name_len, char *err,
 			   size_t err_len)
 {
@@ -737,6 +743,7 @@ long dom0_toolstack_create(const char *cfg_text, size_t cfg_len, const uint8_t *
 	static struct xlcfg_diags dg;
 	static struct ts_domain t;
 	static unsigned int ordinal = 1000;	/* past any boot module's: the default UUIDs stay apart */
+	const uint8_t *kernel = *kernel_buf, *ramdisk = ramdisk_buf ? *ramdisk_buf : NULL;
 	char why[160];
 	long rc;
 
@@ -787,7 +794,7 @@ long dom0_toolstack_create(const char *cfg_text, size_t cfg_len, const uint8_t *
 	else
 		snprintf(name, name_len, "%s", cfg.name);
 	if (!rc)
-		ts_adopt(&t, *domid, kernel, klen, kdigest, ramdisk, rlen, rdigest);
+		ts_adopt(&t, *domid, kernel, klen, kdigest, ramdisk, rlen, rdigest, kernel_buf, ramdisk_buf);
 	return rc;
 }
 

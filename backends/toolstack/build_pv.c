@@ -69,22 +69,51 @@ static int decompress(struct build *b, const struct bzimage_info *bz, size_t *ou
 {
 	const uint8_t *in = b->a->image + bz->payload_offset;
 	size_t used = 0, wsize = bz->comp == KIMAGE_COMP_XZ ? sizeof(struct unxz_work) : sizeof(struct gunzip_work);
-	void *w = b->p->alloc(b->p->ctx, wsize);
+	void *w;
 	int rc;
 
+	/* lz4 needs no work area; its stream is followed by the 4-byte size, which its container cannot tell apart. */
+	if (bz->comp == KIMAGE_COMP_LZ4) {
+		if (bz->payload_len < 8)
+			return DECOMP_ETRUNC;
+		rc = unlz4_legacy_buf(in, bz->payload_len - 4, b->kernel_buf, b->kernel_cap, out_len, &used,
+				      b->p->yield, b->p->ctx);
+		if (!rc && *out_len != bz->size_hint)
+			rc = DECOMP_ECHECK;
+		return rc;
+	}
+	w = b->p->alloc(b->p->ctx, wsize);
 	if (!w)
 		return DECOMP_EINVAL;
 	if (bz->comp == KIMAGE_COMP_XZ) {
 		rc = unxz_buf_progress(in, bz->payload_len, b->kernel_buf, b->kernel_cap, out_len, &used, w, b->p->yield,
 				       b->p->ctx);
 	} else {
-		rc = gunzip_buf(in, bz->payload_len, b->kernel_buf, b->kernel_cap, out_len, &used, w);
+		rc = gunzip_buf_progress(in, bz->payload_len, b->kernel_buf, b->kernel_cap, out_len, &used, w, b->p->yield,
+					 b->p->ctx);
 	}
 	b->p->free(b->p->ctx, w, wsize);
 	return rc;
 }
 
-/* A bzImage's gzip or xz payload is decompressed into scratch memory; a plain ELF is used in place. */
+/*
+ * A kernel prepared on the host for dom0 (skiff-xl create): its ELF
+ * compressed with lz4 in the legacy container, followed by the ELF's size
+ * as Linux follows its payloads, with no bzImage around it.
+ */
+static bool prepared_kernel(const uint8_t *image, size_t len, struct bzimage_info *bz)
+{
+	if (len < 8 || kimage_sniff(image, len) != KIMAGE_COMP_LZ4)
+		return false;
+	memset(bz, 0, sizeof(*bz));
+	bz->comp = KIMAGE_COMP_LZ4;
+	bz->payload_offset = 0;
+	bz->payload_len = len;
+	bz->size_hint = elf_rd32(image + len - 4);
+	return true;
+}
+
+/* A bzImage's gzip, xz or lz4 payload (or a kernel prepared on the host) is decompressed into scratch memory; a plain ELF is used in place. */
 static int unwrap_kernel(struct build *b, const uint8_t **elf, size_t *elf_len)
 {
 	struct bzimage_info bz;
@@ -95,19 +124,21 @@ static int unwrap_kernel(struct build *b, const uint8_t **elf, size_t *elf_len)
 	*elf = b->a->image;
 	*elf_len = b->a->image_len;
 	rc = bzimage_probe(b->a->image, b->a->image_len, &bz, &why);
-	if (rc == ELF_IMG_EMAGIC)
+	if (rc == ELF_IMG_EMAGIC && prepared_kernel(b->a->image, b->a->image_len, &bz))
+		rc = 0;
+	else if (rc == ELF_IMG_EMAGIC)
 		return 0;	/* not a bzImage: the ELF parser will judge it */
-	if (rc < 0 || (bz.comp != KIMAGE_COMP_XZ && bz.comp != KIMAGE_COMP_GZIP))
-		return fail(b, "bzImage refused: %s", rc < 0 ? why : kimage_comp_name(bz.comp)), -XEN_EINVAL;
-	/* Linux appends the uncompressed size to both payloads; the decoder checks it for gzip, the cap bounds xz. */
+	if (rc < 0)
+		return fail(b, "bzImage refused: %s", why), -XEN_EINVAL;
+	/* Linux appends the uncompressed size to its payloads; the decoder checks it for gzip and lz4, the cap bounds xz. */
 	b->kernel_cap = bz.size_hint && bz.size_hint <= MAX_KERNEL ? page_up(bz.size_hint) : MAX_KERNEL;
 	b->kernel_buf = b->p->alloc(b->p->ctx, b->kernel_cap);
 	if (!b->kernel_buf)
 		return fail(b, "no memory for a %zu KiB kernel", b->kernel_cap >> 10), -XEN_ENOMEM;
 	rc = decompress(b, &bz, &out_len);
 	if (rc < 0)
-		return fail(b, "bzImage %s payload: %s", kimage_comp_name(bz.comp), decompress_strerror(rc)),
-		       -XEN_EINVAL;
+		return fail(b, "%s %s payload: %s", bz.payload_offset ? "bzImage" : "prepared kernel",
+			    kimage_comp_name(bz.comp), decompress_strerror(rc)), -XEN_EINVAL;
 	*elf = b->kernel_buf;
 	*elf_len = out_len;
 	return 0;

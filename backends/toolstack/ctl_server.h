@@ -65,6 +65,7 @@ struct ctl_blob {
 	uint64_t born_ns;
 	uint32_t put_id;		/* the put request still filling it, 0 when complete */
 	bool refused;			/* a put refused up front: its data frames are read and dropped */
+	bool unchecked;			/* put with check=0: sha256 is the host's word for the data, not checked here */
 };
 
 /*
@@ -75,10 +76,15 @@ struct ctl_toolstack {
 	void *ctx;
 	int (*list)(void *ctx, int64_t domid, void (*emit)(void *arg, const struct ctl_dominfo *d), void *arg);
 	int (*info)(void *ctx, struct ctl_hostinfo *out);
-	/* disks: "SLOT:DEVID,..." (the run-time disk slots the host filled for the file's disks), or NULL. */
-	int (*create)(void *ctx, const struct ctl_blob *config, const struct ctl_blob *kernel,
-		      const struct ctl_blob *ramdisk, const char *disks, bool paused, uint32_t *domid, char *name,
-		      size_t name_len, char *err, size_t err_len);
+	/*
+	 * disks: "SLOT:DEVID,..." (the run-time disk slots the host filled for
+	 * the file's disks), or NULL. The toolstack may keep the kernel's and
+	 * the ramdisk's data rather than copy it: it sets the blob's data NULL
+	 * and frees it later as the platform's free(data, size) would.
+	 */
+	int (*create)(void *ctx, const struct ctl_blob *config, struct ctl_blob *kernel, struct ctl_blob *ramdisk,
+		      const char *disks, bool paused, uint32_t *domid, char *name, size_t name_len, char *err,
+		      size_t err_len);
 	int (*destroy)(void *ctx, uint32_t domid);
 	int (*pause)(void *ctx, uint32_t domid);
 	int (*unpause)(void *ctx, uint32_t domid);

@@ -118,8 +118,8 @@ static int ts_info(void *ctx, struct ctl_hostinfo *hi)
 	return 0;
 }
 
-static int ts_create(void *ctx, const struct ctl_blob *cfg, const struct ctl_blob *kernel,
-		     const struct ctl_blob *ramdisk, const char *disks, bool paused, uint32_t *domid, char *name,
+static int ts_create(void *ctx, const struct ctl_blob *cfg, struct ctl_blob *kernel,
+		     struct ctl_blob *ramdisk, const char *disks, bool paused, uint32_t *domid, char *name,
 		     size_t name_len, char *err, size_t err_len)
 {
 	static struct xlcfg_domain x;

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# Decompressors (backends/toolstack/loader: inflate.c, unxz*.c, crc.c): host unit tests, the skiff-unxz tool,
+# Decompressors (backends/toolstack/loader: inflate.c, unxz*.c, unlz4.c, crc.c): host unit tests, the skiff-unxz tool,
 # a freestanding build check.
 set(SKIFF_DECOMP_SRC
   ${SKIFF_LOADER_DIR}/crc.c
@@ -7,11 +7,13 @@ set(SKIFF_DECOMP_SRC
   ${SKIFF_LOADER_DIR}/unxz.c
   ${SKIFF_LOADER_DIR}/unxz_bcj.c
   ${SKIFF_LOADER_DIR}/unxz_lzma2.c
-  ${SKIFF_LOADER_DIR}/unxz_sha256.c)
+  ${SKIFF_LOADER_DIR}/unxz_sha256.c
+  ${SKIFF_LOADER_DIR}/unlz4.c)
 set(SKIFF_DECOMP_TEST_UTIL ${CMAKE_CURRENT_SOURCE_DIR}/test_decompress_util.c)
 
 skiff_unit_test(test_decompress_xz test_decompress_xz.c ${SKIFF_DECOMP_TEST_UTIL} ${SKIFF_DECOMP_SRC})
 skiff_unit_test(test_decompress_gz test_decompress_gz.c ${SKIFF_DECOMP_TEST_UTIL} ${SKIFF_DECOMP_SRC})
+skiff_unit_test(test_decompress_lz4 test_decompress_lz4.c ${SKIFF_DECOMP_TEST_UTIL} ${SKIFF_DECOMP_SRC})
 
 # Debian's real vmlinuz: fetched on demand by the decompress-fetch-vmlinuz target; the test skips without it.
 set(SKIFF_DECOMP_DATA ${CMAKE_BINARY_DIR}/decompress-data)

@@ -402,6 +402,54 @@ END_TEST
  * gzip bzImage's ELF byte for byte, which pvb_build then loads as it loads
  * the bzImage; a plain ELF is not copied; a corrupt payload frees what it took.
  */
+/* lz4's legacy stream followed by the size, as Linux's Makefile and skiff-prepare-kernel write it. */
+static uint8_t *lz4_payload(size_t *len)
+{
+	size_t clen;
+	uint8_t *c = td_run_filter("lz4 -l -9 -c", image, image_len, &clen);
+
+	c = realloc(c, clen + 4);
+	tb_put32(c + clen, (uint32_t)image_len);
+	*len = clen + 4;
+	return c;
+}
+
+/* An lz4 bzImage builds as its ELF does; so does the form the host prepares (the same stream, no bzImage). */
+START_TEST(test_lz4_kernels)
+{
+	size_t lz_len, bz_len, elf_len = 0, cap = 0;
+	uint8_t *lz, *elf, *bz = malloc(image_len + 4096);
+	struct tb_layout tl = tb_plan(&spec);
+	struct pvb_result ur;
+	uint8_t buf[0x3000];
+
+	ck_assert_msg(td_have("lz4 --version"), "lz4 is needed (./skiff deps)");
+	lz = lz4_payload(&lz_len);
+	bz_len = wrap_bzimage(bz, image_len + 4096, lz, lz_len);
+	args.image = bz;
+	args.image_len = bz_len;
+	build_ok();
+	ck_assert_uint_eq(res.kernel_len, image_len);
+	read_va(KBASE + TEXT_PA, buf, sizeof(buf));
+	ck_assert_mem_eq(buf, image + tl.seg_off[0], sizeof(buf));
+	ck_assert_int_eq(pvb_unwrap(&fake.ops, lz, lz_len, &elf, &elf_len, &cap, &ur), 0);
+	ck_assert_ptr_nonnull(elf);
+	ck_assert_uint_eq(elf_len, image_len);
+	ck_assert_mem_eq(elf, image, image_len);
+	fake.ops.free(fake.ops.ctx, elf, cap);
+	/* A size that does not match what the stream gives, and a cut stream: refused, no scratch left. */
+	tb_put32(lz + lz_len - 4, (uint32_t)image_len - 1);
+	ck_assert_int_eq(pvb_unwrap(&fake.ops, lz, lz_len, &elf, &elf_len, &cap, &ur), -XEN_EINVAL);
+	ck_assert_msg(strstr(ur.why, "prepared kernel lz4 payload"), "why: %s", ur.why);
+	tb_put32(lz + lz_len - 4, (uint32_t)image_len);
+	ck_assert_int_eq(pvb_unwrap(&fake.ops, lz, lz_len - 40, &elf, &elf_len, &cap, &ur), -XEN_EINVAL);
+	ck_assert_ptr_null(elf);
+	ck_assert_uint_eq(fake.scratch_live, 0);
+	free(lz);
+	free(bz);
+}
+END_TEST
+
 START_TEST(test_unwrap_then_build)
 {
 	size_t gz_len, bz_len, elf_len = 0, cap = 0;
@@ -544,6 +592,7 @@ static Suite *build_pv_suite(void)
 	tcase_add_test(tc, test_init_p2m_refused);
 	tcase_add_test(tc, test_bzimage_gzip);
 	tcase_add_test(tc, test_unwrap_then_build);
+	tcase_add_test(tc, test_lz4_kernels);
 	tcase_add_test(tc, test_truncated_elf);
 	tcase_add_test(tc, test_corrupt_gzip);
 	tcase_add_test(tc, test_bzimage_other_compressor);

@@ -247,7 +247,16 @@ static int ts_devices(void *ctx, uint32_t domid, bool vif, void (*emit)(void *, 
 	return 0;
 }
 
-static int ts_create(void *ctx, const struct ctl_blob *cfg, const struct ctl_blob *k, const struct ctl_blob *rd,
+static uint8_t last_kernel_digest[32];
+static unsigned int sha_calls;
+
+static void counting_sha256(const uint8_t *data, size_t len, uint8_t digest[32])
+{
+	sha_calls++;
+	sha256_buf(data, len, digest);
+}
+
+static int ts_create(void *ctx, const struct ctl_blob *cfg, struct ctl_blob *k, struct ctl_blob *rd,
 		     const char *disks, bool paused, uint32_t *domid, char *name, size_t name_len, char *err, size_t err_len)
 {
 	(void)ctx, (void)rd, (void)paused, (void)err_len;
@@ -257,6 +266,7 @@ static int ts_create(void *ctx, const struct ctl_blob *cfg, const struct ctl_blo
 		return -22;
 	}
 	ck_assert_uint_eq(k->size, 5);
+	memcpy(last_kernel_digest, k->sha256, 32);
 	creates++;
 	*domid = 1;
 	snprintf(name, name_len, "guest");
@@ -347,7 +357,7 @@ static const struct ctl_toolstack ts = {
 	.network_attach = ts_network_attach, .network_detach = ts_network_detach, .devices = ts_devices,
 };
 static const struct ctl_platform pl = {
-	.alloc = fake_alloc, .free = fake_free, .sha256 = sha256_buf, .now_ns = fake_now_ns, .send = fake_send,
+	.alloc = fake_alloc, .free = fake_free, .sha256 = counting_sha256, .now_ns = fake_now_ns, .send = fake_send,
 };
 static struct ctl_server *srv;
 
@@ -648,6 +658,38 @@ START_TEST(upload_then_create_consumes)
 }
 END_TEST
 
+/* check=0: the host's digest is taken as given (it names the kernel in dom0's cache); nothing is hashed. */
+START_TEST(unchecked_put_takes_the_hosts_digest)
+{
+	char text[256], sha[65];
+	uint8_t want[32];
+	unsigned int before;
+
+	put(1, "config", "name=1", 6, "name=1");
+	ck_assert_str_eq(response(0, NULL), "status=0 blob=1\n");
+	sha_hex("the source bzImage", 18, sha);
+	sha256_buf((const uint8_t *)"the source bzImage", 18, want);
+	before = sha_calls;
+	snprintf(text, sizeof(text), "op=put name=kernel size=5 sha256=%s check=0", sha);
+	ck_assert_int_eq(request(2, text), 0);
+	ck_assert_int_eq(feed(CTL_DATA, 2, "ELF..", 5), 0);
+	ck_assert_str_eq(response(1, NULL), "status=0 blob=2\n");
+	ck_assert_uint_eq(sha_calls, before);
+	ck_assert_int_eq(request(3, "op=create config=1 kernel=2"), 0);
+	ck_assert_str_eq(response(2, NULL), "status=0 domid=1 name=guest\n");
+	ck_assert_mem_eq(last_kernel_digest, want, 32);
+	/* check=1 (the default) still checks; anything else is refused. */
+	snprintf(text, sizeof(text), "op=put name=kernel size=5 sha256=%s check=1", sha);
+	ck_assert_int_eq(request(4, text), 0);
+	ck_assert_int_eq(feed(CTL_DATA, 4, "ELF..", 5), 0);
+	ck_assert_ptr_nonnull(strstr(response(3, NULL), "status=-5 "));
+	ck_assert_uint_eq(sha_calls, before + 1);
+	snprintf(text, sizeof(text), "op=put name=kernel size=5 sha256=%s check=no", sha);
+	ck_assert_int_eq(request(5, text), 0);
+	ck_assert_ptr_nonnull(strstr(response(4, NULL), "status=-22"));
+}
+END_TEST
+
 START_TEST(refused_and_oversized_uploads_lose_nothing_else)
 {
 	static char big[4096];
@@ -693,6 +735,7 @@ static Suite *ctl_suite(void)
 	tcase_add_test(server, devlist_verb);
 	tcase_add_test(server, upload_then_create_consumes);
 	tcase_add_test(server, refused_and_oversized_uploads_lose_nothing_else);
+	tcase_add_test(server, unchecked_put_takes_the_hosts_digest);
 	suite_add_tcase(s, codec);
 	suite_add_tcase(s, server);
 	return s;

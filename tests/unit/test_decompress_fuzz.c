@@ -4,8 +4,8 @@
 #include <string.h>
 
 /*
- * The first input byte picks the decoder (bit 7: gzip, bit 6: raw LZMA2,
- * else xz) and the output capacity (low six bits, in 16 KiB steps, so
+ * The first input byte picks the decoder (bits 7 and 6: lz4's legacy
+ * container, bit 7 alone: gzip, bit 6 alone: raw LZMA2, else xz) and the output capacity (low six bits, in 16 KiB steps, so
  * small buffers get fuzzed too). A guard zone after the capacity must
  * stay untouched; ASan catches anything else.
  */
@@ -27,7 +27,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		return 0;
 	cap = (size_t)(data[0] & 0x3f) << 14;
 	memset(fuzz_out + cap, 0xa5, FUZZ_GUARD);
-	if (data[0] & 0x80)
+	if ((data[0] & 0xc0) == 0xc0)
+		r = unlz4_legacy_buf(data + 1, len - 1, fuzz_out, cap, &out_len, &used, NULL, NULL);
+	else if (data[0] & 0x80)
 		r = gunzip_buf(data + 1, len - 1, fuzz_out, cap, &out_len, &used, &fuzz_gz_work);
 	else if (data[0] & 0x40)
 		r = lzma2_decode(data + 1, len - 1, fuzz_out, cap, &out_len, &used, &fuzz_xz_work);

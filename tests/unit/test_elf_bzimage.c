@@ -68,7 +68,6 @@ START_TEST(test_bzimage_other_compressors)
 		{ { 'B', 'Z', 'h', '9' }, KIMAGE_COMP_BZIP2 },
 		{ { 0x5d, 0, 0, 0x80 }, KIMAGE_COMP_LZMA },
 		{ { 0x89, 'L', 'Z', 'O' }, KIMAGE_COMP_LZO },
-		{ { 0x02, 0x21, 0x4c, 0x18 }, KIMAGE_COMP_LZ4 },
 		{ { 0x28, 0xb5, 0x2f, 0xfd }, KIMAGE_COMP_ZSTD },
 		{ { 0x7f, 'E', 'L', 'F' }, KIMAGE_COMP_NONE },
 		{ { 0xfd, '7', 'z', 'X', 'Z', 1 }, KIMAGE_COMP_UNKNOWN },
@@ -80,7 +79,7 @@ START_TEST(test_bzimage_other_compressors)
 		size_t n = make_bzimage(b, sizeof(b), 1, 0x020f, cases[i].m, 6, 0);
 		ck_assert_int_eq(bzimage_probe(b, n, &bi, &why), ELF_IMG_EUNSUPP);
 		ck_assert_int_eq(bi.comp, cases[i].c);
-		ck_assert_ptr_nonnull(strstr(why, "not gzip or xz"));
+		ck_assert_ptr_nonnull(strstr(why, "not gzip, xz or lz4"));
 		ck_assert_int_eq(kimage_sniff(cases[i].m, 6), cases[i].c);
 	}
 	ck_assert_int_eq(kimage_sniff(gz_payload, 1), KIMAGE_COMP_UNKNOWN);

@@ -7,7 +7,9 @@ target_include_directories(test_build_pv PRIVATE ${PROJECT_SOURCE_DIR}/backends/
 skiff_unit_test(test_build_pv_linux test_build_pv_linux.c test_build_pv_fake.c test_decompress_util.c
   ${PROJECT_SOURCE_DIR}/backends/toolstack/build_pv.c ${SKIFF_LOADER_SOURCES})
 target_include_directories(test_build_pv_linux PRIVATE ${PROJECT_SOURCE_DIR}/backends/toolstack)
-target_compile_definitions(test_build_pv_linux PRIVATE SKIFF_VMLINUZ_DIR="${CMAKE_BINARY_DIR}/decompress-data/root/boot")
+target_compile_definitions(test_build_pv_linux PRIVATE SKIFF_VMLINUZ_DIR="${CMAKE_BINARY_DIR}/decompress-data/root/boot"
+  SKIFF_PREPARE_KERNEL="$<TARGET_FILE:skiff-prepare-kernel>" SKIFF_UNIT_SCRATCH="${CMAKE_CURRENT_BINARY_DIR}/build_pv_linux")
+add_dependencies(test_build_pv_linux skiff-prepare-kernel)
 set_tests_properties(unit.test_build_pv_linux PROPERTIES SKIP_RETURN_CODE 77)
 # The '@' options of boot modules, as dom0 reads them to build domUs.
 skiff_unit_test(test_bootmod test_bootmod.c ${PROJECT_SOURCE_DIR}/backends/toolstack/bootmod.c)

@@ -17,6 +17,8 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include "pack_dom0.h"
+
 /*
  * Everything read from the image is untrusted: a truncated file, a lying setup header, a payload that
  * decompresses to gigabytes. Linux appends the uncompressed size (32-bit LE) after every compressed
@@ -403,7 +405,7 @@ static int write_out(const char *path, const uint8_t *p, size_t n)
 	return rc;
 }
 
-static int prepare(const char *in_path, const char *out_path, size_t max_out)
+static int prepare(const char *in_path, const char *out_path, size_t max_out, bool dom0)
 {
 	struct buf img = { 0 };
 	if (read_file(in_path, MAX_IMAGE_DEFAULT, &img))
@@ -442,6 +444,16 @@ static int prepare(const char *in_path, const char *out_path, size_t max_out)
 	size_t extent = 0;
 	if (elf_extent(elf, elf_len, &extent))
 		return -1;
+	if (dom0) {
+		uint8_t *packed;
+		size_t packed_len, trimmed;
+
+		if (pack_dom0(elf, extent, &packed, &packed_len, &trimmed) || write_out(out_path, packed, packed_len))
+			return -1;
+		printf("%s: %s: %s, ELF vmlinux %zu bytes, for dom0 %zu bytes of segments in %zu bytes of lz4\n", prog,
+		       in_path, comp_names[c], extent, trimmed, packed_len);
+		return 0;
+	}
 	if (write_out(out_path, elf, extent))
 		return -1;
 	if (c == C_ELF)
@@ -455,21 +467,27 @@ static int prepare(const char *in_path, const char *out_path, size_t max_out)
 int main(int argc, char **argv)
 {
 	size_t max_out = MAX_OUT_DEFAULT;
+	bool dom0 = false;
 	int i = 1;
-	if (argc > 2 && strcmp(argv[1], "--max-output") == 0) {
+	if (argc > i && strcmp(argv[i], "--dom0") == 0) {
+		dom0 = true;
+		i++;
+	}
+	if (argc > i + 1 && strcmp(argv[i], "--max-output") == 0) {
 		char *end;
-		unsigned long long v = strtoull(argv[2], &end, 0);
+		unsigned long long v = strtoull(argv[i + 1], &end, 0);
 		if (*end || v == 0) {
 			fprintf(stderr, "%s: --max-output takes a byte count\n", prog);
 			return 2;
 		}
 		max_out = (size_t)v;
-		i = 3;
+		i += 2;
 	}
 	if (argc - i != 2) {
-		fprintf(stderr, "usage: %s [--max-output BYTES] IMAGE OUT.elf\n"
-				"  IMAGE: a bzImage (gzip, xz, lz4, zstd, bzip2, lzma or lzo payload) or an ELF vmlinux\n", prog);
+		fprintf(stderr, "usage: %s [--dom0] [--max-output BYTES] IMAGE OUT\n"
+				"  IMAGE: a bzImage (gzip, xz, lz4, zstd, bzip2, lzma or lzo payload) or an ELF vmlinux\n"
+				"  OUT: the ELF vmlinux; with --dom0 the form dom0 loads fastest (lz4 of its segments)\n", prog);
 		return 2;
 	}
-	return prepare(argv[i], argv[i + 1], max_out) ? 1 : 0;
+	return prepare(argv[i], argv[i + 1], max_out, dom0) ? 1 : 0;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Single-call gzip and xz (LZMA2, x86 BCJ) decompressors into a flat buffer, for unwrapping guest kernels. */
+/* Single-call gzip, xz (LZMA2, x86 BCJ) and lz4 (legacy container) decompressors into a flat buffer, for unwrapping guest kernels. */
 #ifndef LOADER_DECOMPRESS_H
 #define LOADER_DECOMPRESS_H
 
@@ -53,6 +53,24 @@ uint64_t crc64_update(uint64_t crc, const uint8_t *buf, size_t len);
 /* SHA-256 of one whole buffer (xz's strongest block check). */
 void sha256_buf(const uint8_t *data, size_t len, uint8_t digest[32]);
 
+/*
+ * A hook a decoder calls between its steps (LZMA2 chunks of at most 2 MiB
+ * of output, 1 MiB pieces of a block's check and of the BCJ pass; deflate
+ * blocks once 1 MiB more was produced, 1 MiB pieces of gzip's CRC-32), so
+ * a program with other work (dom0's event loop) need not wait for a whole
+ * kernel. fn NULL: none.
+ */
+struct decomp_progress {
+	void (*fn)(void *ctx);
+	void *ctx;
+};
+
+static inline void decomp_progress_call(const struct decomp_progress *p)
+{
+	if (p && p->fn)
+		p->fn(p->ctx);
+}
+
 /* ---------------------------------------------------------------- gzip -- */
 
 /* Huffman decoding table for one alphabet: a direct lookup for short codes, canonical walk for the rest. */
@@ -63,11 +81,12 @@ struct inflate_huff {
 	uint16_t symbol[288];			/* symbols ordered by (length, value) */
 };
 
-/* Work area for gunzip_buf: 3,584 bytes (at most 4 KiB, asserted); contents need no initialising. */
+/* Work area for gunzip_buf: 3,600 bytes (at most 4 KiB, asserted); contents need no initialising. */
 struct gunzip_work {
 	struct inflate_huff lit;	/* literal/length codes */
 	struct inflate_huff dist;	/* distance codes */
 	uint8_t lens[320];		/* code lengths while building the dynamic tables */
+	struct decomp_progress progress;	/* set by gunzip_buf / gunzip_buf_progress */
 };
 
 /*
@@ -78,6 +97,9 @@ struct gunzip_work {
  */
 int gunzip_buf(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap,
 	       size_t *out_len, size_t *in_used, struct gunzip_work *work);
+/* The same, calling fn(ctx) between its steps (struct decomp_progress). */
+int gunzip_buf_progress(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap, size_t *out_len,
+			size_t *in_used, struct gunzip_work *work, void (*fn)(void *ctx), void *ctx);
 
 /* ------------------------------------------------------------------ xz -- */
 
@@ -127,23 +149,6 @@ struct lzma_state {
 	uint32_t lc, lp, pb;	/* literal context / literal position / position bits */
 };
 
-/*
- * A hook a decoder calls between its steps (LZMA2 chunks of at most 2 MiB
- * of output, 1 MiB pieces of a block's check and of the BCJ pass), so a
- * program with other work (dom0's event loop) need not wait for a whole
- * kernel. fn NULL: none.
- */
-struct decomp_progress {
-	void (*fn)(void *ctx);
-	void *ctx;
-};
-
-static inline void decomp_progress_call(const struct decomp_progress *p)
-{
-	if (p && p->fn)
-		p->fn(p->ctx);
-}
-
 /* Work area for unxz_buf: 28,300 bytes (at most 32 KiB, asserted); contents need no initialising. */
 struct unxz_work {
 	struct lzma_state lzma;
@@ -191,5 +196,20 @@ int lzma2_decode_chunks(const uint8_t *in, size_t in_len, uint8_t *out, size_t o
 void bcj_x86_decode(uint8_t *buf, size_t len, uint32_t start);
 /* The same, calling p between 1 MiB pieces (p may be NULL). */
 void bcj_x86_decode_progress(uint8_t *buf, size_t len, uint32_t start, const struct decomp_progress *p);
+
+/* ----------------------------------------------------------------- lz4 -- */
+
+/*
+ * Decompresses LZ4 data in the legacy container (magic 0x184c2102, then
+ * blocks of a 32-bit compressed size and an independent LZ4 block of at
+ * most 8 MiB of output; a repeated magic starts a concatenated stream), as
+ * Linux's lz4 kernels and the kernels skiff-xl prepares for dom0 carry it.
+ * The container has no end marker and no check: all of in_len is consumed
+ * (strip Linux's appended 4-byte size first) and the caller compares
+ * *out_len with the size it expects. fn(ctx), if fn is set, is called
+ * every 1 MiB of output. Needs no work area.
+ */
+int unlz4_legacy_buf(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap, size_t *out_len,
+		     size_t *in_used, void (*fn)(void *ctx), void *ctx);
 
 #endif

@@ -114,8 +114,8 @@ int bzimage_probe(const uint8_t *buf, size_t len, struct bzimage_info *info,
 	info->comp = kimage_sniff(p, info->payload_len);
 	if (info->payload_len >= 4)
 		info->size_hint = elf_rd32(p + info->payload_len - 4);
-	if (info->comp != KIMAGE_COMP_GZIP && info->comp != KIMAGE_COMP_XZ)
-		return bz_fail(why, "bzImage payload is not gzip or xz (unsupported compressor)",
+	if (info->comp != KIMAGE_COMP_GZIP && info->comp != KIMAGE_COMP_XZ && info->comp != KIMAGE_COMP_LZ4)
+		return bz_fail(why, "bzImage payload is not gzip, xz or lz4 (unsupported compressor)",
 			       ELF_IMG_EUNSUPP);
 	if (why)
 		*why = "ok";

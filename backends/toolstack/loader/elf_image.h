@@ -60,13 +60,13 @@ struct bzimage_info {
 	size_t payload_offset;	/* file offset of the compressed vmlinux */
 	size_t payload_len;
 	enum kimage_comp comp;
-	/* Last 4 payload bytes, little-endian: the uncompressed size for gzip and for Linux's xz. */
+	/* Last 4 payload bytes, little-endian: the uncompressed size for gzip and for Linux's xz and lz4. */
 	uint32_t size_hint;
 };
 
 /*
  * Recognises a Linux bzImage and locates its compressed payload.
- * 0: bzImage with a gzip or xz payload, *info filled.
+ * 0: bzImage with a gzip, xz or lz4 payload, *info filled.
  * ELF_IMG_EMAGIC: not a bzImage (try it as ELF or a bare compressed stream).
  * ELF_IMG_EUNSUPP: bzImage whose protocol is too old or whose payload uses
  *   another compressor (info->comp says which).

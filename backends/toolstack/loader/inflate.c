@@ -62,8 +62,11 @@ struct inflate_ctx {
 	uint8_t *out;
 	size_t out_cap;
 	size_t pos;
+	size_t next_progress;	/* output position at which the progress hook is called next */
 	struct gunzip_work *work;
 };
+
+#define INFLATE_PROGRESS_STEP	(1u << 20)	/* output bytes between progress calls */
 
 static inline void bits_fill(struct inflate_bits *b)
 {
@@ -406,8 +409,25 @@ static int inflate_blocks(struct inflate_ctx *c)
 			err = DECOMP_ECORRUPT;
 		if (err)
 			return err;
+		if (c->pos >= c->next_progress) {
+			decomp_progress_call(&c->work->progress);
+			c->next_progress = c->pos + INFLATE_PROGRESS_STEP;
+		}
 	} while (!last);
 	return DECOMP_OK;
+}
+
+/* CRC-32 of the output in 1 MiB pieces, the hook between them (a kernel is tens of MiB). */
+static uint32_t inflate_crc(const struct inflate_ctx *c)
+{
+	uint32_t crc = 0;
+
+	for (size_t at = 0; at < c->pos; at += INFLATE_PROGRESS_STEP) {
+		crc = crc32_update(crc, c->out + at, MIN(c->pos - at, (size_t)INFLATE_PROGRESS_STEP));
+		if (c->pos - at > INFLATE_PROGRESS_STEP)
+			decomp_progress_call(&c->work->progress);
+	}
+	return crc;
 }
 
 /* Skips a zero-terminated header string; returns the offset after it or 0 when unterminated. */
@@ -481,29 +501,38 @@ static int gz_member(struct inflate_ctx *c, size_t *in_pos)
 	crc = in[pos] | (uint32_t)in[pos + 1] << 8 | (uint32_t)in[pos + 2] << 16 | (uint32_t)in[pos + 3] << 24;
 	isize = in[pos + 4] | (uint32_t)in[pos + 5] << 8 | (uint32_t)in[pos + 6] << 16 |
 		(uint32_t)in[pos + 7] << 24;
-	if (crc != crc32_update(0, c->out, c->pos) || isize != (uint32_t)c->pos)
+	if (crc != inflate_crc(c) || isize != (uint32_t)c->pos)
 		return DECOMP_ECHECK;
 	*in_pos = pos + 8;
 	return DECOMP_OK;
 }
 
-int gunzip_buf(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap,
-	       size_t *out_len, size_t *in_used, struct gunzip_work *work)
+int gunzip_buf_progress(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap, size_t *out_len,
+			size_t *in_used, struct gunzip_work *work, void (*fn)(void *ctx), void *ctx)
 {
 	struct inflate_ctx c = {
 		.bits = { .in = in, .len = in_len },
-		.out = out, .out_cap = out_cap, .pos = 0, .work = work,
+		.out = out, .out_cap = out_cap, .pos = 0, .next_progress = INFLATE_PROGRESS_STEP, .work = work,
 	};
 	size_t used = 0;
 	int err;
 
-	if (!in || !work || (!out && out_cap))
+	if (!in || !work || (!out && out_cap)) {
 		err = DECOMP_EINVAL;
-	else
+	} else {
+		work->progress.fn = fn;
+		work->progress.ctx = ctx;
 		err = gz_member(&c, &used);
+	}
 	if (out_len)
 		*out_len = c.pos;
 	if (in_used)
 		*in_used = used;
 	return err;
+}
+
+int gunzip_buf(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap,
+	       size_t *out_len, size_t *in_used, struct gunzip_work *work)
+{
+	return gunzip_buf_progress(in, in_len, out, out_cap, out_len, in_used, work, NULL, NULL);
 }

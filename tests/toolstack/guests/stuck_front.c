@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * stuck_front (toolstack.detach, domU created by ./skiff xl create with one disk): a blkif frontend that
- * will not let go. It connects vbd 51712 as xen-blkfront would, then, when xl block-detach has dom0's
+ * stuck_front (toolstack.detach, domU created by ./skiff xl create with one disk or one vif): a frontend
+ * that will not let go. It connects vbd 51712 as xen-blkfront would (with "vif" on its command line: vif 0
+ * as xen-netfront would, a tx and an rx ring), then, when xl block-detach (network-detach) has dom0's
  * backend ask it to close (Closing), it does not: with "stay" on its command line it keeps writing
  * Connected; with "flip" it cycles through every state but Closed. It reports when the backend's
- * directory goes (dom0 gave up waiting), whether dom0 let go of its ring grant (the grant entry's
+ * directory goes (dom0 gave up waiting), whether dom0 let go of its ring grants (the grant entries'
  * reading/writing bits) and of its event channel (our port no longer interdomain). Then it behaves:
- * when a vbd is offered again (the slot is reusable) it connects afresh and, asked to close, closes.
+ * when the device is offered again (the slot is reusable) it connects afresh and, asked to close, closes.
+ * With "bystander" (and "vif") it is the other guest: its vif connects and it samples, every 100 ms until
+ * asked to close, that the backend stays Connected and dom0 keeps both rings mapped; then it closes.
  */
 #include <pvabi/event_channel.h>
 #include <pvabi/grant_table.h>
@@ -20,9 +23,12 @@
 #include "test.h"
 
 #define VBD		"device/vbd/51712"
-#define REF_FIRST	8		/* refs below 8 are the toolstack's; each round takes a new one */
+#define VIF		"device/vif/0"
+#define REF_FIRST	8		/* refs below 8 are the toolstack's; each round takes new ones */
 
 static struct xs_handle *xs;
+static const char *dev = VBD;
+static bool vif;			/* a vif: two rings (refs ref and ref + 1), netfront's nodes */
 static volatile struct grant_entry_v1 *gtab;
 static char be_path[128];
 
@@ -100,17 +106,45 @@ static bool setup_grants(void)
 	return true;
 }
 
-/* The xenbus handshake as xen-blkfront does it: a one-page ring granted to dom0, a port, Connected. */
+static void node_path(char *out, size_t len, const char *leaf)
+{
+	snprintf(out, len, "%s/%s", dev, leaf);
+}
+
+static bool write_dev(const char *leaf, const char *val)
+{
+	char path[64];
+
+	node_path(path, sizeof(path), leaf);
+	return write_node(path, val);
+}
+
+/* A one-page shared ring granted to dom0 under ref. */
+static bool grant_ring(grant_ref_t ref)
+{
+	uint8_t *rp = rt_page_alloc();
+
+	if (!rp)
+		return false;
+	pvabi_sring_init((struct pvabi_sring_hdr *)rp);
+	gtab[ref].domid = 0;
+	gtab[ref].frame = (uint32_t)rt_pfn_to_mfn((RT_PTR(rp) - RT_VIRT_BASE) >> 12);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	gtab[ref].flags = GTF_permit_access;
+	return true;
+}
+
+/* The xenbus handshake as xen-blkfront (xen-netfront) does it: rings granted to dom0, a port, Connected. */
 static bool connect(grant_ref_t ref, evtchn_port_t *port)
 {
 	struct evtchn_alloc_unbound au = { .dom = DOMID_SELF, .remote_dom = 0 };
-	char v[32];
+	char v[32], path[64];
 	unsigned int n;
 	char *be;
-	uint8_t *rp;
 	uint64_t end = rt_now_ns() + 120000000000ULL;
 
-	while (!(be = xs_read(xs, XBT_NULL, VBD "/backend", &n)) || n >= sizeof(be_path)) {
+	node_path(path, sizeof(path), "backend");
+	while (!(be = xs_read(xs, XBT_NULL, path, &n)) || n >= sizeof(be_path)) {
 		xs_free(xs, be);
 		if (rt_now_ns() > end)
 			return false;
@@ -124,38 +158,46 @@ static bool connect(grant_ref_t ref, evtchn_port_t *port)
 	*port = au.port;
 	rt_event_set_handler(*port, on_ring_event, NULL);
 	rt_event_unmask(*port);
-	if (!(rp = rt_page_alloc()))
+	if (!grant_ring(ref) || (vif && !grant_ring(ref + 1)))
 		return false;
-	pvabi_sring_init((struct pvabi_sring_hdr *)rp);
-	gtab[ref].domid = 0;
-	gtab[ref].frame = (uint32_t)rt_pfn_to_mfn((RT_PTR(rp) - RT_VIRT_BASE) >> 12);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	gtab[ref].flags = GTF_permit_access;
 	snprintf(v, sizeof(v), "%u", ref);
-	write_node(VBD "/ring-ref", v);
+	write_dev(vif ? "tx-ring-ref" : "ring-ref", v);
+	if (vif) {
+		snprintf(v, sizeof(v), "%u", ref + 1);
+		write_dev("rx-ring-ref", v);
+		write_dev("request-rx-copy", "1");
+		write_dev("feature-rx-notify", "1");
+	}
 	snprintf(v, sizeof(v), "%u", *port);
-	write_node(VBD "/event-channel", v);
-	write_node(VBD "/protocol", "x86_64-abi");
-	write_node(VBD "/state", "3");
+	write_dev("event-channel", v);
+	if (!vif)
+		write_dev("protocol", "x86_64-abi");
+	write_dev("state", vif ? "4" : "3");
 	if (!wait_backend(XenbusStateConnected, 30))
 		return false;
-	write_node(VBD "/state", "4");
+	write_dev("state", "4");
 	return true;
 }
 
-/* What dom0 still holds of round ref/port: its mapping of our ring, its end of our channel. */
+/* Whether dom0 has ref mapped (the grant entry's reading/writing bits, which Xen sets while it is). */
+static bool mapped(grant_ref_t ref)
+{
+	return gtab[ref].flags & (GTF_reading | GTF_writing);
+}
+
+/* What dom0 still holds of round ref/port: its mappings of our rings, its end of our channel. */
 static void check_released(grant_ref_t ref, evtchn_port_t port)
 {
 	struct evtchn_status st = { .dom = DOMID_SELF, .port = port };
-	uint16_t flags = gtab[ref].flags;
 	long rc = hyp_event_channel_op(EVTCHNOP_status, RT_PTR(&st));
 
-	tc_check(!(flags & (GTF_reading | GTF_writing)), "stuck_front: ring grant %u released by dom0 (flags %#x)", ref,
-		 flags);
+	for (grant_ref_t r = ref; r <= ref + (vif ? 1 : 0); r++) {
+		tc_check(!mapped(r), "stuck_front: ring grant %u released by dom0 (flags %#x)", r, gtab[r].flags);
+		gtab[r].flags = 0;
+	}
 	/* dom0 closed its end: ours is left unbound, bindable by dom0 again, as Xen leaves it. */
 	tc_check(rc == 0 && st.status == EVTCHNSTAT_unbound && st.u.unbound.dom == 0,
 		 "stuck_front: port %u no longer bound to dom0 (rc %ld, status %u)", port, rc, st.status);
-	gtab[ref].flags = 0;
 }
 
 /* Round one: asked to close, we do not; dom0 must remove the vbd anyway. */
@@ -181,7 +223,7 @@ static void hold_on(bool flip)
 							       "staying Connected");
 	end = asked + 60000000000ULL;
 	while (backend_state() != -1 && rt_now_ns() < end) {
-		write_node(VBD "/state", flip ? states[i++ % 5] : "4");
+		write_dev("state", flip ? states[i++ % 5] : "4");
 		nap(50);
 	}
 	tc_check(backend_state() == -1, "stuck_front: backend directory gone after %lu ms",
@@ -195,21 +237,53 @@ static void behave(void)
 	evtchn_port_t port;
 	bool ok;
 
-	rt_printf("stuck_front: waiting for a vbd again\n");
-	ok = connect(REF_FIRST + 1, &port);
+	grant_ref_t ref = REF_FIRST + (vif ? 2 : 1);
 
-	tc_check(ok, "stuck_front: connected again (ring grant %u)", REF_FIRST + 1);
+	rt_printf("stuck_front: waiting for a %s again\n", vif ? "vif" : "vbd");
+	ok = connect(ref, &port);
+
+	tc_check(ok, "stuck_front: connected again (ring grant %u)", ref);
 	if (!ok)
 		return;
 	ok = wait_backend(XenbusStateClosing, 300);
 	tc_check(ok, "stuck_front: asked to close again");
 	if (!ok)
 		return;
-	write_node(VBD "/state", "5");
-	write_node(VBD "/state", "6");
+	write_dev("state", "5");
+	write_dev("state", "6");
 	rt_printf("stuck_front: closed when asked\n");
 	tc_check(wait_backend(-1, 30), "stuck_front: backend directory gone after we closed");
-	check_released(REF_FIRST + 1, port);
+	check_released(ref, port);
+}
+
+/* The other guest: its vif must stay served, whatever the stuck one does, until it is asked to close. */
+static void bystander(void)
+{
+	evtchn_port_t port;
+	unsigned int samples = 0, bad = 0;
+	uint64_t t0;
+	bool ok = connect(REF_FIRST, &port);
+
+	tc_check(ok, "stuck_front: bystander connected (ring grants %u and %u)", REF_FIRST, REF_FIRST + 1);
+	if (!ok)
+		return;
+	rt_printf("stuck_front: bystander connected, standing by\n");
+	t0 = rt_now_ns();
+	while (backend_state() == XenbusStateConnected && rt_now_ns() - t0 < 600000000000ULL) {
+		samples++;
+		if (!mapped(REF_FIRST) || !mapped(REF_FIRST + 1)) {
+			bad++;
+			rt_printf("stuck_front: bystander: a ring no longer mapped by dom0\n");
+		}
+		nap(100);
+	}
+	tc_check(samples > 0 && bad == 0 && backend_state() == XenbusStateClosing,
+		 "stuck_front: bystander stayed connected with both rings mapped: %u samples over %lu ms, %u bad, "
+		 "then asked to close", samples, (unsigned long)((rt_now_ns() - t0) / 1000000), bad);
+	write_dev("state", "5");
+	write_dev("state", "6");
+	tc_check(wait_backend(-1, 30), "stuck_front: bystander: backend directory gone after we closed");
+	check_released(REF_FIRST, port);
 }
 
 void test_main(void)
@@ -220,7 +294,13 @@ void test_main(void)
 		tc_error("runtime, xenstore or grant table set-up failed");
 		return;
 	}
-	hold_on(rt_has_word(rt_boot.si->cmd_line, "flip"));
-	behave();
+	vif = rt_has_word(rt_boot.si->cmd_line, "vif");
+	dev = vif ? VIF : VBD;
+	if (rt_has_word(rt_boot.si->cmd_line, "bystander")) {
+		bystander();
+	} else {
+		hold_on(rt_has_word(rt_boot.si->cmd_line, "flip"));
+		behave();
+	}
 	rt_printf("stuck_front: done\n");
 }
