@@ -20,9 +20,16 @@
  *   accepted (rc 0).
  * - DT15 set_debugreg of %dr6 (or its alias %dr4) with the upper half set
  *   is -EINVAL.
+ * - DT22 GNTTABOP_copy: only DOMID_SELF may name a frame (the own numeric
+ *   id is permission_denied); each element looks up both domains
+ *   (bad_domain), then takes the source, then the destination, and only
+ *   then checks the lengths (bad_copy_arg). setup_table and
+ *   get_status_frames refuse a frame list that starts outside the guest's
+ *   addresses (-EFAULT) before anything else, even for no frames.
  */
 #include <pvabi/errno.h>
 #include <pvabi/event_channel.h>
+#include <pvabi/grant_table.h>
 #include <pvabi/sched.h>
 #include <pvabi/vcpu.h>
 #include "test.h"
@@ -217,6 +224,74 @@ static void check_vcpu_op(void)
 	tc_expect_eq(runstate_at(0), 0, "runstate area unregistered");
 }
 
+static uint8_t page_a[4096] __attribute__((aligned(4096)));
+static uint8_t page_b[4096] __attribute__((aligned(4096)));
+
+static uint64_t mfn_of(const void *va)
+{
+	const uint64_t *p2m = (const uint64_t *)(uintptr_t)rt_boot.si->mfn_list;
+
+	return p2m[((uint64_t)(uintptr_t)va - RT_VIRT_BASE) >> 12];
+}
+
+/* One GNTTABOP_copy element; returns its status (or the call's error, negative beyond int16). */
+static long copy1(uint16_t flags, uint64_t src, domid_t sdom, uint16_t soff, uint64_t dst, domid_t ddom,
+		  uint16_t doff, uint16_t len)
+{
+	struct gnttab_copy c = {
+		.source = { .u.gmfn = src, .domid = sdom, .offset = soff },
+		.dest = { .u.gmfn = dst, .domid = ddom, .offset = doff },
+		.len = len, .flags = flags, .status = 0x5555,
+	};
+	long rc = rt_hypercall3(__HYPERVISOR_grant_table_op, GNTTABOP_copy, RT_PTR(&c), 1);
+
+	return rc ? rc - 100000 : c.status;
+}
+
+static void check_grant_copy(void)
+{
+	const uint64_t a = mfn_of(page_a), b = mfn_of(page_b), nobody = 0xfffffffffULL;
+	const domid_t self_id = 0, none = 0x7ff5;	/* the tests boot as dom0 */
+
+	memset(page_a, 0x3c, sizeof(page_a));
+	memset(page_b, 0, sizeof(page_b));
+	tc_expect_eq(copy1(0, a, DOMID_SELF, 0, b, DOMID_SELF, 8, 16), GNTST_okay, "copy between own frames (DOMID_SELF)");
+	tc_check(page_b[8] == 0x3c && page_b[23] == 0x3c && page_b[24] == 0, "and the bytes moved");
+	tc_expect_eq(copy1(0, a, self_id, 0, b, DOMID_SELF, 0, 16), GNTST_permission_denied,
+		     "copy from an own frame named by the numeric domid (only DOMID_SELF may name frames)");
+	tc_expect_eq(copy1(0, a, DOMID_SELF, 0, b, self_id, 0, 16), GNTST_permission_denied,
+		     "copy to an own frame named by the numeric domid");
+	tc_expect_eq(copy1(0, nobody, DOMID_SELF, 0, b, DOMID_SELF, 0, 16), GNTST_bad_page, "copy from no frame");
+	tc_expect_eq(copy1(GNTCOPY_dest_gref, nobody, DOMID_SELF, 0, 1, none, 0, 16), GNTST_bad_domain,
+		     "copy from no frame to a ref of no domain: the domains are looked up first");
+	tc_expect_eq(copy1(0, nobody, DOMID_SELF, 0, b, DOMID_SELF, 4095, 2), GNTST_bad_page,
+		     "copy from no frame beyond the page: the frames are taken before the lengths are checked");
+	tc_expect_eq(copy1(0, a, DOMID_SELF, 0, b, DOMID_SELF, 4095, 2), GNTST_bad_copy_arg, "copy beyond the page");
+	tc_expect_eq(copy1(0, nobody, DOMID_SELF, 0, b, self_id, 0, 16), GNTST_bad_page,
+		     "copy from no frame to a frame named by number: the source is taken first");
+	tc_expect_eq(copy1(0, nobody, self_id, 0, b, DOMID_SELF, 0, 16), GNTST_permission_denied,
+		     "copy from no frame named by number: the permission before the frame");
+	tc_expect_eq(copy1(0, a, DOMID_SELF, 0, b, none, 0, 16), GNTST_bad_domain,
+		     "copy to a frame of no domain: bad_domain before the frame rule");
+	tc_expect_eq(copy1(GNTCOPY_dest_gref, a, self_id, 0, 1, none, 0, 16), GNTST_bad_domain,
+		     "copy from a frame by number to a ref of no domain: both domains before the source is taken");
+}
+
+static void check_grant_lists(void)
+{
+	struct gnttab_setup_table st = { .dom = 0x7ff5, .nr_frames = 0, .frame_list = RT_BAD_PTR_HYPERVISOR };
+	struct gnttab_get_status_frames gs = { .nr_frames = 0, .dom = 0x7ff5, .frame_list = RT_BAD_PTR_NONCANON };
+
+	tc_expect_eq(rt_hypercall3(__HYPERVISOR_grant_table_op, GNTTABOP_setup_table, RT_PTR(&st), 1), -XEN_EFAULT,
+		     "setup_table of no frames for no domain, list in the hypervisor's range");
+	tc_expect_eq(rt_hypercall3(__HYPERVISOR_grant_table_op, GNTTABOP_get_status_frames, RT_PTR(&gs), 1), -XEN_EFAULT,
+		     "get_status_frames of no frames for no domain, list non-canonical");
+	st.frame_list = RT_BAD_PTR_UNMAPPED;
+	tc_expect_eq(rt_hypercall3(__HYPERVISOR_grant_table_op, GNTTABOP_setup_table, RT_PTR(&st), 1), 0,
+		     "the same with an unmapped list: the call succeeds");
+	tc_expect_eq(st.status, GNTST_bad_domain, "and the status says bad_domain");
+}
+
 static void check_debugreg(void)
 {
 	tc_expect_eq(rt_hypercall2(__HYPERVISOR_set_debugreg, 6, 1ULL << 32), -XEN_EINVAL, "%dr6 with its upper half set");
@@ -241,4 +316,6 @@ void test_main(void)
 	check_evtchn();
 	check_vcpu_op();
 	check_debugreg();
+	check_grant_copy();
+	check_grant_lists();
 }
