@@ -26,10 +26,15 @@
  *   then checks the lengths (bad_copy_arg). setup_table and
  *   get_status_frames refuse a frame list that starts outside the guest's
  *   addresses (-EFAULT) before anything else, even for no frames.
+ * - PHYSDEVOP_set_iobitmap: -EFAULT, -EINVAL for a bitmap outside the
+ *   guest's addresses or over 65536 ports, else kept; a port below the
+ *   limit whose bit is clear is then let through at IOPL 0 (no #GP), any
+ *   other (set, beyond the limit, bitmap unreadable) still #GP.
  */
 #include <pvabi/errno.h>
 #include <pvabi/event_channel.h>
 #include <pvabi/grant_table.h>
+#include <pvabi/physdev.h>
 #include <pvabi/sched.h>
 #include <pvabi/vcpu.h>
 #include "test.h"
@@ -292,6 +297,65 @@ static void check_grant_lists(void)
 	tc_expect_eq(st.status, GNTST_bad_domain, "and the status says bad_domain");
 }
 
+static volatile unsigned int gp_count;
+static uint8_t iobmp[8192 + 1] __attribute__((aligned(4096)));
+
+/* #GP from the port access below: counted and stepped over (in $0x80, %al is two bytes). */
+static uint64_t io_gp(const uint64_t *frame)
+{
+	gp_count++;
+	return frame[3] + 2;
+}
+
+/* One port read; whether it raised #GP. */
+static bool in80_faults(void)
+{
+	unsigned int before = gp_count;
+	uint8_t v = 0;
+
+	__asm__ volatile("inb $0x80, %0" : "+a"(v) :: "memory");
+	return gp_count != before;
+}
+
+static long iobitmap(uint64_t bitmap, uint32_t nr_ports)
+{
+	struct physdev_set_iobitmap b = { .bitmap = bitmap, .nr_ports = nr_ports };
+
+	return rt_hypercall2(__HYPERVISOR_physdev_op, PHYSDEVOP_set_iobitmap, RT_PTR(&b));
+}
+
+static void check_iobitmap(void)
+{
+	static struct trap_info gp[2];
+
+	gp[0].vector = 13;
+	gp[0].cs = FLAT_KERNEL_CS;
+	gp[0].address = RT_PTR(conf_gp_entry);
+	conf_gp_hook = io_gp;
+	if (hyp_set_trap_table(RT_PTR(gp)) != 0) {
+		tc_error("set_trap_table for #GP failed");
+		return;
+	}
+	tc_expect_eq(rt_hypercall2(__HYPERVISOR_physdev_op, PHYSDEVOP_set_iobitmap, RT_BAD_PTR_UNMAPPED), -XEN_EFAULT,
+		     "set_iobitmap from an unreadable argument");
+	tc_expect_eq(iobitmap(RT_BAD_PTR_HYPERVISOR, 8), -XEN_EINVAL, "set_iobitmap with a bitmap in the hypervisor's range");
+	tc_expect_eq(iobitmap(RT_BAD_PTR_NONCANON, 0), -XEN_EINVAL, "set_iobitmap with a non-canonical bitmap, no ports");
+	tc_expect_eq(iobitmap(RT_PTR(iobmp), 65537), -XEN_EINVAL, "set_iobitmap of 65537 ports");
+	tc_expect_eq(iobitmap(RT_BAD_PTR_UNMAPPED, 65536), 0, "set_iobitmap with an unmapped bitmap (kept, not read)");
+	tc_check(in80_faults(), "port 0x80 at IOPL 0 with an unreadable bitmap: #GP");
+	memset(iobmp, 0xff, sizeof(iobmp));
+	iobmp[0x80 / 8] &= (uint8_t)~(1u << (0x80 % 8));
+	tc_expect_eq(iobitmap(RT_PTR(iobmp), 65536), 0, "set_iobitmap allowing port 0x80 only");
+	tc_check(!in80_faults(), "port 0x80 is let through (no #GP)");
+	tc_expect_eq(iobitmap(RT_PTR(iobmp), 0x80), 0, "the same bitmap for ports below 0x80 only");
+	tc_check(in80_faults(), "port 0x80 beyond the limit: #GP");
+	iobmp[0x80 / 8] = 0xff;
+	tc_expect_eq(iobitmap(RT_PTR(iobmp), 65536), 0, "a bitmap denying every port");
+	tc_check(in80_faults(), "port 0x80 denied: #GP");
+	tc_expect_eq(iobitmap(0, 0), 0, "no bitmap");
+	tc_check(in80_faults(), "and port 0x80 at IOPL 0 faults again");
+}
+
 static void check_debugreg(void)
 {
 	tc_expect_eq(rt_hypercall2(__HYPERVISOR_set_debugreg, 6, 1ULL << 32), -XEN_EINVAL, "%dr6 with its upper half set");
@@ -318,4 +382,5 @@ void test_main(void)
 	check_debugreg();
 	check_grant_copy();
 	check_grant_lists();
+	check_iobitmap();
 }
