@@ -226,6 +226,22 @@ static struct evtchn_domain *evtchn_of(struct domain *d)
 	return __atomic_load_n(&d->evtchn, __ATOMIC_ACQUIRE);
 }
 
+bool evtchn_port_in_use(struct domain *d, unsigned int port)
+{
+	struct evtchn_domain *ed = d ? evtchn_of(d) : NULL;
+	struct evtchn *chn;
+	unsigned long f;
+	bool r;
+
+	if (!ed)
+		return false;
+	f = spin_lock_irqsave(&ed->lock);
+	chn = evtchn_port(ed, port);
+	r = chn && chn->state != ECS_FREE && chn->state != ECS_RESERVED;
+	spin_unlock_irqrestore(&ed->lock, f);
+	return r;
+}
+
 /* Locks one domain, or two in domid order (one lock for a loopback). Interrupts stay off until unlock. */
 static unsigned long evtchn_lock_pair(struct evtchn_domain *a, domid_t ida,
 				      struct evtchn_domain *b, domid_t idb)
@@ -695,7 +711,7 @@ static void evtchn_fill_status(struct evtchn *chn, struct evtchn_status *op)
 		[ECS_VIRQ] = EVTCHNSTAT_virq, [ECS_IPI] = EVTCHNSTAT_ipi, [ECS_PIRQ] = EVTCHNSTAT_pirq,
 	};
 
-	memset(&op->u, 0, sizeof(op->u));
+	/* As Xen: only the union's fields of the state are written; the rest keeps the caller's bytes. */
 	op->status = stat[chn->state];
 	op->vcpu = chn->notify_vcpu;
 	if (chn->state == ECS_UNBOUND) {
@@ -794,8 +810,13 @@ static long evtchn_op_unmask(struct domain *cd, uint64_t arg)
 	return chn ? 0 : -XEN_EINVAL;
 }
 
-/* EVTCHNOP_reset: closes every port of a domain. Another domain only for a privileged caller and only while it is paused (Xen). */
-static long evtchn_op_reset(struct domain *cd, uint64_t arg)
+/*
+ * EVTCHNOP_reset: closes every port of a domain. Another domain only for a
+ * privileged caller and only while it is paused (Xen). The reset runs whole
+ * here, so EVTCHNOP_reset_cont never has a reset to continue: -EBUSY after
+ * the same checks, as Xen answers one with none in progress.
+ */
+static long evtchn_op_reset(struct domain *cd, uint64_t arg, bool resuming)
 {
 	struct evtchn_reset op;
 	struct domain *d;
@@ -809,6 +830,8 @@ static long evtchn_op_reset(struct domain *cd, uint64_t arg)
 		return rc;
 	if (d != cd && __atomic_load_n(&d->state, __ATOMIC_ACQUIRE) != DOM_PAUSED)
 		return evtchn_target_put(cd, d, -XEN_EINVAL);
+	if (resuming)
+		return evtchn_target_put(cd, d, -XEN_EBUSY);
 	spin_lock(&evtchn_link_lock);
 	if (!evtchn_of(d)) {
 		spin_unlock(&evtchn_link_lock);
@@ -978,7 +1001,7 @@ long do_event_channel_op(struct vcpu *v, uint64_t cmd, uint64_t arg, uint64_t a3
 		return evtchn_op_unmask(cd, arg);
 	case EVTCHNOP_reset:
 	case EVTCHNOP_reset_cont:
-		return evtchn_op_reset(cd, arg);
+		return evtchn_op_reset(cd, arg, (uint32_t)cmd == EVTCHNOP_reset_cont);
 	case EVTCHNOP_init_control:
 	case EVTCHNOP_expand_array:
 	case EVTCHNOP_set_priority:

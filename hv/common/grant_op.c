@@ -43,6 +43,12 @@ static void put_target(struct domain *cur, struct domain *d)
 		domain_put(d);
 }
 
+/* As Xen 4.17 (guest_handle_okay): the frame list must start at a guest address, whatever the count and status. */
+static bool frame_list_ok(uint64_t list)
+{
+	return guest_range_ok(list, 1);
+}
+
 static long copy_frames_out(struct domain *d, uint64_t list, uint32_t n, bool status, int16_t *st)
 {
 	for (uint32_t i = 0; i < n; i++) {
@@ -64,6 +70,8 @@ static long op_setup_table(struct domain *cur, uint64_t uop, uint64_t count)
 	if (count != 1)
 		return -XEN_EINVAL;
 	if (copy_from_guest(&op, uop, sizeof(op)) < 0)
+		return -XEN_EFAULT;
+	if (!frame_list_ok(op.frame_list))
 		return -XEN_EFAULT;
 	op.status = (int16_t)lookup_target(cur, op.dom, &d);
 	if (op.status == GNTST_okay) {
@@ -102,6 +110,8 @@ static long op_get_status_frames(struct domain *cur, uint64_t uop, uint64_t coun
 	if (count != 1)
 		return -XEN_EINVAL;
 	if (copy_from_guest(&op, uop, sizeof(op)) < 0)
+		return -XEN_EFAULT;
+	if (!frame_list_ok(op.frame_list))
 		return -XEN_EFAULT;
 	op.status = (int16_t)lookup_target(cur, op.dom, &d);
 	if (op.status == GNTST_okay) {
@@ -432,9 +442,8 @@ static void copy_buf_done(struct copy_buf *b)
 	b->dom = NULL;
 }
 
-/* The domain whose ref or frame p names; another domain only for a ref (Xen: permission_denied). */
-static int copy_buf_owner(struct domain *d, struct copy_buf *b, const struct gnttab_copy_ptr *p, bool gref,
-			  struct domain **owner)
+/* The domain p names (the caller for DOMID_SELF or its own id), one with a grant table, else bad_domain. */
+static int copy_buf_owner(struct domain *d, struct copy_buf *b, const struct gnttab_copy_ptr *p, struct domain **owner)
 {
 	struct domain *o;
 
@@ -454,8 +463,6 @@ static int copy_buf_owner(struct domain *d, struct copy_buf *b, const struct gnt
 			domain_put(b->dom);
 		b->dom = o;
 	}
-	if (!gref)
-		return GNTST_permission_denied;
 	*owner = b->dom;
 	return GNTST_okay;
 }
@@ -477,13 +484,21 @@ static int copy_frame_get(struct domain *d, mfn_t mfn, bool writable, struct pag
 	return GNTST_okay;
 }
 
-/* Makes b hold what p names (a ref when gref, else a frame of the caller); on failure b holds nothing new. */
+/*
+ * Makes b hold what p names (a ref when gref, else a frame of the caller);
+ * on failure b holds nothing new. As Xen 4.17, only DOMID_SELF may name a
+ * frame: the caller's own numeric id too is permission_denied, found when
+ * this side is taken (after both domains were looked up).
+ */
 static int copy_buf_switch(struct domain *d, struct copy_buf *b, const struct gnttab_copy_ptr *p, bool gref)
 {
 	uint64_t key = gref ? (uint64_t)p->u.ref : (uint64_t)p->u.gmfn;
 	struct domain *owner;
-	int st = copy_buf_owner(d, b, p, gref, &owner);
+	int st;
 
+	if (!gref && p->domid != DOMID_SELF)
+		return GNTST_permission_denied;
+	st = copy_buf_owner(d, b, p, &owner);
 	if (st != GNTST_okay)
 		return st;
 	if (gref && b->held && b->is_ref) {
@@ -526,18 +541,30 @@ static bool copy_buf_covers(const struct copy_buf *b, uint16_t offset, uint16_t 
 	return offset >= b->off && (uint32_t)offset + len <= b->end;
 }
 
+/*
+ * Xen 4.17's order (measured: difftest_rows): both domains are looked up
+ * (bad_domain), then the source is taken (permission_denied, bad_page, a
+ * ref's errors), then the destination, then the lengths are checked.
+ */
 static int copy_one(struct copy_batch *cb, const struct gnttab_copy *op)
 {
+	bool sref = op->flags & GNTCOPY_source_gref, dref = op->flags & GNTCOPY_dest_gref;
+	struct domain *owner;
 	int st;
 
+	st = copy_buf_owner(cb->d, &cb->src, &op->source, &owner);
+	if (st == GNTST_okay)
+		st = copy_buf_owner(cb->d, &cb->dst, &op->dest, &owner);
+	if (st != GNTST_okay)
+		return st;
+	st = copy_buf_get(cb->d, &cb->src, &op->source, sref);
+	if (st != GNTST_okay)
+		return st;
+	st = copy_buf_get(cb->d, &cb->dst, &op->dest, dref);
+	if (st != GNTST_okay)
+		return st;
 	if ((uint32_t)op->source.offset + op->len > PAGE_SIZE || (uint32_t)op->dest.offset + op->len > PAGE_SIZE)
 		return GNTST_bad_copy_arg;
-	st = copy_buf_get(cb->d, &cb->src, &op->source, op->flags & GNTCOPY_source_gref);
-	if (st != GNTST_okay)
-		return st;
-	st = copy_buf_get(cb->d, &cb->dst, &op->dest, op->flags & GNTCOPY_dest_gref);
-	if (st != GNTST_okay)
-		return st;
 	if (!copy_buf_covers(&cb->src, op->source.offset, op->len) || !copy_buf_covers(&cb->dst, op->dest.offset, op->len))
 		return GNTST_general_error;
 	/* Both frames are referenced and the destination holds a writable type: plain memory now. */

@@ -195,13 +195,50 @@ static long sched_block(struct vcpu *v)
 
 #define POLL_MAX_PORTS	128
 
-/* Any polled port pending? Ports out of range were refused before we got here. */
+/* Any polled port pending? Every port was found in use before we got here. */
 static bool any_polled_pending(struct domain *d, const evtchn_port_t *ports, unsigned int n)
 {
 	for (unsigned int i = 0; i < n; i++)
 		if (evtchn_port_pending(d, ports[i]))
 			return true;
 	return false;
+}
+
+/* Xen's local_events_need_delivery(): an upcall is pending and the vCPU takes events. */
+static bool poll_upcall_due(const struct vcpu *v)
+{
+	const struct vcpu_info *vi = v->vcpu_info;
+
+	return vi && __atomic_load_n(&vi->evtchn_upcall_pending, __ATOMIC_SEQ_CST) &&
+	       !__atomic_load_n(&vi->evtchn_upcall_mask, __ATOMIC_RELAXED);
+}
+
+/*
+ * The checks of Xen 4.17's do_poll, in its order, before anything is
+ * armed: the list's start must be a guest address even for no ports
+ * (-EFAULT); a due upcall answers 0 at once; then port by port, each read
+ * (-EFAULT), in use (-EINVAL for a free port, port 0 or one beyond the
+ * table: measured, conformance test difftest_rows) and, when pending, the
+ * answer 0 without reading further.
+ * Returns 1 when the vCPU must wait, else the answer.
+ */
+static long poll_check(struct vcpu *v, const struct sched_poll *p, evtchn_port_t *ports)
+{
+	if (p->nr_ports > POLL_MAX_PORTS)
+		return -XEN_EINVAL;
+	if (!guest_range_ok(p->ports, 1))
+		return -XEN_EFAULT;
+	if (poll_upcall_due(v))
+		return 0;
+	for (unsigned int i = 0; i < p->nr_ports; i++) {
+		if (copy_from_guest(&ports[i], p->ports + i * sizeof(ports[0]), sizeof(ports[0])) < 0)
+			return -XEN_EFAULT;
+		if (!evtchn_port_in_use(v->domain, ports[i]))
+			return -XEN_EINVAL;
+		if (evtchn_port_pending(v->domain, ports[i]))
+			return 0;
+	}
+	return 1;
 }
 
 /*
@@ -226,16 +263,13 @@ static long sched_poll(struct vcpu *v, uint64_t arg)
 {
 	struct sched_poll p;
 	evtchn_port_t ports[POLL_MAX_PORTS];
+	long rc;
 
 	if (copy_from_guest(&p, arg, sizeof(p)) < 0)
 		return -XEN_EFAULT;
-	if (p.nr_ports > POLL_MAX_PORTS)
-		return -XEN_EINVAL;
-	if (copy_from_guest(ports, p.ports, p.nr_ports * sizeof(ports[0])) < 0)
-		return -XEN_EFAULT;
-	for (unsigned int i = 0; i < p.nr_ports; i++)
-		if (ports[i] >= EVTCHN_2L_NR_CHANNELS)
-			return -XEN_EINVAL;
+	rc = poll_check(v, &p, ports);
+	if (rc <= 0)
+		return rc;
 	evtchn_poll_hook = poll_wake;
 	__atomic_store_n(&v->poll_port, p.nr_ports == 1 ? ports[0] : 0, __ATOMIC_RELEASE);
 	/* Announce first, then look: a port that goes pending in between finds us polling. */

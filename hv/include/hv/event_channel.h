@@ -61,6 +61,9 @@ long evtchn_send_local(struct domain *cd, uint32_t port);
  */
 bool evtchn_set_pending(struct vcpu *v, unsigned int port);
 
+/* Whether port is in use (bound or unbound; not free, not the reserved port 0). For SCHEDOP_poll, as Xen 4.17 measured. */
+bool evtchn_port_in_use(struct domain *d, unsigned int port);
+
 /* The port's bit in shared_info evtchn_pending (false for ports >= 4096). For SCHEDOP_poll. */
 bool evtchn_port_pending(struct domain *d, unsigned int port);
 

@@ -25,8 +25,17 @@
  *     setup_gsi (-EINVAL first for a GSI outside 0-15), pci_device_add/
  *     remove, prepare/release_msix: -EPERM; pci_mmcfg_reserved, dbgp_op:
  *     -EPERM before the argument is read.
- *   Not yet as Xen (-ENOSYS): set_iobitmap, pirq_eoi_gmfn_v1/v2 (Xen
- *     keeps a page of the guest's), restore_msi/_ext (-ENODEV or -EPERM).
+ *   Not yet as Xen (-ENOSYS): pirq_eoi_gmfn_v1/v2 (Xen keeps a page of
+ *     the guest's), restore_msi/_ext (-ENODEV or -EPERM).
+ *
+ * PHYSDEVOP_set_iobitmap (struct physdev_set_iobitmap), any PV vCPU:
+ *   -EFAULT for an unreadable argument, -EINVAL for a bitmap starting
+ *   outside the guest's addresses or nr_ports above 65536; else the
+ *   bitmap's address and length are kept (nr_ports 0: none). A trapped
+ *   port access below nr_ports whose bits are all clear is then emulated
+ *   as under a sufficient IOPL (it reaches no device the domain has not
+ *   got: a domU reads all-ones). Skiff reads the bitmap through the
+ *   current page tables, so from guest user mode it usually denies.
  *
  * PHYSDEVOP_set_iopl (struct physdev_set_iopl): the calling vCPU's
  *   virtual IOPL, 0-3 (-EINVAL above). At 1 or more the guest kernel's

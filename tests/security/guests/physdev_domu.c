@@ -9,6 +9,8 @@
  * pirq it handed out; map/unmap_pirq -ESRCH for no such domain and -EPERM
  * otherwise, also for the caller itself and for dom0; every device command
  * -EPERM. A failing get_free_pirq (unwritable result) takes no pirq.
+ * set_iobitmap: the attacker's bitmap lets ports through to the emulator
+ * only (all-ones), and one it cannot read denies.
  */
 #include <pvabi/errno.h>
 #include <pvabi/physdev.h>
@@ -142,6 +144,68 @@ static void device_commands(void)
 	sec_expect(physdev(PHYSDEVOP_free_irq_vector, RT_PTR(zero)), -XEN_ENOSYS, "free_irq_vector (none in Xen)");
 }
 
+static volatile unsigned int gp_count;
+static uint8_t iobmp[8192 + 8] __attribute__((aligned(4096)));
+
+static uint64_t io_gp(const uint64_t *frame)
+{
+	uint8_t op = *(const volatile uint8_t *)(uintptr_t)frame[3];
+
+	gp_count++;
+	return frame[3] + (op >= 0xe4 && op <= 0xe7 ? 2 : 1);	/* in/out with an immediate port, else through %dx */
+}
+
+static long iobitmap(uint64_t bitmap, uint32_t nr_ports)
+{
+	struct physdev_set_iobitmap b = { .bitmap = bitmap, .nr_ports = nr_ports };
+
+	return physdev(PHYSDEVOP_set_iobitmap, RT_PTR(&b));
+}
+
+/*
+ * An I/O bitmap grants a domU nothing the hypervisor has not given it: a
+ * port it lets through is emulated (reads all-ones, writes vanish), the
+ * PCI configuration ports included; a bitmap the hypervisor cannot read
+ * (hypervisor range refused; unmapped afterwards) means #GP, never a fault
+ * in the hypervisor.
+ */
+static void io_bitmap(void)
+{
+	static struct trap_info gp[2];
+	uint64_t mfn;
+	uint32_t l = 0;
+	uint8_t b = 0;
+	unsigned int before;
+
+	gp[0].vector = 13;
+	gp[0].cs = FLAT_KERNEL_CS;
+	gp[0].address = RT_PTR(conf_gp_entry);
+	conf_gp_hook = io_gp;
+	if (hyp_set_trap_table(RT_PTR(gp)) != 0) {
+		tc_error("set_trap_table for #GP failed");
+		return;
+	}
+	sec_expect(iobitmap(RT_BAD_PTR_HYPERVISOR, 65536), -XEN_EINVAL, "set_iobitmap with the bitmap in the hypervisor");
+	sec_expect(iobitmap(0xffff82d080000000ULL, 8), -XEN_EINVAL, "set_iobitmap with the bitmap on the hypervisor's text");
+	sec_expect(iobitmap(RT_PTR(iobmp), 0xffffffffU), -XEN_EINVAL, "set_iobitmap of 2^32-1 ports");
+	memset(iobmp, 0, sizeof(iobmp));
+	sec_expect(iobitmap(RT_PTR(iobmp), 65536), 0, "set_iobitmap letting every port through");
+	before = gp_count;
+	__asm__ volatile("inb $0x80, %0" : "+a"(b) :: "memory");
+	__asm__ volatile("outb %0, $0x80" :: "a"((uint8_t)0x5a) : "memory");
+	__asm__ volatile("movw $0xcf8, %%dx; movl $0x80000000, %%eax; outl %%eax, %%dx; movw $0xcfc, %%dx; inl %%dx, %0"
+			 : "=a"(l) :: "rdx", "memory");
+	tc_check(gp_count == before, "the ports were emulated, no #GP (%u)", gp_count - before);
+	tc_check(b == 0xff && l == 0xffffffffU, "a domU reads all-ones, PCI configuration included (%#x, %#x)", b, l);
+	mfn = sec_mfn_of(iobmp);
+	sec_expect(hyp_update_va_mapping(RT_PTR(iobmp), 0, UVMF_INVLPG), 0, "the bitmap's first page unmapped");
+	before = gp_count;
+	__asm__ volatile("inb $0x80, %0" : "+a"(b) :: "memory");
+	tc_check(gp_count == before + 1, "a bitmap that cannot be read denies: #GP");
+	sec_expect(hyp_update_va_mapping(RT_PTR(iobmp), (mfn << 12) | SEC_PTE_KDATA, UVMF_INVLPG), 0, "mapped again");
+	sec_expect(iobitmap(0, 0), 0, "no bitmap");
+}
+
 void test_main(void)
 {
 	unreadable_arguments();
@@ -149,4 +213,5 @@ void test_main(void)
 	free_pirqs();
 	map_unmap();
 	device_commands();
+	io_bitmap();
 }

@@ -22,17 +22,25 @@ static void poller(uint64_t secs)
 {
 	struct evtchn_alloc_unbound au = { .dom = DOMID_SELF, .remote_dom = 0 };
 	uint64_t t0, polls = 0, woken = 0;
-	uint32_t port, ports[8];
+	uint32_t port, ports[8], n = 0;
 
 	sec_expect(hyp_event_channel_op(EVTCHNOP_alloc_unbound, RT_PTR(&au)), 0, "port for dom0");
 	port = au.port;
-	/* dom0 binds to the first unbound port of ours it finds (the console's may come first): poll them all. */
-	for (uint32_t i = 0; i < 8; i++)
-		ports[i] = i + 1;
+	/*
+	 * dom0 binds to the first unbound port of ours it finds (the console's
+	 * may come first): poll every port in use among 1-8 (as on Xen, a poll
+	 * naming a free port is -EINVAL).
+	 */
+	for (uint32_t i = 1; i <= 8; i++) {
+		struct evtchn_status st = { .dom = DOMID_SELF, .port = i };
+
+		if (hyp_event_channel_op(EVTCHNOP_status, RT_PTR(&st)) == 0 && st.status != EVTCHNSTAT_closed)
+			ports[n++] = i;
+	}
 	rt_printf("wake_race: poller on port %u for %llu s\n", port, (unsigned long long)secs);
 	t0 = sec_now_ns();
 	while (sec_now_ns() - t0 < secs * SEC_NS) {
-		struct sched_poll p = { .ports = RT_PTR(ports), .nr_ports = 8, .timeout = sec_now_ns() + 2000000 };
+		struct sched_poll p = { .ports = RT_PTR(ports), .nr_ports = n, .timeout = sec_now_ns() + 2000000 };
 
 		__atomic_and_fetch(&sh->evtchn_pending[0], ~0x1feULL, __ATOMIC_SEQ_CST);
 		if (hyp_sched_op(SCHEDOP_poll, RT_PTR(&p)) != 0)

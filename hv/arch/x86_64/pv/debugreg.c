@@ -61,13 +61,19 @@ void pv_debugreg_switch_out(const struct vcpu *v)
 		write_dr7(0);
 }
 
-/* 4 and 5 are 6 and 7 (a PV guest's CR4.DE is clear); the rule itself is shared with the vCPU context's decode. */
+/*
+ * 4 and 5 are 6 and 7 (a PV guest's CR4.DE is clear); the rule itself is
+ * shared with the vCPU context's decode. As Xen 4.17's set_debugreg, a
+ * %dr6 with its upper half set is -EINVAL here (#GP for mov %dr6).
+ */
 long pv_debugreg_set(struct vcpu *v, unsigned int reg, uint64_t value)
 {
 	int rc;
 
 	if (reg == 4 || reg == 5)
 		reg += 2;
+	if (reg == 6 && (value >> 32))
+		return -XEN_EINVAL;
 	rc = vcpu_debugreg_check(reg, &value);
 	if (rc)
 		return rc;

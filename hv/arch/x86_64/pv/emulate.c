@@ -310,6 +310,27 @@ static bool io_allowed(const struct vcpu *v)
 }
 
 /*
+ * The I/O bitmap (PHYSDEVOP_set_iobitmap), as Xen 4.17: ports below its
+ * limit whose bits are all clear are allowed. Two bytes from port / 8; an
+ * unreadable first byte denies, an unreadable second byte counts as all
+ * ones. Read through the current tables: from guest user mode the kernel's
+ * bitmap is usually not mapped, so it denies there (Xen switches to the
+ * kernel's tables to read it).
+ */
+static bool iobmp_allows(const struct vcpu *v, uint16_t port, unsigned int width)
+{
+	uint8_t b[2];
+
+	if ((uint32_t)port + width > v->arch.iobmp_limit)
+		return false;
+	if (copy_from_guest(&b[0], v->arch.iobmp + port / 8, 1) < 0)
+		return false;
+	if (copy_from_guest(&b[1], v->arch.iobmp + port / 8 + 1, 1) < 0)
+		b[1] = 0xff;
+	return !(((uint32_t)b[0] | (uint32_t)b[1] << 8) & (((1u << width) - 1) << (port & 7)));
+}
+
+/*
  * Port I/O: dom0's PCI configuration accesses go to the hardware through
  * pci.c; there is no other device for a PV guest, so reads see all-ones
  * and writes vanish.
@@ -323,7 +344,7 @@ static int emulate_io(struct vcpu *v, struct cpu_regs *r, const uint8_t *p, bool
 	bool in = op == 0xe4 || op == 0xe5 || op == 0xec || op == 0xed;
 	uint32_t val = (uint32_t)r->rax;
 
-	if (!io_allowed(v))
+	if (!io_allowed(v) && !iobmp_allows(v, port, width))
 		return 0;
 	if (pci_emulate_port(v, port, width, !in, &val)) {
 		if (in && width == 4)

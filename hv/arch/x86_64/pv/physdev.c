@@ -377,12 +377,34 @@ static long physdev_set_iopl(struct vcpu *v, uint64_t arg)
 	return 0;
 }
 
+/*
+ * As Xen 4.17, for any PV vCPU: the bitmap's address and length are only
+ * recorded (its start must be a guest address, at most 65536 ports); the
+ * port-I/O emulation reads it when a port access traps. It grants no I/O
+ * rights: a port it lets through reaches what the domain's IOPL would
+ * (all-ones for a domU), never a device the domain has not got.
+ */
+static long physdev_set_iobitmap(struct vcpu *v, uint64_t arg)
+{
+	struct physdev_set_iobitmap b;
+
+	if (copy_from_guest(&b, arg, sizeof(b)) < 0)
+		return -XEN_EFAULT;
+	if (!guest_range_ok(b.bitmap, 1) || b.nr_ports > 65536)
+		return -XEN_EINVAL;
+	v->arch.iobmp = b.bitmap;
+	v->arch.iobmp_limit = b.nr_ports;
+	return 0;
+}
+
 long do_physdev_op(struct vcpu *v, uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_t a5)
 {
 	struct domain *cd = v->domain;
 
 	if (cmd == PHYSDEVOP_set_iopl)
 		return physdev_set_iopl(v, arg);
+	if (cmd == PHYSDEVOP_set_iobitmap)
+		return physdev_set_iobitmap(v, arg);
 	/* The one privilege check of device delegation: a domU gets Xen's refusals, no device code runs for it. */
 	if (!cd->is_privileged)
 		return physdev_domu_op(v, (uint32_t)cmd, arg);

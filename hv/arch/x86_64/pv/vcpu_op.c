@@ -22,7 +22,9 @@
 #include <pvabi/vcpu.h>
 #include <pvabi/xen.h>
 
-#define MIN_PERIOD_NS	1000000LL	/* Xen refuses periodic timers under 1 ms */
+#define MIN_PERIOD_NS	1000000ULL	/* Xen refuses periodic timers under 1 ms */
+#define MAX_PERIOD_NS	((1ULL << 62) - 1)	/* and over its STIME_DELTA_MAX, so now + period cannot overflow */
+#define VCPU_INFO_ALIGN	8u		/* alignof(struct vcpu_info): Xen refuses a misaligned one */
 #define VIRQ_TIMER_NR	0
 
 /* From the event-channel code: raises VIRQ_TIMER if the guest bound it. This default (no events yet) drops it. */
@@ -344,12 +346,13 @@ static long register_vcpu_info(const struct vcpu *cur, struct vcpu *v, uint64_t 
 
 	if (copy_from_guest(&r, arg, sizeof(r)) < 0)
 		return -XEN_EFAULT;
+	/* Xen 4.17's order: where the area lies first (in the page, 8-byte aligned: -ENXIO), then who may move it. */
+	if (r.offset > PAGE_SIZE - sizeof(struct vcpu_info) || (r.offset & (VCPU_INFO_ALIGN - 1)))
+		return -XEN_ENXIO;
 	if (v->arch.vcpu_info_mfn != MFN_INVALID)
 		return -XEN_EINVAL;	/* once only, as Xen */
 	if (v != cur && !(v->pause_flags & VPF_DOWN))
 		return -XEN_EINVAL;
-	if (r.offset + sizeof(struct vcpu_info) > PAGE_SIZE)
-		return -XEN_ENXIO;
 	if (!mfn_valid(r.mfn) || get_page_and_type(mfn_to_page(r.mfn), v->domain, PAGE_TYPE_WRITABLE) < 0)
 		return -XEN_EINVAL;
 	nv = (struct vcpu_info *)((char *)mfn_to_virt(r.mfn) + r.offset);
@@ -466,16 +469,21 @@ long do_vcpu_op(struct vcpu *cur, uint64_t cmd, uint64_t vcpuid, uint64_t arg, u
 	case VCPUOP_is_up:
 		return !(v->pause_flags & VPF_DOWN);
 	case VCPUOP_register_runstate_memory_area:
+		/*
+		 * As Xen 4.17: only the area's start is checked (a guest address,
+		 * not the hypervisor's range); the first copy may fault and the
+		 * area stays registered, rc 0. Every later update is a checked
+		 * copy that may fault too, so an area the guest cannot reach
+		 * only loses its own updates.
+		 */
 		if (copy_from_guest(&area, arg, sizeof(area)) < 0)
 			return -XEN_EFAULT;
-		if (!guest_range_ok(area.addr, sizeof(info)))
+		if (!guest_range_ok(area.addr, 1))
 			return -XEN_EFAULT;
 		v->arch.runstate_area = area.addr;
 		runstate_read(v, &info);
-		if (v == cur && copy_to_guest(area.addr, &info, sizeof(info)) < 0) {
-			v->arch.runstate_area = 0;
-			return -XEN_EFAULT;
-		}
+		if (area.addr)	/* for another vCPU too, through the caller's tables, as Xen */
+			(void)copy_to_guest(area.addr, &info, sizeof(info));
 		return 0;
 	case VCPUOP_get_runstate_info:
 		runstate_read(v, &info);
@@ -483,7 +491,7 @@ long do_vcpu_op(struct vcpu *cur, uint64_t cmd, uint64_t vcpuid, uint64_t arg, u
 	case VCPUOP_set_periodic_timer:
 		if (copy_from_guest(&per, arg, sizeof(per)) < 0)
 			return -XEN_EFAULT;
-		if ((int64_t)per.period_ns < MIN_PERIOD_NS)
+		if (per.period_ns < MIN_PERIOD_NS || per.period_ns > MAX_PERIOD_NS)
 			return -XEN_EINVAL;
 		v->arch.periodic_period = (int64_t)per.period_ns;
 		v->arch.periodic_next = time_now_ns() + v->arch.periodic_period;

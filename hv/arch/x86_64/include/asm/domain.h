@@ -45,6 +45,8 @@ struct arch_vcpu {
 	/* Virtual CPU state the guest sees instead of the real one. */
 	bool guest_ts;			/* CR0.TS from fpu_taskswitch */
 	uint8_t iopl;			/* PHYSDEVOP_set_iopl */
+	uint32_t iobmp_limit;		/* PHYSDEVOP_set_iobitmap: ports below it follow the bitmap */
+	uint64_t iobmp;			/* the bitmap's guest VA, read only when port I/O traps */
 	uint64_t debugreg[8];		/* 4, 5 unused; live in hardware while %dr7 enables any */
 	uint32_t tsc_aux;		/* WRMSR TSC_AUX; in hardware while the vCPU runs */
 	uint8_t fpu[512] __aligned(16);	/* fxsave area while off the CPU */
