@@ -17,7 +17,7 @@
 
 #define TS_MAX_DOMAINS		16
 #define TS_MAX_MODULES		64
-#define TS_SMALL		(64 * 1024)	/* scratch up to this size comes from the heap, bigger from vmem */
+#define TS_SMALL		DOM0_SMALL_ALLOC	/* heap up to this size, vmem above: the kernel cache frees kept module buffers by the same rule */
 #define TS_POPULATE_BATCH	512
 #define TS_POPULATE_YIELD	32			/* 2 MiB extents per call between rounds of service */
 #define TS_EXTENT_ORDER		9			/* 2 MiB, what a domU may ask for itself */
