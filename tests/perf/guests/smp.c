@@ -244,8 +244,11 @@ void test_main(void)
 	bench_smp_mark();
 	spin = pingpong(false, &lost);
 	bench_smp_mark();
-	if (bind_loopback())
+	if (bind_loopback()) {
+		bench_smp_mark();
 		idom = pingpong_on(M_INTERDOMAIN_PONG, idom_bsp, idom_bsp, true, &lost);
+		bench_smp_mark();
+	}
 	set_mode(M_SPIN);
 	bench_smp_mark();
 	remote = flush_cost(UVMF_INVLPG | UVMF_ALL);
