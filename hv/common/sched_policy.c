@@ -38,6 +38,7 @@ void sched_policy_init(struct sched_policy *p)
 {
 	p->lock = (spinlock_t)SPINLOCK_INIT;
 	p->online = 0;
+	p->used = 0;
 	p->nr_queued = 0;
 	p->switches = 0;
 	p->migrations = 0;
@@ -136,8 +137,8 @@ static int64_t group_uncharged(struct sched_policy *p, const struct sched_group 
 	int64_t sum = 0;
 
 	*nr = 0;
-	for (int c = 0; c < SCHED_MAX_CPUS; c++) {
-		const struct sched_unit *r = p->rq[c].curr;
+	for (uint64_t m = p->used; m; m &= m - 1) {
+		const struct sched_unit *r = p->rq[__builtin_ctzll(m)].curr;
 
 		if (r && r->running && (r->group ? r->group : &p->default_group) == g) {
 			sum += in_period(r->slice_start, now);
@@ -162,6 +163,7 @@ static void rq_push_tail(struct sched_policy *p, int cpu, struct sched_unit *u)
 	rq->tail = u;
 	u->queued = true;
 	u->cpu = cpu;
+	p->used |= BIT(cpu);
 	rq->nr_queued++;
 	p->nr_queued++;
 }
@@ -212,11 +214,10 @@ static int place(struct sched_policy *p, const struct sched_unit *u)
 	int best = -1;
 	long best_score = 0;
 
-	for (int c = 0; c < SCHED_MAX_CPUS; c++) {
+	for (; m; m &= m - 1) {
+		int c = __builtin_ctzll(m);
 		long score;
 
-		if (!(m & BIT(c)))
-			continue;
 		score = 4L * (long)(p->rq[c].nr_queued + (p->rq[c].curr != NULL)) + 2L * (long)siblings_on(p, u, c);
 		score -= c == u->cpu;
 		if (best < 0 || score < best_score) {
@@ -232,7 +233,9 @@ static int64_t min_vtime(struct sched_policy *p, const struct sched_unit *u)
 {
 	int64_t v = INT64_MAX;
 
-	for (int c = 0; c < SCHED_MAX_CPUS; c++) {
+	for (uint64_t m = p->used; m; m &= m - 1) {
+		int c = __builtin_ctzll(m);
+
 		if (p->rq[c].curr && p->rq[c].curr != u && p->rq[c].curr->vtime < v)
 			v = p->rq[c].curr->vtime;
 		for (struct sched_unit *q = p->rq[c].head; q; q = q->next)
@@ -315,7 +318,9 @@ static struct sched_unit *choose(struct sched_policy *p, int cpu, int64_t now)
 {
 	struct sched_unit *local = NULL, *remote = NULL;
 
-	for (int c = 0; c < SCHED_MAX_CPUS; c++) {
+	for (uint64_t m = p->used; m; m &= m - 1) {
+		int c = __builtin_ctzll(m);
+
 		for (struct sched_unit *u = p->rq[c].head; u; u = u->next) {
 			struct sched_unit **best = c == cpu ? &local : &remote;
 
@@ -358,6 +363,8 @@ static struct sched_unit *pick_locked(struct sched_policy *p, int cpu, struct sc
 		next->slice_start = now;
 	}
 	p->rq[cpu].curr = next;
+	if (next)
+		p->used |= BIT(cpu);
 	if (next != prev)
 		p->switches++;
 	return next;
@@ -375,8 +382,8 @@ struct sched_unit *sched_pick(struct sched_policy *p, int cpu, struct sched_unit
 /* Caller holds p->lock: any queued unit that could run on cpu now. */
 static bool any_eligible(struct sched_policy *p, int cpu, int64_t now)
 {
-	for (int c = 0; c < SCHED_MAX_CPUS; c++)
-		for (struct sched_unit *u = p->rq[c].head; u; u = u->next)
+	for (uint64_t m = p->used; m; m &= m - 1)
+		for (struct sched_unit *u = p->rq[__builtin_ctzll(m)].head; u; u = u->next)
 			if (eligible(p, u, cpu, now))
 				return true;
 	return false;
@@ -405,8 +412,8 @@ bool sched_slice_expired(struct sched_policy *p, const struct sched_unit *runnin
 /* Caller holds p->lock: whether a queued unit that may use cpu waits only for its group's next cap period. */
 static bool capped_waiting(struct sched_policy *p, int cpu, int64_t now)
 {
-	for (int c = 0; c < SCHED_MAX_CPUS; c++)
-		for (struct sched_unit *u = p->rq[c].head; u; u = u->next)
+	for (uint64_t m = p->used; m; m &= m - 1)
+		for (struct sched_unit *u = p->rq[__builtin_ctzll(m)].head; u; u = u->next)
 			if (u->runnable && (allowed(p, u) & BIT(cpu)) && cap_left(group_of(p, u), now, 0) <= 0)
 				return true;
 	return false;

@@ -111,6 +111,32 @@ static void reset_counts(void)
 	}
 }
 
+/* CPUs 0 and 40 only: the scans visit the queues of CPUs that were used, and CPU 40's must be among them. */
+START_TEST(test_sparse_cpus)
+{
+	struct sched_unit a, b;
+
+	sched_policy_init(&pol);
+	sched_cpu_online(&pol, 0);
+	sched_cpu_online(&pol, 40);
+	sched_unit_init(&a, &owner_tag[0]);
+	sched_unit_init(&b, &owner_tag[1]);
+	a.affinity = 1ULL << 40;
+	sched_wake(&pol, &a);
+	ck_assert_int_eq(a.cpu, 40);
+	ck_assert_ptr_null(sched_pick(&pol, 0, NULL, 0));
+	ck_assert_ptr_eq(sched_pick(&pol, 40, NULL, 0), &a);
+	sched_wake(&pol, &b);
+	ck_assert_int_eq(b.cpu, 0);
+	ck_assert(!sched_slice_expired(&pol, &a, 1));
+	/* A slice later b, queued on CPU 0 and allowed on 40, is work CPU 40 sees. */
+	ck_assert(sched_slice_expired(&pol, &a, SCHED_SLICE_NS + 1));
+	ck_assert_ptr_eq(sched_pick(&pol, 40, &a, SCHED_SLICE_NS + 1), &b);
+	ck_assert_ptr_null(sched_pick(&pol, 0, NULL, SCHED_SLICE_NS + 1));
+	ck_assert_ptr_eq(sched_pick(&pol, 40, &b, 3 * SCHED_SLICE_NS), &a);
+}
+END_TEST
+
 START_TEST(test_init)
 {
 	for (int c = 0; c < NR_CPUS; c++)
@@ -493,6 +519,7 @@ static Suite *sched_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, test_init);
+	tcase_add_test(tc, test_sparse_cpus);
 	tcase_add_test(tc, test_wake_spreads_over_idle_cpus);
 	tcase_add_test(tc, test_wake_prefers_last_cpu);
 	tcase_add_test(tc, test_siblings_kept_apart);

@@ -62,6 +62,7 @@ struct sched_rq {
 struct sched_policy {
 	spinlock_t lock;
 	uint64_t online;		/* CPUs that pick (sched_cpu_online) */
+	uint64_t used;			/* CPUs whose queue held or whose CPU ran a unit: the only ones scans visit */
 	unsigned int nr_queued;		/* over all queues */
 	uint64_t switches;		/* picks that changed the running unit */
 	uint64_t migrations;		/* picks that took a unit from another CPU's queue */

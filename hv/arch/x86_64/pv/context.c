@@ -141,6 +141,8 @@ static void load_vcpu(struct percpu *pc, struct vcpu *next)
 	/* The tables of the mode it was in: a guest user process must not resume on its kernel's. */
 	BUG_ON(!next->arch.kernel_mode && next->arch.guest_table_user == MFN_INVALID);
 	pv_write_cr3((next->arch.kernel_mode ? next->arch.guest_table : next->arch.guest_table_user) << PAGE_SHIFT);
+	/* Through its GDT, shown above; the selector loads change the bases the MSR writes below set. */
+	pv_segments_load(next);
 	wrmsr(MSR_FS_BASE, next->arch.fs_base);
 	wrmsr(MSR_GS_BASE, next->arch.kernel_mode ? next->arch.gs_base_kernel : next->arch.gs_base_user);
 	pv_debugreg_switch_in(next);
@@ -152,6 +154,7 @@ static void save_vcpu(struct percpu *pc, struct vcpu *prev)
 	prev->arch.regs = *guest_frame(pc);
 	pv_debugreg_switch_out(prev);
 	__asm__ volatile("clts; fxsaveq %0" : "=m"(*(uint8_t (*)[512])prev->arch.fpu));
+	pv_segments_save(prev);
 	prev->arch.fs_base = rdmsr(MSR_FS_BASE);
 	if (prev->arch.kernel_mode)
 		prev->arch.gs_base_kernel = rdmsr(MSR_GS_BASE);

@@ -120,6 +120,11 @@ static void commit_regs(struct vcpu *v, const struct vcpu_ctx_plan *p)
 	v->arch.iopl = p->iopl;
 }
 
+static uint16_t data_selector(uint16_t sel)
+{
+	return (sel & 0xfffc) ? sel | 3 : 0;
+}
+
 static void commit_entries(struct vcpu *v, const struct vcpu_ctx_plan *p)
 {
 	const struct vcpu_guest_context *c = &p->c;
@@ -141,6 +146,11 @@ static void commit_entries(struct vcpu *v, const struct vcpu_ctx_plan *p)
 	a->fs_base = c->fs_base;
 	a->gs_base_kernel = c->gs_base_kernel;
 	a->gs_base_user = c->gs_base_user;
+	/* Loaded at the vCPU's first switch-in; RPL 3 (its kernel's) so none names a ring-0 segment. */
+	a->sel_ds = data_selector(c->user_regs.ds);
+	a->sel_es = data_selector(c->user_regs.es);
+	a->sel_fs = data_selector(c->user_regs.fs);
+	a->sel_gs = data_selector(c->user_regs.gs);
 	a->guest_ts = p->guest_ts;
 	a->kernel_mode = p->kernel_mode;
 	memcpy(a->fpu, c->fpu_ctxt, sizeof(a->fpu));

@@ -27,6 +27,12 @@ struct arch_vcpu {
 	uint64_t fs_base;
 	uint64_t gs_base_kernel;
 	uint64_t gs_base_user;
+	/*
+	 * Data selectors while off the CPU: the registers are one per CPU, so
+	 * without these a vCPU would read the last one's (Linux then drops a
+	 * task's FS base: it takes a non-null FS selector for a TLS one).
+	 */
+	uint16_t sel_ds, sel_es, sel_fs, sel_gs;
 
 	/* Guest entry points (set_trap_table, callback_op, stack_switch). */
 	struct pv_trap_entry {

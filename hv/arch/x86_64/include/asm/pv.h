@@ -97,6 +97,10 @@ bool pv_iret_selectors_ok(const struct vcpu *v, uint16_t cs, uint16_t ss);
 /* The same against a GDT not yet v's: frames prepared for entries descriptors. */
 bool pv_gdt_iret_selectors_ok(const mfn_t *frames, unsigned int entries, uint16_t cs, uint16_t ss);
 bool pv_user_data_selector(const struct vcpu *v, uint16_t sel, uint64_t *base);
+/* The data segment selectors of a vCPU that goes off or onto this CPU (segments.c). */
+void pv_segments_save(struct vcpu *v);
+void pv_segments_load(const struct vcpu *v);
+uint16_t pv_load_user_gs_selector(uint16_t sel);
 
 /*
  * VCPUOP_initialise's work (vcpu_context.c): p->c as the guest gave it is
