@@ -46,18 +46,27 @@ void pv_segments_save(struct vcpu *v)
 /*
  * After the vCPU's GDT is shown (pv_show_gdt) and before its FS and GS
  * bases are written: a selector load sets the base from the descriptor,
- * the MSR writes that follow put back the base the vCPU had. A register
- * that already holds the selector is left alone (the usual case: both 0).
+ * the MSR writes that follow put back the base the vCPU had. A non-null
+ * selector is always loaded again, as Xen does: the register may hold the
+ * same number with the descriptor of another vCPU's tables cached behind
+ * it (another domain's base and limit, which compatibility-mode code still
+ * uses for DS and ES). Only a register already null for a null selector is
+ * left alone (the usual case).
  */
+static bool seg_stale(uint16_t now, uint16_t want)
+{
+	return want || now != want;
+}
+
 void pv_segments_load(const struct vcpu *v)
 {
-	if (READ_SEL(ds) != v->arch.sel_ds)
+	if (seg_stale(READ_SEL(ds), v->arch.sel_ds))
 		load_ds(v->arch.sel_ds);
-	if (READ_SEL(es) != v->arch.sel_es)
+	if (seg_stale(READ_SEL(es), v->arch.sel_es))
 		load_es(v->arch.sel_es);
-	if (READ_SEL(fs) != v->arch.sel_fs)
+	if (seg_stale(READ_SEL(fs), v->arch.sel_fs))
 		load_fs(v->arch.sel_fs);
-	if (READ_SEL(gs) != v->arch.sel_gs)
+	if (seg_stale(READ_SEL(gs), v->arch.sel_gs))
 		load_gs(v->arch.sel_gs);
 }
 
