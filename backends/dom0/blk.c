@@ -76,6 +76,7 @@ struct blk_queue {
 	evtchn_port_t port;
 	bool bound;
 	bool kicked;
+	uint64_t served;		/* requests answered on this queue */
 };
 
 struct blk_disk {
@@ -461,6 +462,7 @@ static void blk_queues_free(struct blk_disk *d)
 			rt_event_close(q->port);
 		q->bound = false;
 		q->kicked = false;
+		q->served = 0;
 		rt_grant_unmap_area(&q->ring);
 		q->back = NULL;
 	}
@@ -557,6 +559,10 @@ static void x_disconnect(void *ctx)
 	struct blk_disk *d = ctx;
 	unsigned int kept = d->pg.nr, released;
 	struct blkback_stats st = blk_stats(d);
+	char per_q[BLKBACK_MAX_QUEUES * 22] = "";
+
+	for (unsigned int i = 0, at = 0; d->nq > 1 && i < d->nq; i++)
+		at += (unsigned int)snprintf(per_q + at, sizeof(per_q) - at, " %lu", d->q[i].served);
 
 	/* Nothing of this frontend is on the disk (each serve call ends so): its kept grants go, then its rings. */
 	released = b_unmap_kept(d);
@@ -566,6 +572,8 @@ static void x_disconnect(void *ctx)
 		  "largest %lu segments, %lu discards; %lu ms on grants, %lu ms waiting for the disk\n",
 		  d->devid, d->served, st.ok, st.error, st.unsupported, d->copies, d->maps, st.flushes, st.barriers,
 		  st.indirect, st.max_inflight, st.max_segs, st.discards, d->copy_ns / 1000000, d->wait_ns / 1000000);
+	if (per_q[0])
+		rt_printf("dom0: blk: vbd %u requests by queue:%s\n", d->devid, per_q);
 	if (d->persist)
 		rt_printf("dom0: blk: vbd %u had persistent grants: %u kept, %lu segments served from kept ones, "
 			  "%u released\n", d->devid, kept, d->pg_hits, released);
@@ -961,6 +969,7 @@ static bool blk_poll_queue(struct blk_queue *q)
 		return false;
 	}
 	d->served += (uint64_t)n;
+	q->served += (uint64_t)n;
 	if (n == (int)blkback_budget(q->back))
 		q->kicked = true;	/* a full budget: look again */
 	return q->kicked;
