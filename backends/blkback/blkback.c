@@ -319,3 +319,17 @@ int blkback_serve(struct blkback *b, bool *notify)
 	}
 	return taken;		/* each taken request has been answered once */
 }
+
+void blkback_stats_add(struct blkback_stats *t, const struct blkback_stats *s)
+{
+	t->ok += s->ok;
+	t->error += s->error;
+	t->unsupported += s->unsupported;
+	t->barriers += s->barriers;
+	t->flushes += s->flushes;
+	t->discards += s->discards;
+	t->indirect += s->indirect;
+	t->batches += s->batches;
+	t->max_segs = s->max_segs > t->max_segs ? s->max_segs : t->max_segs;
+	t->max_inflight = s->max_inflight > t->max_inflight ? s->max_inflight : t->max_inflight;
+}

@@ -104,6 +104,9 @@ struct blkback_stats {
 	uint64_t batches, max_inflight;	/* serve calls that started I/O; the most requests on the disk at once */
 };
 
+/* Adds one ring's counters to a total (several queues of one disk): sums, and the larger of each maximum. */
+void blkback_stats_add(struct blkback_stats *total, const struct blkback_stats *s);
+
 struct blkback {
 	struct pvabi_ring ring;
 	const struct blkback_ops *ops;

@@ -62,12 +62,8 @@
 struct blk_disk;
 
 /*
- * One queue of a connection (multi-queue-num-queues, 1 without): its ring
- * of 2^ring_order pages mapped as one area, its event channel, and its own
- * ring state, in the connection's vmem area (a struct blkback is about 50
- * KiB, too much to keep for every queue of every disk). The queues share
- * the disk and its data pages: each serve call ends with nothing on the
- * disk, and the queues are served one call at a time, in turn.
+ * One queue of a connection: its ring (2^ring_order pages, one area), channel and ring state (in the connection's
+ * vmem area: about 50 KiB each). Queues share the disk and data pages: each serve call ends with nothing on the disk.
  */
 struct blk_queue {
 	struct blk_disk *d;
@@ -99,6 +95,7 @@ struct blk_disk {
 	bool persist;			/* this connection keeps the frontend's grants mapped (pg) */
 	uint64_t served, copies, maps;
 	uint64_t pg_hits;		/* segments served from a kept mapping */
+	uint64_t pg_evicted;		/* kept mappings let go when the bound turned refs away */
 	/* Where a connection's time went (dom0's clock): moving data by grant, waiting for the disk to end one. */
 	uint64_t copy_ns, wait_ns;
 	/* reqs[i]'s grants mapped for the device while it is on the disk: handles and machine addresses. */
@@ -255,27 +252,35 @@ static void b_unmap_transient(struct blk_disk *d, unsigned int k, unsigned int n
 		b_unmap(d, k, okay, nr_segs);
 }
 
+/* Undoes n kept mappings taken out of the table (none of them in use); how many went. */
+static unsigned int b_unmap_entries(const struct blkback_pgnt *e, unsigned int n)
+{
+	struct gnttab_unmap_grant_ref u[BLKBACK_PGNT_EVICT];
+	unsigned int done = 0;
+
+	/* A status the call never writes (it failed before an entry) counts as not released. */
+	for (unsigned int i = 0; i < n; i++)
+		u[i] = (struct gnttab_unmap_grant_ref){ .host_addr = 0, .dev_bus_addr = e[i].frame, .handle = e[i].handle,
+							.status = GNTST_general_error };
+	if (n && hyp_grant_table_op(GNTTABOP_unmap_grant_ref, RT_PTR(u), n) != 0)
+		rt_printf("dom0: blk: unmapping %u kept grants failed\n", n);
+	for (unsigned int i = 0; i < n; i++) {
+		if (u[i].status == GNTST_okay)
+			done++;
+		else
+			rt_printf("dom0: blk: unmapping a kept grant (handle %u): %d\n", u[i].handle, u[i].status);
+	}
+	return done;
+}
+
 /* Undoes every kept mapping (the frontend is gone or disconnecting, nothing of it on the disk); how many went. */
 static unsigned int b_unmap_kept(struct blk_disk *d)
 {
-	struct blkback_pgnt e[64];
-	struct gnttab_unmap_grant_ref u[64];
+	struct blkback_pgnt e[BLKBACK_PGNT_EVICT];
 	unsigned int n, done = 0;
 
-	while ((n = blkback_pgnt_drain(&d->pg, e, 64)) > 0) {
-		/* A status the call never writes (it failed before an entry) counts as not released. */
-		for (unsigned int i = 0; i < n; i++)
-			u[i] = (struct gnttab_unmap_grant_ref){ .host_addr = 0, .dev_bus_addr = e[i].frame,
-								.handle = e[i].handle, .status = GNTST_general_error };
-		if (hyp_grant_table_op(GNTTABOP_unmap_grant_ref, RT_PTR(u), n) != 0)
-			rt_printf("dom0: blk: unmapping %u kept grants failed\n", n);
-		for (unsigned int i = 0; i < n; i++) {
-			if (u[i].status == GNTST_okay)
-				done++;
-			else
-				rt_printf("dom0: blk: unmapping a kept grant (handle %u): %d\n", u[i].handle, u[i].status);
-		}
-	}
+	while ((n = blkback_pgnt_drain(&d->pg, e, BLKBACK_PGNT_EVICT)) > 0)
+		done += b_unmap_entries(e, n);
 	return done;
 }
 
@@ -472,10 +477,7 @@ static void blk_queues_free(struct blk_disk *d)
 	d->nq = 0;
 }
 
-/*
- * One queue's ring: every grant mapped (a revoked, foreign or never given
- * one fails the whole connection), its channel bound, its state attached.
- */
+/* One queue's ring: every grant mapped (a revoked or never given one fails the connection), bound, attached. */
 static int blk_queue_open(struct blk_disk *d, unsigned int i, uint16_t fe, const struct blkback_xb_queue *xq,
 			  unsigned int order)
 {
@@ -532,37 +534,18 @@ static int x_connect(void *ctx, const struct blkback_vbd *v)
 	return 0;
 }
 
-/* The queues' counters as one: sums, and the largest of the maxima. */
-static struct blkback_stats blk_stats(const struct blk_disk *d)
-{
-	struct blkback_stats t = { 0 };
-
-	for (unsigned int i = 0; i < d->nq; i++) {
-		const struct blkback_stats *s = &d->q[i].back->stats;
-
-		t.ok += s->ok;
-		t.error += s->error;
-		t.unsupported += s->unsupported;
-		t.barriers += s->barriers;
-		t.flushes += s->flushes;
-		t.discards += s->discards;
-		t.indirect += s->indirect;
-		t.batches += s->batches;
-		t.max_segs = s->max_segs > t.max_segs ? s->max_segs : t.max_segs;
-		t.max_inflight = s->max_inflight > t.max_inflight ? s->max_inflight : t.max_inflight;
-	}
-	return t;
-}
-
 static void x_disconnect(void *ctx)
 {
 	struct blk_disk *d = ctx;
 	unsigned int kept = d->pg.nr, released;
-	struct blkback_stats st = blk_stats(d);
+	struct blkback_stats st = { 0 };
 	char per_q[BLKBACK_MAX_QUEUES * 22] = "";
 
-	for (unsigned int i = 0, at = 0; d->nq > 1 && i < d->nq; i++)
-		at += (unsigned int)snprintf(per_q + at, sizeof(per_q) - at, " %lu", d->q[i].served);
+	for (unsigned int i = 0, at = 0; i < d->nq; i++) {
+		blkback_stats_add(&st, &d->q[i].back->stats);
+		if (d->nq > 1)
+			at += (unsigned int)snprintf(per_q + at, sizeof(per_q) - at, " %lu", d->q[i].served);
+	}
 
 	/* Nothing of this frontend is on the disk (each serve call ends so): its kept grants go, then its rings. */
 	released = b_unmap_kept(d);
@@ -576,8 +559,8 @@ static void x_disconnect(void *ctx)
 		rt_printf("dom0: blk: vbd %u requests by queue:%s\n", d->devid, per_q);
 	if (d->persist)
 		rt_printf("dom0: blk: vbd %u had persistent grants: %u kept, %lu segments served from kept ones, "
-			  "%u released\n", d->devid, kept, d->pg_hits, released);
-	d->copy_ns = d->wait_ns = 0;
+			  "%u released, %lu evicted when full\n", d->devid, kept, d->pg_hits, released, d->pg_evicted);
+	d->copy_ns = d->wait_ns = d->pg_hits = d->pg_evicted = 0;
 	d->persist = false;
 }
 
@@ -970,6 +953,12 @@ static bool blk_poll_queue(struct blk_queue *q)
 	}
 	d->served += (uint64_t)n;
 	q->served += (uint64_t)n;
+	/* Refs were turned away at the bound: the least used kept ones go (nothing is on the disk between calls). */
+	if (d->persist && d->pg.misses) {
+		struct blkback_pgnt e[BLKBACK_PGNT_EVICT];
+
+		d->pg_evicted += b_unmap_entries(e, blkback_pgnt_evict(&d->pg, e, BLKBACK_PGNT_EVICT));
+	}
 	if (n == (int)blkback_budget(q->back))
 		q->kicked = true;	/* a full budget: look again */
 	return q->kicked;

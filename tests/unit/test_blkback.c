@@ -910,6 +910,24 @@ START_TEST(test_multi_page_ring)
 }
 END_TEST
 
+/* Two queues' counters as one disk's: sums, and the larger maximum of each. */
+START_TEST(test_stats_add)
+{
+	struct blkback_stats t = { 0 }, a = { .ok = 3, .error = 1, .indirect = 2, .max_segs = 32, .max_inflight = 5 },
+			     b = { .ok = 4, .unsupported = 2, .flushes = 1, .max_segs = 128, .max_inflight = 2 };
+
+	blkback_stats_add(&t, &a);
+	blkback_stats_add(&t, &b);
+	ck_assert_uint_eq(t.ok, 7);
+	ck_assert_uint_eq(t.error, 1);
+	ck_assert_uint_eq(t.unsupported, 2);
+	ck_assert_uint_eq(t.flushes, 1);
+	ck_assert_uint_eq(t.indirect, 2);
+	ck_assert_uint_eq(t.max_segs, 128);
+	ck_assert_uint_eq(t.max_inflight, 5);
+}
+END_TEST
+
 static Suite *blkback_suite(void)
 {
 	Suite *s = suite_create("blkback");
@@ -936,6 +954,7 @@ static Suite *blkback_suite(void)
 	tcase_add_test(tc, test_discard_not_offered);
 	tcase_add_test(tc, test_disk_maps_grants);
 	tcase_add_test(tc, test_multi_page_ring);
+	tcase_add_test(tc, test_stats_add);
 	suite_add_tcase(s, tc);
 	return s;
 }
