@@ -296,15 +296,15 @@ static void take_one(struct blkback *b)
 
 int blkback_serve(struct blkback *b, bool *notify)
 {
-	int taken = 0;
+	int taken = 0, budget = (int)blkback_budget(b);
 	int64_t n = 0;
 
 	*notify = false;
 	if (b->broken)
 		return -1;
-	/* A frontend that keeps producing cannot hold dom0 here: one ring's worth per call. */
-	while (taken < (int)b->ring.nr_ents && (n = pvabi_back_final_check(&b->ring)) > 0) {
-		for (; n > 0 && taken < (int)b->ring.nr_ents; n--, taken++)
+	/* A frontend that keeps producing cannot hold dom0 here: a budget per call, whatever its ring's size. */
+	while (taken < budget && (n = pvabi_back_final_check(&b->ring)) > 0) {
+		for (; n > 0 && taken < budget; n--, taken++)
 			take_one(b);
 		/* What has ended so far reaches the frontend while the rest of the batch is on the disk. */
 		*notify |= pvabi_back_push_responses(&b->ring);
@@ -318,4 +318,18 @@ int blkback_serve(struct blkback *b, bool *notify)
 		return -1;
 	}
 	return taken;		/* each taken request has been answered once */
+}
+
+void blkback_stats_add(struct blkback_stats *t, const struct blkback_stats *s)
+{
+	t->ok += s->ok;
+	t->error += s->error;
+	t->unsupported += s->unsupported;
+	t->barriers += s->barriers;
+	t->flushes += s->flushes;
+	t->discards += s->discards;
+	t->indirect += s->indirect;
+	t->batches += s->batches;
+	t->max_segs = s->max_segs > t->max_segs ? s->max_segs : t->max_segs;
+	t->max_inflight = s->max_inflight > t->max_inflight ? s->max_inflight : t->max_inflight;
 }

@@ -11,6 +11,12 @@
 
 #define BLKBACK_MAX_INFLIGHT	16	/* requests of one ring on the disk at once */
 /*
+ * Requests one serve call takes at most: a one-page ring's worth. A
+ * multi-page ring holds up to 512, and one call per queue in turn keeps
+ * the queues and disks served by one dom0 fair whatever their size.
+ */
+#define BLKBACK_SERVE_BUDGET	32
+/*
  * Segments of an indirect request (feature-max-indirect-segments): 128,
  * 512 KiB per request. The disk takes a request as one virtio request of
  * seg_max data segments at most, which QEMU sets to its queue size less 2
@@ -98,6 +104,9 @@ struct blkback_stats {
 	uint64_t batches, max_inflight;	/* serve calls that started I/O; the most requests on the disk at once */
 };
 
+/* Adds one ring's counters to a total (several queues of one disk): sums, and the larger of each maximum. */
+void blkback_stats_add(struct blkback_stats *total, const struct blkback_stats *s);
+
 struct blkback {
 	struct pvabi_ring ring;
 	const struct blkback_ops *ops;
@@ -140,10 +149,16 @@ void blkback_offer_discard(struct blkback *b, uint32_t granularity);
  * returns. Returns the number answered, or -1 once the frontend's
  * producer index claims more requests than the ring can hold (b->broken:
  * nothing more is read from this ring; what was started is still
- * answered). At most one ring's worth is served per call: a return of
- * nr_ents means "call again". *notify: the frontend asked for an event.
+ * answered). At most blkback_budget(b) requests are served per call: a
+ * return of that many means "call again". *notify: the frontend asked for
+ * an event.
  */
 int blkback_serve(struct blkback *b, bool *notify);
+
+static inline unsigned int blkback_budget(const struct blkback *b)
+{
+	return b->ring.nr_ents < BLKBACK_SERVE_BUDGET ? b->ring.nr_ents : BLKBACK_SERVE_BUDGET;
+}
 
 /*
  * The answer a request gets before any data moves: BLKIF_RSP_OKAY if it is

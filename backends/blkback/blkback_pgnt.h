@@ -10,24 +10,32 @@
  * At most this many of one frontend's grants stay mapped (Linux blkback's
  * default max_persistent_grants): a frontend that names more gets the
  * rest mapped for one request each, so a flood of new refs costs dom0 no
- * more than a ring without the feature. The table has twice as many slots,
- * so an open-addressing probe always ends at an empty one soon.
+ * more than a ring without the feature. Once refs were turned away at the
+ * bound, the caller evicts the BLKBACK_PGNT_EVICT least recently used
+ * kept ones (with nothing on the disk), as Linux's blkback purges about 5%
+ * of its least used, so a frontend that moves on to other pages gets them
+ * kept in turn. The table has twice as many slots, so an open-addressing
+ * probe always ends at an empty one soon.
  */
 #define BLKBACK_PGNT_MAX	1056
+#define BLKBACK_PGNT_EVICT	64
 #define BLKBACK_PGNT_SLOTS	2048
 
 _Static_assert((BLKBACK_PGNT_SLOTS & (BLKBACK_PGNT_SLOTS - 1)) == 0, "the slot index is a mask");
 _Static_assert(BLKBACK_PGNT_MAX * 3 / 2 < BLKBACK_PGNT_SLOTS, "probes stay short");
 
-/* One kept mapping: the frontend's ref, the mapper's handle and the frame's machine address. */
+/* One kept mapping: the frontend's ref, the mapper's handle, the frame's machine address, when it was last used. */
 struct blkback_pgnt {
 	uint32_t gref;
 	uint32_t handle;
 	uint64_t frame;
+	uint64_t last_use;
 };
 
 struct blkback_pgnts {
 	unsigned int nr;
+	unsigned int misses;		/* adds turned away at the bound since the last eviction */
+	uint64_t clock;			/* ticks at every find that hits and every add */
 	uint64_t used[BLKBACK_PGNT_SLOTS / 64];
 	struct blkback_pgnt slot[BLKBACK_PGNT_SLOTS];
 };
@@ -35,11 +43,21 @@ struct blkback_pgnts {
 /* Empties the table (its mappings must have been undone, see blkback_pgnt_drain). */
 void blkback_pgnt_init(struct blkback_pgnts *t);
 
-/* The kept mapping of gref, or NULL. */
-const struct blkback_pgnt *blkback_pgnt_find(const struct blkback_pgnts *t, uint32_t gref);
+/* The kept mapping of gref (now its most recently used), or NULL. */
+const struct blkback_pgnt *blkback_pgnt_find(struct blkback_pgnts *t, uint32_t gref);
 
-/* Keeps a new mapping: false if gref is already kept or BLKBACK_PGNT_MAX are (the caller then undoes it itself). */
+/*
+ * Keeps a new mapping: false if gref is already kept or BLKBACK_PGNT_MAX
+ * are (counted in misses; the caller then undoes the mapping itself).
+ */
 bool blkback_pgnt_add(struct blkback_pgnts *t, uint32_t gref, uint32_t handle, uint64_t frame);
+
+/*
+ * Takes up to max of the least recently used kept mappings out of the
+ * table into out, oldest first, for the caller to undo (nothing of them
+ * may be in use), and clears misses; how many.
+ */
+unsigned int blkback_pgnt_evict(struct blkback_pgnts *t, struct blkback_pgnt *out, unsigned int max);
 
 /* Takes up to max kept mappings out of the table into out (for the caller to undo); 0 once it is empty. */
 unsigned int blkback_pgnt_drain(struct blkback_pgnts *t, struct blkback_pgnt *out, unsigned int max);

@@ -59,6 +59,22 @@
  * command line declines the feature (for comparisons), as blk_map does
  * (which is then tested as it is: a map per request).
  */
+struct blk_disk;
+
+/*
+ * One queue of a connection: its ring (2^ring_order pages, one area), channel and ring state (in the connection's
+ * vmem area: about 50 KiB each). Queues share the disk and data pages: each serve call ends with nothing on the disk.
+ */
+struct blk_queue {
+	struct blk_disk *d;
+	struct blkback *back;
+	struct rt_grant_area ring;
+	evtchn_port_t port;
+	bool bound;
+	bool kicked;
+	uint64_t served;		/* requests answered on this queue */
+};
+
 struct blk_disk {
 	bool up;
 	bool pool;			/* a run-time slot: bound to a domain by xl create, not by the command line */
@@ -70,15 +86,16 @@ struct blk_disk {
 	struct vblk_req reqs[BLKBACK_MAX_INFLIGHT];	/* reqs[i] carries back.io[i] */
 	struct dom0_domain *dd;		/* the frontend's domain, once seen */
 	struct blkback_vbd vbd;
-	struct blkback back;
-	struct rt_grant_map ring_map;
-	evtchn_port_t port;
-	bool kicked;
+	struct blk_queue q[BLKBACK_MAX_QUEUES];
+	unsigned int nq;		/* queues of this connection */
+	unsigned int next_q;		/* the queue served first at the next poll: the turn goes round */
+	struct blkback *backs;		/* nq ring states, one vmem area */
 	bool detaching;			/* xl block-detach: our state is Closing, the frontend's Closed is awaited */
 	uint64_t detach_by_ns;		/* then it goes regardless, as libxl's removal times out */
 	bool persist;			/* this connection keeps the frontend's grants mapped (pg) */
 	uint64_t served, copies, maps;
 	uint64_t pg_hits;		/* segments served from a kept mapping */
+	uint64_t pg_evicted;		/* kept mappings let go when the bound turned refs away */
 	/* Where a connection's time went (dom0's clock): moving data by grant, waiting for the disk to end one. */
 	uint64_t copy_ns, wait_ns;
 	/* reqs[i]'s grants mapped for the device while it is on the disk: handles and machine addresses. */
@@ -235,27 +252,35 @@ static void b_unmap_transient(struct blk_disk *d, unsigned int k, unsigned int n
 		b_unmap(d, k, okay, nr_segs);
 }
 
+/* Undoes n kept mappings taken out of the table (none of them in use); how many went. */
+static unsigned int b_unmap_entries(const struct blkback_pgnt *e, unsigned int n)
+{
+	struct gnttab_unmap_grant_ref u[BLKBACK_PGNT_EVICT];
+	unsigned int done = 0;
+
+	/* A status the call never writes (it failed before an entry) counts as not released. */
+	for (unsigned int i = 0; i < n; i++)
+		u[i] = (struct gnttab_unmap_grant_ref){ .host_addr = 0, .dev_bus_addr = e[i].frame, .handle = e[i].handle,
+							.status = GNTST_general_error };
+	if (n && hyp_grant_table_op(GNTTABOP_unmap_grant_ref, RT_PTR(u), n) != 0)
+		rt_printf("dom0: blk: unmapping %u kept grants failed\n", n);
+	for (unsigned int i = 0; i < n; i++) {
+		if (u[i].status == GNTST_okay)
+			done++;
+		else
+			rt_printf("dom0: blk: unmapping a kept grant (handle %u): %d\n", u[i].handle, u[i].status);
+	}
+	return done;
+}
+
 /* Undoes every kept mapping (the frontend is gone or disconnecting, nothing of it on the disk); how many went. */
 static unsigned int b_unmap_kept(struct blk_disk *d)
 {
-	struct blkback_pgnt e[64];
-	struct gnttab_unmap_grant_ref u[64];
+	struct blkback_pgnt e[BLKBACK_PGNT_EVICT];
 	unsigned int n, done = 0;
 
-	while ((n = blkback_pgnt_drain(&d->pg, e, 64)) > 0) {
-		/* A status the call never writes (it failed before an entry) counts as not released. */
-		for (unsigned int i = 0; i < n; i++)
-			u[i] = (struct gnttab_unmap_grant_ref){ .host_addr = 0, .dev_bus_addr = e[i].frame,
-								.handle = e[i].handle, .status = GNTST_general_error };
-		if (hyp_grant_table_op(GNTTABOP_unmap_grant_ref, RT_PTR(u), n) != 0)
-			rt_printf("dom0: blk: unmapping %u kept grants failed\n", n);
-		for (unsigned int i = 0; i < n; i++) {
-			if (u[i].status == GNTST_okay)
-				done++;
-			else
-				rt_printf("dom0: blk: unmapping a kept grant (handle %u): %d\n", u[i].handle, u[i].status);
-		}
-	}
+	while ((n = blkback_pgnt_drain(&d->pg, e, BLKBACK_PGNT_EVICT)) > 0)
+		done += b_unmap_entries(e, n);
 	return done;
 }
 
@@ -266,9 +291,10 @@ static unsigned int b_unmap_kept(struct blk_disk *d)
  */
 static int b_start(void *ctx, struct blkback_io *io, bool write)
 {
-	struct blk_disk *d = ctx;
+	struct blk_queue *q = ctx;
+	struct blk_disk *d = q->d;
 	struct virtq_seg segs[BLKBACK_MAX_SEGS];
-	unsigned int k = (unsigned int)(io - d->back.io);
+	unsigned int k = (unsigned int)(io - q->back->io);
 	struct vblk_req *r = &d->reqs[k];
 	bool okay[BLKBACK_MAX_SEGS];
 	int rc;
@@ -296,7 +322,8 @@ static int b_start(void *ctx, struct blkback_io *io, bool write)
 
 static struct blkback_io *b_wait(void *ctx)
 {
-	struct blk_disk *d = ctx;
+	struct blk_queue *q = ctx;
+	struct blk_disk *d = q->d;
 	struct vblk_req *r;
 	struct blkback_io *io;
 	uint64_t t0;
@@ -313,7 +340,7 @@ static struct blkback_io *b_wait(void *ctx)
 	io = r ? r->cookie : NULL;
 	if (io && d->persist) {
 		t0 = rt_now_ns();
-		b_unmap_transient(d, (unsigned int)(io - d->back.io), io->nr_segs);
+		b_unmap_transient(d, (unsigned int)(io - q->back->io), io->nr_segs);
 		d->copy_ns += rt_now_ns() - t0;
 	} else if (io && blk_map) {
 		bool okay[BLKBACK_MAX_SEGS];
@@ -322,7 +349,7 @@ static struct blkback_io *b_wait(void *ctx)
 		for (unsigned int i = 0; i < io->nr_segs; i++)
 			okay[i] = true;
 		t0 = rt_now_ns();
-		b_unmap(d, (unsigned int)(io - d->back.io), okay, io->nr_segs);
+		b_unmap(d, (unsigned int)(io - q->back->io), okay, io->nr_segs);
 		d->copy_ns += rt_now_ns() - t0;
 	}
 	if (io)
@@ -332,7 +359,7 @@ static struct blkback_io *b_wait(void *ctx)
 
 static int b_flush(void *ctx)
 {
-	struct blk_disk *d = ctx;
+	struct blk_disk *d = ((struct blk_queue *)ctx)->d;
 
 	return vblk_flush(&d->vb);
 }
@@ -340,7 +367,7 @@ static int b_flush(void *ctx)
 /* A request's segments in one GNTTABOP_copy: each lies inside one page on both sides (the core's promise). */
 static int b_grant_copy(void *ctx, const struct blkback_copy *c, unsigned int n, bool to_frontend)
 {
-	struct blk_disk *d = ctx;
+	struct blk_disk *d = ((struct blk_queue *)ctx)->d;
 	struct gnttab_copy ops[BLKBACK_MAX_SEGS];
 	uint64_t t0;
 	long rc;
@@ -376,7 +403,7 @@ static int b_grant_copy(void *ctx, const struct blkback_copy *c, unsigned int n,
 
 static int b_discard(void *ctx, uint64_t sector, uint64_t nr)
 {
-	struct blk_disk *d = ctx;
+	struct blk_disk *d = ((struct blk_queue *)ctx)->d;
 
 	return vblk_discard(&d->vb, sector, nr);
 }
@@ -424,59 +451,116 @@ static int x_write(void *ctx, const char *path, const char *val)
 
 static void blk_ring_event(evtchn_port_t port, void *arg)
 {
-	struct blk_disk *d = arg;
+	struct blk_queue *q = arg;
 
 	(void)port;
-	d->kicked = true;		/* served from dom0_blk_poll, never inside another wait */
+	q->kicked = true;		/* served from dom0_blk_poll, never inside another wait */
 }
 
-static int x_connect(void *ctx, uint16_t fe, uint32_t ring_ref, uint32_t evtchn)
+/* Lets go of the queues set up so far: channels closed, rings unmapped, the ring states' area freed. */
+static void blk_queues_free(struct blk_disk *d)
 {
-	struct blk_disk *d = ctx;
+	for (unsigned int i = 0; i < BLKBACK_MAX_QUEUES; i++) {
+		struct blk_queue *q = &d->q[i];
+
+		if (q->bound)
+			rt_event_close(q->port);
+		q->bound = false;
+		q->kicked = false;
+		q->served = 0;
+		rt_grant_unmap_area(&q->ring);
+		q->back = NULL;
+	}
+	if (d->backs)
+		rt_vmem_free(d->backs);
+	d->backs = NULL;
+	d->nq = 0;
+}
+
+/* One queue's ring: every grant mapped (a revoked or never given one fails the connection), bound, attached. */
+static int blk_queue_open(struct blk_disk *d, unsigned int i, uint16_t fe, const struct blkback_xb_queue *xq,
+			  unsigned int order)
+{
+	struct blk_queue *q = &d->q[i];
 	long rc;
 
-	rc = rt_grant_map(&d->ring_map, fe, ring_ref, false);
+	q->d = d;
+	q->back = &d->backs[i];
+	rc = rt_grant_map_area(&q->ring, fe, xq->ring_ref, 1u << order);
 	if (rc) {
-		rt_printf("dom0: blk: cannot map d%u's ring (grant %u): %ld\n", fe, ring_ref, rc);
+		rt_printf("dom0: blk: cannot map d%u's ring of queue %u (%u pages from grant %u): %ld\n", fe, i,
+			  1u << order, xq->ring_ref[0], rc);
 		return -1;
 	}
-	rc = rt_event_bind_interdomain(fe, evtchn, blk_ring_event, d);
+	rc = rt_event_bind_interdomain(fe, xq->evtchn, blk_ring_event, q);
 	if (rc < 0) {
-		rt_grant_unmap(&d->ring_map);
+		rt_printf("dom0: blk: cannot bind d%u's event channel %u of queue %u: %ld\n", fe, xq->evtchn, i, rc);
 		return -1;
 	}
-	d->port = (evtchn_port_t)rc;
-	d->persist = d->vbd.persistent && !blk_nopersist && !blk_map;
-	blkback_pgnt_init(&d->pg);
-	blkback_attach(&d->back, d->ring_map.va, 4096, d->vb.capacity, d->vb.read_only,
-		       d->persist ? &blk_persist_ops : blk_map ? &blk_map_ops : &blk_copy_ops, d, blk_io_pages);
+	q->port = (evtchn_port_t)rc;
+	q->bound = true;
+	blkback_attach(q->back, q->ring.va, (size_t)(1u << order) * 4096, d->vb.capacity, d->vb.read_only,
+		       d->persist ? &blk_persist_ops : blk_map ? &blk_map_ops : &blk_copy_ops, q, blk_io_pages);
 	if (blk_discard_ok(d))
-		blkback_offer_discard(&d->back, BLKBACK_DISCARD_SECTORS);
-	rt_printf("dom0: blk: d%u connected: vbd %u, ring grant %u, port %u, %lu sectors%s\n", fe, d->devid, ring_ref,
-		  evtchn, d->vb.capacity, d->persist ? ", persistent grants" : "");
-	d->kicked = true;
+		blkback_offer_discard(q->back, BLKBACK_DISCARD_SECTORS);
+	q->kicked = true;
+	return 0;
+}
+
+static int x_connect(void *ctx, const struct blkback_vbd *v)
+{
+	struct blk_disk *d = ctx;
+	uint16_t fe = v->frontend;
+
+	d->persist = v->persistent && !blk_nopersist && !blk_map;
+	blkback_pgnt_init(&d->pg);
+	d->backs = rt_vmem_alloc(v->nr_queues * sizeof(struct blkback));
+	if (!d->backs) {
+		rt_printf("dom0: blk: no memory for d%u's %u queues\n", fe, v->nr_queues);
+		return -1;
+	}
+	d->nq = v->nr_queues;
+	d->next_q = 0;
+	for (unsigned int i = 0; i < v->nr_queues; i++) {
+		if (blk_queue_open(d, i, fe, &v->q[i], v->ring_order)) {
+			blk_queues_free(d);
+			return -1;
+		}
+	}
+	rt_printf("dom0: blk: d%u connected: vbd %u, ring grant %u, port %u, %lu sectors%s; %u queue%s of %u ring "
+		  "page%s\n", fe, d->devid, v->q[0].ring_ref[0], v->q[0].evtchn, d->vb.capacity,
+		  d->persist ? ", persistent grants" : "", d->nq, d->nq == 1 ? "" : "s", 1u << v->ring_order,
+		  v->ring_order ? "s" : "");
 	return 0;
 }
 
 static void x_disconnect(void *ctx)
 {
 	struct blk_disk *d = ctx;
-
 	unsigned int kept = d->pg.nr, released;
+	struct blkback_stats st = { 0 };
+	char per_q[BLKBACK_MAX_QUEUES * 22] = "";
 
-	rt_event_close(d->port);
+	for (unsigned int i = 0, at = 0; i < d->nq; i++) {
+		blkback_stats_add(&st, &d->q[i].back->stats);
+		if (d->nq > 1)
+			at += (unsigned int)snprintf(per_q + at, sizeof(per_q) - at, " %lu", d->q[i].served);
+	}
+
+	/* Nothing of this frontend is on the disk (each serve call ends so): its kept grants go, then its rings. */
 	released = b_unmap_kept(d);
-	rt_grant_unmap(&d->ring_map);
+	blk_queues_free(d);
 	rt_printf("dom0: blk: disconnected: vbd %u: %lu requests (%lu ok, %lu errors, %lu unsupported), %lu grant copies, "
 		  "%lu grant maps, %lu flushes, %lu barriers, %lu indirect, at most %lu on the disk at once, "
 		  "largest %lu segments, %lu discards; %lu ms on grants, %lu ms waiting for the disk\n",
-		  d->devid, d->served, d->back.stats.ok, d->back.stats.error, d->back.stats.unsupported, d->copies,
-		  d->maps, d->back.stats.flushes, d->back.stats.barriers, d->back.stats.indirect, d->back.stats.max_inflight,
-		  d->back.stats.max_segs, d->back.stats.discards, d->copy_ns / 1000000, d->wait_ns / 1000000);
+		  d->devid, d->served, st.ok, st.error, st.unsupported, d->copies, d->maps, st.flushes, st.barriers,
+		  st.indirect, st.max_inflight, st.max_segs, st.discards, d->copy_ns / 1000000, d->wait_ns / 1000000);
+	if (per_q[0])
+		rt_printf("dom0: blk: vbd %u requests by queue:%s\n", d->devid, per_q);
 	if (d->persist)
 		rt_printf("dom0: blk: vbd %u had persistent grants: %u kept, %lu segments served from kept ones, "
-			  "%u released\n", d->devid, kept, d->pg_hits, released);
-	d->copy_ns = d->wait_ns = 0;
+			  "%u released, %lu evicted when full\n", d->devid, kept, d->pg_hits, released, d->pg_evicted);
+	d->copy_ns = d->wait_ns = d->pg_hits = d->pg_evicted = 0;
 	d->persist = false;
 }
 
@@ -672,7 +756,7 @@ static void blk_attach_disk(struct blk_disk *d, struct dom0_domain *dd)
 			     (d->vb.read_only ? BLKBACK_XB_READ_ONLY : 0) | (d->fua ? BLKBACK_XB_FUA : 0) |
 				     (blk_discard_ok(d) ? BLKBACK_XB_DISCARD : 0) |
 				     (blk_nopersist || blk_map ? BLKBACK_XB_NO_PERSIST : 0),
-			     &blk_xs_ops, d)) {
+			     BLKBACK_MAX_QUEUES, &blk_xs_ops, d)) {
 		rt_printf("dom0: blk: cannot write d%u's vbd nodes\n", dd->info.domid);
 		return;
 	}
@@ -848,32 +932,58 @@ static void blk_detach_done(struct blk_disk *d)
 	d->want[0] = 0;
 }
 
-/* One ring's worth at most, so that a frontend that keeps producing cannot starve the other disks. */
-static bool blk_poll_disk(struct blk_disk *d)
+/* One budget at most, so that a queue that keeps producing cannot starve the other queues and disks. */
+static bool blk_poll_queue(struct blk_queue *q)
 {
+	struct blk_disk *d = q->d;
 	bool notify;
 	int n;
 
+	/* A ring given up stays quiet: its frontend's kicks cost us nothing more. */
+	if (!q->kicked || q->back->broken)
+		return false;
+	q->kicked = false;
+	n = blkback_serve(q->back, &notify);
+	if (notify)
+		rt_event_send(q->port);	/* even from a ring given up: what it had started was answered */
+	if (n < 0) {
+		rt_printf("dom0: blk: d%u's ring indices lie: queue %u no longer served\n", d->dd->info.domid,
+			  (unsigned int)(q - d->q));
+		return false;
+	}
+	d->served += (uint64_t)n;
+	q->served += (uint64_t)n;
+	/* Refs were turned away at the bound: the least used kept ones go (nothing is on the disk between calls). */
+	if (d->persist && d->pg.misses) {
+		struct blkback_pgnt e[BLKBACK_PGNT_EVICT];
+
+		d->pg_evicted += b_unmap_entries(e, blkback_pgnt_evict(&d->pg, e, BLKBACK_PGNT_EVICT));
+	}
+	if (n == (int)blkback_budget(q->back))
+		q->kicked = true;	/* a full budget: look again */
+	return q->kicked;
+}
+
+static bool blk_poll_disk(struct blk_disk *d)
+{
+	bool again = false;
+
 	blkback_xb_frontend_changed(&d->vbd);
+	if (d->vbd.refused) {
+		rt_printf("dom0: blk: d%u's vbd %u nodes refused: %s\n", d->dd->info.domid, d->devid, d->vbd.refused);
+		d->vbd.refused = NULL;
+	}
 	if (d->detaching && (d->vbd.state == XenbusStateClosed || rt_now_ns() > d->detach_by_ns)) {
 		blk_detach_done(d);
 		return false;
 	}
-	/* A ring given up stays quiet: its frontend's kicks cost us nothing more. */
-	if (!d->vbd.connected || !d->kicked || d->back.broken)
+	if (!d->vbd.connected)
 		return false;
-	d->kicked = false;
-	n = blkback_serve(&d->back, &notify);
-	if (notify)
-		rt_event_send(d->port);	/* even from a ring given up: what it had started was answered */
-	if (n < 0) {
-		rt_printf("dom0: blk: d%u's ring indices lie: no longer served\n", d->dd->info.domid);
-		return false;
-	}
-	d->served += (uint64_t)n;
-	if (n == (int)d->back.ring.nr_ents)
-		d->kicked = true;	/* a full ring's worth: look again */
-	return d->kicked;
+	/* Each queue one budget per round; who goes first moves on, so none is always last. */
+	for (unsigned int k = 0; k < d->nq; k++)
+		again |= blk_poll_queue(&d->q[(d->next_q + k) % d->nq]);
+	d->next_q = d->nq ? (d->next_q + 1) % d->nq : 0;
+	return again;
 }
 
 void dom0_blk_poll(void)

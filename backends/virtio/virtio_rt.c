@@ -151,9 +151,10 @@ void *vio_dma_page(uint64_t *bus_addr)
 
 uint64_t vio_bus_addr(const void *va)
 {
-	uint64_t off = RT_PTR(va) - RT_VIRT_BASE;
+	int64_t pfn = rt_va_pfn(va);
 
-	return (rt_pfn_to_mfn(off >> 12) << 12) | (off & 0xfff);
+	/* Ring states and buffers may live in vmem areas, whose frames come from anywhere. */
+	return (rt_pfn_to_mfn(pfn >= 0 ? (uint64_t)pfn : ~0ULL) << 12) | (RT_PTR(va) & 0xfff);
 }
 
 static void vio_irq_event(evtchn_port_t port, void *arg)

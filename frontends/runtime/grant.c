@@ -61,3 +61,72 @@ long rt_grant_unmap(struct rt_grant_map *m)
 	}
 	return rc;
 }
+
+/*
+ * Unmaps pages [0, n) of a where ok[i]; the vmem area goes back only when
+ * every page did (its frames sit under the grant entries until then, and a
+ * grant PTE left behind must not be handed to vmem's own unmapping).
+ */
+static void rt_grant_area_undo(struct rt_grant_area *a, const bool *ok, unsigned int n)
+{
+	struct gnttab_unmap_grant_ref op[RT_GRANT_AREA_MAX];
+	unsigned int m = 0;
+	bool all = true;
+
+	for (unsigned int i = 0; i < n; i++)
+		if (ok[i])
+			op[m++] = (struct gnttab_unmap_grant_ref){ .host_addr = RT_PTR(a->va) + i * RT_PAGE_SIZE,
+								   .handle = a->handle[i], .status = GNTST_general_error };
+	if (m && hyp_grant_table_op(GNTTABOP_unmap_grant_ref, RT_PTR(op), m) != 0)
+		all = false;
+	for (unsigned int i = 0; i < m; i++)
+		all &= op[i].status == GNTST_okay;
+	if (all)
+		rt_vmem_free(a->va);
+	else
+		rt_printf("rt: unmapping a grant area failed: its address space is kept\n");
+	a->va = NULL;
+	a->nr = 0;
+}
+
+long rt_grant_map_area(struct rt_grant_area *a, domid_t dom, const grant_ref_t *refs, unsigned int n)
+{
+	struct gnttab_map_grant_ref op[RT_GRANT_AREA_MAX];
+	bool ok[RT_GRANT_AREA_MAX];
+	long rc = GNTST_okay;
+
+	a->va = NULL;
+	a->nr = 0;
+	if (n == 0 || n > RT_GRANT_AREA_MAX || !(a->va = rt_vmem_alloc((size_t)n * RT_PAGE_SIZE)))
+		return GNTST_no_device_space;
+	/* An entry the hypervisor never reached keeps this status: counted as failed, never undone. */
+	for (unsigned int i = 0; i < n; i++)
+		op[i] = (struct gnttab_map_grant_ref){ .host_addr = RT_PTR(a->va) + i * RT_PAGE_SIZE,
+						       .flags = GNTMAP_host_map, .ref = refs[i], .dom = dom,
+						       .status = GNTST_general_error };
+	if (hyp_grant_table_op(GNTTABOP_map_grant_ref, RT_PTR(op), n) != 0)
+		rc = GNTST_general_error;
+	for (unsigned int i = 0; i < n; i++) {
+		ok[i] = op[i].status == GNTST_okay;
+		a->handle[i] = op[i].handle;
+		if (!ok[i] && rc == GNTST_okay)
+			rc = op[i].status;
+	}
+	if (rc != GNTST_okay) {
+		rt_grant_area_undo(a, ok, n);
+		return rc;
+	}
+	a->nr = n;
+	return 0;
+}
+
+void rt_grant_unmap_area(struct rt_grant_area *a)
+{
+	bool ok[RT_GRANT_AREA_MAX];
+
+	if (!a->va)
+		return;
+	for (unsigned int i = 0; i < a->nr; i++)
+		ok[i] = true;
+	rt_grant_area_undo(a, ok, a->nr);
+}

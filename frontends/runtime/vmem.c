@@ -232,6 +232,23 @@ void rt_vmem_free(void *p)
 	}
 }
 
+int64_t rt_va_pfn(const void *p)
+{
+	uint64_t va = (uint64_t)p;
+
+	/* The start-of-day region (the image, its bss, the padding) maps PFNs in order: no search. */
+	rt_vmem_base();		/* finds the region's end the first time */
+	if (va >= RT_VIRT_BASE && va < RT_VIRT_BASE + rt_region_pfns * RT_PAGE_SIZE)
+		return (int64_t)((va - RT_VIRT_BASE) / RT_PAGE_SIZE);
+	for (unsigned int i = 0; i < RT_VMEM_MAX; i++) {
+		const struct rt_vmem_area *a = &rt_vmem_areas[i];
+
+		if (a->pages && va >= a->va && va - a->va < a->pages * RT_PAGE_SIZE)
+			return a->pfns[(va - a->va) / RT_PAGE_SIZE];
+	}
+	return -1;
+}
+
 long rt_window_map_foreign(void *va, uint64_t mfn, uint16_t dom, bool writable)
 {
 	struct mmu_update req = {

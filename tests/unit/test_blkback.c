@@ -869,6 +869,65 @@ START_TEST(test_disk_maps_grants)
 }
 END_TEST
 
+/*
+ * A ring of 2^BLKBACK_MAX_RING_ORDER pages (512 slots), full: each serve
+ * call takes one budget (a one-page ring's worth) so another queue or disk
+ * gets its turn in between; all are answered in order, from slots across
+ * every page, and a producer index past the big ring is still caught.
+ */
+START_TEST(test_multi_page_ring)
+{
+	static uint8_t big[16 * 4096] __attribute__((aligned(4096)));
+	unsigned int n, served = 0;
+	bool notify;
+	int r;
+
+	setup(false);
+	memset(big, 0, sizeof(big));
+	pvabi_sring_init((struct pvabi_sring_hdr *)big);
+	ck_assert(pvabi_ring_attach(&front, big, sizeof(big), sizeof(union blkif_sring_entry)));
+	ck_assert(blkback_attach(&bb, big, sizeof(big), DISK_SECTORS, false, &ops, NULL, io_page_ptrs));
+	n = front.nr_ents;
+	ck_assert_uint_eq(n, 512);
+	ck_assert_uint_eq(blkback_budget(&bb), BLKBACK_SERVE_BUDGET);
+	for (unsigned int i = 0; i < n; i++) {
+		struct blkif_request q = rw(BLKIF_OP_READ, 7000 + i, i % 64, 1);
+
+		*(struct blkif_request *)pvabi_front_next_request(&front) = q;
+	}
+	pvabi_front_push_requests(&front);
+	while ((r = blkback_serve(&bb, &notify)) == BLKBACK_SERVE_BUDGET)
+		served += (unsigned int)r;
+	ck_assert_int_eq(r, 0);
+	ck_assert_uint_eq(served, n);
+	for (unsigned int i = 0; i < n; i++)
+		ck_assert_int_eq(answer(7000 + i), BLKIF_RSP_OKAY);
+	((struct pvabi_sring_hdr *)big)->req_prod += n + 1;
+	ck_assert_int_eq(blkback_serve(&bb, &notify), -1);
+	/* A one-page ring's budget is the whole ring, as before. */
+	setup(false);
+	ck_assert_uint_eq(blkback_budget(&bb), front.nr_ents);
+}
+END_TEST
+
+/* Two queues' counters as one disk's: sums, and the larger maximum of each. */
+START_TEST(test_stats_add)
+{
+	struct blkback_stats t = { 0 }, a = { .ok = 3, .error = 1, .indirect = 2, .max_segs = 32, .max_inflight = 5 },
+			     b = { .ok = 4, .unsupported = 2, .flushes = 1, .max_segs = 128, .max_inflight = 2 };
+
+	blkback_stats_add(&t, &a);
+	blkback_stats_add(&t, &b);
+	ck_assert_uint_eq(t.ok, 7);
+	ck_assert_uint_eq(t.error, 1);
+	ck_assert_uint_eq(t.unsupported, 2);
+	ck_assert_uint_eq(t.flushes, 1);
+	ck_assert_uint_eq(t.indirect, 2);
+	ck_assert_uint_eq(t.max_segs, 128);
+	ck_assert_uint_eq(t.max_inflight, 5);
+}
+END_TEST
+
 static Suite *blkback_suite(void)
 {
 	Suite *s = suite_create("blkback");
@@ -894,6 +953,8 @@ static Suite *blkback_suite(void)
 	tcase_add_test(tc, test_discard_bad);
 	tcase_add_test(tc, test_discard_not_offered);
 	tcase_add_test(tc, test_disk_maps_grants);
+	tcase_add_test(tc, test_multi_page_ring);
+	tcase_add_test(tc, test_stats_add);
 	suite_add_tcase(s, tc);
 	return s;
 }

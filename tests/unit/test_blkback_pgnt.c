@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Host tests of blkback's persistent-grant table: lookups, the bound a flood meets, refs picked to collide. */
 #include <check.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include "blkback_pgnt.h"
 
@@ -95,6 +96,77 @@ START_TEST(test_drain)
 }
 END_TEST
 
+/*
+ * A full table and a frontend moving on: refs turned away count as misses;
+ * eviction hands back the least recently used (a find counts as a use),
+ * oldest first, and the new refs are then kept; every other kept ref is
+ * still found.
+ */
+START_TEST(test_evict_lru)
+{
+	struct blkback_pgnt out[BLKBACK_PGNT_EVICT];
+	unsigned int n;
+
+	blkback_pgnt_init(&t);
+	for (unsigned int i = 0; i < BLKBACK_PGNT_MAX; i++)
+		ck_assert(blkback_pgnt_add(&t, 1000 + i, i, (uint64_t)i << 12));
+	/* The first 10 are used again: they are now the most recent. */
+	for (unsigned int i = 0; i < 10; i++)
+		ck_assert_ptr_nonnull(blkback_pgnt_find(&t, 1000 + i));
+	ck_assert(!blkback_pgnt_add(&t, 5000, 0, 0));
+	ck_assert(!blkback_pgnt_add(&t, 5001, 0, 0));
+	ck_assert_uint_eq(t.misses, 2);
+	n = blkback_pgnt_evict(&t, out, BLKBACK_PGNT_EVICT);
+	ck_assert_uint_eq(n, BLKBACK_PGNT_EVICT);
+	ck_assert_uint_eq(t.misses, 0);
+	ck_assert_uint_eq(t.nr, BLKBACK_PGNT_MAX - BLKBACK_PGNT_EVICT);
+	for (unsigned int k = 0; k < n; k++)
+		ck_assert_uint_eq(out[k].gref, 1010 + k);	/* the oldest after the 10 used again */
+	for (unsigned int i = 0; i < BLKBACK_PGNT_MAX; i++) {
+		bool gone = i >= 10 && i < 10 + BLKBACK_PGNT_EVICT;
+
+		ck_assert(gone == (blkback_pgnt_find(&t, 1000 + i) == NULL));
+	}
+	ck_assert(blkback_pgnt_add(&t, 5000, 1, 0x5000));
+	ck_assert_uint_eq(blkback_pgnt_find(&t, 5000)->frame, 0x5000);
+}
+END_TEST
+
+/*
+ * Refs sharing one home slot, evicted from the middle of their chain in
+ * LRU order over many rounds: no entry is ever lost (each eviction moves
+ * the run back over its hole), and the table fills to the bound again.
+ */
+START_TEST(test_evict_colliding)
+{
+	static uint32_t refs[3 * BLKBACK_PGNT_MAX];
+	static bool kept[3 * BLKBACK_PGNT_MAX];
+	struct blkback_pgnt out[BLKBACK_PGNT_EVICT];
+	unsigned int n = 0, next = 0, home0 = (unsigned int)((12u * 0x9e3779b1u) >> 21) & (BLKBACK_PGNT_SLOTS - 1);
+
+	for (uint32_t r = 12; n < 3 * BLKBACK_PGNT_MAX; r++)
+		if ((((r * 0x9e3779b1u) >> 21) & (BLKBACK_PGNT_SLOTS - 1)) == home0 || r % 3 == 0)
+			refs[n++] = r;
+	blkback_pgnt_init(&t);
+	for (unsigned int round = 0; round < 40; round++) {
+		while (next < n && blkback_pgnt_add(&t, refs[next], next, 0))
+			kept[next++] = true;
+		ck_assert_uint_eq(t.nr, next < n ? BLKBACK_PGNT_MAX : t.nr);
+		/* Every third kept ref used again, so evictions come from all over the chains. */
+		for (unsigned int i = 0; i < next; i += 3)
+			if (kept[i])
+				ck_assert_uint_eq(blkback_pgnt_find(&t, refs[i])->handle, i);
+		for (unsigned int k = blkback_pgnt_evict(&t, out, BLKBACK_PGNT_EVICT); k-- > 0;) {
+			ck_assert(kept[out[k].handle]);
+			kept[out[k].handle] = false;
+		}
+		for (unsigned int i = 0; i < next; i++)
+			ck_assert(kept[i] == (blkback_pgnt_find(&t, refs[i]) != NULL));
+	}
+	ck_assert_uint_gt(next, BLKBACK_PGNT_MAX + 20 * BLKBACK_PGNT_EVICT);
+}
+END_TEST
+
 static Suite *pgnt_suite(void)
 {
 	Suite *s = suite_create("blkback_pgnt");
@@ -104,6 +176,8 @@ static Suite *pgnt_suite(void)
 	tcase_add_test(tc, test_bound);
 	tcase_add_test(tc, test_colliding_refs);
 	tcase_add_test(tc, test_drain);
+	tcase_add_test(tc, test_evict_lru);
+	tcase_add_test(tc, test_evict_colliding);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -42,12 +42,15 @@ static int t_write(void *ctx, const char *path, const char *val)
 	return 0;
 }
 
-static int t_connect(void *ctx, uint16_t fe, uint32_t ref, uint32_t port)
+static struct blkback_vbd got;		/* what connect was given */
+
+static int t_connect(void *ctx, const struct blkback_vbd *v)
 {
 	(void)ctx;
-	ck_assert_uint_eq(fe, 5);
-	got_ref = ref;
-	got_port = port;
+	ck_assert_uint_eq(v->frontend, 5);
+	got = *v;
+	got_ref = v->q[0].ring_ref[0];
+	got_port = v->q[0].evtchn;
 	connects++;
 	return connect_result;
 }
@@ -80,7 +83,7 @@ static void setup(void)
 {
 	nr_nodes = connects = disconnects = 0;
 	connect_result = 0;
-	ck_assert_int_eq(blkback_xb_start(&vbd, 5, 51712, 2048, 0, &ops, NULL), 0);
+	ck_assert_int_eq(blkback_xb_start(&vbd, 5, 51712, 2048, 0, 4, &ops, NULL), 0);
 }
 
 START_TEST(test_backend_nodes)
@@ -94,8 +97,15 @@ START_TEST(test_backend_nodes)
 	ck_assert_str_eq(node("backend/vbd/5/51712/feature-barrier"), "1");
 	ck_assert_str_eq(node("backend/vbd/5/51712/feature-max-indirect-segments"), "128");
 	ck_assert_str_eq(node("backend/vbd/5/51712/feature-persistent"), "1");
+	ck_assert_str_eq(node("backend/vbd/5/51712/max-ring-page-order"), "4");
+	ck_assert_str_eq(node("backend/vbd/5/51712/multi-queue-max-queues"), "4");
 	ck_assert_str_eq(node("backend/vbd/5/51712/state"), "2");
 	ck_assert_ptr_null(node("backend/vbd/5/51712/feature-discard"));	/* not asked for */
+	nr_nodes = 0;			/* the offer is bounded: 0 is taken as 1, more than 4 as 4 */
+	ck_assert_int_eq(blkback_xb_start(&vbd, 5, 51712, 2048, 0, 0, &ops, NULL), 0);
+	ck_assert_str_eq(node("backend/vbd/5/51712/multi-queue-max-queues"), "1");
+	ck_assert_int_eq(blkback_xb_start(&vbd, 5, 51712, 2048, 0, 9, &ops, NULL), 0);
+	ck_assert_str_eq(node("backend/vbd/5/51712/multi-queue-max-queues"), "4");
 }
 END_TEST
 
@@ -103,13 +113,13 @@ END_TEST
 START_TEST(test_discard_nodes)
 {
 	nr_nodes = 0;
-	ck_assert_int_eq(blkback_xb_start(&vbd, 5, 51712, 2048, BLKBACK_XB_DISCARD, &ops, NULL), 0);
+	ck_assert_int_eq(blkback_xb_start(&vbd, 5, 51712, 2048, BLKBACK_XB_DISCARD, 4, &ops, NULL), 0);
 	ck_assert_str_eq(node("backend/vbd/5/51712/feature-discard"), "1");
 	ck_assert_str_eq(node("backend/vbd/5/51712/discard-granularity"), "4096");
 	ck_assert_str_eq(node("backend/vbd/5/51712/discard-alignment"), "0");
 	ck_assert_str_eq(node("backend/vbd/5/51712/discard-secure"), "0");
 	nr_nodes = 0;
-	ck_assert_int_eq(blkback_xb_start(&vbd, 5, 51712, 2048, BLKBACK_XB_DISCARD | BLKBACK_XB_READ_ONLY, &ops, NULL),
+	ck_assert_int_eq(blkback_xb_start(&vbd, 5, 51712, 2048, BLKBACK_XB_DISCARD | BLKBACK_XB_READ_ONLY, 4, &ops, NULL),
 			 0);
 	ck_assert_ptr_null(node("backend/vbd/5/51712/feature-discard"));
 }
@@ -215,10 +225,176 @@ START_TEST(test_persistent)
 }
 END_TEST
 
+/* A queue's nodes under dir ("" or "queue-N/"): order 0 with ring-ref alone, else ring-ref0 .. from first. */
+static void fe_queue(const char *dir, unsigned int order, unsigned int first, unsigned int port)
+{
+	char name[64], val[16];
+
+	for (unsigned int i = 0; i < (1u << order); i++) {
+		if (order)
+			snprintf(name, sizeof(name), "%sring-ref%u", dir, i);
+		else
+			snprintf(name, sizeof(name), "%sring-ref", dir);
+		snprintf(val, sizeof(val), "%u", first + i);
+		fe(name, val);
+	}
+	snprintf(name, sizeof(name), "%sevent-channel", dir);
+	snprintf(val, sizeof(val), "%u", port);
+	fe(name, val);
+}
+
+/* Multi-page rings and queues as Linux's blkfront writes them: every ref and channel reaches connect. */
+START_TEST(test_multi_page_and_queues)
+{
+	setup();
+	fe("ring-page-order", "4");
+	fe_queue("", 4, 100, 17);
+	fe("state", "3");
+	ck_assert_int_eq(blkback_xb_frontend_changed(&vbd), XenbusStateConnected);
+	ck_assert_uint_eq(got.nr_queues, 1);
+	ck_assert_uint_eq(got.ring_order, 4);
+	for (unsigned int i = 0; i < 16; i++)
+		ck_assert_uint_eq(got.q[0].ring_ref[i], 100 + i);
+	ck_assert_ptr_null(vbd.refused);
+	/* Two queues of four pages each. */
+	setup();
+	fe("ring-page-order", "2");
+	fe("multi-queue-num-queues", "2");
+	fe_queue("queue-0/", 2, 200, 20);
+	fe_queue("queue-1/", 2, 300, 21);
+	fe("state", "3");
+	ck_assert_int_eq(blkback_xb_frontend_changed(&vbd), XenbusStateConnected);
+	ck_assert_uint_eq(got.nr_queues, 2);
+	ck_assert_uint_eq(got.ring_order, 2);
+	ck_assert_uint_eq(got.q[1].ring_ref[3], 303);
+	ck_assert_uint_eq(got.q[1].evtchn, 21);
+	/* Order 0 named: ring-ref0, or ring-ref as without the node. */
+	setup();
+	fe("ring-page-order", "0");
+	fe("ring-ref", "8");
+	fe("event-channel", "17");
+	fe("state", "3");
+	ck_assert_int_eq(blkback_xb_frontend_changed(&vbd), XenbusStateConnected);
+	ck_assert_uint_eq(got.q[0].ring_ref[0], 8);
+	/* One queue named by multi-queue-num-queues 1: its nodes in the directory itself. */
+	setup();
+	fe("multi-queue-num-queues", "1");
+	fe_queue("", 0, 9, 18);
+	fe("state", "3");
+	ck_assert_int_eq(blkback_xb_frontend_changed(&vbd), XenbusStateConnected);
+	ck_assert_uint_eq(got.q[0].ring_ref[0], 9);
+}
+END_TEST
+
+/* Each hostile set of ring nodes: our end closes, nothing is connected, and refused says why. */
+START_TEST(test_bad_rings)
+{
+	static const char *const orders[] = { "5", "99", "-1", "x", "" };
+
+	for (unsigned int i = 0; i < sizeof(orders) / sizeof(orders[0]); i++) {
+		setup();
+		fe("ring-page-order", orders[i]);
+		fe_queue("", 4, 100, 17);
+		fe("state", "3");
+		ck_assert_int_eq(blkback_xb_frontend_changed(&vbd), XenbusStateClosing);
+		ck_assert_uint_eq(connects, 0);
+		ck_assert_ptr_nonnull(vbd.refused);
+	}
+	setup();			/* ring-ref2 missing */
+	fe("ring-page-order", "2");
+	fe("ring-ref0", "100");
+	fe("ring-ref1", "101");
+	fe("ring-ref3", "103");
+	fe("event-channel", "17");
+	fe("state", "3");
+	ck_assert_int_eq(blkback_xb_frontend_changed(&vbd), XenbusStateClosing);
+	ck_assert_uint_eq(connects, 0);
+	setup();			/* ring-ref alone for order 2 */
+	fe("ring-page-order", "2");
+	fe("ring-ref", "100");
+	fe("event-channel", "17");
+	fe("state", "3");
+	ck_assert_int_eq(blkback_xb_frontend_changed(&vbd), XenbusStateClosing);
+	setup();			/* one page named twice */
+	fe("ring-page-order", "2");
+	fe_queue("", 2, 100, 17);
+	fe("ring-ref3", "101");
+	fe("state", "3");
+	ck_assert_int_eq(blkback_xb_frontend_changed(&vbd), XenbusStateClosing);
+	ck_assert_str_eq(vbd.refused, "a ring ref is given twice");
+	ck_assert_uint_eq(connects, 0);
+}
+END_TEST
+
+START_TEST(test_bad_queues)
+{
+	static const char *const counts[] = { "0", "5", "4294967296", "2x", "" };
+
+	for (unsigned int i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+		setup();
+		fe("multi-queue-num-queues", counts[i]);
+		fe_queue("", 0, 8, 17);
+		fe_queue("queue-0/", 0, 9, 18);
+		fe_queue("queue-1/", 0, 10, 19);
+		fe("state", "3");
+		ck_assert_int_eq(blkback_xb_frontend_changed(&vbd), XenbusStateClosing);
+		ck_assert_uint_eq(connects, 0);
+	}
+	setup();			/* queue-1 has no ring */
+	fe("multi-queue-num-queues", "2");
+	fe_queue("queue-0/", 0, 9, 18);
+	fe("queue-1/event-channel", "19");
+	fe("state", "3");
+	ck_assert_int_eq(blkback_xb_frontend_changed(&vbd), XenbusStateClosing);
+	setup();			/* queue-1 has no event channel */
+	fe("multi-queue-num-queues", "2");
+	fe_queue("queue-0/", 0, 9, 18);
+	fe("queue-1/ring-ref", "10");
+	fe("state", "3");
+	ck_assert_int_eq(blkback_xb_frontend_changed(&vbd), XenbusStateClosing);
+	setup();			/* two queues on one page */
+	fe("multi-queue-num-queues", "2");
+	fe_queue("queue-0/", 0, 9, 18);
+	fe_queue("queue-1/", 0, 9, 19);
+	fe("state", "3");
+	ck_assert_int_eq(blkback_xb_frontend_changed(&vbd), XenbusStateClosing);
+	ck_assert_str_eq(vbd.refused, "a ring ref is given twice");
+	setup();			/* two queues on one channel */
+	fe("multi-queue-num-queues", "2");
+	fe_queue("queue-0/", 0, 9, 18);
+	fe_queue("queue-1/", 0, 10, 18);
+	fe("state", "3");
+	ck_assert_int_eq(blkback_xb_frontend_changed(&vbd), XenbusStateClosing);
+	ck_assert_str_eq(vbd.refused, "an event channel is given to two queues");
+	/* Three queues where two are offered: refused; the offer of 2 takes 2. */
+	nr_nodes = connects = 0;
+	ck_assert_int_eq(blkback_xb_start(&vbd, 5, 51712, 2048, 0, 2, &ops, NULL), 0);
+	fe("multi-queue-num-queues", "3");
+	for (unsigned int q = 0; q < 3; q++) {
+		char dir[16];
+
+		snprintf(dir, sizeof(dir), "queue-%u/", q);
+		fe_queue(dir, 0, 9 + q, 18 + q);
+	}
+	fe("state", "3");
+	ck_assert_int_eq(blkback_xb_frontend_changed(&vbd), XenbusStateClosing);
+	ck_assert_uint_eq(connects, 0);
+	fe("state", "6");
+	ck_assert_int_eq(blkback_xb_frontend_changed(&vbd), XenbusStateClosed);
+	fe("multi-queue-num-queues", "2");
+	fe("state", "1");
+	ck_assert_int_eq(blkback_xb_frontend_changed(&vbd), XenbusStateInitWait);
+	fe("state", "3");
+	ck_assert_int_eq(blkback_xb_frontend_changed(&vbd), XenbusStateConnected);
+	ck_assert_uint_eq(got.nr_queues, 2);
+	ck_assert_ptr_null(vbd.refused);
+}
+END_TEST
+
 START_TEST(test_read_only_disk)
 {
 	nr_nodes = 0;
-	ck_assert_int_eq(blkback_xb_start(&vbd, 5, 51712, 100, BLKBACK_XB_READ_ONLY, &ops, NULL), 0);
+	ck_assert_int_eq(blkback_xb_start(&vbd, 5, 51712, 100, BLKBACK_XB_READ_ONLY, 4, &ops, NULL), 0);
 	ck_assert_str_eq(node("backend/vbd/5/51712/info"), "4");
 	ck_assert_str_eq(node("backend/vbd/5/51712/mode"), "r");
 	ck_assert_str_eq(node("backend/vbd/5/51712/feature-flush-cache"), "0");
@@ -230,7 +406,7 @@ END_TEST
 START_TEST(test_fua_disk)
 {
 	nr_nodes = 0;
-	ck_assert_int_eq(blkback_xb_start(&vbd, 5, 51712, 100, BLKBACK_XB_FUA, &ops, NULL), 0);
+	ck_assert_int_eq(blkback_xb_start(&vbd, 5, 51712, 100, BLKBACK_XB_FUA, 4, &ops, NULL), 0);
 	ck_assert_str_eq(node("backend/vbd/5/51712/mode"), "w");
 	ck_assert_str_eq(node("backend/vbd/5/51712/feature-flush-cache"), "0");
 	ck_assert_str_eq(node("backend/vbd/5/51712/feature-barrier"), "1");
@@ -249,6 +425,9 @@ static Suite *xb_suite(void)
 	tcase_add_test(tc, test_persistent);
 	tcase_add_test(tc, test_read_only_disk);
 	tcase_add_test(tc, test_fua_disk);
+	tcase_add_test(tc, test_multi_page_and_queues);
+	tcase_add_test(tc, test_bad_rings);
+	tcase_add_test(tc, test_bad_queues);
 	suite_add_tcase(s, tc);
 	return s;
 }

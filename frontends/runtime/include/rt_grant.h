@@ -22,6 +22,26 @@ struct rt_grant_map {
 long rt_grant_map(struct rt_grant_map *m, domid_t dom, grant_ref_t ref, bool readonly);
 long rt_grant_unmap(struct rt_grant_map *m);
 
+#define RT_GRANT_AREA_MAX	16	/* pages of one rt_grant_area: a blkif ring of the largest order */
+
+/* Several grants of one domain mapped read-write at consecutive pages (a multi-page shared ring). */
+struct rt_grant_area {
+	void *va;			/* the first page, NULL when not mapped */
+	unsigned int nr;
+	grant_handle_t handle[RT_GRANT_AREA_MAX];
+};
+
+/*
+ * Maps (dom, refs[0 .. n-1]) in that order at n consecutive pages of a
+ * new vmem area, in one hypercall. All or nothing: 0, or the first
+ * failing entry's GNTST_* status with whatever did map undone (a revoked
+ * or foreign ref among them fails the whole area); GNTST_no_device_space
+ * when n is 0, above RT_GRANT_AREA_MAX or no address space is left.
+ */
+long rt_grant_map_area(struct rt_grant_area *a, domid_t dom, const grant_ref_t *refs, unsigned int n);
+/* Undoes rt_grant_map_area (nothing if not mapped); the area's own frames go back. */
+void rt_grant_unmap_area(struct rt_grant_area *a);
+
 /*
  * What every granting guest does first: setup_table of one frame for
  * itself, and that frame mapped writable at window (a page-aligned page of

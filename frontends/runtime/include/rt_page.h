@@ -50,6 +50,8 @@ void *rt_vmem_alloc(size_t len);
 /* Set by a program that keeps caches in vmem: asked to free about pages frames when an allocation lacks them. */
 extern size_t (*rt_vmem_reclaim)(size_t pages);
 void rt_vmem_free(void *p);
+/* The PFN behind an address of the start-of-day region or a live vmem area (a device needs the frame); else -1. */
+int64_t rt_va_pfn(const void *p);
 long rt_window_map_foreign(void *va, uint64_t mfn, uint16_t dom, bool writable);
 
 /* A small first-fit heap in the image's bss, for libxenstore's buffers and dom0's tables. */

@@ -10,7 +10,13 @@
  * gave, sectors past the end, unknown operations) and checks that each
  * gets an error and the ring keeps serving. With "persistent" it offers
  * feature-persistent, so dom0 keeps its grants mapped, and then abuses
- * them (persistent_abuse).
+ * them (persistent_abuse). With "rings" it first offers hostile ring
+ * nodes (an order above the offer, a missing or repeated ring-refN, a
+ * revoked ring page, bad queue counts, a queue without its nodes, two
+ * queues on one channel), each refused with our end closed and the
+ * handshake starting over, then connects two queues of four-page rings,
+ * fills the big ring, and makes its second queue lie while the first
+ * keeps serving (rings).
  */
 #include <pvabi/errno.h>
 #include <pvabi/event_channel.h>
@@ -42,6 +48,7 @@ static uint8_t *data[NSEG];
 static evtchn_port_t port;
 static char be_path[128];
 static bool persistent;		/* "persistent": we offer feature-persistent and abuse it */
+static bool rings;		/* "rings": hostile ring nodes, then two queues of multi-page rings */
 
 static void on_nap(struct rt_timer *t, void *arg)
 {
@@ -173,12 +180,12 @@ static struct blkif_request rw(uint8_t op, uint64_t sector, unsigned int nseg)
 	return r;
 }
 
-static bool connect(void)
+/* The backend waiting, its offer checked, our grant table and data pages set up, our first channel allocated. */
+static bool connect_prepare(void)
 {
 	char path[160], v[160];
 	struct evtchn_alloc_unbound au = { .dom = DOMID_SELF, .remote_dom = 0 };
 	uint64_t end = rt_now_ns() + 20000000000ULL;
-	uint8_t *rp;
 
 	while (!read_node(VBD "/backend", be_path, sizeof(be_path))) {
 		if (rt_now_ns() > end)
@@ -201,6 +208,16 @@ static bool connect(void)
 	port = au.port;
 	rt_event_set_handler(port, on_ring_event, NULL);
 	rt_event_unmask(port);
+	return true;
+}
+
+static bool connect(void)
+{
+	char path[160], v[160];
+	uint8_t *rp;
+
+	if (!connect_prepare())
+		return false;
 	rp = rt_page_alloc();
 	if (!rp)
 		return false;
@@ -549,6 +566,263 @@ static void disconnect(void)
 	tc_check(backend_state(XenbusStateClosed, 20), "and to Closed");
 }
 
+/* ---- "rings": multi-page rings and queues, offered badly and then well ---- */
+
+#define REF_RPAGES	100		/* the rings' pages: queue 0's at 100..103, queue 1's at 104..107 */
+#define REF_REVOKED	110
+#define RORDER		2		/* four pages a ring */
+#define RPAGES		(1u << RORDER)
+
+static struct pvabi_ring ring1;		/* queue 1 */
+static evtchn_port_t port1;
+
+/* The frontend's ring nodes go before each attempt: a stale one must not make a bad set look good. */
+static void clear_ring_nodes(void)
+{
+	static const char *const keys[] = { "ring-ref", "ring-page-order", "multi-queue-num-queues", "event-channel",
+					   "queue-0", "queue-1", "queue-2" };
+	char path[64];
+
+	for (unsigned int i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		snprintf(path, sizeof(path), VBD "/%s", keys[i]);
+		xs_rm(xs, XBT_NULL, path);
+	}
+	for (unsigned int i = 0; i < 32; i++) {
+		snprintf(path, sizeof(path), VBD "/ring-ref%u", i);
+		xs_rm(xs, XBT_NULL, path);
+	}
+}
+
+static void node_u(const char *dir, const char *key, unsigned int val)
+{
+	char path[96], v[16];
+
+	snprintf(path, sizeof(path), VBD "/%s%s", dir, key);
+	snprintf(v, sizeof(v), "%u", val);
+	write_node(path, v);
+}
+
+/* A queue's ring-ref0 .. ring-refN-1 from refs (N = 1 << order) and its channel, under dir ("" or "queue-N/"). */
+static void queue_nodes(const char *dir, const uint32_t *refs, unsigned int order, evtchn_port_t p)
+{
+	for (unsigned int i = 0; i < (1u << order); i++) {
+		char key[16];
+
+		snprintf(key, sizeof(key), "ring-ref%u", i);
+		node_u(dir, key, refs[i]);
+	}
+	node_u(dir, "event-channel", p);
+}
+
+/*
+ * The nodes are written, we say Initialised, and the backend must close
+ * its end (Closing); we close ours and start over, and it waits again
+ * (InitWait). Only we lose: another guest's disk is served meanwhile.
+ */
+static void refused(const char *what)
+{
+	write_node(VBD "/protocol", "x86_64-abi");
+	write_node(VBD "/state", "3");
+	tc_check(backend_state(XenbusStateClosing, 20), "refused: %s", what);
+	write_node(VBD "/state", "6");
+	tc_check(backend_state(XenbusStateClosed, 20), "and closed after %s", what);
+	clear_ring_nodes();
+	write_node(VBD "/state", "1");
+	tc_check(backend_state(XenbusStateInitWait, 20), "and waits again after %s", what);
+}
+
+static void hostile_rings(void)
+{
+	uint32_t refs[32], q1[RPAGES];
+
+	for (unsigned int i = 0; i < 32; i++)
+		refs[i] = REF_RPAGES + i;
+	for (unsigned int i = 0; i < RPAGES; i++)
+		q1[i] = REF_RPAGES + RPAGES + i;
+	node_u("", "ring-page-order", 5);
+	queue_nodes("", refs, 5, port);
+	refused("ring-page-order 5, above the offer");
+	node_u("", "ring-page-order", RORDER);
+	queue_nodes("", refs, RORDER, port);
+	xs_rm(xs, XBT_NULL, VBD "/ring-ref2");
+	refused("ring-ref2 missing");
+	refs[2] = refs[0];
+	node_u("", "ring-page-order", RORDER);
+	queue_nodes("", refs, RORDER, port);
+	refused("one page named twice");
+	refs[2] = REF_REVOKED;
+	grant(REF_REVOKED, rt_page_alloc());
+	gtab[REF_REVOKED].flags = 0;
+	node_u("", "ring-page-order", RORDER);
+	queue_nodes("", refs, RORDER, port);
+	refused("a ring page whose grant was revoked");
+	refs[2] = 3000;
+	node_u("", "ring-page-order", RORDER);
+	queue_nodes("", refs, RORDER, port);
+	refused("a ring page never granted");
+	refs[2] = REF_RPAGES + 2;
+	node_u("", "multi-queue-num-queues", 0);
+	queue_nodes("", refs, 0, port);
+	refused("multi-queue-num-queues 0");
+	node_u("", "multi-queue-num-queues", 5);
+	for (unsigned int q = 0; q < 5; q++) {
+		char dir[16];
+		uint32_t r = REF_RPAGES + q;
+
+		snprintf(dir, sizeof(dir), "queue-%u/", q);
+		queue_nodes(dir, &r, 0, port + q);
+	}
+	refused("multi-queue-num-queues 5, above the offer");
+	node_u("", "multi-queue-num-queues", 2);
+	node_u("", "ring-page-order", RORDER);
+	queue_nodes("queue-0/", refs, RORDER, port);
+	node_u("queue-1/", "event-channel", port1);
+	refused("queue-1 without its ring-refs");
+	node_u("", "multi-queue-num-queues", 2);
+	node_u("", "ring-page-order", RORDER);
+	queue_nodes("queue-0/", refs, RORDER, port);
+	queue_nodes("queue-1/", q1, RORDER, port);
+	refused("two queues on one event channel");
+	/* Queue 0 maps and binds; queue 1's revoked page fails the connection, and queue 0 is let go again. */
+	q1[1] = REF_REVOKED;
+	node_u("", "multi-queue-num-queues", 2);
+	node_u("", "ring-page-order", RORDER);
+	queue_nodes("queue-0/", refs, RORDER, port);
+	queue_nodes("queue-1/", q1, RORDER, port1);
+	refused("queue 1's ring page revoked");
+}
+
+/* Both rings, initialised and granted: queue 0's four pages at REF_RPAGES, queue 1's after them. */
+static bool make_rings(uint8_t **rp)
+{
+	struct evtchn_alloc_unbound au = { .dom = DOMID_SELF, .remote_dom = 0 };
+
+	for (unsigned int i = 0; i < 2 * RPAGES; i++) {
+		rp[i] = rt_page_alloc();
+		/* The padding hands out pages in order: each ring is one run of pages, as the frontend shares it. */
+		if (!rp[i] || (i % RPAGES && rp[i] != rp[i - 1] + 4096))
+			return false;
+		grant(REF_RPAGES + i, rp[i]);
+	}
+	pvabi_sring_init((struct pvabi_sring_hdr *)rp[0]);
+	pvabi_sring_init((struct pvabi_sring_hdr *)rp[RPAGES]);
+	pvabi_ring_attach(&ring, rp[0], RPAGES * 4096, sizeof(union blkif_sring_entry));
+	pvabi_ring_attach(&ring1, rp[RPAGES], RPAGES * 4096, sizeof(union blkif_sring_entry));
+	if (hyp_event_channel_op(EVTCHNOP_alloc_unbound, RT_PTR(&au)))
+		return false;
+	port1 = au.port;
+	rt_event_set_handler(port1, on_ring_event, NULL);
+	rt_event_unmask(port1);
+	return true;
+}
+
+/* 100 reads posted at once on queue 0: the slots run across the ring's four pages; each answered once. */
+static void fill_big_ring(void)
+{
+	enum { N = 100 };
+	unsigned int answered[N] = { 0 }, got = 0, bad = 0;
+	uint64_t first = 0, end = rt_now_ns() + 30000000000ULL;
+
+	tc_check(ring.nr_ents == 128, "queue 0's ring of %u pages has %u slots", RPAGES, ring.nr_ents);
+	for (unsigned int i = 0; i < N; i++) {
+		struct blkif_request r = rw(BLKIF_OP_READ, (i * 8) % BLK_READ_SECTORS, 1);
+
+		if (!i)
+			first = r.id;
+		r.seg[0].gref = REF_DATA + i % NSEG;
+		*(struct blkif_request *)pvabi_front_next_request(&ring) = r;
+	}
+	if (pvabi_front_push_requests(&ring))
+		rt_event_send(port);
+	while (got < N && rt_now_ns() < end) {
+		struct blkif_response rsp;
+
+		if (pvabi_front_final_check(&ring) == 0) {
+			nap();
+			continue;
+		}
+		PVABI_FRONT_TAKE(&ring, &rsp);
+		got++;
+		if (rsp.id - first < N)
+			answered[rsp.id - first]++;
+		bad += rsp.status != BLKIF_RSP_OKAY;
+	}
+	for (unsigned int i = 0; i < N; i++)
+		bad += answered[i] != 1;
+	tc_check(got == N && bad == 0, "%u reads at once on the four-page ring: each answered once, OKAY (%u bad)", N,
+		 bad);
+}
+
+/* Runs fn on queue 1: its ring and channel stand in for queue 0's meanwhile. */
+static void on_queue1(void (*fn)(void))
+{
+	struct pvabi_ring r0 = ring;
+	evtchn_port_t p0 = port;
+
+	ring = ring1;
+	port = port1;
+	fn();
+	ring1 = ring;
+	ring = r0;
+	port = p0;
+}
+
+static void queue1_read(void)
+{
+	unsigned int bad = 0;
+
+	memset(data[0], 0, 4096);
+	tc_expect_eq(one_page(BLKIF_OP_READ, 64, REF_DATA), BLKIF_RSP_OKAY, "a read on queue 1");
+	for (unsigned int k = 0; k < 4096; k++)
+		bad += data[0][k] != blk_host_byte(64 + k / 512, k % 512);
+	tc_check(bad == 0, "queue 1 carries the host's data (%u bytes differ)", bad);
+}
+
+static void rings_main(void)
+{
+	uint8_t *rp[2 * RPAGES];
+	uint32_t refs[RPAGES], q1[RPAGES];
+	char path[160], v[16];
+	uint64_t ns;
+
+	if (!connect_prepare() || !make_rings(rp)) {
+		tc_error("no backend, or no pages for the rings");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/max-ring-page-order", be_path);
+	tc_check(read_node(path, v, sizeof(v)) && num(v) == 4, "the backend offers rings of up to 16 pages (%s)", v);
+	snprintf(path, sizeof(path), "%s/multi-queue-max-queues", be_path);
+	tc_check(read_node(path, v, sizeof(v)) && num(v) == 4, "and up to 4 queues (%s)", v);
+	hostile_rings();
+	for (unsigned int i = 0; i < RPAGES; i++) {
+		refs[i] = REF_RPAGES + i;
+		q1[i] = REF_RPAGES + RPAGES + i;
+	}
+	node_u("", "multi-queue-num-queues", 2);
+	node_u("", "ring-page-order", RORDER);
+	queue_nodes("queue-0/", refs, RORDER, port);
+	queue_nodes("queue-1/", q1, RORDER, port1);
+	write_node(VBD "/protocol", "x86_64-abi");
+	write_node(VBD "/state", "3");
+	if (!backend_state(XenbusStateConnected, 20)) {
+		tc_fail("two queues of %u-page rings: not connected", RPAGES);
+		return;
+	}
+	tc_pass("connected with two queues of %u-page rings", RPAGES);
+	if (pass(0, BLK_READ_SECTORS, false, false, &ns))
+		tc_pass("read the host's %u sectors through queue 0", BLK_READ_SECTORS);
+	if (pass(BLK_WRITE_FIRST, BLK_WRITE_SECTORS, true, true, &ns) &&
+	    pass(BLK_WRITE_FIRST, BLK_WRITE_SECTORS, false, true, &ns))
+		tc_pass("wrote and read back our %u sectors through queue 0", BLK_WRITE_SECTORS);
+	fill_big_ring();
+	on_queue1(queue1_read);
+	/* Queue 1 lies about its producer index: it alone is given up. */
+	on_queue1(lying_producer);
+	if (pass(0, BLK_READ_SECTORS, false, false, &ns))
+		tc_pass("queue 0 still serves after queue 1 was given up");
+	disconnect();
+}
+
 void test_main(void)
 {
 	uint64_t ns;
@@ -557,6 +831,11 @@ void test_main(void)
 	persistent = rt_has_word(rt_boot.si->cmd_line, "persistent");
 	if (rt_page_init() || rt_event_init() || rt_timer_init() || !(xs = rt_xs_open(&rc))) {
 		tc_error("runtime or xenstore set-up failed");
+		return;
+	}
+	rings = rt_has_word(rt_boot.si->cmd_line, "rings");
+	if (rings) {
+		rings_main();
 		return;
 	}
 	if (!connect()) {
