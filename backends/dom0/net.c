@@ -107,7 +107,7 @@ static struct {
 	int up_port;
 	unsigned int next;		/* the queue served first in the next round: nobody always goes first */
 	bool serving;
-	bool no_gso;			/* net_gso=0 on dom0's command line: TCPv4 GSO not offered (to compare) */
+	bool no_gso;			/* net_gso=0 on dom0's command line: TCP GSO not offered (to compare) */
 	uint64_t up_dropped, up_segments;
 	bool from_guest;		/* the frame being switched came from a vif */
 	size_t backlog_len;		/* 0: none */
@@ -249,7 +249,7 @@ static void vif_out(void *arg, const uint8_t *frame, size_t len, const struct ne
 		v->rx_reserved += posted >= need;
 		return;
 	}
-	if (gso && !q->nb.rx_gso)
+	if (gso && !nb_rx_takes_gso(&q->nb, gso))
 		net_gso_segment(frame, len, gso, 0, net_seg, vif_emit, q);
 	else
 		nb_rx_deliver(&q->nb, frame, len, gso);
@@ -321,6 +321,8 @@ static void disconnect(struct net_vif *v)
 		t.tx_spoofed_ip += s->tx_spoofed_ip;
 		t.rx_packets += s->rx_packets;
 		t.rx_gso += s->rx_gso;
+		t.tx_gso6 += s->tx_gso6;
+		t.rx_gso6 += s->rx_gso6;
 		t.rx_no_buffer += s->rx_no_buffer;
 		copies += v->q[i].copies;
 	}
@@ -330,6 +332,8 @@ static void disconnect(struct net_vif *v)
 		  v->dd->info.domid, v->devid, t.tx_packets, t.tx_gso, t.tx_errors, t.tx_spoofed, t.tx_spoofed_ip,
 		  net.sw.ports[v->sw_port].stats.flood_limited, t.rx_packets, t.rx_gso, t.rx_no_buffer, v->rx_reserved,
 		  copies);
+	rt_printf("dom0: net: d%u vif %u TCPv6 GSO: tx %lu superframes, rx %lu whole\n", v->dd->info.domid, v->devid,
+		  t.tx_gso6, t.rx_gso6);
 	rt_printf("dom0: net: d%u vif %u had %u queue%s: tx %s, rx %s packets\n", v->dd->info.domid, v->devid, v->nq,
 		  v->nq > 1 ? "s" : "", per_queue(v, offsetof(struct nb_stats, tx_packets), tx, sizeof(tx)),
 		  per_queue(v, offsetof(struct nb_stats, rx_packets), rx, sizeof(rx)));
@@ -361,6 +365,7 @@ static int queue_open(struct net_vif *v, struct net_queue *q, const struct nb_fr
 	nb_vif_init(&q->nb, fe, v->mac, q->tx_map.va, q->rx_map.va, &q->plat, vif_in, q, net_tx_buf, net_tx_gmfns,
 		    net_rx_buf, net_rx_gmfns);
 	q->nb.rx_gso = f->rx_gso;
+	q->nb.rx_gso6 = f->rx_gso6;
 	q->nb.ip_set = v->ip_set;
 	q->nb.ip = v->ip;
 	/*
@@ -399,7 +404,7 @@ static int connect(struct net_vif *v)
 	v->rx_reserved = 0;
 	rt_printf("dom0: net: d%u connected: vif %u, tx ring grant %u, rx ring grant %u, port %u%s%s, %u queue%s\n", fe,
 		  v->devid, f.q[0].tx_ring_ref, f.q[0].rx_ring_ref, f.q[0].evtchn, f.sg ? ", scatter-gather" : "",
-		  f.rx_gso ? ", rx GSO" : "", f.queues, f.queues > 1 ? "s" : "");
+		  f.rx_gso ? (f.rx_gso6 ? ", rx GSO (TCPv4, TCPv6)" : ", rx GSO") : "", f.queues, f.queues > 1 ? "s" : "");
 	return 0;
 }
 
@@ -561,7 +566,7 @@ static int write_nodes(struct net_vif *v, uint32_t domid)
 	    x_write(v->be, "handle", handle) || x_write(v->be, "mac", mac) || x_write(v->be, "online", "1"))
 		return -1;
 	for (const struct nb_node *n = nb_backend_features; n->key; n++)
-		if (x_write(v->be, n->key, net.no_gso && !strcmp(n->key, "feature-gso-tcpv4") ? "0" : n->value))
+		if (x_write(v->be, n->key, net.no_gso && !strncmp(n->key, "feature-gso-", 12) ? "0" : n->value))
 			return -1;
 	snprintf(id, sizeof(id), "%u", NB_MAX_QUEUES);
 	if (x_write(v->be, "multi-queue-max-queues", id))

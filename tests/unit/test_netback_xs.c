@@ -34,6 +34,16 @@ START_TEST(test_front_nodes)
 	static const char *const good[] = { "tx-ring-ref", "8", "rx-ring-ref", "9", "event-channel", "17",
 					    "request-rx-copy", "1", "feature-rx-notify", "1", "feature-sg", "1",
 					    "feature-gso-tcpv4", "1", NULL };
+	static const char *const linux6[] = { "tx-ring-ref", "8", "rx-ring-ref", "9", "event-channel", "17",
+					      "request-rx-copy", "1", "feature-rx-notify", "1", "feature-sg", "1",
+					      "feature-gso-tcpv4", "1", "feature-gso-tcpv6", "1",
+					      "feature-ipv6-csum-offload", "1", NULL };
+	static const char *const gso6_no_csum[] = { "tx-ring-ref", "8", "rx-ring-ref", "9", "event-channel", "17",
+						    "request-rx-copy", "1", "feature-rx-notify", "1", "feature-sg", "1",
+						    "feature-gso-tcpv4", "1", "feature-gso-tcpv6", "1", NULL };
+	static const char *const gso6_bad[] = { "tx-ring-ref", "8", "rx-ring-ref", "9", "event-channel", "17",
+						"request-rx-copy", "1", "feature-rx-notify", "1", "feature-gso-tcpv6", "2",
+						NULL };
 	static const char *const no_copy[] = { "tx-ring-ref", "8", "rx-ring-ref", "9", "event-channel", "17",
 					       "feature-rx-notify", "1", NULL };
 	static const char *const big[] = { "tx-ring-ref", "4294967296", "rx-ring-ref", "9", "event-channel", "1",
@@ -59,6 +69,16 @@ START_TEST(test_front_nodes)
 	ck_assert_uint_eq(f.q[0].rx_ring_ref, 9);
 	ck_assert_uint_eq(f.q[0].evtchn, 17);
 	ck_assert(f.sg && f.csum_offload && f.rx_gso);
+	ck_assert(!f.rx_gso6);			/* it never said TCPv6 */
+	front_nodes = linux6;			/* what Linux's netfront writes: TCPv6 superframes whole */
+	ck_assert_int_eq(nb_front_read(read_node, NULL, 4, &f, &why), 0);
+	ck_assert(f.rx_gso && f.rx_gso6 && f.ipv6_csum);
+	front_nodes = gso6_no_csum;		/* they carry a partial IPv6 checksum it did not say it takes */
+	ck_assert_int_eq(nb_front_read(read_node, NULL, 4, &f, &why), 0);
+	ck_assert(f.rx_gso && !f.rx_gso6);
+	front_nodes = gso6_bad;
+	ck_assert_int_eq(nb_front_read(read_node, NULL, 4, &f, &why), -1);
+	ck_assert_ptr_nonnull(strstr(why, "feature-gso-tcpv6"));
 	front_nodes = no_copy;
 	ck_assert_int_eq(nb_front_read(read_node, NULL, 4, &f, &why), -1);
 	ck_assert_ptr_nonnull(strstr(why, "request-rx-copy"));
