@@ -52,6 +52,7 @@ struct net_queue {
 	struct nb_vif nb;
 	struct nb_platform plat;
 	struct rt_grant_map tx_map, rx_map;
+	uint64_t tx_mfn, rx_mfn;	/* the ring pages' frames: no two rings of a vif may share one */
 	evtchn_port_t port;
 	uint64_t copies;
 };
@@ -348,9 +349,9 @@ static int queue_open(struct net_vif *v, struct net_queue *q, const struct nb_fr
 	long rc;
 
 	*q = (struct net_queue){ .vif = v };
-	if (rt_grant_map(&q->tx_map, fe, fq->tx_ring_ref, false))
+	if (rt_grant_map_frame(&q->tx_map, fe, fq->tx_ring_ref, false, &q->tx_mfn))
 		return -1;
-	if (rt_grant_map(&q->rx_map, fe, fq->rx_ring_ref, false)) {
+	if (rt_grant_map_frame(&q->rx_map, fe, fq->rx_ring_ref, false, &q->rx_mfn)) {
 		rt_grant_unmap(&q->tx_map);
 		return -1;
 	}
@@ -380,6 +381,25 @@ static int queue_open(struct net_vif *v, struct net_queue *q, const struct nb_fr
 	return 0;
 }
 
+/*
+ * Whether two of the n queues' rings are one frame. nb_front_read already
+ * refused a grant reference given twice, but two references may grant
+ * the same page: the queues would then read each other's requests and
+ * write responses over them, and a ring's tx and rx halves would be one.
+ */
+static bool rings_share_frame(const struct net_queue *q, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		if (q[i].tx_mfn == q[i].rx_mfn)
+			return true;
+		for (unsigned int j = 0; j < i; j++)
+			if (q[i].tx_mfn == q[j].tx_mfn || q[i].tx_mfn == q[j].rx_mfn || q[i].rx_mfn == q[j].tx_mfn ||
+			    q[i].rx_mfn == q[j].rx_mfn)
+				return true;
+	}
+	return false;
+}
+
 static int connect(struct net_vif *v)
 {
 	struct nb_front f;
@@ -398,6 +418,13 @@ static int connect(struct net_vif *v)
 				queue_close(&v->q[i]);
 			return -1;
 		}
+	}
+	if (rings_share_frame(v->q, f.queues)) {
+		rt_printf("dom0: net: d%u's vif %u refused: two of its rings are one frame under different grants\n", fe,
+			  v->devid);
+		for (unsigned int i = 0; i < f.queues; i++)
+			queue_close(&v->q[i]);
+		return -1;
 	}
 	v->nq = f.queues;
 	v->connected = true;

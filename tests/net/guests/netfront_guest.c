@@ -137,8 +137,11 @@ static bool setup_grants(void)
 {
 	uint64_t frame = 0;
 	struct gnttab_setup_table st = { .dom = DOMID_SELF, .nr_frames = 1, .frame_list = RT_PTR(&frame) };
-	void *win = rt_window_get();
+	void *win;
 
+	if (gtab)
+		return true;	/* the flooder's handshake attacks set them up first */
+	win = rt_window_get();
 	if (!win || hyp_grant_table_op(GNTTABOP_setup_table, RT_PTR(&st), 1) || st.status != GNTST_okay ||
 	    rt_window_map(win, frame, true))
 		return false;
@@ -338,7 +341,15 @@ static void handshake_attacks(void)
 		  { "multi-queue-num-queues", "2", "queue-0/tx-ring-ref", "8", "queue-0/rx-ring-ref", "9",
 		    "queue-0/event-channel", "@0", "queue-1/tx-ring-ref", "9", "queue-1/rx-ring-ref", "41",
 		    "queue-1/event-channel", "@1" } },
+		/* Four live grants, 42 of the same page as 40: only the frames tell (dom0 maps them, then refuses). */
+		{ "two queues whose rings are different grants of one page",
+		  { "multi-queue-num-queues", "2", "queue-0/tx-ring-ref", "40", "queue-0/rx-ring-ref", "41",
+		    "queue-0/event-channel", "@0", "queue-1/tx-ring-ref", "42", "queue-1/rx-ring-ref", "43",
+		    "queue-1/event-channel", "@1" } },
+		{ "one queue whose tx and rx rings are different grants of one page",
+		  { "tx-ring-ref", "40", "rx-ring-ref", "42", "event-channel", "@0" } },
 	};
+	void *pages[3];
 	static const char *const keys[] = { "multi-queue-num-queues", "tx-ring-ref", "rx-ring-ref", "event-channel",
 					    "queue-0", "queue-1", "queue-2", "queue-3", "queue-4" };
 	evtchn_port_t ports[2];
@@ -350,6 +361,21 @@ static void handshake_attacks(void)
 	}
 	snprintf(path, sizeof(path), "%s/multi-queue-max-queues", be_path);
 	tc_check(read_node(path, v, sizeof(v)) && !strcmp(v, "4"), "the backend offers 4 queues (%s)", v);
+	if (!setup_grants()) {
+		tc_error("no grant table for the handshake attacks");
+		return;
+	}
+	for (unsigned int i = 0; i < 3; i++) {
+		if (!(pages[i] = rt_page_alloc())) {
+			tc_error("no pages for the handshake attacks");
+			return;
+		}
+		pvabi_sring_init((struct pvabi_sring_hdr *)pages[i]);
+	}
+	grant(40, pages[0]);
+	grant(41, pages[1]);
+	grant(42, pages[0]);
+	grant(43, pages[2]);
 	for (unsigned int i = 0; i < 2; i++) {
 		struct evtchn_alloc_unbound au = { .dom = DOMID_SELF, .remote_dom = 0 };
 
@@ -390,6 +416,8 @@ static void handshake_attacks(void)
 
 		hyp_event_channel_op(EVTCHNOP_close, RT_PTR(&cl));
 	}
+	for (grant_ref_t r = 40; r <= 43; r++)
+		gtab[r].flags = 0;	/* dom0 unmapped them before it said Closed */
 }
 
 static bool connect(void)
