@@ -11,6 +11,7 @@
 #include "dom0_net.h"
 #include "l2switch.h"
 #include "netback.h"
+#include "nb_sched.h"
 #include "netback_xs.h"
 #include "virtio_net.h"
 #include "virtio_os.h"
@@ -708,52 +709,67 @@ static void push_all(void)
 	}
 }
 
+/* Serves queue i with at most budget packets for nb_sched_round: the packets taken, or -1 when the uplink is full. */
+static int serve_queue(void *arg, unsigned int i, unsigned int budget)
+{
+	struct net_queue *q = queue_at(i);
+	unsigned int took;
+
+	(void)arg;
+	if (net.backlog_len)
+		return -1;		/* the uplink has no room left this round */
+	if (!q)
+		return 0;		/* cut off by what another queue's frames did to it this round */
+	q->kicked = false;
+	q->nb.tx_budget = budget;
+	took = nb_tx_poll(&q->nb, &q->more);
+	if (net.nic_up)
+		vnet_poll(&net.nic, up_in, NULL);	/* replies may already be back */
+	return (int)took;
+}
+
 /*
- * One round: each connected queue with work takes a share of the uplink's
- * free tx pages (back-pressure instead of drops: a dropped frame costs
- * the guest's TCP a retransmission timeout; what stays in its ring waits
- * for the NIC's completion interrupt). The share keeps one busy guest
- * from taking every page; the rotating start keeps it from going first.
- * True when some vif still has packets ready.
+ * One round: each connected vif with work takes a share of the uplink's
+ * free tx pages, split among its queues with work (back-pressure instead
+ * of drops: a dropped frame costs the guest's TCP a retransmission
+ * timeout; what stays in its ring waits for the NIC's completion
+ * interrupt). The share keeps one busy guest from taking every page, and
+ * being per vif, not per queue, keeps a guest from taking more by asking
+ * for more queues; the rotating start keeps it from going first. True
+ * when some vif still has packets ready.
  */
 static bool serve_round(void)
 {
-	unsigned int busy = 0, budget = NB_TX_BATCH;
+	static unsigned int vif_of[NET_QUEUES];
+	static bool busy[NET_QUEUES];
+	unsigned int nbusy = 0, pages = NB_SCHED_UNLIMITED, share;
 	bool more = false;
 
 	for (unsigned int i = 0; i < NET_QUEUES; i++) {
 		struct net_queue *q = queue_at(i);
 
-		busy += q && (q->kicked || q->more);
+		vif_of[i] = i / NB_MAX_QUEUES;
+		busy[i] = q && (q->kicked || q->more);
+		nbusy += busy[i];
 	}
-	if (!busy)
+	if (!nbusy)
 		return false;
 	if (net.nic_up && !backlog_drain())
 		return false;	/* the NIC's completion interrupt brings us back */
 	if (net.nic_up) {
 		vnet_tx_reclaim(&net.nic.qs);
-		budget = net.nic.qs.tx_nfree / busy;
-		if (!budget && net.nic.qs.tx_nfree)
-			budget = 1;
+		pages = net.nic.qs.tx_nfree;
 	}
-	for (unsigned int k = 0; k < NET_QUEUES && budget; k++) {
-		struct net_queue *q = queue_at((net.next + k) % NET_QUEUES);
+	share = nb_sched_round(NET_QUEUES, vif_of, busy, net.next, pages, NB_TX_BATCH, serve_queue, NULL);
+	for (unsigned int i = 0; i < NET_QUEUES; i++) {
+		struct net_queue *q = queue_at(i);
 
-		if (net.backlog_len)
-			break;		/* the uplink has no room left this round */
-		if (!q || !(q->kicked || q->more))
-			continue;
-		q->kicked = false;
-		q->nb.tx_budget = budget;
-		nb_tx_poll(&q->nb, &q->more);
-		more |= q->more;
-		if (net.nic_up)
-			vnet_poll(&net.nic, up_in, NULL);	/* replies may already be back */
+		more |= q && q->more;
 	}
 	push_all();
 	net.next = (net.next + 1) % NET_QUEUES;
 	/* No tx page free: the NIC's completion interrupt brings us back, not a busy loop. */
-	return more && budget;
+	return more && share;
 }
 
 /* The frontend closed (or did not in time): the port leaves the switch, the nodes go (Linux drops eth), the slot is free. */
