@@ -345,23 +345,38 @@ void nb_rx_push(struct nb_vif *v)
 	push_and_notify(v, &v->rx);
 }
 
+/* FNV-1a over n bytes, continuing h. */
+static uint32_t fnv(uint32_t h, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h;
+}
+
 unsigned int nb_flow_queue(const uint8_t *frame, size_t len, unsigned int queues)
 {
 	const uint8_t *ip = frame + 14;
 	uint32_t h = 2166136261u, hlen;
 	bool ports;
 
-	if (queues <= 1 || len < 14 + 20 || frame[12] != 0x08 || frame[13] != 0x00 || (ip[0] >> 4) != 4)
+	if (queues <= 1 || len < 14 + 20)
+		return 0;
+	if (frame[12] == 0x86 && frame[13] == 0xdd && len >= 14 + 40 && (ip[0] >> 4) == 6) {
+		/* IPv6: the next header, both addresses, and the ports when TCP or UDP follows the fixed header. */
+		ports = (ip[6] == 6 || ip[6] == 17) && 14 + 40 + 4 <= len;
+		h = fnv(fnv(h, ip + 6, 1), ip + 8, 32);
+		if (ports)
+			h = fnv(h, ip + 40, 4);
+		return (h ^ (h >> 16)) % queues;
+	}
+	if (frame[12] != 0x08 || frame[13] != 0x00 || (ip[0] >> 4) != 4)
 		return 0;
 	hlen = (uint32_t)(ip[0] & 15) * 4;
 	/* No ports for fragments: they carry none after the first, and a flow's fragments must stay together. */
 	ports = (ip[9] == 6 || ip[9] == 17) && hlen >= 20 && 14 + hlen + 4 <= len && !(ip[6] & 0x3f) && !ip[7];
-	for (size_t i = 9; i < 20; i++)		/* the protocol, then the addresses */
-		if (i == 9 || i >= 12)
-			h = (h ^ ip[i]) * 16777619u;
+	h = fnv(fnv(h, ip + 9, 1), ip + 12, 8);		/* the protocol, then the addresses */
 	if (ports)
-		for (size_t i = 0; i < 4; i++)
-			h = (h ^ ip[hlen + i]) * 16777619u;
+		h = fnv(h, ip + hlen, 4);
 	return (h ^ (h >> 16)) % queues;
 }
 

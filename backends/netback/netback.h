@@ -129,9 +129,10 @@ void nb_rx_push(struct nb_vif *v);
 bool nb_ip_allowed(const uint8_t *frame, size_t len, uint32_t ip);
 /*
  * The rx queue (0..queues-1) of a vif with several that a frame goes to:
- * a hash of its IPv4 addresses, protocol and, for TCP and UDP, ports, so
- * one flow always takes one queue (in order) while flows spread; other
- * frames and fragments' ports count as zero.
+ * a hash of its IPv4 or IPv6 addresses, protocol (next header) and, for
+ * TCP and UDP, ports, so one flow always takes one queue (in order) while
+ * flows spread; other frames go to queue 0, and ports count as zero for
+ * IPv4 fragments and behind IPv6 extension headers.
  */
 unsigned int nb_flow_queue(const uint8_t *frame, size_t len, unsigned int queues);
 

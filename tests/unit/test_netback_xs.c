@@ -206,6 +206,26 @@ START_TEST(test_flow_queue)
 		flow_frame(f, 17, p, p, 0x0010);
 		ck_assert_uint_eq(nb_flow_queue(f, sizeof(f), 4), q0);
 	}
+	/* IPv6 flows spread too, each on one queue; a hop-by-hop header first hides the ports. */
+	memset(seen, 0, sizeof(seen));
+	for (uint16_t p = 40000; p < 40064; p++) {
+		uint8_t f6[14 + 40 + 20] = { [12] = 0x86, [13] = 0xdd, [14] = 0x60, [20] = 6, [22] = 0xfd, [38] = 0xfd,
+					     [37] = 1, [53] = 2, [56] = 0x1b, [57] = 0x58 };
+		unsigned int q;
+
+		f6[54] = (uint8_t)(p >> 8);
+		f6[55] = (uint8_t)p;
+		q = nb_flow_queue(f6, sizeof(f6), 4);
+		ck_assert_uint_eq(nb_flow_queue(f6, sizeof(f6), 4), q);
+		seen[q]++;
+		f6[20] = 0;
+		q0 = nb_flow_queue(f6, sizeof(f6), 4);
+		f6[54] ^= 0xff;
+		ck_assert_uint_eq(nb_flow_queue(f6, sizeof(f6), 4), q0);
+		ck_assert_uint_eq(nb_flow_queue(f6, 14 + 39, 4), 0);		/* shorter than the fixed header */
+	}
+	for (unsigned int i = 0; i < 4; i++)
+		ck_assert_uint_gt(seen[i], 4);
 	/* A frame too short for its own header, and a header length past the frame: never out of range. */
 	ck_assert_uint_eq(nb_flow_queue(f, 20, 4), 0);
 	flow_frame(f, 6, 1, 2, 0);
