@@ -11,6 +11,7 @@
 #include "dom0_net.h"
 #include "l2switch.h"
 #include "netback.h"
+#include "nb_sched.h"
 #include "netback_xs.h"
 #include "virtio_net.h"
 #include "virtio_os.h"
@@ -52,6 +53,7 @@ struct net_queue {
 	struct nb_vif nb;
 	struct nb_platform plat;
 	struct rt_grant_map tx_map, rx_map;
+	uint64_t tx_mfn, rx_mfn;	/* the ring pages' frames: no two rings of a vif may share one */
 	evtchn_port_t port;
 	uint64_t copies;
 };
@@ -107,7 +109,7 @@ static struct {
 	int up_port;
 	unsigned int next;		/* the queue served first in the next round: nobody always goes first */
 	bool serving;
-	bool no_gso;			/* net_gso=0 on dom0's command line: TCPv4 GSO not offered (to compare) */
+	bool no_gso;			/* net_gso=0 on dom0's command line: TCP GSO not offered (to compare) */
 	uint64_t up_dropped, up_segments;
 	bool from_guest;		/* the frame being switched came from a vif */
 	size_t backlog_len;		/* 0: none */
@@ -249,7 +251,7 @@ static void vif_out(void *arg, const uint8_t *frame, size_t len, const struct ne
 		v->rx_reserved += posted >= need;
 		return;
 	}
-	if (gso && !q->nb.rx_gso)
+	if (gso && !nb_rx_takes_gso(&q->nb, gso))
 		net_gso_segment(frame, len, gso, 0, net_seg, vif_emit, q);
 	else
 		nb_rx_deliver(&q->nb, frame, len, gso);
@@ -321,6 +323,8 @@ static void disconnect(struct net_vif *v)
 		t.tx_spoofed_ip += s->tx_spoofed_ip;
 		t.rx_packets += s->rx_packets;
 		t.rx_gso += s->rx_gso;
+		t.tx_gso6 += s->tx_gso6;
+		t.rx_gso6 += s->rx_gso6;
 		t.rx_no_buffer += s->rx_no_buffer;
 		copies += v->q[i].copies;
 	}
@@ -330,6 +334,8 @@ static void disconnect(struct net_vif *v)
 		  v->dd->info.domid, v->devid, t.tx_packets, t.tx_gso, t.tx_errors, t.tx_spoofed, t.tx_spoofed_ip,
 		  net.sw.ports[v->sw_port].stats.flood_limited, t.rx_packets, t.rx_gso, t.rx_no_buffer, v->rx_reserved,
 		  copies);
+	rt_printf("dom0: net: d%u vif %u TCPv6 GSO: tx %lu superframes, rx %lu whole\n", v->dd->info.domid, v->devid,
+		  t.tx_gso6, t.rx_gso6);
 	rt_printf("dom0: net: d%u vif %u had %u queue%s: tx %s, rx %s packets\n", v->dd->info.domid, v->devid, v->nq,
 		  v->nq > 1 ? "s" : "", per_queue(v, offsetof(struct nb_stats, tx_packets), tx, sizeof(tx)),
 		  per_queue(v, offsetof(struct nb_stats, rx_packets), rx, sizeof(rx)));
@@ -344,9 +350,9 @@ static int queue_open(struct net_vif *v, struct net_queue *q, const struct nb_fr
 	long rc;
 
 	*q = (struct net_queue){ .vif = v };
-	if (rt_grant_map(&q->tx_map, fe, fq->tx_ring_ref, false))
+	if (rt_grant_map_frame(&q->tx_map, fe, fq->tx_ring_ref, false, &q->tx_mfn))
 		return -1;
-	if (rt_grant_map(&q->rx_map, fe, fq->rx_ring_ref, false)) {
+	if (rt_grant_map_frame(&q->rx_map, fe, fq->rx_ring_ref, false, &q->rx_mfn)) {
 		rt_grant_unmap(&q->tx_map);
 		return -1;
 	}
@@ -361,6 +367,7 @@ static int queue_open(struct net_vif *v, struct net_queue *q, const struct nb_fr
 	nb_vif_init(&q->nb, fe, v->mac, q->tx_map.va, q->rx_map.va, &q->plat, vif_in, q, net_tx_buf, net_tx_gmfns,
 		    net_rx_buf, net_rx_gmfns);
 	q->nb.rx_gso = f->rx_gso;
+	q->nb.rx_gso6 = f->rx_gso6;
 	q->nb.ip_set = v->ip_set;
 	q->nb.ip = v->ip;
 	/*
@@ -373,6 +380,25 @@ static int queue_open(struct net_vif *v, struct net_queue *q, const struct nb_fr
 	q->nb.rx_defer = true;
 	q->kicked = true;
 	return 0;
+}
+
+/*
+ * Whether two of the n queues' rings are one frame. nb_front_read already
+ * refused a grant reference given twice, but two references may grant
+ * the same page: the queues would then read each other's requests and
+ * write responses over them, and a ring's tx and rx halves would be one.
+ */
+static bool rings_share_frame(const struct net_queue *q, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		if (q[i].tx_mfn == q[i].rx_mfn)
+			return true;
+		for (unsigned int j = 0; j < i; j++)
+			if (q[i].tx_mfn == q[j].tx_mfn || q[i].tx_mfn == q[j].rx_mfn || q[i].rx_mfn == q[j].tx_mfn ||
+			    q[i].rx_mfn == q[j].rx_mfn)
+				return true;
+	}
+	return false;
 }
 
 static int connect(struct net_vif *v)
@@ -394,12 +420,19 @@ static int connect(struct net_vif *v)
 			return -1;
 		}
 	}
+	if (rings_share_frame(v->q, f.queues)) {
+		rt_printf("dom0: net: d%u's vif %u refused: two of its rings are one frame under different grants\n", fe,
+			  v->devid);
+		for (unsigned int i = 0; i < f.queues; i++)
+			queue_close(&v->q[i]);
+		return -1;
+	}
 	v->nq = f.queues;
 	v->connected = true;
 	v->rx_reserved = 0;
 	rt_printf("dom0: net: d%u connected: vif %u, tx ring grant %u, rx ring grant %u, port %u%s%s, %u queue%s\n", fe,
 		  v->devid, f.q[0].tx_ring_ref, f.q[0].rx_ring_ref, f.q[0].evtchn, f.sg ? ", scatter-gather" : "",
-		  f.rx_gso ? ", rx GSO" : "", f.queues, f.queues > 1 ? "s" : "");
+		  f.rx_gso ? (f.rx_gso6 ? ", rx GSO (TCPv4, TCPv6)" : ", rx GSO") : "", f.queues, f.queues > 1 ? "s" : "");
 	return 0;
 }
 
@@ -561,7 +594,7 @@ static int write_nodes(struct net_vif *v, uint32_t domid)
 	    x_write(v->be, "handle", handle) || x_write(v->be, "mac", mac) || x_write(v->be, "online", "1"))
 		return -1;
 	for (const struct nb_node *n = nb_backend_features; n->key; n++)
-		if (x_write(v->be, n->key, net.no_gso && !strcmp(n->key, "feature-gso-tcpv4") ? "0" : n->value))
+		if (x_write(v->be, n->key, net.no_gso && !strncmp(n->key, "feature-gso-", 12) ? "0" : n->value))
 			return -1;
 	snprintf(id, sizeof(id), "%u", NB_MAX_QUEUES);
 	if (x_write(v->be, "multi-queue-max-queues", id))
@@ -676,52 +709,67 @@ static void push_all(void)
 	}
 }
 
+/* Serves queue i with at most budget packets for nb_sched_round: the packets taken, or -1 when the uplink is full. */
+static int serve_queue(void *arg, unsigned int i, unsigned int budget)
+{
+	struct net_queue *q = queue_at(i);
+	unsigned int took;
+
+	(void)arg;
+	if (net.backlog_len)
+		return -1;		/* the uplink has no room left this round */
+	if (!q)
+		return 0;		/* cut off by what another queue's frames did to it this round */
+	q->kicked = false;
+	q->nb.tx_budget = budget;
+	took = nb_tx_poll(&q->nb, &q->more);
+	if (net.nic_up)
+		vnet_poll(&net.nic, up_in, NULL);	/* replies may already be back */
+	return (int)took;
+}
+
 /*
- * One round: each connected queue with work takes a share of the uplink's
- * free tx pages (back-pressure instead of drops: a dropped frame costs
- * the guest's TCP a retransmission timeout; what stays in its ring waits
- * for the NIC's completion interrupt). The share keeps one busy guest
- * from taking every page; the rotating start keeps it from going first.
- * True when some vif still has packets ready.
+ * One round: each connected vif with work takes a share of the uplink's
+ * free tx pages, split among its queues with work (back-pressure instead
+ * of drops: a dropped frame costs the guest's TCP a retransmission
+ * timeout; what stays in its ring waits for the NIC's completion
+ * interrupt). The share keeps one busy guest from taking every page, and
+ * being per vif, not per queue, keeps a guest from taking more by asking
+ * for more queues; the rotating start keeps it from going first. True
+ * when some vif still has packets ready.
  */
 static bool serve_round(void)
 {
-	unsigned int busy = 0, budget = NB_TX_BATCH;
+	static unsigned int vif_of[NET_QUEUES];
+	static bool busy[NET_QUEUES];
+	unsigned int nbusy = 0, pages = NB_SCHED_UNLIMITED, share;
 	bool more = false;
 
 	for (unsigned int i = 0; i < NET_QUEUES; i++) {
 		struct net_queue *q = queue_at(i);
 
-		busy += q && (q->kicked || q->more);
+		vif_of[i] = i / NB_MAX_QUEUES;
+		busy[i] = q && (q->kicked || q->more);
+		nbusy += busy[i];
 	}
-	if (!busy)
+	if (!nbusy)
 		return false;
 	if (net.nic_up && !backlog_drain())
 		return false;	/* the NIC's completion interrupt brings us back */
 	if (net.nic_up) {
 		vnet_tx_reclaim(&net.nic.qs);
-		budget = net.nic.qs.tx_nfree / busy;
-		if (!budget && net.nic.qs.tx_nfree)
-			budget = 1;
+		pages = net.nic.qs.tx_nfree;
 	}
-	for (unsigned int k = 0; k < NET_QUEUES && budget; k++) {
-		struct net_queue *q = queue_at((net.next + k) % NET_QUEUES);
+	share = nb_sched_round(NET_QUEUES, vif_of, busy, net.next, pages, NB_TX_BATCH, serve_queue, NULL);
+	for (unsigned int i = 0; i < NET_QUEUES; i++) {
+		struct net_queue *q = queue_at(i);
 
-		if (net.backlog_len)
-			break;		/* the uplink has no room left this round */
-		if (!q || !(q->kicked || q->more))
-			continue;
-		q->kicked = false;
-		q->nb.tx_budget = budget;
-		nb_tx_poll(&q->nb, &q->more);
-		more |= q->more;
-		if (net.nic_up)
-			vnet_poll(&net.nic, up_in, NULL);	/* replies may already be back */
+		more |= q && q->more;
 	}
 	push_all();
 	net.next = (net.next + 1) % NET_QUEUES;
 	/* No tx page free: the NIC's completion interrupt brings us back, not a busy loop. */
-	return more && budget;
+	return more && share;
 }
 
 /* The frontend closed (or did not in time): the port leaves the switch, the nodes go (Linux drops eth), the slot is free. */

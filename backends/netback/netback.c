@@ -83,26 +83,28 @@ static int tx_gather(struct nb_vif *v, uint32_t avail, struct tx_slot *slots, ui
 
 /*
  * NETIF_RSP_OKAY when the packet's sizes, offsets and extras make sense
- * (its length in *total, its GSO size in *gso_size or 0), else
- * NETIF_RSP_ERROR. The one extra taken is a GSO of TCPv4, the only kind
- * offered (feature-gso-tcpv4); its size is checked against the headers by
- * net_gso_check once the data is in.
+ * (its length in *total, its GSO size in *gso_size or 0, *gso_v6 for
+ * TCPv6), else NETIF_RSP_ERROR. The one extra taken is a GSO of TCPv4 or
+ * TCPv6, the kinds offered (feature-gso-tcpv4, -tcpv6); its size is
+ * checked against the headers by net_gso_check(6) once the data is in.
  */
-static int tx_check(const struct tx_slot *slots, uint32_t n, uint32_t *total, uint32_t *gso_size)
+static int tx_check(const struct tx_slot *slots, uint32_t n, uint32_t *total, uint32_t *gso_size, bool *gso_v6)
 {
 	uint32_t rest = 0, first_len, data = 1;
 	bool gso = false;
 
 	*gso_size = 0;
+	*gso_v6 = false;
 	for (uint32_t i = 1; i < n; i++) {
 		if (slots[i].is_extra) {
 			const struct netif_extra_info *x = &slots[i].extra;
 
-			if (x->type != XEN_NETIF_EXTRA_TYPE_GSO || gso || x->u.gso.type != XEN_NETIF_GSO_TYPE_TCPV4 ||
-			    !x->u.gso.size)
-				return NETIF_RSP_ERROR;	/* unoffered (multicast, hash, XDP, TCPv6), twice, or empty */
+			if (x->type != XEN_NETIF_EXTRA_TYPE_GSO || gso || !x->u.gso.size ||
+			    (x->u.gso.type != XEN_NETIF_GSO_TYPE_TCPV4 && x->u.gso.type != XEN_NETIF_GSO_TYPE_TCPV6))
+				return NETIF_RSP_ERROR;	/* unoffered (multicast, hash, XDP, other GSO), twice, or empty */
 			gso = true;
 			*gso_size = x->u.gso.size;
+			*gso_v6 = x->u.gso.type == XEN_NETIF_GSO_TYPE_TCPV6;
 			continue;
 		}
 		data++;
@@ -156,51 +158,6 @@ static int tx_copy(struct nb_vif *v, const struct tx_slot *slots, uint32_t n, ui
 	return NETIF_RSP_OKAY;
 }
 
-/*
- * The frontend left the TCP or UDP checksum to us (NETTXF_csum_blank, as
- * Linux does for the IPv4 offload every backend is assumed to have): fill
- * it in over the IPv4 pseudo-header. 0, or -1 when the frame is not a
- * whole IPv4 TCP or UDP datagram (it is then refused: the data validated
- * flag would otherwise pass a wrong checksum on).
- */
-static int tx_fill_csum(uint8_t *f, uint32_t len)
-{
-	uint32_t hlen, total, l4len, sum = 0;
-	uint8_t *ip = f + 14, *l4;
-	unsigned int field;
-
-	if (len < 14 + 20 || f[12] != 0x08 || f[13] != 0x00 || (ip[0] >> 4) != 4)
-		return -1;
-	hlen = (uint32_t)(ip[0] & 15) * 4;
-	total = (uint32_t)ip[2] << 8 | ip[3];
-	if (hlen < 20 || total < hlen || 14 + total > len || (ip[6] & 0x3f) || ip[7])
-		return -1;		/* a fragment carries no whole segment to sum */
-	l4 = ip + hlen;
-	l4len = total - hlen;
-	if (ip[9] == 6 && l4len >= 20)
-		field = 16;
-	else if (ip[9] == 17 && l4len >= 8)
-		field = 6;
-	else
-		return -1;
-	l4[field] = l4[field + 1] = 0;
-	for (unsigned int i = 12; i < 20; i += 2)	/* source and destination addresses */
-		sum += (uint32_t)ip[i] << 8 | ip[i + 1];
-	sum += ip[9] + l4len;
-	for (uint32_t i = 0; i + 1 < l4len; i += 2)
-		sum += (uint32_t)l4[i] << 8 | l4[i + 1];
-	if (l4len & 1)
-		sum += (uint32_t)l4[l4len - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	sum = ~sum & 0xffff;
-	if (ip[9] == 17 && sum == 0)
-		sum = 0xffff;		/* UDP sends a computed zero as all-ones */
-	l4[field] = (uint8_t)(sum >> 8);
-	l4[field + 1] = (uint8_t)sum;
-	return 0;
-}
-
 static void tx_respond(struct nb_vif *v, const struct tx_slot *slots, uint32_t n, int status)
 {
 	for (uint32_t i = 0; i < n; i++) {
@@ -232,6 +189,7 @@ unsigned int nb_tx_poll(struct nb_vif *v, bool *more)
 		uint32_t n = 0, total = 0, gso_size = 0;
 		int g = tx_gather(v, (uint32_t)avail, slots, &n), status;
 		struct net_gso gso;
+		bool gso_v6;
 
 		if (g < 0) {
 			vif_break(v, "a tx packet with more slots than the protocol allows");
@@ -240,14 +198,21 @@ unsigned int nb_tx_poll(struct nb_vif *v, bool *more)
 		if (g == 0)
 			break;		/* the rest of the packet is not published yet */
 		v->tx.cons += n;
-		status = tx_check(slots, n, &total, &gso_size);
+		status = tx_check(slots, n, &total, &gso_size, &gso_v6);
 		if (status == NETIF_RSP_OKAY)
 			status = tx_copy(v, slots, n, total);
-		/* A superframe's checksum is left partial (net_gso_check): its segments or its receiver finish it. */
-		if (status == NETIF_RSP_OKAY && gso_size && net_gso_check(v->tx_buf, total, gso_size, &gso))
+		/*
+		 * A superframe's checksum is left partial (net_gso_check): its
+		 * segments or its receiver finish it. A blank one on a plain
+		 * frame is filled here, so every receiver and the uplink get a
+		 * whole checksum; one that cannot be filled is refused (the
+		 * data-validated flag would otherwise pass a wrong one on).
+		 */
+		if (status == NETIF_RSP_OKAY && gso_size &&
+		    (gso_v6 ? net_gso_check6 : net_gso_check)(v->tx_buf, total, gso_size, &gso))
 			status = NETIF_RSP_ERROR;
 		else if (status == NETIF_RSP_OKAY && !gso_size && (slots[0].req.flags & NETTXF_csum_blank) &&
-			 tx_fill_csum(v->tx_buf, total))
+			 net_csum_fill(v->tx_buf, total))
 			status = NETIF_RSP_ERROR;
 		if (status == NETIF_RSP_OKAY && memcmp(v->tx_buf + 6, v->mac, 6)) {
 			status = NETIF_RSP_DROPPED;	/* a source address not the vif's: no stealing others' traffic */
@@ -260,6 +225,7 @@ unsigned int nb_tx_poll(struct nb_vif *v, bool *more)
 			v->stats.tx_packets++;
 			v->stats.tx_bytes += total;
 			v->stats.tx_gso += gso_size != 0;
+			v->stats.tx_gso6 += gso_size && gso_v6;
 			v->deliver(v->deliver_arg, v->tx_buf, total, gso_size ? &gso : NULL);
 		} else if (status == NETIF_RSP_ERROR) {
 			v->stats.tx_errors++;
@@ -290,11 +256,16 @@ static struct netif_rx_response *rx_take(struct nb_vif *v, struct netif_rx_reque
 	return pvabi_back_next_response(&v->rx);
 }
 
+bool nb_rx_takes_gso(const struct nb_vif *v, const struct net_gso *gso)
+{
+	return gso->v6 ? v->rx_gso6 : v->rx_gso;
+}
+
 uint32_t nb_rx_slots(const struct nb_vif *v, size_t len, const struct net_gso *gso)
 {
 	if (!gso)
 		return 1;
-	return v->rx_gso ? (uint32_t)(len + NB_PAGE - 1) / NB_PAGE + 1 : gso->segs;
+	return nb_rx_takes_gso(v, gso) ? (uint32_t)(len + NB_PAGE - 1) / NB_PAGE + 1 : gso->segs;
 }
 
 int64_t nb_rx_posted(const struct nb_vif *v)
@@ -311,7 +282,8 @@ int nb_rx_deliver(struct nb_vif *v, const uint8_t *frame, size_t len, const stru
 	int64_t avail;
 	bool ok;
 
-	if (v->broken || len < NB_MIN_FRAME || len > (gso ? NET_GSO_MAX_LEN : NB_MAX_FRAME) || (gso && !v->rx_gso))
+	if (v->broken || len < NB_MIN_FRAME || len > (gso ? NET_GSO_MAX_LEN : NB_MAX_FRAME) ||
+	    (gso && !nb_rx_takes_gso(v, gso)))
 		return -1;
 	need = pieces + (gso ? 1 : 0);
 	avail = pvabi_back_pending_requests(&v->rx);
@@ -345,7 +317,8 @@ int nb_rx_deliver(struct nb_vif *v, const uint8_t *frame, size_t len, const stru
 		if (i == 0 && gso)
 			*(struct netif_extra_info *)rx_take(v, &req) = (struct netif_extra_info){
 				.type = XEN_NETIF_EXTRA_TYPE_GSO,
-				.u.gso = { .size = gso->size, .type = XEN_NETIF_GSO_TYPE_TCPV4 },
+				.u.gso = { .size = gso->size,
+					   .type = gso->v6 ? XEN_NETIF_GSO_TYPE_TCPV6 : XEN_NETIF_GSO_TYPE_TCPV4 },
 			};
 	}
 	ok = v->plat.copy(v->plat.ctx, ops, pieces) == 0;
@@ -362,6 +335,7 @@ int nb_rx_deliver(struct nb_vif *v, const uint8_t *frame, size_t len, const stru
 	}
 	v->stats.rx_packets++;
 	v->stats.rx_gso += gso != NULL;
+	v->stats.rx_gso6 += gso && gso->v6;
 	v->stats.rx_bytes += len;
 	return 0;
 }
@@ -371,23 +345,38 @@ void nb_rx_push(struct nb_vif *v)
 	push_and_notify(v, &v->rx);
 }
 
+/* FNV-1a over n bytes, continuing h. */
+static uint32_t fnv(uint32_t h, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h;
+}
+
 unsigned int nb_flow_queue(const uint8_t *frame, size_t len, unsigned int queues)
 {
 	const uint8_t *ip = frame + 14;
 	uint32_t h = 2166136261u, hlen;
 	bool ports;
 
-	if (queues <= 1 || len < 14 + 20 || frame[12] != 0x08 || frame[13] != 0x00 || (ip[0] >> 4) != 4)
+	if (queues <= 1 || len < 14 + 20)
+		return 0;
+	if (frame[12] == 0x86 && frame[13] == 0xdd && len >= 14 + 40 && (ip[0] >> 4) == 6) {
+		/* IPv6: the next header, both addresses, and the ports when TCP or UDP follows the fixed header. */
+		ports = (ip[6] == 6 || ip[6] == 17) && 14 + 40 + 4 <= len;
+		h = fnv(fnv(h, ip + 6, 1), ip + 8, 32);
+		if (ports)
+			h = fnv(h, ip + 40, 4);
+		return (h ^ (h >> 16)) % queues;
+	}
+	if (frame[12] != 0x08 || frame[13] != 0x00 || (ip[0] >> 4) != 4)
 		return 0;
 	hlen = (uint32_t)(ip[0] & 15) * 4;
 	/* No ports for fragments: they carry none after the first, and a flow's fragments must stay together. */
 	ports = (ip[9] == 6 || ip[9] == 17) && hlen >= 20 && 14 + hlen + 4 <= len && !(ip[6] & 0x3f) && !ip[7];
-	for (size_t i = 9; i < 20; i++)		/* the protocol, then the addresses */
-		if (i == 9 || i >= 12)
-			h = (h ^ ip[i]) * 16777619u;
+	h = fnv(fnv(h, ip + 9, 1), ip + 12, 8);		/* the protocol, then the addresses */
 	if (ports)
-		for (size_t i = 0; i < 4; i++)
-			h = (h ^ ip[hlen + i]) * 16777619u;
+		h = fnv(h, ip + hlen, 4);
 	return (h ^ (h >> 16)) % queues;
 }
 

@@ -59,8 +59,12 @@ struct nb_vif {
 	 * this packet).
 	 */
 	unsigned int tx_budget;
-	/* The frontend takes GSO superframes on its rx ring (its feature-gso-tcpv4, with feature-sg). */
-	bool rx_gso;
+	/*
+	 * The frontend takes GSO superframes on its rx ring: TCPv4 (its
+	 * feature-gso-tcpv4, with feature-sg), TCPv6 (feature-gso-tcpv6 with
+	 * feature-sg and feature-ipv6-csum-offload: they carry a partial sum).
+	 */
+	bool rx_gso, rx_gso6;
 	/*
 	 * rx responses wait for nb_rx_push instead of going out (and
 	 * notifying) one frame at a time: the caller pushes once per pass.
@@ -70,8 +74,8 @@ struct nb_vif {
 	bool broken;
 	const char *broken_why;
 	struct nb_stats {
-		uint64_t tx_packets, tx_bytes, tx_errors, tx_spoofed, tx_spoofed_ip, tx_gso;
-		uint64_t rx_packets, rx_bytes, rx_no_buffer, rx_errors, rx_gso;
+		uint64_t tx_packets, tx_bytes, tx_errors, tx_spoofed, tx_spoofed_ip, tx_gso, tx_gso6;
+		uint64_t rx_packets, rx_bytes, rx_no_buffer, rx_errors, rx_gso, rx_gso6;	/* *_gso6: of *_gso */
 		uint64_t notifies;
 	} stats;
 };
@@ -88,9 +92,10 @@ void nb_vif_init(struct nb_vif *v, uint16_t domid, const uint8_t mac[6], void *t
 /*
  * Takes up to tx_budget whole packets from the tx ring, each request
  * copied once and checked (sizes, offsets, slot count, extra slots: a
- * GSO extra of TCPv4 only, and its superframe through net_gso_check),
- * copies the data in with grant copy, fills in a TCP/UDP checksum the
- * frontend left blank (NETTXF_csum_blank, IPv4), hands good frames to
+ * GSO extra of TCPv4 or TCPv6 only, and its superframe through
+ * net_gso_check or net_gso_check6), copies the data in with grant copy,
+ * fills in a TCP/UDP checksum the frontend left blank (NETTXF_csum_blank,
+ * IPv4 or IPv6: net_csum_fill), hands good frames to
  * deliver() and answers every slot. A packet whose slots are not all published yet
  * waits. Returns the packets taken; true in *more when more may be ready.
  */
@@ -100,11 +105,13 @@ unsigned int nb_tx_poll(struct nb_vif *v, bool *more);
  * ring and answers it: 0, -1 when the frontend has no buffer posted (the
  * frame is dropped: a guest that does not read cannot stall the switch),
  * the frame is malformed or the copy failed. A superframe (gso not NULL,
- * only for a frontend with rx_gso) takes one buffer per page of it plus
+ * only for a frontend that takes its kind: nb_rx_takes_gso) takes one buffer per page of it plus
  * one for the GSO extra, all or none, and is marked NETRXF_csum_blank and
  * NETRXF_data_validated (its checksum field holds the pseudo-header sum).
  */
 int nb_rx_deliver(struct nb_vif *v, const uint8_t *frame, size_t len, const struct net_gso *gso);
+/* Whether this vif's frontend takes a superframe of gso's kind (TCPv4 or TCPv6) whole. */
+bool nb_rx_takes_gso(const struct nb_vif *v, const struct net_gso *gso);
 /* The rx requests a frame needs on this vif: 1, a superframe's pages and its extra, or its segments. */
 uint32_t nb_rx_slots(const struct nb_vif *v, size_t len, const struct net_gso *gso);
 /* rx requests the frontend has posted and we have not taken: a count, or -1 when its index is impossible. */
@@ -122,9 +129,10 @@ void nb_rx_push(struct nb_vif *v);
 bool nb_ip_allowed(const uint8_t *frame, size_t len, uint32_t ip);
 /*
  * The rx queue (0..queues-1) of a vif with several that a frame goes to:
- * a hash of its IPv4 addresses, protocol and, for TCP and UDP, ports, so
- * one flow always takes one queue (in order) while flows spread; other
- * frames and fragments' ports count as zero.
+ * a hash of its IPv4 or IPv6 addresses, protocol (next header) and, for
+ * TCP and UDP, ports, so one flow always takes one queue (in order) while
+ * flows spread; other frames go to queue 0, and ports count as zero for
+ * IPv4 fragments and behind IPv6 extension headers.
  */
 unsigned int nb_flow_queue(const uint8_t *frame, size_t len, unsigned int queues);
 

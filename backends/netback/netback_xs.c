@@ -9,8 +9,8 @@ const struct nb_node nb_backend_features[] = {
 	{ "feature-rx-flip", "0" },
 	{ "feature-sg", "1" },
 	{ "feature-gso-tcpv4", "1" },
-	{ "feature-gso-tcpv6", "0" },
-	{ "feature-ipv6-csum-offload", "0" },
+	{ "feature-gso-tcpv6", "1" },
+	{ "feature-ipv6-csum-offload", "1" },
 	{ "feature-split-event-channels", "0" },
 	{ "feature-multicast-control", "0" },
 	{ "feature-dynamic-multicast-control", "0" },
@@ -101,7 +101,7 @@ static bool queues_overlap(const struct nb_front_queue *q, unsigned int n, const
 
 int nb_front_read(nb_read_fn read, void *ctx, unsigned int max_queues, struct nb_front *f, const char **why)
 {
-	uint32_t v;
+	uint32_t v, gso6;
 
 	*f = (struct nb_front){ 0 };
 	if (max_queues < 1 || max_queues > NB_MAX_QUEUES)
@@ -145,6 +145,17 @@ int nb_front_read(nb_read_fn read, void *ctx, unsigned int max_queues, struct nb
 		return -1;
 	}
 	f->rx_gso = v && f->sg;		/* a superframe spans many rx buffers */
+	if (read_u32(read, ctx, "feature-gso-tcpv6", &gso6, true, 0) || gso6 > 1) {
+		*why = "feature-gso-tcpv6 must be 0 or 1";
+		return -1;
+	}
+	if (read_u32(read, ctx, "feature-ipv6-csum-offload", &v, true, 0) || v > 1) {
+		*why = "feature-ipv6-csum-offload must be 0 or 1";
+		return -1;
+	}
+	f->ipv6_csum = v;
+	/* A whole TCPv6 superframe reaches it with a partial checksum: it must take those as well. */
+	f->rx_gso6 = gso6 && f->sg && f->ipv6_csum;
 	return 0;
 }
 

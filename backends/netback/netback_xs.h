@@ -15,9 +15,11 @@ struct nb_node {
 /*
  * What this backend offers (a current netfront reads each): copy-only rx
  * (feature-rx-copy 1, feature-rx-flip 0), scatter-gather tx (feature-sg
- * 1), TCPv4 segmentation offload (feature-gso-tcpv4 1: superframes on tx),
- * and no TCPv6 GSO, IPv6 checksum offload, split event channels, control
- * ring or XDP headroom yet (each 0, or absent where absence means none).
+ * 1), TCP segmentation offload (feature-gso-tcpv4 1, feature-gso-tcpv6 1:
+ * superframes on tx), IPv6 checksum offload (feature-ipv6-csum-offload 1:
+ * blank TCP/UDP checksums over IPv6 are filled in), and no split event
+ * channels, control ring or XDP headroom yet (each 0, or absent where
+ * absence means none).
  * NULL-terminated. multi-queue-max-queues (NB_MAX_QUEUES) is written by
  * the caller, which may offer fewer.
  */
@@ -38,8 +40,9 @@ struct nb_front {
 		uint32_t tx_ring_ref, rx_ring_ref;
 		uint32_t evtchn;
 	} q[NB_MAX_QUEUES];
-	bool sg, csum_offload;
+	bool sg, csum_offload, ipv6_csum;
 	bool rx_gso;		/* it takes TCPv4 superframes on rx (feature-gso-tcpv4 with feature-sg) */
+	bool rx_gso6;		/* and TCPv6 ones (feature-gso-tcpv6 with feature-sg and feature-ipv6-csum-offload) */
 };
 
 /* Reads key of the frontend's directory into buf (NUL-terminated): its length, or -1 when it is absent. */

@@ -7,10 +7,9 @@
 
 #define PTE_TABLE_RW	0x063ULL	/* P RW A D */
 
-long rt_grant_map(struct rt_grant_map *m, domid_t dom, grant_ref_t ref, bool readonly)
+static long grant_map(struct rt_grant_map *m, domid_t dom, grant_ref_t ref, uint32_t flags)
 {
-	struct gnttab_map_grant_ref op = { .flags = GNTMAP_host_map | (readonly ? GNTMAP_readonly : 0),
-					   .ref = ref, .dom = dom };
+	struct gnttab_map_grant_ref op = { .flags = flags, .ref = ref, .dom = dom };
 	void *va = rt_window_get();
 	long rc;
 
@@ -29,7 +28,21 @@ long rt_grant_map(struct rt_grant_map *m, domid_t dom, grant_ref_t ref, bool rea
 	m->handle = op.handle;
 	m->dom = dom;
 	m->ref = ref;
+	m->dev_bus_addr = (flags & GNTMAP_device_map) ? op.dev_bus_addr : 0;
 	return 0;
+}
+
+long rt_grant_map(struct rt_grant_map *m, domid_t dom, grant_ref_t ref, bool readonly)
+{
+	return grant_map(m, dom, ref, GNTMAP_host_map | (readonly ? GNTMAP_readonly : 0));
+}
+
+long rt_grant_map_frame(struct rt_grant_map *m, domid_t dom, grant_ref_t ref, bool readonly, uint64_t *mfn)
+{
+	long rc = grant_map(m, dom, ref, GNTMAP_host_map | GNTMAP_device_map | (readonly ? GNTMAP_readonly : 0));
+
+	*mfn = rc ? 0 : m->dev_bus_addr >> 12;
+	return rc;
 }
 
 long rt_grant_table_map(void *window)
@@ -47,7 +60,8 @@ long rt_grant_table_map(void *window)
 
 long rt_grant_unmap(struct rt_grant_map *m)
 {
-	struct gnttab_unmap_grant_ref op = { .host_addr = RT_PTR(m->va), .handle = m->handle };
+	struct gnttab_unmap_grant_ref op = { .host_addr = RT_PTR(m->va), .dev_bus_addr = m->dev_bus_addr,
+					     .handle = m->handle };
 	long rc;
 
 	if (!m->va)

@@ -34,6 +34,16 @@ START_TEST(test_front_nodes)
 	static const char *const good[] = { "tx-ring-ref", "8", "rx-ring-ref", "9", "event-channel", "17",
 					    "request-rx-copy", "1", "feature-rx-notify", "1", "feature-sg", "1",
 					    "feature-gso-tcpv4", "1", NULL };
+	static const char *const linux6[] = { "tx-ring-ref", "8", "rx-ring-ref", "9", "event-channel", "17",
+					      "request-rx-copy", "1", "feature-rx-notify", "1", "feature-sg", "1",
+					      "feature-gso-tcpv4", "1", "feature-gso-tcpv6", "1",
+					      "feature-ipv6-csum-offload", "1", NULL };
+	static const char *const gso6_no_csum[] = { "tx-ring-ref", "8", "rx-ring-ref", "9", "event-channel", "17",
+						    "request-rx-copy", "1", "feature-rx-notify", "1", "feature-sg", "1",
+						    "feature-gso-tcpv4", "1", "feature-gso-tcpv6", "1", NULL };
+	static const char *const gso6_bad[] = { "tx-ring-ref", "8", "rx-ring-ref", "9", "event-channel", "17",
+						"request-rx-copy", "1", "feature-rx-notify", "1", "feature-gso-tcpv6", "2",
+						NULL };
 	static const char *const no_copy[] = { "tx-ring-ref", "8", "rx-ring-ref", "9", "event-channel", "17",
 					       "feature-rx-notify", "1", NULL };
 	static const char *const big[] = { "tx-ring-ref", "4294967296", "rx-ring-ref", "9", "event-channel", "1",
@@ -59,6 +69,16 @@ START_TEST(test_front_nodes)
 	ck_assert_uint_eq(f.q[0].rx_ring_ref, 9);
 	ck_assert_uint_eq(f.q[0].evtchn, 17);
 	ck_assert(f.sg && f.csum_offload && f.rx_gso);
+	ck_assert(!f.rx_gso6);			/* it never said TCPv6 */
+	front_nodes = linux6;			/* what Linux's netfront writes: TCPv6 superframes whole */
+	ck_assert_int_eq(nb_front_read(read_node, NULL, 4, &f, &why), 0);
+	ck_assert(f.rx_gso && f.rx_gso6 && f.ipv6_csum);
+	front_nodes = gso6_no_csum;		/* they carry a partial IPv6 checksum it did not say it takes */
+	ck_assert_int_eq(nb_front_read(read_node, NULL, 4, &f, &why), 0);
+	ck_assert(f.rx_gso && !f.rx_gso6);
+	front_nodes = gso6_bad;
+	ck_assert_int_eq(nb_front_read(read_node, NULL, 4, &f, &why), -1);
+	ck_assert_ptr_nonnull(strstr(why, "feature-gso-tcpv6"));
 	front_nodes = no_copy;
 	ck_assert_int_eq(nb_front_read(read_node, NULL, 4, &f, &why), -1);
 	ck_assert_ptr_nonnull(strstr(why, "request-rx-copy"));
@@ -186,6 +206,26 @@ START_TEST(test_flow_queue)
 		flow_frame(f, 17, p, p, 0x0010);
 		ck_assert_uint_eq(nb_flow_queue(f, sizeof(f), 4), q0);
 	}
+	/* IPv6 flows spread too, each on one queue; a hop-by-hop header first hides the ports. */
+	memset(seen, 0, sizeof(seen));
+	for (uint16_t p = 40000; p < 40064; p++) {
+		uint8_t f6[14 + 40 + 20] = { [12] = 0x86, [13] = 0xdd, [14] = 0x60, [20] = 6, [22] = 0xfd, [38] = 0xfd,
+					     [37] = 1, [53] = 2, [56] = 0x1b, [57] = 0x58 };
+		unsigned int q;
+
+		f6[54] = (uint8_t)(p >> 8);
+		f6[55] = (uint8_t)p;
+		q = nb_flow_queue(f6, sizeof(f6), 4);
+		ck_assert_uint_eq(nb_flow_queue(f6, sizeof(f6), 4), q);
+		seen[q]++;
+		f6[20] = 0;
+		q0 = nb_flow_queue(f6, sizeof(f6), 4);
+		f6[54] ^= 0xff;
+		ck_assert_uint_eq(nb_flow_queue(f6, sizeof(f6), 4), q0);
+		ck_assert_uint_eq(nb_flow_queue(f6, 14 + 39, 4), 0);		/* shorter than the fixed header */
+	}
+	for (unsigned int i = 0; i < 4; i++)
+		ck_assert_uint_gt(seen[i], 4);
 	/* A frame too short for its own header, and a header length past the frame: never out of range. */
 	ck_assert_uint_eq(nb_flow_queue(f, 20, 4), 0);
 	flow_frame(f, 6, 1, 2, 0);

@@ -12,6 +12,7 @@ struct rt_grant_map {
 	grant_handle_t handle;
 	domid_t dom;
 	grant_ref_t ref;
+	uint64_t dev_bus_addr;		/* the frame's machine address when mapped by rt_grant_map_frame, else 0 */
 };
 
 /*
@@ -20,6 +21,12 @@ struct rt_grant_map {
  * when the window is full (reported as GNTST_no_device_space).
  */
 long rt_grant_map(struct rt_grant_map *m, domid_t dom, grant_ref_t ref, bool readonly);
+/*
+ * The same, also asking for a device mapping (GNTMAP_device_map), whose
+ * answer names the machine frame: what a backend compares when two grants
+ * must not be one page. The frame in *mfn; rt_grant_unmap drops both.
+ */
+long rt_grant_map_frame(struct rt_grant_map *m, domid_t dom, grant_ref_t ref, bool readonly, uint64_t *mfn);
 long rt_grant_unmap(struct rt_grant_map *m);
 
 #define RT_GRANT_AREA_MAX	16	/* pages of one rt_grant_area: a blkif ring of the largest order */

@@ -137,8 +137,11 @@ static bool setup_grants(void)
 {
 	uint64_t frame = 0;
 	struct gnttab_setup_table st = { .dom = DOMID_SELF, .nr_frames = 1, .frame_list = RT_PTR(&frame) };
-	void *win = rt_window_get();
+	void *win;
 
+	if (gtab)
+		return true;	/* the flooder's handshake attacks set them up first */
+	win = rt_window_get();
 	if (!win || hyp_grant_table_op(GNTTABOP_setup_table, RT_PTR(&st), 1) || st.status != GNTST_okay ||
 	    rt_window_map(win, frame, true))
 		return false;
@@ -338,7 +341,15 @@ static void handshake_attacks(void)
 		  { "multi-queue-num-queues", "2", "queue-0/tx-ring-ref", "8", "queue-0/rx-ring-ref", "9",
 		    "queue-0/event-channel", "@0", "queue-1/tx-ring-ref", "9", "queue-1/rx-ring-ref", "41",
 		    "queue-1/event-channel", "@1" } },
+		/* Four live grants, 42 of the same page as 40: only the frames tell (dom0 maps them, then refuses). */
+		{ "two queues whose rings are different grants of one page",
+		  { "multi-queue-num-queues", "2", "queue-0/tx-ring-ref", "40", "queue-0/rx-ring-ref", "41",
+		    "queue-0/event-channel", "@0", "queue-1/tx-ring-ref", "42", "queue-1/rx-ring-ref", "43",
+		    "queue-1/event-channel", "@1" } },
+		{ "one queue whose tx and rx rings are different grants of one page",
+		  { "tx-ring-ref", "40", "rx-ring-ref", "42", "event-channel", "@0" } },
 	};
+	void *pages[3];
 	static const char *const keys[] = { "multi-queue-num-queues", "tx-ring-ref", "rx-ring-ref", "event-channel",
 					    "queue-0", "queue-1", "queue-2", "queue-3", "queue-4" };
 	evtchn_port_t ports[2];
@@ -350,6 +361,21 @@ static void handshake_attacks(void)
 	}
 	snprintf(path, sizeof(path), "%s/multi-queue-max-queues", be_path);
 	tc_check(read_node(path, v, sizeof(v)) && !strcmp(v, "4"), "the backend offers 4 queues (%s)", v);
+	if (!setup_grants()) {
+		tc_error("no grant table for the handshake attacks");
+		return;
+	}
+	for (unsigned int i = 0; i < 3; i++) {
+		if (!(pages[i] = rt_page_alloc())) {
+			tc_error("no pages for the handshake attacks");
+			return;
+		}
+		pvabi_sring_init((struct pvabi_sring_hdr *)pages[i]);
+	}
+	grant(40, pages[0]);
+	grant(41, pages[1]);
+	grant(42, pages[0]);
+	grant(43, pages[2]);
 	for (unsigned int i = 0; i < 2; i++) {
 		struct evtchn_alloc_unbound au = { .dom = DOMID_SELF, .remote_dom = 0 };
 
@@ -390,6 +416,8 @@ static void handshake_attacks(void)
 
 		hyp_event_channel_op(EVTCHNOP_close, RT_PTR(&cl));
 	}
+	for (grant_ref_t r = 40; r <= 43; r++)
+		gtab[r].flags = 0;	/* dom0 unmapped them before it said Closed */
 }
 
 static bool connect(void)
@@ -436,32 +464,46 @@ static bool connect(void)
 }
 
 /*
- * A TCP/IPv4 superframe of payload bytes in GSO pieces of gso_size (type
- * TCPv4 unless v6): headers in txbuf[1], the rest in txbuf[2] again and
- * again, slot after slot (data slots past 18: extra ones of 16 bytes).
- * ip_len_delta makes the IPv4 length lie. The backend's answer to the
- * first slot, or 99 if the others were answered differently or not at all.
+ * A TCP/IPv4 superframe (TCP/IPv6 if frame6) of payload bytes in GSO
+ * pieces of gso_size (type TCPv4 unless v6): headers in txbuf[1], the rest
+ * in txbuf[2] again and again, slot after slot (data slots past 18: extra
+ * ones of 16 bytes). ip_len_delta makes the IP length lie. The backend's
+ * answer to the first slot, or 99 if the others were answered differently
+ * or not at all.
  */
-static int16_t tx_gso(uint32_t payload, uint16_t gso_size, bool v6, int ip_len_delta, unsigned int slots)
+static int16_t tx_gso(uint32_t payload, uint16_t gso_size, bool v6, bool frame6, int ip_len_delta, unsigned int slots)
 {
-	uint32_t total = 14 + 20 + 20 + payload, left, n = 0;
-	uint8_t *f = txbuf[1], *ipv4 = f + 14;
+	uint32_t l3 = frame6 ? 40 : 20, total = 14 + l3 + 20 + payload, left, n = 0;
+	uint8_t *f = txbuf[1], *ip = f + 14;
 	uint64_t end = rt_now_ns() + 5000 * MS;
 	int16_t first;
 
-	memset(f, 0, 64);
+	memset(f, 0, 128);
 	memset(f, 0xff, 6);
 	memcpy(f + 6, mac, 6);
-	f[12] = 0x08;
-	ipv4[0] = 0x45;
-	ipv4[2] = (uint8_t)((total - 14 + (uint32_t)ip_len_delta) >> 8);
-	ipv4[3] = (uint8_t)(total - 14 + (uint32_t)ip_len_delta);
-	ipv4[6] = 0x40;
-	ipv4[8] = 64;
-	ipv4[9] = 6;
-	memcpy(ipv4 + 12, "\x0a\x00\x02\x0f\x0a\x00\x02\x63", 8);	/* 10.0.2.15 to 10.0.2.99: nobody */
-	ipv4[20 + 12] = 0x50;
-	ipv4[20 + 13] = 0x10;
+	if (frame6) {
+		/* fd00::f to fd00::63: nobody. */
+		f[12] = 0x86, f[13] = 0xdd;
+		ip[0] = 0x60;
+		ip[4] = (uint8_t)((total - 54 + (uint32_t)ip_len_delta) >> 8);
+		ip[5] = (uint8_t)(total - 54 + (uint32_t)ip_len_delta);
+		ip[6] = 6;
+		ip[7] = 64;
+		ip[8] = ip[24] = 0xfd;
+		ip[23] = 0x0f;
+		ip[39] = 0x63;
+	} else {
+		f[12] = 0x08;
+		ip[0] = 0x45;
+		ip[2] = (uint8_t)((total - 14 + (uint32_t)ip_len_delta) >> 8);
+		ip[3] = (uint8_t)(total - 14 + (uint32_t)ip_len_delta);
+		ip[6] = 0x40;
+		ip[8] = 64;
+		ip[9] = 6;
+		memcpy(ip + 12, "\x0a\x00\x02\x0f\x0a\x00\x02\x63", 8);	/* 10.0.2.15 to 10.0.2.99: nobody */
+	}
+	ip[l3 + 12] = 0x50;
+	ip[l3 + 13] = 0x10;
 	tx_busy[1] = tx_busy[2] = true;
 	*(struct netif_tx_request *)pvabi_front_next_request(&txr) = (struct netif_tx_request){
 		.gref = REF_TX + 1, .flags = NETTXF_extra_info | NETTXF_more_data | NETTXF_csum_blank, .id = 1,
@@ -511,16 +553,23 @@ static void hostile(uint16_t *seq)
 	f[6] = 0x52;			/* slirp's own MAC: stealing its traffic */
 	tc_expect_eq(tx_raw((struct netif_tx_request){ .gref = REF_TX + 1, .id = 1, .size = 60 }), NETIF_RSP_DROPPED,
 		     "a frame with another station's source address");
-	tc_expect_eq(tx_gso(10000, 1448, false, 0, 0), NETIF_RSP_OKAY,
+	tc_expect_eq(tx_gso(10000, 1448, false, false, 0, 0), NETIF_RSP_OKAY,
 		     "a GSO packet of 10000 bytes in 1448-byte segments is taken (cut for the uplink)");
-	tc_expect_eq(tx_gso(10000, 0, false, 0, 0), NETIF_RSP_ERROR, "a GSO packet with gso_size 0");
-	tc_expect_eq(tx_gso(60000, 0xffff, false, 0, 0), NETIF_RSP_ERROR, "a GSO packet with gso_size 65535");
-	tc_expect_eq(tx_gso(10000, 64, false, 0, 0), NETIF_RSP_ERROR,
+	tc_expect_eq(tx_gso(10000, 0, false, false, 0, 0), NETIF_RSP_ERROR, "a GSO packet with gso_size 0");
+	tc_expect_eq(tx_gso(60000, 0xffff, false, false, 0, 0), NETIF_RSP_ERROR, "a GSO packet with gso_size 65535");
+	tc_expect_eq(tx_gso(10000, 64, false, false, 0, 0), NETIF_RSP_ERROR,
 		     "a GSO packet of 157 segments (gso_size 64), over the limit");
-	tc_expect_eq(tx_gso(10000, 1448, true, 0, 0), NETIF_RSP_ERROR, "a GSO packet of TCPv6, never offered");
-	tc_expect_eq(tx_gso(10000, 1448, false, -100, 0), NETIF_RSP_ERROR,
+	tc_expect_eq(tx_gso(10000, 1428, true, true, 0, 0), NETIF_RSP_OKAY,
+		     "a TCPv6 GSO packet of 10000 bytes in 1428-byte segments is taken (cut for the uplink)");
+	tc_expect_eq(tx_gso(10000, 1448, true, false, 0, 0), NETIF_RSP_ERROR, "a TCPv6 GSO packet whose frame is IPv4");
+	tc_expect_eq(tx_gso(10000, 1428, false, true, 0, 0), NETIF_RSP_ERROR, "a TCPv4 GSO packet whose frame is IPv6");
+	tc_expect_eq(tx_gso(10000, 1448, true, true, 0, 0), NETIF_RSP_ERROR,
+		     "a TCPv6 GSO packet of 1448-byte segments (1542-byte frames)");
+	tc_expect_eq(tx_gso(10000, 1428, true, true, -20, 0), NETIF_RSP_ERROR,
+		     "a TCPv6 GSO packet whose payload length is short of its slots");
+	tc_expect_eq(tx_gso(10000, 1448, false, false, -100, 0), NETIF_RSP_ERROR,
 		     "a GSO packet whose IPv4 length is short of its slots");
-	tc_expect_eq(tx_gso(10000, 1448, false, 0, 19), NETIF_RSP_ERROR,
+	tc_expect_eq(tx_gso(10000, 1448, false, false, 0, 19), NETIF_RSP_ERROR,
 		     "a GSO packet chained over 19 data slots, one past the limit");
 	tc_expect_eq(ping(3, seq, &sum, &max), 3, "and the vif still pings through the switch");
 	/* Last: a producer index past the ring. dom0 must stop serving us and carry on. */
@@ -818,7 +867,7 @@ static void role_spoof(void)
 	memcpy(l3, "\x00\x05\x08\x00", 4);
 	ipv4_header(l3 + 4, "\x0a\x00\x02\x63", "\x0a\x00\x02\x02", 1, 8);
 	tc_expect_eq(send_typed(0x8100, l3, 32), NETIF_RSP_DROPPED, "an 802.1Q-tagged frame is dropped");
-	tc_expect_eq(tx_gso(10000, 1448, false, 0, 0), NETIF_RSP_OKAY,
+	tc_expect_eq(tx_gso(10000, 1448, false, false, 0, 0), NETIF_RSP_OKAY,
 		     "a GSO packet of 10000 bytes from our own ip= is taken");
 	sum = max = 0;
 	tc_expect_eq(ping(3, &seq, &sum, &max), 3, "and the vif still pings from its own address");

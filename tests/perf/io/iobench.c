@@ -14,6 +14,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/fs.h>
@@ -303,6 +304,74 @@ static int stream_recv(int fd, const char *name)
 	return 0;
 }
 
+/* Accepts n connections on listening socket l, reads them all to EOF together and prints NAME's rate: every byte
+ * of all of them over the time from the first byte on any to the last byte on any. */
+static int streams_recv(int l, int n, const char *name)
+{
+	static char buf[TCP_CHUNK];
+	struct pollfd pf[8];
+	uint64_t total = 0;
+	double t0 = 0, t1 = 0;
+	int open = 0;
+	for (int i = 0; i < n; i++) {
+		pf[i] = (struct pollfd){ .fd = accept(l, NULL, NULL), .events = POLLIN };
+		if (pf[i].fd < 0)
+			return fail("accept");
+		open++;
+	}
+	close(l);
+	while (open > 0) {
+		if (poll(pf, (nfds_t)n, -1) < 0)
+			return fail("poll");
+		for (int i = 0; i < n; i++) {
+			if (pf[i].fd < 0 || !(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			ssize_t got = recv(pf[i].fd, buf, sizeof(buf), 0);
+			if (got < 0)
+				return fail("tcp recv");
+			if (got == 0) {
+				close(pf[i].fd);
+				pf[i].fd = -1;
+				open--;
+				continue;
+			}
+			if (total == 0)
+				t0 = now_s();
+			total += (uint64_t)got;
+			t1 = now_s();
+		}
+	}
+	if (total == 0 || t1 <= t0)
+		return errno = EIO, fail("tcp: no data");
+	printf("@@ iobench: %s received %llu bytes on %d connections in %.3f s\n", name, (unsigned long long)total, n,
+	       t1 - t0);
+	result(name, (double)total / MIB / (t1 - t0), "MiB/s");
+	return 0;
+}
+
+/* n connections to HOST:PORT at once (n processes), each sending its part of MIB MiB. */
+static int streams_send(const char *host, int port, int n, uint64_t mib)
+{
+	int rc = 0;
+	for (int i = 1; i < n; i++) {
+		pid_t pid = fork();
+		if (pid < 0)
+			return fail("fork");
+		if (pid == 0) {
+			int c = connect_tcp(host, port);
+			_exit(c < 0 ? fail("connect") : stream_send(c, mib / (uint64_t)n));
+		}
+	}
+	int c = connect_tcp(host, port);
+	rc = c < 0 ? fail("connect") : stream_send(c, mib / (uint64_t)n);
+	for (int i = 1; i < n; i++) {
+		int st;
+		if (wait(&st) < 0 || !WIFEXITED(st) || WEXITSTATUS(st))
+			rc = 1;
+	}
+	return rc;
+}
+
 /* udp-recv PORT NAME: binds UDP PORT, then accepts the sender's control connection on TCP PORT; counts datagrams
  * until the sender closes it, then prints NAME's delivered packet rate (first to last datagram). */
 static int udp_recv(int port, const char *name)
@@ -393,6 +462,7 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: iobench blk DEV MIB OPS REPS | check DEV MIB\n"
 			"       tcp-recv PORT NAME | tcp-send HOST PORT MIB | tcp-serve-send PORT MIB | tcp-fetch HOST PORT NAME\n"
+			"       tcp-recv-n PORT N NAME | tcp-send-n HOST PORT N MIB   (N streams at once, 1..8)\n"
 			"       udp-recv PORT NAME | udp-send HOST PORT SECONDS SIZE\n");
 	return 64;
 }
@@ -419,6 +489,16 @@ int main(int argc, char **argv)
 		int rc = stream_recv(c, argv[3]);
 		return rc == 2 ? (errno = EIO, fail("tcp: no data")) : rc;
 	}
+	if (!strcmp(cmd, "tcp-recv-n") && argc == 5 && atoi(argv[3]) >= 1 && atoi(argv[3]) <= 8) {
+		int l = listen_tcp(atoi(argv[2]));
+		if (l < 0)
+			return fail("listen");
+		printf("@@ iobench: %s listening on %s for %s streams\n", argv[4], argv[2], argv[3]);
+		fflush(stdout);
+		return streams_recv(l, atoi(argv[3]), argv[4]);
+	}
+	if (!strcmp(cmd, "tcp-send-n") && argc == 6 && atoi(argv[4]) >= 1 && atoi(argv[4]) <= 8)
+		return streams_send(argv[2], atoi(argv[3]), atoi(argv[4]), strtoull(argv[5], NULL, 0));
 	if (!strcmp(cmd, "tcp-send") && argc == 5) {
 		int c = connect_tcp(argv[2], atoi(argv[3]));
 		return c < 0 ? fail("connect") : stream_send(c, strtoull(argv[4], NULL, 0));
