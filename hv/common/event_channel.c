@@ -14,42 +14,7 @@
 #include <pvabi/event_channel.h>
 #include <pvabi/xen.h>
 
-#define EVTCHN_NR_PORTS		EVTCHN_2L_NR_CHANNELS
-/* Ports come in buckets of 64 (one bitmap word), allocated on first use. */
-#define EVTCHN_BUCKET_SHIFT	6
-#define EVTCHN_BUCKET_PORTS	(1u << EVTCHN_BUCKET_SHIFT)
-#define EVTCHN_NR_BUCKETS	(EVTCHN_NR_PORTS / EVTCHN_BUCKET_PORTS)
-
-enum evtchn_state {
-	ECS_FREE = 0,		/* zeroed memory is free */
-	ECS_RESERVED,		/* port 0: never handed out, as Xen */
-	ECS_UNBOUND,
-	ECS_INTERDOMAIN,
-	ECS_VIRQ,
-	ECS_IPI,
-	ECS_PIRQ,		/* u.virq holds the pirq (physdev.c delivers it) */
-};
-
-struct evtchn {
-	uint8_t state;			/* ECS_*: only FREE -> other happens without evtchn_link_lock */
-	uint16_t notify_vcpu;		/* read by remote senders without this domain's lock */
-	union {
-		domid_t unbound_dom;	/* UNBOUND: the domain allowed to bind */
-		uint32_t remote_port;	/* INTERDOMAIN */
-		uint32_t virq;		/* VIRQ; PIRQ: the pirq */
-	} u;
-	struct domain *remote;		/* INTERDOMAIN */
-};
-
-struct evtchn_domain {
-	spinlock_t lock;		/* everything below */
-	bool dying;			/* no new ports */
-	unsigned int nr_buckets;	/* ports [0, nr_buckets * 64) exist */
-	unsigned int nr_vcpus;
-	uint16_t *virq_port;		/* [vcpu * NR_VIRQS + virq]; 0 = not bound */
-	struct evtchn_fifo *fifo;	/* set once by init_control (FIFO ABI); NULL: 2-level. event_fifo.c */
-	struct evtchn *bucket[EVTCHN_NR_BUCKETS];
-};
+#include "event_channel_private.h"
 
 static spinlock_t evtchn_link_lock = SPINLOCK_INIT;
 
@@ -158,13 +123,6 @@ bool evtchn_any_pending_unmasked(struct vcpu *v)
 
 /* ---- Port tables ---- */
 
-static struct evtchn *evtchn_port(struct evtchn_domain *ed, uint32_t port)
-{
-	if (port >= EVTCHN_NR_PORTS || (port >> EVTCHN_BUCKET_SHIFT) >= ed->nr_buckets)
-		return NULL;
-	return &ed->bucket[port >> EVTCHN_BUCKET_SHIFT][port & (EVTCHN_BUCKET_PORTS - 1)];
-}
-
 #define EVTCHN_BUCKET_BYTES	(EVTCHN_BUCKET_PORTS * sizeof(struct evtchn))
 
 /*
@@ -205,7 +163,7 @@ static struct vcpu *evtchn_vcpu(struct domain *d, uint32_t id)
 }
 
 /* Delivers port of domain d to the vCPU the channel notifies (read once: bind_vcpu may change it). */
-static void evtchn_notify(struct domain *d, struct evtchn *chn, uint32_t port)
+void evtchn_notify(struct domain *d, struct evtchn *chn, uint32_t port)
 {
 	uint16_t id = __atomic_load_n(&chn->notify_vcpu, __ATOMIC_ACQUIRE);
 	struct vcpu *v = evtchn_vcpu(d, id);
@@ -219,11 +177,6 @@ static bool evtchn_virq_is_global(uint32_t virq)
 {
 	return virq != VIRQ_TIMER && virq != VIRQ_DEBUG && virq != VIRQ_XENOPROF &&
 	       virq != VIRQ_XENPMU;
-}
-
-static struct evtchn_domain *evtchn_of(struct domain *d)
-{
-	return __atomic_load_n(&d->evtchn, __ATOMIC_ACQUIRE);
 }
 
 bool evtchn_port_in_use(struct domain *d, unsigned int port)
@@ -345,7 +298,7 @@ static long evtchn_close_locked(struct domain *d, uint32_t port)
 	return 0;
 }
 
-static long evtchn_close_port(struct domain *d, uint32_t port)
+long evtchn_close_port(struct domain *d, uint32_t port)
 {
 	long rc;
 
@@ -451,8 +404,7 @@ static long evtchn_target_put(struct domain *cd, struct domain *d, long rc)
  * fails; we close it again so a fault changes nothing (only the new port's
  * pending bit or a peer that bound to it meanwhile can have seen it).
  */
-static long evtchn_copy_out(struct domain *d, uint64_t arg, const void *op, size_t len,
-			    uint32_t port)
+long evtchn_copy_out(struct domain *d, uint64_t arg, const void *op, size_t len, uint32_t port)
 {
 	if (copy_to_guest(arg, op, len) == 0)
 		return 0;
@@ -583,7 +535,7 @@ static long evtchn_op_bind_interdomain(struct domain *cd, uint64_t arg)
 }
 
 /* Takes a free port of the current domain and gives it state (VIRQ or IPI). Returns the port or -XEN_E*. */
-static int evtchn_bind_local(struct domain *cd, uint8_t state, uint32_t vcpu, uint32_t virq)
+int evtchn_bind_local(struct domain *cd, uint8_t state, uint32_t vcpu, uint32_t virq)
 {
 	struct evtchn_domain *ed = evtchn_of(cd);
 	unsigned long f = spin_lock_irqsave(&ed->lock);
@@ -902,70 +854,6 @@ static long evtchn_op_fifo(struct domain *cd, uint32_t cmd, uint64_t arg)
 		spin_unlock_irqrestore(&ed->lock, f);
 		return rc;
 	}
-}
-
-/*
- * A pirq physdev_op mapped for this domain (dom0's MSI-X vectors); any
- * other domain has none and gets -EPERM, Xen's answer to a domain without
- * access to the IRQ. The port is taken first and given back if the pirq
- * refuses it, so the pirq table never names a port we did not allocate.
- */
-static long evtchn_op_bind_pirq(struct domain *cd, uint64_t arg)
-{
-	struct evtchn_bind_pirq op;
-	int port;
-	int rc;
-
-	if (copy_from_guest(&op, arg, sizeof(op)))
-		return -XEN_EFAULT;
-	if (!cd->is_privileged)
-		return -XEN_EPERM;
-	if (op.flags & ~(uint32_t)BIND_PIRQ__WILL_SHARE)
-		return -XEN_EINVAL;
-	port = evtchn_bind_local(cd, ECS_PIRQ, 0, op.pirq);
-	if (port < 0)
-		return port;
-	rc = pirq_bind(cd, op.pirq, (uint32_t)port);
-	if (rc) {
-		evtchn_close_port(cd, (uint32_t)port);
-		return rc;
-	}
-	op.port = (uint32_t)port;
-	return evtchn_copy_out(cd, arg, &op, sizeof(op), op.port);
-}
-
-static bool evtchn_is_pirq_locked(struct evtchn_domain *ed, uint32_t port, uint32_t pirq)
-{
-	struct evtchn *chn = evtchn_port(ed, port);
-
-	return chn && chn->state == ECS_PIRQ && chn->u.virq == pirq;
-}
-
-bool evtchn_pirq_bound(struct domain *d, uint32_t port, uint32_t pirq)
-{
-	struct evtchn_domain *ed = evtchn_of(d);
-	unsigned long f;
-	bool r;
-
-	if (!ed)
-		return false;
-	f = spin_lock_irqsave(&ed->lock);
-	r = evtchn_is_pirq_locked(ed, port, pirq);
-	spin_unlock_irqrestore(&ed->lock, f);
-	return r;
-}
-
-void evtchn_send_pirq(struct domain *d, uint32_t port, uint32_t pirq)
-{
-	struct evtchn_domain *ed = evtchn_of(d);
-	unsigned long f;
-
-	if (!ed)
-		return;
-	f = spin_lock_irqsave(&ed->lock);
-	if (evtchn_is_pirq_locked(ed, port, pirq))
-		evtchn_notify(d, evtchn_port(ed, port), port);
-	spin_unlock_irqrestore(&ed->lock, f);
 }
 
 /* Commands take a 32-bit int in Xen: the upper half of the register is ignored. */

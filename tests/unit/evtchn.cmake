@@ -4,6 +4,7 @@ find_package(Threads REQUIRED)
 set(EVTCHN_TEST_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/evtchn_harness.c
   ${PROJECT_SOURCE_DIR}/hv/common/event_channel.c
+  ${PROJECT_SOURCE_DIR}/hv/common/event_pirq.c
   ${PROJECT_SOURCE_DIR}/hv/common/event_fifo.c
   ${PROJECT_SOURCE_DIR}/hv/common/priv.c)
 
