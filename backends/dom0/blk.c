@@ -11,6 +11,7 @@
 #include "blkback_xenbus.h"
 #include "dom0.h"
 #include "dom0_blk.h"
+#include "blk_private.h"
 #include "virtio_blk.h"
 #include "virtio_os.h"
 #include "xs_client.h"
@@ -18,8 +19,6 @@
 
 #define BLK_DEVID	51712		/* xvda: (202 << 8) | 0, as libxl numbers it; the default */
 #define BLK_IO_PAGES	(BLKBACK_MAX_INFLIGHT * BLKBACK_MAX_SEGS)
-#define BLK_DETACH_NS	(10ULL * 1000000000ULL)
-#define BLK_MAX_DISKS	24	/* blk= items and the run-time pool together */
 #define BLK_KEPT	0xffffffffu	/* d->handle[k][i] of a segment whose grant is kept (persistent): not undone */
 
 /*
@@ -59,52 +58,7 @@
  * command line declines the feature (for comparisons), as blk_map does
  * (which is then tested as it is: a map per request).
  */
-struct blk_disk;
-
-/*
- * One queue of a connection: its ring (2^ring_order pages, one area), channel and ring state (in the connection's
- * vmem area: about 50 KiB each). Queues share the disk and data pages: each serve call ends with nothing on the disk.
- */
-struct blk_queue {
-	struct blk_disk *d;
-	struct blkback *back;
-	struct rt_grant_area ring;
-	evtchn_port_t port;
-	bool bound;
-	bool kicked;
-	uint64_t served;		/* requests answered on this queue */
-};
-
-struct blk_disk {
-	bool up;
-	bool pool;			/* a run-time slot: bound to a domain by xl create, not by the command line */
-	char want[32];			/* the domain to serve; a pool slot's is empty while it is free */
-	uint32_t devid;
-	bool fua;
-	bool unkicked;			/* requests queued that the device has not been told of */
-	struct vblk vb;
-	struct vblk_req reqs[BLKBACK_MAX_INFLIGHT];	/* reqs[i] carries back.io[i] */
-	struct dom0_domain *dd;		/* the frontend's domain, once seen */
-	struct blkback_vbd vbd;
-	struct blk_queue q[BLKBACK_MAX_QUEUES];
-	unsigned int nq;		/* queues of this connection */
-	unsigned int next_q;		/* the queue served first at the next poll: the turn goes round */
-	struct blkback *backs;		/* nq ring states, one vmem area */
-	bool detaching;			/* xl block-detach: our state is Closing, the frontend's Closed is awaited */
-	uint64_t detach_by_ns;		/* then it goes regardless, as libxl's removal times out */
-	bool persist;			/* this connection keeps the frontend's grants mapped (pg) */
-	uint64_t served, copies, maps;
-	uint64_t pg_hits;		/* segments served from a kept mapping */
-	uint64_t pg_evicted;		/* kept mappings let go when the bound turned refs away */
-	/* Where a connection's time went (dom0's clock): moving data by grant, waiting for the disk to end one. */
-	uint64_t copy_ns, wait_ns;
-	/* reqs[i]'s grants mapped for the device while it is on the disk: handles and machine addresses. */
-	grant_handle_t handle[BLKBACK_MAX_INFLIGHT][BLKBACK_MAX_SEGS];
-	uint64_t frame[BLKBACK_MAX_INFLIGHT][BLKBACK_MAX_SEGS];
-	struct blkback_pgnts pg;	/* the kept mappings, with persist */
-};
-
-static struct blk_disk blk_disks[BLK_MAX_DISKS];
+struct blk_disk blk_disks[BLK_MAX_DISKS];
 static uint8_t blk_io_mem[BLK_IO_PAGES][4096] __attribute__((aligned(4096)));
 static uint8_t blk_hdr_mem[4096] __attribute__((aligned(4096)));
 /* Each request's virtio descriptor table: dom0's pages, so a frontend never writes what the device follows. */
@@ -114,7 +68,7 @@ static void *blk_io_pages[BLK_IO_PAGES];
 static bool blk_map;			/* "blk_map": the device reaches the frontends' pages through mapped grants */
 static bool blk_nopersist;		/* "blk_nopersist": feature-persistent is not used */
 static unsigned int blk_nr_disks;
-static unsigned int blk_pool_first, blk_pool_nr;	/* the pool's slots: blk_disks[first ... first + nr - 1] */
+unsigned int blk_pool_first, blk_pool_nr;	/* the pool's slots: blk_disks[first ... first + nr - 1] */
 static bool blk_serving;
 
 /* ---- the disk, for the blkback core ---- */
@@ -774,7 +728,7 @@ void dom0_blk_attach(struct dom0_domain *dd)
 	}
 }
 
-static void blk_let_go(struct blk_disk *d)
+void blk_let_go(struct blk_disk *d)
 {
 	if (d->vbd.connected)
 		x_disconnect(d);
@@ -787,131 +741,6 @@ void dom0_blk_detach(struct dom0_domain *dd)
 	for (unsigned int i = 0; i < blk_nr_disks; i++)
 		if (blk_disks[i].dd == dd)
 			blk_let_go(&blk_disks[i]);
-}
-
-/* ---- the run-time pool ---- */
-
-static struct blk_disk *blk_slot(unsigned int slot)
-{
-	return slot < blk_pool_nr ? &blk_disks[blk_pool_first + slot] : NULL;
-}
-
-int dom0_blk_pool_bind(unsigned int slot, const char *name, uint32_t devid, char *err, size_t err_len)
-{
-	struct blk_disk *d = blk_slot(slot);
-
-	if (!d || !d->up) {
-		snprintf(err, err_len, "no run-time disk slot %u", slot);
-		return -XEN_EINVAL;
-	}
-	if (d->want[0]) {
-		snprintf(err, err_len, "disk slot %u is in use by %s", slot, d->want);
-		return -XEN_EBUSY;
-	}
-	if (!name[0] || strlen(name) >= sizeof(d->want) || devid == 0) {
-		snprintf(err, err_len, "bad name or vbd for disk slot %u", slot);
-		return -XEN_EINVAL;
-	}
-	for (unsigned int i = 0; i < blk_pool_nr; i++) {
-		struct blk_disk *o = blk_slot(i);
-
-		if (o != d && !strcmp(o->want, name) && o->devid == devid) {
-			snprintf(err, err_len, "%s already has a vbd %u", name, devid);
-			return -XEN_EEXIST;
-		}
-	}
-	/* The host put a file behind the slot just now: its size is read again (QEMU answers the current one). */
-	d->vb.capacity = virtio_pci_cfg_read(&d->vb.pci, 0, 8);
-	if (!d->vb.capacity) {
-		snprintf(err, err_len, "disk slot %u has no file behind it", slot);
-		return -XEN_EINVAL;
-	}
-	memcpy(d->want, name, strlen(name) + 1);
-	d->devid = devid;
-	d->fua = false;
-	rt_printf("dom0: blk: slot %u: %lu sectors%s for %s as vbd %u\n", slot, d->vb.capacity,
-		  d->vb.read_only ? " (read-only)" : "", name, devid);
-	return 0;
-}
-
-void dom0_blk_pool_release(const char *name)
-{
-	for (unsigned int i = 0; name[0] && i < blk_pool_nr; i++) {
-		struct blk_disk *d = blk_slot(i);
-
-		if (strcmp(d->want, name))
-			continue;
-		if (d->dd)
-			blk_let_go(d);
-		d->want[0] = 0;
-		rt_printf("dom0: blk: slot %u released by %s\n", i, name);
-	}
-}
-
-int dom0_blk_hot_attach(unsigned int slot, struct dom0_domain *dd, const char *owner, uint32_t devid, char *err,
-			size_t err_len)
-{
-	int rc = dom0_blk_pool_bind(slot, owner, devid, err, err_len);
-
-	/* Offered now if the domain runs; else at the scan that sees it run (a restart finds it bound too). */
-	if (rc == 0 && dd->store_up && dd->info.state == SKIFF_DOMSTATE_running)
-		dom0_blk_attach(dd);
-	return rc;
-}
-
-int dom0_blk_hot_detach(const struct dom0_domain *dd, uint32_t devid, char *err, size_t err_len)
-{
-	for (unsigned int i = 0; i < blk_pool_nr; i++) {
-		struct blk_disk *d = blk_slot(i);
-
-		if (d->dd != dd || d->devid != devid)
-			continue;
-		if (!d->detaching) {
-			d->detaching = true;
-			d->detach_by_ns = rt_now_ns() + BLK_DETACH_NS;
-			blkback_xb_close(&d->vbd);
-			rt_printf("dom0: blk: taking vbd %u from d%u\n", devid, dd->info.domid);
-		}
-		return 0;
-	}
-	for (unsigned int i = 0; i < blk_pool_first; i++) {
-		if (blk_disks[i].dd == dd && blk_disks[i].devid == devid) {
-			snprintf(err, err_len, "vbd %u of d%u is a boot-time disk: it cannot be detached", devid,
-				 dd->info.domid);
-			return -XEN_EOPNOTSUPP;
-		}
-	}
-	snprintf(err, err_len, "d%u has no vbd %u", dd->info.domid, devid);
-	return -XEN_ENODEV;
-}
-
-void dom0_blk_pool_rename(const char *old, const char *name)
-{
-	for (unsigned int i = 0; old[0] && i < blk_pool_nr; i++)
-		if (!strcmp(blk_slot(i)->want, old))
-			snprintf(blk_slot(i)->want, sizeof(blk_slot(i)->want), "%s", name);
-}
-
-bool dom0_blk_pool_named(const char *name)
-{
-	for (unsigned int i = 0; i < blk_pool_nr; i++)
-		if (!strcmp(blk_slot(i)->want, name))
-			return true;
-	return false;
-}
-
-unsigned int dom0_blk_pool_list(struct dom0_blk_slot *out, unsigned int max)
-{
-	unsigned int n = 0;
-
-	for (unsigned int i = 0; i < blk_pool_nr && n < max; i++, n++) {
-		const struct blk_disk *d = blk_slot(i);
-
-		out[n] = (struct dom0_blk_slot){ .slot = i, .read_only = d->vb.read_only, .devid = d->devid,
-						 .domid = d->dd ? d->dd->info.domid : 0 };
-		snprintf(out[n].name, sizeof(out[n].name), "%s", d->want);
-	}
-	return n;
 }
 
 /* The frontend closed (or did not in time): its nodes and ours go, so Linux drops the device, and the slot is free. */
