@@ -84,6 +84,54 @@ START_TEST(test_lz4_blocks_and_progress)
 }
 END_TEST
 
+/*
+ * Many small blocks (about 64 KiB out of 263 bytes in each): the hook still comes once per MiB of the whole output,
+ * not once per MiB of a block; and a match in the second block that reaches back into the first is refused.
+ */
+START_TEST(test_lz4_small_blocks)
+{
+	enum { NBLK = 256, BLK = 263, BLK_OUT = 1 + 19 + 255 * 256 + 1 };
+	uint8_t *s = calloc(1, 4 + NBLK * (4 + BLK)), *p = s, two[32];
+	size_t out_len, used;
+	struct td_outbuf o;
+
+	put32(p, 0x184c2102u);
+	p += 4;
+	for (unsigned int k = 0; k < NBLK; k++) {
+		put32(p, BLK);
+		p += 4;
+		*p++ = 0x1f;			/* one literal, a match of 15 + the extension */
+		*p++ = 'x';
+		*p++ = 1;			/* offset 1 */
+		*p++ = 0;
+		memset(p, 255, 256);
+		p += 256;
+		*p++ = 0;
+		*p++ = 0x10;			/* the last sequence: literals only */
+		*p++ = 'y';
+	}
+	td_outbuf_init(&o, (size_t)NBLK * BLK_OUT);
+	progress_calls = 0;
+	ck_assert_int_eq(unlz4_legacy_buf(s, (size_t)(p - s), o.buf, o.cap, &out_len, &used, count_progress,
+					  &progress_calls), 0);
+	ck_assert_uint_eq(out_len, (size_t)NBLK * BLK_OUT);
+	ck_assert_uint_ge(progress_calls, ((size_t)NBLK * BLK_OUT >> 20) - 1);
+	ck_assert(td_guard_ok(&o));
+	td_outbuf_free(&o);
+	free(s);
+	/* "ab", then a block whose match (offset 3 after its one literal) would read the first block's 'a'. */
+	put32(two, 0x184c2102u);
+	put32(two + 4, 3);
+	memcpy(two + 8, "\x20" "ab", 3);
+	put32(two + 11, 6);
+	memcpy(two + 15, "\x10" "c\x03\x00\x10" "d", 6);
+	td_outbuf_init(&o, 64);
+	ck_assert_int_eq(unlz4_legacy_buf(two, 21, o.buf, o.cap, &out_len, &used, NULL, NULL), DECOMP_EDIST);
+	ck_assert(td_guard_ok(&o));
+	td_outbuf_free(&o);
+}
+END_TEST
+
 /* Every cut inside a block fails; a cut between blocks is a shorter valid stream (the caller checks the size). */
 START_TEST(test_lz4_truncated)
 {
@@ -223,6 +271,7 @@ static Suite *lz4_suite(void)
 	tcase_set_timeout(tc, 240);
 	tcase_add_loop_test(tc, test_lz4_roundtrip, 0, (int)(TD_KINDS * LZ4_NCMDS));
 	tcase_add_test(tc, test_lz4_blocks_and_progress);
+	tcase_add_test(tc, test_lz4_small_blocks);
 	tcase_add_test(tc, test_lz4_truncated);
 	tcase_add_test(tc, test_lz4_corrupt);
 	tcase_add_test(tc, test_lz4_hostile_blocks);

@@ -118,7 +118,7 @@ int unlz4_legacy_buf(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_
 		     size_t *in_used, void (*fn)(void *ctx), void *ctx)
 {
 	const struct decomp_progress progress = { .fn = fn, .ctx = ctx };
-	size_t pos = 0, done = 0;
+	size_t pos = 0, done = 0, next_progress = LZ4_PROGRESS_STEP;
 	int rc = 0;
 
 	if (out_len)
@@ -151,9 +151,11 @@ int unlz4_legacy_buf(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_
 		b.iend = b.ip + csize;
 		b.start = b.op = out + done;
 		b.oend = out + done + MIN(out_cap - done, (size_t)LZ4_LEGACY_BLOCK_MAX);
-		b.next_progress = b.op + LZ4_PROGRESS_STEP;
+		/* Counted over the whole output: a stream of small blocks calls the hook every MiB too. */
+		b.next_progress = out + MAX(next_progress, done);
 		b.progress = &progress;
 		rc = lz4_block_decode(&b);
+		next_progress = (size_t)(b.next_progress - out);
 		/* A block that wants more than 8 MiB is corrupt, unless the buffer ended first. */
 		if (rc == DECOMP_ENOSPC && b.oend - b.start == (ptrdiff_t)LZ4_LEGACY_BLOCK_MAX)
 			rc = DECOMP_ECORRUPT;
