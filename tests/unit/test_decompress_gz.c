@@ -53,6 +53,46 @@ START_TEST(test_gz_progress_hook)
 }
 END_TEST
 
+static const uint8_t *watched;
+static size_t watched_len, first_call_at;
+
+/* The first call notes how much output existed then: the buffer starts zeroed and the data has no zero byte. */
+static void note_first_call(void *ctx)
+{
+	const uint8_t *z;
+
+	(void)ctx;
+	if (first_call_at != (size_t)-1)
+		return;
+	z = memchr(watched, 0, watched_len);
+	first_call_at = z ? (size_t)(z - watched) : watched_len;
+}
+
+/* Inside one deflate block too: zlib's blocks of a repetitive input run to megabytes; the first call comes at 1 MiB. */
+START_TEST(test_gz_progress_in_block)
+{
+	size_t len = 16u << 20, clen, out_len = 0, used = 0;
+	uint8_t *in = malloc(len), *gz;
+	struct td_outbuf o;
+
+	memset(in, 'A', len);
+	gz = td_run_filter("gzip -9 -c", in, len, &clen);
+	td_outbuf_init(&o, len);
+	memset(o.buf, 0, len);
+	watched = o.buf;
+	watched_len = len;
+	first_call_at = (size_t)-1;
+	ck_assert_int_eq(gunzip_buf_progress(gz, clen, o.buf, o.cap, &out_len, &used, &gz_work, note_first_call, NULL),
+			 0);
+	ck_assert_uint_eq(out_len, len);
+	ck_assert_uint_ge(first_call_at, 1u << 20);
+	ck_assert_uint_le(first_call_at, (1u << 20) + 258);
+	td_outbuf_free(&o);
+	free(gz);
+	free(in);
+}
+END_TEST
+
 START_TEST(test_gz_roundtrip)
 {
 	enum td_kind kind = (enum td_kind)(_i / GZ_NCMDS);
@@ -457,6 +497,7 @@ static Suite *gz_suite(void)
 	tcase_set_timeout(tc, 240);
 	tcase_add_loop_test(tc, test_gz_roundtrip, 0, (int)(TD_KINDS * GZ_NCMDS));
 	tcase_add_test(tc, test_gz_progress_hook);
+	tcase_add_test(tc, test_gz_progress_in_block);
 	tcase_add_test(tc, test_gz_truncated);
 	tcase_add_test(tc, test_gz_corrupt);
 	tcase_add_test(tc, test_gz_out_too_small);

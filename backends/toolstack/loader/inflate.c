@@ -296,6 +296,11 @@ static int inflate_codes(struct inflate_ctx *c)
 			return DECOMP_ETRUNC;
 		if (err)
 			return err;
+		/* Inside the block too: one Huffman block may fill the whole buffer (a hand-made stream can). */
+		if (c->pos >= c->next_progress) {
+			decomp_progress_call(&c->work->progress);
+			c->next_progress = c->pos + INFLATE_PROGRESS_STEP;
+		}
 	}
 }
 
