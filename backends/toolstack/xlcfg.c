@@ -460,16 +460,26 @@ static bool xl_key_action(struct xl_parser *p, const struct xl_key *k)
 	return false;
 }
 
-/* type= and builder=: PV, or HVM (fully virtual on AMD SVM); xl's older builder= spells them generic and hvm. */
+/*
+ * type= and builder=: PV, or HVM (fully virtual on AMD SVM); xl's older
+ * builder= spells them generic and hvm. type= wins over builder= in
+ * either order, as in xl.
+ */
 static bool xl_key_type(struct xl_parser *p, const struct xl_key *k)
 {
-	if (xl_eq(p->v.s, p->v.len, "pv") || (k->slot == 1 && (xl_eq(p->v.s, p->v.len, "generic") ||
-								 xl_eq(p->v.s, p->v.len, "linux")))) {
-		p->out->hvm = false;
+	bool builder = k->slot == 1;
+
+	if (xl_eq(p->v.s, p->v.len, "pv") || (builder && (xl_eq(p->v.s, p->v.len, "generic") ||
+							  xl_eq(p->v.s, p->v.len, "linux")))) {
+		if (!builder || !p->seen_type)
+			p->out->hvm = false;
+		p->seen_type |= !builder;
 		return true;
 	}
 	if (xl_eq(p->v.s, p->v.len, "hvm")) {
-		p->out->hvm = true;
+		if (!builder || !p->seen_type)
+			p->out->hvm = true;
+		p->seen_type |= !builder;
 		return true;
 	}
 	xl_err(p, p->v.line, "'%s': '%s' is not supported: Skiff builds pv and hvm guests", k->name, p->v.s);

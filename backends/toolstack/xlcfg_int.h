@@ -28,6 +28,7 @@ struct xl_parser {
 	uint32_t seen_line[3];		/* where cmdline, root, extra were set (for the warning) */
 	uint32_t maxmem_line, maxvcpus_line;
 	uint32_t memory_line, vif_line;	/* checked again once type = "hvm" is known (it may come last) */
+	bool seen_type;			/* type= was given: it wins over builder=, wherever each is, as in xl */
 	char root[XLCFG_CMDLINE_MAX], extra[XLCFG_CMDLINE_MAX];
 	struct xl_value v;
 };

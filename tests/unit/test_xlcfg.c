@@ -32,7 +32,7 @@ static void expect_diag(uint32_t line, bool is_error, const char *what)
 
 #define BASE "name = 'g'\nkernel = '/k'\nmemory = 64\n"
 
-/* type = "hvm" (and builder = "hvm"): the keys a fully virtual guest takes; type = "pv" after it wins. */
+/* type = "hvm" (and builder = "hvm"): the keys a fully virtual guest takes; a later type wins, and type wins over builder. */
 START_TEST(hvm_type)
 {
 	ck_assert_int_eq(parse(BASE "type = 'hvm'\nvcpus = 2\nramdisk = '/r'\ncmdline = 'console=ttyS0'\n"
@@ -47,6 +47,13 @@ START_TEST(hvm_type)
 	ck_assert_int_eq(parse(BASE "type = 'hvm'\ntype = 'pv'\ndisk = [ '/a,raw,xvda' ]\n"), 0);
 	ck_assert(!dom.hvm);
 	ck_assert_int_eq(parse(BASE "disk = [ '/a,raw,xvda' ]\nmaxmem = 128\n"), 0);	/* PV: both allowed */
+	ck_assert(!dom.hvm);
+	/* type= wins over builder= in either order, as in xl. */
+	ck_assert_int_eq(parse(BASE "type = 'hvm'\nbuilder = 'generic'\n"), 0);
+	ck_assert(dom.hvm);
+	ck_assert_int_eq(parse(BASE "builder = 'generic'\ntype = 'hvm'\n"), 0);
+	ck_assert(dom.hvm);
+	ck_assert_int_eq(parse(BASE "type = 'pv'\nbuilder = 'hvm'\ndisk = [ '/a,raw,xvda' ]\n"), 0);
 	ck_assert(!dom.hvm);
 }
 END_TEST
