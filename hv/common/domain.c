@@ -136,6 +136,7 @@ static struct vcpu *vcpu_create(struct domain *d, unsigned int id)
 
 static void domain_free(struct domain *d)
 {
+	arch_domain_free(d);
 	for (unsigned int i = 0; d->vcpu && i < d->max_vcpus; i++)
 		hv_free(d->vcpu[i]);
 	hv_free(d->vcpu);

@@ -192,6 +192,8 @@ void domain_zombie_put(struct domain *d);
 /* Arch teardown (pv/teardown.c): timers at kill; then bounded steps; zombies freed after a TLB flush. */
 void arch_domain_kill(struct domain *d);
 int arch_domain_relinquish(struct domain *d);
+/* The arch state that must outlive teardown (read by holders of a reference), freed with the domain itself. */
+void arch_domain_free(struct domain *d);
 void arch_domain_reap_zombies(void);
 /* Takes d off the domain list (its reference stays the caller's to drop). */
 void domain_unlink(struct domain *d);

@@ -301,6 +301,12 @@ void hvm_domain_kill(struct domain *d)
 			vlapic_kill(d->vcpu[i]);
 }
 
+/*
+ * The VMCBs go back at relinquish (no vCPU runs again); the device and
+ * vCPU state stays until the domain is freed, since a holder of a domain
+ * reference may still reach it after the running check it made (typed
+ * console input, an interrupt raised into the dying domain).
+ */
 void hvm_domain_relinquish(struct domain *d)
 {
 	if (!d->arch.hvm)
@@ -308,14 +314,25 @@ void hvm_domain_relinquish(struct domain *d)
 	for (unsigned int i = 0; i < d->max_vcpus; i++) {
 		struct hvm_vcpu *hv = d->vcpu[i]->arch.hvm;
 
-		if (!hv)
+		if (!hv || !hv->vmcb)
 			continue;
 		if (hv->exits)
 			hvm_vcpu_report(d->vcpu[i]);
-		if (hv->vmcb)
-			frame_free(hv->vmcb_pa >> PAGE_SHIFT, 0);
+		frame_free(hv->vmcb_pa >> PAGE_SHIFT, 0);
+		hv->vmcb = NULL;
+		hv->vmcb_pa = 0;
+	}
+}
+
+void hvm_domain_free(struct domain *d)
+{
+	if (!d->arch.hvm)
+		return;
+	for (unsigned int i = 0; d->vcpu && i < d->max_vcpus; i++) {
+		if (!d->vcpu[i])
+			continue;
+		hv_free(d->vcpu[i]->arch.hvm);
 		d->vcpu[i]->arch.hvm = NULL;
-		hv_free(hv);
 	}
 	hv_free(d->arch.hvm);
 	d->arch.hvm = NULL;
@@ -407,6 +424,10 @@ void hvm_dump_vcpu(struct vcpu *v)
 	const struct vmcb *vm = v->arch.hvm->vmcb;
 	const struct hvm_gprs *g = &v->arch.hvm->gprs;
 
+	if (!vm) {
+		log_err("d%uv%u HVM: torn down (its VMCB is gone)", v->domain->domid, v->vcpu_id);
+		return;
+	}
 	log_err("d%uv%u HVM: rip %04x:%016lx rsp %016lx rflags %08lx cr0 %lx cr3 %lx cr4 %lx efer %lx",
 		v->domain->domid, v->vcpu_id, vm->cs.sel, vm->rip, vm->rsp, vm->rflags, vm->cr0, vm->cr3,
 		vm->cr4, vm->efer & ~EFER_SVME);

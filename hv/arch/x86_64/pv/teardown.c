@@ -194,6 +194,11 @@ static int walk_free(struct domain *d)
 	return 0;
 }
 
+void arch_domain_free(struct domain *d)
+{
+	hvm_domain_free(d);
+}
+
 int arch_domain_relinquish(struct domain *d)
 {
 	struct arch_domain *a = &d->arch;

@@ -25,6 +25,7 @@ int hvm_domain_init(struct domain *d);
 void hvm_domain_kill(struct domain *d);
 /* Gives back what hvm_domain_init took (VMCBs, the vCPU state); guest memory and NPT go with the domain's frames. */
 void hvm_domain_relinquish(struct domain *d);
+void hvm_domain_free(struct domain *d);
 
 /* context_switch's HVM halves: next's guest state into this CPU, prev's out of it. */
 void hvm_switch_in(struct vcpu *next);
