@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The domctl commands that build and run a domain: create, pause and unpause, the grant seed, and when a vCPU context may change. */
+#include <asm/hvm.h>
 #include <hv/cmdline.h>
 #include <hv/domain.h>
 #include <hv/domctl.h>
@@ -257,6 +258,9 @@ long domctl_gnttab_seed(struct domain *d, const struct skiff_domctl_seed *s)
 	if (s->pad || s->backend >= DOMID_FIRST_RESERVED || s->backend == d->domid || s->console_mfn >> 32 ||
 	    s->store_mfn >> 32)
 		return -XEN_EINVAL;	/* a v1 entry holds a 32-bit frame */
+	/* A fully virtual domain's console ring is the hypervisor's to front (hvm/console.c): not re-pointed. */
+	if (is_hvm_domain(d))
+		return -XEN_EINVAL;
 	if (ring_frame_ok(d, s->console_mfn) || ring_frame_ok(d, s->store_mfn))
 		return -XEN_EINVAL;
 	if ((s->console_port && !evtchn_port_unbound_for(d, s->console_port, s->backend)) ||
