@@ -313,15 +313,16 @@ static bool io_allowed(const struct vcpu *v)
  * The I/O bitmap (PHYSDEVOP_set_iobitmap), as Xen 4.17: ports below its
  * limit whose bits are all clear are allowed. Two bytes from port / 8; an
  * unreadable first byte denies, an unreadable second byte counts as all
- * ones. Read through the current tables: from guest user mode the kernel's
- * bitmap is usually not mapped, so it denies there (Xen switches to the
- * kernel's tables to read it).
+ * ones. Consulted in guest kernel mode only: in user mode the current
+ * tables are the process's, which could map a page of its own where the
+ * kernel's bitmap lies and so grant itself ports (Xen switches to the
+ * kernel's tables to read it; Skiff denies there, documented in DT6).
  */
 static bool iobmp_allows(const struct vcpu *v, uint16_t port, unsigned int width)
 {
 	uint8_t b[2];
 
-	if ((uint32_t)port + width > v->arch.iobmp_limit)
+	if (!v->arch.kernel_mode || (uint32_t)port + width > v->arch.iobmp_limit)
 		return false;
 	if (copy_from_guest(&b[0], v->arch.iobmp + port / 8, 1) < 0)
 		return false;
