@@ -109,6 +109,7 @@ void blkback_stats_add(struct blkback_stats *total, const struct blkback_stats *
 
 struct blkback {
 	struct pvabi_ring ring;
+	unsigned int serve_cap;		/* the caller's share for the next call (several queues of one disk); 0: none */
 	const struct blkback_ops *ops;
 	void *ctx;
 	uint64_t capacity;		/* in 512-byte sectors */
@@ -157,7 +158,9 @@ int blkback_serve(struct blkback *b, bool *notify);
 
 static inline unsigned int blkback_budget(const struct blkback *b)
 {
-	return b->ring.nr_ents < BLKBACK_SERVE_BUDGET ? b->ring.nr_ents : BLKBACK_SERVE_BUDGET;
+	unsigned int n = b->serve_cap && b->serve_cap < BLKBACK_SERVE_BUDGET ? b->serve_cap : BLKBACK_SERVE_BUDGET;
+
+	return b->ring.nr_ents < n ? b->ring.nr_ents : n;
 }
 
 /*

@@ -808,9 +808,22 @@ static bool blk_poll_disk(struct blk_disk *d)
 	}
 	if (!d->vbd.connected)
 		return false;
-	/* Each queue one budget per round; who goes first moves on, so none is always last. */
+	/*
+	 * One budget per disk and round, shared by its busy queues (at least one
+	 * request each): a frontend asking for four queues gets no more of dom0
+	 * than one with a single queue. Who goes first moves on, so none is
+	 * always last.
+	 */
+	unsigned int busy = 0;
+
 	for (unsigned int k = 0; k < d->nq; k++)
-		again |= blk_poll_queue(&d->q[(d->next_q + k) % d->nq]);
+		busy += d->q[k].kicked && !d->q[k].back->broken;
+	for (unsigned int k = 0; k < d->nq; k++) {
+		struct blk_queue *q = &d->q[(d->next_q + k) % d->nq];
+
+		q->back->serve_cap = busy ? (BLKBACK_SERVE_BUDGET / busy ? BLKBACK_SERVE_BUDGET / busy : 1) : 0;
+		again |= blk_poll_queue(q);
+	}
 	d->next_q = d->nq ? (d->next_q + 1) % d->nq : 0;
 	return again;
 }
