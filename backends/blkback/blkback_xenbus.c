@@ -109,9 +109,11 @@ static int read_queue(struct blkback_vbd *v, const char *dir, bool multi_ref, st
 }
 
 /*
- * No ring page named twice (two slots of one ring, or two queues, on one
- * page would serve each other's requests as their own) and no event
- * channel given to two queues.
+ * No grant ref named twice (two slots of one ring, or two queues, on one
+ * ref would serve each other's requests as their own) and no event channel
+ * given to two queues. Two different refs of one page are not caught here
+ * (netback compares frames): that only confuses the frontend's own
+ * requests, since every slot is copied privately before it is used.
  */
 static int check_distinct(struct blkback_vbd *v)
 {

@@ -21,6 +21,7 @@
 #define NET_RX_BUFS	64
 #define NET_TX_BUFS	32		/* the uplink's pages: a superframe bound for it waits in the backlog for more */
 #define NET_MAX_VIFS	16		/* switch ports for guests: L2SW_MAX_PORTS less the uplink, with room */
+_Static_assert(NET_MAX_VIFS <= NB_SCHED_MAX_VIFS, "the uplink share (nb_sched.c) counts every vif");
 /*
  * Rounds over the vifs one dom0_net_poll makes before it returns to the
  * event loop: a frontend that refills its ring as fast as we empty it
