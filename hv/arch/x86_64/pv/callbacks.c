@@ -213,7 +213,7 @@ long do_set_segment_base(struct vcpu *v, uint64_t which, uint64_t base, uint64_t
 
 		if (sel > 3)
 			sel |= 3;
-		if (!pv_user_data_selector(v, sel, &b)) {
+		if (!pv_user_gs_selector(v, sel, &b)) {
 			sel = 0;
 			b = 0;
 		}

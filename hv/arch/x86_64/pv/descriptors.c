@@ -190,6 +190,30 @@ bool pv_iret_selectors_ok(const struct vcpu *v, uint16_t cs, uint16_t ss)
 }
 
 /* A data selector ring 3 may load into GS (set_segment_base GS_USER_SEL): its 32-bit base, or false. */
+/*
+ * What "mov sel, %gs" takes from user mode: a data selector as above, or a
+ * present, readable code selector of DPL 3 (the flat 0xe033 too), as Xen's
+ * set_segment_base(SEGBASE_GS_USER_SEL) loads them.
+ */
+bool pv_user_gs_selector(const struct vcpu *v, uint16_t sel, uint64_t *base)
+{
+	uint64_t d;
+
+	if (pv_user_data_selector(v, sel, base))
+		return true;
+	if ((sel & 3) != 3 || !read_gdt_desc(v, sel, &d))
+		return false;
+	if (sel >= FIRST_RESERVED_GDT_BYTE) {
+		*base = 0;		/* the flat ring-3 code segments: readable (cpu.c) */
+		return sel == FLAT_RING3_CS64 || sel == FLAT_RING3_CS32;
+	}
+	/* Code (S and bit 43), readable (bit 41), present, DPL 3. */
+	if ((d & (3ULL << 43)) != (3ULL << 43) || !(d & (1ULL << 41)) || !(d & (1ULL << 47)) || ((d >> 45) & 3) != 3)
+		return false;
+	*base = ((d >> 16) & 0xffffff) | (((d >> 56) & 0xff) << 24);
+	return true;
+}
+
 bool pv_user_data_selector(const struct vcpu *v, uint16_t sel, uint64_t *base)
 {
 	uint64_t d;

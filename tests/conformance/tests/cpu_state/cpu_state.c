@@ -14,6 +14,7 @@
 #include <pvabi/callback.h>
 #include <pvabi/errno.h>
 #include <pvabi/physdev.h>
+#include <pvabi/sched.h>
 #include "test.h"
 
 static uint64_t fs_page[512] __attribute__((aligned(4096)));
@@ -22,6 +23,45 @@ static uint64_t gs_page[512] __attribute__((aligned(4096)));
 static long set_segment_base(uint64_t which, uint64_t base)
 {
 	return rt_hypercall2(__HYPERVISOR_set_segment_base, which, base);
+}
+
+static uint16_t gs_selector(void)
+{
+	uint16_t s;
+
+	__asm__ volatile("movw %%gs, %0" : "=r"(s));
+	return s;
+}
+
+/*
+ * SEGBASE_GS_USER_SEL loads the %gs selector as "swapgs; mov sel, %gs;
+ * swapgs" would: the flat data selector, the flat 64-bit code selector
+ * (readable code of DPL 3 loads too), a null one with its RPL; one that
+ * cannot load gives null. Each read back at once and after a yield.
+ */
+static void check_gs_user_sel(void)
+{
+	static const struct {
+		uint64_t val;
+		uint16_t want;
+		const char *what;
+	} cases[] = {
+		{ FLAT_RING3_DS32, FLAT_RING3_DS32, "the flat data selector" },
+		{ FLAT_RING3_CS64, FLAT_RING3_CS64, "the flat 64-bit code selector (readable, DPL 3)" },
+		{ 0x10003, 0x3, "a null selector keeps its RPL (the upper bits are dropped)" },
+		{ 0xfff8, 0, "a selector past the GDT loads null" },
+		{ 0, 0, "null" },
+	};
+
+	for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		long rc = set_segment_base(SEGBASE_GS_USER_SEL, cases[i].val);
+
+		tc_check(rc == 0, "set_segment_base(GS_USER_SEL) of %s answers 0 (%ld)", cases[i].what, rc);
+		tc_check(gs_selector() == cases[i].want, "%%gs reads %#x after %s (%#x)", cases[i].want, cases[i].what,
+			 gs_selector());
+		rt_hypercall2(__HYPERVISOR_sched_op, SCHEDOP_yield, 0);
+		tc_check(gs_selector() == cases[i].want, "and still after a yield (%#x)", gs_selector());
+	}
 }
 
 static void check_segment_bases(void)
@@ -47,6 +87,7 @@ static void check_segment_bases(void)
 	tc_expect_eq(set_segment_base(SEGBASE_GS_USER, 0x7000), 0, "set_segment_base(GS_USER)");
 	__asm__ volatile("movq %%gs:0, %0" : "=r"(v));
 	tc_check(v == gs_page[0], "the user GS base does not change the kernel's");
+	check_gs_user_sel();
 	tc_expect_eq(set_segment_base(SEGBASE_FS, 0x0000800000000000ULL), -XEN_EINVAL,
 		     "a non-canonical FS base");
 	tc_expect_eq(set_segment_base(SEGBASE_GS_KERNEL, 0x8000000000000000ULL), -XEN_EINVAL,

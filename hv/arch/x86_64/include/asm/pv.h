@@ -97,6 +97,8 @@ bool pv_iret_selectors_ok(const struct vcpu *v, uint16_t cs, uint16_t ss);
 /* The same against a GDT not yet v's: frames prepared for entries descriptors. */
 bool pv_gdt_iret_selectors_ok(const mfn_t *frames, unsigned int entries, uint16_t cs, uint16_t ss);
 bool pv_user_data_selector(const struct vcpu *v, uint16_t sel, uint64_t *base);
+/* The same, or a readable code selector of DPL 3: what set_segment_base(SEGBASE_GS_USER_SEL) loads. */
+bool pv_user_gs_selector(const struct vcpu *v, uint16_t sel, uint64_t *base);
 /* The data segment selectors of a vCPU that goes off or onto this CPU (segments.c). */
 void pv_segments_save(struct vcpu *v);
 void pv_segments_load(const struct vcpu *v);
