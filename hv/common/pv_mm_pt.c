@@ -556,7 +556,7 @@ static int mod_entry(struct domain *d, mfn_t table_mfn, unsigned int index, uint
 		return rc;
 	}
 	if (slot_skipped(level, index))
-		rc = -XEN_EPERM;
+		rc = -XEN_EINVAL;	/* as Xen 4.17 (the brief's -EPERM had no security reason: issue 15) */
 	else
 		rc = pv_mm_check_entry(d, level, new_entry, &val);
 	if (!rc)

@@ -471,8 +471,8 @@ START_TEST(test_mod_entry_refusals)
 	pvt_tree_build(&dom_a, &t, 2);
 	ck_assert_int_eq(pv_mm_pin_table(&dom_a, t.l4, 4), 0);
 	ck_assert_int_eq(pv_mm_pin_table(&dom_b, otherl1, 1), 0);
-	expect_mod_refused(t.l4, 256, 0, -XEN_EPERM, "clear a hypervisor slot");
-	expect_mod_refused(t.l4, 271, pvt_pte(t.l3, F_TABLE), -XEN_EPERM, "write a hypervisor slot");
+	expect_mod_refused(t.l4, 256, 0, -XEN_EINVAL, "clear a hypervisor slot");
+	expect_mod_refused(t.l4, 271, pvt_pte(t.l3, F_TABLE), -XEN_EINVAL, "write a hypervisor slot");
 	expect_mod_refused(t.l1, 9, pvt_pte(other, F_RO), -XEN_EBUSY, "map another domain's frame");
 	expect_mod_refused(t.l1, 9, pvt_pte(t.l2, F_DATA), -XEN_EBUSY, "map a page table writable");
 	expect_mod_refused(t.l1, 9, pvt_pte(t.l1, F_DATA), -XEN_EBUSY, "L1 maps itself writable");

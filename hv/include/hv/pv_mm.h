@@ -61,8 +61,7 @@ struct domain;
  *     (Xen treats it as I/O memory: -EPERM at L1 for a domain without
  *     I/O rights; I/O mappings are not supported here yet)
  *   pin of a pinned table, unpin of an unpinned one -> -XEN_EINVAL
- *   mod_entry on L4 slots 256..271                  -> -XEN_EPERM
- *     (Xen says -EINVAL here; this project's brief asks for -EPERM)
+ *   mod_entry on L4 slots 256..271                  -> -XEN_EINVAL
  *   count overflow (2^32 - 1 references)            -> -XEN_EOVERFLOW
  * A failing call changes nothing: no count, no type, no table byte. The one
  * exception is PGT_NEED_FLUSH (below), which a failed validation may leave
@@ -244,7 +243,7 @@ int pv_mm_unpin_table(struct domain *d, mfn_t mfn, unsigned int level);
  * then the old entry's references are dropped. A change that keeps the
  * frame, P and RW (A/D, NX, AVAIL bits...) takes and drops nothing. With
  * preserve_ad, A and D of the current entry are ORed into a present new
- * entry. L4 slots 256..271 -> -XEN_EPERM. The caller flushes TLBs.
+ * entry. L4 slots 256..271 -> -XEN_EINVAL. The caller flushes TLBs.
  */
 int pv_mm_mod_entry(struct domain *d, mfn_t table_mfn, unsigned int index, uint64_t new_entry, bool preserve_ad);
 /*

@@ -188,8 +188,8 @@ static void superpages_and_slots(void)
 	for (unsigned int slot = 256; slot <= 271; slot += 5) {
 		uint64_t cur = sec_va_of_mfn(pt[4])[slot];
 
-		sec_expect(sec_mmu1((pt[4] << 12) + slot * 8, cur), -XEN_EPERM, "L4 hypervisor slot %u rewritten as is", slot);
-		sec_expect(sec_mmu1((pt[4] << 12) + slot * 8, (pt[3] << 12) | SEC_PTE_KRW), -XEN_EPERM,
+		sec_expect(sec_mmu1((pt[4] << 12) + slot * 8, cur), -XEN_EINVAL, "L4 hypervisor slot %u rewritten as is", slot);
+		sec_expect(sec_mmu1((pt[4] << 12) + slot * 8, (pt[3] << 12) | SEC_PTE_KRW), -XEN_EINVAL,
 			   "L4 hypervisor slot %u pointed at the live L3", slot);
 	}
 }

@@ -17,6 +17,7 @@
  */
 #include <pvabi/errno.h>
 #include <pvabi/xen.h>
+#include "rt_page.h"
 #include "test.h"
 
 static volatile uint64_t window[512] __attribute__((aligned(4096)));
@@ -67,6 +68,31 @@ static void check_order_and_domids(void)
 		     "mmu_update with a page-table owner that does not exist");
 }
 
+/* An entry in the L4's hypervisor slots (256-271), as it is or pointed elsewhere: -EINVAL, the table unchanged. */
+static void check_hypervisor_slots(void)
+{
+	const uint64_t *l4 = (const uint64_t *)(uintptr_t)rt_boot.si->pt_base;
+	int64_t pfn = rt_va_pfn(l4);
+	uint64_t l4_ma, before;
+	struct mmu_update u;
+
+	if (pfn < 0) {
+		tc_check(false, "the L4's frame is known");
+		return;
+	}
+	l4_ma = rt_pfn_to_mfn((uint64_t)pfn) << 12;
+	for (unsigned int slot = 256; slot <= 271; slot += 15) {
+		before = l4[slot];
+		u = (struct mmu_update){ .ptr = l4_ma + slot * 8, .val = before };
+		tc_expect_eq(hyp_mmu_update(RT_PTR(&u), 1, 0, DOMID_SELF), -XEN_EINVAL,
+			     "mmu_update of an L4 hypervisor slot, rewritten as it is");
+		u.val = 0;
+		tc_expect_eq(hyp_mmu_update(RT_PTR(&u), 1, 0, DOMID_SELF), -XEN_EINVAL,
+			     "mmu_update clearing an L4 hypervisor slot");
+		tc_check(l4[slot] == before, "the slot is unchanged");
+	}
+}
+
 static long ext_multi(uint32_t cmd, uint64_t addr, uint64_t mask)
 {
 	struct mmuext_op op = { .cmd = cmd };
@@ -98,4 +124,5 @@ void test_main(void)
 	check_flush_types();
 	check_order_and_domids();
 	check_multi_masks();
+	check_hypervisor_slots();
 }
