@@ -17,6 +17,7 @@
 #include "xs_client.h"
 #include <stdio.h>
 
+_Static_assert(BLKBACK_SERVE_BUDGET / BLKBACK_MAX_QUEUES >= 1, "every busy queue gets a request per round");
 #define BLK_DEVID	51712		/* xvda: (202 << 8) | 0, as libxl numbers it; the default */
 #define BLK_IO_PAGES	(BLKBACK_MAX_INFLIGHT * BLKBACK_MAX_SEGS)
 #define BLK_KEPT	0xffffffffu	/* d->handle[k][i] of a segment whose grant is kept (persistent): not undone */
@@ -821,7 +822,7 @@ static bool blk_poll_disk(struct blk_disk *d)
 	for (unsigned int k = 0; k < d->nq; k++) {
 		struct blk_queue *q = &d->q[(d->next_q + k) % d->nq];
 
-		q->back->serve_cap = busy ? (BLKBACK_SERVE_BUDGET / busy ? BLKBACK_SERVE_BUDGET / busy : 1) : 0;
+		q->back->serve_cap = busy ? BLKBACK_SERVE_BUDGET / busy : 0;	/* at least 8: 4 queues at most */
 		again |= blk_poll_queue(q);
 	}
 	d->next_q = d->nq ? (d->next_q + 1) % d->nq : 0;
