@@ -13,14 +13,6 @@ static const char *const gz_cmds[] = { "gzip -9 -c", "gzip -1 -c", "gzip -n -c",
 
 static struct gunzip_work gz_work;
 
-static unsigned int progress_calls;
-
-static void count_progress(void *ctx)
-{
-	ck_assert_ptr_eq(ctx, &progress_calls);
-	progress_calls++;
-}
-
 /*
  * The progress hook (dom0 serves other guests from it while it unpacks a
  * gzip kernel): between deflate blocks once 1 MiB more was produced and
@@ -37,16 +29,16 @@ START_TEST(test_gz_progress_hook)
 		in[i] = (uint8_t)((i * 2654435761u) >> 13);
 	gz = td_run_filter("gzip -1 -c", in, len, &clen);
 	td_outbuf_init(&o, len);
-	progress_calls = 0;
-	ck_assert_int_eq(gunzip_buf_progress(gz, clen, o.buf, o.cap, &out_len, &used, &gz_work, count_progress,
-					     &progress_calls), 0);
+	td_progress_calls = 0;
+	ck_assert_int_eq(gunzip_buf_progress(gz, clen, o.buf, o.cap, &out_len, &used, &gz_work, td_count_progress,
+					     &td_progress_calls), 0);
 	ck_assert_uint_eq(out_len, len);
 	ck_assert(memcmp(o.buf, in, len) == 0);
 	/* After blocks that ended each further MiB (how many depends on gzip's blocks) and between the CRC's MiBs. */
-	ck_assert_uint_ge(progress_calls, len >> 20);
-	progress_calls = 0;
+	ck_assert_uint_ge(td_progress_calls, len >> 20);
+	td_progress_calls = 0;
 	ck_assert_int_eq(gunzip_buf(gz, clen, o.buf, o.cap, &out_len, &used, &gz_work), 0);
-	ck_assert_uint_eq(progress_calls, 0);
+	ck_assert_uint_eq(td_progress_calls, 0);
 	td_outbuf_free(&o);
 	free(gz);
 	free(in);

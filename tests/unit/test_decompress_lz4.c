@@ -42,14 +42,6 @@ START_TEST(test_lz4_roundtrip)
 }
 END_TEST
 
-static unsigned int progress_calls;
-
-static void count_progress(void *ctx)
-{
-	ck_assert_ptr_eq(ctx, &progress_calls);
-	progress_calls++;
-}
-
 /* 20 MiB: three 8 MiB blocks, matches that must not reach into the block before; the hook at least once per MiB. */
 START_TEST(test_lz4_blocks_and_progress)
 {
@@ -67,11 +59,11 @@ START_TEST(test_lz4_blocks_and_progress)
 	}
 	c = td_run_filter("lz4 -l -1 -c", in, len, &clen);
 	td_outbuf_init(&o, len);
-	progress_calls = 0;
-	ck_assert_int_eq(unlz4_legacy_buf(c, clen, o.buf, o.cap, &out_len, &used, count_progress, &progress_calls), 0);
+	td_progress_calls = 0;
+	ck_assert_int_eq(unlz4_legacy_buf(c, clen, o.buf, o.cap, &out_len, &used, td_count_progress, &td_progress_calls), 0);
 	ck_assert_uint_eq(out_len, len);
 	ck_assert_mem_eq(o.buf, in, len);
-	ck_assert_uint_ge(progress_calls, (len >> 20) - 3);
+	ck_assert_uint_ge(td_progress_calls, (len >> 20) - 3);
 	ck_assert(td_guard_ok(&o));
 	/* One byte short of room: refused, nothing past the buffer. */
 	td_outbuf_free(&o);
@@ -111,11 +103,11 @@ START_TEST(test_lz4_small_blocks)
 		*p++ = 'y';
 	}
 	td_outbuf_init(&o, (size_t)NBLK * BLK_OUT);
-	progress_calls = 0;
-	ck_assert_int_eq(unlz4_legacy_buf(s, (size_t)(p - s), o.buf, o.cap, &out_len, &used, count_progress,
-					  &progress_calls), 0);
+	td_progress_calls = 0;
+	ck_assert_int_eq(unlz4_legacy_buf(s, (size_t)(p - s), o.buf, o.cap, &out_len, &used, td_count_progress,
+					  &td_progress_calls), 0);
 	ck_assert_uint_eq(out_len, (size_t)NBLK * BLK_OUT);
-	ck_assert_uint_ge(progress_calls, ((size_t)NBLK * BLK_OUT >> 20) - 1);
+	ck_assert_uint_ge(td_progress_calls, ((size_t)NBLK * BLK_OUT >> 20) - 1);
 	ck_assert(td_guard_ok(&o));
 	td_outbuf_free(&o);
 	free(s);

@@ -242,3 +242,11 @@ unsigned int td_flip_count(unsigned int dflt)
 
 	return s ? (unsigned int)strtoul(s, NULL, 0) : dflt;
 }
+
+unsigned int td_progress_calls;
+
+void td_count_progress(void *ctx)
+{
+	ck_assert_ptr_eq(ctx, &td_progress_calls);
+	td_progress_calls++;
+}

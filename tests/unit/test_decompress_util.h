@@ -48,6 +48,10 @@ void td_outbuf_free(struct td_outbuf *o);
 /* Number of single-byte corruptions per fuzz test; SKIFF_DECOMP_FLIPS overrides. */
 unsigned int td_flip_count(unsigned int dflt);
 
+/* A decoder's progress hook that counts its calls (ctx must be &td_progress_calls). */
+extern unsigned int td_progress_calls;
+void td_count_progress(void *ctx);
+
 /* Creates / removes the per-process scratch directory (call from main). */
 void td_setup(void);
 void td_teardown(void);

@@ -88,14 +88,6 @@ static void xz_check_truncations(enum td_kind kind, const char *cmd, size_t pref
 	free(in);
 }
 
-static unsigned int progress_calls;
-
-static void count_progress(void *ctx)
-{
-	ck_assert_ptr_eq(ctx, &progress_calls);
-	progress_calls++;
-}
-
 /*
  * The progress hook (dom0 serves other guests from it during a long
  * decompression): called between LZMA2 chunks, so at least once per 2 MiB
@@ -111,14 +103,14 @@ START_TEST(test_xz_progress_hook)
 		in[i] = (uint8_t)((i * 2654435761u) >> 13);
 	xz = xz_compress("xz -c -1", in, len, &clen);
 	td_outbuf_init(&o, len);
-	ck_assert_int_eq(unxz_buf_progress(xz, clen, o.buf, o.cap, &out_len, &used, &xz_work, count_progress,
-					   &progress_calls), 0);
+	ck_assert_int_eq(unxz_buf_progress(xz, clen, o.buf, o.cap, &out_len, &used, &xz_work, td_count_progress,
+					   &td_progress_calls), 0);
 	ck_assert_uint_eq(out_len, len);
 	ck_assert(memcmp(o.buf, in, len) == 0);
-	ck_assert_uint_ge(progress_calls, len >> 21);
-	progress_calls = 0;
+	ck_assert_uint_ge(td_progress_calls, len >> 21);
+	td_progress_calls = 0;
 	ck_assert_int_eq(unxz_buf(xz, clen, o.buf, o.cap, &out_len, &used, &xz_work), 0);
-	ck_assert_uint_eq(progress_calls, 0);
+	ck_assert_uint_eq(td_progress_calls, 0);
 	td_outbuf_free(&o);
 	free(xz);
 	free(in);
