@@ -144,6 +144,18 @@ class Client:
         self._send(REQUEST, ident, encode_record(fields))
         return self._wait(ident)
 
+    def put_or_reuse(self, name, data, checked=True):
+        """A blob of data: the one dom0 still keeps under its digest (a restartable domain's kernel or ramdisk,
+        not sent again), else uploaded. Returns (blob id, True if reused)."""
+        try:
+            if data:
+                r = self.request("reuse", name=name, size=len(data), sha256=hashlib.sha256(data).hexdigest())
+                return int(r[0]["blob"]), True
+        except CtlError as e:
+            if e.status not in (-2, -38):  # ENOENT: not kept; ENOSYS: an older dom0
+                raise
+        return self.put(name, data, checked=checked), False
+
     def put(self, name, data, checked=True):
         """Uploads bytes; returns the blob id. The data frames follow even if dom0 refuses early.
         checked=False: dom0 takes the digest computed here as the data's name without hashing it again

@@ -184,6 +184,24 @@ static int ts_create(void *ctx, const struct ctl_blob *cfg, struct ctl_blob *ker
 	return 0;
 }
 
+/* xl create of a kernel or ramdisk dom0 still keeps for a restartable domain: the host does not send it again. */
+static const uint8_t *ts_image_ref(void *ctx, const char *name, const uint8_t digest[32], uint64_t len)
+{
+	const uint8_t *p = dom0_image_find(digest, len);
+
+	(void)ctx;
+	if (p)
+		rt_printf("dom0: control: the %s (%lu KiB) is the one dom0 keeps: not sent again\n", name,
+			  (unsigned long)(len >> 10));
+	return p;
+}
+
+static void ts_image_unref(void *ctx, const uint8_t *data)
+{
+	(void)ctx;
+	dom0_image_put(data);
+}
+
 static int ts_blkpool(void *ctx, void (*emit)(void *arg, const struct ctl_blkslot *sl), void *arg)
 {
 	static struct dom0_blk_slot slots[32];
@@ -647,6 +665,7 @@ static const struct ctl_toolstack ctl_ts = {
 	.unpause = ts_unpause, .shutdown = ts_shutdown, .mem_set = ts_mem_set, .mem_max = ts_mem_max,
 	.rename = ts_rename, .poweroff = ts_poweroff, .console = ts_console, .console_input = ts_console_input,
 	.vcpu_set = ts_vcpu_set, .dmesg = ts_dmesg, .devices = ts_devices,
+	.image_ref = ts_image_ref, .image_unref = ts_image_unref,
 };
 
 /* ------------------------------------------------------------- the platform -- */

@@ -89,6 +89,8 @@ void dom0_kernel_put(struct dom0_kernel *k);
  * that buffer itself and sets *take NULL, rather than copy it.
  */
 const uint8_t *dom0_image_get(const uint8_t *data, uint64_t len, const uint8_t *digest, bool *shared, uint8_t **take);
+/* The image kept under digest if it is exactly len bytes, with a reference (dom0_image_put), or NULL. */
+const uint8_t *dom0_image_find(const uint8_t *digest, uint64_t len);
 void dom0_image_put(const uint8_t *p);
 void dom0_kernels_stats(uint64_t *hits, uint64_t *misses, uint64_t *bytes);
 /* main.c: a round of service for the other guests during a long build (the builder's yield), and how many so far. */

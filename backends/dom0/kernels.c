@@ -149,6 +149,19 @@ const uint8_t *dom0_image_get(const uint8_t *data, uint64_t len, const uint8_t *
 	return copy;
 }
 
+const uint8_t *dom0_image_find(const uint8_t *digest, uint64_t len)
+{
+	size_t have;
+	const uint8_t *p;
+
+	kc_init();
+	if ((p = kcache_get(&kc_images, digest, &have)) != NULL && have != len) {
+		kcache_release(&kc_images, p);
+		p = NULL;
+	}
+	return p;
+}
+
 void dom0_image_put(const uint8_t *p)
 {
 	if (p)

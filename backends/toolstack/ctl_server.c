@@ -78,7 +78,9 @@ static void respond_buf(struct ctl_server *s, uint32_t id, struct ctl_buf *b)
 
 static void free_blob(struct ctl_server *s, struct ctl_blob *bl)
 {
-	if (bl->data)
+	if (bl->data && bl->borrowed)
+		s->ts->image_unref(s->ts->ctx, bl->data);
+	else if (bl->data)
 		s->pl->free(bl->data, bl->size);
 	memset(bl, 0, sizeof(*bl));
 }
@@ -362,6 +364,61 @@ static void finish_blob(struct ctl_server *s, struct ctl_blob *bl)
 	respond_buf(s, put_id, &b);
 }
 
+/* A free slot named name and digest, with a fresh id; NULL when every slot is taken. */
+static struct ctl_blob *new_blob(struct ctl_server *s, const char *name, const uint8_t digest[32])
+{
+	struct ctl_blob *bl = NULL;
+
+	for (unsigned int i = 0; i < CTL_MAX_BLOBS && !bl; i++)
+		if (!s->blobs[i].id)
+			bl = &s->blobs[i];
+	if (!bl)
+		return NULL;
+	bl->id = s->next_blob_id++;
+	if (!s->next_blob_id)
+		s->next_blob_id = 1;
+	memcpy(bl->name, name, strlen(name) + 1);
+	memcpy(bl->sha256, digest, 32);
+	return bl;
+}
+
+/*
+ * A blob made from an image dom0 still keeps (a restartable domain's kernel
+ * or ramdisk), named by the digest its upload had: the host need not send
+ * the bytes again. -ENOENT when nothing of that digest and size is kept.
+ */
+static int op_reuse(struct ctl_server *s, uint32_t id, struct ctl_req *r)
+{
+	const char *name = arg(r, "name"), *sha = arg(r, "sha256");
+	const uint8_t *data;
+	struct ctl_blob *bl;
+	struct ctl_buf b;
+	uint8_t digest[32];
+	uint64_t size;
+
+	if (!arg_u64(r, "size", CTL_BLOB_MAX, &size) || size == 0 || !name || strlen(name) >= CTL_NAME_MAX ||
+	    !parse_sha256(sha, digest) || unused_arg(r))
+		return -CTL_EINVAL;
+	if (!s->ts->image_ref || !s->ts->image_unref)
+		return -CTL_ENOSYS;
+	if (!(data = s->ts->image_ref(s->ts->ctx, name, digest, size)))
+		return -CTL_ENOENT;
+	if (!(bl = new_blob(s, name, digest))) {
+		s->ts->image_unref(s->ts->ctx, data);
+		return -CTL_ENOSPC;
+	}
+	bl->data = (uint8_t *)data;
+	bl->borrowed = true;
+	bl->size = bl->filled = size;
+	bl->born_ns = s->pl->now_ns();
+	ctl_buf_init(&b, s->response, sizeof(s->response));
+	ctl_put_i64(&b, "status", 0);
+	ctl_put_u64(&b, "blob", bl->id);
+	ctl_end_record(&b);
+	respond_buf(s, id, &b);
+	return 0;
+}
+
 /* A refused put still gets a slot, so its data frames are recognised and dropped rather than taken as strays. */
 static int op_put(struct ctl_server *s, uint32_t id, struct ctl_req *r)
 {
@@ -375,16 +432,8 @@ static int op_put(struct ctl_server *s, uint32_t id, struct ctl_req *r)
 		return -CTL_EINVAL;
 	if (filling_blob(s, id))
 		return -CTL_EINVAL;
-	for (unsigned int i = 0; i < CTL_MAX_BLOBS && !bl; i++)
-		if (!s->blobs[i].id)
-			bl = &s->blobs[i];
-	if (!bl)
+	if (!(bl = new_blob(s, name, digest)))
 		return -CTL_ENOSPC;
-	bl->id = s->next_blob_id++;
-	if (!s->next_blob_id)
-		s->next_blob_id = 1;
-	memcpy(bl->name, name, strlen(name) + 1);
-	memcpy(bl->sha256, digest, 32);
 	bl->unchecked = check && str_eq(check, "0");
 	bl->size = size;
 	bl->put_id = id;
@@ -610,6 +659,8 @@ static int dispatch(struct ctl_server *s, uint32_t id, struct ctl_req *r, char *
 		return op_devlist(s, id, r);
 	if (str_eq(op, "put"))
 		return op_put(s, id, r);
+	if (str_eq(op, "reuse"))
+		return op_reuse(s, id, r);
 	if (str_eq(op, "create"))
 		return op_create(s, id, r, err, err_len);
 	if (str_eq(op, "console") || str_eq(op, "console_input"))

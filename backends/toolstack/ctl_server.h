@@ -66,6 +66,7 @@ struct ctl_blob {
 	uint32_t put_id;		/* the put request still filling it, 0 when complete */
 	bool refused;			/* a put refused up front: its data frames are read and dropped */
 	bool unchecked;			/* put with check=0: sha256 is the host's word for the data, not checked here */
+	bool borrowed;			/* reuse: data is the toolstack's kept image (image_unref gives it back) */
 };
 
 /*
@@ -85,6 +86,14 @@ struct ctl_toolstack {
 	int (*create)(void *ctx, const struct ctl_blob *config, struct ctl_blob *kernel, struct ctl_blob *ramdisk,
 		      const char *disks, bool paused, uint32_t *domid, char *name, size_t name_len, char *err,
 		      size_t err_len);
+	/*
+	 * reuse: an image (kernel or ramdisk) the toolstack still keeps under
+	 * digest, exactly len bytes, with a reference for the server; NULL when
+	 * it keeps none (the client uploads it then). image_unref lets go.
+	 * Both NULL: reuse is -ENOSYS.
+	 */
+	const uint8_t *(*image_ref)(void *ctx, const char *name, const uint8_t digest[32], uint64_t len);
+	void (*image_unref)(void *ctx, const uint8_t *data);
 	int (*destroy)(void *ctx, uint32_t domid);
 	int (*pause)(void *ctx, uint32_t domid);
 	int (*unpause)(void *ctx, uint32_t domid);

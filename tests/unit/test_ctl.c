@@ -256,6 +256,31 @@ static void counting_sha256(const uint8_t *data, size_t len, uint8_t digest[32])
 	sha256_buf(data, len, digest);
 }
 
+/* The one image the fake toolstack keeps ("KEPT!"), and the references the server holds on it. */
+static const uint8_t kept_image[5] = { 'K', 'E', 'P', 'T', '!' };
+static int kept_refs;
+static char last_kernel[6];
+
+static const uint8_t *ts_image_ref(void *ctx, const char *name, const uint8_t digest[32], uint64_t len)
+{
+	uint8_t d[32];
+
+	(void)ctx, (void)name;
+	sha256_buf(kept_image, sizeof(kept_image), d);
+	if (len != sizeof(kept_image) || memcmp(d, digest, 32) != 0)
+		return NULL;
+	kept_refs++;
+	return kept_image;
+}
+
+static void ts_image_unref(void *ctx, const uint8_t *data)
+{
+	(void)ctx;
+	ck_assert_ptr_eq(data, kept_image);
+	ck_assert_int_gt(kept_refs, 0);
+	kept_refs--;
+}
+
 static int ts_create(void *ctx, const struct ctl_blob *cfg, struct ctl_blob *k, struct ctl_blob *rd,
 		     const char *disks, bool paused, uint32_t *domid, char *name, size_t name_len, char *err, size_t err_len)
 {
@@ -267,6 +292,7 @@ static int ts_create(void *ctx, const struct ctl_blob *cfg, struct ctl_blob *k, 
 	}
 	ck_assert_uint_eq(k->size, 5);
 	memcpy(last_kernel_digest, k->sha256, 32);
+	memcpy(last_kernel, k->data, 5);
 	creates++;
 	*domid = 1;
 	snprintf(name, name_len, "guest");
@@ -355,6 +381,7 @@ static const struct ctl_toolstack ts = {
 	.poweroff = ts_poweroff, .console = ts_console, .console_input = ts_console_input, .vcpu_set = ts_vcpu_set,
 	.dmesg = ts_dmesg, .blkpool = ts_blkpool, .block_attach = ts_block_attach, .block_detach = ts_block_detach,
 	.network_attach = ts_network_attach, .network_detach = ts_network_detach, .devices = ts_devices,
+	.image_ref = ts_image_ref, .image_unref = ts_image_unref,
 };
 static const struct ctl_platform pl = {
 	.alloc = fake_alloc, .free = fake_free, .sha256 = counting_sha256, .now_ns = fake_now_ns, .send = fake_send,
@@ -373,6 +400,7 @@ static void setup(void)
 	poweroffs = 0;
 	attached_to = -1;
 	console_in[0] = '\0';
+	kept_refs = 0;
 }
 
 static void teardown(void)
@@ -690,6 +718,43 @@ START_TEST(unchecked_put_takes_the_hosts_digest)
 }
 END_TEST
 
+/* reuse: an image dom0 keeps becomes a blob without its bytes sent; a create or the TTL gives the reference back. */
+START_TEST(reuse_names_a_kept_image)
+{
+	char text[256], sha[65];
+
+	sha_hex("KEPT!", 5, sha);
+	snprintf(text, sizeof(text), "op=reuse name=kernel size=4 sha256=%s", sha);	/* the wrong size */
+	ck_assert_int_eq(request(1, text), 0);
+	ck_assert_ptr_nonnull(strstr(response(0, NULL), "status=-2 "));
+	sha_hex("other", 5, sha);
+	snprintf(text, sizeof(text), "op=reuse name=kernel size=5 sha256=%s", sha);	/* not kept */
+	ck_assert_int_eq(request(2, text), 0);
+	ck_assert_ptr_nonnull(strstr(response(1, NULL), "status=-2 "));
+	ck_assert_int_eq(request(3, "op=reuse name=kernel size=0 sha256=00"), 0);
+	ck_assert_ptr_nonnull(strstr(response(2, NULL), "status=-22"));
+	ck_assert_int_eq(kept_refs, 0);
+	sha_hex("KEPT!", 5, sha);
+	snprintf(text, sizeof(text), "op=reuse name=kernel size=5 sha256=%s", sha);
+	ck_assert_int_eq(request(4, text), 0);
+	ck_assert_str_eq(response(3, NULL), "status=0 blob=1\n");
+	ck_assert_int_eq(kept_refs, 1);
+	put(5, "config", "name=1", 6, "name=1");
+	ck_assert_str_eq(response(4, NULL), "status=0 blob=2\n");
+	ck_assert_int_eq(request(6, "op=create config=2 kernel=1"), 0);
+	ck_assert_str_eq(response(5, NULL), "status=0 domid=1 name=guest\n");
+	ck_assert_str_eq(last_kernel, "KEPT!");
+	ck_assert_int_eq(kept_refs, 0);		/* the create consumed the blob: the server let go */
+	/* One nobody claims is let go after the TTL, as an upload is. */
+	ck_assert_int_eq(request(7, text), 0);
+	ck_assert_str_eq(response(6, NULL), "status=0 blob=3\n");
+	ck_assert_int_eq(kept_refs, 1);
+	fake_now += CTL_BLOB_TTL_NS + 1;
+	ctl_server_tick(srv);
+	ck_assert_int_eq(kept_refs, 0);
+}
+END_TEST
+
 START_TEST(refused_and_oversized_uploads_lose_nothing_else)
 {
 	static char big[4096];
@@ -736,6 +801,7 @@ static Suite *ctl_suite(void)
 	tcase_add_test(server, upload_then_create_consumes);
 	tcase_add_test(server, refused_and_oversized_uploads_lose_nothing_else);
 	tcase_add_test(server, unchecked_put_takes_the_hosts_digest);
+	tcase_add_test(server, reuse_names_a_kept_image);
 	suite_add_tcase(s, codec);
 	suite_add_tcase(s, server);
 	return s;
