@@ -134,17 +134,44 @@ int apic_send_init_sipi(uint32_t dest, uint8_t sipi_page)
 	return (apic_read(APIC_ICR_LO) & ICR_PENDING) ? -1 : 0;
 }
 
+/* The timer's current count with the TSC around it (best of a few tries, as for the PIT: time.c). */
+static uint64_t apic_timer_read_pair(uint32_t *count, uint64_t *tsc)
+{
+	uint64_t best = ~0ULL;
+
+	for (int i = 0; i < 4; i++) {
+		uint64_t a = rdtsc(), b;
+		uint32_t c = apic_read(APIC_TIMER_CUR);
+
+		b = rdtsc();
+		if (b - a < best) {
+			best = b - a;
+			*tsc = a + (b - a) / 2;
+			*count = c;
+		}
+	}
+	return best;
+}
+
+/*
+ * Against the TSC, read together with the count at both ends: a stall of
+ * the CPU (or of QEMU's thread) between the two readings moves both clocks
+ * alike, where reading the count after a TSC delay counted the stall too.
+ */
 void apic_timer_calibrate(void)
 {
-	uint32_t start = 0xffffffff, left;
+	uint32_t c0 = 0, c1 = 0;
+	uint64_t t0 = 0, t1 = 0;
 
 	apic_write(APIC_TIMER_DIV, 0x3);	/* divide by 16 */
 	apic_write(APIC_LVT_TIMER, LVT_MASKED | VEC_TIMER);
-	apic_write(APIC_TIMER_INIT, start);
+	apic_write(APIC_TIMER_INIT, 0xffffffff);
+	apic_timer_read_pair(&c0, &t0);
 	tsc_delay_ns(10000000);
-	left = apic_read(APIC_TIMER_CUR);
+	apic_timer_read_pair(&c1, &t1);
 	apic_write(APIC_TIMER_INIT, 0);
-	timer_khz = (start - left) / 10;
+	if (c1 < c0 && t1 > t0)
+		timer_khz = (uint64_t)(c0 - c1) * tsc_khz() / (t1 - t0);
 	if (!timer_khz)
 		panic("apic: timer did not count during calibration");
 	log_info("apic: timer %lu kHz (divide by 16), xAPIC at %p", timer_khz, (void *)apic_base);

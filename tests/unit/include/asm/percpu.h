@@ -8,4 +8,10 @@ static inline unsigned int smp_processor_id(void)
 	return 0;
 }
 
+/* The boot CPU's entry, which a test that uses it provides (cpu_table[0]). */
+static inline struct percpu *this_cpu(void)
+{
+	return cpu_table[0];
+}
+
 #endif
