@@ -2,6 +2,7 @@
 /* Machine exit: the status reaches the test runner through isa-debug-exit; ACPI S5 and halt are the fallbacks. */
 #include <asm/acpi.h>
 #include <asm/power.h>
+#include <asm/time.h>
 #include <asm/x86.h>
 #include <hv/console.h>
 
@@ -9,6 +10,7 @@ void hv_exit(uint8_t code)
 {
 	static const char msg[] = "Skiff: machine stop\n";
 
+	time_check_rtc();
 	console_write(msg, sizeof(msg) - 1);
 	/* Absent device: the write goes nowhere and we fall through. */
 	outb(0xf4, code);

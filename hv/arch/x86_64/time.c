@@ -157,6 +157,26 @@ bool rtc_edge_tick(void)
 	return true;
 }
 
+/*
+ * At the machine's stop: the wall clock the TSC kept against the RTC's
+ * whole second (QEMU's follows the host's clock). A TSC calibrated wrong
+ * shows here as seconds gained or lost; a right one stays within the RTC's
+ * second and the boot estimate's half second.
+ */
+void time_check_rtc(void)
+{
+	uint64_t rtc = rtc_seconds();
+	int64_t off_ms;
+
+	if (!rtc || !ns_mult)
+		return;
+	off_ms = ((int64_t)(time_wallclock_boot_ns() + (uint64_t)time_now_ns()) - (int64_t)(rtc * NS_PER_SEC) -
+		  (int64_t)(NS_PER_SEC / 2)) / 1000000;
+	if (off_ms > 1500 || off_ms < -1500)
+		log_err("time: the clock is %ld ms off the RTC after %ld s: the TSC calibration (%lu kHz) is wrong",
+			off_ms, time_now_ns() / (s_time_t)NS_PER_SEC, tsc_freq_khz);
+}
+
 uint64_t tsc_khz(void)
 {
 	return tsc_freq_khz;
