@@ -24,25 +24,28 @@ boot_test(domfile_hello --status ok
   --reject "boot: domain [1-9]"
   -- --cpus 2 --mem 512)
 
-# Exit status truth: a domU that crashes fails the run though dom0 powers off cleanly ...
-boot_test(exit_domu_crash --status fail
-  --expect "domain 1 \\(domU1\\): shut down, reason crash"
-  --expect "all domains have shut down \\(dom0: poweroff\\).*every frame returned"
-  --expect "result: d0 \\(dom0\\): poweroff, as expected"
-  --expect "result: d1 \\(domU1\\): crash, UNEXPECTED \\(expected poweroff\\)"
-  --expect "result: 1 of 2 domains ended as expected"
-  -- --cpus 2 --mem 256 --modules "${BOOT_GUESTS}/hello.elf,${BOOT_GUESTS}/guest_fault.elf @mem=16M")
+# Exit status truth, for domUs our dom0 builds (qemu-run --dom0: hello is d1, the guest under test d2): a domU
+# that crashes fails the run, as dom0 reports it and then crashes itself, though every frame comes back ...
+boot_test(exit_domu_crash --status fail ${BOOT_BY_DOM0}
+  --expect "domain 2 \\(domU2\\): shut down, reason crash"
+  --expect "\\(d0 dom0\\) dom0: result: d1 \\(domU1\\): poweroff, as expected"
+  --expect "\\(d0 dom0\\) dom0: result: d2 \\(domU2\\): crash, UNEXPECTED"
+  --expect "\\(d0 dom0\\) dom0: result: 1 of 2 domains it built ended as expected"
+  --expect "result: d0 \\(dom0\\): crash, UNEXPECTED \\(expected poweroff\\)"
+  --expect "all domains have shut down .*every frame returned"
+  -- --dom0 --cpus 2 --mem 256 --modules "${BOOT_GUESTS}/hello.elf,${BOOT_GUESTS}/guest_fault.elf @mem=16M")
 # ... unless the run expects it (qemu-run --expect NAME=REASON puts @expect= on that domain's module) ...
-boot_test(exit_domu_crash_expected --status ok
-  --expect "result: d1 \\(domU1\\): crash, as expected"
-  --expect "result: 2 of 2 domains ended as expected"
-  -- --cpus 2 --mem 256 --modules "${BOOT_GUESTS}/hello.elf,${BOOT_GUESTS}/guest_fault.elf @mem=16M"
-     --expect domU1=crash)
+boot_test(exit_domu_crash_expected --status ok ${BOOT_BY_DOM0}
+  --expect "\\(d0 dom0\\) dom0: result: d2 \\(domU2\\): crash, as expected"
+  --expect "\\(d0 dom0\\) dom0: result: 2 of 2 domains it built ended as expected"
+  --expect "result: 1 of 1 domains ended as expected"
+  -- --dom0 --cpus 2 --mem 256 --modules "${BOOT_GUESTS}/hello.elf,${BOOT_GUESTS}/guest_fault.elf @mem=16M"
+     --expect domU2=crash)
 # ... and a domain the builder refuses fails it too.
-boot_test(exit_domu_refused --status fail
-  --expect "boot: building domain 1 \\(junk\\) failed"
-  --expect "result: d1 \\(junk\\): refused, UNEXPECTED \\(expected poweroff\\)"
-  -- --cpus 1 --mem 256 --modules "${BOOT_GUESTS}/hello.elf,${MOD_A} @name=junk")
+boot_test(exit_domu_refused --status fail ${BOOT_BY_DOM0}
+  --expect "\\(d0 dom0\\) dom0: result: junk \\(not built\\): refused, UNEXPECTED"
+  --expect "result: d0 \\(dom0\\): crash, UNEXPECTED \\(expected poweroff\\)"
+  -- --dom0 --cpus 1 --mem 256 --modules "${BOOT_GUESTS}/hello.elf,${MOD_A} @name=junk")
 
 # Debian's kernel from a domain file (label linux): the UUID in the file is the one Linux reads from
 # /sys/hypervisor/uuid (XENVER_guest_handle) and the one dom0's xenstored puts under /vm.
@@ -57,11 +60,12 @@ boot_test(linux_domfile --status ok --need-file "${PROJECT_BINARY_DIR}/decompres
   --reject "crashed" --reject "Kernel panic" --reject "BUG:" --reject "WARNING:"
   -- --cpus 2 --mem 1024 --timeout 240)
 set_tests_properties(boot.linux_domfile PROPERTIES LABELS "boot;linux")
-# ... and a domain that never shuts down: at the timeout the run names it (the hypervisor printed no results).
-boot_test(exit_domu_hang --status timeout
-  --expect "qemu-run: d1 \\(stuck\\) was still running at the timeout"
-  --reject "qemu-run: d0 \\(dom0\\) was still running"
-  -- --cpus 2 --mem 256 --timeout 20 --modules "${BOOT_GUESTS}/hello.elf,${BOOT_GUESTS}/console_echo.elf @name=stuck @mem=16M")
+# ... and a domain that never shuts down: at the timeout the run names it (dom0, waiting for it, printed no
+# results, nor did the hypervisor); hello, which powered off, is not named.
+boot_test(exit_domu_hang --status timeout ${BOOT_BY_DOM0}
+  --expect "qemu-run: d2 \\(stuck\\) was still running at the timeout"
+  --reject "qemu-run: d1 \\(domU1\\) was still running"
+  -- --dom0 --cpus 2 --mem 256 --timeout 20 --modules "${BOOT_GUESTS}/hello.elf,${BOOT_GUESTS}/console_echo.elf @name=stuck @mem=16M")
 
 # Domain files' on_* actions carried out by dom0's toolstack (issue 11, part 7): a guest that crashes at once with
 # on_crash=restart is built again (same name, a new domid) until the restart-loop bound stops it (5 restarts after

@@ -19,6 +19,7 @@
 #include <pvabi/memory.h>
 #include <pvabi/sched.h>
 #include "test.h"
+#include "guests/sec_util.h"
 
 /* The attack was 400 operations in one call; fewer keep CI short and still hold a CPU for seconds. */
 #define PAIRS		40
@@ -266,12 +267,14 @@ static void forged_continuations(void)
 		     "multicall list in the hypervisor");
 }
 
-/* The heartbeat (dom0) offers a port for us; which one depends on its runtime, so look for it. */
+/* The heartbeat (dom0, or peer=N) offers a port for us; which one depends on its runtime, so look for it. */
 static long bind_heartbeat(evtchn_port_t *local)
 {
+	domid_t heartbeat = (domid_t)sec_cmdline_num("peer=", 0);
+
 	for (unsigned int tries = 0; tries < 20000; tries++) {
 		for (evtchn_port_t p = 1; p < 64; p++) {
-			struct evtchn_bind_interdomain bi = { .remote_dom = 0, .remote_port = p };
+			struct evtchn_bind_interdomain bi = { .remote_dom = heartbeat, .remote_port = p };
 
 			if (hyp_event_channel_op(EVTCHNOP_bind_interdomain, RT_PTR(&bi)) == 0) {
 				*local = bi.local_port;

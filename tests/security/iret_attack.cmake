@@ -11,16 +11,16 @@ foreach(c 0 1 2 3 4 5 6 7 8)
   else()
     string(APPEND SEC_IRET_MODULES ",${SEC_GUEST_DIR}/iret_attack.elf @mem=16M @expect=crash case=${c}")
   endif()
-  math(EXPR d "${c} + 1")
+  math(EXPR d "${c} + 2")
   if(c EQUAL 0)
-    list(APPEND SEC_IRET_EXPECT --expect "\\(d1 domU1\\) Test result: SUCCESS")
+    list(APPEND SEC_IRET_EXPECT --expect "\\(d2 domU2\\) Test result: SUCCESS")
   else()
     list(APPEND SEC_IRET_EXPECT --expect "domain ${d} \\(domU${d}\\): shut down, reason crash")
   endif()
 endforeach()
-security_test(iret_attack --status ok ${SEC_IRET_EXPECT}
-  --expect "\\(d0 dom0\\) heartbeat: done: .*corruption: none"
-  --expect "\\(d0 dom0\\) Test result: SUCCESS"
+security_test(iret_attack --status ok ${SEC_IRET_EXPECT} ${SEC_BY_DOM0}
+  --expect "\\(d1 domU1\\) heartbeat: done: .*corruption: none"
+  --expect "\\(d1 domU1\\) Test result: SUCCESS"
   --expect "all domains have shut down \\(dom0: poweroff\\).*every frame returned"
   --reject "HYPERVISOR (CRASH|PANIC)" --reject "the iret hypercall returned"
-  -- --cpus 2 --mem 512 --timeout 60 --modules "${SEC_IRET_MODULES}")
+  -- --dom0 --cpus 2 --mem 512 --timeout 60 --modules "${SEC_IRET_MODULES}")

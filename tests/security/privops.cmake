@@ -35,18 +35,18 @@ security_test(privops_dom0 --status ok
   -- --cpus 2 --mem 256 --timeout 120
      --modules "${SEC_GUEST_DIR}/privops_dom0.elf @mem=32M,${PRIVOPS_MOD0} @data,${PRIVOPS_MOD1} @data second module of odd length")
 
-# A domU against all of it, beside the heartbeat dom0: -EPERM for every domctl command and every foreign form
-# aimed at dom0, -ESRCH for a domain that does not exist; the heartbeat's memory stays intact.
+# A domU against all of it, beside the heartbeat (both built by our dom0): -EPERM for every domctl command and
+# every foreign form aimed at dom0, -ESRCH for a domain that does not exist; the heartbeat's memory stays intact.
 security_guest(privops_domu ${SEC_SRC}/privops/privops_domu.c)
-security_test(privops_domu --status ok
-  --expect "\\(d0 dom0\\) heartbeat: done: .*corruption: none"
-  --expect "\\(d0 dom0\\) Test result: SUCCESS"
-  --expect "\\(d1 domU1\\) pass: domctl 13 aimed at d0 == -1"
-  --expect "\\(d1 domU1\\) pass: mmu_update mapping a frame in dom0's name == -1"
+security_test(privops_domu --status ok ${SEC_BY_DOM0}
+  --expect "\\(d1 domU1\\) heartbeat: done: .*corruption: none"
   --expect "\\(d1 domU1\\) Test result: SUCCESS"
+  --expect "\\(d2 domU2\\) pass: domctl 13 aimed at d0 == -1"
+  --expect "\\(d2 domU2\\) pass: mmu_update mapping a frame in dom0's name == -1"
+  --expect "\\(d2 domU2\\) Test result: SUCCESS"
   --expect "all domains have shut down \\(dom0: poweroff\\).*every frame returned"
   --reject "HYPERVISOR (CRASH|PANIC)" --reject "FAIL: "
-  -- --cpus 2 --mem 512 --timeout 60
+  -- --dom0 --cpus 2 --mem 512 --timeout 60
      --modules "${SEC_HEARTBEAT} secs=6 maxgap=30000,${SEC_GUEST_DIR}/privops_domu.elf @mem=32M")
 
 # A fully virtual domain beside this dom0: no PV foreign interface reaches its frames (its nested page tables

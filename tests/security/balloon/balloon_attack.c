@@ -2,7 +2,8 @@
 /*
  * balloon_attack (hostile-guest suite, Skiff): a domU (two vCPUs) giving
  * back pages of 2 MiB extents in patterns meant to break the allocator's
- * split and merge, beside dom0, which maps pages the attacker granted it.
+ * split and merge, beside a mapper (dom0, or "mapper" on its command line,
+ * with peer= naming the attacker), which maps pages the attacker granted it.
  * The attacker's reservation must move by exactly what was released, and
  * only its own unused frames may go:
  *  - pages granted to dom0 and mapped there, a page pinned as an L1, a page
@@ -27,6 +28,7 @@
 #include "rt_page.h"
 #include "rt_smp.h"
 #include "test.h"
+#include "../guests/sec_util.h"
 
 #define ROOM		2048
 #define EXT		512
@@ -36,6 +38,9 @@
 #define ROUNDS		12
 #define RACE_N		256
 #define RACE_ROUNDS	8
+
+/* The other domain: the attacker grants to it, the mapper maps from it. */
+static domid_t peer;
 
 static uint8_t table_window[4096] __attribute__((aligned(4096)));
 static uint64_t map_window[NR_GRANT][512] __attribute__((aligned(4096)));
@@ -102,7 +107,7 @@ static void mapper(void)
 	/* Map every granted page as soon as the attacker has granted it. */
 	while (mapped < NR_GRANT && now_ns() - t0 < 60 * 1000000000ULL) {
 		struct gnttab_map_grant_ref m = { .host_addr = RT_PTR(map_window[mapped]), .flags = GNTMAP_host_map,
-						  .ref = FIRST_REF + mapped, .dom = 1 };
+						  .ref = FIRST_REF + mapped, .dom = peer };
 
 		if (gnttab(GNTTABOP_map_grant_ref, &m, 1) == 0 && m.status == GNTST_okay)
 			h[mapped++] = m.handle;
@@ -153,7 +158,7 @@ static void in_use(const uint64_t ext[2])
 		}
 		touch_window[0] = touch_window[511] = STAMP + i;
 		rt_window_unmap((void *)touch_window);
-		table[FIRST_REF + i].domid = 0;
+		table[FIRST_REF + i].domid = peer;
 		table[FIRST_REF + i].frame = (uint32_t)(g + i);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		table[FIRST_REF + i].flags = GTF_permit_access;
@@ -414,6 +419,8 @@ static void attacker(void)
 
 void test_main(void)
 {
+	const char *cmd = (const char *)rt_boot.si->cmd_line;
+	bool mapper_role;
 	long rc;
 
 	sh = rt_map_shared_info(&rc);
@@ -421,7 +428,10 @@ void test_main(void)
 		tc_fail("cannot map shared_info (%ld)", rc);
 		return;
 	}
-	if (rt_boot.si->flags & SIF_INITDOMAIN)
+	/* The mapper is dom0, or says so ("mapper"); peer= is the other one's domid when our dom0 built both. */
+	mapper_role = (rt_boot.si->flags & SIF_INITDOMAIN) || rt_has_word(cmd, "mapper");
+	peer = (domid_t)sec_cmdline_num("peer=", mapper_role ? 1 : 0);
+	if (mapper_role)
 		mapper();
 	else
 		attacker();

@@ -24,6 +24,7 @@
 #include <pvabi/grant_table.h>
 #include <pvabi/sched.h>
 #include "test.h"
+#include "../guests/sec_util.h"
 
 #define PTE_RW		0x063ULL
 #define PTE_ADDR	0x000ffffffffff000ULL
@@ -367,8 +368,9 @@ void test_main(void)
 	uint64_t frame = 0;
 	struct gnttab_setup_table st = { .dom = DOMID_SELF, .nr_frames = 1, .frame_list = RT_PTR(&frame) };
 
-	self_id = (rt_boot.si->flags & SIF_INITDOMAIN) ? 0 : 1;
-	other_id = self_id ? 0 : 1;
+	/* dom0 and domain 1 unless the command line says otherwise (self=, other=: whoever built us decides). */
+	self_id = (domid_t)sec_cmdline_num("self=", (rt_boot.si->flags & SIF_INITDOMAIN) ? 0 : 1);
+	other_id = (domid_t)sec_cmdline_num("other=", self_id ? 0 : 1);
 	if (gnttab(GNTTABOP_setup_table, &st, 1) != 0 || st.status != GNTST_okay ||
 	    hyp_update_va_mapping(RT_PTR(table_window), (frame << 12) | PTE_RW, UVMF_INVLPG) != 0) {
 		tc_fail("cannot set up our own grant table");

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * evtchn_peer (security suite): an interdomain event channel whose one end
- * dies while the other sends. "role=a" (domain 1) allocates an unbound
- * port for domain 2, waits for its first event, sends back for a while
- * and crashes itself; "role=b" (domain 2) binds to it and sends in a
- * tight loop for "secs=N" while domain 1 is torn down on the other CPU.
+ * dies while the other sends. "role=a" allocates an unbound port for its
+ * peer ("peer=N", default domain 2), waits for its first event, sends back
+ * for a while and crashes itself; "role=b" binds to its peer's port (peer=N,
+ * default domain 1) and sends in a tight loop for "secs=N" while the peer is
+ * torn down on the other CPU. The ids are given because who builds the
+ * domains decides them.
  * Every send must answer 0 or -EINVAL, the port must end interdomain (a
  * crashed domain keeps its ports until it is destroyed, as on Xen; Skiff
  * destroys domains only when all have shut down), unbound or closed, and
@@ -27,16 +29,16 @@ static int pending(uint32_t p)
 
 static void role_a(void)
 {
-	struct evtchn_alloc_unbound au = { .dom = DOMID_SELF, .remote_dom = 2 };
+	struct evtchn_alloc_unbound au = { .dom = DOMID_SELF, .remote_dom = (domid_t)sec_cmdline_num("peer=", 2) };
 	struct evtchn_send snd;
 	uint64_t t0;
 
-	sec_expect(hyp_event_channel_op(EVTCHNOP_alloc_unbound, RT_PTR(&au)), 0, "port for domain 2");
+	sec_expect(hyp_event_channel_op(EVTCHNOP_alloc_unbound, RT_PTR(&au)), 0, "port for our peer");
 	rt_printf("evtchn_peer: a: port %u, waiting\n", au.port);
 	t0 = sec_now_ns();
 	while (!pending(au.port) && sec_now_ns() - t0 < 20 * SEC_NS)
 		hyp_sched_op(SCHEDOP_yield, 0);
-	tc_check(pending(au.port), "domain 2 signalled us");
+	tc_check(pending(au.port), "our peer signalled us");
 	snd.port = au.port;
 	t0 = sec_now_ns();
 	while (sec_now_ns() - t0 < SEC_NS / 5)
@@ -48,7 +50,7 @@ static void role_a(void)
 
 static void role_b(uint64_t secs)
 {
-	struct evtchn_bind_interdomain bi = { .remote_dom = 1 };
+	struct evtchn_bind_interdomain bi = { .remote_dom = (domid_t)sec_cmdline_num("peer=", 1) };
 	struct evtchn_send snd;
 	struct evtchn_status st;
 	struct evtchn_close cl;
@@ -60,7 +62,7 @@ static void role_b(uint64_t secs)
 			if ((rc = hyp_event_channel_op(EVTCHNOP_bind_interdomain, RT_PTR(&bi))) != 0)
 				hyp_sched_op(SCHEDOP_yield, 0);
 	if (rc) {
-		tc_error("could not bind to domain 1 (%ld)", rc);
+		tc_error("could not bind to domain %u (%ld)", bi.remote_dom, rc);
 		return;
 	}
 	rt_printf("evtchn_peer: b: bound local port %u, sending for %llu s\n", bi.local_port, (unsigned long long)secs);

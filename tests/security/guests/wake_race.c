@@ -6,9 +6,10 @@
  * that lands between the poller setting its blocked flag and the
  * scheduler putting it to sleep must not be lost: the poller must finish.
  * Lost, the vCPU has no pause flags yet is never queued again, and the
- * run times out. "role=0xa" (domain 1) polls for secs=N seconds, reports
- * how many polls it made and closes its ports; "role=0xb" (dom0) sends
- * until that port is closed (or for N + 20 s).
+ * run times out. "role=0xa" polls for secs=N seconds, reports how many
+ * polls it made and closes its ports; "role=0xb" sends until that port is
+ * closed (or for N + 20 s). "peer=N" names the other one (defaults: the
+ * sender is dom0, the poller domain 1), as whoever builds them decides.
  */
 #include <pvabi/errno.h>
 #include <pvabi/event_channel.h>
@@ -20,14 +21,14 @@ static volatile struct shared_info *sh;
 
 static void poller(uint64_t secs)
 {
-	struct evtchn_alloc_unbound au = { .dom = DOMID_SELF, .remote_dom = 0 };
+	struct evtchn_alloc_unbound au = { .dom = DOMID_SELF, .remote_dom = (domid_t)sec_cmdline_num("peer=", 0) };
 	uint64_t t0, polls = 0, woken = 0;
 	uint32_t port, ports[8], n = 0;
 
-	sec_expect(hyp_event_channel_op(EVTCHNOP_alloc_unbound, RT_PTR(&au)), 0, "port for dom0");
+	sec_expect(hyp_event_channel_op(EVTCHNOP_alloc_unbound, RT_PTR(&au)), 0, "port for the sender");
 	port = au.port;
 	/*
-	 * dom0 binds to the first unbound port of ours it finds (the console's
+	 * The sender binds to the first unbound port of ours it finds (the console's
 	 * may come first): poll every port in use among 1-8 (as on Xen, a poll
 	 * naming a free port is -EINVAL).
 	 */
@@ -61,7 +62,7 @@ static void poller(uint64_t secs)
 
 static void sender(uint64_t secs)
 {
-	struct evtchn_bind_interdomain bi = { .remote_dom = 1 };
+	struct evtchn_bind_interdomain bi = { .remote_dom = (domid_t)sec_cmdline_num("peer=", 1) };
 	struct evtchn_send snd;
 	struct evtchn_status st;
 	uint64_t t0 = sec_now_ns(), sent = 0;
@@ -72,12 +73,12 @@ static void sender(uint64_t secs)
 			if ((rc = hyp_event_channel_op(EVTCHNOP_bind_interdomain, RT_PTR(&bi))) != 0)
 				hyp_sched_op(SCHEDOP_yield, 0);
 	if (rc) {
-		tc_error("could not bind to domain 1 (%ld)", rc);
+		tc_error("could not bind to domain %u (%ld)", bi.remote_dom, rc);
 		return;
 	}
 	snd.port = bi.local_port;
 	t0 = sec_now_ns();
-	/* Until domain 1 is gone: its status query fails or shows the port closed once it has shut down. */
+	/* Until the poller is gone: its status query fails or shows the port closed once it has shut down. */
 	while (sec_now_ns() - t0 < (secs + 20) * SEC_NS) {
 		hyp_event_channel_op(EVTCHNOP_send, RT_PTR(&snd));
 		if ((++sent & 1023) == 0) {

@@ -4,11 +4,12 @@
  * a page of its own and tries to get rid of that page under the hypervisor
  * (unmap, decrease_reservation, retype as a page table); then registers a
  * runstate area, points its address at another frame, frees the first one
- * and finally unmaps the address. dom0 meanwhile grows into freed frames
- * and checks none is ever written. The vcpu_info frame is held by the
- * hypervisor (it cannot leave); the runstate area is an address, written
- * through the guest's own mappings, so it follows the mapping and stops when
- * the address maps nothing.
+ * and finally unmaps the address. The first domain (dom0, or "first" on its
+ * command line) meanwhile grows into freed frames and checks none is ever
+ * written. The vcpu_info frame is held by the hypervisor (it cannot leave);
+ * the runstate area is an address, written through the guest's own
+ * mappings, so it follows the mapping and stops when the address maps
+ * nothing.
  */
 #include <pvabi/errno.h>
 #include <pvabi/vcpu.h>
@@ -78,12 +79,12 @@ static void runstate_attack(void)
 
 void test_main(void)
 {
-	if (rt_boot.si->flags & SIF_INITDOMAIN) {
+	if (refs_first_role()) {
 		refs_grabber("kept_frames", NR_GRAB, GRAB_EVERY_MS, SETTLE_MS);
 		return;
 	}
 	vcpu_info_attack();
 	runstate_attack();
-	/* Stay up while dom0 grows: a hypervisor that kept a freed frame would write it on every switch. */
+	/* Stay up while the grabber grows: a hypervisor that kept a freed frame would write it on every switch. */
 	refs_sleep_ms(NR_GRAB * GRAB_EVERY_MS);
 }

@@ -11,6 +11,16 @@
 
 static const uint64_t *const refs_m2p = (const uint64_t *)MACH2PHYS_VIRT_START;
 
+/*
+ * The first domain's role (the grabber, the spinner): dom0's when the
+ * hypervisor builds both, or the one whose command line says "first" when
+ * our dom0 builds both as domUs.
+ */
+static inline bool refs_first_role(void)
+{
+	return (rt_boot.si->flags & SIF_INITDOMAIN) || rt_has_word((const char *)rt_boot.si->cmd_line, "first");
+}
+
 static inline uint64_t refs_now_ns(void)
 {
 	volatile struct shared_info *sh = rt_map_shared_info(NULL);

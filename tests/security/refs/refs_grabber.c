@@ -77,7 +77,7 @@ void refs_grabber(const char *test, unsigned int nr, unsigned int every_ms, unsi
 	refs_sleep_ms(settle_ms);
 	for (unsigned int i = 0; i < grabbed; i++)
 		written += !untouched(i);
-	tc_expect_eq(grabbed, nr, "dom0 grew back by every frame it gave");
-	tc_expect_eq(written, 0, "no frame dom0 grabbed was written by the hypervisor");
-	rt_printf("%s: dom0 grabbed %u frames, %u written behind its back\n", test, grabbed, written);
+	tc_expect_eq(grabbed, nr, "the grabber grew back by every frame it gave");
+	tc_expect_eq(written, 0, "no frame the grabber took was written by the hypervisor");
+	rt_printf("%s: the grabber took %u frames, %u written behind its back\n", test, grabbed, written);
 }

@@ -7,8 +7,8 @@
  * memory. The user page tables must still be the ones in force after the
  * preemption (the read faults), and the runstate area, a kernel address
  * the hypervisor cannot write while user page tables are loaded, must
- * still be updated once the vCPU is back in kernel mode. dom0 just keeps
- * the CPU busy in slices.
+ * still be updated once the vCPU is back in kernel mode. The first domain
+ * (dom0, or "first" on its command line) just keeps the CPU busy in slices.
  */
 #include <pvabi/callback.h>
 #include <pvabi/vcpu.h>
@@ -171,7 +171,7 @@ static void victim(void)
 	up_enter_user(USER_CODE_VA, USER_DATA_VA + 4096);
 }
 
-/* dom0: keeps the one CPU busy without yielding, so the domU is preempted by the tick. */
+/* The first domain: keeps the one CPU busy without yielding, so the domU is preempted by the tick. */
 static void spinner(void)
 {
 	uint64_t end = refs_now_ns() + 1500ULL * 1000000;
@@ -179,12 +179,12 @@ static void spinner(void)
 
 	while (refs_now_ns() < end)
 		spins++;
-	tc_check(spins > 0, "dom0 spun");
+	tc_check(spins > 0, "the first domain spun");
 }
 
 void test_main(void)
 {
-	if (rt_boot.si->flags & SIF_INITDOMAIN)
+	if (refs_first_role())
 		spinner();
 	else
 		victim();
