@@ -155,8 +155,13 @@ void smp_ipi_interrupt(void)
 		__atomic_fetch_add(&pc->ipi_pings, 1, __ATOMIC_RELEASE);
 	apic_eoi();
 	flush_answer();
-	/* Every kick may be timer_arch_kick: another CPU queued a timer here earlier than the one armed. */
-	timer_run();
+	/*
+	 * Only a timer kick needs the queue run and the hardware re-armed: a
+	 * shootdown or a scheduler kick does not, and re-arming is an APIC
+	 * write on every flush a busy guest asks for.
+	 */
+	if (work & IPI_TIMER)
+		timer_run();
 }
 
 unsigned int smp_ping_all(void)
@@ -199,8 +204,11 @@ void timer_arch_kick(unsigned int cpu)
 {
 	struct percpu *pc = cpu < nr_cpus_possible ? cpu_table[cpu] : NULL;
 
-	if (pc && pc->online)
+	if (pc && pc->online) {
+		/* Set before the IPI: the handler that takes it (this one or a later one) runs the queue. */
+		__atomic_fetch_or(&pc->ipi_pending, IPI_TIMER, __ATOMIC_RELEASE);
 		cpu_kick(pc);
+	}
 }
 
 unsigned int timer_arch_cpu(void)

@@ -213,13 +213,15 @@ long do_set_segment_base(struct vcpu *v, uint64_t which, uint64_t base, uint64_t
 
 		if (sel > 3)
 			sel |= 3;
-		if (!pv_user_gs_selector(v, sel, &b)) {
+		if (!pv_user_gs_selector(v, sel, &b))
 			sel = 0;
-			b = 0;
-		}
-		/* The selector register too: the guest reads it back, and it is the vCPU's own (segments.c). */
-		if (pv_load_user_gs_selector(sel) != sel)
-			b = 0;
+		/*
+		 * The selector register too: the guest reads it back, and it is
+		 * the vCPU's own (segments.c). The base recorded is the one the
+		 * load took, as on Xen: another vCPU may have changed the
+		 * descriptor since the check (0 if it made it unloadable).
+		 */
+		pv_load_user_gs_selector(sel, &b);
 		v->arch.gs_base_user = b;
 		return 0;
 	}

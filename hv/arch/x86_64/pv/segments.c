@@ -74,13 +74,18 @@ void pv_segments_load(const struct vcpu *v)
  * set_segment_base(SEGBASE_GS_USER_SEL), from guest kernel mode: the
  * selector register takes sel (as after Xen's "swapgs; mov sel, %gs;
  * swapgs") while the active GS base stays the kernel's. Answers the
- * selector loaded: sel, or 0 if the guest's tables refuse it.
+ * selector loaded: sel, or 0 if the guest's tables refuse it; *base is the
+ * base the load took (0 for null). It is read back, not taken from the
+ * caller's check: another vCPU of the guest may rewrite the descriptor
+ * between that check and this load.
  */
-uint16_t pv_load_user_gs_selector(uint16_t sel)
+uint16_t pv_load_user_gs_selector(uint16_t sel, uint64_t *base)
 {
 	uint64_t kernel_base = rdmsr(MSR_GS_BASE);
 	bool ok = load_gs(sel);
 
+	/* A null load leaves the base as it was on AMD: null means 0 here, as Xen records it. */
+	*base = ok && sel > 3 ? rdmsr(MSR_GS_BASE) : 0;
 	wrmsr(MSR_GS_BASE, kernel_base);
 	return ok ? sel : 0;
 }

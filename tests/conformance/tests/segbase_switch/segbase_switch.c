@@ -13,6 +13,13 @@
  * set_segment_base(SEGBASE_GS_USER_SEL), whose base (0) becomes the user
  * GS base. Every vCPU checks, after every yield, poll timeout and spin, that
  * it reads its own selectors and bases. Not Skiff-specific.
+ *
+ * security.seg_two_domains boots this image twice, the second with "salt=4"
+ * on its command line and both with "from=3" (rounds start at 3 s of
+ * system time), so two domains switch selectors and bases on the same CPUs
+ * at once: the salted one uses other areas (so a base leaked from the other
+ * domain reads an area this domain never filled), other user GS bases, and
+ * FLAT_RING3_CS32 instead of FLAT_RING3_DS32 on odd vCPUs.
  */
 #include <pvabi/errno.h>
 #include <pvabi/sched.h>
@@ -21,6 +28,7 @@
 #include "test.h"
 
 #define NR_VCPUS		4
+#define NR_AREAS		(2 * NR_VCPUS)	/* vCPU id uses area id + salt */
 #define ROUNDS			1500
 #define WAIT_NS			120000000000ULL
 #define MSR_KERNEL_GS_BASE	0xc0000102
@@ -38,8 +46,33 @@ struct vcpu_result {
 } __attribute__((aligned(64)));
 
 static uint8_t stacks[NR_VCPUS][RT_SMP_STACK_SIZE] __attribute__((aligned(16)));
-static struct seg_area fs_area[NR_VCPUS], gs_area[NR_VCPUS];
+static struct seg_area fs_area[NR_AREAS], gs_area[NR_AREAS];
 static struct vcpu_result result[NR_VCPUS];
+static unsigned int salt;	/* "salt=N", N <= NR_VCPUS: areas id + N stay in the arrays */
+static uint64_t start_ns;	/* "from=N": no round before N s of system time, so two domains overlap */
+
+/* The digit after key (e.g. "salt=") on the command line, else 0 (the conformance run has none). */
+static unsigned int cmdline_digit(const char *key)
+{
+	const char *s = rt_boot.si->cmd_line;
+	size_t n = strlen(key);
+
+	for (size_t i = 0; s[i] && i + n + 1 < MAX_GUEST_CMDLINE; i++)
+		if ((i == 0 || s[i - 1] == ' ') && strncmp(s + i, key, n) == 0 && s[i + n] >= '0' && s[i + n] <= '9')
+			return (unsigned int)(s[i + n] - '0');
+	return 0;
+}
+
+/* Odd vCPUs' selector: a flat one, another in a salted domain. */
+static uint16_t odd_selector(void)
+{
+	return salt ? FLAT_RING3_CS32 : FLAT_RING3_DS32;
+}
+
+static uint16_t want_selector(unsigned int id)
+{
+	return (id & 1) ? odd_selector() : 0;
+}
 
 static long set_segment_base(uint64_t which, uint64_t base)
 {
@@ -90,24 +123,25 @@ static uint64_t user_gs_base(void)
 /* Odd vCPUs: the base of the flat segment their GS selector names. */
 static uint64_t user_gs_value(unsigned int id)
 {
-	return (id & 1) ? 0 : 0x00007f0000001000ULL + ((uint64_t)id << 24);
+	return (id & 1) ? 0 : 0x00007f0000001000ULL + ((uint64_t)(id + salt) << 24);
 }
 
 /* One vCPU's state, set once; the FS base only where the selector is null (a non-null one sets its own). */
 static long setup(unsigned int id)
 {
-	uint16_t sel = (id & 1) ? FLAT_RING3_DS32 : 0;
+	uint16_t sel = want_selector(id);
+	unsigned int a = id + salt;
 	long rc;
 
-	fs_area[id].self = RT_PTR(&fs_area[id]);
-	gs_area[id].self = RT_PTR(&gs_area[id]);
+	fs_area[a].self = RT_PTR(&fs_area[a]);
+	gs_area[a].self = RT_PTR(&gs_area[a]);
 	__asm__ volatile("movw %0, %%fs" :: "r"(sel) : "memory");
 	if (!(id & 1)) {
-		rc = set_segment_base(SEGBASE_FS, RT_PTR(&fs_area[id]));
+		rc = set_segment_base(SEGBASE_FS, RT_PTR(&fs_area[a]));
 		if (rc)
 			return rc;
 	}
-	rc = set_segment_base(SEGBASE_GS_KERNEL, RT_PTR(&gs_area[id]));
+	rc = set_segment_base(SEGBASE_GS_KERNEL, RT_PTR(&gs_area[a]));
 	if (rc)
 		return rc;
 	rc = set_segment_base(SEGBASE_GS_USER_SEL, sel);
@@ -118,7 +152,8 @@ static long setup(unsigned int id)
 
 static void check(unsigned int id, struct vcpu_result *r)
 {
-	uint16_t want_sel = (id & 1) ? FLAT_RING3_DS32 : 0, sel = fs_selector();
+	uint16_t want_sel = want_selector(id), sel = fs_selector();
+	unsigned int a = id + salt;
 	uint64_t v;
 
 	if (sel != want_sel) {
@@ -130,11 +165,11 @@ static void check(unsigned int id, struct vcpu_result *r)
 		r->last_gs_sel = sel;
 	}
 	/* Through %fs only when the selector is the null one this vCPU set: a leaked one would base it elsewhere. */
-	if (!(id & 1) && sel == 0 && (v = fs_word()) != fs_area[id].self) {
+	if (!(id & 1) && sel == 0 && (v = fs_word()) != fs_area[a].self) {
 		r->wrong_fs++;
 		r->last_fs = v;
 	}
-	if ((v = gs_word()) != gs_area[id].self) {
+	if ((v = gs_word()) != gs_area[a].self) {
 		r->wrong_gs++;
 		r->last_gs = v;
 	}
@@ -169,6 +204,8 @@ static void run(unsigned int id)
 	struct vcpu_result *r = &result[id];
 
 	r->setup_rc = setup(id);
+	while (rt_now_ns() < start_ns)
+		hyp_sched_op(SCHEDOP_yield, 0);
 	if (r->setup_rc == 0) {
 		for (uint64_t i = 0; i < ROUNDS; i++) {
 			check(id, r);
@@ -196,9 +233,9 @@ static void report(unsigned int id)
 	tc_check(r->setup_rc == 0, "vCPU %u set its selector and bases (%ld)", id, r->setup_rc);
 	tc_check(r->rounds == ROUNDS, "vCPU %u ran %llu of %u rounds", id, (unsigned long long)r->rounds, ROUNDS);
 	tc_check(!r->wrong_sel, "vCPU %u read its own FS selector %#x (%llu wrong, last %#llx)", id,
-		 (id & 1) ? FLAT_RING3_DS32 : 0, (unsigned long long)r->wrong_sel, (unsigned long long)r->last_sel);
+		 want_selector(id), (unsigned long long)r->wrong_sel, (unsigned long long)r->last_sel);
 	tc_check(!r->wrong_gs_sel, "vCPU %u read its own GS selector %#x (%llu wrong, last %#llx)", id,
-		 (id & 1) ? FLAT_RING3_DS32 : 0, (unsigned long long)r->wrong_gs_sel,
+		 want_selector(id), (unsigned long long)r->wrong_gs_sel,
 		 (unsigned long long)r->last_gs_sel);
 	if (!(id & 1))
 		tc_check(!r->wrong_fs, "vCPU %u read through its own FS base (%llu wrong, last %#llx)", id,
@@ -214,6 +251,10 @@ void test_main(void)
 	unsigned int n = rt_smp_count();
 	uint64_t end;
 
+	salt = cmdline_digit("salt=");
+	if (salt > NR_VCPUS)
+		salt = NR_VCPUS;
+	start_ns = cmdline_digit("from=") * 1000000000ULL;
 	if (n < NR_VCPUS) {
 		tc_error("the runner gave dom0 %u vCPU(s); this test needs %u", n, NR_VCPUS);
 		return;

@@ -102,7 +102,7 @@ bool pv_user_gs_selector(const struct vcpu *v, uint16_t sel, uint64_t *base);
 /* The data segment selectors of a vCPU that goes off or onto this CPU (segments.c). */
 void pv_segments_save(struct vcpu *v);
 void pv_segments_load(const struct vcpu *v);
-uint16_t pv_load_user_gs_selector(uint16_t sel);
+uint16_t pv_load_user_gs_selector(uint16_t sel, uint64_t *base);
 
 /*
  * VCPUOP_initialise's work (vcpu_context.c): p->c as the guest gave it is

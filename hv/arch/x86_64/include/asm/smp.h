@@ -9,6 +9,7 @@ struct percpu;
 
 #define IPI_PING	(1u << 0)
 #define IPI_STOP	(1u << 1)
+#define IPI_TIMER	(1u << 2)	/* another CPU queued a timer here earlier than the one armed */
 
 /* Starts every CPU the MADT lists, up to maxcpus (0 = all). Returns how many are online. */
 unsigned int smp_boot_cpus(unsigned int maxcpus);
