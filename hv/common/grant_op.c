@@ -801,8 +801,8 @@ long do_grant_table_op(struct vcpu *v, uint64_t cmd64, uint64_t uop, uint64_t co
 		return -XEN_EINVAL;
 	if (cmd != GNTTABOP_cache_flush && ((uint32_t)cmd64 & ~GNTTABOP_CMD_MASK))
 		return -XEN_EINVAL;
-	/* As Xen's array_access_ok on x86_64: only where the array starts is checked; a fault ends the batch. */
-	if (elem && count && !guest_range_ok(uop, 1))
+	/* As Xen's array_access_ok on x86_64: only where the array starts is checked, even for no elements (measured); a fault ends the batch. */
+	if (elem && !guest_range_ok(uop, 1))
 		return -XEN_EFAULT;
 	switch (cmd) {
 	case GNTTABOP_map_grant_ref:

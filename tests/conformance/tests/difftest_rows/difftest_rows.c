@@ -25,7 +25,9 @@
  *   (bad_domain), then takes the source, then the destination, and only
  *   then checks the lengths (bad_copy_arg). setup_table and
  *   get_status_frames refuse a frame list that starts outside the guest's
- *   addresses (-EFAULT) before anything else, even for no frames.
+ *   addresses (-EFAULT) before anything else, even for no frames; so do
+ *   the batch operations (map, unmap, unmap_and_replace, transfer, copy,
+ *   swap) for their array, even for a count of 0.
  * - PHYSDEVOP_set_iobitmap: -EFAULT, -EINVAL for a bitmap outside the
  *   guest's addresses or over 65536 ports, else kept; a port below the
  *   limit whose bit is clear is then let through at IOPL 0 (no #GP), any
@@ -295,6 +297,21 @@ static void check_grant_lists(void)
 	tc_expect_eq(rt_hypercall3(__HYPERVISOR_grant_table_op, GNTTABOP_setup_table, RT_PTR(&st), 1), 0,
 		     "the same with an unmapped list: the call succeeds");
 	tc_expect_eq(st.status, GNTST_bad_domain, "and the status says bad_domain");
+	/* The batch operations check where their array starts even for no elements (found by seed 85). */
+	static const uint32_t batch_ops[] = { GNTTABOP_map_grant_ref, GNTTABOP_unmap_grant_ref, GNTTABOP_unmap_and_replace,
+					      GNTTABOP_transfer, GNTTABOP_copy, GNTTABOP_swap_grant_ref };
+	for (unsigned int i = 0; i < sizeof(batch_ops) / sizeof(batch_ops[0]); i++) {
+		uint32_t op = batch_ops[i];
+		long hv = rt_hypercall3(__HYPERVISOR_grant_table_op, op, RT_BAD_PTR_HYPERVISOR, 0);
+		long hv_wide = rt_hypercall3(__HYPERVISOR_grant_table_op, op, RT_BAD_PTR_HYPERVISOR, 0x8000000000000000ULL);
+		long nc = rt_hypercall3(__HYPERVISOR_grant_table_op, op, RT_BAD_PTR_NONCANON, 0);
+		long null = rt_hypercall3(__HYPERVISOR_grant_table_op, op, 0, 0);
+
+		tc_check(hv == -XEN_EFAULT, "grant op %u of no elements in the hypervisor's range: -EFAULT (got %ld)", op, hv);
+		tc_check(hv_wide == -XEN_EFAULT, "grant op %u, count 2^63 (low half 0), same: -EFAULT (got %ld)", op, hv_wide);
+		tc_check(nc == -XEN_EFAULT, "grant op %u of no elements, non-canonical: -EFAULT (got %ld)", op, nc);
+		tc_check(null == 0, "grant op %u of no elements at address 0: 0 (got %ld)", op, null);
+	}
 }
 
 static volatile unsigned int gp_count;
