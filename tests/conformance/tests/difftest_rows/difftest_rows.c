@@ -32,6 +32,10 @@
  *   guest's addresses or over 65536 ports, else kept; a port below the
  *   limit whose bit is clear is then let through at IOPL 0 (no #GP), any
  *   other (set, beyond the limit, bitmap unreadable) still #GP.
+ * - with VMASST_TYPE_architectural_iopl the guest kernel counts as ring 0:
+ *   at IOPL 0 its port I/O is let through instead of #GP.
+ * - PHYSDEVOP_pirq_eoi_gmfn_v1/v2: -EFAULT, -EINVAL for a frame the guest
+ *   may not write, else the page is kept, once per domain (-EBUSY after).
  */
 #include <pvabi/errno.h>
 #include <pvabi/event_channel.h>
@@ -44,16 +48,6 @@
 #define FAR_PORT	4000u	/* in a bucket this guest never allocates */
 
 static volatile struct shared_info *sh;
-
-static int pending(evtchn_port_t p)
-{
-	return (sh->evtchn_pending[p / 64] >> (p % 64)) & 1;
-}
-
-static void clear_pending(evtchn_port_t p)
-{
-	__atomic_and_fetch(&sh->evtchn_pending[p / 64], ~(1ULL << (p % 64)), __ATOMIC_SEQ_CST);
-}
 
 static uint64_t now_ns(void)
 {
@@ -88,8 +82,8 @@ static int loopback(evtchn_port_t *a, evtchn_port_t *b)
 		return -1;
 	*a = au.port;
 	*b = bi.local_port;
-	clear_pending(*a);
-	clear_pending(*b);
+	rt_port_clear_pending(sh, *a);
+	rt_port_clear_pending(sh, *b);
 	return 0;
 }
 
@@ -124,7 +118,7 @@ static void check_poll(void)
 	tc_expect_eq(poll_list(RT_PTR(list), 1), 0, "poll of an idle port in use: waits for the deadline");
 	snd.port = b;
 	tc_expect_eq(hyp_event_channel_op(EVTCHNOP_send, RT_PTR(&snd)), 0, "send to the polled port");
-	tc_check(pending(a), "port %u is pending", a);
+	tc_check(rt_port_pending(sh, a), "port %u is pending", a);
 	list[0] = a;
 	list[1] = FAR_PORT;
 	tc_expect_eq(poll_list(RT_PTR(list), 2), 0, "poll: the pending port answers before the invalid one after it");
@@ -132,11 +126,11 @@ static void check_poll(void)
 	list[1] = a;
 	tc_expect_eq(poll_list(RT_PTR(list), 2), -XEN_EINVAL, "poll: an invalid port before the pending one");
 	tc_expect_eq(poll_list(RT_PTR(list), 129), -XEN_EINVAL, "poll of 129 ports");
-	clear_pending(a);
+	rt_port_clear_pending(sh, a);
 	close_port(a);
 	close_port(b);
-	clear_pending(a);
-	clear_pending(b);
+	rt_port_clear_pending(sh, a);
+	rt_port_clear_pending(sh, b);
 }
 
 static long status_prefilled(evtchn_port_t p, struct evtchn_status *st)
@@ -179,7 +173,7 @@ static void check_evtchn(void)
 			 st.u.interdomain.port == 0xeeeeeeeeu,
 		 "closed: the union left as given (%#x %#x)", st.u.interdomain.dom, st.u.interdomain.port);
 	close_port(bi.port);
-	clear_pending(bi.port);
+	rt_port_clear_pending(sh, bi.port);
 }
 
 static long vcpu_info_at(uint64_t mfn, uint32_t offset)
@@ -314,6 +308,49 @@ static void check_grant_lists(void)
 	}
 }
 
+static uint8_t eoi_page[2][4096] __attribute__((aligned(4096)));
+
+/*
+ * PHYSDEVOP_pirq_eoi_gmfn_v1/v2 (any PV guest; nothing here needs an EOI):
+ * an unreadable argument -EFAULT; a frame the guest may not write (past
+ * the machine, its own L4) -EINVAL; then a page of its own is taken, once:
+ * a second one, by v1 or v2, is -EBUSY. The page stays the guest's to read.
+ */
+/* From the start-of-day P2M: the runtime's own lookup needs its page set-up, which this test does not run. */
+static uint64_t image_mfn(const void *va)
+{
+	const uint64_t *p2m = (const uint64_t *)(uintptr_t)rt_boot.si->mfn_list;
+
+	return p2m[((uint64_t)(uintptr_t)va - RT_VIRT_BASE) >> 12];
+}
+
+static long eoi_gmfn(uint32_t cmd, uint64_t arg)
+{
+	return rt_hypercall2(__HYPERVISOR_physdev_op, cmd, arg);
+}
+
+static void check_pirq_eoi(void)
+{
+	struct physdev_pirq_eoi_gmfn e = { .gmfn = 0xfffffffffULL };
+
+	tc_expect_eq(eoi_gmfn(PHYSDEVOP_pirq_eoi_gmfn_v2, RT_BAD_PTR_HYPERVISOR), -XEN_EFAULT,
+		     "pirq_eoi_gmfn_v2 with an unreadable argument");
+	tc_expect_eq(eoi_gmfn(PHYSDEVOP_pirq_eoi_gmfn_v2, RT_PTR(&e)), -XEN_EINVAL,
+		     "pirq_eoi_gmfn_v2 of a frame past the machine");
+	e.gmfn = image_mfn((const void *)(uintptr_t)rt_boot.si->pt_base);
+	tc_expect_eq(eoi_gmfn(PHYSDEVOP_pirq_eoi_gmfn_v1, RT_PTR(&e)), -XEN_EINVAL,
+		     "pirq_eoi_gmfn_v1 of the guest's own L4 (a page table: not writable)");
+	e.gmfn = image_mfn(eoi_page[0]);
+	tc_expect_eq(eoi_gmfn(PHYSDEVOP_pirq_eoi_gmfn_v2, RT_PTR(&e)), 0, "pirq_eoi_gmfn_v2 of a page of ours");
+	tc_expect_eq(eoi_gmfn(PHYSDEVOP_pirq_eoi_gmfn_v2, RT_PTR(&e)), -XEN_EBUSY,
+		     "the same page again: -EBUSY");
+	e.gmfn = image_mfn(eoi_page[1]);
+	tc_expect_eq(eoi_gmfn(PHYSDEVOP_pirq_eoi_gmfn_v1, RT_PTR(&e)), -XEN_EBUSY,
+		     "another page through v1: -EBUSY (one EOI page per domain)");
+	eoi_page[1][0] = 1;
+	tc_check(eoi_page[0][0] == 0 && eoi_page[1][0] == 1, "both pages stay the guest's (no pirq needs an EOI)");
+}
+
 static volatile unsigned int gp_count;
 static uint8_t iobmp[8192 + 1] __attribute__((aligned(4096)));
 
@@ -371,6 +408,11 @@ static void check_iobitmap(void)
 	tc_check(in80_faults(), "port 0x80 denied: #GP");
 	tc_expect_eq(iobitmap(0, 0), 0, "no bitmap");
 	tc_check(in80_faults(), "and port 0x80 at IOPL 0 faults again");
+	/* VMASST_TYPE_architectural_iopl: the guest kernel counts as ring 0, so IOPL 0 already allows it I/O (found by seed 834). */
+	tc_expect_eq(hyp_vm_assist(VMASST_CMD_enable, VMASST_TYPE_architectural_iopl), 0, "architectural_iopl on");
+	tc_check(!in80_faults(), "port 0x80 at IOPL 0 with architectural_iopl: let through (no #GP)");
+	tc_expect_eq(hyp_vm_assist(VMASST_CMD_disable, VMASST_TYPE_architectural_iopl), 0, "architectural_iopl off");
+	tc_check(in80_faults(), "port 0x80 at IOPL 0 faults once more");
 }
 
 static void check_debugreg(void)
@@ -400,4 +442,5 @@ void test_main(void)
 	check_grant_copy();
 	check_grant_lists();
 	check_iobitmap();
+	check_pirq_eoi();
 }
