@@ -291,6 +291,14 @@ static void check_grant_lists(void)
 	tc_expect_eq(rt_hypercall3(__HYPERVISOR_grant_table_op, GNTTABOP_setup_table, RT_PTR(&st), 1), 0,
 		     "the same with an unmapped list: the call succeeds");
 	tc_expect_eq(st.status, GNTST_bad_domain, "and the status says bad_domain");
+	{
+		/* unmap_and_replace looks at the handle before the address (seed 886): a handle never mapped is bad_handle. */
+		struct gnttab_unmap_and_replace r = { .host_addr = 0, .new_addr = 0xc, .handle = 1, .status = 7 };
+
+		tc_expect_eq(rt_hypercall3(__HYPERVISOR_grant_table_op, GNTTABOP_unmap_and_replace, RT_PTR(&r), 1), 0,
+			     "unmap_and_replace of handle 1 (never mapped) at address 0");
+		tc_expect_eq(r.status, GNTST_bad_handle, "its status is bad_handle, not general_error");
+	}
 	/* The batch operations check where their array starts even for no elements (found by seed 85). */
 	static const uint32_t batch_ops[] = { GNTTABOP_map_grant_ref, GNTTABOP_unmap_grant_ref, GNTTABOP_unmap_and_replace,
 					      GNTTABOP_transfer, GNTTABOP_copy, GNTTABOP_swap_grant_ref };
