@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Shared-info helpers of the runtime: mapping the page with update_va_mapping and reading the pvclock. */
+/* Shared-info helpers of the runtime: mapping the page with update_va_mapping, reading the pvclock and pending bits. */
 #include "rt.h"
 
 #define PTE_P	0x001ULL
@@ -49,4 +49,14 @@ uint64_t rt_now_ns(void)
 	volatile struct shared_info *sh = rt_map_shared_info(NULL);
 
 	return sh ? rt_pvclock_ns(&sh->vcpu_info[0].time) : 0;
+}
+
+bool rt_port_pending(volatile struct shared_info *sh, uint32_t port)
+{
+	return (sh->evtchn_pending[port / 64] >> (port % 64)) & 1;
+}
+
+void rt_port_clear_pending(volatile struct shared_info *sh, uint32_t port)
+{
+	__atomic_and_fetch(&sh->evtchn_pending[port / 64], ~(1ULL << (port % 64)), __ATOMIC_SEQ_CST);
 }

@@ -236,7 +236,7 @@ static int map_one(struct domain *d, struct map_batch *mb, struct gnttab_map_gra
  * dev_bus_addr the device one; the handle goes once neither is left.
  */
 static int unmap_one(struct domain *d, grant_handle_t handle, uint64_t host_addr, uint64_t dev_bus_addr,
-		     uint64_t new_addr, bool *flush)
+		     uint64_t new_addr, bool replace, bool *flush)
 {
 	struct gnttab_maptrack m;
 	uint32_t left;
@@ -245,6 +245,11 @@ static int unmap_one(struct domain *d, grant_handle_t handle, uint64_t host_addr
 	if (!gnttab_maptrack_take(d, handle, &m))
 		return GNTST_bad_handle;
 	left = m.flags;
+	/* unmap_and_replace needs the mapping's address; the handle is checked first, as Xen 4.17 (seed 886). */
+	if (replace && !host_addr) {
+		gnttab_maptrack_untake(d, handle, left);
+		return GNTST_general_error;
+	}
 	if (dev_bus_addr && (!(m.flags & GNTMAP_device_map) ||
 			     dev_bus_addr != (uint64_t)m.use.mfn << PAGE_SHIFT)) {
 		gnttab_maptrack_untake(d, handle, left);
@@ -366,8 +371,7 @@ static long op_unmap(struct domain *d, uint64_t uop, uint64_t count, bool replac
 				rc = -XEN_EFAULT;
 				break;
 			}
-			r.status = r.host_addr ? (int16_t)unmap_one(d, r.handle, r.host_addr, 0, r.new_addr, &flush)
-					       : GNTST_general_error;
+			r.status = (int16_t)unmap_one(d, r.handle, r.host_addr, 0, r.new_addr, true, &flush);
 			if (copy_to_guest(va, &r, sizeof(r)) < 0)
 				rc = -XEN_EFAULT;
 		} else {
@@ -375,7 +379,7 @@ static long op_unmap(struct domain *d, uint64_t uop, uint64_t count, bool replac
 				rc = -XEN_EFAULT;
 				break;
 			}
-			u.status = (int16_t)unmap_one(d, u.handle, u.host_addr, u.dev_bus_addr, 0, &flush);
+			u.status = (int16_t)unmap_one(d, u.handle, u.host_addr, u.dev_bus_addr, 0, false, &flush);
 			if (copy_to_guest(va, &u, sizeof(u)) < 0)
 				rc = -XEN_EFAULT;
 		}
@@ -801,8 +805,8 @@ long do_grant_table_op(struct vcpu *v, uint64_t cmd64, uint64_t uop, uint64_t co
 		return -XEN_EINVAL;
 	if (cmd != GNTTABOP_cache_flush && ((uint32_t)cmd64 & ~GNTTABOP_CMD_MASK))
 		return -XEN_EINVAL;
-	/* As Xen's array_access_ok on x86_64: only where the array starts is checked; a fault ends the batch. */
-	if (elem && count && !guest_range_ok(uop, 1))
+	/* As Xen's array_access_ok on x86_64: only where the array starts is checked, even for no elements (measured); a fault ends the batch. */
+	if (elem && !guest_range_ok(uop, 1))
 		return -XEN_EFAULT;
 	switch (cmd) {
 	case GNTTABOP_map_grant_ref:

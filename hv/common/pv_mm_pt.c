@@ -51,10 +51,17 @@ int pv_mm_check_entry(const struct domain *d, unsigned int level, uint64_t entry
 		ok |= ENTRY_L1_CACHE;
 	if (entry & ~(ok | PV_PTE_ADDR_MASK))
 		return -XEN_EINVAL;
-	/* Not a frame the hypervisor manages: a device's, for the domain that drives devices (hv/iomem.h). */
+	/*
+	 * Not a frame the hypervisor manages: a device's, for the domain that
+	 * drives devices and asks for it (hv/iomem.h). Otherwise, at L1, I/O
+	 * memory the domain may not map: -EPERM, as Xen 4.17 answers a domain
+	 * without the rights (dom0 too, for frames past the machine's
+	 * addresses: measured, mmu_errors), except for the all-ones frame
+	 * number (Xen's INVALID_MFN: -EINVAL); a table there is -EINVAL.
+	 */
 	if (!mfn_valid(pv_pte_mfn(entry)) &&
 	    !(level == 1 && iomem_frame_ok(d, pv_pte_mfn(entry), entry & PV_PTE_RW)))
-		return -XEN_EINVAL;
+		return level == 1 && pv_pte_mfn(entry) != PV_PTE_ADDR_MASK >> 12 ? -XEN_EPERM : -XEN_EINVAL;
 	/* Global guest translations would outlive CR3 switches (kernel/user, other domains): never. */
 	*adjusted = (entry | PV_PTE_US) & ~PV_PTE_G;
 	return 0;

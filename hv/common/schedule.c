@@ -195,15 +195,6 @@ static long sched_block(struct vcpu *v)
 
 #define POLL_MAX_PORTS	128
 
-/* Any polled port pending? Every port was found in use before we got here. */
-static bool any_polled_pending(struct domain *d, const evtchn_port_t *ports, unsigned int n)
-{
-	for (unsigned int i = 0; i < n; i++)
-		if (evtchn_port_pending(d, ports[i]))
-			return true;
-	return false;
-}
-
 /* Xen's local_events_need_delivery(): an upcall is pending and the vCPU takes events. */
 static bool poll_upcall_due(const struct vcpu *v)
 {
@@ -214,20 +205,16 @@ static bool poll_upcall_due(const struct vcpu *v)
 }
 
 /*
- * The checks of Xen 4.17's do_poll, in its order, before anything is
- * armed: the list's start must be a guest address even for no ports
- * (-EFAULT); a due upcall answers 0 at once; then port by port, each read
- * (-EFAULT), in use (-EINVAL for a free port, port 0 or one beyond the
- * table: measured, conformance test difftest_rows) and, when pending, the
- * answer 0 without reading further.
+ * The checks of Xen 4.17's do_poll, in its order, made with the vCPU
+ * already marked blocked and polling (as Xen does), so that an event that
+ * arrives while they run wakes it instead of being lost: a due upcall
+ * answers 0; then port by port, each read (-EFAULT), in use (-EINVAL for a
+ * free port, port 0 or one beyond the table: measured, conformance test
+ * difftest_rows) and, when pending, the answer 0 without reading further.
  * Returns 1 when the vCPU must wait, else the answer.
  */
 static long poll_check(struct vcpu *v, const struct sched_poll *p, evtchn_port_t *ports)
 {
-	if (p->nr_ports > POLL_MAX_PORTS)
-		return -XEN_EINVAL;
-	if (!guest_range_ok(p->ports, 1))
-		return -XEN_EFAULT;
 	if (poll_upcall_due(v))
 		return 0;
 	for (unsigned int i = 0; i < p->nr_ports; i++) {
@@ -259,6 +246,12 @@ static void poll_wake(struct domain *d, unsigned int port)
 	}
 }
 
+/*
+ * Blocks first, then looks, as Xen: the blocked flag (an upcall's kick
+ * clears it) and polling with no port named yet (any port's wake-up clears
+ * it) are set before any check, so nothing that goes pending from here on
+ * is missed; a check that answers undoes both.
+ */
 static long sched_poll(struct vcpu *v, uint64_t arg)
 {
 	struct sched_poll p;
@@ -267,29 +260,34 @@ static long sched_poll(struct vcpu *v, uint64_t arg)
 
 	if (copy_from_guest(&p, arg, sizeof(p)) < 0)
 		return -XEN_EFAULT;
-	rc = poll_check(v, &p, ports);
-	if (rc <= 0)
-		return rc;
+	if (p.nr_ports > POLL_MAX_PORTS)
+		return -XEN_EINVAL;
+	/* Xen checks where the list starts even for no ports. */
+	if (!guest_range_ok(p.ports, 1))
+		return -XEN_EFAULT;
 	evtchn_poll_hook = poll_wake;
-	__atomic_store_n(&v->poll_port, p.nr_ports == 1 ? ports[0] : 0, __ATOMIC_RELEASE);
-	/* Announce first, then look: a port that goes pending in between finds us polling. */
+	__atomic_store_n(&v->poll_port, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&v->polling, true, __ATOMIC_SEQ_CST);
-	if (any_polled_pending(v->domain, ports, p.nr_ports) ||
-	    (p.timeout && (int64_t)p.timeout <= time_now_ns())) {
-		v->polling = false;
-		return 0;
-	}
-	/* On this CPU (the timer moves with the vCPU); one that fires before we block finds polling cleared below. */
+	vcpu_pause_flag_set(v, VPF_BLOCKED);
+	rc = poll_check(v, &p, ports);
+	if (rc == 1 && p.timeout && (int64_t)p.timeout <= time_now_ns())
+		rc = 0;
+	if (rc != 1)
+		goto out;
+	/* From here only a polled port wakes it; one that went pending while the ports were read cleared polling. */
+	__atomic_store_n(&v->poll_port, p.nr_ports == 1 ? ports[0] : 0, __ATOMIC_RELEASE);
+	/* On this CPU (the timer moves with the vCPU); one that fires before we leave finds polling cleared. */
 	if (p.timeout)
 		timer_set(&v->poll_timer, (s_time_t)p.timeout);
 	else
 		timer_stop(&v->poll_timer);
-	vcpu_pause_flag_set(v, VPF_BLOCKED);
-	if (!v->polling || any_polled_pending(v->domain, ports, p.nr_ports)) {
-		v->polling = false;
-		vcpu_pause_flag_clear(v, VPF_BLOCKED);
-	}
-	return 0;
+	if (__atomic_load_n(&v->polling, __ATOMIC_SEQ_CST))
+		return 0;
+	rc = 0;
+out:
+	v->polling = false;
+	vcpu_pause_flag_clear(v, VPF_BLOCKED);
+	return rc;
 }
 
 static long sched_watchdog(struct domain *d, uint64_t arg)

@@ -226,7 +226,7 @@ START_TEST(test_refused_tables)
 	t1[1] = pvt_pte(l1, F_DATA);
 	expect_pin_refused(l1, 1, -XEN_EBUSY, "L1 maps itself writable");
 	t1[1] = pvt_pte(T_BASE + T_FRAMES, F_RO);
-	expect_pin_refused(l1, 1, -XEN_EINVAL, "L1 maps beyond the frame table");
+	expect_pin_refused(l1, 1, -XEN_EPERM, "L1 maps beyond the frame table");
 	t1[1] = pvt_pte(T_BASE - 2, F_RO);
 	expect_pin_refused(l1, 1, -XEN_EBUSY, "L1 maps a reserved frame");
 	t1[1] = pvt_pte(data, F_RO | PV_PTE_PCD);
@@ -389,7 +389,10 @@ START_TEST(test_check_entry_masks)
 	ck_assert_int_eq(pv_mm_check_entry(&dom_a, 1, pvt_pte(m, PV_PTE_P | PV_PTE_PCD | PV_PTE_PWT | PV_PTE_PS), &v), 0);
 	ck_assert_int_eq(pv_mm_check_entry(&dom_a, 2, pvt_pte(m, PV_PTE_P | PV_PTE_PCD), &v), -XEN_EINVAL);
 	dom_a.is_privileged = false;
-	ck_assert_int_eq(pv_mm_check_entry(&dom_a, 1, pvt_pte(frame_table_frames, PV_PTE_P), &v), -XEN_EINVAL);
+	ck_assert_int_eq(pv_mm_check_entry(&dom_a, 1, pvt_pte(frame_table_frames, PV_PTE_P), &v), -XEN_EPERM);
+	ck_assert_int_eq(pv_mm_check_entry(&dom_a, 2, pvt_pte(frame_table_frames, PV_PTE_P), &v), -XEN_EINVAL);
+	/* The all-ones frame number is Xen's INVALID_MFN: -EINVAL, not I/O memory. */
+	ck_assert_int_eq(pv_mm_check_entry(&dom_a, 1, PV_PTE_ADDR_MASK | PV_PTE_P, &v), -XEN_EINVAL);
 	ck_assert_int_eq(pv_mm_check_entry(&dom_a, 1, pvt_pte(frame_table_frames, 0), &v), 0);
 }
 END_TEST
@@ -411,10 +414,12 @@ START_TEST(test_device_frame_entry)
 	gen = pvt_gen(l1);
 	tcount = pvt_tcount(l1);
 	ck_assert_int_eq(pv_mm_mod_entry(&dom_a, l1, 3, pvt_pte(dev, PV_PTE_P | PV_PTE_RW | PV_PTE_PCD), false),
-			 -XEN_EINVAL);	/* not the privileged domain */
+			 -XEN_EINVAL);	/* not the privileged domain: no cache bits */
+	ck_assert_int_eq(pv_mm_mod_entry(&dom_a, l1, 3, pvt_pte(dev, PV_PTE_P | PV_PTE_RW), false),
+			 -XEN_EPERM);	/* nor device frames */
 	dom_a.is_privileged = true;
 	ck_assert_int_eq(pv_mm_check_entry(&dom_a, 2, pvt_pte(dev, PV_PTE_P), &v), -XEN_EINVAL);
-	ck_assert_int_eq(pv_mm_check_entry(&dom_a, 1, pvt_pte(dev + 1, PV_PTE_P), &v), -XEN_EINVAL);
+	ck_assert_int_eq(pv_mm_check_entry(&dom_a, 1, pvt_pte(dev + 1, PV_PTE_P), &v), -XEN_EPERM);
 	ck_assert_int_eq(pv_mm_mod_entry(&dom_a, l1, 3, pvt_pte(dev, PV_PTE_P | PV_PTE_RW | PV_PTE_PCD), false), 0);
 	ck_assert_uint_eq(pvt_gen(l1), gen);	/* only counts of real frames could change: there are none */
 	ck_assert_uint_eq(pvt_tcount(l1), tcount);
@@ -476,7 +481,7 @@ START_TEST(test_mod_entry_refusals)
 	expect_mod_refused(t.l1, 9, pvt_pte(other, F_RO), -XEN_EBUSY, "map another domain's frame");
 	expect_mod_refused(t.l1, 9, pvt_pte(t.l2, F_DATA), -XEN_EBUSY, "map a page table writable");
 	expect_mod_refused(t.l1, 9, pvt_pte(t.l1, F_DATA), -XEN_EBUSY, "L1 maps itself writable");
-	expect_mod_refused(t.l1, 9, pvt_pte(T_BASE + T_FRAMES + 7, F_RO), -XEN_EINVAL, "beyond the table");
+	expect_mod_refused(t.l1, 9, pvt_pte(T_BASE + T_FRAMES + 7, F_RO), -XEN_EPERM, "beyond the table");
 	expect_mod_refused(t.l1, 9, pvt_pte(plain, F_RO | PV_PTE_PWT), -XEN_EINVAL, "reserved bit");
 	expect_mod_refused(t.l1, 512, 0, -XEN_EINVAL, "index out of range");
 	expect_mod_refused(t.l2, 0, pvt_pte(t.l1, F_TABLE | PV_PTE_PS), -XEN_EINVAL, "superpage");

@@ -72,6 +72,10 @@ volatile struct shared_info *rt_map_shared_info(long *rc);
 uint64_t rt_pvclock_ns(volatile struct vcpu_time_info *t);
 /* System time of vCPU 0 in ns (maps the shared info page on first use; 0 if it cannot). */
 uint64_t rt_now_ns(void);
+/* Whether port's bit is set in the 2-level evtchn_pending array of sh. */
+bool rt_port_pending(volatile struct shared_info *sh, uint32_t port);
+/* Clears port's pending bit atomically (the hypervisor sets other bits of the word meanwhile). */
+void rt_port_clear_pending(volatile struct shared_info *sh, uint32_t port);
 
 /* Ends the guest: SCHEDOP_shutdown with this reason; never returns. */
 void rt_shutdown(unsigned int reason) __attribute__((noreturn));

@@ -43,7 +43,8 @@ struct domain;
  *   L2, L3: no PS (no superpages), no G, no PWT/PCD
  *   L4: no PS, no G, no PWT/PCD; slots 256..271 are the hypervisor's
  * Any other bit set -> -XEN_EINVAL. MFN outside the frame table ->
- * -XEN_EINVAL. The stored value gets US forced on (the guest kernel runs at
+ * -XEN_EPERM at L1 (I/O memory, unless asked for as below), -XEN_EINVAL
+ * above. The stored value gets US forced on (the guest kernel runs at
  * CPL3) and G cleared: G is accepted, as Xen accepts it, but a global
  * guest translation would survive CR3 switches (guest kernel to user,
  * domain to domain), and Linux does not use it under PV. The arch relies on
@@ -57,9 +58,10 @@ struct domain;
  *   L2..L4 target whose own validation fails  -> that failure's error
  *   type change refused (other type, count > 0)     -> -XEN_EINVAL
  *   bad flags                                       -> -XEN_EINVAL
- *   MFN beyond the frame table                      -> -XEN_EINVAL
- *     (Xen treats it as I/O memory: -EPERM at L1 for a domain without
- *     I/O rights; I/O mappings are not supported here yet)
+ *   MFN beyond the frame table at L1                -> -XEN_EPERM
+ *     (as Xen: I/O memory the domain may not map; only dom0 maps device
+ *     frames, through foreigndom DOMID_IO: hv/iomem.h)
+ *   MFN beyond the frame table at L2..L4            -> -XEN_EINVAL
  *   pin of a pinned table, unpin of an unpinned one -> -XEN_EINVAL
  *   mod_entry on L4 slots 256..271                  -> -XEN_EINVAL
  *   count overflow (2^32 - 1 references)            -> -XEN_EOVERFLOW
@@ -220,7 +222,7 @@ void put_page_and_type(struct page_info *pg);
 /*
  * Checks a present or non-present entry for a table at level 1..4 (flags
  * and MFN range only, no references) and returns in *adjusted the value to
- * store (US forced). 0 or -XEN_EINVAL.
+ * store (US forced). 0, -XEN_EPERM (L1, a frame outside the frame table) or -XEN_EINVAL.
  */
 int pv_mm_check_entry(const struct domain *d, unsigned int level, uint64_t entry, uint64_t *adjusted);
 

@@ -25,8 +25,13 @@
  *     setup_gsi (-EINVAL first for a GSI outside 0-15), pci_device_add/
  *     remove, prepare/release_msix: -EPERM; pci_mmcfg_reserved, dbgp_op:
  *     -EPERM before the argument is read.
- *   Not yet as Xen (-ENOSYS): pirq_eoi_gmfn_v1/v2 (Xen keeps a page of
- *     the guest's), restore_msi/_ext (-ENODEV or -EPERM).
+ *   restore_msi/_ext: -EPERM (Xen: -ENODEV for a device it does not
+ *     know, which would tell a domU what the machine has).
+ *   pirq_eoi_gmfn_v1/v2 (struct physdev_pirq_eoi_gmfn), any PV domain:
+ *     -EFAULT; -EINVAL for a frame the domain may not write (not its own,
+ *     a page table, ...); -EBUSY once a page is kept; else the page is
+ *     kept (writable type) until the domain dies. No pirq on Skiff needs
+ *     an EOI, so the hypervisor never sets a bit in it.
  *
  * PHYSDEVOP_set_iobitmap (struct physdev_set_iobitmap), any PV vCPU:
  *   -EFAULT for an unreadable argument, -EINVAL for a bitmap starting
@@ -192,6 +197,14 @@ struct physdev_pci_device_add {
 PVABI_SIZE(struct physdev_pci_device_add, 12);
 PVABI_OFF(struct physdev_pci_device_add, flags, 4);
 PVABI_OFF(struct physdev_pci_device_add, physfn, 8);
+
+/* restore_msi: a device on PCI segment 0. */
+struct physdev_restore_msi {
+	uint8_t bus;
+	uint8_t devfn;
+};
+PVABI_SIZE(struct physdev_restore_msi, 2);
+PVABI_OFF(struct physdev_restore_msi, devfn, 1);
 
 /* pci_device_remove, restore_msi_ext, prepare_msix, release_msix. */
 struct physdev_pci_device {

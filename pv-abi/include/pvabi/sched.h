@@ -22,9 +22,10 @@
  * SCHEDOP_poll (struct sched_poll): sleep, without unmasking events, until
  *   one of the nr_ports ports is pending (masked or not) or the system
  *   time reaches timeout (0: no timeout). Returns 0 then, also when a port
- *   already was pending or the time already passed. -EINVAL: more than
- *   128 ports (Xen's limit too) or a port
- *   beyond the 2-level limit; -EFAULT: ports unreadable.
+ *   already was pending, an upcall was due or the time already passed.
+ *   -EINVAL: more than 128 ports (Xen's limit too) or a port not in use;
+ *   -EFAULT: ports unreadable. The vCPU counts as blocked from before the
+ *   checks, as in Xen, so an event arriving meanwhile is not lost.
  * SCHEDOP_shutdown (struct sched_shutdown): the domain stops (every vCPU)
  *   with the reason given; any value is recorded, as Xen does, those above
  *   SHUTDOWN_MAX as unknown. The toolstack (dom0, through VIRQ_DOM_EXC)

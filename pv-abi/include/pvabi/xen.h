@@ -142,8 +142,9 @@ typedef uint32_t evtchn_port_t;
  *   MMU_NORMAL_PT_UPDATE / _PT_UPDATE_PRESERVE_AD / _NO_TRANSLATE: write
  *   val into the page-table entry at machine address ptr, validated as an
  *   entry of that table's level (-EINVAL: a frame not the domain's, a
- *   forbidden flag, a higher-level entry that does not validate; -EPERM:
- *   the hypervisor's slots of an L4). An entry in an ordinary writable
+ *   forbidden flag, a higher-level entry that does not validate, the
+ *   hypervisor's slots of an L4; -EPERM: an L1 entry naming a frame that
+ *   is not RAM, I/O memory the domain may not map). An entry in an ordinary writable
  *   frame is just stored. MMU_MACHPHYS_UPDATE: the M2P entry of frame
  *   ptr >> 12 becomes val (frames of the page owner only).
  *   foreigndom: DOMID_SELF; for the privileged domain another domain D

@@ -13,6 +13,7 @@
  * only (all-ones), and one it cannot read denies.
  */
 #include <pvabi/errno.h>
+#include <pvabi/memory.h>
 #include <pvabi/physdev.h>
 #include "sec_util.h"
 #include "test.h"
@@ -33,7 +34,8 @@ static void unreadable_arguments(void)
 		PHYSDEVOP_unmap_pirq, PHYSDEVOP_apic_read, PHYSDEVOP_apic_write, PHYSDEVOP_alloc_irq_vector,
 		PHYSDEVOP_manage_pci_add, PHYSDEVOP_manage_pci_remove, PHYSDEVOP_manage_pci_add_ext,
 		PHYSDEVOP_setup_gsi, PHYSDEVOP_pci_device_add, PHYSDEVOP_pci_device_remove,
-		PHYSDEVOP_prepare_msix, PHYSDEVOP_release_msix, PHYSDEVOP_set_iopl,
+		PHYSDEVOP_prepare_msix, PHYSDEVOP_release_msix, PHYSDEVOP_set_iopl, PHYSDEVOP_restore_msi,
+		PHYSDEVOP_restore_msi_ext, PHYSDEVOP_pirq_eoi_gmfn_v1, PHYSDEVOP_pirq_eoi_gmfn_v2,
 	};
 
 	for (unsigned int i = 0; i < sizeof(reads_first) / sizeof(reads_first[0]); i++)
@@ -132,6 +134,7 @@ static void device_commands(void)
 		PHYSDEVOP_apic_read, PHYSDEVOP_apic_write, PHYSDEVOP_alloc_irq_vector, PHYSDEVOP_manage_pci_add,
 		PHYSDEVOP_manage_pci_remove, PHYSDEVOP_manage_pci_add_ext, PHYSDEVOP_setup_gsi,
 		PHYSDEVOP_pci_device_add, PHYSDEVOP_pci_device_remove, PHYSDEVOP_prepare_msix, PHYSDEVOP_release_msix,
+		PHYSDEVOP_restore_msi, PHYSDEVOP_restore_msi_ext,
 	};
 
 	for (unsigned int i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
@@ -142,6 +145,44 @@ static void device_commands(void)
 	sec_expect(physdev(PHYSDEVOP_setup_gsi, RT_PTR(&gsi)), -XEN_EINVAL, "setup_gsi -1");
 	sec_expect(physdev(PHYSDEVOP_pci_device_add, RT_PTR(&add)), -XEN_EPERM, "pci_device_add with a proximity");
 	sec_expect(physdev(PHYSDEVOP_free_irq_vector, RT_PTR(zero)), -XEN_ENOSYS, "free_irq_vector (none in Xen)");
+}
+
+static uint8_t eoi_page[2][4096] __attribute__((aligned(4096)));
+
+static uint64_t image_mfn(const void *va)
+{
+	const uint64_t *p2m = (const uint64_t *)(uintptr_t)rt_boot.si->mfn_list;
+
+	return p2m[((uint64_t)(uintptr_t)va - RT_VIRT_BASE) >> 12];
+}
+
+/*
+ * The pirq EOI page: only a page the domU may write is taken (not frame 0,
+ * not past the machine, not its own L4), once; the hypervisor keeps it
+ * until the domain dies (the test's end checks every frame comes back), and
+ * the page cannot be given back while kept.
+ */
+static void eoi_page_abuse(void)
+{
+	struct physdev_pirq_eoi_gmfn e = { .gmfn = 0 };
+	struct xen_memory_reservation r = { .nr_extents = 1, .domid = DOMID_SELF };
+	uint64_t mfn = image_mfn(eoi_page[0]);
+
+	sec_expect(physdev(PHYSDEVOP_pirq_eoi_gmfn_v2, RT_PTR(&e)), -XEN_EINVAL, "EOI page at frame 0");
+	e.gmfn = ~0ULL;
+	sec_expect(physdev(PHYSDEVOP_pirq_eoi_gmfn_v2, RT_PTR(&e)), -XEN_EINVAL, "EOI page at frame ~0");
+	e.gmfn = image_mfn((const void *)(uintptr_t)rt_boot.si->pt_base);
+	sec_expect(physdev(PHYSDEVOP_pirq_eoi_gmfn_v1, RT_PTR(&e)), -XEN_EINVAL, "EOI page on the live L4");
+	e.gmfn = mfn;
+	sec_expect(physdev(PHYSDEVOP_pirq_eoi_gmfn_v2, RT_PTR(&e)), 0, "EOI page on a page of ours");
+	sec_expect(physdev(PHYSDEVOP_pirq_eoi_gmfn_v2, RT_PTR(&e)), -XEN_EBUSY, "the same page again");
+	e.gmfn = image_mfn(eoi_page[1]);
+	sec_expect(physdev(PHYSDEVOP_pirq_eoi_gmfn_v1, RT_PTR(&e)), -XEN_EBUSY, "a second page");
+	r.extent_start = RT_PTR(&mfn);
+	sec_expect(hyp_memory_op(XENMEM_decrease_reservation, RT_PTR(&r)), 0,
+		   "decrease_reservation of the kept EOI page: nothing done");
+	eoi_page[0][0] = 1;
+	tc_check(eoi_page[0][0] == 1, "the EOI page is still ours to write");
 }
 
 static volatile unsigned int gp_count;
@@ -213,5 +254,6 @@ void test_main(void)
 	free_pirqs();
 	map_unmap();
 	device_commands();
+	eoi_page_abuse();
 	io_bitmap();
 }

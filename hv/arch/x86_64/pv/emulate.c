@@ -304,9 +304,13 @@ static bool emulate_mov_dr(struct vcpu *v, struct cpu_regs *r, const uint8_t *p,
 	return pv_debugreg_set(v, dr, *reg) == 0;
 }
 
+/* Xen's iopl_ok: the guest kernel is ring 1, or ring 0 under VMASST_TYPE_architectural_iopl; user mode ring 3. */
 static bool io_allowed(const struct vcpu *v)
 {
-	return v->arch.iopl >= (v->arch.kernel_mode ? 1 : 3);
+	bool arch_iopl = __atomic_load_n(&v->domain->vm_assist, __ATOMIC_RELAXED) &
+			 (1UL << VMASST_TYPE_architectural_iopl);
+
+	return v->arch.iopl >= (v->arch.kernel_mode ? (arch_iopl ? 0 : 1) : 3);
 }
 
 /*

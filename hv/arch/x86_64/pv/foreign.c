@@ -68,8 +68,9 @@ int pv_foreign_l1_update(struct domain *cur, struct domain *fd, mfn_t table, uns
 	bool rw, shared;
 	int rc;
 
-	if (pv_mm_check_entry(cur, 1, val, &adj) < 0)
-		return -XEN_EINVAL;
+	rc = pv_mm_check_entry(cur, 1, val, &adj);
+	if (rc < 0)
+		return rc;
 	target = pv_pte_mfn(adj);
 	if (!mfn_valid(target))
 		return -XEN_EBUSY;	/* as for a local L1 target the domain may not map */

@@ -11,6 +11,7 @@
 #include <hv/lib.h>
 #include <hv/log.h>
 #include <hv/percpu.h>
+#include <hv/pv_mm.h>
 #include <hv/spinlock.h>
 #include <pvabi/errno.h>
 #include <pvabi/physdev.h>
@@ -397,6 +398,33 @@ static long physdev_set_iobitmap(struct vcpu *v, uint64_t arg)
 	return 0;
 }
 
+/*
+ * PHYSDEVOP_pirq_eoi_gmfn_v1/v2, for any domain as in Xen 4.17: the page
+ * where the hypervisor would set a bit for each pirq that needs an EOI. It
+ * is kept (writable type: it can no longer become a page table) until the
+ * domain dies, and taken once only (-EBUSY after). Nothing is written to
+ * it: no pirq on Skiff needs an EOI (MSI-X is edge-triggered and
+ * acknowledged by the hypervisor; a domU has none), so the guest's zeroed
+ * page says so. v1's automatic unmask on EOI has nothing to act on either.
+ */
+static long physdev_pirq_eoi_gmfn(struct domain *d, uint64_t arg)
+{
+	struct physdev_pirq_eoi_gmfn e;
+	mfn_t none = 0;
+
+	if (copy_from_guest(&e, arg, sizeof(e)) < 0)
+		return -XEN_EFAULT;
+	/* A PV guest names machine frames; one it may not write is -EINVAL, as Xen's get_page_type failing (0 means none). */
+	if (e.gmfn == 0 || !mfn_valid(e.gmfn) || get_page_and_type(mfn_to_page(e.gmfn), d, PAGE_TYPE_WRITABLE) < 0)
+		return -XEN_EINVAL;
+	if (!__atomic_compare_exchange_n(&d->arch.pirq_eoi_mfn, &none, (mfn_t)e.gmfn, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE)) {
+		put_page_and_type(mfn_to_page(e.gmfn));
+		return -XEN_EBUSY;
+	}
+	return 0;
+}
+
 long do_physdev_op(struct vcpu *v, uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_t a5)
 {
 	struct domain *cd = v->domain;
@@ -405,6 +433,8 @@ long do_physdev_op(struct vcpu *v, uint64_t cmd, uint64_t arg, uint64_t a3, uint
 		return physdev_set_iopl(v, arg);
 	if (cmd == PHYSDEVOP_set_iobitmap)
 		return physdev_set_iobitmap(v, arg);
+	if (cmd == PHYSDEVOP_pirq_eoi_gmfn_v1 || cmd == PHYSDEVOP_pirq_eoi_gmfn_v2)
+		return physdev_pirq_eoi_gmfn(cd, arg);
 	/* The one privilege check of device delegation: a domU gets Xen's refusals, no device code runs for it. */
 	if (!cd->is_privileged)
 		return physdev_domu_op(v, (uint32_t)cmd, arg);

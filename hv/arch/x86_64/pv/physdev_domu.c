@@ -199,7 +199,11 @@ long physdev_domu_op(struct vcpu *v, uint32_t cmd, uint64_t arg)
 	case PHYSDEVOP_pci_device_remove:
 	case PHYSDEVOP_prepare_msix:
 	case PHYSDEVOP_release_msix:
+	case PHYSDEVOP_restore_msi_ext:
 		return read_then_refuse(arg, sizeof(struct physdev_pci_device));
+	case PHYSDEVOP_restore_msi:
+		/* Xen: -ENODEV for a device it does not know, else -EPERM; one answer tells a domU nothing of the machine. */
+		return read_then_refuse(arg, sizeof(struct physdev_restore_msi));
 	case PHYSDEVOP_pci_mmcfg_reserved:
 	case PHYSDEVOP_dbgp_op:
 		return -XEN_EPERM;	/* refused before the argument is read */

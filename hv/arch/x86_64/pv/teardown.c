@@ -64,8 +64,8 @@ static int release_vcpu_tables(struct arch_vcpu *a)
  * Drops the references of every guest frame the hypervisor kept using (see
  * "Guest frames the hypervisor keeps" in docs/ARCHITECTURE.md): a hypercall
  * left half done and base pointers first, as they hold L4 references the
- * table walk must see dropped; then vcpu_info pages, GDT frames and the
- * console ring.
+ * table walk must see dropped; then vcpu_info pages, GDT frames, the pirq
+ * EOI page and the console ring.
  */
 static int release_kept_frames(struct domain *d)
 {
@@ -82,6 +82,10 @@ static int release_kept_frames(struct domain *d)
 		for (unsigned int f = 0; f < a->gdt_nr_frames; f++)
 			put_page_and_type(mfn_to_page(a->gdt_frames[f]));
 		a->gdt_nr_frames = 0;
+	}
+	if (d->arch.pirq_eoi_mfn) {
+		put_page_and_type(mfn_to_page(d->arch.pirq_eoi_mfn));
+		d->arch.pirq_eoi_mfn = 0;
 	}
 	/* d is dying: its console timer is dead, so nobody drains the ring now. */
 	if (d->console_mfn != MFN_INVALID) {

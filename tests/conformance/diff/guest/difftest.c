@@ -69,6 +69,12 @@ void dt_note_frame(uint64_t mfn)
 		noted[nr_noted++] = mfn;
 }
 
+uint64_t dt_named(uint64_t mfn)
+{
+	dt_note_frame(mfn);
+	return mfn;
+}
+
 static int is_noted(uint64_t mfn)
 {
 	for (unsigned int i = 0; i < nr_noted; i++)
@@ -113,12 +119,18 @@ static int image_addr_name(uint64_t v, char *out, size_t size)
 	return 1;
 }
 
-/* The role of a frame of ours: 0 if the frame is not known to be ours or was not named on purpose. */
-static int frame_role(uint64_t mfn, char *out, size_t size)
+/*
+ * The role of a frame of ours: 0 if the frame is not known to be ours or was
+ * not named on purpose. bare: the number stands alone (not in a PTE), and
+ * counts as a table's or scratch frame's only if the step named it too: a
+ * number the tester drew for something else (a pirq, a count) may equal one
+ * of those frame numbers on one hypervisor and not on the other (seed 482).
+ */
+static int frame_role(uint64_t mfn, char *out, size_t size, bool bare)
 {
 	uint64_t pfn;
 
-	if (mfn < 0x100)
+	if (mfn < 0x100 || (bare && !is_noted(mfn)))
 		return 0;
 	for (int l = 1; l <= 4; l++)
 		if (mfn == dt_pt_mfn[l]) {
@@ -130,7 +142,7 @@ static int frame_role(uint64_t mfn, char *out, size_t size)
 			rt_snprintf(out, size, "s%d", i);
 			return 2;
 		}
-	if (mfn >= DT_OWN_BITS || !((dt_own_bits[mfn / 64] >> (mfn % 64)) & 1) || !is_noted(mfn))
+	if (mfn >= DT_OWN_BITS || !((dt_own_bits[mfn / 64] >> (mfn % 64)) & 1) || (!bare && !is_noted(mfn)))
 		return 0;
 	for (pfn = 0; pfn < image_pfns; pfn++)
 		if (sec_p2m(pfn) == mfn) {
@@ -146,11 +158,11 @@ void dt_canon(char *out, size_t size, uint64_t v)
 	char role[16];
 	uint64_t frame = (v & SEC_PTE_ADDR) >> 12;
 
-	if (v >= 0x100 && v < (1ULL << 40) && frame_role(v, role, sizeof(role))) {
+	if (v >= 0x100 && v < (1ULL << 40) && frame_role(v, role, sizeof(role), true)) {
 		rt_snprintf(out, size, "m:%s", role);
 		return;
 	}
-	if (frame_role(frame, role, sizeof(role))) {
+	if (frame_role(frame, role, sizeof(role), false)) {
 		rt_snprintf(out, size, "%s|%#llx", role, (unsigned long long)(v & ~SEC_PTE_ADDR));
 		return;
 	}
@@ -163,9 +175,13 @@ uint64_t dt_canon_word(uint64_t v)
 	char role[16];
 	int r;
 
-	if (v >= 0x100 && v < (1ULL << 40) && (r = frame_role(v, role, sizeof(role))))
+	/* A pointer into our tables: the builders map them at different addresses. */
+	for (int l = 1; l <= 4; l++)
+		if (v >= dt_pt_va[l] && v < dt_pt_va[l] + 4096)
+			return 0xc0de5a0000000000ULL ^ ((uint64_t)l << 16) ^ (v - dt_pt_va[l]);
+	if (v >= 0x100 && v < (1ULL << 40) && (r = frame_role(v, role, sizeof(role), true)))
 		return 0xc0de000000000000ULL ^ (uint64_t)r ^ ((uint64_t)role[1] << 8) ^ ((uint64_t)role[2] << 16);
-	r = frame_role((v & SEC_PTE_ADDR) >> 12, role, sizeof(role));
+	r = frame_role((v & SEC_PTE_ADDR) >> 12, role, sizeof(role), false);
 	if (r)
 		return (v & ~SEC_PTE_ADDR) ^ ((uint64_t)r << 12) ^ ((uint64_t)role[1] << 20) ^ ((uint64_t)role[2] << 28) ^
 		       ((uint64_t)role[3] << 36);
@@ -238,8 +254,8 @@ uint64_t dt_far_frame(void)
 uint64_t dt_frame(void)
 {
 	switch (dt_below(6)) {
-	case 0: case 1: return dt_scratch_mfn[dt_below(DT_NR_SCRATCH)];
-	case 2: return dt_pt_mfn[1 + dt_below(4)];
+	case 0: case 1: return dt_named(dt_scratch_mfn[dt_below(DT_NR_SCRATCH)]);
+	case 2: return dt_named(dt_pt_mfn[1 + dt_below(4)]);
 	case 3: {
 		uint64_t k = dt_below(DT_TEXT_PFNS + 5);
 		uint64_t pfn = k < DT_TEXT_PFNS ? k
@@ -267,19 +283,15 @@ uint64_t dt_edge(void)
 	case 3: return dt_below(64);
 	case 4: return hv_addr();
 	case 5: return (dt_rnd() & 0xffffffff00000000ULL) | dt_below(16);	/* upper half set */
-	case 6: return dt_pt_mfn[1 + dt_below(4)] << 12 | (dt_below(512) * 8);
+	/* A machine address, but of nobody's frame: one of our tables' would be a different number on each hypervisor. */
+	case 6: return dt_far_frame() << 12 | (dt_below(512) * 8);
 	default: return (uint32_t)dt_rnd();
 	}
 }
 
 uint32_t dt_edge32(void)
 {
-	uint64_t v = dt_edge();
-
-	for (int l = 1; l <= 4; l++)
-		if ((v >> 12) == dt_pt_mfn[l])
-			return (uint32_t)(v & 0xfff);
-	return (uint32_t)v;
+	return (uint32_t)dt_edge();
 }
 
 uint64_t dt_bad_ptr(void)
@@ -471,6 +483,8 @@ static uint64_t hash_buf(void)
 	for (unsigned int i = 0; i < DT_BUF_SIZE / 8; i++) {
 		h ^= dt_canon_word(w[i]);
 		h *= 0x100000001b3ULL;
+		if (dt_trace > 1 && w[i] != (0x5a5a5a5a00000000ULL | i))
+			rt_printf("TRACEW %u %#llx\n", i, (unsigned long long)dt_canon_word(w[i]));
 	}
 	return h;
 }

@@ -62,7 +62,7 @@ extern volatile uint64_t dt_resume;
 uint64_t dt_rnd(void);
 uint64_t dt_below(uint64_t n);
 uint64_t dt_edge(void);
-/* An edge value for a field narrower than 64 bits: never derived from a machine frame number. */
+/* An edge value for a field narrower than 64 bits (dt_edge never draws a machine address of ours). */
 uint32_t dt_edge32(void);
 uint64_t dt_bad_ptr(void);
 uint64_t dt_ptr(unsigned int need);
@@ -70,6 +70,8 @@ uint64_t dt_frame(void);
 uint64_t dt_far_frame(void);
 /* Marks a frame of ours the step names on purpose: printed and hashed by its role. */
 void dt_note_frame(uint64_t mfn);
+/* mfn, noted: a table's or scratch frame's number the step places on its own (not in a PTE). */
+uint64_t dt_named(uint64_t mfn);
 
 /* Canonical text for a value: own frames by role (pt4, s3, img12, own), not by machine number. */
 void dt_canon(char *out, size_t size, uint64_t v);

@@ -60,8 +60,8 @@ static uint64_t domid(void)
 static uint64_t frame_writable_ok(void)
 {
 	switch (dt_below(4)) {
-	case 0: case 1: return dt_scratch_mfn[dt_below(DT_NR_SCRATCH)];
-	case 2: return dt_pt_mfn[1 + dt_below(4)];
+	case 0: case 1: return dt_named(dt_scratch_mfn[dt_below(DT_NR_SCRATCH)]);
+	case 2: return dt_named(dt_pt_mfn[1 + dt_below(4)]);
 	default: return dt_far_frame();
 	}
 }
@@ -185,7 +185,7 @@ static void ext_op(unsigned int i)
 			a1 = dt_far_frame();
 		break;
 	case MMUEXT_NEW_BASEPTR:	/* only our own L4, or frames that cannot validate as one */
-		a1 = dt_below(2) ? dt_pt_mfn[4] : dt_below(2) ? dt_pt_mfn[1 + dt_below(3)] : dt_far_frame();
+		a1 = dt_below(2) ? dt_named(dt_pt_mfn[4]) : dt_below(2) ? dt_named(dt_pt_mfn[1 + dt_below(3)]) : dt_far_frame();
 		break;
 	case MMUEXT_CLEAR_PAGE: case MMUEXT_COPY_PAGE:
 		a1 = frame_writable_ok();
@@ -309,7 +309,7 @@ static void op_reservation(struct dt_step *s)
 	/* Scratch frames first, then nobody's: the scratch ones the call frees are exactly the first ones. */
 	for (unsigned int i = 0; i < n; i++)
 		W64(8 * i) = (cmd == XENMEM_decrease_reservation && order == 0 && i < 2 && dt_below(2))
-			     ? dt_scratch_mfn[dt_below(DT_NR_SCRATCH)] : dt_far_frame();
+			     ? dt_named(dt_scratch_mfn[dt_below(DT_NR_SCRATCH)]) : dt_far_frame();
 	if (order != 0 && cmd == XENMEM_decrease_reservation)
 		for (unsigned int i = 0; i < n; i++)
 			W64(8 * i) = dt_far_frame();
@@ -387,7 +387,7 @@ static void op_event_channel(struct dt_step *s)
 		W32(0) = 1000 + (uint32_t)dt_below(100);
 		break;
 	case EVTCHNOP_init_control: case EVTCHNOP_expand_array:	/* the hypervisor would keep a scratch frame */
-		W64(0) = dt_below(2) ? dt_far_frame() : dt_pt_mfn[1 + dt_below(4)];
+		W64(0) = dt_below(2) ? dt_far_frame() : dt_named(dt_pt_mfn[1 + dt_below(4)]);
 		break;
 	default:
 		break;
@@ -441,7 +441,7 @@ static void op_grant_table(struct dt_step *s)
 			cnt = 3;
 		break;
 	case GNTTABOP_transfer:		/* never one of our frames that could be given away */
-		W64(0) = dt_below(2) ? dt_far_frame() : dt_pt_mfn[1 + dt_below(4)];
+		W64(0) = dt_below(2) ? dt_far_frame() : dt_named(dt_pt_mfn[1 + dt_below(4)]);
 		W64(24) = dt_far_frame();
 		if (cnt > 2 && cnt < 64)
 			cnt = 2;
@@ -476,9 +476,9 @@ static void op_vcpu_op(struct dt_step *s)
 		while ((uint32_t)vcpu == 0)
 			vcpu = dt_edge();
 	if (low == VCPUOP_register_vcpu_info) {
-		W64(0) = dt_below(2) ? dt_far_frame() : dt_pt_mfn[1 + dt_below(4)];
+		W64(0) = dt_below(2) ? dt_far_frame() : dt_named(dt_pt_mfn[1 + dt_below(4)]);
 		if (dt_below(3) == 0) {
-			W64(0) = dt_scratch_mfn[0];
+			W64(0) = dt_named(dt_scratch_mfn[0]);
 			W32(8) = 4096 - (uint32_t)dt_below(63) - 1;	/* crosses the page: refused */
 		}
 	}

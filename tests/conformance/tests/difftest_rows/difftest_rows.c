@@ -25,11 +25,17 @@
  *   (bad_domain), then takes the source, then the destination, and only
  *   then checks the lengths (bad_copy_arg). setup_table and
  *   get_status_frames refuse a frame list that starts outside the guest's
- *   addresses (-EFAULT) before anything else, even for no frames.
+ *   addresses (-EFAULT) before anything else, even for no frames; so do
+ *   the batch operations (map, unmap, unmap_and_replace, transfer, copy,
+ *   swap) for their array, even for a count of 0.
  * - PHYSDEVOP_set_iobitmap: -EFAULT, -EINVAL for a bitmap outside the
  *   guest's addresses or over 65536 ports, else kept; a port below the
  *   limit whose bit is clear is then let through at IOPL 0 (no #GP), any
  *   other (set, beyond the limit, bitmap unreadable) still #GP.
+ * - with VMASST_TYPE_architectural_iopl the guest kernel counts as ring 0:
+ *   at IOPL 0 its port I/O is let through instead of #GP.
+ * - PHYSDEVOP_pirq_eoi_gmfn_v1/v2: -EFAULT, -EINVAL for a frame the guest
+ *   may not write, else the page is kept, once per domain (-EBUSY after).
  */
 #include <pvabi/errno.h>
 #include <pvabi/event_channel.h>
@@ -42,16 +48,6 @@
 #define FAR_PORT	4000u	/* in a bucket this guest never allocates */
 
 static volatile struct shared_info *sh;
-
-static int pending(evtchn_port_t p)
-{
-	return (sh->evtchn_pending[p / 64] >> (p % 64)) & 1;
-}
-
-static void clear_pending(evtchn_port_t p)
-{
-	__atomic_and_fetch(&sh->evtchn_pending[p / 64], ~(1ULL << (p % 64)), __ATOMIC_SEQ_CST);
-}
 
 static uint64_t now_ns(void)
 {
@@ -86,8 +82,8 @@ static int loopback(evtchn_port_t *a, evtchn_port_t *b)
 		return -1;
 	*a = au.port;
 	*b = bi.local_port;
-	clear_pending(*a);
-	clear_pending(*b);
+	rt_port_clear_pending(sh, *a);
+	rt_port_clear_pending(sh, *b);
 	return 0;
 }
 
@@ -122,7 +118,7 @@ static void check_poll(void)
 	tc_expect_eq(poll_list(RT_PTR(list), 1), 0, "poll of an idle port in use: waits for the deadline");
 	snd.port = b;
 	tc_expect_eq(hyp_event_channel_op(EVTCHNOP_send, RT_PTR(&snd)), 0, "send to the polled port");
-	tc_check(pending(a), "port %u is pending", a);
+	tc_check(rt_port_pending(sh, a), "port %u is pending", a);
 	list[0] = a;
 	list[1] = FAR_PORT;
 	tc_expect_eq(poll_list(RT_PTR(list), 2), 0, "poll: the pending port answers before the invalid one after it");
@@ -130,11 +126,11 @@ static void check_poll(void)
 	list[1] = a;
 	tc_expect_eq(poll_list(RT_PTR(list), 2), -XEN_EINVAL, "poll: an invalid port before the pending one");
 	tc_expect_eq(poll_list(RT_PTR(list), 129), -XEN_EINVAL, "poll of 129 ports");
-	clear_pending(a);
+	rt_port_clear_pending(sh, a);
 	close_port(a);
 	close_port(b);
-	clear_pending(a);
-	clear_pending(b);
+	rt_port_clear_pending(sh, a);
+	rt_port_clear_pending(sh, b);
 }
 
 static long status_prefilled(evtchn_port_t p, struct evtchn_status *st)
@@ -177,7 +173,7 @@ static void check_evtchn(void)
 			 st.u.interdomain.port == 0xeeeeeeeeu,
 		 "closed: the union left as given (%#x %#x)", st.u.interdomain.dom, st.u.interdomain.port);
 	close_port(bi.port);
-	clear_pending(bi.port);
+	rt_port_clear_pending(sh, bi.port);
 }
 
 static long vcpu_info_at(uint64_t mfn, uint32_t offset)
@@ -295,6 +291,72 @@ static void check_grant_lists(void)
 	tc_expect_eq(rt_hypercall3(__HYPERVISOR_grant_table_op, GNTTABOP_setup_table, RT_PTR(&st), 1), 0,
 		     "the same with an unmapped list: the call succeeds");
 	tc_expect_eq(st.status, GNTST_bad_domain, "and the status says bad_domain");
+	{
+		/* unmap_and_replace looks at the handle before the address (seed 886): a handle never mapped is bad_handle. */
+		struct gnttab_unmap_and_replace r = { .host_addr = 0, .new_addr = 0xc, .handle = 1, .status = 7 };
+
+		tc_expect_eq(rt_hypercall3(__HYPERVISOR_grant_table_op, GNTTABOP_unmap_and_replace, RT_PTR(&r), 1), 0,
+			     "unmap_and_replace of handle 1 (never mapped) at address 0");
+		tc_expect_eq(r.status, GNTST_bad_handle, "its status is bad_handle, not general_error");
+	}
+	/* The batch operations check where their array starts even for no elements (found by seed 85). */
+	static const uint32_t batch_ops[] = { GNTTABOP_map_grant_ref, GNTTABOP_unmap_grant_ref, GNTTABOP_unmap_and_replace,
+					      GNTTABOP_transfer, GNTTABOP_copy, GNTTABOP_swap_grant_ref };
+	for (unsigned int i = 0; i < sizeof(batch_ops) / sizeof(batch_ops[0]); i++) {
+		uint32_t op = batch_ops[i];
+		long hv = rt_hypercall3(__HYPERVISOR_grant_table_op, op, RT_BAD_PTR_HYPERVISOR, 0);
+		long hv_wide = rt_hypercall3(__HYPERVISOR_grant_table_op, op, RT_BAD_PTR_HYPERVISOR, 0x8000000000000000ULL);
+		long nc = rt_hypercall3(__HYPERVISOR_grant_table_op, op, RT_BAD_PTR_NONCANON, 0);
+		long null = rt_hypercall3(__HYPERVISOR_grant_table_op, op, 0, 0);
+
+		tc_check(hv == -XEN_EFAULT, "grant op %u of no elements in the hypervisor's range: -EFAULT (got %ld)", op, hv);
+		tc_check(hv_wide == -XEN_EFAULT, "grant op %u, count 2^63 (low half 0), same: -EFAULT (got %ld)", op, hv_wide);
+		tc_check(nc == -XEN_EFAULT, "grant op %u of no elements, non-canonical: -EFAULT (got %ld)", op, nc);
+		tc_check(null == 0, "grant op %u of no elements at address 0: 0 (got %ld)", op, null);
+	}
+}
+
+static uint8_t eoi_page[2][4096] __attribute__((aligned(4096)));
+
+/*
+ * PHYSDEVOP_pirq_eoi_gmfn_v1/v2 (any PV guest; nothing here needs an EOI):
+ * an unreadable argument -EFAULT; a frame the guest may not write (past
+ * the machine, its own L4) -EINVAL; then a page of its own is taken, once:
+ * a second one, by v1 or v2, is -EBUSY. The page stays the guest's to read.
+ */
+/* From the start-of-day P2M: the runtime's own lookup needs its page set-up, which this test does not run. */
+static uint64_t image_mfn(const void *va)
+{
+	const uint64_t *p2m = (const uint64_t *)(uintptr_t)rt_boot.si->mfn_list;
+
+	return p2m[((uint64_t)(uintptr_t)va - RT_VIRT_BASE) >> 12];
+}
+
+static long eoi_gmfn(uint32_t cmd, uint64_t arg)
+{
+	return rt_hypercall2(__HYPERVISOR_physdev_op, cmd, arg);
+}
+
+static void check_pirq_eoi(void)
+{
+	struct physdev_pirq_eoi_gmfn e = { .gmfn = 0xfffffffffULL };
+
+	tc_expect_eq(eoi_gmfn(PHYSDEVOP_pirq_eoi_gmfn_v2, RT_BAD_PTR_HYPERVISOR), -XEN_EFAULT,
+		     "pirq_eoi_gmfn_v2 with an unreadable argument");
+	tc_expect_eq(eoi_gmfn(PHYSDEVOP_pirq_eoi_gmfn_v2, RT_PTR(&e)), -XEN_EINVAL,
+		     "pirq_eoi_gmfn_v2 of a frame past the machine");
+	e.gmfn = image_mfn((const void *)(uintptr_t)rt_boot.si->pt_base);
+	tc_expect_eq(eoi_gmfn(PHYSDEVOP_pirq_eoi_gmfn_v1, RT_PTR(&e)), -XEN_EINVAL,
+		     "pirq_eoi_gmfn_v1 of the guest's own L4 (a page table: not writable)");
+	e.gmfn = image_mfn(eoi_page[0]);
+	tc_expect_eq(eoi_gmfn(PHYSDEVOP_pirq_eoi_gmfn_v2, RT_PTR(&e)), 0, "pirq_eoi_gmfn_v2 of a page of ours");
+	tc_expect_eq(eoi_gmfn(PHYSDEVOP_pirq_eoi_gmfn_v2, RT_PTR(&e)), -XEN_EBUSY,
+		     "the same page again: -EBUSY");
+	e.gmfn = image_mfn(eoi_page[1]);
+	tc_expect_eq(eoi_gmfn(PHYSDEVOP_pirq_eoi_gmfn_v1, RT_PTR(&e)), -XEN_EBUSY,
+		     "another page through v1: -EBUSY (one EOI page per domain)");
+	eoi_page[1][0] = 1;
+	tc_check(eoi_page[0][0] == 0 && eoi_page[1][0] == 1, "both pages stay the guest's (no pirq needs an EOI)");
 }
 
 static volatile unsigned int gp_count;
@@ -354,6 +416,11 @@ static void check_iobitmap(void)
 	tc_check(in80_faults(), "port 0x80 denied: #GP");
 	tc_expect_eq(iobitmap(0, 0), 0, "no bitmap");
 	tc_check(in80_faults(), "and port 0x80 at IOPL 0 faults again");
+	/* VMASST_TYPE_architectural_iopl: the guest kernel counts as ring 0, so IOPL 0 already allows it I/O (found by seed 834). */
+	tc_expect_eq(hyp_vm_assist(VMASST_CMD_enable, VMASST_TYPE_architectural_iopl), 0, "architectural_iopl on");
+	tc_check(!in80_faults(), "port 0x80 at IOPL 0 with architectural_iopl: let through (no #GP)");
+	tc_expect_eq(hyp_vm_assist(VMASST_CMD_disable, VMASST_TYPE_architectural_iopl), 0, "architectural_iopl off");
+	tc_check(in80_faults(), "port 0x80 at IOPL 0 faults once more");
 }
 
 static void check_debugreg(void)
@@ -383,4 +450,5 @@ void test_main(void)
 	check_grant_copy();
 	check_grant_lists();
 	check_iobitmap();
+	check_pirq_eoi();
 }

@@ -28,16 +28,6 @@
 
 static volatile struct shared_info *sh;
 
-static int pending(evtchn_port_t p)
-{
-	return (sh->evtchn_pending[p / 64] >> (p % 64)) & 1;
-}
-
-static void clear_pending(evtchn_port_t p)
-{
-	__atomic_and_fetch(&sh->evtchn_pending[p / 64], ~(1ULL << (p % 64)), __ATOMIC_SEQ_CST);
-}
-
 static long status_of(evtchn_port_t p, struct evtchn_status *st)
 {
 	memset(st, 0, sizeof(*st));
@@ -75,7 +65,7 @@ static void check_loopback(void)
 		     "bind_interdomain to our own unbound port");
 	b = bi.local_port;
 	/* Xen signals the new local end in case the peer sent before the bind. */
-	tc_check(pending(b), "bind_interdomain leaves the new local port pending");
+	tc_check(rt_port_pending(sh, b), "bind_interdomain leaves the new local port pending");
 	tc_check(a != 0 && b != 0 && a != b, "ports are distinct and non-zero (%u, %u)", a, b);
 	tc_check(status_of(b, &st) == 0 && st.status == EVTCHNSTAT_interdomain &&
 			 st.u.interdomain.port == a,
@@ -84,11 +74,11 @@ static void check_loopback(void)
 			 st.u.interdomain.port == b,
 		 "and port %u is now connected back to %u", a, b);
 
-	clear_pending(a);
-	clear_pending(b);
+	rt_port_clear_pending(sh, a);
+	rt_port_clear_pending(sh, b);
 	snd.port = b;
 	tc_expect_eq(hyp_event_channel_op(EVTCHNOP_send, RT_PTR(&snd)), 0, "send on the bound end");
-	tc_check(pending(a) && !pending(b), "the remote end is pending, the sender is not");
+	tc_check(rt_port_pending(sh, a) && !rt_port_pending(sh, b), "the remote end is pending, the sender is not");
 	tc_check((sh->vcpu_info[0].evtchn_pending_sel >> (a / 64)) & 1,
 		 "vcpu_info[0].evtchn_pending_sel has the port's word");
 	tc_check(sh->vcpu_info[0].evtchn_upcall_pending == 1, "evtchn_upcall_pending is set");
@@ -105,7 +95,7 @@ static void check_loopback(void)
 	snd.port = b;
 	tc_expect_eq(hyp_event_channel_op(EVTCHNOP_send, RT_PTR(&snd)), -XEN_EINVAL,
 		     "send on a closed port");
-	clear_pending(a);
+	rt_port_clear_pending(sh, a);
 	sh->vcpu_info[0].evtchn_upcall_pending = 0;
 }
 
@@ -119,11 +109,11 @@ static void check_poll_timeout(void)
 		tc_fail("alloc_unbound for the poll test failed");
 		return;
 	}
-	clear_pending(au.port);
+	rt_port_clear_pending(sh, au.port);
 	t0 = now_ns();
 	tc_expect_eq(poll_ports(&au.port, 1, t0 + 5000000), 0, "SCHEDOP_poll with a 5 ms timeout");
 	t1 = now_ns();
-	tc_check(t1 - t0 >= 5000000 && !pending(au.port),
+	tc_check(t1 - t0 >= 5000000 && !rt_port_pending(sh, au.port),
 		 "it returned after the timeout (%llu ns), the port still idle",
 		 (unsigned long long)(t1 - t0));
 	tc_expect_eq(poll_ports(&au.port, 129, 0), -XEN_EINVAL, "SCHEDOP_poll with 129 ports");
@@ -147,7 +137,7 @@ static void check_timer_lateness(evtchn_port_t t)
 	unsigned int n = sizeof(late) / sizeof(late[0]);
 
 	for (unsigned int i = 0; i < n; i++) {
-		clear_pending(t);
+		rt_port_clear_pending(sh, t);
 		deadline = now_ns() + 4000000;
 		one.timeout_abs_ns = deadline;
 		hyp_vcpu_op(VCPUOP_set_singleshot_timer, 0, RT_PTR(&one));
@@ -164,7 +154,7 @@ static void check_timer_lateness(evtchn_port_t t)
 	rt_printf("one-shot 4 ms timers: lateness min %llu us, median %llu us, max %llu us\n",
 		  (unsigned long long)late[0] / 1000, (unsigned long long)late[n / 2] / 1000,
 		  (unsigned long long)late[n - 1] / 1000);
-	clear_pending(t);
+	rt_port_clear_pending(sh, t);
 }
 
 static void check_timer_virq(void)
@@ -183,27 +173,27 @@ static void check_timer_virq(void)
 	 * ticks while the vCPU runs; Xen stops it while the vCPU is blocked
 	 * (SCHEDOP_poll/block), so it is watched here by spinning.
 	 */
-	clear_pending(t);
+	rt_port_clear_pending(sh, t);
 	t0 = now_ns();
-	while (!pending(t) && now_ns() - t0 < 500000000ULL)
+	while (!rt_port_pending(sh, t) && now_ns() - t0 < 500000000ULL)
 		;
 	t1 = now_ns();
-	tc_check(pending(t), "the default periodic timer fired while running (after %llu us)",
+	tc_check(rt_port_pending(sh, t), "the default periodic timer fired while running (after %llu us)",
 		 (unsigned long long)(t1 - t0) / 1000);
 	tc_expect_eq(hyp_vcpu_op(VCPUOP_stop_periodic_timer, 0, 0), 0, "stop_periodic_timer");
-	clear_pending(t);
+	rt_port_clear_pending(sh, t);
 	t0 = now_ns();
-	while (!pending(t) && now_ns() - t0 < 50000000ULL)
+	while (!rt_port_pending(sh, t) && now_ns() - t0 < 50000000ULL)
 		;
-	tc_check(!pending(t), "no timer event in 50 ms once the periodic timer is stopped");
-	clear_pending(t);
+	tc_check(!rt_port_pending(sh, t), "no timer event in 50 ms once the periodic timer is stopped");
+	rt_port_clear_pending(sh, t);
 	deadline = now_ns() + 3000000;
 	one.timeout_abs_ns = deadline;
 	tc_expect_eq(hyp_vcpu_op(VCPUOP_set_singleshot_timer, 0, RT_PTR(&one)), 0,
 		     "single-shot timer 3 ms ahead");
 	tc_expect_eq(poll_ports(&t, 1, deadline + 2000000000ULL), 0, "SCHEDOP_poll on the timer port");
 	t1 = now_ns();
-	tc_check(pending(t), "the VIRQ_TIMER port is pending");
+	tc_check(rt_port_pending(sh, t), "the VIRQ_TIMER port is pending");
 	tc_check(t1 >= deadline, "not before the deadline (%lld ns after it)",
 		 (long long)(t1 - deadline));
 	check_timer_lateness(t);
@@ -220,10 +210,10 @@ static void check_ipi_and_bind_vcpu(void)
 	tc_expect_eq(hyp_event_channel_op(EVTCHNOP_bind_ipi, RT_PTR(&ipi)), 0, "bind_ipi to vCPU 0");
 	tc_check(status_of(ipi.port, &st) == 0 && st.status == EVTCHNSTAT_ipi && st.vcpu == 0,
 		 "the port reports ipi on vCPU 0");
-	clear_pending(ipi.port);
+	rt_port_clear_pending(sh, ipi.port);
 	snd.port = ipi.port;
 	tc_expect_eq(hyp_event_channel_op(EVTCHNOP_send, RT_PTR(&snd)), 0, "send on the IPI port");
-	tc_check(pending(ipi.port), "an IPI to ourselves is pending");
+	tc_check(rt_port_pending(sh, ipi.port), "an IPI to ourselves is pending");
 	bvc.port = ipi.port;
 	bvc.vcpu = 1;
 	tc_expect_eq(hyp_event_channel_op(EVTCHNOP_bind_vcpu, RT_PTR(&bvc)), -XEN_ENOENT,
@@ -232,7 +222,7 @@ static void check_ipi_and_bind_vcpu(void)
 		     "bind_ipi to a vCPU that does not exist");
 	cl.port = ipi.port;
 	tc_expect_eq(hyp_event_channel_op(EVTCHNOP_close, RT_PTR(&cl)), 0, "close the IPI port");
-	clear_pending(ipi.port);
+	rt_port_clear_pending(sh, ipi.port);
 }
 
 static void check_refusals(void)

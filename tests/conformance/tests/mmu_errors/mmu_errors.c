@@ -12,7 +12,9 @@
  *   up the foreign domain: a bad list and a bad domain is -EFAULT;
  * - mmuext_op's foreigndom is a domid_t: the upper 16 bits are dropped;
  *   mmu_update's upper 16 bits name the page tables' owner plus one: the
- *   caller itself is accepted, a domain that does not exist is -ESRCH.
+ *   caller itself is accepted, a domain that does not exist is -ESRCH;
+ * - an L1 entry naming a frame past the machine's addresses is -EPERM (I/O
+ *   memory the domain may not map), an L4 entry naming one -EINVAL.
  * Run as dom0 (domid 0). Not Skiff-specific; checked on real Xen 4.17.
  */
 #include <pvabi/errno.h>
@@ -119,10 +121,49 @@ static void check_multi_masks(void)
 	tc_expect_eq(ext_multi(MMUEXT_TLB_FLUSH_MULTI, 0, RT_PTR(&all)), 0, "TLB_FLUSH_MULTI of vCPU 0");
 }
 
+/*
+ * An entry naming a frame past the machine's physical addresses (QEMU's 40
+ * bits here). At L1 it is I/O memory no domain may map: -EPERM (on Xen not
+ * in dom0's I/O range either), up to address bit 51; the all-ones frame
+ * number (Xen's INVALID_MFN) is -EINVAL. As a table (L4 here) -EINVAL.
+ */
+static void check_far_frames(void)
+{
+	static const uint64_t far[] = { 0xfffffffffULL, 0x10000000ULL, 0x8000000000ULL, 0xfffffffffeULL, 0xffffffffffULL };
+	const uint64_t *l4 = (const uint64_t *)(uintptr_t)rt_boot.si->pt_base;
+	int64_t l4_pfn = rt_va_pfn(l4);
+	unsigned int slot = 300;
+
+	for (unsigned int i = 0; i < sizeof(far) / sizeof(far[0]); i++) {
+		uint64_t pte = (far[i] << 12) | 0x63 | (1ULL << 63);
+		long want = far[i] == 0xffffffffffULL ? -XEN_EINVAL : -XEN_EPERM;
+		long rc = hyp_update_va_mapping(RT_PTR(window), pte, 0);
+
+		tc_check(rc == want, "update_va_mapping to frame %#llx: %ld (got %ld)", (unsigned long long)far[i], want,
+			 rc);
+	}
+	window[0] = 1;
+	tc_expect_eq(window[0], 1, "the window still maps its own page");
+	if (l4_pfn < 0 || l4[slot] != 0) {
+		tc_check(false, "the L4's frame is known and slot %u is free", slot);
+		return;
+	}
+	for (unsigned int i = 0; i < sizeof(far) / sizeof(far[0]); i++) {
+		struct mmu_update u = { .ptr = (rt_pfn_to_mfn((uint64_t)l4_pfn) << 12) + slot * 8,
+					.val = (far[i] << 12) | 0x67 };
+		long rc = hyp_mmu_update(RT_PTR(&u), 1, 0, DOMID_SELF);
+
+		tc_check(rc == -XEN_EINVAL, "an L4 entry naming frame %#llx: -EINVAL (got %ld)",
+			 (unsigned long long)far[i], rc);
+	}
+	tc_check(l4[slot] == 0, "the L4 slot stays empty");
+}
+
 void test_main(void)
 {
 	check_flush_types();
 	check_order_and_domids();
 	check_multi_masks();
 	check_hypervisor_slots();
+	check_far_frames();
 }

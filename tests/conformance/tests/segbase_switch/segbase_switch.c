@@ -38,9 +38,14 @@ struct seg_area {
 	uint64_t pad[7];
 } __attribute__((aligned(64)));
 
+/* What one check compares: how often it differed, and the last value read when it did. */
+struct tally {
+	uint64_t wrong, last;
+};
+
 struct vcpu_result {
-	uint64_t rounds, wrong_sel, wrong_gs_sel, wrong_fs, wrong_gs, wrong_gs_user;
-	uint64_t last_sel, last_gs_sel, last_fs, last_gs, last_gs_user;
+	struct tally fs_sel, gs_sel, fs, gs, gs_user;
+	uint64_t rounds;
 	long setup_rc;
 	unsigned int done;
 } __attribute__((aligned(64)));
@@ -63,53 +68,13 @@ static unsigned int cmdline_digit(const char *key)
 	return 0;
 }
 
-/* Odd vCPUs' selector: a flat one, another in a salted domain. */
-static uint16_t odd_selector(void)
-{
-	return salt ? FLAT_RING3_CS32 : FLAT_RING3_DS32;
-}
-
-static uint16_t want_selector(unsigned int id)
-{
-	return (id & 1) ? odd_selector() : 0;
-}
-
 static long set_segment_base(uint64_t which, uint64_t base)
 {
 	return rt_hypercall2(__HYPERVISOR_set_segment_base, which, base);
 }
 
-static uint16_t fs_selector(void)
-{
-	uint16_t s;
-
-	__asm__ volatile("movw %%fs, %0" : "=r"(s));
-	return s;
-}
-
-static uint16_t gs_selector(void)
-{
-	uint16_t s;
-
-	__asm__ volatile("movw %%gs, %0" : "=r"(s));
-	return s;
-}
-
-static uint64_t fs_word(void)
-{
-	uint64_t v;
-
-	__asm__ volatile("movq %%fs:0, %0" : "=r"(v));
-	return v;
-}
-
-static uint64_t gs_word(void)
-{
-	uint64_t v;
-
-	__asm__ volatile("movq %%gs:0, %0" : "=r"(v));
-	return v;
-}
+#define SEG_SELECTOR(seg) ({ uint16_t s_; __asm__ volatile("movw %%" seg ", %0" : "=r"(s_)); s_; })
+#define SEG_WORD(seg) ({ uint64_t v_; __asm__ volatile("movq %%" seg ":0, %0" : "=r"(v_)); v_; })
 
 /* An emulated RDMSR: the user GS base a PV kernel keeps in the hypervisor. */
 static uint64_t user_gs_base(void)
@@ -118,6 +83,12 @@ static uint64_t user_gs_base(void)
 
 	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(MSR_KERNEL_GS_BASE));
 	return ((uint64_t)hi << 32) | lo;
+}
+
+/* The FS and GS selector of a vCPU: null on even ones, a flat ring-3 one on odd ones (code in a salted domain). */
+static uint16_t role_selector(unsigned int id)
+{
+	return (id & 1) ? (salt ? FLAT_RING3_CS32 : FLAT_RING3_DS32) : 0;
 }
 
 /* Odd vCPUs: the base of the flat segment their GS selector names. */
@@ -129,7 +100,7 @@ static uint64_t user_gs_value(unsigned int id)
 /* One vCPU's state, set once; the FS base only where the selector is null (a non-null one sets its own). */
 static long setup(unsigned int id)
 {
-	uint16_t sel = want_selector(id);
+	uint16_t sel = role_selector(id);
 	unsigned int a = id + salt;
 	long rc;
 
@@ -150,33 +121,26 @@ static long setup(unsigned int id)
 	return set_segment_base(SEGBASE_GS_USER, user_gs_value(id));
 }
 
+static void tally(struct tally *t, uint64_t got, uint64_t want)
+{
+	if (got != want) {
+		t->wrong++;
+		t->last = got;
+	}
+}
+
 static void check(unsigned int id, struct vcpu_result *r)
 {
-	uint16_t want_sel = want_selector(id), sel = fs_selector();
+	uint16_t fs_sel = SEG_SELECTOR("fs");
 	unsigned int a = id + salt;
-	uint64_t v;
 
-	if (sel != want_sel) {
-		r->wrong_sel++;
-		r->last_sel = sel;
-	}
-	if ((sel = gs_selector()) != want_sel) {
-		r->wrong_gs_sel++;
-		r->last_gs_sel = sel;
-	}
+	tally(&r->fs_sel, fs_sel, role_selector(id));
+	tally(&r->gs_sel, SEG_SELECTOR("gs"), role_selector(id));
 	/* Through %fs only when the selector is the null one this vCPU set: a leaked one would base it elsewhere. */
-	if (!(id & 1) && sel == 0 && (v = fs_word()) != fs_area[a].self) {
-		r->wrong_fs++;
-		r->last_fs = v;
-	}
-	if ((v = gs_word()) != gs_area[a].self) {
-		r->wrong_gs++;
-		r->last_gs = v;
-	}
-	if ((v = user_gs_base()) != user_gs_value(id)) {
-		r->wrong_gs_user++;
-		r->last_gs_user = v;
-	}
+	if (!(id & 1) && fs_sel == 0)
+		tally(&r->fs, SEG_WORD("fs"), fs_area[a].self);
+	tally(&r->gs, SEG_WORD("gs"), gs_area[a].self);
+	tally(&r->gs_user, user_gs_base(), user_gs_value(id));
 }
 
 /* Gives up the CPU three ways in turn: a yield, a short block in SCHEDOP_poll, a spin a tick may preempt. */
@@ -226,24 +190,24 @@ static void ap_main(void *arg)
 		hyp_vcpu_op(VCPUOP_down, id, 0);
 }
 
+static void report_tally(unsigned int id, const char *what, const struct tally *t)
+{
+	tc_check(!t->wrong, "vCPU %u read %s (%llu wrong, last %#llx)", id, what, (unsigned long long)t->wrong,
+		 (unsigned long long)t->last);
+}
+
 static void report(unsigned int id)
 {
 	const struct vcpu_result *r = &result[id];
 
 	tc_check(r->setup_rc == 0, "vCPU %u set its selector and bases (%ld)", id, r->setup_rc);
 	tc_check(r->rounds == ROUNDS, "vCPU %u ran %llu of %u rounds", id, (unsigned long long)r->rounds, ROUNDS);
-	tc_check(!r->wrong_sel, "vCPU %u read its own FS selector %#x (%llu wrong, last %#llx)", id,
-		 want_selector(id), (unsigned long long)r->wrong_sel, (unsigned long long)r->last_sel);
-	tc_check(!r->wrong_gs_sel, "vCPU %u read its own GS selector %#x (%llu wrong, last %#llx)", id,
-		 want_selector(id), (unsigned long long)r->wrong_gs_sel,
-		 (unsigned long long)r->last_gs_sel);
+	report_tally(id, "its own FS selector", &r->fs_sel);
+	report_tally(id, "its own GS selector", &r->gs_sel);
 	if (!(id & 1))
-		tc_check(!r->wrong_fs, "vCPU %u read through its own FS base (%llu wrong, last %#llx)", id,
-			 (unsigned long long)r->wrong_fs, (unsigned long long)r->last_fs);
-	tc_check(!r->wrong_gs, "vCPU %u read through its own kernel GS base (%llu wrong, last %#llx)", id,
-		 (unsigned long long)r->wrong_gs, (unsigned long long)r->last_gs);
-	tc_check(!r->wrong_gs_user, "vCPU %u read its own user GS base (%llu wrong, last %#llx)", id,
-		 (unsigned long long)r->wrong_gs_user, (unsigned long long)r->last_gs_user);
+		report_tally(id, "through its own FS base", &r->fs);
+	report_tally(id, "through its own kernel GS base", &r->gs);
+	report_tally(id, "its own user GS base", &r->gs_user);
 }
 
 void test_main(void)

@@ -124,6 +124,11 @@ struct arch_domain {
 	struct hvm_domain *hvm;
 	/* A domU's pirqs get_free_pirq handed out (pv/physdev_domu.c; atomics): nothing is bound to them. */
 	uint64_t domu_pirqs;
+	/*
+	 * PHYSDEVOP_pirq_eoi_gmfn: the guest's EOI bitmap page, held with a
+	 * writable type reference until teardown; 0 for none (as Xen: set once).
+	 */
+	mfn_t pirq_eoi_mfn;
 };
 
 #endif
