@@ -127,6 +127,7 @@ static int hvm_memory(struct domain *d, const struct hvm_build_args *a)
 
 	if (rc < 0)
 		return rc;
+	d->arch.hvm->xen = a->xen;
 	frame_owner_set_max(&d->mem, nr_pages + npt_tables_needed(nr_pages) + (a->console_ring ? 1 : 0));
 	rc = alloc_memory(d, d->arch.hvm, nr_pages);
 	if (rc >= 0 && a->console_ring)
