@@ -234,7 +234,9 @@ static long register_vcpu_info(struct vcpu *cur, uint64_t vcpuid, uint64_t arg)
 }
 
 /*
- * Which hypercalls an HVM guest gets. Everything that names machine frames
+ * Which hypercalls an HVM guest gets. They run in the exit handler with
+ * interrupts off, so only short ones are taken (console_io's 16 KiB write
+ * is not: the guest has COM1), and none of them makes a continuation. Everything that names machine frames
  * (mmu_update, grant setup, the FIFO event ABI's control block, physdev) would take the guest's physical frame numbers for
  * machine ones: those are refused (-ENOSYS) until they translate through
  * the NPT; Linux falls back to the 2-level event ABI. vcpu_info placement
@@ -281,7 +283,6 @@ static long hvm_xen_call(struct vcpu *v, uint64_t nr, const uint64_t a[5])
 			return -XEN_ENOSYS;
 		break;
 	case __HYPERVISOR_xen_version:
-	case __HYPERVISOR_console_io:
 		break;
 	default:
 		return -XEN_ENOSYS;
