@@ -261,6 +261,63 @@ static void vcpu_info(void)
 	puts("xen-abuse: vcpu_info: 6 refused, moved to page R, one callback through it\n");
 }
 
+/*
+ * Ring 3: a hypercall from user mode is -EPERM, as Xen answers it. The guest
+ * gives itself user pages (U on its first 16 MiB), user segments (0x20 data,
+ * 0x28 64-bit code) and SYSCALL/SYSRET to get there and back.
+ */
+static uint64_t gdt_user[6] __attribute__((aligned(16))) = {
+	0, 0x00cf9a000000ffffull, 0x00cf92000000ffffull, 0x00af9a000000ffffull,
+	0x00cff2000000ffffull, 0x00affa000000ffffull,
+};
+static uint8_t user_stack[4096] __attribute__((aligned(16)));
+uint64_t kernel_rsp, user_stack_top;
+volatile long user_rc = 1;
+extern char syscall_entry[];
+
+__asm__(".text\n"
+	"to_user:\n"
+	"	mov %rsp, kernel_rsp(%rip)\n"
+	"	mov user_stack_top(%rip), %rsp\n"
+	"	lea user_entry(%rip), %rcx\n"
+	"	mov $2, %r11\n"
+	"	sysretq\n"
+	"user_entry:\n"
+	"	mov $17, %eax\n"
+	"	xor %edi, %edi\n"
+	"	xor %esi, %esi\n"
+	"	vmmcall\n"
+	"	mov %rax, user_rc(%rip)\n"
+	"	syscall\n"
+	"syscall_entry:\n"
+	"	mov kernel_rsp(%rip), %rsp\n"
+	"	ret\n");
+
+static void user_mode(void)
+{
+	struct __attribute__((packed)) { uint16_t limit; uint64_t base; } d = { sizeof(gdt_user) - 1, (uint64_t)gdt_user };
+	uint64_t cr3, *pml4, *pdpt, *pd;
+	bool f;
+
+	__asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
+	pml4 = (uint64_t *)(cr3 & ~0xfffull);
+	pml4[0] |= 4;
+	pdpt = (uint64_t *)(pml4[0] & 0x000ffffffffff000ull);
+	pdpt[0] |= 4;
+	pd = (uint64_t *)(pdpt[0] & 0x000ffffffffff000ull);
+	for (unsigned int i = 0; i < 8; i++)
+		pd[i] |= 4;
+	__asm__ volatile("mov %0, %%cr3; lgdt %1" :: "r"(cr3), "m"(d) : "memory");
+	wrmsr_safe(0xc0000080u, rdmsr_safe(0xc0000080u, &f) | 1);	/* EFER.SCE */
+	wrmsr_safe(0xc0000081u, (0x18ull << 32) | (0x18ull << 48));	/* STAR */
+	wrmsr_safe(0xc0000082u, (uint64_t)syscall_entry);		/* LSTAR */
+	wrmsr_safe(0xc0000084u, 0x200);					/* FMASK: IF */
+	user_stack_top = (uint64_t)user_stack + sizeof(user_stack);
+	__asm__ volatile("call to_user" ::: "rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "memory");
+	expect(user_rc, -EPERM, "a hypercall from ring 3");
+	puts("xen-abuse: a hypercall from ring 3: -EPERM\n");
+}
+
 static void refused_calls(void)
 {
 	expect(vmmcall(HC_MMU_UPDATE, (uint64_t)scratch, 1, 0), -ENOSYS, "mmu_update");
@@ -309,6 +366,7 @@ void guest_main(void)
 	events();
 	vcpu_info();
 	refused_calls();
+	user_mode();
 	wild_calls();
 	puts("xen-abuse: all checks passed\n");
 	guest_exit(0);
