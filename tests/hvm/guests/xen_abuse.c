@@ -97,6 +97,20 @@ static void hypercall_page(void)
 	puts("xen-abuse: hypercall page: 4 bad pages #GP, xen_version 4.17 through it and through vmmcall\n");
 }
 
+/* The platform device's ports: the magic and protocol Linux checks; wrong-sized reads are no device. */
+static void platform_ports(void)
+{
+	uint16_t magic;
+
+	__asm__ volatile("inw %1, %0" : "=a"(magic) : "Nd"((uint16_t)0x10));
+	if (magic != 0x49d2 || inb(0x12) != 1)
+		fail("the platform device's magic or protocol");
+	if (inl(0x10) != 0xffffffffu || inb(0x10) != 0xff)
+		fail("a wrong-sized read of the magic port");
+	__asm__ volatile("outw %0, %1" :: "a"((uint16_t)3), "Nd"((uint16_t)0x10));
+	puts("xen-abuse: platform device ports: magic 0x49d2, protocol 1, an unplug with nothing to unplug\n");
+}
+
 static long param(uint64_t op, uint16_t domid, uint32_t index, uint64_t value, uint64_t *out)
 {
 	static struct hvm_param p;
@@ -361,6 +375,7 @@ void guest_main(void)
 	puts("xen-abuse: long mode\n");
 	idt_install();
 	hypercall_page();
+	platform_ports();
 	hvm_params();
 	add_to_physmap();
 	events();

@@ -79,6 +79,7 @@ struct hvm_domain {
 	uint64_t shinfo_gpfn;
 	mfn_t shinfo_displaced;		/* a RAM frame of the domain's, set aside while shared_info is there */
 	uint64_t hypercall_page_gpa;
+	bool unplug_logged;		/* the platform device's unplug request is logged once */
 };
 
 /* The exit port a test guest writes to end itself (the port QEMU's isa-debug-exit uses). */
@@ -140,6 +141,9 @@ void hvm_console_kill(struct domain *d);
 bool hvm_xen_msr_write(struct vcpu *v, uint64_t val);
 void hvm_xen_hypercall(struct vcpu *v);
 uint8_t hvm_xen_callback_due(struct vcpu *v);
+/* xen_hvm.c: the Xen platform device's ports (@xen only); false: not one of them. */
+bool hvm_xen_port_in(struct vcpu *v, uint16_t port, unsigned int size, uint32_t *val);
+bool hvm_xen_port_out(struct vcpu *v, uint16_t port, unsigned int size, uint32_t val);
 
 /* exits.c: handles v's last #VMEXIT, interrupts off. */
 void hvm_handle_exit(struct vcpu *v);

@@ -313,6 +313,43 @@ void hvm_xen_hypercall(struct vcpu *v)
 	vm->rax = (uint64_t)rc;
 }
 
+/*
+ * The Xen platform device's fixed ports, which Linux probes before it runs
+ * PV drivers (its "unplug" protocol): the magic 0x49d2 at 0x10, protocol 1
+ * at 0x12; its product and driver numbers are taken and ignored. An unplug
+ * request finds nothing to unplug: no emulated disks or NICs exist here.
+ */
+#define XEN_PORT_MAGIC		0x10
+#define XEN_PORT_PROTOVER	0x12
+#define XEN_MAGIC		0x49d2
+#define XEN_UNPLUG_PROTOCOL	1
+
+bool hvm_xen_port_in(struct vcpu *v, uint16_t port, unsigned int size, uint32_t *val)
+{
+	if (!v->domain->arch.hvm->xen)
+		return false;
+	if (port == XEN_PORT_MAGIC && size == 2)
+		*val = XEN_MAGIC;
+	else if (port == XEN_PORT_PROTOVER && size == 1)
+		*val = XEN_UNPLUG_PROTOCOL;
+	else
+		return false;
+	return true;
+}
+
+bool hvm_xen_port_out(struct vcpu *v, uint16_t port, unsigned int size, uint32_t val)
+{
+	struct hvm_domain *hd = v->domain->arch.hvm;
+
+	if (!hd->xen || (port != XEN_PORT_MAGIC && port != XEN_PORT_PROTOVER))
+		return false;
+	if (port == XEN_PORT_MAGIC && size == 2 && !hd->unplug_logged) {
+		hd->unplug_logged = true;
+		log_info("d%u: HVM guest asks to unplug emulated devices %#x: there are none", v->domain->domid, val);
+	}
+	return true;
+}
+
 uint8_t hvm_xen_callback_due(struct vcpu *v)
 {
 	const struct hvm_domain *hd = v->domain->arch.hvm;
