@@ -141,6 +141,13 @@ void hvm_console_kill(struct domain *d);
 bool hvm_xen_msr_write(struct vcpu *v, uint64_t val);
 void hvm_xen_hypercall(struct vcpu *v);
 uint8_t hvm_xen_callback_due(struct vcpu *v);
+/*
+ * xen_hvm.c: the xenstore ring for dom0's store service (build time, after the console ring), at a page
+ * outside RAM below the APIC pages: 3 NPT tables at most beyond RAM's.
+ */
+#define HVM_XEN_STORE_GPFN	0xfeff0ULL
+#define HVM_XEN_STORE_TABLES	3
+int hvm_xen_store_init(struct domain *d);
 /* xen_hvm.c: the Xen platform device's ports (@xen only); false: not one of them. */
 bool hvm_xen_port_in(struct vcpu *v, uint16_t port, unsigned int size, uint32_t *val);
 bool hvm_xen_port_out(struct vcpu *v, uint16_t port, unsigned int size, uint32_t val);

@@ -3,6 +3,9 @@
 #include <asm/hvm.h>
 #include <asm/svm.h>
 #include <hv/domain.h>
+#include <hv/event_channel.h>
+#include <hv/frame.h>
+#include <hv/grant_table.h>
 #include <hv/guest_access.h>
 #include <hv/hypercall.h>
 #include <hv/lib.h>
@@ -10,6 +13,8 @@
 #include <hv/mm.h>
 #include <pvabi/errno.h>
 #include <pvabi/event_channel.h>
+#include <pvabi/grant_table.h>
+#include <pvabi/skiff_domctl.h>
 #include <pvabi/memory.h>
 #include <pvabi/sched.h>
 #include <pvabi/vcpu.h>
@@ -311,6 +316,42 @@ void hvm_xen_hypercall(struct vcpu *v)
 	else
 		rc = hvm_xen_call(v, vm->rax, a);
 	vm->rax = (uint64_t)rc;
+}
+
+/*
+ * The xenstore ring of a @xen guest whose dom0 serves xenstore: a frame of
+ * the domain, granted to dom0 as GNTTAB_RESERVED_XENSTORE with an unbound
+ * port for dom0 (as the PV builder does; the console ring took grant frame
+ * 0 already), and mapped in the guest's NPT at HVM_XEN_STORE_GPFN, outside
+ * its RAM, where HVM_PARAM_STORE_PFN tells Linux to look. The NPT tables
+ * that page needs are the domain's frames like the others (its limit grew
+ * by them at build). The frame stays the domain's until relinquish.
+ */
+int hvm_xen_store_init(struct domain *d)
+{
+	struct hvm_domain *hd = d->arch.hvm;
+	struct grant_entry_v1 *e;
+	mfn_t m = frame_alloc_zeroed(0, &d->mem);
+	int port, rc;
+
+	if (m == MFN_INVALID)
+		return -XEN_ENOMEM;
+	rc = npt_map(&hd->npt, (uint64_t)HVM_XEN_STORE_GPFN << PAGE_SHIFT, m);
+	if (rc)
+		return rc;
+	port = evtchn_alloc_unbound_port(d, 0);
+	if (port <= 0)
+		return port < 0 ? port : -XEN_ENOSPC;
+	d->store_mfn = m;
+	d->store_evtchn = (uint32_t)port;
+	e = mfn_to_virt(gnttab_shared_mfn(d, 0));
+	e[GNTTAB_RESERVED_XENSTORE].domid = 0;
+	e[GNTTAB_RESERVED_XENSTORE].frame = (uint32_t)m;
+	__atomic_store_n(&e[GNTTAB_RESERVED_XENSTORE].flags, (uint16_t)GTF_permit_access, __ATOMIC_RELEASE);
+	d->granted_rings |= SKIFF_DOMINFO_store;
+	hd->params[HVM_PARAM_STORE_PFN] = HVM_XEN_STORE_GPFN;
+	hd->params[HVM_PARAM_STORE_EVTCHN] = (uint64_t)port;
+	return 0;
 }
 
 /*
