@@ -395,7 +395,8 @@ uint8_t hvm_xen_callback_due(struct vcpu *v)
 {
 	const struct hvm_domain *hd = v->domain->arch.hvm;
 	uint8_t vec = __atomic_load_n(&hd->callback_vector, __ATOMIC_ACQUIRE);
-	const struct vcpu_info *vi = v->vcpu_info;
+	/* Moved by register_vcpu_info, cleared at relinquish: read once. */
+	const struct vcpu_info *vi = __atomic_load_n(&v->vcpu_info, __ATOMIC_ACQUIRE);
 
 	if (!vec || !vi || !__atomic_load_n(&vi->evtchn_upcall_pending, __ATOMIC_ACQUIRE))
 		return 0;
