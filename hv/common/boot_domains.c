@@ -59,6 +59,8 @@
  *                 Linux bzImage, booted directly with the @initrd after
  *                 it and the command line (hvm/linux_boot.c). A
  *                 stand-in until dom0's builder makes HVM domains too
+ *   @xen          (with @hvm) the guest sees Xen's CPUID leaves and may
+ *                 make Xen hypercalls for PV drivers (hvm/xen_hvm.c)
  * Everything after the options is the guest's command line. These stand in
  * for a domain file until the toolstack reads them.
  */
@@ -76,6 +78,7 @@ struct boot_domain_spec {
 	uint32_t expect;		/* BOOT_EXPECT_* bits; 0: poweroff */
 	uint64_t vcpus;			/* 0: one */
 	bool hvm;			/* @hvm: fully virtual (asm/hvm.h) */
+	bool xen;			/* @xen: with @hvm, Xen's interface for PV drivers */
 };
 
 /* Expected ends: a bit per shutdown reason, and one for a domain the builder refuses. */
@@ -237,6 +240,8 @@ static const char *parse_options(const char *s, struct boot_domain_spec *spec, b
 			parse_count(w + 16, len - 16, &spec->maptrack_frames);
 		else if (len == 3 && strncmp(w, "hvm", 3) == 0 && spec)
 			spec->hvm = true;
+		else if (len == 3 && strncmp(w, "xen", 3) == 0 && spec)
+			spec->xen = true;
 		else if (len == 8 && strncmp(w, "backends", 8) == 0 && spec)
 			spec->backends = true;
 		else if (len == 9 && strncmp(w, "toolstack", 9) == 0 && spec)
@@ -348,6 +353,7 @@ static int build_hvm(struct domain *d, const struct boot_domain_spec *s, bool do
 		.initrd_len = s->initrd ? s->initrd->end - s->initrd->start : 0,
 		.cmdline = s->cmdline,
 		.console_ring = dom0_backends,
+		.xen = s->xen,
 	};
 
 	return hvm_build(d, &a);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* xen_version hypercall: version, build strings, feature bits and the domain's handle, as Xen 4.17 answers a 64-bit PV guest. */
+#include <asm/hvm.h>
 #include <hv/domain.h>
 #include <hv/guest_access.h>
 #include <hv/hypercall.h>
@@ -94,8 +95,13 @@ static long xv_platform_parameters(uint64_t va)
 static uint32_t xv_features(const struct domain *d)
 {
 	uint32_t m = XV_FEATURES_PV64;
-	unsigned long assists = __atomic_load_n(&d->vm_assist, __ATOMIC_RELAXED);
+	unsigned long assists;
 
+	/* An HVM guest (asm/hvm.h) is translated: its PV drivers take events through the callback vector. */
+	if (is_hvm_domain(d))
+		return (1U << XENFEAT_writable_page_tables) | (1U << XENFEAT_auto_translated_physmap) |
+		       (1U << XENFEAT_hvm_callback_vector);
+	assists = __atomic_load_n(&d->vm_assist, __ATOMIC_RELAXED);
 	if (assists & (1UL << VMASST_TYPE_pae_extended_cr3))
 		m |= 1U << XENFEAT_pae_pgdir_above_4gb;
 	if (d->is_privileged)

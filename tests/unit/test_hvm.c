@@ -127,6 +127,66 @@ static void host_all(uint32_t leaf, uint32_t sub, struct cpuid_regs *r)
 		*r = (struct cpuid_regs){ ~0u, ~0u, ~0u, ~0u };
 }
 
+/* npt_replace swaps a mapped page's frame and gives back the old one; it allocates nothing and refuses unmapped pages. */
+START_TEST(npt_replace_swaps)
+{
+	struct fake_alloc *f = fake_new(FAKE_FRAMES);
+	struct npt_ops ops = { fake_alloc, fake_table, f };
+	struct npt n;
+	unsigned int used;
+
+	ck_assert_int_eq(npt_init(&n, &ops), 0);
+	for (uint64_t pfn = 0; pfn < 16; pfn++)
+		ck_assert_int_eq(npt_map(&n, pfn << PAGE_SHIFT, 5000 + pfn), 0);
+	used = f->used;
+	ck_assert_uint_eq(npt_replace(&n, 3 << PAGE_SHIFT, 777), 5003);
+	ck_assert_uint_eq(npt_lookup(&n, (3 << PAGE_SHIFT) + 8), 777);
+	ck_assert_uint_eq(npt_lookup(&n, 2 << PAGE_SHIFT), 5002);
+	ck_assert_uint_eq(npt_lookup(&n, 4 << PAGE_SHIFT), 5004);
+	ck_assert_uint_eq(npt_replace(&n, 3 << PAGE_SHIFT, 5003), 777);
+	ck_assert_uint_eq(npt_lookup(&n, 3 << PAGE_SHIFT), 5003);
+	/* Unmapped (below and beyond a table that exists, and where no table exists), unaligned, bad frames. */
+	ck_assert_uint_eq(npt_replace(&n, 16 << PAGE_SHIFT, 9), MFN_INVALID);
+	ck_assert_uint_eq(npt_replace(&n, 1ULL << 39, 9), MFN_INVALID);
+	ck_assert_uint_eq(npt_replace(&n, 1ULL << NPT_GPA_BITS, 9), MFN_INVALID);
+	ck_assert_uint_eq(npt_replace(&n, 0x1008, 9), MFN_INVALID);
+	ck_assert_uint_eq(npt_replace(&n, 0x1000, MFN_INVALID), MFN_INVALID);
+	ck_assert_uint_eq(npt_replace(&n, 0x1000, 1ULL << 45), MFN_INVALID);
+	ck_assert_uint_eq(npt_lookup(&n, 16 << PAGE_SHIFT), MFN_INVALID);
+	ck_assert_uint_eq(npt_lookup(&n, 0x1000), 5001);
+	ck_assert_uint_eq(f->used, used);
+	free(f);
+}
+END_TEST
+
+/* Xen's leaves for @xen guests: signature, version, the hypercall MSR, the vCPU id; other leaves are not theirs. */
+START_TEST(cpuid_xen_leaves)
+{
+	struct cpuid_regs r;
+	char sig[13] = { 0 };
+
+	ck_assert(hvm_cpuid_xen(0x40000000u, 3, &r));
+	memcpy(sig, &r.b, 4);
+	memcpy(sig + 4, &r.c, 4);
+	memcpy(sig + 8, &r.d, 4);
+	ck_assert_str_eq(sig, "XenVMMXenVMM");
+	ck_assert_uint_ge(r.a, 0x40000004u);
+	ck_assert(hvm_cpuid_xen(0x40000001u, 3, &r));
+	ck_assert_uint_eq(r.a, (4u << 16) | 17u);
+	ck_assert(hvm_cpuid_xen(0x40000002u, 3, &r));
+	ck_assert_uint_eq(r.a, 1);
+	ck_assert_uint_eq(r.b, 0x40000000u);
+	ck_assert(hvm_cpuid_xen(0x40000004u, 3, &r));
+	ck_assert_uint_eq(r.a & (1u << 3), 1u << 3);
+	ck_assert_uint_eq(r.b, 3);
+	ck_assert(hvm_cpuid_xen(0x400000ffu, 3, &r));
+	ck_assert_uint_eq(r.a | r.b | r.c | r.d, 0);
+	ck_assert(!hvm_cpuid_xen(0x40000100u, 3, &r));
+	ck_assert(!hvm_cpuid_xen(0x3fffffffu, 3, &r));
+	ck_assert(!hvm_cpuid_xen(1, 3, &r));
+}
+END_TEST
+
 START_TEST(cpuid_filter)
 {
 	struct cpuid_regs r;
@@ -349,6 +409,8 @@ int main(void)
 	tcase_add_test(tc, npt_allocator_refusal);
 	tcase_add_test(tc, npt_tables_bound);
 	tcase_add_test(tc, cpuid_filter);
+	tcase_add_test(tc, npt_replace_swaps);
+	tcase_add_test(tc, cpuid_xen_leaves);
 	tcase_add_test(tc, uart_model);
 	tcase_add_test(tc, uart_interrupts);
 	tcase_add_test(tc, ioapic_registers);

@@ -123,14 +123,28 @@ void hvm_copy_to_gpa(struct hvm_domain *hd, uint64_t gpa, const void *from, uint
 static int hvm_memory(struct domain *d, const struct hvm_build_args *a)
 {
 	uint64_t nr_pages = a->nr_pages;
+	bool store = a->xen && a->console_ring;
 	int rc = hvm_domain_init(d);
 
 	if (rc < 0)
 		return rc;
-	frame_owner_set_max(&d->mem, nr_pages + npt_tables_needed(nr_pages) + (a->console_ring ? 1 : 0));
+	d->arch.hvm->xen = a->xen;
+	frame_owner_set_max(&d->mem, nr_pages + npt_tables_needed(nr_pages) + (a->console_ring ? 1 : 0) +
+			    (store ? 1 + HVM_XEN_STORE_TABLES : 0));
 	rc = alloc_memory(d, d->arch.hvm, nr_pages);
 	if (rc >= 0 && a->console_ring)
 		rc = hvm_console_ring_init(d);
+	/* A @xen guest whose dom0 serves consoles gets xenstore from it too. */
+	if (rc >= 0 && store)
+		rc = hvm_xen_store_init(d);
+	/*
+	 * Nothing more is allocated to an HVM domain after this (add_to_physmap
+	 * only swaps frames), so its limit becomes what it holds: dom0 then
+	 * gives xenstore a target equal to static-max, and Linux's balloon
+	 * driver, which subtracts the two, does not try to give memory back.
+	 */
+	if (rc >= 0 && store)
+		frame_owner_set_max(&d->mem, d->mem.frames);
 	return rc;
 }
 

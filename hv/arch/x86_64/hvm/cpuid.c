@@ -106,3 +106,36 @@ void hvm_cpuid(uint32_t leaf, uint32_t sub, unsigned int vcpu_id,
 		break;		/* 2-5: nothing claimed */
 	}
 }
+
+/* "XenVMMXenVMM" in EBX, ECX, EDX; leaf 4's EAX bit 3 says EBX holds the vCPU id. */
+#define XEN_SIG_EBX		0x566e6558u
+#define XEN_SIG_ECX		0x65584d4du
+#define XEN_SIG_EDX		0x4d4d566eu
+#define XEN_VERSION_4_17	((4u << 16) | 17u)
+#define XEN_CPUID_VCPU_ID	(1u << 3)
+
+bool hvm_cpuid_xen(uint32_t leaf, unsigned int vcpu_id, struct cpuid_regs *out)
+{
+	if (leaf < HVM_CPUID_BASE || leaf > HVM_CPUID_BASE + 0xff)
+		return false;
+	*out = (struct cpuid_regs){ 0 };
+	switch (leaf - HVM_CPUID_BASE) {
+	case 0:
+		*out = (struct cpuid_regs){ HVM_XEN_CPUID_LAST, XEN_SIG_EBX, XEN_SIG_ECX, XEN_SIG_EDX };
+		break;
+	case 1:
+		out->a = XEN_VERSION_4_17;
+		break;
+	case 2:
+		out->a = 1;		/* hypercall pages */
+		out->b = 0x40000000u;	/* the MSR that writes them */
+		break;
+	case 4:
+		out->a = XEN_CPUID_VCPU_ID;
+		out->b = vcpu_id;
+		break;
+	default:
+		break;			/* 3 (TSC) and beyond the last: zeros */
+	}
+	return true;
+}

@@ -48,7 +48,8 @@ static void exit_cpuid(struct vcpu *v)
 	struct hvm_gprs *g = &v->arch.hvm->gprs;
 	struct cpuid_regs r;
 
-	hvm_cpuid((uint32_t)vm->rax, (uint32_t)g->rcx, v->vcpu_id, host_cpuid, &r);
+	if (!v->domain->arch.hvm->xen || !hvm_cpuid_xen((uint32_t)vm->rax, v->vcpu_id, &r))
+		hvm_cpuid((uint32_t)vm->rax, (uint32_t)g->rcx, v->vcpu_id, host_cpuid, &r);
 	vm->rax = r.a;
 	g->rbx = r.b;
 	g->rcx = r.c;
@@ -143,6 +144,8 @@ static bool msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 	}
 	if (msr == MSR_APIC_BASE || msr == MSR_TSC_DEADLINE || (msr >= 0x800 && msr < 0x900))
 		return vlapic_msr_write(v, msr, val);
+	if (msr == HVM_XEN_MSR_HYPERCALL && v->domain->arch.hvm->xen)
+		return hvm_xen_msr_write(v, val);
 	switch (msr) {
 	case MSR_EFER:
 		/* LME may change only with paging off; LMA is the CPU's, a write leaves it alone. */
@@ -416,9 +419,15 @@ void hvm_handle_exit(struct vcpu *v)
 		hv->stats[HVM_STAT_OTHER]++;
 		hvm_inject_exception(v, VEC_GP, true, 0);	/* no performance counters are offered */
 		return;
+	case SVM_EXIT_VMMCALL:
+		hv->stats[HVM_STAT_OTHER]++;
+		if (v->domain->arch.hvm->xen)
+			hvm_xen_hypercall(v);
+		else
+			hvm_inject_exception(v, VEC_UD, false, 0);
+		return;
 	case SVM_EXIT_INVLPGA:
 	case SVM_EXIT_VMRUN:
-	case SVM_EXIT_VMMCALL:
 	case SVM_EXIT_VMLOAD:
 	case SVM_EXIT_VMSAVE:
 	case SVM_EXIT_STGI:

@@ -1,17 +1,20 @@
 /* SPDX-License-Identifier: MIT */
-/* Reads guest memory by guest-virtual address through the guest's own page tables (for the MMIO decoder's instruction fetch). */
+/* Guest memory by guest-virtual address through the guest's own page tables: the MMIO decoder's instruction fetch, HVM hypercall arguments. */
 #include <asm/svm.h>
 #include <asm/x86.h>
 #include <hv/domain.h>
 #include <hv/lib.h>
 #include <hv/mm.h>
+#include <pvabi/errno.h>
 
 #include "hvm_local.h"
 
 #define GPTE_P			1ULL
+#define GPTE_RW			2ULL
 #define GPTE_PS			(1ULL << 7)
 #define GPTE_ADDR		0x000ffffffffff000ULL
 #define GUEST_CR0_PG			(1ULL << 31)
+#define GUEST_CR0_WP			(1ULL << 16)
 #define CS_ATTR_L		(1u << 9)
 #define CS_ATTR_DB		(1u << 10)
 
@@ -30,7 +33,7 @@ static bool read_gpa64(const struct hvm_domain *hd, uint64_t gpa, uint64_t *out)
  * long mode (4 KiB, 2 MiB and 1 GiB pages). Legacy 32-bit and PAE paging
  * are not walked: Linux reaches the APIC only in long mode.
  */
-static bool translate(const struct vcpu *v, uint64_t la, uint64_t *gpa)
+static bool translate(const struct vcpu *v, uint64_t la, bool write, uint64_t *gpa)
 {
 	const struct vmcb *vm = v->arch.hvm->vmcb;
 	const struct hvm_domain *hd = v->domain->arch.hvm;
@@ -40,12 +43,15 @@ static bool translate(const struct vcpu *v, uint64_t la, uint64_t *gpa)
 		*gpa = la & 0xffffffffULL;
 		return true;
 	}
-	if (!(vm->efer & EFER_LMA))
+	if (!(vm->efer & EFER_LMA) || !is_canonical(la))
 		return false;
+	/* A write through a read-only entry is refused as the CPU would (supervisor writes honour CR0.WP). */
+	write = write && (vm->cr0 & GUEST_CR0_WP);
 	for (int level = 3; level >= 0; level--) {
 		unsigned int shift = 12 + 9 * (unsigned int)level;
 
-		if (!read_gpa64(hd, table + ((la >> shift) & 511) * 8, &e) || !(e & GPTE_P))
+		if (!read_gpa64(hd, table + ((la >> shift) & 511) * 8, &e) || !(e & GPTE_P) ||
+		    (write && !(e & GPTE_RW)))
 			return false;
 		if (level == 0 || ((level == 1 || level == 2) && (e & GPTE_PS))) {
 			uint64_t size = 1ULL << shift;
@@ -80,11 +86,44 @@ unsigned int hvm_fetch_insn(const struct vcpu *v, uint8_t *buf, unsigned int len
 	while (got < len) {
 		uint64_t gpa, chunk = MIN(len - got, PAGE_SIZE - ((la + got) & ~PAGE_MASK));
 
-		if (!translate(v, la + got, &gpa) || gpa >= hd->nr_pages << PAGE_SHIFT)
+		if (!translate(v, la + got, false, &gpa) || gpa >= hd->nr_pages << PAGE_SHIFT)
 			break;
 		memcpy(buf + got, (const uint8_t *)mfn_to_virt(npt_lookup(&hd->npt, gpa & PAGE_MASK)) + (gpa & ~PAGE_MASK),
 		       chunk);
 		got += (unsigned int)chunk;
 	}
 	return got;
+}
+
+/*
+ * Hypercall arguments: page by page through the guest's tables to a page
+ * of its RAM. The frame behind it stays the domain's while the copy runs
+ * (RAM and shared_info are freed only with the domain), even if another
+ * vCPU moves shared_info meanwhile: then the copy hits the page it found.
+ */
+int hvm_copy_guest(struct vcpu *v, void *buf, uint64_t va, size_t len, bool to_guest)
+{
+	const struct hvm_domain *hd = v->domain->arch.hvm;
+	uint8_t *b = buf;
+
+	while (len) {
+		uint64_t gpa, chunk = MIN(len, PAGE_SIZE - (va & ~PAGE_MASK));
+		uint8_t *p;
+		mfn_t mfn;
+
+		if (!translate(v, va, to_guest, &gpa) || gpa >= hd->nr_pages << PAGE_SHIFT)
+			return -XEN_EFAULT;
+		mfn = npt_lookup(&hd->npt, gpa & PAGE_MASK);
+		if (mfn == MFN_INVALID)
+			return -XEN_EFAULT;
+		p = (uint8_t *)mfn_to_virt(mfn) + (gpa & ~PAGE_MASK);
+		if (to_guest)
+			memcpy(p, b, chunk);
+		else
+			memcpy(b, p, chunk);
+		b += chunk;
+		va += chunk;
+		len -= chunk;
+	}
+	return 0;
 }

@@ -21,4 +21,13 @@ struct cpuid_regs {
 void hvm_cpuid(uint32_t leaf, uint32_t sub, unsigned int vcpu_id,
 	       void (*host)(uint32_t leaf, uint32_t sub, struct cpuid_regs *r), struct cpuid_regs *out);
 
+/*
+ * Xen's leaves for a guest that asked for Xen (@xen), at 0x40000000 in
+ * place of Skiff's: the signature "XenVMMXenVMM" with the last leaf, the
+ * version (4.17), one hypercall page through MSR 0x40000000, no TSC
+ * leaf, and leaf 4 with the vCPU id. false: not one of these leaves.
+ */
+#define HVM_XEN_CPUID_LAST	(HVM_CPUID_BASE + 4)
+bool hvm_cpuid_xen(uint32_t leaf, unsigned int vcpu_id, struct cpuid_regs *out);
+
 #endif

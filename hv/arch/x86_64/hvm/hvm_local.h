@@ -44,6 +44,8 @@ struct hvm_vcpu {
 	struct vmcb *vmcb;		/* a frame of the hypervisor's (frame_owner_hv), freed by hvm_domain_relinquish */
 	paddr_t vmcb_pa;
 	uint64_t exits, stats[HVM_NR_STATS];
+	uint64_t hypercalls, callbacks;	/* VMMCALLs (@xen), callback vectors injected */
+	bool vcpu_info_moved;		/* vcpu_info is in a RAM frame of the guest's (VCPUOP_register_vcpu_info) */
 	uint64_t guest_cycles, exit_cycles;	/* TSC: inside svm_vmrun, and handling exits */
 	bool halted;			/* in HLT until an interrupt can be taken */
 	uint64_t dr[4];			/* DR0-3 while off the CPU */
@@ -68,6 +70,16 @@ struct hvm_domain {
 	uint64_t console_dropped;	/* bytes that found the ring full */
 	struct timer console_timer;
 	bool io_logged, msr_logged;	/* the first unhandled port and the first refused MSR are logged */
+	/* xen_hvm.c: Xen's interface for PV drivers (@xen). xen_lock orders moves of shared_info in the NPT. */
+	bool xen;
+	spinlock_t xen_lock;
+	uint8_t callback_vector;	/* HVM_PARAM_CALLBACK_IRQ's vector, 0: none */
+	uint64_t params[39];		/* HVM params as the guest reads them */
+	bool shinfo_mapped;		/* shared_info is behind shinfo_gpfn, which held shinfo_displaced */
+	uint64_t shinfo_gpfn;
+	mfn_t shinfo_displaced;		/* a RAM frame of the domain's, set aside while shared_info is there */
+	uint64_t hypercall_page_gpa;
+	bool unplug_logged;		/* the platform device's unplug request is logged once */
 };
 
 /* The exit port a test guest writes to end itself (the port QEMU's isa-debug-exit uses). */
@@ -123,6 +135,22 @@ int hvm_console_ring_init(struct domain *d);
 bool hvm_console_out(struct domain *d, uint8_t c);
 void hvm_console_init(struct domain *d);
 void hvm_console_kill(struct domain *d);
+
+/* xen_hvm.c: the hypercall page MSR (false: #GP), a VMMCALL, and the callback vector due now (0: none). */
+#define HVM_XEN_MSR_HYPERCALL	0x40000000u
+bool hvm_xen_msr_write(struct vcpu *v, uint64_t val);
+void hvm_xen_hypercall(struct vcpu *v);
+uint8_t hvm_xen_callback_due(struct vcpu *v);
+/*
+ * xen_hvm.c: the xenstore ring for dom0's store service (build time, after the console ring), at a page
+ * outside RAM below the APIC pages: 3 NPT tables at most beyond RAM's.
+ */
+#define HVM_XEN_STORE_GPFN	0xfeff0ULL
+#define HVM_XEN_STORE_TABLES	3
+int hvm_xen_store_init(struct domain *d);
+/* xen_hvm.c: the Xen platform device's ports (@xen only); false: not one of them. */
+bool hvm_xen_port_in(struct vcpu *v, uint16_t port, unsigned int size, uint32_t *val);
+bool hvm_xen_port_out(struct vcpu *v, uint16_t port, unsigned int size, uint32_t val);
 
 /* exits.c: handles v's last #VMEXIT, interrupts off. */
 void hvm_handle_exit(struct vcpu *v);

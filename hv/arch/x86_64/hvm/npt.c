@@ -54,6 +54,35 @@ int npt_map(struct npt *n, uint64_t gpa, mfn_t mfn)
 	return 0;
 }
 
+/* The level-0 entry of gpa, or NULL where a table on the way is missing. */
+static uint64_t *npt_leaf(const struct npt *n, uint64_t gpa)
+{
+	uint64_t *t = n->ops.table(n->ops.ctx, n->root);
+
+	for (unsigned int level = NPT_LEVELS - 1; level > 0; level--) {
+		uint64_t e = t[npt_index(gpa, level)];
+
+		if (!(e & NPT_P))
+			return NULL;
+		t = n->ops.table(n->ops.ctx, (e & NPT_ADDR_MASK) >> PAGE_SHIFT);
+	}
+	return &t[npt_index(gpa, 0)];
+}
+
+mfn_t npt_replace(struct npt *n, uint64_t gpa, mfn_t mfn)
+{
+	uint64_t *e, old;
+
+	if (!gpa_ok(gpa) || n->root == MFN_INVALID || mfn == MFN_INVALID || (mfn << PAGE_SHIFT) & ~NPT_ADDR_MASK)
+		return MFN_INVALID;
+	e = npt_leaf(n, gpa);
+	if (!e || !(*e & NPT_P))
+		return MFN_INVALID;
+	old = *e;
+	__atomic_store_n(e, (mfn << PAGE_SHIFT) | NPT_P | NPT_RW | NPT_US, __ATOMIC_RELEASE);
+	return (old & NPT_ADDR_MASK) >> PAGE_SHIFT;
+}
+
 mfn_t npt_lookup(const struct npt *n, uint64_t gpa)
 {
 	const uint64_t *t;

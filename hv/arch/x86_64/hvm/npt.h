@@ -40,6 +40,12 @@ int npt_init(struct npt *n, const struct npt_ops *ops);
  * was refused (the tables allocated so far stay, counted in nr_tables).
  */
 int npt_map(struct npt *n, uint64_t gpa, mfn_t mfn);
+/*
+ * Puts mfn behind the already mapped page gpa and returns the frame that
+ * was there; MFN_INVALID (nothing changed) if gpa is not mapped or either
+ * argument is bad. Allocates nothing, so it cannot fail half way.
+ */
+mfn_t npt_replace(struct npt *n, uint64_t gpa, mfn_t mfn);
 /* The frame behind gpa, or MFN_INVALID. */
 mfn_t npt_lookup(const struct npt *n, uint64_t gpa);
 /* How many table frames mapping guest-physical [0, nr_pages pages) takes at most, root included. */

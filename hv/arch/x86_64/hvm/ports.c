@@ -141,9 +141,12 @@ static void reset_port_write(struct domain *d, uint32_t val)
 uint32_t hvm_port_in(struct vcpu *v, uint16_t port, unsigned int size)
 {
 	struct hvm_domain *hd = v->domain->arch.hvm;
+	uint32_t val;
 
 	if (port >= UART_COM1_BASE && port < UART_COM1_BASE + UART_NR_PORTS)
 		return com1_in(v->domain, port - UART_COM1_BASE);
+	if (hvm_xen_port_in(v, port, size, &val))
+		return val;
 	if (port == RTC_PORT_DATA)
 		return cmos_rtc_read(&hd->rtc, (time_wallclock_boot_ns() + (uint64_t)time_now_ns()) / 1000000000);
 	if (port == PIT_CH2_PORT || port == HVM_ACPI_SLEEP_CTL || port == HVM_ACPI_SLEEP_STS ||
@@ -165,6 +168,8 @@ void hvm_port_out(struct vcpu *v, uint16_t port, unsigned int size, uint32_t val
 		com1_out(v->domain, port - UART_COM1_BASE, (uint8_t)val);
 		return;
 	}
+	if (hvm_xen_port_out(v, port, size, val))
+		return;
 	switch (port) {
 	case HVM_EXIT_PORT:
 		exit_port_write(v->domain, val);

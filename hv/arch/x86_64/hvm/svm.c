@@ -242,6 +242,9 @@ static void hvm_vcpu_report(struct vcpu *v)
 		 hv->lapic.timer_fired, hv->lapic.injected,
 		 hv->guest_cycles / 1000000, hv->exit_cycles / 1000000,
 		 hv->exits ? hv->exit_cycles / hv->exits : 0);
+	if (v->domain->arch.hvm->xen)
+		log_info("d%uv%u HVM: %lu Xen hypercalls, %lu callback vectors injected", v->domain->domid, v->vcpu_id,
+			 hv->hypercalls, hv->callbacks);
 }
 
 /*
@@ -318,6 +321,9 @@ void hvm_domain_relinquish(struct domain *d)
 			continue;
 		if (hv->exits)
 			hvm_vcpu_report(d->vcpu[i]);
+		/* Its RAM is freed next: no event may be marked in a vcpu_info there any more. */
+		if (hv->vcpu_info_moved)
+			__atomic_store_n(&d->vcpu[i]->vcpu_info, NULL, __ATOMIC_RELEASE);
 		frame_free(hv->vmcb_pa >> PAGE_SHIFT, 0);
 		hv->vmcb = NULL;
 		hv->vmcb_pa = 0;

@@ -531,7 +531,22 @@ void vlapic_inject(struct vcpu *v)
 	struct vlapic *a = &v->arch.hvm->lapic;
 	struct vmcb *vm = v->arch.hvm->vmcb;
 	int vec = deliverable(a);
+	uint8_t cb = hvm_xen_callback_due(v);
 
+	/*
+	 * Xen's callback vector comes first and bypasses the APIC (no IRR, no
+	 * ISR, no EOI): it stays due while the guest leaves its upcall flag set.
+	 */
+	if (cb) {
+		if (!(vm->eventinj & SVM_EVTINJ_VALID) && (vm->rflags & RFLAGS_IF) && !(vm->int_state & 1)) {
+			vm->eventinj = SVM_EVTINJ_VALID | cb;
+			v->arch.hvm->callbacks++;
+			vintr_window(vm, vec >= 0);
+		} else {
+			vintr_window(vm, true);
+		}
+		return;
+	}
 	if (vec < 0 || (vm->eventinj & SVM_EVTINJ_VALID)) {
 		vintr_window(vm, vec >= 0);
 		return;
@@ -550,7 +565,8 @@ void vlapic_inject(struct vcpu *v)
 /* HLT ends when an interrupt can be taken; with IF clear nothing but an NMI would end it, and none comes. */
 bool vlapic_wakes_hlt(struct vcpu *v)
 {
-	return deliverable(&v->arch.hvm->lapic) >= 0 && (v->arch.hvm->vmcb->rflags & RFLAGS_IF);
+	return (deliverable(&v->arch.hvm->lapic) >= 0 || hvm_xen_callback_due(v)) &&
+	       (v->arch.hvm->vmcb->rflags & RFLAGS_IF);
 }
 
 /*

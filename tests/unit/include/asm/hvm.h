@@ -8,6 +8,16 @@
 struct domain;
 
 #define is_hvm_domain(d)	((void)(d), 0)
+#define is_hvm_vcpu(v)		((void)(v), 0)
+
+struct vcpu;
+
+/* Never reached on the host (no vCPU is HVM): the copy fails as a bad pointer would. */
+static inline int hvm_copy_guest(struct vcpu *v, void *buf, unsigned long va, size_t len, _Bool to_guest)
+{
+	(void)v, (void)buf, (void)va, (void)len, (void)to_guest;
+	return -14;
+}
 
 size_t hvm_console_input(struct domain *d, const char *buf, size_t len);
 

@@ -33,6 +33,8 @@ void hvm_switch_out(struct vcpu *prev);
 /* The VMRUN loop of the current vCPU: never returns (schedule() switches away from it). */
 void __noreturn hvm_vcpu_loop(void);
 void hvm_dump_vcpu(struct vcpu *v);
+/* Hypercall arguments of an HVM vCPU: len bytes at its virtual va (its own page tables, its RAM only); 0 or -XEN_EFAULT. */
+int hvm_copy_guest(struct vcpu *v, void *buf, uint64_t va, size_t len, bool to_guest);
 /* Typed console input for an HVM domain's COM1 (its receive FIFO, then its interrupt). Returns the bytes taken. */
 size_t hvm_console_input(struct domain *d, const char *buf, size_t len);
 
@@ -48,6 +50,7 @@ struct hvm_build_args {
 	size_t initrd_len;
 	const char *cmdline;		/* bzImage only; NULL: empty */
 	bool console_ring;		/* dom0 serves consoles: COM1 also goes through a ring granted to it */
+	bool xen;			/* @xen: Xen's CPUID leaves and hypercalls for PV drivers (hvm/xen_hvm.c) */
 };
 int hvm_build(struct domain *d, const struct hvm_build_args *a);
 
