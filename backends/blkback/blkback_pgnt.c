@@ -59,6 +59,24 @@ bool blkback_pgnt_add(struct blkback_pgnts *t, uint32_t gref, uint32_t handle, u
 	return true;
 }
 
+/*
+ * Not refused at BLKBACK_PGNT_MAX: that would lose track of a mapping that
+ * exists. Restored right after its eviction (dom0 does), nr never grows
+ * above what it was before that eviction.
+ */
+bool blkback_pgnt_restore(struct blkback_pgnts *t, const struct blkback_pgnt *e)
+{
+	unsigned int i = probe(t, e->gref);
+
+	if (slot_used(t, i))
+		return false;
+	t->slot[i] = *e;
+	t->slot[i].last_use = 0;
+	t->used[i / 64] |= 1ULL << (i % 64);
+	t->nr++;
+	return true;
+}
+
 /* Slots are freed here whole (lookups stop until the table is empty) or one at a time by take(). */
 unsigned int blkback_pgnt_drain(struct blkback_pgnts *t, struct blkback_pgnt *out, unsigned int max)
 {

@@ -59,6 +59,15 @@ bool blkback_pgnt_add(struct blkback_pgnts *t, uint32_t gref, uint32_t handle, u
  */
 unsigned int blkback_pgnt_evict(struct blkback_pgnts *t, struct blkback_pgnt *out, unsigned int max);
 
+/*
+ * Puts back an evicted mapping whose undoing failed: it still exists, so
+ * it stays kept and counted (the bound holds what dom0 really has mapped)
+ * and found, as the least recently used, so that the next eviction tries
+ * it again first. False if gref is kept already (the caller's bug: it
+ * added the ref again between the eviction and this).
+ */
+bool blkback_pgnt_restore(struct blkback_pgnts *t, const struct blkback_pgnt *e);
+
 /* Takes up to max kept mappings out of the table into out (for the caller to undo); 0 once it is empty. */
 unsigned int blkback_pgnt_drain(struct blkback_pgnts *t, struct blkback_pgnt *out, unsigned int max);
 

@@ -111,9 +111,15 @@ static int read_queue(struct blkback_vbd *v, const char *dir, bool multi_ref, st
 /*
  * No grant ref named twice (two slots of one ring, or two queues, on one
  * ref would serve each other's requests as their own) and no event channel
- * given to two queues. Two different refs of one page are not caught here
- * (netback compares frames): that only confuses the frontend's own
- * requests, since every slot is copied privately before it is used.
+ * given to two queues. Two different refs of one frame are accepted on
+ * purpose: the ring then shows the frontend's own page twice, so our
+ * responses may overwrite its own requests, and a queue sharing another's
+ * header shares its indices. Every slot is copied privately and checked
+ * before use and a lying index gives up that queue alone, so only that
+ * frontend's requests are garbled (blk.rings connects such a ring, uses
+ * it and closes it). Refusing it would need each page's frame after the
+ * mapping, which a host mapping does not return; Linux's blkback does not
+ * look either.
  */
 static int check_distinct(struct blkback_vbd *v)
 {

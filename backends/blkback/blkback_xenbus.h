@@ -18,9 +18,15 @@
 #define BLKBACK_MAX_RING_PAGES	(1u << BLKBACK_MAX_RING_ORDER)
 /*
  * Queues a frontend may ask for (multi-queue-num-queues), each a ring with
- * its own event channel, served in turn. dom0 serves them all from one
- * vCPU, so more would only cost ring pages; Linux's blkfront asks for one
- * per vCPU up to what is offered, as netback's NB_MAX_QUEUES.
+ * its own event channel, served in turn. Linux's blkfront asks for one per
+ * vCPU up to what is offered, as netback's NB_MAX_QUEUES. Not dom0's vCPU
+ * count, as Linux's blkback offers (its xenblk_max_queues defaults to its
+ * online CPUs): dom0 serves every queue from its one vCPU, so that rule
+ * would give every guest one queue. What queues buy is the frontend's: its
+ * vCPUs submit on rings of their own (no ring lock shared between them)
+ * and a 4-vCPU guest gets four rings of slots. dom0's cost is one mapped
+ * ring per queue and a turn in the round, and one per-disk budget per
+ * round (blk.c) keeps four queues from taking more of dom0 than one.
  */
 #define BLKBACK_MAX_QUEUES	4
 

@@ -207,8 +207,14 @@ static void b_unmap_transient(struct blk_disk *d, unsigned int k, unsigned int n
 		b_unmap(d, k, okay, nr_segs);
 }
 
-/* Undoes n kept mappings taken out of the table (none of them in use); how many went. */
-static unsigned int b_unmap_entries(const struct blkback_pgnt *e, unsigned int n)
+/*
+ * Undoes n kept mappings taken out of d's table (none of them in use); how
+ * many went. One whose unmap fails still exists: with restore it goes back
+ * into the table, kept and counted, to be tried again at the next
+ * eviction; without (the table is being emptied) it is counted in
+ * pg_stuck, a mapping dom0 cannot give back.
+ */
+static unsigned int b_unmap_entries(struct blk_disk *d, const struct blkback_pgnt *e, unsigned int n, bool restore)
 {
 	struct gnttab_unmap_grant_ref u[BLKBACK_PGNT_EVICT];
 	unsigned int done = 0;
@@ -220,10 +226,14 @@ static unsigned int b_unmap_entries(const struct blkback_pgnt *e, unsigned int n
 	if (n && hyp_grant_table_op(GNTTABOP_unmap_grant_ref, RT_PTR(u), n) != 0)
 		rt_printf("dom0: blk: unmapping %u kept grants failed\n", n);
 	for (unsigned int i = 0; i < n; i++) {
-		if (u[i].status == GNTST_okay)
+		if (u[i].status == GNTST_okay) {
 			done++;
-		else
-			rt_printf("dom0: blk: unmapping a kept grant (handle %u): %d\n", u[i].handle, u[i].status);
+			continue;
+		}
+		rt_printf("dom0: blk: unmapping a kept grant (handle %u): %d%s\n", u[i].handle, u[i].status,
+			  restore ? "; kept, tried again later" : "");
+		if (!restore || !blkback_pgnt_restore(&d->pg, &e[i]))
+			d->pg_stuck++;
 	}
 	return done;
 }
@@ -235,7 +245,7 @@ static unsigned int b_unmap_kept(struct blk_disk *d)
 	unsigned int n, done = 0;
 
 	while ((n = blkback_pgnt_drain(&d->pg, e, BLKBACK_PGNT_EVICT)) > 0)
-		done += b_unmap_entries(e, n);
+		done += b_unmap_entries(d, e, n, false);
 	return done;
 }
 
@@ -514,8 +524,9 @@ static void x_disconnect(void *ctx)
 		rt_printf("dom0: blk: vbd %u requests by queue:%s\n", d->devid, per_q);
 	if (d->persist)
 		rt_printf("dom0: blk: vbd %u had persistent grants: %u kept, %lu segments served from kept ones, "
-			  "%u released, %lu evicted when full\n", d->devid, kept, d->pg_hits, released, d->pg_evicted);
-	d->copy_ns = d->wait_ns = d->pg_hits = d->pg_evicted = 0;
+			  "%u released, %lu evicted when full, %lu not released\n", d->devid, kept, d->pg_hits, released,
+			  d->pg_evicted, d->pg_stuck);
+	d->copy_ns = d->wait_ns = d->pg_hits = d->pg_evicted = d->pg_stuck = 0;
 	d->persist = false;
 }
 
@@ -787,7 +798,7 @@ static bool blk_poll_queue(struct blk_queue *q)
 	if (d->persist && d->pg.misses) {
 		struct blkback_pgnt e[BLKBACK_PGNT_EVICT];
 
-		d->pg_evicted += b_unmap_entries(e, blkback_pgnt_evict(&d->pg, e, BLKBACK_PGNT_EVICT));
+		d->pg_evicted += b_unmap_entries(d, e, blkback_pgnt_evict(&d->pg, e, BLKBACK_PGNT_EVICT), true);
 	}
 	if (n == (int)blkback_budget(q->back))
 		q->kicked = true;	/* a full budget: look again */

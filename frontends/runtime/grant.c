@@ -77,9 +77,9 @@ long rt_grant_unmap(struct rt_grant_map *m)
 }
 
 /*
- * Unmaps pages [0, n) of a where ok[i]; the vmem area goes back only when
- * every page did (its frames sit under the grant entries until then, and a
- * grant PTE left behind must not be handed to vmem's own unmapping).
+ * Unmaps pages [0, n) of a where ok[i]; the area (address space alone, no
+ * frames of ours under the grant entries) goes back only when every page
+ * did: a grant PTE left behind must not be handed out again.
  */
 static void rt_grant_area_undo(struct rt_grant_area *a, const bool *ok, unsigned int n)
 {
@@ -111,7 +111,7 @@ long rt_grant_map_area(struct rt_grant_area *a, domid_t dom, const grant_ref_t *
 
 	a->va = NULL;
 	a->nr = 0;
-	if (n == 0 || n > RT_GRANT_AREA_MAX || !(a->va = rt_vmem_alloc((size_t)n * RT_PAGE_SIZE)))
+	if (n == 0 || n > RT_GRANT_AREA_MAX || !(a->va = rt_vmem_reserve((size_t)n * RT_PAGE_SIZE)))
 		return GNTST_no_device_space;
 	/* An entry the hypervisor never reached keeps this status: counted as failed, never undone. */
 	for (unsigned int i = 0; i < n; i++)

@@ -182,27 +182,42 @@ static uint64_t rt_vmem_place(uint64_t pages)
 	return top;
 }
 
-void *rt_vmem_alloc(size_t len)
+/* Page tables for every page of a, without frames (an area grant mappings fill); false if one cannot be made. */
+static bool rt_vmem_hook_l1s(const struct rt_vmem_area *a)
+{
+	for (uint64_t i = 0; i < a->pages; i += 512) {
+		uint64_t va = a->va + i * RT_PAGE_SIZE;
+
+		if (!rt_l1e_maddr(va) && rt_vmem_new_l1(va) != 0)
+			return false;
+	}
+	/* The last page may lie in the next L1 when the area does not start on a 2 MiB boundary. */
+	return rt_l1e_maddr(a->va + (a->pages - 1) * RT_PAGE_SIZE) ||
+	       rt_vmem_new_l1(a->va + (a->pages - 1) * RT_PAGE_SIZE) == 0;
+}
+
+/* An area of len bytes: backed by our frames, or (frames false) address space with page tables and no frames. */
+static void *rt_vmem_get(size_t len, bool frames)
 {
 	struct rt_vmem_area *a = NULL;
 	uint64_t pages = (len + RT_PAGE_SIZE - 1) / RT_PAGE_SIZE, va;
 
 	/* Memory the program keeps only as a cache goes before an allocation fails. */
-	if (pages > rt_frames_free() && rt_vmem_reclaim)
+	if (frames && pages > rt_frames_free() && rt_vmem_reclaim)
 		rt_vmem_reclaim(pages - rt_frames_free());
 	va = rt_vmem_place(pages);
 
 	for (unsigned int i = 0; i < RT_VMEM_MAX && !a; i++)
 		if (!rt_vmem_areas[i].pages)
 			a = &rt_vmem_areas[i];
-	if (!a || !pages || pages > rt_frames_free() || va + pages * RT_PAGE_SIZE > RT_VIRT_BASE + (1ULL << 30))
+	if (!a || !pages || (frames && pages > rt_frames_free()) || va + pages * RT_PAGE_SIZE > RT_VIRT_BASE + (1ULL << 30))
 		return NULL;
-	a->pfns = malloc(pages * sizeof(uint32_t));
-	if (!a->pfns)
+	a->pfns = frames ? malloc(pages * sizeof(uint32_t)) : NULL;
+	if (frames && !a->pfns)
 		return NULL;
 	a->va = va;
 	a->pages = pages;
-	if (!rt_vmem_map(a)) {
+	if (frames ? !rt_vmem_map(a) : !rt_vmem_hook_l1s(a)) {
 		free(a->pfns);
 		a->pages = 0;
 		return NULL;
@@ -212,6 +227,16 @@ void *rt_vmem_alloc(size_t len)
 	return (void *)a->va;
 }
 
+void *rt_vmem_alloc(size_t len)
+{
+	return rt_vmem_get(len, true);
+}
+
+void *rt_vmem_reserve(size_t len)
+{
+	return rt_vmem_get(len, false);
+}
+
 void rt_vmem_free(void *p)
 {
 	for (unsigned int i = 0; i < RT_VMEM_MAX; i++) {
@@ -219,7 +244,9 @@ void rt_vmem_free(void *p)
 
 		if (!a->pages || a->va != (uint64_t)p)
 			continue;
-		rt_vmem_release(a, 0, a->pages);
+		/* A reserved area's pages were emptied by whoever filled them (rt_grant_area_undo). */
+		if (a->pfns)
+			rt_vmem_release(a, 0, a->pages);
 		free(a->pfns);
 		a->pages = 0;
 		/* The top comes down to the highest area still live (holes below it are found by rt_vmem_place). */
@@ -244,7 +271,7 @@ int64_t rt_va_pfn(const void *p)
 		const struct rt_vmem_area *a = &rt_vmem_areas[i];
 
 		if (a->pages && va >= a->va && va - a->va < a->pages * RT_PAGE_SIZE)
-			return a->pfns[(va - a->va) / RT_PAGE_SIZE];
+			return a->pfns ? (int64_t)a->pfns[(va - a->va) / RT_PAGE_SIZE] : -1;
 	}
 	return -1;
 }

@@ -730,6 +730,7 @@ bool boot_domains_poll(void)
 		   dom0_ok ? "poweroff" : "not a clean poweroff", free_before, st.free,
 		   st.free == free_before ? ": every frame returned" : ": FRAMES LOST");
 	frame_stats_print();
+	sched_stats_print();
 	log_notice("result: %u of %u domains ended as expected%s", boot_nr_specs - unexpected, boot_nr_specs,
 		   st.free == free_before ? "" : "; frames were lost");
 	hv_shutdown(unexpected == 0 && st.free == free_before);

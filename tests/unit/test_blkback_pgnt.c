@@ -167,6 +167,51 @@ START_TEST(test_evict_colliding)
 }
 END_TEST
 
+/*
+ * Evicted mappings whose unmap failed go back: still counted and found
+ * (they still exist), tried first by the next eviction, ahead of every
+ * mapping in use; a ref kept again in between is not restored twice.
+ */
+START_TEST(test_restore_failed_unmap)
+{
+	struct blkback_pgnt out[BLKBACK_PGNT_EVICT], again[BLKBACK_PGNT_EVICT];
+	unsigned int n;
+
+	blkback_pgnt_init(&t);
+	for (unsigned int i = 0; i < BLKBACK_PGNT_MAX; i++)
+		ck_assert(blkback_pgnt_add(&t, 1000 + i, i, (uint64_t)i << 12));
+	ck_assert(!blkback_pgnt_add(&t, 9000, 0, 0));
+	n = blkback_pgnt_evict(&t, out, BLKBACK_PGNT_EVICT);
+	ck_assert_uint_eq(n, BLKBACK_PGNT_EVICT);
+	/* Three of them would not unmap. */
+	for (unsigned int k = 5; k < 8; k++)
+		ck_assert(blkback_pgnt_restore(&t, &out[k]));
+	ck_assert_uint_eq(t.nr, BLKBACK_PGNT_MAX - BLKBACK_PGNT_EVICT + 3);
+	ck_assert(!blkback_pgnt_restore(&t, &out[6]));
+	ck_assert_uint_eq(t.nr, BLKBACK_PGNT_MAX - BLKBACK_PGNT_EVICT + 3);
+	for (unsigned int k = 0; k < n; k++) {
+		const struct blkback_pgnt *e = blkback_pgnt_find(&t, out[k].gref);
+
+		ck_assert((k >= 5 && k < 8) == (e != NULL));
+		if (e) {
+			ck_assert_uint_eq(e->handle, out[k].handle);
+			ck_assert_uint_eq(e->frame, out[k].frame);
+		}
+	}
+	/* In a table of 100 kept: the two restored ones are older than all of them, so they go first. */
+	blkback_pgnt_init(&t);
+	for (unsigned int i = 0; i < 100; i++)
+		ck_assert(blkback_pgnt_add(&t, 2000 + i, i, 0));
+	ck_assert(blkback_pgnt_restore(&t, &(struct blkback_pgnt){ 7, 77, 0x7000, 99 }));
+	ck_assert(blkback_pgnt_restore(&t, &(struct blkback_pgnt){ 8, 88, 0x8000, 99 }));
+	n = blkback_pgnt_evict(&t, again, 3);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_uint_eq(again[0].gref + again[1].gref, 7 + 8);	/* the restored ones first */
+	ck_assert_uint_eq(again[2].gref, 2000);
+	ck_assert_uint_eq(t.nr, 99);
+}
+END_TEST
+
 static Suite *pgnt_suite(void)
 {
 	Suite *s = suite_create("blkback_pgnt");
@@ -178,6 +223,7 @@ static Suite *pgnt_suite(void)
 	tcase_add_test(tc, test_drain);
 	tcase_add_test(tc, test_evict_lru);
 	tcase_add_test(tc, test_evict_colliding);
+	tcase_add_test(tc, test_restore_failed_unmap);
 	suite_add_tcase(s, tc);
 	return s;
 }

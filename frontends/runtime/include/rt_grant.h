@@ -46,7 +46,7 @@ struct rt_grant_area {
  * when n is 0, above RT_GRANT_AREA_MAX or no address space is left.
  */
 long rt_grant_map_area(struct rt_grant_area *a, domid_t dom, const grant_ref_t *refs, unsigned int n);
-/* Undoes rt_grant_map_area (nothing if not mapped); the area's own frames go back. */
+/* Undoes rt_grant_map_area (nothing if not mapped); its address space goes back. */
 void rt_grant_unmap_area(struct rt_grant_area *a);
 
 /*

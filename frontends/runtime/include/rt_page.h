@@ -47,6 +47,8 @@ long rt_window_unmap(void *va);
  * frame of domain dom in a window slot (dom0 building or inspecting it).
  */
 void *rt_vmem_alloc(size_t len);
+/* Address space alone: page tables for n bytes and no frames, for grant mappings to fill (their unmapping empties it). */
+void *rt_vmem_reserve(size_t len);
 /* Set by a program that keeps caches in vmem: asked to free about pages frames when an allocation lacks them. */
 extern size_t (*rt_vmem_reclaim)(size_t pages);
 void rt_vmem_free(void *p);

@@ -21,6 +21,8 @@ bool boot_domains_poll(void);
 bool boot_domains_work(void);
 bool boot_domains_work_pending(void);
 void scheduler_init(void);
+/* Logs the scheduler's switches and migrations and each CPU's idle halts (the end of a boot run). */
+void sched_stats_print(void);
 /* On each CPU as it comes up, before it takes interrupts: starts its scheduler tick (a timer). */
 void sched_cpu_start(void);
 

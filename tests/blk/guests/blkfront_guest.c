@@ -570,6 +570,7 @@ static void disconnect(void)
 
 #define REF_RPAGES	100		/* the rings' pages: queue 0's at 100..103, queue 1's at 104..107 */
 #define REF_REVOKED	110
+#define REF_ALIAS	111		/* a second grant of queue 0's first ring page */
 #define RORDER		2		/* four pages a ring */
 #define RPAGES		(1u << RORDER)
 
@@ -692,6 +693,52 @@ static void hostile_rings(void)
 	refused("queue 1's ring page revoked");
 }
 
+/*
+ * One page named by two refs (ring-ref2 a second grant of ring-ref0's
+ * page): accepted, as blkback compares refs, not frames. dom0 then sees our
+ * page 0 again where its page 2 should be, which can only garble our own
+ * slots: one read in page 0's slots is served, then 100 requests across
+ * all four pages (answers not checked: they are ours to garble), and the
+ * connection still closes cleanly. The other guest is served throughout.
+ */
+static void aliased_ring(uint8_t **rp)
+{
+	uint32_t refs[RPAGES];
+
+	for (unsigned int i = 0; i < RPAGES; i++)
+		refs[i] = REF_RPAGES + i;
+	refs[2] = REF_ALIAS;
+	grant(REF_ALIAS, rp[0]);
+	node_u("", "ring-page-order", RORDER);
+	queue_nodes("", refs, RORDER, port);
+	write_node(VBD "/protocol", "x86_64-abi");
+	write_node(VBD "/state", "3");
+	if (!backend_state(XenbusStateConnected, 20)) {
+		tc_fail("a ring with one page under two refs: not connected");
+		return;
+	}
+	tc_expect_eq(one_page(BLKIF_OP_READ, 64, REF_DATA), BLKIF_RSP_OKAY, "a read on a ring with one page twice");
+	for (unsigned int i = 0; i < 100; i++) {
+		struct blkif_request r = rw(BLKIF_OP_READ, 8 * i, 1);
+
+		r.seg[0].gref = REF_DATA;
+		*(struct blkif_request *)pvabi_front_next_request(&ring) = r;
+	}
+	if (pvabi_front_push_requests(&ring))
+		rt_event_send(port);
+	for (unsigned int i = 0; i < 10; i++)
+		nap();
+	disconnect();
+	clear_ring_nodes();
+	gtab[REF_ALIAS].flags = 0;
+	write_node(VBD "/state", "1");
+	tc_check(backend_state(XenbusStateInitWait, 20), "the aliased ring closed cleanly; the backend waits again");
+	/* Our ring starts afresh for the next connection. */
+	memset(rp[0], 0, RPAGES * 4096);
+	pvabi_sring_init((struct pvabi_sring_hdr *)rp[0]);
+	pvabi_ring_attach(&ring, rp[0], RPAGES * 4096, sizeof(union blkif_sring_entry));
+}
+
 /* Both rings, initialised and granted: queue 0's four pages at REF_RPAGES, queue 1's after them. */
 static bool make_rings(uint8_t **rp)
 {
@@ -794,6 +841,7 @@ static void rings_main(void)
 	snprintf(path, sizeof(path), "%s/multi-queue-max-queues", be_path);
 	tc_check(read_node(path, v, sizeof(v)) && num(v) == 4, "and up to 4 queues (%s)", v);
 	hostile_rings();
+	aliased_ring(rp);
 	for (unsigned int i = 0; i < RPAGES; i++) {
 		refs[i] = REF_RPAGES + i;
 		q1[i] = REF_RPAGES + RPAGES + i;
