@@ -12,8 +12,9 @@
  *   remapping one page of the list and turning entries of the next page
  *   into forgeries (the live L1 mapped writable, a frame past RAM) while
  *   vCPU 0 runs the batch again and again. Every call must end with 0,
- *   -EFAULT inside the page that went away, or -EBUSY/-EINVAL (a table
- *   mapped writable, a frame past RAM) inside the page of forgeries, and
+ *   -EFAULT inside the page that went away, or -EBUSY/-EPERM (a table
+ *   mapped writable, a frame past the frame table, as Xen 4.17 answers)
+ *   inside the page of forgeries, and
  *   the live tables must be as before.
  * The heartbeat's gaps and "every frame returned" at teardown are checked
  * by the boot test.
@@ -150,9 +151,9 @@ static void changing_pages(uint64_t secs)
 			ok++;
 		else if (rc == -XEN_EFAULT && done >= FLIP_PAGE * PER_PAGE && done < (FLIP_PAGE + 1) * PER_PAGE)
 			efault++;	/* the page went away before or while the batch read it */
-		else if ((rc == -XEN_EBUSY || rc == -XEN_EINVAL) && done >= (FLIP_PAGE + 1) * PER_PAGE &&
+		else if ((rc == -XEN_EBUSY || rc == -XEN_EPERM) && done >= (FLIP_PAGE + 1) * PER_PAGE &&
 			 done < (FLIP_PAGE + 2) * PER_PAGE)
-			einval++;	/* a page table mapped writable: -EBUSY; a frame past RAM: -EINVAL */
+			einval++;	/* a page table mapped writable: -EBUSY; a frame past the frame table: -EPERM */
 		else if (bad++ < 5)
 			tc_fail("batch ended with %ld, *pdone %u", rc, done);
 	}
