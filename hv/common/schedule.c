@@ -222,11 +222,18 @@ static bool poll_upcall_due(const struct vcpu *v)
 	       !__atomic_load_n(&vi->evtchn_upcall_mask, __ATOMIC_RELAXED);
 }
 
+static bool any_polled_pending(struct domain *d, const evtchn_port_t *ports, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (evtchn_port_pending(d, ports[i]))
+			return true;
+	return false;
+}
+
 /*
- * The checks of Xen 4.17's do_poll, in its order, made with the vCPU
- * already marked blocked and polling (as Xen does), so that an event that
- * arrives while they run wakes it instead of being lost: a due upcall
- * answers 0; then port by port, each read (-EFAULT), in use (-EINVAL for a
+ * The checks of Xen 4.17's do_poll, in its order (sched_poll looks again
+ * once it is marked polling and blocked, so an event that arrives while
+ * they run is not lost): a due upcall answers 0; then port by port, each read (-EFAULT), in use (-EINVAL for a
  * free port, port 0 or one beyond the table: measured, conformance test
  * difftest_rows) and, when pending, the answer 0 without reading further.
  * Returns 1 when the vCPU must wait, else the answer.
@@ -265,10 +272,12 @@ static void poll_wake(struct domain *d, unsigned int port)
 }
 
 /*
- * Blocks first, then looks, as Xen: the blocked flag (an upcall's kick
- * clears it) and polling with no port named yet (any port's wake-up clears
- * it) are set before any check, so nothing that goes pending from here on
- * is missed; a check that answers undoes both.
+ * Checks in Xen's order (poll_check), then announces, then looks again:
+ * a port that goes pending after the check finds polling set, and an
+ * upcall that comes due after it is seen by the look after VPF_BLOCKED is
+ * set (its kick may have found the vCPU not yet blocked). A call answered
+ * by the checks blocks nothing, so it costs no trip through the scheduler
+ * (blocking first, as Xen's code reads, made every such answer a yield).
  */
 static long sched_poll(struct vcpu *v, uint64_t arg)
 {
@@ -283,29 +292,30 @@ static long sched_poll(struct vcpu *v, uint64_t arg)
 	/* Xen checks where the list starts even for no ports. */
 	if (!guest_range_ok(p.ports, 1))
 		return -XEN_EFAULT;
-	evtchn_poll_hook = poll_wake;
-	__atomic_store_n(&v->poll_port, 0, __ATOMIC_RELEASE);
-	__atomic_store_n(&v->polling, true, __ATOMIC_SEQ_CST);
-	vcpu_pause_flag_set(v, VPF_BLOCKED);
 	rc = poll_check(v, &p, ports);
-	if (rc == 1 && p.timeout && (int64_t)p.timeout <= time_now_ns())
-		rc = 0;
-	if (rc != 1)
-		goto out;
-	/* From here only a polled port wakes it; one that went pending while the ports were read cleared polling. */
+	if (rc <= 0)
+		return rc;
+	evtchn_poll_hook = poll_wake;
 	__atomic_store_n(&v->poll_port, p.nr_ports == 1 ? ports[0] : 0, __ATOMIC_RELEASE);
-	/* On this CPU (the timer moves with the vCPU); one that fires before we leave finds polling cleared. */
+	/* Announce first, then look: a port that goes pending in between finds us polling. */
+	__atomic_store_n(&v->polling, true, __ATOMIC_SEQ_CST);
+	if (any_polled_pending(v->domain, ports, p.nr_ports) ||
+	    (p.timeout && (int64_t)p.timeout <= time_now_ns())) {
+		v->polling = false;
+		return 0;
+	}
+	/* On this CPU (the timer moves with the vCPU); one that fires before we block finds polling cleared below. */
 	if (p.timeout)
 		timer_set(&v->poll_timer, (s_time_t)p.timeout);
 	else
 		timer_stop(&v->poll_timer);
-	if (__atomic_load_n(&v->polling, __ATOMIC_SEQ_CST))
-		return 0;
-	rc = 0;
-out:
-	v->polling = false;
-	vcpu_pause_flag_clear(v, VPF_BLOCKED);
-	return rc;
+	vcpu_pause_flag_set(v, VPF_BLOCKED);
+	/* The flag is set with a locked operation: an upcall marked before it is seen here, one after it kicks us. */
+	if (!v->polling || any_polled_pending(v->domain, ports, p.nr_ports) || poll_upcall_due(v)) {
+		v->polling = false;
+		vcpu_pause_flag_clear(v, VPF_BLOCKED);
+	}
+	return 0;
 }
 
 static long sched_watchdog(struct domain *d, uint64_t arg)
