@@ -10,7 +10,6 @@ void hv_exit(uint8_t code)
 {
 	static const char msg[] = "Skiff: machine stop\n";
 
-	time_check_rtc();
 	console_write(msg, sizeof(msg) - 1);
 	/* Absent device: the write goes nowhere and we fall through. */
 	outb(0xf4, code);
@@ -22,7 +21,9 @@ void hv_exit(uint8_t code)
 	}
 }
 
+/* The orderly stop only: hv_exit is also the crash path, which must not depend on printk or the RTC. */
 void hv_shutdown(bool success)
 {
+	time_check_rtc();
 	hv_exit(success ? HV_EXIT_OK : HV_EXIT_FAIL);
 }

@@ -25,6 +25,7 @@ static int8_t pv_shift;
  * estimate becomes exact to a few microseconds of the RTC's own phase.
  */
 static uint64_t wallclock_boot_ns;
+static bool rtc_read_at_boot;	/* else the wall clock started at the epoch: nothing to compare at the stop */
 static enum { EDGE_COARSE, EDGE_FINE, EDGE_DONE } edge_state = EDGE_DONE;
 static unsigned int edge_last_sec;
 static s_time_t edge_last_poll, edge_next;
@@ -102,6 +103,7 @@ static void read_rtc(void)
 		return;
 	}
 	wallclock_boot_ns = sec * NS_PER_SEC + NS_PER_SEC / 2 - (uint64_t)time_now_ns();
+	rtc_read_at_boot = true;
 	edge_last_sec = cmos_read(0x00);
 	edge_last_poll = time_now_ns();
 	edge_state = EDGE_COARSE;
@@ -165,10 +167,13 @@ bool rtc_edge_tick(void)
  */
 void time_check_rtc(void)
 {
-	uint64_t rtc = rtc_seconds();
+	uint64_t rtc = rtc_seconds(), again;
 	int64_t off_ms;
 
-	if (!rtc || !ns_mult)
+	/* Two readings that agree: a stall across an update could mix two seconds (or minutes) in one. */
+	for (int i = 0; i < 4 && rtc && (again = rtc_seconds()) != rtc; i++)
+		rtc = again;
+	if (!rtc || !ns_mult || !rtc_read_at_boot)
 		return;
 	off_ms = ((int64_t)(time_wallclock_boot_ns() + (uint64_t)time_now_ns()) - (int64_t)(rtc * NS_PER_SEC) -
 		  (int64_t)(NS_PER_SEC / 2)) / 1000000;
@@ -245,8 +250,9 @@ static uint64_t pit_read_pair(uint16_t *count, uint64_t *tsc)
 }
 
 /*
- * TSC ticks per CALIBRATE_MS, from the PIT count and the TSC read together
- * at both ends of a window; 0 when the PIT does not count or ran out.
+ * The TSC's kHz, from the PIT count and the TSC read together at both
+ * ends of a window of about CALIBRATE_MS; 0 when the PIT does not count or
+ * ran out.
  * *ppm: how far the two readings' own gaps may put it off, in parts per
  * million. Both clocks keep running while the CPU (or, under QEMU, its
  * thread) is away, so a stall inside the window costs nothing; only a
@@ -258,7 +264,7 @@ static uint64_t pit_read_pair(uint16_t *count, uint64_t *tsc)
 static uint64_t pit_measure(uint64_t *ppm)
 {
 	uint16_t want = (uint16_t)(PIT_HZ * CALIBRATE_MS / 1000), first, c0, c1;
-	uint64_t t0, t1, g0, g1, ticks = 0;
+	uint64_t t0, t1, g0, g1, khz = 0;
 	uint8_t gate = inb(0x61);
 	unsigned long spins = 0;
 
@@ -276,11 +282,12 @@ static uint64_t pit_measure(uint64_t *ppm)
 	while ((uint16_t)(c0 - c1) < want && c1 < c0 && !(inb(0x61) & 0x20) && ++spins < 10000000);
 	/* OUT high: the count ran out (and wrapped) during a stall, so c0 - c1 would lie. */
 	if (!(inb(0x61) & 0x20) && c1 < c0 && t1 > t0) {
-		ticks = (t1 - t0) * want / (uint16_t)(c0 - c1);
+		/* Over the counts that passed, not the window asked for (no rounding bias). */
+		khz = (t1 - t0) * PIT_HZ / ((uint64_t)(uint16_t)(c0 - c1) * 1000);
 		*ppm = (g0 + g1) * 1000000 / (t1 - t0);
 	}
 	outb(0x61, gate);
-	return ticks;
+	return khz;
 }
 
 void time_init(void)
@@ -300,7 +307,7 @@ void time_init(void)
 	}
 	if (!n) {
 		log_warn("time: PIT calibration failed; assuming a 1 GHz TSC");
-		got[n] = 1000000ULL * CALIBRATE_MS;
+		got[n] = 1000000ULL;
 		q[n++] = 0;
 	}
 	/* Best readings first; then the median of the (at most) three best. */
@@ -319,7 +326,7 @@ void time_init(void)
 			got[j] = got[j - 1];
 			got[j - 1] = x;
 		}
-	tsc_freq_khz = got[n / 2] / CALIBRATE_MS;
+	tsc_freq_khz = got[n / 2];
 	calibrate_ppm = q[0];
 	ns_mult = (1000000ULL << 32) / tsc_freq_khz;
 	{
