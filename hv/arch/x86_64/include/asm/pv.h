@@ -57,6 +57,8 @@ long pv_do_iret(struct vcpu *v, struct cpu_regs *r);
 /* Privileged-instruction emulation (emulate.c): true if handled (rip advanced). */
 bool pv_emulate_op(struct vcpu *v, struct cpu_regs *r);
 bool pv_emulate_cpuid_prefix(struct vcpu *v, struct cpu_regs *r);
+/* Once at boot, after the command line: the CPUID policy's host-dependent choices (pv_erms). */
+void pv_cpuid_init(void);
 /* The guest's CR0.TS (fpu_taskswitch): mirrored into the real CR0 while the vCPU runs. */
 void pv_set_guest_ts(struct vcpu *v, bool ts);
 
