@@ -95,7 +95,7 @@ void pv_gdt_commit(struct vcpu *v, const mfn_t *frames, uint64_t entries);
 /* Writes the hypercall page (hypercall_page.c): entry N makes hypercall N. */
 void pv_hypercall_page_fill(void *page);
 void pv_show_gdt(struct percpu *pc, const struct vcpu *v);
-bool pv_iret_selectors_ok(const struct vcpu *v, uint16_t cs, uint16_t ss);
+bool pv_iret_selectors_ok(struct vcpu *v, uint16_t cs, uint16_t ss);
 /* The same against a GDT not yet v's: frames prepared for entries descriptors. */
 bool pv_gdt_iret_selectors_ok(const mfn_t *frames, unsigned int entries, uint16_t cs, uint16_t ss);
 bool pv_user_data_selector(const struct vcpu *v, uint16_t sel, uint64_t *base);
