@@ -199,16 +199,12 @@ bool pv_gdt_iret_selectors_ok(const mfn_t *frames, unsigned int entries, uint16_
 	return true;
 }
 
-bool pv_iret_selectors_ok(struct vcpu *v, uint16_t cs, uint16_t ss)
+/* Linux returns to user mode with its own GDT's selectors (0x33:0x2b): checked once per GDT change. */
+static __attribute__((noinline)) bool iret_gdt_pair_ok(struct vcpu *v, uint16_t cs, uint16_t ss)
 {
 	uint32_t pair = cs | (uint32_t)ss << 16;
-	uint64_t gen;
+	uint64_t gen = __atomic_load_n(&pv_gdt_generation, __ATOMIC_ACQUIRE);
 
-	/* The flat pair every 64-bit frame carries: the answer the full checks give, without reading the GDT. */
-	if (cs == FLAT_RING3_CS64 && ss == FLAT_RING3_SS64)
-		return true;
-	/* Linux returns to user mode with its own GDT's selectors (0x33:0x2b): checked once per GDT change. */
-	gen = __atomic_load_n(&pv_gdt_generation, __ATOMIC_ACQUIRE);
 	if (pair == v->arch.iret_sels && gen == v->arch.iret_sels_gen)
 		return true;
 	if (!pv_gdt_iret_selectors_ok(v->arch.gdt_frames, v->arch.gdt_ents, cs, ss))
@@ -217,6 +213,14 @@ bool pv_iret_selectors_ok(struct vcpu *v, uint16_t cs, uint16_t ss)
 	v->arch.iret_sels = pair;
 	v->arch.iret_sels_gen = gen;
 	return true;
+}
+
+bool pv_iret_selectors_ok(struct vcpu *v, uint16_t cs, uint16_t ss)
+{
+	/* The flat pair every 64-bit frame carries: the answer the full checks give, without reading the GDT. */
+	if (cs == FLAT_RING3_CS64 && ss == FLAT_RING3_SS64)
+		return true;
+	return iret_gdt_pair_ok(v, cs, ss);
 }
 
 /* A data selector ring 3 may load into GS (set_segment_base GS_USER_SEL): its 32-bit base, or false. */
