@@ -130,6 +130,17 @@ static bool parse_option(const char *k, size_t klen, const char *v, size_t vlen,
 		out->hypercall_profile = !vlen || *v == '1';
 		return true;
 	}
+	if (token_is(k, klen, "pv_erms")) {
+		if (token_is(v, vlen, "auto"))
+			out->pv_erms = PV_ERMS_AUTO;
+		else if (token_is(v, vlen, "on"))
+			out->pv_erms = PV_ERMS_ON;
+		else if (token_is(v, vlen, "off"))
+			out->pv_erms = PV_ERMS_OFF;
+		else
+			return false;
+		return true;
+	}
 	if (token_is(k, klen, "gnttab_max_frames") || token_is(k, klen, "gnttab_max_maptrack_frames")) {
 		bool maptrack = klen > 18;
 

@@ -107,6 +107,25 @@ START_TEST(grant_table_limits)
 }
 END_TEST
 
+START_TEST(pv_erms_values)
+{
+	struct hv_cmdline c = parse("");
+
+	ck_assert_int_eq(c.pv_erms, PV_ERMS_AUTO);
+	c = parse("pv_erms=off");
+	ck_assert_int_eq(c.pv_erms, PV_ERMS_OFF);
+	c = parse("pv_erms=off pv_erms=on");
+	ck_assert_int_eq(c.pv_erms, PV_ERMS_ON);
+	c = parse("pv_erms=on pv_erms=auto");
+	ck_assert_int_eq(c.pv_erms, PV_ERMS_AUTO);
+	ck_assert_int_eq(warnings, 0);
+	/* Junk (a prefix, a longer word, no value) is refused and leaves the earlier choice. */
+	c = parse("pv_erms=off pv_erms=of pv_erms=offf pv_erms=");
+	ck_assert_int_eq(c.pv_erms, PV_ERMS_OFF);
+	ck_assert_int_eq(warnings, 3);
+}
+END_TEST
+
 START_TEST(console_too_long)
 {
 	struct hv_cmdline c = parse("console=abcdefghijklmnopqrstuvwxyz");
@@ -133,6 +152,7 @@ int main(void)
 	int failed;
 
 	tcase_add_test(tc, defaults);
+	tcase_add_test(tc, pv_erms_values);
 	tcase_add_test(tc, all_options);
 	tcase_add_test(tc, grant_table_limits);
 	tcase_add_test(tc, loglvl_forms);

@@ -175,6 +175,7 @@ void __noreturn arch_boot_bsp(uint32_t magic, paddr_t info_pa)
 	scheduler_init();
 	idt_init();
 	cpu_tables_init(&bsp_percpu);
+	pv_cpuid_init();
 	pv_cpu_init(&bsp_percpu);
 	hvm_cpu_init(&bsp_percpu);
 	cpus_init();

@@ -12,6 +12,11 @@
 #define TEST_DIVIDE	(1u << 3)	/* divide by zero */
 #define TEST_APFAULT	(1u << 4)	/* fault on an application processor */
 
+/* pv_erms=auto|on|off: auto hides ERMS only under QEMU TCG, whose rep string instructions run one element per step. */
+#define PV_ERMS_AUTO	0
+#define PV_ERMS_ON	1
+#define PV_ERMS_OFF	2
+
 struct hv_cmdline {
 	int loglvl;			/* LOG_ERR .. LOG_DEBUG */
 	char console[16];		/* "com1" or "none" */
@@ -22,6 +27,7 @@ struct hv_cmdline {
 	unsigned int gnttab_max_frames;		/* per-domain default, 0 = built-in (as Xen's option) */
 	unsigned int gnttab_max_maptrack_frames;	/* per-domain default, 0 = built-in */
 	bool hypercall_profile;		/* TSC cycles per hypercall in the teardown counters */
+	int pv_erms;			/* PV_ERMS_*: does PV guests' CPUID show ERMS (fast rep movsb/stosb) */
 	unsigned int nr_unknown;	/* options we did not recognise (warned about) */
 };
 

@@ -10,6 +10,9 @@
  *   5 to user mode without user page tables   6 rip in the hypervisor's text (ring 3 fetch faults)
  *   7 32-bit code selector, rip above 4 GiB (kernel mode: iretq's own limit check)
  *   8 the same to user mode, with user page tables
+ *   9 an iret through the guest's own GDT selectors (0x30:0x28, as Linux's 0x33:0x2b) that passes, then the
+ *     same frame again after update_descriptor cleared the code descriptor: the hypervisor must refuse it
+ *     ("iret to a bad frame"), not trust a pair it checked before and let its own iretq fault
  */
 #include "test.h"
 #include "sec_util.h"
@@ -24,6 +27,45 @@ void sec_iret_at(uint64_t frame) __attribute__((noreturn));
 
 static volatile uint64_t after_flags;
 static uint64_t stack[512] __attribute__((aligned(16)));
+static uint64_t gdt[512] __attribute__((aligned(4096)));
+
+#define GDT_CODE_SEL	0x30	/* entry 6: 64-bit code, DPL 3 */
+#define GDT_DATA_SEL	0x28	/* entry 5: data, DPL 3 */
+
+void sec_iret_back(void);
+
+static uint64_t gdt_mfn(void)
+{
+	const uint64_t *p2m = (const uint64_t *)(uintptr_t)rt_boot.si->mfn_list;
+
+	return p2m[(RT_PTR(gdt) - RT_VIRT_BASE) >> 12];
+}
+
+/* Case 9, after its first iret (through the GDT's pair) landed: clear the code descriptor, iret the same way. */
+void sec_iret_gdt_again(void)
+{
+	uint64_t sp = RT_PTR(&stack[500]);
+	long rc = rt_hypercall2(__HYPERVISOR_update_descriptor, (gdt_mfn() << 12) + (GDT_CODE_SEL >> 3) * 8, 0);
+
+	rt_printf("iret_attack: the GDT pair passed, code descriptor cleared (%ld), iret through it again\n", rc);
+	sec_iret(RT_PTR(sec_iret_back), GDT_CODE_SEL, RF_IF | 2, sp, GDT_DATA_SEL);
+	tc_fail("case 9: the iret hypercall returned");
+	rt_finish();
+}
+
+static void iret_through_gdt(uint64_t sp)
+{
+	uint64_t frame = gdt_mfn();
+
+	gdt[GDT_CODE_SEL >> 3] = 0x00affa000000ffffULL;
+	gdt[GDT_DATA_SEL >> 3] = 0x00cff2000000ffffULL;
+	if (hyp_update_va_mapping(RT_PTR(gdt), (frame << 12) | 0x61, UVMF_INVLPG) != 0 ||
+	    rt_hypercall2(__HYPERVISOR_set_gdt, RT_PTR(&frame), 16) != 0) {
+		tc_error("no GDT of our own");
+		rt_finish();
+	}
+	sec_iret(RT_PTR(sec_iret_gdt_again), GDT_CODE_SEL, RF_IF | 2, sp, GDT_DATA_SEL);
+}
 
 /* Case 0 lands here with the stack the frame named; report and finish. */
 void sec_iret_back(void)
@@ -75,6 +117,9 @@ void test_main(void)
 			return;
 		}
 		sec_iret(0x100001000ULL, FLAT_RING3_CS32, RF_IF | 2, sp, FLAT_USER_SS);
+		break;
+	case 9:
+		iret_through_gdt(sp);
 		break;
 	default:
 		tc_error("no case %llu", (unsigned long long)c);

@@ -28,6 +28,20 @@ void pv_show_gdt(struct percpu *pc, const struct vcpu *v)
 	}
 }
 
+/*
+ * Bumped after every change to a descriptor an iret may read (a GDT fixed
+ * up, loaded or rewritten): a vCPU's remembered cs:ss pair (iret_sels)
+ * holds only while the count it was checked under is current. A stale
+ * answer can only come from a change racing the iret, as with the full
+ * check: if iretq then faults, only the guest pays (pv_iret_failed).
+ */
+static uint64_t pv_gdt_generation = 1;	/* never 0: a fresh vCPU's iret_sels_gen matches nothing */
+
+static void gdt_changed(void)
+{
+	__atomic_fetch_add(&pv_gdt_generation, 1, __ATOMIC_RELEASE);
+}
+
 static void release_frames(const mfn_t *frames, unsigned int n)
 {
 	for (unsigned int i = 0; i < n; i++)
@@ -85,6 +99,7 @@ int pv_gdt_prepare(struct domain *d, const mfn_t *frames, uint64_t entries)
 	}
 	for (unsigned int i = 0; i < n; i++)
 		gdt_frame_fixup(frames[i]);
+	gdt_changed();		/* the frames may be in another vCPU's GDT too */
 	return 0;
 }
 
@@ -101,6 +116,7 @@ void pv_gdt_commit(struct vcpu *v, const mfn_t *frames, uint64_t entries)
 	memcpy(v->arch.gdt_frames, frames, n * sizeof(mfn_t));
 	v->arch.gdt_nr_frames = n;
 	v->arch.gdt_ents = (unsigned int)entries;
+	gdt_changed();
 }
 
 long do_set_gdt(struct vcpu *v, uint64_t frame_list, uint64_t entries, uint64_t a3, uint64_t a4, uint64_t a5)
@@ -137,6 +153,8 @@ long do_update_descriptor(struct vcpu *v, uint64_t maddr, uint64_t desc, uint64_
 		return -XEN_EINVAL;
 	__atomic_store_n((uint64_t *)((char *)mfn_to_virt(mfn) + (maddr & ~PAGE_MASK)), desc,
 			 __ATOMIC_RELEASE);
+	if (t == PAGE_TYPE_SEGDESC)
+		gdt_changed();
 	put_page_and_type(pg);
 	return 0;
 }
@@ -181,12 +199,28 @@ bool pv_gdt_iret_selectors_ok(const mfn_t *frames, unsigned int entries, uint16_
 	return true;
 }
 
-bool pv_iret_selectors_ok(const struct vcpu *v, uint16_t cs, uint16_t ss)
+/* Linux returns to user mode with its own GDT's selectors (0x33:0x2b): checked once per GDT change. */
+static __attribute__((noinline)) bool iret_gdt_pair_ok(struct vcpu *v, uint16_t cs, uint16_t ss)
+{
+	uint32_t pair = cs | (uint32_t)ss << 16;
+	uint64_t gen = __atomic_load_n(&pv_gdt_generation, __ATOMIC_ACQUIRE);
+
+	if (pair == v->arch.iret_sels && gen == v->arch.iret_sels_gen)
+		return true;
+	if (!pv_gdt_iret_selectors_ok(v->arch.gdt_frames, v->arch.gdt_ents, cs, ss))
+		return false;
+	/* gen was read before the descriptors: a change meanwhile leaves the pair to be checked again. */
+	v->arch.iret_sels = pair;
+	v->arch.iret_sels_gen = gen;
+	return true;
+}
+
+bool pv_iret_selectors_ok(struct vcpu *v, uint16_t cs, uint16_t ss)
 {
 	/* The flat pair every 64-bit frame carries: the answer the full checks give, without reading the GDT. */
 	if (cs == FLAT_RING3_CS64 && ss == FLAT_RING3_SS64)
 		return true;
-	return pv_gdt_iret_selectors_ok(v->arch.gdt_frames, v->arch.gdt_ents, cs, ss);
+	return iret_gdt_pair_ok(v, cs, ss);
 }
 
 /* A data selector ring 3 may load into GS (set_segment_base GS_USER_SEL): its 32-bit base, or false. */

@@ -79,6 +79,9 @@ struct arch_vcpu {
 	mfn_t gdt_frames[14];
 	unsigned int gdt_nr_frames;
 	unsigned int gdt_ents;
+	/* The last cs:ss pair an iret passed the GDT checks with (0: none), and pv_gdt_generation then. */
+	uint32_t iret_sels;
+	uint64_t iret_sels_gen;
 	bool fpu_used;
 
 	/*

@@ -57,6 +57,8 @@ long pv_do_iret(struct vcpu *v, struct cpu_regs *r);
 /* Privileged-instruction emulation (emulate.c): true if handled (rip advanced). */
 bool pv_emulate_op(struct vcpu *v, struct cpu_regs *r);
 bool pv_emulate_cpuid_prefix(struct vcpu *v, struct cpu_regs *r);
+/* Once at boot, after the command line: the CPUID policy's host-dependent choices (pv_erms). */
+void pv_cpuid_init(void);
 /* The guest's CR0.TS (fpu_taskswitch): mirrored into the real CR0 while the vCPU runs. */
 void pv_set_guest_ts(struct vcpu *v, bool ts);
 
@@ -93,7 +95,7 @@ void pv_gdt_commit(struct vcpu *v, const mfn_t *frames, uint64_t entries);
 /* Writes the hypercall page (hypercall_page.c): entry N makes hypercall N. */
 void pv_hypercall_page_fill(void *page);
 void pv_show_gdt(struct percpu *pc, const struct vcpu *v);
-bool pv_iret_selectors_ok(const struct vcpu *v, uint16_t cs, uint16_t ss);
+bool pv_iret_selectors_ok(struct vcpu *v, uint16_t cs, uint16_t ss);
 /* The same against a GDT not yet v's: frames prepared for entries descriptors. */
 bool pv_gdt_iret_selectors_ok(const mfn_t *frames, unsigned int entries, uint16_t cs, uint16_t ss);
 bool pv_user_data_selector(const struct vcpu *v, uint16_t sel, uint64_t *base);
