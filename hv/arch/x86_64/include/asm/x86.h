@@ -105,6 +105,10 @@ static inline uint64_t read_rflags(void)
 	__asm__ volatile("pushfq; popq %0" : "=r"(f));
 	return f;
 }
+
+/* QEMU's TCG runs this machine (set at boot from CPUID 0x40000000): where emulation costs differ from hardware's. */
+extern bool host_under_qemu_tcg;
+
 #endif
 
 #endif
