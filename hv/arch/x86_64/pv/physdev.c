@@ -403,9 +403,11 @@ static long physdev_set_iobitmap(struct vcpu *v, uint64_t arg)
  * where the hypervisor would set a bit for each pirq that needs an EOI. It
  * is kept (writable type: it can no longer become a page table) until the
  * domain dies, and taken once only (-EBUSY after). Nothing is written to
- * it: no pirq on Skiff needs an EOI (MSI-X is edge-triggered and
- * acknowledged by the hypervisor; a domU has none), so the guest's zeroed
- * page says so. v1's automatic unmask on EOI has nothing to act on either.
+ * it, whatever the guest put there: dom0's pirqs are MSI-X, edge-triggered
+ * and acknowledged by the hypervisor, and a domU has none bound (its
+ * irq_status_query still answers needs_eoi for any pirq in range, as Xen
+ * does without the page; nothing can be bound to act on either answer).
+ * v1's automatic unmask on EOI has nothing to act on either.
  */
 static long physdev_pirq_eoi_gmfn(struct domain *d, uint64_t arg)
 {
