@@ -53,7 +53,8 @@ static struct timer cons_in_timer;
 /* A domain whose console the hypervisor serves: a running domU with a ring, or an HVM one (its COM1). */
 static bool cons_ring_domain(const struct domain *d)
 {
-	return d->domid != 0 && (d->console_mfn != MFN_INVALID || is_hvm_domain(d)) && d->state == DOM_RUNNING;
+	return d->domid != 0 && (d->console_mfn != MFN_INVALID || is_hvm_domain(d)) &&
+	       __atomic_load_n(&d->state, __ATOMIC_SEQ_CST) == DOM_RUNNING;
 }
 
 /* The next domain after 'from' with a ring, wrapping; 0 (dom0, through CONSOLEIO_read) in the cycle too. */
@@ -131,14 +132,23 @@ static void cons_in_deliver(const char *s, size_t n)
 		cons_focus_set = true;
 	}
 	d = domain_find(cons_focus);
+	if (d)
+		__atomic_add_fetch(&d->cons_in_busy, 1, __ATOMIC_SEQ_CST);
+	/*
+	 * Announced, then checked: domain_kill marks the domain dying, then
+	 * waits for cons_in_busy to drain before anything of it is released,
+	 * so the ring, vcpu_info and HVM state written below stay its own.
+	 */
 	if (cons_focus == 0 || !d || !cons_ring_domain(d))
 		cons_in_push(s, n);
 	else if (is_hvm_domain(d))
 		(void)hvm_console_input(d, s, n);
 	else
 		cons_in_to_ring(d, s, n);
-	if (d)
+	if (d) {
+		__atomic_sub_fetch(&d->cons_in_busy, 1, __ATOMIC_RELEASE);
 		domain_put(d);
+	}
 }
 
 /* Bytes for the current focus, gathered over one poll so the guest gets one notification. */

@@ -57,6 +57,15 @@ int domain_kill(struct domain *d)
 	if (rc)
 		return d->state == DOM_DYING ? 0 : rc;
 	wait_off_cpus(d);
+	/*
+	 * Typed input that saw the domain running before it was marked dying
+	 * finishes before anything goes. The fence orders the dying state
+	 * (stored under d->lock) before the read, against the input side's
+	 * locked increment before its read of the state.
+	 */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	while (__atomic_load_n(&d->cons_in_busy, __ATOMIC_SEQ_CST))
+		pv_mm_spin_wait();
 	/* No callback of d's may run once its pieces start to go: timers first. */
 	domain_timers_kill(d);
 	/* Shut down from outside (dom0, the watchdog): nothing drained the ring since the last tick. */

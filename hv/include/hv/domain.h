@@ -109,6 +109,7 @@ struct domain {
 
 	char cmdline[1024];		/* guest command line (start_info.cmd_line) */
 	mfn_t console_mfn;		/* domU console ring page, MFN_INVALID: none */
+	uint32_t cons_in_busy;		/* typed input being written into the ring now (domain_kill waits it out) */
 	uint32_t console_evtchn;	/* its port (the guest's end), 0: none */
 	mfn_t store_mfn;		/* xenstore ring page granted to dom0, MFN_INVALID: none */
 	uint32_t store_evtchn;		/* its port, offered to dom0; 0: none */
