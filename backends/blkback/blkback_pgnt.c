@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* blkback's persistent grants: an open-addressed table of a frontend's kept grant mappings, least used evicted. */
 #include <string.h>
+#include <pvabi/grant_table.h>
 #include "blkback_pgnt.h"
 
 void blkback_pgnt_init(struct blkback_pgnts *t)
@@ -75,6 +76,11 @@ bool blkback_pgnt_restore(struct blkback_pgnts *t, const struct blkback_pgnt *e)
 	t->used[i / 64] |= 1ULL << (i % 64);
 	t->nr++;
 	return true;
+}
+
+bool blkback_pgnt_unmap_left_mapped(int status)
+{
+	return status == GNTST_general_error || status == GNTST_bad_dev_addr || status == GNTST_eagain;
 }
 
 /* Slots are freed here whole (lookups stop until the table is empty) or one at a time by take(). */

@@ -68,6 +68,16 @@ unsigned int blkback_pgnt_evict(struct blkback_pgnts *t, struct blkback_pgnt *ou
  */
 bool blkback_pgnt_restore(struct blkback_pgnts *t, const struct blkback_pgnt *e);
 
+/*
+ * Whether an unmap that returned status may have left the mapping in
+ * place, so that it must stay kept: a wrong address (general_error, also
+ * what a call that failed before the entry leaves) or dev_bus_addr, or
+ * eagain. Any other failure (bad_handle above all) says there is no such
+ * mapping: kept again, a later request would point the disk at a frame
+ * dom0 no longer holds.
+ */
+bool blkback_pgnt_unmap_left_mapped(int status);
+
 /* Takes up to max kept mappings out of the table into out (for the caller to undo); 0 once it is empty. */
 unsigned int blkback_pgnt_drain(struct blkback_pgnts *t, struct blkback_pgnt *out, unsigned int max);
 

@@ -3,6 +3,7 @@
 #include <check.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <pvabi/grant_table.h>
 #include "blkback_pgnt.h"
 
 static struct blkback_pgnts t;
@@ -212,6 +213,20 @@ START_TEST(test_restore_failed_unmap)
 }
 END_TEST
 
+/* Only a status that leaves the mapping in place keeps it: bad_handle says there is none to point the disk at. */
+START_TEST(test_unmap_left_mapped)
+{
+	ck_assert(blkback_pgnt_unmap_left_mapped(GNTST_general_error));
+	ck_assert(blkback_pgnt_unmap_left_mapped(GNTST_bad_dev_addr));
+	ck_assert(blkback_pgnt_unmap_left_mapped(GNTST_eagain));
+	ck_assert(!blkback_pgnt_unmap_left_mapped(GNTST_okay));
+	ck_assert(!blkback_pgnt_unmap_left_mapped(GNTST_bad_handle));
+	ck_assert(!blkback_pgnt_unmap_left_mapped(GNTST_bad_domain));
+	ck_assert(!blkback_pgnt_unmap_left_mapped(GNTST_bad_gntref));
+	ck_assert(!blkback_pgnt_unmap_left_mapped(GNTST_permission_denied));
+}
+END_TEST
+
 static Suite *pgnt_suite(void)
 {
 	Suite *s = suite_create("blkback_pgnt");
@@ -224,6 +239,7 @@ static Suite *pgnt_suite(void)
 	tcase_add_test(tc, test_evict_lru);
 	tcase_add_test(tc, test_evict_colliding);
 	tcase_add_test(tc, test_restore_failed_unmap);
+	tcase_add_test(tc, test_unmap_left_mapped);
 	suite_add_tcase(s, tc);
 	return s;
 }
