@@ -54,7 +54,7 @@ bool blkback_pgnt_add(struct blkback_pgnts *t, uint32_t gref, uint32_t handle, u
 	i = probe(t, gref);
 	if (slot_used(t, i))
 		return false;
-	t->slot[i] = (struct blkback_pgnt){ gref, handle, frame, ++t->clock };
+	t->slot[i] = (struct blkback_pgnt){ gref, handle, frame, ++t->clock, 0 };
 	t->used[i / 64] |= 1ULL << (i % 64);
 	t->nr++;
 	return true;
@@ -69,10 +69,11 @@ bool blkback_pgnt_restore(struct blkback_pgnts *t, const struct blkback_pgnt *e)
 {
 	unsigned int i = probe(t, e->gref);
 
-	if (slot_used(t, i))
+	if (slot_used(t, i) || e->fails + 1 >= BLKBACK_PGNT_RETRIES)
 		return false;
 	t->slot[i] = *e;
 	t->slot[i].last_use = 0;
+	t->slot[i].fails++;
 	t->used[i / 64] |= 1ULL << (i % 64);
 	t->nr++;
 	return true;

@@ -21,15 +21,27 @@
 #define BLKBACK_PGNT_EVICT	64
 #define BLKBACK_PGNT_SLOTS	2048
 
+/*
+ * A kept mapping whose unmap failed this many times is given up (the
+ * caller counts it stuck) rather than restored once more: restored ones
+ * are tried first at every eviction, so a table of them would keep every
+ * eviction from freeing anything.
+ */
+#define BLKBACK_PGNT_RETRIES	3
+
 _Static_assert((BLKBACK_PGNT_SLOTS & (BLKBACK_PGNT_SLOTS - 1)) == 0, "the slot index is a mask");
 _Static_assert(BLKBACK_PGNT_MAX * 3 / 2 < BLKBACK_PGNT_SLOTS, "probes stay short");
 
-/* One kept mapping: the frontend's ref, the mapper's handle, the frame's machine address, when it was last used. */
+/*
+ * One kept mapping: the frontend's ref, the mapper's handle, the frame's
+ * machine address, when it was last used, how often undoing it failed.
+ */
 struct blkback_pgnt {
 	uint32_t gref;
 	uint32_t handle;
 	uint64_t frame;
 	uint64_t last_use;
+	uint32_t fails;
 };
 
 struct blkback_pgnts {
@@ -60,11 +72,13 @@ bool blkback_pgnt_add(struct blkback_pgnts *t, uint32_t gref, uint32_t handle, u
 unsigned int blkback_pgnt_evict(struct blkback_pgnts *t, struct blkback_pgnt *out, unsigned int max);
 
 /*
- * Puts back an evicted mapping whose undoing failed: it still exists, so
- * it stays kept and counted (the bound holds what dom0 really has mapped)
- * and found, as the least recently used, so that the next eviction tries
- * it again first. False if gref is kept already (the caller's bug: it
- * added the ref again between the eviction and this).
+ * Puts back an evicted mapping whose undoing failed (counted in its
+ * fails): it still exists, so it stays kept and counted (the bound holds
+ * what dom0 really has mapped) and found, as the least recently used, so
+ * that the next eviction tries it again first. False if gref is kept
+ * already (the caller's bug: it added the ref again between the eviction
+ * and this), or once it has failed BLKBACK_PGNT_RETRIES times: the caller
+ * gives it up as stuck.
  */
 bool blkback_pgnt_restore(struct blkback_pgnts *t, const struct blkback_pgnt *e);
 

@@ -211,8 +211,9 @@ static void b_unmap_transient(struct blk_disk *d, unsigned int k, unsigned int n
  * Undoes n kept mappings taken out of d's table (none of them in use); how
  * many went. One whose unmap fails may still exist: with restore, if the
  * status says so, it goes back into the table, kept and counted, to be
- * tried again at the next eviction; otherwise (no such mapping, or the
- * table is being emptied) it is counted in pg_stuck, not released.
+ * tried again at the next eviction (BLKBACK_PGNT_RETRIES times in all);
+ * otherwise (no such mapping, tried enough, or the table is being
+ * emptied) it is counted in pg_stuck, not released.
  */
 static unsigned int b_unmap_entries(struct blk_disk *d, const struct blkback_pgnt *e, unsigned int n, bool restore)
 {
@@ -232,8 +233,10 @@ static unsigned int b_unmap_entries(struct blk_disk *d, const struct blkback_pgn
 		}
 		bool keep = restore && blkback_pgnt_unmap_left_mapped(u[i].status);
 
-		rt_printf("dom0: blk: unmapping a kept grant (handle %u): %d%s\n", u[i].handle, u[i].status,
-			  keep ? "; kept, tried again later" : "; not released");
+		/* Once per mapping: one that keeps failing is tried again at every eviction. */
+		if (!e[i].fails)
+			rt_printf("dom0: blk: unmapping a kept grant (handle %u): %d%s\n", u[i].handle, u[i].status,
+				  keep ? "; kept, tried again later" : "; not released");
 		if (!keep || !blkback_pgnt_restore(&d->pg, &e[i]))
 			d->pg_stuck++;
 	}
