@@ -734,8 +734,9 @@ static long ts_bind_devices(const struct xlcfg_domain *cfg, const char *disks, c
 	return 0;
 }
 
-long dom0_toolstack_create(const char *cfg_text, size_t cfg_len, uint8_t **kernel_buf, uint64_t klen,
-			   const uint8_t *kdigest, uint8_t **ramdisk_buf, uint64_t rlen, const uint8_t *rdigest,
+long dom0_toolstack_create(const char *cfg_text, size_t cfg_len, const uint8_t *kernel, uint8_t **ktake,
+			   uint64_t klen, const uint8_t *kdigest, const uint8_t *ramdisk, uint8_t **rtake, uint64_t rlen,
+			   const uint8_t *rdigest,
 			   const char *disks, bool paused, domid_t *domid, char *name, size_t name_len, char *err,
 			   size_t err_len)
 {
@@ -743,7 +744,6 @@ long dom0_toolstack_create(const char *cfg_text, size_t cfg_len, uint8_t **kerne
 	static struct xlcfg_diags dg;
 	static struct ts_domain t;
 	static unsigned int ordinal = 1000;	/* past any boot module's: the default UUIDs stay apart */
-	const uint8_t *kernel = *kernel_buf, *ramdisk = ramdisk_buf ? *ramdisk_buf : NULL;
 	char why[160];
 	long rc;
 
@@ -794,7 +794,7 @@ long dom0_toolstack_create(const char *cfg_text, size_t cfg_len, uint8_t **kerne
 	else
 		snprintf(name, name_len, "%s", cfg.name);
 	if (!rc)
-		ts_adopt(&t, *domid, kernel, klen, kdigest, ramdisk, rlen, rdigest, kernel_buf, ramdisk_buf);
+		ts_adopt(&t, *domid, kernel, klen, kdigest, ramdisk, rlen, rdigest, ktake, rtake);
 	return rc;
 }
 
