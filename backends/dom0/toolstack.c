@@ -344,9 +344,11 @@ static void ts_apply_domfile(struct ts_domain *t, uint32_t index)
  * marked @data are: a kernel without it, and the initrd after such a
  * kernel, were the hypervisor's.
  */
+static const char *ts_name(const struct ts_domain *t, unsigned int ordinal);
+
 static unsigned int ts_collect(struct ts_domain *doms, bool all, long *err)
 {
-	unsigned int n = 0;
+	unsigned int n = 0, over = 0;
 	uint64_t size, copied;
 	bool last_ours = false;
 
@@ -381,7 +383,9 @@ static unsigned int ts_collect(struct ts_domain *doms, bool all, long *err)
 		if (!all && !tmp.spec.is_data)
 			continue;
 		if (n == TS_MAX_DOMAINS) {
+			/* Refused, not forgotten: dom0's end must count it as a domain that did not come up. */
 			rt_printf("dom0: more than %u kernels; module %u ignored\n", TS_MAX_DOMAINS, i);
+			dom0_result_expect(0, ts_name(&tmp, TS_MAX_DOMAINS + ++over), tmp.spec.expect, true);
 			continue;
 		}
 		doms[n] = tmp;
@@ -835,6 +839,7 @@ unsigned int dom0_toolstack_boot(unsigned int *modules)
 			rt_printf("dom0: module %u: a malformed option value was ignored\n", doms[i].kernel);
 		if (doms[i].bad_domfile) {
 			rt_printf("dom0: module %u not built: its domain file has errors\n", doms[i].kernel);
+			dom0_result_expect(0, ts_name(&doms[i], i + 1), doms[i].spec.expect, true);
 			continue;
 		}
 		/* Serve each domain's console and store as soon as it runs, not after the last is built. */
