@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* blkback's persistent grants: an open-addressed table of a frontend's kept grant mappings, least used evicted. */
 #include <string.h>
+#include <pvabi/grant_table.h>
 #include "blkback_pgnt.h"
 
 void blkback_pgnt_init(struct blkback_pgnts *t)
@@ -53,7 +54,7 @@ bool blkback_pgnt_add(struct blkback_pgnts *t, uint32_t gref, uint32_t handle, u
 	i = probe(t, gref);
 	if (slot_used(t, i))
 		return false;
-	t->slot[i] = (struct blkback_pgnt){ gref, handle, frame, ++t->clock };
+	t->slot[i] = (struct blkback_pgnt){ gref, handle, frame, ++t->clock, 0 };
 	t->used[i / 64] |= 1ULL << (i % 64);
 	t->nr++;
 	return true;
@@ -68,13 +69,19 @@ bool blkback_pgnt_restore(struct blkback_pgnts *t, const struct blkback_pgnt *e)
 {
 	unsigned int i = probe(t, e->gref);
 
-	if (slot_used(t, i))
+	if (slot_used(t, i) || e->fails + 1 >= BLKBACK_PGNT_RETRIES)
 		return false;
 	t->slot[i] = *e;
 	t->slot[i].last_use = 0;
+	t->slot[i].fails++;
 	t->used[i / 64] |= 1ULL << (i % 64);
 	t->nr++;
 	return true;
+}
+
+bool blkback_pgnt_unmap_left_mapped(int status)
+{
+	return status == GNTST_general_error || status == GNTST_bad_dev_addr || status == GNTST_eagain;
 }
 
 /* Slots are freed here whole (lookups stop until the table is empty) or one at a time by take(). */

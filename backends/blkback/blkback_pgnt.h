@@ -21,15 +21,27 @@
 #define BLKBACK_PGNT_EVICT	64
 #define BLKBACK_PGNT_SLOTS	2048
 
+/*
+ * A kept mapping whose unmap failed this many times is given up (the
+ * caller counts it stuck) rather than restored once more: restored ones
+ * are tried first at every eviction, so a table of them would keep every
+ * eviction from freeing anything.
+ */
+#define BLKBACK_PGNT_RETRIES	3
+
 _Static_assert((BLKBACK_PGNT_SLOTS & (BLKBACK_PGNT_SLOTS - 1)) == 0, "the slot index is a mask");
 _Static_assert(BLKBACK_PGNT_MAX * 3 / 2 < BLKBACK_PGNT_SLOTS, "probes stay short");
 
-/* One kept mapping: the frontend's ref, the mapper's handle, the frame's machine address, when it was last used. */
+/*
+ * One kept mapping: the frontend's ref, the mapper's handle, the frame's
+ * machine address, when it was last used, how often undoing it failed.
+ */
 struct blkback_pgnt {
 	uint32_t gref;
 	uint32_t handle;
 	uint64_t frame;
 	uint64_t last_use;
+	uint32_t fails;
 };
 
 struct blkback_pgnts {
@@ -60,13 +72,25 @@ bool blkback_pgnt_add(struct blkback_pgnts *t, uint32_t gref, uint32_t handle, u
 unsigned int blkback_pgnt_evict(struct blkback_pgnts *t, struct blkback_pgnt *out, unsigned int max);
 
 /*
- * Puts back an evicted mapping whose undoing failed: it still exists, so
- * it stays kept and counted (the bound holds what dom0 really has mapped)
- * and found, as the least recently used, so that the next eviction tries
- * it again first. False if gref is kept already (the caller's bug: it
- * added the ref again between the eviction and this).
+ * Puts back an evicted mapping whose undoing failed (counted in its
+ * fails): it still exists, so it stays kept and counted (the bound holds
+ * what dom0 really has mapped) and found, as the least recently used, so
+ * that the next eviction tries it again first. False if gref is kept
+ * already (the caller's bug: it added the ref again between the eviction
+ * and this), or once it has failed BLKBACK_PGNT_RETRIES times: the caller
+ * gives it up as stuck.
  */
 bool blkback_pgnt_restore(struct blkback_pgnts *t, const struct blkback_pgnt *e);
+
+/*
+ * Whether an unmap that returned status may have left the mapping in
+ * place, so that it must stay kept: a wrong address (general_error, also
+ * what a call that failed before the entry leaves) or dev_bus_addr, or
+ * eagain. Any other failure (bad_handle above all) says there is no such
+ * mapping: kept again, a later request would point the disk at a frame
+ * dom0 no longer holds.
+ */
+bool blkback_pgnt_unmap_left_mapped(int status);
 
 /* Takes up to max kept mappings out of the table into out (for the caller to undo); 0 once it is empty. */
 unsigned int blkback_pgnt_drain(struct blkback_pgnts *t, struct blkback_pgnt *out, unsigned int max);

@@ -209,10 +209,11 @@ static void b_unmap_transient(struct blk_disk *d, unsigned int k, unsigned int n
 
 /*
  * Undoes n kept mappings taken out of d's table (none of them in use); how
- * many went. One whose unmap fails still exists: with restore it goes back
- * into the table, kept and counted, to be tried again at the next
- * eviction; without (the table is being emptied) it is counted in
- * pg_stuck, a mapping dom0 cannot give back.
+ * many went. One whose unmap fails may still exist: with restore, if the
+ * status says so, it goes back into the table, kept and counted, to be
+ * tried again at the next eviction (BLKBACK_PGNT_RETRIES times in all);
+ * otherwise (no such mapping, tried enough, or the table is being
+ * emptied) it is counted in pg_stuck, not released.
  */
 static unsigned int b_unmap_entries(struct blk_disk *d, const struct blkback_pgnt *e, unsigned int n, bool restore)
 {
@@ -230,9 +231,13 @@ static unsigned int b_unmap_entries(struct blk_disk *d, const struct blkback_pgn
 			done++;
 			continue;
 		}
-		rt_printf("dom0: blk: unmapping a kept grant (handle %u): %d%s\n", u[i].handle, u[i].status,
-			  restore ? "; kept, tried again later" : "");
-		if (!restore || !blkback_pgnt_restore(&d->pg, &e[i]))
+		bool keep = restore && blkback_pgnt_unmap_left_mapped(u[i].status);
+
+		/* Once per mapping: one that keeps failing is tried again at every eviction. */
+		if (!e[i].fails)
+			rt_printf("dom0: blk: unmapping a kept grant (handle %u): %d%s\n", u[i].handle, u[i].status,
+				  keep ? "; kept, tried again later" : "; not released");
+		if (!keep || !blkback_pgnt_restore(&d->pg, &e[i]))
 			d->pg_stuck++;
 	}
 	return done;

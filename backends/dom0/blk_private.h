@@ -52,7 +52,7 @@ struct blk_disk {
 	uint64_t served, copies, maps;
 	uint64_t pg_hits;		/* segments served from a kept mapping */
 	uint64_t pg_evicted;		/* kept mappings let go when the bound turned refs away */
-	uint64_t pg_stuck;		/* kept mappings whose unmap failed at disconnect: still held by dom0 */
+	uint64_t pg_stuck;		/* kept mappings given up unreleased (unmap failed at disconnect, too often, or with no mapping) */
 	/* Where a connection's time went (dom0's clock): moving data by grant, waiting for the disk to end one. */
 	uint64_t copy_ns, wait_ns;
 	/* reqs[i]'s grants mapped for the device while it is on the disk: handles and machine addresses. */

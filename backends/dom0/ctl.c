@@ -171,11 +171,15 @@ static int ts_create(void *ctx, const struct ctl_blob *cfg, struct ctl_blob *ker
 	/*
 	 * The uploads' digests (checked on arrival, or the host's word with
 	 * check=0) name the kernel in dom0's cache: no hashing again. A domain
-	 * that may restart keeps the uploaded buffers themselves (NULL here then).
+	 * that may restart keeps the uploaded buffers themselves (NULL here then);
+	 * a borrowed (reuse) blob's data is dom0's cached image already, never
+	 * offered: a cache miss must not add that pointer to the cache again.
 	 */
-	rc = dom0_toolstack_create((const char *)cfg->data, cfg->size, &kernel->data, kernel->size, kernel->sha256,
-				   ramdisk ? &ramdisk->data : NULL, ramdisk ? ramdisk->size : 0,
-				   ramdisk ? ramdisk->sha256 : NULL, disks, paused, &id, name, name_len, err, err_len);
+	rc = dom0_toolstack_create((const char *)cfg->data, cfg->size, kernel->data,
+				   kernel->borrowed ? NULL : &kernel->data, kernel->size, kernel->sha256,
+				   ramdisk ? ramdisk->data : NULL, ramdisk && !ramdisk->borrowed ? &ramdisk->data : NULL,
+				   ramdisk ? ramdisk->size : 0, ramdisk ? ramdisk->sha256 : NULL, disks, paused, &id, name,
+				   name_len, err, err_len);
 	if (rc)
 		return (int)rc;
 	*domid = id;

@@ -51,15 +51,17 @@ unsigned int dom0_toolstack_boot(unsigned int *domains);
  * bytes (the control channel's create), with the run-time disk slots the
  * host filled for it (disks: "SLOT:DEVID,..." or NULL) and the file's
  * vifs; *domid and name on success, else
- * a negative Xen errno and a message for a person in err. *kernel and
- * *ramdisk (the control channel's buffers, freed as kc_free frees) are set
- * NULL when a domain that may restart keeps them instead of a copy.
+ * a negative Xen errno and a message for a person in err. *ktake and
+ * *rtake (the control channel's buffers holding kernel and ramdisk, freed
+ * as kc_free frees) are set NULL when a domain that may restart keeps them
+ * instead of a copy; NULL for a buffer that is not the caller's to give.
  */
 /* Buffers up to this many bytes come from the heap, bigger ones from vmem (kept uploads move from ctl.c to kernels.c). */
 #define DOM0_SMALL_ALLOC	(64 * 1024)
 
-long dom0_toolstack_create(const char *cfg_text, size_t cfg_len, uint8_t **kernel, uint64_t klen,
-			   const uint8_t *kdigest, uint8_t **ramdisk, uint64_t rlen, const uint8_t *rdigest,
+long dom0_toolstack_create(const char *cfg_text, size_t cfg_len, const uint8_t *kernel, uint8_t **ktake,
+			   uint64_t klen, const uint8_t *kdigest, const uint8_t *ramdisk, uint8_t **rtake, uint64_t rlen,
+			   const uint8_t *rdigest,
 			   const char *disks, bool paused, domid_t *domid, char *name, size_t name_len, char *err,
 			   size_t err_len);
 

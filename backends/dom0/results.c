@@ -20,6 +20,7 @@ struct dom0_result {
 
 static struct dom0_result results[RESULTS_MAX];
 static unsigned int nr_results;
+static unsigned int nr_unrecorded;	/* builds past RESULTS_MAX: their end is unknown, so each counts as unexpected */
 
 static struct dom0_result *result_of(domid_t domid)
 {
@@ -33,8 +34,12 @@ void dom0_result_expect(domid_t domid, const char *name, uint32_t expect, bool r
 {
 	struct dom0_result *r;
 
-	if (nr_results == RESULTS_MAX)
+	if (nr_results == RESULTS_MAX) {
+		if (!nr_unrecorded++)
+			rt_printf("dom0: result: more than %u domains: %s and later ones are not followed, each UNEXPECTED\n",
+				  RESULTS_MAX, name);
 		return;
+	}
 	r = &results[nr_results++];
 	r->domid = refused ? 0 : domid;
 	snprintf(r->name, sizeof(r->name), "%s", name);
@@ -135,7 +140,12 @@ unsigned int dom0_results_report(void)
 				  r->note[0] ? ", " : "", r->note, ok ? "as expected" : "UNEXPECTED",
 				  restarts(r->restarts));
 	}
-	if (nr_results)
-		rt_printf("dom0: result: %u of %u domains it built ended as expected\n", nr_results - bad, nr_results);
+	if (nr_unrecorded)
+		rt_printf("dom0: result: %u more domains not followed (past %u), UNEXPECTED\n", nr_unrecorded,
+			  RESULTS_MAX);
+	bad += nr_unrecorded;
+	if (nr_results + nr_unrecorded)
+		rt_printf("dom0: result: %u of %u domains it built ended as expected\n",
+			  nr_results + nr_unrecorded - bad, nr_results + nr_unrecorded);
 	return bad;
 }

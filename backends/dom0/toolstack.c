@@ -344,9 +344,11 @@ static void ts_apply_domfile(struct ts_domain *t, uint32_t index)
  * marked @data are: a kernel without it, and the initrd after such a
  * kernel, were the hypervisor's.
  */
+static const char *ts_name(const struct ts_domain *t, unsigned int ordinal);
+
 static unsigned int ts_collect(struct ts_domain *doms, bool all, long *err)
 {
-	unsigned int n = 0;
+	unsigned int n = 0, over = 0;
 	uint64_t size, copied;
 	bool last_ours = false;
 
@@ -381,7 +383,9 @@ static unsigned int ts_collect(struct ts_domain *doms, bool all, long *err)
 		if (!all && !tmp.spec.is_data)
 			continue;
 		if (n == TS_MAX_DOMAINS) {
+			/* Refused, not forgotten: dom0's end must count it as a domain that did not come up. */
 			rt_printf("dom0: more than %u kernels; module %u ignored\n", TS_MAX_DOMAINS, i);
+			dom0_result_expect(0, ts_name(&tmp, TS_MAX_DOMAINS + ++over), tmp.spec.expect, true);
 			continue;
 		}
 		doms[n] = tmp;
@@ -734,8 +738,9 @@ static long ts_bind_devices(const struct xlcfg_domain *cfg, const char *disks, c
 	return 0;
 }
 
-long dom0_toolstack_create(const char *cfg_text, size_t cfg_len, uint8_t **kernel_buf, uint64_t klen,
-			   const uint8_t *kdigest, uint8_t **ramdisk_buf, uint64_t rlen, const uint8_t *rdigest,
+long dom0_toolstack_create(const char *cfg_text, size_t cfg_len, const uint8_t *kernel, uint8_t **ktake,
+			   uint64_t klen, const uint8_t *kdigest, const uint8_t *ramdisk, uint8_t **rtake, uint64_t rlen,
+			   const uint8_t *rdigest,
 			   const char *disks, bool paused, domid_t *domid, char *name, size_t name_len, char *err,
 			   size_t err_len)
 {
@@ -743,7 +748,6 @@ long dom0_toolstack_create(const char *cfg_text, size_t cfg_len, uint8_t **kerne
 	static struct xlcfg_diags dg;
 	static struct ts_domain t;
 	static unsigned int ordinal = 1000;	/* past any boot module's: the default UUIDs stay apart */
-	const uint8_t *kernel = *kernel_buf, *ramdisk = ramdisk_buf ? *ramdisk_buf : NULL;
 	char why[160];
 	long rc;
 
@@ -794,7 +798,7 @@ long dom0_toolstack_create(const char *cfg_text, size_t cfg_len, uint8_t **kerne
 	else
 		snprintf(name, name_len, "%s", cfg.name);
 	if (!rc)
-		ts_adopt(&t, *domid, kernel, klen, kdigest, ramdisk, rlen, rdigest, kernel_buf, ramdisk_buf);
+		ts_adopt(&t, *domid, kernel, klen, kdigest, ramdisk, rlen, rdigest, ktake, rtake);
 	return rc;
 }
 
@@ -835,6 +839,7 @@ unsigned int dom0_toolstack_boot(unsigned int *modules)
 			rt_printf("dom0: module %u: a malformed option value was ignored\n", doms[i].kernel);
 		if (doms[i].bad_domfile) {
 			rt_printf("dom0: module %u not built: its domain file has errors\n", doms[i].kernel);
+			dom0_result_expect(0, ts_name(&doms[i], i + 1), doms[i].spec.expect, true);
 			continue;
 		}
 		/* Serve each domain's console and store as soon as it runs, not after the last is built. */

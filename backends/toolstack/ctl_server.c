@@ -93,10 +93,14 @@ static struct ctl_blob *find_blob(struct ctl_server *s, uint32_t id)
 	return NULL;
 }
 
+/*
+ * put_id 0 marks a finished blob (or a borrowed one), never a put being
+ * filled: a DATA frame with id 0 finds none, and its bytes are dropped.
+ */
 static struct ctl_blob *filling_blob(struct ctl_server *s, uint32_t put_id)
 {
 	for (unsigned int i = 0; i < CTL_MAX_BLOBS; i++)
-		if (s->blobs[i].id && s->blobs[i].put_id == put_id)
+		if (put_id && s->blobs[i].id && s->blobs[i].put_id == put_id)
 			return &s->blobs[i];
 	return NULL;
 }

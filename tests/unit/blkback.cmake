@@ -14,5 +14,5 @@ set_property(TEST unit.test_blkback_xenbus APPEND PROPERTY LABELS blk)
 # Persistent grants' table (backends/blkback/blkback_pgnt.c): the bound, hostile refs, emptying it whole.
 skiff_unit_test(test_blkback_pgnt ${CMAKE_CURRENT_LIST_DIR}/test_blkback_pgnt.c
   ${PROJECT_SOURCE_DIR}/backends/blkback/blkback_pgnt.c)
-target_include_directories(test_blkback_pgnt PRIVATE ${PROJECT_SOURCE_DIR}/backends/blkback)
+target_include_directories(test_blkback_pgnt PRIVATE ${PROJECT_SOURCE_DIR}/backends/blkback ${PROJECT_SOURCE_DIR}/pv-abi/include)
 set_property(TEST unit.test_blkback_pgnt APPEND PROPERTY LABELS blk)

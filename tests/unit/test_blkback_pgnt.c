@@ -3,6 +3,7 @@
 #include <check.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <pvabi/grant_table.h>
 #include "blkback_pgnt.h"
 
 static struct blkback_pgnts t;
@@ -202,13 +203,66 @@ START_TEST(test_restore_failed_unmap)
 	blkback_pgnt_init(&t);
 	for (unsigned int i = 0; i < 100; i++)
 		ck_assert(blkback_pgnt_add(&t, 2000 + i, i, 0));
-	ck_assert(blkback_pgnt_restore(&t, &(struct blkback_pgnt){ 7, 77, 0x7000, 99 }));
-	ck_assert(blkback_pgnt_restore(&t, &(struct blkback_pgnt){ 8, 88, 0x8000, 99 }));
+	ck_assert(blkback_pgnt_restore(&t, &(struct blkback_pgnt){ 7, 77, 0x7000, 99, 0 }));
+	ck_assert(blkback_pgnt_restore(&t, &(struct blkback_pgnt){ 8, 88, 0x8000, 99, 0 }));
 	n = blkback_pgnt_evict(&t, again, 3);
 	ck_assert_uint_eq(n, 3);
 	ck_assert_uint_eq(again[0].gref + again[1].gref, 7 + 8);	/* the restored ones first */
 	ck_assert_uint_eq(again[2].gref, 2000);
 	ck_assert_uint_eq(t.nr, 99);
+}
+END_TEST
+
+/* Only a status that leaves the mapping in place keeps it: bad_handle says there is none to point the disk at. */
+START_TEST(test_unmap_left_mapped)
+{
+	ck_assert(blkback_pgnt_unmap_left_mapped(GNTST_general_error));
+	ck_assert(blkback_pgnt_unmap_left_mapped(GNTST_bad_dev_addr));
+	ck_assert(blkback_pgnt_unmap_left_mapped(GNTST_eagain));
+	ck_assert(!blkback_pgnt_unmap_left_mapped(GNTST_okay));
+	ck_assert(!blkback_pgnt_unmap_left_mapped(GNTST_bad_handle));
+	ck_assert(!blkback_pgnt_unmap_left_mapped(GNTST_bad_domain));
+	ck_assert(!blkback_pgnt_unmap_left_mapped(GNTST_bad_gntref));
+	ck_assert(!blkback_pgnt_unmap_left_mapped(GNTST_permission_denied));
+}
+END_TEST
+
+/*
+ * A full table whose 64 oldest mappings never unmap: each is restored
+ * BLKBACK_PGNT_RETRIES - 1 times, then given up, so eviction frees other
+ * slots again instead of cycling the same stuck ones for ever.
+ */
+START_TEST(test_restore_gives_up)
+{
+	struct blkback_pgnt out[BLKBACK_PGNT_EVICT];
+	unsigned int n, given_up = 0;
+
+	blkback_pgnt_init(&t);
+	for (unsigned int i = 0; i < BLKBACK_PGNT_MAX; i++)
+		ck_assert(blkback_pgnt_add(&t, 1000 + i, i, 0));
+	for (unsigned int round = 0; round < BLKBACK_PGNT_RETRIES; round++) {
+		n = blkback_pgnt_evict(&t, out, BLKBACK_PGNT_EVICT);
+		ck_assert_uint_eq(n, BLKBACK_PGNT_EVICT);
+		for (unsigned int k = 0; k < n; k++) {
+			ck_assert_uint_eq(out[k].gref, 1000 + out[k].handle);
+			ck_assert_uint_lt(out[k].handle, BLKBACK_PGNT_EVICT);	/* the failing ones first */
+			ck_assert_uint_eq(out[k].fails, round);
+			if (!blkback_pgnt_restore(&t, &out[k]))
+				given_up++;
+		}
+		ck_assert_uint_eq(given_up, round + 1 < BLKBACK_PGNT_RETRIES ? 0 : BLKBACK_PGNT_EVICT);
+	}
+	ck_assert_uint_eq(t.nr, BLKBACK_PGNT_MAX - BLKBACK_PGNT_EVICT);
+	for (unsigned int i = 0; i < BLKBACK_PGNT_EVICT; i++)
+		ck_assert_ptr_null(blkback_pgnt_find(&t, 1000 + i));
+	/* The next eviction reaches mappings that were never restored. */
+	n = blkback_pgnt_evict(&t, out, 1);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_ge(out[0].handle, BLKBACK_PGNT_EVICT);
+	ck_assert_uint_eq(out[0].fails, 0);
+	/* A ref kept afresh starts with no failures. */
+	ck_assert(blkback_pgnt_add(&t, 1000, 5, 0));
+	ck_assert_uint_eq(blkback_pgnt_find(&t, 1000)->fails, 0);
 }
 END_TEST
 
@@ -224,6 +278,8 @@ static Suite *pgnt_suite(void)
 	tcase_add_test(tc, test_evict_lru);
 	tcase_add_test(tc, test_evict_colliding);
 	tcase_add_test(tc, test_restore_failed_unmap);
+	tcase_add_test(tc, test_unmap_left_mapped);
+	tcase_add_test(tc, test_restore_gives_up);
 	suite_add_tcase(s, tc);
 	return s;
 }

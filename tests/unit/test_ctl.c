@@ -755,6 +755,34 @@ START_TEST(reuse_names_a_kept_image)
 }
 END_TEST
 
+/*
+ * A finished blob has no put filling it: a DATA frame with id 0 (no put
+ * has that id) must not reach one, neither a borrowed image (freed early,
+ * or written into) nor an upload. Its bytes are dropped, with no answer.
+ */
+START_TEST(data_for_id_0_touches_no_finished_blob)
+{
+	char text[256], sha[65];
+	size_t before;
+
+	sha_hex("KEPT!", 5, sha);
+	snprintf(text, sizeof(text), "op=reuse name=kernel size=5 sha256=%s", sha);
+	ck_assert_int_eq(request(1, text), 0);
+	ck_assert_str_eq(response(0, NULL), "status=0 blob=1\n");
+	put(2, "config", "name=1", 6, "name=1");
+	ck_assert_str_eq(response(1, NULL), "status=0 blob=2\n");
+	before = sent_len;
+	ck_assert_int_eq(feed(CTL_DATA, 0, "overrun", 7), 0);	/* more than either blob holds */
+	ck_assert_int_eq(feed(CTL_DATA, 0, "x", 1), 0);		/* past the end of a full one */
+	ck_assert_uint_eq(sent_len, before);
+	ck_assert_int_eq(kept_refs, 1);
+	ck_assert_int_eq(request(3, "op=create config=2 kernel=1"), 0);
+	ck_assert_str_eq(response(2, NULL), "status=0 domid=1 name=guest\n");
+	ck_assert_str_eq(last_kernel, "KEPT!");
+	ck_assert_int_eq(kept_refs, 0);
+}
+END_TEST
+
 START_TEST(refused_and_oversized_uploads_lose_nothing_else)
 {
 	static char big[4096];
@@ -802,6 +830,7 @@ static Suite *ctl_suite(void)
 	tcase_add_test(server, refused_and_oversized_uploads_lose_nothing_else);
 	tcase_add_test(server, unchecked_put_takes_the_hosts_digest);
 	tcase_add_test(server, reuse_names_a_kept_image);
+	tcase_add_test(server, data_for_id_0_touches_no_finished_blob);
 	suite_add_tcase(s, codec);
 	suite_add_tcase(s, server);
 	return s;
