@@ -70,7 +70,7 @@ struct hvm_domain {
 	uint64_t console_dropped;	/* bytes that found the ring full */
 	struct timer console_timer;
 	bool io_logged, msr_logged;	/* the first unhandled port and the first refused MSR are logged */
-	/* xen_hvm.c: Xen's interface for PV drivers (@xen). xen_lock orders moves of shared_info in the NPT. */
+	/* xen_hvm.c: Xen's interface for PV drivers (@xen). xen_lock orders moves of shared_info in the NPT and of vcpu_info. */
 	bool xen;
 	spinlock_t xen_lock;
 	uint8_t callback_vector;	/* HVM_PARAM_CALLBACK_IRQ's vector, 0: none */
