@@ -15,6 +15,7 @@
 #define GPTE_ADDR		0x000ffffffffff000ULL
 #define GUEST_CR0_PG			(1ULL << 31)
 #define GUEST_CR0_WP			(1ULL << 16)
+#define GUEST_CR4_LA57			(1ULL << 12)
 #define CS_ATTR_L		(1u << 9)
 #define CS_ATTR_DB		(1u << 10)
 
@@ -31,7 +32,10 @@ static bool read_gpa64(const struct hvm_domain *hd, uint64_t gpa, uint64_t *out)
 /*
  * Linear to guest-physical: identity with paging off, the 4-level walk in
  * long mode (4 KiB, 2 MiB and 1 GiB pages). Legacy 32-bit and PAE paging
- * are not walked: Linux reaches the APIC only in long mode.
+ * are not walked: Linux reaches the APIC only in long mode. Nor is 5-level
+ * paging: walked as 4 levels, a guest with CR4.LA57 would have its
+ * arguments read from (and written to) the wrong page of its own RAM, so
+ * it gets -EFAULT and the MMIO decoder no bytes.
  */
 static bool translate(const struct vcpu *v, uint64_t la, bool write, uint64_t *gpa)
 {
@@ -43,7 +47,7 @@ static bool translate(const struct vcpu *v, uint64_t la, bool write, uint64_t *g
 		*gpa = la & 0xffffffffULL;
 		return true;
 	}
-	if (!(vm->efer & EFER_LMA) || !is_canonical(la))
+	if (!(vm->efer & EFER_LMA) || (vm->cr4 & GUEST_CR4_LA57) || !is_canonical(la))
 		return false;
 	/* A write through a read-only entry is refused as the CPU would (supervisor writes honour CR0.WP). */
 	write = write && (vm->cr0 & GUEST_CR0_WP);
