@@ -143,7 +143,9 @@ void hvm_xen_hypercall(struct vcpu *v);
 uint8_t hvm_xen_callback_due(struct vcpu *v);
 /*
  * xen_hvm.c: the xenstore ring for dom0's store service (build time, after the console ring), at a page
- * outside RAM below the APIC pages: 3 NPT tables at most beyond RAM's.
+ * outside RAM above the I/O APIC's and local APIC's pages (0xfec00000, 0xfee00000) and below 0xff000000:
+ * 3 NPT tables at most beyond RAM's. RAM is one run from 0, so a guest with more than HVM_XEN_STORE_GPFN
+ * pages has no room for it and is not built.
  */
 #define HVM_XEN_STORE_GPFN	0xfeff0ULL
 #define HVM_XEN_STORE_TABLES	3
