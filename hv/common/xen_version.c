@@ -52,15 +52,32 @@ static void xv_strlcpy_pad(char *dst, const char *src, size_t size)
 }
 
 /*
+ * Whether the whole buffer is the guest's to write, before any of it is.
+ * An HVM vCPU's pointers are in its own address space: every page is walked
+ * (the PV layout check would mean nothing there). A PV pointer is checked
+ * for its layout only: a page the guest unmapped faults part way through,
+ * in the guest's own memory.
+ */
+static bool xv_buffer_ok(uint64_t va, size_t size)
+{
+	struct vcpu *v = current_vcpu();
+
+	if (v && is_hvm_vcpu(v))
+		return hvm_probe_guest(v, va, size, true) == 0;
+	return guest_range_ok(va, size);
+}
+
+/*
  * Fills a fixed-size guest buffer with s, truncated and NUL-padded to size,
- * without needing size bytes of stack. The whole range is checked first so
- * a bad pointer writes nothing.
+ * without needing size bytes of stack. The range is checked first
+ * (xv_buffer_ok), so a pointer into the hypervisor's slots, or an HVM
+ * buffer running off the guest's mappings or RAM, writes nothing.
  */
 static long xv_put_string(uint64_t va, const char *s, size_t size)
 {
 	size_t n = strnlen(s, size - 1);
 
-	if (!guest_range_ok(va, size))
+	if (!xv_buffer_ok(va, size))
 		return -XEN_EFAULT;
 	if (copy_to_guest(va, s, n))
 		return -XEN_EFAULT;

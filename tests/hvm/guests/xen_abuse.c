@@ -360,6 +360,35 @@ static void user_mode(void)
 	puts("xen-abuse: a hypercall from ring 3: -EPERM\n");
 }
 
+/*
+ * XENVER_capabilities fills 1024 bytes: at RAM's last KiB it succeeds; 512
+ * bytes lower its second half is past RAM, and the first half, which is
+ * the guest's, must not be written either (the whole range is walked first).
+ */
+static void version_at_ram_end(void)
+{
+	uint64_t kib = ((uint64_t)RAM_PAGES << 12) - 1024;
+	volatile uint8_t *p;
+	const char *caps = "xen-3.0-x86_64";
+
+	/* A bare constant address is an object of no size to the compiler: hide where it comes from. */
+	__asm__("" : "+r"(kib));
+	p = (volatile uint8_t *)kib;
+	for (unsigned int i = 0; i < 1024; i++)
+		p[i] = 0x5a;
+	expect(vmmcall(HC_XEN_VERSION, 3, kib, 0), 0, "XENVER_capabilities in RAM's last KiB");
+	for (unsigned int i = 0; i < 1024; i++)
+		if (p[i] != (i < 14 ? (uint8_t)caps[i] : 0))
+			fail("XENVER_capabilities wrote the wrong bytes");
+	for (unsigned int i = 512; i < 1024; i++)
+		p[i] = 0x5a;
+	expect(vmmcall(HC_XEN_VERSION, 3, kib + 512, 0), -EFAULT, "XENVER_capabilities across RAM's end");
+	for (unsigned int i = 512; i < 1024; i++)
+		if (p[i] != 0x5a)
+			fail("XENVER_capabilities across RAM's end wrote the part in RAM");
+	puts("xen-abuse: xen_version: a string across RAM's end is -EFAULT and writes nothing\n");
+}
+
 static void refused_calls(void)
 {
 	expect(vmmcall(HC_MMU_UPDATE, (uint64_t)scratch, 1, 0), -ENOSYS, "mmu_update");
@@ -409,6 +438,7 @@ void guest_main(void)
 	add_to_physmap();
 	events();
 	vcpu_info();
+	version_at_ram_end();
 	refused_calls();
 	user_mode();
 	wild_calls();

@@ -128,6 +128,13 @@ static int hvm_memory(struct domain *d, const struct hvm_build_args *a)
 
 	if (rc < 0)
 		return rc;
+	/* RAM would cover the xenstore page (npt_map: -EEXIST); Linux finds no xenstore without it: not built. */
+	if (store && nr_pages > HVM_XEN_STORE_GPFN) {
+		log_err("build: d%u HVM @xen guest of %lu MiB: its RAM would cover the xenstore page at %#llx (at most "
+			"%llu MiB with @xen and a dom0 that serves xenstore)", d->domid, nr_pages >> 8,
+			HVM_XEN_STORE_GPFN << PAGE_SHIFT, HVM_XEN_STORE_GPFN >> 8);
+		return -XEN_EINVAL;
+	}
 	d->arch.hvm->xen = a->xen;
 	frame_owner_set_max(&d->mem, nr_pages + npt_tables_needed(nr_pages) + (a->console_ring ? 1 : 0) +
 			    (store ? 1 + HVM_XEN_STORE_TABLES : 0));

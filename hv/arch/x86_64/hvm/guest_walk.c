@@ -15,6 +15,7 @@
 #define GPTE_ADDR		0x000ffffffffff000ULL
 #define GUEST_CR0_PG			(1ULL << 31)
 #define GUEST_CR0_WP			(1ULL << 16)
+#define GUEST_CR4_LA57			(1ULL << 12)
 #define CS_ATTR_L		(1u << 9)
 #define CS_ATTR_DB		(1u << 10)
 
@@ -31,7 +32,10 @@ static bool read_gpa64(const struct hvm_domain *hd, uint64_t gpa, uint64_t *out)
 /*
  * Linear to guest-physical: identity with paging off, the 4-level walk in
  * long mode (4 KiB, 2 MiB and 1 GiB pages). Legacy 32-bit and PAE paging
- * are not walked: Linux reaches the APIC only in long mode.
+ * are not walked: Linux reaches the APIC only in long mode. Nor is 5-level
+ * paging: walked as 4 levels, a guest with CR4.LA57 would have its
+ * arguments read from (and written to) the wrong page of its own RAM, so
+ * it gets -EFAULT and the MMIO decoder no bytes.
  */
 static bool translate(const struct vcpu *v, uint64_t la, bool write, uint64_t *gpa)
 {
@@ -43,7 +47,7 @@ static bool translate(const struct vcpu *v, uint64_t la, bool write, uint64_t *g
 		*gpa = la & 0xffffffffULL;
 		return true;
 	}
-	if (!(vm->efer & EFER_LMA) || !is_canonical(la))
+	if (!(vm->efer & EFER_LMA) || (vm->cr4 & GUEST_CR4_LA57) || !is_canonical(la))
 		return false;
 	/* A write through a read-only entry is refused as the CPU would (supervisor writes honour CR0.WP). */
 	write = write && (vm->cr0 & GUEST_CR0_WP);
@@ -95,6 +99,21 @@ unsigned int hvm_fetch_insn(const struct vcpu *v, uint8_t *buf, unsigned int len
 	return got;
 }
 
+/* The byte at va through the guest's tables in a page of its RAM, or NULL (not mapped, not writable, not RAM). */
+static uint8_t *guest_byte(const struct vcpu *v, uint64_t va, bool write)
+{
+	const struct hvm_domain *hd = v->domain->arch.hvm;
+	uint64_t gpa;
+	mfn_t mfn;
+
+	if (!translate(v, va, write, &gpa) || gpa >= hd->nr_pages << PAGE_SHIFT)
+		return NULL;
+	mfn = npt_lookup(&hd->npt, gpa & PAGE_MASK);
+	if (mfn == MFN_INVALID)
+		return NULL;
+	return (uint8_t *)mfn_to_virt(mfn) + (gpa & ~PAGE_MASK);
+}
+
 /*
  * Hypercall arguments: page by page through the guest's tables to a page
  * of its RAM. The frame behind it stays the domain's while the copy runs
@@ -103,26 +122,38 @@ unsigned int hvm_fetch_insn(const struct vcpu *v, uint8_t *buf, unsigned int len
  */
 int hvm_copy_guest(struct vcpu *v, void *buf, uint64_t va, size_t len, bool to_guest)
 {
-	const struct hvm_domain *hd = v->domain->arch.hvm;
 	uint8_t *b = buf;
 
 	while (len) {
-		uint64_t gpa, chunk = MIN(len, PAGE_SIZE - (va & ~PAGE_MASK));
-		uint8_t *p;
-		mfn_t mfn;
+		uint64_t chunk = MIN(len, PAGE_SIZE - (va & ~PAGE_MASK));
+		uint8_t *p = guest_byte(v, va, to_guest);
 
-		if (!translate(v, va, to_guest, &gpa) || gpa >= hd->nr_pages << PAGE_SHIFT)
+		if (!p)
 			return -XEN_EFAULT;
-		mfn = npt_lookup(&hd->npt, gpa & PAGE_MASK);
-		if (mfn == MFN_INVALID)
-			return -XEN_EFAULT;
-		p = (uint8_t *)mfn_to_virt(mfn) + (gpa & ~PAGE_MASK);
 		if (to_guest)
 			memcpy(p, b, chunk);
 		else
 			memcpy(b, p, chunk);
 		b += chunk;
 		va += chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
+/*
+ * The same walk without the copy, for callers that write a buffer in parts
+ * and must write nothing when any page of it would fault. The guest's other
+ * vCPUs may change its tables after this: then the copy fails part way, in
+ * the guest's own memory, as it asked for.
+ */
+int hvm_probe_guest(struct vcpu *v, uint64_t va, size_t len, bool write)
+{
+	for (; len; va &= PAGE_MASK, va += PAGE_SIZE) {
+		uint64_t chunk = MIN(len, PAGE_SIZE - (va & ~PAGE_MASK));
+
+		if (!guest_byte(v, va, write))
+			return -XEN_EFAULT;
 		len -= chunk;
 	}
 	return 0;

@@ -70,7 +70,7 @@ struct hvm_domain {
 	uint64_t console_dropped;	/* bytes that found the ring full */
 	struct timer console_timer;
 	bool io_logged, msr_logged;	/* the first unhandled port and the first refused MSR are logged */
-	/* xen_hvm.c: Xen's interface for PV drivers (@xen). xen_lock orders moves of shared_info in the NPT. */
+	/* xen_hvm.c: Xen's interface for PV drivers (@xen). xen_lock orders moves of shared_info in the NPT and of vcpu_info. */
 	bool xen;
 	spinlock_t xen_lock;
 	uint8_t callback_vector;	/* HVM_PARAM_CALLBACK_IRQ's vector, 0: none */
@@ -143,7 +143,9 @@ void hvm_xen_hypercall(struct vcpu *v);
 uint8_t hvm_xen_callback_due(struct vcpu *v);
 /*
  * xen_hvm.c: the xenstore ring for dom0's store service (build time, after the console ring), at a page
- * outside RAM below the APIC pages: 3 NPT tables at most beyond RAM's.
+ * outside RAM above the I/O APIC's and local APIC's pages (0xfec00000, 0xfee00000) and below 0xff000000:
+ * 3 NPT tables at most beyond RAM's. RAM is one run from 0, so a guest with more than HVM_XEN_STORE_GPFN
+ * pages has no room for it and is not built.
  */
 #define HVM_XEN_STORE_GPFN	0xfeff0ULL
 #define HVM_XEN_STORE_TABLES	3

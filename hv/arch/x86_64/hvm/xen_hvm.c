@@ -201,7 +201,9 @@ static long add_to_physmap(struct vcpu *v, uint64_t arg)
  * domain's until the domain goes (RAM is freed only at relinquish, which
  * points vcpu_info away first), so the pointer needs no other reference.
  * As Xen 4.17: the place first (-ENXIO), once per vCPU, another vCPU only
- * while it is down; a frame outside RAM is -EINVAL.
+ * while it is down; a frame outside RAM is -EINVAL. Any vCPU may name any
+ * other, so the once-only check and the move are one step under xen_lock:
+ * two vCPUs moving the same one race there, and only the first wins.
  */
 static long register_vcpu_info(struct vcpu *cur, uint64_t vcpuid, uint64_t arg)
 {
@@ -210,6 +212,7 @@ static long register_vcpu_info(struct vcpu *cur, uint64_t vcpuid, uint64_t arg)
 	struct vcpu_register_vcpu_info r;
 	struct vcpu_info *nv;
 	struct vcpu *v;
+	unsigned long f;
 	mfn_t mfn;
 
 	if (vcpuid >= d->max_vcpus || !d->vcpu[vcpuid])
@@ -219,11 +222,14 @@ static long register_vcpu_info(struct vcpu *cur, uint64_t vcpuid, uint64_t arg)
 		return -XEN_EFAULT;
 	if (r.offset > PAGE_SIZE - sizeof(struct vcpu_info) || (r.offset & 7))
 		return -XEN_ENXIO;
-	if (v->arch.hvm->vcpu_info_moved || (v != cur && !(v->pause_flags & VPF_DOWN)))
-		return -XEN_EINVAL;
 	if (r.mfn >= hd->nr_pages || (mfn = npt_lookup(&hd->npt, r.mfn << PAGE_SHIFT)) == MFN_INVALID)
 		return -XEN_EINVAL;
 	nv = (struct vcpu_info *)((uint8_t *)mfn_to_virt(mfn) + r.offset);
+	f = spin_lock_irqsave(&hd->xen_lock);
+	if (v->arch.hvm->vcpu_info_moved || (v != cur && !(v->pause_flags & VPF_DOWN))) {
+		spin_unlock_irqrestore(&hd->xen_lock, f);
+		return -XEN_EINVAL;
+	}
 	if (v->vcpu_info) {
 		*nv = *v->vcpu_info;
 	} else {
@@ -235,6 +241,7 @@ static long register_vcpu_info(struct vcpu *cur, uint64_t vcpuid, uint64_t arg)
 	nv->evtchn_pending_sel = ~0ULL;
 	v->arch.hvm->vcpu_info_moved = true;
 	__atomic_store_n(&v->vcpu_info, nv, __ATOMIC_RELEASE);
+	spin_unlock_irqrestore(&hd->xen_lock, f);
 	return 0;
 }
 

@@ -19,6 +19,12 @@ static inline int hvm_copy_guest(struct vcpu *v, void *buf, unsigned long va, si
 	return -14;
 }
 
+static inline int hvm_probe_guest(struct vcpu *v, unsigned long va, size_t len, _Bool write)
+{
+	(void)v, (void)va, (void)len, (void)write;
+	return -14;
+}
+
 size_t hvm_console_input(struct domain *d, const char *buf, size_t len);
 
 #endif

@@ -35,6 +35,8 @@ void __noreturn hvm_vcpu_loop(void);
 void hvm_dump_vcpu(struct vcpu *v);
 /* Hypercall arguments of an HVM vCPU: len bytes at its virtual va (its own page tables, its RAM only); 0 or -XEN_EFAULT. */
 int hvm_copy_guest(struct vcpu *v, void *buf, uint64_t va, size_t len, bool to_guest);
+/* As hvm_copy_guest without the copy: 0 if every page of the range could be read (written) now, else -XEN_EFAULT. */
+int hvm_probe_guest(struct vcpu *v, uint64_t va, size_t len, bool write);
 /* Typed console input for an HVM domain's COM1 (its receive FIFO, then its interrupt). Returns the bytes taken. */
 size_t hvm_console_input(struct domain *d, const char *buf, size_t len);
 
