@@ -324,3 +324,16 @@ void domain_for_each(void (*fn)(struct domain *d, void *arg), void *arg)
 		fn(d, arg);
 	spin_unlock_irqrestore(&domlist_lock, f);
 }
+
+void vcpu_info_move(struct vcpu *v, struct vcpu_info *nv)
+{
+	if (v->vcpu_info) {
+		*nv = *v->vcpu_info;
+	} else {
+		memset(nv, 0, sizeof(*nv));
+		nv->evtchn_upcall_mask = 1;
+	}
+	nv->evtchn_upcall_pending = 1;
+	nv->evtchn_pending_sel = ~0ULL;
+	__atomic_store_n(&v->vcpu_info, nv, __ATOMIC_RELEASE);
+}

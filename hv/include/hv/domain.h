@@ -235,6 +235,13 @@ void domain_timers_kill(struct domain *d);
 /* SCHEDOP_watchdog: id 0 creates (returns the id), a known id re-arms, timeout 0 removes. */
 long domain_watchdog_op(struct domain *d, uint32_t id, uint32_t timeout);
 
+/*
+ * VCPUOP_register_vcpu_info's move, PV and HVM alike: v's event state goes
+ * to nv (or starts masked there) and nv is published; the guest looks again
+ * for what the move may have hidden. The caller has checked the area.
+ */
+void vcpu_info_move(struct vcpu *v, struct vcpu_info *nv);
+
 /* Pause reasons (VPF_*): a vCPU runs only while none is set. Safe from any CPU. */
 void vcpu_pause_flag_set(struct vcpu *v, uint32_t flag);
 void vcpu_pause_flag_clear(struct vcpu *v, uint32_t flag);

@@ -230,17 +230,8 @@ static long register_vcpu_info(struct vcpu *cur, uint64_t vcpuid, uint64_t arg)
 		spin_unlock_irqrestore(&hd->xen_lock, f);
 		return -XEN_EINVAL;
 	}
-	if (v->vcpu_info) {
-		*nv = *v->vcpu_info;
-	} else {
-		memset(nv, 0, sizeof(*nv));
-		nv->evtchn_upcall_mask = 1;
-	}
-	/* Whatever was pending may have been missed in the move: the guest looks again. */
-	nv->evtchn_upcall_pending = 1;
-	nv->evtchn_pending_sel = ~0ULL;
 	v->arch.hvm->vcpu_info_moved = true;
-	__atomic_store_n(&v->vcpu_info, nv, __ATOMIC_RELEASE);
+	vcpu_info_move(v, nv);
 	spin_unlock_irqrestore(&hd->xen_lock, f);
 	return 0;
 }

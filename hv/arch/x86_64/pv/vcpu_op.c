@@ -356,16 +356,7 @@ static long register_vcpu_info(const struct vcpu *cur, struct vcpu *v, uint64_t 
 	if (!mfn_valid(r.mfn) || get_page_and_type(mfn_to_page(r.mfn), v->domain, PAGE_TYPE_WRITABLE) < 0)
 		return -XEN_EINVAL;
 	nv = (struct vcpu_info *)((char *)mfn_to_virt(r.mfn) + r.offset);
-	if (v->vcpu_info) {
-		*nv = *v->vcpu_info;
-	} else {
-		memset(nv, 0, sizeof(*nv));
-		nv->evtchn_upcall_mask = 1;
-	}
-	/* Whatever was pending may have been missed in the move: make the guest look again. */
-	nv->evtchn_upcall_pending = 1;
-	nv->evtchn_pending_sel = ~0ULL;
-	__atomic_store_n(&v->vcpu_info, nv, __ATOMIC_RELEASE);
+	vcpu_info_move(v, nv);
 	v->arch.vcpu_info_mfn = r.mfn;
 	pv_update_time(v);
 	return 0;
