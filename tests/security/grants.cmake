@@ -25,14 +25,14 @@ security_test(grants_domu --status ok ${SEC_BY_DOM0}
      --modules "${SEC_HEARTBEAT} @mem=16M secs=10 maxgap=30000,${SEC_GRANT_IMG} @mem=16M self=2 other=1")
 # A granter flipping one ref between two pages and revoking it as fast as it can, against a mapper on
 # the other CPU that maps, reads, copies and unmaps it: no revoke may succeed while a use is in flight.
-security_guest(grant_race ${SEC_SRC}/grants/grant_race.c)
-security_test(grants_race --status ok
-  --expect "\\(d0 dom0\\) Test result: SUCCESS"
+security_guest(grant_race ${SEC_SRC}/grants/grant_race.c ${SEC_SRC}/guests/sec_util.c ${SEC_SRC}/guests/pf_probe.S)
+security_test(grants_race --status ok ${SEC_BY_DOM0}
   --expect "\\(d1 domU1\\) Test result: SUCCESS"
+  --expect "\\(d2 domU2\\) Test result: SUCCESS"
   --expect "all domains have shut down \\(dom0: poweroff\\).*every frame returned"
   --reject "cpu[0-9]+ E: " --reject "HYPERVISOR (CRASH|PANIC)"
-  -- --cpus 2 --mem 256 --timeout 200
-     --modules "${SEC_GUEST_DIR}/grant_race.elf,${SEC_GUEST_DIR}/grant_race.elf @mem=16M")
+  -- --dom0 --cpus 2 --mem 256 --timeout 200
+     --modules "${SEC_GUEST_DIR}/grant_race.elf @mem=16M mapper=1 granter=2,${SEC_GUEST_DIR}/grant_race.elf @mem=16M peer=1")
 # v2 sub-page and transitive grants between two domains (issue 10): dom0 copies through domU1's windows
 # and transitive grants (back to itself, into a loop, at revoked or foreign entries, 512 in one batch) and
 # maps what cannot be mapped; domU1's page changes inside the window only and its entries end idle.

@@ -3,7 +3,9 @@
  * grant_race (hostile-guest suite, Skiff): a granter that grants and
  * revokes one ref as fast as it can, switching it between two pages,
  * against a mapper on the other CPU that maps, reads, copies and unmaps it
- * in a loop. domU1 is the granter, dom0 the mapper (ref RACE_REF).
+ * in a loop. The mapper is dom0 or the guest given "mapper=1" (its granter
+ * is domain "granter=N", default 1); the granter grants ref RACE_REF to
+ * domain "peer=N" (default 0). Both domUs of our dom0 in security.grants_race.
  *
  * The granter stamps a page "live" before granting it and "dead" right
  * after each revoke that succeeds (Linux's cmpxchg protocol). So the
@@ -21,6 +23,7 @@
 #include <pvabi/sched.h>
 #include "rt_grant.h"
 #include "test.h"
+#include "../guests/sec_util.h"
 
 #define RACE_REF	20
 #define STAMP_LIVE_A	0x4c495645414141ULL	/* "LIVEAAA" */
@@ -74,7 +77,7 @@ static void granter(void)
 		uint16_t expect = GTF_permit_access;
 
 		p[0] = which ? STAMP_LIVE_B : STAMP_LIVE_A;
-		e->domid = 0;
+		e->domid = (uint16_t)sec_cmdline_num("peer=", 0);
 		e->frame = (uint32_t)mfn_of(pages[which]);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		e->flags = GTF_permit_access;
@@ -103,7 +106,7 @@ static uint64_t copy_batch(uint64_t *dead)
 	for (unsigned int i = 0; i < COPY_BATCH; i++) {
 		memset(&b[i], 0, sizeof(b[i]));
 		b[i].source.u.ref = RACE_REF;
-		b[i].source.domid = 1;
+		b[i].source.domid = (domid_t)sec_cmdline_num("granter=", 1);
 		b[i].dest.u.gmfn = mfn_of(copy_dst);
 		b[i].dest.domid = DOMID_SELF;
 		b[i].dest.offset = (uint16_t)(8 * (i + 1));
@@ -131,16 +134,18 @@ static void mapper(void)
 	/* Wait for the granter to exist and have a table. */
 	t0 = now_ns();
 	while (now_ns() - t0 < 30000000000ULL) {
-		struct gnttab_query_size q = { .dom = 1 };
+		struct gnttab_copy w = { .source.u.ref = RACE_REF, .source.domid = (domid_t)sec_cmdline_num("granter=", 1),
+					 .dest.u.gmfn = mfn_of(copy_dst), .dest.domid = DOMID_SELF, .len = 8,
+					 .flags = GNTCOPY_source_gref };
 
-		if (gnttab(GNTTABOP_query_size, &q, 1) == 0 && q.status == GNTST_okay)
+		if (gnttab(GNTTABOP_copy, &w, 1) == 0 && w.status == GNTST_okay)
 			break;
 		hyp_sched_op(SCHEDOP_yield, 0);
 	}
 	end = now_ns() + 6000000000ULL;
 	while (now_ns() < end) {
 		struct gnttab_map_grant_ref m = { .host_addr = RT_PTR(map_window), .flags = GNTMAP_host_map,
-						  .ref = RACE_REF, .dom = 1 };
+						  .ref = RACE_REF, .dom = (domid_t)sec_cmdline_num("granter=", 1) };
 		struct gnttab_unmap_grant_ref u = { .host_addr = RT_PTR(map_window) };
 
 		if (gnttab(GNTTABOP_map_grant_ref, &m, 1) == 0 && m.status == GNTST_okay) {
@@ -160,7 +165,7 @@ static void mapper(void)
 		}
 		memset(&c, 0, sizeof(c));
 		c.source.u.ref = RACE_REF;
-		c.source.domid = 1;
+		c.source.domid = (domid_t)sec_cmdline_num("granter=", 1);
 		c.dest.u.gmfn = mfn_of(copy_dst);
 		c.dest.domid = DOMID_SELF;
 		c.len = 8;
@@ -192,7 +197,7 @@ void test_main(void)
 		tc_fail("cannot map shared_info (%ld)", rc);
 		return;
 	}
-	if (rt_boot.si->flags & SIF_INITDOMAIN)
+	if ((rt_boot.si->flags & SIF_INITDOMAIN) || sec_cmdline_num("mapper=", 0))
 		mapper();
 	else
 		granter();
