@@ -148,6 +148,17 @@ static void cpus_init(void)
 	smp_boot_cpus(hv_cmdline.maxcpus);
 }
 
+bool host_under_qemu_tcg;
+
+/* QEMU's TCG signs CPUID leaf 0x40000000 "TCGTCGTCGTCG"; hardware and other hypervisors never do. */
+static bool host_is_qemu_tcg(void)
+{
+	uint32_t max, sig[3];
+
+	cpuid_count(0x40000000, 0, &max, &sig[0], &sig[1], &sig[2]);
+	return memcmp(sig, "TCGTCGTCGTCG", sizeof(sig)) == 0;
+}
+
 void __noreturn arch_boot_bsp(uint32_t magic, paddr_t info_pa)
 {
 	const char *why = NULL;
@@ -175,6 +186,7 @@ void __noreturn arch_boot_bsp(uint32_t magic, paddr_t info_pa)
 	scheduler_init();
 	idt_init();
 	cpu_tables_init(&bsp_percpu);
+	host_under_qemu_tcg = host_is_qemu_tcg();
 	pv_cpuid_init();
 	pv_cpu_init(&bsp_percpu);
 	hvm_cpu_init(&bsp_percpu);

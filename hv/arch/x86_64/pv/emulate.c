@@ -59,22 +59,11 @@ uint64_t *pv_gpr(struct cpu_regs *r, unsigned int n)
  * of all instructions of a page-touching loop. On hardware ERMS stays, as Xen shows it.
  */
 static bool pv_hide_erms;
-bool host_under_qemu_tcg;
-
-/* QEMU's TCG signs CPUID leaf 0x40000000 "TCGTCGTCGTCG"; hardware and other hypervisors never do. */
-static bool host_is_qemu_tcg(void)
-{
-	uint32_t max, sig[3];
-
-	cpuid_count(0x40000000, 0, &max, &sig[0], &sig[1], &sig[2]);
-	return memcmp(sig, "TCGTCGTCGTCG", sizeof(sig)) == 0;
-}
 
 void pv_cpuid_init(void)
 {
-	bool tcg = host_is_qemu_tcg();
+	bool tcg = host_under_qemu_tcg;
 
-	host_under_qemu_tcg = tcg;
 	pv_hide_erms = hv_cmdline.pv_erms == PV_ERMS_OFF || (hv_cmdline.pv_erms == PV_ERMS_AUTO && tcg);
 	log_info("cpuid: %s, ERMS %s PV guests", tcg ? "under QEMU TCG" : "not under QEMU TCG",
 		 pv_hide_erms ? "hidden from" : "shown to");
